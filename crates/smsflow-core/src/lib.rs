@@ -1,0 +1,16 @@
+//! smsflow's domain: workflows, goals, validation and the matcher. Pure code: no I/O, no async.
+
+pub mod goal;
+pub mod matcher;
+pub mod quality;
+pub mod text;
+pub mod validation;
+pub mod workflow;
+
+pub use goal::Goal;
+pub use matcher::{MatchEntry, MatchExplanation, Matcher};
+pub use validation::{Problem, Problems};
+pub use workflow::{
+    BookingLink, FieldName, Step, TableName, TicketPriority, Workflow, WorkflowDraft, WorkflowName,
+    WorkflowSpec,
+};

@@ -1,0 +1,175 @@
+//! Matching quality on a labelled sample set: per-goal precision, recall and F1, macro-F1, and how
+//! often the winning workflow has one of the message's goals (top-1 routing accuracy).
+
+use serde::{Deserialize, Serialize};
+
+use crate::goal::Goal;
+use crate::matcher::Matcher;
+
+/// One labelled message: the goals a careful reader says apply (empty: only the catch-all).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelledMessage {
+    pub text: String,
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalScore {
+    pub goal: Goal,
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityReport {
+    pub messages: usize,
+    /// The four keyword goals; `general_inquiry` matches everything and is not scored.
+    pub goals: Vec<GoalScore>,
+    pub macro_f1: f64,
+    /// Share of messages whose winner has one of its goals, or is the catch-all (or nothing) for a
+    /// message with no goal.
+    pub top1_accuracy: f64,
+    /// Messages routed wrongly, for reading.
+    pub misrouted: Vec<Misrouted>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Misrouted {
+    pub text: String,
+    pub expected: Vec<Goal>,
+    pub routed_to: Option<Goal>,
+}
+
+pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
+    let scored: Vec<Goal> = Goal::ALL
+        .into_iter()
+        .filter(|g| !g.is_catch_all())
+        .collect();
+    let mut counts = vec![(0usize, 0usize, 0usize); scored.len()];
+    let mut correct = 0;
+    let mut misrouted = Vec::new();
+    for sample in samples {
+        let detected = matcher.detected_goals(&sample.text);
+        for (i, goal) in scored.iter().enumerate() {
+            match (detected.contains(goal), sample.goals.contains(goal)) {
+                (true, true) => counts[i].0 += 1,
+                (true, false) => counts[i].1 += 1,
+                (false, true) => counts[i].2 += 1,
+                (false, false) => {}
+            }
+        }
+        let routed_to = matcher.find(&sample.text).map(|entry| entry.goal);
+        let right = match routed_to {
+            Some(goal) if !goal.is_catch_all() => sample.goals.contains(&goal),
+            _ => sample.goals.is_empty(),
+        };
+        if right {
+            correct += 1;
+        } else {
+            misrouted.push(Misrouted {
+                text: sample.text.clone(),
+                expected: sample.goals.clone(),
+                routed_to,
+            });
+        }
+    }
+    let goals: Vec<GoalScore> = scored
+        .into_iter()
+        .zip(counts)
+        .map(|(goal, (tp, fp, fn_))| {
+            let precision = ratio(tp, tp + fp);
+            let recall = ratio(tp, tp + fn_);
+            let f1 = if precision + recall > 0.0 {
+                2.0 * precision * recall / (precision + recall)
+            } else {
+                0.0
+            };
+            GoalScore {
+                goal,
+                true_positives: tp,
+                false_positives: fp,
+                false_negatives: fn_,
+                precision,
+                recall,
+                f1,
+            }
+        })
+        .collect();
+    QualityReport {
+        messages: samples.len(),
+        macro_f1: goals.iter().map(|g| g.f1).sum::<f64>() / goals.len() as f64,
+        goals,
+        top1_accuracy: ratio(correct, samples.len()),
+        misrouted,
+    }
+}
+
+/// `part / whole`, with an empty whole counting as perfect (nothing to get wrong).
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::MatchEntry;
+
+    #[test]
+    fn counts_hits_misses_and_routing() {
+        let entry = |name: &str, goal, priority| MatchEntry {
+            id: None,
+            name: name.into(),
+            goal,
+            priority,
+            active: true,
+            keywords: vec![],
+            created_at: None,
+        };
+        let matcher = Matcher::new(vec![
+            entry("Support", Goal::HelpDeskSupport, 10),
+            entry("Fallback", Goal::GeneralInquiry, 0),
+        ]);
+        let samples = vec![
+            LabelledMessage {
+                text: "I have a problem".into(),
+                goals: vec![Goal::HelpDeskSupport],
+            },
+            LabelledMessage {
+                text: "my screen is black".into(),
+                goals: vec![Goal::HelpDeskSupport],
+            },
+            LabelledMessage {
+                text: "hi".into(),
+                goals: vec![],
+            },
+        ];
+        let report = score(&matcher, &samples);
+        let support = report
+            .goals
+            .iter()
+            .find(|g| g.goal == Goal::HelpDeskSupport)
+            .unwrap();
+        assert_eq!(
+            (
+                support.true_positives,
+                support.false_positives,
+                support.false_negatives
+            ),
+            (1, 0, 1)
+        );
+        assert_eq!(support.precision, 1.0);
+        assert_eq!(support.recall, 0.5);
+        assert!((report.top1_accuracy - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(report.misrouted.len(), 1);
+        assert_eq!(report.misrouted[0].routed_to, Some(Goal::GeneralInquiry));
+    }
+}

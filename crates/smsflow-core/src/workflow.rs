@@ -1,0 +1,692 @@
+//! The workflow model: the draft people write (JSON or YAML), its validation, and the valid spec.
+//!
+//! Parse, don't validate: a [`WorkflowSpec`] can only be built by [`WorkflowDraft::validate`], so code
+//! holding one never checks it again.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::goal::Goal;
+use crate::validation::Problems;
+
+pub const NAME_MAX_CHARS: usize = 100;
+pub const CONTEXT_MAX_CHARS: usize = 8_000;
+pub const TEMPLATE_MAX_CHARS: usize = 1_600;
+pub const KEYWORD_MAX_CHARS: usize = 60;
+pub const KEYWORDS_MAX: usize = 200;
+pub const STEPS_MAX: usize = 25;
+pub const PRIORITY_RANGE: std::ops::RangeInclusive<i64> = -1_000_000..=1_000_000;
+
+/// A workflow as people write it: every field optional except where serde needs a type, so that
+/// validation can report every problem at once instead of stopping at the first missing field.
+/// Read-only fields (`id`, `created_at`, `updated_at`) are accepted so a fetched workflow can be sent
+/// back as it is; `version` is the optimistic-concurrency check of an update.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowDraft {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// One of `general_inquiry`, `lead_capture`, `help_desk_support`, `sales_inquiry`,
+    /// `appointment_booking`.
+    #[serde(default)]
+    pub goal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<Uuid>,
+    /// The assigned agent by name (YAML files); resolved to `agent_id` once agents exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<StepDraft>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub created_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+/// One step as written; checked by [`WorkflowDraft::validate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepDraft {
+    ExtractInformation { fields: FieldList },
+    SendResponse { template: String },
+    CreateSupportTicket { priority: String },
+    BookAppointment { link: String },
+    SaveToDatabase { table: String },
+}
+
+/// Fields to extract: a list, or the comma-separated string the product page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum FieldList {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl FieldList {
+    fn items(&self) -> Vec<&str> {
+        match self {
+            FieldList::Text(text) => text.split(',').collect(),
+            FieldList::List(list) => list.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A valid workflow definition, without the storage metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorkflowSpec {
+    pub name: WorkflowName,
+    pub goal: Goal,
+    pub context: String,
+    pub response_template: Option<String>,
+    pub priority: i64,
+    pub agent_id: Option<Uuid>,
+    pub active: bool,
+    pub keywords: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+/// A stored workflow: its spec plus identity, version and timestamps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Workflow {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub spec: WorkflowSpec,
+    /// Increases by one on every change; send it back (or as `If-Match`) to update.
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A validated step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Step {
+    ExtractInformation { fields: Vec<FieldName> },
+    SendResponse { template: String },
+    CreateSupportTicket { priority: TicketPriority },
+    BookAppointment { link: BookingLink },
+    SaveToDatabase { table: TableName },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketPriority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl TicketPriority {
+    const ALL: [TicketPriority; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|p| p.as_str() == value)
+    }
+}
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(try_from = "String", into = "String")]
+        #[schema(value_type = String)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                $name::parse(&value)
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// 1 to 100 characters, trimmed, no control characters.
+    WorkflowName
+);
+string_newtype!(
+    /// A field to extract: `[a-z][a-z0-9_]{0,62}`, normalised from what people type ("Company Name").
+    FieldName
+);
+string_newtype!(
+    /// A table or collection name, `[a-z][a-z0-9_]{0,62}`: safe to use as an SQL identifier.
+    TableName
+);
+string_newtype!(
+    /// An absolute http(s) URL.
+    BookingLink
+);
+
+impl WorkflowName {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let trimmed = value.trim();
+        let chars = trimmed.chars().count();
+        if chars == 0 {
+            return Err("must not be empty".into());
+        }
+        if chars > NAME_MAX_CHARS {
+            return Err(format!(
+                "must be at most {NAME_MAX_CHARS} characters (it has {chars})"
+            ));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err("must not contain control characters such as newlines or tabs".into());
+        }
+        Ok(Self(trimmed.to_string()))
+    }
+}
+
+impl FieldName {
+    /// Trims, lower-cases and turns spaces and hyphens into underscores before checking the form.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let normalised: String = value
+            .trim()
+            .chars()
+            .map(|c| match c {
+                ' ' | '-' | '.' => '_',
+                other => other.to_ascii_lowercase(),
+            })
+            .collect();
+        if is_identifier(&normalised) {
+            Ok(Self(normalised))
+        } else {
+            Err(format!(
+                "{value:?} is not a field name: use letters, digits and underscores, starting with a letter (at most 63)"
+            ))
+        }
+    }
+}
+
+impl TableName {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        if is_identifier(value) {
+            Ok(Self(value.to_string()))
+        } else {
+            Err(format!(
+                "{value:?} is not a table name: use lower-case letters, digits and underscores, starting with a letter (at most 63), e.g. \"leads\""
+            ))
+        }
+    }
+}
+
+impl BookingLink {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let trimmed = value.trim();
+        match url::Url::parse(trimmed) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Ok(Self(trimmed.to_string()))
+            }
+            _ => Err(format!(
+                "must be an absolute http(s) URL such as https://calendly.com/acme/intro (got {trimmed:?})"
+            )),
+        }
+    }
+}
+
+/// `[a-z][a-z0-9_]{0,62}`
+fn is_identifier(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    (1..=63).contains(&bytes.len())
+        && bytes[0].is_ascii_lowercase()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+}
+
+impl WorkflowDraft {
+    /// Checks every field and returns the valid spec, or every problem found, each with its path.
+    pub fn validate(&self) -> Result<WorkflowSpec, Problems> {
+        let mut problems = Problems::default();
+
+        let name = match &self.name {
+            None => problems.push("name", "is required: give the workflow a name"),
+            Some(name) => problems.check("name", WorkflowName::parse(name)),
+        };
+
+        let goal = match self.goal.as_deref().map(str::trim) {
+            None | Some("") => problems.push("goal", goal_hint("is required")),
+            Some(value) => Goal::parse(value)
+                .or_else(|| problems.push("goal", goal_hint(&format!("{value:?} is not a goal")))),
+        };
+
+        let context = self.context.clone().unwrap_or_default();
+        let context_chars = context.chars().count();
+        if context_chars > CONTEXT_MAX_CHARS {
+            problems.push::<()>(
+                "context",
+                format!("must be at most {CONTEXT_MAX_CHARS} characters (it has {context_chars}); keep the essentials"),
+            );
+        }
+
+        let response_template = self
+            .response_template
+            .as_deref()
+            .map(str::trim)
+            .filter(|template| !template.is_empty())
+            .map(str::to_string);
+        if let Some(template) = &response_template {
+            check_template(&mut problems, "response_template", template);
+        }
+
+        let priority = self.priority.unwrap_or(0);
+        if !PRIORITY_RANGE.contains(&priority) {
+            problems.push::<()>(
+                "priority",
+                format!(
+                    "must be between {} and {}",
+                    PRIORITY_RANGE.start(),
+                    PRIORITY_RANGE.end()
+                ),
+            );
+        }
+
+        if let Some(agent) = &self.agent {
+            problems.push::<()>(
+                "agent",
+                format!(
+                    "agents by name ({agent:?}) are not available yet: use agent_id with the agent's id"
+                ),
+            );
+        }
+
+        let keywords = self.validate_keywords(&mut problems);
+        let steps = self.validate_steps(&mut problems);
+
+        match (name, goal, problems.is_empty()) {
+            (Some(name), Some(goal), true) => Ok(WorkflowSpec {
+                name,
+                goal,
+                context,
+                response_template,
+                priority,
+                agent_id: self.agent_id,
+                active: self.active.unwrap_or(false),
+                keywords,
+                steps,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    fn validate_keywords(&self, problems: &mut Problems) -> Vec<String> {
+        let mut keywords: Vec<String> = Vec::new();
+        let given = self.keywords.as_deref().unwrap_or_default();
+        if given.len() > KEYWORDS_MAX {
+            problems.push::<()>(
+                "keywords",
+                format!(
+                    "at most {KEYWORDS_MAX} keywords (there are {})",
+                    given.len()
+                ),
+            );
+        }
+        for (i, keyword) in given.iter().enumerate() {
+            let keyword = keyword.trim();
+            let path = format!("keywords[{i}]");
+            if crate::text::normalize(keyword).trim().is_empty() {
+                problems.push::<()>(
+                    &path,
+                    "must contain at least one letter or digit; remove the empty keyword",
+                );
+            } else if keyword.chars().count() > KEYWORD_MAX_CHARS {
+                problems.push::<()>(
+                    &path,
+                    format!("must be at most {KEYWORD_MAX_CHARS} characters; use a shorter phrase"),
+                );
+            } else if !keywords.iter().any(|k| k.eq_ignore_ascii_case(keyword)) {
+                keywords.push(keyword.to_string());
+            }
+        }
+        keywords
+    }
+
+    fn validate_steps(&self, problems: &mut Problems) -> Vec<Step> {
+        let drafts = self.steps.as_deref().unwrap_or_default();
+        if drafts.len() > STEPS_MAX {
+            problems.push::<()>(
+                "steps",
+                format!("at most {STEPS_MAX} steps (there are {})", drafts.len()),
+            );
+        }
+        drafts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, draft)| draft.validate(&format!("steps[{i}]"), problems))
+            .collect()
+    }
+}
+
+impl StepDraft {
+    fn validate(&self, path: &str, problems: &mut Problems) -> Option<Step> {
+        match self {
+            StepDraft::ExtractInformation { fields } => {
+                let path = format!("{path}.fields");
+                let items: Vec<&str> = fields
+                    .items()
+                    .into_iter()
+                    .filter(|item| !item.trim().is_empty())
+                    .collect();
+                if items.is_empty() {
+                    return problems.push(
+                        &path,
+                        "list at least one field to extract, e.g. \"name,email,phone,company\"",
+                    );
+                }
+                let mut names: Vec<FieldName> = Vec::with_capacity(items.len());
+                let mut valid = true;
+                for item in items {
+                    match FieldName::parse(item) {
+                        Ok(name) if names.contains(&name) => {
+                            valid = false;
+                            problems.push::<()>(
+                                &path,
+                                format!(
+                                    "{:?} is listed twice; list each field once",
+                                    name.as_str()
+                                ),
+                            );
+                        }
+                        Ok(name) => names.push(name),
+                        Err(message) => {
+                            valid = false;
+                            problems.push::<()>(&path, message);
+                        }
+                    }
+                }
+                valid.then_some(Step::ExtractInformation { fields: names })
+            }
+            StepDraft::SendResponse { template } => {
+                let template = template.trim();
+                if template.is_empty() {
+                    return problems.push(
+                        format!("{path}.template"),
+                        "must not be empty: say how the agent should respond",
+                    );
+                }
+                check_template(problems, &format!("{path}.template"), template).then(|| {
+                    Step::SendResponse {
+                        template: template.to_string(),
+                    }
+                })
+            }
+            StepDraft::CreateSupportTicket { priority } => match TicketPriority::parse(priority) {
+                Some(priority) => Some(Step::CreateSupportTicket { priority }),
+                None => problems.push(
+                    format!("{path}.priority"),
+                    format!(
+                        "{priority:?} is not a ticket priority: use low, normal, high or urgent"
+                    ),
+                ),
+            },
+            StepDraft::BookAppointment { link } => problems
+                .check(format!("{path}.link"), BookingLink::parse(link))
+                .map(|link| Step::BookAppointment { link }),
+            StepDraft::SaveToDatabase { table } => problems
+                .check(format!("{path}.table"), TableName::parse(table.trim()))
+                .map(|table| Step::SaveToDatabase { table }),
+        }
+    }
+}
+
+/// Returns whether the template is acceptable, recording a problem if not.
+fn check_template(problems: &mut Problems, path: &str, template: &str) -> bool {
+    let chars = template.chars().count();
+    if chars > TEMPLATE_MAX_CHARS {
+        problems.push::<()>(
+            path,
+            format!("must be at most {TEMPLATE_MAX_CHARS} characters (about 10 SMS segments; it has {chars})"),
+        );
+        return false;
+    }
+    if template.matches("{{").count() != template.matches("}}").count() {
+        problems.push::<()>(
+            path,
+            "has an unclosed placeholder: write placeholders as {{name}}",
+        );
+        return false;
+    }
+    true
+}
+
+fn goal_hint(what: &str) -> String {
+    let goals: Vec<&str> = Goal::ALL.iter().map(|goal| goal.as_str()).collect();
+    format!("{what}: use one of {}", goals.join(", "))
+}
+
+impl From<&WorkflowSpec> for WorkflowDraft {
+    fn from(spec: &WorkflowSpec) -> Self {
+        WorkflowDraft {
+            name: Some(spec.name.to_string()),
+            goal: Some(spec.goal.as_str().to_string()),
+            context: Some(spec.context.clone()).filter(|context| !context.is_empty()),
+            response_template: spec.response_template.clone(),
+            priority: Some(spec.priority),
+            agent_id: spec.agent_id,
+            active: Some(spec.active),
+            keywords: Some(spec.keywords.clone()).filter(|keywords| !keywords.is_empty()),
+            steps: Some(spec.steps.iter().map(StepDraft::from).collect())
+                .filter(|steps: &Vec<StepDraft>| !steps.is_empty()),
+            ..WorkflowDraft::default()
+        }
+    }
+}
+
+impl From<&Step> for StepDraft {
+    fn from(step: &Step) -> Self {
+        match step {
+            Step::ExtractInformation { fields } => StepDraft::ExtractInformation {
+                fields: FieldList::List(fields.iter().map(FieldName::to_string).collect()),
+            },
+            Step::SendResponse { template } => StepDraft::SendResponse {
+                template: template.clone(),
+            },
+            Step::CreateSupportTicket { priority } => StepDraft::CreateSupportTicket {
+                priority: priority.as_str().to_string(),
+            },
+            Step::BookAppointment { link } => StepDraft::BookAppointment {
+                link: link.to_string(),
+            },
+            Step::SaveToDatabase { table } => StepDraft::SaveToDatabase {
+                table: table.to_string(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn draft(json: serde_json::Value) -> WorkflowDraft {
+        serde_json::from_value(json).expect("draft parses")
+    }
+
+    fn problems_of(json: serde_json::Value) -> Vec<String> {
+        draft(json)
+            .validate()
+            .expect_err("draft is invalid")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_minimal_workflow_gets_the_page_defaults() {
+        let spec = draft(serde_json::json!({"name": " Support ", "goal": "help_desk_support"}))
+            .validate()
+            .unwrap();
+        assert_eq!(spec.name.as_str(), "Support");
+        assert_eq!(spec.priority, 0);
+        assert!(!spec.active, "workflows start inactive, as on the page");
+        assert!(spec.steps.is_empty());
+    }
+
+    #[test]
+    fn fields_are_accepted_as_a_comma_separated_string_or_a_list() {
+        for fields in [
+            serde_json::json!("name, Email,phone ,Company Name"),
+            serde_json::json!(["name", "Email", "phone", "company-name"]),
+        ] {
+            let spec = draft(serde_json::json!({
+                "name": "Leads", "goal": "lead_capture",
+                "steps": [{"type": "extract_information", "fields": fields}]
+            }))
+            .validate()
+            .unwrap();
+            let Step::ExtractInformation { fields } = &spec.steps[0] else {
+                panic!("not an extract step")
+            };
+            let names: Vec<&str> = fields.iter().map(FieldName::as_str).collect();
+            assert_eq!(names, ["name", "email", "phone", "company_name"]);
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once_with_its_path() {
+        let problems = problems_of(serde_json::json!({
+            "goal": "sales",
+            "priority": 5_000_000,
+            "keywords": ["ok", "  "],
+            "steps": [
+                {"type": "extract_information", "fields": "name,Name,e mail!"},
+                {"type": "send_response", "template": ""},
+                {"type": "book_appointment", "link": "calendly.com/acme"},
+                {"type": "create_support_ticket", "priority": "asap"},
+                {"type": "save_to_database", "table": "Leads; DROP TABLE x"}
+            ]
+        }));
+        let paths: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "name",
+                "goal",
+                "priority",
+                "keywords[1]",
+                "steps[0].fields",
+                "steps[0].fields",
+                "steps[1].template",
+                "steps[2].link",
+                "steps[3].priority",
+                "steps[4].table"
+            ],
+            "{problems:#?}"
+        );
+        assert!(problems.contains(&"steps[2].link: must be an absolute http(s) URL such as https://calendly.com/acme/intro (got \"calendly.com/acme\")".to_string()));
+        assert!(problems[1].contains("use one of general_inquiry, lead_capture"));
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let problems = problems_of(serde_json::json!({
+            "name": "x".repeat(101),
+            "goal": "general_inquiry",
+            "context": "c".repeat(8_001),
+        }));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("name: must be at most 100 characters"));
+        assert!(problems[1].starts_with("context: must be at most 8000 characters"));
+    }
+
+    #[test]
+    fn unknown_fields_and_step_types_are_refused() {
+        assert!(serde_json::from_value::<WorkflowDraft>(serde_json::json!({"nme": "x"})).is_err());
+        let unknown_step = serde_json::json!({"name": "x", "goal": "lead_capture", "steps": [{"type": "send_fax"}]});
+        assert!(serde_json::from_value::<WorkflowDraft>(unknown_step).is_err());
+        let extra_step_field = serde_json::json!({"name": "x", "goal": "lead_capture", "steps": [{"type": "send_response", "template": "hi", "tone": "warm"}]});
+        assert!(serde_json::from_value::<WorkflowDraft>(extra_step_field).is_err());
+    }
+
+    #[test]
+    fn a_spec_round_trips_through_its_draft() {
+        let spec = draft(serde_json::json!({
+            "name": "Lead capture", "goal": "lead_capture", "priority": 20, "active": true,
+            "keywords": ["estimate"], "context": "Be kind.", "response_template": "Thanks!",
+            "steps": [
+                {"type": "extract_information", "fields": "name,email"},
+                {"type": "send_response", "template": "Thanks {{name}}!"},
+                {"type": "create_support_ticket", "priority": "high"},
+                {"type": "book_appointment", "link": "https://calendly.com/acme/intro"},
+                {"type": "save_to_database", "table": "leads"}
+            ]
+        }))
+        .validate()
+        .unwrap();
+        assert_eq!(WorkflowDraft::from(&spec).validate().unwrap(), spec);
+    }
+
+    proptest! {
+        #[test]
+        fn field_names_are_normalised_identifiers_or_refused(raw in "\\PC{0,80}") {
+            if let Ok(name) = FieldName::parse(&raw) {
+                prop_assert!(is_identifier(name.as_str()));
+            }
+        }
+
+        #[test]
+        fn table_names_accepted_are_safe_sql_identifiers(raw in "[a-zA-Z0-9_;' -]{0,70}") {
+            match TableName::parse(&raw) {
+                Ok(table) => prop_assert!(table.as_str().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')),
+                Err(message) => prop_assert!(message.contains("not a table name")),
+            }
+        }
+    }
+}

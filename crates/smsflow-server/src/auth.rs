@@ -1,0 +1,31 @@
+//! API-key authentication for every `/api` route: a missing or wrong key gets 401 and nothing else.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub async fn require_api_key(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let secret = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+    let key = state
+        .store
+        .authenticate(secret)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    tracing::debug!(api_key = %key.name, "authenticated");
+    Ok(next.run(request).await)
+}

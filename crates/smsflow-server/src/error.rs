@@ -1,0 +1,181 @@
+//! Every API error as an RFC 9457 `application/problem+json` document, with a stable `code`; the
+//! status codes live here and nowhere else.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use smsflow_core::Problems;
+use smsflow_store::StoreError;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid: {0}")]
+    Invalid(Problems),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(
+        "send `Authorization: Bearer <api key>`; create a key with `smsflow api-key create --name NAME`"
+    )]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    VersionConflict(String),
+    #[error(
+        "the workflow has changed since the version in If-Match (it is now at version {current}): fetch it again, reapply your change and retry"
+    )]
+    PreconditionFailed { current: i64 },
+    #[error(
+        "say which version you are changing: send `If-Match: \"<version>\"` (the ETag of GET) or a `version` field"
+    )]
+    PreconditionRequired,
+    #[error("the request body is larger than {limit} bytes: send less")]
+    PayloadTooLarge { limit: usize },
+    #[error("send the body as JSON with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    #[error("something went wrong on our side; the server log has the details")]
+    Internal(String),
+}
+
+/// The problem document (RFC 9457) with smsflow's extension members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemDocument {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    /// What happened and what to do.
+    pub detail: String,
+    /// A stable machine-readable code, e.g. `validation_failed`.
+    pub code: &'static str,
+    /// The validation problems, each with the field path and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Problems>,
+    /// The current version of the resource, on conflicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            ApiError::Invalid(_) => (
+                StatusCode::BAD_REQUEST,
+                "validation_failed",
+                "The request is not valid",
+            ),
+            ApiError::BadRequest(_) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "The request is not valid",
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "An API key is required",
+            ),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            ApiError::VersionConflict(_) => (
+                StatusCode::CONFLICT,
+                "version_conflict",
+                "The resource has changed",
+            ),
+            ApiError::PreconditionFailed { .. } => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                "The resource has changed",
+            ),
+            ApiError::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "A version is required",
+            ),
+            ApiError::PayloadTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The request body is too large",
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "The body must be JSON",
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+
+    pub fn document(&self) -> ProblemDocument {
+        let (status, code, title) = self.parts();
+        ProblemDocument {
+            kind: format!("https://smsflow.dev/problems/{}", code.replace('_', "-")),
+            title,
+            status: status.as_u16(),
+            detail: match self {
+                ApiError::Invalid(problems) => format!(
+                    "{} problem{} to fix: {}",
+                    problems.len(),
+                    if problems.len() == 1 { "" } else { "s" },
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => other.to_string(),
+            },
+            code,
+            problems: match self {
+                ApiError::Invalid(problems) => Some(problems.clone()),
+                _ => None,
+            },
+            current_version: match self {
+                ApiError::PreconditionFailed { current } => Some(*current),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let document = self.document();
+        let status =
+            StatusCode::from_u16(document.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(document)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(self, ApiError::Unauthorized) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => ApiError::NotFound(error.to_string()),
+            StoreError::NameTaken(_) | StoreError::ApiKeyNameTaken(_) => {
+                ApiError::Conflict(error.to_string())
+            }
+            StoreError::VersionConflict { .. } => ApiError::VersionConflict(error.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The compiled matcher a server uses, swapped atomically when workflows change. Changes made by this
+//! process refresh it at once; changes made by other processes are noticed by polling the database's
+//! workflow revision (one tiny query per interval, never one per message).
+
+use arc_swap::ArcSwap;
+use smsflow_core::Matcher;
+use smsflow_store::{Store, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct CompiledWorkflows {
+    /// The database revision these workflows were read at.
+    pub revision: i64,
+    pub matcher: Matcher,
+}
+
+pub struct MatcherCache {
+    store: Arc<dyn Store>,
+    current: ArcSwap<CompiledWorkflows>,
+    /// Serialises recompiles so concurrent refreshes do not each compile.
+    compiling: tokio::sync::Mutex<()>,
+}
+
+impl MatcherCache {
+    pub async fn load(store: Arc<dyn Store>) -> Result<MatcherCache, StoreError> {
+        let compiled = compile(store.as_ref()).await?;
+        Ok(MatcherCache {
+            store,
+            current: ArcSwap::from_pointee(compiled),
+            compiling: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The matcher as of the last refresh: for the per-message path.
+    pub fn current(&self) -> Arc<CompiledWorkflows> {
+        self.current.load_full()
+    }
+
+    /// Recompiles if the workflows changed in the database since the last compile.
+    pub async fn refresh(&self) -> Result<Arc<CompiledWorkflows>, StoreError> {
+        let revision = self.store.workflows_revision().await?;
+        if self.current.load().revision == revision {
+            return Ok(self.current());
+        }
+        let _one_at_a_time = self.compiling.lock().await;
+        if self.current.load().revision >= revision {
+            return Ok(self.current());
+        }
+        let compiled = Arc::new(compile(self.store.as_ref()).await?);
+        tracing::info!(
+            revision = compiled.revision,
+            workflows = compiled.matcher.len(),
+            "workflows changed: matcher recompiled"
+        );
+        self.current.store(compiled.clone());
+        Ok(compiled)
+    }
+
+    /// Polls for changes made by other processes until the task is dropped.
+    pub fn watch(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let cache = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                if let Err(error) = cache.refresh().await {
+                    tracing::warn!(%error, "cannot check for workflow changes; will retry");
+                }
+            }
+        })
+    }
+}
+
+async fn compile(store: &dyn Store) -> Result<CompiledWorkflows, StoreError> {
+    // Read the revision first: the workflows read after it are at least that new.
+    let revision = store.workflows_revision().await?;
+    let workflows = store.all_workflows().await?;
+    Ok(CompiledWorkflows {
+        revision,
+        matcher: Matcher::from_workflows(&workflows),
+    })
+}

@@ -1,0 +1,702 @@
+//! The REST API end to end: a real server on a random loopback port, against a fresh SQLite file and
+//! (when configured) a fresh PostgreSQL database, driven over HTTP.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use smsflow_store::testing::{self, TestDatabase};
+
+struct TestApp {
+    base: String,
+    key: String,
+    http: reqwest::Client,
+    label: &'static str,
+    _db: std::sync::Arc<TestDatabase>,
+}
+
+async fn spawn_app(db: std::sync::Arc<TestDatabase>) -> TestApp {
+    let store = db.store().await;
+    let key = store
+        .create_api_key(&format!("test-{}", uuid::Uuid::new_v4()))
+        .await
+        .unwrap()
+        .secret;
+    let state = smsflow_server::AppState::new(store).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
+    TestApp {
+        base,
+        key,
+        http: reqwest::Client::new(),
+        label: db.label,
+        _db: db,
+    }
+}
+
+/// One app per database backend.
+async fn apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in testing::all().await {
+        apps.push(spawn_app(std::sync::Arc::new(db)).await);
+    }
+    apps
+}
+
+impl TestApp {
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(&self.key)
+    }
+    fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(&self.key)
+            .json(body)
+    }
+    fn put(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .put(self.url(path))
+            .bearer_auth(&self.key)
+            .json(body)
+    }
+    async fn create(&self, body: Value) -> Value {
+        let response = self.post("/workflows", &body).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}: {:?}",
+            self.label,
+            response.text().await
+        );
+        response.json().await.unwrap()
+    }
+}
+
+async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].as_str().unwrap().starts_with("https://"));
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    body
+}
+
+fn lead_capture() -> Value {
+    json!({
+        "name": "Lead capture", "goal": "lead_capture", "priority": 20, "active": true,
+        "keywords": ["ballpark"], "context": "You are a helpful sales assistant.",
+        "response_template": "Thanks for your interest!",
+        "steps": [
+            {"type": "extract_information", "fields": "name,email,phone,company"},
+            {"type": "send_response", "template": "Thanks {{name}}! What size is your team?"},
+            {"type": "book_appointment", "link": "https://calendly.com/acme/intro"},
+            {"type": "save_to_database", "table": "leads"}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn every_api_route_needs_a_valid_key() {
+    for app in apps().await {
+        for path in ["/workflows", "/openapi.json", "/no-such-route"] {
+            let missing = app.http.get(app.url(path)).send().await.unwrap();
+            assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+            problem(missing, StatusCode::UNAUTHORIZED).await;
+            let wrong = app
+                .http
+                .get(app.url(path))
+                .bearer_auth("sfk_not-a-key")
+                .send()
+                .await
+                .unwrap();
+            problem(wrong, StatusCode::UNAUTHORIZED).await;
+        }
+        let unauthorised_write = app
+            .http
+            .post(app.url("/workflows"))
+            .json(&lead_capture())
+            .send()
+            .await
+            .unwrap();
+        problem(unauthorised_write, StatusCode::UNAUTHORIZED).await;
+        let listed: Value = app
+            .get("/workflows")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed["total"], 0,
+            "{}: the refused write stored nothing",
+            app.label
+        );
+        let unknown = app.get("/no-such-route").send().await.unwrap();
+        problem(unknown, StatusCode::NOT_FOUND).await;
+    }
+}
+
+#[tokio::test]
+async fn workflows_are_created_read_and_deleted() {
+    for app in apps().await {
+        let response = app
+            .post("/workflows", &lead_capture())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.headers()["etag"], "\"1\"");
+        let location = response.headers()["location"].to_str().unwrap().to_string();
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(
+            location,
+            format!("/api/v1/workflows/{}", created["id"].as_str().unwrap())
+        );
+        assert_eq!(created["version"], 1);
+        assert_eq!(
+            created["steps"][0],
+            json!({"type": "extract_information", "fields": ["name", "email", "phone", "company"]})
+        );
+
+        let path = location.trim_start_matches("/api/v1").to_string();
+        let fetched = app.get(&path).send().await.unwrap();
+        assert_eq!(fetched.headers()["etag"], "\"1\"");
+        assert_eq!(fetched.json::<Value>().await.unwrap(), created);
+
+        let duplicate = app
+            .post(
+                "/workflows",
+                &json!({"name": "LEAD CAPTURE", "goal": "sales_inquiry"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let body = problem(duplicate, StatusCode::CONFLICT).await;
+        assert_eq!(body["code"], "conflict");
+
+        let deleted = app
+            .http
+            .delete(app.url(&path))
+            .bearer_auth(&app.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        problem(app.get(&path).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+        problem(
+            app.get("/workflows/not-a-uuid").send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let gone = app
+            .http
+            .delete(app.url(&path))
+            .bearer_auth(&app.key)
+            .send()
+            .await
+            .unwrap();
+        problem(gone, StatusCode::NOT_FOUND).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_every_problem_named() {
+    for app in apps().await {
+        let invalid = json!({
+            "goal": "sales",
+            "steps": [
+                {"type": "extract_information", "fields": "name,name"},
+                {"type": "book_appointment", "link": "calendly.com/acme"},
+                {"type": "save_to_database", "table": "leads; drop table workflows"}
+            ]
+        });
+        let body = problem(
+            app.post("/workflows", &invalid).send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(body["code"], "validation_failed");
+        let fields: Vec<&str> = body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "goal",
+                "steps[0].fields",
+                "steps[1].link",
+                "steps[2].table"
+            ]
+        );
+        assert!(
+            body["problems"][3]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("must be an absolute http(s) URL")
+        );
+
+        let unknown_field = app
+            .post(
+                "/workflows",
+                &json!({"name": "x", "goal": "lead_capture", "colour": "red"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let body = problem(unknown_field, StatusCode::BAD_REQUEST).await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("unknown field `colour`"),
+            "{body}"
+        );
+
+        let wrong_type = app
+            .post(
+                "/workflows",
+                &json!({"name": "x", "goal": "lead_capture", "priority": "high"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let body = problem(wrong_type, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["problems"][0]["field"], "priority");
+
+        let not_json = app
+            .http
+            .post(app.url("/workflows"))
+            .bearer_auth(&app.key)
+            .body("name=x")
+            .send()
+            .await
+            .unwrap();
+        problem(not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+        let broken_json = app
+            .http
+            .post(app.url("/workflows"))
+            .bearer_auth(&app.key)
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        problem(broken_json, StatusCode::BAD_REQUEST).await;
+
+        let huge = json!({"name": "x", "goal": "lead_capture", "context": "x".repeat(300 * 1024)});
+        let body = problem(
+            app.post("/workflows", &huge).send().await.unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+        assert_eq!(body["code"], "payload_too_large");
+
+        let listed: Value = app
+            .get("/workflows")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed["total"], 0,
+            "{}: nothing invalid was stored",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn stale_updates_are_refused_never_silently_applied() {
+    for app in apps().await {
+        let created = app.create(lead_capture()).await;
+        let path = format!("/workflows/{}", created["id"].as_str().unwrap());
+        let mut changed = lead_capture();
+        changed["priority"] = json!(25);
+
+        let no_precondition = app.put(&path, &changed).send().await.unwrap();
+        problem(no_precondition, StatusCode::PRECONDITION_REQUIRED).await;
+
+        let ok = app
+            .put(&path, &changed)
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert_eq!(ok.headers()["etag"], "\"2\"");
+        assert_eq!(ok.json::<Value>().await.unwrap()["priority"], 25);
+
+        let stale_header = app
+            .put(&path, &lead_capture())
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        let body = problem(stale_header, StatusCode::PRECONDITION_FAILED).await;
+        assert_eq!(body["current_version"], 2);
+
+        let mut stale_body = lead_capture();
+        stale_body["version"] = json!(1);
+        let body = problem(
+            app.put(&path, &stale_body).send().await.unwrap(),
+            StatusCode::CONFLICT,
+        )
+        .await;
+        assert_eq!(body["code"], "version_conflict");
+
+        // A fetched workflow can be sent back as it is, with its version.
+        let mut fetched: Value = app.get(&path).send().await.unwrap().json().await.unwrap();
+        fetched["context"] = json!("New context");
+        let round_trip = app.put(&path, &fetched).send().await.unwrap();
+        assert_eq!(
+            round_trip.status(),
+            StatusCode::OK,
+            "{:?}",
+            round_trip.text().await
+        );
+
+        let patched = app.http.patch(app.url(&path)).bearer_auth(&app.key)
+            .json(&json!({"version": 3, "active": false, "response_template": null, "keywords": ["estimate", "franchise"]}))
+            .send().await.unwrap();
+        assert_eq!(patched.status(), StatusCode::OK);
+        let patched: Value = patched.json().await.unwrap();
+        assert_eq!(
+            (patched["version"].as_i64(), patched["active"].as_bool()),
+            (Some(4), Some(false))
+        );
+        assert_eq!(patched["response_template"], Value::Null);
+        assert_eq!(
+            patched["context"], "New context",
+            "fields not in the patch are kept"
+        );
+        assert_eq!(patched["steps"].as_array().unwrap().len(), 4);
+
+        let invalid_patch = app
+            .http
+            .patch(app.url(&path))
+            .bearer_auth(&app.key)
+            .header("if-match", "\"4\"")
+            .json(&json!({"goal": "nope"}))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(invalid_patch, StatusCode::BAD_REQUEST).await;
+        assert_eq!(body["problems"][0]["field"], "goal");
+
+        let stale_delete = app
+            .http
+            .delete(app.url(&path))
+            .bearer_auth(&app.key)
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        problem(stale_delete, StatusCode::PRECONDITION_FAILED).await;
+        let missing = app
+            .put("/workflows/0195f2a4-0000-7000-8000-000000000000", &changed)
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        problem(missing, StatusCode::NOT_FOUND).await;
+    }
+}
+
+#[tokio::test]
+async fn activation_and_listing_with_filters_and_pages() {
+    for app in apps().await {
+        let created = app
+            .create(json!({"name": "Support", "goal": "help_desk_support", "priority": 30}))
+            .await;
+        assert_eq!(created["active"], false, "workflows start inactive");
+        let id = created["id"].as_str().unwrap();
+        let activated = app
+            .post(&format!("/workflows/{id}/activate"), &json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(activated.status(), StatusCode::OK);
+        assert_eq!(activated.json::<Value>().await.unwrap()["active"], true);
+        for (name, goal, priority) in [
+            ("Fallback", "general_inquiry", 0),
+            ("Leads", "lead_capture", 20),
+            ("Sales", "sales_inquiry", 20),
+        ] {
+            app.create(json!({"name": name, "goal": goal, "priority": priority, "active": true}))
+                .await;
+        }
+        let deactivated = app
+            .http
+            .post(app.url(&format!("/workflows/{id}/deactivate")))
+            .bearer_auth(&app.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deactivated.json::<Value>().await.unwrap()["active"], false);
+
+        let mut names = Vec::new();
+        let mut next = "/workflows?limit=3".to_string();
+        loop {
+            let page: Value = app.get(&next).send().await.unwrap().json().await.unwrap();
+            assert_eq!(page["total"], 4);
+            names.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|w| w["name"].as_str().unwrap().to_string()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(cursor) => next = format!("/workflows?limit=3&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(
+            names,
+            ["Support", "Leads", "Sales", "Fallback"],
+            "{}",
+            app.label
+        );
+
+        let inactive: Value = app
+            .get("/workflows?active=false")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(inactive["items"][0]["name"], "Support");
+        let by_goal: Value = app
+            .get("/workflows?goal=lead_capture&q=LEA")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_goal["total"], 1);
+        let bad_goal = problem(
+            app.get("/workflows?goal=sales").send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(bad_goal["problems"][0]["field"], "query.goal");
+        problem(
+            app.get("/workflows?limit=0").send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        problem(
+            app.get("/workflows?cursor=garbage").send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        problem(
+            app.get("/workflows?sort=name").send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_test_endpoint_explains_every_candidate() {
+    for app in apps().await {
+        app.create(lead_capture()).await;
+        app.create(json!({"name": "Support", "goal": "help_desk_support", "priority": 30, "active": false})).await;
+        app.create(json!({"name": "Fallback", "goal": "general_inquiry", "active": true}))
+            .await;
+
+        let answer: Value = app
+            .post(
+                "/workflows/test",
+                &json!({"message": "I need help with a quote", "from": "+15550001111"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["matched"]["workflow"], "Lead capture", "{answer:#}");
+        let candidates = answer["candidates"].as_array().unwrap();
+        assert_eq!(candidates.len(), 3);
+        assert_eq!(candidates[0]["workflow"], "Support");
+        assert!(
+            candidates[0]["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("inactive")
+        );
+        assert_eq!(
+            candidates[1]["signal"],
+            json!({"kind": "keyword", "keyword": "quote", "from": "goal"})
+        );
+        assert!(
+            candidates[2]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("lost to \"Lead capture\"")
+        );
+
+        let with_inactive: Value = app
+            .post(
+                "/workflows/test",
+                &json!({"message": "I need help with a quote", "include_inactive": true}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(with_inactive["matched"]["workflow"], "Support");
+
+        let body = problem(
+            app.post("/workflows/test", &json!({"message": " ", "from": "555"}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        let fields: Vec<&str> = body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["message", "from"]);
+    }
+}
+
+/// Two smsflow processes on one database: a change made through one is seen by the other.
+#[tokio::test]
+async fn two_servers_on_one_database_see_each_others_changes() {
+    for db in testing::all().await {
+        let db = std::sync::Arc::new(db);
+        let (first, second) = (spawn_app(db.clone()).await, spawn_app(db.clone()).await);
+        let test = |app: &TestApp| {
+            app.post("/workflows/test", &json!({"message": "pricing please"}))
+                .send()
+        };
+        let before: Value = test(&second).await.unwrap().json().await.unwrap();
+        assert_eq!(before["matched"], Value::Null);
+        let created = first
+            .create(json!({"name": "Leads", "goal": "lead_capture", "active": true}))
+            .await;
+        let after: Value = test(&second).await.unwrap().json().await.unwrap();
+        assert_eq!(after["matched"]["id"], created["id"], "{}", db.label);
+
+        let id = created["id"].as_str().unwrap();
+        let mut draft =
+            json!({"name": "Leads", "goal": "lead_capture", "active": true, "priority": 1});
+        let first_write = first
+            .put(&format!("/workflows/{id}"), &draft)
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first_write.status(), StatusCode::OK);
+        draft["priority"] = json!(2);
+        let second_write = second
+            .put(&format!("/workflows/{id}"), &draft)
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        problem(second_write, StatusCode::PRECONDITION_FAILED).await;
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let app = spawn_app(std::sync::Arc::new(testing::sqlite())).await;
+    let document: Value = app
+        .get("/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    let expected = [
+        ("/workflows", "get"),
+        ("/workflows", "post"),
+        ("/workflows/{id}", "get"),
+        ("/workflows/{id}", "put"),
+        ("/workflows/{id}", "patch"),
+        ("/workflows/{id}", "delete"),
+        ("/workflows/{id}/activate", "post"),
+        ("/workflows/{id}/deactivate", "post"),
+        ("/workflows/test", "post"),
+    ];
+    let paths = document["paths"].as_object().unwrap();
+    let mut documented: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (path.clone(), method.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut wanted: Vec<(String, String)> = expected
+        .iter()
+        .map(|(p, m)| (p.to_string(), m.to_string()))
+        .collect();
+    wanted.sort();
+    assert_eq!(documented, wanted);
+    // Every documented route is really served (anything but 404/405 with a valid key).
+    for (path, method) in &documented {
+        let url = app.url(&path.replace("{id}", "0195f2a4-0000-7000-8000-000000000000"));
+        let response = app
+            .http
+            .request(method.to_uppercase().parse().unwrap(), url)
+            .bearer_auth(&app.key)
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let body = response.text().await.unwrap();
+        assert!(
+            !body.contains("no such API route"),
+            "{method} {path} is documented but not routed"
+        );
+    }
+    assert!(document["components"]["securitySchemes"]["api_key"].is_object());
+    assert!(document["components"]["schemas"]["Workflow"].is_object());
+}
+
+#[tokio::test]
+async fn health_needs_no_key() {
+    let app = spawn_app(std::sync::Arc::new(testing::sqlite())).await;
+    let health: Value = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"], "sqlite");
+}

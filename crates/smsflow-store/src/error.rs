@@ -1,0 +1,39 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{what} {key} does not exist")]
+    NotFound { what: &'static str, key: String },
+    #[error("a workflow named {0:?} already exists: choose another name, or update that workflow")]
+    NameTaken(String),
+    #[error("an API key named {0:?} already exists: choose another name, or revoke that key first")]
+    ApiKeyNameTaken(String),
+    #[error(
+        "the workflow was changed by someone else (it is now at version {current}): fetch it again, reapply your change and retry"
+    )]
+    VersionConflict { current: i64 },
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://path/to/smsflow.db or postgres://user@host/db"
+    )]
+    UnsupportedUrl(String),
+    #[error("stored data is unreadable ({0}): was the database changed by hand?")]
+    Corrupt(String),
+    #[error("cannot prepare the database directory {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn workflow_not_found(id: uuid::Uuid) -> Self {
+        StoreError::NotFound {
+            what: "workflow",
+            key: id.to_string(),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Storage for smsflow: one [`Store`] interface with a SQLite implementation (the embedded default)
+//! and a PostgreSQL one (several smsflow processes on one database). Both run the same SQL, written
+//! once with numbered parameters (`$1`) that both databases accept; each has its own migrations.
+//! Concurrency control lives in the database: every update checks `version` in its `WHERE` clause.
+
+mod api_keys;
+mod error;
+mod sql;
+
+use async_trait::async_trait;
+use smsflow_core::{Goal, Workflow, WorkflowSpec};
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub use api_keys::{ApiKey, NewApiKey};
+pub use error::StoreError;
+
+/// Filters and position of one page of `list_workflows`.
+#[derive(Debug, Clone, Default)]
+pub struct WorkflowQuery {
+    pub goal: Option<Goal>,
+    pub active: Option<bool>,
+    pub agent_id: Option<Uuid>,
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    /// Return workflows after this one in the listing order.
+    pub after: Option<WorkflowCursor>,
+    pub limit: u32,
+}
+
+/// A position in the listing order (priority desc, then name, then id).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkflowCursor {
+    pub priority: i64,
+    pub name_key: String,
+    pub id: Uuid,
+}
+
+impl WorkflowCursor {
+    pub fn of(workflow: &Workflow) -> Self {
+        WorkflowCursor {
+            priority: workflow.spec.priority,
+            name_key: name_key(workflow.spec.name.as_str()),
+            id: workflow.id,
+        }
+    }
+}
+
+/// The key that makes names unique regardless of case, and orders listings.
+pub(crate) fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkflowPage {
+    pub items: Vec<Workflow>,
+    /// Workflows matching the filters, on all pages.
+    pub total: u64,
+    /// Set when more workflows follow this page.
+    pub next: Option<WorkflowCursor>,
+}
+
+/// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    async fn create_workflow(&self, spec: &WorkflowSpec) -> Result<Workflow, StoreError>;
+    async fn get_workflow(&self, id: Uuid) -> Result<Workflow, StoreError>;
+    async fn find_workflow_by_name(&self, name: &str) -> Result<Option<Workflow>, StoreError>;
+    async fn list_workflows(&self, query: &WorkflowQuery) -> Result<WorkflowPage, StoreError>;
+    /// Every workflow, for compiling the matcher and exporting.
+    async fn all_workflows(&self) -> Result<Vec<Workflow>, StoreError>;
+    /// Replaces the spec. With `expected_version`, fails with [`StoreError::VersionConflict`] if the
+    /// stored workflow has changed since.
+    async fn update_workflow(
+        &self,
+        id: Uuid,
+        spec: &WorkflowSpec,
+        expected_version: Option<i64>,
+    ) -> Result<Workflow, StoreError>;
+    async fn set_workflow_active(
+        &self,
+        id: Uuid,
+        active: bool,
+        expected_version: Option<i64>,
+    ) -> Result<Workflow, StoreError>;
+    async fn delete_workflow(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// A number that changes whenever any workflow changes, in any process.
+    async fn workflows_revision(&self) -> Result<i64, StoreError>;
+
+    /// Creates a key; the secret in the answer is never stored and cannot be shown again.
+    async fn create_api_key(&self, name: &str) -> Result<NewApiKey, StoreError>;
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+    /// Revokes the live key with this name or id.
+    async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError>;
+    /// The live key whose secret this is, if any.
+    async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError>;
+}
+
+/// Opens (creating and migrating as needed) the database at `url`: `sqlite://path` or
+/// `postgres://...`.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(sql::PostgresStore::connect(url).await?))
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Arc::new(
+            sql::SqliteStore::open(std::path::Path::new(path)).await?,
+        ))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,503 @@
+//! The SQL implementation, written once and instantiated for SQLite and PostgreSQL by
+//! `impl_store!`: the queries are identical (numbered `$n` parameters, portable SQL), only pools and
+//! migrations differ. Identifiers are never interpolated; every value is a bound parameter.
+
+use async_trait::async_trait;
+use smsflow_core::{Goal, Step, Workflow, WorkflowName, WorkflowSpec};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::types::Json;
+use std::path::Path;
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
+use crate::{
+    ApiKey, NewApiKey, Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
+};
+
+// Column lists as macros so queries stay `&'static str` (sqlx refuses unaudited dynamic SQL).
+macro_rules! workflow_columns {
+    () => {
+        "id, name, goal, context, response_template, priority, agent_id, active, keywords, steps, \
+         version, created_at, updated_at"
+    };
+}
+macro_rules! api_key_columns {
+    () => {
+        "id, name, prefix, created_at, revoked_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct WorkflowRow {
+    id: Uuid,
+    name: String,
+    goal: String,
+    context: String,
+    response_template: Option<String>,
+    priority: i64,
+    agent_id: Option<Uuid>,
+    active: bool,
+    keywords: Json<Vec<String>>,
+    steps: Json<Vec<Step>>,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl TryFrom<WorkflowRow> for Workflow {
+    type Error = StoreError;
+
+    fn try_from(row: WorkflowRow) -> Result<Self, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt(format!("workflow {}: {what}", row.id));
+        Ok(Workflow {
+            id: row.id,
+            spec: WorkflowSpec {
+                name: WorkflowName::parse(&row.name).map_err(|e| corrupt(format!("name {e}")))?,
+                goal: Goal::parse(&row.goal)
+                    .ok_or_else(|| corrupt(format!("goal {:?}", row.goal)))?,
+                context: row.context,
+                response_template: row.response_template,
+                priority: row.priority,
+                agent_id: row.agent_id,
+                active: row.active,
+                keywords: row.keywords.0,
+                steps: row.steps.0,
+            },
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: Uuid,
+    name: String,
+    prefix: String,
+    created_at: OffsetDateTime,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+impl From<ApiKeyRow> for ApiKey {
+    fn from(row: ApiKeyRow) -> Self {
+        ApiKey {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+/// Now, at the microsecond precision both databases keep, so a stored time reads back equal.
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .expect("a truncated nanosecond is in range")
+}
+
+/// `%text%` for `LIKE ... ESCAPE '\'`, with the pattern characters of `text` escaped.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in name_key(text).chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn name_taken_or(error: sqlx::Error, spec: &WorkflowSpec) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::NameTaken(spec.name.to_string())
+        }
+        _ => StoreError::Database(error),
+    }
+}
+
+pub struct SqliteStore {
+    read: SqlitePool,
+    /// SQLite has one writer at a time: a single write connection queues writers in-process instead
+    /// of failing them with SQLITE_BUSY; other processes wait on the busy timeout.
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStore { read, write })
+    }
+}
+
+pub struct PostgresStore {
+    read: PgPool,
+    write: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        // The migrator takes an advisory lock, so processes starting together migrate once.
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore {
+            read: pool.clone(),
+            write: pool,
+        })
+    }
+}
+
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:literal) => {
+        impl $store {
+            async fn fetch_workflow(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+                id: Uuid,
+            ) -> Result<Option<Workflow>, StoreError> {
+                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows WHERE id = $1");
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(id)
+                    .fetch_optional(executor)
+                    .await?
+                    .map(Workflow::try_from)
+                    .transpose()
+            }
+
+            /// After an update matched no row: tell "gone" from "changed since".
+            async fn missing_or_conflict(&self, id: Uuid) -> StoreError {
+                match Self::fetch_workflow(&self.write, id).await {
+                    Ok(Some(current)) => StoreError::VersionConflict {
+                        current: current.version,
+                    },
+                    Ok(None) => StoreError::workflow_not_found(id),
+                    Err(error) => error,
+                }
+            }
+
+            async fn bump_revision(
+                tx: &mut sqlx::Transaction<'_, $db>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("UPDATE workflow_revision SET revision = revision + 1 WHERE id = 1")
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create_workflow(&self, spec: &WorkflowSpec) -> Result<Workflow, StoreError> {
+                let id = Uuid::now_v7();
+                let at = now();
+                let mut tx = self.write.begin().await?;
+                let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
+                     priority, agent_id, active, keywords, steps, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) \
+                     RETURNING ", workflow_columns!());
+                let row = sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(id)
+                    .bind(spec.name.as_str())
+                    .bind(name_key(spec.name.as_str()))
+                    .bind(spec.goal.as_str())
+                    .bind(&spec.context)
+                    .bind(&spec.response_template)
+                    .bind(spec.priority)
+                    .bind(spec.agent_id)
+                    .bind(spec.active)
+                    .bind(Json(&spec.keywords))
+                    .bind(Json(&spec.steps))
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|error| name_taken_or(error, spec))?;
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Workflow::try_from(row)
+            }
+
+            async fn get_workflow(&self, id: Uuid) -> Result<Workflow, StoreError> {
+                Self::fetch_workflow(&self.read, id)
+                    .await?
+                    .ok_or_else(|| StoreError::workflow_not_found(id))
+            }
+
+            async fn find_workflow_by_name(&self, name: &str) -> Result<Option<Workflow>, StoreError> {
+                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows WHERE name_key = $1");
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(name_key(name.trim()))
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(Workflow::try_from)
+                    .transpose()
+            }
+
+            async fn list_workflows(&self, query: &WorkflowQuery) -> Result<WorkflowPage, StoreError> {
+                let filter = |builder: &mut sqlx::QueryBuilder<$db>| {
+                    builder.push(" WHERE 1 = 1");
+                    if let Some(goal) = query.goal {
+                        builder.push(" AND goal = ").push_bind(goal.as_str());
+                    }
+                    if let Some(active) = query.active {
+                        builder.push(" AND active = ").push_bind(active);
+                    }
+                    if let Some(agent_id) = query.agent_id {
+                        builder.push(" AND agent_id = ").push_bind(agent_id);
+                    }
+                    if let Some(text) = query.name_contains.as_deref().filter(|t| !t.is_empty()) {
+                        builder
+                            .push(" AND name_key LIKE ")
+                            .push_bind(like_pattern(text))
+                            .push(" ESCAPE '\\'");
+                    }
+                };
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM workflows");
+                filter(&mut count);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!("SELECT ", workflow_columns!(), " FROM workflows"));
+                filter(&mut select);
+                if let Some(after) = &query.after {
+                    select
+                        .push(" AND (priority < ")
+                        .push_bind(after.priority)
+                        .push(" OR (priority = ")
+                        .push_bind(after.priority)
+                        .push(" AND (name_key > ")
+                        .push_bind(after.name_key.clone())
+                        .push(" OR (name_key = ")
+                        .push_bind(after.name_key.clone())
+                        .push(" AND id > ")
+                        .push_bind(after.id)
+                        .push("))))");
+                }
+                let limit = query.limit.max(1);
+                select
+                    .push(" ORDER BY priority DESC, name_key, id LIMIT ")
+                    .push_bind(i64::from(limit) + 1);
+                let mut items = select
+                    .build_query_as::<WorkflowRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Workflow::try_from)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let next = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map(WorkflowCursor::of)
+                } else {
+                    None
+                };
+                Ok(WorkflowPage {
+                    items,
+                    total: total as u64,
+                    next,
+                })
+            }
+
+            async fn all_workflows(&self) -> Result<Vec<Workflow>, StoreError> {
+                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows ORDER BY priority DESC, name_key, id");
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Workflow::try_from)
+                    .collect()
+            }
+
+            async fn update_workflow(
+                &self,
+                id: Uuid,
+                spec: &WorkflowSpec,
+                expected_version: Option<i64>,
+            ) -> Result<Workflow, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
+                     response_template = $6, priority = $7, agent_id = $8, active = $9, \
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12 \
+                     WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
+                let row = sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(id)
+                    .bind(spec.name.as_str())
+                    .bind(name_key(spec.name.as_str()))
+                    .bind(spec.goal.as_str())
+                    .bind(&spec.context)
+                    .bind(&spec.response_template)
+                    .bind(spec.priority)
+                    .bind(spec.agent_id)
+                    .bind(spec.active)
+                    .bind(Json(&spec.keywords))
+                    .bind(Json(&spec.steps))
+                    .bind(now())
+                    .bind(expected_version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|error| name_taken_or(error, spec))?;
+                let Some(row) = row else {
+                    drop(tx);
+                    return Err(self.missing_or_conflict(id).await);
+                };
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Workflow::try_from(row)
+            }
+
+            async fn set_workflow_active(
+                &self,
+                id: Uuid,
+                active: bool,
+                expected_version: Option<i64>,
+            ) -> Result<Workflow, StoreError> {
+                let mut tx = self.write.begin().await?;
+                // Setting the state it already has is not a change: no new version.
+                let sql = concat!("UPDATE workflows SET active = $2, \
+                     version = CASE WHEN active = $2 THEN version ELSE version + 1 END, \
+                     updated_at = CASE WHEN active = $2 THEN updated_at ELSE $3 END \
+                     WHERE id = $1 AND ($4 IS NULL OR version = $4) RETURNING ", workflow_columns!());
+                let row = sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(id)
+                    .bind(active)
+                    .bind(now())
+                    .bind(expected_version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = row else {
+                    drop(tx);
+                    return Err(self.missing_or_conflict(id).await);
+                };
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Workflow::try_from(row)
+            }
+
+            async fn delete_workflow(
+                &self,
+                id: Uuid,
+                expected_version: Option<i64>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.write.begin().await?;
+                let deleted = sqlx::query(
+                    "DELETE FROM workflows WHERE id = $1 AND ($2 IS NULL OR version = $2)",
+                )
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if deleted == 0 {
+                    drop(tx);
+                    return Err(self.missing_or_conflict(id).await);
+                }
+                Self::bump_revision(&mut tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn workflows_revision(&self) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("SELECT revision FROM workflow_revision WHERE id = 1")
+                    .fetch_one(&self.read)
+                    .await?)
+            }
+
+            async fn create_api_key(&self, name: &str) -> Result<NewApiKey, StoreError> {
+                let secret = generate_secret();
+                let sql = concat!("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING ", api_key_columns!());
+                let row = sqlx::query_as::<_, ApiKeyRow>(sql)
+                    .bind(Uuid::now_v7())
+                    .bind(name)
+                    .bind(shown_prefix(&secret))
+                    .bind(hash_secret(&secret))
+                    .bind(now())
+                    .fetch_one(&self.write)
+                    .await
+                    .map_err(|error| match &error {
+                        sqlx::Error::Database(db) if db.is_unique_violation() => {
+                            StoreError::ApiKeyNameTaken(name.to_string())
+                        }
+                        _ => StoreError::Database(error),
+                    })?;
+                Ok(NewApiKey {
+                    key: row.into(),
+                    secret,
+                })
+            }
+
+            async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+                let sql = concat!("SELECT ", api_key_columns!(), " FROM api_keys ORDER BY created_at, id");
+                Ok(sqlx::query_as::<_, ApiKeyRow>(sql)
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(ApiKey::from)
+                    .collect())
+            }
+
+            async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError> {
+                let id = Uuid::parse_str(name_or_id).ok();
+                let sql = concat!("UPDATE api_keys SET revoked_at = $3 \
+                     WHERE revoked_at IS NULL AND (name = $1 OR id = $2) RETURNING ", api_key_columns!());
+                sqlx::query_as::<_, ApiKeyRow>(sql)
+                    .bind(name_or_id)
+                    .bind(id)
+                    .bind(now())
+                    .fetch_optional(&self.write)
+                    .await?
+                    .map(ApiKey::from)
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "live API key",
+                        key: format!("{name_or_id:?}"),
+                    })
+            }
+
+            async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError> {
+                let sql = concat!("SELECT ", api_key_columns!(), " FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL");
+                Ok(sqlx::query_as::<_, ApiKeyRow>(sql)
+                    .bind(hash_secret(secret))
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(ApiKey::from))
+            }
+        }
+    };
+}
+
+impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+impl_store!(PostgresStore, sqlx::Postgres, "postgres");

@@ -1,0 +1,308 @@
+//! Storage behaviour, run on SQLite and (when configured) PostgreSQL.
+
+use smsflow_core::{Goal, WorkflowDraft, WorkflowSpec};
+use smsflow_store::{StoreError, WorkflowQuery, testing};
+
+fn spec(name: &str, goal: &str, priority: i64, active: bool) -> WorkflowSpec {
+    serde_json::from_value::<WorkflowDraft>(serde_json::json!({
+        "name": name, "goal": goal, "priority": priority, "active": active,
+        "keywords": ["estimate"],
+        "steps": [{"type": "extract_information", "fields": "name,email"},
+                  {"type": "save_to_database", "table": "leads"}]
+    }))
+    .unwrap()
+    .validate()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn workflows_are_created_read_and_unique_by_name() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let created = store
+            .create_workflow(&spec("Leads", "lead_capture", 20, true))
+            .await
+            .unwrap();
+        assert_eq!(created.version, 1, "{}", db.label);
+        assert_eq!(created.created_at, created.updated_at);
+        let fetched = store.get_workflow(created.id).await.unwrap();
+        assert_eq!(
+            fetched, created,
+            "{}: a stored workflow reads back equal",
+            db.label
+        );
+        let by_name = store.find_workflow_by_name(" leads ").await.unwrap();
+        assert_eq!(by_name.map(|w| w.id), Some(created.id));
+
+        let duplicate = store
+            .create_workflow(&spec("LEADS", "sales_inquiry", 0, false))
+            .await;
+        assert!(
+            matches!(duplicate, Err(StoreError::NameTaken(ref n)) if n == "LEADS"),
+            "{}: {duplicate:?}",
+            db.label
+        );
+        let missing = store.get_workflow(uuid::Uuid::now_v7()).await;
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+    }
+}
+
+#[tokio::test]
+async fn listing_filters_sorts_and_pages() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        for (name, goal, priority, active) in [
+            ("b support", "help_desk_support", 10, true),
+            ("a support", "help_desk_support", 10, false),
+            ("Sales", "sales_inquiry", 30, true),
+            ("Fallback 100%", "general_inquiry", 0, true),
+            ("Booking", "appointment_booking", 20, true),
+        ] {
+            store
+                .create_workflow(&spec(name, goal, priority, active))
+                .await
+                .unwrap();
+        }
+        let names = |page: &smsflow_store::WorkflowPage| {
+            page.items
+                .iter()
+                .map(|w| w.spec.name.to_string())
+                .collect::<Vec<_>>()
+        };
+
+        let mut query = WorkflowQuery {
+            limit: 2,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = store.list_workflows(&query).await.unwrap();
+            assert_eq!(page.total, 5);
+            seen.extend(names(&page));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                "Sales",
+                "Booking",
+                "a support",
+                "b support",
+                "Fallback 100%"
+            ],
+            "{}",
+            db.label
+        );
+
+        let support = store
+            .list_workflows(&WorkflowQuery {
+                goal: Some(Goal::HelpDeskSupport),
+                active: Some(true),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(names(&support), ["b support"]);
+        let search = |text: &str| WorkflowQuery {
+            name_contains: Some(text.into()),
+            limit: 50,
+            ..Default::default()
+        };
+        assert_eq!(
+            names(&store.list_workflows(&search("SUPP")).await.unwrap()),
+            ["a support", "b support"]
+        );
+        assert_eq!(
+            names(&store.list_workflows(&search("100%")).await.unwrap()),
+            ["Fallback 100%"]
+        );
+        assert_eq!(
+            store.list_workflows(&search("_")).await.unwrap().total,
+            0,
+            "LIKE wildcards are literal"
+        );
+    }
+}
+
+#[tokio::test]
+async fn updates_check_the_version_and_bump_it() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let created = store
+            .create_workflow(&spec("Leads", "lead_capture", 20, false))
+            .await
+            .unwrap();
+        let revision = store.workflows_revision().await.unwrap();
+
+        let updated = store
+            .update_workflow(
+                created.id,
+                &spec("Leads v2", "lead_capture", 25, false),
+                Some(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(updated.version, 2);
+        assert_eq!(updated.spec.name.as_str(), "Leads v2");
+        assert!(updated.updated_at >= created.updated_at);
+        assert_eq!(updated.created_at, created.created_at);
+        assert!(
+            store.workflows_revision().await.unwrap() > revision,
+            "{}: changes bump the revision",
+            db.label
+        );
+
+        let stale = store
+            .update_workflow(
+                created.id,
+                &spec("Stale", "lead_capture", 0, false),
+                Some(1),
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::VersionConflict { current: 2 })),
+            "{}: {stale:?}",
+            db.label
+        );
+        assert_eq!(
+            store
+                .get_workflow(created.id)
+                .await
+                .unwrap()
+                .spec
+                .name
+                .as_str(),
+            "Leads v2",
+            "nothing overwritten"
+        );
+
+        let active = store
+            .set_workflow_active(created.id, true, None)
+            .await
+            .unwrap();
+        assert!(active.spec.active);
+        assert_eq!(active.version, 3);
+        let again = store
+            .set_workflow_active(created.id, true, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            again.version, 3,
+            "activating an active workflow changes nothing"
+        );
+
+        assert!(matches!(
+            store.delete_workflow(created.id, Some(1)).await,
+            Err(StoreError::VersionConflict { current: 3 })
+        ));
+        store.delete_workflow(created.id, Some(3)).await.unwrap();
+        assert!(matches!(
+            store.delete_workflow(created.id, None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store.set_workflow_active(created.id, false, None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}
+
+/// Two processes on one database: the database, not an in-process lock, decides who wins.
+#[tokio::test]
+async fn concurrent_updates_from_two_stores_never_both_win() {
+    for db in testing::all().await {
+        let (first, second) = (db.store().await, db.store().await);
+        let created = first
+            .create_workflow(&spec("Shared", "lead_capture", 0, false))
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = if i % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            let id = created.id;
+            tasks.push(tokio::spawn(async move {
+                store
+                    .update_workflow(
+                        id,
+                        &spec(&format!("Writer {i}"), "lead_capture", i, false),
+                        Some(1),
+                    )
+                    .await
+            }));
+        }
+        let mut winners = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(workflow) => {
+                    winners += 1;
+                    assert_eq!(workflow.version, 2);
+                }
+                Err(StoreError::VersionConflict { current: 2 }) => {}
+                Err(other) => panic!("{}: unexpected {other}", db.label),
+            }
+        }
+        assert_eq!(
+            winners, 1,
+            "{}: exactly one writer of version 1 wins",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn api_keys_are_hashed_authenticated_and_revoked() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let created = store.create_api_key("ci").await.unwrap();
+        assert!(created.secret.starts_with(&created.key.prefix));
+        let found = store.authenticate(&created.secret).await.unwrap();
+        assert_eq!(found.map(|k| k.id), Some(created.key.id));
+        assert_eq!(store.authenticate("sfk_wrong").await.unwrap(), None);
+        assert!(matches!(
+            store.create_api_key("ci").await,
+            Err(StoreError::ApiKeyNameTaken(_))
+        ));
+
+        let revoked = store.revoke_api_key("ci").await.unwrap();
+        assert!(revoked.revoked_at.is_some());
+        assert_eq!(
+            store.authenticate(&created.secret).await.unwrap(),
+            None,
+            "{}",
+            db.label
+        );
+        assert!(matches!(
+            store.revoke_api_key("ci").await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let replacement = store.create_api_key("ci").await.unwrap();
+        store
+            .revoke_api_key(&replacement.key.id.to_string())
+            .await
+            .unwrap();
+        assert_eq!(store.list_api_keys().await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_missing_sqlite_directory_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("nested/dir/smsflow.db").display()
+    );
+    let store = smsflow_store::connect(&url).await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    assert!(matches!(
+        smsflow_store::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+}

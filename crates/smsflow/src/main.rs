@@ -1,0 +1,190 @@
+//! The `smsflow` command: run the server and manage workflows and API keys from the shell.
+
+mod workflows_cmd;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use smsflow_server::Config;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "smsflow",
+    version,
+    about = "SMS workflows that guide AI agents in SMS conversations",
+    long_about = "SMS workflows that guide AI agents in SMS conversations.\n\nWith no configuration smsflow keeps its data in a SQLite file in its data directory. Settings come from a TOML file (--config or SMSFLOW_CONFIG) and SMSFLOW_* environment variables; see docs/configuration.md."
+)]
+struct Cli {
+    /// TOML configuration file (also SMSFLOW_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (REST API under /api/v1).
+    Serve,
+    /// Define, import, export and test workflows.
+    #[command(subcommand)]
+    Workflows(workflows_cmd::WorkflowsCommand),
+    /// Manage the API keys that authenticate /api requests.
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key; its secret is printed once, alone on the last line.
+    Create {
+        /// A name saying who uses the key, e.g. "ci" or "crm-sync".
+        #[arg(long)]
+        name: String,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by name or id; requests using it get 401 from then on.
+    Revoke {
+        /// The key's name or id.
+        key: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let is_server = matches!(cli.command, Command::Serve);
+    init_logging(if is_server { "info" } else { "warn" });
+    let config = Config::from_process(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            let store = open_store(&config).await?;
+            if store
+                .list_api_keys()
+                .await?
+                .iter()
+                .all(|key| key.revoked_at.is_some())
+            {
+                tracing::warn!(
+                    "no API keys yet: create one with `smsflow api-key create --name admin` to use the API"
+                );
+            }
+            smsflow_server::serve(config, store).await
+        }
+        Command::Workflows(command) => workflows_cmd::run(command, &config).await,
+        Command::ApiKey(command) => api_key(command, &config).await,
+    }
+}
+
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn smsflow_store::Store>> {
+    smsflow_store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    match command {
+        ApiKeyCommand::Create { name } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.len() <= 100,
+                "--name must be 1 to 100 characters, e.g. --name ci"
+            );
+            let created = store.create_api_key(name).await?;
+            println!(
+                "Created API key {:?} (id {}).",
+                created.key.name, created.key.id
+            );
+            println!(
+                "Store it now: it is shown only this once. Use it as `Authorization: Bearer <key>`."
+            );
+            println!("{}", created.secret);
+        }
+        ApiKeyCommand::List => {
+            let keys = store.list_api_keys().await?;
+            if keys.is_empty() {
+                println!("No API keys. Create one with `smsflow api-key create --name NAME`.");
+            }
+            for key in keys {
+                let state = match key.revoked_at {
+                    Some(at) => format!("revoked {}", rfc3339(at)),
+                    None => "live".into(),
+                };
+                println!(
+                    "{}  {:<20} {}…  created {}  {state}",
+                    key.id,
+                    key.name,
+                    key.prefix,
+                    rfc3339(key.created_at)
+                );
+            }
+        }
+        ApiKeyCommand::Revoke { key } => {
+            let revoked = store.revoke_api_key(&key).await?;
+            println!("Revoked API key {:?} ({}).", revoked.name, revoked.id);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@db/x"), "postgres://u:***@db/x");
+        assert_eq!(redact("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+}

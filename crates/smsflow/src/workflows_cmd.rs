@@ -1,0 +1,429 @@
+//! `smsflow workflows ...`: workflows as YAML files that can live in git, and matching tests.
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use smsflow_core::quality::{LabelledMessage, score};
+use smsflow_core::{
+    Goal, MatchEntry, MatchExplanation, Matcher, Problems, WorkflowDraft, WorkflowSpec,
+};
+use smsflow_server::Config;
+use smsflow_store::{Store, WorkflowQuery};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand)]
+pub enum WorkflowsCommand {
+    /// List workflows in matching order (highest priority first).
+    List {
+        /// Only this goal: general_inquiry, lead_capture, help_desk_support, sales_inquiry, appointment_booking.
+        #[arg(long)]
+        goal: Option<String>,
+        /// Only active (true) or inactive (false) workflows.
+        #[arg(long)]
+        active: Option<bool>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one workflow, by name or id, as YAML.
+    Show { name_or_id: String },
+    /// Create or update workflows from a YAML file (a list); idempotent by name.
+    Import {
+        file: PathBuf,
+        /// Check the file and report what would change, without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write all workflows as YAML to FILE, or to stdout.
+    Export { file: Option<PathBuf> },
+    /// Check a YAML file of workflows and report every problem.
+    Validate { file: PathBuf },
+    /// Which workflow would handle a message, and why every other one did not.
+    Test(TestArgs),
+    /// Score matching quality on a labelled JSONL file ({"text", "goals": [...]} per line).
+    Score {
+        /// The labelled messages.
+        samples: PathBuf,
+        /// Use the workflows of this YAML file instead of the database.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct TestArgs {
+    /// The sample message.
+    #[arg(required_unless_present = "jsonl")]
+    message: Option<String>,
+    /// Use the workflows of this YAML file instead of the database (no database needed).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Read one {"text": ...} per line from FILE and print one JSON answer per line.
+    #[arg(long, value_name = "FILE", conflicts_with = "message")]
+    jsonl: Option<PathBuf>,
+    /// The sender's number (E.164), as the endpoint takes it.
+    #[arg(long)]
+    from: Option<String>,
+    /// Consider inactive workflows as if they were active.
+    #[arg(long)]
+    include_inactive: bool,
+}
+
+pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<()> {
+    match command {
+        WorkflowsCommand::List { goal, active, json } => list(config, goal, active, json).await,
+        WorkflowsCommand::Show { name_or_id } => {
+            let store = crate::open_store(config).await?;
+            let workflow = find(store.as_ref(), &name_or_id).await?;
+            print!("{}", to_yaml(&[WorkflowDraft::from(&workflow.spec)])?);
+            Ok(())
+        }
+        WorkflowsCommand::Import { file, dry_run } => import(config, &file, dry_run).await,
+        WorkflowsCommand::Export { file } => export(config, file.as_deref()).await,
+        WorkflowsCommand::Validate { file } => {
+            let specs = read_workflow_file(&file)?;
+            println!("{}: {} valid workflow(s).", file.display(), specs.len());
+            Ok(())
+        }
+        WorkflowsCommand::Test(args) => test(config, args).await,
+        WorkflowsCommand::Score {
+            samples,
+            file,
+            json,
+        } => {
+            let matcher = matcher_for(config, file.as_deref()).await?;
+            let samples = read_labelled(&samples)?;
+            let report = score(&matcher, &samples);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                return Ok(());
+            }
+            println!(
+                "{:<22} {:>9} {:>7} {:>6}   tp  fp  fn",
+                "goal", "precision", "recall", "f1"
+            );
+            for goal in &report.goals {
+                println!(
+                    "{:<22} {:>9.2} {:>7.2} {:>6.2}  {:>3} {:>3} {:>3}",
+                    goal.goal.as_str(),
+                    goal.precision,
+                    goal.recall,
+                    goal.f1,
+                    goal.true_positives,
+                    goal.false_positives,
+                    goal.false_negatives
+                );
+            }
+            println!(
+                "macro-F1 {:.3}   top-1 routing accuracy {:.3}   ({} messages)",
+                report.macro_f1, report.top1_accuracy, report.messages
+            );
+            for miss in &report.misrouted {
+                let expected: Vec<&str> = miss.expected.iter().map(|g| g.as_str()).collect();
+                println!(
+                    "  misrouted: {:?} -> {} (expected {})",
+                    miss.text,
+                    miss.routed_to.map_or("nothing", Goal::as_str),
+                    if expected.is_empty() {
+                        "general_inquiry".into()
+                    } else {
+                        expected.join(" or ")
+                    }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn list(
+    config: &Config,
+    goal: Option<String>,
+    active: Option<bool>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let goal = goal
+        .map(|text| {
+            Goal::parse(&text).with_context(|| {
+                format!("--goal {text:?} is not a goal: use one of {}", goal_names())
+            })
+        })
+        .transpose()?;
+    let store = crate::open_store(config).await?;
+    let mut query = WorkflowQuery {
+        goal,
+        active,
+        limit: 200,
+        ..Default::default()
+    };
+    let mut workflows = Vec::new();
+    loop {
+        let page = store.list_workflows(&query).await?;
+        workflows.extend(page.items);
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&workflows)?);
+        return Ok(());
+    }
+    if workflows.is_empty() {
+        println!("No workflows. Import some with `smsflow workflows import workflows.yaml`.");
+        return Ok(());
+    }
+    println!("priority  active   goal                 steps name");
+    for workflow in workflows {
+        let spec = &workflow.spec;
+        println!(
+            "{:>8}  {:<8} {:<20} {:<5} {}",
+            spec.priority,
+            if spec.active { "yes" } else { "no" },
+            spec.goal.as_str(),
+            spec.steps.len(),
+            spec.name
+        );
+    }
+    Ok(())
+}
+
+fn goal_names() -> String {
+    Goal::ALL
+        .iter()
+        .map(|g| g.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn find(store: &dyn Store, name_or_id: &str) -> anyhow::Result<smsflow_core::Workflow> {
+    if let Ok(id) = uuid::Uuid::parse_str(name_or_id) {
+        return Ok(store.get_workflow(id).await?);
+    }
+    store
+        .find_workflow_by_name(name_or_id)
+        .await?
+        .with_context(|| {
+            format!("no workflow named {name_or_id:?}: `smsflow workflows list` shows them")
+        })
+}
+
+/// Reads and validates a YAML list of workflows, reporting every problem of every workflow.
+pub fn read_workflow_file(path: &Path) -> anyhow::Result<Vec<WorkflowSpec>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let drafts: Vec<WorkflowDraft> = serde_norway::from_str(&text).map_err(|error| {
+        anyhow::anyhow!(
+            "{} is not a YAML list of workflows: {error}",
+            path.display()
+        )
+    })?;
+    let mut problems = Vec::new();
+    let mut specs = Vec::new();
+    for (i, draft) in drafts.iter().enumerate() {
+        match draft.validate() {
+            Ok(spec) => specs.push(spec),
+            Err(found) => {
+                let label = match &draft.name {
+                    Some(name) => format!("[{i}] ({name})"),
+                    None => format!("[{i}]"),
+                };
+                problems.push(found.within(&label));
+            }
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let key = spec.name.as_str().to_lowercase();
+        if names.contains(&key) {
+            problems.push(Problems::single(
+                format!("[{i}].name"),
+                format!(
+                    "{:?} is used by two workflows: names must be unique",
+                    spec.name.as_str()
+                ),
+            ));
+        }
+        names.push(key);
+    }
+    if !problems.is_empty() {
+        let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        bail!(
+            "{} has problems to fix:\n{}",
+            path.display(),
+            listed.join("\n")
+        );
+    }
+    Ok(specs)
+}
+
+async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let specs = read_workflow_file(file)?;
+    let store = crate::open_store(config).await?;
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    for spec in &specs {
+        let verb = match store.find_workflow_by_name(spec.name.as_str()).await? {
+            None => {
+                if !dry_run {
+                    store.create_workflow(spec).await?;
+                }
+                created += 1;
+                "created"
+            }
+            Some(existing) if existing.spec == *spec => {
+                unchanged += 1;
+                "unchanged"
+            }
+            Some(existing) => {
+                if !dry_run {
+                    store
+                        .update_workflow(existing.id, spec, Some(existing.version))
+                        .await?;
+                }
+                updated += 1;
+                "updated"
+            }
+        };
+        println!("{verb:>9}  {}", spec.name);
+    }
+    let prefix = if dry_run {
+        "Dry run, nothing changed: would have "
+    } else {
+        ""
+    };
+    println!("{prefix}{created} created, {updated} updated, {unchanged} unchanged.");
+    Ok(())
+}
+
+async fn export(config: &Config, file: Option<&Path>) -> anyhow::Result<()> {
+    let store = crate::open_store(config).await?;
+    let drafts: Vec<WorkflowDraft> = store
+        .all_workflows()
+        .await?
+        .iter()
+        .map(|w| WorkflowDraft::from(&w.spec))
+        .collect();
+    let yaml = to_yaml(&drafts)?;
+    match file {
+        Some(path) => {
+            std::fs::write(path, yaml)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "Exported {} workflow(s) to {}.",
+                drafts.len(),
+                path.display()
+            );
+        }
+        None => print!("{yaml}"),
+    }
+    Ok(())
+}
+
+fn to_yaml(drafts: &[WorkflowDraft]) -> anyhow::Result<String> {
+    Ok(serde_norway::to_string(drafts)?)
+}
+
+async fn matcher_for(config: &Config, file: Option<&Path>) -> anyhow::Result<Matcher> {
+    Ok(match file {
+        Some(path) => Matcher::new(
+            read_workflow_file(path)?
+                .iter()
+                .map(MatchEntry::from)
+                .collect(),
+        ),
+        None => Matcher::from_workflows(&crate::open_store(config).await?.all_workflows().await?),
+    })
+}
+
+fn read_labelled(path: &Path) -> anyhow::Result<Vec<LabelledMessage>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    std::io::BufReader::new(file)
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+        .map(|(i, line)| {
+            let line = line?;
+            serde_json::from_str(&line).with_context(|| {
+                format!(
+                    "{} line {}: expected {{\"text\": ..., \"goals\": [...]}}",
+                    path.display(),
+                    i + 1
+                )
+            })
+        })
+        .collect()
+}
+
+async fn test(config: &Config, args: TestArgs) -> anyhow::Result<()> {
+    if let Some(from) = &args.from {
+        let digits = from.strip_prefix('+').unwrap_or("");
+        anyhow::ensure!(
+            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+            "--from {from:?} is not an E.164 number: write it as + and country code, e.g. +15550001111"
+        );
+    }
+    let matcher = matcher_for(config, args.file.as_deref()).await?;
+    if let Some(path) = &args.jsonl {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for message in read_labelled(path)? {
+            serde_json::to_writer(
+                &mut out,
+                &matcher.explain(&message.text, args.include_inactive),
+            )?;
+            writeln!(out)?;
+        }
+        return Ok(());
+    }
+    let message = args
+        .message
+        .expect("clap requires a message without --jsonl");
+    let explanation = matcher.explain(&message, args.include_inactive);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+    } else {
+        print_explanation(&explanation);
+    }
+    Ok(())
+}
+
+fn print_explanation(explanation: &MatchExplanation) {
+    match &explanation.matched {
+        Some(matched) => println!(
+            "Matched: {} ({}, priority {})",
+            matched.workflow, matched.goal, matched.priority
+        ),
+        None => println!(
+            "Matched: nothing (add an active general_inquiry workflow to catch every message)"
+        ),
+    }
+    if !explanation.tie_with.is_empty() {
+        println!(
+            "Tie at the same priority with: {}",
+            explanation.tie_with.join(", ")
+        );
+    }
+    for candidate in &explanation.candidates {
+        let mark = if candidate.winner {
+            "=>"
+        } else if candidate.matches {
+            " +"
+        } else {
+            " -"
+        };
+        println!(
+            "{mark} {:<30} {:<20} {:>6}  {}",
+            candidate.workflow,
+            candidate.goal.as_str(),
+            candidate.priority,
+            candidate.reason
+        );
+    }
+}

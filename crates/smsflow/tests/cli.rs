@@ -1,0 +1,274 @@
+//! The `smsflow` command as people and scripts use it, on a fresh SQLite data directory (and on
+//! PostgreSQL for the import/export round trip when a test server is configured).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/workflows.yaml");
+
+struct Cli {
+    database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn sqlite() -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        Cli {
+            database_url: format!("sqlite://{}", dir.path().join("cli.db").display()),
+            _dir: dir,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_smsflow"))
+            .args(args)
+            .env_clear()
+            .env("SMSFLOW_DATABASE_URL", &self.database_url)
+            .env("SMSFLOW_DATA_DIR", self.dir())
+            .output()
+            .expect("smsflow runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "smsflow {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+#[test]
+fn import_is_idempotent_and_export_round_trips() {
+    let mut clis = vec![Cli::sqlite()];
+    if let Some(server) = smsflow_store::testing::postgres_server_url() {
+        // A fresh database per run, created through the store's test helper.
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let db = runtime
+            .block_on(smsflow_store::testing::postgres())
+            .unwrap();
+        assert!(db.url.starts_with(server.rsplit_once('/').unwrap().0));
+        clis.push(Cli {
+            database_url: db.url.clone(),
+            _dir: tempfile::tempdir().unwrap(),
+        });
+    }
+    for cli in clis {
+        let first = cli.ok(&["workflows", "import", EXAMPLES]);
+        assert!(
+            first.ends_with("5 created, 0 updated, 0 unchanged.\n"),
+            "{first}"
+        );
+        let again = cli.ok(&["workflows", "import", EXAMPLES]);
+        assert!(
+            again.ends_with("0 created, 0 updated, 5 unchanged.\n"),
+            "{again}"
+        );
+
+        let exported = cli.dir().join("exported.yaml");
+        cli.ok(&["workflows", "export", exported.to_str().unwrap()]);
+        let changed = std::fs::read_to_string(&exported)
+            .unwrap()
+            .replace("priority: 40", "priority: 45");
+        std::fs::write(&exported, changed).unwrap();
+        let dry = cli.ok(&[
+            "workflows",
+            "import",
+            "--dry-run",
+            exported.to_str().unwrap(),
+        ]);
+        assert!(
+            dry.contains("would have 0 created, 1 updated, 4 unchanged."),
+            "{dry}"
+        );
+        let update = cli.ok(&["workflows", "import", exported.to_str().unwrap()]);
+        assert!(update.contains("  updated  Urgent support"), "{update}");
+
+        // The exported file imports into another installation unchanged.
+        let other = Cli::sqlite();
+        other.ok(&["workflows", "import", exported.to_str().unwrap()]);
+        assert_eq!(
+            other.ok(&["workflows", "export"]),
+            cli.ok(&["workflows", "export"])
+        );
+        let listed = cli.ok(&["workflows", "list"]);
+        assert!(
+            listed.lines().nth(1).unwrap().contains("Urgent support"),
+            "{listed}"
+        );
+        let shown = cli.ok(&["workflows", "show", "lead capture"]);
+        assert!(shown.contains("table: leads"), "{shown}");
+    }
+}
+
+#[test]
+fn test_answers_from_a_file_without_any_database() {
+    let cli = Cli::sqlite();
+    let json: Value = serde_json::from_str(&cli.ok(&[
+        "workflows",
+        "test",
+        "--file",
+        EXAMPLES,
+        "--json",
+        "Any openings to book tomorrow?",
+    ]))
+    .unwrap();
+    assert_eq!(json["matched"]["workflow"], "Book a visit");
+    assert_eq!(json["matched"]["id"], Value::Null);
+    let candidates = json["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 5);
+    for candidate in candidates {
+        for key in [
+            "workflow", "id", "goal", "priority", "active", "matches", "reason",
+        ] {
+            assert!(
+                candidate.get(key).is_some(),
+                "candidate lacks {key}: {candidate}"
+            );
+        }
+    }
+    assert!(
+        !cli.dir().join("cli.db").exists(),
+        "--file needs no database"
+    );
+
+    let samples = cli.dir().join("samples.jsonl");
+    std::fs::write(
+        &samples,
+        "{\"text\": \"my sink is leaking, help\"}\n\n{\"text\": \"hello\"}\n",
+    )
+    .unwrap();
+    let lines = cli.ok(&[
+        "workflows",
+        "test",
+        "--file",
+        EXAMPLES,
+        "--jsonl",
+        samples.to_str().unwrap(),
+    ]);
+    let winners: Vec<String> = lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["matched"]["workflow"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(winners, ["Urgent support", "Everything else"]);
+
+    let human = cli.ok(&["workflows", "test", "--file", EXAMPLES, "what's the price?"]);
+    assert!(
+        human.starts_with("Matched: Lead capture (lead_capture, priority 20)"),
+        "{human}"
+    );
+}
+
+#[test]
+fn score_reports_per_goal_quality() {
+    let cli = Cli::sqlite();
+    let samples = cli.dir().join("labelled.jsonl");
+    std::fs::write(
+        &samples,
+        concat!(
+            "{\"text\": \"can I get a quote\", \"goals\": [\"lead_capture\", \"sales_inquiry\"]}\n",
+            "{\"text\": \"my screen went black\", \"goals\": [\"help_desk_support\"]}\n",
+            "{\"text\": \"hi\", \"goals\": []}\n",
+        ),
+    )
+    .unwrap();
+    let report: Value = serde_json::from_str(&cli.ok(&[
+        "workflows",
+        "score",
+        "--file",
+        EXAMPLES,
+        "--json",
+        samples.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(report["messages"], 3);
+    let support = report["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["goal"] == "help_desk_support")
+        .unwrap();
+    assert_eq!(support["recall"], 0.0);
+    assert!((report["top1_accuracy"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
+}
+
+#[test]
+fn bad_files_are_refused_with_every_problem() {
+    let cli = Cli::sqlite();
+    let file = cli.dir().join("bad.yaml");
+    std::fs::write(&file, "- name: A\n  goal: lead_capture\n- name: a\n  goal: sales\n  steps:\n    - type: book_appointment\n      link: nowhere\n").unwrap();
+    let output = cli.run(&["workflows", "import", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("[1] (a).goal: \"sales\" is not a goal"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[1] (a).steps[0].link: must be an absolute http(s) URL"),
+        "{stderr}"
+    );
+    let listed = cli.ok(&["workflows", "list"]);
+    assert!(
+        listed.starts_with("No workflows."),
+        "nothing imported from an invalid file: {listed}"
+    );
+
+    std::fs::write(&file, "name: not a list\n").unwrap();
+    let output = cli.run(&["workflows", "validate", file.to_str().unwrap()]);
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("is not a YAML list of workflows")
+    );
+}
+
+#[test]
+fn api_keys_print_the_secret_alone_on_the_last_line() {
+    let cli = Cli::sqlite();
+    let created = cli.ok(&["api-key", "create", "--name", "ci"]);
+    let secret = created.lines().last().unwrap();
+    assert!(
+        secret.starts_with("sfk_") && !secret.contains(' '),
+        "{created}"
+    );
+    let listed = cli.ok(&["api-key", "list"]);
+    assert!(listed.contains("ci") && listed.contains("live") && !listed.contains(secret));
+    cli.ok(&["api-key", "revoke", "ci"]);
+    assert!(cli.ok(&["api-key", "list"]).contains("revoked"));
+    let again = cli.run(&["api-key", "revoke", "ci"]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8(again.stderr)
+            .unwrap()
+            .contains("live API key \"ci\" does not exist")
+    );
+}
+
+#[test]
+fn help_is_everywhere() {
+    let cli = Cli::sqlite();
+    for args in [
+        &["--help"][..],
+        &["workflows", "--help"],
+        &["workflows", "test", "--help"],
+        &["api-key", "create", "--help"],
+        &["serve", "--help"],
+    ] {
+        let out = cli.ok(args);
+        assert!(out.contains("Usage: smsflow"), "{out}");
+    }
+}
