@@ -1,8 +1,10 @@
 //! smsflow's domain: workflows, goals, validation and the matcher. Pure code: no I/O, no async.
 
+pub mod conversation;
 pub mod goal;
 pub mod matcher;
 pub mod quality;
+pub mod sms;
 pub mod text;
 pub mod validation;
 pub mod workflow;

@@ -187,6 +187,11 @@ impl Matcher {
         })
     }
 
+    /// The workflow with this id, if it is in the set.
+    pub fn entry_by_id(&self, id: Uuid) -> Option<&MatchEntry> {
+        self.ranked.iter().find(|entry| entry.id == Some(id))
+    }
+
     /// The lowest-ranked workflow that a keyword from `source` selects.
     fn first_rank_selected_by(
         &self,

@@ -20,6 +20,45 @@ pub struct Config {
     pub public_url: String,
     /// How often a server checks the database for workflow changes made by other processes.
     pub reload_interval_ms: u64,
+    pub sms: SmsSettings,
+    pub twilio: Option<TwilioSettings>,
+    pub kannel: Option<KannelSettings>,
+}
+
+/// How smsflow behaves as an SMS system (carrier rules, loop guard, quiet hours).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmsSettings {
+    /// Our number when nothing else says which to use (the simulator, `messages/send` without `from`).
+    pub default_from: String,
+    /// Longest automatic reply, in segments.
+    pub max_segments: usize,
+    /// Replace curly quotes, long dashes and the like with GSM-7 equivalents.
+    pub gsm_friendly: bool,
+    pub help_text: String,
+    pub opt_out_text: String,
+    pub opt_in_text: String,
+    /// At most this many automatic replies to one number per minute (the loop guard).
+    pub auto_replies_per_minute: u32,
+    /// A conversation's workflow is dropped after this long without a message.
+    pub idle_timeout_minutes: u64,
+    /// No automatic reply goes out between these local times; replies wait until the end.
+    pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KannelSettings {
+    pub sendsms_url: String,
+    pub username: String,
+    pub password: String,
+    /// Shared secret the inbound and delivery-report URLs must carry (`?secret=`).
+    pub secret: String,
 }
 
 /// The TOML file: every key optional.
@@ -31,6 +70,45 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
+    #[serde(default)]
+    sms: FileSms,
+    #[serde(default)]
+    twilio: FileTwilio,
+    #[serde(default)]
+    kannel: FileKannel,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSms {
+    default_from: Option<String>,
+    max_segments: Option<usize>,
+    gsm_friendly: Option<bool>,
+    help_text: Option<String>,
+    opt_out_text: Option<String>,
+    opt_in_text: Option<String>,
+    auto_replies_per_minute: Option<u32>,
+    idle_timeout_minutes: Option<u64>,
+    quiet_hours_start: Option<String>,
+    quiet_hours_end: Option<String>,
+    timezone: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTwilio {
+    account_sid: Option<String>,
+    auth_token: Option<String>,
+    api_base: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileKannel {
+    sendsms_url: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +126,85 @@ pub enum ConfigError {
         value: String,
         hint: &'static str,
     },
+    #[error("the [{section}] settings are incomplete: {hint}")]
+    Incomplete {
+        section: &'static str,
+        hint: &'static str,
+    },
+}
+
+fn load_sms(
+    file: FileSms,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<SmsSettings, ConfigError> {
+    fn parse<T: std::str::FromStr>(
+        key: &'static str,
+        text: Option<String>,
+        fallback: Option<T>,
+        default: T,
+        hint: &'static str,
+    ) -> Result<T, ConfigError> {
+        match text {
+            Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
+                key,
+                value: text,
+                hint,
+            }),
+            None => Ok(fallback.unwrap_or(default)),
+        }
+    }
+    let max_segments = parse(
+        "sms.max_segments",
+        var("SMSFLOW_SMS_MAX_SEGMENTS"),
+        file.max_segments,
+        3,
+        "use a whole number from 1 to 10",
+    )?;
+    if !(1..=10).contains(&max_segments) {
+        return Err(ConfigError::Invalid {
+            key: "sms.max_segments",
+            value: max_segments.to_string(),
+            hint: "use a whole number from 1 to 10",
+        });
+    }
+    let quiet_hours = match (
+        var("SMSFLOW_SMS_QUIET_HOURS_START").or(file.quiet_hours_start),
+        var("SMSFLOW_SMS_QUIET_HOURS_END").or(file.quiet_hours_end),
+    ) {
+        (None, None) => None,
+        (Some(start), Some(end)) => {
+            let timezone = var("SMSFLOW_SMS_TIMEZONE")
+                .or(file.timezone)
+                .unwrap_or_else(|| "UTC".into());
+            Some(
+                crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
+                    .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
+            )
+        }
+        _ => {
+            return Err(ConfigError::Incomplete {
+                section: "sms",
+                hint: "set both sms.quiet_hours_start and sms.quiet_hours_end (HH:MM), or neither",
+            });
+        }
+    };
+    Ok(SmsSettings {
+        default_from: var("SMSFLOW_SMS_DEFAULT_FROM").or(file.default_from).unwrap_or_else(|| "+15550000000".into()),
+        max_segments,
+        gsm_friendly: parse("sms.gsm_friendly", var("SMSFLOW_SMS_GSM_FRIENDLY"), file.gsm_friendly, true, "use true or false")?,
+        help_text: var("SMSFLOW_SMS_HELP_TEXT").or(file.help_text).unwrap_or_else(|| {
+            "You are texting an automated assistant. Reply STOP to opt out, START to opt back in.".into()
+        }),
+        opt_out_text: var("SMSFLOW_SMS_OPT_OUT_TEXT").or(file.opt_out_text).unwrap_or_else(|| {
+            "You are unsubscribed and will receive no more messages. Reply START to resubscribe.".into()
+        }),
+        opt_in_text: var("SMSFLOW_SMS_OPT_IN_TEXT").or(file.opt_in_text).unwrap_or_else(|| {
+            "You are subscribed again. Reply STOP to opt out.".into()
+        }),
+        auto_replies_per_minute: parse("sms.auto_replies_per_minute", var("SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE"), file.auto_replies_per_minute, 5, "use a whole number")?,
+        idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
+        quiet_hours,
+    })
 }
 
 /// Each setting: its TOML key, its environment variable(s), its default, what it does.
@@ -81,6 +238,114 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_RELOAD_INTERVAL_MS",
         "2000",
         "How often (ms) a server checks for workflow changes made by other smsflow processes.",
+    ),
+    (
+        "sms.default_from",
+        "SMSFLOW_SMS_DEFAULT_FROM",
+        "+15550000000",
+        "Our number when none is given (simulator, messages/send).",
+    ),
+    (
+        "sms.max_segments",
+        "SMSFLOW_SMS_MAX_SEGMENTS",
+        "3",
+        "Longest automatic reply, in SMS segments.",
+    ),
+    (
+        "sms.gsm_friendly",
+        "SMSFLOW_SMS_GSM_FRIENDLY",
+        "true",
+        "Replace typographic characters that force UCS-2.",
+    ),
+    (
+        "sms.help_text",
+        "SMSFLOW_SMS_HELP_TEXT",
+        "(a short help text)",
+        "Answer to HELP/INFO.",
+    ),
+    (
+        "sms.opt_out_text",
+        "SMSFLOW_SMS_OPT_OUT_TEXT",
+        "(a short confirmation)",
+        "Answer to STOP and the other opt-out keywords.",
+    ),
+    (
+        "sms.opt_in_text",
+        "SMSFLOW_SMS_OPT_IN_TEXT",
+        "(a short confirmation)",
+        "Answer to START/UNSTOP/YES.",
+    ),
+    (
+        "sms.auto_replies_per_minute",
+        "SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE",
+        "5",
+        "Loop guard: automatic replies to one number per minute.",
+    ),
+    (
+        "sms.idle_timeout_minutes",
+        "SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES",
+        "1440",
+        "A conversation's workflow is dropped after this long without a message.",
+    ),
+    (
+        "sms.quiet_hours_start",
+        "SMSFLOW_SMS_QUIET_HOURS_START",
+        "(none)",
+        "Start of quiet hours, HH:MM local time (with quiet_hours_end).",
+    ),
+    (
+        "sms.quiet_hours_end",
+        "SMSFLOW_SMS_QUIET_HOURS_END",
+        "(none)",
+        "End of quiet hours, HH:MM local time.",
+    ),
+    (
+        "sms.timezone",
+        "SMSFLOW_SMS_TIMEZONE",
+        "UTC",
+        "IANA time zone of quiet hours, e.g. America/New_York.",
+    ),
+    (
+        "twilio.account_sid",
+        "SMSFLOW_TWILIO_ACCOUNT_SID",
+        "(none: Twilio off)",
+        "Twilio Account SID (AC...).",
+    ),
+    (
+        "twilio.auth_token",
+        "SMSFLOW_TWILIO_AUTH_TOKEN",
+        "(none)",
+        "Twilio auth token: signs webhooks and authenticates sends. Never logged.",
+    ),
+    (
+        "twilio.api_base",
+        "SMSFLOW_TWILIO_API_BASE",
+        "https://api.twilio.com",
+        "Base URL of Twilio's REST API.",
+    ),
+    (
+        "kannel.sendsms_url",
+        "SMSFLOW_KANNEL_SENDSMS_URL",
+        "(none: Kannel off)",
+        "Kannel's sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms.",
+    ),
+    (
+        "kannel.username",
+        "SMSFLOW_KANNEL_USERNAME",
+        "(none)",
+        "Kannel sendsms-user username.",
+    ),
+    (
+        "kannel.password",
+        "SMSFLOW_KANNEL_PASSWORD",
+        "(none)",
+        "Kannel sendsms-user password. Never logged.",
+    ),
+    (
+        "kannel.secret",
+        "SMSFLOW_KANNEL_SECRET",
+        "(none)",
+        "Shared secret Kannel's get-url and dlr-url must carry as ?secret=.",
     ),
 ];
 
@@ -136,12 +401,57 @@ impl Config {
             None => file.reload_interval_ms.unwrap_or(2_000),
         }
         .max(100);
+        let sms = load_sms(file.sms, &var)?;
+        let twilio = match (
+            var("SMSFLOW_TWILIO_ACCOUNT_SID").or(file.twilio.account_sid),
+            var("SMSFLOW_TWILIO_AUTH_TOKEN").or(file.twilio.auth_token),
+        ) {
+            (Some(account_sid), Some(auth_token)) => Some(TwilioSettings {
+                account_sid,
+                auth_token,
+                api_base: var("SMSFLOW_TWILIO_API_BASE")
+                    .or(file.twilio.api_base)
+                    .unwrap_or_else(|| smsflow_sms::twilio::DEFAULT_API_BASE.into()),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Incomplete {
+                    section: "twilio",
+                    hint: "set both twilio.account_sid and twilio.auth_token (SMSFLOW_TWILIO_ACCOUNT_SID, SMSFLOW_TWILIO_AUTH_TOKEN)",
+                });
+            }
+        };
+        let kannel = match var("SMSFLOW_KANNEL_SENDSMS_URL").or(file.kannel.sendsms_url) {
+            None => None,
+            Some(sendsms_url) => {
+                let secret = var("SMSFLOW_KANNEL_SECRET").or(file.kannel.secret);
+                let Some(secret) = secret.filter(|s| s.len() >= 8) else {
+                    return Err(ConfigError::Incomplete {
+                        section: "kannel",
+                        hint: "set kannel.secret (SMSFLOW_KANNEL_SECRET), at least 8 characters, and put ?secret=... in Kannel's get-url",
+                    });
+                };
+                Some(KannelSettings {
+                    sendsms_url,
+                    username: var("SMSFLOW_KANNEL_USERNAME")
+                        .or(file.kannel.username)
+                        .unwrap_or_default(),
+                    password: var("SMSFLOW_KANNEL_PASSWORD")
+                        .or(file.kannel.password)
+                        .unwrap_or_default(),
+                    secret,
+                })
+            }
+        };
         Ok(Config {
             listen,
             database_url,
             data_dir,
             public_url,
             reload_interval_ms,
+            sms,
+            twilio,
+            kannel,
         })
     }
 

@@ -7,6 +7,10 @@ pub mod config;
 mod error;
 mod extract;
 pub mod matching;
+pub mod messaging;
+pub mod quiet_hours;
+pub mod responder;
+mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
@@ -22,18 +26,59 @@ use utoipa_axum::router::OpenApiRouter;
 pub use config::Config;
 pub use error::ApiError;
 use matching::MatcherCache;
+use messaging::Messaging;
+use responder::TemplateResponder;
+use smsflow_core::conversation::Channel;
+use smsflow_sms::SmsChannel;
+use std::collections::HashMap;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub matchers: Arc<MatcherCache>,
+    pub messaging: Arc<Messaging>,
+    pub config: Arc<Config>,
 }
 
 impl AppState {
-    pub async fn new(store: Arc<dyn Store>) -> Result<AppState, smsflow_store::StoreError> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        config: Config,
+    ) -> Result<AppState, smsflow_store::StoreError> {
         let matchers = Arc::new(MatcherCache::load(store.clone()).await?);
-        Ok(AppState { store, matchers })
+        let messaging = Arc::new(Messaging::new(
+            store.clone(),
+            matchers.clone(),
+            channels(&config),
+            config.sms.clone(),
+            Arc::new(TemplateResponder),
+        ));
+        Ok(AppState {
+            store,
+            matchers,
+            messaging,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Starts the background work: inbound processing, outbound sending, and watching for workflow
+    /// changes made by other processes. Abort the handles to stop.
+    pub fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut handles = self.messaging.spawn_workers(4);
+        handles.push(
+            self.matchers
+                .watch(Duration::from_millis(self.config.reload_interval_ms)),
+        );
+        handles
+    }
+
+    /// The channel for messages that name none: Twilio, else Kannel, else the simulator.
+    pub fn default_channel(&self) -> Channel {
+        [Channel::Twilio, Channel::Kannel]
+            .into_iter()
+            .find(|channel| self.messaging.channels.contains_key(channel))
+            .unwrap_or(Channel::Simulator)
     }
 
     /// After a write: recompile now so this process never answers with stale workflows.
@@ -53,7 +98,10 @@ impl AppState {
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
     security(("api_key" = [])),
-    tags((name = "workflows", description = "Define, manage and test SMS workflows"))
+    tags(
+        (name = "workflows", description = "Define, manage and test SMS workflows"),
+        (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs")
+    )
 )]
 struct ApiDoc;
 
@@ -69,10 +117,47 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The SMS channels the configuration enables; the simulator is always there.
+fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
+    let http = smsflow_sms::http_client();
+    let mut channels: HashMap<Channel, Arc<dyn SmsChannel>> = HashMap::new();
+    channels.insert(
+        Channel::Simulator,
+        Arc::new(smsflow_sms::simulator::Simulator),
+    );
+    if let Some(twilio) = &config.twilio {
+        channels.insert(
+            Channel::Twilio,
+            Arc::new(smsflow_sms::twilio::TwilioChannel::new(
+                http.clone(),
+                &twilio.api_base,
+                &twilio.account_sid,
+                &twilio.auth_token,
+                format!("{}/webhooks/twilio/status", config.public_url),
+            )),
+        );
+    }
+    if let Some(kannel) = &config.kannel {
+        let secret: String = form_urlencoded::byte_serialize(kannel.secret.as_bytes()).collect();
+        channels.insert(
+            Channel::Kannel,
+            Arc::new(smsflow_sms::kannel::KannelChannel::new(
+                http,
+                &kannel.sendsms_url,
+                &kannel.username,
+                &kannel.password,
+                format!("{}/webhooks/kannel/dlr?secret={secret}", config.public_url),
+            )),
+        );
+    }
+    channels
+}
+
 /// The routes of `/api/v1` and their OpenAPI document, built from the same handlers.
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
+        .merge(api::conversations::router())
         .split_for_parts()
 }
 
@@ -103,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .nest("/api/v1", api_routes)
+        .nest("/webhooks", webhooks::router())
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -124,23 +210,29 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let state = AppState::new(store).await?;
-    let watcher = state
-        .matchers
-        .watch(Duration::from_millis(config.reload_interval_ms));
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let listen = config.listen;
+    let public_url = config.public_url.clone();
+    let state = AppState::new(store, config).await?;
+    let channels: Vec<&str> = state
+        .messaging
+        .channels
+        .keys()
+        .map(|c| c.as_str())
+        .collect();
+    tracing::info!(database = state.store.backend(), ?channels, "ready");
+    let workers = state.start_workers();
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| {
             anyhow::anyhow!(
-                "cannot listen on {}: {error} (set SMSFLOW_LISTEN to another address)",
-                config.listen
+                "cannot listen on {listen}: {error} (set SMSFLOW_LISTEN to another address)"
             )
         })?;
-    tracing::info!(listen = %config.listen, public_url = %config.public_url, "smsflow is serving");
+    tracing::info!(%listen, %public_url, "smsflow is serving");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
-    watcher.abort();
+    workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }
 

@@ -3,15 +3,19 @@
 //! workflow revision (one tiny query per interval, never one per message).
 
 use arc_swap::ArcSwap;
-use smsflow_core::Matcher;
+use smsflow_core::{Matcher, Workflow};
 use smsflow_store::{Store, StoreError};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use uuid::Uuid;
 
 pub struct CompiledWorkflows {
     /// The database revision these workflows were read at.
     pub revision: i64,
     pub matcher: Matcher,
+    /// The full workflows, for what happens after matching (templates, steps).
+    pub workflows: HashMap<Uuid, Workflow>,
 }
 
 pub struct MatcherCache {
@@ -79,5 +83,9 @@ async fn compile(store: &dyn Store) -> Result<CompiledWorkflows, StoreError> {
     Ok(CompiledWorkflows {
         revision,
         matcher: Matcher::from_workflows(&workflows),
+        workflows: workflows
+            .into_iter()
+            .map(|workflow| (workflow.id, workflow))
+            .collect(),
     })
 }

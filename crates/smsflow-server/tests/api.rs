@@ -20,7 +20,8 @@ async fn spawn_app(db: std::sync::Arc<TestDatabase>) -> TestApp {
         .await
         .unwrap()
         .secret;
-    let state = smsflow_server::AppState::new(store).await.unwrap();
+    let config = smsflow_server::Config::load(None, &Default::default()).unwrap();
+    let state = smsflow_server::AppState::new(store, config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
@@ -645,6 +646,15 @@ async fn the_openapi_document_lists_every_route() {
         ("/workflows/{id}/activate", "post"),
         ("/workflows/{id}/deactivate", "post"),
         ("/workflows/test", "post"),
+        ("/conversations", "get"),
+        ("/conversations/{id}", "get"),
+        ("/conversations/{id}/messages", "post"),
+        ("/conversations/{id}/handoff", "post"),
+        ("/conversations/{id}/resume", "post"),
+        ("/messages/send", "post"),
+        ("/simulator/messages", "post"),
+        ("/opt-outs", "get"),
+        ("/opt-outs.csv", "get"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -4,8 +4,10 @@
 //! Concurrency control lives in the database: every update checks `version` in its `WHERE` clause.
 
 mod api_keys;
+pub mod conversations;
 mod error;
 mod sql;
+mod sql_conversations;
 
 use async_trait::async_trait;
 use smsflow_core::{Goal, Workflow, WorkflowSpec};
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use api_keys::{ApiKey, NewApiKey};
+pub use conversations::ConversationStore;
 pub use error::StoreError;
 
 /// Filters and position of one page of `list_workflows`.
@@ -62,7 +65,7 @@ pub struct WorkflowPage {
 
 /// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ConversationStore + Send + Sync + 'static {
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -97,7 +97,7 @@ impl From<ApiKeyRow> for ApiKey {
 }
 
 /// Now, at the microsecond precision both databases keep, so a stored time reads back equal.
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
         .expect("a truncated nanosecond is in range")
@@ -126,10 +126,10 @@ fn name_taken_or(error: sqlx::Error, spec: &WorkflowSpec) -> StoreError {
 }
 
 pub struct SqliteStore {
-    read: SqlitePool,
+    pub(crate) read: SqlitePool,
     /// SQLite has one writer at a time: a single write connection queues writers in-process instead
     /// of failing them with SQLITE_BUSY; other processes wait on the busy timeout.
-    write: SqlitePool,
+    pub(crate) write: SqlitePool,
 }
 
 impl SqliteStore {
@@ -161,8 +161,8 @@ impl SqliteStore {
 }
 
 pub struct PostgresStore {
-    read: PgPool,
-    write: PgPool,
+    pub(crate) read: PgPool,
+    pub(crate) write: PgPool,
 }
 
 impl PostgresStore {

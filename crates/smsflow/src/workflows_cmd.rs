@@ -363,9 +363,8 @@ fn read_labelled(path: &Path) -> anyhow::Result<Vec<LabelledMessage>> {
 
 async fn test(config: &Config, args: TestArgs) -> anyhow::Result<()> {
     if let Some(from) = &args.from {
-        let digits = from.strip_prefix('+').unwrap_or("");
         anyhow::ensure!(
-            (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+            smsflow_core::sms::is_e164(from),
             "--from {from:?} is not an E.164 number: write it as + and country code, e.g. +15550001111"
         );
     }

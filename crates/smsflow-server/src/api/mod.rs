@@ -1,1 +1,2 @@
+pub mod conversations;
 pub mod workflows;

@@ -1,0 +1,398 @@
+//! `/api/v1/conversations`, `/messages/send`, `/simulator/messages` and `/opt-outs`.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use smsflow_core::Problems;
+use smsflow_core::conversation::{Author, Channel, ConversationStatus};
+use smsflow_core::sms::is_e164;
+use smsflow_store::conversations::{
+    Conversation, ConversationCursor, ConversationQuery, Message, OptOut,
+};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{ApiError, ProblemDocument};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::messaging::SimulatedTurn;
+
+const TAG: &str = "conversations";
+const MAX_BODY_CHARS: usize = 1_600;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conversations))
+        .routes(routes!(get_conversation))
+        .routes(routes!(send_in_conversation))
+        .routes(routes!(hand_off))
+        .routes(routes!(resume))
+        .routes(routes!(send_message))
+        .routes(routes!(simulate_message))
+        .routes(routes!(list_opt_outs))
+        .routes(routes!(export_opt_outs))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationParams {
+    /// Our number or theirs (E.164).
+    number: Option<String>,
+    /// `agent` (automatic replies) or `human` (handed off).
+    status: Option<ConversationStatus>,
+    /// Conversations with a message handled by this workflow.
+    workflow_id: Option<Uuid>,
+    /// Last activity at or after this time (RFC 3339).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    since: Option<OffsetDateTime>,
+    /// Last activity before this time (RFC 3339).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    until: Option<OffsetDateTime>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// One page of conversations, newest activity first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationList {
+    items: Vec<Conversation>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationThread {
+    conversation: Conversation,
+    /// Every message, oldest first.
+    messages: Vec<Message>,
+}
+
+fn parse_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("conversation {id} does not exist")))
+}
+
+fn check_body(problems: &mut Problems, body: &str) {
+    if body.trim().is_empty() {
+        problems.push::<()>("body", "must not be empty: write the message to send");
+    } else if body.chars().count() > MAX_BODY_CHARS {
+        problems.push::<()>(
+            "body",
+            format!("must be at most {MAX_BODY_CHARS} characters (about 10 segments)"),
+        );
+    }
+}
+
+fn check_number(problems: &mut Problems, field: &str, number: &str) {
+    if !is_e164(number) {
+        problems.push::<()>(field, format!("{number:?} is not an E.164 number: write it as + and country code, e.g. +15550001111"));
+    }
+}
+
+#[utoipa::path(get, path = "/conversations", tag = TAG, params(ConversationParams),
+    responses((status = 200, body = ConversationList), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument)))]
+async fn list_conversations(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ConversationParams>,
+) -> Result<axum::Json<ConversationList>, ApiError> {
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::Invalid(Problems::single(
+            "query.limit",
+            "must be between 1 and 200",
+        )));
+    }
+    let after = params
+        .cursor
+        .as_deref()
+        .map(|text| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text)
+                .ok()
+                .and_then(|json| serde_json::from_slice::<ConversationCursor>(&json).ok())
+                .ok_or_else(|| {
+                    ApiError::Invalid(Problems::single(
+                        "query.cursor",
+                        "is not a cursor from this API: pass next_cursor unchanged",
+                    ))
+                })
+        })
+        .transpose()?;
+    let page = state
+        .store
+        .list_conversations(&ConversationQuery {
+            number: params.number,
+            status: params.status,
+            workflow_id: params.workflow_id,
+            since: params.since,
+            until: params.until,
+            after,
+            limit,
+        })
+        .await?;
+    Ok(axum::Json(ConversationList {
+        items: page.items,
+        next_cursor: page.next.map(|cursor| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(serde_json::to_vec(&cursor).expect("a cursor serialises"))
+        }),
+    }))
+}
+
+#[utoipa::path(get, path = "/conversations/{id}", tag = TAG, params(("id" = Uuid, Path)),
+    responses((status = 200, body = ConversationThread), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+async fn get_conversation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<ConversationThread>, ApiError> {
+    let id = parse_id(&id)?;
+    let conversation = state.store.get_conversation(id).await?;
+    let messages = state.store.conversation_messages(id).await?;
+    Ok(axum::Json(ConversationThread {
+        conversation,
+        messages,
+    }))
+}
+
+/// A message a person writes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualMessage {
+    body: String,
+}
+
+#[utoipa::path(post, path = "/conversations/{id}/messages", tag = TAG, params(("id" = Uuid, Path)), request_body = ManualMessage,
+    description = "A person sends a message by hand; it goes out through the same queue as the agent's replies.",
+    responses((status = 202, body = Message), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument),
+              (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument, description = "The number opted out")))]
+async fn send_in_conversation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ManualMessage>,
+) -> Result<(StatusCode, axum::Json<Message>), ApiError> {
+    let id = parse_id(&id)?;
+    let mut problems = Problems::default();
+    check_body(&mut problems, &request.body);
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    let conversation = state.store.get_conversation(id).await?;
+    refuse_opted_out(&conversation)?;
+    let message = state
+        .messaging
+        .queue(id, &request.body, Author::Human)
+        .await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(message)))
+}
+
+fn refuse_opted_out(conversation: &Conversation) -> Result<(), ApiError> {
+    if conversation.opted_out {
+        return Err(ApiError::Conflict(format!(
+            "{} opted out (texted STOP): nothing can be sent until they text START",
+            conversation.their_number
+        )));
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/conversations/{id}/handoff", tag = TAG, params(("id" = Uuid, Path)),
+    description = "A person takes over: the agent stays silent in this conversation until it is resumed.",
+    responses((status = 200, body = Conversation), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+async fn hand_off(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Conversation>, ApiError> {
+    let conversation = state
+        .store
+        .set_conversation_status(parse_id(&id)?, ConversationStatus::Human)
+        .await?;
+    Ok(axum::Json(conversation))
+}
+
+#[utoipa::path(post, path = "/conversations/{id}/resume", tag = TAG, params(("id" = Uuid, Path)),
+    description = "Hands the conversation back to the agent.",
+    responses((status = 200, body = Conversation), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+async fn resume(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Conversation>, ApiError> {
+    let conversation = state
+        .store
+        .set_conversation_status(parse_id(&id)?, ConversationStatus::Agent)
+        .await?;
+    Ok(axum::Json(conversation))
+}
+
+/// A message that starts (or continues) a conversation from our side.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    /// Their number (E.164).
+    to: String,
+    body: String,
+    /// Our number; defaults to `sms.default_from`.
+    from: Option<String>,
+    /// `twilio`, `kannel` or `simulator`; defaults to the first configured of Twilio, Kannel, simulator.
+    channel: Option<Channel>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SendResponse {
+    conversation_id: Uuid,
+    message: Message,
+}
+
+#[utoipa::path(post, path = "/messages/send", tag = TAG, request_body = SendRequest,
+    description = "Queues a message to a number, starting a conversation if there is none. For one-to-one messages, not bulk campaigns.",
+    responses((status = 202, body = SendResponse), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument),
+              (status = 409, body = ProblemDocument, description = "The number opted out")))]
+async fn send_message(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SendRequest>,
+) -> Result<(StatusCode, axum::Json<SendResponse>), ApiError> {
+    let from = request
+        .from
+        .clone()
+        .unwrap_or_else(|| state.config.sms.default_from.clone());
+    let mut problems = Problems::default();
+    check_number(&mut problems, "to", &request.to);
+    check_number(&mut problems, "from", &from);
+    check_body(&mut problems, &request.body);
+    let channel = request.channel.unwrap_or_else(|| state.default_channel());
+    if !state.messaging.channels.contains_key(&channel) {
+        problems.push::<()>(
+            "channel",
+            format!(
+                "the {} channel is not configured: see docs/configuration.md",
+                channel.as_str()
+            ),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    let conversation = state
+        .store
+        .open_conversation(channel, &from, &request.to)
+        .await?;
+    refuse_opted_out(&conversation)?;
+    let message = state
+        .messaging
+        .queue(conversation.id, &request.body, Author::Human)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(SendResponse {
+            conversation_id: conversation.id,
+            message,
+        }),
+    ))
+}
+
+/// A text "sent" from a phone to smsflow through the built-in simulator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatedMessage {
+    /// The phone's number (E.164).
+    from: String,
+    /// Our number; defaults to `sms.default_from`.
+    to: Option<String>,
+    body: String,
+}
+
+#[utoipa::path(post, path = "/simulator/messages", tag = TAG, request_body = SimulatedMessage,
+    description = "Delivers a message through the simulator as if a phone had sent it; it is stored (marked simulated), matched and answered like a real one. Answers with the replies, after waiting a few seconds at most.",
+    responses((status = 200, body = SimulatedTurn), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument)))]
+async fn simulate_message(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SimulatedMessage>,
+) -> Result<axum::Json<SimulatedTurn>, ApiError> {
+    let to = request
+        .to
+        .clone()
+        .unwrap_or_else(|| state.config.sms.default_from.clone());
+    let mut problems = Problems::default();
+    check_number(&mut problems, "from", &request.from);
+    check_number(&mut problems, "to", &to);
+    if request.body.chars().count() > MAX_BODY_CHARS {
+        problems.push::<()>(
+            "body",
+            format!("must be at most {MAX_BODY_CHARS} characters"),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    Ok(axum::Json(
+        state
+            .messaging
+            .simulate(&request.from, &to, &request.body)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptOutList {
+    items: Vec<OptOut>,
+}
+
+#[utoipa::path(get, path = "/opt-outs", tag = TAG,
+    description = "Numbers that opted out (texted STOP or another opt-out keyword), newest first.",
+    responses((status = 200, body = OptOutList), (status = 401, body = ProblemDocument)))]
+async fn list_opt_outs(State(state): State<AppState>) -> Result<axum::Json<OptOutList>, ApiError> {
+    Ok(axum::Json(OptOutList {
+        items: state.store.list_opt_outs().await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/opt-outs.csv", tag = TAG,
+    description = "The opt-outs as CSV (number, keyword, opted_out_at).",
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ProblemDocument)))]
+async fn export_opt_outs(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let mut csv = String::from("number,keyword,opted_out_at\n");
+    for opt_out in state.store.list_opt_outs().await? {
+        let at = opt_out
+            .opted_out_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            csv_field(&opt_out.number),
+            csv_field(&opt_out.keyword),
+            at
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"opt-outs.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '@', '-']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}

@@ -1,0 +1,459 @@
+//! The message pipeline: an inbound SMS is stored first (by the webhook), then processed by a
+//! worker (carrier keywords, routing, the reply), and replies leave through the outbound queue.
+//! Every step is a database transaction, so a crash delays work and never loses it: claims are
+//! leases that expire, and several processes can share the queue.
+
+use rand::Rng;
+use serde_json::json;
+use smsflow_core::conversation::{
+    ActiveWorkflow, Author, Channel, ConversationStatus, MessageStatus, route,
+};
+use smsflow_core::sms::{
+    CarrierKeyword, carrier_keyword, fit_segments, segment_info, to_gsm_friendly,
+};
+use smsflow_sms::{OutgoingSms, SendError, SmsChannel};
+use smsflow_store::conversations::{
+    InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
+};
+use smsflow_store::{Store, StoreError};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::config::SmsSettings;
+use crate::matching::MatcherCache;
+use crate::responder::{Responder, Turn};
+
+/// How long a worker owns a claimed message before another may take it over.
+const LEASE: time::Duration = time::Duration::seconds(60);
+/// Transient send failures are retried this many times before the message is marked failed.
+pub const MAX_SEND_ATTEMPTS: i64 = 12;
+/// How often idle workers look for work that other processes queued.
+const POLL: Duration = Duration::from_millis(500);
+
+pub struct Messaging {
+    pub store: Arc<dyn Store>,
+    pub matchers: Arc<MatcherCache>,
+    pub channels: HashMap<Channel, Arc<dyn SmsChannel>>,
+    pub settings: SmsSettings,
+    pub responder: Arc<dyn Responder>,
+    inbound_ready: Notify,
+    outbound_ready: Notify,
+}
+
+impl Messaging {
+    pub fn new(
+        store: Arc<dyn Store>,
+        matchers: Arc<MatcherCache>,
+        channels: HashMap<Channel, Arc<dyn SmsChannel>>,
+        settings: SmsSettings,
+        responder: Arc<dyn Responder>,
+    ) -> Messaging {
+        Messaging {
+            store,
+            matchers,
+            channels,
+            settings,
+            responder,
+            inbound_ready: Notify::new(),
+            outbound_ready: Notify::new(),
+        }
+    }
+
+    /// Stores an inbound SMS (committed before this returns) and wakes a worker.
+    pub async fn receive(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        let recorded = self.store.record_inbound(sms).await?;
+        if recorded.duplicate {
+            tracing::info!(message_id = %recorded.message_id, channel = sms.channel.as_str(), "duplicate delivery acknowledged, not processed again");
+        } else {
+            self.inbound_ready.notify_one();
+        }
+        Ok(recorded)
+    }
+
+    /// Queues a message in a conversation and wakes a sender.
+    pub async fn queue(
+        &self,
+        conversation_id: Uuid,
+        body: &str,
+        author: Author,
+    ) -> Result<Message, StoreError> {
+        let message = self
+            .store
+            .queue_outbound(conversation_id, &self.outbound(body, author, None, false))
+            .await?;
+        self.outbound_ready.notify_one();
+        Ok(message)
+    }
+
+    /// Prepares an outbound body: GSM-friendly characters, the segment budget for automatic
+    /// replies, and quiet hours for automatic replies.
+    fn outbound(
+        &self,
+        body: &str,
+        author: Author,
+        workflow_id: Option<Uuid>,
+        automatic: bool,
+    ) -> NewOutbound {
+        let mut body = if self.settings.gsm_friendly {
+            to_gsm_friendly(body)
+        } else {
+            body.to_string()
+        };
+        if automatic {
+            body = fit_segments(&body, self.settings.max_segments);
+        }
+        let info = segment_info(&body);
+        let now = OffsetDateTime::now_utc();
+        let send_after = match (&self.settings.quiet_hours, automatic) {
+            (Some(quiet), true) => quiet.next_allowed(now),
+            _ => now,
+        };
+        NewOutbound {
+            body,
+            author,
+            workflow_id,
+            segments: info.segments as i64,
+            encoding: info.encoding.as_str().to_string(),
+            send_after,
+        }
+    }
+
+    /// Processes one pending inbound message; false when there was none.
+    pub async fn process_next_inbound(&self) -> Result<bool, StoreError> {
+        let Some((message, conversation)) = self.store.claim_inbound(LEASE).await? else {
+            return Ok(false);
+        };
+        let now = OffsetDateTime::now_utc();
+        let compiled = self.matchers.current();
+        let active = conversation.active_workflow_id.map(|id| ActiveWorkflow {
+            id,
+            last_turn_at: conversation
+                .active_workflow_at
+                .unwrap_or(conversation.created_at),
+            run_completed: conversation.run_completed,
+        });
+        let keep = InboundOutcome {
+            workflow_id: None,
+            explanation: json!({}),
+            active_workflow_id: conversation.active_workflow_id,
+            active_workflow_at: conversation.active_workflow_at,
+            run_completed: conversation.run_completed,
+            opt_change: None,
+            reply: None,
+        };
+        let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, false));
+        let outcome = match carrier_keyword(&message.body) {
+            Some(CarrierKeyword::OptOut) => InboundOutcome {
+                explanation: json!({"carrier_keyword": "opt_out", "reply": "opt-out confirmation; nothing more is sent to this number until it texts START"}),
+                opt_change: Some(OptChange::OptOut {
+                    keyword: message.body.trim().to_uppercase(),
+                }),
+                reply: system_reply(&self.settings.opt_out_text),
+                ..keep
+            },
+            Some(CarrierKeyword::OptIn) => InboundOutcome {
+                explanation: json!({"carrier_keyword": "opt_in", "reply": "opt-in confirmation"}),
+                opt_change: Some(OptChange::OptIn),
+                reply: system_reply(&self.settings.opt_in_text),
+                ..keep
+            },
+            Some(CarrierKeyword::Help) => InboundOutcome {
+                explanation: json!({"carrier_keyword": "help", "reply": "help text"}),
+                reply: system_reply(&self.settings.help_text),
+                ..keep
+            },
+            None => {
+                let idle = time::Duration::minutes(self.settings.idle_timeout_minutes as i64);
+                let routed = route(&compiled.matcher, &message.body, active, now, idle);
+                let workflow = routed
+                    .workflow
+                    .and_then(|entry| entry.id)
+                    .and_then(|id| compiled.workflows.get(&id));
+                let turn = Turn {
+                    workflow,
+                    conversation: &conversation,
+                    message: &message,
+                };
+                let (reply, reply_note) = if conversation.opted_out {
+                    (None, "none: the number has opted out".to_string())
+                } else if conversation.status == ConversationStatus::Human {
+                    (
+                        None,
+                        "none: a human has taken over this conversation".to_string(),
+                    )
+                } else if self
+                    .over_reply_limit(&conversation.their_number, now)
+                    .await?
+                {
+                    (
+                        None,
+                        format!(
+                            "none: loop guard, already {} automatic replies to this number in the last minute",
+                            self.settings.auto_replies_per_minute
+                        ),
+                    )
+                } else {
+                    match self.responder.reply(&turn).await {
+                        Some(text) => (
+                            Some(self.outbound(&text, Author::Agent, workflow.map(|w| w.id), true)),
+                            "queued".to_string(),
+                        ),
+                        None => (
+                            None,
+                            "none: the workflow has no response template".to_string(),
+                        ),
+                    }
+                };
+                let run_completed = self.responder.run_completed(&turn);
+                InboundOutcome {
+                    workflow_id: workflow.map(|w| w.id),
+                    explanation: json!({
+                        "workflow": workflow.map(|w| w.spec.name.as_str()),
+                        "routing": routed.decision,
+                        "routing_reason": routed.decision.describe(),
+                        "matching": routed.explanation,
+                        "reply": reply_note,
+                    }),
+                    active_workflow_id: workflow.map(|w| w.id),
+                    active_workflow_at: workflow.map(|_| now),
+                    run_completed,
+                    opt_change: None,
+                    reply,
+                }
+            }
+        };
+        let replied = outcome.reply.is_some();
+        self.store.complete_inbound(message.id, &outcome).await?;
+        tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied, "inbound message processed");
+        if replied {
+            self.outbound_ready.notify_one();
+        }
+        Ok(true)
+    }
+
+    async fn over_reply_limit(
+        &self,
+        number: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let recent = self
+            .store
+            .automatic_replies_since(number, now - time::Duration::minutes(1))
+            .await?;
+        Ok(recent >= i64::from(self.settings.auto_replies_per_minute))
+    }
+
+    /// Sends one due outbound message; false when there was none.
+    pub async fn send_next(&self) -> Result<bool, StoreError> {
+        let Some(job) = self.store.claim_outbound(LEASE).await? else {
+            return Ok(false);
+        };
+        let message = &job.message;
+        if job.opted_out && message.author != Author::System {
+            self.store
+                .mark_failed(
+                    message.id,
+                    MessageStatus::Suppressed,
+                    None,
+                    "not sent: the number opted out (STOP)",
+                )
+                .await?;
+            return Ok(true);
+        }
+        let Some(channel) = self.channels.get(&message.channel) else {
+            self.store
+                .mark_failed(
+                    message.id,
+                    MessageStatus::Failed,
+                    None,
+                    &format!(
+                        "the {} channel is not configured: see docs/configuration.md",
+                        message.channel.as_str()
+                    ),
+                )
+                .await?;
+            return Ok(true);
+        };
+        let sms = OutgoingSms {
+            message_id: message.id,
+            from: job.our_number.clone(),
+            to: job.their_number.clone(),
+            body: message.body.clone(),
+        };
+        match channel.send(&sms).await {
+            Ok(receipt) => {
+                self.store
+                    .mark_sent(message.id, receipt.provider_id.as_deref(), receipt.status)
+                    .await?;
+                tracing::info!(message_id = %message.id, channel = message.channel.as_str(), "message sent");
+            }
+            Err(SendError::Permanent {
+                code,
+                message: error,
+            }) => {
+                tracing::warn!(message_id = %message.id, %error, "message refused by the gateway: not retried");
+                self.store
+                    .mark_failed(message.id, MessageStatus::Failed, code.as_deref(), &error)
+                    .await?;
+            }
+            Err(SendError::Transient(error)) if message.attempts >= MAX_SEND_ATTEMPTS => {
+                tracing::warn!(message_id = %message.id, %error, attempts = message.attempts, "giving up after repeated failures");
+                self.store
+                    .mark_failed(
+                        message.id,
+                        MessageStatus::Failed,
+                        None,
+                        &format!("gave up after {} attempts: {error}", message.attempts),
+                    )
+                    .await?;
+            }
+            Err(SendError::Transient(error)) => {
+                let next = OffsetDateTime::now_utc() + backoff(message.attempts);
+                tracing::info!(message_id = %message.id, %error, attempts = message.attempts, "send failed; will retry");
+                self.store.mark_retry(message.id, &error, next).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs inbound processors and outbound senders until the returned handles are aborted.
+    pub fn spawn_workers(self: &Arc<Self>, senders: usize) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut handles = Vec::new();
+        let this = Arc::clone(self);
+        handles.push(tokio::spawn(async move {
+            loop {
+                match this.process_next_inbound().await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot process inbound messages; will retry")
+                    }
+                }
+                let _ = tokio::time::timeout(POLL, this.inbound_ready.notified()).await;
+            }
+        }));
+        for _ in 0..senders.max(1) {
+            let this = Arc::clone(self);
+            handles.push(tokio::spawn(async move {
+                loop {
+                    match this.send_next().await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot send queued messages; will retry")
+                        }
+                    }
+                    let _ = tokio::time::timeout(POLL, this.outbound_ready.notified()).await;
+                }
+            }));
+        }
+        handles
+    }
+}
+
+/// Exponential backoff with full jitter: about 2 s, 4 s, 8 s, ... capped at 10 minutes.
+pub fn backoff(attempts: i64) -> time::Duration {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    let ceiling_ms = (2_000u64.saturating_mul(1 << exponent)).min(600_000);
+    let jittered = rand::rng().random_range(ceiling_ms / 2..=ceiling_ms);
+    time::Duration::milliseconds(jittered as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        for _ in 0..50 {
+            let first = backoff(1).whole_milliseconds();
+            assert!((1_000..=2_000).contains(&first), "{first}");
+            let fourth = backoff(4).whole_milliseconds();
+            assert!((8_000..=16_000).contains(&fourth), "{fourth}");
+            assert!(backoff(40).whole_milliseconds() <= 600_000);
+        }
+    }
+}
+
+/// One simulated turn: the inbound message and the replies it produced.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SimulatedTurn {
+    pub conversation_id: Uuid,
+    pub inbound: Message,
+    /// Replies queued for this message (delivered at once by the simulator channel, unless quiet
+    /// hours hold them).
+    pub replies: Vec<Message>,
+}
+
+impl Messaging {
+    /// Delivers `body` from `from` to `to` through the simulator, as a phone would, and waits (a few
+    /// seconds at most) for the workers to process it and send the replies.
+    pub async fn simulate(
+        &self,
+        from: &str,
+        to: &str,
+        body: &str,
+    ) -> Result<SimulatedTurn, StoreError> {
+        let recorded = self
+            .receive(&InboundSms {
+                channel: Channel::Simulator,
+                our_number: to.to_string(),
+                their_number: from.to_string(),
+                body: body.to_string(),
+                provider_id: Some(format!("sim-{}", Uuid::now_v7())),
+                media_urls: Vec::new(),
+                simulated: true,
+            })
+            .await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let settled = |messages: &[Message]| {
+            messages.iter().all(|m| match m.direction {
+                smsflow_core::conversation::Direction::Inbound => {
+                    m.id != recorded.message_id || m.status == MessageStatus::Processed
+                }
+                smsflow_core::conversation::Direction::Outbound => {
+                    m.id < recorded.message_id
+                        || !matches!(m.status, MessageStatus::Queued | MessageStatus::Sending)
+                        || m.next_attempt_at.is_some_and(|at| {
+                            at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
+                        })
+                }
+            })
+        };
+        let mut messages = self
+            .store
+            .conversation_messages(recorded.conversation_id)
+            .await?;
+        while !settled(&messages) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            messages = self
+                .store
+                .conversation_messages(recorded.conversation_id)
+                .await?;
+        }
+        let inbound = messages
+            .iter()
+            .find(|m| m.id == recorded.message_id)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound {
+                what: "message",
+                key: recorded.message_id.to_string(),
+            })?;
+        let replies = messages
+            .into_iter()
+            .filter(|m| {
+                m.direction == smsflow_core::conversation::Direction::Outbound
+                    && m.id > recorded.message_id
+            })
+            .collect();
+        Ok(SimulatedTurn {
+            conversation_id: recorded.conversation_id,
+            inbound,
+            replies,
+        })
+    }
+}

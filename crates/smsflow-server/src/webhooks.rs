@@ -1,0 +1,241 @@
+//! Gateway webhooks: inbound SMS and delivery reports from Twilio and Kannel. Each request is
+//! authenticated (Twilio's signature, Kannel's shared secret) before anything is stored, and an
+//! inbound message is committed before the webhook answers.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use smsflow_core::conversation::Channel;
+use smsflow_sms::{kannel, twilio};
+use smsflow_store::conversations::{DeliveryReport, InboundSms};
+use std::collections::HashMap;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/twilio/sms", post(twilio_sms))
+        .route("/twilio/status", post(twilio_status))
+        .route("/kannel/sms", get(kannel_sms).post(kannel_sms_post))
+        .route("/kannel/dlr", get(kannel_dlr))
+}
+
+const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+fn server_error(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "webhook could not store its message");
+    plain(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "could not store the message; retry later\n",
+    )
+}
+
+/// The form parameters of a Twilio webhook, after its signature is checked.
+fn verified_twilio_form(
+    state: &AppState,
+    uri: &OriginalUri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<HashMap<String, String>, Response> {
+    let Some(settings) = &state.config.twilio else {
+        return Err(plain(
+            StatusCode::NOT_FOUND,
+            "Twilio is not configured on this server\n",
+        ));
+    };
+    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let url = format!("{}{path}", state.config.public_url);
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !twilio::verify_signature(&settings.auth_token, &url, &params, signature) {
+        tracing::warn!(%url, "refused a Twilio webhook with a missing or wrong signature (is public_url the URL Twilio calls?)");
+        return Err(plain(StatusCode::FORBIDDEN, "invalid X-Twilio-Signature\n"));
+    }
+    Ok(params.into_iter().collect())
+}
+
+async fn twilio_sms(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = match verified_twilio_form(&state, &uri, &headers, &body) {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let (Some(from), Some(to), Some(sid)) =
+        (form.get("From"), form.get("To"), form.get("MessageSid"))
+    else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "From, To and MessageSid are required\n",
+        );
+    };
+    let media_count: usize = form
+        .get("NumMedia")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let media_urls = (0..media_count.min(10))
+        .filter_map(|i| form.get(&format!("MediaUrl{i}")).cloned())
+        .collect();
+    let sms = InboundSms {
+        channel: Channel::Twilio,
+        our_number: to.clone(),
+        their_number: from.clone(),
+        body: form.get("Body").cloned().unwrap_or_default(),
+        provider_id: Some(sid.clone()),
+        media_urls,
+        simulated: false,
+    };
+    match state.messaging.receive(&sms).await {
+        Ok(_) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+            EMPTY_TWIML,
+        )
+            .into_response(),
+        Err(error) => server_error(error),
+    }
+}
+
+async fn twilio_status(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = match verified_twilio_form(&state, &uri, &headers, &body) {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let (Some(sid), Some(status)) = (form.get("MessageSid"), form.get("MessageStatus")) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "MessageSid and MessageStatus are required\n",
+        );
+    };
+    let Some(status) = twilio::delivery_status(status) else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    let report = DeliveryReport {
+        channel: Channel::Twilio,
+        provider_id: sid.clone(),
+        status,
+        error_code: form
+            .get("ErrorCode")
+            .filter(|code| !code.is_empty())
+            .cloned(),
+    };
+    match state.store.record_delivery(&report).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => server_error(error),
+    }
+}
+
+fn kannel_secret_ok(state: &AppState, query: &HashMap<String, String>) -> Result<(), Response> {
+    let Some(settings) = &state.config.kannel else {
+        return Err(plain(
+            StatusCode::NOT_FOUND,
+            "Kannel is not configured on this server\n",
+        ));
+    };
+    let given = query
+        .get("secret")
+        .map(String::as_bytes)
+        .unwrap_or_default();
+    if !constant_time_eq(given, settings.secret.as_bytes()) {
+        return Err(plain(StatusCode::FORBIDDEN, "wrong or missing secret\n"));
+    }
+    Ok(())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn query_map(uri: &OriginalUri) -> HashMap<String, String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+async fn kannel_sms(State(state): State<AppState>, uri: OriginalUri) -> Response {
+    kannel_inbound(state, query_map(&uri)).await
+}
+
+/// Kannel's post-url: parameters in the query string, the text as the body.
+async fn kannel_sms_post(State(state): State<AppState>, uri: OriginalUri, body: Bytes) -> Response {
+    let mut params = query_map(&uri);
+    if !params.contains_key("text") {
+        params.insert("text".into(), String::from_utf8_lossy(&body).into_owned());
+    }
+    kannel_inbound(state, params).await
+}
+
+async fn kannel_inbound(state: AppState, params: HashMap<String, String>) -> Response {
+    if let Err(response) = kannel_secret_ok(&state, &params) {
+        return response;
+    }
+    let (Some(from), Some(to)) = (params.get("from"), params.get("to")) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "from and to are required: get-url = \"...&from=%p&to=%P&text=%a&id=%I\"\n",
+        );
+    };
+    let sms = InboundSms {
+        channel: Channel::Kannel,
+        our_number: to.clone(),
+        their_number: from.clone(),
+        body: params.get("text").cloned().unwrap_or_default(),
+        provider_id: params.get("id").filter(|id| !id.is_empty()).cloned(),
+        media_urls: Vec::new(),
+        simulated: false,
+    };
+    match state.messaging.receive(&sms).await {
+        // An empty answer: Kannel must not turn our answer into a reply SMS.
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(error) => server_error(error),
+    }
+}
+
+async fn kannel_dlr(State(state): State<AppState>, uri: OriginalUri) -> Response {
+    let params = query_map(&uri);
+    if let Err(response) = kannel_secret_ok(&state, &params) {
+        return response;
+    }
+    let (Some(id), Some(kind)) = (
+        params.get("id"),
+        params.get("type").and_then(|t| t.parse::<u8>().ok()),
+    ) else {
+        return plain(StatusCode::BAD_REQUEST, "id and type are required\n");
+    };
+    let Some(status) = kannel::delivery_status(kind) else {
+        return StatusCode::OK.into_response();
+    };
+    let report = DeliveryReport {
+        channel: Channel::Kannel,
+        provider_id: id.clone(),
+        status,
+        error_code: None,
+    };
+    match state.store.record_delivery(&report).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(error) => server_error(error),
+    }
+}

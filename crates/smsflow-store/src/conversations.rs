@@ -1,0 +1,259 @@
+//! Conversations, messages, the outbound queue and opt-outs: the types the store speaks.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::StoreError;
+pub use smsflow_core::conversation::{
+    Author, Channel, ConversationStatus, Direction, MessageStatus,
+};
+
+/// An SMS as a gateway delivered it.
+#[derive(Debug, Clone)]
+pub struct InboundSms {
+    pub channel: Channel,
+    pub our_number: String,
+    pub their_number: String,
+    pub body: String,
+    /// The gateway's id for the message (Twilio MessageSid); retries carry the same one.
+    pub provider_id: Option<String>,
+    pub media_urls: Vec<String>,
+    pub simulated: bool,
+}
+
+/// The answer to storing an inbound SMS.
+#[derive(Debug, Clone)]
+pub struct RecordedInbound {
+    pub message_id: Uuid,
+    pub conversation_id: Uuid,
+    /// True when this provider id was stored before: acknowledge, do not process again.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Conversation {
+    pub id: Uuid,
+    pub our_number: String,
+    pub their_number: String,
+    pub channel: Channel,
+    pub status: ConversationStatus,
+    /// The workflow guiding the conversation, kept across turns.
+    pub active_workflow_id: Option<Uuid>,
+    /// When the active workflow last handled a message (its idle timeout counts from here).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub active_workflow_at: Option<OffsetDateTime>,
+    /// The active workflow's steps are done: the next message starts a new match.
+    pub run_completed: bool,
+    pub unread_count: i64,
+    /// Their number has opted out (texted STOP).
+    pub opted_out: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub last_message_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Message {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub direction: Direction,
+    pub author: Author,
+    pub channel: Channel,
+    pub body: String,
+    pub provider_id: Option<String>,
+    pub status: MessageStatus,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub segments: i64,
+    pub encoding: String,
+    pub media_urls: Vec<String>,
+    pub simulated: bool,
+    /// Inbound: the workflow that handled it. Outbound: the workflow behind the reply.
+    pub workflow_id: Option<Uuid>,
+    /// Inbound: how the workflow was chosen (the matcher's explanation and the routing decision).
+    #[schema(value_type = Option<Object>)]
+    pub explanation: Option<serde_json::Value>,
+    pub attempts: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An outbound message to queue.
+#[derive(Debug, Clone)]
+pub struct NewOutbound {
+    pub body: String,
+    pub author: Author,
+    pub workflow_id: Option<Uuid>,
+    pub segments: i64,
+    pub encoding: String,
+    /// When it may be sent (later than now during quiet hours).
+    pub send_after: OffsetDateTime,
+}
+
+/// What processing an inbound message decided; stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct InboundOutcome {
+    pub workflow_id: Option<Uuid>,
+    pub explanation: serde_json::Value,
+    /// The conversation's workflow from now on.
+    pub active_workflow_id: Option<Uuid>,
+    pub active_workflow_at: Option<OffsetDateTime>,
+    pub run_completed: bool,
+    pub opt_change: Option<OptChange>,
+    pub reply: Option<NewOutbound>,
+}
+
+#[derive(Debug, Clone)]
+pub enum OptChange {
+    OptOut { keyword: String },
+    OptIn,
+}
+
+/// An outbound message claimed for sending, with what the channel needs.
+#[derive(Debug, Clone)]
+pub struct OutboundJob {
+    pub message: Message,
+    pub our_number: String,
+    pub their_number: String,
+    pub opted_out: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct OptOut {
+    pub number: String,
+    pub keyword: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub opted_out_at: OffsetDateTime,
+}
+
+/// Filters and position of one page of conversations (newest activity first).
+#[derive(Debug, Clone, Default)]
+pub struct ConversationQuery {
+    /// Either side's number.
+    pub number: Option<String>,
+    pub status: Option<ConversationStatus>,
+    pub workflow_id: Option<Uuid>,
+    pub since: Option<OffsetDateTime>,
+    pub until: Option<OffsetDateTime>,
+    pub after: Option<ConversationCursor>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationCursor {
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_message_at: OffsetDateTime,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConversationPage {
+    pub items: Vec<Conversation>,
+    pub next: Option<ConversationCursor>,
+}
+
+/// Delivery news from a gateway's status callback.
+#[derive(Debug, Clone)]
+pub struct DeliveryReport {
+    pub channel: Channel,
+    /// The gateway's id (Twilio MessageSid) or, for Kannel, our message id.
+    pub provider_id: String,
+    pub status: MessageStatus,
+    pub error_code: Option<String>,
+}
+
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Stores an inbound SMS and its conversation in one transaction, before anything else happens.
+    async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError>;
+    /// Claims the oldest unprocessed inbound message whose conversation has no earlier one pending,
+    /// for `lease`; a crashed worker's claim expires and the message is processed again.
+    async fn claim_inbound(
+        &self,
+        lease: time::Duration,
+    ) -> Result<Option<(Message, Conversation)>, StoreError>;
+    /// Records the outcome of processing (routing, opt-out, reply) in one transaction.
+    async fn complete_inbound(
+        &self,
+        message_id: Uuid,
+        outcome: &InboundOutcome,
+    ) -> Result<(), StoreError>;
+    /// Automatic replies queued to `number` since `since` (the loop guard's count).
+    async fn automatic_replies_since(
+        &self,
+        number: &str,
+        since: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
+
+    /// Queues a message in a conversation (a person writing by hand, or a system message).
+    async fn queue_outbound(
+        &self,
+        conversation_id: Uuid,
+        message: &NewOutbound,
+    ) -> Result<Message, StoreError>;
+    /// Finds or creates the conversation between two numbers (to start one from our side).
+    async fn open_conversation(
+        &self,
+        channel: Channel,
+        our_number: &str,
+        their_number: &str,
+    ) -> Result<Conversation, StoreError>;
+    /// Claims the next outbound message due, keeping each conversation's messages in order.
+    async fn claim_outbound(
+        &self,
+        lease: time::Duration,
+    ) -> Result<Option<OutboundJob>, StoreError>;
+    async fn mark_sent(
+        &self,
+        message_id: Uuid,
+        provider_id: Option<&str>,
+        status: MessageStatus,
+    ) -> Result<(), StoreError>;
+    async fn mark_retry(
+        &self,
+        message_id: Uuid,
+        error: &str,
+        next_attempt_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    async fn mark_failed(
+        &self,
+        message_id: Uuid,
+        status: MessageStatus,
+        error_code: Option<&str>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// Applies a delivery report; false when no message has that provider id.
+    async fn record_delivery(&self, report: &DeliveryReport) -> Result<bool, StoreError>;
+
+    async fn get_conversation(&self, id: Uuid) -> Result<Conversation, StoreError>;
+    async fn list_conversations(
+        &self,
+        query: &ConversationQuery,
+    ) -> Result<ConversationPage, StoreError>;
+    async fn conversation_messages(&self, id: Uuid) -> Result<Vec<Message>, StoreError>;
+    async fn get_message(&self, id: Uuid) -> Result<Message, StoreError>;
+    /// Hands the conversation to a human (`Human`) or back to the agent (`Agent`); marks it read.
+    async fn set_conversation_status(
+        &self,
+        id: Uuid,
+        status: ConversationStatus,
+    ) -> Result<Conversation, StoreError>;
+
+    async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError>;
+    async fn list_opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;
+}

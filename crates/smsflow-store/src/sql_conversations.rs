@@ -1,0 +1,647 @@
+//! SQL for conversations, messages, the outbound queue and opt-outs, written once for both
+//! databases (see `sql.rs`). The queue claims differ only in PostgreSQL's row locking clause.
+
+use async_trait::async_trait;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::conversations::*;
+use crate::sql::{PostgresStore, SqliteStore, now};
+
+macro_rules! message_columns {
+    () => {
+        "id, conversation_id, direction, author, channel, body, provider_id, status, error_code, \
+         error_message, segments, encoding, media_urls, simulated, workflow_id, explanation, \
+         attempts, next_attempt_at, created_at, updated_at"
+    };
+}
+macro_rules! conversation_columns {
+    () => {
+        "c.id, c.our_number, c.their_number, c.channel, c.status, c.active_workflow_id, \
+         c.active_workflow_at, c.run_completed, c.unread_count, c.last_message_at, c.created_at, \
+         EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out"
+    };
+}
+/// Outbound messages not yet handed to the gateway.
+macro_rules! unsent {
+    () => {
+        "direction = 'outbound' AND status IN ('queued', 'sending')"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: Uuid,
+    conversation_id: Uuid,
+    direction: String,
+    author: String,
+    channel: String,
+    body: String,
+    provider_id: Option<String>,
+    status: String,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    segments: i64,
+    encoding: String,
+    media_urls: Json<Vec<String>>,
+    simulated: bool,
+    workflow_id: Option<Uuid>,
+    explanation: Option<Json<serde_json::Value>>,
+    attempts: i64,
+    next_attempt_at: Option<OffsetDateTime>,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+fn parsed<T>(value: Option<T>, what: &str, text: &str) -> Result<T, StoreError> {
+    value.ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {text:?}")))
+}
+
+impl TryFrom<MessageRow> for Message {
+    type Error = StoreError;
+    fn try_from(row: MessageRow) -> Result<Self, StoreError> {
+        Ok(Message {
+            id: row.id,
+            conversation_id: row.conversation_id,
+            direction: parsed(
+                Direction::parse(&row.direction),
+                "direction",
+                &row.direction,
+            )?,
+            author: parsed(Author::parse(&row.author), "author", &row.author)?,
+            channel: parsed(Channel::parse(&row.channel), "channel", &row.channel)?,
+            body: row.body,
+            provider_id: row.provider_id,
+            status: parsed(
+                MessageStatus::parse(&row.status),
+                "message status",
+                &row.status,
+            )?,
+            error_code: row.error_code,
+            error_message: row.error_message,
+            segments: row.segments,
+            encoding: row.encoding,
+            media_urls: row.media_urls.0,
+            simulated: row.simulated,
+            workflow_id: row.workflow_id,
+            explanation: row.explanation.map(|json| json.0),
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: Uuid,
+    our_number: String,
+    their_number: String,
+    channel: String,
+    status: String,
+    active_workflow_id: Option<Uuid>,
+    active_workflow_at: Option<OffsetDateTime>,
+    run_completed: bool,
+    unread_count: i64,
+    last_message_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+    opted_out: bool,
+}
+
+impl TryFrom<ConversationRow> for Conversation {
+    type Error = StoreError;
+    fn try_from(row: ConversationRow) -> Result<Self, StoreError> {
+        Ok(Conversation {
+            id: row.id,
+            our_number: row.our_number,
+            their_number: row.their_number,
+            channel: parsed(Channel::parse(&row.channel), "channel", &row.channel)?,
+            status: parsed(
+                ConversationStatus::parse(&row.status),
+                "conversation status",
+                &row.status,
+            )?,
+            active_workflow_id: row.active_workflow_id,
+            active_workflow_at: row.active_workflow_at,
+            run_completed: row.run_completed,
+            unread_count: row.unread_count,
+            opted_out: row.opted_out,
+            last_message_at: row.last_message_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+fn conversation_not_found(id: Uuid) -> StoreError {
+    StoreError::NotFound {
+        what: "conversation",
+        key: id.to_string(),
+    }
+}
+
+macro_rules! impl_conversation_store {
+    ($store:ty, $db:ty, $skip_locked:literal) => {
+        impl $store {
+            async fn fetch_conversation(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+                id: Uuid,
+            ) -> Result<Option<Conversation>, StoreError> {
+                sqlx::query_as::<_, ConversationRow>(concat!(
+                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE c.id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(executor)
+                .await?
+                .map(Conversation::try_from)
+                .transpose()
+            }
+
+            async fn insert_outbound(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                channel: &str,
+                message: &NewOutbound,
+                at: OffsetDateTime,
+            ) -> Result<Message, StoreError> {
+                let row = sqlx::query_as::<_, MessageRow>(concat!(
+                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+                     status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+                     next_attempt_at, created_at, updated_at) \
+                     VALUES ($1, $2, 'outbound', $3, $4, $5, 'queued', $6, $7, $8, FALSE, $9, 0, $10, $11, $11) \
+                     RETURNING ", message_columns!()
+                ))
+                .bind(Uuid::now_v7())
+                .bind(conversation_id)
+                .bind(message.author.as_str())
+                .bind(channel)
+                .bind(&message.body)
+                .bind(message.segments)
+                .bind(&message.encoding)
+                .bind(Json(Vec::<String>::new()))
+                .bind(message.workflow_id)
+                .bind(message.send_after)
+                .bind(at)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query("UPDATE conversations SET last_message_at = $2 WHERE id = $1")
+                    .bind(conversation_id)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                Message::try_from(row)
+            }
+        }
+
+        #[async_trait]
+        impl ConversationStore for $store {
+            async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+                let at = now();
+                let mut tx = self.write.begin().await?;
+                let conversation_id: Uuid = sqlx::query_scalar(
+                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+                     run_completed, unread_count, last_message_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
+                     ON CONFLICT (our_number, their_number) DO UPDATE SET \
+                     last_message_at = excluded.last_message_at, channel = excluded.channel, \
+                     unread_count = conversations.unread_count + 1 \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(&sms.our_number)
+                .bind(&sms.their_number)
+                .bind(sms.channel.as_str())
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let info = smsflow_core::sms::segment_info(&sms.body);
+                let inserted: Option<Uuid> = sqlx::query_scalar(
+                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+                     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
+                     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(conversation_id)
+                .bind(sms.channel.as_str())
+                .bind(&sms.body)
+                .bind(&sms.provider_id)
+                .bind(info.segments as i64)
+                .bind(info.encoding.as_str())
+                .bind(Json(&sms.media_urls))
+                .bind(sms.simulated)
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(message_id) = inserted {
+                    tx.commit().await?;
+                    return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
+                }
+                // A retry of a message already stored: change nothing.
+                tx.rollback().await?;
+                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
+                    "SELECT id, conversation_id FROM messages \
+                     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'",
+                )
+                .bind(sms.channel.as_str())
+                .bind(&sms.provider_id)
+                .fetch_one(&self.write)
+                .await?;
+                Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
+            }
+
+            async fn claim_inbound(
+                &self,
+                lease: time::Duration,
+            ) -> Result<Option<(Message, Conversation)>, StoreError> {
+                let at = now();
+                let row = sqlx::query_as::<_, MessageRow>(concat!(
+                    "UPDATE messages SET locked_until = $1, attempts = attempts + 1 WHERE id = (\
+                     SELECT m.id FROM messages m WHERE m.direction = 'inbound' AND m.status = 'received' \
+                     AND (m.locked_until IS NULL OR m.locked_until < $2) \
+                     AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
+                       AND e.direction = 'inbound' AND e.status = 'received' AND e.id < m.id) \
+                     ORDER BY m.id LIMIT 1 ", $skip_locked, ") RETURNING ", message_columns!()
+                ))
+                .bind(at + lease)
+                .bind(at)
+                .fetch_optional(&self.write)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let message = Message::try_from(row)?;
+                let conversation = Self::fetch_conversation(&self.write, message.conversation_id)
+                    .await?
+                    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+                Ok(Some((message, conversation)))
+            }
+
+            async fn complete_inbound(
+                &self,
+                message_id: Uuid,
+                outcome: &InboundOutcome,
+            ) -> Result<(), StoreError> {
+                let at = now();
+                let mut tx = self.write.begin().await?;
+                let claimed: Option<(Uuid, String, String)> = sqlx::query_as(
+                    "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
+                     locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received' \
+                     RETURNING conversation_id, channel, \
+                     (SELECT their_number FROM conversations c WHERE c.id = messages.conversation_id)",
+                )
+                .bind(message_id)
+                .bind(outcome.workflow_id)
+                .bind(Json(&outcome.explanation))
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                // Another worker finished it first (after this one's lease expired): keep its result.
+                let Some((conversation_id, channel, their_number)) = claimed else {
+                    return Ok(());
+                };
+                sqlx::query(
+                    "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
+                     run_completed = $4 WHERE id = $1",
+                )
+                .bind(conversation_id)
+                .bind(outcome.active_workflow_id)
+                .bind(outcome.active_workflow_at)
+                .bind(outcome.run_completed)
+                .execute(&mut *tx)
+                .await?;
+                match &outcome.opt_change {
+                    Some(OptChange::OptOut { keyword }) => {
+                        sqlx::query(
+                            "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
+                             opted_out_at = excluded.opted_out_at",
+                        )
+                        .bind(&their_number)
+                        .bind(keyword)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Some(OptChange::OptIn) => {
+                        sqlx::query("DELETE FROM opt_outs WHERE number = $1")
+                            .bind(&their_number)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    None => {}
+                }
+                if let Some(reply) = &outcome.reply {
+                    Self::insert_outbound(&mut tx, conversation_id, &channel, reply, at).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn automatic_replies_since(
+                &self,
+                number: &str,
+                since: OffsetDateTime,
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+                     WHERE c.their_number = $1 AND m.direction = 'outbound' AND m.author = 'agent' \
+                     AND m.created_at >= $2",
+                )
+                .bind(number)
+                .bind(since)
+                .fetch_one(&self.read)
+                .await?)
+            }
+
+            async fn queue_outbound(
+                &self,
+                conversation_id: Uuid,
+                message: &NewOutbound,
+            ) -> Result<Message, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let channel: Option<String> =
+                    sqlx::query_scalar("SELECT channel FROM conversations WHERE id = $1")
+                        .bind(conversation_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let channel = channel.ok_or_else(|| conversation_not_found(conversation_id))?;
+                let message = Self::insert_outbound(&mut tx, conversation_id, &channel, message, now()).await?;
+                tx.commit().await?;
+                Ok(message)
+            }
+
+            async fn open_conversation(
+                &self,
+                channel: Channel,
+                our_number: &str,
+                their_number: &str,
+            ) -> Result<Conversation, StoreError> {
+                let at = now();
+                let id: Uuid = sqlx::query_scalar(
+                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+                     run_completed, unread_count, last_message_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 0, $5, $5) \
+                     ON CONFLICT (our_number, their_number) DO UPDATE SET channel = excluded.channel \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(our_number)
+                .bind(their_number)
+                .bind(channel.as_str())
+                .bind(at)
+                .fetch_one(&self.write)
+                .await?;
+                Self::fetch_conversation(&self.write, id)
+                    .await?
+                    .ok_or_else(|| conversation_not_found(id))
+            }
+
+            async fn claim_outbound(&self, lease: time::Duration) -> Result<Option<OutboundJob>, StoreError> {
+                let at = now();
+                let row = sqlx::query_as::<_, MessageRow>(concat!(
+                    "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
+                     updated_at = $2 WHERE id = (\
+                     SELECT m.id FROM messages m WHERE m.direction = 'outbound' \
+                     AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
+                     AND (m.locked_until IS NULL OR m.locked_until < $2) \
+                     AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
+                       AND e.", unsent!(), " AND e.id < m.id) \
+                     ORDER BY m.next_attempt_at, m.id LIMIT 1 ", $skip_locked, ") RETURNING ", message_columns!()
+                ))
+                .bind(at + lease)
+                .bind(at)
+                .fetch_optional(&self.write)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let message = Message::try_from(row)?;
+                let conversation = Self::fetch_conversation(&self.write, message.conversation_id)
+                    .await?
+                    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+                Ok(Some(OutboundJob {
+                    message,
+                    our_number: conversation.our_number,
+                    their_number: conversation.their_number,
+                    opted_out: conversation.opted_out,
+                }))
+            }
+
+            async fn mark_sent(
+                &self,
+                message_id: Uuid,
+                provider_id: Option<&str>,
+                status: MessageStatus,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
+                     next_attempt_at = NULL, error_message = NULL, updated_at = $4 WHERE id = $1",
+                )
+                .bind(message_id)
+                .bind(status.as_str())
+                .bind(provider_id)
+                .bind(now())
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_retry(
+                &self,
+                message_id: Uuid,
+                error: &str,
+                next_attempt_at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE messages SET status = 'queued', error_message = $2, next_attempt_at = $3, \
+                     locked_until = NULL, updated_at = $4 WHERE id = $1",
+                )
+                .bind(message_id)
+                .bind(error)
+                .bind(next_attempt_at)
+                .bind(now())
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_failed(
+                &self,
+                message_id: Uuid,
+                status: MessageStatus,
+                error_code: Option<&str>,
+                error: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE messages SET status = $2, error_code = $3, error_message = $4, \
+                     locked_until = NULL, next_attempt_at = NULL, updated_at = $5 WHERE id = $1",
+                )
+                .bind(message_id)
+                .bind(status.as_str())
+                .bind(error_code)
+                .bind(error)
+                .bind(now())
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_delivery(&self, report: &DeliveryReport) -> Result<bool, StoreError> {
+                // Callbacks can arrive out of order: a late "sent" never overwrites a final status.
+                let updated = sqlx::query(
+                    "UPDATE messages SET status = $3, error_code = COALESCE($4, error_code), updated_at = $5 \
+                     WHERE channel = $1 AND provider_id = $2 AND direction = 'outbound' \
+                     AND ($3 IN ('delivered', 'undelivered', 'failed') OR status IN ('queued', 'sending', 'sent'))",
+                )
+                .bind(report.channel.as_str())
+                .bind(&report.provider_id)
+                .bind(report.status.as_str())
+                .bind(&report.error_code)
+                .bind(now())
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+                if updated > 0 {
+                    return Ok(true);
+                }
+                let known: Option<i64> = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM messages WHERE channel = $1 AND provider_id = $2 AND direction = 'outbound'",
+                )
+                .bind(report.channel.as_str())
+                .bind(&report.provider_id)
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(known.unwrap_or(0) > 0)
+            }
+
+            async fn get_conversation(&self, id: Uuid) -> Result<Conversation, StoreError> {
+                Self::fetch_conversation(&self.read, id)
+                    .await?
+                    .ok_or_else(|| conversation_not_found(id))
+            }
+
+            async fn list_conversations(
+                &self,
+                query: &ConversationQuery,
+            ) -> Result<ConversationPage, StoreError> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE 1 = 1"
+                ));
+                if let Some(number) = &query.number {
+                    select.push(" AND (c.our_number = ").push_bind(number.clone());
+                    select.push(" OR c.their_number = ").push_bind(number.clone()).push(")");
+                }
+                if let Some(status) = query.status {
+                    select.push(" AND c.status = ").push_bind(status.as_str());
+                }
+                if let Some(workflow_id) = query.workflow_id {
+                    select
+                        .push(" AND EXISTS (SELECT 1 FROM messages w WHERE w.conversation_id = c.id AND w.workflow_id = ")
+                        .push_bind(workflow_id)
+                        .push(")");
+                }
+                if let Some(since) = query.since {
+                    select.push(" AND c.last_message_at >= ").push_bind(since);
+                }
+                if let Some(until) = query.until {
+                    select.push(" AND c.last_message_at < ").push_bind(until);
+                }
+                if let Some(after) = &query.after {
+                    select
+                        .push(" AND (c.last_message_at < ")
+                        .push_bind(after.last_message_at)
+                        .push(" OR (c.last_message_at = ")
+                        .push_bind(after.last_message_at)
+                        .push(" AND c.id < ")
+                        .push_bind(after.id)
+                        .push("))");
+                }
+                let limit = query.limit.max(1);
+                select
+                    .push(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT ")
+                    .push_bind(i64::from(limit) + 1);
+                let mut items = select
+                    .build_query_as::<ConversationRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Conversation::try_from)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let next = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map(|c| ConversationCursor { last_message_at: c.last_message_at, id: c.id })
+                } else {
+                    None
+                };
+                Ok(ConversationPage { items, next })
+            }
+
+            async fn conversation_messages(&self, id: Uuid) -> Result<Vec<Message>, StoreError> {
+                sqlx::query_as::<_, MessageRow>(concat!(
+                    "SELECT ", message_columns!(), " FROM messages WHERE conversation_id = $1 ORDER BY id"
+                ))
+                .bind(id)
+                .fetch_all(&self.read)
+                .await?
+                .into_iter()
+                .map(Message::try_from)
+                .collect()
+            }
+
+            async fn get_message(&self, id: Uuid) -> Result<Message, StoreError> {
+                sqlx::query_as::<_, MessageRow>(concat!(
+                    "SELECT ", message_columns!(), " FROM messages WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?
+                .map(Message::try_from)
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound { what: "message", key: id.to_string() })
+            }
+
+            async fn set_conversation_status(
+                &self,
+                id: Uuid,
+                status: ConversationStatus,
+            ) -> Result<Conversation, StoreError> {
+                let updated = sqlx::query("UPDATE conversations SET status = $2, unread_count = 0 WHERE id = $1")
+                    .bind(id)
+                    .bind(status.as_str())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(conversation_not_found(id));
+                }
+                Self::fetch_conversation(&self.write, id)
+                    .await?
+                    .ok_or_else(|| conversation_not_found(id))
+            }
+
+            async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError> {
+                let found: Option<String> = sqlx::query_scalar("SELECT number FROM opt_outs WHERE number = $1")
+                    .bind(number)
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(found.is_some())
+            }
+
+            async fn list_opt_outs(&self) -> Result<Vec<OptOut>, StoreError> {
+                let rows: Vec<(String, String, OffsetDateTime)> = sqlx::query_as(
+                    "SELECT number, keyword, opted_out_at FROM opt_outs ORDER BY opted_out_at DESC, number",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(number, keyword, opted_out_at)| OptOut { number, keyword, opted_out_at })
+                    .collect())
+            }
+        }
+    };
+}
+
+impl_conversation_store!(SqliteStore, sqlx::Sqlite, "");
+impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
