@@ -547,10 +547,10 @@ async fn wait_until(app: &TestApp, conversation_id: &str, found: impl Fn(&Value)
     panic!("{}: no message matched in time", app.label);
 }
 
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
+async fn futures_join<F>(futures: Vec<F>) -> Vec<F::Output>
 where
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
-    F: Send + 'static,
 {
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
     let mut outputs = Vec::new();
