@@ -55,6 +55,11 @@ text_enum!(
     ConversationStatus { Agent = "agent", Human = "human" }
 );
 
+text_enum!(
+    /// Where a support ticket stands.
+    TicketStatus { Open = "open", Pending = "pending", Solved = "solved" }
+);
+
 /// The workflow a conversation is in, as stored with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActiveWorkflow {

@@ -4,6 +4,7 @@ pub mod conversation;
 pub mod goal;
 pub mod matcher;
 pub mod quality;
+pub mod run;
 pub mod sms;
 pub mod text;
 pub mod validation;

@@ -1,6 +1,7 @@
 //! The smsflow HTTP server: the REST API under `/api/v1` (API-key authenticated, OpenAPI-described,
 //! errors as problem documents) and `/healthz`. It wires the store and the matcher together.
 
+pub mod agent;
 mod api;
 mod auth;
 pub mod config;
@@ -9,7 +10,6 @@ mod extract;
 pub mod matching;
 pub mod messaging;
 pub mod quiet_hours;
-pub mod responder;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -27,7 +27,6 @@ pub use config::Config;
 pub use error::ApiError;
 use matching::MatcherCache;
 use messaging::Messaging;
-use responder::TemplateResponder;
 use smsflow_core::conversation::Channel;
 use smsflow_sms::SmsChannel;
 use std::collections::HashMap;
@@ -52,7 +51,7 @@ impl AppState {
             matchers.clone(),
             channels(&config),
             config.sms.clone(),
-            Arc::new(TemplateResponder),
+            agent::Agent::default(),
         ));
         Ok(AppState {
             store,

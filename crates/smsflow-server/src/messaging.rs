@@ -23,9 +23,10 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::agent::{Agent, BUILTIN_BACKEND};
 use crate::config::SmsSettings;
 use crate::matching::MatcherCache;
-use crate::responder::{Responder, Turn};
+use smsflow_core::conversation::RoutingDecision;
 
 /// How long a worker owns a claimed message before another may take it over.
 const LEASE: time::Duration = time::Duration::seconds(60);
@@ -39,7 +40,7 @@ pub struct Messaging {
     pub matchers: Arc<MatcherCache>,
     pub channels: HashMap<Channel, Arc<dyn SmsChannel>>,
     pub settings: SmsSettings,
-    pub responder: Arc<dyn Responder>,
+    pub agent: Agent,
     inbound_ready: Notify,
     outbound_ready: Notify,
 }
@@ -50,14 +51,14 @@ impl Messaging {
         matchers: Arc<MatcherCache>,
         channels: HashMap<Channel, Arc<dyn SmsChannel>>,
         settings: SmsSettings,
-        responder: Arc<dyn Responder>,
+        agent: Agent,
     ) -> Messaging {
         Messaging {
             store,
             matchers,
             channels,
             settings,
-            responder,
+            agent,
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
         }
@@ -142,8 +143,10 @@ impl Messaging {
             active_workflow_id: conversation.active_workflow_id,
             active_workflow_at: conversation.active_workflow_at,
             run_completed: conversation.run_completed,
+            active_run_id: conversation.active_run_id,
             opt_change: None,
             reply: None,
+            run: None,
         };
         let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, false));
         let outcome = match carrier_keyword(&message.body) {
@@ -173,56 +176,84 @@ impl Messaging {
                     .workflow
                     .and_then(|entry| entry.id)
                     .and_then(|id| compiled.workflows.get(&id));
-                let turn = Turn {
-                    workflow,
-                    conversation: &conversation,
-                    message: &message,
-                };
-                let (reply, reply_note) = if conversation.opted_out {
-                    (None, "none: the number has opted out".to_string())
+                let silenced = if conversation.opted_out {
+                    Some("none: the number has opted out".to_string())
                 } else if conversation.status == ConversationStatus::Human {
-                    (
-                        None,
-                        "none: a human has taken over this conversation".to_string(),
-                    )
+                    Some("none: a human has taken over this conversation".to_string())
                 } else if self
                     .over_reply_limit(&conversation.their_number, now)
                     .await?
                 {
-                    (
-                        None,
-                        format!(
-                            "none: loop guard, already {} automatic replies to this number in the last minute",
-                            self.settings.auto_replies_per_minute
-                        ),
-                    )
+                    Some(format!(
+                        "none: loop guard, already {} automatic replies to this number in the last minute",
+                        self.settings.auto_replies_per_minute
+                    ))
+                } else if workflow.is_none() {
+                    Some("none: no workflow matched (add an active general_inquiry workflow to answer every message)".to_string())
                 } else {
-                    match self.responder.reply(&turn).await {
-                        Some(text) => (
-                            Some(self.outbound(&text, Author::Agent, workflow.map(|w| w.id), true)),
-                            "queued".to_string(),
-                        ),
-                        None => (
-                            None,
-                            "none: the workflow has no response template".to_string(),
-                        ),
-                    }
+                    None
                 };
-                let run_completed = self.responder.run_completed(&turn);
-                InboundOutcome {
-                    workflow_id: workflow.map(|w| w.id),
-                    explanation: json!({
-                        "workflow": workflow.map(|w| w.spec.name.as_str()),
-                        "routing": routed.decision,
-                        "routing_reason": routed.decision.describe(),
-                        "matching": routed.explanation,
-                        "reply": reply_note,
-                    }),
-                    active_workflow_id: workflow.map(|w| w.id),
-                    active_workflow_at: workflow.map(|_| now),
-                    run_completed,
-                    opt_change: None,
-                    reply,
+                let continuing = matches!(routed.decision, RoutingDecision::Continued { .. });
+                let run = match (continuing, conversation.active_run_id) {
+                    (true, Some(run_id)) => self.store.get_run(run_id).await?,
+                    _ => None,
+                };
+                let mut explanation = json!({
+                    "workflow": workflow.map(|w| w.spec.name.as_str()),
+                    "routing": routed.decision,
+                    "routing_reason": routed.decision.describe(),
+                    "matching": routed.explanation,
+                });
+                match (workflow, silenced) {
+                    (Some(workflow), None) => {
+                        let turn = self.agent.turn(
+                            workflow,
+                            run,
+                            &message.body,
+                            &conversation.their_number,
+                        );
+                        explanation["reply"] = json!("queued");
+                        explanation["agent"] = json!({
+                            "backend": BUILTIN_BACKEND,
+                            "extracted": turn.newly_extracted,
+                            "fields": turn.run.state.fields,
+                            "asked_for": turn.asked_for,
+                            "steps_done": turn.run.state.steps_done,
+                            "ticket_id": turn.run.state.ticket_id,
+                            "booking_link": turn.run.state.booking_link,
+                            "completed": turn.run.completed,
+                        });
+                        InboundOutcome {
+                            workflow_id: Some(workflow.id),
+                            explanation,
+                            active_workflow_id: Some(workflow.id),
+                            active_workflow_at: Some(now),
+                            run_completed: turn.run.completed,
+                            active_run_id: Some(turn.run.run_id),
+                            opt_change: None,
+                            reply: Some(self.outbound(
+                                &turn.reply,
+                                Author::Agent,
+                                Some(workflow.id),
+                                true,
+                            )),
+                            run: Some(turn.run),
+                        }
+                    }
+                    (workflow, silenced) => {
+                        explanation["reply"] = json!(silenced.unwrap_or_default());
+                        InboundOutcome {
+                            workflow_id: workflow.map(|w| w.id),
+                            explanation,
+                            active_workflow_id: workflow.map(|w| w.id),
+                            active_workflow_at: workflow.map(|_| now),
+                            run_completed: run.as_ref().is_some_and(|run| run.completed),
+                            active_run_id: run.as_ref().map(|run| run.id),
+                            opt_change: None,
+                            reply: None,
+                            run: None,
+                        }
+                    }
                 }
             }
         };

@@ -29,8 +29,8 @@ async fn with_workflows(app: &TestApp) {
     .await;
     app.create(
         json!({"name": "Leads", "goal": "lead_capture", "priority": 20, "active": true,
-        "response_template": "Thanks for your interest! What\u{2019}s your name?",
-        "steps": [{"type": "extract_information", "fields": "name,company"}]}),
+        "response_template": "Thanks for your interest \u{2014} we\u{2019}ll help.",
+        "steps": [{"type": "extract_information", "fields": "name,company,email"}]}),
     )
     .await;
     app.create(
@@ -67,7 +67,9 @@ async fn a_conversation_keeps_its_workflow_until_a_higher_priority_one_matches()
         // Curly apostrophe replaced by a GSM-7 one: the reply stays one GSM-7 segment.
         assert_eq!(
             reply_bodies(&first),
-            ["Thanks for your interest! What's your name?"],
+            [
+                "Thanks for your interest - we'll help. Could I get your name and your company's name?"
+            ],
             "{}",
             app.label
         );
@@ -97,7 +99,14 @@ async fn a_conversation_keeps_its_workflow_until_a_higher_priority_one_matches()
             third["inbound"]["explanation"]["routing"]["decision"],
             "higher_priority"
         );
-        assert_eq!(reply_bodies(&third), ["Sorry to hear that! What happened?"]);
+        assert_eq!(
+            reply_bodies(&third),
+            ["Sorry to hear that! What happened? Could I get your name and your email address?"]
+        );
+        assert_eq!(
+            second["inbound"]["explanation"]["agent"]["fields"],
+            json!({"company": "Blue Fin Sushi", "name": "Dana"})
+        );
 
         let conversation_id = first["conversation_id"].as_str().unwrap();
         let thread: Value = app

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 pub use smsflow_core::conversation::{
-    Author, Channel, ConversationStatus, Direction, MessageStatus,
+    Author, Channel, ConversationStatus, Direction, MessageStatus, TicketStatus,
 };
 
 /// An SMS as a gateway delivered it.
@@ -48,6 +48,8 @@ pub struct Conversation {
     pub active_workflow_at: Option<OffsetDateTime>,
     /// The active workflow's steps are done: the next message starts a new match.
     pub run_completed: bool,
+    /// The run of the active workflow (its collected fields and steps done).
+    pub active_run_id: Option<Uuid>,
     pub unread_count: i64,
     /// Their number has opted out (texted STOP).
     pub opted_out: bool,
@@ -113,8 +115,80 @@ pub struct InboundOutcome {
     pub active_workflow_id: Option<Uuid>,
     pub active_workflow_at: Option<OffsetDateTime>,
     pub run_completed: bool,
+    pub active_run_id: Option<Uuid>,
     pub opt_change: Option<OptChange>,
     pub reply: Option<NewOutbound>,
+    /// The run this turn advanced, with what its steps did.
+    pub run: Option<RunUpdate>,
+}
+
+/// A run's new state and the effects of its steps on this turn, stored with the turn.
+#[derive(Debug, Clone)]
+pub struct RunUpdate {
+    pub run_id: Uuid,
+    pub workflow_id: Uuid,
+    pub state: smsflow_core::run::RunState,
+    pub completed: bool,
+    pub new_ticket: Option<NewTicket>,
+    /// Collections to save (or update) the run's record in.
+    pub records: Vec<String>,
+    /// Their number, saved with records.
+    pub phone: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub number: String,
+    pub priority: smsflow_core::TicketPriority,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: Uuid,
+    /// What the person is told, e.g. `T-4KQ7ZP`.
+    pub number: String,
+    pub run_id: Uuid,
+    pub conversation_id: Uuid,
+    pub workflow_id: Uuid,
+    pub priority: smsflow_core::TicketPriority,
+    pub status: TicketStatus,
+    pub assignee: Option<String>,
+    pub summary: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A record saved by a Save to Database step.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Record {
+    pub id: Uuid,
+    pub collection: String,
+    pub run_id: Uuid,
+    pub conversation_id: Uuid,
+    pub workflow_id: Uuid,
+    pub phone: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Run {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub workflow_id: Uuid,
+    pub state: smsflow_core::run::RunState,
+    pub completed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +335,18 @@ pub trait ConversationStore: Send + Sync {
         id: Uuid,
         status: ConversationStatus,
     ) -> Result<Conversation, StoreError>;
+
+    async fn get_run(&self, id: Uuid) -> Result<Option<Run>, StoreError>;
+    async fn list_tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError>;
+    /// By id or by number (`T-...`).
+    async fn get_ticket(&self, id_or_number: &str) -> Result<Ticket, StoreError>;
+    async fn update_ticket(
+        &self,
+        id: Uuid,
+        status: Option<TicketStatus>,
+        assignee: Option<Option<String>>,
+    ) -> Result<Ticket, StoreError>;
+    async fn list_records(&self, collection: &str) -> Result<Vec<Record>, StoreError>;
 
     async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError>;
     async fn list_opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;

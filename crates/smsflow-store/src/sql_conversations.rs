@@ -20,7 +20,7 @@ macro_rules! message_columns {
 macro_rules! conversation_columns {
     () => {
         "c.id, c.our_number, c.their_number, c.channel, c.status, c.active_workflow_id, \
-         c.active_workflow_at, c.run_completed, c.unread_count, c.last_message_at, c.created_at, \
+         c.active_workflow_at, c.run_completed, c.active_run_id, c.unread_count, c.last_message_at, c.created_at, \
          EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out"
     };
 }
@@ -105,6 +105,7 @@ struct ConversationRow {
     active_workflow_id: Option<Uuid>,
     active_workflow_at: Option<OffsetDateTime>,
     run_completed: bool,
+    active_run_id: Option<Uuid>,
     unread_count: i64,
     last_message_at: OffsetDateTime,
     created_at: OffsetDateTime,
@@ -127,11 +128,92 @@ impl TryFrom<ConversationRow> for Conversation {
             active_workflow_id: row.active_workflow_id,
             active_workflow_at: row.active_workflow_at,
             run_completed: row.run_completed,
+            active_run_id: row.active_run_id,
             unread_count: row.unread_count,
             opted_out: row.opted_out,
             last_message_at: row.last_message_at,
             created_at: row.created_at,
         })
+    }
+}
+
+macro_rules! ticket_columns {
+    () => {
+        "id, number, run_id, conversation_id, workflow_id, priority, status, assignee, summary, fields, \
+         created_at, updated_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: Uuid,
+    number: String,
+    run_id: Uuid,
+    conversation_id: Uuid,
+    workflow_id: Uuid,
+    priority: String,
+    status: String,
+    assignee: Option<String>,
+    summary: String,
+    fields: Json<std::collections::BTreeMap<String, String>>,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = StoreError;
+    fn try_from(row: TicketRow) -> Result<Self, StoreError> {
+        Ok(Ticket {
+            id: row.id,
+            number: row.number,
+            run_id: row.run_id,
+            conversation_id: row.conversation_id,
+            workflow_id: row.workflow_id,
+            priority: parsed(
+                smsflow_core::TicketPriority::parse(&row.priority),
+                "ticket priority",
+                &row.priority,
+            )?,
+            status: parsed(
+                TicketStatus::parse(&row.status),
+                "ticket status",
+                &row.status,
+            )?,
+            assignee: row.assignee,
+            summary: row.summary,
+            fields: row.fields.0,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: Uuid,
+    collection: String,
+    run_id: Uuid,
+    conversation_id: Uuid,
+    workflow_id: Uuid,
+    phone: String,
+    fields: Json<std::collections::BTreeMap<String, String>>,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl From<RecordRow> for Record {
+    fn from(row: RecordRow) -> Self {
+        Record {
+            id: row.id,
+            collection: row.collection,
+            run_id: row.run_id,
+            conversation_id: row.conversation_id,
+            workflow_id: row.workflow_id,
+            phone: row.phone,
+            fields: row.fields.0,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
     }
 }
 
@@ -157,6 +239,66 @@ macro_rules! impl_conversation_store {
                 .await?
                 .map(Conversation::try_from)
                 .transpose()
+            }
+
+            /// Stores the run's state, its ticket (once) and its records (upserted).
+            async fn save_run(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                run: &RunUpdate,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(run.run_id)
+                .bind(conversation_id)
+                .bind(run.workflow_id)
+                .bind(Json(&run.state))
+                .bind(run.completed)
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                if let Some(ticket) = &run.new_ticket {
+                    sqlx::query(
+                        "INSERT INTO tickets (id, number, run_id, conversation_id, workflow_id, priority, status, \
+                         summary, fields, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9) \
+                         ON CONFLICT (run_id) DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(&ticket.number)
+                    .bind(run.run_id)
+                    .bind(conversation_id)
+                    .bind(run.workflow_id)
+                    .bind(ticket.priority.as_str())
+                    .bind(&ticket.summary)
+                    .bind(Json(&run.state.fields))
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for collection in &run.records {
+                    sqlx::query(
+                        "INSERT INTO records (id, collection, run_id, conversation_id, workflow_id, phone, fields, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                         ON CONFLICT (collection, run_id) DO UPDATE SET fields = excluded.fields, \
+                         phone = excluded.phone, updated_at = excluded.updated_at",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(collection)
+                    .bind(run.run_id)
+                    .bind(conversation_id)
+                    .bind(run.workflow_id)
+                    .bind(&run.phone)
+                    .bind(Json(&run.state.fields))
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
             }
 
             async fn insert_outbound(
@@ -299,12 +441,13 @@ macro_rules! impl_conversation_store {
                 };
                 let their_number: String = sqlx::query_scalar(
                     "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                     run_completed = $4 WHERE id = $1 RETURNING their_number",
+                     run_completed = $4, active_run_id = $5 WHERE id = $1 RETURNING their_number",
                 )
                 .bind(conversation_id)
                 .bind(outcome.active_workflow_id)
                 .bind(outcome.active_workflow_at)
                 .bind(outcome.run_completed)
+                .bind(outcome.active_run_id)
                 .fetch_one(&mut *tx)
                 .await?;
                 let processed = sqlx::query(
@@ -343,6 +486,9 @@ macro_rules! impl_conversation_store {
                             .await?;
                     }
                     None => {}
+                }
+                if let Some(run) = &outcome.run {
+                    Self::save_run(&mut tx, conversation_id, run, at).await?;
                 }
                 if let Some(reply) = &outcome.reply {
                     Self::insert_outbound(&mut tx, conversation_id, &channel, reply, at).await?;
@@ -637,6 +783,81 @@ macro_rules! impl_conversation_store {
                 Self::fetch_conversation(&self.write, id)
                     .await?
                     .ok_or_else(|| conversation_not_found(id))
+            }
+
+            async fn get_run(&self, id: Uuid) -> Result<Option<Run>, StoreError> {
+                let row: Option<(Uuid, Uuid, Uuid, Json<smsflow_core::run::RunState>, bool)> = sqlx::query_as(
+                    "SELECT id, conversation_id, workflow_id, state, completed FROM runs WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.map(|(id, conversation_id, workflow_id, state, completed)| Run {
+                    id,
+                    conversation_id,
+                    workflow_id,
+                    state: state.0,
+                    completed,
+                }))
+            }
+
+            async fn list_tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError> {
+                sqlx::query_as::<_, TicketRow>(concat!(
+                    "SELECT ", ticket_columns!(), " FROM tickets WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id DESC"
+                ))
+                .bind(status.map(TicketStatus::as_str))
+                .fetch_all(&self.read)
+                .await?
+                .into_iter()
+                .map(Ticket::try_from)
+                .collect()
+            }
+
+            async fn get_ticket(&self, id_or_number: &str) -> Result<Ticket, StoreError> {
+                sqlx::query_as::<_, TicketRow>(concat!(
+                    "SELECT ", ticket_columns!(), " FROM tickets WHERE id = $1 OR number = $2"
+                ))
+                .bind(Uuid::parse_str(id_or_number).ok())
+                .bind(id_or_number)
+                .fetch_optional(&self.read)
+                .await?
+                .map(Ticket::try_from)
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound { what: "ticket", key: id_or_number.to_string() })
+            }
+
+            async fn update_ticket(
+                &self,
+                id: Uuid,
+                status: Option<TicketStatus>,
+                assignee: Option<Option<String>>,
+            ) -> Result<Ticket, StoreError> {
+                sqlx::query_as::<_, TicketRow>(concat!(
+                    "UPDATE tickets SET status = COALESCE($2, status), \
+                     assignee = CASE WHEN $3 THEN $4 ELSE assignee END, updated_at = $5 \
+                     WHERE id = $1 RETURNING ", ticket_columns!()
+                ))
+                .bind(id)
+                .bind(status.map(TicketStatus::as_str))
+                .bind(assignee.is_some())
+                .bind(assignee.flatten())
+                .bind(now())
+                .fetch_optional(&self.write)
+                .await?
+                .map(Ticket::try_from)
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound { what: "ticket", key: id.to_string() })
+            }
+
+            async fn list_records(&self, collection: &str) -> Result<Vec<Record>, StoreError> {
+                let rows: Vec<RecordRow> = sqlx::query_as(
+                    "SELECT id, collection, run_id, conversation_id, workflow_id, phone, fields, created_at, updated_at \
+                     FROM records WHERE collection = $1 ORDER BY created_at, id",
+                )
+                .bind(collection)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.into_iter().map(Record::from).collect())
             }
 
             async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError> {

@@ -1,0 +1,242 @@
+//! The agent's turn: extract the workflow's fields from the message, advance the run's steps (open
+//! the ticket, offer the booking link, save the record) and write the reply. Deterministic code
+//! decides what happens; the reply writer only writes the words.
+
+use smsflow_agent::builtin::{TurnFacts, booking_link, compose};
+use smsflow_agent::extract::Extractors;
+use smsflow_core::Workflow;
+use smsflow_core::run::{Action, RunState, advance, wanted_fields};
+use smsflow_store::conversations::{NewTicket, Run, RunUpdate};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Which reply writer wrote a reply; shown with each message.
+pub const BUILTIN_BACKEND: &str = "builtin";
+
+#[derive(Debug, Default)]
+pub struct Agent {
+    extractors: Extractors,
+}
+
+/// One turn's result: the reply and the run's update, stored together with the message.
+pub struct AgentTurn {
+    pub reply: String,
+    pub run: RunUpdate,
+    pub newly_extracted: BTreeMap<String, String>,
+    pub asked_for: Vec<String>,
+}
+
+impl Agent {
+    /// Handles `text` for `workflow`, continuing `run` if the conversation is in one.
+    pub fn turn(
+        &self,
+        workflow: &Workflow,
+        run: Option<Run>,
+        text: &str,
+        their_number: &str,
+    ) -> AgentTurn {
+        let spec = &workflow.spec;
+        let first_turn = run.is_none();
+        let (run_id, mut state) = match run {
+            Some(run) => (run.id, run.state),
+            None => (Uuid::now_v7(), RunState::default()),
+        };
+        let newly_extracted: BTreeMap<String, String> = self
+            .extractors
+            .extract_answer(text, &wanted_fields(spec), &state.asked_for)
+            .into_iter()
+            .filter(|(field, value)| state.fields.get(field) != Some(value))
+            .collect();
+        state.fields.extend(newly_extracted.clone());
+        let advanced = advance(spec, &mut state);
+        state.asked_for = advanced
+            .ask_for
+            .iter()
+            .map(|field| field.to_string())
+            .collect();
+
+        let mut new_ticket = None;
+        let mut records = Vec::new();
+        for (_, action) in &advanced.actions {
+            match action {
+                Action::OpenTicket { priority } if state.ticket_id.is_none() => {
+                    let number = ticket_number();
+                    state.ticket_id = Some(number.clone());
+                    new_ticket = Some(NewTicket {
+                        number,
+                        priority: *priority,
+                        summary: format!(
+                            "{}: {}",
+                            spec.name,
+                            text.chars().take(200).collect::<String>()
+                        ),
+                    });
+                }
+                Action::OfferBooking { link } if state.booking_link.is_none() => {
+                    state.booking_link = Some(booking_link(link.as_str(), &state.fields));
+                }
+                Action::SaveRecord { table } => {
+                    if !state.saved_to.iter().any(|saved| saved == table.as_str()) {
+                        state.saved_to.push(table.to_string());
+                    }
+                    records.push(table.to_string());
+                }
+                _ => {}
+            }
+        }
+        let mut values = state.fields.clone();
+        values.extend(
+            state
+                .ticket_id
+                .clone()
+                .map(|ticket| ("ticket_id".to_string(), ticket)),
+        );
+        values.extend(
+            state
+                .booking_link
+                .clone()
+                .map(|link| ("booking_link".to_string(), link)),
+        );
+        let reply = compose(&TurnFacts {
+            spec,
+            values: &values,
+            newly_extracted: &newly_extracted,
+            advance: &advanced,
+            first_turn,
+        });
+        AgentTurn {
+            reply,
+            asked_for: advanced
+                .ask_for
+                .iter()
+                .map(|field| field.to_string())
+                .collect(),
+            newly_extracted,
+            run: RunUpdate {
+                run_id,
+                workflow_id: workflow.id,
+                completed: advanced.completed,
+                state,
+                new_ticket,
+                records,
+                phone: their_number.to_string(),
+            },
+        }
+    }
+}
+
+/// A short ticket number people can read out: `T-` and six characters without look-alikes.
+fn ticket_number() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let random = Uuid::new_v4().as_u128();
+    let code: String = (0..6)
+        .map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    format!("T-{code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow() -> Workflow {
+        let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture", "active": true,
+            "response_template": "Thanks for your interest! Someone will follow up with detailed pricing.",
+            "steps": [
+                {"type": "extract_information", "fields": "name,email,phone,company"},
+                {"type": "send_response", "template": "Thanks {{name}}! What size is your team?"},
+                {"type": "create_support_ticket", "priority": "high"},
+                {"type": "book_appointment", "link": "https://calendly.com/acme/intro"},
+                {"type": "save_to_database", "table": "leads"}
+            ]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        Workflow {
+            id: Uuid::now_v7(),
+            spec,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_lead_is_taken_to_a_saved_record_turn_by_turn() {
+        let agent = Agent::default();
+        let workflow = workflow();
+        let first = agent.turn(
+            &workflow,
+            None,
+            "hi I'm interested in pricing",
+            "+14155550111",
+        );
+        assert_eq!(first.asked_for, ["name", "email"]);
+        assert!(first.reply.starts_with("Thanks for your interest!"));
+        let run = |turn: &AgentTurn| {
+            Some(Run {
+                id: turn.run.run_id,
+                conversation_id: Uuid::nil(),
+                workflow_id: workflow.id,
+                state: turn.run.state.clone(),
+                completed: turn.run.completed,
+            })
+        };
+
+        let second = agent.turn(
+            &workflow,
+            run(&first),
+            "I'm Dana from Blue Fin Sushi",
+            "+14155550111",
+        );
+        assert_eq!(second.run.run_id, first.run.run_id);
+        assert_eq!(second.asked_for, ["email", "phone"]);
+        assert!(
+            second.reply.starts_with("Nice to meet you, Dana!"),
+            "{}",
+            second.reply
+        );
+
+        let third = agent.turn(
+            &workflow,
+            run(&second),
+            "dana@bluefin.example and 415-555-0111",
+            "+14155550111",
+        );
+        assert!(third.run.completed);
+        assert_eq!(third.run.records, ["leads"]);
+        let ticket = third
+            .run
+            .new_ticket
+            .as_ref()
+            .expect("the ticket step opened a ticket");
+        assert!(ticket.number.starts_with("T-") && ticket.number.len() == 8);
+        assert!(third.reply.contains(&ticket.number), "{}", third.reply);
+        assert!(
+            third
+                .reply
+                .contains("https://calendly.com/acme/intro?name=Dana&email=dana%40bluefin.example"),
+            "{}",
+            third.reply
+        );
+        let fields: Vec<(&str, &str)> = third
+            .run
+            .state
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("company", "Blue Fin Sushi"),
+                ("email", "dana@bluefin.example"),
+                ("name", "Dana"),
+                ("phone", "+14155550111")
+            ]
+        );
+    }
+}
