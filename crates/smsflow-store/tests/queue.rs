@@ -126,6 +126,8 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
             active_workflow_id: None,
             active_workflow_at: None,
             run_completed: false,
+            active_run_id: None,
+            run: None,
             opt_change: None,
             reply: Some(outbound("reply to SM1", OffsetDateTime::now_utc())),
         };
@@ -298,6 +300,8 @@ async fn opt_outs_are_recorded_and_lifted() {
             active_workflow_id: None,
             active_workflow_at: None,
             run_completed: false,
+            active_run_id: None,
+            run: None,
             opt_change: Some(smsflow_store::conversations::OptChange::OptOut {
                 keyword: "STOP".into(),
             }),
