@@ -5,6 +5,7 @@ pub mod agent;
 mod api;
 mod auth;
 pub mod config;
+mod csv;
 mod error;
 mod extract;
 pub mod matching;
@@ -99,7 +100,8 @@ impl AppState {
     security(("api_key" = [])),
     tags(
         (name = "workflows", description = "Define, manage and test SMS workflows"),
-        (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs")
+        (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs"),
+        (name = "steps", description = "What workflow steps produce: support tickets and saved records")
     )
 )]
 struct ApiDoc;
@@ -157,6 +159,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
         .merge(api::conversations::router())
+        .merge(api::steps::router())
         .split_for_parts()
 }
 

@@ -365,8 +365,8 @@ async fn export_opt_outs(State(state): State<AppState>) -> Result<Response, ApiE
             .unwrap_or_default();
         csv.push_str(&format!(
             "{},{},{}\n",
-            csv_field(&opt_out.number),
-            csv_field(&opt_out.keyword),
+            crate::csv::field(&opt_out.number),
+            crate::csv::field(&opt_out.keyword),
             at
         ));
     }
@@ -381,18 +381,4 @@ async fn export_opt_outs(State(state): State<AppState>) -> Result<Response, ApiE
         csv,
     )
         .into_response())
-}
-
-/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '@', '-']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
 }

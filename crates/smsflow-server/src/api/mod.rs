@@ -1,2 +1,3 @@
 pub mod conversations;
+pub mod steps;
 pub mod workflows;

@@ -1,0 +1,229 @@
+//! The agent end to end through the HTTP API: a lead taken turn by turn to a saved record, a
+//! help-desk ticket whose number the person is told, and a booking link offered once.
+
+mod common;
+
+use common::{TestApp, spawn_configured};
+use serde_json::{Value, json};
+use smsflow_store::testing;
+use std::sync::Arc;
+
+async fn text(app: &TestApp, from: &str, body: &str) -> Value {
+    app.post("/simulator/messages", &json!({"from": from, "body": body}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn reply(turn: &Value) -> String {
+    turn["replies"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_lead_is_taken_turn_by_turn_to_a_saved_record() {
+    for db in testing::all().await {
+        let app = spawn_configured(Arc::new(db), &[]).await;
+        app.create(json!({
+            "name": "Lead capture", "goal": "lead_capture", "priority": 20, "active": true,
+            "response_template": "Thanks for your interest! Someone will follow up with detailed pricing.",
+            "steps": [
+                {"type": "extract_information", "fields": "name,email,phone,company"},
+                {"type": "send_response", "template": "Thanks {{name}}! What size is your team?"},
+                {"type": "save_to_database", "table": "leads"}
+            ]
+        }))
+        .await;
+        let phone = "+14155550111";
+        let first = text(&app, phone, "hi I'm interested in pricing").await;
+        assert_eq!(
+            reply(&first),
+            "Thanks for your interest! Someone will follow up with detailed pricing. Could I get your name and your email address?",
+            "{}",
+            app.label
+        );
+        let second = text(&app, phone, "I'm Dana from Blue Fin Sushi").await;
+        assert_eq!(
+            reply(&second),
+            "Nice to meet you, Dana! Could I get your email address and the best phone number to reach you?"
+        );
+        let third = text(&app, phone, "dana@bluefin.example, 415 555 0111").await;
+        assert_eq!(reply(&third), "Thanks Dana! What size is your team?");
+        assert_eq!(third["inbound"]["explanation"]["agent"]["completed"], true);
+        assert_eq!(
+            third["inbound"]["explanation"]["agent"]["backend"],
+            "builtin"
+        );
+
+        let records: Value = app
+            .get("/collections/leads/records")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let record = &records["items"][0];
+        assert_eq!(
+            record["fields"],
+            json!({"company": "Blue Fin Sushi", "email": "dana@bluefin.example", "name": "Dana", "phone": "+14155550111"}),
+            "{}",
+            app.label
+        );
+        assert_eq!(record["phone"], phone);
+        let csv = app
+            .get("/collections/leads/records.csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "created_at,phone,company,email,name,phone");
+        assert!(
+            lines[1]
+                .ends_with(",+14155550111,Blue Fin Sushi,dana@bluefin.example,Dana,+14155550111"),
+            "{csv}"
+        );
+
+        // The run is complete: the next message starts a new match.
+        let after = text(&app, phone, "thanks!").await;
+        assert_eq!(
+            after["inbound"]["explanation"]["routing"]["decision"],
+            "previous_completed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_help_desk_workflow_opens_one_ticket_and_tells_its_number() {
+    for db in testing::all().await {
+        let app = spawn_configured(Arc::new(db), &[]).await;
+        app.create(json!({
+            "name": "Support", "goal": "help_desk_support", "active": true,
+            "steps": [
+                {"type": "create_support_ticket", "priority": "high"},
+                {"type": "extract_information", "fields": "email"},
+                {"type": "send_response", "template": "We'll email {{email}} about ticket {{ticket_id}}."}
+            ]
+        }))
+        .await;
+        let first = text(
+            &app,
+            "+14155550122",
+            "my dishwasher is leaking, please help",
+        )
+        .await;
+        let tickets: Value = app
+            .get("/tickets?status=open")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ticket = &tickets["items"][0];
+        let number = ticket["number"].as_str().unwrap();
+        assert!(
+            reply(&first).contains(&format!("I've opened ticket {number} for you")),
+            "{}: {}",
+            app.label,
+            reply(&first)
+        );
+        assert_eq!(ticket["priority"], "high");
+        assert!(
+            ticket["summary"]
+                .as_str()
+                .unwrap()
+                .contains("dishwasher is leaking")
+        );
+
+        let second = text(&app, "+14155550122", "it's a.user@example.com").await;
+        assert_eq!(
+            reply(&second),
+            format!("We'll email a.user@example.com about ticket {number}.")
+        );
+        let tickets: Value = app
+            .get("/tickets")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            tickets["items"].as_array().unwrap().len(),
+            1,
+            "one ticket per run"
+        );
+
+        let updated: Value = app
+            .http
+            .patch(app.url(&format!("/tickets/{number}")))
+            .bearer_auth(&app.key)
+            .json(&json!({"status": "pending", "assignee": "sam"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (updated["status"].as_str(), updated["assignee"].as_str()),
+            (Some("pending"), Some("sam"))
+        );
+        let unassigned: Value = app
+            .http
+            .patch(app.url(&format!("/tickets/{number}")))
+            .bearer_auth(&app.key)
+            .json(&json!({"assignee": null}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                unassigned["status"].as_str(),
+                unassigned["assignee"].as_str()
+            ),
+            (Some("pending"), None)
+        );
+        let missing = app.get("/tickets/T-NOPE00").send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+    }
+}
+
+#[tokio::test]
+async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
+    let app = spawn_configured(Arc::new(testing::sqlite()), &[]).await;
+    app.create(json!({
+        "name": "Book a visit", "goal": "appointment_booking", "active": true,
+        "steps": [
+            {"type": "extract_information", "fields": "name"},
+            {"type": "book_appointment", "link": "https://calendly.com/acme/visit"}
+        ]
+    }))
+    .await;
+    let first = text(&app, "+14155550133", "can I book a visit friday?").await;
+    assert_eq!(
+        reply(&first),
+        "Happy to help you book a time. Could I get your name?"
+    );
+    let second = text(&app, "+14155550133", "Nina Park").await;
+    assert_eq!(
+        reply(&second),
+        "Nice to meet you, Nina Park! You can pick a time that suits you here: https://calendly.com/acme/visit?name=Nina+Park"
+    );
+    assert_eq!(
+        second["inbound"]["explanation"]["agent"]["booking_link"],
+        "https://calendly.com/acme/visit?name=Nina+Park"
+    );
+}
