@@ -77,6 +77,33 @@ pub async fn run(args: ChatArgs, mut config: Config) -> anyhow::Result<()> {
             })
             .unwrap_or_else(|| "[no workflow matched]".into());
         println!("      {how}");
+        if let Some(agent) = explanation.get("agent") {
+            let fields = agent["fields"]
+                .as_object()
+                .map(|fields| {
+                    fields
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let steps = agent["steps_done"].as_array().map(Vec::len).unwrap_or(0);
+            let done = if agent["completed"] == true {
+                ", run complete"
+            } else {
+                ""
+            };
+            println!(
+                "      [{} agent; fields: {}; steps done: {steps}{done}]",
+                agent["backend"].as_str().unwrap_or("?"),
+                if fields.is_empty() {
+                    "none yet".into()
+                } else {
+                    fields
+                }
+            );
+        }
         if turn.replies.is_empty() {
             let note = explanation
                 .get("reply")

@@ -1,6 +1,7 @@
 //! The `smsflow` command: run the server and manage workflows and API keys from the shell.
 
 mod chat;
+mod extract_cmd;
 mod workflows_cmd;
 
 use anyhow::Context;
@@ -33,6 +34,8 @@ enum Command {
     Workflows(workflows_cmd::WorkflowsCommand),
     /// Text with your workflows in the terminal, through the built-in SMS simulator.
     Chat(chat::ChatArgs),
+    /// Show the fields the built-in extractors find in a message (name, email, phone, company, ...).
+    Extract(extract_cmd::ExtractArgs),
     /// Manage the API keys that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
@@ -91,6 +94,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
         Command::Chat(args) => chat::run(args, config).await,
+        Command::Extract(args) => extract_cmd::run(args),
         Command::ApiKey(command) => api_key(command, &config).await,
     }
 }

@@ -1,0 +1,52 @@
+//! The builtin agent's own processing per message, without the database: routing, extraction,
+//! the step engine and the reply (`cargo bench -p smsflow-server --bench agent_turn`).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use smsflow_core::conversation::route;
+use smsflow_core::{Matcher, Workflow, WorkflowDraft};
+use smsflow_server::agent::Agent;
+use std::hint::black_box;
+
+fn workflows() -> Vec<Workflow> {
+    let yaml = include_str!("../../../examples/workflows.yaml");
+    let drafts: Vec<WorkflowDraft> = serde_json::from_value(
+        serde_json::to_value(serde_norway::from_str::<serde_json::Value>(yaml).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    drafts
+        .iter()
+        .map(|draft| Workflow {
+            id: uuid::Uuid::now_v7(),
+            spec: draft.validate().unwrap(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect()
+}
+
+fn agent_turn(c: &mut Criterion) {
+    let workflows = workflows();
+    let matcher = Matcher::from_workflows(&workflows);
+    let agent = Agent::default();
+    let message = "Hi, I'm Dana from Blue Fin Sushi. Can you send pricing for 3 locations? dana@bluefin.example 415-555-0111";
+    c.bench_function("route_extract_and_reply", |b| {
+        b.iter(|| {
+            let now = time::OffsetDateTime::now_utc();
+            let routed = route(
+                &matcher,
+                black_box(message),
+                None,
+                now,
+                time::Duration::hours(24),
+            );
+            let id = routed.workflow.and_then(|entry| entry.id).unwrap();
+            let workflow = workflows.iter().find(|w| w.id == id).unwrap();
+            agent.turn(workflow, None, message, "+14155550111").reply
+        })
+    });
+}
+
+criterion_group!(benches, agent_turn);
+criterion_main!(benches);
