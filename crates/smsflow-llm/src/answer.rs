@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use crate::{LlmAnswer, LlmError, LlmRequest};
 
+/// An extracted value longer than this is dropped: no field a workflow asks for is that long.
+const FIELD_MAX_CHARS: usize = 500;
+
 /// Parses and checks the content of the model's message.
 pub(crate) fn parse(
     content: &str,
@@ -38,7 +41,8 @@ pub(crate) fn parse(
                     Value::Number(number) => number.to_string(),
                     _ => return None,
                 };
-                (!value.is_empty()).then(|| (name.clone(), value))
+                let usable = !value.is_empty() && value.chars().count() <= FIELD_MAX_CHARS;
+                usable.then(|| (name.clone(), value))
             })
             .collect(),
         Some(_) => return Err(LlmError::Malformed("`extracted` is not an object".into())),
@@ -79,7 +83,13 @@ fn json_text(content: &str) -> &str {
 fn clean(text: &str) -> String {
     let text: String = text
         .chars()
-        .filter(|c| *c == '\n' || !c.is_control())
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\r' => None,
+            c if c.is_control() && c.is_whitespace() => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
         .collect();
     let mut out = String::with_capacity(text.len());
     let mut newlines = 0;
@@ -263,6 +273,20 @@ mod tests {
             "Ticket 10427 is open: https://help.example.com/t/10427."
         );
         assert_eq!(answer.extracted["email"], "a@b.co");
+    }
+
+    #[test]
+    fn control_characters_are_cleaned_and_long_values_dropped() {
+        let mut request = request();
+        request.draft_reply = "Sorry to hear that.".into();
+        let content = serde_json::json!({
+            "reply": "Sorry\tabout\r\nthat\u{7}!\n\n\n\nWe'll help.",
+            "extracted": {"email": "x".repeat(501)},
+        })
+        .to_string();
+        let answer = parse(&content, &request, &allowed()).unwrap();
+        assert_eq!(answer.reply, "Sorry about\nthat!\n\nWe'll help.");
+        assert!(answer.extracted.is_empty());
     }
 
     #[test]

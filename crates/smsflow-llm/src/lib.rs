@@ -89,9 +89,12 @@ pub struct LlmRequest {
     pub language: Option<String>,
 }
 
-/// A checked answer: the reply is trimmed, within `max_chars`, keeps the draft's links and ticket
-/// numbers and carries no link the workflow did not provide; `extracted` holds only known or
-/// wanted fields, with non-empty values (still to be validated by the step engine).
+/// A checked answer. The reply is trimmed, free of control characters, within `max_chars`
+/// (shortened at a sentence or word boundary), has no `{{placeholder}}`, keeps every link and every
+/// number of four or more digits (ticket numbers) of the draft reply, and carries no link
+/// (`http://`, `https://`, `www.`) that the context, template, steps or draft did not provide.
+/// `extracted` holds only known or wanted fields, with non-empty values of at most 500 characters,
+/// still to be validated by the step engine.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LlmAnswer {
     pub reply: String,
