@@ -566,6 +566,30 @@ mod tests {
     }
 
     #[test]
+    fn backoff_doubles_with_jitter_and_honours_retry_after() {
+        let backend = OpenAiBackend::new(OpenAiSettings {
+            base_url: "http://127.0.0.1:9/v1".into(),
+            model: "m".into(),
+            api_key: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_retries: 3,
+        })
+        .unwrap()
+        .with_retry_backoff(Duration::from_millis(100), Duration::from_millis(300));
+        for _ in 0..20 {
+            let first = backend.backoff(0, None).unwrap();
+            assert!((50..=100).contains(&first.as_millis()), "{first:?}");
+            let second = backend.backoff(1, None).unwrap();
+            assert!((100..=200).contains(&second.as_millis()), "{second:?}");
+            let capped = backend.backoff(5, None).unwrap();
+            assert!((150..=300).contains(&capped.as_millis()), "{capped:?}");
+        }
+        let asked = backend.backoff(0, Some(Duration::from_millis(250)));
+        assert_eq!(asked, Some(Duration::from_millis(250)));
+        assert_eq!(backend.backoff(0, Some(Duration::from_secs(60))), None);
+    }
+
+    #[test]
     fn endpoints_keep_queries_and_complete_paths() {
         let url = |base| endpoint(base).unwrap().to_string();
         assert_eq!(
