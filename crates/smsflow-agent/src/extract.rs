@@ -103,6 +103,12 @@ impl Extractors {
         found
     }
 
+    /// A value for `field` from elsewhere (a model, a form), checked and normalised as the built-in
+    /// extractor would (email syntax, E.164 phone numbers); `None` when it does not pass.
+    pub fn validate_field(&self, field: &str, value: &str) -> Option<String> {
+        self.validate(kind(field), value.trim())
+    }
+
     fn validate(&self, kind: Kind, value: &str) -> Option<String> {
         match kind {
             Kind::Email => email(value),

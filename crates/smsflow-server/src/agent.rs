@@ -6,16 +6,29 @@ use smsflow_agent::builtin::{TurnFacts, booking_link, compose};
 use smsflow_agent::extract::Extractors;
 use smsflow_core::Workflow;
 use smsflow_core::run::{Action, RunState, advance, wanted_fields};
+use smsflow_llm::{LlmBackend, LlmRequest, Speaker};
 use smsflow_store::conversations::{NewTicket, Run, RunUpdate};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// Which reply writer wrote a reply; shown with each message.
 pub const BUILTIN_BACKEND: &str = "builtin";
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Agent {
     extractors: Extractors,
+    /// A model that rewrites the builtin reply in the conversation's own words, when configured.
+    llm: Option<Arc<dyn LlmBackend>>,
+}
+
+/// Who wrote a reply, and why the builtin agent did when a model is configured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Writer {
+    pub backend: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    pub wants_human: bool,
 }
 
 /// One turn's result: the reply and the run's update, stored together with the message.
@@ -27,6 +40,103 @@ pub struct AgentTurn {
 }
 
 impl Agent {
+    pub fn new(llm: Option<Arc<dyn LlmBackend>>) -> Agent {
+        Agent {
+            extractors: Extractors::default(),
+            llm,
+        }
+    }
+
+    pub fn has_model(&self) -> bool {
+        self.llm.is_some()
+    }
+
+    /// Lets the model (when configured) write the reply of `turn` in its own words: the builtin
+    /// reply is its draft, whose links and ticket numbers must survive. Fields the model read are
+    /// kept only if they pass the built-in validators. Any failure leaves the builtin reply.
+    pub async fn write(
+        &self,
+        workflow: &Workflow,
+        turn: &mut AgentTurn,
+        message: &str,
+        recent: Vec<(Speaker, String)>,
+        max_chars: usize,
+    ) -> Writer {
+        let Some(llm) = &self.llm else {
+            return Writer {
+                backend: BUILTIN_BACKEND.into(),
+                fallback: None,
+                wants_human: false,
+            };
+        };
+        let spec = &workflow.spec;
+        let steps: Vec<String> = spec
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| {
+                let done = if turn.run.state.steps_done.contains(&index) {
+                    "done"
+                } else {
+                    "to do"
+                };
+                format!(
+                    "{}. {} ({done})",
+                    index + 1,
+                    serde_json::to_value(step)
+                        .ok()
+                        .and_then(|v| v["type"].as_str().map(str::to_string))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        let request = LlmRequest {
+            persona: String::new(),
+            goal: spec.goal,
+            context: spec.context.clone(),
+            response_template: spec.response_template.clone(),
+            steps: steps.join("\n"),
+            known_fields: turn.run.state.fields.clone(),
+            wanted_fields: wanted_fields(spec)
+                .iter()
+                .filter(|f| !turn.run.state.fields.contains_key(f.as_str()))
+                .map(|f| f.to_string())
+                .collect(),
+            draft_reply: turn.reply.clone(),
+            recent,
+            message: message.to_string(),
+            max_chars,
+            language: None,
+        };
+        match llm.complete(&request).await {
+            Ok(answer) => {
+                for (field, value) in answer.extracted {
+                    if turn.run.state.fields.contains_key(&field) {
+                        continue;
+                    }
+                    if let Some(value) = self.extractors.validate_field(&field, &value) {
+                        turn.run.state.fields.insert(field.clone(), value.clone());
+                        turn.newly_extracted.insert(field, value);
+                    }
+                }
+                turn.reply = answer.reply;
+                Writer {
+                    backend: llm.name().to_string(),
+                    fallback: None,
+                    wants_human: answer.wants_human,
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the model gave no usable reply: the builtin agent answers");
+                Writer {
+                    backend: BUILTIN_BACKEND.into(),
+                    fallback: Some(error.to_string()),
+                    wants_human: false,
+                }
+            }
+        }
+    }
+
     /// Handles `text` for `workflow`, continuing `run` if the conversation is in one.
     pub fn turn(
         &self,

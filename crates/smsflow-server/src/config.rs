@@ -23,6 +23,8 @@ pub struct Config {
     pub sms: SmsSettings,
     pub twilio: Option<TwilioSettings>,
     pub kannel: Option<KannelSettings>,
+    /// An OpenAI-compatible model server that writes replies; the builtin agent when `None`.
+    pub openai: Option<smsflow_llm::OpenAiSettings>,
 }
 
 /// How smsflow behaves as an SMS system (carrier rules, loop guard, quiet hours).
@@ -126,6 +128,8 @@ pub enum ConfigError {
         value: String,
         hint: &'static str,
     },
+    #[error("the model server settings are not usable: {0}")]
+    Llm(#[from] smsflow_llm::SettingsError),
     #[error("the [{section}] settings are incomplete: {hint}")]
     Incomplete {
         section: &'static str,
@@ -443,6 +447,7 @@ impl Config {
                 })
             }
         };
+        let openai = smsflow_llm::try_settings_from_env(env)?;
         Ok(Config {
             listen,
             database_url,
@@ -452,6 +457,7 @@ impl Config {
             sms,
             twilio,
             kannel,
+            openai,
         })
     }
 

@@ -52,7 +52,7 @@ impl AppState {
             matchers.clone(),
             channels(&config),
             config.sms.clone(),
-            agent::Agent::default(),
+            agent::Agent::new(model(&config)),
         ));
         Ok(AppState {
             store,
@@ -115,6 +115,18 @@ impl Modify for BearerAuth {
             "api_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The model server that writes replies, when one is configured.
+fn model(config: &Config) -> Option<Arc<dyn smsflow_llm::LlmBackend>> {
+    let settings = config.openai.clone()?;
+    match smsflow_llm::OpenAiBackend::new(settings) {
+        Ok(backend) => Some(Arc::new(backend)),
+        Err(error) => {
+            tracing::warn!(%error, "the model server is not usable: the builtin agent writes every reply");
+            None
+        }
     }
 }
 

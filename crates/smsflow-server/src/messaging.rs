@@ -23,10 +23,11 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::agent::{Agent, BUILTIN_BACKEND};
+use crate::agent::Agent;
 use crate::config::SmsSettings;
 use crate::matching::MatcherCache;
 use smsflow_core::conversation::RoutingDecision;
+use smsflow_llm::Speaker;
 
 /// How long a worker owns a claimed message before another may take it over.
 const LEASE: time::Duration = time::Duration::seconds(60);
@@ -206,15 +207,27 @@ impl Messaging {
                 });
                 match (workflow, silenced) {
                     (Some(workflow), None) => {
-                        let turn = self.agent.turn(
+                        let mut turn = self.agent.turn(
                             workflow,
                             run,
                             &message.body,
                             &conversation.their_number,
                         );
+                        let recent = if self.agent.has_model() {
+                            self.recent(conversation.id).await?
+                        } else {
+                            Vec::new()
+                        };
+                        let max_chars = 153 * self.settings.max_segments;
+                        let writer = self
+                            .agent
+                            .write(workflow, &mut turn, &message.body, recent, max_chars)
+                            .await;
                         explanation["reply"] = json!("queued");
                         explanation["agent"] = json!({
-                            "backend": BUILTIN_BACKEND,
+                            "backend": writer.backend,
+                            "fallback": writer.fallback,
+                            "wants_human": writer.wants_human,
                             "extracted": turn.newly_extracted,
                             "fields": turn.run.state.fields,
                             "asked_for": turn.asked_for,
@@ -264,6 +277,23 @@ impl Messaging {
             self.outbound_ready.notify_one();
         }
         Ok(true)
+    }
+
+    /// The last turns of a conversation, for a model to read.
+    async fn recent(&self, conversation_id: Uuid) -> Result<Vec<(Speaker, String)>, StoreError> {
+        let messages = self.store.conversation_messages(conversation_id).await?;
+        let start = messages.len().saturating_sub(10);
+        Ok(messages[start..]
+            .iter()
+            .map(|m| {
+                let speaker = if m.direction == smsflow_core::conversation::Direction::Inbound {
+                    Speaker::Contact
+                } else {
+                    Speaker::Agent
+                };
+                (speaker, m.body.clone())
+            })
+            .collect())
     }
 
     async fn over_reply_limit(

@@ -227,3 +227,91 @@ async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
         "https://calendly.com/acme/visit?name=Nina+Park"
     );
 }
+
+/// A Chat Completions server that answers every request with `content` (the llm crate's own tests
+/// check requests against OpenAI's published schema; this one checks the wiring).
+async fn model_server(content: serde_json::Value) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
+            let content = content.clone();
+            async move {
+                assert!(request["messages"].as_array().unwrap().iter().any(|m| m["role"] == "user"));
+                axum::Json(json!({
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": request["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
+                                 "message": {"role": "assistant", "content": content.to_string(), "refusal": null}}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+                }))
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+async fn lead_app(env: &[(&str, &str)]) -> TestApp {
+    let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
+    app.create(json!({
+        "name": "Leads", "goal": "lead_capture", "active": true,
+        "steps": [{"type": "extract_information", "fields": "name,email"}, {"type": "save_to_database", "table": "leads"}]
+    }))
+    .await;
+    app
+}
+
+#[tokio::test]
+async fn a_configured_model_writes_the_reply_and_its_fields_are_validated() {
+    let base = model_server(json!({
+        "reply": "Great to hear from you, Dana! What's the best email for the pricing sheet?",
+        "extracted": {"name": "Dana", "email": "not an email"},
+        "wants_human": false
+    }))
+    .await;
+    let app = lead_app(&[
+        ("SMSFLOW_OPENAI_BASE_URL", &base),
+        ("SMSFLOW_OPENAI_MODEL", "test-model"),
+    ])
+    .await;
+    let turn = text(
+        &app,
+        "+14155550144",
+        "hello, pricing for my cafe please, Dana here",
+    )
+    .await;
+    assert_eq!(
+        reply(&turn),
+        "Great to hear from you, Dana! What's the best email for the pricing sheet?"
+    );
+    let agent = &turn["inbound"]["explanation"]["agent"];
+    assert_eq!(agent["backend"], "openai");
+    assert_eq!(
+        agent["fields"],
+        json!({"name": "Dana"}),
+        "the invalid email from the model was dropped"
+    );
+}
+
+#[tokio::test]
+async fn when_the_model_fails_the_builtin_agent_answers() {
+    // Nothing listens on port 9: every attempt fails at once.
+    let app = lead_app(&[
+        ("SMSFLOW_OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+        ("SMSFLOW_OPENAI_MODEL", "test-model"),
+        ("SMSFLOW_OPENAI_MAX_RETRIES", "0"),
+    ])
+    .await;
+    let turn = text(&app, "+14155550155", "hello, pricing please").await;
+    assert_eq!(
+        reply(&turn),
+        "Thanks for your interest! Could I get your name and your email address?"
+    );
+    let agent = &turn["inbound"]["explanation"]["agent"];
+    assert_eq!(agent["backend"], "builtin");
+    assert!(
+        agent["fallback"].as_str().unwrap().contains("unavailable"),
+        "{agent}"
+    );
+}
