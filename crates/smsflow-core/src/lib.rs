@@ -3,6 +3,7 @@
 pub mod goal;
 pub mod matcher;
 pub mod quality;
+pub mod semantic;
 pub mod text;
 pub mod validation;
 pub mod workflow;

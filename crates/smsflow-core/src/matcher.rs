@@ -6,12 +6,17 @@
 //! not grow with the number of workflows, and no keyword allocates. [`Matcher::explain`] is the slower,
 //! complete answer for people: every workflow with whether it matched and why it won or lost.
 //!
-//! Keywords are the first signal; the explanation names the signal that fired, so a second one (e.g.
-//! semantic similarity) can be added next to it.
+//! Keywords are the first signal. The second, optional one is meaning: with an [`Embedder`] (a
+//! sentence-embedding model run by an adapter crate), a workflow also matches a message that is close
+//! enough to one of its goal's example phrases or its own (see [`crate::semantic`]). The examples are
+//! embedded once, when the matcher is built; [`Matcher::find`] embeds a message at most once, and only
+//! when a workflow ranked above the best keyword match could still win by meaning. The explanation
+//! names the signal that fired, with its score.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -20,6 +25,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::goal::Goal;
+use crate::semantic::{Embedder, SemanticConfig, similarity};
 use crate::text::{normalize, normalize_into};
 use crate::workflow::{Workflow, WorkflowSpec};
 
@@ -33,6 +39,8 @@ pub struct MatchEntry {
     pub priority: i64,
     pub active: bool,
     pub keywords: Vec<String>,
+    /// Example messages, matched by meaning; they extend the goal's built-in examples.
+    pub examples: Vec<String>,
     /// Breaks priority ties (oldest first); `None` keeps the order given (a file's order).
     pub created_at: Option<OffsetDateTime>,
 }
@@ -56,6 +64,7 @@ impl From<&WorkflowSpec> for MatchEntry {
             priority: spec.priority,
             active: spec.active,
             keywords: spec.keywords.clone(),
+            examples: spec.examples.clone(),
             created_at: None,
         }
     }
@@ -86,6 +95,34 @@ pub struct Matcher {
     patterns: Vec<Pattern>,
     automaton: AhoCorasick,
     first_active_catch_all: usize,
+    semantic: Option<SemanticIndex>,
+}
+
+/// The embedded example phrases and the model that embeds messages.
+struct SemanticIndex {
+    embedder: Arc<dyn Embedder>,
+    config: SemanticConfig,
+    examples: Vec<EmbeddedExample>,
+    /// Indices into `examples` of each goal's built-in examples, by `Goal as usize`.
+    by_goal: [Vec<usize>; Goal::ALL.len()],
+    /// Indices into `examples` of each ranked workflow's own examples.
+    by_rank: Vec<Vec<usize>>,
+    /// The first active workflow with a specific goal: a message is embedded only if it ranks above
+    /// the best keyword match.
+    first_active_specific: usize,
+}
+
+struct EmbeddedExample {
+    text: String,
+    vector: Arc<[f32]>,
+}
+
+/// How close a message is to each workflow's examples.
+struct SemanticScores {
+    /// The closest example of each ranked workflow (its goal's and its own): (index, similarity).
+    by_rank: Vec<Option<(usize, f32)>>,
+    /// The similarity of the closest example of any goal, catch-all included.
+    best: f32,
 }
 
 thread_local! {
@@ -150,6 +187,7 @@ impl Matcher {
                 .unwrap_or(NO_RANK),
             ranked,
             patterns,
+            semantic: None,
         };
         for index in 0..matcher.patterns.len() {
             let best = matcher.patterns[index]
@@ -167,6 +205,60 @@ impl Matcher {
         Matcher::new(workflows.into_iter().map(MatchEntry::from).collect())
     }
 
+    /// A matcher with both signals: keywords, and meaning through `embedder`. Embeds every example
+    /// phrase now (the embedder may remember them across builds); examples it cannot embed are left out.
+    pub fn with_semantic(
+        entries: Vec<MatchEntry>,
+        embedder: Arc<dyn Embedder>,
+        config: SemanticConfig,
+    ) -> Matcher {
+        let mut matcher = Matcher::new(entries);
+        let mut examples: Vec<EmbeddedExample> = Vec::new();
+        let mut embed = |text: &str| -> Option<usize> {
+            let vector = embedder.embed_example(text)?;
+            examples.push(EmbeddedExample {
+                text: text.to_string(),
+                vector,
+            });
+            Some(examples.len() - 1)
+        };
+        let by_goal = Goal::ALL.map(|goal| {
+            goal.builtin_examples()
+                .iter()
+                .filter_map(|text| embed(text))
+                .collect()
+        });
+        let by_rank = matcher
+            .ranked
+            .iter()
+            .map(|entry| {
+                entry
+                    .examples
+                    .iter()
+                    .filter_map(|text| embed(text))
+                    .collect()
+            })
+            .collect();
+        matcher.semantic = Some(SemanticIndex {
+            first_active_specific: matcher
+                .ranked
+                .iter()
+                .position(|entry| entry.active && !entry.goal.is_catch_all())
+                .unwrap_or(NO_RANK),
+            embedder,
+            config,
+            examples,
+            by_goal,
+            by_rank,
+        });
+        matcher
+    }
+
+    /// Whether the semantic signal is on (an embedder was given).
+    pub fn is_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.ranked.len()
     }
@@ -182,6 +274,18 @@ impl Matcher {
             let mut best = self.first_active_catch_all;
             for hit in self.automaton.find_overlapping_iter(normalised.as_str()) {
                 best = best.min(self.patterns[hit.pattern().as_usize()].best_active_rank);
+            }
+            if let Some(semantic) = &self.semantic
+                && semantic.first_active_specific < best
+                && let Some(scores) = semantic.score(text, &self.ranked, false)
+            {
+                // Only workflows ranked above the keyword winner can change the answer.
+                if let Some(rank) = (semantic.first_active_specific..best).find(|&rank| {
+                    self.ranked[rank].active
+                        && semantic.matches(&self.ranked[rank], &scores.by_rank[rank], scores.best)
+                }) {
+                    best = rank;
+                }
             }
             self.ranked.get(best)
         })
@@ -216,6 +320,10 @@ impl Matcher {
             }
         }
 
+        let scores = self
+            .semantic
+            .as_ref()
+            .and_then(|semantic| semantic.score(text, &self.ranked, include_inactive));
         let signals: Vec<Option<Signal>> = self
             .ranked
             .iter()
@@ -239,33 +347,54 @@ impl Matcher {
                             from: KeywordOrigin::Goal,
                         })
                 })
+                .or_else(|| {
+                    let (semantic, scores) = self.semantic.as_ref().zip(scores.as_ref())?;
+                    let closest = scores.by_rank[rank];
+                    if semantic.matches(entry, &closest, scores.best) {
+                        closest.map(|closest| semantic.signal(entry, closest))
+                    } else {
+                        None
+                    }
+                })
             })
             .collect();
         let considered = |entry: &MatchEntry| entry.active || include_inactive;
         let winner = (0..self.ranked.len())
             .find(|&rank| considered(&self.ranked[rank]) && signals[rank].is_some());
 
-        let candidates = self
-            .ranked
-            .iter()
-            .zip(signals)
-            .enumerate()
-            .map(|(rank, (entry, signal))| {
-                let matches = considered(entry) && signal.is_some();
-                let reason = self.reason(rank, winner, considered(entry), signal.as_ref());
-                Candidate {
-                    workflow: entry.name.clone(),
-                    id: entry.id,
-                    goal: entry.goal,
-                    priority: entry.priority,
-                    active: entry.active,
-                    matches,
-                    winner: Some(rank) == winner,
-                    signal,
-                    reason,
-                }
-            })
-            .collect::<Vec<_>>();
+        let candidates =
+            self.ranked
+                .iter()
+                .zip(signals)
+                .enumerate()
+                .map(|(rank, (entry, signal))| {
+                    let matches = considered(entry) && signal.is_some();
+                    let closeness = self.semantic.as_ref().zip(scores.as_ref()).and_then(
+                        |(semantic, scores)| {
+                            let (example, score) = scores.by_rank[rank]?;
+                            Some(Closeness {
+                                example: &semantic.examples[example].text,
+                                score,
+                                threshold: semantic.config.threshold(entry.goal),
+                                best: scores.best,
+                            })
+                        },
+                    );
+                    let reason =
+                        self.reason(rank, winner, considered(entry), signal.as_ref(), closeness);
+                    Candidate {
+                        workflow: entry.name.clone(),
+                        id: entry.id,
+                        goal: entry.goal,
+                        priority: entry.priority,
+                        active: entry.active,
+                        matches,
+                        winner: Some(rank) == winner,
+                        signal,
+                        reason,
+                    }
+                })
+                .collect::<Vec<_>>();
         let tie_with: Vec<String> = winner
             .map(|w| {
                 candidates
@@ -296,6 +425,7 @@ impl Matcher {
         winner: Option<usize>,
         considered: bool,
         signal: Option<&Signal>,
+        closeness: Option<Closeness<'_>>,
     ) -> String {
         let entry = &self.ranked[rank];
         if !considered {
@@ -309,8 +439,19 @@ impl Matcher {
                 .chain(entry.goal.builtin_keywords().iter().copied())
                 .take(4)
                 .collect();
+            let meaning = match closeness {
+                None => String::new(),
+                Some(c) if c.score < c.threshold => format!(
+                    "; and its meaning is not close enough: the closest example {:?} scores {:.2} (needs {:.2})",
+                    c.example, c.score, c.threshold
+                ),
+                Some(c) => format!(
+                    "; the closest example {:?} scores {:.2}, but another goal's example is closer ({:.2})",
+                    c.example, c.score, c.best
+                ),
+            };
             return format!(
-                "no keyword matched: the message has none of the {} keywords (e.g. {}){}",
+                "no keyword matched: the message has none of the {} keywords (e.g. {}){}{meaning}",
                 entry.goal,
                 examples.join(", "),
                 if entry.keywords.is_empty() {
@@ -401,7 +542,7 @@ pub struct Candidate {
 }
 
 /// What made a workflow match.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Signal {
     /// `general_inquiry` matches every message.
@@ -411,6 +552,92 @@ pub enum Signal {
         keyword: String,
         from: KeywordOrigin,
     },
+    /// The message means nearly the same as an example phrase (cosine similarity of their sentence
+    /// embeddings, from -1 to 1): `score` reached the goal's `threshold`, and no other goal's
+    /// example was clearly closer.
+    Semantic {
+        example: String,
+        from: KeywordOrigin,
+        score: f32,
+        threshold: f32,
+    },
+}
+
+/// How close a message came to a workflow's examples, for the explanation of a miss.
+#[derive(Clone, Copy)]
+struct Closeness<'a> {
+    example: &'a str,
+    score: f32,
+    threshold: f32,
+    best: f32,
+}
+
+impl SemanticIndex {
+    /// Embeds `text` once and scores it against every workflow's examples; `None` if the embedder
+    /// cannot embed it (the keyword signal still applies).
+    fn score(
+        &self,
+        text: &str,
+        ranked: &[MatchEntry],
+        include_inactive: bool,
+    ) -> Option<SemanticScores> {
+        let vector = self.embedder.embed(text)?;
+        let closest = |indices: &[usize]| -> Option<(usize, f32)> {
+            indices
+                .iter()
+                .map(|&i| (i, similarity(&vector, &self.examples[i].vector)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        let goal_best = self.by_goal.each_ref().map(|indices| closest(indices));
+        let mut best = goal_best
+            .iter()
+            .flatten()
+            .map(|&(_, score)| score)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let by_rank: Vec<Option<(usize, f32)>> = ranked
+            .iter()
+            .zip(&self.by_rank)
+            .map(|(entry, own)| {
+                let own = closest(own);
+                if let Some((_, score)) = own
+                    && (entry.active || include_inactive)
+                {
+                    best = best.max(score);
+                }
+                let goal = goal_best[entry.goal as usize];
+                match (goal, own) {
+                    (Some(g), Some(o)) => Some(if o.1 >= g.1 { o } else { g }),
+                    (g, o) => g.or(o),
+                }
+            })
+            .collect();
+        Some(SemanticScores { by_rank, best })
+    }
+
+    /// Whether a workflow matches by meaning: its closest example reaches its goal's threshold and is
+    /// within the margin of the closest example of any goal (the catch-all's included).
+    fn matches(&self, entry: &MatchEntry, closest: &Option<(usize, f32)>, best: f32) -> bool {
+        match closest {
+            Some((_, score)) if !entry.goal.is_catch_all() => {
+                *score >= self.config.threshold(entry.goal) && *score >= best - self.config.margin()
+            }
+            _ => false,
+        }
+    }
+
+    fn signal(&self, entry: &MatchEntry, (example, score): (usize, f32)) -> Signal {
+        let text = &self.examples[example].text;
+        Signal::Semantic {
+            example: text.clone(),
+            from: if entry.examples.contains(text) {
+                KeywordOrigin::Workflow
+            } else {
+                KeywordOrigin::Goal
+            },
+            score: (score * 1000.0).round() / 1000.0,
+            threshold: self.config.threshold(entry.goal),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -430,6 +657,18 @@ impl Signal {
                 KeywordOrigin::Goal => format!("matched the goal keyword {keyword:?}"),
                 KeywordOrigin::Workflow => format!("matched its own keyword {keyword:?}"),
             },
+            Signal::Semantic {
+                example,
+                from,
+                score,
+                threshold,
+            } => format!(
+                "means the same as {} example {example:?} (similarity {score:.2} >= {threshold:.2})",
+                match from {
+                    KeywordOrigin::Goal => "the goal's",
+                    KeywordOrigin::Workflow => "its own",
+                }
+            ),
         }
     }
 }
@@ -447,6 +686,7 @@ mod tests {
             priority,
             active,
             keywords: vec![],
+            examples: vec![],
             created_at: None,
         }
     }

@@ -1,5 +1,6 @@
 //! The `smsflow` command: run the server and manage workflows and API keys from the shell.
 
+mod model_cmd;
 mod workflows_cmd;
 
 use anyhow::Context;
@@ -33,6 +34,9 @@ enum Command {
     /// Manage the API keys that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Install or check the embedding model that matches messages by meaning.
+    #[command(subcommand)]
+    Model(model_cmd::ModelCommand),
 }
 
 #[derive(Subcommand)]
@@ -88,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
         Command::ApiKey(command) => api_key(command, &config).await,
+        Command::Model(command) => model_cmd::run(command, &config),
     }
 }
 

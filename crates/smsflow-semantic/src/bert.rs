@@ -1,0 +1,363 @@
+//! A lean forward pass of a BERT encoder (all-MiniLM-L6-v2: 6 layers, 384 wide, 12 heads) with mean
+//! pooling and L2 normalisation, as sentence-transformers computes it. One message at a time on the
+//! calling thread: no batching, no padding, no attention mask, no thread pool.
+
+use std::path::Path;
+
+use safetensors::{Dtype, SafeTensors};
+
+use crate::ModelError;
+
+/// The shape of the encoder, from the model's `config.json`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct BertConfig {
+    pub hidden_size: usize,
+    pub num_hidden_layers: usize,
+    pub num_attention_heads: usize,
+    pub intermediate_size: usize,
+    pub max_position_embeddings: usize,
+    pub vocab_size: usize,
+    #[serde(default = "default_eps")]
+    pub layer_norm_eps: f32,
+    #[serde(default)]
+    pub hidden_act: Option<String>,
+}
+
+fn default_eps() -> f32 {
+    1e-12
+}
+
+struct LayerNorm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// A dense layer whose weight is stored as PyTorch does: `[out, in]`, row-major.
+struct Linear {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    inputs: usize,
+    outputs: usize,
+}
+
+struct Layer {
+    /// Query, key and value fused into one `[3 * hidden, hidden]` layer: one matrix product.
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+}
+
+pub struct Bert {
+    config: BertConfig,
+    word_embeddings: Vec<f32>,
+    position_embeddings: Vec<f32>,
+    token_type_embedding: Vec<f32>,
+    embeddings_norm: LayerNorm,
+    layers: Vec<Layer>,
+}
+
+impl Bert {
+    pub fn load(config: BertConfig, weights: &Path) -> Result<Bert, ModelError> {
+        let bytes = std::fs::read(weights).map_err(|source| ModelError::Read {
+            path: weights.to_path_buf(),
+            source,
+        })?;
+        let tensors = SafeTensors::deserialize(&bytes)
+            .map_err(|error| ModelError::Invalid(format!("model.safetensors: {error}")))?;
+        let h = config.hidden_size;
+        if config.num_attention_heads == 0 || h % config.num_attention_heads != 0 {
+            return Err(ModelError::Invalid(
+                "hidden_size is not a multiple of num_attention_heads".into(),
+            ));
+        }
+        if !matches!(config.hidden_act.as_deref(), None | Some("gelu")) {
+            return Err(ModelError::Invalid(format!(
+                "unsupported activation {:?}: only gelu",
+                config.hidden_act
+            )));
+        }
+        let get = |name: &str, shape: &[usize]| tensor(&tensors, name, shape);
+        let norm = |prefix: &str| -> Result<LayerNorm, ModelError> {
+            Ok(LayerNorm {
+                weight: get(&format!("{prefix}.weight"), &[h])?,
+                bias: get(&format!("{prefix}.bias"), &[h])?,
+            })
+        };
+        let linear = |prefix: &str, outputs: usize, inputs: usize| -> Result<Linear, ModelError> {
+            Ok(Linear {
+                weight: get(&format!("{prefix}.weight"), &[outputs, inputs])?,
+                bias: get(&format!("{prefix}.bias"), &[outputs])?,
+                inputs,
+                outputs,
+            })
+        };
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for i in 0..config.num_hidden_layers {
+            let p = format!("encoder.layer.{i}");
+            let q = linear(&format!("{p}.attention.self.query"), h, h)?;
+            let k = linear(&format!("{p}.attention.self.key"), h, h)?;
+            let v = linear(&format!("{p}.attention.self.value"), h, h)?;
+            let qkv = Linear {
+                weight: [q.weight, k.weight, v.weight].concat(),
+                bias: [q.bias, k.bias, v.bias].concat(),
+                inputs: h,
+                outputs: 3 * h,
+            };
+            layers.push(Layer {
+                qkv,
+                attention_out: linear(&format!("{p}.attention.output.dense"), h, h)?,
+                attention_norm: norm(&format!("{p}.attention.output.LayerNorm"))?,
+                intermediate: linear(
+                    &format!("{p}.intermediate.dense"),
+                    config.intermediate_size,
+                    h,
+                )?,
+                output: linear(&format!("{p}.output.dense"), h, config.intermediate_size)?,
+                output_norm: norm(&format!("{p}.output.LayerNorm"))?,
+            });
+        }
+        let token_types = get("embeddings.token_type_embeddings.weight", &[2, h])?;
+        Ok(Bert {
+            word_embeddings: get("embeddings.word_embeddings.weight", &[config.vocab_size, h])?,
+            position_embeddings: get(
+                "embeddings.position_embeddings.weight",
+                &[config.max_position_embeddings, h],
+            )?,
+            token_type_embedding: token_types[..h].to_vec(),
+            embeddings_norm: norm("embeddings.LayerNorm")?,
+            layers,
+            config,
+        })
+    }
+
+    pub fn max_tokens(&self) -> usize {
+        self.config.max_position_embeddings
+    }
+
+    pub fn dimension(&self) -> usize {
+        self.config.hidden_size
+    }
+
+    /// The unit-length mean-pooled embedding of a token sequence (with its [CLS] and [SEP]).
+    pub fn embed(&self, token_ids: &[u32]) -> Vec<f32> {
+        let h = self.config.hidden_size;
+        let t = token_ids.len().min(self.max_tokens());
+        let mut x = vec![0f32; t * h];
+        for (row, &id) in x.chunks_exact_mut(h).zip(token_ids) {
+            let id = (id as usize).min(self.config.vocab_size - 1);
+            let word = &self.word_embeddings[id * h..(id + 1) * h];
+            row.copy_from_slice(word);
+        }
+        for (position, row) in x.chunks_exact_mut(h).enumerate() {
+            let pos = &self.position_embeddings[position * h..(position + 1) * h];
+            for ((value, p), ty) in row.iter_mut().zip(pos).zip(&self.token_type_embedding) {
+                *value += p + ty;
+            }
+        }
+        let eps = self.config.layer_norm_eps;
+        layer_norm(&mut x, &self.embeddings_norm, eps);
+
+        let heads = self.config.num_attention_heads;
+        let head_size = h / heads;
+        let scale = 1.0 / (head_size as f32).sqrt();
+        let mut qkv = vec![0f32; t * 3 * h];
+        let mut scores = vec![0f32; t * t];
+        let mut context = vec![0f32; t * h];
+        let mut projected = vec![0f32; t * h];
+        let mut intermediate = vec![0f32; t * self.config.intermediate_size];
+        for layer in &self.layers {
+            layer.qkv.forward(&x, t, &mut qkv);
+            for head in 0..heads {
+                let q = head * head_size;
+                let k = h + head * head_size;
+                let v = 2 * h + head * head_size;
+                // scores = Q_h K_h^T * scale: [t, head_size] x [head_size, t].
+                // SAFETY: the strides describe sub-matrices inside the slices' bounds.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        t,
+                        head_size,
+                        t,
+                        scale,
+                        qkv.as_ptr().add(q),
+                        (3 * h) as isize,
+                        1,
+                        qkv.as_ptr().add(k),
+                        1,
+                        (3 * h) as isize,
+                        0.0,
+                        scores.as_mut_ptr(),
+                        t as isize,
+                        1,
+                    );
+                }
+                for row in scores.chunks_exact_mut(t) {
+                    softmax(row);
+                }
+                // context_h = P V_h: [t, t] x [t, head_size].
+                // SAFETY: as above.
+                unsafe {
+                    matrixmultiply::sgemm(
+                        t,
+                        t,
+                        head_size,
+                        1.0,
+                        scores.as_ptr(),
+                        t as isize,
+                        1,
+                        qkv.as_ptr().add(v),
+                        (3 * h) as isize,
+                        1,
+                        0.0,
+                        context.as_mut_ptr().add(q),
+                        h as isize,
+                        1,
+                    );
+                }
+            }
+            layer.attention_out.forward(&context, t, &mut projected);
+            for (value, residual) in projected.iter_mut().zip(&x) {
+                *value += residual;
+            }
+            layer_norm(&mut projected, &layer.attention_norm, eps);
+            std::mem::swap(&mut x, &mut projected);
+
+            layer.intermediate.forward(&x, t, &mut intermediate);
+            for value in &mut intermediate {
+                *value = gelu(*value);
+            }
+            layer.output.forward(&intermediate, t, &mut projected);
+            for (value, residual) in projected.iter_mut().zip(&x) {
+                *value += residual;
+            }
+            layer_norm(&mut projected, &layer.output_norm, eps);
+            std::mem::swap(&mut x, &mut projected);
+        }
+
+        let mut pooled = vec![0f32; h];
+        for row in x.chunks_exact(h) {
+            for (sum, value) in pooled.iter_mut().zip(row) {
+                *sum += value;
+            }
+        }
+        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        for value in &mut pooled {
+            *value /= norm;
+        }
+        pooled
+    }
+}
+
+impl Linear {
+    /// `out[t, outputs] = input[t, inputs] W^T + b`.
+    fn forward(&self, input: &[f32], rows: usize, out: &mut [f32]) {
+        debug_assert!(input.len() >= rows * self.inputs && out.len() >= rows * self.outputs);
+        for row in out.chunks_exact_mut(self.outputs).take(rows) {
+            row.copy_from_slice(&self.bias);
+        }
+        // W is [outputs, inputs] row-major, so W^T is read with row stride 1, column stride inputs.
+        // SAFETY: dimensions and strides match the slices' lengths, checked above.
+        unsafe {
+            matrixmultiply::sgemm(
+                rows,
+                self.inputs,
+                self.outputs,
+                1.0,
+                input.as_ptr(),
+                self.inputs as isize,
+                1,
+                self.weight.as_ptr(),
+                1,
+                self.inputs as isize,
+                1.0,
+                out.as_mut_ptr(),
+                self.outputs as isize,
+                1,
+            );
+        }
+    }
+}
+
+fn layer_norm(x: &mut [f32], norm: &LayerNorm, eps: f32) {
+    let h = norm.weight.len();
+    for row in x.chunks_exact_mut(h) {
+        let mean = row.iter().sum::<f32>() / h as f32;
+        let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / h as f32;
+        let inv = 1.0 / (variance + eps).sqrt();
+        for ((value, w), b) in row.iter_mut().zip(&norm.weight).zip(&norm.bias) {
+            *value = (*value - mean) * inv * w + b;
+        }
+    }
+}
+
+fn softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for value in row.iter_mut() {
+        *value = (*value - max).exp();
+        sum += *value;
+    }
+    for value in row.iter_mut() {
+        *value /= sum;
+    }
+}
+
+/// BERT's exact GELU: `x * Φ(x)`.
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+fn tensor(tensors: &SafeTensors<'_>, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelError> {
+    let view = tensors
+        .tensor(name)
+        .map_err(|_| ModelError::Invalid(format!("model.safetensors has no tensor {name}")))?;
+    if view.dtype() != Dtype::F32 || view.shape() != shape {
+        return Err(ModelError::Invalid(format!(
+            "tensor {name} is {:?} {:?}, expected F32 {shape:?}",
+            view.dtype(),
+            view.shape()
+        )));
+    }
+    Ok(view
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gelu_matches_known_values() {
+        assert!((gelu(0.0)).abs() < 1e-7);
+        assert!((gelu(1.0) - 0.841_344_7).abs() < 1e-5);
+        assert!((gelu(-1.0) + 0.158_655_3).abs() < 1e-5);
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let mut row = [1.0, 2.0, 3.0, 1000.0];
+        softmax(&mut row);
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(row[3] > 0.99);
+    }
+
+    #[test]
+    fn linear_computes_x_w_transpose_plus_b() {
+        // W = [[1, 2], [3, 4], [5, 6]] (3 outputs, 2 inputs), b = [1, 0, -1].
+        let linear = Linear {
+            weight: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            bias: vec![1.0, 0.0, -1.0],
+            inputs: 2,
+            outputs: 3,
+        };
+        let mut out = vec![0.0; 6];
+        linear.forward(&[1.0, 1.0, 2.0, 0.0], 2, &mut out);
+        assert_eq!(out, [4.0, 7.0, 10.0, 3.0, 6.0, 9.0]);
+    }
+}
