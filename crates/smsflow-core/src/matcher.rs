@@ -222,10 +222,16 @@ impl Matcher {
             });
             Some(examples.len() - 1)
         };
-        let by_goal = Goal::ALL.map(|goal| {
+        let own_by_goal: [Vec<usize>; Goal::ALL.len()] = Goal::ALL.map(|goal| {
             goal.builtin_examples()
                 .iter()
                 .filter_map(|text| embed(text))
+                .collect()
+        });
+        let by_goal = Goal::ALL.map(|goal| {
+            goal.example_goals()
+                .iter()
+                .flat_map(|&from| own_by_goal[from as usize].iter().copied())
                 .collect()
         });
         let by_rank = matcher

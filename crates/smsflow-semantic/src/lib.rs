@@ -108,12 +108,12 @@ impl MiniLm {
         SemanticConfig::new(
             |goal| match goal {
                 Goal::GeneralInquiry => 1.0,
-                Goal::LeadCapture => 0.35,
+                Goal::LeadCapture => 0.40,
                 Goal::HelpDeskSupport => 0.35,
-                Goal::SalesInquiry => 0.35,
-                Goal::AppointmentBooking => 0.35,
+                Goal::SalesInquiry => 0.40,
+                Goal::AppointmentBooking => 0.30,
             },
-            0.03,
+            0.0,
         )
     }
 }
