@@ -286,7 +286,8 @@ impl Matcher {
                 && let Some(scores) = semantic.score(text, &self.ranked, false)
             {
                 // Only workflows ranked above the keyword winner can change the answer.
-                if let Some(rank) = (semantic.first_active_specific..best).find(|&rank| {
+                let above = semantic.first_active_specific..best.min(self.ranked.len());
+                if let Some(rank) = above.into_iter().find(|&rank| {
                     self.ranked[rank].active
                         && semantic.matches(&self.ranked[rank], &scores.by_rank[rank], scores.best)
                 }) {
@@ -876,6 +877,166 @@ mod tests {
         );
     }
 
+    /// A stand-in for a sentence-embedding model: a bag of hashed words, so texts sharing words are
+    /// similar. Counts the messages it embeds.
+    #[derive(Default)]
+    struct BagOfWords {
+        messages: std::sync::atomic::AtomicUsize,
+        examples: std::sync::atomic::AtomicUsize,
+    }
+
+    impl BagOfWords {
+        fn vector(text: &str) -> Vec<f32> {
+            let mut vector = vec![0f32; 1024];
+            for word in normalize(text).split_whitespace() {
+                let hash = word
+                    .bytes()
+                    .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+                vector[hash as usize % 1024] += 1.0;
+            }
+            let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
+            vector.iter().map(|v| v / norm).collect()
+        }
+    }
+
+    impl Embedder for BagOfWords {
+        fn embed(&self, text: &str) -> Option<Vec<f32>> {
+            self.messages
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Some(BagOfWords::vector(text))
+        }
+
+        fn embed_example(&self, text: &str) -> Option<Arc<[f32]>> {
+            self.examples
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Some(BagOfWords::vector(text).into())
+        }
+    }
+
+    fn semantic_set(embedder: Arc<BagOfWords>) -> Matcher {
+        let mut support = entry("Support", Goal::HelpDeskSupport, 30, true);
+        support.examples = vec!["the faucet drips water all night".into()];
+        Matcher::with_semantic(
+            vec![
+                entry("Fallback", Goal::GeneralInquiry, 0, true),
+                support,
+                entry("Sales", Goal::SalesInquiry, 10, true),
+            ],
+            embedder,
+            SemanticConfig::new(|_| 0.5, 0.0),
+        )
+    }
+
+    fn embedded(embedder: &BagOfWords) -> usize {
+        embedder.messages.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_message_matches_by_meaning_when_no_keyword_does() {
+        let embedder = Arc::new(BagOfWords::default());
+        let matcher = semantic_set(embedder.clone());
+        let text = "the faucet drips water";
+        assert_eq!(winner(&matcher, text).as_deref(), Some("Support"));
+        let explanation = matcher.explain(text, false);
+        let Some(Signal::Semantic {
+            example,
+            from,
+            score,
+            threshold,
+        }) = &explanation.candidates[0].signal
+        else {
+            panic!("expected a semantic signal: {explanation:?}")
+        };
+        assert_eq!(example, "the faucet drips water all night");
+        assert_eq!(*from, KeywordOrigin::Workflow);
+        assert!(*score >= 0.5 && *score <= 1.0, "{score}");
+        assert_eq!(*threshold, 0.5);
+        assert!(
+            explanation.candidates[0]
+                .reason
+                .starts_with("won: means the same as its own example"),
+            "{}",
+            explanation.candidates[0].reason
+        );
+        // A keyword-only matcher does not see it.
+        let keywords_only = Matcher::new(vec![
+            entry("Fallback", Goal::GeneralInquiry, 0, true),
+            entry("Support", Goal::HelpDeskSupport, 30, true),
+        ]);
+        assert_eq!(winner(&keywords_only, text).as_deref(), Some("Fallback"));
+    }
+
+    #[test]
+    fn unrelated_messages_stay_with_the_catch_all_and_say_how_close_they_came() {
+        let matcher = semantic_set(Arc::new(BagOfWords::default()));
+        let text = "zebra quartz violin";
+        assert_eq!(winner(&matcher, text).as_deref(), Some("Fallback"));
+        let support = &matcher.explain(text, false).candidates[0];
+        assert!(!support.matches);
+        assert!(
+            support.reason.contains("its meaning is not close enough"),
+            "{}",
+            support.reason
+        );
+    }
+
+    #[test]
+    fn a_message_is_embedded_only_when_a_higher_ranked_workflow_could_still_win() {
+        let embedder = Arc::new(BagOfWords::default());
+        let matcher = semantic_set(embedder.clone());
+        // "problem" is a keyword of the highest-ranked workflow: the keyword decides.
+        assert_eq!(matcher.find("I have a problem").unwrap().name, "Support");
+        assert_eq!(embedded(&embedder), 0);
+        // "discount" selects Sales, but Support ranks above it and could win by meaning.
+        assert_eq!(matcher.find("any discount?").unwrap().name, "Sales");
+        assert_eq!(embedded(&embedder), 1, "embedded once");
+        // Only the catch-all is active: nothing to gain from meaning.
+        let catch_all_only = Matcher::with_semantic(
+            vec![entry("Fallback", Goal::GeneralInquiry, 0, true)],
+            embedder.clone(),
+            SemanticConfig::new(|_| 0.5, 0.0),
+        );
+        assert_eq!(
+            catch_all_only.find("the faucet drips").unwrap().name,
+            "Fallback"
+        );
+        assert_eq!(embedded(&embedder), 1);
+    }
+
+    #[test]
+    fn examples_are_embedded_when_the_matcher_is_built() {
+        let embedder = Arc::new(BagOfWords::default());
+        let _matcher = semantic_set(embedder.clone());
+        let builtin: usize = Goal::ALL.iter().map(|g| g.builtin_examples().len()).sum();
+        assert_eq!(
+            embedder.examples.load(std::sync::atomic::Ordering::Relaxed),
+            builtin + 1
+        );
+        assert_eq!(embedded(&embedder), 0);
+    }
+
+    #[test]
+    fn sales_inquiry_also_matches_lead_captures_examples() {
+        let embedder = Arc::new(BagOfWords::default());
+        let matcher = Matcher::with_semantic(
+            vec![entry("Sales", Goal::SalesInquiry, 0, true)],
+            embedder,
+            SemanticConfig::new(|_| 0.9, 0.0),
+        );
+        // One without a sales keyword, so only meaning can match it.
+        let keywords_only = Matcher::new(vec![entry("Sales", Goal::SalesInquiry, 0, true)]);
+        let lead_example = *Goal::LeadCapture
+            .builtin_examples()
+            .iter()
+            .find(|example| keywords_only.find(example).is_none())
+            .expect("some lead example has no sales keyword");
+        let explanation = matcher.explain(lead_example, false);
+        assert!(
+            matches!(&explanation.candidates[0].signal, Some(Signal::Semantic { example, .. }) if example == lead_example),
+            "{explanation:?}"
+        );
+    }
+
     proptest! {
         #[test]
         fn find_agrees_with_explain(text in "\\PC{0,160}", priorities in proptest::collection::vec((0i64..3, 0usize..5, any::<bool>()), 0..12)) {
@@ -883,6 +1044,25 @@ mod tests {
                 entry(&format!("w{i}"), Goal::ALL[*goal], *priority, *active)
             }).collect();
             let matcher = Matcher::new(entries);
+            let found = matcher.find(&text).map(|e| e.name.clone());
+            let explained = matcher.explain(&text, false).matched.map(|m| m.workflow);
+            prop_assert_eq!(found, explained);
+        }
+
+        #[test]
+        fn find_agrees_with_explain_with_meaning(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "help", "price", "book", "faucet", "drips", "water", "tomorrow", "hello", "order", "zebra",
+            ]), 0..8),
+            priorities in proptest::collection::vec((0i64..3, 0usize..5, any::<bool>()), 0..8),
+        ) {
+            let entries = priorities.iter().enumerate().map(|(i, (priority, goal, active))| {
+                let mut entry = entry(&format!("w{i}"), Goal::ALL[*goal], *priority, *active);
+                entry.examples = vec![format!("water drips {i}")];
+                entry
+            }).collect();
+            let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), SemanticConfig::new(|_| 0.4, 0.05));
+            let text = words.join(" ");
             let found = matcher.find(&text).map(|e| e.name.clone());
             let explained = matcher.explain(&text, false).matched.map(|m| m.workflow);
             prop_assert_eq!(found, explained);

@@ -68,7 +68,7 @@ impl Bert {
         let tensors = SafeTensors::deserialize(&bytes)
             .map_err(|error| ModelError::Invalid(format!("model.safetensors: {error}")))?;
         let h = config.hidden_size;
-        if config.num_attention_heads == 0 || h % config.num_attention_heads != 0 {
+        if config.num_attention_heads == 0 || !h.is_multiple_of(config.num_attention_heads) {
             return Err(ModelError::Invalid(
                 "hidden_size is not a multiple of num_attention_heads".into(),
             ));

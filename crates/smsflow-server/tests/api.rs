@@ -699,4 +699,12 @@ async fn health_needs_no_key() {
         .unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"], "sqlite");
+    // No model in this app: it says it matches on keywords only.
+    assert_eq!(health["matching"], "keywords");
+    assert!(
+        health["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("not installed")
+    );
 }
