@@ -14,7 +14,7 @@ use smsflow_core::{Goal, MatchEntry, Matcher};
 use smsflow_semantic::MiniLm;
 
 /// 160 characters: a full single-segment SMS.
-const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk printer quit this morning and the billing screen shows an error code. Could someone come take a look today?";
+const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk printer quit this morning and the billing screen shows an error code. Could someone come take a look today";
 
 fn model() -> Option<MiniLm> {
     let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR")

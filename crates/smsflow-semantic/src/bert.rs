@@ -254,7 +254,22 @@ impl Bert {
 impl Linear {
     /// `out[t, outputs] = input[t, inputs] W^T + b`.
     fn forward(&self, input: &[f32], rows: usize, out: &mut [f32]) {
-        debug_assert!(input.len() >= rows * self.inputs && out.len() >= rows * self.outputs);
+        assert!(input.len() >= rows * self.inputs && out.len() >= rows * self.outputs);
+        #[cfg(target_arch = "x86_64")]
+        if self.inputs.is_multiple_of(8)
+            && self.outputs.is_multiple_of(4)
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has AVX2 and FMA (checked above); shapes are checked above and inside.
+            unsafe { avx2::linear(self, input, rows, out) };
+            return;
+        }
+        self.forward_gemm(input, rows, out);
+    }
+
+    /// The portable path: a general matrix product (which packs the weights on every call).
+    fn forward_gemm(&self, input: &[f32], rows: usize, out: &mut [f32]) {
         for row in out.chunks_exact_mut(self.outputs).take(rows) {
             row.copy_from_slice(&self.bias);
         }
@@ -278,6 +293,88 @@ impl Linear {
                 1,
             );
         }
+    }
+}
+
+/// A dense layer for a few rows (the tokens of one SMS) with AVX2 + FMA. A general matrix product
+/// copies ("packs") the whole weight matrix on every call, which costs more than the arithmetic for
+/// a short message; this kernel reads each weight row in place, once per pair of tokens, while the
+/// rows of a block of 4 outputs stay in L1.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Linear;
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn linear(layer: &Linear, input: &[f32], rows: usize, out: &mut [f32]) {
+        let (k, n) = (layer.inputs, layer.outputs);
+        assert!(k.is_multiple_of(8) && n.is_multiple_of(4));
+        assert!(input.len() >= rows * k && out.len() >= rows * n);
+        assert!(layer.weight.len() == n * k && layer.bias.len() == n);
+        let w = layer.weight.as_ptr();
+        let x = input.as_ptr();
+        for o in (0..n).step_by(4) {
+            // SAFETY: o + 3 < n and every offset below stays within the lengths asserted above.
+            unsafe {
+                let w0 = w.add(o * k);
+                let w1 = w.add((o + 1) * k);
+                let w2 = w.add((o + 2) * k);
+                let w3 = w.add((o + 3) * k);
+                let mut t = 0;
+                while t + 2 <= rows {
+                    let xa = x.add(t * k);
+                    let xb = x.add((t + 1) * k);
+                    let mut acc = [_mm256_setzero_ps(); 8];
+                    let mut i = 0;
+                    while i < k {
+                        let va = _mm256_loadu_ps(xa.add(i));
+                        let vb = _mm256_loadu_ps(xb.add(i));
+                        let v0 = _mm256_loadu_ps(w0.add(i));
+                        let v1 = _mm256_loadu_ps(w1.add(i));
+                        let v2 = _mm256_loadu_ps(w2.add(i));
+                        let v3 = _mm256_loadu_ps(w3.add(i));
+                        acc[0] = _mm256_fmadd_ps(va, v0, acc[0]);
+                        acc[1] = _mm256_fmadd_ps(va, v1, acc[1]);
+                        acc[2] = _mm256_fmadd_ps(va, v2, acc[2]);
+                        acc[3] = _mm256_fmadd_ps(va, v3, acc[3]);
+                        acc[4] = _mm256_fmadd_ps(vb, v0, acc[4]);
+                        acc[5] = _mm256_fmadd_ps(vb, v1, acc[5]);
+                        acc[6] = _mm256_fmadd_ps(vb, v2, acc[6]);
+                        acc[7] = _mm256_fmadd_ps(vb, v3, acc[7]);
+                        i += 8;
+                    }
+                    for j in 0..4 {
+                        out[t * n + o + j] = hsum(acc[j]) + layer.bias[o + j];
+                        out[(t + 1) * n + o + j] = hsum(acc[4 + j]) + layer.bias[o + j];
+                    }
+                    t += 2;
+                }
+                if t < rows {
+                    let xa = x.add(t * k);
+                    let mut acc = [_mm256_setzero_ps(); 4];
+                    let mut i = 0;
+                    while i < k {
+                        let va = _mm256_loadu_ps(xa.add(i));
+                        acc[0] = _mm256_fmadd_ps(va, _mm256_loadu_ps(w0.add(i)), acc[0]);
+                        acc[1] = _mm256_fmadd_ps(va, _mm256_loadu_ps(w1.add(i)), acc[1]);
+                        acc[2] = _mm256_fmadd_ps(va, _mm256_loadu_ps(w2.add(i)), acc[2]);
+                        acc[3] = _mm256_fmadd_ps(va, _mm256_loadu_ps(w3.add(i)), acc[3]);
+                        i += 8;
+                    }
+                    for j in 0..4 {
+                        out[t * n + o + j] = hsum(acc[j]) + layer.bias[o + j];
+                    }
+                }
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        let s = _mm_add_ps(_mm256_extractf128_ps::<1>(v), _mm256_castps256_ps128(v));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
+        _mm_cvtss_f32(s)
     }
 }
 
@@ -345,6 +442,28 @@ mod tests {
         softmax(&mut row);
         assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
         assert!(row[3] > 0.99);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_general_product() {
+        let (inputs, outputs) = (24, 12);
+        let value = |i: usize| ((i * 7919 % 101) as f32 - 50.0) / 37.0;
+        let linear = Linear {
+            weight: (0..inputs * outputs).map(value).collect(),
+            bias: (0..outputs).map(|i| value(i + 5)).collect(),
+            inputs,
+            outputs,
+        };
+        for rows in [1, 2, 3, 5] {
+            let input: Vec<f32> = (0..rows * inputs).map(|i| value(i + 11)).collect();
+            let mut fast = vec![0.0; rows * outputs];
+            let mut general = vec![0.0; rows * outputs];
+            linear.forward(&input, rows, &mut fast);
+            linear.forward_gemm(&input, rows, &mut general);
+            for (a, b) in fast.iter().zip(&general) {
+                assert!((a - b).abs() < 1e-4, "{rows} rows: {a} vs {b}");
+            }
+        }
     }
 
     #[test]
