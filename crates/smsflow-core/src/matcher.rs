@@ -213,38 +213,42 @@ impl Matcher {
         config: SemanticConfig,
     ) -> Matcher {
         let mut matcher = Matcher::new(entries);
+        // Every phrase in one call, so the embedder can batch: goals' built-in ones, then workflows'.
+        let mut texts: Vec<&str> = Vec::new();
+        for goal in Goal::ALL {
+            texts.extend(goal.builtin_examples().iter().copied());
+        }
+        for entry in &matcher.ranked {
+            texts.extend(entry.examples.iter().map(String::as_str));
+        }
+        let vectors = embedder.embed_examples(&texts);
         let mut examples: Vec<EmbeddedExample> = Vec::new();
-        let mut embed = |text: &str| -> Option<usize> {
-            let vector = embedder.embed_example(text)?;
-            examples.push(EmbeddedExample {
-                text: text.to_string(),
-                vector,
-            });
-            Some(examples.len() - 1)
-        };
-        let own_by_goal: [Vec<usize>; Goal::ALL.len()] = Goal::ALL.map(|goal| {
-            goal.builtin_examples()
-                .iter()
-                .filter_map(|text| embed(text))
+        let mut next = texts.iter().zip(vectors);
+        let mut take = |count: usize| -> Vec<usize> {
+            next.by_ref()
+                .take(count)
+                .filter_map(|(text, vector)| {
+                    examples.push(EmbeddedExample {
+                        text: text.to_string(),
+                        vector: vector?,
+                    });
+                    Some(examples.len() - 1)
+                })
                 .collect()
-        });
+        };
+        let own_by_goal: [Vec<usize>; Goal::ALL.len()] =
+            Goal::ALL.map(|goal| take(goal.builtin_examples().len()));
+        let by_rank: Vec<Vec<usize>> = matcher
+            .ranked
+            .iter()
+            .map(|entry| take(entry.examples.len()))
+            .collect();
         let by_goal = Goal::ALL.map(|goal| {
             goal.example_goals()
                 .iter()
                 .flat_map(|&from| own_by_goal[from as usize].iter().copied())
                 .collect()
         });
-        let by_rank = matcher
-            .ranked
-            .iter()
-            .map(|entry| {
-                entry
-                    .examples
-                    .iter()
-                    .filter_map(|text| embed(text))
-                    .collect()
-            })
-            .collect();
         matcher.semantic = Some(SemanticIndex {
             first_active_specific: matcher
                 .ranked

