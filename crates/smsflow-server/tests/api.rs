@@ -14,13 +14,22 @@ struct TestApp {
 }
 
 async fn spawn_app(db: std::sync::Arc<TestDatabase>) -> TestApp {
+    spawn_app_with(db, None).await
+}
+
+async fn spawn_app_with(
+    db: std::sync::Arc<TestDatabase>,
+    semantic: Option<smsflow_server::matching::Semantic>,
+) -> TestApp {
     let store = db.store().await;
     let key = store
         .create_api_key(&format!("test-{}", uuid::Uuid::new_v4()))
         .await
         .unwrap()
         .secret;
-    let state = smsflow_server::AppState::new(store).await.unwrap();
+    let state = smsflow_server::AppState::with_semantic(store, semantic)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
@@ -707,4 +716,78 @@ async fn health_needs_no_key() {
             .unwrap()
             .starts_with("not installed")
     );
+}
+
+/// The embedding model, when installed (scripts/test.sh installs it; CI must have it).
+fn semantic() -> Option<smsflow_server::matching::Semantic> {
+    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(std::path::PathBuf::from);
+    let Some(dir) = dir.filter(|dir| dir.join("model.safetensors").is_file()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the model: SMSFLOW_TEST_MODEL_DIR is unset or empty"
+        );
+        eprintln!("skipped: the embedding model is not installed (SMSFLOW_TEST_MODEL_DIR)");
+        return None;
+    };
+    Some(smsflow_server::matching::Semantic {
+        model: "all-MiniLM-L6-v2".into(),
+        embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
+        config: smsflow_semantic::MiniLm::thresholds(),
+    })
+}
+
+#[tokio::test]
+async fn with_the_model_the_test_endpoint_matches_by_meaning_and_says_so() {
+    let Some(semantic) = semantic() else { return };
+    let app = spawn_app_with(std::sync::Arc::new(testing::sqlite()), Some(semantic)).await;
+    let health: Value = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["matching"], "keywords+semantic");
+
+    let created = app
+        .post(
+            "/workflows",
+            &json!({
+                "name": "Pool care", "goal": "help_desk_support", "priority": 10, "active": true,
+                "examples": ["the pool water turned green"]
+            }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let stored: Value = created.json().await.unwrap();
+    assert_eq!(stored["examples"], json!(["the pool water turned green"]));
+    app.post(
+        "/workflows",
+        &json!({"name": "Everything else", "goal": "general_inquiry", "active": true}),
+    )
+    .send()
+    .await
+    .unwrap();
+
+    let answer: Value = app
+        .post(
+            "/workflows/test",
+            &json!({"message": "our swimming pool has gone all green and cloudy"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["matched"]["workflow"], "Pool care", "{answer:#}");
+    let signal = &answer["candidates"][0]["signal"];
+    assert_eq!(signal["kind"], "semantic", "{answer:#}");
+    assert_eq!(signal["from"], "workflow");
+    assert_eq!(signal["example"], "the pool water turned green");
+    assert!(signal["score"].as_f64().unwrap() >= signal["threshold"].as_f64().unwrap());
 }
