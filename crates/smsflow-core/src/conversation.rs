@@ -177,6 +177,7 @@ mod tests {
             priority,
             active,
             keywords: vec![],
+            examples: vec![],
             created_at: None,
         }
     }

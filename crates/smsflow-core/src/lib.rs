@@ -5,6 +5,7 @@ pub mod goal;
 pub mod matcher;
 pub mod quality;
 pub mod run;
+pub mod semantic;
 pub mod sms;
 pub mod text;
 pub mod validation;

@@ -6,12 +6,17 @@
 //! not grow with the number of workflows, and no keyword allocates. [`Matcher::explain`] is the slower,
 //! complete answer for people: every workflow with whether it matched and why it won or lost.
 //!
-//! Keywords are the first signal; the explanation names the signal that fired, so a second one (e.g.
-//! semantic similarity) can be added next to it.
+//! Keywords are the first signal. The second, optional one is meaning: with an [`Embedder`] (a
+//! sentence-embedding model run by an adapter crate), a workflow also matches a message that is close
+//! enough to one of its goal's example phrases or its own (see [`crate::semantic`]). The examples are
+//! embedded once, when the matcher is built; [`Matcher::find`] embeds a message at most once, and only
+//! when a workflow ranked above the best keyword match could still win by meaning. The explanation
+//! names the signal that fired, with its score.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -20,6 +25,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::goal::Goal;
+use crate::semantic::{Embedder, SemanticConfig, similarity};
 use crate::text::{normalize, normalize_into};
 use crate::workflow::{Workflow, WorkflowSpec};
 
@@ -33,6 +39,8 @@ pub struct MatchEntry {
     pub priority: i64,
     pub active: bool,
     pub keywords: Vec<String>,
+    /// Example messages, matched by meaning; they extend the goal's built-in examples.
+    pub examples: Vec<String>,
     /// Breaks priority ties (oldest first); `None` keeps the order given (a file's order).
     pub created_at: Option<OffsetDateTime>,
 }
@@ -56,6 +64,7 @@ impl From<&WorkflowSpec> for MatchEntry {
             priority: spec.priority,
             active: spec.active,
             keywords: spec.keywords.clone(),
+            examples: spec.examples.clone(),
             created_at: None,
         }
     }
@@ -86,6 +95,34 @@ pub struct Matcher {
     patterns: Vec<Pattern>,
     automaton: AhoCorasick,
     first_active_catch_all: usize,
+    semantic: Option<SemanticIndex>,
+}
+
+/// The embedded example phrases and the model that embeds messages.
+struct SemanticIndex {
+    embedder: Arc<dyn Embedder>,
+    config: SemanticConfig,
+    examples: Vec<EmbeddedExample>,
+    /// Indices into `examples` of each goal's built-in examples, by `Goal as usize`.
+    by_goal: [Vec<usize>; Goal::ALL.len()],
+    /// Indices into `examples` of each ranked workflow's own examples.
+    by_rank: Vec<Vec<usize>>,
+    /// The first active workflow with a specific goal: a message is embedded only if it ranks above
+    /// the best keyword match.
+    first_active_specific: usize,
+}
+
+struct EmbeddedExample {
+    text: String,
+    vector: Arc<[f32]>,
+}
+
+/// How close a message is to each workflow's examples.
+struct SemanticScores {
+    /// The closest example of each ranked workflow (its goal's and its own): (index, similarity).
+    by_rank: Vec<Option<(usize, f32)>>,
+    /// The similarity of the closest example of any goal, catch-all included.
+    best: f32,
 }
 
 thread_local! {
@@ -150,6 +187,7 @@ impl Matcher {
                 .unwrap_or(NO_RANK),
             ranked,
             patterns,
+            semantic: None,
         };
         for index in 0..matcher.patterns.len() {
             let best = matcher.patterns[index]
@@ -167,6 +205,70 @@ impl Matcher {
         Matcher::new(workflows.into_iter().map(MatchEntry::from).collect())
     }
 
+    /// A matcher with both signals: keywords, and meaning through `embedder`. Embeds every example
+    /// phrase now (the embedder may remember them across builds); examples it cannot embed are left out.
+    pub fn with_semantic(
+        entries: Vec<MatchEntry>,
+        embedder: Arc<dyn Embedder>,
+        config: SemanticConfig,
+    ) -> Matcher {
+        let mut matcher = Matcher::new(entries);
+        // Every phrase in one call, so the embedder can batch: goals' built-in ones, then workflows'.
+        let mut texts: Vec<&str> = Vec::new();
+        for goal in Goal::ALL {
+            texts.extend(goal.builtin_examples().iter().copied());
+        }
+        for entry in &matcher.ranked {
+            texts.extend(entry.examples.iter().map(String::as_str));
+        }
+        let vectors = embedder.embed_examples(&texts);
+        let mut examples: Vec<EmbeddedExample> = Vec::new();
+        let mut next = texts.iter().zip(vectors);
+        let mut take = |count: usize| -> Vec<usize> {
+            next.by_ref()
+                .take(count)
+                .filter_map(|(text, vector)| {
+                    examples.push(EmbeddedExample {
+                        text: text.to_string(),
+                        vector: vector?,
+                    });
+                    Some(examples.len() - 1)
+                })
+                .collect()
+        };
+        let own_by_goal: [Vec<usize>; Goal::ALL.len()] =
+            Goal::ALL.map(|goal| take(goal.builtin_examples().len()));
+        let by_rank: Vec<Vec<usize>> = matcher
+            .ranked
+            .iter()
+            .map(|entry| take(entry.examples.len()))
+            .collect();
+        let by_goal = Goal::ALL.map(|goal| {
+            goal.example_goals()
+                .iter()
+                .flat_map(|&from| own_by_goal[from as usize].iter().copied())
+                .collect()
+        });
+        matcher.semantic = Some(SemanticIndex {
+            first_active_specific: matcher
+                .ranked
+                .iter()
+                .position(|entry| entry.active && !entry.goal.is_catch_all())
+                .unwrap_or(NO_RANK),
+            embedder,
+            config,
+            examples,
+            by_goal,
+            by_rank,
+        });
+        matcher
+    }
+
+    /// Whether the semantic signal is on (an embedder was given).
+    pub fn is_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.ranked.len()
     }
@@ -182,6 +284,19 @@ impl Matcher {
             let mut best = self.first_active_catch_all;
             for hit in self.automaton.find_overlapping_iter(normalised.as_str()) {
                 best = best.min(self.patterns[hit.pattern().as_usize()].best_active_rank);
+            }
+            if let Some(semantic) = &self.semantic
+                && semantic.first_active_specific < best
+                && let Some(scores) = semantic.score(text, &self.ranked, false)
+            {
+                // Only workflows ranked above the keyword winner can change the answer.
+                let above = semantic.first_active_specific..best.min(self.ranked.len());
+                if let Some(rank) = above.into_iter().find(|&rank| {
+                    self.ranked[rank].active
+                        && semantic.matches(&self.ranked[rank], &scores.by_rank[rank], scores.best)
+                }) {
+                    best = rank;
+                }
             }
             self.ranked.get(best)
         })
@@ -221,6 +336,10 @@ impl Matcher {
             }
         }
 
+        let scores = self
+            .semantic
+            .as_ref()
+            .and_then(|semantic| semantic.score(text, &self.ranked, include_inactive));
         let signals: Vec<Option<Signal>> = self
             .ranked
             .iter()
@@ -244,33 +363,54 @@ impl Matcher {
                             from: KeywordOrigin::Goal,
                         })
                 })
+                .or_else(|| {
+                    let (semantic, scores) = self.semantic.as_ref().zip(scores.as_ref())?;
+                    let closest = scores.by_rank[rank];
+                    if semantic.matches(entry, &closest, scores.best) {
+                        closest.map(|closest| semantic.signal(entry, closest))
+                    } else {
+                        None
+                    }
+                })
             })
             .collect();
         let considered = |entry: &MatchEntry| entry.active || include_inactive;
         let winner = (0..self.ranked.len())
             .find(|&rank| considered(&self.ranked[rank]) && signals[rank].is_some());
 
-        let candidates = self
-            .ranked
-            .iter()
-            .zip(signals)
-            .enumerate()
-            .map(|(rank, (entry, signal))| {
-                let matches = considered(entry) && signal.is_some();
-                let reason = self.reason(rank, winner, considered(entry), signal.as_ref());
-                Candidate {
-                    workflow: entry.name.clone(),
-                    id: entry.id,
-                    goal: entry.goal,
-                    priority: entry.priority,
-                    active: entry.active,
-                    matches,
-                    winner: Some(rank) == winner,
-                    signal,
-                    reason,
-                }
-            })
-            .collect::<Vec<_>>();
+        let candidates =
+            self.ranked
+                .iter()
+                .zip(signals)
+                .enumerate()
+                .map(|(rank, (entry, signal))| {
+                    let matches = considered(entry) && signal.is_some();
+                    let closeness = self.semantic.as_ref().zip(scores.as_ref()).and_then(
+                        |(semantic, scores)| {
+                            let (example, score) = scores.by_rank[rank]?;
+                            Some(Closeness {
+                                example: &semantic.examples[example].text,
+                                score,
+                                threshold: semantic.config.threshold(entry.goal),
+                                best: scores.best,
+                            })
+                        },
+                    );
+                    let reason =
+                        self.reason(rank, winner, considered(entry), signal.as_ref(), closeness);
+                    Candidate {
+                        workflow: entry.name.clone(),
+                        id: entry.id,
+                        goal: entry.goal,
+                        priority: entry.priority,
+                        active: entry.active,
+                        matches,
+                        winner: Some(rank) == winner,
+                        signal,
+                        reason,
+                    }
+                })
+                .collect::<Vec<_>>();
         let tie_with: Vec<String> = winner
             .map(|w| {
                 candidates
@@ -301,6 +441,7 @@ impl Matcher {
         winner: Option<usize>,
         considered: bool,
         signal: Option<&Signal>,
+        closeness: Option<Closeness<'_>>,
     ) -> String {
         let entry = &self.ranked[rank];
         if !considered {
@@ -314,8 +455,19 @@ impl Matcher {
                 .chain(entry.goal.builtin_keywords().iter().copied())
                 .take(4)
                 .collect();
+            let meaning = match closeness {
+                None => String::new(),
+                Some(c) if c.score < c.threshold => format!(
+                    "; and its meaning is not close enough: the closest example {:?} scores {:.2} (needs {:.2})",
+                    c.example, c.score, c.threshold
+                ),
+                Some(c) => format!(
+                    "; the closest example {:?} scores {:.2}, but another goal's example is closer ({:.2})",
+                    c.example, c.score, c.best
+                ),
+            };
             return format!(
-                "no keyword matched: the message has none of the {} keywords (e.g. {}){}",
+                "no keyword matched: the message has none of the {} keywords (e.g. {}){}{meaning}",
                 entry.goal,
                 examples.join(", "),
                 if entry.keywords.is_empty() {
@@ -406,7 +558,7 @@ pub struct Candidate {
 }
 
 /// What made a workflow match.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Signal {
     /// `general_inquiry` matches every message.
@@ -416,6 +568,92 @@ pub enum Signal {
         keyword: String,
         from: KeywordOrigin,
     },
+    /// The message means nearly the same as an example phrase (cosine similarity of their sentence
+    /// embeddings, from -1 to 1): `score` reached the goal's `threshold`, and no other goal's
+    /// example was clearly closer.
+    Semantic {
+        example: String,
+        from: KeywordOrigin,
+        score: f32,
+        threshold: f32,
+    },
+}
+
+/// How close a message came to a workflow's examples, for the explanation of a miss.
+#[derive(Clone, Copy)]
+struct Closeness<'a> {
+    example: &'a str,
+    score: f32,
+    threshold: f32,
+    best: f32,
+}
+
+impl SemanticIndex {
+    /// Embeds `text` once and scores it against every workflow's examples; `None` if the embedder
+    /// cannot embed it (the keyword signal still applies).
+    fn score(
+        &self,
+        text: &str,
+        ranked: &[MatchEntry],
+        include_inactive: bool,
+    ) -> Option<SemanticScores> {
+        let vector = self.embedder.embed(text)?;
+        let closest = |indices: &[usize]| -> Option<(usize, f32)> {
+            indices
+                .iter()
+                .map(|&i| (i, similarity(&vector, &self.examples[i].vector)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+        };
+        let goal_best = self.by_goal.each_ref().map(|indices| closest(indices));
+        let mut best = goal_best
+            .iter()
+            .flatten()
+            .map(|&(_, score)| score)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let by_rank: Vec<Option<(usize, f32)>> = ranked
+            .iter()
+            .zip(&self.by_rank)
+            .map(|(entry, own)| {
+                let own = closest(own);
+                if let Some((_, score)) = own
+                    && (entry.active || include_inactive)
+                {
+                    best = best.max(score);
+                }
+                let goal = goal_best[entry.goal as usize];
+                match (goal, own) {
+                    (Some(g), Some(o)) => Some(if o.1 >= g.1 { o } else { g }),
+                    (g, o) => g.or(o),
+                }
+            })
+            .collect();
+        Some(SemanticScores { by_rank, best })
+    }
+
+    /// Whether a workflow matches by meaning: its closest example reaches its goal's threshold and is
+    /// within the margin of the closest example of any goal (the catch-all's included).
+    fn matches(&self, entry: &MatchEntry, closest: &Option<(usize, f32)>, best: f32) -> bool {
+        match closest {
+            Some((_, score)) if !entry.goal.is_catch_all() => {
+                *score >= self.config.threshold(entry.goal) && *score >= best - self.config.margin()
+            }
+            _ => false,
+        }
+    }
+
+    fn signal(&self, entry: &MatchEntry, (example, score): (usize, f32)) -> Signal {
+        let text = &self.examples[example].text;
+        Signal::Semantic {
+            example: text.clone(),
+            from: if entry.examples.contains(text) {
+                KeywordOrigin::Workflow
+            } else {
+                KeywordOrigin::Goal
+            },
+            score: (score * 1000.0).round() / 1000.0,
+            threshold: self.config.threshold(entry.goal),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -435,6 +673,18 @@ impl Signal {
                 KeywordOrigin::Goal => format!("matched the goal keyword {keyword:?}"),
                 KeywordOrigin::Workflow => format!("matched its own keyword {keyword:?}"),
             },
+            Signal::Semantic {
+                example,
+                from,
+                score,
+                threshold,
+            } => format!(
+                "means the same as {} example {example:?} (similarity {score:.2} >= {threshold:.2})",
+                match from {
+                    KeywordOrigin::Goal => "the goal's",
+                    KeywordOrigin::Workflow => "its own",
+                }
+            ),
         }
     }
 }
@@ -452,6 +702,7 @@ mod tests {
             priority,
             active,
             keywords: vec![],
+            examples: vec![],
             created_at: None,
         }
     }
@@ -635,6 +886,166 @@ mod tests {
         );
     }
 
+    /// A stand-in for a sentence-embedding model: a bag of hashed words, so texts sharing words are
+    /// similar. Counts the messages it embeds.
+    #[derive(Default)]
+    struct BagOfWords {
+        messages: std::sync::atomic::AtomicUsize,
+        examples: std::sync::atomic::AtomicUsize,
+    }
+
+    impl BagOfWords {
+        fn vector(text: &str) -> Vec<f32> {
+            let mut vector = vec![0f32; 1024];
+            for word in normalize(text).split_whitespace() {
+                let hash = word
+                    .bytes()
+                    .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+                vector[hash as usize % 1024] += 1.0;
+            }
+            let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
+            vector.iter().map(|v| v / norm).collect()
+        }
+    }
+
+    impl Embedder for BagOfWords {
+        fn embed(&self, text: &str) -> Option<Vec<f32>> {
+            self.messages
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Some(BagOfWords::vector(text))
+        }
+
+        fn embed_example(&self, text: &str) -> Option<Arc<[f32]>> {
+            self.examples
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Some(BagOfWords::vector(text).into())
+        }
+    }
+
+    fn semantic_set(embedder: Arc<BagOfWords>) -> Matcher {
+        let mut support = entry("Support", Goal::HelpDeskSupport, 30, true);
+        support.examples = vec!["the faucet drips water all night".into()];
+        Matcher::with_semantic(
+            vec![
+                entry("Fallback", Goal::GeneralInquiry, 0, true),
+                support,
+                entry("Sales", Goal::SalesInquiry, 10, true),
+            ],
+            embedder,
+            SemanticConfig::new(|_| 0.5, 0.0),
+        )
+    }
+
+    fn embedded(embedder: &BagOfWords) -> usize {
+        embedder.messages.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_message_matches_by_meaning_when_no_keyword_does() {
+        let embedder = Arc::new(BagOfWords::default());
+        let matcher = semantic_set(embedder.clone());
+        let text = "the faucet drips water";
+        assert_eq!(winner(&matcher, text).as_deref(), Some("Support"));
+        let explanation = matcher.explain(text, false);
+        let Some(Signal::Semantic {
+            example,
+            from,
+            score,
+            threshold,
+        }) = &explanation.candidates[0].signal
+        else {
+            panic!("expected a semantic signal: {explanation:?}")
+        };
+        assert_eq!(example, "the faucet drips water all night");
+        assert_eq!(*from, KeywordOrigin::Workflow);
+        assert!(*score >= 0.5 && *score <= 1.0, "{score}");
+        assert_eq!(*threshold, 0.5);
+        assert!(
+            explanation.candidates[0]
+                .reason
+                .starts_with("won: means the same as its own example"),
+            "{}",
+            explanation.candidates[0].reason
+        );
+        // A keyword-only matcher does not see it.
+        let keywords_only = Matcher::new(vec![
+            entry("Fallback", Goal::GeneralInquiry, 0, true),
+            entry("Support", Goal::HelpDeskSupport, 30, true),
+        ]);
+        assert_eq!(winner(&keywords_only, text).as_deref(), Some("Fallback"));
+    }
+
+    #[test]
+    fn unrelated_messages_stay_with_the_catch_all_and_say_how_close_they_came() {
+        let matcher = semantic_set(Arc::new(BagOfWords::default()));
+        let text = "zebra quartz violin";
+        assert_eq!(winner(&matcher, text).as_deref(), Some("Fallback"));
+        let support = &matcher.explain(text, false).candidates[0];
+        assert!(!support.matches);
+        assert!(
+            support.reason.contains("its meaning is not close enough"),
+            "{}",
+            support.reason
+        );
+    }
+
+    #[test]
+    fn a_message_is_embedded_only_when_a_higher_ranked_workflow_could_still_win() {
+        let embedder = Arc::new(BagOfWords::default());
+        let matcher = semantic_set(embedder.clone());
+        // "problem" is a keyword of the highest-ranked workflow: the keyword decides.
+        assert_eq!(matcher.find("I have a problem").unwrap().name, "Support");
+        assert_eq!(embedded(&embedder), 0);
+        // "discount" selects Sales, but Support ranks above it and could win by meaning.
+        assert_eq!(matcher.find("any discount?").unwrap().name, "Sales");
+        assert_eq!(embedded(&embedder), 1, "embedded once");
+        // Only the catch-all is active: nothing to gain from meaning.
+        let catch_all_only = Matcher::with_semantic(
+            vec![entry("Fallback", Goal::GeneralInquiry, 0, true)],
+            embedder.clone(),
+            SemanticConfig::new(|_| 0.5, 0.0),
+        );
+        assert_eq!(
+            catch_all_only.find("the faucet drips").unwrap().name,
+            "Fallback"
+        );
+        assert_eq!(embedded(&embedder), 1);
+    }
+
+    #[test]
+    fn examples_are_embedded_when_the_matcher_is_built() {
+        let embedder = Arc::new(BagOfWords::default());
+        let _matcher = semantic_set(embedder.clone());
+        let builtin: usize = Goal::ALL.iter().map(|g| g.builtin_examples().len()).sum();
+        assert_eq!(
+            embedder.examples.load(std::sync::atomic::Ordering::Relaxed),
+            builtin + 1
+        );
+        assert_eq!(embedded(&embedder), 0);
+    }
+
+    #[test]
+    fn sales_inquiry_also_matches_lead_captures_examples() {
+        let embedder = Arc::new(BagOfWords::default());
+        let matcher = Matcher::with_semantic(
+            vec![entry("Sales", Goal::SalesInquiry, 0, true)],
+            embedder,
+            SemanticConfig::new(|_| 0.9, 0.0),
+        );
+        // One without a sales keyword, so only meaning can match it.
+        let keywords_only = Matcher::new(vec![entry("Sales", Goal::SalesInquiry, 0, true)]);
+        let lead_example = *Goal::LeadCapture
+            .builtin_examples()
+            .iter()
+            .find(|example| keywords_only.find(example).is_none())
+            .expect("some lead example has no sales keyword");
+        let explanation = matcher.explain(lead_example, false);
+        assert!(
+            matches!(&explanation.candidates[0].signal, Some(Signal::Semantic { example, .. }) if example == lead_example),
+            "{explanation:?}"
+        );
+    }
+
     proptest! {
         #[test]
         fn find_agrees_with_explain(text in "\\PC{0,160}", priorities in proptest::collection::vec((0i64..3, 0usize..5, any::<bool>()), 0..12)) {
@@ -642,6 +1053,25 @@ mod tests {
                 entry(&format!("w{i}"), Goal::ALL[*goal], *priority, *active)
             }).collect();
             let matcher = Matcher::new(entries);
+            let found = matcher.find(&text).map(|e| e.name.clone());
+            let explained = matcher.explain(&text, false).matched.map(|m| m.workflow);
+            prop_assert_eq!(found, explained);
+        }
+
+        #[test]
+        fn find_agrees_with_explain_with_meaning(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "help", "price", "book", "faucet", "drips", "water", "tomorrow", "hello", "order", "zebra",
+            ]), 0..8),
+            priorities in proptest::collection::vec((0i64..3, 0usize..5, any::<bool>()), 0..8),
+        ) {
+            let entries = priorities.iter().enumerate().map(|(i, (priority, goal, active))| {
+                let mut entry = entry(&format!("w{i}"), Goal::ALL[*goal], *priority, *active);
+                entry.examples = vec![format!("water drips {i}")];
+                entry
+            }).collect();
+            let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), SemanticConfig::new(|_| 0.4, 0.05));
+            let text = words.join(" ");
             let found = matcher.find(&text).map(|e| e.name.clone());
             let explained = matcher.explain(&text, false).matched.map(|m| m.workflow);
             prop_assert_eq!(found, explained);

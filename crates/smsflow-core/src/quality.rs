@@ -132,6 +132,7 @@ mod tests {
             priority,
             active: true,
             keywords: vec![],
+            examples: vec![],
             created_at: None,
         };
         let matcher = Matcher::new(vec![

@@ -16,6 +16,8 @@ pub const CONTEXT_MAX_CHARS: usize = 8_000;
 pub const TEMPLATE_MAX_CHARS: usize = 1_600;
 pub const KEYWORD_MAX_CHARS: usize = 60;
 pub const KEYWORDS_MAX: usize = 200;
+pub const EXAMPLE_MAX_CHARS: usize = 320;
+pub const EXAMPLES_MAX: usize = 200;
 pub const STEPS_MAX: usize = 25;
 pub const PRIORITY_RANGE: std::ops::RangeInclusive<i64> = -1_000_000..=1_000_000;
 
@@ -49,6 +51,10 @@ pub struct WorkflowDraft {
     pub active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
+    /// Example messages this workflow should handle, matched by meaning when the embedding model is
+    /// installed; they extend the goal's built-in examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examples: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepDraft>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +108,9 @@ pub struct WorkflowSpec {
     pub agent_id: Option<Uuid>,
     pub active: bool,
     pub keywords: Vec<String>,
+    /// Example messages, matched by meaning (see [`crate::semantic`]).
+    #[serde(default)]
+    pub examples: Vec<String>,
     pub steps: Vec<Step>,
 }
 
@@ -344,6 +353,7 @@ impl WorkflowDraft {
         }
 
         let keywords = self.validate_keywords(&mut problems);
+        let examples = self.validate_examples(&mut problems);
         let steps = self.validate_steps(&mut problems);
 
         match (name, goal, problems.is_empty()) {
@@ -356,6 +366,7 @@ impl WorkflowDraft {
                 agent_id: self.agent_id,
                 active: self.active.unwrap_or(false),
                 keywords,
+                examples,
                 steps,
             }),
             _ => Err(problems),
@@ -392,6 +403,40 @@ impl WorkflowDraft {
             }
         }
         keywords
+    }
+
+    fn validate_examples(&self, problems: &mut Problems) -> Vec<String> {
+        let mut examples: Vec<String> = Vec::new();
+        let given = self.examples.as_deref().unwrap_or_default();
+        if given.len() > EXAMPLES_MAX {
+            problems.push::<()>(
+                "examples",
+                format!(
+                    "at most {EXAMPLES_MAX} examples (there are {})",
+                    given.len()
+                ),
+            );
+        }
+        for (i, example) in given.iter().enumerate() {
+            let example = example.trim();
+            let path = format!("examples[{i}]");
+            if crate::text::normalize(example).trim().is_empty() {
+                problems.push::<()>(
+                    &path,
+                    "must contain at least one letter or digit; remove the empty example",
+                );
+            } else if example.chars().count() > EXAMPLE_MAX_CHARS {
+                problems.push::<()>(
+                    &path,
+                    format!(
+                        "must be at most {EXAMPLE_MAX_CHARS} characters; write it like a short text message"
+                    ),
+                );
+            } else if !examples.iter().any(|e| e.eq_ignore_ascii_case(example)) {
+                examples.push(example.to_string());
+            }
+        }
+        examples
     }
 
     fn validate_steps(&self, problems: &mut Problems) -> Vec<Step> {
@@ -518,6 +563,7 @@ impl From<&WorkflowSpec> for WorkflowDraft {
             agent_id: spec.agent_id,
             active: Some(spec.active),
             keywords: Some(spec.keywords.clone()).filter(|keywords| !keywords.is_empty()),
+            examples: Some(spec.examples.clone()).filter(|examples| !examples.is_empty()),
             steps: Some(spec.steps.iter().map(StepDraft::from).collect())
                 .filter(|steps: &Vec<StepDraft>| !steps.is_empty()),
             ..WorkflowDraft::default()
@@ -647,6 +693,28 @@ mod tests {
     }
 
     #[test]
+    fn examples_are_validated_like_keywords() {
+        let problems = problems_of(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture",
+            "examples": ["how much for a roof?", " ", "x".repeat(321)],
+        }));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("examples[1]: must contain"));
+        assert!(problems[1].starts_with("examples[2]: must be at most 320 characters"));
+        let spec = draft(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture",
+            "examples": [" How much? ", "how much?", "Any deals"],
+        }))
+        .validate()
+        .unwrap();
+        assert_eq!(
+            spec.examples,
+            ["How much?", "Any deals"],
+            "trimmed, without duplicates"
+        );
+    }
+
+    #[test]
     fn unknown_fields_and_step_types_are_refused() {
         assert!(serde_json::from_value::<WorkflowDraft>(serde_json::json!({"nme": "x"})).is_err());
         let unknown_step = serde_json::json!({"name": "x", "goal": "lead_capture", "steps": [{"type": "send_fax"}]});
@@ -660,6 +728,7 @@ mod tests {
         let spec = draft(serde_json::json!({
             "name": "Lead capture", "goal": "lead_capture", "priority": 20, "active": true,
             "keywords": ["estimate"], "context": "Be kind.", "response_template": "Thanks!",
+            "examples": ["what would a new roof cost?", "¿Cuánto cuesta?"],
             "steps": [
                 {"type": "extract_information", "fields": "name,email"},
                 {"type": "send_response", "template": "Thanks {{name}}!"},

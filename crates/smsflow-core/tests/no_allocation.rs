@@ -31,6 +31,7 @@ fn finding_the_winner_does_not_allocate() {
             priority: (i % 50) as i64,
             active: true,
             keywords: vec![format!("product{i}"), format!("service {i}")],
+            examples: vec![],
             created_at: None,
         })
         .collect();

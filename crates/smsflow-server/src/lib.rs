@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use config::Config;
 pub use error::ApiError;
-use matching::MatcherCache;
+use matching::{MatcherCache, Semantic};
 use messaging::Messaging;
 use smsflow_core::conversation::Channel;
 use smsflow_sms::SmsChannel;
@@ -42,11 +42,23 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Matching on keywords and, when the embedding model is installed in the data directory, on
+    /// meaning.
     pub async fn new(
         store: Arc<dyn Store>,
         config: Config,
     ) -> Result<AppState, smsflow_store::StoreError> {
-        let matchers = Arc::new(MatcherCache::load(store.clone()).await?);
+        let semantic = load_semantic(&config);
+        AppState::with_semantic(store, config, semantic).await
+    }
+
+    /// Matching on keywords and, with `semantic`, on meaning.
+    pub async fn with_semantic(
+        store: Arc<dyn Store>,
+        config: Config,
+        semantic: Option<Semantic>,
+    ) -> Result<AppState, smsflow_store::StoreError> {
+        let matchers = Arc::new(MatcherCache::load(store.clone(), semantic).await?);
         let messaging = Arc::new(Messaging::new(
             store.clone(),
             matchers.clone(),
@@ -218,8 +230,44 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
         "workflows": compiled.matcher.len(),
         "workflow_revision": revision,
         "matcher_revision": compiled.revision,
-        "matching": "keywords",
+        "matching": match state.matchers.semantic() {
+            Some(_) => "keywords+semantic",
+            None => "keywords",
+        },
+        "model": match state.matchers.semantic() {
+            Some(semantic) => semantic.model.as_str(),
+            None => "not installed: matching uses keywords only (`smsflow model install` adds meaning)",
+        },
     })))
+}
+
+/// Loads the embedding model from the data directory, or says once why matching uses keywords only.
+pub fn load_semantic(config: &Config) -> Option<Semantic> {
+    use smsflow_semantic::{MiniLm, ModelError};
+    match MiniLm::load_from_data_dir(&config.data_dir) {
+        Ok(model) => {
+            tracing::info!(
+                model = smsflow_semantic::MODEL_NAME,
+                "embedding model loaded: matching uses keywords and meaning"
+            );
+            Some(Semantic {
+                model: smsflow_semantic::MODEL_NAME.to_string(),
+                embedder: Arc::new(model),
+                config: MiniLm::thresholds(),
+            })
+        }
+        Err(ModelError::NotInstalled(dir)) => {
+            tracing::warn!(
+                dir = %dir.display(),
+                "the embedding model is not installed: matching uses keywords only (run `smsflow model install` to match by meaning too)"
+            );
+            None
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the embedding model cannot be loaded: matching uses keywords only");
+            None
+        }
+    }
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.

@@ -1,9 +1,11 @@
 //! The compiled matcher a server uses, swapped atomically when workflows change. Changes made by this
 //! process refresh it at once; changes made by other processes are noticed by polling the database's
-//! workflow revision (one tiny query per interval, never one per message).
+//! workflow revision (one tiny query per interval, never one per message). With the embedding model,
+//! each compile embeds the workflows' example phrases (the model remembers the ones it has seen).
 
 use arc_swap::ArcSwap;
-use smsflow_core::{Matcher, Workflow};
+use smsflow_core::semantic::{Embedder, SemanticConfig};
+use smsflow_core::{MatchEntry, Matcher, Workflow};
 use smsflow_store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,18 +20,32 @@ pub struct CompiledWorkflows {
     pub workflows: HashMap<Uuid, Workflow>,
 }
 
+/// The embedding model and the thresholds that go with it: the second matching signal.
+#[derive(Clone)]
+pub struct Semantic {
+    /// The model's name, for `/healthz`.
+    pub model: String,
+    pub embedder: Arc<dyn Embedder>,
+    pub config: SemanticConfig,
+}
+
 pub struct MatcherCache {
     store: Arc<dyn Store>,
+    semantic: Option<Semantic>,
     current: ArcSwap<CompiledWorkflows>,
     /// Serialises recompiles so concurrent refreshes do not each compile.
     compiling: tokio::sync::Mutex<()>,
 }
 
 impl MatcherCache {
-    pub async fn load(store: Arc<dyn Store>) -> Result<MatcherCache, StoreError> {
-        let compiled = compile(store.as_ref()).await?;
+    pub async fn load(
+        store: Arc<dyn Store>,
+        semantic: Option<Semantic>,
+    ) -> Result<MatcherCache, StoreError> {
+        let compiled = compile(store.as_ref(), semantic.as_ref()).await?;
         Ok(MatcherCache {
             store,
+            semantic,
             current: ArcSwap::from_pointee(compiled),
             compiling: tokio::sync::Mutex::new(()),
         })
@@ -50,7 +66,7 @@ impl MatcherCache {
         if self.current.load().revision >= revision {
             return Ok(self.current());
         }
-        let compiled = Arc::new(compile(self.store.as_ref()).await?);
+        let compiled = Arc::new(compile(self.store.as_ref(), self.semantic.as_ref()).await?);
         tracing::info!(
             revision = compiled.revision,
             workflows = compiled.matcher.len(),
@@ -58,6 +74,11 @@ impl MatcherCache {
         );
         self.current.store(compiled.clone());
         Ok(compiled)
+    }
+
+    /// The semantic signal, if the model is loaded.
+    pub fn semantic(&self) -> Option<&Semantic> {
+        self.semantic.as_ref()
     }
 
     /// Polls for changes made by other processes until the task is dropped.
@@ -76,13 +97,27 @@ impl MatcherCache {
     }
 }
 
-async fn compile(store: &dyn Store) -> Result<CompiledWorkflows, StoreError> {
+async fn compile(
+    store: &dyn Store,
+    semantic: Option<&Semantic>,
+) -> Result<CompiledWorkflows, StoreError> {
     // Read the revision first: the workflows read after it are at least that new.
     let revision = store.workflows_revision().await?;
     let workflows = store.all_workflows().await?;
+    let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
+    let matcher = match semantic {
+        None => Matcher::new(entries),
+        Some(semantic) => {
+            let (embedder, config) = (semantic.embedder.clone(), semantic.config.clone());
+            // Embedding new examples is CPU work: keep it off the async workers.
+            tokio::task::spawn_blocking(move || Matcher::with_semantic(entries, embedder, config))
+                .await
+                .expect("compiling the matcher does not panic")
+        }
+    };
     Ok(CompiledWorkflows {
         revision,
-        matcher: Matcher::from_workflows(&workflows),
+        matcher,
         workflows: workflows
             .into_iter()
             .map(|workflow| (workflow.id, workflow))

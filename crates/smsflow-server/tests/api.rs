@@ -634,4 +634,86 @@ async fn health_needs_no_key() {
         .unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"], "sqlite");
+    // No model in this app: it says it matches on keywords only.
+    assert_eq!(health["matching"], "keywords");
+    assert!(
+        health["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("not installed")
+    );
+}
+
+/// The embedding model, when installed (scripts/test.sh installs it; CI must have it).
+fn semantic() -> Option<smsflow_server::matching::Semantic> {
+    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(std::path::PathBuf::from);
+    let Some(dir) = dir.filter(|dir| dir.join("model.safetensors").is_file()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the model: SMSFLOW_TEST_MODEL_DIR is unset or empty"
+        );
+        eprintln!("skipped: the embedding model is not installed (SMSFLOW_TEST_MODEL_DIR)");
+        return None;
+    };
+    Some(smsflow_server::matching::Semantic {
+        model: "all-MiniLM-L6-v2".into(),
+        embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
+        config: smsflow_semantic::MiniLm::thresholds(),
+    })
+}
+
+#[tokio::test]
+async fn with_the_model_the_test_endpoint_matches_by_meaning_and_says_so() {
+    let Some(semantic) = semantic() else { return };
+    let app = common::spawn_semantic(std::sync::Arc::new(testing::sqlite()), semantic).await;
+    let health: Value = app
+        .http
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["matching"], "keywords+semantic");
+
+    let created = app
+        .post(
+            "/workflows",
+            &json!({
+                "name": "Pool care", "goal": "help_desk_support", "priority": 10, "active": true,
+                "examples": ["the pool water turned green"]
+            }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let stored: Value = created.json().await.unwrap();
+    assert_eq!(stored["examples"], json!(["the pool water turned green"]));
+    app.post(
+        "/workflows",
+        &json!({"name": "Everything else", "goal": "general_inquiry", "active": true}),
+    )
+    .send()
+    .await
+    .unwrap();
+
+    let answer: Value = app
+        .post(
+            "/workflows/test",
+            &json!({"message": "our swimming pool has gone all green and cloudy"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["matched"]["workflow"], "Pool care", "{answer:#}");
+    let signal = &answer["candidates"][0]["signal"];
+    assert_eq!(signal["kind"], "semantic", "{answer:#}");
+    assert_eq!(signal["from"], "workflow");
+    assert_eq!(signal["example"], "the pool water turned green");
+    assert!(signal["score"].as_f64().unwrap() >= signal["threshold"].as_f64().unwrap());
 }

@@ -22,8 +22,8 @@ use crate::{
 // Column lists as macros so queries stay `&'static str` (sqlx refuses unaudited dynamic SQL).
 macro_rules! workflow_columns {
     () => {
-        "id, name, goal, context, response_template, priority, agent_id, active, keywords, steps, \
-         version, created_at, updated_at"
+        "id, name, goal, context, response_template, priority, agent_id, active, keywords, examples, \
+         steps, version, created_at, updated_at"
     };
 }
 macro_rules! api_key_columns {
@@ -43,6 +43,7 @@ struct WorkflowRow {
     agent_id: Option<Uuid>,
     active: bool,
     keywords: Json<Vec<String>>,
+    examples: Json<Vec<String>>,
     steps: Json<Vec<Step>>,
     version: i64,
     created_at: OffsetDateTime,
@@ -66,6 +67,7 @@ impl TryFrom<WorkflowRow> for Workflow {
                 agent_id: row.agent_id,
                 active: row.active,
                 keywords: row.keywords.0,
+                examples: row.examples.0,
                 steps: row.steps.0,
             },
             version: row.version,
@@ -229,8 +231,8 @@ macro_rules! impl_store {
                 let at = now();
                 let mut tx = self.write.begin().await?;
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
-                     priority, agent_id, active, keywords, steps, version, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) \
+                     priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13) \
                      RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -245,6 +247,7 @@ macro_rules! impl_store {
                     .bind(Json(&spec.keywords))
                     .bind(Json(&spec.steps))
                     .bind(at)
+                    .bind(Json(&spec.examples))
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
@@ -351,7 +354,7 @@ macro_rules! impl_store {
                 let mut tx = self.write.begin().await?;
                 let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
                      response_template = $6, priority = $7, agent_id = $8, active = $9, \
-                     keywords = $10, steps = $11, version = version + 1, updated_at = $12 \
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14 \
                      WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -367,6 +370,7 @@ macro_rules! impl_store {
                     .bind(Json(&spec.steps))
                     .bind(now())
                     .bind(expected_version)
+                    .bind(Json(&spec.examples))
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;

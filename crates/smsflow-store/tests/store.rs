@@ -7,6 +7,7 @@ fn spec(name: &str, goal: &str, priority: i64, active: bool) -> WorkflowSpec {
     serde_json::from_value::<WorkflowDraft>(serde_json::json!({
         "name": name, "goal": goal, "priority": priority, "active": active,
         "keywords": ["estimate"],
+        "examples": ["what would a new roof cost?", "¿Cuánto cuesta?"],
         "steps": [{"type": "extract_information", "fields": "name,email"},
                   {"type": "save_to_database", "table": "leads"}]
     }))
@@ -31,6 +32,19 @@ async fn workflows_are_created_read_and_unique_by_name() {
             "{}: a stored workflow reads back equal",
             db.label
         );
+        assert_eq!(
+            fetched.spec.examples,
+            ["what would a new roof cost?", "¿Cuánto cuesta?"],
+            "{}: examples are stored",
+            db.label
+        );
+        let mut changed = fetched.spec.clone();
+        changed.examples = vec!["quote for a fence".into()];
+        let updated = store
+            .update_workflow(created.id, &changed, Some(created.version))
+            .await
+            .unwrap();
+        assert_eq!(updated.spec.examples, ["quote for a fence"], "{}", db.label);
         let by_name = store.find_workflow_by_name(" leads ").await.unwrap();
         assert_eq!(by_name.map(|w| w.id), Some(created.id));
 

@@ -2,6 +2,7 @@
 
 mod chat;
 mod extract_cmd;
+mod model_cmd;
 mod workflows_cmd;
 
 use anyhow::Context;
@@ -39,6 +40,9 @@ enum Command {
     /// Manage the API keys that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Install or check the embedding model that matches messages by meaning.
+    #[command(subcommand)]
+    Model(model_cmd::ModelCommand),
 }
 
 #[derive(Subcommand)]
@@ -96,6 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chat(args) => chat::run(args, config).await,
         Command::Extract(args) => extract_cmd::run(args),
         Command::ApiKey(command) => api_key(command, &config).await,
+        Command::Model(command) => model_cmd::run(command, &config),
     }
 }
 

@@ -50,6 +50,9 @@ pub enum WorkflowsCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Match on keywords only, even if the embedding model is installed.
+        #[arg(long)]
+        keywords_only: bool,
     },
 }
 
@@ -73,6 +76,9 @@ pub struct TestArgs {
     /// Consider inactive workflows as if they were active.
     #[arg(long)]
     include_inactive: bool,
+    /// Match on keywords only, even if the embedding model is installed.
+    #[arg(long)]
+    keywords_only: bool,
 }
 
 pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<()> {
@@ -96,8 +102,9 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
             samples,
             file,
             json,
+            keywords_only,
         } => {
-            let matcher = matcher_for(config, file.as_deref()).await?;
+            let matcher = matcher_for(config, file.as_deref(), keywords_only).await?;
             let samples = read_labelled(&samples)?;
             let report = score(&matcher, &samples);
             if json {
@@ -121,8 +128,15 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
                 );
             }
             println!(
-                "macro-F1 {:.3}   top-1 routing accuracy {:.3}   ({} messages)",
-                report.macro_f1, report.top1_accuracy, report.messages
+                "macro-F1 {:.3}   top-1 routing accuracy {:.3}   ({} messages, {})",
+                report.macro_f1,
+                report.top1_accuracy,
+                report.messages,
+                if matcher.is_semantic() {
+                    "keywords + meaning"
+                } else {
+                    "keywords only"
+                }
             );
             for miss in &report.misrouted {
                 let expected: Vec<&str> = miss.expected.iter().map(|g| g.as_str()).collect();
@@ -329,15 +343,32 @@ fn to_yaml(drafts: &[WorkflowDraft]) -> anyhow::Result<String> {
     Ok(serde_norway::to_string(drafts)?)
 }
 
-async fn matcher_for(config: &Config, file: Option<&Path>) -> anyhow::Result<Matcher> {
-    Ok(match file {
-        Some(path) => Matcher::new(
-            read_workflow_file(path)?
-                .iter()
-                .map(MatchEntry::from)
-                .collect(),
-        ),
-        None => Matcher::from_workflows(&crate::open_store(config).await?.all_workflows().await?),
+/// The workflows of `file` (or the database), with the semantic signal when the model is installed
+/// and not turned off; says on stderr when it is not installed.
+async fn matcher_for(
+    config: &Config,
+    file: Option<&Path>,
+    keywords_only: bool,
+) -> anyhow::Result<Matcher> {
+    let entries: Vec<MatchEntry> = match file {
+        Some(path) => read_workflow_file(path)?
+            .iter()
+            .map(MatchEntry::from)
+            .collect(),
+        None => crate::open_store(config)
+            .await?
+            .all_workflows()
+            .await?
+            .iter()
+            .map(MatchEntry::from)
+            .collect(),
+    };
+    if keywords_only {
+        return Ok(Matcher::new(entries));
+    }
+    Ok(match smsflow_server::load_semantic(config) {
+        Some(semantic) => Matcher::with_semantic(entries, semantic.embedder, semantic.config),
+        None => Matcher::new(entries),
     })
 }
 
@@ -368,7 +399,7 @@ async fn test(config: &Config, args: TestArgs) -> anyhow::Result<()> {
             "--from {from:?} is not an E.164 number: write it as + and country code, e.g. +15550001111"
         );
     }
-    let matcher = matcher_for(config, args.file.as_deref()).await?;
+    let matcher = matcher_for(config, args.file.as_deref(), args.keywords_only).await?;
     if let Some(path) = &args.jsonl {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();

@@ -34,11 +34,28 @@ pub async fn spawn_configured(db: std::sync::Arc<TestDatabase>, env: &[(&str, &s
     spawn_with(db, env, true).await
 }
 
+/// Matching by meaning too, with this model.
+pub async fn spawn_semantic(
+    db: std::sync::Arc<TestDatabase>,
+    semantic: smsflow_server::matching::Semantic,
+) -> TestApp {
+    start(db, &[], true, Some(semantic)).await
+}
+
 /// Without background workers, a test drives the queue itself.
 pub async fn spawn_with(
     db: std::sync::Arc<TestDatabase>,
     env: &[(&str, &str)],
     run_workers: bool,
+) -> TestApp {
+    start(db, env, run_workers, None).await
+}
+
+async fn start(
+    db: std::sync::Arc<TestDatabase>,
+    env: &[(&str, &str)],
+    run_workers: bool,
+    semantic: Option<smsflow_server::matching::Semantic>,
 ) -> TestApp {
     let store = db.store().await;
     let key = store
@@ -55,7 +72,7 @@ pub async fn spawn_with(
     vars.entry("SMSFLOW_PUBLIC_URL".into())
         .or_insert_with(|| base.clone());
     let config = smsflow_server::Config::load(None, &vars).unwrap();
-    let state = smsflow_server::AppState::new(store.clone(), config)
+    let state = smsflow_server::AppState::with_semantic(store.clone(), config, semantic)
         .await
         .unwrap();
     let workers = if run_workers {

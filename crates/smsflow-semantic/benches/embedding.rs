@@ -1,0 +1,99 @@
+//! Embedding cost per SMS on one core, and matching throughput when half the messages need the model.
+//!
+//!     SMSFLOW_TEST_MODEL_DIR=~/.cache/smsflow-test/models/all-MiniLM-L6-v2 \
+//!         cargo bench -p smsflow-semantic --bench embedding
+//!
+//! (or SMSFLOW_DATA_DIR pointing at a data directory where `smsflow model install` ran).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use smsflow_core::{Goal, MatchEntry, Matcher};
+use smsflow_semantic::MiniLm;
+
+/// 160 characters: a full single-segment SMS.
+const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk printer quit this morning and the billing screen shows an error code. Could someone come take a look today";
+
+fn model() -> Option<MiniLm> {
+    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("SMSFLOW_DATA_DIR")
+                .map(|d| smsflow_semantic::model_dir(&PathBuf::from(d)))
+        })?;
+    MiniLm::load(&dir).ok()
+}
+
+fn entry(name: &str, goal: Goal, priority: i64) -> MatchEntry {
+    MatchEntry {
+        id: None,
+        name: name.into(),
+        goal,
+        priority,
+        active: true,
+        keywords: vec![],
+        examples: vec![],
+        created_at: None,
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let Some(model) = model() else {
+        eprintln!(
+            "the model is not installed: set SMSFLOW_TEST_MODEL_DIR (see `smsflow model install`)"
+        );
+        return;
+    };
+    assert_eq!(SMS_160.chars().count(), 160);
+    let tokens = model.tokens(SMS_160).unwrap().len();
+    let mut group = c.benchmark_group("embedding");
+    group.bench_function(format!("tokenize 160-char SMS ({tokens} tokens)"), |b| {
+        b.iter(|| model.tokens(black_box(SMS_160)))
+    });
+    group.bench_function(format!("embed 160-char SMS ({tokens} tokens)"), |b| {
+        b.iter(|| model.embed_text(black_box(SMS_160)))
+    });
+    group.bench_function("embed short SMS", |b| {
+        b.iter(|| model.embed_text(black_box("any openings tomorrow afternoon?")))
+    });
+    group.finish();
+
+    // The README's example workflows: support (40) > booking (30) > leads (20) > sales (10) > rest.
+    let matcher = Matcher::with_semantic(
+        vec![
+            entry("Urgent support", Goal::HelpDeskSupport, 40),
+            entry("Book a visit", Goal::AppointmentBooking, 30),
+            entry("Lead capture", Goal::LeadCapture, 20),
+            entry("Sales questions", Goal::SalesInquiry, 10),
+            entry("Everything else", Goal::GeneralInquiry, 0),
+        ],
+        Arc::new(model),
+        MiniLm::thresholds(),
+    );
+    // Half are decided by a keyword of the highest-ranked workflow (no embedding), half need the model.
+    let messages = [
+        "my laptop is broken and I need help asap",
+        "any openings tomorrow afternoon for a haircut?",
+        "there is a problem with my invoice, it shows the wrong amount",
+        "the fridge is making a weird rattling sound since yesterday",
+        "support please, the app crashes when I open it",
+        "what's the going rate for weekly lawn mowing at a big house?",
+        "help, the garage door is stuck halfway",
+        "thanks so much, see you then!",
+    ];
+    let mut group = c.benchmark_group("matching");
+    group.throughput(Throughput::Elements(messages.len() as u64));
+    group.bench_function("find, half the messages need the model", |b| {
+        b.iter(|| {
+            for message in &messages {
+                black_box(matcher.find(black_box(message)));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(embedding, benches);
+criterion_main!(embedding);

@@ -1,0 +1,163 @@
+//! Behaviour with the real model. It must be installed (`smsflow model install`; scripts/test.sh
+//! does it): the tests look in SMSFLOW_TEST_MODEL_DIR. Without it they say so and pass, except in CI
+//! (CI=true), where a missing model is a failure.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use smsflow_core::quality::{LabelledMessage, QualityReport, score};
+use smsflow_core::{Goal, MatchEntry, Matcher, WorkflowDraft};
+use smsflow_semantic::MiniLm;
+
+fn model() -> Option<MiniLm> {
+    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(PathBuf::from);
+    match dir {
+        Some(dir) if dir.join("model.safetensors").is_file() => {
+            smsflow_semantic::verify(&dir).expect("the installed model checks out");
+            Some(MiniLm::load(&dir).expect("the installed model loads"))
+        }
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install the model: SMSFLOW_TEST_MODEL_DIR is unset or empty (scripts/test.sh sets it)"
+            );
+            eprintln!(
+                "skipped: the model is not installed (run scripts/test.sh, or set SMSFLOW_TEST_MODEL_DIR)"
+            );
+            None
+        }
+    }
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn embeddings_match_the_reference_implementation() {
+    let Some(model) = model() else { return };
+    // The sentence-transformers quick-start prints these similarities for all-MiniLM-L6-v2.
+    let sentences = [
+        "The weather is lovely today.",
+        "It's so sunny outside!",
+        "He drove to the stadium.",
+    ];
+    let v: Vec<Vec<f32>> = sentences
+        .iter()
+        .map(|s| model.embed_text(s).unwrap())
+        .collect();
+    assert_eq!(v[0].len(), 384);
+    assert!((cosine(&v[0], &v[0]) - 1.0).abs() < 1e-4, "unit length");
+    for (a, b, expected) in [(0, 1, 0.6660), (0, 2, 0.1046), (1, 2, 0.1411)] {
+        let got = cosine(&v[a], &v[b]);
+        assert!(
+            (got - expected).abs() < 2e-3,
+            "{a}-{b}: {got} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn a_batch_of_examples_embeds_each_as_alone() {
+    use smsflow_core::semantic::Embedder;
+    let Some(model) = model() else { return };
+    let texts = [
+        "hi",
+        "can I book a table for two tonight?",
+        "",
+        "hi",
+        "mi pedido llegó roto",
+    ];
+    let batch = model.embed_examples(&texts);
+    for (text, vector) in texts.iter().zip(&batch) {
+        let alone = model.embed_text(text).unwrap();
+        let vector = vector.as_ref().unwrap();
+        assert!(cosine(&alone, vector) > 0.9999, "{text:?}");
+    }
+}
+
+#[test]
+fn long_messages_are_truncated_not_refused() {
+    let Some(model) = model() else { return };
+    let long = "please help ".repeat(400);
+    assert!(model.tokens(&long).unwrap().len() <= 128);
+    assert_eq!(model.embed_text(&long).unwrap().len(), 384);
+    assert_eq!(model.embed_text("").unwrap().len(), 384);
+}
+
+/// The README's example workflows, read from the file the README points at.
+fn example_workflows() -> Vec<MatchEntry> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/workflows.yaml");
+    let drafts: Vec<WorkflowDraft> =
+        serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    drafts
+        .iter()
+        .map(|draft| MatchEntry::from(&draft.validate().unwrap()))
+        .collect()
+}
+
+fn labelled(name: &str) -> Vec<LabelledMessage> {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn report(matcher: &Matcher, name: &str) -> QualityReport {
+    let report = score(matcher, &labelled(name));
+    eprintln!(
+        "{name}: macro-F1 {:.3}, top-1 {:.3}, per goal {:?}",
+        report.macro_f1,
+        report.top1_accuracy,
+        report
+            .goals
+            .iter()
+            .map(|g| (g.goal.as_str(), (g.f1 * 1000.0).round() / 1000.0))
+            .collect::<Vec<_>>()
+    );
+    report
+}
+
+#[test]
+fn meaning_lifts_quality_on_labelled_messages() {
+    let Some(model) = model() else { return };
+    let semantic =
+        Matcher::with_semantic(example_workflows(), Arc::new(model), MiniLm::thresholds());
+    let keywords = Matcher::new(example_workflows());
+
+    // Floors a little under the figures measured when the thresholds were chosen (README).
+    let sample = report(&semantic, "sample-messages.jsonl");
+    assert!(sample.macro_f1 >= 0.90, "{}", sample.macro_f1);
+    assert!(sample.top1_accuracy >= 0.90, "{}", sample.top1_accuracy);
+    for goal in &sample.goals {
+        assert!(goal.f1 >= 0.85, "{}: {}", goal.goal, goal.f1);
+    }
+
+    let ours = report(&semantic, "messages.jsonl");
+    let ours_keywords = report(&keywords, "messages.jsonl");
+    assert!(ours.macro_f1 >= 0.85, "{}", ours.macro_f1);
+    assert!(ours.top1_accuracy >= 0.85, "{}", ours.top1_accuracy);
+    assert!(ours.macro_f1 > ours_keywords.macro_f1 + 0.2);
+}
+
+#[test]
+fn the_explanation_names_the_example_and_its_score() {
+    let Some(model) = model() else { return };
+    let matcher =
+        Matcher::with_semantic(example_workflows(), Arc::new(model), MiniLm::thresholds());
+    let explanation = matcher.explain("the fridge is making a weird rattling sound", false);
+    let matched = explanation.matched.unwrap();
+    assert_eq!(matched.goal, Goal::HelpDeskSupport);
+    let winner = explanation.candidates.iter().find(|c| c.winner).unwrap();
+    let json = serde_json::to_value(winner.signal.as_ref().unwrap()).unwrap();
+    assert_eq!(json["kind"], "semantic");
+    assert!(json["score"].as_f64().unwrap() >= json["threshold"].as_f64().unwrap());
+    assert!(
+        Goal::HelpDeskSupport
+            .builtin_examples()
+            .contains(&json["example"].as_str().unwrap())
+    );
+}
