@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 mod extract;
 pub mod matching;
+pub mod web;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api_routes)
         .route("/healthz", get(health))
+        .merge(web::router(state.clone()))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -137,7 +139,8 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
             )
         })?;
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "smsflow is serving");
-    axum::serve(listener, router(state))
+    let cookies = web::CookiePolicy::for_public_url(&config.public_url);
+    axum::serve(listener, router(state).layer(axum::Extension(cookies)))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     watcher.abort();

@@ -1,5 +1,6 @@
 //! The `smsflow` command: run the server and manage workflows and API keys from the shell.
 
+mod admin_cmd;
 mod workflows_cmd;
 
 use anyhow::Context;
@@ -33,6 +34,9 @@ enum Command {
     /// Manage the API keys that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Manage the admin accounts that sign in to the web app.
+    #[command(subcommand)]
+    Admin(admin_cmd::AdminCommand),
 }
 
 #[derive(Subcommand)]
@@ -84,10 +88,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "no API keys yet: create one with `smsflow api-key create --name admin` to use the API"
                 );
             }
+            if store.count_admins().await? == 0 {
+                tracing::warn!(
+                    public_url = %config.public_url,
+                    "no admin account yet: open the web app to create one on its setup page, or run `smsflow admin create --email you@example.com`"
+                );
+            }
             smsflow_server::serve(config, store).await
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
         Command::ApiKey(command) => api_key(command, &config).await,
+        Command::Admin(command) => admin_cmd::run(command, &config).await,
     }
 }
 
