@@ -27,6 +27,7 @@ struct Page {
     status: StatusCode,
     location: Option<String>,
     set_cookies: Vec<String>,
+    hx_redirect: Option<String>,
     body: String,
 }
 
@@ -119,6 +120,10 @@ impl Browser {
                 .get(LOCATION)
                 .map(|v| v.to_str().unwrap().to_string()),
             set_cookies,
+            hx_redirect: response
+                .headers()
+                .get("hx-redirect")
+                .map(|v| v.to_str().unwrap().to_string()),
             body: response.text().await.unwrap(),
         }
     }
@@ -440,14 +445,22 @@ async fn sign_in_csrf_and_logout() {
             StatusCode::SEE_OTHER,
             "a stolen old cookie is worthless"
         );
-        let forged = app
-            .cookies
+        app.cookies
             .insert("smsflow_session".into(), "made-up".into());
-        drop(forged);
         assert_eq!(
             app.get("/workflows/new").await.status,
             StatusCode::SEE_OTHER
         );
+        // Signed out, an htmx request is told to navigate to the sign-in page.
+        let htmx = app
+            .post_htmx(
+                "/workflows/test",
+                form(&[("csrf", &csrf), ("message", "hi")]),
+            )
+            .await;
+        assert_eq!(htmx.status, StatusCode::OK);
+        assert_eq!(htmx.hx_redirect.as_deref(), Some("/login"));
+        assert!(htmx.body.is_empty());
     }
 }
 

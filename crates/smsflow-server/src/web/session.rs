@@ -108,6 +108,9 @@ fn is_pre_session_form(path: &str) -> bool {
 
 /// Loads the session of every web request, and checks the CSRF token of every POST.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/assets/") {
+        return next.run(request).await;
+    }
     let token = cookie(request.headers(), SESSION_COOKIE).map(str::to_string);
     let current = match token {
         Some(token) => match state.store.admin_session(&token).await {
@@ -144,6 +147,10 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         if !valid {
             if current.is_none() && !is_pre_session_form(parts.uri.path()) {
                 // Signed out (e.g. the session expired): sign in again rather than a CSRF error.
+                // htmx would put the sign-in page inside the page: ask it to navigate instead.
+                if parts.headers.contains_key("hx-request") {
+                    return ([("hx-redirect", "/login")], "").into_response();
+                }
                 return Redirect::to("/login").into_response();
             }
             tracing::warn!(path = %parts.uri.path(), "refused a form without a valid CSRF token");

@@ -60,7 +60,6 @@ pub struct Row {
     agent: Option<String>,
     active: bool,
     steps: usize,
-    version: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -191,7 +190,6 @@ fn row(workflow: &Workflow) -> Row {
         agent: workflow.spec.agent_id.map(|id| id.to_string()),
         active: workflow.spec.active,
         steps: workflow.spec.steps.len(),
-        version: workflow.version,
     }
 }
 
