@@ -810,6 +810,14 @@ async fn pages_escape_what_people_type() {
         "{}",
         list.body
     );
+    let headers = app
+        .http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(headers.headers()["x-frame-options"], "DENY");
+    assert_eq!(headers.headers()["x-content-type-options"], "nosniff");
     let css = app.get("/assets/app.css").await;
     assert_eq!(css.status, StatusCode::OK);
     let htmx = app.get("/assets/htmx.min.js").await;

@@ -49,6 +49,26 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/assets/{file}", get(asset))
         .layer(middleware::from_fn_with_state(state, session::guard))
+        .layer(middleware::map_response(protect))
+}
+
+/// Headers every web response carries: no framing by other sites (clickjacking), no content-type
+/// guessing, and no full URLs (which may carry search terms) sent to other sites.
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    response
 }
 
 /// What every page's frame needs: who is signed in and the token for the logout form.

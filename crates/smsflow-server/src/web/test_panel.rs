@@ -20,6 +20,7 @@ use crate::web::{Frame, WebError};
 /// The most messages one test set takes.
 pub const TEST_SET_MAX: usize = 500;
 const MESSAGE_MAX_CHARS: usize = 1_600;
+const NO_WORKFLOW: &str = "(no workflow)";
 
 /// One candidate of a tested message, as the table shows it.
 pub struct CandidateRow {
@@ -252,14 +253,19 @@ pub async fn test_set(
             let key = row
                 .winner
                 .clone()
-                .unwrap_or_else(|| "(no workflow)".to_string());
+                .unwrap_or_else(|| NO_WORKFLOW.to_string());
             match summary.iter_mut().find(|(name, _)| *name == key) {
                 Some((_, count)) => *count += 1,
                 None => summary.push((key, 1)),
             }
             panel.set_rows.push(row);
         }
-        summary.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        // Most wins first; "no workflow" after the workflows it ties with.
+        summary.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| (a.0 == NO_WORKFLOW).cmp(&(b.0 == NO_WORKFLOW)))
+                .then_with(|| a.0.cmp(&b.0))
+        });
         panel.set_summary = summary;
     }
     Ok(answer(&signed_in, &headers, panel, true))
