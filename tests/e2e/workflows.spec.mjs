@@ -1,7 +1,8 @@
 // The SMS Workflows web app as a person uses it, in headless Debian Chromium driven by playwright-core:
 // a real `smsflow serve` on loopback with a fresh SQLite data directory and an admin made with the CLI;
-// sign in, create a workflow with three steps through the form, see a validation error and fix it,
-// toggle and test matching (one message and a test set), then sign out.
+// see the setup page while no admin exists, sign in, create a workflow with three steps through the
+// form, see a validation error and fix it, toggle, test matching (one message and a test set), search,
+// see a stale save refused, delete with confirmation, then sign out.
 //
 //   SMSFLOW_BIN=target/debug/smsflow node tests/e2e/workflows.spec.mjs
 //
@@ -64,11 +65,6 @@ async function screenshot(page, name, options = {}) {
 }
 
 try {
-  const admin = spawnSync(bin, ['admin', 'create', '--email', EMAIL, '--password-stdin'],
-    { env, input: `${PASSWORD}\n`, encoding: 'utf8' });
-  check(admin.status === 0 && admin.stdout.includes(`Created admin ${EMAIL}`),
-    `smsflow admin create made the admin (${(admin.stderr || admin.stdout).trim()})`);
-
   server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let serverLog = '';
   server.stderr.on('data', (chunk) => { serverLog += chunk; });
@@ -88,9 +84,18 @@ try {
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(15_000);
 
+  // No admin yet: the one-time setup page. Then the operator creates one with the CLI instead.
+  await page.goto(`${base}/workflows`);
+  check(new URL(page.url()).pathname === '/setup', 'without an admin, the web app offers its setup page');
+  await screenshot(page, 'setup');
+  const admin = spawnSync(bin, ['admin', 'create', '--email', EMAIL, '--password-stdin'],
+    { env, input: `${PASSWORD}\n`, encoding: 'utf8' });
+  check(admin.status === 0 && admin.stdout.includes(`Created admin ${EMAIL}`),
+    `smsflow admin create made the admin (${(admin.stderr || admin.stdout).trim()})`);
+
   // Sign in: a signed-out visitor is sent to the sign-in page, and back afterwards.
   await page.goto(`${base}/workflows/new`);
-  check(new URL(page.url()).pathname === '/login', 'signed out, /workflows/new leads to /login');
+  check(new URL(page.url()).pathname === '/login', 'with an admin, /workflows/new leads to /login (setup is gone)');
   await screenshot(page, 'sign-in');
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill('not the password');
@@ -204,6 +209,34 @@ try {
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/q=lead/);
   check((await page.locator('table.workflows tbody tr').count()) === 1, 'search narrows the list');
+
+  // A stale save: the same workflow open in two tabs, saved in one, then in the other.
+  await page.getByLabel('Search by name').fill('');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL((url) => !url.search.includes('q=lead'));
+  const editUrl = await page.getByRole('link', { name: 'Urgent support' }).getAttribute('href');
+  const other = await context.newPage();
+  await other.goto(`${base}${editUrl}`);
+  await page.goto(`${base}${editUrl}`);
+  await other.getByLabel('Priority', { exact: true }).fill('45');
+  await other.getByRole('button', { name: 'Save workflow' }).click();
+  await other.waitForURL(/notice=saved/);
+  await page.getByLabel('Context for the AI agent').fill('Calm support agent. Ask for the order number.');
+  await page.getByRole('button', { name: 'Save workflow' }).click();
+  await page.locator('#stale').waitFor();
+  check((await page.locator('#stale').textContent()).includes('someone else changed this workflow'),
+    'a stale save says someone else changed the workflow');
+  check(await page.getByLabel('Context for the AI agent').inputValue() === 'Calm support agent. Ask for the order number.'
+    && await page.getByLabel('Priority', { exact: true }).inputValue() === '40',
+  'the stale form keeps what was typed');
+  await other.close();
+
+  // Delete, with confirmation.
+  await page.getByRole('link', { name: 'Delete…' }).click();
+  check(await page.getByRole('heading', { name: 'Delete “Urgent support”?' }).isVisible(), 'delete asks for confirmation');
+  await page.getByRole('button', { name: 'Delete workflow' }).click();
+  await page.waitForURL(/notice=deleted/);
+  check((await page.locator('table.workflows tbody tr').count()) === 1, 'the workflow is deleted');
 
   // The editor of a saved workflow, and the list on a phone.
   await page.getByRole('link', { name: 'Lead capture' }).click();
