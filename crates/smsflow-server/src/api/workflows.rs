@@ -387,7 +387,7 @@ async fn test_message(
     ))
 }
 
-pub(crate) fn is_e164(number: &str) -> bool {
+fn is_e164(number: &str) -> bool {
     let digits = number.strip_prefix('+').unwrap_or("");
     (8..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use smsflow_core::MatchExplanation;
 
 use crate::AppState;
-use crate::api::workflows::is_e164;
 use crate::web::session::SignedIn;
 use crate::web::workflows::goal_label;
 use crate::web::{Frame, WebError};
@@ -269,4 +268,26 @@ pub async fn test_set(
         panel.set_summary = summary;
     }
     Ok(answer(&signed_in, &headers, panel, true))
+}
+
+/// The API's rule for a sender number (`POST /api/v1/workflows/test`): + and 8 to 15 digits, not
+/// starting with 0.
+fn is_e164(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_numbers_follow_the_api_rule() {
+        assert!(is_e164("+15550001111"));
+        for bad in ["15550001111", "+1555", "+0555000111", "+1555000111a", ""] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+    }
 }
