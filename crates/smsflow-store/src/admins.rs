@@ -50,8 +50,9 @@ pub(crate) fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// 256 random bits, URL-safe base64.
-pub(crate) fn random_token() -> String {
+/// 256 bits from the operating system's random source (via `rand`), URL-safe base64: for session,
+/// CSRF and form tokens.
+pub fn random_token() -> String {
     use base64::Engine;
     use rand::RngCore;
     let mut bytes = [0u8; 32];

@@ -13,7 +13,9 @@ use smsflow_core::{Goal, Workflow, WorkflowSpec};
 use std::sync::Arc;
 use uuid::Uuid;
 
-pub use admins::{Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession};
+pub use admins::{
+    Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
+};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use error::StoreError;
 

@@ -68,11 +68,9 @@ pub fn check_password(password: &str) -> Result<(), String> {
 }
 
 pub fn hash_password(password: &str) -> Result<String, AccountError> {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    let salt =
-        SaltString::encode_b64(&bytes).map_err(|error| AccountError::Hash(error.to_string()))?;
+    // A v4 UUID is 122 bits from the operating system's random source: plenty for a unique salt.
+    let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())
+        .map_err(|error| AccountError::Hash(error.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -143,16 +141,7 @@ async fn check_sign_in(
 fn form_token(headers: &axum::http::HeaderMap) -> (String, bool) {
     match cookie(headers, FORM_COOKIE) {
         Some(token) if token.len() >= 32 => (token.to_string(), false),
-        _ => {
-            use base64::Engine;
-            use rand::RngCore;
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            (
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-                true,
-            )
-        }
+        _ => (smsflow_store::random_token(), true),
     }
 }
 
