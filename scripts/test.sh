@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones).
+# Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones), then the web app's
+# end-to-end test in headless Chromium (tests/e2e, needs chromium, node and npm; .ci/run installs them).
 #
 #   scripts/test.sh [extra `cargo test` args, e.g. some_test_name -- --nocapture]
 #
 # Env:
 #   SMSFLOW_TEST_SKIP_PG=1   run without PostgreSQL (Postgres tests skip themselves)
+#   SMSFLOW_TEST_SKIP_E2E=1  skip the browser test
+#   SMSFLOW_E2E_SCREENSHOTS  save the browser test's screenshots in this directory (docs/screenshots
+#                            holds the ones shown in the README)
 #   SMSFLOW_TEST_KEEP_PG=1   leave the test PostgreSQL running afterwards
 #   SMSFLOW_TEST_PGPORT      port of the test PostgreSQL (default 54329)
 #   SMSFLOW_TEST_SKIP_MODEL=1  run without the embedding model (tests that need it skip themselves)
@@ -58,5 +62,22 @@ fi
 
 step "cargo test"
 cargo test --workspace -j2 "$@"
+
+if [ "${SMSFLOW_TEST_SKIP_E2E:-}" = 1 ]; then
+  step "skipping the browser test (SMSFLOW_TEST_SKIP_E2E=1)"
+else
+  step "end-to-end browser test (tests/e2e)"
+  for tool in chromium node npm; do
+    command -v "$tool" >/dev/null || {
+      echo "error: $tool is missing: install it (apt-get install chromium nodejs npm; .ci/run does)" \
+        "or set SMSFLOW_TEST_SKIP_E2E=1" >&2
+      exit 1
+    }
+  done
+  cargo build -j2 -p smsflow --bin smsflow
+  target_dir=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+  SMSFLOW_BIN="$target_dir/debug/smsflow" node tests/e2e/workflows.spec.mjs
+fi
 
 step "all checks passed"

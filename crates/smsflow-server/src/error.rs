@@ -171,9 +171,10 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { .. } => ApiError::NotFound(error.to_string()),
-            StoreError::NameTaken(_) | StoreError::ApiKeyNameTaken(_) => {
-                ApiError::Conflict(error.to_string())
-            }
+            StoreError::NameTaken(_)
+            | StoreError::ApiKeyNameTaken(_)
+            | StoreError::AdminEmailTaken(_)
+            | StoreError::AdminExists => ApiError::Conflict(error.to_string()),
             StoreError::VersionConflict { .. } => ApiError::VersionConflict(error.to_string()),
             other => ApiError::Internal(other.to_string()),
         }

@@ -11,6 +11,7 @@ mod extract;
 pub mod matching;
 pub mod messaging;
 pub mod quiet_hours;
+pub mod web;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -216,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api_routes)
         .nest("/webhooks", webhooks::router())
         .route("/healthz", get(health))
+        .merge(web::router(state.clone()))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -291,7 +293,8 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
             )
         })?;
     tracing::info!(%listen, %public_url, "smsflow is serving");
-    axum::serve(listener, router(state))
+    let cookies = web::CookiePolicy::for_public_url(&public_url);
+    axum::serve(listener, router(state).layer(axum::Extension(cookies)))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     workers.iter().for_each(|worker| worker.abort());

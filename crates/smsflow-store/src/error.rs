@@ -8,6 +8,12 @@ pub enum StoreError {
     NameTaken(String),
     #[error("an API key named {0:?} already exists: choose another name, or revoke that key first")]
     ApiKeyNameTaken(String),
+    #[error("an admin with the email {0:?} already exists: sign in, or choose another email")]
+    AdminEmailTaken(String),
+    #[error(
+        "an admin account already exists: sign in, or ask an admin to create yours with `smsflow admin create`"
+    )]
+    AdminExists,
     #[error(
         "the workflow was changed by someone else (it is now at version {current}): fetch it again, reapply your change and retry"
     )]

@@ -3,6 +3,7 @@
 //! once with numbered parameters (`$1`) that both databases accept; each has its own migrations.
 //! Concurrency control lives in the database: every update checks `version` in its `WHERE` clause.
 
+mod admins;
 mod api_keys;
 pub mod conversations;
 mod error;
@@ -14,6 +15,9 @@ use smsflow_core::{Goal, Workflow, WorkflowSpec};
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub use admins::{
+    Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
+};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use conversations::ConversationStore;
 pub use error::StoreError;
@@ -104,6 +108,35 @@ pub trait Store: ConversationStore + Send + Sync + 'static {
     async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError>;
     /// The live key whose secret this is, if any.
     async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError>;
+
+    /// How many admin accounts exist (the web app offers its setup page while there are none).
+    async fn count_admins(&self) -> Result<u64, StoreError>;
+    /// Creates an admin with an already-hashed password. Fails with [`StoreError::AdminEmailTaken`],
+    /// or, for [`AdminCreation::FirstRun`], with [`StoreError::AdminExists`] once any admin exists.
+    async fn create_admin(
+        &self,
+        email: &str,
+        password_hash: &str,
+        how: AdminCreation,
+    ) -> Result<Admin, StoreError>;
+    /// The admin with this email (any case) and their password hash.
+    async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError>;
+    /// Replaces an admin's password hash and ends all their sessions.
+    async fn set_admin_password(
+        &self,
+        email: &str,
+        password_hash: &str,
+    ) -> Result<Admin, StoreError>;
+    /// Starts a session lasting `lifetime`; also forgets sessions that have expired.
+    async fn create_admin_session(
+        &self,
+        admin_id: Uuid,
+        lifetime: time::Duration,
+    ) -> Result<NewAdminSession, StoreError>;
+    /// The live (unexpired) session whose cookie token this is.
+    async fn admin_session(&self, token: &str) -> Result<Option<AdminSession>, StoreError>;
+    /// Ends the session (logout); ending an unknown session is not an error.
+    async fn delete_admin_session(&self, token: &str) -> Result<(), StoreError>;
 }
 
 /// Opens (creating and migrating as needed) the database at `url`: `sqlite://path` or

@@ -14,9 +14,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::admins::{email_key, random_token};
 use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
 use crate::{
-    ApiKey, NewApiKey, Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
+    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, NewAdminSession, NewApiKey,
+    Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
 };
 
 // Column lists as macros so queries stay `&'static str` (sqlx refuses unaudited dynamic SQL).
@@ -75,6 +77,44 @@ impl TryFrom<WorkflowRow> for Workflow {
             updated_at: row.updated_at,
         })
     }
+}
+
+macro_rules! admin_columns {
+    () => {
+        "admins.id, admins.email, admins.created_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct AdminRow {
+    id: Uuid,
+    email: String,
+    created_at: OffsetDateTime,
+}
+
+impl From<AdminRow> for Admin {
+    fn from(row: AdminRow) -> Self {
+        Admin {
+            id: row.id,
+            email: row.email,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AdminCredentialsRow {
+    #[sqlx(flatten)]
+    admin: AdminRow,
+    password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AdminSessionRow {
+    #[sqlx(flatten)]
+    admin: AdminRow,
+    csrf_token: String,
+    expires_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -498,6 +538,136 @@ macro_rules! impl_store {
                     .fetch_optional(&self.read)
                     .await?
                     .map(ApiKey::from))
+            }
+
+            async fn count_admins(&self) -> Result<u64, StoreError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admins")
+                    .fetch_one(&self.read)
+                    .await?;
+                Ok(count as u64)
+            }
+
+            async fn create_admin(
+                &self,
+                email: &str,
+                password_hash: &str,
+                how: AdminCreation,
+            ) -> Result<Admin, StoreError> {
+                let email = email.trim();
+                let setup_slot: Option<i32> = (how == AdminCreation::FirstRun).then_some(1);
+                // For the first run, insert only while no admin exists; the unique `setup_slot`
+                // also stops two setups racing each other.
+                let sql = concat!("INSERT INTO admins (id, email, email_key, password_hash, setup_slot, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6 WHERE $5 IS NULL OR NOT EXISTS (SELECT 1 FROM admins) \
+                     RETURNING ", admin_columns!());
+                let row = sqlx::query_as::<_, AdminRow>(sql)
+                    .bind(Uuid::now_v7())
+                    .bind(email)
+                    .bind(email_key(email))
+                    .bind(password_hash)
+                    .bind(setup_slot)
+                    .bind(now())
+                    .fetch_optional(&self.write)
+                    .await
+                    .map_err(|error| match &error {
+                        sqlx::Error::Database(db) if db.is_unique_violation() => {
+                            if db.message().contains("setup_slot") || db.constraint().is_some_and(|c| c.contains("setup_slot")) {
+                                StoreError::AdminExists
+                            } else {
+                                StoreError::AdminEmailTaken(email.to_string())
+                            }
+                        }
+                        _ => StoreError::Database(error),
+                    })?;
+                row.map(Admin::from).ok_or(StoreError::AdminExists)
+            }
+
+            async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError> {
+                let sql = concat!("SELECT ", admin_columns!(), ", password_hash FROM admins WHERE email_key = $1");
+                Ok(sqlx::query_as::<_, AdminCredentialsRow>(sql)
+                    .bind(email_key(email))
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|row| AdminCredentials {
+                        admin: row.admin.into(),
+                        password_hash: row.password_hash,
+                    }))
+            }
+
+            async fn set_admin_password(&self, email: &str, password_hash: &str) -> Result<Admin, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let sql = concat!("UPDATE admins SET password_hash = $2 WHERE email_key = $1 RETURNING ", admin_columns!());
+                let admin: Admin = sqlx::query_as::<_, AdminRow>(sql)
+                    .bind(email_key(email))
+                    .bind(password_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "admin",
+                        key: format!("{:?}", email.trim()),
+                    })?
+                    .into();
+                sqlx::query("DELETE FROM admin_sessions WHERE admin_id = $1")
+                    .bind(admin.id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(admin)
+            }
+
+            async fn create_admin_session(
+                &self,
+                admin_id: Uuid,
+                lifetime: time::Duration,
+            ) -> Result<NewAdminSession, StoreError> {
+                let at = now();
+                let expires_at = at + lifetime;
+                let token = random_token();
+                let csrf_token = random_token();
+                let mut tx = self.write.begin().await?;
+                sqlx::query("DELETE FROM admin_sessions WHERE expires_at <= $1")
+                    .bind(at.unix_timestamp())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO admin_sessions (token_hash, admin_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)")
+                    .bind(hash_secret(&token))
+                    .bind(admin_id)
+                    .bind(&csrf_token)
+                    .bind(at)
+                    .bind(expires_at.unix_timestamp())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(NewAdminSession { token, csrf_token, expires_at })
+            }
+
+            async fn admin_session(&self, token: &str) -> Result<Option<AdminSession>, StoreError> {
+                let sql = concat!("SELECT ", admin_columns!(), ", admin_sessions.csrf_token, admin_sessions.expires_at \
+                     FROM admin_sessions JOIN admins ON admins.id = admin_sessions.admin_id \
+                     WHERE admin_sessions.token_hash = $1 AND admin_sessions.expires_at > $2");
+                let row = sqlx::query_as::<_, AdminSessionRow>(sql)
+                    .bind(hash_secret(token))
+                    .bind(OffsetDateTime::now_utc().unix_timestamp())
+                    .fetch_optional(&self.read)
+                    .await?;
+                row.map(|row| {
+                    Ok(AdminSession {
+                        admin: row.admin.into(),
+                        csrf_token: row.csrf_token,
+                        expires_at: OffsetDateTime::from_unix_timestamp(row.expires_at)
+                            .map_err(|e| StoreError::Corrupt(format!("session expiry: {e}")))?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn delete_admin_session(&self, token: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1")
+                    .bind(hash_secret(token))
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
             }
         }
     };

@@ -320,3 +320,107 @@ async fn a_missing_sqlite_directory_is_created() {
         Err(StoreError::UnsupportedUrl(_))
     ));
 }
+
+#[tokio::test]
+async fn admins_and_their_sessions() {
+    use smsflow_store::AdminCreation;
+    for db in testing::all().await {
+        let store = db.store().await;
+        assert_eq!(store.count_admins().await.unwrap(), 0);
+        let first = store
+            .create_admin(
+                " Ada@Example.com ",
+                "$argon2id$first",
+                AdminCreation::FirstRun,
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.email, "Ada@Example.com", "{}", db.label);
+        let again = store
+            .create_admin("bob@example.com", "$argon2id$x", AdminCreation::FirstRun)
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::AdminExists)),
+            "{}: the setup page works once: {again:?}",
+            db.label
+        );
+        let taken = store
+            .create_admin("ADA@example.com", "$argon2id$x", AdminCreation::Operator)
+            .await;
+        assert!(
+            matches!(taken, Err(StoreError::AdminEmailTaken(_))),
+            "{}: {taken:?}",
+            db.label
+        );
+        store
+            .create_admin("bob@example.com", "$argon2id$bob", AdminCreation::Operator)
+            .await
+            .unwrap();
+        assert_eq!(store.count_admins().await.unwrap(), 2);
+
+        let credentials = store
+            .admin_credentials("ada@EXAMPLE.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(credentials.admin.id, first.id);
+        assert_eq!(credentials.password_hash, "$argon2id$first");
+        assert!(
+            store
+                .admin_credentials("eve@example.com")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let session = store
+            .create_admin_session(first.id, time::Duration::hours(1))
+            .await
+            .unwrap();
+        assert_ne!(session.token, session.csrf_token);
+        let live = store.admin_session(&session.token).await.unwrap().unwrap();
+        assert_eq!(live.admin.id, first.id, "{}", db.label);
+        assert_eq!(live.csrf_token, session.csrf_token);
+        assert_eq!(
+            live.expires_at.unix_timestamp(),
+            session.expires_at.unix_timestamp()
+        );
+        assert!(store.admin_session("not-a-token").await.unwrap().is_none());
+
+        let expired = store
+            .create_admin_session(first.id, time::Duration::seconds(-1))
+            .await
+            .unwrap();
+        assert!(
+            store.admin_session(&expired.token).await.unwrap().is_none(),
+            "{}: an expired session does not sign anyone in",
+            db.label
+        );
+
+        store.delete_admin_session(&session.token).await.unwrap();
+        assert!(store.admin_session(&session.token).await.unwrap().is_none());
+
+        let other = store
+            .create_admin_session(first.id, time::Duration::hours(1))
+            .await
+            .unwrap();
+        store
+            .set_admin_password("ada@example.com", "$argon2id$new")
+            .await
+            .unwrap();
+        assert!(
+            store.admin_session(&other.token).await.unwrap().is_none(),
+            "{}: a new password ends the old sessions",
+            db.label
+        );
+        assert_eq!(
+            store
+                .admin_credentials("ada@example.com")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            "$argon2id$new"
+        );
+    }
+}

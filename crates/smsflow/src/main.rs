@@ -1,5 +1,6 @@
 //! The `smsflow` command: run the server and manage workflows and API keys from the shell.
 
+mod admin_cmd;
 mod chat;
 mod extract_cmd;
 mod model_cmd;
@@ -43,6 +44,9 @@ enum Command {
     /// Install or check the embedding model that matches messages by meaning.
     #[command(subcommand)]
     Model(model_cmd::ModelCommand),
+    /// Manage the admin accounts that sign in to the web app.
+    #[command(subcommand)]
+    Admin(admin_cmd::AdminCommand),
 }
 
 #[derive(Subcommand)]
@@ -94,6 +98,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "no API keys yet: create one with `smsflow api-key create --name admin` to use the API"
                 );
             }
+            if store.count_admins().await? == 0 {
+                tracing::warn!(
+                    public_url = %config.public_url,
+                    "no admin account yet: open the web app to create one on its setup page, or run `smsflow admin create --email you@example.com`"
+                );
+            }
             smsflow_server::serve(config, store).await
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
@@ -101,6 +111,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Extract(args) => extract_cmd::run(args),
         Command::ApiKey(command) => api_key(command, &config).await,
         Command::Model(command) => model_cmd::run(command, &config),
+        Command::Admin(command) => admin_cmd::run(command, &config).await,
     }
 }
 

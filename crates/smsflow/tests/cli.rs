@@ -272,3 +272,97 @@ fn help_is_everywhere() {
         assert!(out.contains("Usage: smsflow"), "{out}");
     }
 }
+
+impl Cli {
+    /// Runs with `input` on standard input.
+    fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smsflow"))
+            .args(args)
+            .env_clear()
+            .env("SMSFLOW_DATABASE_URL", &self.database_url)
+            .env("SMSFLOW_DATA_DIR", self.dir())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("smsflow runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+#[test]
+fn admins_are_created_with_a_password_from_stdin_never_the_command_line() {
+    let cli = Cli::sqlite();
+    let created = cli.run_with_input(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
+    assert!(created.status.success(), "{created:?}");
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Created admin ada@example.com"));
+
+    let weak = cli.run_with_input(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "bob@example.com",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 10 characters"));
+
+    let taken = cli.run_with_input(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ADA@example.com",
+            "--password-stdin",
+        ],
+        "another good password\n",
+    );
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("already exists"));
+
+    // No terminal and no --password-stdin: refused, with what to do.
+    let no_terminal = cli.run_with_input(&["admin", "create", "--email", "c@example.com"], "");
+    assert!(String::from_utf8_lossy(&no_terminal.stderr).contains("--password-stdin"));
+
+    let reset = cli.run_with_input(
+        &[
+            "admin",
+            "set-password",
+            "--email",
+            "ada@example.com",
+            "--password-stdin",
+        ],
+        "a brand new password\n",
+    );
+    assert!(reset.status.success(), "{reset:?}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime
+        .block_on(smsflow_store::connect(&cli.database_url))
+        .unwrap();
+    assert_eq!(runtime.block_on(store.count_admins()).unwrap(), 1);
+    let hash = runtime
+        .block_on(store.admin_credentials("ada@example.com"))
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert!(hash.starts_with("$argon2id$"), "stored as an argon2 hash");
+    assert!(!hash.contains("brand new"));
+}

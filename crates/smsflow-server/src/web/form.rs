@@ -1,0 +1,557 @@
+//! The workflow form exactly as typed, so that nothing is lost when it comes back with errors, and
+//! its conversion to the core's [`WorkflowDraft`] (which does the validation) and back.
+//!
+//! Steps are sent as repeated fields (`step_type`, `step_fields`, `step_template`, `step_priority`,
+//! `step_link`, `step_table`, once per step, in order), so moving or removing a step in the page
+//! never needs renumbering.
+
+use smsflow_core::workflow::{FieldList, StepDraft};
+use smsflow_core::{Goal, Problems, Workflow, WorkflowDraft};
+use std::collections::BTreeMap;
+
+/// The step types, with the label the page shows.
+pub const STEP_TYPES: [(&str, &str); 5] = [
+    ("extract_information", "Extract information"),
+    ("send_response", "Send response"),
+    ("create_support_ticket", "Create support ticket"),
+    ("book_appointment", "Book appointment"),
+    ("save_to_database", "Save to database"),
+];
+
+pub const TICKET_PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepForm {
+    pub kind: String,
+    pub fields: String,
+    pub template: String,
+    pub priority: String,
+    pub link: String,
+    pub table: String,
+}
+
+impl StepForm {
+    pub fn new(kind: &str) -> Self {
+        StepForm {
+            kind: kind.to_string(),
+            priority: "normal".into(),
+            ..StepForm::default()
+        }
+    }
+
+    /// Whether this step is of the given type (for the type select).
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+
+    /// Whether the ticket priority select shows this option as chosen (a new step: normal).
+    pub fn has_priority(&self, priority: &str) -> bool {
+        self.priority == priority || (self.priority.is_empty() && priority == "normal")
+    }
+
+    pub fn label(&self) -> &'static str {
+        STEP_TYPES
+            .iter()
+            .find(|(kind, _)| *kind == self.kind)
+            .map(|(_, label)| *label)
+            .unwrap_or("Step")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowForm {
+    pub name: String,
+    pub goal: String,
+    pub context: String,
+    pub response_template: String,
+    pub priority: String,
+    pub agent_id: String,
+    pub keywords: String,
+    pub active: bool,
+    pub steps: Vec<StepForm>,
+    /// The version this form was opened at (edits only).
+    pub version: Option<i64>,
+}
+
+impl Default for WorkflowForm {
+    fn default() -> Self {
+        WorkflowForm {
+            name: String::new(),
+            goal: Goal::GeneralInquiry.as_str().into(),
+            context: String::new(),
+            response_template: String::new(),
+            priority: "0".into(),
+            agent_id: String::new(),
+            keywords: String::new(),
+            active: false,
+            steps: Vec::new(),
+            version: None,
+        }
+    }
+}
+
+/// What the button pressed asks for: save, or change the list of steps and show the form again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Save,
+    AddStep,
+    RemoveStep(usize),
+    MoveUp(usize),
+    MoveDown(usize),
+}
+
+impl Action {
+    fn parse(value: &str) -> Action {
+        let indexed = |prefix: &str| value.strip_prefix(prefix).and_then(|i| i.parse().ok());
+        if value == "add_step" {
+            Action::AddStep
+        } else if let Some(i) = indexed("remove:") {
+            Action::RemoveStep(i)
+        } else if let Some(i) = indexed("up:") {
+            Action::MoveUp(i)
+        } else if let Some(i) = indexed("down:") {
+            Action::MoveDown(i)
+        } else {
+            Action::Save
+        }
+    }
+}
+
+/// Browsers send text areas with CRLF line ends; we store LF.
+fn text(value: &str) -> String {
+    value.replace("\r\n", "\n")
+}
+
+impl WorkflowForm {
+    /// Reads a submitted form (`application/x-www-form-urlencoded`).
+    pub fn parse(body: &[u8]) -> (WorkflowForm, Action) {
+        let mut form = WorkflowForm {
+            priority: String::new(),
+            goal: String::new(),
+            ..WorkflowForm::default()
+        };
+        let mut action = Action::Save;
+        let mut new_step_type = String::new();
+        let mut columns: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        for (key, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "name" => form.name = value,
+                "goal" => form.goal = value,
+                "context" => form.context = text(&value),
+                "response_template" => form.response_template = text(&value),
+                "priority" => form.priority = value,
+                "agent_id" => form.agent_id = value,
+                "keywords" => form.keywords = text(&value),
+                "active" => form.active = matches!(value.as_str(), "on" | "true" | "1"),
+                "version" => form.version = value.trim().parse().ok(),
+                "action" => action = Action::parse(&value),
+                "new_step_type" => new_step_type = value,
+                "step_type" => columns.entry("type").or_default().push(value),
+                "step_fields" => columns.entry("fields").or_default().push(value),
+                "step_template" => columns.entry("template").or_default().push(text(&value)),
+                "step_priority" => columns.entry("priority").or_default().push(value),
+                "step_link" => columns.entry("link").or_default().push(value),
+                "step_table" => columns.entry("table").or_default().push(value),
+                _ => {}
+            }
+        }
+        let count = columns.get("type").map_or(0, Vec::len);
+        let take = |column: &str, i: usize| {
+            columns
+                .get(column)
+                .and_then(|values| values.get(i))
+                .cloned()
+                .unwrap_or_default()
+        };
+        form.steps = (0..count)
+            .map(|i| StepForm {
+                kind: take("type", i),
+                fields: take("fields", i),
+                template: take("template", i),
+                priority: take("priority", i),
+                link: take("link", i),
+                table: take("table", i),
+            })
+            .collect();
+        form.apply(action, &new_step_type);
+        (form, action)
+    }
+
+    /// Adds, removes or moves a step as the action asks.
+    fn apply(&mut self, action: Action, new_step_type: &str) {
+        let steps = &mut self.steps;
+        match action {
+            Action::Save => {}
+            Action::AddStep => {
+                let kind = STEP_TYPES
+                    .iter()
+                    .find(|(kind, _)| *kind == new_step_type)
+                    .map_or(STEP_TYPES[0].0, |(kind, _)| kind);
+                steps.push(StepForm::new(kind));
+            }
+            Action::RemoveStep(i) if i < steps.len() => {
+                steps.remove(i);
+            }
+            Action::MoveUp(i) if i > 0 && i < steps.len() => steps.swap(i - 1, i),
+            Action::MoveDown(i) if i + 1 < steps.len() => steps.swap(i, i + 1),
+            _ => {}
+        }
+    }
+
+    /// The form of a stored workflow.
+    pub fn of(workflow: &Workflow) -> WorkflowForm {
+        let draft = WorkflowDraft::from(&workflow.spec);
+        WorkflowForm {
+            name: workflow.spec.name.to_string(),
+            goal: workflow.spec.goal.as_str().into(),
+            context: workflow.spec.context.clone(),
+            response_template: workflow.spec.response_template.clone().unwrap_or_default(),
+            priority: workflow.spec.priority.to_string(),
+            agent_id: workflow
+                .spec
+                .agent_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            keywords: workflow.spec.keywords.join(", "),
+            active: workflow.spec.active,
+            steps: draft
+                .steps
+                .unwrap_or_default()
+                .iter()
+                .map(StepForm::of)
+                .collect(),
+            version: Some(workflow.version),
+        }
+    }
+
+    /// The draft the core validates, plus problems only the form can have (a priority that is not
+    /// a number, an agent id that is not an id, an unknown step type).
+    pub fn to_draft(&self) -> (WorkflowDraft, Problems) {
+        let mut problems = Problems::default();
+        let priority = match self.priority.trim() {
+            "" => None,
+            value => value.parse::<i64>().ok().or_else(|| {
+                problems.push(
+                    "priority",
+                    format!(
+                        "{value:?} is not a whole number: use e.g. 10 (higher is checked first)"
+                    ),
+                )
+            }),
+        };
+        let agent_id = match self.agent_id.trim() {
+            "" => None,
+            value => uuid::Uuid::parse_str(value).ok().or_else(|| {
+                problems.push(
+                    "agent_id",
+                    format!(
+                        "{value:?} is not an agent id (a UUID such as 0190f1c2-...); leave it empty to use routing rules"
+                    ),
+                )
+            }),
+        };
+        let keywords: Vec<String> = self
+            .keywords
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|keyword| !keyword.is_empty())
+            .map(str::to_string)
+            .collect();
+        let steps = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| step.to_draft(i, &mut problems))
+            .collect::<Vec<_>>();
+        let draft = WorkflowDraft {
+            name: Some(self.name.clone()),
+            goal: Some(self.goal.clone()).filter(|goal| !goal.trim().is_empty()),
+            context: Some(self.context.trim_end().to_string()).filter(|c| !c.is_empty()),
+            response_template: Some(self.response_template.clone()),
+            priority,
+            agent_id,
+            active: Some(self.active),
+            keywords: Some(keywords),
+            steps: Some(steps),
+            ..WorkflowDraft::default()
+        };
+        (draft, problems)
+    }
+}
+
+impl StepForm {
+    fn of(draft: &StepDraft) -> StepForm {
+        let mut step = StepForm::default();
+        match draft {
+            StepDraft::ExtractInformation { fields } => {
+                step.kind = "extract_information".into();
+                step.fields = match fields {
+                    FieldList::Text(text) => text.clone(),
+                    FieldList::List(list) => list.join(", "),
+                };
+            }
+            StepDraft::SendResponse { template } => {
+                step.kind = "send_response".into();
+                step.template = template.clone();
+            }
+            StepDraft::CreateSupportTicket { priority } => {
+                step.kind = "create_support_ticket".into();
+                step.priority = priority.clone();
+            }
+            StepDraft::BookAppointment { link } => {
+                step.kind = "book_appointment".into();
+                step.link = link.clone();
+            }
+            StepDraft::SaveToDatabase { table } => {
+                step.kind = "save_to_database".into();
+                step.table = table.clone();
+            }
+        }
+        step
+    }
+
+    fn to_draft(&self, i: usize, problems: &mut Problems) -> Option<StepDraft> {
+        Some(match self.kind.as_str() {
+            "extract_information" => StepDraft::ExtractInformation {
+                fields: FieldList::Text(self.fields.clone()),
+            },
+            "send_response" => StepDraft::SendResponse {
+                template: self.template.clone(),
+            },
+            "create_support_ticket" => StepDraft::CreateSupportTicket {
+                priority: self.priority.clone(),
+            },
+            "book_appointment" => StepDraft::BookAppointment {
+                link: self.link.clone(),
+            },
+            "save_to_database" => StepDraft::SaveToDatabase {
+                table: self.table.clone(),
+            },
+            other => {
+                return problems.push(
+                    format!("steps[{i}].type"),
+                    format!("{other:?} is not a step type: choose one from the list"),
+                );
+            }
+        })
+    }
+}
+
+/// Validation problems arranged by the form field they belong to.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors {
+    by_field: BTreeMap<String, Vec<String>>,
+    /// Every problem with the id of the input it concerns, for the summary at the top.
+    pub summary: Vec<(String, String)>,
+}
+
+impl FieldErrors {
+    pub fn new(problems: &Problems) -> Self {
+        let mut errors = FieldErrors::default();
+        for problem in problems.iter() {
+            let field = form_field(&problem.field);
+            errors.summary.push((
+                input_id(&field),
+                format!("{}: {}", field_label(&field), problem.message),
+            ));
+            errors
+                .by_field
+                .entry(field)
+                .or_default()
+                .push(problem.message.clone());
+        }
+        errors
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_field.is_empty()
+    }
+
+    /// The messages for one field (`name`, `steps[2].link`), joined.
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.by_field.get(field).map(|messages| messages.join("; "))
+    }
+
+    /// The messages for a field of step `i` (`fields`, `template`, ...).
+    pub fn step(&self, i: impl std::fmt::Display, field: &str) -> Option<String> {
+        self.get(&format!("steps[{i}].{field}"))
+    }
+}
+
+/// The form field a problem path belongs to: `keywords[3]` is the keywords box, `agent` the agent id.
+fn form_field(path: &str) -> String {
+    if path.starts_with("keywords") {
+        "keywords".into()
+    } else if path == "agent" {
+        "agent_id".into()
+    } else {
+        path.to_string()
+    }
+}
+
+/// The id of the input for a field: `f-name`, `s2-link`.
+fn input_id(field: &str) -> String {
+    match field
+        .strip_prefix("steps[")
+        .and_then(|rest| rest.split_once("]."))
+    {
+        Some((i, name)) => format!("s{i}-{name}"),
+        None => format!("f-{}", field.replace(['[', ']', '.'], "-")),
+    }
+}
+
+fn field_label(field: &str) -> String {
+    match field
+        .strip_prefix("steps[")
+        .and_then(|rest| rest.split_once("]."))
+    {
+        Some((i, name)) => {
+            let n: usize = i.parse().unwrap_or(0);
+            format!("Step {} {}", n + 1, name.replace('_', " "))
+        }
+        None => {
+            let mut label = field.replace('_', " ");
+            if let Some(first) = label.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            label
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(pairs: &[(&str, &str)]) -> Vec<u8> {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+            .into_bytes()
+    }
+
+    fn three_steps() -> Vec<(&'static str, &'static str)> {
+        let mut pairs = vec![
+            ("name", "Leads"),
+            ("goal", "lead_capture"),
+            ("priority", "20"),
+            ("context", "Be kind.\r\nAsk for a name."),
+            ("keywords", "ballpark, rough figure"),
+            ("active", "on"),
+        ];
+        for (kind, field, value) in [
+            ("extract_information", "step_fields", "name, email"),
+            ("book_appointment", "step_link", "https://calendly.com/acme"),
+            ("save_to_database", "step_table", "leads"),
+        ] {
+            pairs.push(("step_type", kind));
+            for name in [
+                "step_fields",
+                "step_template",
+                "step_priority",
+                "step_link",
+                "step_table",
+            ] {
+                pairs.push((name, if name == field { value } else { "" }));
+            }
+        }
+        pairs
+    }
+
+    #[test]
+    fn a_submitted_form_becomes_a_valid_draft() {
+        let (form, action) = WorkflowForm::parse(&encode(&three_steps()));
+        assert_eq!(action, Action::Save);
+        assert_eq!(form.context, "Be kind.\nAsk for a name.");
+        assert_eq!(form.steps.len(), 3);
+        let (draft, problems) = form.to_draft();
+        assert!(problems.is_empty());
+        let spec = draft.validate().unwrap();
+        assert_eq!(spec.priority, 20);
+        assert!(spec.active);
+        assert_eq!(spec.keywords, ["ballpark", "rough figure"]);
+        assert_eq!(spec.steps.len(), 3);
+    }
+
+    #[test]
+    fn a_stored_workflow_round_trips_through_the_form() {
+        let (form, _) = WorkflowForm::parse(&encode(&three_steps()));
+        let spec = form.to_draft().0.validate().unwrap();
+        let workflow = Workflow {
+            id: uuid::Uuid::now_v7(),
+            spec: spec.clone(),
+            version: 4,
+            created_at: time::OffsetDateTime::now_utc(),
+            updated_at: time::OffsetDateTime::now_utc(),
+        };
+        let again = WorkflowForm::of(&workflow);
+        assert_eq!(again.version, Some(4));
+        assert_eq!(again.to_draft().0.validate().unwrap(), spec);
+    }
+
+    #[test]
+    fn steps_are_added_moved_and_removed() {
+        let mut pairs = three_steps();
+        pairs.push(("action", "up:2"));
+        let (form, _) = WorkflowForm::parse(&encode(&pairs));
+        let kinds: Vec<&str> = form.steps.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "extract_information",
+                "save_to_database",
+                "book_appointment"
+            ]
+        );
+        let mut pairs = three_steps();
+        pairs.extend([("action", "add_step"), ("new_step_type", "send_response")]);
+        let (form, action) = WorkflowForm::parse(&encode(&pairs));
+        assert_eq!(action, Action::AddStep);
+        assert_eq!(form.steps[3].kind, "send_response");
+        let mut pairs = three_steps();
+        pairs.push(("action", "remove:0"));
+        let (form, _) = WorkflowForm::parse(&encode(&pairs));
+        assert_eq!(form.steps.len(), 2);
+        assert_eq!(form.steps[0].kind, "book_appointment");
+        let mut pairs = three_steps();
+        pairs.push(("action", "down:2"));
+        let (unchanged, _) = WorkflowForm::parse(&encode(&pairs));
+        assert_eq!(unchanged.steps[2].kind, "save_to_database");
+    }
+
+    #[test]
+    fn problems_land_next_to_their_field() {
+        let mut pairs = three_steps();
+        pairs.retain(|(k, v)| *k != "step_link" || v.is_empty());
+        pairs.insert(0, ("step_link", "calendly.com/acme"));
+        pairs.push(("priority", "high"));
+        pairs.push(("agent_id", "bob"));
+        let (form, _) = WorkflowForm::parse(&encode(&pairs));
+        let (draft, mut problems) = form.to_draft();
+        if let Err(more) = draft.validate() {
+            for problem in more.iter() {
+                problems.push::<()>(problem.field.clone(), problem.message.clone());
+            }
+        }
+        let errors = FieldErrors::new(&problems);
+        assert!(
+            errors
+                .get("priority")
+                .unwrap()
+                .contains("not a whole number")
+        );
+        assert!(errors.get("agent_id").unwrap().contains("routing rules"));
+        assert!(
+            errors
+                .step(1, "link")
+                .unwrap()
+                .contains("absolute http(s) URL")
+        );
+        assert!(errors.get("name").is_none());
+        assert!(errors.summary.contains(&(
+            "s1-link".into(),
+            format!("Step 2 link: {}", errors.step(1, "link").unwrap())
+        )));
+    }
+}

@@ -1,0 +1,160 @@
+//! The web app: server-rendered HTML (askama templates, which escape everything they print) with a
+//! light touch of JavaScript (htmx and a few lines of our own), all embedded in the binary.
+//!
+//! - `session`: cookies, who is signed in, and the CSRF check every POST goes through;
+//! - `accounts`: admin accounts (argon2 password hashes), sign-in, setup and logout pages;
+//! - `workflows`: the SMS Workflows list and the new / edit / delete pages;
+//! - `form`: the workflow form as typed, to and from the core's `WorkflowDraft`;
+//! - `test_panel`: which workflow a sample message (or a whole test set) would match.
+
+pub mod accounts;
+mod form;
+mod session;
+mod test_panel;
+mod workflows;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Router, middleware};
+
+use crate::AppState;
+pub use session::CookiePolicy;
+
+/// The web app's routes. Every route goes through [`session::guard`], which loads the session and
+/// refuses any POST without the right CSRF token.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/workflows") }))
+        .route("/setup", get(accounts::setup_page).post(accounts::setup))
+        .route("/login", get(accounts::login_page).post(accounts::login))
+        .route("/logout", post(accounts::logout))
+        .route("/workflows", get(workflows::list))
+        .route(
+            "/workflows/new",
+            get(workflows::new_page).post(workflows::create),
+        )
+        .route("/workflows/test", post(test_panel::test_message))
+        .route("/workflows/test-set", post(test_panel::test_set))
+        .route(
+            "/workflows/{id}",
+            get(workflows::edit_page).post(workflows::update),
+        )
+        .route("/workflows/{id}/active", post(workflows::set_active))
+        .route(
+            "/workflows/{id}/delete",
+            get(workflows::delete_page).post(workflows::delete),
+        )
+        .route("/assets/{file}", get(asset))
+        .layer(middleware::from_fn_with_state(state, session::guard))
+        .layer(middleware::map_response(protect))
+}
+
+/// Headers every web response carries: no framing by other sites (clickjacking), no content-type
+/// guessing, and no full URLs (which may carry search terms) sent to other sites.
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+/// What every page's frame needs: who is signed in and the token for the logout form.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Frame {
+    pub email: Option<String>,
+    pub csrf: String,
+    /// The current section, to mark it in the navigation.
+    pub section: &'static str,
+}
+
+/// An error shown as a page.
+#[derive(Debug)]
+pub(crate) enum WebError {
+    NotFound(String),
+    Internal(String),
+}
+
+impl From<smsflow_store::StoreError> for WebError {
+    fn from(error: smsflow_store::StoreError) -> Self {
+        match error {
+            smsflow_store::StoreError::NotFound { .. } => WebError::NotFound(error.to_string()),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    frame: Frame,
+    title: &'static str,
+    message: String,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            WebError::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            WebError::Internal(cause) => {
+                tracing::error!(%cause, "web request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "Something went wrong on our side; the server log has the details.".into(),
+                )
+            }
+        };
+        let page = ErrorPage {
+            frame: Frame::default(),
+            title,
+            message,
+        };
+        (status, page).into_response()
+    }
+}
+
+/// The embedded static files: our stylesheet and script, and htmx from its npm package.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/app.js"),
+    ),
+    (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/htmx-2.0.11.min.js"),
+    ),
+];
+
+async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => WebError::NotFound(format!("no asset named {file:?}")).into_response(),
+    }
+}

@@ -1,0 +1,293 @@
+//! The test panel: which saved workflow would handle a sample message, every candidate with why it
+//! won or lost (the matcher's `explain`), and a test set of many messages at once. Nothing is sent
+//! or stored. With htmx the answer replaces the result area; without JavaScript it is a page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use smsflow_core::MatchExplanation;
+
+use crate::AppState;
+use crate::web::session::SignedIn;
+use crate::web::workflows::goal_label;
+use crate::web::{Frame, WebError};
+
+/// The most messages one test set takes.
+pub const TEST_SET_MAX: usize = 500;
+const MESSAGE_MAX_CHARS: usize = 1_600;
+const NO_WORKFLOW: &str = "(no workflow)";
+
+/// One candidate of a tested message, as the table shows it.
+pub struct CandidateRow {
+    pub workflow: String,
+    pub goal: &'static str,
+    pub priority: i64,
+    pub active: bool,
+    pub matches: bool,
+    pub winner: bool,
+    pub reason: String,
+}
+
+pub struct TestResult {
+    pub winner: Option<String>,
+    pub winner_goal: &'static str,
+    pub tie_with: Vec<String>,
+    pub candidates: Vec<CandidateRow>,
+}
+
+impl TestResult {
+    fn of(explanation: MatchExplanation) -> Self {
+        TestResult {
+            winner_goal: explanation
+                .matched
+                .as_ref()
+                .map_or("", |matched| goal_label(matched.goal)),
+            winner: explanation.matched.map(|matched| matched.workflow),
+            tie_with: explanation.tie_with,
+            candidates: explanation
+                .candidates
+                .into_iter()
+                .map(|candidate| CandidateRow {
+                    workflow: candidate.workflow,
+                    goal: goal_label(candidate.goal),
+                    priority: candidate.priority,
+                    active: candidate.active,
+                    matches: candidate.matches,
+                    winner: candidate.winner,
+                    reason: candidate.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One line of a test set.
+pub struct SetRow {
+    pub number: usize,
+    pub message: String,
+    pub winner: Option<String>,
+    pub goal: &'static str,
+    pub reason: String,
+}
+
+/// The panel's inputs and, after a test, its answer.
+#[derive(Default)]
+pub struct TestPanel {
+    pub csrf: String,
+    pub message: String,
+    pub from: String,
+    pub include_inactive: bool,
+    pub messages: String,
+    pub error: Option<String>,
+    pub result: Option<TestResult>,
+    pub set_error: Option<String>,
+    pub set_rows: Vec<SetRow>,
+    /// How many lines of the test set each workflow won: (workflow, count), most first.
+    pub set_summary: Vec<(String, usize)>,
+}
+
+impl TestPanel {
+    pub fn empty(csrf: &str) -> Self {
+        TestPanel {
+            csrf: csrf.to_string(),
+            ..TestPanel::default()
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "test_page.html")]
+struct TestPage {
+    frame: Frame,
+    panel: TestPanel,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "test_result.html")]
+struct TestFragment {
+    panel: TestPanel,
+    set: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct TestForm {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    from: String,
+    include_inactive: Option<String>,
+    #[serde(default)]
+    messages: String,
+}
+
+/// htmx asks for the result area only; a plain form post gets a whole page.
+fn answer(signed_in: &SignedIn, headers: &HeaderMap, panel: TestPanel, set: bool) -> Response {
+    let failed = panel.error.is_some() || panel.set_error.is_some();
+    if headers.contains_key("hx-request") {
+        // htmx swaps only successful answers, so problems come back as 200 with the message shown.
+        TestFragment { panel, set }.into_response()
+    } else {
+        let status = if failed {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        (
+            status,
+            TestPage {
+                frame: signed_in.frame("workflows"),
+                panel,
+            },
+        )
+            .into_response()
+    }
+}
+
+fn read_form(body: &[u8]) -> Result<TestForm, WebError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|error| WebError::Internal(format!("test form: {error}")))
+}
+
+pub async fn test_message(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let form = read_form(&body)?;
+    let mut panel = TestPanel {
+        csrf: signed_in.csrf().to_string(),
+        message: form.message.replace("\r\n", "\n"),
+        from: form.from.trim().to_string(),
+        include_inactive: form.include_inactive.is_some(),
+        ..TestPanel::default()
+    };
+    let chars = panel.message.chars().count();
+    panel.error = if panel.message.trim().is_empty() {
+        Some("Type a sample message to test.".into())
+    } else if chars > MESSAGE_MAX_CHARS {
+        Some(format!(
+            "The message has {chars} characters: at most {MESSAGE_MAX_CHARS} (10 SMS segments)."
+        ))
+    } else if !panel.from.is_empty() && !is_e164(&panel.from) {
+        Some(format!(
+            "{:?} is not a phone number in E.164 form: write + and the country code, e.g. +15550001111.",
+            panel.from
+        ))
+    } else {
+        None
+    };
+    if panel.error.is_none() {
+        // Reflect every saved change: check the revision (one small query) first.
+        let compiled = state.matchers.refresh().await?;
+        panel.result = Some(TestResult::of(
+            compiled
+                .matcher
+                .explain(&panel.message, panel.include_inactive),
+        ));
+    }
+    Ok(answer(&signed_in, &headers, panel, false))
+}
+
+pub async fn test_set(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let form = read_form(&body)?;
+    let mut panel = TestPanel {
+        csrf: signed_in.csrf().to_string(),
+        messages: form.messages.replace("\r\n", "\n"),
+        include_inactive: form.include_inactive.is_some(),
+        ..TestPanel::default()
+    };
+    let lines: Vec<&str> = panel
+        .messages
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    panel.set_error = if lines.is_empty() {
+        Some("Type some messages, one a line.".into())
+    } else if lines.len() > TEST_SET_MAX {
+        Some(format!(
+            "The test set has {} messages: at most {TEST_SET_MAX} at once.",
+            lines.len()
+        ))
+    } else {
+        lines
+            .iter()
+            .position(|line| line.chars().count() > MESSAGE_MAX_CHARS)
+            .map(|i| {
+                format!(
+                    "Line {} is longer than {MESSAGE_MAX_CHARS} characters.",
+                    i + 1
+                )
+            })
+    };
+    if panel.set_error.is_none() {
+        let compiled = state.matchers.refresh().await?;
+        let mut summary: Vec<(String, usize)> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let explanation = compiled.matcher.explain(line, panel.include_inactive);
+            let winner = explanation.candidates.iter().find(|c| c.winner);
+            let row = SetRow {
+                number: i + 1,
+                message: line.to_string(),
+                winner: explanation.matched.as_ref().map(|m| m.workflow.clone()),
+                goal: explanation
+                    .matched
+                    .as_ref()
+                    .map_or("", |m| goal_label(m.goal)),
+                reason: winner.map_or_else(
+                    || "no active workflow matched".to_string(),
+                    |w| w.reason.clone(),
+                ),
+            };
+            let key = row
+                .winner
+                .clone()
+                .unwrap_or_else(|| NO_WORKFLOW.to_string());
+            match summary.iter_mut().find(|(name, _)| *name == key) {
+                Some((_, count)) => *count += 1,
+                None => summary.push((key, 1)),
+            }
+            panel.set_rows.push(row);
+        }
+        // Most wins first; "no workflow" after the workflows it ties with.
+        summary.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| (a.0 == NO_WORKFLOW).cmp(&(b.0 == NO_WORKFLOW)))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        panel.set_summary = summary;
+    }
+    Ok(answer(&signed_in, &headers, panel, true))
+}
+
+/// The API's rule for a sender number (`POST /api/v1/workflows/test`): + and 8 to 15 digits, not
+/// starting with 0.
+fn is_e164(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or("");
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_numbers_follow_the_api_rule() {
+        assert!(is_e164("+15550001111"));
+        for bad in ["15550001111", "+1555", "+0555000111", "+1555000111a", ""] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The SMS Workflows pages: the list (search, goal filter, sort by priority, active toggle), the new
+//! and edit forms with their steps editor, and delete with confirmation.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use smsflow_core::{Goal, Problems, Workflow};
+use smsflow_store::{StoreError, WorkflowQuery};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::web::form::{Action, FieldErrors, STEP_TYPES, TICKET_PRIORITIES, WorkflowForm};
+use crate::web::session::SignedIn;
+use crate::web::test_panel::TestPanel;
+use crate::web::{Frame, WebError};
+
+/// A goal as the page shows it: its value, its label, what it matches and its keywords.
+pub struct GoalInfo {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub description: &'static str,
+    pub keywords: String,
+}
+
+pub fn goal_label(goal: Goal) -> &'static str {
+    match goal {
+        Goal::GeneralInquiry => "General inquiry",
+        Goal::LeadCapture => "Lead capture",
+        Goal::HelpDeskSupport => "Help desk support",
+        Goal::SalesInquiry => "Sales inquiry",
+        Goal::AppointmentBooking => "Appointment booking",
+    }
+}
+
+fn goals() -> Vec<GoalInfo> {
+    Goal::ALL
+        .into_iter()
+        .map(|goal| GoalInfo {
+            value: goal.as_str(),
+            label: goal_label(goal),
+            description: goal.description(),
+            keywords: goal.builtin_keywords().join(", "),
+        })
+        .collect()
+}
+
+/// The most workflows the list page reads; far above what one business defines.
+const LIST_MAX: usize = 5_000;
+
+/// One row of the list.
+pub struct Row {
+    id: Uuid,
+    name: String,
+    goal: &'static str,
+    priority: i64,
+    agent: Option<String>,
+    active: bool,
+    steps: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workflows.html")]
+pub struct ListPage {
+    frame: Frame,
+    rows: Vec<Row>,
+    total: u64,
+    q: String,
+    goal: String,
+    sort: &'static str,
+    goals: Vec<GoalInfo>,
+    notice: Option<String>,
+    /// The list's own URL with its filters, for returning after a toggle.
+    here: String,
+    panel: TestPanel,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    goal: Option<String>,
+    sort: Option<String>,
+    notice: Option<String>,
+    name: Option<String>,
+}
+
+fn notice_text(code: &str, name: Option<&str>) -> Option<String> {
+    let name = name.unwrap_or("The workflow");
+    let text = match code {
+        "created" => format!("Created “{name}”."),
+        "saved" => format!("Saved “{name}”."),
+        "deleted" => format!("Deleted “{name}”."),
+        "activated" => format!("“{name}” is active: it now matches incoming messages."),
+        "deactivated" => format!("“{name}” is inactive: it no longer matches messages."),
+        _ => return None,
+    };
+    Some(text)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let goal = query
+        .goal
+        .as_deref()
+        .and_then(Goal::parse)
+        .map(Goal::as_str)
+        .unwrap_or("")
+        .to_string();
+    let q = query.q.clone().unwrap_or_default().trim().to_string();
+    let sort = match query.sort.as_deref() {
+        Some("priority_asc") => "priority_asc",
+        Some("name") => "name",
+        _ => "priority",
+    };
+    let mut rows = Vec::new();
+    let mut page_query = WorkflowQuery {
+        goal: Goal::parse(&goal),
+        name_contains: Some(q.clone()).filter(|q| !q.is_empty()),
+        limit: 200,
+        ..WorkflowQuery::default()
+    };
+    let mut total;
+    loop {
+        let page = state.store.list_workflows(&page_query).await?;
+        total = page.total;
+        rows.extend(page.items.iter().map(row));
+        match page.next {
+            Some(next) if rows.len() < LIST_MAX => page_query.after = Some(next),
+            _ => break,
+        }
+    }
+    // The store lists by priority (highest first), then name.
+    match sort {
+        "priority_asc" => rows.sort_by(|a, b| {
+            a.priority
+                .cmp(&b.priority)
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        }),
+        "name" => rows.sort_by_key(|row| row.name.to_lowercase()),
+        _ => {}
+    }
+    let here = {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        if !q.is_empty() {
+            url.append_pair("q", &q);
+        }
+        if !goal.is_empty() {
+            url.append_pair("goal", &goal);
+        }
+        if sort != "priority" {
+            url.append_pair("sort", sort);
+        }
+        let query = url.finish();
+        if query.is_empty() {
+            "/workflows".to_string()
+        } else {
+            format!("/workflows?{query}")
+        }
+    };
+    let page = ListPage {
+        frame: signed_in.frame("workflows"),
+        rows,
+        total,
+        q,
+        goal,
+        sort,
+        goals: goals(),
+        notice: query
+            .notice
+            .as_deref()
+            .and_then(|code| notice_text(code, query.name.as_deref())),
+        here,
+        panel: TestPanel::empty(signed_in.csrf()),
+    };
+    Ok(page.into_response())
+}
+
+fn row(workflow: &Workflow) -> Row {
+    Row {
+        id: workflow.id,
+        name: workflow.spec.name.to_string(),
+        goal: goal_label(workflow.spec.goal),
+        priority: workflow.spec.priority,
+        agent: workflow.spec.agent_id.map(|id| id.to_string()),
+        active: workflow.spec.active,
+        steps: workflow.spec.steps.len(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workflow_form.html")]
+pub struct FormPage {
+    frame: Frame,
+    /// `None` for a new workflow.
+    id: Option<Uuid>,
+    title: String,
+    form: WorkflowForm,
+    errors: FieldErrors,
+    /// Someone else saved the workflow since this form was opened.
+    stale: Option<i64>,
+    goals: Vec<GoalInfo>,
+    step_types: [(&'static str, &'static str); 5],
+    ticket_priorities: [&'static str; 4],
+    panel: TestPanel,
+}
+
+impl FormPage {
+    fn new(signed_in: &SignedIn, id: Option<Uuid>, form: WorkflowForm) -> Self {
+        let title = match id {
+            None => "New workflow".to_string(),
+            Some(_) => format!("Edit “{}”", form.name),
+        };
+        FormPage {
+            frame: signed_in.frame("workflows"),
+            id,
+            title,
+            form,
+            errors: FieldErrors::default(),
+            stale: None,
+            goals: goals(),
+            step_types: STEP_TYPES,
+            ticket_priorities: TICKET_PRIORITIES,
+            panel: TestPanel::empty(signed_in.csrf()),
+        }
+    }
+
+    /// The action of the form: where it posts.
+    fn action(&self) -> String {
+        match self.id {
+            None => "/workflows/new".into(),
+            Some(id) => format!("/workflows/{id}"),
+        }
+    }
+}
+
+pub async fn new_page(signed_in: SignedIn) -> Response {
+    FormPage::new(&signed_in, None, WorkflowForm::default()).into_response()
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let workflow = state.store.get_workflow(parse_id(&id)?).await?;
+    Ok(FormPage::new(&signed_in, Some(workflow.id), WorkflowForm::of(&workflow)).into_response())
+}
+
+fn parse_id(id: &str) -> Result<Uuid, WebError> {
+    Uuid::parse_str(id).map_err(|_| WebError::NotFound(format!("workflow {id} does not exist")))
+}
+
+/// Validates the form: the core's problems plus the form's own, or the spec to save.
+fn validate(form: &WorkflowForm) -> Result<smsflow_core::WorkflowSpec, Problems> {
+    let (draft, mut problems) = form.to_draft();
+    match draft.validate() {
+        Ok(spec) if problems.is_empty() => Ok(spec),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            for problem in more.iter() {
+                problems.push::<()>(problem.field.clone(), problem.message.clone());
+            }
+            Err(problems)
+        }
+    }
+}
+
+/// The form again, with what was typed and what is wrong.
+fn invalid(mut page: FormPage, problems: &Problems) -> Response {
+    page.errors = FieldErrors::new(problems);
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+fn saved_redirect(notice: &str, name: &str) -> Response {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("notice", notice)
+        .append_pair("name", name)
+        .finish();
+    Redirect::to(&format!("/workflows?{query}")).into_response()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let (form, action) = WorkflowForm::parse(&body);
+    let page = FormPage::new(&signed_in, None, form);
+    if action != Action::Save {
+        return Ok(page.into_response());
+    }
+    let spec = match validate(&page.form) {
+        Ok(spec) => spec,
+        Err(problems) => return Ok(invalid(page, &problems)),
+    };
+    match state.store.create_workflow(&spec).await {
+        Ok(workflow) => {
+            state.workflows_changed().await;
+            Ok(saved_redirect("created", workflow.spec.name.as_str()))
+        }
+        Err(StoreError::NameTaken(_)) => Ok(invalid(page, &name_taken())),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn name_taken() -> Problems {
+    Problems::single(
+        "name",
+        "another workflow already has this name (names ignore case): choose another",
+    )
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let (form, action) = WorkflowForm::parse(&body);
+    let mut page = FormPage::new(&signed_in, Some(id), form);
+    if action != Action::Save {
+        return Ok(page.into_response());
+    }
+    let spec = match validate(&page.form) {
+        Ok(spec) => spec,
+        Err(problems) => return Ok(invalid(page, &problems)),
+    };
+    match state
+        .store
+        .update_workflow(id, &spec, page.form.version)
+        .await
+    {
+        Ok(workflow) => {
+            state.workflows_changed().await;
+            Ok(saved_redirect("saved", workflow.spec.name.as_str()))
+        }
+        Err(StoreError::VersionConflict { current }) => {
+            // Keep what was typed; saving again (now against the current version) overwrites.
+            page.stale = Some(current);
+            page.form.version = Some(current);
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(StoreError::NameTaken(_)) => Ok(invalid(page, &name_taken())),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    active: bool,
+    back: Option<String>,
+}
+
+pub async fn set_active(
+    State(state): State<AppState>,
+    _signed_in: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let form: ActiveForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|error| WebError::Internal(format!("active form: {error}")))?;
+    // Setting a state is idempotent, so no version check: the button says which state it sets.
+    let workflow = state
+        .store
+        .set_workflow_active(id, form.active, None)
+        .await?;
+    state.workflows_changed().await;
+    let back = crate::web::session::safe_next(form.back.as_deref());
+    let notice = if form.active {
+        "activated"
+    } else {
+        "deactivated"
+    };
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("notice", notice)
+        .append_pair("name", workflow.spec.name.as_str())
+        .finish();
+    let separator = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{back}{separator}{query}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "workflow_delete.html")]
+pub struct DeletePage {
+    frame: Frame,
+    id: Uuid,
+    name: String,
+    version: i64,
+    stale: bool,
+}
+
+pub async fn delete_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let workflow = state.store.get_workflow(parse_id(&id)?).await?;
+    Ok(DeletePage {
+        frame: signed_in.frame("workflows"),
+        id: workflow.id,
+        name: workflow.spec.name.to_string(),
+        version: workflow.version,
+        stale: false,
+    }
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    version: Option<i64>,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id)?;
+    let form: DeleteForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|error| WebError::Internal(format!("delete form: {error}")))?;
+    let workflow = state.store.get_workflow(id).await?;
+    match state.store.delete_workflow(id, form.version).await {
+        Ok(()) => {
+            state.workflows_changed().await;
+            Ok(saved_redirect("deleted", workflow.spec.name.as_str()))
+        }
+        Err(StoreError::VersionConflict { current }) => Ok((
+            StatusCode::CONFLICT,
+            DeletePage {
+                frame: signed_in.frame("workflows"),
+                id,
+                name: workflow.spec.name.to_string(),
+                version: current,
+                stale: true,
+            },
+        )
+            .into_response()),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,835 @@
+//! The web app over HTTP: a real server on a random loopback port, against a fresh SQLite file and
+//! (when configured) a fresh PostgreSQL database. A tiny cookie jar stands in for the browser so
+//! every cookie and redirect is visible to the assertions.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use smsflow_server::web::CookiePolicy;
+use smsflow_server::web::accounts;
+use smsflow_store::testing::{self, TestDatabase};
+use smsflow_store::{AdminCreation, Store};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const EMAIL: &str = "ada@example.com";
+const PASSWORD: &str = "correct horse battery";
+
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: BTreeMap<String, String>,
+    store: Arc<dyn Store>,
+    label: &'static str,
+    _db: Arc<TestDatabase>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    hx_redirect: Option<String>,
+    body: String,
+}
+
+impl Page {
+    /// The value of the first hidden `csrf` field.
+    fn csrf(&self) -> String {
+        hidden(&self.body, "csrf").unwrap_or_else(|| panic!("no csrf field in {}", self.body))
+    }
+}
+
+fn hidden(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('"')?;
+    Some(body[start..start + end].to_string())
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+async fn spawn(db: Arc<TestDatabase>, policy: Option<CookiePolicy>) -> Browser {
+    let store = db.store().await;
+    // A data directory without the embedding model: these tests are about the web app.
+    let no_model = std::env::temp_dir()
+        .join("smsflow-test-no-model")
+        .display()
+        .to_string();
+    let config =
+        smsflow_server::Config::load(None, &[("SMSFLOW_DATA_DIR".to_string(), no_model)].into())
+            .unwrap();
+    let state = smsflow_server::AppState::with_semantic(store.clone(), config, None)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut app = smsflow_server::router(state);
+    if let Some(policy) = policy {
+        app = app.layer(axum::Extension(policy));
+    }
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Browser {
+        base,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        cookies: BTreeMap::new(),
+        store,
+        label: db.label,
+        _db: db,
+    }
+}
+
+async fn browsers() -> Vec<Browser> {
+    let mut all = Vec::new();
+    for db in testing::all().await {
+        all.push(spawn(Arc::new(db), None).await);
+    }
+    all
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = if self.cookies.is_empty() {
+            request
+        } else {
+            request.header(COOKIE, self.cookie_header())
+        };
+        let response = request.send().await.unwrap();
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || cookie.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_string()),
+            set_cookies,
+            hx_redirect: response
+                .headers()
+                .get("hx-redirect")
+                .map(|v| v.to_str().unwrap().to_string()),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, body: String) -> Page {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    async fn post_htmx(&mut self, path: &str, body: String) -> Page {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("hx-request", "true")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Signs in through the login page, returning the page the sign-in redirected to.
+    async fn sign_in(&mut self) -> Page {
+        let login = self.get("/login").await;
+        assert_eq!(login.status, StatusCode::OK, "{}", self.label);
+        let csrf = login.csrf();
+        let done = self
+            .post(
+                "/login",
+                form(&[("csrf", &csrf), ("email", EMAIL), ("password", PASSWORD)]),
+            )
+            .await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            self.label,
+            done.body
+        );
+        done
+    }
+
+    async fn with_admin(&mut self) {
+        accounts::create_admin(
+            self.store.as_ref(),
+            EMAIL,
+            PASSWORD,
+            AdminCreation::Operator,
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_setup_page_creates_the_first_admin_once() {
+    for mut app in browsers().await {
+        let root = app.get("/").await;
+        assert_eq!(root.location.as_deref(), Some("/workflows"));
+        let list = app.get("/workflows").await;
+        assert_eq!(list.status, StatusCode::SEE_OTHER);
+        assert_eq!(list.location.as_deref(), Some("/login?next=%2Fworkflows"));
+        let login = app.get("/login").await;
+        assert_eq!(
+            login.location.as_deref(),
+            Some("/setup"),
+            "{}: no admin yet",
+            app.label
+        );
+
+        let setup = app.get("/setup").await;
+        assert_eq!(setup.status, StatusCode::OK);
+        let token = setup.csrf();
+        assert_eq!(
+            app.cookies.get("smsflow_form"),
+            Some(&token),
+            "double-submit token"
+        );
+        assert!(setup.set_cookies[0].contains("HttpOnly; SameSite=Strict"));
+
+        // Without the token, or with another one, nothing is created.
+        let forged = app
+            .post(
+                "/setup",
+                form(&[
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("password_again", PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", app.label);
+        let wrong = app
+            .post(
+                "/setup",
+                form(&[
+                    ("csrf", "x".repeat(43).as_str()),
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("password_again", PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.store.count_admins().await.unwrap(), 0);
+
+        let weak = app
+            .post(
+                "/setup",
+                form(&[
+                    ("csrf", &token),
+                    ("email", EMAIL),
+                    ("password", "short"),
+                    ("password_again", "short"),
+                ]),
+            )
+            .await;
+        assert_eq!(weak.status, StatusCode::BAD_REQUEST);
+        assert!(
+            weak.body.contains("at least 10 characters"),
+            "{}",
+            weak.body
+        );
+        assert!(
+            weak.body.contains(&format!("value=\"{EMAIL}\"")),
+            "the email typed is kept"
+        );
+
+        let done = app
+            .post(
+                "/setup",
+                form(&[
+                    ("csrf", &token),
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("password_again", PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            app.label,
+            done.body
+        );
+        assert_eq!(done.location.as_deref(), Some("/workflows"));
+        let session_cookie = done
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("smsflow_session="))
+            .expect("a session cookie");
+        assert!(
+            session_cookie.contains("; HttpOnly; SameSite=Lax"),
+            "{session_cookie}"
+        );
+        assert!(!session_cookie.contains("Secure"), "plain http: no Secure");
+
+        let list = app.get("/workflows").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", app.label);
+        assert!(list.body.contains(EMAIL));
+        assert_eq!(
+            app.get("/setup").await.location.as_deref(),
+            Some("/login"),
+            "setup is one-time"
+        );
+        assert_eq!(app.store.count_admins().await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn sign_in_csrf_and_logout() {
+    for mut app in browsers().await {
+        app.with_admin().await;
+        let login = app.get("/login?next=/workflows/new").await;
+        let csrf = login.csrf();
+        assert_eq!(
+            hidden(&login.body, "next").as_deref(),
+            Some("/workflows/new")
+        );
+        let wrong = app
+            .post(
+                "/login",
+                form(&[
+                    ("csrf", &csrf),
+                    ("email", EMAIL),
+                    ("password", "wrong password!"),
+                ]),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", app.label);
+        assert!(wrong.body.contains("Wrong email or password"));
+        assert!(!app.cookies.contains_key("smsflow_session"));
+        let unknown = app
+            .post(
+                "/login",
+                form(&[
+                    ("csrf", &csrf),
+                    ("email", "eve@example.com"),
+                    ("password", PASSWORD),
+                ]),
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        let no_token = app
+            .post("/login", form(&[("email", EMAIL), ("password", PASSWORD)]))
+            .await;
+        assert_eq!(
+            no_token.status,
+            StatusCode::FORBIDDEN,
+            "login forms need their token too"
+        );
+
+        let signed_in = app
+            .post(
+                "/login",
+                form(&[
+                    ("csrf", &csrf),
+                    ("email", "ADA@example.com"),
+                    ("password", PASSWORD),
+                    ("next", "/workflows/new"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            signed_in.location.as_deref(),
+            Some("/workflows/new"),
+            "{}",
+            app.label
+        );
+        let first_session = app.cookies["smsflow_session"].clone();
+
+        // Every POST of a signed-in session needs the session's token.
+        let page = app.get("/workflows/new").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let csrf = page.csrf();
+        let workflow = |csrf: &str| {
+            form(&[
+                ("csrf", csrf),
+                ("name", "Leads"),
+                ("goal", "lead_capture"),
+                ("action", "save"),
+            ])
+        };
+        assert_eq!(
+            app.post("/workflows/new", workflow("")).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.post("/workflows/new", workflow(&csrf[1..]))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert!(
+            app.store.all_workflows().await.unwrap().is_empty(),
+            "{}: refused forms change nothing",
+            app.label
+        );
+        let created = app.post("/workflows/new", workflow(&csrf)).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        assert_eq!(app.store.all_workflows().await.unwrap().len(), 1);
+
+        // Signing in again starts a new session (never the old token).
+        let again = app.get("/login").await;
+        assert_eq!(
+            again.location.as_deref(),
+            Some("/workflows"),
+            "already signed in"
+        );
+        app.cookies.remove("smsflow_session");
+        let login = app.get("/login").await;
+        app.cookies
+            .insert("smsflow_session".into(), first_session.clone());
+        app.post(
+            "/login",
+            form(&[
+                ("csrf", &login.csrf()),
+                ("email", EMAIL),
+                ("password", PASSWORD),
+            ]),
+        )
+        .await;
+        assert_ne!(app.cookies["smsflow_session"], first_session);
+        assert!(
+            app.store
+                .admin_session(&first_session)
+                .await
+                .unwrap()
+                .is_none(),
+            "the old session ended"
+        );
+
+        // Logout needs the token, ends the session in the database and clears the cookie.
+        let token = app.cookies["smsflow_session"].clone();
+        assert_eq!(
+            app.post("/logout", String::new()).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let csrf = app.get("/workflows").await.csrf();
+        let out = app.post("/logout", form(&[("csrf", &csrf)])).await;
+        assert_eq!(out.location.as_deref(), Some("/login?signed_out=true"));
+        assert!(
+            out.set_cookies
+                .iter()
+                .any(|c| c.starts_with("smsflow_session=;") && c.contains("Max-Age=0"))
+        );
+        assert!(app.store.admin_session(&token).await.unwrap().is_none());
+        app.cookies.insert("smsflow_session".into(), token);
+        assert_eq!(
+            app.get("/workflows").await.status,
+            StatusCode::SEE_OTHER,
+            "a stolen old cookie is worthless"
+        );
+        app.cookies
+            .insert("smsflow_session".into(), "made-up".into());
+        assert_eq!(
+            app.get("/workflows/new").await.status,
+            StatusCode::SEE_OTHER
+        );
+        // Signed out, an htmx request is told to navigate to the sign-in page.
+        let htmx = app
+            .post_htmx(
+                "/workflows/test",
+                form(&[("csrf", &csrf), ("message", "hi")]),
+            )
+            .await;
+        assert_eq!(htmx.status, StatusCode::OK);
+        assert_eq!(htmx.hx_redirect.as_deref(), Some("/login"));
+        assert!(htmx.body.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_public_url_is_https() {
+    let db = Arc::new(testing::sqlite());
+    let mut app = spawn(
+        db,
+        Some(CookiePolicy::for_public_url("https://sms.example.com")),
+    )
+    .await;
+    app.with_admin().await;
+    let login = app.get("/login").await;
+    assert!(
+        login.set_cookies[0].ends_with("; Secure"),
+        "{:?}",
+        login.set_cookies
+    );
+    let done = app.sign_in().await;
+    let session = done
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("smsflow_session="))
+        .unwrap();
+    assert!(
+        session.ends_with("HttpOnly; SameSite=Lax; Secure"),
+        "{session}"
+    );
+}
+
+/// The fields of a workflow form with three steps; `link` is the booking step's link.
+fn three_step_form(csrf: &str, name: &str, link: &str, version: Option<i64>) -> String {
+    let version = version.map(|v| v.to_string()).unwrap_or_default();
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("csrf", csrf),
+        ("name", name),
+        ("goal", "lead_capture"),
+        (
+            "context",
+            "You are a helpful sales assistant.\r\nAsk for a name.",
+        ),
+        ("priority", "20"),
+        ("keywords", "ballpark"),
+        ("active", "on"),
+        ("action", "save"),
+    ];
+    if !version.is_empty() {
+        pairs.push(("version", &version));
+    }
+    for (kind, field, value) in [
+        ("extract_information", "step_fields", "name, email"),
+        ("book_appointment", "step_link", link),
+        ("save_to_database", "step_table", "leads"),
+    ] {
+        pairs.push(("step_type", kind));
+        for name in [
+            "step_fields",
+            "step_template",
+            "step_priority",
+            "step_link",
+            "step_table",
+        ] {
+            pairs.push((name, if name == field { value } else { "" }));
+        }
+    }
+    form(&pairs)
+}
+
+#[tokio::test]
+async fn workflows_are_created_validated_edited_tested_and_deleted() {
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        let csrf = app.get("/workflows").await.csrf();
+
+        // A mistake comes back next to its field, with everything typed still there.
+        let invalid = app
+            .post(
+                "/workflows/new",
+                three_step_form(&csrf, "Leads", "calendly.com/acme", None),
+            )
+            .await;
+        assert_eq!(
+            invalid.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.label
+        );
+        assert!(
+            invalid.body.contains("id=\"s1-link-error\""),
+            "{}",
+            invalid.body
+        );
+        assert!(invalid.body.contains("must be an absolute http(s) URL"));
+        assert!(
+            invalid.body.contains("href=\"#s1-link\""),
+            "the summary links to the field"
+        );
+        assert!(invalid.body.contains("value=\"calendly.com/acme\""));
+        assert!(
+            invalid
+                .body
+                .contains("You are a helpful sales assistant.\nAsk for a name.</textarea>")
+        );
+        assert!(invalid.body.contains("value=\"leads\""));
+        assert!(app.store.all_workflows().await.unwrap().is_empty());
+
+        let created = app
+            .post(
+                "/workflows/new",
+                three_step_form(&csrf, "Leads", "https://calendly.com/acme", None),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let workflow = app
+            .store
+            .find_workflow_by_name("Leads")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(workflow.spec.steps.len(), 3);
+        assert_eq!(
+            workflow.spec.context,
+            "You are a helpful sales assistant.\nAsk for a name."
+        );
+        let list = app.get(created.location.as_deref().unwrap()).await;
+        assert!(list.body.contains("Created “Leads”."), "{}", list.body);
+        assert!(list.body.contains("routing rules"));
+        assert!(list.body.contains("aria-checked=\"true\""));
+
+        // Names are unique, reported on the name field.
+        let duplicate = app
+            .post(
+                "/workflows/new",
+                three_step_form(&csrf, "LEADS", "https://calendly.com/acme", None),
+            )
+            .await;
+        assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(duplicate.body.contains("id=\"f-name-error\""));
+
+        // Search and goal filter.
+        let found = app.get("/workflows?q=lea&goal=lead_capture").await;
+        assert!(found.body.contains(">Leads</a>"));
+        let none = app.get("/workflows?goal=help_desk_support").await;
+        assert!(!none.body.contains(">Leads</a>"));
+        assert!(none.body.contains("No workflow matches these filters."));
+
+        // Editing: the form shows the stored workflow and its version.
+        let edit = app.get(&format!("/workflows/{}", workflow.id)).await;
+        assert_eq!(hidden(&edit.body, "version").as_deref(), Some("1"));
+        assert!(edit.body.contains("value=\"https://calendly.com/acme\""));
+        let id_path = format!("/workflows/{}", workflow.id);
+        let saved = app
+            .post(
+                &id_path,
+                three_step_form(&csrf, "Leads", "https://calendly.com/acme/intro", Some(1)),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+        // A stale save (someone saved version 2 meanwhile) says so and keeps what was typed.
+        let stale = app
+            .post(
+                &id_path,
+                three_step_form(&csrf, "Leads renamed", "https://calendly.com/x", Some(1)),
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", app.label);
+        assert!(stale.body.contains("someone else changed this workflow"));
+        assert!(stale.body.contains("value=\"Leads renamed\""));
+        assert_eq!(hidden(&stale.body, "version").as_deref(), Some("2"));
+        assert_eq!(
+            app.store
+                .get_workflow(workflow.id)
+                .await
+                .unwrap()
+                .spec
+                .name
+                .as_str(),
+            "Leads"
+        );
+
+        // The steps editor reorders without saving.
+        let mut moved = three_step_form(&csrf, "Leads", "https://calendly.com/acme", Some(2));
+        moved = moved.replace("action=save", "action=up%3A2");
+        let reordered = app.post(&id_path, moved).await;
+        assert_eq!(reordered.status, StatusCode::OK);
+        let table = reordered.body.find("Save to database</span>").unwrap();
+        let booking = reordered.body.find("Book appointment</span>").unwrap();
+        assert!(table < booking, "step 3 moved above step 2");
+        assert_eq!(
+            app.store.get_workflow(workflow.id).await.unwrap().version,
+            2
+        );
+
+        // The active toggle.
+        let off = app
+            .post(
+                &format!("{id_path}/active"),
+                form(&[
+                    ("csrf", &csrf),
+                    ("active", "false"),
+                    ("back", "/workflows?goal=lead_capture"),
+                ]),
+            )
+            .await;
+        assert_eq!(off.status, StatusCode::SEE_OTHER);
+        assert!(
+            off.location
+                .unwrap()
+                .starts_with("/workflows?goal=lead_capture&notice=deactivated")
+        );
+        assert!(
+            !app.store
+                .get_workflow(workflow.id)
+                .await
+                .unwrap()
+                .spec
+                .active
+        );
+
+        // The test panel: the winner and every candidate, without sending anything.
+        let inactive = app
+            .post_htmx(
+                "/workflows/test",
+                form(&[("csrf", &csrf), ("message", "can I get a quote?")]),
+            )
+            .await;
+        assert!(
+            inactive.body.contains("No workflow matches"),
+            "{}",
+            inactive.body
+        );
+        assert!(
+            !inactive.body.contains("<html"),
+            "htmx gets the result only"
+        );
+        let tested = app
+            .post_htmx(
+                "/workflows/test",
+                form(&[
+                    ("csrf", &csrf),
+                    ("message", "can I get a quote?"),
+                    ("include_inactive", "on"),
+                    ("from", "+15550001111"),
+                ]),
+            )
+            .await;
+        assert!(
+            tested.body.contains("Winner: <strong>Leads</strong>"),
+            "{}",
+            tested.body
+        );
+        assert!(
+            tested
+                .body
+                .contains("matched the goal keyword &quot;quote&quot;")
+                || tested
+                    .body
+                    .contains("matched the goal keyword &#34;quote&#34;"),
+            "{}",
+            tested.body
+        );
+        let bad_number = app
+            .post(
+                "/workflows/test",
+                form(&[("csrf", &csrf), ("message", "hi"), ("from", "555")]),
+            )
+            .await;
+        assert_eq!(bad_number.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad_number.body.contains("E.164"));
+        let set = app
+            .post_htmx(
+                "/workflows/test-set",
+                form(&[
+                    ("csrf", &csrf),
+                    ("include_inactive", "on"),
+                    ("messages", "quote please\r\n\r\nhello there\nballpark?"),
+                ]),
+            )
+            .await;
+        assert!(
+            set.body.contains("3 messages: Leads 2, (no workflow) 1."),
+            "{}",
+            set.body
+        );
+        assert!(
+            !app.store
+                .get_workflow(workflow.id)
+                .await
+                .unwrap()
+                .spec
+                .active,
+            "testing changes nothing"
+        );
+
+        // Delete, with confirmation and the version it was shown at.
+        let confirm = app.get(&format!("{id_path}/delete")).await;
+        assert!(confirm.body.contains("Delete “Leads”?"));
+        let version = hidden(&confirm.body, "version").unwrap();
+        let stale_delete = app
+            .post(
+                &format!("{id_path}/delete"),
+                form(&[("csrf", &csrf), ("version", "1")]),
+            )
+            .await;
+        assert_eq!(stale_delete.status, StatusCode::CONFLICT);
+        let deleted = app
+            .post(
+                &format!("{id_path}/delete"),
+                form(&[("csrf", &csrf), ("version", &version)]),
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+        assert!(
+            app.store.all_workflows().await.unwrap().is_empty(),
+            "{}",
+            app.label
+        );
+        assert_eq!(app.get(&id_path).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn pages_escape_what_people_type() {
+    let mut app = spawn(Arc::new(testing::sqlite()), None).await;
+    app.with_admin().await;
+    app.sign_in().await;
+    let csrf = app.get("/workflows").await.csrf();
+    let created = app
+        .post(
+            "/workflows/new",
+            three_step_form(
+                &csrf,
+                "<script>alert(1)</script>",
+                "https://calendly.com/a",
+                None,
+            ),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let list = app.get("/workflows").await;
+    assert!(!list.body.contains("<script>alert(1)"));
+    assert!(
+        list.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{}",
+        list.body
+    );
+    let headers = app
+        .http
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(headers.headers()["x-frame-options"], "DENY");
+    assert_eq!(headers.headers()["x-content-type-options"], "nosniff");
+    let css = app.get("/assets/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    let htmx = app.get("/assets/htmx.min.js").await;
+    assert!(htmx.body.contains("htmx"));
+}
