@@ -62,9 +62,7 @@ pub fn segment_info(body: &str) -> SegmentInfo {
         Some(septets) => (Encoding::Gsm7, septets, 160, 153),
         None => (Encoding::Ucs2, body.encode_utf16().count(), 70, 67),
     };
-    let segments = if units == 0 {
-        1
-    } else if units <= single {
+    let segments = if units <= single {
         1
     } else {
         units.div_ceil(multi)

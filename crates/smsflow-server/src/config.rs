@@ -525,6 +525,42 @@ mod tests {
     }
 
     #[test]
+    fn every_setting_is_documented() {
+        let doc = include_str!("../../../docs/configuration.md");
+        for (key, env, _, _) in KEYS {
+            let leaf = key.rsplit('.').next().unwrap();
+            for name in env.split([' ', '(', ')']).filter(|word| word.contains("SMSFLOW_") || *word == "DATABASE_URL") {
+                assert!(doc.contains(name), "docs/configuration.md does not mention {name}");
+            }
+            assert!(doc.contains(leaf), "docs/configuration.md does not mention {key}");
+        }
+    }
+
+    #[test]
+    fn channels_are_configured_by_environment() {
+        let config = Config::load(
+            None,
+            &env(&[
+                ("SMSFLOW_TWILIO_ACCOUNT_SID", "AC1"),
+                ("SMSFLOW_TWILIO_AUTH_TOKEN", "token"),
+                ("SMSFLOW_KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
+                ("SMSFLOW_KANNEL_SECRET", "long-enough-secret"),
+                ("SMSFLOW_SMS_MAX_SEGMENTS", "2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.twilio.unwrap().api_base, "https://api.twilio.com");
+        assert_eq!(config.kannel.unwrap().secret, "long-enough-secret");
+        assert_eq!(config.sms.max_segments, 2);
+        let half = Config::load(None, &env(&[("SMSFLOW_TWILIO_ACCOUNT_SID", "AC1")])).unwrap_err();
+        assert!(half.to_string().contains("set both twilio.account_sid and twilio.auth_token"), "{half}");
+        let weak = Config::load(None, &env(&[("SMSFLOW_KANNEL_SENDSMS_URL", "http://x"), ("SMSFLOW_KANNEL_SECRET", "short")])).unwrap_err();
+        assert!(weak.to_string().contains("at least 8 characters"), "{weak}");
+        let quiet = Config::load(None, &env(&[("SMSFLOW_SMS_QUIET_HOURS_START", "21:00")])).unwrap_err();
+        assert!(quiet.to_string().contains("quiet_hours_end"), "{quiet}");
+    }
+
+    #[test]
     fn bad_values_say_what_to_write() {
         let error = Config::load(None, &env(&[("SMSFLOW_LISTEN", "8080")])).unwrap_err();
         assert!(error.to_string().contains("use address:port"), "{error}");

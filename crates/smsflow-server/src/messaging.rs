@@ -257,6 +257,7 @@ impl Messaging {
             self.store
                 .mark_failed(
                     message.id,
+                    message.attempts,
                     MessageStatus::Suppressed,
                     None,
                     "not sent: the number opted out (STOP)",
@@ -268,6 +269,7 @@ impl Messaging {
             self.store
                 .mark_failed(
                     message.id,
+                    message.attempts,
                     MessageStatus::Failed,
                     None,
                     &format!(
@@ -287,7 +289,12 @@ impl Messaging {
         match channel.send(&sms).await {
             Ok(receipt) => {
                 self.store
-                    .mark_sent(message.id, receipt.provider_id.as_deref(), receipt.status)
+                    .mark_sent(
+                        message.id,
+                        message.attempts,
+                        receipt.provider_id.as_deref(),
+                        receipt.status,
+                    )
                     .await?;
                 tracing::info!(message_id = %message.id, channel = message.channel.as_str(), "message sent");
             }
@@ -297,7 +304,13 @@ impl Messaging {
             }) => {
                 tracing::warn!(message_id = %message.id, %error, "message refused by the gateway: not retried");
                 self.store
-                    .mark_failed(message.id, MessageStatus::Failed, code.as_deref(), &error)
+                    .mark_failed(
+                        message.id,
+                        message.attempts,
+                        MessageStatus::Failed,
+                        code.as_deref(),
+                        &error,
+                    )
                     .await?;
             }
             Err(SendError::Transient(error)) if message.attempts >= MAX_SEND_ATTEMPTS => {
@@ -305,6 +318,7 @@ impl Messaging {
                 self.store
                     .mark_failed(
                         message.id,
+                        message.attempts,
                         MessageStatus::Failed,
                         None,
                         &format!("gave up after {} attempts: {error}", message.attempts),
@@ -314,7 +328,9 @@ impl Messaging {
             Err(SendError::Transient(error)) => {
                 let next = OffsetDateTime::now_utc() + backoff(message.attempts);
                 tracing::info!(message_id = %message.id, %error, attempts = message.attempts, "send failed; will retry");
-                self.store.mark_retry(message.id, &error, next).await?;
+                self.store
+                    .mark_retry(message.id, message.attempts, &error, next)
+                    .await?;
             }
         }
         Ok(true)

@@ -34,6 +34,15 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
         .into_response()
 }
 
+/// A webhook refused before anything was stored.
+struct Refused(StatusCode, &'static str);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        plain(self.0, self.1)
+    }
+}
+
 fn server_error(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "webhook could not store its message");
     plain(
@@ -48,9 +57,9 @@ fn verified_twilio_form(
     uri: &OriginalUri,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<HashMap<String, String>, Response> {
+) -> Result<HashMap<String, String>, Refused> {
     let Some(settings) = &state.config.twilio else {
-        return Err(plain(
+        return Err(Refused(
             StatusCode::NOT_FOUND,
             "Twilio is not configured on this server\n",
         ));
@@ -64,7 +73,10 @@ fn verified_twilio_form(
         .unwrap_or("");
     if !twilio::verify_signature(&settings.auth_token, &url, &params, signature) {
         tracing::warn!(%url, "refused a Twilio webhook with a missing or wrong signature (is public_url the URL Twilio calls?)");
-        return Err(plain(StatusCode::FORBIDDEN, "invalid X-Twilio-Signature\n"));
+        return Err(Refused(
+            StatusCode::FORBIDDEN,
+            "invalid X-Twilio-Signature\n",
+        ));
     }
     Ok(params.into_iter().collect())
 }
@@ -77,7 +89,7 @@ async fn twilio_sms(
 ) -> Response {
     let form = match verified_twilio_form(&state, &uri, &headers, &body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let (Some(from), Some(to), Some(sid)) =
         (form.get("From"), form.get("To"), form.get("MessageSid"))
@@ -122,7 +134,7 @@ async fn twilio_status(
 ) -> Response {
     let form = match verified_twilio_form(&state, &uri, &headers, &body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(refused) => return refused.into_response(),
     };
     let (Some(sid), Some(status)) = (form.get("MessageSid"), form.get("MessageStatus")) else {
         return plain(
@@ -148,9 +160,9 @@ async fn twilio_status(
     }
 }
 
-fn kannel_secret_ok(state: &AppState, query: &HashMap<String, String>) -> Result<(), Response> {
+fn kannel_secret_ok(state: &AppState, query: &HashMap<String, String>) -> Result<(), Refused> {
     let Some(settings) = &state.config.kannel else {
-        return Err(plain(
+        return Err(Refused(
             StatusCode::NOT_FOUND,
             "Kannel is not configured on this server\n",
         ));
@@ -160,7 +172,7 @@ fn kannel_secret_ok(state: &AppState, query: &HashMap<String, String>) -> Result
         .map(String::as_bytes)
         .unwrap_or_default();
     if !constant_time_eq(given, settings.secret.as_bytes()) {
-        return Err(plain(StatusCode::FORBIDDEN, "wrong or missing secret\n"));
+        return Err(Refused(StatusCode::FORBIDDEN, "wrong or missing secret\n"));
     }
     Ok(())
 }
@@ -189,8 +201,8 @@ async fn kannel_sms_post(State(state): State<AppState>, uri: OriginalUri, body: 
 }
 
 async fn kannel_inbound(state: AppState, params: HashMap<String, String>) -> Response {
-    if let Err(response) = kannel_secret_ok(&state, &params) {
-        return response;
+    if let Err(refused) = kannel_secret_ok(&state, &params) {
+        return refused.into_response();
     }
     let (Some(from), Some(to)) = (params.get("from"), params.get("to")) else {
         return plain(
@@ -216,8 +228,8 @@ async fn kannel_inbound(state: AppState, params: HashMap<String, String>) -> Res
 
 async fn kannel_dlr(State(state): State<AppState>, uri: OriginalUri) -> Response {
     let params = query_map(&uri);
-    if let Err(response) = kannel_secret_ok(&state, &params) {
-        return response;
+    if let Err(refused) = kannel_secret_ok(&state, &params) {
+        return refused.into_response();
     }
     let (Some(id), Some(kind)) = (
         params.get("id"),

@@ -1,92 +1,12 @@
 //! The REST API end to end: a real server on a random loopback port, against a fresh SQLite file and
 //! (when configured) a fresh PostgreSQL database, driven over HTTP.
 
+mod common;
+
+use common::{TestApp, apps, problem, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use smsflow_store::testing::{self, TestDatabase};
-
-struct TestApp {
-    base: String,
-    key: String,
-    http: reqwest::Client,
-    label: &'static str,
-    _db: std::sync::Arc<TestDatabase>,
-}
-
-async fn spawn_app(db: std::sync::Arc<TestDatabase>) -> TestApp {
-    let store = db.store().await;
-    let key = store
-        .create_api_key(&format!("test-{}", uuid::Uuid::new_v4()))
-        .await
-        .unwrap()
-        .secret;
-    let config = smsflow_server::Config::load(None, &Default::default()).unwrap();
-    let state = smsflow_server::AppState::new(store, config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
-    TestApp {
-        base,
-        key,
-        http: reqwest::Client::new(),
-        label: db.label,
-        _db: db,
-    }
-}
-
-/// One app per database backend.
-async fn apps() -> Vec<TestApp> {
-    let mut apps = Vec::new();
-    for db in testing::all().await {
-        apps.push(spawn_app(std::sync::Arc::new(db)).await);
-    }
-    apps
-}
-
-impl TestApp {
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1{path}", self.base)
-    }
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.get(self.url(path)).bearer_auth(&self.key)
-    }
-    fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
-        self.http
-            .post(self.url(path))
-            .bearer_auth(&self.key)
-            .json(body)
-    }
-    fn put(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
-        self.http
-            .put(self.url(path))
-            .bearer_auth(&self.key)
-            .json(body)
-    }
-    async fn create(&self, body: Value) -> Value {
-        let response = self.post("/workflows", &body).send().await.unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "{}: {:?}",
-            self.label,
-            response.text().await
-        );
-        response.json().await.unwrap()
-    }
-}
-
-async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status.as_u16());
-    assert!(body["type"].as_str().unwrap().starts_with("https://"));
-    assert!(!body["detail"].as_str().unwrap().is_empty());
-    body
-}
+use smsflow_store::testing;
 
 fn lead_capture() -> Value {
     json!({

@@ -213,26 +213,34 @@ pub trait ConversationStore: Send + Sync {
         our_number: &str,
         their_number: &str,
     ) -> Result<Conversation, StoreError>;
-    /// Claims the next outbound message due, keeping each conversation's messages in order.
+    /// Claims the next outbound message due, keeping each conversation's messages in order: an
+    /// earlier message waiting to be retried holds back the later ones; one held for quiet hours
+    /// (never tried yet) does not hold back a message due now, such as a STOP confirmation.
     async fn claim_outbound(
         &self,
         lease: time::Duration,
     ) -> Result<Option<OutboundJob>, StoreError>;
+    // The outcome of a claimed send. `attempt` is the message's `attempts` as claimed: when a
+    // slow worker's lease expired and another claimed the message, the first one's outcome is
+    // ignored (the update matches no row).
     async fn mark_sent(
         &self,
         message_id: Uuid,
+        attempt: i64,
         provider_id: Option<&str>,
         status: MessageStatus,
     ) -> Result<(), StoreError>;
     async fn mark_retry(
         &self,
         message_id: Uuid,
+        attempt: i64,
         error: &str,
         next_attempt_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
     async fn mark_failed(
         &self,
         message_id: Uuid,
+        attempt: i64,
         status: MessageStatus,
         error_code: Option<&str>,
         error: &str,

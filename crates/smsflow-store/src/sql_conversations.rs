@@ -286,32 +286,43 @@ macro_rules! impl_conversation_store {
             ) -> Result<(), StoreError> {
                 let at = now();
                 let mut tx = self.write.begin().await?;
-                let claimed: Option<(Uuid, String, String)> = sqlx::query_as(
-                    "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
-                     locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received' \
-                     RETURNING conversation_id, channel, \
-                     (SELECT their_number FROM conversations c WHERE c.id = messages.conversation_id)",
+                // Lock the conversation before the message, in the order record_inbound takes
+                // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
+                let Some((conversation_id, channel)): Option<(Uuid, String)> = sqlx::query_as(
+                    "SELECT conversation_id, channel FROM messages WHERE id = $1",
                 )
                 .bind(message_id)
-                .bind(outcome.workflow_id)
-                .bind(Json(&outcome.explanation))
-                .bind(at)
                 .fetch_optional(&mut *tx)
-                .await?;
-                // Another worker finished it first (after this one's lease expired): keep its result.
-                let Some((conversation_id, channel, their_number)) = claimed else {
-                    return Ok(());
+                .await?
+                else {
+                    return Err(StoreError::NotFound { what: "message", key: message_id.to_string() });
                 };
-                sqlx::query(
+                let their_number: String = sqlx::query_scalar(
                     "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                     run_completed = $4 WHERE id = $1",
+                     run_completed = $4 WHERE id = $1 RETURNING their_number",
                 )
                 .bind(conversation_id)
                 .bind(outcome.active_workflow_id)
                 .bind(outcome.active_workflow_at)
                 .bind(outcome.run_completed)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                let processed = sqlx::query(
+                    "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
+                     locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received'",
+                )
+                .bind(message_id)
+                .bind(outcome.workflow_id)
+                .bind(Json(&outcome.explanation))
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                // Another worker finished it first (after this one's lease expired): keep its result.
+                if processed == 0 {
+                    tx.rollback().await?;
+                    return Ok(());
+                }
                 match &outcome.opt_change {
                     Some(OptChange::OptOut { keyword }) => {
                         sqlx::query(
@@ -408,7 +419,7 @@ macro_rules! impl_conversation_store {
                      AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
                      AND (m.locked_until IS NULL OR m.locked_until < $2) \
                      AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
-                       AND e.", unsent!(), " AND e.id < m.id) \
+                       AND e.", unsent!(), " AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
                      ORDER BY m.next_attempt_at, m.id LIMIT 1 ", $skip_locked, ") RETURNING ", message_columns!()
                 ))
                 .bind(at + lease)
@@ -431,17 +442,20 @@ macro_rules! impl_conversation_store {
             async fn mark_sent(
                 &self,
                 message_id: Uuid,
+                attempt: i64,
                 provider_id: Option<&str>,
                 status: MessageStatus,
             ) -> Result<(), StoreError> {
                 sqlx::query(
                     "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
-                     next_attempt_at = NULL, error_message = NULL, updated_at = $4 WHERE id = $1",
+                     next_attempt_at = NULL, error_message = NULL, updated_at = $4 \
+                     WHERE id = $1 AND status = 'sending' AND attempts = $5",
                 )
                 .bind(message_id)
                 .bind(status.as_str())
                 .bind(provider_id)
                 .bind(now())
+                .bind(attempt)
                 .execute(&self.write)
                 .await?;
                 Ok(())
@@ -450,17 +464,19 @@ macro_rules! impl_conversation_store {
             async fn mark_retry(
                 &self,
                 message_id: Uuid,
+                attempt: i64,
                 error: &str,
                 next_attempt_at: OffsetDateTime,
             ) -> Result<(), StoreError> {
                 sqlx::query(
                     "UPDATE messages SET status = 'queued', error_message = $2, next_attempt_at = $3, \
-                     locked_until = NULL, updated_at = $4 WHERE id = $1",
+                     locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'sending' AND attempts = $5",
                 )
                 .bind(message_id)
                 .bind(error)
                 .bind(next_attempt_at)
                 .bind(now())
+                .bind(attempt)
                 .execute(&self.write)
                 .await?;
                 Ok(())
@@ -469,19 +485,22 @@ macro_rules! impl_conversation_store {
             async fn mark_failed(
                 &self,
                 message_id: Uuid,
+                attempt: i64,
                 status: MessageStatus,
                 error_code: Option<&str>,
                 error: &str,
             ) -> Result<(), StoreError> {
                 sqlx::query(
                     "UPDATE messages SET status = $2, error_code = $3, error_message = $4, \
-                     locked_until = NULL, next_attempt_at = NULL, updated_at = $5 WHERE id = $1",
+                     locked_until = NULL, next_attempt_at = NULL, updated_at = $5 \
+                     WHERE id = $1 AND status = 'sending' AND attempts = $6",
                 )
                 .bind(message_id)
                 .bind(status.as_str())
                 .bind(error_code)
                 .bind(error)
                 .bind(now())
+                .bind(attempt)
                 .execute(&self.write)
                 .await?;
                 Ok(())

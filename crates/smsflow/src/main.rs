@@ -1,5 +1,6 @@
 //! The `smsflow` command: run the server and manage workflows and API keys from the shell.
 
+mod chat;
 mod workflows_cmd;
 
 use anyhow::Context;
@@ -30,6 +31,8 @@ enum Command {
     /// Define, import, export and test workflows.
     #[command(subcommand)]
     Workflows(workflows_cmd::WorkflowsCommand),
+    /// Text with your workflows in the terminal, through the built-in SMS simulator.
+    Chat(chat::ChatArgs),
     /// Manage the API keys that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
@@ -87,6 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             smsflow_server::serve(config, store).await
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
+        Command::Chat(args) => chat::run(args, config).await,
         Command::ApiKey(command) => api_key(command, &config).await,
     }
 }

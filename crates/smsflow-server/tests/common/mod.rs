@@ -1,0 +1,130 @@
+//! Shared by the HTTP tests: a real server on a random loopback port against a fresh database.
+#![allow(dead_code)] // Each test file uses its own subset.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use smsflow_store::testing::{self, TestDatabase};
+use std::collections::HashMap;
+
+pub struct TestApp {
+    pub base: String,
+    pub key: String,
+    pub http: reqwest::Client,
+    pub label: &'static str,
+    pub store: std::sync::Arc<dyn smsflow_store::Store>,
+    _workers: Workers,
+    _db: std::sync::Arc<TestDatabase>,
+}
+
+/// Stops the app's background workers when the test ends.
+struct Workers(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.0.iter().for_each(|worker| worker.abort());
+    }
+}
+
+pub async fn spawn_app(db: std::sync::Arc<TestDatabase>) -> TestApp {
+    spawn_configured(db, &[]).await
+}
+
+/// A server configured with these environment settings (`SMSFLOW_*`), with its workers running.
+pub async fn spawn_configured(db: std::sync::Arc<TestDatabase>, env: &[(&str, &str)]) -> TestApp {
+    spawn_with(db, env, true).await
+}
+
+/// Without background workers, a test drives the queue itself.
+pub async fn spawn_with(
+    db: std::sync::Arc<TestDatabase>,
+    env: &[(&str, &str)],
+    run_workers: bool,
+) -> TestApp {
+    let store = db.store().await;
+    let key = store
+        .create_api_key(&format!("test-{}", uuid::Uuid::new_v4()))
+        .await
+        .unwrap()
+        .secret;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut vars: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    vars.entry("SMSFLOW_PUBLIC_URL".into())
+        .or_insert_with(|| base.clone());
+    let config = smsflow_server::Config::load(None, &vars).unwrap();
+    let state = smsflow_server::AppState::new(store.clone(), config)
+        .await
+        .unwrap();
+    let workers = if run_workers {
+        state.start_workers()
+    } else {
+        Vec::new()
+    };
+    tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
+    TestApp {
+        base,
+        key,
+        http: reqwest::Client::new(),
+        label: db.label,
+        store,
+        _workers: Workers(workers),
+        _db: db,
+    }
+}
+
+/// One app per database backend.
+pub async fn apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in testing::all().await {
+        apps.push(spawn_app(std::sync::Arc::new(db)).await);
+    }
+    apps
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path)).bearer_auth(&self.key)
+    }
+    pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(&self.key)
+            .json(body)
+    }
+    pub fn put(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .put(self.url(path))
+            .bearer_auth(&self.key)
+            .json(body)
+    }
+    pub async fn create(&self, body: Value) -> Value {
+        let response = self.post("/workflows", &body).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}: {:?}",
+            self.label,
+            response.text().await
+        );
+        response.json().await.unwrap()
+    }
+}
+
+pub async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].as_str().unwrap().starts_with("https://"));
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    body
+}

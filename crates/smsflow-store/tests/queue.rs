@@ -1,0 +1,333 @@
+//! The inbound and outbound queues, on SQLite and (when configured) PostgreSQL: stored once,
+//! claimed once, kept in order, and taken over after a crashed worker's lease expires.
+
+use serde_json::json;
+use smsflow_core::conversation::{Author, Channel, MessageStatus};
+use smsflow_store::conversations::{InboundOutcome, InboundSms, NewOutbound};
+use smsflow_store::testing;
+use std::collections::HashSet;
+use time::{Duration, OffsetDateTime};
+
+fn sms(provider_id: &str, from: &str) -> InboundSms {
+    InboundSms {
+        channel: Channel::Twilio,
+        our_number: "+15550009999".into(),
+        their_number: from.into(),
+        body: "hello".into(),
+        provider_id: Some(provider_id.into()),
+        media_urls: vec![],
+        simulated: false,
+    }
+}
+
+fn outbound(body: &str, send_after: OffsetDateTime) -> NewOutbound {
+    NewOutbound {
+        body: body.into(),
+        author: Author::Agent,
+        workflow_id: None,
+        segments: 1,
+        encoding: "gsm7".into(),
+        send_after,
+    }
+}
+
+#[tokio::test]
+async fn concurrent_duplicate_deliveries_are_stored_once() {
+    for db in testing::all().await {
+        let (first, second) = (db.store().await, db.store().await);
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let store = if i % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record_inbound(&sms("SMdup", "+15551110000"))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut fresh = 0;
+        let mut ids = HashSet::new();
+        for task in tasks {
+            let recorded = task.await.unwrap();
+            ids.insert(recorded.message_id);
+            fresh += usize::from(!recorded.duplicate);
+        }
+        assert_eq!((fresh, ids.len()), (1, 1), "{}", db.label);
+        let (message, conversation) = first
+            .claim_inbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            conversation.unread_count, 1,
+            "{}: duplicates do not count as unread",
+            db.label
+        );
+        assert_eq!(message.provider_id.as_deref(), Some("SMdup"));
+        assert!(
+            first
+                .claim_inbound(Duration::seconds(30))
+                .await
+                .unwrap()
+                .is_none(),
+            "claimed once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        store
+            .record_inbound(&sms("SM1", "+15551110001"))
+            .await
+            .unwrap();
+        store
+            .record_inbound(&sms("SM2", "+15551110001"))
+            .await
+            .unwrap();
+        store
+            .record_inbound(&sms("SM3", "+15551110002"))
+            .await
+            .unwrap();
+        let (first, _) = store
+            .claim_inbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        let (other, _) = store
+            .claim_inbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.provider_id.as_deref(), Some("SM1"));
+        assert_eq!(
+            other.provider_id.as_deref(),
+            Some("SM3"),
+            "{}: SM2 waits for SM1 of its conversation",
+            db.label
+        );
+        assert!(
+            store
+                .claim_inbound(Duration::seconds(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let outcome = InboundOutcome {
+            workflow_id: None,
+            explanation: json!({"test": true}),
+            active_workflow_id: None,
+            active_workflow_at: None,
+            run_completed: false,
+            opt_change: None,
+            reply: Some(outbound("reply to SM1", OffsetDateTime::now_utc())),
+        };
+        store.complete_inbound(first.id, &outcome).await.unwrap();
+        store.complete_inbound(first.id, &outcome).await.unwrap();
+        let messages = store
+            .conversation_messages(first.conversation_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            messages.iter().filter(|m| m.body == "reply to SM1").count(),
+            1,
+            "{}: completing twice replies once",
+            db.label
+        );
+        assert_eq!(messages[0].status, MessageStatus::Processed);
+        let (second, _) = store
+            .claim_inbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(second.provider_id.as_deref(), Some("SM2"));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_claim_is_taken_over_and_the_late_worker_is_ignored() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let conversation = store
+            .open_conversation(Channel::Simulator, "+15550009999", "+15551110003")
+            .await
+            .unwrap();
+        let queued = store
+            .queue_outbound(
+                conversation.id,
+                &outbound("only once", OffsetDateTime::now_utc()),
+            )
+            .await
+            .unwrap();
+        // A worker claims it with a lease that runs out at once (it "crashed").
+        let crashed = store
+            .claim_outbound(Duration::milliseconds(-1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(crashed.message.id, queued.id);
+        let taken_over = store
+            .claim_outbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .expect("an expired lease frees the message");
+        assert_eq!(taken_over.message.attempts, 2);
+        assert!(
+            store
+                .claim_outbound(Duration::seconds(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The first worker comes back late: its outcome no longer applies.
+        store
+            .mark_retry(
+                queued.id,
+                crashed.message.attempts,
+                "late",
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        store
+            .mark_sent(
+                queued.id,
+                taken_over.message.attempts,
+                Some("SMx"),
+                MessageStatus::Sent,
+            )
+            .await
+            .unwrap();
+        let message = store.get_message(queued.id).await.unwrap();
+        assert_eq!(
+            (message.status, message.provider_id.as_deref()),
+            (MessageStatus::Sent, Some("SMx")),
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_conversations_replies_leave_in_order_across_workers() {
+    for db in testing::all().await {
+        let (first, second) = (db.store().await, db.store().await);
+        let conversation = first
+            .open_conversation(Channel::Simulator, "+15550009999", "+15551110004")
+            .await
+            .unwrap();
+        let now = OffsetDateTime::now_utc();
+        for i in 0..3 {
+            first
+                .queue_outbound(conversation.id, &outbound(&format!("part {i}"), now))
+                .await
+                .unwrap();
+        }
+        let job = first
+            .claim_outbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.message.body, "part 0");
+        assert!(
+            second
+                .claim_outbound(Duration::seconds(30))
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: part 1 waits for part 0",
+            db.label
+        );
+        // A failed attempt keeps its place: the next ones wait for its retry.
+        first
+            .mark_retry(
+                job.message.id,
+                job.message.attempts,
+                "HTTP 503",
+                now - Duration::seconds(1),
+            )
+            .await
+            .unwrap();
+        let retried = second
+            .claim_outbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(retried.message.body, "part 0");
+        second
+            .mark_sent(
+                retried.message.id,
+                retried.message.attempts,
+                None,
+                MessageStatus::Sent,
+            )
+            .await
+            .unwrap();
+        let next = first
+            .claim_outbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.message.body, "part 1");
+    }
+}
+
+#[tokio::test]
+async fn opt_outs_are_recorded_and_lifted() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let recorded = store
+            .record_inbound(&sms("SMstop", "+15551110005"))
+            .await
+            .unwrap();
+        let (message, _) = store
+            .claim_inbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut outcome = InboundOutcome {
+            workflow_id: None,
+            explanation: json!({}),
+            active_workflow_id: None,
+            active_workflow_at: None,
+            run_completed: false,
+            opt_change: Some(smsflow_store::conversations::OptChange::OptOut {
+                keyword: "STOP".into(),
+            }),
+            reply: None,
+        };
+        store.complete_inbound(message.id, &outcome).await.unwrap();
+        assert!(store.is_opted_out("+15551110005").await.unwrap());
+        assert!(
+            store
+                .get_conversation(recorded.conversation_id)
+                .await
+                .unwrap()
+                .opted_out
+        );
+        assert_eq!(store.list_opt_outs().await.unwrap()[0].keyword, "STOP");
+        store
+            .record_inbound(&sms("SMstart", "+15551110005"))
+            .await
+            .unwrap();
+        let (message, _) = store
+            .claim_inbound(Duration::seconds(30))
+            .await
+            .unwrap()
+            .unwrap();
+        outcome.opt_change = Some(smsflow_store::conversations::OptChange::OptIn);
+        store.complete_inbound(message.id, &outcome).await.unwrap();
+        assert!(
+            !store.is_opted_out("+15551110005").await.unwrap(),
+            "{}",
+            db.label
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! `smsflow chat`: an SMS conversation in the terminal, through the built-in simulator.
+
+use anyhow::Context;
+use clap::Args;
+use smsflow_server::{AppState, Config};
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ChatArgs {
+    /// The number you are texting from (E.164).
+    #[arg(long, default_value = "+15550001111")]
+    from: String,
+    /// Our number you are texting (defaults to sms.default_from).
+    #[arg(long)]
+    to: Option<String>,
+    /// Use the workflows of this YAML file, in a throwaway database, instead of the configured one.
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+pub async fn run(args: ChatArgs, mut config: Config) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        smsflow_core::sms::is_e164(&args.from),
+        "--from {:?} is not an E.164 number: write it as + and country code, e.g. +15550001111",
+        args.from
+    );
+    let scratch = match &args.file {
+        Some(file) => {
+            let specs = crate::workflows_cmd::read_workflow_file(file)?;
+            let dir = tempfile::tempdir().context("cannot create a scratch directory")?;
+            config.database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
+            let store = crate::open_store(&config).await?;
+            for spec in &specs {
+                store.create_workflow(spec).await?;
+            }
+            Some(dir)
+        }
+        None => None,
+    };
+    let to = args.to.unwrap_or_else(|| config.sms.default_from.clone());
+    let store = crate::open_store(&config).await?;
+    let state = AppState::new(store, config).await?;
+    let workers = state.start_workers();
+    let matcher_size = state.matchers.current().matcher.len();
+    println!(
+        "Texting {to} from {} ({matcher_size} workflows). Type a message; an empty line or Ctrl-D ends.",
+        args.from
+    );
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        print!("you> ");
+        std::io::stdout().flush()?;
+        let Some(line) = lines.next().transpose()? else {
+            break;
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            break;
+        }
+        let turn = state.messaging.simulate(&args.from, &to, line).await?;
+        let explanation = turn.inbound.explanation.unwrap_or_default();
+        let how = explanation
+            .get("workflow")
+            .and_then(|w| w.as_str())
+            .map(|name| {
+                format!(
+                    "[{name}: {}]",
+                    explanation["routing_reason"].as_str().unwrap_or("")
+                )
+            })
+            .or_else(|| {
+                explanation
+                    .get("carrier_keyword")
+                    .map(|k| format!("[carrier keyword {k}]"))
+            })
+            .unwrap_or_else(|| "[no workflow matched]".into());
+        println!("      {how}");
+        if turn.replies.is_empty() {
+            let note = explanation
+                .get("reply")
+                .and_then(|r| r.as_str())
+                .unwrap_or("no reply");
+            println!("      (no reply: {note})");
+        }
+        for reply in turn.replies {
+            println!(
+                "them> {}   ({} segment{}, {})",
+                reply.body,
+                reply.segments,
+                if reply.segments == 1 { "" } else { "s" },
+                reply.status.as_str()
+            );
+        }
+    }
+    workers.iter().for_each(|worker| worker.abort());
+    drop(scratch);
+    Ok(())
+}
