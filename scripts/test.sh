@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones).
+# Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones), then the
+# end-to-end tests against real third-party parts (tests/e2e/run.sh).
 #
 #   scripts/test.sh [extra `cargo test` args, e.g. some_test_name -- --nocapture]
 #
@@ -7,6 +8,8 @@
 #   SMSFLOW_TEST_SKIP_PG=1   run without PostgreSQL (Postgres tests skip themselves)
 #   SMSFLOW_TEST_KEEP_PG=1   leave the test PostgreSQL running afterwards
 #   SMSFLOW_TEST_PGPORT      port of the test PostgreSQL (default 54329)
+#   SMSFLOW_TEST_SKIP_E2E=1  skip the end-to-end tests against Twilio's SDK/contract and Kannel
+#                            (tests/e2e/run.sh; they need python3-venv, node/npm and Kannel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +46,12 @@ cargo clippy --workspace --all-targets -j2 -- -D warnings
 
 step "cargo test"
 cargo test --workspace -j2 "$@"
+
+if [ "${SMSFLOW_TEST_SKIP_E2E:-}" = 1 ]; then
+  step "skipping the end-to-end tests (SMSFLOW_TEST_SKIP_E2E=1)"
+else
+  step "end-to-end tests (tests/e2e/run.sh)"
+  bash tests/e2e/run.sh
+fi
 
 step "all checks passed"
