@@ -529,10 +529,19 @@ mod tests {
         let doc = include_str!("../../../docs/configuration.md");
         for (key, env, _, _) in KEYS {
             let leaf = key.rsplit('.').next().unwrap();
-            for name in env.split([' ', '(', ')']).filter(|word| word.contains("SMSFLOW_") || *word == "DATABASE_URL") {
-                assert!(doc.contains(name), "docs/configuration.md does not mention {name}");
+            for name in env
+                .split([' ', '(', ')'])
+                .filter(|word| word.contains("SMSFLOW_") || *word == "DATABASE_URL")
+            {
+                assert!(
+                    doc.contains(name),
+                    "docs/configuration.md does not mention {name}"
+                );
             }
-            assert!(doc.contains(leaf), "docs/configuration.md does not mention {key}");
+            assert!(
+                doc.contains(leaf),
+                "docs/configuration.md does not mention {key}"
+            );
         }
     }
 
@@ -543,7 +552,10 @@ mod tests {
             &env(&[
                 ("SMSFLOW_TWILIO_ACCOUNT_SID", "AC1"),
                 ("SMSFLOW_TWILIO_AUTH_TOKEN", "token"),
-                ("SMSFLOW_KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms"),
+                (
+                    "SMSFLOW_KANNEL_SENDSMS_URL",
+                    "http://127.0.0.1:13013/cgi-bin/sendsms",
+                ),
                 ("SMSFLOW_KANNEL_SECRET", "long-enough-secret"),
                 ("SMSFLOW_SMS_MAX_SEGMENTS", "2"),
             ]),
@@ -553,10 +565,22 @@ mod tests {
         assert_eq!(config.kannel.unwrap().secret, "long-enough-secret");
         assert_eq!(config.sms.max_segments, 2);
         let half = Config::load(None, &env(&[("SMSFLOW_TWILIO_ACCOUNT_SID", "AC1")])).unwrap_err();
-        assert!(half.to_string().contains("set both twilio.account_sid and twilio.auth_token"), "{half}");
-        let weak = Config::load(None, &env(&[("SMSFLOW_KANNEL_SENDSMS_URL", "http://x"), ("SMSFLOW_KANNEL_SECRET", "short")])).unwrap_err();
+        assert!(
+            half.to_string()
+                .contains("set both twilio.account_sid and twilio.auth_token"),
+            "{half}"
+        );
+        let weak = Config::load(
+            None,
+            &env(&[
+                ("SMSFLOW_KANNEL_SENDSMS_URL", "http://x"),
+                ("SMSFLOW_KANNEL_SECRET", "short"),
+            ]),
+        )
+        .unwrap_err();
         assert!(weak.to_string().contains("at least 8 characters"), "{weak}");
-        let quiet = Config::load(None, &env(&[("SMSFLOW_SMS_QUIET_HOURS_START", "21:00")])).unwrap_err();
+        let quiet =
+            Config::load(None, &env(&[("SMSFLOW_SMS_QUIET_HOURS_START", "21:00")])).unwrap_err();
         assert!(quiet.to_string().contains("quiet_hours_end"), "{quiet}");
     }
 
