@@ -16,6 +16,7 @@ TARGET=${CARGO_TARGET_DIR:-$PWD/target}
 TOOLS=$TARGET/e2e-tools
 WORK=$TARGET/e2e-run
 SUITES=("$@")
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the source tree
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(twilio kannel)
 step() { echo "==> $*" >&2; }
 
