@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones), then the web app's
-# end-to-end test in headless Chromium (tests/e2e, needs chromium, node and npm; .ci/run installs them).
+# Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones), then the
+# end-to-end tests: the web app in headless Chromium (tests/e2e/workflows.spec.mjs) and real
+# third-party parts (tests/e2e/run.sh: Twilio's SDK and contract, Kannel). .ci/run installs what they need.
 #
 #   scripts/test.sh [extra `cargo test` args, e.g. some_test_name -- --nocapture]
 #
@@ -14,6 +15,8 @@
 #   SMSFLOW_TEST_SKIP_MODEL=1  run without the embedding model (tests that need it skip themselves)
 #   SMSFLOW_TEST_DATA_DIR    where the model is installed for tests (default ~/.cache/smsflow-test),
 #                            kept between runs so the model is downloaded once
+#   SMSFLOW_TEST_SKIP_E2E=1  skip the end-to-end tests (browser, Twilio's SDK/contract, Kannel)
+#                            (tests/e2e/run.sh; they need python3-venv, node/npm and Kannel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,7 +67,7 @@ step "cargo test"
 cargo test --workspace -j2 "$@"
 
 if [ "${SMSFLOW_TEST_SKIP_E2E:-}" = 1 ]; then
-  step "skipping the browser test (SMSFLOW_TEST_SKIP_E2E=1)"
+  step "skipping the end-to-end tests (SMSFLOW_TEST_SKIP_E2E=1)"
 else
   step "end-to-end browser test (tests/e2e)"
   for tool in chromium node npm; do
@@ -78,6 +81,8 @@ else
   target_dir=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
   SMSFLOW_BIN="$target_dir/debug/smsflow" node tests/e2e/workflows.spec.mjs
+  step "end-to-end tests against Twilio's SDK and contract, and Kannel (tests/e2e/run.sh)"
+  bash tests/e2e/run.sh
 fi
 
 step "all checks passed"

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Load benchmark of the Twilio inbound webhook, not part of the test suite.
+#
+#   bench/twilio_load.sh [sqlite] [postgres]        (default: both)
+#
+# For each database it starts a fresh `smsflow serve` (release build, the example workflows
+# imported, Twilio configured) pinned to one core, and the load generator
+# (crates/smsflow-server/examples/twilio_load.rs) pinned to another. The generator pre-signs COUNT
+# distinct inbound webhooks (Twilio's HMAC-SHA1 signature), fires them with CONCURRENCY requests in
+# flight, and reports messages/s and p50/p99 latency of `POST /webhooks/twilio/sms` (answered after
+# the message is committed). smsflow's Twilio API base points at a fast stand-in the generator
+# serves, so it then waits (at most WAIT_SECS, default 600) until every sender got its reply and counts
+# unanswered and duplicated replies;
+# the script checks the database too (COUNT inbound stored, COUNT replies sent).
+#
+# Env: COUNT (default 20000), CONCURRENCY (default 32), SERVER_CPUS (default 0),
+#      LOADGEN_CPUS (default 1), RUST_LOG for the server (default info, as `smsflow serve`),
+#      BENCH_DIR (default target/bench). PostgreSQL: a throwaway server from scripts/pg.sh on
+#      port 18329 (stopped afterwards). Loopback ports 18321 (smsflow) and 18322 (stand-in API).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BENCH_DIR=${BENCH_DIR:-$TARGET/bench}
+COUNT=${COUNT:-20000}
+CONCURRENCY=${CONCURRENCY:-32}
+SERVER_CPUS=${SERVER_CPUS:-0}
+LOADGEN_CPUS=${LOADGEN_CPUS:-1}
+PORT=18321 UPSTREAM_PORT=18322 PGPORT=18329
+ACCOUNT_SID=AC0123456789abcdef0123456789abcdef
+TOKEN=bench-token-$RANDOM$RANDOM
+BACKENDS=("$@")
+[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
+step() { echo "==> $*" >&2; }
+
+step "building smsflow and the load generator (release)"
+cargo build -q --release -p smsflow -j2
+cargo build -q --release -p smsflow-server --example twilio_load -j2
+BIN=$TARGET/release/smsflow
+LOAD=$TARGET/release/examples/twilio_load
+
+SERVER_PID= PG_STARTED=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -n "$PG_STARTED" ]; then SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+port_open() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+run_backend() {
+  local backend=$1 dir=$BENCH_DIR/$1 db_url count_sql
+  rm -rf "$dir"; mkdir -p "$dir/data"
+  case $backend in
+  sqlite) db_url=sqlite://$dir/data/smsflow.db ;;
+  postgres)
+    if [ -z "$PG_STARTED" ]; then
+      eval "$(SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh start)"
+      PG_STARTED=1
+    fi
+    psql -q "$DATABASE_URL" -c 'DROP DATABASE IF EXISTS smsflow_bench' -c 'CREATE DATABASE smsflow_bench' >/dev/null
+    db_url=${DATABASE_URL%/*}/smsflow_bench ;;
+  esac
+  for p in $PORT $UPSTREAM_PORT; do ! port_open $p || { echo "port $p is in use" >&2; exit 1; }; done
+  export SMSFLOW_DATA_DIR=$dir/data SMSFLOW_DATABASE_URL=$db_url SMSFLOW_LISTEN=127.0.0.1:$PORT
+  export SMSFLOW_PUBLIC_URL=http://127.0.0.1:$PORT SMSFLOW_TWILIO_ACCOUNT_SID=$ACCOUNT_SID
+  export SMSFLOW_TWILIO_AUTH_TOKEN=$TOKEN SMSFLOW_TWILIO_API_BASE=http://127.0.0.1:$UPSTREAM_PORT
+  "$BIN" api-key create --name bench >/dev/null
+  "$BIN" workflows import examples/workflows.yaml >/dev/null
+  RUST_LOG=${RUST_LOG:-info} taskset -c "$SERVER_CPUS" "$BIN" serve >"$dir/smsflow.log" 2>&1 </dev/null &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
+  step "$backend: $COUNT signed webhooks, $CONCURRENCY in flight; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS"
+  local rc=0
+  taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
+    --count "$COUNT" --concurrency "$CONCURRENCY" --upstream-port "$UPSTREAM_PORT" --wait-secs "${WAIT_SECS:-600}" --run "$RANDOM$RANDOM" \
+    | tee "$dir/load.out" || rc=$?
+  # Count in the database what the generator counted at the gateway.
+  local q="SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), \
+    (SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND status = 'processed'), \
+    (SELECT COUNT(*) FROM messages WHERE direction = 'outbound'), \
+    (SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'sent')"
+  local counts
+  case $backend in
+  sqlite) counts=$(python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone())' "$dir/data/smsflow.db" "$q") ;;
+  postgres) counts=$(psql -qtA -F' ' "$db_url" -c "$q") ;;
+  esac
+  read -r inbound processed outbound sent <<<"$counts"
+  echo "database ($backend): $inbound inbound stored ($processed processed), $outbound replies queued ($sent sent); expected $COUNT each; lost (acknowledged but not stored): $((COUNT - inbound))"
+  [ "$inbound" = "$COUNT" ] && [ "$processed" = "$COUNT" ] && [ "$outbound" = "$COUNT" ] && [ "$sent" = "$COUNT" ] || rc=1
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+  return $rc
+}
+
+status=0
+for backend in "${BACKENDS[@]}"; do
+  run_backend "$backend" || status=1
+done
+exit $status

@@ -1,0 +1,5 @@
+-- The loop guard counts recent automatic replies to a number on every inbound message: find the
+-- number's conversations by index instead of scanning every message.
+CREATE INDEX conversations_their_number ON conversations (their_number);
+-- Claiming the next inbound message walks the pending ones in id order and stops at the first.
+CREATE INDEX messages_inbound_queue ON messages (status, id) WHERE direction = 'inbound';

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""A stand-in for Twilio's servers behind Prism: Prism (proxy mode) checks each request smsflow makes
+against Twilio's published OpenAPI description and forwards only valid ones here.
+
+    recorder.py PORT RECORD_FILE
+
+Every forwarded Messages.json create is appended to RECORD_FILE as one JSON line, when it arrives:
+    {"seq", "arrived" (unix time), "path", "auth", "form", "answer" (HTTP status we answer)}
+and, once the answer is written (or the client has gone), a line {"seq", "done", "delivered": bool}.
+It answers 201 with a Message resource shaped like Twilio's (a fresh SM sid per message), unless told
+otherwise through its control endpoint (not proxied, tests call it directly):
+    POST /_control  JSON {"fail_next": N}         the next N creates get 503 (Twilio's error JSON)
+                         {"reject_to": ["+1..."]}  creates to these numbers get 400, code 21211
+                         {"delay_ms": 150}         wait this long before answering each create
+    GET  /_control  the current settings.
+Loopback only; it runs until killed.
+"""
+import http.server
+import json
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+PORT = int(sys.argv[1])
+OUT = sys.argv[2]
+LOCK = threading.Lock()
+STATE = {"fail_next": 0, "reject_to": [], "delay_ms": 0, "seq": 0}
+
+
+def write(record):
+    with LOCK:
+        with open(OUT, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, status, payload):
+        out = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+        self.wfile.flush()
+
+    def do_GET(self):
+        if self.path == "/_control":
+            with LOCK:
+                self.reply(200, dict(STATE))
+        else:
+            self.reply(404, {"message": "not found"})
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0)).decode()
+        if self.path == "/_control":
+            with LOCK:
+                STATE.update(json.loads(raw or "{}"))
+                self.reply(200, dict(STATE))
+            return
+        form = urllib.parse.parse_qs(raw, keep_blank_values=True)
+        first = lambda k: form.get(k, [None])[0]
+        parts = self.path.split("?")[0].split("/")
+        account = parts[3] if len(parts) > 3 else ""
+        with LOCK:
+            STATE["seq"] += 1
+            seq = STATE["seq"]
+            if STATE["fail_next"] > 0:
+                STATE["fail_next"] -= 1
+                answer = 503
+            elif first("To") in STATE["reject_to"]:
+                answer = 400
+            else:
+                answer = 201
+            delay = STATE["delay_ms"] / 1000.0
+        write({"seq": seq, "arrived": time.time(), "path": self.path,
+               "auth": self.headers.get("Authorization"), "content_type": self.headers.get("Content-Type"),
+               "form": form, "answer": answer})
+        if delay:
+            time.sleep(delay)
+        delivered = True
+        try:
+            if answer == 503:
+                self.reply(503, {"code": 20503, "message": "Service unavailable", "more_info":
+                                 "https://www.twilio.com/docs/errors/20503", "status": 503})
+            elif answer == 400:
+                self.reply(400, {"code": 21211, "message": f"The 'To' number {first('To')} is not a valid phone number.",
+                                 "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400})
+            else:
+                sid = "SM" + uuid.uuid4().hex
+                self.reply(201, {
+                    "account_sid": account, "api_version": "2010-04-01", "body": first("Body"), "sid": sid,
+                    "status": "queued", "direction": "outbound-api", "from": first("From"), "to": first("To"),
+                    "num_media": "0", "num_segments": "1", "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
+                    "date_sent": None, "date_updated": None, "error_code": None, "error_message": None,
+                    "price": None, "price_unit": "USD", "messaging_service_sid": None,
+                    "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+                    "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"}})
+                write({"seq": seq, "sid": sid})
+        except OSError:
+            delivered = False
+        write({"seq": seq, "done": time.time(), "delivered": delivered})
+
+    def log_message(self, *args):
+        pass
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+Server(("127.0.0.1", PORT), Handler).serve_forever()
