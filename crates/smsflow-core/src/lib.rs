@@ -1,5 +1,6 @@
 //! smsflow's domain: workflows, goals, validation and the matcher. Pure code: no I/O, no async.
 
+pub mod agents;
 pub mod conversation;
 pub mod goal;
 pub mod matcher;

@@ -176,6 +176,7 @@ impl From<StoreError> for ApiError {
             | StoreError::AdminEmailTaken(_)
             | StoreError::AdminExists => ApiError::Conflict(error.to_string()),
             StoreError::VersionConflict { .. } => ApiError::VersionConflict(error.to_string()),
+            StoreError::Refused(message) => ApiError::Conflict(message),
             other => ApiError::Internal(other.to_string()),
         }
     }

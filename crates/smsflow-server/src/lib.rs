@@ -114,7 +114,8 @@ impl AppState {
     tags(
         (name = "workflows", description = "Define, manage and test SMS workflows"),
         (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs"),
-        (name = "steps", description = "What workflow steps produce: support tickets and saved records")
+        (name = "steps", description = "What workflow steps produce: support tickets and saved records"),
+        (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none")
     )
 )]
 struct ApiDoc;
@@ -185,6 +186,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::workflows::router())
         .merge(api::conversations::router())
         .merge(api::steps::router())
+        .merge(api::agents::router())
         .split_for_parts()
 }
 

@@ -85,28 +85,29 @@ impl Messaging {
     ) -> Result<Message, StoreError> {
         let message = self
             .store
-            .queue_outbound(conversation_id, &self.outbound(body, author, None, false))
+            .queue_outbound(conversation_id, &self.outbound(body, author, None, None))
             .await?;
         self.outbound_ready.notify_one();
         Ok(message)
     }
 
-    /// Prepares an outbound body: GSM-friendly characters, the segment budget for automatic
-    /// replies, and quiet hours for automatic replies.
+    /// Prepares an outbound body: GSM-friendly characters and, for automatic replies (`budget` is
+    /// their segment limit), the segment budget and quiet hours.
     fn outbound(
         &self,
         body: &str,
         author: Author,
         workflow_id: Option<Uuid>,
-        automatic: bool,
+        budget: Option<usize>,
     ) -> NewOutbound {
+        let automatic = budget.is_some();
         let mut body = if self.settings.gsm_friendly {
             to_gsm_friendly(body)
         } else {
             body.to_string()
         };
-        if automatic {
-            body = fit_segments(&body, self.settings.max_segments);
+        if let Some(budget) = budget {
+            body = fit_segments(&body, budget);
         }
         let info = segment_info(&body);
         let now = OffsetDateTime::now_utc();
@@ -149,7 +150,7 @@ impl Messaging {
             reply: None,
             run: None,
         };
-        let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, false));
+        let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, None));
         let outcome = match carrier_keyword(&message.body) {
             Some(CarrierKeyword::OptOut) => InboundOutcome {
                 explanation: json!({"carrier_keyword": "opt_out", "reply": "opt-out confirmation; nothing more is sent to this number until it texts START"}),
@@ -207,6 +208,8 @@ impl Messaging {
                 });
                 match (workflow, silenced) {
                     (Some(workflow), None) => {
+                        let (assigned, source) =
+                            self.assigned_agent(workflow, &conversation, now).await?;
                         let mut turn = self.agent.turn(
                             workflow,
                             run,
@@ -218,7 +221,11 @@ impl Messaging {
                         } else {
                             Vec::new()
                         };
-                        let max_chars = 153 * self.settings.max_segments;
+                        // The agent's own limit, within the installation's cap.
+                        let max_segments = usize::try_from(assigned.spec.max_segments)
+                            .unwrap_or(usize::MAX)
+                            .min(self.settings.max_segments);
+                        let max_chars = 153 * max_segments;
                         let writer = self
                             .agent
                             .write(workflow, &mut turn, &message.body, recent, max_chars)
@@ -228,6 +235,7 @@ impl Messaging {
                             "backend": writer.backend,
                             "fallback": writer.fallback,
                             "wants_human": writer.wants_human,
+                            "assigned_agent": {"id": assigned.id, "name": assigned.spec.name, "how": source},
                             "extracted": turn.newly_extracted,
                             "fields": turn.run.state.fields,
                             "asked_for": turn.asked_for,
@@ -248,7 +256,7 @@ impl Messaging {
                                 &turn.reply,
                                 Author::Agent,
                                 Some(workflow.id),
-                                true,
+                                Some(max_segments),
                             )),
                             run: Some(turn.run),
                         }
@@ -277,6 +285,43 @@ impl Messaging {
             self.outbound_ready.notify_one();
         }
         Ok(true)
+    }
+
+    /// The agent for this turn: the workflow's, else the first matching routing rule's, else the
+    /// default SMS agent.
+    async fn assigned_agent(
+        &self,
+        workflow: &smsflow_core::Workflow,
+        conversation: &smsflow_store::conversations::Conversation,
+        now: OffsetDateTime,
+    ) -> Result<
+        (
+            smsflow_store::agents::Agent,
+            smsflow_core::agents::AgentSource,
+        ),
+        StoreError,
+    > {
+        let rules = self.store.list_routing_rules().await?;
+        let default = self.store.default_agent().await?;
+        let context = smsflow_core::agents::RoutingContext {
+            to: &conversation.our_number,
+            from: &conversation.their_number,
+            goal: workflow.spec.goal,
+        };
+        let clock = |zone: Option<&str>| local_clock(now, zone.unwrap_or("UTC"));
+        let (agent_id, source) = smsflow_core::agents::resolve_agent(
+            workflow.spec.agent_id,
+            &rules,
+            &context,
+            default.id,
+            clock,
+        );
+        let agent = if agent_id == default.id {
+            default
+        } else {
+            self.store.get_agent(agent_id).await?
+        };
+        Ok((agent, source))
     }
 
     /// The last turns of a conversation, for a model to read.
@@ -430,6 +475,18 @@ impl Messaging {
         }
         handles
     }
+}
+
+/// The weekday and minute of the day at `now` in `zone`; `None` for an unknown zone.
+fn local_clock(now: OffsetDateTime, zone: &str) -> Option<smsflow_core::agents::LocalClock> {
+    let zone = jiff::tz::TimeZone::get(zone).ok()?;
+    let local = jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
+        .ok()?
+        .to_zoned(zone);
+    Some(smsflow_core::agents::LocalClock {
+        weekday: local.weekday().to_monday_one_offset() as u8,
+        minute: local.hour() as u16 * 60 + local.minute() as u16,
+    })
 }
 
 /// Exponential backoff with full jitter: about 2 s, 4 s, 8 s, ... capped at 10 minutes.

@@ -580,6 +580,14 @@ async fn the_openapi_document_lists_every_route() {
         ("/tickets/{id}", "patch"),
         ("/collections/{table}/records", "get"),
         ("/collections/{table}/records.csv", "get"),
+        ("/agents", "get"),
+        ("/agents", "post"),
+        ("/agents/{id}", "get"),
+        ("/agents/{id}", "put"),
+        ("/agents/{id}", "delete"),
+        ("/routing-rules", "get"),
+        ("/routing-rules", "post"),
+        ("/routing-rules/{id}", "delete"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -29,6 +29,9 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    /// A change the data's rules forbid, with what to do instead.
+    #[error("{0}")]
+    Refused(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]

@@ -4,10 +4,12 @@
 //! Concurrency control lives in the database: every update checks `version` in its `WHERE` clause.
 
 mod admins;
+pub mod agents;
 mod api_keys;
 pub mod conversations;
 mod error;
 mod sql;
+mod sql_agents;
 mod sql_conversations;
 
 use async_trait::async_trait;
@@ -69,7 +71,7 @@ pub struct WorkflowPage {
 
 /// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
 #[async_trait]
-pub trait Store: ConversationStore + Send + Sync + 'static {
+pub trait Store: ConversationStore + agents::AgentStore + Send + Sync + 'static {
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

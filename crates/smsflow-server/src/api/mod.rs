@@ -1,3 +1,4 @@
+pub mod agents;
 pub mod conversations;
 pub mod steps;
 pub mod workflows;

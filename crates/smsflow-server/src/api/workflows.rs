@@ -84,6 +84,19 @@ fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("workflow {id} does not exist")))
 }
 
+/// The assigned agent must exist.
+async fn check_agent(state: &AppState, spec: &smsflow_core::WorkflowSpec) -> Result<(), ApiError> {
+    if let Some(agent_id) = spec.agent_id
+        && state.store.get_agent(agent_id).await.is_err()
+    {
+        return Err(ApiError::Invalid(Problems::single(
+            "agent_id",
+            "no agent has this id: GET /api/v1/agents lists them (leave it empty to use routing rules)",
+        )));
+    }
+    Ok(())
+}
+
 /// A workflow with its version as `ETag`.
 fn with_etag(status: StatusCode, workflow: Workflow) -> Response {
     let tag = HeaderValue::from_str(&etag(workflow.version)).expect("an ETag is ASCII");
@@ -131,6 +144,7 @@ async fn create_workflow(
     ApiJson(draft): ApiJson<WorkflowDraft>,
 ) -> Result<Response, ApiError> {
     let spec = draft.validate().map_err(ApiError::Invalid)?;
+    check_agent(&state, &spec).await?;
     let workflow = state.store.create_workflow(&spec).await?;
     state.workflows_changed().await;
     let location = format!("/api/v1/workflows/{}", workflow.id);
@@ -179,6 +193,7 @@ async fn apply_update(
         )));
     }
     let spec = draft.validate().map_err(ApiError::Invalid)?;
+    check_agent(state, &spec).await?;
     let version = match expected {
         Expected::IfMatch(version) | Expected::Body(version) => version,
     };

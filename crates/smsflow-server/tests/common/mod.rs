@@ -120,6 +120,10 @@ impl TestApp {
             .bearer_auth(&self.key)
             .json(body)
     }
+    pub async fn create_raw(&self, body: Value) -> reqwest::Response {
+        self.post("/workflows", &body).send().await.unwrap()
+    }
+
     pub async fn create(&self, body: Value) -> Value {
         let response = self.post("/workflows", &body).send().await.unwrap();
         assert_eq!(

@@ -1,0 +1,45 @@
+//! Agents and routing rules as stored.
+
+use async_trait::async_trait;
+use serde::Serialize;
+use smsflow_core::agents::{AgentSpec, RoutingRule, RuleConditions};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Agent {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub spec: AgentSpec,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait AgentStore: Send + Sync {
+    async fn list_agents(&self) -> Result<Vec<Agent>, StoreError>;
+    async fn get_agent(&self, id: Uuid) -> Result<Agent, StoreError>;
+    /// The default SMS agent (there is always exactly one).
+    async fn default_agent(&self) -> Result<Agent, StoreError>;
+    /// Creating or updating with `is_default` makes it the only default.
+    async fn create_agent(&self, spec: &AgentSpec) -> Result<Agent, StoreError>;
+    async fn update_agent(&self, id: Uuid, spec: &AgentSpec) -> Result<Agent, StoreError>;
+    /// Refused for the default agent (make another the default first) and for an agent in use.
+    async fn delete_agent(&self, id: Uuid) -> Result<(), StoreError>;
+
+    async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>, StoreError>;
+    async fn create_routing_rule(
+        &self,
+        position: i64,
+        agent_id: Uuid,
+        conditions: &RuleConditions,
+    ) -> Result<RoutingRule, StoreError>;
+    async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError>;
+}

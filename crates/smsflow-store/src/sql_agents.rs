@@ -1,0 +1,207 @@
+//! SQL for agents and routing rules, written once for both databases (see `sql.rs`).
+
+use async_trait::async_trait;
+use smsflow_core::agents::{AgentSpec, RoutingRule, RuleConditions};
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::agents::{Agent, AgentStore};
+use crate::sql::{PostgresStore, SqliteStore, now};
+
+macro_rules! agent_columns {
+    () => {
+        "id, name, persona, backend, model, max_segments, language, is_default, created_at, updated_at"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct AgentRow {
+    id: Uuid,
+    name: String,
+    persona: String,
+    backend: String,
+    model: Option<String>,
+    max_segments: i64,
+    language: Option<String>,
+    is_default: bool,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl From<AgentRow> for Agent {
+    fn from(row: AgentRow) -> Self {
+        Agent {
+            id: row.id,
+            spec: AgentSpec {
+                name: row.name,
+                persona: row.persona,
+                backend: row.backend,
+                model: row.model,
+                max_segments: row.max_segments,
+                language: row.language,
+                is_default: row.is_default,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+fn agent_not_found(id: Uuid) -> StoreError {
+    StoreError::NotFound {
+        what: "agent",
+        key: id.to_string(),
+    }
+}
+
+fn name_taken(error: sqlx::Error, spec: &AgentSpec) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Refused(format!(
+            "an agent named {:?} already exists: choose another name",
+            spec.name
+        )),
+        _ => StoreError::Database(error),
+    }
+}
+
+macro_rules! impl_agent_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Writes an agent; with `is_default`, first takes the flag from the previous default.
+            async fn save_agent(&self, id: Uuid, spec: &AgentSpec, insert: bool) -> Result<Agent, StoreError> {
+                let mut tx = self.write.begin().await?;
+                if spec.is_default {
+                    sqlx::query("UPDATE agents SET is_default = FALSE WHERE is_default AND id <> $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else if !insert {
+                    let is_default: Option<bool> = sqlx::query_scalar("SELECT is_default FROM agents WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if is_default == Some(true) {
+                        return Err(StoreError::Refused("this is the default SMS agent: make another agent the default instead".into()));
+                    }
+                }
+                let at = now();
+                let sql = if insert {
+                    concat!("INSERT INTO agents (id, name, persona, backend, model, max_segments, language, is_default, created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ", agent_columns!())
+                } else {
+                    concat!("UPDATE agents SET name = $2, persona = $3, backend = $4, model = $5, max_segments = $6, language = $7, \
+                             is_default = $8, updated_at = $9 WHERE id = $1 RETURNING ", agent_columns!())
+                };
+                let row = sqlx::query_as::<_, AgentRow>(sql)
+                    .bind(id)
+                    .bind(&spec.name)
+                    .bind(&spec.persona)
+                    .bind(&spec.backend)
+                    .bind(&spec.model)
+                    .bind(spec.max_segments)
+                    .bind(&spec.language)
+                    .bind(spec.is_default)
+                    .bind(at)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|error| name_taken(error, spec))?
+                    .ok_or_else(|| agent_not_found(id))?;
+                tx.commit().await?;
+                Ok(row.into())
+            }
+        }
+
+        #[async_trait]
+        impl AgentStore for $store {
+            async fn list_agents(&self) -> Result<Vec<Agent>, StoreError> {
+                Ok(sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents ORDER BY name"))
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Agent::from)
+                    .collect())
+            }
+
+            async fn get_agent(&self, id: Uuid) -> Result<Agent, StoreError> {
+                sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(Agent::from)
+                    .ok_or_else(|| agent_not_found(id))
+            }
+
+            async fn default_agent(&self) -> Result<Agent, StoreError> {
+                sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents WHERE is_default"))
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(Agent::from)
+                    .ok_or_else(|| StoreError::Corrupt("no default agent".into()))
+            }
+
+            async fn create_agent(&self, spec: &AgentSpec) -> Result<Agent, StoreError> {
+                self.save_agent(Uuid::now_v7(), spec, true).await
+            }
+
+            async fn update_agent(&self, id: Uuid, spec: &AgentSpec) -> Result<Agent, StoreError> {
+                self.save_agent(id, spec, false).await
+            }
+
+            async fn delete_agent(&self, id: Uuid) -> Result<(), StoreError> {
+                let agent = self.get_agent(id).await?;
+                if agent.spec.is_default {
+                    return Err(StoreError::Refused("this is the default SMS agent: make another agent the default, then delete this one".into()));
+                }
+                let used: i64 = sqlx::query_scalar(
+                    "SELECT (SELECT COUNT(*) FROM workflows WHERE agent_id = $1) + (SELECT COUNT(*) FROM routing_rules WHERE agent_id = $1)",
+                )
+                .bind(id)
+                .fetch_one(&self.read)
+                .await?;
+                if used > 0 {
+                    return Err(StoreError::Refused("workflows or routing rules use this agent: assign them another agent first".into()));
+                }
+                sqlx::query("DELETE FROM agents WHERE id = $1 AND NOT is_default").bind(id).execute(&self.write).await?;
+                Ok(())
+            }
+
+            async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>, StoreError> {
+                let rows: Vec<(Uuid, i64, Uuid, Json<RuleConditions>)> =
+                    sqlx::query_as("SELECT id, position, agent_id, conditions FROM routing_rules ORDER BY position, id")
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, position, agent_id, conditions)| RoutingRule { id, position, agent_id, conditions: conditions.0 })
+                    .collect())
+            }
+
+            async fn create_routing_rule(&self, position: i64, agent_id: Uuid, conditions: &RuleConditions) -> Result<RoutingRule, StoreError> {
+                self.get_agent(agent_id).await?;
+                let id = Uuid::now_v7();
+                sqlx::query("INSERT INTO routing_rules (id, position, agent_id, conditions, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(position)
+                    .bind(agent_id)
+                    .bind(Json(conditions))
+                    .bind(now())
+                    .execute(&self.write)
+                    .await?;
+                Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
+            }
+
+            async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError> {
+                let deleted = sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&self.write).await?.rows_affected();
+                if deleted == 0 {
+                    return Err(StoreError::NotFound { what: "routing rule", key: id.to_string() });
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_agent_store!(SqliteStore, sqlx::Sqlite);
+impl_agent_store!(PostgresStore, sqlx::Postgres);
