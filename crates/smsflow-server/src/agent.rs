@@ -57,12 +57,18 @@ impl Agent {
     pub async fn write(
         &self,
         workflow: &Workflow,
+        assigned: &smsflow_store::agents::Agent,
         turn: &mut AgentTurn,
         message: &str,
         recent: Vec<(Speaker, String)>,
         max_chars: usize,
     ) -> Writer {
-        let Some(llm) = &self.llm else {
+        // Only agents set to the `openai` backend call the model.
+        let Some(llm) = self
+            .llm
+            .as_ref()
+            .filter(|_| assigned.spec.backend == "openai")
+        else {
             return Writer {
                 backend: BUILTIN_BACKEND.into(),
                 fallback: None,
@@ -91,7 +97,7 @@ impl Agent {
             })
             .collect();
         let request = LlmRequest {
-            persona: String::new(),
+            persona: assigned.spec.persona.clone(),
             goal: spec.goal,
             context: spec.context.clone(),
             response_template: spec.response_template.clone(),
@@ -106,7 +112,7 @@ impl Agent {
             recent,
             message: message.to_string(),
             max_chars,
-            language: None,
+            language: assigned.spec.language.clone(),
         };
         match llm.complete(&request).await {
             Ok(answer) => {

@@ -228,7 +228,14 @@ impl Messaging {
                         let max_chars = 153 * max_segments;
                         let writer = self
                             .agent
-                            .write(workflow, &mut turn, &message.body, recent, max_chars)
+                            .write(
+                                workflow,
+                                &assigned,
+                                &mut turn,
+                                &message.body,
+                                recent,
+                                max_chars,
+                            )
                             .await;
                         explanation["reply"] = json!("queued");
                         explanation["agent"] = json!({

@@ -252,8 +252,20 @@ async fn model_server(content: serde_json::Value) -> String {
     base
 }
 
+/// The default agent set to the `openai` backend, and a lead workflow.
 async fn lead_app(env: &[(&str, &str)]) -> TestApp {
     let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
+    let agents: Value = app
+        .get("/agents")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let default = agents["items"][0]["id"].as_str().unwrap().to_string();
+    let updated = app.put(&format!("/agents/{default}"), &json!({"name": "SMS agent", "backend": "openai", "is_default": true, "persona": "Warm and brief."})).send().await.unwrap();
+    assert!(updated.status().is_success());
     app.create(json!({
         "name": "Leads", "goal": "lead_capture", "active": true,
         "steps": [{"type": "extract_information", "fields": "name,email"}, {"type": "save_to_database", "table": "leads"}]
@@ -313,5 +325,27 @@ async fn when_the_model_fails_the_builtin_agent_answers() {
     assert!(
         agent["fallback"].as_str().unwrap().contains("unavailable"),
         "{agent}"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
+    let base =
+        model_server(json!({"reply": "From the model", "extracted": {}, "wants_human": false}))
+            .await;
+    let app = spawn_configured(
+        Arc::new(testing::sqlite()),
+        &[
+            ("SMSFLOW_OPENAI_BASE_URL", &base),
+            ("SMSFLOW_OPENAI_MODEL", "test-model"),
+        ],
+    )
+    .await;
+    app.create(json!({"name": "Fallback", "goal": "general_inquiry", "active": true, "response_template": "Hi there!"})).await;
+    let turn = text(&app, "+14155550177", "hello").await;
+    assert_eq!(reply(&turn), "Hi there!");
+    assert_eq!(
+        turn["inbound"]["explanation"]["agent"]["backend"],
+        "builtin"
     );
 }
