@@ -99,7 +99,9 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
 
 /// The booking link with the known name and email filled in, where the provider reads them from the
 /// query string (Calendly: `name`, `email`); other links are offered as they are.
-pub fn booking_link(link: &str, values: &BTreeMap<String, String>) -> String {
+/// For Calendly, `reference` rides along as `utm_content`, which Calendly hands back in its
+/// webhook: that is how a booking finds its run.
+pub fn booking_link(link: &str, values: &BTreeMap<String, String>, reference: &str) -> String {
     let Ok(mut url) = url::Url::parse(link) else {
         return link.to_string();
     };
@@ -112,12 +114,11 @@ pub fn booking_link(link: &str, values: &BTreeMap<String, String>) -> String {
                 .into_iter()
                 .filter_map(|(key, value)| value.map(|value| (key, value)))
                 .collect();
-        if !known.is_empty() {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in known {
-                query.append_pair(key, value);
-            }
+        let mut query = url.query_pairs_mut();
+        for (key, value) in known {
+            query.append_pair(key, value);
         }
+        query.append_pair("utm_content", reference);
     }
     url.to_string()
 }
@@ -207,11 +208,11 @@ mod tests {
         ]
         .into();
         assert_eq!(
-            booking_link("https://calendly.com/acme/intro", &values),
-            "https://calendly.com/acme/intro?name=Dana+Lee&email=d%40x.io"
+            booking_link("https://calendly.com/acme/intro", &values, "run-1"),
+            "https://calendly.com/acme/intro?name=Dana+Lee&email=d%40x.io&utm_content=run-1"
         );
         assert_eq!(
-            booking_link("https://example.com/book", &values),
+            booking_link("https://example.com/book", &values, "run-1"),
             "https://example.com/book"
         );
     }

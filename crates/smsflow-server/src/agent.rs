@@ -189,7 +189,11 @@ impl Agent {
                     });
                 }
                 Action::OfferBooking { link } if state.booking_link.is_none() => {
-                    state.booking_link = Some(booking_link(link.as_str(), &state.fields));
+                    state.booking_link = Some(booking_link(
+                        link.as_str(),
+                        &state.fields,
+                        &run_id.to_string(),
+                    ));
                 }
                 Action::SaveRecord { table } => {
                     if !state.saved_to.iter().any(|saved| saved == table.as_str()) {

@@ -25,6 +25,8 @@ pub struct Config {
     pub kannel: Option<KannelSettings>,
     /// An OpenAI-compatible model server that writes replies; the builtin agent when `None`.
     pub openai: Option<smsflow_llm::OpenAiSettings>,
+    /// The signing key of booking webhooks (Calendly's webhook signing key); off when `None`.
+    pub booking_signing_key: Option<String>,
 }
 
 /// How smsflow behaves as an SMS system (carrier rules, loop guard, quiet hours).
@@ -72,6 +74,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
+    booking_signing_key: Option<String>,
     #[serde(default)]
     sms: FileSms,
     #[serde(default)]
@@ -448,6 +451,7 @@ impl Config {
             }
         };
         let openai = smsflow_llm::try_settings_from_env(env)?;
+        let booking_signing_key = var("SMSFLOW_BOOKING_SIGNING_KEY").or(file.booking_signing_key);
         Ok(Config {
             listen,
             database_url,
@@ -458,6 +462,7 @@ impl Config {
             twilio,
             kannel,
             openai,
+            booking_signing_key,
         })
     }
 

@@ -13,7 +13,7 @@ use smsflow_core::sms::{
 };
 use smsflow_sms::{OutgoingSms, SendError, SmsChannel};
 use smsflow_store::conversations::{
-    InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
+    BookingOutcome, InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
 };
 use smsflow_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -329,6 +329,25 @@ impl Messaging {
             self.store.get_agent(agent_id).await?
         };
         Ok((agent, source))
+    }
+
+    /// A booking was made through a link a run offered: mark the run booked and confirm by SMS.
+    pub async fn confirm_booking(
+        &self,
+        run_id: Uuid,
+        starts: Option<&str>,
+    ) -> Result<BookingOutcome, StoreError> {
+        let when = starts
+            .map(|starts| format!(" for {starts}"))
+            .unwrap_or_default();
+        let text = format!("You're booked{when}. Thanks, see you then!");
+        let confirmation =
+            self.outbound(&text, Author::Agent, None, Some(self.settings.max_segments));
+        let outcome = self.store.record_booking(run_id, &confirmation).await?;
+        if matches!(outcome, BookingOutcome::Booked { .. }) {
+            self.outbound_ready.notify_one();
+        }
+        Ok(outcome)
     }
 
     /// The last turns of a conversation, for a model to read.

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/twilio/status", post(twilio_status))
         .route("/kannel/sms", get(kannel_sms).post(kannel_sms_post))
         .route("/kannel/dlr", get(kannel_dlr))
+        .route("/booking", post(booking))
 }
 
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
@@ -249,5 +250,149 @@ async fn kannel_dlr(State(state): State<AppState>, uri: OriginalUri) -> Response
     match state.store.record_delivery(&report).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(error) => server_error(error),
+    }
+}
+
+/// How old a signed booking webhook may be: replays of older ones are refused.
+const BOOKING_TOLERANCE_SECS: i64 = 300;
+
+/// `Calendly-Webhook-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+fn booking_signature_ok(key: &str, header: &str, body: &[u8], now: i64) -> bool {
+    use hmac::{Hmac, Mac};
+    let mut timestamp = None;
+    let mut signature = None;
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => timestamp = value.parse::<i64>().ok(),
+            Some(("v1", value)) => signature = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        return false;
+    };
+    if (now - timestamp).abs() > BOOKING_TOLERANCE_SECS {
+        return false;
+    }
+    let Some(given) = hex_decode(&signature) else {
+        return false;
+    };
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&given).is_ok()
+}
+
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    (text.len() % 2 == 0)
+        .then(|| {
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+                .collect()
+        })
+        .flatten()
+}
+
+/// A Calendly-style booking webhook: `invitee.created` for a link a run offered (the run rides in
+/// `tracking.utm_content`, or a top-level `run_id` for other providers) marks the run booked and
+/// confirms by SMS, once.
+async fn booking(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(key) = &state.config.booking_signing_key else {
+        return Refused(
+            StatusCode::NOT_FOUND,
+            "booking webhooks are not configured (set SMSFLOW_BOOKING_SIGNING_KEY)\n",
+        )
+        .into_response();
+    };
+    let header = headers
+        .get("calendly-webhook-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !booking_signature_ok(
+        key,
+        header,
+        &body,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+    ) {
+        return Refused(
+            StatusCode::FORBIDDEN,
+            "invalid or expired Calendly-Webhook-Signature\n",
+        )
+        .into_response();
+    }
+    let Ok(event) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return plain(StatusCode::BAD_REQUEST, "the body is not JSON\n");
+    };
+    if event["event"] != "invitee.created" {
+        return (
+            StatusCode::ACCEPTED,
+            "ignored: only invitee.created books\n",
+        )
+            .into_response();
+    }
+    let reference = event["payload"]["tracking"]["utm_content"]
+        .as_str()
+        .or_else(|| event["run_id"].as_str())
+        .unwrap_or("");
+    let Ok(run_id) = uuid::Uuid::parse_str(reference.trim_start_matches("run_")) else {
+        return (
+            StatusCode::ACCEPTED,
+            "ignored: the booking names no run of ours\n",
+        )
+            .into_response();
+    };
+    let starts = event["payload"]["scheduled_event"]["start_time"]
+        .as_str()
+        .and_then(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .and_then(|at| {
+            at.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        });
+    match state
+        .messaging
+        .confirm_booking(run_id, starts.as_deref())
+        .await
+    {
+        Ok(smsflow_store::conversations::BookingOutcome::UnknownRun) => {
+            (StatusCode::ACCEPTED, "ignored: unknown run\n").into_response()
+        }
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(error) => server_error(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booking_signatures_are_checked_with_a_time_limit() {
+        use hmac::{Hmac, Mac};
+        let body = br#"{"event":"invitee.created"}"#;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"key").unwrap();
+        mac.update(b"1700000000.");
+        mac.update(body);
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let header = format!("t=1700000000,v1={hex}");
+        assert!(booking_signature_ok("key", &header, body, 1_700_000_100));
+        assert!(
+            !booking_signature_ok("key", &header, body, 1_700_001_000),
+            "too old"
+        );
+        assert!(!booking_signature_ok("other", &header, body, 1_700_000_100));
+        assert!(!booking_signature_ok("key", &header, b"{}", 1_700_000_100));
+        assert!(!booking_signature_ok("key", "v1=00", body, 1_700_000_100));
     }
 }

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{TestApp, spawn_configured};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
@@ -218,13 +219,17 @@ async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
         "Happy to help you book a time. Could I get your name?"
     );
     let second = text(&app, "+14155550133", "Nina Park").await;
-    assert_eq!(
-        reply(&second),
-        "Nice to meet you, Nina Park! You can pick a time that suits you here: https://calendly.com/acme/visit?name=Nina+Park"
+    let link = second["inbound"]["explanation"]["agent"]["booking_link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        link.starts_with("https://calendly.com/acme/visit?name=Nina+Park&utm_content="),
+        "{link}"
     );
     assert_eq!(
-        second["inbound"]["explanation"]["agent"]["booking_link"],
-        "https://calendly.com/acme/visit?name=Nina+Park"
+        reply(&second),
+        format!("Nice to meet you, Nina Park! You can pick a time that suits you here: {link}")
     );
 }
 
@@ -348,4 +353,110 @@ async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
         turn["inbound"]["explanation"]["agent"]["backend"],
         "builtin"
     );
+}
+
+fn calendly_signature(key: &str, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let t = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={hex}")
+}
+
+#[tokio::test]
+async fn a_booking_webhook_marks_the_run_booked_and_confirms_by_sms_once() {
+    for db in testing::all().await {
+        let app = spawn_configured(
+            Arc::new(db),
+            &[("SMSFLOW_BOOKING_SIGNING_KEY", "booking-key")],
+        )
+        .await;
+        app.create(
+            json!({"name": "Book", "goal": "appointment_booking", "active": true,
+            "steps": [{"type": "book_appointment", "link": "https://calendly.com/acme/visit"}]}),
+        )
+        .await;
+        let offered = text(&app, "+14155550188", "can I book a visit?").await;
+        let link = offered["inbound"]["explanation"]["agent"]["booking_link"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let run = link.split("utm_content=").nth(1).unwrap().to_string();
+        let body = json!({"event": "invitee.created", "payload": {"email": "a@b.io", "tracking": {"utm_content": run},
+            "scheduled_event": {"start_time": "2026-12-01T15:00:00.000000Z"}}}).to_string();
+        let post = |signature: String, body: String| {
+            app.http
+                .post(format!("{}/webhooks/booking", app.base))
+                .header("content-type", "application/json")
+                .header("calendly-webhook-signature", signature)
+                .body(body)
+                .send()
+        };
+        assert_eq!(
+            post("t=1,v1=00".into(), body.clone())
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            post(calendly_signature("booking-key", &body), body.clone())
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK,
+            "{}",
+            app.label
+        );
+        assert_eq!(
+            post(calendly_signature("booking-key", &body), body.clone())
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK,
+            "a retry is fine"
+        );
+        let id = offered["conversation_id"].as_str().unwrap();
+        let mut confirmations = 0;
+        for _ in 0..100 {
+            let thread: Value = app
+                .get(&format!("/conversations/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            confirmations = thread["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| {
+                    m["body"] == "You're booked for 2026-12-01 15:00 UTC. Thanks, see you then!"
+                        && m["status"] == "delivered"
+                })
+                .count();
+            if confirmations > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(confirmations, 1, "{}: confirmed once", app.label);
+        let unknown =
+            json!({"event": "invitee.created", "run_id": uuid::Uuid::now_v7().to_string()})
+                .to_string();
+        assert_eq!(
+            post(calendly_signature("booking-key", &unknown), unknown)
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::ACCEPTED
+        );
+    }
 }

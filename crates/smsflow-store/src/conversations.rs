@@ -182,6 +182,14 @@ pub struct Record {
     pub updated_at: OffsetDateTime,
 }
 
+/// What a booking webhook changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingOutcome {
+    Booked { conversation_id: Uuid },
+    AlreadyBooked,
+    UnknownRun,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Run {
     pub id: Uuid,
@@ -337,6 +345,12 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<Conversation, StoreError>;
 
     async fn get_run(&self, id: Uuid) -> Result<Option<Run>, StoreError>;
+    /// Marks the run booked and queues the confirmation, in one transaction; once per run.
+    async fn record_booking(
+        &self,
+        run_id: Uuid,
+        confirmation: &NewOutbound,
+    ) -> Result<BookingOutcome, StoreError>;
     async fn list_tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError>;
     /// By id or by number (`T-...`).
     async fn get_ticket(&self, id_or_number: &str) -> Result<Ticket, StoreError>;

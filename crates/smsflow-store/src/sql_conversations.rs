@@ -801,6 +801,33 @@ macro_rules! impl_conversation_store {
                 }))
             }
 
+            async fn record_booking(&self, run_id: Uuid, confirmation: &NewOutbound) -> Result<BookingOutcome, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let run: Option<(Uuid, Json<smsflow_core::run::RunState>, String)> = sqlx::query_as(
+                    "SELECT r.conversation_id, r.state, c.channel FROM runs r JOIN conversations c ON c.id = r.conversation_id WHERE r.id = $1",
+                )
+                .bind(run_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((conversation_id, Json(mut state), channel)) = run else {
+                    return Ok(BookingOutcome::UnknownRun);
+                };
+                if state.booked {
+                    return Ok(BookingOutcome::AlreadyBooked);
+                }
+                state.booked = true;
+                let at = now();
+                sqlx::query("UPDATE runs SET state = $2, updated_at = $3 WHERE id = $1")
+                    .bind(run_id)
+                    .bind(Json(&state))
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_outbound(&mut tx, conversation_id, &channel, confirmation, at).await?;
+                tx.commit().await?;
+                Ok(BookingOutcome::Booked { conversation_id })
+            }
+
             async fn list_tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError> {
                 sqlx::query_as::<_, TicketRow>(concat!(
                     "SELECT ", ticket_columns!(), " FROM tickets WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id DESC"
