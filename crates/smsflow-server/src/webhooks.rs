@@ -286,7 +286,8 @@ fn booking_signature_ok(key: &str, header: &str, body: &[u8], now: i64) -> bool 
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    (text.len() % 2 == 0)
+    text.len()
+        .is_multiple_of(2)
         .then(|| {
             (0..text.len())
                 .step_by(2)
