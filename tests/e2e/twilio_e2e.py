@@ -88,6 +88,8 @@ class Env:
         self.procs = Processes(os.path.join(self.work, "logs"))
         self.env = {
             "SMSFLOW_DATA_DIR": os.path.join(self.work, "data"),
+            # Its own fresh database: never the test suite's PostgreSQL that DATABASE_URL may name.
+            "SMSFLOW_DATABASE_URL": "sqlite://" + os.path.join(self.work, "data", "smsflow.db"),
             "SMSFLOW_LISTEN": f"127.0.0.1:{self.smsflow_port}",
             "SMSFLOW_PUBLIC_URL": self.public,
             "SMSFLOW_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
