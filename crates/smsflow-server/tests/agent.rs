@@ -61,14 +61,7 @@ async fn a_lead_is_taken_turn_by_turn_to_a_saved_record() {
             "builtin"
         );
 
-        let records: Value = app
-            .get("/collections/leads/records")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let records: Value = app.get_json("/collections/leads/records").await;
         let record = &records["items"][0];
         assert_eq!(
             record["fields"],
@@ -121,14 +114,7 @@ async fn a_help_desk_workflow_opens_one_ticket_and_tells_its_number() {
             "my dishwasher is leaking, please help",
         )
         .await;
-        let tickets: Value = app
-            .get("/tickets?status=open")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tickets: Value = app.get_json("/tickets?status=open").await;
         let ticket = &tickets["items"][0];
         let number = ticket["number"].as_str().unwrap();
         assert!(
@@ -150,14 +136,7 @@ async fn a_help_desk_workflow_opens_one_ticket_and_tells_its_number() {
             reply(&second),
             format!("We'll email a.user@example.com about ticket {number}.")
         );
-        let tickets: Value = app
-            .get("/tickets")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let tickets: Value = app.get_json("/tickets").await;
         assert_eq!(
             tickets["items"].as_array().unwrap().len(),
             1,
@@ -260,14 +239,7 @@ async fn model_server(content: serde_json::Value) -> String {
 /// The default agent set to the `openai` backend, and a lead workflow.
 async fn lead_app(env: &[(&str, &str)]) -> TestApp {
     let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
-    let agents: Value = app
-        .get("/agents")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agents: Value = app.get_json("/agents").await;
     let default = agents["items"][0]["id"].as_str().unwrap().to_string();
     let updated = app.put(&format!("/agents/{default}"), &json!({"name": "SMS agent", "backend": "openai", "is_default": true, "persona": "Warm and brief."})).send().await.unwrap();
     assert!(updated.status().is_success());
@@ -425,14 +397,7 @@ async fn a_booking_webhook_marks_the_run_booked_and_confirms_by_sms_once() {
         let id = offered["conversation_id"].as_str().unwrap();
         let mut confirmations = 0;
         for _ in 0..100 {
-            let thread: Value = app
-                .get(&format!("/conversations/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let thread: Value = app.get_json(&format!("/conversations/{id}")).await;
             confirmations = thread["messages"]
                 .as_array()
                 .unwrap()
@@ -479,14 +444,7 @@ async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
         ],
     )
     .await;
-    let agents: Value = app
-        .get("/agents")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agents: Value = app.get_json("/agents").await;
     let default = agents["items"][0]["id"].as_str().unwrap().to_string();
     app.put(
         &format!("/agents/{default}"),
@@ -523,14 +481,7 @@ async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
         json!({}),
         "no field the workflow does not ask for"
     );
-    let tickets: Value = app
-        .get("/tickets")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tickets: Value = app.get_json("/tickets").await;
     assert_eq!(
         tickets["items"].as_array().unwrap().len(),
         1,

@@ -19,14 +19,7 @@ async fn create_agent(app: &TestApp, body: Value) -> Value {
 async fn there_is_always_exactly_one_default_agent() {
     for db in testing::all().await {
         let app = spawn_configured(Arc::new(db), &[]).await;
-        let agents: Value = app
-            .get("/agents")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let agents: Value = app.get_json("/agents").await;
         let seeded = &agents["items"][0];
         assert_eq!(
             (seeded["name"].as_str(), seeded["is_default"].as_bool()),
@@ -37,14 +30,7 @@ async fn there_is_always_exactly_one_default_agent() {
         let seeded_id = seeded["id"].as_str().unwrap().to_string();
 
         let sales = create_agent(&app, json!({"name": "Sales bot", "persona": "Upbeat.", "max_segments": 2, "is_default": true})).await;
-        let agents: Value = app
-            .get("/agents")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let agents: Value = app.get_json("/agents").await;
         let defaults: Vec<&str> = agents["items"]
             .as_array()
             .unwrap()

@@ -46,14 +46,7 @@ async fn every_api_route_needs_a_valid_key() {
             .await
             .unwrap();
         problem(unauthorised_write, StatusCode::UNAUTHORIZED).await;
-        let listed: Value = app
-            .get("/workflows")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed: Value = app.get_json("/workflows").await;
         assert_eq!(
             listed["total"], 0,
             "{}: the refused write stored nothing",
@@ -223,14 +216,7 @@ async fn bad_input_is_refused_with_every_problem_named() {
         .await;
         assert_eq!(body["code"], "payload_too_large");
 
-        let listed: Value = app
-            .get("/workflows")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed: Value = app.get_json("/workflows").await;
         assert_eq!(
             listed["total"], 0,
             "{}: nothing invalid was stored",
@@ -279,7 +265,7 @@ async fn stale_updates_are_refused_never_silently_applied() {
         assert_eq!(body["code"], "version_conflict");
 
         // A fetched workflow can be sent back as it is, with its version.
-        let mut fetched: Value = app.get(&path).send().await.unwrap().json().await.unwrap();
+        let mut fetched: Value = app.get_json(&path).await;
         fetched["context"] = json!("New context");
         let round_trip = app.put(&path, &fetched).send().await.unwrap();
         assert_eq!(
@@ -371,7 +357,7 @@ async fn activation_and_listing_with_filters_and_pages() {
         let mut names = Vec::new();
         let mut next = "/workflows?limit=3".to_string();
         loop {
-            let page: Value = app.get(&next).send().await.unwrap().json().await.unwrap();
+            let page: Value = app.get_json(&next).await;
             assert_eq!(page["total"], 4);
             names.extend(
                 page["items"]
@@ -392,23 +378,9 @@ async fn activation_and_listing_with_filters_and_pages() {
             app.label
         );
 
-        let inactive: Value = app
-            .get("/workflows?active=false")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let inactive: Value = app.get_json("/workflows?active=false").await;
         assert_eq!(inactive["items"][0]["name"], "Support");
-        let by_goal: Value = app
-            .get("/workflows?goal=lead_capture&q=LEA")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let by_goal: Value = app.get_json("/workflows?goal=lead_capture&q=LEA").await;
         assert_eq!(by_goal["total"], 1);
         let bad_goal = problem(
             app.get("/workflows?goal=sales").send().await.unwrap(),
@@ -547,14 +519,7 @@ async fn two_servers_on_one_database_see_each_others_changes() {
 #[tokio::test]
 async fn the_openapi_document_lists_every_route() {
     let app = spawn_app(std::sync::Arc::new(testing::sqlite())).await;
-    let document: Value = app
-        .get("/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.get_json("/openapi.json").await;
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     let expected = [
         ("/workflows", "get"),

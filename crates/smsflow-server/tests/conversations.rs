@@ -110,13 +110,8 @@ async fn a_conversation_keeps_its_workflow_until_a_higher_priority_one_matches()
 
         let conversation_id = first["conversation_id"].as_str().unwrap();
         let thread: Value = app
-            .get(&format!("/conversations/{conversation_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/conversations/{conversation_id}"))
+            .await;
         let directions: Vec<&str> = thread["messages"]
             .as_array()
             .unwrap()
@@ -148,14 +143,7 @@ async fn a_conversation_keeps_its_workflow_until_a_higher_priority_one_matches()
             .await
             .unwrap();
         assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-        let none: Value = app
-            .get("/conversations?status=human")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let none: Value = app.get_json("/conversations?status=human").await;
         assert_eq!(none["items"].as_array().unwrap().len(), 0);
     }
 }
@@ -196,14 +184,7 @@ async fn stop_start_and_help_are_answered_before_any_workflow() {
             .unwrap();
         problem(started, StatusCode::CONFLICT).await;
 
-        let opt_outs: Value = app
-            .get("/opt-outs")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let opt_outs: Value = app.get_json("/opt-outs").await;
         assert_eq!(opt_outs["items"][0]["number"], PHONE);
         assert_eq!(opt_outs["items"][0]["keyword"], "STOP");
         let csv = app
@@ -223,14 +204,7 @@ async fn stop_start_and_help_are_answered_before_any_workflow() {
         assert!(reply_bodies(&start)[0].contains("subscribed again"));
         let after = text(&app, PHONE, "I need a quote").await;
         assert_eq!(reply_bodies(&after).len(), 1, "replies resume after START");
-        let opt_outs: Value = app
-            .get("/opt-outs")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let opt_outs: Value = app.get_json("/opt-outs").await;
         assert!(opt_outs["items"].as_array().unwrap().is_empty());
     }
 }
@@ -303,28 +277,10 @@ async fn wait_for_status(
     message_id: &str,
     status: &str,
 ) -> Value {
-    for _ in 0..200 {
-        let thread: Value = app
-            .get(&format!("/conversations/{conversation_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let message = thread["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["id"] == message_id)
-            .cloned()
-            .unwrap();
-        if message["status"] == status {
-            return message;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("{}: message {message_id} never reached {status}", app.label);
+    app.wait_for_message(conversation_id, |m| {
+        m["id"] == message_id && m["status"] == status
+    })
+    .await
 }
 
 #[tokio::test]
@@ -450,14 +406,7 @@ async fn twilio_webhooks_are_signature_checked_and_deduplicated() {
                 .status(),
             StatusCode::FORBIDDEN
         );
-        let listed: Value = app
-            .get("/conversations")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed: Value = app.get_json("/conversations").await;
         assert!(
             listed["items"].as_array().unwrap().is_empty(),
             "{}: refused webhooks store nothing",
@@ -477,28 +426,14 @@ async fn twilio_webhooks_are_signature_checked_and_deduplicated() {
             );
             assert!(response.text().await.unwrap().ends_with("<Response/>"));
         }
-        let conversations: Value = app
-            .get("/conversations")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let conversations: Value = app.get_json("/conversations").await;
         let id = conversations["items"][0]["id"]
             .as_str()
             .unwrap()
             .to_string();
         let mut thread = Value::Null;
         for _ in 0..200 {
-            thread = app
-                .get(&format!("/conversations/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            thread = app.get_json(&format!("/conversations/{id}")).await;
             if thread["messages"].as_array().unwrap().len() >= 2 {
                 break;
             }
@@ -518,10 +453,11 @@ async fn twilio_webhooks_are_signature_checked_and_deduplicated() {
         );
         assert_eq!(messages[1]["channel"], "twilio");
         // The API is unreachable: the reply waits in the queue with the error, never dropped.
-        let reply = wait_until(&app, &id, |m| {
-            m["direction"] == "outbound" && m["error_message"].is_string()
-        })
-        .await;
+        let reply = app
+            .wait_for_message(&id, |m| {
+                m["direction"] == "outbound" && m["error_message"].is_string()
+            })
+            .await;
         assert_eq!(reply["status"], "queued");
         assert!(
             reply["error_message"]
@@ -531,29 +467,6 @@ async fn twilio_webhooks_are_signature_checked_and_deduplicated() {
         );
         assert!(reply["attempts"].as_i64().unwrap() >= 1);
     }
-}
-
-async fn wait_until(app: &TestApp, conversation_id: &str, found: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
-        let thread: Value = app
-            .get(&format!("/conversations/{conversation_id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(message) = thread["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| found(m))
-        {
-            return message.clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("{}: no message matched in time", app.label);
 }
 
 async fn futures_join<F>(futures: Vec<F>) -> Vec<F::Output>

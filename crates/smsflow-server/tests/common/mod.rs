@@ -120,6 +120,37 @@ impl TestApp {
             .bearer_auth(&self.key)
             .json(body)
     }
+    /// `GET` an API path and read its JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Polls a conversation (5 s at most) until one of its messages satisfies `found`.
+    pub async fn wait_for_message(
+        &self,
+        conversation_id: &str,
+        found: impl Fn(&Value) -> bool,
+    ) -> Value {
+        for _ in 0..200 {
+            let thread = self
+                .get_json(&format!("/conversations/{conversation_id}"))
+                .await;
+            if let Some(message) = thread["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| found(m))
+            {
+                return message.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!(
+            "{}: no message of conversation {conversation_id} matched in time",
+            self.label
+        );
+    }
+
     pub async fn create_raw(&self, body: Value) -> reqwest::Response {
         self.post("/workflows", &body).send().await.unwrap()
     }
