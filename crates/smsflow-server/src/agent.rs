@@ -179,6 +179,7 @@ impl Agent {
                     let number = ticket_number();
                     state.ticket_id = Some(number.clone());
                     new_ticket = Some(NewTicket {
+                        notify: false,
                         number,
                         priority: *priority,
                         summary: format!(

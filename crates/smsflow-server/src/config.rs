@@ -27,6 +27,14 @@ pub struct Config {
     pub openai: Option<smsflow_llm::OpenAiSettings>,
     /// The signing key of booking webhooks (Calendly's webhook signing key); off when `None`.
     pub booking_signing_key: Option<String>,
+    /// Where new tickets are posted (a helpdesk), signed with the secret; off when `None`.
+    pub ticket_webhook: Option<TicketWebhookSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketWebhookSettings {
+    pub url: String,
+    pub secret: String,
 }
 
 /// How smsflow behaves as an SMS system (carrier rules, loop guard, quiet hours).
@@ -75,6 +83,8 @@ struct FileConfig {
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
     booking_signing_key: Option<String>,
+    tickets_webhook_url: Option<String>,
+    tickets_webhook_secret: Option<String>,
     #[serde(default)]
     sms: FileSms,
     #[serde(default)]
@@ -452,6 +462,24 @@ impl Config {
         };
         let openai = smsflow_llm::try_settings_from_env(env)?;
         let booking_signing_key = var("SMSFLOW_BOOKING_SIGNING_KEY").or(file.booking_signing_key);
+        let ticket_webhook = match (
+            var("SMSFLOW_TICKETS_WEBHOOK_URL").or(file.tickets_webhook_url),
+            var("SMSFLOW_TICKETS_WEBHOOK_SECRET").or(file.tickets_webhook_secret),
+        ) {
+            (None, None) => None,
+            (Some(url), Some(secret))
+                if (url.starts_with("http://") || url.starts_with("https://"))
+                    && secret.len() >= 16 =>
+            {
+                Some(TicketWebhookSettings { url, secret })
+            }
+            _ => {
+                return Err(ConfigError::Incomplete {
+                    section: "tickets webhook",
+                    hint: "set tickets_webhook_url (an http(s) URL) and tickets_webhook_secret (16 characters or more) together",
+                });
+            }
+        };
         Ok(Config {
             listen,
             database_url,
@@ -463,6 +491,7 @@ impl Config {
             kannel,
             openai,
             booking_signing_key,
+            ticket_webhook,
         })
     }
 

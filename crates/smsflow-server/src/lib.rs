@@ -11,6 +11,7 @@ mod extract;
 pub mod matching;
 pub mod messaging;
 pub mod quiet_hours;
+pub mod signing;
 pub mod web;
 mod webhooks;
 
@@ -60,13 +61,24 @@ impl AppState {
         semantic: Option<Semantic>,
     ) -> Result<AppState, smsflow_store::StoreError> {
         let matchers = Arc::new(MatcherCache::load(store.clone(), semantic).await?);
-        let messaging = Arc::new(Messaging::new(
+        let mut messaging = Messaging::new(
             store.clone(),
             matchers.clone(),
             channels(&config),
             config.sms.clone(),
             agent::Agent::new(model(&config)),
-        ));
+        );
+        messaging.ticket_webhook =
+            config
+                .ticket_webhook
+                .as_ref()
+                .map(|webhook| messaging::TicketWebhook {
+                    url: webhook.url.clone(),
+                    secret: webhook.secret.clone(),
+                    public_url: config.public_url.clone(),
+                    http: smsflow_sms::http_client(),
+                });
+        let messaging = Arc::new(messaging);
         Ok(AppState {
             store,
             matchers,

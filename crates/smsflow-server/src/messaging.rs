@@ -42,6 +42,8 @@ pub struct Messaging {
     pub channels: HashMap<Channel, Arc<dyn SmsChannel>>,
     pub settings: SmsSettings,
     pub agent: Agent,
+    /// Posts new tickets to a helpdesk, when configured.
+    pub ticket_webhook: Option<TicketWebhook>,
     inbound_ready: Notify,
     outbound_ready: Notify,
 }
@@ -60,6 +62,7 @@ impl Messaging {
             channels,
             settings,
             agent,
+            ticket_webhook: None,
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
         }
@@ -226,6 +229,9 @@ impl Messaging {
                             .unwrap_or(usize::MAX)
                             .min(self.settings.max_segments);
                         let max_chars = 153 * max_segments;
+                        if let Some(ticket) = turn.run.new_ticket.as_mut() {
+                            ticket.notify = self.ticket_webhook.is_some();
+                        }
                         let writer = self
                             .agent
                             .write(
@@ -348,6 +354,50 @@ impl Messaging {
             self.outbound_ready.notify_one();
         }
         Ok(outcome)
+    }
+
+    /// Posts one due ticket to the helpdesk webhook; false when there was none.
+    pub async fn deliver_next_ticket(&self) -> Result<bool, StoreError> {
+        let Some(webhook) = &self.ticket_webhook else {
+            return Ok(false);
+        };
+        let Some((ticket, attempt)) = self.store.claim_ticket_webhook(LEASE).await? else {
+            return Ok(false);
+        };
+        let body = json!({
+            "event": "ticket.created",
+            "ticket": ticket,
+            "conversation_url": format!("{}/api/v1/conversations/{}", webhook.public_url, ticket.conversation_id),
+        })
+        .to_string();
+        let signature = crate::signing::sign(
+            &webhook.secret,
+            OffsetDateTime::now_utc().unix_timestamp(),
+            body.as_bytes(),
+        );
+        let sent = webhook
+            .http
+            .post(&webhook.url)
+            .header("content-type", "application/json")
+            .header("x-smsflow-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        let outcome = match sent {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(format!("the helpdesk answered HTTP {}", response.status())),
+            Err(error) => Err(format!("cannot reach the helpdesk: {error}")),
+        };
+        let outcome = outcome.map_err(|error| {
+            tracing::warn!(ticket = %ticket.number, %error, attempt, "ticket webhook failed");
+            let next =
+                (attempt < MAX_SEND_ATTEMPTS).then(|| OffsetDateTime::now_utc() + backoff(attempt));
+            (error, next)
+        });
+        self.store
+            .finish_ticket_webhook(ticket.id, attempt, outcome)
+            .await?;
+        Ok(true)
     }
 
     /// The last turns of a conversation, for a model to read.
@@ -484,6 +534,19 @@ impl Messaging {
                 let _ = tokio::time::timeout(POLL, this.inbound_ready.notified()).await;
             }
         }));
+        if self.ticket_webhook.is_some() {
+            let this = Arc::clone(self);
+            handles.push(tokio::spawn(async move {
+                loop {
+                    match this.deliver_next_ticket().await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(error) => tracing::warn!(%error, "cannot deliver tickets to the helpdesk; will retry"),
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+            }));
+        }
         for _ in 0..senders.max(1) {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
@@ -501,6 +564,15 @@ impl Messaging {
         }
         handles
     }
+}
+
+/// A helpdesk's webhook for new tickets.
+pub struct TicketWebhook {
+    pub url: String,
+    pub secret: String,
+    /// For the conversation link in the payload.
+    pub public_url: String,
+    pub http: reqwest::Client,
 }
 
 /// The weekday and minute of the day at `now` in `zone`; `None` for an unknown zone.

@@ -489,3 +489,76 @@ async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
     );
     assert!(reply.contains(tickets["items"][0]["number"].as_str().unwrap()));
 }
+
+/// A helpdesk receiving ticket webhooks: it checks each signature, refuses the first delivery with a
+/// 500, and records the rest.
+async fn helpdesk(secret: &'static str) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/tickets", listener.local_addr().unwrap());
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/hooks/tickets",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (store, calls) = (store.clone(), calls.clone());
+            async move {
+                let signature = headers["x-smsflow-signature"].to_str().unwrap();
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                if !smsflow_server::signing::verify(secret, signature, body.as_bytes(), now) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                store
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&body).unwrap());
+                StatusCode::OK
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
+}
+
+#[tokio::test]
+async fn new_tickets_reach_the_helpdesk_signed_and_retried_once_delivered() {
+    let (url, received) = helpdesk("helpdesk-secret-123").await;
+    let app = spawn_configured(
+        Arc::new(testing::sqlite()),
+        &[
+            ("SMSFLOW_TICKETS_WEBHOOK_URL", &url),
+            ("SMSFLOW_TICKETS_WEBHOOK_SECRET", "helpdesk-secret-123"),
+        ],
+    )
+    .await;
+    app.create(
+        json!({"name": "Support", "goal": "help_desk_support", "active": true,
+        "steps": [{"type": "create_support_ticket", "priority": "urgent"}]}),
+    )
+    .await;
+    let turn = text(&app, "+14155550200", "the heating is broken, help").await;
+    for _ in 0..200 {
+        if !received.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let deliveries = received.lock().unwrap().clone();
+    assert_eq!(
+        deliveries.len(),
+        1,
+        "delivered once, after one refused attempt"
+    );
+    let delivery = &deliveries[0];
+    assert_eq!(delivery["event"], "ticket.created");
+    assert_eq!(delivery["ticket"]["priority"], "urgent");
+    assert!(reply(&turn).contains(delivery["ticket"]["number"].as_str().unwrap()));
+    let conversation = turn["conversation_id"].as_str().unwrap();
+    assert_eq!(
+        delivery["conversation_url"],
+        format!("{}/api/v1/conversations/{conversation}", app.base)
+    );
+}

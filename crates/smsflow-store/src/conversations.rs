@@ -138,6 +138,8 @@ pub struct RunUpdate {
 
 #[derive(Debug, Clone)]
 pub struct NewTicket {
+    /// Post it to the configured helpdesk webhook.
+    pub notify: bool,
     pub number: String,
     pub priority: smsflow_core::TicketPriority,
     pub summary: String,
@@ -352,6 +354,19 @@ pub trait ConversationStore: Send + Sync {
         confirmation: &NewOutbound,
     ) -> Result<BookingOutcome, StoreError>;
     async fn list_tickets(&self, status: Option<TicketStatus>) -> Result<Vec<Ticket>, StoreError>;
+    /// Claims the next ticket due for the helpdesk webhook (a lease, like the outbound queue).
+    async fn claim_ticket_webhook(
+        &self,
+        lease: time::Duration,
+    ) -> Result<Option<(Ticket, i64)>, StoreError>;
+    /// The outcome of a claimed delivery: `Ok` delivered, `Err((error, Some(next)))` retry at
+    /// `next`, `Err((error, None))` failed for good. `attempt` is the claim's attempt number.
+    async fn finish_ticket_webhook(
+        &self,
+        id: Uuid,
+        attempt: i64,
+        outcome: Result<(), (String, Option<OffsetDateTime>)>,
+    ) -> Result<(), StoreError>;
     /// By id or by number (`T-...`).
     async fn get_ticket(&self, id_or_number: &str) -> Result<Ticket, StoreError>;
     async fn update_ticket(

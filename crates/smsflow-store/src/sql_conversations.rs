@@ -265,7 +265,8 @@ macro_rules! impl_conversation_store {
                 if let Some(ticket) = &run.new_ticket {
                     sqlx::query(
                         "INSERT INTO tickets (id, number, run_id, conversation_id, workflow_id, priority, status, \
-                         summary, fields, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9) \
+                         summary, fields, created_at, updated_at, webhook_status) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9, $10) \
                          ON CONFLICT (run_id) DO NOTHING",
                     )
                     .bind(Uuid::now_v7())
@@ -277,6 +278,7 @@ macro_rules! impl_conversation_store {
                     .bind(&ticket.summary)
                     .bind(Json(&run.state.fields))
                     .bind(at)
+                    .bind(ticket.notify.then_some("pending"))
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -838,6 +840,48 @@ macro_rules! impl_conversation_store {
                 .into_iter()
                 .map(Ticket::try_from)
                 .collect()
+            }
+
+            async fn claim_ticket_webhook(&self, lease: time::Duration) -> Result<Option<(Ticket, i64)>, StoreError> {
+                let at = now();
+                let claimed: Option<(Uuid, i64)> = sqlx::query_as(concat!(
+                    "UPDATE tickets SET webhook_next_at = $1, webhook_attempts = webhook_attempts + 1 WHERE id = (\
+                     SELECT id FROM tickets WHERE webhook_status = 'pending' \
+                     AND (webhook_next_at IS NULL OR webhook_next_at <= $2) ORDER BY created_at, id LIMIT 1 ",
+                    $skip_locked,
+                    ") RETURNING id, webhook_attempts"
+                ))
+                .bind(at + lease)
+                .bind(at)
+                .fetch_optional(&self.write)
+                .await?;
+                let Some((id, attempt)) = claimed else { return Ok(None) };
+                Ok(Some((self.get_ticket(&id.to_string()).await?, attempt)))
+            }
+
+            async fn finish_ticket_webhook(
+                &self,
+                id: Uuid,
+                attempt: i64,
+                outcome: Result<(), (String, Option<OffsetDateTime>)>,
+            ) -> Result<(), StoreError> {
+                let (status, error, next) = match outcome {
+                    Ok(()) => ("delivered", None, None),
+                    Err((error, Some(next))) => ("pending", Some(error), Some(next)),
+                    Err((error, None)) => ("failed", Some(error), None),
+                };
+                sqlx::query(
+                    "UPDATE tickets SET webhook_status = $3, webhook_error = $4, webhook_next_at = $5 \
+                     WHERE id = $1 AND webhook_attempts = $2 AND webhook_status = 'pending'",
+                )
+                .bind(id)
+                .bind(attempt)
+                .bind(status)
+                .bind(error)
+                .bind(next)
+                .execute(&self.write)
+                .await?;
+                Ok(())
             }
 
             async fn get_ticket(&self, id_or_number: &str) -> Result<Ticket, StoreError> {
