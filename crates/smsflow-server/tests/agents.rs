@@ -84,12 +84,7 @@ async fn there_is_always_exactly_one_default_agent() {
             StatusCode::BAD_REQUEST,
         )
         .await;
-        let fields: Vec<&str> = invalid["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["field"].as_str().unwrap())
-            .collect();
+        let fields = common::problem_fields(&invalid);
         assert_eq!(fields, ["name", "backend", "max_segments"]);
         let duplicate = app
             .post("/agents", &json!({"name": "Sales bot"}))
@@ -153,12 +148,7 @@ async fn the_agent_comes_from_the_workflow_then_routing_rules_then_the_default()
 
         let bad_rule = app.post("/routing-rules", &json!({"position": 2, "agent_id": uk["id"], "conditions": {"time_from": "9am", "timezone": "Mars/Base", "days": [8]}})).send().await.unwrap();
         let body = problem(bad_rule, StatusCode::BAD_REQUEST).await;
-        let fields: Vec<&str> = body["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["field"].as_str().unwrap())
-            .collect();
+        let fields = common::problem_fields(&body);
         assert_eq!(
             fields,
             [

@@ -137,12 +137,7 @@ async fn bad_input_is_refused_with_every_problem_named() {
         )
         .await;
         assert_eq!(body["code"], "validation_failed");
-        let fields: Vec<&str> = body["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["field"].as_str().unwrap())
-            .collect();
+        let fields = common::problem_fields(&body);
         assert_eq!(
             fields,
             [
@@ -467,12 +462,7 @@ async fn the_test_endpoint_explains_every_candidate() {
             StatusCode::BAD_REQUEST,
         )
         .await;
-        let fields: Vec<&str> = body["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["field"].as_str().unwrap())
-            .collect();
+        let fields = common::problem_fields(&body);
         assert_eq!(fields, ["message", "from"]);
     }
 }

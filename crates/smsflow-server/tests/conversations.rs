@@ -579,12 +579,7 @@ async fn sending_validates_its_input_and_needs_a_configured_channel() {
         StatusCode::BAD_REQUEST,
     )
     .await;
-    let fields: Vec<&str> = body["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["field"].as_str().unwrap())
-        .collect();
+    let fields = common::problem_fields(&body);
     assert_eq!(fields, ["to", "body"]);
     let kannel = app
         .post(

@@ -92,6 +92,16 @@ async fn start(
     }
 }
 
+/// The field paths of a problem document's validation problems, in order.
+pub fn problem_fields(body: &Value) -> Vec<&str> {
+    body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect()
+}
+
 /// One app per database backend.
 pub async fn apps() -> Vec<TestApp> {
     let mut apps = Vec::new();
