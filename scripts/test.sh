@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole smsflow test suite: fmt, clippy, tests (incl. PostgreSQL ones), then the
-# end-to-end tests: the web app in headless Chromium (tests/e2e/workflows.spec.mjs) and real
+# end-to-end tests: the web app in headless Chromium (tests/e2e/*.spec.mjs) and real
 # third-party parts (tests/e2e/run.sh: Twilio's SDK and contract, Kannel). .ci/run installs what they need.
 #
 #   scripts/test.sh [extra `cargo test` args, e.g. some_test_name -- --nocapture]
@@ -80,7 +80,10 @@ else
   cargo build -j2 -p smsflow --bin smsflow
   target_dir=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-  SMSFLOW_BIN="$target_dir/debug/smsflow" node tests/e2e/workflows.spec.mjs
+  for spec in tests/e2e/*.spec.mjs; do
+    step "browser: $spec"
+    SMSFLOW_BIN="$target_dir/debug/smsflow" node "$spec"
+  done
   step "end-to-end tests against Twilio's SDK and contract, and Kannel (tests/e2e/run.sh)"
   bash tests/e2e/run.sh
 fi

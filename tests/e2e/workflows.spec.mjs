@@ -6,90 +6,17 @@
 //
 //   SMSFLOW_BIN=target/debug/smsflow node tests/e2e/workflows.spec.mjs
 //
-// Env: SMSFLOW_BIN (default ../../target/debug/smsflow, or $CARGO_TARGET_DIR/debug/smsflow),
-//      SMSFLOW_E2E_SCREENSHOTS (a directory to save page screenshots in, e.g. docs/screenshots),
-//      CHROMIUM (default /usr/bin/chromium).
-import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Env: see browser.mjs.
+import {
+  EMAIL, PASSWORD, browserTest, check, createAdmin, screenshot,
+} from './browser.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const bin = process.env.SMSFLOW_BIN
-  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'smsflow');
-const shots = process.env.SMSFLOW_E2E_SCREENSHOTS;
-const EMAIL = 'owner@example.com';
-const PASSWORD = 'correct horse battery staple';
-
-let passed = 0;
-function check(condition, what) {
-  if (!condition) throw new Error(`check failed: ${what}`);
-  passed += 1;
-  console.log(`ok   ${what}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const work = mkdtempSync(path.join(tmpdir(), 'smsflow-e2e-'));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-// Only what smsflow needs: a DATABASE_URL from the test suite must not point it at PostgreSQL.
-const env = {
-  PATH: process.env.PATH,
-  HOME: work,
-  SMSFLOW_DATA_DIR: path.join(work, 'data'),
-  SMSFLOW_DATABASE_URL: `sqlite://${path.join(work, 'data', 'smsflow.db')}`,
-  SMSFLOW_LISTEN: `127.0.0.1:${port}`,
-  RUST_LOG: 'warn',
-};
-
-let server;
-let context;
-async function screenshot(page, name, options = {}) {
-  if (!shots) return;
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: path.join(shots, `${name}.png`), ...options });
-}
-
-try {
-  server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let serverLog = '';
-  server.stderr.on('data', (chunk) => { serverLog += chunk; });
-  let up = false;
-  for (let i = 0; i < 150 && !up; i += 1) {
-    try { up = (await fetch(`${base}/healthz`)).ok; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  if (!up) throw new Error(`smsflow serve did not start on ${base}:\n${serverLog}`);
-
-  context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(15_000);
-
+await browserTest(async ({ base, env, page, context }) => {
   // No admin yet: the one-time setup page. Then the operator creates one with the CLI instead.
   await page.goto(`${base}/workflows`);
   check(new URL(page.url()).pathname === '/setup', 'without an admin, the web app offers its setup page');
   await screenshot(page, 'setup');
-  const admin = spawnSync(bin, ['admin', 'create', '--email', EMAIL, '--password-stdin'],
-    { env, input: `${PASSWORD}\n`, encoding: 'utf8' });
+  const admin = createAdmin(env);
   check(admin.status === 0 && admin.stdout.includes(`Created admin ${EMAIL}`),
     `smsflow admin create made the admin (${(admin.stderr || admin.stdout).trim()})`);
 
@@ -252,13 +179,4 @@ try {
   check(new URL(page.url()).pathname === '/login', 'signed out');
   await page.goto(`${base}/workflows`);
   check(new URL(page.url()).pathname === '/login', 'after signing out the pages need a sign-in again');
-
-  console.log(`${passed} passed, 0 failed${shots ? ` (screenshots in ${shots})` : ''}`);
-} catch (error) {
-  console.error('FAIL', error);
-  process.exitCode = 1;
-} finally {
-  if (context) await context.close().catch(() => {});
-  if (server) server.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
-}
+});
