@@ -1,4 +1,5 @@
-//! Embedding cost per SMS on one core, and matching throughput when half the messages need the model.
+//! Embedding cost per SMS on one core (with each dense-layer kernel this CPU runs, the fastest being
+//! the one smsflow uses), and matching throughput when half the messages need the model.
 //!
 //!     SMSFLOW_TEST_MODEL_DIR=~/.cache/smsflow-test/models/all-MiniLM-L6-v2 \
 //!         cargo bench -p smsflow-semantic --bench embedding
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use smsflow_core::{Goal, MatchEntry, Matcher};
-use smsflow_semantic::MiniLm;
+use smsflow_semantic::{Kernel, MiniLm};
 
 /// 160 characters: a full single-segment SMS.
 const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk printer quit this morning and the billing screen shows an error code. Could someone come take a look today";
@@ -40,7 +41,7 @@ fn entry(name: &str, goal: Goal, priority: i64) -> MatchEntry {
 }
 
 fn benches(c: &mut Criterion) {
-    let Some(model) = model() else {
+    let Some(mut model) = model() else {
         eprintln!(
             "the model is not installed: set SMSFLOW_TEST_MODEL_DIR (see `smsflow model install`)"
         );
@@ -52,9 +53,15 @@ fn benches(c: &mut Criterion) {
     group.bench_function(format!("tokenize 160-char SMS ({tokens} tokens)"), |b| {
         b.iter(|| model.tokens(black_box(SMS_160)))
     });
-    group.bench_function(format!("embed 160-char SMS ({tokens} tokens)"), |b| {
-        b.iter(|| model.embed_text(black_box(SMS_160)))
-    });
+    let fastest = model.kernel();
+    for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
+        model = model.with_kernel(kernel).expect("supported");
+        group.bench_function(
+            format!("embed 160-char SMS ({tokens} tokens, {kernel})"),
+            |b| b.iter(|| model.embed_text(black_box(SMS_160))),
+        );
+    }
+    model = model.with_kernel(fastest).expect("supported");
     group.bench_function("embed short SMS", |b| {
         b.iter(|| model.embed_text(black_box("any openings tomorrow afternoon?")))
     });

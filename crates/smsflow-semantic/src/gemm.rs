@@ -442,6 +442,23 @@ mod tests {
     }
 
     #[test]
+    fn a_layer_computes_x_w_transpose_plus_b() {
+        // W = [[1, 2], [3, 4], [5, 6]] (3 outputs, 2 inputs), b = [1, 0, -1].
+        let layer = PackedLinear::new(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], vec![1.0, 0.0, -1.0], 2, 3);
+        for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
+            let mut out = vec![0.0; 6];
+            layer.forward(
+                kernel,
+                &[1.0, 1.0, 2.0, 0.0],
+                2,
+                &mut out,
+                Activation::Identity,
+            );
+            assert_eq!(out, [4.0, 7.0, 10.0, 3.0, 6.0, 9.0], "{kernel}");
+        }
+    }
+
+    #[test]
     fn erf_is_within_1e_6_of_libm() {
         let mut worst = 0f32;
         // Past ±4 too, where the clamp takes over.

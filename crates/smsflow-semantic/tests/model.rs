@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use smsflow_core::quality::{LabelledMessage, QualityReport, score};
 use smsflow_core::{Goal, MatchEntry, Matcher, WorkflowDraft};
-use smsflow_semantic::MiniLm;
+use smsflow_semantic::{Kernel, MiniLm};
 
 fn model() -> Option<MiniLm> {
     let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(PathBuf::from);
@@ -54,6 +54,32 @@ fn embeddings_match_the_reference_implementation() {
             (got - expected).abs() < 2e-3,
             "{a}-{b}: {got} vs {expected}"
         );
+    }
+}
+
+#[test]
+fn every_kernel_gives_the_same_embeddings() {
+    let Some(model) = model() else { return };
+    let texts: Vec<String> = labelled("sample-messages.jsonl")
+        .into_iter()
+        .map(|message| message.text)
+        .collect();
+    let embed_all = |model: &MiniLm| -> Vec<Vec<f32>> {
+        texts.iter().map(|t| model.embed_text(t).unwrap()).collect()
+    };
+    let mut model = model.with_kernel(Kernel::Portable).unwrap();
+    let portable = embed_all(&model);
+    for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
+        model = model.with_kernel(kernel).unwrap();
+        for ((text, fast), plain) in texts.iter().zip(embed_all(&model)).zip(&portable) {
+            // Only the order of the additions differs: rounding, far below what moves a match.
+            let worst = fast
+                .iter()
+                .zip(plain)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(worst < 1e-5, "{kernel}, {text:?}: {worst}");
+        }
     }
 }
 

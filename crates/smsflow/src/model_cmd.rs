@@ -73,11 +73,12 @@ pub fn run(command: ModelCommand, config: &Config) -> anyhow::Result<()> {
                 )
                 .context("the model cannot embed a test sentence")?;
             println!(
-                "{} is installed in {} (checksums verified); loaded in {} ms, one SMS embedded in {:.1} ms.",
+                "{} is installed in {} (checksums verified); loaded in {} ms, one SMS embedded in {:.1} ms ({} kernel).",
                 install::MODEL_NAME,
                 dir.display(),
                 loaded.as_millis(),
-                started.elapsed().as_secs_f64() * 1000.0
+                started.elapsed().as_secs_f64() * 1000.0,
+                model.kernel()
             );
             Ok(())
         }
