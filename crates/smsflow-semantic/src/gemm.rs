@@ -330,16 +330,16 @@ mod avx512 {
             unsafe {
                 _mm_prefetch::<_MM_HINT_T0>(next.add(i * PANEL).cast());
                 let weights = _mm512_loadu_ps(w.add(i * PANEL));
-                for r in 0..MR {
+                for (r, sum) in sums.iter_mut().enumerate() {
                     let xi = _mm512_set1_ps(*x.add(r * tile.inputs + i));
-                    sums[r] = _mm512_fmadd_ps(xi, weights, sums[r]);
+                    *sum = _mm512_fmadd_ps(xi, weights, *sum);
                 }
             }
         }
         let mut acc = [[0f32; PANEL]; MR];
-        for r in 0..MR {
+        for (row, sum) in acc.iter_mut().zip(sums) {
             // SAFETY: each row of `acc` holds PANEL = 16 floats.
-            unsafe { _mm512_storeu_ps(acc[r].as_mut_ptr(), sums[r]) };
+            unsafe { _mm512_storeu_ps(row.as_mut_ptr(), sum) };
         }
         tile.finish(&acc);
     }
@@ -364,7 +364,7 @@ fn erf(x: f32) -> f32 {
         -2.101_024e-6,
         -5.692_506_4e-5,
         -7.349_906_3e-4,
-        -2.954_600e-3,
+        -2.954_6e-3,
         -1.609_603_3e-2,
     ] {
         p = p * x2 + c;
