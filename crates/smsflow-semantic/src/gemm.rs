@@ -200,12 +200,18 @@ struct Tile<'a> {
 }
 
 impl Tile<'_> {
-    /// Checks the bounds the kernels' unchecked reads rely on.
-    fn check(&self, height: usize) {
+    /// Checks the bounds the kernels' unchecked reads rely on, and returns what they read through:
+    /// the input, the panel and the next panel.
+    fn check(&self, height: usize) -> (*const f32, *const f32, *const f32) {
         assert!(height > 0 && self.input.len() >= height * self.inputs);
         assert!(
             self.panel.len() == self.inputs * PANEL && self.next_panel.len() == self.panel.len()
         );
+        (
+            self.input.as_ptr(),
+            self.panel.as_ptr(),
+            self.next_panel.as_ptr(),
+        )
     }
 
     /// Adds the bias, applies the activation and stores `acc` (one row per tile row). Inlined into
@@ -270,12 +276,7 @@ mod avx2 {
 
     #[target_feature(enable = "avx2,fma")]
     fn rows<const MR: usize>(tile: Tile<'_>) {
-        tile.check(MR);
-        let (x, w, next) = (
-            tile.input.as_ptr(),
-            tile.panel.as_ptr(),
-            tile.next_panel.as_ptr(),
-        );
+        let (x, w, next) = tile.check(MR);
         let mut low = [_mm256_setzero_ps(); MR];
         let mut high = [_mm256_setzero_ps(); MR];
         for i in 0..tile.inputs {
@@ -318,12 +319,7 @@ mod avx512 {
 
     #[target_feature(enable = "avx512f")]
     fn rows<const MR: usize>(tile: Tile<'_>) {
-        tile.check(MR);
-        let (x, w, next) = (
-            tile.input.as_ptr(),
-            tile.panel.as_ptr(),
-            tile.next_panel.as_ptr(),
-        );
+        let (x, w, next) = tile.check(MR);
         let mut sums = [_mm512_setzero_ps(); MR];
         for i in 0..tile.inputs {
             // SAFETY: as in the AVX2 kernel.

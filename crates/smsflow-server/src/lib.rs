@@ -264,6 +264,7 @@ pub fn load_semantic(config: &Config) -> Option<Semantic> {
         Ok(model) => {
             tracing::info!(
                 model = smsflow_semantic::MODEL_NAME,
+                kernel = %model.kernel(),
                 "embedding model loaded: matching uses keywords and meaning"
             );
             Some(Semantic {
