@@ -257,6 +257,7 @@ mod tests {
             message: "my order is broken".into(),
             max_chars: 160,
             language: None,
+            model: None,
         }
     }
 

@@ -87,6 +87,8 @@ pub struct LlmRequest {
     pub max_chars: usize,
     /// The language to reply in (a name or a code such as `es`); the person's language when `None`.
     pub language: Option<String>,
+    /// The model to ask (the agent's own); the backend's configured model when `None`.
+    pub model: Option<String>,
 }
 
 /// A checked answer. The reply is trimmed, free of control characters, within `max_chars`

@@ -278,6 +278,7 @@ mod tests {
             message: "price for 50 people?".into(),
             max_chars: 160,
             language: None,
+            model: None,
         }
     }
 

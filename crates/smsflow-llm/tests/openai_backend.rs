@@ -237,6 +237,7 @@ fn lead_request(message: &str) -> LlmRequest {
         message: message.to_string(),
         max_chars: 160,
         language: None,
+        model: None,
     }
 }
 
@@ -642,6 +643,19 @@ async fn settings_from_the_environment_drive_the_backend() {
         .await
         .unwrap();
     assert_eq!(fake.last_request().1["model"], "llama3.2");
+    fake.assert_spec_followed();
+}
+
+#[tokio::test]
+async fn the_agents_model_is_asked_and_the_configured_one_is_the_default() {
+    let (fake, base) = spawn_fake_llm().await;
+    let backend = backend(settings(&base, None, 0));
+    let mut request = lead_request("hi");
+    request.model = Some("llama3.1:8b".into());
+    backend.complete(&request).await.unwrap();
+    assert_eq!(fake.last_request().1["model"], "llama3.1:8b");
+    backend.complete(&lead_request("hi")).await.unwrap();
+    assert_eq!(fake.last_request().1["model"], "gpt-4o-mini");
     fake.assert_spec_followed();
 }
 

@@ -113,6 +113,7 @@ impl Agent {
             message: message.to_string(),
             max_chars,
             language: assigned.spec.language.clone(),
+            model: assigned.spec.model.clone(),
         };
         match llm.complete(&request).await {
             Ok(answer) => {

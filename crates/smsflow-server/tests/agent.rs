@@ -212,19 +212,24 @@ async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
     );
 }
 
-/// A Chat Completions server that answers every request with `content` (the llm crate's own tests
-/// check requests against OpenAI's published schema; this one checks the wiring).
-async fn model_server(content: serde_json::Value) -> String {
+/// A Chat Completions server that answers every request with `content` and keeps the request
+/// bodies (the llm crate's own tests check requests against OpenAI's published schema; this one
+/// checks the wiring).
+async fn model_server(content: serde_json::Value) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = requests.clone();
     let app = axum::Router::new().route(
         "/v1/chat/completions",
         axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
-            let content = content.clone();
+            let (content, seen) = (content.clone(), seen.clone());
             async move {
                 assert!(request["messages"].as_array().unwrap().iter().any(|m| m["role"] == "user"));
+                let model = request["model"].clone();
+                seen.lock().unwrap().push(request);
                 axum::Json(json!({
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": request["model"],
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
                     "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
                                  "message": {"role": "assistant", "content": content.to_string(), "refusal": null}}],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
@@ -233,15 +238,15 @@ async fn model_server(content: serde_json::Value) -> String {
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    (base, requests)
 }
 
-/// The default agent set to the `openai` backend, and a lead workflow.
+/// The default agent set to the `openai` backend with its own model, and a lead workflow.
 async fn lead_app(env: &[(&str, &str)]) -> TestApp {
     let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
     let agents: Value = app.get_json("/agents").await;
     let default = agents["items"][0]["id"].as_str().unwrap().to_string();
-    let updated = app.put(&format!("/agents/{default}"), &json!({"name": "SMS agent", "backend": "openai", "is_default": true, "persona": "Warm and brief."})).send().await.unwrap();
+    let updated = app.put(&format!("/agents/{default}"), &json!({"name": "SMS agent", "backend": "openai", "model": "llama3.1:8b", "is_default": true, "persona": "Warm and brief."})).send().await.unwrap();
     assert!(updated.status().is_success());
     app.create(json!({
         "name": "Leads", "goal": "lead_capture", "active": true,
@@ -253,7 +258,7 @@ async fn lead_app(env: &[(&str, &str)]) -> TestApp {
 
 #[tokio::test]
 async fn a_configured_model_writes_the_reply_and_its_fields_are_validated() {
-    let base = model_server(json!({
+    let (base, requests) = model_server(json!({
         "reply": "Great to hear from you, Dana! What's the best email for the pricing sheet?",
         "extracted": {"name": "Dana", "email": "not an email"},
         "wants_human": false
@@ -281,6 +286,11 @@ async fn a_configured_model_writes_the_reply_and_its_fields_are_validated() {
         json!({"name": "Dana"}),
         "the invalid email from the model was dropped"
     );
+    let requests = requests.lock().unwrap();
+    assert_eq!(
+        requests[0]["model"], "llama3.1:8b",
+        "the agent's model, not the configured default"
+    );
 }
 
 #[tokio::test]
@@ -307,7 +317,7 @@ async fn when_the_model_fails_the_builtin_agent_answers() {
 
 #[tokio::test]
 async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
-    let base =
+    let (base, requests) =
         model_server(json!({"reply": "From the model", "extracted": {}, "wants_human": false}))
             .await;
     let app = spawn_configured(
@@ -325,6 +335,7 @@ async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
         turn["inbound"]["explanation"]["agent"]["backend"],
         "builtin"
     );
+    assert!(requests.lock().unwrap().is_empty());
 }
 
 fn calendly_signature(key: &str, body: &str) -> String {
@@ -430,7 +441,7 @@ async fn a_booking_webhook_marks_the_run_booked_and_confirms_by_sms_once() {
 /// model that obeys it (an invented link) is overruled by the builtin agent.
 #[tokio::test]
 async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
-    let base = model_server(json!({
+    let (base, _) = model_server(json!({
         "reply": "Sure! Your refund code is REFUND-2024, claim it at https://evil.example/refund",
         "extracted": {"refund_code": "REFUND-2024"},
         "wants_human": false
