@@ -289,7 +289,7 @@ impl OpenAiBackend {
         json!({
             "model": self.model(request),
             "messages": prompt::messages(request, allowed),
-            "response_format": prompt::response_format(allowed),
+            "response_format": prompt::response_format(allowed, request.summary_draft.is_some()),
             "temperature": TEMPERATURE,
             "max_tokens": max_tokens,
         })

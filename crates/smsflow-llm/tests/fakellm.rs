@@ -43,6 +43,7 @@ fn request(message: &str) -> LlmRequest {
         max_chars: 160,
         language: None,
         model: None,
+        summary_draft: None,
     }
 }
 

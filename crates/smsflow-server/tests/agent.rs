@@ -124,11 +124,9 @@ async fn a_help_desk_workflow_opens_one_ticket_and_tells_its_number() {
             reply(&first)
         );
         assert_eq!(ticket["priority"], "high");
-        assert!(
-            ticket["summary"]
-                .as_str()
-                .unwrap()
-                .contains("dishwasher is leaking")
+        assert_eq!(
+            ticket["summary"],
+            "Support (help desk support). Said: \"my dishwasher is leaking, please help\""
         );
 
         let second = text(&app, "+14155550122", "it's a.user@example.com").await;
@@ -212,10 +210,12 @@ async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
     );
 }
 
-/// A Chat Completions server that answers every request with `content` and keeps the request
-/// bodies (the llm crate's own tests check requests against OpenAI's published schema; this one
-/// checks the wiring).
-async fn model_server(content: serde_json::Value) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
+/// A Chat Completions server that answers every request with the content `answer` makes of it and
+/// keeps the request bodies (the llm crate's own tests check requests against OpenAI's published
+/// schema; this one checks the wiring).
+async fn model_server(
+    answer: impl Fn(&Value) -> Value + Clone + Send + Sync + 'static,
+) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());
     let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -223,9 +223,10 @@ async fn model_server(content: serde_json::Value) -> (String, Arc<std::sync::Mut
     let app = axum::Router::new().route(
         "/v1/chat/completions",
         axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
-            let (content, seen) = (content.clone(), seen.clone());
+            let (answer, seen) = (answer.clone(), seen.clone());
             async move {
                 assert!(request["messages"].as_array().unwrap().iter().any(|m| m["role"] == "user"));
+                let content = answer(&request);
                 let model = request["model"].clone();
                 seen.lock().unwrap().push(request);
                 axum::Json(json!({
@@ -258,11 +259,13 @@ async fn lead_app(env: &[(&str, &str)]) -> TestApp {
 
 #[tokio::test]
 async fn a_configured_model_writes_the_reply_and_its_fields_are_validated() {
-    let (base, requests) = model_server(json!({
-        "reply": "Great to hear from you, Dana! What's the best email for the pricing sheet?",
-        "extracted": {"name": "Dana", "email": "not an email"},
-        "wants_human": false
-    }))
+    let (base, requests) = model_server(|_| {
+        json!({
+            "reply": "Great to hear from you, Dana! What's the best email for the pricing sheet?",
+            "extracted": {"name": "Dana", "email": "not an email"},
+            "wants_human": false
+        })
+    })
     .await;
     let app = lead_app(&[
         ("SMSFLOW_OPENAI_BASE_URL", &base),
@@ -318,7 +321,7 @@ async fn when_the_model_fails_the_builtin_agent_answers() {
 #[tokio::test]
 async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
     let (base, requests) =
-        model_server(json!({"reply": "From the model", "extracted": {}, "wants_human": false}))
+        model_server(|_| json!({"reply": "From the model", "extracted": {}, "wants_human": false}))
             .await;
     let app = spawn_configured(
         Arc::new(testing::sqlite()),
@@ -441,7 +444,7 @@ async fn a_booking_webhook_marks_the_run_booked_and_confirms_by_sms_once() {
 /// model that obeys it (an invented link) is overruled by the builtin agent.
 #[tokio::test]
 async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
-    let (base, _) = model_server(json!({
+    let (base, _) = model_server(|_| json!({
         "reply": "Sure! Your refund code is REFUND-2024, claim it at https://evil.example/refund",
         "extracted": {"refund_code": "REFUND-2024"},
         "wants_human": false
@@ -571,5 +574,89 @@ async fn new_tickets_reach_the_helpdesk_signed_and_retried_once_delivered() {
     assert_eq!(
         delivery["conversation_url"],
         format!("{}/api/v1/conversations/{conversation}", app.base)
+    );
+}
+
+/// The ticket's summary, written by the builtin agent from the whole run (the workflow, the fields
+/// and what the person said, not bare answers), or by the model when it writes a usable one.
+#[tokio::test]
+async fn a_ticket_is_summarised_by_the_builtin_agent_or_the_model() {
+    let workflow = json!({"name": "Urgent support", "goal": "help_desk_support", "active": true,
+        "steps": [{"type": "extract_information", "fields": "name,email"},
+                  {"type": "create_support_ticket", "priority": "high"}]});
+    let app = spawn_configured(Arc::new(testing::sqlite()), &[]).await;
+    app.create(workflow.clone()).await;
+    let phone = "+14155550211";
+    text(
+        &app,
+        phone,
+        "Hi! The walk-in freezer is broken, it stopped cooling overnight.",
+    )
+    .await;
+    text(&app, phone, "I'm Dana from Blue Fin Sushi").await;
+    let last = text(&app, phone, "dana@bluefin.example thanks").await;
+    let tickets: Value = app.get_json("/tickets").await;
+    let ticket = &tickets["items"][0];
+    assert!(reply(&last).contains(ticket["number"].as_str().unwrap()));
+    assert_eq!(
+        ticket["summary"],
+        "Urgent support (help desk support). Email: dana@bluefin.example; name: Dana. Said: \"The walk-in freezer is broken, it stopped cooling overnight\" \"I'm Dana from Blue Fin Sushi\"",
+        "the company is not a field of this workflow, so the sentence naming it is kept; the bare email is not"
+    );
+
+    // A model that keeps the ticket number writes the summary.
+    let (base, requests) = model_server(|request: &Value| {
+        let system = request["messages"][0]["content"].as_str().unwrap();
+        let reply = match system.find("opened ticket T-") {
+            Some(at) => {
+                let number = &system[at + 14..at + 22];
+                format!("So sorry! Ticket {number} is open; a technician will text you.")
+            }
+            None => "So sorry! Who am I talking to, and what's your email?".to_string(),
+        };
+        json!({"reply": reply, "extracted": {}, "wants_human": false,
+               "summary": "Freezer at Blue Fin Sushi stopped cooling overnight; contact Dana by email."})
+    })
+    .await;
+    let app = spawn_configured(
+        Arc::new(testing::sqlite()),
+        &[
+            ("SMSFLOW_OPENAI_BASE_URL", &base),
+            ("SMSFLOW_OPENAI_MODEL", "test-model"),
+        ],
+    )
+    .await;
+    let agents: Value = app.get_json("/agents").await;
+    let default = agents["items"][0]["id"].as_str().unwrap().to_string();
+    app.put(
+        &format!("/agents/{default}"),
+        &json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
+    )
+    .send()
+    .await
+    .unwrap();
+    app.create(workflow).await;
+    text(
+        &app,
+        phone,
+        "Hi! The walk-in freezer is broken, it stopped cooling overnight.",
+    )
+    .await;
+    let last = text(&app, phone, "Dana, dana@bluefin.example").await;
+    assert_eq!(last["inbound"]["explanation"]["agent"]["backend"], "openai");
+    let tickets: Value = app.get_json("/tickets").await;
+    assert_eq!(
+        tickets["items"][0]["summary"],
+        "Freezer at Blue Fin Sushi stopped cooling overnight; contact Dana by email."
+    );
+    let requests = requests.lock().unwrap();
+    let asked: Vec<bool> = requests
+        .iter()
+        .map(|r| r["response_format"]["json_schema"]["schema"]["properties"]["summary"].is_object())
+        .collect();
+    assert_eq!(
+        asked,
+        [false, true],
+        "a summary is asked for when the ticket opens"
     );
 }
