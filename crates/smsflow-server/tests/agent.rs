@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, spawn_configured};
+use common::{TestApp, calendly_signature, spawn_configured};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
@@ -339,20 +339,6 @@ async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
         "builtin"
     );
     assert!(requests.lock().unwrap().is_empty());
-}
-
-fn calendly_signature(key: &str, body: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let t = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
 }
 
 #[tokio::test]

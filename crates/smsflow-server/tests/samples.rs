@@ -16,16 +16,14 @@
 
 mod common;
 
-use common::{TestApp, spawn_configured};
+use common::{import_examples, spawn_configured};
 use serde_json::{Value, json};
 use smsflow_core::Goal;
 use smsflow_core::sms::segment_info;
 use smsflow_store::testing;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const SAMPLES: &str = include_str!("../../smsflow-semantic/tests/data/sample-messages.jsonl");
-const WORKFLOWS: &str = include_str!("../../../examples/workflows.yaml");
 
 /// Routed by keywords to another goal's workflow, with why; asserted so a fix or a new miss shows.
 const KNOWN_OFF_GOAL: &[(&str, &str)] = &[(
@@ -68,19 +66,6 @@ fn leftovers(reply: &str) -> bool {
     ["{{", "}}", " !", " ,", " .", "  "]
         .iter()
         .any(|leftover| reply.contains(leftover))
-}
-
-async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
-    let drafts: Vec<Value> = serde_norway::from_str(WORKFLOWS).unwrap();
-    let mut goals = BTreeMap::new();
-    for draft in drafts {
-        let created = app.create(draft).await;
-        goals.insert(
-            created["name"].as_str().unwrap().to_string(),
-            Goal::parse(created["goal"].as_str().unwrap()).unwrap(),
-        );
-    }
-    goals
 }
 
 #[tokio::test]
