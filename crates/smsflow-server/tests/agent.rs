@@ -3,21 +3,11 @@
 
 mod common;
 
-use common::{TestApp, calendly_signature, spawn_configured};
+use common::{TestApp, calendly_signature, spawn_configured, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
-
-async fn text(app: &TestApp, from: &str, body: &str) -> Value {
-    app.post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 fn reply(turn: &Value) -> String {
     turn["replies"][0]["body"]
@@ -242,13 +232,37 @@ async fn model_server(
     (base, requests)
 }
 
-/// The default agent set to the `openai` backend with its own model, and a lead workflow.
-async fn lead_app(env: &[(&str, &str)]) -> TestApp {
+/// A server configured with `env` whose default SMS agent is changed to `agent`.
+async fn app_with_default_agent(env: &[(&str, &str)], agent: Value) -> TestApp {
     let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
     let agents: Value = app.get_json("/agents").await;
     let default = agents["items"][0]["id"].as_str().unwrap().to_string();
-    let updated = app.put(&format!("/agents/{default}"), &json!({"name": "SMS agent", "backend": "openai", "model": "llama3.1:8b", "is_default": true, "persona": "Warm and brief."})).send().await.unwrap();
+    let updated = app
+        .put(&format!("/agents/{default}"), &agent)
+        .send()
+        .await
+        .unwrap();
     assert!(updated.status().is_success());
+    app
+}
+
+/// The model server at `base` configured, and the default agent set to the `openai` backend.
+async fn openai_app(base: &str) -> TestApp {
+    app_with_default_agent(
+        &[
+            ("SMSFLOW_OPENAI_BASE_URL", base),
+            ("SMSFLOW_OPENAI_MODEL", "test-model"),
+        ],
+        json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
+    )
+    .await
+}
+
+/// The default agent set to the `openai` backend with its own model, and a lead workflow.
+async fn lead_app(env: &[(&str, &str)]) -> TestApp {
+    let agent = json!({"name": "SMS agent", "backend": "openai", "model": "llama3.1:8b",
+        "is_default": true, "persona": "Warm and brief."});
+    let app = app_with_default_agent(env, agent).await;
     app.create(json!({
         "name": "Leads", "goal": "lead_capture", "active": true,
         "steps": [{"type": "extract_information", "fields": "name,email"}, {"type": "save_to_database", "table": "leads"}]
@@ -436,23 +450,7 @@ async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
         "wants_human": false
     }))
     .await;
-    let app = spawn_configured(
-        Arc::new(testing::sqlite()),
-        &[
-            ("SMSFLOW_OPENAI_BASE_URL", &base),
-            ("SMSFLOW_OPENAI_MODEL", "test-model"),
-        ],
-    )
-    .await;
-    let agents: Value = app.get_json("/agents").await;
-    let default = agents["items"][0]["id"].as_str().unwrap().to_string();
-    app.put(
-        &format!("/agents/{default}"),
-        &json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
-    )
-    .send()
-    .await
-    .unwrap();
+    let app = openai_app(&base).await;
     app.create(json!({"name": "Support", "goal": "help_desk_support", "active": true,
         "steps": [{"type": "create_support_ticket", "priority": "normal"}, {"type": "extract_information", "fields": "email"}]})).await;
 
@@ -604,23 +602,7 @@ async fn a_ticket_is_summarised_by_the_builtin_agent_or_the_model() {
                "summary": "Freezer at Blue Fin Sushi stopped cooling overnight; contact Dana by email."})
     })
     .await;
-    let app = spawn_configured(
-        Arc::new(testing::sqlite()),
-        &[
-            ("SMSFLOW_OPENAI_BASE_URL", &base),
-            ("SMSFLOW_OPENAI_MODEL", "test-model"),
-        ],
-    )
-    .await;
-    let agents: Value = app.get_json("/agents").await;
-    let default = agents["items"][0]["id"].as_str().unwrap().to_string();
-    app.put(
-        &format!("/agents/{default}"),
-        &json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
-    )
-    .send()
-    .await
-    .unwrap();
+    let app = openai_app(&base).await;
     app.create(workflow).await;
     text(
         &app,

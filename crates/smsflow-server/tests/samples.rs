@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{import_examples, spawn_configured};
+use common::{import_examples, spawn_configured, text};
 use serde_json::{Value, json};
 use smsflow_core::Goal;
 use smsflow_core::sms::segment_info;
@@ -82,17 +82,7 @@ async fn every_sample_gets_a_sensible_polite_on_goal_reply() {
         let (mut on_goal, mut neutral, mut off_goal, mut tickets) = (0, 0, Vec::new(), 0);
         for (i, sample) in samples.iter().enumerate() {
             let from = format!("+1415555{:04}", 2000 + i);
-            let turn: Value = app
-                .post(
-                    "/simulator/messages",
-                    &json!({"from": from, "body": sample.text}),
-                )
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let turn = text(&app, &from, &sample.text).await;
             let reply = turn["replies"][0]["body"].as_str().unwrap_or_default();
             let explanation = &turn["inbound"]["explanation"];
             let seen = format!("{}: {:?} -> {reply:?}", app.label, sample.text);

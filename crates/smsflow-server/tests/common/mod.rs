@@ -2,7 +2,7 @@
 #![allow(dead_code)] // Each test file uses its own subset.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 use smsflow_core::Goal;
 use smsflow_store::testing::{self, TestDatabase};
 use std::collections::{BTreeMap, HashMap};
@@ -238,4 +238,15 @@ pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
         );
     }
     goals
+}
+
+/// Texts `body` from `from` through the simulator; the answer holds the inbound message and replies.
+pub async fn text(app: &TestApp, from: &str, body: &str) -> Value {
+    let response = app
+        .post("/simulator/messages", &json!({"from": from, "body": body}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
+    response.json().await.unwrap()
 }
