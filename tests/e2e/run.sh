@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests against the real thing: Twilio's official Python SDK and Twilio's published
-# OpenAPI contract (Prism), a SIGKILL/restart of a real server mid-queue, and a real Kannel gateway.
+# OpenAPI contract (Prism), the AI agent's three flows through both, a SIGKILL/restart of a real
+# server mid-queue, and a real Kannel gateway.
 # scripts/test.sh runs this after `cargo test`.
 #
 #   tests/e2e/run.sh [twilio] [kannel]      (default: both)

@@ -14,6 +14,10 @@ Parts (each prints `ok`/`FAIL` lines; exit status 0 when every check passed):
             recorder) with Basic auth and StatusCallback; a 503 is retried until `sent`; a 400 with
             Twilio error 21211 is `failed` with that code, not retried; signed status callbacks
             set `delivered`, unsigned ones are refused.
+  flows     the AI agent's three flows with the README's example workflows, each text a webhook signed
+            by the SDK and each reply read from what reached the gateway: a lead taken turn by turn to
+            a saved record, a help-desk ticket whose number is texted back, a booking link and, on a
+            signed Calendly-style booking webhook, the confirmation.
   restart   40 messages queued while the "gateway" answers in 150 ms; smsflow is killed with SIGKILL
             mid-queue and restarted on the same database; every body reaches the gateway, and a body
             seen twice is accepted only if its first copy was in flight when the process died (the
@@ -22,6 +26,8 @@ Parts (each prints `ok`/`FAIL` lines; exit status 0 when every check passed):
 import argparse
 import base64
 import concurrent.futures
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -45,6 +51,7 @@ AUTH_TOKEN = "e2e-auth-token-" + uuid.uuid4().hex[:8]
 OUR_NUMBER = "+15559870000"
 SPEC = os.path.join(ROOT, "tests", "fixtures", "twilio", "twilio_api_v2010.json")
 SENDERS = 4  # smsflow's outbound workers (AppState::start_workers)
+BOOKING_KEY = "e2e-booking-key-" + uuid.uuid4().hex[:8]
 
 
 def twilio_sid(prefix="SM"):
@@ -96,6 +103,7 @@ class Env:
             "SMSFLOW_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "SMSFLOW_TWILIO_API_BASE": f"http://127.0.0.1:{self.prism_port}",
             "SMSFLOW_SMS_DEFAULT_FROM": OUR_NUMBER,
+            "SMSFLOW_BOOKING_SIGNING_KEY": BOOKING_KEY,
             "RUST_LOG": "info,tower_http=warn",
         }
         self.api = None
@@ -316,6 +324,88 @@ def test_outbound(e, c):
     c.ok("no outbound message was refused by the spec check", failed == [], failed)
 
 
+class Texter:
+    """One phone texting smsflow through SDK-signed webhooks; replies are read from the gateway."""
+
+    def __init__(self, e, number):
+        self.e, self.number, self.read = e, number, 0
+
+    def text(self, body):
+        status, _, text = post_signed(self.e.public + "/webhooks/twilio/sms", inbound_params(self.number, body))
+        if status != 200:
+            raise Failed(f"webhook for {body!r} answered {status} {text}")
+        return self.next_reply()
+
+    def next_reply(self):
+        def arrived():
+            bodies = [form_value(r, "Body") for r in self.e.requests_to(self.number) if r["answer"] == 201]
+            return bodies if len(bodies) > self.read else None
+        bodies = wait_until(f"reply {self.read + 1} to {self.number} at the gateway", arrived, 20)
+        self.read += 1
+        return bodies[self.read - 1]
+
+
+def calendly_signature(body, key=BOOKING_KEY):
+    t = str(int(time.time()))
+    digest = hmac.new(key.encode(), f"{t}.{body}".encode(), hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def test_flows(e, c):
+    e.gateway(delay_ms=0, fail_next=0, reject_to=[])
+    lead = Texter(e, "+15551250001")
+    c.ok("lead: the first reply thanks and asks for name and email", lead.text("hi I'm interested in pricing") ==
+         "Thanks for your interest! Someone will follow up with detailed pricing. "
+         "Could I get your name and your email address?")
+    c.ok("lead: the name is not asked again", lead.text("I'm Dana from Blue Fin Sushi") ==
+         "Nice to meet you, Dana! Could I get your email address and the best phone number to reach you?")
+    c.ok("lead: the last reply is the step's template, filled",
+         lead.text("dana@bluefin.example, 415 555 0111") == "Thanks Dana! What size is your team?")
+    status, records = e.api.call("GET", "/collections/leads/records")
+    mine = [r for r in records["items"] if r["phone"] == lead.number] if status == 200 else []
+    c.ok("lead: one record saved with name, company, email and phone", len(mine) == 1 and mine[0]["fields"] == {
+        "company": "Blue Fin Sushi", "email": "dana@bluefin.example", "name": "Dana", "phone": "+14155550111"},
+        (status, records))
+
+    desk = Texter(e, "+15551250002")
+    c.ok("help desk: sorry, and name and email asked", desk.text("my kitchen sink is broken, water everywhere") ==
+         "Sorry about that! Tell us what happened and we'll get a technician on it. "
+         "Could I get your name and your email address?")
+    desk.text("Ken Adams, ken@example.com")
+    last = desk.text("415-555-0199")
+    status, tickets = e.api.call("GET", "/tickets")
+    numbers = re.findall(r"T-[0-9A-Z]{6}", last)
+    ticket = [t for t in tickets["items"] if numbers and t["number"] == numbers[0]] if status == 200 else []
+    c.ok("help desk: the ticket's number is texted back and the ticket exists", len(ticket) == 1, (last, tickets))
+    if ticket:
+        c.ok("help desk: the ticket is high priority, summarised with the fields and the problem",
+             ticket[0]["priority"] == "high" and "ken@example.com" in ticket[0]["summary"]
+             and "my kitchen sink is broken" in ticket[0]["summary"], ticket[0])
+
+    visit = Texter(e, "+15551250003")
+    c.ok("booking: name and email asked", visit.text("Can I book a visit friday?") ==
+         "Happy to help you book a time. Could I get your name and your email address?")
+    offer = visit.text("Nina Park, nina@example.com")
+    link = re.search(r"https://calendly\.com/\S+", offer)
+    link = link.group(0) if link else ""
+    c.must("booking: the Calendly link is offered with name and email filled in",
+           link.startswith("https://calendly.com/acme/visit?name=Nina+Park&email=nina%40example.com&utm_content="),
+           offer)
+    run_id = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["utm_content"][0]
+    booked = json.dumps({"event": "invitee.created", "payload": {
+        "email": "nina@example.com", "tracking": {"utm_content": run_id},
+        "scheduled_event": {"start_time": "2026-12-04T16:30:00.000000Z"}}})
+    status, _, text = http("POST", e.public + "/webhooks/booking", booked,
+                           {"Content-Type": "application/json", "Calendly-Webhook-Signature": calendly_signature(booked)})
+    c.ok("booking: the signed booking webhook is accepted", status == 200, f"{status} {text}")
+    c.ok("booking: the confirmation is texted", visit.next_reply() ==
+         "You're booked for 2026-12-04 16:30 UTC. Thanks, see you then!")
+    forged = calendly_signature(booked, key="not-the-key")
+    status, _, _ = http("POST", e.public + "/webhooks/booking", booked,
+                        {"Content-Type": "application/json", "Calendly-Webhook-Signature": forged})
+    c.ok("booking: a webhook signed with another key is refused", status == 403, status)
+
+
 def test_restart(e, c, round_no, count=40, delay_ms=150):
     tag = uuid.uuid4().hex[:6]
     e.gateway(delay_ms=delay_ms, fail_next=0, reject_to=[])
@@ -395,7 +485,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--port-base", type=int, default=18300)
     ap.add_argument("--kill-rounds", type=int, default=int(os.environ.get("SMSFLOW_E2E_KILL_ROUNDS", "1")))
-    ap.add_argument("--only", choices=["inbound", "outbound", "restart"])
+    ap.add_argument("--only", choices=["inbound", "outbound", "flows", "restart"])
     a = ap.parse_args()
     c = Checks("twilio e2e")
     e = Env(a)
@@ -409,6 +499,9 @@ def main():
         if a.only in (None, "outbound"):
             print("-- outbound through Prism (Twilio's OpenAPI contract)", flush=True)
             test_outbound(e, c)
+        if a.only in (None, "flows"):
+            print("-- the agent's flows through Twilio (lead, help desk, booking)", flush=True)
+            test_flows(e, c)
         if a.only in (None, "restart"):
             print("-- SIGKILL and restart mid-queue", flush=True)
             repeated = [test_restart(e, c, n + 1) for n in range(a.kill_rounds)]

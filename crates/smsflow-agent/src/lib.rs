@@ -1,6 +1,8 @@
 //! The agent's deterministic parts: built-in extractors for common fields, SMS templates, and the
-//! builtin reply writer that follows a workflow's goal, template and steps without any model.
+//! builtin reply writer that follows a workflow's goal, template and steps without any model, and
+//! the ticket summary.
 
 pub mod builtin;
 pub mod extract;
+pub mod summary;
 pub mod template;

@@ -12,6 +12,9 @@ use crate::workflow::{BookingLink, FieldName, Step, TableName, TicketPriority, W
 /// How many missing fields one reply asks for: people answer one or two questions, not a form.
 pub const FIELDS_PER_QUESTION: usize = 2;
 
+/// The longest ticket summary, however written: a helpdesk subject line plus a few sentences.
+pub const SUMMARY_MAX_CHARS: usize = 300;
+
 /// What a run has achieved so far; stored with the run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RunState {
@@ -28,6 +31,10 @@ pub struct RunState {
     /// The fields the last reply asked for: the next message is likely the answer.
     #[serde(default)]
     pub asked_for: Vec<String>,
+    /// What the person said in this run that is more than a greeting or a bare answer (their
+    /// problem, their request), bounded; the ticket summary quotes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub said: Vec<String>,
 }
 
 /// A step that happens on this turn.

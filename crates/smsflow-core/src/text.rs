@@ -153,6 +153,39 @@ fn is_vowel(b: &u8) -> bool {
     matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
 }
 
+/// Shortens `text` to `max_chars` characters: at the end of a sentence when one ends in the second
+/// half, else at a word boundary, else (one very long word) at the limit. 0 means no limit.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    if max_chars == 0 || text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let next = text.chars().nth(max_chars);
+    if next.is_some_and(char::is_whitespace) {
+        return trim_tail(&cut);
+    }
+    let chars: Vec<(usize, char)> = cut.char_indices().collect();
+    let sentence_end = chars
+        .windows(2)
+        .rev()
+        .find(|pair| matches!(pair[0].1, '.' | '!' | '?') && pair[1].1.is_whitespace())
+        .map(|pair| pair[1].0);
+    if let Some(end) = sentence_end
+        && cut[..end].chars().count() * 2 >= max_chars
+    {
+        return cut[..end].trim_end().to_string();
+    }
+    match cut.rfind(char::is_whitespace) {
+        Some(space) if space > 0 => trim_tail(&cut[..space]),
+        _ => cut,
+    }
+}
+
+fn trim_tail(text: &str) -> String {
+    text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–'))
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +262,17 @@ mod tests {
             let twice = normalize(&once);
             prop_assert_eq!(once.split(' ').count(), twice.split(' ').count());
         }
+    }
+
+    #[test]
+    fn shortening_prefers_sentences_then_words() {
+        let text = "Thanks for writing. We will call you tomorrow morning about the catering order";
+        assert_eq!(shorten(text, 200), text);
+        assert_eq!(shorten(text, 30), "Thanks for writing.");
+        assert_eq!(shorten(text, 40), "Thanks for writing. We will call you");
+        assert_eq!(shorten("abcdefghij", 4), "abcd");
+        assert_eq!(shorten("one two, three", 9), "one two");
+        assert_eq!(shorten("ñandú ñandú", 8), "ñandú");
+        assert_eq!(shorten(text, 0), text);
     }
 }

@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use smsflow_core::run::SUMMARY_MAX_CHARS;
+use smsflow_core::text::shorten;
+
 use crate::{LlmAnswer, LlmError, LlmRequest};
 
 /// An extracted value longer than this is dropped: no field a workflow asks for is that long.
@@ -56,10 +59,17 @@ pub(crate) fn parse(
     };
 
     let reply = check_reply(reply, request)?;
+    let summary = match object.get("summary") {
+        _ if request.summary_draft.is_none() => None,
+        None | Some(Value::Null) => None,
+        Some(Value::String(summary)) => check_summary(clean(summary), request)?,
+        Some(_) => return Err(LlmError::Malformed("`summary` is not a string".into())),
+    };
     Ok(LlmAnswer {
         reply,
         extracted,
         wants_human,
+        summary,
     })
 }
 
@@ -122,22 +132,7 @@ fn check_reply(reply: String, request: &LlmRequest) -> Result<String, LlmError> 
         return Err(LlmError::Malformed("the reply is JSON, not text".into()));
     }
 
-    // The model cannot hand out links of its own: every link must come from the workflow or draft.
-    let provided: BTreeSet<String> = [
-        request.context.as_str(),
-        request.response_template.as_deref().unwrap_or_default(),
-        request.steps.as_str(),
-        request.draft_reply.as_str(),
-    ]
-    .into_iter()
-    .flat_map(links)
-    .collect();
-    if let Some(link) = links(&reply).find(|link| !provided.contains(link)) {
-        return Err(LlmError::Malformed(format!(
-            "the reply contains a link the workflow did not provide ({})",
-            host_of(&link)
-        )));
-    }
+    no_invented_link("reply", &reply, request)?;
 
     let reply = shorten(&reply, request.max_chars);
     // The draft's links and ticket numbers must reach the person.
@@ -150,6 +145,40 @@ fn check_reply(reply: String, request: &LlmRequest) -> Result<String, LlmError> 
         )));
     }
     Ok(reply)
+}
+
+/// The model cannot hand out links of its own: every link must come from the workflow or draft.
+fn no_invented_link(what: &str, text: &str, request: &LlmRequest) -> Result<(), LlmError> {
+    let provided: BTreeSet<String> = [
+        request.context.as_str(),
+        request.response_template.as_deref().unwrap_or_default(),
+        request.steps.as_str(),
+        request.draft_reply.as_str(),
+    ]
+    .into_iter()
+    .flat_map(links)
+    .collect();
+    match links(text).find(|link| !provided.contains(link)) {
+        Some(link) => Err(LlmError::Malformed(format!(
+            "the {what} contains a link the workflow did not provide ({})",
+            host_of(&link)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A summary is checked like the reply, without its facts rule; an empty one leaves the builtin's.
+fn check_summary(summary: String, request: &LlmRequest) -> Result<Option<String>, LlmError> {
+    if summary.is_empty() {
+        return Ok(None);
+    }
+    if summary.contains("{{") || summary.contains("}}") {
+        return Err(LlmError::Malformed(
+            "the summary contains an unfilled placeholder".into(),
+        ));
+    }
+    no_invented_link("summary", &summary, request)?;
+    Ok(Some(shorten(&summary, SUMMARY_MAX_CHARS)))
 }
 
 fn tokens(text: &str) -> impl Iterator<Item = &str> {
@@ -186,11 +215,23 @@ fn links(text: &str) -> impl Iterator<Item = String> + '_ {
     tokens(text).filter(|t| is_link(t)).map(str::to_string)
 }
 
-/// Links and tokens with four or more digits (ticket and order numbers): what a reply must keep.
+/// Links, tokens with four or more digits (order numbers) and codes of capitals and digits such as
+/// our ticket numbers (`T-4KQ7ZP`): what a reply must keep.
 fn facts(text: &str) -> impl Iterator<Item = String> + '_ {
     tokens(text)
-        .filter(|token| is_link(token) || token.chars().filter(char::is_ascii_digit).count() >= 4)
+        .filter(|token| is_link(token) || is_number(token) || is_code(token))
         .map(|token| token.trim_start_matches('#').to_ascii_lowercase())
+}
+
+fn is_number(token: &str) -> bool {
+    token.chars().filter(char::is_ascii_digit).count() >= 4
+}
+
+fn is_code(token: &str) -> bool {
+    token.chars().count() >= 5
+        && token.chars().any(|c| c.is_ascii_digit())
+        && token.chars().any(|c| c.is_ascii_uppercase())
+        && !token.chars().any(char::is_lowercase)
 }
 
 /// The host of a link, for error messages that should not repeat whole URLs.
@@ -200,39 +241,6 @@ fn host_of(link: &str) -> String {
         .split(['/', '?', '#'])
         .next()
         .unwrap_or_default()
-        .to_string()
-}
-
-/// Shortens `text` to `max_chars` characters: at the end of a sentence when one ends in the second
-/// half, else at a word boundary, else (one very long word) at the limit. 0 means no limit.
-pub(crate) fn shorten(text: &str, max_chars: usize) -> String {
-    if max_chars == 0 || text.chars().count() <= max_chars {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max_chars).collect();
-    let next = text.chars().nth(max_chars);
-    if next.is_some_and(char::is_whitespace) {
-        return trim_tail(&cut);
-    }
-    let chars: Vec<(usize, char)> = cut.char_indices().collect();
-    let sentence_end = chars
-        .windows(2)
-        .rev()
-        .find(|pair| matches!(pair[0].1, '.' | '!' | '?') && pair[1].1.is_whitespace())
-        .map(|pair| pair[1].0);
-    if let Some(end) = sentence_end
-        && cut[..end].chars().count() * 2 >= max_chars
-    {
-        return cut[..end].trim_end().to_string();
-    }
-    match cut.rfind(char::is_whitespace) {
-        Some(space) if space > 0 => trim_tail(&cut[..space]),
-        _ => cut,
-    }
-}
-
-fn trim_tail(text: &str) -> String {
-    text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–'))
         .to_string()
 }
 
@@ -257,6 +265,8 @@ mod tests {
             message: "my order is broken".into(),
             max_chars: 160,
             language: None,
+            model: None,
+            summary_draft: None,
         }
     }
 
@@ -310,6 +320,51 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_is_read_only_when_asked_for_and_checked() {
+        let content = |summary: Value| {
+            serde_json::json!({"reply": "Ticket 10427 is open: https://help.example.com/t/10427", "summary": summary})
+                .to_string()
+        };
+        let mut request = request();
+        let long = "The person's oven door will not close. ".repeat(20);
+        assert_eq!(
+            parse(&content(long.clone().into()), &request, &allowed())
+                .unwrap()
+                .summary,
+            None,
+            "no ticket opens: no summary"
+        );
+        request.summary_draft = Some("Support (help desk support).".into());
+        let summary = parse(&content(long.into()), &request, &allowed())
+            .unwrap()
+            .summary
+            .unwrap();
+        assert!(summary.starts_with("The person's oven door will not close."));
+        assert!(summary.chars().count() <= SUMMARY_MAX_CHARS);
+        for (empty, _) in [(Value::Null, 0), (" ".into(), 1)] {
+            assert_eq!(
+                parse(&content(empty), &request, &allowed())
+                    .unwrap()
+                    .summary,
+                None
+            );
+        }
+        for broken in [
+            Value::from(5),
+            "Refund at https://evil.example/r".into(),
+            "Oven for {{name}}".into(),
+        ] {
+            assert!(
+                matches!(
+                    parse(&content(broken.clone()), &request, &allowed()),
+                    Err(LlmError::Malformed(_))
+                ),
+                "{broken}"
+            );
+        }
+    }
+
+    #[test]
     fn broken_replies_are_malformed() {
         let mut request = request();
         request.draft_reply = "Sorry to hear that.".into();
@@ -335,22 +390,19 @@ mod tests {
                 "the reply contains a link the workflow did not provide (evil.example)".into()
             )
         );
+        let mut coded = request();
+        coded.draft_reply = "I've opened ticket T-4KQ7ZP for you.".into();
+        let dropped = r#"{"reply": "Your ticket is open, we'll be in touch at 10AM."}"#;
+        assert!(matches!(
+            parse(dropped, &coded, &allowed()),
+            Err(LlmError::Malformed(_))
+        ));
+        let kept = r#"{"reply": "Ticket T-4KQ7ZP is open."}"#;
+        assert!(parse(kept, &coded, &allowed()).is_ok());
         let lost = r#"{"reply": "Your ticket is open, see https://help.example.com/faq"}"#;
         assert!(matches!(
             parse(lost, &request(), &allowed()),
             Err(LlmError::Malformed(_))
         ));
-    }
-
-    #[test]
-    fn shortening_prefers_sentences_then_words() {
-        let text = "Thanks for writing. We will call you tomorrow morning about the catering order";
-        assert_eq!(shorten(text, 200), text);
-        assert_eq!(shorten(text, 30), "Thanks for writing.");
-        assert_eq!(shorten(text, 40), "Thanks for writing. We will call you");
-        assert_eq!(shorten("abcdefghij", 4), "abcd");
-        assert_eq!(shorten("one two, three", 9), "one two");
-        assert_eq!(shorten("ñandú ñandú", 8), "ñandú");
-        assert_eq!(shorten(text, 0), text);
     }
 }

@@ -87,11 +87,16 @@ pub struct LlmRequest {
     pub max_chars: usize,
     /// The language to reply in (a name or a code such as `es`); the person's language when `None`.
     pub language: Option<String>,
+    /// The model to ask (the agent's own); the backend's configured model when `None`.
+    pub model: Option<String>,
+    /// A ticket opens on this turn: the builtin summary of the conversation, which the model is
+    /// asked to improve in `summary`.
+    pub summary_draft: Option<String>,
 }
 
 /// A checked answer. The reply is trimmed, free of control characters, within `max_chars`
-/// (shortened at a sentence or word boundary), has no `{{placeholder}}`, keeps every link and every
-/// number of four or more digits (ticket numbers) of the draft reply, and carries no link
+/// (shortened at a sentence or word boundary), has no `{{placeholder}}`, keeps every link, every
+/// number of four or more digits and every code such as a ticket number (`T-4KQ7ZP`) of the draft reply, and carries no link
 /// (`http://`, `https://`, `www.`) that the context, template, steps or draft did not provide.
 /// `extracted` holds only known or wanted fields, with non-empty values of at most 500 characters,
 /// still to be validated by the step engine.
@@ -101,6 +106,9 @@ pub struct LlmAnswer {
     pub extracted: BTreeMap<String, String>,
     /// The model thinks a person should take over.
     pub wants_human: bool,
+    /// The conversation summary for the ticket, when one was asked for: plain text within
+    /// [`smsflow_core::run::SUMMARY_MAX_CHARS`] (shortened), no placeholder, no link the workflow did not provide.
+    pub summary: Option<String>,
 }
 
 /// Why the model gave no usable answer. Every variant means: answer with the builtin agent.

@@ -278,13 +278,18 @@ impl OpenAiBackend {
         self.body(request, &allowed)
     }
 
+    /// The agent's own model, else the configured one.
+    fn model<'a>(&'a self, request: &'a LlmRequest) -> &'a str {
+        request.model.as_deref().unwrap_or(&self.settings.model)
+    }
+
     fn body(&self, request: &LlmRequest, allowed: &[String]) -> Value {
         // A reply of max_chars characters plus a few fields, with room to spare but bounded.
         let max_tokens = (request.max_chars / 2 + 256).min(1_024);
         json!({
-            "model": self.settings.model,
+            "model": self.model(request),
             "messages": prompt::messages(request, allowed),
-            "response_format": prompt::response_format(allowed),
+            "response_format": prompt::response_format(allowed, request.summary_draft.is_some()),
             "temperature": TEMPERATURE,
             "max_tokens": max_tokens,
         })
@@ -374,7 +379,7 @@ impl OpenAiBackend {
             match self.attempt(&body).await {
                 Ok(content) => {
                     debug!(
-                        model = %self.settings.model,
+                        model = %self.model(request),
                         attempt,
                         elapsed_ms = started.elapsed().as_millis() as u64,
                         "the model answered"
@@ -386,7 +391,7 @@ impl OpenAiBackend {
                     match wait {
                         Some(wait) if failure.retryable && attempt < self.settings.max_retries => {
                             warn!(
-                                model = %self.settings.model,
+                                model = %self.model(request),
                                 attempt,
                                 error = %failure.error,
                                 wait_ms = wait.as_millis() as u64,
@@ -482,7 +487,7 @@ impl LlmBackend for OpenAiBackend {
         let (result, server_worked) = self.call(request).await;
         permit.record(server_worked);
         if let Err(error) = &result {
-            debug!(model = %self.settings.model, %error, "the openai backend gave no answer");
+            debug!(model = %self.model(request), %error, "the openai backend gave no answer");
         }
         result
     }

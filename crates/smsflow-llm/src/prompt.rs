@@ -7,6 +7,7 @@
 
 use serde_json::{Value, json};
 use smsflow_core::Goal;
+use smsflow_core::run::SUMMARY_MAX_CHARS;
 
 use crate::{LlmRequest, Speaker};
 
@@ -156,6 +157,13 @@ pub(crate) fn system_message(request: &LlmRequest, allowed: &[String]) -> String
          5. `wants_human`: true only when the person asks for a human, is upset, or needs something this workflow cannot do.\n\
          6. Answer with one JSON object that follows the response schema, and nothing else."
     ));
+    if let Some(draft) = &request.summary_draft {
+        out.push_str(&format!(
+            "\n7. A support ticket opens now. `summary`: for the support team, what the person needs and the facts they gave, \
+             from the conversation only, in at most {SUMMARY_MAX_CHARS} characters of plain text. The rule-based draft: {}",
+            draft.trim()
+        ));
+    }
     out
 }
 
@@ -223,12 +231,12 @@ pub(crate) fn messages(request: &LlmRequest, allowed: &[String]) -> Vec<Value> {
 
 /// `response_format` for Structured Outputs in strict mode: every object closed, every property
 /// required, so `extracted` lists the allowed fields, each a string or null.
-pub(crate) fn response_format(allowed: &[String]) -> Value {
+pub(crate) fn response_format(allowed: &[String], with_summary: bool) -> Value {
     let properties: serde_json::Map<String, Value> = allowed
         .iter()
         .map(|field| (field.clone(), json!({"type": ["string", "null"]})))
         .collect();
-    json!({
+    let mut format = json!({
         "type": "json_schema",
         "json_schema": {
             "name": SCHEMA_NAME,
@@ -250,7 +258,14 @@ pub(crate) fn response_format(allowed: &[String]) -> Value {
                 "additionalProperties": false,
             },
         },
-    })
+    });
+    if with_summary {
+        let schema = &mut format["json_schema"]["schema"];
+        schema["properties"]["summary"] =
+            json!({"type": "string", "description": "The ticket's summary for the support team."});
+        schema["required"] = json!(["reply", "extracted", "wants_human", "summary"]);
+    }
+    format
 }
 
 #[cfg(test)]
@@ -278,6 +293,8 @@ mod tests {
             message: "price for 50 people?".into(),
             max_chars: 160,
             language: None,
+            model: None,
+            summary_draft: None,
         }
     }
 
@@ -346,8 +363,9 @@ mod tests {
 
     #[test]
     fn the_schema_is_strict_and_lists_the_allowed_fields() {
-        let format = response_format(&["name".into(), "email".into()]);
+        let format = response_format(&["name".into(), "email".into()], false);
         let schema = &format["json_schema"]["schema"];
+        assert!(schema["properties"].get("summary").is_none());
         assert_eq!(format["json_schema"]["strict"], true);
         assert_eq!(schema["additionalProperties"], false);
         assert_eq!(
@@ -357,6 +375,27 @@ mod tests {
         assert_eq!(
             schema["properties"]["extracted"]["additionalProperties"],
             false
+        );
+    }
+
+    #[test]
+    fn a_summary_is_asked_for_only_when_a_ticket_opens() {
+        let mut request = request();
+        let allowed = allowed_fields(&request);
+        assert!(!system_message(&request, &allowed).contains("`summary`"));
+        request.summary_draft = Some("Leads (lead capture). Name: Dana.".into());
+        let system = system_message(&request, &allowed);
+        assert!(
+            system.contains("A support ticket opens now. `summary`"),
+            "{system}"
+        );
+        assert!(system.contains("The rule-based draft: Leads (lead capture). Name: Dana."));
+        let format = response_format(&allowed, true);
+        let schema = &format["json_schema"]["schema"];
+        assert_eq!(schema["properties"]["summary"]["type"], "string");
+        assert_eq!(
+            schema["required"],
+            json!(["reply", "extracted", "wants_human", "summary"])
         );
     }
 }

@@ -42,6 +42,8 @@ fn request(message: &str) -> LlmRequest {
         message: message.to_string(),
         max_chars: 160,
         language: None,
+        model: None,
+        summary_draft: None,
     }
 }
 

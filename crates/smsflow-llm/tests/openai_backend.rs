@@ -237,6 +237,8 @@ fn lead_request(message: &str) -> LlmRequest {
         message: message.to_string(),
         max_chars: 160,
         language: None,
+        model: None,
+        summary_draft: None,
     }
 }
 
@@ -642,6 +644,65 @@ async fn settings_from_the_environment_drive_the_backend() {
         .await
         .unwrap();
     assert_eq!(fake.last_request().1["model"], "llama3.2");
+    fake.assert_spec_followed();
+}
+
+#[tokio::test]
+async fn the_agents_model_is_asked_and_the_configured_one_is_the_default() {
+    let (fake, base) = spawn_fake_llm().await;
+    let backend = backend(settings(&base, None, 0));
+    let mut request = lead_request("hi");
+    request.model = Some("llama3.1:8b".into());
+    backend.complete(&request).await.unwrap();
+    assert_eq!(fake.last_request().1["model"], "llama3.1:8b");
+    backend.complete(&lead_request("hi")).await.unwrap();
+    assert_eq!(fake.last_request().1["model"], "gpt-4o-mini");
+    fake.assert_spec_followed();
+}
+
+#[tokio::test]
+async fn when_a_ticket_opens_the_model_writes_its_summary() {
+    let (fake, base) = spawn_fake_llm().await;
+    fake.answer([Answer::Content(
+        json!({
+            "reply": "Sorry Dana, we're on it.",
+            "extracted": {"name": null, "email": null, "phone": null},
+            "wants_human": false,
+            "summary": "Dana's walk-in freezer stopped cooling overnight; stock at risk.",
+        })
+        .to_string(),
+    )]);
+    let mut request = lead_request("the walk-in freezer stopped cooling overnight");
+    request.draft_reply = "Sorry about that! I've opened ticket T-4KQ7ZP.".into();
+    request.summary_draft = Some("Support (help desk support). Name: Dana.".into());
+    let answer = backend(settings(&base, None, 0))
+        .complete(&request)
+        .await
+        .unwrap_err();
+    // The draft's ticket number is a fact the reply must keep.
+    assert!(matches!(answer, LlmError::Malformed(_)), "{answer:?}");
+    fake.answer([Answer::Content(
+        json!({
+            "reply": "Sorry Dana, ticket T-4KQ7ZP is open and we're on it.",
+            "extracted": {"name": null, "email": null, "phone": null},
+            "wants_human": false,
+            "summary": "Dana's walk-in freezer stopped cooling overnight; stock at risk.",
+        })
+        .to_string(),
+    )]);
+    let answer = backend(settings(&base, None, 0))
+        .complete(&request)
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.summary.as_deref(),
+        Some("Dana's walk-in freezer stopped cooling overnight; stock at risk.")
+    );
+    let (_, body) = fake.last_request();
+    assert_eq!(
+        body["response_format"]["json_schema"]["schema"]["required"],
+        json!(["reply", "extracted", "wants_human", "summary"])
+    );
     fake.assert_spec_followed();
 }
 

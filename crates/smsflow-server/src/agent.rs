@@ -4,6 +4,7 @@
 
 use smsflow_agent::builtin::{TurnFacts, booking_link, compose};
 use smsflow_agent::extract::Extractors;
+use smsflow_agent::summary::{remember, ticket_summary};
 use smsflow_core::Workflow;
 use smsflow_core::run::{Action, RunState, advance, wanted_fields};
 use smsflow_llm::{LlmBackend, LlmRequest, Speaker};
@@ -113,6 +114,12 @@ impl Agent {
             message: message.to_string(),
             max_chars,
             language: assigned.spec.language.clone(),
+            model: assigned.spec.model.clone(),
+            summary_draft: turn
+                .run
+                .new_ticket
+                .as_ref()
+                .map(|ticket| ticket.summary.clone()),
         };
         match llm.complete(&request).await {
             Ok(answer) => {
@@ -126,6 +133,11 @@ impl Agent {
                     }
                 }
                 turn.reply = answer.reply;
+                if let (Some(ticket), Some(summary)) =
+                    (turn.run.new_ticket.as_mut(), answer.summary)
+                {
+                    ticket.summary = summary;
+                }
                 Writer {
                     backend: llm.name().to_string(),
                     fallback: None,
@@ -164,6 +176,7 @@ impl Agent {
             .filter(|(field, value)| state.fields.get(field) != Some(value))
             .collect();
         state.fields.extend(newly_extracted.clone());
+        remember(&mut state.said, text, &state.fields);
         let advanced = advance(spec, &mut state);
         state.asked_for = advanced
             .ask_for
@@ -182,11 +195,7 @@ impl Agent {
                         notify: false,
                         number,
                         priority: *priority,
-                        summary: format!(
-                            "{}: {}",
-                            spec.name,
-                            text.chars().take(200).collect::<String>()
-                        ),
+                        summary: ticket_summary(spec, &state.fields, &state.said),
                     });
                 }
                 Action::OfferBooking { link } if state.booking_link.is_none() => {

@@ -3,21 +3,11 @@
 
 mod common;
 
-use common::{TestApp, spawn_configured};
+use common::{TestApp, calendly_signature, spawn_configured, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
-
-async fn text(app: &TestApp, from: &str, body: &str) -> Value {
-    app.post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 fn reply(turn: &Value) -> String {
     turn["replies"][0]["body"]
@@ -124,11 +114,9 @@ async fn a_help_desk_workflow_opens_one_ticket_and_tells_its_number() {
             reply(&first)
         );
         assert_eq!(ticket["priority"], "high");
-        assert!(
-            ticket["summary"]
-                .as_str()
-                .unwrap()
-                .contains("dishwasher is leaking")
+        assert_eq!(
+            ticket["summary"],
+            "Support (help desk support). Said: \"my dishwasher is leaking, please help\""
         );
 
         let second = text(&app, "+14155550122", "it's a.user@example.com").await;
@@ -212,19 +200,27 @@ async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
     );
 }
 
-/// A Chat Completions server that answers every request with `content` (the llm crate's own tests
-/// check requests against OpenAI's published schema; this one checks the wiring).
-async fn model_server(content: serde_json::Value) -> String {
+/// A Chat Completions server that answers every request with the content `answer` makes of it and
+/// keeps the request bodies (the llm crate's own tests check requests against OpenAI's published
+/// schema; this one checks the wiring).
+async fn model_server(
+    answer: impl Fn(&Value) -> Value + Clone + Send + Sync + 'static,
+) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = requests.clone();
     let app = axum::Router::new().route(
         "/v1/chat/completions",
         axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
-            let content = content.clone();
+            let (answer, seen) = (answer.clone(), seen.clone());
             async move {
                 assert!(request["messages"].as_array().unwrap().iter().any(|m| m["role"] == "user"));
+                let content = answer(&request);
+                let model = request["model"].clone();
+                seen.lock().unwrap().push(request);
                 axum::Json(json!({
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": request["model"],
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
                     "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
                                  "message": {"role": "assistant", "content": content.to_string(), "refusal": null}}],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
@@ -233,16 +229,40 @@ async fn model_server(content: serde_json::Value) -> String {
         }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    (base, requests)
 }
 
-/// The default agent set to the `openai` backend, and a lead workflow.
-async fn lead_app(env: &[(&str, &str)]) -> TestApp {
+/// A server configured with `env` whose default SMS agent is changed to `agent`.
+async fn app_with_default_agent(env: &[(&str, &str)], agent: Value) -> TestApp {
     let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
     let agents: Value = app.get_json("/agents").await;
     let default = agents["items"][0]["id"].as_str().unwrap().to_string();
-    let updated = app.put(&format!("/agents/{default}"), &json!({"name": "SMS agent", "backend": "openai", "is_default": true, "persona": "Warm and brief."})).send().await.unwrap();
+    let updated = app
+        .put(&format!("/agents/{default}"), &agent)
+        .send()
+        .await
+        .unwrap();
     assert!(updated.status().is_success());
+    app
+}
+
+/// The model server at `base` configured, and the default agent set to the `openai` backend.
+async fn openai_app(base: &str) -> TestApp {
+    app_with_default_agent(
+        &[
+            ("SMSFLOW_OPENAI_BASE_URL", base),
+            ("SMSFLOW_OPENAI_MODEL", "test-model"),
+        ],
+        json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
+    )
+    .await
+}
+
+/// The default agent set to the `openai` backend with its own model, and a lead workflow.
+async fn lead_app(env: &[(&str, &str)]) -> TestApp {
+    let agent = json!({"name": "SMS agent", "backend": "openai", "model": "llama3.1:8b",
+        "is_default": true, "persona": "Warm and brief."});
+    let app = app_with_default_agent(env, agent).await;
     app.create(json!({
         "name": "Leads", "goal": "lead_capture", "active": true,
         "steps": [{"type": "extract_information", "fields": "name,email"}, {"type": "save_to_database", "table": "leads"}]
@@ -253,11 +273,13 @@ async fn lead_app(env: &[(&str, &str)]) -> TestApp {
 
 #[tokio::test]
 async fn a_configured_model_writes_the_reply_and_its_fields_are_validated() {
-    let base = model_server(json!({
-        "reply": "Great to hear from you, Dana! What's the best email for the pricing sheet?",
-        "extracted": {"name": "Dana", "email": "not an email"},
-        "wants_human": false
-    }))
+    let (base, requests) = model_server(|_| {
+        json!({
+            "reply": "Great to hear from you, Dana! What's the best email for the pricing sheet?",
+            "extracted": {"name": "Dana", "email": "not an email"},
+            "wants_human": false
+        })
+    })
     .await;
     let app = lead_app(&[
         ("SMSFLOW_OPENAI_BASE_URL", &base),
@@ -280,6 +302,11 @@ async fn a_configured_model_writes_the_reply_and_its_fields_are_validated() {
         agent["fields"],
         json!({"name": "Dana"}),
         "the invalid email from the model was dropped"
+    );
+    let requests = requests.lock().unwrap();
+    assert_eq!(
+        requests[0]["model"], "llama3.1:8b",
+        "the agent's model, not the configured default"
     );
 }
 
@@ -307,8 +334,8 @@ async fn when_the_model_fails_the_builtin_agent_answers() {
 
 #[tokio::test]
 async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
-    let base =
-        model_server(json!({"reply": "From the model", "extracted": {}, "wants_human": false}))
+    let (base, requests) =
+        model_server(|_| json!({"reply": "From the model", "extracted": {}, "wants_human": false}))
             .await;
     let app = spawn_configured(
         Arc::new(testing::sqlite()),
@@ -325,20 +352,7 @@ async fn an_agent_on_the_builtin_backend_never_calls_the_model() {
         turn["inbound"]["explanation"]["agent"]["backend"],
         "builtin"
     );
-}
-
-fn calendly_signature(key: &str, body: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let t = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
+    assert!(requests.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -430,29 +444,13 @@ async fn a_booking_webhook_marks_the_run_booked_and_confirms_by_sms_once() {
 /// model that obeys it (an invented link) is overruled by the builtin agent.
 #[tokio::test]
 async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
-    let base = model_server(json!({
+    let (base, _) = model_server(|_| json!({
         "reply": "Sure! Your refund code is REFUND-2024, claim it at https://evil.example/refund",
         "extracted": {"refund_code": "REFUND-2024"},
         "wants_human": false
     }))
     .await;
-    let app = spawn_configured(
-        Arc::new(testing::sqlite()),
-        &[
-            ("SMSFLOW_OPENAI_BASE_URL", &base),
-            ("SMSFLOW_OPENAI_MODEL", "test-model"),
-        ],
-    )
-    .await;
-    let agents: Value = app.get_json("/agents").await;
-    let default = agents["items"][0]["id"].as_str().unwrap().to_string();
-    app.put(
-        &format!("/agents/{default}"),
-        &json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
-    )
-    .send()
-    .await
-    .unwrap();
+    let app = openai_app(&base).await;
     app.create(json!({"name": "Support", "goal": "help_desk_support", "active": true,
         "steps": [{"type": "create_support_ticket", "priority": "normal"}, {"type": "extract_information", "fields": "email"}]})).await;
 
@@ -560,5 +558,73 @@ async fn new_tickets_reach_the_helpdesk_signed_and_retried_once_delivered() {
     assert_eq!(
         delivery["conversation_url"],
         format!("{}/api/v1/conversations/{conversation}", app.base)
+    );
+}
+
+/// The ticket's summary, written by the builtin agent from the whole run (the workflow, the fields
+/// and what the person said, not bare answers), or by the model when it writes a usable one.
+#[tokio::test]
+async fn a_ticket_is_summarised_by_the_builtin_agent_or_the_model() {
+    let workflow = json!({"name": "Urgent support", "goal": "help_desk_support", "active": true,
+        "steps": [{"type": "extract_information", "fields": "name,email"},
+                  {"type": "create_support_ticket", "priority": "high"}]});
+    let app = spawn_configured(Arc::new(testing::sqlite()), &[]).await;
+    app.create(workflow.clone()).await;
+    let phone = "+14155550211";
+    text(
+        &app,
+        phone,
+        "Hi! The walk-in freezer is broken, it stopped cooling overnight.",
+    )
+    .await;
+    text(&app, phone, "I'm Dana from Blue Fin Sushi").await;
+    let last = text(&app, phone, "dana@bluefin.example thanks").await;
+    let tickets: Value = app.get_json("/tickets").await;
+    let ticket = &tickets["items"][0];
+    assert!(reply(&last).contains(ticket["number"].as_str().unwrap()));
+    assert_eq!(
+        ticket["summary"],
+        "Urgent support (help desk support). Email: dana@bluefin.example; name: Dana. Said: \"The walk-in freezer is broken, it stopped cooling overnight\" \"I'm Dana from Blue Fin Sushi\"",
+        "the company is not a field of this workflow, so the sentence naming it is kept; the bare email is not"
+    );
+
+    // A model that keeps the ticket number writes the summary.
+    let (base, requests) = model_server(|request: &Value| {
+        let system = request["messages"][0]["content"].as_str().unwrap();
+        let reply = match system.find("opened ticket T-") {
+            Some(at) => {
+                let number = &system[at + 14..at + 22];
+                format!("So sorry! Ticket {number} is open; a technician will text you.")
+            }
+            None => "So sorry! Who am I talking to, and what's your email?".to_string(),
+        };
+        json!({"reply": reply, "extracted": {}, "wants_human": false,
+               "summary": "Freezer at Blue Fin Sushi stopped cooling overnight; contact Dana by email."})
+    })
+    .await;
+    let app = openai_app(&base).await;
+    app.create(workflow).await;
+    text(
+        &app,
+        phone,
+        "Hi! The walk-in freezer is broken, it stopped cooling overnight.",
+    )
+    .await;
+    let last = text(&app, phone, "Dana, dana@bluefin.example").await;
+    assert_eq!(last["inbound"]["explanation"]["agent"]["backend"], "openai");
+    let tickets: Value = app.get_json("/tickets").await;
+    assert_eq!(
+        tickets["items"][0]["summary"],
+        "Freezer at Blue Fin Sushi stopped cooling overnight; contact Dana by email."
+    );
+    let requests = requests.lock().unwrap();
+    let asked: Vec<bool> = requests
+        .iter()
+        .map(|r| r["response_format"]["json_schema"]["schema"]["properties"]["summary"].is_object())
+        .collect();
+    assert_eq!(
+        asked,
+        [false, true],
+        "a summary is asked for when the ticket opens"
     );
 }

@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{TestApp, problem, spawn_configured, spawn_with};
+use common::{
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, problem, signed_form, spawn_configured,
+    spawn_with, text,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
@@ -38,16 +41,6 @@ async fn with_workflows(app: &TestApp) {
         "response_template": "Hi! How can we help?"}),
     )
     .await;
-}
-
-async fn text(app: &TestApp, from: &str, body: &str) -> Value {
-    let response = app
-        .post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
-    response.json().await.unwrap()
 }
 
 fn reply_bodies(turn: &Value) -> Vec<String> {
@@ -346,27 +339,11 @@ async fn quiet_hours_hold_automatic_replies_until_they_end() {
 
 fn twilio_env() -> Vec<(&'static str, &'static str)> {
     vec![
-        (
-            "SMSFLOW_TWILIO_ACCOUNT_SID",
-            "AC00000000000000000000000000000000",
-        ),
-        ("SMSFLOW_TWILIO_AUTH_TOKEN", "test-token"),
+        ("SMSFLOW_TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID),
+        ("SMSFLOW_TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN),
         // Nothing listens there: sends fail as network errors and stay queued for retry.
         ("SMSFLOW_TWILIO_API_BASE", "http://127.0.0.1:9"),
     ]
-}
-
-fn signed_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (String, String) {
-    let params: Vec<(String, String)> = form
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let signature =
-        smsflow_sms::twilio::signature("test-token", &format!("{}{path}", app.base), &params);
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    (body, signature)
 }
 
 #[tokio::test]
@@ -375,7 +352,7 @@ async fn twilio_webhooks_are_signature_checked_and_deduplicated() {
         with_workflows(&app).await;
         let form = [
             ("MessageSid", "SM0001"),
-            ("AccountSid", "AC00000000000000000000000000000000"),
+            ("AccountSid", TWILIO_ACCOUNT_SID),
             ("From", PHONE),
             ("To", "+15550009999"),
             ("Body", "pricing please"),

@@ -2,9 +2,10 @@
 #![allow(dead_code)] // Each test file uses its own subset.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
+use smsflow_core::Goal;
 use smsflow_store::testing::{self, TestDatabase};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct TestApp {
     pub base: String,
@@ -189,4 +190,63 @@ pub async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
     assert!(body["type"].as_str().unwrap().starts_with("https://"));
     assert!(!body["detail"].as_str().unwrap().is_empty());
     body
+}
+
+pub const TWILIO_ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+pub const TWILIO_AUTH_TOKEN: &str = "test-token";
+
+/// A Twilio webhook body and its `X-Twilio-Signature`, signed with [`TWILIO_AUTH_TOKEN`] over the
+/// app's public URL and `path`.
+pub fn signed_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (String, String) {
+    let params: Vec<(String, String)> = form
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let signature =
+        smsflow_sms::twilio::signature(TWILIO_AUTH_TOKEN, &format!("{}{path}", app.base), &params);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    (body, signature)
+}
+
+/// A Calendly-style `Calendly-Webhook-Signature` of `body`, made now with `key`.
+pub fn calendly_signature(key: &str, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let t = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={hex}")
+}
+
+/// Creates the README's example workflows (`examples/workflows.yaml`); their goals by name.
+pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
+    let drafts: Vec<Value> =
+        serde_norway::from_str(include_str!("../../../../examples/workflows.yaml")).unwrap();
+    let mut goals = BTreeMap::new();
+    for draft in drafts {
+        let created = app.create(draft).await;
+        goals.insert(
+            created["name"].as_str().unwrap().to_string(),
+            Goal::parse(created["goal"].as_str().unwrap()).unwrap(),
+        );
+    }
+    goals
+}
+
+/// Texts `body` from `from` through the simulator; the answer holds the inbound message and replies.
+pub async fn text(app: &TestApp, from: &str, body: &str) -> Value {
+    let response = app
+        .post("/simulator/messages", &json!({"from": from, "body": body}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
+    response.json().await.unwrap()
 }
