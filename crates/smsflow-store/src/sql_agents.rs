@@ -199,6 +199,31 @@ macro_rules! impl_agent_store {
                 }
                 Ok(())
             }
+
+            async fn reorder_routing_rules(&self, ids: &[Uuid]) -> Result<Vec<RoutingRule>, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let mut stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM routing_rules")
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut wanted = ids.to_vec();
+                stored.sort_unstable();
+                wanted.sort_unstable();
+                if stored != wanted {
+                    return Err(StoreError::Refused(
+                        "the new order must list every routing rule once: reload the rules and try again".into(),
+                    ));
+                }
+                for (index, id) in ids.iter().enumerate() {
+                    let position = (index as i64 + 1) * 10;
+                    sqlx::query("UPDATE routing_rules SET position = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(position)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                self.list_routing_rules().await
+            }
         }
     };
 }

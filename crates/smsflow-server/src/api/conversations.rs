@@ -48,6 +48,11 @@ pub struct ConversationParams {
     status: Option<ConversationStatus>,
     /// Conversations with a message handled by this workflow.
     workflow_id: Option<Uuid>,
+    /// `true`: only conversations with unread inbound messages.
+    #[serde(default)]
+    unread: bool,
+    /// `true`: only numbers that opted out; `false`: only those that did not.
+    opted_out: Option<bool>,
     /// Last activity at or after this time (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[param(value_type = Option<String>, format = DateTime)]
@@ -132,6 +137,8 @@ async fn list_conversations(
             number: params.number,
             status: params.status,
             workflow_id: params.workflow_id,
+            unread: params.unread,
+            opted_out: params.opted_out,
             since: params.since,
             until: params.until,
             after,
