@@ -490,7 +490,9 @@ pub async fn move_rule(
         .map(|rule: &RoutingRule| rule.id)
         .collect();
     let Some(at) = ids.iter().position(|rule| *rule == id) else {
-        return Err(WebError::NotFound(format!("routing rule {id} does not exist")));
+        return Err(WebError::NotFound(format!(
+            "routing rule {id} does not exist"
+        )));
     };
     let to = match form.direction.as_str() {
         "up" => at.checked_sub(1),

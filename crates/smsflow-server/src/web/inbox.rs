@@ -419,10 +419,7 @@ pub async fn reply(
         page.errors = FieldErrors::new(&problems);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    state
-        .messaging
-        .queue(id, &form.body, Author::Human)
-        .await?;
+    state.messaging.queue(id, &form.body, Author::Human).await?;
     Ok(back_to(id, "sent"))
 }
 

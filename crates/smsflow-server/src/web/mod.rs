@@ -12,9 +12,9 @@
 
 pub mod accounts;
 mod agents;
+mod form;
 mod inbox;
 mod records;
-mod form;
 mod session;
 mod test_panel;
 mod workflows;
@@ -91,7 +91,10 @@ fn operations() -> Router<AppState> {
         )
         .route("/collections", get(records::collections))
         .route("/collections/{name}", get(records::collection))
-        .route("/collections/{name}/export.csv", get(records::collection_csv))
+        .route(
+            "/collections/{name}/export.csv",
+            get(records::collection_csv),
+        )
         .route("/opt-outs", get(records::opt_outs))
         .route("/opt-outs.csv", get(records::opt_outs_csv))
 }
