@@ -358,6 +358,8 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<ConversationPage, StoreError>;
     async fn conversation_messages(&self, id: Uuid) -> Result<Vec<Message>, StoreError>;
     async fn get_message(&self, id: Uuid) -> Result<Message, StoreError>;
+    /// The newest message of each of these conversations (for the inbox's previews).
+    async fn latest_messages(&self, conversation_ids: &[Uuid]) -> Result<Vec<Message>, StoreError>;
     /// Hands the conversation to a human (`Human`) or back to the agent (`Agent`); marks it read.
     async fn set_conversation_status(
         &self,

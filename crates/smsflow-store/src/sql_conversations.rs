@@ -778,6 +778,30 @@ macro_rules! impl_conversation_store {
                 .ok_or_else(|| StoreError::NotFound { what: "message", key: id.to_string() })
             }
 
+            async fn latest_messages(&self, conversation_ids: &[Uuid]) -> Result<Vec<Message>, StoreError> {
+                if conversation_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Message ids are UUIDv7: the highest id of a conversation is its newest message.
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", message_columns!(), " FROM messages m WHERE m.id = \
+                     (SELECT x.id FROM messages x WHERE x.conversation_id = m.conversation_id ORDER BY x.id DESC LIMIT 1) \
+                     AND m.conversation_id IN ("
+                ));
+                let mut ids = select.separated(", ");
+                for id in conversation_ids {
+                    ids.push_bind(*id);
+                }
+                select.push(")");
+                select
+                    .build_query_as::<MessageRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Message::try_from)
+                    .collect()
+            }
+
             async fn set_conversation_status(
                 &self,
                 id: Uuid,

@@ -1,5 +1,6 @@
 //! What the web app's operational pages read, on SQLite and (when configured) PostgreSQL: unread and
-//! opted-out conversations, reading a conversation, collections, and reordering routing rules.
+//! opted-out conversations, reading a conversation, the newest message of each, collections, and
+//! reordering routing rules.
 
 use serde_json::json;
 use smsflow_core::agents::{AgentDraft, RuleConditions};
@@ -113,6 +114,18 @@ async fn unread_and_opted_out_filters_and_reading_a_conversation() {
             "{}",
             db.label
         );
+        // The inbox previews each conversation's newest message.
+        let newest = store.conversation_messages(read_one).await.unwrap();
+        assert_eq!(newest.len(), 2);
+        let page = store
+            .list_conversations(&listed(ConversationQuery::default()))
+            .await
+            .unwrap();
+        let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
+        let latest = store.latest_messages(&ids).await.unwrap();
+        assert_eq!(latest.len(), 3, "{}", db.label);
+        assert!(latest.contains(newest.last().unwrap()), "{}", db.label);
+        assert!(store.latest_messages(&[]).await.unwrap().is_empty());
         assert!(matches!(
             store.mark_conversation_read(Uuid::now_v7()).await,
             Err(StoreError::NotFound { .. })

@@ -89,14 +89,18 @@ pub async fn list(
             ..ConversationQuery::default()
         })
         .await?;
-    let mut rows = Vec::with_capacity(page.items.len());
-    for conversation in &page.items {
-        let last = state
-            .store
-            .conversation_messages(conversation.id)
-            .await?
-            .pop();
-        rows.push(InboxRow {
+    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
+    let previews: HashMap<Uuid, String> = state
+        .store
+        .latest_messages(&ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, m.body.chars().take(80).collect()))
+        .collect();
+    let rows = page
+        .items
+        .iter()
+        .map(|conversation| InboxRow {
             id: conversation.id,
             their_number: conversation.their_number.clone(),
             our_number: conversation.our_number.clone(),
@@ -104,11 +108,9 @@ pub async fn list(
             unread: conversation.unread_count,
             opted_out: conversation.opted_out,
             last_message_at: when(&conversation.last_message_at),
-            preview: last
-                .map(|m| m.body.chars().take(80).collect())
-                .unwrap_or_default(),
-        });
-    }
+            preview: previews.get(&conversation.id).cloned().unwrap_or_default(),
+        })
+        .collect();
     let older = page.next.as_ref().map(|cursor| {
         let mut url = form_urlencoded::Serializer::new(String::new());
         url.append_pair("show", show);
@@ -170,16 +172,21 @@ pub struct ThreadPage {
     conversation: Conversation,
     messages: Vec<MessageView>,
     run: Option<RunView>,
+    /// Only the polled part swaps the run panel out of band.
+    oob: bool,
     reply: String,
     errors: FieldErrors,
     notice: Option<&'static str>,
 }
 
+/// What the open thread polls for: the messages, and the run beside them (swapped out of band).
 #[derive(Template, WebTemplate)]
-#[template(path = "_messages.html")]
-pub struct MessagesPart {
+#[template(path = "_poll.html")]
+pub struct PollPart {
     conversation_id: Uuid,
     messages: Vec<MessageView>,
+    run: Option<RunView>,
+    oob: bool,
 }
 
 fn parse_id(id: &str) -> Result<Uuid, WebError> {
@@ -342,6 +349,7 @@ async fn thread_page(
         run: run_view(state, &conversation, &mut names).await?,
         conversation_id: id,
         conversation,
+        oob: false,
         reply: String::new(),
         errors: FieldErrors::default(),
         notice: None,
@@ -372,18 +380,25 @@ pub async fn thread(
     Ok(page.into_response())
 }
 
-/// The messages alone, for the open thread's polling; the person is looking, so they are read.
+/// The messages and the run, for the open thread's polling; the person is looking, so they are read.
 pub async fn messages(
     State(state): State<AppState>,
     _signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    state.store.mark_conversation_read(id).await?;
+    // Polled every few seconds: write only when something new arrived.
+    let conversation = state.store.get_conversation(id).await?;
+    if conversation.unread_count > 0 {
+        state.store.mark_conversation_read(id).await?;
+    }
     let messages = state.store.conversation_messages(id).await?;
-    Ok(MessagesPart {
+    let mut names = HashMap::new();
+    Ok(PollPart {
         conversation_id: id,
-        messages: message_views(&state, messages, &mut HashMap::new()).await?,
+        messages: message_views(&state, messages, &mut names).await?,
+        run: run_view(&state, &conversation, &mut names).await?,
+        oob: true,
     }
     .into_response())
 }
