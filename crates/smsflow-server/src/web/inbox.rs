@@ -197,6 +197,17 @@ fn text(value: &Value) -> Option<String> {
     value.as_str().map(str::to_string)
 }
 
+/// How an inbound message was routed, and what became of its reply unless one was queued.
+fn routing_summary(explanation: &Value) -> Option<String> {
+    let reason =
+        text(&explanation["routing_reason"]).or_else(|| text(&explanation["carrier_keyword"]));
+    let reply = text(&explanation["reply"])
+        .filter(|r| r != "queued")
+        .map(|r| format!("reply: {r}"));
+    let parts: Vec<String> = [reason, reply].into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 /// The messages with their workflow names and, for automatic replies, the agent recorded on the
 /// message they answer.
 async fn message_views(
@@ -219,23 +230,10 @@ async fn message_views(
             .then(|| answered.as_ref().map(|e| e["agent"].clone()))
             .flatten()
             .filter(|agent| !agent.is_null());
-        let routing = inbound
-            .then(|| message.explanation.as_ref())
-            .flatten()
-            .and_then(|e| {
-                let reason = text(&e["routing_reason"]).or_else(|| text(&e["carrier_keyword"]));
-                let reply = text(&e["reply"]).filter(|r| r != "queued");
-                match (reason, reply) {
-                    (None, None) => None,
-                    (reason, reply) => Some(
-                        [reason, reply.map(|r| format!("reply: {r}"))]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(" · "),
-                    ),
-                }
-            });
+        let routing = match &message.explanation {
+            Some(explanation) if inbound => routing_summary(explanation),
+            _ => None,
+        };
         views.push(MessageView {
             id: message.id,
             inbound,
