@@ -480,8 +480,7 @@ pub async fn move_rule(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id, "routing rule")?;
-    let form: MoveForm = serde_urlencoded::from_bytes(&body)
-        .map_err(|error| WebError::Internal(format!("move form: {error}")))?;
+    let form: MoveForm = crate::web::parse_form(&body, "move")?;
     let mut ids: Vec<Uuid> = state
         .store
         .list_routing_rules()

@@ -418,8 +418,7 @@ pub async fn reply(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let form: ReplyForm = serde_urlencoded::from_bytes(&body)
-        .map_err(|error| WebError::Internal(format!("reply form: {error}")))?;
+    let form: ReplyForm = crate::web::parse_form(&body, "reply")?;
     let conversation = state.store.get_conversation(id).await?;
     let mut problems = Problems::default();
     check_body(&mut problems, &form.body);

@@ -143,6 +143,15 @@ impl From<smsflow_store::StoreError> for WebError {
     }
 }
 
+/// A posted form (the session guard has already checked its CSRF token); `what` names it in the log.
+pub(crate) fn parse_form<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, WebError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|error| WebError::Internal(format!("{what} form: {error}")))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {

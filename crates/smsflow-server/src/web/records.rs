@@ -106,8 +106,7 @@ pub async fn update_ticket(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let ticket = state.store.get_ticket(&id).await?;
-    let form: TicketForm = serde_urlencoded::from_bytes(&body)
-        .map_err(|error| WebError::Internal(format!("ticket form: {error}")))?;
+    let form: TicketForm = crate::web::parse_form(&body, "ticket")?;
     let assignee = form.assignee.trim().to_string();
     let mut problems = Problems::default();
     let status = TicketStatus::parse(&form.status);
