@@ -64,6 +64,12 @@ async fn every_operational_page_needs_sign_in_and_every_form_the_csrf_token() {
     for mut app in browsers().await {
         app.with_admin().await;
         let (conversation, ticket, agent) = scene(&mut app).await;
+        let rule = app
+            .store
+            .create_routing_rule(10, agent, &Default::default())
+            .await
+            .unwrap()
+            .id;
         let pages = [
             "/conversations".to_string(),
             format!("/conversations/{conversation}"),
@@ -78,6 +84,7 @@ async fn every_operational_page_needs_sign_in_and_every_form_the_csrf_token() {
             "/collections/callbacks/export.csv".into(),
             "/opt-outs".into(),
             "/opt-outs.csv".into(),
+            format!("/routing-rules/{rule}"),
         ];
         for page in &pages {
             let signed_out = app.get(page).await;
@@ -91,6 +98,16 @@ async fn every_operational_page_needs_sign_in_and_every_form_the_csrf_token() {
                 "{page}"
             );
         }
+        // The open thread's polling, signed out, is told to go to the sign-in page.
+        let poll = app
+            .http
+            .get(format!(
+                "{}/conversations/{conversation}/messages",
+                app.base
+            ))
+            .header("hx-request", "true");
+        let polled = app.send(poll).await;
+        assert_eq!(polled.hx_redirect.as_deref(), Some("/login"));
         let forms = [
             (
                 format!("/conversations/{conversation}/reply"),
@@ -100,6 +117,7 @@ async fn every_operational_page_needs_sign_in_and_every_form_the_csrf_token() {
             ("/agents/new".into(), vec![("name", "Sneaky")]),
             (format!("/agents/{agent}/delete"), vec![]),
             ("/routing-rules".into(), vec![("agent_id", "x")]),
+            (format!("/routing-rules/{rule}"), vec![("days", "1")]),
             (format!("/tickets/{ticket}"), vec![("status", "solved")]),
         ];
         for (path, fields) in &forms {
@@ -122,7 +140,8 @@ async fn every_operational_page_needs_sign_in_and_every_form_the_csrf_token() {
         let state = app.store.get_conversation(conversation).await.unwrap();
         assert_eq!(state.status, ConversationStatus::Agent);
         assert_eq!(app.store.list_agents().await.unwrap().len(), 1);
-        assert!(app.store.list_routing_rules().await.unwrap().is_empty());
+        let rules = app.store.list_routing_rules().await.unwrap();
+        assert_eq!((rules.len(), rules[0].conditions.days.len()), (1, 0));
         let ticket = app.store.get_ticket(&ticket).await.unwrap();
         assert_eq!(ticket.status, TicketStatus::Open, "{}", app.label);
     }
@@ -348,6 +367,47 @@ async fn agents_and_routing_rules_follow_the_api_rules() {
                 .body
                 .contains("Night desk</strong> when on Sat (UTC)")
         );
+
+        // Editing a rule: its form holds what it has; a mistake is shown next to its field.
+        let rule = format!("/routing-rules/{}", rules[1].id);
+        let edit = app.get(&rule).await;
+        assert!(edit.body.contains("Edit routing rule 1"));
+        assert!(edit.body.contains("name=\"days\" value=\"6\" checked"));
+        let wrong = app
+            .post(
+                &rule,
+                form(&[
+                    ("csrf", &csrf),
+                    ("agent_id", &night_id),
+                    ("days", "6"),
+                    ("timezone", "Nowhere/Else"),
+                ]),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("e-timezone") && wrong.body.contains("value=\"Nowhere/Else\""));
+        let saved = app
+            .post(
+                &rule,
+                form(&[
+                    ("csrf", &csrf),
+                    ("agent_id", &night_id),
+                    ("days", "6"),
+                    ("days", "7"),
+                    ("timezone", "Europe/Paris"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            saved.location.as_deref(),
+            Some("/agents?notice=rule_saved#rules")
+        );
+        let edited = &app.store.list_routing_rules().await.unwrap()[0];
+        assert_eq!(
+            (edited.id, &edited.conditions.days),
+            (rules[1].id, &vec![6, 7])
+        );
+        assert_eq!(edited.conditions.timezone.as_deref(), Some("Europe/Paris"));
 
         // An agent a rule uses cannot be deleted; once its rules are gone, it can.
         let in_use = app

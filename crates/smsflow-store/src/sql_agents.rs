@@ -192,6 +192,20 @@ macro_rules! impl_agent_store {
                 Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
             }
 
+            async fn update_routing_rule(&self, id: Uuid, agent_id: Uuid, conditions: &RuleConditions) -> Result<RoutingRule, StoreError> {
+                self.get_agent(agent_id).await?;
+                let position: Option<i64> = sqlx::query_scalar(
+                    "UPDATE routing_rules SET agent_id = $2, conditions = $3 WHERE id = $1 RETURNING position",
+                )
+                .bind(id)
+                .bind(agent_id)
+                .bind(Json(conditions))
+                .fetch_optional(&self.write)
+                .await?;
+                let position = position.ok_or_else(|| StoreError::NotFound { what: "routing rule", key: id.to_string() })?;
+                Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
+            }
+
             async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError> {
                 let deleted = sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&self.write).await?.rows_affected();
                 if deleted == 0 {

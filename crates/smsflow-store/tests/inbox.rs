@@ -173,7 +173,7 @@ async fn collections_are_listed_with_their_record_counts() {
 }
 
 #[tokio::test]
-async fn routing_rules_are_reordered_only_as_a_whole() {
+async fn routing_rules_are_reordered_only_as_a_whole_and_edited_in_place() {
     for db in testing::all().await {
         let store = db.store().await;
         let agent = store
@@ -219,5 +219,30 @@ async fn routing_rules_are_reordered_only_as_a_whole() {
             .map(|r| r.id)
             .collect();
         assert_eq!(after, wanted, "{}", db.label);
+
+        // Editing a rule changes its conditions, not its place.
+        let weekends = RuleConditions {
+            days: vec![6, 7],
+            ..RuleConditions::default()
+        };
+        let edited = store
+            .update_routing_rule(ids[0], agent.id, &weekends)
+            .await
+            .unwrap();
+        assert_eq!((edited.position, &edited.conditions), (20, &weekends));
+        let stored = store.list_routing_rules().await.unwrap();
+        assert_eq!(stored[1], edited, "{}", db.label);
+        assert!(matches!(
+            store
+                .update_routing_rule(Uuid::now_v7(), agent.id, &weekends)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            store
+                .update_routing_rule(ids[0], Uuid::now_v7(), &weekends)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
     }
 }

@@ -1,5 +1,6 @@
 //! Agents and routing rules: list, create, edit and delete agents (exactly one is the default; the
-//! default and agents in use cannot be deleted), and the ordered routing rules (add, move, delete).
+//! default and agents in use cannot be deleted), and the ordered routing rules (add, edit, move,
+//! delete).
 //! The store enforces the rules; these pages show its refusals next to what they concern.
 
 use askama::Template;
@@ -102,13 +103,12 @@ pub struct AgentsPage {
     notice: Option<String>,
 }
 
-impl AgentsPage {
-    fn day_checked(&self, day: &u8) -> bool {
-        self.rule_form.days.contains(&day.to_string())
-    }
-    fn goal_checked(&self, goal: &str) -> bool {
-        self.rule_form.goals.iter().any(|g| g == goal)
-    }
+/// The goals a rule can name: value and label.
+fn goal_choices() -> Vec<(&'static str, &'static str)> {
+    Goal::ALL
+        .into_iter()
+        .map(|g| (g.as_str(), goal_label(g)))
+        .collect()
 }
 
 fn describe(conditions: &RuleConditions) -> String {
@@ -179,10 +179,7 @@ async fn agents_page(
         refused: None,
         rule_form: RuleForm::default(),
         rule_errors: FieldErrors::default(),
-        goals: Goal::ALL
-            .into_iter()
-            .map(|g| (g.as_str(), goal_label(g)))
-            .collect(),
+        goals: goal_choices(),
         days: DAYS,
         notice,
     })
@@ -206,6 +203,7 @@ pub async fn list(
                 "deleted" => "Agent deleted.",
                 "rule_added" => "Routing rule added at the end of the list.",
                 "rule_moved" => "Routing rules reordered.",
+                "rule_saved" => "Routing rule saved.",
                 "rule_deleted" => "Routing rule deleted.",
                 _ => return None,
             }
@@ -416,6 +414,28 @@ pub async fn delete(
 }
 
 impl RuleForm {
+    fn of(rule: &RoutingRule) -> Self {
+        let c = &rule.conditions;
+        RuleForm {
+            agent_id: rule.agent_id.to_string(),
+            to_numbers: c.to_numbers.join(", "),
+            from_prefixes: c.from_prefixes.join(", "),
+            goals: c.goals.iter().map(|g| g.as_str().to_string()).collect(),
+            days: c.days.iter().map(u8::to_string).collect(),
+            time_from: c.time_from.clone().unwrap_or_default(),
+            time_to: c.time_to.clone().unwrap_or_default(),
+            timezone: c.timezone.clone().unwrap_or_default(),
+        }
+    }
+
+    fn day_checked(&self, day: &u8) -> bool {
+        self.days.contains(&day.to_string())
+    }
+
+    fn goal_checked(&self, goal: &str) -> bool {
+        self.goals.iter().any(|g| g == goal)
+    }
+
     fn parse(body: &[u8]) -> Self {
         let pairs = pairs(body);
         RuleForm {
@@ -466,6 +486,79 @@ pub async fn create_rule(
         .create_routing_rule(position, agent_id, &conditions)
         .await?;
     Ok(Redirect::to("/agents?notice=rule_added#rules").into_response())
+}
+
+/// One routing rule's own page, to change its agent and conditions.
+#[derive(Template, WebTemplate)]
+#[template(path = "rule_form.html")]
+pub struct RulePage {
+    frame: Frame,
+    id: Uuid,
+    /// Its place in the order, from 1.
+    position: usize,
+    agents: Vec<Agent>,
+    rule_form: RuleForm,
+    rule_errors: FieldErrors,
+    goals: Vec<(&'static str, &'static str)>,
+    days: [(u8, &'static str); 7],
+}
+
+impl RulePage {
+    fn action(&self) -> String {
+        format!("/routing-rules/{}", self.id)
+    }
+}
+
+async fn rule_page(state: &AppState, signed_in: &SignedIn, id: Uuid) -> Result<RulePage, WebError> {
+    let rules = state.store.list_routing_rules().await?;
+    let Some(at) = rules.iter().position(|rule| rule.id == id) else {
+        return Err(WebError::NotFound(format!(
+            "routing rule {id} does not exist"
+        )));
+    };
+    Ok(RulePage {
+        frame: signed_in.frame("agents"),
+        id,
+        position: at + 1,
+        agents: state.store.list_agents().await?,
+        rule_form: RuleForm::of(&rules[at]),
+        rule_errors: FieldErrors::default(),
+        goals: goal_choices(),
+        days: DAYS,
+    })
+}
+
+pub async fn rule_edit_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id, "routing rule")?;
+    Ok(rule_page(&state, &signed_in, id).await?.into_response())
+}
+
+pub async fn update_rule(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id, "routing rule")?;
+    let form = RuleForm::parse(&body);
+    let conditions = form.conditions();
+    let agent_id = Uuid::parse_str(&form.agent_id).unwrap_or_default();
+    let problems = check_rule(state.store.as_ref(), agent_id, &conditions).await;
+    if !problems.is_empty() {
+        let mut page = rule_page(&state, &signed_in, id).await?;
+        page.rule_form = form;
+        page.rule_errors = FieldErrors::new(&problems);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    state
+        .store
+        .update_routing_rule(id, agent_id, &conditions)
+        .await?;
+    Ok(Redirect::to("/agents?notice=rule_saved#rules").into_response())
 }
 
 #[derive(Debug, Deserialize)]

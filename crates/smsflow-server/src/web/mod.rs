@@ -82,6 +82,10 @@ fn operations() -> Router<AppState> {
         .route("/agents/{id}", get(agents::edit_page).post(agents::update))
         .route("/agents/{id}/delete", post(agents::delete))
         .route("/routing-rules", post(agents::create_rule))
+        .route(
+            "/routing-rules/{id}",
+            get(agents::rule_edit_page).post(agents::update_rule),
+        )
         .route("/routing-rules/{id}/move", post(agents::move_rule))
         .route("/routing-rules/{id}/delete", post(agents::delete_rule))
         .route("/tickets", get(records::tickets))

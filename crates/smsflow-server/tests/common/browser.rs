@@ -104,7 +104,7 @@ impl Browser {
             .join("; ")
     }
 
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+    pub async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
         let request = if self.cookies.is_empty() {
             request
         } else {
