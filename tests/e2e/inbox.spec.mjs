@@ -83,6 +83,11 @@ await browserTest(async ({ base, env, page }) => {
   check(runText.includes('ada@example.com') && runText.includes('✓ Create support ticket (high)'),
     'the run shows the extracted email and its steps done');
   await screenshot(page, 'thread', { fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(phoneWidth <= 390, `on a phone the thread fits the screen (${phoneWidth}px wide)`);
+  await screenshot(page, 'thread-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // Take over, reply by hand, hand back.
   await page.getByRole('button', { name: 'Take over' }).click();
