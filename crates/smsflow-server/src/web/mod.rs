@@ -135,6 +135,8 @@ pub(crate) struct Frame {
 #[derive(Debug)]
 pub(crate) enum WebError {
     NotFound(String),
+    /// A change the data's rules forbid (the store says what to do instead).
+    Refused(String),
     Internal(String),
 }
 
@@ -142,6 +144,7 @@ impl From<smsflow_store::StoreError> for WebError {
     fn from(error: smsflow_store::StoreError) -> Self {
         match error {
             smsflow_store::StoreError::NotFound { .. } => WebError::NotFound(error.to_string()),
+            smsflow_store::StoreError::Refused(message) => WebError::Refused(message),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -168,6 +171,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             WebError::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            WebError::Refused(message) => (StatusCode::CONFLICT, "Not done", message),
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "web request failed");
                 (
