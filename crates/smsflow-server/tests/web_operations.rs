@@ -13,6 +13,17 @@ use uuid::Uuid;
 
 const PHONE: &str = "+15551230001";
 
+/// The value of the first `name="..."` attribute in a page (HTML-escaped `&amp;` undone).
+fn attribute(body: &str, name: &str) -> String {
+    let marker = format!("{name}=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        + marker.len();
+    let end = body[start..].find('"').unwrap();
+    body[start..start + end].replace("&amp;", "&")
+}
+
 impl Browser {
     /// Creates an active workflow from its JSON form, as the API would.
     async fn workflow(&self, draft: serde_json::Value) {
@@ -190,12 +201,22 @@ async fn a_person_reads_a_thread_replies_takes_over_and_hands_back() {
         let read = app.store.get_conversation(conversation).await.unwrap();
         assert!(read.last_read_at.is_some());
 
-        // A new message shows in the polled list.
+        // The open thread polls with the version it shows: nothing new, nothing to swap.
+        let poll = attribute(&thread.body, "hx-get");
+        assert_eq!(app.get(&poll).await.status, StatusCode::NO_CONTENT);
+        // A new message shows in the polled list, and the run beside it is swapped too.
         app.text(PHONE, "any news?").await;
-        let polled = app
-            .get(&format!("/conversations/{conversation}/messages"))
-            .await;
+        let polled = app.get(&poll).await;
+        assert_eq!(polled.status, StatusCode::OK);
         assert!(polled.body.contains("any news?") && !polled.body.contains("<html"));
+        assert!(
+            polled
+                .body
+                .contains("id=\"run\" aria-label=\"Workflow run\" hx-swap-oob=\"true\"")
+        );
+        let next = attribute(&polled.body, "hx-get");
+        assert_ne!(next, poll);
+        assert_eq!(app.get(&next).await.status, StatusCode::NO_CONTENT);
 
         let csrf = thread.csrf();
         let empty = app

@@ -169,6 +169,7 @@ pub struct ThreadPage {
     frame: Frame,
     /// For the included messages list.
     conversation_id: Uuid,
+    version: String,
     conversation: Conversation,
     messages: Vec<MessageView>,
     run: Option<RunView>,
@@ -184,6 +185,7 @@ pub struct ThreadPage {
 #[template(path = "_poll.html")]
 pub struct PollPart {
     conversation_id: Uuid,
+    version: String,
     messages: Vec<MessageView>,
     run: Option<RunView>,
     oob: bool,
@@ -343,6 +345,7 @@ async fn thread_page(
     let messages = state.store.conversation_messages(id).await?;
     Ok(ThreadPage {
         frame: signed_in.frame("inbox"),
+        version: version(&messages),
         messages: message_views(state, messages, &mut names).await?,
         run: run_view(state, &conversation, &mut names).await?,
         conversation_id: id,
@@ -378,11 +381,29 @@ pub async fn thread(
     Ok(page.into_response())
 }
 
+/// What the thread shows has changed when a message was added or updated (delivery status).
+fn version(messages: &[Message]) -> String {
+    let updated = messages
+        .iter()
+        .map(|m| m.updated_at.unix_timestamp_nanos())
+        .max()
+        .unwrap_or_default();
+    format!("{}-{updated}", messages.len())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PollQuery {
+    /// The version the page shows.
+    v: Option<String>,
+}
+
 /// The messages and the run, for the open thread's polling; the person is looking, so they are read.
+/// Nothing changed since the version the page shows: 204, and htmx leaves the page alone.
 pub async fn messages(
     State(state): State<AppState>,
     _signed_in: SignedIn,
     Path(id): Path<String>,
+    Query(query): Query<PollQuery>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
     // Polled every few seconds: write only when something new arrived.
@@ -391,9 +412,14 @@ pub async fn messages(
         state.store.mark_conversation_read(id).await?;
     }
     let messages = state.store.conversation_messages(id).await?;
+    let version = version(&messages);
+    if query.v.as_deref() == Some(version.as_str()) {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let mut names = HashMap::new();
     Ok(PollPart {
         conversation_id: id,
+        version,
         messages: message_views(&state, messages, &mut names).await?,
         run: run_view(&state, &conversation, &mut names).await?,
         oob: true,
