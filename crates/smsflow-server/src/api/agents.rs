@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_agents, create_agent))
         .routes(routes!(get_agent, replace_agent, delete_agent))
         .routes(routes!(list_rules, create_rule))
-        .routes(routes!(delete_rule))
+        .routes(routes!(update_rule, delete_rule))
 }
 
 fn parse_id(id: &str, what: &str) -> Result<Uuid, ApiError> {
@@ -134,6 +134,36 @@ async fn create_rule(
                 .create_routing_rule(rule.position, rule.agent_id, conditions)
                 .await?,
         ),
+    ))
+}
+
+/// A routing rule's new agent and conditions; its position stays.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleUpdate {
+    agent_id: Uuid,
+    #[serde(default)]
+    conditions: RuleConditions,
+}
+
+#[utoipa::path(put, path = "/routing-rules/{id}", tag = TAG, params(("id" = Uuid, Path)), request_body = RuleUpdate,
+    description = "Replaces a rule's agent and conditions; its place in the order stays.",
+    responses((status = 200, body = RoutingRule), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+async fn update_rule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(rule): ApiJson<RuleUpdate>,
+) -> Result<axum::Json<RoutingRule>, ApiError> {
+    let id = parse_id(&id, "routing rule")?;
+    let problems = check_rule(state.store.as_ref(), rule.agent_id, &rule.conditions).await;
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    Ok(axum::Json(
+        state
+            .store
+            .update_routing_rule(id, rule.agent_id, &rule.conditions)
+            .await?,
     ))
 }
 
