@@ -463,21 +463,37 @@ impl RuleForm {
     }
 }
 
+/// The posted rule form checked like the API checks a rule: its agent and conditions, or the form
+/// as typed with what is wrong.
+async fn checked_rule(
+    state: &AppState,
+    body: &[u8],
+) -> Result<(Uuid, RuleConditions), (RuleForm, FieldErrors)> {
+    let form = RuleForm::parse(body);
+    let conditions = form.conditions();
+    let agent_id = Uuid::parse_str(&form.agent_id).unwrap_or_default();
+    let problems = check_rule(state.store.as_ref(), agent_id, &conditions).await;
+    if problems.is_empty() {
+        Ok((agent_id, conditions))
+    } else {
+        Err((form, FieldErrors::new(&problems)))
+    }
+}
+
 pub async fn create_rule(
     State(state): State<AppState>,
     signed_in: SignedIn,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let form = RuleForm::parse(&body);
-    let conditions = form.conditions();
-    let agent_id = Uuid::parse_str(&form.agent_id).unwrap_or_default();
-    let problems = check_rule(state.store.as_ref(), agent_id, &conditions).await;
-    if !problems.is_empty() {
-        let mut page = agents_page(&state, &signed_in, None).await?;
-        page.rule_form = form;
-        page.rule_errors = FieldErrors::new(&problems);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    let (agent_id, conditions) = match checked_rule(&state, &body).await {
+        Ok(rule) => rule,
+        Err((form, errors)) => {
+            let mut page = agents_page(&state, &signed_in, None).await?;
+            page.rule_form = form;
+            page.rule_errors = errors;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     // New rules go last: people order them afterwards with the move buttons.
     let rules = state.store.list_routing_rules().await?;
     let position = rules.last().map_or(10, |rule| rule.position + 10);
@@ -544,16 +560,15 @@ pub async fn update_rule(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id, "routing rule")?;
-    let form = RuleForm::parse(&body);
-    let conditions = form.conditions();
-    let agent_id = Uuid::parse_str(&form.agent_id).unwrap_or_default();
-    let problems = check_rule(state.store.as_ref(), agent_id, &conditions).await;
-    if !problems.is_empty() {
-        let mut page = rule_page(&state, &signed_in, id).await?;
-        page.rule_form = form;
-        page.rule_errors = FieldErrors::new(&problems);
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
+    let (agent_id, conditions) = match checked_rule(&state, &body).await {
+        Ok(rule) => rule,
+        Err((form, errors)) => {
+            let mut page = rule_page(&state, &signed_in, id).await?;
+            page.rule_form = form;
+            page.rule_errors = errors;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     state
         .store
         .update_routing_rule(id, agent_id, &conditions)
