@@ -103,6 +103,7 @@ async fn the_agent_comes_from_the_workflow_then_routing_rules_then_the_default()
         let assigned = create_agent(&app, json!({"name": "Support desk", "max_segments": 1})).await;
         let rule = app.post("/routing-rules", &json!({"position": 1, "agent_id": uk["id"], "conditions": {"from_prefixes": ["+44"]}})).send().await.unwrap();
         assert_eq!(rule.status(), StatusCode::CREATED);
+        let rule: Value = rule.json().await.unwrap();
         app.create(json!({"name": "Support", "goal": "help_desk_support", "priority": 10, "active": true, "agent_id": assigned["id"],
             "response_template": "Sorry about that. ".repeat(20)})).await;
         app.create(json!({"name": "Fallback", "goal": "general_inquiry", "active": true, "response_template": "Hi!"})).await;
@@ -158,6 +159,47 @@ async fn the_agent_comes_from_the_workflow_then_routing_rules_then_the_default()
                 "conditions.timezone"
             ]
         );
+        // Editing a rule: checked like a new one, and it keeps its place.
+        let rule_path = format!("/routing-rules/{}", rule["id"].as_str().unwrap());
+        let bad_edit = app
+            .put(
+                &rule_path,
+                &json!({"agent_id": uk["id"], "conditions": {"days": [0]}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let body = problem(bad_edit, StatusCode::BAD_REQUEST).await;
+        assert_eq!(common::problem_fields(&body), ["conditions.days"]);
+        let edited: Value = app
+            .put(
+                &rule_path,
+                &json!({"agent_id": uk["id"], "conditions": {"from_prefixes": ["+44", "+353"]}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                edited["position"].as_i64(),
+                &edited["conditions"]["from_prefixes"]
+            ),
+            (Some(1), &json!(["+44", "+353"])),
+            "{}",
+            app.label
+        );
+        let gone = app
+            .put(
+                "/routing-rules/01000000-0000-7000-8000-0000000000ff",
+                &json!({"agent_id": uk["id"]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        problem(gone, StatusCode::NOT_FOUND).await;
         let unknown_agent = app.create_raw(json!({"name": "X", "goal": "lead_capture", "agent_id": "01000000-0000-7000-8000-0000000000ff"})).await;
         let body = problem(unknown_agent, StatusCode::BAD_REQUEST).await;
         assert_eq!(body["problems"][0]["field"], "agent_id");

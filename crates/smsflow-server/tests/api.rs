@@ -543,6 +543,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/routing-rules", "get"),
         ("/routing-rules", "post"),
         ("/routing-rules/{id}", "delete"),
+        ("/routing-rules/{id}", "put"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -41,5 +41,15 @@ pub trait AgentStore: Send + Sync {
         agent_id: Uuid,
         conditions: &RuleConditions,
     ) -> Result<RoutingRule, StoreError>;
+    /// Changes a rule's agent and conditions; its place in the order stays.
+    async fn update_routing_rule(
+        &self,
+        id: Uuid,
+        agent_id: Uuid,
+        conditions: &RuleConditions,
+    ) -> Result<RoutingRule, StoreError>;
     async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError>;
+    /// Renumbers the rules in this order (positions 10, 20, ...). `ids` must name every rule once:
+    /// otherwise [`StoreError::Refused`] (someone else added or deleted a rule meanwhile).
+    async fn reorder_routing_rules(&self, ids: &[Uuid]) -> Result<Vec<RoutingRule>, StoreError>;
 }

@@ -50,7 +50,12 @@ pub struct Conversation {
     pub run_completed: bool,
     /// The run of the active workflow (its collected fields and steps done).
     pub active_run_id: Option<Uuid>,
+    /// Inbound messages since a person last opened the conversation (or took it over).
     pub unread_count: i64,
+    /// When a person last opened the conversation in the inbox.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_read_at: Option<OffsetDateTime>,
     /// Their number has opted out (texted STOP).
     pub opted_out: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -184,6 +189,16 @@ pub struct Record {
     pub updated_at: OffsetDateTime,
 }
 
+/// A collection that Save to Database steps wrote to.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CollectionSummary {
+    pub name: String,
+    pub records: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub last_saved_at: OffsetDateTime,
+}
+
 /// What a booking webhook changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BookingOutcome {
@@ -232,6 +247,10 @@ pub struct ConversationQuery {
     pub number: Option<String>,
     pub status: Option<ConversationStatus>,
     pub workflow_id: Option<Uuid>,
+    /// Only conversations with unread inbound messages.
+    pub unread: bool,
+    /// Only conversations whose number opted out (`true`) or did not (`false`).
+    pub opted_out: Option<bool>,
     pub since: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     pub after: Option<ConversationCursor>,
@@ -339,12 +358,17 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<ConversationPage, StoreError>;
     async fn conversation_messages(&self, id: Uuid) -> Result<Vec<Message>, StoreError>;
     async fn get_message(&self, id: Uuid) -> Result<Message, StoreError>;
+    /// The newest message of each of these conversations (for the inbox's previews).
+    async fn latest_messages(&self, conversation_ids: &[Uuid]) -> Result<Vec<Message>, StoreError>;
     /// Hands the conversation to a human (`Human`) or back to the agent (`Agent`); marks it read.
     async fn set_conversation_status(
         &self,
         id: Uuid,
         status: ConversationStatus,
     ) -> Result<Conversation, StoreError>;
+
+    /// A person opened the conversation: its inbound messages so far are read.
+    async fn mark_conversation_read(&self, id: Uuid) -> Result<(), StoreError>;
 
     async fn get_run(&self, id: Uuid) -> Result<Option<Run>, StoreError>;
     /// Marks the run booked and queues the confirmation, in one transaction; once per run.
@@ -376,6 +400,8 @@ pub trait ConversationStore: Send + Sync {
         assignee: Option<Option<String>>,
     ) -> Result<Ticket, StoreError>;
     async fn list_records(&self, collection: &str) -> Result<Vec<Record>, StoreError>;
+    /// Every collection with records, by name.
+    async fn list_collections(&self) -> Result<Vec<CollectionSummary>, StoreError>;
 
     async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError>;
     async fn list_opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;

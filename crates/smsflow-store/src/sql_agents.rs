@@ -192,12 +192,51 @@ macro_rules! impl_agent_store {
                 Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
             }
 
+            async fn update_routing_rule(&self, id: Uuid, agent_id: Uuid, conditions: &RuleConditions) -> Result<RoutingRule, StoreError> {
+                self.get_agent(agent_id).await?;
+                let position: Option<i64> = sqlx::query_scalar(
+                    "UPDATE routing_rules SET agent_id = $2, conditions = $3 WHERE id = $1 RETURNING position",
+                )
+                .bind(id)
+                .bind(agent_id)
+                .bind(Json(conditions))
+                .fetch_optional(&self.write)
+                .await?;
+                let position = position.ok_or_else(|| StoreError::NotFound { what: "routing rule", key: id.to_string() })?;
+                Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
+            }
+
             async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError> {
                 let deleted = sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&self.write).await?.rows_affected();
                 if deleted == 0 {
                     return Err(StoreError::NotFound { what: "routing rule", key: id.to_string() });
                 }
                 Ok(())
+            }
+
+            async fn reorder_routing_rules(&self, ids: &[Uuid]) -> Result<Vec<RoutingRule>, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let mut stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM routing_rules")
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut wanted = ids.to_vec();
+                stored.sort_unstable();
+                wanted.sort_unstable();
+                if stored != wanted {
+                    return Err(StoreError::Refused(
+                        "the new order must list every routing rule once: reload the rules and try again".into(),
+                    ));
+                }
+                for (index, id) in ids.iter().enumerate() {
+                    let position = (index as i64 + 1) * 10;
+                    sqlx::query("UPDATE routing_rules SET position = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(position)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                self.list_routing_rules().await
             }
         }
     };

@@ -20,7 +20,7 @@ macro_rules! message_columns {
 macro_rules! conversation_columns {
     () => {
         "c.id, c.our_number, c.their_number, c.channel, c.status, c.active_workflow_id, \
-         c.active_workflow_at, c.run_completed, c.active_run_id, c.unread_count, c.last_message_at, c.created_at, \
+         c.active_workflow_at, c.run_completed, c.active_run_id, c.unread_count, c.last_read_at, c.last_message_at, c.created_at, \
          EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out"
     };
 }
@@ -107,6 +107,7 @@ struct ConversationRow {
     run_completed: bool,
     active_run_id: Option<Uuid>,
     unread_count: i64,
+    last_read_at: Option<OffsetDateTime>,
     last_message_at: OffsetDateTime,
     created_at: OffsetDateTime,
     opted_out: bool,
@@ -130,6 +131,7 @@ impl TryFrom<ConversationRow> for Conversation {
             run_completed: row.run_completed,
             active_run_id: row.active_run_id,
             unread_count: row.unread_count,
+            last_read_at: row.last_read_at,
             opted_out: row.opted_out,
             last_message_at: row.last_message_at,
             created_at: row.created_at,
@@ -702,6 +704,14 @@ macro_rules! impl_conversation_store {
                 if let Some(status) = query.status {
                     select.push(" AND c.status = ").push_bind(status.as_str());
                 }
+                if query.unread {
+                    select.push(" AND c.unread_count > 0");
+                }
+                if let Some(opted_out) = query.opted_out {
+                    select
+                        .push(if opted_out { " AND " } else { " AND NOT " })
+                        .push("EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number)");
+                }
                 if let Some(workflow_id) = query.workflow_id {
                     select
                         .push(" AND EXISTS (SELECT 1 FROM messages w WHERE w.conversation_id = c.id AND w.workflow_id = ")
@@ -768,6 +778,30 @@ macro_rules! impl_conversation_store {
                 .ok_or_else(|| StoreError::NotFound { what: "message", key: id.to_string() })
             }
 
+            async fn latest_messages(&self, conversation_ids: &[Uuid]) -> Result<Vec<Message>, StoreError> {
+                if conversation_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Message ids are UUIDv7: the highest id of a conversation is its newest message.
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", message_columns!(), " FROM messages m WHERE m.id = \
+                     (SELECT x.id FROM messages x WHERE x.conversation_id = m.conversation_id ORDER BY x.id DESC LIMIT 1) \
+                     AND m.conversation_id IN ("
+                ));
+                let mut ids = select.separated(", ");
+                for id in conversation_ids {
+                    ids.push_bind(*id);
+                }
+                select.push(")");
+                select
+                    .build_query_as::<MessageRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Message::try_from)
+                    .collect()
+            }
+
             async fn set_conversation_status(
                 &self,
                 id: Uuid,
@@ -785,6 +819,19 @@ macro_rules! impl_conversation_store {
                 Self::fetch_conversation(&self.write, id)
                     .await?
                     .ok_or_else(|| conversation_not_found(id))
+            }
+
+            async fn mark_conversation_read(&self, id: Uuid) -> Result<(), StoreError> {
+                let updated = sqlx::query("UPDATE conversations SET unread_count = 0, last_read_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now())
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    return Err(conversation_not_found(id));
+                }
+                Ok(())
             }
 
             async fn get_run(&self, id: Uuid) -> Result<Option<Run>, StoreError> {
@@ -929,6 +976,18 @@ macro_rules! impl_conversation_store {
                 .fetch_all(&self.read)
                 .await?;
                 Ok(rows.into_iter().map(Record::from).collect())
+            }
+
+            async fn list_collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
+                let rows: Vec<(String, i64, OffsetDateTime)> = sqlx::query_as(
+                    "SELECT collection, COUNT(*), MAX(updated_at) FROM records GROUP BY collection ORDER BY collection",
+                )
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(name, records, last_saved_at)| CollectionSummary { name, records, last_saved_at })
+                    .collect())
             }
 
             async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError> {

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_agents, create_agent))
         .routes(routes!(get_agent, replace_agent, delete_agent))
         .routes(routes!(list_rules, create_rule))
-        .routes(routes!(delete_rule))
+        .routes(routes!(update_rule, delete_rule))
 }
 
 fn parse_id(id: &str, what: &str) -> Result<Uuid, ApiError> {
@@ -121,8 +121,59 @@ async fn create_rule(
     State(state): State<AppState>,
     ApiJson(rule): ApiJson<NewRule>,
 ) -> Result<(StatusCode, axum::Json<RoutingRule>), ApiError> {
-    let mut problems = Problems::default();
     let conditions = &rule.conditions;
+    let problems = check_rule(state.store.as_ref(), rule.agent_id, conditions).await;
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            state
+                .store
+                .create_routing_rule(rule.position, rule.agent_id, conditions)
+                .await?,
+        ),
+    ))
+}
+
+/// A routing rule's new agent and conditions; its position stays.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleUpdate {
+    agent_id: Uuid,
+    #[serde(default)]
+    conditions: RuleConditions,
+}
+
+#[utoipa::path(put, path = "/routing-rules/{id}", tag = TAG, params(("id" = Uuid, Path)), request_body = RuleUpdate,
+    description = "Replaces a rule's agent and conditions; its place in the order stays.",
+    responses((status = 200, body = RoutingRule), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
+async fn update_rule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(rule): ApiJson<RuleUpdate>,
+) -> Result<axum::Json<RoutingRule>, ApiError> {
+    let id = parse_id(&id, "routing rule")?;
+    let problems = check_rule(state.store.as_ref(), rule.agent_id, &rule.conditions).await;
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    Ok(axum::Json(
+        state
+            .store
+            .update_routing_rule(id, rule.agent_id, &rule.conditions)
+            .await?,
+    ))
+}
+
+/// What is wrong with a routing rule (the API's and the web form's checks), field by field.
+pub(crate) async fn check_rule(
+    store: &dyn smsflow_store::Store,
+    agent_id: Uuid,
+    conditions: &RuleConditions,
+) -> Problems {
+    let mut problems = Problems::default();
     for (field, value) in [
         ("conditions.time_from", &conditions.time_from),
         ("conditions.time_to", &conditions.time_to),
@@ -151,24 +202,13 @@ async fn create_rule(
             format!("{zone:?} is not an IANA time zone such as America/New_York"),
         );
     }
-    if state.store.get_agent(rule.agent_id).await.is_err() {
+    if store.get_agent(agent_id).await.is_err() {
         problems.push::<()>(
             "agent_id",
-            "no agent has this id: GET /api/v1/agents lists them",
+            "no agent has this id: choose an existing agent (GET /api/v1/agents lists them)",
         );
     }
-    if !problems.is_empty() {
-        return Err(ApiError::Invalid(problems));
-    }
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            state
-                .store
-                .create_routing_rule(rule.position, rule.agent_id, conditions)
-                .await?,
-        ),
-    ))
+    problems
 }
 
 #[utoipa::path(delete, path = "/routing-rules/{id}", tag = TAG, params(("id" = Uuid, Path)),

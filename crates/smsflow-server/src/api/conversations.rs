@@ -1,8 +1,8 @@
 //! `/api/v1/conversations`, `/messages/send`, `/simulator/messages` and `/opt-outs`.
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use smsflow_core::Problems;
@@ -48,6 +48,11 @@ pub struct ConversationParams {
     status: Option<ConversationStatus>,
     /// Conversations with a message handled by this workflow.
     workflow_id: Option<Uuid>,
+    /// `true`: only conversations with unread inbound messages.
+    #[serde(default)]
+    unread: bool,
+    /// `true`: only numbers that opted out; `false`: only those that did not.
+    opted_out: Option<bool>,
     /// Last activity at or after this time (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[param(value_type = Option<String>, format = DateTime)]
@@ -76,11 +81,24 @@ pub struct ConversationThread {
     messages: Vec<Message>,
 }
 
+/// A page position as text for a URL (the API's `next_cursor`, the inbox's "older" link).
+pub(crate) fn encode_cursor(cursor: &ConversationCursor) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(cursor).expect("a cursor serialises"))
+}
+
+pub(crate) fn decode_cursor(text: &str) -> Option<ConversationCursor> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+}
+
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("conversation {id} does not exist")))
 }
 
-fn check_body(problems: &mut Problems, body: &str) {
+pub(crate) fn check_body(problems: &mut Problems, body: &str) {
     if body.trim().is_empty() {
         problems.push::<()>("body", "must not be empty: write the message to send");
     } else if body.chars().count() > MAX_BODY_CHARS {
@@ -114,16 +132,12 @@ async fn list_conversations(
         .cursor
         .as_deref()
         .map(|text| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(text)
-                .ok()
-                .and_then(|json| serde_json::from_slice::<ConversationCursor>(&json).ok())
-                .ok_or_else(|| {
-                    ApiError::Invalid(Problems::single(
-                        "query.cursor",
-                        "is not a cursor from this API: pass next_cursor unchanged",
-                    ))
-                })
+            decode_cursor(text).ok_or_else(|| {
+                ApiError::Invalid(Problems::single(
+                    "query.cursor",
+                    "is not a cursor from this API: pass next_cursor unchanged",
+                ))
+            })
         })
         .transpose()?;
     let page = state
@@ -132,6 +146,8 @@ async fn list_conversations(
             number: params.number,
             status: params.status,
             workflow_id: params.workflow_id,
+            unread: params.unread,
+            opted_out: params.opted_out,
             since: params.since,
             until: params.until,
             after,
@@ -140,10 +156,7 @@ async fn list_conversations(
         .await?;
     Ok(axum::Json(ConversationList {
         items: page.items,
-        next_cursor: page.next.map(|cursor| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(serde_json::to_vec(&cursor).expect("a cursor serialises"))
-        }),
+        next_cursor: page.next.as_ref().map(encode_cursor),
     }))
 }
 
@@ -193,7 +206,7 @@ async fn send_in_conversation(
     Ok((StatusCode::ACCEPTED, axum::Json(message)))
 }
 
-fn refuse_opted_out(conversation: &Conversation) -> Result<(), ApiError> {
+pub(crate) fn refuse_opted_out(conversation: &Conversation) -> Result<(), ApiError> {
     if conversation.opted_out {
         return Err(ApiError::Conflict(format!(
             "{} opted out (texted STOP): nothing can be sent until they text START",
@@ -357,28 +370,9 @@ async fn list_opt_outs(State(state): State<AppState>) -> Result<axum::Json<OptOu
     description = "The opt-outs as CSV (number, keyword, opted_out_at).",
     responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ProblemDocument)))]
 async fn export_opt_outs(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let mut csv = String::from("number,keyword,opted_out_at\n");
-    for opt_out in state.store.list_opt_outs().await? {
-        let at = opt_out
-            .opted_out_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        csv.push_str(&format!(
-            "{},{},{}\n",
-            crate::csv::field(&opt_out.number),
-            crate::csv::field(&opt_out.keyword),
-            at
-        ));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"opt-outs.csv\"",
-            ),
-        ],
-        csv,
-    )
-        .into_response())
+    let opt_outs = state.store.list_opt_outs().await?;
+    Ok(crate::csv::attachment(
+        "opt-outs.csv",
+        crate::csv::opt_outs(&opt_outs),
+    ))
 }

@@ -2,8 +2,7 @@
 //! `/api/v1/collections/{table}/records` (Save to Database).
 
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use smsflow_core::conversation::TicketStatus;
 use smsflow_core::{Problems, TableName};
@@ -111,7 +110,7 @@ pub struct RecordList {
     items: Vec<Record>,
 }
 
-fn collection(table: &str) -> Result<TableName, ApiError> {
+pub(crate) fn collection(table: &str) -> Result<TableName, ApiError> {
     TableName::parse(table).map_err(|message| ApiError::Invalid(Problems::single("table", message)))
 }
 
@@ -137,39 +136,8 @@ async fn export_records(
 ) -> Result<Response, ApiError> {
     let table = collection(table.trim_end_matches(".csv"))?;
     let records = state.store.list_records(table.as_str()).await?;
-    let mut columns: Vec<&str> = records
-        .iter()
-        .flat_map(|r| r.fields.keys().map(String::as_str))
-        .collect();
-    columns.sort_unstable();
-    columns.dedup();
-    let mut csv = format!(
-        "created_at,phone{}\n",
-        columns.iter().map(|c| format!(",{c}")).collect::<String>()
-    );
-    for record in &records {
-        let at = record
-            .created_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        csv.push_str(&at);
-        csv.push(',');
-        csv.push_str(&crate::csv::field(&record.phone));
-        for column in &columns {
-            csv.push(',');
-            csv.push_str(&crate::csv::field(
-                record.fields.get(*column).map(String::as_str).unwrap_or(""),
-            ));
-        }
-        csv.push('\n');
-    }
-    let disposition = format!("attachment; filename=\"{table}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(crate::csv::attachment(
+        &format!("{table}.csv"),
+        crate::csv::records(&records),
+    ))
 }

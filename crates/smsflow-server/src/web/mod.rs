@@ -5,10 +5,16 @@
 //! - `accounts`: admin accounts (argon2 password hashes), sign-in, setup and logout pages;
 //! - `workflows`: the SMS Workflows list and the new / edit / delete pages;
 //! - `form`: the workflow form as typed, to and from the core's `WorkflowDraft`;
-//! - `test_panel`: which workflow a sample message (or a whole test set) would match.
+//! - `test_panel`: which workflow a sample message (or a whole test set) would match;
+//! - `inbox`: conversations, threads, replying by hand, take over and hand back;
+//! - `agents`: agents and routing rules;
+//! - `records`: tickets, collections (with CSV) and opt-outs.
 
 pub mod accounts;
+mod agents;
 mod form;
+mod inbox;
+mod records;
 mod session;
 mod test_panel;
 mod workflows;
@@ -47,9 +53,54 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/workflows/{id}/delete",
             get(workflows::delete_page).post(workflows::delete),
         )
+        .merge(operations())
         .route("/assets/{file}", get(asset))
         .layer(middleware::from_fn_with_state(state, session::guard))
         .layer(middleware::map_response(protect))
+}
+
+/// The operational pages' navigation links: section, path, label.
+pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 5] = [
+    ("inbox", "/conversations", "Inbox"),
+    ("agents", "/agents", "Agents"),
+    ("tickets", "/tickets", "Tickets"),
+    ("collections", "/collections", "Collections"),
+    ("opt_outs", "/opt-outs", "Opt-outs"),
+];
+
+/// The operational pages: inbox, agents and routing rules, tickets, collections, opt-outs.
+fn operations() -> Router<AppState> {
+    Router::new()
+        .route("/conversations", get(inbox::list))
+        .route("/conversations/{id}", get(inbox::thread))
+        .route("/conversations/{id}/messages", get(inbox::messages))
+        .route("/conversations/{id}/reply", post(inbox::reply))
+        .route("/conversations/{id}/handoff", post(inbox::take_over))
+        .route("/conversations/{id}/resume", post(inbox::hand_back))
+        .route("/agents", get(agents::list))
+        .route("/agents/new", get(agents::new_page).post(agents::create))
+        .route("/agents/{id}", get(agents::edit_page).post(agents::update))
+        .route("/agents/{id}/delete", post(agents::delete))
+        .route("/routing-rules", post(agents::create_rule))
+        .route(
+            "/routing-rules/{id}",
+            get(agents::rule_edit_page).post(agents::update_rule),
+        )
+        .route("/routing-rules/{id}/move", post(agents::move_rule))
+        .route("/routing-rules/{id}/delete", post(agents::delete_rule))
+        .route("/tickets", get(records::tickets))
+        .route(
+            "/tickets/{id}",
+            get(records::ticket).post(records::update_ticket),
+        )
+        .route("/collections", get(records::collections))
+        .route("/collections/{name}", get(records::collection))
+        .route(
+            "/collections/{name}/export.csv",
+            get(records::collection_csv),
+        )
+        .route("/opt-outs", get(records::opt_outs))
+        .route("/opt-outs.csv", get(records::opt_outs_csv))
 }
 
 /// Headers every web response carries: no framing by other sites (clickjacking), no content-type
@@ -84,6 +135,8 @@ pub(crate) struct Frame {
 #[derive(Debug)]
 pub(crate) enum WebError {
     NotFound(String),
+    /// A change the data's rules forbid (the store says what to do instead).
+    Refused(String),
     Internal(String),
 }
 
@@ -91,9 +144,19 @@ impl From<smsflow_store::StoreError> for WebError {
     fn from(error: smsflow_store::StoreError) -> Self {
         match error {
             smsflow_store::StoreError::NotFound { .. } => WebError::NotFound(error.to_string()),
+            smsflow_store::StoreError::Refused(message) => WebError::Refused(message),
             other => WebError::Internal(other.to_string()),
         }
     }
+}
+
+/// A posted form (the session guard has already checked its CSRF token); `what` names it in the log.
+pub(crate) fn parse_form<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, WebError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|error| WebError::Internal(format!("{what} form: {error}")))
 }
 
 #[derive(Template, WebTemplate)]
@@ -108,6 +171,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             WebError::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            WebError::Refused(message) => (StatusCode::CONFLICT, "Not done", message),
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "web request failed");
                 (

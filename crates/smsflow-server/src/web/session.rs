@@ -198,6 +198,10 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         match parts.extensions.get::<CurrentSession>() {
             Some(current) => Ok(SignedIn(current.clone())),
             None => {
+                // htmx (the inbox's polling) would put the sign-in page inside the page.
+                if parts.headers.contains_key("hx-request") {
+                    return Err(([("hx-redirect", "/login")], "").into_response());
+                }
                 let wanted = parts
                     .uri
                     .path_and_query()

@@ -148,8 +148,7 @@ fn answer(signed_in: &SignedIn, headers: &HeaderMap, panel: TestPanel, set: bool
 }
 
 fn read_form(body: &[u8]) -> Result<TestForm, WebError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|error| WebError::Internal(format!("test form: {error}")))
+    crate::web::parse_form(body, "test")
 }
 
 pub async fn test_message(

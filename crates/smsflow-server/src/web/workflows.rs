@@ -365,8 +365,7 @@ pub async fn set_active(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let form: ActiveForm = serde_urlencoded::from_bytes(&body)
-        .map_err(|error| WebError::Internal(format!("active form: {error}")))?;
+    let form: ActiveForm = crate::web::parse_form(&body, "active")?;
     // Setting a state is idempotent, so no version check: the button says which state it sets.
     let workflow = state
         .store
@@ -425,8 +424,7 @@ pub async fn delete(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    let form: DeleteForm = serde_urlencoded::from_bytes(&body)
-        .map_err(|error| WebError::Internal(format!("delete form: {error}")))?;
+    let form: DeleteForm = crate::web::parse_form(&body, "delete")?;
     let workflow = state.store.get_workflow(id).await?;
     match state.store.delete_workflow(id, form.version).await {
         Ok(()) => {

@@ -1,6 +1,8 @@
 //! Shared by the HTTP tests: a real server on a random loopback port against a fresh database.
 #![allow(dead_code)] // Each test file uses its own subset.
 
+pub mod browser;
+
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_core::Goal;

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# How fast the inbox pages answer with many conversations, not part of the test suite.
+#
+#   bench/inbox_pages.sh            (COUNT conversations, default 1000; SMSFLOW_BIN, default the debug build)
+#
+# Starts a fresh `smsflow serve` (SQLite), makes an admin and an API key with the CLI, texts COUNT
+# numbers through the simulator (each answered by a workflow), signs in with curl, then requests
+# each page ROUNDS times (default 30) and prints the median and the slowest time_total of:
+# the inbox's first page, the unread filter, a search by number, a thread, and the thread's poll.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${SMSFLOW_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/smsflow}
+COUNT=${COUNT:-1000}
+ROUNDS=${ROUNDS:-30}
+PORT=${PORT:-18331}
+BASE=http://127.0.0.1:$PORT
+WORK=$(mktemp -d)
+export SMSFLOW_DATA_DIR=$WORK/data SMSFLOW_DATABASE_URL=sqlite://$WORK/data/smsflow.db \
+  SMSFLOW_LISTEN=127.0.0.1:$PORT RUST_LOG=warn HOME=$WORK
+"$BIN" serve 2>"$WORK/serve.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+until curl -sf "$BASE/healthz" >/dev/null; do sleep 0.2; done
+echo "correct horse battery staple" | "$BIN" admin create --email bench@example.com --password-stdin >/dev/null
+KEY=$("$BIN" api-key create --name bench | tail -1)
+api() { curl -sf -H "authorization: Bearer $KEY" -H 'content-type: application/json' "$@"; }
+api -X POST "$BASE/api/v1/workflows" -d '{"name":"Support","goal":"help_desk_support","active":true,
+  "steps":[{"type":"extract_information","fields":"email"},{"type":"create_support_ticket","priority":"normal"}]}' >/dev/null
+seq -f '+1555%07g' 1 "$COUNT" | xargs -P 8 -I{} curl -sf -o /dev/null \
+  -H "authorization: Bearer $KEY" -H 'content-type: application/json' \
+  -X POST "$BASE/api/v1/simulator/messages" -d '{"from": "{}", "body": "my order is broken, please help"}'
+JAR=$WORK/cookies
+CSRF=$(curl -sf -c "$JAR" "$BASE/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+curl -sf -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf=$CSRF" \
+  --data-urlencode "email=bench@example.com" --data-urlencode "password=correct horse battery staple" "$BASE/login"
+ID=$(api "$BASE/api/v1/conversations?limit=1" | sed -n 's/.*"items":\[{"id":"\([^"]*\)".*/\1/p')
+[ -n "$ID" ] || { echo "no conversation was stored: see $WORK/serve.log" >&2; exit 1; }
+NUMBER=$(api "$BASE/api/v1/conversations?limit=1" | sed -n 's/.*"their_number":"\([^"]*\)".*/\1/p')
+echo "$COUNT conversations, each with a message and the agent's reply; $ROUNDS requests a page"
+measure() {
+  local name=$1 url=$2 results
+  results=$(for _ in $(seq 1 "$ROUNDS"); do
+    curl -s -b "$JAR" -o /dev/null -w '%{http_code} %{time_total}\n' "$BASE$url"
+  done)
+  local bad; bad=$(grep -vc '^200 ' <<<"$results" || true)
+  awk '{ print $2 }' <<<"$results" | sort -n | awk -v name="$name" -v bad="$bad" \
+    '{ t[NR] = $1 } END { printf "%-18s median %6.1f ms   max %6.1f ms   (%d not 200)\n",
+      name, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000, bad }'
+}
+measure "inbox, first page" "/conversations"
+measure "inbox, unread" "/conversations?show=unread"
+measure "inbox, by number" "/conversations?number=$(printf %s "$NUMBER" | sed 's/+/%2B/')"
+measure "thread" "/conversations/$ID"
+measure "thread poll" "/conversations/$ID/messages"

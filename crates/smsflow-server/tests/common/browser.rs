@@ -1,0 +1,199 @@
+//! A tiny browser for the web app's HTTP tests: a real server on a random loopback port (no
+//! background workers: a test drives message processing itself), and a cookie jar so every cookie
+//! and redirect is visible to the assertions.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use smsflow_server::web::CookiePolicy;
+use smsflow_server::web::accounts;
+use smsflow_store::testing::{self, TestDatabase};
+use smsflow_store::{AdminCreation, Store};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const EMAIL: &str = "ada@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    pub store: Arc<dyn Store>,
+    /// The app's state, for driving its message processing step by step.
+    pub state: smsflow_server::AppState,
+    pub label: &'static str,
+    _db: Arc<TestDatabase>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub hx_redirect: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the first hidden `csrf` field.
+    pub fn csrf(&self) -> String {
+        hidden(&self.body, "csrf").unwrap_or_else(|| panic!("no csrf field in {}", self.body))
+    }
+}
+
+pub fn hidden(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('"')?;
+    Some(body[start..start + end].to_string())
+}
+
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+pub async fn spawn(db: Arc<TestDatabase>, policy: Option<CookiePolicy>) -> Browser {
+    let store = db.store().await;
+    // A data directory without the embedding model: these tests are about the web app.
+    let no_model = std::env::temp_dir()
+        .join("smsflow-test-no-model")
+        .display()
+        .to_string();
+    let config =
+        smsflow_server::Config::load(None, &[("SMSFLOW_DATA_DIR".to_string(), no_model)].into())
+            .unwrap();
+    let state = smsflow_server::AppState::with_semantic(store.clone(), config, None)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut app = smsflow_server::router(state.clone());
+    if let Some(policy) = policy {
+        app = app.layer(axum::Extension(policy));
+    }
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Browser {
+        base,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        cookies: BTreeMap::new(),
+        store,
+        state,
+        label: db.label,
+        _db: db,
+    }
+}
+
+pub async fn browsers() -> Vec<Browser> {
+    let mut all = Vec::new();
+    for db in testing::all().await {
+        all.push(spawn(Arc::new(db), None).await);
+    }
+    all
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = if self.cookies.is_empty() {
+            request
+        } else {
+            request.header(COOKIE, self.cookie_header())
+        };
+        let response = request.send().await.unwrap();
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || cookie.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_string()),
+            set_cookies,
+            hx_redirect: response
+                .headers()
+                .get("hx-redirect")
+                .map(|v| v.to_str().unwrap().to_string()),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: String) -> Page {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    pub async fn post_htmx(&mut self, path: &str, body: String) -> Page {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("hx-request", "true")
+            .body(body);
+        self.send(request).await
+    }
+
+    /// Signs in through the login page, returning the page the sign-in redirected to.
+    pub async fn sign_in(&mut self) -> Page {
+        let login = self.get("/login").await;
+        assert_eq!(login.status, StatusCode::OK, "{}", self.label);
+        let csrf = login.csrf();
+        let done = self
+            .post(
+                "/login",
+                form(&[("csrf", &csrf), ("email", EMAIL), ("password", PASSWORD)]),
+            )
+            .await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            self.label,
+            done.body
+        );
+        done
+    }
+
+    pub async fn with_admin(&mut self) {
+        accounts::create_admin(
+            self.store.as_ref(),
+            EMAIL,
+            PASSWORD,
+            AdminCreation::Operator,
+        )
+        .await
+        .unwrap();
+    }
+}
