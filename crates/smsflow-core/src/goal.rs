@@ -324,7 +324,6 @@ impl Goal {
                 "missing",
                 "never arrived",
                 "troubleshoot",
-                "fix",
                 "ayuda",
                 "problema",
                 "soporte",

@@ -608,27 +608,11 @@ async fn health_needs_no_key() {
     );
 }
 
-/// The embedding model, when installed (scripts/test.sh installs it; CI must have it).
-fn semantic() -> Option<smsflow_server::matching::Semantic> {
-    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(std::path::PathBuf::from);
-    let Some(dir) = dir.filter(|dir| dir.join("model.safetensors").is_file()) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install the model: SMSFLOW_TEST_MODEL_DIR is unset or empty"
-        );
-        eprintln!("skipped: the embedding model is not installed (SMSFLOW_TEST_MODEL_DIR)");
-        return None;
-    };
-    Some(smsflow_server::matching::Semantic {
-        model: "all-MiniLM-L6-v2".into(),
-        embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
-        config: smsflow_semantic::MiniLm::thresholds(),
-    })
-}
-
 #[tokio::test]
 async fn with_the_model_the_test_endpoint_matches_by_meaning_and_says_so() {
-    let Some(semantic) = semantic() else { return };
+    let Some(semantic) = common::semantic() else {
+        return;
+    };
     let app = common::spawn_semantic(std::sync::Arc::new(testing::sqlite()), semantic).await;
     let health: Value = app
         .http

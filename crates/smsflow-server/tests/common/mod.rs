@@ -45,6 +45,24 @@ pub async fn spawn_semantic(
     start(db, &[], true, Some(semantic)).await
 }
 
+/// The embedding model, when installed (scripts/test.sh installs it; CI must have it).
+pub fn semantic() -> Option<smsflow_server::matching::Semantic> {
+    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(std::path::PathBuf::from);
+    let Some(dir) = dir.filter(|dir| dir.join("model.safetensors").is_file()) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install the model: SMSFLOW_TEST_MODEL_DIR is unset or empty"
+        );
+        eprintln!("skipped: the embedding model is not installed (SMSFLOW_TEST_MODEL_DIR)");
+        return None;
+    };
+    Some(smsflow_server::matching::Semantic {
+        model: "all-MiniLM-L6-v2".into(),
+        embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
+        config: smsflow_semantic::MiniLm::thresholds(),
+    })
+}
+
 /// Without background workers, a test drives the queue itself.
 pub async fn spawn_with(
     db: std::sync::Arc<TestDatabase>,
