@@ -543,6 +543,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/routing-rules", "get"),
         ("/routing-rules", "post"),
         ("/routing-rules/{id}", "delete"),
+        ("/analytics/workflows", "get"),
+        ("/analytics/workflows/{id}", "get"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

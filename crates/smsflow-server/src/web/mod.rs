@@ -5,10 +5,13 @@
 //! - `accounts`: admin accounts (argon2 password hashes), sign-in, setup and logout pages;
 //! - `workflows`: the SMS Workflows list and the new / edit / delete pages;
 //! - `form`: the workflow form as typed, to and from the core's `WorkflowDraft`;
-//! - `test_panel`: which workflow a sample message (or a whole test set) would match.
+//! - `test_panel`: which workflow a sample message (or a whole test set) would match;
+//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
 
 pub mod accounts;
+pub(crate) mod dashboard;
 mod form;
+mod limiter;
 mod session;
 mod test_panel;
 mod workflows;
@@ -21,6 +24,7 @@ use axum::routing::{get, post};
 use axum::{Router, middleware};
 
 use crate::AppState;
+pub use limiter::SignInLimiter;
 pub use session::CookiePolicy;
 
 /// The web app's routes. Every route goes through [`session::guard`], which loads the session and
@@ -47,6 +51,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/workflows/{id}/delete",
             get(workflows::delete_page).post(workflows::delete),
         )
+        .route("/dashboard", get(dashboard::page))
         .route("/assets/{file}", get(asset))
         .layer(middleware::from_fn_with_state(state, session::guard))
         .layer(middleware::map_response(protect))
