@@ -38,7 +38,6 @@ await browserTest(async ({ base, env, page }) => {
   const message = await page.locator('.error').textContent();
   check(limited === 429 && /Too many failed sign-in attempts\. Try again in \d+ s\./.test(message),
     `the sixth attempt is refused with 429: "${message.trim()}"`);
-  await screenshot(page, 'sign-in-rate-limited');
   check(await signInAs(EMAIL, PASSWORD) === 303 || new URL(page.url()).pathname === '/workflows',
     'another email still signs in');
   await page.waitForURL(`${base}/workflows`);
@@ -69,7 +68,7 @@ await browserTest(async ({ base, env, page }) => {
 
   await sms('+14155550101', 'hi, I am interested in pricing');
   await sms('+14155550102', 'can I get a quote for 20 seats?');
-  await page.getByRole('link', { name: 'Performance' }).click();
+  await page.getByRole('link', { name: 'Performance', exact: true }).click();
   await page.waitForURL(`${base}/dashboard`);
   check(await page.getByLabel('Workflow').locator('option:checked').textContent() === 'Lead capture',
     'the dashboard opens on the workflow');
@@ -95,24 +94,25 @@ await browserTest(async ({ base, env, page }) => {
     && (await chart.locator('desc').textContent()).includes('4 messages matched'),
   'the chart is an image with a title and a description giving the total');
   const today = new Date().toISOString().slice(0, 10);
-  const row = await page.locator('#days-table tbody tr', { hasText: today }).textContent();
-  check(row.includes('4'), `the per-day table has today's count (${row.replace(/\s+/g, ' ').trim()})`);
+  const cells = await page.locator('#days-table tbody tr', { hasText: today }).locator('td').allTextContents();
+  check(cells[1] === '4' && cells[2] === '3' && cells[3] === '1',
+    `the per-day table has today's counts: matched, runs started, completed (${cells.join(' | ')})`);
   await screenshot(page, 'dashboard', { fullPage: true });
 
   // A period before any message: zeros; a reversed one: an error next to the field.
-  await page.getByLabel('From').fill('2020-01-01');
+  await page.getByLabel('From', { exact: true }).fill('2020-01-01');
   await page.getByLabel('To (included)').fill('2020-01-31');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL(/from=2020-01-01/);
   check(await figure('messages-matched') === '0', 'nothing matched in January 2020');
-  await page.getByLabel('From').fill('2020-02-01');
+  await page.getByLabel('From', { exact: true }).fill('2020-02-01');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.locator('#from-error').waitFor();
   check((await page.locator('#from-error').textContent()).includes('before'),
     'a reversed period is explained next to From');
 
   // The list shows when each workflow last matched and how often this week.
-  await page.getByRole('link', { name: 'SMS Workflows' }).click();
+  await page.getByRole('link', { name: 'SMS Workflows', exact: true }).click();
   const listRow = page.locator('table.workflows tbody tr', { hasText: 'Lead capture' });
   check((await listRow.locator('td[data-label="Matches, 7 days"]').textContent()).trim() === '4',
     'the SMS Workflows list shows 4 matches in the last 7 days');

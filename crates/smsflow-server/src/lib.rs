@@ -335,8 +335,8 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }

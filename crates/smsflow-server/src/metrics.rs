@@ -47,7 +47,10 @@ pub struct Metrics {
 impl Metrics {
     fn observe_webhook(&self, route: &str, seconds: f64) {
         let mut webhooks = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
-        webhooks.entry(route.to_string()).or_default().observe(seconds);
+        webhooks
+            .entry(route.to_string())
+            .or_default()
+            .observe(seconds);
     }
 
     fn webhooks(&self) -> BTreeMap<String, Histogram> {
@@ -104,7 +107,12 @@ pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError>
             .sum()
     };
 
-    family(&mut out, "smsflow_messages", "gauge", "Messages stored, by direction and status.");
+    family(
+        &mut out,
+        "smsflow_messages",
+        "gauge",
+        "Messages stored, by direction and status.",
+    );
     for (direction, status, n) in &totals.messages {
         let _ = writeln!(
             out,
@@ -113,11 +121,34 @@ pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError>
             label(status)
         );
     }
-    family(&mut out, "smsflow_inbound_queue_depth", "gauge", "Inbound messages stored and not processed yet.");
-    let _ = writeln!(out, "smsflow_inbound_queue_depth {}", count("inbound", &["received"]));
-    family(&mut out, "smsflow_outbound_queue_depth", "gauge", "Outbound messages waiting to be sent (queued, or being sent).");
-    let _ = writeln!(out, "smsflow_outbound_queue_depth {}", count("outbound", &["queued", "sending"]));
-    family(&mut out, "smsflow_workflow_matches_total", "counter", "Inbound messages matched, by workflow.");
+    family(
+        &mut out,
+        "smsflow_inbound_queue_depth",
+        "gauge",
+        "Inbound messages stored and not processed yet.",
+    );
+    let _ = writeln!(
+        out,
+        "smsflow_inbound_queue_depth {}",
+        count("inbound", &["received"])
+    );
+    family(
+        &mut out,
+        "smsflow_outbound_queue_depth",
+        "gauge",
+        "Outbound messages waiting to be sent (queued, or being sent).",
+    );
+    let _ = writeln!(
+        out,
+        "smsflow_outbound_queue_depth {}",
+        count("outbound", &["queued", "sending"])
+    );
+    family(
+        &mut out,
+        "smsflow_workflow_matches_total",
+        "counter",
+        "Inbound messages matched, by workflow.",
+    );
     for (id, n) in &totals.matches {
         let name = names.get(id).map_or("(deleted)", String::as_str);
         let _ = writeln!(
@@ -126,29 +157,63 @@ pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError>
             label(name)
         );
     }
-    family(&mut out, "smsflow_runs", "gauge", "Workflow runs, by whether every step is done.");
-    let _ = writeln!(out, "smsflow_runs{{state=\"completed\"}} {}", totals.runs_completed);
+    family(
+        &mut out,
+        "smsflow_runs",
+        "gauge",
+        "Workflow runs, by whether every step is done.",
+    );
+    let _ = writeln!(
+        out,
+        "smsflow_runs{{state=\"completed\"}} {}",
+        totals.runs_completed
+    );
     let _ = writeln!(out, "smsflow_runs{{state=\"open\"}} {}", totals.runs_open);
-    family(&mut out, "smsflow_conversations", "gauge", "Conversations stored.");
+    family(
+        &mut out,
+        "smsflow_conversations",
+        "gauge",
+        "Conversations stored.",
+    );
     let _ = writeln!(out, "smsflow_conversations {}", totals.conversations);
-    family(&mut out, "smsflow_opt_outs", "gauge", "Numbers opted out (texted STOP and not START since).");
+    family(
+        &mut out,
+        "smsflow_opt_outs",
+        "gauge",
+        "Numbers opted out (texted STOP and not START since).",
+    );
     let _ = writeln!(out, "smsflow_opt_outs {}", totals.opt_outs);
 
     let name = "smsflow_webhook_request_duration_seconds";
-    family(&mut out, name, "histogram", "Time to answer a gateway webhook, by route (this process only).");
+    family(
+        &mut out,
+        name,
+        "histogram",
+        "Time to answer a gateway webhook, by route (this process only).",
+    );
     for (route, histogram) in state.metrics.webhooks() {
         let route = label(&route);
         let mut cumulative = 0;
         for (bound, n) in BUCKETS.iter().zip(histogram.buckets) {
             cumulative += n;
-            let _ = writeln!(out, "{name}_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
+            );
         }
-        let _ = writeln!(out, "{name}_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", histogram.count);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+            histogram.count
+        );
         let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {}", histogram.sum);
         let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", histogram.count);
     }
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         out,
     )
         .into_response())
@@ -166,7 +231,11 @@ mod tests {
         }
         assert_eq!(histogram.buckets[0], 2, "the bound is included");
         assert_eq!(histogram.buckets[6], 1, "0.3 s is under 0.5 s");
-        assert_eq!(histogram.buckets.iter().sum::<u64>(), 3, "60 s only in +Inf");
+        assert_eq!(
+            histogram.buckets.iter().sum::<u64>(),
+            3,
+            "60 s only in +Inf"
+        );
         assert_eq!(histogram.count, 4);
     }
 

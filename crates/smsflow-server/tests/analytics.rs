@@ -51,7 +51,11 @@ async fn a_workflows_figures_follow_its_conversations() {
 
         let empty = app.get_json(&path).await;
         assert_eq!(empty["messages_matched"], 0, "{label}: {empty}");
-        assert_eq!(empty["days"].as_array().unwrap().len(), 8, "{label}: 7 days back, partial first and last");
+        assert_eq!(
+            empty["days"].as_array().unwrap().len(),
+            8,
+            "{label}: 7 days back, partial first and last"
+        );
 
         // Dana completes the run; Sam starts one, then opts out.
         text(&app, "+14155550101", "hi I'm interested in pricing").await;
@@ -60,21 +64,37 @@ async fn a_workflows_figures_follow_its_conversations() {
         text(&app, "+14155550102", "STOP").await;
 
         let figures = figures_after_replies(&app, &path, 3).await;
-        assert_eq!(figures["messages_matched"], 3, "{label}: STOP is answered before any workflow: {figures}");
+        assert_eq!(
+            figures["messages_matched"], 3,
+            "{label}: STOP is answered before any workflow: {figures}"
+        );
         assert_eq!(figures["conversations"], 2, "{label}");
-        assert_eq!(figures["runs"], json!({"started": 2, "completed": 1, "abandoned": 0, "in_progress": 1}), "{label}");
+        assert_eq!(
+            figures["runs"],
+            json!({"started": 2, "completed": 1, "abandoned": 0, "in_progress": 1}),
+            "{label}"
+        );
         assert_eq!(
             figures["funnel"],
             json!({"started": 2, "extracted": 1, "responded": 1, "ticket": null,
                    "booking_offered": null, "booked": null, "record": 1}),
             "{label}"
         );
-        assert_eq!(figures["fields_completion_rate"], 0.5, "{label}: 2 of 4 fields");
-        assert!(figures["median_reply_seconds"].as_f64().unwrap() >= 0.0, "{label}");
+        assert_eq!(
+            figures["fields_completion_rate"], 0.5,
+            "{label}: 2 of 4 fields"
+        );
+        assert!(
+            figures["median_reply_seconds"].as_f64().unwrap() >= 0.0,
+            "{label}"
+        );
         assert_eq!(figures["delivery_failures"], 0, "{label}");
         assert_eq!(figures["opt_outs"], 1, "{label}");
         let days = figures["days"].as_array().unwrap();
-        let matched: i64 = days.iter().map(|d| d["messages_matched"].as_i64().unwrap()).sum();
+        let matched: i64 = days
+            .iter()
+            .map(|d| d["messages_matched"].as_i64().unwrap())
+            .sum();
         assert_eq!(matched, 3, "{label}: the days add up to the period");
 
         let summaries = app.get_json("/analytics/workflows").await;
@@ -85,7 +105,14 @@ async fn a_workflows_figures_follow_its_conversations() {
         let old = app
             .get_json(&format!("{path}?from=2020-01-01&to=2020-01-31"))
             .await;
-        assert_eq!((old["messages_matched"].as_i64(), old["days"].as_array().map(Vec::len)), (Some(0), Some(31)), "{label}");
+        assert_eq!(
+            (
+                old["messages_matched"].as_i64(),
+                old["days"].as_array().map(Vec::len)
+            ),
+            (Some(0), Some(31)),
+            "{label}"
+        );
     }
 }
 
@@ -138,9 +165,20 @@ async fn metrics_are_served_in_the_prometheus_format_with_an_api_key() {
         let url = format!("{}/metrics", app.base);
         let anonymous = app.http.get(&url).send().await.unwrap();
         assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-        let response = app.http.get(&url).bearer_auth(&app.key).send().await.unwrap();
+        let response = app
+            .http
+            .get(&url)
+            .bearer_auth(&app.key)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
         let text = response.text().await.unwrap();
         let id = workflow["id"].as_str().unwrap();
         let label = app.label;

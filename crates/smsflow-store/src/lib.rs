@@ -74,7 +74,8 @@ pub struct WorkflowPage {
 /// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
 #[async_trait]
 pub trait Store:
-    ConversationStore + agents::AgentStore + analytics::AnalyticsStore + Send + Sync + 'static {
+    ConversationStore + agents::AgentStore + analytics::AnalyticsStore + Send + Sync + 'static
+{
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -67,7 +67,11 @@ async fn turn(store: &dyn Store, workflow: &Workflow, from: &str, run_id: Uuid, 
         run: Some(RunUpdate {
             run_id,
             workflow_id: workflow.id,
-            records: if completed { vec!["leads".into()] } else { vec![] },
+            records: if completed {
+                vec!["leads".into()]
+            } else {
+                vec![]
+            },
             state,
             completed,
             new_ticket: None,
@@ -84,7 +88,11 @@ fn state(fields: &[(&str, &str)], steps_done: &[usize]) -> RunState {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         steps_done: steps_done.iter().copied().collect(),
-        saved_to: if steps_done.contains(&2) { vec!["leads".into()] } else { vec![] },
+        saved_to: if steps_done.contains(&2) {
+            vec!["leads".into()]
+        } else {
+            vec![]
+        },
         ..RunState::default()
     }
 }
@@ -103,7 +111,14 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
             .await
             .unwrap();
         let (done, open) = (Uuid::now_v7(), Uuid::now_v7());
-        turn(store.as_ref(), &workflow, "+15551230001", done, state(&[("name", "Dana")], &[])).await;
+        turn(
+            store.as_ref(),
+            &workflow,
+            "+15551230001",
+            done,
+            state(&[("name", "Dana")], &[]),
+        )
+        .await;
         turn(
             store.as_ref(),
             &workflow,
@@ -112,8 +127,22 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
             state(&[("name", "Dana"), ("email", "d@x.example")], &[0, 1, 2]),
         )
         .await;
-        turn(store.as_ref(), &workflow, "+15551230002", open, state(&[], &[])).await;
-        turn(store.as_ref(), &other, "+15551230003", Uuid::now_v7(), state(&[], &[])).await;
+        turn(
+            store.as_ref(),
+            &workflow,
+            "+15551230002",
+            open,
+            state(&[], &[]),
+        )
+        .await;
+        turn(
+            store.as_ref(),
+            &other,
+            "+15551230003",
+            Uuid::now_v7(),
+            state(&[], &[]),
+        )
+        .await;
 
         // Two replies leave, one fails for good; the fourth stays queued.
         for outcome in [Some(MessageStatus::Sent), Some(MessageStatus::Sent), None] {
@@ -124,9 +153,18 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
                 .unwrap();
             let attempt = job.message.attempts;
             match outcome {
-                Some(status) => store.mark_sent(job.message.id, attempt, None, status).await.unwrap(),
+                Some(status) => store
+                    .mark_sent(job.message.id, attempt, None, status)
+                    .await
+                    .unwrap(),
                 None => store
-                    .mark_failed(job.message.id, attempt, MessageStatus::Failed, Some("30003"), "unreachable")
+                    .mark_failed(
+                        job.message.id,
+                        attempt,
+                        MessageStatus::Failed,
+                        Some("30003"),
+                        "unreachable",
+                    )
                     .await
                     .unwrap(),
             }
@@ -139,51 +177,130 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
             .await
             .unwrap();
         let label = db.label;
-        assert_eq!(figures.messages_matched, 3, "{label}: the other workflow's message is not counted");
+        assert_eq!(
+            figures.messages_matched, 3,
+            "{label}: the other workflow's message is not counted"
+        );
         assert_eq!(figures.conversations, 2, "{label}");
         assert_eq!(
-            (figures.runs.started, figures.runs.completed, figures.runs.abandoned, figures.runs.in_progress),
+            (
+                figures.runs.started,
+                figures.runs.completed,
+                figures.runs.abandoned,
+                figures.runs.in_progress
+            ),
             (2, 1, 0, 1),
             "{label}"
         );
         assert_eq!(
-            (figures.funnel.extracted, figures.funnel.responded, figures.funnel.record, figures.funnel.ticket),
+            (
+                figures.funnel.extracted,
+                figures.funnel.responded,
+                figures.funnel.record,
+                figures.funnel.ticket
+            ),
             (Some(1), Some(1), Some(1), None),
             "{label}: no ticket step, no ticket stage"
         );
-        assert_eq!(figures.fields_completion_rate, Some(0.5), "{label}: 2 of 4 fields");
-        assert_eq!((figures.replies_sent, figures.delivery_failures), (2, 1), "{label}");
+        assert_eq!(
+            figures.fields_completion_rate,
+            Some(0.5),
+            "{label}: 2 of 4 fields"
+        );
+        assert_eq!(
+            (figures.replies_sent, figures.delivery_failures),
+            (2, 1),
+            "{label}"
+        );
         let median = figures.median_reply_seconds.unwrap();
-        assert!(median >= 0.0, "{label}: a reply leaves after its message arrived ({median})");
+        assert!(
+            median >= 0.0,
+            "{label}: a reply leaves after its message arrived ({median})"
+        );
         assert_eq!(figures.days.len(), 8, "{label}");
-        let today = figures.days.iter().find(|d| d.messages_matched > 0).unwrap();
-        assert_eq!((today.messages_matched, today.runs_started, today.runs_completed, today.delivery_failures), (3, 2, 1, 1));
+        let today = figures
+            .days
+            .iter()
+            .find(|d| d.messages_matched > 0)
+            .unwrap();
+        assert_eq!(
+            (
+                today.messages_matched,
+                today.runs_started,
+                today.runs_completed,
+                today.delivery_failures
+            ),
+            (3, 2, 1, 1)
+        );
 
         // Once the conversation timeout has passed, the open run is abandoned.
         let later = store
             .workflow_analytics(&workflow, &week, now + Duration::minutes(1))
             .await
             .unwrap();
-        assert_eq!((later.runs.abandoned, later.runs.in_progress), (1, 0), "{label}");
+        assert_eq!(
+            (later.runs.abandoned, later.runs.in_progress),
+            (1, 0),
+            "{label}"
+        );
 
         let last_year = Period::new(now - Duration::days(365), now - Duration::days(300)).unwrap();
         let empty = store
             .workflow_analytics(&workflow, &last_year, now)
             .await
             .unwrap();
-        assert_eq!((empty.messages_matched, empty.runs.started, empty.replies_sent), (0, 0, 0), "{label}");
-        assert_eq!((empty.fields_completion_rate, empty.median_reply_seconds), (None, None));
+        assert_eq!(
+            (
+                empty.messages_matched,
+                empty.runs.started,
+                empty.replies_sent
+            ),
+            (0, 0, 0),
+            "{label}"
+        );
+        assert_eq!(
+            (empty.fields_completion_rate, empty.median_reply_seconds),
+            (None, None)
+        );
 
-        let summaries = store.match_summaries(now - Duration::days(7)).await.unwrap();
+        let summaries = store
+            .match_summaries(now - Duration::days(7))
+            .await
+            .unwrap();
         assert_eq!(summaries[&workflow.id].recent_matches, 3, "{label}");
         assert!(summaries[&workflow.id].last_matched.unwrap() <= OffsetDateTime::now_utc());
-        let none_recent = store.match_summaries(now + Duration::minutes(1)).await.unwrap();
+        let none_recent = store
+            .match_summaries(now + Duration::minutes(1))
+            .await
+            .unwrap();
         assert_eq!(none_recent[&other.id].recent_matches, 0, "{label}");
 
         let totals = store.totals().await.unwrap();
-        assert!(totals.messages.contains(&("inbound".into(), "processed".into(), 4)), "{label}: {:?}", totals.messages);
-        assert!(totals.messages.contains(&("outbound".into(), "failed".into(), 1)));
-        assert!(totals.messages.contains(&("outbound".into(), "queued".into(), 1)));
-        assert_eq!((totals.conversations, totals.runs_completed, totals.runs_open), (3, 1, 2), "{label}");
+        assert!(
+            totals
+                .messages
+                .contains(&("inbound".into(), "processed".into(), 4)),
+            "{label}: {:?}",
+            totals.messages
+        );
+        assert!(
+            totals
+                .messages
+                .contains(&("outbound".into(), "failed".into(), 1))
+        );
+        assert!(
+            totals
+                .messages
+                .contains(&("outbound".into(), "queued".into(), 1))
+        );
+        assert_eq!(
+            (
+                totals.conversations,
+                totals.runs_completed,
+                totals.runs_open
+            ),
+            (3, 1, 2),
+            "{label}"
+        );
     }
 }

@@ -45,7 +45,11 @@ pub fn parse_period(params: &PeriodParams, now: OffsetDateTime) -> Result<Period
     let mut read = |field: &str, text: Option<&str>, date_end: bool| {
         let text = text.map(str::trim).filter(|text| !text.is_empty())?;
         let parsed = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
-            let date = Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+            let date = Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .ok()?;
             let date = if date_end { date.next_day()? } else { date };
             Some(date.midnight().assume_utc())
         });
@@ -175,14 +179,19 @@ mod tests {
     fn periods_default_to_the_last_week_and_dates_cover_whole_days() {
         let now = datetime!(2026-03-10 12:00 UTC);
         let period = parse_period(&params(None, None), now).unwrap();
-        assert_eq!((period.start(), period.end()), (datetime!(2026-03-03 12:00 UTC), now));
+        assert_eq!(
+            (period.start(), period.end()),
+            (datetime!(2026-03-03 12:00 UTC), now)
+        );
         let days = parse_period(&params(Some("2026-03-01"), Some("2026-03-02")), now).unwrap();
         assert_eq!(
             (days.start(), days.end()),
-            (datetime!(2026-03-01 00:00 UTC), datetime!(2026-03-03 00:00 UTC))
+            (
+                datetime!(2026-03-01 00:00 UTC),
+                datetime!(2026-03-03 00:00 UTC)
+            )
         );
-        let exact =
-            parse_period(&params(Some("2026-03-01T09:30:00+01:00"), None), now).unwrap();
+        let exact = parse_period(&params(Some("2026-03-01T09:30:00+01:00"), None), now).unwrap();
         assert_eq!(exact.start(), datetime!(2026-03-01 08:30 UTC));
     }
 
@@ -197,6 +206,10 @@ mod tests {
         let reversed = parse_period(&params(Some("2026-03-05"), Some("2026-03-01")), now);
         assert_eq!(fields(reversed.unwrap_err()), ["from"]);
         let long = parse_period(&params(Some("2020-01-01"), None), now);
-        assert!(long.unwrap_err().iter().any(|p| p.message.contains(&MAX_PERIOD_DAYS.to_string())));
+        assert!(
+            long.unwrap_err()
+                .iter()
+                .any(|p| p.message.contains(&MAX_PERIOD_DAYS.to_string()))
+        );
     }
 }

@@ -146,7 +146,10 @@ impl DayChart {
             bars,
             ticks,
             max,
-            legend: series.iter().map(|(name, class, _)| (*name, *class)).collect(),
+            legend: series
+                .iter()
+                .map(|(name, class, _)| (*name, *class))
+                .collect(),
         }
     }
 }
@@ -207,8 +210,11 @@ pub struct DashboardPage {
     funnel_height: f64,
 }
 
-/// `42 s`, `3 min 5 s`, `2 h 10 min`.
+/// `40 ms`, `4.3 s`, `3 min 5 s`, `2 h 10 min`.
 fn duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        return format!("{:.0} ms", seconds * 1000.0);
+    }
     let whole = seconds.round() as i64;
     match whole {
         ..60 => format!("{:.1} s", seconds),
@@ -336,18 +342,39 @@ mod tests {
 
     #[test]
     fn bars_scale_to_the_busiest_day_and_the_description_gives_the_totals() {
-        let days = [day("2026-03-01", 2), day("2026-03-02", 0), day("2026-03-03", 4)];
-        let chart = DayChart::new("c", "Matched", &days, &[("matched", "s1", |d| d.messages_matched)]);
+        let days = [
+            day("2026-03-01", 2),
+            day("2026-03-02", 0),
+            day("2026-03-03", 4),
+        ];
+        let chart = DayChart::new(
+            "c",
+            "Matched",
+            &days,
+            &[("matched", "s1", |d| d.messages_matched)],
+        );
         let heights: Vec<f64> = chart.bars.iter().map(|bar| bar.height).collect();
-        assert_eq!(heights, [(CHART_HEIGHT - AXIS) / 2.0, 0.0, CHART_HEIGHT - AXIS]);
-        assert!(chart.bars.iter().all(|bar| bar.y + bar.height == CHART_HEIGHT - AXIS));
-        assert_eq!(chart.desc, "From 2026-03-01 to 2026-03-03: 6 matched; at most 4 in a day.");
+        assert_eq!(
+            heights,
+            [(CHART_HEIGHT - AXIS) / 2.0, 0.0, CHART_HEIGHT - AXIS]
+        );
+        assert!(
+            chart
+                .bars
+                .iter()
+                .all(|bar| bar.y + bar.height == CHART_HEIGHT - AXIS)
+        );
+        assert_eq!(
+            chart.desc,
+            "From 2026-03-01 to 2026-03-03: 6 matched; at most 4 in a day."
+        );
         let ticks: Vec<&str> = chart.ticks.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(ticks, ["03-01", "03-02", "03-03"]);
     }
 
     #[test]
     fn durations_read_naturally() {
+        assert_eq!(duration(0.0404), "40 ms");
         assert_eq!(duration(4.26), "4.3 s");
         assert_eq!(duration(185.0), "3 min 5 s");
         assert_eq!(duration(7800.0), "2 h 10 min");

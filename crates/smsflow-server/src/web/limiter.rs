@@ -41,7 +41,12 @@ impl SignInLimiter {
     }
 
     /// `Err(wait)` when this email or address must wait before trying again.
-    pub fn check(&self, email: &str, address: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+    pub fn check(
+        &self,
+        email: &str,
+        address: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let wait = Self::keys(email, address)
             .filter_map(|(key, limit)| {
@@ -59,9 +64,15 @@ impl SignInLimiter {
             failures.retain(|_, entry| entry.since + WINDOW > now);
         }
         for (key, _) in Self::keys(email, address) {
-            let entry = failures.entry(key).or_insert(Failures { since: now, count: 0 });
+            let entry = failures.entry(key).or_insert(Failures {
+                since: now,
+                count: 0,
+            });
             if entry.since + WINDOW <= now {
-                *entry = Failures { since: now, count: 0 };
+                *entry = Failures {
+                    since: now,
+                    count: 0,
+                };
             }
             entry.count += 1;
         }
@@ -92,10 +103,16 @@ mod tests {
             "the email is compared in any case"
         );
         assert!(limiter.check("bob@example.com", None, later).is_ok());
-        assert!(limiter.check("ada@example.com", None, start + WINDOW).is_ok());
+        assert!(
+            limiter
+                .check("ada@example.com", None, start + WINDOW)
+                .is_ok()
+        );
         limiter.failed("ada@example.com", None, start + WINDOW);
         assert!(
-            limiter.check("ada@example.com", None, start + WINDOW).is_ok(),
+            limiter
+                .check("ada@example.com", None, start + WINDOW)
+                .is_ok(),
             "a new window starts counting from one"
         );
     }
