@@ -79,6 +79,9 @@ pub struct DayChart {
     legend: Vec<(&'static str, &'static str)>,
 }
 
+/// One series of a chart: its name, its CSS class (colour) and its value on a day.
+type Series = (&'static str, &'static str, fn(&DayFigures) -> i64);
+
 const CHART_WIDTH: f64 = 640.0;
 const CHART_HEIGHT: f64 = 180.0;
 /// Room under the bars for the day labels.
@@ -89,7 +92,7 @@ impl DayChart {
         id: &'static str,
         title: &'static str,
         days: &[DayFigures],
-        series: &[(&'static str, &'static str, fn(&DayFigures) -> i64)],
+        series: &[Series],
     ) -> DayChart {
         let max = days
             .iter()
