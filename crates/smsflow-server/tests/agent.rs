@@ -3,21 +3,11 @@
 
 mod common;
 
-use common::{TestApp, spawn_configured};
+use common::{TestApp, spawn_configured, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
-
-async fn text(app: &TestApp, from: &str, body: &str) -> Value {
-    app.post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 fn reply(turn: &Value) -> String {
     turn["replies"][0]["body"]

@@ -3,20 +3,11 @@
 
 mod common;
 
-use common::{TestApp, problem, problem_fields, spawn_configured};
+use common::{TestApp, problem, problem_fields, spawn_configured, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
-
-async fn text(app: &TestApp, from: &str, body: &str) {
-    let response = app
-        .post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
-}
 
 /// The workflow's figures once `replies` agent replies have been sent (the outbound worker sends
 /// them in the background); polls 5 s at most.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestApp, problem, spawn_configured, spawn_with};
+use common::{TestApp, problem, spawn_configured, spawn_with, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
@@ -38,16 +38,6 @@ async fn with_workflows(app: &TestApp) {
         "response_template": "Hi! How can we help?"}),
     )
     .await;
-}
-
-async fn text(app: &TestApp, from: &str, body: &str) -> Value {
-    let response = app
-        .post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
-    response.json().await.unwrap()
 }
 
 fn reply_bodies(turn: &Value) -> Vec<String> {

@@ -92,6 +92,20 @@ async fn start(
     }
 }
 
+/// Texts smsflow through the simulator as `from`; the answer has the stored message and the replies.
+pub async fn text(app: &TestApp, from: &str, body: &str) -> Value {
+    let response = app
+        .post(
+            "/simulator/messages",
+            &serde_json::json!({"from": from, "body": body}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
+    response.json().await.unwrap()
+}
+
 /// The field paths of a problem document's validation problems, in order.
 pub fn problem_fields(body: &Value) -> Vec<&str> {
     body["problems"]
