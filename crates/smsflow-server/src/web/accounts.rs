@@ -252,7 +252,7 @@ pub(crate) async fn login(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let limiter = &state.sign_in_limiter;
-    let (error, status) = match limiter.check(&form.email, address, Instant::now()) {
+    let (error, status) = match limiter.attempt(&form.email, address, Instant::now()) {
         Err(wait) => {
             tracing::warn!("sign-in refused: too many failed attempts");
             let seconds = wait.as_secs_f64().ceil() as u64;
@@ -265,14 +265,13 @@ pub(crate) async fn login(
             if let Some(admin) =
                 check_sign_in(state.store.as_ref(), &form.email, &form.password).await?
             {
-                limiter.succeeded(&form.email);
+                limiter.succeeded(&form.email, address);
                 if let Some(old) = parts.extensions.get::<CurrentSession>() {
                     state.store.delete_admin_session(&old.token).await?;
                 }
                 return start_session(state.store.as_ref(), policy, &admin, &next).await;
             }
             tracing::warn!("failed sign-in");
-            limiter.failed(&form.email, address, Instant::now());
             (
                 "Wrong email or password. Check both and try again.".to_string(),
                 StatusCode::UNAUTHORIZED,
