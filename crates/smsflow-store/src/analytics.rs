@@ -10,7 +10,7 @@
 //!   a booking link (and a booking), a saved record; a stage the workflow has no step for is absent;
 //! - *fields completion rate*: the share of the fields to extract that runs collected;
 //! - *reply time*: from an inbound message being stored to the agent's reply leaving (the gateway
-//!   accepting it); the median over the replies sent in the period;
+//!   accepting it); the median over the replies queued in the period and sent since;
 //! - *opt-outs*: numbers that took part in one of the workflow's runs and opted out in the period.
 
 use async_trait::async_trait;
@@ -97,7 +97,7 @@ pub struct WorkflowAnalytics {
     /// Share (0 to 1) of the fields to extract that the period's runs collected; absent when the
     /// workflow extracts nothing or no run started.
     pub fields_completion_rate: Option<f64>,
-    /// Agent replies the gateway accepted.
+    /// Agent replies queued in the period that the gateway accepted.
     pub replies_sent: i64,
     /// Median seconds from an inbound message being stored to the agent's reply being sent.
     pub median_reply_seconds: Option<f64>,

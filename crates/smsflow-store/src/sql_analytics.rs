@@ -56,11 +56,12 @@ macro_rules! impl_analytics_store {
                 .fetch_all(&self.read)
                 .await?;
                 // A reply answers the latest inbound message of its conversation stored before it.
+                // Replies count in the period they were queued in, which the index covers.
                 let replies: Vec<(Option<OffsetDateTime>, OffsetDateTime)> = sqlx::query_as(
                     "SELECT (SELECT MAX(i.created_at) FROM messages i WHERE i.conversation_id = o.conversation_id \
                      AND i.direction = 'inbound' AND i.created_at <= o.created_at), o.sent_at \
                      FROM messages o WHERE o.workflow_id = $1 AND o.direction = 'outbound' AND o.author = 'agent' \
-                     AND o.sent_at >= $2 AND o.sent_at < $3",
+                     AND o.created_at >= $2 AND o.created_at < $3 AND o.sent_at IS NOT NULL",
                 )
                 .bind(id)
                 .bind(from)
