@@ -8,7 +8,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smsflow_store::{Admin, AdminCreation, Store, StoreError};
@@ -252,13 +252,14 @@ pub(crate) async fn login(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let limiter = &state.sign_in_limiter;
-    let (error, status) = match limiter.attempt(&form.email, address, Instant::now()) {
+    let (error, status, retry_after) = match limiter.attempt(&form.email, address, Instant::now()) {
         Err(wait) => {
             tracing::warn!("sign-in refused: too many failed attempts");
             let seconds = wait.as_secs_f64().ceil() as u64;
             (
                 format!("Too many failed sign-in attempts. Try again in {seconds} s."),
                 StatusCode::TOO_MANY_REQUESTS,
+                Some(seconds),
             )
         }
         Ok(()) => {
@@ -275,6 +276,7 @@ pub(crate) async fn login(
             (
                 "Wrong email or password. Check both and try again.".to_string(),
                 StatusCode::UNAUTHORIZED,
+                None,
             )
         }
     };
@@ -287,7 +289,13 @@ pub(crate) async fn login(
         error: Some(error),
         notice: None,
     };
-    Ok(with_form_cookie(page, policy, &token, fresh, status))
+    let mut response = with_form_cookie(page, policy, &token, fresh, status);
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    Ok(response)
 }
 
 pub(crate) async fn logout(
