@@ -1,6 +1,6 @@
-//! SQL for analytics, written once for both databases (see `sql.rs`). The only difference is how a
-//! timestamp becomes its UTC day (`$day`, applied to `created_at`): SQLite keeps RFC 3339 text,
-//! PostgreSQL a `timestamptz`.
+//! SQL for analytics, written once for both databases (see `sql.rs`). The only differences are
+//! time arithmetic, as SQLite keeps RFC 3339 text and PostgreSQL a `timestamptz`: how `created_at`
+//! becomes its UTC day (`$day`) and the seconds from `inbound_at` to `sent_at` (`$seconds`).
 
 use async_trait::async_trait;
 use smsflow_core::Workflow;
@@ -17,7 +17,7 @@ use crate::analytics::{
 use crate::sql::{PostgresStore, SqliteStore};
 
 macro_rules! impl_analytics_store {
-    ($store:ty, $day:literal) => {
+    ($store:ty, $day:literal, $seconds:literal) => {
         #[async_trait]
         impl AnalyticsStore for $store {
             async fn workflow_analytics(
@@ -56,13 +56,18 @@ macro_rules! impl_analytics_store {
                 .fetch_all(&self.read)
                 .await?;
                 // A reply answers the latest inbound message of its conversation stored before it.
-                // Replies count in the period they were queued in, which the index covers.
-                let replies: Vec<(Option<OffsetDateTime>, OffsetDateTime)> = sqlx::query_as(
-                    "SELECT (SELECT MAX(i.created_at) FROM messages i WHERE i.conversation_id = o.conversation_id \
-                     AND i.direction = 'inbound' AND i.created_at <= o.created_at), o.sent_at \
+                // Replies count in the period they were queued in, which the index covers. The
+                // database finds the median (the middle one or two of the sorted delays), so a
+                // busy month does not send every reply's times over the wire.
+                let middle: Vec<(f64, i64)> = sqlx::query_as(concat!(
+                    "SELECT seconds, n FROM (SELECT seconds, COUNT(*) OVER () AS n, \
+                     ROW_NUMBER() OVER (ORDER BY seconds) AS position FROM (SELECT ", $seconds, " AS seconds FROM \
+                     (SELECT (SELECT MAX(i.created_at) FROM messages i WHERE i.conversation_id = o.conversation_id \
+                     AND i.direction = 'inbound' AND i.created_at <= o.created_at) AS inbound_at, o.sent_at \
                      FROM messages o WHERE o.workflow_id = $1 AND o.direction = 'outbound' AND o.author = 'agent' \
-                     AND o.created_at >= $2 AND o.created_at < $3 AND o.sent_at IS NOT NULL",
-                )
+                     AND o.created_at >= $2 AND o.created_at < $3 AND o.sent_at IS NOT NULL) replies \
+                     WHERE inbound_at IS NOT NULL) delays) ranked WHERE position IN ((n + 1) / 2, (n + 2) / 2)"
+                ))
                 .bind(id)
                 .bind(from)
                 .bind(to)
@@ -100,10 +105,10 @@ macro_rules! impl_analytics_store {
                             updated_at,
                         })
                         .collect(),
-                    replies: replies
-                        .into_iter()
-                        .filter_map(|(inbound, sent)| Some((inbound?, sent)))
-                        .collect(),
+                    replies_sent: middle.first().map_or(0, |(_, n)| *n),
+                    median_reply_seconds: (!middle.is_empty()).then(|| {
+                        middle.iter().map(|(seconds, _)| seconds).sum::<f64>() / middle.len() as f64
+                    }),
                     delivery_failures: per_day(failures),
                     opt_outs,
                 };
@@ -153,8 +158,13 @@ macro_rules! impl_analytics_store {
     };
 }
 
-impl_analytics_store!(SqliteStore, "substr(created_at, 1, 10)");
+impl_analytics_store!(
+    SqliteStore,
+    "substr(created_at, 1, 10)",
+    "(julianday(sent_at) - julianday(inbound_at)) * 86400.0"
+);
 impl_analytics_store!(
     PostgresStore,
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    "EXTRACT(EPOCH FROM sent_at - inbound_at)::float8"
 );

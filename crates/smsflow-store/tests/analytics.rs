@@ -3,7 +3,7 @@
 //! (The HTTP tests drive the same figures through the whole pipeline with the simulator.)
 
 use serde_json::json;
-use smsflow_core::conversation::{Author, Channel, MessageStatus};
+use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
 use smsflow_core::run::RunState;
 use smsflow_core::{Workflow, WorkflowDraft};
 use smsflow_store::Store;
@@ -27,8 +27,14 @@ async fn lead_workflow(store: &dyn Store) -> Workflow {
 }
 
 /// One inbound message from `from`, handled by `workflow`: the run moves to `state` and a reply
-/// is queued.
-async fn turn(store: &dyn Store, workflow: &Workflow, from: &str, run_id: Uuid, state: RunState) {
+/// is queued. Answers the conversation's id.
+async fn turn(
+    store: &dyn Store,
+    workflow: &Workflow,
+    from: &str,
+    run_id: Uuid,
+    state: RunState,
+) -> Uuid {
     let completed = state.steps_done.len() == workflow.spec.steps.len();
     store
         .record_inbound(&InboundSms {
@@ -79,6 +85,7 @@ async fn turn(store: &dyn Store, workflow: &Workflow, from: &str, run_id: Uuid, 
         }),
     };
     store.complete_inbound(message.id, &outcome).await.unwrap();
+    message.conversation_id
 }
 
 fn state(fields: &[(&str, &str)], steps_done: &[usize]) -> RunState {
@@ -111,7 +118,7 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
             .await
             .unwrap();
         let (done, open) = (Uuid::now_v7(), Uuid::now_v7());
-        turn(
+        let dana = turn(
             store.as_ref(),
             &workflow,
             "+15551230001",
@@ -127,7 +134,7 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
             state(&[("name", "Dana"), ("email", "d@x.example")], &[0, 1, 2]),
         )
         .await;
-        turn(
+        let sam = turn(
             store.as_ref(),
             &workflow,
             "+15551230002",
@@ -212,10 +219,28 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
             (2, 1),
             "{label}"
         );
+        // Each sent reply's delay from the message it answers (`mark_sent` sets `updated_at` too):
+        // with two, the median is their mean.
+        let mut delays = Vec::new();
+        for conversation in [dana, sam] {
+            let messages = store.conversation_messages(conversation).await.unwrap();
+            for reply in messages.iter().filter(|m| m.status == MessageStatus::Sent) {
+                let asked = messages
+                    .iter()
+                    .filter(|m| {
+                        m.direction == Direction::Inbound && m.created_at <= reply.created_at
+                    })
+                    .map(|m| m.created_at)
+                    .max()
+                    .unwrap();
+                delays.push((reply.updated_at - asked).as_seconds_f64());
+            }
+        }
+        assert_eq!(delays.len(), 2, "{label}");
         let median = figures.median_reply_seconds.unwrap();
         assert!(
-            median >= 0.0,
-            "{label}: a reply leaves after its message arrived ({median})"
+            (median - (delays[0] + delays[1]) / 2.0).abs() < 1e-3,
+            "{label}: the median of {delays:?} is their mean, not {median}"
         );
         assert_eq!(figures.days.len(), 8, "{label}");
         let today = figures
