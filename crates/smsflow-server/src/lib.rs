@@ -10,6 +10,7 @@ mod error;
 mod extract;
 pub mod matching;
 pub mod messaging;
+mod metrics;
 pub mod quiet_hours;
 pub mod signing;
 pub mod web;
@@ -41,6 +42,9 @@ pub struct AppState {
     pub matchers: Arc<MatcherCache>,
     pub messaging: Arc<Messaging>,
     pub config: Arc<Config>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Failed sign-ins, to slow down password guessing.
+    pub sign_in_limiter: Arc<web::SignInLimiter>,
 }
 
 impl AppState {
@@ -84,6 +88,8 @@ impl AppState {
             matchers,
             messaging,
             config: Arc::new(config),
+            metrics: Arc::default(),
+            sign_in_limiter: Arc::default(),
         })
     }
 
@@ -127,7 +133,8 @@ impl AppState {
         (name = "workflows", description = "Define, manage and test SMS workflows"),
         (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs"),
         (name = "steps", description = "What workflow steps produce: support tickets and saved records"),
-        (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none")
+        (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none"),
+        (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures")
     )
 )]
 struct ApiDoc;
@@ -199,6 +206,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::conversations::router())
         .merge(api::steps::router())
         .merge(api::agents::router())
+        .merge(api::analytics::router())
         .split_for_parts()
 }
 
@@ -229,7 +237,20 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .nest("/api/v1", api_routes)
-        .nest("/webhooks", webhooks::router())
+        .nest(
+            "/webhooks",
+            webhooks::router().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                metrics::time_webhook,
+            )),
+        )
+        .route(
+            "/metrics",
+            get(metrics::render).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
         .route("/healthz", get(health))
         .merge(web::router(state.clone()))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
@@ -309,9 +330,14 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         })?;
     tracing::info!(%listen, %public_url, "smsflow is serving");
     let cookies = web::CookiePolicy::for_public_url(&public_url);
-    axum::serve(listener, router(state).layer(axum::Extension(cookies)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // The client's address feeds sign-in rate limiting.
+    let app = router(state).layer(axum::Extension(cookies));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }

@@ -544,6 +544,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/routing-rules", "post"),
         ("/routing-rules/{id}", "delete"),
         ("/routing-rules/{id}", "put"),
+        ("/analytics/workflows", "get"),
+        ("/analytics/workflows/{id}", "get"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -149,6 +149,7 @@ async fn reply_to_every_sample(app: &TestApp, expected_on_goal: usize, known_off
         "{}: replies routed off-goal",
         app.label
     );
+    assert_eq!(on_goal, expected_on_goal, "{}: replies on goal", app.label);
     println!(
         "{}: {on_goal} on-goal, {neutral} neutral (catch-all), {} off-goal, 1 STOP, of {}",
         app.label,

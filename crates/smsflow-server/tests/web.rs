@@ -648,3 +648,105 @@ async fn pages_escape_what_people_type() {
     let htmx = app.get("/assets/htmx.min.js").await;
     assert!(htmx.body.contains("htmx"));
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_refused_for_a_while() {
+    let mut app = spawn(Arc::new(testing::sqlite()), None).await;
+    app.with_admin().await;
+    let csrf = app.get("/login").await.csrf();
+    let attempt = |password: &'static str| {
+        form(&[
+            ("csrf", &csrf),
+            ("email", "ADA@example.com"),
+            ("password", password),
+        ])
+    };
+    for _ in 0..5 {
+        let wrong = app.post("/login", attempt("wrong password!")).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    // Refused before the password is checked: the right one is refused too.
+    let limited = app.post("/login", attempt(PASSWORD)).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = limited
+        .body
+        .split("Too many failed sign-in attempts. Try again in ")
+        .nth(1)
+        .and_then(|rest| rest.split(" s.").next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no wait in {}", limited.body));
+    assert!(
+        (1..=900).contains(&wait),
+        "at most the 15-minute window: {wait} s"
+    );
+    assert!(!app.cookies.contains_key("smsflow_session"));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_a_workflows_figures_with_charts_and_tables() {
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        let empty = app.get("/dashboard").await;
+        assert_eq!(empty.status, StatusCode::OK);
+        assert!(empty.body.contains("No workflows yet"), "{}", empty.body);
+
+        let csrf = app.get("/workflows").await.csrf();
+        let created = app
+            .post(
+                "/workflows/new",
+                three_step_form(&csrf, "Lead capture", "https://calendly.com/a", None),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", app.label);
+        let page = app.get("/dashboard").await;
+        assert_eq!(page.status, StatusCode::OK, "{}: {}", app.label, page.body);
+        assert!(
+            page.body.contains("<option value=\"")
+                && page.body.contains("selected>Lead capture</option>")
+        );
+        assert!(page.body.contains("<dd id=\"messages-matched\">0</dd>"));
+        assert!(
+            page.body
+                .contains("<title id=\"chart-matched-svg-title\">Messages matched per day</title>")
+        );
+        assert!(
+            page.body
+                .contains("0 messages matched; at most 0 in a day.")
+        );
+        assert_eq!(
+            page.body.matches("<td data-label=\"Day\">").count(),
+            8,
+            "a row per day touched"
+        );
+        assert!(
+            page.body.contains("Booking link sent"),
+            "the workflow books: its funnel has the stage"
+        );
+        assert!(
+            !page.body.contains("Ticket opened"),
+            "and has no ticket stage"
+        );
+        assert!(
+            page.body
+                .contains("href=\"/dashboard\" aria-current=\"page\"")
+        );
+
+        let reversed = app.get("/dashboard?from=2026-03-05&to=2026-03-01").await;
+        assert_eq!(reversed.status, StatusCode::BAD_REQUEST);
+        assert!(
+            reversed
+                .body
+                .contains("id=\"from-error\">`from` must be before `to`"),
+            "{}",
+            reversed.body
+        );
+        assert!(
+            reversed.body.contains("value=\"2026-03-05\""),
+            "what was typed is kept"
+        );
+
+        let list = app.get("/workflows").await;
+        assert!(list.body.contains("<span class=\"muted\">never</span>"));
+    }
+}

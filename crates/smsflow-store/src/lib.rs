@@ -5,11 +5,13 @@
 
 mod admins;
 pub mod agents;
+pub mod analytics;
 mod api_keys;
 pub mod conversations;
 mod error;
 mod sql;
 mod sql_agents;
+mod sql_analytics;
 mod sql_conversations;
 
 use async_trait::async_trait;
@@ -71,7 +73,9 @@ pub struct WorkflowPage {
 
 /// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
 #[async_trait]
-pub trait Store: ConversationStore + agents::AgentStore + Send + Sync + 'static {
+pub trait Store:
+    ConversationStore + agents::AgentStore + analytics::AnalyticsStore + Send + Sync + 'static
+{
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

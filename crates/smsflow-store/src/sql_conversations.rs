@@ -598,7 +598,7 @@ macro_rules! impl_conversation_store {
             ) -> Result<(), StoreError> {
                 sqlx::query(
                     "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
-                     next_attempt_at = NULL, error_message = NULL, updated_at = $4 \
+                     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
                      WHERE id = $1 AND status = 'sending' AND attempts = $5",
                 )
                 .bind(message_id)

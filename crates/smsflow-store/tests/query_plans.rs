@@ -1,7 +1,8 @@
 //! The queries run once per message must not scan the whole messages table: at thousands of
 //! stored messages a scan per inbound message made processing fall behind (bench/twilio_load.sh).
 //! SQLite's query planner is asked how it runs the loop-guard count and the inbound claim; the SQL
-//! is the store's (crates/smsflow-store/src/sql_conversations.rs), with literal parameters.
+//! is the store's (crates/smsflow-store/src/sql_conversations.rs), with literal parameters. The
+//! dashboard's reads of one workflow's period must use their indexes too (sql_analytics.rs).
 
 use sqlx::sqlite::SqlitePoolOptions;
 
@@ -51,6 +52,34 @@ async fn per_message_queries_use_indexes_on_sqlite() {
         claim.contains("messages_inbound_queue") && !claim.contains("TEMP B-TREE"),
         "claiming an inbound message sorts every pending one: {claim}"
     );
+
+    // The dashboard reads one workflow's period by index, never every message (sql_analytics.rs).
+    for (what, sql) in [
+        (
+            "matched per day",
+            "SELECT substr(created_at, 1, 10) AS day, COUNT(*) FROM messages WHERE workflow_id = X'00' \
+             AND direction = 'inbound' AND created_at >= '2026-01-01' AND created_at < '2026-01-08' GROUP BY day",
+        ),
+        (
+            "reply times",
+            "SELECT (SELECT MAX(i.created_at) FROM messages i WHERE i.conversation_id = o.conversation_id \
+             AND i.direction = 'inbound' AND i.created_at <= o.created_at), o.sent_at FROM messages o \
+             WHERE o.workflow_id = X'00' AND o.direction = 'outbound' AND o.author = 'agent' \
+             AND o.created_at >= '2026-01-01' AND o.created_at < '2026-01-08' AND o.sent_at IS NOT NULL",
+        ),
+        (
+            "runs",
+            "SELECT state FROM runs WHERE workflow_id = X'00' AND created_at >= '2026-01-01' AND created_at < '2026-01-08'",
+        ),
+    ] {
+        let plan = plan(&pool, sql).await;
+        assert!(
+            (plan.contains("messages_workflow (workflow_id=? AND direction=? AND created_at>? AND created_at<?)")
+                || plan.contains("runs_workflow (workflow_id=? AND created_at>? AND created_at<?)"))
+                && !plan.contains("SCAN"),
+            "{what}: {plan}"
+        );
+    }
 }
 
 /// The inbox's Unread page and its previews read an index, not every conversation or message

@@ -1,4 +1,5 @@
 pub mod agents;
+pub mod analytics;
 pub mod conversations;
 pub mod steps;
 pub mod workflows;

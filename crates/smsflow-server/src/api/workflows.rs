@@ -80,7 +80,7 @@ fn decode_cursor(text: &str) -> Result<WorkflowCursor, ApiError> {
         })
 }
 
-fn parse_id(id: &str) -> Result<Uuid, ApiError> {
+pub(crate) fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("workflow {id} does not exist")))
 }
 

@@ -7,12 +7,14 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smsflow_store::{Admin, AdminCreation, Store, StoreError};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use crate::AppState;
 use crate::web::session::{
@@ -245,29 +247,55 @@ pub(crate) async fn login(
         .map_err(|error| WebError::Internal(format!("sign-in form: {error}")))?;
     let policy = CookiePolicy::of(&parts);
     let next = safe_next(form.next.as_deref());
-    if let Some(admin) = check_sign_in(state.store.as_ref(), &form.email, &form.password).await? {
-        if let Some(old) = parts.extensions.get::<CurrentSession>() {
-            state.store.delete_admin_session(&old.token).await?;
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let limiter = &state.sign_in_limiter;
+    let (error, status, retry_after) = match limiter.attempt(&form.email, address, Instant::now()) {
+        Err(wait) => {
+            tracing::warn!("sign-in refused: too many failed attempts");
+            let seconds = wait.as_secs_f64().ceil() as u64;
+            (
+                format!("Too many failed sign-in attempts. Try again in {seconds} s."),
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(seconds),
+            )
         }
-        return start_session(state.store.as_ref(), policy, &admin, &next).await;
-    }
-    tracing::warn!("failed sign-in");
+        Ok(()) => {
+            if let Some(admin) =
+                check_sign_in(state.store.as_ref(), &form.email, &form.password).await?
+            {
+                limiter.succeeded(&form.email, address);
+                if let Some(old) = parts.extensions.get::<CurrentSession>() {
+                    state.store.delete_admin_session(&old.token).await?;
+                }
+                return start_session(state.store.as_ref(), policy, &admin, &next).await;
+            }
+            tracing::warn!("failed sign-in");
+            (
+                "Wrong email or password. Check both and try again.".to_string(),
+                StatusCode::UNAUTHORIZED,
+                None,
+            )
+        }
+    };
     let (token, fresh) = form_token(&parts.headers);
     let page = LoginPage {
         frame: Frame::default(),
         form_token: token.clone(),
         email: form.email,
         next,
-        error: Some("Wrong email or password. Check both and try again.".into()),
+        error: Some(error),
         notice: None,
     };
-    Ok(with_form_cookie(
-        page,
-        policy,
-        &token,
-        fresh,
-        StatusCode::UNAUTHORIZED,
-    ))
+    let mut response = with_form_cookie(page, policy, &token, fresh, status);
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    Ok(response)
 }
 
 pub(crate) async fn logout(

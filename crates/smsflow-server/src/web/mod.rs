@@ -8,12 +8,15 @@
 //! - `test_panel`: which workflow a sample message (or a whole test set) would match;
 //! - `inbox`: conversations, threads, replying by hand, take over and hand back;
 //! - `agents`: agents and routing rules;
-//! - `records`: tickets, collections (with CSV) and opt-outs.
+//! - `records`: tickets, collections (with CSV) and opt-outs;
+//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
 
 pub mod accounts;
 mod agents;
+pub(crate) mod dashboard;
 mod form;
 mod inbox;
+mod limiter;
 mod records;
 mod session;
 mod test_panel;
@@ -27,6 +30,7 @@ use axum::routing::{get, post};
 use axum::{Router, middleware};
 
 use crate::AppState;
+pub use limiter::SignInLimiter;
 pub use session::CookiePolicy;
 
 /// The web app's routes. Every route goes through [`session::guard`], which loads the session and
@@ -54,6 +58,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(workflows::delete_page).post(workflows::delete),
         )
         .merge(operations())
+        .route("/dashboard", get(dashboard::page))
         .route("/assets/{file}", get(asset))
         .layer(middleware::from_fn_with_state(state, session::guard))
         .layer(middleware::map_response(protect))

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use smsflow_core::{Goal, Problems, Workflow};
+use smsflow_store::analytics::MatchSummary;
 use smsflow_store::{StoreError, WorkflowQuery};
 use uuid::Uuid;
 
@@ -60,6 +61,9 @@ pub struct Row {
     agent: Option<String>,
     active: bool,
     steps: usize,
+    /// When it last matched a message (UTC), if ever.
+    last_matched: Option<String>,
+    matches_7_days: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -126,10 +130,19 @@ pub async fn list(
         ..WorkflowQuery::default()
     };
     let mut total;
+    let now = time::OffsetDateTime::now_utc();
+    let matches = state
+        .store
+        .match_summaries(now - time::Duration::days(7))
+        .await?;
     loop {
         let page = state.store.list_workflows(&page_query).await?;
         total = page.total;
-        rows.extend(page.items.iter().map(row));
+        rows.extend(
+            page.items
+                .iter()
+                .map(|workflow| row(workflow, matches.get(&workflow.id))),
+        );
         match page.next {
             Some(next) if rows.len() < LIST_MAX => page_query.after = Some(next),
             _ => break,
@@ -181,8 +194,12 @@ pub async fn list(
     Ok(page.into_response())
 }
 
-fn row(workflow: &Workflow) -> Row {
+fn row(workflow: &Workflow, matches: Option<&MatchSummary>) -> Row {
     Row {
+        last_matched: matches
+            .and_then(|m| m.last_matched)
+            .map(crate::web::dashboard::utc_minute),
+        matches_7_days: matches.map_or(0, |m| m.recent_matches),
         id: workflow.id,
         name: workflow.spec.name.to_string(),
         goal: goal_label(workflow.spec.goal),

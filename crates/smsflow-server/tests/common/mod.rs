@@ -4,7 +4,7 @@
 pub mod browser;
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use smsflow_core::Goal;
 use smsflow_store::testing::{self, TestDatabase};
 use std::collections::{BTreeMap, HashMap};
@@ -111,6 +111,20 @@ async fn start(
         _workers: Workers(workers),
         _db: db,
     }
+}
+
+/// Texts smsflow through the simulator as `from`; the answer has the stored message and the replies.
+pub async fn text(app: &TestApp, from: &str, body: &str) -> Value {
+    let response = app
+        .post(
+            "/simulator/messages",
+            &serde_json::json!({"from": from, "body": body}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
+    response.json().await.unwrap()
 }
 
 /// The field paths of a problem document's validation problems, in order.
@@ -258,15 +272,4 @@ pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
         );
     }
     goals
-}
-
-/// Texts `body` from `from` through the simulator; the answer holds the inbound message and replies.
-pub async fn text(app: &TestApp, from: &str, body: &str) -> Value {
-    let response = app
-        .post("/simulator/messages", &json!({"from": from, "body": body}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
-    response.json().await.unwrap()
 }
