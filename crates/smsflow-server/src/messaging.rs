@@ -11,7 +11,7 @@ use smsflow_core::conversation::{
 use smsflow_core::sms::{
     CarrierKeyword, carrier_keyword, fit_segments, segment_info, to_gsm_friendly,
 };
-use smsflow_sms::{OutgoingSms, SendError, SmsChannel};
+use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
     BookingOutcome, InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
 };
@@ -468,7 +468,12 @@ impl Messaging {
             to: job.their_number.clone(),
             body: message.body.clone(),
         };
-        match channel.send(&sms).await {
+        let sent = if message.attempts > 1 {
+            self.resend(channel.as_ref(), &sms, message).await?
+        } else {
+            channel.send(&sms).await
+        };
+        match sent {
             Ok(receipt) => {
                 self.store
                     .mark_sent(
@@ -516,6 +521,40 @@ impl Messaging {
             }
         }
         Ok(true)
+    }
+
+    /// A re-send: the earlier attempt may have reached the gateway (the process died, or the answer
+    /// was lost, after handing it over). Where the gateway can be asked, a copy it accepted is
+    /// adopted instead of sending the message twice.
+    async fn resend(
+        &self,
+        channel: &dyn SmsChannel,
+        sms: &OutgoingSms,
+        message: &Message,
+    ) -> Result<Result<SendReceipt, SendError>, StoreError> {
+        let known_ids = self
+            .store
+            .conversation_messages(message.conversation_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.id != message.id)
+            .filter_map(|m| m.provider_id)
+            .collect();
+        let earlier = EarlierAttempt {
+            queued_at: message.created_at,
+            known_ids,
+        };
+        Ok(match channel.find_accepted(sms, &earlier).await {
+            Ok(Some(provider_id)) => {
+                tracing::info!(message_id = %message.id, channel = message.channel.as_str(), provider_id, "an earlier attempt was accepted by the gateway: adopted, not sent again");
+                Ok(SendReceipt {
+                    provider_id: Some(provider_id),
+                    status: MessageStatus::Sent,
+                })
+            }
+            Ok(None) => channel.send(sms).await,
+            Err(error) => Err(error),
+        })
     }
 
     /// Runs inbound processors and outbound senders until the returned handles are aborted.
