@@ -265,24 +265,27 @@ pub struct DeliveryReport {
 pub trait ConversationStore: Send + Sync {
     /// Stores an inbound SMS and its conversation in one transaction, before anything else happens.
     async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError>;
-    /// Claims the oldest unprocessed inbound message whose conversation has no earlier one pending,
-    /// for `lease`; a crashed worker's claim expires and the message is processed again.
+    /// Claims up to `limit` of the oldest unprocessed inbound messages, each the first one pending
+    /// in its conversation (so at most one per conversation), for `lease`; a crashed worker's
+    /// claim expires and the message is processed again. Oldest first.
     async fn claim_inbound(
         &self,
         lease: time::Duration,
-    ) -> Result<Option<(Message, Conversation)>, StoreError>;
-    /// Records the outcome of processing (routing, opt-out, reply) in one transaction.
+        limit: usize,
+    ) -> Result<Vec<(Message, Conversation)>, StoreError>;
+    /// Records the outcomes of processing claimed messages (routing, opt-out, reply): one
+    /// transaction for the batch; a message another worker finished first keeps that result.
     async fn complete_inbound(
         &self,
-        message_id: Uuid,
-        outcome: &InboundOutcome,
+        completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError>;
-    /// Automatic replies queued to `number` since `since` (the loop guard's count).
+    /// Automatic replies queued to each of `numbers` since `since` (the loop guard's count);
+    /// numbers with none are left out.
     async fn automatic_replies_since(
         &self,
-        number: &str,
+        numbers: &[&str],
         since: OffsetDateTime,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError>;
 
     /// Queues a message in a conversation (a person writing by hand, or a system message).
     async fn queue_outbound(

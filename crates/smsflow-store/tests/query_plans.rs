@@ -28,9 +28,9 @@ async fn per_message_queries_use_indexes_on_sqlite() {
 
     let loop_guard = plan(
         &pool,
-        "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE c.their_number = '+15551230000' AND m.direction = 'outbound' AND m.author = 'agent' \
-         AND m.created_at >= '2026-01-01'",
+        "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= '2026-01-01' \
+         AND c.their_number IN ('+15551230000', '+15551230001') GROUP BY c.their_number",
     )
     .await;
     assert!(
@@ -44,7 +44,7 @@ async fn per_message_queries_use_indexes_on_sqlite() {
          AND (m.locked_until IS NULL OR m.locked_until < '2026-01-01') \
          AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
            AND e.direction = 'inbound' AND e.status = 'received' AND e.id < m.id) \
-         ORDER BY m.id LIMIT 1",
+         ORDER BY m.id LIMIT 64",
     )
     .await;
     assert!(
