@@ -36,6 +36,8 @@ pub const MAX_SEND_ATTEMPTS: i64 = 12;
 /// Inbound messages claimed and recorded together: one transaction and one set of lookups (routing
 /// rules, default agent, loop-guard counts) for up to this many.
 const INBOUND_BATCH: usize = 64;
+/// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
+const OUTBOUND_BATCH: usize = 8;
 /// How often idle workers look for work that other processes queued.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -497,11 +499,32 @@ impl Messaging {
             .collect())
     }
 
-    /// Sends one due outbound message; false when there was none.
-    pub async fn send_next(&self) -> Result<bool, StoreError> {
-        let Some(job) = self.store.claim_outbound(LEASE).await? else {
+    /// Sends a batch of due outbound messages (at most one per conversation); false when none was
+    /// due. They are sent concurrently: the whole batch is done within one HTTP timeout, well
+    /// inside the lease, so no message is taken over while it is still being sent.
+    pub async fn send_next(self: &Arc<Self>) -> Result<bool, StoreError> {
+        let jobs = self.store.claim_outbound(LEASE, OUTBOUND_BATCH).await?;
+        if jobs.is_empty() {
             return Ok(false);
-        };
+        }
+        let mut sends = tokio::task::JoinSet::new();
+        for job in jobs {
+            let this = Arc::clone(self);
+            sends.spawn(async move { this.send(job).await });
+        }
+        let mut outcome = Ok(true);
+        while let Some(sent) = sends.join_next().await {
+            if let Err(error) =
+                sent.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
+            {
+                outcome = Err(error);
+            }
+        }
+        outcome
+    }
+
+    /// Sends one claimed message and records the outcome.
+    async fn send(&self, job: smsflow_store::conversations::OutboundJob) -> Result<(), StoreError> {
         let message = &job.message;
         if job.opted_out && message.author != Author::System {
             self.store
@@ -513,7 +536,7 @@ impl Messaging {
                     "not sent: the number opted out (STOP)",
                 )
                 .await?;
-            return Ok(true);
+            return Ok(());
         }
         let Some(channel) = self.channels.get(&message.channel) else {
             self.store
@@ -528,7 +551,7 @@ impl Messaging {
                     ),
                 )
                 .await?;
-            return Ok(true);
+            return Ok(());
         };
         let sms = OutgoingSms {
             message_id: message.id,
@@ -588,7 +611,7 @@ impl Messaging {
                     .await?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     /// A re-send: the earlier attempt may have reached the gateway (the process died, or the answer

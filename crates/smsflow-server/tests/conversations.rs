@@ -505,9 +505,10 @@ async fn twilio_status_callbacks_update_delivery() {
         );
         let job = app
             .store
-            .claim_outbound(time::Duration::seconds(30))
+            .claim_outbound(time::Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .expect("the message is due");
         assert_eq!(job.message.id, message_id);
         app.store

@@ -302,7 +302,11 @@ mod tests {
         let page = || MessagePage {
             messages: vec![
                 listed("SMnewer", "Thanks!", "Sun, 24 May 2026 17:46:00 +0000"),
-                listed("SMother", "Something else", "Sun, 24 May 2026 17:45:00 +0000"),
+                listed(
+                    "SMother",
+                    "Something else",
+                    "Sun, 24 May 2026 17:45:00 +0000",
+                ),
                 listed("SMfirst", "Thanks!", "Sun, 24 May 2026 17:44:46 +0000"),
                 listed("SMold", "Thanks!", "Sun, 24 May 2026 17:30:00 +0000"),
             ],
@@ -312,13 +316,19 @@ mod tests {
             known_ids: known.iter().map(|s| s.to_string()).collect(),
         };
         // The oldest copy created since it was queued; an older identical text is another message.
-        assert_eq!(matching_sid(page(), &sms, &earlier(&[])).as_deref(), Some("SMfirst"));
+        assert_eq!(
+            matching_sid(page(), &sms, &earlier(&[])).as_deref(),
+            Some("SMfirst")
+        );
         // A copy recorded for another message of the conversation is not this one.
         assert_eq!(
             matching_sid(page(), &sms, &earlier(&["SMfirst"])).as_deref(),
             Some("SMnewer")
         );
-        assert_eq!(matching_sid(page(), &sms, &earlier(&["SMfirst", "SMnewer"])), None);
+        assert_eq!(
+            matching_sid(page(), &sms, &earlier(&["SMfirst", "SMnewer"])),
+            None
+        );
     }
 
     #[test]

@@ -300,13 +300,15 @@ pub trait ConversationStore: Send + Sync {
         our_number: &str,
         their_number: &str,
     ) -> Result<Conversation, StoreError>;
-    /// Claims the next outbound message due, keeping each conversation's messages in order: an
-    /// earlier message waiting to be retried holds back the later ones; one held for quiet hours
-    /// (never tried yet) does not hold back a message due now, such as a STOP confirmation.
+    /// Claims up to `limit` outbound messages due, soonest first, keeping each conversation's
+    /// messages in order (so at most one per conversation): an earlier message waiting to be
+    /// retried holds back the later ones; one held for quiet hours (never tried yet) does not hold
+    /// back a message due now, such as a STOP confirmation.
     async fn claim_outbound(
         &self,
         lease: time::Duration,
-    ) -> Result<Option<OutboundJob>, StoreError>;
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError>;
     // The outcome of a claimed send. `attempt` is the message's `attempts` as claimed: when a
     // slow worker's lease expired and another claimed the message, the first one's outcome is
     // ignored (the update matches no row).

@@ -224,8 +224,10 @@ fn conversation_not_found(id: Uuid) -> StoreError {
     }
 }
 
+/// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$outbound_index`: the index
+/// the outbound claim must walk (SQLite's planner needs telling).
 macro_rules! impl_conversation_store {
-    ($store:ty, $db:ty, $skip_locked:literal) => {
+    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal) => {
         impl $store {
             async fn fetch_conversation(
                 executor: impl sqlx::Executor<'_, Database = $db>,
@@ -301,6 +303,37 @@ macro_rules! impl_conversation_store {
                     .await?;
                 }
                 Ok(())
+            }
+
+            /// Claimed messages (at most one per conversation) with their conversations, in one query.
+            async fn with_conversations(
+                &self,
+                messages: Vec<Message>,
+            ) -> Result<Vec<(Message, Conversation)>, StoreError> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE c.id IN ("
+                ));
+                let mut ids = select.separated(", ");
+                for message in &messages {
+                    ids.push_bind(message.conversation_id);
+                }
+                select.push(")");
+                let mut conversations = select
+                    .build_query_as::<ConversationRow>()
+                    .fetch_all(&self.write)
+                    .await?
+                    .into_iter()
+                    .map(|row| Conversation::try_from(row).map(|c| (c.id, c)))
+                    .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
+                messages
+                    .into_iter()
+                    .map(|message| {
+                        let conversation = conversations
+                            .remove(&message.conversation_id)
+                            .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+                        Ok((message, conversation))
+                    })
+                    .collect()
             }
 
             /// Records processed messages in one transaction; false (and nothing recorded) when
@@ -507,31 +540,7 @@ macro_rules! impl_conversation_store {
                 let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
                 // RETURNING has no order.
                 messages.sort_by_key(|m| m.id);
-                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE c.id IN ("
-                ));
-                let mut ids = select.separated(", ");
-                for message in &messages {
-                    ids.push_bind(message.conversation_id);
-                }
-                select.push(")");
-                let mut conversations = select
-                    .build_query_as::<ConversationRow>()
-                    .fetch_all(&self.write)
-                    .await?
-                    .into_iter()
-                    .map(|row| Conversation::try_from(row).map(|c| (c.id, c)))
-                    .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
-                messages
-                    .into_iter()
-                    .map(|message| {
-                        // At most one claimed message per conversation: each is the first pending.
-                        let conversation = conversations
-                            .remove(&message.conversation_id)
-                            .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                        Ok((message, conversation))
-                    })
-                    .collect()
+                self.with_conversations(messages).await
             }
 
             async fn complete_inbound(
@@ -617,33 +626,40 @@ macro_rules! impl_conversation_store {
                     .ok_or_else(|| conversation_not_found(id))
             }
 
-            async fn claim_outbound(&self, lease: time::Duration) -> Result<Option<OutboundJob>, StoreError> {
+            async fn claim_outbound(&self, lease: time::Duration, limit: usize) -> Result<Vec<OutboundJob>, StoreError> {
                 let at = now();
-                let row = sqlx::query_as::<_, MessageRow>(concat!(
+                let rows = sqlx::query_as::<_, MessageRow>(concat!(
                     "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
-                     updated_at = $2 WHERE id = (\
-                     SELECT m.id FROM messages m WHERE m.direction = 'outbound' \
+                     updated_at = $2 WHERE id IN (\
+                     SELECT m.id FROM messages m ", $outbound_index, " WHERE m.direction = 'outbound' \
                      AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
                      AND (m.locked_until IS NULL OR m.locked_until < $2) \
                      AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
                        AND e.", unsent!(), " AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
-                     ORDER BY m.next_attempt_at, m.id LIMIT 1 ", $skip_locked, ") RETURNING ", message_columns!()
+                     ORDER BY m.next_attempt_at, m.id LIMIT $3 ", $skip_locked, ") RETURNING ", message_columns!()
                 ))
                 .bind(at + lease)
                 .bind(at)
-                .fetch_optional(&self.write)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.write)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                let message = Message::try_from(row)?;
-                let conversation = Self::fetch_conversation(&self.write, message.conversation_id)
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
+                // RETURNING has no order: soonest due first.
+                messages.sort_by_key(|m| (m.next_attempt_at, m.id));
+                Ok(self
+                    .with_conversations(messages)
                     .await?
-                    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                Ok(Some(OutboundJob {
-                    message,
-                    our_number: conversation.our_number,
-                    their_number: conversation.their_number,
-                    opted_out: conversation.opted_out,
-                }))
+                    .into_iter()
+                    .map(|(message, conversation)| OutboundJob {
+                        message,
+                        our_number: conversation.our_number,
+                        their_number: conversation.their_number,
+                        opted_out: conversation.opted_out,
+                    })
+                    .collect())
             }
 
             async fn mark_sent(
@@ -1013,5 +1029,10 @@ macro_rules! impl_conversation_store {
     };
 }
 
-impl_conversation_store!(SqliteStore, sqlx::Sqlite, "");
-impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+impl_conversation_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "",
+    "INDEXED BY messages_outbound_queue"
+);
+impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED", "");

@@ -1,6 +1,6 @@
 //! The queries run once per message must not scan the whole messages table: at thousands of
 //! stored messages a scan per inbound message made processing fall behind (bench/twilio_load.sh).
-//! SQLite's query planner is asked how it runs the loop-guard count and the inbound claim; the SQL
+//! SQLite's query planner is asked how it runs the loop-guard count and the queue claims; the SQL
 //! is the store's (crates/smsflow-store/src/sql_conversations.rs), with literal parameters.
 
 use sqlx::sqlite::SqlitePoolOptions;
@@ -50,5 +50,21 @@ async fn per_message_queries_use_indexes_on_sqlite() {
     assert!(
         claim.contains("messages_inbound_queue") && !claim.contains("TEMP B-TREE"),
         "claiming an inbound message sorts every pending one: {claim}"
+    );
+
+    let outbound = plan(
+        &pool,
+        "SELECT m.id FROM messages m INDEXED BY messages_outbound_queue WHERE m.direction = 'outbound' \
+         AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= '2026-01-01' \
+         AND (m.locked_until IS NULL OR m.locked_until < '2026-01-01') \
+         AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
+           AND e.direction = 'outbound' AND e.status IN ('queued', 'sending') AND e.id < m.id \
+           AND (e.next_attempt_at <= '2026-01-01' OR e.attempts > 0)) \
+         ORDER BY m.next_attempt_at, m.id LIMIT 1",
+    )
+    .await;
+    assert!(
+        outbound.contains("messages_outbound_queue") && !outbound.contains("TEMP B-TREE"),
+        "claiming an outbound message sorts every due one: {outbound}"
     );
 }

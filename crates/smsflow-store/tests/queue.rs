@@ -183,7 +183,10 @@ async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
         ] {
             store.record_inbound(&sms(sid, from)).await.unwrap();
         }
-        let claimed = store.claim_inbound(Duration::seconds(30), 10).await.unwrap();
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
         let sids: Vec<_> = claimed
             .iter()
             .map(|(m, _)| m.provider_id.as_deref().unwrap())
@@ -237,7 +240,10 @@ async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
             "{}",
             db.label
         );
-        let next = store.claim_inbound(Duration::seconds(30), 10).await.unwrap();
+        let next = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
         assert_eq!(next.len(), 1, "{}", db.label);
         assert_eq!(next[0].0.provider_id.as_deref(), Some("SMa2"));
         // The loop guard counts automatic replies per number, in one query for the batch.
@@ -271,23 +277,25 @@ async fn an_expired_claim_is_taken_over_and_the_late_worker_is_ignored() {
             .unwrap();
         // A worker claims it with a lease that runs out at once (it "crashed").
         let crashed = store
-            .claim_outbound(Duration::milliseconds(-1))
+            .claim_outbound(Duration::milliseconds(-1), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(crashed.message.id, queued.id);
         let taken_over = store
-            .claim_outbound(Duration::seconds(30))
+            .claim_outbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .expect("an expired lease frees the message");
         assert_eq!(taken_over.message.attempts, 2);
         assert!(
             store
-                .claim_outbound(Duration::seconds(30))
+                .claim_outbound(Duration::seconds(30), 1)
                 .await
                 .unwrap()
-                .is_none()
+                .is_empty()
         );
         // The first worker comes back late: its outcome no longer applies.
         store
@@ -333,19 +341,20 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
                 .await
                 .unwrap();
         }
-        let job = first
-            .claim_outbound(Duration::seconds(30))
+        let mut batch = first
+            .claim_outbound(Duration::seconds(30), 10)
             .await
-            .unwrap()
             .unwrap();
+        assert_eq!(batch.len(), 1, "{}: one message per conversation", db.label);
+        let job = batch.pop().unwrap();
         assert_eq!(job.message.body, "part 0");
         assert!(
             second
-                .claim_outbound(Duration::seconds(30))
+                .claim_outbound(Duration::seconds(30), 10)
                 .await
                 .unwrap()
-                .is_none(),
-            "{}: part 1 waits for part 0",
+                .is_empty(),
+            "{}: part 1 waits for part 0, also in a batch",
             db.label
         );
         // A failed attempt keeps its place: the next ones wait for its retry.
@@ -359,9 +368,10 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
             .await
             .unwrap();
         let retried = second
-            .claim_outbound(Duration::seconds(30))
+            .claim_outbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(retried.message.body, "part 0");
         second
@@ -374,9 +384,10 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
             .await
             .unwrap();
         let next = first
-            .claim_outbound(Duration::seconds(30))
+            .claim_outbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(next.message.body, "part 1");
     }
@@ -409,7 +420,10 @@ async fn opt_outs_are_recorded_and_lifted() {
             }),
             reply: None,
         };
-        store.complete_inbound(&[(&message, &outcome)]).await.unwrap();
+        store
+            .complete_inbound(&[(&message, &outcome)])
+            .await
+            .unwrap();
         assert!(store.is_opted_out("+15551110005").await.unwrap());
         assert!(
             store
@@ -430,7 +444,10 @@ async fn opt_outs_are_recorded_and_lifted() {
             .pop()
             .unwrap();
         outcome.opt_change = Some(smsflow_store::conversations::OptChange::OptIn);
-        store.complete_inbound(&[(&message, &outcome)]).await.unwrap();
+        store
+            .complete_inbound(&[(&message, &outcome)])
+            .await
+            .unwrap();
         assert!(
             !store.is_opted_out("+15551110005").await.unwrap(),
             "{}",
