@@ -9,6 +9,7 @@ TIMES_FILE is the load generator's `--times` output: each sender's number and th
 being stored (committed in the outbound queue: the reply's created_at, on the same machine's clock);
 prints percentiles, senders without a queued reply and senders with more than one.
 """
+import re
 import subprocess
 import sqlite3
 import sys
@@ -26,10 +27,11 @@ QUERY = ("SELECT c.their_number, {at} FROM messages m JOIN conversations c ON c.
 
 
 def epoch(text):
-    """sqlx stores SQLite times as `YYYY-MM-DD HH:MM:SS.fffffffff+00:00`: keep microseconds."""
-    date, _, rest = text.partition(".")
-    fraction, sign, zone = rest.partition("+") if "+" in rest else rest.partition("-")
-    return datetime.fromisoformat(f"{date}.{fraction[:6].ljust(6, '0')}{sign}{zone}").timestamp()
+    """sqlx stores SQLite times as RFC 3339 text (`2026-11-25T16:19:35.566345Z`, up to nanoseconds)."""
+    match = re.fullmatch(r"(.{10})[T ](\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text)
+    date, clock, fraction, zone = match.groups()
+    zone = "+00:00" if zone == "Z" else zone
+    return datetime.fromisoformat(f"{date}T{clock}{zone}").timestamp() + float(f"0.{fraction or 0}")
 
 
 if backend == "sqlite":
