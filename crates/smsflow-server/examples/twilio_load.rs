@@ -100,6 +100,9 @@ async fn create_message(State(upstream): State<Arc<Upstream>>, body: String) -> 
     )
 }
 
+/// When a request started: monotonic for latencies, wall clock for `--times`.
+type Started = (Instant, std::time::SystemTime);
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -170,8 +173,7 @@ async fn main() {
         .build()
         .expect("an HTTP client");
     let next = Arc::new(AtomicUsize::new(0));
-    let sent_at: Arc<Mutex<Vec<Option<(Instant, std::time::SystemTime)>>>> =
-        Arc::new(Mutex::new(vec![None; args.count]));
+    let sent_at: Arc<Mutex<Vec<Option<Started>>>> = Arc::new(Mutex::new(vec![None; args.count]));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..args.concurrency.max(1) {

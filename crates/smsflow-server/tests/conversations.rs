@@ -630,12 +630,14 @@ async fn sending_validates_its_input_and_needs_a_configured_channel() {
     );
 }
 
+/// (sid, to, from, body, date_created) of a message the stand-in Twilio created.
+type Created = (String, String, String, String, String);
+
 /// A stand-in for Twilio's Messages API: creates are remembered (as Twilio does on accepting
 /// one), and the Messages list answers from them, filtered by To and From, newest first.
 #[derive(Default)]
 struct FakeTwilio {
-    /// (sid, to, from, body, date_created) of each message created.
-    created: std::sync::Mutex<Vec<(String, String, String, String, String)>>,
+    created: std::sync::Mutex<Vec<Created>>,
     /// The query of each list request.
     lookups: std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>,
 }

@@ -156,8 +156,10 @@ fn answer_error(status: reqwest::StatusCode, text: &str) -> SendError {
 /// message's; the oldest such (the first attempt Twilio accepted).
 fn matching_sid(page: MessagePage, sms: &OutgoingSms, earlier: &EarlierAttempt) -> Option<String> {
     let not_before = earlier.queued_at - CLOCK_SKEW;
+    // Newest first: walk from the oldest.
     page.messages
         .into_iter()
+        .rev()
         .filter(|m| m.body.as_deref() == Some(sms.body.as_str()))
         .filter(|m| !earlier.known_ids.contains(&m.sid))
         .filter(|m| {
@@ -169,8 +171,8 @@ fn matching_sid(page: MessagePage, sms: &OutgoingSms, earlier: &EarlierAttempt) 
                 })
                 .is_some_and(|at| at >= not_before)
         })
-        .last()
         .map(|m| m.sid)
+        .next()
 }
 
 #[async_trait]
