@@ -11,12 +11,17 @@
 # the message is committed). smsflow's Twilio API base points at a fast stand-in the generator
 # serves, so it then waits (at most WAIT_SECS, default 600) until every sender got its reply and counts
 # unanswered and duplicated replies;
-# the script checks the database too (COUNT inbound stored, COUNT replies sent).
+# the script checks the database too (COUNT inbound stored, COUNT replies sent), measures each
+# sender's time from webhook request to reply stored in the outbound queue (bench/queued_latency.py:
+# the reply's created_at against the request's start), and the server's CPU time per message
+# (user + system, from /proc, over the whole run including sending the replies): less noisy than
+# rates on a shared machine.
 #
 # Env: COUNT (default 20000), CONCURRENCY (default 32), SERVER_CPUS (default 0),
 #      LOADGEN_CPUS (default 1), RUST_LOG for the server (default info, as `smsflow serve`),
 #      BENCH_DIR (default target/bench). PostgreSQL: a throwaway server from scripts/pg.sh on
-#      port 18329 (stopped afterwards). Loopback ports 18321 (smsflow) and 18322 (stand-in API).
+#      port BENCH_PGPORT (default 18329, stopped afterwards). Loopback ports BENCH_PORT (default
+#      18321, smsflow) and BENCH_PORT + 1 (stand-in API).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,7 +31,8 @@ COUNT=${COUNT:-20000}
 CONCURRENCY=${CONCURRENCY:-32}
 SERVER_CPUS=${SERVER_CPUS:-0}
 LOADGEN_CPUS=${LOADGEN_CPUS:-1}
-PORT=18321 UPSTREAM_PORT=18322 PGPORT=18329
+PORT=${BENCH_PORT:-18321} PGPORT=${BENCH_PGPORT:-18329}
+UPSTREAM_PORT=$((PORT + 1))
 ACCOUNT_SID=AC0123456789abcdef0123456789abcdef
 TOKEN=bench-token-$RANDOM$RANDOM
 BACKENDS=("$@")
@@ -46,6 +52,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# utime + stime of a process, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 port_open() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
 run_backend() {
@@ -71,10 +79,13 @@ run_backend() {
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
   step "$backend: $COUNT signed webhooks, $CONCURRENCY in flight; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS"
-  local rc=0
+  local rc=0 cpu_before cpu_after
+  cpu_before=$(cpu_ticks "$SERVER_PID")
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$CONCURRENCY" --upstream-port "$UPSTREAM_PORT" --wait-secs "${WAIT_SECS:-600}" --run "$RANDOM$RANDOM" \
-    | tee "$dir/load.out" || rc=$?
+    --times "$dir/times.csv" | tee "$dir/load.out" || rc=$?
+  cpu_after=$(cpu_ticks "$SERVER_PID")
+  echo "server CPU ($backend): $(((cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK) / COUNT)) µs per message (user + system, webhook to reply sent)"
   # Count in the database what the generator counted at the gateway.
   local q="SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), \
     (SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND status = 'processed'), \
@@ -86,6 +97,10 @@ run_backend() {
   postgres) counts=$(psql -qtA -F' ' "$db_url" -c "$q") ;;
   esac
   read -r inbound processed outbound sent <<<"$counts"
+  case $backend in
+  sqlite) python3 bench/queued_latency.py "$dir/times.csv" sqlite "$dir/data/smsflow.db" || rc=1 ;;
+  postgres) python3 bench/queued_latency.py "$dir/times.csv" postgres "$db_url" || rc=1 ;;
+  esac
   echo "database ($backend): $inbound inbound stored ($processed processed), $outbound replies queued ($sent sent); expected $COUNT each; lost (acknowledged but not stored): $((COUNT - inbound))"
   [ "$inbound" = "$COUNT" ] && [ "$processed" = "$COUNT" ] && [ "$outbound" = "$COUNT" ] && [ "$sent" = "$COUNT" ] || rc=1
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=

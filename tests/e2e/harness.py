@@ -215,8 +215,14 @@ def recorded_requests(path):
     """The recorder's log, one dict per create request (with its sid, done time and delivery)."""
     by_seq = {}
     for r in read_jsonl(path):
-        by_seq.setdefault(r["seq"], {}).update(r)
+        if "seq" in r:
+            by_seq.setdefault(r["seq"], {}).update(r)
     return [by_seq[k] for k in sorted(by_seq) if "arrived" in by_seq[k]]
+
+
+def recorded_lookups(path):
+    """The recorder's log of Messages list requests: {"lookup", "arrived", "query", "found"}."""
+    return [r for r in read_jsonl(path) if "lookup" in r]
 
 
 def form_value(request, key):

@@ -7,12 +7,16 @@ against Twilio's published OpenAPI description and forwards only valid ones here
 Every forwarded Messages.json create is appended to RECORD_FILE as one JSON line, when it arrives:
     {"seq", "arrived" (unix time), "path", "auth", "form", "answer" (HTTP status we answer)}
 and, once the answer is written (or the client has gone), a line {"seq", "done", "delivered": bool}.
-It answers 201 with a Message resource shaped like Twilio's (a fresh SM sid per message), unless told
+It answers 201 with a Message resource shaped like Twilio's (a fresh SM sid per message, created when
+the request arrives, as Twilio does: a client that dies before the answer still sent it), unless told
 otherwise through its control endpoint (not proxied, tests call it directly):
     POST /_control  JSON {"fail_next": N}         the next N creates get 503 (Twilio's error JSON)
                          {"reject_to": ["+1..."]}  creates to these numbers get 400, code 21211
                          {"delay_ms": 150}         wait this long before answering each create
     GET  /_control  the current settings.
+`GET .../Messages.json` (Twilio's Messages list, filtered by To and From, PageSize, newest first) answers
+from the messages it really created; each list request is appended as a line
+{"lookup" (its number), "arrived", "query", "found": [sids]}.
 Loopback only; it runs until killed.
 """
 import http.server
@@ -26,7 +30,21 @@ import uuid
 PORT = int(sys.argv[1])
 OUT = sys.argv[2]
 LOCK = threading.Lock()
-STATE = {"fail_next": 0, "reject_to": [], "delay_ms": 0, "seq": 0}
+STATE = {"fail_next": 0, "reject_to": [], "delay_ms": 0, "seq": 0, "lookups": 0}
+CREATED = []  # the Message resources created so far, oldest first
+
+
+def resource(account, sid, to, frm, body, created):
+    """A Message resource shaped like Twilio's."""
+    return {
+        "account_sid": account, "api_version": "2010-04-01", "body": body, "sid": sid,
+        "status": "queued", "direction": "outbound-api", "from": frm, "to": to,
+        "num_media": "0", "num_segments": "1",
+        "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime(created)),
+        "date_sent": None, "date_updated": None, "error_code": None, "error_message": None,
+        "price": None, "price_unit": "USD", "messaging_service_sid": None,
+        "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+        "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"}}
 
 
 def write(record):
@@ -48,11 +66,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self):
-        if self.path == "/_control":
+        path, _, query = self.path.partition("?")
+        if path == "/_control":
             with LOCK:
                 self.reply(200, dict(STATE))
+        elif path.endswith("/Messages.json"):
+            self.list_messages(path, urllib.parse.parse_qs(query, keep_blank_values=True))
         else:
             self.reply(404, {"message": "not found"})
+
+    def list_messages(self, path, query):
+        first = lambda k: query.get(k, [None])[0]
+        size = int(first("PageSize") or 50)
+        with LOCK:
+            STATE["lookups"] += 1
+            number = STATE["lookups"]
+            found = [m for m in reversed(CREATED)
+                     if first("To") in (None, m["to"]) and first("From") in (None, m["from"])][:size]
+        write({"lookup": number, "arrived": time.time(), "query": query, "found": [m["sid"] for m in found]})
+        # The spec declares the page's links `format: uri`: absolute, unlike Twilio's relative ones.
+        here = f"http://{self.headers.get('Host')}{self.path}"
+        self.reply(200, {"messages": found, "page": 0, "page_size": size, "start": 0, "end": max(len(found) - 1, 0),
+                         "uri": here, "first_page_uri": here, "next_page_uri": None, "previous_page_uri": None})
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0)).decode()
@@ -76,6 +111,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 answer = 201
             delay = STATE["delay_ms"] / 1000.0
+            if answer == 201:
+                created = resource(account, "SM" + uuid.uuid4().hex, first("To"), first("From"), first("Body"),
+                                   time.time())
+                CREATED.append(created)
         write({"seq": seq, "arrived": time.time(), "path": self.path,
                "auth": self.headers.get("Authorization"), "content_type": self.headers.get("Content-Type"),
                "form": form, "answer": answer})
@@ -90,16 +129,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(400, {"code": 21211, "message": f"The 'To' number {first('To')} is not a valid phone number.",
                                  "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400})
             else:
-                sid = "SM" + uuid.uuid4().hex
-                self.reply(201, {
-                    "account_sid": account, "api_version": "2010-04-01", "body": first("Body"), "sid": sid,
-                    "status": "queued", "direction": "outbound-api", "from": first("From"), "to": first("To"),
-                    "num_media": "0", "num_segments": "1", "date_created": time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()),
-                    "date_sent": None, "date_updated": None, "error_code": None, "error_message": None,
-                    "price": None, "price_unit": "USD", "messaging_service_sid": None,
-                    "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
-                    "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}/Media.json"}})
-                write({"seq": seq, "sid": sid})
+                self.reply(201, created)
+                write({"seq": seq, "sid": created["sid"]})
         except OSError:
             delivered = False
         write({"seq": seq, "done": time.time(), "delivered": delivered})

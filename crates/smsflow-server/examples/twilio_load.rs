@@ -5,7 +5,9 @@
 //! with), fires them with bounded concurrency, and reports messages/s and latency percentiles. It
 //! also serves a fast stand-in for Twilio's Messages API (`--upstream-port`): every reply smsflow
 //! sends lands there, so after the run it waits (at most `--wait-secs`) until each of the N senders
-//! got its reply, and counts senders left unanswered and senders answered more than once.
+//! got its reply, and counts senders left unanswered and senders answered more than once. With
+//! `--times FILE` it writes each sender's number and the wall-clock time its webhook request started
+//! (`+1999...,<unix µs>`), for the script to measure request-to-queued-reply time from the database.
 //!
 //! ```text
 //! cargo run --release -p smsflow-server --example twilio_load -- \
@@ -32,6 +34,7 @@ struct Args {
     upstream_port: u16,
     wait_secs: u64,
     run: String,
+    times: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -44,6 +47,7 @@ fn parse_args() -> Args {
         upstream_port: 18322,
         wait_secs: 300,
         run: format!("{:08x}", std::process::id()),
+        times: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,6 +61,7 @@ fn parse_args() -> Args {
             "--upstream-port" => args.upstream_port = value().parse().expect("--upstream-port P"),
             "--wait-secs" => args.wait_secs = value().parse().expect("--wait-secs S"),
             "--run" => args.run = value(),
+            "--times" => args.times = Some(value()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -94,6 +99,9 @@ async fn create_message(State(upstream): State<Arc<Upstream>>, body: String) -> 
         format!(r#"{{"sid":"SM{n:032x}","status":"queued"}}"#),
     )
 }
+
+/// When a request started: monotonic for latencies, wall clock for `--times`.
+type Started = (Instant, std::time::SystemTime);
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -165,7 +173,7 @@ async fn main() {
         .build()
         .expect("an HTTP client");
     let next = Arc::new(AtomicUsize::new(0));
-    let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; args.count]));
+    let sent_at: Arc<Mutex<Vec<Option<Started>>>> = Arc::new(Mutex::new(vec![None; args.count]));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..args.concurrency.max(1) {
@@ -186,7 +194,7 @@ async fn main() {
                 }
                 let (signature, body) = &requests[i];
                 let t0 = Instant::now();
-                sent_at.lock().unwrap()[i] = Some(t0);
+                sent_at.lock().unwrap()[i] = Some((t0, std::time::SystemTime::now()));
                 let result = client
                     .post(&url)
                     .header("content-type", "application/x-www-form-urlencoded")
@@ -268,11 +276,22 @@ async fn main() {
                 if times.len() > 1 {
                     duplicated += 1;
                 }
-                if let Some(t0) = sent_at[i] {
+                if let Some((t0, _)) = sent_at[i] {
                     end_to_end.push(times[0].saturating_duration_since(t0));
                 }
             }
         }
+    }
+    if let Some(path) = &args.times {
+        let lines: String = numbers
+            .iter()
+            .zip(sent_at.iter())
+            .filter_map(|(number, at)| {
+                let wall = at.as_ref()?.1.duration_since(std::time::UNIX_EPOCH).ok()?;
+                Some(format!("{number},{}\n", wall.as_micros()))
+            })
+            .collect();
+        std::fs::write(path, lines).expect("the --times file is writable");
     }
     let unexpected = replies.keys().filter(|n| !n.starts_with("+1999")).count();
     end_to_end.sort();

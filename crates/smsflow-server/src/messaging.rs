@@ -11,7 +11,7 @@ use smsflow_core::conversation::{
 use smsflow_core::sms::{
     CarrierKeyword, carrier_keyword, fit_segments, segment_info, to_gsm_friendly,
 };
-use smsflow_sms::{OutgoingSms, SendError, SmsChannel};
+use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
     BookingOutcome, InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
 };
@@ -33,6 +33,11 @@ use smsflow_llm::Speaker;
 const LEASE: time::Duration = time::Duration::seconds(60);
 /// Transient send failures are retried this many times before the message is marked failed.
 pub const MAX_SEND_ATTEMPTS: i64 = 12;
+/// Inbound messages claimed and recorded together: one transaction and one set of lookups (routing
+/// rules, default agent, loop-guard counts) for up to this many.
+const INBOUND_BATCH: usize = 64;
+/// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
+const OUTBOUND_BATCH: usize = 8;
 /// How often idle workers look for work that other processes queued.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -128,13 +133,72 @@ impl Messaging {
         }
     }
 
-    /// Processes one pending inbound message; false when there was none.
+    /// Processes a batch of pending inbound messages (at most one per conversation), recorded
+    /// together; false when there was none.
     pub async fn process_next_inbound(&self) -> Result<bool, StoreError> {
-        let Some((message, conversation)) = self.store.claim_inbound(LEASE).await? else {
-            return Ok(false);
+        // A model takes seconds per reply: one message at a time, so none waits for the others'.
+        let limit = if self.agent.has_model() {
+            1
+        } else {
+            INBOUND_BATCH
         };
+        let claimed = self.store.claim_inbound(LEASE, limit).await?;
+        if claimed.is_empty() {
+            return Ok(false);
+        }
         let now = OffsetDateTime::now_utc();
-        let compiled = self.matchers.current();
+        let numbers: Vec<&str> = claimed
+            .iter()
+            .map(|(_, conversation)| conversation.their_number.as_str())
+            .collect();
+        let mut batch = Batch {
+            now,
+            compiled: self.matchers.current(),
+            rules: self.store.list_routing_rules().await?,
+            default_agent: self.store.default_agent().await?,
+            automatic_replies: self
+                .store
+                .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
+                .await?,
+            opted_out: HashMap::new(),
+        };
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for (message, conversation) in &claimed {
+            let outcome = self.decide(&mut batch, message, conversation).await?;
+            outcomes.push(outcome);
+        }
+        let completed: Vec<(&Message, &InboundOutcome)> = claimed
+            .iter()
+            .map(|(message, _)| message)
+            .zip(&outcomes)
+            .collect();
+        self.store.complete_inbound(&completed).await?;
+        let mut replied = false;
+        for ((message, conversation), outcome) in claimed.iter().zip(&outcomes) {
+            replied |= outcome.reply.is_some();
+            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
+        }
+        if replied {
+            self.outbound_ready.notify_one();
+        }
+        Ok(true)
+    }
+
+    /// What one inbound message calls for: carrier keyword, routing, the reply.
+    async fn decide(
+        &self,
+        batch: &mut Batch,
+        message: &Message,
+        conversation: &smsflow_store::conversations::Conversation,
+    ) -> Result<InboundOutcome, StoreError> {
+        let now = batch.now;
+        let compiled = &batch.compiled;
+        // A STOP or START earlier in this batch, not yet stored, counts already.
+        let opted_out = batch
+            .opted_out
+            .get(&conversation.their_number)
+            .copied()
+            .unwrap_or(conversation.opted_out);
         let active = conversation.active_workflow_id.map(|id| ActiveWorkflow {
             id,
             last_turn_at: conversation
@@ -181,14 +245,16 @@ impl Messaging {
                     .workflow
                     .and_then(|entry| entry.id)
                     .and_then(|id| compiled.workflows.get(&id));
-                let silenced = if conversation.opted_out {
+                let replies_this_minute = batch
+                    .automatic_replies
+                    .get(&conversation.their_number)
+                    .copied()
+                    .unwrap_or(0);
+                let silenced = if opted_out {
                     Some("none: the number has opted out".to_string())
                 } else if conversation.status == ConversationStatus::Human {
                     Some("none: a human has taken over this conversation".to_string())
-                } else if self
-                    .over_reply_limit(&conversation.their_number, now)
-                    .await?
-                {
+                } else if replies_this_minute >= i64::from(self.settings.auto_replies_per_minute) {
                     Some(format!(
                         "none: loop guard, already {} automatic replies to this number in the last minute",
                         self.settings.auto_replies_per_minute
@@ -212,7 +278,7 @@ impl Messaging {
                 match (workflow, silenced) {
                     (Some(workflow), None) => {
                         let (assigned, source) =
-                            self.assigned_agent(workflow, &conversation, now).await?;
+                            self.assigned_agent(batch, workflow, conversation).await?;
                         let mut turn = self.agent.turn(
                             workflow,
                             run,
@@ -291,22 +357,39 @@ impl Messaging {
                 }
             }
         };
-        let replied = outcome.reply.is_some();
-        self.store.complete_inbound(message.id, &outcome).await?;
-        tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied, "inbound message processed");
-        if replied {
-            self.outbound_ready.notify_one();
+        match &outcome.opt_change {
+            Some(OptChange::OptOut { .. }) => {
+                batch
+                    .opted_out
+                    .insert(conversation.their_number.clone(), true);
+            }
+            Some(OptChange::OptIn) => {
+                batch
+                    .opted_out
+                    .insert(conversation.their_number.clone(), false);
+            }
+            None => {}
         }
-        Ok(true)
+        if outcome
+            .reply
+            .as_ref()
+            .is_some_and(|reply| reply.author == Author::Agent)
+        {
+            *batch
+                .automatic_replies
+                .entry(conversation.their_number.clone())
+                .or_default() += 1;
+        }
+        Ok(outcome)
     }
 
     /// The agent for this turn: the workflow's, else the first matching routing rule's, else the
     /// default SMS agent.
     async fn assigned_agent(
         &self,
+        batch: &Batch,
         workflow: &smsflow_core::Workflow,
         conversation: &smsflow_store::conversations::Conversation,
-        now: OffsetDateTime,
     ) -> Result<
         (
             smsflow_store::agents::Agent,
@@ -314,23 +397,22 @@ impl Messaging {
         ),
         StoreError,
     > {
-        let rules = self.store.list_routing_rules().await?;
-        let default = self.store.default_agent().await?;
+        let default = &batch.default_agent;
         let context = smsflow_core::agents::RoutingContext {
             to: &conversation.our_number,
             from: &conversation.their_number,
             goal: workflow.spec.goal,
         };
-        let clock = |zone: Option<&str>| local_clock(now, zone.unwrap_or("UTC"));
+        let clock = |zone: Option<&str>| local_clock(batch.now, zone.unwrap_or("UTC"));
         let (agent_id, source) = smsflow_core::agents::resolve_agent(
             workflow.spec.agent_id,
-            &rules,
+            &batch.rules,
             &context,
             default.id,
             clock,
         );
         let agent = if agent_id == default.id {
-            default
+            default.clone()
         } else {
             self.store.get_agent(agent_id).await?
         };
@@ -417,23 +499,32 @@ impl Messaging {
             .collect())
     }
 
-    async fn over_reply_limit(
-        &self,
-        number: &str,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        let recent = self
-            .store
-            .automatic_replies_since(number, now - time::Duration::minutes(1))
-            .await?;
-        Ok(recent >= i64::from(self.settings.auto_replies_per_minute))
+    /// Sends a batch of due outbound messages (at most one per conversation); false when none was
+    /// due. They are sent concurrently: the whole batch is done within one HTTP timeout, well
+    /// inside the lease, so no message is taken over while it is still being sent.
+    pub async fn send_next(self: &Arc<Self>) -> Result<bool, StoreError> {
+        let jobs = self.store.claim_outbound(LEASE, OUTBOUND_BATCH).await?;
+        if jobs.is_empty() {
+            return Ok(false);
+        }
+        let mut sends = tokio::task::JoinSet::new();
+        for job in jobs {
+            let this = Arc::clone(self);
+            sends.spawn(async move { this.send(job).await });
+        }
+        let mut outcome = Ok(true);
+        while let Some(sent) = sends.join_next().await {
+            if let Err(error) =
+                sent.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
+            {
+                outcome = Err(error);
+            }
+        }
+        outcome
     }
 
-    /// Sends one due outbound message; false when there was none.
-    pub async fn send_next(&self) -> Result<bool, StoreError> {
-        let Some(job) = self.store.claim_outbound(LEASE).await? else {
-            return Ok(false);
-        };
+    /// Sends one claimed message and records the outcome.
+    async fn send(&self, job: smsflow_store::conversations::OutboundJob) -> Result<(), StoreError> {
         let message = &job.message;
         if job.opted_out && message.author != Author::System {
             self.store
@@ -445,7 +536,7 @@ impl Messaging {
                     "not sent: the number opted out (STOP)",
                 )
                 .await?;
-            return Ok(true);
+            return Ok(());
         }
         let Some(channel) = self.channels.get(&message.channel) else {
             self.store
@@ -460,7 +551,7 @@ impl Messaging {
                     ),
                 )
                 .await?;
-            return Ok(true);
+            return Ok(());
         };
         let sms = OutgoingSms {
             message_id: message.id,
@@ -468,7 +559,12 @@ impl Messaging {
             to: job.their_number.clone(),
             body: message.body.clone(),
         };
-        match channel.send(&sms).await {
+        let sent = if message.attempts > 1 {
+            self.resend(channel.as_ref(), &sms, message).await?
+        } else {
+            channel.send(&sms).await
+        };
+        match sent {
             Ok(receipt) => {
                 self.store
                     .mark_sent(
@@ -515,7 +611,41 @@ impl Messaging {
                     .await?;
             }
         }
-        Ok(true)
+        Ok(())
+    }
+
+    /// A re-send: the earlier attempt may have reached the gateway (the process died, or the answer
+    /// was lost, after handing it over). Where the gateway can be asked, a copy it accepted is
+    /// adopted instead of sending the message twice.
+    async fn resend(
+        &self,
+        channel: &dyn SmsChannel,
+        sms: &OutgoingSms,
+        message: &Message,
+    ) -> Result<Result<SendReceipt, SendError>, StoreError> {
+        let known_ids = self
+            .store
+            .conversation_messages(message.conversation_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.id != message.id)
+            .filter_map(|m| m.provider_id)
+            .collect();
+        let earlier = EarlierAttempt {
+            queued_at: message.created_at,
+            known_ids,
+        };
+        Ok(match channel.find_accepted(sms, &earlier).await {
+            Ok(Some(provider_id)) => {
+                tracing::info!(message_id = %message.id, channel = message.channel.as_str(), provider_id, "an earlier attempt was accepted by the gateway: adopted, not sent again");
+                Ok(SendReceipt {
+                    provider_id: Some(provider_id),
+                    status: MessageStatus::Sent,
+                })
+            }
+            Ok(None) => channel.send(sms).await,
+            Err(error) => Err(error),
+        })
     }
 
     /// Runs inbound processors and outbound senders until the returned handles are aborted.
@@ -564,6 +694,19 @@ impl Messaging {
         }
         handles
     }
+}
+
+/// What the messages of one inbound batch share: looked up once, and updated as each is decided
+/// so a later message sees what an earlier one changed.
+struct Batch {
+    now: OffsetDateTime,
+    compiled: Arc<crate::matching::CompiledWorkflows>,
+    rules: Vec<smsflow_core::agents::RoutingRule>,
+    default_agent: smsflow_store::agents::Agent,
+    /// Automatic replies per number in the last minute (the loop guard).
+    automatic_replies: HashMap<String, i64>,
+    /// Opt-outs (true) and opt-ins (false) decided in this batch.
+    opted_out: HashMap<String, bool>,
 }
 
 /// A helpdesk's webhook for new tickets.

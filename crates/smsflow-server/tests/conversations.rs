@@ -482,9 +482,10 @@ async fn twilio_status_callbacks_update_delivery() {
         );
         let job = app
             .store
-            .claim_outbound(time::Duration::seconds(30))
+            .claim_outbound(time::Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .expect("the message is due");
         assert_eq!(job.message.id, message_id);
         app.store
@@ -604,4 +605,140 @@ async fn sending_validates_its_input_and_needs_a_configured_channel() {
         StatusCode::NOT_FOUND,
         "Twilio webhooks answer 404 when Twilio is not configured"
     );
+}
+
+/// (sid, to, from, body, date_created) of a message the stand-in Twilio created.
+type Created = (String, String, String, String, String);
+
+/// A stand-in for Twilio's Messages API: creates are remembered (as Twilio does on accepting
+/// one), and the Messages list answers from them, filtered by To and From, newest first.
+#[derive(Default)]
+struct FakeTwilio {
+    created: std::sync::Mutex<Vec<Created>>,
+    /// The query of each list request.
+    lookups: std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>,
+}
+
+impl FakeTwilio {
+    fn create(&self, to: &str, from: &str, body: &str) -> String {
+        let mut created = self.created.lock().unwrap();
+        let sid = format!("SM{:032}", created.len());
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap();
+        created.push((sid.clone(), to.into(), from.into(), body.into(), now));
+        sid
+    }
+
+    async fn serve(self: Arc<Self>) -> String {
+        use axum::extract::{Query, State};
+        type Params = std::collections::HashMap<String, String>;
+        let app = axum::Router::new()
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages.json",
+                axum::routing::post(
+                    |State(fake): State<Arc<FakeTwilio>>, body: String| async move {
+                        let form: Params = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+                        let sid = fake.create(&form["To"], &form["From"], &form["Body"]);
+                        (StatusCode::CREATED, axum::Json(json!({"sid": sid, "status": "queued"})))
+                    },
+                )
+                .get(
+                    |State(fake): State<Arc<FakeTwilio>>, Query(query): Query<Params>| async move {
+                        fake.lookups.lock().unwrap().push(query.clone());
+                        let created = fake.created.lock().unwrap();
+                        let messages: Vec<Value> = created
+                            .iter()
+                            .rev()
+                            .filter(|(_, to, from, _, _)| {
+                                query.get("To") == Some(to) && query.get("From") == Some(from)
+                            })
+                            .map(|(sid, to, from, body, at)| {
+                                json!({"sid": sid, "to": to, "from": from, "body": body, "date_created": at})
+                            })
+                            .collect();
+                        axum::Json(json!({"messages": messages}))
+                    },
+                ),
+            )
+            .with_state(self);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        base
+    }
+}
+
+#[tokio::test]
+async fn a_twilio_message_in_flight_when_the_process_died_is_adopted_not_sent_twice() {
+    for db in testing::all().await {
+        let db = Arc::new(db);
+        let fake = Arc::new(FakeTwilio::default());
+        let api_base = fake.clone().serve().await;
+        let mut env = twilio_env();
+        env.retain(|(key, _)| *key != "SMSFLOW_TWILIO_API_BASE");
+        env.push(("SMSFLOW_TWILIO_API_BASE", api_base.as_str()));
+        // The process that dies: no workers, the test plays its sender.
+        let dead = spawn_with(db.clone(), &env, false).await;
+        let mut queued = Vec::new();
+        for (to, body) in [
+            ("+15557770101", "reached Twilio"),
+            ("+15557770102", "never left"),
+        ] {
+            let sent = dead
+                .post("/messages/send", &json!({"to": to, "body": body}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(sent.status(), StatusCode::ACCEPTED, "{}", dead.label);
+            let sent: Value = sent.json().await.unwrap();
+            queued.push(sent);
+        }
+        // It claims both and dies: the first had reached Twilio, the second had not.
+        let jobs = dead
+            .store
+            .claim_outbound(time::Duration::milliseconds(-1), 10)
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 2, "{}", dead.label);
+        let first = jobs
+            .iter()
+            .find(|j| j.message.body == "reached Twilio")
+            .unwrap();
+        let adopted_sid = fake.create(&first.their_number, &first.our_number, "reached Twilio");
+
+        // The restarted process takes both over once the lease has expired.
+        let restarted = spawn_with(db.clone(), &env, true).await;
+        for (sent, expected_sid) in queued.iter().zip([Some(adopted_sid.as_str()), None]) {
+            let message = restarted
+                .wait_for_message(sent["conversation_id"].as_str().unwrap(), |m| {
+                    m["id"] == sent["message"]["id"] && m["status"] == "sent"
+                })
+                .await;
+            if let Some(sid) = expected_sid {
+                assert_eq!(message["provider_id"], sid, "{}: adopted", restarted.label);
+            }
+        }
+        let created = fake.created.lock().unwrap().clone();
+        let bodies: Vec<&str> = created.iter().map(|c| c.3.as_str()).collect();
+        assert_eq!(
+            bodies,
+            ["reached Twilio", "never left"],
+            "{}: each message reached Twilio once",
+            restarted.label
+        );
+        let lookups = fake.lookups.lock().unwrap().clone();
+        assert_eq!(
+            lookups.len(),
+            2,
+            "{}: each re-send asked first",
+            restarted.label
+        );
+        for lookup in &lookups {
+            assert!(
+                lookup.contains_key("To") && lookup.contains_key("From"),
+                "{lookup:?}"
+            );
+        }
+    }
 }

@@ -42,10 +42,31 @@ pub enum SendError {
     },
 }
 
+/// What is known of a message's earlier attempt whose outcome is unknown (the process died, or the
+/// connection broke, after handing it to the gateway), to find it at the gateway.
+#[derive(Debug, Clone)]
+pub struct EarlierAttempt {
+    /// The message was queued at this time: the gateway cannot have taken it before.
+    pub queued_at: time::OffsetDateTime,
+    /// Gateway ids already recorded for other messages of the conversation: an identical body
+    /// sent under one of these is not this message.
+    pub known_ids: Vec<String>,
+}
+
 #[async_trait]
 pub trait SmsChannel: Send + Sync {
     fn kind(&self) -> Channel;
     async fn send(&self, sms: &OutgoingSms) -> Result<SendReceipt, SendError>;
+    /// Before a re-send: the gateway's id for `sms` if an earlier attempt was in fact accepted, so
+    /// it is adopted instead of sent twice. Gateways with no way to ask (Kannel's sendsms, the
+    /// simulator) answer `None`, which makes a re-send at-least-once.
+    async fn find_accepted(
+        &self,
+        _sms: &OutgoingSms,
+        _earlier: &EarlierAttempt,
+    ) -> Result<Option<String>, SendError> {
+        Ok(None)
+    }
 }
 
 /// Classifies an HTTP failure: 429 and 5xx are worth retrying, other 4xx are not.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sha1::Sha1;
 use smsflow_core::conversation::{Channel, MessageStatus};
 
-use crate::{OutgoingSms, SendError, SendReceipt, SmsChannel, classify_status};
+use crate::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel, classify_status};
 
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
 
@@ -84,6 +84,26 @@ struct MessageResource {
     sid: String,
 }
 
+/// One page of `GET .../Messages.json`, newest first.
+#[derive(Deserialize)]
+struct MessagePage {
+    messages: Vec<ListedMessage>,
+}
+
+#[derive(Deserialize)]
+struct ListedMessage {
+    sid: String,
+    body: Option<String>,
+    /// RFC 2822, e.g. `Fri, 24 May 2019 17:44:46 +0000`.
+    date_created: Option<String>,
+}
+
+/// Twilio's clock and ours may differ a little; its `date_created` has whole seconds.
+const CLOCK_SKEW: time::Duration = time::Duration::seconds(60);
+/// Messages between two numbers created since one was queued: ours, plus any sent by hand meanwhile
+/// (later messages of the conversation wait for this one).
+const LOOKUP_PAGE_SIZE: &str = "50";
+
 #[derive(Deserialize)]
 struct ErrorResource {
     code: Option<serde_json::Value>,
@@ -110,6 +130,49 @@ impl TwilioChannel {
     pub fn account_sid(&self) -> &str {
         &self.account_sid
     }
+
+    fn messages_url(&self) -> String {
+        format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.api_base, self.account_sid
+        )
+    }
+}
+
+/// The error of a non-2xx answer, with Twilio's error code when its body has one.
+fn answer_error(status: reqwest::StatusCode, text: &str) -> SendError {
+    let error: Option<ErrorResource> = serde_json::from_str(text).ok();
+    let code = error
+        .as_ref()
+        .and_then(|e| e.code.as_ref())
+        .map(|code| code.to_string().trim_matches('"').to_string());
+    let message = error
+        .and_then(|e| e.message)
+        .unwrap_or_else(|| text.chars().take(200).collect());
+    classify_status(status, code, message)
+}
+
+/// The listed message that is `sms`, if any: same body, created after it was queued, not another
+/// message's; the oldest such (the first attempt Twilio accepted).
+fn matching_sid(page: MessagePage, sms: &OutgoingSms, earlier: &EarlierAttempt) -> Option<String> {
+    let not_before = earlier.queued_at - CLOCK_SKEW;
+    // Newest first: walk from the oldest.
+    page.messages
+        .into_iter()
+        .rev()
+        .filter(|m| m.body.as_deref() == Some(sms.body.as_str()))
+        .filter(|m| !earlier.known_ids.contains(&m.sid))
+        .filter(|m| {
+            m.date_created
+                .as_deref()
+                .and_then(|at| {
+                    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc2822)
+                        .ok()
+                })
+                .is_some_and(|at| at >= not_before)
+        })
+        .map(|m| m.sid)
+        .next()
 }
 
 #[async_trait]
@@ -119,10 +182,7 @@ impl SmsChannel for TwilioChannel {
     }
 
     async fn send(&self, sms: &OutgoingSms) -> Result<SendReceipt, SendError> {
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
-            self.api_base, self.account_sid
-        );
+        let url = self.messages_url();
         let form = [
             ("To", sms.to.as_str()),
             ("From", sms.from.as_str()),
@@ -150,15 +210,41 @@ impl SmsChannel for TwilioChannel {
                 status: MessageStatus::Sent,
             });
         }
-        let error: Option<ErrorResource> = serde_json::from_str(&text).ok();
-        let code = error
-            .as_ref()
-            .and_then(|e| e.code.as_ref())
-            .map(|code| code.to_string().trim_matches('"').to_string());
-        let message = error
-            .and_then(|e| e.message)
-            .unwrap_or_else(|| text.chars().take(200).collect());
-        Err(classify_status(status, code, message))
+        Err(answer_error(status, &text))
+    }
+
+    /// Twilio has no idempotency key: ask its Messages list for what went from our number to
+    /// theirs. Not filtered by `DateSent`: a message Twilio accepted but still holds in its queue
+    /// has no `date_sent` yet, and that is the one a blind re-send would duplicate.
+    async fn find_accepted(
+        &self,
+        sms: &OutgoingSms,
+        earlier: &EarlierAttempt,
+    ) -> Result<Option<String>, SendError> {
+        let query = [
+            ("To", sms.to.as_str()),
+            ("From", sms.from.as_str()),
+            ("PageSize", LOOKUP_PAGE_SIZE),
+        ];
+        let response = self
+            .http
+            .get(self.messages_url())
+            .basic_auth(&self.account_sid, Some(&self.auth_token))
+            .query(&query)
+            .send()
+            .await
+            .map_err(|error| SendError::Transient(format!("cannot reach Twilio: {error}")))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(answer_error(status, &text));
+        }
+        let page: MessagePage = serde_json::from_str(&text).map_err(|error| {
+            SendError::Transient(format!(
+                "Twilio's message list answered {status} with an unreadable body: {error}"
+            ))
+        })?;
+        Ok(matching_sid(page, sms, earlier))
     }
 }
 
@@ -199,6 +285,52 @@ mod tests {
         tampered[2].1 = "9999".into();
         assert!(!verify_signature("12345", url, &tampered, expected));
         assert!(!verify_signature("12345", url, &form, "not base64!"));
+    }
+
+    #[test]
+    fn a_lookup_adopts_only_this_messages_copy() {
+        let queued_at = time::macros::datetime!(2026-05-24 17:44:40 UTC);
+        let sms = OutgoingSms {
+            message_id: uuid::Uuid::nil(),
+            from: "+15550000000".into(),
+            to: "+15551112222".into(),
+            body: "Thanks!".into(),
+        };
+        let listed = |sid: &str, body: &str, created: &str| ListedMessage {
+            sid: sid.into(),
+            body: Some(body.into()),
+            date_created: Some(created.into()),
+        };
+        let page = || MessagePage {
+            messages: vec![
+                listed("SMnewer", "Thanks!", "Sun, 24 May 2026 17:46:00 +0000"),
+                listed(
+                    "SMother",
+                    "Something else",
+                    "Sun, 24 May 2026 17:45:00 +0000",
+                ),
+                listed("SMfirst", "Thanks!", "Sun, 24 May 2026 17:44:46 +0000"),
+                listed("SMold", "Thanks!", "Sun, 24 May 2026 17:30:00 +0000"),
+            ],
+        };
+        let earlier = |known: &[&str]| EarlierAttempt {
+            queued_at,
+            known_ids: known.iter().map(|s| s.to_string()).collect(),
+        };
+        // The oldest copy created since it was queued; an older identical text is another message.
+        assert_eq!(
+            matching_sid(page(), &sms, &earlier(&[])).as_deref(),
+            Some("SMfirst")
+        );
+        // A copy recorded for another message of the conversation is not this one.
+        assert_eq!(
+            matching_sid(page(), &sms, &earlier(&["SMfirst"])).as_deref(),
+            Some("SMnewer")
+        );
+        assert_eq!(
+            matching_sid(page(), &sms, &earlier(&["SMfirst", "SMnewer"])),
+            None
+        );
     }
 
     #[test]

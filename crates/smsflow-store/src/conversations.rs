@@ -284,24 +284,27 @@ pub struct DeliveryReport {
 pub trait ConversationStore: Send + Sync {
     /// Stores an inbound SMS and its conversation in one transaction, before anything else happens.
     async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError>;
-    /// Claims the oldest unprocessed inbound message whose conversation has no earlier one pending,
-    /// for `lease`; a crashed worker's claim expires and the message is processed again.
+    /// Claims up to `limit` of the oldest unprocessed inbound messages, each the first one pending
+    /// in its conversation (so at most one per conversation), for `lease`; a crashed worker's
+    /// claim expires and the message is processed again. Oldest first.
     async fn claim_inbound(
         &self,
         lease: time::Duration,
-    ) -> Result<Option<(Message, Conversation)>, StoreError>;
-    /// Records the outcome of processing (routing, opt-out, reply) in one transaction.
+        limit: usize,
+    ) -> Result<Vec<(Message, Conversation)>, StoreError>;
+    /// Records the outcomes of processing claimed messages (routing, opt-out, reply): one
+    /// transaction for the batch; a message another worker finished first keeps that result.
     async fn complete_inbound(
         &self,
-        message_id: Uuid,
-        outcome: &InboundOutcome,
+        completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError>;
-    /// Automatic replies queued to `number` since `since` (the loop guard's count).
+    /// Automatic replies queued to each of `numbers` since `since` (the loop guard's count);
+    /// numbers with none are left out.
     async fn automatic_replies_since(
         &self,
-        number: &str,
+        numbers: &[&str],
         since: OffsetDateTime,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError>;
 
     /// Queues a message in a conversation (a person writing by hand, or a system message).
     async fn queue_outbound(
@@ -316,13 +319,15 @@ pub trait ConversationStore: Send + Sync {
         our_number: &str,
         their_number: &str,
     ) -> Result<Conversation, StoreError>;
-    /// Claims the next outbound message due, keeping each conversation's messages in order: an
-    /// earlier message waiting to be retried holds back the later ones; one held for quiet hours
-    /// (never tried yet) does not hold back a message due now, such as a STOP confirmation.
+    /// Claims up to `limit` outbound messages due, soonest first, keeping each conversation's
+    /// messages in order (so at most one per conversation): an earlier message waiting to be
+    /// retried holds back the later ones; one held for quiet hours (never tried yet) does not hold
+    /// back a message due now, such as a STOP confirmation.
     async fn claim_outbound(
         &self,
         lease: time::Duration,
-    ) -> Result<Option<OutboundJob>, StoreError>;
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError>;
     // The outcome of a claimed send. `attempt` is the message's `attempts` as claimed: when a
     // slow worker's lease expired and another claimed the message, the first one's outcome is
     // ignored (the update matches no row).

@@ -226,8 +226,10 @@ fn conversation_not_found(id: Uuid) -> StoreError {
     }
 }
 
+/// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$outbound_index`: the index
+/// the outbound claim must walk (SQLite's planner needs telling).
 macro_rules! impl_conversation_store {
-    ($store:ty, $db:ty, $skip_locked:literal) => {
+    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal) => {
         impl $store {
             async fn fetch_conversation(
                 executor: impl sqlx::Executor<'_, Database = $db>,
@@ -305,7 +307,127 @@ macro_rules! impl_conversation_store {
                 Ok(())
             }
 
+            /// Claimed messages (at most one per conversation) with their conversations, in one query.
+            async fn with_conversations(
+                &self,
+                messages: Vec<Message>,
+            ) -> Result<Vec<(Message, Conversation)>, StoreError> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE c.id IN ("
+                ));
+                let mut ids = select.separated(", ");
+                for message in &messages {
+                    ids.push_bind(message.conversation_id);
+                }
+                select.push(")");
+                let mut conversations = select
+                    .build_query_as::<ConversationRow>()
+                    .fetch_all(&self.write)
+                    .await?
+                    .into_iter()
+                    .map(|row| Conversation::try_from(row).map(|c| (c.id, c)))
+                    .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
+                messages
+                    .into_iter()
+                    .map(|message| {
+                        let conversation = conversations
+                            .remove(&message.conversation_id)
+                            .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+                        Ok((message, conversation))
+                    })
+                    .collect()
+            }
+
+            /// Records processed messages in one transaction; false (and nothing recorded) when
+            /// one of them was finished by another worker first (after this one's lease expired).
+            async fn complete_inbound_together(
+                &self,
+                completed: &[(&Message, &InboundOutcome)],
+            ) -> Result<bool, StoreError> {
+                let at = now();
+                let mut tx = self.write.begin().await?;
+                for (message, outcome) in completed {
+                    // Lock the conversation before the message, in the order record_inbound takes
+                    // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
+                    let their_number: String = sqlx::query_scalar(
+                        "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
+                         run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at) \
+                         WHERE id = $1 RETURNING their_number",
+                    )
+                    .bind(message.conversation_id)
+                    .bind(outcome.active_workflow_id)
+                    .bind(outcome.active_workflow_at)
+                    .bind(outcome.run_completed)
+                    .bind(outcome.active_run_id)
+                    .bind(outcome.reply.as_ref().map(|_| at))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let processed = sqlx::query(
+                        "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
+                         locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received'",
+                    )
+                    .bind(message.id)
+                    .bind(outcome.workflow_id)
+                    .bind(Json(&outcome.explanation))
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if processed == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    match &outcome.opt_change {
+                        Some(OptChange::OptOut { keyword }) => {
+                            sqlx::query(
+                                "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
+                                 ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
+                                 opted_out_at = excluded.opted_out_at",
+                            )
+                            .bind(&their_number)
+                            .bind(keyword)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        Some(OptChange::OptIn) => {
+                            sqlx::query("DELETE FROM opt_outs WHERE number = $1")
+                                .bind(&their_number)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        None => {}
+                    }
+                    if let Some(run) = &outcome.run {
+                        Self::save_run(&mut tx, message.conversation_id, run, at).await?;
+                    }
+                    if let Some(reply) = &outcome.reply {
+                        Self::insert_outbound_row(&mut tx, message.conversation_id, message.channel.as_str(), reply, at).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            /// Queues an outbound message and marks the conversation active.
             async fn insert_outbound(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                channel: &str,
+                message: &NewOutbound,
+                at: OffsetDateTime,
+            ) -> Result<Message, StoreError> {
+                let message = Self::insert_outbound_row(tx, conversation_id, channel, message, at).await?;
+                sqlx::query("UPDATE conversations SET last_message_at = $2 WHERE id = $1")
+                    .bind(conversation_id)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(message)
+            }
+
+            /// The message row alone: the caller updates the conversation's `last_message_at`.
+            async fn insert_outbound_row(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 conversation_id: Uuid,
                 channel: &str,
@@ -332,11 +454,6 @@ macro_rules! impl_conversation_store {
                 .bind(at)
                 .fetch_one(&mut **tx)
                 .await?;
-                sqlx::query("UPDATE conversations SET last_message_at = $2 WHERE id = $1")
-                    .bind(conversation_id)
-                    .bind(at)
-                    .execute(&mut **tx)
-                    .await?;
                 Message::try_from(row)
             }
         }
@@ -403,118 +520,69 @@ macro_rules! impl_conversation_store {
             async fn claim_inbound(
                 &self,
                 lease: time::Duration,
-            ) -> Result<Option<(Message, Conversation)>, StoreError> {
+                limit: usize,
+            ) -> Result<Vec<(Message, Conversation)>, StoreError> {
                 let at = now();
-                let row = sqlx::query_as::<_, MessageRow>(concat!(
-                    "UPDATE messages SET locked_until = $1, attempts = attempts + 1 WHERE id = (\
+                let rows = sqlx::query_as::<_, MessageRow>(concat!(
+                    "UPDATE messages SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
                      SELECT m.id FROM messages m WHERE m.direction = 'inbound' AND m.status = 'received' \
                      AND (m.locked_until IS NULL OR m.locked_until < $2) \
                      AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
                        AND e.direction = 'inbound' AND e.status = 'received' AND e.id < m.id) \
-                     ORDER BY m.id LIMIT 1 ", $skip_locked, ") RETURNING ", message_columns!()
+                     ORDER BY m.id LIMIT $3 ", $skip_locked, ") RETURNING ", message_columns!()
                 ))
                 .bind(at + lease)
                 .bind(at)
-                .fetch_optional(&self.write)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.write)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                let message = Message::try_from(row)?;
-                let conversation = Self::fetch_conversation(&self.write, message.conversation_id)
-                    .await?
-                    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                Ok(Some((message, conversation)))
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
+                // RETURNING has no order.
+                messages.sort_by_key(|m| m.id);
+                self.with_conversations(messages).await
             }
 
             async fn complete_inbound(
                 &self,
-                message_id: Uuid,
-                outcome: &InboundOutcome,
+                completed: &[(&Message, &InboundOutcome)],
             ) -> Result<(), StoreError> {
-                let at = now();
-                let mut tx = self.write.begin().await?;
-                // Lock the conversation before the message, in the order record_inbound takes
-                // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
-                let Some((conversation_id, channel)): Option<(Uuid, String)> = sqlx::query_as(
-                    "SELECT conversation_id, channel FROM messages WHERE id = $1",
-                )
-                .bind(message_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                else {
-                    return Err(StoreError::NotFound { what: "message", key: message_id.to_string() });
-                };
-                let their_number: String = sqlx::query_scalar(
-                    "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                     run_completed = $4, active_run_id = $5 WHERE id = $1 RETURNING their_number",
-                )
-                .bind(conversation_id)
-                .bind(outcome.active_workflow_id)
-                .bind(outcome.active_workflow_at)
-                .bind(outcome.run_completed)
-                .bind(outcome.active_run_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let processed = sqlx::query(
-                    "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
-                     locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received'",
-                )
-                .bind(message_id)
-                .bind(outcome.workflow_id)
-                .bind(Json(&outcome.explanation))
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                // Another worker finished it first (after this one's lease expired): keep its result.
-                if processed == 0 {
-                    tx.rollback().await?;
-                    return Ok(());
-                }
-                match &outcome.opt_change {
-                    Some(OptChange::OptOut { keyword }) => {
-                        sqlx::query(
-                            "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
-                             ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
-                             opted_out_at = excluded.opted_out_at",
-                        )
-                        .bind(&their_number)
-                        .bind(keyword)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
+                if completed.len() > 1 {
+                    match self.complete_inbound_together(completed).await {
+                        Ok(true) => return Ok(()),
+                        Ok(false) => {}
+                        Err(error) => tracing::warn!(%error, messages = completed.len(), "cannot record a batch of processed messages together; recording them one by one"),
                     }
-                    Some(OptChange::OptIn) => {
-                        sqlx::query("DELETE FROM opt_outs WHERE number = $1")
-                            .bind(&their_number)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    None => {}
                 }
-                if let Some(run) = &outcome.run {
-                    Self::save_run(&mut tx, conversation_id, run, at).await?;
+                // One at a time: one message finished elsewhere, or failing, spoils no other.
+                for one in completed {
+                    self.complete_inbound_together(std::slice::from_ref(one)).await?;
                 }
-                if let Some(reply) = &outcome.reply {
-                    Self::insert_outbound(&mut tx, conversation_id, &channel, reply, at).await?;
-                }
-                tx.commit().await?;
                 Ok(())
             }
 
             async fn automatic_replies_since(
                 &self,
-                number: &str,
+                numbers: &[&str],
                 since: OffsetDateTime,
-            ) -> Result<i64, StoreError> {
-                Ok(sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-                     WHERE c.their_number = $1 AND m.direction = 'outbound' AND m.author = 'agent' \
-                     AND m.created_at >= $2",
-                )
-                .bind(number)
-                .bind(since)
-                .fetch_one(&self.read)
-                .await?)
+            ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+                if numbers.is_empty() {
+                    return Ok(std::collections::HashMap::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+                     WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= ",
+                );
+                select.push_bind(since).push(" AND c.their_number IN (");
+                let mut list = select.separated(", ");
+                for number in numbers {
+                    list.push_bind(number.to_string());
+                }
+                select.push(") GROUP BY c.their_number");
+                let counts: Vec<(String, i64)> = select.build_query_as().fetch_all(&self.read).await?;
+                Ok(counts.into_iter().collect())
             }
 
             async fn queue_outbound(
@@ -560,33 +628,40 @@ macro_rules! impl_conversation_store {
                     .ok_or_else(|| conversation_not_found(id))
             }
 
-            async fn claim_outbound(&self, lease: time::Duration) -> Result<Option<OutboundJob>, StoreError> {
+            async fn claim_outbound(&self, lease: time::Duration, limit: usize) -> Result<Vec<OutboundJob>, StoreError> {
                 let at = now();
-                let row = sqlx::query_as::<_, MessageRow>(concat!(
+                let rows = sqlx::query_as::<_, MessageRow>(concat!(
                     "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
-                     updated_at = $2 WHERE id = (\
-                     SELECT m.id FROM messages m WHERE m.direction = 'outbound' \
+                     updated_at = $2 WHERE id IN (\
+                     SELECT m.id FROM messages m ", $outbound_index, " WHERE m.direction = 'outbound' \
                      AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
                      AND (m.locked_until IS NULL OR m.locked_until < $2) \
                      AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
                        AND e.", unsent!(), " AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
-                     ORDER BY m.next_attempt_at, m.id LIMIT 1 ", $skip_locked, ") RETURNING ", message_columns!()
+                     ORDER BY m.next_attempt_at, m.id LIMIT $3 ", $skip_locked, ") RETURNING ", message_columns!()
                 ))
                 .bind(at + lease)
                 .bind(at)
-                .fetch_optional(&self.write)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.write)
                 .await?;
-                let Some(row) = row else { return Ok(None) };
-                let message = Message::try_from(row)?;
-                let conversation = Self::fetch_conversation(&self.write, message.conversation_id)
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
+                // RETURNING has no order: soonest due first.
+                messages.sort_by_key(|m| (m.next_attempt_at, m.id));
+                Ok(self
+                    .with_conversations(messages)
                     .await?
-                    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                Ok(Some(OutboundJob {
-                    message,
-                    our_number: conversation.our_number,
-                    their_number: conversation.their_number,
-                    opted_out: conversation.opted_out,
-                }))
+                    .into_iter()
+                    .map(|(message, conversation)| OutboundJob {
+                        message,
+                        our_number: conversation.our_number,
+                        their_number: conversation.their_number,
+                        opted_out: conversation.opted_out,
+                    })
+                    .collect())
             }
 
             async fn mark_sent(
@@ -1013,5 +1088,10 @@ macro_rules! impl_conversation_store {
     };
 }
 
-impl_conversation_store!(SqliteStore, sqlx::Sqlite, "");
-impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
+impl_conversation_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "",
+    "INDEXED BY messages_outbound_queue"
+);
+impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED", "");

@@ -49,9 +49,10 @@ async fn turn(
         .await
         .unwrap();
     let (message, _) = store
-        .claim_inbound(Duration::seconds(30))
+        .claim_inbound(Duration::seconds(30), 1)
         .await
         .unwrap()
+        .pop()
         .unwrap();
     let now = OffsetDateTime::now_utc();
     let outcome = InboundOutcome {
@@ -84,7 +85,10 @@ async fn turn(
             phone: from.into(),
         }),
     };
-    store.complete_inbound(message.id, &outcome).await.unwrap();
+    store
+        .complete_inbound(&[(&message, &outcome)])
+        .await
+        .unwrap();
     message.conversation_id
 }
 
@@ -154,9 +158,10 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
         // Two replies leave, one fails for good; the fourth stays queued.
         for outcome in [Some(MessageStatus::Sent), Some(MessageStatus::Sent), None] {
             let job = store
-                .claim_outbound(Duration::seconds(30))
+                .claim_outbound(Duration::seconds(30), 1)
                 .await
                 .unwrap()
+                .pop()
                 .unwrap();
             let attempt = job.message.attempts;
             match outcome {

@@ -43,11 +43,15 @@ fn outcome() -> InboundOutcome {
 async fn deliver(store: &dyn Store, from: &str, outcome: InboundOutcome) -> Uuid {
     let recorded = store.record_inbound(&sms(from, "hello")).await.unwrap();
     let (message, _) = store
-        .claim_inbound(Duration::seconds(30))
+        .claim_inbound(Duration::seconds(30), 1)
         .await
         .unwrap()
+        .pop()
         .expect("the message just stored");
-    store.complete_inbound(message.id, &outcome).await.unwrap();
+    store
+        .complete_inbound(&[(&message, &outcome)])
+        .await
+        .unwrap();
     recorded.conversation_id
 }
 

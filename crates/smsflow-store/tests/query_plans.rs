@@ -1,6 +1,6 @@
 //! The queries run once per message must not scan the whole messages table: at thousands of
 //! stored messages a scan per inbound message made processing fall behind (bench/twilio_load.sh).
-//! SQLite's query planner is asked how it runs the loop-guard count and the inbound claim; the SQL
+//! SQLite's query planner is asked how it runs the loop-guard count and the queue claims; the SQL
 //! is the store's (crates/smsflow-store/src/sql_conversations.rs), with literal parameters. The
 //! dashboard's reads of one workflow's period must use their indexes too (sql_analytics.rs).
 
@@ -29,9 +29,9 @@ async fn per_message_queries_use_indexes_on_sqlite() {
 
     let loop_guard = plan(
         &pool,
-        "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE c.their_number = '+15551230000' AND m.direction = 'outbound' AND m.author = 'agent' \
-         AND m.created_at >= '2026-01-01'",
+        "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= '2026-01-01' \
+         AND c.their_number IN ('+15551230000', '+15551230001') GROUP BY c.their_number",
     )
     .await;
     assert!(
@@ -45,12 +45,28 @@ async fn per_message_queries_use_indexes_on_sqlite() {
          AND (m.locked_until IS NULL OR m.locked_until < '2026-01-01') \
          AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
            AND e.direction = 'inbound' AND e.status = 'received' AND e.id < m.id) \
-         ORDER BY m.id LIMIT 1",
+         ORDER BY m.id LIMIT 64",
     )
     .await;
     assert!(
         claim.contains("messages_inbound_queue") && !claim.contains("TEMP B-TREE"),
         "claiming an inbound message sorts every pending one: {claim}"
+    );
+
+    let outbound = plan(
+        &pool,
+        "SELECT m.id FROM messages m INDEXED BY messages_outbound_queue WHERE m.direction = 'outbound' \
+         AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= '2026-01-01' \
+         AND (m.locked_until IS NULL OR m.locked_until < '2026-01-01') \
+         AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
+           AND e.direction = 'outbound' AND e.status IN ('queued', 'sending') AND e.id < m.id \
+           AND (e.next_attempt_at <= '2026-01-01' OR e.attempts > 0)) \
+         ORDER BY m.next_attempt_at, m.id LIMIT 1",
+    )
+    .await;
+    assert!(
+        outbound.contains("messages_outbound_queue") && !outbound.contains("TEMP B-TREE"),
+        "claiming an outbound message sorts every due one: {outbound}"
     );
 
     // The dashboard reads one workflow's period by index, never every message (sql_analytics.rs).

@@ -58,9 +58,10 @@ async fn concurrent_duplicate_deliveries_are_stored_once() {
         }
         assert_eq!((fresh, ids.len()), (1, 1), "{}", db.label);
         let (message, conversation) = first
-            .claim_inbound(Duration::seconds(30))
+            .claim_inbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(
             conversation.unread_count, 1,
@@ -70,10 +71,10 @@ async fn concurrent_duplicate_deliveries_are_stored_once() {
         assert_eq!(message.provider_id.as_deref(), Some("SMdup"));
         assert!(
             first
-                .claim_inbound(Duration::seconds(30))
+                .claim_inbound(Duration::seconds(30), 1)
                 .await
                 .unwrap()
-                .is_none(),
+                .is_empty(),
             "claimed once"
         );
     }
@@ -96,14 +97,16 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
             .await
             .unwrap();
         let (first, _) = store
-            .claim_inbound(Duration::seconds(30))
+            .claim_inbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         let (other, _) = store
-            .claim_inbound(Duration::seconds(30))
+            .claim_inbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(first.provider_id.as_deref(), Some("SM1"));
         assert_eq!(
@@ -114,10 +117,10 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
         );
         assert!(
             store
-                .claim_inbound(Duration::seconds(30))
+                .claim_inbound(Duration::seconds(30), 1)
                 .await
                 .unwrap()
-                .is_none()
+                .is_empty()
         );
 
         let outcome = InboundOutcome {
@@ -131,8 +134,8 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
             opt_change: None,
             reply: Some(outbound("reply to SM1", OffsetDateTime::now_utc())),
         };
-        store.complete_inbound(first.id, &outcome).await.unwrap();
-        store.complete_inbound(first.id, &outcome).await.unwrap();
+        store.complete_inbound(&[(&first, &outcome)]).await.unwrap();
+        store.complete_inbound(&[(&first, &outcome)]).await.unwrap();
         let messages = store
             .conversation_messages(first.conversation_id)
             .await
@@ -145,11 +148,115 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
         );
         assert_eq!(messages[0].status, MessageStatus::Processed);
         let (second, _) = store
-            .claim_inbound(Duration::seconds(30))
+            .claim_inbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(second.provider_id.as_deref(), Some("SM2"));
+    }
+}
+
+fn replying(body: &str) -> InboundOutcome {
+    InboundOutcome {
+        workflow_id: None,
+        explanation: json!({}),
+        active_workflow_id: None,
+        active_workflow_at: None,
+        run_completed: false,
+        active_run_id: None,
+        run: None,
+        opt_change: None,
+        reply: Some(outbound(body, OffsetDateTime::now_utc())),
+    }
+}
+
+#[tokio::test]
+async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        for (sid, from) in [
+            ("SMa1", "+15551120001"),
+            ("SMa2", "+15551120001"),
+            ("SMb1", "+15551120002"),
+            ("SMc1", "+15551120003"),
+        ] {
+            store.record_inbound(&sms(sid, from)).await.unwrap();
+        }
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        let sids: Vec<_> = claimed
+            .iter()
+            .map(|(m, _)| m.provider_id.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            sids,
+            ["SMa1", "SMb1", "SMc1"],
+            "{}: oldest first, SMa2 waits for SMa1",
+            db.label
+        );
+        for (message, conversation) in &claimed {
+            assert_eq!(message.conversation_id, conversation.id, "{}", db.label);
+        }
+        // Another worker finished SMb1 first (its lease had expired): it keeps that result, and
+        // the rest of the batch is still recorded.
+        let (a1, b1, c1) = (&claimed[0].0, &claimed[1].0, &claimed[2].0);
+        let first = replying("b1 by the other worker");
+        store.complete_inbound(&[(b1, &first)]).await.unwrap();
+        let (ra, rb, rc) = (replying("a1"), replying("b1 again"), replying("c1"));
+        store
+            .complete_inbound(&[(a1, &ra), (b1, &rb), (c1, &rc)])
+            .await
+            .unwrap();
+        let bodies = |id| {
+            let store = store.clone();
+            async move {
+                store
+                    .conversation_messages(id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| (m.body, m.status))
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            bodies(b1.conversation_id).await,
+            [
+                ("hello".to_string(), MessageStatus::Processed),
+                ("b1 by the other worker".to_string(), MessageStatus::Queued)
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            bodies(c1.conversation_id).await,
+            [
+                ("hello".to_string(), MessageStatus::Processed),
+                ("c1".to_string(), MessageStatus::Queued)
+            ],
+            "{}",
+            db.label
+        );
+        let next = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(next.len(), 1, "{}", db.label);
+        assert_eq!(next[0].0.provider_id.as_deref(), Some("SMa2"));
+        // The loop guard counts automatic replies per number, in one query for the batch.
+        let counts = store
+            .automatic_replies_since(
+                &["+15551120001", "+15551120003", "+15551129999"],
+                OffsetDateTime::now_utc() - Duration::minutes(1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(counts.get("+15551120001"), Some(&1), "{}", db.label);
+        assert_eq!(counts.get("+15551120003"), Some(&1), "{}", db.label);
+        assert_eq!(counts.get("+15551129999"), None, "{}", db.label);
     }
 }
 
@@ -170,23 +277,25 @@ async fn an_expired_claim_is_taken_over_and_the_late_worker_is_ignored() {
             .unwrap();
         // A worker claims it with a lease that runs out at once (it "crashed").
         let crashed = store
-            .claim_outbound(Duration::milliseconds(-1))
+            .claim_outbound(Duration::milliseconds(-1), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(crashed.message.id, queued.id);
         let taken_over = store
-            .claim_outbound(Duration::seconds(30))
+            .claim_outbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .expect("an expired lease frees the message");
         assert_eq!(taken_over.message.attempts, 2);
         assert!(
             store
-                .claim_outbound(Duration::seconds(30))
+                .claim_outbound(Duration::seconds(30), 1)
                 .await
                 .unwrap()
-                .is_none()
+                .is_empty()
         );
         // The first worker comes back late: its outcome no longer applies.
         store
@@ -232,19 +341,20 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
                 .await
                 .unwrap();
         }
-        let job = first
-            .claim_outbound(Duration::seconds(30))
+        let mut batch = first
+            .claim_outbound(Duration::seconds(30), 10)
             .await
-            .unwrap()
             .unwrap();
+        assert_eq!(batch.len(), 1, "{}: one message per conversation", db.label);
+        let job = batch.pop().unwrap();
         assert_eq!(job.message.body, "part 0");
         assert!(
             second
-                .claim_outbound(Duration::seconds(30))
+                .claim_outbound(Duration::seconds(30), 10)
                 .await
                 .unwrap()
-                .is_none(),
-            "{}: part 1 waits for part 0",
+                .is_empty(),
+            "{}: part 1 waits for part 0, also in a batch",
             db.label
         );
         // A failed attempt keeps its place: the next ones wait for its retry.
@@ -258,9 +368,10 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
             .await
             .unwrap();
         let retried = second
-            .claim_outbound(Duration::seconds(30))
+            .claim_outbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(retried.message.body, "part 0");
         second
@@ -273,9 +384,10 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
             .await
             .unwrap();
         let next = first
-            .claim_outbound(Duration::seconds(30))
+            .claim_outbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         assert_eq!(next.message.body, "part 1");
     }
@@ -290,9 +402,10 @@ async fn opt_outs_are_recorded_and_lifted() {
             .await
             .unwrap();
         let (message, _) = store
-            .claim_inbound(Duration::seconds(30))
+            .claim_inbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         let mut outcome = InboundOutcome {
             workflow_id: None,
@@ -307,7 +420,10 @@ async fn opt_outs_are_recorded_and_lifted() {
             }),
             reply: None,
         };
-        store.complete_inbound(message.id, &outcome).await.unwrap();
+        store
+            .complete_inbound(&[(&message, &outcome)])
+            .await
+            .unwrap();
         assert!(store.is_opted_out("+15551110005").await.unwrap());
         assert!(
             store
@@ -322,12 +438,16 @@ async fn opt_outs_are_recorded_and_lifted() {
             .await
             .unwrap();
         let (message, _) = store
-            .claim_inbound(Duration::seconds(30))
+            .claim_inbound(Duration::seconds(30), 1)
             .await
             .unwrap()
+            .pop()
             .unwrap();
         outcome.opt_change = Some(smsflow_store::conversations::OptChange::OptIn);
-        store.complete_inbound(message.id, &outcome).await.unwrap();
+        store
+            .complete_inbound(&[(&message, &outcome)])
+            .await
+            .unwrap();
         assert!(
             !store.is_opted_out("+15551110005").await.unwrap(),
             "{}",
