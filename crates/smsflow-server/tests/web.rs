@@ -750,3 +750,47 @@ async fn the_dashboard_shows_a_workflows_figures_with_charts_and_tables() {
         assert!(list.body.contains("<span class=\"muted\">never</span>"));
     }
 }
+
+#[tokio::test]
+async fn a_workflow_is_assigned_an_agent_from_a_dropdown_and_listed_with_its_name() {
+    const SEEDED: &str = "01000000-0000-7000-8000-000000000001";
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        let new = app.get("/workflows/new").await;
+        assert!(
+            new.body
+                .contains("<option value=\"\" selected>Use routing rules</option>")
+                && new
+                    .body
+                    .contains(&format!("<option value=\"{SEEDED}\">SMS agent</option>")),
+            "{}: the dropdown offers routing rules and every agent",
+            app.label
+        );
+        let mut body = three_step_form(&new.csrf(), "Assigned", "https://calendly.com/a", None);
+        body.push_str(&format!("&agent_id={SEEDED}"));
+        let created = app.post("/workflows/new", body).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", app.label);
+        let list = app.get("/workflows").await;
+        assert!(
+            list.body.contains("<a href=\"/agents\">SMS agent</a>"),
+            "{}: the list names the agent",
+            app.label
+        );
+        let workflow = app
+            .store
+            .list_workflows(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        let edit = app.get(&format!("/workflows/{}", workflow.id)).await;
+        assert!(
+            edit.body.contains(&format!(
+                "<option value=\"{SEEDED}\" selected>SMS agent</option>"
+            )),
+            "{}: the editor shows the assigned agent selected",
+            app.label
+        );
+    }
+}

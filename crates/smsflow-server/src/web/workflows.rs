@@ -11,6 +11,7 @@ use serde::Deserialize;
 use smsflow_core::{Goal, Problems, Workflow};
 use smsflow_store::analytics::MatchSummary;
 use smsflow_store::{StoreError, WorkflowQuery};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -135,13 +136,21 @@ pub async fn list(
         .store
         .match_summaries(now - time::Duration::days(7))
         .await?;
+    // The list names each workflow's agent, not its id.
+    let agent_names: HashMap<Uuid, String> = state
+        .store
+        .list_agents()
+        .await?
+        .into_iter()
+        .map(|agent| (agent.id, agent.spec.name))
+        .collect();
     loop {
         let page = state.store.list_workflows(&page_query).await?;
         total = page.total;
         rows.extend(
             page.items
                 .iter()
-                .map(|workflow| row(workflow, matches.get(&workflow.id))),
+                .map(|workflow| row(workflow, matches.get(&workflow.id), &agent_names)),
         );
         match page.next {
             Some(next) if rows.len() < LIST_MAX => page_query.after = Some(next),
@@ -194,7 +203,11 @@ pub async fn list(
     Ok(page.into_response())
 }
 
-fn row(workflow: &Workflow, matches: Option<&MatchSummary>) -> Row {
+fn row(
+    workflow: &Workflow,
+    matches: Option<&MatchSummary>,
+    agent_names: &HashMap<Uuid, String>,
+) -> Row {
     Row {
         last_matched: matches
             .and_then(|m| m.last_matched)
@@ -204,7 +217,12 @@ fn row(workflow: &Workflow, matches: Option<&MatchSummary>) -> Row {
         name: workflow.spec.name.to_string(),
         goal: goal_label(workflow.spec.goal),
         priority: workflow.spec.priority,
-        agent: workflow.spec.agent_id.map(|id| id.to_string()),
+        agent: workflow.spec.agent_id.map(|id| {
+            agent_names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| id.to_string())
+        }),
         active: workflow.spec.active,
         steps: workflow.spec.steps.len(),
     }
@@ -224,16 +242,30 @@ pub struct FormPage {
     goals: Vec<GoalInfo>,
     step_types: [(&'static str, &'static str); 5],
     ticket_priorities: [&'static str; 4],
+    /// The agents to assign, as (id, name), for the dropdown.
+    agents: Vec<(String, String)>,
     panel: TestPanel,
 }
 
 impl FormPage {
-    fn new(signed_in: &SignedIn, id: Option<Uuid>, form: WorkflowForm) -> Self {
+    async fn new(
+        state: &AppState,
+        signed_in: &SignedIn,
+        id: Option<Uuid>,
+        form: WorkflowForm,
+    ) -> Result<Self, WebError> {
+        let agents = state
+            .store
+            .list_agents()
+            .await?
+            .into_iter()
+            .map(|agent| (agent.id.to_string(), agent.spec.name))
+            .collect();
         let title = match id {
             None => "New workflow".to_string(),
             Some(_) => format!("Edit “{}”", form.name),
         };
-        FormPage {
+        Ok(FormPage {
             frame: signed_in.frame("workflows"),
             id,
             title,
@@ -243,8 +275,9 @@ impl FormPage {
             goals: goals(),
             step_types: STEP_TYPES,
             ticket_priorities: TICKET_PRIORITIES,
+            agents,
             panel: TestPanel::empty(signed_in.csrf()),
-        }
+        })
     }
 
     /// The action of the form: where it posts.
@@ -256,8 +289,15 @@ impl FormPage {
     }
 }
 
-pub async fn new_page(signed_in: SignedIn) -> Response {
-    FormPage::new(&signed_in, None, WorkflowForm::default()).into_response()
+pub async fn new_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, WebError> {
+    Ok(
+        FormPage::new(&state, &signed_in, None, WorkflowForm::default())
+            .await?
+            .into_response(),
+    )
 }
 
 pub async fn edit_page(
@@ -266,7 +306,10 @@ pub async fn edit_page(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let workflow = state.store.get_workflow(parse_id(&id)?).await?;
-    Ok(FormPage::new(&signed_in, Some(workflow.id), WorkflowForm::of(&workflow)).into_response())
+    let form = WorkflowForm::of(&workflow);
+    Ok(FormPage::new(&state, &signed_in, Some(workflow.id), form)
+        .await?
+        .into_response())
 }
 
 fn parse_id(id: &str) -> Result<Uuid, WebError> {
@@ -308,7 +351,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let (form, action) = WorkflowForm::parse(&body);
-    let page = FormPage::new(&signed_in, None, form);
+    let page = FormPage::new(&state, &signed_in, None, form).await?;
     if action != Action::Save {
         return Ok(page.into_response());
     }
@@ -341,7 +384,7 @@ pub async fn update(
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
     let (form, action) = WorkflowForm::parse(&body);
-    let mut page = FormPage::new(&signed_in, Some(id), form);
+    let mut page = FormPage::new(&state, &signed_in, Some(id), form).await?;
     if action != Action::Save {
         return Ok(page.into_response());
     }
