@@ -93,11 +93,14 @@ await browserTest(async ({ base, env, page, context }) => {
   await page.getByLabel('Name', { exact: true }).fill('Urgent support');
   await page.getByLabel('Goal', { exact: true }).selectOption('help_desk_support');
   await page.getByLabel('Priority', { exact: true }).fill('40');
+  await page.getByLabel('Assigned agent').selectOption({ label: 'SMS agent' });
   await page.getByLabel('Context for the AI agent').fill('Calm, precise support agent. Get the order number first.');
   await addStep('create_support_ticket', 0);
   await page.locator('#s0-priority').selectOption('urgent');
   await page.getByRole('button', { name: 'Save workflow' }).click();
   await page.waitForURL(/notice=created/);
+  check((await page.locator('table.workflows tbody tr', { hasText: 'Urgent support' })
+    .locator('td[data-label="Agent"]').textContent()).includes('SMS agent'), 'the assigned agent is listed by name');
   const toggle = page.getByRole('switch', { name: 'Urgent support active' });
   check(await toggle.getAttribute('aria-checked') === 'false', 'a new workflow starts inactive');
   await toggle.click();
