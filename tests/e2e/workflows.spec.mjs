@@ -117,6 +117,9 @@ await browserTest(async ({ base, env, page, context }) => {
   const winner = page.locator('#test-winner');
   await winner.waitFor();
   check((await winner.textContent()).includes('Winner: Lead capture'), 'the test panel names the winner');
+  const preview = await page.locator('#test-reply').textContent();
+  check(preview.includes('nothing is sent') && /name/i.test(preview),
+    `the test panel shows the reply the agent would send (${preview.trim()})`);
   const reasons = await page.locator('table.candidates tbody tr').allTextContents();
   check(reasons.length === 2 && reasons.some((r) => r.includes('matched the goal keyword "quote"')),
     'every candidate is listed with its reason');

@@ -549,6 +549,27 @@ async fn workflows_are_created_validated_edited_tested_and_deleted() {
             "{}",
             tested.body
         );
+        let reply = tested
+            .body
+            .split("id=\"test-reply\"")
+            .nth(1)
+            .expect("the agent's reply is previewed");
+        assert!(
+            reply.contains("<q>") && reply.contains("name"),
+            "the reply asks for the first field the workflow extracts: {reply}"
+        );
+        let conversations = app
+            .store
+            .list_conversations(&smsflow_store::conversations::ConversationQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            conversations.items.is_empty(),
+            "a preview stores and sends nothing"
+        );
         let bad_number = app
             .post(
                 "/workflows/test",

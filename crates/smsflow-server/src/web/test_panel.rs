@@ -18,6 +18,8 @@ use crate::web::{Frame, WebError};
 
 /// The most messages one test set takes.
 pub const TEST_SET_MAX: usize = 500;
+/// The sender of a previewed reply when the tester gave no number (a fictional 555 number).
+const PREVIEW_NUMBER: &str = "+15555550100";
 const MESSAGE_MAX_CHARS: usize = 1_600;
 const NO_WORKFLOW: &str = "(no workflow)";
 
@@ -37,6 +39,8 @@ pub struct TestResult {
     pub winner_goal: &'static str,
     pub tie_with: Vec<String>,
     pub candidates: Vec<CandidateRow>,
+    /// What the winner's agent would answer to a first message (builtin writer; nothing is sent).
+    pub reply: Option<String>,
 }
 
 impl TestResult {
@@ -61,6 +65,7 @@ impl TestResult {
                     reason: candidate.reason,
                 })
                 .collect(),
+            reply: None,
         }
     }
 }
@@ -183,11 +188,24 @@ pub async fn test_message(
     if panel.error.is_none() {
         // Reflect every saved change: check the revision (one small query) first.
         let compiled = state.matchers.refresh().await?;
-        panel.result = Some(TestResult::of(
-            compiled
-                .matcher
-                .explain(&panel.message, panel.include_inactive),
-        ));
+        let explanation = compiled
+            .matcher
+            .explain(&panel.message, panel.include_inactive);
+        let winner = explanation.matched.as_ref().and_then(|matched| matched.id);
+        let mut result = TestResult::of(explanation);
+        if let Some(id) = winner {
+            // The agent's turn is pure: running it stores and sends nothing.
+            let workflow = state.store.get_workflow(id).await?;
+            let from = Some(panel.from.as_str())
+                .filter(|from| !from.is_empty())
+                .unwrap_or(PREVIEW_NUMBER);
+            let turn = state
+                .messaging
+                .agent
+                .turn(&workflow, None, &panel.message, from);
+            result.reply = Some(turn.reply);
+        }
+        panel.result = Some(result);
     }
     Ok(answer(&signed_in, &headers, panel, false))
 }
