@@ -172,6 +172,8 @@ pub struct SqliteStore {
     /// SQLite has one writer at a time: a single write connection queues writers in-process instead
     /// of failing them with SQLITE_BUSY; other processes wait on the busy timeout.
     pub(crate) write: SqlitePool,
+    /// Inbound messages waiting to be stored together (see `record_inbound` on SQLite).
+    pub(crate) inbound_group: std::sync::Arc<crate::sql_conversations::InboundGroup>,
 }
 
 impl SqliteStore {
@@ -198,7 +200,11 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore {
+            read,
+            write,
+            inbound_group: Default::default(),
+        })
     }
 }
 

@@ -307,6 +307,67 @@ macro_rules! impl_conversation_store {
                 Ok(())
             }
 
+            /// One inbound message in its own transaction.
+            async fn record_inbound_direct(
+                write: &sqlx::Pool<$db>,
+                sms: &InboundSms,
+            ) -> Result<RecordedInbound, StoreError> {
+                let at = now();
+                let mut tx = write.begin().await?;
+                let conversation_id: Uuid = sqlx::query_scalar(
+                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+                     run_completed, unread_count, last_message_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
+                     ON CONFLICT (our_number, their_number) DO UPDATE SET \
+                     last_message_at = excluded.last_message_at, channel = excluded.channel, \
+                     unread_count = conversations.unread_count + 1 \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(&sms.our_number)
+                .bind(&sms.their_number)
+                .bind(sms.channel.as_str())
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let info = smsflow_core::sms::segment_info(&sms.body);
+                let inserted: Option<Uuid> = sqlx::query_scalar(
+                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+                     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
+                     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(conversation_id)
+                .bind(sms.channel.as_str())
+                .bind(&sms.body)
+                .bind(&sms.provider_id)
+                .bind(info.segments as i64)
+                .bind(info.encoding.as_str())
+                .bind(Json(&sms.media_urls))
+                .bind(sms.simulated)
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(message_id) = inserted {
+                    tx.commit().await?;
+                    return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
+                }
+                // A retry of a message already stored: change nothing.
+                tx.rollback().await?;
+                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
+                    "SELECT id, conversation_id FROM messages \
+                     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'",
+                )
+                .bind(sms.channel.as_str())
+                .bind(&sms.provider_id)
+                .fetch_one(write)
+                .await?;
+                Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
+            }
+
             /// Claimed messages (at most one per conversation) with their conversations, in one query.
             async fn with_conversations(
                 &self,
@@ -461,60 +522,7 @@ macro_rules! impl_conversation_store {
         #[async_trait]
         impl ConversationStore for $store {
             async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
-                let at = now();
-                let mut tx = self.write.begin().await?;
-                let conversation_id: Uuid = sqlx::query_scalar(
-                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-                     run_completed, unread_count, last_message_at, created_at) \
-                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
-                     ON CONFLICT (our_number, their_number) DO UPDATE SET \
-                     last_message_at = excluded.last_message_at, channel = excluded.channel, \
-                     unread_count = conversations.unread_count + 1 \
-                     RETURNING id",
-                )
-                .bind(Uuid::now_v7())
-                .bind(&sms.our_number)
-                .bind(&sms.their_number)
-                .bind(sms.channel.as_str())
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
-                let info = smsflow_core::sms::segment_info(&sms.body);
-                let inserted: Option<Uuid> = sqlx::query_scalar(
-                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-                     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
-                     created_at, updated_at) \
-                     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
-                     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
-                     RETURNING id",
-                )
-                .bind(Uuid::now_v7())
-                .bind(conversation_id)
-                .bind(sms.channel.as_str())
-                .bind(&sms.body)
-                .bind(&sms.provider_id)
-                .bind(info.segments as i64)
-                .bind(info.encoding.as_str())
-                .bind(Json(&sms.media_urls))
-                .bind(sms.simulated)
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(message_id) = inserted {
-                    tx.commit().await?;
-                    return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
-                }
-                // A retry of a message already stored: change nothing.
-                tx.rollback().await?;
-                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
-                    "SELECT id, conversation_id FROM messages \
-                     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'",
-                )
-                .bind(sms.channel.as_str())
-                .bind(&sms.provider_id)
-                .fetch_one(&self.write)
-                .await?;
-                Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
+                self.record_inbound_routed(sms).await
             }
 
             async fn claim_inbound(
@@ -1095,3 +1103,154 @@ impl_conversation_store!(
     "INDEXED BY messages_outbound_queue"
 );
 impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED", "");
+
+impl PostgresStore {
+    /// PostgreSQL has many connections: each message has its own transaction.
+    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        Self::record_inbound_direct(&self.write, sms).await
+    }
+}
+
+type InboundWaiter = (
+    InboundSms,
+    tokio::sync::oneshot::Sender<Result<RecordedInbound, StoreError>>,
+);
+
+/// Group commit of inbound messages on SQLite, which has one writer: the webhooks that arrive
+/// while a transaction is being written are stored together in the next one, so a burst pays one
+/// BEGIN/COMMIT (and one WAL write) instead of one each. Every caller still gets its answer only
+/// after its own message is committed.
+#[derive(Default)]
+pub(crate) struct InboundGroup {
+    state: std::sync::Mutex<InboundGroupState>,
+}
+
+#[derive(Default)]
+struct InboundGroupState {
+    pending: Vec<InboundWaiter>,
+    /// A task is draining `pending`.
+    writing: bool,
+}
+
+/// At most this many messages in one transaction.
+const INBOUND_GROUP_MAX: usize = 128;
+
+impl SqliteStore {
+    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut state = self
+                .inbound_group
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            state.pending.push((sms.clone(), sender));
+            !std::mem::replace(&mut state.writing, true)
+        };
+        if start {
+            // A task of its own, so that a cancelled request cannot strand the others' messages.
+            let group = self.inbound_group.clone();
+            let write = self.write.clone();
+            tokio::spawn(async move { drain_inbound_group(group, write).await });
+        }
+        match receiver.await {
+            Ok(result) => result,
+            // The writing task is gone (the runtime is shutting down): store it alone.
+            Err(_) => Self::record_inbound_direct(&self.write, sms).await,
+        }
+    }
+}
+
+async fn drain_inbound_group(group: std::sync::Arc<InboundGroup>, write: sqlx::SqlitePool) {
+    loop {
+        let batch: Vec<InboundWaiter> = {
+            let mut state = group.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.pending.is_empty() {
+                state.writing = false;
+                return;
+            }
+            let take = state.pending.len().min(INBOUND_GROUP_MAX);
+            state.pending.drain(..take).collect()
+        };
+        if batch.len() > 1 {
+            match record_inbound_batch(&write, &batch).await {
+                Ok(Some(recorded)) => {
+                    for ((_, sender), result) in batch.into_iter().zip(recorded) {
+                        let _ = sender.send(Ok(result));
+                    }
+                    continue;
+                }
+                // A duplicate in the batch: nothing was stored; one by one below.
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, messages = batch.len(), "cannot store a batch of inbound messages together; storing them one by one")
+                }
+            }
+        }
+        for (sms, sender) in batch {
+            let result = SqliteStore::record_inbound_direct(&write, &sms).await;
+            let _ = sender.send(result);
+        }
+    }
+}
+
+/// Stores new inbound messages in one transaction; `None` (and nothing stored) when one of them
+/// is a retry of a stored message, which is answered without changing its conversation.
+async fn record_inbound_batch(
+    write: &sqlx::SqlitePool,
+    batch: &[InboundWaiter],
+) -> Result<Option<Vec<RecordedInbound>>, StoreError> {
+    let at = now();
+    let mut tx = write.begin().await?;
+    let mut recorded = Vec::with_capacity(batch.len());
+    for (sms, _) in batch {
+        let conversation_id: Uuid = sqlx::query_scalar(
+            "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+             run_completed, unread_count, last_message_at, created_at) \
+             VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
+             ON CONFLICT (our_number, their_number) DO UPDATE SET \
+             last_message_at = excluded.last_message_at, channel = excluded.channel, \
+             unread_count = conversations.unread_count + 1 \
+             RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(&sms.our_number)
+        .bind(&sms.their_number)
+        .bind(sms.channel.as_str())
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let info = smsflow_core::sms::segment_info(&sms.body);
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+             provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+             created_at, updated_at) \
+             VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
+             ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
+             RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(conversation_id)
+        .bind(sms.channel.as_str())
+        .bind(&sms.body)
+        .bind(&sms.provider_id)
+        .bind(info.segments as i64)
+        .bind(info.encoding.as_str())
+        .bind(Json(&sms.media_urls))
+        .bind(sms.simulated)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(message_id) = inserted else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        recorded.push(RecordedInbound {
+            message_id,
+            conversation_id,
+            duplicate: false,
+        });
+    }
+    tx.commit().await?;
+    Ok(Some(recorded))
+}
