@@ -174,6 +174,8 @@ pub struct SqliteStore {
     pub(crate) write: SqlitePool,
     /// Inbound messages waiting to be stored together (see `record_inbound` on SQLite).
     pub(crate) inbound_group: std::sync::Arc<crate::sql_conversations::InboundGroup>,
+    /// Sent messages waiting to be recorded together.
+    pub(crate) sent_group: std::sync::Arc<crate::sql_conversations::SentGroup>,
 }
 
 impl SqliteStore {
@@ -204,6 +206,7 @@ impl SqliteStore {
             read,
             write,
             inbound_group: Default::default(),
+            sent_group: Default::default(),
         })
     }
 }

@@ -368,6 +368,26 @@ macro_rules! impl_conversation_store {
                 Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
             }
 
+            /// Records one message as handed to the gateway.
+            async fn mark_sent_direct<'e>(
+                executor: impl sqlx::Executor<'e, Database = $db>,
+                sent: &SentMark,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
+                     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
+                     WHERE id = $1 AND status = 'sending' AND attempts = $5",
+                )
+                .bind(sent.message_id)
+                .bind(sent.status.as_str())
+                .bind(sent.provider_id.as_deref())
+                .bind(now())
+                .bind(sent.attempt)
+                .execute(executor)
+                .await?;
+                Ok(())
+            }
+
             /// Claimed messages (at most one per conversation) with their conversations, in one query.
             async fn with_conversations(
                 &self,
@@ -679,19 +699,13 @@ macro_rules! impl_conversation_store {
                 provider_id: Option<&str>,
                 status: MessageStatus,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
-                     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
-                     WHERE id = $1 AND status = 'sending' AND attempts = $5",
-                )
-                .bind(message_id)
-                .bind(status.as_str())
-                .bind(provider_id)
-                .bind(now())
-                .bind(attempt)
-                .execute(&self.write)
-                .await?;
-                Ok(())
+                self.mark_sent_routed(SentMark {
+                    message_id,
+                    attempt,
+                    provider_id: provider_id.map(str::to_string),
+                    status,
+                })
+                .await
             }
 
             async fn mark_retry(
@@ -1109,49 +1123,103 @@ impl PostgresStore {
     async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
         Self::record_inbound_direct(&self.write, sms).await
     }
+
+    async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
+        Self::mark_sent_direct(&self.write, &sent).await
+    }
 }
 
-type InboundWaiter = (
-    InboundSms,
-    tokio::sync::oneshot::Sender<Result<RecordedInbound, StoreError>>,
-);
+/// A message handed to the gateway, to record.
+#[derive(Clone)]
+pub(crate) struct SentMark {
+    message_id: Uuid,
+    attempt: i64,
+    provider_id: Option<String>,
+    status: MessageStatus,
+}
 
-/// Group commit of inbound messages on SQLite, which has one writer: the webhooks that arrive
-/// while a transaction is being written are stored together in the next one, so a burst pays one
+type Waiter<T, R> = (T, tokio::sync::oneshot::Sender<Result<R, StoreError>>);
+
+/// Group commit on SQLite, which has one writer: the writes (of one kind) that arrive while a
+/// transaction is being written are done together in the next one, so a burst pays one
 /// BEGIN/COMMIT (and one WAL write) instead of one each. Every caller still gets its answer only
-/// after its own message is committed.
-#[derive(Default)]
-pub(crate) struct InboundGroup {
-    state: std::sync::Mutex<InboundGroupState>,
+/// after its own write is committed.
+pub(crate) struct WriteGroup<T, R> {
+    state: std::sync::Mutex<WriteGroupState<T, R>>,
 }
 
-#[derive(Default)]
-struct InboundGroupState {
-    pending: Vec<InboundWaiter>,
+impl<T, R> Default for WriteGroup<T, R> {
+    fn default() -> Self {
+        WriteGroup {
+            state: std::sync::Mutex::new(WriteGroupState {
+                pending: Vec::new(),
+                writing: false,
+            }),
+        }
+    }
+}
+
+struct WriteGroupState<T, R> {
+    pending: Vec<Waiter<T, R>>,
     /// A task is draining `pending`.
     writing: bool,
 }
 
-/// At most this many messages in one transaction.
-const INBOUND_GROUP_MAX: usize = 128;
+/// At most this many writes in one transaction.
+const WRITE_GROUP_MAX: usize = 128;
+
+impl<T, R> WriteGroup<T, R> {
+    /// Queues `item`; true when the caller must start the task that drains the group.
+    fn push(&self, item: T, sender: tokio::sync::oneshot::Sender<Result<R, StoreError>>) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.pending.push((item, sender));
+        !std::mem::replace(&mut state.writing, true)
+    }
+
+    /// The next batch, or None (and the group idle) when there is none.
+    fn next_batch(&self) -> Option<Vec<Waiter<T, R>>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.pending.is_empty() {
+            state.writing = false;
+            return None;
+        }
+        let take = state.pending.len().min(WRITE_GROUP_MAX);
+        Some(state.pending.drain(..take).collect())
+    }
+}
+
+pub(crate) type InboundGroup = WriteGroup<InboundSms, RecordedInbound>;
+pub(crate) type SentGroup = WriteGroup<SentMark, ()>;
 
 impl SqliteStore {
     async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let start = {
-            let mut state = self
-                .inbound_group
-                .state
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            state.pending.push((sms.clone(), sender));
-            !std::mem::replace(&mut state.writing, true)
-        };
-        if start {
+        if self.inbound_group.push(sms.clone(), sender) {
             // A task of its own, so that a cancelled request cannot strand the others' messages.
             let group = self.inbound_group.clone();
             let write = self.write.clone();
-            tokio::spawn(async move { drain_inbound_group(group, write).await });
+            tokio::spawn(async move {
+                while let Some(batch) = group.next_batch() {
+                    if batch.len() > 1 {
+                        match record_inbound_batch(&write, &batch).await {
+                            Ok(Some(recorded)) => {
+                                for ((_, sender), result) in batch.into_iter().zip(recorded) {
+                                    let _ = sender.send(Ok(result));
+                                }
+                                continue;
+                            }
+                            // A duplicate in the batch: nothing was stored; one by one below.
+                            Ok(None) => {}
+                            Err(error) => {
+                                tracing::warn!(%error, messages = batch.len(), "cannot store a batch of inbound messages together; storing them one by one")
+                            }
+                        }
+                    }
+                    for (sms, sender) in batch {
+                        let _ = sender.send(SqliteStore::record_inbound_direct(&write, &sms).await);
+                    }
+                }
+            });
         }
         match receiver.await {
             Ok(result) => result,
@@ -1159,46 +1227,59 @@ impl SqliteStore {
             Err(_) => Self::record_inbound_direct(&self.write, sms).await,
         }
     }
-}
 
-async fn drain_inbound_group(group: std::sync::Arc<InboundGroup>, write: sqlx::SqlitePool) {
-    loop {
-        let batch: Vec<InboundWaiter> = {
-            let mut state = group.state.lock().unwrap_or_else(|e| e.into_inner());
-            if state.pending.is_empty() {
-                state.writing = false;
-                return;
-            }
-            let take = state.pending.len().min(INBOUND_GROUP_MAX);
-            state.pending.drain(..take).collect()
-        };
-        if batch.len() > 1 {
-            match record_inbound_batch(&write, &batch).await {
-                Ok(Some(recorded)) => {
-                    for ((_, sender), result) in batch.into_iter().zip(recorded) {
-                        let _ = sender.send(Ok(result));
+    async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let copy = sent.clone();
+        if self.sent_group.push(sent, sender) {
+            let group = self.sent_group.clone();
+            let write = self.write.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = group.next_batch() {
+                    if batch.len() > 1 {
+                        match mark_sent_batch(&write, &batch).await {
+                            Ok(()) => {
+                                for (_, sender) in batch {
+                                    let _ = sender.send(Ok(()));
+                                }
+                                continue;
+                            }
+                            Err(error) => {
+                                tracing::warn!(%error, messages = batch.len(), "cannot record a batch of sent messages together; recording them one by one")
+                            }
+                        }
                     }
-                    continue;
+                    for (sent, sender) in batch {
+                        let _ = sender.send(SqliteStore::mark_sent_direct(&write, &sent).await);
+                    }
                 }
-                // A duplicate in the batch: nothing was stored; one by one below.
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::warn!(%error, messages = batch.len(), "cannot store a batch of inbound messages together; storing them one by one")
-                }
-            }
+            });
         }
-        for (sms, sender) in batch {
-            let result = SqliteStore::record_inbound_direct(&write, &sms).await;
-            let _ = sender.send(result);
+        match receiver.await {
+            Ok(result) => result,
+            // The writing task is gone (the runtime is shutting down): record it alone.
+            Err(_) => Self::mark_sent_direct(&self.write, &copy).await,
         }
     }
+}
+
+async fn mark_sent_batch(
+    write: &sqlx::SqlitePool,
+    batch: &[Waiter<SentMark, ()>],
+) -> Result<(), StoreError> {
+    let mut tx = write.begin().await?;
+    for (sent, _) in batch {
+        SqliteStore::mark_sent_direct(&mut *tx, sent).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Stores new inbound messages in one transaction; `None` (and nothing stored) when one of them
 /// is a retry of a stored message, which is answered without changing its conversation.
 async fn record_inbound_batch(
     write: &sqlx::SqlitePool,
-    batch: &[InboundWaiter],
+    batch: &[Waiter<InboundSms, RecordedInbound>],
 ) -> Result<Option<Vec<RecordedInbound>>, StoreError> {
     let at = now();
     let mut tx = write.begin().await?;
