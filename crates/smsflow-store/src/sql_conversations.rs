@@ -245,27 +245,13 @@ macro_rules! impl_conversation_store {
                 .transpose()
             }
 
-            /// Stores the run's state, its ticket (once) and its records (upserted).
-            async fn save_run(
+            /// The ticket and records a run's steps made, after the run is saved.
+            async fn save_run_effects(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 conversation_id: Uuid,
                 run: &RunUpdate,
                 at: OffsetDateTime,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(run.run_id)
-                .bind(conversation_id)
-                .bind(run.workflow_id)
-                .bind(Json(&run.state))
-                .bind(run.completed)
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
                 if let Some(ticket) = &run.new_ticket {
                     sqlx::query(
                         "INSERT INTO tickets (id, number, run_id, conversation_id, workflow_id, priority, status, \
@@ -427,37 +413,49 @@ macro_rules! impl_conversation_store {
             ) -> Result<bool, StoreError> {
                 let at = now();
                 let mut tx = self.write.begin().await?;
-                for (message, outcome) in completed {
-                    // Lock the conversation before the message, in the order record_inbound takes
-                    // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
-                    let their_number: String = sqlx::query_scalar(
-                        "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                         run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at) \
-                         WHERE id = $1 RETURNING their_number",
-                    )
-                    .bind(message.conversation_id)
-                    .bind(outcome.active_workflow_id)
-                    .bind(outcome.active_workflow_at)
-                    .bind(outcome.run_completed)
-                    .bind(outcome.active_run_id)
-                    .bind(outcome.reply.as_ref().map(|_| at))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let processed = sqlx::query(
-                        "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
-                         locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received'",
-                    )
-                    .bind(message.id)
-                    .bind(outcome.workflow_id)
-                    .bind(Json(&outcome.explanation))
-                    .bind(at)
-                    .execute(&mut *tx)
+                // A few multi-row statements for the whole batch (one message per conversation).
+                // The conversations are locked before the messages, in the order record_inbound
+                // takes them: the other order deadlocks with a duplicate delivery arriving meanwhile.
+                let mut update = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE conversations SET active_workflow_id = v.column2, active_workflow_at = v.column3, \
+                     run_completed = v.column4, active_run_id = v.column5, \
+                     last_message_at = COALESCE(v.column6, conversations.last_message_at) FROM (",
+                );
+                update.push_values(completed, |mut row, (message, outcome)| {
+                    row.push_bind(message.conversation_id)
+                        .push_bind(outcome.active_workflow_id)
+                        .push_bind(outcome.active_workflow_at)
+                        .push_bind(outcome.run_completed)
+                        .push_bind(outcome.active_run_id)
+                        .push_bind(outcome.reply.as_ref().map(|_| at));
+                });
+                update.push(") AS v WHERE conversations.id = v.column1 RETURNING conversations.id, conversations.their_number");
+                let numbers: std::collections::HashMap<Uuid, String> = update
+                    .build_query_as::<(Uuid, String)>()
+                    .fetch_all(&mut *tx)
                     .await?
-                    .rows_affected();
-                    if processed == 0 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
+                    .into_iter()
+                    .collect();
+                let mut update = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE messages SET status = 'processed', workflow_id = v.column2, explanation = v.column3, \
+                     locked_until = NULL, updated_at = v.column4 FROM (",
+                );
+                update.push_values(completed, |mut row, (message, outcome)| {
+                    row.push_bind(message.id)
+                        .push_bind(outcome.workflow_id)
+                        .push_bind(Json(&outcome.explanation))
+                        .push_bind(at);
+                });
+                update.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'received'");
+                let processed = update.build().execute(&mut *tx).await?.rows_affected();
+                if processed != completed.len() as u64 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for (message, outcome) in completed {
+                    let their_number = numbers
+                        .get(&message.conversation_id)
+                        .ok_or_else(|| conversation_not_found(message.conversation_id))?;
                     match &outcome.opt_change {
                         Some(OptChange::OptOut { keyword }) => {
                             sqlx::query(
@@ -465,7 +463,7 @@ macro_rules! impl_conversation_store {
                                  ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
                                  opted_out_at = excluded.opted_out_at",
                             )
-                            .bind(&their_number)
+                            .bind(their_number)
                             .bind(keyword)
                             .bind(at)
                             .execute(&mut *tx)
@@ -473,18 +471,68 @@ macro_rules! impl_conversation_store {
                         }
                         Some(OptChange::OptIn) => {
                             sqlx::query("DELETE FROM opt_outs WHERE number = $1")
-                                .bind(&their_number)
+                                .bind(their_number)
                                 .execute(&mut *tx)
                                 .await?;
                         }
                         None => {}
                     }
-                    if let Some(run) = &outcome.run {
-                        Self::save_run(&mut tx, message.conversation_id, run, at).await?;
+                }
+                let runs: Vec<(Uuid, &RunUpdate)> = completed
+                    .iter()
+                    .filter_map(|(message, outcome)| outcome.run.as_ref().map(|run| (message.conversation_id, run)))
+                    .collect();
+                if !runs.is_empty() {
+                    let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) ",
+                    );
+                    upsert.push_values(&runs, |mut row, (conversation_id, run)| {
+                        row.push_bind(run.run_id)
+                            .push_bind(*conversation_id)
+                            .push_bind(run.workflow_id)
+                            .push_bind(Json(&run.state))
+                            .push_bind(run.completed)
+                            .push_bind(at)
+                            .push_bind(at);
+                    });
+                    upsert.push(
+                        " ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+                         updated_at = excluded.updated_at",
+                    );
+                    upsert.build().execute(&mut *tx).await?;
+                    for (conversation_id, run) in &runs {
+                        Self::save_run_effects(&mut tx, *conversation_id, run, at).await?;
                     }
-                    if let Some(reply) = &outcome.reply {
-                        Self::insert_outbound_row(&mut tx, message.conversation_id, message.channel.as_str(), reply, at).await?;
-                    }
+                }
+                let replies: Vec<(&Message, &NewOutbound)> = completed
+                    .iter()
+                    .filter_map(|(message, outcome)| outcome.reply.as_ref().map(|reply| (*message, reply)))
+                    .collect();
+                if !replies.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+                         status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+                         next_attempt_at, created_at, updated_at) ",
+                    );
+                    insert.push_values(&replies, |mut row, (message, reply)| {
+                        row.push_bind(Uuid::now_v7())
+                            .push_bind(message.conversation_id)
+                            .push("'outbound'")
+                            .push_bind(reply.author.as_str())
+                            .push_bind(message.channel.as_str())
+                            .push_bind(&reply.body)
+                            .push("'queued'")
+                            .push_bind(reply.segments)
+                            .push_bind(&reply.encoding)
+                            .push_bind(Json(Vec::<String>::new()))
+                            .push("FALSE")
+                            .push_bind(reply.workflow_id)
+                            .push("0")
+                            .push_bind(reply.send_after)
+                            .push_bind(at)
+                            .push_bind(at);
+                    });
+                    insert.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(true)
