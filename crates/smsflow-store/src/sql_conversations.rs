@@ -1315,11 +1315,23 @@ async fn mark_sent_batch(
     write: &sqlx::SqlitePool,
     batch: &[Waiter<SentMark, ()>],
 ) -> Result<(), StoreError> {
-    let mut tx = write.begin().await?;
-    for (sent, _) in batch {
-        SqliteStore::mark_sent_direct(&mut *tx, sent).await?;
-    }
-    tx.commit().await?;
+    let at = now();
+    let mut update = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "UPDATE messages SET status = v.column2, provider_id = v.column3, locked_until = NULL, \
+         next_attempt_at = NULL, error_message = NULL, updated_at = v.column5, sent_at = v.column5 FROM (",
+    );
+    update.push_values(batch, |mut row, (sent, _)| {
+        row.push_bind(sent.message_id)
+            .push_bind(sent.status.as_str())
+            .push_bind(sent.provider_id.as_deref())
+            .push_bind(sent.attempt)
+            .push_bind(at);
+    });
+    update.push(
+        ") AS v WHERE messages.id = v.column1 AND messages.status = 'sending' \
+         AND messages.attempts = v.column4",
+    );
+    update.build().execute(write).await?;
     Ok(())
 }
 
@@ -1331,54 +1343,79 @@ async fn record_inbound_batch(
 ) -> Result<Option<Vec<RecordedInbound>>, StoreError> {
     let at = now();
     let mut tx = write.begin().await?;
+    // Two multi-row statements. A conversation may appear more than once: each row counts as an
+    // unread message, as one at a time would.
+    let mut upsert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+         run_completed, unread_count, last_message_at, created_at) ",
+    );
+    upsert.push_values(batch, |mut row, (sms, _)| {
+        row.push_bind(Uuid::now_v7())
+            .push_bind(&sms.our_number)
+            .push_bind(&sms.their_number)
+            .push_bind(sms.channel.as_str())
+            .push("'agent'")
+            .push("FALSE")
+            .push("1")
+            .push_bind(at)
+            .push_bind(at);
+    });
+    upsert.push(
+        " ON CONFLICT (our_number, their_number) DO UPDATE SET \
+         last_message_at = excluded.last_message_at, channel = excluded.channel, \
+         unread_count = conversations.unread_count + 1 \
+         RETURNING id, our_number, their_number",
+    );
+    let conversations: std::collections::HashMap<(String, String), Uuid> = upsert
+        .build_query_as::<(Uuid, String, String)>()
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(id, ours, theirs)| ((ours, theirs), id))
+        .collect();
     let mut recorded = Vec::with_capacity(batch.len());
     for (sms, _) in batch {
-        let conversation_id: Uuid = sqlx::query_scalar(
-            "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-             run_completed, unread_count, last_message_at, created_at) \
-             VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
-             ON CONFLICT (our_number, their_number) DO UPDATE SET \
-             last_message_at = excluded.last_message_at, channel = excluded.channel, \
-             unread_count = conversations.unread_count + 1 \
-             RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(&sms.our_number)
-        .bind(&sms.their_number)
-        .bind(sms.channel.as_str())
-        .bind(at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let info = smsflow_core::sms::segment_info(&sms.body);
-        let inserted: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-             provider_id, status, segments, encoding, media_urls, simulated, attempts, \
-             created_at, updated_at) \
-             VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
-             ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
-             RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(conversation_id)
-        .bind(sms.channel.as_str())
-        .bind(&sms.body)
-        .bind(&sms.provider_id)
-        .bind(info.segments as i64)
-        .bind(info.encoding.as_str())
-        .bind(Json(&sms.media_urls))
-        .bind(sms.simulated)
-        .bind(at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(message_id) = inserted else {
+        let Some(&conversation_id) =
+            conversations.get(&(sms.our_number.clone(), sms.their_number.clone()))
+        else {
             tx.rollback().await?;
             return Ok(None);
         };
         recorded.push(RecordedInbound {
-            message_id,
+            message_id: Uuid::now_v7(),
             conversation_id,
             duplicate: false,
         });
+    }
+    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+         provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+         created_at, updated_at) ",
+    );
+    insert.push_values(batch.iter().zip(&recorded), |mut row, ((sms, _), new)| {
+        let info = smsflow_core::sms::segment_info(&sms.body);
+        row.push_bind(new.message_id)
+            .push_bind(new.conversation_id)
+            .push("'inbound'")
+            .push("'contact'")
+            .push_bind(sms.channel.as_str())
+            .push_bind(&sms.body)
+            .push_bind(&sms.provider_id)
+            .push("'received'")
+            .push_bind(info.segments as i64)
+            .push_bind(info.encoding.as_str())
+            .push_bind(Json(&sms.media_urls))
+            .push_bind(sms.simulated)
+            .push("0")
+            .push_bind(at)
+            .push_bind(at);
+    });
+    insert.push(" ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING");
+    let inserted = insert.build().execute(&mut *tx).await?.rows_affected();
+    if inserted != batch.len() as u64 {
+        // A retry of a stored message (or the same one twice in the batch).
+        tx.rollback().await?;
+        return Ok(None);
     }
     tx.commit().await?;
     Ok(Some(recorded))
