@@ -192,6 +192,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
+            // Batches are written with multi-row statements, one text per batch size.
+            .statement_cache_capacity(1024)
             .foreign_keys(true);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
