@@ -227,9 +227,10 @@ fn conversation_not_found(id: Uuid) -> StoreError {
 }
 
 /// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$outbound_index`: the index
-/// the outbound claim must walk (SQLite's planner needs telling).
+/// the outbound claim must walk (SQLite's planner needs telling). `$multi_row`: a batch of processed
+/// messages is recorded with multi-row statements (SQLite) rather than a few statements each.
 macro_rules! impl_conversation_store {
-    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal) => {
+    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal, $multi_row:literal) => {
         impl $store {
             async fn fetch_conversation(
                 executor: impl sqlx::Executor<'_, Database = $db>,
@@ -405,12 +406,110 @@ macro_rules! impl_conversation_store {
                     .collect()
             }
 
+            /// Stores the run's state, its ticket (once) and its records (upserted).
+            async fn save_run(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                run: &RunUpdate,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(run.run_id)
+                .bind(conversation_id)
+                .bind(run.workflow_id)
+                .bind(Json(&run.state))
+                .bind(run.completed)
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                Self::save_run_effects(tx, conversation_id, run, at).await
+            }
+
+            /// As `complete_inbound_together`, a few statements per message (PostgreSQL, whose planner may
+            /// scan the messages for a multi-row UPDATE ... FROM VALUES); false when one of them was finished by another worker first (after this one's lease expired).
+            async fn complete_inbound_one_by_one(
+                &self,
+                completed: &[(&Message, &InboundOutcome)],
+            ) -> Result<bool, StoreError> {
+                let at = now();
+                let mut tx = self.write.begin().await?;
+                for (message, outcome) in completed {
+                    // Lock the conversation before the message, in the order record_inbound takes
+                    // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
+                    let their_number: String = sqlx::query_scalar(
+                        "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
+                         run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at) \
+                         WHERE id = $1 RETURNING their_number",
+                    )
+                    .bind(message.conversation_id)
+                    .bind(outcome.active_workflow_id)
+                    .bind(outcome.active_workflow_at)
+                    .bind(outcome.run_completed)
+                    .bind(outcome.active_run_id)
+                    .bind(outcome.reply.as_ref().map(|_| at))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let processed = sqlx::query(
+                        "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
+                         locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received'",
+                    )
+                    .bind(message.id)
+                    .bind(outcome.workflow_id)
+                    .bind(Json(&outcome.explanation))
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if processed == 0 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                    match &outcome.opt_change {
+                        Some(OptChange::OptOut { keyword }) => {
+                            sqlx::query(
+                                "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
+                                 ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
+                                 opted_out_at = excluded.opted_out_at",
+                            )
+                            .bind(&their_number)
+                            .bind(keyword)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        Some(OptChange::OptIn) => {
+                            sqlx::query("DELETE FROM opt_outs WHERE number = $1")
+                                .bind(&their_number)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        None => {}
+                    }
+                    if let Some(run) = &outcome.run {
+                        Self::save_run(&mut tx, message.conversation_id, run, at).await?;
+                    }
+                    if let Some(reply) = &outcome.reply {
+                        Self::insert_outbound_row(&mut tx, message.conversation_id, message.channel.as_str(), reply, at).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             /// Records processed messages in one transaction; false (and nothing recorded) when
             /// one of them was finished by another worker first (after this one's lease expired).
             async fn complete_inbound_together(
                 &self,
                 completed: &[(&Message, &InboundOutcome)],
             ) -> Result<bool, StoreError> {
+                if !$multi_row {
+                    return self.complete_inbound_one_by_one(completed).await;
+                }
                 let at = now();
                 let mut tx = self.write.begin().await?;
                 // A few multi-row statements for the whole batch (one message per conversation).
@@ -1162,9 +1261,16 @@ impl_conversation_store!(
     SqliteStore,
     sqlx::Sqlite,
     "",
-    "INDEXED BY messages_outbound_queue"
+    "INDEXED BY messages_outbound_queue",
+    true
 );
-impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED", "");
+impl_conversation_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    "FOR UPDATE SKIP LOCKED",
+    "",
+    false
+);
 
 impl PostgresStore {
     /// PostgreSQL has many connections: each message has its own transaction.
