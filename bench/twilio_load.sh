@@ -19,7 +19,8 @@
 #
 # Env: COUNT (default 20000), CONCURRENCY (default 32), SERVER_CPUS (default 0),
 #      LOADGEN_CPUS (default 1), RUST_LOG for the server (default info, as `smsflow serve`),
-#      BENCH_DIR (default target/bench). PostgreSQL: a throwaway server from scripts/pg.sh on
+#      BENCH_DIR (default target/bench), SMSFLOW_BIN (another smsflow binary to measure, e.g. an
+#      earlier build). PostgreSQL: a throwaway server from scripts/pg.sh on
 #      port BENCH_PGPORT (default 18329, stopped afterwards). Loopback ports BENCH_PORT (default
 #      18321, smsflow) and BENCH_PORT + 1 (stand-in API).
 set -euo pipefail
@@ -42,7 +43,7 @@ step() { echo "==> $*" >&2; }
 step "building smsflow and the load generator (release)"
 cargo build -q --release -p smsflow -j2
 cargo build -q --release -p smsflow-server --example twilio_load -j2
-BIN=$TARGET/release/smsflow
+BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
 LOAD=$TARGET/release/examples/twilio_load
 
 SERVER_PID= PG_STARTED=

@@ -172,6 +172,10 @@ pub struct SqliteStore {
     /// SQLite has one writer at a time: a single write connection queues writers in-process instead
     /// of failing them with SQLITE_BUSY; other processes wait on the busy timeout.
     pub(crate) write: SqlitePool,
+    /// Inbound messages waiting to be stored together (see `record_inbound` on SQLite).
+    pub(crate) inbound_group: std::sync::Arc<crate::sql_conversations::InboundGroup>,
+    /// Sent messages waiting to be recorded together.
+    pub(crate) sent_group: std::sync::Arc<crate::sql_conversations::SentGroup>,
 }
 
 impl SqliteStore {
@@ -188,6 +192,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
+            // Batches are written with multi-row statements, one text per batch size.
+            .statement_cache_capacity(1024)
             .foreign_keys(true);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -198,7 +204,12 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore { read, write })
+        Ok(SqliteStore {
+            read,
+            write,
+            inbound_group: Default::default(),
+            sent_group: Default::default(),
+        })
     }
 }
 

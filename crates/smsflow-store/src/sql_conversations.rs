@@ -227,9 +227,10 @@ fn conversation_not_found(id: Uuid) -> StoreError {
 }
 
 /// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$outbound_index`: the index
-/// the outbound claim must walk (SQLite's planner needs telling).
+/// the outbound claim must walk (SQLite's planner needs telling). `$multi_row`: a batch of processed
+/// messages is recorded with multi-row statements (SQLite) rather than a few statements each.
 macro_rules! impl_conversation_store {
-    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal) => {
+    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal, $multi_row:literal) => {
         impl $store {
             async fn fetch_conversation(
                 executor: impl sqlx::Executor<'_, Database = $db>,
@@ -245,27 +246,13 @@ macro_rules! impl_conversation_store {
                 .transpose()
             }
 
-            /// Stores the run's state, its ticket (once) and its records (upserted).
-            async fn save_run(
+            /// The ticket and records a run's steps made, after the run is saved.
+            async fn save_run_effects(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 conversation_id: Uuid,
                 run: &RunUpdate,
                 at: OffsetDateTime,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(run.run_id)
-                .bind(conversation_id)
-                .bind(run.workflow_id)
-                .bind(Json(&run.state))
-                .bind(run.completed)
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
                 if let Some(ticket) = &run.new_ticket {
                     sqlx::query(
                         "INSERT INTO tickets (id, number, run_id, conversation_id, workflow_id, priority, status, \
@@ -307,6 +294,87 @@ macro_rules! impl_conversation_store {
                 Ok(())
             }
 
+            /// One inbound message in its own transaction.
+            async fn record_inbound_direct(
+                write: &sqlx::Pool<$db>,
+                sms: &InboundSms,
+            ) -> Result<RecordedInbound, StoreError> {
+                let at = now();
+                let mut tx = write.begin().await?;
+                let conversation_id: Uuid = sqlx::query_scalar(
+                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+                     run_completed, unread_count, last_message_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
+                     ON CONFLICT (our_number, their_number) DO UPDATE SET \
+                     last_message_at = excluded.last_message_at, channel = excluded.channel, \
+                     unread_count = conversations.unread_count + 1 \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(&sms.our_number)
+                .bind(&sms.their_number)
+                .bind(sms.channel.as_str())
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let info = smsflow_core::sms::segment_info(&sms.body);
+                let inserted: Option<Uuid> = sqlx::query_scalar(
+                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+                     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
+                     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
+                     RETURNING id",
+                )
+                .bind(Uuid::now_v7())
+                .bind(conversation_id)
+                .bind(sms.channel.as_str())
+                .bind(&sms.body)
+                .bind(&sms.provider_id)
+                .bind(info.segments as i64)
+                .bind(info.encoding.as_str())
+                .bind(Json(&sms.media_urls))
+                .bind(sms.simulated)
+                .bind(at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(message_id) = inserted {
+                    tx.commit().await?;
+                    return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
+                }
+                // A retry of a message already stored: change nothing.
+                tx.rollback().await?;
+                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
+                    "SELECT id, conversation_id FROM messages \
+                     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'",
+                )
+                .bind(sms.channel.as_str())
+                .bind(&sms.provider_id)
+                .fetch_one(write)
+                .await?;
+                Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
+            }
+
+            /// Records one message as handed to the gateway.
+            async fn mark_sent_direct<'e>(
+                executor: impl sqlx::Executor<'e, Database = $db>,
+                sent: &SentMark,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
+                     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
+                     WHERE id = $1 AND status = 'sending' AND attempts = $5",
+                )
+                .bind(sent.message_id)
+                .bind(sent.status.as_str())
+                .bind(sent.provider_id.as_deref())
+                .bind(now())
+                .bind(sent.attempt)
+                .execute(executor)
+                .await?;
+                Ok(())
+            }
+
             /// Claimed messages (at most one per conversation) with their conversations, in one query.
             async fn with_conversations(
                 &self,
@@ -338,9 +406,33 @@ macro_rules! impl_conversation_store {
                     .collect()
             }
 
-            /// Records processed messages in one transaction; false (and nothing recorded) when
-            /// one of them was finished by another worker first (after this one's lease expired).
-            async fn complete_inbound_together(
+            /// Stores the run's state, its ticket (once) and its records (upserted).
+            async fn save_run(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                run: &RunUpdate,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(run.run_id)
+                .bind(conversation_id)
+                .bind(run.workflow_id)
+                .bind(Json(&run.state))
+                .bind(run.completed)
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                Self::save_run_effects(tx, conversation_id, run, at).await
+            }
+
+            /// As `complete_inbound_together`, a few statements per message (PostgreSQL, whose planner may
+            /// scan the messages for a multi-row UPDATE ... FROM VALUES); false when one of them was finished by another worker first (after this one's lease expired).
+            async fn complete_inbound_one_by_one(
                 &self,
                 completed: &[(&Message, &InboundOutcome)],
             ) -> Result<bool, StoreError> {
@@ -409,6 +501,142 @@ macro_rules! impl_conversation_store {
                 Ok(true)
             }
 
+            /// Records processed messages in one transaction; false (and nothing recorded) when
+            /// one of them was finished by another worker first (after this one's lease expired).
+            async fn complete_inbound_together(
+                &self,
+                completed: &[(&Message, &InboundOutcome)],
+            ) -> Result<bool, StoreError> {
+                if !$multi_row {
+                    return self.complete_inbound_one_by_one(completed).await;
+                }
+                let at = now();
+                let mut tx = self.write.begin().await?;
+                // A few multi-row statements for the whole batch (one message per conversation).
+                // The conversations are locked before the messages, in the order record_inbound
+                // takes them: the other order deadlocks with a duplicate delivery arriving meanwhile.
+                let mut update = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE conversations SET active_workflow_id = v.column2, active_workflow_at = v.column3, \
+                     run_completed = v.column4, active_run_id = v.column5, \
+                     last_message_at = COALESCE(v.column6, conversations.last_message_at) FROM (",
+                );
+                update.push_values(completed, |mut row, (message, outcome)| {
+                    row.push_bind(message.conversation_id)
+                        .push_bind(outcome.active_workflow_id)
+                        .push_bind(outcome.active_workflow_at)
+                        .push_bind(outcome.run_completed)
+                        .push_bind(outcome.active_run_id)
+                        .push_bind(outcome.reply.as_ref().map(|_| at));
+                });
+                update.push(") AS v WHERE conversations.id = v.column1 RETURNING conversations.id, conversations.their_number");
+                let numbers: std::collections::HashMap<Uuid, String> = update
+                    .build_query_as::<(Uuid, String)>()
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let mut update = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE messages SET status = 'processed', workflow_id = v.column2, explanation = v.column3, \
+                     locked_until = NULL, updated_at = v.column4 FROM (",
+                );
+                update.push_values(completed, |mut row, (message, outcome)| {
+                    row.push_bind(message.id)
+                        .push_bind(outcome.workflow_id)
+                        .push_bind(Json(&outcome.explanation))
+                        .push_bind(at);
+                });
+                update.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'received'");
+                let processed = update.build().execute(&mut *tx).await?.rows_affected();
+                if processed != completed.len() as u64 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for (message, outcome) in completed {
+                    let their_number = numbers
+                        .get(&message.conversation_id)
+                        .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+                    match &outcome.opt_change {
+                        Some(OptChange::OptOut { keyword }) => {
+                            sqlx::query(
+                                "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
+                                 ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
+                                 opted_out_at = excluded.opted_out_at",
+                            )
+                            .bind(their_number)
+                            .bind(keyword)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        Some(OptChange::OptIn) => {
+                            sqlx::query("DELETE FROM opt_outs WHERE number = $1")
+                                .bind(their_number)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        None => {}
+                    }
+                }
+                let runs: Vec<(Uuid, &RunUpdate)> = completed
+                    .iter()
+                    .filter_map(|(message, outcome)| outcome.run.as_ref().map(|run| (message.conversation_id, run)))
+                    .collect();
+                if !runs.is_empty() {
+                    let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) ",
+                    );
+                    upsert.push_values(&runs, |mut row, (conversation_id, run)| {
+                        row.push_bind(run.run_id)
+                            .push_bind(*conversation_id)
+                            .push_bind(run.workflow_id)
+                            .push_bind(Json(&run.state))
+                            .push_bind(run.completed)
+                            .push_bind(at)
+                            .push_bind(at);
+                    });
+                    upsert.push(
+                        " ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+                         updated_at = excluded.updated_at",
+                    );
+                    upsert.build().execute(&mut *tx).await?;
+                    for (conversation_id, run) in &runs {
+                        Self::save_run_effects(&mut tx, *conversation_id, run, at).await?;
+                    }
+                }
+                let replies: Vec<(&Message, &NewOutbound)> = completed
+                    .iter()
+                    .filter_map(|(message, outcome)| outcome.reply.as_ref().map(|reply| (*message, reply)))
+                    .collect();
+                if !replies.is_empty() {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+                         status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+                         next_attempt_at, created_at, updated_at) ",
+                    );
+                    insert.push_values(&replies, |mut row, (message, reply)| {
+                        row.push_bind(Uuid::now_v7())
+                            .push_bind(message.conversation_id)
+                            .push("'outbound'")
+                            .push_bind(reply.author.as_str())
+                            .push_bind(message.channel.as_str())
+                            .push_bind(&reply.body)
+                            .push("'queued'")
+                            .push_bind(reply.segments)
+                            .push_bind(&reply.encoding)
+                            .push_bind(Json(Vec::<String>::new()))
+                            .push("FALSE")
+                            .push_bind(reply.workflow_id)
+                            .push("0")
+                            .push_bind(reply.send_after)
+                            .push_bind(at)
+                            .push_bind(at);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             /// Queues an outbound message and marks the conversation active.
             async fn insert_outbound(
                 tx: &mut sqlx::Transaction<'_, $db>,
@@ -461,60 +689,7 @@ macro_rules! impl_conversation_store {
         #[async_trait]
         impl ConversationStore for $store {
             async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
-                let at = now();
-                let mut tx = self.write.begin().await?;
-                let conversation_id: Uuid = sqlx::query_scalar(
-                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-                     run_completed, unread_count, last_message_at, created_at) \
-                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
-                     ON CONFLICT (our_number, their_number) DO UPDATE SET \
-                     last_message_at = excluded.last_message_at, channel = excluded.channel, \
-                     unread_count = conversations.unread_count + 1 \
-                     RETURNING id",
-                )
-                .bind(Uuid::now_v7())
-                .bind(&sms.our_number)
-                .bind(&sms.their_number)
-                .bind(sms.channel.as_str())
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
-                let info = smsflow_core::sms::segment_info(&sms.body);
-                let inserted: Option<Uuid> = sqlx::query_scalar(
-                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-                     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
-                     created_at, updated_at) \
-                     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
-                     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
-                     RETURNING id",
-                )
-                .bind(Uuid::now_v7())
-                .bind(conversation_id)
-                .bind(sms.channel.as_str())
-                .bind(&sms.body)
-                .bind(&sms.provider_id)
-                .bind(info.segments as i64)
-                .bind(info.encoding.as_str())
-                .bind(Json(&sms.media_urls))
-                .bind(sms.simulated)
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(message_id) = inserted {
-                    tx.commit().await?;
-                    return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
-                }
-                // A retry of a message already stored: change nothing.
-                tx.rollback().await?;
-                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
-                    "SELECT id, conversation_id FROM messages \
-                     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'",
-                )
-                .bind(sms.channel.as_str())
-                .bind(&sms.provider_id)
-                .fetch_one(&self.write)
-                .await?;
-                Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
+                self.record_inbound_routed(sms).await
             }
 
             async fn claim_inbound(
@@ -671,19 +846,13 @@ macro_rules! impl_conversation_store {
                 provider_id: Option<&str>,
                 status: MessageStatus,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
-                     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
-                     WHERE id = $1 AND status = 'sending' AND attempts = $5",
-                )
-                .bind(message_id)
-                .bind(status.as_str())
-                .bind(provider_id)
-                .bind(now())
-                .bind(attempt)
-                .execute(&self.write)
-                .await?;
-                Ok(())
+                self.mark_sent_routed(SentMark {
+                    message_id,
+                    attempt,
+                    provider_id: provider_id.map(str::to_string),
+                    status,
+                })
+                .await
             }
 
             async fn mark_retry(
@@ -1092,6 +1261,268 @@ impl_conversation_store!(
     SqliteStore,
     sqlx::Sqlite,
     "",
-    "INDEXED BY messages_outbound_queue"
+    "INDEXED BY messages_outbound_queue",
+    true
 );
-impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED", "");
+impl_conversation_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    "FOR UPDATE SKIP LOCKED",
+    "",
+    false
+);
+
+impl PostgresStore {
+    /// PostgreSQL has many connections: each message has its own transaction.
+    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        Self::record_inbound_direct(&self.write, sms).await
+    }
+
+    async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
+        Self::mark_sent_direct(&self.write, &sent).await
+    }
+}
+
+/// A message handed to the gateway, to record.
+#[derive(Clone)]
+pub(crate) struct SentMark {
+    message_id: Uuid,
+    attempt: i64,
+    provider_id: Option<String>,
+    status: MessageStatus,
+}
+
+type Waiter<T, R> = (T, tokio::sync::oneshot::Sender<Result<R, StoreError>>);
+
+/// Group commit on SQLite, which has one writer: the writes (of one kind) that arrive while a
+/// transaction is being written are done together in the next one, so a burst pays one
+/// BEGIN/COMMIT (and one WAL write) instead of one each. Every caller still gets its answer only
+/// after its own write is committed.
+pub(crate) struct WriteGroup<T, R> {
+    state: std::sync::Mutex<WriteGroupState<T, R>>,
+}
+
+impl<T, R> Default for WriteGroup<T, R> {
+    fn default() -> Self {
+        WriteGroup {
+            state: std::sync::Mutex::new(WriteGroupState {
+                pending: Vec::new(),
+                writing: false,
+            }),
+        }
+    }
+}
+
+struct WriteGroupState<T, R> {
+    pending: Vec<Waiter<T, R>>,
+    /// A task is draining `pending`.
+    writing: bool,
+}
+
+/// At most this many writes in one transaction.
+const WRITE_GROUP_MAX: usize = 128;
+
+impl<T, R> WriteGroup<T, R> {
+    /// Queues `item`; true when the caller must start the task that drains the group.
+    fn push(&self, item: T, sender: tokio::sync::oneshot::Sender<Result<R, StoreError>>) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.pending.push((item, sender));
+        !std::mem::replace(&mut state.writing, true)
+    }
+
+    /// The next batch, or None (and the group idle) when there is none.
+    fn next_batch(&self) -> Option<Vec<Waiter<T, R>>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.pending.is_empty() {
+            state.writing = false;
+            return None;
+        }
+        let take = state.pending.len().min(WRITE_GROUP_MAX);
+        Some(state.pending.drain(..take).collect())
+    }
+}
+
+pub(crate) type InboundGroup = WriteGroup<InboundSms, RecordedInbound>;
+pub(crate) type SentGroup = WriteGroup<SentMark, ()>;
+
+impl SqliteStore {
+    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        if self.inbound_group.push(sms.clone(), sender) {
+            // A task of its own, so that a cancelled request cannot strand the others' messages.
+            let group = self.inbound_group.clone();
+            let write = self.write.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = group.next_batch() {
+                    if batch.len() > 1 {
+                        match record_inbound_batch(&write, &batch).await {
+                            Ok(Some(recorded)) => {
+                                for ((_, sender), result) in batch.into_iter().zip(recorded) {
+                                    let _ = sender.send(Ok(result));
+                                }
+                                continue;
+                            }
+                            // A duplicate in the batch: nothing was stored; one by one below.
+                            Ok(None) => {}
+                            Err(error) => {
+                                tracing::warn!(%error, messages = batch.len(), "cannot store a batch of inbound messages together; storing them one by one")
+                            }
+                        }
+                    }
+                    for (sms, sender) in batch {
+                        let _ = sender.send(SqliteStore::record_inbound_direct(&write, &sms).await);
+                    }
+                }
+            });
+        }
+        match receiver.await {
+            Ok(result) => result,
+            // The writing task is gone (the runtime is shutting down): store it alone.
+            Err(_) => Self::record_inbound_direct(&self.write, sms).await,
+        }
+    }
+
+    async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let copy = sent.clone();
+        if self.sent_group.push(sent, sender) {
+            let group = self.sent_group.clone();
+            let write = self.write.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = group.next_batch() {
+                    if batch.len() > 1 {
+                        match mark_sent_batch(&write, &batch).await {
+                            Ok(()) => {
+                                for (_, sender) in batch {
+                                    let _ = sender.send(Ok(()));
+                                }
+                                continue;
+                            }
+                            Err(error) => {
+                                tracing::warn!(%error, messages = batch.len(), "cannot record a batch of sent messages together; recording them one by one")
+                            }
+                        }
+                    }
+                    for (sent, sender) in batch {
+                        let _ = sender.send(SqliteStore::mark_sent_direct(&write, &sent).await);
+                    }
+                }
+            });
+        }
+        match receiver.await {
+            Ok(result) => result,
+            // The writing task is gone (the runtime is shutting down): record it alone.
+            Err(_) => Self::mark_sent_direct(&self.write, &copy).await,
+        }
+    }
+}
+
+async fn mark_sent_batch(
+    write: &sqlx::SqlitePool,
+    batch: &[Waiter<SentMark, ()>],
+) -> Result<(), StoreError> {
+    let at = now();
+    let mut update = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "UPDATE messages SET status = v.column2, provider_id = v.column3, locked_until = NULL, \
+         next_attempt_at = NULL, error_message = NULL, updated_at = v.column5, sent_at = v.column5 FROM (",
+    );
+    update.push_values(batch, |mut row, (sent, _)| {
+        row.push_bind(sent.message_id)
+            .push_bind(sent.status.as_str())
+            .push_bind(sent.provider_id.as_deref())
+            .push_bind(sent.attempt)
+            .push_bind(at);
+    });
+    update.push(
+        ") AS v WHERE messages.id = v.column1 AND messages.status = 'sending' \
+         AND messages.attempts = v.column4",
+    );
+    update.build().execute(write).await?;
+    Ok(())
+}
+
+/// Stores new inbound messages in one transaction; `None` (and nothing stored) when one of them
+/// is a retry of a stored message, which is answered without changing its conversation.
+async fn record_inbound_batch(
+    write: &sqlx::SqlitePool,
+    batch: &[Waiter<InboundSms, RecordedInbound>],
+) -> Result<Option<Vec<RecordedInbound>>, StoreError> {
+    let at = now();
+    let mut tx = write.begin().await?;
+    // Two multi-row statements. A conversation may appear more than once: each row counts as an
+    // unread message, as one at a time would.
+    let mut upsert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+         run_completed, unread_count, last_message_at, created_at) ",
+    );
+    upsert.push_values(batch, |mut row, (sms, _)| {
+        row.push_bind(Uuid::now_v7())
+            .push_bind(&sms.our_number)
+            .push_bind(&sms.their_number)
+            .push_bind(sms.channel.as_str())
+            .push("'agent'")
+            .push("FALSE")
+            .push("1")
+            .push_bind(at)
+            .push_bind(at);
+    });
+    upsert.push(
+        " ON CONFLICT (our_number, their_number) DO UPDATE SET \
+         last_message_at = excluded.last_message_at, channel = excluded.channel, \
+         unread_count = conversations.unread_count + 1 \
+         RETURNING id, our_number, their_number",
+    );
+    let conversations: std::collections::HashMap<(String, String), Uuid> = upsert
+        .build_query_as::<(Uuid, String, String)>()
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(id, ours, theirs)| ((ours, theirs), id))
+        .collect();
+    let mut recorded = Vec::with_capacity(batch.len());
+    for (sms, _) in batch {
+        let Some(&conversation_id) =
+            conversations.get(&(sms.our_number.clone(), sms.their_number.clone()))
+        else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        recorded.push(RecordedInbound {
+            message_id: Uuid::now_v7(),
+            conversation_id,
+            duplicate: false,
+        });
+    }
+    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+         provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+         created_at, updated_at) ",
+    );
+    insert.push_values(batch.iter().zip(&recorded), |mut row, ((sms, _), new)| {
+        let info = smsflow_core::sms::segment_info(&sms.body);
+        row.push_bind(new.message_id)
+            .push_bind(new.conversation_id)
+            .push("'inbound'")
+            .push("'contact'")
+            .push_bind(sms.channel.as_str())
+            .push_bind(&sms.body)
+            .push_bind(&sms.provider_id)
+            .push("'received'")
+            .push_bind(info.segments as i64)
+            .push_bind(info.encoding.as_str())
+            .push_bind(Json(&sms.media_urls))
+            .push_bind(sms.simulated)
+            .push("0")
+            .push_bind(at)
+            .push_bind(at);
+    });
+    insert.push(" ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING");
+    let inserted = insert.build().execute(&mut *tx).await?.rows_affected();
+    if inserted != batch.len() as u64 {
+        // A retry of a stored message (or the same one twice in the batch).
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(recorded))
+}

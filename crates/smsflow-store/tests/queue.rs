@@ -455,3 +455,50 @@ async fn opt_outs_are_recorded_and_lifted() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_deliveries_are_each_stored_once_with_their_conversation() {
+    // On SQLite these are stored together (group commit): each still gets its own answer.
+    for db in testing::all().await {
+        let store = db.store().await;
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let from = format!("+1555222{:04}", i % 8);
+                let recorded = store
+                    .record_inbound(&sms(&format!("SMgroup{i}"), &from))
+                    .await
+                    .unwrap();
+                (from, recorded)
+            }));
+        }
+        let mut conversations = std::collections::HashMap::new();
+        let mut ids = HashSet::new();
+        for task in tasks {
+            let (from, recorded) = task.await.unwrap();
+            assert!(!recorded.duplicate, "{}", db.label);
+            ids.insert(recorded.message_id);
+            let conversation = *conversations
+                .entry(from)
+                .or_insert(recorded.conversation_id);
+            assert_eq!(conversation, recorded.conversation_id, "{}", db.label);
+        }
+        assert_eq!((ids.len(), conversations.len()), (64, 8), "{}", db.label);
+        for &conversation_id in conversations.values() {
+            let messages = store.conversation_messages(conversation_id).await.unwrap();
+            assert_eq!(messages.len(), 8, "{}", db.label);
+            assert!(messages.iter().all(|m| ids.contains(&m.id)), "{}", db.label);
+        }
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 100)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 8, "{}: one per conversation", db.label);
+        assert!(
+            claimed.iter().all(|(_, c)| c.unread_count == 8),
+            "{}: every message counts as unread",
+            db.label
+        );
+    }
+}
