@@ -1345,75 +1345,109 @@ impl<T, R> WriteGroup<T, R> {
 pub(crate) type InboundGroup = WriteGroup<InboundSms, RecordedInbound>;
 pub(crate) type SentGroup = WriteGroup<SentMark, ()>;
 
-impl SqliteStore {
-    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+/// One kind of write that a [`WriteGroup`] can do for many callers at once.
+pub(crate) trait GroupWrite: Clone + Send + Sync + 'static {
+    type Output: Send + 'static;
+    /// What is written, for the log.
+    const WHAT: &'static str;
+    /// Writes the whole group in one transaction, each caller's result in order; `None` when
+    /// nothing was written and the group must be written one by one (e.g. a duplicate in it).
+    fn write_group<'a>(
+        write: &'a sqlx::SqlitePool,
+        group: &'a [Waiter<Self, Self::Output>],
+    ) -> impl std::future::Future<Output = Result<Option<Vec<Self::Output>>, StoreError>> + Send + 'a;
+    fn write_alone<'a>(
+        write: &'a sqlx::SqlitePool,
+        item: &'a Self,
+    ) -> impl std::future::Future<Output = Result<Self::Output, StoreError>> + Send + 'a;
+}
+
+impl GroupWrite for InboundSms {
+    type Output = RecordedInbound;
+    const WHAT: &'static str = "inbound messages";
+    fn write_group<'a>(
+        write: &'a sqlx::SqlitePool,
+        group: &'a [Waiter<Self, RecordedInbound>],
+    ) -> impl std::future::Future<Output = Result<Option<Vec<RecordedInbound>>, StoreError>> + Send + 'a
+    {
+        record_inbound_batch(write, group)
+    }
+    fn write_alone<'a>(
+        write: &'a sqlx::SqlitePool,
+        sms: &'a Self,
+    ) -> impl std::future::Future<Output = Result<RecordedInbound, StoreError>> + Send + 'a {
+        SqliteStore::record_inbound_direct(write, sms)
+    }
+}
+
+impl GroupWrite for SentMark {
+    type Output = ();
+    const WHAT: &'static str = "sent messages";
+    async fn write_group(
+        write: &sqlx::SqlitePool,
+        group: &[Waiter<Self, ()>],
+    ) -> Result<Option<Vec<()>>, StoreError> {
+        mark_sent_batch(write, group)
+            .await
+            .map(|()| Some(vec![(); group.len()]))
+    }
+    fn write_alone<'a>(
+        write: &'a sqlx::SqlitePool,
+        sent: &'a Self,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'a {
+        SqliteStore::mark_sent_direct(write, sent)
+    }
+}
+
+impl<T: GroupWrite> WriteGroup<T, T::Output> {
+    /// Writes `item` with the others that arrive meanwhile, and answers once it is committed.
+    async fn submit(
+        self: &std::sync::Arc<Self>,
+        write: &sqlx::SqlitePool,
+        item: &T,
+    ) -> Result<T::Output, StoreError> {
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        if self.inbound_group.push(sms.clone(), sender) {
-            // A task of its own, so that a cancelled request cannot strand the others' messages.
-            let group = self.inbound_group.clone();
-            let write = self.write.clone();
+        if self.push(item.clone(), sender) {
+            // A task of its own, so that a cancelled request cannot strand the others' writes.
+            let group = self.clone();
+            let write = write.clone();
             tokio::spawn(async move {
                 while let Some(batch) = group.next_batch() {
                     if batch.len() > 1 {
-                        match record_inbound_batch(&write, &batch).await {
-                            Ok(Some(recorded)) => {
-                                for ((_, sender), result) in batch.into_iter().zip(recorded) {
+                        match T::write_group(&write, &batch).await {
+                            Ok(Some(results)) => {
+                                for ((_, sender), result) in batch.into_iter().zip(results) {
                                     let _ = sender.send(Ok(result));
                                 }
                                 continue;
                             }
-                            // A duplicate in the batch: nothing was stored; one by one below.
                             Ok(None) => {}
                             Err(error) => {
-                                tracing::warn!(%error, messages = batch.len(), "cannot store a batch of inbound messages together; storing them one by one")
+                                tracing::warn!(%error, count = batch.len(), what = T::WHAT, "cannot write a group together; writing them one by one")
                             }
                         }
                     }
-                    for (sms, sender) in batch {
-                        let _ = sender.send(SqliteStore::record_inbound_direct(&write, &sms).await);
+                    for (item, sender) in batch {
+                        let _ = sender.send(T::write_alone(&write, &item).await);
                     }
                 }
             });
         }
         match receiver.await {
             Ok(result) => result,
-            // The writing task is gone (the runtime is shutting down): store it alone.
-            Err(_) => Self::record_inbound_direct(&self.write, sms).await,
+            // The writing task is gone (the runtime is shutting down): write it alone.
+            Err(_) => T::write_alone(write, item).await,
         }
+    }
+}
+
+impl SqliteStore {
+    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        self.inbound_group.submit(&self.write, sms).await
     }
 
     async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        let copy = sent.clone();
-        if self.sent_group.push(sent, sender) {
-            let group = self.sent_group.clone();
-            let write = self.write.clone();
-            tokio::spawn(async move {
-                while let Some(batch) = group.next_batch() {
-                    if batch.len() > 1 {
-                        match mark_sent_batch(&write, &batch).await {
-                            Ok(()) => {
-                                for (_, sender) in batch {
-                                    let _ = sender.send(Ok(()));
-                                }
-                                continue;
-                            }
-                            Err(error) => {
-                                tracing::warn!(%error, messages = batch.len(), "cannot record a batch of sent messages together; recording them one by one")
-                            }
-                        }
-                    }
-                    for (sent, sender) in batch {
-                        let _ = sender.send(SqliteStore::mark_sent_direct(&write, &sent).await);
-                    }
-                }
-            });
-        }
-        match receiver.await {
-            Ok(result) => result,
-            // The writing task is gone (the runtime is shutting down): record it alone.
-            Err(_) => Self::mark_sent_direct(&self.write, &copy).await,
-        }
+        self.sent_group.submit(&self.write, &sent).await
     }
 }
 
