@@ -87,6 +87,12 @@ class Cluster:
         except OSError:
             return 0
 
+    def gateway_delay(self, ms):
+        http("POST", f"http://127.0.0.1:{self.recorder_port}/_control", {"delay_ms": ms})
+
+    def sending(self):
+        return int(psql(self.database_url, "SELECT COUNT(*) FROM messages WHERE status = 'sending'")[0][0])
+
     def replies(self):
         return [r for r in recorded_requests(self.record) if r.get("answer") == 201]
 
@@ -114,7 +120,7 @@ def run(cluster, c, count):
     cluster.procs.start("recorder", [sys.executable, os.path.join(ROOT, "tests", "e2e", "recorder.py"),
                                      str(cluster.recorder_port), cluster.record])
     wait_until("the Twilio stand-in", lambda: port_open(cluster.recorder_port), 10)
-    http("POST", f"http://127.0.0.1:{cluster.recorder_port}/_control", {"delay_ms": 300})
+    cluster.gateway_delay(300)
     smsflow_cli(cluster.args.smsflow, cluster.env_of("a"), "workflows", "import", "examples/workflows.yaml")
     cluster.start("a")
     cluster.start("b")
@@ -128,10 +134,17 @@ def run(cluster, c, count):
                 cluster.start("a")
             batch = texters[start:start + 8]
             targets = ["a" if (start + i) % 2 == 0 else "b" for i in range(len(batch))]
+            kill_now = not killed and start >= kill_at
+            if kill_now:
+                # The kill lands while replies are being sent: the stand-in holds each send for 3 s
+                # until some are claimed (`sending`)...
+                cluster.gateway_delay(3000)
+                wait_until("replies in flight", lambda: cluster.sending() > 0, 30, 0.05)
             futures = [pool.submit(cluster.send, t, params) for t, (_, params) in zip(targets, batch)]
-            if not killed and start >= kill_at:
-                time.sleep(0.02)  # the kill lands while this batch is in flight on A
+            if kill_now:
+                time.sleep(0.02)  # ...and while this batch is in flight on A.
                 cluster.procs.kill9("a")
+                cluster.gateway_delay(300)
                 killed = True
             for (number, params), future in zip(batch, futures):
                 status = future.result()
