@@ -7,6 +7,7 @@ mod admins;
 pub mod agents;
 pub mod analytics;
 mod api_keys;
+pub mod backup;
 pub mod conversations;
 mod error;
 mod sql;
