@@ -7,6 +7,7 @@ pub mod matcher;
 pub mod quality;
 pub mod run;
 pub mod semantic;
+pub mod sender;
 pub mod sms;
 pub mod text;
 pub mod validation;

@@ -19,6 +19,7 @@ pub const KEYWORDS_MAX: usize = 200;
 pub const EXAMPLE_MAX_CHARS: usize = 320;
 pub const EXAMPLES_MAX: usize = 200;
 pub const STEPS_MAX: usize = 25;
+pub const FIELDS_MAX: usize = 50;
 pub const PRIORITY_RANGE: std::ops::RangeInclusive<i64> = -1_000_000..=1_000_000;
 
 /// A workflow as people write it: every field optional except where serde needs a type, so that
@@ -469,6 +470,15 @@ impl StepDraft {
                     return problems.push(
                         &path,
                         "list at least one field to extract, e.g. \"name,email,phone,company\"",
+                    );
+                }
+                if items.len() > FIELDS_MAX {
+                    return problems.push(
+                        &path,
+                        format!(
+                            "at most {FIELDS_MAX} fields per step (there are {}); split them over several steps",
+                            items.len()
+                        ),
                     );
                 }
                 let mut names: Vec<FieldName> = Vec::with_capacity(items.len());

@@ -29,6 +29,8 @@ pub struct Config {
     pub booking_signing_key: Option<String>,
     /// Where new tickets are posted (a helpdesk), signed with the secret; off when `None`.
     pub ticket_webhook: Option<TicketWebhookSettings>,
+    /// Read timeouts and the connection limit of the HTTP server.
+    pub limits: crate::listener::ServeLimits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +57,8 @@ pub struct SmsSettings {
     pub idle_timeout_minutes: u64,
     /// No automatic reply goes out between these local times; replies wait until the end.
     pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
+    /// Answer `whatsapp:` senders on WhatsApp (through Twilio); when off they are stored only.
+    pub whatsapp: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +86,9 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
     booking_signing_key: Option<String>,
     tickets_webhook_url: Option<String>,
     tickets_webhook_secret: Option<String>,
@@ -107,6 +114,7 @@ struct FileSms {
     quiet_hours_start: Option<String>,
     quiet_hours_end: Option<String>,
     timezone: Option<String>,
+    whatsapp: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +229,55 @@ fn load_sms(
         auto_replies_per_minute: parse("sms.auto_replies_per_minute", var("SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE"), file.auto_replies_per_minute, 5, "use a whole number")?,
         idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
         quiet_hours,
+        whatsapp: parse("sms.whatsapp", var("SMSFLOW_SMS_WHATSAPP"), file.whatsapp, true, "use true or false")?,
+    })
+}
+
+/// The server's limits: `file` holds the TOML values of header_read_timeout_secs,
+/// body_read_timeout_secs and max_connections.
+fn load_limits(
+    file: [Option<u64>; 3],
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::listener::ServeLimits, ConfigError> {
+    let [header_read_timeout_secs, body_read_timeout_secs, max_connections] = file;
+    let whole = |key: &'static str, env: &str, fallback: Option<u64>, default: u64| {
+        let value = match var(env) {
+            Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
+                key,
+                value: text,
+                hint: "use a whole number of 1 or more",
+            })?,
+            None => fallback.unwrap_or(default),
+        };
+        if value == 0 {
+            return Err(ConfigError::Invalid {
+                key,
+                value: "0".into(),
+                hint: "use a whole number of 1 or more",
+            });
+        }
+        Ok(value)
+    };
+    let defaults = crate::listener::ServeLimits::default();
+    Ok(crate::listener::ServeLimits {
+        header_read_timeout: std::time::Duration::from_secs(whole(
+            "header_read_timeout_secs",
+            "SMSFLOW_HEADER_READ_TIMEOUT_SECS",
+            header_read_timeout_secs,
+            defaults.header_read_timeout.as_secs(),
+        )?),
+        body_read_timeout: std::time::Duration::from_secs(whole(
+            "body_read_timeout_secs",
+            "SMSFLOW_BODY_READ_TIMEOUT_SECS",
+            body_read_timeout_secs,
+            defaults.body_read_timeout.as_secs(),
+        )?),
+        max_connections: whole(
+            "max_connections",
+            "SMSFLOW_MAX_CONNECTIONS",
+            max_connections,
+            defaults.max_connections as u64,
+        )? as usize,
     })
 }
 
@@ -255,6 +312,24 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_RELOAD_INTERVAL_MS",
         "2000",
         "How often (ms) a server checks for workflow changes made by other smsflow processes.",
+    ),
+    (
+        "header_read_timeout_secs",
+        "SMSFLOW_HEADER_READ_TIMEOUT_SECS",
+        "10",
+        "Seconds a client has to send a request's headers; slower connections are closed.",
+    ),
+    (
+        "body_read_timeout_secs",
+        "SMSFLOW_BODY_READ_TIMEOUT_SECS",
+        "30",
+        "Seconds a client has to send a request's body.",
+    ),
+    (
+        "max_connections",
+        "SMSFLOW_MAX_CONNECTIONS",
+        "1024",
+        "Connections served at once; more are answered 503 at once (keep it below `ulimit -n`).",
     ),
     (
         "sms.default_from",
@@ -321,6 +396,12 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
         "IANA time zone of quiet hours, e.g. America/New_York.",
+    ),
+    (
+        "sms.whatsapp",
+        "SMSFLOW_SMS_WHATSAPP",
+        "true",
+        "Answer whatsapp: senders on WhatsApp through Twilio; false: store their texts, do not answer.",
     ),
     (
         "twilio.account_sid",
@@ -418,6 +499,14 @@ impl Config {
             None => file.reload_interval_ms.unwrap_or(2_000),
         }
         .max(100);
+        let limits = load_limits(
+            [
+                file.header_read_timeout_secs,
+                file.body_read_timeout_secs,
+                file.max_connections,
+            ],
+            &var,
+        )?;
         let sms = load_sms(file.sms, &var)?;
         let twilio = match (
             var("SMSFLOW_TWILIO_ACCOUNT_SID").or(file.twilio.account_sid),
@@ -492,6 +581,7 @@ impl Config {
             openai,
             booking_signing_key,
             ticket_webhook,
+            limits,
         })
     }
 

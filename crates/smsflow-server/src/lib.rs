@@ -8,11 +8,13 @@ pub mod config;
 mod csv;
 mod error;
 mod extract;
+pub mod listener;
 pub mod matching;
 pub mod messaging;
 mod metrics;
 pub mod quiet_hours;
 pub mod signing;
+mod typed_input;
 pub mod web;
 mod webhooks;
 
@@ -254,6 +256,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .merge(web::router(state.clone()))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(typed_input::refuse_unstorable))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -312,6 +315,7 @@ pub fn load_semantic(config: &Config) -> Option<Semantic> {
 pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let listen = config.listen;
     let public_url = config.public_url.clone();
+    let limits = config.limits.clone();
     let state = AppState::new(store, config).await?;
     let channels: Vec<&str> = state
         .messaging
@@ -330,14 +334,8 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         })?;
     tracing::info!(%listen, %public_url, "smsflow is serving");
     let cookies = web::CookiePolicy::for_public_url(&public_url);
-    // The client's address feeds sign-in rate limiting.
     let app = router(state).layer(axum::Extension(cookies));
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    listener::serve(listener, app, limits, shutdown_signal()).await;
     workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }

@@ -9,13 +9,14 @@ use smsflow_core::conversation::{
     ActiveWorkflow, Author, Channel, ConversationStatus, MessageStatus, route,
 };
 use smsflow_core::sms::{
-    CarrierKeyword, carrier_keyword, fit_segments, segment_info, to_gsm_friendly,
+    CarrierKeyword, carrier_keyword, fit_segments, inbound_text, segment_info, to_gsm_friendly,
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
     BookingOutcome, InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
 };
 use smsflow_store::{Store, StoreError};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,8 +74,32 @@ impl Messaging {
         }
     }
 
-    /// Stores an inbound SMS (committed before this returns) and wakes a worker.
+    /// Stores an inbound SMS (committed before this returns) and wakes a worker. Its text is first
+    /// made storable on every database ([`inbound_text`]), and an empty gateway id counts as none
+    /// (else every later message without one would be taken for a retry of the first).
     pub async fn receive(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        let body = inbound_text(&sms.body);
+        let blank_id = sms
+            .provider_id
+            .as_ref()
+            .is_some_and(|id| id.trim().is_empty());
+        let repaired;
+        let sms = if matches!(body, Cow::Owned(_)) || blank_id {
+            if sms.body.contains('\0') {
+                tracing::warn!(
+                    channel = sms.channel.as_str(),
+                    "inbound text had NUL characters: stored as U+FFFD"
+                );
+            }
+            repaired = InboundSms {
+                body: body.into_owned(),
+                provider_id: sms.provider_id.clone().filter(|id| !id.trim().is_empty()),
+                ..sms.clone()
+            };
+            &repaired
+        } else {
+            sms
+        };
         let recorded = self.store.record_inbound(sms).await?;
         if recorded.duplicate {
             tracing::info!(message_id = %recorded.message_id, channel = sms.channel.as_str(), "duplicate delivery acknowledged, not processed again");
@@ -114,6 +139,10 @@ impl Messaging {
         } else {
             body.to_string()
         };
+        // A model may write a NUL, which PostgreSQL cannot store: the reply would never be queued.
+        if body.contains('\0') {
+            body = body.replace('\0', "\u{fffd}");
+        }
         if let Some(budget) = budget {
             body = fit_segments(&body, budget);
         }
@@ -130,6 +159,19 @@ impl Messaging {
             segments: info.segments as i64,
             encoding: info.encoding.as_str().to_string(),
             send_after,
+        }
+    }
+
+    /// Why no reply can reach the other side of `conversation`, if none can: short codes and
+    /// alphanumeric senders never, WhatsApp senders only through Twilio with `sms.whatsapp` on.
+    fn unanswerable(
+        &self,
+        conversation: &smsflow_store::conversations::Conversation,
+    ) -> Option<&'static str> {
+        let whatsapp = self.settings.whatsapp && conversation.channel == Channel::Twilio;
+        match smsflow_core::sender::Sender::parse(&conversation.their_number) {
+            Ok(sender) => sender.unanswerable(whatsapp),
+            Err(_) => Some("not a phone number, WhatsApp number, short code or sender ID"),
         }
     }
 
@@ -217,6 +259,12 @@ impl Messaging {
             reply: None,
             run: None,
         };
+        if let Some(reason) = self.unanswerable(conversation) {
+            return Ok(InboundOutcome {
+                explanation: json!({"reply": format!("none: the sender is {reason}")}),
+                ..keep
+            });
+        }
         let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, None));
         let outcome = match carrier_keyword(&message.body) {
             Some(CarrierKeyword::OptOut) => InboundOutcome {
