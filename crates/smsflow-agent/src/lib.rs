@@ -4,5 +4,7 @@
 
 pub mod builtin;
 pub mod extract;
+pub mod phrases;
 pub mod summary;
 pub mod template;
+pub mod voice;

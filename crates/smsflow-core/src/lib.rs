@@ -3,6 +3,8 @@
 pub mod agents;
 pub mod conversation;
 pub mod goal;
+pub mod intent;
+pub mod language;
 pub mod matcher;
 pub mod quality;
 pub mod run;

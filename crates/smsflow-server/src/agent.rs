@@ -6,6 +6,7 @@ use smsflow_agent::builtin::{TurnFacts, booking_link, compose};
 use smsflow_agent::extract::Extractors;
 use smsflow_agent::summary::{remember, ticket_summary};
 use smsflow_core::Workflow;
+use smsflow_core::language::Language;
 use smsflow_core::run::{Action, RunState, advance, wanted_fields};
 use smsflow_llm::{LlmBackend, LlmRequest, Speaker};
 use smsflow_store::conversations::{NewTicket, Run, RunUpdate};
@@ -35,6 +36,8 @@ pub struct Writer {
 /// One turn's result: the reply and the run's update, stored together with the message.
 pub struct AgentTurn {
     pub reply: String,
+    /// The language the reply is written in.
+    pub language: Language,
     pub run: RunUpdate,
     pub newly_extracted: BTreeMap<String, String>,
     pub asked_for: Vec<String>,
@@ -113,7 +116,12 @@ impl Agent {
             recent,
             message: message.to_string(),
             max_chars,
-            language: assigned.spec.language.clone(),
+            // The agent's fixed language, else the one the person writes in (as detected).
+            language: assigned
+                .spec
+                .language
+                .clone()
+                .or_else(|| Some(turn.language.name().to_string())),
             model: assigned.spec.model.clone(),
             summary_draft: turn
                 .run
@@ -155,13 +163,16 @@ impl Agent {
         }
     }
 
-    /// Handles `text` for `workflow`, continuing `run` if the conversation is in one.
+    /// Handles `text` for `workflow`, continuing `run` if the conversation is in one; the reply is
+    /// in `language`, within `max_segments`.
     pub fn turn(
         &self,
         workflow: &Workflow,
         run: Option<Run>,
         text: &str,
         their_number: &str,
+        language: Language,
+        max_segments: usize,
     ) -> AgentTurn {
         let spec = &workflow.spec;
         let first_turn = run.is_none();
@@ -233,9 +244,12 @@ impl Agent {
             newly_extracted: &newly_extracted,
             advance: &advanced,
             first_turn,
+            language,
+            max_segments,
         });
         AgentTurn {
             reply,
+            language,
             asked_for: advanced
                 .ask_for
                 .iter()
@@ -303,6 +317,8 @@ mod tests {
             None,
             "hi I'm interested in pricing",
             "+14155550111",
+            Language::English,
+            3,
         );
         assert_eq!(first.asked_for, ["name", "email"]);
         assert!(first.reply.starts_with("Thanks for your interest!"));
@@ -321,6 +337,8 @@ mod tests {
             run(&first),
             "I'm Dana from Blue Fin Sushi",
             "+14155550111",
+            Language::English,
+            3,
         );
         assert_eq!(second.run.run_id, first.run.run_id);
         assert_eq!(second.asked_for, ["email", "phone"]);
@@ -335,6 +353,8 @@ mod tests {
             run(&second),
             "dana@bluefin.example and 415-555-0111",
             "+14155550111",
+            Language::English,
+            3,
         );
         assert!(third.run.completed);
         assert_eq!(third.run.records, ["leads"]);

@@ -31,8 +31,11 @@ pub struct Config {
     pub ticket_webhook: Option<TicketWebhookSettings>,
     /// Read timeouts and the connection limit of the HTTP server.
     pub limits: crate::listener::ServeLimits,
+    /// Where `conversation.needs_human` is posted when a texter asks for a person; off when `None`.
+    pub handoff_webhook: Option<TicketWebhookSettings>,
 }
 
+/// A signed outgoing webhook: where to post, and the secret that signs each delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketWebhookSettings {
     pub url: String,
@@ -59,6 +62,8 @@ pub struct SmsSettings {
     pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
     /// Answer `whatsapp:` senders on WhatsApp (through Twilio); when off they are stored only.
     pub whatsapp: bool,
+    /// When the team answers: a texter who asks for a person is told when to expect one.
+    pub business_hours: Option<crate::business_hours::BusinessHours>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +97,8 @@ struct FileConfig {
     booking_signing_key: Option<String>,
     tickets_webhook_url: Option<String>,
     tickets_webhook_secret: Option<String>,
+    handoff_webhook_url: Option<String>,
+    handoff_webhook_secret: Option<String>,
     #[serde(default)]
     sms: FileSms,
     #[serde(default)]
@@ -115,6 +122,7 @@ struct FileSms {
     quiet_hours_end: Option<String>,
     timezone: Option<String>,
     whatsapp: Option<bool>,
+    business_hours: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -192,20 +200,25 @@ fn load_sms(
             hint: "use a whole number from 1 to 10",
         });
     }
+    let timezone = var("SMSFLOW_SMS_TIMEZONE")
+        .or(file.timezone)
+        .unwrap_or_else(|| "UTC".into());
+    let business_hours = var("SMSFLOW_SMS_BUSINESS_HOURS")
+        .or(file.business_hours)
+        .map(|hours| {
+            crate::business_hours::BusinessHours::parse(&hours, &timezone)
+                .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })
+        })
+        .transpose()?;
     let quiet_hours = match (
         var("SMSFLOW_SMS_QUIET_HOURS_START").or(file.quiet_hours_start),
         var("SMSFLOW_SMS_QUIET_HOURS_END").or(file.quiet_hours_end),
     ) {
         (None, None) => None,
-        (Some(start), Some(end)) => {
-            let timezone = var("SMSFLOW_SMS_TIMEZONE")
-                .or(file.timezone)
-                .unwrap_or_else(|| "UTC".into());
-            Some(
-                crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
-                    .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
-            )
-        }
+        (Some(start), Some(end)) => Some(
+            crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
+                .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
+        ),
         _ => {
             return Err(ConfigError::Incomplete {
                 section: "sms",
@@ -230,6 +243,7 @@ fn load_sms(
         idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
         quiet_hours,
         whatsapp: parse("sms.whatsapp", var("SMSFLOW_SMS_WHATSAPP"), file.whatsapp, true, "use true or false")?,
+        business_hours,
     })
 }
 
@@ -279,6 +293,25 @@ fn load_limits(
             defaults.max_connections as u64,
         )? as usize,
     })
+}
+
+/// A signed webhook's URL and secret: both or neither, an http(s) URL and a secret of 16
+/// characters or more; `incomplete` otherwise.
+fn signed_webhook(
+    url: Option<String>,
+    secret: Option<String>,
+    incomplete: ConfigError,
+) -> Result<Option<TicketWebhookSettings>, ConfigError> {
+    match (url, secret) {
+        (None, None) => Ok(None),
+        (Some(url), Some(secret))
+            if (url.starts_with("http://") || url.starts_with("https://"))
+                && secret.len() >= 16 =>
+        {
+            Ok(Some(TicketWebhookSettings { url, secret }))
+        }
+        _ => Err(incomplete),
+    }
 }
 
 /// Each setting: its TOML key, its environment variable(s), its default, what it does.
@@ -395,7 +428,25 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "sms.timezone",
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
-        "IANA time zone of quiet hours, e.g. America/New_York.",
+        "IANA time zone of quiet hours and business hours, e.g. America/New_York.",
+    ),
+    (
+        "sms.business_hours",
+        "SMSFLOW_SMS_BUSINESS_HOURS",
+        "(none)",
+        "When the team answers, e.g. \"Mon-Fri 09:00-17:00\" (in sms.timezone): a texter who asks for a person is told when to expect one.",
+    ),
+    (
+        "handoff_webhook_url",
+        "SMSFLOW_HANDOFF_WEBHOOK_URL",
+        "(none: off)",
+        "Where conversation.needs_human is posted (signed) when a texter asks for a person.",
+    ),
+    (
+        "handoff_webhook_secret",
+        "SMSFLOW_HANDOFF_WEBHOOK_SECRET",
+        "(none)",
+        "Secret that signs hand-off webhooks (16 characters or more). Never logged.",
     ),
     (
         "sms.whatsapp",
@@ -551,24 +602,22 @@ impl Config {
         };
         let openai = smsflow_llm::try_settings_from_env(env)?;
         let booking_signing_key = var("SMSFLOW_BOOKING_SIGNING_KEY").or(file.booking_signing_key);
-        let ticket_webhook = match (
+        let ticket_webhook = signed_webhook(
             var("SMSFLOW_TICKETS_WEBHOOK_URL").or(file.tickets_webhook_url),
             var("SMSFLOW_TICKETS_WEBHOOK_SECRET").or(file.tickets_webhook_secret),
-        ) {
-            (None, None) => None,
-            (Some(url), Some(secret))
-                if (url.starts_with("http://") || url.starts_with("https://"))
-                    && secret.len() >= 16 =>
-            {
-                Some(TicketWebhookSettings { url, secret })
-            }
-            _ => {
-                return Err(ConfigError::Incomplete {
-                    section: "tickets webhook",
-                    hint: "set tickets_webhook_url (an http(s) URL) and tickets_webhook_secret (16 characters or more) together",
-                });
-            }
-        };
+            ConfigError::Incomplete {
+                section: "tickets webhook",
+                hint: "set tickets_webhook_url (an http(s) URL) and tickets_webhook_secret (16 characters or more) together",
+            },
+        )?;
+        let handoff_webhook = signed_webhook(
+            var("SMSFLOW_HANDOFF_WEBHOOK_URL").or(file.handoff_webhook_url),
+            var("SMSFLOW_HANDOFF_WEBHOOK_SECRET").or(file.handoff_webhook_secret),
+            ConfigError::Incomplete {
+                section: "hand-off webhook",
+                hint: "set handoff_webhook_url (an http(s) URL) and handoff_webhook_secret (16 characters or more) together",
+            },
+        )?;
         Ok(Config {
             listen,
             database_url,
@@ -582,6 +631,7 @@ impl Config {
             booking_signing_key,
             ticket_webhook,
             limits,
+            handoff_webhook,
         })
     }
 

@@ -4,6 +4,7 @@
 pub mod agent;
 mod api;
 mod auth;
+pub mod business_hours;
 pub mod config;
 mod csv;
 mod error;
@@ -74,16 +75,14 @@ impl AppState {
             config.sms.clone(),
             agent::Agent::new(model(&config)),
         );
-        messaging.ticket_webhook =
-            config
-                .ticket_webhook
-                .as_ref()
-                .map(|webhook| messaging::TicketWebhook {
-                    url: webhook.url.clone(),
-                    secret: webhook.secret.clone(),
-                    public_url: config.public_url.clone(),
-                    http: smsflow_sms::http_client(),
-                });
+        let signed = |settings: &config::TicketWebhookSettings| messaging::TicketWebhook {
+            url: settings.url.clone(),
+            secret: settings.secret.clone(),
+            public_url: config.public_url.clone(),
+            http: smsflow_sms::http_client(),
+        };
+        messaging.ticket_webhook = config.ticket_webhook.as_ref().map(signed);
+        messaging.handoff_webhook = config.handoff_webhook.as_ref().map(signed);
         let messaging = Arc::new(messaging);
         Ok(AppState {
             store,

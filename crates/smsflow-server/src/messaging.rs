@@ -24,10 +24,13 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+mod conversing;
+
 use crate::agent::Agent;
 use crate::config::SmsSettings;
 use crate::matching::MatcherCache;
 use smsflow_core::conversation::RoutingDecision;
+use smsflow_core::language::Language;
 use smsflow_llm::Speaker;
 
 /// How long a worker owns a claimed message before another may take it over.
@@ -50,6 +53,8 @@ pub struct Messaging {
     pub agent: Agent,
     /// Posts new tickets to a helpdesk, when configured.
     pub ticket_webhook: Option<TicketWebhook>,
+    /// Posts `conversation.needs_human` when a texter asks for a person, when configured.
+    pub handoff_webhook: Option<TicketWebhook>,
     inbound_ready: Notify,
     outbound_ready: Notify,
 }
@@ -69,6 +74,7 @@ impl Messaging {
             settings,
             agent,
             ticket_webhook: None,
+            handoff_webhook: None,
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
         }
@@ -159,6 +165,7 @@ impl Messaging {
             segments: info.segments as i64,
             encoding: info.encoding.as_str().to_string(),
             send_after,
+            language: None,
         }
     }
 
@@ -235,6 +242,7 @@ impl Messaging {
     ) -> Result<InboundOutcome, StoreError> {
         let now = batch.now;
         let compiled = &batch.compiled;
+        let detection = smsflow_core::language::detect(&message.body, conversation.language);
         // A STOP or START earlier in this batch, not yet stored, counts already.
         let opted_out = batch
             .opted_out
@@ -258,6 +266,8 @@ impl Messaging {
             opt_change: None,
             reply: None,
             run: None,
+            language: Some(detection),
+            handoff: None,
         };
         if let Some(reason) = self.unanswerable(conversation) {
             return Ok(InboundOutcome {
@@ -298,11 +308,14 @@ impl Messaging {
                     .get(&conversation.their_number)
                     .copied()
                     .unwrap_or(0);
+                let human = conversation.status == ConversationStatus::Human;
+                let loop_guard =
+                    replies_this_minute >= i64::from(self.settings.auto_replies_per_minute);
                 let silenced = if opted_out {
                     Some("none: the number has opted out".to_string())
-                } else if conversation.status == ConversationStatus::Human {
+                } else if human {
                     Some("none: a human has taken over this conversation".to_string())
-                } else if replies_this_minute >= i64::from(self.settings.auto_replies_per_minute) {
+                } else if loop_guard {
                     Some(format!(
                         "none: loop guard, already {} automatic replies to this number in the last minute",
                         self.settings.auto_replies_per_minute
@@ -323,25 +336,50 @@ impl Messaging {
                     "routing_reason": routed.decision.describe(),
                     "matching": routed.explanation,
                 });
-                match (workflow, silenced) {
-                    (Some(workflow), None) => {
+                let conversed = if opted_out || human || loop_guard {
+                    None
+                } else {
+                    let fixed = batch.default_agent.spec.language.as_deref();
+                    let language = conversing::reply_language(fixed, detection);
+                    self.converse(
+                        message,
+                        conversation,
+                        &routed.decision,
+                        now,
+                        language,
+                        InboundOutcome {
+                            explanation: explanation.clone(),
+                            ..keep.clone()
+                        },
+                    )
+                    .await?
+                };
+                match (conversed, workflow, silenced) {
+                    (Some(conversed), _, _) => conversed,
+                    (None, Some(workflow), None) => {
                         let (assigned, source) =
                             self.assigned_agent(batch, workflow, conversation).await?;
+                        // The agent's own limit, within the installation's cap.
+                        let max_segments = usize::try_from(assigned.spec.max_segments)
+                            .unwrap_or(usize::MAX)
+                            .min(self.settings.max_segments);
+                        let language = conversing::reply_language(
+                            assigned.spec.language.as_deref(),
+                            detection,
+                        );
                         let mut turn = self.agent.turn(
                             workflow,
                             run,
                             &message.body,
                             &conversation.their_number,
+                            language,
+                            max_segments,
                         );
                         let recent = if self.agent.has_model() {
                             self.recent(conversation.id).await?
                         } else {
                             Vec::new()
                         };
-                        // The agent's own limit, within the installation's cap.
-                        let max_segments = usize::try_from(assigned.spec.max_segments)
-                            .unwrap_or(usize::MAX)
-                            .min(self.settings.max_segments);
                         let max_chars = 153 * max_segments;
                         if let Some(ticket) = turn.run.new_ticket.as_mut() {
                             ticket.notify = self.ticket_webhook.is_some();
@@ -370,7 +408,15 @@ impl Messaging {
                             "ticket_id": turn.run.state.ticket_id,
                             "booking_link": turn.run.state.booking_link,
                             "completed": turn.run.completed,
+                            "language": turn.language,
                         });
+                        let mut reply = self.outbound(
+                            &turn.reply,
+                            Author::Agent,
+                            Some(workflow.id),
+                            Some(max_segments),
+                        );
+                        reply.language = Some(turn.language);
                         InboundOutcome {
                             workflow_id: Some(workflow.id),
                             explanation,
@@ -378,17 +424,12 @@ impl Messaging {
                             active_workflow_at: Some(now),
                             run_completed: turn.run.completed,
                             active_run_id: Some(turn.run.run_id),
-                            opt_change: None,
-                            reply: Some(self.outbound(
-                                &turn.reply,
-                                Author::Agent,
-                                Some(workflow.id),
-                                Some(max_segments),
-                            )),
+                            reply: Some(reply),
                             run: Some(turn.run),
+                            ..keep
                         }
                     }
-                    (workflow, silenced) => {
+                    (None, workflow, silenced) => {
                         explanation["reply"] = json!(silenced.unwrap_or_default());
                         InboundOutcome {
                             workflow_id: workflow.map(|w| w.id),
@@ -397,9 +438,7 @@ impl Messaging {
                             active_workflow_at: workflow.map(|_| now),
                             run_completed: run.as_ref().is_some_and(|run| run.completed),
                             active_run_id: run.as_ref().map(|run| run.id),
-                            opt_change: None,
-                            reply: None,
-                            run: None,
+                            ..keep
                         }
                     }
                 }
@@ -473,17 +512,29 @@ impl Messaging {
         run_id: Uuid,
         starts: Option<&str>,
     ) -> Result<BookingOutcome, StoreError> {
-        let when = starts
-            .map(|starts| format!(" for {starts}"))
-            .unwrap_or_default();
-        let text = format!("You're booked{when}. Thanks, see you then!");
-        let confirmation =
+        let language = self.run_language(run_id).await?;
+        let phrases = smsflow_agent::phrases::phrases(language);
+        let text = match starts {
+            Some(starts) => smsflow_agent::template::fill(phrases.booked_at, &[("starts", starts)]),
+            None => phrases.booked.to_string(),
+        };
+        let mut confirmation =
             self.outbound(&text, Author::Agent, None, Some(self.settings.max_segments));
+        confirmation.language = Some(language);
         let outcome = self.store.record_booking(run_id, &confirmation).await?;
         if matches!(outcome, BookingOutcome::Booked { .. }) {
             self.outbound_ready.notify_one();
         }
         Ok(outcome)
+    }
+
+    /// The language of the conversation a run is in (English when unknown).
+    async fn run_language(&self, run_id: Uuid) -> Result<Language, StoreError> {
+        let Some(run) = self.store.get_run(run_id).await? else {
+            return Ok(Language::English);
+        };
+        let conversation = self.store.get_conversation(run.conversation_id).await?;
+        Ok(conversation.language.unwrap_or(Language::English))
     }
 
     /// Posts one due ticket to the helpdesk webhook; false when there was none.
@@ -498,27 +549,8 @@ impl Messaging {
             "event": "ticket.created",
             "ticket": ticket,
             "conversation_url": format!("{}/api/v1/conversations/{}", webhook.public_url, ticket.conversation_id),
-        })
-        .to_string();
-        let signature = crate::signing::sign(
-            &webhook.secret,
-            OffsetDateTime::now_utc().unix_timestamp(),
-            body.as_bytes(),
-        );
-        let sent = webhook
-            .http
-            .post(&webhook.url)
-            .header("content-type", "application/json")
-            .header("x-smsflow-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        let outcome = match sent {
-            Ok(response) if response.status().is_success() => Ok(()),
-            Ok(response) => Err(format!("the helpdesk answered HTTP {}", response.status())),
-            Err(error) => Err(format!("cannot reach the helpdesk: {error}")),
-        };
-        let outcome = outcome.map_err(|error| {
+        });
+        let outcome = webhook.post(&body).await.map_err(|error| {
             tracing::warn!(ticket = %ticket.number, %error, attempt, "ticket webhook failed");
             let next =
                 (attempt < MAX_SEND_ATTEMPTS).then(|| OffsetDateTime::now_utc() + backoff(attempt));
@@ -712,16 +744,23 @@ impl Messaging {
                 let _ = tokio::time::timeout(POLL, this.inbound_ready.notified()).await;
             }
         }));
-        if self.ticket_webhook.is_some() {
+        if self.ticket_webhook.is_some() || self.handoff_webhook.is_some() {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
                 loop {
-                    match this.deliver_next_ticket().await {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(error) => tracing::warn!(%error, "cannot deliver tickets to the helpdesk; will retry"),
+                    let delivered = match (
+                        this.deliver_next_ticket().await,
+                        this.deliver_next_handoff().await,
+                    ) {
+                        (Ok(ticket), Ok(handoff)) => ticket || handoff,
+                        (Err(error), _) | (_, Err(error)) => {
+                            tracing::warn!(%error, "cannot deliver webhooks; will retry");
+                            false
+                        }
+                    };
+                    if !delivered {
+                        tokio::time::sleep(POLL).await;
                     }
-                    tokio::time::sleep(POLL).await;
                 }
             }));
         }
@@ -757,13 +796,39 @@ struct Batch {
     opted_out: HashMap<String, bool>,
 }
 
-/// A helpdesk's webhook for new tickets.
+/// A signed outgoing webhook: a helpdesk's for new tickets, the team's for hand-offs.
 pub struct TicketWebhook {
     pub url: String,
     pub secret: String,
     /// For the conversation link in the payload.
     pub public_url: String,
     pub http: reqwest::Client,
+}
+
+impl TicketWebhook {
+    /// Posts `payload` signed with the secret (`x-smsflow-signature`); the error says why it
+    /// was not accepted.
+    async fn post(&self, payload: &serde_json::Value) -> Result<(), String> {
+        let body = payload.to_string();
+        let signature = crate::signing::sign(
+            &self.secret,
+            OffsetDateTime::now_utc().unix_timestamp(),
+            body.as_bytes(),
+        );
+        let sent = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-smsflow-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(format!("the webhook answered HTTP {}", response.status())),
+            Err(error) => Err(format!("cannot reach the webhook: {error}")),
+        }
+    }
 }
 
 /// The weekday and minute of the day at `now` in `zone`; `None` for an unknown zone.

@@ -9,10 +9,12 @@ pub mod analytics;
 mod api_keys;
 pub mod conversations;
 mod error;
+pub mod handoffs;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
 mod sql_conversations;
+mod sql_handoffs;
 
 use async_trait::async_trait;
 use smsflow_core::{Goal, Workflow, WorkflowSpec};
@@ -74,7 +76,13 @@ pub struct WorkflowPage {
 /// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
 #[async_trait]
 pub trait Store:
-    ConversationStore + agents::AgentStore + analytics::AnalyticsStore + Send + Sync + 'static
+    ConversationStore
+    + agents::AgentStore
+    + analytics::AnalyticsStore
+    + handoffs::HandoffStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

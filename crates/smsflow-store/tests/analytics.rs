@@ -70,6 +70,7 @@ async fn turn(
             segments: 1,
             encoding: "gsm7".into(),
             send_after: now,
+            language: None,
         }),
         run: Some(RunUpdate {
             run_id,
@@ -84,6 +85,8 @@ async fn turn(
             new_ticket: None,
             phone: from.into(),
         }),
+        language: None,
+        handoff: None,
     };
     store
         .complete_inbound(&[(&message, &outcome)])

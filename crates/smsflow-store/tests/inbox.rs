@@ -34,6 +34,8 @@ fn outcome() -> InboundOutcome {
         run_completed: false,
         active_run_id: None,
         run: None,
+        language: None,
+        handoff: None,
         opt_change: None,
         reply: None,
     }

@@ -41,6 +41,8 @@ pub struct InboxRow {
     their_number: String,
     our_number: String,
     status: &'static str,
+    /// The texter asked for a person and nobody has answered yet.
+    asked_for_person: bool,
     unread: i64,
     opted_out: bool,
     last_message_at: String,
@@ -105,6 +107,7 @@ pub async fn list(
             their_number: conversation.their_number.clone(),
             our_number: conversation.our_number.clone(),
             status: conversation.status.as_str(),
+            asked_for_person: conversation.needs_human_at.is_some(),
             unread: conversation.unread_count,
             opted_out: conversation.opted_out,
             last_message_at: when(&conversation.last_message_at),
@@ -142,6 +145,8 @@ pub struct MessageView {
     error: Option<String>,
     at: String,
     simulated: bool,
+    /// The language it is in (inbound: as detected), by name.
+    language: Option<&'static str>,
     workflow: Option<String>,
     /// The agent that wrote an automatic reply, and how it was chosen.
     agent: Option<String>,
@@ -206,7 +211,9 @@ fn routing_summary(explanation: &Value) -> Option<String> {
     let reply = text(&explanation["reply"])
         .filter(|r| r != "queued")
         .map(|r| format!("reply: {r}"));
-    let parts: Vec<String> = [reason, reply].into_iter().flatten().collect();
+    // A hand-off or a follow-up answered in context, when the conversation answered itself.
+    let conversed = text(&explanation["handoff"]).or_else(|| text(&explanation["follow_up"]));
+    let parts: Vec<String> = [reason, conversed, reply].into_iter().flatten().collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
@@ -246,6 +253,7 @@ async fn message_views(
             error: message.error_message.clone().or(message.error_code.clone()),
             at: when(&message.created_at),
             simulated: message.simulated,
+            language: message.language.map(|language| language.name()),
             workflow,
             agent: agent_info.as_ref().and_then(|a| {
                 let name = text(&a["assigned_agent"]["name"])?;

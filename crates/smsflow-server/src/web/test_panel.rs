@@ -212,10 +212,15 @@ pub async fn test_message(
             let from = Some(panel.from.as_str())
                 .filter(|from| !from.is_empty())
                 .unwrap_or(PREVIEW_NUMBER);
-            let turn = state
-                .messaging
-                .agent
-                .turn(&workflow, None, &panel.message, from);
+            let language = smsflow_core::language::detect(&panel.message, None).language;
+            let turn = state.messaging.agent.turn(
+                &workflow,
+                None,
+                &panel.message,
+                from,
+                language,
+                state.messaging.settings.max_segments,
+            );
             result.reply = Some(turn.reply);
         }
         panel.result = Some(result);

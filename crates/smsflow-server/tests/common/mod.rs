@@ -314,3 +314,38 @@ pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
     }
     goals
 }
+
+/// A helpdesk (or a team's endpoint) receiving signed webhooks: it checks each signature,
+/// refuses the first delivery with a 500, and records the rest.
+pub async fn helpdesk(
+    secret: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/tickets", listener.local_addr().unwrap());
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/hooks/tickets",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (store, calls) = (store.clone(), calls.clone());
+            async move {
+                let signature = headers["x-smsflow-signature"].to_str().unwrap();
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                if !smsflow_server::signing::verify(secret, signature, body.as_bytes(), now) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                store
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&body).unwrap());
+                StatusCode::OK
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
+}
