@@ -4,5 +4,6 @@
 
 pub mod builtin;
 pub mod extract;
+pub mod fields;
 pub mod summary;
 pub mod template;

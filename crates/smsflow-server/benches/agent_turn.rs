@@ -43,7 +43,9 @@ fn agent_turn(c: &mut Criterion) {
             );
             let id = routed.workflow.and_then(|entry| entry.id).unwrap();
             let workflow = workflows.iter().find(|w| w.id == id).unwrap();
-            agent.turn(workflow, None, message, "+14155550111").reply
+            agent
+                .turn(workflow, None, message, "+14155550111", &Default::default())
+                .reply
         })
     });
 }

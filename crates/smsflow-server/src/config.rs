@@ -55,6 +55,8 @@ pub struct SmsSettings {
     pub idle_timeout_minutes: u64,
     /// No automatic reply goes out between these local times; replies wait until the end.
     pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
+    /// The business's time zone (`sms.timezone`): texted days and times ("tomorrow at 3") are read in it.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,20 +186,18 @@ fn load_sms(
             hint: "use a whole number from 1 to 10",
         });
     }
+    let timezone = var("SMSFLOW_SMS_TIMEZONE")
+        .or(file.timezone)
+        .unwrap_or_else(|| "UTC".into());
     let quiet_hours = match (
         var("SMSFLOW_SMS_QUIET_HOURS_START").or(file.quiet_hours_start),
         var("SMSFLOW_SMS_QUIET_HOURS_END").or(file.quiet_hours_end),
     ) {
         (None, None) => None,
-        (Some(start), Some(end)) => {
-            let timezone = var("SMSFLOW_SMS_TIMEZONE")
-                .or(file.timezone)
-                .unwrap_or_else(|| "UTC".into());
-            Some(
-                crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
-                    .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
-            )
-        }
+        (Some(start), Some(end)) => Some(
+            crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
+                .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
+        ),
         _ => {
             return Err(ConfigError::Incomplete {
                 section: "sms",
@@ -221,6 +221,11 @@ fn load_sms(
         auto_replies_per_minute: parse("sms.auto_replies_per_minute", var("SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE"), file.auto_replies_per_minute, 5, "use a whole number")?,
         idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
         quiet_hours,
+        timezone: jiff::tz::TimeZone::get(timezone.trim()).map_err(|_| ConfigError::Invalid {
+            key: "sms.timezone",
+            value: timezone.clone(),
+            hint: "use an IANA time zone name, e.g. America/New_York",
+        })?,
     })
 }
 
@@ -320,7 +325,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "sms.timezone",
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
-        "IANA time zone of quiet hours, e.g. America/New_York.",
+        "IANA time zone of the business, e.g. America/New_York: quiet hours, and the days and times people text (\"tomorrow at 3\").",
     ),
     (
         "twilio.account_sid",

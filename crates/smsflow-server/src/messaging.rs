@@ -160,6 +160,7 @@ impl Messaging {
                 .store
                 .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
                 .await?,
+            contacts: self.store.contacts_of(&numbers).await?,
             opted_out: HashMap::new(),
         };
         let mut outcomes = Vec::with_capacity(claimed.len());
@@ -279,11 +280,18 @@ impl Messaging {
                     (Some(workflow), None) => {
                         let (assigned, source) =
                             self.assigned_agent(batch, workflow, conversation).await?;
+                        // A new run starts with what the contact told us in earlier ones.
+                        let known = batch
+                            .contacts
+                            .get(&conversation.their_number)
+                            .map(smsflow_store::contacts::Contact::known)
+                            .unwrap_or_default();
                         let mut turn = self.agent.turn(
                             workflow,
                             run,
                             &message.body,
                             &conversation.their_number,
+                            &known,
                         );
                         let recent = if self.agent.has_model() {
                             self.recent(conversation.id).await?
@@ -316,6 +324,9 @@ impl Messaging {
                             "wants_human": writer.wants_human,
                             "assigned_agent": {"id": assigned.id, "name": assigned.spec.name, "how": source},
                             "extracted": turn.newly_extracted,
+                            "invalid": turn.invalid,
+                            "skipped": turn.run.state.skipped,
+                            "hand_off": turn.hand_off,
                             "fields": turn.run.state.fields,
                             "asked_for": turn.asked_for,
                             "steps_done": turn.run.state.steps_done,
@@ -705,6 +716,8 @@ struct Batch {
     default_agent: smsflow_store::agents::Agent,
     /// Automatic replies per number in the last minute (the loop guard).
     automatic_replies: HashMap<String, i64>,
+    /// What we know about each number (pre-fills new runs).
+    contacts: HashMap<String, smsflow_store::contacts::Contact>,
     /// Opt-outs (true) and opt-ins (false) decided in this batch.
     opted_out: HashMap<String, bool>,
 }

@@ -83,6 +83,7 @@ async fn turn(
             completed,
             new_ticket: None,
             phone: from.into(),
+            learned: Default::default(),
         }),
     };
     store

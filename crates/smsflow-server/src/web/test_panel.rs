@@ -199,10 +199,13 @@ pub async fn test_message(
             let from = Some(panel.from.as_str())
                 .filter(|from| !from.is_empty())
                 .unwrap_or(PREVIEW_NUMBER);
-            let turn = state
-                .messaging
-                .agent
-                .turn(&workflow, None, &panel.message, from);
+            let turn = state.messaging.agent.turn(
+                &workflow,
+                None,
+                &panel.message,
+                from,
+                &Default::default(),
+            );
             result.reply = Some(turn.reply);
         }
         panel.result = Some(result);
