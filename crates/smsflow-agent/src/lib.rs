@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod extract;
+pub mod fields;
 pub mod phrases;
 pub mod summary;
 pub mod template;

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod conversation;
+pub mod fields;
 pub mod goal;
 pub mod intent;
 pub mod language;
@@ -15,6 +16,7 @@ pub mod text;
 pub mod validation;
 pub mod workflow;
 
+pub use fields::{FieldSpec, FieldType, OnInvalid};
 pub use goal::Goal;
 pub use matcher::{MatchEntry, MatchExplanation, Matcher};
 pub use validation::{Problem, Problems};

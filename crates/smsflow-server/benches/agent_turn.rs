@@ -5,7 +5,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use smsflow_core::conversation::route;
 use smsflow_core::language::detect;
 use smsflow_core::{Matcher, Workflow, WorkflowDraft};
-use smsflow_server::agent::Agent;
+use smsflow_server::agent::{Agent, Texter};
 use std::hint::black_box;
 
 fn workflows() -> Vec<Workflow> {
@@ -46,7 +46,15 @@ fn agent_turn(c: &mut Criterion) {
             let workflow = workflows.iter().find(|w| w.id == id).unwrap();
             let language = detect(black_box(message), None).language;
             agent
-                .turn(workflow, None, message, "+14155550111", language, 3)
+                .turn(
+                    workflow,
+                    None,
+                    message,
+                    &Texter {
+                        language,
+                        ..Texter::english("+14155550111")
+                    },
+                )
                 .reply
         })
     });

@@ -64,6 +64,8 @@ pub struct SmsSettings {
     pub whatsapp: bool,
     /// When the team answers: a texter who asks for a person is told when to expect one.
     pub business_hours: Option<crate::business_hours::BusinessHours>,
+    /// The business's time zone (`sms.timezone`): texted days and times ("tomorrow at 3") are read in it.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -244,6 +246,11 @@ fn load_sms(
         quiet_hours,
         whatsapp: parse("sms.whatsapp", var("SMSFLOW_SMS_WHATSAPP"), file.whatsapp, true, "use true or false")?,
         business_hours,
+        timezone: jiff::tz::TimeZone::get(timezone.trim()).map_err(|_| ConfigError::Invalid {
+            key: "sms.timezone",
+            value: timezone.clone(),
+            hint: "use an IANA time zone name, e.g. America/New_York",
+        })?,
     })
 }
 
@@ -428,7 +435,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "sms.timezone",
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
-        "IANA time zone of quiet hours and business hours, e.g. America/New_York.",
+        "IANA time zone of the business, e.g. America/New_York: quiet hours, business hours, and the days and times people text (\"tomorrow at 3\").",
     ),
     (
         "sms.business_hours",

@@ -73,7 +73,7 @@ impl AppState {
             matchers.clone(),
             channels(&config),
             config.sms.clone(),
-            agent::Agent::new(model(&config)),
+            agent::Agent::new(model(&config)).in_zone(config.sms.timezone.clone()),
         );
         let signed = |settings: &config::TicketWebhookSettings| messaging::TicketWebhook {
             url: settings.url.clone(),
@@ -133,6 +133,7 @@ impl AppState {
     tags(
         (name = "workflows", description = "Define, manage and test SMS workflows"),
         (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs"),
+        (name = "contacts", description = "What is known about each number across conversations and workflow runs"),
         (name = "steps", description = "What workflow steps produce: support tickets and saved records"),
         (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none"),
         (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures")
@@ -205,6 +206,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
         .merge(api::conversations::router())
+        .merge(api::contacts::router())
         .merge(api::steps::router())
         .merge(api::agents::router())
         .merge(api::analytics::router())

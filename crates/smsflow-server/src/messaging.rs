@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 mod conversing;
 
-use crate::agent::Agent;
+use crate::agent::{Agent, Texter};
 use crate::config::SmsSettings;
 use crate::matching::MatcherCache;
 use smsflow_core::conversation::RoutingDecision;
@@ -209,6 +209,7 @@ impl Messaging {
                 .store
                 .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
                 .await?,
+            contacts: self.store.contacts_of(&numbers).await?,
             opted_out: HashMap::new(),
         };
         let mut outcomes = Vec::with_capacity(claimed.len());
@@ -367,13 +368,22 @@ impl Messaging {
                             assigned.spec.language.as_deref(),
                             detection,
                         );
+                        // A new run starts with what the contact told us in earlier ones.
+                        let known = batch
+                            .contacts
+                            .get(&conversation.their_number)
+                            .map(smsflow_store::contacts::Contact::known)
+                            .unwrap_or_default();
                         let mut turn = self.agent.turn(
                             workflow,
                             run,
                             &message.body,
-                            &conversation.their_number,
-                            language,
-                            max_segments,
+                            &Texter {
+                                number: &conversation.their_number,
+                                known: &known,
+                                language,
+                                max_segments,
+                            },
                         );
                         let recent = if self.agent.has_model() {
                             self.recent(conversation.id).await?
@@ -402,6 +412,9 @@ impl Messaging {
                             "wants_human": writer.wants_human,
                             "assigned_agent": {"id": assigned.id, "name": assigned.spec.name, "how": source},
                             "extracted": turn.newly_extracted,
+                            "invalid": turn.invalid,
+                            "skipped": turn.run.state.skipped,
+                            "hand_off": turn.hand_off,
                             "fields": turn.run.state.fields,
                             "asked_for": turn.asked_for,
                             "steps_done": turn.run.state.steps_done,
@@ -792,6 +805,8 @@ struct Batch {
     default_agent: smsflow_store::agents::Agent,
     /// Automatic replies per number in the last minute (the loop guard).
     automatic_replies: HashMap<String, i64>,
+    /// What we know about each number (pre-fills new runs).
+    contacts: HashMap<String, smsflow_store::contacts::Contact>,
     /// Opt-outs (true) and opt-ins (false) decided in this batch.
     opted_out: HashMap<String, bool>,
 }

@@ -163,6 +163,8 @@ pub struct RunUpdate {
     pub records: Vec<String>,
     /// Their number, saved with records.
     pub phone: String,
+    /// The fields the person gave on this turn: stored with their contact too.
+    pub learned: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

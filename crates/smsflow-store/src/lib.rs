@@ -7,12 +7,14 @@ mod admins;
 pub mod agents;
 pub mod analytics;
 mod api_keys;
+pub mod contacts;
 pub mod conversations;
 mod error;
 pub mod handoffs;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
+mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
 
@@ -25,6 +27,7 @@ pub use admins::{
     Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
 };
 pub use api_keys::{ApiKey, NewApiKey};
+pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
 
@@ -77,6 +80,7 @@ pub struct WorkflowPage {
 #[async_trait]
 pub trait Store:
     ConversationStore
+    + ContactStore
     + agents::AgentStore
     + analytics::AnalyticsStore
     + handoffs::HandoffStore

@@ -311,7 +311,7 @@ macro_rules! impl_conversation_store {
                     .execute(&mut **tx)
                     .await?;
                 }
-                Ok(())
+                Self::remember_contact(tx, &run.phone, &run.learned, at).await
             }
 
             /// One inbound message in its own transaction.
@@ -475,6 +475,7 @@ macro_rules! impl_conversation_store {
                     .bind(confident_language(outcome))
                     .fetch_one(&mut *tx)
                     .await?;
+                    Self::touch_contacts(&mut tx, &[their_number.as_str()].into(), at).await?;
                     let processed = sqlx::query(
                         "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
                          locked_until = NULL, updated_at = $4, language = $5 WHERE id = $1 AND status = 'received'",
@@ -579,6 +580,8 @@ macro_rules! impl_conversation_store {
                     tx.rollback().await?;
                     return Ok(false);
                 }
+                let seen: std::collections::BTreeSet<&str> = numbers.values().map(String::as_str).collect();
+                Self::touch_contacts(&mut tx, &seen, at).await?;
                 for (message, outcome) in completed {
                     let their_number = numbers
                         .get(&message.conversation_id)

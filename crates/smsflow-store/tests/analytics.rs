@@ -84,6 +84,7 @@ async fn turn(
             completed,
             new_ticket: None,
             phone: from.into(),
+            learned: Default::default(),
         }),
         language: None,
         handoff: None,

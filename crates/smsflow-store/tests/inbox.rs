@@ -164,6 +164,7 @@ async fn collections_are_listed_with_their_record_counts() {
                     new_ticket: None,
                     records: collections.into_iter().map(String::from).collect(),
                     phone: from.into(),
+                    learned: Default::default(),
                 }),
                 ..outcome()
             };

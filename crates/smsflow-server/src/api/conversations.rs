@@ -82,12 +82,12 @@ pub struct ConversationThread {
 }
 
 /// A page position as text for a URL (the API's `next_cursor`, the inbox's "older" link).
-pub(crate) fn encode_cursor(cursor: &ConversationCursor) -> String {
+pub(crate) fn encode_cursor<T: Serialize>(cursor: &T) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(cursor).expect("a cursor serialises"))
 }
 
-pub(crate) fn decode_cursor(text: &str) -> Option<ConversationCursor> {
+pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
         .ok()
@@ -132,7 +132,7 @@ async fn list_conversations(
         .cursor
         .as_deref()
         .map(|text| {
-            decode_cursor(text).ok_or_else(|| {
+            decode_cursor::<ConversationCursor>(text).ok_or_else(|| {
                 ApiError::Invalid(Problems::single(
                     "query.cursor",
                     "is not a cursor from this API: pass next_cursor unchanged",

@@ -39,6 +39,8 @@ pub struct InboxQuery {
 pub struct InboxRow {
     id: Uuid,
     their_number: String,
+    /// The contact's name, when they gave it.
+    name: Option<String>,
     our_number: String,
     status: &'static str,
     /// The texter asked for a person and nobody has answered yet.
@@ -99,12 +101,17 @@ pub async fn list(
         .into_iter()
         .map(|m| (m.conversation_id, m.body.chars().take(80).collect()))
         .collect();
+    let numbers: Vec<&str> = page.items.iter().map(|c| c.their_number.as_str()).collect();
+    let mut contacts = state.store.contacts_of(&numbers).await?;
     let rows = page
         .items
         .iter()
         .map(|conversation| InboxRow {
             id: conversation.id,
             their_number: conversation.their_number.clone(),
+            name: contacts
+                .get_mut(&conversation.their_number)
+                .and_then(|contact| contact.name.take()),
             our_number: conversation.our_number.clone(),
             status: conversation.status.as_str(),
             asked_for_person: conversation.needs_human_at.is_some(),
@@ -160,6 +167,26 @@ pub struct StepView {
     done: bool,
 }
 
+/// What we know about the person across their runs (the contact record).
+pub struct ContactView {
+    name: Option<String>,
+    language: Option<String>,
+    fields: Vec<(String, String)>,
+}
+
+/// The contact of `number`, if they have written before.
+async fn contact_view(state: &AppState, number: &str) -> Result<Option<ContactView>, WebError> {
+    match state.store.get_contact(number).await {
+        Ok(contact) => Ok(Some(ContactView {
+            fields: contact.known().into_iter().collect(),
+            name: contact.name,
+            language: contact.language,
+        })),
+        Err(smsflow_store::StoreError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// The run the conversation is in: what was extracted and which steps are done.
 pub struct RunView {
     workflow: String,
@@ -178,11 +205,21 @@ pub struct ThreadPage {
     conversation: Conversation,
     messages: Vec<MessageView>,
     run: Option<RunView>,
+    contact: Option<ContactView>,
     /// Only the polled part swaps the run panel out of band.
     oob: bool,
     reply: String,
     errors: FieldErrors,
     notice: Option<&'static str>,
+}
+
+impl ThreadPage {
+    /// The contact's name, for the heading.
+    fn contact_name(&self) -> Option<&str> {
+        self.contact
+            .as_ref()
+            .and_then(|contact| contact.name.as_deref())
+    }
 }
 
 /// What the open thread polls for: the messages, and the run beside them (swapped out of band).
@@ -193,6 +230,7 @@ pub struct PollPart {
     version: String,
     messages: Vec<MessageView>,
     run: Option<RunView>,
+    contact: Option<ContactView>,
     oob: bool,
 }
 
@@ -293,11 +331,11 @@ async fn workflow_name(
 
 fn step_label(step: &Step) -> String {
     match step {
-        Step::ExtractInformation { fields } => format!(
+        Step::ExtractInformation { fields, .. } => format!(
             "Extract information: {}",
             fields
                 .iter()
-                .map(|f| f.as_str())
+                .map(|f| f.to_text())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -356,6 +394,7 @@ async fn thread_page(
         version: version(&messages),
         messages: message_views(state, messages, &mut names).await?,
         run: run_view(state, &conversation, &mut names).await?,
+        contact: contact_view(state, &conversation.their_number).await?,
         conversation_id: id,
         conversation,
         oob: false,
@@ -430,6 +469,7 @@ pub async fn messages(
         version,
         messages: message_views(&state, messages, &mut names).await?,
         run: run_view(&state, &conversation, &mut names).await?,
+        contact: contact_view(&state, &conversation.their_number).await?,
         oob: true,
     }
     .into_response())

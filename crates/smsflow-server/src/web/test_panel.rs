@@ -12,6 +12,7 @@ use serde::Deserialize;
 use smsflow_core::MatchExplanation;
 
 use crate::AppState;
+use crate::agent::Texter;
 use crate::web::session::SignedIn;
 use crate::web::workflows::goal_label;
 use crate::web::{Frame, WebError};
@@ -217,9 +218,12 @@ pub async fn test_message(
                 &workflow,
                 None,
                 &panel.message,
-                from,
-                language,
-                state.messaging.settings.max_segments,
+                &Texter {
+                    number: from,
+                    known: &Default::default(),
+                    language,
+                    max_segments: state.messaging.settings.max_segments,
+                },
             );
             result.reply = Some(turn.reply);
         }
