@@ -18,7 +18,6 @@ use uuid::Uuid;
 /// Which reply writer wrote a reply; shown with each message.
 pub const BUILTIN_BACKEND: &str = "builtin";
 
-#[derive(Default)]
 pub struct Agent {
     extractors: Extractors,
     /// A model that rewrites the builtin reply in the conversation's own words, when configured.
@@ -72,6 +71,13 @@ impl Texter<'static> {
             language: Language::English,
             max_segments: 3,
         }
+    }
+}
+
+impl Default for Agent {
+    /// The builtin agent alone, reading days and times in UTC.
+    fn default() -> Agent {
+        Agent::new(None)
     }
 }
 

@@ -464,15 +464,16 @@ pub fn address(text: &str) -> Option<String> {
     };
     for (i, word) in words.iter().enumerate() {
         let key = bare(word);
-        if STREET_WORDS.contains(&key.as_str()) && i >= 2 {
-            if let Some(start) = (i.saturating_sub(5)..i - 1).find(|&j| is_number(words[j])) {
-                return Some(until_clause_end(start, i));
-            }
+        if STREET_WORDS.contains(&key.as_str())
+            && i >= 2
+            && let Some(start) = (i.saturating_sub(5)..i - 1).find(|&j| is_number(words[j]))
+        {
+            return Some(until_clause_end(start, i));
         }
-        if CALLE_WORDS.contains(&key.as_str()) {
-            if let Some(end) = (i + 2..(i + 6).min(words.len())).find(|&j| is_number(words[j])) {
-                return Some(until_clause_end(i, end));
-            }
+        if CALLE_WORDS.contains(&key.as_str())
+            && let Some(end) = (i + 2..(i + 6).min(words.len())).find(|&j| is_number(words[j]))
+        {
+            return Some(until_clause_end(i, end));
         }
     }
     None
