@@ -260,7 +260,11 @@ fn load_limits(
     file: [Option<u64>; 3],
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<crate::listener::ServeLimits, ConfigError> {
-    let [header_read_timeout_secs, body_read_timeout_secs, max_connections] = file;
+    let [
+        header_read_timeout_secs,
+        body_read_timeout_secs,
+        max_connections,
+    ] = file;
     let whole = |key: &'static str, env: &str, fallback: Option<u64>, default: u64| {
         let value = match var(env) {
             Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
