@@ -246,7 +246,10 @@ impl Agent {
         let wanted = wanted_fields(spec);
         let (run_id, mut state) = match run {
             Some(run) => (run.id, run.state),
-            None => (Uuid::now_v7(), prefilled(&wanted, texter.known, texter.number)),
+            None => (
+                Uuid::now_v7(),
+                prefilled(&wanted, texter.known, texter.number),
+            ),
         };
         let extraction = self.extractors.for_number(texter.number).read(
             text,

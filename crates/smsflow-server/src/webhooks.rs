@@ -38,11 +38,11 @@ fn plain(status: StatusCode, text: impl Into<String>) -> Response {
 
 /// A gateway's sender or recipient field, by the one sender rule: refused with 400 when missing or
 /// junk (empty, markup, NUL, 10,000 characters), so nothing is stored or answered for it.
-fn address(params: &HashMap<String, String>, field: &str) -> Result<String, Response> {
+fn address(params: &HashMap<String, String>, field: &str) -> Result<String, String> {
     let value = params.get(field).map(String::as_str).unwrap_or("");
     Sender::parse(value)
         .map(Sender::into_string)
-        .map_err(|error| plain(StatusCode::BAD_REQUEST, format!("{field} {error}\n")))
+        .map_err(|error| format!("{field} {error}\n"))
 }
 
 /// Longest Twilio media URL kept (Twilio's are about 150 characters).
@@ -115,7 +115,7 @@ async fn twilio_sms(
     };
     let (from, to) = match (address(&form, "From"), address(&form, "To")) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(refused), _) | (_, Err(refused)) => return refused,
+        (Err(refused), _) | (_, Err(refused)) => return plain(StatusCode::BAD_REQUEST, refused),
     };
     let Some(sid) = form.get("MessageSid").filter(|sid| is_message_sid(sid)) else {
         return plain(
@@ -232,7 +232,7 @@ async fn kannel_inbound(state: AppState, params: HashMap<String, String>) -> Res
     }
     let (from, to) = match (address(&params, "from"), address(&params, "to")) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(refused), _) | (_, Err(refused)) => return refused,
+        (Err(refused), _) | (_, Err(refused)) => return plain(StatusCode::BAD_REQUEST, refused),
     };
     let sms = InboundSms {
         channel: Channel::Kannel,

@@ -149,7 +149,7 @@ async fn a_person_asked_for_in_spanish_outside_business_hours_is_promised_for_th
             names[open_day]
         )
     );
-    assert_eq!(asked["inbound"]["explanation"]["handoff"].is_string(), true);
+    assert!(asked["inbound"]["explanation"]["handoff"].is_string());
 }
 
 #[tokio::test]

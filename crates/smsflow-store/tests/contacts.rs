@@ -53,6 +53,8 @@ async fn turn(store: &dyn Store, from: &str, learned: &[(&str, &str)], opt_out: 
             keyword: "STOP".into(),
         }),
         reply: None,
+        language: None,
+        handoff: None,
         run: (!learned.is_empty()).then(|| RunUpdate {
             run_id,
             workflow_id,
