@@ -1,7 +1,6 @@
 //! `smsflow backup` and `smsflow restore` on a SQLite database that is being written to.
 
 use smsflow_core::conversation::Channel;
-use smsflow_store::ConversationStore;
 use smsflow_store::conversations::InboundSms;
 use std::path::Path;
 use std::process::Output;
