@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=$(realpath "$1")
-WORK=$2
+WORK=$(realpath -m "$2")
 rm -rf "$WORK" && mkdir -p "$WORK"
 passed=0 failed=0
 check() { # name command...
