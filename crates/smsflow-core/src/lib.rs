@@ -10,6 +10,7 @@ pub mod semantic;
 pub mod sms;
 pub mod text;
 pub mod validation;
+pub mod versions;
 pub mod workflow;
 
 pub use goal::Goal;

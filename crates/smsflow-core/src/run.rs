@@ -35,6 +35,10 @@ pub struct RunState {
     /// problem, their request), bounded; the ticket summary quotes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub said: Vec<String>,
+    /// The version of the workflow set the run started with: it keeps that version's steps
+    /// until it ends, whatever is published meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflows_version: Option<i64>,
 }
 
 /// A step that happens on this turn.

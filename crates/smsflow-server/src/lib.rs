@@ -11,10 +11,13 @@ mod extract;
 pub mod matching;
 pub mod messaging;
 mod metrics;
+mod pinned;
 pub mod quiet_hours;
+pub mod replay;
 pub mod signing;
 pub mod web;
 mod webhooks;
+pub mod workflow_sets;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
@@ -45,6 +48,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Failed sign-ins, to slow down password guessing.
     pub sign_in_limiter: Arc<web::SignInLimiter>,
+    /// Replays running or finished in this process.
+    pub replays: Arc<replay::ReplayJobs>,
 }
 
 impl AppState {
@@ -90,6 +95,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::default(),
             sign_in_limiter: Arc::default(),
+            replays: Arc::default(),
         })
     }
 
@@ -203,6 +209,8 @@ fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
+        .merge(api::versions::router())
+        .merge(api::replays::router())
         .merge(api::conversations::router())
         .merge(api::steps::router())
         .merge(api::agents::router())

@@ -29,7 +29,7 @@ impl Browser {
     async fn workflow(&self, draft: serde_json::Value) {
         let draft: WorkflowDraft = serde_json::from_value(draft).unwrap();
         self.store
-            .create_workflow(&draft.validate().unwrap())
+            .create_workflow(&draft.validate().unwrap(), &smsflow_store::Author::system())
             .await
             .unwrap();
         self.state.matchers.refresh().await.unwrap();

@@ -1,5 +1,7 @@
 pub mod agents;
 pub mod analytics;
 pub mod conversations;
+pub mod replays;
 pub mod steps;
+pub mod versions;
 pub mod workflows;
