@@ -77,9 +77,11 @@ pub async fn live_set(store: &dyn Store) -> Result<Vec<DraftWorkflow>, StoreErro
 
 /// What changes from `before` to `after`, workflows matched by id.
 pub fn diff(before: &[DraftWorkflow], after: &[DraftWorkflow]) -> SetDiff {
-    let keyed =
-        |set: &[DraftWorkflow]| -> Vec<(Uuid, _)> { set.iter().map(|w| (w.id, &w.spec)).collect() };
     SetDiff::between(&keyed(before), &keyed(after))
+}
+
+fn keyed(set: &[DraftWorkflow]) -> Vec<(Uuid, &smsflow_core::WorkflowSpec)> {
+    set.iter().map(|w| (w.id, &w.spec)).collect()
 }
 
 /// The same, for stored versions.
