@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use utoipa::ToSchema;
 
+use crate::fields::{DEFAULT_REASKS, OnInvalid};
 use crate::workflow::{Step, WorkflowSpec};
 
 /// Whether a workflow appeared, disappeared or changed between the two sets.
@@ -225,9 +226,21 @@ fn list_changes(changes: &mut Vec<FieldChange>, field: &str, before: &[String], 
 /// A step in one line, e.g. `extract_information name, email`.
 pub fn describe_step(step: &Step) -> String {
     match step {
-        Step::ExtractInformation { fields } => {
+        Step::ExtractInformation {
+            fields,
+            reasks,
+            on_invalid,
+        } => {
             let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();
-            format!("extract_information {}", names.join(", "))
+            let mut line = format!("extract_information {}", names.join(", "));
+            // Only what differs from the defaults, as the YAML form shows it.
+            if *reasks != DEFAULT_REASKS {
+                line.push_str(&format!(" reasks {reasks}"));
+            }
+            if *on_invalid != OnInvalid::MoveOn {
+                line.push_str(&format!(" on_invalid {}", on_invalid.as_str()));
+            }
+            line
         }
         Step::SendResponse { template } => format!("send_response {}", quoted(template)),
         Step::CreateSupportTicket { priority } => {

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use smsflow_core::conversation::{ActiveWorkflow, RoutingDecision, route};
+use smsflow_core::language::{Language, detect};
 use smsflow_core::sms::carrier_keyword;
 use smsflow_core::{Matcher, Workflow};
 use smsflow_store::conversations::Run;
@@ -16,7 +17,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::agent::Agent;
+use crate::agent::{Agent, Texter};
 use crate::matching::Semantic;
 
 /// Texts read from the database per query.
@@ -71,6 +72,9 @@ pub fn draft_workflows(draft: &smsflow_store::Draft, live: &[Workflow]) -> Vec<W
         .collect()
 }
 
+/// Segments a replayed reply may take (the installation's default cap).
+const REPLAY_MAX_SEGMENTS: usize = 3;
+
 /// How one text was (or would be) handled.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Handling {
@@ -89,6 +93,8 @@ pub struct Handling {
 struct Thread {
     active: Option<ActiveWorkflow>,
     run: Option<Run>,
+    /// The language of the conversation's last text: a short text keeps it.
+    language: Option<Language>,
 }
 
 /// Routes and answers texts in arrival order, remembering each conversation's active workflow and
@@ -135,9 +141,22 @@ impl Simulation<'_> {
         };
         let continuing = matches!(routed.decision, RoutingDecision::Continued { .. });
         let run = thread.run.take().filter(|_| continuing);
-        let turn = self
-            .agent
-            .turn(workflow, run, &text.body, &text.their_number);
+        let language = detect(&text.body, thread.language).language;
+        thread.language = Some(language);
+        // Both sides of a replay answer the same texter the same way: nothing known beforehand,
+        // in the text's language, within the default reply length.
+        let known = BTreeMap::new();
+        let turn = self.agent.turn(
+            workflow,
+            run,
+            &text.body,
+            &Texter {
+                number: &text.their_number,
+                known: &known,
+                language,
+                max_segments: REPLAY_MAX_SEGMENTS,
+            },
+        );
         let state = &turn.run.state;
         // Ticket numbers and booking links are new on every run: compare replies without them.
         let mut reply = turn.reply.clone();

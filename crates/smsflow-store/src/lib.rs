@@ -7,13 +7,17 @@ mod admins;
 pub mod agents;
 pub mod analytics;
 mod api_keys;
+pub mod contacts;
 pub mod conversations;
 mod error;
+pub mod handoffs;
 pub mod replay;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
+mod sql_contacts;
 mod sql_conversations;
+mod sql_handoffs;
 mod sql_replay;
 mod sql_versions;
 pub mod versions;
@@ -27,6 +31,7 @@ pub use admins::{
     Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
 };
 pub use api_keys::{ApiKey, NewApiKey};
+pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
 pub use versions::{
@@ -83,8 +88,10 @@ pub struct WorkflowPage {
 #[async_trait]
 pub trait Store:
     ConversationStore
+    + ContactStore
     + agents::AgentStore
     + analytics::AnalyticsStore
+    + handoffs::HandoffStore
     + VersionStore
     + replay::ReplayStore
     + Send
