@@ -119,6 +119,23 @@ impl AppState {
             .unwrap_or(Channel::Simulator)
     }
 
+    /// Starts replaying stored texts received since `since` in the background (the API's and the
+    /// web app's replays).
+    fn start_replay(
+        &self,
+        since: time::OffsetDateTime,
+        request: replay::ReplayRequest,
+    ) -> Arc<replay::ReplayJob> {
+        let idle = time::Duration::minutes(self.config.sms.idle_timeout_minutes as i64);
+        self.replays.start(
+            self.store.clone(),
+            self.matchers.semantic().cloned(),
+            idle,
+            since,
+            request,
+        )
+    }
+
     /// After a write: recompile now so this process never answers with stale workflows.
     async fn workflows_changed(&self) {
         if let Err(error) = self.matchers.refresh().await {
@@ -142,7 +159,9 @@ impl AppState {
         (name = "contacts", description = "What is known about each number across conversations and workflow runs"),
         (name = "steps", description = "What workflow steps produce: support tickets and saved records"),
         (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none"),
-        (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures")
+        (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures"),
+        (name = "versions", description = "Change the workflow set safely: one draft published at once, the history of versions, rollback, and replays of stored texts"),
+        (name = "audit", description = "Who changed workflows, agents, routing rules, admins and API keys, when, before and after")
     )
 )]
 struct ApiDoc;
@@ -218,6 +237,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::steps::router())
         .merge(api::agents::router())
         .merge(api::analytics::router())
+        .merge(api::audit::router())
         .split_for_parts()
 }
 

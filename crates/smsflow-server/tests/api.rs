@@ -558,6 +558,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/routing-rules/{id}", "put"),
         ("/analytics/workflows", "get"),
         ("/analytics/workflows/{id}", "get"),
+        ("/audit", "get"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -7,6 +7,7 @@ mod admins;
 pub mod agents;
 pub mod analytics;
 mod api_keys;
+pub mod audit;
 pub mod contacts;
 pub mod conversations;
 mod error;
@@ -15,6 +16,7 @@ pub mod replay;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
+mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
@@ -90,6 +92,7 @@ pub trait Store:
     ConversationStore
     + ContactStore
     + agents::AgentStore
+    + audit::AuditStore
     + analytics::AnalyticsStore
     + handoffs::HandoffStore
     + VersionStore
@@ -138,10 +141,10 @@ pub trait Store:
     async fn workflows_revision(&self) -> Result<i64, StoreError>;
 
     /// Creates a key; the secret in the answer is never stored and cannot be shown again.
-    async fn create_api_key(&self, name: &str) -> Result<NewApiKey, StoreError>;
+    async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes the live key with this name or id.
-    async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError>;
+    async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError>;
     /// The live key whose secret this is, if any.
     async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError>;
 
@@ -154,6 +157,7 @@ pub trait Store:
         email: &str,
         password_hash: &str,
         how: AdminCreation,
+        by: &Author,
     ) -> Result<Admin, StoreError>;
     /// The admin with this email (any case) and their password hash.
     async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError>;
@@ -162,6 +166,7 @@ pub trait Store:
         &self,
         email: &str,
         password_hash: &str,
+        by: &Author,
     ) -> Result<Admin, StoreError>;
     /// Starts a session lasting `lifetime`; also forgets sessions that have expired.
     async fn create_admin_session(

@@ -16,9 +16,10 @@ use uuid::Uuid;
 
 use crate::admins::{email_key, random_token};
 use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
+use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::{
-    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, NewAdminSession, NewApiKey,
-    Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
+    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, Author, NewAdminSession,
+    NewApiKey, Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
 };
 
 // Column lists as macros so queries stay `&'static str` (sqlx refuses unaudited dynamic SQL).
@@ -156,6 +157,48 @@ pub(crate) fn like_pattern(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// The audit entry of a change to an API key (its secret and hash are never part of it).
+fn api_key_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    before: Option<&ApiKey>,
+    after: &ApiKey,
+) -> Change<'a> {
+    let summary = format!("API key {:?}", after.name);
+    Change::of(
+        by,
+        action,
+        AuditSubject::ApiKey,
+        after.id.to_string(),
+        summary,
+        before,
+        Some(after),
+    )
+}
+
+/// The audit entry of a change to an admin account (the password hash is never part of it).
+fn admin_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    before: Option<&Admin>,
+    after: Option<&Admin>,
+) -> Change<'a> {
+    let admin = after.or(before).expect("a change has a before or an after");
+    let summary = match action {
+        AuditAction::SetPassword => format!("admin {}: new password, sessions ended", admin.email),
+        _ => format!("admin {}", admin.email),
+    };
+    Change::of(
+        by,
+        action,
+        AuditSubject::Admin,
+        admin.id.to_string(),
+        summary,
+        before,
+        after,
+    )
 }
 
 fn name_taken_or(error: sqlx::Error, spec: &WorkflowSpec) -> StoreError {
@@ -538,8 +581,9 @@ macro_rules! impl_store {
                     .await?)
             }
 
-            async fn create_api_key(&self, name: &str) -> Result<NewApiKey, StoreError> {
+            async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError> {
                 let secret = generate_secret();
+                let mut tx = self.write.begin().await?;
                 let sql = concat!("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING ", api_key_columns!());
                 let row = sqlx::query_as::<_, ApiKeyRow>(sql)
@@ -548,7 +592,7 @@ macro_rules! impl_store {
                     .bind(shown_prefix(&secret))
                     .bind(hash_secret(&secret))
                     .bind(now())
-                    .fetch_one(&self.write)
+                    .fetch_one(&mut *tx)
                     .await
                     .map_err(|error| match &error {
                         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -556,10 +600,10 @@ macro_rules! impl_store {
                         }
                         _ => StoreError::Database(error),
                     })?;
-                Ok(NewApiKey {
-                    key: row.into(),
-                    secret,
-                })
+                let key = ApiKey::from(row);
+                Self::write_audit(&mut tx, api_key_change(by, AuditAction::Create, None, &key)).await?;
+                tx.commit().await?;
+                Ok(NewApiKey { key, secret })
             }
 
             async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
@@ -572,21 +616,26 @@ macro_rules! impl_store {
                     .collect())
             }
 
-            async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError> {
+            async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError> {
                 let id = Uuid::parse_str(name_or_id).ok();
+                let mut tx = self.write.begin().await?;
                 let sql = concat!("UPDATE api_keys SET revoked_at = $3 \
                      WHERE revoked_at IS NULL AND (name = $1 OR id = $2) RETURNING ", api_key_columns!());
-                sqlx::query_as::<_, ApiKeyRow>(sql)
+                let key = sqlx::query_as::<_, ApiKeyRow>(sql)
                     .bind(name_or_id)
                     .bind(id)
                     .bind(now())
-                    .fetch_optional(&self.write)
+                    .fetch_optional(&mut *tx)
                     .await?
                     .map(ApiKey::from)
                     .ok_or_else(|| StoreError::NotFound {
                         what: "live API key",
                         key: format!("{name_or_id:?}"),
-                    })
+                    })?;
+                let before = ApiKey { revoked_at: None, ..key.clone() };
+                Self::write_audit(&mut tx, api_key_change(by, AuditAction::Revoke, Some(&before), &key)).await?;
+                tx.commit().await?;
+                Ok(key)
             }
 
             async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError> {
@@ -610,8 +659,10 @@ macro_rules! impl_store {
                 email: &str,
                 password_hash: &str,
                 how: AdminCreation,
+                by: &Author,
             ) -> Result<Admin, StoreError> {
                 let email = email.trim();
+                let mut tx = self.write.begin().await?;
                 let setup_slot: Option<i32> = (how == AdminCreation::FirstRun).then_some(1);
                 // For the first run, insert only while no admin exists; the unique `setup_slot`
                 // also stops two setups racing each other.
@@ -625,7 +676,7 @@ macro_rules! impl_store {
                     .bind(password_hash)
                     .bind(setup_slot)
                     .bind(now())
-                    .fetch_optional(&self.write)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(|error| match &error {
                         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -637,7 +688,10 @@ macro_rules! impl_store {
                         }
                         _ => StoreError::Database(error),
                     })?;
-                row.map(Admin::from).ok_or(StoreError::AdminExists)
+                let admin = row.map(Admin::from).ok_or(StoreError::AdminExists)?;
+                Self::write_audit(&mut tx, admin_change(by, AuditAction::Create, None, Some(&admin))).await?;
+                tx.commit().await?;
+                Ok(admin)
             }
 
             async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError> {
@@ -652,7 +706,7 @@ macro_rules! impl_store {
                     }))
             }
 
-            async fn set_admin_password(&self, email: &str, password_hash: &str) -> Result<Admin, StoreError> {
+            async fn set_admin_password(&self, email: &str, password_hash: &str, by: &Author) -> Result<Admin, StoreError> {
                 let mut tx = self.write.begin().await?;
                 let sql = concat!("UPDATE admins SET password_hash = $2 WHERE email_key = $1 RETURNING ", admin_columns!());
                 let admin: Admin = sqlx::query_as::<_, AdminRow>(sql)
@@ -669,6 +723,8 @@ macro_rules! impl_store {
                     .bind(admin.id)
                     .execute(&mut *tx)
                     .await?;
+                // The hash is never logged: the entry says that the password changed, and who changed it.
+                Self::write_audit(&mut tx, admin_change(by, AuditAction::SetPassword, None, Some(&admin))).await?;
                 tx.commit().await?;
                 Ok(admin)
             }

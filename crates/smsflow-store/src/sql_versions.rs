@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::{PostgresStore, SqliteStore, now};
 use crate::versions::{
     Author, Draft, DraftWorkflow, Publication, VersionKind, VersionStore, VersionSummary,
@@ -87,6 +88,72 @@ fn parked_name_key(id: Uuid) -> String {
     format!("\u{1}{id}")
 }
 
+/// The audit entry of a new version: the workflows it created, changed or deleted, as they were
+/// before and are after (the whole sets stay in the version history).
+fn version_change<'a>(
+    by: &'a Author,
+    number: i64,
+    kind: VersionKind,
+    restored_from: Option<i64>,
+    previous: &[Workflow],
+    current: &[Workflow],
+) -> Change<'a> {
+    let before: Vec<&Workflow> = previous
+        .iter()
+        .filter(|old| {
+            !current
+                .iter()
+                .any(|new| new.id == old.id && new.spec == old.spec)
+        })
+        .collect();
+    let after: Vec<&Workflow> = current
+        .iter()
+        .filter(|new| {
+            !previous
+                .iter()
+                .any(|old| old.id == new.id && old.spec == new.spec)
+        })
+        .collect();
+    let mut names: Vec<String> = after
+        .iter()
+        .map(|w| format!("{:?}", w.spec.name.as_str()))
+        .collect();
+    names.extend(
+        before
+            .iter()
+            .filter(|old| !after.iter().any(|new| new.id == old.id))
+            .map(|w| format!("{:?} (deleted)", w.spec.name.as_str())),
+    );
+    let what = if names.is_empty() {
+        "no workflow changed".to_string()
+    } else {
+        names.join(", ")
+    };
+    let summary = match restored_from {
+        Some(earlier) => format!("version {number} restores version {earlier}: {what}"),
+        None => format!("version {number}: {what}"),
+    };
+    let action = match kind {
+        VersionKind::Rollback => AuditAction::Rollback,
+        VersionKind::Publish => AuditAction::Publish,
+        // A direct edit touches one workflow: created, deleted or changed.
+        VersionKind::Baseline | VersionKind::Edit => match (before.is_empty(), after.is_empty()) {
+            (true, false) => AuditAction::Create,
+            (false, true) => AuditAction::Delete,
+            _ => AuditAction::Update,
+        },
+    };
+    Change::of(
+        by,
+        action,
+        AuditSubject::Workflows,
+        number.to_string(),
+        summary,
+        Some(&before),
+        Some(&after),
+    )
+}
+
 macro_rules! impl_version_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -100,6 +167,15 @@ macro_rules! impl_version_store {
                 restored_from: Option<i64>,
             ) -> Result<VersionSummary, StoreError> {
                 let workflows = Self::fetch_all_workflows(&mut **tx).await?;
+                if kind != VersionKind::Baseline {
+                    let previous: Option<Json<Vec<Workflow>>> = sqlx::query_scalar(
+                        "SELECT workflows FROM workflow_versions ORDER BY number DESC LIMIT 1",
+                    )
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let previous = previous.map(|set| set.0).unwrap_or_default();
+                    Self::write_audit(tx, version_change(by, number, kind, restored_from, &previous, &workflows)).await?;
+                }
                 let sql = concat!("INSERT INTO workflow_versions (number, kind, author, note, restored_from, workflows, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", version_columns!());
                 sqlx::query_as::<_, VersionRow>(sql)

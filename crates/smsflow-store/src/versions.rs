@@ -35,6 +35,11 @@ impl Author {
         Author(format!("cli ({user})"))
     }
 
+    /// The one-time setup page of the web app (whoever reached it first made the first admin).
+    pub fn setup_page() -> Self {
+        Author("setup page".into())
+    }
+
     /// smsflow itself, e.g. the demo workflows `smsflow chat` creates.
     pub fn system() -> Self {
         Author("smsflow".into())

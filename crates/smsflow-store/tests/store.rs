@@ -287,17 +287,25 @@ async fn concurrent_updates_from_two_stores_never_both_win() {
 async fn api_keys_are_hashed_authenticated_and_revoked() {
     for db in testing::all().await {
         let store = db.store().await;
-        let created = store.create_api_key("ci").await.unwrap();
+        let created = store
+            .create_api_key("ci", &smsflow_store::Author::system())
+            .await
+            .unwrap();
         assert!(created.secret.starts_with(&created.key.prefix));
         let found = store.authenticate(&created.secret).await.unwrap();
         assert_eq!(found.map(|k| k.id), Some(created.key.id));
         assert_eq!(store.authenticate("sfk_wrong").await.unwrap(), None);
         assert!(matches!(
-            store.create_api_key("ci").await,
+            store
+                .create_api_key("ci", &smsflow_store::Author::system())
+                .await,
             Err(StoreError::ApiKeyNameTaken(_))
         ));
 
-        let revoked = store.revoke_api_key("ci").await.unwrap();
+        let revoked = store
+            .revoke_api_key("ci", &smsflow_store::Author::system())
+            .await
+            .unwrap();
         assert!(revoked.revoked_at.is_some());
         assert_eq!(
             store.authenticate(&created.secret).await.unwrap(),
@@ -306,12 +314,20 @@ async fn api_keys_are_hashed_authenticated_and_revoked() {
             db.label
         );
         assert!(matches!(
-            store.revoke_api_key("ci").await,
+            store
+                .revoke_api_key("ci", &smsflow_store::Author::system())
+                .await,
             Err(StoreError::NotFound { .. })
         ));
-        let replacement = store.create_api_key("ci").await.unwrap();
+        let replacement = store
+            .create_api_key("ci", &smsflow_store::Author::system())
+            .await
+            .unwrap();
         store
-            .revoke_api_key(&replacement.key.id.to_string())
+            .revoke_api_key(
+                &replacement.key.id.to_string(),
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert_eq!(store.list_api_keys().await.unwrap().len(), 2);
@@ -344,12 +360,18 @@ async fn admins_and_their_sessions() {
                 " Ada@Example.com ",
                 "$argon2id$first",
                 AdminCreation::FirstRun,
+                &smsflow_store::Author::system(),
             )
             .await
             .unwrap();
         assert_eq!(first.email, "Ada@Example.com", "{}", db.label);
         let again = store
-            .create_admin("bob@example.com", "$argon2id$x", AdminCreation::FirstRun)
+            .create_admin(
+                "bob@example.com",
+                "$argon2id$x",
+                AdminCreation::FirstRun,
+                &smsflow_store::Author::system(),
+            )
             .await;
         assert!(
             matches!(again, Err(StoreError::AdminExists)),
@@ -357,7 +379,12 @@ async fn admins_and_their_sessions() {
             db.label
         );
         let taken = store
-            .create_admin("ADA@example.com", "$argon2id$x", AdminCreation::Operator)
+            .create_admin(
+                "ADA@example.com",
+                "$argon2id$x",
+                AdminCreation::Operator,
+                &smsflow_store::Author::system(),
+            )
             .await;
         assert!(
             matches!(taken, Err(StoreError::AdminEmailTaken(_))),
@@ -365,7 +392,12 @@ async fn admins_and_their_sessions() {
             db.label
         );
         store
-            .create_admin("bob@example.com", "$argon2id$bob", AdminCreation::Operator)
+            .create_admin(
+                "bob@example.com",
+                "$argon2id$bob",
+                AdminCreation::Operator,
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert_eq!(store.count_admins().await.unwrap(), 2);
@@ -417,7 +449,11 @@ async fn admins_and_their_sessions() {
             .await
             .unwrap();
         store
-            .set_admin_password("ada@example.com", "$argon2id$new")
+            .set_admin_password(
+                "ada@example.com",
+                "$argon2id$new",
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert!(

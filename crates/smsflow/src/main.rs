@@ -145,7 +145,9 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
                 !name.is_empty() && name.len() <= 100,
                 "--name must be 1 to 100 characters, e.g. --name ci"
             );
-            let created = store.create_api_key(name).await?;
+            let created = store
+                .create_api_key(name, &smsflow_store::Author::cli())
+                .await?;
             println!(
                 "Created API key {:?} (id {}).",
                 created.key.name, created.key.id
@@ -175,7 +177,9 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
             }
         }
         ApiKeyCommand::Revoke { key } => {
-            let revoked = store.revoke_api_key(&key).await?;
+            let revoked = store
+                .revoke_api_key(&key, &smsflow_store::Author::cli())
+                .await?;
             println!("Revoked API key {:?} ({}).", revoked.name, revoked.id);
         }
     }

@@ -1,5 +1,6 @@
 pub mod agents;
 pub mod analytics;
+pub mod audit;
 pub mod contacts;
 pub mod conversations;
 pub mod replays;

@@ -88,14 +88,7 @@ async fn start_replay(
             "there is no draft to replay: save one with PUT /api/v1/workflows/draft, or send \"draft\": false to replay the published workflows",
         )));
     }
-    let idle = time::Duration::minutes(state.config.sms.idle_timeout_minutes as i64);
-    let job = state.replays.start(
-        state.store.clone(),
-        state.matchers.semantic().cloned(),
-        idle,
-        since,
-        request,
-    );
+    let job = state.start_replay(since, request);
     let location = format!("/api/v1/workflows/replays/{}", job.id);
     let mut response = (
         StatusCode::ACCEPTED,

@@ -80,7 +80,10 @@ async fn start(
 ) -> TestApp {
     let store = db.store().await;
     let key = store
-        .create_api_key(&format!("test-{}", uuid::Uuid::new_v4()))
+        .create_api_key(
+            &format!("test-{}", uuid::Uuid::new_v4()),
+            &smsflow_store::Author::system(),
+        )
         .await
         .unwrap()
         .secret;
