@@ -13,11 +13,14 @@ pub mod listener;
 pub mod matching;
 pub mod messaging;
 mod metrics;
+mod pinned;
 pub mod quiet_hours;
+pub mod replay;
 pub mod signing;
 mod typed_input;
 pub mod web;
 mod webhooks;
+pub mod workflow_sets;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
@@ -48,6 +51,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Failed sign-ins, to slow down password guessing.
     pub sign_in_limiter: Arc<web::SignInLimiter>,
+    /// Replays running or finished in this process.
+    pub replays: Arc<replay::ReplayJobs>,
 }
 
 impl AppState {
@@ -91,6 +96,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::default(),
             sign_in_limiter: Arc::default(),
+            replays: Arc::default(),
         })
     }
 
@@ -205,6 +211,8 @@ fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
+        .merge(api::versions::router())
+        .merge(api::replays::router())
         .merge(api::conversations::router())
         .merge(api::contacts::router())
         .merge(api::steps::router())

@@ -57,6 +57,7 @@ pub struct Messaging {
     pub handoff_webhook: Option<TicketWebhook>,
     inbound_ready: Notify,
     outbound_ready: Notify,
+    pinned: crate::pinned::PinnedVersions,
 }
 
 impl Messaging {
@@ -77,6 +78,7 @@ impl Messaging {
             handoff_webhook: None,
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
+            pinned: Default::default(),
         }
     }
 
@@ -331,8 +333,28 @@ impl Messaging {
                     (true, Some(run_id)) => self.store.get_run(run_id).await?,
                     _ => None,
                 };
+                // A run in progress keeps the version it started with.
+                let started_with = run
+                    .as_ref()
+                    .filter(|run| workflow.is_some_and(|w| w.id == run.workflow_id))
+                    .and_then(|run| run.state.workflows_version)
+                    .filter(|version| *version != compiled.revision);
+                let pinned = match (started_with, workflow) {
+                    (Some(version), Some(current)) => {
+                        self.pinned
+                            .workflow(self.store.as_ref(), version, current.id)
+                            .await?
+                    }
+                    _ => None,
+                };
+                let version = match &pinned {
+                    Some(_) => started_with.unwrap_or(compiled.revision),
+                    None => compiled.revision,
+                };
+                let workflow = pinned.as_ref().or(workflow);
                 let mut explanation = json!({
                     "workflow": workflow.map(|w| w.spec.name.as_str()),
+                    "workflows_version": version,
                     "routing": routed.decision,
                     "routing_reason": routed.decision.describe(),
                     "matching": routed.explanation,
@@ -391,6 +413,7 @@ impl Messaging {
                             Vec::new()
                         };
                         let max_chars = 153 * max_segments;
+                        turn.run.state.workflows_version.get_or_insert(version);
                         if let Some(ticket) = turn.run.new_ticket.as_mut() {
                             ticket.notify = self.ticket_webhook.is_some();
                         }

@@ -44,7 +44,7 @@ async fn markup_everywhere(app: &Browser) {
             .name
             .map(|name| format!("{name} <img src=x onerror=alert(1)>"));
         app.store
-            .create_workflow(&draft.validate().unwrap())
+            .create_workflow(&draft.validate().unwrap(), &smsflow_store::Author::system())
             .await
             .unwrap();
     }

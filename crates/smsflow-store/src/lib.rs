@@ -11,12 +11,16 @@ pub mod contacts;
 pub mod conversations;
 mod error;
 pub mod handoffs;
+pub mod replay;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
 mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
+mod sql_replay;
+mod sql_versions;
+pub mod versions;
 
 use async_trait::async_trait;
 use smsflow_core::{Goal, Workflow, WorkflowSpec};
@@ -30,6 +34,10 @@ pub use api_keys::{ApiKey, NewApiKey};
 pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
+pub use versions::{
+    Author, Draft, DraftWorkflow, Publication, VersionKind, VersionStore, VersionSummary,
+    WorkflowSetVersion,
+};
 
 /// Filters and position of one page of `list_workflows`.
 #[derive(Debug, Clone, Default)]
@@ -84,6 +92,8 @@ pub trait Store:
     + agents::AgentStore
     + analytics::AnalyticsStore
     + handoffs::HandoffStore
+    + VersionStore
+    + replay::ReplayStore
     + Send
     + Sync
     + 'static
@@ -91,7 +101,12 @@ pub trait Store:
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
-    async fn create_workflow(&self, spec: &WorkflowSpec) -> Result<Workflow, StoreError>;
+    /// Every change to a workflow is recorded as a version of the set, made `by` someone.
+    async fn create_workflow(
+        &self,
+        spec: &WorkflowSpec,
+        by: &Author,
+    ) -> Result<Workflow, StoreError>;
     async fn get_workflow(&self, id: Uuid) -> Result<Workflow, StoreError>;
     async fn find_workflow_by_name(&self, name: &str) -> Result<Option<Workflow>, StoreError>;
     async fn list_workflows(&self, query: &WorkflowQuery) -> Result<WorkflowPage, StoreError>;
@@ -104,17 +119,20 @@ pub trait Store:
         id: Uuid,
         spec: &WorkflowSpec,
         expected_version: Option<i64>,
+        by: &Author,
     ) -> Result<Workflow, StoreError>;
     async fn set_workflow_active(
         &self,
         id: Uuid,
         active: bool,
         expected_version: Option<i64>,
+        by: &Author,
     ) -> Result<Workflow, StoreError>;
     async fn delete_workflow(
         &self,
         id: Uuid,
         expected_version: Option<i64>,
+        by: &Author,
     ) -> Result<(), StoreError>;
     /// A number that changes whenever any workflow changes, in any process.
     async fn workflows_revision(&self) -> Result<i64, StoreError>;

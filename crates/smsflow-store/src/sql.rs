@@ -204,12 +204,14 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             read,
             write,
             inbound_group: Default::default(),
             sent_group: Default::default(),
-        })
+        };
+        store.ensure_version_baseline().await?;
+        Ok(store)
     }
 }
 
@@ -227,10 +229,12 @@ impl PostgresStore {
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore {
+        let store = PostgresStore {
             read: pool.clone(),
             write: pool,
-        })
+        };
+        store.ensure_version_baseline().await?;
+        Ok(store)
     }
 }
 
@@ -261,26 +265,33 @@ macro_rules! impl_store {
                 }
             }
 
-            async fn bump_revision(
+            /// Bumps the revision and returns it. On PostgreSQL the row lock it takes serialises
+            /// every workflow change until commit, so the set read after it is the whole truth.
+            pub(crate) async fn bump_revision(
                 tx: &mut sqlx::Transaction<'_, $db>,
-            ) -> Result<(), StoreError> {
-                sqlx::query("UPDATE workflow_revision SET revision = revision + 1 WHERE id = 1")
-                    .execute(&mut **tx)
-                    .await?;
-                Ok(())
-            }
-        }
-
-        #[async_trait]
-        impl Store for $store {
-            fn backend(&self) -> &'static str {
-                $backend
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("UPDATE workflow_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision")
+                    .fetch_one(&mut **tx)
+                    .await?)
             }
 
-            async fn create_workflow(&self, spec: &WorkflowSpec) -> Result<Workflow, StoreError> {
-                let id = Uuid::now_v7();
-                let at = now();
-                let mut tx = self.write.begin().await?;
+            pub(crate) async fn fetch_all_workflows(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+            ) -> Result<Vec<Workflow>, StoreError> {
+                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows ORDER BY priority DESC, name_key, id");
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .fetch_all(executor)
+                    .await?
+                    .into_iter()
+                    .map(Workflow::try_from)
+                    .collect()
+            }
+
+            pub(crate) async fn insert_workflow_row(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: Uuid,
+                spec: &WorkflowSpec,
+            ) -> Result<Workflow, StoreError> {
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
                      priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13) \
@@ -297,14 +308,71 @@ macro_rules! impl_store {
                     .bind(spec.active)
                     .bind(Json(&spec.keywords))
                     .bind(Json(&spec.steps))
-                    .bind(at)
+                    .bind(now())
                     .bind(Json(&spec.examples))
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
                 Workflow::try_from(row)
+            }
+
+            /// Replaces the spec, if the stored version is `expected_version` (when given);
+            /// `None` when no row matched.
+            pub(crate) async fn update_workflow_row(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: Uuid,
+                spec: &WorkflowSpec,
+                expected_version: Option<i64>,
+            ) -> Result<Option<Workflow>, StoreError> {
+                let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
+                     response_template = $6, priority = $7, agent_id = $8, active = $9, \
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14 \
+                     WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(id)
+                    .bind(spec.name.as_str())
+                    .bind(name_key(spec.name.as_str()))
+                    .bind(spec.goal.as_str())
+                    .bind(&spec.context)
+                    .bind(&spec.response_template)
+                    .bind(spec.priority)
+                    .bind(spec.agent_id)
+                    .bind(spec.active)
+                    .bind(Json(&spec.keywords))
+                    .bind(Json(&spec.steps))
+                    .bind(now())
+                    .bind(expected_version)
+                    .bind(Json(&spec.examples))
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(|error| name_taken_or(error, spec))?
+                    .map(Workflow::try_from)
+                    .transpose()
+            }
+
+            /// Ends a direct change to one workflow: a new revision, recorded as a version.
+            async fn commit_edit(
+                mut tx: sqlx::Transaction<'_, $db>,
+                by: &crate::Author,
+            ) -> Result<(), StoreError> {
+                let number = Self::bump_revision(&mut tx).await?;
+                Self::record_version(&mut tx, number, crate::VersionKind::Edit, by, None, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create_workflow(&self, spec: &WorkflowSpec, by: &crate::Author) -> Result<Workflow, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let workflow = Self::insert_workflow_row(&mut tx, Uuid::now_v7(), spec).await?;
+                Self::commit_edit(tx, by).await?;
+                Ok(workflow)
             }
 
             async fn get_workflow(&self, id: Uuid) -> Result<Workflow, StoreError> {
@@ -387,13 +455,7 @@ macro_rules! impl_store {
             }
 
             async fn all_workflows(&self) -> Result<Vec<Workflow>, StoreError> {
-                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows ORDER BY priority DESC, name_key, id");
-                sqlx::query_as::<_, WorkflowRow>(sql)
-                    .fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .map(Workflow::try_from)
-                    .collect()
+                Self::fetch_all_workflows(&self.read).await
             }
 
             async fn update_workflow(
@@ -401,37 +463,15 @@ macro_rules! impl_store {
                 id: Uuid,
                 spec: &WorkflowSpec,
                 expected_version: Option<i64>,
+                by: &crate::Author,
             ) -> Result<Workflow, StoreError> {
                 let mut tx = self.write.begin().await?;
-                let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
-                     response_template = $6, priority = $7, agent_id = $8, active = $9, \
-                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14 \
-                     WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
-                let row = sqlx::query_as::<_, WorkflowRow>(sql)
-                    .bind(id)
-                    .bind(spec.name.as_str())
-                    .bind(name_key(spec.name.as_str()))
-                    .bind(spec.goal.as_str())
-                    .bind(&spec.context)
-                    .bind(&spec.response_template)
-                    .bind(spec.priority)
-                    .bind(spec.agent_id)
-                    .bind(spec.active)
-                    .bind(Json(&spec.keywords))
-                    .bind(Json(&spec.steps))
-                    .bind(now())
-                    .bind(expected_version)
-                    .bind(Json(&spec.examples))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|error| name_taken_or(error, spec))?;
-                let Some(row) = row else {
+                let Some(workflow) = Self::update_workflow_row(&mut tx, id, spec, expected_version).await? else {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
                 };
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
-                Workflow::try_from(row)
+                Self::commit_edit(tx, by).await?;
+                Ok(workflow)
             }
 
             async fn set_workflow_active(
@@ -439,33 +479,42 @@ macro_rules! impl_store {
                 id: Uuid,
                 active: bool,
                 expected_version: Option<i64>,
+                by: &crate::Author,
             ) -> Result<Workflow, StoreError> {
                 let mut tx = self.write.begin().await?;
-                // Setting the state it already has is not a change: no new version.
-                let sql = concat!("UPDATE workflows SET active = $2, \
-                     version = CASE WHEN active = $2 THEN version ELSE version + 1 END, \
-                     updated_at = CASE WHEN active = $2 THEN updated_at ELSE $3 END \
-                     WHERE id = $1 AND ($4 IS NULL OR version = $4) RETURNING ", workflow_columns!());
+                let current = Self::fetch_workflow(&mut *tx, id)
+                    .await?
+                    .ok_or_else(|| StoreError::workflow_not_found(id))?;
+                if expected_version.is_some_and(|expected| expected != current.version) {
+                    return Err(StoreError::VersionConflict { current: current.version });
+                }
+                if current.spec.active == active {
+                    // Setting the state it already has is not a change: no new version.
+                    return Ok(current);
+                }
+                let sql = concat!("UPDATE workflows SET active = $2, version = version + 1, updated_at = $3 \
+                     WHERE id = $1 AND version = $4 RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
                     .bind(active)
                     .bind(now())
-                    .bind(expected_version)
+                    .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(row) = row else {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
                 };
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
-                Workflow::try_from(row)
+                let workflow = Workflow::try_from(row)?;
+                Self::commit_edit(tx, by).await?;
+                Ok(workflow)
             }
 
             async fn delete_workflow(
                 &self,
                 id: Uuid,
                 expected_version: Option<i64>,
+                by: &crate::Author,
             ) -> Result<(), StoreError> {
                 let mut tx = self.write.begin().await?;
                 let deleted = sqlx::query(
@@ -480,9 +529,7 @@ macro_rules! impl_store {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
                 }
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
-                Ok(())
+                Self::commit_edit(tx, by).await
             }
 
             async fn workflows_revision(&self) -> Result<i64, StoreError> {

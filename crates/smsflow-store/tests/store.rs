@@ -1,7 +1,11 @@
 //! Storage behaviour, run on SQLite and (when configured) PostgreSQL.
 
 use smsflow_core::{Goal, WorkflowDraft, WorkflowSpec};
-use smsflow_store::{StoreError, WorkflowQuery, testing};
+use smsflow_store::{Author, StoreError, WorkflowQuery, testing};
+
+fn tester() -> Author {
+    Author::api_key("tests")
+}
 
 fn spec(name: &str, goal: &str, priority: i64, active: bool) -> WorkflowSpec {
     serde_json::from_value::<WorkflowDraft>(serde_json::json!({
@@ -21,7 +25,7 @@ async fn workflows_are_created_read_and_unique_by_name() {
     for db in testing::all().await {
         let store = db.store().await;
         let created = store
-            .create_workflow(&spec("Leads", "lead_capture", 20, true))
+            .create_workflow(&spec("Leads", "lead_capture", 20, true), &tester())
             .await
             .unwrap();
         assert_eq!(created.version, 1, "{}", db.label);
@@ -41,7 +45,7 @@ async fn workflows_are_created_read_and_unique_by_name() {
         let mut changed = fetched.spec.clone();
         changed.examples = vec!["quote for a fence".into()];
         let updated = store
-            .update_workflow(created.id, &changed, Some(created.version))
+            .update_workflow(created.id, &changed, Some(created.version), &tester())
             .await
             .unwrap();
         assert_eq!(updated.spec.examples, ["quote for a fence"], "{}", db.label);
@@ -49,7 +53,7 @@ async fn workflows_are_created_read_and_unique_by_name() {
         assert_eq!(by_name.map(|w| w.id), Some(created.id));
 
         let duplicate = store
-            .create_workflow(&spec("LEADS", "sales_inquiry", 0, false))
+            .create_workflow(&spec("LEADS", "sales_inquiry", 0, false), &tester())
             .await;
         assert!(
             matches!(duplicate, Err(StoreError::NameTaken(ref n)) if n == "LEADS"),
@@ -73,7 +77,7 @@ async fn listing_filters_sorts_and_pages() {
             ("Booking", "appointment_booking", 20, true),
         ] {
             store
-                .create_workflow(&spec(name, goal, priority, active))
+                .create_workflow(&spec(name, goal, priority, active), &tester())
                 .await
                 .unwrap();
         }
@@ -147,7 +151,7 @@ async fn updates_check_the_version_and_bump_it() {
     for db in testing::all().await {
         let store = db.store().await;
         let created = store
-            .create_workflow(&spec("Leads", "lead_capture", 20, false))
+            .create_workflow(&spec("Leads", "lead_capture", 20, false), &tester())
             .await
             .unwrap();
         let revision = store.workflows_revision().await.unwrap();
@@ -157,6 +161,7 @@ async fn updates_check_the_version_and_bump_it() {
                 created.id,
                 &spec("Leads v2", "lead_capture", 25, false),
                 Some(1),
+                &tester(),
             )
             .await
             .unwrap();
@@ -175,6 +180,7 @@ async fn updates_check_the_version_and_bump_it() {
                 created.id,
                 &spec("Stale", "lead_capture", 0, false),
                 Some(1),
+                &tester(),
             )
             .await;
         assert!(
@@ -195,13 +201,13 @@ async fn updates_check_the_version_and_bump_it() {
         );
 
         let active = store
-            .set_workflow_active(created.id, true, None)
+            .set_workflow_active(created.id, true, None, &tester())
             .await
             .unwrap();
         assert!(active.spec.active);
         assert_eq!(active.version, 3);
         let again = store
-            .set_workflow_active(created.id, true, None)
+            .set_workflow_active(created.id, true, None, &tester())
             .await
             .unwrap();
         assert_eq!(
@@ -210,16 +216,21 @@ async fn updates_check_the_version_and_bump_it() {
         );
 
         assert!(matches!(
-            store.delete_workflow(created.id, Some(1)).await,
+            store.delete_workflow(created.id, Some(1), &tester()).await,
             Err(StoreError::VersionConflict { current: 3 })
         ));
-        store.delete_workflow(created.id, Some(3)).await.unwrap();
+        store
+            .delete_workflow(created.id, Some(3), &tester())
+            .await
+            .unwrap();
         assert!(matches!(
-            store.delete_workflow(created.id, None).await,
+            store.delete_workflow(created.id, None, &tester()).await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
-            store.set_workflow_active(created.id, false, None).await,
+            store
+                .set_workflow_active(created.id, false, None, &tester())
+                .await,
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -231,7 +242,7 @@ async fn concurrent_updates_from_two_stores_never_both_win() {
     for db in testing::all().await {
         let (first, second) = (db.store().await, db.store().await);
         let created = first
-            .create_workflow(&spec("Shared", "lead_capture", 0, false))
+            .create_workflow(&spec("Shared", "lead_capture", 0, false), &tester())
             .await
             .unwrap();
         let mut tasks = Vec::new();
@@ -248,6 +259,7 @@ async fn concurrent_updates_from_two_stores_never_both_win() {
                         id,
                         &spec(&format!("Writer {i}"), "lead_capture", i, false),
                         Some(1),
+                        &tester(),
                     )
                     .await
             }));

@@ -32,7 +32,9 @@ pub async fn run(args: ChatArgs, mut config: Config) -> anyhow::Result<()> {
             config.database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
             let store = crate::open_store(&config).await?;
             for spec in &specs {
-                store.create_workflow(spec).await?;
+                store
+                    .create_workflow(spec, &smsflow_store::Author::system())
+                    .await?;
             }
             Some(dir)
         }

@@ -4,6 +4,7 @@ mod admin_cmd;
 mod chat;
 mod extract_cmd;
 mod model_cmd;
+mod versions_cmd;
 mod workflows_cmd;
 
 use anyhow::Context;

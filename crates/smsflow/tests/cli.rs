@@ -406,3 +406,108 @@ fn admins_are_created_with_a_password_from_stdin_never_the_command_line() {
     assert!(hash.starts_with("$argon2id$"), "stored as an argon2 hash");
     assert!(!hash.contains("brand new"));
 }
+
+#[test]
+fn plan_apply_publish_history_and_rollback_from_files() {
+    let cli = Cli::sqlite();
+    let dir = cli.dir().join("workflows");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(EXAMPLES, dir.join("all.yaml")).unwrap();
+
+    let plan = cli.ok(&["workflows", "plan", "--file", dir.to_str().unwrap()]);
+    assert!(
+        plan.ends_with("Plan: 5 to create, 0 to change, 0 to delete.\n"),
+        "{plan}"
+    );
+    let applied = cli.ok(&["workflows", "apply", "--file", dir.to_str().unwrap()]);
+    assert!(applied.contains("Saved as the draft"), "{applied}");
+    assert!(
+        cli.ok(&["workflows", "list"]).starts_with("No workflows."),
+        "a draft is not live"
+    );
+    let draft = cli.ok(&["workflows", "draft"]);
+    assert!(draft.contains("+ create \"Lead capture\""), "{draft}");
+    let published = cli.ok(&["workflows", "publish", "--note", "first set"]);
+    assert!(
+        published.starts_with("Published the draft as version "),
+        "{published}"
+    );
+    let first_version: i64 = published
+        .trim_end_matches(".\n")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Export round-trips: applying it changes nothing, and a second export is byte for byte equal.
+    let exported = cli.dir().join("exported.yaml");
+    cli.ok(&["workflows", "export", exported.to_str().unwrap()]);
+    let no_change = cli.ok(&["workflows", "plan", "--file", exported.to_str().unwrap()]);
+    assert!(no_change.contains("No changes"), "{no_change}");
+    let again = cli.dir().join("again.yaml");
+    cli.ok(&[
+        "workflows",
+        "apply",
+        "--file",
+        exported.to_str().unwrap(),
+        "--publish",
+    ]);
+    cli.ok(&["workflows", "export", again.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&exported).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+
+    // A second file in the directory changes one workflow and drops the rest.
+    let changed = std::fs::read_to_string(EXAMPLES)
+        .unwrap()
+        .replace("priority: 40", "priority: 45");
+    std::fs::write(dir.join("all.yaml"), changed).unwrap();
+    let plan = cli.ok(&["workflows", "plan", "--file", dir.to_str().unwrap()]);
+    assert!(plan.contains("    priority: 40 -> 45\n"), "{plan}");
+    assert!(
+        plan.ends_with("Plan: 0 to create, 1 to change, 0 to delete.\n"),
+        "{plan}"
+    );
+    let applied = cli.ok(&[
+        "workflows",
+        "apply",
+        "--file",
+        dir.to_str().unwrap(),
+        "--publish",
+    ]);
+    assert!(applied.contains("Published as version"), "{applied}");
+
+    let history = cli.ok(&["workflows", "history"]);
+    assert!(history.contains("publish  by cli ("), "{history}");
+    assert!(history.contains("\"first set\""), "{history}");
+    assert!(history.contains("    priority: 40 -> 45"), "{history}");
+    let rolled = cli.ok(&["workflows", "rollback", &first_version.to_string()]);
+    assert!(
+        rolled.contains(&format!(
+            "Published version {first_version}'s workflows again"
+        )),
+        "{rolled}"
+    );
+    let restored = cli.dir().join("restored.yaml");
+    cli.ok(&["workflows", "export", restored.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&exported).unwrap(),
+        std::fs::read(&restored).unwrap()
+    );
+
+    std::fs::write(
+        dir.join("all.yaml"),
+        "- name: A\n  goal: lead_capture\n  steps:\n    - type: send_response\n      template: hi\n      tone: warm\n",
+    )
+    .unwrap();
+    let output = cli.run(&["workflows", "plan", "--file", dir.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("all.yaml is not a YAML list of workflows at [0].steps"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tone"), "{stderr}");
+}

@@ -383,7 +383,11 @@ pub async fn create(
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
-    match state.store.create_workflow(&spec).await {
+    match state
+        .store
+        .create_workflow(&spec, &signed_in.author())
+        .await
+    {
         Ok(workflow) => {
             state.workflows_changed().await;
             Ok(saved_redirect("created", workflow.spec.name.as_str()))
@@ -420,7 +424,7 @@ pub async fn update(
     spec.examples = state.store.get_workflow(id).await?.spec.examples;
     match state
         .store
-        .update_workflow(id, &spec, page.form.version)
+        .update_workflow(id, &spec, page.form.version, &signed_in.author())
         .await
     {
         Ok(workflow) => {
@@ -446,7 +450,7 @@ pub struct ActiveForm {
 
 pub async fn set_active(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
@@ -455,7 +459,7 @@ pub async fn set_active(
     // Setting a state is idempotent, so no version check: the button says which state it sets.
     let workflow = state
         .store
-        .set_workflow_active(id, form.active, None)
+        .set_workflow_active(id, form.active, None, &signed_in.author())
         .await?;
     state.workflows_changed().await;
     let back = crate::web::session::safe_next(form.back.as_deref());
@@ -512,7 +516,11 @@ pub async fn delete(
     let id = parse_id(&id)?;
     let form: DeleteForm = crate::web::parse_form(&body, "delete")?;
     let workflow = state.store.get_workflow(id).await?;
-    match state.store.delete_workflow(id, form.version).await {
+    match state
+        .store
+        .delete_workflow(id, form.version, &signed_in.author())
+        .await
+    {
         Ok(()) => {
             state.workflows_changed().await;
             Ok(saved_redirect("deleted", workflow.spec.name.as_str()))
