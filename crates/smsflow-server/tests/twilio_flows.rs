@@ -5,54 +5,16 @@
 
 mod common;
 
-use axum::extract::Path;
 use common::{
-    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, calendly_signature, import_examples,
-    signed_form, spawn_configured,
+    Sent, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, calendly_signature, import_examples,
+    post_twilio_sms, spawn_configured, twilio_standin,
 };
 use reqwest::StatusCode;
 use serde_json::json;
 use smsflow_store::testing;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const OUR_NUMBER: &str = "+15559870000";
-
-/// What the stand-in received: (To, From, Body) of each message created.
-type Sent = Arc<Mutex<Vec<(String, String, String)>>>;
-
-/// Answers message creates as Twilio does (201 with the new message's sid) and records them.
-async fn twilio_standin() -> (String, Sent) {
-    let sent: Sent = Arc::default();
-    let record = sent.clone();
-    let app = axum::Router::new().route(
-        "/2010-04-01/Accounts/{account}/Messages.json",
-        axum::routing::post(move |Path(account): Path<String>, body: String| {
-            let record = record.clone();
-            async move {
-                assert_eq!(account, TWILIO_ACCOUNT_SID);
-                let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
-                    .into_owned()
-                    .collect();
-                let mut sent = record.lock().unwrap();
-                sent.push((
-                    form["To"].clone(),
-                    form["From"].clone(),
-                    form["Body"].clone(),
-                ));
-                let sid = format!("SM{:032}", sent.len());
-                (
-                    StatusCode::CREATED,
-                    axum::Json(json!({"sid": sid, "status": "queued", "to": form["To"]})),
-                )
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, sent)
-}
 
 struct Phone<'a> {
     app: &'a TestApp,
@@ -68,26 +30,7 @@ impl Phone<'_> {
     async fn text(&mut self, body: &str) -> String {
         self.texts += 1;
         let sid = format!("SM{}{:04}", &self.number[1..], self.texts);
-        let form = [
-            ("MessageSid", sid.as_str()),
-            ("AccountSid", TWILIO_ACCOUNT_SID),
-            ("From", self.number),
-            ("To", OUR_NUMBER),
-            ("Body", body),
-            ("NumMedia", "0"),
-        ];
-        let (form, signature) = signed_form(self.app, "/webhooks/twilio/sms", &form);
-        let response = self
-            .app
-            .http
-            .post(format!("{}/webhooks/twilio/sms", self.app.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{}", self.app.label);
+        post_twilio_sms(self.app, &sid, self.number, OUR_NUMBER, body).await;
         self.next_reply().await
     }
 

@@ -259,10 +259,19 @@ pub fn calendly_signature(key: &str, body: &str) -> String {
     format!("t={t},v1={hex}")
 }
 
+/// The README's example workflows.
+pub const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/workflows.yaml");
+
 /// Creates the README's example workflows (`examples/workflows.yaml`); their goals by name.
 pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
-    let drafts: Vec<Value> =
-        serde_norway::from_str(include_str!("../../../../examples/workflows.yaml")).unwrap();
+    import_workflows(app, std::path::Path::new(EXAMPLES)).await
+}
+
+/// Creates the workflows of a YAML file through the API; their goals by name.
+pub async fn import_workflows(app: &TestApp, file: &std::path::Path) -> BTreeMap<String, Goal> {
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
+    let drafts: Vec<Value> = serde_norway::from_str(&text).unwrap();
     let mut goals = BTreeMap::new();
     for draft in drafts {
         let created = app.create(draft).await;
@@ -272,4 +281,67 @@ pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
         );
     }
     goals
+}
+
+/// What the Twilio stand-in received: (To, From, Body) of each message created.
+pub type Sent = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>;
+
+/// A Twilio stand-in: answers message creates as Twilio does (201 with the new message's sid) and
+/// records them. Its base URL, for `SMSFLOW_TWILIO_API_BASE`.
+pub async fn twilio_standin() -> (String, Sent) {
+    use axum::extract::Path;
+    let sent: Sent = std::sync::Arc::default();
+    let record = sent.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{account}/Messages.json",
+        axum::routing::post(move |Path(account): Path<String>, body: String| {
+            let record = record.clone();
+            async move {
+                assert_eq!(account, TWILIO_ACCOUNT_SID);
+                let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
+                    .into_owned()
+                    .collect();
+                let mut sent = record.lock().unwrap();
+                sent.push((
+                    form["To"].clone(),
+                    form["From"].clone(),
+                    form["Body"].clone(),
+                ));
+                let sid = format!("SM{:032}", sent.len());
+                (
+                    StatusCode::CREATED,
+                    axum::Json(
+                        serde_json::json!({"sid": sid, "status": "queued", "to": form["To"]}),
+                    ),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, sent)
+}
+
+/// Delivers a text as Twilio does: a signed `POST /webhooks/twilio/sms`, answered 200.
+pub async fn post_twilio_sms(app: &TestApp, sid: &str, from: &str, to: &str, body: &str) {
+    let form = [
+        ("MessageSid", sid),
+        ("AccountSid", TWILIO_ACCOUNT_SID),
+        ("From", from),
+        ("To", to),
+        ("Body", body),
+        ("NumMedia", "0"),
+    ];
+    let (form, signature) = signed_form(app, "/webhooks/twilio/sms", &form);
+    let response = app
+        .http
+        .post(format!("{}/webhooks/twilio/sms", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
 }
