@@ -207,22 +207,43 @@ fn or_none(name: Option<&str>) -> String {
     name.map_or("(none)".into(), str::to_string)
 }
 
-/// The language a reply is written in, of the ones tests name; links, addresses and numbers are
-/// left out, since they read as no language.
+/// The language a reply is written in, of the ones tests name. Short replies full of names fool
+/// letter statistics, so the common little words of each language decide first; `whatlang` decides
+/// a tie. Links, addresses and numbers are left out: they read as no language.
 pub fn detect_language(text: &str) -> Option<Language> {
-    let words: Vec<&str> = text
+    const ENGLISH: &[&str] = &[
+        "the", "you", "your", "to", "and", "a", "for", "i", "we", "is", "can", "will", "here",
+        "of", "it", "thanks", "please", "our", "with", "that", "get", "could", "what", "someone",
+    ];
+    const SPANISH: &[&str] = &[
+        "el", "la", "los", "las", "de", "que", "y", "en", "por", "para", "tu", "su", "un", "una",
+        "es", "gracias", "te", "se", "nos", "con", "del", "aquí", "puedo", "alguien", "tus",
+    ];
+    let words: Vec<String> = text
         .split_whitespace()
         .filter(|word| {
             !word.contains("://")
                 && !word.contains('@')
                 && !word.chars().any(|c| c.is_ascii_digit())
         })
+        .map(|word| {
+            word.trim_matches(|c: char| !c.is_alphabetic())
+                .to_lowercase()
+        })
+        .filter(|word| !word.is_empty())
         .collect();
-    let detector =
-        whatlang::Detector::with_allowlist(vec![whatlang::Lang::Eng, whatlang::Lang::Spa]);
-    match detector.detect_lang(&words.join(" "))? {
-        whatlang::Lang::Spa => Some(Language::Es),
-        _ => Some(Language::En),
+    let count = |list: &[&str]| words.iter().filter(|w| list.contains(&w.as_str())).count();
+    match count(ENGLISH).cmp(&count(SPANISH)) {
+        std::cmp::Ordering::Greater => Some(Language::En),
+        std::cmp::Ordering::Less => Some(Language::Es),
+        std::cmp::Ordering::Equal => {
+            let detector =
+                whatlang::Detector::with_allowlist(vec![whatlang::Lang::Eng, whatlang::Lang::Spa]);
+            match detector.detect_lang(&words.join(" "))? {
+                whatlang::Lang::Spa => Some(Language::Es),
+                _ => Some(Language::En),
+            }
+        }
     }
 }
 
