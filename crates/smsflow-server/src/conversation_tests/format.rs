@@ -161,10 +161,14 @@ pub fn parse(path: &Path, text: &str) -> Result<TestFile, FormatError> {
     let deserializer = serde_norway::Deserializer::from_str(text);
     let file: TestFile = serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let at = error.path().to_string();
-        invalid(
-            if at == "." { "file".into() } else { at },
-            error.into_inner().to_string(),
-        )
+        let mut message = error.into_inner().to_string();
+        // The YAML reader names the enclosing path itself; the full path is said once, first.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && at.starts_with(prefix)
+        {
+            message = rest.to_string();
+        }
+        invalid(if at == "." { "file".into() } else { at }, message)
     })?;
     for (i, test) in file.tests.iter().enumerate() {
         if test.name.trim().is_empty() {
@@ -285,7 +289,7 @@ tests:
         )
         .unwrap_err();
         assert!(
-            error.starts_with("t.yaml: tests[0].turns[0].reply: unknown field `contain`"),
+            error.starts_with("t.yaml: tests[0].turns[0].reply.contain: unknown field `contain`"),
             "{error}"
         );
         let error =
