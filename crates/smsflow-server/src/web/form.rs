@@ -24,6 +24,10 @@ pub const TICKET_PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
 pub struct StepForm {
     pub kind: String,
     pub fields: String,
+    /// Re-asks of an invalid value (empty: the default).
+    pub reasks: String,
+    /// `move_on` or `hand_off` once the re-asks are used up.
+    pub on_invalid: String,
     pub template: String,
     pub priority: String,
     pub link: String,
@@ -149,6 +153,8 @@ impl WorkflowForm {
                 "new_step_type" => new_step_type = value,
                 "step_type" => columns.entry("type").or_default().push(value),
                 "step_fields" => columns.entry("fields").or_default().push(value),
+                "step_reasks" => columns.entry("reasks").or_default().push(value),
+                "step_on_invalid" => columns.entry("on_invalid").or_default().push(value),
                 "step_template" => columns.entry("template").or_default().push(text(&value)),
                 "step_priority" => columns.entry("priority").or_default().push(value),
                 "step_link" => columns.entry("link").or_default().push(value),
@@ -168,6 +174,8 @@ impl WorkflowForm {
             .map(|i| StepForm {
                 kind: take("type", i),
                 fields: take("fields", i),
+                reasks: take("reasks", i),
+                on_invalid: take("on_invalid", i),
                 template: take("template", i),
                 priority: take("priority", i),
                 link: take("link", i),
@@ -284,12 +292,15 @@ impl StepForm {
     fn of(draft: &StepDraft) -> StepForm {
         let mut step = StepForm::default();
         match draft {
-            StepDraft::ExtractInformation { fields } => {
+            StepDraft::ExtractInformation {
+                fields,
+                reasks,
+                on_invalid,
+            } => {
                 step.kind = "extract_information".into();
-                step.fields = match fields {
-                    FieldList::Text(text) => text.clone(),
-                    FieldList::List(list) => list.join(", "),
-                };
+                step.fields = fields.to_text();
+                step.reasks = reasks.map(|n| n.to_string()).unwrap_or_default();
+                step.on_invalid = on_invalid.clone().unwrap_or_default();
             }
             StepDraft::SendResponse { template } => {
                 step.kind = "send_response".into();
@@ -315,6 +326,17 @@ impl StepForm {
         Some(match self.kind.as_str() {
             "extract_information" => StepDraft::ExtractInformation {
                 fields: FieldList::Text(self.fields.clone()),
+                reasks: match self.reasks.trim() {
+                    "" => None,
+                    reasks => reasks.parse().ok().or_else(|| {
+                        problems.push(
+                            format!("steps[{i}].reasks"),
+                            format!("{reasks:?} is not a number of re-asks: use 0 to 5"),
+                        )
+                    }),
+                },
+                on_invalid: Some(self.on_invalid.trim().to_string())
+                    .filter(|on_invalid| !on_invalid.is_empty()),
             },
             "send_response" => StepDraft::SendResponse {
                 template: self.template.clone(),
@@ -448,6 +470,8 @@ mod tests {
             pairs.push(("step_type", kind));
             for name in [
                 "step_fields",
+                "step_reasks",
+                "step_on_invalid",
                 "step_template",
                 "step_priority",
                 "step_link",
