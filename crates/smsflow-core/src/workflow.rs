@@ -547,7 +547,7 @@ impl StepDraft {
                 }
                 if items.len() > FIELDS_MAX {
                     return problems.push(
-                        path,
+                        &fields_path,
                         format!(
                             "at most {FIELDS_MAX} fields per step (there are {}); split them over several steps",
                             items.len()

@@ -57,6 +57,18 @@ struct MessageRow {
     updated_at: OffsetDateTime,
 }
 
+/// An outgoing webhook's columns after an attempt: delivered, pending again (with the error and
+/// when to retry) or failed for good.
+pub(crate) fn webhook_delivery(
+    outcome: Result<(), (String, Option<OffsetDateTime>)>,
+) -> (&'static str, Option<String>, Option<OffsetDateTime>) {
+    match outcome {
+        Ok(()) => ("delivered", None, None),
+        Err((error, Some(next))) => ("pending", Some(error), Some(next)),
+        Err((error, None)) => ("failed", Some(error), None),
+    }
+}
+
 fn parsed<T>(value: Option<T>, what: &str, text: &str) -> Result<T, StoreError> {
     value.ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {text:?}")))
 }
@@ -1220,11 +1232,7 @@ macro_rules! impl_conversation_store {
                 attempt: i64,
                 outcome: Result<(), (String, Option<OffsetDateTime>)>,
             ) -> Result<(), StoreError> {
-                let (status, error, next) = match outcome {
-                    Ok(()) => ("delivered", None, None),
-                    Err((error, Some(next))) => ("pending", Some(error), Some(next)),
-                    Err((error, None)) => ("failed", Some(error), None),
-                };
+                let (status, error, next) = webhook_delivery(outcome);
                 sqlx::query(
                     "UPDATE tickets SET webhook_status = $3, webhook_error = $4, webhook_next_at = $5 \
                      WHERE id = $1 AND webhook_attempts = $2 AND webhook_status = 'pending'",

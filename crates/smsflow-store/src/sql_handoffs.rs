@@ -44,11 +44,7 @@ macro_rules! impl_handoff_store {
                 attempt: i64,
                 outcome: Result<(), (String, Option<OffsetDateTime>)>,
             ) -> Result<(), StoreError> {
-                let (status, error, next) = match outcome {
-                    Ok(()) => ("delivered", None, None),
-                    Err((error, Some(next))) => ("pending", Some(error), Some(next)),
-                    Err((error, None)) => ("failed", Some(error), None),
-                };
+                let (status, error, next) = crate::sql_conversations::webhook_delivery(outcome);
                 sqlx::query(
                     "UPDATE conversations SET handoff_webhook_status = $3, handoff_webhook_error = $4, \
                      handoff_webhook_next_at = $5 WHERE id = $1 AND handoff_webhook_attempts = $2 \

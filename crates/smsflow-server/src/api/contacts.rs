@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::api::conversations::{decode_cursor, encode_cursor};
+use crate::api::conversations::{encode_cursor, page_request};
 use crate::error::{ApiError, ProblemDocument};
 use crate::extract::{ApiJson, ApiQuery};
 
@@ -50,25 +50,7 @@ async fn list_contacts(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ContactParams>,
 ) -> Result<axum::Json<ContactList>, ApiError> {
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::Invalid(Problems::single(
-            "query.limit",
-            "must be between 1 and 200",
-        )));
-    }
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|text| {
-            decode_cursor::<ContactCursor>(text).ok_or_else(|| {
-                ApiError::Invalid(Problems::single(
-                    "query.cursor",
-                    "is not a cursor from this API: pass next_cursor unchanged",
-                ))
-            })
-        })
-        .transpose()?;
+    let (limit, after) = page_request::<ContactCursor>(params.limit, params.cursor.as_deref())?;
     let page = state
         .store
         .list_contacts(&ContactQuery {

@@ -94,6 +94,32 @@ pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(text: &str) -> Optio
         .and_then(|json| serde_json::from_slice(&json).ok())
 }
 
+/// A list route's page: `limit` (default 50, 1 to 200) and the position after `cursor`, each
+/// refused with its query field named when it is not one this API gives.
+pub(crate) fn page_request<T: serde::de::DeserializeOwned>(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<(u32, Option<T>), ApiError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::Invalid(Problems::single(
+            "query.limit",
+            "must be between 1 and 200",
+        )));
+    }
+    let after = cursor
+        .map(|text| {
+            decode_cursor::<T>(text).ok_or_else(|| {
+                ApiError::Invalid(Problems::single(
+                    "query.cursor",
+                    "is not a cursor from this API: pass next_cursor unchanged",
+                ))
+            })
+        })
+        .transpose()?;
+    Ok((limit, after))
+}
+
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(id).map_err(|_| ApiError::NotFound(format!("conversation {id} does not exist")))
 }
@@ -121,25 +147,8 @@ async fn list_conversations(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ConversationParams>,
 ) -> Result<axum::Json<ConversationList>, ApiError> {
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::Invalid(Problems::single(
-            "query.limit",
-            "must be between 1 and 200",
-        )));
-    }
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|text| {
-            decode_cursor::<ConversationCursor>(text).ok_or_else(|| {
-                ApiError::Invalid(Problems::single(
-                    "query.cursor",
-                    "is not a cursor from this API: pass next_cursor unchanged",
-                ))
-            })
-        })
-        .transpose()?;
+    let (limit, after) =
+        page_request::<ConversationCursor>(params.limit, params.cursor.as_deref())?;
     let page = state
         .store
         .list_conversations(&ConversationQuery {

@@ -412,10 +412,12 @@ pub async fn update(
     if action != Action::Save {
         return Ok(page.into_response());
     }
-    let spec = match validate(&page.form) {
+    let mut spec = match validate(&page.form) {
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
+    // The form has no examples field: a save keeps the ones set through the API or YAML.
+    spec.examples = state.store.get_workflow(id).await?.spec.examples;
     match state
         .store
         .update_workflow(id, &spec, page.form.version)
