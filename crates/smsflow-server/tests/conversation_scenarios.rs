@@ -9,6 +9,7 @@ use common::{
     EXAMPLES, Sent, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, import_workflows,
     post_twilio_sms, spawn_configured, twilio_standin,
 };
+use smsflow_server::conversation_tests::format::Language;
 use smsflow_server::conversation_tests::{Phone, SentText, evaluate, load, play, render};
 use smsflow_store::conversations::ConversationQuery;
 use smsflow_store::{StoreError, testing};
@@ -75,6 +76,22 @@ impl Phone for TwilioPhone<'_> {
 async fn every_scenario_passes_through_twilio_with_the_builtin_agent() {
     let tests = load(&[PathBuf::from(SCENARIOS)]).unwrap();
     assert!(tests.len() >= 40, "only {} scenarios", tests.len());
+    for language in [Language::En, Language::Es] {
+        let answered_in = tests
+            .iter()
+            .filter(|t| {
+                t.test
+                    .turns
+                    .iter()
+                    .any(|turn| turn.language == Some(language))
+            })
+            .count();
+        assert!(
+            answered_in >= 5,
+            "only {answered_in} scenarios check a reply in {}",
+            language.as_str()
+        );
+    }
     let mut report = String::new();
     let mut failed = 0;
     for loaded in &tests {

@@ -464,7 +464,7 @@ fn a_broken_workflow_fails_its_conversation_tests_with_a_readable_diff() {
     let out = String::from_utf8(output.stdout).unwrap();
     assert!(
         out.contains(&format!(
-            "FAIL {support}: a broken sink opens a high-priority ticket and tells its number\n  turn 3: \"415-555-0199\"\n    ticket.priority  expected: high\n                     got:      low\n    handled by Urgent support ("
+            "FAIL {support}: a broken sink opens a high-priority ticket and tells its number\n  turn 2: \"Ken Adams, ken@example.com\"\n    ticket.priority  expected: high\n                     got:      low\n    handled by Urgent support ("
         )),
         "{out}"
     );

@@ -19,7 +19,7 @@ pub struct TestApp {
     _db: std::sync::Arc<TestDatabase>,
 }
 
-/// Stops the app's background workers when the test ends.
+/// Stops the app's background workers and its server when the test ends.
 struct Workers(Vec<tokio::task::JoinHandle<()>>);
 
 impl Drop for Workers {
@@ -96,12 +96,16 @@ async fn start(
     let state = smsflow_server::AppState::with_semantic(store.clone(), config, semantic)
         .await
         .unwrap();
-    let workers = if run_workers {
+    let mut workers = if run_workers {
         state.start_workers()
     } else {
         Vec::new()
     };
-    tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
+    // Stopped with the workers, so the app's database connections close when the test ends (a
+    // test that starts many apps would otherwise run the database out of connections).
+    workers.push(tokio::spawn(async move {
+        let _ = axum::serve(listener, smsflow_server::router(state)).await;
+    }));
     TestApp {
         base,
         key,
