@@ -935,51 +935,59 @@ impl Messaging {
                 simulated: true,
             })
             .await?;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let settled = |messages: &[Message]| {
-            messages.iter().all(|m| match m.direction {
-                smsflow_core::conversation::Direction::Inbound => {
-                    m.id != recorded.message_id || m.status == MessageStatus::Processed
-                }
-                smsflow_core::conversation::Direction::Outbound => {
-                    m.id < recorded.message_id
-                        || !matches!(m.status, MessageStatus::Queued | MessageStatus::Sending)
-                        || m.next_attempt_at.is_some_and(|at| {
-                            at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
-                        })
-                }
-            })
-        };
-        let mut messages = self
-            .store
-            .conversation_messages(recorded.conversation_id)
-            .await?;
-        while !settled(&messages) && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            messages = self
-                .store
-                .conversation_messages(recorded.conversation_id)
-                .await?;
-        }
-        let inbound = messages
-            .iter()
-            .find(|m| m.id == recorded.message_id)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound {
-                what: "message",
-                key: recorded.message_id.to_string(),
-            })?;
-        let replies = messages
-            .into_iter()
-            .filter(|m| {
-                m.direction == smsflow_core::conversation::Direction::Outbound
-                    && m.id > recorded.message_id
-            })
-            .collect();
-        Ok(SimulatedTurn {
-            conversation_id: recorded.conversation_id,
-            inbound,
-            replies,
-        })
+        settled_turn(
+            self.store.as_ref(),
+            recorded.conversation_id,
+            recorded.message_id,
+        )
+        .await
     }
+}
+
+/// Waits (a few seconds at most) until the inbound message `message_id` is processed and its
+/// replies are handed to their channel, whichever way the message came in; the turn it made.
+pub async fn settled_turn(
+    store: &dyn Store,
+    conversation_id: Uuid,
+    message_id: Uuid,
+) -> Result<SimulatedTurn, StoreError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let settled = |messages: &[Message]| {
+        messages.iter().all(|m| match m.direction {
+            smsflow_core::conversation::Direction::Inbound => {
+                m.id != message_id || m.status == MessageStatus::Processed
+            }
+            smsflow_core::conversation::Direction::Outbound => {
+                m.id < message_id
+                    || !matches!(m.status, MessageStatus::Queued | MessageStatus::Sending)
+                    || m.next_attempt_at.is_some_and(|at| {
+                        at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
+                    })
+            }
+        })
+    };
+    let mut messages = store.conversation_messages(conversation_id).await?;
+    while !settled(&messages) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        messages = store.conversation_messages(conversation_id).await?;
+    }
+    let inbound = messages
+        .iter()
+        .find(|m| m.id == message_id)
+        .cloned()
+        .ok_or_else(|| StoreError::NotFound {
+            what: "message",
+            key: message_id.to_string(),
+        })?;
+    let replies = messages
+        .into_iter()
+        .filter(|m| {
+            m.direction == smsflow_core::conversation::Direction::Outbound && m.id > message_id
+        })
+        .collect();
+    Ok(SimulatedTurn {
+        conversation_id,
+        inbound,
+        replies,
+    })
 }

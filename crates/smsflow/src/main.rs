@@ -4,6 +4,7 @@ mod admin_cmd;
 mod chat;
 mod extract_cmd;
 mod model_cmd;
+mod test_cmd;
 mod versions_cmd;
 mod workflows_cmd;
 
@@ -37,6 +38,8 @@ enum Command {
     Workflows(workflows_cmd::WorkflowsCommand),
     /// Text with your workflows in the terminal, through the built-in SMS simulator.
     Chat(chat::ChatArgs),
+    /// Run scripted conversations (YAML) against the workflows, each in a throwaway copy; nothing is sent.
+    Test(test_cmd::TestArgs),
     /// Show the fields the built-in extractors find in a message (name, email, phone, company, ...).
     Extract(extract_cmd::ExtractArgs),
     /// Manage the API keys that authenticate /api requests.
@@ -109,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
         Command::Chat(args) => chat::run(args, config).await,
+        Command::Test(args) => test_cmd::run(args, &config).await,
         Command::Extract(args) => extract_cmd::run(args),
         Command::ApiKey(command) => api_key(command, &config).await,
         Command::Model(command) => model_cmd::run(command, &config),

@@ -305,6 +305,7 @@ fn help_is_everywhere() {
         &["--help"][..],
         &["workflows", "--help"],
         &["workflows", "test", "--help"],
+        &["test", "--help"],
         &["api-key", "create", "--help"],
         &["serve", "--help"],
     ] {
@@ -510,4 +511,126 @@ fn plan_apply_publish_history_and_rollback_from_files() {
         "{stderr}"
     );
     assert!(stderr.contains("tone"), "{stderr}");
+}
+
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/conversations");
+
+#[test]
+fn the_projects_conversation_tests_pass_with_a_junit_report() {
+    let cli = Cli::sqlite();
+    let report = cli.dir().join("report.xml");
+    let out = cli.ok(&[
+        "test",
+        SCENARIOS,
+        "--workflows",
+        EXAMPLES,
+        "--junit",
+        report.to_str().unwrap(),
+    ]);
+    let summary = out.lines().last().unwrap();
+    let passed: usize = summary
+        .strip_suffix(" passed, 0 failed")
+        .unwrap_or_else(|| panic!("{out}"))
+        .parse()
+        .unwrap();
+    assert!(passed >= 40, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok   ")).count(),
+        passed
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains(&format!(
+            "<testsuites name=\"smsflow conversation tests\" tests=\"{passed}\" failures=\"0\">"
+        )),
+        "{xml}"
+    );
+    assert!(!xml.contains("<failure"), "{xml}");
+}
+
+#[test]
+fn a_broken_workflow_fails_its_conversation_tests_with_a_readable_diff() {
+    let cli = Cli::sqlite();
+    // Tickets of "Urgent support" are opened at low priority instead of high.
+    let broken = cli.dir().join("broken.yaml");
+    let examples = std::fs::read_to_string(EXAMPLES).unwrap();
+    std::fs::write(&broken, examples.replace("priority: high", "priority: low")).unwrap();
+    let report = cli.dir().join("report.xml");
+    let support = format!("{SCENARIOS}/support.yaml");
+    let output = cli.run(&[
+        "test",
+        &support,
+        "--workflows",
+        broken.to_str().unwrap(),
+        "--junit",
+        report.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.contains(&format!(
+            "FAIL {support}: a broken sink opens a high-priority ticket and tells its number\n  turn 2: \"Ken Adams, ken@example.com\"\n    ticket.priority  expected: high\n                     got:      low\n    handled by Urgent support ("
+        )),
+        "{out}"
+    );
+    assert!(out.contains("    reply: \"I've opened ticket T-"), "{out}");
+    assert!(out.ends_with("1 passed, 4 failed\n"), "{out}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.ends_with("error: 4 of 5 conversation tests failed\n"),
+        "{stderr}"
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(xml.matches("<failure message=").count(), 4, "{xml}");
+    assert!(xml.contains("ticket.priority  expected: high"), "{xml}");
+}
+
+#[test]
+fn conversation_tests_use_the_databases_workflows_or_their_own_and_refuse_unknown_keys() {
+    let cli = Cli::sqlite();
+    let general = format!("{SCENARIOS}/general.yaml");
+    let none = cli.run(&["test", &general]);
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("there are no workflows to test"),
+        "{none:?}"
+    );
+    cli.ok(&["workflows", "import", EXAMPLES]);
+    let json: Value = serde_json::from_str(&cli.ok(&["test", &general, "--json"])).unwrap();
+    assert_eq!(
+        (json["passed"].as_u64(), json["failed"].as_u64()),
+        (Some(4), Some(0))
+    );
+    assert_eq!(
+        json["tests"][0]["name"],
+        "opening hours go to the catch-all with the address and hours"
+    );
+
+    // A test that names its own workflows file, relative to itself: a catch-all that says something else.
+    let own = cli.dir().join("own.yaml");
+    std::fs::write(
+        cli.dir().join("other-workflows.yaml"),
+        "- name: Front desk\n  goal: general_inquiry\n  active: true\n  response_template: Front desk here.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &own,
+        "tests:\n  - name: own workflows\n    workflows: other-workflows.yaml\n    turns:\n      - send: hello\n        workflow: Front desk\n        reply: {contains: [front desk here]}\n",
+    )
+    .unwrap();
+    let out = cli.ok(&["test", own.to_str().unwrap()]);
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+
+    let typo = cli.dir().join("typo.yaml");
+    std::fs::write(
+        &typo,
+        "tests:\n  - name: typo\n    turns:\n      - send: hello\n        reply: {contain: [hi]}\n",
+    )
+    .unwrap();
+    let output = cli.run(&["test", typo.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("typo.yaml: tests[0].turns[0].reply.contain: unknown field `contain`, expected `contains` or `not_contains` at line 5"),
+        "{stderr}"
+    );
 }
