@@ -104,13 +104,12 @@ async fn compile(
     // Read the revision first: the workflows read after it are at least that new.
     let revision = store.workflows_revision().await?;
     let workflows = store.all_workflows().await?;
-    let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
     let matcher = match semantic {
-        None => Matcher::new(entries),
+        None => build_matcher(&workflows, None),
         Some(semantic) => {
-            let (embedder, config) = (semantic.embedder.clone(), semantic.config.clone());
+            let (semantic, workflows) = (semantic.clone(), workflows.clone());
             // Embedding new examples is CPU work: keep it off the async workers.
-            tokio::task::spawn_blocking(move || Matcher::with_semantic(entries, embedder, config))
+            tokio::task::spawn_blocking(move || build_matcher(&workflows, Some(&semantic)))
                 .await
                 .expect("compiling the matcher does not panic")
         }
@@ -123,4 +122,15 @@ async fn compile(
             .map(|workflow| (workflow.id, workflow))
             .collect(),
     })
+}
+
+/// Compiles a matcher for `workflows`, matching by meaning too with `semantic`.
+pub fn build_matcher(workflows: &[Workflow], semantic: Option<&Semantic>) -> Matcher {
+    let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
+    match semantic {
+        None => Matcher::new(entries),
+        Some(semantic) => {
+            Matcher::with_semantic(entries, semantic.embedder.clone(), semantic.config.clone())
+        }
+    }
 }

@@ -838,7 +838,12 @@ async fn saving_the_form_keeps_examples_set_through_the_api() {
         spec.examples = vec!["what would you charge for a team of 12?".into()];
         let with_examples = app
             .store
-            .update_workflow(workflow.id, &spec, Some(workflow.version))
+            .update_workflow(
+                workflow.id,
+                &spec,
+                Some(workflow.version),
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         let edit = app.get(&format!("/workflows/{}", workflow.id)).await;
