@@ -15,8 +15,10 @@
 #   SMSFLOW_TEST_SKIP_MODEL=1  run without the embedding model (tests that need it skip themselves)
 #   SMSFLOW_TEST_DATA_DIR    where the model is installed for tests (default ~/.cache/smsflow-test),
 #                            kept between runs so the model is downloaded once
-#   SMSFLOW_TEST_SKIP_E2E=1  skip the end-to-end tests (browser, Twilio's SDK/contract, Kannel)
+#   SMSFLOW_TEST_SKIP_E2E=1  skip the end-to-end tests (browser, Twilio's SDK/contract, Kannel,
+#                            Schemathesis, the two-process crash test, the deployment files)
 #                            (tests/e2e/run.sh; they need python3-venv, node/npm and Kannel)
+#   SMSFLOW_TEST_SKIP_FUZZ=1 skip the fuzz smoke runs (scripts/fuzz.sh: 20 s per target, cargo-fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,8 +86,15 @@ else
     step "browser: $spec"
     SMSFLOW_BIN="$target_dir/debug/smsflow" node "$spec"
   done
-  step "end-to-end tests against Twilio's SDK and contract, and Kannel (tests/e2e/run.sh)"
+  step "end-to-end tests: Twilio's SDK and contract, Kannel, our OpenAPI contract, crash, deployment (tests/e2e/run.sh)"
   bash tests/e2e/run.sh
+fi
+
+if [ "${SMSFLOW_TEST_SKIP_FUZZ:-}" = 1 ]; then
+  step "skipping the fuzz smoke runs (SMSFLOW_TEST_SKIP_FUZZ=1)"
+else
+  step "fuzz smoke runs, 20 s per target (scripts/fuzz.sh)"
+  bash scripts/fuzz.sh 20
 fi
 
 step "all checks passed"

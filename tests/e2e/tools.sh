@@ -2,7 +2,8 @@
 # Installs the third-party parts the end-to-end tests run against, once, under target/e2e-tools/
 # (gitignored); later runs reuse them. Prints nothing on stdout.
 #
-#   tests/e2e/tools.sh            -> target/e2e-tools/venv            (Python venv: twilio==9.13.0)
+#   tests/e2e/tools.sh            -> target/e2e-tools/venv            (Python venv: twilio==9.13.0,
+#                                                                      schemathesis==4.32.5)
 #                                    target/e2e-tools/node_modules    (@stoplight/prism-cli@5.14.2)
 # Kannel (bearerbox, smsbox, fakesmsc) comes from Debian's packages `kannel` and `kannel-extras`;
 # `.ci/run` installs them (and this script does too when run as root and they are missing).
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/../.."
 TOOLS=${SMSFLOW_E2E_TOOLS:-$PWD/target/e2e-tools}
 TWILIO_SDK_VERSION=9.13.0
 PRISM_VERSION=5.14.2
+SCHEMATHESIS_VERSION=4.32.5
 mkdir -p "$TOOLS"
 exec 3>&1 1>&2
 
@@ -22,6 +24,12 @@ if ! "$TOOLS/venv/bin/python" -c "import twilio, sys; sys.exit(twilio.__version_
   rm -rf "$TOOLS/venv"
   python3 -m venv "$TOOLS/venv"
   "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "twilio==$TWILIO_SDK_VERSION"
+fi
+
+# Schemathesis: checks the REST API against its OpenAPI document (tests/e2e/contract_e2e.py).
+if ! [ "$("$TOOLS/venv/bin/schemathesis" --version 2>/dev/null)" = "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+  echo "==> installing schemathesis==$SCHEMATHESIS_VERSION (PyPI) into $TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 # Stoplight Prism: serves/validates Twilio's published OpenAPI description.

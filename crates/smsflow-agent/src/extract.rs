@@ -290,6 +290,11 @@ impl Extractors {
             Kind::Typed(FieldType::Choice) => fields::choice(value, &field.choices, false)
                 .ok_or_else(|| Invalid::Choice(field.choices.clone())),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
+                if kind == FieldType::Datetime
+                    && let Some(stored) = fields::stored_datetime(value, clock)
+                {
+                    return stored;
+                }
                 let rules = WhenRules {
                     order: self.date_order(),
                     correcting: false,
@@ -968,6 +973,43 @@ mod tests {
         assert_eq!(
             notes.found["notes"], "leave it at the door",
             "the whole answer to the one question"
+        );
+    }
+
+    /// Found by the `extractors` fuzz target: a model that sends back a date and time in the form
+    /// we store it ("2026-11-28T14:00:00+00:00") had it dropped as unreadable.
+    #[test]
+    fn values_in_their_stored_form_validate_as_themselves() {
+        let clock = Clock::at(
+            "2026-11-28T12:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::get("America/New_York").unwrap(),
+        );
+        let wanted = fields("when:date,at:time,appointment:datetime");
+        let read =
+            Extractors::default().read("Tuesday at 3pm", &wanted, &[], &BTreeMap::new(), &clock);
+        assert_eq!(read.found.len(), 3, "{read:?}");
+        for field in &wanted {
+            let value = &read.found[field.as_str()];
+            assert_eq!(
+                Extractors::default()
+                    .validate_field(field, value, &clock)
+                    .as_ref(),
+                Some(value),
+                "{}",
+                field.as_str()
+            );
+        }
+        let appointment = &wanted[2];
+        // Another offset is the same instant, written in the business's zone; the past is refused.
+        assert_eq!(
+            Extractors::default()
+                .validate_field(appointment, "2026-12-01T20:00:00Z", &clock)
+                .as_deref(),
+            Some("2026-12-01T15:00:00-05:00")
+        );
+        assert_eq!(
+            Extractors::default().validate_field(appointment, "2026-11-27T20:00:00Z", &clock),
+            None
         );
     }
 

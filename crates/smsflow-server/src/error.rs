@@ -154,10 +154,9 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(document.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(document)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if matches!(self, ApiError::Unauthorized) {
             response
                 .headers_mut()
@@ -183,4 +182,82 @@ impl From<StoreError> for ApiError {
             other => ApiError::Internal(other.to_string()),
         }
     }
+}
+
+/// Media type of every error body (RFC 9457).
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Makes the OpenAPI document say what the server does with errors on every route, so no route can
+/// forget it: error bodies are problem documents served as `application/problem+json` (handlers
+/// declare them with `body = ProblemDocument`, which utoipa files under `application/json`); every
+/// route may answer 401; every route that reads a JSON body may answer 400, 413 and 415.
+pub fn document_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::Operation;
+    for item in openapi.paths.paths.values_mut() {
+        let operations: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            for response in responses.values_mut() {
+                if let utoipa::openapi::RefOr::T(response) = response {
+                    serve_problems_as_problem_json(response);
+                }
+            }
+            let mut statuses = vec![StatusCode::UNAUTHORIZED];
+            if operation.request_body.is_some() {
+                statuses.extend([
+                    StatusCode::BAD_REQUEST,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ]);
+            }
+            for status in statuses {
+                responses
+                    .entry(status.as_str().to_string())
+                    .or_insert_with(|| problem_response(status).into());
+            }
+        }
+    }
+}
+
+fn is_problem_schema(content: &utoipa::openapi::Content) -> bool {
+    matches!(&content.schema, Some(utoipa::openapi::RefOr::Ref(r))
+        if r.ref_location.ends_with("/ProblemDocument"))
+}
+
+fn serve_problems_as_problem_json(response: &mut utoipa::openapi::Response) {
+    let Some(utoipa::openapi::RefOr::T(content)) = response.content.get("application/json") else {
+        return;
+    };
+    if is_problem_schema(content) {
+        let content = response
+            .content
+            .shift_remove("application/json")
+            .expect("checked above");
+        response.content.insert(PROBLEM_JSON.to_string(), content);
+    }
+}
+
+fn problem_response(status: StatusCode) -> utoipa::openapi::Response {
+    let description = match status.as_u16() {
+        401 => "No API key, or a revoked or unknown one",
+        400 => "The body is not valid JSON of the declared shape",
+        413 => "The body is larger than the server accepts",
+        415 => "The body is missing or not sent as JSON",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    };
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            utoipa::openapi::Content::new(Some(utoipa::openapi::Ref::from_schema_name(
+                "ProblemDocument",
+            ))),
+        )
+        .build()
 }

@@ -230,7 +230,7 @@ fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
 
 /// The routes of `/api/v1` and their OpenAPI document, built from the same handlers.
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
         .merge(api::versions::router())
         .merge(api::replays::router())
@@ -240,7 +240,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::agents::router())
         .merge(api::analytics::router())
         .merge(api::audit::router())
-        .split_for_parts()
+        .split_for_parts();
+    error::document_errors(&mut document);
+    (router, document)
 }
 
 /// The OpenAPI 3.1 document of the API.

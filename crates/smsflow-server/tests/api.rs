@@ -599,6 +599,72 @@ async fn the_openapi_document_lists_every_route() {
     assert!(document["components"]["schemas"]["Workflow"].is_object());
 }
 
+/// What Schemathesis checks in CI (tests/e2e/contract_e2e.py), pinned here for the known findings:
+/// errors are documented as the `application/problem+json` the server sends, every body-taking
+/// operation documents 415 (what a missing body gets), `If-Match` is a documented header, and `limit`
+/// documents the range the server accepts.
+#[tokio::test]
+async fn the_openapi_document_declares_errors_as_the_server_sends_them() {
+    let app = spawn_app(std::sync::Arc::new(testing::sqlite())).await;
+    let document: Value = app.get_json("/openapi.json").await;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                let content = response["content"].as_object();
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        content.is_none_or(|c| !c.contains_key("application/json")),
+                        "{method} {path} {status} documents an error as application/json"
+                    );
+                }
+            }
+            assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} takes a body but does not document {status}"
+                    );
+                }
+            }
+        }
+    }
+    for method in ["put", "patch", "delete"] {
+        let parameters = document["paths"]["/workflows/{id}"][method]["parameters"]
+            .as_array()
+            .unwrap();
+        assert!(
+            parameters
+                .iter()
+                .any(|p| p["name"] == "If-Match" && p["in"] == "header"),
+            "{method} /workflows/{{id}} does not document If-Match"
+        );
+    }
+    let limit = document["paths"]["/workflows"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["minimum"], 1);
+    assert_eq!(limit["schema"]["maximum"], 200);
+
+    // And the server does what the document says: a missing body is a 415 problem document.
+    let response = app
+        .http
+        .post(app.url("/workflows"))
+        .bearer_auth(&app.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
 #[tokio::test]
 async fn health_needs_no_key() {
     let app = spawn_app(std::sync::Arc::new(testing::sqlite())).await;

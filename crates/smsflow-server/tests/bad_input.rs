@@ -175,6 +175,103 @@ async fn nul_bytes_and_invalid_utf8_from_gateways_are_stored_as_replacement_char
     }
 }
 
+/// A Twilio form exactly as given (bytes that are not UTF-8 included), signed over what the server
+/// reads from it.
+async fn twilio_raw(app: &TestApp, form: &[u8]) -> reqwest::Response {
+    let params: Vec<(String, String)> = form_urlencoded::parse(form).into_owned().collect();
+    let url = format!("{}/webhooks/twilio/sms", app.base);
+    let signature = smsflow_sms::twilio::signature(TWILIO_AUTH_TOKEN, &url, &params);
+    app.http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(form.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Bytes that are not UTF-8 where the tests above send characters: a gateway's text is repaired and
+/// answered, a sender made of them is junk (400), a JSON body holding them is refused with 400,
+/// and none of it holds up the next text.
+#[tokio::test]
+async fn invalid_utf8_bytes_are_repaired_in_texts_and_refused_elsewhere() {
+    for (app, sent) in gateway_apps(&[]).await {
+        let response = twilio_raw(
+            &app,
+            b"MessageSid=SMutf80001&From=%2B14155550121&To=%2B15559870000&Body=caf%C3%A9%FF%C3",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
+        assert_eq!(
+            thread(&app, "+14155550121").await[0]["body"],
+            "café\u{fffd}\u{fffd}",
+            "{}",
+            app.label
+        );
+        wait_for_reply(&sent, "+14155550121").await;
+
+        let response = twilio_raw(
+            &app,
+            b"MessageSid=SMutf80002&From=%2B1415555012%FF&To=%2B15559870000&Body=hi",
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{}", app.label);
+        let kannel = app
+            .http
+            .get(kannel_url(&app, "from=%2B1415555012%FF&text=hi&id=k-utf8"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kannel.status(), StatusCode::BAD_REQUEST, "{}", app.label);
+
+        for (path, body) in [
+            (
+                "/simulator/messages",
+                &b"{\"from\": \"+14155550122\", \"body\": \"hi \xff\"}"[..],
+            ),
+            (
+                "/messages/send",
+                &b"{\"to\": \"+14155550122\", \"body\": \"\xc3\"}"[..],
+            ),
+            (
+                "/workflows",
+                &b"{\"name\": \"Bad \xfe\", \"goal\": \"general_inquiry\"}"[..],
+            ),
+        ] {
+            let response = app
+                .http
+                .post(app.url(path))
+                .bearer_auth(&app.key)
+                .header("content-type", "application/json")
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
+            problem(response, StatusCode::BAD_REQUEST).await;
+        }
+        let conversations = app.get_json("/conversations").await;
+        assert_eq!(
+            conversations["items"].as_array().unwrap().len(),
+            1,
+            "{}: only the repaired text is stored",
+            app.label
+        );
+
+        twilio(
+            &app,
+            &[
+                ("MessageSid", "SMutf80003"),
+                ("From", "+14155550123"),
+                ("To", OUR_NUMBER),
+                ("Body", "hello"),
+            ],
+        )
+        .await;
+        wait_for_reply(&sent, "+14155550123").await;
+    }
+}
+
 /// Each API entry point a person types into: a NUL is refused with 400 naming the field.
 #[tokio::test]
 async fn nul_bytes_typed_into_the_api_are_refused_naming_the_field() {
@@ -288,6 +385,37 @@ async fn nul_bytes_typed_into_the_web_app_are_refused() {
         assert!(page.body.contains("form.keywords"), "{}", page.body);
         assert!(
             browser.store.list_agents().await.unwrap().len() == 1,
+            "only the default agent"
+        );
+    }
+}
+
+/// Bytes that are not UTF-8 in a web form are refused as a NUL is: 400 naming the field, nothing
+/// stored.
+#[tokio::test]
+async fn invalid_utf8_typed_into_the_web_app_is_refused_naming_the_field() {
+    for mut browser in browser::browsers().await {
+        browser.with_admin().await;
+        browser.sign_in().await;
+        let new_agent = browser.get("/agents/new").await;
+        let csrf = new_agent.csrf();
+        let body = form(&[
+            ("csrf", &csrf),
+            ("name", "Bytes"),
+            ("backend", "builtin"),
+            ("max_segments", "3"),
+        ]) + "&persona=kind%FF";
+        let page = browser.post("/agents/new", body).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", browser.label);
+        assert!(
+            page.body.contains("form.persona") && page.body.contains("UTF-8"),
+            "{}: {:?}",
+            browser.label,
+            page.body
+        );
+        assert_eq!(
+            browser.store.list_agents().await.unwrap().len(),
+            1,
             "only the default agent"
         );
     }

@@ -38,6 +38,9 @@ pub enum StoreError {
     /// A change the data's rules forbid, with what to do instead.
     #[error("{0}")]
     Refused(String),
+    /// A backup or restore that could not be made, with what to do.
+    #[error("{0}")]
+    Backup(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]

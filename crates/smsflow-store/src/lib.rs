@@ -8,6 +8,7 @@ pub mod agents;
 pub mod analytics;
 mod api_keys;
 pub mod audit;
+pub mod backup;
 pub mod contacts;
 pub mod conversations;
 mod error;

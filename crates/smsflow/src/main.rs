@@ -1,6 +1,7 @@
 //! The `smsflow` command: run the server and manage workflows and API keys from the shell.
 
 mod admin_cmd;
+mod backup_cmd;
 mod chat;
 mod extract_cmd;
 mod model_cmd;
@@ -51,6 +52,10 @@ enum Command {
     /// Manage the admin accounts that sign in to the web app.
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
+    /// Copy the SQLite database to a file, consistently, while `smsflow serve` runs.
+    Backup(backup_cmd::BackupArgs),
+    /// Replace the SQLite database with a backup (refuses to replace one holding data without --force).
+    Restore(backup_cmd::RestoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -117,6 +122,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => api_key(command, &config).await,
         Command::Model(command) => model_cmd::run(command, &config),
         Command::Admin(command) => admin_cmd::run(command, &config).await,
+        Command::Backup(args) => backup_cmd::backup(args, &config).await,
+        Command::Restore(args) => backup_cmd::restore(args, &config).await,
     }
 }
 

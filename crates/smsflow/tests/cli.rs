@@ -21,6 +21,24 @@ impl Cli {
         }
     }
 
+    /// A SQLite one, and a PostgreSQL one when a test server is configured.
+    fn all() -> Vec<Cli> {
+        let mut clis = vec![Cli::sqlite()];
+        if let Some(server) = smsflow_store::testing::postgres_server_url() {
+            // A fresh database per run, created through the store's test helper.
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            let db = runtime
+                .block_on(smsflow_store::testing::postgres())
+                .unwrap();
+            assert!(db.url.starts_with(server.rsplit_once('/').unwrap().0));
+            clis.push(Cli {
+                database_url: db.url.clone(),
+                _dir: tempfile::tempdir().unwrap(),
+            });
+        }
+        clis
+    }
+
     fn dir(&self) -> &Path {
         self._dir.path()
     }
@@ -48,20 +66,7 @@ impl Cli {
 
 #[test]
 fn import_is_idempotent_and_export_round_trips() {
-    let mut clis = vec![Cli::sqlite()];
-    if let Some(server) = smsflow_store::testing::postgres_server_url() {
-        // A fresh database per run, created through the store's test helper.
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let db = runtime
-            .block_on(smsflow_store::testing::postgres())
-            .unwrap();
-        assert!(db.url.starts_with(server.rsplit_once('/').unwrap().0));
-        clis.push(Cli {
-            database_url: db.url.clone(),
-            _dir: tempfile::tempdir().unwrap(),
-        });
-    }
-    for cli in clis {
+    for cli in Cli::all() {
         let first = cli.ok(&["workflows", "import", EXAMPLES]);
         assert!(
             first.ends_with("5 created, 0 updated, 0 unchanged.\n"),
@@ -274,6 +279,62 @@ fn ten_thousand_workflows_validate() {
     std::fs::write(&file, yaml).unwrap();
     let output = cli.ok(&["workflows", "validate", file.to_str().unwrap()]);
     assert!(output.contains("10000"), "{output}");
+}
+
+/// Issue 15, bad input on both databases: a 10,000-workflow file is imported whole; an alias bomb
+/// and a 10,000-character keyword are refused with the reason, storing nothing.
+#[test]
+fn big_and_hostile_yaml_imports_are_stored_whole_or_refused_on_both_databases() {
+    for cli in Cli::all() {
+        let file = cli.dir().join("many.yaml");
+        let yaml: String = (0..10_000)
+            .map(|i| {
+                format!("- name: Workflow {i}\n  goal: general_inquiry\n  keywords: [word{i}]\n")
+            })
+            .collect();
+        std::fs::write(&file, yaml).unwrap();
+        let imported = cli.ok(&["workflows", "import", file.to_str().unwrap()]);
+        assert!(
+            imported.ends_with("10000 created, 0 updated, 0 unchanged.\n"),
+            "{}: {imported}",
+            cli.database_url
+        );
+
+        let bomb = cli.dir().join("bomb.yaml");
+        std::fs::write(
+            &bomb,
+            format!(
+                "- name: Bomb\n  goal: general_inquiry\n  context: &s {}\n  keywords: [{}]\n",
+                "a".repeat(8_000),
+                vec!["*s"; 200_000].join(",")
+            ),
+        )
+        .unwrap();
+        let long_keyword = cli.dir().join("long.yaml");
+        std::fs::write(
+            &long_keyword,
+            format!(
+                "- name: Long keyword\n  goal: general_inquiry\n  keywords: [{}]\n",
+                "k".repeat(10_000)
+            ),
+        )
+        .unwrap();
+        for (file, reason) in [
+            (&bomb, "uses 200000 YAML aliases"),
+            (&long_keyword, "keywords[0]"),
+        ] {
+            let output = cli.run(&["workflows", "import", file.to_str().unwrap()]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(!output.status.success(), "{}: {stderr}", cli.database_url);
+            assert!(stderr.contains(reason), "{}: {stderr}", cli.database_url);
+        }
+        // Nothing of either was stored.
+        let listed = cli.ok(&["workflows", "list"]);
+        assert!(
+            !listed.contains("Bomb") && !listed.contains("Long keyword"),
+            "{listed}"
+        );
+    }
 }
 
 #[test]

@@ -227,9 +227,25 @@ pub fn when_value(
                 return Some(Err(Invalid::Past));
             }
             let zoned = at.to_zoned(clock.zone.clone()).ok()?;
-            Some(Ok(zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()))
+            Some(Ok(zoned.strftime(DATETIME_FORMAT).to_string()))
         }
     }
+}
+
+/// How a date and time is stored: RFC 3339 with the business time zone's offset.
+const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%:z";
+
+/// A date and time already in the stored RFC 3339 form (a model or a client may send back what we
+/// wrote), in the business time zone; `None` when `value` is not RFC 3339, to be read as words.
+pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Invalid>> {
+    let at = value
+        .parse::<jiff::Timestamp>()
+        .ok()?
+        .to_zoned(clock.zone.clone());
+    if at.datetime() < clock.now {
+        return Some(Err(Invalid::Past));
+    }
+    Some(Ok(at.strftime(DATETIME_FORMAT).to_string()))
 }
 
 /// Small numbers people write as words.

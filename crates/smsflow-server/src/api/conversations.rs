@@ -62,6 +62,7 @@ pub struct ConversationParams {
     #[param(value_type = Option<String>, format = DateTime)]
     until: Option<OffsetDateTime>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -64,9 +64,9 @@ async fn get_ticket(
 #[serde(deny_unknown_fields)]
 pub struct TicketUpdate {
     status: Option<TicketStatus>,
-    /// Who handles it; `null` unassigns.
+    /// Who handles it (1 to 100 characters, not only spaces); `null` unassigns.
     #[serde(default, with = "serde_with_null")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = r"\S")]
     assignee: Option<Option<String>>,
 }
 

@@ -48,6 +48,7 @@ pub struct ListParams {
     /// Case-insensitive text the name contains.
     q: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -174,6 +175,16 @@ async fn get_workflow(
     Ok(with_etag(StatusCode::OK, workflow))
 }
 
+/// The `If-Match` header of the routes that change one workflow, for the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // read from the HeaderMap by `if_match_version`; declared here to be documented
+struct IfMatch {
+    /// The ETag of GET (`"<version>"`): the change applies only if the workflow is still at that version.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+}
+
 /// The version an update applies to: `If-Match` (412 when stale) or the body's `version` (409).
 enum Expected {
     IfMatch(i64),
@@ -220,7 +231,7 @@ async fn apply_update(
     Ok(with_etag(StatusCode::OK, updated))
 }
 
-#[utoipa::path(put, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path)), request_body = WorkflowDraft,
+#[utoipa::path(put, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path), IfMatch), request_body = WorkflowDraft,
     description = "Replaces the workflow. Send `If-Match` with the ETag of GET (a stale one gets 412) or a `version` field (a stale one gets 409).",
     responses((status = 200, body = Workflow), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument),
               (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument),
@@ -237,7 +248,7 @@ async fn replace_workflow(
     apply_update(&state, &caller, id, draft, expected).await
 }
 
-#[utoipa::path(patch, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path)),
+#[utoipa::path(patch, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path), IfMatch),
     request_body(content = serde_json::Value, content_type = "application/merge-patch+json",
         description = "A JSON merge patch (RFC 7396) of the workflow: only the fields to change."),
     description = "Changes some fields. Preconditions as for PUT.",
@@ -293,9 +304,10 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
     }
 }
 
-#[utoipa::path(delete, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path)),
+#[utoipa::path(delete, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path), IfMatch),
     description = "Deletes the workflow. With `If-Match`, only if it is still at that version.",
-    responses((status = 204), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
+    responses((status = 204), (status = 400, body = ProblemDocument, description = "`If-Match` is not a version"),
+              (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
               (status = 412, body = ProblemDocument)))]
 async fn delete_workflow(
     State(state): State<AppState>,
@@ -348,9 +360,10 @@ async fn set_active(
     Ok(with_etag(StatusCode::OK, workflow))
 }
 
-#[utoipa::path(post, path = "/workflows/{id}/activate", tag = TAG, params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/workflows/{id}/activate", tag = TAG, params(("id" = Uuid, Path), IfMatch),
     description = "Makes the workflow active: it is considered for incoming messages.",
-    responses((status = 200, body = Workflow), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
+    responses((status = 200, body = Workflow), (status = 400, body = ProblemDocument, description = "`If-Match` is not a version"),
+              (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
               (status = 412, body = ProblemDocument)))]
 async fn activate_workflow(
     State(state): State<AppState>,
@@ -361,9 +374,10 @@ async fn activate_workflow(
     set_active(state, &caller, &id, &headers, true).await
 }
 
-#[utoipa::path(post, path = "/workflows/{id}/deactivate", tag = TAG, params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/workflows/{id}/deactivate", tag = TAG, params(("id" = Uuid, Path), IfMatch),
     description = "Makes the workflow inactive: it is kept but no longer matches messages.",
-    responses((status = 200, body = Workflow), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
+    responses((status = 200, body = Workflow), (status = 400, body = ProblemDocument, description = "`If-Match` is not a version"),
+              (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
               (status = 412, body = ProblemDocument)))]
 async fn deactivate_workflow(
     State(state): State<AppState>,
