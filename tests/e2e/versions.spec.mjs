@@ -4,9 +4,8 @@
 // unchanged; the draft page shows the readable diff; a replay of the stored texts against the draft
 // shows its progress bar and the texts that would move, in a table that filters; publishing makes the
 // draft live as a version; the history shows the diff; restoring the earlier version makes it live
-// again; the audit log names who did each change.
-// (Running a conversation-test suite from the web before publishing is another line of work and is
-// not part of this test.)
+// again; the audit log names who did each change. Before publishing, a pasted suite of conversation
+// tests runs against the draft and shows pass/fail per test.
 //
 //   SMSFLOW_BIN=target/debug/smsflow node tests/e2e/versions.spec.mjs
 //
@@ -73,6 +72,31 @@ await browserTest(async ({ base, env, page }) => {
     .allTextContents()).map((cell) => cell.trim()).join(' ');
   check(await field('active') === 'active true false', 'the draft page shows active: true -> false');
   check(await field('priority') === 'priority 30 35', 'and priority: 30 -> 35');
+
+  // Run conversation tests against the draft: one passes, one shows what the draft breaks.
+  await page.getByRole('link', { name: 'Run conversation tests against the draft' }).click();
+  await page.waitForURL(`${base}/workflows/draft/tests`);
+  await page.getByLabel('Tests (YAML)').fill([
+    'tests:',
+    '  - name: pricing questions reach Lead capture',
+    '    turns:',
+    '      - send: what is your pricing?',
+    '        workflow: Lead capture',
+    '  - name: broken things reach Support',
+    '    turns:',
+    '      - send: my screen is broken',
+    '        workflow: Support',
+  ].join('\n'));
+  await page.getByRole('button', { name: 'Run the tests' }).click();
+  const testsSummary = page.locator('#tests-summary');
+  await testsSummary.waitFor();
+  check((await testsSummary.textContent()).includes('1 of 2 tests passed against the draft'),
+    `the suite runs against the draft: "${(await testsSummary.textContent()).trim()}"`);
+  const failed = page.locator('table.test-results tbody tr', { hasText: 'broken things reach Support' });
+  check((await failed.textContent()).includes('Failed') && (await failed.textContent()).includes('expected: Support'),
+    'the failing test says what it expected');
+  await screenshot(page, 'versions-conversation-tests', { fullPage: true });
+  await page.goto(`${base}/workflows/draft`);
 
   // Replay the stored texts against the draft: progress bar, then the table, which filters.
   await page.getByRole('link', { name: 'Replay recent texts against the draft' }).click();

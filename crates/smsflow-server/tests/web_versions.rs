@@ -372,3 +372,87 @@ async fn the_audit_api_lists_changes_newest_first_with_filters_and_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_pasted_suite_of_conversation_tests_runs_against_the_draft() {
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        app.workflow(
+            json!({"name": "Support", "goal": "help_desk_support", "priority": 30,
+            "active": true, "keywords": ["broken"]}),
+        )
+        .await;
+        app.workflow(json!({"name": "Everything else", "goal": "general_inquiry", "active": true}))
+            .await;
+        let live = app.store.all_workflows().await.unwrap();
+        let mut set: Vec<smsflow_store::DraftWorkflow> = live
+            .iter()
+            .map(smsflow_store::DraftWorkflow::from)
+            .collect();
+        for workflow in &mut set {
+            if workflow.spec.name.as_str() == "Support" {
+                workflow.spec.active = false;
+            }
+        }
+        app.store
+            .save_draft(&set, None, &Author::system())
+            .await
+            .unwrap();
+
+        let csrf = app.get("/workflows/draft/tests").await.csrf();
+        let suite = "tests:\n  - name: small talk <stays> general\n    turns:\n      - send: hello there\n        workflow: Everything else\n  - name: a broken screen goes to Support\n    turns:\n      - send: my screen is broken\n        workflow: Support\n";
+        let ran = app
+            .post(
+                "/workflows/draft/tests",
+                form(&[("csrf", &csrf), ("suite", suite)]),
+            )
+            .await;
+        assert_eq!(ran.status, StatusCode::OK, "{}: {}", app.label, ran.body);
+        assert!(
+            ran.body
+                .contains("1 of 2 tests passed against the draft (revision 1)."),
+            "{}",
+            ran.body
+        );
+        assert!(ran.body.contains("small talk &#60;stays&#62; general"));
+        assert!(
+            ran.body
+                .contains("<span class=\"badge warn\">Failed</span>")
+        );
+        assert!(
+            ran.body.contains("expected: Support"),
+            "the failure says what was expected: {}",
+            ran.body
+        );
+        // Nothing the tests sent reached the installation.
+        assert!(
+            app.store
+                .list_conversations(&Default::default())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+
+        let misspelt = app
+            .post(
+                "/workflows/draft/tests",
+                form(&[(
+                    "csrf",
+                    &csrf,
+                ), ("suite", "tests:\n  - name: x\n    turns:\n      - send: hi\n        wrkflow: Support\n")]),
+            )
+            .await;
+        assert_eq!(misspelt.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            misspelt.body.contains("tests[0].turns[0]"),
+            "the unknown key is named by its path: {}",
+            misspelt.body
+        );
+        let without_csrf = app
+            .post("/workflows/draft/tests", form(&[("suite", suite)]))
+            .await;
+        assert_eq!(without_csrf.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -11,6 +11,7 @@
 //! - `records`: tickets, collections (with CSV) and opt-outs;
 //! - `versions`: the draft (badge, publish, discard), the history of versions with diffs, restore;
 //! - `replay`: replaying stored texts against the draft, with progress and a filterable report;
+//! - `draft_tests`: a pasted suite of conversation tests run against the draft;
 //! - `audit`: the audit log of changes;
 //! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
 
@@ -18,6 +19,7 @@ pub mod accounts;
 mod agents;
 mod audit;
 pub(crate) mod dashboard;
+mod draft_tests;
 mod form;
 mod inbox;
 mod limiter;
@@ -58,6 +60,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/workflows/draft", get(versions::draft_page))
         .route("/workflows/draft/publish", post(versions::publish))
         .route("/workflows/draft/discard", post(versions::discard))
+        .route(
+            "/workflows/draft/tests",
+            get(draft_tests::page).post(draft_tests::run),
+        )
         .route("/workflows/history", get(versions::history))
         .route("/workflows/history/{number}", get(versions::version_page))
         .route(
