@@ -48,6 +48,10 @@ pub struct Phrases {
     pub handoff_now: &'static str,
     /// `{{when}}`: a person answers later (outside business hours).
     pub handoff_later: &'static str,
+    /// The agent passes the conversation on (an answer stayed invalid), a person answers now.
+    pub pass_on_now: &'static str,
+    /// `{{when}}`: as `pass_on_now`, a person answers later.
+    pub pass_on_later: &'static str,
     /// `{{time}}`: opening time later today.
     pub when_today: &'static str,
     /// `{{time}}`: opening time tomorrow.
@@ -108,6 +112,8 @@ const ENGLISH: Phrases = Phrases {
     field_other: "your {{field}}",
     handoff_now: "Of course - a person from our team will reply here shortly.",
     handoff_later: "Of course - a person from our team will reply here {{when}}.",
+    pass_on_now: "Let me pass you to a person from our team: they will reply here shortly.",
+    pass_on_later: "Let me pass you to a person from our team: they will reply here {{when}}.",
     when_today: "today after {{time}}",
     when_tomorrow: "tomorrow after {{time}}",
     when_day: "on {{day}} after {{time}}",
@@ -163,6 +169,8 @@ const SPANISH: Phrases = Phrases {
     field_other: "su {{field}}",
     handoff_now: "Por supuesto: una persona de nuestro equipo le responderá por aquí en breve.",
     handoff_later: "Por supuesto: una persona de nuestro equipo le responderá por aquí {{when}}.",
+    pass_on_now: "Le paso con una persona de nuestro equipo: le responderá por aquí en breve.",
+    pass_on_later: "Le paso con una persona de nuestro equipo: le responderá por aquí {{when}}.",
     when_today: "hoy después de las {{time}}",
     when_tomorrow: "mañana después de las {{time}}",
     when_day: "el {{day}} después de las {{time}}",
@@ -219,8 +227,18 @@ impl Phrases {
 
     /// The reply to a request for a person: one answers shortly, or when the team is next in.
     pub fn handoff(&self, opening: Option<&Opening>) -> String {
+        self.a_person_replies(self.handoff_now, self.handoff_later, opening)
+    }
+
+    /// The reply when the agent passes the conversation to a person unasked (an answer stayed
+    /// invalid after its re-asks): one answers shortly, or when the team is next in.
+    pub fn pass_on(&self, opening: Option<&Opening>) -> String {
+        self.a_person_replies(self.pass_on_now, self.pass_on_later, opening)
+    }
+
+    fn a_person_replies(&self, now: &str, later: &str, opening: Option<&Opening>) -> String {
         let Some(opening) = opening else {
-            return self.handoff_now.to_string();
+            return now.to_string();
         };
         let time = opening.time.as_str();
         let when = match opening.days_ahead {
@@ -231,7 +249,7 @@ impl Phrases {
                 &[("day", self.weekdays[opening.weekday % 7]), ("time", time)],
             ),
         };
-        fill(self.handoff_later, &[("when", when.as_str())])
+        fill(later, &[("when", when.as_str())])
     }
 
     /// What was wrong with a refused answer.
@@ -286,6 +304,14 @@ mod tests {
             phrases(Language::Spanish).handoff(Some(&opening(2, 0))),
             "Por supuesto: una persona de nuestro equipo le responderá por aquí el lunes después de las 09:00."
         );
+        assert_eq!(
+            english.pass_on(None),
+            "Let me pass you to a person from our team: they will reply here shortly."
+        );
+        assert_eq!(
+            phrases(Language::Spanish).pass_on(Some(&opening(0, 0))),
+            "Le paso con una persona de nuestro equipo: le responderá por aquí hoy después de las 09:00."
+        );
     }
 
     #[test]
@@ -322,6 +348,7 @@ mod tests {
                 p.could_i_get,
                 p.field_other,
                 p.handoff_later,
+                p.pass_on_later,
                 p.when_today,
                 p.when_tomorrow,
                 p.when_day,
