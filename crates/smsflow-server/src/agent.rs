@@ -155,7 +155,10 @@ impl Agent {
             persona: assigned.spec.persona.clone(),
             goal: spec.goal,
             context: spec.context.clone(),
-            response_template: spec.response_template.clone(),
+            response_template: spec
+                .response_template
+                .as_ref()
+                .map(|template| template.in_language(turn.language).to_string()),
             steps: steps.join("\n"),
             known_fields: turn.run.state.fields.clone(),
             wanted_fields: wanted_fields(spec)
