@@ -60,8 +60,11 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
     let mut parts: Vec<Part> = Vec::new();
     let spec = facts.spec;
     if facts.first_turn {
-        parts.push(match spec.response_template.as_deref() {
-            Some(template) => Part::new(Weight::Step, render(template, facts.values)),
+        parts.push(match &spec.response_template {
+            Some(template) => Part::new(
+                Weight::Step,
+                render(template.in_language(facts.language), facts.values),
+            ),
             None => Part::new(Weight::Courtesy, phrases.opening(spec.goal)),
         });
     } else if facts
@@ -81,9 +84,10 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
     }
     for (_, action) in &facts.advance.actions {
         let part = match action {
-            Action::Respond { template } => {
-                Some(Part::new(Weight::Step, render(template, facts.values)))
-            }
+            Action::Respond { template } => Some(Part::new(
+                Weight::Step,
+                render(template.in_language(facts.language), facts.values),
+            )),
             Action::OpenTicket { .. } => facts.values.contains_key("ticket_id").then(|| {
                 Part::new(
                     Weight::Essential,

@@ -6,6 +6,7 @@ use smsflow_core::Goal;
 use smsflow_core::conversation::TicketStatus;
 use smsflow_core::language::Language;
 
+use crate::fields::Invalid;
 use crate::template::fill;
 
 /// When the team is next in (from business hours), for "a person will reply ... tomorrow after 09:00".
@@ -47,6 +48,10 @@ pub struct Phrases {
     pub handoff_now: &'static str,
     /// `{{when}}`: a person answers later (outside business hours).
     pub handoff_later: &'static str,
+    /// The agent passes the conversation on (an answer stayed invalid), a person answers now.
+    pub pass_on_now: &'static str,
+    /// `{{when}}`: as `pass_on_now`, a person answers later.
+    pub pass_on_later: &'static str,
     /// `{{time}}`: opening time later today.
     pub when_today: &'static str,
     /// `{{time}}`: opening time tomorrow.
@@ -65,6 +70,25 @@ pub struct Phrases {
     /// `{{starts}}`.
     pub booked_at: &'static str,
     pub booked: &'static str,
+    /// Why an answer was refused, said before the field is asked for again.
+    pub invalid: InvalidPhrases,
+}
+
+/// What was wrong with a refused answer, one phrase per [`Invalid`] reason.
+pub struct InvalidPhrases {
+    /// An email address without a dotted domain ("dana@gmail").
+    pub email_domain: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub date: &'static str,
+    pub time: &'static str,
+    pub need_time: &'static str,
+    pub past: &'static str,
+    pub number: &'static str,
+    /// `{{choices}}`: the choices, comma-separated.
+    pub choice: &'static str,
+    pub address: &'static str,
+    pub text: &'static str,
 }
 
 const ENGLISH: Phrases = Phrases {
@@ -88,6 +112,8 @@ const ENGLISH: Phrases = Phrases {
     field_other: "your {{field}}",
     handoff_now: "Of course - a person from our team will reply here shortly.",
     handoff_later: "Of course - a person from our team will reply here {{when}}.",
+    pass_on_now: "Let me pass you to a person from our team: they will reply here shortly.",
+    pass_on_later: "Let me pass you to a person from our team: they will reply here {{when}}.",
     when_today: "today after {{time}}",
     when_tomorrow: "tomorrow after {{time}}",
     when_day: "on {{day}} after {{time}}",
@@ -107,6 +133,19 @@ const ENGLISH: Phrases = Phrases {
     ticket_solved: "solved",
     booked_at: "You're booked for {{starts}}. Thanks, see you then!",
     booked: "You're booked. Thanks, see you then!",
+    invalid: InvalidPhrases {
+        email_domain: "That email address seems to be missing its ending (like name@example.com).",
+        email: "That doesn't look like an email address (like name@example.com).",
+        phone: "That phone number seems incomplete: please include the area code.",
+        date: "I couldn't tell which day you mean (for example \"Tuesday\" or \"March 5\").",
+        time: "I couldn't tell what time you mean (for example \"3pm\").",
+        need_time: "Got the day; what time suits you?",
+        past: "That date has already passed.",
+        number: "Please answer with a number.",
+        choice: "Please pick one of: {{choices}}.",
+        address: "Please include the street number in the address.",
+        text: "Please answer in a few words.",
+    },
 };
 
 const SPANISH: Phrases = Phrases {
@@ -130,6 +169,8 @@ const SPANISH: Phrases = Phrases {
     field_other: "su {{field}}",
     handoff_now: "Por supuesto: una persona de nuestro equipo le responderá por aquí en breve.",
     handoff_later: "Por supuesto: una persona de nuestro equipo le responderá por aquí {{when}}.",
+    pass_on_now: "Le paso con una persona de nuestro equipo: le responderá por aquí en breve.",
+    pass_on_later: "Le paso con una persona de nuestro equipo: le responderá por aquí {{when}}.",
     when_today: "hoy después de las {{time}}",
     when_tomorrow: "mañana después de las {{time}}",
     when_day: "el {{day}} después de las {{time}}",
@@ -149,6 +190,19 @@ const SPANISH: Phrases = Phrases {
     ticket_solved: "resuelto",
     booked_at: "Su reserva está confirmada para {{starts}}. ¡Gracias, hasta entonces!",
     booked: "Su reserva está confirmada. ¡Gracias, hasta entonces!",
+    invalid: InvalidPhrases {
+        email_domain: "A ese correo le falta la terminación (como nombre@ejemplo.com).",
+        email: "Eso no parece un correo electrónico (como nombre@ejemplo.com).",
+        phone: "Ese número parece incompleto: incluya el código de área, por favor.",
+        date: "No entendí qué día (por ejemplo \"el martes\" o \"5 de marzo\").",
+        time: "No entendí a qué hora (por ejemplo \"a las 3 de la tarde\").",
+        need_time: "Anotado el día; ¿a qué hora le viene bien?",
+        past: "Esa fecha ya pasó.",
+        number: "Responda con un número, por favor.",
+        choice: "Elija una opción: {{choices}}.",
+        address: "Incluya el número de la calle en la dirección, por favor.",
+        text: "Responda en pocas palabras, por favor.",
+    },
 };
 
 /// The phrase table for `language`.
@@ -173,8 +227,18 @@ impl Phrases {
 
     /// The reply to a request for a person: one answers shortly, or when the team is next in.
     pub fn handoff(&self, opening: Option<&Opening>) -> String {
+        self.a_person_replies(self.handoff_now, self.handoff_later, opening)
+    }
+
+    /// The reply when the agent passes the conversation to a person unasked (an answer stayed
+    /// invalid after its re-asks): one answers shortly, or when the team is next in.
+    pub fn pass_on(&self, opening: Option<&Opening>) -> String {
+        self.a_person_replies(self.pass_on_now, self.pass_on_later, opening)
+    }
+
+    fn a_person_replies(&self, now: &str, later: &str, opening: Option<&Opening>) -> String {
         let Some(opening) = opening else {
-            return self.handoff_now.to_string();
+            return now.to_string();
         };
         let time = opening.time.as_str();
         let when = match opening.days_ahead {
@@ -185,7 +249,25 @@ impl Phrases {
                 &[("day", self.weekdays[opening.weekday % 7]), ("time", time)],
             ),
         };
-        fill(self.handoff_later, &[("when", when.as_str())])
+        fill(later, &[("when", when.as_str())])
+    }
+
+    /// What was wrong with a refused answer.
+    pub fn why(&self, invalid: &Invalid) -> String {
+        let said = &self.invalid;
+        match invalid {
+            Invalid::EmailDomain => said.email_domain.into(),
+            Invalid::Email => said.email.into(),
+            Invalid::Phone => said.phone.into(),
+            Invalid::Date => said.date.into(),
+            Invalid::Time => said.time.into(),
+            Invalid::NeedTime => said.need_time.into(),
+            Invalid::Past => said.past.into(),
+            Invalid::Number => said.number.into(),
+            Invalid::Choice(choices) => fill(said.choice, &[("choices", &choices.join(", "))]),
+            Invalid::Address => said.address.into(),
+            Invalid::Text => said.text.into(),
+        }
     }
 
     pub fn ticket_status_word(&self, status: TicketStatus) -> &'static str {
@@ -222,6 +304,36 @@ mod tests {
             phrases(Language::Spanish).handoff(Some(&opening(2, 0))),
             "Por supuesto: una persona de nuestro equipo le responderá por aquí el lunes después de las 09:00."
         );
+        assert_eq!(
+            english.pass_on(None),
+            "Let me pass you to a person from our team: they will reply here shortly."
+        );
+        assert_eq!(
+            phrases(Language::Spanish).pass_on(Some(&opening(0, 0))),
+            "Le paso con una persona de nuestro equipo: le responderá por aquí hoy después de las 09:00."
+        );
+    }
+
+    #[test]
+    fn a_refused_answer_is_explained_in_the_persons_language() {
+        let choices = Invalid::Choice(vec!["small".into(), "large".into()]);
+        assert_eq!(
+            phrases(Language::English).why(&choices),
+            "Please pick one of: small, large."
+        );
+        assert_eq!(
+            phrases(Language::Spanish).why(&choices),
+            "Elija una opción: small, large."
+        );
+        assert_eq!(
+            phrases(Language::Spanish).why(&Invalid::EmailDomain),
+            "A ese correo le falta la terminación (como nombre@ejemplo.com)."
+        );
+        assert!(
+            phrases(Language::Spanish)
+                .why(&Invalid::NeedTime)
+                .contains("hora")
+        );
     }
 
     /// Each language's phrase uses the same placeholders as the English one: a translation that
@@ -236,6 +348,7 @@ mod tests {
                 p.could_i_get,
                 p.field_other,
                 p.handoff_later,
+                p.pass_on_later,
                 p.when_today,
                 p.when_tomorrow,
                 p.when_day,
@@ -250,6 +363,7 @@ mod tests {
             })
             .collect::<Vec<_>>();
             all.push(placeholders(p.booked));
+            all.push(placeholders(p.invalid.choice));
             all
         };
         for language in Language::ALL {

@@ -12,7 +12,9 @@ use whatlang::{Detector, Lang};
 use crate::text::normalize;
 
 /// A language the builtin agent writes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 pub enum Language {
     #[serde(rename = "en")]
     English,

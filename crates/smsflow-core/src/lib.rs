@@ -6,6 +6,7 @@ pub mod fields;
 pub mod goal;
 pub mod intent;
 pub mod language;
+pub mod localized;
 pub mod matcher;
 pub mod quality;
 pub mod run;
@@ -19,6 +20,7 @@ pub mod workflow;
 
 pub use fields::{FieldSpec, FieldType, OnInvalid};
 pub use goal::Goal;
+pub use localized::{LocalizedText, TextDraft};
 pub use matcher::{MatchEntry, MatchExplanation, Matcher};
 pub use validation::{Problem, Problems};
 pub use workflow::{

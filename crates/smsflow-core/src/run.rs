@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 use crate::fields::FieldSpec;
+use crate::localized::LocalizedText;
 use crate::workflow::{BookingLink, FieldName, Step, TableName, TicketPriority, WorkflowSpec};
 
 /// How many missing fields one reply asks for: people answer one or two questions, not a form.
@@ -52,7 +53,7 @@ pub struct RunState {
 /// A step that happens on this turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Respond { template: String },
+    Respond { template: LocalizedText },
     OpenTicket { priority: TicketPriority },
     OfferBooking { link: BookingLink },
     SaveRecord { table: TableName },

@@ -7,6 +7,7 @@ use std::hash::Hash;
 use utoipa::ToSchema;
 
 use crate::fields::{DEFAULT_REASKS, OnInvalid};
+use crate::localized::LocalizedText;
 use crate::workflow::{Step, WorkflowSpec};
 
 /// Whether a workflow appeared, disappeared or changed between the two sets.
@@ -156,7 +157,7 @@ impl WorkflowSpecOutline {
             ),
             (
                 "response_template",
-                spec.response_template.as_deref().map(quoted),
+                spec.response_template.as_ref().map(quoted_text),
             ),
         ];
         WorkflowSpecOutline {
@@ -242,7 +243,7 @@ pub fn describe_step(step: &Step) -> String {
             }
             line
         }
-        Step::SendResponse { template } => format!("send_response {}", quoted(template)),
+        Step::SendResponse { template } => format!("send_response {}", quoted_text(template)),
         Step::CreateSupportTicket { priority } => {
             format!("create_support_ticket {}", priority.as_str())
         }
@@ -253,6 +254,18 @@ pub fn describe_step(step: &Step) -> String {
 
 fn quoted(text: &str) -> String {
     format!("{text:?}")
+}
+
+/// A reply text as one line: quoted, or each language's words after its code.
+fn quoted_text(text: &LocalizedText) -> String {
+    match text {
+        LocalizedText::Plain(text) => quoted(text),
+        LocalizedText::PerLanguage(texts) => texts
+            .iter()
+            .map(|(language, text)| format!("{}: {}", language.code(), quoted(text)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 #[cfg(test)]

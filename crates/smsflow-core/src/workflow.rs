@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::fields::{DEFAULT_REASKS, FieldItem, FieldSpec, MAX_REASKS, OnInvalid};
 use crate::goal::Goal;
+use crate::localized::{Checked, LocalizedText, TextDraft};
 use crate::validation::Problems;
 
 pub const NAME_MAX_CHARS: usize = 100;
@@ -40,8 +41,9 @@ pub struct WorkflowDraft {
     pub goal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The same words in every language, or `{en: ..., es: ...}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_template: Option<String>,
+    pub response_template: Option<TextDraft>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,7 +87,8 @@ pub enum StepDraft {
         on_invalid: Option<String>,
     },
     SendResponse {
-        template: String,
+        /// The same words in every language, or `{en: ..., es: ...}`.
+        template: TextDraft,
     },
     CreateSupportTicket {
         priority: String,
@@ -150,7 +153,7 @@ pub struct WorkflowSpec {
     pub name: WorkflowName,
     pub goal: Goal,
     pub context: String,
-    pub response_template: Option<String>,
+    pub response_template: Option<LocalizedText>,
     pub priority: i64,
     pub agent_id: Option<Uuid>,
     pub active: bool,
@@ -190,7 +193,7 @@ pub enum Step {
         on_invalid: OnInvalid,
     },
     SendResponse {
-        template: String,
+        template: LocalizedText,
     },
     CreateSupportTicket {
         priority: TicketPriority,
@@ -395,15 +398,11 @@ impl WorkflowDraft {
             );
         }
 
-        let response_template = self
-            .response_template
-            .as_deref()
-            .map(str::trim)
-            .filter(|template| !template.is_empty())
-            .map(str::to_string);
-        if let Some(template) = &response_template {
-            check_template(&mut problems, "response_template", template);
-        }
+        let response_template = self.response_template.as_ref().and_then(|template| {
+            template
+                .validate("response_template", &mut problems, check_template)
+                .valid()
+        });
 
         let priority = self.priority.unwrap_or(0);
         if !PRIORITY_RANGE.contains(&priority) {
@@ -599,18 +598,14 @@ impl StepDraft {
                 }
             }
             StepDraft::SendResponse { template } => {
-                let template = template.trim();
-                if template.is_empty() {
-                    return problems.push(
-                        format!("{path}.template"),
-                        "must not be empty: say how the agent should respond",
-                    );
-                }
-                check_template(problems, &format!("{path}.template"), template).then(|| {
-                    Step::SendResponse {
-                        template: template.to_string(),
+                let path = format!("{path}.template");
+                match template.validate(&path, problems, check_template) {
+                    Checked::Valid(template) => Some(Step::SendResponse { template }),
+                    Checked::Empty => {
+                        problems.push(path, "must not be empty: say how the agent should respond")
                     }
-                })
+                    Checked::Invalid => None,
+                }
             }
             StepDraft::CreateSupportTicket { priority } => match TicketPriority::parse(priority) {
                 Some(priority) => Some(Step::CreateSupportTicket { priority }),
@@ -662,7 +657,7 @@ impl From<&WorkflowSpec> for WorkflowDraft {
             name: Some(spec.name.to_string()),
             goal: Some(spec.goal.as_str().to_string()),
             context: Some(spec.context.clone()).filter(|context| !context.is_empty()),
-            response_template: spec.response_template.clone(),
+            response_template: spec.response_template.as_ref().map(TextDraft::from),
             priority: Some(spec.priority),
             agent_id: spec.agent_id,
             active: Some(spec.active),
@@ -689,7 +684,7 @@ impl From<&Step> for StepDraft {
                     .then(|| on_invalid.as_str().to_string()),
             },
             Step::SendResponse { template } => StepDraft::SendResponse {
-                template: template.clone(),
+                template: TextDraft::from(template),
             },
             Step::CreateSupportTicket { priority } => StepDraft::CreateSupportTicket {
                 priority: priority.as_str().to_string(),

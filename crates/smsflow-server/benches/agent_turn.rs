@@ -31,12 +31,34 @@ fn agent_turn(c: &mut Criterion) {
     let workflows = workflows();
     let matcher = Matcher::from_workflows(&workflows);
     let agent = Agent::default();
-    let message = "Hi, I'm Dana from Blue Fin Sushi. Can you send pricing for 3 locations? dana@bluefin.example 415-555-0111";
-    c.bench_function("route_extract_and_reply", |b| {
+    for (name, message) in [
+        (
+            "route_extract_and_reply",
+            "Hi, I'm Dana from Blue Fin Sushi. Can you send pricing for 3 locations? dana@bluefin.example 415-555-0111",
+        ),
+        // Spanish: detected as such, answered from the Spanish phrase table and template variants.
+        (
+            "route_extract_and_reply_es",
+            "Hola, soy Marta de Café Luna. ¿Me pueden dar una cotización para 3 locales? marta@cafeluna.example",
+        ),
+    ] {
+        bench_turn(c, name, message, &matcher, &workflows, &agent);
+    }
+}
+
+fn bench_turn(
+    c: &mut Criterion,
+    name: &str,
+    message: &str,
+    matcher: &Matcher,
+    workflows: &[Workflow],
+    agent: &Agent,
+) {
+    c.bench_function(name, |b| {
         b.iter(|| {
             let now = time::OffsetDateTime::now_utc();
             let routed = route(
-                &matcher,
+                matcher,
                 black_box(message),
                 None,
                 now,

@@ -5,6 +5,7 @@
 use smsflow_agent::builtin::{TurnFacts, booking_link, compose};
 use smsflow_agent::extract::Extractors;
 use smsflow_agent::fields::Clock;
+use smsflow_agent::phrases::{Phrases, phrases};
 use smsflow_agent::summary::{remember, ticket_summary};
 use smsflow_core::language::Language;
 use smsflow_core::run::{Action, RunState, advance, wanted_fields};
@@ -154,7 +155,10 @@ impl Agent {
             persona: assigned.spec.persona.clone(),
             goal: spec.goal,
             context: spec.context.clone(),
-            response_template: spec.response_template.clone(),
+            response_template: spec
+                .response_template
+                .as_ref()
+                .map(|template| template.in_language(turn.language).to_string()),
             steps: steps.join("\n"),
             known_fields: turn.run.state.fields.clone(),
             wanted_fields: wanted_fields(spec)
@@ -264,8 +268,13 @@ impl Agent {
             .filter(|(field, value)| state.fields.get(field) != Some(value))
             .collect();
         state.fields.extend(newly_extracted.clone());
-        let (invalid, hand_off) =
-            self.refuse(spec, &mut state, extraction.invalid, &newly_extracted);
+        let (invalid, hand_off) = self.refuse(
+            spec,
+            &mut state,
+            extraction.invalid,
+            &newly_extracted,
+            phrases(texter.language),
+        );
         remember(&mut state.said, text, &state.fields);
         let advanced = advance(spec, &mut state);
         state.asked_for = advanced
@@ -359,14 +368,15 @@ impl Agent {
 
     /// Counts this turn's invalid answers for fields not yet known; a field whose step's re-asks
     /// are used up is skipped (the run moves on) or, if the step says so, handed to a person.
-    /// Optional fields asked for and not given are skipped too. Returns what to tell the person,
-    /// by field, and whether to hand off.
+    /// Optional fields asked for and not given are skipped too. Returns what to tell the person
+    /// (in `phrases`' language), by field, and whether to hand off.
     fn refuse(
         &self,
         spec: &smsflow_core::WorkflowSpec,
         state: &mut RunState,
         invalid: BTreeMap<String, smsflow_agent::fields::Invalid>,
         given: &BTreeMap<String, String>,
+        phrases: &Phrases,
     ) -> (BTreeMap<String, String>, bool) {
         let mut told = BTreeMap::new();
         let mut hand_off = false;
@@ -392,7 +402,7 @@ impl Agent {
                         state.skipped.insert(name.to_string());
                         hand_off |= *on_invalid == OnInvalid::HandOff;
                     } else {
-                        told.insert(name.to_string(), why.explain("en"));
+                        told.insert(name.to_string(), phrases.why(why));
                     }
                 } else if was_asked && !field.required && !given.contains_key(name) {
                     state.skipped.insert(name.to_string());
@@ -672,6 +682,31 @@ mod tests {
         );
         assert!(!last.hand_off);
         assert_eq!(last.asked_for, ["when"]);
+    }
+
+    #[test]
+    fn a_spanish_texter_is_told_in_spanish_what_was_wrong() {
+        let agent = Agent::default();
+        let workflow = typed_workflow(
+            serde_json::json!([{"name": "size", "type": "choice", "choices": ["small", "large"]}, "email"]),
+            "move_on",
+        );
+        let spanish = Texter {
+            language: Language::Spanish,
+            ..Texter::english("+5215512340001")
+        };
+        let first = agent.turn(&workflow, None, "Quisiera reservar", &spanish);
+        let wrong = agent.turn(&workflow, next(&first, &workflow), "ana@gmail", &spanish);
+        assert_eq!(
+            wrong.reply,
+            "A ese correo le falta la terminación (como nombre@ejemplo.com). ¿Me podría dar su size y su correo electrónico?"
+        );
+        let choice = agent.turn(&workflow, next(&wrong, &workflow), "mediano", &spanish);
+        assert_eq!(
+            choice.invalid["size"], "Elija una opción: small, large.",
+            "{}",
+            choice.reply
+        );
     }
 
     #[test]

@@ -428,6 +428,15 @@ impl Messaging {
                                 max_chars,
                             )
                             .await;
+                        // An answer stayed invalid after its re-asks and its step hands off:
+                        // a person takes over, and the reply says so instead of asking on.
+                        if turn.hand_off {
+                            turn.reply = smsflow_agent::phrases::phrases(turn.language)
+                                .pass_on(self.next_opening(now).as_ref());
+                            explanation["handoff"] = json!(
+                                "an answer stayed invalid after its re-asks and the step hands off: handed to the team"
+                            );
+                        }
                         explanation["reply"] = json!("queued");
                         explanation["agent"] = json!({
                             "backend": writer.backend,
@@ -461,6 +470,7 @@ impl Messaging {
                             run_completed: turn.run.completed,
                             active_run_id: Some(turn.run.run_id),
                             reply: Some(reply),
+                            handoff: turn.hand_off.then(|| self.handoff()),
                             run: Some(turn.run),
                             ..keep
                         }

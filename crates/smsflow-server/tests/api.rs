@@ -746,3 +746,53 @@ async fn with_the_model_the_test_endpoint_matches_by_meaning_and_says_so() {
     assert_eq!(signal["example"], "the pool water turned green");
     assert!(signal["score"].as_f64().unwrap() >= signal["threshold"].as_f64().unwrap());
 }
+
+#[tokio::test]
+async fn templates_may_have_a_text_per_language_and_a_plain_one_still_reads() {
+    for app in apps().await {
+        let created = app
+            .create(json!({
+                "name": "Leads", "goal": "lead_capture", "active": true,
+                "response_template": {"en": "Thanks for your interest!", "es": "¡Gracias por su interés!"},
+                "steps": [
+                    {"type": "send_response", "template": "Someone will follow up."},
+                    {"type": "send_response", "template": {"en": "Bye {{name}}!", "es": "¡Adiós, {{name}}!"}}
+                ]
+            }))
+            .await;
+        assert_eq!(
+            created["response_template"],
+            json!({"en": "Thanks for your interest!", "es": "¡Gracias por su interés!"})
+        );
+        let id = created["id"].as_str().unwrap();
+        let fetched: Value = app.get_json(&format!("/workflows/{id}")).await;
+        assert_eq!(fetched["steps"][0]["template"], "Someone will follow up.");
+        assert_eq!(
+            fetched["steps"][1]["template"],
+            json!({"en": "Bye {{name}}!", "es": "¡Adiós, {{name}}!"}),
+            "{}",
+            app.label
+        );
+
+        let invalid = json!({
+            "name": "Bad", "goal": "lead_capture",
+            "response_template": {"fr": "Merci !", "es": "Hola {{name"},
+            "steps": [{"type": "send_response", "template": {"es": "  "}}]
+        });
+        let body = problem(
+            app.post("/workflows", &invalid).send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(
+            common::problem_fields(&body),
+            [
+                "response_template.es",
+                "response_template.fr",
+                "steps[0].template"
+            ],
+            "{}",
+            app.label
+        );
+    }
+}

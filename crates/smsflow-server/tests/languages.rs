@@ -117,6 +117,75 @@ async fn a_request_for_a_person_hands_off_and_the_team_is_told() {
     }
 }
 
+/// The step's `on_invalid: hand_off` setting: once an answer is still wrong after its re-asks, a
+/// person takes over as if the texter had asked for one.
+#[tokio::test]
+async fn an_answer_still_invalid_after_its_re_asks_hands_off_when_the_step_says_so() {
+    let (url, received) = helpdesk("handoff-secret-5678").await;
+    for db in testing::all().await {
+        received.lock().unwrap().clear();
+        let app = spawn_configured(
+            Arc::new(db),
+            &[
+                ("SMSFLOW_HANDOFF_WEBHOOK_URL", &url),
+                ("SMSFLOW_HANDOFF_WEBHOOK_SECRET", "handoff-secret-5678"),
+            ],
+        )
+        .await;
+        app.create(json!({
+            "name": "Tables", "goal": "general_inquiry", "active": true,
+            "steps": [
+                {"type": "extract_information", "fields": [{"name": "guests", "type": "number"}],
+                 "reasks": 1, "on_invalid": "hand_off"},
+                {"type": "save_to_database", "table": "tables"}
+            ]
+        }))
+        .await;
+        let phone = "+14155550321";
+        text(&app, phone, "can I book a table for tonight?").await;
+        let once = text(&app, phone, "lots of us").await;
+        assert!(
+            reply(&once).starts_with("Please answer with a number."),
+            "{}: re-asked first: {}",
+            app.label,
+            reply(&once)
+        );
+        let twice = text(&app, phone, "many").await;
+        assert_eq!(
+            reply(&twice),
+            "Let me pass you to a person from our team: they will reply here shortly.",
+            "{}",
+            app.label
+        );
+        let conversation = twice["conversation_id"].as_str().unwrap();
+        let stored: Value = app
+            .get_json(&format!("/conversations/{conversation}"))
+            .await;
+        assert_eq!(stored["conversation"]["status"], "human", "{}", app.label);
+        assert!(
+            stored["conversation"]["needs_human_at"].is_string(),
+            "{}",
+            app.label
+        );
+        let after = text(&app, phone, "4").await;
+        assert!(
+            after["replies"].as_array().unwrap().is_empty(),
+            "{}: the agent is silent now",
+            app.label
+        );
+        for _ in 0..400 {
+            if !received.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let deliveries = received.lock().unwrap().clone();
+        assert_eq!(deliveries.len(), 1, "{}", app.label);
+        assert_eq!(deliveries[0]["event"], "conversation.needs_human");
+        assert_eq!(deliveries[0]["conversation"]["id"], conversation);
+    }
+}
+
 #[tokio::test]
 async fn a_person_asked_for_in_spanish_outside_business_hours_is_promised_for_the_next_opening() {
     // Open only the day after tomorrow (UTC), so now is always outside business hours.

@@ -40,13 +40,13 @@ struct Sample {
     goals: Vec<Goal>,
 }
 
-/// What a reply of each goal's workflow must do, in the example workflows' words (English) or the
-/// builtin agent's Spanish phrases (a Spanish text is answered in Spanish).
+/// What a reply of each goal's workflow must do, in the example workflows' words (English or, for a
+/// Spanish text, their Spanish variants) or the builtin agent's Spanish phrases.
 fn does_the_goals_job(goal: Goal, reply: &str) -> bool {
     let reply = reply.to_lowercase();
     let says = |words: &[&str]| words.iter().any(|word| reply.contains(word));
     match goal {
-        Goal::HelpDeskSupport => says(&["sorry", "lamentamos"]),
+        Goal::HelpDeskSupport => says(&["sorry", "lamentamos", "lo sentimos"]),
         Goal::AppointmentBooking => says(&["book", "reservar"]),
         Goal::LeadCapture => says(&["pricing", "gracias por su interés"]),
         Goal::SalesInquiry => says(&["product", "gracias por escribirnos"]),
@@ -67,6 +67,7 @@ fn polite(reply: &str) -> bool {
         "gracias",
         "con gusto",
         "lamentamos",
+        "lo sentimos",
         "mucho gusto",
     ]
     .iter()

@@ -3,12 +3,14 @@
 //! migrations differ. Identifiers are never interpolated; every value is a bound parameter.
 
 use async_trait::async_trait;
-use smsflow_core::{Goal, Step, Workflow, WorkflowName, WorkflowSpec};
+use smsflow_core::language::Language;
+use smsflow_core::{Goal, LocalizedText, Step, Workflow, WorkflowName, WorkflowSpec};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -26,7 +28,7 @@ use crate::{
 macro_rules! workflow_columns {
     () => {
         "id, name, goal, context, response_template, priority, agent_id, active, keywords, examples, \
-         steps, version, created_at, updated_at"
+         steps, version, created_at, updated_at, response_templates"
     };
 }
 macro_rules! api_key_columns {
@@ -51,6 +53,25 @@ struct WorkflowRow {
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    response_templates: Option<Json<BTreeMap<Language, String>>>,
+}
+
+/// The `response_templates` column: a response template's text per language.
+type TemplateVariants<'a> = Json<&'a BTreeMap<Language, String>>;
+
+/// A response template as its two columns: the one text (or the English, else first, variant), and
+/// the per-language texts when there are.
+fn template_columns(
+    template: Option<&LocalizedText>,
+) -> (Option<&str>, Option<TemplateVariants<'_>>) {
+    match template {
+        None => (None, None),
+        Some(LocalizedText::Plain(text)) => (Some(text), None),
+        Some(texts @ LocalizedText::PerLanguage(variants)) => (
+            Some(texts.in_language(Language::English)),
+            Some(Json(variants)),
+        ),
+    }
 }
 
 impl TryFrom<WorkflowRow> for Workflow {
@@ -65,7 +86,10 @@ impl TryFrom<WorkflowRow> for Workflow {
                 goal: Goal::parse(&row.goal)
                     .ok_or_else(|| corrupt(format!("goal {:?}", row.goal)))?,
                 context: row.context,
-                response_template: row.response_template,
+                response_template: match (row.response_templates, row.response_template) {
+                    (Some(variants), _) => Some(LocalizedText::PerLanguage(variants.0)),
+                    (None, text) => text.map(LocalizedText::Plain),
+                },
                 priority: row.priority,
                 agent_id: row.agent_id,
                 active: row.active,
@@ -336,8 +360,9 @@ macro_rules! impl_store {
                 spec: &WorkflowSpec,
             ) -> Result<Workflow, StoreError> {
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
-                     priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13) \
+                     priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples, \
+                     response_templates) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14) \
                      RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -345,7 +370,7 @@ macro_rules! impl_store {
                     .bind(name_key(spec.name.as_str()))
                     .bind(spec.goal.as_str())
                     .bind(&spec.context)
-                    .bind(&spec.response_template)
+                    .bind(template_columns(spec.response_template.as_ref()).0)
                     .bind(spec.priority)
                     .bind(spec.agent_id)
                     .bind(spec.active)
@@ -353,6 +378,7 @@ macro_rules! impl_store {
                     .bind(Json(&spec.steps))
                     .bind(now())
                     .bind(Json(&spec.examples))
+                    .bind(template_columns(spec.response_template.as_ref()).1)
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
@@ -369,7 +395,8 @@ macro_rules! impl_store {
             ) -> Result<Option<Workflow>, StoreError> {
                 let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
                      response_template = $6, priority = $7, agent_id = $8, active = $9, \
-                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14 \
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14, \
+                     response_templates = $15 \
                      WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
                 sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -377,7 +404,7 @@ macro_rules! impl_store {
                     .bind(name_key(spec.name.as_str()))
                     .bind(spec.goal.as_str())
                     .bind(&spec.context)
-                    .bind(&spec.response_template)
+                    .bind(template_columns(spec.response_template.as_ref()).0)
                     .bind(spec.priority)
                     .bind(spec.agent_id)
                     .bind(spec.active)
@@ -386,6 +413,7 @@ macro_rules! impl_store {
                     .bind(now())
                     .bind(expected_version)
                     .bind(Json(&spec.examples))
+                    .bind(template_columns(spec.response_template.as_ref()).1)
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?

@@ -472,3 +472,44 @@ async fn admins_and_their_sessions() {
         );
     }
 }
+
+#[tokio::test]
+async fn per_language_templates_are_stored_and_a_plain_one_stays_plain() {
+    use smsflow_core::language::Language;
+    for db in testing::all().await {
+        let store = db.store().await;
+        let spec = serde_json::from_value::<WorkflowDraft>(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture", "active": true,
+            "response_template": {"en": "Thanks for your interest!", "es": "¡Gracias por su interés!"},
+            "steps": [{"type": "send_response", "template": {"es": "Le escribiremos."}}]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let created = store.create_workflow(&spec, &tester()).await.unwrap();
+        let fetched = store.get_workflow(created.id).await.unwrap();
+        assert_eq!(fetched.spec, spec, "{}", db.label);
+        let template = fetched.spec.response_template.clone().unwrap();
+        assert_eq!(
+            template.in_language(Language::Spanish),
+            "¡Gracias por su interés!",
+            "{}",
+            db.label
+        );
+        // Back to one text for everyone: nothing of the Spanish one is left behind.
+        let mut plain = fetched.spec.clone();
+        plain.response_template = Some("Thanks!".into());
+        let updated = store
+            .update_workflow(created.id, &plain, Some(fetched.version), &tester())
+            .await
+            .unwrap();
+        assert_eq!(
+            updated.spec.response_template,
+            Some("Thanks!".into()),
+            "{}",
+            db.label
+        );
+        let listed = store.all_workflows().await.unwrap();
+        assert_eq!(listed[0].spec, plain, "{}", db.label);
+    }
+}

@@ -8,7 +8,8 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use smsflow_core::FieldType;
 
-/// Why a value was refused; told to the person when the field is asked for again.
+/// Why a value was refused; told to the person, in their language, when the field is asked for
+/// again ([`crate::phrases::Phrases::why`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
     /// An email address without a dotted domain ("dana@gmail").
@@ -28,64 +29,6 @@ pub enum Invalid {
     Address,
     /// Empty, or too long for a field.
     Text,
-}
-
-impl Invalid {
-    /// What was wrong, in the person's language (`es` for Spanish; English otherwise).
-    pub fn explain(&self, language: &str) -> String {
-        let spanish = language.starts_with("es");
-        match (self, spanish) {
-            (Invalid::EmailDomain, false) => {
-                "That email address seems to be missing its ending (like name@example.com).".into()
-            }
-            (Invalid::EmailDomain, true) => {
-                "A ese correo le falta la terminación (como nombre@ejemplo.com).".into()
-            }
-            (Invalid::Email, false) => {
-                "That doesn't look like an email address (like name@example.com).".into()
-            }
-            (Invalid::Email, true) => {
-                "Eso no parece un correo electrónico (como nombre@ejemplo.com).".into()
-            }
-            (Invalid::Phone, false) => {
-                "That phone number seems incomplete: please include the area code.".into()
-            }
-            (Invalid::Phone, true) => {
-                "Ese número parece incompleto: incluya el código de área, por favor.".into()
-            }
-            (Invalid::Date, false) => {
-                "I couldn't tell which day you mean (for example \"Tuesday\" or \"March 5\")."
-                    .into()
-            }
-            (Invalid::Date, true) => {
-                "No entendí qué día (por ejemplo \"el martes\" o \"5 de marzo\").".into()
-            }
-            (Invalid::Time, false) => {
-                "I couldn't tell what time you mean (for example \"3pm\").".into()
-            }
-            (Invalid::Time, true) => {
-                "No entendí a qué hora (por ejemplo \"a las 3 de la tarde\").".into()
-            }
-            (Invalid::NeedTime, false) => "Got the day; what time suits you?".into(),
-            (Invalid::NeedTime, true) => "Anotado el día; ¿a qué hora le viene bien?".into(),
-            (Invalid::Past, false) => "That date has already passed.".into(),
-            (Invalid::Past, true) => "Esa fecha ya pasó.".into(),
-            (Invalid::Number, false) => "Please answer with a number.".into(),
-            (Invalid::Number, true) => "Responda con un número, por favor.".into(),
-            (Invalid::Choice(choices), false) => {
-                format!("Please pick one of: {}.", choices.join(", "))
-            }
-            (Invalid::Choice(choices), true) => {
-                format!("Elija una opción: {}.", choices.join(", "))
-            }
-            (Invalid::Address, false) => "Please include the street number in the address.".into(),
-            (Invalid::Address, true) => {
-                "Incluya el número de la calle en la dirección, por favor.".into()
-            }
-            (Invalid::Text, false) => "Please answer in a few words.".into(),
-            (Invalid::Text, true) => "Responda en pocas palabras, por favor.".into(),
-        }
-    }
 }
 
 /// The business's clock: relative days ("tomorrow", "el martes") are read from its date.
@@ -560,7 +503,6 @@ mod tests {
             when(FieldType::Date, "2026-01-05", true),
             Some(Err(Invalid::Past))
         );
-        assert!(Invalid::NeedTime.explain("es").contains("hora"));
         let later = WhenRules {
             order: dates::Order::DayFirst,
             correcting: true,

@@ -4,7 +4,7 @@
 //! of a hand-off through the signed `conversation.needs_human` webhook.
 
 use serde_json::json;
-use smsflow_agent::phrases::phrases;
+use smsflow_agent::phrases::{Opening, phrases};
 use smsflow_core::conversation::{Author, RoutingDecision};
 use smsflow_core::intent::{FollowUp, follow_up, wants_human};
 use smsflow_core::language::{Detection, Language};
@@ -39,15 +39,10 @@ impl Messaging {
         let mut explanation = keep.explanation.clone();
         let budget = Some(self.settings.max_segments);
         if wants_human(&message.body) {
-            let opening = self
-                .settings
-                .business_hours
-                .as_ref()
-                .and_then(|hours| hours.next_opening(now));
             explanation["handoff"] = json!("the person asked for a person: handed to the team");
             explanation["reply"] = json!("queued");
             let mut reply = self.outbound(
-                &phrases.handoff(opening.as_ref()),
+                &phrases.handoff(self.next_opening(now).as_ref()),
                 Author::Agent,
                 None,
                 budget,
@@ -56,9 +51,7 @@ impl Messaging {
             return Ok(Some(InboundOutcome {
                 explanation,
                 reply: Some(reply),
-                handoff: Some(Handoff {
-                    notify: self.handoff_webhook.is_some(),
-                }),
+                handoff: Some(self.handoff()),
                 ..keep
             }));
         }
@@ -114,6 +107,21 @@ impl Messaging {
             reply: Some(reply),
             ..keep
         }))
+    }
+
+    /// When the team is next in, from business hours; `None`: a person answers shortly.
+    pub(super) fn next_opening(&self, now: OffsetDateTime) -> Option<Opening> {
+        self.settings
+            .business_hours
+            .as_ref()
+            .and_then(|hours| hours.next_opening(now))
+    }
+
+    /// A hand-off to the team, announced on the webhook when one is configured.
+    pub(super) fn handoff(&self) -> Handoff {
+        Handoff {
+            notify: self.handoff_webhook.is_some(),
+        }
     }
 
     /// Posts one due `conversation.needs_human` event to the hand-off webhook; false when there

@@ -1,12 +1,16 @@
 //! The workflow form exactly as typed, so that nothing is lost when it comes back with errors, and
 //! its conversion to the core's [`WorkflowDraft`] (which does the validation) and back.
 //!
-//! Steps are sent as repeated fields (`step_type`, `step_fields`, `step_template`, `step_priority`,
-//! `step_link`, `step_table`, once per step, in order), so moving or removing a step in the page
-//! never needs renumbering.
+//! Steps are sent as repeated fields (`step_type`, `step_fields`, `step_template`,
+//! `step_template_es`, `step_priority`, `step_link`, `step_table`, once per step, in order), so
+//! moving or removing a step in the page never needs renumbering.
+//!
+//! A reply text (the response template, a Send Response step) has two boxes: the words for everyone
+//! (in English when there are Spanish ones), and optional Spanish words for Spanish texters.
 
+use smsflow_core::language::Language;
 use smsflow_core::workflow::{FieldList, StepDraft};
-use smsflow_core::{Goal, Problems, Workflow, WorkflowDraft};
+use smsflow_core::{Goal, Problems, TextDraft, Workflow, WorkflowDraft};
 use std::collections::BTreeMap;
 
 /// The step types, with the label the page shows.
@@ -29,6 +33,8 @@ pub struct StepForm {
     /// `move_on` or `hand_off` once the re-asks are used up.
     pub on_invalid: String,
     pub template: String,
+    /// The Send Response words for Spanish texters (empty: `template` for everyone).
+    pub template_es: String,
     pub priority: String,
     pub link: String,
     pub table: String,
@@ -68,6 +74,8 @@ pub struct WorkflowForm {
     pub goal: String,
     pub context: String,
     pub response_template: String,
+    /// The response template for Spanish texters (empty: `response_template` for everyone).
+    pub response_template_es: String,
     pub priority: String,
     pub agent_id: String,
     pub keywords: String,
@@ -84,6 +92,7 @@ impl Default for WorkflowForm {
             goal: Goal::GeneralInquiry.as_str().into(),
             context: String::new(),
             response_template: String::new(),
+            response_template_es: String::new(),
             priority: "0".into(),
             agent_id: String::new(),
             keywords: String::new(),
@@ -148,6 +157,7 @@ impl WorkflowForm {
                 "goal" => form.goal = value,
                 "context" => form.context = text(&value),
                 "response_template" => form.response_template = text(&value),
+                "response_template_es" => form.response_template_es = text(&value),
                 "priority" => form.priority = value,
                 "agent_id" => form.agent_id = value,
                 "keywords" => form.keywords = text(&value),
@@ -160,6 +170,7 @@ impl WorkflowForm {
                 "step_reasks" => columns.entry("reasks").or_default().push(value),
                 "step_on_invalid" => columns.entry("on_invalid").or_default().push(value),
                 "step_template" => columns.entry("template").or_default().push(text(&value)),
+                "step_template_es" => columns.entry("template_es").or_default().push(text(&value)),
                 "step_priority" => columns.entry("priority").or_default().push(value),
                 "step_link" => columns.entry("link").or_default().push(value),
                 "step_table" => columns.entry("table").or_default().push(value),
@@ -181,6 +192,7 @@ impl WorkflowForm {
                 reasks: take("reasks", i),
                 on_invalid: take("on_invalid", i),
                 template: take("template", i),
+                template_es: take("template_es", i),
                 priority: take("priority", i),
                 link: take("link", i),
                 table: take("table", i),
@@ -214,11 +226,13 @@ impl WorkflowForm {
     /// The form of a stored workflow.
     pub fn of(workflow: &Workflow) -> WorkflowForm {
         let draft = WorkflowDraft::from(&workflow.spec);
+        let (response_template, response_template_es) = boxes(draft.response_template.as_ref());
         WorkflowForm {
             name: workflow.spec.name.to_string(),
             goal: workflow.spec.goal.as_str().into(),
             context: workflow.spec.context.clone(),
-            response_template: workflow.spec.response_template.clone().unwrap_or_default(),
+            response_template,
+            response_template_es,
             priority: workflow.spec.priority.to_string(),
             agent_id: workflow
                 .spec
@@ -280,7 +294,10 @@ impl WorkflowForm {
             name: Some(self.name.clone()),
             goal: Some(self.goal.clone()).filter(|goal| !goal.trim().is_empty()),
             context: Some(self.context.trim_end().to_string()).filter(|c| !c.is_empty()),
-            response_template: Some(self.response_template.clone()),
+            response_template: Some(from_boxes(
+                &self.response_template,
+                &self.response_template_es,
+            )),
             priority,
             agent_id,
             active: Some(self.active),
@@ -308,7 +325,7 @@ impl StepForm {
             }
             StepDraft::SendResponse { template } => {
                 step.kind = "send_response".into();
-                step.template = template.clone();
+                (step.template, step.template_es) = boxes(Some(template));
             }
             StepDraft::CreateSupportTicket { priority } => {
                 step.kind = "create_support_ticket".into();
@@ -343,7 +360,7 @@ impl StepForm {
                     .filter(|on_invalid| !on_invalid.is_empty()),
             },
             "send_response" => StepDraft::SendResponse {
-                template: self.template.clone(),
+                template: from_boxes(&self.template, &self.template_es),
             },
             "create_support_ticket" => StepDraft::CreateSupportTicket {
                 priority: self.priority.clone(),
@@ -362,6 +379,37 @@ impl StepForm {
             }
         })
     }
+}
+
+/// A reply text in the editor's two boxes: the words for everyone (or the English ones), and the
+/// Spanish ones.
+fn boxes(text: Option<&TextDraft>) -> (String, String) {
+    match text {
+        None => (String::new(), String::new()),
+        Some(TextDraft::Plain(text)) => (text.clone(), String::new()),
+        Some(TextDraft::PerLanguage(texts)) => {
+            let variant = |language: Language| {
+                texts
+                    .iter()
+                    .find(|(code, _)| Language::parse(code) == Some(language))
+                    .map(|(_, text)| text.clone())
+                    .unwrap_or_default()
+            };
+            (variant(Language::English), variant(Language::Spanish))
+        }
+    }
+}
+
+/// The reply text the two boxes say: one text for everyone while the Spanish box is empty.
+fn from_boxes(everyone: &str, spanish: &str) -> TextDraft {
+    if spanish.trim().is_empty() {
+        return TextDraft::Plain(everyone.to_string());
+    }
+    let mut texts = BTreeMap::from([(Language::Spanish.code().to_string(), spanish.to_string())]);
+    if !everyone.trim().is_empty() {
+        texts.insert(Language::English.code().to_string(), everyone.to_string());
+    }
+    TextDraft::PerLanguage(texts)
 }
 
 /// Validation problems arranged by the form field they belong to.
@@ -411,6 +459,11 @@ fn form_field(path: &str) -> String {
         "keywords".into()
     } else if path == "agent" {
         "agent_id".into()
+    } else if let Some(template) = path.strip_suffix(".en") {
+        // The English words of a reply text are in its first box.
+        template.to_string()
+    } else if let Some(template) = path.strip_suffix(".es") {
+        format!("{template}_es")
     } else {
         path.to_string()
     }
@@ -477,6 +530,7 @@ mod tests {
                 "step_reasks",
                 "step_on_invalid",
                 "step_template",
+                "step_template_es",
                 "step_priority",
                 "step_link",
                 "step_table",
@@ -516,6 +570,70 @@ mod tests {
         let again = WorkflowForm::of(&workflow);
         assert_eq!(again.version, Some(4));
         assert_eq!(again.to_draft().0.validate().unwrap(), spec);
+    }
+
+    #[test]
+    fn spanish_words_round_trip_through_their_own_boxes() {
+        let mut pairs = three_steps();
+        pairs.push(("response_template", "Thanks!"));
+        pairs.push(("response_template_es", "¡Gracias!"));
+        pairs.push(("step_type", "send_response"));
+        for (name, value) in [
+            ("step_fields", ""),
+            ("step_reasks", ""),
+            ("step_on_invalid", ""),
+            ("step_template", ""),
+            ("step_template_es", "Le escribiremos {{name}}."),
+            ("step_priority", ""),
+            ("step_link", ""),
+            ("step_table", ""),
+        ] {
+            pairs.push((name, value));
+        }
+        let (form, _) = WorkflowForm::parse(&encode(&pairs));
+        let spec = form.to_draft().0.validate().unwrap();
+        let template = spec.response_template.clone().unwrap();
+        assert_eq!(template.in_language(Language::Spanish), "¡Gracias!");
+        assert_eq!(template.in_language(Language::English), "Thanks!");
+        let smsflow_core::Step::SendResponse { template } = &spec.steps[3] else {
+            panic!("{:?}", spec.steps[3]);
+        };
+        assert_eq!(
+            template.variant(Language::Spanish),
+            Some("Le escribiremos {{name}}.")
+        );
+        assert_eq!(
+            template.variant(Language::English),
+            None,
+            "the English box was empty"
+        );
+        let workflow = Workflow {
+            id: uuid::Uuid::now_v7(),
+            spec: spec.clone(),
+            version: 1,
+            created_at: time::OffsetDateTime::now_utc(),
+            updated_at: time::OffsetDateTime::now_utc(),
+        };
+        let again = WorkflowForm::of(&workflow);
+        assert_eq!(
+            (
+                again.response_template.as_str(),
+                again.response_template_es.as_str()
+            ),
+            ("Thanks!", "¡Gracias!")
+        );
+        assert_eq!(again.steps[3].template_es, "Le escribiremos {{name}}.");
+        assert_eq!(again.to_draft().0.validate().unwrap(), spec);
+    }
+
+    #[test]
+    fn a_spanish_problem_is_shown_at_the_spanish_box() {
+        let problems = Problems::single("steps[1].template.es", "has an unclosed placeholder");
+        let errors = FieldErrors::new(&problems);
+        assert!(errors.step(1, "template_es").is_some());
+        assert_eq!(errors.summary[0].0, "s1-template_es");
+        let english = FieldErrors::new(&Problems::single("response_template.en", "too long"));
+        assert!(english.get("response_template").is_some());
     }
 
     #[test]
