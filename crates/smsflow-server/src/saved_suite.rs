@@ -49,6 +49,8 @@ pub struct SuiteResult {
 pub struct SuiteRun {
     /// What the suite ran against, e.g. `the draft (revision 3)`.
     pub against: String,
+    /// The draft's revision it ran against; `None` for the published workflows.
+    pub draft_revision: Option<i64>,
     pub results: Vec<SuiteResult>,
 }
 
@@ -90,7 +92,9 @@ pub async fn run(
     yaml: &str,
 ) -> Result<SuiteRun, SuiteError> {
     let file = check(yaml)?;
-    let (against, workflows): (String, Vec<WorkflowSpec>) = match store.get_draft().await? {
+    let draft = store.get_draft().await?;
+    let draft_revision = draft.as_ref().map(|draft| draft.revision);
+    let (against, workflows): (String, Vec<WorkflowSpec>) = match draft {
         Some(draft) => (
             format!("the draft (revision {})", draft.revision),
             draft.workflows.into_iter().map(|w| w.spec).collect(),
@@ -118,25 +122,31 @@ pub async fn run(
             explanation: render(&failures),
         });
     }
-    Ok(SuiteRun { against, results })
+    Ok(SuiteRun {
+        against,
+        draft_revision,
+        results,
+    })
 }
 
 /// When `publish_requires_tests` is set, runs the saved suite against the draft and refuses
-/// (naming the failing tests) unless every test passes.
+/// (naming the failing tests) unless every test passes. The draft revision it passed, to publish
+/// exactly that one: a draft saved while the tests ran is not published untested.
 pub async fn check_before_publish(
     store: &dyn Store,
     config: &Config,
     semantic: Option<Semantic>,
-) -> Result<(), SuiteError> {
+) -> Result<Option<i64>, SuiteError> {
     if !config.publish_requires_tests {
-        return Ok(());
+        return Ok(None);
     }
     let Some(saved) = store.saved_test_suite().await? else {
         return Err(SuiteError::NoneSaved);
     };
-    let failed = run(store, config, semantic, &saved.yaml).await?.failed();
+    let run = run(store, config, semantic, &saved.yaml).await?;
+    let failed = run.failed();
     if failed.is_empty() {
-        Ok(())
+        Ok(run.draft_revision)
     } else {
         Err(SuiteError::Failed { failed })
     }

@@ -181,18 +181,19 @@ pub async fn draft(store: &dyn Store, discard: bool) -> anyhow::Result<()> {
 }
 
 pub async fn publish(store: &dyn Store, config: &Config, note: Option<&str>) -> anyhow::Result<()> {
-    // The model loads only when the suite runs.
+    // The model loads only when the suite runs; the draft revision tested is the one published.
+    let mut tested = None;
     if config.publish_requires_tests {
         println!(
             "Running the saved conversation-test suite against the draft (publish_requires_tests)..."
         );
         let semantic = smsflow_server::load_semantic(config);
-        smsflow_server::saved_suite::check_before_publish(store, config, semantic).await?;
+        tested = smsflow_server::saved_suite::check_before_publish(store, config, semantic).await?;
     }
     let by = Author::cli();
     let version = store
         .publish_draft(
-            None,
+            tested,
             Publication {
                 by: &by,
                 note,

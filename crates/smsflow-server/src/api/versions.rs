@@ -149,13 +149,14 @@ async fn publish_draft(
     headers: HeaderMap,
     ApiJson(request): ApiJson<PublishRequest>,
 ) -> Result<Response, ApiError> {
-    let expected = if_match_version(&headers)?;
-    crate::saved_suite::check_before_publish(
+    let if_match = if_match_version(&headers)?;
+    let tested = crate::saved_suite::check_before_publish(
         state.store.as_ref(),
         &state.config,
         state.matchers.semantic().cloned(),
     )
     .await?;
+    let expected = if_match.or(tested);
     let by = Author::api_key(&caller.name);
     let version = state
         .store
@@ -168,7 +169,7 @@ async fn publish_draft(
             },
         )
         .await
-        .map_err(|error| draft_error(error, expected.is_some()))?;
+        .map_err(|error| draft_error(error, if_match.is_some()))?;
     state.workflows_changed().await;
     Ok((StatusCode::CREATED, axum::Json(version)).into_response())
 }

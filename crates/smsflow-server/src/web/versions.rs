@@ -164,7 +164,8 @@ pub async fn publish(
     )
     .await
     {
-        Ok(()) => {}
+        // The form names the reviewed revision: a draft saved since (tested or not) is refused.
+        Ok(_) => {}
         Err(
             error @ (SuiteError::NoneSaved | SuiteError::Failed { .. } | SuiteError::Invalid(_)),
         ) => {
