@@ -45,8 +45,9 @@ export async function screenshot(page, name, options = {}) {
 }
 
 /// Runs `body({ base, env, work, page, context })` against a fresh server and browser, then stops
-/// both and prints the tally; a failed check fails the process.
-export async function browserTest(body) {
+/// both and prints the tally; a failed check fails the process. `settings` adds environment
+/// settings (`SMSFLOW_*`) to the server's.
+export async function browserTest(body, settings = {}) {
   const work = mkdtempSync(path.join(tmpdir(), 'smsflow-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -58,6 +59,7 @@ export async function browserTest(body) {
     SMSFLOW_DATABASE_URL: `sqlite://${path.join(work, 'data', 'smsflow.db')}`,
     SMSFLOW_LISTEN: `127.0.0.1:${port}`,
     RUST_LOG: 'warn',
+    ...settings,
   };
   let server;
   let context;

@@ -5,7 +5,8 @@
 // shows its progress bar and the texts that would move, in a table that filters; publishing makes the
 // draft live as a version; the history shows the diff; restoring the earlier version makes it live
 // again; the audit log names who did each change. Before publishing, a pasted suite of conversation
-// tests runs against the draft and shows pass/fail per test.
+// tests is saved and runs against the draft, showing pass/fail per test; with publish_requires_tests
+// on, publishing is refused while a saved test fails and goes through once the suite passes.
 //
 //   SMSFLOW_BIN=target/debug/smsflow node tests/e2e/versions.spec.mjs
 //
@@ -87,7 +88,7 @@ await browserTest(async ({ base, env, page }) => {
     '      - send: my screen is broken',
     '        workflow: Support',
   ].join('\n'));
-  await page.getByRole('button', { name: 'Run the tests' }).click();
+  await page.getByRole('button', { name: 'Save and run' }).click();
   const testsSummary = page.locator('#tests-summary');
   await testsSummary.waitFor();
   check((await testsSummary.textContent()).includes('1 of 2 tests passed against the draft'),
@@ -95,7 +96,28 @@ await browserTest(async ({ base, env, page }) => {
   const failed = page.locator('table.test-results tbody tr', { hasText: 'broken things reach Support' });
   check((await failed.textContent()).includes('Failed') && (await failed.textContent()).includes('expected: Support'),
     'the failing test says what it expected');
+  check((await page.locator('#suite-saved').textContent()).includes(`Saved by admin ${EMAIL}`),
+    'the suite is saved beside the workflows');
   await screenshot(page, 'versions-conversation-tests', { fullPage: true });
+  const savedSuite = await api('GET', '/workflows/tests');
+  check(savedSuite.yaml.includes('broken things reach Support'), 'the API returns the saved suite');
+
+  // The saved suite fails against the draft: publishing is refused and names the failing test.
+  await page.goto(`${base}/workflows/draft`);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  const refusal = page.getByRole('alert');
+  await refusal.waitFor();
+  check((await refusal.textContent()).includes('"broken things reach Support"'),
+    `publishing is refused while a saved test fails: "${(await refusal.textContent()).trim()}"`);
+
+  // Fix the suite (Support is off in the draft) and save it: it passes.
+  await page.goto(`${base}/workflows/draft/tests`);
+  const suiteField = page.getByLabel('Tests (YAML)');
+  await suiteField.fill((await suiteField.inputValue()).split('\n').slice(0, 5).join('\n'));
+  await page.getByRole('button', { name: 'Save and run' }).click();
+  await testsSummary.waitFor();
+  check((await testsSummary.textContent()).includes('1 of 1 tests passed against the draft'),
+    `the fixed suite passes: "${(await testsSummary.textContent()).trim()}"`);
   await page.goto(`${base}/workflows/draft`);
 
   // Replay the stored texts against the draft: progress bar, then the table, which filters.
@@ -164,4 +186,4 @@ await browserTest(async ({ base, env, page }) => {
   await page.waitForURL(/subject=api_key/);
   check(await audit.count() === 1 && (await audit.first().textContent()).includes('"e2e"'),
     'filtered to API keys: the key the CLI created');
-});
+}, { SMSFLOW_PUBLISH_REQUIRES_TESTS: 'true' });

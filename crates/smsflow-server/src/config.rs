@@ -20,6 +20,9 @@ pub struct Config {
     pub public_url: String,
     /// How often a server checks the database for workflow changes made by other processes.
     pub reload_interval_ms: u64,
+    /// Publishing (API, web, CLI) first runs the saved conversation-test suite against the draft
+    /// and is refused when a test fails.
+    pub publish_requires_tests: bool,
     pub sms: SmsSettings,
     pub twilio: Option<TwilioSettings>,
     pub kannel: Option<KannelSettings>,
@@ -93,6 +96,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
+    publish_requires_tests: Option<bool>,
     header_read_timeout_secs: Option<u64>,
     body_read_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -168,26 +172,28 @@ pub enum ConfigError {
     },
 }
 
+/// `text` (from the environment) parsed, else the file's value, else `default`.
+fn parse<T: std::str::FromStr>(
+    key: &'static str,
+    text: Option<String>,
+    fallback: Option<T>,
+    default: T,
+    hint: &'static str,
+) -> Result<T, ConfigError> {
+    match text {
+        Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
+            key,
+            value: text,
+            hint,
+        }),
+        None => Ok(fallback.unwrap_or(default)),
+    }
+}
+
 fn load_sms(
     file: FileSms,
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SmsSettings, ConfigError> {
-    fn parse<T: std::str::FromStr>(
-        key: &'static str,
-        text: Option<String>,
-        fallback: Option<T>,
-        default: T,
-        hint: &'static str,
-    ) -> Result<T, ConfigError> {
-        match text {
-            Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
-                key,
-                value: text,
-                hint,
-            }),
-            None => Ok(fallback.unwrap_or(default)),
-        }
-    }
     let max_segments = parse(
         "sms.max_segments",
         var("SMSFLOW_SMS_MAX_SEGMENTS"),
@@ -356,6 +362,12 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_RELOAD_INTERVAL_MS",
         "2000",
         "How often (ms) a server checks for workflow changes made by other smsflow processes.",
+    ),
+    (
+        "publish_requires_tests",
+        "SMSFLOW_PUBLISH_REQUIRES_TESTS",
+        "false",
+        "true: publishing runs the saved conversation-test suite against the draft first and is refused when a test fails.",
     ),
     (
         "header_read_timeout_secs",
@@ -561,6 +573,13 @@ impl Config {
             None => file.reload_interval_ms.unwrap_or(2_000),
         }
         .max(100);
+        let publish_requires_tests = parse(
+            "publish_requires_tests",
+            var("SMSFLOW_PUBLISH_REQUIRES_TESTS"),
+            file.publish_requires_tests,
+            false,
+            "use true or false",
+        )?;
         let limits = load_limits(
             [
                 file.header_read_timeout_secs,
@@ -635,6 +654,7 @@ impl Config {
             data_dir,
             public_url,
             reload_interval_ms,
+            publish_requires_tests,
             sms,
             twilio,
             kannel,

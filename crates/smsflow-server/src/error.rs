@@ -261,3 +261,17 @@ fn problem_response(status: StatusCode) -> utoipa::openapi::Response {
         )
         .build()
 }
+
+impl From<crate::saved_suite::SuiteError> for ApiError {
+    fn from(error: crate::saved_suite::SuiteError) -> Self {
+        use crate::saved_suite::SuiteError;
+        match error {
+            SuiteError::Invalid(message) => ApiError::BadRequest(message),
+            SuiteError::NoneSaved | SuiteError::Failed { .. } => {
+                ApiError::Conflict(error.to_string())
+            }
+            SuiteError::Store(error) => error.into(),
+            SuiteError::Sandbox(error) => ApiError::Internal(error.to_string()),
+        }
+    }
+}

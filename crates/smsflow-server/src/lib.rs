@@ -18,6 +18,7 @@ mod pinned;
 pub mod quiet_hours;
 pub mod replay;
 pub mod sandbox;
+pub mod saved_suite;
 pub mod signing;
 mod typed_input;
 pub mod web;
@@ -233,6 +234,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
         .merge(api::versions::router())
+        .merge(api::test_suite::router())
         .merge(api::replays::router())
         .merge(api::conversations::router())
         .merge(api::contacts::router())

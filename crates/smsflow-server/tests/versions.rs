@@ -426,3 +426,121 @@ async fn replay_agrees_with_live_routing_and_reports_what_a_draft_moves() {
         );
     }
 }
+
+fn sales_workflow(template: &str) -> Value {
+    json!({
+        "name": "Sales", "goal": "sales_inquiry", "priority": 20, "active": true,
+        "keywords": ["pricing"],
+        "steps": [{"type": "send_response", "template": template}]
+    })
+}
+
+/// A saved suite for the Sales workflow: the first reply must say `greeting`.
+fn sales_suite(greeting: &str) -> String {
+    format!(
+        "tests:\n  - name: a lead is greeted\n    turns:\n      - send: pricing please\n        workflow: Sales\n        reply:\n          contains: [\"{greeting}\"]\n"
+    )
+}
+
+/// With `publish_requires_tests`, publishing runs the saved suite against the draft: refused,
+/// naming the failing test, while it fails; allowed once it passes. The suite is saved through the
+/// API, read back, and its saving is in the audit log.
+#[tokio::test]
+async fn publishing_requires_the_saved_suite_to_pass() {
+    for db in testing::all().await {
+        let app =
+            spawn_configured(Arc::new(db), &[("SMSFLOW_PUBLISH_REQUIRES_TESTS", "true")]).await;
+        app.create(sales_workflow("Hello there! Which product?"))
+            .await;
+        let missing = app.get("/workflows/tests").send().await.unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{}", app.label);
+
+        // A draft with another greeting, and no suite yet: not published.
+        save_draft(
+            &app,
+            None,
+            json!([sales_workflow("Welcome! Which product?")]),
+        )
+        .await;
+        let refused = problem(publish(&app, None).await, StatusCode::CONFLICT).await;
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("none is saved"),
+            "{refused}"
+        );
+
+        // A suite that does not parse is not saved.
+        let bad = app
+            .put("/workflows/tests", &json!({"yaml": "tests: [{name: x}]"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "{}", app.label);
+
+        // The saved suite expects the old greeting: the draft fails it.
+        let saved = app
+            .put(
+                "/workflows/tests",
+                &json!({"yaml": sales_suite("Hello there")}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), StatusCode::OK, "{}", app.label);
+        let loaded = app.get_json("/workflows/tests").await;
+        assert_eq!(loaded["yaml"], sales_suite("Hello there"));
+        assert!(loaded["author"].as_str().unwrap().starts_with("api key"));
+        let run: Value = app
+            .post("/workflows/tests/run", &json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (run["passed"].clone(), run["failed"].clone()),
+            (json!(0), json!(1)),
+            "{run}"
+        );
+        assert!(run["against"].as_str().unwrap().starts_with("the draft"));
+        let refused = problem(publish(&app, None).await, StatusCode::CONFLICT).await;
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(detail.contains("\"a lead is greeted\""), "{detail}");
+        assert_eq!(live_names(&app).await.len(), 1);
+        let live = app.get_json("/workflows").await;
+        assert_eq!(
+            live["items"][0]["steps"][0]["template"], "Hello there! Which product?",
+            "{}",
+            app.label
+        );
+
+        // The suite updated to the draft's greeting passes, and the draft is published.
+        app.put(
+            "/workflows/tests",
+            &json!({"yaml": sales_suite("Welcome!")}),
+        )
+        .send()
+        .await
+        .unwrap();
+        let published = publish(&app, None).await;
+        assert_eq!(published.status(), StatusCode::CREATED, "{}", app.label);
+        let live = app.get_json("/workflows").await;
+        assert_eq!(
+            live["items"][0]["steps"][0]["template"],
+            "Welcome! Which product?"
+        );
+
+        let log = app.get_json("/audit?subject=test_suite").await;
+        let actions: Vec<&str> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["update", "create"], "{}", app.label);
+        assert_eq!(log["items"][0]["after"], sales_suite("Welcome!"));
+    }
+}

@@ -454,5 +454,46 @@ async fn a_pasted_suite_of_conversation_tests_runs_against_the_draft() {
             .post("/workflows/draft/tests", form(&[("suite", suite)]))
             .await;
         assert_eq!(without_csrf.status, StatusCode::FORBIDDEN);
+
+        // Saved, the suite is kept beside the workflows and the page opens with it.
+        let saved = app
+            .post(
+                "/workflows/draft/tests",
+                form(&[("csrf", &csrf), ("suite", suite), ("action", "save")]),
+            )
+            .await;
+        assert_eq!(
+            saved.status,
+            StatusCode::OK,
+            "{}: {}",
+            app.label,
+            saved.body
+        );
+        assert!(saved.body.contains("1 of 2 tests passed against the draft"));
+        let stored = app.store.saved_test_suite().await.unwrap().unwrap();
+        assert_eq!(stored.yaml, suite);
+        assert!(
+            stored.author.as_str().starts_with("admin "),
+            "{}",
+            stored.author
+        );
+        let reopened = app.get("/workflows/draft/tests").await;
+        assert!(reopened.body.contains("small talk &#60;stays&#62; general"));
+        assert!(
+            reopened.body.contains("Saved by admin "),
+            "{}",
+            reopened.body
+        );
+        // A suite that does not parse is not saved over it.
+        let refused = app
+            .post(
+                "/workflows/draft/tests",
+                form(&[("csrf", &csrf), ("suite", "tests: 7"), ("action", "save")]),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("Not saved:"), "{}", refused.body);
+        let kept = app.store.saved_test_suite().await.unwrap().unwrap();
+        assert_eq!(kept.yaml, suite);
     }
 }

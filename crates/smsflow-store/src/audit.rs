@@ -19,6 +19,8 @@ pub enum AuditSubject {
     RoutingRule,
     Admin,
     ApiKey,
+    /// The saved conversation-test suite.
+    TestSuite,
 }
 
 /// What happened to it.
@@ -67,7 +69,7 @@ macro_rules! text_enum {
 
 text_enum!(AuditSubject, "audit subject",
     Workflows => "workflows", Agent => "agent", RoutingRule => "routing_rule", Admin => "admin",
-    ApiKey => "api_key");
+    ApiKey => "api_key", TestSuite => "test_suite");
 text_enum!(AuditAction, "audit action",
     Create => "create", Update => "update", Delete => "delete", Publish => "publish",
     Rollback => "rollback", Reorder => "reorder", Revoke => "revoke", SetPassword => "set_password");

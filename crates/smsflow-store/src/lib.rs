@@ -22,7 +22,9 @@ mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
 mod sql_replay;
+mod sql_test_suite;
 mod sql_versions;
+pub mod test_suite;
 pub mod versions;
 
 use async_trait::async_trait;
@@ -98,6 +100,7 @@ pub trait Store:
     + handoffs::HandoffStore
     + VersionStore
     + replay::ReplayStore
+    + test_suite::TestSuiteStore
     + Send
     + Sync
     + 'static

@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use smsflow_core::WorkflowDraft;
 use smsflow_core::versions::SetDiff;
+use smsflow_server::Config;
 use smsflow_server::workflow_sets::{diff, draft_set, live_set, version_with_changes};
 use smsflow_store::{Author, Publication, Store, StoreError, VersionSummary};
 use std::path::{Path, PathBuf};
@@ -179,11 +180,20 @@ pub async fn draft(store: &dyn Store, discard: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn publish(store: &dyn Store, note: Option<&str>) -> anyhow::Result<()> {
+pub async fn publish(store: &dyn Store, config: &Config, note: Option<&str>) -> anyhow::Result<()> {
+    // The model loads only when the suite runs; the draft revision tested is the one published.
+    let mut tested = None;
+    if config.publish_requires_tests {
+        println!(
+            "Running the saved conversation-test suite against the draft (publish_requires_tests)..."
+        );
+        let semantic = smsflow_server::load_semantic(config);
+        tested = smsflow_server::saved_suite::check_before_publish(store, config, semantic).await?;
+    }
     let by = Author::cli();
     let version = store
         .publish_draft(
-            None,
+            tested,
             Publication {
                 by: &by,
                 note,

@@ -174,7 +174,7 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
         }
         WorkflowsCommand::Publish { note } => {
             let store = crate::open_store(config).await?;
-            versions_cmd::publish(store.as_ref(), note.as_deref()).await
+            versions_cmd::publish(store.as_ref(), config, note.as_deref()).await
         }
         WorkflowsCommand::Rollback { version, note } => {
             let store = crate::open_store(config).await?;

@@ -5,5 +5,6 @@ pub mod contacts;
 pub mod conversations;
 pub mod replays;
 pub mod steps;
+pub mod test_suite;
 pub mod versions;
 pub mod workflows;

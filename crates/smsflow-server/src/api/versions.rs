@@ -139,7 +139,7 @@ async fn discard_draft(State(state): State<AppState>) -> Result<StatusCode, ApiE
 }
 
 #[utoipa::path(post, path = "/workflows/draft/publish", tag = TAG, request_body = PublishRequest,
-    description = "Makes the draft live, all at once, as a new version. Send `If-Match` with the draft's ETag to publish exactly what you reviewed (412 if it was saved since). Refused with 409 when another version was published (or a workflow edited directly) since the draft started: nothing is merged silently.",
+    description = "Makes the draft live, all at once, as a new version. Send `If-Match` with the draft's ETag to publish exactly what you reviewed (412 if it was saved since). Refused with 409 when another version was published (or a workflow edited directly) since the draft started: nothing is merged silently; and, with `publish_requires_tests`, when the saved conversation-test suite fails against the draft (the message names the failing tests).",
     responses((status = 201, body = VersionSummary), (status = 401, body = ProblemDocument),
               (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument),
               (status = 412, body = ProblemDocument)))]
@@ -149,7 +149,14 @@ async fn publish_draft(
     headers: HeaderMap,
     ApiJson(request): ApiJson<PublishRequest>,
 ) -> Result<Response, ApiError> {
-    let expected = if_match_version(&headers)?;
+    let if_match = if_match_version(&headers)?;
+    let tested = crate::saved_suite::check_before_publish(
+        state.store.as_ref(),
+        &state.config,
+        state.matchers.semantic().cloned(),
+    )
+    .await?;
+    let expected = if_match.or(tested);
     let by = Author::api_key(&caller.name);
     let version = state
         .store
@@ -162,7 +169,7 @@ async fn publish_draft(
             },
         )
         .await
-        .map_err(|error| draft_error(error, expected.is_some()))?;
+        .map_err(|error| draft_error(error, if_match.is_some()))?;
     state.workflows_changed().await;
     Ok((StatusCode::CREATED, axum::Json(version)).into_response())
 }

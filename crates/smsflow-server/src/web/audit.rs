@@ -17,12 +17,13 @@ use crate::web::{Frame, WebError};
 const PAGE_SIZE: u32 = 50;
 
 /// The subject filter's choices: value and label.
-const SUBJECTS: [(&str, &str); 5] = [
+const SUBJECTS: [(&str, &str); 6] = [
     ("workflows", "Workflows"),
     ("agent", "Agents"),
     ("routing_rule", "Routing rules"),
     ("admin", "Admins"),
     ("api_key", "API keys"),
+    ("test_suite", "Conversation tests"),
 ];
 
 struct AuditRow {
@@ -57,7 +58,7 @@ impl From<AuditEntry> for AuditRow {
 pub struct AuditPage {
     frame: Frame,
     rows: Vec<AuditRow>,
-    subjects: [(&'static str, &'static str); 5],
+    subjects: [(&'static str, &'static str); 6],
     subject: String,
     actor: String,
     /// The next page's URL, when there is one.

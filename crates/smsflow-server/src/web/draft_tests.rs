@@ -1,6 +1,7 @@
-//! Conversation tests from the web app: paste a suite (the YAML of `smsflow test`) and run it
-//! against the draft, or the published workflows when there is no draft, before publishing. Each
-//! test runs in a throwaway sandbox, as `smsflow test` does; nothing is stored or sent.
+//! Conversation tests from the web app: edit the saved suite (the YAML of `smsflow test`, kept in
+//! the database) or paste one, and run it against the draft, or the published workflows when there
+//! is no draft, before publishing. Each test runs in a throwaway sandbox, as `smsflow test` does;
+//! nothing is stored or sent.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,58 +10,72 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use smsflow_core::WorkflowSpec;
-use std::path::Path;
+use smsflow_store::test_suite::SavedTestSuite;
 
 use crate::AppState;
-use crate::conversation_tests::format::parse;
-use crate::conversation_tests::{render, run_in_sandbox};
+use crate::saved_suite::{self, SuiteError, SuiteResult};
+use crate::web::inbox::when;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
-
-/// The most tests one run takes: each starts a sandbox of its own.
-const MAX_TESTS: usize = 50;
-
-pub struct TestResult {
-    name: String,
-    turns: usize,
-    passed: bool,
-    /// Why it failed, as `smsflow test` prints it.
-    explanation: String,
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "draft_tests.html")]
 pub struct DraftTestsPage {
     frame: Frame,
     suite: String,
+    /// Who saved the saved suite, and when.
+    saved: Option<String>,
+    /// Whether publishing runs the saved suite first (`publish_requires_tests`).
+    required: bool,
     /// What the suite ran against.
     against: Option<String>,
-    results: Vec<TestResult>,
-    /// Why the suite could not run.
+    results: Vec<SuiteResult>,
+    /// Why the suite could not run or be saved.
     error: Option<String>,
 }
 
 impl DraftTestsPage {
+    fn new(
+        state: &AppState,
+        signed_in: &SignedIn,
+        suite: String,
+        saved: Option<&SavedTestSuite>,
+    ) -> Self {
+        DraftTestsPage {
+            frame: signed_in.frame("workflows"),
+            suite,
+            saved: saved
+                .map(|saved| format!("Saved by {}, {}.", saved.author, when(&saved.updated_at))),
+            required: state.config.publish_requires_tests,
+            against: None,
+            results: Vec::new(),
+            error: None,
+        }
+    }
+
     fn passed(&self) -> usize {
         self.results.iter().filter(|result| result.passed).count()
     }
 }
 
-pub async fn page(signed_in: SignedIn) -> Response {
-    DraftTestsPage {
-        frame: signed_in.frame("workflows"),
-        suite: String::new(),
-        against: None,
-        results: Vec::new(),
-        error: None,
-    }
-    .into_response()
+pub async fn page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, WebError> {
+    let saved = state.store.saved_test_suite().await?;
+    let suite = saved
+        .as_ref()
+        .map(|saved| saved.yaml.clone())
+        .unwrap_or_default();
+    Ok(DraftTestsPage::new(&state, &signed_in, suite, saved.as_ref()).into_response())
 }
 
 #[derive(Debug, Deserialize)]
 pub struct SuiteForm {
     suite: String,
+    /// `save` saves the suite before running it; anything else only runs it.
+    #[serde(default)]
+    action: String,
 }
 
 pub async fn run(
@@ -70,70 +85,38 @@ pub async fn run(
 ) -> Result<Response, WebError> {
     let form: SuiteForm = crate::web::parse_form(&body, "conversation tests")?;
     let suite = form.suite.replace("\r\n", "\n");
-    let mut page = DraftTestsPage {
-        frame: signed_in.frame("workflows"),
-        suite,
-        against: None,
-        results: Vec::new(),
-        error: None,
-    };
-    let refuse = |mut page: DraftTestsPage, message: String| {
-        page.error = Some(message);
-        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-    };
-    let file = match parse(Path::new("suite"), &page.suite) {
-        Ok(file) => file,
-        Err(error) => return refuse(page, error.to_string()),
-    };
-    if file.tests.len() > MAX_TESTS {
-        let message = format!(
-            "the suite has {} tests: run at most {MAX_TESTS} at once here, or all of them with smsflow test",
-            file.tests.len()
-        );
-        return refuse(page, message);
-    }
-    if let Some(test) = file.tests.iter().find(|test| test.workflows.is_some()) {
-        let message = format!(
-            "test {:?} names a workflows file: tests here run against the draft, so leave `workflows` out",
-            test.name
-        );
-        return refuse(page, message);
-    }
-    let (against, workflows): (String, Vec<WorkflowSpec>) = match state.store.get_draft().await? {
-        Some(draft) => (
-            format!("the draft (revision {})", draft.revision),
-            draft.workflows.into_iter().map(|w| w.spec).collect(),
-        ),
-        None => (
-            format!(
-                "the published workflows (version {})",
-                state.store.latest_version().await?
-            ),
+    let mut saved = state.store.saved_test_suite().await?;
+    if form.action == "save" {
+        if let Err(error) = saved_suite::check(&suite) {
+            let mut page = DraftTestsPage::new(&state, &signed_in, suite, saved.as_ref());
+            page.error = Some(format!("Not saved: {error}"));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        saved = Some(
             state
                 .store
-                .all_workflows()
-                .await?
-                .into_iter()
-                .map(|w| w.spec)
-                .collect(),
-        ),
-    };
-    for test in &file.tests {
-        let failures = run_in_sandbox(
-            &state.config,
-            test,
-            &workflows,
-            state.matchers.semantic().cloned(),
-        )
-        .await
-        .map_err(|error| WebError::Internal(error.to_string()))?;
-        page.results.push(TestResult {
-            name: test.name.clone(),
-            turns: test.turns.len(),
-            passed: failures.is_empty(),
-            explanation: render(&failures),
-        });
+                .save_test_suite(&suite, &signed_in.author())
+                .await?,
+        );
     }
-    page.against = Some(against);
-    Ok(page.into_response())
+    let ran = saved_suite::run(
+        state.store.as_ref(),
+        &state.config,
+        state.matchers.semantic().cloned(),
+        &suite,
+    )
+    .await;
+    let mut page = DraftTestsPage::new(&state, &signed_in, suite, saved.as_ref());
+    match ran {
+        Ok(run) => {
+            page.against = Some(run.against);
+            page.results = run.results;
+            Ok(page.into_response())
+        }
+        Err(SuiteError::Invalid(message)) => {
+            page.error = Some(format!("Not run: {message}"));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(error) => Err(WebError::Internal(error.to_string())),
+    }
 }

@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::saved_suite::SuiteError;
 use crate::web::inbox::when;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
@@ -156,6 +157,23 @@ pub async fn publish(
     let form: PublishForm = crate::web::parse_form(&body, "publish")?;
     let by = signed_in.author();
     let note = Some(form.note.trim()).filter(|note| !note.is_empty());
+    match crate::saved_suite::check_before_publish(
+        state.store.as_ref(),
+        &state.config,
+        state.matchers.semantic().cloned(),
+    )
+    .await
+    {
+        // The form names the reviewed revision: a draft saved since (tested or not) is refused.
+        Ok(_) => {}
+        Err(
+            error @ (SuiteError::NoneSaved | SuiteError::Failed { .. } | SuiteError::Invalid(_)),
+        ) => {
+            let page = draft_page_with(&state, &signed_in, Some(error.to_string())).await?;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+        Err(error) => return Err(WebError::Internal(error.to_string())),
+    }
     let published = state
         .store
         .publish_draft(
