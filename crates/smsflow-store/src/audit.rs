@@ -90,11 +90,10 @@ pub struct AuditEntry {
     pub subject_id: String,
     /// One line for people, e.g. `agent "Front desk"` or `version 7: changed "Lead capture"`.
     pub summary: String,
-    /// The thing before the change (absent when it was created).
-    #[schema(value_type = Option<Object>)]
+    /// The thing before the change (absent when it was created): an object, or for a change to the
+    /// whole set of workflows (a publish, a rollback) the list of workflows.
     pub before: Option<serde_json::Value>,
-    /// The thing after the change (absent when it was deleted).
-    #[schema(value_type = Option<Object>)]
+    /// The thing after the change (absent when it was deleted), as `before`.
     pub after: Option<serde_json::Value>,
 }
 
