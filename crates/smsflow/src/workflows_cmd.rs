@@ -5,8 +5,9 @@ use clap::{Args, Subcommand};
 use smsflow_core::quality::{LabelledMessage, score};
 use smsflow_core::{Goal, MatchEntry, MatchExplanation, Matcher, WorkflowDraft, WorkflowSpec};
 use smsflow_server::Config;
-use smsflow_server::workflow_sets::draft_set;
-use smsflow_store::{Author, Store, WorkflowQuery};
+use smsflow_server::workflow_sets::{draft_set, live_set};
+use smsflow_store::{Author, Publication, Store, WorkflowQuery};
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -337,33 +338,52 @@ pub fn read_workflow_file(path: &Path) -> anyhow::Result<Vec<WorkflowSpec>> {
 }
 
 async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
-    let specs = read_workflow_file(file)?;
+    let drafts = versions_cmd::read_drafts(file)?;
     let store = crate::open_store(config).await?;
+    let live = live_set(store.as_ref()).await?;
+    // Workflows are matched to the live ones by name; the file's names keep their live ids.
+    let imported = draft_set(&drafts, &live).map_err(|problems| {
+        anyhow::anyhow!("{} has problems to fix:\n{problems}", file.display())
+    })?;
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
-    for spec in &specs {
-        let verb = match store.find_workflow_by_name(spec.name.as_str()).await? {
+    for workflow in &imported {
+        let verb = match live.iter().find(|existing| existing.id == workflow.id) {
             None => {
-                if !dry_run {
-                    store.create_workflow(spec, &Author::cli()).await?;
-                }
                 created += 1;
                 "created"
             }
-            Some(existing) if existing.spec == *spec => {
+            Some(existing) if existing.spec == workflow.spec => {
                 unchanged += 1;
                 "unchanged"
             }
-            Some(existing) => {
-                if !dry_run {
-                    store
-                        .update_workflow(existing.id, spec, Some(existing.version), &Author::cli())
-                        .await?;
-                }
+            Some(_) => {
                 updated += 1;
                 "updated"
             }
         };
-        println!("{verb:>9}  {}", spec.name);
+        println!("{verb:>9}  {}", workflow.spec.name);
+    }
+    if !dry_run && created + updated > 0 {
+        // One version for the whole import (a version per workflow would store the set once per
+        // workflow); the live workflows the file does not name stay as they are.
+        let named: HashSet<uuid::Uuid> = imported.iter().map(|workflow| workflow.id).collect();
+        let mut set = imported;
+        set.extend(
+            live.into_iter()
+                .filter(|workflow| !named.contains(&workflow.id)),
+        );
+        let base = store.latest_version().await?;
+        let note = format!("import of {}", file.display());
+        store
+            .publish_set(
+                &set,
+                Publication {
+                    by: &Author::cli(),
+                    note: Some(&note),
+                    expected_version: Some(base),
+                },
+            )
+            .await?;
     }
     let prefix = if dry_run {
         "Dry run, nothing changed: would have "

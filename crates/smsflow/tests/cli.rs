@@ -77,6 +77,10 @@ fn import_is_idempotent_and_export_round_trips() {
             again.ends_with("0 created, 0 updated, 5 unchanged.\n"),
             "{again}"
         );
+        // The whole import is one version, and an import that changes nothing makes none.
+        let history = cli.ok(&["workflows", "history"]);
+        let versions = history.lines().filter(|line| line.starts_with("version "));
+        assert_eq!(versions.count(), 1, "{history}");
 
         let exported = cli.dir().join("exported.yaml");
         cli.ok(&["workflows", "export", exported.to_str().unwrap()]);
