@@ -6,34 +6,40 @@ mod common;
 use common::browser::{self, form};
 use reqwest::StatusCode;
 use smsflow_core::WorkflowDraft;
+use smsflow_store::{Author, DraftWorkflow, Publication};
 
 const WORKFLOWS: usize = 10_000;
 
 #[tokio::test]
 async fn ten_thousand_workflows_are_listed_a_page_at_a_time_and_tested_briefly() {
     for mut app in browser::browsers().await {
-        let mut inserts = tokio::task::JoinSet::new();
-        for i in 0..WORKFLOWS {
-            let store = app.store.clone();
-            let draft: WorkflowDraft = serde_json::from_value(serde_json::json!({
-                "name": format!("Workflow {i:05}"),
-                "goal": "general_inquiry",
-                "keywords": [format!("word{i}")],
-                "active": true,
-            }))
+        // One published version of the whole set, as `workflows apply --publish` makes it.
+        let set: Vec<DraftWorkflow> = (0..WORKFLOWS)
+            .map(|i| {
+                let draft: WorkflowDraft = serde_json::from_value(serde_json::json!({
+                    "name": format!("Workflow {i:05}"),
+                    "goal": "general_inquiry",
+                    "keywords": [format!("word{i}")],
+                    "active": true,
+                }))
+                .unwrap();
+                DraftWorkflow {
+                    id: uuid::Uuid::now_v7(),
+                    spec: draft.validate().unwrap(),
+                }
+            })
+            .collect();
+        app.store
+            .publish_set(
+                &set,
+                Publication {
+                    by: &Author::system(),
+                    note: None,
+                    expected_version: None,
+                },
+            )
+            .await
             .unwrap();
-            inserts.spawn(async move {
-                store
-                    .create_workflow(&draft.validate().unwrap(), &smsflow_store::Author::system())
-                    .await
-            });
-            if inserts.len() >= 16 {
-                inserts.join_next().await.unwrap().unwrap().unwrap();
-            }
-        }
-        while let Some(done) = inserts.join_next().await {
-            done.unwrap().unwrap();
-        }
         app.state.matchers.refresh().await.unwrap();
         app.with_admin().await;
         app.sign_in().await;
