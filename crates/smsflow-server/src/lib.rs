@@ -291,7 +291,7 @@ pub fn load_semantic(config: &Config) -> Option<Semantic> {
             Some(Semantic {
                 model: smsflow_semantic::MODEL_NAME.to_string(),
                 embedder: Arc::new(model),
-                config: MiniLm::thresholds(),
+                config: MiniLm::matching_config(),
             })
         }
         Err(ModelError::NotInstalled(dir)) => {

@@ -1,11 +1,12 @@
 //! The compiled matcher a server uses, swapped atomically when workflows change. Changes made by this
 //! process refresh it at once; changes made by other processes are noticed by polling the database's
 //! workflow revision (one tiny query per interval, never one per message). With the embedding model,
-//! each compile embeds the workflows' example phrases (the model remembers the ones it has seen).
+//! each compile embeds the workflows' example phrases (the model remembers the ones it has seen) and
+//! trains the goal classifier on them.
 
 use arc_swap::ArcSwap;
 use smsflow_core::semantic::{Embedder, SemanticConfig};
-use smsflow_core::{MatchEntry, Matcher, Workflow};
+use smsflow_core::{MatchEntry, Matcher, Workflow, WorkflowSpec};
 use smsflow_store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ pub struct CompiledWorkflows {
     pub workflows: HashMap<Uuid, Workflow>,
 }
 
-/// The embedding model and the thresholds that go with it: the second matching signal.
+/// The embedding model and the matching settings that go with it: the second matching signal.
 #[derive(Clone)]
 pub struct Semantic {
     /// The model's name, for `/healthz`.
@@ -76,6 +77,30 @@ impl MatcherCache {
         Ok(compiled)
     }
 
+    /// A matcher over the saved workflows with `draft` (an unsaved form) in place of the saved
+    /// workflow `replaces`, or added to them: to test a change before saving it. Compiled for this
+    /// one test (the model remembers the examples it embedded; training takes milliseconds).
+    pub async fn with_draft(
+        &self,
+        draft: &WorkflowSpec,
+        replaces: Option<Uuid>,
+    ) -> Result<Matcher, StoreError> {
+        let compiled = self.refresh().await?;
+        let saved = replaces.and_then(|id| compiled.workflows.get(&id));
+        let mut entries: Vec<MatchEntry> = compiled
+            .workflows
+            .values()
+            .filter(|workflow| Some(workflow.id) != replaces)
+            .map(MatchEntry::from)
+            .collect();
+        entries.push(MatchEntry {
+            id: saved.map(|workflow| workflow.id),
+            created_at: saved.map(|workflow| workflow.created_at),
+            ..MatchEntry::from(draft)
+        });
+        Ok(build(entries, self.semantic.as_ref()).await)
+    }
+
     /// The semantic signal, if the model is loaded.
     pub fn semantic(&self) -> Option<&Semantic> {
         self.semantic.as_ref()
@@ -105,22 +130,26 @@ async fn compile(
     let revision = store.workflows_revision().await?;
     let workflows = store.all_workflows().await?;
     let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
-    let matcher = match semantic {
-        None => Matcher::new(entries),
-        Some(semantic) => {
-            let (embedder, config) = (semantic.embedder.clone(), semantic.config.clone());
-            // Embedding new examples is CPU work: keep it off the async workers.
-            tokio::task::spawn_blocking(move || Matcher::with_semantic(entries, embedder, config))
-                .await
-                .expect("compiling the matcher does not panic")
-        }
-    };
     Ok(CompiledWorkflows {
         revision,
-        matcher,
+        matcher: build(entries, semantic).await,
         workflows: workflows
             .into_iter()
             .map(|workflow| (workflow.id, workflow))
             .collect(),
     })
+}
+
+async fn build(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
+    match semantic {
+        None => Matcher::new(entries),
+        Some(semantic) => {
+            let (embedder, config) = (semantic.embedder.clone(), semantic.config.clone());
+            // Embedding new examples and training the classifier are CPU work: keep them off the
+            // async workers.
+            tokio::task::spawn_blocking(move || Matcher::with_semantic(entries, embedder, config))
+                .await
+                .expect("compiling the matcher does not panic")
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! migrations differ. Identifiers are never interpolated; every value is a bound parameter.
 
 use async_trait::async_trait;
+use smsflow_core::workflow::Sensitivity;
 use smsflow_core::{Goal, Step, Workflow, WorkflowName, WorkflowSpec};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -25,7 +26,7 @@ use crate::{
 macro_rules! workflow_columns {
     () => {
         "id, name, goal, context, response_template, priority, agent_id, active, keywords, examples, \
-         steps, version, created_at, updated_at"
+         steps, version, created_at, updated_at, matching"
     };
 }
 macro_rules! api_key_columns {
@@ -50,6 +51,29 @@ struct WorkflowRow {
     version: i64,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    matching: Json<MatchingColumn>,
+}
+
+/// The `matching` column: a workflow's settings for matching by meaning, in one JSON object so that
+/// a new setting needs no new column.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct MatchingColumn {
+    #[serde(default)]
+    sensitivity: Sensitivity,
+    #[serde(default)]
+    disabled_keywords: Vec<String>,
+    #[serde(default)]
+    disabled_examples: Vec<String>,
+}
+
+impl MatchingColumn {
+    fn of(spec: &WorkflowSpec) -> Self {
+        MatchingColumn {
+            sensitivity: spec.sensitivity,
+            disabled_keywords: spec.disabled_keywords.clone(),
+            disabled_examples: spec.disabled_examples.clone(),
+        }
+    }
 }
 
 impl TryFrom<WorkflowRow> for Workflow {
@@ -70,6 +94,9 @@ impl TryFrom<WorkflowRow> for Workflow {
                 active: row.active,
                 keywords: row.keywords.0,
                 examples: row.examples.0,
+                sensitivity: row.matching.0.sensitivity,
+                disabled_keywords: row.matching.0.disabled_keywords,
+                disabled_examples: row.matching.0.disabled_examples,
                 steps: row.steps.0,
             },
             version: row.version,
@@ -282,8 +309,8 @@ macro_rules! impl_store {
                 let at = now();
                 let mut tx = self.write.begin().await?;
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
-                     priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13) \
+                     priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples, matching) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14) \
                      RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -299,6 +326,7 @@ macro_rules! impl_store {
                     .bind(Json(&spec.steps))
                     .bind(at)
                     .bind(Json(&spec.examples))
+                    .bind(Json(MatchingColumn::of(spec)))
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
@@ -405,7 +433,8 @@ macro_rules! impl_store {
                 let mut tx = self.write.begin().await?;
                 let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
                      response_template = $6, priority = $7, agent_id = $8, active = $9, \
-                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14 \
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14, \
+                     matching = $15 \
                      WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -422,6 +451,7 @@ macro_rules! impl_store {
                     .bind(now())
                     .bind(expected_version)
                     .bind(Json(&spec.examples))
+                    .bind(Json(MatchingColumn::of(spec)))
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;

@@ -167,7 +167,7 @@ fn test_answers_from_a_file_without_any_database() {
 
     let human = cli.ok(&["workflows", "test", "--file", EXAMPLES, "what's the price?"]);
     assert!(
-        human.starts_with("Matched: Lead capture (lead_capture, priority 20)"),
+        human.starts_with("Matched: Lead capture (Lead Capture, priority 20)"),
         "{human}"
     );
 }

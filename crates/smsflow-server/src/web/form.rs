@@ -5,7 +5,7 @@
 //! `step_link`, `step_table`, once per step, in order), so moving or removing a step in the page
 //! never needs renumbering.
 
-use smsflow_core::workflow::{FieldList, StepDraft};
+use smsflow_core::workflow::{FieldList, Sensitivity, StepDraft};
 use smsflow_core::{Goal, Problems, Workflow, WorkflowDraft};
 use std::collections::BTreeMap;
 
@@ -19,6 +19,13 @@ pub const STEP_TYPES: [(&str, &str); 5] = [
 ];
 
 pub const TICKET_PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+/// The sensitivities, with the label the page shows.
+pub const SENSITIVITIES: [(&str, &str); 3] = [
+    ("strict", "Strict: only messages clearly about the goal"),
+    ("balanced", "Balanced (recommended)"),
+    ("broad", "Broad: also messages probably about the goal"),
+];
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepForm {
@@ -67,6 +74,14 @@ pub struct WorkflowForm {
     pub priority: String,
     pub agent_id: String,
     pub keywords: String,
+    /// Example messages, one a line (they may contain commas).
+    pub examples: String,
+    pub sensitivity: String,
+    /// Built-in keywords ticked to turn off, as (goal, keyword): the page lists every goal's, and
+    /// only the chosen goal's count.
+    pub keywords_off: Vec<(String, String)>,
+    /// Built-in examples ticked to leave out, as (goal, example).
+    pub examples_off: Vec<(String, String)>,
     pub active: bool,
     pub steps: Vec<StepForm>,
     /// The version this form was opened at (edits only).
@@ -83,6 +98,10 @@ impl Default for WorkflowForm {
             priority: "0".into(),
             agent_id: String::new(),
             keywords: String::new(),
+            examples: String::new(),
+            sensitivity: Sensitivity::default().as_str().into(),
+            keywords_off: Vec::new(),
+            examples_off: Vec::new(),
             active: false,
             steps: Vec::new(),
             version: None,
@@ -143,6 +162,14 @@ impl WorkflowForm {
                 "priority" => form.priority = value,
                 "agent_id" => form.agent_id = value,
                 "keywords" => form.keywords = text(&value),
+                "examples" => form.examples = text(&value),
+                "sensitivity" => form.sensitivity = value,
+                key if key.starts_with(KEYWORD_OFF) => form
+                    .keywords_off
+                    .push((key[KEYWORD_OFF.len()..].to_string(), value)),
+                key if key.starts_with(EXAMPLE_OFF) => form
+                    .examples_off
+                    .push((key[EXAMPLE_OFF.len()..].to_string(), value)),
                 "active" => form.active = matches!(value.as_str(), "on" | "true" | "1"),
                 "version" => form.version = value.trim().parse().ok(),
                 "action" => action = Action::parse(&value),
@@ -214,6 +241,10 @@ impl WorkflowForm {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             keywords: workflow.spec.keywords.join(", "),
+            examples: workflow.spec.examples.join("\n"),
+            sensitivity: workflow.spec.sensitivity.as_str().into(),
+            keywords_off: chosen(workflow.spec.goal, &workflow.spec.disabled_keywords),
+            examples_off: chosen(workflow.spec.goal, &workflow.spec.disabled_examples),
             active: workflow.spec.active,
             steps: draft
                 .steps
@@ -228,6 +259,12 @@ impl WorkflowForm {
     /// The draft the core validates, plus problems only the form can have (a priority that is not
     /// a number, an agent id that is not an id, an unknown step type).
     pub fn to_draft(&self) -> (WorkflowDraft, Problems) {
+        self.to_draft_over(WorkflowDraft::default())
+    }
+
+    /// [`WorkflowForm::to_draft`] on top of `base` (the stored workflow being edited): a field the
+    /// form does not show keeps the stored value instead of being erased by the save.
+    pub fn to_draft_over(&self, base: WorkflowDraft) -> (WorkflowDraft, Problems) {
         let mut problems = Problems::default();
         let priority = match self.priority.trim() {
             "" => None,
@@ -258,6 +295,20 @@ impl WorkflowForm {
             .filter(|keyword| !keyword.is_empty())
             .map(str::to_string)
             .collect();
+        let examples: Vec<String> = self
+            .examples
+            .lines()
+            .map(str::trim)
+            .filter(|example| !example.is_empty())
+            .map(str::to_string)
+            .collect();
+        let for_goal = |ticked: &[(String, String)]| -> Vec<String> {
+            ticked
+                .iter()
+                .filter(|(goal, _)| *goal == self.goal)
+                .map(|(_, value)| value.clone())
+                .collect()
+        };
         let steps = self
             .steps
             .iter()
@@ -273,12 +324,49 @@ impl WorkflowForm {
             agent_id,
             active: Some(self.active),
             keywords: Some(keywords),
+            examples: Some(examples),
+            sensitivity: Some(self.sensitivity.clone()),
+            disabled_keywords: Some(for_goal(&self.keywords_off)),
+            disabled_examples: Some(for_goal(&self.examples_off)),
             steps: Some(steps),
-            ..WorkflowDraft::default()
+            ..base
         };
         (draft, problems)
     }
 }
+
+impl WorkflowForm {
+    /// Whether the sensitivity select shows this option as chosen.
+    pub fn has_sensitivity(&self, value: &str) -> bool {
+        self.sensitivity == value
+    }
+
+    /// Whether the page shows this built-in keyword of `goal` as turned off.
+    pub fn keyword_is_off(&self, goal: &str, keyword: &str) -> bool {
+        self.keywords_off
+            .iter()
+            .any(|(g, k)| g == goal && k == keyword)
+    }
+
+    /// Whether the page shows this built-in example of `goal` as left out.
+    pub fn example_is_off(&self, goal: &str, example: &str) -> bool {
+        self.examples_off
+            .iter()
+            .any(|(g, e)| g == goal && e == example)
+    }
+}
+
+/// The form's (goal, entry) pairs for a stored list of turned-off entries.
+fn chosen(goal: Goal, entries: &[String]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .map(|entry| (goal.as_str().to_string(), entry.clone()))
+        .collect()
+}
+
+/// Check boxes named `keyword_off_<goal>` / `example_off_<goal>` turn built-ins off.
+const KEYWORD_OFF: &str = "keyword_off_";
+const EXAMPLE_OFF: &str = "example_off_";
 
 impl StepForm {
     fn of(draft: &StepDraft) -> StepForm {
@@ -383,6 +471,10 @@ impl FieldErrors {
 fn form_field(path: &str) -> String {
     if path.starts_with("keywords") {
         "keywords".into()
+    } else if path.starts_with("examples") {
+        "examples".into()
+    } else if path.starts_with("disabled_keywords") || path.starts_with("disabled_examples") {
+        "goal".into()
     } else if path == "agent" {
         "agent_id".into()
     } else {
