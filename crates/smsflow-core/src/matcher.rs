@@ -1129,9 +1129,9 @@ mod tests {
     }
 
     #[test]
-    fn unrelated_messages_stay_with_the_catch_all_and_say_how_close_they_came() {
+    fn none_of_these_stays_with_the_catch_all_and_says_how_close_it_came() {
         let matcher = semantic_set(Arc::new(BagOfWords::default()));
-        let text = "zebra quartz violin";
+        let text = "hello, thank you so much";
         assert_eq!(winner(&matcher, text).as_deref(), Some("Fallback"));
         let support = &matcher.explain(text, false).candidates[0];
         assert!(!support.matches);

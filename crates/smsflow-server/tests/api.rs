@@ -473,7 +473,8 @@ async fn an_unsaved_draft_is_tested_in_place_of_the_saved_workflow() {
         let saved = app.create(lead_capture()).await;
         app.create(json!({"name": "Fallback", "goal": "general_inquiry", "active": true}))
             .await;
-        let test = |body: Value| async {
+        let app = &app;
+        let test = |body: Value| async move {
             let response = app.post("/workflows/test", &body).send().await.unwrap();
             (response.status(), response.json::<Value>().await.unwrap())
         };
