@@ -2,11 +2,14 @@
 //! workflow's response template and steps and the run's state: it thanks, says what the steps did
 //! (ticket number, booking link), and asks for the next one or two missing fields.
 
+use smsflow_core::language::Language;
 use smsflow_core::run::{Action, Advance};
-use smsflow_core::{FieldName, Goal, WorkflowSpec};
+use smsflow_core::{FieldName, WorkflowSpec};
 use std::collections::BTreeMap;
 
-use crate::template::render;
+use crate::phrases::{Phrases, phrases};
+use crate::template::{fill, render};
+use crate::voice::{Part, Weight, one_message};
 
 /// What happened on this turn, as the reply must tell it.
 pub struct TurnFacts<'a> {
@@ -18,49 +21,49 @@ pub struct TurnFacts<'a> {
     pub advance: &'a Advance,
     /// The first message of the run.
     pub first_turn: bool,
+    /// The language to answer in.
+    pub language: Language,
+    /// The longest reply, in SMS segments.
+    pub max_segments: usize,
 }
 
-fn opening(goal: Goal) -> &'static str {
-    match goal {
-        Goal::GeneralInquiry => "Thanks for your message!",
-        Goal::LeadCapture => "Thanks for your interest!",
-        Goal::SalesInquiry => "Thanks for reaching out!",
-        Goal::HelpDeskSupport => "Sorry to hear about the trouble - we'll help.",
-        Goal::AppointmentBooking => "Happy to help you book a time.",
-    }
-}
-
-fn describe_field(field: &FieldName) -> String {
+fn describe_field(phrases: &Phrases, field: &FieldName) -> String {
     match field.as_str() {
-        "name" | "full_name" => "your name".into(),
-        "first_name" => "your first name".into(),
-        "email" | "email_address" => "your email address".into(),
-        "phone" | "phone_number" | "mobile" | "cell" => "the best phone number to reach you".into(),
-        "company" | "company_name" | "business" => "your company's name".into(),
-        other => format!("your {}", other.replace('_', " ")),
+        "name" | "full_name" => phrases.field_name.into(),
+        "first_name" => phrases.field_first_name.into(),
+        "email" | "email_address" => phrases.field_email.into(),
+        "phone" | "phone_number" | "mobile" | "cell" => phrases.field_phone.into(),
+        "company" | "company_name" | "business" => phrases.field_company.into(),
+        other => fill(
+            phrases.field_other,
+            &[("field", other.replace('_', " ").as_str())],
+        ),
     }
 }
 
 /// "Could I get your name and your email address?"
-pub fn question(fields: &[FieldName]) -> Option<String> {
-    let described: Vec<String> = fields.iter().map(describe_field).collect();
-    match described.as_slice() {
-        [] => None,
-        [one] => Some(format!("Could I get {one}?")),
-        [first @ .., last] => Some(format!("Could I get {} and {last}?", first.join(", "))),
-    }
+pub fn question(phrases: &Phrases, fields: &[FieldName]) -> Option<String> {
+    let described: Vec<String> = fields
+        .iter()
+        .map(|field| describe_field(phrases, field))
+        .collect();
+    let fields = match described.as_slice() {
+        [] => return None,
+        [one] => one.clone(),
+        [first @ .., last] => format!("{} {} {last}", first.join(", "), phrases.and),
+    };
+    Some(fill(phrases.could_i_get, &[("fields", fields.as_str())]))
 }
 
 pub fn compose(facts: &TurnFacts<'_>) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    let phrases = phrases(facts.language);
+    let mut parts: Vec<Part> = Vec::new();
     let spec = facts.spec;
     if facts.first_turn {
-        let opening = spec
-            .response_template
-            .as_deref()
-            .map(|template| render(template, facts.values))
-            .unwrap_or_else(|| opening(spec.goal).to_string());
-        parts.push(opening);
+        parts.push(match spec.response_template.as_deref() {
+            Some(template) => Part::new(Weight::Step, render(template, facts.values)),
+            None => Part::new(Weight::Courtesy, phrases.opening(spec.goal)),
+        });
     } else if facts
         .advance
         .actions
@@ -69,32 +72,44 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
     {
         // The step's own response thanks them: no acknowledgement of ours before it.
     } else if let Some(name) = facts.newly_extracted.get("name") {
-        parts.push(format!("Nice to meet you, {name}!"));
+        parts.push(Part::new(
+            Weight::Courtesy,
+            fill(phrases.nice_to_meet_you, &[("name", name.as_str())]),
+        ));
     } else if !facts.newly_extracted.is_empty() {
-        parts.push("Thanks, got it!".into());
+        parts.push(Part::new(Weight::Courtesy, phrases.got_it));
     }
     for (_, action) in &facts.advance.actions {
         let part = match action {
-            Action::Respond { template } => Some(render(template, facts.values)),
-            Action::OpenTicket { .. } => facts.values.get("ticket_id").map(|ticket| {
-                format!("I've opened ticket {ticket} for you; our team will follow up.")
+            Action::Respond { template } => {
+                Some(Part::new(Weight::Step, render(template, facts.values)))
+            }
+            Action::OpenTicket { .. } => facts.values.contains_key("ticket_id").then(|| {
+                Part::new(
+                    Weight::Essential,
+                    render(phrases.ticket_opened, facts.values),
+                )
             }),
-            Action::OfferBooking { .. } => facts
-                .values
-                .get("booking_link")
-                .map(|link| format!("You can pick a time that suits you here: {link}")),
+            Action::OfferBooking { .. } => facts.values.contains_key("booking_link").then(|| {
+                Part::new(
+                    Weight::Essential,
+                    render(phrases.booking_offered, facts.values),
+                )
+            }),
             Action::SaveRecord { .. } => None,
         };
-        if let Some(part) = part.filter(|part| !part.is_empty() && !parts.contains(part)) {
-            parts.push(part);
-        }
+        parts.extend(part);
     }
-    if let Some(question) = question(&facts.advance.ask_for) {
-        parts.push(question);
-    } else if parts.is_empty() {
-        parts.push("Thanks! Is there anything else I can help with?".into());
+    parts.extend(
+        question(phrases, &facts.advance.ask_for)
+            .map(|question| Part::new(Weight::Essential, question)),
+    );
+    let message = one_message(&parts, facts.max_segments);
+    if message.is_empty() {
+        phrases.anything_else.to_string()
+    } else {
+        message
     }
-    parts.join(" ")
 }
 
 /// The booking link with the known name and email filled in, where the provider reads them from the
@@ -151,6 +166,16 @@ mod tests {
         first_turn: bool,
         extra: &[(&str, &str)],
     ) -> String {
+        reply_in(Language::English, state, newly, first_turn, extra)
+    }
+
+    fn reply_in(
+        language: Language,
+        state: &mut RunState,
+        newly: &[(&str, &str)],
+        first_turn: bool,
+        extra: &[(&str, &str)],
+    ) -> String {
         let newly: BTreeMap<String, String> = newly
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -166,6 +191,8 @@ mod tests {
             newly_extracted: &newly,
             advance: &advance,
             first_turn,
+            language,
+            max_segments: 3,
         })
     }
 
@@ -198,6 +225,165 @@ mod tests {
             last,
             "Thanks Dana! What size is your team? I've opened ticket T-42 for you; our team will follow up. You can pick a time that suits you here: https://calendly.com/acme/intro?name=Dana"
         );
+    }
+
+    #[test]
+    fn the_agent_speaks_spanish_from_its_own_phrase_table() {
+        let mut state = RunState::default();
+        let spec = {
+            let mut spec = spec();
+            spec.response_template = None;
+            spec
+        };
+        let advance = advance(&spec, &mut state);
+        let empty = BTreeMap::new();
+        let first = compose(&TurnFacts {
+            spec: &spec,
+            values: &empty,
+            newly_extracted: &empty,
+            advance: &advance,
+            first_turn: true,
+            language: Language::Spanish,
+            max_segments: 3,
+        });
+        assert_eq!(
+            first,
+            "¡Gracias por su interés! ¿Me podría dar su nombre y su correo electrónico?"
+        );
+        let second = reply_in(
+            Language::Spanish,
+            &mut state,
+            &[("name", "Dana")],
+            false,
+            &[],
+        );
+        assert_eq!(
+            second,
+            "¡Mucho gusto, Dana! ¿Me podría dar su correo electrónico y el mejor número para contactarle?"
+        );
+    }
+
+    /// The bug this guards against: a Send Response template that starts like the opening was
+    /// sent twice in one message.
+    #[test]
+    fn a_step_that_repeats_the_opening_is_said_once() {
+        let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(serde_json::json!({
+            "name": "Pricing", "goal": "lead_capture",
+            "steps": [{"type": "send_response", "template": "Thanks for your interest! Someone will follow up with detailed pricing."}]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let mut state = RunState::default();
+        let advance = advance(&spec, &mut state);
+        let empty = BTreeMap::new();
+        assert_eq!(
+            compose(&TurnFacts {
+                spec: &spec,
+                values: &empty,
+                newly_extracted: &empty,
+                advance: &advance,
+                first_turn: true,
+                language: Language::English,
+                max_segments: 3,
+            }),
+            "Thanks for your interest! Someone will follow up with detailed pricing."
+        );
+    }
+
+    mod one_voice {
+        use super::*;
+        use proptest::prelude::*;
+        use smsflow_core::sms::segment_info;
+        use smsflow_core::text::normalize;
+
+        /// Template pieces a business might write, with and without placeholders (known and
+        /// unknown); broken placeholders are refused when a workflow is saved.
+        const PIECES: &[&str] = &[
+            "Thanks for your interest!",
+            "Thanks {{name}}!",
+            "Hi {{name}},",
+            "Someone will follow up with detailed pricing.",
+            "Your ticket is {{ticket_id}}.",
+            "Book here: {{booking_link}}",
+            "We open at 9am.",
+            "{{unknown}}",
+            "¡Gracias por su interés!",
+            "Le escribiremos pronto.",
+            "What size is your team?",
+            "Thanks for your message!",
+        ];
+
+        fn template() -> impl Strategy<Value = String> {
+            proptest::collection::vec(proptest::sample::select(PIECES), 1..5)
+                .prop_map(|pieces| pieces.join(" "))
+        }
+
+        proptest! {
+            #[test]
+            fn replies_read_as_one_message(
+                response_template in proptest::option::of(template()),
+                step_templates in proptest::collection::vec(template(), 0..3),
+                fields in proptest::sample::subsequence(vec!["name", "email", "phone", "company", "size"], 0..4),
+                name in proptest::option::of("[A-Za-zá ]{1,20}"),
+                ticket in any::<bool>(),
+                spanish in any::<bool>(),
+                max_segments in 1usize..4,
+            ) {
+                let mut steps = Vec::new();
+                if !fields.is_empty() {
+                    steps.push(serde_json::json!({"type": "extract_information", "fields": fields.join(",")}));
+                }
+                for template in &step_templates {
+                    steps.push(serde_json::json!({"type": "send_response", "template": template}));
+                }
+                if ticket {
+                    steps.push(serde_json::json!({"type": "create_support_ticket", "priority": "normal"}));
+                }
+                let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(serde_json::json!({
+                    "name": "Any", "goal": "lead_capture",
+                    "response_template": response_template, "steps": steps,
+                }))
+                .unwrap()
+                .validate()
+                .unwrap();
+                let mut state = RunState::default();
+                let mut values = BTreeMap::new();
+                if let Some(name) = name.as_ref().filter(|name| !name.trim().is_empty()) {
+                    state.fields.insert("name".into(), name.trim().into());
+                    values.insert("name".to_string(), name.trim().to_string());
+                }
+                let advance = advance(&spec, &mut state);
+                if ticket {
+                    values.insert("ticket_id".into(), "T-ABC234".into());
+                }
+                let reply = compose(&TurnFacts {
+                    spec: &spec,
+                    values: &values,
+                    newly_extracted: &BTreeMap::new(),
+                    advance: &advance,
+                    first_turn: true,
+                    language: if spanish { Language::Spanish } else { Language::English },
+                    max_segments,
+                });
+                prop_assert!(!reply.trim().is_empty());
+                prop_assert!(!reply.contains("{{") && !reply.contains("}}"), "{}", reply);
+                prop_assert!(segment_info(&reply).segments <= max_segments, "{}", reply);
+                let sentences: Vec<String> = reply
+                    .split_inclusive(['.', '!', '?'])
+                    .map(normalize)
+                    .filter(|s| !s.trim().is_empty())
+                    .collect();
+                for (i, sentence) in sentences.iter().enumerate() {
+                    prop_assert!(!sentences[..i].contains(sentence), "{:?} twice in {}", sentence, reply);
+                }
+                let courtesies = sentences.iter().filter(|s| {
+                    let first = s.split_whitespace().next().unwrap_or_default();
+                    ["thank", "hi", "gracia"].contains(&first) && s.split_whitespace().count() <= 4
+                }).count();
+                prop_assert!(courtesies <= 1, "{}", reply);
+            }
+        }
     }
 
     #[test]

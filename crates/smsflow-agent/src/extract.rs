@@ -1,37 +1,67 @@
 //! Built-in extractors: email, phone (normalised to E.164), name and company from common SMS
-//! phrasing ("I'm Dana from Blue Fin Sushi", "this is Ken with Northwind", "Name: Fatima Khan"),
-//! and any field written as "label: value". Each validates what it accepts.
+//! phrasing ("I'm Dana from Blue Fin Sushi", "this is Ken with Northwind", "Soy Ana de Panadería
+//! Sol", "Name: Fatima Khan"), typed values (dates, times, numbers, choices, addresses; see
+//! [`crate::fields`]), and any field written as "label: value". Each validates what it accepts, and
+//! tells a wrong answer ("dana@gmail") from no answer so the field can be asked for again.
 
 use phonenumber::country::Id as Region;
-use smsflow_core::FieldName;
+use smsflow_core::{FieldSpec, FieldType};
 use std::collections::BTreeMap;
 
-/// Which built-in extractor a field name uses.
+use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order};
+
+/// Which reader a field uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Email,
     Phone,
     Name,
     Company,
-    /// Only "label: value".
+    /// Dates, times, numbers, choices and addresses.
+    Typed(FieldType),
+    /// Only "label: value" (or the whole answer when only this field was asked for).
     Labelled,
 }
 
-fn kind(field: &str) -> Kind {
-    match field {
-        "email" | "e_mail" | "email_address" => Kind::Email,
-        "phone" | "phone_number" | "mobile" | "cell" | "telephone" | "number" => Kind::Phone,
-        "name" | "full_name" | "first_name" | "contact_name" => Kind::Name,
-        "company" | "company_name" | "business" | "organization" | "organisation" | "employer" => {
-            Kind::Company
-        }
-        _ => Kind::Labelled,
+fn kind(field: &FieldSpec) -> Kind {
+    match field.kind {
+        FieldType::Email => Kind::Email,
+        FieldType::Phone => Kind::Phone,
+        FieldType::Name => Kind::Name,
+        FieldType::Text => match field.as_str() {
+            "company" | "company_name" | "business" | "business_name" | "organization"
+            | "organisation" | "employer" => Kind::Company,
+            _ => Kind::Labelled,
+        },
+        other => Kind::Typed(other),
     }
 }
 
-/// Whether the built-in extractors know this field by its name (others need a model or a label).
-pub fn is_builtin(field: &str) -> bool {
-    kind(field) != Kind::Labelled
+/// Labels people write before a value of this kind, in English and Spanish ("correo: ...").
+fn labels(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Email => &["email", "e-mail", "correo", "mail"],
+        Kind::Phone => &[
+            "phone",
+            "cell",
+            "teléfono",
+            "telefono",
+            "celular",
+            "número",
+            "numero",
+        ],
+        Kind::Name => &["name", "nombre"],
+        Kind::Company => &["company", "business", "empresa", "compañía", "negocio"],
+        Kind::Typed(FieldType::Address) => &["address", "dirección", "direccion"],
+        _ => &[],
+    }
+}
+
+/// What one message gave: valid values, and the fields it tried to give but got wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    pub found: BTreeMap<String, String>,
+    pub invalid: BTreeMap<String, Invalid>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,22 +84,52 @@ impl Extractors {
             .map(|region| Extractors { region })
     }
 
+    /// Read with the country of `number` (an E.164 number: the conversation's), else as `self`.
+    pub fn for_number(&self, number: &str) -> Extractors {
+        let region = phonenumber::parse(None, number)
+            .ok()
+            .and_then(|number| number.country().id())
+            .unwrap_or(self.region);
+        Extractors { region }
+    }
+
+    /// "3/5" is March 5 in the US (and a few others), 3 May elsewhere.
+    fn date_order(&self) -> Order {
+        match self.region {
+            Region::US | Region::CA | Region::PH | Region::FM => Order::MonthFirst,
+            _ => Order::DayFirst,
+        }
+    }
+
     /// The wanted fields found in `text`, by field name.
-    pub fn extract(&self, text: &str, wanted: &[FieldName]) -> BTreeMap<String, String> {
-        self.extract_answer(text, wanted, &[])
+    pub fn extract(
+        &self,
+        text: &str,
+        wanted: &[FieldSpec],
+        clock: &Clock,
+    ) -> BTreeMap<String, String> {
+        self.read(text, wanted, &[], &BTreeMap::new(), clock).found
     }
 
     /// As [`Extractors::extract`], for a message answering a question about `asked` fields: when a
     /// name was asked for, a message that starts with a capitalised name ("Dana from Blue Fin
-    /// Sushi") gives it without any "I'm".
-    pub fn extract_answer(
+    /// Sushi") gives it without any "I'm"; an asked field the message gets wrong is `invalid`.
+    /// In a correction ("actually ...", "perdón ...") the value named last counts; `known` values
+    /// (a day already given) complete a partial answer ("make it 9").
+    pub fn read(
         &self,
         text: &str,
-        wanted: &[FieldName],
+        wanted: &[FieldSpec],
         asked: &[String],
-    ) -> BTreeMap<String, String> {
+        known: &BTreeMap<String, String>,
+        clock: &Clock,
+    ) -> Extraction {
         let mut words = words(text);
-        let name_asked = asked.iter().any(|field| kind(field) == Kind::Name);
+        let correcting = fields::is_correction(text);
+        let is_asked = |field: &FieldSpec| asked.iter().any(|a| a == field.as_str());
+        let name_asked = wanted
+            .iter()
+            .any(|field| kind(field) == Kind::Name && is_asked(field));
         if name_asked
             && person_name(&words).is_none()
             && capitalised_run(&words, 0, 3, false).is_some()
@@ -84,53 +144,231 @@ impl Extractors {
                 },
             );
         }
-        let mut found = BTreeMap::new();
+        let only_asked = match asked {
+            [one] => Some(one.as_str()),
+            _ => None,
+        };
+        let mut extraction = Extraction::default();
         for field in wanted {
             let name = field.as_str();
-            let value = labelled(text, name)
-                .and_then(|value| self.validate(kind(name), &value))
-                .or_else(|| match kind(name) {
-                    Kind::Email => email(text),
-                    Kind::Phone => self.phone(text),
-                    Kind::Name => person_name(&words),
-                    Kind::Company => company(&words),
-                    Kind::Labelled => None,
-                });
-            if let Some(value) = value {
-                found.insert(name.to_string(), value);
+            let kind = kind(field);
+            let asked = is_asked(field);
+            let labelled = std::iter::once(name.replace('_', " "))
+                .chain(labels(kind).iter().map(|label| label.to_string()))
+                .find_map(|label| labelled(text, &label))
+                .map(|value| self.check(field, kind, &value, clock));
+            let context = Context {
+                asked,
+                only_asked: only_asked == Some(name),
+                correcting,
+                known: known.get(name).map(String::as_str),
+                clock,
+            };
+            let found = || self.find(field, kind, text, &words, &context);
+            // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
+            // more than the name); other values from their label first.
+            let value = match (kind, labelled) {
+                (Kind::Name | Kind::Company, labelled) => found().or(labelled),
+                (_, Some(Ok(value))) => Some(Ok(value)),
+                (_, labelled) => found().or(labelled),
+            };
+            match value {
+                Some(Ok(value)) => {
+                    extraction.found.insert(name.to_string(), value);
+                }
+                Some(Err(invalid)) => {
+                    extraction.invalid.insert(name.to_string(), invalid);
+                }
+                None => {}
             }
         }
-        found
+        // "Asked and not found" counts against a field only when the message gave nothing else: an
+        // answer to one question is not a wrong answer to the other.
+        let weak = |invalid: &Invalid| {
+            matches!(
+                invalid,
+                Invalid::Date
+                    | Invalid::Time
+                    | Invalid::Number
+                    | Invalid::Choice(_)
+                    | Invalid::Address
+            )
+        };
+        if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !weak(i)) {
+            extraction.invalid.retain(|_, invalid| !weak(invalid));
+        }
+        extraction
+    }
+
+    /// The field's value as its reader finds it in the message.
+    fn find(
+        &self,
+        field: &FieldSpec,
+        kind: Kind,
+        text: &str,
+        words: &[Word],
+        context: &Context<'_>,
+    ) -> Option<Result<String, Invalid>> {
+        let Context {
+            asked,
+            only_asked,
+            correcting,
+            clock,
+            ..
+        } = *context;
+        match kind {
+            Kind::Email => email(text, correcting)
+                .map(Ok)
+                .or_else(|| bad_email(text).map(Err)),
+            Kind::Phone => self
+                .phone(text, correcting)
+                .map(Ok)
+                .or_else(|| (asked && self.bad_phone(text)).then_some(Err(Invalid::Phone))),
+            Kind::Name => person_name(words).map(Ok),
+            Kind::Company => company(words).map(Ok),
+            Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
+                let rules = WhenRules {
+                    order: self.date_order(),
+                    correcting,
+                    asked,
+                    past_allowed: field.as_str().contains("birth"),
+                    known_date: context
+                        .known
+                        .and_then(|known| known.get(..10))
+                        .and_then(|day| day.parse().ok()),
+                };
+                fields::when_value(kind, text, clock, &rules)
+            }
+            Kind::Typed(FieldType::Number) => {
+                if asked {
+                    Some(fields::number(text).ok_or(Invalid::Number))
+                } else {
+                    None
+                }
+            }
+            Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
+                .map(Ok)
+                .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
+            Kind::Typed(FieldType::Address) => fields::address(text).map(Ok).or_else(|| {
+                if !asked {
+                    None
+                } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
+                    whole_answer(text).map(Ok)
+                } else {
+                    Some(Err(Invalid::Address))
+                }
+            }),
+            Kind::Typed(_) | Kind::Labelled => {
+                if only_asked {
+                    whole_answer(text).map(|value| Ok(value.trim_start_matches('#').to_string()))
+                } else {
+                    None
+                }
+            }
+        }
     }
 
     /// A value for `field` from elsewhere (a model, a form), checked and normalised as the built-in
-    /// extractor would (email syntax, E.164 phone numbers); `None` when it does not pass.
-    pub fn validate_field(&self, field: &str, value: &str) -> Option<String> {
-        self.validate(kind(field), value.trim())
+    /// extractor would (email syntax, E.164 phone numbers, dates); `None` when it does not pass.
+    pub fn validate_field(&self, field: &FieldSpec, value: &str, clock: &Clock) -> Option<String> {
+        self.check(field, kind(field), value.trim(), clock).ok()
     }
 
-    fn validate(&self, kind: Kind, value: &str) -> Option<String> {
+    fn check(
+        &self,
+        field: &FieldSpec,
+        kind: Kind,
+        value: &str,
+        clock: &Clock,
+    ) -> Result<String, Invalid> {
         match kind {
-            Kind::Email => email(value),
-            Kind::Phone => self.phone(value),
-            _ => Some(value.to_string()).filter(|v| !v.is_empty() && v.chars().count() <= 100),
+            Kind::Email => {
+                email(value, false).ok_or_else(|| bad_email(value).unwrap_or(Invalid::Email))
+            }
+            Kind::Phone => self.phone(value, false).ok_or(Invalid::Phone),
+            Kind::Typed(FieldType::Number) => fields::number(value).ok_or(Invalid::Number),
+            Kind::Typed(FieldType::Choice) => fields::choice(value, &field.choices, false)
+                .ok_or_else(|| Invalid::Choice(field.choices.clone())),
+            Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
+                let rules = WhenRules {
+                    order: self.date_order(),
+                    correcting: false,
+                    asked: true,
+                    past_allowed: field.as_str().contains("birth"),
+                    known_date: None,
+                };
+                fields::when_value(kind, value, clock, &rules).unwrap_or(Err(Invalid::Date))
+            }
+            Kind::Typed(FieldType::Address) if !value.chars().any(|c| c.is_ascii_digit()) => {
+                Err(Invalid::Address)
+            }
+            _ if value.is_empty() || value.chars().count() > 100 => Err(Invalid::Text),
+            Kind::Labelled => Ok(value.trim_start_matches('#').to_string()),
+            _ => Ok(value.to_string()),
         }
     }
 
-    /// The first valid phone number, in E.164.
-    fn phone(&self, text: &str) -> Option<String> {
-        phone_candidates(text).into_iter().find_map(|candidate| {
+    /// The first valid phone number (the last one in a correction), in E.164.
+    fn phone(&self, text: &str, last: bool) -> Option<String> {
+        let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region), &candidate).ok()?;
             phonenumber::is_valid(&number)
                 .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
-        })
+        };
+        let candidates = phone_candidates(text, 7);
+        if last {
+            candidates.into_iter().rev().find_map(valid)
+        } else {
+            candidates.into_iter().find_map(valid)
+        }
     }
+
+    /// Digits that look like a try at a phone number (five or more) but are none.
+    fn bad_phone(&self, text: &str) -> bool {
+        !phone_candidates(text, 5).is_empty()
+    }
+}
+
+/// What a reader knows beyond the message.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    asked: bool,
+    /// The field was the only one asked for: the whole message may be its value.
+    only_asked: bool,
+    correcting: bool,
+    /// The field's value so far.
+    known: Option<&'a str>,
+    clock: &'a Clock,
+}
+
+/// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
+fn whole_answer(text: &str) -> Option<String> {
+    let trimmed = text.trim().trim_end_matches(['.', '!']).trim();
+    let folded = fields::fold(trimmed);
+    let value = ["it's ", "its ", "it is ", "es ", "sure, ", "ok, "]
+        .iter()
+        .find_map(|prefix| folded.starts_with(prefix).then(|| &trimmed[prefix.len()..]))
+        .unwrap_or(trimmed)
+        .trim();
+    (!value.is_empty() && value.chars().count() <= 100 && !value.ends_with('?'))
+        .then(|| value.to_string())
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
 fn labelled(text: &str, field: &str) -> Option<String> {
     let label = field.replace('_', " ");
-    let lower = text.to_lowercase();
+    // Lower case letter by letter where that keeps the byte length, so positions in `lower` are
+    // positions in `text`.
+    let lower: String = text
+        .chars()
+        .map(|c| {
+            let mut lowered = c.to_lowercase();
+            match (lowered.next(), lowered.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                _ => c,
+            }
+        })
+        .collect();
     let mut from = 0;
     while let Some(at) = lower[from..].find(&label) {
         let start = from + at;
@@ -143,8 +381,8 @@ fn labelled(text: &str, field: &str) -> Option<String> {
         let rest = text[end..].trim_start();
         let Some(value) = rest
             .strip_prefix(':')
-            .or_else(|| rest.strip_prefix(" is "))
             .or_else(|| rest.strip_prefix("is "))
+            .or_else(|| rest.strip_prefix("es "))
         else {
             continue;
         };
@@ -168,14 +406,31 @@ fn labelled(text: &str, field: &str) -> Option<String> {
     None
 }
 
-fn email(text: &str) -> Option<String> {
+fn email_tokens(text: &str) -> impl DoubleEndedIterator<Item = &str> {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
         .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '"' | '\'')))
-        .find(|token| is_email(token))
-        .map(|token| {
-            let (local, domain) = token.split_once('@').expect("is_email checked the @");
-            format!("{local}@{}", domain.to_lowercase())
-        })
+}
+
+/// The first valid email address (the last one in a correction), domain lower-cased.
+fn email(text: &str, last: bool) -> Option<String> {
+    let found = if last {
+        email_tokens(text).rev().find(|token| is_email(token))
+    } else {
+        email_tokens(text).find(|token| is_email(token))
+    };
+    found.map(str::to_lowercase)
+}
+
+/// A word with an @ that is no email address: why not.
+fn bad_email(text: &str) -> Option<Invalid> {
+    let token = email_tokens(text).find(|token| token.contains('@') && !is_email(token))?;
+    let (local, domain) = token.split_once('@')?;
+    let plausible = !local.is_empty() && !domain.is_empty() && !domain.contains('@');
+    Some(if plausible && !domain.contains('.') {
+        Invalid::EmailDomain
+    } else {
+        Invalid::Email
+    })
 }
 
 fn is_email(token: &str) -> bool {
@@ -203,13 +458,13 @@ fn is_email(token: &str) -> bool {
     local_ok && domain_ok
 }
 
-/// Runs of digits and phone punctuation with 7 to 15 digits.
-fn phone_candidates(text: &str) -> Vec<String> {
+/// Runs of digits and phone punctuation with `min_digits` to 15 digits.
+fn phone_candidates(text: &str, min_digits: usize) -> Vec<String> {
     let mut candidates = Vec::new();
     let mut current = String::new();
     let mut flush = |current: &mut String| {
         let digits = current.chars().filter(char::is_ascii_digit).count();
-        if (7..=15).contains(&digits) {
+        if (min_digits..=15).contains(&digits) {
             candidates.push(current.trim().to_string());
         }
         current.clear();
@@ -314,6 +569,46 @@ const NOT_NAMES: &[&str] = &[
     "tomorrow",
     "urgent",
     "back",
+    "hola",
+    "buenas",
+    "buenos",
+    "gracias",
+    "interesado",
+    "interesada",
+    "buscando",
+    "aqui",
+    "aquí",
+    "el",
+    "la",
+    "los",
+    "las",
+    "un",
+    "una",
+    "de",
+    "del",
+    "en",
+    "con",
+    "mi",
+    "su",
+    "nuestra",
+    "nuestro",
+    "sí",
+    "si",
+    "lunes",
+    "martes",
+    "miércoles",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "sabado",
+    "domingo",
+    "hoy",
+    "mañana",
+    "perdón",
+    "perdon",
+    "actually",
+    "sorry",
 ];
 
 /// Up to `max` capitalised words from `start` (the name or company itself).
@@ -364,6 +659,11 @@ const NAME_CUES: &[&[&str]] = &[
     &["call", "me"],
     &["regards"],
     &["thanks"],
+    &["me", "llamo"],
+    &["mi", "nombre", "es"],
+    &["nombre"],
+    &["soy"],
+    &["habla"],
 ];
 
 fn person_name(words: &[Word]) -> Option<String> {
@@ -413,6 +713,13 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["on", "behalf", "of"],
     &["we're", "at"],
     &["we", "are", "at"],
+    &["de"],
+    &["trabajo", "en"],
+    &["trabajo", "para"],
+    &["mi", "empresa", "es"],
+    &["la", "empresa", "es"],
+    &["empresa"],
+    &["negocio"],
 ];
 
 fn company(words: &[Word]) -> Option<String> {
@@ -441,6 +748,7 @@ fn company(words: &[Word]) -> Option<String> {
                             | "calling"
                             | "texting"
                             | "writing"
+                            | "estamos"
                     ));
             if cue.len() == 1 && !after_person {
                 continue;
@@ -457,15 +765,31 @@ fn company(words: &[Word]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn fields(names: &str) -> Vec<FieldName> {
+    fn fields(names: &str) -> Vec<FieldSpec> {
+        let mut problems = smsflow_core::Problems::default();
         names
             .split(',')
-            .map(|n| FieldName::parse(n).unwrap())
+            .map(|n| {
+                smsflow_core::fields::FieldItem::Name(n.to_string())
+                    .validate("fields", &mut problems)
+                    .unwrap()
+            })
             .collect()
     }
 
     fn extract(text: &str) -> BTreeMap<String, String> {
-        Extractors::default().extract(text, &fields("name,email,phone,company"))
+        Extractors::default().extract(text, &fields("name,email,phone,company"), &Clock::default())
+    }
+
+    fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
+        let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
+        Extractors::default().read(
+            text,
+            &fields(wanted),
+            &asked,
+            &BTreeMap::new(),
+            &Clock::default(),
+        )
     }
 
     fn pairs(found: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
@@ -516,7 +840,7 @@ mod tests {
         assert_eq!(
             pairs(&found),
             [
-                ("email", "Leo.Martin@example.org"),
+                ("email", "leo.martin@example.org"),
                 ("name", "Leo Martin"),
                 ("phone", "+14155550111")
             ]
@@ -532,12 +856,12 @@ mod tests {
 
     #[test]
     fn an_answer_to_a_question_about_the_name_needs_no_cue() {
-        let asked = ["name".to_string(), "company".to_string()];
-        let found = Extractors::default().extract_answer(
+        let found = answer(
             "Dana from Blue Fin Sushi",
-            &fields("name,company"),
-            &asked,
-        );
+            "name,company",
+            &["name", "company"],
+        )
+        .found;
         assert_eq!(
             pairs(&found),
             [("company", "Blue Fin Sushi"), ("name", "Dana")]
@@ -546,8 +870,7 @@ mod tests {
             extract("Dana from Blue Fin Sushi").is_empty(),
             "not without the question"
         );
-        let lower =
-            Extractors::default().extract_answer("sure, it's for my team", &fields("name"), &asked);
+        let lower = answer("sure, it's for my team", "name", &["name", "company"]).found;
         assert!(lower.is_empty());
     }
 
@@ -556,15 +879,95 @@ mod tests {
         let found = Extractors::default().extract(
             "Order number: A-1234, budget is 2000",
             &fields("order_number,budget,email"),
+            &Clock::default(),
         );
         assert_eq!(
             pairs(&found),
             [("budget", "2000"), ("order_number", "A-1234")]
         );
-        let labelled_email = Extractors::default().extract("Email: not-an-email", &fields("email"));
+        let labelled_email = answer("Email: not-an-email", "email", &[]);
         assert!(
-            labelled_email.is_empty(),
+            labelled_email.found.is_empty(),
             "a labelled value still passes the validator"
+        );
+    }
+
+    #[test]
+    fn spanish_phrasing_gives_names_companies_and_labelled_values() {
+        assert_eq!(
+            pairs(&extract("Hola, soy Ana Ruiz de Panadería Sol")),
+            [("company", "Panadería Sol"), ("name", "Ana Ruiz")]
+        );
+        assert_eq!(
+            pairs(&extract("me llamo Jorge, mi correo es Jorge@Correo.MX")),
+            [("email", "jorge@correo.mx"), ("name", "Jorge")]
+        );
+        assert_eq!(pairs(&extract("soy de Madrid")), []);
+    }
+
+    #[test]
+    fn wrong_answers_are_told_apart_from_no_answer() {
+        let email = answer("it's dana@gmail", "email,phone", &["email", "phone"]);
+        assert_eq!(email.invalid.get("email"), Some(&Invalid::EmailDomain));
+        assert_eq!(
+            email.invalid.get("phone"),
+            None,
+            "no digits: no try at a phone"
+        );
+        let phone = answer("555-01", "phone", &["phone"]);
+        assert_eq!(phone.invalid.get("phone"), Some(&Invalid::Phone));
+        let none = answer("why do you need it?", "email", &["email"]);
+        assert_eq!(none, Extraction::default());
+    }
+
+    #[test]
+    fn a_correction_takes_the_value_named_last() {
+        let found = answer(
+            "sorry, not dana@old.example, use dana@new.example",
+            "email",
+            &[],
+        );
+        assert_eq!(found.found["email"], "dana@new.example");
+        let phones = answer("415 555 0111, perdón, 415 555 0199", "phone", &[]);
+        assert_eq!(phones.found["phone"], "+14155550199");
+    }
+
+    #[test]
+    fn the_conversation_country_reads_local_numbers() {
+        let spain = Extractors::default().for_number("+34612345678");
+        let found = spain.extract(
+            "mi móvil es 612 34 56 79",
+            &fields("phone"),
+            &Clock::default(),
+        );
+        assert_eq!(found["phone"], "+34612345679");
+    }
+
+    #[test]
+    fn typed_fields_from_their_own_readers() {
+        let wanted = fields("guests:number,size:choice(small|large),address,notes");
+        let asked = ["guests".to_string()];
+        let found = Extractors::default().read(
+            "we'll be 8, the large one please, to 12 Oak St",
+            &wanted,
+            &asked,
+            &BTreeMap::new(),
+            &Clock::default(),
+        );
+        assert_eq!(
+            pairs(&found.found),
+            [("address", "12 Oak St"), ("guests", "8"), ("size", "large")]
+        );
+        let notes = Extractors::default().read(
+            "leave it at the door",
+            &wanted,
+            &["notes".into()],
+            &BTreeMap::new(),
+            &Clock::default(),
+        );
+        assert_eq!(
+            notes.found["notes"], "leave it at the door",
+            "the whole answer to the one question"
         );
     }
 
@@ -577,6 +980,10 @@ mod tests {
             }
             if let Some(email) = found.get("email") {
                 proptest::prop_assert!(is_email(email));
+            }
+            let all = answer(&text, "name,email,phone,company,when:datetime,n:number,address", &["n", "when"]);
+            for (field, _) in all.invalid {
+                proptest::prop_assert!(!all.found.contains_key(&field));
             }
         }
     }

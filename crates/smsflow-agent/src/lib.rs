@@ -4,5 +4,8 @@
 
 pub mod builtin;
 pub mod extract;
+pub mod fields;
+pub mod phrases;
 pub mod summary;
 pub mod template;
+pub mod voice;

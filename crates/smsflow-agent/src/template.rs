@@ -27,6 +27,15 @@ pub fn render(template: &str, values: &BTreeMap<String, String>) -> String {
     tidy(&out)
 }
 
+/// [`render`] with the values given as pairs (for the agent's own phrases).
+pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    let values = pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
+    render(template, &values)
+}
+
 /// Collapses doubled spaces and spaces before punctuation left by dropped placeholders.
 fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -3,16 +3,21 @@
 pub mod agents;
 pub mod classifier;
 pub mod conversation;
+pub mod fields;
 pub mod goal;
+pub mod intent;
+pub mod language;
 pub mod matcher;
 pub mod quality;
 pub mod run;
 pub mod semantic;
+pub mod sender;
 pub mod sms;
 pub mod text;
 pub mod validation;
 pub mod workflow;
 
+pub use fields::{FieldSpec, FieldType, OnInvalid};
 pub use goal::Goal;
 pub use matcher::{MatchEntry, MatchExplanation, Matcher};
 pub use validation::{Problem, Problems};

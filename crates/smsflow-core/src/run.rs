@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
+use crate::fields::FieldSpec;
 use crate::workflow::{BookingLink, FieldName, Step, TableName, TicketPriority, WorkflowSpec};
 
 /// How many missing fields one reply asks for: people answer one or two questions, not a form.
@@ -35,6 +36,13 @@ pub struct RunState {
     /// problem, their request), bounded; the ticket summary quotes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub said: Vec<String>,
+    /// Fields the run no longer waits for: optional ones asked once, or required ones still
+    /// invalid after the re-asks.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub skipped: BTreeSet<String>,
+    /// Invalid answers so far, per field (each was asked for again).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub invalid: BTreeMap<String, u8>,
 }
 
 /// A step that happens on this turn.
@@ -57,13 +65,14 @@ pub struct Advance {
     pub completed: bool,
 }
 
-/// Every field the workflow's Extract Information steps list, in order, without repeats.
-pub fn wanted_fields(spec: &WorkflowSpec) -> Vec<FieldName> {
-    let mut wanted: Vec<FieldName> = Vec::new();
+/// Every field the workflow's Extract Information steps list, in order, without repeats (the
+/// first step that lists a field says its type).
+pub fn wanted_fields(spec: &WorkflowSpec) -> Vec<FieldSpec> {
+    let mut wanted: Vec<FieldSpec> = Vec::new();
     for step in &spec.steps {
-        if let Step::ExtractInformation { fields } = step {
+        if let Step::ExtractInformation { fields, .. } = step {
             for field in fields {
-                if !wanted.contains(field) {
+                if !wanted.iter().any(|known| known.name == field.name) {
                     wanted.push(field.clone());
                 }
             }
@@ -80,12 +89,15 @@ pub fn advance(spec: &WorkflowSpec, state: &mut RunState) -> Advance {
             continue;
         }
         let action = match step {
-            Step::ExtractInformation { fields } => {
+            Step::ExtractInformation { fields, .. } => {
                 let missing: Vec<FieldName> = fields
                     .iter()
-                    .filter(|field| !state.fields.contains_key(field.as_str()))
+                    .filter(|field| {
+                        !state.fields.contains_key(field.as_str())
+                            && !state.skipped.contains(field.as_str())
+                    })
                     .take(FIELDS_PER_QUESTION)
-                    .cloned()
+                    .map(|field| field.name.clone())
                     .collect();
                 if !missing.is_empty() {
                     return Advance {
@@ -156,6 +168,15 @@ mod tests {
             asked,
             ["email", "phone"],
             "a known field is not asked again"
+        );
+
+        state.skipped.insert("email".into());
+        let third = advance(&spec, &mut state);
+        let asked: Vec<&str> = third.ask_for.iter().map(FieldName::as_str).collect();
+        assert_eq!(
+            asked,
+            ["phone", "company"],
+            "a skipped field is not waited for"
         );
     }
 

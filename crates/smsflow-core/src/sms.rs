@@ -121,6 +121,30 @@ pub fn fit_segments(body: &str, max_segments: usize) -> String {
     "...".to_string()
 }
 
+/// Longest text smsflow stores or sends in one message: Twilio's own limit (about 10 segments).
+pub const MAX_BODY_CHARS: usize = 1_600;
+
+/// An inbound text as it is stored, the same on every database and gateway: a NUL (which
+/// PostgreSQL cannot store in text, and which no phone types) becomes U+FFFD, and a text longer than
+/// [`MAX_BODY_CHARS`] is cut there, with a note saying how long it was. `Borrowed` when unchanged.
+pub fn inbound_text(raw: &str) -> std::borrow::Cow<'_, str> {
+    let mut text = std::borrow::Cow::Borrowed(raw);
+    if raw.contains('\0') {
+        text = std::borrow::Cow::Owned(raw.replace('\0', "\u{fffd}"));
+    }
+    // Only a text over the limit in bytes can be over it in characters.
+    if text.len() > MAX_BODY_CHARS {
+        let received = text.chars().count();
+        if received > MAX_BODY_CHARS {
+            let kept: String = text.chars().take(MAX_BODY_CHARS).collect();
+            text = std::borrow::Cow::Owned(format!(
+                "{kept} [cut by smsflow: {received} characters received]"
+            ));
+        }
+    }
+    text
+}
+
 /// A phone number in E.164 form: `+`, a country code and at most 15 digits in all.
 pub fn is_e164(number: &str) -> bool {
     let digits = number.strip_prefix('+').unwrap_or("");
@@ -215,6 +239,25 @@ mod tests {
         assert!(segment_info(&fitted).segments <= 3);
         assert!(fitted.ends_with("word..."), "{fitted}");
         assert_eq!(fit_segments("short", 1), "short");
+    }
+
+    #[test]
+    fn inbound_text_is_storable_everywhere() {
+        assert!(matches!(
+            inbound_text("hello"),
+            std::borrow::Cow::Borrowed("hello")
+        ));
+        assert_eq!(inbound_text("hello\0world"), "hello\u{fffd}world");
+        let long = "é".repeat(200_000);
+        let stored = inbound_text(&long);
+        assert!(stored.starts_with(&"é".repeat(MAX_BODY_CHARS)));
+        assert!(
+            stored.ends_with(" [cut by smsflow: 200000 characters received]"),
+            "{}",
+            &stored[stored.len() - 60..]
+        );
+        let exact = "a".repeat(MAX_BODY_CHARS);
+        assert_eq!(inbound_text(&exact), exact);
     }
 
     #[test]

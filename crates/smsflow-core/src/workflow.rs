@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::fields::{DEFAULT_REASKS, FieldItem, FieldSpec, MAX_REASKS, OnInvalid};
 use crate::goal::Goal;
 use crate::validation::Problems;
 
@@ -19,6 +20,7 @@ pub const KEYWORDS_MAX: usize = 200;
 pub const EXAMPLE_MAX_CHARS: usize = 320;
 pub const EXAMPLES_MAX: usize = 200;
 pub const STEPS_MAX: usize = 25;
+pub const FIELDS_MAX: usize = 50;
 pub const PRIORITY_RANGE: std::ops::RangeInclusive<i64> = -1_000_000..=1_000_000;
 
 /// A workflow as people write it: every field optional except where serde needs a type, so that
@@ -82,26 +84,71 @@ pub struct WorkflowDraft {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepDraft {
-    ExtractInformation { fields: FieldList },
-    SendResponse { template: String },
-    CreateSupportTicket { priority: String },
-    BookAppointment { link: String },
-    SaveToDatabase { table: String },
+    ExtractInformation {
+        fields: FieldList,
+        /// How many times an invalid value is asked for again (default 2).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reasks: Option<u8>,
+        /// `move_on` (default) or `hand_off` once the re-asks are used up.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_invalid: Option<String>,
+    },
+    SendResponse {
+        template: String,
+    },
+    CreateSupportTicket {
+        priority: String,
+    },
+    BookAppointment {
+        link: String,
+    },
+    SaveToDatabase {
+        table: String,
+    },
 }
 
-/// Fields to extract: a list, or the comma-separated string the product page shows.
+/// Fields to extract: a list, or the comma-separated string the product page shows (see
+/// [`crate::fields`] for types).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum FieldList {
     Text(String),
-    List(Vec<String>),
+    List(Vec<FieldItem>),
 }
 
 impl FieldList {
-    fn items(&self) -> Vec<&str> {
+    fn items(&self) -> Vec<FieldItem> {
         match self {
-            FieldList::Text(text) => text.split(',').collect(),
-            FieldList::List(list) => list.iter().map(String::as_str).collect(),
+            FieldList::Text(text) => text
+                .split(',')
+                .filter(|item| !item.trim().is_empty())
+                .map(|item| FieldItem::Name(item.to_string()))
+                .collect(),
+            FieldList::List(list) => list
+                .iter()
+                .filter(|item| !matches!(item, FieldItem::Name(name) if name.trim().is_empty()))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The fields in the comma-separated syntax, as the editor shows them.
+    pub fn to_text(&self) -> String {
+        match self {
+            FieldList::Text(text) => text.clone(),
+            FieldList::List(items) => items
+                .iter()
+                .map(|item| match item {
+                    FieldItem::Name(name) => name.trim().to_string(),
+                    FieldItem::Typed(draft) => {
+                        let mut problems = Problems::default();
+                        FieldItem::Typed(draft.clone())
+                            .validate("", &mut problems)
+                            .map_or_else(|| draft.name.clone(), |spec| spec.to_text())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }
@@ -182,11 +229,38 @@ pub struct Workflow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Step {
-    ExtractInformation { fields: Vec<FieldName> },
-    SendResponse { template: String },
-    CreateSupportTicket { priority: TicketPriority },
-    BookAppointment { link: BookingLink },
-    SaveToDatabase { table: TableName },
+    ExtractInformation {
+        #[schema(value_type = Vec<FieldItem>)]
+        fields: Vec<FieldSpec>,
+        #[serde(default = "default_reasks", skip_serializing_if = "is_default_reasks")]
+        reasks: u8,
+        #[serde(default, skip_serializing_if = "is_move_on")]
+        on_invalid: OnInvalid,
+    },
+    SendResponse {
+        template: String,
+    },
+    CreateSupportTicket {
+        priority: TicketPriority,
+    },
+    BookAppointment {
+        link: BookingLink,
+    },
+    SaveToDatabase {
+        table: TableName,
+    },
+}
+
+fn default_reasks() -> u8 {
+    DEFAULT_REASKS
+}
+
+fn is_default_reasks(reasks: &u8) -> bool {
+    *reasks == DEFAULT_REASKS
+}
+
+fn is_move_on(on_invalid: &OnInvalid) -> bool {
+    *on_invalid == OnInvalid::MoveOn
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -538,41 +612,71 @@ impl WorkflowDraft {
 impl StepDraft {
     fn validate(&self, path: &str, problems: &mut Problems) -> Option<Step> {
         match self {
-            StepDraft::ExtractInformation { fields } => {
-                let path = format!("{path}.fields");
-                let items: Vec<&str> = fields
-                    .items()
-                    .into_iter()
-                    .filter(|item| !item.trim().is_empty())
-                    .collect();
+            StepDraft::ExtractInformation {
+                fields,
+                reasks,
+                on_invalid,
+            } => {
+                let fields_path = format!("{path}.fields");
+                let items = fields.items();
                 if items.is_empty() {
                     return problems.push(
-                        &path,
+                        &fields_path,
                         "list at least one field to extract, e.g. \"name,email,phone,company\"",
                     );
                 }
-                let mut names: Vec<FieldName> = Vec::with_capacity(items.len());
+                if items.len() > FIELDS_MAX {
+                    return problems.push(
+                        &fields_path,
+                        format!(
+                            "at most {FIELDS_MAX} fields per step (there are {}); split them over several steps",
+                            items.len()
+                        ),
+                    );
+                }
+                let mut specs: Vec<FieldSpec> = Vec::with_capacity(items.len());
                 let mut valid = true;
                 for item in items {
-                    match FieldName::parse(item) {
-                        Ok(name) if names.contains(&name) => {
+                    match item.validate(&fields_path, problems) {
+                        Some(spec) if specs.iter().any(|known| known.name == spec.name) => {
                             valid = false;
                             problems.push::<()>(
-                                &path,
+                                &fields_path,
                                 format!(
                                     "{:?} is listed twice; list each field once",
-                                    name.as_str()
+                                    spec.as_str()
                                 ),
                             );
                         }
-                        Ok(name) => names.push(name),
-                        Err(message) => {
-                            valid = false;
-                            problems.push::<()>(&path, message);
-                        }
+                        Some(spec) => specs.push(spec),
+                        None => valid = false,
                     }
                 }
-                valid.then_some(Step::ExtractInformation { fields: names })
+                let reasks = reasks.unwrap_or(DEFAULT_REASKS);
+                if reasks > MAX_REASKS {
+                    valid = false;
+                    problems.push::<()>(
+                        format!("{path}.reasks"),
+                        format!("ask again at most {MAX_REASKS} times (it says {reasks})"),
+                    );
+                }
+                let on_invalid = match on_invalid.as_deref() {
+                    None => Some(OnInvalid::MoveOn),
+                    Some(value) => OnInvalid::parse(value).or_else(|| {
+                        problems.push(
+                            format!("{path}.on_invalid"),
+                            format!("{value:?} is not an option: use move_on or hand_off"),
+                        )
+                    }),
+                };
+                match on_invalid {
+                    Some(on_invalid) if valid => Some(Step::ExtractInformation {
+                        fields: specs,
+                        reasks,
+                        on_invalid,
+                    }),
+                    _ => None,
+                }
             }
             StepDraft::SendResponse { template } => {
                 let template = template.trim();
@@ -691,8 +795,15 @@ impl From<&WorkflowSpec> for WorkflowDraft {
 impl From<&Step> for StepDraft {
     fn from(step: &Step) -> Self {
         match step {
-            Step::ExtractInformation { fields } => StepDraft::ExtractInformation {
-                fields: FieldList::List(fields.iter().map(FieldName::to_string).collect()),
+            Step::ExtractInformation {
+                fields,
+                reasks,
+                on_invalid,
+            } => StepDraft::ExtractInformation {
+                fields: FieldList::List(fields.iter().map(FieldItem::from).collect()),
+                reasks: (*reasks != DEFAULT_REASKS).then_some(*reasks),
+                on_invalid: (*on_invalid != OnInvalid::MoveOn)
+                    .then(|| on_invalid.as_str().to_string()),
             },
             Step::SendResponse { template } => StepDraft::SendResponse {
                 template: template.clone(),
@@ -751,10 +862,10 @@ mod tests {
             }))
             .validate()
             .unwrap();
-            let Step::ExtractInformation { fields } = &spec.steps[0] else {
+            let Step::ExtractInformation { fields, .. } = &spec.steps[0] else {
                 panic!("not an extract step")
             };
-            let names: Vec<&str> = fields.iter().map(FieldName::as_str).collect();
+            let names: Vec<&str> = fields.iter().map(FieldSpec::as_str).collect();
             assert_eq!(names, ["name", "email", "phone", "company_name"]);
         }
     }

@@ -1,10 +1,11 @@
 //! The builtin agent's own processing per message, without the database: routing, extraction,
-//! the step engine and the reply (`cargo bench -p smsflow-server --bench agent_turn`).
+//! the step engine, language detection and the reply (`cargo bench -p smsflow-server --bench agent_turn`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use smsflow_core::conversation::route;
+use smsflow_core::language::detect;
 use smsflow_core::{Matcher, Workflow, WorkflowDraft};
-use smsflow_server::agent::Agent;
+use smsflow_server::agent::{Agent, Texter};
 use std::hint::black_box;
 
 fn workflows() -> Vec<Workflow> {
@@ -43,7 +44,18 @@ fn agent_turn(c: &mut Criterion) {
             );
             let id = routed.workflow.and_then(|entry| entry.id).unwrap();
             let workflow = workflows.iter().find(|w| w.id == id).unwrap();
-            agent.turn(workflow, None, message, "+14155550111").reply
+            let language = detect(black_box(message), None).language;
+            agent
+                .turn(
+                    workflow,
+                    None,
+                    message,
+                    &Texter {
+                        language,
+                        ..Texter::english("+14155550111")
+                    },
+                )
+                .reply
         })
     });
 }

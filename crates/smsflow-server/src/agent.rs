@@ -4,9 +4,11 @@
 
 use smsflow_agent::builtin::{TurnFacts, booking_link, compose};
 use smsflow_agent::extract::Extractors;
+use smsflow_agent::fields::Clock;
 use smsflow_agent::summary::{remember, ticket_summary};
-use smsflow_core::Workflow;
+use smsflow_core::language::Language;
 use smsflow_core::run::{Action, RunState, advance, wanted_fields};
+use smsflow_core::{FieldType, OnInvalid, Step, Workflow};
 use smsflow_llm::{LlmBackend, LlmRequest, Speaker};
 use smsflow_store::conversations::{NewTicket, Run, RunUpdate};
 use std::collections::BTreeMap;
@@ -16,11 +18,12 @@ use uuid::Uuid;
 /// Which reply writer wrote a reply; shown with each message.
 pub const BUILTIN_BACKEND: &str = "builtin";
 
-#[derive(Default)]
 pub struct Agent {
     extractors: Extractors,
     /// A model that rewrites the builtin reply in the conversation's own words, when configured.
     llm: Option<Arc<dyn LlmBackend>>,
+    /// The business's time zone: "tomorrow at 3" is read on its clock.
+    zone: jiff::tz::TimeZone,
 }
 
 /// Who wrote a reply, and why the builtin agent did when a model is configured.
@@ -35,9 +38,47 @@ pub struct Writer {
 /// One turn's result: the reply and the run's update, stored together with the message.
 pub struct AgentTurn {
     pub reply: String,
+    /// The language the reply is written in.
+    pub language: Language,
     pub run: RunUpdate,
     pub newly_extracted: BTreeMap<String, String>,
     pub asked_for: Vec<String>,
+    /// Answers that were refused on this turn, by field, with what was wrong (asked again).
+    pub invalid: BTreeMap<String, String>,
+    /// A required field stayed invalid after its re-asks and its step says `hand_off`.
+    pub hand_off: bool,
+}
+
+/// Who a turn answers, besides what they texted.
+pub struct Texter<'a> {
+    /// Their number: pre-fills `phone`, and national numbers are read in its country.
+    pub number: &'a str,
+    /// What the contact told us in earlier runs: a new run starts with it.
+    pub known: &'a BTreeMap<String, String>,
+    /// The reply is written in this language, within `max_segments` segments.
+    pub language: Language,
+    pub max_segments: usize,
+}
+
+impl Texter<'static> {
+    /// A texter we know nothing about, answered in English within 3 segments (tests, benches,
+    /// scoring a labelled set).
+    pub fn english(number: &'static str) -> Texter<'static> {
+        static NOTHING_KNOWN: BTreeMap<String, String> = BTreeMap::new();
+        Texter {
+            number,
+            known: &NOTHING_KNOWN,
+            language: Language::English,
+            max_segments: 3,
+        }
+    }
+}
+
+impl Default for Agent {
+    /// The builtin agent alone, reading days and times in UTC.
+    fn default() -> Agent {
+        Agent::new(None)
+    }
 }
 
 impl Agent {
@@ -45,7 +86,19 @@ impl Agent {
         Agent {
             extractors: Extractors::default(),
             llm,
+            zone: jiff::tz::TimeZone::UTC,
         }
+    }
+
+    /// Reads days and times ("tomorrow at 3", "el martes") in `zone`.
+    pub fn in_zone(self, zone: jiff::tz::TimeZone) -> Agent {
+        Agent { zone, ..self }
+    }
+
+    /// Reads national phone numbers (and "3/5") as `extractors` do, where the sender's number
+    /// does not say the country.
+    pub fn reading(self, extractors: Extractors) -> Agent {
+        Agent { extractors, ..self }
     }
 
     pub fn has_model(&self) -> bool {
@@ -107,13 +160,18 @@ impl Agent {
             wanted_fields: wanted_fields(spec)
                 .iter()
                 .filter(|f| !turn.run.state.fields.contains_key(f.as_str()))
-                .map(|f| f.to_string())
+                .map(|f| f.as_str().to_string())
                 .collect(),
             draft_reply: turn.reply.clone(),
             recent,
             message: message.to_string(),
             max_chars,
-            language: assigned.spec.language.clone(),
+            // The agent's fixed language, else the one the person writes in (as detected).
+            language: assigned
+                .spec
+                .language
+                .clone()
+                .or_else(|| Some(turn.language.name().to_string())),
             model: assigned.spec.model.clone(),
             summary_draft: turn
                 .run
@@ -123,12 +181,18 @@ impl Agent {
         };
         match llm.complete(&request).await {
             Ok(answer) => {
+                let wanted = wanted_fields(spec);
+                let clock = Clock::at(jiff::Timestamp::now(), self.zone.clone());
                 for (field, value) in answer.extracted {
                     if turn.run.state.fields.contains_key(&field) {
                         continue;
                     }
-                    if let Some(value) = self.extractors.validate_field(&field, &value) {
+                    let Some(wanted) = wanted.iter().find(|wanted| wanted.as_str() == field) else {
+                        continue;
+                    };
+                    if let Some(value) = self.extractors.validate_field(wanted, &value, &clock) {
                         turn.run.state.fields.insert(field.clone(), value.clone());
+                        turn.run.learned.insert(field.clone(), value.clone());
                         turn.newly_extracted.insert(field, value);
                     }
                 }
@@ -155,27 +219,53 @@ impl Agent {
         }
     }
 
-    /// Handles `text` for `workflow`, continuing `run` if the conversation is in one.
+    /// Handles `text` for `workflow`, continuing `run` if the conversation is in one. A new run
+    /// starts with what the contact already told us and their number as `phone`; the reply is in
+    /// the texter's language, within their segment budget.
     pub fn turn(
         &self,
         workflow: &Workflow,
         run: Option<Run>,
         text: &str,
-        their_number: &str,
+        texter: &Texter<'_>,
+    ) -> AgentTurn {
+        self.turn_at(workflow, run, text, texter, jiff::Timestamp::now())
+    }
+
+    /// As [`Agent::turn`], with days and times read as of `at` (scoring a labelled set).
+    pub fn turn_at(
+        &self,
+        workflow: &Workflow,
+        run: Option<Run>,
+        text: &str,
+        texter: &Texter<'_>,
+        at: jiff::Timestamp,
     ) -> AgentTurn {
         let spec = &workflow.spec;
         let first_turn = run.is_none();
+        let wanted = wanted_fields(spec);
         let (run_id, mut state) = match run {
             Some(run) => (run.id, run.state),
-            None => (Uuid::now_v7(), RunState::default()),
+            None => (
+                Uuid::now_v7(),
+                prefilled(&wanted, texter.known, texter.number),
+            ),
         };
-        let newly_extracted: BTreeMap<String, String> = self
-            .extractors
-            .extract_answer(text, &wanted_fields(spec), &state.asked_for)
+        let extraction = self.extractors.for_number(texter.number).read(
+            text,
+            &wanted,
+            &state.asked_for,
+            &state.fields,
+            &Clock::at(at, self.zone.clone()),
+        );
+        let newly_extracted: BTreeMap<String, String> = extraction
+            .found
             .into_iter()
             .filter(|(field, value)| state.fields.get(field) != Some(value))
             .collect();
         state.fields.extend(newly_extracted.clone());
+        let (invalid, hand_off) =
+            self.refuse(spec, &mut state, extraction.invalid, &newly_extracted);
         remember(&mut state.said, text, &state.fields);
         let advanced = advance(spec, &mut state);
         state.asked_for = advanced
@@ -227,21 +317,32 @@ impl Agent {
                 .clone()
                 .map(|link| ("booking_link".to_string(), link)),
         );
-        let reply = compose(&TurnFacts {
+        let composed = compose(&TurnFacts {
             spec,
             values: &values,
             newly_extracted: &newly_extracted,
             advance: &advanced,
             first_turn,
+            language: texter.language,
+            max_segments: texter.max_segments,
         });
+        // What was wrong comes first, then the question that asks for it again.
+        let reply = invalid
+            .values()
+            .cloned()
+            .chain(std::iter::once(composed))
+            .collect::<Vec<_>>()
+            .join(" ");
         AgentTurn {
             reply,
+            language: texter.language,
+            invalid,
+            hand_off,
             asked_for: advanced
                 .ask_for
                 .iter()
                 .map(|field| field.to_string())
                 .collect(),
-            newly_extracted,
             run: RunUpdate {
                 run_id,
                 workflow_id: workflow.id,
@@ -249,10 +350,78 @@ impl Agent {
                 state,
                 new_ticket,
                 records,
-                phone: their_number.to_string(),
+                phone: texter.number.to_string(),
+                learned: newly_extracted.clone(),
             },
+            newly_extracted,
         }
     }
+
+    /// Counts this turn's invalid answers for fields not yet known; a field whose step's re-asks
+    /// are used up is skipped (the run moves on) or, if the step says so, handed to a person.
+    /// Optional fields asked for and not given are skipped too. Returns what to tell the person,
+    /// by field, and whether to hand off.
+    fn refuse(
+        &self,
+        spec: &smsflow_core::WorkflowSpec,
+        state: &mut RunState,
+        invalid: BTreeMap<String, smsflow_agent::fields::Invalid>,
+        given: &BTreeMap<String, String>,
+    ) -> (BTreeMap<String, String>, bool) {
+        let mut told = BTreeMap::new();
+        let mut hand_off = false;
+        for step in &spec.steps {
+            let Step::ExtractInformation {
+                fields,
+                reasks,
+                on_invalid,
+            } = step
+            else {
+                continue;
+            };
+            for field in fields {
+                let name = field.as_str();
+                if state.fields.contains_key(name) || state.skipped.contains(name) {
+                    continue;
+                }
+                let was_asked = state.asked_for.iter().any(|asked| asked == name);
+                if let Some(why) = invalid.get(name) {
+                    let count = state.invalid.entry(name.to_string()).or_default();
+                    *count += 1;
+                    if *count > *reasks {
+                        state.skipped.insert(name.to_string());
+                        hand_off |= *on_invalid == OnInvalid::HandOff;
+                    } else {
+                        told.insert(name.to_string(), why.explain("en"));
+                    }
+                } else if was_asked && !field.required && !given.contains_key(name) {
+                    state.skipped.insert(name.to_string());
+                }
+            }
+        }
+        (told, hand_off)
+    }
+}
+
+/// A new run's state: what the contact told us before, and their number for a phone field.
+fn prefilled(
+    wanted: &[smsflow_core::FieldSpec],
+    known: &BTreeMap<String, String>,
+    their_number: &str,
+) -> RunState {
+    let mut state = RunState {
+        fields: known.clone(),
+        ..RunState::default()
+    };
+    if smsflow_core::sms::is_e164(their_number) {
+        for field in wanted.iter().filter(|field| field.kind == FieldType::Phone) {
+            state
+                .fields
+                .entry(field.as_str().to_string())
+                .or_insert_with(|| their_number.to_string());
+        }
+    }
+    state
 }
 
 /// A short ticket number people can read out: `T-` and six characters without look-alikes.
@@ -302,7 +471,7 @@ mod tests {
             &workflow,
             None,
             "hi I'm interested in pricing",
-            "+14155550111",
+            &Texter::english("+14155550111"),
         );
         assert_eq!(first.asked_for, ["name", "email"]);
         assert!(first.reply.starts_with("Thanks for your interest!"));
@@ -320,10 +489,14 @@ mod tests {
             &workflow,
             run(&first),
             "I'm Dana from Blue Fin Sushi",
-            "+14155550111",
+            &Texter::english("+14155550111"),
         );
         assert_eq!(second.run.run_id, first.run.run_id);
-        assert_eq!(second.asked_for, ["email", "phone"]);
+        assert_eq!(
+            second.asked_for,
+            ["email"],
+            "their number is the phone, the company came with the name"
+        );
         assert!(
             second.reply.starts_with("Nice to meet you, Dana!"),
             "{}",
@@ -334,7 +507,7 @@ mod tests {
             &workflow,
             run(&second),
             "dana@bluefin.example and 415-555-0111",
-            "+14155550111",
+            &Texter::english("+14155550111"),
         );
         assert!(third.run.completed);
         assert_eq!(third.run.records, ["leads"]);
@@ -368,5 +541,181 @@ mod tests {
                 ("phone", "+14155550111")
             ]
         );
+    }
+
+    fn typed_workflow(fields: serde_json::Value, on_invalid: &str) -> Workflow {
+        let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(serde_json::json!({
+            "name": "Bookings", "goal": "appointment_booking", "active": true,
+            "steps": [
+                {"type": "extract_information", "fields": fields, "reasks": 1, "on_invalid": on_invalid},
+                {"type": "save_to_database", "table": "bookings"}
+            ]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        Workflow {
+            id: Uuid::now_v7(),
+            spec,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn next(turn: &AgentTurn, workflow: &Workflow) -> Option<Run> {
+        Some(Run {
+            id: turn.run.run_id,
+            conversation_id: Uuid::nil(),
+            workflow_id: workflow.id,
+            state: turn.run.state.clone(),
+            completed: turn.run.completed,
+        })
+    }
+
+    #[test]
+    fn a_new_run_starts_with_what_the_contact_told_us_before() {
+        let agent = Agent::default();
+        let workflow = workflow();
+        let known: BTreeMap<String, String> = [
+            ("name".to_string(), "Dana".to_string()),
+            ("email".to_string(), "dana@bluefin.example".to_string()),
+            ("budget".to_string(), "2000".to_string()),
+        ]
+        .into();
+        let first = agent.turn(
+            &workflow,
+            None,
+            "hi, pricing please",
+            &Texter {
+                known: &known,
+                ..Texter::english("+14155550111")
+            },
+        );
+        assert_eq!(
+            first.asked_for,
+            ["company"],
+            "only what is not known yet: {}",
+            first.reply
+        );
+        assert_eq!(
+            first.run.state.fields["budget"], "2000",
+            "other fields ride along for records"
+        );
+        assert!(first.run.learned.is_empty(), "nothing new was said");
+        let corrected = agent.turn(
+            &workflow,
+            next(&first, &workflow),
+            "Blue Fin Sushi. Actually use dana@newfin.example",
+            &Texter {
+                known: &known,
+                ..Texter::english("+14155550111")
+            },
+        );
+        assert_eq!(corrected.run.state.fields["email"], "dana@newfin.example");
+        assert_eq!(
+            corrected.run.learned["email"], "dana@newfin.example",
+            "the contact learns the correction"
+        );
+    }
+
+    #[test]
+    fn an_invalid_value_is_asked_again_saying_why_then_the_run_moves_on() {
+        let agent = Agent::default();
+        let workflow = typed_workflow(serde_json::json!("email, when:datetime"), "move_on");
+        let first = agent.turn(
+            &workflow,
+            None,
+            "I'd like to book",
+            &Texter::english("Alice"),
+        );
+        assert_eq!(first.asked_for, ["email", "when"]);
+        let wrong = agent.turn(
+            &workflow,
+            next(&first, &workflow),
+            "dana@gmail",
+            &Texter::english("Alice"),
+        );
+        assert_eq!(wrong.invalid.keys().collect::<Vec<_>>(), ["email"]);
+        assert!(
+            wrong
+                .reply
+                .starts_with("That email address seems to be missing its ending"),
+            "{}",
+            wrong.reply
+        );
+        assert!(
+            wrong.reply.contains("your email address"),
+            "asked again: {}",
+            wrong.reply
+        );
+        let again = agent.turn(
+            &workflow,
+            next(&wrong, &workflow),
+            "dana at gmail",
+            &Texter::english("Alice"),
+        );
+        assert!(
+            !again.invalid.contains_key("email"),
+            "no @: not a try at an email"
+        );
+        let last = agent.turn(
+            &workflow,
+            next(&again, &workflow),
+            "dana@gmail!!",
+            &Texter::english("Alice"),
+        );
+        assert!(
+            last.run.state.skipped.contains("email"),
+            "one re-ask, then on"
+        );
+        assert!(!last.hand_off);
+        assert_eq!(last.asked_for, ["when"]);
+    }
+
+    #[test]
+    fn a_step_can_hand_off_once_its_re_asks_are_used_up() {
+        let agent = Agent::default();
+        let workflow = typed_workflow(
+            serde_json::json!([{"name": "guests", "type": "number"}]),
+            "hand_off",
+        );
+        let first = agent.turn(
+            &workflow,
+            None,
+            "table please",
+            &Texter::english("+14155550111"),
+        );
+        let once = agent.turn(
+            &workflow,
+            next(&first, &workflow),
+            "lots",
+            &Texter::english("+14155550111"),
+        );
+        assert_eq!(once.invalid["guests"], "Please answer with a number.");
+        let twice = agent.turn(
+            &workflow,
+            next(&once, &workflow),
+            "many",
+            &Texter::english("+14155550111"),
+        );
+        assert!(twice.hand_off);
+    }
+
+    #[test]
+    fn optional_fields_are_asked_once() {
+        let agent = Agent::default();
+        let workflow = typed_workflow(serde_json::json!("name, notes?"), "move_on");
+        let first = agent.turn(&workflow, None, "hi", &Texter::english("+14155550111"));
+        let named = agent.turn(
+            &workflow,
+            next(&first, &workflow),
+            "I'm Ken",
+            &Texter::english("+14155550111"),
+        );
+        assert_eq!(first.asked_for, ["name", "notes"]);
+        assert!(named.run.completed, "notes were asked once and not given");
+        assert!(named.run.state.skipped.contains("notes"));
     }
 }

@@ -29,8 +29,13 @@ pub struct Config {
     pub booking_signing_key: Option<String>,
     /// Where new tickets are posted (a helpdesk), signed with the secret; off when `None`.
     pub ticket_webhook: Option<TicketWebhookSettings>,
+    /// Read timeouts and the connection limit of the HTTP server.
+    pub limits: crate::listener::ServeLimits,
+    /// Where `conversation.needs_human` is posted when a texter asks for a person; off when `None`.
+    pub handoff_webhook: Option<TicketWebhookSettings>,
 }
 
+/// A signed outgoing webhook: where to post, and the secret that signs each delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketWebhookSettings {
     pub url: String,
@@ -55,6 +60,12 @@ pub struct SmsSettings {
     pub idle_timeout_minutes: u64,
     /// No automatic reply goes out between these local times; replies wait until the end.
     pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
+    /// Answer `whatsapp:` senders on WhatsApp (through Twilio); when off they are stored only.
+    pub whatsapp: bool,
+    /// When the team answers: a texter who asks for a person is told when to expect one.
+    pub business_hours: Option<crate::business_hours::BusinessHours>,
+    /// The business's time zone (`sms.timezone`): texted days and times ("tomorrow at 3") are read in it.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,9 +93,14 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
     booking_signing_key: Option<String>,
     tickets_webhook_url: Option<String>,
     tickets_webhook_secret: Option<String>,
+    handoff_webhook_url: Option<String>,
+    handoff_webhook_secret: Option<String>,
     #[serde(default)]
     sms: FileSms,
     #[serde(default)]
@@ -107,6 +123,8 @@ struct FileSms {
     quiet_hours_start: Option<String>,
     quiet_hours_end: Option<String>,
     timezone: Option<String>,
+    whatsapp: Option<bool>,
+    business_hours: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,20 +202,25 @@ fn load_sms(
             hint: "use a whole number from 1 to 10",
         });
     }
+    let timezone = var("SMSFLOW_SMS_TIMEZONE")
+        .or(file.timezone)
+        .unwrap_or_else(|| "UTC".into());
+    let business_hours = var("SMSFLOW_SMS_BUSINESS_HOURS")
+        .or(file.business_hours)
+        .map(|hours| {
+            crate::business_hours::BusinessHours::parse(&hours, &timezone)
+                .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })
+        })
+        .transpose()?;
     let quiet_hours = match (
         var("SMSFLOW_SMS_QUIET_HOURS_START").or(file.quiet_hours_start),
         var("SMSFLOW_SMS_QUIET_HOURS_END").or(file.quiet_hours_end),
     ) {
         (None, None) => None,
-        (Some(start), Some(end)) => {
-            let timezone = var("SMSFLOW_SMS_TIMEZONE")
-                .or(file.timezone)
-                .unwrap_or_else(|| "UTC".into());
-            Some(
-                crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
-                    .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
-            )
-        }
+        (Some(start), Some(end)) => Some(
+            crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
+                .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
+        ),
         _ => {
             return Err(ConfigError::Incomplete {
                 section: "sms",
@@ -221,7 +244,85 @@ fn load_sms(
         auto_replies_per_minute: parse("sms.auto_replies_per_minute", var("SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE"), file.auto_replies_per_minute, 5, "use a whole number")?,
         idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
         quiet_hours,
+        whatsapp: parse("sms.whatsapp", var("SMSFLOW_SMS_WHATSAPP"), file.whatsapp, true, "use true or false")?,
+        business_hours,
+        timezone: jiff::tz::TimeZone::get(timezone.trim()).map_err(|_| ConfigError::Invalid {
+            key: "sms.timezone",
+            value: timezone.clone(),
+            hint: "use an IANA time zone name, e.g. America/New_York",
+        })?,
     })
+}
+
+/// The server's limits: `file` holds the TOML values of header_read_timeout_secs,
+/// body_read_timeout_secs and max_connections.
+fn load_limits(
+    file: [Option<u64>; 3],
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::listener::ServeLimits, ConfigError> {
+    let [
+        header_read_timeout_secs,
+        body_read_timeout_secs,
+        max_connections,
+    ] = file;
+    let whole = |key: &'static str, env: &str, fallback: Option<u64>, default: u64| {
+        let value = match var(env) {
+            Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
+                key,
+                value: text,
+                hint: "use a whole number of 1 or more",
+            })?,
+            None => fallback.unwrap_or(default),
+        };
+        if value == 0 {
+            return Err(ConfigError::Invalid {
+                key,
+                value: "0".into(),
+                hint: "use a whole number of 1 or more",
+            });
+        }
+        Ok(value)
+    };
+    let defaults = crate::listener::ServeLimits::default();
+    Ok(crate::listener::ServeLimits {
+        header_read_timeout: std::time::Duration::from_secs(whole(
+            "header_read_timeout_secs",
+            "SMSFLOW_HEADER_READ_TIMEOUT_SECS",
+            header_read_timeout_secs,
+            defaults.header_read_timeout.as_secs(),
+        )?),
+        body_read_timeout: std::time::Duration::from_secs(whole(
+            "body_read_timeout_secs",
+            "SMSFLOW_BODY_READ_TIMEOUT_SECS",
+            body_read_timeout_secs,
+            defaults.body_read_timeout.as_secs(),
+        )?),
+        max_connections: whole(
+            "max_connections",
+            "SMSFLOW_MAX_CONNECTIONS",
+            max_connections,
+            defaults.max_connections as u64,
+        )? as usize,
+    })
+}
+
+/// A signed webhook's URL and secret: both or neither, an http(s) URL and a secret of 16
+/// characters or more; `incomplete` otherwise.
+fn signed_webhook(
+    url: Option<String>,
+    secret: Option<String>,
+    incomplete: ConfigError,
+) -> Result<Option<TicketWebhookSettings>, ConfigError> {
+    match (url, secret) {
+        (None, None) => Ok(None),
+        (Some(url), Some(secret))
+            if (url.starts_with("http://") || url.starts_with("https://"))
+                && secret.len() >= 16 =>
+        {
+            Ok(Some(TicketWebhookSettings { url, secret }))
+        }
+        _ => Err(incomplete),
+    }
 }
 
 /// Each setting: its TOML key, its environment variable(s), its default, what it does.
@@ -255,6 +356,24 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_RELOAD_INTERVAL_MS",
         "2000",
         "How often (ms) a server checks for workflow changes made by other smsflow processes.",
+    ),
+    (
+        "header_read_timeout_secs",
+        "SMSFLOW_HEADER_READ_TIMEOUT_SECS",
+        "10",
+        "Seconds a client has to send a request's headers; slower connections are closed.",
+    ),
+    (
+        "body_read_timeout_secs",
+        "SMSFLOW_BODY_READ_TIMEOUT_SECS",
+        "30",
+        "Seconds a client has to send a request's body.",
+    ),
+    (
+        "max_connections",
+        "SMSFLOW_MAX_CONNECTIONS",
+        "1024",
+        "Connections served at once; more are answered 503 at once (keep it below `ulimit -n`).",
     ),
     (
         "sms.default_from",
@@ -320,7 +439,31 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "sms.timezone",
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
-        "IANA time zone of quiet hours, e.g. America/New_York.",
+        "IANA time zone of the business, e.g. America/New_York: quiet hours, business hours, and the days and times people text (\"tomorrow at 3\").",
+    ),
+    (
+        "sms.business_hours",
+        "SMSFLOW_SMS_BUSINESS_HOURS",
+        "(none)",
+        "When the team answers, e.g. \"Mon-Fri 09:00-17:00\" (in sms.timezone): a texter who asks for a person is told when to expect one.",
+    ),
+    (
+        "handoff_webhook_url",
+        "SMSFLOW_HANDOFF_WEBHOOK_URL",
+        "(none: off)",
+        "Where conversation.needs_human is posted (signed) when a texter asks for a person.",
+    ),
+    (
+        "handoff_webhook_secret",
+        "SMSFLOW_HANDOFF_WEBHOOK_SECRET",
+        "(none)",
+        "Secret that signs hand-off webhooks (16 characters or more). Never logged.",
+    ),
+    (
+        "sms.whatsapp",
+        "SMSFLOW_SMS_WHATSAPP",
+        "true",
+        "Answer whatsapp: senders on WhatsApp through Twilio; false: store their texts, do not answer.",
     ),
     (
         "twilio.account_sid",
@@ -418,6 +561,14 @@ impl Config {
             None => file.reload_interval_ms.unwrap_or(2_000),
         }
         .max(100);
+        let limits = load_limits(
+            [
+                file.header_read_timeout_secs,
+                file.body_read_timeout_secs,
+                file.max_connections,
+            ],
+            &var,
+        )?;
         let sms = load_sms(file.sms, &var)?;
         let twilio = match (
             var("SMSFLOW_TWILIO_ACCOUNT_SID").or(file.twilio.account_sid),
@@ -462,24 +613,22 @@ impl Config {
         };
         let openai = smsflow_llm::try_settings_from_env(env)?;
         let booking_signing_key = var("SMSFLOW_BOOKING_SIGNING_KEY").or(file.booking_signing_key);
-        let ticket_webhook = match (
+        let ticket_webhook = signed_webhook(
             var("SMSFLOW_TICKETS_WEBHOOK_URL").or(file.tickets_webhook_url),
             var("SMSFLOW_TICKETS_WEBHOOK_SECRET").or(file.tickets_webhook_secret),
-        ) {
-            (None, None) => None,
-            (Some(url), Some(secret))
-                if (url.starts_with("http://") || url.starts_with("https://"))
-                    && secret.len() >= 16 =>
-            {
-                Some(TicketWebhookSettings { url, secret })
-            }
-            _ => {
-                return Err(ConfigError::Incomplete {
-                    section: "tickets webhook",
-                    hint: "set tickets_webhook_url (an http(s) URL) and tickets_webhook_secret (16 characters or more) together",
-                });
-            }
-        };
+            ConfigError::Incomplete {
+                section: "tickets webhook",
+                hint: "set tickets_webhook_url (an http(s) URL) and tickets_webhook_secret (16 characters or more) together",
+            },
+        )?;
+        let handoff_webhook = signed_webhook(
+            var("SMSFLOW_HANDOFF_WEBHOOK_URL").or(file.handoff_webhook_url),
+            var("SMSFLOW_HANDOFF_WEBHOOK_SECRET").or(file.handoff_webhook_secret),
+            ConfigError::Incomplete {
+                section: "hand-off webhook",
+                hint: "set handoff_webhook_url (an http(s) URL) and handoff_webhook_secret (16 characters or more) together",
+            },
+        )?;
         Ok(Config {
             listen,
             database_url,
@@ -492,6 +641,8 @@ impl Config {
             openai,
             booking_signing_key,
             ticket_webhook,
+            limits,
+            handoff_webhook,
         })
     }
 

@@ -4,15 +4,18 @@
 pub mod agent;
 mod api;
 mod auth;
+pub mod business_hours;
 pub mod config;
 mod csv;
 mod error;
 mod extract;
+pub mod listener;
 pub mod matching;
 pub mod messaging;
 mod metrics;
 pub mod quiet_hours;
 pub mod signing;
+mod typed_input;
 pub mod web;
 mod webhooks;
 
@@ -70,18 +73,16 @@ impl AppState {
             matchers.clone(),
             channels(&config),
             config.sms.clone(),
-            agent::Agent::new(model(&config)),
+            agent::Agent::new(model(&config)).in_zone(config.sms.timezone.clone()),
         );
-        messaging.ticket_webhook =
-            config
-                .ticket_webhook
-                .as_ref()
-                .map(|webhook| messaging::TicketWebhook {
-                    url: webhook.url.clone(),
-                    secret: webhook.secret.clone(),
-                    public_url: config.public_url.clone(),
-                    http: smsflow_sms::http_client(),
-                });
+        let signed = |settings: &config::TicketWebhookSettings| messaging::TicketWebhook {
+            url: settings.url.clone(),
+            secret: settings.secret.clone(),
+            public_url: config.public_url.clone(),
+            http: smsflow_sms::http_client(),
+        };
+        messaging.ticket_webhook = config.ticket_webhook.as_ref().map(signed);
+        messaging.handoff_webhook = config.handoff_webhook.as_ref().map(signed);
         let messaging = Arc::new(messaging);
         Ok(AppState {
             store,
@@ -132,6 +133,7 @@ impl AppState {
     tags(
         (name = "workflows", description = "Define, manage and test SMS workflows"),
         (name = "conversations", description = "SMS conversations, manual messages, hand-off, the simulator and opt-outs"),
+        (name = "contacts", description = "What is known about each number across conversations and workflow runs"),
         (name = "steps", description = "What workflow steps produce: support tickets and saved records"),
         (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none"),
         (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures")
@@ -204,6 +206,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
         .merge(api::conversations::router())
+        .merge(api::contacts::router())
         .merge(api::steps::router())
         .merge(api::agents::router())
         .merge(api::analytics::router())
@@ -254,6 +257,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .merge(web::router(state.clone()))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(typed_input::refuse_unstorable))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -312,6 +316,7 @@ pub fn load_semantic(config: &Config) -> Option<Semantic> {
 pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let listen = config.listen;
     let public_url = config.public_url.clone();
+    let limits = config.limits.clone();
     let state = AppState::new(store, config).await?;
     let channels: Vec<&str> = state
         .messaging
@@ -330,14 +335,8 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         })?;
     tracing::info!(%listen, %public_url, "smsflow is serving");
     let cookies = web::CookiePolicy::for_public_url(&public_url);
-    // The client's address feeds sign-in rate limiting.
     let app = router(state).layer(axum::Extension(cookies));
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    listener::serve(listener, app, limits, shutdown_signal()).await;
     workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }

@@ -9,13 +9,14 @@ use smsflow_core::conversation::{
     ActiveWorkflow, Author, Channel, ConversationStatus, MessageStatus, route,
 };
 use smsflow_core::sms::{
-    CarrierKeyword, carrier_keyword, fit_segments, segment_info, to_gsm_friendly,
+    CarrierKeyword, carrier_keyword, fit_segments, inbound_text, segment_info, to_gsm_friendly,
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
     BookingOutcome, InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
 };
 use smsflow_store::{Store, StoreError};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,10 +24,13 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::agent::Agent;
+mod conversing;
+
+use crate::agent::{Agent, Texter};
 use crate::config::SmsSettings;
 use crate::matching::MatcherCache;
 use smsflow_core::conversation::RoutingDecision;
+use smsflow_core::language::Language;
 use smsflow_llm::Speaker;
 
 /// How long a worker owns a claimed message before another may take it over.
@@ -49,6 +53,8 @@ pub struct Messaging {
     pub agent: Agent,
     /// Posts new tickets to a helpdesk, when configured.
     pub ticket_webhook: Option<TicketWebhook>,
+    /// Posts `conversation.needs_human` when a texter asks for a person, when configured.
+    pub handoff_webhook: Option<TicketWebhook>,
     inbound_ready: Notify,
     outbound_ready: Notify,
 }
@@ -68,13 +74,38 @@ impl Messaging {
             settings,
             agent,
             ticket_webhook: None,
+            handoff_webhook: None,
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
         }
     }
 
-    /// Stores an inbound SMS (committed before this returns) and wakes a worker.
+    /// Stores an inbound SMS (committed before this returns) and wakes a worker. Its text is first
+    /// made storable on every database ([`inbound_text`]), and an empty gateway id counts as none
+    /// (else every later message without one would be taken for a retry of the first).
     pub async fn receive(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
+        let body = inbound_text(&sms.body);
+        let blank_id = sms
+            .provider_id
+            .as_ref()
+            .is_some_and(|id| id.trim().is_empty());
+        let repaired;
+        let sms = if matches!(body, Cow::Owned(_)) || blank_id {
+            if sms.body.contains('\0') {
+                tracing::warn!(
+                    channel = sms.channel.as_str(),
+                    "inbound text had NUL characters: stored as U+FFFD"
+                );
+            }
+            repaired = InboundSms {
+                body: body.into_owned(),
+                provider_id: sms.provider_id.clone().filter(|id| !id.trim().is_empty()),
+                ..sms.clone()
+            };
+            &repaired
+        } else {
+            sms
+        };
         let recorded = self.store.record_inbound(sms).await?;
         if recorded.duplicate {
             tracing::info!(message_id = %recorded.message_id, channel = sms.channel.as_str(), "duplicate delivery acknowledged, not processed again");
@@ -114,6 +145,10 @@ impl Messaging {
         } else {
             body.to_string()
         };
+        // A model may write a NUL, which PostgreSQL cannot store: the reply would never be queued.
+        if body.contains('\0') {
+            body = body.replace('\0', "\u{fffd}");
+        }
         if let Some(budget) = budget {
             body = fit_segments(&body, budget);
         }
@@ -130,6 +165,20 @@ impl Messaging {
             segments: info.segments as i64,
             encoding: info.encoding.as_str().to_string(),
             send_after,
+            language: None,
+        }
+    }
+
+    /// Why no reply can reach the other side of `conversation`, if none can: short codes and
+    /// alphanumeric senders never, WhatsApp senders only through Twilio with `sms.whatsapp` on.
+    fn unanswerable(
+        &self,
+        conversation: &smsflow_store::conversations::Conversation,
+    ) -> Option<&'static str> {
+        let whatsapp = self.settings.whatsapp && conversation.channel == Channel::Twilio;
+        match smsflow_core::sender::Sender::parse(&conversation.their_number) {
+            Ok(sender) => sender.unanswerable(whatsapp),
+            Err(_) => Some("not a phone number, WhatsApp number, short code or sender ID"),
         }
     }
 
@@ -160,6 +209,7 @@ impl Messaging {
                 .store
                 .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
                 .await?,
+            contacts: self.store.contacts_of(&numbers).await?,
             opted_out: HashMap::new(),
         };
         let mut outcomes = Vec::with_capacity(claimed.len());
@@ -193,6 +243,7 @@ impl Messaging {
     ) -> Result<InboundOutcome, StoreError> {
         let now = batch.now;
         let compiled = &batch.compiled;
+        let detection = smsflow_core::language::detect(&message.body, conversation.language);
         // A STOP or START earlier in this batch, not yet stored, counts already.
         let opted_out = batch
             .opted_out
@@ -216,7 +267,15 @@ impl Messaging {
             opt_change: None,
             reply: None,
             run: None,
+            language: Some(detection),
+            handoff: None,
         };
+        if let Some(reason) = self.unanswerable(conversation) {
+            return Ok(InboundOutcome {
+                explanation: json!({"reply": format!("none: the sender is {reason}")}),
+                ..keep
+            });
+        }
         let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, None));
         let outcome = match carrier_keyword(&message.body) {
             Some(CarrierKeyword::OptOut) => InboundOutcome {
@@ -250,11 +309,14 @@ impl Messaging {
                     .get(&conversation.their_number)
                     .copied()
                     .unwrap_or(0);
+                let human = conversation.status == ConversationStatus::Human;
+                let loop_guard =
+                    replies_this_minute >= i64::from(self.settings.auto_replies_per_minute);
                 let silenced = if opted_out {
                     Some("none: the number has opted out".to_string())
-                } else if conversation.status == ConversationStatus::Human {
+                } else if human {
                     Some("none: a human has taken over this conversation".to_string())
-                } else if replies_this_minute >= i64::from(self.settings.auto_replies_per_minute) {
+                } else if loop_guard {
                     Some(format!(
                         "none: loop guard, already {} automatic replies to this number in the last minute",
                         self.settings.auto_replies_per_minute
@@ -275,25 +337,59 @@ impl Messaging {
                     "routing_reason": routed.decision.describe(),
                     "matching": routed.explanation,
                 });
-                match (workflow, silenced) {
-                    (Some(workflow), None) => {
+                let conversed = if opted_out || human || loop_guard {
+                    None
+                } else {
+                    let fixed = batch.default_agent.spec.language.as_deref();
+                    let language = conversing::reply_language(fixed, detection);
+                    self.converse(
+                        message,
+                        conversation,
+                        &routed.decision,
+                        now,
+                        language,
+                        InboundOutcome {
+                            explanation: explanation.clone(),
+                            ..keep.clone()
+                        },
+                    )
+                    .await?
+                };
+                match (conversed, workflow, silenced) {
+                    (Some(conversed), _, _) => conversed,
+                    (None, Some(workflow), None) => {
                         let (assigned, source) =
                             self.assigned_agent(batch, workflow, conversation).await?;
+                        // The agent's own limit, within the installation's cap.
+                        let max_segments = usize::try_from(assigned.spec.max_segments)
+                            .unwrap_or(usize::MAX)
+                            .min(self.settings.max_segments);
+                        let language = conversing::reply_language(
+                            assigned.spec.language.as_deref(),
+                            detection,
+                        );
+                        // A new run starts with what the contact told us in earlier ones.
+                        let known = batch
+                            .contacts
+                            .get(&conversation.their_number)
+                            .map(smsflow_store::contacts::Contact::known)
+                            .unwrap_or_default();
                         let mut turn = self.agent.turn(
                             workflow,
                             run,
                             &message.body,
-                            &conversation.their_number,
+                            &Texter {
+                                number: &conversation.their_number,
+                                known: &known,
+                                language,
+                                max_segments,
+                            },
                         );
                         let recent = if self.agent.has_model() {
                             self.recent(conversation.id).await?
                         } else {
                             Vec::new()
                         };
-                        // The agent's own limit, within the installation's cap.
-                        let max_segments = usize::try_from(assigned.spec.max_segments)
-                            .unwrap_or(usize::MAX)
-                            .min(self.settings.max_segments);
                         let max_chars = 153 * max_segments;
                         if let Some(ticket) = turn.run.new_ticket.as_mut() {
                             ticket.notify = self.ticket_webhook.is_some();
@@ -316,13 +412,24 @@ impl Messaging {
                             "wants_human": writer.wants_human,
                             "assigned_agent": {"id": assigned.id, "name": assigned.spec.name, "how": source},
                             "extracted": turn.newly_extracted,
+                            "invalid": turn.invalid,
+                            "skipped": turn.run.state.skipped,
+                            "hand_off": turn.hand_off,
                             "fields": turn.run.state.fields,
                             "asked_for": turn.asked_for,
                             "steps_done": turn.run.state.steps_done,
                             "ticket_id": turn.run.state.ticket_id,
                             "booking_link": turn.run.state.booking_link,
                             "completed": turn.run.completed,
+                            "language": turn.language,
                         });
+                        let mut reply = self.outbound(
+                            &turn.reply,
+                            Author::Agent,
+                            Some(workflow.id),
+                            Some(max_segments),
+                        );
+                        reply.language = Some(turn.language);
                         InboundOutcome {
                             workflow_id: Some(workflow.id),
                             explanation,
@@ -330,17 +437,12 @@ impl Messaging {
                             active_workflow_at: Some(now),
                             run_completed: turn.run.completed,
                             active_run_id: Some(turn.run.run_id),
-                            opt_change: None,
-                            reply: Some(self.outbound(
-                                &turn.reply,
-                                Author::Agent,
-                                Some(workflow.id),
-                                Some(max_segments),
-                            )),
+                            reply: Some(reply),
                             run: Some(turn.run),
+                            ..keep
                         }
                     }
-                    (workflow, silenced) => {
+                    (None, workflow, silenced) => {
                         explanation["reply"] = json!(silenced.unwrap_or_default());
                         InboundOutcome {
                             workflow_id: workflow.map(|w| w.id),
@@ -349,9 +451,7 @@ impl Messaging {
                             active_workflow_at: workflow.map(|_| now),
                             run_completed: run.as_ref().is_some_and(|run| run.completed),
                             active_run_id: run.as_ref().map(|run| run.id),
-                            opt_change: None,
-                            reply: None,
-                            run: None,
+                            ..keep
                         }
                     }
                 }
@@ -425,17 +525,29 @@ impl Messaging {
         run_id: Uuid,
         starts: Option<&str>,
     ) -> Result<BookingOutcome, StoreError> {
-        let when = starts
-            .map(|starts| format!(" for {starts}"))
-            .unwrap_or_default();
-        let text = format!("You're booked{when}. Thanks, see you then!");
-        let confirmation =
+        let language = self.run_language(run_id).await?;
+        let phrases = smsflow_agent::phrases::phrases(language);
+        let text = match starts {
+            Some(starts) => smsflow_agent::template::fill(phrases.booked_at, &[("starts", starts)]),
+            None => phrases.booked.to_string(),
+        };
+        let mut confirmation =
             self.outbound(&text, Author::Agent, None, Some(self.settings.max_segments));
+        confirmation.language = Some(language);
         let outcome = self.store.record_booking(run_id, &confirmation).await?;
         if matches!(outcome, BookingOutcome::Booked { .. }) {
             self.outbound_ready.notify_one();
         }
         Ok(outcome)
+    }
+
+    /// The language of the conversation a run is in (English when unknown).
+    async fn run_language(&self, run_id: Uuid) -> Result<Language, StoreError> {
+        let Some(run) = self.store.get_run(run_id).await? else {
+            return Ok(Language::English);
+        };
+        let conversation = self.store.get_conversation(run.conversation_id).await?;
+        Ok(conversation.language.unwrap_or(Language::English))
     }
 
     /// Posts one due ticket to the helpdesk webhook; false when there was none.
@@ -450,27 +562,8 @@ impl Messaging {
             "event": "ticket.created",
             "ticket": ticket,
             "conversation_url": format!("{}/api/v1/conversations/{}", webhook.public_url, ticket.conversation_id),
-        })
-        .to_string();
-        let signature = crate::signing::sign(
-            &webhook.secret,
-            OffsetDateTime::now_utc().unix_timestamp(),
-            body.as_bytes(),
-        );
-        let sent = webhook
-            .http
-            .post(&webhook.url)
-            .header("content-type", "application/json")
-            .header("x-smsflow-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        let outcome = match sent {
-            Ok(response) if response.status().is_success() => Ok(()),
-            Ok(response) => Err(format!("the helpdesk answered HTTP {}", response.status())),
-            Err(error) => Err(format!("cannot reach the helpdesk: {error}")),
-        };
-        let outcome = outcome.map_err(|error| {
+        });
+        let outcome = webhook.post(&body).await.map_err(|error| {
             tracing::warn!(ticket = %ticket.number, %error, attempt, "ticket webhook failed");
             let next =
                 (attempt < MAX_SEND_ATTEMPTS).then(|| OffsetDateTime::now_utc() + backoff(attempt));
@@ -664,16 +757,23 @@ impl Messaging {
                 let _ = tokio::time::timeout(POLL, this.inbound_ready.notified()).await;
             }
         }));
-        if self.ticket_webhook.is_some() {
+        if self.ticket_webhook.is_some() || self.handoff_webhook.is_some() {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
                 loop {
-                    match this.deliver_next_ticket().await {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(error) => tracing::warn!(%error, "cannot deliver tickets to the helpdesk; will retry"),
+                    let delivered = match (
+                        this.deliver_next_ticket().await,
+                        this.deliver_next_handoff().await,
+                    ) {
+                        (Ok(ticket), Ok(handoff)) => ticket || handoff,
+                        (Err(error), _) | (_, Err(error)) => {
+                            tracing::warn!(%error, "cannot deliver webhooks; will retry");
+                            false
+                        }
+                    };
+                    if !delivered {
+                        tokio::time::sleep(POLL).await;
                     }
-                    tokio::time::sleep(POLL).await;
                 }
             }));
         }
@@ -705,17 +805,45 @@ struct Batch {
     default_agent: smsflow_store::agents::Agent,
     /// Automatic replies per number in the last minute (the loop guard).
     automatic_replies: HashMap<String, i64>,
+    /// What we know about each number (pre-fills new runs).
+    contacts: HashMap<String, smsflow_store::contacts::Contact>,
     /// Opt-outs (true) and opt-ins (false) decided in this batch.
     opted_out: HashMap<String, bool>,
 }
 
-/// A helpdesk's webhook for new tickets.
+/// A signed outgoing webhook: a helpdesk's for new tickets, the team's for hand-offs.
 pub struct TicketWebhook {
     pub url: String,
     pub secret: String,
     /// For the conversation link in the payload.
     pub public_url: String,
     pub http: reqwest::Client,
+}
+
+impl TicketWebhook {
+    /// Posts `payload` signed with the secret (`x-smsflow-signature`); the error says why it
+    /// was not accepted.
+    async fn post(&self, payload: &serde_json::Value) -> Result<(), String> {
+        let body = payload.to_string();
+        let signature = crate::signing::sign(
+            &self.secret,
+            OffsetDateTime::now_utc().unix_timestamp(),
+            body.as_bytes(),
+        );
+        let sent = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-smsflow-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => Ok(()),
+            Ok(response) => Err(format!("the webhook answered HTTP {}", response.status())),
+            Err(error) => Err(format!("cannot reach the webhook: {error}")),
+        }
+    }
 }
 
 /// The weekday and minute of the day at `now` in `zone`; `None` for an unknown zone.

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use smsflow_core::conversation::Channel;
+use smsflow_core::sender::Sender;
 use smsflow_sms::{kannel, twilio};
 use smsflow_store::conversations::{DeliveryReport, InboundSms};
 use std::collections::HashMap;
@@ -26,13 +27,33 @@ pub fn router() -> Router<AppState> {
 
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
+fn plain(status: StatusCode, text: impl Into<String>) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        text,
+        text.into(),
     )
         .into_response()
+}
+
+/// A gateway's sender or recipient field, by the one sender rule: refused with 400 when missing or
+/// junk (empty, markup, NUL, 10,000 characters), so nothing is stored or answered for it.
+fn address(params: &HashMap<String, String>, field: &str) -> Result<String, String> {
+    let value = params.get(field).map(String::as_str).unwrap_or("");
+    Sender::parse(value)
+        .map(Sender::into_string)
+        .map_err(|error| format!("{field} {error}\n"))
+}
+
+/// Longest Twilio media URL kept (Twilio's are about 150 characters).
+const MAX_MEDIA_URL: usize = 2_048;
+/// Twilio sends at most 10 media per message.
+const MAX_MEDIA: usize = 10;
+
+/// A Twilio `MessageSid`: letters and digits (`SM` or `MM` and 32 hex digits). A retry carries the
+/// same one, so an empty or odd one cannot be used to recognise retries.
+fn is_message_sid(sid: &str) -> bool {
+    (2..=64).contains(&sid.len()) && sid.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// A webhook refused before anything was stored.
@@ -92,25 +113,29 @@ async fn twilio_sms(
         Ok(form) => form,
         Err(refused) => return refused.into_response(),
     };
-    let (Some(from), Some(to), Some(sid)) =
-        (form.get("From"), form.get("To"), form.get("MessageSid"))
-    else {
+    let (from, to) = match (address(&form, "From"), address(&form, "To")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(refused), _) | (_, Err(refused)) => return plain(StatusCode::BAD_REQUEST, refused),
+    };
+    let Some(sid) = form.get("MessageSid").filter(|sid| is_message_sid(sid)) else {
         return plain(
             StatusCode::BAD_REQUEST,
-            "From, To and MessageSid are required\n",
+            "MessageSid is required: Twilio's id of the message (SM... or MM..., letters and digits)\n",
         );
     };
     let media_count: usize = form
         .get("NumMedia")
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    let media_urls = (0..media_count.min(10))
-        .filter_map(|i| form.get(&format!("MediaUrl{i}")).cloned())
+    let media_urls = (0..media_count.min(MAX_MEDIA))
+        .filter_map(|i| form.get(&format!("MediaUrl{i}")))
+        .filter(|url| url.len() <= MAX_MEDIA_URL && url.starts_with("https://"))
+        .cloned()
         .collect();
     let sms = InboundSms {
         channel: Channel::Twilio,
-        our_number: to.clone(),
-        their_number: from.clone(),
+        our_number: to,
+        their_number: from,
         body: form.get("Body").cloned().unwrap_or_default(),
         provider_id: Some(sid.clone()),
         media_urls,
@@ -205,16 +230,14 @@ async fn kannel_inbound(state: AppState, params: HashMap<String, String>) -> Res
     if let Err(refused) = kannel_secret_ok(&state, &params) {
         return refused.into_response();
     }
-    let (Some(from), Some(to)) = (params.get("from"), params.get("to")) else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "from and to are required: get-url = \"...&from=%p&to=%P&text=%a&id=%I\"\n",
-        );
+    let (from, to) = match (address(&params, "from"), address(&params, "to")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(refused), _) | (_, Err(refused)) => return plain(StatusCode::BAD_REQUEST, refused),
     };
     let sms = InboundSms {
         channel: Channel::Kannel,
-        our_number: to.clone(),
-        their_number: from.clone(),
+        our_number: to,
+        their_number: from,
         body: params.get("text").cloned().unwrap_or_default(),
         provider_id: params.get("id").filter(|id| !id.is_empty()).cloned(),
         media_urls: Vec::new(),

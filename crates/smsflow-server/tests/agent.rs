@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, calendly_signature, spawn_configured, text};
+use common::{TestApp, calendly_signature, helpdesk, spawn_configured, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
@@ -41,7 +41,8 @@ async fn a_lead_is_taken_turn_by_turn_to_a_saved_record() {
         let second = text(&app, phone, "I'm Dana from Blue Fin Sushi").await;
         assert_eq!(
             reply(&second),
-            "Nice to meet you, Dana! Could I get your email address and the best phone number to reach you?"
+            "Nice to meet you, Dana! Could I get your email address?",
+            "their number is the phone"
         );
         let third = text(&app, phone, "dana@bluefin.example, 415 555 0111").await;
         assert_eq!(reply(&third), "Thanks Dana! What size is your team?");
@@ -486,39 +487,6 @@ async fn a_prompt_injection_does_nothing_beyond_the_workflow() {
         "exactly the workflow's one ticket"
     );
     assert!(reply.contains(tickets["items"][0]["number"].as_str().unwrap()));
-}
-
-/// A helpdesk receiving ticket webhooks: it checks each signature, refuses the first delivery with a
-/// 500, and records the rest.
-async fn helpdesk(secret: &'static str) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
-    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks/tickets", listener.local_addr().unwrap());
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/hooks/tickets",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let (store, calls) = (store.clone(), calls.clone());
-            async move {
-                let signature = headers["x-smsflow-signature"].to_str().unwrap();
-                let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                if !smsflow_server::signing::verify(secret, signature, body.as_bytes(), now) {
-                    return StatusCode::UNAUTHORIZED;
-                }
-                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
-                    return StatusCode::INTERNAL_SERVER_ERROR;
-                }
-                store
-                    .lock()
-                    .unwrap()
-                    .push(serde_json::from_str::<Value>(&body).unwrap());
-                StatusCode::OK
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, received)
 }
 
 #[tokio::test]

@@ -939,3 +939,46 @@ async fn every_field_of_a_workflow_survives_a_save_through_the_web_form() {
         );
     }
 }
+
+#[tokio::test]
+async fn saving_the_form_keeps_examples_set_through_the_api() {
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        let new = app.get("/workflows/new").await;
+        let body = three_step_form(&new.csrf(), "Examples kept", "https://calendly.com/a", None);
+        assert_eq!(
+            app.post("/workflows/new", body).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let workflow = app
+            .store
+            .list_workflows(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        let mut spec = workflow.spec.clone();
+        spec.examples = vec!["what would you charge for a team of 12?".into()];
+        let with_examples = app
+            .store
+            .update_workflow(workflow.id, &spec, Some(workflow.version))
+            .await
+            .unwrap();
+        let edit = app.get(&format!("/workflows/{}", workflow.id)).await;
+        let body = three_step_form(
+            &edit.csrf(),
+            "Examples kept",
+            "https://calendly.com/b",
+            Some(with_examples.version),
+        );
+        let saved = app.post(&format!("/workflows/{}", workflow.id), body).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", app.label);
+        let stored = app.store.get_workflow(workflow.id).await.unwrap();
+        assert_eq!(
+            stored.spec.examples, spec.examples,
+            "{}: the editor's save kept the examples",
+            app.label
+        );
+    }
+}

@@ -6,9 +6,8 @@ mod common;
 
 use common::browser::*;
 use reqwest::StatusCode;
-use smsflow_core::WorkflowDraft;
-use smsflow_core::conversation::{Author, Channel, ConversationStatus, TicketStatus};
-use smsflow_store::conversations::{ConversationQuery, InboundSms};
+use smsflow_core::conversation::{Author, ConversationStatus, TicketStatus};
+use smsflow_store::conversations::ConversationQuery;
 use uuid::Uuid;
 
 const PHONE: &str = "+15551230001";
@@ -22,38 +21,6 @@ fn attribute(body: &str, name: &str) -> String {
         + marker.len();
     let end = body[start..].find('"').unwrap();
     body[start..start + end].replace("&amp;", "&")
-}
-
-impl Browser {
-    /// Creates an active workflow from its JSON form, as the API would.
-    async fn workflow(&self, draft: serde_json::Value) {
-        let draft: WorkflowDraft = serde_json::from_value(draft).unwrap();
-        self.store
-            .create_workflow(&draft.validate().unwrap())
-            .await
-            .unwrap();
-        self.state.matchers.refresh().await.unwrap();
-    }
-
-    /// A text from `from`, stored and processed as the workers would; returns its conversation.
-    async fn text(&self, from: &str, body: &str) -> Uuid {
-        let recorded = self
-            .state
-            .messaging
-            .receive(&InboundSms {
-                channel: Channel::Simulator,
-                our_number: "+15550009999".into(),
-                their_number: from.into(),
-                body: body.into(),
-                provider_id: None,
-                media_urls: vec![],
-                simulated: true,
-            })
-            .await
-            .unwrap();
-        while self.state.messaging.process_next_inbound().await.unwrap() {}
-        recorded.conversation_id
-    }
 }
 
 /// Every operational page and form, with something real behind each id.

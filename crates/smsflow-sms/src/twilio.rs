@@ -47,6 +47,17 @@ fn signing_mac(auth_token: &str, url: &str, params: &[(String, String)]) -> Hmac
     mac
 }
 
+/// The `From` of a message to `to`: a `whatsapp:` recipient is answered on WhatsApp, from our
+/// number's WhatsApp address (`whatsapp:` + our number), never through the SMS API.
+pub fn sender_for(our_number: &str, to: &str) -> String {
+    const WHATSAPP: &str = "whatsapp:";
+    if to.starts_with(WHATSAPP) && !our_number.starts_with(WHATSAPP) {
+        format!("{WHATSAPP}{our_number}")
+    } else {
+        our_number.to_string()
+    }
+}
+
 /// Our status for a Twilio `MessageStatus`; `None` for the ones before "sent" (we already know the
 /// message left our queue).
 pub fn delivery_status(twilio_status: &str) -> Option<MessageStatus> {
@@ -183,9 +194,10 @@ impl SmsChannel for TwilioChannel {
 
     async fn send(&self, sms: &OutgoingSms) -> Result<SendReceipt, SendError> {
         let url = self.messages_url();
+        let from = sender_for(&sms.from, &sms.to);
         let form = [
             ("To", sms.to.as_str()),
-            ("From", sms.from.as_str()),
+            ("From", from.as_str()),
             ("Body", sms.body.as_str()),
             ("StatusCallback", self.status_callback.as_str()),
         ];
@@ -221,9 +233,10 @@ impl SmsChannel for TwilioChannel {
         sms: &OutgoingSms,
         earlier: &EarlierAttempt,
     ) -> Result<Option<String>, SendError> {
+        let from = sender_for(&sms.from, &sms.to);
         let query = [
             ("To", sms.to.as_str()),
-            ("From", sms.from.as_str()),
+            ("From", from.as_str()),
             ("PageSize", LOOKUP_PAGE_SIZE),
         ];
         let response = self
@@ -331,6 +344,19 @@ mod tests {
             matching_sid(page(), &sms, &earlier(&["SMfirst", "SMnewer"])),
             None
         );
+    }
+
+    #[test]
+    fn whatsapp_recipients_are_answered_from_our_whatsapp_address() {
+        assert_eq!(
+            sender_for("+15550000000", "whatsapp:+15551112222"),
+            "whatsapp:+15550000000"
+        );
+        assert_eq!(
+            sender_for("whatsapp:+15550000000", "whatsapp:+15551112222"),
+            "whatsapp:+15550000000"
+        );
+        assert_eq!(sender_for("+15550000000", "+15551112222"), "+15550000000");
     }
 
     #[test]

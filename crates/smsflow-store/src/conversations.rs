@@ -10,6 +10,7 @@ use crate::StoreError;
 pub use smsflow_core::conversation::{
     Author, Channel, ConversationStatus, Direction, MessageStatus, TicketStatus,
 };
+pub use smsflow_core::language::{Detection, Language};
 
 /// An SMS as a gateway delivered it.
 #[derive(Debug, Clone)]
@@ -58,6 +59,13 @@ pub struct Conversation {
     pub last_read_at: Option<OffsetDateTime>,
     /// Their number has opted out (texted STOP).
     pub opted_out: bool,
+    /// The language the person last wrote in, as far as a text showed it.
+    pub language: Option<Language>,
+    /// When the person asked for a person (the inbox shows "Needs a human"); cleared once a
+    /// person replies or hands the conversation back.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub needs_human_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub last_message_at: OffsetDateTime,
@@ -82,6 +90,9 @@ pub struct Message {
     pub encoding: String,
     pub media_urls: Vec<String>,
     pub simulated: bool,
+    /// Inbound: the language detected (the conversation's earlier one when the text was too short
+    /// to tell). Outbound: the language the reply is written in.
+    pub language: Option<Language>,
     /// Inbound: the workflow that handled it. Outbound: the workflow behind the reply.
     pub workflow_id: Option<Uuid>,
     /// Inbound: how the workflow was chosen (the matcher's explanation and the routing decision).
@@ -109,6 +120,8 @@ pub struct NewOutbound {
     pub encoding: String,
     /// When it may be sent (later than now during quiet hours).
     pub send_after: OffsetDateTime,
+    /// The language it is written in, when the agent chose one.
+    pub language: Option<Language>,
 }
 
 /// What processing an inbound message decided; stored in one transaction.
@@ -125,6 +138,17 @@ pub struct InboundOutcome {
     pub reply: Option<NewOutbound>,
     /// The run this turn advanced, with what its steps did.
     pub run: Option<RunUpdate>,
+    /// The message's language; a confident detection becomes the conversation's language.
+    pub language: Option<Detection>,
+    /// The person asked for a person: the conversation goes to `human` and "Needs a human".
+    pub handoff: Option<Handoff>,
+}
+
+/// A hand-off to a person, asked for by the texter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handoff {
+    /// Post `conversation.needs_human` to the configured webhook.
+    pub notify: bool,
 }
 
 /// A run's new state and the effects of its steps on this turn, stored with the turn.
@@ -139,6 +163,8 @@ pub struct RunUpdate {
     pub records: Vec<String>,
     /// Their number, saved with records.
     pub phone: String,
+    /// The fields the person gave on this turn: stored with their contact too.
+    pub learned: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]

@@ -7,12 +7,16 @@ mod admins;
 pub mod agents;
 pub mod analytics;
 mod api_keys;
+pub mod contacts;
 pub mod conversations;
 mod error;
+pub mod handoffs;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
+mod sql_contacts;
 mod sql_conversations;
+mod sql_handoffs;
 
 use async_trait::async_trait;
 use smsflow_core::{Goal, Workflow, WorkflowSpec};
@@ -23,6 +27,7 @@ pub use admins::{
     Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
 };
 pub use api_keys::{ApiKey, NewApiKey};
+pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
 
@@ -74,7 +79,14 @@ pub struct WorkflowPage {
 /// Everything smsflow keeps. Handlers hold it as `Arc<dyn Store>` so they stay non-generic.
 #[async_trait]
 pub trait Store:
-    ConversationStore + agents::AgentStore + analytics::AnalyticsStore + Send + Sync + 'static
+    ConversationStore
+    + ContactStore
+    + agents::AgentStore
+    + analytics::AnalyticsStore
+    + handoffs::HandoffStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -173,7 +173,7 @@ pub(crate) fn now() -> OffsetDateTime {
 }
 
 /// `%text%` for `LIKE ... ESCAPE '\'`, with the pattern characters of `text` escaped.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut pattern = String::from("%");
     for c in name_key(text).chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -13,7 +13,7 @@ use crate::sql::{PostgresStore, SqliteStore, now};
 macro_rules! message_columns {
     () => {
         "id, conversation_id, direction, author, channel, body, provider_id, status, error_code, \
-         error_message, segments, encoding, media_urls, simulated, workflow_id, explanation, \
+         error_message, segments, encoding, media_urls, simulated, language, workflow_id, explanation, \
          attempts, next_attempt_at, created_at, updated_at"
     };
 }
@@ -21,6 +21,7 @@ macro_rules! conversation_columns {
     () => {
         "c.id, c.our_number, c.their_number, c.channel, c.status, c.active_workflow_id, \
          c.active_workflow_at, c.run_completed, c.active_run_id, c.unread_count, c.last_read_at, c.last_message_at, c.created_at, \
+         c.language, c.needs_human_at, \
          EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out"
     };
 }
@@ -47,6 +48,7 @@ struct MessageRow {
     encoding: String,
     media_urls: Json<Vec<String>>,
     simulated: bool,
+    language: Option<String>,
     workflow_id: Option<Uuid>,
     explanation: Option<Json<serde_json::Value>>,
     attempts: i64,
@@ -55,8 +57,33 @@ struct MessageRow {
     updated_at: OffsetDateTime,
 }
 
+/// An outgoing webhook's columns after an attempt: delivered, pending again (with the error and
+/// when to retry) or failed for good.
+pub(crate) fn webhook_delivery(
+    outcome: Result<(), (String, Option<OffsetDateTime>)>,
+) -> (&'static str, Option<String>, Option<OffsetDateTime>) {
+    match outcome {
+        Ok(()) => ("delivered", None, None),
+        Err((error, Some(next))) => ("pending", Some(error), Some(next)),
+        Err((error, None)) => ("failed", Some(error), None),
+    }
+}
+
 fn parsed<T>(value: Option<T>, what: &str, text: &str) -> Result<T, StoreError> {
     value.ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {text:?}")))
+}
+
+/// The conversation's language after this outcome: a confident detection, else unchanged (NULL).
+fn confident_language(outcome: &InboundOutcome) -> Option<&'static str> {
+    outcome
+        .language
+        .filter(|detection| detection.confident)
+        .map(|detection| detection.language.code())
+}
+
+fn parsed_language(code: Option<String>) -> Result<Option<Language>, StoreError> {
+    code.map(|code| parsed(Language::parse(&code), "language", &code))
+        .transpose()
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -85,6 +112,7 @@ impl TryFrom<MessageRow> for Message {
             encoding: row.encoding,
             media_urls: row.media_urls.0,
             simulated: row.simulated,
+            language: parsed_language(row.language)?,
             workflow_id: row.workflow_id,
             explanation: row.explanation.map(|json| json.0),
             attempts: row.attempts,
@@ -110,6 +138,8 @@ struct ConversationRow {
     last_read_at: Option<OffsetDateTime>,
     last_message_at: OffsetDateTime,
     created_at: OffsetDateTime,
+    language: Option<String>,
+    needs_human_at: Option<OffsetDateTime>,
     opted_out: bool,
 }
 
@@ -133,6 +163,8 @@ impl TryFrom<ConversationRow> for Conversation {
             unread_count: row.unread_count,
             last_read_at: row.last_read_at,
             opted_out: row.opted_out,
+            language: parsed_language(row.language)?,
+            needs_human_at: row.needs_human_at,
             last_message_at: row.last_message_at,
             created_at: row.created_at,
         })
@@ -291,7 +323,7 @@ macro_rules! impl_conversation_store {
                     .execute(&mut **tx)
                     .await?;
                 }
-                Ok(())
+                Self::remember_contact(tx, &run.phone, &run.learned, at).await
             }
 
             /// One inbound message in its own transaction.
@@ -443,8 +475,8 @@ macro_rules! impl_conversation_store {
                     // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
                     let their_number: String = sqlx::query_scalar(
                         "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                         run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at) \
-                         WHERE id = $1 RETURNING their_number",
+                         run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at), \
+                         language = COALESCE($7, language) WHERE id = $1 RETURNING their_number",
                     )
                     .bind(message.conversation_id)
                     .bind(outcome.active_workflow_id)
@@ -452,16 +484,19 @@ macro_rules! impl_conversation_store {
                     .bind(outcome.run_completed)
                     .bind(outcome.active_run_id)
                     .bind(outcome.reply.as_ref().map(|_| at))
+                    .bind(confident_language(outcome))
                     .fetch_one(&mut *tx)
                     .await?;
+                    Self::touch_contacts(&mut tx, &[their_number.as_str()].into(), at).await?;
                     let processed = sqlx::query(
                         "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
-                         locked_until = NULL, updated_at = $4 WHERE id = $1 AND status = 'received'",
+                         locked_until = NULL, updated_at = $4, language = $5 WHERE id = $1 AND status = 'received'",
                     )
                     .bind(message.id)
                     .bind(outcome.workflow_id)
                     .bind(Json(&outcome.explanation))
                     .bind(at)
+                    .bind(outcome.language.map(|detection| detection.language.code()))
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -493,6 +528,9 @@ macro_rules! impl_conversation_store {
                     if let Some(run) = &outcome.run {
                         Self::save_run(&mut tx, message.conversation_id, run, at).await?;
                     }
+                    if let Some(handoff) = &outcome.handoff {
+                        Self::save_handoff(&mut tx, message.conversation_id, handoff, at).await?;
+                    }
                     if let Some(reply) = &outcome.reply {
                         Self::insert_outbound_row(&mut tx, message.conversation_id, message.channel.as_str(), reply, at).await?;
                     }
@@ -518,7 +556,8 @@ macro_rules! impl_conversation_store {
                 let mut update = sqlx::QueryBuilder::<$db>::new(
                     "UPDATE conversations SET active_workflow_id = v.column2, active_workflow_at = v.column3, \
                      run_completed = v.column4, active_run_id = v.column5, \
-                     last_message_at = COALESCE(v.column6, conversations.last_message_at) FROM (",
+                     last_message_at = COALESCE(v.column6, conversations.last_message_at), \
+                     language = COALESCE(v.column7, conversations.language) FROM (",
                 );
                 update.push_values(completed, |mut row, (message, outcome)| {
                     row.push_bind(message.conversation_id)
@@ -526,7 +565,8 @@ macro_rules! impl_conversation_store {
                         .push_bind(outcome.active_workflow_at)
                         .push_bind(outcome.run_completed)
                         .push_bind(outcome.active_run_id)
-                        .push_bind(outcome.reply.as_ref().map(|_| at));
+                        .push_bind(outcome.reply.as_ref().map(|_| at))
+                        .push_bind(confident_language(outcome));
                 });
                 update.push(") AS v WHERE conversations.id = v.column1 RETURNING conversations.id, conversations.their_number");
                 let numbers: std::collections::HashMap<Uuid, String> = update
@@ -537,13 +577,14 @@ macro_rules! impl_conversation_store {
                     .collect();
                 let mut update = sqlx::QueryBuilder::<$db>::new(
                     "UPDATE messages SET status = 'processed', workflow_id = v.column2, explanation = v.column3, \
-                     locked_until = NULL, updated_at = v.column4 FROM (",
+                     locked_until = NULL, updated_at = v.column4, language = v.column5 FROM (",
                 );
                 update.push_values(completed, |mut row, (message, outcome)| {
                     row.push_bind(message.id)
                         .push_bind(outcome.workflow_id)
                         .push_bind(Json(&outcome.explanation))
-                        .push_bind(at);
+                        .push_bind(at)
+                        .push_bind(outcome.language.map(|detection| detection.language.code()));
                 });
                 update.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'received'");
                 let processed = update.build().execute(&mut *tx).await?.rows_affected();
@@ -551,6 +592,8 @@ macro_rules! impl_conversation_store {
                     tx.rollback().await?;
                     return Ok(false);
                 }
+                let seen: std::collections::BTreeSet<&str> = numbers.values().map(String::as_str).collect();
+                Self::touch_contacts(&mut tx, &seen, at).await?;
                 for (message, outcome) in completed {
                     let their_number = numbers
                         .get(&message.conversation_id)
@@ -575,6 +618,9 @@ macro_rules! impl_conversation_store {
                                 .await?;
                         }
                         None => {}
+                    }
+                    if let Some(handoff) = &outcome.handoff {
+                        Self::save_handoff(&mut tx, message.conversation_id, handoff, at).await?;
                     }
                 }
                 let runs: Vec<(Uuid, &RunUpdate)> = completed
@@ -611,7 +657,7 @@ macro_rules! impl_conversation_store {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
                          status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-                         next_attempt_at, created_at, updated_at) ",
+                         next_attempt_at, created_at, updated_at, language) ",
                     );
                     insert.push_values(&replies, |mut row, (message, reply)| {
                         row.push_bind(Uuid::now_v7())
@@ -629,12 +675,34 @@ macro_rules! impl_conversation_store {
                             .push("0")
                             .push_bind(reply.send_after)
                             .push_bind(at)
-                            .push_bind(at);
+                            .push_bind(at)
+                            .push_bind(reply.language.map(Language::code));
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(true)
+            }
+
+            /// The texter asked for a person: the agent falls silent, the inbox shows "Needs a
+            /// human", and the webhook (when configured) is due.
+            async fn save_handoff(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                handoff: &Handoff,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE conversations SET status = 'human', needs_human_at = $2, \
+                     handoff_webhook_status = $3, handoff_webhook_attempts = 0, \
+                     handoff_webhook_next_at = NULL, handoff_webhook_error = NULL WHERE id = $1",
+                )
+                .bind(conversation_id)
+                .bind(at)
+                .bind(handoff.notify.then_some("pending"))
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
             }
 
             /// Queues an outbound message and marks the conversation active.
@@ -646,9 +714,14 @@ macro_rules! impl_conversation_store {
                 at: OffsetDateTime,
             ) -> Result<Message, StoreError> {
                 let message = Self::insert_outbound_row(tx, conversation_id, channel, message, at).await?;
-                sqlx::query("UPDATE conversations SET last_message_at = $2 WHERE id = $1")
+                // A person writing takes up a hand-off the texter asked for.
+                sqlx::query(
+                    "UPDATE conversations SET last_message_at = $2, \
+                     needs_human_at = CASE WHEN $3 THEN NULL ELSE needs_human_at END WHERE id = $1",
+                )
                     .bind(conversation_id)
                     .bind(at)
+                    .bind(message.author == Author::Human)
                     .execute(&mut **tx)
                     .await?;
                 Ok(message)
@@ -665,8 +738,8 @@ macro_rules! impl_conversation_store {
                 let row = sqlx::query_as::<_, MessageRow>(concat!(
                     "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
                      status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-                     next_attempt_at, created_at, updated_at) \
-                     VALUES ($1, $2, 'outbound', $3, $4, $5, 'queued', $6, $7, $8, FALSE, $9, 0, $10, $11, $11) \
+                     next_attempt_at, created_at, updated_at, language) \
+                     VALUES ($1, $2, 'outbound', $3, $4, $5, 'queued', $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12) \
                      RETURNING ", message_columns!()
                 ))
                 .bind(Uuid::now_v7())
@@ -680,6 +753,7 @@ macro_rules! impl_conversation_store {
                 .bind(message.workflow_id)
                 .bind(message.send_after)
                 .bind(at)
+                .bind(message.language.map(Language::code))
                 .fetch_one(&mut **tx)
                 .await?;
                 Message::try_from(row)
@@ -1051,7 +1125,9 @@ macro_rules! impl_conversation_store {
                 id: Uuid,
                 status: ConversationStatus,
             ) -> Result<Conversation, StoreError> {
-                let updated = sqlx::query("UPDATE conversations SET status = $2, unread_count = 0 WHERE id = $1")
+                let updated = sqlx::query(
+                    "UPDATE conversations SET status = $2, unread_count = 0, needs_human_at = NULL WHERE id = $1",
+                )
                     .bind(id)
                     .bind(status.as_str())
                     .execute(&self.write)
@@ -1156,11 +1232,7 @@ macro_rules! impl_conversation_store {
                 attempt: i64,
                 outcome: Result<(), (String, Option<OffsetDateTime>)>,
             ) -> Result<(), StoreError> {
-                let (status, error, next) = match outcome {
-                    Ok(()) => ("delivered", None, None),
-                    Err((error, Some(next))) => ("pending", Some(error), Some(next)),
-                    Err((error, None)) => ("failed", Some(error), None),
-                };
+                let (status, error, next) = webhook_delivery(outcome);
                 sqlx::query(
                     "UPDATE tickets SET webhook_status = $3, webhook_error = $4, webhook_next_at = $5 \
                      WHERE id = $1 AND webhook_attempts = $2 AND webhook_status = 'pending'",

@@ -70,6 +70,7 @@ async fn turn(
             segments: 1,
             encoding: "gsm7".into(),
             send_after: now,
+            language: None,
         }),
         run: Some(RunUpdate {
             run_id,
@@ -83,7 +84,10 @@ async fn turn(
             completed,
             new_ticket: None,
             phone: from.into(),
+            learned: Default::default(),
         }),
+        language: None,
+        handoff: None,
     };
     store
         .complete_inbound(&[(&message, &outcome)])

@@ -34,6 +34,8 @@ fn outcome() -> InboundOutcome {
         run_completed: false,
         active_run_id: None,
         run: None,
+        language: None,
+        handoff: None,
         opt_change: None,
         reply: None,
     }
@@ -162,6 +164,7 @@ async fn collections_are_listed_with_their_record_counts() {
                     new_ticket: None,
                     records: collections.into_iter().map(String::from).collect(),
                     phone: from.into(),
+                    learned: Default::default(),
                 }),
                 ..outcome()
             };

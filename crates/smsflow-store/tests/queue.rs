@@ -28,6 +28,7 @@ fn outbound(body: &str, send_after: OffsetDateTime) -> NewOutbound {
         segments: 1,
         encoding: "gsm7".into(),
         send_after,
+        language: None,
     }
 }
 
@@ -131,6 +132,8 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
             run_completed: false,
             active_run_id: None,
             run: None,
+            language: None,
+            handoff: None,
             opt_change: None,
             reply: Some(outbound("reply to SM1", OffsetDateTime::now_utc())),
         };
@@ -166,6 +169,8 @@ fn replying(body: &str) -> InboundOutcome {
         run_completed: false,
         active_run_id: None,
         run: None,
+        language: None,
+        handoff: None,
         opt_change: None,
         reply: Some(outbound(body, OffsetDateTime::now_utc())),
     }
@@ -415,6 +420,8 @@ async fn opt_outs_are_recorded_and_lifted() {
             run_completed: false,
             active_run_id: None,
             run: None,
+            language: None,
+            handoff: None,
             opt_change: Some(smsflow_store::conversations::OptChange::OptOut {
                 keyword: "STOP".into(),
             }),

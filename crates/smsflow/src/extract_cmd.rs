@@ -1,18 +1,25 @@
 //! `smsflow extract`: the fields the built-in extractors find in a message, and their quality on a
-//! labelled set.
+//! labelled set: single messages, or multi-turn cases run through the builtin agent (re-asks,
+//! corrections, dates in the case's time zone), scored per field, type and language.
 
 use anyhow::Context;
 use clap::Args;
 use serde::Deserialize;
 use smsflow_agent::extract::Extractors;
-use smsflow_core::FieldName;
+use smsflow_agent::fields::Clock;
+use smsflow_core::fields::FieldItem;
+use smsflow_core::workflow::{FieldList, StepDraft};
+use smsflow_core::{FieldSpec, FieldType, Problems, Workflow, WorkflowDraft};
+use smsflow_server::agent::{Agent, Texter};
+use smsflow_store::conversations::Run;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::PathBuf;
+use uuid::Uuid;
 
 #[derive(Args)]
 pub struct ExtractArgs {
-    /// The fields to look for, comma-separated.
+    /// The fields to look for, comma-separated, optionally typed (`name,email,when:datetime`).
     #[arg(long, default_value = "name,email,phone,company")]
     fields: String,
     /// The message.
@@ -24,19 +31,43 @@ pub struct ExtractArgs {
     /// Read one {"text": ...} per line and print one {"fields": ...} per line.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "score"])]
     jsonl: Option<PathBuf>,
-    /// Score against a labelled file ({"text", "fields": {...}} per line): precision, recall, F1 per field.
+    /// Score against a labelled file: precision, recall and F1 per field, type and language. Lines
+    /// are {"text", "fields": {...}} or multi-turn cases (crates/smsflow-agent/tests/data/extraction).
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
     score: Option<PathBuf>,
+    /// With --score: list every value that was missed or wrong.
+    #[arg(long, requires = "score")]
+    misses: bool,
     /// Region for phone numbers written without a country code (ISO code).
     #[arg(long, default_value = "US")]
     region: String,
 }
 
+/// A labelled line: a single message with its fields, or a conversation case.
 #[derive(Deserialize)]
-struct Line {
-    text: String,
-    #[serde(default)]
-    fields: BTreeMap<String, String>,
+#[serde(untagged)]
+enum Line {
+    Case(Case),
+    Message {
+        text: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+    },
+}
+
+/// A conversation: what a workflow asks for, what the person texts, and the values a good agent
+/// ends up with (see the extraction test set's README).
+#[derive(Deserialize)]
+struct Case {
+    id: String,
+    lang: String,
+    country: String,
+    timezone: String,
+    /// Local time at the first turn.
+    now: String,
+    fields: Vec<FieldItem>,
+    turns: Vec<String>,
+    expected: BTreeMap<String, String>,
 }
 
 pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
@@ -46,30 +77,44 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
             args.region
         )
     })?;
-    let fields: Vec<FieldName> = args
-        .fields
-        .split(',')
-        .map(|field| FieldName::parse(field).map_err(anyhow::Error::msg))
-        .collect::<Result<_, _>>()?;
+    let fields = parse_fields(&args.fields)?;
     if let Some(path) = args.score.as_deref() {
-        return score(&extractors, &fields, &read_lines(path)?);
+        return score(&extractors, &fields, &read_lines(path)?, args.misses);
     }
+    let clock = Clock::default();
     if let Some(path) = args.jsonl.as_deref() {
         for line in read_lines(path)? {
+            let Line::Message { text, .. } = line else {
+                anyhow::bail!("--jsonl reads {{\"text\": ...}} lines; score cases with --score");
+            };
             println!(
                 "{}",
-                serde_json::json!({"fields": extractors.extract(&line.text, &fields)})
+                serde_json::json!({"fields": extractors.extract(&text, &fields, &clock)})
             );
         }
         return Ok(());
     }
-    let found = serde_json::json!({"fields": extractors.extract(args.text.as_deref().unwrap_or_default(), &fields)});
+    let found = serde_json::json!({"fields": extractors.extract(args.text.as_deref().unwrap_or_default(), &fields, &clock)});
     if args.json {
         println!("{found}");
     } else {
         println!("{}", serde_json::to_string_pretty(&found)?);
     }
     Ok(())
+}
+
+fn parse_fields(text: &str) -> anyhow::Result<Vec<FieldSpec>> {
+    let mut problems = Problems::default();
+    let fields: Vec<FieldSpec> = text
+        .split(',')
+        .filter(|item| !item.trim().is_empty())
+        .filter_map(|item| FieldItem::Name(item.to_string()).validate("--fields", &mut problems))
+        .collect();
+    if problems.is_empty() {
+        Ok(fields)
+    } else {
+        anyhow::bail!("{problems}")
+    }
 }
 
 fn read_lines(path: &std::path::Path) -> anyhow::Result<Vec<Line>> {
@@ -82,7 +127,7 @@ fn read_lines(path: &std::path::Path) -> anyhow::Result<Vec<Line>> {
         .map(|(i, line)| {
             serde_json::from_str(&line?).with_context(|| {
                 format!(
-                    "{} line {}: expected {{\"text\": ...}}",
+                    "{} line {}: expected {{\"text\": ...}} or a case with \"turns\"",
                     path.display(),
                     i + 1
                 )
@@ -91,40 +136,171 @@ fn read_lines(path: &std::path::Path) -> anyhow::Result<Vec<Line>> {
         .collect()
 }
 
-/// Values compare as people read them: any case, phone numbers by their digits.
-fn same(field: &str, expected: &str, found: &str) -> bool {
-    let digits = |text: &str| {
-        text.chars()
-            .filter(char::is_ascii_digit)
-            .collect::<String>()
-    };
-    if field.contains("phone") {
-        let (expected, found) = (digits(expected), digits(found));
-        return found.ends_with(&expected) || expected.ends_with(&found);
-    }
-    expected.trim().eq_ignore_ascii_case(found.trim())
+/// One labelled value's outcome.
+struct Outcome<'a> {
+    case: String,
+    field: String,
+    kind: FieldType,
+    lang: &'a str,
+    expected: Option<&'a str>,
+    found: Option<String>,
 }
 
-fn score(extractors: &Extractors, fields: &[FieldName], lines: &[Line]) -> anyhow::Result<()> {
-    println!(
-        "{:<12} {:>9} {:>7} {:>6}   tp  fp  fn",
-        "field", "precision", "recall", "f1"
-    );
-    for field in fields {
-        let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-        for line in lines {
-            let found = extractors.extract(&line.text, std::slice::from_ref(field));
-            match (line.fields.get(field.as_str()), found.get(field.as_str())) {
-                (Some(expected), Some(value)) if same(field.as_str(), expected, value) => tp += 1,
-                (Some(_), Some(_)) => {
-                    fp += 1;
-                    fn_ += 1;
-                }
-                (None, Some(_)) => fp += 1,
-                (Some(_), None) => fn_ += 1,
-                (None, None) => {}
-            }
+impl Outcome<'_> {
+    /// (true positive, false positive, false negative)
+    fn counts(&self) -> (usize, usize, usize) {
+        match (self.expected, self.found.as_deref()) {
+            (Some(expected), Some(found)) if expected.trim() == found.trim() => (1, 0, 0),
+            (Some(_), Some(_)) => (0, 1, 1),
+            (None, Some(_)) => (0, 1, 0),
+            (Some(_), None) => (0, 0, 1),
+            (None, None) => (0, 0, 0),
         }
+    }
+}
+
+/// The fields a case ends with after all its turns, through the builtin agent as of `now` in the
+/// case's time zone, reading national numbers with its country.
+fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, BTreeMap<String, String>)> {
+    let draft = WorkflowDraft {
+        name: Some(format!("case {}", case.id)),
+        goal: Some("general_inquiry".into()),
+        steps: Some(vec![StepDraft::ExtractInformation {
+            fields: FieldList::List(case.fields.clone()),
+            reasks: None,
+            on_invalid: None,
+        }]),
+        ..WorkflowDraft::default()
+    };
+    let spec = draft
+        .validate()
+        .map_err(|problems| anyhow::anyhow!("case {}: {problems}", case.id))?;
+    let wanted = smsflow_core::run::wanted_fields(&spec);
+    let now = time::OffsetDateTime::now_utc();
+    let workflow = Workflow {
+        id: Uuid::now_v7(),
+        spec,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let zone = jiff::tz::TimeZone::get(&case.timezone)
+        .with_context(|| format!("case {}: unknown time zone {:?}", case.id, case.timezone))?;
+    let at = case
+        .now
+        .parse::<jiff::civil::DateTime>()
+        .with_context(|| {
+            format!(
+                "case {}: now {:?} is not YYYY-MM-DDTHH:MM:SS",
+                case.id, case.now
+            )
+        })?
+        .to_zoned(zone.clone())?
+        .timestamp();
+    let extractors = Extractors::new(&case.country)
+        .with_context(|| format!("case {}: unknown country {:?}", case.id, case.country))?;
+    let agent = Agent::new(None).in_zone(zone).reading(extractors);
+    let mut run: Option<Run> = None;
+    for text in &case.turns {
+        // No sender number: a phone must come from what they text.
+        let turn = agent.turn_at(&workflow, run, text, &Texter::english(""), at);
+        run = Some(Run {
+            id: turn.run.run_id,
+            conversation_id: Uuid::nil(),
+            workflow_id: workflow.id,
+            state: turn.run.state,
+            completed: turn.run.completed,
+        });
+    }
+    Ok((wanted, run.map(|run| run.state.fields).unwrap_or_default()))
+}
+
+fn score(
+    extractors: &Extractors,
+    fields: &[FieldSpec],
+    lines: &[Line],
+    misses: bool,
+) -> anyhow::Result<()> {
+    let clock = Clock::default();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let (case, lang, wanted, expected, found) = match line {
+            Line::Case(case) => {
+                let (wanted, found) = run_case(case)?;
+                (
+                    case.id.clone(),
+                    case.lang.as_str(),
+                    wanted,
+                    &case.expected,
+                    found,
+                )
+            }
+            Line::Message {
+                text,
+                fields: labelled,
+            } => (
+                format!("line {}", index + 1),
+                "-",
+                fields.to_vec(),
+                labelled,
+                extractors.extract(text, fields, &clock),
+            ),
+        };
+        for field in &wanted {
+            let found = found.get(field.as_str()).map(|value| match field.kind {
+                // Scored as YYYY-MM-DDTHH:MM, the business's local time (stored with its offset).
+                FieldType::Datetime => value.chars().take(16).collect(),
+                _ => value.clone(),
+            });
+            outcomes.push(Outcome {
+                case: case.clone(),
+                field: field.as_str().to_string(),
+                kind: field.kind,
+                lang,
+                expected: expected.get(field.as_str()).map(String::as_str),
+                found,
+            });
+        }
+    }
+    let values = outcomes.iter().filter(|o| o.expected.is_some()).count();
+    println!("{} lines, {values} labelled values", lines.len());
+    table("type", &outcomes, |o| o.kind.as_str().to_string());
+    table("language", &outcomes, |o| o.lang.to_string());
+    table("field", &outcomes, |o| o.field.clone());
+    table("all", &outcomes, |_| "all".to_string());
+    if misses {
+        println!("\nmisses (case, field, expected, found):");
+        for outcome in outcomes
+            .iter()
+            .filter(|o| o.counts() != (1, 0, 0) && o.counts() != (0, 0, 0))
+        {
+            println!(
+                "{}\t{}\t{}\t{}",
+                outcome.case,
+                outcome.field,
+                outcome.expected.unwrap_or("-"),
+                outcome.found.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Precision, recall and F1 of the outcomes grouped by `key`.
+fn table(title: &str, outcomes: &[Outcome], key: impl Fn(&Outcome) -> String) {
+    let mut groups: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    for outcome in outcomes {
+        let (tp, fp, fn_) = outcome.counts();
+        let group = groups.entry(key(outcome)).or_default();
+        group.0 += tp;
+        group.1 += fp;
+        group.2 += fn_;
+    }
+    println!(
+        "\n{title:<16} {:>9} {:>7} {:>6}   tp  fp  fn",
+        "precision", "recall", "f1"
+    );
+    for (name, (tp, fp, fn_)) in groups {
         let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
         let (precision, recall) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
         let f1 = if precision + recall > 0.0 {
@@ -132,10 +308,6 @@ fn score(extractors: &Extractors, fields: &[FieldName], lines: &[Line]) -> anyho
         } else {
             0.0
         };
-        println!(
-            "{:<12} {precision:>9.2} {recall:>7.2} {f1:>6.2}  {tp:>3} {fp:>3} {fn_:>3}",
-            field.as_str()
-        );
+        println!("{name:<16} {precision:>9.3} {recall:>7.3} {f1:>6.3}  {tp:>3} {fp:>3} {fn_:>3}");
     }
-    Ok(())
 }

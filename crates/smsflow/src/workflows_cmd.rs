@@ -273,10 +273,32 @@ async fn find(store: &dyn Store, name_or_id: &str) -> anyhow::Result<smsflow_cor
         })
 }
 
+/// Largest workflow file read: 10,000 workflows with long contexts fit.
+const WORKFLOW_FILE_MAX_BYTES: u64 = 32 * 1024 * 1024;
+/// Most text YAML aliases may expand to (aliases times the file's size bounds it).
+const ALIAS_EXPANSION_MAX_BYTES: usize = 256 * 1024 * 1024;
+
 /// Reads and validates a YAML list of workflows, reporting every problem of every workflow.
 pub fn read_workflow_file(path: &Path) -> anyhow::Result<Vec<WorkflowSpec>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if size > WORKFLOW_FILE_MAX_BYTES {
+        bail!(
+            "{} is {size} bytes: workflow files may be at most {WORKFLOW_FILE_MAX_BYTES} bytes; split it",
+            path.display()
+        );
+    }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let aliases = yaml_aliases(&text);
+    if aliases.saturating_mul(text.len()) > ALIAS_EXPANSION_MAX_BYTES {
+        bail!(
+            "{} uses {aliases} YAML aliases (*name) in {} bytes: expanded, they could take gigabytes, so the file is not read; write the values out instead of aliasing them",
+            path.display(),
+            text.len()
+        );
+    }
     let drafts: Vec<WorkflowDraft> = serde_norway::from_str(&text).map_err(|error| {
         anyhow::anyhow!(
             "{} is not a YAML list of workflows: {error}",
@@ -320,6 +342,23 @@ pub fn read_workflow_file(path: &Path) -> anyhow::Result<Vec<WorkflowSpec>> {
         );
     }
     Ok(specs)
+}
+
+/// Counts what may be YAML aliases (`*name` where a value starts): an upper bound, since a `*word`
+/// inside a plain sentence counts too. Each alias copies its anchored value when read.
+fn yaml_aliases(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(at, &b)| {
+            b == b'*'
+                && (at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b','))
+                && bytes
+                    .get(at + 1)
+                    .is_some_and(|next| next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-'))
+        })
+        .count()
 }
 
 async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {

@@ -237,6 +237,46 @@ fn bad_files_are_refused_with_every_problem() {
 }
 
 #[test]
+fn yaml_alias_bombs_are_refused_before_they_expand() {
+    let cli = Cli::sqlite();
+    let file = cli.dir().join("bomb.yaml");
+    // 200,000 aliases of an 8,000-character string: 1.6 GB once expanded.
+    let aliases = vec!["*s"; 200_000].join(",");
+    std::fs::write(
+        &file,
+        format!(
+            "- name: Bomb\n  goal: general_inquiry\n  context: &s {}\n  keywords: [{aliases}]\n",
+            "a".repeat(8_000)
+        ),
+    )
+    .unwrap();
+    let output = cli.run(&["workflows", "validate", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("uses 200000 YAML aliases"), "{stderr}");
+
+    // A few aliases in a small file are read as YAML says.
+    std::fs::write(
+        &file,
+        "- name: A\n  goal: general_inquiry\n  context: &c Be *really* kind.\n- name: B\n  goal: general_inquiry\n  context: *c\n",
+    )
+    .unwrap();
+    cli.ok(&["workflows", "validate", file.to_str().unwrap()]);
+}
+
+#[test]
+fn ten_thousand_workflows_validate() {
+    let cli = Cli::sqlite();
+    let file = cli.dir().join("many.yaml");
+    let yaml: String = (0..10_000)
+        .map(|i| format!("- name: Workflow {i}\n  goal: general_inquiry\n  keywords: [word{i}]\n"))
+        .collect();
+    std::fs::write(&file, yaml).unwrap();
+    let output = cli.ok(&["workflows", "validate", file.to_str().unwrap()]);
+    assert!(output.contains("10000"), "{output}");
+}
+
+#[test]
 fn api_keys_print_the_secret_alone_on_the_last_line() {
     let cli = Cli::sqlite();
     let created = cli.ok(&["api-key", "create", "--name", "ci"]);

@@ -7,7 +7,8 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use smsflow_core::Problems;
 use smsflow_core::conversation::{Author, Channel, ConversationStatus};
-use smsflow_core::sms::is_e164;
+use smsflow_core::sender::Sender;
+use smsflow_core::sms::{MAX_BODY_CHARS, is_e164};
 use smsflow_store::conversations::{
     Conversation, ConversationCursor, ConversationQuery, Message, OptOut,
 };
@@ -23,7 +24,6 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::messaging::SimulatedTurn;
 
 const TAG: &str = "conversations";
-const MAX_BODY_CHARS: usize = 1_600;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -82,16 +82,42 @@ pub struct ConversationThread {
 }
 
 /// A page position as text for a URL (the API's `next_cursor`, the inbox's "older" link).
-pub(crate) fn encode_cursor(cursor: &ConversationCursor) -> String {
+pub(crate) fn encode_cursor<T: Serialize>(cursor: &T) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(cursor).expect("a cursor serialises"))
 }
 
-pub(crate) fn decode_cursor(text: &str) -> Option<ConversationCursor> {
+pub(crate) fn decode_cursor<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
         .ok()
         .and_then(|json| serde_json::from_slice(&json).ok())
+}
+
+/// A list route's page: `limit` (default 50, 1 to 200) and the position after `cursor`, each
+/// refused with its query field named when it is not one this API gives.
+pub(crate) fn page_request<T: serde::de::DeserializeOwned>(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<(u32, Option<T>), ApiError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::Invalid(Problems::single(
+            "query.limit",
+            "must be between 1 and 200",
+        )));
+    }
+    let after = cursor
+        .map(|text| {
+            decode_cursor::<T>(text).ok_or_else(|| {
+                ApiError::Invalid(Problems::single(
+                    "query.cursor",
+                    "is not a cursor from this API: pass next_cursor unchanged",
+                ))
+            })
+        })
+        .transpose()?;
+    Ok((limit, after))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
@@ -121,25 +147,8 @@ async fn list_conversations(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ConversationParams>,
 ) -> Result<axum::Json<ConversationList>, ApiError> {
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::Invalid(Problems::single(
-            "query.limit",
-            "must be between 1 and 200",
-        )));
-    }
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|text| {
-            decode_cursor(text).ok_or_else(|| {
-                ApiError::Invalid(Problems::single(
-                    "query.cursor",
-                    "is not a cursor from this API: pass next_cursor unchanged",
-                ))
-            })
-        })
-        .transpose()?;
+    let (limit, after) =
+        page_request::<ConversationCursor>(params.limit, params.cursor.as_deref())?;
     let page = state
         .store
         .list_conversations(&ConversationQuery {
@@ -314,7 +323,8 @@ async fn send_message(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SimulatedMessage {
-    /// The phone's number (E.164).
+    /// The phone's number (E.164), or a `whatsapp:` number, a short code or an alphanumeric sender
+    /// ID (stored, and answered only when a reply can reach it).
     from: String,
     /// Our number; defaults to `sms.default_from`.
     to: Option<String>,
@@ -333,22 +343,27 @@ async fn simulate_message(
         .clone()
         .unwrap_or_else(|| state.config.sms.default_from.clone());
     let mut problems = Problems::default();
-    check_number(&mut problems, "from", &request.from);
-    check_number(&mut problems, "to", &to);
+    // A phone sends from any kind of sender (short codes and alphanumeric senders are stored but
+    // not answered), by the gateways' rule.
+    let mut parse = |field: &str, address: &str| {
+        let parsed = Sender::parse(address).map_err(|error| error.to_string());
+        problems.check(field, parsed).map(Sender::into_string)
+    };
+    let (from, to) = (parse("from", &request.from), parse("to", &to));
     if request.body.chars().count() > MAX_BODY_CHARS {
         problems.push::<()>(
             "body",
             format!("must be at most {MAX_BODY_CHARS} characters"),
         );
     }
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(ApiError::Invalid(problems));
+    };
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
     Ok(axum::Json(
-        state
-            .messaging
-            .simulate(&request.from, &to, &request.body)
-            .await?,
+        state.messaging.simulate(&from, &to, &request.body).await?,
     ))
 }
 

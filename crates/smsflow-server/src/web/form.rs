@@ -31,6 +31,10 @@ pub const SENSITIVITIES: [(&str, &str); 3] = [
 pub struct StepForm {
     pub kind: String,
     pub fields: String,
+    /// Re-asks of an invalid value (empty: the default).
+    pub reasks: String,
+    /// `move_on` or `hand_off` once the re-asks are used up.
+    pub on_invalid: String,
     pub template: String,
     pub priority: String,
     pub link: String,
@@ -74,8 +78,9 @@ pub struct WorkflowForm {
     pub priority: String,
     pub agent_id: String,
     pub keywords: String,
-    /// Example messages, one a line (they may contain commas).
-    pub examples: String,
+    /// Example messages, one a line (they may contain commas); `None` when the submitted form had
+    /// no such field (a page from before the field existed), so a save keeps the stored ones.
+    pub examples: Option<String>,
     pub sensitivity: String,
     /// Built-in keywords ticked to turn off, as (goal, keyword): the page lists every goal's, and
     /// only the chosen goal's count.
@@ -98,7 +103,7 @@ impl Default for WorkflowForm {
             priority: "0".into(),
             agent_id: String::new(),
             keywords: String::new(),
-            examples: String::new(),
+            examples: None,
             sensitivity: Sensitivity::default().as_str().into(),
             keywords_off: Vec::new(),
             examples_off: Vec::new(),
@@ -162,7 +167,7 @@ impl WorkflowForm {
                 "priority" => form.priority = value,
                 "agent_id" => form.agent_id = value,
                 "keywords" => form.keywords = text(&value),
-                "examples" => form.examples = text(&value),
+                "examples" => form.examples = Some(text(&value)),
                 "sensitivity" => form.sensitivity = value,
                 key if key.starts_with(KEYWORD_OFF) => form
                     .keywords_off
@@ -176,6 +181,8 @@ impl WorkflowForm {
                 "new_step_type" => new_step_type = value,
                 "step_type" => columns.entry("type").or_default().push(value),
                 "step_fields" => columns.entry("fields").or_default().push(value),
+                "step_reasks" => columns.entry("reasks").or_default().push(value),
+                "step_on_invalid" => columns.entry("on_invalid").or_default().push(value),
                 "step_template" => columns.entry("template").or_default().push(text(&value)),
                 "step_priority" => columns.entry("priority").or_default().push(value),
                 "step_link" => columns.entry("link").or_default().push(value),
@@ -195,6 +202,8 @@ impl WorkflowForm {
             .map(|i| StepForm {
                 kind: take("type", i),
                 fields: take("fields", i),
+                reasks: take("reasks", i),
+                on_invalid: take("on_invalid", i),
                 template: take("template", i),
                 priority: take("priority", i),
                 link: take("link", i),
@@ -241,7 +250,7 @@ impl WorkflowForm {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             keywords: workflow.spec.keywords.join(", "),
-            examples: workflow.spec.examples.join("\n"),
+            examples: Some(workflow.spec.examples.join("\n")),
             sensitivity: workflow.spec.sensitivity.as_str().into(),
             keywords_off: chosen(workflow.spec.goal, &workflow.spec.disabled_keywords),
             examples_off: chosen(workflow.spec.goal, &workflow.spec.disabled_examples),
@@ -256,14 +265,10 @@ impl WorkflowForm {
         }
     }
 
-    /// The draft the core validates, plus problems only the form can have (a priority that is not
-    /// a number, an agent id that is not an id, an unknown step type).
-    pub fn to_draft(&self) -> (WorkflowDraft, Problems) {
-        self.to_draft_over(WorkflowDraft::default())
-    }
-
-    /// [`WorkflowForm::to_draft`] on top of `base` (the stored workflow being edited): a field the
-    /// form does not show keeps the stored value instead of being erased by the save.
+    /// The draft the core validates on top of `base` (the stored workflow being edited, else the
+    /// default), plus problems only the form can have (a priority that is not a number, an agent id
+    /// that is not an id, an unknown step type). A field the form does not show keeps the stored
+    /// value instead of being erased by the save.
     pub fn to_draft_over(&self, base: WorkflowDraft) -> (WorkflowDraft, Problems) {
         let mut problems = Problems::default();
         let priority = match self.priority.trim() {
@@ -295,13 +300,14 @@ impl WorkflowForm {
             .filter(|keyword| !keyword.is_empty())
             .map(str::to_string)
             .collect();
-        let examples: Vec<String> = self
-            .examples
-            .lines()
-            .map(str::trim)
-            .filter(|example| !example.is_empty())
-            .map(str::to_string)
-            .collect();
+        let examples = self.examples.as_ref().map(|examples| {
+            examples
+                .lines()
+                .map(str::trim)
+                .filter(|example| !example.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
         let for_goal = |ticked: &[(String, String)]| -> Vec<String> {
             ticked
                 .iter()
@@ -324,7 +330,7 @@ impl WorkflowForm {
             agent_id,
             active: Some(self.active),
             keywords: Some(keywords),
-            examples: Some(examples),
+            examples: examples.or(base.examples),
             sensitivity: Some(self.sensitivity.clone()),
             disabled_keywords: Some(for_goal(&self.keywords_off)),
             disabled_examples: Some(for_goal(&self.examples_off)),
@@ -372,12 +378,15 @@ impl StepForm {
     fn of(draft: &StepDraft) -> StepForm {
         let mut step = StepForm::default();
         match draft {
-            StepDraft::ExtractInformation { fields } => {
+            StepDraft::ExtractInformation {
+                fields,
+                reasks,
+                on_invalid,
+            } => {
                 step.kind = "extract_information".into();
-                step.fields = match fields {
-                    FieldList::Text(text) => text.clone(),
-                    FieldList::List(list) => list.join(", "),
-                };
+                step.fields = fields.to_text();
+                step.reasks = reasks.map(|n| n.to_string()).unwrap_or_default();
+                step.on_invalid = on_invalid.clone().unwrap_or_default();
             }
             StepDraft::SendResponse { template } => {
                 step.kind = "send_response".into();
@@ -403,6 +412,17 @@ impl StepForm {
         Some(match self.kind.as_str() {
             "extract_information" => StepDraft::ExtractInformation {
                 fields: FieldList::Text(self.fields.clone()),
+                reasks: match self.reasks.trim() {
+                    "" => None,
+                    reasks => reasks.parse().ok().or_else(|| {
+                        problems.push(
+                            format!("steps[{i}].reasks"),
+                            format!("{reasks:?} is not a number of re-asks: use 0 to 5"),
+                        )
+                    }),
+                },
+                on_invalid: Some(self.on_invalid.trim().to_string())
+                    .filter(|on_invalid| !on_invalid.is_empty()),
             },
             "send_response" => StepDraft::SendResponse {
                 template: self.template.clone(),
@@ -540,6 +560,8 @@ mod tests {
             pairs.push(("step_type", kind));
             for name in [
                 "step_fields",
+                "step_reasks",
+                "step_on_invalid",
                 "step_template",
                 "step_priority",
                 "step_link",
@@ -557,7 +579,7 @@ mod tests {
         assert_eq!(action, Action::Save);
         assert_eq!(form.context, "Be kind.\nAsk for a name.");
         assert_eq!(form.steps.len(), 3);
-        let (draft, problems) = form.to_draft();
+        let (draft, problems) = form.to_draft_over(WorkflowDraft::default());
         assert!(problems.is_empty());
         let spec = draft.validate().unwrap();
         assert_eq!(spec.priority, 20);
@@ -569,7 +591,11 @@ mod tests {
     #[test]
     fn a_stored_workflow_round_trips_through_the_form() {
         let (form, _) = WorkflowForm::parse(&encode(&three_steps()));
-        let spec = form.to_draft().0.validate().unwrap();
+        let spec = form
+            .to_draft_over(WorkflowDraft::default())
+            .0
+            .validate()
+            .unwrap();
         let workflow = Workflow {
             id: uuid::Uuid::now_v7(),
             spec: spec.clone(),
@@ -579,7 +605,14 @@ mod tests {
         };
         let again = WorkflowForm::of(&workflow);
         assert_eq!(again.version, Some(4));
-        assert_eq!(again.to_draft().0.validate().unwrap(), spec);
+        assert_eq!(
+            again
+                .to_draft_over(WorkflowDraft::default())
+                .0
+                .validate()
+                .unwrap(),
+            spec
+        );
     }
 
     #[test]
@@ -620,7 +653,7 @@ mod tests {
         pairs.push(("priority", "high"));
         pairs.push(("agent_id", "bob"));
         let (form, _) = WorkflowForm::parse(&encode(&pairs));
-        let (draft, mut problems) = form.to_draft();
+        let (draft, mut problems) = form.to_draft_over(WorkflowDraft::default());
         if let Err(more) = draft.validate() {
             for problem in more.iter() {
                 problems.push::<()>(problem.field.clone(), problem.message.clone());

@@ -39,8 +39,12 @@ pub struct InboxQuery {
 pub struct InboxRow {
     id: Uuid,
     their_number: String,
+    /// The contact's name, when they gave it.
+    name: Option<String>,
     our_number: String,
     status: &'static str,
+    /// The texter asked for a person and nobody has answered yet.
+    asked_for_person: bool,
     unread: i64,
     opted_out: bool,
     last_message_at: String,
@@ -97,14 +101,20 @@ pub async fn list(
         .into_iter()
         .map(|m| (m.conversation_id, m.body.chars().take(80).collect()))
         .collect();
+    let numbers: Vec<&str> = page.items.iter().map(|c| c.their_number.as_str()).collect();
+    let mut contacts = state.store.contacts_of(&numbers).await?;
     let rows = page
         .items
         .iter()
         .map(|conversation| InboxRow {
             id: conversation.id,
             their_number: conversation.their_number.clone(),
+            name: contacts
+                .get_mut(&conversation.their_number)
+                .and_then(|contact| contact.name.take()),
             our_number: conversation.our_number.clone(),
             status: conversation.status.as_str(),
+            asked_for_person: conversation.needs_human_at.is_some(),
             unread: conversation.unread_count,
             opted_out: conversation.opted_out,
             last_message_at: when(&conversation.last_message_at),
@@ -142,6 +152,8 @@ pub struct MessageView {
     error: Option<String>,
     at: String,
     simulated: bool,
+    /// The language it is in (inbound: as detected), by name.
+    language: Option<&'static str>,
     workflow: Option<String>,
     /// The agent that wrote an automatic reply, and how it was chosen.
     agent: Option<String>,
@@ -153,6 +165,26 @@ pub struct MessageView {
 pub struct StepView {
     label: String,
     done: bool,
+}
+
+/// What we know about the person across their runs (the contact record).
+pub struct ContactView {
+    name: Option<String>,
+    language: Option<String>,
+    fields: Vec<(String, String)>,
+}
+
+/// The contact of `number`, if they have written before.
+async fn contact_view(state: &AppState, number: &str) -> Result<Option<ContactView>, WebError> {
+    match state.store.get_contact(number).await {
+        Ok(contact) => Ok(Some(ContactView {
+            fields: contact.known().into_iter().collect(),
+            name: contact.name,
+            language: contact.language,
+        })),
+        Err(smsflow_store::StoreError::NotFound { .. }) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The run the conversation is in: what was extracted and which steps are done.
@@ -173,11 +205,21 @@ pub struct ThreadPage {
     conversation: Conversation,
     messages: Vec<MessageView>,
     run: Option<RunView>,
+    contact: Option<ContactView>,
     /// Only the polled part swaps the run panel out of band.
     oob: bool,
     reply: String,
     errors: FieldErrors,
     notice: Option<&'static str>,
+}
+
+impl ThreadPage {
+    /// The contact's name, for the heading.
+    fn contact_name(&self) -> Option<&str> {
+        self.contact
+            .as_ref()
+            .and_then(|contact| contact.name.as_deref())
+    }
 }
 
 /// What the open thread polls for: the messages, and the run beside them (swapped out of band).
@@ -188,6 +230,7 @@ pub struct PollPart {
     version: String,
     messages: Vec<MessageView>,
     run: Option<RunView>,
+    contact: Option<ContactView>,
     oob: bool,
 }
 
@@ -206,7 +249,9 @@ fn routing_summary(explanation: &Value) -> Option<String> {
     let reply = text(&explanation["reply"])
         .filter(|r| r != "queued")
         .map(|r| format!("reply: {r}"));
-    let parts: Vec<String> = [reason, reply].into_iter().flatten().collect();
+    // A hand-off or a follow-up answered in context, when the conversation answered itself.
+    let conversed = text(&explanation["handoff"]).or_else(|| text(&explanation["follow_up"]));
+    let parts: Vec<String> = [reason, conversed, reply].into_iter().flatten().collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
@@ -246,6 +291,7 @@ async fn message_views(
             error: message.error_message.clone().or(message.error_code.clone()),
             at: when(&message.created_at),
             simulated: message.simulated,
+            language: message.language.map(|language| language.name()),
             workflow,
             agent: agent_info.as_ref().and_then(|a| {
                 let name = text(&a["assigned_agent"]["name"])?;
@@ -285,11 +331,11 @@ async fn workflow_name(
 
 fn step_label(step: &Step) -> String {
     match step {
-        Step::ExtractInformation { fields } => format!(
+        Step::ExtractInformation { fields, .. } => format!(
             "Extract information: {}",
             fields
                 .iter()
-                .map(|f| f.as_str())
+                .map(|f| f.to_text())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -348,6 +394,7 @@ async fn thread_page(
         version: version(&messages),
         messages: message_views(state, messages, &mut names).await?,
         run: run_view(state, &conversation, &mut names).await?,
+        contact: contact_view(state, &conversation.their_number).await?,
         conversation_id: id,
         conversation,
         oob: false,
@@ -422,6 +469,7 @@ pub async fn messages(
         version,
         messages: message_views(&state, messages, &mut names).await?,
         run: run_view(&state, &conversation, &mut names).await?,
+        contact: contact_view(&state, &conversation.their_number).await?,
         oob: true,
     }
     .into_response())

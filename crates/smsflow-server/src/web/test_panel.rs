@@ -12,6 +12,7 @@ use serde::Deserialize;
 use smsflow_core::{MatchExplanation, Workflow, WorkflowDraft};
 
 use crate::AppState;
+use crate::agent::Texter;
 use crate::web::form::WorkflowForm;
 use crate::web::session::SignedIn;
 use crate::web::workflows::validate;
@@ -35,26 +36,39 @@ pub struct CandidateRow {
     pub reason: String,
 }
 
+/// Candidates the table shows at most: with 10,000 workflows the answer stays small. Matching ones
+/// come first among those kept; the rest are counted.
+const CANDIDATES_SHOWN: usize = 50;
+
 pub struct TestResult {
     pub winner: Option<String>,
     pub winner_goal: &'static str,
     pub tie_with: Vec<String>,
     pub candidates: Vec<CandidateRow>,
+    /// Candidates left out of the table (beyond [`CANDIDATES_SHOWN`]).
+    pub hidden: usize,
     /// What the winner's agent would answer to a first message (builtin writer; nothing is sent).
     pub reply: Option<String>,
 }
 
 impl TestResult {
     fn of(explanation: MatchExplanation) -> Self {
+        let total = explanation.candidates.len();
+        // Keep the winner and the other matching candidates first, then the others, in check order.
+        let mut kept: Vec<_> = explanation.candidates.into_iter().enumerate().collect();
+        kept.sort_by_key(|(i, c)| (!(c.winner || c.matches), *i));
+        kept.truncate(CANDIDATES_SHOWN);
+        kept.sort_by_key(|(i, _)| *i);
+        let candidates: Vec<_> = kept.into_iter().map(|(_, c)| c).collect();
         TestResult {
+            hidden: total - candidates.len(),
             winner_goal: explanation
                 .matched
                 .as_ref()
                 .map_or("", |matched| matched.goal.label()),
             winner: explanation.matched.map(|matched| matched.workflow),
             tie_with: explanation.tie_with,
-            candidates: explanation
-                .candidates
+            candidates: candidates
                 .into_iter()
                 .map(|candidate| CandidateRow {
                     workflow: candidate.workflow,
@@ -246,10 +260,18 @@ pub async fn test_message(
             let from = Some(panel.from.as_str())
                 .filter(|from| !from.is_empty())
                 .unwrap_or(PREVIEW_NUMBER);
-            let turn = state
-                .messaging
-                .agent
-                .turn(&workflow, None, &panel.message, from);
+            let language = smsflow_core::language::detect(&panel.message, None).language;
+            let turn = state.messaging.agent.turn(
+                &workflow,
+                None,
+                &panel.message,
+                &Texter {
+                    number: from,
+                    known: &Default::default(),
+                    language,
+                    max_segments: state.messaging.settings.max_segments,
+                },
+            );
             result.reply = Some(turn.reply);
         }
         panel.result = Some(result);

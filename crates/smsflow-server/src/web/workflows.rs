@@ -48,7 +48,9 @@ fn goals() -> Vec<GoalInfo> {
 }
 
 /// The most workflows the list page reads; far above what one business defines.
-const LIST_MAX: usize = 5_000;
+const LIST_MAX: usize = 50_000;
+/// Rows one page of the list shows: with 10,000 workflows the page stays small.
+const PAGE_ROWS: usize = 100;
 
 /// One row of the list.
 pub struct Row {
@@ -78,6 +80,11 @@ pub struct ListPage {
     /// The list's own URL with its filters, for returning after a toggle.
     here: String,
     panel: TestPanel,
+    /// This page (1-based) and how many there are.
+    page: usize,
+    pages: usize,
+    /// `here` with a `page=` parameter to add, for the pager links.
+    page_base: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -87,6 +94,7 @@ pub struct ListQuery {
     sort: Option<String>,
     notice: Option<String>,
     name: Option<String>,
+    page: Option<usize>,
 }
 
 fn notice_text(code: &str, name: Option<&str>) -> Option<String> {
@@ -164,6 +172,13 @@ pub async fn list(
         "name" => rows.sort_by_key(|row| row.name.to_lowercase()),
         _ => {}
     }
+    let pages = rows.len().div_ceil(PAGE_ROWS).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .skip((page - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+        .collect();
     let here = {
         let mut url = form_urlencoded::Serializer::new(String::new());
         if !q.is_empty() {
@@ -175,12 +190,18 @@ pub async fn list(
         if sort != "priority" {
             url.append_pair("sort", sort);
         }
-        let query = url.finish();
-        if query.is_empty() {
-            "/workflows".to_string()
-        } else {
-            format!("/workflows?{query}")
-        }
+        url.finish()
+    };
+    let page_base = if here.is_empty() {
+        "/workflows?".to_string()
+    } else {
+        format!("/workflows?{here}&")
+    };
+    let here = match (here.is_empty(), page) {
+        (true, 1) => "/workflows".to_string(),
+        (true, _) => format!("/workflows?page={page}"),
+        (false, 1) => format!("/workflows?{here}"),
+        (false, _) => format!("/workflows?{here}&page={page}"),
     };
     let page = ListPage {
         frame: signed_in.frame("workflows"),
@@ -196,6 +217,9 @@ pub async fn list(
             .and_then(|code| notice_text(code, query.name.as_deref())),
         here,
         panel: TestPanel::empty(signed_in.csrf()),
+        page,
+        pages,
+        page_base,
     };
     Ok(page.into_response())
 }

@@ -284,3 +284,35 @@ fn unescape(text: &str) -> String {
         .replace("&#x27;", "'")
         .replace("&amp;", "&")
 }
+
+impl Browser {
+    /// Creates an active workflow from its JSON form, as the API would.
+    pub async fn workflow(&self, draft: serde_json::Value) {
+        let draft: smsflow_core::WorkflowDraft = serde_json::from_value(draft).unwrap();
+        self.store
+            .create_workflow(&draft.validate().unwrap())
+            .await
+            .unwrap();
+        self.state.matchers.refresh().await.unwrap();
+    }
+
+    /// A text from `from`, stored and processed as the workers would; returns its conversation.
+    pub async fn text(&self, from: &str, body: &str) -> uuid::Uuid {
+        let recorded = self
+            .state
+            .messaging
+            .receive(&smsflow_store::conversations::InboundSms {
+                channel: smsflow_core::conversation::Channel::Simulator,
+                our_number: "+15550009999".into(),
+                their_number: from.into(),
+                body: body.into(),
+                provider_id: None,
+                media_urls: vec![],
+                simulated: true,
+            })
+            .await
+            .unwrap();
+        while self.state.messaging.process_next_inbound().await.unwrap() {}
+        recorded.conversation_id
+    }
+}

@@ -244,6 +244,47 @@ pub fn signed_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (String,
     (body, signature)
 }
 
+/// What the stand-in received: (To, From, Body) of each message created.
+pub type Sent = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String)>>>;
+
+/// Answers message creates as Twilio does (201 with the new message's sid) and records them.
+pub async fn twilio_standin() -> (String, Sent) {
+    let sent: Sent = std::sync::Arc::default();
+    let record = sent.clone();
+    let app = axum::Router::new().route(
+        "/2010-04-01/Accounts/{account}/Messages.json",
+        axum::routing::post(
+            move |axum::extract::Path(account): axum::extract::Path<String>, body: String| {
+                let record = record.clone();
+                async move {
+                    assert_eq!(account, TWILIO_ACCOUNT_SID);
+                    let form: std::collections::HashMap<String, String> =
+                        form_urlencoded::parse(body.as_bytes())
+                            .into_owned()
+                            .collect();
+                    let mut sent = record.lock().unwrap();
+                    sent.push((
+                        form["To"].clone(),
+                        form["From"].clone(),
+                        form["Body"].clone(),
+                    ));
+                    let sid = format!("SM{:032}", sent.len());
+                    (
+                        StatusCode::CREATED,
+                        axum::Json(
+                            serde_json::json!({"sid": sid, "status": "queued", "to": form["To"]}),
+                        ),
+                    )
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, sent)
+}
+
 /// A Calendly-style `Calendly-Webhook-Signature` of `body`, made now with `key`.
 pub fn calendly_signature(key: &str, body: &str) -> String {
     use hmac::{Hmac, Mac};
@@ -272,4 +313,39 @@ pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
         );
     }
     goals
+}
+
+/// A helpdesk (or a team's endpoint) receiving signed webhooks: it checks each signature,
+/// refuses the first delivery with a 500, and records the rest.
+pub async fn helpdesk(
+    secret: &'static str,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks/tickets", listener.local_addr().unwrap());
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/hooks/tickets",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (store, calls) = (store.clone(), calls.clone());
+            async move {
+                let signature = headers["x-smsflow-signature"].to_str().unwrap();
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                if !smsflow_server::signing::verify(secret, signature, body.as_bytes(), now) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return StatusCode::INTERNAL_SERVER_ERROR;
+                }
+                store
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&body).unwrap());
+                StatusCode::OK
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, received)
 }

@@ -1,0 +1,619 @@
+//! Days and times as people text them, in English and Spanish: "next Tuesday 3pm", "tomorrow at
+//! 10", "March 5th", "3/5", "el martes a las 5", "mañana a las 10 de la mañana", "5 de marzo".
+//! Relative days are resolved from `today` (the business's local date).
+
+use jiff::ToSpan;
+use jiff::civil::{Date, Time, Weekday};
+
+use crate::fields::fold;
+
+/// A day, a time, or both, as read from one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct When {
+    pub date: Option<Date>,
+    pub time: Option<Time>,
+    /// The day was given with a year, or as "today"/"tomorrow" (never moved to next year).
+    pub exact_year: bool,
+}
+
+/// How to read "3/5": month first (US) or day first (most other countries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    MonthFirst,
+    DayFirst,
+}
+
+const WEEKDAYS: &[(&str, Weekday)] = &[
+    ("monday", Weekday::Monday),
+    ("mon", Weekday::Monday),
+    ("lunes", Weekday::Monday),
+    ("tuesday", Weekday::Tuesday),
+    ("tue", Weekday::Tuesday),
+    ("tues", Weekday::Tuesday),
+    ("martes", Weekday::Tuesday),
+    ("wednesday", Weekday::Wednesday),
+    ("wed", Weekday::Wednesday),
+    ("miercoles", Weekday::Wednesday),
+    ("thursday", Weekday::Thursday),
+    ("thu", Weekday::Thursday),
+    ("thur", Weekday::Thursday),
+    ("thurs", Weekday::Thursday),
+    ("jueves", Weekday::Thursday),
+    ("friday", Weekday::Friday),
+    ("fri", Weekday::Friday),
+    ("viernes", Weekday::Friday),
+    ("saturday", Weekday::Saturday),
+    ("sat", Weekday::Saturday),
+    ("sabado", Weekday::Saturday),
+    ("sunday", Weekday::Sunday),
+    ("sun", Weekday::Sunday),
+    ("domingo", Weekday::Sunday),
+];
+
+const MONTHS: &[(&str, i8)] = &[
+    ("january", 1),
+    ("jan", 1),
+    ("enero", 1),
+    ("february", 2),
+    ("feb", 2),
+    ("febrero", 2),
+    ("march", 3),
+    ("mar", 3),
+    ("marzo", 3),
+    ("april", 4),
+    ("apr", 4),
+    ("abril", 4),
+    ("may", 5),
+    ("mayo", 5),
+    ("june", 6),
+    ("jun", 6),
+    ("junio", 6),
+    ("july", 7),
+    ("jul", 7),
+    ("julio", 7),
+    ("august", 8),
+    ("aug", 8),
+    ("agosto", 8),
+    ("september", 9),
+    ("sep", 9),
+    ("sept", 9),
+    ("septiembre", 9),
+    ("setiembre", 9),
+    ("october", 10),
+    ("oct", 10),
+    ("octubre", 10),
+    ("november", 11),
+    ("nov", 11),
+    ("noviembre", 11),
+    ("december", 12),
+    ("dec", 12),
+    ("diciembre", 12),
+];
+
+fn weekday(word: &str) -> Option<Weekday> {
+    WEEKDAYS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, day)| *day)
+}
+
+fn month(word: &str) -> Option<i8> {
+    MONTHS.iter().find(|(w, _)| *w == word).map(|(_, m)| *m)
+}
+
+/// "5", "5th", "1st", "22nd", "3rd" -> the number.
+fn day_number(word: &str) -> Option<i8> {
+    let digits = word
+        .strip_suffix("st")
+        .or_else(|| word.strip_suffix("nd"))
+        .or_else(|| word.strip_suffix("rd"))
+        .or_else(|| word.strip_suffix("th"))
+        .unwrap_or(word);
+    digits
+        .parse::<i8>()
+        .ok()
+        .filter(|day| (1..=31).contains(day))
+}
+
+/// Words, lower-cased and without accents, with the punctuation that separates them dropped
+/// (`:` `/` `-` `.` inside a token are kept: "3:30", "3/5", "2026-03-05", "p.m.").
+fn tokens(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '!' | '?' | '(' | ')' | '"'))
+        .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ':' | '-' | '/' | '\'')))
+        .filter(|token| !token.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The first day after `today` that is `day` (a week ahead when today is that day).
+fn upcoming(today: Date, day: Weekday) -> Date {
+    let ahead = i64::from(day.to_monday_zero_offset() - today.weekday().to_monday_zero_offset())
+        .rem_euclid(7);
+    let ahead = if ahead == 0 { 7 } else { ahead };
+    today
+        .checked_add(ahead.days())
+        .expect("a week ahead is a valid date")
+}
+
+/// The first day of the month numbered `number` after today that falls on `weekday`, within a year.
+fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> {
+    let mut month = today.first_of_month();
+    for _ in 0..12 {
+        if let Ok(date) = Date::new(month.year(), month.month(), number)
+            && date > today
+            && date.weekday() == weekday
+        {
+            return Some(date);
+        }
+        month = month.checked_add(1.month()).ok()?;
+    }
+    None
+}
+
+/// The first day and the first time written in `text` (the last ones when `last` is set: a
+/// correction names the new value after the old one).
+pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
+    let words = tokens(text);
+    let mut dates: Vec<(Date, bool)> = Vec::new();
+    let mut times: Vec<Time> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i].as_str();
+        let next = words.get(i + 1).map(String::as_str);
+        // Days.
+        if let Some((date, exact, used)) = relative_day(&words, i, today) {
+            dates.push((date, exact));
+            i += used;
+            continue;
+        }
+        if let Some(day) = weekday(word) {
+            // "el lunes 7", "Tuesday the 5th": that weekday and day of the month.
+            let (number_at, used) = match next {
+                Some("the") => (i + 2, 3),
+                _ => (i + 1, 2),
+            };
+            let dated = words
+                .get(number_at)
+                .and_then(|w| day_number(w))
+                .and_then(|number| next_day_of_month(today, number, day));
+            match dated {
+                Some(date) => {
+                    dates.push((date, false));
+                    i += used;
+                }
+                None => {
+                    // A weekday alone, "this" or "next": the first such day after today.
+                    dates.push((upcoming(today, day), false));
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if let Some(date) = numeric_date(word, today, order) {
+            dates.push(date);
+            i += 1;
+            continue;
+        }
+        // "march 5th", "march 5"
+        if let (Some(m), Some(day)) = (month(word), next.and_then(day_number)) {
+            let (year, used) = year_after(&words, i + 2);
+            if let Some(date) = calendar_date(today, year, m, day) {
+                dates.push((date, year.is_some()));
+                i += 2 + used;
+                continue;
+            }
+        }
+        // "5 march", "5th of march", "5 de marzo"
+        if let Some(day) = day_number(word) {
+            let (month_at, skip) = match next {
+                Some("of" | "de") => (i + 2, 3),
+                _ => (i + 1, 2),
+            };
+            if let Some(m) = words.get(month_at).and_then(|w| month(w)) {
+                let (year, used) = year_after(&words, i + skip);
+                if let Some(date) = calendar_date(today, year, m, day) {
+                    dates.push((date, year.is_some()));
+                    i += skip + used;
+                    continue;
+                }
+            }
+        }
+        // "the 12th"
+        if matches!(word, "the")
+            && let Some(day) = next
+                .filter(|n| n.len() > 2 && !n.chars().all(|c| c.is_ascii_digit()))
+                .and_then(day_number)
+        {
+            let this_month = today.first_of_month();
+            let candidate = Date::new(today.year(), today.month(), day).ok();
+            let date = match candidate {
+                Some(date) if date >= today => Some(date),
+                _ => this_month
+                    .checked_add(1.month())
+                    .ok()
+                    .and_then(|next| Date::new(next.year(), next.month(), day).ok()),
+            };
+            if let Some(date) = date {
+                dates.push((date, false));
+                i += 2;
+                continue;
+            }
+        }
+        // Times.
+        if let Some((time, used)) = time_at(&words, i) {
+            times.push(time);
+            i += used;
+            continue;
+        }
+        i += 1;
+    }
+    let pick = |found: usize| if last { found.saturating_sub(1) } else { 0 };
+    let date = dates.get(pick(dates.len())).copied();
+    When {
+        date: date.map(|(date, _)| date),
+        time: times.get(pick(times.len())).copied(),
+        exact_year: date.is_some_and(|(_, exact)| exact),
+    }
+}
+
+/// "today", "tomorrow", "day after tomorrow", "hoy", "mañana", "pasado mañana", "in 3 days",
+/// "en 3 días", "in a week": the date, whether it is exact, and the words used.
+fn relative_day(words: &[String], i: usize, today: Date) -> Option<(Date, bool, usize)> {
+    let word = words[i].as_str();
+    let next = words.get(i + 1).map(String::as_str);
+    let plus = |days: i64| today.checked_add(days.days()).ok();
+    match word {
+        "today" | "hoy" | "tonight" => Some((today, true, 1)),
+        "tomorrow" | "tmrw" | "tmr" | "2morrow" => Some((plus(1)?, true, 1)),
+        "pasado" if next == Some("manana") => Some((plus(2)?, true, 2)),
+        "day"
+            if next == Some("after")
+                && words.get(i + 2).map(String::as_str) == Some("tomorrow") =>
+        {
+            Some((plus(2)?, true, 3))
+        }
+        // "mañana" is tomorrow, except in "la mañana"/"por la mañana" (the morning).
+        "manana" if i == 0 || !matches!(words[i - 1].as_str(), "la" | "esta" | "una") => {
+            Some((plus(1)?, true, 1))
+        }
+        "in" | "en" | "within" => {
+            let count = words.get(i + 1)?;
+            let unit = words.get(i + 2)?.as_str();
+            let count: i64 = match count.as_str() {
+                "a" | "an" | "one" | "un" | "una" | "uno" => 1,
+                "two" | "dos" => 2,
+                "three" | "tres" => 3,
+                digits => digits.parse().ok().filter(|n| (1..=60).contains(n))?,
+            };
+            let days = match unit {
+                "day" | "days" | "dia" | "dias" => count,
+                "week" | "weeks" | "semana" | "semanas" => count * 7,
+                _ => return None,
+            };
+            Some((plus(days)?, true, 3))
+        }
+        _ => None,
+    }
+}
+
+/// A four-digit year right after a date ("march 5 2027", "5 de marzo de 2027").
+fn year_after(words: &[String], at: usize) -> (Option<i16>, usize) {
+    let (at, skip) = match words.get(at).map(String::as_str) {
+        Some("de" | "del") => (at + 1, 1),
+        _ => (at, 0),
+    };
+    match words.get(at).and_then(|w| w.parse::<i16>().ok()) {
+        Some(year) if (2000..=2100).contains(&year) => (Some(year), skip + 1),
+        _ => (None, 0),
+    }
+}
+
+/// A month and day without a year mean the next such day (this year, or next year if passed).
+fn calendar_date(today: Date, year: Option<i16>, month: i8, day: i8) -> Option<Date> {
+    match year {
+        Some(year) => Date::new(year, month, day).ok(),
+        None => {
+            let this_year = Date::new(today.year(), month, day).ok()?;
+            if this_year >= today {
+                Some(this_year)
+            } else {
+                Date::new(today.year() + 1, month, day).ok()
+            }
+        }
+    }
+}
+
+/// "2026-03-05", "3/5", "3/5/2026", "5/3/26".
+fn numeric_date(word: &str, today: Date, order: Order) -> Option<(Date, bool)> {
+    if let Ok(date) = word.parse::<Date>() {
+        return Some((date, true));
+    }
+    let parts: Vec<&str> = word.split('/').collect();
+    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
+        return None;
+    }
+    let numbers: Vec<i16> = parts
+        .iter()
+        .map(|p| p.parse::<i16>().ok())
+        .collect::<Option<_>>()?;
+    let (month, day) = match order {
+        Order::MonthFirst => (numbers[0], numbers[1]),
+        Order::DayFirst => (numbers[1], numbers[0]),
+    };
+    let month = i8::try_from(month).ok()?;
+    let day = i8::try_from(day).ok()?;
+    match numbers.get(2) {
+        Some(&year) => {
+            let year = if year < 100 { 2000 + year } else { year };
+            Date::new(year, month, day).ok().map(|date| (date, true))
+        }
+        None => calendar_date(today, None, month, day).map(|date| (date, false)),
+    }
+}
+
+/// A time at `words[i]`: "3pm", "3 pm", "3:30", "15:00", "3:30 p.m.", "at 5", "a las 5", "a las 5
+/// de la tarde", "a las 5 y media", "noon", "mediodía"; the time and the words used.
+fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
+    let word = words[i].as_str();
+    match word {
+        "noon" | "midday" | "mediodia" => return Some((Time::constant(12, 0, 0, 0), 1)),
+        "midnight" | "medianoche" => return Some((Time::constant(0, 0, 0, 0), 1)),
+        // "half past 2", "quarter past 10": the hour follows.
+        "half" | "quarter" if words.get(i + 1).map(String::as_str) == Some("past") => {
+            let minute = if word == "half" { 30 } else { 15 };
+            let (time, used) = time_at(words, i + 2).or_else(|| {
+                let hour: i8 = words.get(i + 2)?.parse().ok()?;
+                Some((Time::new(business_hour(hour), 0, 0, 0).ok()?, 1))
+            })?;
+            return Some((Time::new(time.hour(), minute, 0, 0).ok()?, used + 2));
+        }
+        _ => {}
+    }
+    let word = word.strip_suffix("ish").unwrap_or(word);
+    let cue = (i >= 1
+        && matches!(
+            words[i - 1].as_str(),
+            "at" | "@" | "las" | "la" | "around" | "by" | "before" | "after" | "from" | "til"
+                | "until" | "desde" | "hasta" | "tipo" | "eso" | "sobre"
+        ))
+        || words[i].ends_with("ish")
+        // "make it 9"
+        || (i >= 2 && words[i - 1] == "it" && words[i - 2] == "make");
+    // Split "3pm" / "3:30pm" / "3:30" into the clock part and a suffix.
+    let split = word
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == 'h'))
+        .unwrap_or(word.len());
+    let (clock, suffix) = word.split_at(split);
+    let clock = clock.trim_end_matches('.');
+    if clock.is_empty() {
+        return None;
+    }
+    let (hour, minute) = match clock.split_once([':', '.', 'h']) {
+        Some((hour, minute)) => (
+            hour.parse::<i8>().ok()?,
+            if minute.is_empty() {
+                0
+            } else {
+                minute.parse::<i8>().ok()?
+            },
+        ),
+        None => (clock.parse::<i8>().ok()?, 0),
+    };
+    if clock.contains('.') && suffix.is_empty() && !cue {
+        return None; // "2.5" is a number, not a time
+    }
+    let has_minutes = clock.contains([':', 'h']) && clock.len() >= 3;
+    let mut used = 1;
+    let mut meridiem = match suffix {
+        "am" | "a.m" | "a.m." | "a" => Some(false),
+        "pm" | "p.m" | "p.m." | "p" => Some(true),
+        "" => None,
+        _ => return None,
+    };
+    if meridiem.is_none() {
+        match words.get(i + 1).map(String::as_str) {
+            Some("am" | "a.m" | "a.m.") => {
+                meridiem = Some(false);
+                used = 2;
+            }
+            Some("pm" | "p.m" | "p.m.") => {
+                meridiem = Some(true);
+                used = 2;
+            }
+            _ => {}
+        }
+    }
+    let mut minute = minute;
+    // "y media", "y cuarto", "o'clock"
+    match (
+        words.get(i + used).map(String::as_str),
+        words.get(i + used + 1).map(String::as_str),
+    ) {
+        (Some("y"), Some("media")) => {
+            minute = 30;
+            used += 2;
+        }
+        (Some("y"), Some("cuarto")) => {
+            minute = 15;
+            used += 2;
+        }
+        (Some("o'clock" | "oclock"), _) => used += 1,
+        _ => {}
+    }
+    // "de la tarde", "in the morning", "por la noche"
+    let rest: Vec<&str> = words
+        .iter()
+        .skip(i + used)
+        .take(3)
+        .map(String::as_str)
+        .collect();
+    for (phrase, pm) in [
+        (&["de", "la", "manana"][..], false),
+        (&["de", "la", "tarde"][..], true),
+        (&["de", "la", "noche"][..], true),
+        (&["por", "la", "manana"][..], false),
+        (&["por", "la", "tarde"][..], true),
+        (&["por", "la", "noche"][..], true),
+        (&["in", "the", "morning"][..], false),
+        (&["in", "the", "afternoon"][..], true),
+        (&["in", "the", "evening"][..], true),
+        (&["at", "night"][..], true),
+    ] {
+        if rest.starts_with(phrase) {
+            meridiem = meridiem.or(Some(pm));
+            used += phrase.len();
+            break;
+        }
+    }
+    if meridiem.is_none() && !has_minutes && !cue {
+        return None; // a bare number is not a time
+    }
+    if !(0..=59).contains(&minute) || !(0..=23).contains(&hour) {
+        return None;
+    }
+    let hour = match meridiem {
+        Some(_) if !(1..=12).contains(&hour) => return None,
+        Some(true) if hour < 12 => hour + 12,
+        Some(false) if hour == 12 => 0,
+        Some(_) => hour,
+        None => business_hour(hour),
+    };
+    Some((Time::new(hour, minute, 0, 0).ok()?, used))
+}
+
+/// An hour without am or pm, read in business hours: 8 to 11 morning, 12 noon, 1 to 7 afternoon.
+fn business_hour(hour: i8) -> i8 {
+    if (1..=7).contains(&hour) {
+        hour + 12
+    } else {
+        hour
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    /// Thursday 26 November 2026.
+    const TODAY: Date = date(2026, 11, 26);
+
+    fn when(text: &str) -> (Option<String>, Option<String>) {
+        let found = read(text, TODAY, Order::MonthFirst, false);
+        (
+            found.date.map(|d| d.to_string()),
+            found.time.map(|t| t.strftime("%H:%M").to_string()),
+        )
+    }
+
+    fn pair(date: Option<&str>, time: Option<&str>) -> (Option<String>, Option<String>) {
+        (date.map(str::to_string), time.map(str::to_string))
+    }
+
+    #[test]
+    fn english_days_and_times() {
+        assert_eq!(
+            when("next Tuesday 3pm"),
+            pair(Some("2026-12-01"), Some("15:00"))
+        );
+        assert_eq!(
+            when("tomorrow at 10"),
+            pair(Some("2026-11-27"), Some("10:00"))
+        );
+        assert_eq!(
+            when("how about Friday around 4:30 p.m.?"),
+            pair(Some("2026-11-27"), Some("16:30"))
+        );
+        assert_eq!(when("March 5th"), pair(Some("2027-03-05"), None));
+        assert_eq!(
+            when("12/3 at noon"),
+            pair(Some("2026-12-03"), Some("12:00"))
+        );
+        assert_eq!(
+            when("2027-01-15 09:00"),
+            pair(Some("2027-01-15"), Some("09:00"))
+        );
+        assert_eq!(
+            when("this thursday at 5"),
+            pair(Some("2026-12-03"), Some("17:00")),
+            "a weekday is never today"
+        );
+        assert_eq!(when("Tuesday the 15th"), pair(Some("2026-12-15"), None));
+        assert_eq!(when("10ish"), pair(None, Some("10:00")));
+        assert_eq!(when("like 1:30"), pair(None, Some("13:30")));
+        assert_eq!(
+            when("half past 2 in the afternoon"),
+            pair(None, Some("14:30"))
+        );
+        assert_eq!(when("make it 9"), pair(None, Some("09:00")));
+        assert_eq!(when("in 3 days"), pair(Some("2026-11-29"), None));
+        assert_eq!(when("the 2nd"), pair(Some("2026-12-02"), None));
+    }
+
+    #[test]
+    fn spanish_days_and_times() {
+        assert_eq!(
+            when("el martes a las 5"),
+            pair(Some("2026-12-01"), Some("17:00"))
+        );
+        assert_eq!(
+            when("mañana a las 10 de la mañana"),
+            pair(Some("2026-11-27"), Some("10:00"))
+        );
+        assert_eq!(
+            when("el 5 de marzo a las 9 y media"),
+            pair(Some("2027-03-05"), Some("09:30"))
+        );
+        assert_eq!(
+            when("pasado mañana por la tarde a las 3"),
+            pair(Some("2026-11-28"), Some("15:00"))
+        );
+        assert_eq!(
+            when("el sábado al mediodía"),
+            pair(Some("2026-11-28"), Some("12:00"))
+        );
+        assert_eq!(
+            when("el lunes 7 a las 19h"),
+            pair(Some("2026-12-07"), Some("19:00"))
+        );
+        assert_eq!(when("el 30 de febrero"), pair(None, None), "no such day");
+        assert_eq!(when("a las 26"), pair(None, None));
+        let day_first = read("3/5", TODAY, Order::DayFirst, false);
+        assert_eq!(day_first.date, Some(date(2027, 5, 3)));
+    }
+
+    #[test]
+    fn numbers_that_are_not_times_or_dates() {
+        assert_eq!(when("we are 12 people, budget 2000"), pair(None, None));
+        assert_eq!(when("my order 2.5 kg"), pair(None, None));
+        assert_eq!(when("13/45"), pair(None, None));
+    }
+
+    #[test]
+    fn a_correction_names_the_new_value_last() {
+        let found = read(
+            "not tuesday, wednesday at 4pm",
+            TODAY,
+            Order::MonthFirst,
+            true,
+        );
+        assert_eq!(found.date, Some(date(2026, 12, 2)));
+        assert_eq!(found.time, Some(Time::constant(16, 0, 0, 0)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reading_never_panics(text in "\\PC{0,120}") {
+            let _ = read(&text, TODAY, Order::DayFirst, true);
+        }
+
+        #[test]
+        fn written_times_read_back(hour in 1i8..=12, minute in 0i8..60, pm: bool) {
+            let text = format!("at {hour}:{minute:02}{}", if pm { "pm" } else { "am" });
+            let found = read(&text, TODAY, Order::MonthFirst, false).time.unwrap();
+            let expected = (hour % 12) + if pm { 12 } else { 0 };
+            proptest::prop_assert_eq!((found.hour(), found.minute()), (expected, minute));
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Turns the conversation answers itself, before any workflow: a request for a person hands the
+//! conversation to the team, and right after a run is done a thank-you gets a short closing and
+//! "any update?" gets the ticket's number and status, without starting a new run. The team hears
+//! of a hand-off through the signed `conversation.needs_human` webhook.
+
+use serde_json::json;
+use smsflow_agent::phrases::phrases;
+use smsflow_core::conversation::{Author, RoutingDecision};
+use smsflow_core::intent::{FollowUp, follow_up, wants_human};
+use smsflow_core::language::{Detection, Language};
+use smsflow_store::StoreError;
+use smsflow_store::conversations::{Conversation, Handoff, InboundOutcome, Message};
+use time::OffsetDateTime;
+
+use super::{LEASE, MAX_SEND_ATTEMPTS, Messaging, backoff};
+
+/// The language to answer in: the agent's fixed language when it is one we write, else the
+/// person's.
+pub(super) fn reply_language(fixed: Option<&str>, detection: Detection) -> Language {
+    fixed
+        .and_then(Language::parse)
+        .unwrap_or(detection.language)
+}
+
+impl Messaging {
+    /// The conversation's own answer to `message`, or `None` when a workflow handles it.
+    /// `keep` is the outcome that changes nothing (with the routing explanation); `language` the
+    /// language to answer in.
+    pub(super) async fn converse(
+        &self,
+        message: &Message,
+        conversation: &Conversation,
+        decision: &RoutingDecision,
+        now: OffsetDateTime,
+        language: Language,
+        keep: InboundOutcome,
+    ) -> Result<Option<InboundOutcome>, StoreError> {
+        let phrases = phrases(language);
+        let mut explanation = keep.explanation.clone();
+        let budget = Some(self.settings.max_segments);
+        if wants_human(&message.body) {
+            let opening = self
+                .settings
+                .business_hours
+                .as_ref()
+                .and_then(|hours| hours.next_opening(now));
+            explanation["handoff"] = json!("the person asked for a person: handed to the team");
+            explanation["reply"] = json!("queued");
+            let mut reply = self.outbound(
+                &phrases.handoff(opening.as_ref()),
+                Author::Agent,
+                None,
+                budget,
+            );
+            reply.language = Some(language);
+            return Ok(Some(InboundOutcome {
+                explanation,
+                reply: Some(reply),
+                handoff: Some(Handoff {
+                    notify: self.handoff_webhook.is_some(),
+                }),
+                ..keep
+            }));
+        }
+        let idle = time::Duration::minutes(self.settings.idle_timeout_minutes as i64);
+        let just_completed = matches!(decision, RoutingDecision::PreviousCompleted { .. })
+            && conversation
+                .active_workflow_at
+                .is_some_and(|at| now - at <= idle);
+        let Some(intent) = just_completed.then(|| follow_up(&message.body)).flatten() else {
+            return Ok(None);
+        };
+        let body = match intent {
+            FollowUp::Closing => phrases.closing.to_string(),
+            FollowUp::StatusQuery => {
+                let run = match conversation.active_run_id {
+                    Some(run_id) => self.store.get_run(run_id).await?,
+                    None => None,
+                };
+                let Some(number) = run.and_then(|run| run.state.ticket_id) else {
+                    // Nothing to report on: a new match, as any other text.
+                    return Ok(None);
+                };
+                let ticket = match self.store.get_ticket(&number).await {
+                    Ok(ticket) => ticket,
+                    Err(StoreError::NotFound { .. }) => return Ok(None),
+                    Err(error) => return Err(error),
+                };
+                smsflow_agent::template::fill(
+                    phrases.ticket_status,
+                    &[
+                        ("ticket_id", ticket.number.as_str()),
+                        ("status", phrases.ticket_status_word(ticket.status)),
+                    ],
+                )
+            }
+        };
+        explanation["follow_up"] = json!(match intent {
+            FollowUp::Closing => "a thank-you after the run was done: a short closing, no new run",
+            FollowUp::StatusQuery =>
+                "a status question after the run was done: the ticket's number and status",
+        });
+        explanation["reply"] = json!("queued");
+        let mut reply = self.outbound(
+            &body,
+            Author::Agent,
+            conversation.active_workflow_id,
+            budget,
+        );
+        reply.language = Some(language);
+        Ok(Some(InboundOutcome {
+            workflow_id: conversation.active_workflow_id,
+            explanation,
+            reply: Some(reply),
+            ..keep
+        }))
+    }
+
+    /// Posts one due `conversation.needs_human` event to the hand-off webhook; false when there
+    /// was none.
+    pub async fn deliver_next_handoff(&self) -> Result<bool, StoreError> {
+        let Some(webhook) = &self.handoff_webhook else {
+            return Ok(false);
+        };
+        let Some((conversation, attempt)) = self.store.claim_handoff_webhook(LEASE).await? else {
+            return Ok(false);
+        };
+        let body = json!({
+            "event": "conversation.needs_human",
+            "conversation": conversation,
+            "conversation_url": format!("{}/api/v1/conversations/{}", webhook.public_url, conversation.id),
+        });
+        let outcome = webhook.post(&body).await.map_err(|error| {
+            tracing::warn!(conversation_id = %conversation.id, %error, attempt, "hand-off webhook failed");
+            let next =
+                (attempt < MAX_SEND_ATTEMPTS).then(|| OffsetDateTime::now_utc() + backoff(attempt));
+            (error, next)
+        });
+        self.store
+            .finish_handoff_webhook(conversation.id, attempt, outcome)
+            .await?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_language_wins_over_the_persons() {
+        let spanish = Detection {
+            language: Language::Spanish,
+            confident: true,
+        };
+        assert_eq!(reply_language(None, spanish), Language::Spanish);
+        assert_eq!(reply_language(Some("en"), spanish), Language::English);
+        assert_eq!(
+            reply_language(Some("fr"), spanish),
+            Language::Spanish,
+            "the builtin agent writes English and Spanish; another language falls back to the person's"
+        );
+    }
+}

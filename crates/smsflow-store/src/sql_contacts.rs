@@ -1,0 +1,273 @@
+//! SQL for contacts, written once for both databases (see `sql.rs`).
+
+use async_trait::async_trait;
+use sqlx::types::Json;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::OffsetDateTime;
+
+use crate::StoreError;
+use crate::contacts::{
+    COLUMN_FIELDS, Contact, ContactCursor, ContactPage, ContactQuery, ContactStore, ContactUpdate,
+    merge,
+};
+use crate::sql::{PostgresStore, SqliteStore, like_pattern, now};
+
+macro_rules! contact_columns {
+    () => {
+        "c.number, c.name, c.email, c.company, c.language, c.fields, c.last_seen_at, c.created_at, \
+         c.updated_at, EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.number) AS opted_out"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    number: String,
+    name: Option<String>,
+    email: Option<String>,
+    company: Option<String>,
+    language: Option<String>,
+    fields: Json<BTreeMap<String, String>>,
+    last_seen_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    opted_out: bool,
+}
+
+impl From<ContactRow> for Contact {
+    fn from(row: ContactRow) -> Self {
+        Contact {
+            number: row.number,
+            name: row.name,
+            email: row.email,
+            company: row.company,
+            language: row.language,
+            opted_out: row.opted_out,
+            fields: row.fields.0,
+            last_seen_at: row.last_seen_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+fn contact_not_found(number: &str) -> StoreError {
+    StoreError::NotFound {
+        what: "contact",
+        key: number.to_string(),
+    }
+}
+
+macro_rules! impl_contact_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Marks these numbers as seen at `at`, creating their contacts: one statement.
+            pub(crate) async fn touch_contacts(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                numbers: &BTreeSet<&str>,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                if numbers.is_empty() {
+                    return Ok(());
+                }
+                let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) ",
+                );
+                upsert.push_values(numbers, |mut row, number| {
+                    row.push_bind(*number)
+                        .push_bind(Json(BTreeMap::<String, String>::new()))
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(at);
+                });
+                upsert.push(" ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at");
+                upsert.build().execute(&mut **tx).await?;
+                Ok(())
+            }
+
+            /// Stores the fields a person gave in a run turn with their contact; a new value
+            /// replaces the old one (a correction).
+            pub(crate) async fn remember_contact(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                number: &str,
+                learned: &BTreeMap<String, String>,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                if learned.is_empty() {
+                    return Ok(());
+                }
+                let known: Option<(Option<String>, Option<String>, Option<String>, Json<BTreeMap<String, String>>)> =
+                    sqlx::query_as("SELECT name, email, company, fields FROM contacts WHERE number = $1")
+                        .bind(number)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let (columns, fields) = match known {
+                    Some((name, email, company, fields)) => ([name, email, company], fields.0),
+                    None => Default::default(),
+                };
+                let ([name, email, company], fields) = merge(columns, fields, learned);
+                sqlx::query(
+                    "INSERT INTO contacts (number, name, email, company, fields, last_seen_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
+                     ON CONFLICT (number) DO UPDATE SET name = excluded.name, email = excluded.email, \
+                     company = excluded.company, fields = excluded.fields, updated_at = excluded.updated_at",
+                )
+                .bind(number)
+                .bind(name)
+                .bind(email)
+                .bind(company)
+                .bind(Json(fields))
+                .bind(at)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn fetch_contact(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+                number: &str,
+            ) -> Result<Contact, StoreError> {
+                sqlx::query_as::<_, ContactRow>(concat!(
+                    "SELECT ", contact_columns!(), " FROM contacts c WHERE c.number = $1"
+                ))
+                .bind(number)
+                .fetch_optional(executor)
+                .await?
+                .map(Contact::from)
+                .ok_or_else(|| contact_not_found(number))
+            }
+        }
+
+        #[async_trait]
+        impl ContactStore for $store {
+            async fn list_contacts(&self, query: &ContactQuery) -> Result<ContactPage, StoreError> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", contact_columns!(), " FROM contacts c WHERE 1 = 1"
+                ));
+                if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    let pattern = like_pattern(search);
+                    select.push(" AND (");
+                    for (i, column) in [
+                        "LOWER(c.number) LIKE ",
+                        "LOWER(COALESCE(c.name, '')) LIKE ",
+                        "LOWER(COALESCE(c.email, '')) LIKE ",
+                        "LOWER(COALESCE(c.company, '')) LIKE ",
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    {
+                        if i > 0 {
+                            select.push(" OR ");
+                        }
+                        select.push(column).push_bind(pattern.clone()).push(" ESCAPE '\\'");
+                    }
+                    select.push(")");
+                }
+                if let Some(after) = &query.after {
+                    select
+                        .push(" AND (c.last_seen_at < ")
+                        .push_bind(after.last_seen_at)
+                        .push(" OR (c.last_seen_at = ")
+                        .push_bind(after.last_seen_at)
+                        .push(" AND c.number < ")
+                        .push_bind(after.number.clone())
+                        .push("))");
+                }
+                let limit = query.limit.max(1);
+                select
+                    .push(" ORDER BY c.last_seen_at DESC, c.number DESC LIMIT ")
+                    .push_bind(i64::from(limit) + 1);
+                let mut items: Vec<Contact> = select
+                    .build_query_as::<ContactRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Contact::from)
+                    .collect();
+                let next = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map(|c| ContactCursor {
+                        last_seen_at: c.last_seen_at,
+                        number: c.number.clone(),
+                    })
+                } else {
+                    None
+                };
+                Ok(ContactPage { items, next })
+            }
+
+            async fn get_contact(&self, number: &str) -> Result<Contact, StoreError> {
+                Self::fetch_contact(&self.read, number).await
+            }
+
+            async fn contacts_of(&self, numbers: &[&str]) -> Result<HashMap<String, Contact>, StoreError> {
+                if numbers.is_empty() {
+                    return Ok(HashMap::new());
+                }
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", contact_columns!(), " FROM contacts c WHERE c.number IN ("
+                ));
+                let mut separated = select.separated(", ");
+                for number in numbers.iter().collect::<BTreeSet<_>>() {
+                    separated.push_bind(*number);
+                }
+                select.push(")");
+                Ok(select
+                    .build_query_as::<ContactRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(|row| (row.number.clone(), Contact::from(row)))
+                    .collect())
+            }
+
+            async fn update_contact(
+                &self,
+                number: &str,
+                update: &ContactUpdate,
+            ) -> Result<Contact, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let mut contact = Self::fetch_contact(&mut *tx, number).await?;
+                for (column, value) in [
+                    (&mut contact.name, &update.name),
+                    (&mut contact.email, &update.email),
+                    (&mut contact.company, &update.company),
+                    (&mut contact.language, &update.language),
+                ] {
+                    if let Some(value) = value {
+                        *column = value.clone();
+                    }
+                }
+                for (field, value) in &update.fields {
+                    if COLUMN_FIELDS.contains(&field.as_str()) {
+                        return Err(StoreError::Refused(format!(
+                            "{field:?} is a contact column: set it as \"{field}\", not in \"fields\""
+                        )));
+                    }
+                    match value {
+                        Some(value) => contact.fields.insert(field.clone(), value.clone()),
+                        None => contact.fields.remove(field),
+                    };
+                }
+                sqlx::query(
+                    "UPDATE contacts SET name = $2, email = $3, company = $4, language = $5, fields = $6, \
+                     updated_at = $7 WHERE number = $1",
+                )
+                .bind(number)
+                .bind(&contact.name)
+                .bind(&contact.email)
+                .bind(&contact.company)
+                .bind(&contact.language)
+                .bind(Json(&contact.fields))
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+                let contact = Self::fetch_contact(&mut *tx, number).await?;
+                tx.commit().await?;
+                Ok(contact)
+            }
+        }
+    };
+}
+
+impl_contact_store!(SqliteStore, sqlx::Sqlite);
+impl_contact_store!(PostgresStore, sqlx::Postgres);

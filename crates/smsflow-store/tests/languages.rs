@@ -1,0 +1,225 @@
+//! What the conversation keeps of languages and hand-offs, on SQLite and (when configured)
+//! PostgreSQL: the language of each message and the conversation's last confident one, a
+//! hand-off to a person and the delivery of its webhook.
+
+use serde_json::json;
+use smsflow_core::conversation::{Author, Channel, ConversationStatus};
+use smsflow_core::language::{Detection, Language};
+use smsflow_store::conversations::{Handoff, InboundOutcome, InboundSms, NewOutbound};
+use smsflow_store::{Store, testing};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+fn reply(language: Language) -> NewOutbound {
+    NewOutbound {
+        body: "reply".into(),
+        author: Author::Agent,
+        workflow_id: None,
+        segments: 1,
+        encoding: "gsm7".into(),
+        send_after: OffsetDateTime::now_utc(),
+        language: Some(language),
+    }
+}
+
+fn outcome(language: Option<Detection>, handoff: Option<Handoff>) -> InboundOutcome {
+    InboundOutcome {
+        workflow_id: None,
+        explanation: json!({}),
+        active_workflow_id: None,
+        active_workflow_at: None,
+        run_completed: false,
+        active_run_id: None,
+        opt_change: None,
+        reply: language.map(|detection| reply(detection.language)),
+        run: None,
+        language,
+        handoff,
+    }
+}
+
+/// Stores and processes texts from several numbers as one batch; returns the conversations.
+async fn deliver(store: &dyn Store, texts: &[(&str, InboundOutcome)]) -> Vec<Uuid> {
+    let mut conversations = Vec::new();
+    for (from, _) in texts {
+        let recorded = store
+            .record_inbound(&InboundSms {
+                channel: Channel::Simulator,
+                our_number: "+15550009999".into(),
+                their_number: (*from).into(),
+                body: "hola".into(),
+                provider_id: None,
+                media_urls: vec![],
+                simulated: true,
+            })
+            .await
+            .unwrap();
+        conversations.push(recorded.conversation_id);
+    }
+    let claimed = store
+        .claim_inbound(Duration::seconds(30), texts.len())
+        .await
+        .unwrap();
+    let completed: Vec<_> = claimed
+        .iter()
+        .map(|(message, _)| {
+            let index = conversations
+                .iter()
+                .position(|id| *id == message.conversation_id)
+                .unwrap();
+            (message, &texts[index].1)
+        })
+        .collect();
+    store.complete_inbound(&completed).await.unwrap();
+    conversations
+}
+
+fn detected(language: Language, confident: bool) -> Option<Detection> {
+    Some(Detection {
+        language,
+        confident,
+    })
+}
+
+#[tokio::test]
+async fn messages_and_conversations_keep_their_language() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let store = store.as_ref();
+        let ids = deliver(
+            store,
+            &[
+                (
+                    "+15551230001",
+                    outcome(detected(Language::Spanish, true), None),
+                ),
+                (
+                    "+15551230002",
+                    outcome(detected(Language::English, false), None),
+                ),
+            ],
+        )
+        .await;
+        let spanish = store.get_conversation(ids[0]).await.unwrap();
+        assert_eq!(spanish.language, Some(Language::Spanish), "{}", db.label);
+        let unsure = store.get_conversation(ids[1]).await.unwrap();
+        assert_eq!(
+            unsure.language, None,
+            "a guess does not become the conversation's language ({})",
+            db.label
+        );
+        let messages = store.conversation_messages(ids[0]).await.unwrap();
+        let languages: Vec<Option<Language>> = messages.iter().map(|m| m.language).collect();
+        assert_eq!(
+            languages,
+            [Some(Language::Spanish), Some(Language::Spanish)],
+            "the inbound text and the reply ({})",
+            db.label
+        );
+
+        // A short text later ("ok") keeps the conversation's language.
+        deliver(
+            store,
+            &[(
+                "+15551230001",
+                outcome(detected(Language::Spanish, false), None),
+            )],
+        )
+        .await;
+        let still = store.get_conversation(ids[0]).await.unwrap();
+        assert_eq!(still.language, Some(Language::Spanish), "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn a_handoff_goes_to_a_person_and_its_webhook_is_retried_once_each() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let store = store.as_ref();
+        let ids = deliver(
+            store,
+            &[
+                (
+                    "+15551230011",
+                    outcome(None, Some(Handoff { notify: true })),
+                ),
+                (
+                    "+15551230012",
+                    outcome(None, Some(Handoff { notify: false })),
+                ),
+            ],
+        )
+        .await;
+        for id in &ids {
+            let conversation = store.get_conversation(*id).await.unwrap();
+            assert_eq!(
+                conversation.status,
+                ConversationStatus::Human,
+                "{}",
+                db.label
+            );
+            assert!(conversation.needs_human_at.is_some(), "{}", db.label);
+        }
+
+        // Only the one with a webhook is due; a failed attempt is retried at its time.
+        let (claimed, attempt) = store
+            .claim_handoff_webhook(Duration::seconds(30))
+            .await
+            .unwrap()
+            .expect("one hand-off is due");
+        assert_eq!((claimed.id, attempt), (ids[0], 1), "{}", db.label);
+        assert!(
+            store
+                .claim_handoff_webhook(Duration::seconds(30))
+                .await
+                .unwrap()
+                .is_none(),
+            "claimed for the lease ({})",
+            db.label
+        );
+        let past = OffsetDateTime::now_utc() - Duration::seconds(1);
+        store
+            .finish_handoff_webhook(ids[0], attempt, Err(("HTTP 500".into(), Some(past))))
+            .await
+            .unwrap();
+        let (again, attempt) = store
+            .claim_handoff_webhook(Duration::seconds(30))
+            .await
+            .unwrap()
+            .expect("due again");
+        assert_eq!((again.id, attempt), (ids[0], 2), "{}", db.label);
+        store
+            .finish_handoff_webhook(ids[0], attempt, Ok(()))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .claim_handoff_webhook(Duration::seconds(30))
+                .await
+                .unwrap()
+                .is_none(),
+            "delivered once ({})",
+            db.label
+        );
+
+        // A person answering takes the hand-off up; handing back clears it too.
+        store
+            .queue_outbound(
+                ids[0],
+                &NewOutbound {
+                    author: Author::Human,
+                    ..reply(Language::Spanish)
+                },
+            )
+            .await
+            .unwrap();
+        let answered = store.get_conversation(ids[0]).await.unwrap();
+        assert_eq!(answered.needs_human_at, None, "{}", db.label);
+        assert_eq!(answered.status, ConversationStatus::Human, "{}", db.label);
+        let handed_back = store
+            .set_conversation_status(ids[1], ConversationStatus::Agent)
+            .await
+            .unwrap();
+        assert_eq!(handed_back.needs_human_at, None, "{}", db.label);
+    }
+}
