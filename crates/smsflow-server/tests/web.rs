@@ -915,9 +915,10 @@ async fn every_field_of_a_workflow_survives_a_save_through_the_web_form() {
         assert!(
             tested
                 .body
-                .contains("Winner: <strong>Every field &lt;&amp;&gt;</strong>"),
-            "{}: {}",
+                .contains("Winner: <strong>Every field &#60;&#38;&#62;</strong>"),
+            "{}: {} {}",
             app.label,
+            tested.status,
             tested.body
         );
         let saved_only = app
