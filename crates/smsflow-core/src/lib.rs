@@ -15,6 +15,7 @@ pub mod sender;
 pub mod sms;
 pub mod text;
 pub mod validation;
+pub mod versions;
 pub mod workflow;
 
 pub use fields::{FieldSpec, FieldType, OnInvalid};

@@ -36,6 +36,10 @@ pub struct RunState {
     /// problem, their request), bounded; the ticket summary quotes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub said: Vec<String>,
+    /// The version of the workflow set the run started with: it keeps that version's steps
+    /// until it ends, whatever is published meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflows_version: Option<i64>,
     /// Fields the run no longer waits for: optional ones asked once, or required ones still
     /// invalid after the re-asks.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]

@@ -55,6 +55,11 @@ impl Problems {
         self.0.iter()
     }
 
+    /// Adds every problem of `other`.
+    pub fn extend(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+
     /// Prefixes every field path, e.g. with `[3]` for the fourth workflow of a file.
     pub fn within(self, prefix: &str) -> Self {
         Problems(

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 
 pub async fn require_api_key(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let secret = request
@@ -27,5 +27,7 @@ pub async fn require_api_key(
         .await?
         .ok_or(ApiError::Unauthorized)?;
     tracing::debug!(api_key = %key.name, "authenticated");
+    // Handlers that change things record the key's name as who changed them.
+    request.extensions_mut().insert(key);
     Ok(next.run(request).await)
 }

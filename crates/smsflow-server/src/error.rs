@@ -175,7 +175,10 @@ impl From<StoreError> for ApiError {
             | StoreError::ApiKeyNameTaken(_)
             | StoreError::AdminEmailTaken(_)
             | StoreError::AdminExists => ApiError::Conflict(error.to_string()),
-            StoreError::VersionConflict { .. } => ApiError::VersionConflict(error.to_string()),
+            StoreError::VersionConflict { .. }
+            | StoreError::DraftChanged { current: Some(_) }
+            | StoreError::Stale { .. } => ApiError::VersionConflict(error.to_string()),
+            StoreError::DraftChanged { current: None } => ApiError::NotFound(error.to_string()),
             StoreError::Refused(message) => ApiError::Conflict(message),
             other => ApiError::Internal(other.to_string()),
         }

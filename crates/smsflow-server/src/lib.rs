@@ -6,6 +6,7 @@ mod api;
 mod auth;
 pub mod business_hours;
 pub mod config;
+pub mod conversation_tests;
 mod csv;
 mod error;
 mod extract;
@@ -13,11 +14,15 @@ pub mod listener;
 pub mod matching;
 pub mod messaging;
 mod metrics;
+mod pinned;
 pub mod quiet_hours;
+pub mod replay;
+pub mod sandbox;
 pub mod signing;
 mod typed_input;
 pub mod web;
 mod webhooks;
+pub mod workflow_sets;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
@@ -48,6 +53,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Failed sign-ins, to slow down password guessing.
     pub sign_in_limiter: Arc<web::SignInLimiter>,
+    /// Replays running or finished in this process.
+    pub replays: Arc<replay::ReplayJobs>,
 }
 
 impl AppState {
@@ -91,6 +98,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::default(),
             sign_in_limiter: Arc::default(),
+            replays: Arc::default(),
         })
     }
 
@@ -111,6 +119,23 @@ impl AppState {
             .into_iter()
             .find(|channel| self.messaging.channels.contains_key(channel))
             .unwrap_or(Channel::Simulator)
+    }
+
+    /// Starts replaying stored texts received since `since` in the background (the API's and the
+    /// web app's replays).
+    fn start_replay(
+        &self,
+        since: time::OffsetDateTime,
+        request: replay::ReplayRequest,
+    ) -> Arc<replay::ReplayJob> {
+        let idle = time::Duration::minutes(self.config.sms.idle_timeout_minutes as i64);
+        self.replays.start(
+            self.store.clone(),
+            self.matchers.semantic().cloned(),
+            idle,
+            since,
+            request,
+        )
     }
 
     /// After a write: recompile now so this process never answers with stale workflows.
@@ -136,7 +161,9 @@ impl AppState {
         (name = "contacts", description = "What is known about each number across conversations and workflow runs"),
         (name = "steps", description = "What workflow steps produce: support tickets and saved records"),
         (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none"),
-        (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures")
+        (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures"),
+        (name = "versions", description = "Change the workflow set safely: one draft published at once, the history of versions, rollback, and replays of stored texts"),
+        (name = "audit", description = "Who changed workflows, agents, routing rules, admins and API keys, when, before and after")
     )
 )]
 struct ApiDoc;
@@ -205,11 +232,14 @@ fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
+        .merge(api::versions::router())
+        .merge(api::replays::router())
         .merge(api::conversations::router())
         .merge(api::contacts::router())
         .merge(api::steps::router())
         .merge(api::agents::router())
         .merge(api::analytics::router())
+        .merge(api::audit::router())
         .split_for_parts()
 }
 

@@ -140,14 +140,28 @@ async fn compile(
     })
 }
 
+/// Compiles a matcher for `workflows`, matching by meaning too with `semantic`. With the model
+/// this is CPU work (embedding new examples, training the classifier): async callers use [`build`].
+pub fn build_matcher(workflows: &[Workflow], semantic: Option<&Semantic>) -> Matcher {
+    matcher_of(workflows.iter().map(MatchEntry::from).collect(), semantic)
+}
+
+fn matcher_of(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
+    match semantic {
+        None => Matcher::new(entries),
+        Some(semantic) => {
+            Matcher::with_semantic(entries, semantic.embedder.clone(), semantic.config.clone())
+        }
+    }
+}
+
+/// [`build_matcher`] for entries, off the async workers when the model is involved.
 async fn build(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
     match semantic {
         None => Matcher::new(entries),
         Some(semantic) => {
-            let (embedder, config) = (semantic.embedder.clone(), semantic.config.clone());
-            // Embedding new examples and training the classifier are CPU work: keep them off the
-            // async workers.
-            tokio::task::spawn_blocking(move || Matcher::with_semantic(entries, embedder, config))
+            let semantic = semantic.clone();
+            tokio::task::spawn_blocking(move || matcher_of(entries, Some(&semantic)))
                 .await
                 .expect("compiling the matcher does not panic")
         }

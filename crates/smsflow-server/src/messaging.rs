@@ -57,6 +57,7 @@ pub struct Messaging {
     pub handoff_webhook: Option<TicketWebhook>,
     inbound_ready: Notify,
     outbound_ready: Notify,
+    pinned: crate::pinned::PinnedVersions,
 }
 
 impl Messaging {
@@ -77,6 +78,7 @@ impl Messaging {
             handoff_webhook: None,
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
+            pinned: Default::default(),
         }
     }
 
@@ -331,8 +333,28 @@ impl Messaging {
                     (true, Some(run_id)) => self.store.get_run(run_id).await?,
                     _ => None,
                 };
+                // A run in progress keeps the version it started with.
+                let started_with = run
+                    .as_ref()
+                    .filter(|run| workflow.is_some_and(|w| w.id == run.workflow_id))
+                    .and_then(|run| run.state.workflows_version)
+                    .filter(|version| *version != compiled.revision);
+                let pinned = match (started_with, workflow) {
+                    (Some(version), Some(current)) => {
+                        self.pinned
+                            .workflow(self.store.as_ref(), version, current.id)
+                            .await?
+                    }
+                    _ => None,
+                };
+                let version = match &pinned {
+                    Some(_) => started_with.unwrap_or(compiled.revision),
+                    None => compiled.revision,
+                };
+                let workflow = pinned.as_ref().or(workflow);
                 let mut explanation = json!({
                     "workflow": workflow.map(|w| w.spec.name.as_str()),
+                    "workflows_version": version,
                     "routing": routed.decision,
                     "routing_reason": routed.decision.describe(),
                     "matching": routed.explanation,
@@ -391,6 +413,7 @@ impl Messaging {
                             Vec::new()
                         };
                         let max_chars = 153 * max_segments;
+                        turn.run.state.workflows_version.get_or_insert(version);
                         if let Some(ticket) = turn.run.new_ticket.as_mut() {
                             ticket.notify = self.ticket_webhook.is_some();
                         }
@@ -912,51 +935,59 @@ impl Messaging {
                 simulated: true,
             })
             .await?;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        let settled = |messages: &[Message]| {
-            messages.iter().all(|m| match m.direction {
-                smsflow_core::conversation::Direction::Inbound => {
-                    m.id != recorded.message_id || m.status == MessageStatus::Processed
-                }
-                smsflow_core::conversation::Direction::Outbound => {
-                    m.id < recorded.message_id
-                        || !matches!(m.status, MessageStatus::Queued | MessageStatus::Sending)
-                        || m.next_attempt_at.is_some_and(|at| {
-                            at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
-                        })
-                }
-            })
-        };
-        let mut messages = self
-            .store
-            .conversation_messages(recorded.conversation_id)
-            .await?;
-        while !settled(&messages) && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            messages = self
-                .store
-                .conversation_messages(recorded.conversation_id)
-                .await?;
-        }
-        let inbound = messages
-            .iter()
-            .find(|m| m.id == recorded.message_id)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound {
-                what: "message",
-                key: recorded.message_id.to_string(),
-            })?;
-        let replies = messages
-            .into_iter()
-            .filter(|m| {
-                m.direction == smsflow_core::conversation::Direction::Outbound
-                    && m.id > recorded.message_id
-            })
-            .collect();
-        Ok(SimulatedTurn {
-            conversation_id: recorded.conversation_id,
-            inbound,
-            replies,
-        })
+        settled_turn(
+            self.store.as_ref(),
+            recorded.conversation_id,
+            recorded.message_id,
+        )
+        .await
     }
+}
+
+/// Waits (a few seconds at most) until the inbound message `message_id` is processed and its
+/// replies are handed to their channel, whichever way the message came in; the turn it made.
+pub async fn settled_turn(
+    store: &dyn Store,
+    conversation_id: Uuid,
+    message_id: Uuid,
+) -> Result<SimulatedTurn, StoreError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let settled = |messages: &[Message]| {
+        messages.iter().all(|m| match m.direction {
+            smsflow_core::conversation::Direction::Inbound => {
+                m.id != message_id || m.status == MessageStatus::Processed
+            }
+            smsflow_core::conversation::Direction::Outbound => {
+                m.id < message_id
+                    || !matches!(m.status, MessageStatus::Queued | MessageStatus::Sending)
+                    || m.next_attempt_at.is_some_and(|at| {
+                        at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
+                    })
+            }
+        })
+    };
+    let mut messages = store.conversation_messages(conversation_id).await?;
+    while !settled(&messages) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        messages = store.conversation_messages(conversation_id).await?;
+    }
+    let inbound = messages
+        .iter()
+        .find(|m| m.id == message_id)
+        .cloned()
+        .ok_or_else(|| StoreError::NotFound {
+            what: "message",
+            key: message_id.to_string(),
+        })?;
+    let replies = messages
+        .into_iter()
+        .filter(|m| {
+            m.direction == smsflow_core::conversation::Direction::Outbound && m.id > message_id
+        })
+        .collect();
+    Ok(SimulatedTurn {
+        conversation_id,
+        inbound,
+        replies,
+    })
 }

@@ -605,6 +605,15 @@ async fn the_openapi_document_lists_every_route() {
         ("/workflows/{id}/deactivate", "post"),
         ("/workflows/test", "post"),
         ("/goals", "get"),
+        ("/workflows/draft", "get"),
+        ("/workflows/draft", "put"),
+        ("/workflows/draft", "delete"),
+        ("/workflows/draft/publish", "post"),
+        ("/workflows/versions", "get"),
+        ("/workflows/versions/{number}", "get"),
+        ("/workflows/versions/{number}/rollback", "post"),
+        ("/workflows/replays", "post"),
+        ("/workflows/replays/{id}", "get"),
         ("/conversations", "get"),
         ("/conversations/{id}", "get"),
         ("/conversations/{id}/messages", "post"),
@@ -633,6 +642,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/routing-rules/{id}", "put"),
         ("/analytics/workflows", "get"),
         ("/analytics/workflows/{id}", "get"),
+        ("/audit", "get"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     Sent, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, calendly_signature, import_examples,
-    signed_form, spawn_configured, twilio_standin,
+    post_twilio_sms, spawn_configured, twilio_standin,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -30,26 +30,7 @@ impl Phone<'_> {
     async fn text(&mut self, body: &str) -> String {
         self.texts += 1;
         let sid = format!("SM{}{:04}", &self.number[1..], self.texts);
-        let form = [
-            ("MessageSid", sid.as_str()),
-            ("AccountSid", TWILIO_ACCOUNT_SID),
-            ("From", self.number),
-            ("To", OUR_NUMBER),
-            ("Body", body),
-            ("NumMedia", "0"),
-        ];
-        let (form, signature) = signed_form(self.app, "/webhooks/twilio/sms", &form);
-        let response = self
-            .app
-            .http
-            .post(format!("{}/webhooks/twilio/sms", self.app.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{}", self.app.label);
+        post_twilio_sms(self.app, &sid, self.number, OUR_NUMBER, body).await;
         self.next_reply().await
     }
 

@@ -876,7 +876,11 @@ async fn every_field_of_a_workflow_survives_a_save_through_the_web_form() {
         app.with_admin().await;
         app.sign_in().await;
         let spec = workflow_with_every_field(uuid::Uuid::parse_str(SEEDED_AGENT).unwrap());
-        let stored = app.store.create_workflow(&spec).await.unwrap();
+        let stored = app
+            .store
+            .create_workflow(&spec, &smsflow_store::Author::system())
+            .await
+            .unwrap();
         let path = format!("/workflows/{}", stored.id);
         let edit = app.get(&path).await;
         assert_eq!(edit.status, StatusCode::OK, "{}", app.label);
@@ -963,7 +967,12 @@ async fn saving_the_form_keeps_examples_set_through_the_api() {
         spec.examples = vec!["what would you charge for a team of 12?".into()];
         let with_examples = app
             .store
-            .update_workflow(workflow.id, &spec, Some(workflow.version))
+            .update_workflow(
+                workflow.id,
+                &spec,
+                Some(workflow.version),
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         let edit = app.get(&format!("/workflows/{}", workflow.id)).await;

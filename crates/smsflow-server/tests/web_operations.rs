@@ -44,7 +44,12 @@ async fn every_operational_page_needs_sign_in_and_every_form_the_csrf_token() {
         let (conversation, ticket, agent) = scene(&mut app).await;
         let rule = app
             .store
-            .create_routing_rule(10, agent, &Default::default())
+            .create_routing_rule(
+                10,
+                agent,
+                &Default::default(),
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap()
             .id;

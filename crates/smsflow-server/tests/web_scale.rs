@@ -22,7 +22,11 @@ async fn ten_thousand_workflows_are_listed_a_page_at_a_time_and_tested_briefly()
                 "active": true,
             }))
             .unwrap();
-            inserts.spawn(async move { store.create_workflow(&draft.validate().unwrap()).await });
+            inserts.spawn(async move {
+                store
+                    .create_workflow(&draft.validate().unwrap(), &smsflow_store::Author::system())
+                    .await
+            });
             if inserts.len() >= 16 {
                 inserts.join_next().await.unwrap().unwrap().unwrap();
             }

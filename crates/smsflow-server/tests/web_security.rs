@@ -44,7 +44,7 @@ async fn markup_everywhere(app: &Browser) {
             .name
             .map(|name| format!("{name} <img src=x onerror=alert(1)>"));
         app.store
-            .create_workflow(&draft.validate().unwrap())
+            .create_workflow(&draft.validate().unwrap(), &smsflow_store::Author::system())
             .await
             .unwrap();
     }
@@ -254,7 +254,12 @@ async fn api_keys_do_not_open_pages_and_cookies_do_not_open_the_api() {
     let mut app = browser::spawn(db, None).await;
     app.with_admin().await;
     app.sign_in().await;
-    let key = app.store.create_api_key("web-test").await.unwrap().secret;
+    let key = app
+        .store
+        .create_api_key("web-test", &smsflow_store::Author::system())
+        .await
+        .unwrap()
+        .secret;
     let page = app
         .http
         .get(format!("{}/workflows", app.base))

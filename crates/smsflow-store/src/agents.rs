@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::StoreError;
+use crate::{Author, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Agent {
@@ -29,10 +29,15 @@ pub trait AgentStore: Send + Sync {
     /// The default SMS agent (there is always exactly one).
     async fn default_agent(&self) -> Result<Agent, StoreError>;
     /// Creating or updating with `is_default` makes it the only default.
-    async fn create_agent(&self, spec: &AgentSpec) -> Result<Agent, StoreError>;
-    async fn update_agent(&self, id: Uuid, spec: &AgentSpec) -> Result<Agent, StoreError>;
+    async fn create_agent(&self, spec: &AgentSpec, by: &Author) -> Result<Agent, StoreError>;
+    async fn update_agent(
+        &self,
+        id: Uuid,
+        spec: &AgentSpec,
+        by: &Author,
+    ) -> Result<Agent, StoreError>;
     /// Refused for the default agent (make another the default first) and for an agent in use.
-    async fn delete_agent(&self, id: Uuid) -> Result<(), StoreError>;
+    async fn delete_agent(&self, id: Uuid, by: &Author) -> Result<(), StoreError>;
 
     async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>, StoreError>;
     async fn create_routing_rule(
@@ -40,6 +45,7 @@ pub trait AgentStore: Send + Sync {
         position: i64,
         agent_id: Uuid,
         conditions: &RuleConditions,
+        by: &Author,
     ) -> Result<RoutingRule, StoreError>;
     /// Changes a rule's agent and conditions; its place in the order stays.
     async fn update_routing_rule(
@@ -47,9 +53,14 @@ pub trait AgentStore: Send + Sync {
         id: Uuid,
         agent_id: Uuid,
         conditions: &RuleConditions,
+        by: &Author,
     ) -> Result<RoutingRule, StoreError>;
-    async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError>;
+    async fn delete_routing_rule(&self, id: Uuid, by: &Author) -> Result<(), StoreError>;
     /// Renumbers the rules in this order (positions 10, 20, ...). `ids` must name every rule once:
     /// otherwise [`StoreError::Refused`] (someone else added or deleted a rule meanwhile).
-    async fn reorder_routing_rules(&self, ids: &[Uuid]) -> Result<Vec<RoutingRule>, StoreError>;
+    async fn reorder_routing_rules(
+        &self,
+        ids: &[Uuid],
+        by: &Author,
+    ) -> Result<Vec<RoutingRule>, StoreError>;
 }

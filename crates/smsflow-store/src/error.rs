@@ -18,6 +18,12 @@ pub enum StoreError {
         "the workflow was changed by someone else (it is now at version {current}): fetch it again, reapply your change and retry"
     )]
     VersionConflict { current: i64 },
+    #[error("{}", draft_changed(*current))]
+    DraftChanged { current: Option<i64> },
+    #[error(
+        "the published workflows changed since this was based on version {base} (the latest is {latest}): look at the new version, redo the change on it and publish again"
+    )]
+    Stale { base: i64, latest: i64 },
     #[error(
         "unsupported database URL {0:?}: use sqlite://path/to/smsflow.db or postgres://user@host/db"
     )]
@@ -36,6 +42,15 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+fn draft_changed(current: Option<i64>) -> String {
+    match current {
+        Some(revision) => format!(
+            "the draft was changed by someone else (it is now at revision {revision}): fetch it again, reapply your change and retry"
+        ),
+        None => "there is no draft (it was published or discarded): start a new one".to_string(),
+    }
 }
 
 impl StoreError {

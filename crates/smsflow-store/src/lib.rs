@@ -7,16 +7,22 @@ mod admins;
 pub mod agents;
 pub mod analytics;
 mod api_keys;
+pub mod audit;
 pub mod contacts;
 pub mod conversations;
 mod error;
 pub mod handoffs;
+pub mod replay;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
+mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
+mod sql_replay;
+mod sql_versions;
+pub mod versions;
 
 use async_trait::async_trait;
 use smsflow_core::{Goal, Workflow, WorkflowSpec};
@@ -30,6 +36,10 @@ pub use api_keys::{ApiKey, NewApiKey};
 pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
+pub use versions::{
+    Author, Draft, DraftWorkflow, Publication, VersionKind, VersionStore, VersionSummary,
+    WorkflowSetVersion,
+};
 
 /// Filters and position of one page of `list_workflows`.
 #[derive(Debug, Clone, Default)]
@@ -82,8 +92,11 @@ pub trait Store:
     ConversationStore
     + ContactStore
     + agents::AgentStore
+    + audit::AuditStore
     + analytics::AnalyticsStore
     + handoffs::HandoffStore
+    + VersionStore
+    + replay::ReplayStore
     + Send
     + Sync
     + 'static
@@ -91,7 +104,12 @@ pub trait Store:
     /// Which database this is, for logs and `/healthz`: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
-    async fn create_workflow(&self, spec: &WorkflowSpec) -> Result<Workflow, StoreError>;
+    /// Every change to a workflow is recorded as a version of the set, made `by` someone.
+    async fn create_workflow(
+        &self,
+        spec: &WorkflowSpec,
+        by: &Author,
+    ) -> Result<Workflow, StoreError>;
     async fn get_workflow(&self, id: Uuid) -> Result<Workflow, StoreError>;
     async fn find_workflow_by_name(&self, name: &str) -> Result<Option<Workflow>, StoreError>;
     async fn list_workflows(&self, query: &WorkflowQuery) -> Result<WorkflowPage, StoreError>;
@@ -104,26 +122,29 @@ pub trait Store:
         id: Uuid,
         spec: &WorkflowSpec,
         expected_version: Option<i64>,
+        by: &Author,
     ) -> Result<Workflow, StoreError>;
     async fn set_workflow_active(
         &self,
         id: Uuid,
         active: bool,
         expected_version: Option<i64>,
+        by: &Author,
     ) -> Result<Workflow, StoreError>;
     async fn delete_workflow(
         &self,
         id: Uuid,
         expected_version: Option<i64>,
+        by: &Author,
     ) -> Result<(), StoreError>;
     /// A number that changes whenever any workflow changes, in any process.
     async fn workflows_revision(&self) -> Result<i64, StoreError>;
 
     /// Creates a key; the secret in the answer is never stored and cannot be shown again.
-    async fn create_api_key(&self, name: &str) -> Result<NewApiKey, StoreError>;
+    async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes the live key with this name or id.
-    async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError>;
+    async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError>;
     /// The live key whose secret this is, if any.
     async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError>;
 
@@ -136,6 +157,7 @@ pub trait Store:
         email: &str,
         password_hash: &str,
         how: AdminCreation,
+        by: &Author,
     ) -> Result<Admin, StoreError>;
     /// The admin with this email (any case) and their password hash.
     async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError>;
@@ -144,6 +166,7 @@ pub trait Store:
         &self,
         email: &str,
         password_hash: &str,
+        by: &Author,
     ) -> Result<Admin, StoreError>;
     /// Starts a session lasting `lifetime`; also forgets sessions that have expired.
     async fn create_admin_session(

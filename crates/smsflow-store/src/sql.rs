@@ -17,9 +17,10 @@ use uuid::Uuid;
 
 use crate::admins::{email_key, random_token};
 use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
+use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::{
-    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, NewAdminSession, NewApiKey,
-    Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
+    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, Author, NewAdminSession,
+    NewApiKey, Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
 };
 
 // Column lists as macros so queries stay `&'static str` (sqlx refuses unaudited dynamic SQL).
@@ -185,6 +186,48 @@ pub(crate) fn like_pattern(text: &str) -> String {
     pattern
 }
 
+/// The audit entry of a change to an API key (its secret and hash are never part of it).
+fn api_key_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    before: Option<&ApiKey>,
+    after: &ApiKey,
+) -> Change<'a> {
+    let summary = format!("API key {:?}", after.name);
+    Change::of(
+        by,
+        action,
+        AuditSubject::ApiKey,
+        after.id.to_string(),
+        summary,
+        before,
+        Some(after),
+    )
+}
+
+/// The audit entry of a change to an admin account (the password hash is never part of it).
+fn admin_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    before: Option<&Admin>,
+    after: Option<&Admin>,
+) -> Change<'a> {
+    let admin = after.or(before).expect("a change has a before or an after");
+    let summary = match action {
+        AuditAction::SetPassword => format!("admin {}: new password, sessions ended", admin.email),
+        _ => format!("admin {}", admin.email),
+    };
+    Change::of(
+        by,
+        action,
+        AuditSubject::Admin,
+        admin.id.to_string(),
+        summary,
+        before,
+        after,
+    )
+}
+
 fn name_taken_or(error: sqlx::Error, spec: &WorkflowSpec) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -231,12 +274,14 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             read,
             write,
             inbound_group: Default::default(),
             sent_group: Default::default(),
-        })
+        };
+        store.ensure_version_baseline().await?;
+        Ok(store)
     }
 }
 
@@ -254,10 +299,12 @@ impl PostgresStore {
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore {
+        let store = PostgresStore {
             read: pool.clone(),
             write: pool,
-        })
+        };
+        store.ensure_version_baseline().await?;
+        Ok(store)
     }
 }
 
@@ -288,26 +335,33 @@ macro_rules! impl_store {
                 }
             }
 
-            async fn bump_revision(
+            /// Bumps the revision and returns it. On PostgreSQL the row lock it takes serialises
+            /// every workflow change until commit, so the set read after it is the whole truth.
+            pub(crate) async fn bump_revision(
                 tx: &mut sqlx::Transaction<'_, $db>,
-            ) -> Result<(), StoreError> {
-                sqlx::query("UPDATE workflow_revision SET revision = revision + 1 WHERE id = 1")
-                    .execute(&mut **tx)
-                    .await?;
-                Ok(())
-            }
-        }
-
-        #[async_trait]
-        impl Store for $store {
-            fn backend(&self) -> &'static str {
-                $backend
+            ) -> Result<i64, StoreError> {
+                Ok(sqlx::query_scalar("UPDATE workflow_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision")
+                    .fetch_one(&mut **tx)
+                    .await?)
             }
 
-            async fn create_workflow(&self, spec: &WorkflowSpec) -> Result<Workflow, StoreError> {
-                let id = Uuid::now_v7();
-                let at = now();
-                let mut tx = self.write.begin().await?;
+            pub(crate) async fn fetch_all_workflows(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+            ) -> Result<Vec<Workflow>, StoreError> {
+                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows ORDER BY priority DESC, name_key, id");
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .fetch_all(executor)
+                    .await?
+                    .into_iter()
+                    .map(Workflow::try_from)
+                    .collect()
+            }
+
+            pub(crate) async fn insert_workflow_row(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: Uuid,
+                spec: &WorkflowSpec,
+            ) -> Result<Workflow, StoreError> {
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
                      priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples, matching) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14) \
@@ -324,15 +378,74 @@ macro_rules! impl_store {
                     .bind(spec.active)
                     .bind(Json(&spec.keywords))
                     .bind(Json(&spec.steps))
-                    .bind(at)
+                    .bind(now())
                     .bind(Json(&spec.examples))
                     .bind(Json(MatchingColumn::of(spec)))
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
                 Workflow::try_from(row)
+            }
+
+            /// Replaces the spec, if the stored version is `expected_version` (when given);
+            /// `None` when no row matched.
+            pub(crate) async fn update_workflow_row(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: Uuid,
+                spec: &WorkflowSpec,
+                expected_version: Option<i64>,
+            ) -> Result<Option<Workflow>, StoreError> {
+                let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
+                     response_template = $6, priority = $7, agent_id = $8, active = $9, \
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14, \
+                     matching = $15 \
+                     WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
+                sqlx::query_as::<_, WorkflowRow>(sql)
+                    .bind(id)
+                    .bind(spec.name.as_str())
+                    .bind(name_key(spec.name.as_str()))
+                    .bind(spec.goal.as_str())
+                    .bind(&spec.context)
+                    .bind(&spec.response_template)
+                    .bind(spec.priority)
+                    .bind(spec.agent_id)
+                    .bind(spec.active)
+                    .bind(Json(&spec.keywords))
+                    .bind(Json(&spec.steps))
+                    .bind(now())
+                    .bind(expected_version)
+                    .bind(Json(&spec.examples))
+                    .bind(Json(MatchingColumn::of(spec)))
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(|error| name_taken_or(error, spec))?
+                    .map(Workflow::try_from)
+                    .transpose()
+            }
+
+            /// Ends a direct change to one workflow: a new revision, recorded as a version.
+            async fn commit_edit(
+                mut tx: sqlx::Transaction<'_, $db>,
+                by: &crate::Author,
+            ) -> Result<(), StoreError> {
+                let number = Self::bump_revision(&mut tx).await?;
+                Self::record_version(&mut tx, number, crate::VersionKind::Edit, by, None, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create_workflow(&self, spec: &WorkflowSpec, by: &crate::Author) -> Result<Workflow, StoreError> {
+                let mut tx = self.write.begin().await?;
+                let workflow = Self::insert_workflow_row(&mut tx, Uuid::now_v7(), spec).await?;
+                Self::commit_edit(tx, by).await?;
+                Ok(workflow)
             }
 
             async fn get_workflow(&self, id: Uuid) -> Result<Workflow, StoreError> {
@@ -415,13 +528,7 @@ macro_rules! impl_store {
             }
 
             async fn all_workflows(&self) -> Result<Vec<Workflow>, StoreError> {
-                let sql = concat!("SELECT ", workflow_columns!(), " FROM workflows ORDER BY priority DESC, name_key, id");
-                sqlx::query_as::<_, WorkflowRow>(sql)
-                    .fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .map(Workflow::try_from)
-                    .collect()
+                Self::fetch_all_workflows(&self.read).await
             }
 
             async fn update_workflow(
@@ -429,39 +536,15 @@ macro_rules! impl_store {
                 id: Uuid,
                 spec: &WorkflowSpec,
                 expected_version: Option<i64>,
+                by: &crate::Author,
             ) -> Result<Workflow, StoreError> {
                 let mut tx = self.write.begin().await?;
-                let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
-                     response_template = $6, priority = $7, agent_id = $8, active = $9, \
-                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14, \
-                     matching = $15 \
-                     WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
-                let row = sqlx::query_as::<_, WorkflowRow>(sql)
-                    .bind(id)
-                    .bind(spec.name.as_str())
-                    .bind(name_key(spec.name.as_str()))
-                    .bind(spec.goal.as_str())
-                    .bind(&spec.context)
-                    .bind(&spec.response_template)
-                    .bind(spec.priority)
-                    .bind(spec.agent_id)
-                    .bind(spec.active)
-                    .bind(Json(&spec.keywords))
-                    .bind(Json(&spec.steps))
-                    .bind(now())
-                    .bind(expected_version)
-                    .bind(Json(&spec.examples))
-                    .bind(Json(MatchingColumn::of(spec)))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|error| name_taken_or(error, spec))?;
-                let Some(row) = row else {
+                let Some(workflow) = Self::update_workflow_row(&mut tx, id, spec, expected_version).await? else {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
                 };
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
-                Workflow::try_from(row)
+                Self::commit_edit(tx, by).await?;
+                Ok(workflow)
             }
 
             async fn set_workflow_active(
@@ -469,33 +552,42 @@ macro_rules! impl_store {
                 id: Uuid,
                 active: bool,
                 expected_version: Option<i64>,
+                by: &crate::Author,
             ) -> Result<Workflow, StoreError> {
                 let mut tx = self.write.begin().await?;
-                // Setting the state it already has is not a change: no new version.
-                let sql = concat!("UPDATE workflows SET active = $2, \
-                     version = CASE WHEN active = $2 THEN version ELSE version + 1 END, \
-                     updated_at = CASE WHEN active = $2 THEN updated_at ELSE $3 END \
-                     WHERE id = $1 AND ($4 IS NULL OR version = $4) RETURNING ", workflow_columns!());
+                let current = Self::fetch_workflow(&mut *tx, id)
+                    .await?
+                    .ok_or_else(|| StoreError::workflow_not_found(id))?;
+                if expected_version.is_some_and(|expected| expected != current.version) {
+                    return Err(StoreError::VersionConflict { current: current.version });
+                }
+                if current.spec.active == active {
+                    // Setting the state it already has is not a change: no new version.
+                    return Ok(current);
+                }
+                let sql = concat!("UPDATE workflows SET active = $2, version = version + 1, updated_at = $3 \
+                     WHERE id = $1 AND version = $4 RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
                     .bind(active)
                     .bind(now())
-                    .bind(expected_version)
+                    .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(row) = row else {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
                 };
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
-                Workflow::try_from(row)
+                let workflow = Workflow::try_from(row)?;
+                Self::commit_edit(tx, by).await?;
+                Ok(workflow)
             }
 
             async fn delete_workflow(
                 &self,
                 id: Uuid,
                 expected_version: Option<i64>,
+                by: &crate::Author,
             ) -> Result<(), StoreError> {
                 let mut tx = self.write.begin().await?;
                 let deleted = sqlx::query(
@@ -510,9 +602,7 @@ macro_rules! impl_store {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
                 }
-                Self::bump_revision(&mut tx).await?;
-                tx.commit().await?;
-                Ok(())
+                Self::commit_edit(tx, by).await
             }
 
             async fn workflows_revision(&self) -> Result<i64, StoreError> {
@@ -521,8 +611,9 @@ macro_rules! impl_store {
                     .await?)
             }
 
-            async fn create_api_key(&self, name: &str) -> Result<NewApiKey, StoreError> {
+            async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError> {
                 let secret = generate_secret();
+                let mut tx = self.write.begin().await?;
                 let sql = concat!("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING ", api_key_columns!());
                 let row = sqlx::query_as::<_, ApiKeyRow>(sql)
@@ -531,7 +622,7 @@ macro_rules! impl_store {
                     .bind(shown_prefix(&secret))
                     .bind(hash_secret(&secret))
                     .bind(now())
-                    .fetch_one(&self.write)
+                    .fetch_one(&mut *tx)
                     .await
                     .map_err(|error| match &error {
                         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -539,10 +630,10 @@ macro_rules! impl_store {
                         }
                         _ => StoreError::Database(error),
                     })?;
-                Ok(NewApiKey {
-                    key: row.into(),
-                    secret,
-                })
+                let key = ApiKey::from(row);
+                Self::write_audit(&mut tx, api_key_change(by, AuditAction::Create, None, &key)).await?;
+                tx.commit().await?;
+                Ok(NewApiKey { key, secret })
             }
 
             async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
@@ -555,21 +646,26 @@ macro_rules! impl_store {
                     .collect())
             }
 
-            async fn revoke_api_key(&self, name_or_id: &str) -> Result<ApiKey, StoreError> {
+            async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError> {
                 let id = Uuid::parse_str(name_or_id).ok();
+                let mut tx = self.write.begin().await?;
                 let sql = concat!("UPDATE api_keys SET revoked_at = $3 \
                      WHERE revoked_at IS NULL AND (name = $1 OR id = $2) RETURNING ", api_key_columns!());
-                sqlx::query_as::<_, ApiKeyRow>(sql)
+                let key = sqlx::query_as::<_, ApiKeyRow>(sql)
                     .bind(name_or_id)
                     .bind(id)
                     .bind(now())
-                    .fetch_optional(&self.write)
+                    .fetch_optional(&mut *tx)
                     .await?
                     .map(ApiKey::from)
                     .ok_or_else(|| StoreError::NotFound {
                         what: "live API key",
                         key: format!("{name_or_id:?}"),
-                    })
+                    })?;
+                let before = ApiKey { revoked_at: None, ..key.clone() };
+                Self::write_audit(&mut tx, api_key_change(by, AuditAction::Revoke, Some(&before), &key)).await?;
+                tx.commit().await?;
+                Ok(key)
             }
 
             async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError> {
@@ -593,8 +689,10 @@ macro_rules! impl_store {
                 email: &str,
                 password_hash: &str,
                 how: AdminCreation,
+                by: &Author,
             ) -> Result<Admin, StoreError> {
                 let email = email.trim();
+                let mut tx = self.write.begin().await?;
                 let setup_slot: Option<i32> = (how == AdminCreation::FirstRun).then_some(1);
                 // For the first run, insert only while no admin exists; the unique `setup_slot`
                 // also stops two setups racing each other.
@@ -608,7 +706,7 @@ macro_rules! impl_store {
                     .bind(password_hash)
                     .bind(setup_slot)
                     .bind(now())
-                    .fetch_optional(&self.write)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(|error| match &error {
                         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -620,7 +718,10 @@ macro_rules! impl_store {
                         }
                         _ => StoreError::Database(error),
                     })?;
-                row.map(Admin::from).ok_or(StoreError::AdminExists)
+                let admin = row.map(Admin::from).ok_or(StoreError::AdminExists)?;
+                Self::write_audit(&mut tx, admin_change(by, AuditAction::Create, None, Some(&admin))).await?;
+                tx.commit().await?;
+                Ok(admin)
             }
 
             async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError> {
@@ -635,7 +736,7 @@ macro_rules! impl_store {
                     }))
             }
 
-            async fn set_admin_password(&self, email: &str, password_hash: &str) -> Result<Admin, StoreError> {
+            async fn set_admin_password(&self, email: &str, password_hash: &str, by: &Author) -> Result<Admin, StoreError> {
                 let mut tx = self.write.begin().await?;
                 let sql = concat!("UPDATE admins SET password_hash = $2 WHERE email_key = $1 RETURNING ", admin_columns!());
                 let admin: Admin = sqlx::query_as::<_, AdminRow>(sql)
@@ -652,6 +753,8 @@ macro_rules! impl_store {
                     .bind(admin.id)
                     .execute(&mut *tx)
                     .await?;
+                // The hash is never logged: the entry says that the password changed, and who changed it.
+                Self::write_audit(&mut tx, admin_change(by, AuditAction::SetPassword, None, Some(&admin))).await?;
                 tx.commit().await?;
                 Ok(admin)
             }

@@ -6,9 +6,10 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::StoreError;
 use crate::agents::{Agent, AgentStore};
+use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::{Author, StoreError};
 
 macro_rules! agent_columns {
     () => {
@@ -56,6 +57,53 @@ fn agent_not_found(id: Uuid) -> StoreError {
     }
 }
 
+fn rule_not_found(id: Uuid) -> StoreError {
+    StoreError::NotFound {
+        what: "routing rule",
+        key: id.to_string(),
+    }
+}
+
+/// The audit entry of a change to an agent.
+fn agent_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    before: Option<&Agent>,
+    after: Option<&Agent>,
+) -> Change<'a> {
+    let agent = after.or(before).expect("a change has a before or an after");
+    let summary = format!("agent {:?}", agent.spec.name);
+    Change::of(
+        by,
+        action,
+        AuditSubject::Agent,
+        agent.id.to_string(),
+        summary,
+        before,
+        after,
+    )
+}
+
+/// The audit entry of a change to a routing rule.
+fn rule_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    before: Option<&RoutingRule>,
+    after: Option<&RoutingRule>,
+) -> Change<'a> {
+    let rule = after.or(before).expect("a change has a before or an after");
+    let summary = format!("routing rule at position {}", rule.position);
+    Change::of(
+        by,
+        action,
+        AuditSubject::RoutingRule,
+        rule.id.to_string(),
+        summary,
+        before,
+        after,
+    )
+}
+
 fn name_taken(error: sqlx::Error, spec: &AgentSpec) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Refused(format!(
@@ -70,8 +118,9 @@ macro_rules! impl_agent_store {
     ($store:ty, $db:ty) => {
         impl $store {
             /// Writes an agent; with `is_default`, first takes the flag from the previous default.
-            async fn save_agent(&self, id: Uuid, spec: &AgentSpec, insert: bool) -> Result<Agent, StoreError> {
+            async fn save_agent(&self, id: Uuid, spec: &AgentSpec, insert: bool, by: &Author) -> Result<Agent, StoreError> {
                 let mut tx = self.write.begin().await?;
+                let before = if insert { None } else { Self::fetch_agent(&mut *tx, id).await? };
                 if spec.is_default {
                     sqlx::query("UPDATE agents SET is_default = FALSE WHERE is_default AND id <> $1")
                         .bind(id)
@@ -108,8 +157,34 @@ macro_rules! impl_agent_store {
                     .await
                     .map_err(|error| name_taken(error, spec))?
                     .ok_or_else(|| agent_not_found(id))?;
+                let agent = Agent::from(row);
+                let action = if insert { AuditAction::Create } else { AuditAction::Update };
+                Self::write_audit(&mut tx, agent_change(by, action, before.as_ref(), Some(&agent))).await?;
                 tx.commit().await?;
-                Ok(row.into())
+                Ok(agent)
+            }
+
+            async fn fetch_agent(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+                id: Uuid,
+            ) -> Result<Option<Agent>, StoreError> {
+                Ok(sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(executor)
+                    .await?
+                    .map(Agent::from))
+            }
+
+            async fn fetch_rule(
+                executor: impl sqlx::Executor<'_, Database = $db>,
+                id: Uuid,
+            ) -> Result<Option<RoutingRule>, StoreError> {
+                let row: Option<(Uuid, i64, Uuid, Json<RuleConditions>)> =
+                    sqlx::query_as("SELECT id, position, agent_id, conditions FROM routing_rules WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(executor)
+                        .await?;
+                Ok(row.map(|(id, position, agent_id, conditions)| RoutingRule { id, position, agent_id, conditions: conditions.0 }))
             }
         }
 
@@ -125,12 +200,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn get_agent(&self, id: Uuid) -> Result<Agent, StoreError> {
-                sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents WHERE id = $1"))
-                    .bind(id)
-                    .fetch_optional(&self.read)
-                    .await?
-                    .map(Agent::from)
-                    .ok_or_else(|| agent_not_found(id))
+                Self::fetch_agent(&self.read, id).await?.ok_or_else(|| agent_not_found(id))
             }
 
             async fn default_agent(&self) -> Result<Agent, StoreError> {
@@ -141,16 +211,17 @@ macro_rules! impl_agent_store {
                     .ok_or_else(|| StoreError::Corrupt("no default agent".into()))
             }
 
-            async fn create_agent(&self, spec: &AgentSpec) -> Result<Agent, StoreError> {
-                self.save_agent(Uuid::now_v7(), spec, true).await
+            async fn create_agent(&self, spec: &AgentSpec, by: &Author) -> Result<Agent, StoreError> {
+                self.save_agent(Uuid::now_v7(), spec, true, by).await
             }
 
-            async fn update_agent(&self, id: Uuid, spec: &AgentSpec) -> Result<Agent, StoreError> {
-                self.save_agent(id, spec, false).await
+            async fn update_agent(&self, id: Uuid, spec: &AgentSpec, by: &Author) -> Result<Agent, StoreError> {
+                self.save_agent(id, spec, false, by).await
             }
 
-            async fn delete_agent(&self, id: Uuid) -> Result<(), StoreError> {
-                let agent = self.get_agent(id).await?;
+            async fn delete_agent(&self, id: Uuid, by: &Author) -> Result<(), StoreError> {
+                let mut tx = self.write.begin().await?;
+                let agent = Self::fetch_agent(&mut *tx, id).await?.ok_or_else(|| agent_not_found(id))?;
                 if agent.spec.is_default {
                     return Err(StoreError::Refused("this is the default SMS agent: make another agent the default, then delete this one".into()));
                 }
@@ -158,12 +229,14 @@ macro_rules! impl_agent_store {
                     "SELECT (SELECT COUNT(*) FROM workflows WHERE agent_id = $1) + (SELECT COUNT(*) FROM routing_rules WHERE agent_id = $1)",
                 )
                 .bind(id)
-                .fetch_one(&self.read)
+                .fetch_one(&mut *tx)
                 .await?;
                 if used > 0 {
                     return Err(StoreError::Refused("workflows or routing rules use this agent: assign them another agent first".into()));
                 }
-                sqlx::query("DELETE FROM agents WHERE id = $1 AND NOT is_default").bind(id).execute(&self.write).await?;
+                sqlx::query("DELETE FROM agents WHERE id = $1 AND NOT is_default").bind(id).execute(&mut *tx).await?;
+                Self::write_audit(&mut tx, agent_change(by, AuditAction::Delete, Some(&agent), None)).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -178,47 +251,54 @@ macro_rules! impl_agent_store {
                     .collect())
             }
 
-            async fn create_routing_rule(&self, position: i64, agent_id: Uuid, conditions: &RuleConditions) -> Result<RoutingRule, StoreError> {
+            async fn create_routing_rule(&self, position: i64, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {
                 self.get_agent(agent_id).await?;
-                let id = Uuid::now_v7();
+                let rule = RoutingRule { id: Uuid::now_v7(), position, agent_id, conditions: conditions.clone() };
+                let mut tx = self.write.begin().await?;
                 sqlx::query("INSERT INTO routing_rules (id, position, agent_id, conditions, created_at) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
+                    .bind(rule.id)
                     .bind(position)
                     .bind(agent_id)
                     .bind(Json(conditions))
                     .bind(now())
-                    .execute(&self.write)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
+                Self::write_audit(&mut tx, rule_change(by, AuditAction::Create, None, Some(&rule))).await?;
+                tx.commit().await?;
+                Ok(rule)
             }
 
-            async fn update_routing_rule(&self, id: Uuid, agent_id: Uuid, conditions: &RuleConditions) -> Result<RoutingRule, StoreError> {
+            async fn update_routing_rule(&self, id: Uuid, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {
                 self.get_agent(agent_id).await?;
-                let position: Option<i64> = sqlx::query_scalar(
-                    "UPDATE routing_rules SET agent_id = $2, conditions = $3 WHERE id = $1 RETURNING position",
-                )
-                .bind(id)
-                .bind(agent_id)
-                .bind(Json(conditions))
-                .fetch_optional(&self.write)
-                .await?;
-                let position = position.ok_or_else(|| StoreError::NotFound { what: "routing rule", key: id.to_string() })?;
-                Ok(RoutingRule { id, position, agent_id, conditions: conditions.clone() })
+                let mut tx = self.write.begin().await?;
+                let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
+                sqlx::query("UPDATE routing_rules SET agent_id = $2, conditions = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(agent_id)
+                    .bind(Json(conditions))
+                    .execute(&mut *tx)
+                    .await?;
+                let rule = RoutingRule { id, position: before.position, agent_id, conditions: conditions.clone() };
+                Self::write_audit(&mut tx, rule_change(by, AuditAction::Update, Some(&before), Some(&rule))).await?;
+                tx.commit().await?;
+                Ok(rule)
             }
 
-            async fn delete_routing_rule(&self, id: Uuid) -> Result<(), StoreError> {
-                let deleted = sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&self.write).await?.rows_affected();
-                if deleted == 0 {
-                    return Err(StoreError::NotFound { what: "routing rule", key: id.to_string() });
-                }
+            async fn delete_routing_rule(&self, id: Uuid, by: &Author) -> Result<(), StoreError> {
+                let mut tx = self.write.begin().await?;
+                let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
+                sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                Self::write_audit(&mut tx, rule_change(by, AuditAction::Delete, Some(&before), None)).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
-            async fn reorder_routing_rules(&self, ids: &[Uuid]) -> Result<Vec<RoutingRule>, StoreError> {
+            async fn reorder_routing_rules(&self, ids: &[Uuid], by: &Author) -> Result<Vec<RoutingRule>, StoreError> {
                 let mut tx = self.write.begin().await?;
-                let mut stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM routing_rules")
+                let before: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM routing_rules ORDER BY position, id")
                     .fetch_all(&mut *tx)
                     .await?;
+                let mut stored = before.clone();
                 let mut wanted = ids.to_vec();
                 stored.sort_unstable();
                 wanted.sort_unstable();
@@ -235,6 +315,9 @@ macro_rules! impl_agent_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let summary = format!("{} routing rules put in a new order", ids.len());
+                let change = Change::of(by, AuditAction::Reorder, AuditSubject::RoutingRule, "all".into(), summary, Some(&before.as_slice()), Some(&ids));
+                Self::write_audit(&mut tx, change).await?;
                 tx.commit().await?;
                 self.list_routing_rules().await
             }

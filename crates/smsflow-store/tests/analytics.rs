@@ -23,7 +23,10 @@ async fn lead_workflow(store: &dyn Store) -> Workflow {
     .unwrap()
     .validate()
     .unwrap();
-    store.create_workflow(&spec).await.unwrap()
+    store
+        .create_workflow(&spec, &smsflow_store::Author::system())
+        .await
+        .unwrap()
 }
 
 /// One inbound message from `from`, handled by `workflow`: the run moves to `state` and a reply
@@ -118,11 +121,14 @@ async fn runs_replies_and_failures_are_counted_over_the_period() {
         let store = db.store().await;
         let workflow = lead_workflow(store.as_ref()).await;
         let other = store
-            .create_workflow(&{
-                let mut spec = workflow.spec.clone();
-                spec.name = smsflow_core::WorkflowName::parse("Other").unwrap();
-                spec
-            })
+            .create_workflow(
+                &{
+                    let mut spec = workflow.spec.clone();
+                    spec.name = smsflow_core::WorkflowName::parse("Other").unwrap();
+                    spec
+                },
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         let (done, open) = (Uuid::now_v7(), Uuid::now_v7());

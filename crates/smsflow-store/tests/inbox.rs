@@ -191,19 +191,28 @@ async fn routing_rules_are_reordered_only_as_a_whole_and_edited_in_place() {
                 }
                 .validate()
                 .unwrap(),
+                &smsflow_store::Author::system(),
             )
             .await
             .unwrap();
         let mut ids = Vec::new();
         for position in [1, 2, 3] {
             let rule = store
-                .create_routing_rule(position, agent.id, &RuleConditions::default())
+                .create_routing_rule(
+                    position,
+                    agent.id,
+                    &RuleConditions::default(),
+                    &smsflow_store::Author::system(),
+                )
                 .await
                 .unwrap();
             ids.push(rule.id);
         }
         let wanted = vec![ids[2], ids[0], ids[1]];
-        let reordered = store.reorder_routing_rules(&wanted).await.unwrap();
+        let reordered = store
+            .reorder_routing_rules(&wanted, &smsflow_store::Author::system())
+            .await
+            .unwrap();
         let order: Vec<(Uuid, i64)> = reordered.iter().map(|r| (r.id, r.position)).collect();
         assert_eq!(
             order,
@@ -214,7 +223,9 @@ async fn routing_rules_are_reordered_only_as_a_whole_and_edited_in_place() {
         // A stale order (a rule missing, or one named twice) changes nothing.
         for stale in [vec![ids[0], ids[1]], vec![ids[0], ids[0], ids[1]]] {
             assert!(matches!(
-                store.reorder_routing_rules(&stale).await,
+                store
+                    .reorder_routing_rules(&stale, &smsflow_store::Author::system())
+                    .await,
                 Err(StoreError::Refused(_))
             ));
         }
@@ -233,7 +244,12 @@ async fn routing_rules_are_reordered_only_as_a_whole_and_edited_in_place() {
             ..RuleConditions::default()
         };
         let edited = store
-            .update_routing_rule(ids[0], agent.id, &weekends)
+            .update_routing_rule(
+                ids[0],
+                agent.id,
+                &weekends,
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert_eq!((edited.position, &edited.conditions), (20, &weekends));
@@ -241,13 +257,23 @@ async fn routing_rules_are_reordered_only_as_a_whole_and_edited_in_place() {
         assert_eq!(stored[1], edited, "{}", db.label);
         assert!(matches!(
             store
-                .update_routing_rule(Uuid::now_v7(), agent.id, &weekends)
+                .update_routing_rule(
+                    Uuid::now_v7(),
+                    agent.id,
+                    &weekends,
+                    &smsflow_store::Author::system()
+                )
                 .await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
             store
-                .update_routing_rule(ids[0], Uuid::now_v7(), &weekends)
+                .update_routing_rule(
+                    ids[0],
+                    Uuid::now_v7(),
+                    &weekends,
+                    &smsflow_store::Author::system()
+                )
                 .await,
             Err(StoreError::NotFound { .. })
         ));

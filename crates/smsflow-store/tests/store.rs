@@ -1,7 +1,11 @@
 //! Storage behaviour, run on SQLite and (when configured) PostgreSQL.
 
 use smsflow_core::{Goal, WorkflowDraft, WorkflowSpec};
-use smsflow_store::{StoreError, WorkflowQuery, testing};
+use smsflow_store::{Author, StoreError, WorkflowQuery, testing};
+
+fn tester() -> Author {
+    Author::api_key("tests")
+}
 
 fn spec(name: &str, goal: &str, priority: i64, active: bool) -> WorkflowSpec {
     serde_json::from_value::<WorkflowDraft>(serde_json::json!({
@@ -21,7 +25,7 @@ async fn workflows_are_created_read_and_unique_by_name() {
     for db in testing::all().await {
         let store = db.store().await;
         let created = store
-            .create_workflow(&spec("Leads", "lead_capture", 20, true))
+            .create_workflow(&spec("Leads", "lead_capture", 20, true), &tester())
             .await
             .unwrap();
         assert_eq!(created.version, 1, "{}", db.label);
@@ -41,7 +45,7 @@ async fn workflows_are_created_read_and_unique_by_name() {
         let mut changed = fetched.spec.clone();
         changed.examples = vec!["quote for a fence".into()];
         let updated = store
-            .update_workflow(created.id, &changed, Some(created.version))
+            .update_workflow(created.id, &changed, Some(created.version), &tester())
             .await
             .unwrap();
         assert_eq!(updated.spec.examples, ["quote for a fence"], "{}", db.label);
@@ -49,7 +53,7 @@ async fn workflows_are_created_read_and_unique_by_name() {
         assert_eq!(by_name.map(|w| w.id), Some(created.id));
 
         let duplicate = store
-            .create_workflow(&spec("LEADS", "sales_inquiry", 0, false))
+            .create_workflow(&spec("LEADS", "sales_inquiry", 0, false), &tester())
             .await;
         assert!(
             matches!(duplicate, Err(StoreError::NameTaken(ref n)) if n == "LEADS"),
@@ -73,7 +77,7 @@ async fn listing_filters_sorts_and_pages() {
             ("Booking", "appointment_booking", 20, true),
         ] {
             store
-                .create_workflow(&spec(name, goal, priority, active))
+                .create_workflow(&spec(name, goal, priority, active), &tester())
                 .await
                 .unwrap();
         }
@@ -147,7 +151,7 @@ async fn updates_check_the_version_and_bump_it() {
     for db in testing::all().await {
         let store = db.store().await;
         let created = store
-            .create_workflow(&spec("Leads", "lead_capture", 20, false))
+            .create_workflow(&spec("Leads", "lead_capture", 20, false), &tester())
             .await
             .unwrap();
         let revision = store.workflows_revision().await.unwrap();
@@ -157,6 +161,7 @@ async fn updates_check_the_version_and_bump_it() {
                 created.id,
                 &spec("Leads v2", "lead_capture", 25, false),
                 Some(1),
+                &tester(),
             )
             .await
             .unwrap();
@@ -175,6 +180,7 @@ async fn updates_check_the_version_and_bump_it() {
                 created.id,
                 &spec("Stale", "lead_capture", 0, false),
                 Some(1),
+                &tester(),
             )
             .await;
         assert!(
@@ -195,13 +201,13 @@ async fn updates_check_the_version_and_bump_it() {
         );
 
         let active = store
-            .set_workflow_active(created.id, true, None)
+            .set_workflow_active(created.id, true, None, &tester())
             .await
             .unwrap();
         assert!(active.spec.active);
         assert_eq!(active.version, 3);
         let again = store
-            .set_workflow_active(created.id, true, None)
+            .set_workflow_active(created.id, true, None, &tester())
             .await
             .unwrap();
         assert_eq!(
@@ -210,16 +216,21 @@ async fn updates_check_the_version_and_bump_it() {
         );
 
         assert!(matches!(
-            store.delete_workflow(created.id, Some(1)).await,
+            store.delete_workflow(created.id, Some(1), &tester()).await,
             Err(StoreError::VersionConflict { current: 3 })
         ));
-        store.delete_workflow(created.id, Some(3)).await.unwrap();
+        store
+            .delete_workflow(created.id, Some(3), &tester())
+            .await
+            .unwrap();
         assert!(matches!(
-            store.delete_workflow(created.id, None).await,
+            store.delete_workflow(created.id, None, &tester()).await,
             Err(StoreError::NotFound { .. })
         ));
         assert!(matches!(
-            store.set_workflow_active(created.id, false, None).await,
+            store
+                .set_workflow_active(created.id, false, None, &tester())
+                .await,
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -231,7 +242,7 @@ async fn concurrent_updates_from_two_stores_never_both_win() {
     for db in testing::all().await {
         let (first, second) = (db.store().await, db.store().await);
         let created = first
-            .create_workflow(&spec("Shared", "lead_capture", 0, false))
+            .create_workflow(&spec("Shared", "lead_capture", 0, false), &tester())
             .await
             .unwrap();
         let mut tasks = Vec::new();
@@ -248,6 +259,7 @@ async fn concurrent_updates_from_two_stores_never_both_win() {
                         id,
                         &spec(&format!("Writer {i}"), "lead_capture", i, false),
                         Some(1),
+                        &tester(),
                     )
                     .await
             }));
@@ -275,17 +287,25 @@ async fn concurrent_updates_from_two_stores_never_both_win() {
 async fn api_keys_are_hashed_authenticated_and_revoked() {
     for db in testing::all().await {
         let store = db.store().await;
-        let created = store.create_api_key("ci").await.unwrap();
+        let created = store
+            .create_api_key("ci", &smsflow_store::Author::system())
+            .await
+            .unwrap();
         assert!(created.secret.starts_with(&created.key.prefix));
         let found = store.authenticate(&created.secret).await.unwrap();
         assert_eq!(found.map(|k| k.id), Some(created.key.id));
         assert_eq!(store.authenticate("sfk_wrong").await.unwrap(), None);
         assert!(matches!(
-            store.create_api_key("ci").await,
+            store
+                .create_api_key("ci", &smsflow_store::Author::system())
+                .await,
             Err(StoreError::ApiKeyNameTaken(_))
         ));
 
-        let revoked = store.revoke_api_key("ci").await.unwrap();
+        let revoked = store
+            .revoke_api_key("ci", &smsflow_store::Author::system())
+            .await
+            .unwrap();
         assert!(revoked.revoked_at.is_some());
         assert_eq!(
             store.authenticate(&created.secret).await.unwrap(),
@@ -294,12 +314,20 @@ async fn api_keys_are_hashed_authenticated_and_revoked() {
             db.label
         );
         assert!(matches!(
-            store.revoke_api_key("ci").await,
+            store
+                .revoke_api_key("ci", &smsflow_store::Author::system())
+                .await,
             Err(StoreError::NotFound { .. })
         ));
-        let replacement = store.create_api_key("ci").await.unwrap();
+        let replacement = store
+            .create_api_key("ci", &smsflow_store::Author::system())
+            .await
+            .unwrap();
         store
-            .revoke_api_key(&replacement.key.id.to_string())
+            .revoke_api_key(
+                &replacement.key.id.to_string(),
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert_eq!(store.list_api_keys().await.unwrap().len(), 2);
@@ -332,12 +360,18 @@ async fn admins_and_their_sessions() {
                 " Ada@Example.com ",
                 "$argon2id$first",
                 AdminCreation::FirstRun,
+                &smsflow_store::Author::system(),
             )
             .await
             .unwrap();
         assert_eq!(first.email, "Ada@Example.com", "{}", db.label);
         let again = store
-            .create_admin("bob@example.com", "$argon2id$x", AdminCreation::FirstRun)
+            .create_admin(
+                "bob@example.com",
+                "$argon2id$x",
+                AdminCreation::FirstRun,
+                &smsflow_store::Author::system(),
+            )
             .await;
         assert!(
             matches!(again, Err(StoreError::AdminExists)),
@@ -345,7 +379,12 @@ async fn admins_and_their_sessions() {
             db.label
         );
         let taken = store
-            .create_admin("ADA@example.com", "$argon2id$x", AdminCreation::Operator)
+            .create_admin(
+                "ADA@example.com",
+                "$argon2id$x",
+                AdminCreation::Operator,
+                &smsflow_store::Author::system(),
+            )
             .await;
         assert!(
             matches!(taken, Err(StoreError::AdminEmailTaken(_))),
@@ -353,7 +392,12 @@ async fn admins_and_their_sessions() {
             db.label
         );
         store
-            .create_admin("bob@example.com", "$argon2id$bob", AdminCreation::Operator)
+            .create_admin(
+                "bob@example.com",
+                "$argon2id$bob",
+                AdminCreation::Operator,
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert_eq!(store.count_admins().await.unwrap(), 2);
@@ -405,7 +449,11 @@ async fn admins_and_their_sessions() {
             .await
             .unwrap();
         store
-            .set_admin_password("ada@example.com", "$argon2id$new")
+            .set_admin_password(
+                "ada@example.com",
+                "$argon2id$new",
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert!(

@@ -54,9 +54,14 @@ pub async fn run(command: AdminCommand, config: &Config) -> anyhow::Result<()> {
             password_stdin,
         } => {
             let password = read_password(password_stdin)?;
-            let admin = accounts::set_password(store.as_ref(), &email, &password)
-                .await
-                .map_err(explain)?;
+            let admin = accounts::set_password(
+                store.as_ref(),
+                &email,
+                &password,
+                &smsflow_store::Author::cli(),
+            )
+            .await
+            .map_err(explain)?;
             println!(
                 "New password set for {}; their sessions have ended.",
                 admin.email

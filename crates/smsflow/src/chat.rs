@@ -1,7 +1,7 @@
 //! `smsflow chat`: an SMS conversation in the terminal, through the built-in simulator.
 
-use anyhow::Context;
 use clap::Args;
+use smsflow_server::sandbox::Sandbox;
 use smsflow_server::{AppState, Config};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -19,29 +19,28 @@ pub struct ChatArgs {
     file: Option<PathBuf>,
 }
 
-pub async fn run(args: ChatArgs, mut config: Config) -> anyhow::Result<()> {
+pub async fn run(args: ChatArgs, config: Config) -> anyhow::Result<()> {
     anyhow::ensure!(
         smsflow_core::sms::is_e164(&args.from),
         "--from {:?} is not an E.164 number: write it as + and country code, e.g. +15550001111",
         args.from
     );
-    let scratch = match &args.file {
+    let to = args.to.unwrap_or_else(|| config.sms.default_from.clone());
+    // With a file: a throwaway installation; without, the configured one.
+    let (state, sandbox, workers) = match &args.file {
         Some(file) => {
             let specs = crate::workflows_cmd::read_workflow_file(file)?;
-            let dir = tempfile::tempdir().context("cannot create a scratch directory")?;
-            config.database_url = format!("sqlite://{}", dir.path().join("chat.db").display());
-            let store = crate::open_store(&config).await?;
-            for spec in &specs {
-                store.create_workflow(spec).await?;
-            }
-            Some(dir)
+            let semantic = smsflow_server::load_semantic(&config);
+            let sandbox = Sandbox::start(config, &specs, semantic).await?;
+            (sandbox.state.clone(), Some(sandbox), Vec::new())
         }
-        None => None,
+        None => {
+            let store = crate::open_store(&config).await?;
+            let state = AppState::new(store, config).await?;
+            let workers = state.start_workers();
+            (state, None, workers)
+        }
     };
-    let to = args.to.unwrap_or_else(|| config.sms.default_from.clone());
-    let store = crate::open_store(&config).await?;
-    let state = AppState::new(store, config).await?;
-    let workers = state.start_workers();
     let matcher_size = state.matchers.current().matcher.len();
     println!(
         "Texting {to} from {} ({matcher_size} workflows). Type a message; an empty line or Ctrl-D ends.",
@@ -122,6 +121,6 @@ pub async fn run(args: ChatArgs, mut config: Config) -> anyhow::Result<()> {
         }
     }
     workers.iter().for_each(|worker| worker.abort());
-    drop(scratch);
+    drop(sandbox);
     Ok(())
 }

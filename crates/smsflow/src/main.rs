@@ -4,6 +4,8 @@ mod admin_cmd;
 mod chat;
 mod extract_cmd;
 mod model_cmd;
+mod test_cmd;
+mod versions_cmd;
 mod workflows_cmd;
 
 use anyhow::Context;
@@ -36,6 +38,8 @@ enum Command {
     Workflows(workflows_cmd::WorkflowsCommand),
     /// Text with your workflows in the terminal, through the built-in SMS simulator.
     Chat(chat::ChatArgs),
+    /// Run scripted conversations (YAML) against the workflows, each in a throwaway copy; nothing is sent.
+    Test(test_cmd::TestArgs),
     /// Show the fields the built-in extractors find in a message (name, email, phone, company, ...).
     Extract(extract_cmd::ExtractArgs),
     /// Manage the API keys that authenticate /api requests.
@@ -108,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Workflows(command) => workflows_cmd::run(command, &config).await,
         Command::Chat(args) => chat::run(args, config).await,
+        Command::Test(args) => test_cmd::run(args, &config).await,
         Command::Extract(args) => extract_cmd::run(args),
         Command::ApiKey(command) => api_key(command, &config).await,
         Command::Model(command) => model_cmd::run(command, &config),
@@ -144,7 +149,9 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
                 !name.is_empty() && name.len() <= 100,
                 "--name must be 1 to 100 characters, e.g. --name ci"
             );
-            let created = store.create_api_key(name).await?;
+            let created = store
+                .create_api_key(name, &smsflow_store::Author::cli())
+                .await?;
             println!(
                 "Created API key {:?} (id {}).",
                 created.key.name, created.key.id
@@ -174,7 +181,9 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
             }
         }
         ApiKeyCommand::Revoke { key } => {
-            let revoked = store.revoke_api_key(&key).await?;
+            let revoked = store
+                .revoke_api_key(&key, &smsflow_store::Author::cli())
+                .await?;
             println!("Revoked API key {:?} ({}).", revoked.name, revoked.id);
         }
     }

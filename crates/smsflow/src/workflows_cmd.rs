@@ -3,13 +3,14 @@
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use smsflow_core::quality::{LabelledMessage, QualityReport, score};
-use smsflow_core::{
-    Goal, MatchEntry, MatchExplanation, Matcher, Problems, WorkflowDraft, WorkflowSpec,
-};
+use smsflow_core::{Goal, MatchEntry, MatchExplanation, Matcher, WorkflowDraft, WorkflowSpec};
 use smsflow_server::Config;
-use smsflow_store::{Store, WorkflowQuery};
+use smsflow_server::workflow_sets::draft_set;
+use smsflow_store::{Author, Store, WorkflowQuery};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+
+use crate::versions_cmd;
 
 #[derive(Subcommand)]
 pub enum WorkflowsCommand {
@@ -34,8 +35,73 @@ pub enum WorkflowsCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write all workflows as YAML to FILE, or to stdout.
+    /// Write all workflows as YAML to FILE, or to stdout. `apply` of the file changes nothing, and
+    /// exporting again writes the same bytes.
     Export { file: Option<PathBuf> },
+    /// What applying a YAML file, or a directory of them, would create, change or delete.
+    Plan {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Make the workflows those of a YAML file or directory, as one version: saved as the draft,
+    /// or published at once with --publish. Workflows not in the files are deleted.
+    Apply {
+        #[arg(long)]
+        file: PathBuf,
+        /// Publish at once instead of saving the draft.
+        #[arg(long)]
+        publish: bool,
+        /// Why, for the history.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Show what the draft would change, or discard it.
+    Draft {
+        #[arg(long)]
+        discard: bool,
+    },
+    /// Make the draft live, all at once, as a new version.
+    Publish {
+        /// Why, for the history.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Publish an earlier version's workflows again, exactly, as a new version.
+    Rollback {
+        version: i64,
+        /// Why, for the history.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Replay stored inbound texts against the draft (--draft) or the published workflows: what
+    /// would route differently, and which replies change. Nothing is stored or sent.
+    Replay {
+        /// How far back: 7d, 24h, 90m, or an RFC 3339 time.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Only this conversation (repeat for more).
+        #[arg(long = "conversation", value_name = "ID")]
+        conversations: Vec<uuid::Uuid>,
+        /// Replay the draft against the published workflows (without it: the published workflows
+        /// against how the texts were routed when they arrived).
+        #[arg(long)]
+        draft: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Match on keywords only, even if the embedding model is installed.
+        #[arg(long)]
+        keywords_only: bool,
+    },
+    /// The newest versions of the workflows, with who made each and what it changed.
+    History {
+        /// How many versions.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a YAML file of workflows and report every problem.
     Validate { file: PathBuf },
     /// Which workflow would handle a message, and why every other one did not.
@@ -95,6 +161,38 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
         }
         WorkflowsCommand::Import { file, dry_run } => import(config, &file, dry_run).await,
         WorkflowsCommand::Export { file } => export(config, file.as_deref()).await,
+        WorkflowsCommand::Plan { file } => {
+            versions_cmd::plan(crate::open_store(config).await?.as_ref(), &file).await
+        }
+        WorkflowsCommand::Apply {
+            file,
+            publish,
+            note,
+        } => {
+            let store = crate::open_store(config).await?;
+            versions_cmd::apply(store.as_ref(), &file, publish, note.as_deref()).await
+        }
+        WorkflowsCommand::Draft { discard } => {
+            versions_cmd::draft(crate::open_store(config).await?.as_ref(), discard).await
+        }
+        WorkflowsCommand::Publish { note } => {
+            let store = crate::open_store(config).await?;
+            versions_cmd::publish(store.as_ref(), note.as_deref()).await
+        }
+        WorkflowsCommand::Rollback { version, note } => {
+            let store = crate::open_store(config).await?;
+            versions_cmd::rollback(store.as_ref(), version, note.as_deref()).await
+        }
+        WorkflowsCommand::Replay {
+            since,
+            conversations,
+            draft,
+            json,
+            keywords_only,
+        } => versions_cmd::replay(config, &since, &conversations, draft, json, keywords_only).await,
+        WorkflowsCommand::History { limit, json } => {
+            versions_cmd::history(crate::open_store(config).await?.as_ref(), limit, json).await
+        }
         WorkflowsCommand::Validate { file } => {
             let specs = read_workflow_file(&file)?;
             println!("{}: {} valid workflow(s).", file.display(), specs.len());
@@ -273,92 +371,14 @@ async fn find(store: &dyn Store, name_or_id: &str) -> anyhow::Result<smsflow_cor
         })
 }
 
-/// Largest workflow file read: 10,000 workflows with long contexts fit.
-const WORKFLOW_FILE_MAX_BYTES: u64 = 32 * 1024 * 1024;
-/// Most text YAML aliases may expand to (aliases times the file's size bounds it).
-const ALIAS_EXPANSION_MAX_BYTES: usize = 256 * 1024 * 1024;
-
-/// Reads and validates a YAML list of workflows, reporting every problem of every workflow.
+/// Reads and validates a YAML list of workflows (or a directory of them), reporting every problem
+/// of every workflow.
 pub fn read_workflow_file(path: &Path) -> anyhow::Result<Vec<WorkflowSpec>> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if size > WORKFLOW_FILE_MAX_BYTES {
-        bail!(
-            "{} is {size} bytes: workflow files may be at most {WORKFLOW_FILE_MAX_BYTES} bytes; split it",
-            path.display()
-        );
-    }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let aliases = yaml_aliases(&text);
-    if aliases.saturating_mul(text.len()) > ALIAS_EXPANSION_MAX_BYTES {
-        bail!(
-            "{} uses {aliases} YAML aliases (*name) in {} bytes: expanded, they could take gigabytes, so the file is not read; write the values out instead of aliasing them",
-            path.display(),
-            text.len()
-        );
-    }
-    let drafts: Vec<WorkflowDraft> = serde_norway::from_str(&text).map_err(|error| {
-        anyhow::anyhow!(
-            "{} is not a YAML list of workflows: {error}",
-            path.display()
-        )
+    let drafts = crate::versions_cmd::read_drafts(path)?;
+    let set = draft_set(&drafts, &[]).map_err(|problems| {
+        anyhow::anyhow!("{} has problems to fix:\n{problems}", path.display())
     })?;
-    let mut problems = Vec::new();
-    let mut specs = Vec::new();
-    for (i, draft) in drafts.iter().enumerate() {
-        match draft.validate() {
-            Ok(spec) => specs.push(spec),
-            Err(found) => {
-                let label = match &draft.name {
-                    Some(name) => format!("[{i}] ({name})"),
-                    None => format!("[{i}]"),
-                };
-                problems.push(found.within(&label));
-            }
-        }
-    }
-    let mut names: Vec<String> = Vec::new();
-    for (i, spec) in specs.iter().enumerate() {
-        let key = spec.name.as_str().to_lowercase();
-        if names.contains(&key) {
-            problems.push(Problems::single(
-                format!("[{i}].name"),
-                format!(
-                    "{:?} is used by two workflows: names must be unique",
-                    spec.name.as_str()
-                ),
-            ));
-        }
-        names.push(key);
-    }
-    if !problems.is_empty() {
-        let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        bail!(
-            "{} has problems to fix:\n{}",
-            path.display(),
-            listed.join("\n")
-        );
-    }
-    Ok(specs)
-}
-
-/// Counts what may be YAML aliases (`*name` where a value starts): an upper bound, since a `*word`
-/// inside a plain sentence counts too. Each alias copies its anchored value when read.
-fn yaml_aliases(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(at, &b)| {
-            b == b'*'
-                && (at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'[' | b'{' | b','))
-                && bytes
-                    .get(at + 1)
-                    .is_some_and(|next| next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-'))
-        })
-        .count()
+    Ok(set.into_iter().map(|workflow| workflow.spec).collect())
 }
 
 async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
@@ -369,7 +389,7 @@ async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<(
         let verb = match store.find_workflow_by_name(spec.name.as_str()).await? {
             None => {
                 if !dry_run {
-                    store.create_workflow(spec).await?;
+                    store.create_workflow(spec, &Author::cli()).await?;
                 }
                 created += 1;
                 "created"
@@ -381,7 +401,7 @@ async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<(
             Some(existing) => {
                 if !dry_run {
                     store
-                        .update_workflow(existing.id, spec, Some(existing.version))
+                        .update_workflow(existing.id, spec, Some(existing.version), &Author::cli())
                         .await?;
                 }
                 updated += 1;

@@ -305,6 +305,7 @@ fn help_is_everywhere() {
         &["--help"][..],
         &["workflows", "--help"],
         &["workflows", "test", "--help"],
+        &["test", "--help"],
         &["api-key", "create", "--help"],
         &["serve", "--help"],
     ] {
@@ -405,4 +406,231 @@ fn admins_are_created_with_a_password_from_stdin_never_the_command_line() {
         .password_hash;
     assert!(hash.starts_with("$argon2id$"), "stored as an argon2 hash");
     assert!(!hash.contains("brand new"));
+}
+
+#[test]
+fn plan_apply_publish_history_and_rollback_from_files() {
+    let cli = Cli::sqlite();
+    let dir = cli.dir().join("workflows");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(EXAMPLES, dir.join("all.yaml")).unwrap();
+
+    let plan = cli.ok(&["workflows", "plan", "--file", dir.to_str().unwrap()]);
+    assert!(
+        plan.ends_with("Plan: 5 to create, 0 to change, 0 to delete.\n"),
+        "{plan}"
+    );
+    let applied = cli.ok(&["workflows", "apply", "--file", dir.to_str().unwrap()]);
+    assert!(applied.contains("Saved as the draft"), "{applied}");
+    assert!(
+        cli.ok(&["workflows", "list"]).starts_with("No workflows."),
+        "a draft is not live"
+    );
+    let draft = cli.ok(&["workflows", "draft"]);
+    assert!(draft.contains("+ create \"Lead capture\""), "{draft}");
+    let published = cli.ok(&["workflows", "publish", "--note", "first set"]);
+    assert!(
+        published.starts_with("Published the draft as version "),
+        "{published}"
+    );
+    let first_version: i64 = published
+        .trim_end_matches(".\n")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // Export round-trips: applying it changes nothing, and a second export is byte for byte equal.
+    let exported = cli.dir().join("exported.yaml");
+    cli.ok(&["workflows", "export", exported.to_str().unwrap()]);
+    let no_change = cli.ok(&["workflows", "plan", "--file", exported.to_str().unwrap()]);
+    assert!(no_change.contains("No changes"), "{no_change}");
+    let again = cli.dir().join("again.yaml");
+    cli.ok(&[
+        "workflows",
+        "apply",
+        "--file",
+        exported.to_str().unwrap(),
+        "--publish",
+    ]);
+    cli.ok(&["workflows", "export", again.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&exported).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+
+    // A second file in the directory changes one workflow and drops the rest.
+    let changed = std::fs::read_to_string(EXAMPLES)
+        .unwrap()
+        .replace("priority: 40", "priority: 45");
+    std::fs::write(dir.join("all.yaml"), changed).unwrap();
+    let plan = cli.ok(&["workflows", "plan", "--file", dir.to_str().unwrap()]);
+    assert!(plan.contains("    priority: 40 -> 45\n"), "{plan}");
+    assert!(
+        plan.ends_with("Plan: 0 to create, 1 to change, 0 to delete.\n"),
+        "{plan}"
+    );
+    let applied = cli.ok(&[
+        "workflows",
+        "apply",
+        "--file",
+        dir.to_str().unwrap(),
+        "--publish",
+    ]);
+    assert!(applied.contains("Published as version"), "{applied}");
+
+    let history = cli.ok(&["workflows", "history"]);
+    assert!(history.contains("publish  by cli ("), "{history}");
+    assert!(history.contains("\"first set\""), "{history}");
+    assert!(history.contains("    priority: 40 -> 45"), "{history}");
+    let rolled = cli.ok(&["workflows", "rollback", &first_version.to_string()]);
+    assert!(
+        rolled.contains(&format!(
+            "Published version {first_version}'s workflows again"
+        )),
+        "{rolled}"
+    );
+    let restored = cli.dir().join("restored.yaml");
+    cli.ok(&["workflows", "export", restored.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(&exported).unwrap(),
+        std::fs::read(&restored).unwrap()
+    );
+
+    std::fs::write(
+        dir.join("all.yaml"),
+        "- name: A\n  goal: lead_capture\n  steps:\n    - type: send_response\n      template: hi\n      tone: warm\n",
+    )
+    .unwrap();
+    let output = cli.run(&["workflows", "plan", "--file", dir.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("all.yaml is not a YAML list of workflows at [0].steps"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tone"), "{stderr}");
+}
+
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/conversations");
+
+#[test]
+fn the_projects_conversation_tests_pass_with_a_junit_report() {
+    let cli = Cli::sqlite();
+    let report = cli.dir().join("report.xml");
+    let out = cli.ok(&[
+        "test",
+        SCENARIOS,
+        "--workflows",
+        EXAMPLES,
+        "--junit",
+        report.to_str().unwrap(),
+    ]);
+    let summary = out.lines().last().unwrap();
+    let passed: usize = summary
+        .strip_suffix(" passed, 0 failed")
+        .unwrap_or_else(|| panic!("{out}"))
+        .parse()
+        .unwrap();
+    assert!(passed >= 40, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok   ")).count(),
+        passed
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains(&format!(
+            "<testsuites name=\"smsflow conversation tests\" tests=\"{passed}\" failures=\"0\">"
+        )),
+        "{xml}"
+    );
+    assert!(!xml.contains("<failure"), "{xml}");
+}
+
+#[test]
+fn a_broken_workflow_fails_its_conversation_tests_with_a_readable_diff() {
+    let cli = Cli::sqlite();
+    // Tickets of "Urgent support" are opened at low priority instead of high.
+    let broken = cli.dir().join("broken.yaml");
+    let examples = std::fs::read_to_string(EXAMPLES).unwrap();
+    std::fs::write(&broken, examples.replace("priority: high", "priority: low")).unwrap();
+    let report = cli.dir().join("report.xml");
+    let support = format!("{SCENARIOS}/support.yaml");
+    let output = cli.run(&[
+        "test",
+        &support,
+        "--workflows",
+        broken.to_str().unwrap(),
+        "--junit",
+        report.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        out.contains(&format!(
+            "FAIL {support}: a broken sink opens a high-priority ticket and tells its number\n  turn 2: \"Ken Adams, ken@example.com\"\n    ticket.priority  expected: high\n                     got:      low\n    handled by Urgent support ("
+        )),
+        "{out}"
+    );
+    assert!(out.contains("    reply: \"I've opened ticket T-"), "{out}");
+    assert!(out.ends_with("1 passed, 4 failed\n"), "{out}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.ends_with("error: 4 of 5 conversation tests failed\n"),
+        "{stderr}"
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(xml.matches("<failure message=").count(), 4, "{xml}");
+    assert!(xml.contains("ticket.priority  expected: high"), "{xml}");
+}
+
+#[test]
+fn conversation_tests_use_the_databases_workflows_or_their_own_and_refuse_unknown_keys() {
+    let cli = Cli::sqlite();
+    let general = format!("{SCENARIOS}/general.yaml");
+    let none = cli.run(&["test", &general]);
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("there are no workflows to test"),
+        "{none:?}"
+    );
+    cli.ok(&["workflows", "import", EXAMPLES]);
+    let json: Value = serde_json::from_str(&cli.ok(&["test", &general, "--json"])).unwrap();
+    assert_eq!(
+        (json["passed"].as_u64(), json["failed"].as_u64()),
+        (Some(4), Some(0))
+    );
+    assert_eq!(
+        json["tests"][0]["name"],
+        "opening hours go to the catch-all with the address and hours"
+    );
+
+    // A test that names its own workflows file, relative to itself: a catch-all that says something else.
+    let own = cli.dir().join("own.yaml");
+    std::fs::write(
+        cli.dir().join("other-workflows.yaml"),
+        "- name: Front desk\n  goal: general_inquiry\n  active: true\n  response_template: Front desk here.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &own,
+        "tests:\n  - name: own workflows\n    workflows: other-workflows.yaml\n    turns:\n      - send: hello\n        workflow: Front desk\n        reply: {contains: [front desk here]}\n",
+    )
+    .unwrap();
+    let out = cli.ok(&["test", own.to_str().unwrap()]);
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+
+    let typo = cli.dir().join("typo.yaml");
+    std::fs::write(
+        &typo,
+        "tests:\n  - name: typo\n    turns:\n      - send: hello\n        reply: {contain: [hi]}\n",
+    )
+    .unwrap();
+    let output = cli.run(&["test", typo.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("typo.yaml: tests[0].turns[0].reply.contain: unknown field `contain`, expected `contains` or `not_contains` at line 5"),
+        "{stderr}"
+    );
 }

@@ -1,12 +1,14 @@
 //! `/api/v1/agents` and `/api/v1/routing-rules`: who answers, and how conversations are routed to
 //! agents when their workflow names none.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use smsflow_core::Problems;
 use smsflow_core::agents::{AgentDraft, RoutingRule, RuleConditions, parse_minutes};
 use smsflow_store::agents::Agent;
+use smsflow_store::{ApiKey, Author};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -46,12 +48,18 @@ async fn list_agents(State(state): State<AppState>) -> Result<axum::Json<AgentLi
     responses((status = 201, body = Agent), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument), (status = 409, body = ProblemDocument)))]
 async fn create_agent(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     ApiJson(draft): ApiJson<AgentDraft>,
 ) -> Result<(StatusCode, axum::Json<Agent>), ApiError> {
     let spec = draft.validate().map_err(ApiError::Invalid)?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(state.store.create_agent(&spec).await?),
+        axum::Json(
+            state
+                .store
+                .create_agent(&spec, &Author::api_key(&caller.name))
+                .await?,
+        ),
     ))
 }
 
@@ -71,12 +79,18 @@ async fn get_agent(
     responses((status = 200, body = Agent), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument)))]
 async fn replace_agent(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     ApiJson(draft): ApiJson<AgentDraft>,
 ) -> Result<axum::Json<Agent>, ApiError> {
     let id = parse_id(&id, "agent")?;
     let spec = draft.validate().map_err(ApiError::Invalid)?;
-    Ok(axum::Json(state.store.update_agent(id, &spec).await?))
+    Ok(axum::Json(
+        state
+            .store
+            .update_agent(id, &spec, &Author::api_key(&caller.name))
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/agents/{id}", tag = TAG, params(("id" = Uuid, Path)),
@@ -84,9 +98,13 @@ async fn replace_agent(
     responses((status = 204), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument)))]
 async fn delete_agent(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.delete_agent(parse_id(&id, "agent")?).await?;
+    state
+        .store
+        .delete_agent(parse_id(&id, "agent")?, &Author::api_key(&caller.name))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -119,6 +137,7 @@ pub struct NewRule {
     responses((status = 201, body = RoutingRule), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument)))]
 async fn create_rule(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     ApiJson(rule): ApiJson<NewRule>,
 ) -> Result<(StatusCode, axum::Json<RoutingRule>), ApiError> {
     let conditions = &rule.conditions;
@@ -131,7 +150,12 @@ async fn create_rule(
         axum::Json(
             state
                 .store
-                .create_routing_rule(rule.position, rule.agent_id, conditions)
+                .create_routing_rule(
+                    rule.position,
+                    rule.agent_id,
+                    conditions,
+                    &Author::api_key(&caller.name),
+                )
                 .await?,
         ),
     ))
@@ -151,6 +175,7 @@ pub struct RuleUpdate {
     responses((status = 200, body = RoutingRule), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
 async fn update_rule(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     ApiJson(rule): ApiJson<RuleUpdate>,
 ) -> Result<axum::Json<RoutingRule>, ApiError> {
@@ -162,7 +187,12 @@ async fn update_rule(
     Ok(axum::Json(
         state
             .store
-            .update_routing_rule(id, rule.agent_id, &rule.conditions)
+            .update_routing_rule(
+                id,
+                rule.agent_id,
+                &rule.conditions,
+                &Author::api_key(&caller.name),
+            )
             .await?,
     ))
 }
@@ -215,11 +245,15 @@ pub(crate) async fn check_rule(
     responses((status = 204), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
 async fn delete_rule(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state
         .store
-        .delete_routing_rule(parse_id(&id, "routing rule")?)
+        .delete_routing_rule(
+            parse_id(&id, "routing rule")?,
+            &Author::api_key(&caller.name),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,9 @@
 pub mod agents;
 pub mod analytics;
+pub mod audit;
 pub mod contacts;
 pub mod conversations;
+pub mod replays;
 pub mod steps;
+pub mod versions;
 pub mod workflows;

@@ -1,12 +1,13 @@
 //! `/api/v1/workflows`: manage workflows and test which one a message would match.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use smsflow_core::{Goal, MatchExplanation, Problems, Workflow, WorkflowDraft};
-use smsflow_store::{WorkflowCursor, WorkflowQuery};
+use smsflow_store::{ApiKey, Author, WorkflowCursor, WorkflowQuery};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -86,7 +87,10 @@ pub(crate) fn parse_id(id: &str) -> Result<Uuid, ApiError> {
 }
 
 /// The assigned agent must exist.
-async fn check_agent(state: &AppState, spec: &smsflow_core::WorkflowSpec) -> Result<(), ApiError> {
+pub(crate) async fn check_agent(
+    state: &AppState,
+    spec: &smsflow_core::WorkflowSpec,
+) -> Result<(), ApiError> {
     if let Some(agent_id) = spec.agent_id
         && state.store.get_agent(agent_id).await.is_err()
     {
@@ -142,11 +146,15 @@ async fn list_workflows(
               (status = 413, body = ProblemDocument)))]
 async fn create_workflow(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     ApiJson(draft): ApiJson<WorkflowDraft>,
 ) -> Result<Response, ApiError> {
     let spec = draft.validate().map_err(ApiError::Invalid)?;
     check_agent(&state, &spec).await?;
-    let workflow = state.store.create_workflow(&spec).await?;
+    let workflow = state
+        .store
+        .create_workflow(&spec, &Author::api_key(&caller.name))
+        .await?;
     state.workflows_changed().await;
     let location = format!("/api/v1/workflows/{}", workflow.id);
     let mut response = with_etag(StatusCode::CREATED, workflow);
@@ -183,6 +191,7 @@ fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Result<Ex
 
 async fn apply_update(
     state: &AppState,
+    caller: &ApiKey,
     id: Uuid,
     draft: WorkflowDraft,
     expected: Expected,
@@ -200,7 +209,7 @@ async fn apply_update(
     };
     let updated = state
         .store
-        .update_workflow(id, &spec, Some(version))
+        .update_workflow(id, &spec, Some(version), &Author::api_key(&caller.name))
         .await
         .map_err(|error| match (error, &expected) {
             (smsflow_store::StoreError::VersionConflict { current }, Expected::IfMatch(_)) => {
@@ -219,13 +228,14 @@ async fn apply_update(
               (status = 412, body = ProblemDocument), (status = 428, body = ProblemDocument)))]
 async fn replace_workflow(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(draft): ApiJson<WorkflowDraft>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let expected = expected_version(&headers, draft.version)?;
-    apply_update(&state, id, draft, expected).await
+    apply_update(&state, &caller, id, draft, expected).await
 }
 
 #[utoipa::path(patch, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path)),
@@ -237,6 +247,7 @@ async fn replace_workflow(
               (status = 412, body = ProblemDocument), (status = 428, body = ProblemDocument)))]
 async fn patch_workflow(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(patch): ApiJson<serde_json::Value>,
@@ -261,7 +272,7 @@ async fn patch_workflow(
         serde_json::to_value(WorkflowDraft::from(&current.spec)).expect("a draft serialises");
     merge_patch(&mut document, serde_json::Value::Object(patch));
     let draft: WorkflowDraft = crate::extract::parse_json(document.to_string().as_bytes())?;
-    apply_update(&state, id, draft, expected).await
+    apply_update(&state, &caller, id, draft, expected).await
 }
 
 /// RFC 7396: objects merge recursively, `null` removes, anything else replaces.
@@ -289,13 +300,18 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
               (status = 412, body = ProblemDocument)))]
 async fn delete_workflow(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
     state
         .store
-        .delete_workflow(id, if_match_version(&headers)?)
+        .delete_workflow(
+            id,
+            if_match_version(&headers)?,
+            &Author::api_key(&caller.name),
+        )
         .await
         .map_err(precondition_failed)?;
     state.workflows_changed().await;
@@ -314,13 +330,19 @@ fn precondition_failed(error: smsflow_store::StoreError) -> ApiError {
 
 async fn set_active(
     state: AppState,
+    caller: &ApiKey,
     id: &str,
     headers: &HeaderMap,
     active: bool,
 ) -> Result<Response, ApiError> {
     let workflow = state
         .store
-        .set_workflow_active(parse_id(id)?, active, if_match_version(headers)?)
+        .set_workflow_active(
+            parse_id(id)?,
+            active,
+            if_match_version(headers)?,
+            &Author::api_key(&caller.name),
+        )
         .await
         .map_err(precondition_failed)?;
     state.workflows_changed().await;
@@ -333,10 +355,11 @@ async fn set_active(
               (status = 412, body = ProblemDocument)))]
 async fn activate_workflow(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    set_active(state, &id, &headers, true).await
+    set_active(state, &caller, &id, &headers, true).await
 }
 
 #[utoipa::path(post, path = "/workflows/{id}/deactivate", tag = TAG, params(("id" = Uuid, Path)),
@@ -345,10 +368,11 @@ async fn activate_workflow(
               (status = 412, body = ProblemDocument)))]
 async fn deactivate_workflow(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    set_active(state, &id, &headers, false).await
+    set_active(state, &caller, &id, &headers, false).await
 }
 
 /// A sample message to test matching with.

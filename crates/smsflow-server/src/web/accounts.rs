@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use smsflow_store::{Admin, AdminCreation, Store, StoreError};
+use smsflow_store::{Admin, AdminCreation, Author, Store, StoreError};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -94,7 +94,8 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password never used").unwrap_or_default())
 }
 
-/// Creates an admin account (used by `smsflow admin create` and the setup page).
+/// Creates an admin account (used by `smsflow admin create` and the setup page); the audit log
+/// records it as made by the command line or by the setup page.
 pub async fn create_admin(
     store: &dyn Store,
     email: &str,
@@ -105,7 +106,11 @@ pub async fn create_admin(
     check_password(password)
         .map_err(|message| AccountError::Invalid(format!("the password {message}")))?;
     let hash = hash_password(password)?;
-    Ok(store.create_admin(&email, &hash, how).await?)
+    let by = match how {
+        AdminCreation::Operator => Author::cli(),
+        AdminCreation::FirstRun => Author::setup_page(),
+    };
+    Ok(store.create_admin(&email, &hash, how, &by).await?)
 }
 
 /// Sets a new password for an admin; their sessions end.
@@ -113,11 +118,12 @@ pub async fn set_password(
     store: &dyn Store,
     email: &str,
     password: &str,
+    by: &Author,
 ) -> Result<Admin, AccountError> {
     check_password(password)
         .map_err(|message| AccountError::Invalid(format!("the password {message}")))?;
     let hash = hash_password(password)?;
-    Ok(store.set_admin_password(email, &hash).await?)
+    Ok(store.set_admin_password(email, &hash, by).await?)
 }
 
 /// The admin whose email and password these are.

@@ -368,8 +368,13 @@ async fn save(
     };
     let saved = match page.form.validate() {
         Ok(spec) => match id {
-            None => state.store.create_agent(&spec).await,
-            Some(id) => state.store.update_agent(id, &spec).await,
+            None => state.store.create_agent(&spec, &signed_in.author()).await,
+            Some(id) => {
+                state
+                    .store
+                    .update_agent(id, &spec, &signed_in.author())
+                    .await
+            }
         },
         Err(problems) => {
             page.errors = FieldErrors::new(&problems);
@@ -401,7 +406,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id, "agent")?;
-    match state.store.delete_agent(id).await {
+    match state.store.delete_agent(id, &signed_in.author()).await {
         Ok(()) => Ok(Redirect::to("/agents?notice=deleted").into_response()),
         Err(StoreError::Refused(message)) => {
             let mut page = agents_page(&state, &signed_in, None).await?;
@@ -498,7 +503,7 @@ pub async fn create_rule(
     let position = rules.last().map_or(10, |rule| rule.position + 10);
     state
         .store
-        .create_routing_rule(position, agent_id, &conditions)
+        .create_routing_rule(position, agent_id, &conditions, &signed_in.author())
         .await?;
     Ok(Redirect::to("/agents?notice=rule_added#rules").into_response())
 }
@@ -570,7 +575,7 @@ pub async fn update_rule(
     };
     state
         .store
-        .update_routing_rule(id, agent_id, &conditions)
+        .update_routing_rule(id, agent_id, &conditions, &signed_in.author())
         .await?;
     Ok(Redirect::to("/agents?notice=rule_saved#rules").into_response())
 }
@@ -582,7 +587,7 @@ pub struct MoveForm {
 
 pub async fn move_rule(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
@@ -606,17 +611,23 @@ pub async fn move_rule(
     };
     if let Some(to) = to {
         ids.swap(at, to);
-        state.store.reorder_routing_rules(&ids).await?;
+        state
+            .store
+            .reorder_routing_rules(&ids, &signed_in.author())
+            .await?;
     }
     Ok(Redirect::to("/agents?notice=rule_moved#rules").into_response())
 }
 
 pub async fn delete_rule(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id, "routing rule")?;
-    state.store.delete_routing_rule(id).await?;
+    state
+        .store
+        .delete_routing_rule(id, &signed_in.author())
+        .await?;
     Ok(Redirect::to("/agents?notice=rule_deleted#rules").into_response())
 }

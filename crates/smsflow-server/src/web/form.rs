@@ -118,6 +118,8 @@ impl Default for WorkflowForm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Save,
+    /// Save into the draft: nothing goes live until the draft is published.
+    SaveDraft,
     AddStep,
     RemoveStep(usize),
     MoveUp(usize),
@@ -129,6 +131,8 @@ impl Action {
         let indexed = |prefix: &str| value.strip_prefix(prefix).and_then(|i| i.parse().ok());
         if value == "add_step" {
             Action::AddStep
+        } else if value == "save_draft" {
+            Action::SaveDraft
         } else if let Some(i) = indexed("remove:") {
             Action::RemoveStep(i)
         } else if let Some(i) = indexed("up:") {

@@ -9,17 +9,23 @@
 //! - `inbox`: conversations, threads, replying by hand, take over and hand back;
 //! - `agents`: agents and routing rules;
 //! - `records`: tickets, collections (with CSV) and opt-outs;
+//! - `versions`: the draft (badge, publish, discard), the history of versions with diffs, restore;
+//! - `replay`: replaying stored texts against the draft, with progress and a filterable report;
+//! - `audit`: the audit log of changes;
 //! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
 
 pub mod accounts;
 mod agents;
+mod audit;
 pub(crate) mod dashboard;
 mod form;
 mod inbox;
 mod limiter;
 mod records;
+mod replay;
 mod session;
 mod test_panel;
+mod versions;
 mod workflows;
 
 use askama::Template;
@@ -49,6 +55,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/workflows/test", post(test_panel::test_message))
         .route("/workflows/test-set", post(test_panel::test_set))
+        .route("/workflows/draft", get(versions::draft_page))
+        .route("/workflows/draft/publish", post(versions::publish))
+        .route("/workflows/draft/discard", post(versions::discard))
+        .route("/workflows/history", get(versions::history))
+        .route("/workflows/history/{number}", get(versions::version_page))
+        .route(
+            "/workflows/history/{number}/restore",
+            post(versions::restore),
+        )
+        .route(
+            "/workflows/replay",
+            get(replay::form_page).post(replay::start),
+        )
+        .route("/workflows/replay/{id}", get(replay::job))
         .route(
             "/workflows/{id}",
             get(workflows::edit_page).post(workflows::update),
@@ -69,12 +89,13 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 /// The operational pages' navigation links: section, path, label.
-pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 5] = [
+pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 6] = [
     ("inbox", "/conversations", "Inbox"),
     ("agents", "/agents", "Agents"),
     ("tickets", "/tickets", "Tickets"),
     ("collections", "/collections", "Collections"),
     ("opt_outs", "/opt-outs", "Opt-outs"),
+    ("audit", "/audit", "Audit log"),
 ];
 
 /// The operational pages: inbox, agents and routing rules, tickets, collections, opt-outs.
@@ -110,6 +131,7 @@ fn operations() -> Router<AppState> {
         )
         .route("/opt-outs", get(records::opt_outs))
         .route("/opt-outs.csv", get(records::opt_outs_csv))
+        .route("/audit", get(audit::page))
 }
 
 /// Where the pages may load from: our own embedded assets only. No inline script or style runs,

@@ -189,6 +189,11 @@ impl SignedIn {
     pub fn csrf(&self) -> &str {
         &self.0.session.csrf_token
     }
+
+    /// Who the changes this admin makes are recorded as.
+    pub fn author(&self) -> smsflow_store::Author {
+        smsflow_store::Author::admin(&self.0.session.admin.email)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {

@@ -20,6 +20,7 @@ use crate::web::form::{
 };
 use crate::web::session::SignedIn;
 use crate::web::test_panel::TestPanel;
+use crate::web::versions::{DraftBanner, draft_banner, save_to_draft};
 use crate::web::{Frame, WebError};
 
 /// A goal as the page shows it: its value, its label, what it matches, its built-in keywords and
@@ -60,6 +61,8 @@ pub struct Row {
     priority: i64,
     agent: Option<String>,
     active: bool,
+    /// The draft changes or deletes it.
+    drafted: bool,
     steps: usize,
     /// When it last matched a message (UTC), if ever.
     last_matched: Option<String>,
@@ -85,6 +88,7 @@ pub struct ListPage {
     pages: usize,
     /// `here` with a `page=` parameter to add, for the pager links.
     page_base: String,
+    draft: Option<DraftBanner>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -105,6 +109,10 @@ fn notice_text(code: &str, name: Option<&str>) -> Option<String> {
         "deleted" => format!("Deleted “{name}”."),
         "activated" => format!("“{name}” is active: it now matches incoming messages."),
         "deactivated" => format!("“{name}” is inactive: it no longer matches messages."),
+        "drafted" => {
+            format!("Saved “{name}” to the draft: it is not live until you publish the draft.")
+        }
+        "discarded" => "Discarded the draft: the live workflows are unchanged.".to_string(),
         _ => return None,
     };
     Some(text)
@@ -128,6 +136,7 @@ pub async fn list(
         Some("name") => "name",
         _ => "priority",
     };
+    let draft = draft_banner(&state).await?;
     let mut rows = Vec::new();
     let mut page_query = WorkflowQuery {
         goal: Goal::parse(&goal),
@@ -152,11 +161,14 @@ pub async fn list(
     loop {
         let page = state.store.list_workflows(&page_query).await?;
         total = page.total;
-        rows.extend(
-            page.items
-                .iter()
-                .map(|workflow| row(workflow, matches.get(&workflow.id), &agent_names)),
-        );
+        rows.extend(page.items.iter().map(|workflow| {
+            row(
+                workflow,
+                matches.get(&workflow.id),
+                &agent_names,
+                draft.as_ref(),
+            )
+        }));
         match page.next {
             Some(next) if rows.len() < LIST_MAX => page_query.after = Some(next),
             _ => break,
@@ -220,6 +232,7 @@ pub async fn list(
         page,
         pages,
         page_base,
+        draft,
     };
     Ok(page.into_response())
 }
@@ -228,6 +241,7 @@ fn row(
     workflow: &Workflow,
     matches: Option<&MatchSummary>,
     agent_names: &HashMap<Uuid, String>,
+    draft: Option<&DraftBanner>,
 ) -> Row {
     Row {
         last_matched: matches
@@ -245,6 +259,7 @@ fn row(
                 .unwrap_or_else(|| id.to_string())
         }),
         active: workflow.spec.active,
+        drafted: draft.is_some_and(|draft| draft.touched.contains(&workflow.id)),
         steps: workflow.spec.steps.len(),
     }
 }
@@ -260,6 +275,10 @@ pub struct FormPage {
     errors: FieldErrors,
     /// Someone else saved the workflow since this form was opened.
     stale: Option<i64>,
+    /// The form shows the draft of this workflow, not the live one.
+    from_draft: bool,
+    /// Someone saved the draft while this form was being saved to it.
+    draft_changed: bool,
     goals: Vec<GoalInfo>,
     step_types: [(&'static str, &'static str); 5],
     sensitivities: [(&'static str, &'static str); 3],
@@ -294,6 +313,8 @@ impl FormPage {
             form,
             errors: FieldErrors::default(),
             stale: None,
+            from_draft: false,
+            draft_changed: false,
             goals: goals(),
             step_types: STEP_TYPES,
             sensitivities: SENSITIVITIES,
@@ -328,11 +349,27 @@ pub async fn edit_page(
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let workflow = state.store.get_workflow(parse_id(&id)?).await?;
-    let form = WorkflowForm::of(&workflow);
-    Ok(FormPage::new(&state, &signed_in, Some(workflow.id), form)
-        .await?
-        .into_response())
+    let mut workflow = state.store.get_workflow(parse_id(&id)?).await?;
+    // While the draft changes this workflow, edit the draft's copy (the live version stays the base).
+    let drafted = state.store.get_draft().await?.and_then(|draft| {
+        draft
+            .workflows
+            .into_iter()
+            .find(|drafted| drafted.id == workflow.id && drafted.spec != workflow.spec)
+    });
+    let from_draft = drafted.is_some();
+    if let Some(drafted) = drafted {
+        workflow.spec = drafted.spec;
+    }
+    let mut page = FormPage::new(
+        &state,
+        &signed_in,
+        Some(workflow.id),
+        WorkflowForm::of(&workflow),
+    )
+    .await?;
+    page.from_draft = from_draft;
+    Ok(page.into_response())
 }
 
 fn parse_id(id: &str) -> Result<Uuid, WebError> {
@@ -386,7 +423,11 @@ pub async fn create(
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
-    match state.store.create_workflow(&spec).await {
+    match state
+        .store
+        .create_workflow(&spec, &signed_in.author())
+        .await
+    {
         Ok(workflow) => {
             state.workflows_changed().await;
             Ok(saved_redirect("created", workflow.spec.name.as_str()))
@@ -412,7 +453,7 @@ pub async fn update(
     let id = parse_id(&id)?;
     let (form, action) = WorkflowForm::parse(&body);
     let mut page = FormPage::new(&state, &signed_in, Some(id), form).await?;
-    if action != Action::Save {
+    if !matches!(action, Action::Save | Action::SaveDraft) {
         return Ok(page.into_response());
     }
     // Fields the form does not show keep their stored values.
@@ -421,9 +462,20 @@ pub async fn update(
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
+    if action == Action::SaveDraft {
+        let name = spec.name.to_string();
+        return match save_to_draft(&state, &signed_in, id, spec).await {
+            Ok(_) => Ok(saved_redirect("drafted", &name)),
+            Err(StoreError::DraftChanged { .. }) => {
+                page.draft_changed = true;
+                Ok((StatusCode::CONFLICT, page).into_response())
+            }
+            Err(error) => Err(error.into()),
+        };
+    }
     match state
         .store
-        .update_workflow(id, &spec, page.form.version)
+        .update_workflow(id, &spec, page.form.version, &signed_in.author())
         .await
     {
         Ok(workflow) => {
@@ -449,7 +501,7 @@ pub struct ActiveForm {
 
 pub async fn set_active(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
@@ -458,7 +510,7 @@ pub async fn set_active(
     // Setting a state is idempotent, so no version check: the button says which state it sets.
     let workflow = state
         .store
-        .set_workflow_active(id, form.active, None)
+        .set_workflow_active(id, form.active, None, &signed_in.author())
         .await?;
     state.workflows_changed().await;
     let back = crate::web::session::safe_next(form.back.as_deref());
@@ -515,7 +567,11 @@ pub async fn delete(
     let id = parse_id(&id)?;
     let form: DeleteForm = crate::web::parse_form(&body, "delete")?;
     let workflow = state.store.get_workflow(id).await?;
-    match state.store.delete_workflow(id, form.version).await {
+    match state
+        .store
+        .delete_workflow(id, form.version, &signed_in.author())
+        .await
+    {
         Ok(()) => {
             state.workflows_changed().await;
             Ok(saved_redirect("deleted", workflow.spec.name.as_str()))

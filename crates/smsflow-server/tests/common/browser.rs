@@ -319,7 +319,7 @@ impl Browser {
     pub async fn workflow(&self, draft: serde_json::Value) {
         let draft: smsflow_core::WorkflowDraft = serde_json::from_value(draft).unwrap();
         self.store
-            .create_workflow(&draft.validate().unwrap())
+            .create_workflow(&draft.validate().unwrap(), &smsflow_store::Author::system())
             .await
             .unwrap();
         self.state.matchers.refresh().await.unwrap();

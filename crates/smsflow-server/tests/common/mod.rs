@@ -19,7 +19,7 @@ pub struct TestApp {
     _db: std::sync::Arc<TestDatabase>,
 }
 
-/// Stops the app's background workers when the test ends.
+/// Stops the app's background workers and its server when the test ends.
 struct Workers(Vec<tokio::task::JoinHandle<()>>);
 
 impl Drop for Workers {
@@ -80,7 +80,10 @@ async fn start(
 ) -> TestApp {
     let store = db.store().await;
     let key = store
-        .create_api_key(&format!("test-{}", uuid::Uuid::new_v4()))
+        .create_api_key(
+            &format!("test-{}", uuid::Uuid::new_v4()),
+            &smsflow_store::Author::system(),
+        )
         .await
         .unwrap()
         .secret;
@@ -96,12 +99,16 @@ async fn start(
     let state = smsflow_server::AppState::with_semantic(store.clone(), config, semantic)
         .await
         .unwrap();
-    let workers = if run_workers {
+    let mut workers = if run_workers {
         state.start_workers()
     } else {
         Vec::new()
     };
-    tokio::spawn(async move { axum::serve(listener, smsflow_server::router(state)).await });
+    // Stopped with the workers, so the app's database connections close when the test ends (a
+    // test that starts many apps would otherwise run the database out of connections).
+    workers.push(tokio::spawn(async move {
+        let _ = axum::serve(listener, smsflow_server::router(state)).await;
+    }));
     TestApp {
         base,
         key,
@@ -300,10 +307,19 @@ pub fn calendly_signature(key: &str, body: &str) -> String {
     format!("t={t},v1={hex}")
 }
 
+/// The README's example workflows.
+pub const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/workflows.yaml");
+
 /// Creates the README's example workflows (`examples/workflows.yaml`); their goals by name.
 pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
-    let drafts: Vec<Value> =
-        serde_norway::from_str(include_str!("../../../../examples/workflows.yaml")).unwrap();
+    import_workflows(app, std::path::Path::new(EXAMPLES)).await
+}
+
+/// Creates the workflows of a YAML file through the API; their goals by name.
+pub async fn import_workflows(app: &TestApp, file: &std::path::Path) -> BTreeMap<String, Goal> {
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
+    let drafts: Vec<Value> = serde_norway::from_str(&text).unwrap();
     let mut goals = BTreeMap::new();
     for draft in drafts {
         let created = app.create(draft).await;
@@ -313,6 +329,29 @@ pub async fn import_examples(app: &TestApp) -> BTreeMap<String, Goal> {
         );
     }
     goals
+}
+
+/// Delivers a text as Twilio does: a signed `POST /webhooks/twilio/sms`, answered 200.
+pub async fn post_twilio_sms(app: &TestApp, sid: &str, from: &str, to: &str, body: &str) {
+    let form = [
+        ("MessageSid", sid),
+        ("AccountSid", TWILIO_ACCOUNT_SID),
+        ("From", from),
+        ("To", to),
+        ("Body", body),
+        ("NumMedia", "0"),
+    ];
+    let (form, signature) = signed_form(app, "/webhooks/twilio/sms", &form);
+    let response = app
+        .http
+        .post(format!("{}/webhooks/twilio/sms", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{}", app.label);
 }
 
 /// A helpdesk (or a team's endpoint) receiving signed webhooks: it checks each signature,

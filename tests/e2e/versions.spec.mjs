@@ -1,0 +1,143 @@
+// Changing workflows safely, as a person does it in the web app, in headless Debian Chromium driven
+// by playwright-core against a real `smsflow serve`: two workflows (through the API) answer a few
+// texts; an edit is saved to the draft and the list shows the Draft badge while the live workflow is
+// unchanged; the draft page shows the readable diff; a replay of the stored texts against the draft
+// shows its progress bar and the texts that would move, in a table that filters; publishing makes the
+// draft live as a version; the history shows the diff; restoring the earlier version makes it live
+// again; the audit log names who did each change.
+// (Running a conversation-test suite from the web before publishing is another line of work and is
+// not part of this test.)
+//
+//   SMSFLOW_BIN=target/debug/smsflow node tests/e2e/versions.spec.mjs
+//
+// Env: see browser.mjs.
+import { spawnSync } from 'node:child_process';
+import {
+  EMAIL, bin, browserTest, check, createAdmin, screenshot, signIn,
+} from './browser.mjs';
+
+await browserTest(async ({ base, env, page }) => {
+  check(createAdmin(env).status === 0, 'smsflow admin create made the admin');
+  const created = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
+  const key = created.stdout.trim().split('\n').pop();
+  check(created.status === 0 && key.length > 20, 'smsflow api-key create printed a key');
+  const api = async (method, path, body) => {
+    const response = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 ? null : response.json();
+  };
+
+  await api('POST', '/workflows', {
+    name: 'Lead capture', goal: 'lead_capture', active: true, priority: 20, keywords: ['pricing'],
+  });
+  const support = await api('POST', '/workflows', {
+    name: 'Support', goal: 'help_desk_support', active: true, priority: 30, keywords: ['broken'],
+    steps: [{ type: 'create_support_ticket', priority: 'high' }],
+  });
+  const texts = [
+    ['+14155550101', 'my screen is broken'],
+    ['+14155550102', 'what is your pricing?'],
+    ['+14155550103', 'the app is broken again'],
+  ];
+  for (const [from, body] of texts) {
+    const turn = await api('POST', '/simulator/messages', { from, body });
+    check(typeof turn.inbound.explanation.workflows_version === 'number',
+      `"${body}" is explained with the version that routed it (${turn.inbound.explanation.workflows_version})`);
+  }
+
+  await signIn(page, base);
+
+  // Edit -> Save to draft: the list shows the Draft badge; the live workflow is unchanged.
+  await page.goto(`${base}/workflows/${support.id}`);
+  await page.getByLabel(/^Active/).uncheck();
+  await page.getByLabel('Priority', { exact: true }).fill('35');
+  await page.getByRole('button', { name: 'Save to draft' }).click();
+  await page.waitForURL(/\/workflows\?notice=drafted/);
+  const banner = page.locator('#draft-banner');
+  check((await banner.textContent()).includes('1 changed'), 'the list says a draft changes one workflow');
+  const supportRow = page.locator('table.workflows tbody tr', { hasText: 'Support' });
+  check(await supportRow.locator('.badge.draft').isVisible(), 'the edited workflow carries the Draft badge');
+  check(await page.getByRole('switch', { name: 'Support active' }).getAttribute('aria-checked') === 'true',
+    'the live workflow is still active: a draft is not live');
+  await screenshot(page, 'versions-draft-badge');
+
+  // The draft page: the readable diff.
+  await banner.getByRole('link', { name: 'Review and publish' }).click();
+  await page.waitForURL(`${base}/workflows/draft`);
+  const change = page.locator('ul.diff li', { hasText: 'Changed “Support”' });
+  const field = async (name) => (await change.locator('tbody tr', { hasText: name }).locator('th, td')
+    .allTextContents()).map((cell) => cell.trim()).join(' ');
+  check(await field('active') === 'active true false', 'the draft page shows active: true -> false');
+  check(await field('priority') === 'priority 30 35', 'and priority: 30 -> 35');
+
+  // Replay the stored texts against the draft: progress bar, then the table, which filters.
+  await page.getByRole('link', { name: 'Replay recent texts against the draft' }).click();
+  await page.waitForURL(`${base}/workflows/replay`);
+  check(await page.getByRole('radio', { name: /The draft/ }).isChecked(), 'the replay runs against the draft by default');
+  await page.getByRole('button', { name: 'Replay' }).click();
+  await page.waitForURL(/\/workflows\/replay\/[0-9a-f-]{36}$/);
+  const summary = page.locator('#replay-summary');
+  await summary.waitFor();
+  check(await page.locator('#replay-progress').getAttribute('value') === '100', 'the progress bar is full');
+  check((await summary.textContent()).includes('3 texts replayed')
+    && (await summary.textContent()).includes('2 would route differently'),
+  `the summary counts the texts and the moves: "${(await summary.textContent()).trim()}"`);
+  const rows = page.locator('table.rerouted tbody tr');
+  check(await rows.count() === 2, 'the table lists the two texts Support would no longer take');
+  check((await rows.first().locator('td[data-label="Before"]').textContent()).includes('Support'),
+    'each row says where the text went before, with the reason');
+  await screenshot(page, 'versions-replay', { fullPage: true });
+  await page.getByLabel('Text contains').fill('again');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/q=again/);
+  check(await rows.count() === 1
+    && (await rows.first().textContent()).includes('the app is broken again'), 'the filter keeps the one text');
+
+  // Publish: the draft becomes a version; the history shows it and its diff.
+  await page.goto(`${base}/workflows/draft`);
+  await page.getByLabel('Note for the history (optional)').fill('Support off for the holidays');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.waitForURL(/\/workflows\/history\?published=\d+/);
+  const published = Number(new URL(page.url()).searchParams.get('published'));
+  check(await page.getByText(`Version ${published} is live.`).isVisible(), 'publishing makes a new live version');
+  const newest = page.locator('table.history tbody tr').first();
+  check((await newest.textContent()).includes(`admin ${EMAIL}`)
+    && (await newest.textContent()).includes('Support off for the holidays'),
+  'the history names who published it and their note');
+  await page.goto(`${base}/workflows`);
+  check(await page.getByRole('switch', { name: 'Support active' }).getAttribute('aria-checked') === 'false',
+    'the published change is live');
+  check(await page.locator('#draft-banner').count() === 0, 'no draft remains');
+
+  await page.goto(`${base}/workflows/history/${published}`);
+  check((await page.locator('ul.diff li', { hasText: 'Changed “Support”' }).textContent()).includes('priority'),
+    'the version page shows what it changed');
+  check(await page.getByRole('button', { name: /^Restore/ }).count() === 0, 'the live version has nothing to restore');
+  await screenshot(page, 'versions-history-diff', { fullPage: true });
+
+  // Restore the version before it: exactly the earlier workflows, as a new version.
+  await page.goto(`${base}/workflows/history/${published - 1}`);
+  await page.getByRole('button', { name: `Restore version ${published - 1}` }).click();
+  await page.waitForURL(/\/workflows\/history\?published=\d+/);
+  const restored = Number(new URL(page.url()).searchParams.get('published'));
+  check(restored === published + 1, 'restoring makes another new version');
+  check((await page.locator('table.history tbody tr').first().textContent()).includes(`rollback of version ${published - 1}`),
+    'the history says which version it restored');
+  const live = await api('GET', `/workflows/${support.id}`);
+  check(live.active === true && live.priority === 30, 'the earlier Support is live again, exactly');
+
+  // The audit log: who changed what.
+  await page.goto(`${base}/audit`);
+  const audit = page.locator('table.audit tbody tr');
+  check((await audit.first().textContent()).includes(`admin ${EMAIL}`)
+    && (await audit.first().textContent()).includes('rollback'), 'the audit log lists the restore first, by the admin');
+  await page.getByLabel('Changes to').selectOption('api_key');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/subject=api_key/);
+  check(await audit.count() === 1 && (await audit.first().textContent()).includes('"e2e"'),
+    'filtered to API keys: the key the CLI created');
+});
