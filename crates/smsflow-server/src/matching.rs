@@ -2,9 +2,10 @@
 //! process refresh it at once; changes made by other processes are noticed by polling the database's
 //! workflow revision (one tiny query per interval, never one per message). With the embedding model,
 //! each compile embeds the workflows' example phrases (the model remembers the ones it has seen) and
-//! trains the goal classifier on them.
+//! trains the goal classifier on them. The model can arrive after start (installed in the
+//! background): [`MatcherCache::set_semantic`] swaps it in and recompiles, without a restart.
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::{MatchEntry, Matcher, Workflow, WorkflowSpec};
 use smsflow_store::{Store, StoreError};
@@ -32,7 +33,7 @@ pub struct Semantic {
 
 pub struct MatcherCache {
     store: Arc<dyn Store>,
-    semantic: Option<Semantic>,
+    semantic: ArcSwapOption<Semantic>,
     current: ArcSwap<CompiledWorkflows>,
     /// Serialises recompiles so concurrent refreshes do not each compile.
     compiling: tokio::sync::Mutex<()>,
@@ -46,7 +47,7 @@ impl MatcherCache {
         let compiled = compile(store.as_ref(), semantic.as_ref()).await?;
         Ok(MatcherCache {
             store,
-            semantic,
+            semantic: ArcSwapOption::from_pointee(semantic),
             current: ArcSwap::from_pointee(compiled),
             compiling: tokio::sync::Mutex::new(()),
         })
@@ -67,7 +68,7 @@ impl MatcherCache {
         if self.current.load().revision >= revision {
             return Ok(self.current());
         }
-        let compiled = Arc::new(compile(self.store.as_ref(), self.semantic.as_ref()).await?);
+        let compiled = Arc::new(compile(self.store.as_ref(), self.semantic().as_deref()).await?);
         tracing::info!(
             revision = compiled.revision,
             workflows = compiled.matcher.len(),
@@ -98,12 +99,23 @@ impl MatcherCache {
             created_at: saved.map(|workflow| workflow.created_at),
             ..MatchEntry::from(draft)
         });
-        Ok(build(entries, self.semantic.as_ref()).await)
+        Ok(build(entries, self.semantic().as_deref()).await)
     }
 
     /// The semantic signal, if the model is loaded.
-    pub fn semantic(&self) -> Option<&Semantic> {
-        self.semantic.as_ref()
+    pub fn semantic(&self) -> Option<Arc<Semantic>> {
+        self.semantic.load_full()
+    }
+
+    /// Starts matching by meaning with `semantic` (a model that became ready after start): the
+    /// workflows are recompiled with it before this returns.
+    pub async fn set_semantic(&self, semantic: Semantic) -> Result<(), StoreError> {
+        let _one_at_a_time = self.compiling.lock().await;
+        let semantic = Arc::new(semantic);
+        let compiled = compile(self.store.as_ref(), Some(&*semantic)).await?;
+        self.semantic.store(Some(semantic));
+        self.current.store(Arc::new(compiled));
+        Ok(())
     }
 
     /// Polls for changes made by other processes until the task is dropped.

@@ -699,12 +699,7 @@ async fn health_needs_no_key() {
     assert_eq!(health["database"], "sqlite");
     // No model in this app: it says it matches on keywords only.
     assert_eq!(health["matching"], "keywords");
-    assert!(
-        health["model"]
-            .as_str()
-            .unwrap()
-            .starts_with("not installed")
-    );
+    assert_eq!(health["model"], json!({"state": "off"}));
 }
 
 #[tokio::test]
@@ -723,6 +718,7 @@ async fn with_the_model_the_test_endpoint_matches_by_meaning_and_says_so() {
         .await
         .unwrap();
     assert_eq!(health["matching"], "keywords+semantic");
+    assert_eq!(health["model"]["state"], "ready");
 
     let created = app
         .post(
