@@ -1,8 +1,11 @@
 //! Matching cost per message with 10, 100 and 1,000 workflows (`cargo bench -p smsflow-core`).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use smsflow_core::classifier::Training;
+use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::{Goal, MatchEntry, Matcher};
 use std::hint::black_box;
+use std::sync::Arc;
 
 /// A 160-character SMS (one full GSM-7 segment) with a keyword near its end.
 const MESSAGE: &str = "Hi, we spoke last week about the kitchen remodel at our place on Elm Street. \
@@ -11,19 +14,23 @@ Could you let me know when someone might be able to come over and give an estima
 fn workflows(count: usize) -> Vec<MatchEntry> {
     (0..count)
         .map(|i| MatchEntry {
-            id: None,
-            name: format!("workflow {i}"),
-            goal: Goal::ALL[i % Goal::ALL.len()],
-            priority: (i % 50) as i64,
-            active: i % 7 != 0,
             // Every workflow adds its own keywords, so the automaton grows with the set.
             keywords: vec![
                 format!("product{i}"),
                 format!("service {i}"),
                 format!("offer{i} deal"),
             ],
-            examples: vec![],
-            created_at: None,
+            // And two examples, so the classifier's training set grows too.
+            examples: vec![
+                format!("question {i} about product{i}"),
+                format!("can I get service {i} next week"),
+            ],
+            ..MatchEntry::new(
+                &format!("workflow {i}"),
+                Goal::ALL[i % Goal::ALL.len()],
+                (i % 50) as i64,
+                i % 7 != 0,
+            )
         })
         .collect()
 }
@@ -51,6 +58,53 @@ fn matching(c: &mut Criterion) {
         });
     }
     compile.finish();
+
+    // Compiling with meaning: embedding is the model's cost (measured in smsflow-semantic's bench),
+    // so examples come from a stand-in that costs next to nothing; what is left is training the
+    // goal classifier on the built-in examples and every workflow's own.
+    let mut classifier = c.benchmark_group("compile_with_classifier");
+    classifier.sample_size(10);
+    for count in [10, 1_000] {
+        classifier.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
+            b.iter_with_setup(
+                || workflows(count),
+                |entries| Matcher::with_semantic(entries, Arc::new(Hashed), config()),
+            )
+        });
+    }
+    classifier.finish();
+}
+
+/// MiniLM's dimension and defaults, with vectors made from hashed words instead of the model.
+struct Hashed;
+
+impl Embedder for Hashed {
+    fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        let mut vector = vec![0f32; 384];
+        for word in text.split_whitespace() {
+            let hash = word
+                .bytes()
+                .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+            vector[hash as usize % 384] += 1.0;
+        }
+        let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
+        Some(vector.iter().map(|v| v / norm).collect())
+    }
+}
+
+fn config() -> SemanticConfig {
+    SemanticConfig {
+        training: Training {
+            l2: 0.0003,
+            steps: 80,
+            temperature: 0.5,
+        },
+        strict: 0.5,
+        balanced: 0.3,
+        broad: 0.2,
+        margin: 0.1,
+        clear: 0.9,
+    }
 }
 
 criterion_group!(benches, matching);

@@ -172,13 +172,7 @@ mod tests {
     fn entry(name: &str, goal: Goal, priority: i64, active: bool) -> MatchEntry {
         MatchEntry {
             id: Some(Uuid::now_v7()),
-            name: name.into(),
-            goal,
-            priority,
-            active,
-            keywords: vec![],
-            examples: vec![],
-            created_at: None,
+            ..MatchEntry::new(name, goal, priority, active)
         }
     }
 
@@ -249,7 +243,7 @@ mod tests {
         let f = fixture();
         let route = route(
             &f.matcher,
-            "my screen is broken",
+            "my screen has a problem",
             active(f.leads, 0),
             at(5),
             Duration::hours(24),
@@ -262,7 +256,7 @@ mod tests {
         // Equal priority does not take over.
         let same = super::route(
             &f.matcher,
-            "my screen is broken",
+            "my screen has a problem",
             active(f.support, 0),
             at(5),
             Duration::hours(24),

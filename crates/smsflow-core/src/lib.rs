@@ -1,6 +1,7 @@
 //! smsflow's domain: workflows, goals, validation and the matcher. Pure code: no I/O, no async.
 
 pub mod agents;
+pub mod classifier;
 pub mod conversation;
 pub mod fields;
 pub mod goal;

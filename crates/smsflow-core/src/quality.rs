@@ -1,5 +1,6 @@
-//! Matching quality on a labelled sample set: per-goal precision, recall and F1, macro-F1, and how
-//! often the winning workflow has one of the message's goals (top-1 routing accuracy).
+//! Matching quality on a labelled sample set: per-goal precision, recall and F1, macro-F1, how
+//! often the winning workflow has one of the message's goals (top-1 routing accuracy), and where the
+//! others went (a confusion matrix and the misrouted texts).
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,9 @@ pub struct LabelledMessage {
     pub text: String,
     #[serde(default)]
     pub goals: Vec<Goal>,
+    /// `en`, `es` or `mixed`, when the set says; for scoring each language apart.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +40,10 @@ pub struct QualityReport {
     pub top1_accuracy: f64,
     /// Messages routed wrongly, for reading.
     pub misrouted: Vec<Misrouted>,
+    /// Where messages went: `confusion[expected][routed]`, goals in [`Goal::ALL`] order
+    /// (`general_inquiry` for "none of these" and for no workflow). A message with several goals
+    /// counts under the one it was routed to if that is one of them, else under its first.
+    pub confusion: [[usize; Goal::ALL.len()]; Goal::ALL.len()],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +61,7 @@ pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
     let mut counts = vec![(0usize, 0usize, 0usize); scored.len()];
     let mut correct = 0;
     let mut misrouted = Vec::new();
+    let mut confusion = [[0usize; Goal::ALL.len()]; Goal::ALL.len()];
     for sample in samples {
         let detected = matcher.detected_goals(&sample.text);
         for (i, goal) in scored.iter().enumerate() {
@@ -68,6 +77,17 @@ pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
             Some(goal) if !goal.is_catch_all() => sample.goals.contains(&goal),
             _ => sample.goals.is_empty(),
         };
+        let routed = routed_to.unwrap_or(Goal::GeneralInquiry);
+        let expected = if right {
+            routed
+        } else {
+            sample
+                .goals
+                .first()
+                .copied()
+                .unwrap_or(Goal::GeneralInquiry)
+        };
+        confusion[expected as usize][routed as usize] += 1;
         if right {
             correct += 1;
         } else {
@@ -106,6 +126,7 @@ pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
         goals,
         top1_accuracy: ratio(correct, samples.len()),
         misrouted,
+        confusion,
     }
 }
 
@@ -125,16 +146,7 @@ mod tests {
 
     #[test]
     fn counts_hits_misses_and_routing() {
-        let entry = |name: &str, goal, priority| MatchEntry {
-            id: None,
-            name: name.into(),
-            goal,
-            priority,
-            active: true,
-            keywords: vec![],
-            examples: vec![],
-            created_at: None,
-        };
+        let entry = |name: &str, goal, priority| MatchEntry::new(name, goal, priority, true);
         let matcher = Matcher::new(vec![
             entry("Support", Goal::HelpDeskSupport, 10),
             entry("Fallback", Goal::GeneralInquiry, 0),
@@ -143,14 +155,17 @@ mod tests {
             LabelledMessage {
                 text: "I have a problem".into(),
                 goals: vec![Goal::HelpDeskSupport],
+                lang: None,
             },
             LabelledMessage {
                 text: "my screen is black".into(),
                 goals: vec![Goal::HelpDeskSupport],
+                lang: None,
             },
             LabelledMessage {
                 text: "hi".into(),
                 goals: vec![],
+                lang: None,
             },
         ];
         let report = score(&matcher, &samples);
@@ -172,5 +187,12 @@ mod tests {
         assert!((report.top1_accuracy - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(report.misrouted.len(), 1);
         assert_eq!(report.misrouted[0].routed_to, Some(Goal::GeneralInquiry));
+        let (support, none) = (
+            Goal::HelpDeskSupport as usize,
+            Goal::GeneralInquiry as usize,
+        );
+        assert_eq!(report.confusion[support][support], 1);
+        assert_eq!(report.confusion[support][none], 1);
+        assert_eq!(report.confusion[none][none], 1);
     }
 }

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::goal::Goal;
+use crate::classifier::Training;
+use crate::workflow::Sensitivity;
 
 /// Turns text into a unit-length vector whose dot product with another is their cosine similarity.
 pub trait Embedder: Send + Sync {
@@ -22,30 +23,31 @@ pub trait Embedder: Send + Sync {
     }
 }
 
-/// How close a message must be to a goal's examples to match it: the similarity of the message to
-/// the goal's closest example must reach the goal's threshold, and be within `margin` of the
-/// closest example of any goal (the catch-all's examples included, which are counter-examples).
-/// Both depend on the model; its adapter crate provides values chosen on labelled data.
+/// How the matcher decides by meaning with a given model: how its goal classifier is trained and
+/// calibrated (see [`crate::classifier`]), and the probability cut-offs of the decision. The values
+/// depend on the model; its adapter crate provides values chosen on labelled data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SemanticConfig {
-    thresholds: [f32; Goal::ALL.len()],
-    margin: f32,
+    pub training: Training,
+    /// The least probability of its goal for a workflow to match by meaning, by sensitivity.
+    pub strict: f32,
+    pub balanced: f32,
+    pub broad: f32,
+    /// Goals within this much probability of the most probable one match too (a tie).
+    pub margin: f32,
+    /// A match by meaning at least this probable wins over a lower-ranked workflow's keyword;
+    /// below it, a keyword the business chose decides.
+    pub clear: f32,
 }
 
 impl SemanticConfig {
-    pub fn new(threshold: impl Fn(Goal) -> f32, margin: f32) -> SemanticConfig {
-        SemanticConfig {
-            thresholds: Goal::ALL.map(threshold),
-            margin,
+    /// The cut-off for a workflow's sensitivity.
+    pub fn cutoff(&self, sensitivity: Sensitivity) -> f32 {
+        match sensitivity {
+            Sensitivity::Strict => self.strict,
+            Sensitivity::Balanced => self.balanced,
+            Sensitivity::Broad => self.broad,
         }
-    }
-
-    pub fn threshold(&self, goal: Goal) -> f32 {
-        self.thresholds[goal as usize]
-    }
-
-    pub fn margin(&self) -> f32 {
-        self.margin
     }
 }
 

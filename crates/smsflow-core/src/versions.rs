@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::fields::{DEFAULT_REASKS, OnInvalid};
 use crate::localized::LocalizedText;
-use crate::workflow::{Step, WorkflowSpec};
+use crate::workflow::{Sensitivity, Step, WorkflowSpec};
 
 /// Whether a workflow appeared, disappeared or changed between the two sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -129,6 +129,8 @@ struct WorkflowSpecOutline {
     scalars: Vec<(&'static str, Option<String>)>,
     keywords: Vec<String>,
     examples: Vec<String>,
+    disabled_keywords: Vec<String>,
+    disabled_examples: Vec<String>,
     steps: Vec<String>,
 }
 
@@ -138,6 +140,8 @@ impl WorkflowSpecOutline {
             scalars: SCALARS.iter().map(|name| (*name, None)).collect(),
             keywords: Vec::new(),
             examples: Vec::new(),
+            disabled_keywords: Vec::new(),
+            disabled_examples: Vec::new(),
             steps: Vec::new(),
         }
     }
@@ -149,6 +153,13 @@ impl WorkflowSpecOutline {
             ("active", Some(spec.active.to_string())),
             ("priority", Some(spec.priority.to_string())),
             ("agent_id", spec.agent_id.map(|id| id.to_string())),
+            // Shown when not the default, like the optional fields.
+            (
+                "sensitivity",
+                Some(spec.sensitivity)
+                    .filter(|s| *s != Sensitivity::default())
+                    .map(|s| s.as_str().to_string()),
+            ),
             (
                 "context",
                 Some(&spec.context)
@@ -164,17 +175,20 @@ impl WorkflowSpecOutline {
             scalars,
             keywords: spec.keywords.iter().map(|k| quoted(k)).collect(),
             examples: spec.examples.iter().map(|e| quoted(e)).collect(),
+            disabled_keywords: spec.disabled_keywords.iter().map(|k| quoted(k)).collect(),
+            disabled_examples: spec.disabled_examples.iter().map(|e| quoted(e)).collect(),
             steps: spec.steps.iter().map(describe_step).collect(),
         }
     }
 }
 
-const SCALARS: [&str; 7] = [
+const SCALARS: [&str; 8] = [
     "name",
     "goal",
     "active",
     "priority",
     "agent_id",
+    "sensitivity",
     "context",
     "response_template",
 ];
@@ -193,6 +207,20 @@ fn fields_between(before: &WorkflowSpecOutline, after: &WorkflowSpec) -> Vec<Fie
     }
     list_changes(&mut changes, "keywords", &before.keywords, &after.keywords);
     list_changes(&mut changes, "examples", &before.examples, &after.examples);
+    for (field, before, after) in [
+        (
+            "disabled_keywords",
+            &before.disabled_keywords,
+            &after.disabled_keywords,
+        ),
+        (
+            "disabled_examples",
+            &before.disabled_examples,
+            &after.disabled_examples,
+        ),
+    ] {
+        list_changes(&mut changes, field, before, after);
+    }
     for i in 0..before.steps.len().max(after.steps.len()) {
         let (old, new) = (before.steps.get(i), after.steps.get(i));
         if old != new {
@@ -301,6 +329,20 @@ mod tests {
              steps[2]: + create_support_ticket high\n"
         );
         assert_eq!(diff.counts(), (0, 1, 0));
+    }
+
+    #[test]
+    fn matching_settings_are_listed_when_they_change() {
+        let before = spec(serde_json::json!({"name": "Book", "goal": "appointment_booking"}));
+        let after = spec(serde_json::json!({
+            "name": "Book", "goal": "appointment_booking", "sensitivity": "strict",
+            "disabled_keywords": ["book"], "disabled_examples": ["can I book an appointment"]
+        }));
+        assert_eq!(
+            SetDiff::between(&[(1, &before)], &[(1, &after)]).to_string(),
+            "~ change \"Book\"\n    sensitivity: + strict\n    disabled_keywords: + \"book\"\n    \
+             disabled_examples: + \"can I book an appointment\"\n"
+        );
     }
 
     #[test]

@@ -59,6 +59,15 @@ pub struct WorkflowDraft {
     /// installed; they extend the goal's built-in examples.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub examples: Option<Vec<String>>,
+    /// How sure matching by meaning must be: `strict`, `balanced` (the default) or `broad`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<String>,
+    /// Built-in keywords of the goal this workflow does not use (`GET /api/v1/goals` lists them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_keywords: Option<Vec<String>>,
+    /// Built-in examples of the goal this workflow does not learn from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_examples: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepDraft>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +170,46 @@ pub struct WorkflowSpec {
     /// Example messages, matched by meaning (see [`crate::semantic`]).
     #[serde(default)]
     pub examples: Vec<String>,
+    #[serde(default)]
+    pub sensitivity: Sensitivity,
+    /// Built-in keywords of the goal this workflow does not use, as written in the goal's list.
+    #[serde(default)]
+    pub disabled_keywords: Vec<String>,
+    /// Built-in examples of the goal that are left out of its training, as written in the list.
+    #[serde(default)]
+    pub disabled_examples: Vec<String>,
     pub steps: Vec<Step>,
+}
+
+/// How sure matching by meaning must be before this workflow matches a message without a keyword:
+/// each maps to a calibrated probability cut-off of the goal classifier (see
+/// [`crate::semantic::SemanticConfig`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    /// Only messages clearly about the goal.
+    Strict,
+    #[default]
+    Balanced,
+    /// Also messages that are probably about the goal.
+    Broad,
+}
+
+impl Sensitivity {
+    pub const ALL: [Sensitivity; 3] = [Self::Strict, Self::Balanced, Self::Broad];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::Balanced => "balanced",
+            Self::Broad => "broad",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
 }
 
 /// A stored workflow: its spec plus identity, version and timestamps.
@@ -427,6 +475,35 @@ impl WorkflowDraft {
 
         let keywords = self.validate_keywords(&mut problems);
         let examples = self.validate_examples(&mut problems);
+        let sensitivity = match self.sensitivity.as_deref().map(str::trim) {
+            None | Some("") => Sensitivity::default(),
+            Some(value) => Sensitivity::parse(value).unwrap_or_else(|| {
+                problems.push::<()>(
+                    "sensitivity",
+                    format!("{value:?} is not a sensitivity: use strict, balanced or broad"),
+                );
+                Sensitivity::default()
+            }),
+        };
+        let (disabled_keywords, disabled_examples) = match goal {
+            Some(goal) => (
+                builtin_subset(
+                    &mut problems,
+                    "disabled_keywords",
+                    self.disabled_keywords.as_deref(),
+                    goal.builtin_keywords(),
+                    goal,
+                ),
+                builtin_subset(
+                    &mut problems,
+                    "disabled_examples",
+                    self.disabled_examples.as_deref(),
+                    goal.builtin_examples(),
+                    goal,
+                ),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
         let steps = self.validate_steps(&mut problems);
 
         match (name, goal, problems.is_empty()) {
@@ -440,6 +517,9 @@ impl WorkflowDraft {
                 active: self.active.unwrap_or(false),
                 keywords,
                 examples,
+                sensitivity,
+                disabled_keywords,
+                disabled_examples,
                 steps,
             }),
             _ => Err(problems),
@@ -646,6 +726,38 @@ fn check_template(problems: &mut Problems, path: &str, template: &str) -> bool {
     true
 }
 
+/// The entries of `given` as written in `builtin` (the goal's built-in keywords or examples),
+/// matched ignoring case, accents and punctuation; an entry not in the list is a problem.
+fn builtin_subset(
+    problems: &mut Problems,
+    field: &str,
+    given: Option<&[String]>,
+    builtin: &[&str],
+    goal: Goal,
+) -> Vec<String> {
+    let mut chosen: Vec<String> = Vec::new();
+    for (i, entry) in given.unwrap_or_default().iter().enumerate() {
+        let wanted = crate::text::normalize(entry);
+        match builtin
+            .iter()
+            .find(|b| crate::text::normalize(b).trim() == wanted.trim())
+        {
+            Some(found) if chosen.iter().any(|c| c == found) => {}
+            Some(found) => chosen.push(found.to_string()),
+            None => {
+                problems.push::<()>(
+                    format!("{field}[{i}]"),
+                    format!(
+                        "{entry:?} is not built into {}: only the goal's own list can be turned off (GET /api/v1/goals lists it)",
+                        goal.label()
+                    ),
+                );
+            }
+        }
+    }
+    chosen
+}
+
 fn goal_hint(what: &str) -> String {
     let goals: Vec<&str> = Goal::ALL.iter().map(|goal| goal.as_str()).collect();
     format!("{what}: use one of {}", goals.join(", "))
@@ -663,6 +775,11 @@ impl From<&WorkflowSpec> for WorkflowDraft {
             active: Some(spec.active),
             keywords: Some(spec.keywords.clone()).filter(|keywords| !keywords.is_empty()),
             examples: Some(spec.examples.clone()).filter(|examples| !examples.is_empty()),
+            sensitivity: Some(spec.sensitivity)
+                .filter(|s| *s != Sensitivity::default())
+                .map(|s| s.as_str().to_string()),
+            disabled_keywords: Some(spec.disabled_keywords.clone()).filter(|d| !d.is_empty()),
+            disabled_examples: Some(spec.disabled_examples.clone()).filter(|d| !d.is_empty()),
             steps: Some(spec.steps.iter().map(StepDraft::from).collect())
                 .filter(|steps: &Vec<StepDraft>| !steps.is_empty()),
             ..WorkflowDraft::default()

@@ -25,14 +25,13 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn finding_the_winner_does_not_allocate() {
     let entries = (0..1_000)
         .map(|i| MatchEntry {
-            id: None,
-            name: format!("workflow {i}"),
-            goal: Goal::ALL[i % Goal::ALL.len()],
-            priority: (i % 50) as i64,
-            active: true,
             keywords: vec![format!("product{i}"), format!("service {i}")],
-            examples: vec![],
-            created_at: None,
+            ..MatchEntry::new(
+                &format!("workflow {i}"),
+                Goal::ALL[i % Goal::ALL.len()],
+                (i % 50) as i64,
+                true,
+            )
         })
         .collect();
     let matcher = Matcher::new(entries);

@@ -30,16 +30,7 @@ fn model() -> Option<MiniLm> {
 }
 
 fn entry(name: &str, goal: Goal, priority: i64) -> MatchEntry {
-    MatchEntry {
-        id: None,
-        name: name.into(),
-        goal,
-        priority,
-        active: true,
-        keywords: vec![],
-        examples: vec![],
-        created_at: None,
-    }
+    MatchEntry::new(name, goal, priority, true)
 }
 
 fn benches(c: &mut Criterion) {
@@ -82,7 +73,7 @@ fn benches(c: &mut Criterion) {
             entry("Everything else", Goal::GeneralInquiry, 0),
         ],
         Arc::new(model),
-        MiniLm::thresholds(),
+        MiniLm::matching_config(),
     );
     // Half are decided by a keyword of the highest-ranked workflow (no embedding), half need the model.
     let messages = [

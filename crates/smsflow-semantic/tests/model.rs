@@ -150,37 +150,45 @@ fn report(matcher: &Matcher, name: &str) -> QualityReport {
 #[test]
 fn meaning_lifts_quality_on_labelled_messages() {
     let Some(model) = model() else { return };
-    let semantic =
-        Matcher::with_semantic(example_workflows(), Arc::new(model), MiniLm::thresholds());
+    let semantic = Matcher::with_semantic(
+        example_workflows(),
+        Arc::new(model),
+        MiniLm::matching_config(),
+    );
     let keywords = Matcher::new(example_workflows());
 
-    // Floors a little under the figures measured when the thresholds were chosen (README).
+    // Floors a little under the figures measured when the settings were chosen (docs/matching.md).
     let sample = report(&semantic, "sample-messages.jsonl");
-    assert!(sample.macro_f1 >= 0.90, "{}", sample.macro_f1);
-    assert!(sample.top1_accuracy >= 0.90, "{}", sample.top1_accuracy);
-    for goal in &sample.goals {
-        assert!(goal.f1 >= 0.85, "{}: {}", goal.goal, goal.f1);
-    }
+    assert!(sample.macro_f1 >= 0.92, "{}", sample.macro_f1);
+    assert!(sample.top1_accuracy >= 0.92, "{}", sample.top1_accuracy);
 
     let ours = report(&semantic, "messages.jsonl");
     let ours_keywords = report(&keywords, "messages.jsonl");
-    assert!(ours.macro_f1 >= 0.85, "{}", ours.macro_f1);
-    assert!(ours.top1_accuracy >= 0.85, "{}", ours.top1_accuracy);
+    assert!(ours.macro_f1 >= 0.89, "{}", ours.macro_f1);
+    assert!(ours.top1_accuracy >= 0.88, "{}", ours.top1_accuracy);
     assert!(ours.macro_f1 > ours_keywords.macro_f1 + 0.2);
+
+    // The routing corpus's training part, on which the settings were chosen.
+    let train = report(&semantic, "routing/train.jsonl");
+    assert!(train.macro_f1 >= 0.75, "{}", train.macro_f1);
+    assert!(train.top1_accuracy >= 0.75, "{}", train.top1_accuracy);
 }
 
 #[test]
-fn the_explanation_names_the_example_and_its_score() {
+fn the_explanation_names_the_closest_example_and_the_probability() {
     let Some(model) = model() else { return };
-    let matcher =
-        Matcher::with_semantic(example_workflows(), Arc::new(model), MiniLm::thresholds());
+    let matcher = Matcher::with_semantic(
+        example_workflows(),
+        Arc::new(model),
+        MiniLm::matching_config(),
+    );
     let explanation = matcher.explain("the fridge is making a weird rattling sound", false);
     let matched = explanation.matched.unwrap();
     assert_eq!(matched.goal, Goal::HelpDeskSupport);
     let winner = explanation.candidates.iter().find(|c| c.winner).unwrap();
     let json = serde_json::to_value(winner.signal.as_ref().unwrap()).unwrap();
     assert_eq!(json["kind"], "semantic");
-    assert!(json["score"].as_f64().unwrap() >= json["threshold"].as_f64().unwrap());
+    assert!(json["probability"].as_f64().unwrap() >= json["cutoff"].as_f64().unwrap());
     assert!(
         Goal::HelpDeskSupport
             .builtin_examples()

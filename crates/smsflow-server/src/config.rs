@@ -23,6 +23,8 @@ pub struct Config {
     /// Publishing (API, web, CLI) first runs the saved conversation-test suite against the draft
     /// and is refused when a test fails.
     pub publish_requires_tests: bool,
+    /// Whether `serve` matches by meaning, installing the embedding model on first start.
+    pub model: ModelSetting,
     pub sms: SmsSettings,
     pub twilio: Option<TwilioSettings>,
     pub kannel: Option<KannelSettings>,
@@ -36,6 +38,15 @@ pub struct Config {
     pub limits: crate::listener::ServeLimits,
     /// Where `conversation.needs_human` is posted when a texter asks for a person; off when `None`.
     pub handoff_webhook: Option<TicketWebhookSettings>,
+}
+
+/// `SMSFLOW_MODEL`: match by meaning with the embedding model (installed by `serve` when missing),
+/// or by keywords only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ModelSetting {
+    #[default]
+    Auto,
+    Off,
 }
 
 /// A signed outgoing webhook: where to post, and the secret that signs each delivery.
@@ -97,6 +108,7 @@ struct FileConfig {
     public_url: Option<String>,
     reload_interval_ms: Option<u64>,
     publish_requires_tests: Option<bool>,
+    model: Option<String>,
     header_read_timeout_secs: Option<u64>,
     body_read_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -370,6 +382,12 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "true: publishing runs the saved conversation-test suite against the draft first and is refused when a test fails.",
     ),
     (
+        "model",
+        "SMSFLOW_MODEL",
+        "auto",
+        "auto: match by meaning too, installing the embedding model on first start; off: keywords only.",
+    ),
+    (
         "header_read_timeout_secs",
         "SMSFLOW_HEADER_READ_TIMEOUT_SECS",
         "10",
@@ -580,6 +598,18 @@ impl Config {
             false,
             "use true or false",
         )?;
+        let model = match var("SMSFLOW_MODEL").or(file.model) {
+            None => ModelSetting::Auto,
+            Some(text) if text.trim().eq_ignore_ascii_case("auto") => ModelSetting::Auto,
+            Some(text) if text.trim().eq_ignore_ascii_case("off") => ModelSetting::Off,
+            Some(text) => {
+                return Err(ConfigError::Invalid {
+                    key: "model",
+                    value: text,
+                    hint: "use auto (match by meaning, installing the model on first start) or off (keywords only)",
+                });
+            }
+        };
         let limits = load_limits(
             [
                 file.header_read_timeout_secs,
@@ -655,6 +685,7 @@ impl Config {
             public_url,
             reload_interval_ms,
             publish_requires_tests,
+            model,
             sms,
             twilio,
             kannel,
@@ -706,6 +737,20 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database_url, "sqlite:///tmp/x/smsflow.db");
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.model, ModelSetting::Auto);
+    }
+
+    #[test]
+    fn the_model_can_be_turned_off_in_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smsflow.toml");
+        std::fs::write(&file, "model = \"off\"\n").unwrap();
+        let config = Config::load(Some(&file), &env(&[])).unwrap();
+        assert_eq!(config.model, ModelSetting::Off);
+        let config = Config::load(Some(&file), &env(&[("SMSFLOW_MODEL", "auto")])).unwrap();
+        assert_eq!(config.model, ModelSetting::Auto);
+        let error = Config::load(None, &env(&[("SMSFLOW_MODEL", "no")])).unwrap_err();
+        assert!(error.to_string().contains("use auto"), "{error}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod listener;
 pub mod matching;
 pub mod messaging;
 mod metrics;
+pub mod model;
 mod pinned;
 pub mod quiet_hours;
 pub mod replay;
@@ -56,17 +57,20 @@ pub struct AppState {
     pub sign_in_limiter: Arc<web::SignInLimiter>,
     /// Replays running or finished in this process.
     pub replays: Arc<replay::ReplayJobs>,
+    /// Where the embedding model stands (`/healthz`).
+    pub model: Arc<model::ModelStatus>,
 }
 
 impl AppState {
-    /// Matching on keywords and, when the embedding model is installed in the data directory, on
-    /// meaning.
+    /// Matching on keywords and, when the embedding model is installed in the data directory (and
+    /// not turned off), on meaning.
     pub async fn new(
         store: Arc<dyn Store>,
         config: Config,
     ) -> Result<AppState, smsflow_store::StoreError> {
-        let semantic = load_semantic(&config);
-        AppState::with_semantic(store, config, semantic).await
+        let (semantic, model) = model::load(&config);
+        let state = AppState::with_semantic(store, config, semantic).await?;
+        Ok(AppState { model, ..state })
     }
 
     /// Matching on keywords and, with `semantic`, on meaning.
@@ -75,6 +79,7 @@ impl AppState {
         config: Config,
         semantic: Option<Semantic>,
     ) -> Result<AppState, smsflow_store::StoreError> {
+        let model_status = Arc::new(model::ModelStatus::given(semantic.as_ref()));
         let matchers = Arc::new(MatcherCache::load(store.clone(), semantic).await?);
         let mut messaging = Messaging::new(
             store.clone(),
@@ -100,6 +105,7 @@ impl AppState {
             metrics: Arc::default(),
             sign_in_limiter: Arc::default(),
             replays: Arc::default(),
+            model: model_status,
         })
     }
 
@@ -132,7 +138,7 @@ impl AppState {
         let idle = time::Duration::minutes(self.config.sms.idle_timeout_minutes as i64);
         self.replays.start(
             self.store.clone(),
-            self.matchers.semantic().cloned(),
+            self.matchers.semantic().as_deref().cloned(),
             idle,
             since,
             request,
@@ -309,41 +315,13 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
             Some(_) => "keywords+semantic",
             None => "keywords",
         },
-        "model": match state.matchers.semantic() {
-            Some(semantic) => semantic.model.as_str(),
-            None => "not installed: matching uses keywords only (`smsflow model install` adds meaning)",
-        },
+        "model": state.model.state(),
     })))
 }
 
-/// Loads the embedding model from the data directory, or says once why matching uses keywords only.
+/// The installed embedding model, unless turned off (for commands that match without a server).
 pub fn load_semantic(config: &Config) -> Option<Semantic> {
-    use smsflow_semantic::{MiniLm, ModelError};
-    match MiniLm::load_from_data_dir(&config.data_dir) {
-        Ok(model) => {
-            tracing::info!(
-                model = smsflow_semantic::MODEL_NAME,
-                kernel = %model.kernel(),
-                "embedding model loaded: matching uses keywords and meaning"
-            );
-            Some(Semantic {
-                model: smsflow_semantic::MODEL_NAME.to_string(),
-                embedder: Arc::new(model),
-                config: MiniLm::thresholds(),
-            })
-        }
-        Err(ModelError::NotInstalled(dir)) => {
-            tracing::warn!(
-                dir = %dir.display(),
-                "the embedding model is not installed: matching uses keywords only (run `smsflow model install` to match by meaning too)"
-            );
-            None
-        }
-        Err(error) => {
-            tracing::warn!(%error, "the embedding model cannot be loaded: matching uses keywords only");
-            None
-        }
-    }
+    model::load(config).0
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -359,7 +337,14 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         .map(|c| c.as_str())
         .collect();
     tracing::info!(database = state.store.backend(), ?channels, "ready");
-    let workers = state.start_workers();
+    let mut workers = state.start_workers();
+    if state.model.needs_install() {
+        workers.push(model::spawn_install(
+            &state.config,
+            state.model.clone(),
+            state.matchers.clone(),
+        ));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| {

@@ -1,11 +1,13 @@
 //! The compiled matcher a server uses, swapped atomically when workflows change. Changes made by this
 //! process refresh it at once; changes made by other processes are noticed by polling the database's
 //! workflow revision (one tiny query per interval, never one per message). With the embedding model,
-//! each compile embeds the workflows' example phrases (the model remembers the ones it has seen).
+//! each compile embeds the workflows' example phrases (the model remembers the ones it has seen) and
+//! trains the goal classifier on them. The model can arrive after start (installed in the
+//! background): [`MatcherCache::set_semantic`] swaps it in and recompiles, without a restart.
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
-use smsflow_core::{MatchEntry, Matcher, Workflow};
+use smsflow_core::{MatchEntry, Matcher, Workflow, WorkflowSpec};
 use smsflow_store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +22,7 @@ pub struct CompiledWorkflows {
     pub workflows: HashMap<Uuid, Workflow>,
 }
 
-/// The embedding model and the thresholds that go with it: the second matching signal.
+/// The embedding model and the matching settings that go with it: the second matching signal.
 #[derive(Clone)]
 pub struct Semantic {
     /// The model's name, for `/healthz`.
@@ -31,7 +33,7 @@ pub struct Semantic {
 
 pub struct MatcherCache {
     store: Arc<dyn Store>,
-    semantic: Option<Semantic>,
+    semantic: ArcSwapOption<Semantic>,
     current: ArcSwap<CompiledWorkflows>,
     /// Serialises recompiles so concurrent refreshes do not each compile.
     compiling: tokio::sync::Mutex<()>,
@@ -45,7 +47,7 @@ impl MatcherCache {
         let compiled = compile(store.as_ref(), semantic.as_ref()).await?;
         Ok(MatcherCache {
             store,
-            semantic,
+            semantic: ArcSwapOption::from_pointee(semantic),
             current: ArcSwap::from_pointee(compiled),
             compiling: tokio::sync::Mutex::new(()),
         })
@@ -66,7 +68,7 @@ impl MatcherCache {
         if self.current.load().revision >= revision {
             return Ok(self.current());
         }
-        let compiled = Arc::new(compile(self.store.as_ref(), self.semantic.as_ref()).await?);
+        let compiled = Arc::new(compile(self.store.as_ref(), self.semantic().as_deref()).await?);
         tracing::info!(
             revision = compiled.revision,
             workflows = compiled.matcher.len(),
@@ -76,9 +78,44 @@ impl MatcherCache {
         Ok(compiled)
     }
 
+    /// A matcher over the saved workflows with `draft` (an unsaved form) in place of the saved
+    /// workflow `replaces`, or added to them: to test a change before saving it. Compiled for this
+    /// one test (the model remembers the examples it embedded; training takes milliseconds).
+    pub async fn with_draft(
+        &self,
+        draft: &WorkflowSpec,
+        replaces: Option<Uuid>,
+    ) -> Result<Matcher, StoreError> {
+        let compiled = self.refresh().await?;
+        let saved = replaces.and_then(|id| compiled.workflows.get(&id));
+        let mut entries: Vec<MatchEntry> = compiled
+            .workflows
+            .values()
+            .filter(|workflow| Some(workflow.id) != replaces)
+            .map(MatchEntry::from)
+            .collect();
+        entries.push(MatchEntry {
+            id: saved.map(|workflow| workflow.id),
+            created_at: saved.map(|workflow| workflow.created_at),
+            ..MatchEntry::from(draft)
+        });
+        Ok(build(entries, self.semantic().as_deref()).await)
+    }
+
     /// The semantic signal, if the model is loaded.
-    pub fn semantic(&self) -> Option<&Semantic> {
-        self.semantic.as_ref()
+    pub fn semantic(&self) -> Option<Arc<Semantic>> {
+        self.semantic.load_full()
+    }
+
+    /// Starts matching by meaning with `semantic` (a model that became ready after start): the
+    /// workflows are recompiled with it before this returns.
+    pub async fn set_semantic(&self, semantic: Semantic) -> Result<(), StoreError> {
+        let _one_at_a_time = self.compiling.lock().await;
+        let semantic = Arc::new(semantic);
+        let compiled = compile(self.store.as_ref(), Some(&*semantic)).await?;
+        self.semantic.store(Some(semantic));
+        self.current.store(Arc::new(compiled));
+        Ok(())
     }
 
     /// Polls for changes made by other processes until the task is dropped.
@@ -104,19 +141,10 @@ async fn compile(
     // Read the revision first: the workflows read after it are at least that new.
     let revision = store.workflows_revision().await?;
     let workflows = store.all_workflows().await?;
-    let matcher = match semantic {
-        None => build_matcher(&workflows, None),
-        Some(semantic) => {
-            let (semantic, workflows) = (semantic.clone(), workflows.clone());
-            // Embedding new examples is CPU work: keep it off the async workers.
-            tokio::task::spawn_blocking(move || build_matcher(&workflows, Some(&semantic)))
-                .await
-                .expect("compiling the matcher does not panic")
-        }
-    };
+    let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
     Ok(CompiledWorkflows {
         revision,
-        matcher,
+        matcher: build(entries, semantic).await,
         workflows: workflows
             .into_iter()
             .map(|workflow| (workflow.id, workflow))
@@ -124,13 +152,30 @@ async fn compile(
     })
 }
 
-/// Compiles a matcher for `workflows`, matching by meaning too with `semantic`.
+/// Compiles a matcher for `workflows`, matching by meaning too with `semantic`. With the model
+/// this is CPU work (embedding new examples, training the classifier): async callers use [`build`].
 pub fn build_matcher(workflows: &[Workflow], semantic: Option<&Semantic>) -> Matcher {
-    let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
+    matcher_of(workflows.iter().map(MatchEntry::from).collect(), semantic)
+}
+
+fn matcher_of(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
     match semantic {
         None => Matcher::new(entries),
         Some(semantic) => {
             Matcher::with_semantic(entries, semantic.embedder.clone(), semantic.config.clone())
+        }
+    }
+}
+
+/// [`build_matcher`] for entries, off the async workers when the model is involved.
+async fn build(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
+    match semantic {
+        None => Matcher::new(entries),
+        Some(semantic) => {
+            let semantic = semantic.clone();
+            tokio::task::spawn_blocking(move || matcher_of(entries, Some(&semantic)))
+                .await
+                .expect("compiling the matcher does not panic")
         }
     }
 }

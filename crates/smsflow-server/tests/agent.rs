@@ -533,7 +533,9 @@ async fn new_tickets_reach_the_helpdesk_signed_and_retried_once_delivered() {
 /// and what the person said, not bare answers), or by the model when it writes a usable one.
 #[tokio::test]
 async fn a_ticket_is_summarised_by_the_builtin_agent_or_the_model() {
+    // "broken" is an optional keyword of the help desk: this business turns it on.
     let workflow = json!({"name": "Urgent support", "goal": "help_desk_support", "active": true,
+        "keywords": ["broken"],
         "steps": [{"type": "extract_information", "fields": "name,email"},
                   {"type": "create_support_ticket", "priority": "high"}]});
     let app = spawn_configured(Arc::new(testing::sqlite()), &[]).await;

@@ -104,7 +104,7 @@ async fn the_agent_comes_from_the_workflow_then_routing_rules_then_the_default()
         let rule = app.post("/routing-rules", &json!({"position": 1, "agent_id": uk["id"], "conditions": {"from_prefixes": ["+44"]}})).send().await.unwrap();
         assert_eq!(rule.status(), StatusCode::CREATED);
         let rule: Value = rule.json().await.unwrap();
-        app.create(json!({"name": "Support", "goal": "help_desk_support", "priority": 10, "active": true, "agent_id": assigned["id"],
+        app.create(json!({"name": "Support", "goal": "help_desk_support", "priority": 10, "active": true, "agent_id": assigned["id"], "keywords": ["broken"],
             "response_template": "Sorry about that. ".repeat(20)})).await;
         app.create(json!({"name": "Fallback", "goal": "general_inquiry", "active": true, "response_template": "Hi!"})).await;
 

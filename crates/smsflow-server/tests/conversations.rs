@@ -26,7 +26,7 @@ async fn each_backend(env: &[(&str, &str)]) -> Vec<TestApp> {
 async fn with_workflows(app: &TestApp) {
     app.create(
         json!({"name": "Support", "goal": "help_desk_support", "priority": 30, "active": true,
-        "response_template": "Sorry to hear that! What happened?",
+        "keywords": ["broken"], "response_template": "Sorry to hear that! What happened?",
         "steps": [{"type": "extract_information", "fields": "name,email"}]}),
     )
     .await;

@@ -126,7 +126,7 @@ async fn a_help_desk_text_through_twilio_opens_a_ticket_and_tells_its_number() {
         };
         assert_eq!(
             phone
-                .text("my kitchen sink is broken, water everywhere")
+                .text("problem with my kitchen sink, water everywhere")
                 .await,
             "Sorry about that! Tell us what happened and we'll get a technician on it. Could I get your name and your email address?"
         );
@@ -150,7 +150,7 @@ async fn a_help_desk_text_through_twilio_opens_a_ticket_and_tells_its_number() {
         assert_eq!(ticket["priority"], "high");
         assert_eq!(
             ticket["summary"],
-            "Urgent support (help desk support). Email: ken@example.com; name: Ken Adams; phone: +14155550122. Said: \"my kitchen sink is broken, water everywhere\""
+            "Urgent support (help desk support). Email: ken@example.com; name: Ken Adams; phone: +14155550122. Said: \"problem with my kitchen sink, water everywhere\""
         );
     }
 }

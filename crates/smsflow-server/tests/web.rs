@@ -816,6 +816,135 @@ async fn a_workflow_is_assigned_an_agent_from_a_dropdown_and_listed_with_its_nam
     }
 }
 
+/// A workflow with every field set to something other than its default, as the API or a YAML import
+/// may store it. A struct literal on purpose: a new field does not compile until this test sets it.
+fn workflow_with_every_field(agent_id: uuid::Uuid) -> smsflow_core::WorkflowSpec {
+    use smsflow_core::workflow::{StepDraft, WorkflowDraft};
+    let steps = [
+        r#"{"type": "extract_information", "fields": ["name", "email"]}"#,
+        r#"{"type": "send_response", "template": "Thanks {{name}}, \"we'll\" <call> you & more"}"#,
+        r#"{"type": "create_support_ticket", "priority": "urgent"}"#,
+        r#"{"type": "book_appointment", "link": "https://calendly.com/acme/intro?a=1&b=2"}"#,
+        r#"{"type": "save_to_database", "table": "leads"}"#,
+    ]
+    .map(|json| serde_json::from_str::<StepDraft>(json).unwrap());
+    let draft = WorkflowDraft {
+        name: Some("Every field <&>".into()),
+        goal: Some("appointment_booking".into()),
+        context: Some("You book visits.\nBe brief & kind: \"no\" jargon.".into()),
+        response_template: Some("Hi {{name}}, pick a time: <link>".into()),
+        priority: Some(-7),
+        agent_id: Some(agent_id),
+        active: Some(true),
+        keywords: Some(vec!["walk-in".into(), "same day".into()]),
+        examples: Some(vec![
+            "can you see me today, it hurts".into(),
+            "need to move my 3pm, something came up".into(),
+            "¿puedo ir el sábado?".into(),
+        ]),
+        sensitivity: Some("strict".into()),
+        disabled_keywords: Some(vec!["book".into(), "cita".into()]),
+        disabled_examples: Some(vec![
+            "can I book an appointment".into(),
+            "quiero hacer una cita".into(),
+        ]),
+        steps: Some(steps.to_vec()),
+        ..WorkflowDraft::default()
+    };
+    let spec = draft.validate().unwrap();
+    smsflow_core::WorkflowSpec {
+        name: spec.name,
+        goal: spec.goal,
+        context: spec.context,
+        response_template: spec.response_template,
+        priority: spec.priority,
+        agent_id: spec.agent_id,
+        active: spec.active,
+        keywords: spec.keywords,
+        examples: spec.examples,
+        sensitivity: spec.sensitivity,
+        disabled_keywords: spec.disabled_keywords,
+        disabled_examples: spec.disabled_examples,
+        steps: spec.steps,
+    }
+}
+
+#[tokio::test]
+async fn every_field_of_a_workflow_survives_a_save_through_the_web_form() {
+    const SEEDED_AGENT: &str = "01000000-0000-7000-8000-000000000001";
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        let spec = workflow_with_every_field(uuid::Uuid::parse_str(SEEDED_AGENT).unwrap());
+        let stored = app
+            .store
+            .create_workflow(&spec, &smsflow_store::Author::system())
+            .await
+            .unwrap();
+        let path = format!("/workflows/{}", stored.id);
+        let edit = app.get(&path).await;
+        assert_eq!(edit.status, StatusCode::OK, "{}", app.label);
+        // Exactly what a browser sends when Save is pressed without changing anything.
+        let saved = app.post(&path, submitted_form(&edit.body, &path)).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            app.label,
+            saved.body
+        );
+        let after = app.store.get_workflow(stored.id).await.unwrap();
+        assert_eq!(after.version, stored.version + 1, "{}", app.label);
+        assert_eq!(after.spec, spec, "{}: a field changed on save", app.label);
+
+        // "Test matching" on the editor tests the form as it is, unsaved: htmx sends the editor's
+        // fields along with the message.
+        let edit = app.get(&path).await;
+        assert!(edit.body.contains("name=\"draft_of\""), "{}", app.label);
+        let changed = submitted_form(&edit.body, &path)
+            .replace("keywords=walk-in%2C+same+day", "keywords=zebra+crossing");
+        let tested = app
+            .post_htmx(
+                "/workflows/test",
+                format!(
+                    "{changed}&{}",
+                    form(&[
+                        ("message", "zebra crossing please"),
+                        ("draft", "on"),
+                        ("draft_of", &stored.id.to_string()),
+                    ])
+                ),
+            )
+            .await;
+        assert!(
+            tested
+                .body
+                .contains("Winner: <strong>Every field &#60;&#38;&#62;</strong>"),
+            "{}: {} {}",
+            app.label,
+            tested.status,
+            tested.body
+        );
+        let saved_only = app
+            .post_htmx(
+                "/workflows/test",
+                form(&[("csrf", &edit.csrf()), ("message", "zebra crossing please")]),
+            )
+            .await;
+        assert!(
+            saved_only.body.contains("No workflow matches"),
+            "{}: the saved workflow has no such keyword: {}",
+            app.label,
+            saved_only.body
+        );
+        assert_eq!(
+            app.store.get_workflow(stored.id).await.unwrap().spec,
+            spec,
+            "testing saves nothing"
+        );
+    }
+}
+
 #[tokio::test]
 async fn saving_the_form_keeps_examples_set_through_the_api() {
     for mut app in browsers().await {

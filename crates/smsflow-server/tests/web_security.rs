@@ -52,7 +52,7 @@ async fn markup_everywhere(app: &Browser) {
     text(
         app,
         "s1",
-        "my kitchen sink is broken <script>alert(1)</script>",
+        "problem with my kitchen sink <script>alert(1)</script>",
     )
     .await;
     text(app, "s2", "Ken Adams, ken@example.com").await;

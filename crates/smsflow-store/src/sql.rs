@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use smsflow_core::language::Language;
+use smsflow_core::workflow::Sensitivity;
 use smsflow_core::{Goal, LocalizedText, Step, Workflow, WorkflowName, WorkflowSpec};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -28,7 +29,7 @@ use crate::{
 macro_rules! workflow_columns {
     () => {
         "id, name, goal, context, response_template, priority, agent_id, active, keywords, examples, \
-         steps, version, created_at, updated_at, response_templates"
+         steps, version, created_at, updated_at, response_templates, matching"
     };
 }
 macro_rules! api_key_columns {
@@ -54,6 +55,7 @@ struct WorkflowRow {
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     response_templates: Option<Json<BTreeMap<Language, String>>>,
+    matching: Json<MatchingColumn>,
 }
 
 /// The `response_templates` column: a response template's text per language.
@@ -71,6 +73,28 @@ fn template_columns(
             Some(texts.in_language(Language::English)),
             Some(Json(variants)),
         ),
+    }
+}
+
+/// The `matching` column: a workflow's settings for matching by meaning, in one JSON object so that
+/// a new setting needs no new column.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct MatchingColumn {
+    #[serde(default)]
+    sensitivity: Sensitivity,
+    #[serde(default)]
+    disabled_keywords: Vec<String>,
+    #[serde(default)]
+    disabled_examples: Vec<String>,
+}
+
+impl MatchingColumn {
+    fn of(spec: &WorkflowSpec) -> Self {
+        MatchingColumn {
+            sensitivity: spec.sensitivity,
+            disabled_keywords: spec.disabled_keywords.clone(),
+            disabled_examples: spec.disabled_examples.clone(),
+        }
     }
 }
 
@@ -95,6 +119,9 @@ impl TryFrom<WorkflowRow> for Workflow {
                 active: row.active,
                 keywords: row.keywords.0,
                 examples: row.examples.0,
+                sensitivity: row.matching.0.sensitivity,
+                disabled_keywords: row.matching.0.disabled_keywords,
+                disabled_examples: row.matching.0.disabled_examples,
                 steps: row.steps.0,
             },
             version: row.version,
@@ -361,8 +388,8 @@ macro_rules! impl_store {
             ) -> Result<Workflow, StoreError> {
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
                      priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples, \
-                     response_templates) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14) \
+                     response_templates, matching) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14, $15) \
                      RETURNING ", workflow_columns!());
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -379,6 +406,7 @@ macro_rules! impl_store {
                     .bind(now())
                     .bind(Json(&spec.examples))
                     .bind(template_columns(spec.response_template.as_ref()).1)
+                    .bind(Json(MatchingColumn::of(spec)))
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
@@ -396,7 +424,7 @@ macro_rules! impl_store {
                 let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
                      response_template = $6, priority = $7, agent_id = $8, active = $9, \
                      keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14, \
-                     response_templates = $15 \
+                     response_templates = $15, matching = $16 \
                      WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
                 sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
@@ -414,6 +442,7 @@ macro_rules! impl_store {
                     .bind(expected_version)
                     .bind(Json(&spec.examples))
                     .bind(template_columns(spec.response_template.as_ref()).1)
+                    .bind(Json(MatchingColumn::of(spec)))
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?

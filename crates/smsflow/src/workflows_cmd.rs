@@ -1,8 +1,8 @@
 //! `smsflow workflows ...`: workflows as YAML files that can live in git, and matching tests.
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use smsflow_core::quality::{LabelledMessage, score};
+use smsflow_core::quality::{LabelledMessage, QualityReport, score};
 use smsflow_core::{Goal, MatchEntry, MatchExplanation, Matcher, WorkflowDraft, WorkflowSpec};
 use smsflow_server::Config;
 use smsflow_server::workflow_sets::{draft_set, live_set};
@@ -120,6 +120,9 @@ pub enum WorkflowsCommand {
         /// Match on keywords only, even if the embedding model is installed.
         #[arg(long)]
         keywords_only: bool,
+        /// Score only the messages labelled with this language ("lang": en, es or mixed).
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -202,56 +205,98 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
             file,
             json,
             keywords_only,
+            lang,
         } => {
             let matcher = matcher_for(config, file.as_deref(), keywords_only).await?;
-            let samples = read_labelled(&samples)?;
+            let mut samples = read_labelled(&samples)?;
+            if let Some(lang) = &lang {
+                samples.retain(|sample| sample.lang.as_deref() == Some(lang.as_str()));
+                if samples.is_empty() {
+                    bail!(
+                        "no message has \"lang\": {lang:?}: use en, es or mixed, as the file labels them"
+                    );
+                }
+            }
             let report = score(&matcher, &samples);
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
-                return Ok(());
-            }
-            println!(
-                "{:<22} {:>9} {:>7} {:>6}   tp  fp  fn",
-                "goal", "precision", "recall", "f1"
-            );
-            for goal in &report.goals {
-                println!(
-                    "{:<22} {:>9.2} {:>7.2} {:>6.2}  {:>3} {:>3} {:>3}",
-                    goal.goal.as_str(),
-                    goal.precision,
-                    goal.recall,
-                    goal.f1,
-                    goal.true_positives,
-                    goal.false_positives,
-                    goal.false_negatives
-                );
-            }
-            println!(
-                "macro-F1 {:.3}   top-1 routing accuracy {:.3}   ({} messages, {})",
-                report.macro_f1,
-                report.top1_accuracy,
-                report.messages,
-                if matcher.is_semantic() {
-                    "keywords + meaning"
-                } else {
-                    "keywords only"
-                }
-            );
-            for miss in &report.misrouted {
-                let expected: Vec<&str> = miss.expected.iter().map(|g| g.as_str()).collect();
-                println!(
-                    "  misrouted: {:?} -> {} (expected {})",
-                    miss.text,
-                    miss.routed_to.map_or("nothing", Goal::as_str),
-                    if expected.is_empty() {
-                        "general_inquiry".into()
-                    } else {
-                        expected.join(" or ")
-                    }
-                );
+            } else {
+                print_report(&report, matcher.is_semantic());
             }
             Ok(())
         }
+    }
+}
+
+/// The score report for people: per goal, the totals, the confusion matrix and every misroute.
+fn print_report(report: &QualityReport, semantic: bool) {
+    println!(
+        "{:<20} {:>9} {:>7} {:>6}   tp  fp  fn",
+        "goal", "precision", "recall", "f1"
+    );
+    for goal in &report.goals {
+        println!(
+            "{:<20} {:>9.2} {:>7.2} {:>6.2}  {:>3} {:>3} {:>3}",
+            goal.goal.label(),
+            goal.precision,
+            goal.recall,
+            goal.f1,
+            goal.true_positives,
+            goal.false_positives,
+            goal.false_negatives
+        );
+    }
+    println!(
+        "macro-F1 {:.3}   top-1 routing accuracy {:.3}   ({} messages, {})",
+        report.macro_f1,
+        report.top1_accuracy,
+        report.messages,
+        if semantic {
+            "keywords + meaning"
+        } else {
+            "keywords only"
+        }
+    );
+    println!();
+    println!("Routed to (columns) for each expected goal (rows); General Inquiry = none of these:");
+    let short = |goal: Goal| match goal {
+        Goal::GeneralInquiry => "none",
+        Goal::LeadCapture => "lead",
+        Goal::HelpDeskSupport => "support",
+        Goal::SalesInquiry => "sales",
+        Goal::AppointmentBooking => "booking",
+    };
+    print!("{:<20}", "");
+    for goal in Goal::ALL {
+        print!(" {:>8}", short(goal));
+    }
+    println!();
+    for expected in Goal::ALL {
+        print!("{:<20}", expected.label());
+        for routed in Goal::ALL {
+            print!(
+                " {:>8}",
+                report.confusion[expected as usize][routed as usize]
+            );
+        }
+        println!();
+    }
+    if !report.misrouted.is_empty() {
+        println!();
+        println!("Misrouted ({}):", report.misrouted.len());
+    }
+    for miss in &report.misrouted {
+        let expected: Vec<&str> = miss.expected.iter().map(|g| g.label()).collect();
+        println!(
+            "  {:?}: routed to {}, expected {}",
+            miss.text,
+            miss.routed_to.map_or("no workflow", Goal::label),
+            if expected.is_empty() {
+                Goal::GeneralInquiry.label().to_string()
+            } else {
+                expected.join(" or ")
+            }
+        );
     }
 }
 
@@ -507,11 +552,28 @@ fn print_explanation(explanation: &MatchExplanation) {
     match &explanation.matched {
         Some(matched) => println!(
             "Matched: {} ({}, priority {})",
-            matched.workflow, matched.goal, matched.priority
+            matched.workflow,
+            matched.goal.label(),
+            matched.priority
         ),
         None => println!(
-            "Matched: nothing (add an active general_inquiry workflow to catch every message)"
+            "Matched: nothing (add an active General Inquiry workflow to catch every message)"
         ),
+    }
+    if !explanation.probabilities.is_empty() {
+        let by_goal: Vec<String> = explanation
+            .probabilities
+            .iter()
+            .map(|p| {
+                let name = if p.goal.is_catch_all() {
+                    "none of these"
+                } else {
+                    p.goal.label()
+                };
+                format!("{name} {:.2}", p.probability)
+            })
+            .collect();
+        println!("By meaning: {}", by_goal.join(", "));
     }
     if !explanation.tie_with.is_empty() {
         println!(
@@ -530,7 +592,7 @@ fn print_explanation(explanation: &MatchExplanation) {
         println!(
             "{mark} {:<30} {:<20} {:>6}  {}",
             candidate.workflow,
-            candidate.goal.as_str(),
+            candidate.goal.label(),
             candidate.priority,
             candidate.reason
         );

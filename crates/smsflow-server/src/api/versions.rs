@@ -153,7 +153,7 @@ async fn publish_draft(
     let tested = crate::saved_suite::check_before_publish(
         state.store.as_ref(),
         &state.config,
-        state.matchers.semantic().cloned(),
+        state.matchers.semantic().as_deref().cloned(),
     )
     .await?;
     let expected = if_match.or(tested);

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_workflows, create_workflow))
         .routes(routes!(test_message))
+        .routes(routes!(list_goals))
         .routes(routes!(
             get_workflow,
             replace_workflow,
@@ -399,6 +400,9 @@ pub struct TestRequest {
     /// Consider inactive workflows as if they were active.
     #[serde(default)]
     include_inactive: bool,
+    /// An unsaved workflow to test as if it were saved: with the `id` of a saved workflow it
+    /// replaces that one, without it is added. Nothing is saved.
+    draft: Option<WorkflowDraft>,
 }
 
 #[utoipa::path(post, path = "/workflows/test", tag = TAG, request_body = TestRequest,
@@ -428,16 +432,73 @@ async fn test_message(
             ),
         );
     }
+    let draft = request
+        .draft
+        .as_ref()
+        .and_then(|draft| match draft.validate() {
+            Ok(spec) => Some((spec, draft.id)),
+            Err(invalid) => {
+                for problem in invalid.iter() {
+                    problems
+                        .push::<()>(format!("draft.{}", problem.field), problem.message.clone());
+                }
+                None
+            }
+        });
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
-    // Testing must reflect every saved change, so check the revision (one small query) first.
-    let compiled = state.matchers.refresh().await?;
-    Ok(axum::Json(
-        compiled
+    let explanation = match draft {
+        Some((spec, replaces)) => state
+            .matchers
+            .with_draft(&spec, replaces)
+            .await?
+            .explain(&request.message, request.include_inactive),
+        // Testing must reflect every saved change, so check the revision (one small query) first.
+        None => state
+            .matchers
+            .refresh()
+            .await?
             .matcher
             .explain(&request.message, request.include_inactive),
-    ))
+    };
+    Ok(axum::Json(explanation))
+}
+
+/// A goal with the built-in keywords and examples a workflow starts from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GoalDescription {
+    goal: Goal,
+    /// The goal's name as people read it.
+    label: &'static str,
+    description: &'static str,
+    /// Matched by every workflow of the goal unless it lists them in `disabled_keywords`.
+    builtin_keywords: Vec<&'static str>,
+    /// Broader words, off by default: add any of them to a workflow's `keywords`.
+    optional_keywords: Vec<&'static str>,
+    /// What the goal classifier learns the goal from, unless a workflow lists them in
+    /// `disabled_examples`; a workflow's `examples` add to them. `general_inquiry`'s are the
+    /// "none of these" messages.
+    builtin_examples: Vec<&'static str>,
+}
+
+#[utoipa::path(get, path = "/goals", tag = TAG,
+    description = "The five goals with their built-in keywords, optional keywords and built-in examples.",
+    responses((status = 200, body = Vec<GoalDescription>), (status = 401, body = ProblemDocument)))]
+async fn list_goals() -> axum::Json<Vec<GoalDescription>> {
+    axum::Json(
+        Goal::ALL
+            .into_iter()
+            .map(|goal| GoalDescription {
+                goal,
+                label: goal.label(),
+                description: goal.description(),
+                builtin_keywords: goal.builtin_keywords().to_vec(),
+                optional_keywords: goal.optional_keywords().to_vec(),
+                builtin_examples: goal.builtin_examples().to_vec(),
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

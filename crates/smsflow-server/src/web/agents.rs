@@ -20,7 +20,6 @@ use crate::AppState;
 use crate::api::agents::check_rule;
 use crate::web::form::FieldErrors;
 use crate::web::session::SignedIn;
-use crate::web::workflows::goal_label;
 use crate::web::{Frame, WebError};
 
 const DAYS: [(u8, &str); 7] = [
@@ -107,7 +106,7 @@ pub struct AgentsPage {
 fn goal_choices() -> Vec<(&'static str, &'static str)> {
     Goal::ALL
         .into_iter()
-        .map(|g| (g.as_str(), goal_label(g)))
+        .map(|g| (g.as_str(), g.label()))
         .collect()
 }
 
@@ -123,7 +122,7 @@ fn describe(conditions: &RuleConditions) -> String {
         ));
     }
     if !conditions.goals.is_empty() {
-        let goals: Vec<&str> = conditions.goals.iter().map(|g| goal_label(*g)).collect();
+        let goals: Vec<&str> = conditions.goals.iter().map(|g| g.label()).collect();
         parts.push(format!("goal {}", goals.join(" or ")));
     }
     if !conditions.days.is_empty() {

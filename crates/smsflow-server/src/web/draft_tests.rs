@@ -102,7 +102,7 @@ pub async fn run(
     let ran = saved_suite::run(
         state.store.as_ref(),
         &state.config,
-        state.matchers.semantic().cloned(),
+        state.matchers.semantic().as_deref().cloned(),
         &suite,
     )
     .await;

@@ -9,7 +9,7 @@
 //! (in English when there are Spanish ones), and optional Spanish words for Spanish texters.
 
 use smsflow_core::language::Language;
-use smsflow_core::workflow::{FieldList, StepDraft};
+use smsflow_core::workflow::{FieldList, Sensitivity, StepDraft};
 use smsflow_core::{Goal, Problems, TextDraft, Workflow, WorkflowDraft};
 use std::collections::BTreeMap;
 
@@ -23,6 +23,13 @@ pub const STEP_TYPES: [(&str, &str); 5] = [
 ];
 
 pub const TICKET_PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
+
+/// The sensitivities, with the label the page shows.
+pub const SENSITIVITIES: [(&str, &str); 3] = [
+    ("strict", "Strict: only messages clearly about the goal"),
+    ("balanced", "Balanced (recommended)"),
+    ("broad", "Broad: also messages probably about the goal"),
+];
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StepForm {
@@ -79,6 +86,15 @@ pub struct WorkflowForm {
     pub priority: String,
     pub agent_id: String,
     pub keywords: String,
+    /// Example messages, one a line (they may contain commas); `None` when the submitted form had
+    /// no such field (a page from before the field existed), so a save keeps the stored ones.
+    pub examples: Option<String>,
+    pub sensitivity: String,
+    /// Built-in keywords ticked to turn off, as (goal, keyword): the page lists every goal's, and
+    /// only the chosen goal's count.
+    pub keywords_off: Vec<(String, String)>,
+    /// Built-in examples ticked to leave out, as (goal, example).
+    pub examples_off: Vec<(String, String)>,
     pub active: bool,
     pub steps: Vec<StepForm>,
     /// The version this form was opened at (edits only).
@@ -96,6 +112,10 @@ impl Default for WorkflowForm {
             priority: "0".into(),
             agent_id: String::new(),
             keywords: String::new(),
+            examples: None,
+            sensitivity: Sensitivity::default().as_str().into(),
+            keywords_off: Vec::new(),
+            examples_off: Vec::new(),
             active: false,
             steps: Vec::new(),
             version: None,
@@ -161,6 +181,14 @@ impl WorkflowForm {
                 "priority" => form.priority = value,
                 "agent_id" => form.agent_id = value,
                 "keywords" => form.keywords = text(&value),
+                "examples" => form.examples = Some(text(&value)),
+                "sensitivity" => form.sensitivity = value,
+                key if key.starts_with(KEYWORD_OFF) => form
+                    .keywords_off
+                    .push((key[KEYWORD_OFF.len()..].to_string(), value)),
+                key if key.starts_with(EXAMPLE_OFF) => form
+                    .examples_off
+                    .push((key[EXAMPLE_OFF.len()..].to_string(), value)),
                 "active" => form.active = matches!(value.as_str(), "on" | "true" | "1"),
                 "version" => form.version = value.trim().parse().ok(),
                 "action" => action = Action::parse(&value),
@@ -240,6 +268,10 @@ impl WorkflowForm {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             keywords: workflow.spec.keywords.join(", "),
+            examples: Some(workflow.spec.examples.join("\n")),
+            sensitivity: workflow.spec.sensitivity.as_str().into(),
+            keywords_off: chosen(workflow.spec.goal, &workflow.spec.disabled_keywords),
+            examples_off: chosen(workflow.spec.goal, &workflow.spec.disabled_examples),
             active: workflow.spec.active,
             steps: draft
                 .steps
@@ -251,9 +283,11 @@ impl WorkflowForm {
         }
     }
 
-    /// The draft the core validates, plus problems only the form can have (a priority that is not
-    /// a number, an agent id that is not an id, an unknown step type).
-    pub fn to_draft(&self) -> (WorkflowDraft, Problems) {
+    /// The draft the core validates on top of `base` (the stored workflow being edited, else the
+    /// default), plus problems only the form can have (a priority that is not a number, an agent id
+    /// that is not an id, an unknown step type). A field the form does not show keeps the stored
+    /// value instead of being erased by the save.
+    pub fn to_draft_over(&self, base: WorkflowDraft) -> (WorkflowDraft, Problems) {
         let mut problems = Problems::default();
         let priority = match self.priority.trim() {
             "" => None,
@@ -284,6 +318,21 @@ impl WorkflowForm {
             .filter(|keyword| !keyword.is_empty())
             .map(str::to_string)
             .collect();
+        let examples = self.examples.as_ref().map(|examples| {
+            examples
+                .lines()
+                .map(str::trim)
+                .filter(|example| !example.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        });
+        let for_goal = |ticked: &[(String, String)]| -> Vec<String> {
+            ticked
+                .iter()
+                .filter(|(goal, _)| *goal == self.goal)
+                .map(|(_, value)| value.clone())
+                .collect()
+        };
         let steps = self
             .steps
             .iter()
@@ -302,12 +351,49 @@ impl WorkflowForm {
             agent_id,
             active: Some(self.active),
             keywords: Some(keywords),
+            examples: examples.or(base.examples),
+            sensitivity: Some(self.sensitivity.clone()),
+            disabled_keywords: Some(for_goal(&self.keywords_off)),
+            disabled_examples: Some(for_goal(&self.examples_off)),
             steps: Some(steps),
-            ..WorkflowDraft::default()
+            ..base
         };
         (draft, problems)
     }
 }
+
+impl WorkflowForm {
+    /// Whether the sensitivity select shows this option as chosen.
+    pub fn has_sensitivity(&self, value: &str) -> bool {
+        self.sensitivity == value
+    }
+
+    /// Whether the page shows this built-in keyword of `goal` as turned off.
+    pub fn keyword_is_off(&self, goal: &str, keyword: &str) -> bool {
+        self.keywords_off
+            .iter()
+            .any(|(g, k)| g == goal && k == keyword)
+    }
+
+    /// Whether the page shows this built-in example of `goal` as left out.
+    pub fn example_is_off(&self, goal: &str, example: &str) -> bool {
+        self.examples_off
+            .iter()
+            .any(|(g, e)| g == goal && e == example)
+    }
+}
+
+/// The form's (goal, entry) pairs for a stored list of turned-off entries.
+fn chosen(goal: Goal, entries: &[String]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .map(|entry| (goal.as_str().to_string(), entry.clone()))
+        .collect()
+}
+
+/// Check boxes named `keyword_off_<goal>` / `example_off_<goal>` turn built-ins off.
+const KEYWORD_OFF: &str = "keyword_off_";
+const EXAMPLE_OFF: &str = "example_off_";
 
 impl StepForm {
     fn of(draft: &StepDraft) -> StepForm {
@@ -457,6 +543,10 @@ impl FieldErrors {
 fn form_field(path: &str) -> String {
     if path.starts_with("keywords") {
         "keywords".into()
+    } else if path.starts_with("examples") {
+        "examples".into()
+    } else if path.starts_with("disabled_keywords") || path.starts_with("disabled_examples") {
+        "goal".into()
     } else if path == "agent" {
         "agent_id".into()
     } else if let Some(template) = path.strip_suffix(".en") {
@@ -547,7 +637,7 @@ mod tests {
         assert_eq!(action, Action::Save);
         assert_eq!(form.context, "Be kind.\nAsk for a name.");
         assert_eq!(form.steps.len(), 3);
-        let (draft, problems) = form.to_draft();
+        let (draft, problems) = form.to_draft_over(WorkflowDraft::default());
         assert!(problems.is_empty());
         let spec = draft.validate().unwrap();
         assert_eq!(spec.priority, 20);
@@ -559,7 +649,11 @@ mod tests {
     #[test]
     fn a_stored_workflow_round_trips_through_the_form() {
         let (form, _) = WorkflowForm::parse(&encode(&three_steps()));
-        let spec = form.to_draft().0.validate().unwrap();
+        let spec = form
+            .to_draft_over(WorkflowDraft::default())
+            .0
+            .validate()
+            .unwrap();
         let workflow = Workflow {
             id: uuid::Uuid::now_v7(),
             spec: spec.clone(),
@@ -569,7 +663,14 @@ mod tests {
         };
         let again = WorkflowForm::of(&workflow);
         assert_eq!(again.version, Some(4));
-        assert_eq!(again.to_draft().0.validate().unwrap(), spec);
+        assert_eq!(
+            again
+                .to_draft_over(WorkflowDraft::default())
+                .0
+                .validate()
+                .unwrap(),
+            spec
+        );
     }
 
     #[test]
@@ -591,7 +692,11 @@ mod tests {
             pairs.push((name, value));
         }
         let (form, _) = WorkflowForm::parse(&encode(&pairs));
-        let spec = form.to_draft().0.validate().unwrap();
+        let spec = form
+            .to_draft_over(WorkflowDraft::default())
+            .0
+            .validate()
+            .unwrap();
         let template = spec.response_template.clone().unwrap();
         assert_eq!(template.in_language(Language::Spanish), "¡Gracias!");
         assert_eq!(template.in_language(Language::English), "Thanks!");
@@ -623,7 +728,14 @@ mod tests {
             ("Thanks!", "¡Gracias!")
         );
         assert_eq!(again.steps[3].template_es, "Le escribiremos {{name}}.");
-        assert_eq!(again.to_draft().0.validate().unwrap(), spec);
+        assert_eq!(
+            again
+                .to_draft_over(WorkflowDraft::default())
+                .0
+                .validate()
+                .unwrap(),
+            spec
+        );
     }
 
     #[test]
@@ -674,7 +786,7 @@ mod tests {
         pairs.push(("priority", "high"));
         pairs.push(("agent_id", "bob"));
         let (form, _) = WorkflowForm::parse(&encode(&pairs));
-        let (draft, mut problems) = form.to_draft();
+        let (draft, mut problems) = form.to_draft_over(WorkflowDraft::default());
         if let Err(more) = draft.validate() {
             for problem in more.iter() {
                 problems.push::<()>(problem.field.clone(), problem.message.clone());

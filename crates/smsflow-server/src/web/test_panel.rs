@@ -9,12 +9,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use smsflow_core::MatchExplanation;
+use smsflow_core::{MatchExplanation, Workflow, WorkflowDraft};
 
 use crate::AppState;
 use crate::agent::Texter;
+use crate::web::form::WorkflowForm;
 use crate::web::session::SignedIn;
-use crate::web::workflows::goal_label;
+use crate::web::workflows::validate;
 use crate::web::{Frame, WebError};
 
 /// The most messages one test set takes.
@@ -64,14 +65,14 @@ impl TestResult {
             winner_goal: explanation
                 .matched
                 .as_ref()
-                .map_or("", |matched| goal_label(matched.goal)),
+                .map_or("", |matched| matched.goal.label()),
             winner: explanation.matched.map(|matched| matched.workflow),
             tie_with: explanation.tie_with,
             candidates: candidates
                 .into_iter()
                 .map(|candidate| CandidateRow {
                     workflow: candidate.workflow,
-                    goal: goal_label(candidate.goal),
+                    goal: candidate.goal.label(),
                     priority: candidate.priority,
                     active: candidate.active,
                     matches: candidate.matches,
@@ -107,6 +108,12 @@ pub struct TestPanel {
     pub set_rows: Vec<SetRow>,
     /// How many lines of the test set each workflow won: (workflow, count), most first.
     pub set_summary: Vec<(String, usize)>,
+    /// On the editor's page: the panel can test the form's unsaved changes.
+    pub in_editor: bool,
+    /// The saved workflow the form edits (`None` for a new one).
+    pub draft_of: Option<uuid::Uuid>,
+    /// The last test used the form's unsaved changes.
+    pub draft: bool,
 }
 
 impl TestPanel {
@@ -114,6 +121,15 @@ impl TestPanel {
         TestPanel {
             csrf: csrf.to_string(),
             ..TestPanel::default()
+        }
+    }
+
+    /// The panel of the editor of workflow `id` (`None`: a new workflow).
+    pub fn for_editor(csrf: &str, id: Option<uuid::Uuid>) -> Self {
+        TestPanel {
+            in_editor: true,
+            draft_of: id,
+            ..TestPanel::empty(csrf)
         }
     }
 }
@@ -141,6 +157,10 @@ struct TestForm {
     include_inactive: Option<String>,
     #[serde(default)]
     messages: String,
+    /// Test the workflow form sent along (the editor's unsaved changes).
+    draft: Option<String>,
+    /// The saved workflow the draft replaces.
+    draft_of: Option<uuid::Uuid>,
 }
 
 /// htmx asks for the result area only; a plain form post gets a whole page.
@@ -182,6 +202,9 @@ pub async fn test_message(
         message: form.message.replace("\r\n", "\n"),
         from: form.from.trim().to_string(),
         include_inactive: form.include_inactive.is_some(),
+        in_editor: form.draft.is_some(),
+        draft: form.draft.is_some(),
+        draft_of: form.draft_of,
         ..TestPanel::default()
     };
     let chars = panel.message.chars().count();
@@ -199,17 +222,41 @@ pub async fn test_message(
     } else {
         None
     };
+    let draft = match (&panel.error, panel.draft) {
+        (None, true) => match draft_workflow(&state, &body, form.draft_of).await? {
+            Ok(workflow) => Some(workflow),
+            Err(problem) => {
+                panel.error = Some(problem);
+                None
+            }
+        },
+        _ => None,
+    };
     if panel.error.is_none() {
-        // Reflect every saved change: check the revision (one small query) first.
-        let compiled = state.matchers.refresh().await?;
-        let explanation = compiled
-            .matcher
-            .explain(&panel.message, panel.include_inactive);
-        let winner = explanation.matched.as_ref().and_then(|matched| matched.id);
+        let explanation = match &draft {
+            Some(draft) => state
+                .matchers
+                .with_draft(&draft.spec, form.draft_of)
+                .await?
+                .explain(&panel.message, panel.include_inactive),
+            // Reflect every saved change: check the revision (one small query) first.
+            None => state
+                .matchers
+                .refresh()
+                .await?
+                .matcher
+                .explain(&panel.message, panel.include_inactive),
+        };
+        let winner = explanation.matched.as_ref().map(|matched| matched.id);
         let mut result = TestResult::of(explanation);
-        if let Some(id) = winner {
+        let draft_won = draft.is_some() && winner == Some(form.draft_of);
+        let winner = match (draft, winner) {
+            (Some(draft), _) if draft_won => Some(draft),
+            (_, Some(Some(id))) => Some(state.store.get_workflow(id).await?),
+            _ => None,
+        };
+        if let Some(workflow) = winner {
             // The agent's turn is pure: running it stores and sends nothing.
-            let workflow = state.store.get_workflow(id).await?;
             let from = Some(panel.from.as_str())
                 .filter(|from| !from.is_empty())
                 .unwrap_or(PREVIEW_NUMBER);
@@ -279,10 +326,7 @@ pub async fn test_set(
                 number: i + 1,
                 message: line.to_string(),
                 winner: explanation.matched.as_ref().map(|m| m.workflow.clone()),
-                goal: explanation
-                    .matched
-                    .as_ref()
-                    .map_or("", |m| goal_label(m.goal)),
+                goal: explanation.matched.as_ref().map_or("", |m| m.goal.label()),
                 reason: winner.map_or_else(
                     || "no active workflow matched".to_string(),
                     |w| w.reason.clone(),
@@ -307,6 +351,50 @@ pub async fn test_set(
         panel.set_summary = summary;
     }
     Ok(answer(&signed_in, &headers, panel, true))
+}
+
+/// The workflow of the editor's form sent along with a test (its unsaved changes, over the saved
+/// workflow it edits), or what is wrong with the form, in a sentence.
+async fn draft_workflow(
+    state: &AppState,
+    body: &[u8],
+    draft_of: Option<uuid::Uuid>,
+) -> Result<Result<Workflow, String>, WebError> {
+    let (form, _) = WorkflowForm::parse(body);
+    if form.goal.is_empty() {
+        return Ok(Err("The form's unsaved changes were not sent (this needs JavaScript): save the workflow, then test it.".into()));
+    }
+    let saved = match draft_of {
+        Some(id) => Some(state.store.get_workflow(id).await?),
+        None => None,
+    };
+    let base = saved
+        .as_ref()
+        .map(|workflow| WorkflowDraft::from(&workflow.spec))
+        .unwrap_or_default();
+    match validate(&form, base) {
+        Ok(spec) => {
+            let now = time::OffsetDateTime::now_utc();
+            Ok(Ok(Workflow {
+                id: draft_of.unwrap_or_else(uuid::Uuid::nil),
+                spec,
+                version: saved.as_ref().map_or(0, |w| w.version),
+                created_at: saved.as_ref().map_or(now, |w| w.created_at),
+                updated_at: now,
+            }))
+        }
+        Err(problems) => {
+            let first: Vec<String> = problems
+                .iter()
+                .take(3)
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect();
+            Ok(Err(format!(
+                "The form has problems to fix before it can be tested: {}.",
+                first.join("; ")
+            )))
+        }
+    }
 }
 
 /// The API's rule for a sender number (`POST /api/v1/workflows/test`): + and 8 to 15 digits, not

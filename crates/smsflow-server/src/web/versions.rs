@@ -160,7 +160,7 @@ pub async fn publish(
     match crate::saved_suite::check_before_publish(
         state.store.as_ref(),
         &state.config,
-        state.matchers.semantic().cloned(),
+        state.matchers.semantic().as_deref().cloned(),
     )
     .await
     {

@@ -8,35 +8,30 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use smsflow_core::{Goal, Problems, Workflow};
+use smsflow_core::{Goal, Problems, Workflow, WorkflowDraft};
 use smsflow_store::analytics::MatchSummary;
 use smsflow_store::{StoreError, WorkflowQuery};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::web::form::{Action, FieldErrors, STEP_TYPES, TICKET_PRIORITIES, WorkflowForm};
+use crate::web::form::{
+    Action, FieldErrors, SENSITIVITIES, STEP_TYPES, TICKET_PRIORITIES, WorkflowForm,
+};
 use crate::web::session::SignedIn;
 use crate::web::test_panel::TestPanel;
 use crate::web::versions::{DraftBanner, draft_banner, save_to_draft};
 use crate::web::{Frame, WebError};
 
-/// A goal as the page shows it: its value, its label, what it matches and its keywords.
+/// A goal as the page shows it: its value, its label, what it matches, its built-in keywords and
+/// examples (each can be turned off) and the optional keywords.
 pub struct GoalInfo {
     pub value: &'static str,
     pub label: &'static str,
     pub description: &'static str,
-    pub keywords: String,
-}
-
-pub fn goal_label(goal: Goal) -> &'static str {
-    match goal {
-        Goal::GeneralInquiry => "General inquiry",
-        Goal::LeadCapture => "Lead capture",
-        Goal::HelpDeskSupport => "Help desk support",
-        Goal::SalesInquiry => "Sales inquiry",
-        Goal::AppointmentBooking => "Appointment booking",
-    }
+    pub builtin_keywords: &'static [&'static str],
+    pub optional_keywords: String,
+    pub builtin_examples: &'static [&'static str],
 }
 
 fn goals() -> Vec<GoalInfo> {
@@ -44,9 +39,11 @@ fn goals() -> Vec<GoalInfo> {
         .into_iter()
         .map(|goal| GoalInfo {
             value: goal.as_str(),
-            label: goal_label(goal),
+            label: goal.label(),
             description: goal.description(),
-            keywords: goal.builtin_keywords().join(", "),
+            builtin_keywords: goal.builtin_keywords(),
+            optional_keywords: goal.optional_keywords().join(", "),
+            builtin_examples: goal.builtin_examples(),
         })
         .collect()
 }
@@ -253,7 +250,7 @@ fn row(
         matches_7_days: matches.map_or(0, |m| m.recent_matches),
         id: workflow.id,
         name: workflow.spec.name.to_string(),
-        goal: goal_label(workflow.spec.goal),
+        goal: workflow.spec.goal.label(),
         priority: workflow.spec.priority,
         agent: workflow.spec.agent_id.map(|id| {
             agent_names
@@ -284,6 +281,7 @@ pub struct FormPage {
     draft_changed: bool,
     goals: Vec<GoalInfo>,
     step_types: [(&'static str, &'static str); 5],
+    sensitivities: [(&'static str, &'static str); 3],
     ticket_priorities: [&'static str; 4],
     /// The agents to assign, as (id, name), for the dropdown.
     agents: Vec<(String, String)>,
@@ -319,9 +317,10 @@ impl FormPage {
             draft_changed: false,
             goals: goals(),
             step_types: STEP_TYPES,
+            sensitivities: SENSITIVITIES,
             ticket_priorities: TICKET_PRIORITIES,
             agents,
-            panel: TestPanel::empty(signed_in.csrf()),
+            panel: TestPanel::for_editor(signed_in.csrf(), id),
         })
     }
 
@@ -377,9 +376,13 @@ fn parse_id(id: &str) -> Result<Uuid, WebError> {
     Uuid::parse_str(id).map_err(|_| WebError::NotFound(format!("workflow {id} does not exist")))
 }
 
-/// Validates the form: the core's problems plus the form's own, or the spec to save.
-fn validate(form: &WorkflowForm) -> Result<smsflow_core::WorkflowSpec, Problems> {
-    let (draft, mut problems) = form.to_draft();
+/// Validates the form over `base` (the stored workflow, for an edit): the core's problems plus the
+/// form's own, or the spec to save.
+pub(crate) fn validate(
+    form: &WorkflowForm,
+    base: WorkflowDraft,
+) -> Result<smsflow_core::WorkflowSpec, Problems> {
+    let (draft, mut problems) = form.to_draft_over(base);
     match draft.validate() {
         Ok(spec) if problems.is_empty() => Ok(spec),
         Ok(_) => Err(problems),
@@ -416,7 +419,7 @@ pub async fn create(
     if action != Action::Save {
         return Ok(page.into_response());
     }
-    let spec = match validate(&page.form) {
+    let spec = match validate(&page.form, WorkflowDraft::default()) {
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
@@ -453,12 +456,12 @@ pub async fn update(
     if !matches!(action, Action::Save | Action::SaveDraft) {
         return Ok(page.into_response());
     }
-    let mut spec = match validate(&page.form) {
+    // Fields the form does not show keep their stored values.
+    let stored = state.store.get_workflow(id).await?;
+    let spec = match validate(&page.form, WorkflowDraft::from(&stored.spec)) {
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
-    // The form has no examples field: a save keeps the ones set through the API or YAML.
-    spec.examples = state.store.get_workflow(id).await?.spec.examples;
     if action == Action::SaveDraft {
         let name = spec.name.to_string();
         return match save_to_draft(&state, &signed_in, id, spec).await {

@@ -198,6 +198,122 @@ impl Browser {
     }
 }
 
+/// What a browser submits for the form posting to `action` in `body`, when its first submit button
+/// named `action` is pressed: every named input, text area and select in document order, checked
+/// boxes only, each select's chosen option (else its first), values unescaped.
+pub fn submitted_form(body: &str, action: &str) -> String {
+    let start = body
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let html = &body[start..start + body[start..].find("</form>").expect("the form ends")];
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut rest = html;
+    let mut pressed = false;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        let tag_end = rest.find('>').expect("tags close");
+        let tag = &rest[..tag_end];
+        let (element, attributes) = tag.split_once(' ').unwrap_or((tag, ""));
+        let attribute = |name: &str| attribute_of(attributes, name);
+        match element {
+            "input" => {
+                let kind = attribute("type").unwrap_or_default();
+                let checked = attributes.split_whitespace().any(|a| a == "checked");
+                if let Some(name) = attribute("name")
+                    && (kind != "checkbox" || checked)
+                {
+                    let default = if kind == "checkbox" { "on" } else { "" };
+                    let value = attribute("value").unwrap_or_else(|| default.to_string());
+                    pairs.push((name, value));
+                }
+            }
+            "textarea" => {
+                let content = &rest[tag_end + 1..];
+                let text = &content[..content.find("</textarea>").expect("text areas close")];
+                pairs.push((attribute("name").expect("named"), unescape(text)));
+            }
+            "select" => {
+                let content = &rest[tag_end + 1..];
+                let options = &content[..content.find("</select>").expect("selects close")];
+                let values: Vec<(String, bool)> = options
+                    .split("<option")
+                    .skip(1)
+                    .map(|option| {
+                        let head = &option[..option.find('>').unwrap()];
+                        (
+                            attribute_of(head, "value").unwrap_or_default(),
+                            head.split_whitespace().any(|a| a == "selected"),
+                        )
+                    })
+                    .collect();
+                let chosen = values
+                    .iter()
+                    .find(|(_, selected)| *selected)
+                    .or(values.first())
+                    .map(|(value, _)| value.clone())
+                    .unwrap_or_default();
+                pairs.push((attribute("name").expect("named"), chosen));
+            }
+            "button" if !pressed && attribute("name").as_deref() == Some("action") => {
+                pressed = true;
+                pairs.push(("action".into(), attribute("value").unwrap_or_default()));
+            }
+            _ => {}
+        }
+    }
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish()
+}
+
+fn attribute_of(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let padded = format!(" {tag}");
+    let start = padded.find(&marker)? + marker.len();
+    let end = padded[start..].find('"')?;
+    Some(unescape(&padded[start..start + end]))
+}
+
+/// Undoes the template's HTML escaping, as a browser does: named entities and numeric ones
+/// (`&#60;`, `&#x27;`).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let decoded = rest.find(';').and_then(|end| {
+            let entity = &rest[1..end];
+            let character = match entity {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "amp" => Some('&'),
+                _ => entity
+                    .strip_prefix("#x")
+                    .or_else(|| entity.strip_prefix("#X"))
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| entity.strip_prefix('#')?.parse().ok())
+                    .and_then(char::from_u32),
+            };
+            character.map(|character| (character, end + 1))
+        });
+        match decoded {
+            Some((character, length)) => {
+                out.push(character);
+                rest = &rest[length..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Browser {
     /// Creates an active workflow from its JSON form, as the API would.
     pub async fn workflow(&self, draft: serde_json::Value) {

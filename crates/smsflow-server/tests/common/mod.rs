@@ -59,7 +59,7 @@ pub fn semantic() -> Option<smsflow_server::matching::Semantic> {
     Some(smsflow_server::matching::Semantic {
         model: "all-MiniLM-L6-v2".into(),
         embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
-        config: smsflow_semantic::MiniLm::thresholds(),
+        config: smsflow_semantic::MiniLm::matching_config(),
     })
 }
 
