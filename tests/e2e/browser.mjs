@@ -56,6 +56,8 @@ export async function browserTest(body, settings = {}) {
     PATH: process.env.PATH,
     HOME: work,
     SMSFLOW_DATA_DIR: path.join(work, 'data'),
+    // Keywords only: no model download in the background changing how texts route mid-test.
+    SMSFLOW_MODEL: 'off',
     SMSFLOW_DATABASE_URL: `sqlite://${path.join(work, 'data', 'smsflow.db')}`,
     SMSFLOW_LISTEN: `127.0.0.1:${port}`,
     RUST_LOG: 'warn',

@@ -45,6 +45,8 @@ def main():
     base = f"http://127.0.0.1:{port}"
     env = {
         "SMSFLOW_DATA_DIR": os.path.join(work, "data"),
+        # Keywords only: no model download in the background during the run.
+        "SMSFLOW_MODEL": "off",
         "SMSFLOW_DATABASE_URL": "sqlite://" + os.path.join(work, "data", "smsflow.db"),
         "SMSFLOW_LISTEN": f"127.0.0.1:{port}",
         "SMSFLOW_PUBLIC_URL": base,

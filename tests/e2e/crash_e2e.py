@@ -56,6 +56,8 @@ class Cluster:
         self.env = {
             "SMSFLOW_DATABASE_URL": self.database_url,
             "SMSFLOW_DATA_DIR": os.path.join(self.work, "data"),
+            # Keywords only: no model download in the background during the burst.
+            "SMSFLOW_MODEL": "off",
             "SMSFLOW_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "SMSFLOW_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "SMSFLOW_TWILIO_API_BASE": f"http://127.0.0.1:{self.recorder_port}",

@@ -46,7 +46,8 @@ wait_grep() { # pattern file seconds
 [ -x "$FAKESMSC" ] && command -v bearerbox >/dev/null || die "Kannel is missing: apt-get install kannel kannel-extras"
 for p in $PORT $ADMIN_PORT $SMSBOX_PORT $FAKESMSC_PORT $SENDSMS_PORT; do ! port_open $p || die "port $p is in use"; done
 
-export SMSFLOW_DATA_DIR=$WORK/data SMSFLOW_LISTEN=127.0.0.1:$PORT SMSFLOW_PUBLIC_URL=http://127.0.0.1:$PORT
+# SMSFLOW_MODEL=off: keywords only, no model download in the background during the test.
+export SMSFLOW_MODEL=off SMSFLOW_DATA_DIR=$WORK/data SMSFLOW_LISTEN=127.0.0.1:$PORT SMSFLOW_PUBLIC_URL=http://127.0.0.1:$PORT
 export SMSFLOW_KANNEL_SENDSMS_URL=http://127.0.0.1:$SENDSMS_PORT/cgi-bin/sendsms
 export SMSFLOW_KANNEL_USERNAME=smsflow SMSFLOW_KANNEL_PASSWORD=$SENDPASS SMSFLOW_KANNEL_SECRET=$SECRET
 export SMSFLOW_SMS_DEFAULT_FROM=$OURS

@@ -95,6 +95,8 @@ class Env:
         self.procs = Processes(os.path.join(self.work, "logs"))
         self.env = {
             "SMSFLOW_DATA_DIR": os.path.join(self.work, "data"),
+            # Keywords only: no model download in the background changing how texts route mid-test.
+            "SMSFLOW_MODEL": "off",
             # Its own fresh database: never the test suite's PostgreSQL that DATABASE_URL may name.
             "SMSFLOW_DATABASE_URL": "sqlite://" + os.path.join(self.work, "data", "smsflow.db"),
             "SMSFLOW_LISTEN": f"127.0.0.1:{self.smsflow_port}",
