@@ -80,7 +80,7 @@ await browserTest(async ({ base, env, page }) => {
 
   // More messages: Dana completes her run; a third person texts.
   await sms('+14155550101', "I'm Dana, dana@bluefin.example");
-  await sms('+14155550103', 'what does it cost for a team?');
+  await sms('+14155550103', 'what is your pricing for a team?');
   await page.reload();
   check(await figure('messages-matched') === '4', 'after a reload, four messages matched');
   check(await figure('conversations') === '3', 'in three conversations');
