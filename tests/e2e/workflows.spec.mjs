@@ -37,7 +37,7 @@ await browserTest(async ({ base, env, page, context }) => {
   // A workflow with three steps, typed into the form.
   await page.getByLabel('Name', { exact: true }).fill('Lead capture');
   await page.getByLabel('Goal', { exact: true }).selectOption('lead_capture');
-  const goalHelp = page.locator('.goal-help[data-goal="lead_capture"]');
+  const goalHelp = page.locator('p.goal-help[data-goal="lead_capture"]');
   check(await goalHelp.isVisible() && (await goalHelp.textContent()).includes('quote'),
     'the goal says what it matches and its keywords');
   await page.getByLabel('Context for the AI agent').fill(
