@@ -448,8 +448,24 @@ fn ticket_number() -> String {
 mod tests {
     use super::*;
 
+    /// A valid workflow spec (as JSON), as the store would hand it over.
+    fn stored(spec: serde_json::Value) -> Workflow {
+        let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(spec)
+            .unwrap()
+            .validate()
+            .unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        Workflow {
+            id: Uuid::now_v7(),
+            spec,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     fn workflow() -> Workflow {
-        let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(serde_json::json!({
+        stored(serde_json::json!({
             "name": "Leads", "goal": "lead_capture", "active": true,
             "response_template": "Thanks for your interest! Someone will follow up with detailed pricing.",
             "steps": [
@@ -460,17 +476,6 @@ mod tests {
                 {"type": "save_to_database", "table": "leads"}
             ]
         }))
-        .unwrap()
-        .validate()
-        .unwrap();
-        let now = time::OffsetDateTime::now_utc();
-        Workflow {
-            id: Uuid::now_v7(),
-            spec,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        }
     }
 
     #[test]
@@ -554,24 +559,13 @@ mod tests {
     }
 
     fn typed_workflow(fields: serde_json::Value, on_invalid: &str) -> Workflow {
-        let spec = serde_json::from_value::<smsflow_core::WorkflowDraft>(serde_json::json!({
+        stored(serde_json::json!({
             "name": "Bookings", "goal": "appointment_booking", "active": true,
             "steps": [
                 {"type": "extract_information", "fields": fields, "reasks": 1, "on_invalid": on_invalid},
                 {"type": "save_to_database", "table": "bookings"}
             ]
         }))
-        .unwrap()
-        .validate()
-        .unwrap();
-        let now = time::OffsetDateTime::now_utc();
-        Workflow {
-            id: Uuid::now_v7(),
-            spec,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        }
     }
 
     fn next(turn: &AgentTurn, workflow: &Workflow) -> Option<Run> {
