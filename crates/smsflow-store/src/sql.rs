@@ -381,6 +381,32 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            /// Binds $1 (the id) to $15 (the spec and the time of the change), numbered the same by
+            /// the INSERT and the UPDATE of a workflow row.
+            fn bind_workflow<'q>(
+                query: sqlx::query::QueryAs<'q, $db, WorkflowRow, <$db as sqlx::Database>::Arguments>,
+                id: Uuid,
+                spec: &'q WorkflowSpec,
+            ) -> sqlx::query::QueryAs<'q, $db, WorkflowRow, <$db as sqlx::Database>::Arguments> {
+                let (template, templates) = template_columns(spec.response_template.as_ref());
+                query
+                    .bind(id)
+                    .bind(spec.name.as_str())
+                    .bind(name_key(spec.name.as_str()))
+                    .bind(spec.goal.as_str())
+                    .bind(&spec.context)
+                    .bind(template)
+                    .bind(spec.priority)
+                    .bind(spec.agent_id)
+                    .bind(spec.active)
+                    .bind(Json(&spec.keywords))
+                    .bind(Json(&spec.steps))
+                    .bind(now())
+                    .bind(Json(&spec.examples))
+                    .bind(templates)
+                    .bind(Json(MatchingColumn::of(spec)))
+            }
+
             pub(crate) async fn insert_workflow_row(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: Uuid,
@@ -391,22 +417,7 @@ macro_rules! impl_store {
                      response_templates, matching) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14, $15) \
                      RETURNING ", workflow_columns!());
-                let row = sqlx::query_as::<_, WorkflowRow>(sql)
-                    .bind(id)
-                    .bind(spec.name.as_str())
-                    .bind(name_key(spec.name.as_str()))
-                    .bind(spec.goal.as_str())
-                    .bind(&spec.context)
-                    .bind(template_columns(spec.response_template.as_ref()).0)
-                    .bind(spec.priority)
-                    .bind(spec.agent_id)
-                    .bind(spec.active)
-                    .bind(Json(&spec.keywords))
-                    .bind(Json(&spec.steps))
-                    .bind(now())
-                    .bind(Json(&spec.examples))
-                    .bind(template_columns(spec.response_template.as_ref()).1)
-                    .bind(Json(MatchingColumn::of(spec)))
+                let row = Self::bind_workflow(sqlx::query_as(sql), id, spec)
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?;
@@ -423,26 +434,11 @@ macro_rules! impl_store {
             ) -> Result<Option<Workflow>, StoreError> {
                 let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
                      response_template = $6, priority = $7, agent_id = $8, active = $9, \
-                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $14, \
-                     response_templates = $15, matching = $16 \
-                     WHERE id = $1 AND ($13 IS NULL OR version = $13) RETURNING ", workflow_columns!());
-                sqlx::query_as::<_, WorkflowRow>(sql)
-                    .bind(id)
-                    .bind(spec.name.as_str())
-                    .bind(name_key(spec.name.as_str()))
-                    .bind(spec.goal.as_str())
-                    .bind(&spec.context)
-                    .bind(template_columns(spec.response_template.as_ref()).0)
-                    .bind(spec.priority)
-                    .bind(spec.agent_id)
-                    .bind(spec.active)
-                    .bind(Json(&spec.keywords))
-                    .bind(Json(&spec.steps))
-                    .bind(now())
+                     keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $13, \
+                     response_templates = $14, matching = $15 \
+                     WHERE id = $1 AND ($16 IS NULL OR version = $16) RETURNING ", workflow_columns!());
+                Self::bind_workflow(sqlx::query_as(sql), id, spec)
                     .bind(expected_version)
-                    .bind(Json(&spec.examples))
-                    .bind(template_columns(spec.response_template.as_ref()).1)
-                    .bind(Json(MatchingColumn::of(spec)))
                     .fetch_optional(&mut **tx)
                     .await
                     .map_err(|error| name_taken_or(error, spec))?
