@@ -822,7 +822,7 @@ fn workflow_with_every_field(agent_id: uuid::Uuid) -> smsflow_core::WorkflowSpec
     use smsflow_core::workflow::{StepDraft, WorkflowDraft};
     let steps = [
         r#"{"type": "extract_information", "fields": ["name", "email"]}"#,
-        r#"{"type": "send_response", "template": "Thanks {{name}}, \"we'll\" <call> you & more"}"#,
+        r#"{"type": "send_response", "template": {"en": "Thanks {{name}}, \"we'll\" <call> you & more", "es": "Gracias {{name}} & más"}}"#,
         r#"{"type": "create_support_ticket", "priority": "urgent"}"#,
         r#"{"type": "book_appointment", "link": "https://calendly.com/acme/intro?a=1&b=2"}"#,
         r#"{"type": "save_to_database", "table": "leads"}"#,
@@ -832,7 +832,14 @@ fn workflow_with_every_field(agent_id: uuid::Uuid) -> smsflow_core::WorkflowSpec
         name: Some("Every field <&>".into()),
         goal: Some("appointment_booking".into()),
         context: Some("You book visits.\nBe brief & kind: \"no\" jargon.".into()),
-        response_template: Some("Hi {{name}}, pick a time: <link>".into()),
+        response_template: Some(smsflow_core::TextDraft::PerLanguage(
+            [
+                ("en", "Hi {{name}}, pick a time: <link>"),
+                ("es", "Hola {{name}}, elija una hora: <link>"),
+            ]
+            .map(|(language, text)| (language.to_string(), text.to_string()))
+            .into(),
+        )),
         priority: Some(-7),
         agent_id: Some(agent_id),
         active: Some(true),
