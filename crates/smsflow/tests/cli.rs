@@ -10,6 +10,8 @@ const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/work
 struct Cli {
     database_url: String,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL test database, dropped with the `Cli`.
+    _database: Option<smsflow_store::testing::TestDatabase>,
 }
 
 impl Cli {
@@ -18,6 +20,7 @@ impl Cli {
         Cli {
             database_url: format!("sqlite://{}", dir.path().join("cli.db").display()),
             _dir: dir,
+            _database: None,
         }
     }
 
@@ -34,6 +37,7 @@ impl Cli {
             clis.push(Cli {
                 database_url: db.url.clone(),
                 _dir: tempfile::tempdir().unwrap(),
+                _database: Some(db),
             });
         }
         clis
