@@ -396,6 +396,38 @@ fn help_is_everywhere() {
     }
 }
 
+#[test]
+fn output_piped_to_a_reader_that_went_away_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let cli = Cli::sqlite();
+    // More than a pipe holds (64 KiB), so the export blocks on the pipe until the reader goes.
+    let file = cli.dir().join("many.yaml");
+    let yaml: String = (0..1_000)
+        .map(|i| format!("- name: Workflow {i}\n  goal: general_inquiry\n  keywords: [word{i}]\n"))
+        .collect();
+    std::fs::write(&file, yaml).unwrap();
+    cli.ok(&["workflows", "import", file.to_str().unwrap()]);
+    // Like `smsflow workflows export | head -1`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsflow"))
+        .args(["workflows", "export"])
+        .env_clear()
+        .env("SMSFLOW_DATABASE_URL", &cli.database_url)
+        .env("SMSFLOW_DATA_DIR", cli.dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("smsflow runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        output.status.signal(),
+        Some(13),
+        "ended by SIGPIPE, as `cat` is"
+    );
+}
+
 impl Cli {
     /// Runs with `input` on standard input.
     fn run_with_input(&self, args: &[&str], input: &str) -> Output {
