@@ -17,11 +17,11 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::saved_suite::SuiteError;
 use crate::web::inbox::when;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
-use crate::workflow_sets::{diff, live_set, version_with_changes};
+use smsflow_engine::saved_suite::SuiteError;
+use smsflow_engine::workflow_sets::{diff, live_set, version_with_changes};
 
 const HISTORY_PAGE: u32 = 50;
 
@@ -166,9 +166,9 @@ pub async fn publish(
     let by = signed_in.author();
     let note = Some(form.note.trim()).filter(|note| !note.is_empty());
     // The form names the reviewed revision: a draft saved since (tested or not) is refused.
-    if let Err(error) = crate::saved_suite::check_before_publish(
+    if let Err(error) = smsflow_engine::saved_suite::check_before_publish(
         state.store.as_ref(),
-        &state.config,
+        &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
     )
     .await
@@ -349,9 +349,9 @@ pub async fn restore(
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
     let number = parse_number(&number)?;
-    if let Err(error) = crate::saved_suite::check_before_rollback(
+    if let Err(error) = smsflow_engine::saved_suite::check_before_rollback(
         state.store.as_ref(),
-        &state.config,
+        &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
         number,
     )

@@ -7,11 +7,11 @@ use smsflow_core::WorkflowSpec;
 use smsflow_store::{Draft, Store, StoreError};
 use std::path::Path;
 
-use crate::config::Config;
 use crate::conversation_tests::format::{TestFile, parse};
 use crate::conversation_tests::{render, run_in_sandbox};
 use crate::matching::Semantic;
 use crate::sandbox::SandboxError;
+use crate::settings::EngineSettings;
 
 /// The most tests one run takes here: each starts a sandbox of its own.
 pub const MAX_TESTS: usize = 50;
@@ -132,24 +132,24 @@ fn draft_target(draft: Draft) -> Target {
 /// Runs `yaml` against the draft, or the published workflows when there is no draft.
 pub async fn run(
     store: &dyn Store,
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
     yaml: &str,
 ) -> Result<SuiteRun, SuiteError> {
     let file = check(yaml)?;
-    run_against(config, semantic, &file, draft_or_published(store).await?).await
+    run_against(settings, semantic, &file, draft_or_published(store).await?).await
 }
 
 /// Runs every test of `file` against `target`, each in a sandbox of its own.
 pub async fn run_against(
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
     file: &TestFile,
     target: Target,
 ) -> Result<SuiteRun, SuiteError> {
     let mut results = Vec::with_capacity(file.tests.len());
     for test in &file.tests {
-        let failures = run_in_sandbox(config, test, &target.workflows, semantic.clone()).await?;
+        let failures = run_in_sandbox(settings, test, &target.workflows, semantic.clone()).await?;
         results.push(SuiteResult {
             name: test.name.clone(),
             turns: test.turns.len(),
@@ -169,11 +169,13 @@ pub async fn run_against(
 /// exactly that one: a draft saved while the tests ran is not published untested.
 pub async fn check_before_publish(
     store: &dyn Store,
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
 ) -> Result<Option<i64>, SuiteError> {
     match store.get_draft().await? {
-        Some(draft) => check_set_before_publish(store, config, semantic, draft_target(draft)).await,
+        Some(draft) => {
+            check_set_before_publish(store, settings, semantic, draft_target(draft)).await
+        }
         // Nothing to test: publishing says there is no draft.
         None => Ok(None),
     }
@@ -183,11 +185,11 @@ pub async fn check_before_publish(
 /// workflows, which a rollback would publish again, and refuses unless every test passes.
 pub async fn check_before_rollback(
     store: &dyn Store,
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
     number: i64,
 ) -> Result<(), SuiteError> {
-    if !config.publish_requires_tests {
+    if !settings.publish_requires_tests {
         return Ok(());
     }
     let version = store.get_version(number).await?;
@@ -196,7 +198,7 @@ pub async fn check_before_rollback(
         draft_revision: None,
         workflows: version.workflows.into_iter().map(|w| w.spec).collect(),
     };
-    check_set_before_publish(store, config, semantic, target)
+    check_set_before_publish(store, settings, semantic, target)
         .await
         .map(drop)
 }
@@ -206,18 +208,18 @@ pub async fn check_before_rollback(
 /// Returns the draft revision that passed, if `target` is the draft.
 pub async fn check_set_before_publish(
     store: &dyn Store,
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
     target: Target,
 ) -> Result<Option<i64>, SuiteError> {
-    if !config.publish_requires_tests {
+    if !settings.publish_requires_tests {
         return Ok(None);
     }
     let Some(saved) = store.saved_test_suite().await? else {
         return Err(SuiteError::NoneSaved);
     };
     let against = target.against.clone();
-    let run = run_against(config, semantic, &check(&saved.yaml)?, target).await?;
+    let run = run_against(settings, semantic, &check(&saved.yaml)?, target).await?;
     let failed = run.failed();
     if failed.is_empty() {
         Ok(run.draft_revision)
