@@ -397,7 +397,7 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
             oldest, heads,
             "{statistics:?}: the oldest pending message of each conversation"
         );
+        // The database goes when `db` is dropped, after the pools that use it.
         drop((store, pool));
-        db.drop_database().await;
     }
 }
