@@ -97,6 +97,11 @@ fn weekday(word: &str) -> Option<Weekday> {
         .map(|(_, day)| *day)
 }
 
+/// Whether `word` (folded) names a month: a number beside it is a day.
+pub fn is_month(word: &str) -> bool {
+    month(word).is_some()
+}
+
 fn month(word: &str) -> Option<i8> {
     MONTHS.iter().find(|(w, _)| *w == word).map(|(_, m)| *m)
 }
