@@ -170,7 +170,12 @@ impl Extractors {
             // more than the name); other values from their label first.
             let value = match (kind, labelled) {
                 (Kind::Name | Kind::Company | Kind::Typed(FieldType::Address), labelled) => {
-                    found().or(labelled)
+                    found().or(labelled).or_else(|| {
+                        // A company named alone, answering the one question about it.
+                        (kind == Kind::Company && only_asked == Some(name) && !correcting)
+                            .then(|| bare_company(text).map(Ok))
+                            .flatten()
+                    })
                 }
                 (_, Some(Ok(value))) if !correcting => Some(Ok(value)),
                 (_, labelled) => found().or(labelled),
@@ -243,12 +248,18 @@ impl Extractors {
                     .flatten()
                     .map(|digits| Err(Invalid::Phone(digits)))
             }),
+            // A name listed without a cue is a guess: it never replaces a name already given.
             Kind::Name => person_name(words)
                 .or_else(|| asked.then(|| lowercase_name(words)).flatten())
+                .or_else(|| {
+                    context
+                        .known
+                        .is_none()
+                        .then(|| listed_name(words).map(|(name, _)| name))
+                        .flatten()
+                })
                 .map(Ok),
-            Kind::Company => company(words)
-                .or_else(|| only_asked.then(|| bare_company(text)).flatten())
-                .map(Ok),
+            Kind::Company => company(words).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
                 let rules = WhenRules {
                     order: self.date_order(),
@@ -429,9 +440,12 @@ fn bare_company(text: &str) -> Option<String> {
         .unwrap_or(part);
     let value = trim_sentence_end(value.trim());
     let words = value.split_whitespace().count();
+    let first = fields::fold(value.split_whitespace().next()?);
+    // A name is written with a capital ("Vega Arquitectos"); "sorry, ..." or "yes" is no name.
     ((1..=6).contains(&words)
         && !value.ends_with('?')
-        && value.chars().next().is_some_and(char::is_alphanumeric))
+        && value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        && !NOT_NAMES.contains(&first.trim_matches(|c: char| !c.is_alphanumeric())))
     .then(|| value.to_string())
 }
 
@@ -710,9 +724,11 @@ fn spaced_email(text: &str) -> Option<String> {
             )
         });
         let word = fields::fold(before);
+        // Written on as one address: no bracket or quote before it, the word before in lower case.
         (is_email(address)
+            && token.starts_with(char::is_alphanumeric)
+            && before.chars().all(char::is_lowercase)
             && word.chars().count() >= 2
-            && word.chars().all(char::is_alphabetic)
             && !BEFORE_EMAIL.contains(&word.as_str()))
         .then(|| format!("{before} {address}"))
     })
@@ -1087,7 +1103,6 @@ fn person_name(words: &[Word]) -> Option<String> {
     here_intro(words)
         .map(|(name, _)| name)
         .or_else(|| signature(words).map(|(name, _)| name))
-        .or_else(|| listed_name(words).map(|(name, _)| name))
 }
 
 /// A name listed with contact details, two or three capitalised words on their own: "Sam Patel,
@@ -1142,7 +1157,7 @@ const COMPANY_CUES: &[&[&str]] = &[
 ];
 
 fn company(words: &[Word]) -> Option<String> {
-    let name = person_name(words);
+    let name = person_name(words).or_else(|| listed_name(words).map(|(name, _)| name));
     for (i, _) in words.iter().enumerate() {
         for cue in COMPANY_CUES {
             let matches = cue
