@@ -161,6 +161,7 @@ impl Extractors {
             let context = Context {
                 asked,
                 only_asked: only_asked == Some(name),
+                answers_another: only_asked.is_some_and(|one| one != name),
                 correcting,
                 known: known.get(name).map(String::as_str),
                 clock,
@@ -252,9 +253,7 @@ impl Extractors {
             Kind::Name => person_name(words)
                 .or_else(|| asked.then(|| lowercase_name(words)).flatten())
                 .or_else(|| {
-                    context
-                        .known
-                        .is_none()
+                    (context.known.is_none() && !context.answers_another)
                         .then(|| listed_name(words).map(|(name, _)| name))
                         .flatten()
                 })
@@ -297,7 +296,7 @@ impl Extractors {
                 }
             }),
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
-                identifier(text, asked).map(Ok).or_else(|| {
+                identifier(text, field.as_str(), asked).map(Ok).or_else(|| {
                     only_asked
                         .then(|| whole_answer(text))
                         .flatten()
@@ -388,6 +387,8 @@ struct Context<'a> {
     asked: bool,
     /// The field was the only one asked for: the whole message may be its value.
     only_asked: bool,
+    /// Another field was the only one asked for: the message answers that one.
+    answers_another: bool,
     correcting: bool,
     /// The field's value so far.
     known: Option<&'a str>,
@@ -509,9 +510,10 @@ fn is_identifier(field: &str) -> bool {
         .any(|word| WORDS.contains(&word))
 }
 
-/// An identifier: a word after `#` ("#A-20931"), or, answering the question, the one word with
-/// three digits or more ("es el 88213").
-fn identifier(text: &str, asked: bool) -> Option<String> {
+/// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
+/// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
+/// the first such word ("es el 88213").
+fn identifier(text: &str, field: &str, asked: bool) -> Option<String> {
     let tokens = text
         .split_whitespace()
         .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']));
@@ -526,7 +528,21 @@ fn identifier(text: &str, asked: bool) -> Option<String> {
         .clone()
         .filter_map(|token| token.strip_prefix('#'))
         .find(|token| !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    let named: Vec<String> = fields::fold(field)
+        .split(['_', ' '])
+        .map(str::to_string)
+        .collect();
+    let all: Vec<&str> = tokens.clone().collect();
+    let after_name = all.iter().enumerate().find_map(|(at, token)| {
+        let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
+        named
+            .contains(&word)
+            .then(|| all[at + 1..].iter().take(3).find(|token| shaped(token)))
+            .flatten()
+            .copied()
+    });
     hashed
+        .or(after_name)
         .or_else(|| {
             asked
                 .then(|| tokens.clone().find(|token| shaped(token)))
@@ -999,18 +1015,38 @@ const NAME_CUES: &[&[&str]] = &[
     &["les", "escribe"],
     &["le", "escribe"],
     &["te", "escribe"],
+    &["thx"],
+    &["cheers"],
+    &["i", "meant"],
+    &["quise", "decir"],
+    &["a", "nombre", "de"],
+    &["under", "the", "name"],
 ];
 
 /// Words between a cue and the name that are not the name: "my name is actually Dana".
 fn skip_fillers(words: &[Word], mut at: usize) -> usize {
+    let title = |at: usize| {
+        words
+            .get(at)
+            .is_some_and(|word| TITLES.contains(&fields::fold(&word.lower).trim_end_matches('.')))
+    };
     loop {
         match words.get(at).map(|word| word.lower.as_str()) {
             Some("actually" | "really" | "realmente" | "just") => at += 1,
+            _ if title(at) => at += 1,
+            // "soy el ing. Raúl Pérez"
+            Some("el" | "la") if title(at + 1) => at += 2,
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
             _ => return at,
         }
     }
 }
+
+/// Titles before a name that are not the name: "Dr. Lisa Monroe", "el ing. Raúl Pérez".
+const TITLES: &[&str] = &[
+    "dr", "mr", "mrs", "ms", "miss", "prof", "sr", "sra", "srta", "dra", "ing", "lic", "arq",
+    "don", "dona",
+];
 
 /// A name written in lower case after a cue, in a short answer to the question: "im jake".
 fn lowercase_name(words: &[Word]) -> Option<String> {
@@ -1018,7 +1054,7 @@ fn lowercase_name(words: &[Word]) -> Option<String> {
         return None;
     }
     NAME_CUES.iter().find_map(|cue| {
-        let after = cue_at(words, 0, cue)?;
+        let after = (0..words.len()).find_map(|at| cue_at(words, at, cue))?;
         let rest = &words[skip_fillers(words, after)..];
         let plain = |word: &Word| {
             word.text.chars().all(char::is_alphabetic) && !NOT_NAMES.contains(&word.lower.as_str())
@@ -1154,6 +1190,7 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["owner", "of"],
     &["dueño", "de"],
     &["dueña", "de"],
+    &["de", "parte", "de"],
 ];
 
 fn company(words: &[Word]) -> Option<String> {
@@ -1183,6 +1220,8 @@ fn company(words: &[Word]) -> Option<String> {
                             | "texting"
                             | "writing"
                             | "here"
+                            | "escribo"
+                            | "somos"
                             | "estamos"
                     ));
             if cue.len() == 1 && !after_person {
@@ -1428,6 +1467,119 @@ mod tests {
             notes.found["notes"], "leave it at the door",
             "the whole answer to the one question"
         );
+    }
+
+    #[test]
+    fn names_without_the_usual_cue() {
+        assert_eq!(
+            pairs(&extract(
+                "Hey! Jordan at Sunset Cycles here, we need shirts"
+            )),
+            [("company", "Sunset Cycles"), ("name", "Jordan")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "Interested in a demo. Sam Patel, Patel Pharmacy, sam@patelrx.com"
+            )),
+            [
+                ("company", "Patel Pharmacy"),
+                ("email", "sam@patelrx.com"),
+                ("name", "Sam Patel")
+            ]
+        );
+        assert_eq!(
+            pairs(&extract("sorry, my name is actually Dana Whitfield")),
+            [("name", "Dana Whitfield")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "soy el ing. Raúl Pérez de Constructora Pérez S.A."
+            )),
+            [
+                ("company", "Constructora Pérez S.A."),
+                ("name", "Raúl Pérez")
+            ]
+        );
+        assert_eq!(
+            pairs(&answer("im jake", "name", &["name"]).found),
+            [("name", "jake")]
+        );
+        assert!(answer("im good", "name", &["name"]).found.is_empty());
+    }
+
+    #[test]
+    fn a_company_named_alone_answers_its_question() {
+        let alone = |text| answer(text, "name,phone,company", &["company"]);
+        assert_eq!(
+            pairs(&alone("Park Dental, 415-555-0603").found),
+            [("company", "Park Dental"), ("phone", "+14155550603")]
+        );
+        assert_eq!(
+            pairs(&alone("Reformas Ortega S.L.").found),
+            [("company", "Reformas Ortega S.L.")]
+        );
+        assert_eq!(
+            pairs(&alone("Company: Blue Fin Sushi").found),
+            [("company", "Blue Fin Sushi")]
+        );
+        assert!(alone("sorry, actually the other one").found.is_empty());
+        assert!(
+            !answer("Park Dental", "name,company", &["name", "company"])
+                .found
+                .contains_key("company"),
+            "not when the name was asked too"
+        );
+    }
+
+    #[test]
+    fn an_email_split_by_a_space_or_missing_is_a_wrong_answer() {
+        let spaced = answer(
+            "Maya Ross, maya ross@example.com",
+            "name,email",
+            &["name", "email"],
+        );
+        assert_eq!(spaced.found.get("email"), None);
+        assert_eq!(
+            spaced.invalid.get("email"),
+            Some(&Invalid::Email("maya ross@example.com".into()))
+        );
+        assert_eq!(
+            pairs(&extract("Hi, this is Raj Patel (raj@patel.example)"))[0],
+            ("email", "raj@patel.example")
+        );
+        assert_eq!(
+            answer("just ken", "email", &["email"]).invalid.get("email"),
+            Some(&Invalid::Email("just ken".into()))
+        );
+        assert!(
+            answer("why do you ask?", "email", &["email"])
+                .invalid
+                .is_empty()
+        );
+        assert!(
+            !answer("just ken", "email,when:date", &["email", "when"])
+                .invalid
+                .contains_key("email"),
+            "with two questions it may answer the other"
+        );
+    }
+
+    #[test]
+    fn identifiers_after_a_hash_or_the_fields_own_word() {
+        let order = |text, asked: &[&str]| answer(text, "order_number", asked).found;
+        assert_eq!(
+            order("where is my order? #A-20931", &[])["order_number"],
+            "A-20931"
+        );
+        assert_eq!(
+            order("hi my order 77120 never arrived", &[])["order_number"],
+            "77120"
+        );
+        assert_eq!(
+            order("it's 558201", &["order_number"])["order_number"],
+            "558201"
+        );
+        assert!(order("my order never arrived", &[]).is_empty());
     }
 
     /// Found by the `extractors` fuzz target: a model that sends back a date and time in the form

@@ -405,10 +405,12 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         ),
         None => (clock.parse::<i8>().ok()?, 0),
     };
-    if clock.contains('.') && suffix.is_empty() && !cue {
-        return None; // "2.5" is a number, not a time
+    // "2.5" is a number, not a time; "17.30" alone answers "what time?".
+    let dotted_time = words.len() == 1 && clock.split_once('.').is_some_and(|(_, m)| m.len() == 2);
+    if clock.contains('.') && suffix.is_empty() && !cue && !dotted_time {
+        return None;
     }
-    let has_minutes = clock.contains([':', 'h']) && clock.len() >= 3;
+    let has_minutes = (clock.contains([':', 'h']) && clock.len() >= 3) || dotted_time;
     let mut used = 1;
     let mut meridiem = match suffix {
         "am" | "a.m" | "a.m." | "a" => Some(false),
@@ -552,6 +554,7 @@ mod tests {
             pair(None, Some("14:30"))
         );
         assert_eq!(when("make it 9"), pair(None, Some("09:00")));
+        assert_eq!(when("17.30"), pair(None, Some("17:30")));
         assert_eq!(when("in 3 days"), pair(Some("2026-11-29"), None));
         assert_eq!(when("the 2nd"), pair(Some("2026-12-02"), None));
     }

@@ -280,15 +280,33 @@ fn choice_words(text: &str) -> Vec<String> {
 /// stem, or one word ending the other (3 letters or more).
 fn same_word(said: &str, word: &str) -> bool {
     let (a, b) = (stem(said), stem(word));
+    let synonyms = SYNONYMS
+        .iter()
+        .any(|group| group.iter().any(|w| stem(w) == a) && group.iter().any(|w| stem(w) == b));
     a == b
+        || synonyms
         || (word.len() >= 3 && said.ends_with(word))
         || (said.len() >= 3 && word.ends_with(said))
         || (a.len() >= 5 && b.len() >= 5 && (a.starts_with(b) || b.starts_with(a)))
 }
 
+/// Words that mean the same in a choice, in either language ("the big one" is "Large").
+const SYNONYMS: &[&[&str]] = &[
+    &["large", "big", "bigger", "biggest", "grande"],
+    &["small", "little", "smaller", "smallest", "pequeno", "chico"],
+    &["medium", "mid", "mediano"],
+    &["annual", "yearly", "year", "anual"],
+    &["monthly", "month", "mensual"],
+    &["weekly", "week", "semanal"],
+    &["standard", "regular", "normal", "estandar"],
+    &["deep", "thorough", "profunda", "fondo"],
+];
+
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
 fn stem(word: &str) -> &str {
-    const ENDINGS: &[&str] = &["ing", "ion", "ed", "es", "os", "as", "s", "e", "o", "a"];
+    const ENDINGS: &[&str] = &[
+        "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e", "o", "a",
+    ];
     ENDINGS
         .iter()
         .find_map(|ending| {
@@ -346,6 +364,8 @@ pub fn address(text: &str) -> Option<String> {
                 | "apartment"
                 | "unit"
                 | "suite"
+                | "apto"
+                | "apartamento"
                 | "flat"
                 | "piso"
                 | "depto"

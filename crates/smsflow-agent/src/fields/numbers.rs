@@ -98,6 +98,9 @@ const COUNT_BEFORE: &[&str] = &[
     "solo",
     "maybe",
     "quizas",
+    "tenemos",
+    "be",
+    "ser",
 ];
 
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
@@ -142,6 +145,13 @@ const COUNT_AFTER: &[&str] = &[
     "rooms",
     "habitaciones",
     "cuartos",
+    "€",
+    "$",
+    "£",
+    "sillas",
+    "chairs",
+    "mesas",
+    "tables",
 ];
 
 /// Words right before a number that make it a time or a day ("at 7", "a las 8", "el 5").
@@ -213,6 +223,18 @@ fn quantities(text: &str) -> Vec<Quantity> {
                 .map(|(_, m)| *m)
         });
         let currency = token.starts_with(['$', '€', '£']);
+        // "twenty five", "twenty-five", "treinta y cinco", "veinticinco".
+        if let Some((value, used)) = compound(&tokens, i) {
+            found.push(Quantity {
+                value,
+                counted: before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+                    || tokens
+                        .get(i + used)
+                        .is_some_and(|a| COUNT_AFTER.contains(a)),
+            });
+            i += used;
+            continue;
+        }
         let value = match NUMBER_WORDS.iter().find(|(word, _)| *word == token) {
             // "un"/"una" count only before a multiplier or a counted noun ("una docena").
             Some((word, _))
@@ -256,6 +278,36 @@ fn quantities(text: &str) -> Vec<Quantity> {
         i += if multiplier.is_some() { 2 } else { 1 };
     }
     found
+}
+
+/// A number written in two words or a joined one: tens and units ("twenty five", "twenty-five",
+/// "treinta y cinco", "veintiséis"); the value and how many tokens it used.
+fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
+    let word = |token: &str| {
+        NUMBER_WORDS
+            .iter()
+            .find(|(w, _)| *w == token)
+            .map(|(_, n)| *n)
+    };
+    let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
+    let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
+    let token = tokens[i];
+    if let Some(rest) = token.strip_prefix("veinti")
+        && let Some(n) = unit(if rest == "un" { "uno" } else { rest })
+    {
+        return Some((f64::from(20 + n), 1));
+    }
+    if let Some((high, low)) = token.split_once('-')
+        && let (Some(high), Some(low)) = (tens(high), unit(low))
+    {
+        return Some((f64::from(high + low), 1));
+    }
+    let high = tens(token)?;
+    match (tokens.get(i + 1), tokens.get(i + 2)) {
+        (Some(&"y"), Some(low)) if unit(low).is_some() => Some((f64::from(high + unit(low)?), 3)),
+        (Some(low), _) if unit(low).is_some() => Some((f64::from(high + unit(low)?), 2)),
+        _ => None,
+    }
 }
 
 /// "1,500" and "1.500" (thousands), "85,5" and "2.5" (decimals), "2.5k", "40" -> the value.
@@ -314,6 +366,10 @@ mod tests {
         assert_eq!(number("a dozen").as_deref(), Some("12"));
         assert_eq!(number("no idea"), None);
         assert_eq!(number("una mesa"), None, "an article is no number");
+        assert_eq!(number("twenty five").as_deref(), Some("25"));
+        assert_eq!(number("twenty-five").as_deref(), Some("25"));
+        assert_eq!(number("treinta y cinco").as_deref(), Some("35"));
+        assert_eq!(number("veintiséis").as_deref(), Some("26"));
     }
 
     #[test]
