@@ -452,6 +452,11 @@ fn bare_company(text: &str) -> Option<String> {
 
 /// Words before a company named alone ("it's Vega Arquitectos", "la empresa es ...").
 const COMPANY_LEADS: &[&str] = &[
+    "it's called ",
+    "its called ",
+    "it is called ",
+    "we're called ",
+    "se llama ",
     "it's ",
     "its ",
     "it is ",
@@ -467,6 +472,11 @@ const COMPANY_LEADS: &[&str] = &[
     "trabajo para ",
     "somos ",
     "es ",
+    "para ",
+    "for ",
+    "at ",
+    "from ",
+    "de ",
 ];
 
 /// Trailing sentence punctuation dropped, an abbreviation's dot kept ("S.L.", "Inc.").
@@ -832,7 +842,8 @@ struct Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
-    text.split_whitespace()
+    let mut words: Vec<Word> = text
+        .split_whitespace()
         .filter_map(|raw| {
             let ends_clause = raw.ends_with([',', '.', '!', '?', ';', ':']);
             let trimmed = raw
@@ -851,7 +862,17 @@ fn words(text: &str) -> Vec<Word> {
                 ends_clause,
             })
         })
-        .collect()
+        .collect();
+    // "Brian Walsh - Walsh Electric - 630-555-0119": a dash between parts ends the one before.
+    for at in 0..words.len() {
+        if matches!(words[at].text.as_str(), "-" | "--" | "–" | "—" | "|") {
+            words[at].ends_clause = true;
+            if at > 0 {
+                words[at - 1].ends_clause = true;
+            }
+        }
+    }
+    words
 }
 
 fn is_capitalised(word: &str) -> bool {
@@ -1109,6 +1130,12 @@ fn listed_parts(words: &[Word]) -> Vec<(String, usize)> {
             parts.push((run, start));
         }
         start = at + 1;
+        while words
+            .get(start)
+            .is_some_and(|word| word.text.starts_with(['-', '–', '—', '|']))
+        {
+            start += 1;
+        }
     }
     parts
 }
@@ -1191,6 +1218,7 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["dueño", "de"],
     &["dueña", "de"],
     &["de", "parte", "de"],
+    &["desde"],
 ];
 
 fn company(words: &[Word]) -> Option<String> {
@@ -1246,7 +1274,7 @@ fn after_name(words: &[Word], name: &str) -> Option<String> {
         .iter()
         .position(|word| word.text == last && word.ends_clause)?;
     let start = match words.get(end + 1)?.lower.as_str() {
-        "from" | "with" | "at" | "de" => end + 2,
+        "from" | "with" | "at" | "de" | "-" | "–" | "—" | "|" => end + 2,
         _ => end + 1,
     };
     let (company, next) = capitalised_run(words, start, 5, true)?;

@@ -161,7 +161,8 @@ fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> 
 pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     let words = tokens(text);
     let mut dates: Vec<(Date, bool)> = Vec::new();
-    let mut times: Vec<Time> = Vec::new();
+    // Each time, and whether it only bounds the answer ("before noon, like 10:30").
+    let mut times: Vec<(Time, bool)> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let word = words[i].as_str();
@@ -247,7 +248,24 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         }
         // Times.
         if let Some((time, used)) = time_at(&words, i) {
-            times.push(time);
+            let bound = |at: usize| {
+                matches!(
+                    words.get(at).map(String::as_str),
+                    Some(
+                        "before"
+                            | "after"
+                            | "until"
+                            | "till"
+                            | "til"
+                            | "antes"
+                            | "despues"
+                            | "hasta"
+                    )
+                )
+            };
+            let bounds = (i >= 1 && bound(i - 1))
+                || (i >= 3 && bound(i - 3) && words[i - 2] == "de" && words[i - 1] == "las");
+            times.push((time, bounds));
             i += used;
             continue;
         }
@@ -255,6 +273,16 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     }
     let pick = |found: usize| if last { found.saturating_sub(1) } else { 0 };
     let date = dates.get(pick(dates.len())).copied();
+    let exact: Vec<Time> = times
+        .iter()
+        .filter(|(_, bounds)| !bounds)
+        .map(|(time, _)| *time)
+        .collect();
+    let times: Vec<Time> = if exact.is_empty() {
+        times.iter().map(|(time, _)| *time).collect()
+    } else {
+        exact
+    };
     When {
         date: date.map(|(date, _)| date),
         time: times.get(pick(times.len())).copied(),
@@ -555,6 +583,8 @@ mod tests {
         );
         assert_eq!(when("make it 9"), pair(None, Some("09:00")));
         assert_eq!(when("17.30"), pair(None, Some("17:30")));
+        assert_eq!(when("before noon, like 10:30"), pair(None, Some("10:30")));
+        assert_eq!(when("after 3pm"), pair(None, Some("15:00")));
         assert_eq!(when("in 3 days"), pair(Some("2026-11-29"), None));
         assert_eq!(when("the 2nd"), pair(Some("2026-12-02"), None));
     }

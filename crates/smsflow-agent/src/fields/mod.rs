@@ -304,6 +304,14 @@ const SYNONYMS: &[&[&str]] = &[
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
 fn stem(word: &str) -> &str {
+    // "repararlo", "cambiarla": a verb with its pronoun.
+    let word = ["lo", "la", "le", "los", "las"]
+        .iter()
+        .find_map(|clitic| {
+            word.strip_suffix(clitic)
+                .filter(|verb| verb.ends_with(['r']) && verb.chars().count() >= 5)
+        })
+        .unwrap_or(word);
     const ENDINGS: &[&str] = &[
         "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e", "o", "a",
     ];
@@ -396,14 +404,25 @@ pub fn address(text: &str) -> Option<String> {
                 .last()?;
             return Some(named);
         }
-        let follows = is_unit(next)
+        // "Queen St W", "14th St, 6th floor"
+        let direction = end == to
+            && matches!(
+                bare(next).as_str(),
+                "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw"
+            );
+        let floor = is_number(words[end])
+            && end > to
+            && matches!(bare(next).as_str(), "floor" | "fl" | "planta");
+        let follows = direction
+            || floor
+            || is_unit(next)
             || (end > to && is_number(next) && is_unit(words[end]))
             || (end == to && words[end].ends_with(',') && is_number(next));
         follows.then_some(end + 1)
     };
     let until_clause_end = |from: usize, to: usize| {
         let mut end = to;
-        while end < to + 3
+        while end < to + 4
             && let Some(next) = goes_on(end, to)
         {
             end = next;
