@@ -512,6 +512,8 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         Some(true) if hour < 12 => hour + 12,
         Some(false) if hour == 12 => 0,
         Some(_) => hour,
+        // "07:30" is written on a 24-hour clock: as written.
+        None if clock.starts_with('0') && clock.len() > 1 => hour,
         None => business_hour(hour),
     };
     Some((Time::new(hour, minute, 0, 0).ok()?, used))
@@ -644,6 +646,22 @@ mod tests {
         #[test]
         fn reading_never_panics(text in "\\PC{0,120}") {
             let _ = read(&text, TODAY, Order::DayFirst, true);
+        }
+
+        /// A time as it is stored (`HH:MM`, 24 h) reads back as itself.
+        #[test]
+        fn stored_times_read_back(hour in 0i8..24, minute in 0i8..60) {
+            let stored = format!("{hour:02}:{minute:02}");
+            let found = read(&stored, TODAY, Order::DayFirst, false).time.unwrap();
+            proptest::prop_assert_eq!(found.strftime("%H:%M").to_string(), stored);
+        }
+
+        /// A date as it is stored (`YYYY-MM-DD`) reads back as itself, in either order.
+        #[test]
+        fn stored_dates_read_back(days in 0i32..3650, day_first: bool) {
+            let date = TODAY.checked_add(jiff::Span::new().days(days)).unwrap();
+            let order = if day_first { Order::DayFirst } else { Order::MonthFirst };
+            proptest::prop_assert_eq!(read(&date.to_string(), TODAY, order, false).date, Some(date));
         }
 
         #[test]
