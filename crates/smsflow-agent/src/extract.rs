@@ -58,11 +58,13 @@ fn labels(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-/// What one message gave: valid values, and the fields it tried to give but got wrong.
+/// What one message gave: valid values, the fields it tried to give but got wrong, and part of
+/// a value still missing the rest (the day of a date and time, as `YYYY-MM-DD`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extraction {
     pub found: BTreeMap<String, String>,
     pub invalid: BTreeMap<String, Invalid>,
+    pub partial: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -116,7 +118,8 @@ impl Extractors {
     /// name was asked for, a message that starts with a capitalised name ("Dana from Blue Fin
     /// Sushi") gives it without any "I'm"; an asked field the message gets wrong is `invalid`.
     /// In a correction ("actually ...", "perdón ...") the value named last counts; `known` values
-    /// (a day already given) complete a partial answer ("make it 9").
+    /// (a day already given, or the [`Extraction::partial`] day of an earlier message) complete a
+    /// partial answer ("make it 9", "at 10").
     pub fn read(
         &self,
         text: &str,
@@ -205,6 +208,19 @@ impl Extractors {
         };
         if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !weak(i)) {
             extraction.invalid.retain(|_, invalid| !weak(invalid));
+        }
+        // "Friday" for a date and time: the day waits for its time in a later message.
+        for field in wanted.iter().filter(|field| {
+            field.kind == FieldType::Datetime && !extraction.found.contains_key(field.as_str())
+        }) {
+            let when = fields::dates::read(text, clock.today(), self.date_order(), correcting);
+            if let (Some(day), None) = (when.date, when.time)
+                && day >= clock.today()
+            {
+                extraction
+                    .partial
+                    .insert(field.as_str().to_string(), day.to_string());
+            }
         }
         if extraction.found.is_empty()
             && extraction.invalid.is_empty()
@@ -1608,6 +1624,26 @@ mod tests {
             "558201"
         );
         assert!(order("my order never arrived", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_day_waits_for_its_time_in_a_later_message() {
+        let clock = Clock::at(
+            "2026-07-15T18:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::get("America/Chicago").unwrap(),
+        );
+        let wanted = fields("appointment:datetime");
+        let day = Extractors::default().read("Friday", &wanted, &[], &BTreeMap::new(), &clock);
+        assert!(day.found.is_empty());
+        assert_eq!(day.partial["appointment"], "2026-07-17");
+        let time = Extractors::default().read(
+            "at 10",
+            &wanted,
+            &["appointment".into()],
+            &day.partial,
+            &clock,
+        );
+        assert_eq!(time.found["appointment"], "2026-07-17T10:00:00-05:00");
     }
 
     /// Found by the `extractors` fuzz target: a model that sends back a date and time in the form
