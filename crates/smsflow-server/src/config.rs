@@ -6,6 +6,10 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub use smsflow_engine::settings::{
+    EngineSettings, ModelSetting, SmsSettings, TicketWebhookSettings,
+};
+
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,48 +42,6 @@ pub struct Config {
     pub limits: crate::listener::ServeLimits,
     /// Where `conversation.needs_human` is posted when a texter asks for a person; off when `None`.
     pub handoff_webhook: Option<TicketWebhookSettings>,
-}
-
-/// `SMSFLOW_MODEL`: match by meaning with the embedding model (installed by `serve` when missing),
-/// or by keywords only.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ModelSetting {
-    #[default]
-    Auto,
-    Off,
-}
-
-/// A signed outgoing webhook: where to post, and the secret that signs each delivery.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TicketWebhookSettings {
-    pub url: String,
-    pub secret: String,
-}
-
-/// How smsflow behaves as an SMS system (carrier rules, loop guard, quiet hours).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SmsSettings {
-    /// Our number when nothing else says which to use (the simulator, `messages/send` without `from`).
-    pub default_from: String,
-    /// Longest automatic reply, in segments.
-    pub max_segments: usize,
-    /// Replace curly quotes, long dashes and the like with GSM-7 equivalents.
-    pub gsm_friendly: bool,
-    pub help_text: String,
-    pub opt_out_text: String,
-    pub opt_in_text: String,
-    /// At most this many automatic replies to one number per minute (the loop guard).
-    pub auto_replies_per_minute: u32,
-    /// A conversation's workflow is dropped after this long without a message.
-    pub idle_timeout_minutes: u64,
-    /// No automatic reply goes out between these local times; replies wait until the end.
-    pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
-    /// Answer `whatsapp:` senders on WhatsApp (through Twilio); when off they are stored only.
-    pub whatsapp: bool,
-    /// When the team answers: a texter who asks for a person is told when to expect one.
-    pub business_hours: Option<crate::business_hours::BusinessHours>,
-    /// The business's time zone (`sms.timezone`): texted days and times ("tomorrow at 3") are read in it.
-    pub timezone: jiff::tz::TimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -226,7 +188,7 @@ fn load_sms(
     let business_hours = var("SMSFLOW_SMS_BUSINESS_HOURS")
         .or(file.business_hours)
         .map(|hours| {
-            crate::business_hours::BusinessHours::parse(&hours, &timezone)
+            smsflow_engine::business_hours::BusinessHours::parse(&hours, &timezone)
                 .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })
         })
         .transpose()?;
@@ -236,7 +198,7 @@ fn load_sms(
     ) {
         (None, None) => None,
         (Some(start), Some(end)) => Some(
-            crate::quiet_hours::QuietHours::parse(&start, &end, &timezone)
+            smsflow_engine::quiet_hours::QuietHours::parse(&start, &end, &timezone)
                 .map_err(|(key, value, hint)| ConfigError::Invalid { key, value, hint })?,
         ),
         _ => {
@@ -700,6 +662,19 @@ impl Config {
     /// The configuration of a process: its real environment.
     pub fn from_process(explicit_file: Option<&Path>) -> Result<Config, ConfigError> {
         Config::load(explicit_file, &std::env::vars().collect())
+    }
+
+    /// The settings the message pipeline runs by.
+    pub fn engine(&self) -> EngineSettings {
+        EngineSettings {
+            sms: self.sms.clone(),
+            openai: self.openai.clone(),
+            ticket_webhook: self.ticket_webhook.clone(),
+            handoff_webhook: self.handoff_webhook.clone(),
+            public_url: self.public_url.clone(),
+            reload_interval_ms: self.reload_interval_ms,
+            publish_requires_tests: self.publish_requires_tests,
+        }
     }
 }
 

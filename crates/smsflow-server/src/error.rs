@@ -262,9 +262,9 @@ fn problem_response(status: StatusCode) -> utoipa::openapi::Response {
         .build()
 }
 
-impl From<crate::saved_suite::SuiteError> for ApiError {
-    fn from(error: crate::saved_suite::SuiteError) -> Self {
-        use crate::saved_suite::SuiteError;
+impl From<smsflow_engine::saved_suite::SuiteError> for ApiError {
+    fn from(error: smsflow_engine::saved_suite::SuiteError) -> Self {
+        use smsflow_engine::saved_suite::SuiteError;
         match error {
             SuiteError::Invalid(message) => ApiError::BadRequest(message),
             SuiteError::NoneSaved | SuiteError::Failed { .. } => {

@@ -1,30 +1,18 @@
 //! The smsflow HTTP server: the REST API under `/api/v1` (API-key authenticated, OpenAPI-described,
-//! errors as problem documents) and `/healthz`. It wires the store and the matcher together.
+//! errors as problem documents), the gateways' webhooks, the web app, `/metrics` and `/healthz`.
+//! It adapts HTTP to the message pipeline in `smsflow-engine`.
 
-pub mod agent;
 mod api;
 mod auth;
-pub mod business_hours;
 pub mod config;
-pub mod conversation_tests;
 mod csv;
 mod error;
 mod extract;
 pub mod listener;
-pub mod matching;
-pub mod messaging;
 mod metrics;
-pub mod model;
-mod pinned;
-pub mod quiet_hours;
-pub mod replay;
-pub mod sandbox;
-pub mod saved_suite;
-pub mod signing;
 mod typed_input;
 pub mod web;
 mod webhooks;
-pub mod workflow_sets;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
@@ -32,25 +20,23 @@ use axum::{Json, Router};
 use serde_json::json;
 use smsflow_store::Store;
 use std::sync::Arc;
-use std::time::Duration;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 pub use config::Config;
 pub use error::ApiError;
-use matching::{MatcherCache, Semantic};
-use messaging::Messaging;
 use smsflow_core::conversation::Channel;
+use smsflow_engine::matching::Semantic;
+use smsflow_engine::{Engine, model, replay};
 use smsflow_sms::SmsChannel;
 use std::collections::HashMap;
 
-/// What every handler shares.
+/// What every handler shares: the engine (its store, matchers and messaging are reached as
+/// `state.store` and so on) and what only the HTTP side needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub matchers: Arc<MatcherCache>,
-    pub messaging: Arc<Messaging>,
+    pub engine: Engine,
     pub config: Arc<Config>,
     pub metrics: Arc<metrics::Metrics>,
     /// Failed sign-ins, to slow down password guessing.
@@ -61,6 +47,14 @@ pub struct AppState {
     pub model: Arc<model::ModelStatus>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Engine;
+
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
 impl AppState {
     /// Matching on keywords and, when the embedding model is installed in the data directory (and
     /// not turned off), on meaning.
@@ -68,7 +62,7 @@ impl AppState {
         store: Arc<dyn Store>,
         config: Config,
     ) -> Result<AppState, smsflow_store::StoreError> {
-        let (semantic, model) = model::load(&config);
+        let (semantic, model) = model::load(config.model, &config.data_dir);
         let state = AppState::with_semantic(store, config, semantic).await?;
         Ok(AppState { model, ..state })
     }
@@ -80,44 +74,15 @@ impl AppState {
         semantic: Option<Semantic>,
     ) -> Result<AppState, smsflow_store::StoreError> {
         let model_status = Arc::new(model::ModelStatus::given(semantic.as_ref()));
-        let matchers = Arc::new(MatcherCache::load(store.clone(), semantic).await?);
-        let mut messaging = Messaging::new(
-            store.clone(),
-            matchers.clone(),
-            channels(&config),
-            config.sms.clone(),
-            agent::Agent::new(model(&config)).in_zone(config.sms.timezone.clone()),
-        );
-        let signed = |settings: &config::TicketWebhookSettings| messaging::TicketWebhook {
-            url: settings.url.clone(),
-            secret: settings.secret.clone(),
-            public_url: config.public_url.clone(),
-            http: smsflow_sms::http_client(),
-        };
-        messaging.ticket_webhook = config.ticket_webhook.as_ref().map(signed);
-        messaging.handoff_webhook = config.handoff_webhook.as_ref().map(signed);
-        let messaging = Arc::new(messaging);
+        let engine = Engine::new(store, config.engine(), channels(&config), semantic).await?;
         Ok(AppState {
-            store,
-            matchers,
-            messaging,
+            engine,
             config: Arc::new(config),
             metrics: Arc::default(),
             sign_in_limiter: Arc::default(),
             replays: Arc::default(),
             model: model_status,
         })
-    }
-
-    /// Starts the background work: inbound processing, outbound sending, and watching for workflow
-    /// changes made by other processes. Abort the handles to stop.
-    pub fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut handles = self.messaging.spawn_workers(4);
-        handles.push(
-            self.matchers
-                .watch(Duration::from_millis(self.config.reload_interval_ms)),
-        );
-        handles
     }
 
     /// The channel for messages that name none: Twilio, else Kannel, else the simulator.
@@ -187,20 +152,8 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The model server that writes replies, when one is configured.
-fn model(config: &Config) -> Option<Arc<dyn smsflow_llm::LlmBackend>> {
-    let settings = config.openai.clone()?;
-    match smsflow_llm::OpenAiBackend::new(settings) {
-        Ok(backend) => Some(Arc::new(backend)),
-        Err(error) => {
-            tracing::warn!(%error, "the model server is not usable: the builtin agent writes every reply");
-            None
-        }
-    }
-}
-
 /// The SMS channels the configuration enables; the simulator is always there.
-fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
+pub fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
     let http = smsflow_sms::http_client();
     let mut channels: HashMap<Channel, Arc<dyn SmsChannel>> = HashMap::new();
     channels.insert(
@@ -319,11 +272,6 @@ async fn health(State(state): State<AppState>) -> Result<Json<serde_json::Value>
     })))
 }
 
-/// The installed embedding model, unless turned off (for commands that match without a server).
-pub fn load_semantic(config: &Config) -> Option<Semantic> {
-    model::load(config).0
-}
-
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let listen = config.listen;
@@ -340,7 +288,7 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
     let mut workers = state.start_workers();
     if state.model.needs_install() {
         workers.push(model::spawn_install(
-            &state.config,
+            &state.config.data_dir,
             state.model.clone(),
             state.matchers.clone(),
         ));

@@ -291,7 +291,7 @@ async fn booking(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .get("calendly-webhook-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !crate::signing::verify(
+    if !smsflow_engine::signing::verify(
         key,
         header,
         &body,

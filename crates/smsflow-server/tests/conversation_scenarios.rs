@@ -9,8 +9,8 @@ use common::{
     EXAMPLES, Sent, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, import_workflows,
     post_twilio_sms, spawn_configured, twilio_standin,
 };
-use smsflow_server::conversation_tests::format::Language;
-use smsflow_server::conversation_tests::{Phone, SentText, evaluate, load, play, render};
+use smsflow_engine::conversation_tests::format::Language;
+use smsflow_engine::conversation_tests::{Phone, SentText, evaluate, load, play, render};
 use smsflow_store::conversations::ConversationQuery;
 use smsflow_store::{StoreError, testing};
 use std::fmt::Write;
@@ -53,7 +53,7 @@ impl Phone for TwilioPhone<'_> {
             .into_iter()
             .find(|m| m.provider_id.as_deref() == Some(sid.as_str()))
             .expect("the webhook stored the text with its MessageSid");
-        smsflow_server::messaging::settled_turn(store, conversation.id, message.id).await?;
+        smsflow_engine::messaging::settled_turn(store, conversation.id, message.id).await?;
         let received: Vec<String> = self
             .sent
             .lock()

@@ -1,8 +1,10 @@
 //! `smsflow chat`: an SMS conversation in the terminal, through the built-in simulator.
 
 use clap::Args;
-use smsflow_server::sandbox::Sandbox;
-use smsflow_server::{AppState, Config};
+use smsflow_engine::Engine;
+use smsflow_engine::model::load_semantic;
+use smsflow_engine::sandbox::Sandbox;
+use smsflow_server::Config;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -27,21 +29,23 @@ pub async fn run(args: ChatArgs, config: Config) -> anyhow::Result<()> {
     );
     let to = args.to.unwrap_or_else(|| config.sms.default_from.clone());
     // With a file: a throwaway installation; without, the configured one.
-    let (state, sandbox, workers) = match &args.file {
+    let (engine, sandbox, workers) = match &args.file {
         Some(file) => {
             let specs = crate::workflows_cmd::read_workflow_file(file)?;
-            let semantic = smsflow_server::load_semantic(&config);
-            let sandbox = Sandbox::start(config, &specs, semantic).await?;
-            (sandbox.state.clone(), Some(sandbox), Vec::new())
+            let semantic = load_semantic(config.model, &config.data_dir);
+            let sandbox = Sandbox::start(config.engine(), &specs, semantic).await?;
+            (sandbox.engine.clone(), Some(sandbox), Vec::new())
         }
         None => {
             let store = crate::open_store(&config).await?;
-            let state = AppState::new(store, config).await?;
-            let workers = state.start_workers();
-            (state, None, workers)
+            let semantic = load_semantic(config.model, &config.data_dir);
+            let channels = smsflow_server::channels(&config);
+            let engine = Engine::new(store, config.engine(), channels, semantic).await?;
+            let workers = engine.start_workers();
+            (engine, None, workers)
         }
     };
-    let matcher_size = state.matchers.current().matcher.len();
+    let matcher_size = engine.matchers.current().matcher.len();
     println!(
         "Texting {to} from {} ({matcher_size} workflows). Type a message; an empty line or Ctrl-D ends.",
         args.from
@@ -58,7 +62,7 @@ pub async fn run(args: ChatArgs, config: Config) -> anyhow::Result<()> {
         if line.is_empty() {
             break;
         }
-        let turn = state.messaging.simulate(&args.from, &to, line).await?;
+        let turn = engine.messaging.simulate(&args.from, &to, line).await?;
         let explanation = turn.inbound.explanation.unwrap_or_default();
         let how = explanation
             .get("workflow")

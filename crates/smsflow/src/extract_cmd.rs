@@ -10,7 +10,7 @@ use smsflow_agent::fields::Clock;
 use smsflow_core::fields::FieldItem;
 use smsflow_core::workflow::{FieldList, StepDraft};
 use smsflow_core::{FieldSpec, FieldType, Problems, Workflow, WorkflowDraft};
-use smsflow_server::agent::{Agent, Texter};
+use smsflow_engine::agent::{Agent, Texter};
 use smsflow_store::conversations::Run;
 use std::collections::BTreeMap;
 use std::io::BufRead;

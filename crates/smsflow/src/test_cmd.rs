@@ -4,8 +4,8 @@
 use anyhow::Context;
 use clap::Args;
 use smsflow_core::WorkflowSpec;
+use smsflow_engine::conversation_tests::{TestOutcome, junit, load, run_in_sandbox};
 use smsflow_server::Config;
-use smsflow_server::conversation_tests::{TestOutcome, junit, load, run_in_sandbox};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -44,7 +44,8 @@ pub async fn run(args: TestArgs, config: &Config) -> anyhow::Result<()> {
     );
     // Workflows files that tests name, read once each.
     let mut named: HashMap<PathBuf, Result<Vec<WorkflowSpec>, String>> = HashMap::new();
-    let semantic = smsflow_server::load_semantic(config);
+    let semantic = smsflow_engine::model::load_semantic(config.model, &config.data_dir);
+    let settings = config.engine();
     let progress = !args.json && std::io::stderr().is_terminal();
     let mut outcomes = Vec::with_capacity(tests.len());
     for (index, loaded) in tests.iter().enumerate() {
@@ -68,7 +69,7 @@ pub async fn run(args: TestArgs, config: &Config) -> anyhow::Result<()> {
             None => Ok(under_test.as_slice()),
         };
         let result = match workflows {
-            Ok(workflows) => run_in_sandbox(config, &loaded.test, workflows, semantic.clone())
+            Ok(workflows) => run_in_sandbox(&settings, &loaded.test, workflows, semantic.clone())
                 .await
                 .map_err(|error| error.to_string()),
             Err(error) => Err(error.clone()),

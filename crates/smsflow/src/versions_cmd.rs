@@ -4,8 +4,8 @@
 use anyhow::{Context, bail};
 use smsflow_core::WorkflowDraft;
 use smsflow_core::versions::SetDiff;
+use smsflow_engine::workflow_sets::{diff, draft_set, live_set, version_with_changes};
 use smsflow_server::Config;
-use smsflow_server::workflow_sets::{diff, draft_set, live_set, version_with_changes};
 use smsflow_store::{Author, Publication, Store, StoreError, VersionSummary};
 use std::path::{Path, PathBuf};
 
@@ -187,8 +187,10 @@ pub async fn publish(store: &dyn Store, config: &Config, note: Option<&str>) -> 
         println!(
             "Running the saved conversation-test suite against the draft (publish_requires_tests)..."
         );
-        let semantic = smsflow_server::load_semantic(config);
-        tested = smsflow_server::saved_suite::check_before_publish(store, config, semantic).await?;
+        let semantic = smsflow_engine::model::load_semantic(config.model, &config.data_dir);
+        tested =
+            smsflow_engine::saved_suite::check_before_publish(store, &config.engine(), semantic)
+                .await?;
     }
     let by = Author::cli();
     let version = store
@@ -291,7 +293,7 @@ pub async fn replay(
     json: bool,
     keywords_only: bool,
 ) -> anyhow::Result<()> {
-    use smsflow_server::replay::{Baseline, load_texts, parse_since, sets_for};
+    use smsflow_engine::replay::{Baseline, load_texts, parse_since, sets_for};
     use std::io::IsTerminal;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -302,7 +304,7 @@ pub async fn replay(
     let semantic = if keywords_only {
         None
     } else {
-        smsflow_server::load_semantic(config)
+        smsflow_engine::model::load_semantic(config.model, &config.data_dir)
     };
     let (published, target) = sets_for(store.as_ref(), semantic.as_ref(), draft).await?;
     let loaded = AtomicUsize::new(0);
@@ -326,14 +328,14 @@ pub async fn replay(
         })
     });
     let report = match &target {
-        Some(target) => smsflow_server::replay::replay(
+        Some(target) => smsflow_engine::replay::replay(
             &texts,
             Baseline::Replayed(&published),
             target,
             idle,
             &done,
         ),
-        None => smsflow_server::replay::replay(
+        None => smsflow_engine::replay::replay(
             &texts,
             Baseline::Recorded(&published),
             &published,

@@ -4,8 +4,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use smsflow_core::quality::{LabelledMessage, QualityReport, score};
 use smsflow_core::{Goal, MatchEntry, MatchExplanation, Matcher, WorkflowDraft, WorkflowSpec};
+use smsflow_engine::workflow_sets::{draft_set, live_set};
 use smsflow_server::Config;
-use smsflow_server::workflow_sets::{draft_set, live_set};
 use smsflow_store::{Author, Publication, Store, WorkflowQuery};
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
@@ -490,10 +490,12 @@ async fn matcher_for(
     if keywords_only {
         return Ok(Matcher::new(entries));
     }
-    Ok(match smsflow_server::load_semantic(config) {
-        Some(semantic) => Matcher::with_semantic(entries, semantic.embedder, semantic.config),
-        None => Matcher::new(entries),
-    })
+    Ok(
+        match smsflow_engine::model::load_semantic(config.model, &config.data_dir) {
+            Some(semantic) => Matcher::with_semantic(entries, semantic.embedder, semantic.config),
+            None => Matcher::new(entries),
+        },
+    )
 }
 
 fn read_labelled(path: &Path) -> anyhow::Result<Vec<LabelledMessage>> {

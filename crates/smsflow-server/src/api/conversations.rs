@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiError, ProblemDocument};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::messaging::SimulatedTurn;
+use smsflow_engine::messaging::SimulatedTurn;
 
 const TAG: &str = "conversations";
 

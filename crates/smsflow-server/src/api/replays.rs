@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiError, ProblemDocument};
 use crate::extract::ApiJson;
-use crate::replay::{ReplayJob, ReplayReport, ReplayRequest, parse_since};
+use smsflow_engine::replay::{ReplayJob, ReplayReport, ReplayRequest, parse_since};
 
 const TAG: &str = "versions";
 

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::{ApiError, ProblemDocument};
 use crate::extract::ApiJson;
-use crate::saved_suite::{self, SuiteRun};
+use smsflow_engine::saved_suite::{self, SuiteRun};
 
 const TAG: &str = "versions";
 
@@ -118,7 +118,7 @@ async fn run_suite(State(state): State<AppState>) -> Result<axum::Json<SuiteRunV
         .ok_or_else(none_saved)?;
     let run = saved_suite::run(
         state.store.as_ref(),
-        &state.config,
+        &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
         &saved.yaml,
     )

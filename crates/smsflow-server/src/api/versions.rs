@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::{ApiError, ProblemDocument};
 use crate::extract::{ApiJson, ApiQuery, etag, if_match_version};
-use crate::workflow_sets::{diff, draft_set, live_set, version_with_changes};
+use smsflow_engine::workflow_sets::{diff, draft_set, live_set, version_with_changes};
 
 const TAG: &str = "versions";
 const DEFAULT_PAGE: u32 = 20;
@@ -150,9 +150,9 @@ async fn publish_draft(
     ApiJson(request): ApiJson<PublishRequest>,
 ) -> Result<Response, ApiError> {
     let if_match = if_match_version(&headers)?;
-    let tested = crate::saved_suite::check_before_publish(
+    let tested = smsflow_engine::saved_suite::check_before_publish(
         state.store.as_ref(),
-        &state.config,
+        &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
     )
     .await?;

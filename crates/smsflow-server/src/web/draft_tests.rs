@@ -13,10 +13,10 @@ use serde::Deserialize;
 use smsflow_store::test_suite::SavedTestSuite;
 
 use crate::AppState;
-use crate::saved_suite::{self, SuiteError, SuiteResult};
 use crate::web::inbox::when;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
+use smsflow_engine::saved_suite::{self, SuiteError, SuiteResult};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "draft_tests.html")]
@@ -101,7 +101,7 @@ pub async fn run(
     }
     let ran = saved_suite::run(
         state.store.as_ref(),
-        &state.config,
+        &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
         &suite,
     )

@@ -13,9 +13,9 @@ use std::sync::atomic::Ordering;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::replay::{Move, ReplayJob, ReplayReport, ReplayRequest, Rerouted, parse_since};
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
+use smsflow_engine::replay::{Move, ReplayJob, ReplayReport, ReplayRequest, Rerouted, parse_since};
 
 /// The periods the form offers: value and label.
 const PERIODS: [(&str, &str); 4] = [
@@ -137,7 +137,8 @@ fn job_page(signed_in: &SignedIn, job: &ReplayJob, filters: JobFilters) -> JobPa
     let workflow = filters.workflow.unwrap_or_default();
     let q = filters.q.unwrap_or_default().trim().to_string();
     let needle = q.to_lowercase();
-    let names = |handling: &crate::replay::Handling| handling.workflow.clone().unwrap_or_default();
+    let names =
+        |handling: &smsflow_engine::replay::Handling| handling.workflow.clone().unwrap_or_default();
     let rerouted = report
         .iter()
         .flat_map(|report| report.rerouted.iter())

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use smsflow_core::{MatchExplanation, Workflow, WorkflowDraft};
 
 use crate::AppState;
-use crate::agent::Texter;
 use crate::web::form::WorkflowForm;
 use crate::web::session::SignedIn;
 use crate::web::workflows::validate;
 use crate::web::{Frame, WebError};
+use smsflow_engine::agent::Texter;
 
 /// The most messages one test set takes.
 pub const TEST_SET_MAX: usize = 500;

@@ -17,11 +17,11 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::saved_suite::SuiteError;
 use crate::web::inbox::when;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
-use crate::workflow_sets::{diff, live_set, version_with_changes};
+use smsflow_engine::saved_suite::SuiteError;
+use smsflow_engine::workflow_sets::{diff, live_set, version_with_changes};
 
 const HISTORY_PAGE: u32 = 50;
 
@@ -157,9 +157,9 @@ pub async fn publish(
     let form: PublishForm = crate::web::parse_form(&body, "publish")?;
     let by = signed_in.author();
     let note = Some(form.note.trim()).filter(|note| !note.is_empty());
-    match crate::saved_suite::check_before_publish(
+    match smsflow_engine::saved_suite::check_before_publish(
         state.store.as_ref(),
-        &state.config,
+        &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
     )
     .await

@@ -40,13 +40,13 @@ pub async fn spawn_configured(db: std::sync::Arc<TestDatabase>, env: &[(&str, &s
 /// Matching by meaning too, with this model.
 pub async fn spawn_semantic(
     db: std::sync::Arc<TestDatabase>,
-    semantic: smsflow_server::matching::Semantic,
+    semantic: smsflow_engine::matching::Semantic,
 ) -> TestApp {
     start(db, &[], true, Some(semantic)).await
 }
 
 /// The embedding model, when installed (scripts/test.sh installs it; CI must have it).
-pub fn semantic() -> Option<smsflow_server::matching::Semantic> {
+pub fn semantic() -> Option<smsflow_engine::matching::Semantic> {
     let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(std::path::PathBuf::from);
     let Some(dir) = dir.filter(|dir| dir.join("model.safetensors").is_file()) else {
         assert!(
@@ -56,7 +56,7 @@ pub fn semantic() -> Option<smsflow_server::matching::Semantic> {
         eprintln!("skipped: the embedding model is not installed (SMSFLOW_TEST_MODEL_DIR)");
         return None;
     };
-    Some(smsflow_server::matching::Semantic {
+    Some(smsflow_engine::matching::Semantic {
         model: "all-MiniLM-L6-v2".into(),
         embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
         config: smsflow_semantic::MiniLm::matching_config(),
@@ -76,7 +76,7 @@ async fn start(
     db: std::sync::Arc<TestDatabase>,
     env: &[(&str, &str)],
     run_workers: bool,
-    semantic: Option<smsflow_server::matching::Semantic>,
+    semantic: Option<smsflow_engine::matching::Semantic>,
 ) -> TestApp {
     let store = db.store().await;
     let key = store
@@ -371,7 +371,7 @@ pub async fn helpdesk(
             async move {
                 let signature = headers["x-smsflow-signature"].to_str().unwrap();
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                if !smsflow_server::signing::verify(secret, signature, body.as_bytes(), now) {
+                if !smsflow_engine::signing::verify(secret, signature, body.as_bytes(), now) {
                     return StatusCode::UNAUTHORIZED;
                 }
                 if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {

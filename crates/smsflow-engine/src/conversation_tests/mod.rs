@@ -16,20 +16,20 @@ pub use evaluate::{Mismatch, TurnFailure, evaluate, render};
 pub use format::{ConversationTest, FormatError, LoadedTest, load};
 pub use observe::{Observed, Phone, SentText, play};
 
-use crate::Config;
 use crate::matching::Semantic;
 use crate::messaging::Messaging;
 use crate::sandbox::{Sandbox, SandboxError};
+use crate::settings::EngineSettings;
 
-/// The installation `config` describes, as conversation tests run it: the builtin agent writes
+/// The installation `settings` describe, as conversation tests run it: the builtin agent writes
 /// every reply, replies go out at once (no quiet hours), and the loop guard, made for bots texting
 /// each other, does not silence a script that texts faster than a person.
-pub fn test_config(config: &Config) -> Config {
-    let mut config = config.clone();
-    config.openai = None;
-    config.sms.quiet_hours = None;
-    config.sms.auto_replies_per_minute = u32::MAX;
-    config
+pub fn test_settings(settings: &EngineSettings) -> EngineSettings {
+    let mut settings = settings.clone();
+    settings.openai = None;
+    settings.sms.quiet_hours = None;
+    settings.sms.auto_replies_per_minute = u32::MAX;
+    settings
 }
 
 /// Texts through the simulator, as `smsflow chat` does.
@@ -56,18 +56,18 @@ impl Phone for Simulator<'_> {
 
 /// Runs one test in a sandbox of its own holding `workflows`; its failing turns.
 pub async fn run_in_sandbox(
-    config: &Config,
+    settings: &EngineSettings,
     test: &ConversationTest,
     workflows: &[WorkflowSpec],
     semantic: Option<Semantic>,
 ) -> Result<Vec<TurnFailure>, SandboxError> {
-    let sandbox = Sandbox::start(test_config(config), workflows, semantic).await?;
-    let state = &sandbox.state;
+    let sandbox = Sandbox::start(test_settings(settings), workflows, semantic).await?;
+    let engine = &sandbox.engine;
     let observed = play(
         test,
-        &mut Simulator(&state.messaging),
-        state.store.as_ref(),
-        &state.config.sms.default_from,
+        &mut Simulator(&engine.messaging),
+        engine.store.as_ref(),
+        &engine.settings.sms.default_from,
     )
     .await?;
     Ok(evaluate(test, &observed))

@@ -27,8 +27,8 @@ use uuid::Uuid;
 mod conversing;
 
 use crate::agent::{Agent, Texter};
-use crate::config::SmsSettings;
 use crate::matching::MatcherCache;
+use crate::settings::SmsSettings;
 use smsflow_core::conversation::RoutingDecision;
 use smsflow_core::language::Language;
 use smsflow_llm::Speaker;

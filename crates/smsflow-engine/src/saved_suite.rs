@@ -7,11 +7,11 @@ use smsflow_core::WorkflowSpec;
 use smsflow_store::{Store, StoreError};
 use std::path::Path;
 
-use crate::config::Config;
 use crate::conversation_tests::format::{TestFile, parse};
 use crate::conversation_tests::{render, run_in_sandbox};
 use crate::matching::Semantic;
 use crate::sandbox::SandboxError;
+use crate::settings::EngineSettings;
 
 /// The most tests one run takes here: each starts a sandbox of its own.
 pub const MAX_TESTS: usize = 50;
@@ -87,7 +87,7 @@ pub fn check(yaml: &str) -> Result<TestFile, SuiteError> {
 /// Runs `yaml` against the draft, or the published workflows when there is no draft.
 pub async fn run(
     store: &dyn Store,
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
     yaml: &str,
 ) -> Result<SuiteRun, SuiteError> {
@@ -114,7 +114,7 @@ pub async fn run(
     };
     let mut results = Vec::with_capacity(file.tests.len());
     for test in &file.tests {
-        let failures = run_in_sandbox(config, test, &workflows, semantic.clone()).await?;
+        let failures = run_in_sandbox(settings, test, &workflows, semantic.clone()).await?;
         results.push(SuiteResult {
             name: test.name.clone(),
             turns: test.turns.len(),
@@ -134,16 +134,16 @@ pub async fn run(
 /// exactly that one: a draft saved while the tests ran is not published untested.
 pub async fn check_before_publish(
     store: &dyn Store,
-    config: &Config,
+    settings: &EngineSettings,
     semantic: Option<Semantic>,
 ) -> Result<Option<i64>, SuiteError> {
-    if !config.publish_requires_tests {
+    if !settings.publish_requires_tests {
         return Ok(None);
     }
     let Some(saved) = store.saved_test_suite().await? else {
         return Err(SuiteError::NoneSaved);
     };
-    let run = run(store, config, semantic, &saved.yaml).await?;
+    let run = run(store, settings, semantic, &saved.yaml).await?;
     let failed = run.failed();
     if failed.is_empty() {
         Ok(run.draft_revision)

@@ -4,13 +4,18 @@
 //! no ticket reaches a helpdesk.
 
 use smsflow_core::WorkflowSpec;
+use smsflow_core::conversation::Channel;
+use smsflow_sms::SmsChannel;
 use smsflow_store::StoreError;
+use std::collections::HashMap;
+use std::sync::Arc;
 
+use crate::Engine;
 use crate::matching::Semantic;
-use crate::{AppState, Config};
+use crate::settings::EngineSettings;
 
 pub struct Sandbox {
-    pub state: AppState,
+    pub engine: Engine,
     workers: Vec<tokio::task::JoinHandle<()>>,
     // Deleted with the sandbox.
     _dir: tempfile::TempDir,
@@ -27,27 +32,30 @@ pub enum SandboxError {
 }
 
 impl Sandbox {
-    /// Starts a throwaway copy of the installation `config` describes, with these workflows.
+    /// Starts a throwaway copy of the installation `settings` describe, with these workflows.
     pub async fn start(
-        mut config: Config,
+        mut settings: EngineSettings,
         workflows: &[WorkflowSpec],
         semantic: Option<Semantic>,
     ) -> Result<Sandbox, SandboxError> {
         let dir = tempfile::tempdir()?;
-        config.database_url = format!("sqlite://{}", dir.path().join("sandbox.db").display());
-        config.twilio = None;
-        config.kannel = None;
-        config.ticket_webhook = None;
-        let store = smsflow_store::connect(&config.database_url).await?;
+        let database_url = format!("sqlite://{}", dir.path().join("sandbox.db").display());
+        settings.ticket_webhook = None;
+        let store = smsflow_store::connect(&database_url).await?;
         for spec in workflows {
             store
                 .create_workflow(spec, &smsflow_store::Author::system())
                 .await?;
         }
-        let state = AppState::with_semantic(store, config, semantic).await?;
-        let workers = state.start_workers();
+        // The simulator only: no gateway is configured.
+        let channels = HashMap::from([(
+            Channel::Simulator,
+            Arc::new(smsflow_sms::simulator::Simulator) as Arc<dyn SmsChannel>,
+        )]);
+        let engine = Engine::new(store, settings, channels, semantic).await?;
+        let workers = engine.start_workers();
         Ok(Sandbox {
-            state,
+            engine,
             workers,
             _dir: dir,
         })

