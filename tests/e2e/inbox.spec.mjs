@@ -129,7 +129,7 @@ await browserTest(async ({ base, env, page }) => {
     page.getByRole('link', { name: 'Download CSV' }).click(),
   ]);
   const csv = readFileSync(await download.path(), 'utf8');
-  check(download.suggestedFilename() === 'callbacks.csv' && csv.startsWith('created_at,phone')
+  check(download.suggestedFilename() === 'callbacks.csv' && csv.startsWith('created_at,sender')
     && csv.includes(PHONE), 'the CSV download has the record');
 
   // Agents and routing rules.

@@ -75,8 +75,19 @@ pub fn segment_info(body: &str) -> SegmentInfo {
 }
 
 /// Replaces typographic characters that would force the whole message into UCS-2 (tripling its cost)
-/// with their GSM-7 equivalents: curly quotes, long dashes, ellipses, non-breaking spaces.
+/// with their GSM-7 equivalents: curly quotes, long dashes, ellipses, non-breaking spaces. When
+/// something else (an emoji, Cyrillic) keeps the message in UCS-2 anyway, nothing would be saved:
+/// the text is sent as typed, "—" and all.
 pub fn to_gsm_friendly(body: &str) -> String {
+    let friendly = replace_typography(body);
+    if segment_info(&friendly).encoding == Encoding::Gsm7 {
+        friendly
+    } else {
+        body.to_string()
+    }
+}
+
+fn replace_typography(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
     for c in body.chars() {
         match c {
@@ -229,6 +240,11 @@ mod tests {
             to_gsm_friendly("Olá 😀"),
             "Olá 😀",
             "real non-GSM text is kept"
+        );
+        assert_eq!(
+            to_gsm_friendly("See you at 5 \u{2014} \u{201C}great\u{201D} 😀"),
+            "See you at 5 \u{2014} \u{201C}great\u{201D} 😀",
+            "typography is kept when an emoji makes the message UCS-2 anyway"
         );
     }
 

@@ -138,9 +138,18 @@ async fn compile(
     store: &dyn Store,
     semantic: Option<&Semantic>,
 ) -> Result<CompiledWorkflows, StoreError> {
-    // Read the revision first: the workflows read after it are at least that new.
-    let revision = store.workflows_revision().await?;
-    let workflows = store.all_workflows().await?;
+    // Every change to the workflows bumps the revision in the same transaction: workflows read
+    // between two equal readings of it are exactly that revision's, so messages routed with them
+    // name the right version. A change in between (a publish) means read again.
+    let mut revision = store.workflows_revision().await?;
+    let workflows = loop {
+        let workflows = store.all_workflows().await?;
+        let after = store.workflows_revision().await?;
+        if after == revision {
+            break workflows;
+        }
+        revision = after;
+    };
     let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
     Ok(CompiledWorkflows {
         revision,

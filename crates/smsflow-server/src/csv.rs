@@ -24,7 +24,10 @@ pub fn opt_outs(opt_outs: &[OptOut]) -> String {
     csv
 }
 
-/// A collection's records: created_at, phone, then one column per field (by name).
+/// A collection's records: created_at, sender (the number that texted), then one column per
+/// field by name. An extracted `phone` is its own column, so a sheet never has two `phone`
+/// columns; a field that is itself called `sender` wins the name and the number becomes
+/// `sender_number`.
 pub fn records(records: &[Record]) -> String {
     let mut columns: Vec<&str> = records
         .iter()
@@ -32,7 +35,12 @@ pub fn records(records: &[Record]) -> String {
         .collect();
     columns.sort_unstable();
     columns.dedup();
-    let mut csv = String::from("created_at,phone");
+    let sender = if columns.contains(&"sender") {
+        "sender_number"
+    } else {
+        "sender"
+    };
+    let mut csv = format!("created_at,{sender}");
     for column in &columns {
         csv.push(',');
         csv.push_str(&field(column));
@@ -98,5 +106,33 @@ mod tests {
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(field("+14155550111"), "+14155550111");
+    }
+
+    fn record(phone: &str, fields: &[(&str, &str)]) -> Record {
+        Record {
+            id: uuid::Uuid::nil(),
+            collection: "leads".into(),
+            run_id: uuid::Uuid::nil(),
+            conversation_id: uuid::Uuid::nil(),
+            workflow_id: uuid::Uuid::nil(),
+            phone: phone.into(),
+            fields: fields
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn records_have_one_column_per_name() {
+        let extracted_phone = record("+14155550111", &[("phone", "+14155550199")]);
+        assert_eq!(
+            records(&[extracted_phone]),
+            "created_at,sender,phone\n1970-01-01T00:00:00Z,+14155550111,+14155550199\n"
+        );
+        let sender_field = record("+14155550111", &[("sender", "Ada")]);
+        assert!(records(&[sender_field]).starts_with("created_at,sender_number,sender\n"));
     }
 }

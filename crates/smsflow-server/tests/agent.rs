@@ -75,7 +75,7 @@ async fn a_lead_is_taken_turn_by_turn_to_a_saved_record() {
             .await
             .unwrap();
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "created_at,phone,company,email,name,phone");
+        assert_eq!(lines[0], "created_at,sender,company,email,name,phone");
         assert!(
             lines[1]
                 .ends_with(",+14155550111,Blue Fin Sushi,dana@bluefin.example,Dana,+14155550111"),

@@ -482,7 +482,7 @@ async fn tickets_collections_and_opt_outs() {
         let records = app.get("/collections/callbacks").await;
         assert!(records.body.contains(PHONE));
         let csv = app.get("/collections/callbacks/export.csv").await;
-        assert!(csv.body.starts_with("created_at,phone\n"), "{}", csv.body);
+        assert!(csv.body.starts_with("created_at,sender\n"), "{}", csv.body);
         assert!(csv.body.contains(PHONE));
         assert_eq!(
             app.get("/collections/no-such!").await.status,

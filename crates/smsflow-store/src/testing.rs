@@ -11,6 +11,45 @@ pub struct TestDatabase {
     pub url: String,
     /// Keeps the SQLite file's directory alive for the test's duration.
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL server and database name, dropped with the test database.
+    postgres: Option<(String, String)>,
+}
+
+/// Test suites create hundreds of PostgreSQL databases per run: each is dropped when the test
+/// ends, so repeated runs do not fill the server's disk. A failed test's database is kept to be
+/// looked at (its URL is in the test's messages).
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            return;
+        }
+        // Drop runs inside the test's runtime, which cannot be blocked on: drop the database
+        // from a thread of its own. FORCE closes connections the test's pools still hold.
+        let dropped = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test database");
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                // The name was generated from hex digits only: safe to place in the statement.
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .map(|_| ())
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop a PostgreSQL test database: {error}");
+        }
+    }
 }
 
 impl TestDatabase {
@@ -34,6 +73,7 @@ pub fn sqlite() -> TestDatabase {
         label: "sqlite",
         url: format!("sqlite://{}", dir.path().join("smsflow.db").display()),
         _dir: Some(dir),
+        postgres: None,
     }
 }
 
@@ -59,6 +99,7 @@ pub async fn postgres() -> Option<TestDatabase> {
         label: "postgres",
         url: format!("{base}/{name}"),
         _dir: None,
+        postgres: Some((server, name)),
     })
 }
 

@@ -10,6 +10,8 @@ const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/work
 struct Cli {
     database_url: String,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL test database, dropped with the `Cli`.
+    _database: Option<smsflow_store::testing::TestDatabase>,
 }
 
 impl Cli {
@@ -18,6 +20,7 @@ impl Cli {
         Cli {
             database_url: format!("sqlite://{}", dir.path().join("cli.db").display()),
             _dir: dir,
+            _database: None,
         }
     }
 
@@ -34,6 +37,7 @@ impl Cli {
             clis.push(Cli {
                 database_url: db.url.clone(),
                 _dir: tempfile::tempdir().unwrap(),
+                _database: Some(db),
             });
         }
         clis
@@ -390,6 +394,38 @@ fn help_is_everywhere() {
         let out = cli.ok(args);
         assert!(out.contains("Usage: smsflow"), "{out}");
     }
+}
+
+#[test]
+fn output_piped_to_a_reader_that_went_away_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let cli = Cli::sqlite();
+    // More than a pipe holds (64 KiB), so the export blocks on the pipe until the reader goes.
+    let file = cli.dir().join("many.yaml");
+    let yaml: String = (0..1_000)
+        .map(|i| format!("- name: Workflow {i}\n  goal: general_inquiry\n  keywords: [word{i}]\n"))
+        .collect();
+    std::fs::write(&file, yaml).unwrap();
+    cli.ok(&["workflows", "import", file.to_str().unwrap()]);
+    // Like `smsflow workflows export | head -1`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsflow"))
+        .args(["workflows", "export"])
+        .env_clear()
+        .env("SMSFLOW_DATABASE_URL", &cli.database_url)
+        .env("SMSFLOW_DATA_DIR", cli.dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("smsflow runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        output.status.signal(),
+        Some(13),
+        "ended by SIGPIPE, as `cat` is"
+    );
 }
 
 impl Cli {
