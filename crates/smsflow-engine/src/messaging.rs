@@ -246,17 +246,12 @@ impl Messaging {
         if claimed.is_empty() {
             return Ok(false);
         }
-        self.in_flight().extend(
-            claimed
-                .iter()
-                .map(|(message, _)| (message.id, message.clone())),
-        );
-        let mut by_number: HashMap<String, Vec<(Message, Conversation)>> = HashMap::new();
-        for claim in claimed {
+        let mut by_number: HashMap<String, Vec<(Answering, Conversation)>> = HashMap::new();
+        for (message, conversation) in claimed {
             by_number
-                .entry(claim.1.their_number.clone())
+                .entry(conversation.their_number.clone())
                 .or_default()
-                .push(claim);
+                .push((Answering::start(self, message), conversation));
         }
         // One slot per number; the slots left over are freed here.
         for (texts, slot) in by_number.into_values().zip(free) {
@@ -273,17 +268,17 @@ impl Messaging {
 
     /// Decides and records one claimed message a model answers. On failure its claim lapses and
     /// it is processed again, as after a crash.
-    async fn answer(&self, claim: (Message, Conversation)) {
-        let claimed = std::slice::from_ref(&claim);
-        let decided = self.decide_all(claimed).await;
+    async fn answer(&self, (answering, conversation): (Answering, Conversation)) {
+        let claimed = [(answering.message.clone(), conversation)];
+        let decided = self.decide_all(&claimed).await;
         // Recorded next (or left to lapse): no longer extended.
-        self.in_flight().remove(&claim.0.id);
+        drop(answering);
         let recorded = match decided {
-            Ok(outcomes) => self.record(claimed, &outcomes).await,
+            Ok(outcomes) => self.record(&claimed, &outcomes).await,
             Err(error) => Err(error),
         };
         if let Err(error) = recorded {
-            tracing::warn!(%error, message_id = %claim.0.id, "cannot process an inbound message; it is processed again when its claim lapses");
+            tracing::warn!(%error, message_id = %claimed[0].0.id, "cannot process an inbound message; it is processed again when its claim lapses");
         }
     }
 
@@ -992,6 +987,29 @@ impl Messaging {
             }
             let _ = tokio::time::timeout(POLL, self.inbound_ready.notified()).await;
         }
+    }
+}
+
+/// A claimed message a model is answering: its claim is extended until this is dropped (also
+/// when answering panics, so a failed message is not held forever).
+struct Answering {
+    messaging: Arc<Messaging>,
+    message: Message,
+}
+
+impl Answering {
+    fn start(messaging: &Arc<Messaging>, message: Message) -> Answering {
+        messaging.in_flight().insert(message.id, message.clone());
+        Answering {
+            messaging: Arc::clone(messaging),
+            message,
+        }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.messaging.in_flight().remove(&self.message.id);
     }
 }
 

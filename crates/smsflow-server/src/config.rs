@@ -382,7 +382,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
     (
         "model_calls_in_flight",
         "SMSFLOW_MODEL_CALLS_IN_FLIGHT",
-        "128",
+        "256",
         "With a model server: replies it is asked to write at once, across the inbound workers.",
     ),
     (
@@ -618,7 +618,7 @@ impl Config {
             "model_calls_in_flight",
             var("SMSFLOW_MODEL_CALLS_IN_FLIGHT"),
             file.model_calls_in_flight,
-            128,
+            256,
         )?;
         let limits = load_limits(
             [
@@ -872,7 +872,7 @@ mod tests {
         let defaults = Config::load(None, &env(&[])).unwrap();
         assert_eq!(
             (defaults.inbound_workers, defaults.model_calls_in_flight),
-            (2, 128)
+            (2, 256)
         );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("smsflow.toml");
