@@ -4,9 +4,10 @@
 // unchanged; the draft page shows the readable diff; a replay of the stored texts against the draft
 // shows its progress bar and the texts that would move, in a table that filters; publishing makes the
 // draft live as a version; the history shows the diff; restoring the earlier version makes it live
-// again; the audit log names who did each change. Before publishing, a pasted suite of conversation
-// tests is saved and runs against the draft, showing pass/fail per test; with publish_requires_tests
-// on, publishing is refused while a saved test fails and goes through once the suite passes.
+// again; the audit log names who did each change. A new workflow saved to the draft is not live, and
+// draft saves are in the audit log. Before publishing, a pasted suite of conversation tests is saved
+// and runs against the draft, showing pass/fail per test; with publish_requires_tests on, publishing
+// is refused while a saved test fails and goes through once the suite passes, and so is a restore.
 //
 //   SMSFLOW_BIN=target/debug/smsflow node tests/e2e/versions.spec.mjs
 //
@@ -64,6 +65,24 @@ await browserTest(async ({ base, env, page }) => {
   check(await page.getByRole('switch', { name: 'Support active' }).getAttribute('aria-checked') === 'true',
     'the live workflow is still active: a draft is not live');
   await screenshot(page, 'versions-draft-badge');
+
+  // New workflow -> Save to draft: it is in the draft, not live; each draft save is in the audit log.
+  await page.goto(`${base}/workflows/new`);
+  await page.getByLabel('Name', { exact: true }).fill('Returns');
+  await page.getByLabel('Goal', { exact: true }).selectOption('sales_inquiry');
+  await page.getByLabel('Extra keywords').fill('return label');
+  // Inactive, so the replay and the tests below see only the Support change.
+  await page.getByLabel(/^Active/).setChecked(false);
+  await page.getByRole('button', { name: 'Save to draft' }).click();
+  await page.waitForURL(/\/workflows\?notice=drafted/);
+  check((await banner.textContent()).includes('1 created, 1 changed'),
+    `the draft creates the new workflow and changes Support: "${(await banner.textContent()).trim()}"`);
+  check((await api('GET', '/workflows')).items.every((workflow) => workflow.name !== 'Returns'),
+    'the new workflow is not live');
+  const draftSaves = await api('GET', '/audit?subject=draft');
+  check(draftSaves.items.length === 2 && draftSaves.items.every((entry) => entry.actor === `admin ${EMAIL}`)
+    && draftSaves.items[0].summary === 'draft revision 2: "Returns"',
+  `both draft saves are in the audit log: ${draftSaves.items.map((entry) => entry.summary).join('; ')}`);
 
   // The draft page: the readable diff.
   await banner.getByRole('link', { name: 'Review and publish' }).click();
@@ -164,6 +183,22 @@ await browserTest(async ({ base, env, page }) => {
     'the version page shows what it changed');
   check(await page.getByRole('button', { name: /^Restore/ }).count() === 0, 'the live version has nothing to restore');
   await screenshot(page, 'versions-history-diff', { fullPage: true });
+
+  // Restoring is publishing too: a saved test the earlier version fails refuses it, by name.
+  const passingSuite = (await api('GET', '/workflows/tests')).yaml;
+  await api('PUT', '/workflows/tests', {
+    yaml: [passingSuite, '  - name: broken screens are not for Support', '    turns:',
+      '      - send: my screen is broken', '        workflow: null'].join('\n'),
+  });
+  await page.goto(`${base}/workflows/history/${published - 1}`);
+  await page.getByRole('button', { name: `Restore version ${published - 1}` }).click();
+  const restoreRefusal = page.getByRole('alert');
+  await restoreRefusal.waitFor();
+  check((await restoreRefusal.textContent()).includes('Not restored')
+    && (await restoreRefusal.textContent()).includes('"broken screens are not for Support"'),
+  `restoring is refused while a saved test fails against it: "${(await restoreRefusal.textContent()).trim()}"`);
+  check((await api('GET', `/workflows/${support.id}`)).active === false, 'the refused restore changed nothing');
+  await api('PUT', '/workflows/tests', { yaml: passingSuite });
 
   // Restore the version before it: exactly the earlier workflows, as a new version.
   await page.goto(`${base}/workflows/history/${published - 1}`);

@@ -4,7 +4,7 @@
 //! does; nothing is stored or sent.
 
 use smsflow_core::WorkflowSpec;
-use smsflow_store::{Store, StoreError};
+use smsflow_store::{Draft, Store, StoreError};
 use std::path::Path;
 
 use crate::conversation_tests::format::{TestFile, parse};
@@ -26,11 +26,14 @@ pub enum SuiteError {
     )]
     NoneSaved,
     #[error(
-        "publishing requires the saved conversation-test suite to pass against the draft, and {} failed: {}; fix the draft or the tests, then publish again",
+        "publishing requires the saved conversation-test suite to pass against {against}, and {} failed: {}; fix the workflows or the tests, then publish again",
         failed.len(),
         failed.iter().map(|name| format!("{name:?}")).collect::<Vec<_>>().join(", ")
     )]
-    Failed { failed: Vec<String> },
+    Failed {
+        against: String,
+        failed: Vec<String>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -84,6 +87,48 @@ pub fn check(yaml: &str) -> Result<TestFile, SuiteError> {
     Ok(file)
 }
 
+/// The workflows a suite runs against, and how to name them for people.
+pub struct Target {
+    /// e.g. `the draft (revision 3)`, `the published workflows (version 7)`.
+    pub against: String,
+    /// The draft's revision; `None` for any other set.
+    pub draft_revision: Option<i64>,
+    pub workflows: Vec<WorkflowSpec>,
+}
+
+/// The published workflows.
+pub async fn published(store: &dyn Store) -> Result<Target, StoreError> {
+    Ok(Target {
+        against: format!(
+            "the published workflows (version {})",
+            store.latest_version().await?
+        ),
+        draft_revision: None,
+        workflows: store
+            .all_workflows()
+            .await?
+            .into_iter()
+            .map(|w| w.spec)
+            .collect(),
+    })
+}
+
+/// The draft, or the published workflows when there is no draft.
+pub async fn draft_or_published(store: &dyn Store) -> Result<Target, StoreError> {
+    match store.get_draft().await? {
+        Some(draft) => Ok(draft_target(draft)),
+        None => published(store).await,
+    }
+}
+
+fn draft_target(draft: Draft) -> Target {
+    Target {
+        against: format!("the draft (revision {})", draft.revision),
+        draft_revision: Some(draft.revision),
+        workflows: draft.workflows.into_iter().map(|w| w.spec).collect(),
+    }
+}
+
 /// Runs `yaml` against the draft, or the published workflows when there is no draft.
 pub async fn run(
     store: &dyn Store,
@@ -92,29 +137,19 @@ pub async fn run(
     yaml: &str,
 ) -> Result<SuiteRun, SuiteError> {
     let file = check(yaml)?;
-    let draft = store.get_draft().await?;
-    let draft_revision = draft.as_ref().map(|draft| draft.revision);
-    let (against, workflows): (String, Vec<WorkflowSpec>) = match draft {
-        Some(draft) => (
-            format!("the draft (revision {})", draft.revision),
-            draft.workflows.into_iter().map(|w| w.spec).collect(),
-        ),
-        None => (
-            format!(
-                "the published workflows (version {})",
-                store.latest_version().await?
-            ),
-            store
-                .all_workflows()
-                .await?
-                .into_iter()
-                .map(|w| w.spec)
-                .collect(),
-        ),
-    };
+    run_against(settings, semantic, &file, draft_or_published(store).await?).await
+}
+
+/// Runs every test of `file` against `target`, each in a sandbox of its own.
+pub async fn run_against(
+    settings: &EngineSettings,
+    semantic: Option<Semantic>,
+    file: &TestFile,
+    target: Target,
+) -> Result<SuiteRun, SuiteError> {
     let mut results = Vec::with_capacity(file.tests.len());
     for test in &file.tests {
-        let failures = run_in_sandbox(settings, test, &workflows, semantic.clone()).await?;
+        let failures = run_in_sandbox(settings, test, &target.workflows, semantic.clone()).await?;
         results.push(SuiteResult {
             name: test.name.clone(),
             turns: test.turns.len(),
@@ -123,8 +158,8 @@ pub async fn run(
         });
     }
     Ok(SuiteRun {
-        against,
-        draft_revision,
+        against: target.against,
+        draft_revision: target.draft_revision,
         results,
     })
 }
@@ -137,17 +172,58 @@ pub async fn check_before_publish(
     settings: &EngineSettings,
     semantic: Option<Semantic>,
 ) -> Result<Option<i64>, SuiteError> {
+    match store.get_draft().await? {
+        Some(draft) => {
+            check_set_before_publish(store, settings, semantic, draft_target(draft)).await
+        }
+        // Nothing to test: publishing says there is no draft.
+        None => Ok(None),
+    }
+}
+
+/// When `publish_requires_tests` is set, runs the saved suite against version `number`'s
+/// workflows, which a rollback would publish again, and refuses unless every test passes.
+pub async fn check_before_rollback(
+    store: &dyn Store,
+    settings: &EngineSettings,
+    semantic: Option<Semantic>,
+    number: i64,
+) -> Result<(), SuiteError> {
+    if !settings.publish_requires_tests {
+        return Ok(());
+    }
+    let version = store.get_version(number).await?;
+    let target = Target {
+        against: format!("version {number}"),
+        draft_revision: None,
+        workflows: version.workflows.into_iter().map(|w| w.spec).collect(),
+    };
+    check_set_before_publish(store, settings, semantic, target)
+        .await
+        .map(drop)
+}
+
+/// The same for any set about to be published (files applied with `--publish`, an earlier version
+/// restored): when `publish_requires_tests` is set, the saved suite must pass against `target`.
+/// Returns the draft revision that passed, if `target` is the draft.
+pub async fn check_set_before_publish(
+    store: &dyn Store,
+    settings: &EngineSettings,
+    semantic: Option<Semantic>,
+    target: Target,
+) -> Result<Option<i64>, SuiteError> {
     if !settings.publish_requires_tests {
         return Ok(None);
     }
     let Some(saved) = store.saved_test_suite().await? else {
         return Err(SuiteError::NoneSaved);
     };
-    let run = run(store, settings, semantic, &saved.yaml).await?;
+    let against = target.against.clone();
+    let run = run_against(settings, semantic, &check(&saved.yaml)?, target).await?;
     let failed = run.failed();
     if failed.is_empty() {
         Ok(run.draft_revision)
     } else {
-        Err(SuiteError::Failed { failed })
+        Err(SuiteError::Failed { against, failed })
     }
 }

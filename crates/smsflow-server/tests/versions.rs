@@ -443,8 +443,9 @@ fn sales_suite(greeting: &str) -> String {
 }
 
 /// With `publish_requires_tests`, publishing runs the saved suite against the draft: refused,
-/// naming the failing test, while it fails; allowed once it passes. The suite is saved through the
-/// API, read back, and its saving is in the audit log.
+/// naming the failing test, while it fails; allowed once it passes; and a rollback to a version
+/// that fails it is refused the same way. The suite is saved through the API, read back, and its
+/// saving is in the audit log.
 #[tokio::test]
 async fn publishing_requires_the_saved_suite_to_pass() {
     for db in testing::all().await {
@@ -527,6 +528,32 @@ async fn publishing_requires_the_saved_suite_to_pass() {
         .unwrap();
         let published = publish(&app, None).await;
         assert_eq!(published.status(), StatusCode::CREATED, "{}", app.label);
+        let live = app.get_json("/workflows").await;
+        assert_eq!(
+            live["items"][0]["steps"][0]["template"],
+            "Welcome! Which product?"
+        );
+
+        // A rollback publishes too: the earlier version fails the suite, so it is refused.
+        let earlier = app.get_json("/workflows/versions").await["items"][1]["number"]
+            .as_i64()
+            .unwrap();
+        let rollback = app
+            .post(
+                &format!("/workflows/versions/{earlier}/rollback"),
+                &json!({}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let refused = problem(rollback, StatusCode::CONFLICT).await;
+        let detail = refused["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("against version {earlier}"))
+                && detail.contains("\"a lead is greeted\""),
+            "{}: {detail}",
+            app.label
+        );
         let live = app.get_json("/workflows").await;
         assert_eq!(
             live["items"][0]["steps"][0]["template"],

@@ -217,6 +217,61 @@ async fn edits_go_to_the_draft_then_are_published_with_their_diff_and_restored()
     }
 }
 
+/// A new workflow can go to the draft instead of live; its name must not clash with one in the
+/// draft; and each draft save is in the audit log with who saved it.
+#[tokio::test]
+async fn a_new_workflow_saved_to_the_draft_is_not_live_and_the_save_is_audited() {
+    for mut app in browsers().await {
+        app.with_admin().await;
+        app.sign_in().await;
+        app.workflow(json!({"name": "Refunds", "goal": "help_desk_support", "active": true}))
+            .await;
+        let csrf = app.get("/workflows/new").await.csrf();
+        let saved = app
+            .post(
+                "/workflows/new",
+                edit_form(&csrf, "Returns", "25", true, "save_draft"),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", app.label);
+        assert!(saved.location.unwrap().contains("notice=drafted"));
+        assert_eq!(app.store.all_workflows().await.unwrap().len(), 1);
+        let draft = app.store.get_draft().await.unwrap().unwrap();
+        let names: Vec<&str> = draft
+            .workflows
+            .iter()
+            .map(|w| w.spec.name.as_str())
+            .collect();
+        assert_eq!(names, ["Refunds", "Returns"]);
+        let list = app.get("/workflows").await;
+        assert!(list.body.contains("1 created, 0 changed, 0 deleted"));
+
+        // A second new workflow with a name the draft has (any case) is not saved.
+        let clash = app
+            .post(
+                "/workflows/new",
+                edit_form(&csrf, "RETURNS", "25", true, "save_draft"),
+            )
+            .await;
+        assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            clash
+                .body
+                .contains("another workflow already has this name")
+        );
+        assert_eq!(app.store.get_draft().await.unwrap().unwrap().revision, 1);
+
+        let audit = app.get("/audit?subject=draft").await;
+        assert!(
+            audit.body.contains("draft revision 1: “Returns”")
+                || audit.body.contains("draft revision 1: &#34;Returns&#34;"),
+            "{}",
+            audit.body
+        );
+        assert!(audit.body.contains("admin ada@example.com"));
+    }
+}
+
 #[tokio::test]
 async fn the_replay_page_shows_progress_then_a_report_that_filters() {
     for mut app in browsers().await {

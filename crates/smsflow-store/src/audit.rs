@@ -21,6 +21,8 @@ pub enum AuditSubject {
     ApiKey,
     /// The saved conversation-test suite.
     TestSuite,
+    /// The draft of the workflow set (nothing live); the entry names the draft's revision.
+    Draft,
 }
 
 /// What happened to it.
@@ -69,7 +71,7 @@ macro_rules! text_enum {
 
 text_enum!(AuditSubject, "audit subject",
     Workflows => "workflows", Agent => "agent", RoutingRule => "routing_rule", Admin => "admin",
-    ApiKey => "api_key", TestSuite => "test_suite");
+    ApiKey => "api_key", TestSuite => "test_suite", Draft => "draft");
 text_enum!(AuditAction, "audit action",
     Create => "create", Update => "update", Delete => "delete", Publish => "publish",
     Rollback => "rollback", Reorder => "reorder", Revoke => "revoke", SetPassword => "set_password");

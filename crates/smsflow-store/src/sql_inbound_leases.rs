@@ -19,14 +19,22 @@ macro_rules! impl_inbound_lease_store {
                 if claimed.is_empty() {
                     return Ok(());
                 }
-                let mut extend =
-                    sqlx::QueryBuilder::<$db>::new("UPDATE messages SET locked_until = ");
+                // The claim is the conversation's lease, while the message is still its next one:
+                // once recorded, the conversation names its next message and this changes nothing.
+                let mut extend = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE conversations SET inbound_claimed_until = ",
+                );
                 extend
                     .push_bind(now() + lease)
-                    .push(" WHERE direction = 'inbound' AND status = 'received' AND id IN (");
-                let mut ids = extend.separated(", ");
+                    .push(" WHERE (id, pending_inbound_id) IN (");
+                let mut pairs = extend.separated(", ");
                 for message in claimed {
-                    ids.push_bind(message.id);
+                    pairs
+                        .push("(")
+                        .push_bind_unseparated(message.conversation_id)
+                        .push_unseparated(", ")
+                        .push_bind_unseparated(message.id)
+                        .push_unseparated(")");
                 }
                 extend.push(")");
                 extend.build().execute(&self.write).await?;

@@ -88,6 +88,78 @@ fn parked_name_key(id: Uuid) -> String {
     format!("\u{1}{id}")
 }
 
+/// A workflow as the audit log compares sets of them: by id and spec.
+trait Keyed: serde::Serialize {
+    fn id(&self) -> Uuid;
+    fn spec(&self) -> &smsflow_core::WorkflowSpec;
+}
+
+impl Keyed for Workflow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn spec(&self) -> &smsflow_core::WorkflowSpec {
+        &self.spec
+    }
+}
+
+impl Keyed for DraftWorkflow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn spec(&self) -> &smsflow_core::WorkflowSpec {
+        &self.spec
+    }
+}
+
+/// What changed from `previous` to `current`: the workflows as they were and as they are (only
+/// those created, changed or deleted), and their names for a summary.
+struct SetChange<'w, W> {
+    before: Vec<&'w W>,
+    after: Vec<&'w W>,
+    /// e.g. `"Leads", "Support" (deleted)`, or `no workflow changed`.
+    what: String,
+}
+
+fn set_change<'w, W: Keyed>(previous: &'w [W], current: &'w [W]) -> SetChange<'w, W> {
+    let before: Vec<&W> = previous
+        .iter()
+        .filter(|old| {
+            !current
+                .iter()
+                .any(|new| new.id() == old.id() && new.spec() == old.spec())
+        })
+        .collect();
+    let after: Vec<&W> = current
+        .iter()
+        .filter(|new| {
+            !previous
+                .iter()
+                .any(|old| old.id() == new.id() && old.spec() == new.spec())
+        })
+        .collect();
+    let mut names: Vec<String> = after
+        .iter()
+        .map(|w| format!("{:?}", w.spec().name.as_str()))
+        .collect();
+    names.extend(
+        before
+            .iter()
+            .filter(|old| !after.iter().any(|new| new.id() == old.id()))
+            .map(|w| format!("{:?} (deleted)", w.spec().name.as_str())),
+    );
+    let what = if names.is_empty() {
+        "no workflow changed".to_string()
+    } else {
+        names.join(", ")
+    };
+    SetChange {
+        before,
+        after,
+        what,
+    }
+}
+
 /// The audit entry of a new version: the workflows it created, changed or deleted, as they were
 /// before and are after (the whole sets stay in the version history).
 fn version_change<'a>(
@@ -98,37 +170,11 @@ fn version_change<'a>(
     previous: &[Workflow],
     current: &[Workflow],
 ) -> Change<'a> {
-    let before: Vec<&Workflow> = previous
-        .iter()
-        .filter(|old| {
-            !current
-                .iter()
-                .any(|new| new.id == old.id && new.spec == old.spec)
-        })
-        .collect();
-    let after: Vec<&Workflow> = current
-        .iter()
-        .filter(|new| {
-            !previous
-                .iter()
-                .any(|old| old.id == new.id && old.spec == new.spec)
-        })
-        .collect();
-    let mut names: Vec<String> = after
-        .iter()
-        .map(|w| format!("{:?}", w.spec.name.as_str()))
-        .collect();
-    names.extend(
-        before
-            .iter()
-            .filter(|old| !after.iter().any(|new| new.id == old.id))
-            .map(|w| format!("{:?} (deleted)", w.spec.name.as_str())),
-    );
-    let what = if names.is_empty() {
-        "no workflow changed".to_string()
-    } else {
-        names.join(", ")
-    };
+    let SetChange {
+        before,
+        after,
+        what,
+    } = set_change(previous, current);
     let summary = match restored_from {
         Some(earlier) => format!("version {number} restores version {earlier}: {what}"),
         None => format!("version {number}: {what}"),
@@ -148,6 +194,42 @@ fn version_change<'a>(
         action,
         AuditSubject::Workflows,
         number.to_string(),
+        summary,
+        Some(&before),
+        Some(&after),
+    )
+}
+
+/// The audit entry of a draft saved (`Create` for a new draft, `Update`): the workflows the save
+/// changed from `previous` (the draft it replaced, or the live set), as they were and are; or
+/// discarded (`Delete`, `previous` the live set). Nothing goes live either way.
+fn draft_change<'a>(
+    by: &'a Author,
+    action: AuditAction,
+    revision: i64,
+    previous: &[DraftWorkflow],
+    current: &[DraftWorkflow],
+) -> Change<'a> {
+    let SetChange {
+        before,
+        after,
+        what,
+    } = set_change(previous, current);
+    let (summary, before, after) = match action {
+        // A discard reads the other way: `previous` is the live set, `current` the draft thrown
+        // away; before holds what the draft had, after what stays live.
+        AuditAction::Delete => (
+            format!("draft revision {revision} discarded: it changed {what}"),
+            after,
+            before,
+        ),
+        _ => (format!("draft revision {revision}: {what}"), before, after),
+    };
+    Change::of(
+        by,
+        action,
+        AuditSubject::Draft,
+        revision.to_string(),
         summary,
         Some(&before),
         Some(&after),
@@ -288,6 +370,16 @@ macro_rules! impl_version_store {
                 Ok(())
             }
 
+            async fn live_as_draft(
+                tx: &mut sqlx::Transaction<'_, $db>,
+            ) -> Result<Vec<DraftWorkflow>, StoreError> {
+                Ok(Self::fetch_all_workflows(&mut **tx)
+                    .await?
+                    .iter()
+                    .map(DraftWorkflow::from)
+                    .collect())
+            }
+
             async fn fetch_draft(
                 executor: impl sqlx::Executor<'_, Database = $db>,
             ) -> Result<Option<Draft>, StoreError> {
@@ -351,6 +443,11 @@ macro_rules! impl_version_store {
                 by: &Author,
             ) -> Result<Draft, StoreError> {
                 let mut tx = self.write.begin().await?;
+                // What the save changes, for the audit log: the draft it replaces, or the live set.
+                let previous = match Self::fetch_draft(&mut *tx).await? {
+                    Some(draft) => draft.workflows,
+                    None => Self::live_as_draft(&mut tx).await?,
+                };
                 let saved = match expected_revision {
                     None => {
                         let sql = concat!("INSERT INTO workflow_drafts (id, base_version, revision, author, workflows, updated_at) \
@@ -377,8 +474,11 @@ macro_rules! impl_version_store {
                 };
                 match saved {
                     Some(row) => {
+                        let draft = Draft::from(row);
+                        let action = if expected_revision.is_some() { AuditAction::Update } else { AuditAction::Create };
+                        Self::write_audit(&mut tx, draft_change(by, action, draft.revision, &previous, &draft.workflows)).await?;
                         tx.commit().await?;
-                        Ok(row.into())
+                        Ok(draft)
                     }
                     None => Err(StoreError::DraftChanged {
                         current: Self::fetch_draft(&mut *tx).await?.map(|draft| draft.revision),
@@ -386,10 +486,17 @@ macro_rules! impl_version_store {
                 }
             }
 
-            async fn discard_draft(&self) -> Result<(), StoreError> {
+            async fn discard_draft(&self, by: &Author) -> Result<(), StoreError> {
+                let mut tx = self.write.begin().await?;
+                let Some(draft) = Self::fetch_draft(&mut *tx).await? else {
+                    return Ok(());
+                };
                 sqlx::query("DELETE FROM workflow_drafts WHERE id = 1")
-                    .execute(&self.write)
+                    .execute(&mut *tx)
                     .await?;
+                let live = Self::live_as_draft(&mut tx).await?;
+                Self::write_audit(&mut tx, draft_change(by, AuditAction::Delete, draft.revision, &live, &draft.workflows)).await?;
+                tx.commit().await?;
                 Ok(())
             }
 

@@ -161,7 +161,7 @@ pub trait VersionStore: Send + Sync {
     async fn get_version(&self, number: i64) -> Result<WorkflowSetVersion, StoreError>;
 
     async fn get_draft(&self) -> Result<Option<Draft>, StoreError>;
-    /// Saves the whole draft. `expected_revision` is the revision being replaced, or `None` to
+    /// Saves the whole draft, with an audit entry. `expected_revision` is the revision being replaced, or `None` to
     /// start a draft when there is none; otherwise [`StoreError::DraftChanged`].
     async fn save_draft(
         &self,
@@ -169,8 +169,8 @@ pub trait VersionStore: Send + Sync {
         expected_revision: Option<i64>,
         by: &Author,
     ) -> Result<Draft, StoreError>;
-    /// Forgets the draft; discarding when there is none is not an error.
-    async fn discard_draft(&self) -> Result<(), StoreError>;
+    /// Forgets the draft (logged as done `by` them); discarding when there is none is not an error.
+    async fn discard_draft(&self, by: &Author) -> Result<(), StoreError>;
     /// Makes the draft (at `expected_revision`, if given) the live set as one new version and
     /// forgets it. Refused with [`StoreError::Stale`] when another version was made since the
     /// draft started: nothing is merged silently.

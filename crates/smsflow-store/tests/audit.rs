@@ -4,7 +4,7 @@
 use smsflow_core::WorkflowDraft;
 use smsflow_core::agents::{AgentSpec, RuleConditions};
 use smsflow_store::audit::{AuditAction, AuditEntry, AuditQuery, AuditSubject};
-use smsflow_store::{AdminCreation, Author, Publication, Store, testing};
+use smsflow_store::{AdminCreation, Author, DraftWorkflow, Publication, Store, testing};
 
 fn agent(name: &str) -> AgentSpec {
     AgentSpec {
@@ -234,6 +234,105 @@ async fn workflow_changes_name_their_version_and_what_they_changed() {
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// Saving the draft and discarding it are logged too (nothing goes live): who, the draft's
+/// revision, and the workflows the save changed in the draft, as they were and are.
+#[tokio::test]
+async fn draft_saves_and_discards_are_logged_with_what_they_changed() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let (ann, ci) = (Author::admin("ann@example.com"), Author::api_key("ci"));
+        let spec = |name: &str, priority: i64| {
+            serde_json::from_value::<WorkflowDraft>(serde_json::json!({
+                "name": name, "goal": "lead_capture", "priority": priority}))
+            .unwrap()
+            .validate()
+            .unwrap()
+        };
+        let leads = store
+            .create_workflow(&spec("Leads", 10), &ann)
+            .await
+            .unwrap();
+        let live = DraftWorkflow::from(&leads);
+        let raised = DraftWorkflow {
+            spec: spec("Leads", 30),
+            ..live.clone()
+        };
+        let quotes = DraftWorkflow {
+            id: uuid::Uuid::now_v7(),
+            spec: spec("Quotes", 5),
+        };
+        let first = store
+            .save_draft(std::slice::from_ref(&raised), None, &ann)
+            .await
+            .unwrap();
+        store
+            .save_draft(&[raised.clone(), quotes.clone()], Some(first.revision), &ci)
+            .await
+            .unwrap();
+        store.discard_draft(&ann).await.unwrap();
+        // Discarding when there is no draft changes nothing and logs nothing.
+        store.discard_draft(&ann).await.unwrap();
+
+        let log = entries(
+            store.as_ref(),
+            AuditQuery {
+                subject: Some(AuditSubject::Draft),
+                ..AuditQuery::default()
+            },
+        )
+        .await;
+        let seen: Vec<(AuditAction, &str, &str)> = log
+            .iter()
+            .map(|entry| (entry.action, entry.actor.as_str(), entry.summary.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    AuditAction::Delete,
+                    ann.as_str(),
+                    "draft revision 2 discarded: it changed \"Leads\", \"Quotes\""
+                ),
+                (
+                    AuditAction::Update,
+                    ci.as_str(),
+                    "draft revision 2: \"Quotes\""
+                ),
+                (
+                    AuditAction::Create,
+                    ann.as_str(),
+                    "draft revision 1: \"Leads\""
+                ),
+            ],
+            "{}",
+            db.label
+        );
+        let created = &log[2];
+        assert_eq!(created.subject_id, "1");
+        assert_eq!(created.before.as_ref().unwrap()[0]["priority"], 10);
+        assert_eq!(created.after.as_ref().unwrap()[0]["priority"], 30);
+        let updated = &log[1];
+        assert!(
+            updated
+                .before
+                .as_ref()
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(updated.after.as_ref().unwrap()[0]["name"], "Quotes");
+        // The discard keeps what the draft held and the live set it leaves.
+        let discarded = &log[0];
+        assert_eq!(
+            discarded.before.as_ref().unwrap().as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(discarded.after.as_ref().unwrap()[0]["priority"], 10);
+        assert_eq!(store.all_workflows().await.unwrap(), vec![leads]);
     }
 }
 

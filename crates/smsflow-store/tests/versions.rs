@@ -180,7 +180,7 @@ async fn a_draft_is_published_at_once_and_a_publish_racing_an_edit_is_refused() 
             version.number + 1,
             "the refused publish left no revision"
         );
-        store.discard_draft().await.unwrap();
+        store.discard_draft(&by).await.unwrap();
         assert!(matches!(
             store.publish_draft(None, publication(&by)).await,
             Err(StoreError::DraftChanged { current: None })

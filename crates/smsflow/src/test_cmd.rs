@@ -4,7 +4,8 @@
 use anyhow::Context;
 use clap::Args;
 use smsflow_core::WorkflowSpec;
-use smsflow_engine::conversation_tests::{TestOutcome, junit, load, run_in_sandbox};
+use smsflow_engine::conversation_tests::{LoadedTest, TestOutcome, junit, load, run_in_sandbox};
+use smsflow_engine::saved_suite::{self, Target};
 use smsflow_server::Config;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -13,8 +14,15 @@ use std::path::{Path, PathBuf};
 #[derive(Args)]
 pub struct TestArgs {
     /// Conversation test files, or directories of them (their .yaml/.yml files, not subdirectories).
-    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    #[arg(required_unless_present = "saved", value_name = "FILE_OR_DIR")]
     paths: Vec<PathBuf>,
+    /// Run the suite saved beside the workflows (the web app's Tests page, `PUT /api/v1/workflows/tests`)
+    /// against the draft, or the published workflows when there is no draft.
+    #[arg(long, conflicts_with_all = ["paths", "workflows"])]
+    saved: bool,
+    /// With --saved: run it against the published workflows even when there is a draft.
+    #[arg(long, requires = "saved")]
+    published: bool,
     /// Test these workflows (a YAML file) instead of the configured database's.
     #[arg(long, value_name = "FILE")]
     workflows: Option<PathBuf>,
@@ -27,17 +35,25 @@ pub struct TestArgs {
 }
 
 pub async fn run(args: TestArgs, config: &Config) -> anyhow::Result<()> {
-    let tests = load(&args.paths)?;
-    let under_test: Vec<WorkflowSpec> = match &args.workflows {
-        Some(file) => crate::workflows_cmd::read_workflow_file(file)?,
-        None => crate::open_store(config)
-            .await?
-            .all_workflows()
-            .await?
-            .into_iter()
-            .map(|workflow| workflow.spec)
-            .collect(),
+    let (tests, under_test, against) = if args.saved {
+        let (tests, target) = saved(config, args.published).await?;
+        (tests, target.workflows, Some(target.against))
+    } else {
+        let under_test: Vec<WorkflowSpec> = match &args.workflows {
+            Some(file) => crate::workflows_cmd::read_workflow_file(file)?,
+            None => crate::open_store(config)
+                .await?
+                .all_workflows()
+                .await?
+                .into_iter()
+                .map(|workflow| workflow.spec)
+                .collect(),
+        };
+        (load(&args.paths)?, under_test, None)
     };
+    if let Some(against) = against.as_ref().filter(|_| !args.json) {
+        println!("The saved suite, against {against}:");
+    }
     anyhow::ensure!(
         !under_test.is_empty() || tests.iter().all(|t| t.test.workflows.is_some()),
         "there are no workflows to test: pass --workflows FILE, or import some with `smsflow workflows import FILE`"
@@ -100,14 +116,15 @@ pub async fn run(args: TestArgs, config: &Config) -> anyhow::Result<()> {
         write_report(path, &junit(&outcomes))?;
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "passed": passed,
-                "failed": failed,
-                "tests": outcomes,
-            }))?
-        );
+        let mut document = serde_json::json!({
+            "passed": passed,
+            "failed": failed,
+            "tests": outcomes,
+        });
+        if let Some(against) = against {
+            document["against"] = against.into();
+        }
+        println!("{}", serde_json::to_string_pretty(&document)?);
     } else {
         println!("{passed} passed, {failed} failed");
     }
@@ -117,6 +134,33 @@ pub async fn run(args: TestArgs, config: &Config) -> anyhow::Result<()> {
         outcomes.len()
     );
     Ok(())
+}
+
+/// What the saved suite's file is called in the output and the JUnit report.
+const SAVED_SUITE: &str = "saved suite";
+
+/// The saved suite's tests, and the draft (or, with `published` or without a draft, the published
+/// workflows) they run against.
+async fn saved(config: &Config, published: bool) -> anyhow::Result<(Vec<LoadedTest>, Target)> {
+    let store = crate::open_store(config).await?;
+    let suite = store.saved_test_suite().await?.context(
+        "no conversation-test suite is saved: save one on the web app's draft Tests page or with PUT /api/v1/workflows/tests, or pass test files",
+    )?;
+    let file = saved_suite::check(&suite.yaml)?;
+    let target = if published {
+        saved_suite::published(store.as_ref()).await?
+    } else {
+        saved_suite::draft_or_published(store.as_ref()).await?
+    };
+    let tests = file
+        .tests
+        .into_iter()
+        .map(|test| LoadedTest {
+            file: PathBuf::from(SAVED_SUITE),
+            test,
+        })
+        .collect();
+    Ok((tests, target))
 }
 
 fn print_outcome(outcome: &TestOutcome) {

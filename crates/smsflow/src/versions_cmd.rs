@@ -4,6 +4,7 @@
 use anyhow::{Context, bail};
 use smsflow_core::WorkflowDraft;
 use smsflow_core::versions::SetDiff;
+use smsflow_engine::saved_suite::{self, Target};
 use smsflow_engine::workflow_sets::{diff, draft_set, live_set, version_with_changes};
 use smsflow_server::Config;
 use smsflow_store::{Author, Publication, Store, StoreError, VersionSummary};
@@ -115,6 +116,7 @@ fn print_plan(changes: &SetDiff) {
 /// Applies the files as one version: saved as the draft, or published with `publish`.
 pub async fn apply(
     store: &dyn Store,
+    config: &Config,
     file: &Path,
     publish: bool,
     note: Option<&str>,
@@ -130,6 +132,27 @@ pub async fn apply(
         if changes.is_empty() {
             return Ok(());
         }
+        if config.publish_requires_tests {
+            println!(
+                "Running the saved conversation-test suite against the files (publish_requires_tests)..."
+            );
+            let target = Target {
+                against: format!("the workflows of {}", file.display()),
+                draft_revision: None,
+                workflows: target
+                    .iter()
+                    .map(|workflow| workflow.spec.clone())
+                    .collect(),
+            };
+            saved_suite::check_set_before_publish(
+                store,
+                &config.engine(),
+                smsflow_engine::model::load_semantic(config.model, &config.data_dir),
+                target,
+            )
+            .await?;
+        }
+        // Published only if nothing else was since the plan: the tested set is what goes live.
         let version = store
             .publish_set(
                 &target,
@@ -143,7 +166,7 @@ pub async fn apply(
         println!("Published as version {}.", version.number);
     } else {
         // The files are the whole truth: they replace any draft, based on the latest version.
-        store.discard_draft().await?;
+        store.discard_draft(&by).await?;
         let draft = store.save_draft(&target, None, &by).await?;
         println!(
             "Saved as the draft (based on version {}): review it with `smsflow workflows draft`, then `smsflow workflows publish`.",
@@ -156,7 +179,7 @@ pub async fn apply(
 /// The draft's changes against the live set, or discards it.
 pub async fn draft(store: &dyn Store, discard: bool) -> anyhow::Result<()> {
     if discard {
-        store.discard_draft().await?;
+        store.discard_draft(&Author::cli()).await?;
         println!("Draft discarded.");
         return Ok(());
     }
@@ -188,9 +211,7 @@ pub async fn publish(store: &dyn Store, config: &Config, note: Option<&str>) -> 
             "Running the saved conversation-test suite against the draft (publish_requires_tests)..."
         );
         let semantic = smsflow_engine::model::load_semantic(config.model, &config.data_dir);
-        tested =
-            smsflow_engine::saved_suite::check_before_publish(store, &config.engine(), semantic)
-                .await?;
+        tested = saved_suite::check_before_publish(store, &config.engine(), semantic).await?;
     }
     let by = Author::cli();
     let version = store
@@ -213,7 +234,19 @@ pub async fn publish(store: &dyn Store, config: &Config, note: Option<&str>) -> 
     Ok(())
 }
 
-pub async fn rollback(store: &dyn Store, number: i64, note: Option<&str>) -> anyhow::Result<()> {
+pub async fn rollback(
+    store: &dyn Store,
+    config: &Config,
+    number: i64,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
+    if config.publish_requires_tests {
+        println!(
+            "Running the saved conversation-test suite against version {number} (publish_requires_tests)..."
+        );
+        let semantic = smsflow_engine::model::load_semantic(config.model, &config.data_dir);
+        saved_suite::check_before_rollback(store, &config.engine(), semantic, number).await?;
+    }
     let by = Author::cli();
     let version = store
         .rollback(

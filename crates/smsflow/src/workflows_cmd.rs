@@ -171,7 +171,7 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
             note,
         } => {
             let store = crate::open_store(config).await?;
-            versions_cmd::apply(store.as_ref(), &file, publish, note.as_deref()).await
+            versions_cmd::apply(store.as_ref(), config, &file, publish, note.as_deref()).await
         }
         WorkflowsCommand::Draft { discard } => {
             versions_cmd::draft(crate::open_store(config).await?.as_ref(), discard).await
@@ -182,7 +182,7 @@ pub async fn run(command: WorkflowsCommand, config: &Config) -> anyhow::Result<(
         }
         WorkflowsCommand::Rollback { version, note } => {
             let store = crate::open_store(config).await?;
-            versions_cmd::rollback(store.as_ref(), version, note.as_deref()).await
+            versions_cmd::rollback(store.as_ref(), config, version, note.as_deref()).await
         }
         WorkflowsCommand::Replay {
             since,

@@ -24,22 +24,26 @@ impl Cli {
         }
     }
 
+    /// A fresh PostgreSQL database, when a test server is configured.
+    fn postgres() -> Option<Cli> {
+        let server = smsflow_store::testing::postgres_server_url()?;
+        // Created through the store's test helper.
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let db = runtime
+            .block_on(smsflow_store::testing::postgres())
+            .unwrap();
+        assert!(db.url.starts_with(server.rsplit_once('/').unwrap().0));
+        Some(Cli {
+            database_url: db.url.clone(),
+            _dir: tempfile::tempdir().unwrap(),
+            _database: Some(db),
+        })
+    }
+
     /// A SQLite one, and a PostgreSQL one when a test server is configured.
     fn all() -> Vec<Cli> {
         let mut clis = vec![Cli::sqlite()];
-        if let Some(server) = smsflow_store::testing::postgres_server_url() {
-            // A fresh database per run, created through the store's test helper.
-            let runtime = tokio::runtime::Runtime::new().unwrap();
-            let db = runtime
-                .block_on(smsflow_store::testing::postgres())
-                .unwrap();
-            assert!(db.url.starts_with(server.rsplit_once('/').unwrap().0));
-            clis.push(Cli {
-                database_url: db.url.clone(),
-                _dir: tempfile::tempdir().unwrap(),
-                _database: Some(db),
-            });
-        }
+        clis.extend(Cli::postgres());
         clis
     }
 
@@ -48,17 +52,27 @@ impl Cli {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    /// With these settings (`SMSFLOW_*`) too.
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_smsflow"))
             .args(args)
             .env_clear()
             .env("SMSFLOW_DATABASE_URL", &self.database_url)
             .env("SMSFLOW_DATA_DIR", self.dir())
+            .envs(env.iter().copied())
             .output()
             .expect("smsflow runs")
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
+        self.ok_with(args, &[])
+    }
+
+    fn ok_with(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let output = self.run_with(args, env);
         assert!(
             output.status.success(),
             "smsflow {args:?} failed: {}",
@@ -749,6 +763,270 @@ fn conversation_tests_use_the_databases_workflows_or_their_own_and_refuse_unknow
     );
 }
 
+/// A workflows file with one Sales workflow whose first reply is `greeting`.
+fn sales_file(cli: &Cli, file: &str, greeting: &str) -> String {
+    let path = cli.dir().join(file);
+    std::fs::write(
+        &path,
+        format!(
+            "- name: Sales\n  goal: sales_inquiry\n  priority: 20\n  active: true\n  keywords: [pricing]\n  steps:\n    - type: send_response\n      template: \"{greeting} Which product?\"\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+/// Saves the conversation-test suite as the web app and `PUT /api/v1/workflows/tests` do.
+fn save_suite(cli: &Cli, yaml: &str) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = smsflow_store::connect(&cli.database_url).await.unwrap();
+        store
+            .save_test_suite(yaml, &smsflow_store::Author::system())
+            .await
+            .unwrap();
+    });
+}
+
+fn published_number(out: &str) -> i64 {
+    out.lines()
+        .find_map(|line| line.strip_prefix("Published as version "))
+        .and_then(|rest| rest.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("{out}"))
+}
+
+/// `smsflow test --saved` runs the suite saved beside the workflows against the draft (or
+/// `--published`), with the output, exit code and JUnit report of `smsflow test FILES`; with
+/// `publish_requires_tests`, `workflows apply --publish` and `workflows rollback` run it against
+/// what they would publish and are refused, naming the failing tests.
+#[test]
+fn the_saved_suite_runs_from_the_cli_and_guards_apply_and_rollback() {
+    let strict = [("SMSFLOW_PUBLISH_REQUIRES_TESTS", "true")];
+    for cli in Cli::all() {
+        let hello = sales_file(&cli, "hello.yaml", "Hello there!");
+        let welcome = sales_file(&cli, "welcome.yaml", "Welcome!");
+        let hi = sales_file(&cli, "hi.yaml", "Hi!");
+        let first =
+            published_number(&cli.ok(&["workflows", "apply", "--file", &hello, "--publish"]));
+
+        let none = cli.run(&["test", "--saved"]);
+        assert!(!none.status.success());
+        assert!(
+            String::from_utf8_lossy(&none.stderr).contains("no conversation-test suite is saved"),
+            "{none:?}"
+        );
+        // Without a saved suite, the setting refuses every publish.
+        let refused = cli.run_with(
+            &["workflows", "apply", "--file", &welcome, "--publish"],
+            &strict,
+        );
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("none is saved"),
+            "{refused:?}"
+        );
+
+        save_suite(
+            &cli,
+            "tests:\n  - name: a lead is welcomed\n    turns:\n      - send: pricing please\n        workflow: Sales\n        reply:\n          contains: [\"Welcome!\"]\n",
+        );
+        let report = cli.dir().join("report.xml");
+        let failed = cli.run(&["test", "--saved", "--junit", report.to_str().unwrap()]);
+        assert!(!failed.status.success());
+        let out = String::from_utf8(failed.stdout).unwrap();
+        assert!(
+            out.starts_with(&format!(
+                "The saved suite, against the published workflows (version {first}):\nFAIL saved suite: a lead is welcomed\n  turn 1: \"pricing please\"\n"
+            )),
+            "{out}"
+        );
+        assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+        assert!(
+            String::from_utf8_lossy(&failed.stderr)
+                .ends_with("error: 1 of 1 conversation tests failed\n")
+        );
+        let xml = std::fs::read_to_string(&report).unwrap();
+        assert_eq!(xml.matches("<failure message=").count(), 1, "{xml}");
+
+        // The new greeting as the draft: the suite passes against the draft, not the published set.
+        cli.ok(&["workflows", "apply", "--file", &welcome]);
+        let passed = cli.ok(&["test", "--saved"]);
+        assert!(
+            passed.starts_with("The saved suite, against the draft (revision 1):\nok   saved suite: a lead is welcomed\n"),
+            "{passed}"
+        );
+        assert!(passed.ends_with("1 passed, 0 failed\n"), "{passed}");
+        let json: Value = serde_json::from_str(
+            &String::from_utf8(
+                cli.run(&["test", "--saved", "--published", "--json"])
+                    .stdout,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (json["passed"].as_u64(), json["failed"].as_u64()),
+            (Some(0), Some(1))
+        );
+        assert_eq!(
+            json["against"],
+            format!("the published workflows (version {first})")
+        );
+
+        // Files that fail the suite are not published; files that pass it are.
+        let refused = cli.run_with(&["workflows", "apply", "--file", &hi, "--publish"], &strict);
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "against the workflows of {hi}, and 1 failed: \"a lead is welcomed\""
+            )),
+            "{stderr}"
+        );
+        assert!(
+            cli.ok(&["workflows", "export"]).contains("Hello there!"),
+            "nothing published"
+        );
+        let second = published_number(&cli.ok_with(
+            &["workflows", "apply", "--file", &welcome, "--publish"],
+            &strict,
+        ));
+
+        // Rolling back to the first version would publish the old greeting: refused the same way.
+        let refused = cli.run_with(&["workflows", "rollback", &first.to_string()], &strict);
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "against version {first}, and 1 failed: \"a lead is welcomed\""
+            )),
+            "{stderr}"
+        );
+        let history = cli.ok(&["workflows", "history", "--json"]);
+        let history: Value = serde_json::from_str(&history).unwrap();
+        assert_eq!(
+            history[0]["number"], second,
+            "the refused rollback made no version"
+        );
+        // Without the setting, the suite does not stand in the way.
+        let rolled = cli.ok(&["workflows", "rollback", &first.to_string()]);
+        assert!(
+            rolled.contains(&format!("Published version {first}'s workflows again")),
+            "{rolled}"
+        );
+    }
+}
+
+/// Two `smsflow serve` processes on one PostgreSQL database: a publish on one is routed with by
+/// the other once it polls the revision, and the explanation names the new version; a publish
+/// whose draft started before an edit made through the other process is refused, nothing merged.
+#[test]
+fn two_serve_processes_on_one_postgres_database_share_publishes_and_refuse_a_stale_one() {
+    let Some(cli) = Cli::postgres() else {
+        eprintln!("skipped: no PostgreSQL test server (SMSFLOW_TEST_DATABASE_URL)");
+        return;
+    };
+    let key = cli.ok(&["api-key", "create", "--name", "two-processes"]);
+    let key = key.lines().last().unwrap().trim().to_string();
+    let no_wheels = tempfile::tempdir().unwrap();
+    let settings = [
+        ("SMSFLOW_MODEL", "off"),
+        ("SMSFLOW_RELOAD_INTERVAL_MS", "200"),
+    ];
+    let mut first = cli.serve(no_wheels.path(), &settings);
+    let mut second = cli.serve(no_wheels.path(), &settings);
+    first.model_settled();
+    second.model_settled();
+
+    let leads = r#"{"name": "Leads", "goal": "lead_capture", "priority": 20, "active": true, "keywords": ["pricing"]}"#;
+    let (status, created) = first
+        .exchange("POST", "/api/v1/workflows", &key, leads)
+        .unwrap();
+    assert_eq!(status, 201, "{created}");
+    let support = r#"{"name": "Support", "goal": "help_desk_support", "priority": 50, "active": true, "keywords": ["refund"]}"#;
+    let (status, draft) = first
+        .exchange(
+            "PUT",
+            "/api/v1/workflows/draft",
+            &key,
+            &format!(r#"{{"workflows": [{leads}, {support}]}}"#),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{draft}");
+    let (status, published) = first
+        .exchange("POST", "/api/v1/workflows/draft/publish", &key, "{}")
+        .unwrap();
+    assert_eq!(status, 201, "{published}");
+
+    // The other process routes with the new version once it has polled: each try from a new
+    // number, so no earlier try's conversation holds the text.
+    let mut routed = Value::Null;
+    for attempt in 0..600 {
+        let text = format!(
+            r#"{{"from": "+1415555{:04}", "body": "I want a refund"}}"#,
+            1000 + attempt
+        );
+        let (status, answer) = second
+            .exchange("POST", "/api/v1/simulator/messages", &key, &text)
+            .unwrap();
+        assert_eq!(status, 200, "{answer}");
+        routed = answer["inbound"]["explanation"].clone();
+        if routed["workflow"] == "Support" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        routed["workflow"],
+        "Support",
+        "{routed:#}\n{}",
+        second.log()
+    );
+    assert_eq!(
+        routed["workflows_version"], published["number"],
+        "{routed:#}"
+    );
+
+    // A draft started on the first process; an edit made through the second since: refused.
+    let raised = leads.replace("\"priority\": 20", "\"priority\": 30");
+    let (status, _) = first
+        .exchange(
+            "PUT",
+            "/api/v1/workflows/draft",
+            &key,
+            &format!(r#"{{"workflows": [{raised}, {support}]}}"#),
+        )
+        .unwrap();
+    assert_eq!(status, 200);
+    let sales = r#"{"name": "Sales", "goal": "sales_inquiry", "active": true}"#;
+    let (status, _) = second
+        .exchange("POST", "/api/v1/workflows", &key, sales)
+        .unwrap();
+    assert_eq!(status, 201);
+    let (status, refused) = first
+        .exchange("POST", "/api/v1/workflows/draft/publish", &key, "{}")
+        .unwrap();
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("changed"),
+        "{refused}"
+    );
+    let (_, live) = second
+        .exchange("GET", "/api/v1/workflows", &key, "")
+        .unwrap();
+    let live: Vec<(&str, i64)> = live["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["name"].as_str().unwrap(), w["priority"].as_i64().unwrap()))
+        .collect();
+    assert!(
+        live.contains(&("Leads", 20)) && live.iter().any(|(name, _)| *name == "Sales"),
+        "nothing merged: {live:?}"
+    );
+    assert_eq!(created["name"], "Leads");
+}
+
 /// `smsflow serve` on this CLI's fresh data directory, with pip pointed at `wheels` only (a local
 /// wheel index: `PIP_NO_INDEX` + `PIP_FIND_LINKS`), so the test never depends on PyPI.
 struct Server {
@@ -763,7 +1041,10 @@ impl Cli {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().to_string()
         };
-        let log = self.dir().join("serve.log");
+        // One log per process: several may serve the same data directory.
+        let log = self
+            .dir()
+            .join(format!("serve-{}.log", address.replace(':', "-")));
         let child = Command::new(env!("CARGO_BIN_EXE_smsflow"))
             .arg("serve")
             .env_clear()
@@ -791,6 +1072,11 @@ impl Cli {
 impl Server {
     /// One HTTP/1.1 request; the response body as JSON (None until the server listens).
     fn request(&self, method: &str, path: &str, key: &str, body: &str) -> Option<Value> {
+        self.exchange(method, path, key, body).map(|(_, body)| body)
+    }
+
+    /// The same, with the response's status code.
+    fn exchange(&self, method: &str, path: &str, key: &str, body: &str) -> Option<(u16, Value)> {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&self.address).ok()?;
         write!(
@@ -802,8 +1088,9 @@ impl Server {
         .ok()?;
         let mut response = String::new();
         stream.read_to_string(&mut response).ok()?;
+        let status = response.split(' ').nth(1)?.parse().ok()?;
         let (_, body) = response.split_once("\r\n\r\n")?;
-        serde_json::from_str(body).ok()
+        Some((status, serde_json::from_str(body).ok()?))
     }
 
     /// Polls `/healthz` until the model is no longer being installed (or fails to, within 5 min).

@@ -99,7 +99,7 @@ async fn get_draft(State(state): State<AppState>) -> Result<Response, ApiError> 
 }
 
 #[utoipa::path(put, path = "/workflows/draft", tag = TAG, request_body = DraftRequest,
-    description = "Saves the whole draft; nothing is live until it is published. Without `If-Match` a new draft is started (409 if one exists); with the `ETag` of GET it replaces that revision (412 if it changed since).",
+    description = "Saves the whole draft (recorded in the audit log); nothing is live until it is published. Without `If-Match` a new draft is started (409 if one exists); with the `ETag` of GET it replaces that revision (412 if it changed since).",
     responses((status = 200, body = DraftView), (status = 400, body = ProblemDocument), (status = 401, body = ProblemDocument),
               (status = 409, body = ProblemDocument), (status = 412, body = ProblemDocument)))]
 async fn save_draft(
@@ -131,10 +131,16 @@ async fn save_draft(
 }
 
 #[utoipa::path(delete, path = "/workflows/draft", tag = TAG,
-    description = "Discards the draft (not an error when there is none).",
+    description = "Discards the draft (not an error when there is none); the audit log records it.",
     responses((status = 204), (status = 401, body = ProblemDocument)))]
-async fn discard_draft(State(state): State<AppState>) -> Result<StatusCode, ApiError> {
-    state.store.discard_draft().await?;
+async fn discard_draft(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .discard_draft(&Author::api_key(&caller.name))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -242,7 +248,7 @@ async fn get_version(
 
 #[utoipa::path(post, path = "/workflows/versions/{number}/rollback", tag = TAG, params(("number" = i64, Path)),
     request_body = PublishRequest,
-    description = "Publishes this earlier version's workflows again, exactly, as a new version (the draft, if any, is kept but can no longer be published).",
+    description = "Publishes this earlier version's workflows again, exactly, as a new version (the draft, if any, is kept but can no longer be published). With `publish_requires_tests`, refused with 409 when the saved conversation-test suite fails against that version (the message names the failing tests).",
     responses((status = 201, body = VersionSummary), (status = 401, body = ProblemDocument),
               (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument)))]
 async fn rollback(
@@ -251,11 +257,19 @@ async fn rollback(
     Path(number): Path<String>,
     ApiJson(request): ApiJson<PublishRequest>,
 ) -> Result<Response, ApiError> {
+    let number = parse_number(&number)?;
+    smsflow_engine::saved_suite::check_before_rollback(
+        state.store.as_ref(),
+        &state.engine.settings,
+        state.matchers.semantic().as_deref().cloned(),
+        number,
+    )
+    .await?;
     let by = Author::api_key(&caller.name);
     let version = state
         .store
         .rollback(
-            parse_number(&number)?,
+            number,
             Publication {
                 by: &by,
                 note: request.note.as_deref(),

@@ -17,8 +17,9 @@ use crate::web::{Frame, WebError};
 const PAGE_SIZE: u32 = 50;
 
 /// The subject filter's choices: value and label.
-const SUBJECTS: [(&str, &str); 6] = [
+const SUBJECTS: [(&str, &str); 7] = [
     ("workflows", "Workflows"),
+    ("draft", "Draft of the workflows"),
     ("agent", "Agents"),
     ("routing_rule", "Routing rules"),
     ("admin", "Admins"),
@@ -58,7 +59,7 @@ impl From<AuditEntry> for AuditRow {
 pub struct AuditPage {
     frame: Frame,
     rows: Vec<AuditRow>,
-    subjects: [(&'static str, &'static str); 6],
+    subjects: [(&'static str, &'static str); 7],
     subject: String,
     actor: String,
     /// The next page's URL, when there is one.

@@ -64,8 +64,8 @@ pub(crate) async fn draft_banner(state: &AppState) -> Result<Option<DraftBanner>
     }))
 }
 
-/// Puts `spec` as workflow `id` into the draft (started from the live set when there is none):
-/// nothing is live until the draft is published. The form has no examples field, so the draft's
+/// Puts `spec` as workflow `id` (a new id for a new workflow) into the draft, started from the
+/// live set when there is none: nothing is live until the draft is published. The form has no examples field, so the draft's
 /// copy keeps its examples.
 pub(crate) async fn save_to_draft(
     state: &AppState,
@@ -79,6 +79,14 @@ pub(crate) async fn save_to_draft(
         Some(draft) => draft.workflows,
         None => live_set(state.store.as_ref()).await?,
     };
+    // Names are unique in the draft as in the live set (ignoring case), or it could not be published.
+    let name = spec.name.as_str().to_lowercase();
+    if set
+        .iter()
+        .any(|workflow| workflow.id != id && workflow.spec.name.as_str().to_lowercase() == name)
+    {
+        return Err(StoreError::NameTaken(spec.name.to_string()));
+    }
     match set.iter_mut().find(|workflow| workflow.id == id) {
         Some(workflow) => {
             let examples = std::mem::take(&mut workflow.spec.examples);
@@ -157,22 +165,16 @@ pub async fn publish(
     let form: PublishForm = crate::web::parse_form(&body, "publish")?;
     let by = signed_in.author();
     let note = Some(form.note.trim()).filter(|note| !note.is_empty());
-    match smsflow_engine::saved_suite::check_before_publish(
+    // The form names the reviewed revision: a draft saved since (tested or not) is refused.
+    if let Err(error) = smsflow_engine::saved_suite::check_before_publish(
         state.store.as_ref(),
         &state.engine.settings,
         state.matchers.semantic().as_deref().cloned(),
     )
     .await
     {
-        // The form names the reviewed revision: a draft saved since (tested or not) is refused.
-        Ok(_) => {}
-        Err(
-            error @ (SuiteError::NoneSaved | SuiteError::Failed { .. } | SuiteError::Invalid(_)),
-        ) => {
-            let page = draft_page_with(&state, &signed_in, Some(error.to_string())).await?;
-            return Ok((StatusCode::CONFLICT, page).into_response());
-        }
-        Err(error) => return Err(WebError::Internal(error.to_string())),
+        let page = draft_page_with(&state, &signed_in, Some(refusal(error)?)).await?;
+        return Ok((StatusCode::CONFLICT, page).into_response());
     }
     let published = state
         .store
@@ -201,11 +203,22 @@ pub async fn publish(
     }
 }
 
+/// Why the saved suite refused a publish, to show on the page; other failures are errors.
+fn refusal(error: SuiteError) -> Result<String, WebError> {
+    match error {
+        SuiteError::NoneSaved | SuiteError::Failed { .. } | SuiteError::Invalid(_) => {
+            Ok(error.to_string())
+        }
+        SuiteError::Store(error) => Err(error.into()),
+        SuiteError::Sandbox(error) => Err(WebError::Internal(error.to_string())),
+    }
+}
+
 pub async fn discard(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    state.store.discard_draft().await?;
+    state.store.discard_draft(&signed_in.author()).await?;
     Ok(Redirect::to("/workflows?notice=discarded").into_response())
 }
 
@@ -281,6 +294,8 @@ pub struct VersionPage {
     /// The workflows of the version, by name.
     names: Vec<String>,
     is_latest: bool,
+    /// Why the last restore was refused, if it was.
+    refused: Option<String>,
 }
 
 fn parse_number(text: &str) -> Result<i64, WebError> {
@@ -293,8 +308,20 @@ pub async fn version_page(
     signed_in: SignedIn,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
-    let (version, previous, changes) =
-        version_with_changes(state.store.as_ref(), parse_number(&number)?).await?;
+    Ok(
+        version_page_with(&state, &signed_in, parse_number(&number)?, None)
+            .await?
+            .into_response(),
+    )
+}
+
+async fn version_page_with(
+    state: &AppState,
+    signed_in: &SignedIn,
+    number: i64,
+    refused: Option<String>,
+) -> Result<VersionPage, WebError> {
+    let (version, previous, changes) = version_with_changes(state.store.as_ref(), number).await?;
     let latest = state.store.latest_version().await?;
     let summary = version.summary;
     Ok(VersionPage {
@@ -312,8 +339,8 @@ pub async fn version_page(
             .map(|workflow| workflow.spec.name.to_string())
             .collect(),
         is_latest: summary.number == latest,
-    }
-    .into_response())
+        refused,
+    })
 }
 
 pub async fn restore(
@@ -321,11 +348,23 @@ pub async fn restore(
     signed_in: SignedIn,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
+    let number = parse_number(&number)?;
+    if let Err(error) = smsflow_engine::saved_suite::check_before_rollback(
+        state.store.as_ref(),
+        &state.engine.settings,
+        state.matchers.semantic().as_deref().cloned(),
+        number,
+    )
+    .await
+    {
+        let page = version_page_with(&state, &signed_in, number, Some(refusal(error)?)).await?;
+        return Ok((StatusCode::CONFLICT, page).into_response());
+    }
     let by = signed_in.author();
     let version = state
         .store
         .rollback(
-            parse_number(&number)?,
+            number,
             Publication {
                 by: &by,
                 note: None,

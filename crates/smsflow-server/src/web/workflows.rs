@@ -416,13 +416,16 @@ pub async fn create(
 ) -> Result<Response, WebError> {
     let (form, action) = WorkflowForm::parse(&body);
     let page = FormPage::new(&state, &signed_in, None, form).await?;
-    if action != Action::Save {
+    if !matches!(action, Action::Save | Action::SaveDraft) {
         return Ok(page.into_response());
     }
     let spec = match validate(&page.form, WorkflowDraft::default()) {
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
     };
+    if action == Action::SaveDraft {
+        return drafted(&state, &signed_in, Uuid::now_v7(), spec, page).await;
+    }
     match state
         .store
         .create_workflow(&spec, &signed_in.author())
@@ -444,6 +447,26 @@ fn name_taken() -> Problems {
     )
 }
 
+/// Saves the form's workflow to the draft as workflow `id`, or shows the form again with why not.
+async fn drafted(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: Uuid,
+    spec: smsflow_core::WorkflowSpec,
+    mut page: FormPage,
+) -> Result<Response, WebError> {
+    let name = spec.name.to_string();
+    match save_to_draft(state, signed_in, id, spec).await {
+        Ok(_) => Ok(saved_redirect("drafted", &name)),
+        Err(StoreError::DraftChanged { .. }) => {
+            page.draft_changed = true;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(StoreError::NameTaken(_)) => Ok(invalid(page, &name_taken())),
+        Err(error) => Err(error.into()),
+    }
+}
+
 pub async fn update(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -463,15 +486,7 @@ pub async fn update(
         Err(problems) => return Ok(invalid(page, &problems)),
     };
     if action == Action::SaveDraft {
-        let name = spec.name.to_string();
-        return match save_to_draft(&state, &signed_in, id, spec).await {
-            Ok(_) => Ok(saved_redirect("drafted", &name)),
-            Err(StoreError::DraftChanged { .. }) => {
-                page.draft_changed = true;
-                Ok((StatusCode::CONFLICT, page).into_response())
-            }
-            Err(error) => Err(error.into()),
-        };
+        return drafted(&state, &signed_in, id, spec, page).await;
     }
     match state
         .store
