@@ -60,6 +60,7 @@ impl Engine {
             channels,
             settings.sms.clone(),
             agent::Agent::new(model_backend(&settings)).in_zone(settings.sms.timezone.clone()),
+            settings.model_calls_in_flight,
         );
         let signed = |webhook: &TicketWebhookSettings| TicketWebhook {
             url: webhook.url.clone(),
@@ -80,7 +81,9 @@ impl Engine {
     /// Starts the background work: inbound processing, outbound sending, and watching for workflow
     /// changes made by other processes. Abort the handles to stop.
     pub fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut handles = self.messaging.spawn_workers(4);
+        let mut handles = self
+            .messaging
+            .spawn_workers(self.settings.inbound_workers, 4);
         handles.push(
             self.matchers
                 .watch(Duration::from_millis(self.settings.reload_interval_ms)),

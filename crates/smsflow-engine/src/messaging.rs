@@ -2,6 +2,12 @@
 //! worker (carrier keywords, routing, the reply), and replies leave through the outbound queue.
 //! Every step is a database transaction, so a crash delays work and never loses it: claims are
 //! leases that expire, and several processes can share the queue.
+//!
+//! Several inbound workers run in a process; a claim takes a conversation's earliest pending
+//! message, and its later ones stay unclaimable until that one is recorded, so each conversation
+//! is answered in order. With a model server, each claimed conversation is answered in a task of
+//! its own (at most `model_calls_in_flight` at once), and the claims are extended while the model
+//! writes. No model or HTTP call happens inside a database transaction.
 
 use rand::Rng;
 use serde_json::json;
@@ -13,15 +19,17 @@ use smsflow_core::sms::{
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
-    BookingOutcome, InboundOutcome, InboundSms, Message, NewOutbound, OptChange, RecordedInbound,
+    BookingOutcome, Conversation, InboundOutcome, InboundSms, Message, NewOutbound, OptChange,
+    RecordedInbound,
 };
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 mod conversing;
@@ -35,6 +43,8 @@ use smsflow_llm::Speaker;
 
 /// How long a worker owns a claimed message before another may take it over.
 const LEASE: time::Duration = time::Duration::seconds(60);
+/// How often the claims of messages a model is answering are extended: well within a lease.
+const LEASE_RENEWAL: Duration = Duration::from_secs(20);
 /// Transient send failures are retried this many times before the message is marked failed.
 pub const MAX_SEND_ATTEMPTS: i64 = 12;
 /// Inbound messages claimed and recorded together: one transaction and one set of lookups (routing
@@ -58,6 +68,10 @@ pub struct Messaging {
     inbound_ready: Notify,
     outbound_ready: Notify,
     pinned: crate::pinned::PinnedVersions,
+    /// Model calls this process may have in flight (`model_calls_in_flight`).
+    model_slots: Arc<Semaphore>,
+    /// Claimed messages a model is answering: their claims are extended until they are recorded.
+    answering: Mutex<HashMap<Uuid, Message>>,
 }
 
 impl Messaging {
@@ -67,6 +81,7 @@ impl Messaging {
         channels: HashMap<Channel, Arc<dyn SmsChannel>>,
         settings: SmsSettings,
         agent: Agent,
+        model_calls_in_flight: usize,
     ) -> Messaging {
         Messaging {
             store,
@@ -79,6 +94,8 @@ impl Messaging {
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
             pinned: Default::default(),
+            model_slots: Arc::new(Semaphore::new(model_calls_in_flight.max(1))),
+            answering: Mutex::default(),
         }
     }
 
@@ -181,7 +198,8 @@ impl Messaging {
     }
 
     /// Processes a batch of pending inbound messages (at most one per conversation), recorded
-    /// together; false when there was none.
+    /// together; false when there was none. The builtin workers run it, and tests that drive the
+    /// queue by hand.
     pub async fn process_next_inbound(&self) -> Result<bool, StoreError> {
         // A model takes seconds per reply: one message at a time, so none waits for the others'.
         let limit = if self.agent.has_model() {
@@ -193,6 +211,96 @@ impl Messaging {
         if claimed.is_empty() {
             return Ok(false);
         }
+        let outcomes = self.decide_all(&claimed).await?;
+        self.record(&claimed, &outcomes).await?;
+        Ok(true)
+    }
+
+    /// With a model server: waits for a free model slot, claims as many conversations as slots
+    /// are free and answers each in a task of its own on `answering`, so a slow reply holds up no
+    /// other conversation. Texts from one number (in different conversations) are answered one
+    /// after another, so the loop guard and opt-outs of one count for the next. False when
+    /// nothing was pending.
+    async fn dispatch_to_model(
+        self: &Arc<Self>,
+        answering: &mut JoinSet<()>,
+    ) -> Result<bool, StoreError> {
+        let slots = Arc::clone(&self.model_slots);
+        let mut free = vec![
+            Arc::clone(&slots)
+                .acquire_owned()
+                .await
+                .expect("the model slots are never closed"),
+        ];
+        while free.len() < INBOUND_BATCH {
+            match Arc::clone(&slots).try_acquire_owned() {
+                Ok(slot) => free.push(slot),
+                Err(_) => break,
+            }
+        }
+        let claimed = self.store.claim_inbound(LEASE, free.len()).await?;
+        if claimed.is_empty() {
+            return Ok(false);
+        }
+        let mut by_number: HashMap<String, Vec<(Answering, Conversation)>> = HashMap::new();
+        for (message, conversation) in claimed {
+            by_number
+                .entry(conversation.their_number.clone())
+                .or_default()
+                .push((Answering::start(self, message), conversation));
+        }
+        // One slot per number; the slots left over are freed here.
+        for (texts, slot) in by_number.into_values().zip(free) {
+            let this = Arc::clone(self);
+            answering.spawn(async move {
+                for claim in texts {
+                    this.answer(claim).await;
+                }
+                drop(slot);
+            });
+        }
+        Ok(true)
+    }
+
+    /// Decides and records one claimed message a model answers. On failure its claim lapses and
+    /// it is processed again, as after a crash.
+    async fn answer(&self, (answering, conversation): (Answering, Conversation)) {
+        let claimed = [(answering.message.clone(), conversation)];
+        let decided = self.decide_all(&claimed).await;
+        // Recorded next (or left to lapse): no longer extended.
+        drop(answering);
+        let recorded = match decided {
+            Ok(outcomes) => self.record(&claimed, &outcomes).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(%error, message_id = %claimed[0].0.id, "cannot process an inbound message; it is processed again when its claim lapses");
+        }
+    }
+
+    fn in_flight(&self) -> MutexGuard<'_, HashMap<Uuid, Message>> {
+        self.answering.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Extends the claims of the messages a model is answering, every [`LEASE_RENEWAL`], so a
+    /// slow model never lets another worker take one over.
+    async fn keep_claims(&self) {
+        loop {
+            tokio::time::sleep(LEASE_RENEWAL).await;
+            let answering: Vec<Message> = self.in_flight().values().cloned().collect();
+            let claimed: Vec<&Message> = answering.iter().collect();
+            if let Err(error) = self.store.extend_inbound_claims(&claimed, LEASE).await {
+                tracing::warn!(%error, messages = claimed.len(), "cannot extend the claims of messages a model is answering; they may be processed again");
+            }
+        }
+    }
+
+    /// Decides claimed messages in order, each seeing what the earlier ones changed (an opt-out,
+    /// the loop guard's count), with one set of lookups for all.
+    async fn decide_all(
+        &self,
+        claimed: &[(Message, Conversation)],
+    ) -> Result<Vec<InboundOutcome>, StoreError> {
         let now = OffsetDateTime::now_utc();
         let numbers: Vec<&str> = claimed
             .iter()
@@ -211,25 +319,34 @@ impl Messaging {
             opted_out: HashMap::new(),
         };
         let mut outcomes = Vec::with_capacity(claimed.len());
-        for (message, conversation) in &claimed {
+        for (message, conversation) in claimed {
             let outcome = self.decide(&mut batch, message, conversation).await?;
             outcomes.push(outcome);
         }
+        Ok(outcomes)
+    }
+
+    /// Records decided messages together (one transaction) and wakes a sender for the replies.
+    async fn record(
+        &self,
+        claimed: &[(Message, Conversation)],
+        outcomes: &[InboundOutcome],
+    ) -> Result<(), StoreError> {
         let completed: Vec<(&Message, &InboundOutcome)> = claimed
             .iter()
             .map(|(message, _)| message)
-            .zip(&outcomes)
+            .zip(outcomes)
             .collect();
         self.store.complete_inbound(&completed).await?;
         let mut replied = false;
-        for ((message, conversation), outcome) in claimed.iter().zip(&outcomes) {
+        for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
             replied |= outcome.reply.is_some();
             tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
         }
         if replied {
             self.outbound_ready.notify_one();
         }
-        Ok(true)
+        Ok(())
     }
 
     /// What one inbound message calls for: carrier keyword, routing, the reply.
@@ -770,22 +887,29 @@ impl Messaging {
         })
     }
 
-    /// Runs inbound processors and outbound senders until the returned handles are aborted.
-    pub fn spawn_workers(self: &Arc<Self>, senders: usize) -> Vec<tokio::task::JoinHandle<()>> {
+    /// Runs `inbound` processors and `senders` outbound senders until the returned handles are
+    /// aborted.
+    pub fn spawn_workers(
+        self: &Arc<Self>,
+        inbound: usize,
+        senders: usize,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = Vec::new();
-        let this = Arc::clone(self);
-        handles.push(tokio::spawn(async move {
-            loop {
-                match this.process_next_inbound().await {
-                    Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot process inbound messages; will retry")
-                    }
+        let model = self.agent.has_model();
+        for _ in 0..inbound.max(1) {
+            let this = Arc::clone(self);
+            handles.push(tokio::spawn(async move {
+                if model {
+                    this.model_inbound_worker().await
+                } else {
+                    this.inbound_worker().await
                 }
-                let _ = tokio::time::timeout(POLL, this.inbound_ready.notified()).await;
-            }
-        }));
+            }));
+        }
+        if model {
+            let this = Arc::clone(self);
+            handles.push(tokio::spawn(async move { this.keep_claims().await }));
+        }
         if self.ticket_webhook.is_some() || self.handoff_webhook.is_some() {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
@@ -822,6 +946,66 @@ impl Messaging {
             }));
         }
         handles
+    }
+}
+
+impl Messaging {
+    /// Processes claimed batches as they come.
+    async fn inbound_worker(&self) {
+        loop {
+            match self.process_next_inbound().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "cannot process inbound messages; will retry")
+                }
+            }
+            let _ = tokio::time::timeout(POLL, self.inbound_ready.notified()).await;
+        }
+    }
+
+    /// Hands claimed conversations to the model as slots free up.
+    async fn model_inbound_worker(self: Arc<Self>) {
+        // Aborted with the worker: their claims lapse and the messages are processed again.
+        let mut answering = JoinSet::new();
+        loop {
+            while let Some(answered) = answering.try_join_next() {
+                if let Err(error) = answered {
+                    tracing::error!(%error, "answering an inbound message failed");
+                }
+            }
+            match self.dispatch_to_model(&mut answering).await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "cannot process inbound messages; will retry")
+                }
+            }
+            let _ = tokio::time::timeout(POLL, self.inbound_ready.notified()).await;
+        }
+    }
+}
+
+/// A claimed message a model is answering: its claim is extended until this is dropped (also
+/// when answering panics, so a failed message is not held forever).
+struct Answering {
+    messaging: Arc<Messaging>,
+    message: Message,
+}
+
+impl Answering {
+    fn start(messaging: &Arc<Messaging>, message: Message) -> Answering {
+        messaging.in_flight().insert(message.id, message.clone());
+        Answering {
+            messaging: Arc::clone(messaging),
+            message,
+        }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.messaging.in_flight().remove(&self.message.id);
     }
 }
 

@@ -19,6 +19,10 @@ pub struct EngineSettings {
     /// Publishing first runs the saved conversation-test suite against the draft and is refused
     /// when a test fails.
     pub publish_requires_tests: bool,
+    /// Inbound workers in this process, each claiming whole conversations.
+    pub inbound_workers: usize,
+    /// With a model server: replies it is asked to write at once, across the inbound workers.
+    pub model_calls_in_flight: usize,
 }
 
 /// `SMSFLOW_MODEL`: match by meaning with the embedding model (installed by `serve` when missing),

@@ -29,6 +29,10 @@ pub struct Config {
     pub publish_requires_tests: bool,
     /// Whether `serve` matches by meaning, installing the embedding model on first start.
     pub model: ModelSetting,
+    /// Inbound workers per process, each claiming whole conversations.
+    pub inbound_workers: usize,
+    /// With a model server: replies it is asked to write at once.
+    pub model_calls_in_flight: usize,
     pub sms: SmsSettings,
     pub twilio: Option<TwilioSettings>,
     pub kannel: Option<KannelSettings>,
@@ -71,6 +75,8 @@ struct FileConfig {
     reload_interval_ms: Option<u64>,
     publish_requires_tests: Option<bool>,
     model: Option<String>,
+    inbound_workers: Option<usize>,
+    model_calls_in_flight: Option<usize>,
     header_read_timeout_secs: Option<u64>,
     body_read_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -144,6 +150,24 @@ pub enum ConfigError {
         section: &'static str,
         hint: &'static str,
     },
+}
+
+/// As [`parse`], a whole number of 1 or more.
+fn parse_positive(
+    key: &'static str,
+    text: Option<String>,
+    fallback: Option<usize>,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    const HINT: &str = "use a whole number of 1 or more";
+    match parse(key, text, fallback, default, HINT)? {
+        0 => Err(ConfigError::Invalid {
+            key,
+            value: "0".into(),
+            hint: HINT,
+        }),
+        value => Ok(value),
+    }
 }
 
 /// `text` (from the environment) parsed, else the file's value, else `default`.
@@ -348,6 +372,18 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_MODEL",
         "auto",
         "auto: match by meaning too, installing the embedding model on first start; off: keywords only.",
+    ),
+    (
+        "inbound_workers",
+        "SMSFLOW_INBOUND_WORKERS",
+        "2",
+        "Inbound workers per process, each claiming whole conversations (a conversation is answered in order).",
+    ),
+    (
+        "model_calls_in_flight",
+        "SMSFLOW_MODEL_CALLS_IN_FLIGHT",
+        "256",
+        "With a model server: replies it is asked to write at once, across the inbound workers.",
     ),
     (
         "header_read_timeout_secs",
@@ -572,6 +608,18 @@ impl Config {
                 });
             }
         };
+        let inbound_workers = parse_positive(
+            "inbound_workers",
+            var("SMSFLOW_INBOUND_WORKERS"),
+            file.inbound_workers,
+            2,
+        )?;
+        let model_calls_in_flight = parse_positive(
+            "model_calls_in_flight",
+            var("SMSFLOW_MODEL_CALLS_IN_FLIGHT"),
+            file.model_calls_in_flight,
+            256,
+        )?;
         let limits = load_limits(
             [
                 file.header_read_timeout_secs,
@@ -648,6 +696,8 @@ impl Config {
             reload_interval_ms,
             publish_requires_tests,
             model,
+            inbound_workers,
+            model_calls_in_flight,
             sms,
             twilio,
             kannel,
@@ -674,6 +724,8 @@ impl Config {
             public_url: self.public_url.clone(),
             reload_interval_ms: self.reload_interval_ms,
             publish_requires_tests: self.publish_requires_tests,
+            inbound_workers: self.inbound_workers,
+            model_calls_in_flight: self.model_calls_in_flight,
         }
     }
 }
@@ -813,6 +865,34 @@ mod tests {
         let quiet =
             Config::load(None, &env(&[("SMSFLOW_SMS_QUIET_HOURS_START", "21:00")])).unwrap_err();
         assert!(quiet.to_string().contains("quiet_hours_end"), "{quiet}");
+    }
+
+    #[test]
+    fn inbound_concurrency_comes_from_the_file_or_the_environment() {
+        let defaults = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(
+            (defaults.inbound_workers, defaults.model_calls_in_flight),
+            (2, 256)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smsflow.toml");
+        std::fs::write(&file, "inbound_workers = 4\nmodel_calls_in_flight = 16\n").unwrap();
+        let config = Config::load(
+            Some(&file),
+            &env(&[("SMSFLOW_MODEL_CALLS_IN_FLIGHT", "256")]),
+        )
+        .unwrap();
+        assert_eq!(
+            (config.inbound_workers, config.model_calls_in_flight),
+            (4, 256)
+        );
+        assert_eq!(config.engine().model_calls_in_flight, 256);
+        let error = Config::load(None, &env(&[("SMSFLOW_INBOUND_WORKERS", "0")])).unwrap_err();
+        assert!(
+            error.to_string().contains("inbound_workers")
+                && error.to_string().contains("1 or more"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -3,11 +3,16 @@
 
 mod common;
 
-use common::{TestApp, calendly_signature, helpdesk, spawn_configured, text};
+use common::model::{latest_text, model_server, slow_model_server};
+use common::{
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, calendly_signature, helpdesk, signed_form,
+    spawn_configured, text, twilio_standin,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
+use std::time::Duration;
 
 fn reply(turn: &Value) -> String {
     turn["replies"][0]["body"]
@@ -201,41 +206,18 @@ async fn an_appointment_workflow_offers_its_link_once_with_known_details() {
     );
 }
 
-/// A Chat Completions server that answers every request with the content `answer` makes of it and
-/// keeps the request bodies (the llm crate's own tests check requests against OpenAI's published
-/// schema; this one checks the wiring).
-async fn model_server(
-    answer: impl Fn(&Value) -> Value + Clone + Send + Sync + 'static,
-) -> (String, Arc<std::sync::Mutex<Vec<Value>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
-    let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = requests.clone();
-    let app = axum::Router::new().route(
-        "/v1/chat/completions",
-        axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
-            let (answer, seen) = (answer.clone(), seen.clone());
-            async move {
-                assert!(request["messages"].as_array().unwrap().iter().any(|m| m["role"] == "user"));
-                let content = answer(&request);
-                let model = request["model"].clone();
-                seen.lock().unwrap().push(request);
-                axum::Json(json!({
-                    "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model,
-                    "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
-                                 "message": {"role": "assistant", "content": content.to_string(), "refusal": null}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
-                }))
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, requests)
-}
-
 /// A server configured with `env` whose default SMS agent is changed to `agent`.
 async fn app_with_default_agent(env: &[(&str, &str)], agent: Value) -> TestApp {
-    let app = spawn_configured(Arc::new(testing::sqlite()), env).await;
+    default_agent_on(testing::sqlite(), env, agent).await
+}
+
+/// As [`app_with_default_agent`], on `db`.
+async fn default_agent_on(
+    db: testing::TestDatabase,
+    env: &[(&str, &str)],
+    agent: Value,
+) -> TestApp {
+    let app = spawn_configured(Arc::new(db), env).await;
     let agents: Value = app.get_json("/agents").await;
     let default = agents["items"][0]["id"].as_str().unwrap().to_string();
     let updated = app
@@ -597,4 +579,103 @@ async fn a_ticket_is_summarised_by_the_builtin_agent_or_the_model() {
         [false, true],
         "a summary is asked for when the ticket opens"
     );
+}
+
+/// Many people texting at once through Twilio, a few texts each in a row, answered by a model that
+/// takes its time: every text gets exactly one reply, each person's replies come in the order of
+/// their texts, and the model is asked for several replies at once (it holds the first requests
+/// until 8 are waiting, so one-at-a-time processing would get no answer to those).
+#[tokio::test]
+async fn many_people_texting_at_once_are_answered_by_a_slow_model_in_order_and_once() {
+    const PEOPLE: usize = 24;
+    const TEXTS: usize = 3;
+    const OUR_NUMBER: &str = "+15559870000";
+    for db in testing::all().await {
+        let (base, _) = slow_model_server(Duration::from_millis(200), 8, |request| {
+            json!({"reply": format!("Got: {}", latest_text(request)), "extracted": {}, "wants_human": false})
+        })
+        .await;
+        let (api_base, sent) = twilio_standin().await;
+        let app = default_agent_on(
+            db,
+            &[
+                ("SMSFLOW_OPENAI_BASE_URL", &base),
+                ("SMSFLOW_OPENAI_MODEL", "test-model"),
+                ("SMSFLOW_TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID),
+                ("SMSFLOW_TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN),
+                ("SMSFLOW_TWILIO_API_BASE", &api_base),
+            ],
+            json!({"name": "SMS agent", "backend": "openai", "is_default": true}),
+        )
+        .await;
+        app.create(json!({
+            "name": "Questions", "goal": "general_inquiry", "active": true,
+            "response_template": "Thanks for your question!",
+            "steps": [{"type": "extract_information", "fields": "name,email"}]
+        }))
+        .await;
+        let number = |person: usize| format!("+1415555{person:04}");
+        let said = |person: usize, text: usize| format!("question {text} from person {person}");
+
+        // Everyone at once; each person's texts one after another, as a phone sends them.
+        let url = format!("{}/webhooks/twilio/sms", app.base);
+        let mut people = tokio::task::JoinSet::new();
+        for person in 0..PEOPLE {
+            let texts: Vec<(String, String)> = (1..=TEXTS)
+                .map(|text| {
+                    let sid = format!("SM{person:04}{text:04}");
+                    let (from, body) = (number(person), said(person, text));
+                    let form = [
+                        ("MessageSid", sid.as_str()),
+                        ("AccountSid", TWILIO_ACCOUNT_SID),
+                        ("From", from.as_str()),
+                        ("To", OUR_NUMBER),
+                        ("Body", body.as_str()),
+                        ("NumMedia", "0"),
+                    ];
+                    signed_form(&app, "/webhooks/twilio/sms", &form)
+                })
+                .collect();
+            let (http, url) = (app.http.clone(), url.clone());
+            people.spawn(async move {
+                for (form, signature) in texts {
+                    let response = http
+                        .post(&url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("x-twilio-signature", signature)
+                        .body(form)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), StatusCode::OK);
+                }
+            });
+        }
+        people.join_all().await;
+
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while sent.lock().unwrap().len() < PEOPLE * TEXTS {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{}: {} of {} replies after a minute",
+                app.label,
+                sent.lock().unwrap().len(),
+                PEOPLE * TEXTS
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), PEOPLE * TEXTS, "{}: no reply twice", app.label);
+        for person in 0..PEOPLE {
+            let replies: Vec<&str> = sent
+                .iter()
+                .filter(|(to, _, _)| *to == number(person))
+                .map(|(_, _, body)| body.as_str())
+                .collect();
+            let expected: Vec<String> = (1..=TEXTS)
+                .map(|text| format!("Got: {}", said(person, text)))
+                .collect();
+            assert_eq!(replies, expected, "{}: person {person}", app.label);
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod conversations;
 mod error;
 pub mod handoffs;
+pub mod inbound_leases;
 pub mod replay;
 mod sql;
 mod sql_agents;
@@ -21,6 +22,7 @@ mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
+mod sql_inbound_leases;
 mod sql_replay;
 mod sql_test_suite;
 mod sql_versions;
@@ -98,6 +100,7 @@ pub trait Store:
     + audit::AuditStore
     + analytics::AnalyticsStore
     + handoffs::HandoffStore
+    + inbound_leases::InboundLeaseStore
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // Each test file uses its own subset.
 
 pub mod browser;
+pub mod model;
 
 use reqwest::StatusCode;
 use serde_json::Value;
