@@ -21,7 +21,7 @@
 #      LOADGEN_CPUS (default 1), RUST_LOG for the server (default info, as `smsflow serve`),
 #      BENCH_DIR (default target/bench), SMSFLOW_BIN (another smsflow binary to measure, e.g. an
 #      earlier build). PostgreSQL: a throwaway server from scripts/pg.sh on
-#      port BENCH_PGPORT (default 18329, stopped afterwards). Loopback ports BENCH_PORT (default
+#      port BENCH_PGPORT (default 18329, stopped afterwards unless it was running). Loopback ports BENCH_PORT (default
 #      18321, smsflow) and BENCH_PORT + 1 (stand-in API).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,39 +46,18 @@ cargo build -q --release -p smsflow-server --example twilio_load -j2
 BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
 LOAD=$TARGET/release/examples/twilio_load
 
-SERVER_PID= PG_STARTED=
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  if [ -n "$PG_STARTED" ]; then SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh stop >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# utime + stime of a process, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-port_open() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 run_backend() {
-  local backend=$1 dir=$BENCH_DIR/$1 db_url count_sql
+  local backend=$1 dir=$BENCH_DIR/$1 db_url
   rm -rf "$dir"; mkdir -p "$dir/data"
   case $backend in
   sqlite) db_url=sqlite://$dir/data/smsflow.db ;;
-  postgres)
-    if [ -z "$PG_STARTED" ]; then
-      eval "$(SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh start)"
-      PG_STARTED=1
-    fi
-    psql -q "$DATABASE_URL" -c 'DROP DATABASE IF EXISTS smsflow_bench' -c 'CREATE DATABASE smsflow_bench' >/dev/null
-    db_url=${DATABASE_URL%/*}/smsflow_bench ;;
+  postgres) ensure_postgres; db_url=$(fresh_postgres_database smsflow_bench) ;;
   esac
-  for p in $PORT $UPSTREAM_PORT; do ! port_open $p || { echo "port $p is in use" >&2; exit 1; }; done
-  export SMSFLOW_DATA_DIR=$dir/data SMSFLOW_DATABASE_URL=$db_url SMSFLOW_LISTEN=127.0.0.1:$PORT
-  export SMSFLOW_PUBLIC_URL=http://127.0.0.1:$PORT SMSFLOW_TWILIO_ACCOUNT_SID=$ACCOUNT_SID
-  export SMSFLOW_TWILIO_AUTH_TOKEN=$TOKEN SMSFLOW_TWILIO_API_BASE=http://127.0.0.1:$UPSTREAM_PORT
-  "$BIN" api-key create --name bench >/dev/null
-  "$BIN" workflows import examples/workflows.yaml >/dev/null
-  RUST_LOG=${RUST_LOG:-info} taskset -c "$SERVER_CPUS" "$BIN" serve >"$dir/smsflow.log" 2>&1 </dev/null &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.1; done
+  ports_free $PORT $UPSTREAM_PORT
+  start_smsflow "$dir" "$db_url"
   step "$backend: $COUNT signed webhooks, $CONCURRENCY in flight; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS"
   local rc=0 cpu_before cpu_after
   cpu_before=$(cpu_ticks "$SERVER_PID")
@@ -93,10 +72,7 @@ run_backend() {
     (SELECT COUNT(*) FROM messages WHERE direction = 'outbound'), \
     (SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'sent')"
   local counts
-  case $backend in
-  sqlite) counts=$(python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone())' "$dir/data/smsflow.db" "$q") ;;
-  postgres) counts=$(psql -qtA -F' ' "$db_url" -c "$q") ;;
-  esac
+  counts=$(query_row "$db_url" "$q")
   read -r inbound processed outbound sent <<<"$counts"
   case $backend in
   sqlite) python3 bench/queued_latency.py "$dir/times.csv" sqlite "$dir/data/smsflow.db" || rc=1 ;;
@@ -104,7 +80,7 @@ run_backend() {
   esac
   echo "database ($backend): $inbound inbound stored ($processed processed), $outbound replies queued ($sent sent); expected $COUNT each; lost (acknowledged but not stored): $((COUNT - inbound))"
   [ "$inbound" = "$COUNT" ] && [ "$processed" = "$COUNT" ] && [ "$outbound" = "$COUNT" ] && [ "$sent" = "$COUNT" ] || rc=1
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+  stop_server
   return $rc
 }
 

@@ -74,10 +74,15 @@ await browserTest(async ({ base, env, page }) => {
     && (await page.locator('#messages .message.in').last().textContent()).includes('Order 4471')
     && (await agentReply.textContent()).includes(reply.slice(0, 30)),
   'the new message and the agent reply appeared in the open thread without reloading');
-  const details = await agentReply.textContent();
-  check(details.includes('Workflow: Support desk') && details.includes('Agent: SMS agent')
-    && details.includes('Backend: builtin') && /\d+ segments? · gsm7|ucs2/.test(details),
-  'the reply shows its workflow, agent, backend, segments and encoding');
+  const technical = agentReply.locator('details');
+  check(!(await technical.getByText('Backend: builtin').isVisible()),
+    'the technical details of a reply are folded away for front-desk staff');
+  await technical.locator('summary').click();
+  const details = await technical.textContent();
+  check(await technical.getByText('Backend: builtin').isVisible()
+    && details.includes('Workflow: Support desk') && details.includes('Agent: SMS agent')
+    && /\d+ segments? · (gsm7|ucs2)/.test(details),
+  'the reply shows its workflow, agent, backend, segments and encoding under Details');
   const run = page.getByRole('complementary', { name: 'Workflow run' });
   const runText = await run.textContent();
   check(runText.includes('ada@example.com') && runText.includes('✓ Create support ticket (high)'),
@@ -93,6 +98,12 @@ await browserTest(async ({ base, env, page }) => {
   await page.getByRole('button', { name: 'Take over' }).click();
   await page.getByText('You have taken over').waitFor();
   check(await page.getByText('a human has taken over').isVisible(), 'the conversation is marked as taken over');
+  await page.getByLabel('Reply by hand').fill('Hi, Grace here: a new screen is on its way.');
+  await page.locator('#f-body-count', { hasText: '43 characters · 1 SMS segment' }).waitFor();
+  await page.getByLabel('Reply by hand').fill('Hi, Grace here \u2014 a new screen is on its way \u{1F4F1}');
+  await page.locator('#f-body-count', { hasText: 'emoji' }).waitFor();
+  check((await page.locator('#f-body-count').textContent()).includes('1 SMS segment · emoji'),
+    'the counter under the reply box follows the typing, and says when an emoji makes segments shorter');
   await page.getByLabel('Reply by hand').fill('Hi, Grace here: a new screen is on its way.');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.getByText('Message queued').waitFor();
@@ -140,7 +151,7 @@ await browserTest(async ({ base, env, page }) => {
   await page.getByLabel('Longest reply (SMS segments)').fill('2');
   await page.getByRole('button', { name: 'Save agent' }).click();
   await page.getByText('Agent created.').waitFor();
-  check(await page.getByRole('link', { name: 'Night desk' }).isVisible(), 'the new agent is listed');
+  check(await page.getByRole('link', { name: 'Night desk', exact: true }).isVisible(), 'the new agent is listed');
   await page.getByLabel('Agent', { exact: true }).selectOption({ label: 'Night desk' });
   await page.getByLabel('Sat').check();
   await page.getByLabel('Sun').check();
@@ -157,6 +168,11 @@ await browserTest(async ({ base, env, page }) => {
   check(await page.getByText('Night desk when on Sat, Sun, from 18:00 to 08:00 (America/New_York)').isVisible(),
     'the routing rule is listed with its conditions');
   await screenshot(page, 'agents', { fullPage: true });
+  await page.getByRole('link', { name: 'Delete Night desk' }).click();
+  await page.getByRole('heading', { name: 'Delete the agent “Night desk”?' }).waitFor();
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  check(await page.getByRole('link', { name: 'Night desk', exact: true }).isVisible(),
+    'Delete asks for confirmation first, and Cancel keeps the agent');
 
   // Opt-outs.
   await text('+15551230002', 'STOP');

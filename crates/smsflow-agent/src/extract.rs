@@ -8,7 +8,7 @@ use phonenumber::country::Id as Region;
 use smsflow_core::{FieldSpec, FieldType};
 use std::collections::BTreeMap;
 
-use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order};
+use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
 /// Which reader a field uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,8 @@ fn kind(field: &FieldSpec) -> Kind {
         FieldType::Name => Kind::Name,
         FieldType::Text => match field.as_str() {
             "company" | "company_name" | "business" | "business_name" | "organization"
-            | "organisation" | "employer" => Kind::Company,
+            | "organisation" | "employer" | "empresa" | "negocio" | "compania" | "compañia"
+            | "compañía" => Kind::Company,
             _ => Kind::Labelled,
         },
         other => Kind::Typed(other),
@@ -57,11 +58,13 @@ fn labels(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-/// What one message gave: valid values, and the fields it tried to give but got wrong.
+/// What one message gave: valid values, the fields it tried to give but got wrong, and part of
+/// a value still missing the rest (the day of a date and time, as `YYYY-MM-DD`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extraction {
     pub found: BTreeMap<String, String>,
     pub invalid: BTreeMap<String, Invalid>,
+    pub partial: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +118,8 @@ impl Extractors {
     /// name was asked for, a message that starts with a capitalised name ("Dana from Blue Fin
     /// Sushi") gives it without any "I'm"; an asked field the message gets wrong is `invalid`.
     /// In a correction ("actually ...", "perdón ...") the value named last counts; `known` values
-    /// (a day already given) complete a partial answer ("make it 9").
+    /// (a day already given, or the [`Extraction::partial`] day of an earlier message) complete a
+    /// partial answer ("make it 9", "at 10").
     pub fn read(
         &self,
         text: &str,
@@ -160,6 +164,7 @@ impl Extractors {
             let context = Context {
                 asked,
                 only_asked: only_asked == Some(name),
+                answers_another: only_asked.is_some_and(|one| one != name),
                 correcting,
                 known: known.get(name).map(String::as_str),
                 clock,
@@ -168,8 +173,15 @@ impl Extractors {
             // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
             // more than the name); other values from their label first.
             let value = match (kind, labelled) {
-                (Kind::Name | Kind::Company, labelled) => found().or(labelled),
-                (_, Some(Ok(value))) => Some(Ok(value)),
+                (Kind::Name | Kind::Company | Kind::Typed(FieldType::Address), labelled) => {
+                    found().or(labelled).or_else(|| {
+                        // A company named alone, answering the one question about it.
+                        (kind == Kind::Company && only_asked == Some(name) && !correcting)
+                            .then(|| bare_company(text).map(Ok))
+                            .flatten()
+                    })
+                }
+                (_, Some(Ok(value))) if !correcting => Some(Ok(value)),
                 (_, labelled) => found().or(labelled),
             };
             match value {
@@ -197,6 +209,30 @@ impl Extractors {
         if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !weak(i)) {
             extraction.invalid.retain(|_, invalid| !weak(invalid));
         }
+        // "Friday" for a date and time: the day waits for its time in a later message.
+        for field in wanted.iter().filter(|field| {
+            field.kind == FieldType::Datetime && !extraction.found.contains_key(field.as_str())
+        }) {
+            let when = fields::dates::read(text, clock.today(), self.date_order(), correcting);
+            if let (Some(day), None) = (when.date, when.time)
+                && day >= clock.today()
+            {
+                extraction
+                    .partial
+                    .insert(field.as_str().to_string(), day.to_string());
+            }
+        }
+        if extraction.found.is_empty()
+            && extraction.invalid.is_empty()
+            && let Some(field) = wanted
+                .iter()
+                .find(|field| only_asked == Some(field.as_str()) && kind(field) == Kind::Email)
+            && let Some(answer) = short_answer(text)
+        {
+            extraction
+                .invalid
+                .insert(field.as_str().to_string(), Invalid::Email(answer));
+        }
         extraction
     }
 
@@ -217,14 +253,27 @@ impl Extractors {
             ..
         } = *context;
         match kind {
-            Kind::Email => email(text, correcting)
-                .map(Ok)
-                .or_else(|| bad_email(text).map(Err)),
-            Kind::Phone => self
-                .phone(text, correcting)
-                .map(Ok)
-                .or_else(|| (asked && self.bad_phone(text)).then_some(Err(Invalid::Phone))),
-            Kind::Name => person_name(words).map(Ok),
+            Kind::Email => match spaced_email(text) {
+                Some(spaced) => Some(Err(Invalid::Email(spaced))),
+                None => email(text, correcting)
+                    .map(Ok)
+                    .or_else(|| bad_email(text).map(Err)),
+            },
+            Kind::Phone => self.phone(text, correcting).map(Ok).or_else(|| {
+                asked
+                    .then(|| self.bad_phone(text))
+                    .flatten()
+                    .map(|digits| Err(Invalid::Phone(digits)))
+            }),
+            // A name listed without a cue is a guess: it never replaces a name already given.
+            Kind::Name => person_name(words)
+                .or_else(|| asked.then(|| lowercase_name(words)).flatten())
+                .or_else(|| {
+                    (context.known.is_none() && !context.answers_another)
+                        .then(|| listed_name(words).map(|(name, _)| name))
+                        .flatten()
+                })
+                .map(Ok),
             Kind::Company => company(words).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
                 let rules = WhenRules {
@@ -236,14 +285,18 @@ impl Extractors {
                         .known
                         .and_then(|known| known.get(..10))
                         .and_then(|day| day.parse().ok()),
+                    known_time: context
+                        .known
+                        .and_then(|known| known.get(11..16))
+                        .and_then(|time| time.parse().ok()),
                 };
                 fields::when_value(kind, text, clock, &rules)
             }
             Kind::Typed(FieldType::Number) => {
                 if asked {
-                    Some(fields::number(text).ok_or(Invalid::Number))
+                    Some(numbers::asked_number(text, correcting).ok_or(Invalid::Number))
                 } else {
-                    None
+                    numbers::counted_number(text, correcting).map(Ok)
                 }
             }
             Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
@@ -258,6 +311,14 @@ impl Extractors {
                     Some(Err(Invalid::Address))
                 }
             }),
+            Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
+                identifier(text, field.as_str(), asked).map(Ok).or_else(|| {
+                    only_asked
+                        .then(|| whole_answer(text))
+                        .flatten()
+                        .map(|value| Ok(value.trim_start_matches('#').to_string()))
+                })
+            }
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
                     whole_answer(text).map(|value| Ok(value.trim_start_matches('#').to_string()))
@@ -282,10 +343,11 @@ impl Extractors {
         clock: &Clock,
     ) -> Result<String, Invalid> {
         match kind {
-            Kind::Email => {
-                email(value, false).ok_or_else(|| bad_email(value).unwrap_or(Invalid::Email))
-            }
-            Kind::Phone => self.phone(value, false).ok_or(Invalid::Phone),
+            Kind::Email => email(value, false)
+                .ok_or_else(|| bad_email(value).unwrap_or(Invalid::Email(value.to_string()))),
+            Kind::Phone => self
+                .phone(value, false)
+                .ok_or_else(|| Invalid::Phone(value.to_string())),
             Kind::Typed(FieldType::Number) => fields::number(value).ok_or(Invalid::Number),
             Kind::Typed(FieldType::Choice) => fields::choice(value, &field.choices, false)
                 .ok_or_else(|| Invalid::Choice(field.choices.clone())),
@@ -301,6 +363,7 @@ impl Extractors {
                     asked: true,
                     past_allowed: field.as_str().contains("birth"),
                     known_date: None,
+                    known_time: None,
                 };
                 fields::when_value(kind, value, clock, &rules).unwrap_or(Err(Invalid::Date))
             }
@@ -329,8 +392,8 @@ impl Extractors {
     }
 
     /// Digits that look like a try at a phone number (five or more) but are none.
-    fn bad_phone(&self, text: &str) -> bool {
-        !phone_candidates(text, 5).is_empty()
+    fn bad_phone(&self, text: &str) -> Option<String> {
+        phone_candidates(text, 5).into_iter().next()
     }
 }
 
@@ -340,6 +403,8 @@ struct Context<'a> {
     asked: bool,
     /// The field was the only one asked for: the whole message may be its value.
     only_asked: bool,
+    /// Another field was the only one asked for: the message answers that one.
+    answers_another: bool,
     correcting: bool,
     /// The field's value so far.
     known: Option<&'a str>,
@@ -357,6 +422,159 @@ fn whole_answer(text: &str) -> Option<String> {
         .trim();
     (!value.is_empty() && value.chars().count() <= 100 && !value.ends_with('?'))
         .then(|| value.to_string())
+}
+
+/// A few words that answer the one question asked with something else: "just ken" to "your
+/// email?". Questions, numbers and long messages are no such answer (they may be about
+/// something else).
+fn short_answer(text: &str) -> Option<String> {
+    let answer = text.trim().trim_end_matches(['.', '!']).trim();
+    let words = answer.split_whitespace().count();
+    ((1..=4).contains(&words)
+        && !answer.contains(['?', '@'])
+        && !answer.chars().any(|c| c.is_ascii_digit()))
+    .then(|| answer.to_string())
+}
+
+/// A company named alone, answering the question about it: "Vega Arquitectos", "Park Dental,
+/// 415-555-0603", "it's Stein & Mercer". The first part of the message that is not an email
+/// address or a phone number, without the words around it.
+fn bare_company(text: &str) -> Option<String> {
+    let part = text.split([',', ';', '\n']).map(str::trim).find(|part| {
+        !part.is_empty()
+            && !part.contains('@')
+            && part.chars().filter(char::is_ascii_digit).count() < 5
+    })?;
+    let folded = fields::fold(part);
+    let value = COMPANY_LEADS
+        .iter()
+        .find_map(|lead| {
+            folded
+                .starts_with(lead)
+                .then(|| part.get(lead.len()..))
+                .flatten()
+        })
+        .unwrap_or(part);
+    let value = trim_sentence_end(value.trim());
+    let words = value.split_whitespace().count();
+    let first = fields::fold(value.split_whitespace().next()?);
+    // A name is written with a capital ("Vega Arquitectos"); "sorry, ..." or "yes" is no name.
+    ((1..=6).contains(&words)
+        && !value.ends_with('?')
+        && value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        && !NOT_NAMES.contains(&first.trim_matches(|c: char| !c.is_alphanumeric())))
+    .then(|| value.to_string())
+}
+
+/// Words before a company named alone ("it's Vega Arquitectos", "la empresa es ...").
+const COMPANY_LEADS: &[&str] = &[
+    "it's called ",
+    "its called ",
+    "it is called ",
+    "we're called ",
+    "se llama ",
+    "it's ",
+    "its ",
+    "it is ",
+    "the company is ",
+    "company is ",
+    "we're ",
+    "we are ",
+    "i work at ",
+    "i work for ",
+    "la empresa es ",
+    "mi empresa es ",
+    "trabajo en ",
+    "trabajo para ",
+    "somos ",
+    "es ",
+    "para ",
+    "for ",
+    "at ",
+    "from ",
+    "de ",
+];
+
+/// Trailing sentence punctuation dropped, an abbreviation's dot kept ("S.L.", "Inc.").
+fn trim_sentence_end(value: &str) -> &str {
+    let trimmed = value.trim_end_matches(['.', '!', '?']).trim_end();
+    let last = trimmed.rsplit(' ').next().unwrap_or_default();
+    if value[trimmed.len()..].starts_with('.') && is_abbreviation(last) {
+        &value[..trimmed.len() + 1]
+    } else {
+        trimmed
+    }
+}
+
+/// "Inc", "Ltd", "S.L", "S.A": a word written with a dot that is part of it.
+fn is_abbreviation(word: &str) -> bool {
+    const ABBREVIATIONS: &[&str] = &["inc", "ltd", "co", "corp", "bros", "cia", "jr", "sr"];
+    word.contains('.') || ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+}
+
+/// Fields that hold an identifier (order numbers, references), read from "#A-1234".
+fn is_identifier(field: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "order",
+        "pedido",
+        "orden",
+        "ticket",
+        "ref",
+        "invoice",
+        "factura",
+        "tracking",
+        "code",
+        "codigo",
+        "confirmation",
+        "number",
+        "numero",
+        "folio",
+        "id",
+    ];
+    fields::fold(field)
+        .split(['_', ' '])
+        .any(|word| WORDS.contains(&word))
+}
+
+/// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
+/// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
+/// the first such word ("es el 88213").
+fn identifier(text: &str, field: &str, asked: bool) -> Option<String> {
+    let tokens = text
+        .split_whitespace()
+        .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']));
+    let shaped = |token: &str| {
+        token.len() >= 3
+            && token.chars().filter(char::is_ascii_digit).count() >= 3
+            && token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'))
+    };
+    let hashed = tokens
+        .clone()
+        .filter_map(|token| token.strip_prefix('#'))
+        .find(|token| !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    let named: Vec<String> = fields::fold(field)
+        .split(['_', ' '])
+        .map(str::to_string)
+        .collect();
+    let all: Vec<&str> = tokens.clone().collect();
+    let after_name = all.iter().enumerate().find_map(|(at, token)| {
+        let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
+        named
+            .contains(&word)
+            .then(|| all[at + 1..].iter().take(3).find(|token| shaped(token)))
+            .flatten()
+            .copied()
+    });
+    hashed
+        .or(after_name)
+        .or_else(|| {
+            asked
+                .then(|| tokens.clone().find(|token| shaped(token)))
+                .flatten()
+        })
+        .map(str::to_string)
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
@@ -394,11 +612,17 @@ fn labelled(text: &str, field: &str) -> Option<String> {
         if !starts_word {
             continue;
         }
-        let value: String = value
-            .trim_start()
-            .chars()
-            .take_while(|c| !matches!(c, ',' | ';' | '\n'))
-            .collect();
+        let value = value.trim_start();
+        let end = value
+            .char_indices()
+            .find(|&(at, c)| {
+                matches!(c, ';' | '\n')
+                    || (c == ','
+                        && !(value[..at].ends_with(|c: char| c.is_ascii_digit())
+                            && value[at + 1..].starts_with(|c: char| c.is_ascii_digit())))
+            })
+            .map_or(value.len(), |(at, _)| at);
+        let value = &value[..end];
         let value = value
             .trim()
             .trim_end_matches(['.', '!', '?'])
@@ -414,6 +638,142 @@ fn labelled(text: &str, field: &str) -> Option<String> {
 fn email_tokens(text: &str) -> impl DoubleEndedIterator<Item = &str> {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
         .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '"' | '\'')))
+}
+
+/// Words that may come right before an email address ("email me at x@y.com", "sorry x@y.com").
+const BEFORE_EMAIL: &[&str] = &[
+    "at",
+    "is",
+    "es",
+    "me",
+    "email",
+    "mail",
+    "correo",
+    "to",
+    "a",
+    "al",
+    "use",
+    "usa",
+    "usar",
+    "try",
+    "its",
+    "my",
+    "mi",
+    "y",
+    "and",
+    "or",
+    "o",
+    "send",
+    "manda",
+    "mandame",
+    "escribeme",
+    "escribe",
+    "please",
+    "pls",
+    "plz",
+    "porfa",
+    "con",
+    "with",
+    "sorry",
+    "oops",
+    "perdon",
+    "ok",
+    "okay",
+    "sure",
+    "yes",
+    "si",
+    "claro",
+    "here",
+    "aqui",
+    "it",
+    "hi",
+    "hello",
+    "hey",
+    "hola",
+    "thanks",
+    "thx",
+    "gracias",
+    "new",
+    "nuevo",
+    "the",
+    "el",
+    "actually",
+    "wait",
+    "espera",
+    "mejor",
+    "no",
+    "not",
+    "nope",
+    "instead",
+    "contact",
+    "reach",
+    "address",
+    "direccion",
+    "be",
+    "now",
+    "then",
+    "entonces",
+    "ya",
+    "via",
+    "por",
+    "just",
+    "solo",
+    "on",
+    "en",
+    "de",
+    "del",
+    "para",
+    "for",
+    "also",
+    "tambien",
+    "too",
+    "from",
+    "write",
+    "text",
+    "call",
+    "either",
+    "bueno",
+    "pues",
+    "vale",
+    "listo",
+    "work",
+    "personal",
+    "trabajo",
+    "business",
+    "office",
+    "home",
+    "casa",
+    "mine",
+    "is:",
+    "use:",
+    "oh",
+    "ah",
+    "sry",
+    "perdona",
+    "disculpa",
+    "cc",
+];
+
+/// "maya ross@example.com": an address whose name part was split by a space, as written.
+fn spaced_email(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).find_map(|pair| {
+        let (before, token) = (pair[0], pair[1]);
+        let address = token.trim_matches(|c: char| {
+            matches!(
+                c,
+                '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'
+            )
+        });
+        let word = fields::fold(before);
+        // Written on as one address: no bracket or quote before it, the word before in lower case.
+        (is_email(address)
+            && token.starts_with(char::is_alphanumeric)
+            && before.chars().all(char::is_lowercase)
+            && word.chars().count() >= 2
+            && !BEFORE_EMAIL.contains(&word.as_str()))
+        .then(|| format!("{before} {address}"))
+    })
 }
 
 /// The first valid email address (the last one in a correction), domain lower-cased.
@@ -432,9 +792,9 @@ fn bad_email(text: &str) -> Option<Invalid> {
     let (local, domain) = token.split_once('@')?;
     let plausible = !local.is_empty() && !domain.is_empty() && !domain.contains('@');
     Some(if plausible && !domain.contains('.') {
-        Invalid::EmailDomain
+        Invalid::EmailDomain(token.to_string())
     } else {
-        Invalid::Email
+        Invalid::Email(token.to_string())
     })
 }
 
@@ -498,19 +858,37 @@ struct Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
-    text.split_whitespace()
+    let mut words: Vec<Word> = text
+        .split_whitespace()
         .filter_map(|raw| {
             let ends_clause = raw.ends_with([',', '.', '!', '?', ';', ':']);
-            let text = raw
+            let trimmed = raw
                 .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '&' && c != '-')
                 .trim_end_matches('\'');
+            // "S.L.", "Inc.": the dot is part of the word.
+            let text = match raw.find(trimmed).map(|at| &raw[at + trimmed.len()..]) {
+                Some(rest) if rest.starts_with('.') && is_abbreviation(trimmed) => {
+                    format!("{trimmed}.")
+                }
+                _ => trimmed.to_string(),
+            };
             (!text.is_empty()).then(|| Word {
                 lower: text.to_lowercase().replace('\u{2019}', "'"),
-                text: text.to_string(),
+                text,
                 ends_clause,
             })
         })
-        .collect()
+        .collect();
+    // "Brian Walsh - Walsh Electric - 630-555-0119": a dash between parts ends the one before.
+    for at in 0..words.len() {
+        if matches!(words[at].text.as_str(), "-" | "--" | "–" | "—" | "|") {
+            words[at].ends_clause = true;
+            if at > 0 {
+                words[at - 1].ends_clause = true;
+            }
+        }
+    }
+    words
 }
 
 fn is_capitalised(word: &str) -> bool {
@@ -633,7 +1011,7 @@ fn capitalised_run(
             && words
                 .get(index + 1)
                 .is_some_and(|next| is_capitalised(&next.text));
-        if !(is_capitalised(&word.text) || connector)
+        if !(is_capitalised(&word.text) && !word.text.contains('@') || connector)
             || (taken.is_empty() && NOT_NAMES.contains(&word.lower.as_str()))
         {
             break;
@@ -654,6 +1032,8 @@ fn capitalised_run(
 const NAME_CUES: &[&[&str]] = &[
     &["my", "name", "is"],
     &["name", "is"],
+    &["name's"],
+    &["names"],
     &["name"],
     &["i'm"],
     &["im"],
@@ -669,7 +1049,119 @@ const NAME_CUES: &[&[&str]] = &[
     &["nombre"],
     &["soy"],
     &["habla"],
+    &["les", "escribe"],
+    &["le", "escribe"],
+    &["te", "escribe"],
+    &["thx"],
+    &["cheers"],
+    &["i", "meant"],
+    &["quise", "decir"],
+    &["a", "nombre", "de"],
+    &["under", "the", "name"],
 ];
+
+/// Words between a cue and the name that are not the name: "my name is actually Dana".
+fn skip_fillers(words: &[Word], mut at: usize) -> usize {
+    let title = |at: usize| {
+        words
+            .get(at)
+            .is_some_and(|word| TITLES.contains(&fields::fold(&word.lower).trim_end_matches('.')))
+    };
+    loop {
+        match words.get(at).map(|word| word.lower.as_str()) {
+            Some("actually" | "really" | "realmente" | "just") => at += 1,
+            _ if title(at) => at += 1,
+            // "soy el ing. Raúl Pérez"
+            Some("el" | "la") if title(at + 1) => at += 2,
+            Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
+            _ => return at,
+        }
+    }
+}
+
+/// Titles before a name that are not the name: "Dr. Lisa Monroe", "el ing. Raúl Pérez".
+const TITLES: &[&str] = &[
+    "dr", "mr", "mrs", "ms", "miss", "prof", "sr", "sra", "srta", "dra", "ing", "lic", "arq",
+    "don", "dona",
+];
+
+/// A name written in lower case after a cue, in a short answer to the question: "im jake".
+fn lowercase_name(words: &[Word]) -> Option<String> {
+    if words.len() > 4 {
+        return None;
+    }
+    NAME_CUES.iter().find_map(|cue| {
+        let after = (0..words.len()).find_map(|at| cue_at(words, at, cue))?;
+        let rest = &words[skip_fillers(words, after)..];
+        let plain = |word: &Word| {
+            word.text.chars().all(char::is_alphabetic) && !NOT_NAMES.contains(&word.lower.as_str())
+        };
+        (!rest.is_empty() && rest.len() <= 2 && rest.iter().all(plain)).then(|| {
+            rest.iter()
+                .map(|word| word.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    })
+}
+
+/// Where the words after `cue` start, when the cue is at `at`.
+fn cue_at(words: &[Word], at: usize, cue: &[&str]) -> Option<usize> {
+    cue.iter()
+        .enumerate()
+        .all(|(k, part)| words.get(at + k).is_some_and(|w| w.lower == *part))
+        .then_some(at + cue.len())
+}
+
+/// "Jordan at Sunset Cycles here", "Emma Clarke here": a name, and a company when one is named
+/// before "here".
+fn here_intro(words: &[Word]) -> Option<(String, Option<String>)> {
+    let here = words.iter().position(|word| word.lower == "here")?;
+    let start = (0..here)
+        .rev()
+        .find(|&at| at == 0 || words[at - 1].ends_clause || words[at - 1].text.starts_with('-'))?;
+    let (name, next) = capitalised_run(words, start, 3, false)?;
+    if next == here {
+        return Some((name, None));
+    }
+    let linked = matches!(words[next].lower.as_str(), "from" | "at" | "with" | "de");
+    let company = capitalised_run(words, next + 1, 5, true)
+        .filter(|(_, end)| linked && *end == here)
+        .map(|(company, _)| company)?;
+    Some((name, Some(company)))
+}
+
+/// The parts of a message that list contact details ("Sam Patel, Patel Pharmacy, sam@x.com"):
+/// each part (between commas) that is only capitalised words, with where it ends.
+fn listed_parts(words: &[Word]) -> Vec<(String, usize)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, word) in words.iter().enumerate() {
+        if !(word.ends_clause || at + 1 == words.len()) {
+            continue;
+        }
+        if let Some((run, end)) = capitalised_run(words, start, 5, true)
+            && end == at + 1
+        {
+            parts.push((run, start));
+        }
+        start = at + 1;
+        while words
+            .get(start)
+            .is_some_and(|word| word.text.starts_with(['-', '–', '—', '|']))
+        {
+            start += 1;
+        }
+    }
+    parts
+}
+
+/// Whether the message gives an email address or a phone number.
+fn gives_contact(words: &[Word]) -> bool {
+    words.iter().any(|word| {
+        word.text.contains('@') || word.text.chars().filter(char::is_ascii_digit).count() >= 7
+    })
+}
 
 fn person_name(words: &[Word]) -> Option<String> {
     for (i, _) in words.iter().enumerate() {
@@ -678,23 +1170,33 @@ fn person_name(words: &[Word]) -> Option<String> {
                 .iter()
                 .enumerate()
                 .all(|(k, part)| words.get(i + k).is_some_and(|w| w.lower == *part));
-            if matches && let Some((name, _)) = capitalised_run(words, i + cue.len(), 3, false) {
+            if matches
+                && let Some((name, _)) =
+                    capitalised_run(words, skip_fillers(words, i + cue.len()), 3, false)
+            {
                 return Some(name);
             }
         }
     }
-    // "Sam here", or a signature "- Sarah, Pinecrest Realty".
-    for (i, word) in words.iter().enumerate() {
-        if word.lower == "here"
-            && i >= 1
-            && is_capitalised(&words[i - 1].text)
-            && !NOT_NAMES.contains(&words[i - 1].lower.as_str())
-            && (i == 1 || words[i - 2].ends_clause)
-        {
-            return Some(words[i - 1].text.clone());
-        }
+    // "Sam here", "Jordan at Sunset Cycles here", or a signature "- Sarah, Pinecrest Realty".
+    here_intro(words)
+        .map(|(name, _)| name)
+        .or_else(|| signature(words).map(|(name, _)| name))
+}
+
+/// A name listed with contact details, two or three capitalised words on their own: "Sam Patel,
+/// sam@patelrx.com"; with where its part starts.
+fn listed_name(words: &[Word]) -> Option<(String, usize)> {
+    if !gives_contact(words) {
+        return None;
     }
-    signature(words).map(|(name, _)| name)
+    listed_parts(words).into_iter().find(|(name, start)| {
+        let count = name.split(' ').count();
+        (2..=3).contains(&count)
+            && words[*start..*start + count]
+                .iter()
+                .all(|word| !NOT_NAMES.contains(&word.lower.as_str()))
+    })
 }
 
 /// "- Sarah, Pinecrest Realty" at the end of a message: a name and a company.
@@ -725,10 +1227,18 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["la", "empresa", "es"],
     &["empresa"],
     &["negocio"],
+    &["i", "run"],
+    &["i", "own"],
+    &["we", "run"],
+    &["owner", "of"],
+    &["dueño", "de"],
+    &["dueña", "de"],
+    &["de", "parte", "de"],
+    &["desde"],
 ];
 
 fn company(words: &[Word]) -> Option<String> {
-    let name = person_name(words);
+    let name = person_name(words).or_else(|| listed_name(words).map(|(name, _)| name));
     for (i, _) in words.iter().enumerate() {
         for cue in COMPANY_CUES {
             let matches = cue
@@ -753,6 +1263,9 @@ fn company(words: &[Word]) -> Option<String> {
                             | "calling"
                             | "texting"
                             | "writing"
+                            | "here"
+                            | "escribo"
+                            | "somos"
                             | "estamos"
                     ));
             if cue.len() == 1 && !after_person {
@@ -763,7 +1276,25 @@ fn company(words: &[Word]) -> Option<String> {
             }
         }
     }
-    signature(words).and_then(|(_, company)| company)
+    here_intro(words)
+        .and_then(|(_, company)| company)
+        .or_else(|| signature(words).and_then(|(_, company)| company))
+        .or_else(|| after_name(words, name.as_deref()?))
+}
+
+/// The part after the one that holds the name, when it is only capitalised words: "Noah
+/// Fischer, Fischer Logistics", "Nerea Goikoetxea, de Talleres Goiko".
+fn after_name(words: &[Word], name: &str) -> Option<String> {
+    let last = name.rsplit(' ').next()?;
+    let end = words
+        .iter()
+        .position(|word| word.text == last && word.ends_clause)?;
+    let start = match words.get(end + 1)?.lower.as_str() {
+        "from" | "with" | "at" | "de" | "-" | "–" | "—" | "|" => end + 2,
+        _ => end + 1,
+    };
+    let (company, next) = capitalised_run(words, start, 5, true)?;
+    (next == words.len() || words[next - 1].ends_clause).then_some(company)
 }
 
 #[cfg(test)]
@@ -913,14 +1444,20 @@ mod tests {
     #[test]
     fn wrong_answers_are_told_apart_from_no_answer() {
         let email = answer("it's dana@gmail", "email,phone", &["email", "phone"]);
-        assert_eq!(email.invalid.get("email"), Some(&Invalid::EmailDomain));
+        assert_eq!(
+            email.invalid.get("email"),
+            Some(&Invalid::EmailDomain("dana@gmail".into()))
+        );
         assert_eq!(
             email.invalid.get("phone"),
             None,
             "no digits: no try at a phone"
         );
         let phone = answer("555-01", "phone", &["phone"]);
-        assert_eq!(phone.invalid.get("phone"), Some(&Invalid::Phone));
+        assert_eq!(
+            phone.invalid.get("phone"),
+            Some(&Invalid::Phone("555-01".into()))
+        );
         let none = answer("why do you need it?", "email", &["email"]);
         assert_eq!(none, Extraction::default());
     }
@@ -974,6 +1511,139 @@ mod tests {
             notes.found["notes"], "leave it at the door",
             "the whole answer to the one question"
         );
+    }
+
+    #[test]
+    fn names_without_the_usual_cue() {
+        assert_eq!(
+            pairs(&extract(
+                "Hey! Jordan at Sunset Cycles here, we need shirts"
+            )),
+            [("company", "Sunset Cycles"), ("name", "Jordan")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "Interested in a demo. Sam Patel, Patel Pharmacy, sam@patelrx.com"
+            )),
+            [
+                ("company", "Patel Pharmacy"),
+                ("email", "sam@patelrx.com"),
+                ("name", "Sam Patel")
+            ]
+        );
+        assert_eq!(
+            pairs(&extract("sorry, my name is actually Dana Whitfield")),
+            [("name", "Dana Whitfield")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "soy el ing. Raúl Pérez de Constructora Pérez S.A."
+            )),
+            [
+                ("company", "Constructora Pérez S.A."),
+                ("name", "Raúl Pérez")
+            ]
+        );
+        assert_eq!(
+            pairs(&answer("im jake", "name", &["name"]).found),
+            [("name", "jake")]
+        );
+        assert!(answer("im good", "name", &["name"]).found.is_empty());
+    }
+
+    #[test]
+    fn a_company_named_alone_answers_its_question() {
+        let alone = |text| answer(text, "name,phone,company", &["company"]);
+        assert_eq!(
+            pairs(&alone("Park Dental, 415-555-0603").found),
+            [("company", "Park Dental"), ("phone", "+14155550603")]
+        );
+        assert_eq!(
+            pairs(&alone("Reformas Ortega S.L.").found),
+            [("company", "Reformas Ortega S.L.")]
+        );
+        assert_eq!(
+            pairs(&alone("Company: Blue Fin Sushi").found),
+            [("company", "Blue Fin Sushi")]
+        );
+        assert!(alone("sorry, actually the other one").found.is_empty());
+        assert!(
+            !answer("Park Dental", "name,company", &["name", "company"])
+                .found
+                .contains_key("company"),
+            "not when the name was asked too"
+        );
+    }
+
+    #[test]
+    fn an_email_split_by_a_space_or_missing_is_a_wrong_answer() {
+        let spaced = answer(
+            "Maya Ross, maya ross@example.com",
+            "name,email",
+            &["name", "email"],
+        );
+        assert_eq!(spaced.found.get("email"), None);
+        assert_eq!(
+            spaced.invalid.get("email"),
+            Some(&Invalid::Email("maya ross@example.com".into()))
+        );
+        assert_eq!(
+            pairs(&extract("Hi, this is Raj Patel (raj@patel.example)"))[0],
+            ("email", "raj@patel.example")
+        );
+        assert_eq!(
+            answer("just ken", "email", &["email"]).invalid.get("email"),
+            Some(&Invalid::Email("just ken".into()))
+        );
+        assert!(
+            answer("why do you ask?", "email", &["email"])
+                .invalid
+                .is_empty()
+        );
+        assert!(
+            !answer("just ken", "email,when:date", &["email", "when"])
+                .invalid
+                .contains_key("email"),
+            "with two questions it may answer the other"
+        );
+    }
+
+    #[test]
+    fn identifiers_after_a_hash_or_the_fields_own_word() {
+        let order = |text, asked: &[&str]| answer(text, "order_number", asked).found;
+        assert_eq!(
+            order("where is my order? #A-20931", &[])["order_number"],
+            "A-20931"
+        );
+        assert_eq!(
+            order("hi my order 77120 never arrived", &[])["order_number"],
+            "77120"
+        );
+        assert_eq!(
+            order("it's 558201", &["order_number"])["order_number"],
+            "558201"
+        );
+        assert!(order("my order never arrived", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_day_waits_for_its_time_in_a_later_message() {
+        let clock = Clock::at(
+            "2026-07-15T18:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::get("America/Chicago").unwrap(),
+        );
+        let wanted = fields("appointment:datetime");
+        let day = Extractors::default().read("Friday", &wanted, &[], &BTreeMap::new(), &clock);
+        assert!(day.found.is_empty());
+        assert_eq!(day.partial["appointment"], "2026-07-17");
+        let time = Extractors::default().read(
+            "at 10",
+            &wanted,
+            &["appointment".into()],
+            &day.partial,
+            &clock,
+        );
+        assert_eq!(time.found["appointment"], "2026-07-17T10:00:00-05:00");
     }
 
     /// Found by the `extractors` fuzz target: a model that sends back a date and time in the form

@@ -76,9 +76,11 @@ pub struct Phrases {
 
 /// What was wrong with a refused answer, one phrase per [`Invalid`] reason.
 pub struct InvalidPhrases {
-    /// An email address without a dotted domain ("dana@gmail").
+    /// `{{value}}`: an email address without a dotted domain ("dana@gmail").
     pub email_domain: &'static str,
+    /// `{{value}}`: what was written instead of an email address.
     pub email: &'static str,
+    /// `{{value}}`: the digits written.
     pub phone: &'static str,
     pub date: &'static str,
     pub time: &'static str,
@@ -134,9 +136,9 @@ const ENGLISH: Phrases = Phrases {
     booked_at: "You're booked for {{starts}}. Thanks, see you then!",
     booked: "You're booked. Thanks, see you then!",
     invalid: InvalidPhrases {
-        email_domain: "That email address seems to be missing its ending (like name@example.com).",
-        email: "That doesn't look like an email address (like name@example.com).",
-        phone: "That phone number seems incomplete: please include the area code.",
+        email_domain: "That email address, {{value}}, seems to be missing its ending (like name@example.com).",
+        email: "\"{{value}}\" doesn't look like an email address (like name@example.com).",
+        phone: "The number {{value}} seems incomplete: please include the area code.",
         date: "I couldn't tell which day you mean (for example \"Tuesday\" or \"March 5\").",
         time: "I couldn't tell what time you mean (for example \"3pm\").",
         need_time: "Got the day; what time suits you?",
@@ -191,9 +193,9 @@ const SPANISH: Phrases = Phrases {
     booked_at: "Su reserva está confirmada para {{starts}}. ¡Gracias, hasta entonces!",
     booked: "Su reserva está confirmada. ¡Gracias, hasta entonces!",
     invalid: InvalidPhrases {
-        email_domain: "A ese correo le falta la terminación (como nombre@ejemplo.com).",
-        email: "Eso no parece un correo electrónico (como nombre@ejemplo.com).",
-        phone: "Ese número parece incompleto: incluya el código de área, por favor.",
+        email_domain: "A ese correo, {{value}}, le falta la terminación (como nombre@ejemplo.com).",
+        email: "\"{{value}}\" no parece un correo electrónico (como nombre@ejemplo.com).",
+        phone: "El número {{value}} parece incompleto: incluya el código de área, por favor.",
         date: "No entendí qué día (por ejemplo \"el martes\" o \"5 de marzo\").",
         time: "No entendí a qué hora (por ejemplo \"a las 3 de la tarde\").",
         need_time: "Anotado el día; ¿a qué hora le viene bien?",
@@ -256,9 +258,9 @@ impl Phrases {
     pub fn why(&self, invalid: &Invalid) -> String {
         let said = &self.invalid;
         match invalid {
-            Invalid::EmailDomain => said.email_domain.into(),
-            Invalid::Email => said.email.into(),
-            Invalid::Phone => said.phone.into(),
+            Invalid::EmailDomain(value) => fill(said.email_domain, &[("value", &quoted(value))]),
+            Invalid::Email(value) => fill(said.email, &[("value", &quoted(value))]),
+            Invalid::Phone(value) => fill(said.phone, &[("value", &quoted(value))]),
             Invalid::Date => said.date.into(),
             Invalid::Time => said.time.into(),
             Invalid::NeedTime => said.need_time.into(),
@@ -276,6 +278,18 @@ impl Phrases {
             TicketStatus::Pending => self.ticket_pending,
             TicketStatus::Solved => self.ticket_solved,
         }
+    }
+}
+
+/// What the person wrote, as quoted back to them: trimmed, and cut to a length a reply can carry.
+fn quoted(value: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    let value = value.trim();
+    if value.chars().count() <= MAX_CHARS {
+        value.to_string()
+    } else {
+        let cut: String = value.chars().take(MAX_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 
@@ -326,8 +340,20 @@ mod tests {
             "Elija una opción: small, large."
         );
         assert_eq!(
-            phrases(Language::Spanish).why(&Invalid::EmailDomain),
-            "A ese correo le falta la terminación (como nombre@ejemplo.com)."
+            phrases(Language::Spanish).why(&Invalid::EmailDomain("lucia@correo".into())),
+            "A ese correo, lucia@correo, le falta la terminación (como nombre@ejemplo.com)."
+        );
+        assert_eq!(
+            phrases(Language::English).why(&Invalid::Email("ken at home".into())),
+            "\"ken at home\" doesn't look like an email address (like name@example.com)."
+        );
+        let long = "x".repeat(200);
+        assert!(
+            phrases(Language::English)
+                .why(&Invalid::Phone(long))
+                .chars()
+                .count()
+                < 100
         );
         assert!(
             phrases(Language::Spanish)

@@ -48,6 +48,10 @@ pub struct RunState {
     /// Invalid answers so far, per field (each was asked for again).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub invalid: BTreeMap<String, u8>,
+    /// The part of a field's value given before the rest, by field: the day of a date and time
+    /// still waiting for its time ("Friday", then "at 10").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub partial: BTreeMap<String, String>,
 }
 
 /// A step that happens on this turn.

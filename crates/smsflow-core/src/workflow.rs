@@ -386,15 +386,34 @@ impl FieldName {
 }
 
 impl TableName {
+    /// Refuses anything but an identifier, offering the one it would be (`"Appointment
+    /// Requests!"` -> `appointment_requests`): a table name is not changed behind one's back.
     pub fn parse(value: &str) -> Result<Self, String> {
         if is_identifier(value) {
-            Ok(Self(value.to_string()))
-        } else {
-            Err(format!(
-                "{value:?} is not a table name: use lower-case letters, digits and underscores, starting with a letter (at most 63), e.g. \"leads\""
-            ))
+            return Ok(Self(value.to_string()));
         }
+        let offered = snake_case(value);
+        let example = if is_identifier(&offered) {
+            offered
+        } else {
+            "leads".to_string()
+        };
+        Err(format!(
+            "{value:?} is not a table name: use lower-case letters, digits and underscores, starting with a letter (at most 63), e.g. \"{example}\""
+        ))
     }
+}
+
+/// Lower-case words joined by underscores: "Appointment Requests!" -> "appointment_requests".
+fn snake_case(value: &str) -> String {
+    let words: Vec<String> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut joined = words.join("_");
+    joined.truncate(63);
+    joined.trim_end_matches('_').to_string()
 }
 
 impl BookingLink {
@@ -823,6 +842,36 @@ mod tests {
 
     fn draft(json: serde_json::Value) -> WorkflowDraft {
         serde_json::from_value(json).expect("draft parses")
+    }
+
+    #[test]
+    fn a_refused_table_name_is_offered_as_an_identifier() {
+        let refused = TableName::parse("Appointment Requests!").unwrap_err();
+        assert!(
+            refused.ends_with("e.g. \"appointment_requests\""),
+            "{refused}"
+        );
+        assert_eq!(
+            TableName::parse("appointment_requests").unwrap().as_str(),
+            "appointment_requests"
+        );
+        // Nothing usable to offer: the generic example.
+        assert!(
+            TableName::parse("42")
+                .unwrap_err()
+                .ends_with("e.g. \"leads\"")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn offered_table_names_are_accepted(value in "\\PC{0,80}") {
+            let offered = snake_case(&value);
+            if is_identifier(&offered) {
+                prop_assert!(TableName::parse(&offered).is_ok());
+            }
+            prop_assert!(offered.len() <= 63);
+        }
     }
 
     fn problems_of(json: serde_json::Value) -> Vec<String> {

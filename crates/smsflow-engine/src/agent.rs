@@ -255,19 +255,26 @@ impl Agent {
                 prefilled(&wanted, texter.known, texter.number),
             ),
         };
+        // A day given earlier without its time completes with the time given now.
+        let mut known = state.partial.clone();
+        known.extend(state.fields.clone());
         let extraction = self.extractors.for_number(texter.number).read(
             text,
             &wanted,
             &state.asked_for,
-            &state.fields,
+            &known,
             &Clock::at(at, self.zone.clone()),
         );
+        state.partial.extend(extraction.partial);
         let newly_extracted: BTreeMap<String, String> = extraction
             .found
             .into_iter()
             .filter(|(field, value)| state.fields.get(field) != Some(value))
             .collect();
         state.fields.extend(newly_extracted.clone());
+        state
+            .partial
+            .retain(|field, _| !state.fields.contains_key(field));
         let (invalid, hand_off) = self.refuse(
             spec,
             &mut state,
@@ -645,7 +652,7 @@ mod tests {
         assert!(
             wrong
                 .reply
-                .starts_with("That email address seems to be missing its ending"),
+                .starts_with("That email address, dana@gmail, seems to be missing its ending"),
             "{}",
             wrong.reply
         );
@@ -693,7 +700,7 @@ mod tests {
         let wrong = agent.turn(&workflow, next(&first, &workflow), "ana@gmail", &spanish);
         assert_eq!(
             wrong.reply,
-            "A ese correo le falta la terminación (como nombre@ejemplo.com). ¿Me podría dar su size y su correo electrónico?"
+            "A ese correo, ana@gmail, le falta la terminación (como nombre@ejemplo.com). ¿Me podría dar su size y su correo electrónico?"
         );
         let choice = agent.turn(&workflow, next(&wrong, &workflow), "mediano", &spanish);
         assert_eq!(

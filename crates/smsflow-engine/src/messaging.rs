@@ -9,7 +9,7 @@ use smsflow_core::conversation::{
     ActiveWorkflow, Author, Channel, ConversationStatus, MessageStatus, route,
 };
 use smsflow_core::sms::{
-    CarrierKeyword, carrier_keyword, fit_segments, inbound_text, segment_info, to_gsm_friendly,
+    CarrierKeyword, carrier_keyword, fit_segments, inbound_text, segment_info,
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
@@ -142,11 +142,7 @@ impl Messaging {
         budget: Option<usize>,
     ) -> NewOutbound {
         let automatic = budget.is_some();
-        let mut body = if self.settings.gsm_friendly {
-            to_gsm_friendly(body)
-        } else {
-            body.to_string()
-        };
+        let mut body = self.settings.as_sent(body);
         // A model may write a NUL, which PostgreSQL cannot store: the reply would never be queued.
         if body.contains('\0') {
             body = body.replace('\0', "\u{fffd}");

@@ -62,3 +62,15 @@ pub struct SmsSettings {
     /// The business's time zone (`sms.timezone`): texted days and times ("tomorrow at 3") are read in it.
     pub timezone: jiff::tz::TimeZone,
 }
+
+impl SmsSettings {
+    /// A body as smsflow sends it: with GSM-7 equivalents for typography when `gsm_friendly`.
+    /// What the inbox's segment counter measures, so it counts what will really be sent.
+    pub fn as_sent(&self, body: &str) -> String {
+        if self.gsm_friendly {
+            smsflow_core::sms::to_gsm_friendly(body)
+        } else {
+            body.to_string()
+        }
+    }
+}

@@ -8,6 +8,8 @@
 //! got its reply, and counts senders left unanswered and senders answered more than once. With
 //! `--times FILE` it writes each sender's number and the wall-clock time its webhook request started
 //! (`+1999...,<unix µs>`), for the script to measure request-to-queued-reply time from the database.
+//! With `--no-replies` it reports the webhooks alone, for a server that sends no replies
+//! (bench/side_by_side.sh: the limit, smsflow with processing turned off).
 //!
 //! ```text
 //! cargo run --release -p smsflow-server --example twilio_load -- \
@@ -35,6 +37,8 @@ struct Args {
     wait_secs: u64,
     run: String,
     times: Option<String>,
+    /// The server sends no replies: do not wait for any.
+    no_replies: bool,
 }
 
 fn parse_args() -> Args {
@@ -48,9 +52,14 @@ fn parse_args() -> Args {
         wait_secs: 300,
         run: format!("{:08x}", std::process::id()),
         times: None,
+        no_replies: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--no-replies" {
+            args.no_replies = true;
+            continue;
+        }
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--url" => args.url = value(),
@@ -247,6 +256,19 @@ async fn main() {
         ms(percentile(&latencies, 100.0)),
     );
 
+    let mut summary = serde_json::json!({
+        "count": args.count,
+        "concurrency": args.concurrency,
+        "seconds": elapsed.as_secs_f64(),
+        "msgs_per_s": rate,
+        "p50_ms": ms(percentile(&latencies, 50.0)),
+        "p99_ms": ms(percentile(&latencies, 99.0)),
+        "non_200": failed,
+    });
+    if args.no_replies {
+        println!("{summary}");
+        std::process::exit(i32::from(failed > 0));
+    }
     // Every sender must get its reply, once.
     let deadline = Instant::now() + Duration::from_secs(args.wait_secs);
     let mut last_report = Instant::now();
@@ -305,23 +327,16 @@ async fn main() {
         ms(percentile(&end_to_end, 50.0)),
         ms(percentile(&end_to_end, 99.0)),
     );
-    println!(
-        "{}",
-        serde_json::json!({
-            "count": args.count,
-            "concurrency": args.concurrency,
-            "seconds": elapsed.as_secs_f64(),
-            "msgs_per_s": rate,
-            "p50_ms": ms(percentile(&latencies, 50.0)),
-            "p99_ms": ms(percentile(&latencies, 99.0)),
-            "non_200": failed,
-            "replies_seconds": all_replied.as_secs_f64(),
-            "reply_p50_ms": ms(percentile(&end_to_end, 50.0)),
-            "reply_p99_ms": ms(percentile(&end_to_end, 99.0)),
-            "unanswered": unanswered,
-            "duplicated": duplicated,
-        })
-    );
+    for (key, value) in [
+        ("replies_seconds", all_replied.as_secs_f64().into()),
+        ("reply_p50_ms", ms(percentile(&end_to_end, 50.0)).into()),
+        ("reply_p99_ms", ms(percentile(&end_to_end, 99.0)).into()),
+        ("unanswered", unanswered.into()),
+        ("duplicated", duplicated.into()),
+    ] {
+        summary[key] = value;
+    }
+    println!("{summary}");
     if unanswered > 0 || duplicated > 0 || failed > 0 {
         std::process::exit(1);
     }

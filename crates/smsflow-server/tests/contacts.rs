@@ -139,14 +139,15 @@ async fn an_invalid_value_is_asked_again_with_the_reason_and_a_correction_replac
         text(&app, from, "I'd like to book a table").await;
         let wrong = text(&app, from, "sam@gmail").await;
         assert!(
-            reply(&wrong).starts_with("That email address seems to be missing its ending"),
+            reply(&wrong)
+                .starts_with("That email address, sam@gmail, seems to be missing its ending"),
             "{}: {}",
             app.label,
             reply(&wrong)
         );
         assert_eq!(
             wrong["inbound"]["explanation"]["agent"]["invalid"]["email"],
-            "That email address seems to be missing its ending (like name@example.com)."
+            "That email address, sam@gmail, seems to be missing its ending (like name@example.com)."
         );
         text(&app, from, "sam@gmail.com").await;
         let corrected = text(&app, from, "actually use sam@yahoo.com, and we're 4").await;

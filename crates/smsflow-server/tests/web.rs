@@ -671,6 +671,40 @@ async fn pages_escape_what_people_type() {
 }
 
 #[tokio::test]
+async fn missing_pages_say_so_with_the_navigation() {
+    let mut app = spawn(Arc::new(testing::sqlite()), None).await;
+    let signed_out = app.get("/nope").await;
+    assert_eq!(signed_out.status, StatusCode::NOT_FOUND);
+    assert!(
+        signed_out.body.contains("There is no page at this address"),
+        "{}",
+        signed_out.body
+    );
+    assert!(
+        !signed_out.body.contains(">Inbox</a>"),
+        "no navigation before sign-in"
+    );
+
+    app.with_admin().await;
+    app.sign_in().await;
+    for path in [
+        "/nope",
+        "/workflows/0195f2a4-0000-7000-8000-000000000000",
+        "/conversations/0195f2a4-0000-7000-8000-000000000000",
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            page.body.contains("<h1>Not found</h1>"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(page.body.contains(">Inbox</a>"), "{path}: {}", page.body);
+        assert!(page.body.contains("Sign out"), "{path}: {}", page.body);
+    }
+}
+
+#[tokio::test]
 async fn repeated_wrong_passwords_are_refused_for_a_while() {
     let mut app = spawn(Arc::new(testing::sqlite()), None).await;
     app.with_admin().await;

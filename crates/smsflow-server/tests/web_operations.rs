@@ -257,6 +257,36 @@ async fn a_person_reads_a_thread_replies_takes_over_and_hands_back() {
             .await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.body.contains("opted out"));
+        let stopped_thread = app.get(&format!("/conversations/{}", stopped.id)).await;
+        assert!(
+            !stopped_thread.body.contains("<textarea")
+                && stopped_thread.body.contains("until they text START"),
+            "no reply box on an opted-out thread: {}",
+            stopped_thread.body
+        );
+
+        // The counter under the reply box counts what will be sent: "—" costs nothing extra in
+        // GSM-7, and an emoji keeps the message in UCS-2 with the dash as typed.
+        let long = "word ".repeat(40);
+        for (body, counted) in [
+            (
+                "See you at 5 \u{2014} great",
+                ">20 characters · 1 SMS segment</p>",
+            ),
+            (
+                "See you at 5 \u{2014} great \u{1F600}",
+                ">22 characters · 1 SMS segment · emoji",
+            ),
+            (long.as_str(), ">200 characters · 2 SMS segments</p>"),
+        ] {
+            let count = app
+                .post(
+                    &format!("/conversations/{conversation}/segments"),
+                    form(&[("csrf", &csrf), ("body", body)]),
+                )
+                .await;
+            assert!(count.body.contains(counted), "{body}: {}", count.body);
+        }
     }
 }
 
@@ -417,6 +447,21 @@ async fn agents_and_routing_rules_follow_the_api_rules() {
             )
             .await;
         }
+        // Delete in the list asks first, on a page of its own (works without JavaScript).
+        let list = app.get("/agents").await;
+        assert!(
+            list.body
+                .contains(&format!("href=\"/agents/{night_id}/delete\"")),
+            "{}",
+            list.body
+        );
+        let confirm = app.get(&format!("/agents/{night_id}/delete")).await;
+        assert_eq!(confirm.status, StatusCode::OK);
+        assert!(
+            confirm.body.contains("Delete the agent"),
+            "{}",
+            confirm.body
+        );
         let deleted = app
             .post(
                 &format!("/agents/{night_id}/delete"),

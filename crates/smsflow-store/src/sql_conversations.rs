@@ -17,12 +17,20 @@ macro_rules! message_columns {
          attempts, next_attempt_at, created_at, updated_at"
     };
 }
+/// The columns of `conversations c`, or of the table named (SQLite's RETURNING knows no alias).
+#[rustfmt::skip]
 macro_rules! conversation_columns {
     () => {
-        "c.id, c.our_number, c.their_number, c.channel, c.status, c.active_workflow_id, \
-         c.active_workflow_at, c.run_completed, c.active_run_id, c.unread_count, c.last_read_at, c.last_message_at, c.created_at, \
-         c.language, c.needs_human_at, \
-         EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out"
+        conversation_columns!("c")
+    };
+    ($c:literal) => {
+        concat!(
+            $c, ".id, ", $c, ".our_number, ", $c, ".their_number, ", $c, ".channel, ", $c, ".status, ",
+            $c, ".active_workflow_id, ", $c, ".active_workflow_at, ", $c, ".run_completed, ",
+            $c, ".active_run_id, ", $c, ".unread_count, ", $c, ".last_read_at, ", $c, ".last_message_at, ",
+            $c, ".created_at, ", $c, ".language, ", $c, ".needs_human_at, ",
+            "EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = ", $c, ".their_number) AS opted_out"
+        )
     };
 }
 /// Outbound messages not yet handed to the gateway.
@@ -171,6 +179,14 @@ impl TryFrom<ConversationRow> for Conversation {
     }
 }
 
+/// A conversation claimed for its pending inbound message.
+#[derive(sqlx::FromRow)]
+struct ClaimedConversationRow {
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
+    pending_inbound_id: Uuid,
+}
+
 macro_rules! ticket_columns {
     () => {
         "id, number, run_id, conversation_id, workflow_id, priority, status, assignee, summary, fields, \
@@ -258,12 +274,51 @@ fn conversation_not_found(id: Uuid) -> StoreError {
     }
 }
 
-/// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$outbound_index`: the index
-/// the outbound claim must walk (SQLite's planner needs telling). `$multi_row`: a batch of processed
-/// messages is recorded with multi-row statements (SQLite) rather than a few statements each.
+/// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$inbound_index`,
+/// `$outbound_index`: the index each claim must walk (SQLite's planner needs telling).
+/// `$multi_row`: a batch of processed messages is recorded with multi-row statements (SQLite
+/// only: one writer) rather than a few statements each.
 macro_rules! impl_conversation_store {
-    ($store:ty, $db:ty, $skip_locked:literal, $outbound_index:literal, $multi_row:literal) => {
+    ($store:ty, $db:ty, $skip_locked:literal, $inbound_index:literal, $outbound_index:literal, $multi_row:literal) => {
         impl $store {
+            /// Leases up to `limit` conversations with a pending inbound message until `until`,
+            /// oldest message first, returning them with that message's id. Walking the index of
+            /// pending conversations in order and stopping after `limit` is the whole cost, whatever
+            /// the backlog: the limit is written into the statement so that the planner never
+            /// costs it as a fraction of the table. The lease keeps a conversation's later
+            /// messages unclaimable while this one is in flight.
+            pub(crate) fn inbound_claim(
+                until: OffsetDateTime,
+                at: OffsetDateTime,
+                limit: usize,
+            ) -> sqlx::QueryBuilder<$db> {
+                let mut claim = sqlx::QueryBuilder::new("UPDATE conversations SET inbound_claimed_until = ");
+                claim.push_bind(until).push(concat!(
+                    " WHERE id IN (SELECT q.id FROM conversations q ", $inbound_index,
+                    " WHERE q.pending_inbound_id IS NOT NULL \
+                     AND (q.inbound_claimed_until IS NULL OR q.inbound_claimed_until < "
+                ));
+                claim
+                    .push_bind(at)
+                    .push(") ORDER BY q.pending_inbound_id LIMIT ")
+                    .push(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .push(concat!(" ", $skip_locked, ") RETURNING ", conversation_columns!("conversations"), ", pending_inbound_id"));
+                claim
+            }
+
+            /// Counts an attempt on each claimed message, returning them. (By id alone: with a
+            /// condition on the status too, both planners may read every pending message's
+            /// entry in messages_pending.)
+            pub(crate) fn inbound_claim_messages(ids: impl Iterator<Item = Uuid>) -> sqlx::QueryBuilder<$db> {
+                let mut bump = sqlx::QueryBuilder::new("UPDATE messages SET attempts = attempts + 1 WHERE id IN (");
+                let mut separated = bump.separated(", ");
+                for id in ids {
+                    separated.push_bind(id);
+                }
+                bump.push(concat!(") RETURNING ", message_columns!()));
+                bump
+            }
+
             async fn fetch_conversation(
                 executor: impl sqlx::Executor<'_, Database = $db>,
                 id: Uuid,
@@ -332,14 +387,17 @@ macro_rules! impl_conversation_store {
                 sms: &InboundSms,
             ) -> Result<RecordedInbound, StoreError> {
                 let at = now();
+                let message_id = Uuid::now_v7();
                 let mut tx = write.begin().await?;
+                // The new message is the conversation's next to claim unless one is pending already.
                 let conversation_id: Uuid = sqlx::query_scalar(
                     "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-                     run_completed, unread_count, last_message_at, created_at) \
-                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5) \
+                     run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
+                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6) \
                      ON CONFLICT (our_number, their_number) DO UPDATE SET \
                      last_message_at = excluded.last_message_at, channel = excluded.channel, \
-                     unread_count = conversations.unread_count + 1 \
+                     unread_count = conversations.unread_count + 1, \
+                     pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
                      RETURNING id",
                 )
                 .bind(Uuid::now_v7())
@@ -347,6 +405,7 @@ macro_rules! impl_conversation_store {
                 .bind(&sms.their_number)
                 .bind(sms.channel.as_str())
                 .bind(at)
+                .bind(message_id)
                 .fetch_one(&mut *tx)
                 .await?;
                 let info = smsflow_core::sms::segment_info(&sms.body);
@@ -358,7 +417,7 @@ macro_rules! impl_conversation_store {
                      ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
                      RETURNING id",
                 )
-                .bind(Uuid::now_v7())
+                .bind(message_id)
                 .bind(conversation_id)
                 .bind(sms.channel.as_str())
                 .bind(&sms.body)
@@ -370,11 +429,11 @@ macro_rules! impl_conversation_store {
                 .bind(at)
                 .fetch_optional(&mut *tx)
                 .await?;
-                if let Some(message_id) = inserted {
+                if inserted.is_some() {
                     tx.commit().await?;
                     return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
                 }
-                // A retry of a message already stored: change nothing.
+                // A retry of a message already stored: change nothing (nor the pending message).
                 tx.rollback().await?;
                 let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
                     "SELECT id, conversation_id FROM messages \
@@ -488,9 +547,18 @@ macro_rules! impl_conversation_store {
                     .fetch_one(&mut *tx)
                     .await?;
                     Self::touch_contacts(&mut tx, &[their_number.as_str()].into(), at).await?;
+                    // The conversation's next pending message becomes claimable and the lease
+                    // ends. Its row is locked (above), so no message can be stored meanwhile that
+                    // this statement's snapshot would miss. (PostgreSQL: a WITH that writes.)
                     let processed = sqlx::query(
-                        "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, \
-                         locked_until = NULL, updated_at = $4, language = $5 WHERE id = $1 AND status = 'received'",
+                        "WITH processed AS (UPDATE messages SET status = 'processed', workflow_id = $2, \
+                         explanation = $3, updated_at = $4, language = $5 WHERE id = $1 AND status = 'received' \
+                         RETURNING id, conversation_id) \
+                         UPDATE conversations SET inbound_claimed_until = NULL, pending_inbound_id = \
+                         (SELECT m.id FROM messages m WHERE m.conversation_id = processed.conversation_id \
+                         AND m.direction = 'inbound' AND m.status = 'received' AND m.id <> processed.id \
+                         ORDER BY m.id LIMIT 1) \
+                         FROM processed WHERE conversations.id = processed.conversation_id",
                     )
                     .bind(message.id)
                     .bind(outcome.workflow_id)
@@ -551,13 +619,34 @@ macro_rules! impl_conversation_store {
                 let at = now();
                 let mut tx = self.write.begin().await?;
                 // A few multi-row statements for the whole batch (one message per conversation).
-                // The conversations are locked before the messages, in the order record_inbound
-                // takes them: the other order deadlocks with a duplicate delivery arriving meanwhile.
+                // The messages first, so that each conversation's next pending message can be
+                // looked up after them: SQLite has one writer, no lock order to keep (PostgreSQL,
+                // where a duplicate delivery would deadlock this order, goes one by one).
+                let mut update = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE messages SET status = 'processed', workflow_id = v.column2, explanation = v.column3, \
+                     updated_at = v.column4, language = v.column5 FROM (",
+                );
+                update.push_values(completed, |mut row, (message, outcome)| {
+                    row.push_bind(message.id)
+                        .push_bind(outcome.workflow_id)
+                        .push_bind(Json(&outcome.explanation))
+                        .push_bind(at)
+                        .push_bind(outcome.language.map(|detection| detection.language.code()));
+                });
+                update.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'received'");
+                let processed = update.build().execute(&mut *tx).await?.rows_affected();
+                if processed != completed.len() as u64 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                // Each conversation's next pending message becomes claimable and its lease ends.
                 let mut update = sqlx::QueryBuilder::<$db>::new(
                     "UPDATE conversations SET active_workflow_id = v.column2, active_workflow_at = v.column3, \
                      run_completed = v.column4, active_run_id = v.column5, \
                      last_message_at = COALESCE(v.column6, conversations.last_message_at), \
-                     language = COALESCE(v.column7, conversations.language) FROM (",
+                     language = COALESCE(v.column7, conversations.language), inbound_claimed_until = NULL, \
+                     pending_inbound_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id \
+                     AND m.direction = 'inbound' AND m.status = 'received' ORDER BY m.id LIMIT 1) FROM (",
                 );
                 update.push_values(completed, |mut row, (message, outcome)| {
                     row.push_bind(message.conversation_id)
@@ -575,23 +664,6 @@ macro_rules! impl_conversation_store {
                     .await?
                     .into_iter()
                     .collect();
-                let mut update = sqlx::QueryBuilder::<$db>::new(
-                    "UPDATE messages SET status = 'processed', workflow_id = v.column2, explanation = v.column3, \
-                     locked_until = NULL, updated_at = v.column4, language = v.column5 FROM (",
-                );
-                update.push_values(completed, |mut row, (message, outcome)| {
-                    row.push_bind(message.id)
-                        .push_bind(outcome.workflow_id)
-                        .push_bind(Json(&outcome.explanation))
-                        .push_bind(at)
-                        .push_bind(outcome.language.map(|detection| detection.language.code()));
-                });
-                update.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'received'");
-                let processed = update.build().execute(&mut *tx).await?.rows_affected();
-                if processed != completed.len() as u64 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
                 let seen: std::collections::BTreeSet<&str> = numbers.values().map(String::as_str).collect();
                 Self::touch_contacts(&mut tx, &seen, at).await?;
                 for (message, outcome) in completed {
@@ -772,26 +844,34 @@ macro_rules! impl_conversation_store {
                 limit: usize,
             ) -> Result<Vec<(Message, Conversation)>, StoreError> {
                 let at = now();
-                let rows = sqlx::query_as::<_, MessageRow>(concat!(
-                    "UPDATE messages SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
-                     SELECT m.id FROM messages m WHERE m.direction = 'inbound' AND m.status = 'received' \
-                     AND (m.locked_until IS NULL OR m.locked_until < $2) \
-                     AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
-                       AND e.direction = 'inbound' AND e.status = 'received' AND e.id < m.id) \
-                     ORDER BY m.id LIMIT $3 ", $skip_locked, ") RETURNING ", message_columns!()
-                ))
-                .bind(at + lease)
-                .bind(at)
-                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_all(&self.write)
-                .await?;
-                if rows.is_empty() {
+                let conversations = Self::inbound_claim(at + lease, at, limit)
+                    .build_query_as::<ClaimedConversationRow>()
+                    .fetch_all(&self.write)
+                    .await?;
+                if conversations.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
+                let mut bump = Self::inbound_claim_messages(conversations.iter().map(|row| row.pending_inbound_id));
+                let mut messages = bump
+                    .build_query_as::<MessageRow>()
+                    .fetch_all(&self.write)
+                    .await?
+                    .into_iter()
+                    .map(|row| Message::try_from(row).map(|m| (m.conversation_id, m)))
+                    .filter(|m| !matches!(m, Ok((_, m)) if m.status != MessageStatus::Received))
+                    .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
+                // A message processed already was finished by a worker whose lease had run out,
+                // between the two statements; that worker's completion lifted this lease too.
+                let mut claimed = conversations
+                    .into_iter()
+                    .filter_map(|row| {
+                        let message = messages.remove(&row.conversation.id)?;
+                        Some(Conversation::try_from(row.conversation).map(|c| (message, c)))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 // RETURNING has no order.
-                messages.sort_by_key(|m| m.id);
-                self.with_conversations(messages).await
+                claimed.sort_by_key(|(m, _)| m.id);
+                Ok(claimed)
             }
 
             async fn complete_inbound(
@@ -1333,6 +1413,7 @@ impl_conversation_store!(
     SqliteStore,
     sqlx::Sqlite,
     "",
+    "INDEXED BY conversations_inbound_queue",
     "INDEXED BY messages_outbound_queue",
     true
 );
@@ -1340,6 +1421,7 @@ impl_conversation_store!(
     PostgresStore,
     sqlx::Postgres,
     "FOR UPDATE SKIP LOCKED",
+    "",
     "",
     false
 );
@@ -1554,28 +1636,35 @@ async fn record_inbound_batch(
     batch: &[Waiter<InboundSms, RecordedInbound>],
 ) -> Result<Option<Vec<RecordedInbound>>, StoreError> {
     let at = now();
+    let message_ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
     let mut tx = write.begin().await?;
     // Two multi-row statements. A conversation may appear more than once: each row counts as an
-    // unread message, as one at a time would.
+    // unread message, as one at a time would, and its first new message is the one to claim
+    // unless one is pending already.
     let mut upsert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
         "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-         run_completed, unread_count, last_message_at, created_at) ",
+         run_completed, unread_count, last_message_at, created_at, pending_inbound_id) ",
     );
-    upsert.push_values(batch, |mut row, (sms, _)| {
-        row.push_bind(Uuid::now_v7())
-            .push_bind(&sms.our_number)
-            .push_bind(&sms.their_number)
-            .push_bind(sms.channel.as_str())
-            .push("'agent'")
-            .push("FALSE")
-            .push("1")
-            .push_bind(at)
-            .push_bind(at);
-    });
+    upsert.push_values(
+        batch.iter().zip(&message_ids),
+        |mut row, ((sms, _), message_id)| {
+            row.push_bind(Uuid::now_v7())
+                .push_bind(&sms.our_number)
+                .push_bind(&sms.their_number)
+                .push_bind(sms.channel.as_str())
+                .push("'agent'")
+                .push("FALSE")
+                .push("1")
+                .push_bind(at)
+                .push_bind(at)
+                .push_bind(*message_id);
+        },
+    );
     upsert.push(
         " ON CONFLICT (our_number, their_number) DO UPDATE SET \
          last_message_at = excluded.last_message_at, channel = excluded.channel, \
-         unread_count = conversations.unread_count + 1 \
+         unread_count = conversations.unread_count + 1, \
+         pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
          RETURNING id, our_number, their_number",
     );
     let conversations: std::collections::HashMap<(String, String), Uuid> = upsert
@@ -1586,7 +1675,7 @@ async fn record_inbound_batch(
         .map(|(id, ours, theirs)| ((ours, theirs), id))
         .collect();
     let mut recorded = Vec::with_capacity(batch.len());
-    for (sms, _) in batch {
+    for ((sms, _), &message_id) in batch.iter().zip(&message_ids) {
         let Some(&conversation_id) =
             conversations.get(&(sms.our_number.clone(), sms.their_number.clone()))
         else {
@@ -1594,7 +1683,7 @@ async fn record_inbound_batch(
             return Ok(None);
         };
         recorded.push(RecordedInbound {
-            message_id: Uuid::now_v7(),
+            message_id,
             conversation_id,
             duplicate: false,
         });

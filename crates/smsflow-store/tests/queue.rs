@@ -2,7 +2,7 @@
 //! claimed once, kept in order, and taken over after a crashed worker's lease expires.
 
 use serde_json::json;
-use smsflow_core::conversation::{Author, Channel, MessageStatus};
+use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
 use smsflow_store::conversations::{InboundOutcome, InboundSms, NewOutbound};
 use smsflow_store::testing;
 use std::collections::HashSet;
@@ -262,6 +262,163 @@ async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
         assert_eq!(counts.get("+15551120001"), Some(&1), "{}", db.label);
         assert_eq!(counts.get("+15551120003"), Some(&1), "{}", db.label);
         assert_eq!(counts.get("+15551129999"), None, "{}", db.label);
+    }
+}
+
+/// The replies queued in a conversation, oldest first.
+async fn replies(
+    store: &std::sync::Arc<dyn smsflow_store::Store>,
+    conversation_id: uuid::Uuid,
+) -> Vec<String> {
+    store
+        .conversation_messages(conversation_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .map(|m| m.body)
+        .collect()
+}
+
+#[tokio::test]
+async fn an_expired_inbound_claim_is_taken_over_and_its_conversation_waits_meanwhile() {
+    for db in testing::all().await {
+        let (first, second) = (db.store().await, db.store().await);
+        for (sid, from) in [
+            ("SMw1", "+15551110006"),
+            ("SMw2", "+15551110006"),
+            ("SMw3", "+15551110007"),
+        ] {
+            first.record_inbound(&sms(sid, from)).await.unwrap();
+        }
+        // A worker claims the first message with a lease that runs out at once (it "crashed").
+        let (crashed, _) = first
+            .claim_inbound(Duration::milliseconds(-1), 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(crashed.provider_id.as_deref(), Some("SMw1"));
+        let taken_over = second
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        let sids: Vec<_> = taken_over
+            .iter()
+            .map(|(m, _)| (m.provider_id.as_deref().unwrap(), m.attempts))
+            .collect();
+        assert_eq!(
+            sids,
+            [("SMw1", 2), ("SMw3", 1)],
+            "{}: the expired claim is taken over; SMw2 still waits",
+            db.label
+        );
+        assert!(
+            first
+                .claim_inbound(Duration::seconds(30), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: SMw2 waits while SMw1 is in flight in another process",
+            db.label
+        );
+        // The crashed worker comes back and finishes first; the later result is ignored.
+        first
+            .complete_inbound(&[(&crashed, &replying("w1 late"))])
+            .await
+            .unwrap();
+        second
+            .complete_inbound(&[(&taken_over[0].0, &replying("w1 again"))])
+            .await
+            .unwrap();
+        assert_eq!(
+            replies(&first, crashed.conversation_id).await,
+            ["w1 late"],
+            "{}",
+            db.label
+        );
+        let (next, _) = second
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(next.provider_id.as_deref(), Some("SMw2"), "{}", db.label);
+    }
+}
+
+/// Senders and workers in two processes at once (a store each): every message is processed
+/// once, and each conversation's in the order its texts arrived, while new texts keep arriving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_in_two_processes_process_each_message_once_and_in_order() {
+    const CONVERSATIONS: usize = 8;
+    const TEXTS: usize = 10;
+    for db in testing::all().await {
+        let stores = [db.store().await, db.store().await];
+        let senders: Vec<_> = (0..CONVERSATIONS)
+            .map(|c| {
+                let stores = stores.clone();
+                tokio::spawn(async move {
+                    let from = format!("+1555333{c:04}");
+                    let mut conversation_id = None;
+                    for t in 0..TEXTS {
+                        let recorded = stores[t % 2]
+                            .record_inbound(&sms(&format!("SM{c}-{t}"), &from))
+                            .await
+                            .unwrap();
+                        conversation_id = Some(recorded.conversation_id);
+                    }
+                    conversation_id.unwrap()
+                })
+            })
+            .collect();
+        let processed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                let store = stores[w % 2].clone();
+                let processed = processed.clone();
+                tokio::spawn(async move {
+                    while processed.load(std::sync::atomic::Ordering::SeqCst)
+                        < CONVERSATIONS * TEXTS
+                    {
+                        let claimed = store.claim_inbound(Duration::seconds(30), 3).await.unwrap();
+                        if claimed.is_empty() {
+                            tokio::task::yield_now().await;
+                            continue;
+                        }
+                        let outcomes: Vec<_> = claimed
+                            .iter()
+                            .map(|(m, _)| {
+                                replying(&format!("re {}", m.provider_id.as_deref().unwrap()))
+                            })
+                            .collect();
+                        let completed: Vec<_> =
+                            claimed.iter().map(|(m, _)| m).zip(&outcomes).collect();
+                        store.complete_inbound(&completed).await.unwrap();
+                        processed.fetch_add(claimed.len(), std::sync::atomic::Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        let mut conversations = Vec::new();
+        for (c, sender) in senders.into_iter().enumerate() {
+            conversations.push((c, sender.await.unwrap()));
+        }
+        for worker in workers {
+            tokio::time::timeout(std::time::Duration::from_secs(60), worker)
+                .await
+                .unwrap_or_else(|_| panic!("{}: messages left unprocessed", db.label))
+                .unwrap();
+        }
+        for (c, conversation_id) in conversations {
+            let expected: Vec<String> = (0..TEXTS).map(|t| format!("re SM{c}-{t}")).collect();
+            assert_eq!(
+                replies(&stores[0], conversation_id).await,
+                expected,
+                "{}",
+                db.label
+            );
+        }
     }
 }
 

@@ -97,6 +97,11 @@ fn weekday(word: &str) -> Option<Weekday> {
         .map(|(_, day)| *day)
 }
 
+/// Whether `word` (folded) names a month: a number beside it is a day.
+pub fn is_month(word: &str) -> bool {
+    month(word).is_some()
+}
+
 fn month(word: &str) -> Option<i8> {
     MONTHS.iter().find(|(w, _)| *w == word).map(|(_, m)| *m)
 }
@@ -156,7 +161,8 @@ fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> 
 pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     let words = tokens(text);
     let mut dates: Vec<(Date, bool)> = Vec::new();
-    let mut times: Vec<Time> = Vec::new();
+    // Each time, and whether it only bounds the answer ("before noon, like 10:30").
+    let mut times: Vec<(Time, bool)> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let word = words[i].as_str();
@@ -242,7 +248,24 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         }
         // Times.
         if let Some((time, used)) = time_at(&words, i) {
-            times.push(time);
+            let bound = |at: usize| {
+                matches!(
+                    words.get(at).map(String::as_str),
+                    Some(
+                        "before"
+                            | "after"
+                            | "until"
+                            | "till"
+                            | "til"
+                            | "antes"
+                            | "despues"
+                            | "hasta"
+                    )
+                )
+            };
+            let bounds = (i >= 1 && bound(i - 1))
+                || (i >= 3 && bound(i - 3) && words[i - 2] == "de" && words[i - 1] == "las");
+            times.push((time, bounds));
             i += used;
             continue;
         }
@@ -250,6 +273,16 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     }
     let pick = |found: usize| if last { found.saturating_sub(1) } else { 0 };
     let date = dates.get(pick(dates.len())).copied();
+    let exact: Vec<Time> = times
+        .iter()
+        .filter(|(_, bounds)| !bounds)
+        .map(|(time, _)| *time)
+        .collect();
+    let times: Vec<Time> = if exact.is_empty() {
+        times.iter().map(|(time, _)| *time).collect()
+    } else {
+        exact
+    };
     When {
         date: date.map(|(date, _)| date),
         time: times.get(pick(times.len())).copied(),
@@ -400,10 +433,12 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         ),
         None => (clock.parse::<i8>().ok()?, 0),
     };
-    if clock.contains('.') && suffix.is_empty() && !cue {
-        return None; // "2.5" is a number, not a time
+    // "2.5" is a number, not a time; "17.30" alone answers "what time?".
+    let dotted_time = words.len() == 1 && clock.split_once('.').is_some_and(|(_, m)| m.len() == 2);
+    if clock.contains('.') && suffix.is_empty() && !cue && !dotted_time {
+        return None;
     }
-    let has_minutes = clock.contains([':', 'h']) && clock.len() >= 3;
+    let has_minutes = (clock.contains([':', 'h']) && clock.len() >= 3) || dotted_time;
     let mut used = 1;
     let mut meridiem = match suffix {
         "am" | "a.m" | "a.m." | "a" => Some(false),
@@ -477,6 +512,8 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         Some(true) if hour < 12 => hour + 12,
         Some(false) if hour == 12 => 0,
         Some(_) => hour,
+        // "07:30" is written on a 24-hour clock: as written.
+        None if clock.starts_with('0') && clock.len() > 1 => hour,
         None => business_hour(hour),
     };
     Some((Time::new(hour, minute, 0, 0).ok()?, used))
@@ -547,6 +584,9 @@ mod tests {
             pair(None, Some("14:30"))
         );
         assert_eq!(when("make it 9"), pair(None, Some("09:00")));
+        assert_eq!(when("17.30"), pair(None, Some("17:30")));
+        assert_eq!(when("before noon, like 10:30"), pair(None, Some("10:30")));
+        assert_eq!(when("after 3pm"), pair(None, Some("15:00")));
         assert_eq!(when("in 3 days"), pair(Some("2026-11-29"), None));
         assert_eq!(when("the 2nd"), pair(Some("2026-12-02"), None));
     }
@@ -606,6 +646,22 @@ mod tests {
         #[test]
         fn reading_never_panics(text in "\\PC{0,120}") {
             let _ = read(&text, TODAY, Order::DayFirst, true);
+        }
+
+        /// A time as it is stored (`HH:MM`, 24 h) reads back as itself.
+        #[test]
+        fn stored_times_read_back(hour in 0i8..24, minute in 0i8..60) {
+            let stored = format!("{hour:02}:{minute:02}");
+            let found = read(&stored, TODAY, Order::DayFirst, false).time.unwrap();
+            proptest::prop_assert_eq!(found.strftime("%H:%M").to_string(), stored);
+        }
+
+        /// A date as it is stored (`YYYY-MM-DD`) reads back as itself, in either order.
+        #[test]
+        fn stored_dates_read_back(days in 0i32..3650, day_first: bool) {
+            let date = TODAY.checked_add(jiff::Span::new().days(days)).unwrap();
+            let order = if day_first { Order::DayFirst } else { Order::MonthFirst };
+            proptest::prop_assert_eq!(read(&date.to_string(), TODAY, order, false).date, Some(date));
         }
 
         #[test]

@@ -3,6 +3,9 @@
 //! corrections ("actually use x@y.com", "perdón, mi correo es ...").
 
 pub mod dates;
+pub mod numbers;
+
+pub use numbers::number;
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
@@ -12,11 +15,12 @@ use smsflow_core::FieldType;
 /// again ([`crate::phrases::Phrases::why`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
-    /// An email address without a dotted domain ("dana@gmail").
-    EmailDomain,
-    Email,
-    /// Digits that are not a whole phone number.
-    Phone,
+    /// An email address without a dotted domain ("dana@gmail"), as written.
+    EmailDomain(String),
+    /// No email address ("ken at home", "maya ross@example.com"), as written.
+    Email(String),
+    /// Digits that are not a whole phone number, as written.
+    Phone(String),
     Date,
     Time,
     /// A day without a time, where both are needed.
@@ -126,6 +130,8 @@ pub struct WhenRules {
     pub past_allowed: bool,
     /// The day already known for this field: "make it 9" changes only the time.
     pub known_date: Option<Date>,
+    /// The time already known for this field: "Dec 4th, same time" changes only the day.
+    pub known_time: Option<jiff::civil::Time>,
 }
 
 /// A date, time or both for a field of `kind`, normalised (`2026-12-01`, `15:00`,
@@ -142,6 +148,7 @@ pub fn when_value(
         asked,
         past_allowed,
         known_date,
+        known_time,
     } = *rules;
     let found = dates::read(text, clock.today(), order, correcting);
     let past = |date: Date| !past_allowed && date < clock.today();
@@ -162,10 +169,15 @@ pub fn when_value(
                 // A time alone: the next such time (today, or tomorrow if it has passed).
                 (None, Some(time)) if clock.today().to_datetime(time) > clock.now => clock.today(),
                 (None, Some(_)) => clock.today().tomorrow().ok()?,
+                (Some(date), None) if known_time.is_some() => date,
                 (Some(_), None) => return asked.then_some(Err(Invalid::NeedTime)),
                 (None, None) => return asked.then_some(Err(Invalid::Date)),
             };
-            let at = date.to_datetime(found.time.expect("a time was found"));
+            let time = found
+                .time
+                .or(known_time)
+                .expect("a time was found or known");
+            let at = date.to_datetime(time);
             if at < clock.now {
                 return Some(Err(Invalid::Past));
             }
@@ -191,174 +203,125 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
     Some(Ok(at.strftime(DATETIME_FORMAT).to_string()))
 }
 
-/// Small numbers people write as words.
-const NUMBER_WORDS: &[(&str, u32)] = &[
-    ("one", 1),
-    ("two", 2),
-    ("three", 3),
-    ("four", 4),
-    ("five", 5),
-    ("six", 6),
-    ("seven", 7),
-    ("eight", 8),
-    ("nine", 9),
-    ("ten", 10),
-    ("eleven", 11),
-    ("twelve", 12),
-    ("twenty", 20),
-    ("uno", 1),
-    ("una", 1),
-    ("dos", 2),
-    ("tres", 3),
-    ("cuatro", 4),
-    ("cinco", 5),
-    ("seis", 6),
-    ("siete", 7),
-    ("ocho", 8),
-    ("nueve", 9),
-    ("diez", 10),
-    ("once", 11),
-    ("doce", 12),
-    ("veinte", 20),
-];
-
-/// Words that multiply the number before them ("2 millones", "3 mil", "1.5 million").
-const MULTIPLIERS: &[(&str, f64)] = &[
-    ("thousand", 1e3),
-    ("mil", 1e3),
-    ("million", 1e6),
-    ("millions", 1e6),
-    ("millon", 1e6),
-    ("millones", 1e6),
-];
-
-/// The first number in `text` ("$2,500", "1.200 euros", "85,5", "2.5k", "2 millones", "six",
-/// "dos"), as a plain decimal string.
-pub fn number(text: &str) -> Option<String> {
-    let folded = fold(text);
-    let tokens: Vec<&str> = folded
-        .split_whitespace()
-        .map(|raw| {
-            raw.trim_matches(|c: char| {
-                !c.is_alphanumeric() && !matches!(c, '.' | ',' | '$' | '€' | '£')
-            })
-        })
-        .map(|raw| raw.trim_end_matches(['.', ',']))
-        .collect();
-    for (i, token) in tokens.iter().enumerate() {
-        let value = match NUMBER_WORDS.iter().find(|(word, _)| word == token) {
-            Some((_, n)) => f64::from(*n),
-            None => match decimal(token.trim_start_matches(['$', '€', '£'])) {
-                Some(value) => value,
-                None => continue,
-            },
-        };
-        let multiplier = tokens
-            .get(i + 1)
-            .and_then(|next| MULTIPLIERS.iter().find(|(word, _)| word == next))
-            .map_or(1.0, |(_, m)| *m);
-        let value = value * multiplier;
-        return Some(if value.fract() == 0.0 && value.abs() < 1e15 {
-            format!("{}", value as i64)
-        } else {
-            format!("{value}")
-        });
-    }
-    None
-}
-
-/// "1,500" and "1.500" (thousands), "85,5" and "2.5" (decimals), "2.5k", "40" -> the value.
-fn decimal(token: &str) -> Option<f64> {
-    let (digits, scale) = match token.strip_suffix('k') {
-        Some(digits) => (digits, 1e3),
-        None => (token, 1.0),
-    };
-    if digits.is_empty()
-        || !digits.starts_with(|c: char| c.is_ascii_digit())
-        || !digits
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
-    {
-        return None;
-    }
-    let separators: Vec<(usize, char)> = digits
-        .char_indices()
-        .filter(|(_, c)| !c.is_ascii_digit())
-        .collect();
-    // The last separator is the decimal point unless it is followed by exactly three digits
-    // (a thousands group) and is not the only kind of separator followed by fewer.
-    let plain: String = match separators.last() {
-        None => digits.to_string(),
-        Some(&(at, sep)) => {
-            let mixed = separators.iter().any(|(_, c)| *c != sep);
-            let group = digits.len() - at - 1 == 3;
-            let decimal_at = if mixed || !group { Some(at) } else { None };
-            digits
-                .char_indices()
-                .filter_map(|(i, c)| match c {
-                    '.' | ',' if Some(i) == decimal_at => Some('.'),
-                    '.' | ',' => None,
-                    digit => Some(digit),
-                })
-                .collect()
-        }
-    };
-    plain.parse::<f64>().ok().map(|value| value * scale)
-}
-
-/// The choice `text` names (as written in `choices`): the whole choice in the text, else the one
-/// choice whose words the text shares most ("cut and color" -> "Haircut and color"), accents and
-/// case aside. In a correction the choice named last wins.
+/// The choice `text` names (as written in `choices`), accents and case aside: the choice all of
+/// whose words the text says ("cut and color" -> "Haircut and color", "moving out" ->
+/// "Move-out clean" when no other choice is said as fully), the most specific one when several
+/// are; else the one choice whose words the text shares most. In a correction the choice named
+/// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
-    let words = |text: &str| -> Vec<String> {
-        fold(text)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
-    let said = words(text);
-    let spaced = format!(" {} ", said.join(" "));
-    let mut whole: Vec<(usize, &String)> = choices
+    let said = choice_words(text);
+    // For each choice: how many of its words were said, how many it has, where it was said.
+    let scored: Vec<(usize, usize, usize, &String)> = choices
         .iter()
         .filter_map(|choice| {
-            let key = words(choice).join(" ");
-            (!key.is_empty())
-                .then(|| spaced.find(&format!(" {key} ")))
-                .flatten()
-                .map(|at| (at, choice))
+            let words = choice_words(choice);
+            let positions: Vec<usize> = words
+                .iter()
+                .filter_map(|word| said.iter().position(|s| same_word(s, word)))
+                .collect();
+            let at = if correcting {
+                positions.iter().max()
+            } else {
+                positions.iter().min()
+            };
+            Some((positions.len(), words.len(), *at?, choice))
         })
         .collect();
-    whole.sort();
-    let pick = if correcting {
-        whole.last()
-    } else {
-        whole.first()
-    };
-    if let Some((_, choice)) = pick {
-        return Some((*choice).clone());
-    }
-    // Shared words: a word of the choice (3 letters or more) that a word of the text starts or
-    // ends with ("brakes" ~ "brake", "haircut" ~ "cut").
-    let shared = |choice: &String| {
-        words(choice)
+    let whole: Vec<&(usize, usize, usize, &String)> = scored
+        .iter()
+        .filter(|(matched, total, _, _)| matched == total)
+        .collect();
+    if !whole.is_empty() {
+        // Named last in a correction, first otherwise; then the most specific.
+        let best = whole.iter().max_by_key(|(_, total, at, _)| {
+            let order = if correcting {
+                *at as isize
+            } else {
+                -(*at as isize)
+            };
+            (order, *total)
+        })?;
+        // A choice inside a longer one said as wholly ("Corte" in "Corte y tinte") gives way.
+        let longest = whole
             .iter()
-            .filter(|w| w.chars().count() >= 3)
-            .filter(|w| {
-                said.iter().any(|s| {
-                    s.chars().count() >= 3
-                        && (s.starts_with(w.as_str())
-                            || w.starts_with(s.as_str())
-                            || w.ends_with(s.as_str()))
-                })
+            .filter(|(_, total, _, choice)| {
+                *total > best.1
+                    && choice_words(choice)
+                        .iter()
+                        .all(|w| choice_words(best.3).contains(w))
             })
-            .count()
-    };
-    let scored: Vec<(usize, &String)> = choices.iter().map(|c| (shared(c), c)).collect();
-    let best = scored.iter().map(|(n, _)| *n).max().filter(|n| *n > 0)?;
-    let mut best_choices = scored.iter().filter(|(n, _)| *n == best);
-    let (_, choice) = best_choices.next()?;
-    best_choices.next().is_none().then(|| (*choice).clone())
+            .max_by_key(|(_, total, _, _)| *total);
+        return Some(longest.unwrap_or(best).3.clone());
+    }
+    let most = scored
+        .iter()
+        .map(|(matched, ..)| *matched)
+        .max()
+        .filter(|most| *most > 0)?;
+    let mut best = scored.iter().filter(|(matched, ..)| *matched == most);
+    let (_, _, _, choice) = best.next()?;
+    best.next().is_none().then(|| (*choice).clone())
+}
+
+/// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
+fn choice_words(text: &str) -> Vec<String> {
+    const FILLER: &[&str] = &[
+        "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
+        "una",
+    ];
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty() && !FILLER.contains(word))
+        .map(str::to_string)
+        .collect()
+}
+
+/// "brakes" ~ "brake", "moving" ~ "move", "rotating" ~ "rotation", "haircut" ~ "cut": the same
+/// stem, or one word ending the other (3 letters or more).
+fn same_word(said: &str, word: &str) -> bool {
+    let (a, b) = (stem(said), stem(word));
+    let synonyms = SYNONYMS
+        .iter()
+        .any(|group| group.iter().any(|w| stem(w) == a) && group.iter().any(|w| stem(w) == b));
+    a == b
+        || synonyms
+        || (word.len() >= 3 && said.ends_with(word))
+        || (said.len() >= 3 && word.ends_with(said))
+        || (a.len() >= 5 && b.len() >= 5 && (a.starts_with(b) || b.starts_with(a)))
+}
+
+/// Words that mean the same in a choice, in either language ("the big one" is "Large").
+const SYNONYMS: &[&[&str]] = &[
+    &["large", "big", "bigger", "biggest", "grande"],
+    &["small", "little", "smaller", "smallest", "pequeno", "chico"],
+    &["medium", "mid", "mediano"],
+    &["annual", "yearly", "year", "anual"],
+    &["monthly", "month", "mensual"],
+    &["weekly", "week", "semanal"],
+    &["standard", "regular", "normal", "estandar"],
+    &["deep", "thorough", "profunda", "fondo"],
+];
+
+/// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
+fn stem(word: &str) -> &str {
+    // "repararlo", "cambiarla": a verb with its pronoun.
+    let word = ["lo", "la", "le", "los", "las"]
+        .iter()
+        .find_map(|clitic| {
+            word.strip_suffix(clitic)
+                .filter(|verb| verb.ends_with(['r']) && verb.chars().count() >= 5)
+        })
+        .unwrap_or(word);
+    const ENDINGS: &[&str] = &[
+        "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e", "o", "a",
+    ];
+    ENDINGS
+        .iter()
+        .find_map(|ending| {
+            word.strip_suffix(ending)
+                .filter(|rest| rest.chars().count() >= 3)
+        })
+        .unwrap_or(word)
 }
 
 /// Words that end (English) or start (Spanish) a street name.
@@ -398,36 +361,95 @@ pub fn address(text: &str) -> Option<String> {
     let is_number = |word: &str| {
         let word = bare(word);
         !word.is_empty()
-            && word.len() <= 6
+            && word.chars().count() <= 6
             && word.starts_with(|c: char| c.is_ascii_digit())
-            && word.chars().filter(char::is_ascii_digit).count() * 2 >= word.len()
+            && word.chars().filter(char::is_ascii_digit).count() * 2 >= word.chars().count() - 1
+    };
+    let is_unit = |word: &str| {
+        matches!(
+            bare(word).as_str(),
+            "apt"
+                | "apartment"
+                | "unit"
+                | "suite"
+                | "apto"
+                | "apartamento"
+                | "flat"
+                | "piso"
+                | "depto"
+                | "dpto"
+                | "int"
+                | "interior"
+                | "local"
+                | "oficina"
+        )
+    };
+    // What may follow the street and its number: "Apt 4", ", 3B", ", piso 4", ", col. Centro".
+    let goes_on = |end: usize, to: usize| -> Option<usize> {
+        let next = words.get(end + 1)?;
+        if words[end].ends_with(['.', '!', '?', ';']) && !is_unit(words[end]) {
+            return None;
+        }
+        if matches!(
+            bare(next).as_str(),
+            "col" | "colonia" | "barrio" | "fracc" | "urb"
+        ) && words[end].ends_with(',')
+        {
+            // The neighbourhood's name: its capitalised words.
+            let named = (end + 2..(end + 4).min(words.len()))
+                .take_while(|&at| {
+                    words[at].starts_with(char::is_uppercase)
+                        && (at == end + 2 || !words[at - 1].ends_with([',', '.']))
+                })
+                .last()?;
+            return Some(named);
+        }
+        // "Queen St W", "14th St, 6th floor"
+        let direction = end == to
+            && matches!(
+                bare(next).as_str(),
+                "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw"
+            );
+        let floor = is_number(words[end])
+            && end > to
+            && matches!(bare(next).as_str(), "floor" | "fl" | "planta");
+        let follows = direction
+            || floor
+            || is_unit(next)
+            || (end > to && is_number(next) && is_unit(words[end]))
+            || (end == to && words[end].ends_with(',') && is_number(next));
+        follows.then_some(end + 1)
     };
     let until_clause_end = |from: usize, to: usize| {
         let mut end = to;
-        // Keep an apartment or unit after the street: "Oak St Apt 4", "Calle Mayor 12, 3B".
-        while end + 1 < words.len()
-            && end < to + 3
-            && !words[end].ends_with(['.', '!', '?', ';'])
-            && (matches!(
-                bare(words[end + 1]).as_str(),
-                "apt" | "unit" | "suite" | "piso" | "depto"
-            ) || (end > to && is_number(words[end + 1]))
-                || (end == to && words[end].ends_with(',') && is_number(words[end + 1])))
+        while end < to + 4
+            && let Some(next) = goes_on(end, to)
         {
-            end += 1;
+            end = next;
         }
         words[from..=end]
             .join(" ")
             .trim_end_matches([',', '.', '!', '?', ';'])
             .to_string()
     };
+    // "Flat 2, 14 Baker Street": a unit written before the street.
+    let with_unit = |start: usize| {
+        if start >= 2 && is_unit(words[start - 2]) && is_number(words[start - 1]) {
+            start - 2
+        } else {
+            start
+        }
+    };
     for (i, word) in words.iter().enumerate() {
         let key = bare(word);
         if STREET_WORDS.contains(&key.as_str())
             && i >= 2
-            && let Some(start) = (i.saturating_sub(5)..i - 1).find(|&j| is_number(words[j]))
+            && let Some(start) = (i.saturating_sub(5)..i - 1)
+                .rev()
+                .take_while(|&j| !words[j].ends_with(['.', '!', '?', ';']) || j + 1 == i)
+                .find(|&j| is_number(words[j]))
         {
-            return Some(until_clause_end(start, i));
+            return Some(until_clause_end(with_unit(start), i));
         }
         if CALLE_WORDS.contains(&key.as_str())
             && let Some(end) = (i + 2..(i + 6).min(words.len())).find(|&j| is_number(words[j]))
@@ -459,6 +481,7 @@ mod tests {
             asked,
             past_allowed: false,
             known_date: None,
+            known_time: None,
         };
         when_value(kind, text, &clock(), &rules)
     }
@@ -509,6 +532,7 @@ mod tests {
             asked: false,
             past_allowed: false,
             known_date: Some(date(2026, 12, 1)),
+            known_time: None,
         };
         assert_eq!(
             when_value(FieldType::Datetime, "mejor a las 11", &clock(), &later),

@@ -400,6 +400,27 @@ async fn save(
     }
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "agent_delete.html")]
+pub struct DeletePage {
+    frame: Frame,
+    agent: Agent,
+}
+
+/// Asks before deleting: a click on "Delete" in the list alone must not remove an agent.
+pub async fn delete_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let agent = state.store.get_agent(parse_id(&id, "agent")?).await?;
+    Ok(DeletePage {
+        frame: signed_in.frame("agents"),
+        agent,
+    }
+    .into_response())
+}
+
 pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,

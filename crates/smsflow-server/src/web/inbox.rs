@@ -99,7 +99,7 @@ pub async fn list(
         .latest_messages(&ids)
         .await?
         .into_iter()
-        .map(|m| (m.conversation_id, m.body.chars().take(80).collect()))
+        .map(|m| (m.conversation_id, preview(&m.body)))
         .collect();
     let numbers: Vec<&str> = page.items.iter().map(|c| c.their_number.as_str()).collect();
     let mut contacts = state.store.contacts_of(&numbers).await?;
@@ -209,8 +209,33 @@ pub struct ThreadPage {
     /// Only the polled part swaps the run panel out of band.
     oob: bool,
     reply: String,
+    /// What the reply box's text costs to send.
+    count: SegmentCount,
     errors: FieldErrors,
     notice: Option<&'static str>,
+}
+
+/// Characters and SMS segments of a reply as it will be sent, under the reply box (updated while
+/// typing through `POST /conversations/{id}/segments`).
+#[derive(Template, WebTemplate)]
+#[template(path = "_segments.html")]
+pub struct SegmentCount {
+    characters: usize,
+    segments: usize,
+    /// UCS-2: an emoji or a letter outside GSM-7 makes every segment 70 characters, not 160.
+    unicode: bool,
+}
+
+impl SegmentCount {
+    fn of(state: &AppState, body: &str) -> SegmentCount {
+        let sent = state.messaging.settings.as_sent(body);
+        let info = smsflow_core::sms::segment_info(&sent);
+        SegmentCount {
+            characters: sent.chars().count(),
+            segments: if sent.is_empty() { 0 } else { info.segments },
+            unicode: info.encoding == smsflow_core::sms::Encoding::Ucs2,
+        }
+    }
 }
 
 impl ThreadPage {
@@ -399,6 +424,7 @@ async fn thread_page(
         conversation,
         oob: false,
         reply: String::new(),
+        count: SegmentCount::of(state, ""),
         errors: FieldErrors::default(),
         notice: None,
     })
@@ -501,12 +527,23 @@ pub async fn reply(
     }
     if !problems.is_empty() {
         let mut page = thread_page(&state, &signed_in, id).await?;
+        page.count = SegmentCount::of(&state, &form.body);
         page.reply = form.body;
         page.errors = FieldErrors::new(&problems);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     state.messaging.queue(id, &form.body, Author::Human).await?;
     Ok(back_to(id, "sent"))
+}
+
+/// The segment counter for what is typed in the reply box.
+pub async fn segments(
+    State(state): State<AppState>,
+    _signed_in: SignedIn,
+    body: Bytes,
+) -> Result<SegmentCount, WebError> {
+    let form: ReplyForm = crate::web::parse_form(&body, "reply")?;
+    Ok(SegmentCount::of(&state, &form.body))
 }
 
 pub async fn take_over(
@@ -533,4 +570,35 @@ async fn set_status(
     let id = parse_id(id)?;
     state.store.set_conversation_status(id, status).await?;
     Ok(back_to(id, status.as_str()))
+}
+
+/// The start of a message for the inbox list: whole words, and "…" when there is more.
+fn preview(body: &str) -> String {
+    let start = smsflow_core::text::shorten(body.trim(), 80);
+    if start.len() < body.trim().len() {
+        format!("{start}…")
+    } else {
+        start
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preview;
+
+    #[test]
+    fn previews_end_at_a_word_with_an_ellipsis() {
+        assert_eq!(
+            preview("Can I book for Tuesday?"),
+            "Can I book for Tuesday?"
+        );
+        let long = "Hi, my kitchen sink is leaking under the cabinet and the water is reaching the floor boards now";
+        let shown = preview(long);
+        assert!(
+            shown.ends_with("floor…") || shown.ends_with("the…"),
+            "{shown}"
+        );
+        assert!(shown.chars().count() <= 81, "{shown}");
+        assert!(long.starts_with(shown.trim_end_matches('…')), "{shown}");
+    }
 }

@@ -87,6 +87,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(operations())
         .route("/dashboard", get(dashboard::page))
         .route("/assets/{file}", get(asset))
+        .fallback(|| async {
+            WebError::NotFound(
+                "There is no page at this address. Check the link, or start again from SMS Workflows."
+                    .into(),
+            )
+        })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::guard,
@@ -111,12 +117,16 @@ fn operations() -> Router<AppState> {
         .route("/conversations/{id}", get(inbox::thread))
         .route("/conversations/{id}/messages", get(inbox::messages))
         .route("/conversations/{id}/reply", post(inbox::reply))
+        .route("/conversations/{id}/segments", post(inbox::segments))
         .route("/conversations/{id}/handoff", post(inbox::take_over))
         .route("/conversations/{id}/resume", post(inbox::hand_back))
         .route("/agents", get(agents::list))
         .route("/agents/new", get(agents::new_page).post(agents::create))
         .route("/agents/{id}", get(agents::edit_page).post(agents::update))
-        .route("/agents/{id}/delete", post(agents::delete))
+        .route(
+            "/agents/{id}/delete",
+            get(agents::delete_page).post(agents::delete),
+        )
         .route("/routing-rules", post(agents::create_rule))
         .route(
             "/routing-rules/{id}",
@@ -241,12 +251,42 @@ impl IntoResponse for WebError {
                 )
             }
         };
-        let page = ErrorPage {
-            frame: Frame::default(),
+        let content = ErrorPageContent {
+            status,
             title,
             message,
         };
-        (status, page).into_response()
+        let mut response = content.render(Frame::default());
+        response.extensions_mut().insert(content);
+        response
+    }
+}
+
+/// What an error page says, kept on its response: an error knows nothing of the session, so
+/// [`session::guard`] shows the page again with the signed-in person's navigation.
+#[derive(Debug, Clone)]
+struct ErrorPageContent {
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+}
+
+impl ErrorPageContent {
+    fn render(&self, frame: Frame) -> Response {
+        let page = ErrorPage {
+            frame,
+            title: self.title,
+            message: self.message.clone(),
+        };
+        (self.status, page).into_response()
+    }
+}
+
+/// An error page, with the navigation when someone is signed in (`navigation`).
+fn with_navigation(response: Response, navigation: Option<Frame>) -> Response {
+    match (response.extensions().get::<ErrorPageContent>(), navigation) {
+        (Some(content), Some(frame)) => content.render(frame),
+        _ => response,
     }
 }
 

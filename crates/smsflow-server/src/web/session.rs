@@ -161,28 +161,42 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
             )
                 .into_response();
         }
+        let navigation = current.as_ref().map(CurrentSession::frame);
         if let Some(current) = current {
             parts.extensions.insert(current);
         }
-        return next
+        let response = next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
+        return super::with_navigation(response, navigation);
     }
+    let navigation = current.as_ref().map(CurrentSession::frame);
     if let Some(current) = current {
         parts.extensions.insert(current);
     }
-    next.run(Request::from_parts(parts, body)).await
+    let response = next.run(Request::from_parts(parts, body)).await;
+    super::with_navigation(response, navigation)
 }
 
 /// A signed-in admin; pages that need one take this, and anyone else is sent to sign in.
 pub struct SignedIn(pub CurrentSession);
 
+impl CurrentSession {
+    /// The page frame of this session, with no section marked.
+    fn frame(&self) -> Frame {
+        Frame {
+            email: Some(self.session.admin.email.clone()),
+            csrf: self.session.csrf_token.clone(),
+            section: "",
+        }
+    }
+}
+
 impl SignedIn {
     pub(crate) fn frame(&self, section: &'static str) -> Frame {
         Frame {
-            email: Some(self.0.session.admin.email.clone()),
-            csrf: self.0.session.csrf_token.clone(),
             section,
+            ..self.0.frame()
         }
     }
 

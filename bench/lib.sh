@@ -1,0 +1,58 @@
+# Shared by the load benchmarks (bench/twilio_load.sh, bench/side_by_side.sh): source it from the
+# repository root, after setting TARGET, PORT, UPSTREAM_PORT, ACCOUNT_SID and TOKEN.
+
+SERVER_PID= PG_STARTED=
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=
+}
+cleanup() {
+  stop_server
+  if [ -n "$PG_STARTED" ]; then SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# utime + stime of a process (all its threads, living and exited), in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+port_open() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+ports_free() { for p in "$@"; do ! port_open "$p" || { echo "port $p is in use" >&2; exit 1; }; done; }
+
+# A throwaway PostgreSQL server (scripts/pg.sh on PGPORT), stopped at exit unless it was running
+# already; sets DATABASE_URL.
+ensure_postgres() {
+  port_open "$PGPORT" || PG_STARTED=1
+  eval "$(SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh start)"
+}
+# A fresh database NAME on that server (after ensure_postgres); prints its URL.
+fresh_postgres_database() {
+  PGOPTIONS="-c client_min_messages=warning" psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null
+  echo "${DATABASE_URL%/*}/$1"
+}
+
+# Starts `smsflow serve` (binary BIN) on CPUs SERVER_CPUS with its data in DIR and database DB_URL,
+# the example workflows imported and Twilio pointed at the load generator's stand-in API; sets
+# SERVER_PID once it answers /healthz. Extra `smsflow` setup can run in the function named by
+# SMSFLOW_SETUP (given DB_URL) after the database is migrated, before the server starts.
+start_smsflow() {
+  local dir=$1 db_url=$2
+  export SMSFLOW_DATA_DIR=$dir/data SMSFLOW_DATABASE_URL=$db_url SMSFLOW_LISTEN=127.0.0.1:$PORT
+  export SMSFLOW_PUBLIC_URL=http://127.0.0.1:$PORT SMSFLOW_TWILIO_ACCOUNT_SID=$ACCOUNT_SID
+  export SMSFLOW_TWILIO_AUTH_TOKEN=$TOKEN SMSFLOW_TWILIO_API_BASE=http://127.0.0.1:$UPSTREAM_PORT
+  "$BIN" api-key create --name bench >/dev/null
+  "$BIN" workflows import examples/workflows.yaml >/dev/null
+  if [ -n "${SMSFLOW_SETUP:-}" ]; then "$SMSFLOW_SETUP" "$db_url"; fi
+  RUST_LOG=${RUST_LOG:-info} taskset -c "$SERVER_CPUS" "$BIN" serve >"$dir/smsflow.log" 2>&1 </dev/null &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return; sleep 0.1; done
+  echo "smsflow did not start: see $dir/smsflow.log" >&2
+  exit 1
+}
+
+# One query's first row, space-separated, from a SQLite file or a PostgreSQL URL.
+query_row() {
+  case $1 in
+  postgres*) psql -qtA -F' ' "$1" -c "$2" ;;
+  *) python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone())' "${1#sqlite://}" "$2" ;;
+  esac
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Issue 14's table in one command: smsflow against the "limit" (bench/limit: the least a server
+# must do per inbound text), side by side in one interleaved run. Not part of the test suite.
+#
+#   bench/side_by_side.sh [sqlite] [postgres]        (default: both)
+#
+# For each database, each round and each number of requests in flight (4, then 32), three servers
+# in turn, each fresh (new database) and pinned to one core while the load generator runs on the
+# other:
+#   limit     bench/limit: checks the Twilio signature, matches keywords, stores the inbound text
+#             and its reply in one transaction (PostgreSQL: one statement);
+#   webhook   smsflow with processing turned off in the database (a trigger leaves no message
+#             to claim), so only the webhook runs: signature, store, answer;
+#   pipeline  smsflow whole: webhook, match, agent, reply queued and sent to a stand-in Twilio API.
+# The load generator (crates/smsflow-server/examples/twilio_load.rs, built here, nothing to install)
+# sends COUNT distinct webhooks signed as Twilio signs them, each from its own number, and waits for
+# every reply of the pipeline runs (counting unanswered and duplicated ones). Each run prints msg/s
+# and p50/p99 webhook latency, the server's CPU per message (user + system over the whole run,
+# replies sent included), its context switches per message (perf stat when it works, else the
+# threads' counts in /proc/<pid>/task/*/status), PostgreSQL's CPU per message, and what the
+# database holds; the table at the end gives each figure's median over the rounds and its ratio to
+# the limit's in the same round (range over rounds).
+#
+# Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
+#      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
+#      SMSFLOW_BIN (another smsflow binary), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
+#      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
+#      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BENCH_DIR=${BENCH_DIR:-$TARGET/bench-side-by-side}
+COUNT=${COUNT:-20000} ROUNDS=${ROUNDS:-2} CONCURRENCIES=${CONCURRENCIES:-"4 32"}
+SERVER_CPUS=${SERVER_CPUS:-0} LOADGEN_CPUS=${LOADGEN_CPUS:-1}
+PORT=${BENCH_PORT:-18321} PGPORT=${BENCH_PGPORT:-18329}
+UPSTREAM_PORT=$((PORT + 1))
+ACCOUNT_SID=AC0123456789abcdef0123456789abcdef
+TOKEN=bench-token-$RANDOM$RANDOM
+BACKENDS=("$@")
+[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
+export RUST_LOG=${RUST_LOG:-warn}
+# Keywords only, as the limit: no embedding model (nor its download on first start).
+export SMSFLOW_MODEL=off
+step() { echo "==> $*" >&2; }
+
+# The tools: taskset, curl and psql from Debian when missing (as .ci/run installs its tools).
+need=()
+command -v taskset >/dev/null || need+=(util-linux)
+command -v curl >/dev/null || need+=(curl)
+command -v psql >/dev/null || need+=(postgresql-client)
+if [ ${#need[@]} -gt 0 ]; then
+  step "installing ${need[*]} (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+perf_works() { command -v perf >/dev/null && perf stat -x, -e context-switches -- true 2>&1 | grep -q '^[0-9]'; }
+
+step "building smsflow, the load generator and the limit (release)"
+cargo build -q --release -p smsflow -j2
+cargo build -q --release -p smsflow-server --example twilio_load -j2
+CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
+BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
+LOAD=$TARGET/release/examples/twilio_load
+LIMIT=$TARGET/limit/release/smsflow-limit
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+# The webhook alone: no conversation names a message to claim, so the inbound workers find none.
+no_processing() {
+  case $1 in
+  postgres*) psql -q "$1" <<'SQL' ;;
+CREATE FUNCTION bench_no_processing() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN NEW.pending_inbound_id := NULL; RETURN NEW; END $$;
+CREATE TRIGGER bench_no_processing BEFORE INSERT OR UPDATE ON conversations
+  FOR EACH ROW EXECUTE FUNCTION bench_no_processing();
+SQL
+  *) python3 - "${1#sqlite://}" <<'PY' ;;
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+CREATE TRIGGER bench_no_processing AFTER INSERT ON conversations
+  BEGIN UPDATE conversations SET pending_inbound_id = NULL WHERE id = NEW.id; END;
+""")
+PY
+  esac
+}
+
+# Context switches of every thread of a process, so far (threads that ended are not counted).
+proc_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+# CPU ticks of the PostgreSQL server's processes (the postmaster and its children).
+pg_ticks() {
+  [ -n "${PGDATA_DIR:-}" ] || { echo 0; return; }
+  local main; main=$(head -1 "$PGDATA_DIR/postmaster.pid")
+  local total=0 pid
+  for pid in "$main" $(ps -o pid= --ppid "$main"); do total=$((total + $(cpu_ticks "$pid" 2>/dev/null || echo 0))); done
+  echo $total
+}
+
+RESULTS=$BENCH_DIR/results.tsv
+rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
+printf 'round\tbackend\tin_flight\tserver\tmsgs_per_s\tp50_ms\tp99_ms\tcpu_us\tswitches\tdb_cpu_us\treplies_per_s\n' >"$RESULTS"
+USE_PERF=; perf_works && USE_PERF=1
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+status=0
+
+# One measured run: server $4 (limit, webhook, pipeline) on database $2 with $3 in flight.
+run() {
+  local round=$1 backend=$2 inflight=$3 server=$4 dir=$BENCH_DIR/$1-$2-$3-$4 db_url
+  mkdir -p "$dir/data"
+  case $backend in
+  sqlite) db_url=sqlite://$dir/data/$server.db ;;
+  postgres) db_url=$(fresh_postgres_database "bench_$server") ;;
+  esac
+  ports_free $PORT $UPSTREAM_PORT
+  local replies=(--no-replies)
+  case $server in
+  limit)
+    taskset -c "$SERVER_CPUS" "$LIMIT" --listen 127.0.0.1:$PORT --token "$TOKEN" --database "$db_url" >"$dir/limit.log" 2>&1 </dev/null &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do port_open $PORT && break; sleep 0.1; done ;;
+  webhook) SMSFLOW_SETUP=no_processing start_smsflow "$dir" "$db_url" ;;
+  pipeline) replies=(); SMSFLOW_SETUP= start_smsflow "$dir" "$db_url" ;;
+  esac
+  local cpu0 sw0 db0 perf_pid=
+  cpu0=$(cpu_ticks "$SERVER_PID") sw0=$(proc_switches "$SERVER_PID") db0=$(pg_ticks)
+  if [ -n "$USE_PERF" ]; then
+    perf stat -x, -e context-switches -p "$SERVER_PID" -o "$dir/perf.csv" & perf_pid=$!
+  fi
+  local rc=0
+  taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
+    --count "$COUNT" --concurrency "$inflight" --upstream-port "$UPSTREAM_PORT" --wait-secs 600 \
+    --run "$RANDOM$RANDOM" "${replies[@]}" >"$dir/load.out" || rc=$?
+  local cpu1 sw1 db1 switches
+  cpu1=$(cpu_ticks "$SERVER_PID") sw1=$(proc_switches "$SERVER_PID") db1=$(pg_ticks)
+  switches=$((sw1 - sw0))
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"; wait "$perf_pid" || true
+    switches=$(awk -F, '/context-switches/ && $1 ~ /^[0-9]+$/ { print $1 }' "$dir/perf.csv")
+    switches=${switches:-$((sw1 - sw0))}
+  fi
+  # What the database holds: every text stored once, and a reply queued (limit) or sent (pipeline).
+  local counts inbound outbound expected_out=0
+  case $server in
+  limit) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound')"); expected_out=$COUNT ;;
+  *) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'sent')") ;;
+  esac
+  [ "$server" = pipeline ] && expected_out=$COUNT
+  read -r inbound outbound <<<"$counts"
+  stop_server
+  if [ "$rc" != 0 ] || [ "$inbound" != "$COUNT" ] || [ "$outbound" != "$expected_out" ]; then
+    echo "FAILED: $server on $backend, $inflight in flight: generator exit $rc, $inbound texts stored, $outbound replies (expected $COUNT, $expected_out); see $dir" >&2
+    status=1
+  fi
+  python3 - "$dir/load.out" "$round" "$backend" "$inflight" "$server" "$(( (cpu1 - cpu0) * TICK_US ))" "$switches" \
+    "$(( (db1 - db0) * TICK_US ))" "$COUNT" >>"$RESULTS" <<'PY'
+import json, sys
+out, round_, backend, inflight, server, cpu, switches, db_cpu, count = sys.argv[1:]
+summary = json.loads(open(out).read().strip().splitlines()[-1])
+count = int(count)
+replies = count / summary["replies_seconds"] if "replies_seconds" in summary else None
+row = [round_, backend, inflight, server, f'{summary["msgs_per_s"]:.0f}', f'{summary["p50_ms"]:.2f}',
+       f'{summary["p99_ms"]:.2f}', f'{int(cpu) / count:.0f}', f'{int(switches) / count:.1f}',
+       f'{int(db_cpu) / count:.0f}' if backend == "postgres" else "", f"{replies:.0f}" if replies else ""]
+print("\t".join(row))
+PY
+  tail -1 "$RESULTS" | awk -F'\t' '{ printf "    %s %s, %s in flight: %s msg/s, p50 %s ms, p99 %s ms, %s µs CPU/msg, %s switches/msg%s\n", $4, $2, $3, $5, $6, $7, $8, $9, ($10 == "" ? "" : ", PostgreSQL " $10 " µs/msg") }' >&2
+}
+
+for backend in "${BACKENDS[@]}"; do
+  [ "$backend" = postgres ] && { ensure_postgres; PGDATA_DIR=/tmp/smsflow-test-pg-$PGPORT; }
+  for round in $(seq 1 "$ROUNDS"); do
+    for inflight in $CONCURRENCIES; do
+      for server in limit webhook pipeline; do
+        step "round $round, $backend, $inflight in flight: $server ($COUNT webhooks; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS)"
+        run "$round" "$backend" "$inflight" "$server"
+      done
+    done
+  done
+  if [ "$backend" = postgres ]; then
+    for server in limit webhook pipeline; do psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS bench_$server WITH (FORCE)"; done
+  fi
+done
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $COUNT webhooks per run, $ROUNDS round(s); context switches from $([ -n "$USE_PERF" ] && echo 'perf stat' || echo /proc)"
+python3 - "$RESULTS" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+limit = {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == "limit"}
+def ratios(group, key):
+    values = [float(r[key]) / float(limit[(r["round"], r["backend"], r["in_flight"])][key]) for r in group]
+    return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | switches/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
+    group = [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == key]
+    median = lambda k: "" if not group[0][k] else f"{statistics.median(float(r[k]) for r in group):g}"
+    print(f"| {key[0]}, {key[1]} | {key[2]} | {median('msgs_per_s')} | {median('p50_ms')} | {median('p99_ms')} | "
+          f"{median('cpu_us')} | {median('switches')} | {median('db_cpu_us')} | {median('replies_per_s')} | "
+          f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'cpu_us')} |")
+PY
+exit $status

@@ -1,0 +1,424 @@
+//! Quantities as people text them: "$2,500", "1.200 euros", "85,5 m2", "2.5k", "2 millones",
+//! "six", "dos", "una docena", "party of 8", "somos cuatro". A number that is part of a time, a
+//! date, a phone number or an address is not a quantity.
+
+use crate::fields::dates::is_month;
+use crate::fields::fold;
+
+/// Numbers people write as words.
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("hundred", 100),
+    ("uno", 1),
+    ("una", 1),
+    ("un", 1),
+    ("dos", 2),
+    ("tres", 3),
+    ("cuatro", 4),
+    ("cinco", 5),
+    ("seis", 6),
+    ("siete", 7),
+    ("ocho", 8),
+    ("nueve", 9),
+    ("diez", 10),
+    ("once", 11),
+    ("doce", 12),
+    ("trece", 13),
+    ("catorce", 14),
+    ("quince", 15),
+    ("veinte", 20),
+    ("treinta", 30),
+    ("cuarenta", 40),
+    ("cincuenta", 50),
+    ("cien", 100),
+];
+
+/// Words that multiply the number before them ("2 millones", "3 mil", "una docena"); alone,
+/// "a dozen" is twelve.
+const MULTIPLIERS: &[(&str, f64)] = &[
+    ("thousand", 1e3),
+    ("mil", 1e3),
+    ("million", 1e6),
+    ("millions", 1e6),
+    ("millon", 1e6),
+    ("millones", 1e6),
+    ("dozen", 12.0),
+    ("docena", 12.0),
+    ("docenas", 12.0),
+];
+
+/// Words before a number that say it counts something ("table for 4", "party of 8", "somos 5").
+const COUNT_BEFORE: &[&str] = &[
+    "for",
+    "of",
+    "para",
+    "somos",
+    "seremos",
+    "seriamos",
+    "vamos",
+    "total",
+    "budget",
+    "presupuesto",
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "unos",
+    "unas",
+    "spend",
+    "gastar",
+    "need",
+    "necesito",
+    "necesitamos",
+    "tiene",
+    "mide",
+    "just",
+    "solo",
+    "maybe",
+    "quizas",
+    "tenemos",
+    "be",
+    "ser",
+];
+
+/// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
+const COUNT_AFTER: &[&str] = &[
+    "people",
+    "persons",
+    "guests",
+    "adults",
+    "kids",
+    "children",
+    "of",
+    "personas",
+    "adultos",
+    "ninos",
+    "chicos",
+    "invitados",
+    "pax",
+    "sq",
+    "sqft",
+    "ft",
+    "feet",
+    "m2",
+    "metros",
+    "mts",
+    "units",
+    "unidades",
+    "piezas",
+    "pieces",
+    "items",
+    "boxes",
+    "cajas",
+    "euros",
+    "dollars",
+    "pesos",
+    "usd",
+    "eur",
+    "mxn",
+    "bucks",
+    "shirts",
+    "camisetas",
+    "playeras",
+    "rooms",
+    "habitaciones",
+    "cuartos",
+    "€",
+    "$",
+    "£",
+    "sillas",
+    "chairs",
+    "mesas",
+    "tables",
+];
+
+/// Words right before a number that make it a time or a day ("at 7", "a las 8", "el 5").
+const NOT_COUNT_BEFORE: &[&str] = &[
+    "at", "las", "la", "el", "the", "by", "before", "after", "until", "til", "desde", "hasta", "#",
+    "no", "order", "pedido", "ext", "apt", "suite", "unit", "piso",
+];
+
+/// One number of a message: its value, where it is, and whether words around it say it counts
+/// something.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Quantity {
+    value: f64,
+    counted: bool,
+}
+
+/// The first number in `text` (the last one in a correction), as a plain decimal string; for a
+/// field that was asked for, so a bare "8" is an answer.
+pub fn number(text: &str) -> Option<String> {
+    quantities(text).first().map(|q| plain(q.value))
+}
+
+/// As [`number`], the last number when `last` is set (a correction names the new value last).
+pub fn asked_number(text: &str, last: bool) -> Option<String> {
+    let found = quantities(text);
+    let pick = if last { found.last() } else { found.first() };
+    pick.map(|q| plain(q.value))
+}
+
+/// A number the message gives without being asked: only one that words around it say counts
+/// something ("table for six", "we need 150 shirts", "$3,500"), never a time, day or phone.
+pub fn counted_number(text: &str, last: bool) -> Option<String> {
+    let found: Vec<Quantity> = quantities(text).into_iter().filter(|q| q.counted).collect();
+    let pick = if last { found.last() } else { found.first() };
+    pick.map(|q| plain(q.value))
+}
+
+/// `2500`, `85.5`: no exponent, no trailing zeros.
+fn plain(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+fn quantities(text: &str) -> Vec<Quantity> {
+    let folded = fold(text);
+    let raw: Vec<&str> = folded.split_whitespace().collect();
+    let tokens: Vec<&str> = raw
+        .iter()
+        .map(|raw| {
+            raw.trim_matches(|c: char| {
+                !c.is_alphanumeric() && !matches!(c, '.' | ',' | '$' | '€' | '£' | '#')
+            })
+            .trim_end_matches(['.', ','])
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = tokens[i];
+        let before = i.checked_sub(1).map(|b| tokens[b]);
+        let after = tokens.get(i + 1).copied();
+        let multiplier = after.and_then(|next| {
+            MULTIPLIERS
+                .iter()
+                .find(|(word, _)| *word == next)
+                .map(|(_, m)| *m)
+        });
+        let currency = token.starts_with(['$', '€', '£']);
+        // "twenty five", "twenty-five", "treinta y cinco", "veinticinco".
+        if let Some((value, used)) = compound(&tokens, i) {
+            found.push(Quantity {
+                value,
+                counted: before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+                    || tokens
+                        .get(i + used)
+                        .is_some_and(|a| COUNT_AFTER.contains(a)),
+            });
+            i += used;
+            continue;
+        }
+        let value = match NUMBER_WORDS.iter().find(|(word, _)| *word == token) {
+            // "un"/"una" count only before a multiplier or a counted noun ("una docena").
+            Some((word, _))
+                if matches!(*word, "un" | "una")
+                    && multiplier.is_none()
+                    && !after.is_some_and(|a| COUNT_AFTER.contains(&a)) =>
+            {
+                i += 1;
+                continue;
+            }
+            Some((_, n)) => Some(f64::from(*n)),
+            None if matches!(token, "a" | "an") && multiplier == Some(12.0) => Some(1.0),
+            None => decimal(token.trim_start_matches(['$', '€', '£'])),
+        };
+        let Some(value) = value else {
+            i += 1;
+            continue;
+        };
+        // Part of a time ("7pm", "7:30", "at 7"), a day ("the 5th", "5 de marzo") or an id.
+        let timed = after.is_some_and(|a| {
+            matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
+                || is_month(a)
+                || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
+        }) || before.is_some_and(|b| is_month(b) || NOT_COUNT_BEFORE.contains(&b));
+        let shaped = token.contains([':', '/']) || token.starts_with('#');
+        // A phone number: a long run of digits without thousands separators.
+        let phone = token.len() >= 7 && token.chars().all(|c| c.is_ascii_digit());
+        if timed && !currency || shaped || phone {
+            i += 1;
+            continue;
+        }
+        let counted = currency
+            || token.ends_with('k')
+            || multiplier.is_some()
+            || before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+            || after.is_some_and(|a| COUNT_AFTER.contains(&a));
+        found.push(Quantity {
+            value: value * multiplier.unwrap_or(1.0),
+            counted,
+        });
+        i += if multiplier.is_some() { 2 } else { 1 };
+    }
+    found
+}
+
+/// A number written in two words or a joined one: tens and units ("twenty five", "twenty-five",
+/// "treinta y cinco", "veintiséis"); the value and how many tokens it used.
+fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
+    let word = |token: &str| {
+        NUMBER_WORDS
+            .iter()
+            .find(|(w, _)| *w == token)
+            .map(|(_, n)| *n)
+    };
+    let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
+    let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
+    let token = tokens[i];
+    if let Some(rest) = token.strip_prefix("veinti")
+        && let Some(n) = unit(if rest == "un" { "uno" } else { rest })
+    {
+        return Some((f64::from(20 + n), 1));
+    }
+    if let Some((high, low)) = token.split_once('-')
+        && let (Some(high), Some(low)) = (tens(high), unit(low))
+    {
+        return Some((f64::from(high + low), 1));
+    }
+    let high = tens(token)?;
+    match (tokens.get(i + 1), tokens.get(i + 2)) {
+        (Some(&"y"), Some(low)) if unit(low).is_some() => Some((f64::from(high + unit(low)?), 3)),
+        (Some(low), _) if unit(low).is_some() => Some((f64::from(high + unit(low)?), 2)),
+        _ => None,
+    }
+}
+
+/// "1,500" and "1.500" (thousands), "85,5" and "2.5" (decimals), "2.5k", "40" -> the value.
+fn decimal(token: &str) -> Option<f64> {
+    let (digits, scale) = match token.strip_suffix('k') {
+        Some(digits) => (digits, 1e3),
+        None => (token, 1.0),
+    };
+    if digits.is_empty()
+        || !digits.starts_with(|c: char| c.is_ascii_digit())
+        || !digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+    {
+        return None;
+    }
+    let separators: Vec<(usize, char)> = digits
+        .char_indices()
+        .filter(|(_, c)| !c.is_ascii_digit())
+        .collect();
+    // The last separator is the decimal point unless it is followed by exactly three digits
+    // (a thousands group) and is not the only kind of separator followed by fewer.
+    let plain: String = match separators.last() {
+        None => digits.to_string(),
+        Some(&(at, sep)) => {
+            let mixed = separators.iter().any(|(_, c)| *c != sep);
+            let group = digits.len() - at - 1 == 3;
+            let decimal_at = if mixed || !group { Some(at) } else { None };
+            digits
+                .char_indices()
+                .filter_map(|(i, c)| match c {
+                    '.' | ',' if Some(i) == decimal_at => Some('.'),
+                    '.' | ',' => None,
+                    digit => Some(digit),
+                })
+                .collect()
+        }
+    };
+    plain.parse::<f64>().ok().map(|value| value * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_either_convention() {
+        assert_eq!(number("about $2,500 total").as_deref(), Some("2500"));
+        assert_eq!(number("1.5k").as_deref(), Some("1500"));
+        assert_eq!(number("1.200 euros").as_deref(), Some("1200"));
+        assert_eq!(number("unos 85,5 m2").as_deref(), Some("85.5"));
+        assert_eq!(number("2 millones").as_deref(), Some("2000000"));
+        assert_eq!(number("1,234.5").as_deref(), Some("1234.5"));
+        assert_eq!(number("seremos doce").as_deref(), Some("12"));
+        assert_eq!(number("necesito una docena").as_deref(), Some("12"));
+        assert_eq!(number("a dozen").as_deref(), Some("12"));
+        assert_eq!(number("no idea"), None);
+        assert_eq!(number("una mesa"), None, "an article is no number");
+        assert_eq!(number("twenty five").as_deref(), Some("25"));
+        assert_eq!(number("twenty-five").as_deref(), Some("25"));
+        assert_eq!(number("treinta y cinco").as_deref(), Some("35"));
+        assert_eq!(number("veintiséis").as_deref(), Some("26"));
+    }
+
+    #[test]
+    fn unasked_numbers_need_words_that_say_they_count() {
+        let counted = |text| counted_number(text, false);
+        assert_eq!(
+            counted("Can I book a table for 4 on Friday at 7pm?").as_deref(),
+            Some("4")
+        );
+        assert_eq!(counted("three of us").as_deref(), Some("3"));
+        assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
+        assert_eq!(counted("el piso tiene 92,5 m2").as_deref(), Some("92.5"));
+        assert_eq!(counted("call me at 7 on the 5th"), None);
+        assert_eq!(counted("Mike Russo, 773-555-0154"), None);
+        assert_eq!(counted("el 5 de marzo a las 8"), None);
+        assert_eq!(
+            counted_number("4 adults, wait make it 5 people", true).as_deref(),
+            Some("5")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reading_never_panics(text in "\\PC{0,120}") {
+            let _ = asked_number(&text, true);
+            let _ = counted_number(&text, false);
+        }
+
+        /// A normalised number reads back as itself, and as an amount written with separators.
+        #[test]
+        fn normalised_numbers_read_back(whole in 0u64..1_000_000_000, cents in proptest::option::of(1u8..100)) {
+            let value = match cents {
+                Some(cents) => plain(whole as f64 + f64::from(cents) / 100.0),
+                None => whole.to_string(),
+            };
+            if value.len() < 7 || cents.is_some() {
+                proptest::prop_assert_eq!(number(&value), Some(value.clone()));
+            }
+            if cents.is_none() && whole >= 1000 {
+                let grouped = whole
+                    .to_string()
+                    .as_bytes()
+                    .rchunks(3)
+                    .rev()
+                    .map(|chunk| std::str::from_utf8(chunk).unwrap())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                proptest::prop_assert_eq!(number(&format!("${grouped}")), Some(value));
+            }
+        }
+    }
+}
