@@ -185,9 +185,12 @@ impl Extractors {
                 (_, labelled) => found().or(labelled),
             };
             match value {
-                Some(Ok(value)) => {
+                // A reading that fails the field's own validation (a "name" of 100 characters of
+                // junk) is no value: stored, it would be refused when checked again.
+                Some(Ok(value)) if self.check(field, kind, &value, clock).is_ok() => {
                     extraction.found.insert(name.to_string(), value);
                 }
+                Some(Ok(_)) => {}
                 Some(Err(invalid)) => {
                     extraction.invalid.insert(name.to_string(), invalid);
                 }
