@@ -13,6 +13,8 @@
 //
 // Env: see browser.mjs.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   EMAIL, bin, browserTest, check, createAdmin, screenshot, signIn,
 } from './browser.mjs';
@@ -32,13 +34,34 @@ await browserTest(async ({ base, env, page }) => {
     return response.status === 204 ? null : response.json();
   };
 
-  await api('POST', '/workflows', {
-    name: 'Lead capture', goal: 'lead_capture', active: true, priority: 20, keywords: ['pricing'],
+  // With publish_requires_tests a change goes live only through a tested publish of the draft: a
+  // direct create is refused, saying so. The two workflows were there before the setting was on.
+  const direct = await fetch(`${base}/api/v1/workflows`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Lead capture', goal: 'lead_capture' }),
   });
-  const support = await api('POST', '/workflows', {
-    name: 'Support', goal: 'help_desk_support', active: true, priority: 30, keywords: ['broken'],
-    steps: [{ type: 'create_support_ticket', priority: 'high' }],
-  });
+  check(direct.status === 409 && (await direct.text()).includes('save it to the draft'),
+    'with publish_requires_tests, a workflow created directly is refused: it must go through the draft');
+  const setup = path.join(env.HOME, 'setup.yaml');
+  writeFileSync(setup, [
+    '- {name: Lead capture, goal: lead_capture, active: true, priority: 20, keywords: [pricing]}',
+    '- name: Support',
+    '  goal: help_desk_support',
+    '  active: true',
+    '  priority: 30',
+    '  keywords: [broken]',
+    '  steps: [{type: create_support_ticket, priority: high}]',
+    '',
+  ].join('\n'));
+  const { SMSFLOW_PUBLISH_REQUIRES_TESTS: _strict, ...before } = env;
+  const applied = spawnSync(bin, ['workflows', 'apply', '--file', setup, '--publish'], { env: before, encoding: 'utf8' });
+  check(applied.status === 0, `the starting workflows were published before the setting (${applied.stderr.trim()})`);
+  let support;
+  for (let i = 0; i < 100 && !support; i += 1) {
+    support = (await api('GET', '/workflows')).items.find((w) => w.name === 'Support');
+    if (!support) await new Promise((r) => setTimeout(r, 100));
+  }
   const texts = [
     ['+14155550101', 'my screen is broken'],
     ['+14155550102', 'what is your pricing?'],
@@ -54,6 +77,9 @@ await browserTest(async ({ base, env, page }) => {
 
   // Edit -> Save to draft: the list shows the Draft badge; the live workflow is unchanged.
   await page.goto(`${base}/workflows/${support.id}`);
+  check(await page.getByRole('button', { name: 'Save workflow' }).count() === 0
+    && await page.getByRole('button', { name: 'Save to draft' }).isVisible(),
+  'with publish_requires_tests the editor offers only Save to draft');
   await page.getByLabel(/^Active/).uncheck();
   await page.getByLabel('Priority', { exact: true }).fill('35');
   await page.getByRole('button', { name: 'Save to draft' }).click();

@@ -34,6 +34,10 @@ pub enum SuiteError {
         against: String,
         failed: Vec<String>,
     },
+    #[error(
+        "this installation publishes workflow changes only once the saved conversation tests pass (publish_requires_tests), and this change would go live untested: save it to the draft and publish the draft (API: PUT /api/v1/workflows/draft, then POST /api/v1/workflows/draft/publish; web: Save to draft, then Publish; CLI: smsflow workflows apply --publish)"
+    )]
+    DraftRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -162,6 +166,17 @@ pub async fn run_against(
         draft_revision: target.draft_revision,
         results,
     })
+}
+
+/// A change that goes live at once (creating, editing, deleting, activating or deactivating a
+/// workflow directly, or `workflows import`) would skip the saved suite: when
+/// `publish_requires_tests` is set it is refused, so every change goes live through a tested publish.
+pub fn refuse_untested_change(settings: &EngineSettings) -> Result<(), SuiteError> {
+    if settings.publish_requires_tests {
+        Err(SuiteError::DraftRequired)
+    } else {
+        Ok(())
+    }
 }
 
 /// When `publish_requires_tests` is set, runs the saved suite against the draft and refuses

@@ -267,7 +267,7 @@ impl From<smsflow_engine::saved_suite::SuiteError> for ApiError {
         use smsflow_engine::saved_suite::SuiteError;
         match error {
             SuiteError::Invalid(message) => ApiError::BadRequest(message),
-            SuiteError::NoneSaved | SuiteError::Failed { .. } => {
+            SuiteError::NoneSaved | SuiteError::Failed { .. } | SuiteError::DraftRequired => {
                 ApiError::Conflict(error.to_string())
             }
             SuiteError::Store(error) => error.into(),

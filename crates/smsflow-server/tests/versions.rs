@@ -451,8 +451,30 @@ async fn publishing_requires_the_saved_suite_to_pass() {
     for db in testing::all().await {
         let app =
             spawn_configured(Arc::new(db), &[("SMSFLOW_PUBLISH_REQUIRES_TESTS", "true")]).await;
-        app.create(sales_workflow("Hello there! Which product?"))
-            .await;
+        // A change that would go live at once, untested, is refused: it goes through the draft.
+        let direct = app
+            .post("/workflows", &sales_workflow("Hello there! Which product?"))
+            .send()
+            .await
+            .unwrap();
+        let refused = problem(direct, StatusCode::CONFLICT).await;
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("save it to the draft and publish the draft"),
+            "{refused}"
+        );
+        // The workflows there were before the setting was turned on.
+        let before: smsflow_core::WorkflowDraft =
+            serde_json::from_value(sales_workflow("Hello there! Which product?")).unwrap();
+        app.store
+            .create_workflow(
+                &before.validate().unwrap(),
+                &smsflow_store::Author::api_key("setup"),
+            )
+            .await
+            .unwrap();
         let missing = app.get("/workflows/tests").send().await.unwrap();
         assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{}", app.label);
 

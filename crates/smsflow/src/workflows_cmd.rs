@@ -409,6 +409,7 @@ async fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<(
         println!("{verb:>9}  {}", workflow.spec.name);
     }
     if !dry_run && created + updated > 0 {
+        smsflow_engine::saved_suite::refuse_untested_change(&config.engine())?;
         // One version for the whole import (a version per workflow would store the set once per
         // workflow); the live workflows the file does not name stay as they are.
         let named: HashSet<uuid::Uuid> = imported.iter().map(|workflow| workflow.id).collect();

@@ -815,6 +815,13 @@ fn the_saved_suite_runs_from_the_cli_and_guards_apply_and_rollback() {
             String::from_utf8_lossy(&none.stderr).contains("no conversation-test suite is saved"),
             "{none:?}"
         );
+        // An import goes live at once, untested: with the setting it is refused.
+        let imported = cli.run_with(&["workflows", "import", &welcome], &strict);
+        assert!(!imported.status.success());
+        assert!(
+            String::from_utf8_lossy(&imported.stderr).contains("save it to the draft"),
+            "{imported:?}"
+        );
         // Without a saved suite, the setting refuses every publish.
         let refused = cli.run_with(
             &["workflows", "apply", "--file", &welcome, "--publish"],

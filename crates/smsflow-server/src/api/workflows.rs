@@ -150,6 +150,7 @@ async fn create_workflow(
     Extension(caller): Extension<ApiKey>,
     ApiJson(draft): ApiJson<WorkflowDraft>,
 ) -> Result<Response, ApiError> {
+    smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)?;
     let spec = draft.validate().map_err(ApiError::Invalid)?;
     check_agent(&state, &spec).await?;
     let workflow = state
@@ -207,6 +208,7 @@ async fn apply_update(
     draft: WorkflowDraft,
     expected: Expected,
 ) -> Result<Response, ApiError> {
+    smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)?;
     if draft.id.is_some_and(|body_id| body_id != id) {
         return Err(ApiError::Invalid(Problems::single(
             "id",
@@ -316,6 +318,7 @@ async fn delete_workflow(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
+    smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)?;
     let id = parse_id(&id)?;
     state
         .store
@@ -347,6 +350,7 @@ async fn set_active(
     headers: &HeaderMap,
     active: bool,
 ) -> Result<Response, ApiError> {
+    smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)?;
     let workflow = state
         .store
         .set_workflow_active(

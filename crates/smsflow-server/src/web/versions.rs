@@ -206,9 +206,10 @@ pub async fn publish(
 /// Why the saved suite refused a publish, to show on the page; other failures are errors.
 fn refusal(error: SuiteError) -> Result<String, WebError> {
     match error {
-        SuiteError::NoneSaved | SuiteError::Failed { .. } | SuiteError::Invalid(_) => {
-            Ok(error.to_string())
-        }
+        SuiteError::NoneSaved
+        | SuiteError::Failed { .. }
+        | SuiteError::Invalid(_)
+        | SuiteError::DraftRequired => Ok(error.to_string()),
         SuiteError::Store(error) => Err(error.into()),
         SuiteError::Sandbox(error) => Err(WebError::Internal(error.to_string())),
     }

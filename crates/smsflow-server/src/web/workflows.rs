@@ -286,6 +286,8 @@ pub struct FormPage {
     /// The agents to assign, as (id, name), for the dropdown.
     agents: Vec<(String, String)>,
     panel: TestPanel,
+    /// `publish_requires_tests`: changes go live only through a tested publish of the draft.
+    draft_only: bool,
 }
 
 impl FormPage {
@@ -321,6 +323,7 @@ impl FormPage {
             ticket_priorities: TICKET_PRIORITIES,
             agents,
             panel: TestPanel::for_editor(signed_in.csrf(), id),
+            draft_only: state.engine.settings.publish_requires_tests,
         })
     }
 
@@ -426,6 +429,7 @@ pub async fn create(
     if action == Action::SaveDraft {
         return drafted(&state, &signed_in, Uuid::now_v7(), spec, page).await;
     }
+    untested_change_allowed(&state)?;
     match state
         .store
         .create_workflow(&spec, &signed_in.author())
@@ -438,6 +442,13 @@ pub async fn create(
         Err(StoreError::NameTaken(_)) => Ok(invalid(page, &name_taken())),
         Err(error) => Err(error.into()),
     }
+}
+
+/// With `publish_requires_tests`, a change made live at once is refused (the page says to use the
+/// draft); the form then offers only Save to draft.
+fn untested_change_allowed(state: &AppState) -> Result<(), WebError> {
+    smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)
+        .map_err(|refused| WebError::Refused(refused.to_string()))
 }
 
 fn name_taken() -> Problems {
@@ -488,6 +499,7 @@ pub async fn update(
     if action == Action::SaveDraft {
         return drafted(&state, &signed_in, id, spec, page).await;
     }
+    untested_change_allowed(&state)?;
     match state
         .store
         .update_workflow(id, &spec, page.form.version, &signed_in.author())
@@ -522,6 +534,7 @@ pub async fn set_active(
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
     let form: ActiveForm = crate::web::parse_form(&body, "active")?;
+    untested_change_allowed(&state)?;
     // Setting a state is idempotent, so no version check: the button says which state it sets.
     let workflow = state
         .store
@@ -581,6 +594,7 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
     let form: DeleteForm = crate::web::parse_form(&body, "delete")?;
+    untested_change_allowed(&state)?;
     let workflow = state.store.get_workflow(id).await?;
     match state
         .store
