@@ -933,35 +933,44 @@ impl Messaging {
         for _ in 0..senders.max(1) {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
-                loop {
-                    match this.send_next().await {
-                        Ok(true) => continue,
-                        Ok(false) => {}
-                        Err(error) => {
-                            tracing::warn!(%error, "cannot send queued messages; will retry")
-                        }
-                    }
-                    let _ = tokio::time::timeout(POLL, this.outbound_ready.notified()).await;
-                }
+                drain(
+                    &this.outbound_ready,
+                    "cannot send queued messages; will retry",
+                    || this.send_next(),
+                )
+                .await
             }));
         }
         handles
     }
 }
 
+/// Runs `step` again at once while it finds work; when it finds none, or fails (logged as
+/// `failure`), waits until `ready` is notified or the poll interval passes. Forever.
+async fn drain<F, Work>(ready: &Notify, failure: &str, mut step: F)
+where
+    F: FnMut() -> Work,
+    Work: std::future::Future<Output = Result<bool, StoreError>>,
+{
+    loop {
+        match step().await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "{failure}"),
+        }
+        let _ = tokio::time::timeout(POLL, ready.notified()).await;
+    }
+}
+
 impl Messaging {
     /// Processes claimed batches as they come.
     async fn inbound_worker(&self) {
-        loop {
-            match self.process_next_inbound().await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(error) => {
-                    tracing::warn!(%error, "cannot process inbound messages; will retry")
-                }
-            }
-            let _ = tokio::time::timeout(POLL, self.inbound_ready.notified()).await;
-        }
+        drain(
+            &self.inbound_ready,
+            "cannot process inbound messages; will retry",
+            || self.process_next_inbound(),
+        )
+        .await
     }
 
     /// Hands claimed conversations to the model as slots free up.
