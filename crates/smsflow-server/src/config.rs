@@ -35,6 +35,9 @@ pub struct Config {
     pub model_calls_in_flight: usize,
     pub sms: SmsSettings,
     pub twilio: Option<TwilioSettings>,
+    /// Twilio's REST API, also when Twilio is off: the first-run guide checks pasted credentials
+    /// against it.
+    pub twilio_api_base: String,
     pub kannel: Option<KannelSettings>,
     /// An OpenAI-compatible model server that writes replies; the builtin agent when `None`.
     pub openai: Option<smsflow_llm::OpenAiSettings>,
@@ -629,6 +632,9 @@ impl Config {
             &var,
         )?;
         let sms = load_sms(file.sms, &var)?;
+        let twilio_api_base = var("SMSFLOW_TWILIO_API_BASE")
+            .or(file.twilio.api_base)
+            .unwrap_or_else(|| smsflow_sms::twilio::DEFAULT_API_BASE.into());
         let twilio = match (
             var("SMSFLOW_TWILIO_ACCOUNT_SID").or(file.twilio.account_sid),
             var("SMSFLOW_TWILIO_AUTH_TOKEN").or(file.twilio.auth_token),
@@ -636,9 +642,7 @@ impl Config {
             (Some(account_sid), Some(auth_token)) => Some(TwilioSettings {
                 account_sid,
                 auth_token,
-                api_base: var("SMSFLOW_TWILIO_API_BASE")
-                    .or(file.twilio.api_base)
-                    .unwrap_or_else(|| smsflow_sms::twilio::DEFAULT_API_BASE.into()),
+                api_base: twilio_api_base.clone(),
             }),
             (None, None) => None,
             _ => {
@@ -700,6 +704,7 @@ impl Config {
             model_calls_in_flight,
             sms,
             twilio,
+            twilio_api_base,
             kannel,
             openai,
             booking_signing_key,

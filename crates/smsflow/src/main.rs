@@ -52,6 +52,9 @@ enum Command {
     /// Manage the admin accounts that sign in to the web app.
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
+    /// Check the configured Twilio credentials with Twilio's API (the account they open).
+    #[command(subcommand)]
+    Twilio(TwilioCommand),
     /// Copy the SQLite database to a file, consistently, while `smsflow serve` runs.
     Backup(backup_cmd::BackupArgs),
     /// Replace the SQLite database with a backup (refuses to replace one holding data without --force).
@@ -73,6 +76,13 @@ enum ApiKeyCommand {
         /// The key's name or id.
         key: String,
     },
+}
+
+#[derive(Subcommand)]
+enum TwilioCommand {
+    /// Ask Twilio whether twilio.account_sid and twilio.auth_token open an account, before texts
+    /// depend on them; exits 1 with what to fix when they do not.
+    Check,
 }
 
 fn main() -> std::process::ExitCode {
@@ -136,9 +146,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => api_key(command, &config).await,
         Command::Model(command) => model_cmd::run(command, &config),
         Command::Admin(command) => admin_cmd::run(command, &config).await,
+        Command::Twilio(TwilioCommand::Check) => check_twilio(&config).await,
         Command::Backup(args) => backup_cmd::backup(args, &config).await,
         Command::Restore(args) => backup_cmd::restore(args, &config).await,
     }
+}
+
+async fn check_twilio(config: &Config) -> anyhow::Result<()> {
+    let Some(twilio) = &config.twilio else {
+        anyhow::bail!(
+            "Twilio is not configured: set twilio.account_sid and twilio.auth_token (SMSFLOW_TWILIO_ACCOUNT_SID, SMSFLOW_TWILIO_AUTH_TOKEN)"
+        );
+    };
+    let account = smsflow_sms::twilio::check_credentials(
+        &smsflow_sms::http_client(),
+        &twilio.api_base,
+        &twilio.account_sid,
+        &twilio.auth_token,
+    )
+    .await
+    .with_context(|| format!("the credentials of {} do not work", twilio.account_sid))?;
+    println!(
+        "Twilio knows these credentials: {}.",
+        account.summary(&twilio.account_sid)
+    );
+    println!(
+        "Set your number's \"A message comes in\" webhook to {}/webhooks/twilio/sms (HTTP POST).",
+        config.public_url
+    );
+    Ok(())
 }
 
 pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn smsflow_store::Store>> {

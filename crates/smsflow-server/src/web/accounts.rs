@@ -390,7 +390,8 @@ pub(crate) async fn setup(
         {
             Ok(admin) => {
                 tracing::info!(admin = %admin.id, "first admin created on the setup page");
-                return start_session(state.store.as_ref(), policy, &admin, "/workflows").await;
+                // Straight to the first-run guide: a new installation has nothing else to show yet.
+                return start_session(state.store.as_ref(), policy, &admin, "/start").await;
             }
             Err(AccountError::Store(StoreError::AdminExists)) => {
                 return Ok(Redirect::to("/login").into_response());

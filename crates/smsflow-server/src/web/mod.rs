@@ -13,6 +13,7 @@
 //! - `replay`: replaying stored texts against the draft, with progress and a filterable report;
 //! - `draft_tests`: a pasted suite of conversation tests run against the draft;
 //! - `audit`: the audit log of changes;
+//! - `start`: the first-run guide (starters, the in-browser phone, the SMS provider, teammates);
 //! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
 
 pub mod accounts;
@@ -26,6 +27,7 @@ mod limiter;
 mod records;
 mod replay;
 mod session;
+mod start;
 mod test_panel;
 mod versions;
 mod workflows;
@@ -50,6 +52,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/setup", get(accounts::setup_page).post(accounts::setup))
         .route("/login", get(accounts::login_page).post(accounts::login))
         .route("/logout", post(accounts::logout))
+        .route("/start", get(start::page))
+        .route("/start/starter", post(start::use_starter))
+        .route("/start/phone", post(start::send_from_phone))
+        .route("/start/twilio", post(start::check_twilio))
         .route("/workflows", get(workflows::list))
         .route(
             "/workflows/new",
