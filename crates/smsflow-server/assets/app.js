@@ -26,7 +26,7 @@
   // The live inbox: the server says which conversation changed (Server-Sent Events from
   // /conversations/events); the list, the unread count and, when it is the open one, the thread
   // are fetched again. While the stream is down (or without EventSource) they are fetched every
-  // 10 seconds instead. Without JavaScript, links and reloading do the same.
+  // 10 seconds, else every minute. Without JavaScript, links and reloading do the same.
   document.addEventListener("DOMContentLoaded", function () {
     if (!document.getElementById("inbox-list") || !window.htmx) return;
     var root = document.documentElement;
@@ -68,8 +68,11 @@
       });
       source.addEventListener("reload", function () { changed(null); });
     }
+    // Other processes on the same database publish to their own streams: a slower poll covers them.
+    var ticks = 0;
     setInterval(function () {
-      if (root.dataset.live !== "open") changed(null);
+      ticks += 1;
+      if (root.dataset.live !== "open" || ticks % 6 === 0) changed(null);
     }, 10000);
   });
 })();
