@@ -12,6 +12,7 @@
 pub mod agent;
 pub mod business_hours;
 pub mod conversation_tests;
+pub mod inbox_events;
 pub mod matching;
 pub mod messaging;
 pub mod model;

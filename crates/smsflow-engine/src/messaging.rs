@@ -35,6 +35,7 @@ use uuid::Uuid;
 mod conversing;
 
 use crate::agent::{Agent, Texter};
+use crate::inbox_events::{InboxChange, InboxEvents};
 use crate::matching::MatcherCache;
 use crate::settings::SmsSettings;
 use smsflow_core::conversation::RoutingDecision;
@@ -65,6 +66,8 @@ pub struct Messaging {
     pub ticket_webhook: Option<TicketWebhook>,
     /// Posts `conversation.needs_human` when a texter asks for a person, when configured.
     pub handoff_webhook: Option<TicketWebhook>,
+    /// What changed, for the live inbox.
+    pub inbox: InboxEvents,
     inbound_ready: Notify,
     outbound_ready: Notify,
     pinned: crate::pinned::PinnedVersions,
@@ -91,6 +94,7 @@ impl Messaging {
             agent,
             ticket_webhook: None,
             handoff_webhook: None,
+            inbox: InboxEvents::default(),
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
             pinned: Default::default(),
@@ -130,6 +134,8 @@ impl Messaging {
             tracing::info!(message_id = %recorded.message_id, channel = sms.channel.as_str(), "duplicate delivery acknowledged, not processed again");
         } else {
             self.inbound_ready.notify_one();
+            self.inbox
+                .publish(recorded.conversation_id, InboxChange::Message);
         }
         Ok(recorded)
     }
@@ -146,6 +152,7 @@ impl Messaging {
             .queue_outbound(conversation_id, &self.outbound(body, author, None, None))
             .await?;
         self.outbound_ready.notify_one();
+        self.inbox.publish(conversation_id, InboxChange::Message);
         Ok(message)
     }
 
@@ -341,6 +348,7 @@ impl Messaging {
         let mut replied = false;
         for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
             replied |= outcome.reply.is_some();
+            self.inbox.publish(conversation.id, InboxChange::Message);
             tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
         }
         if replied {
@@ -681,8 +689,9 @@ impl Messaging {
             self.outbound(&text, Author::Agent, None, Some(self.settings.max_segments));
         confirmation.language = Some(language);
         let outcome = self.store.record_booking(run_id, &confirmation).await?;
-        if matches!(outcome, BookingOutcome::Booked { .. }) {
+        if let BookingOutcome::Booked { conversation_id } = outcome {
             self.outbound_ready.notify_one();
+            self.inbox.publish(conversation_id, InboxChange::Message);
         }
         Ok(outcome)
     }
@@ -746,6 +755,7 @@ impl Messaging {
         if jobs.is_empty() {
             return Ok(false);
         }
+        let conversations: Vec<Uuid> = jobs.iter().map(|job| job.message.conversation_id).collect();
         let mut sends = tokio::task::JoinSet::new();
         for job in jobs {
             let this = Arc::clone(self);
@@ -758,6 +768,9 @@ impl Messaging {
             {
                 outcome = Err(error);
             }
+        }
+        for conversation_id in conversations {
+            self.inbox.publish(conversation_id, InboxChange::Message);
         }
         outcome
     }

@@ -470,7 +470,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "sms.timezone",
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
-        "IANA time zone of the business, e.g. America/New_York: quiet hours, business hours, and the days and times people text (\"tomorrow at 3\").",
+        "IANA time zone of the business, e.g. America/New_York: quiet hours, business hours, the days and times people text (\"tomorrow at 3\"), and the times the inbox shows.",
     ),
     (
         "sms.business_hours",

@@ -271,6 +271,8 @@ pub struct OptOut {
 pub struct ConversationQuery {
     /// Either side's number.
     pub number: Option<String>,
+    /// A part of their number, of the contact's name or of any message.
+    pub text: Option<crate::inbox::SearchText>,
     pub status: Option<ConversationStatus>,
     pub workflow_id: Option<Uuid>,
     /// Only conversations with unread inbound messages.

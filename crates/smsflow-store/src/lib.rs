@@ -14,6 +14,7 @@ pub mod conversations;
 mod error;
 pub mod handoffs;
 pub mod inbound_leases;
+pub mod inbox;
 pub mod replay;
 mod sql;
 mod sql_agents;
@@ -23,6 +24,7 @@ mod sql_contacts;
 mod sql_conversations;
 mod sql_handoffs;
 mod sql_inbound_leases;
+mod sql_inbox;
 mod sql_replay;
 mod sql_test_suite;
 mod sql_versions;
@@ -101,6 +103,7 @@ pub trait Store:
     + analytics::AnalyticsStore
     + handoffs::HandoffStore
     + inbound_leases::InboundLeaseStore
+    + inbox::InboxStore
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore

@@ -1099,6 +1099,9 @@ macro_rules! impl_conversation_store {
                     select.push(" AND (c.our_number = ").push_bind(number.clone());
                     select.push(" OR c.their_number = ").push_bind(number.clone()).push(")");
                 }
+                if let Some(text) = &query.text {
+                    Self::push_search(&mut select, text);
+                }
                 if let Some(status) = query.status {
                     select.push(" AND c.status = ").push_bind(status.as_str());
                 }

@@ -154,6 +154,7 @@ async fn list_conversations(
         .store
         .list_conversations(&ConversationQuery {
             number: params.number,
+            text: None,
             status: params.status,
             workflow_id: params.workflow_id,
             unread: params.unread,

@@ -1,6 +1,7 @@
-//! The conversations inbox: the list (filters, search by number, newest activity first, paged) and
-//! a thread with every message, who wrote each reply and why, the run's fields and steps; a person
-//! replies, takes over and hands back. The open thread polls for new messages (htmx).
+//! A conversation's thread, beside the inbox list (`inbox_list`) on wide screens: every message,
+//! who wrote each reply and why, the run's fields and steps; a person replies, takes over and
+//! hands back. The open thread fetches its messages again when the live inbox says they changed
+//! (`live`), and polls as a fallback (htmx).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,131 +14,24 @@ use serde_json::Value;
 use smsflow_core::Problems;
 use smsflow_core::Step;
 use smsflow_core::conversation::{Author, ConversationStatus, Direction};
-use smsflow_store::conversations::{Conversation, ConversationQuery, Message};
+use smsflow_engine::inbox_events::InboxChange;
+use smsflow_store::conversations::{Conversation, Message};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::conversations::{check_body, decode_cursor, encode_cursor, refuse_opted_out};
+use crate::api::conversations::{check_body, refuse_opted_out};
 use crate::web::form::FieldErrors;
+use crate::web::inbox_list::{self, InboxList, InboxQuery};
+use crate::web::local_time::LocalTime;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
-
-const PAGE_SIZE: u32 = 25;
-
-/// The inbox's filters as the URL carries them.
-#[derive(Debug, Deserialize, Default)]
-pub struct InboxQuery {
-    /// `unread`, `human` (needs a human) or `opted_out`; anything else lists all.
-    show: Option<String>,
-    /// Their number (or ours), E.164.
-    number: Option<String>,
-    /// The "older" link's position.
-    cursor: Option<String>,
-}
-
-pub struct InboxRow {
-    id: Uuid,
-    their_number: String,
-    /// The contact's name, when they gave it.
-    name: Option<String>,
-    our_number: String,
-    status: &'static str,
-    /// The texter asked for a person and nobody has answered yet.
-    asked_for_person: bool,
-    unread: i64,
-    opted_out: bool,
-    last_message_at: String,
-    preview: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "inbox.html")]
-pub struct InboxPage {
-    frame: Frame,
-    rows: Vec<InboxRow>,
-    show: &'static str,
-    number: String,
-    /// The next page's URL, when there is one.
-    older: Option<String>,
-}
 
 pub(crate) fn when(at: &time::OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     at.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_default()
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Query(query): Query<InboxQuery>,
-) -> Result<Response, WebError> {
-    let show = match query.show.as_deref() {
-        Some("unread") => "unread",
-        Some("human") => "human",
-        Some("opted_out") => "opted_out",
-        _ => "all",
-    };
-    let number = query.number.unwrap_or_default().trim().to_string();
-    let page = state
-        .store
-        .list_conversations(&ConversationQuery {
-            number: Some(number.clone()).filter(|n| !n.is_empty()),
-            status: (show == "human").then_some(ConversationStatus::Human),
-            unread: show == "unread",
-            opted_out: (show == "opted_out").then_some(true),
-            after: query.cursor.as_deref().and_then(decode_cursor),
-            limit: PAGE_SIZE,
-            ..ConversationQuery::default()
-        })
-        .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
-    let previews: HashMap<Uuid, String> = state
-        .store
-        .latest_messages(&ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.conversation_id, preview(&m.body)))
-        .collect();
-    let numbers: Vec<&str> = page.items.iter().map(|c| c.their_number.as_str()).collect();
-    let mut contacts = state.store.contacts_of(&numbers).await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|conversation| InboxRow {
-            id: conversation.id,
-            their_number: conversation.their_number.clone(),
-            name: contacts
-                .get_mut(&conversation.their_number)
-                .and_then(|contact| contact.name.take()),
-            our_number: conversation.our_number.clone(),
-            status: conversation.status.as_str(),
-            asked_for_person: conversation.needs_human_at.is_some(),
-            unread: conversation.unread_count,
-            opted_out: conversation.opted_out,
-            last_message_at: when(&conversation.last_message_at),
-            preview: previews.get(&conversation.id).cloned().unwrap_or_default(),
-        })
-        .collect();
-    let older = page.next.as_ref().map(|cursor| {
-        let mut url = form_urlencoded::Serializer::new(String::new());
-        url.append_pair("show", show);
-        if !number.is_empty() {
-            url.append_pair("number", &number);
-        }
-        url.append_pair("cursor", &encode_cursor(cursor));
-        format!("/conversations?{}", url.finish())
-    });
-    Ok(InboxPage {
-        frame: signed_in.frame("inbox"),
-        rows,
-        show,
-        number,
-        older,
-    }
-    .into_response())
 }
 
 /// One message as the thread shows it.
@@ -150,7 +44,7 @@ pub struct MessageView {
     encoding: String,
     status: &'static str,
     error: Option<String>,
-    at: String,
+    at: LocalTime,
     simulated: bool,
     /// The language it is in (inbound: as detected), by name.
     language: Option<&'static str>,
@@ -199,6 +93,8 @@ pub struct RunView {
 #[template(path = "thread.html")]
 pub struct ThreadPage {
     frame: Frame,
+    /// The conversations beside the thread (wide screens only).
+    list: InboxList,
     /// For the included messages list.
     conversation_id: Uuid,
     version: String,
@@ -314,7 +210,7 @@ async fn message_views(
             encoding: message.encoding.clone(),
             status: message.status.as_str(),
             error: message.error_message.clone().or(message.error_code.clone()),
-            at: when(&message.created_at),
+            at: LocalTime::of(&message.created_at, &state.messaging.settings.timezone),
             simulated: message.simulated,
             language: message.language.map(|language| language.name()),
             workflow,
@@ -410,12 +306,14 @@ async fn thread_page(
     state: &AppState,
     signed_in: &SignedIn,
     id: Uuid,
+    list: &InboxQuery,
 ) -> Result<ThreadPage, WebError> {
     let conversation = state.store.get_conversation(id).await?;
     let mut names = HashMap::new();
     let messages = state.store.conversation_messages(id).await?;
     Ok(ThreadPage {
         frame: signed_in.frame("inbox"),
+        list: inbox_list::load(state, signed_in, list, Some(id)).await?,
         version: version(&messages),
         messages: message_views(state, messages, &mut names).await?,
         run: run_view(state, &conversation, &mut names).await?,
@@ -433,6 +331,9 @@ async fn thread_page(
 #[derive(Debug, Deserialize, Default)]
 pub struct ThreadQuery {
     notice: Option<String>,
+    /// The list's filters, kept from the inbox.
+    #[serde(flatten)]
+    list: InboxQuery,
 }
 
 pub async fn thread(
@@ -444,7 +345,11 @@ pub async fn thread(
     let id = parse_id(&id)?;
     // Opening the thread reads it.
     state.store.mark_conversation_read(id).await?;
-    let mut page = thread_page(&state, &signed_in, id).await?;
+    state.messaging.inbox.publish(id, InboxChange::Conversation);
+    let mut page = thread_page(&state, &signed_in, id, &query.list).await?;
+    // Counted before it was read.
+    page.frame.unread = state.store.unread_conversations().await?;
+    page.list.unread = page.frame.unread;
     page.notice = match query.notice.as_deref() {
         Some("sent") => Some("Message queued: it shows as sent once the gateway accepts it."),
         Some("human") => Some("You have taken over: the agent stays silent until you hand back."),
@@ -483,6 +388,7 @@ pub async fn messages(
     let conversation = state.store.get_conversation(id).await?;
     if conversation.unread_count > 0 {
         state.store.mark_conversation_read(id).await?;
+        state.messaging.inbox.publish(id, InboxChange::Conversation);
     }
     let messages = state.store.conversation_messages(id).await?;
     let version = version(&messages);
@@ -526,7 +432,7 @@ pub async fn reply(
         problems.push::<()>("body", refused.to_string());
     }
     if !problems.is_empty() {
-        let mut page = thread_page(&state, &signed_in, id).await?;
+        let mut page = thread_page(&state, &signed_in, id, &InboxQuery::default()).await?;
         page.count = SegmentCount::of(&state, &form.body);
         page.reply = form.body;
         page.errors = FieldErrors::new(&problems);
@@ -569,36 +475,6 @@ async fn set_status(
 ) -> Result<Response, WebError> {
     let id = parse_id(id)?;
     state.store.set_conversation_status(id, status).await?;
+    state.messaging.inbox.publish(id, InboxChange::Conversation);
     Ok(back_to(id, status.as_str()))
-}
-
-/// The start of a message for the inbox list: whole words, and "…" when there is more.
-fn preview(body: &str) -> String {
-    let start = smsflow_core::text::shorten(body.trim(), 80);
-    if start.len() < body.trim().len() {
-        format!("{start}…")
-    } else {
-        start
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::preview;
-
-    #[test]
-    fn previews_end_at_a_word_with_an_ellipsis() {
-        assert_eq!(
-            preview("Can I book for Tuesday?"),
-            "Can I book for Tuesday?"
-        );
-        let long = "Hi, my kitchen sink is leaking under the cabinet and the water is reaching the floor boards now";
-        let shown = preview(long);
-        assert!(
-            shown.ends_with("floor…") || shown.ends_with("the…"),
-            "{shown}"
-        );
-        assert!(shown.chars().count() <= 81, "{shown}");
-        assert!(long.starts_with(shown.trim_end_matches('…')), "{shown}");
-    }
 }

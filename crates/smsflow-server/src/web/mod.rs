@@ -6,7 +6,9 @@
 //! - `workflows`: the SMS Workflows list and the new / edit / delete pages;
 //! - `form`: the workflow form as typed, to and from the core's `WorkflowDraft`;
 //! - `test_panel`: which workflow a sample message (or a whole test set) would match;
-//! - `inbox`: conversations, threads, replying by hand, take over and hand back;
+//! - `inbox_list`: the conversation list (filters, search); `inbox`: threads, replying by hand,
+//!   take over and hand back; `live`: the live inbox's event stream; `local_time`: times in the
+//!   business's time zone;
 //! - `agents`: agents and routing rules;
 //! - `records`: tickets, collections (with CSV) and opt-outs;
 //! - `versions`: the draft (badge, publish, discard), the history of versions with diffs, restore;
@@ -23,7 +25,10 @@ pub(crate) mod dashboard;
 mod draft_tests;
 mod form;
 mod inbox;
+mod inbox_list;
 mod limiter;
+mod live;
+mod local_time;
 mod records;
 mod replay;
 mod session;
@@ -119,7 +124,9 @@ pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 6] = [
 /// The operational pages: inbox, agents and routing rules, tickets, collections, opt-outs.
 fn operations() -> Router<AppState> {
     Router::new()
-        .route("/conversations", get(inbox::list))
+        .route("/conversations", get(inbox_list::page))
+        .route("/conversations/list", get(inbox_list::fragment))
+        .route("/conversations/events", get(live::events))
         .route("/conversations/{id}", get(inbox::thread))
         .route("/conversations/{id}/messages", get(inbox::messages))
         .route("/conversations/{id}/reply", post(inbox::reply))
@@ -205,6 +212,8 @@ pub(crate) struct Frame {
     pub csrf: String,
     /// The current section, to mark it in the navigation.
     pub section: &'static str,
+    /// Conversations with unread messages: a badge on the inbox link and in the tab title.
+    pub unread: i64,
 }
 
 /// An error shown as a page.

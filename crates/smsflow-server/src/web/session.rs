@@ -90,6 +90,9 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub struct CurrentSession {
     pub token: String,
     pub session: AdminSession,
+    /// Conversations with unread messages, for the navigation; counted for pages only (GET,
+    /// not htmx fragments), else 0.
+    pub unread_conversations: i64,
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about the token.
@@ -114,11 +117,26 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let token = cookie(request.headers(), SESSION_COOKIE).map(str::to_string);
     let current = match token {
         Some(token) => match state.store.admin_session(&token).await {
-            Ok(Some(session)) => Some(CurrentSession { token, session }),
+            Ok(Some(session)) => Some(CurrentSession {
+                token,
+                session,
+                unread_conversations: 0,
+            }),
             Ok(None) => None,
             Err(error) => return super::WebError::from(error).into_response(),
         },
         None => None,
+    };
+    let page = request.method() == Method::GET && !request.headers().contains_key("hx-request");
+    let current = match current {
+        Some(current) if page => match state.store.unread_conversations().await {
+            Ok(unread_conversations) => Some(CurrentSession {
+                unread_conversations,
+                ..current
+            }),
+            Err(error) => return super::WebError::from(error).into_response(),
+        },
+        other => other,
     };
     let (mut parts, body) = request.into_parts();
     if parts.method == Method::POST {
@@ -188,6 +206,7 @@ impl CurrentSession {
             email: Some(self.session.admin.email.clone()),
             csrf: self.session.csrf_token.clone(),
             section: "",
+            unread: self.unread_conversations,
         }
     }
 }
@@ -202,6 +221,11 @@ impl SignedIn {
 
     pub fn csrf(&self) -> &str {
         &self.0.session.csrf_token
+    }
+
+    /// Conversations with unread messages, as counted for this page (0 for fragments).
+    pub fn unread_conversations(&self) -> i64 {
+        self.0.unread_conversations
     }
 
     /// Who the changes this admin makes are recorded as.
