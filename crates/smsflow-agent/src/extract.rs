@@ -52,7 +52,16 @@ fn labels(kind: Kind) -> &'static [&'static str] {
             "numero",
         ],
         Kind::Name => &["name", "nombre"],
-        Kind::Company => &["company", "business", "empresa", "compañía", "negocio"],
+        Kind::Company => &[
+            "company name",
+            "business name",
+            "nombre de la empresa",
+            "company",
+            "business",
+            "empresa",
+            "compañía",
+            "negocio",
+        ],
         Kind::Typed(FieldType::Address) => &["address", "dirección", "direccion"],
         _ => &[],
     }
@@ -291,7 +300,12 @@ impl Extractors {
             }),
             // A name listed without a cue is a guess: it never replaces a name already given.
             Kind::Name => person_name(words)
-                .or_else(|| lowercase_name(words, asked))
+                // A question introduces nobody: "¿Su nombre completo?".
+                .or_else(|| {
+                    (!(text.trim_end().ends_with('?') && words.len() <= 5))
+                        .then(|| lowercase_name(words, asked))
+                        .flatten()
+                })
                 .or_else(|| {
                     (context.known.is_none() && !context.answers_another)
                         .then(|| listed_name(words).map(|(name, _)| name))
@@ -947,6 +961,11 @@ struct Word {
 fn words(text: &str) -> Vec<Word> {
     let mut words: Vec<Word> = text
         .split_whitespace()
+        // "thanks! -Kate": the dash of a signature written on to the name.
+        .flat_map(|raw| match raw.strip_prefix(['-', '~']) {
+            Some(name) if name.starts_with(char::is_alphabetic) => vec!["-", name],
+            _ => vec![raw],
+        })
         .filter_map(|raw| {
             let ends_clause = raw.ends_with([',', '.', '!', '?', ';', ':']);
             let trimmed = raw
@@ -1205,6 +1224,7 @@ const NAME_CUES: &[&[&str]] = &[
     &["regards"],
     &["thanks"],
     &["me", "llamo"],
+    &["me", "dicen"],
     &["mi", "nombre", "es"],
     &["nombre"],
     &["soy"],
@@ -1259,6 +1279,7 @@ fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
         let at = (0..words.len()).find(|&at| cue_at(words, at, cue).is_some())?;
         // Without the question, only a cue that says a name follows, near the start.
         let strong = asked
+            || words.len() <= 4
             || (at <= 2
                 && matches!(
                     cue,
@@ -1783,6 +1804,11 @@ const ROLES: &[&str] = &[
 
 /// Phrases after which a company follows.
 const COMPANY_CUES: &[&[&str]] = &[
+    &["company", "name", "is"],
+    &["business", "name", "is"],
+    &["business", "is"],
+    &["empresa", "se", "llama"],
+    &["negocio", "se", "llama"],
     &["from"],
     &["with"],
     &["at"],
@@ -2178,6 +2204,10 @@ mod tests {
             [("name", "Michelle O'Neill"), ("phone", "+13475550102")]
         );
         assert!(extract("Hi! Pricing?").is_empty());
+        assert_eq!(
+            pairs(&extract("see you then, thanks! -Kate")),
+            [("name", "Kate")]
+        );
     }
 
     #[test]
@@ -2337,7 +2367,94 @@ mod tests {
         );
     }
 
+    /// Words the name, company and address readers look for, to make texts that reach them.
+    const READER_WORDS: &[&str] = &[
+        "Calle",
+        "calle",
+        "Av.",
+        "12",
+        "#5",
+        "3ºB,",
+        "entre",
+        "y",
+        "col.",
+        "Apt",
+        "St",
+        "Oak",
+        "Ana",
+        "del",
+        "de",
+        "la",
+        "Río",
+        "soy",
+        "I'm",
+        "hi,",
+        "Hola!",
+        "here",
+        "por",
+        "aquí",
+        "-Kate",
+        "Saludos,",
+        "with",
+        "Acme",
+        "from",
+        "no,",
+        "el",
+        "9",
+        "sorry",
+        "55210",
+        "at",
+        "2",
+        "works",
+        "?",
+        "ñ",
+        "Ñandú",
+        "é",
+        "-",
+        ",",
+        ".",
+        "joe's",
+        "order",
+        "#A-12",
+        "dirección:",
+        "Insurgentes",
+        "Sur",
+        "1234,",
+        "CDMX",
+        "NY",
+        "10001",
+        "manager",
+    ];
+
     proptest::proptest! {
+        #[test]
+        fn readers_keep_their_promises_on_texts_made_of_their_words(
+            picked in proptest::collection::vec(0..READER_WORDS.len(), 0..16),
+            asked in 0usize..4,
+        ) {
+            let text: Vec<&str> = picked.iter().map(|&at| READER_WORDS[at]).collect();
+            let text = text.join(" ");
+            let wanted = fields("name,company,address,order_number,when:date,at:time");
+            let asked: Vec<String> = ["name", "address", "order_number", "at"][..asked]
+                .iter()
+                .map(|field| field.to_string())
+                .collect();
+            let known = BTreeMap::from([("when".to_string(), "2026-12-08".to_string())]);
+            let read = Extractors::default().read(&text, &wanted, &asked, &known, &Clock::default());
+            for (field, value) in &read.found {
+                proptest::prop_assert!(!read.invalid.contains_key(field));
+                let spec = wanted.iter().find(|spec| spec.as_str() == field).unwrap();
+                proptest::prop_assert!(
+                    Extractors::default().validate_field(spec, value, &Clock::default()).is_some(),
+                    "{field} = {value:?} from {text:?}"
+                );
+                // A name, company or address is read as written (dates and times are normalised).
+                if !matches!(field.as_str(), "when" | "at") {
+                    proptest::prop_assert!(value.split_whitespace().all(|word| text.contains(word)));
+                }
+            }
+        }
+
         #[test]
         fn extraction_never_panics_and_phones_are_e164(text in "\\PC{0,200}") {
             let found = extract(&text);

@@ -151,6 +151,7 @@ const UNIT_MARKERS: &[&str] = &[
     "num",
     "numero",
     "cp",
+    "c.p",
 ];
 
 /// Words that are a unit or floor on their own: "bajo", "4º izq".
@@ -169,6 +170,8 @@ const UNIT_WORDS: &[&str] = &[
     "ph",
     "floor",
     "fl",
+    "piso",
+    "planta",
     "rear",
     "front",
     "upstairs",
@@ -542,8 +545,43 @@ pub fn address(text: &str, last: bool) -> Option<String> {
     found
 }
 
+/// Words that say an address follows: "mi dirección es", "address:", "I live at".
+const ADDRESS_CUES: &[&[&str]] = &[
+    &["address", "is"],
+    &["address"],
+    &["direccion", "es"],
+    &["direccion"],
+    &["domicilio", "es"],
+    &["domicilio"],
+    &["live", "at"],
+    &["located", "at"],
+    &["vivo", "en"],
+    &["ubicado", "en"],
+    &["ubicada", "en"],
+    &["ubicados", "en"],
+];
+
 /// An address's core starting at `at`: where it starts and the word it reaches.
 fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
+    // After a cue, a street without its type: "mi dirección es Insurgentes Sur 1234".
+    if let Some(start) = ADDRESS_CUES.iter().find_map(|cue| {
+        let matched = cue
+            .iter()
+            .enumerate()
+            .all(|(k, word)| tokens.get(at + k).is_some_and(|token| token.bare == *word));
+        // "address" alone only as a label: "Address: ...".
+        (matched && (cue.len() > 1 || tokens[at].raw.ends_with(':'))).then_some(at + cue.len())
+    }) && tokens.get(start).is_some_and(Token::capitalised)
+    {
+        let number = (start + 1..tokens.len().min(start + 5)).find(|&k| tokens[k].is_number());
+        if let Some(number) = number
+            && tokens[start..number]
+                .iter()
+                .all(|token| (token.capitalised() || token.is(CONNECTORS)) && !token.ends_part())
+        {
+            return Some((start, number));
+        }
+    }
     let first = &tokens[at];
     // A street named after its type: "Calle Mayor 12", "Av. Santa Fe 1860", "calle hidalgo 34".
     if first.is(CALLE_TYPES) && !first.ends_part() {
@@ -805,6 +843,10 @@ mod tests {
         ] {
             assert_eq!(read(text).as_deref(), Some(expected), "{text}");
         }
+        assert_eq!(
+            read("mi dirección es Insurgentes Sur 1234, CDMX").as_deref(),
+            Some("Insurgentes Sur 1234, CDMX")
+        );
         assert_eq!(read("the 2 of us will drive"), None);
         assert_eq!(read("on the street"), None);
         assert_eq!(read("we'll be 8, the large one please"), None);

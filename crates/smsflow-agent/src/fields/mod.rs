@@ -110,14 +110,19 @@ const CORRECTION_CUES: &[&str] = &[
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
 pub fn is_correction(text: &str) -> bool {
     let folded = fold(text);
-    CORRECTION_CUES.iter().any(|cue| {
-        folded.match_indices(cue).any(|(at, _)| {
-            folded[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
+    // "no, el 9", "nope 7pm": a message that starts by saying no.
+    let starts_with_no = ["no,", "no ", "nope", "nah"]
+        .iter()
+        .any(|no| folded.trim_start().starts_with(no));
+    starts_with_no
+        || CORRECTION_CUES.iter().any(|cue| {
+            folded.match_indices(cue).any(|(at, _)| {
+                folded[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            })
         })
-    })
 }
 
 /// How to read a day or time for one field.
@@ -152,7 +157,32 @@ pub fn when_value(
         known_date,
         known_time,
     } = *rules;
-    let found = dates::read(text, clock.today(), order, correcting);
+    let mut found = dates::read(text, clock.today(), order, correcting);
+    // "2 works", "10?": a bare hour answering the question about the time is that hour, as if
+    // it said "at 2".
+    if asked
+        && found.time.is_none()
+        && found.date.is_none()
+        && kind != FieldType::Date
+        && text.trim_start().starts_with(|c: char| c.is_ascii_digit())
+        && text.split_whitespace().count() <= 3
+    {
+        let at = dates::read(
+            &format!("at {}", text.trim()),
+            clock.today(),
+            order,
+            correcting,
+        );
+        found.time = at.time;
+    }
+    // "no, el 9": a correction that names only the day keeps the month given before.
+    if correcting
+        && found.date.is_none()
+        && let Some(known) = known_date
+        && let Some(day) = dates::day_alone(text)
+    {
+        found.date = Date::new(known.year(), known.month(), day).ok();
+    }
     let past = |date: Date| !past_allowed && date < clock.today();
     match kind {
         FieldType::Date => match found.date {
@@ -233,6 +263,21 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         .iter()
         .filter(|(matched, total, _, _)| matched == total)
         .collect();
+    // "delivery or pickup?": a question that names several choices asks which, it chooses none.
+    let separate = whole
+        .iter()
+        .filter(|(_, total, _, choice)| {
+            !whole.iter().any(|(_, longer, _, other)| {
+                longer > total
+                    && choice_words(choice)
+                        .iter()
+                        .all(|w| choice_words(other).contains(w))
+            })
+        })
+        .count();
+    if separate >= 2 && text.contains('?') {
+        return None;
+    }
     if !whole.is_empty() {
         // Named last in a correction, first otherwise; then the most specific.
         let best = whole.iter().max_by_key(|(_, total, at, _)| {
@@ -456,10 +501,50 @@ mod tests {
     }
 
     #[test]
+    fn answers_that_lean_on_the_question_or_the_value_before() {
+        assert_eq!(
+            when(FieldType::Time, "2 works", true),
+            Some(Ok("14:00".into())),
+            "a bare hour answers the question about the time"
+        );
+        assert_eq!(when(FieldType::Time, "2 works", false), None);
+        let corrected = WhenRules {
+            order: dates::Order::DayFirst,
+            correcting: true,
+            asked: false,
+            past_allowed: false,
+            known_date: Some(date(2026, 12, 8)),
+            known_time: None,
+        };
+        assert_eq!(
+            when_value(FieldType::Date, "no, el 9", &clock(), &corrected),
+            Some(Ok("2026-12-09".into())),
+            "a day alone keeps the month"
+        );
+        let methods = vec!["Delivery".to_string(), "Pickup".to_string()];
+        assert_eq!(choice("delivery or pickup?", &methods, false), None);
+        assert_eq!(
+            number("6 people, sorry 7").as_deref(),
+            Some("6"),
+            "number() reads the first; a correction reads the last"
+        );
+        assert_eq!(
+            numbers::counted_number("tres con el bebé", false).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            numbers::counted_number("6 people, sorry 7", true).as_deref(),
+            Some("7")
+        );
+    }
+
+    #[test]
     fn corrections_are_recognised_in_both_languages() {
         assert!(is_correction("actually use dana@x.io"));
         assert!(is_correction("Perdón, mi correo es ana@x.es"));
         assert!(!is_correction("I'm Dana, notably busy"));
+        assert!(is_correction("no, el 9"));
+        assert!(!is_correction("nobody told me"));
     }
 
     proptest::proptest! {
