@@ -28,15 +28,35 @@ fn kind(field: &FieldSpec) -> Kind {
         FieldType::Email => Kind::Email,
         FieldType::Phone => Kind::Phone,
         FieldType::Name => Kind::Name,
-        FieldType::Text => match field.as_str() {
-            "company" | "company_name" | "business" | "business_name" | "organization"
-            | "organisation" | "employer" | "empresa" | "negocio" | "compania" | "compañia"
-            | "compañía" => Kind::Company,
-            _ => Kind::Labelled,
-        },
+        FieldType::Text
+            if fields::fold(field.as_str())
+                .split(['_', ' ', '-'])
+                .any(|word| COMPANY_FIELDS.contains(&word)) =>
+        {
+            Kind::Company
+        }
+        FieldType::Text => Kind::Labelled,
         other => Kind::Typed(other),
     }
 }
+
+/// Words in a text field's name that make it a company's name ("company", "business_name",
+/// "nombre_empresa").
+const COMPANY_FIELDS: &[&str] = &[
+    "company",
+    "business",
+    "organization",
+    "organisation",
+    "org",
+    "employer",
+    "firm",
+    "agency",
+    "empresa",
+    "negocio",
+    "compania",
+    "organizacion",
+    "institucion",
+];
 
 /// Labels people write before a value of this kind, in English and Spanish ("correo: ...").
 fn labels(kind: Kind) -> &'static [&'static str] {
@@ -308,7 +328,11 @@ impl Extractors {
                 })
                 .or_else(|| {
                     (context.known.is_none() && !context.answers_another)
-                        .then(|| listed_name(words).map(|(name, _)| name))
+                        .then(|| {
+                            listed_name(words)
+                                .map(|(name, _)| name)
+                                .or_else(|| opening_name(words))
+                        })
                         .flatten()
                 })
                 .map(Ok),
@@ -608,27 +632,54 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "order",
-        "pedido",
-        "orden",
-        "ticket",
-        "ref",
-        "invoice",
-        "factura",
-        "tracking",
-        "code",
-        "codigo",
-        "confirmation",
-        "number",
-        "numero",
-        "folio",
-        "id",
-    ];
     fields::fold(field)
         .split(['_', ' '])
-        .any(|word| WORDS.contains(&word))
+        .any(|word| IDENTIFIER_WORDS.contains(&word))
 }
+
+/// Words in the name of a field that holds an identifier, and in a message before one ("my
+/// order 77120", "pedido 4567", "folio 556677").
+const IDENTIFIER_WORDS: &[&str] = &[
+    "order",
+    "pedido",
+    "orden",
+    "ticket",
+    "ref",
+    "invoice",
+    "factura",
+    "tracking",
+    "code",
+    "codigo",
+    "confirmation",
+    "number",
+    "numero",
+    "folio",
+    "id",
+    "reference",
+    "referencia",
+    "reservation",
+    "reservacion",
+    "reserva",
+    "booking",
+    "case",
+    "caso",
+    "claim",
+    "account",
+    "cuenta",
+    "policy",
+    "poliza",
+    "guia",
+    "rastreo",
+    "serial",
+    "serie",
+    "member",
+    "membership",
+    "matricula",
+    "placa",
+];
+
+/// Identifier words that say too little alone in a message ("my number is ...", "zip code").
+const GENERIC_IDENTIFIER_WORDS: &[&str] = &["number", "numero", "id", "code", "codigo", "case"];
 
 /// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
 /// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
@@ -648,9 +699,17 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
         .clone()
         .filter_map(|token| token.strip_prefix('#'))
         .find(|token| !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    // The field's own words, and any word that says an identifier follows ("orden" for a
+    // "pedido" field).
     let named: Vec<String> = fields::fold(field)
         .split(['_', ' '])
         .map(str::to_string)
+        .chain(
+            IDENTIFIER_WORDS
+                .iter()
+                .filter(|word| !GENERIC_IDENTIFIER_WORDS.contains(word))
+                .map(|word| word.to_string()),
+        )
         .collect();
     let all: Vec<&str> = tokens.clone().collect();
     let after_name = all.iter().enumerate().find_map(|(at, token)| {
@@ -1098,6 +1157,9 @@ const NOT_NAMES: &[&str] = &[
     "perdon",
     "actually",
     "sorry",
+    "por",
+    "para",
+    "favor",
 ];
 
 /// Up to `max` capitalised words from `start` (the name or company itself). With `connectors`
@@ -1225,6 +1287,15 @@ const NAME_CUES: &[&[&str]] = &[
     &["thanks"],
     &["me", "llamo"],
     &["me", "dicen"],
+    &["les", "saluda"],
+    &["le", "saluda"],
+    &["te", "saluda"],
+    &["gracias"],
+    &["reservation", "for"],
+    &["booking", "for"],
+    &["reserva", "para"],
+    &["spelled"],
+    &["se", "escribe"],
     &["mi", "nombre", "es"],
     &["nombre"],
     &["soy"],
@@ -1277,7 +1348,8 @@ const TITLES: &[&str] = &[
 fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
     let cued = NAME_CUES.iter().find_map(|cue| {
         let at = (0..words.len()).find(|&at| cue_at(words, at, cue).is_some())?;
-        // Without the question, only a cue that says a name follows, near the start.
+        // Without the question, only a cue that says a name follows, near the start, or any cue
+        // when a company follows the name ("im dana from blue fin sushi").
         let strong = asked
             || words.len() <= 4
             || (at <= 2
@@ -1292,28 +1364,37 @@ fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
                         | ["its"]
                         | [_, "nombre", "es"]
                 ));
-        strong
-            .then(|| plain_name(words, skip_fillers(words, at + cue.len()), asked))
-            .flatten()
+        let (name, end) = plain_name(words, skip_fillers(words, at + cue.len()), asked)?;
+        let linked = words.get(end).is_some_and(|next| {
+            matches!(
+                next.lower.as_str(),
+                "from" | "with" | "at" | "here" | "de" | "desde"
+            )
+        });
+        (strong || linked).then_some(name)
     });
     cued.or_else(|| {
         let start = skip_leading_fillers(words);
-        let name = asked.then(|| plain_name(words, start, true)).flatten()?;
+        let (name, end) = asked.then(|| plain_name(words, start, true)).flatten()?;
         // Alone, or before contact details: "chris, chris@hale.io".
-        let end = start + name.split(' ').count();
         (end == words.len() || gives_contact(&words[end..])).then_some(name)
     })
 }
 
-/// Plain words from `start` that make a name, up to the end of their part or a word that goes
-/// on ("from", "here", "again"): one or two words, up to five answering the question (given
-/// names, particles and surnames).
-fn plain_name(words: &[Word], start: usize, asked: bool) -> Option<String> {
+/// Plain words from `start` that make a name, up to the end of their part, a word that goes on
+/// ("from", "here", "again") or contact details: one or two words, up to five answering the
+/// question (given names, particles and surnames); with where it ends.
+fn plain_name(words: &[Word], start: usize, asked: bool) -> Option<(String, usize)> {
     let mut taken: Vec<&str> = Vec::new();
     let mut at = start;
     let max = if asked { NAME_WORDS + 1 } else { 2 };
     while let Some(word) = words.get(at) {
         if !taken.is_empty() {
+            if gives_contact(std::slice::from_ref(word))
+                || word.text.starts_with(|c: char| c.is_ascii_digit())
+            {
+                break;
+            }
             let particle = particle_len(words, at);
             if particle > 0 {
                 taken.extend(words[at..at + particle].iter().map(|w| w.text.as_str()));
@@ -1338,7 +1419,7 @@ fn plain_name(words: &[Word], start: usize, asked: bool) -> Option<String> {
             break;
         }
     }
-    (!taken.is_empty()).then(|| taken.join(" "))
+    (!taken.is_empty()).then(|| (taken.join(" "), at))
 }
 
 /// A word that may be part of a name written in lower case: letters only, not a common word.
@@ -1571,14 +1652,13 @@ fn cue_at(words: &[Word], at: usize, cue: &[&str]) -> Option<usize> {
 /// before "here".
 fn here_intro(words: &[Word]) -> Option<(String, Option<String>)> {
     // "here", "por aquí"
-    let here = words.iter().enumerate().position(|(at, word)| {
-        word.lower == "here"
-            || (at > 0 && words[at - 1].lower == "por" && fields::fold(&word.lower) == "aqui")
-    })?;
-    let here = if words[here].lower == "here" {
-        here
-    } else {
+    let here = words
+        .iter()
+        .position(|word| word.lower == "here" || fields::fold(&word.lower) == "aqui")?;
+    let here = if here > 0 && words[here - 1].lower == "por" {
         here - 1
+    } else {
+        here
     };
     let start = (0..here)
         .rev()
@@ -1746,6 +1826,76 @@ fn listed_name(words: &[Word]) -> Option<(String, usize)> {
     })
 }
 
+/// A message that opens with a full name as a part of its own: "Carlos Mendoza", "Maria
+/// Gonzalez. Need a quote for ...". Two to four capitalised words, none an everyday word
+/// ("Happy Holidays!", "Quick Question:").
+fn opening_name(words: &[Word]) -> Option<String> {
+    let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
+    let whole_part = next == words.len() || words[next - 1].ends_clause;
+    let named = name
+        .split(' ')
+        .filter(|word| !word.chars().all(char::is_lowercase))
+        .count();
+    let plain = name.split(' ').all(|word| {
+        let folded = fields::fold(word);
+        !COMMON_WORDS.contains(&folded.as_str())
+            && !GREETINGS.contains(&folded.as_str())
+            && !OPENING_WORDS.contains(&folded.as_str())
+            && word
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-'))
+    });
+    (whole_part && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
+}
+
+/// Capitalised words that open a message without being a name.
+const OPENING_WORDS: &[&str] = &[
+    "happy",
+    "merry",
+    "quick",
+    "question",
+    "urgent",
+    "important",
+    "new",
+    "order",
+    "appointment",
+    "booking",
+    "quote",
+    "request",
+    "pricing",
+    "price",
+    "info",
+    "information",
+    "re",
+    "fw",
+    "fwd",
+    "dear",
+    "sir",
+    "madam",
+    "team",
+    "customer",
+    "service",
+    "support",
+    "feliz",
+    "navidad",
+    "pregunta",
+    "consulta",
+    "cita",
+    "pedido",
+    "cotizacion",
+    "informacion",
+    "urgente",
+    "estimado",
+    "estimada",
+    "equipo",
+    "servicio",
+    "cliente",
+    "year",
+    "holidays",
+    "christmas",
+    "day",
+];
+
 /// How many words of `name` are particles ("del", "de la").
 fn particles(name: &str) -> usize {
     name.split(' ')
@@ -1804,6 +1954,14 @@ const ROLES: &[&str] = &[
 
 /// Phrases after which a company follows.
 const COMPANY_CUES: &[&[&str]] = &[
+    &["company", "called"],
+    &["business", "called"],
+    &["company", "named"],
+    &["empresa", "llamada"],
+    &["negocio", "llamado"],
+    &["tienda", "llamada"],
+    &["we're"],
+    &["somos"],
     &["company", "name", "is"],
     &["business", "name", "is"],
     &["business", "is"],
@@ -1836,7 +1994,13 @@ const COMPANY_CUES: &[&[&str]] = &[
 ];
 
 fn company(words: &[Word]) -> Option<String> {
-    let name = person_name(words).or_else(|| listed_name(words).map(|(name, _)| name));
+    let name = person_name(words)
+        .or_else(|| listed_name(words).map(|(name, _)| name))
+        .or_else(|| lowercase_name(words, false));
+    // A message written all in lower case names its company in lower case too.
+    let lower_case = words
+        .iter()
+        .all(|word| !word.text.chars().any(char::is_uppercase));
     for (i, _) in words.iter().enumerate() {
         for cue in COMPANY_CUES {
             let matches = cue
@@ -1868,10 +2032,23 @@ fn company(words: &[Word]) -> Option<String> {
                     )
                     // "Tanya Brooks, office manager at Riverbend Dental"
                     || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str()));
-            if cue.len() == 1 && !after_person {
+            // "we're Greenway Landscaping", "somos Inversiones Duarte": the company itself.
+            let ourselves = matches!(*cue, ["we're"] | ["somos"]);
+            if cue.len() == 1 && !after_person && !ourselves {
                 continue;
             }
-            if let Some((company, _)) = capitalised_run(words, i + cue.len(), 5, true) {
+            // "de la Panadería Sol", "at the Blue Fin": the article is not part of the name.
+            let mut start = i + cue.len();
+            while words.get(start).is_some_and(|word| {
+                matches!(word.lower.as_str(), "the" | "la" | "el" | "los" | "las")
+                    && !word.ends_clause
+            }) {
+                start += 1;
+            }
+            if let Some((company, _)) = capitalised_run(words, start, 5, true) {
+                return Some(company);
+            }
+            if lower_case && let Some(company) = lower_case_company_run(words, start) {
                 return Some(company);
             }
         }
@@ -1880,6 +2057,39 @@ fn company(words: &[Word]) -> Option<String> {
         .and_then(|(_, company)| company)
         .or_else(|| signature(words).and_then(|(_, company)| company))
         .or_else(|| after_name(words, name.as_deref()?))
+}
+
+/// Up to five plain words from `start` to the end of their part, in a message written in lower
+/// case: "im dana from blue fin sushi" -> "blue fin sushi".
+fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
+    let mut taken: Vec<&str> = Vec::new();
+    for word in words.iter().skip(start) {
+        let folded = fields::fold(&word.lower);
+        let connector = matches!(
+            folded.as_str(),
+            "&" | "and" | "of" | "de" | "del" | "la" | "las" | "los" | "el" | "y"
+        );
+        let plain = !NOT_NAMES.contains(&word.lower.as_str())
+            && !COMMON_WORDS.contains(&folded.as_str())
+            && word.text.chars().any(char::is_alphabetic)
+            && !word.text.contains('@');
+        if taken.len() >= 5 || !(plain || connector && !taken.is_empty()) {
+            break;
+        }
+        taken.push(&word.text);
+        if word.ends_clause {
+            break;
+        }
+    }
+    while taken.last().is_some_and(|last| {
+        matches!(
+            *last,
+            "&" | "and" | "of" | "de" | "del" | "la" | "las" | "los" | "el" | "y"
+        )
+    }) {
+        taken.pop();
+    }
+    (!taken.is_empty()).then(|| taken.join(" "))
 }
 
 /// The part after the one that holds the name, when it is only capitalised words: "Noah
@@ -2204,6 +2414,19 @@ mod tests {
             [("name", "Michelle O'Neill"), ("phone", "+13475550102")]
         );
         assert!(extract("Hi! Pricing?").is_empty());
+        assert_eq!(
+            pairs(&extract("Carlos Mendoza. Need a quote for a fence")),
+            [("name", "Carlos Mendoza")]
+        );
+        assert!(extract("Happy Holidays! Are you open?").is_empty());
+        assert_eq!(
+            pairs(&extract("im dana from blue fin sushi")),
+            [("company", "blue fin sushi"), ("name", "dana")]
+        );
+        assert_eq!(
+            pairs(&extract("Soy Ana, de la Panadería Sol")),
+            [("company", "Panadería Sol"), ("name", "Ana")]
+        );
         assert_eq!(
             pairs(&extract("see you then, thanks! -Kate")),
             [("name", "Kate")]
