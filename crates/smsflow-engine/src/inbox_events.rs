@@ -4,7 +4,8 @@
 //! published: with several processes on one PostgreSQL database, the pages' polling picks up
 //! the others'.
 
-use tokio::sync::broadcast;
+use std::sync::Arc;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 /// What changed in a conversation.
@@ -38,12 +39,15 @@ const BACKLOG: usize = 256;
 #[derive(Debug, Clone)]
 pub struct InboxEvents {
     sender: broadcast::Sender<InboxEvent>,
+    /// Set when the process stops: listeners end their streams rather than hold up the shutdown.
+    stopping: Arc<watch::Sender<bool>>,
 }
 
 impl Default for InboxEvents {
     fn default() -> Self {
         InboxEvents {
             sender: broadcast::channel(BACKLOG).0,
+            stopping: Arc::new(watch::channel(false).0),
         }
     }
 }
@@ -60,11 +64,34 @@ impl InboxEvents {
     pub fn subscribe(&self) -> broadcast::Receiver<InboxEvent> {
         self.sender.subscribe()
     }
+
+    /// The process is stopping: every [`stopped`](Self::stopped) completes.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Completes once [`stop`](Self::stop) was called (at once if it was already).
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            // An error means the sender is gone: nothing will be published any more either.
+            let _ = stopping.wait_for(|stopping| *stopping).await;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn listeners_hear_when_the_process_stops() {
+        let events = InboxEvents::default();
+        let before = events.stopped();
+        events.stop();
+        before.await;
+        events.stopped().await;
+    }
 
     #[tokio::test]
     async fn every_listener_hears_each_event() {

@@ -302,8 +302,14 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         })?;
     tracing::info!(%listen, %public_url, "smsflow is serving");
     let cookies = web::CookiePolicy::for_public_url(&public_url);
+    let inbox = state.messaging.inbox.clone();
     let app = router(state).layer(axum::Extension(cookies));
-    listener::serve(listener, app, limits, shutdown_signal()).await;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Open inbox pages' event streams end, so they do not hold up the shutdown.
+        inbox.stop();
+    };
+    listener::serve(listener, app, limits, shutdown).await;
     workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }

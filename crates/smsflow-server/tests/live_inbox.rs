@@ -81,6 +81,12 @@ async fn a_signed_in_page_hears_which_conversation_changed() {
             )],
         )
         .await;
+        // When the process stops, the stream ends rather than hold up the shutdown.
+        app.state.messaging.inbox.stop();
+        let ended = async { while stream.chunk().await.unwrap().is_some() {} };
+        tokio::time::timeout(std::time::Duration::from_secs(30), ended)
+            .await
+            .expect("the stream ends when the process stops");
     }
 }
 

@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::web::session::SignedIn;
 
 /// A stream ends after this long, and the browser connects again (EventSource does so by itself):
-/// a session that ended (sign-out, expiry) stops hearing news within this time.
+/// a session that ended (sign-out, expiry) stops hearing news within this time. It also ends when
+/// the process stops, so an open inbox does not hold up the shutdown.
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
 
 pub async fn events(
@@ -25,15 +26,25 @@ pub async fn events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = state.messaging.inbox.subscribe();
     let until = tokio::time::Instant::now() + STREAM_LIFETIME;
-    let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
-        let event = match tokio::time::timeout_at(until, receiver.recv()).await {
-            Ok(Ok(event)) => Event::default()
-                .event(event.change.as_str())
-                .data(serde_json::json!({ "conversation_id": event.conversation_id }).to_string()),
-            Ok(Err(RecvError::Lagged(_))) => Event::default().event("reload").data("{}"),
-            Ok(Err(RecvError::Closed)) | Err(_) => return None,
-        };
-        Some((Ok(event), receiver))
-    });
+    let ends = Box::pin(tokio::time::timeout_at(
+        until,
+        state.messaging.inbox.stopped(),
+    ));
+    let stream = futures_util::stream::unfold(
+        (receiver, ends),
+        move |(mut receiver, mut ends)| async move {
+            let event = tokio::select! {
+                _ = &mut ends => return None,
+                received = receiver.recv() => match received {
+                    Ok(event) => Event::default()
+                        .event(event.change.as_str())
+                        .data(serde_json::json!({ "conversation_id": event.conversation_id }).to_string()),
+                    Err(RecvError::Lagged(_)) => Event::default().event("reload").data("{}"),
+                    Err(RecvError::Closed) => return None,
+                },
+            };
+            Some((Ok(event), (receiver, ends)))
+        },
+    );
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
