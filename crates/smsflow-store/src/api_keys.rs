@@ -42,6 +42,14 @@ impl ApiKeyScope {
         }
     }
 
+    /// The scope as people read it: `read-only` or `full`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiKeyScope::ReadOnly => "read-only",
+            ApiKeyScope::Full => "full",
+        }
+    }
+
     /// The scope named `text` (`read_only` or `full`; `read-only` too).
     pub fn parse(text: &str) -> Option<ApiKeyScope> {
         match text.trim().replace('-', "_").to_ascii_lowercase().as_str() {

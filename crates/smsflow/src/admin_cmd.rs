@@ -54,8 +54,8 @@ pub async fn run(command: AdminCommand, config: &Config) -> anyhow::Result<()> {
             .await
             .map_err(explain)?;
             println!(
-                "Created {} {} (id {}). Sign in at {}/login.",
-                admin.role, admin.email, admin.id, config.public_url
+                "Created admin {} (id {}, role {}). Sign in at {}/login.",
+                admin.email, admin.id, admin.role, config.public_url
             );
         }
         AdminCommand::SetPassword {

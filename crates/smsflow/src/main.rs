@@ -184,7 +184,9 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
                 .await?;
             println!(
                 "Created {} API key {:?} (id {}).",
-                created.key.scope, created.key.name, created.key.id
+                created.key.scope.label(),
+                created.key.name,
+                created.key.id
             );
             println!(
                 "Store it now: it is shown only this once. Use it as `Authorization: Bearer <key>`."
@@ -206,7 +208,7 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
                     key.id,
                     key.name,
                     key.prefix,
-                    key.scope,
+                    key.scope.label(),
                     rfc3339(key.created_at)
                 );
             }
