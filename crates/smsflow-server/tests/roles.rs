@@ -210,7 +210,7 @@ fn viewers_change_nothing_and_only_admins_reach_workflows_users_and_keys() {
 }
 
 #[tokio::test]
-async fn the_403_page_keeps_the_navigation_and_it_shows_only_what_the_role_opens() {
+async fn the_403_page_keeps_the_navigation_and_pages_show_only_what_the_role_may_use() {
     for db in smsflow_store::testing::all().await {
         let app = browser::spawn(Arc::new(db), None).await;
         let users = accounts_of_each_role(&app).await;
@@ -237,6 +237,17 @@ async fn the_403_page_keeps_the_navigation_and_it_shows_only_what_the_role_opens
         assert_eq!(home.location.as_deref(), Some("/conversations"));
         let home = request(&app, "GET", "/", Some(users[1].1)).await;
         assert_eq!(home.location.as_deref(), Some("/workflows"));
+        // A viewer reads a thread without the reply box or take-over; an agent has both.
+        let conversation = app.text("+15550001111", "hello").await;
+        let thread = format!("/conversations/{conversation}");
+        let viewer = request(&app, "GET", &thread, Some(users[3].1)).await;
+        assert_eq!(viewer.status, StatusCode::OK, "{}", viewer.body);
+        assert!(!viewer.body.contains("/reply\""), "{}", viewer.body);
+        assert!(!viewer.body.contains("Take over"), "{}", viewer.body);
+        assert!(viewer.body.contains("replying needs the agent role"));
+        let agent_thread = request(&app, "GET", &thread, Some(agent)).await;
+        assert!(agent_thread.body.contains(&format!("{thread}/reply\"")));
+        assert!(agent_thread.body.contains("Take over"));
         let inbox = request(&app, "GET", "/conversations", Some(users[1].1)).await;
         assert!(
             inbox.body.contains(r#"href="/workflows""#),

@@ -44,13 +44,13 @@ enum Command {
     Test(test_cmd::TestArgs),
     /// Show the fields the built-in extractors find in a message (name, email, phone, company, ...).
     Extract(extract_cmd::ExtractArgs),
-    /// Manage the API keys that authenticate /api requests.
+    /// Manage the API keys (read-only or full) that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
     /// Install or check the embedding model that matches messages by meaning.
     #[command(subcommand)]
     Model(model_cmd::ModelCommand),
-    /// Manage the admin accounts that sign in to the web app.
+    /// Manage the accounts that sign in to the web app, and their roles.
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
     /// Copy the SQLite database to a file, consistently, while `smsflow serve` runs.

@@ -38,7 +38,7 @@ mod workflows;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Extension, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -76,7 +76,7 @@ pub fn route_paths() -> Vec<&'static str> {
 /// The first page someone may open: the workflows for admins, the inbox for the others.
 async fn home(current: Option<Extension<session::CurrentSession>>) -> Redirect {
     match current {
-        Some(current) if roles::may_open(current.session.admin.role, "/workflows") => {
+        Some(current) if roles::allows(current.session.admin.role, &Method::GET, "/workflows") => {
             Redirect::to("/workflows")
         }
         Some(_) => Redirect::to("/conversations"),
@@ -239,7 +239,15 @@ pub(crate) struct Frame {
 impl Frame {
     /// Whether the signed-in user may open the page at `path` (a navigation link).
     pub fn may_open(&self, path: &str) -> bool {
-        self.role.is_some_and(|role| roles::may_open(role, path))
+        self.role
+            .is_some_and(|role| roles::allows(role, &Method::GET, path))
+    }
+
+    /// Whether the signed-in user may send the form of the route `path` (e.g.
+    /// `/conversations/{id}/reply`), so a page shows only the forms that work for them.
+    pub fn may_post(&self, path: &str) -> bool {
+        self.role
+            .is_some_and(|role| roles::allows(role, &Method::POST, path))
     }
 }
 

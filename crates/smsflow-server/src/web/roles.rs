@@ -127,10 +127,10 @@ pub fn access(method: &Method, path: &str) -> Option<Access> {
         .map(|(_, _, access)| *access)
 }
 
-/// Whether someone with `role` may open the page at `path` (a route's path, e.g. a navigation
-/// link), so the navigation shows only what opens.
-pub(crate) fn may_open(role: Role, path: &str) -> bool {
-    match access(&Method::GET, path) {
+/// Whether someone with `role` may send `method` to the route `path` (as given to the router), so
+/// pages show only the links and forms that work for them.
+pub(crate) fn allows(role: Role, method: &Method, path: &str) -> bool {
+    match access(method, path) {
         Some(Anyone) => true,
         Some(AtLeast(needed)) => role >= needed,
         None => false,
