@@ -14,7 +14,7 @@ use std::sync::Arc;
 async fn the_setup_page_creates_the_first_admin_once() {
     for mut app in browsers().await {
         let root = app.get("/").await;
-        assert_eq!(root.location.as_deref(), Some("/workflows"));
+        assert_eq!(root.location.as_deref(), Some("/login"));
         let list = app.get("/workflows").await;
         assert_eq!(list.status, StatusCode::SEE_OTHER);
         assert_eq!(list.location.as_deref(), Some("/login?next=%2Fworkflows"));
@@ -222,11 +222,7 @@ async fn sign_in_csrf_and_logout() {
 
         // Signing in again starts a new session (never the old token).
         let again = app.get("/login").await;
-        assert_eq!(
-            again.location.as_deref(),
-            Some("/workflows"),
-            "already signed in"
-        );
+        assert_eq!(again.location.as_deref(), Some("/"), "already signed in");
         app.cookies.remove("smsflow_session");
         let login = app.get("/login").await;
         app.cookies

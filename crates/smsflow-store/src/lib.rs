@@ -27,8 +27,10 @@ mod sql_inbound_leases;
 mod sql_inbox;
 mod sql_replay;
 mod sql_test_suite;
+mod sql_users;
 mod sql_versions;
 pub mod test_suite;
+pub mod users;
 pub mod versions;
 
 use async_trait::async_trait;
@@ -37,9 +39,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use admins::{
-    Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
+    Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, Role, random_token,
 };
-pub use api_keys::{ApiKey, NewApiKey};
+pub use api_keys::{ApiKey, ApiKeyScope, NewApiKey};
 pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
@@ -107,6 +109,7 @@ pub trait Store:
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore
+    + users::UserStore
     + Send
     + Sync
     + 'static
@@ -151,7 +154,12 @@ pub trait Store:
     async fn workflows_revision(&self) -> Result<i64, StoreError>;
 
     /// Creates a key; the secret in the answer is never stored and cannot be shown again.
-    async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError>;
+    async fn create_api_key(
+        &self,
+        name: &str,
+        scope: ApiKeyScope,
+        by: &Author,
+    ) -> Result<NewApiKey, StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes the live key with this name or id.
     async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError>;

@@ -12,6 +12,7 @@ mod workflows_cmd;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use smsflow_server::Config;
+use smsflow_store::ApiKeyScope;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,13 +44,13 @@ enum Command {
     Test(test_cmd::TestArgs),
     /// Show the fields the built-in extractors find in a message (name, email, phone, company, ...).
     Extract(extract_cmd::ExtractArgs),
-    /// Manage the API keys that authenticate /api requests.
+    /// Manage the API keys (read-only or full) that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
     /// Install or check the embedding model that matches messages by meaning.
     #[command(subcommand)]
     Model(model_cmd::ModelCommand),
-    /// Manage the admin accounts that sign in to the web app.
+    /// Manage the accounts that sign in to the web app, and their roles.
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
     /// Check the configured Twilio credentials with Twilio's API (the account they open).
@@ -68,6 +69,9 @@ enum ApiKeyCommand {
         /// A name saying who uses the key, e.g. "ci" or "crm-sync".
         #[arg(long)]
         name: String,
+        /// What the key may do: read-only (GET requests only) or full.
+        #[arg(long, default_value = "full", value_parser = parse_scope)]
+        scope: ApiKeyScope,
     },
     /// List keys (never their secrets).
     List,
@@ -197,21 +201,28 @@ fn redact(url: &str) -> String {
     }
 }
 
+fn parse_scope(text: &str) -> Result<ApiKeyScope, String> {
+    ApiKeyScope::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a scope: use read-only or full"))
+}
+
 async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        ApiKeyCommand::Create { name } => {
+        ApiKeyCommand::Create { name, scope } => {
             let name = name.trim();
             anyhow::ensure!(
                 !name.is_empty() && name.len() <= 100,
                 "--name must be 1 to 100 characters, e.g. --name ci"
             );
             let created = store
-                .create_api_key(name, &smsflow_store::Author::cli())
+                .create_api_key(name, scope, &smsflow_store::Author::cli())
                 .await?;
             println!(
-                "Created API key {:?} (id {}).",
-                created.key.name, created.key.id
+                "Created {} API key {:?} (id {}).",
+                created.key.scope.label(),
+                created.key.name,
+                created.key.id
             );
             println!(
                 "Store it now: it is shown only this once. Use it as `Authorization: Bearer <key>`."
@@ -229,10 +240,11 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
                     None => "live".into(),
                 };
                 println!(
-                    "{}  {:<20} {}…  created {}  {state}",
+                    "{}  {:<20} {}…  {:<9} created {}  {state}",
                     key.id,
                     key.name,
                     key.prefix,
+                    key.scope.label(),
                     rfc3339(key.created_at)
                 );
             }

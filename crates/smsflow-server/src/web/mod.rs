@@ -16,10 +16,13 @@
 //! - `draft_tests`: a pasted suite of conversation tests run against the draft;
 //! - `audit`: the audit log of changes;
 //! - `start`: the first-run guide (starters, the in-browser phone, the SMS provider, teammates);
-//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
+//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting;
+//! - `roles`: the one table of which role each route needs, and the check every route goes through;
+//! - `users`: users, roles, invitations and password-reset links; `api_keys`: API keys.
 
 pub mod accounts;
 mod agents;
+mod api_keys;
 mod audit;
 pub(crate) mod dashboard;
 mod draft_tests;
@@ -31,29 +34,66 @@ mod live;
 mod local_time;
 mod records;
 mod replay;
+pub mod roles;
 mod session;
 mod start;
 mod test_panel;
+mod users;
 mod versions;
 mod workflows;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::{Extension, State};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use smsflow_store::Role;
 
 use crate::AppState;
 pub use limiter::SignInLimiter;
+use roles::Routes;
 pub use session::CookiePolicy;
 
 /// The web app's routes. Every route goes through [`session::guard`], which loads the session and
-/// refuses any POST without the right CSRF token.
+/// refuses any POST without the right CSRF token, then through the role check of
+/// [`roles::ROUTES`].
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/workflows") }))
+    routes()
+        .into_router()
+        .fallback(|| async {
+            WebError::NotFound(
+                "There is no page at this address. Check the link, or start again from the first page."
+                    .into(),
+            )
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::guard,
+        ))
+        .layer(middleware::map_response_with_state(state, protect))
+}
+
+/// The path of every web route, as given to the router (for the role × route test).
+pub fn route_paths() -> Vec<&'static str> {
+    routes().paths().to_vec()
+}
+
+/// The first page someone may open: the workflows for admins, the inbox for the others.
+async fn home(current: Option<Extension<session::CurrentSession>>) -> Redirect {
+    match current {
+        Some(current) if roles::allows(current.session.admin.role, &Method::GET, "/workflows") => {
+            Redirect::to("/workflows")
+        }
+        Some(_) => Redirect::to("/conversations"),
+        None => Redirect::to("/login"),
+    }
+}
+
+fn routes() -> Routes {
+    Routes::new()
+        .route("/", get(home))
         .route("/setup", get(accounts::setup_page).post(accounts::setup))
         .route("/login", get(accounts::login_page).post(accounts::login))
         .route("/logout", post(accounts::logout))
@@ -96,34 +136,27 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(workflows::delete_page).post(workflows::delete),
         )
         .merge(operations())
+        .merge(users::routes())
+        .merge(api_keys::routes())
         .route("/dashboard", get(dashboard::page))
         .route("/assets/{file}", get(asset))
-        .fallback(|| async {
-            WebError::NotFound(
-                "There is no page at this address. Check the link, or start again from SMS Workflows."
-                    .into(),
-            )
-        })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::guard,
-        ))
-        .layer(middleware::map_response_with_state(state, protect))
 }
 
 /// The operational pages' navigation links: section, path, label.
-pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 6] = [
+pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 8] = [
     ("inbox", "/conversations", "Inbox"),
     ("agents", "/agents", "Agents"),
     ("tickets", "/tickets", "Tickets"),
     ("collections", "/collections", "Collections"),
     ("opt_outs", "/opt-outs", "Opt-outs"),
     ("audit", "/audit", "Audit log"),
+    ("users", "/users", "Users"),
+    ("api_keys", "/api-keys", "API keys"),
 ];
 
 /// The operational pages: inbox, agents and routing rules, tickets, collections, opt-outs.
-fn operations() -> Router<AppState> {
-    Router::new()
+fn operations() -> Routes {
+    Routes::new()
         .route("/conversations", get(inbox_list::page))
         .route("/conversations/list", get(inbox_list::fragment))
         .route("/conversations/events", get(live::events))
@@ -209,6 +242,8 @@ async fn protect(State(state): State<AppState>, mut response: Response) -> Respo
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Frame {
     pub email: Option<String>,
+    /// The signed-in user's role, which decides what the navigation shows.
+    pub role: Option<Role>,
     pub csrf: String,
     /// The current section, to mark it in the navigation.
     pub section: &'static str,
@@ -216,10 +251,27 @@ pub(crate) struct Frame {
     pub unread: i64,
 }
 
+impl Frame {
+    /// Whether the signed-in user may open the page at `path` (a navigation link).
+    pub fn may_open(&self, path: &str) -> bool {
+        self.role
+            .is_some_and(|role| roles::allows(role, &Method::GET, path))
+    }
+
+    /// Whether the signed-in user may send the form of the route `path` (e.g.
+    /// `/conversations/{id}/reply`), so a page shows only the forms that work for them.
+    pub fn may_post(&self, path: &str) -> bool {
+        self.role
+            .is_some_and(|role| roles::allows(role, &Method::POST, path))
+    }
+}
+
 /// An error shown as a page.
 #[derive(Debug)]
 pub(crate) enum WebError {
     NotFound(String),
+    /// The signed-in user's role may not do this (the message says which role may).
+    Forbidden(String),
     /// A change the data's rules forbid (the store says what to do instead).
     Refused(String),
     Internal(String),
@@ -256,6 +308,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             WebError::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            WebError::Forbidden(message) => (StatusCode::FORBIDDEN, "Not allowed", message),
             WebError::Refused(message) => (StatusCode::CONFLICT, "Not done", message),
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "web request failed");

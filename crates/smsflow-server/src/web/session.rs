@@ -104,9 +104,12 @@ pub fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Paths whose forms are sent before any session exists.
+/// Paths whose forms are sent before any session exists: signing in, the setup page, and the
+/// invitation and password-reset links.
 fn is_pre_session_form(path: &str) -> bool {
     matches!(path, "/login" | "/setup")
+        || path.starts_with("/invite/")
+        || path.starts_with("/reset-password/")
 }
 
 /// Loads the session of every web request, and checks the CSRF token of every POST.
@@ -204,6 +207,7 @@ impl CurrentSession {
     fn frame(&self) -> Frame {
         Frame {
             email: Some(self.session.admin.email.clone()),
+            role: Some(self.session.admin.role),
             csrf: self.session.csrf_token.clone(),
             section: "",
             unread: self.unread_conversations,
@@ -240,31 +244,35 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         match parts.extensions.get::<CurrentSession>() {
             Some(current) => Ok(SignedIn(current.clone())),
-            None => {
-                // htmx (the inbox's polling) would put the sign-in page inside the page.
-                if parts.headers.contains_key("hx-request") {
-                    return Err(([("hx-redirect", "/login")], "").into_response());
-                }
-                let wanted = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/");
-                let next = if parts.method == Method::GET && wanted != "/" {
-                    format!(
-                        "?next={}",
-                        form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>()
-                    )
-                } else {
-                    String::new()
-                };
-                Err(Redirect::to(&format!("/login{next}")).into_response())
-            }
+            None => Err(sign_in_first(parts)),
         }
     }
 }
 
-/// A local path to return to after signing in; anything else (another site) becomes `/workflows`.
+/// The answer to someone signed out: the sign-in page, coming back here afterwards.
+pub(crate) fn sign_in_first(parts: &Parts) -> Response {
+    // htmx (the inbox's polling) would put the sign-in page inside the page.
+    if parts.headers.contains_key("hx-request") {
+        return ([("hx-redirect", "/login")], "").into_response();
+    }
+    let wanted = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next = if parts.method == Method::GET && wanted != "/" {
+        format!(
+            "?next={}",
+            form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>()
+        )
+    } else {
+        String::new()
+    };
+    Redirect::to(&format!("/login{next}")).into_response()
+}
+
+/// A local path to return to after signing in; anything else (another site) becomes `/`, which
+/// leads to the first page the user's role may open.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
@@ -275,7 +283,7 @@ pub fn safe_next(next: Option<&str>) -> String {
         {
             path.to_string()
         }
-        _ => "/workflows".to_string(),
+        _ => "/".to_string(),
     }
 }
 
@@ -318,8 +326,8 @@ mod tests {
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/workflows/new")), "/workflows/new");
         for bad in ["https://evil.example", "//evil.example", "/\\evil", "evil"] {
-            assert_eq!(safe_next(Some(bad)), "/workflows", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
-        assert_eq!(safe_next(None), "/workflows");
+        assert_eq!(safe_next(None), "/");
     }
 }

@@ -201,7 +201,7 @@ impl Browser {
             self.store.as_ref(),
             EMAIL,
             PASSWORD,
-            AdminCreation::Operator,
+            AdminCreation::Operator(smsflow_store::Role::Admin),
         )
         .await
         .unwrap();
