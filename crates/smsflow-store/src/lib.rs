@@ -24,8 +24,10 @@ mod sql_conversations;
 mod sql_handoffs;
 mod sql_inbound_leases;
 mod sql_replay;
+mod sql_team;
 mod sql_test_suite;
 mod sql_versions;
+pub mod team;
 pub mod test_suite;
 pub mod versions;
 
@@ -104,6 +106,7 @@ pub trait Store:
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore
+    + team::TeamStore
     + Send
     + Sync
     + 'static

@@ -14,6 +14,7 @@ use smsflow_core::Problems;
 use smsflow_core::Step;
 use smsflow_core::conversation::{Author, ConversationStatus, Direction};
 use smsflow_store::conversations::{Conversation, ConversationQuery, Message};
+use smsflow_store::team::{AssignedFilter, NoteKind};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -28,7 +29,8 @@ const PAGE_SIZE: u32 = 25;
 /// The inbox's filters as the URL carries them.
 #[derive(Debug, Deserialize, Default)]
 pub struct InboxQuery {
-    /// `unread`, `human` (needs a human) or `opted_out`; anything else lists all.
+    /// `unread`, `human` (needs a human), `mine` (assigned to me), `unassigned` or `opted_out`;
+    /// anything else lists all.
     show: Option<String>,
     /// Their number (or ours), E.164.
     number: Option<String>,
@@ -78,6 +80,8 @@ pub async fn list(
         Some("unread") => "unread",
         Some("human") => "human",
         Some("opted_out") => "opted_out",
+        Some("mine") => "mine",
+        Some("unassigned") => "unassigned",
         _ => "all",
     };
     let number = query.number.unwrap_or_default().trim().to_string();
@@ -88,6 +92,11 @@ pub async fn list(
             status: (show == "human").then_some(ConversationStatus::Human),
             unread: show == "unread",
             opted_out: (show == "opted_out").then_some(true),
+            assigned: match show {
+                "mine" => Some(AssignedFilter::To(signed_in.admin().id)),
+                "unassigned" => Some(AssignedFilter::Nobody),
+                _ => None,
+            },
             after: query.cursor.as_deref().and_then(decode_cursor),
             limit: PAGE_SIZE,
             ..ConversationQuery::default()
@@ -213,6 +222,8 @@ pub struct ThreadPage {
     count: SegmentCount,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    /// Assignment, notes and activity, canned replies.
+    team: crate::web::team::TeamPanel,
 }
 
 /// Characters and SMS segments of a reply as it will be sent, under the reply box (updated while
@@ -239,6 +250,11 @@ impl SegmentCount {
 }
 
 impl ThreadPage {
+    /// For the drafts' forms in the messages list.
+    fn csrf(&self) -> &str {
+        &self.frame.csrf
+    }
+
     /// The contact's name, for the heading.
     fn contact_name(&self) -> Option<&str> {
         self.contact
@@ -257,9 +273,17 @@ pub struct PollPart {
     run: Option<RunView>,
     contact: Option<ContactView>,
     oob: bool,
+    /// For the drafts' forms in the messages list.
+    csrf_token: String,
 }
 
-fn parse_id(id: &str) -> Result<Uuid, WebError> {
+impl PollPart {
+    fn csrf(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub(crate) fn parse_id(id: &str) -> Result<Uuid, WebError> {
     Uuid::parse_str(id).map_err(|_| WebError::NotFound(format!("conversation {id} does not exist")))
 }
 
@@ -427,12 +451,15 @@ async fn thread_page(
         count: SegmentCount::of(state, ""),
         errors: FieldErrors::default(),
         notice: None,
+        team: crate::web::team::panel(state, signed_in, id).await?,
     })
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ThreadQuery {
     notice: Option<String>,
+    /// A canned reply to put in the reply box, its variables filled in.
+    canned: Option<String>,
 }
 
 pub async fn thread(
@@ -449,8 +476,13 @@ pub async fn thread(
         Some("sent") => Some("Message queued: it shows as sent once the gateway accepts it."),
         Some("human") => Some("You have taken over: the agent stays silent until you hand back."),
         Some("agent") => Some("Handed back: the agent answers the next message."),
-        _ => None,
+        Some(other) => crate::web::team::notice(other),
+        None => None,
     };
+    if let Some(canned) = query.canned.as_deref().filter(|c| !c.is_empty()) {
+        page.reply = crate::web::team::canned_text(&state, &page.conversation, canned).await?;
+        page.count = SegmentCount::of(&state, &page.reply);
+    }
     Ok(page.into_response())
 }
 
@@ -474,7 +506,7 @@ pub struct PollQuery {
 /// Nothing changed since the version the page shows: 204, and htmx leaves the page alone.
 pub async fn messages(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
     Query(query): Query<PollQuery>,
 ) -> Result<Response, WebError> {
@@ -497,6 +529,7 @@ pub async fn messages(
         run: run_view(&state, &conversation, &mut names).await?,
         contact: contact_view(&state, &conversation.their_number).await?,
         oob: true,
+        csrf_token: signed_in.csrf().to_string(),
     }
     .into_response())
 }
@@ -505,9 +538,11 @@ pub async fn messages(
 pub struct ReplyForm {
     #[serde(default)]
     body: String,
+    /// "Send as a note to the agent's conversation": the agent keeps answering (no take-over).
+    keep_agent: Option<String>,
 }
 
-fn back_to(id: Uuid, notice: &str) -> Response {
+pub(crate) fn back_to(id: Uuid, notice: &str) -> Response {
     Redirect::to(&format!("/conversations/{id}?notice={notice}")).into_response()
 }
 
@@ -532,8 +567,23 @@ pub async fn reply(
         page.errors = FieldErrors::new(&problems);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    // Replying by hand takes the conversation over first, so the agent does not answer the
+    // texter's next message too; unless the person chose to leave the agent answering.
+    let take_over = form.keep_agent.is_none() && conversation.status == ConversationStatus::Agent;
+    if take_over {
+        state
+            .store
+            .change_owner(
+                id,
+                ConversationStatus::Human,
+                NoteKind::TookOver,
+                &signed_in.admin().email,
+                "replied by hand and took over: the agent stays silent until handed back",
+            )
+            .await?;
+    }
     state.messaging.queue(id, &form.body, Author::Human).await?;
-    Ok(back_to(id, "sent"))
+    Ok(back_to(id, if take_over { "took_over" } else { "sent" }))
 }
 
 /// The segment counter for what is typed in the reply box.
@@ -548,28 +598,38 @@ pub async fn segments(
 
 pub async fn take_over(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_status(&state, &id, ConversationStatus::Human).await
+    let by = &signed_in.admin().email;
+    let note = "took over: the agent stays silent until handed back";
+    let id = parse_id(&id)?;
+    state
+        .store
+        .change_owner(id, ConversationStatus::Human, NoteKind::TookOver, by, note)
+        .await?;
+    Ok(back_to(id, ConversationStatus::Human.as_str()))
 }
 
 pub async fn hand_back(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_status(&state, &id, ConversationStatus::Agent).await
-}
-
-async fn set_status(
-    state: &AppState,
-    id: &str,
-    status: ConversationStatus,
-) -> Result<Response, WebError> {
-    let id = parse_id(id)?;
-    state.store.set_conversation_status(id, status).await?;
-    Ok(back_to(id, status.as_str()))
+    let by = &signed_in.admin().email;
+    let note = "handed back: the agent answers the next message";
+    let id = parse_id(&id)?;
+    state
+        .store
+        .change_owner(
+            id,
+            ConversationStatus::Agent,
+            NoteKind::HandedBack,
+            by,
+            note,
+        )
+        .await?;
+    Ok(back_to(id, ConversationStatus::Agent.as_str()))
 }
 
 /// The start of a message for the inbox list: whole words, and "…" when there is more.

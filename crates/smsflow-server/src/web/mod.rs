@@ -7,6 +7,7 @@
 //! - `form`: the workflow form as typed, to and from the core's `WorkflowDraft`;
 //! - `test_panel`: which workflow a sample message (or a whole test set) would match;
 //! - `inbox`: conversations, threads, replying by hand, take over and hand back;
+//! - `team`: assignment, internal notes, canned replies and suggest mode's drafts in a thread;
 //! - `agents`: agents and routing rules;
 //! - `records`: tickets, collections (with CSV) and opt-outs;
 //! - `versions`: the draft (badge, publish, discard), the history of versions with diffs, restore;
@@ -26,6 +27,7 @@ mod limiter;
 mod records;
 mod replay;
 mod session;
+mod team;
 mod test_panel;
 mod versions;
 mod workflows;
@@ -120,6 +122,24 @@ fn operations() -> Router<AppState> {
         .route("/conversations/{id}/segments", post(inbox::segments))
         .route("/conversations/{id}/handoff", post(inbox::take_over))
         .route("/conversations/{id}/resume", post(inbox::hand_back))
+        .route("/conversations/{id}/assign", post(team::assign))
+        .route("/conversations/{id}/notes", post(team::add_note))
+        .route(
+            "/conversations/{id}/drafts/{message}/send",
+            post(team::send_draft),
+        )
+        .route(
+            "/conversations/{id}/drafts/{message}/discard",
+            post(team::discard_draft),
+        )
+        .route(
+            "/canned-replies",
+            get(team::canned_replies).post(team::create_canned_reply),
+        )
+        .route(
+            "/canned-replies/{id}/delete",
+            post(team::delete_canned_reply),
+        )
         .route("/agents", get(agents::list))
         .route("/agents/new", get(agents::new_page).post(agents::create))
         .route("/agents/{id}", get(agents::edit_page).post(agents::update))

@@ -204,6 +204,11 @@ impl SignedIn {
         &self.0.session.csrf_token
     }
 
+    /// The admin signed in.
+    pub fn admin(&self) -> &smsflow_store::Admin {
+        &self.0.session.admin
+    }
+
     /// Who the changes this admin makes are recorded as.
     pub fn author(&self) -> smsflow_store::Author {
         smsflow_store::Author::admin(&self.0.session.admin.email)
