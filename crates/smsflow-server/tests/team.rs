@@ -92,7 +92,7 @@ async fn a_hand_reply_takes_over_until_handed_back_unless_sent_as_a_note_to_the_
             .await;
         for text in [
             "You have taken over",
-            "replied by hand and took over",
+            "replied by hand, so took the conversation over",
             EMAIL,
             "none: a human has taken over this conversation",
             "Hand back to the agent",

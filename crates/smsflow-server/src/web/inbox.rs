@@ -578,7 +578,7 @@ pub async fn reply(
                 ConversationStatus::Human,
                 NoteKind::TookOver,
                 &signed_in.admin().email,
-                "replied by hand and took over: the agent stays silent until handed back",
+                "replied by hand, so took the conversation over: the agent stays silent until someone gives it back",
             )
             .await?;
     }
@@ -602,7 +602,7 @@ pub async fn take_over(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let by = &signed_in.admin().email;
-    let note = "took over: the agent stays silent until handed back";
+    let note = "took the conversation over: the agent stays silent until someone gives it back";
     let id = parse_id(&id)?;
     state
         .store
@@ -617,7 +617,7 @@ pub async fn hand_back(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let by = &signed_in.admin().email;
-    let note = "handed back: the agent answers the next message";
+    let note = "gave the conversation back to the agent";
     let id = parse_id(&id)?;
     state
         .store
