@@ -92,6 +92,10 @@ await browserTest(async ({ base, env, page }) => {
   check((await draft.textContent()).includes(ANSWER) && await draft.getByRole('button', { name: 'Send draft' }).isVisible(),
     'the draft is shown in the thread with Send, Edit and Discard');
   await screenshot(page, 'thread-draft', { fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(phoneWidth <= 390, `on a phone the thread with a draft and the team panel fits the screen (${phoneWidth}px wide)`);
+  await page.setViewportSize({ width: 1280, height: 900 });
   check((await outbound(suggested)).every((m) => m.status === 'draft'), 'nothing has left before approval');
 
   // Approve as drafted.
