@@ -33,6 +33,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 mod conversing;
+mod suggesting;
 
 use crate::agent::{Agent, Texter};
 use crate::inbox_events::{InboxChange, InboxEvents};
@@ -188,6 +189,7 @@ impl Messaging {
             encoding: info.encoding.as_str().to_string(),
             send_after,
             language: None,
+            draft_expires_at: None,
         }
     }
 
@@ -583,6 +585,7 @@ impl Messaging {
                             Some(max_segments),
                         );
                         reply.language = Some(turn.language);
+                        self.draft_when_suggesting(&assigned, &mut reply, &mut explanation, now);
                         InboundOutcome {
                             workflow_id: Some(workflow.id),
                             explanation,
@@ -943,6 +946,10 @@ impl Messaging {
                 }
             }));
         }
+        let this = Arc::clone(self);
+        handles.push(tokio::spawn(
+            async move { this.expire_drafts_worker().await },
+        ));
         for _ in 0..senders.max(1) {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {

@@ -57,6 +57,8 @@ pub struct SmsSettings {
     pub auto_replies_per_minute: u32,
     /// A conversation's workflow is dropped after this long without a message.
     pub idle_timeout_minutes: u64,
+    /// Suggest mode: a draft nobody approved within this long hands the conversation to the team.
+    pub draft_expiry_minutes: u64,
     /// No automatic reply goes out between these local times; replies wait until the end.
     pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
     /// Answer `whatsapp:` senders on WhatsApp (through Twilio); when off they are stored only.

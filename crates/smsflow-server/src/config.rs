@@ -107,6 +107,7 @@ struct FileSms {
     opt_in_text: Option<String>,
     auto_replies_per_minute: Option<u32>,
     idle_timeout_minutes: Option<u64>,
+    draft_expiry_minutes: Option<u64>,
     quiet_hours_start: Option<String>,
     quiet_hours_end: Option<String>,
     timezone: Option<String>,
@@ -250,6 +251,7 @@ fn load_sms(
         }),
         auto_replies_per_minute: parse("sms.auto_replies_per_minute", var("SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE"), file.auto_replies_per_minute, 5, "use a whole number")?,
         idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
+        draft_expiry_minutes: parse("sms.draft_expiry_minutes", var("SMSFLOW_SMS_DRAFT_EXPIRY_MINUTES"), file.draft_expiry_minutes, 30, "use a whole number of minutes")?,
         quiet_hours,
         whatsapp: parse("sms.whatsapp", var("SMSFLOW_SMS_WHATSAPP"), file.whatsapp, true, "use true or false")?,
         business_hours,
@@ -453,6 +455,12 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES",
         "1440",
         "A conversation's workflow is dropped after this long without a message.",
+    ),
+    (
+        "sms.draft_expiry_minutes",
+        "SMSFLOW_SMS_DRAFT_EXPIRY_MINUTES",
+        "30",
+        "Suggest mode: a drafted reply nobody approved within this many minutes is dropped and the conversation handed to the team.",
     ),
     (
         "sms.quiet_hours_start",

@@ -259,7 +259,7 @@ async fn a_person_reads_a_thread_replies_takes_over_and_hands_back() {
         assert!(refused.body.contains("opted out"));
         let stopped_thread = app.get(&format!("/conversations/{}", stopped.id)).await;
         assert!(
-            !stopped_thread.body.contains("<textarea")
+            !stopped_thread.body.contains("<textarea id=\"f-body\"")
                 && stopped_thread.body.contains("until they text START"),
             "no reply box on an opted-out thread: {}",
             stopped_thread.body

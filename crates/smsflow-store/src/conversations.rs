@@ -122,6 +122,19 @@ pub struct NewOutbound {
     pub send_after: OffsetDateTime,
     /// The language it is written in, when the agent chose one.
     pub language: Option<Language>,
+    /// Suggest mode: the agent's reply waits as a draft for a person to approve until then (and
+    /// is never sent unless approved); `None`: queued to be sent.
+    pub draft_expires_at: Option<OffsetDateTime>,
+}
+
+impl NewOutbound {
+    /// How it is stored: a draft waiting for approval, or queued.
+    pub fn status(&self) -> MessageStatus {
+        match self.draft_expires_at {
+            Some(_) => MessageStatus::Draft,
+            None => MessageStatus::Queued,
+        }
+    }
 }
 
 /// What processing an inbound message decided; stored in one transaction.
@@ -279,6 +292,8 @@ pub struct ConversationQuery {
     pub unread: bool,
     /// Only conversations whose number opted out (`true`) or did not (`false`).
     pub opted_out: Option<bool>,
+    /// Only conversations assigned to this admin, or to nobody.
+    pub assigned: Option<crate::team::AssignedFilter>,
     pub since: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     pub after: Option<ConversationCursor>,

@@ -26,9 +26,11 @@ mod sql_handoffs;
 mod sql_inbound_leases;
 mod sql_inbox;
 mod sql_replay;
+mod sql_team;
 mod sql_test_suite;
 mod sql_users;
 mod sql_versions;
+pub mod team;
 pub mod test_suite;
 pub mod users;
 pub mod versions;
@@ -110,6 +112,7 @@ pub trait Store:
     + replay::ReplayStore
     + test_suite::TestSuiteStore
     + users::UserStore
+    + team::TeamStore
     + Send
     + Sync
     + 'static

@@ -599,6 +599,7 @@ macro_rules! impl_conversation_store {
                     if let Some(handoff) = &outcome.handoff {
                         Self::save_handoff(&mut tx, message.conversation_id, handoff, at).await?;
                     }
+                    Self::supersede_drafts(&mut tx, &[message.conversation_id]).await?;
                     if let Some(reply) = &outcome.reply {
                         Self::insert_outbound_row(&mut tx, message.conversation_id, message.channel.as_str(), reply, at).await?;
                     }
@@ -721,6 +722,8 @@ macro_rules! impl_conversation_store {
                         Self::save_run_effects(&mut tx, *conversation_id, run, at).await?;
                     }
                 }
+                let answered: Vec<Uuid> = completed.iter().map(|(message, _)| message.conversation_id).collect();
+                Self::supersede_drafts(&mut tx, &answered).await?;
                 let replies: Vec<(&Message, &NewOutbound)> = completed
                     .iter()
                     .filter_map(|(message, outcome)| outcome.reply.as_ref().map(|reply| (*message, reply)))
@@ -729,7 +732,7 @@ macro_rules! impl_conversation_store {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
                          status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-                         next_attempt_at, created_at, updated_at, language) ",
+                         next_attempt_at, created_at, updated_at, language, draft_expires_at) ",
                     );
                     insert.push_values(&replies, |mut row, (message, reply)| {
                         row.push_bind(Uuid::now_v7())
@@ -738,7 +741,7 @@ macro_rules! impl_conversation_store {
                             .push_bind(reply.author.as_str())
                             .push_bind(message.channel.as_str())
                             .push_bind(&reply.body)
-                            .push("'queued'")
+                            .push_bind(reply.status().as_str())
                             .push_bind(reply.segments)
                             .push_bind(&reply.encoding)
                             .push_bind(Json(Vec::<String>::new()))
@@ -748,7 +751,8 @@ macro_rules! impl_conversation_store {
                             .push_bind(reply.send_after)
                             .push_bind(at)
                             .push_bind(at)
-                            .push_bind(reply.language.map(Language::code));
+                            .push_bind(reply.language.map(Language::code))
+                            .push_bind(reply.draft_expires_at);
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
@@ -756,9 +760,27 @@ macro_rules! impl_conversation_store {
                 Ok(true)
             }
 
+            /// A newer text makes the agent's unapproved drafts in these conversations moot (suggest
+            /// mode): they are deleted, and the new text's own draft, if any, replaces them.
+            async fn supersede_drafts(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_ids: &[Uuid],
+            ) -> Result<(), StoreError> {
+                let mut delete = sqlx::QueryBuilder::<$db>::new(
+                    "DELETE FROM messages WHERE status = 'draft' AND conversation_id IN (",
+                );
+                let mut ids = delete.separated(", ");
+                for id in conversation_ids {
+                    ids.push_bind(*id);
+                }
+                delete.push(")");
+                delete.build().execute(&mut **tx).await?;
+                Ok(())
+            }
+
             /// The texter asked for a person: the agent falls silent, the inbox shows "Needs a
             /// human", and the webhook (when configured) is due.
-            async fn save_handoff(
+            pub(crate) async fn save_handoff(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 conversation_id: Uuid,
                 handoff: &Handoff,
@@ -810,8 +832,8 @@ macro_rules! impl_conversation_store {
                 let row = sqlx::query_as::<_, MessageRow>(concat!(
                     "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
                      status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-                     next_attempt_at, created_at, updated_at, language) \
-                     VALUES ($1, $2, 'outbound', $3, $4, $5, 'queued', $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12) \
+                     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
+                     VALUES ($1, $2, 'outbound', $3, $4, $5, $13, $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12, $14) \
                      RETURNING ", message_columns!()
                 ))
                 .bind(Uuid::now_v7())
@@ -826,6 +848,8 @@ macro_rules! impl_conversation_store {
                 .bind(message.send_after)
                 .bind(at)
                 .bind(message.language.map(Language::code))
+                .bind(message.status().as_str())
+                .bind(message.draft_expires_at)
                 .fetch_one(&mut **tx)
                 .await?;
                 Message::try_from(row)
@@ -1112,6 +1136,18 @@ macro_rules! impl_conversation_store {
                     select
                         .push(if opted_out { " AND " } else { " AND NOT " })
                         .push("EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number)");
+                }
+                match query.assigned {
+                    Some(crate::team::AssignedFilter::To(admin_id)) => {
+                        select
+                            .push(" AND EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id AND s.admin_id = ")
+                            .push_bind(admin_id)
+                            .push(")");
+                    }
+                    Some(crate::team::AssignedFilter::Nobody) => {
+                        select.push(" AND NOT EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id)");
+                    }
+                    None => {}
                 }
                 if let Some(workflow_id) = query.workflow_id {
                     select

@@ -15,6 +15,7 @@ fn agent(name: &str) -> AgentSpec {
         max_segments: 2,
         language: None,
         is_default: false,
+        suggest_replies: false,
     }
 }
 

@@ -19,6 +19,7 @@ fn reply(language: Language) -> NewOutbound {
         encoding: "gsm7".into(),
         send_after: OffsetDateTime::now_utc(),
         language: Some(language),
+        draft_expires_at: None,
     }
 }
 

@@ -159,6 +159,7 @@ async fn list_conversations(
             workflow_id: params.workflow_id,
             unread: params.unread,
             opted_out: params.opted_out,
+            assigned: None,
             since: params.since,
             until: params.until,
             after,

@@ -16,6 +16,7 @@ use smsflow_core::Step;
 use smsflow_core::conversation::{Author, ConversationStatus, Direction};
 use smsflow_engine::inbox_events::InboxChange;
 use smsflow_store::conversations::{Conversation, Message};
+use smsflow_store::team::NoteKind;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -109,6 +110,8 @@ pub struct ThreadPage {
     count: SegmentCount,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    /// Assignment, notes and activity, canned replies.
+    team: crate::web::team::TeamPanel,
 }
 
 /// Characters and SMS segments of a reply as it will be sent, under the reply box (updated while
@@ -135,6 +138,11 @@ impl SegmentCount {
 }
 
 impl ThreadPage {
+    /// For the drafts' forms in the messages list.
+    fn csrf(&self) -> &str {
+        &self.frame.csrf
+    }
+
     /// The contact's name, for the heading.
     fn contact_name(&self) -> Option<&str> {
         self.contact
@@ -153,9 +161,17 @@ pub struct PollPart {
     run: Option<RunView>,
     contact: Option<ContactView>,
     oob: bool,
+    /// For the drafts' forms in the messages list.
+    csrf_token: String,
 }
 
-fn parse_id(id: &str) -> Result<Uuid, WebError> {
+impl PollPart {
+    fn csrf(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub(crate) fn parse_id(id: &str) -> Result<Uuid, WebError> {
     Uuid::parse_str(id).map_err(|_| WebError::NotFound(format!("conversation {id} does not exist")))
 }
 
@@ -325,6 +341,7 @@ async fn thread_page(
         count: SegmentCount::of(state, ""),
         errors: FieldErrors::default(),
         notice: None,
+        team: crate::web::team::panel(state, signed_in, id).await?,
     })
 }
 
@@ -334,6 +351,8 @@ pub struct ThreadQuery {
     /// The list's filters, kept from the inbox.
     #[serde(flatten)]
     list: InboxQuery,
+    /// A canned reply to put in the reply box, its variables filled in.
+    canned: Option<String>,
 }
 
 pub async fn thread(
@@ -354,8 +373,13 @@ pub async fn thread(
         Some("sent") => Some("Message queued: it shows as sent once the gateway accepts it."),
         Some("human") => Some("You have taken over: the agent stays silent until you hand back."),
         Some("agent") => Some("Handed back: the agent answers the next message."),
-        _ => None,
+        Some(other) => crate::web::team::notice(other),
+        None => None,
     };
+    if let Some(canned) = query.canned.as_deref().filter(|c| !c.is_empty()) {
+        page.reply = crate::web::team::canned_text(&state, &page.conversation, canned).await?;
+        page.count = SegmentCount::of(&state, &page.reply);
+    }
     Ok(page.into_response())
 }
 
@@ -379,7 +403,7 @@ pub struct PollQuery {
 /// Nothing changed since the version the page shows: 204, and htmx leaves the page alone.
 pub async fn messages(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
     Query(query): Query<PollQuery>,
 ) -> Result<Response, WebError> {
@@ -403,6 +427,7 @@ pub async fn messages(
         run: run_view(&state, &conversation, &mut names).await?,
         contact: contact_view(&state, &conversation.their_number).await?,
         oob: true,
+        csrf_token: signed_in.csrf().to_string(),
     }
     .into_response())
 }
@@ -411,9 +436,11 @@ pub async fn messages(
 pub struct ReplyForm {
     #[serde(default)]
     body: String,
+    /// "Send as a note to the agent's conversation": the agent keeps answering (no take-over).
+    keep_agent: Option<String>,
 }
 
-fn back_to(id: Uuid, notice: &str) -> Response {
+pub(crate) fn back_to(id: Uuid, notice: &str) -> Response {
     Redirect::to(&format!("/conversations/{id}?notice={notice}")).into_response()
 }
 
@@ -438,8 +465,23 @@ pub async fn reply(
         page.errors = FieldErrors::new(&problems);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    // Replying by hand takes the conversation over first, so the agent does not answer the
+    // texter's next message too; unless the person chose to leave the agent answering.
+    let take_over = form.keep_agent.is_none() && conversation.status == ConversationStatus::Agent;
+    if take_over {
+        state
+            .store
+            .change_owner(
+                id,
+                ConversationStatus::Human,
+                NoteKind::TookOver,
+                &signed_in.admin().email,
+                "replied by hand, so took the conversation over: the agent stays silent until someone gives it back",
+            )
+            .await?;
+    }
     state.messaging.queue(id, &form.body, Author::Human).await?;
-    Ok(back_to(id, "sent"))
+    Ok(back_to(id, if take_over { "took_over" } else { "sent" }))
 }
 
 /// The segment counter for what is typed in the reply box.
@@ -454,27 +496,37 @@ pub async fn segments(
 
 pub async fn take_over(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_status(&state, &id, ConversationStatus::Human).await
+    let by = &signed_in.admin().email;
+    let note = "took the conversation over: the agent stays silent until someone gives it back";
+    let id = parse_id(&id)?;
+    state
+        .store
+        .change_owner(id, ConversationStatus::Human, NoteKind::TookOver, by, note)
+        .await?;
+    Ok(back_to(id, ConversationStatus::Human.as_str()))
 }
 
 pub async fn hand_back(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_status(&state, &id, ConversationStatus::Agent).await
-}
-
-async fn set_status(
-    state: &AppState,
-    id: &str,
-    status: ConversationStatus,
-) -> Result<Response, WebError> {
-    let id = parse_id(id)?;
-    state.store.set_conversation_status(id, status).await?;
+    let by = &signed_in.admin().email;
+    let note = "gave the conversation back to the agent";
+    let id = parse_id(&id)?;
+    state
+        .store
+        .change_owner(
+            id,
+            ConversationStatus::Agent,
+            NoteKind::HandedBack,
+            by,
+            note,
+        )
+        .await?;
     state.messaging.inbox.publish(id, InboxChange::Conversation);
-    Ok(back_to(id, status.as_str()))
+    Ok(back_to(id, ConversationStatus::Agent.as_str()))
 }

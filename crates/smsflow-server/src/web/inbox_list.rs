@@ -10,6 +10,7 @@ use serde::Deserialize;
 use smsflow_core::conversation::ConversationStatus;
 use smsflow_store::conversations::ConversationQuery;
 use smsflow_store::inbox::SearchText;
+use smsflow_store::team::AssignedFilter;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -24,7 +25,8 @@ const PAGE_SIZE: u32 = 25;
 /// The inbox's filters as the URL carries them.
 #[derive(Debug, Deserialize, Default)]
 pub struct InboxQuery {
-    /// `unread`, `human` (needs a human) or `opted_out`; anything else lists all.
+    /// `unread`, `human` (needs a human), `mine` (assigned to me), `unassigned` or `opted_out`;
+    /// anything else lists all.
     show: Option<String>,
     /// A part of their number, of the contact's name or of any message.
     q: Option<String>,
@@ -76,6 +78,8 @@ impl InboxQuery {
             Some("unread") => "unread",
             Some("human") => "human",
             Some("opted_out") => "opted_out",
+            Some("mine") => "mine",
+            Some("unassigned") => "unassigned",
             _ => "all",
         }
     }
@@ -121,6 +125,11 @@ pub async fn load(
                     status: (show == "human").then_some(ConversationStatus::Human),
                     unread: show == "unread",
                     opted_out: (show == "opted_out").then_some(true),
+                    assigned: match show {
+                        "mine" => Some(AssignedFilter::To(signed_in.admin().id)),
+                        "unassigned" => Some(AssignedFilter::Nobody),
+                        _ => None,
+                    },
                     after: query.cursor.as_deref().and_then(decode_cursor),
                     limit: PAGE_SIZE,
                     ..ConversationQuery::default()

@@ -9,6 +9,7 @@
 //! - `inbox_list`: the conversation list (filters, search); `inbox`: threads, replying by hand,
 //!   take over and hand back; `live`: the live inbox's event stream; `local_time`: times in the
 //!   business's time zone;
+//! - `team`: assignment, internal notes, canned replies and suggest mode's drafts in a thread;
 //! - `agents`: agents and routing rules;
 //! - `records`: tickets, collections (with CSV) and opt-outs;
 //! - `versions`: the draft (badge, publish, discard), the history of versions with diffs, restore;
@@ -37,6 +38,7 @@ mod replay;
 pub mod roles;
 mod session;
 mod start;
+mod team;
 mod test_panel;
 mod users;
 mod versions;
@@ -166,6 +168,24 @@ fn operations() -> Routes {
         .route("/conversations/{id}/segments", post(inbox::segments))
         .route("/conversations/{id}/handoff", post(inbox::take_over))
         .route("/conversations/{id}/resume", post(inbox::hand_back))
+        .route("/conversations/{id}/assign", post(team::assign))
+        .route("/conversations/{id}/notes", post(team::add_note))
+        .route(
+            "/conversations/{id}/drafts/{message}/send",
+            post(team::send_draft),
+        )
+        .route(
+            "/conversations/{id}/drafts/{message}/discard",
+            post(team::discard_draft),
+        )
+        .route(
+            "/canned-replies",
+            get(team::canned_replies).post(team::create_canned_reply),
+        )
+        .route(
+            "/canned-replies/{id}/delete",
+            post(team::delete_canned_reply),
+        )
         .route("/agents", get(agents::list))
         .route("/agents/new", get(agents::new_page).post(agents::create))
         .route("/agents/{id}", get(agents::edit_page).post(agents::update))

@@ -67,6 +67,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/conversations/{id}/segments", AtLeast(Agent)),
     ("POST", "/conversations/{id}/handoff", AtLeast(Agent)),
     ("POST", "/conversations/{id}/resume", AtLeast(Agent)),
+    ("POST", "/conversations/{id}/assign", AtLeast(Agent)),
+    ("POST", "/conversations/{id}/notes", AtLeast(Agent)),
+    ("POST", "/conversations/{id}/drafts/{message}/send", AtLeast(Agent)),
+    ("POST", "/conversations/{id}/drafts/{message}/discard", AtLeast(Agent)),
+    ("GET", "/canned-replies", AtLeast(Agent)),
+    ("POST", "/canned-replies", AtLeast(Admin)),
+    ("POST", "/canned-replies/{id}/delete", AtLeast(Admin)),
     ("POST", "/tickets/{id}", AtLeast(Agent)),
     // Workflows, their versions, tests and replays.
     ("GET", "/workflows", AtLeast(Admin)),

@@ -232,6 +232,11 @@ impl SignedIn {
         self.0.unread_conversations
     }
 
+    /// The admin signed in.
+    pub fn admin(&self) -> &smsflow_store::Admin {
+        &self.0.session.admin
+    }
+
     /// Who the changes this admin makes are recorded as.
     pub fn author(&self) -> smsflow_store::Author {
         smsflow_store::Author::admin(&self.0.session.admin.email)
