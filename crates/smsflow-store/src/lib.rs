@@ -12,8 +12,8 @@ pub mod backup;
 pub mod contacts;
 pub mod conversations;
 mod error;
-pub mod handoffs;
 pub mod inbound_leases;
+pub mod notifications;
 pub mod replay;
 mod sql;
 mod sql_agents;
@@ -21,8 +21,8 @@ mod sql_analytics;
 mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
-mod sql_handoffs;
 mod sql_inbound_leases;
+mod sql_notifications;
 mod sql_replay;
 mod sql_test_suite;
 mod sql_versions;
@@ -99,8 +99,8 @@ pub trait Store:
     + agents::AgentStore
     + audit::AuditStore
     + analytics::AnalyticsStore
-    + handoffs::HandoffStore
     + inbound_leases::InboundLeaseStore
+    + notifications::NotificationStore
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore

@@ -138,7 +138,7 @@ macro_rules! admin_columns {
 }
 
 #[derive(sqlx::FromRow)]
-struct AdminRow {
+pub(crate) struct AdminRow {
     id: Uuid,
     email: String,
     created_at: OffsetDateTime,

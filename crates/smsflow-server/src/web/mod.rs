@@ -13,7 +13,8 @@
 //! - `replay`: replaying stored texts against the draft, with progress and a filterable report;
 //! - `draft_tests`: a pasted suite of conversation tests run against the draft;
 //! - `audit`: the audit log of changes;
-//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
+//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting;
+//! - `notifications`: the signed-in admin's notification settings.
 
 pub mod accounts;
 mod agents;
@@ -23,6 +24,7 @@ mod draft_tests;
 mod form;
 mod inbox;
 mod limiter;
+mod notifications;
 mod records;
 mod replay;
 mod session;
@@ -86,6 +88,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .merge(operations())
         .route("/dashboard", get(dashboard::page))
+        .route(
+            "/settings/notifications",
+            get(notifications::page).post(notifications::save),
+        )
         .route("/assets/{file}", get(asset))
         .fallback(|| async {
             WebError::NotFound(
