@@ -44,13 +44,21 @@ impl Drop for SmtpServer {
     }
 }
 
+/// A loopback port nothing listens on (yet).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl SmtpServer {
     async fn start(python: &Path) -> SmtpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        SmtpServer::start_on(python, free_port()).await
+    }
+
+    async fn start_on(python: &Path, port: u16) -> SmtpServer {
         let maildir = tempfile::tempdir().unwrap();
         let listen = format!("127.0.0.1:{port}");
         let process = std::process::Command::new(python)
@@ -272,6 +280,42 @@ async fn the_team_is_emailed_through_a_real_smtp_server_and_told_on_its_signed_w
         );
         // Its deliveries were decided before Ada's email went: none is on its way to Bob.
         assert_eq!(smtp.emails_to(&bob).len(), 1, "{}", app.label);
+    }
+}
+
+#[tokio::test]
+async fn an_email_waits_while_the_mail_server_is_down_and_goes_when_it_is_back() {
+    let Some(python) = smtp_python() else {
+        return;
+    };
+    for db in testing::all().await {
+        let port = free_port();
+        let url = format!("smtp://127.0.0.1:{port}");
+        let app = spawn_configured(
+            Arc::new(db),
+            &[
+                ("SMSFLOW_SMTP_URL", &url),
+                ("SMSFLOW_SMTP_FROM", "alerts@clinic.example"),
+            ],
+        )
+        .await;
+        admin(
+            &app,
+            "cy@clinic.example",
+            NotificationPreferences::default(),
+        )
+        .await;
+        // Nothing listens yet: the email is tried and retried with backoff.
+        text(&app, "+14155550421", "I want to talk to a person").await;
+        let smtp = SmtpServer::start_on(&python, port).await;
+        let received = smtp.wait_for("cy@clinic.example", 1).await;
+        assert_eq!(received.len(), 1, "{}: delayed, not dropped", app.label);
+        let (subject, _) = subject_and_body(&received[0]);
+        assert_eq!(
+            subject, "[smsflow] +14155550421 needs a person",
+            "{}",
+            app.label
+        );
     }
 }
 
