@@ -83,8 +83,8 @@ impl Engine {
         })
     }
 
-    /// Starts the background work: inbound processing, outbound sending, the team's notifications
-    /// (when configured), and watching for workflow changes made by other processes. Abort the
+    /// Starts the background work: inbound processing, outbound sending, auto follow-ups, the
+    /// team's notifications (when configured), and watching for workflow changes made by other processes. Abort the
     /// handles to stop.
     pub fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = self
@@ -94,6 +94,7 @@ impl Engine {
             self.matchers
                 .watch(Duration::from_millis(self.settings.reload_interval_ms)),
         );
+        handles.push(self.messaging.spawn_follow_ups());
         if self.notifier.enabled() {
             handles.push(Arc::clone(&self.notifier).spawn());
         }

@@ -33,6 +33,7 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 mod conversing;
+mod follow_ups;
 
 use crate::agent::{Agent, Texter};
 use crate::matching::MatcherCache;

@@ -12,6 +12,7 @@ pub mod backup;
 pub mod contacts;
 pub mod conversations;
 mod error;
+pub mod follow_ups;
 pub mod inbound_leases;
 pub mod notifications;
 pub mod replay;
@@ -21,6 +22,7 @@ mod sql_analytics;
 mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
+mod sql_follow_ups;
 mod sql_inbound_leases;
 mod sql_notifications;
 mod sql_replay;
@@ -99,6 +101,7 @@ pub trait Store:
     + agents::AgentStore
     + audit::AuditStore
     + analytics::AnalyticsStore
+    + follow_ups::FollowUpStore
     + inbound_leases::InboundLeaseStore
     + notifications::NotificationStore
     + VersionStore

@@ -92,3 +92,21 @@ ALTER TABLE conversations DROP COLUMN handoff_webhook_status;
 ALTER TABLE conversations DROP COLUMN handoff_webhook_attempts;
 ALTER TABLE conversations DROP COLUMN handoff_webhook_next_at;
 ALTER TABLE conversations DROP COLUMN handoff_webhook_error;
+
+-- Auto follow-up (issue 13): a workflow's nudge to a texter its run has waited on for N hours.
+-- Off for a workflow without a row.
+CREATE TABLE workflow_follow_ups (
+    workflow_id UUID PRIMARY KEY REFERENCES workflows (id) ON DELETE CASCADE,
+    after_hours BIGINT NOT NULL,
+    -- LocalizedText: a string, or {"en": ..., "es": ...}
+    template    JSONB NOT NULL
+);
+-- The one nudge each run gets.
+CREATE TABLE follow_ups (
+    run_id          UUID PRIMARY KEY REFERENCES runs (id),
+    conversation_id UUID NOT NULL REFERENCES conversations (id),
+    workflow_id     UUID NOT NULL,
+    message_id      UUID REFERENCES messages (id),
+    created_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX follow_ups_workflow ON follow_ups (workflow_id, created_at);

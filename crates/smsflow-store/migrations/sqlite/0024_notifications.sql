@@ -80,3 +80,21 @@ ALTER TABLE conversations DROP COLUMN handoff_webhook_status;
 ALTER TABLE conversations DROP COLUMN handoff_webhook_attempts;
 ALTER TABLE conversations DROP COLUMN handoff_webhook_next_at;
 ALTER TABLE conversations DROP COLUMN handoff_webhook_error;
+
+-- Auto follow-up (issue 13): a workflow's nudge to a texter its run has waited on for N hours.
+-- Off for a workflow without a row.
+CREATE TABLE workflow_follow_ups (
+    workflow_id BLOB PRIMARY KEY NOT NULL REFERENCES workflows (id) ON DELETE CASCADE,
+    after_hours INTEGER NOT NULL,
+    -- LocalizedText: a string, or {"en": ..., "es": ...}
+    template    TEXT NOT NULL
+);
+-- The one nudge each run gets.
+CREATE TABLE follow_ups (
+    run_id          BLOB PRIMARY KEY NOT NULL REFERENCES runs (id),
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    workflow_id     BLOB NOT NULL,
+    message_id      BLOB REFERENCES messages (id),
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX follow_ups_workflow ON follow_ups (workflow_id, created_at);
