@@ -178,6 +178,77 @@ async fn a_run_waiting_on_the_texter_is_nudged_once_after_n_hours_in_their_langu
 }
 
 #[tokio::test]
+async fn the_thread_marks_the_nudge_and_the_funnel_counts_it_and_its_answers() {
+    for mut browser in common::browser::browsers().await {
+        browser.with_admin().await;
+        browser.sign_in().await;
+        browser
+            .workflow(json!({
+                "name": "Leads", "goal": "general_inquiry", "active": true,
+                "steps": [{"type": "extract_information", "fields": "name,email"}]
+            }))
+            .await;
+        let workflow = browser
+            .store
+            .find_workflow_by_name("Leads")
+            .await
+            .unwrap()
+            .unwrap();
+        let setting = FollowUpSetting {
+            after_hours: 2,
+            template: LocalizedText::Plain("Still there?".into()),
+        };
+        browser
+            .store
+            .set_follow_up_setting(workflow.id, Some(&setting))
+            .await
+            .unwrap();
+        let conversation = browser
+            .text("+14155550531", "Hi, what are your prices?")
+            .await;
+        let waiting = OffsetDateTime::now_utc() + Duration::hours(3);
+        let queued = browser.state.messaging.queue_due_follow_ups(waiting).await;
+        assert_eq!(queued.unwrap(), 1, "{}", browser.label);
+        browser.text("+14155550531", "Dana").await;
+
+        let thread = browser.get(&format!("/conversations/{conversation}")).await;
+        assert_eq!(
+            thread.body.matches(" · follow-up · ").count(),
+            1,
+            "{}: the nudge is marked",
+            browser.label
+        );
+        let dashboard = browser
+            .get(&format!("/dashboard?workflow={}", workflow.id))
+            .await;
+        for stage in ["Nudged (auto follow-up)", "Answered the nudge"] {
+            assert!(
+                dashboard.body.contains(stage),
+                "{}: {stage} in the funnel",
+                browser.label
+            );
+        }
+        let counts = browser
+            .store
+            .follow_up_counts(
+                workflow.id,
+                &smsflow_store::analytics::Period::last_days(
+                    OffsetDateTime::now_utc() + Duration::minutes(1),
+                    1,
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (counts.nudged, counts.answered),
+            (1, 1),
+            "{}",
+            browser.label
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_reply_restarts_the_wait_and_opted_out_or_taken_over_conversations_are_never_nudged() {
     for db in testing::all().await {
         let app = Installation::start(db, &[]).await;

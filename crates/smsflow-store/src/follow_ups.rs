@@ -59,4 +59,20 @@ pub trait FollowUpStore: Send + Sync {
         due: &DueFollowUp,
         message: &NewOutbound,
     ) -> Result<Option<Message>, StoreError>;
+    /// The nudges among a conversation's messages (the thread marks them).
+    async fn follow_up_messages(&self, conversation_id: Uuid) -> Result<Vec<Uuid>, StoreError>;
+    /// The runs of a workflow nudged within `period`, and how many of their texters answered
+    /// after the nudge (the dashboard's funnel).
+    async fn follow_up_counts(
+        &self,
+        workflow_id: Uuid,
+        period: &crate::analytics::Period,
+    ) -> Result<FollowUpCounts, StoreError>;
+}
+
+/// Nudges sent and answered, for the dashboard's funnel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpCounts {
+    pub nudged: i64,
+    pub answered: i64,
 }

@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::StoreError;
+use crate::analytics::Period;
 use crate::conversations::{ConversationStore, Message, NewOutbound};
-use crate::follow_ups::{DueFollowUp, FollowUpSetting, FollowUpStore};
+use crate::follow_ups::{DueFollowUp, FollowUpCounts, FollowUpSetting, FollowUpStore};
 use crate::sql::{PostgresStore, SqliteStore, now};
 
 #[derive(sqlx::FromRow)]
@@ -121,7 +122,8 @@ macro_rules! impl_follow_up_store {
                 )
                 .bind(workflow_id)
                 .bind(waiting_since)
-                .fetch_all(&self.read)
+                // The writer's view: a reply just recorded must be seen, or its texter is nudged.
+                .fetch_all(&self.write)
                 .await?;
                 Ok(rows
                     .into_iter()
@@ -162,6 +164,37 @@ macro_rules! impl_follow_up_store {
                     .execute(&self.write)
                     .await?;
                 Ok(Some(queued))
+            }
+
+            async fn follow_up_messages(
+                &self,
+                conversation_id: Uuid,
+            ) -> Result<Vec<Uuid>, StoreError> {
+                Ok(sqlx::query_scalar(
+                    "SELECT message_id FROM follow_ups WHERE conversation_id = $1 AND message_id IS NOT NULL",
+                )
+                .bind(conversation_id)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
+            async fn follow_up_counts(
+                &self,
+                workflow_id: Uuid,
+                period: &Period,
+            ) -> Result<FollowUpCounts, StoreError> {
+                let (nudged, answered): (i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM messages m \
+                     WHERE m.conversation_id = f.conversation_id AND m.direction = 'inbound' \
+                     AND m.created_at > f.created_at) THEN 1 ELSE 0 END), 0) \
+                     FROM follow_ups f WHERE f.workflow_id = $1 AND f.created_at >= $2 AND f.created_at < $3",
+                )
+                .bind(workflow_id)
+                .bind(period.start())
+                .bind(period.end())
+                .fetch_one(&self.read)
+                .await?;
+                Ok(FollowUpCounts { nudged, answered })
             }
         }
     };
