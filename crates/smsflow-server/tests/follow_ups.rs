@@ -377,3 +377,97 @@ async fn the_follow_up_is_set_read_and_turned_off_through_the_api() {
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_follow_up_is_set_and_turned_off_in_the_web_app() {
+    use common::browser::form;
+    for mut browser in common::browser::browsers().await {
+        browser.with_admin().await;
+        browser.sign_in().await;
+        browser
+            .workflow(json!({
+                "name": "Leads", "goal": "general_inquiry", "active": true,
+                "steps": [{"type": "extract_information", "fields": "name"}]
+            }))
+            .await;
+        let workflow = browser
+            .store
+            .find_workflow_by_name("Leads")
+            .await
+            .unwrap()
+            .unwrap();
+        let path = format!("/workflows/{}/follow-up", workflow.id);
+        let edit = browser.get(&format!("/workflows/{}", workflow.id)).await;
+        assert!(
+            edit.body.contains(&path),
+            "{}: linked from the editor",
+            browser.label
+        );
+        let page = browser.get(&path).await;
+        let csrf = page.csrf();
+
+        let refused = browser
+            .post(
+                &path,
+                form(&[
+                    ("csrf", &csrf),
+                    ("on", "on"),
+                    ("after_hours", "0"),
+                    ("english", "Still there?"),
+                ]),
+            )
+            .await;
+        assert!(
+            refused.body.contains("Hours: must be between 1 and 168"),
+            "{}",
+            browser.label
+        );
+        let saved = browser
+            .post(
+                &path,
+                form(&[
+                    ("csrf", &csrf),
+                    ("on", "on"),
+                    ("after_hours", "6"),
+                    ("english", "Still there?"),
+                    ("spanish", "¿Sigue ahí?"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            saved.location.as_deref(),
+            Some(format!("{path}?saved=1").as_str())
+        );
+        let setting = browser
+            .store
+            .follow_up_setting(workflow.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(setting.after_hours, 6, "{}", browser.label);
+        assert_eq!(
+            setting
+                .template
+                .in_language(smsflow_core::language::Language::Spanish),
+            "¿Sigue ahí?",
+            "{}",
+            browser.label
+        );
+        browser
+            .post(
+                &path,
+                form(&[
+                    ("csrf", &csrf),
+                    ("after_hours", "6"),
+                    ("english", "Still there?"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            browser.store.follow_up_setting(workflow.id).await.unwrap(),
+            None,
+            "{}: unticked is off",
+            browser.label
+        );
+    }
+}

@@ -21,6 +21,33 @@ pub struct FollowUpSetting {
     pub template: LocalizedText,
 }
 
+impl FollowUpSetting {
+    /// The longest wait offered: a week.
+    pub const MAX_HOURS: u32 = 168;
+
+    /// What is wrong with the setting, if anything: the field and what to do.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if !(1..=Self::MAX_HOURS).contains(&self.after_hours) {
+            return Some((
+                "after_hours",
+                format!("must be between 1 and {} hours", Self::MAX_HOURS),
+            ));
+        }
+        let blank = match &self.template {
+            LocalizedText::Plain(text) => text.trim().is_empty(),
+            LocalizedText::PerLanguage(texts) => {
+                texts.is_empty() || texts.values().any(|text| text.trim().is_empty())
+            }
+        };
+        blank.then(|| {
+            (
+                "template",
+                "write the nudge, e.g. \"Still there? Reply to pick up where we left off.\"".into(),
+            )
+        })
+    }
+}
+
 /// A run waiting on its texter long enough for a nudge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueFollowUp {

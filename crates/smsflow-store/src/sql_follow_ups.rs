@@ -35,6 +35,7 @@ struct DueRow {
     conversation_id: Uuid,
     run_id: Uuid,
     language: Option<String>,
+    last_message_at: OffsetDateTime,
 }
 
 macro_rules! impl_follow_up_store {
@@ -110,10 +111,10 @@ macro_rules! impl_follow_up_store {
                 waiting_since: OffsetDateTime,
             ) -> Result<Vec<DueFollowUp>, StoreError> {
                 let rows = sqlx::query_as::<_, DueRow>(
-                    "SELECT c.id AS conversation_id, r.id AS run_id, c.language FROM conversations c \
-                     JOIN runs r ON r.id = c.active_run_id \
+                    "SELECT c.id AS conversation_id, r.id AS run_id, c.language, c.last_message_at \
+                     FROM conversations c JOIN runs r ON r.id = c.active_run_id \
                      WHERE c.active_workflow_id = $1 AND r.workflow_id = $1 AND c.status = 'agent' \
-                     AND NOT c.run_completed AND NOT r.completed AND c.last_message_at <= $2 \
+                     AND NOT c.run_completed AND NOT r.completed \
                      AND NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) \
                      AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.run_id = r.id) \
                      AND (SELECT m.direction FROM messages m WHERE m.conversation_id = c.id \
@@ -121,12 +122,13 @@ macro_rules! impl_follow_up_store {
                      ORDER BY c.last_message_at, c.id",
                 )
                 .bind(workflow_id)
-                .bind(waiting_since)
                 // The writer's view: a reply just recorded must be seen, or its texter is nudged.
                 .fetch_all(&self.write)
                 .await?;
+                // Compared as times here, not as SQLite's text.
                 Ok(rows
                     .into_iter()
+                    .filter(|row| row.last_message_at <= waiting_since)
                     .map(|row| DueFollowUp {
                         conversation_id: row.conversation_id,
                         run_id: row.run_id,

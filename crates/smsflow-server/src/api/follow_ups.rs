@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use smsflow_core::{LocalizedText, Problems};
+use smsflow_core::Problems;
 use smsflow_store::follow_ups::FollowUpSetting;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,8 +15,6 @@ use crate::error::{ApiError, ProblemDocument};
 use crate::extract::ApiJson;
 
 const TAG: &str = "workflows";
-/// The longest wait offered: a week.
-const MAX_HOURS: u32 = 168;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_follow_up, set_follow_up, delete_follow_up))
@@ -50,23 +48,8 @@ async fn set_follow_up(
     ApiJson(setting): ApiJson<FollowUpSetting>,
 ) -> Result<axum::Json<FollowUpSetting>, ApiError> {
     let id = workflow(&state, &id).await?;
-    if !(1..=MAX_HOURS).contains(&setting.after_hours) {
-        return Err(ApiError::Invalid(Problems::single(
-            "after_hours",
-            format!("must be between 1 and {MAX_HOURS} hours"),
-        )));
-    }
-    let blank = match &setting.template {
-        LocalizedText::Plain(text) => text.trim().is_empty(),
-        LocalizedText::PerLanguage(texts) => {
-            texts.is_empty() || texts.values().any(|text| text.trim().is_empty())
-        }
-    };
-    if blank {
-        return Err(ApiError::Invalid(Problems::single(
-            "template",
-            "write the nudge, e.g. \"Still there? Reply to pick up where we left off.\"",
-        )));
+    if let Some((field, problem)) = setting.problem() {
+        return Err(ApiError::Invalid(Problems::single(field, problem)));
     }
     state
         .store

@@ -21,6 +21,7 @@ mod agents;
 mod audit;
 pub(crate) mod dashboard;
 mod draft_tests;
+mod follow_ups;
 mod form;
 mod inbox;
 mod limiter;
@@ -82,6 +83,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(workflows::edit_page).post(workflows::update),
         )
         .route("/workflows/{id}/active", post(workflows::set_active))
+        .route(
+            "/workflows/{id}/follow-up",
+            get(follow_ups::page).post(follow_ups::save),
+        )
         .route(
             "/workflows/{id}/delete",
             get(workflows::delete_page).post(workflows::delete),
