@@ -19,8 +19,8 @@ use smsflow_core::sms::{
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
-    BookingOutcome, Conversation, InboundOutcome, InboundSms, Message, NewOutbound, OptChange,
-    RecordedInbound,
+    BookingOutcome, Conversation, Handoff, InboundOutcome, InboundSms, Message, NewOutbound,
+    OptChange, RecordedInbound,
 };
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 mod conversing;
 mod suggesting;
+mod follow_ups;
 
 use crate::agent::{Agent, Texter};
 use crate::inbox_events::{InboxChange, InboxEvents};
@@ -65,8 +66,6 @@ pub struct Messaging {
     pub agent: Agent,
     /// Posts new tickets to a helpdesk, when configured.
     pub ticket_webhook: Option<TicketWebhook>,
-    /// Posts `conversation.needs_human` when a texter asks for a person, when configured.
-    pub handoff_webhook: Option<TicketWebhook>,
     /// What changed, for the live inbox.
     pub inbox: InboxEvents,
     inbound_ready: Notify,
@@ -94,7 +93,6 @@ impl Messaging {
             settings,
             agent,
             ticket_webhook: None,
-            handoff_webhook: None,
             inbox: InboxEvents::default(),
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
@@ -594,7 +592,7 @@ impl Messaging {
                             run_completed: turn.run.completed,
                             active_run_id: Some(turn.run.run_id),
                             reply: Some(reply),
-                            handoff: turn.hand_off.then(|| self.handoff()),
+                            handoff: turn.hand_off.then_some(Handoff),
                             run: Some(turn.run),
                             ..keep
                         }
@@ -926,24 +924,14 @@ impl Messaging {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move { this.keep_claims().await }));
         }
-        if self.ticket_webhook.is_some() || self.handoff_webhook.is_some() {
+        if self.ticket_webhook.is_some() {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
-                loop {
-                    let delivered = match (
-                        this.deliver_next_ticket().await,
-                        this.deliver_next_handoff().await,
-                    ) {
-                        (Ok(ticket), Ok(handoff)) => ticket || handoff,
-                        (Err(error), _) | (_, Err(error)) => {
-                            tracing::warn!(%error, "cannot deliver webhooks; will retry");
-                            false
-                        }
-                    };
-                    if !delivered {
-                        tokio::time::sleep(POLL).await;
-                    }
-                }
+                let never = Notify::new();
+                drain(&never, "cannot deliver webhooks; will retry", || {
+                    this.deliver_next_ticket()
+                })
+                .await
             }));
         }
         let this = Arc::clone(self);
@@ -967,7 +955,7 @@ impl Messaging {
 
 /// Runs `step` again at once while it finds work; when it finds none, or fails (logged as
 /// `failure`), waits until `ready` is notified or the poll interval passes. Forever.
-async fn drain<F, Work>(ready: &Notify, failure: &str, mut step: F)
+pub(crate) async fn drain<F, Work>(ready: &Notify, failure: &str, mut step: F)
 where
     F: FnMut() -> Work,
     Work: std::future::Future<Output = Result<bool, StoreError>>,
@@ -1053,7 +1041,7 @@ struct Batch {
     opted_out: HashMap<String, bool>,
 }
 
-/// A signed outgoing webhook: a helpdesk's for new tickets, the team's for hand-offs.
+/// A signed outgoing webhook: a helpdesk's for new tickets, the team's for notifications.
 pub struct TicketWebhook {
     pub url: String,
     pub secret: String,
@@ -1065,7 +1053,7 @@ pub struct TicketWebhook {
 impl TicketWebhook {
     /// Posts `payload` signed with the secret (`x-smsflow-signature`); the error says why it
     /// was not accepted.
-    async fn post(&self, payload: &serde_json::Value) -> Result<(), String> {
+    pub(crate) async fn post(&self, payload: &serde_json::Value) -> Result<(), String> {
         let body = payload.to_string();
         let signature = crate::signing::sign(
             &self.secret,

@@ -192,6 +192,7 @@ pub fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
+        .merge(api::follow_ups::router())
         .merge(api::versions::router())
         .merge(api::test_suite::router())
         .merge(api::replays::router())

@@ -157,12 +157,9 @@ pub struct InboundOutcome {
     pub handoff: Option<Handoff>,
 }
 
-/// A hand-off to a person, asked for by the texter.
+/// A hand-off to a person, asked for by the texter (the team is notified: see `notifications`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Handoff {
-    /// Post `conversation.needs_human` to the configured webhook.
-    pub notify: bool,
-}
+pub struct Handoff;
 
 /// A run's new state and the effects of its steps on this turn, stored with the turn.
 #[derive(Debug, Clone)]

@@ -12,9 +12,10 @@ pub mod backup;
 pub mod contacts;
 pub mod conversations;
 mod error;
-pub mod handoffs;
+pub mod follow_ups;
 pub mod inbound_leases;
 pub mod inbox;
+pub mod notifications;
 pub mod replay;
 mod sql;
 mod sql_agents;
@@ -22,9 +23,10 @@ mod sql_analytics;
 mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
-mod sql_handoffs;
+mod sql_follow_ups;
 mod sql_inbound_leases;
 mod sql_inbox;
+mod sql_notifications;
 mod sql_replay;
 mod sql_team;
 mod sql_test_suite;
@@ -105,9 +107,10 @@ pub trait Store:
     + agents::AgentStore
     + audit::AuditStore
     + analytics::AnalyticsStore
-    + handoffs::HandoffStore
+    + follow_ups::FollowUpStore
     + inbound_leases::InboundLeaseStore
     + inbox::InboxStore
+    + notifications::NotificationStore
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore

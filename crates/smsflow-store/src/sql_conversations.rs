@@ -596,8 +596,8 @@ macro_rules! impl_conversation_store {
                     if let Some(run) = &outcome.run {
                         Self::save_run(&mut tx, message.conversation_id, run, at).await?;
                     }
-                    if let Some(handoff) = &outcome.handoff {
-                        Self::save_handoff(&mut tx, message.conversation_id, handoff, at).await?;
+                    if outcome.handoff.is_some() {
+                        Self::save_handoff(&mut tx, message.conversation_id, at).await?;
                     }
                     Self::supersede_drafts(&mut tx, &[message.conversation_id]).await?;
                     if let Some(reply) = &outcome.reply {
@@ -692,8 +692,8 @@ macro_rules! impl_conversation_store {
                         }
                         None => {}
                     }
-                    if let Some(handoff) = &outcome.handoff {
-                        Self::save_handoff(&mut tx, message.conversation_id, handoff, at).await?;
+                    if outcome.handoff.is_some() {
+                        Self::save_handoff(&mut tx, message.conversation_id, at).await?;
                     }
                 }
                 let runs: Vec<(Uuid, &RunUpdate)> = completed
@@ -778,22 +778,18 @@ macro_rules! impl_conversation_store {
                 Ok(())
             }
 
-            /// The texter asked for a person: the agent falls silent, the inbox shows "Needs a
-            /// human", and the webhook (when configured) is due.
+            /// The texter asked for a person: the agent falls silent and the inbox shows "Needs a
+            /// human" (the team's notification is recorded by the database: migration 0024).
             pub(crate) async fn save_handoff(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 conversation_id: Uuid,
-                handoff: &Handoff,
                 at: OffsetDateTime,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "UPDATE conversations SET status = 'human', needs_human_at = $2, \
-                     handoff_webhook_status = $3, handoff_webhook_attempts = 0, \
-                     handoff_webhook_next_at = NULL, handoff_webhook_error = NULL WHERE id = $1",
+                    "UPDATE conversations SET status = 'human', needs_human_at = $2 WHERE id = $1",
                 )
                 .bind(conversation_id)
                 .bind(at)
-                .bind(handoff.notify.then_some("pending"))
                 .execute(&mut **tx)
                 .await?;
                 Ok(())

@@ -55,6 +55,8 @@ pub struct MessageView {
     backend: Option<String>,
     /// Inbound: why this workflow (or none) handled it, and what happened to the reply.
     routing: Option<String>,
+    /// The workflow's auto follow-up: a nudge after the texter stopped answering.
+    follow_up: bool,
 }
 
 pub struct StepView {
@@ -200,6 +202,15 @@ async fn message_views(
     names: &mut HashMap<Uuid, String>,
 ) -> Result<Vec<MessageView>, WebError> {
     let mut views = Vec::with_capacity(messages.len());
+    let follow_ups = match messages.first() {
+        Some(first) => {
+            state
+                .store
+                .follow_up_messages(first.conversation_id)
+                .await?
+        }
+        None => Vec::new(),
+    };
     let mut answered: Option<Value> = None;
     for message in messages {
         let workflow = match message.workflow_id {
@@ -243,6 +254,7 @@ async fn message_views(
                 })
             }),
             routing,
+            follow_up: follow_ups.contains(&message.id),
             body: message.body,
         });
     }

@@ -20,6 +20,7 @@
 //! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting;
 //! - `roles`: the one table of which role each route needs, and the check every route goes through;
 //! - `users`: users, roles, invitations and password-reset links; `api_keys`: API keys.
+//! - `notifications`: the signed-in user's notification settings.
 
 pub mod accounts;
 mod agents;
@@ -27,12 +28,14 @@ mod api_keys;
 mod audit;
 pub(crate) mod dashboard;
 mod draft_tests;
+mod follow_ups;
 mod form;
 mod inbox;
 mod inbox_list;
 mod limiter;
 mod live;
 mod local_time;
+mod notifications;
 mod records;
 mod replay;
 pub mod roles;
@@ -134,6 +137,10 @@ fn routes() -> Routes {
         )
         .route("/workflows/{id}/active", post(workflows::set_active))
         .route(
+            "/workflows/{id}/follow-up",
+            get(follow_ups::page).post(follow_ups::save),
+        )
+        .route(
             "/workflows/{id}/delete",
             get(workflows::delete_page).post(workflows::delete),
         )
@@ -141,6 +148,10 @@ fn routes() -> Routes {
         .merge(users::routes())
         .merge(api_keys::routes())
         .route("/dashboard", get(dashboard::page))
+        .route(
+            "/settings/notifications",
+            get(notifications::page).post(notifications::save),
+        )
         .route("/assets/{file}", get(asset))
 }
 
