@@ -33,8 +33,8 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 mod conversing;
-mod suggesting;
 mod follow_ups;
+mod suggesting;
 
 use crate::agent::{Agent, Texter};
 use crate::inbox_events::{InboxChange, InboxEvents};

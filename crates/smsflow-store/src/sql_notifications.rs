@@ -109,7 +109,7 @@ struct AdminPreferencesRow {
 
 impl AdminPreferencesRow {
     /// The admin and their choices; the defaults when they have made none.
-    fn split(self) -> (Admin, NotificationPreferences) {
+    fn split(self) -> Result<(Admin, NotificationPreferences), StoreError> {
         let preferences = match (
             self.email_on,
             self.needs_human,
@@ -133,14 +133,14 @@ impl AdminPreferencesRow {
             .into(),
             _ => NotificationPreferences::default(),
         };
-        (self.admin.into(), preferences)
+        Ok((Admin::try_from(self.admin)?, preferences))
     }
 }
 
 /// Admins with their choices, as [`AdminPreferencesRow`] reads them.
 macro_rules! admin_preferences_select {
     () => {
-        "SELECT admins.id, admins.email, admins.created_at, \
+        "SELECT admins.id, admins.email, admins.role, admins.created_at, \
      p.email AS email_on, p.needs_human, p.ticket_opened, p.delivery_failed, p.digest_minutes \
      FROM admins LEFT JOIN notification_preferences p ON p.admin_id = admins.id "
     };
@@ -263,7 +263,7 @@ macro_rules! impl_notification_store {
                     .bind(admin_id)
                     .fetch_one(&self.write)
                     .await?
-                    .split();
+                    .split()?;
                 Ok(Some(ClaimedEmails {
                     claim,
                     admin,
@@ -360,7 +360,7 @@ macro_rules! impl_notification_store {
             async fn admins_with_preferences(
                 &self,
             ) -> Result<Vec<(Admin, NotificationPreferences)>, StoreError> {
-                Ok(sqlx::query_as::<_, AdminPreferencesRow>(concat!(
+                sqlx::query_as::<_, AdminPreferencesRow>(concat!(
                     admin_preferences_select!(),
                     "ORDER BY admins.created_at, admins.id"
                 ))
@@ -368,7 +368,7 @@ macro_rules! impl_notification_store {
                     .await?
                     .into_iter()
                     .map(AdminPreferencesRow::split)
-                    .collect())
+                    .collect()
             }
 
             async fn notification_preferences(
@@ -386,7 +386,7 @@ macro_rules! impl_notification_store {
                         what: "admin",
                         key: admin_id.to_string(),
                     })?;
-                Ok(row.split().1)
+                Ok(row.split()?.1)
             }
 
             async fn set_notification_preferences(

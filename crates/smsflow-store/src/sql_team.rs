@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::conversations::{ConversationStatus, Handoff, NewOutbound};
+use crate::conversations::{ConversationStatus, NewOutbound};
 use crate::sql::{PostgresStore, SqliteStore, now};
 use crate::team::{CannedReply, Note, NoteKind, TeamStore};
 use crate::{Admin, StoreError};
@@ -284,7 +284,6 @@ macro_rules! impl_team_store {
             async fn expire_drafted_replies(
                 &self,
                 now: OffsetDateTime,
-                handoff: Handoff,
             ) -> Result<Vec<Uuid>, StoreError> {
                 let mut tx = self.write.begin().await?;
                 let expired: Vec<Uuid> = sqlx::query_scalar(
@@ -295,7 +294,7 @@ macro_rules! impl_team_store {
                 .fetch_all(&mut *tx)
                 .await?;
                 for &conversation_id in &expired {
-                    Self::save_handoff(&mut tx, conversation_id, &handoff, now).await?;
+                    Self::save_handoff(&mut tx, conversation_id, now).await?;
                     Self::insert_note(
                         &mut *tx,
                         conversation_id,

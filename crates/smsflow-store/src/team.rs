@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::conversations::{ConversationStatus, Handoff, NewOutbound};
+use crate::conversations::{ConversationStatus, NewOutbound};
 use crate::{Admin, StoreError};
 
 /// Which conversations the inbox lists by assignment.
@@ -118,9 +118,5 @@ pub trait TeamStore: Send + Sync {
     async fn discard_drafted_reply(&self, message_id: Uuid) -> Result<(), StoreError>;
     /// Deletes the drafts that nobody approved by `now` and hands their conversations to the team
     /// (as a texter's request for a person would, with a note in the thread); their ids.
-    async fn expire_drafted_replies(
-        &self,
-        now: OffsetDateTime,
-        handoff: Handoff,
-    ) -> Result<Vec<Uuid>, StoreError>;
+    async fn expire_drafted_replies(&self, now: OffsetDateTime) -> Result<Vec<Uuid>, StoreError>;
 }

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, ConversationStatus, MessageStatus};
-use smsflow_store::conversations::{Handoff, InboundOutcome, InboundSms, Message, NewOutbound};
+use smsflow_store::conversations::{InboundOutcome, InboundSms, Message, NewOutbound};
 use smsflow_store::team::NoteKind;
 use smsflow_store::{Store, testing};
 use time::{Duration, OffsetDateTime};
@@ -155,15 +155,8 @@ async fn an_expired_draft_hands_the_conversation_to_the_team_once() {
             &[("+15551230001", outcome(Some(draft("a draft", expires))))],
         )
         .await;
-        let notify = Handoff { notify: true };
-        assert!(
-            store
-                .expire_drafted_replies(now, notify)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let expired = store.expire_drafted_replies(expires, notify).await.unwrap();
+        assert!(store.expire_drafted_replies(now).await.unwrap().is_empty());
+        let expired = store.expire_drafted_replies(expires).await.unwrap();
         assert_eq!(expired, ids, "{}", db.label);
         assert!(drafts(store, ids[0]).await.is_empty());
         let conversation = store.get_conversation(ids[0]).await.unwrap();
@@ -183,7 +176,7 @@ async fn an_expired_draft_hands_the_conversation_to_the_team_once() {
         );
         assert!(
             store
-                .expire_drafted_replies(expires + Duration::hours(1), notify)
+                .expire_drafted_replies(expires + Duration::hours(1))
                 .await
                 .unwrap()
                 .is_empty()

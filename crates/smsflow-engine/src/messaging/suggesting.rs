@@ -58,10 +58,7 @@ impl Messaging {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<Uuid>, StoreError> {
-        let expired = self
-            .store
-            .expire_drafted_replies(now, self.handoff())
-            .await?;
+        let expired = self.store.expire_drafted_replies(now).await?;
         for conversation_id in &expired {
             tracing::info!(%conversation_id, "a drafted reply expired unapproved: handed to the team");
         }

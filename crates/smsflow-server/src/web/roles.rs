@@ -73,8 +73,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/conversations/{id}/resume", AtLeast(Agent)),
     ("POST", "/conversations/{id}/assign", AtLeast(Agent)),
     ("POST", "/conversations/{id}/notes", AtLeast(Agent)),
-    ("POST", "/conversations/{id}/drafts/{message}/send", AtLeast(Agent)),
-    ("POST", "/conversations/{id}/drafts/{message}/discard", AtLeast(Agent)),
+    (
+        "POST",
+        "/conversations/{id}/drafts/{message}/send",
+        AtLeast(Agent),
+    ),
+    (
+        "POST",
+        "/conversations/{id}/drafts/{message}/discard",
+        AtLeast(Agent),
+    ),
     ("GET", "/canned-replies", AtLeast(Agent)),
     ("POST", "/canned-replies", AtLeast(Admin)),
     ("POST", "/canned-replies/{id}/delete", AtLeast(Admin)),
