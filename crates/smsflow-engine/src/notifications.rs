@@ -304,6 +304,7 @@ mod tests {
         Admin {
             id: Uuid::now_v7(),
             email: email.into(),
+            role: smsflow_store::Role::Admin,
             created_at: OffsetDateTime::now_utc(),
         }
     }

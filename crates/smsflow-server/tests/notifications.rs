@@ -149,7 +149,7 @@ async fn admin(app: &TestApp, email: &str, preferences: NotificationPreferences)
         .create_admin(
             email,
             "$argon2id$unused",
-            AdminCreation::Operator,
+            AdminCreation::Operator(smsflow_store::Role::Admin),
             &Author::system(),
         )
         .await

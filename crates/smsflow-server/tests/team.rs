@@ -174,7 +174,7 @@ async fn conversations_are_assigned_and_filtered_and_notes_are_never_sent() {
             app.store.as_ref(),
             "linus@example.com",
             PASSWORD,
-            AdminCreation::Operator,
+            AdminCreation::Operator(smsflow_store::Role::Agent),
         )
         .await
         .unwrap();

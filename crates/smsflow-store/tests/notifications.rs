@@ -95,6 +95,7 @@ async fn claim_a_send(store: &dyn Store, conversation_id: Uuid) -> (Uuid, i64) {
                 encoding: "gsm7".into(),
                 send_after: OffsetDateTime::now_utc(),
                 language: None,
+                draft_expires_at: None,
             },
         )
         .await
@@ -304,7 +305,7 @@ async fn emails_wait_for_the_digest_window_and_then_come_together() {
             .create_admin(
                 "ada@example.com",
                 "$argon2id$x",
-                AdminCreation::Operator,
+                AdminCreation::Operator(smsflow_store::Role::Admin),
                 &by,
             )
             .await
@@ -313,7 +314,7 @@ async fn emails_wait_for_the_digest_window_and_then_come_together() {
             .create_admin(
                 "bob@example.com",
                 "$argon2id$x",
-                AdminCreation::Operator,
+                AdminCreation::Operator(smsflow_store::Role::Admin),
                 &by,
             )
             .await

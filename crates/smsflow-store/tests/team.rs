@@ -6,6 +6,7 @@
 use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, ConversationStatus, MessageStatus};
 use smsflow_store::conversations::{InboundOutcome, InboundSms, Message, NewOutbound};
+use smsflow_store::notifications::NotificationKind;
 use smsflow_store::team::NoteKind;
 use smsflow_store::{Store, testing};
 use time::{Duration, OffsetDateTime};
@@ -163,12 +164,15 @@ async fn an_expired_draft_hands_the_conversation_to_the_team_once() {
         assert_eq!(conversation.status, ConversationStatus::Human);
         assert!(conversation.needs_human_at.is_some());
         // The team hears of it as of any hand-off.
-        let (announced, _) = store
-            .claim_handoff_webhook(LEASE)
-            .await
-            .unwrap()
-            .expect("the hand-off webhook is due");
-        assert_eq!(announced.id, ids[0]);
+        let events = store.unrouted_notification_events(10).await.unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|event| event.kind == NotificationKind::NeedsHuman
+                    && event.conversation_id == ids[0]),
+            "{}",
+            db.label
+        );
         let notes = store.conversation_notes(ids[0]).await.unwrap();
         assert_eq!(
             notes.iter().map(|n| n.kind).collect::<Vec<_>>(),
