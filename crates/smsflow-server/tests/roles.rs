@@ -71,13 +71,25 @@ async fn request(app: &Browser, method: &str, path: &str, admin: Option<uuid::Uu
             .body(browser::form(&[("csrf", &csrf)]));
     }
     let response = request.send().await.unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().unwrap().to_string());
+    // The live inbox's event stream stays open: its status and headers are the answer.
+    let streaming = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let body = if streaming {
+        String::new()
+    } else {
+        response.text().await.unwrap()
+    };
     Answer {
-        status: response.status(),
-        location: response
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().unwrap().to_string()),
-        body: response.text().await.unwrap(),
+        status,
+        location,
+        body,
     }
 }
 
