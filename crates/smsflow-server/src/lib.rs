@@ -135,7 +135,8 @@ impl AppState {
         (name = "agents", description = "Agents and the routing rules that pick one when a workflow names none"),
         (name = "analytics", description = "What workflows achieved over a period: the performance dashboard's figures"),
         (name = "versions", description = "Change the workflow set safely: one draft published at once, the history of versions, rollback, and replays of stored texts"),
-        (name = "audit", description = "Who changed workflows, agents, routing rules, admins and API keys, when, before and after")
+        (name = "audit", description = "Who changed workflows, agents, routing rules, admins and API keys, when, before and after"),
+        (name = "team", description = "Working as a team in the inbox: users, assignment, internal notes, canned replies and suggest mode's drafts")
     )
 )]
 struct ApiDoc;
@@ -202,6 +203,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::agents::router())
         .merge(api::analytics::router())
         .merge(api::audit::router())
+        .merge(api::team::router())
         .split_for_parts();
     error::document_errors(&mut document);
     (router, document)

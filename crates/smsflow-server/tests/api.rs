@@ -649,6 +649,19 @@ async fn the_openapi_document_lists_every_route() {
         ("/analytics/workflows", "get"),
         ("/analytics/workflows/{id}", "get"),
         ("/audit", "get"),
+        ("/users", "get"),
+        ("/conversations/{id}/assignee", "get"),
+        ("/conversations/{id}/assignee", "put"),
+        ("/conversations/{id}/notes", "get"),
+        ("/conversations/{id}/notes", "post"),
+        ("/canned-replies", "get"),
+        ("/canned-replies", "post"),
+        ("/canned-replies/{id}", "get"),
+        ("/canned-replies/{id}", "put"),
+        ("/canned-replies/{id}", "delete"),
+        ("/conversations/{id}/canned-replies/{reply_id}", "get"),
+        ("/conversations/{id}/drafts/{message_id}/send", "post"),
+        ("/conversations/{id}/drafts/{message_id}/discard", "post"),
     ];
     let paths = document["paths"].as_object().unwrap();
     let mut documented: Vec<(String, String)> = paths

@@ -33,6 +33,16 @@ fn canned((id, title, body, created_at): (Uuid, String, String, OffsetDateTime))
     }
 }
 
+/// A canned reply's title is unique: saying so is the answer to a clash.
+fn title_taken(error: sqlx::Error, title: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Refused(format!(
+            "a canned reply titled {title:?} already exists: choose another title"
+        )),
+        _ => StoreError::Database(error),
+    }
+}
+
 fn not_found(what: &'static str, id: Uuid) -> StoreError {
     StoreError::NotFound {
         what,
@@ -215,13 +225,27 @@ macro_rules! impl_team_store {
                 .bind(now())
                 .fetch_one(&self.write)
                 .await
-                .map_err(|error| match &error {
-                    sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Refused(
-                        format!("a canned reply titled {title:?} already exists: choose another title"),
-                    ),
-                    _ => StoreError::Database(error),
-                })?;
+                .map_err(|error| title_taken(error, title))?;
                 Ok(canned(row))
+            }
+
+            async fn update_canned_reply(
+                &self,
+                id: Uuid,
+                title: &str,
+                body: &str,
+            ) -> Result<CannedReply, StoreError> {
+                let row: Option<(Uuid, String, String, OffsetDateTime)> = sqlx::query_as(
+                    "UPDATE canned_replies SET title = $2, body = $3 WHERE id = $1 \
+                     RETURNING id, title, body, created_at",
+                )
+                .bind(id)
+                .bind(title)
+                .bind(body)
+                .fetch_optional(&self.write)
+                .await
+                .map_err(|error| title_taken(error, title))?;
+                row.map(canned).ok_or_else(|| not_found("canned reply", id))
             }
 
             async fn delete_canned_reply(&self, id: Uuid) -> Result<(), StoreError> {

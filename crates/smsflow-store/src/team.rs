@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::conversations::{ConversationStatus, NewOutbound};
@@ -22,7 +23,7 @@ pub enum AssignedFilter {
 macro_rules! note_kinds {
     ($($variant:ident = $text:literal),+ $(,)?) => {
         /// What a line in the thread's notes and activity records.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum NoteKind { $($variant),+ }
 
@@ -46,7 +47,7 @@ note_kinds!(
 );
 
 /// An internal note or an event in a conversation: for the team's eyes only.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Note {
     pub id: Uuid,
     pub conversation_id: Uuid,
@@ -55,16 +56,18 @@ pub struct Note {
     pub author: Option<String>,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
 /// A reply the team keeps at hand; `{{name}}` and other variables are filled in when used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct CannedReply {
     pub id: Uuid,
     pub title: String,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -105,6 +108,13 @@ pub trait TeamStore: Send + Sync {
     /// Refused when another canned reply has the same title.
     async fn create_canned_reply(&self, title: &str, body: &str)
     -> Result<CannedReply, StoreError>;
+    /// Refused like `create_canned_reply` when another canned reply has the title.
+    async fn update_canned_reply(
+        &self,
+        id: Uuid,
+        title: &str,
+        body: &str,
+    ) -> Result<CannedReply, StoreError>;
     async fn delete_canned_reply(&self, id: Uuid) -> Result<(), StoreError>;
 
     /// Queues the agent's drafted reply `message_id` for sending, as drafted or as `edited`; a

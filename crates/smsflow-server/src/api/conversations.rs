@@ -1,5 +1,6 @@
 //! `/api/v1/conversations`, `/messages/send`, `/simulator/messages` and `/opt-outs`.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,9 +10,12 @@ use smsflow_core::Problems;
 use smsflow_core::conversation::{Author, Channel, ConversationStatus};
 use smsflow_core::sender::Sender;
 use smsflow_core::sms::{MAX_BODY_CHARS, is_e164};
+use smsflow_engine::inbox_events::InboxChange;
+use smsflow_store::ApiKey;
 use smsflow_store::conversations::{
     Conversation, ConversationCursor, ConversationQuery, Message, OptOut,
 };
+use smsflow_store::team::NoteKind;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +23,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::team::by_key;
 use crate::error::{ApiError, ProblemDocument};
 use crate::extract::{ApiJson, ApiQuery};
 use smsflow_engine::messaging::SimulatedTurn;
@@ -229,31 +234,61 @@ pub(crate) fn refuse_opted_out(conversation: &Conversation) -> Result<(), ApiErr
 }
 
 #[utoipa::path(post, path = "/conversations/{id}/handoff", tag = TAG, params(("id" = Uuid, Path)),
-    description = "A person takes over: the agent stays silent in this conversation until it is resumed.",
+    description = "A person takes over: the agent stays silent in this conversation until it is resumed. The thread's notes record it (GET /conversations/{id}/notes).",
     responses((status = 200, body = Conversation), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
 async fn hand_off(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Conversation>, ApiError> {
-    let conversation = state
-        .store
-        .set_conversation_status(parse_id(&id)?, ConversationStatus::Human)
-        .await?;
-    Ok(axum::Json(conversation))
+    let note = "took the conversation over: the agent stays silent until someone gives it back";
+    change_owner(
+        &state,
+        &caller,
+        &id,
+        ConversationStatus::Human,
+        NoteKind::TookOver,
+        note,
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/conversations/{id}/resume", tag = TAG, params(("id" = Uuid, Path)),
-    description = "Hands the conversation back to the agent.",
+    description = "Hands the conversation back to the agent. The thread's notes record it (GET /conversations/{id}/notes).",
     responses((status = 200, body = Conversation), (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument)))]
 async fn resume(
     State(state): State<AppState>,
+    Extension(caller): Extension<ApiKey>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Conversation>, ApiError> {
-    let conversation = state
+    let note = "gave the conversation back to the agent";
+    change_owner(
+        &state,
+        &caller,
+        &id,
+        ConversationStatus::Agent,
+        NoteKind::HandedBack,
+        note,
+    )
+    .await
+}
+
+/// Gives the conversation to a person or back to the agent, as the web app's buttons do.
+async fn change_owner(
+    state: &AppState,
+    caller: &ApiKey,
+    id: &str,
+    status: ConversationStatus,
+    kind: NoteKind,
+    note: &str,
+) -> Result<axum::Json<Conversation>, ApiError> {
+    let id = parse_id(id)?;
+    state
         .store
-        .set_conversation_status(parse_id(&id)?, ConversationStatus::Agent)
+        .change_owner(id, status, kind, &by_key(caller), note)
         .await?;
-    Ok(axum::Json(conversation))
+    state.messaging.inbox.publish(id, InboxChange::Conversation);
+    Ok(axum::Json(state.store.get_conversation(id).await?))
 }
 
 /// A message that starts (or continues) a conversation from our side.

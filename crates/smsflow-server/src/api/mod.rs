@@ -6,6 +6,7 @@ pub mod conversations;
 pub mod follow_ups;
 pub mod replays;
 pub mod steps;
+pub mod team;
 pub mod test_suite;
 pub mod versions;
 pub mod workflows;

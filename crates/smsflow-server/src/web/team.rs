@@ -15,7 +15,6 @@ use smsflow_core::Problems;
 use smsflow_store::conversations::Conversation;
 use smsflow_store::team::NoteKind;
 use smsflow_store::{Admin, StoreError};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::AppState;
@@ -97,9 +96,7 @@ pub(crate) fn notice(key: &str) -> Option<&'static str> {
     })
 }
 
-/// A canned reply with the conversation's variables filled in: `{{name}}`, `{{first_name}}`,
-/// `{{phone}}` (their number), `{{our_number}}`, and every field the contact gave (`{{email}}`,
-/// ...). A variable without a value is dropped with the space before it.
+/// A canned reply with the conversation's variables filled in (see the API's `canned_text`).
 pub(crate) async fn canned_text(
     state: &AppState,
     conversation: &Conversation,
@@ -107,24 +104,7 @@ pub(crate) async fn canned_text(
 ) -> Result<String, WebError> {
     let id = Uuid::parse_str(canned_id)
         .map_err(|_| WebError::NotFound(format!("canned reply {canned_id} does not exist")))?;
-    let canned = state.store.get_canned_reply(id).await?;
-    let mut values = BTreeMap::new();
-    match state.store.get_contact(&conversation.their_number).await {
-        Ok(contact) => {
-            values.extend(contact.known());
-            if let Some(name) = contact.name {
-                if let Some(first) = name.split_whitespace().next() {
-                    values.insert("first_name".to_string(), first.to_string());
-                }
-                values.insert("name".to_string(), name);
-            }
-        }
-        Err(StoreError::NotFound { .. }) => {}
-        Err(error) => return Err(error.into()),
-    }
-    values.insert("phone".to_string(), conversation.their_number.clone());
-    values.insert("our_number".to_string(), conversation.our_number.clone());
-    Ok(smsflow_agent::template::render(&canned.body, &values))
+    Ok(crate::api::team::canned_text(state.store.as_ref(), conversation, id).await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -288,10 +268,7 @@ pub async fn create_canned_reply(
     let form: CannedForm = crate::web::parse_form(&body, "canned reply")?;
     let title = form.title.trim();
     let mut problems = Problems::default();
-    if title.is_empty() || title.chars().count() > 100 {
-        problems.push::<()>("title", "is required: 1 to 100 characters");
-    }
-    check_body(&mut problems, &form.body);
+    crate::api::team::check_canned_reply(&mut problems, title, &form.body);
     let created = if problems.is_empty() {
         match state
             .store
