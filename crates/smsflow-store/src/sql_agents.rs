@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::agents::{Agent, AgentStore};
 use crate::audit::{AuditAction, AuditSubject, Change};
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
 use crate::{Author, StoreError};
 
@@ -119,7 +120,7 @@ macro_rules! impl_agent_store {
         impl $store {
             /// Writes an agent; with `is_default`, first takes the flag from the previous default.
             async fn save_agent(&self, id: Uuid, spec: &AgentSpec, insert: bool, by: &Author) -> Result<Agent, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = if insert { None } else { Self::fetch_agent(&mut *tx, id).await? };
                 if spec.is_default {
                     sqlx::query("UPDATE agents SET is_default = FALSE WHERE is_default AND id <> $1")
@@ -220,7 +221,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn delete_agent(&self, id: Uuid, by: &Author) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let agent = Self::fetch_agent(&mut *tx, id).await?.ok_or_else(|| agent_not_found(id))?;
                 if agent.spec.is_default {
                     return Err(StoreError::Refused("this is the default SMS agent: make another agent the default, then delete this one".into()));
@@ -254,7 +255,7 @@ macro_rules! impl_agent_store {
             async fn create_routing_rule(&self, position: i64, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {
                 self.get_agent(agent_id).await?;
                 let rule = RoutingRule { id: Uuid::now_v7(), position, agent_id, conditions: conditions.clone() };
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 sqlx::query("INSERT INTO routing_rules (id, position, agent_id, conditions, created_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(rule.id)
                     .bind(position)
@@ -270,7 +271,7 @@ macro_rules! impl_agent_store {
 
             async fn update_routing_rule(&self, id: Uuid, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {
                 self.get_agent(agent_id).await?;
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
                 sqlx::query("UPDATE routing_rules SET agent_id = $2, conditions = $3 WHERE id = $1")
                     .bind(id)
@@ -285,7 +286,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn delete_routing_rule(&self, id: Uuid, by: &Author) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
                 sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 Self::write_audit(&mut tx, rule_change(by, AuditAction::Delete, Some(&before), None)).await?;
@@ -294,7 +295,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn reorder_routing_rules(&self, ids: &[Uuid], by: &Author) -> Result<Vec<RoutingRule>, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM routing_rules ORDER BY position, id")
                     .fetch_all(&mut *tx)
                     .await?;

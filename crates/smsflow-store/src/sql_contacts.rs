@@ -10,6 +10,7 @@ use crate::contacts::{
     COLUMN_FIELDS, Contact, ContactCursor, ContactPage, ContactQuery, ContactStore, ContactUpdate,
     merge,
 };
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, like_pattern, now};
 
 macro_rules! contact_columns {
@@ -57,71 +58,88 @@ fn contact_not_found(number: &str) -> StoreError {
     }
 }
 
+/// What is known of a contact, to merge what a person told into.
+pub(crate) const CONTACT_COLUMNS_KNOWN: &str =
+    "SELECT name, email, company, fields FROM contacts WHERE number = $1";
+/// A contact with what is known of it (see `merge`).
+pub(crate) const REMEMBER_CONTACT: &str = "INSERT INTO contacts (number, name, email, company, fields, last_seen_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
+     ON CONFLICT (number) DO UPDATE SET name = excluded.name, email = excluded.email, \
+     company = excluded.company, fields = excluded.fields, updated_at = excluded.updated_at";
+/// A number seen at `$3`, its contact created (with no fields, `$2`) if new.
+pub(crate) const TOUCH_CONTACT: &str = "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $3, $3) ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+
+/// The row of [`CONTACT_COLUMNS_KNOWN`].
+type KnownContact = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Json<BTreeMap<String, String>>,
+);
+
+/// Contacts written while recording processed messages (SQLite: `sql_conversations/sqlite.rs`).
+impl PostgresStore {
+    /// Marks these numbers as seen at `at`, creating their contacts: one statement.
+    pub(crate) async fn touch_contacts(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        numbers: &BTreeSet<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if numbers.is_empty() {
+            return Ok(());
+        }
+        let mut upsert = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) ",
+        );
+        upsert.push_values(numbers, |mut row, number| {
+            row.push_bind(*number)
+                .push_bind(Json(BTreeMap::<String, String>::new()))
+                .push_bind(at)
+                .push_bind(at)
+                .push_bind(at);
+        });
+        upsert.push(" ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at");
+        upsert.build().execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Stores the fields a person gave in a run turn with their contact; a new value
+    /// replaces the old one (a correction).
+    pub(crate) async fn remember_contact(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        number: &str,
+        learned: &BTreeMap<String, String>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if learned.is_empty() {
+            return Ok(());
+        }
+        let known: Option<KnownContact> = sqlx::query_as(CONTACT_COLUMNS_KNOWN)
+            .bind(number)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let (columns, fields) = match known {
+            Some((name, email, company, fields)) => ([name, email, company], fields.0),
+            None => Default::default(),
+        };
+        let ([name, email, company], fields) = merge(columns, fields, learned);
+        sqlx::query(REMEMBER_CONTACT)
+            .bind(number)
+            .bind(name)
+            .bind(email)
+            .bind(company)
+            .bind(Json(fields))
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
 macro_rules! impl_contact_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// Marks these numbers as seen at `at`, creating their contacts: one statement.
-            pub(crate) async fn touch_contacts(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                numbers: &BTreeSet<&str>,
-                at: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                if numbers.is_empty() {
-                    return Ok(());
-                }
-                let mut upsert = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) ",
-                );
-                upsert.push_values(numbers, |mut row, number| {
-                    row.push_bind(*number)
-                        .push_bind(Json(BTreeMap::<String, String>::new()))
-                        .push_bind(at)
-                        .push_bind(at)
-                        .push_bind(at);
-                });
-                upsert.push(" ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at");
-                upsert.build().execute(&mut **tx).await?;
-                Ok(())
-            }
-
-            /// Stores the fields a person gave in a run turn with their contact; a new value
-            /// replaces the old one (a correction).
-            pub(crate) async fn remember_contact(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                number: &str,
-                learned: &BTreeMap<String, String>,
-                at: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                if learned.is_empty() {
-                    return Ok(());
-                }
-                let known: Option<(Option<String>, Option<String>, Option<String>, Json<BTreeMap<String, String>>)> =
-                    sqlx::query_as("SELECT name, email, company, fields FROM contacts WHERE number = $1")
-                        .bind(number)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                let (columns, fields) = match known {
-                    Some((name, email, company, fields)) => ([name, email, company], fields.0),
-                    None => Default::default(),
-                };
-                let ([name, email, company], fields) = merge(columns, fields, learned);
-                sqlx::query(
-                    "INSERT INTO contacts (number, name, email, company, fields, last_seen_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
-                     ON CONFLICT (number) DO UPDATE SET name = excluded.name, email = excluded.email, \
-                     company = excluded.company, fields = excluded.fields, updated_at = excluded.updated_at",
-                )
-                .bind(number)
-                .bind(name)
-                .bind(email)
-                .bind(company)
-                .bind(Json(fields))
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-
             async fn fetch_contact(
                 executor: impl sqlx::Executor<'_, Database = $db>,
                 number: &str,
@@ -225,7 +243,7 @@ macro_rules! impl_contact_store {
                 number: &str,
                 update: &ContactUpdate,
             ) -> Result<Contact, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let mut contact = Self::fetch_contact(&mut *tx, number).await?;
                 for (column, value) in [
                     (&mut contact.name, &update.name),
