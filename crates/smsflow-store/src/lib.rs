@@ -26,6 +26,7 @@ mod sql_inbound_leases;
 mod sql_replay;
 mod sql_test_suite;
 mod sql_versions;
+mod sqlite_reader;
 mod sqlite_writer;
 pub mod test_suite;
 pub mod versions;

@@ -291,6 +291,8 @@ pub struct SqliteStore {
     /// The message pipeline's units of work, each one closure on a thread of its own
     /// (`sqlite_writer.rs`); its connection and `write` take turns at SQLite's write lock.
     pub(crate) writer: crate::sqlite_writer::SqliteWriter,
+    /// The pipeline's per-batch lookups, read on the calling thread (`sqlite_reader.rs`).
+    pub(crate) readers: crate::sqlite_reader::SqliteReaders,
 }
 
 impl SqliteStore {
@@ -323,6 +325,7 @@ impl SqliteStore {
             read,
             write,
             writer: crate::sqlite_writer::SqliteWriter::open(path)?,
+            readers: crate::sqlite_reader::SqliteReaders::new(path),
         };
         store.ensure_version_baseline().await?;
         Ok(store)

@@ -10,6 +10,7 @@ use crate::agents::{Agent, AgentStore};
 use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::sqlite_writer::{Columns, query};
 use crate::{Author, StoreError};
 
 macro_rules! agent_columns {
@@ -115,6 +116,74 @@ fn name_taken(error: sqlx::Error, spec: &AgentSpec) -> StoreError {
     }
 }
 
+/// The default agent, for every batch the inbound worker decides.
+const DEFAULT_AGENT: &str = concat!("SELECT ", agent_columns!(), " FROM agents WHERE is_default");
+/// The routing rules in order, for every batch the inbound worker decides.
+const ROUTING_RULES: &str =
+    "SELECT id, position, agent_id, conditions FROM routing_rules ORDER BY position, id";
+
+impl SqliteStore {
+    /// On the calling thread (see `sqlite_reader.rs`).
+    async fn default_agent_routed(&self) -> Result<Option<Agent>, StoreError> {
+        let agents = self.readers.read(|db| {
+            query(db, DEFAULT_AGENT, &[], |row| {
+                let c = Columns::of(row);
+                Ok(Agent::from(AgentRow {
+                    id: c.uuid(0)?,
+                    name: c.get(1)?,
+                    persona: c.get(2)?,
+                    backend: c.get(3)?,
+                    model: c.get(4)?,
+                    max_segments: c.get(5)?,
+                    language: c.get(6)?,
+                    is_default: c.get(7)?,
+                    created_at: c.time(8)?,
+                    updated_at: c.time(9)?,
+                }))
+            })
+        })?;
+        Ok(agents.into_iter().next())
+    }
+
+    /// On the calling thread (see `sqlite_reader.rs`).
+    async fn list_routing_rules_routed(&self) -> Result<Vec<RoutingRule>, StoreError> {
+        self.readers.read(|db| {
+            query(db, ROUTING_RULES, &[], |row| {
+                let c = Columns::of(row);
+                Ok(RoutingRule {
+                    id: c.uuid(0)?,
+                    position: c.get(1)?,
+                    agent_id: c.uuid(2)?,
+                    conditions: c.json(3)?,
+                })
+            })
+        })
+    }
+}
+
+impl PostgresStore {
+    async fn default_agent_routed(&self) -> Result<Option<Agent>, StoreError> {
+        Ok(sqlx::query_as::<_, AgentRow>(DEFAULT_AGENT)
+            .fetch_optional(&self.read)
+            .await?
+            .map(Agent::from))
+    }
+
+    async fn list_routing_rules_routed(&self) -> Result<Vec<RoutingRule>, StoreError> {
+        let rows: Vec<(Uuid, i64, Uuid, Json<RuleConditions>)> =
+            sqlx::query_as(ROUTING_RULES).fetch_all(&self.read).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, position, agent_id, conditions)| RoutingRule {
+                id,
+                position,
+                agent_id,
+                conditions: conditions.0,
+            })
+            .collect())
+    }
+}
+
 macro_rules! impl_agent_store {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -205,10 +274,8 @@ macro_rules! impl_agent_store {
             }
 
             async fn default_agent(&self) -> Result<Agent, StoreError> {
-                sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents WHERE is_default"))
-                    .fetch_optional(&self.read)
+                self.default_agent_routed()
                     .await?
-                    .map(Agent::from)
                     .ok_or_else(|| StoreError::Corrupt("no default agent".into()))
             }
 
@@ -242,14 +309,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>, StoreError> {
-                let rows: Vec<(Uuid, i64, Uuid, Json<RuleConditions>)> =
-                    sqlx::query_as("SELECT id, position, agent_id, conditions FROM routing_rules ORDER BY position, id")
-                        .fetch_all(&self.read)
-                        .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, position, agent_id, conditions)| RoutingRule { id, position, agent_id, conditions: conditions.0 })
-                    .collect())
+                self.list_routing_rules_routed().await
             }
 
             async fn create_routing_rule(&self, position: i64, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {

@@ -12,6 +12,7 @@ use crate::contacts::{
 };
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, like_pattern, now};
+use crate::sqlite_writer::{Columns, SqlValue, query};
 
 macro_rules! contact_columns {
     () => {
@@ -78,9 +79,59 @@ type KnownContact = (
     Json<BTreeMap<String, String>>,
 );
 
+/// The contacts of `count` distinct numbers (`$1`...).
+fn contacts_of_sql(count: usize) -> String {
+    format!(
+        concat!(
+            "SELECT ",
+            contact_columns!(),
+            " FROM contacts c WHERE c.number IN ({})"
+        ),
+        crate::sql_conversations::numbered_from(1, count)
+    )
+}
+
+impl SqliteStore {
+    /// On the calling thread (see `sqlite_reader.rs`): the inbound worker's per-batch lookup.
+    async fn contacts_of_routed(&self, numbers: &[&str]) -> Result<Vec<Contact>, StoreError> {
+        let bound: Vec<_> = numbers.iter().map(SqlValue::value).collect();
+        self.readers.read(|db| {
+            query(db, &contacts_of_sql(numbers.len()), &bound, |row| {
+                let c = Columns::of(row);
+                Ok(Contact::from(ContactRow {
+                    number: c.get(0)?,
+                    name: c.get(1)?,
+                    email: c.get(2)?,
+                    company: c.get(3)?,
+                    language: c.get(4)?,
+                    fields: Json(c.json(5)?),
+                    last_seen_at: c.time(6)?,
+                    created_at: c.time(7)?,
+                    updated_at: c.time(8)?,
+                    opted_out: c.get(9)?,
+                }))
+            })
+        })
+    }
+}
+
 /// Contacts written while recording processed messages (SQLite: `sql_conversations/sqlite.rs`).
 impl PostgresStore {
     /// Marks these numbers as seen at `at`, creating their contacts: one statement.
+    async fn contacts_of_routed(&self, numbers: &[&str]) -> Result<Vec<Contact>, StoreError> {
+        let mut select =
+            sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(contacts_of_sql(numbers.len())));
+        for number in numbers {
+            select = select.bind(*number);
+        }
+        Ok(select
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(Contact::from)
+            .collect())
+    }
+
     pub(crate) async fn touch_contacts(
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         numbers: &BTreeSet<&str>,
@@ -221,20 +272,12 @@ macro_rules! impl_contact_store {
                 if numbers.is_empty() {
                     return Ok(HashMap::new());
                 }
-                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", contact_columns!(), " FROM contacts c WHERE c.number IN ("
-                ));
-                let mut separated = select.separated(", ");
-                for number in numbers.iter().collect::<BTreeSet<_>>() {
-                    separated.push_bind(*number);
-                }
-                select.push(")");
-                Ok(select
-                    .build_query_as::<ContactRow>()
-                    .fetch_all(&self.read)
+                let numbers: Vec<&str> = numbers.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+                Ok(self
+                    .contacts_of_routed(&numbers)
                     .await?
                     .into_iter()
-                    .map(|row| (row.number.clone(), Contact::from(row)))
+                    .map(|contact| (contact.number.clone(), contact))
                     .collect())
             }
 

@@ -386,9 +386,24 @@ fn conversations_by_id_sql(count: usize) -> String {
     )
 }
 
+/// The loop guard's count: automatic replies since `$1` to each of `count` numbers (`$2`...).
+fn automatic_replies_sql(count: usize) -> String {
+    format!(
+        "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= $1 \
+         AND c.their_number IN ({}) GROUP BY c.their_number",
+        numbered_from(2, count)
+    )
+}
+
 /// `$1, $2, ... $count`.
 fn numbered(count: usize) -> String {
-    (1..=count)
+    numbered_from(1, count)
+}
+
+/// `$first, ...`, `count` of them.
+pub(crate) fn numbered_from(first: usize, count: usize) -> String {
+    (first..first + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -490,18 +505,7 @@ macro_rules! impl_conversation_store {
                 if numbers.is_empty() {
                     return Ok(std::collections::HashMap::new());
                 }
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-                     WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= ",
-                );
-                select.push_bind(since).push(" AND c.their_number IN (");
-                let mut list = select.separated(", ");
-                for number in numbers {
-                    list.push_bind(number.to_string());
-                }
-                select.push(") GROUP BY c.their_number");
-                let counts: Vec<(String, i64)> = select.build_query_as().fetch_all(&self.read).await?;
-                Ok(counts.into_iter().collect())
+                self.automatic_replies_routed(numbers, since).await
             }
 
             async fn queue_outbound(

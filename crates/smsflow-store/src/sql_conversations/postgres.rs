@@ -345,6 +345,21 @@ impl PostgresStore {
             .collect()
     }
 
+    pub(super) async fn automatic_replies_routed(
+        &self,
+        numbers: &[&str],
+        since: OffsetDateTime,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut select = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(
+            automatic_replies_sql(numbers.len()),
+        ))
+        .bind(since);
+        for number in numbers {
+            select = select.bind(*number);
+        }
+        Ok(select.fetch_all(&self.read).await?.into_iter().collect())
+    }
+
     pub(super) async fn mark_sent_routed(
         &self,
         message_id: Uuid,

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::*;
 use crate::contacts::merge;
 use crate::sql_contacts::{CONTACT_COLUMNS_KNOWN, REMEMBER_CONTACT, TOUCH_CONTACT};
-use crate::sqlite_writer::{Columns, JsonText, execute, query, values};
+use crate::sqlite_writer::{Columns, JsonText, SqlValue, execute, query, values};
 
 /// SQLite's planner is told which index each claim walks.
 const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
@@ -101,6 +101,23 @@ impl SqliteStore {
                 claim_outbound(db, at + lease, at, limit)
             })
             .await
+    }
+
+    /// On the calling thread (see `sqlite_reader.rs`).
+    pub(super) async fn automatic_replies_routed(
+        &self,
+        numbers: &[&str],
+        since: OffsetDateTime,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut bound = vec![SqlValue::value(&since)];
+        bound.extend(numbers.iter().map(SqlValue::value));
+        let counts = self.readers.read(|db| {
+            query(db, &automatic_replies_sql(numbers.len()), &bound, |row| {
+                let columns = Columns::of(row);
+                Ok((columns.get(0)?, columns.get(1)?))
+            })
+        })?;
+        Ok(counts.into_iter().collect())
     }
 
     pub(super) async fn mark_sent_routed(
@@ -210,7 +227,7 @@ fn claim_inbound(
     }
     let ids: Vec<_> = conversations
         .iter()
-        .map(|(_, id)| crate::sqlite_writer::SqlValue::value(id))
+        .map(|(_, id)| SqlValue::value(id))
         .collect();
     let bump = inbound_claim_messages_sql(ids.len());
     let mut messages = query(db, &bump, &ids, |row| {
@@ -443,7 +460,7 @@ fn claim_outbound(
     messages.sort_by_key(|m| (m.next_attempt_at, m.id));
     let ids: Vec<_> = messages
         .iter()
-        .map(|m| crate::sqlite_writer::SqlValue::value(&m.conversation_id))
+        .map(|m| SqlValue::value(&m.conversation_id))
         .collect();
     let mut conversations = query(db, &conversations_by_id_sql(ids.len()), &ids, |row| {
         Conversation::try_from(conversation_row(&Columns::of(row))?)
