@@ -2,11 +2,15 @@
 # How fast the inbox pages answer with many conversations, not part of the test suite.
 #
 #   bench/inbox_pages.sh            (COUNT conversations, default 1000; SMSFLOW_BIN, default the debug build)
+#   SEED=100000 bench/inbox_pages.sh   (and 100,000 more written straight into the database)
 #
 # Starts a fresh `smsflow serve` (SQLite), makes an admin and an API key with the CLI, texts COUNT
-# numbers through the simulator (each answered by a workflow), signs in with curl, then requests
-# each page ROUNDS times (default 30) and prints the median and the slowest time_total of:
-# the inbox's first page, the unread filter, a search by number, a thread, and the thread's poll.
+# numbers through the simulator (each answered by a workflow), adds SEED conversations with
+# bench/seed_inbox.py (a text and a reply each, two in three contacts named, one in ten unread),
+# signs in with curl, then requests each page ROUNDS times (default 30) and prints the median and
+# the slowest time_total, and the server's CPU time per request (from /proc), of: the inbox's
+# first page, the unread filter, searches (part of a number, a name, a reference in a message's
+# text, and a common word), a thread, and the thread's poll.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SMSFLOW_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/debug/smsflow}
@@ -16,7 +20,7 @@ PORT=${PORT:-18331}
 BASE=http://127.0.0.1:$PORT
 WORK=$(mktemp -d)
 export SMSFLOW_DATA_DIR=$WORK/data SMSFLOW_DATABASE_URL=sqlite://$WORK/data/smsflow.db \
-  SMSFLOW_LISTEN=127.0.0.1:$PORT RUST_LOG=warn HOME=$WORK
+  SMSFLOW_LISTEN=127.0.0.1:$PORT RUST_LOG=warn HOME=$WORK SMSFLOW_MODEL=off
 "$BIN" serve 2>"$WORK/serve.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -35,20 +39,30 @@ curl -sf -b "$JAR" -c "$JAR" -o /dev/null --data-urlencode "csrf=$CSRF" \
   --data-urlencode "email=bench@example.com" --data-urlencode "password=correct horse battery staple" "$BASE/login"
 ID=$(api "$BASE/api/v1/conversations?limit=1" | sed -n 's/.*"items":\[{"id":"\([^"]*\)".*/\1/p')
 [ -n "$ID" ] || { echo "no conversation was stored: see $WORK/serve.log" >&2; exit 1; }
-NUMBER=$(api "$BASE/api/v1/conversations?limit=1" | sed -n 's/.*"their_number":"\([^"]*\)".*/\1/p')
-echo "$COUNT conversations, each with a message and the agent's reply; $ROUNDS requests a page"
+SEED=${SEED:-0}
+if [ "$SEED" -gt 0 ]; then python3 bench/seed_inbox.py "$WORK/data/smsflow.db" "$SEED"; fi
+# Seven digits from the middle of one stored number.
+DIGITS=$(api "$BASE/api/v1/conversations?limit=1" | sed -n 's/.*"their_number":"+1\([0-9]*\)".*/\1/p' | cut -c 3-9)
+echo "$((COUNT + SEED)) conversations, each with a message and the agent's reply; $ROUNDS requests a page; $(uptime)"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }
 measure() {
-  local name=$1 url=$2 results
+  local name=$1 url=$2 results before after
+  before=$(cpu_ticks)
   results=$(for _ in $(seq 1 "$ROUNDS"); do
     curl -s -b "$JAR" -o /dev/null -w '%{http_code} %{time_total}\n' "$BASE$url"
   done)
+  after=$(cpu_ticks)
   local bad; bad=$(grep -vc '^200 ' <<<"$results" || true)
-  awk '{ print $2 }' <<<"$results" | sort -n | awk -v name="$name" -v bad="$bad" \
-    '{ t[NR] = $1 } END { printf "%-18s median %6.1f ms   max %6.1f ms   (%d not 200)\n",
-      name, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000, bad }'
+  local cpu; cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$ROUNDS" 'BEGIN { printf "%.1f", t * 1000 / hz / n }')
+  awk '{ print $2 }' <<<"$results" | sort -n | awk -v name="$name" -v bad="$bad" -v cpu="$cpu" \
+    '{ t[NR] = $1 } END { printf "%-30s median %6.1f ms   max %6.1f ms   CPU %5.1f ms a request   (%d not 200)\n",
+      name, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000, cpu, bad }'
 }
 measure "inbox, first page" "/conversations"
 measure "inbox, unread" "/conversations?show=unread"
-measure "inbox, by number" "/conversations?number=$(printf %s "$NUMBER" | sed 's/+/%2B/')"
+measure "search, part of a number" "/conversations?q=$DIGITS"
+measure "search, a name" "/conversations?q=Grace+Hopper"
+measure "search, a reference in a text" "/conversations?q=Reference+1234"
+measure "search, a common word" "/conversations?q=Saturday"
 measure "thread" "/conversations/$ID"
 measure "thread poll" "/conversations/$ID/messages"

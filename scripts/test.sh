@@ -19,6 +19,7 @@
 #                            Schemathesis, the two-process crash test, the deployment files)
 #                            (tests/e2e/run.sh; they need python3-venv, node/npm and Kannel)
 #   SMSFLOW_TEST_SKIP_FUZZ=1 skip the fuzz smoke runs (scripts/fuzz.sh: 20 s per target, cargo-fuzz)
+# The notification tests email a real SMTP server (aiosmtpd from PyPI, in a venv: needs python3-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +65,13 @@ else
   SMSFLOW_DATA_DIR="$test_data_dir" cargo run --quiet -j2 -p smsflow -- model install
   export SMSFLOW_TEST_MODEL_DIR="$test_data_dir/models/all-MiniLM-L6-v2"
 fi
+
+# aiosmtpd (PyPI), the real SMTP server the notification tests email; idempotent. The tests fail
+# when SMSFLOW_TEST_SMTP_PYTHON is set and aiosmtpd does not start.
+step "installing the Python test tools (tests/e2e/tools.sh python)"
+tools_dir=$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)/e2e-tools
+SMSFLOW_E2E_TOOLS=$tools_dir tests/e2e/tools.sh python
+export SMSFLOW_TEST_SMTP_PYTHON="$tools_dir/venv/bin/python"
 
 step "cargo test"
 cargo test --workspace -j2 "$@"

@@ -13,14 +13,18 @@ otherwise through its control endpoint (not proxied, tests call it directly):
     POST /_control  JSON {"fail_next": N}         the next N creates get 503 (Twilio's error JSON)
                          {"reject_to": ["+1..."]}  creates to these numbers get 400, code 21211
                          {"delay_ms": 150}         wait this long before answering each create
+                         {"auth_token": "..."}     fetching the account with another token gets 401
     GET  /_control  the current settings.
+`GET .../Accounts/{sid}.json` (how pasted credentials are checked) answers the account, shaped like Twilio's.
 `GET .../Messages.json` (Twilio's Messages list, filtered by To and From, PageSize, newest first) answers
 from the messages it really created; each list request is appended as a line
 {"lookup" (its number), "arrived", "query", "found": [sids]}.
 Loopback only; it runs until killed.
 """
+import base64
 import http.server
 import json
+import re
 import sys
 import threading
 import time
@@ -30,7 +34,7 @@ import uuid
 PORT = int(sys.argv[1])
 OUT = sys.argv[2]
 LOCK = threading.Lock()
-STATE = {"fail_next": 0, "reject_to": [], "delay_ms": 0, "seq": 0, "lookups": 0}
+STATE = {"fail_next": 0, "reject_to": [], "delay_ms": 0, "seq": 0, "lookups": 0, "auth_token": None}
 CREATED = []  # the Message resources created so far, oldest first
 
 
@@ -72,8 +76,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.reply(200, dict(STATE))
         elif path.endswith("/Messages.json"):
             self.list_messages(path, urllib.parse.parse_qs(query, keep_blank_values=True))
+        elif re.fullmatch(r"/2010-04-01/Accounts/AC[0-9a-fA-F]{32}\.json", path):
+            self.fetch_account(path.split("/")[3].removesuffix(".json"))
         else:
             self.reply(404, {"message": "not found"})
+
+    def fetch_account(self, sid):
+        user, _, password = base64.b64decode(self.headers.get("Authorization", "Basic ")[6:]).decode().partition(":")
+        with LOCK:
+            token = STATE["auth_token"]
+        if user != sid or (token is not None and password != token):
+            self.reply(401, {"code": 20003, "message": "Authenticate", "more_info":
+                             "https://www.twilio.com/docs/errors/20003", "status": 401})
+            return
+        day = "Thu, 30 Jul 2015 20:00:00 +0000"
+        self.reply(200, {"auth_token": "hidden", "date_created": day, "date_updated": day,
+                         "friendly_name": "smsflow e2e", "owner_account_sid": sid, "sid": sid, "status": "active",
+                         "subresource_uris": {}, "type": "Full", "uri": f"/2010-04-01/Accounts/{sid}.json"})
 
     def list_messages(self, path, query):
         first = lambda k: query.get(k, [None])[0]

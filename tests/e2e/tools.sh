@@ -3,7 +3,10 @@
 # (gitignored); later runs reuse them. Prints nothing on stdout.
 #
 #   tests/e2e/tools.sh            -> target/e2e-tools/venv            (Python venv: twilio==9.13.0,
-#                                                                      schemathesis==4.32.5)
+#                                                                      schemathesis==4.32.5,
+#                                                                      aiosmtpd==1.4.6)
+#   tests/e2e/tools.sh python     -> the Python venv only (scripts/test.sh: the email tests' SMTP
+#                                    server, aiosmtpd, for `cargo test`)
 #                                    target/e2e-tools/node_modules    (@stoplight/prism-cli@5.14.2)
 # Kannel (bearerbox, smsbox, fakesmsc) comes from Debian's packages `kannel` and `kannel-extras`;
 # `.ci/run` installs them (and this script does too when run as root and they are missing).
@@ -15,6 +18,7 @@ TOOLS=${SMSFLOW_E2E_TOOLS:-$PWD/target/e2e-tools}
 TWILIO_SDK_VERSION=9.13.0
 PRISM_VERSION=5.14.2
 SCHEMATHESIS_VERSION=4.32.5
+AIOSMTPD_VERSION=1.4.6
 mkdir -p "$TOOLS"
 exec 3>&1 1>&2
 
@@ -31,6 +35,13 @@ if ! [ "$("$TOOLS/venv/bin/schemathesis" --version 2>/dev/null)" = "schemathesis
   echo "==> installing schemathesis==$SCHEMATHESIS_VERSION (PyPI) into $TOOLS/venv"
   "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+
+# aiosmtpd: the real SMTP server the notification tests email (crates/smsflow-server/tests).
+if ! "$TOOLS/venv/bin/python" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+  echo "==> installing aiosmtpd==$AIOSMTPD_VERSION (PyPI) into $TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+fi
+[ "${1:-}" != python ] || exit 0
 
 # Stoplight Prism: serves/validates Twilio's published OpenAPI description.
 if ! [ -x "$TOOLS/node_modules/.bin/prism" ] ||

@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -163,6 +164,21 @@ def parse_twiml(text):
     # What the SDK itself emits for "no reply" has the same root.
     ref = ET.fromstring(MessagingResponse().to_xml())
     return root.tag, ref.tag, list(root)
+
+
+def test_credentials(e, c):
+    """`smsflow twilio check` asks Twilio's API (through Prism) for the account the credentials open."""
+    ok = subprocess.run([e.args.smsflow, "twilio", "check"], env={**os.environ, **e.env}, capture_output=True, text=True, timeout=30)
+    c.ok("the configured credentials are checked with Twilio and work",
+         ok.returncode == 0 and "account “smsflow e2e”, active" in ok.stdout, ok.stdout + ok.stderr)
+    c.ok("the check names the webhook URL to paste", f"{e.public}/webhooks/twilio/sms" in ok.stdout, ok.stdout)
+    e.gateway(auth_token=AUTH_TOKEN)
+    wrong = subprocess.run([e.args.smsflow, "twilio", "check"], env={**os.environ, **e.env, "SMSFLOW_TWILIO_AUTH_TOKEN": "not-it"},
+                           capture_output=True, text=True, timeout=30)
+    c.ok("a wrong Auth Token is refused with Twilio's answer and what to fix",
+         wrong.returncode == 1 and "Twilio refused them" in wrong.stderr and "20003" in wrong.stderr
+         and "check the Account SID and Auth Token" in wrong.stderr, wrong.stderr)
+    e.gateway(auth_token=None)
 
 
 def test_inbound(e, c):
@@ -479,7 +495,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--port-base", type=int, default=18300)
     ap.add_argument("--kill-rounds", type=int, default=int(os.environ.get("SMSFLOW_E2E_KILL_ROUNDS", "1")))
-    ap.add_argument("--only", choices=["inbound", "outbound", "flows", "restart"])
+    ap.add_argument("--only", choices=["credentials", "inbound", "outbound", "flows", "restart"])
     a = ap.parse_args()
     c = Checks("twilio e2e")
     e = Env(a)
@@ -487,6 +503,9 @@ def main():
         e.start_gateway()
         e.prepare_data()
         e.serve()
+        if a.only in (None, "credentials"):
+            print("-- credentials checked with Twilio's API (through Prism)", flush=True)
+            test_credentials(e, c)
         if a.only in (None, "inbound"):
             print("-- inbound webhooks (official SDK signatures)", flush=True)
             test_inbound(e, c)

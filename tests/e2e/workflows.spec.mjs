@@ -48,7 +48,9 @@ await browserTest(async ({ base, env, page, context }) => {
   await page.getByLabel('Extra keywords').fill('ballpark, rough figure');
   await page.getByLabel(/^Active/).check();
 
-  // Adding a step posts the form back (no save) and shows it with one more step.
+  // Adding a step posts the form back (no save) and swaps in the steps with one more: the page is not
+  // reloaded (a mark left on `window` survives) and does not jump to the top.
+  await page.evaluate(() => { window.sameEditorPage = true; });
   const addStep = async (type, index) => {
     await page.getByLabel('Add a step').selectOption(type);
     await page.getByRole('button', { name: 'Add step' }).click();
@@ -62,9 +64,34 @@ await browserTest(async ({ base, env, page, context }) => {
   'adding a step keeps everything typed so far');
   await page.locator('#s1-link').fill('calendly.com/acme/intro');
   await addStep('save_to_database', 2);
+  check(await page.evaluate(() => document.activeElement.id) === 's2-type', 'the keyboard is on the added step');
   await page.locator('#s2-table').fill('leads');
   check(await page.locator('#s2-link').isHidden() && await page.locator('#s2-table').isVisible(),
     'each step shows the fields of its type');
+  check(await page.evaluate(() => window.sameEditorPage === true && window.scrollY > 0),
+    'the steps change in place: no reload, no jump to the top');
+
+  // Moving and removing work in place too, and keep the keyboard on the step that moved.
+  await page.getByRole('button', { name: 'Move step 3 up' }).click();
+  await page.locator('#s1-table').waitFor();
+  check(await page.locator('#s1-table').inputValue() === 'leads'
+    && await page.locator('#s2-link').inputValue() === 'calendly.com/acme/intro',
+  'Up swaps the step with the one above, values and all');
+  check(await page.evaluate(() => document.activeElement.getAttribute('aria-label')) === 'Move step 2 up',
+    'the keyboard stays on the moved step');
+  await page.getByRole('button', { name: 'Move step 2 down' }).click();
+  await page.locator('#s2-table').waitFor();
+  check(await page.evaluate(() => document.activeElement.getAttribute('aria-label')) === 'Move step 3 up',
+    'Down moves it back; at the end of the list the keyboard is on its Up button');
+  await addStep('send_response', 3);
+  await page.getByRole('button', { name: 'Remove step 4' }).click();
+  await page.locator('#s3-type').waitFor({ state: 'detached' });
+  check(await page.evaluate(() => document.activeElement.id) === 's2-type'
+    && await page.evaluate(() => window.sameEditorPage === true)
+    && await page.locator('#s0-fields').inputValue() === 'name, email, phone, company'
+    && await page.locator('#s1-link').inputValue() === 'calendly.com/acme/intro'
+    && await page.locator('#s2-table').inputValue() === 'leads',
+  'Remove takes the step out in place, the others unchanged, the keyboard on the step before it');
 
   // Save with a mistake: the error is next to the booking link, nothing typed is lost.
   await page.getByRole('button', { name: 'Save workflow' }).click();

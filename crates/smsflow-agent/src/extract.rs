@@ -28,15 +28,35 @@ fn kind(field: &FieldSpec) -> Kind {
         FieldType::Email => Kind::Email,
         FieldType::Phone => Kind::Phone,
         FieldType::Name => Kind::Name,
-        FieldType::Text => match field.as_str() {
-            "company" | "company_name" | "business" | "business_name" | "organization"
-            | "organisation" | "employer" | "empresa" | "negocio" | "compania" | "compañia"
-            | "compañía" => Kind::Company,
-            _ => Kind::Labelled,
-        },
+        FieldType::Text
+            if fields::fold(field.as_str())
+                .split(['_', ' ', '-'])
+                .any(|word| COMPANY_FIELDS.contains(&word)) =>
+        {
+            Kind::Company
+        }
+        FieldType::Text => Kind::Labelled,
         other => Kind::Typed(other),
     }
 }
+
+/// Words in a text field's name that make it a company's name ("company", "business_name",
+/// "nombre_empresa").
+const COMPANY_FIELDS: &[&str] = &[
+    "company",
+    "business",
+    "organization",
+    "organisation",
+    "org",
+    "employer",
+    "firm",
+    "agency",
+    "empresa",
+    "negocio",
+    "compania",
+    "organizacion",
+    "institucion",
+];
 
 /// Labels people write before a value of this kind, in English and Spanish ("correo: ...").
 fn labels(kind: Kind) -> &'static [&'static str] {
@@ -52,7 +72,16 @@ fn labels(kind: Kind) -> &'static [&'static str] {
             "numero",
         ],
         Kind::Name => &["name", "nombre"],
-        Kind::Company => &["company", "business", "empresa", "compañía", "negocio"],
+        Kind::Company => &[
+            "company name",
+            "business name",
+            "nombre de la empresa",
+            "company",
+            "business",
+            "empresa",
+            "compañía",
+            "negocio",
+        ],
         Kind::Typed(FieldType::Address) => &["address", "dirección", "direccion"],
         _ => &[],
     }
@@ -134,13 +163,22 @@ impl Extractors {
         let name_asked = wanted
             .iter()
             .any(|field| kind(field) == Kind::Name && is_asked(field));
-        if name_asked
+        // A name given again in a short correction: "sorry typo, John Smith".
+        let renaming = correcting
+            && words.len() <= 8
+            && wanted
+                .iter()
+                .any(|field| kind(field) == Kind::Name && known.contains_key(field.as_str()));
+        let start = skip_leading_fillers(&words);
+        if (name_asked || renaming)
             && person_name(&words).is_none()
-            && capitalised_run(&words, 0, 3, false).is_some()
+            && capitalised_run(&words, start, NAME_WORDS, false).is_some_and(|(_, next)| {
+                name_asked || next == words.len() || words[next - 1].ends_clause
+            })
         {
             // Read the answer as if it said "I'm ...": the cues then find the name and company.
             words.insert(
-                0,
+                start,
                 Word {
                     text: "I'm".into(),
                     lower: "i'm".into(),
@@ -160,7 +198,19 @@ impl Extractors {
             let labelled = std::iter::once(name.replace('_', " "))
                 .chain(labels(kind).iter().map(|label| label.to_string()))
                 .find_map(|label| labelled(text, &label))
-                .map(|value| self.check(field, kind, &value, clock));
+                .map(|value| {
+                    // "order number is 7731-A and it came damaged": an identifier is one word.
+                    let value = if is_identifier(name) {
+                        value
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_string()
+                    } else {
+                        value
+                    };
+                    self.check(field, kind, &value, clock)
+                });
             let context = Context {
                 asked,
                 only_asked: only_asked == Some(name),
@@ -270,10 +320,19 @@ impl Extractors {
             }),
             // A name listed without a cue is a guess: it never replaces a name already given.
             Kind::Name => person_name(words)
-                .or_else(|| asked.then(|| lowercase_name(words)).flatten())
+                // A question introduces nobody: "¿Su nombre completo?".
+                .or_else(|| {
+                    (!(text.trim_end().ends_with('?') && words.len() <= 5))
+                        .then(|| lowercase_name(words, asked))
+                        .flatten()
+                })
                 .or_else(|| {
                     (context.known.is_none() && !context.answers_another)
-                        .then(|| listed_name(words).map(|(name, _)| name))
+                        .then(|| {
+                            listed_name(words)
+                                .map(|(name, _)| name)
+                                .or_else(|| opening_name(words))
+                        })
                         .flatten()
                 })
                 .map(Ok),
@@ -305,22 +364,30 @@ impl Extractors {
             Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
                 .map(Ok)
                 .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
-            Kind::Typed(FieldType::Address) => fields::address(text).map(Ok).or_else(|| {
-                if !asked {
-                    None
-                } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
-                    whole_answer(text).map(Ok)
-                } else {
-                    Some(Err(Invalid::Address))
-                }
-            }),
-            Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
-                identifier(text, field.as_str(), asked).map(Ok).or_else(|| {
-                    only_asked
-                        .then(|| whole_answer(text))
-                        .flatten()
-                        .map(|value| Ok(value.trim_start_matches('#').to_string()))
+            Kind::Typed(FieldType::Address) => {
+                fields::address(text, correcting).map(Ok).or_else(|| {
+                    if !asked {
+                        None
+                    } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
+                        // An address of a kind the reader does not know ("Mz 4 Lt 12"), without
+                        // the words that say it is one.
+                        whole_answer(without_lead(text, ADDRESS_LEADS)).map(Ok)
+                    } else {
+                        Some(Err(Invalid::Address))
+                    }
                 })
+            }
+            Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
+                // A correction names the identifier again without its word: "sorry, it's 55210".
+                let answering = asked || (correcting && context.known.is_some());
+                identifier(text, field.as_str(), answering, correcting)
+                    .map(Ok)
+                    .or_else(|| {
+                        only_asked
+                            .then(|| whole_answer(text))
+                            .flatten()
+                            .map(|value| Ok(value.trim_start_matches('#').to_string()))
+                    })
             }
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
@@ -427,6 +494,39 @@ fn whole_answer(text: &str) -> Option<String> {
         .then(|| value.to_string())
 }
 
+/// `text` without the first of `leads` it starts with (folded: "Mi dirección es ...").
+fn without_lead<'a>(text: &'a str, leads: &[&str]) -> &'a str {
+    let text = text.trim();
+    let folded = fields::fold(text);
+    leads
+        .iter()
+        .find(|lead| folded.starts_with(*lead))
+        // Folding keeps one letter for one ("ó" -> "o"): count letters, not bytes.
+        .and_then(|lead| text.char_indices().nth(lead.chars().count()))
+        .map_or(text, |(at, _)| &text[at..])
+}
+
+/// Words before an address ("my address is ...", "vivo en ...").
+const ADDRESS_LEADS: &[&str] = &[
+    "my address is ",
+    "the address is ",
+    "address is ",
+    "address: ",
+    "i'm at ",
+    "im at ",
+    "we're at ",
+    "it's at ",
+    "it's ",
+    "its ",
+    "mi direccion es ",
+    "la direccion es ",
+    "direccion: ",
+    "vivo en ",
+    "estoy en ",
+    "es en ",
+    "en ",
+];
+
 /// A few words that answer the one question asked with something else: "just ken" to "your
 /// email?". Questions, numbers and long messages are no such answer (they may be about
 /// something else).
@@ -464,9 +564,24 @@ fn bare_company(text: &str) -> Option<String> {
     // A name is written with a capital ("Vega Arquitectos"); "sorry, ..." or "yes" is no name.
     ((1..=6).contains(&words)
         && !value.ends_with('?')
-        && value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        && (value.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+            || lower_case_company(value))
         && !NOT_NAMES.contains(&first.trim_matches(|c: char| !c.is_alphanumeric())))
     .then(|| value.to_string())
+}
+
+/// A company written in lower case ("joe's pizza", "northwind traders"): a few words, none of
+/// them an everyday word ("no idea", "self employed", "just me").
+fn lower_case_company(value: &str) -> bool {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    words.len() <= 4
+        && words.iter().all(|word| {
+            let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
+            !folded.is_empty()
+                && !NOT_NAMES.contains(&folded.as_str())
+                && !COMMON_WORDS.contains(&folded.as_str())
+                && !(folded.len() > 4 && (folded.ends_with("ing") || folded.ends_with("ed")))
+        })
 }
 
 /// Words before a company named alone ("it's Vega Arquitectos", "la empresa es ...").
@@ -517,32 +632,59 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "order",
-        "pedido",
-        "orden",
-        "ticket",
-        "ref",
-        "invoice",
-        "factura",
-        "tracking",
-        "code",
-        "codigo",
-        "confirmation",
-        "number",
-        "numero",
-        "folio",
-        "id",
-    ];
     fields::fold(field)
         .split(['_', ' '])
-        .any(|word| WORDS.contains(&word))
+        .any(|word| IDENTIFIER_WORDS.contains(&word))
 }
+
+/// Words in the name of a field that holds an identifier, and in a message before one ("my
+/// order 77120", "pedido 4567", "folio 556677").
+const IDENTIFIER_WORDS: &[&str] = &[
+    "order",
+    "pedido",
+    "orden",
+    "ticket",
+    "ref",
+    "invoice",
+    "factura",
+    "tracking",
+    "code",
+    "codigo",
+    "confirmation",
+    "number",
+    "numero",
+    "folio",
+    "id",
+    "reference",
+    "referencia",
+    "reservation",
+    "reservacion",
+    "reserva",
+    "booking",
+    "case",
+    "caso",
+    "claim",
+    "account",
+    "cuenta",
+    "policy",
+    "poliza",
+    "guia",
+    "rastreo",
+    "serial",
+    "serie",
+    "member",
+    "membership",
+    "matricula",
+    "placa",
+];
+
+/// Identifier words that say too little alone in a message ("my number is ...", "zip code").
+const GENERIC_IDENTIFIER_WORDS: &[&str] = &["number", "numero", "id", "code", "codigo", "case"];
 
 /// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
 /// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
 /// the first such word ("es el 88213").
-fn identifier(text: &str, field: &str, asked: bool) -> Option<String> {
+fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String> {
     let tokens = text
         .split_whitespace()
         .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']));
@@ -557,9 +699,17 @@ fn identifier(text: &str, field: &str, asked: bool) -> Option<String> {
         .clone()
         .filter_map(|token| token.strip_prefix('#'))
         .find(|token| !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    // The field's own words, and any word that says an identifier follows ("orden" for a
+    // "pedido" field).
     let named: Vec<String> = fields::fold(field)
         .split(['_', ' '])
         .map(str::to_string)
+        .chain(
+            IDENTIFIER_WORDS
+                .iter()
+                .filter(|word| !GENERIC_IDENTIFIER_WORDS.contains(word))
+                .map(|word| word.to_string()),
+        )
         .collect();
     let all: Vec<&str> = tokens.clone().collect();
     let after_name = all.iter().enumerate().find_map(|(at, token)| {
@@ -573,8 +723,15 @@ fn identifier(text: &str, field: &str, asked: bool) -> Option<String> {
     hashed
         .or(after_name)
         .or_else(|| {
+            let mut shaped = tokens.clone().filter(|token| shaped(token));
             asked
-                .then(|| tokens.clone().find(|token| shaped(token)))
+                .then(|| {
+                    if last {
+                        shaped.next_back()
+                    } else {
+                        shaped.next()
+                    }
+                })
                 .flatten()
         })
         .map(str::to_string)
@@ -863,6 +1020,11 @@ struct Word {
 fn words(text: &str) -> Vec<Word> {
     let mut words: Vec<Word> = text
         .split_whitespace()
+        // "thanks! -Kate": the dash of a signature written on to the name.
+        .flat_map(|raw| match raw.strip_prefix(['-', '~']) {
+            Some(name) if name.starts_with(char::is_alphabetic) => vec!["-", name],
+            _ => vec![raw],
+        })
         .filter_map(|raw| {
             let ends_clause = raw.ends_with([',', '.', '!', '?', ';', ':']);
             let trimmed = raw
@@ -995,9 +1157,14 @@ const NOT_NAMES: &[&str] = &[
     "perdon",
     "actually",
     "sorry",
+    "por",
+    "para",
+    "favor",
 ];
 
-/// Up to `max` capitalised words from `start` (the name or company itself).
+/// Up to `max` capitalised words from `start` (the name or company itself). With `connectors`
+/// (a company) "of", "&" and "and" may join them; without (a person) a surname's particles may
+/// ("Ana del Río", "Juan de la Fuente").
 fn capitalised_run(
     words: &[Word],
     start: usize,
@@ -1005,9 +1172,28 @@ fn capitalised_run(
     connectors: bool,
 ) -> Option<(String, usize)> {
     let mut taken: Vec<&str> = Vec::new();
+    let mut named = 0;
     let mut index = start;
-    while index < words.len() && taken.len() < max {
+    while index < words.len() && named < max {
         let word = &words[index];
+        let particle = if connectors || taken.is_empty() {
+            0
+        } else {
+            particle_len(words, index)
+        };
+        if particle > 0
+            && words
+                .get(index + particle)
+                .is_some_and(|next| is_capitalised(&next.text))
+        {
+            taken.extend(
+                words[index..index + particle]
+                    .iter()
+                    .map(|w| w.text.as_str()),
+            );
+            index += particle;
+            continue;
+        }
         let connector = connectors
             && !taken.is_empty()
             && matches!(word.lower.as_str(), "of" | "&" | "and")
@@ -1023,6 +1209,9 @@ fn capitalised_run(
             break;
         }
         taken.push(&word.text);
+        if !connector {
+            named += 1;
+        }
         index += 1;
         if word.ends_clause {
             break;
@@ -1030,6 +1219,55 @@ fn capitalised_run(
     }
     (!taken.is_empty()).then(|| (taken.join(" "), index))
 }
+
+/// How many words at `at` are a surname's particle followed by the rest of the surname: "del"
+/// in "Ana del Río", "de la" in "Juan de la Fuente" (not "Marta del Hotel Miramar", a place).
+fn particle_len(words: &[Word], at: usize) -> usize {
+    let lower = |k: usize| words.get(k).map(|word| word.lower.as_str());
+    let len = match lower(at) {
+        Some("del" | "van" | "von" | "da" | "di" | "dos" | "das" | "du") => 1,
+        Some("de") if matches!(lower(at + 1), Some("la" | "las" | "los")) => 2,
+        _ => return 0,
+    };
+    let surname = words.get(at + len).is_some_and(|word| {
+        (is_capitalised(&word.text) || word.text.chars().all(char::is_lowercase))
+            && !NOT_NAMES.contains(&word.lower.as_str())
+            && !PLACE_WORDS.contains(&fields::fold(&word.lower).as_str())
+    });
+    let joined = words[at..at + len].iter().all(|word| !word.ends_clause);
+    if surname && joined { len } else { 0 }
+}
+
+/// Words that start the name of a business or a place, not a surname: "del Hotel Miramar".
+const PLACE_WORDS: &[&str] = &[
+    "hotel",
+    "restaurante",
+    "restaurant",
+    "grupo",
+    "banco",
+    "hospital",
+    "colegio",
+    "taller",
+    "despacho",
+    "consultorio",
+    "clinica",
+    "hostal",
+    "bar",
+    "cafe",
+    "tienda",
+    "salon",
+    "gimnasio",
+    "club",
+    "instituto",
+    "centro",
+    "estudio",
+    "equipo",
+    "departamento",
+    "ayuntamiento",
+    "municipio",
+    "edificio",
+    "condominio",
+];
 
 /// Phrases after which a name follows.
 const NAME_CUES: &[&[&str]] = &[
@@ -1048,6 +1286,16 @@ const NAME_CUES: &[&[&str]] = &[
     &["regards"],
     &["thanks"],
     &["me", "llamo"],
+    &["me", "dicen"],
+    &["les", "saluda"],
+    &["le", "saluda"],
+    &["te", "saluda"],
+    &["gracias"],
+    &["reservation", "for"],
+    &["booking", "for"],
+    &["reserva", "para"],
+    &["spelled"],
+    &["se", "escribe"],
     &["mi", "nombre", "es"],
     &["nombre"],
     &["soy"],
@@ -1057,6 +1305,12 @@ const NAME_CUES: &[&[&str]] = &[
     &["te", "escribe"],
     &["thx"],
     &["cheers"],
+    &["sincerely"],
+    &["saludos"],
+    &["saludo"],
+    &["atte"],
+    &["atentamente"],
+    &["cordialmente"],
     &["i", "meant"],
     &["quise", "decir"],
     &["a", "nombre", "de"],
@@ -1088,24 +1342,302 @@ const TITLES: &[&str] = &[
     "don", "dona",
 ];
 
-/// A name written in lower case after a cue, in a short answer to the question: "im jake".
-fn lowercase_name(words: &[Word]) -> Option<String> {
-    if words.len() > 4 {
-        return None;
-    }
-    NAME_CUES.iter().find_map(|cue| {
-        let after = (0..words.len()).find_map(|at| cue_at(words, at, cue))?;
-        let rest = &words[skip_fillers(words, after)..];
-        let plain = |word: &Word| {
-            word.text.chars().all(char::is_alphabetic) && !NOT_NAMES.contains(&word.lower.as_str())
-        };
-        (!rest.is_empty() && rest.len() <= 2 && rest.iter().all(plain)).then(|| {
-            rest.iter()
-                .map(|word| word.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+/// A name written in lower case: after a cue ("im jake", "hi this is jo from the lakeside hoa",
+/// "soy juan carlos de la fuente") or, answering the question about it, alone or before contact
+/// details ("rocío", "sure - brian kim, brian.kim@yahoo.com").
+fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
+    let cued = NAME_CUES.iter().find_map(|cue| {
+        let at = (0..words.len()).find(|&at| cue_at(words, at, cue).is_some())?;
+        // Without the question, only a cue that says a name follows, near the start, or any cue
+        // when a company follows the name ("im dana from blue fin sushi").
+        let strong = asked
+            || words.len() <= 4
+            || (at <= 2
+                && matches!(
+                    cue,
+                    [_, "name", "is"]
+                        | ["name", "is"]
+                        | ["name's"]
+                        | ["this", "is"]
+                        | ["me", "llamo"]
+                        | ["it's"]
+                        | ["its"]
+                        | [_, "nombre", "es"]
+                ));
+        let (name, end) = plain_name(words, skip_fillers(words, at + cue.len()), asked)?;
+        let linked = words.get(end).is_some_and(|next| {
+            matches!(
+                next.lower.as_str(),
+                "from" | "with" | "at" | "here" | "de" | "desde"
+            )
+        });
+        (strong || linked).then_some(name)
+    });
+    cued.or_else(|| {
+        let start = skip_leading_fillers(words);
+        let (name, end) = asked.then(|| plain_name(words, start, true)).flatten()?;
+        // Alone, or before contact details: "chris, chris@hale.io".
+        (end == words.len() || gives_contact(&words[end..])).then_some(name)
     })
+}
+
+/// Plain words from `start` that make a name, up to the end of their part, a word that goes on
+/// ("from", "here", "again") or contact details: one or two words, up to five answering the
+/// question (given names, particles and surnames); with where it ends.
+fn plain_name(words: &[Word], start: usize, asked: bool) -> Option<(String, usize)> {
+    let mut taken: Vec<&str> = Vec::new();
+    let mut at = start;
+    let max = if asked { NAME_WORDS + 1 } else { 2 };
+    while let Some(word) = words.get(at) {
+        if !taken.is_empty() {
+            if gives_contact(std::slice::from_ref(word))
+                || word.text.starts_with(|c: char| c.is_ascii_digit())
+            {
+                break;
+            }
+            let particle = particle_len(words, at);
+            if particle > 0 {
+                taken.extend(words[at..at + particle].iter().map(|w| w.text.as_str()));
+                at += particle;
+                continue;
+            }
+        }
+        if !is_plain_name_word(word) || taken.len() >= max {
+            return None;
+        }
+        taken.push(&word.text);
+        at += 1;
+        if word.ends_clause {
+            break;
+        }
+        if words.get(at).is_some_and(|next| {
+            matches!(
+                next.lower.as_str(),
+                "from" | "with" | "at" | "here" | "again" | "de" | "desde" | "and" | "y"
+            ) && particle_len(words, at) == 0
+        }) {
+            break;
+        }
+    }
+    (!taken.is_empty()).then(|| (taken.join(" "), at))
+}
+
+/// A word that may be part of a name written in lower case: letters only, not a common word.
+fn is_plain_name_word(word: &Word) -> bool {
+    let folded = fields::fold(&word.lower);
+    word.text
+        .chars()
+        .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-'))
+        && word.text.chars().next().is_some_and(char::is_alphabetic)
+        && !NOT_NAMES.contains(&word.lower.as_str())
+        && !COMMON_WORDS.contains(&folded.as_str())
+        && !GREETINGS.contains(&folded.as_str())
+        // "moving", "booked": a verb, not a name.
+        && !(folded.len() > 4 && (folded.ends_with("ing") || folded.ends_with("ed")))
+}
+
+/// Everyday words that are no name when written in lower case ("later", "nope", "bueno").
+const COMMON_WORDS: &[&str] = &[
+    "later",
+    "why",
+    "what",
+    "who",
+    "how",
+    "when",
+    "where",
+    "nope",
+    "nah",
+    "prefer",
+    "rather",
+    "skip",
+    "none",
+    "nothing",
+    "nada",
+    "ninguno",
+    "idk",
+    "dunno",
+    "test",
+    "help",
+    "stop",
+    "info",
+    "quote",
+    "price",
+    "pricing",
+    "please",
+    "pls",
+    "plz",
+    "thx",
+    "cool",
+    "sounds",
+    "perfect",
+    "done",
+    "yeah",
+    "yep",
+    "yup",
+    "hmm",
+    "lol",
+    "bueno",
+    "vale",
+    "dale",
+    "listo",
+    "perfecto",
+    "claro",
+    "porque",
+    "que",
+    "cuando",
+    "donde",
+    "como",
+    "quiero",
+    "necesito",
+    "tengo",
+    "hay",
+    "me",
+    "te",
+    "se",
+    "lo",
+    "le",
+    "tu",
+    "nuevo",
+    "nueva",
+    "cliente",
+    "late",
+    "ready",
+    "again",
+    "only",
+    "solo",
+    "and",
+    "or",
+    "y",
+    "o",
+    "por",
+    "para",
+    "favor",
+    "pues",
+    "entonces",
+    "ahorita",
+    "ahora",
+    "now",
+    "tonight",
+    "broken",
+    "open",
+    "closed",
+    "busy",
+    "free",
+    "home",
+    "casa",
+    "work",
+    "trabajo",
+    "out",
+    "away",
+    "same",
+    "too",
+    "tambien",
+    "it",
+    "is",
+    "was",
+    "be",
+    "do",
+    "does",
+    "can",
+    "will",
+    "would",
+    "could",
+    "should",
+    "have",
+    "has",
+    "had",
+    "get",
+    "got",
+    "need",
+    "want",
+    "like",
+    "love",
+    "know",
+    "think",
+    "mine",
+    "his",
+    "her",
+    "him",
+    "them",
+    "they",
+    "you",
+    "u",
+    "ur",
+    "r",
+    "k",
+    "kk",
+    "fyi",
+    "asap",
+    "soon",
+    "yet",
+    "already",
+    "maybe",
+    "probably",
+    "whatever",
+    "anything",
+    "something",
+    "someone",
+    "anyone",
+    "nobody",
+    "nadie",
+    "alguien",
+    "todo",
+    "algo",
+    "mas",
+    "menos",
+    "muy",
+    "mucho",
+    "poco",
+    "bien",
+    "mal",
+    "bye",
+    "adios",
+    "chao",
+    "self",
+    "freelance",
+    "independent",
+    "n/a",
+    "na",
+    "typo",
+    "oops",
+    "meant",
+    "wrong",
+    "correct",
+    "right",
+    "better",
+    "mejor",
+    "otro",
+    "otra",
+    "other",
+    "another",
+    "pero",
+    "but",
+    "this",
+    "that",
+    "esto",
+    "eso",
+    "ese",
+    "esa",
+    "for",
+    "to",
+    "about",
+    "en",
+    "es",
+    "soy",
+];
+
+/// Words before the answer itself: "sure - brian kim", "perdón, es Andrea Gómez", "con Patricia
+/// Hernández", "sorry typo, John Smith".
+fn skip_leading_fillers(words: &[Word]) -> usize {
+    const FILLERS: &[&str] = &[
+        "sure", "ok", "okay", "yes", "yeah", "yep", "si", "claro", "hi", "hello", "hey", "hola",
+        "sorry", "typo", "oops", "perdon", "perdona", "disculpa", "es", "con", "it's", "its", "-",
+        "--", "wait", "actually", "i", "meant", "quise", "decir", "no", "buenas", "name", "nombre",
+    ];
+    words
+        .iter()
+        .position(|word| !FILLERS.contains(&fields::fold(&word.lower).as_str()))
+        .unwrap_or(words.len())
 }
 
 /// Where the words after `cue` start, when the cue is at `at`.
@@ -1119,10 +1651,22 @@ fn cue_at(words: &[Word], at: usize, cue: &[&str]) -> Option<usize> {
 /// "Jordan at Sunset Cycles here", "Emma Clarke here": a name, and a company when one is named
 /// before "here".
 fn here_intro(words: &[Word]) -> Option<(String, Option<String>)> {
-    let here = words.iter().position(|word| word.lower == "here")?;
+    // "here", "por aquí"
+    let here = words
+        .iter()
+        .position(|word| word.lower == "here" || fields::fold(&word.lower) == "aqui")?;
+    let here = if here > 0 && words[here - 1].lower == "por" {
+        here - 1
+    } else {
+        here
+    };
     let start = (0..here)
         .rev()
         .find(|&at| at == 0 || words[at - 1].ends_clause || words[at - 1].text.starts_with('-'))?;
+    // "hey, ray here": one word in lower case is a name too.
+    if here == start + 1 && is_plain_name_word(&words[start]) && !words[start].ends_clause {
+        return Some((words[start].text.clone(), None));
+    }
     let (name, next) = capitalised_run(words, start, 3, false)?;
     if next == here {
         return Some((name, None));
@@ -1161,9 +1705,12 @@ fn listed_parts(words: &[Word]) -> Vec<(String, usize)> {
 
 /// Whether the message gives an email address or a phone number.
 fn gives_contact(words: &[Word]) -> bool {
-    words.iter().any(|word| {
-        word.text.contains('@') || word.text.chars().filter(char::is_ascii_digit).count() >= 7
-    })
+    let digits = |word: &Word| word.text.chars().filter(char::is_ascii_digit).count();
+    // A phone number may be written in groups: "347 555 0102".
+    words.iter().any(|word| word.text.contains('@'))
+        || words
+            .chunk_by(|a, b| digits(a) > 0 && digits(b) > 0)
+            .any(|group| group.iter().map(digits).sum::<usize>() >= 7)
 }
 
 fn person_name(words: &[Word]) -> Option<String> {
@@ -1175,16 +1722,80 @@ fn person_name(words: &[Word]) -> Option<String> {
                 .all(|(k, part)| words.get(i + k).is_some_and(|w| w.lower == *part));
             if matches
                 && let Some((name, _)) =
-                    capitalised_run(words, skip_fillers(words, i + cue.len()), 3, false)
+                    capitalised_run(words, skip_fillers(words, i + cue.len()), NAME_WORDS, false)
             {
                 return Some(name);
             }
         }
     }
-    // "Sam here", "Jordan at Sunset Cycles here", or a signature "- Sarah, Pinecrest Realty".
+    // "Sam here", "Jordan at Sunset Cycles here", a signature "- Sarah, Pinecrest Realty", or
+    // "Hi! Marcus Webb. ...".
     here_intro(words)
         .map(|(name, _)| name)
         .or_else(|| signature(words).map(|(name, _)| name))
+        .or_else(|| greeting_intro(words).map(|(name, _)| name))
+}
+
+/// The most words of a name: two given names and two surnames ("María José García López").
+const NAME_WORDS: usize = 4;
+
+/// Words that greet: "Hi!", "Hola buen día,", "Good morning!", "Buenas noches,".
+const GREETINGS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "heya",
+    "hola",
+    "holi",
+    "buenas",
+    "buenos",
+    "buen",
+    "dia",
+    "dias",
+    "tardes",
+    "noches",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "there",
+    "que",
+    "tal",
+    "saludos",
+    "greetings",
+    "ola",
+    "yo",
+];
+
+/// A name (and a company) right after a greeting, said as a part of its own: "Hi! Marcus Webb.
+/// Do you ...", "Hola buen día, Guadalupe Ortiz, me interesa ...", "Hi, Nadia with Brightside
+/// Pediatrics.", "Buenas noches, con Mauricio Lara de Transportes Lara".
+fn greeting_intro(words: &[Word]) -> Option<(String, Option<String>)> {
+    let greeting_end = words.iter().position(|word| word.ends_clause)?;
+    if !words[..=greeting_end]
+        .iter()
+        .all(|word| GREETINGS.contains(&fields::fold(&word.lower).as_str()))
+    {
+        return None;
+    }
+    let mut start = greeting_end + 1;
+    if words.get(start).is_some_and(|word| word.lower == "con") {
+        start += 1;
+    }
+    let (name, next) = capitalised_run(words, start, NAME_WORDS, false)?;
+    if next == words.len() || words[next - 1].ends_clause {
+        // One capitalised word alone may be anything ("Hi! Pricing?"); two are a name.
+        return (next - start >= 2).then_some((name, None));
+    }
+    if !matches!(
+        words[next].lower.as_str(),
+        "from" | "with" | "at" | "de" | "desde"
+    ) {
+        return None;
+    }
+    let (company, after) = capitalised_run(words, next + 1, 5, true)?;
+    (after == words.len() || words[after - 1].ends_clause).then_some((name, Some(company)))
 }
 
 /// A name listed with contact details, two or three capitalised words on their own: "Sam Patel,
@@ -1193,13 +1804,103 @@ fn listed_name(words: &[Word]) -> Option<(String, usize)> {
     if !gives_contact(words) {
         return None;
     }
-    listed_parts(words).into_iter().find(|(name, start)| {
+    let listed = listed_parts(words).into_iter().find(|(name, start)| {
         let count = name.split(' ').count();
         (2..=3).contains(&count)
             && words[*start..*start + count]
                 .iter()
                 .all(|word| !NOT_NAMES.contains(&word.lower.as_str()))
+    });
+    // "Michelle O'Neill 347 555 0102 call me back": a name the contact details follow at once.
+    listed.or_else(|| {
+        let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
+        ((2..=NAME_WORDS).contains(&(next - particles(&name)))
+            && words.get(next).is_some_and(|word| {
+                word.text.contains('@')
+                    || word
+                        .text
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '(')
+            })
+            && gives_contact(&words[next..]))
+        .then_some((name, 0))
     })
+}
+
+/// A message that opens with a full name as a part of its own: "Carlos Mendoza", "Maria
+/// Gonzalez. Need a quote for ...". Two to four capitalised words, none an everyday word
+/// ("Happy Holidays!", "Quick Question:").
+fn opening_name(words: &[Word]) -> Option<String> {
+    let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
+    let whole_part = next == words.len() || words[next - 1].ends_clause;
+    let named = name
+        .split(' ')
+        .filter(|word| !word.chars().all(char::is_lowercase))
+        .count();
+    let plain = name.split(' ').all(|word| {
+        let folded = fields::fold(word);
+        !COMMON_WORDS.contains(&folded.as_str())
+            && !GREETINGS.contains(&folded.as_str())
+            && !OPENING_WORDS.contains(&folded.as_str())
+            && word
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-'))
+    });
+    (whole_part && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
+}
+
+/// Capitalised words that open a message without being a name.
+const OPENING_WORDS: &[&str] = &[
+    "happy",
+    "merry",
+    "quick",
+    "question",
+    "urgent",
+    "important",
+    "new",
+    "order",
+    "appointment",
+    "booking",
+    "quote",
+    "request",
+    "pricing",
+    "price",
+    "info",
+    "information",
+    "re",
+    "fw",
+    "fwd",
+    "dear",
+    "sir",
+    "madam",
+    "team",
+    "customer",
+    "service",
+    "support",
+    "feliz",
+    "navidad",
+    "pregunta",
+    "consulta",
+    "cita",
+    "pedido",
+    "cotizacion",
+    "informacion",
+    "urgente",
+    "estimado",
+    "estimada",
+    "equipo",
+    "servicio",
+    "cliente",
+    "year",
+    "holidays",
+    "christmas",
+    "day",
+];
+
+/// How many words of `name` are particles ("del", "de la").
+fn particles(name: &str) -> usize {
+    name.split(' ')
+        .filter(|word| word.chars().all(char::is_lowercase))
+        .count()
 }
 
 /// "- Sarah, Pinecrest Realty" at the end of a message: a name and a company.
@@ -1212,8 +1913,60 @@ fn signature(words: &[Word]) -> Option<(String, Option<String>)> {
     Some((name, company))
 }
 
+/// What people do at a company, said before it: "office manager at ...", "dueño de ...".
+const ROLES: &[&str] = &[
+    "manager",
+    "owner",
+    "director",
+    "founder",
+    "cofounder",
+    "co-founder",
+    "ceo",
+    "cfo",
+    "coo",
+    "cto",
+    "president",
+    "assistant",
+    "coordinator",
+    "administrator",
+    "admin",
+    "partner",
+    "principal",
+    "lead",
+    "supervisor",
+    "gerente",
+    "directora",
+    "dueno",
+    "duena",
+    "encargado",
+    "encargada",
+    "administrador",
+    "administradora",
+    "coordinador",
+    "coordinadora",
+    "socio",
+    "socia",
+    "propietario",
+    "propietaria",
+    "jefe",
+    "jefa",
+];
+
 /// Phrases after which a company follows.
 const COMPANY_CUES: &[&[&str]] = &[
+    &["company", "called"],
+    &["business", "called"],
+    &["company", "named"],
+    &["empresa", "llamada"],
+    &["negocio", "llamado"],
+    &["tienda", "llamada"],
+    &["we're"],
+    &["somos"],
+    &["company", "name", "is"],
+    &["business", "name", "is"],
+    &["business", "is"],
+    &["empresa", "se", "llama"],
+    &["negocio", "se", "llama"],
     &["from"],
     &["with"],
     &["at"],
@@ -1241,7 +1994,13 @@ const COMPANY_CUES: &[&[&str]] = &[
 ];
 
 fn company(words: &[Word]) -> Option<String> {
-    let name = person_name(words).or_else(|| listed_name(words).map(|(name, _)| name));
+    let name = person_name(words)
+        .or_else(|| listed_name(words).map(|(name, _)| name))
+        .or_else(|| lowercase_name(words, false));
+    // A message written all in lower case names its company in lower case too.
+    let lower_case = words
+        .iter()
+        .all(|word| !word.text.chars().any(char::is_uppercase));
     for (i, _) in words.iter().enumerate() {
         for cue in COMPANY_CUES {
             let matches = cue
@@ -1270,11 +2029,26 @@ fn company(words: &[Word]) -> Option<String> {
                             | "escribo"
                             | "somos"
                             | "estamos"
-                    ));
-            if cue.len() == 1 && !after_person {
+                    )
+                    // "Tanya Brooks, office manager at Riverbend Dental"
+                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str()));
+            // "we're Greenway Landscaping", "somos Inversiones Duarte": the company itself.
+            let ourselves = matches!(*cue, ["we're"] | ["somos"]);
+            if cue.len() == 1 && !after_person && !ourselves {
                 continue;
             }
-            if let Some((company, _)) = capitalised_run(words, i + cue.len(), 5, true) {
+            // "de la Panadería Sol", "at the Blue Fin": the article is not part of the name.
+            let mut start = i + cue.len();
+            while words.get(start).is_some_and(|word| {
+                matches!(word.lower.as_str(), "the" | "la" | "el" | "los" | "las")
+                    && !word.ends_clause
+            }) {
+                start += 1;
+            }
+            if let Some((company, _)) = capitalised_run(words, start, 5, true) {
+                return Some(company);
+            }
+            if lower_case && let Some(company) = lower_case_company_run(words, start) {
                 return Some(company);
             }
         }
@@ -1283,6 +2057,39 @@ fn company(words: &[Word]) -> Option<String> {
         .and_then(|(_, company)| company)
         .or_else(|| signature(words).and_then(|(_, company)| company))
         .or_else(|| after_name(words, name.as_deref()?))
+}
+
+/// Up to five plain words from `start` to the end of their part, in a message written in lower
+/// case: "im dana from blue fin sushi" -> "blue fin sushi".
+fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
+    let mut taken: Vec<&str> = Vec::new();
+    for word in words.iter().skip(start) {
+        let folded = fields::fold(&word.lower);
+        let connector = matches!(
+            folded.as_str(),
+            "&" | "and" | "of" | "de" | "del" | "la" | "las" | "los" | "el" | "y"
+        );
+        let plain = !NOT_NAMES.contains(&word.lower.as_str())
+            && !COMMON_WORDS.contains(&folded.as_str())
+            && word.text.chars().any(char::is_alphabetic)
+            && !word.text.contains('@');
+        if taken.len() >= 5 || !(plain || connector && !taken.is_empty()) {
+            break;
+        }
+        taken.push(&word.text);
+        if word.ends_clause {
+            break;
+        }
+    }
+    while taken.last().is_some_and(|last| {
+        matches!(
+            *last,
+            "&" | "and" | "of" | "de" | "del" | "la" | "las" | "los" | "el" | "y"
+        )
+    }) {
+        taken.pop();
+    }
+    (!taken.is_empty()).then(|| taken.join(" "))
 }
 
 /// The part after the one that holds the name, when it is only capitalised words: "Noah
@@ -1555,6 +2362,98 @@ mod tests {
     }
 
     #[test]
+    fn names_in_lower_case_with_particles_or_after_a_greeting() {
+        let asked = |text, wanted, asked: &[&str]| answer(text, wanted, asked).found;
+        assert_eq!(
+            pairs(&asked("soy juan carlos de la fuente", "name", &["name"])),
+            [("name", "juan carlos de la fuente")]
+        );
+        assert_eq!(
+            pairs(&asked(
+                "sure - brian kim, brian.kim@yahoo.com",
+                "name,email",
+                &["name", "email"]
+            )),
+            [("email", "brian.kim@yahoo.com"), ("name", "brian kim")]
+        );
+        assert_eq!(
+            pairs(&asked("María José García López", "name", &["name"])),
+            [("name", "María José García López")]
+        );
+        assert!(asked("later", "name,email", &["name", "email"]).is_empty());
+        assert_eq!(
+            pairs(&extract(
+                "Buenas tardes, mi nombre es Ana del Río y necesito una cita"
+            )),
+            [("name", "Ana del Río")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "Hi! Marcus Webb. Do you guys service Honda generators?"
+            )),
+            [("name", "Marcus Webb")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "Hi, Nadia with Brightside Pediatrics. Do you install blinds?"
+            )),
+            [("company", "Brightside Pediatrics"), ("name", "Nadia")]
+        );
+        assert_eq!(
+            pairs(&extract("hey, ray here. need a tow")),
+            [("name", "ray")]
+        );
+        assert_eq!(
+            pairs(&extract(
+                "¿Tienen disponibilidad el sábado? Saludos, Ernesto Villalobos"
+            )),
+            [("name", "Ernesto Villalobos")]
+        );
+        assert_eq!(
+            pairs(&extract("Michelle O'Neill 347 555 0102 call me back")),
+            [("name", "Michelle O'Neill"), ("phone", "+13475550102")]
+        );
+        assert!(extract("Hi! Pricing?").is_empty());
+        assert_eq!(
+            pairs(&extract("Carlos Mendoza. Need a quote for a fence")),
+            [("name", "Carlos Mendoza")]
+        );
+        assert!(extract("Happy Holidays! Are you open?").is_empty());
+        assert_eq!(
+            pairs(&extract("im dana from blue fin sushi")),
+            [("company", "blue fin sushi"), ("name", "dana")]
+        );
+        assert_eq!(
+            pairs(&extract("Soy Ana, de la Panadería Sol")),
+            [("company", "Panadería Sol"), ("name", "Ana")]
+        );
+        assert_eq!(
+            pairs(&extract("see you then, thanks! -Kate")),
+            [("name", "Kate")]
+        );
+    }
+
+    #[test]
+    fn an_identifier_is_one_word_and_a_correction_replaces_it() {
+        let wanted = fields("order_number");
+        let labelled = Extractors::default().extract(
+            "my order number is 7731-A and it came damaged",
+            &wanted,
+            &Clock::default(),
+        );
+        assert_eq!(labelled["order_number"], "7731-A");
+        let known = BTreeMap::from([("order_number".to_string(), "55120".to_string())]);
+        let corrected = Extractors::default().read(
+            "sorry wrong one, it's 55210",
+            &wanted,
+            &[],
+            &known,
+            &Clock::default(),
+        );
+        assert_eq!(corrected.found["order_number"], "55210");
+    }
+
+    #[test]
     fn a_company_named_alone_answers_its_question() {
         let alone = |text| answer(text, "name,phone,company", &["company"]);
         assert_eq!(
@@ -1570,6 +2469,11 @@ mod tests {
             [("company", "Blue Fin Sushi")]
         );
         assert!(alone("sorry, actually the other one").found.is_empty());
+        assert_eq!(
+            pairs(&alone("joe's pizza").found),
+            [("company", "joe's pizza")]
+        );
+        assert!(alone("self employed").found.is_empty());
         assert!(
             !answer("Park Dental", "name,company", &["name", "company"])
                 .found
@@ -1686,7 +2590,94 @@ mod tests {
         );
     }
 
+    /// Words the name, company and address readers look for, to make texts that reach them.
+    const READER_WORDS: &[&str] = &[
+        "Calle",
+        "calle",
+        "Av.",
+        "12",
+        "#5",
+        "3ºB,",
+        "entre",
+        "y",
+        "col.",
+        "Apt",
+        "St",
+        "Oak",
+        "Ana",
+        "del",
+        "de",
+        "la",
+        "Río",
+        "soy",
+        "I'm",
+        "hi,",
+        "Hola!",
+        "here",
+        "por",
+        "aquí",
+        "-Kate",
+        "Saludos,",
+        "with",
+        "Acme",
+        "from",
+        "no,",
+        "el",
+        "9",
+        "sorry",
+        "55210",
+        "at",
+        "2",
+        "works",
+        "?",
+        "ñ",
+        "Ñandú",
+        "é",
+        "-",
+        ",",
+        ".",
+        "joe's",
+        "order",
+        "#A-12",
+        "dirección:",
+        "Insurgentes",
+        "Sur",
+        "1234,",
+        "CDMX",
+        "NY",
+        "10001",
+        "manager",
+    ];
+
     proptest::proptest! {
+        #[test]
+        fn readers_keep_their_promises_on_texts_made_of_their_words(
+            picked in proptest::collection::vec(0..READER_WORDS.len(), 0..16),
+            asked in 0usize..4,
+        ) {
+            let text: Vec<&str> = picked.iter().map(|&at| READER_WORDS[at]).collect();
+            let text = text.join(" ");
+            let wanted = fields("name,company,address,order_number,when:date,at:time");
+            let asked: Vec<String> = ["name", "address", "order_number", "at"][..asked]
+                .iter()
+                .map(|field| field.to_string())
+                .collect();
+            let known = BTreeMap::from([("when".to_string(), "2026-12-08".to_string())]);
+            let read = Extractors::default().read(&text, &wanted, &asked, &known, &Clock::default());
+            for (field, value) in &read.found {
+                proptest::prop_assert!(!read.invalid.contains_key(field));
+                let spec = wanted.iter().find(|spec| spec.as_str() == field).unwrap();
+                proptest::prop_assert!(
+                    Extractors::default().validate_field(spec, value, &Clock::default()).is_some(),
+                    "{field} = {value:?} from {text:?}"
+                );
+                // A name, company or address is read as written (dates and times are normalised).
+                if !matches!(field.as_str(), "when" | "at") {
+                    proptest::prop_assert!(value.split_whitespace().all(|word| text.contains(word)));
+                }
+            }
+        }
+
         #[test]
         fn extraction_never_panics_and_phones_are_e164(text in "\\PC{0,200}") {
             let found = extract(&text);

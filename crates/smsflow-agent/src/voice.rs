@@ -45,7 +45,12 @@ pub fn one_message(parts: &[Part], max_segments: usize) -> String {
     for part in parts {
         for sentence in sentences_of(&without_leftovers(&part.text)) {
             let key = normalize(&sentence);
-            if key.trim().is_empty() || !seen.insert(key.clone()) {
+            // A label left without its value ("Book here:" when there is no link yet) would
+            // run into the next sentence.
+            if sentence.trim_end().ends_with(':')
+                || key.trim().is_empty()
+                || !seen.insert(key.clone())
+            {
                 continue;
             }
             if is_courtesy(&key) {

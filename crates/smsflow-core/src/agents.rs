@@ -30,6 +30,9 @@ pub struct AgentDraft {
     /// Make this the default SMS agent (the previous default stops being it).
     #[serde(default)]
     pub is_default: Option<bool>,
+    /// Suggest mode: the agent's replies wait as drafts for a person to send, edit or discard.
+    #[serde(default)]
+    pub suggest_replies: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -41,6 +44,9 @@ pub struct AgentSpec {
     pub max_segments: i64,
     pub language: Option<String>,
     pub is_default: bool,
+    /// Suggest mode: nothing the agent writes leaves until a person approves it.
+    #[serde(default)]
+    pub suggest_replies: bool,
 }
 
 impl AgentDraft {
@@ -86,6 +92,7 @@ impl AgentDraft {
             max_segments,
             language: short(&self.language),
             is_default: self.is_default.unwrap_or(false),
+            suggest_replies: self.suggest_replies.unwrap_or(false),
         })
     }
 }

@@ -37,7 +37,8 @@ text_enum!(
     Author { Contact = "contact", Agent = "agent", Human = "human", System = "system" }
 );
 text_enum!(
-    /// `received` and `processed` are inbound; the rest outbound, in the order they happen.
+    /// `received` and `processed` are inbound; the rest outbound, in the order they happen, but
+    /// `draft`: in suggest mode, the agent's reply waiting for a person to send, edit or discard.
     MessageStatus {
         Received = "received",
         Processed = "processed",
@@ -48,6 +49,7 @@ text_enum!(
         Undelivered = "undelivered",
         Failed = "failed",
         Suppressed = "suppressed",
+        Draft = "draft",
     }
 );
 text_enum!(

@@ -12,9 +12,11 @@
 pub mod agent;
 pub mod business_hours;
 pub mod conversation_tests;
+pub mod inbox_events;
 pub mod matching;
 pub mod messaging;
 pub mod model;
+pub mod notifications;
 mod pinned;
 pub mod quiet_hours;
 pub mod replay;
@@ -33,6 +35,7 @@ use std::time::Duration;
 
 use matching::{MatcherCache, Semantic};
 use messaging::{Messaging, TicketWebhook};
+use notifications::Notifier;
 use settings::{EngineSettings, TicketWebhookSettings};
 
 /// The message pipeline of one installation: its store, the compiled workflows and the messaging
@@ -42,6 +45,8 @@ pub struct Engine {
     pub store: Arc<dyn Store>,
     pub matchers: Arc<MatcherCache>,
     pub messaging: Arc<Messaging>,
+    /// Tells the team of hand-offs, new tickets and failed deliveries.
+    pub notifier: Arc<Notifier>,
     pub settings: Arc<EngineSettings>,
 }
 
@@ -69,17 +74,19 @@ impl Engine {
             http: smsflow_sms::http_client(),
         };
         messaging.ticket_webhook = settings.ticket_webhook.as_ref().map(signed);
-        messaging.handoff_webhook = settings.handoff_webhook.as_ref().map(signed);
+        let notifier = Notifier::new(store.clone(), &settings.notifications, &settings.public_url);
         Ok(Engine {
             store,
             matchers,
             messaging: Arc::new(messaging),
+            notifier: Arc::new(notifier),
             settings: Arc::new(settings),
         })
     }
 
-    /// Starts the background work: inbound processing, outbound sending, and watching for workflow
-    /// changes made by other processes. Abort the handles to stop.
+    /// Starts the background work: inbound processing, outbound sending, auto follow-ups, the
+    /// team's notifications (when configured), and watching for workflow changes made by other processes. Abort the
+    /// handles to stop.
     pub fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = self
             .messaging
@@ -88,6 +95,10 @@ impl Engine {
             self.matchers
                 .watch(Duration::from_millis(self.settings.reload_interval_ms)),
         );
+        handles.push(self.messaging.spawn_follow_ups());
+        if self.notifier.enabled() {
+            handles.push(Arc::clone(&self.notifier).spawn());
+        }
         handles
     }
 }

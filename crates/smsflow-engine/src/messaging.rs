@@ -19,8 +19,8 @@ use smsflow_core::sms::{
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
-    BookingOutcome, Conversation, InboundOutcome, InboundSms, Message, NewOutbound, OptChange,
-    RecordedInbound,
+    BookingOutcome, Conversation, Handoff, InboundOutcome, InboundSms, Message, NewOutbound,
+    OptChange, RecordedInbound,
 };
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
@@ -33,8 +33,11 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 
 mod conversing;
+mod follow_ups;
+mod suggesting;
 
 use crate::agent::{Agent, Texter};
+use crate::inbox_events::{InboxChange, InboxEvents};
 use crate::matching::MatcherCache;
 use crate::settings::SmsSettings;
 use smsflow_core::conversation::RoutingDecision;
@@ -63,8 +66,8 @@ pub struct Messaging {
     pub agent: Agent,
     /// Posts new tickets to a helpdesk, when configured.
     pub ticket_webhook: Option<TicketWebhook>,
-    /// Posts `conversation.needs_human` when a texter asks for a person, when configured.
-    pub handoff_webhook: Option<TicketWebhook>,
+    /// What changed, for the live inbox.
+    pub inbox: InboxEvents,
     inbound_ready: Notify,
     outbound_ready: Notify,
     pinned: crate::pinned::PinnedVersions,
@@ -90,7 +93,7 @@ impl Messaging {
             settings,
             agent,
             ticket_webhook: None,
-            handoff_webhook: None,
+            inbox: InboxEvents::default(),
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
             pinned: Default::default(),
@@ -130,6 +133,8 @@ impl Messaging {
             tracing::info!(message_id = %recorded.message_id, channel = sms.channel.as_str(), "duplicate delivery acknowledged, not processed again");
         } else {
             self.inbound_ready.notify_one();
+            self.inbox
+                .publish(recorded.conversation_id, InboxChange::Message);
         }
         Ok(recorded)
     }
@@ -146,6 +151,7 @@ impl Messaging {
             .queue_outbound(conversation_id, &self.outbound(body, author, None, None))
             .await?;
         self.outbound_ready.notify_one();
+        self.inbox.publish(conversation_id, InboxChange::Message);
         Ok(message)
     }
 
@@ -181,6 +187,7 @@ impl Messaging {
             encoding: info.encoding.as_str().to_string(),
             send_after,
             language: None,
+            draft_expires_at: None,
         }
     }
 
@@ -341,6 +348,7 @@ impl Messaging {
         let mut replied = false;
         for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
             replied |= outcome.reply.is_some();
+            self.inbox.publish(conversation.id, InboxChange::Message);
             tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
         }
         if replied {
@@ -575,6 +583,7 @@ impl Messaging {
                             Some(max_segments),
                         );
                         reply.language = Some(turn.language);
+                        self.draft_when_suggesting(&assigned, &mut reply, &mut explanation, now);
                         InboundOutcome {
                             workflow_id: Some(workflow.id),
                             explanation,
@@ -583,7 +592,7 @@ impl Messaging {
                             run_completed: turn.run.completed,
                             active_run_id: Some(turn.run.run_id),
                             reply: Some(reply),
-                            handoff: turn.hand_off.then(|| self.handoff()),
+                            handoff: turn.hand_off.then_some(Handoff),
                             run: Some(turn.run),
                             ..keep
                         }
@@ -681,8 +690,9 @@ impl Messaging {
             self.outbound(&text, Author::Agent, None, Some(self.settings.max_segments));
         confirmation.language = Some(language);
         let outcome = self.store.record_booking(run_id, &confirmation).await?;
-        if matches!(outcome, BookingOutcome::Booked { .. }) {
+        if let BookingOutcome::Booked { conversation_id } = outcome {
             self.outbound_ready.notify_one();
+            self.inbox.publish(conversation_id, InboxChange::Message);
         }
         Ok(outcome)
     }
@@ -746,6 +756,7 @@ impl Messaging {
         if jobs.is_empty() {
             return Ok(false);
         }
+        let conversations: Vec<Uuid> = jobs.iter().map(|job| job.message.conversation_id).collect();
         let mut sends = tokio::task::JoinSet::new();
         for job in jobs {
             let this = Arc::clone(self);
@@ -758,6 +769,9 @@ impl Messaging {
             {
                 outcome = Err(error);
             }
+        }
+        for conversation_id in conversations {
+            self.inbox.publish(conversation_id, InboxChange::Message);
         }
         outcome
     }
@@ -910,26 +924,20 @@ impl Messaging {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move { this.keep_claims().await }));
         }
-        if self.ticket_webhook.is_some() || self.handoff_webhook.is_some() {
+        if self.ticket_webhook.is_some() {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
-                loop {
-                    let delivered = match (
-                        this.deliver_next_ticket().await,
-                        this.deliver_next_handoff().await,
-                    ) {
-                        (Ok(ticket), Ok(handoff)) => ticket || handoff,
-                        (Err(error), _) | (_, Err(error)) => {
-                            tracing::warn!(%error, "cannot deliver webhooks; will retry");
-                            false
-                        }
-                    };
-                    if !delivered {
-                        tokio::time::sleep(POLL).await;
-                    }
-                }
+                let never = Notify::new();
+                drain(&never, "cannot deliver webhooks; will retry", || {
+                    this.deliver_next_ticket()
+                })
+                .await
             }));
         }
+        let this = Arc::clone(self);
+        handles.push(tokio::spawn(
+            async move { this.expire_drafts_worker().await },
+        ));
         for _ in 0..senders.max(1) {
             let this = Arc::clone(self);
             handles.push(tokio::spawn(async move {
@@ -947,7 +955,7 @@ impl Messaging {
 
 /// Runs `step` again at once while it finds work; when it finds none, or fails (logged as
 /// `failure`), waits until `ready` is notified or the poll interval passes. Forever.
-async fn drain<F, Work>(ready: &Notify, failure: &str, mut step: F)
+pub(crate) async fn drain<F, Work>(ready: &Notify, failure: &str, mut step: F)
 where
     F: FnMut() -> Work,
     Work: std::future::Future<Output = Result<bool, StoreError>>,
@@ -1033,7 +1041,7 @@ struct Batch {
     opted_out: HashMap<String, bool>,
 }
 
-/// A signed outgoing webhook: a helpdesk's for new tickets, the team's for hand-offs.
+/// A signed outgoing webhook: a helpdesk's for new tickets, the team's for notifications.
 pub struct TicketWebhook {
     pub url: String,
     pub secret: String,
@@ -1045,7 +1053,7 @@ pub struct TicketWebhook {
 impl TicketWebhook {
     /// Posts `payload` signed with the secret (`x-smsflow-signature`); the error says why it
     /// was not accepted.
-    async fn post(&self, payload: &serde_json::Value) -> Result<(), String> {
+    pub(crate) async fn post(&self, payload: &serde_json::Value) -> Result<(), String> {
         let body = payload.to_string();
         let signature = crate::signing::sign(
             &self.secret,

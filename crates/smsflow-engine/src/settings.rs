@@ -10,8 +10,8 @@ pub struct EngineSettings {
     pub openai: Option<smsflow_llm::OpenAiSettings>,
     /// Where new tickets are posted (a helpdesk), signed with the secret; off when `None`.
     pub ticket_webhook: Option<TicketWebhookSettings>,
-    /// Where `conversation.needs_human` is posted when a texter asks for a person; off when `None`.
-    pub handoff_webhook: Option<TicketWebhookSettings>,
+    /// How the team hears of hand-offs, new tickets and failed deliveries.
+    pub notifications: NotificationSettings,
     /// The base URL the outside world uses to reach this installation (links in outgoing webhooks).
     pub public_url: String,
     /// How often the matcher checks the database for workflow changes made by other processes.
@@ -41,6 +41,70 @@ pub struct TicketWebhookSettings {
     pub secret: String,
 }
 
+/// How the team hears of hand-offs, new tickets and failed deliveries: emails to the admins who
+/// want them, and the team's signed webhook.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NotificationSettings {
+    /// Emails through this SMTP server; off when `None`.
+    pub email: Option<EmailSettings>,
+    /// The team's webhook (`handoff_webhook_url`); off when `None`.
+    pub webhook: Option<TicketWebhookSettings>,
+    pub webhook_format: WebhookFormat,
+}
+
+/// An SMTP server to send emails through, checked by [`EmailSettings::parse`].
+#[derive(Clone, PartialEq)]
+pub struct EmailSettings {
+    pub(crate) smtp_url: String,
+    pub(crate) from: String,
+}
+
+impl std::fmt::Debug for EmailSettings {
+    /// Without the URL, which may hold the SMTP password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettings")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the configured mail server cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum EmailSetupError {
+    #[error(
+        "smtp.url is not a usable SMTP URL ({0}): use smtp://user:password@host:587?tls=required (STARTTLS), smtps://user:password@host:465 (TLS) or smtp://localhost:25 (a local relay)"
+    )]
+    Url(lettre::transport::smtp::Error),
+    #[error("smtp.from is not an email address ({0}): use e.g. \"smsflow <alerts@example.com>\"")]
+    From(lettre::address::AddressError),
+}
+
+impl EmailSettings {
+    /// `smtp_url`: `smtp://user:password@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:password@host:465` (TLS), or `smtp://host:25` (no encryption: a local relay
+    /// only). `from`: the sender, e.g. `smsflow <alerts@example.com>`.
+    pub fn parse(smtp_url: &str, from: &str) -> Result<EmailSettings, EmailSetupError> {
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(smtp_url)
+            .map_err(EmailSetupError::Url)?;
+        from.parse::<lettre::message::Mailbox>()
+            .map_err(EmailSetupError::From)?;
+        Ok(EmailSettings {
+            smtp_url: smtp_url.to_string(),
+            from: from.to_string(),
+        })
+    }
+}
+
+/// The body the team webhook receives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WebhookFormat {
+    /// `{"event": ..., "conversation": ..., ...}`.
+    #[default]
+    Smsflow,
+    /// `{"text": ...}`, what Slack's (and Mattermost's, Discord's `/slack`) incoming webhooks take.
+    Slack,
+}
+
 /// How smsflow behaves as an SMS system (carrier rules, loop guard, quiet hours).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmsSettings {
@@ -57,6 +121,8 @@ pub struct SmsSettings {
     pub auto_replies_per_minute: u32,
     /// A conversation's workflow is dropped after this long without a message.
     pub idle_timeout_minutes: u64,
+    /// Suggest mode: a draft nobody approved within this long hands the conversation to the team.
+    pub draft_expiry_minutes: u64,
     /// No automatic reply goes out between these local times; replies wait until the end.
     pub quiet_hours: Option<crate::quiet_hours::QuietHours>,
     /// Answer `whatsapp:` senders on WhatsApp (through Twilio); when off they are stored only.

@@ -1,4 +1,5 @@
-//! API-key authentication for every `/api` route: a missing or wrong key gets 401 and nothing else.
+//! API-key authentication for every `/api` route: a missing or wrong key gets 401 and nothing else;
+//! a read-only key sending anything but a `GET` gets 403.
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -27,6 +28,13 @@ pub async fn require_api_key(
         .await?
         .ok_or(ApiError::Unauthorized)?;
     tracing::debug!(api_key = %key.name, "authenticated");
+    if !key.scope.allows(request.method().as_str()) {
+        return Err(ApiError::Forbidden(format!(
+            "the API key {:?} is read-only: {} requests need a key with full access (create one on the web app's API keys page, or with `smsflow api-key create --name NAME --scope full`)",
+            key.name,
+            request.method()
+        )));
+    }
     // Handlers that change things record the key's name as who changed them.
     request.extensions_mut().insert(key);
     Ok(next.run(request).await)

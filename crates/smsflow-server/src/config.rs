@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub use smsflow_engine::settings::{
-    EngineSettings, ModelSetting, SmsSettings, TicketWebhookSettings,
+    EmailSettings, EngineSettings, ModelSetting, NotificationSettings, SmsSettings,
+    TicketWebhookSettings, WebhookFormat,
 };
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -35,6 +36,9 @@ pub struct Config {
     pub model_calls_in_flight: usize,
     pub sms: SmsSettings,
     pub twilio: Option<TwilioSettings>,
+    /// Twilio's REST API, also when Twilio is off: the first-run guide checks pasted credentials
+    /// against it.
+    pub twilio_api_base: String,
     pub kannel: Option<KannelSettings>,
     /// An OpenAI-compatible model server that writes replies; the builtin agent when `None`.
     pub openai: Option<smsflow_llm::OpenAiSettings>,
@@ -44,8 +48,8 @@ pub struct Config {
     pub ticket_webhook: Option<TicketWebhookSettings>,
     /// Read timeouts and the connection limit of the HTTP server.
     pub limits: crate::listener::ServeLimits,
-    /// Where `conversation.needs_human` is posted when a texter asks for a person; off when `None`.
-    pub handoff_webhook: Option<TicketWebhookSettings>,
+    /// How the team hears of hand-offs, new tickets and failed deliveries (email, webhook).
+    pub notifications: NotificationSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,8 +89,11 @@ struct FileConfig {
     tickets_webhook_secret: Option<String>,
     handoff_webhook_url: Option<String>,
     handoff_webhook_secret: Option<String>,
+    handoff_webhook_format: Option<String>,
     #[serde(default)]
     sms: FileSms,
+    #[serde(default)]
+    smtp: FileSmtp,
     #[serde(default)]
     twilio: FileTwilio,
     #[serde(default)]
@@ -104,6 +111,7 @@ struct FileSms {
     opt_in_text: Option<String>,
     auto_replies_per_minute: Option<u32>,
     idle_timeout_minutes: Option<u64>,
+    draft_expiry_minutes: Option<u64>,
     quiet_hours_start: Option<String>,
     quiet_hours_end: Option<String>,
     timezone: Option<String>,
@@ -128,6 +136,13 @@ struct FileKannel {
     secret: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmtp {
+    url: Option<String>,
+    from: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {source}")]
@@ -150,6 +165,8 @@ pub enum ConfigError {
         section: &'static str,
         hint: &'static str,
     },
+    #[error(transparent)]
+    Email(#[from] smsflow_engine::settings::EmailSetupError),
 }
 
 /// As [`parse`], a whole number of 1 or more.
@@ -247,6 +264,7 @@ fn load_sms(
         }),
         auto_replies_per_minute: parse("sms.auto_replies_per_minute", var("SMSFLOW_SMS_AUTO_REPLIES_PER_MINUTE"), file.auto_replies_per_minute, 5, "use a whole number")?,
         idle_timeout_minutes: parse("sms.idle_timeout_minutes", var("SMSFLOW_SMS_IDLE_TIMEOUT_MINUTES"), file.idle_timeout_minutes, 1440, "use a whole number of minutes")?,
+        draft_expiry_minutes: parse("sms.draft_expiry_minutes", var("SMSFLOW_SMS_DRAFT_EXPIRY_MINUTES"), file.draft_expiry_minutes, 30, "use a whole number of minutes")?,
         quiet_hours,
         whatsapp: parse("sms.whatsapp", var("SMSFLOW_SMS_WHATSAPP"), file.whatsapp, true, "use true or false")?,
         business_hours,
@@ -452,6 +470,12 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "A conversation's workflow is dropped after this long without a message.",
     ),
     (
+        "sms.draft_expiry_minutes",
+        "SMSFLOW_SMS_DRAFT_EXPIRY_MINUTES",
+        "30",
+        "Suggest mode: a drafted reply nobody approved within this many minutes is dropped and the conversation handed to the team.",
+    ),
+    (
         "sms.quiet_hours_start",
         "SMSFLOW_SMS_QUIET_HOURS_START",
         "(none)",
@@ -467,7 +491,7 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "sms.timezone",
         "SMSFLOW_SMS_TIMEZONE",
         "UTC",
-        "IANA time zone of the business, e.g. America/New_York: quiet hours, business hours, and the days and times people text (\"tomorrow at 3\").",
+        "IANA time zone of the business, e.g. America/New_York: quiet hours, business hours, the days and times people text (\"tomorrow at 3\"), and the times the inbox shows.",
     ),
     (
         "sms.business_hours",
@@ -479,13 +503,31 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "handoff_webhook_url",
         "SMSFLOW_HANDOFF_WEBHOOK_URL",
         "(none: off)",
-        "Where conversation.needs_human is posted (signed) when a texter asks for a person.",
+        "The team's webhook: conversation.needs_human, ticket.opened and message.delivery_failed are posted to it (signed); see docs/notifications.md.",
     ),
     (
         "handoff_webhook_secret",
         "SMSFLOW_HANDOFF_WEBHOOK_SECRET",
         "(none)",
-        "Secret that signs hand-off webhooks (16 characters or more). Never logged.",
+        "Secret that signs the team's webhook (16 characters or more). Never logged.",
+    ),
+    (
+        "handoff_webhook_format",
+        "SMSFLOW_HANDOFF_WEBHOOK_FORMAT",
+        "smsflow",
+        "smsflow: JSON with the event, conversation, ticket and message; slack: {\"text\": ...} for Slack-compatible incoming webhooks.",
+    ),
+    (
+        "smtp.url",
+        "SMSFLOW_SMTP_URL",
+        "(none: no emails)",
+        "Mail server for notification emails: smtp://user:pass@host:587?tls=required (STARTTLS), smtps://user:pass@host:465 (TLS), smtp://localhost:25 (a local relay). Never logged.",
+    ),
+    (
+        "smtp.from",
+        "SMSFLOW_SMTP_FROM",
+        "(none)",
+        "Sender of notification emails, e.g. \"smsflow <alerts@example.com>\"; needed with smtp.url.",
     ),
     (
         "sms.whatsapp",
@@ -629,6 +671,9 @@ impl Config {
             &var,
         )?;
         let sms = load_sms(file.sms, &var)?;
+        let twilio_api_base = var("SMSFLOW_TWILIO_API_BASE")
+            .or(file.twilio.api_base)
+            .unwrap_or_else(|| smsflow_sms::twilio::DEFAULT_API_BASE.into());
         let twilio = match (
             var("SMSFLOW_TWILIO_ACCOUNT_SID").or(file.twilio.account_sid),
             var("SMSFLOW_TWILIO_AUTH_TOKEN").or(file.twilio.auth_token),
@@ -636,9 +681,7 @@ impl Config {
             (Some(account_sid), Some(auth_token)) => Some(TwilioSettings {
                 account_sid,
                 auth_token,
-                api_base: var("SMSFLOW_TWILIO_API_BASE")
-                    .or(file.twilio.api_base)
-                    .unwrap_or_else(|| smsflow_sms::twilio::DEFAULT_API_BASE.into()),
+                api_base: twilio_api_base.clone(),
             }),
             (None, None) => None,
             _ => {
@@ -688,6 +731,38 @@ impl Config {
                 hint: "set handoff_webhook_url (an http(s) URL) and handoff_webhook_secret (16 characters or more) together",
             },
         )?;
+        let webhook_format = match var("SMSFLOW_HANDOFF_WEBHOOK_FORMAT")
+            .or(file.handoff_webhook_format)
+            .as_deref()
+        {
+            None | Some("smsflow") => WebhookFormat::Smsflow,
+            Some("slack") => WebhookFormat::Slack,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    key: "handoff_webhook_format",
+                    value: other.to_string(),
+                    hint: "use smsflow or slack",
+                });
+            }
+        };
+        let email = match (
+            var("SMSFLOW_SMTP_URL").or(file.smtp.url),
+            var("SMSFLOW_SMTP_FROM").or(file.smtp.from),
+        ) {
+            (None, None) => None,
+            (Some(url), Some(from)) => Some(EmailSettings::parse(&url, &from)?),
+            _ => {
+                return Err(ConfigError::Incomplete {
+                    section: "smtp",
+                    hint: "set smtp.url and smtp.from together (SMSFLOW_SMTP_URL, SMSFLOW_SMTP_FROM)",
+                });
+            }
+        };
+        let notifications = NotificationSettings {
+            email,
+            webhook: handoff_webhook,
+            webhook_format,
+        };
         Ok(Config {
             listen,
             database_url,
@@ -700,12 +775,13 @@ impl Config {
             model_calls_in_flight,
             sms,
             twilio,
+            twilio_api_base,
             kannel,
             openai,
             booking_signing_key,
             ticket_webhook,
             limits,
-            handoff_webhook,
+            notifications,
         })
     }
 
@@ -720,7 +796,7 @@ impl Config {
             sms: self.sms.clone(),
             openai: self.openai.clone(),
             ticket_webhook: self.ticket_webhook.clone(),
-            handoff_webhook: self.handoff_webhook.clone(),
+            notifications: self.notifications.clone(),
             public_url: self.public_url.clone(),
             reload_interval_ms: self.reload_interval_ms,
             publish_requires_tests: self.publish_requires_tests,
@@ -805,6 +881,51 @@ mod tests {
         )
         .unwrap();
         assert_eq!(preferred.database_url, "sqlite://a.db");
+    }
+
+    #[test]
+    fn notifications_need_a_usable_mail_server_and_a_known_format() {
+        let configured = Config::load(
+            None,
+            &env(&[
+                ("SMSFLOW_SMTP_URL", "smtp://localhost:25"),
+                ("SMSFLOW_SMTP_FROM", "smsflow <alerts@example.com>"),
+                ("SMSFLOW_HANDOFF_WEBHOOK_FORMAT", "slack"),
+            ]),
+        )
+        .unwrap();
+        assert!(configured.notifications.email.is_some());
+        assert_eq!(
+            configured.notifications.webhook_format,
+            WebhookFormat::Slack
+        );
+        for (settings, named) in [
+            (
+                &[("SMSFLOW_SMTP_URL", "smtp://localhost:25")][..],
+                "smtp.from",
+            ),
+            (
+                &[
+                    ("SMSFLOW_SMTP_URL", "http://mail.example.com"),
+                    ("SMSFLOW_SMTP_FROM", "alerts@example.com"),
+                ][..],
+                "smtp.url",
+            ),
+            (
+                &[
+                    ("SMSFLOW_SMTP_URL", "smtp://localhost:25"),
+                    ("SMSFLOW_SMTP_FROM", "not an address"),
+                ][..],
+                "smtp.from",
+            ),
+            (
+                &[("SMSFLOW_HANDOFF_WEBHOOK_FORMAT", "teams")][..],
+                "handoff_webhook_format",
+            ),
+        ] {
+            let error = Config::load(None, &env(settings)).unwrap_err().to_string();
+            assert!(error.contains(named), "{settings:?}: {error}");
+        }
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub enum ApiError {
         "send `Authorization: Bearer <api key>`; create a key with `smsflow api-key create --name NAME`"
     )]
     Unauthorized,
+    /// The key's scope does not allow this request (the message says which scope does).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -77,6 +80,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "An API key is required",
+            ),
+            ApiError::Forbidden(_) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "The API key may not do this",
             ),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
@@ -190,18 +198,22 @@ const PROBLEM_JSON: &str = "application/problem+json";
 /// Makes the OpenAPI document say what the server does with errors on every route, so no route can
 /// forget it: error bodies are problem documents served as `application/problem+json` (handlers
 /// declare them with `body = ProblemDocument`, which utoipa files under `application/json`); every
-/// route may answer 401; every route that reads a JSON body may answer 400, 413 and 415.
+/// route may answer 401; every route but a `GET` may answer 403 (to a read-only key); every route
+/// that reads a JSON body may answer 400, 413 and 415.
 pub fn document_errors(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::Operation;
     for item in openapi.paths.paths.values_mut() {
-        let operations: [&mut Option<Operation>; 5] = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
+        let operations: [(&mut Option<Operation>, bool); 5] = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (operation, writes) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
             let responses = &mut operation.responses.responses;
             for response in responses.values_mut() {
                 if let utoipa::openapi::RefOr::T(response) = response {
@@ -209,6 +221,9 @@ pub fn document_errors(openapi: &mut utoipa::openapi::OpenApi) {
                 }
             }
             let mut statuses = vec![StatusCode::UNAUTHORIZED];
+            if writes {
+                statuses.push(StatusCode::FORBIDDEN);
+            }
             if operation.request_body.is_some() {
                 statuses.extend([
                     StatusCode::BAD_REQUEST,
@@ -246,6 +261,7 @@ fn serve_problems_as_problem_json(response: &mut utoipa::openapi::Response) {
 fn problem_response(status: StatusCode) -> utoipa::openapi::Response {
     let description = match status.as_u16() {
         401 => "No API key, or a revoked or unknown one",
+        403 => "A read-only API key sent a request that is not a GET",
         400 => "The body is not valid JSON of the declared shape",
         413 => "The body is larger than the server accepts",
         415 => "The body is missing or not sent as JSON",

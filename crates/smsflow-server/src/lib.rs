@@ -192,6 +192,7 @@ pub fn channels(config: &Config) -> HashMap<Channel, Arc<dyn SmsChannel>> {
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::workflows::router())
+        .merge(api::follow_ups::router())
         .merge(api::versions::router())
         .merge(api::test_suite::router())
         .merge(api::replays::router())
@@ -302,8 +303,14 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         })?;
     tracing::info!(%listen, %public_url, "smsflow is serving");
     let cookies = web::CookiePolicy::for_public_url(&public_url);
+    let inbox = state.messaging.inbox.clone();
     let app = router(state).layer(axum::Extension(cookies));
-    listener::serve(listener, app, limits, shutdown_signal()).await;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Open inbox pages' event streams end, so they do not hold up the shutdown.
+        inbox.stop();
+    };
+    listener::serve(listener, app, limits, shutdown).await;
     workers.iter().for_each(|worker| worker.abort());
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 async fn the_setup_page_creates_the_first_admin_once() {
     for mut app in browsers().await {
         let root = app.get("/").await;
-        assert_eq!(root.location.as_deref(), Some("/workflows"));
+        assert_eq!(root.location.as_deref(), Some("/login"));
         let list = app.get("/workflows").await;
         assert_eq!(list.status, StatusCode::SEE_OTHER);
         assert_eq!(list.location.as_deref(), Some("/login?next=%2Fworkflows"));
@@ -102,7 +102,8 @@ async fn the_setup_page_creates_the_first_admin_once() {
             app.label,
             done.body
         );
-        assert_eq!(done.location.as_deref(), Some("/workflows"));
+        // A new installation goes on to the first-run guide.
+        assert_eq!(done.location.as_deref(), Some("/start"));
         let session_cookie = done
             .set_cookies
             .iter()
@@ -221,11 +222,7 @@ async fn sign_in_csrf_and_logout() {
 
         // Signing in again starts a new session (never the old token).
         let again = app.get("/login").await;
-        assert_eq!(
-            again.location.as_deref(),
-            Some("/workflows"),
-            "already signed in"
-        );
+        assert_eq!(again.location.as_deref(), Some("/"), "already signed in");
         app.cookies.remove("smsflow_session");
         let login = app.get("/login").await;
         app.cookies
@@ -681,7 +678,7 @@ async fn missing_pages_say_so_with_the_navigation() {
         signed_out.body
     );
     assert!(
-        !signed_out.body.contains(">Inbox</a>"),
+        !signed_out.body.contains("<nav aria-label=\"Main\">"),
         "no navigation before sign-in"
     );
 
@@ -699,7 +696,11 @@ async fn missing_pages_say_so_with_the_navigation() {
             "{path}: {}",
             page.body
         );
-        assert!(page.body.contains(">Inbox</a>"), "{path}: {}", page.body);
+        assert!(
+            page.body.contains("<nav aria-label=\"Main\">"),
+            "{path}: {}",
+            page.body
+        );
         assert!(page.body.contains("Sign out"), "{path}: {}", page.body);
     }
 }
@@ -1031,5 +1032,87 @@ async fn saving_the_form_keeps_examples_set_through_the_api() {
             "{}: the editor's save kept the examples",
             app.label
         );
+    }
+}
+
+/// The first-run guide's starters: with `publish_requires_tests` the workflows go to the draft (the
+/// live set stays as it was), and a second use adds nothing twice.
+#[tokio::test]
+async fn a_starter_goes_to_the_draft_when_publishing_requires_tests() {
+    for db in testing::all().await {
+        let mut app = spawn_configured(
+            Arc::new(db),
+            None,
+            &[("SMSFLOW_PUBLISH_REQUIRES_TESTS", "true")],
+        )
+        .await;
+        app.with_admin().await;
+        app.sign_in().await;
+        let guide = app.get("/start").await;
+        assert_eq!(guide.status, StatusCode::OK, "{}", app.label);
+        assert!(guide.body.contains("0 of 4 done."), "{}", guide.body);
+        let csrf = guide.csrf();
+        let used = app
+            .post(
+                "/start/starter",
+                form(&[("csrf", &csrf), ("starter", "saas")]),
+            )
+            .await;
+        assert_eq!(
+            used.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            app.label,
+            used.body
+        );
+        assert!(
+            used.location
+                .as_deref()
+                .unwrap()
+                .contains("Saved+to+the+draft"),
+            "{:?}",
+            used.location
+        );
+        assert!(
+            app.store.all_workflows().await.unwrap().is_empty(),
+            "nothing goes live untested"
+        );
+        let draft = app.store.get_draft().await.unwrap().expect("a draft");
+        let mut names: Vec<_> = draft
+            .workflows
+            .iter()
+            .map(|w| w.spec.name.to_string())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["Demo request", "Everything else", "Support"]);
+
+        let again = app
+            .post(
+                "/start/starter",
+                form(&[("csrf", &csrf), ("starter", "saas")]),
+            )
+            .await;
+        assert!(
+            again.location.as_deref().unwrap().contains("there+already"),
+            "{:?}",
+            again.location
+        );
+        assert_eq!(
+            app.store
+                .get_draft()
+                .await
+                .unwrap()
+                .unwrap()
+                .workflows
+                .len(),
+            3
+        );
+        let unknown = app
+            .post(
+                "/start/starter",
+                form(&[("csrf", &csrf), ("starter", "zoo")]),
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", app.label);
     }
 }

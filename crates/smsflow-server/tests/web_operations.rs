@@ -143,7 +143,7 @@ async fn a_person_reads_a_thread_replies_takes_over_and_hands_back() {
         assert!(unread.body.contains("1 unread"));
         let opted_out = app.get("/conversations?show=opted_out").await;
         assert!(opted_out.body.contains("+15551230002") && !opted_out.body.contains(PHONE));
-        let searched = app.get("/conversations?number=%2B15551230002").await;
+        let searched = app.get("/conversations?q=%2B15551230002").await;
         assert!(searched.body.contains("+15551230002") && !searched.body.contains(PHONE));
 
         let thread = app.get(&format!("/conversations/{conversation}")).await;
@@ -158,7 +158,7 @@ async fn a_person_reads_a_thread_replies_takes_over_and_hands_back() {
             "queued",
             "Create support ticket (high)",
             "Save to database: callbacks",
-            "every 2s",
+            "every 10s, refresh",
         ] {
             assert!(
                 thread.body.contains(shown),
@@ -259,7 +259,7 @@ async fn a_person_reads_a_thread_replies_takes_over_and_hands_back() {
         assert!(refused.body.contains("opted out"));
         let stopped_thread = app.get(&format!("/conversations/{}", stopped.id)).await;
         assert!(
-            !stopped_thread.body.contains("<textarea")
+            !stopped_thread.body.contains("<textarea id=\"f-body\"")
                 && stopped_thread.body.contains("until they text START"),
             "no reply box on an opted-out thread: {}",
             stopped_thread.body

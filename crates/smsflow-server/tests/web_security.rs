@@ -184,12 +184,12 @@ async fn sign_in_goes_on_to_local_paths_only() {
     app.with_admin().await;
     for (next, goes_to) in [
         ("/conversations?unread=true", "/conversations?unread=true"),
-        ("//evil.example", "/workflows"),
-        ("https://evil.example/", "/workflows"),
-        ("/\\evil.example", "/workflows"),
-        ("javascript:alert(1)", "/workflows"),
-        ("/\t/evil.example", "/workflows"),
-        ("evil.example", "/workflows"),
+        ("//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/\t/evil.example", "/"),
+        ("evil.example", "/"),
     ] {
         app.cookies.clear();
         let login = app.get("/login").await;
@@ -256,7 +256,11 @@ async fn api_keys_do_not_open_pages_and_cookies_do_not_open_the_api() {
     app.sign_in().await;
     let key = app
         .store
-        .create_api_key("web-test", &smsflow_store::Author::system())
+        .create_api_key(
+            "web-test",
+            smsflow_store::ApiKeyScope::Full,
+            &smsflow_store::Author::system(),
+        )
         .await
         .unwrap()
         .secret;

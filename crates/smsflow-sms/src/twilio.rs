@@ -90,6 +90,88 @@ impl std::fmt::Debug for TwilioChannel {
     }
 }
 
+/// A Twilio account, as its API describes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TwilioAccount {
+    pub friendly_name: Option<String>,
+    /// `active`, `suspended` or `closed`.
+    pub status: Option<String>,
+}
+
+impl TwilioAccount {
+    /// `account “Acme”, active`, for people checking their credentials.
+    pub fn summary(&self, account_sid: &str) -> String {
+        format!(
+            "account “{}”, {}",
+            self.friendly_name.as_deref().unwrap_or(account_sid),
+            self.status.as_deref().unwrap_or("status unknown")
+        )
+    }
+}
+
+/// Why pasted Twilio credentials cannot be used, said so that the person knows what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialsError {
+    #[error(
+        "that is not an Account SID: it starts with AC and has 32 more letters and digits (Twilio console → Account info)"
+    )]
+    MalformedSid,
+    #[error("the Auth Token is empty: paste it from Twilio console → Account info")]
+    EmptyToken,
+    #[error("Twilio refused them ({0}): check the Account SID and Auth Token")]
+    Refused(String),
+    #[error("could not check them: {0}; check twilio.api_base and that this server can reach it")]
+    Unreachable(String),
+}
+
+/// Checks credentials with Twilio before they are used: fetches the account they open
+/// (`GET /2010-04-01/Accounts/{sid}.json`), which Twilio refuses (401) to wrong ones.
+pub async fn check_credentials(
+    http: &reqwest::Client,
+    api_base: &str,
+    account_sid: &str,
+    auth_token: &str,
+) -> Result<TwilioAccount, CredentialsError> {
+    if !is_account_sid(account_sid) {
+        return Err(CredentialsError::MalformedSid);
+    }
+    if auth_token.is_empty() {
+        return Err(CredentialsError::EmptyToken);
+    }
+    let api_base = api_base.trim_end_matches('/');
+    let url = format!("{api_base}/2010-04-01/Accounts/{account_sid}.json");
+    let response = http
+        .get(&url)
+        .basic_auth(account_sid, Some(auth_token))
+        .send()
+        .await
+        .map_err(|error| {
+            CredentialsError::Unreachable(format!("cannot reach Twilio at {api_base}: {error}"))
+        })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if status.is_success() {
+        return serde_json::from_str(&text).map_err(|error| {
+            CredentialsError::Unreachable(format!(
+                "Twilio's account answered {status} with an unreadable body: {error}"
+            ))
+        });
+    }
+    Err(match answer_error(status, &text) {
+        SendError::Transient(message) => CredentialsError::Unreachable(message),
+        SendError::Permanent { code, message } => CredentialsError::Refused(match code {
+            Some(code) => format!("error {code}, {message}"),
+            None => message,
+        }),
+    })
+}
+
+/// Whether `sid` is shaped like an Account SID (`AC` and 32 hexadecimal digits), so a pasted
+/// value can be refused with a clear message before asking Twilio.
+fn is_account_sid(sid: &str) -> bool {
+    sid.len() == 34 && sid.starts_with("AC") && sid[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 #[derive(Deserialize)]
 struct MessageResource {
     sid: String,
@@ -270,6 +352,20 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn account_sids_are_ac_and_32_hex_digits() {
+        assert!(is_account_sid("AC0123456789abcdef0123456789ABCDEF"));
+        for wrong in [
+            "",
+            "AC123",
+            "SK0123456789abcdef0123456789abcdef",
+            "AC0123456789abcdef0123456789abcdeg",
+            "AC0123456789abcdef0123456789abcdef0",
+        ] {
+            assert!(!is_account_sid(wrong), "{wrong}");
+        }
     }
 
     /// The example of Twilio's security documentation; the expected value was computed by

@@ -15,12 +15,60 @@ const SHOWN_PREFIX_LEN: usize = SECRET_PREFIX.len() + 6;
 pub struct ApiKey {
     pub id: Uuid,
     pub name: String,
+    pub scope: ApiKeyScope,
     /// The first characters of the secret, e.g. `sfk_Ab12Cd`.
     pub prefix: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyScope {
+    /// `GET` requests only: reads, exports, the OpenAPI document, `/metrics`.
+    ReadOnly,
+    /// Every request.
+    Full,
+}
+
+impl ApiKeyScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKeyScope::ReadOnly => "read_only",
+            ApiKeyScope::Full => "full",
+        }
+    }
+
+    /// The scope as people read it: `read-only` or `full`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiKeyScope::ReadOnly => "read-only",
+            ApiKeyScope::Full => "full",
+        }
+    }
+
+    /// The scope named `text` (`read_only` or `full`; `read-only` too).
+    pub fn parse(text: &str) -> Option<ApiKeyScope> {
+        match text.trim().replace('-', "_").to_ascii_lowercase().as_str() {
+            "read_only" => Some(ApiKeyScope::ReadOnly),
+            "full" => Some(ApiKeyScope::Full),
+            _ => None,
+        }
+    }
+
+    /// Whether a key of this scope may send a request with this method.
+    pub fn allows(self, method: &str) -> bool {
+        self == ApiKeyScope::Full || matches!(method, "GET" | "HEAD")
+    }
+}
+
+impl std::fmt::Display for ApiKeyScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A key just created, with its secret: the only time the secret exists outside the caller.
@@ -60,5 +108,17 @@ mod tests {
         assert_eq!(hash_secret(&a).len(), 64);
         assert_ne!(hash_secret(&a), hash_secret(&b));
         assert_eq!(shown_prefix(&a).len(), 10);
+    }
+
+    #[test]
+    fn read_only_keys_send_gets_only() {
+        assert!(ApiKeyScope::ReadOnly.allows("GET") && ApiKeyScope::ReadOnly.allows("HEAD"));
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            assert!(!ApiKeyScope::ReadOnly.allows(method), "{method}");
+            assert!(ApiKeyScope::Full.allows(method), "{method}");
+        }
+        assert_eq!(ApiKeyScope::parse("read-only"), Some(ApiKeyScope::ReadOnly));
+        assert_eq!(ApiKeyScope::parse("full"), Some(ApiKeyScope::Full));
+        assert_eq!(ApiKeyScope::parse("write"), None);
     }
 }

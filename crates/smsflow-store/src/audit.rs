@@ -23,6 +23,8 @@ pub enum AuditSubject {
     TestSuite,
     /// The draft of the workflow set (nothing live); the entry names the draft's revision.
     Draft,
+    /// An invitation to use the web app (never its link).
+    Invite,
 }
 
 /// What happened to it.
@@ -42,6 +44,8 @@ pub enum AuditAction {
     Revoke,
     /// An admin's password replaced (the hash is never logged).
     SetPassword,
+    /// A one-time password-reset link made for a user (never the link).
+    ResetLink,
 }
 
 macro_rules! text_enum {
@@ -71,10 +75,11 @@ macro_rules! text_enum {
 
 text_enum!(AuditSubject, "audit subject",
     Workflows => "workflows", Agent => "agent", RoutingRule => "routing_rule", Admin => "admin",
-    ApiKey => "api_key", TestSuite => "test_suite", Draft => "draft");
+    ApiKey => "api_key", TestSuite => "test_suite", Draft => "draft", Invite => "invite");
 text_enum!(AuditAction, "audit action",
     Create => "create", Update => "update", Delete => "delete", Publish => "publish",
-    Rollback => "rollback", Reorder => "reorder", Revoke => "revoke", SetPassword => "set_password");
+    Rollback => "rollback", Reorder => "reorder", Revoke => "revoke", SetPassword => "set_password",
+    ResetLink => "reset_link");
 
 /// One change, as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

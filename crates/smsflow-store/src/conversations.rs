@@ -122,6 +122,19 @@ pub struct NewOutbound {
     pub send_after: OffsetDateTime,
     /// The language it is written in, when the agent chose one.
     pub language: Option<Language>,
+    /// Suggest mode: the agent's reply waits as a draft for a person to approve until then (and
+    /// is never sent unless approved); `None`: queued to be sent.
+    pub draft_expires_at: Option<OffsetDateTime>,
+}
+
+impl NewOutbound {
+    /// How it is stored: a draft waiting for approval, or queued.
+    pub fn status(&self) -> MessageStatus {
+        match self.draft_expires_at {
+            Some(_) => MessageStatus::Draft,
+            None => MessageStatus::Queued,
+        }
+    }
 }
 
 /// What processing an inbound message decided; stored in one transaction.
@@ -144,12 +157,9 @@ pub struct InboundOutcome {
     pub handoff: Option<Handoff>,
 }
 
-/// A hand-off to a person, asked for by the texter.
+/// A hand-off to a person, asked for by the texter (the team is notified: see `notifications`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Handoff {
-    /// Post `conversation.needs_human` to the configured webhook.
-    pub notify: bool,
-}
+pub struct Handoff;
 
 /// A run's new state and the effects of its steps on this turn, stored with the turn.
 #[derive(Debug, Clone)]
@@ -271,12 +281,16 @@ pub struct OptOut {
 pub struct ConversationQuery {
     /// Either side's number.
     pub number: Option<String>,
+    /// A part of their number, of the contact's name or of any message.
+    pub text: Option<crate::inbox::SearchText>,
     pub status: Option<ConversationStatus>,
     pub workflow_id: Option<Uuid>,
     /// Only conversations with unread inbound messages.
     pub unread: bool,
     /// Only conversations whose number opted out (`true`) or did not (`false`).
     pub opted_out: Option<bool>,
+    /// Only conversations assigned to this admin, or to nobody.
+    pub assigned: Option<crate::team::AssignedFilter>,
     pub since: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     pub after: Option<ConversationCursor>,

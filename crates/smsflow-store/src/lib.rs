@@ -12,8 +12,10 @@ pub mod backup;
 pub mod contacts;
 pub mod conversations;
 mod error;
-pub mod handoffs;
+pub mod follow_ups;
 pub mod inbound_leases;
+pub mod inbox;
+pub mod notifications;
 pub mod replay;
 mod sql;
 mod sql_agents;
@@ -21,14 +23,20 @@ mod sql_analytics;
 mod sql_audit;
 mod sql_contacts;
 mod sql_conversations;
-mod sql_handoffs;
+mod sql_follow_ups;
 mod sql_inbound_leases;
+mod sql_inbox;
+mod sql_notifications;
 mod sql_replay;
+mod sql_team;
 mod sql_test_suite;
+mod sql_users;
 mod sql_versions;
 mod sqlite_reader;
 mod sqlite_writer;
+pub mod team;
 pub mod test_suite;
+pub mod users;
 pub mod versions;
 
 use async_trait::async_trait;
@@ -37,9 +45,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use admins::{
-    Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, random_token,
+    Admin, AdminCreation, AdminCredentials, AdminSession, NewAdminSession, Role, random_token,
 };
-pub use api_keys::{ApiKey, NewApiKey};
+pub use api_keys::{ApiKey, ApiKeyScope, NewApiKey};
 pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
@@ -101,11 +109,15 @@ pub trait Store:
     + agents::AgentStore
     + audit::AuditStore
     + analytics::AnalyticsStore
-    + handoffs::HandoffStore
+    + follow_ups::FollowUpStore
     + inbound_leases::InboundLeaseStore
+    + inbox::InboxStore
+    + notifications::NotificationStore
     + VersionStore
     + replay::ReplayStore
     + test_suite::TestSuiteStore
+    + users::UserStore
+    + team::TeamStore
     + Send
     + Sync
     + 'static
@@ -150,7 +162,12 @@ pub trait Store:
     async fn workflows_revision(&self) -> Result<i64, StoreError>;
 
     /// Creates a key; the secret in the answer is never stored and cannot be shown again.
-    async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError>;
+    async fn create_api_key(
+        &self,
+        name: &str,
+        scope: ApiKeyScope,
+        by: &Author,
+    ) -> Result<NewApiKey, StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes the live key with this name or id.
     async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError>;

@@ -21,8 +21,9 @@ use crate::admins::{email_key, random_token};
 use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
 use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::{
-    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, Author, NewAdminSession,
-    NewApiKey, Store, StoreError, WorkflowCursor, WorkflowPage, WorkflowQuery, name_key,
+    Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, ApiKeyScope, Author,
+    NewAdminSession, NewApiKey, Role, Store, StoreError, WorkflowCursor, WorkflowPage,
+    WorkflowQuery, name_key,
 };
 
 // Column lists as macros so queries stay `&'static str` (sqlx refuses unaudited dynamic SQL).
@@ -34,7 +35,7 @@ macro_rules! workflow_columns {
 }
 macro_rules! api_key_columns {
     () => {
-        "id, name, prefix, created_at, revoked_at"
+        "id, name, prefix, created_at, revoked_at, scope"
     };
 }
 
@@ -133,24 +134,31 @@ impl TryFrom<WorkflowRow> for Workflow {
 
 macro_rules! admin_columns {
     () => {
-        "admins.id, admins.email, admins.created_at"
+        "admins.id, admins.email, admins.created_at, admins.role"
     };
 }
+pub(crate) use admin_columns;
 
 #[derive(sqlx::FromRow)]
-struct AdminRow {
+pub(crate) struct AdminRow {
     id: Uuid,
     email: String,
     created_at: OffsetDateTime,
+    role: String,
 }
 
-impl From<AdminRow> for Admin {
-    fn from(row: AdminRow) -> Self {
-        Admin {
+impl TryFrom<AdminRow> for Admin {
+    type Error = StoreError;
+
+    fn try_from(row: AdminRow) -> Result<Self, StoreError> {
+        Ok(Admin {
             id: row.id,
+            role: Role::parse(&row.role).ok_or_else(|| {
+                StoreError::Corrupt(format!("admin {}: role {:?}", row.id, row.role))
+            })?,
             email: row.email,
             created_at: row.created_at,
-        }
+        })
     }
 }
 
@@ -176,17 +184,23 @@ struct ApiKeyRow {
     prefix: String,
     created_at: OffsetDateTime,
     revoked_at: Option<OffsetDateTime>,
+    scope: String,
 }
 
-impl From<ApiKeyRow> for ApiKey {
-    fn from(row: ApiKeyRow) -> Self {
-        ApiKey {
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
+        Ok(ApiKey {
             id: row.id,
+            scope: ApiKeyScope::parse(&row.scope).ok_or_else(|| {
+                StoreError::Corrupt(format!("API key {}: scope {:?}", row.id, row.scope))
+            })?,
             name: row.name,
             prefix: row.prefix,
             created_at: row.created_at,
             revoked_at: row.revoked_at,
-        }
+        })
     }
 }
 
@@ -230,7 +244,7 @@ fn api_key_change<'a>(
 }
 
 /// The audit entry of a change to an admin account (the password hash is never part of it).
-fn admin_change<'a>(
+pub(crate) fn admin_change<'a>(
     by: &'a Author,
     action: AuditAction,
     before: Option<&Admin>,
@@ -239,6 +253,7 @@ fn admin_change<'a>(
     let admin = after.or(before).expect("a change has a before or an after");
     let summary = match action {
         AuditAction::SetPassword => format!("admin {}: new password, sessions ended", admin.email),
+        AuditAction::ResetLink => format!("admin {}: password-reset link made", admin.email),
         _ => format!("admin {}", admin.email),
     };
     Change::of(
@@ -657,17 +672,18 @@ macro_rules! impl_store {
                     .await?)
             }
 
-            async fn create_api_key(&self, name: &str, by: &Author) -> Result<NewApiKey, StoreError> {
+            async fn create_api_key(&self, name: &str, scope: ApiKeyScope, by: &Author) -> Result<NewApiKey, StoreError> {
                 let secret = generate_secret();
                 let mut tx = self.write.begin_write().await?;
-                let sql = concat!("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING ", api_key_columns!());
+                let sql = concat!("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at, scope) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ", api_key_columns!());
                 let row = sqlx::query_as::<_, ApiKeyRow>(sql)
                     .bind(Uuid::now_v7())
                     .bind(name)
                     .bind(shown_prefix(&secret))
                     .bind(hash_secret(&secret))
                     .bind(now())
+                    .bind(scope.as_str())
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(|error| match &error {
@@ -676,7 +692,7 @@ macro_rules! impl_store {
                         }
                         _ => StoreError::Database(error),
                     })?;
-                let key = ApiKey::from(row);
+                let key = ApiKey::try_from(row)?;
                 Self::write_audit(&mut tx, api_key_change(by, AuditAction::Create, None, &key)).await?;
                 tx.commit().await?;
                 Ok(NewApiKey { key, secret })
@@ -684,12 +700,12 @@ macro_rules! impl_store {
 
             async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
                 let sql = concat!("SELECT ", api_key_columns!(), " FROM api_keys ORDER BY created_at, id");
-                Ok(sqlx::query_as::<_, ApiKeyRow>(sql)
+                sqlx::query_as::<_, ApiKeyRow>(sql)
                     .fetch_all(&self.read)
                     .await?
                     .into_iter()
-                    .map(ApiKey::from)
-                    .collect())
+                    .map(ApiKey::try_from)
+                    .collect()
             }
 
             async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError> {
@@ -703,7 +719,8 @@ macro_rules! impl_store {
                     .bind(now())
                     .fetch_optional(&mut *tx)
                     .await?
-                    .map(ApiKey::from)
+                    .map(ApiKey::try_from)
+                    .transpose()?
                     .ok_or_else(|| StoreError::NotFound {
                         what: "live API key",
                         key: format!("{name_or_id:?}"),
@@ -716,11 +733,12 @@ macro_rules! impl_store {
 
             async fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>, StoreError> {
                 let sql = concat!("SELECT ", api_key_columns!(), " FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL");
-                Ok(sqlx::query_as::<_, ApiKeyRow>(sql)
+                sqlx::query_as::<_, ApiKeyRow>(sql)
                     .bind(hash_secret(secret))
                     .fetch_optional(&self.read)
                     .await?
-                    .map(ApiKey::from))
+                    .map(ApiKey::try_from)
+                    .transpose()
             }
 
             async fn count_admins(&self) -> Result<u64, StoreError> {
@@ -739,11 +757,15 @@ macro_rules! impl_store {
             ) -> Result<Admin, StoreError> {
                 let email = email.trim();
                 let mut tx = self.write.begin_write().await?;
-                let setup_slot: Option<i32> = (how == AdminCreation::FirstRun).then_some(1);
+                let (setup_slot, role): (Option<i32>, Role) = match how {
+                    AdminCreation::FirstRun => (Some(1), Role::Owner),
+                    AdminCreation::Operator(role) => (None, role),
+                };
                 // For the first run, insert only while no admin exists; the unique `setup_slot`
-                // also stops two setups racing each other.
-                let sql = concat!("INSERT INTO admins (id, email, email_key, password_hash, setup_slot, created_at) \
-                     SELECT $1, $2, $3, $4, $5, $6 WHERE $5 IS NULL OR NOT EXISTS (SELECT 1 FROM admins) \
+                // also stops two setups racing each other. The first account is always an owner.
+                let sql = concat!("INSERT INTO admins (id, email, email_key, password_hash, setup_slot, created_at, role) \
+                     SELECT $1, $2, $3, $4, $5, $6, CASE WHEN EXISTS (SELECT 1 FROM admins) THEN $7 ELSE 'owner' END \
+                     WHERE $5 IS NULL OR NOT EXISTS (SELECT 1 FROM admins) \
                      RETURNING ", admin_columns!());
                 let row = sqlx::query_as::<_, AdminRow>(sql)
                     .bind(Uuid::now_v7())
@@ -752,6 +774,7 @@ macro_rules! impl_store {
                     .bind(password_hash)
                     .bind(setup_slot)
                     .bind(now())
+                    .bind(role.as_str())
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|error| match &error {
@@ -764,7 +787,7 @@ macro_rules! impl_store {
                         }
                         _ => StoreError::Database(error),
                     })?;
-                let admin = row.map(Admin::from).ok_or(StoreError::AdminExists)?;
+                let admin = row.map(Admin::try_from).transpose()?.ok_or(StoreError::AdminExists)?;
                 Self::write_audit(&mut tx, admin_change(by, AuditAction::Create, None, Some(&admin))).await?;
                 tx.commit().await?;
                 Ok(admin)
@@ -772,14 +795,17 @@ macro_rules! impl_store {
 
             async fn admin_credentials(&self, email: &str) -> Result<Option<AdminCredentials>, StoreError> {
                 let sql = concat!("SELECT ", admin_columns!(), ", password_hash FROM admins WHERE email_key = $1");
-                Ok(sqlx::query_as::<_, AdminCredentialsRow>(sql)
+                sqlx::query_as::<_, AdminCredentialsRow>(sql)
                     .bind(email_key(email))
                     .fetch_optional(&self.read)
                     .await?
-                    .map(|row| AdminCredentials {
-                        admin: row.admin.into(),
-                        password_hash: row.password_hash,
-                    }))
+                    .map(|row| {
+                        Ok(AdminCredentials {
+                            admin: row.admin.try_into()?,
+                            password_hash: row.password_hash,
+                        })
+                    })
+                    .transpose()
             }
 
             async fn set_admin_password(&self, email: &str, password_hash: &str, by: &Author) -> Result<Admin, StoreError> {
@@ -794,7 +820,7 @@ macro_rules! impl_store {
                         what: "admin",
                         key: format!("{:?}", email.trim()),
                     })?
-                    .into();
+                    .try_into()?;
                 sqlx::query("DELETE FROM admin_sessions WHERE admin_id = $1")
                     .bind(admin.id)
                     .execute(&mut *tx)
@@ -843,7 +869,7 @@ macro_rules! impl_store {
                     .await?;
                 row.map(|row| {
                     Ok(AdminSession {
-                        admin: row.admin.into(),
+                        admin: row.admin.try_into()?,
                         csrf_token: row.csrf_token,
                         expires_at: OffsetDateTime::from_unix_timestamp(row.expires_at)
                             .map_err(|e| StoreError::Corrupt(format!("session expiry: {e}")))?,

@@ -15,7 +15,7 @@ use crate::{Author, StoreError};
 
 macro_rules! agent_columns {
     () => {
-        "id, name, persona, backend, model, max_segments, language, is_default, created_at, updated_at"
+        "id, name, persona, backend, model, max_segments, language, is_default, created_at, updated_at, suggest_replies"
     };
 }
 
@@ -31,6 +31,7 @@ struct AgentRow {
     is_default: bool,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    suggest_replies: bool,
 }
 
 impl From<AgentRow> for Agent {
@@ -45,6 +46,7 @@ impl From<AgentRow> for Agent {
                 max_segments: row.max_segments,
                 language: row.language,
                 is_default: row.is_default,
+                suggest_replies: row.suggest_replies,
             },
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -139,6 +141,7 @@ impl SqliteStore {
                     is_default: c.get(7)?,
                     created_at: c.time(8)?,
                     updated_at: c.time(9)?,
+                    suggest_replies: c.get(10)?,
                 }))
             })
         })?;
@@ -207,11 +210,11 @@ macro_rules! impl_agent_store {
                 }
                 let at = now();
                 let sql = if insert {
-                    concat!("INSERT INTO agents (id, name, persona, backend, model, max_segments, language, is_default, created_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ", agent_columns!())
+                    concat!("INSERT INTO agents (id, name, persona, backend, model, max_segments, language, is_default, created_at, updated_at, \
+                             suggest_replies) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING ", agent_columns!())
                 } else {
                     concat!("UPDATE agents SET name = $2, persona = $3, backend = $4, model = $5, max_segments = $6, language = $7, \
-                             is_default = $8, updated_at = $9 WHERE id = $1 RETURNING ", agent_columns!())
+                             is_default = $8, updated_at = $9, suggest_replies = $10 WHERE id = $1 RETURNING ", agent_columns!())
                 };
                 let row = sqlx::query_as::<_, AgentRow>(sql)
                     .bind(id)
@@ -223,6 +226,7 @@ macro_rules! impl_agent_store {
                     .bind(&spec.language)
                     .bind(spec.is_default)
                     .bind(at)
+                    .bind(spec.suggest_replies)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(|error| name_taken(error, spec))?

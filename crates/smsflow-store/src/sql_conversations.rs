@@ -301,11 +301,14 @@ const FIND_INBOUND: &str = "SELECT id, conversation_id FROM messages \
 const OPT_OUT: &str = "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
      ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, opted_out_at = excluded.opted_out_at";
 const OPT_IN: &str = "DELETE FROM opt_outs WHERE number = $1";
-/// The texter asked for a person: the agent falls silent, the inbox shows "Needs a human", and
-/// the webhook (when configured) is due.
-const HANDOFF: &str = "UPDATE conversations SET status = 'human', needs_human_at = $2, \
-     handoff_webhook_status = $3, handoff_webhook_attempts = 0, \
-     handoff_webhook_next_at = NULL, handoff_webhook_error = NULL WHERE id = $1";
+/// The texter asked for a person: the agent falls silent and the inbox shows "Needs a human"
+/// (the team's notification is recorded by the database: migration 0024).
+const HANDOFF: &str =
+    "UPDATE conversations SET status = 'human', needs_human_at = $2 WHERE id = $1";
+/// A newer text makes the agent's unapproved drafts in its conversation moot (suggest mode):
+/// they are deleted, and the new text's own draft, if any, replaces them.
+const SUPERSEDE_DRAFTS: &str =
+    "DELETE FROM messages WHERE status = 'draft' AND conversation_id = $1";
 const UPSERT_RUN: &str = "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $6) \
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
@@ -320,12 +323,13 @@ const UPSERT_RECORD: &str = "INSERT INTO records (id, collection, run_id, conver
      created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
      ON CONFLICT (collection, run_id) DO UPDATE SET fields = excluded.fields, \
      phone = excluded.phone, updated_at = excluded.updated_at";
-/// A queued outbound message; the caller updates the conversation's `last_message_at`.
+/// An outbound message, queued or a draft (`$13`, expiring at `$14`); the caller updates the
+/// conversation's `last_message_at`.
 const INSERT_OUTBOUND: &str = concat!(
     "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
      status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-     next_attempt_at, created_at, updated_at, language) \
-     VALUES ($1, $2, 'outbound', $3, $4, $5, 'queued', $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12) \
+     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
+     VALUES ($1, $2, 'outbound', $3, $4, $5, $13, $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12, $14) \
      RETURNING ",
     message_columns!()
 );
@@ -429,6 +433,20 @@ macro_rules! impl_conversation_store {
                 .transpose()
             }
 
+            /// The texter asked for a person (`HANDOFF`); also when nobody approved a draft in time.
+            pub(crate) async fn save_handoff(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                conversation_id: Uuid,
+                at: OffsetDateTime,
+            ) -> Result<(), StoreError> {
+                sqlx::query(HANDOFF)
+                    .bind(conversation_id)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
             /// Queues an outbound message and marks the conversation active.
             async fn insert_outbound(
                 tx: &mut sqlx::Transaction<'_, $db>,
@@ -472,6 +490,8 @@ macro_rules! impl_conversation_store {
                 .bind(message.send_after)
                 .bind(at)
                 .bind(message.language.map(Language::code))
+                .bind(message.status().as_str())
+                .bind(message.draft_expires_at)
                 .fetch_one(&mut **tx)
                 .await?;
                 Message::try_from(row)
@@ -654,6 +674,9 @@ macro_rules! impl_conversation_store {
                     select.push(" AND (c.our_number = ").push_bind(number.clone());
                     select.push(" OR c.their_number = ").push_bind(number.clone()).push(")");
                 }
+                if let Some(text) = &query.text {
+                    Self::push_search(&mut select, text);
+                }
                 if let Some(status) = query.status {
                     select.push(" AND c.status = ").push_bind(status.as_str());
                 }
@@ -664,6 +687,18 @@ macro_rules! impl_conversation_store {
                     select
                         .push(if opted_out { " AND " } else { " AND NOT " })
                         .push("EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number)");
+                }
+                match query.assigned {
+                    Some(crate::team::AssignedFilter::To(admin_id)) => {
+                        select
+                            .push(" AND EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id AND s.admin_id = ")
+                            .push_bind(admin_id)
+                            .push(")");
+                    }
+                    Some(crate::team::AssignedFilter::Nobody) => {
+                        select.push(" AND NOT EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id)");
+                    }
+                    None => {}
                 }
                 if let Some(workflow_id) = query.workflow_id {
                     select

@@ -69,6 +69,30 @@ impl TestDatabase {
             crate::sql::SqliteStore::inbound_claim_statements(limit)
         }
     }
+    /// The inbox's search for `text` on this database, as the conversation list runs it (a
+    /// page of 25, newest activity first), for query-plan tests. Its parameters are placeholders:
+    /// on PostgreSQL `$1`..`$3` the ILIKE pattern, then `$4` the limit.
+    pub fn inbox_search_statement(&self, text: &crate::inbox::SearchText) -> String {
+        fn listing<DB: sqlx::Database>(
+            push_search: impl FnOnce(&mut sqlx::QueryBuilder<DB>),
+        ) -> String
+        where
+            i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        {
+            let mut select =
+                sqlx::QueryBuilder::<DB>::new("SELECT c.id FROM conversations c WHERE 1 = 1");
+            push_search(&mut select);
+            select
+                .push(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT ")
+                .push_bind(26_i64);
+            select.into_string()
+        }
+        if self.label == "postgres" {
+            listing(|select| crate::sql::PostgresStore::push_search(select, text))
+        } else {
+            listing(|select| crate::sql::SqliteStore::push_search(select, text))
+        }
+    }
 }
 
 pub fn postgres_server_url() -> Option<String> {

@@ -74,6 +74,7 @@ async fn turn(
             encoding: "gsm7".into(),
             send_after: now,
             language: None,
+            draft_expires_at: None,
         }),
         run: Some(RunUpdate {
             run_id,

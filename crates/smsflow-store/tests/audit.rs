@@ -15,6 +15,7 @@ fn agent(name: &str) -> AgentSpec {
         max_segments: 2,
         language: None,
         is_default: false,
+        suggest_replies: false,
     }
 }
 
@@ -128,13 +129,16 @@ async fn agents_rules_keys_and_admins_are_logged_with_before_and_after() {
         );
 
         // Keys and admins: never the secret, its hash or a password hash.
-        let key = store.create_api_key("deploy", &ann).await.unwrap();
+        let key = store
+            .create_api_key("deploy", smsflow_store::ApiKeyScope::Full, &ann)
+            .await
+            .unwrap();
         store.revoke_api_key("deploy", &ann).await.unwrap();
         store
             .create_admin(
                 "bob@example.com",
                 "$argon2id$secret-hash",
-                AdminCreation::Operator,
+                AdminCreation::Operator(smsflow_store::Role::Admin),
                 &Author::cli(),
             )
             .await

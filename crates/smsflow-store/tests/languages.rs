@@ -1,11 +1,12 @@
 //! What the conversation keeps of languages and hand-offs, on SQLite and (when configured)
 //! PostgreSQL: the language of each message and the conversation's last confident one, a
-//! hand-off to a person and the delivery of its webhook.
+//! hand-off to a person and the team's notification of it.
 
 use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, ConversationStatus};
 use smsflow_core::language::{Detection, Language};
 use smsflow_store::conversations::{Handoff, InboundOutcome, InboundSms, NewOutbound};
+use smsflow_store::notifications::NotificationKind;
 use smsflow_store::{Store, testing};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -19,6 +20,7 @@ fn reply(language: Language) -> NewOutbound {
         encoding: "gsm7".into(),
         send_after: OffsetDateTime::now_utc(),
         language: Some(language),
+        draft_expires_at: None,
     }
 }
 
@@ -132,21 +134,15 @@ async fn messages_and_conversations_keep_their_language() {
 }
 
 #[tokio::test]
-async fn a_handoff_goes_to_a_person_and_its_webhook_is_retried_once_each() {
+async fn a_handoff_goes_to_a_person_and_the_team_hears_of_it_once() {
     for db in testing::all().await {
         let store = db.store().await;
         let store = store.as_ref();
         let ids = deliver(
             store,
             &[
-                (
-                    "+15551230011",
-                    outcome(None, Some(Handoff { notify: true })),
-                ),
-                (
-                    "+15551230012",
-                    outcome(None, Some(Handoff { notify: false })),
-                ),
+                ("+15551230011", outcome(None, Some(Handoff))),
+                ("+15551230012", outcome(None, Some(Handoff))),
             ],
         )
         .await;
@@ -161,44 +157,20 @@ async fn a_handoff_goes_to_a_person_and_its_webhook_is_retried_once_each() {
             assert!(conversation.needs_human_at.is_some(), "{}", db.label);
         }
 
-        // Only the one with a webhook is due; a failed attempt is retried at its time.
-        let (claimed, attempt) = store
-            .claim_handoff_webhook(Duration::seconds(30))
-            .await
-            .unwrap()
-            .expect("one hand-off is due");
-        assert_eq!((claimed.id, attempt), (ids[0], 1), "{}", db.label);
-        assert!(
-            store
-                .claim_handoff_webhook(Duration::seconds(30))
-                .await
-                .unwrap()
-                .is_none(),
-            "claimed for the lease ({})",
-            db.label
-        );
-        let past = OffsetDateTime::now_utc() - Duration::seconds(1);
-        store
-            .finish_handoff_webhook(ids[0], attempt, Err(("HTTP 500".into(), Some(past))))
-            .await
-            .unwrap();
-        let (again, attempt) = store
-            .claim_handoff_webhook(Duration::seconds(30))
-            .await
-            .unwrap()
-            .expect("due again");
-        assert_eq!((again.id, attempt), (ids[0], 2), "{}", db.label);
-        store
-            .finish_handoff_webhook(ids[0], attempt, Ok(()))
-            .await
-            .unwrap();
-        assert!(
-            store
-                .claim_handoff_webhook(Duration::seconds(30))
-                .await
-                .unwrap()
-                .is_none(),
-            "delivered once ({})",
+        // The team hears of each once (migration 0024's trigger), also when asked again.
+        deliver(store, &[("+15551230011", outcome(None, Some(Handoff)))]).await;
+        let events = store.unrouted_notification_events(10).await.unwrap();
+        let handed_off: Vec<(NotificationKind, Uuid)> = events
+            .iter()
+            .map(|event| (event.kind, event.conversation_id))
+            .collect();
+        assert_eq!(
+            handed_off,
+            [
+                (NotificationKind::NeedsHuman, ids[0]),
+                (NotificationKind::NeedsHuman, ids[1])
+            ],
+            "{}",
             db.label
         );
 

@@ -29,6 +29,7 @@ fn outbound(body: &str, send_after: OffsetDateTime) -> NewOutbound {
         encoding: "gsm7".into(),
         send_after,
         language: None,
+        draft_expires_at: None,
     }
 }
 

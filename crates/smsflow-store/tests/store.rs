@@ -288,7 +288,11 @@ async fn api_keys_are_hashed_authenticated_and_revoked() {
     for db in testing::all().await {
         let store = db.store().await;
         let created = store
-            .create_api_key("ci", &smsflow_store::Author::system())
+            .create_api_key(
+                "ci",
+                smsflow_store::ApiKeyScope::Full,
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         assert!(created.secret.starts_with(&created.key.prefix));
@@ -297,7 +301,11 @@ async fn api_keys_are_hashed_authenticated_and_revoked() {
         assert_eq!(store.authenticate("sfk_wrong").await.unwrap(), None);
         assert!(matches!(
             store
-                .create_api_key("ci", &smsflow_store::Author::system())
+                .create_api_key(
+                    "ci",
+                    smsflow_store::ApiKeyScope::Full,
+                    &smsflow_store::Author::system()
+                )
                 .await,
             Err(StoreError::ApiKeyNameTaken(_))
         ));
@@ -320,7 +328,11 @@ async fn api_keys_are_hashed_authenticated_and_revoked() {
             Err(StoreError::NotFound { .. })
         ));
         let replacement = store
-            .create_api_key("ci", &smsflow_store::Author::system())
+            .create_api_key(
+                "ci",
+                smsflow_store::ApiKeyScope::Full,
+                &smsflow_store::Author::system(),
+            )
             .await
             .unwrap();
         store
@@ -382,7 +394,7 @@ async fn admins_and_their_sessions() {
             .create_admin(
                 "ADA@example.com",
                 "$argon2id$x",
-                AdminCreation::Operator,
+                AdminCreation::Operator(smsflow_store::Role::Admin),
                 &smsflow_store::Author::system(),
             )
             .await;
@@ -395,7 +407,7 @@ async fn admins_and_their_sessions() {
             .create_admin(
                 "bob@example.com",
                 "$argon2id$bob",
-                AdminCreation::Operator,
+                AdminCreation::Operator(smsflow_store::Role::Admin),
                 &smsflow_store::Author::system(),
             )
             .await

@@ -1,4 +1,4 @@
-//! `smsflow admin ...`: the admin accounts of the web app. Passwords are read from the terminal
+//! `smsflow admin ...`: the accounts of the web app and their roles. Passwords are read from the terminal
 //! without echo, or with `--password-stdin` from the first line of standard input (for scripts);
 //! never from the command line, where other users could see them.
 
@@ -6,16 +6,20 @@ use anyhow::Context;
 use clap::Subcommand;
 use smsflow_server::Config;
 use smsflow_server::web::accounts::{self, AccountError};
-use smsflow_store::AdminCreation;
+use smsflow_store::{AdminCreation, Role};
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
-    /// Create an admin account that can sign in to the web app.
+    /// Create an account that can sign in to the web app (the first account is always the owner).
     Create {
-        /// The admin's email address, used to sign in.
+        /// The user's email address, used to sign in.
         #[arg(long)]
         email: String,
+        /// What the user may do: viewer (reads), agent (answers texters), admin (everything but
+        /// changing owners) or owner (everything).
+        #[arg(long, default_value = "admin")]
+        role: Role,
         /// Read the password from the first line of standard input instead of the terminal.
         #[arg(long)]
         password_stdin: bool,
@@ -35,18 +39,23 @@ pub async fn run(command: AdminCommand, config: &Config) -> anyhow::Result<()> {
     match command {
         AdminCommand::Create {
             email,
+            role,
             password_stdin,
         } => {
             accounts::check_email(&email)
                 .map_err(|message| anyhow::anyhow!("--email: {message}"))?;
             let password = read_password(password_stdin)?;
-            let admin =
-                accounts::create_admin(store.as_ref(), &email, &password, AdminCreation::Operator)
-                    .await
-                    .map_err(explain)?;
+            let admin = accounts::create_admin(
+                store.as_ref(),
+                &email,
+                &password,
+                AdminCreation::Operator(role),
+            )
+            .await
+            .map_err(explain)?;
             println!(
-                "Created admin {} (id {}). Sign in at {}/login.",
-                admin.email, admin.id, config.public_url
+                "Created admin {} (id {}, role {}). Sign in at {}/login.",
+                admin.email, admin.id, admin.role, config.public_url
             );
         }
         AdminCommand::SetPassword {

@@ -12,6 +12,7 @@ mod workflows_cmd;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use smsflow_server::Config;
+use smsflow_store::ApiKeyScope;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,15 +44,18 @@ enum Command {
     Test(test_cmd::TestArgs),
     /// Show the fields the built-in extractors find in a message (name, email, phone, company, ...).
     Extract(extract_cmd::ExtractArgs),
-    /// Manage the API keys that authenticate /api requests.
+    /// Manage the API keys (read-only or full) that authenticate /api requests.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
     /// Install or check the embedding model that matches messages by meaning.
     #[command(subcommand)]
     Model(model_cmd::ModelCommand),
-    /// Manage the admin accounts that sign in to the web app.
+    /// Manage the accounts that sign in to the web app, and their roles.
     #[command(subcommand)]
     Admin(admin_cmd::AdminCommand),
+    /// Check the configured Twilio credentials with Twilio's API (the account they open).
+    #[command(subcommand)]
+    Twilio(TwilioCommand),
     /// Copy the SQLite database to a file, consistently, while `smsflow serve` runs.
     Backup(backup_cmd::BackupArgs),
     /// Replace the SQLite database with a backup (refuses to replace one holding data without --force).
@@ -65,6 +69,9 @@ enum ApiKeyCommand {
         /// A name saying who uses the key, e.g. "ci" or "crm-sync".
         #[arg(long)]
         name: String,
+        /// What the key may do: read-only (GET requests only) or full.
+        #[arg(long, default_value = "full", value_parser = parse_scope)]
+        scope: ApiKeyScope,
     },
     /// List keys (never their secrets).
     List,
@@ -73,6 +80,13 @@ enum ApiKeyCommand {
         /// The key's name or id.
         key: String,
     },
+}
+
+#[derive(Subcommand)]
+enum TwilioCommand {
+    /// Ask Twilio whether twilio.account_sid and twilio.auth_token open an account, before texts
+    /// depend on them; exits 1 with what to fix when they do not.
+    Check,
 }
 
 fn main() -> std::process::ExitCode {
@@ -136,9 +150,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey(command) => api_key(command, &config).await,
         Command::Model(command) => model_cmd::run(command, &config),
         Command::Admin(command) => admin_cmd::run(command, &config).await,
+        Command::Twilio(TwilioCommand::Check) => check_twilio(&config).await,
         Command::Backup(args) => backup_cmd::backup(args, &config).await,
         Command::Restore(args) => backup_cmd::restore(args, &config).await,
     }
+}
+
+async fn check_twilio(config: &Config) -> anyhow::Result<()> {
+    let Some(twilio) = &config.twilio else {
+        anyhow::bail!(
+            "Twilio is not configured: set twilio.account_sid and twilio.auth_token (SMSFLOW_TWILIO_ACCOUNT_SID, SMSFLOW_TWILIO_AUTH_TOKEN)"
+        );
+    };
+    let account = smsflow_sms::twilio::check_credentials(
+        &smsflow_sms::http_client(),
+        &twilio.api_base,
+        &twilio.account_sid,
+        &twilio.auth_token,
+    )
+    .await
+    .with_context(|| format!("the credentials of {} do not work", twilio.account_sid))?;
+    println!(
+        "Twilio knows these credentials: {}.",
+        account.summary(&twilio.account_sid)
+    );
+    println!(
+        "Set your number's \"A message comes in\" webhook to {}/webhooks/twilio/sms (HTTP POST).",
+        config.public_url
+    );
+    Ok(())
 }
 
 pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn smsflow_store::Store>> {
@@ -161,21 +201,28 @@ fn redact(url: &str) -> String {
     }
 }
 
+fn parse_scope(text: &str) -> Result<ApiKeyScope, String> {
+    ApiKeyScope::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a scope: use read-only or full"))
+}
+
 async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        ApiKeyCommand::Create { name } => {
+        ApiKeyCommand::Create { name, scope } => {
             let name = name.trim();
             anyhow::ensure!(
                 !name.is_empty() && name.len() <= 100,
                 "--name must be 1 to 100 characters, e.g. --name ci"
             );
             let created = store
-                .create_api_key(name, &smsflow_store::Author::cli())
+                .create_api_key(name, scope, &smsflow_store::Author::cli())
                 .await?;
             println!(
-                "Created API key {:?} (id {}).",
-                created.key.name, created.key.id
+                "Created {} API key {:?} (id {}).",
+                created.key.scope.label(),
+                created.key.name,
+                created.key.id
             );
             println!(
                 "Store it now: it is shown only this once. Use it as `Authorization: Bearer <key>`."
@@ -193,10 +240,11 @@ async fn api_key(command: ApiKeyCommand, config: &Config) -> anyhow::Result<()> 
                     None => "live".into(),
                 };
                 println!(
-                    "{}  {:<20} {}…  created {}  {state}",
+                    "{}  {:<20} {}…  {:<9} created {}  {state}",
                     key.id,
                     key.name,
                     key.prefix,
+                    key.scope.label(),
                     rfc3339(key.created_at)
                 );
             }

@@ -395,6 +395,52 @@ fn api_keys_print_the_secret_alone_on_the_last_line() {
 }
 
 #[test]
+fn accounts_get_roles_and_api_keys_scopes() {
+    let cli = Cli::sqlite();
+    let create = |email: &str, role: Option<&str>| {
+        let mut args = vec!["admin", "create", "--email", email, "--password-stdin"];
+        if let Some(role) = role {
+            args.extend(["--role", role]);
+        }
+        cli.run_with_input(&args, "correct horse battery\n")
+    };
+    let first = create("ada@example.com", Some("viewer"));
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("role owner"),
+        "the first account is the owner: {first:?}"
+    );
+    let agent = create("bo@example.com", Some("agent"));
+    assert!(
+        String::from_utf8_lossy(&agent.stdout).contains("role agent"),
+        "{agent:?}"
+    );
+    let admin = create("cy@example.com", None);
+    assert!(
+        String::from_utf8_lossy(&admin.stdout).contains("role admin"),
+        "{admin:?}"
+    );
+    let wrong = create("di@example.com", Some("boss"));
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("use viewer, agent, admin or owner"));
+
+    let created = cli.ok(&[
+        "api-key",
+        "create",
+        "--name",
+        "reports",
+        "--scope",
+        "read-only",
+    ]);
+    assert!(
+        created.contains("Created read-only API key \"reports\""),
+        "{created}"
+    );
+    assert!(cli.ok(&["api-key", "list"]).contains("read-only"));
+    let wrong = cli.run(&["api-key", "create", "--name", "x", "--scope", "write"]);
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("use read-only or full"));
+}
+
+#[test]
 fn help_is_everywhere() {
     let cli = Cli::sqlite();
     for args in [

@@ -131,6 +131,21 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A day of the month said alone, as a correction says it: "no, el 9", "sorry, the 12th".
+pub fn day_alone(text: &str) -> Option<i8> {
+    let words = tokens(text);
+    let days: Vec<i8> = words
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| *at > 0 && matches!(words[at - 1].as_str(), "el" | "the" | "dia"))
+        .filter_map(|(_, word)| day_number(word))
+        .collect();
+    match days.as_slice() {
+        [.., last] => Some(*last),
+        [] => None,
+    }
+}
+
 /// The first day after `today` that is `day` (a week ahead when today is that day).
 fn upcoming(today: Date, day: Weekday) -> Date {
     let ahead = i64::from(day.to_monday_zero_offset() - today.weekday().to_monday_zero_offset())

@@ -2,9 +2,11 @@
 //! telling a wrong answer from no answer (so it can be asked again, saying what was wrong), and
 //! corrections ("actually use x@y.com", "perdón, mi correo es ...").
 
+pub mod address;
 pub mod dates;
 pub mod numbers;
 
+pub use address::address;
 pub use numbers::number;
 
 use jiff::civil::{Date, DateTime};
@@ -108,14 +110,19 @@ const CORRECTION_CUES: &[&str] = &[
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
 pub fn is_correction(text: &str) -> bool {
     let folded = fold(text);
-    CORRECTION_CUES.iter().any(|cue| {
-        folded.match_indices(cue).any(|(at, _)| {
-            folded[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_alphanumeric())
+    // "no, el 9", "nope 7pm": a message that starts by saying no.
+    let starts_with_no = ["no,", "no ", "nope", "nah"]
+        .iter()
+        .any(|no| folded.trim_start().starts_with(no));
+    starts_with_no
+        || CORRECTION_CUES.iter().any(|cue| {
+            folded.match_indices(cue).any(|(at, _)| {
+                folded[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            })
         })
-    })
 }
 
 /// How to read a day or time for one field.
@@ -150,7 +157,32 @@ pub fn when_value(
         known_date,
         known_time,
     } = *rules;
-    let found = dates::read(text, clock.today(), order, correcting);
+    let mut found = dates::read(text, clock.today(), order, correcting);
+    // "2 works", "10?": a bare hour answering the question about the time is that hour, as if
+    // it said "at 2".
+    if asked
+        && found.time.is_none()
+        && found.date.is_none()
+        && kind != FieldType::Date
+        && text.trim_start().starts_with(|c: char| c.is_ascii_digit())
+        && text.split_whitespace().count() <= 3
+    {
+        let at = dates::read(
+            &format!("at {}", text.trim()),
+            clock.today(),
+            order,
+            correcting,
+        );
+        found.time = at.time;
+    }
+    // "no, el 9": a correction that names only the day keeps the month given before.
+    if correcting
+        && found.date.is_none()
+        && let Some(known) = known_date
+        && let Some(day) = dates::day_alone(text)
+    {
+        found.date = Date::new(known.year(), known.month(), day).ok();
+    }
     let past = |date: Date| !past_allowed && date < clock.today();
     match kind {
         FieldType::Date => match found.date {
@@ -231,6 +263,21 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         .iter()
         .filter(|(matched, total, _, _)| matched == total)
         .collect();
+    // "delivery or pickup?": a question that names several choices asks which, it chooses none.
+    let separate = whole
+        .iter()
+        .filter(|(_, total, _, choice)| {
+            !whole.iter().any(|(_, longer, _, other)| {
+                longer > total
+                    && choice_words(choice)
+                        .iter()
+                        .all(|w| choice_words(other).contains(w))
+            })
+        })
+        .count();
+    if separate >= 2 && text.contains('?') {
+        return None;
+    }
     if !whole.is_empty() {
         // Named last in a correction, first otherwise; then the most specific.
         let best = whole.iter().max_by_key(|(_, total, at, _)| {
@@ -322,142 +369,6 @@ fn stem(word: &str) -> &str {
                 .filter(|rest| rest.chars().count() >= 3)
         })
         .unwrap_or(word)
-}
-
-/// Words that end (English) or start (Spanish) a street name.
-const STREET_WORDS: &[&str] = &[
-    "st",
-    "street",
-    "ave",
-    "avenue",
-    "rd",
-    "road",
-    "blvd",
-    "boulevard",
-    "dr",
-    "drive",
-    "ln",
-    "lane",
-    "way",
-    "ct",
-    "court",
-    "pl",
-    "place",
-    "pkwy",
-    "parkway",
-    "hwy",
-    "highway",
-    "ter",
-    "terrace",
-];
-const CALLE_WORDS: &[&str] = &[
-    "calle", "avenida", "av", "avda", "paseo", "carrera", "camino", "plaza",
-];
-
-/// A street address in `text`: "12 Oak Street, Apt 4" or "Calle Mayor 12, 3B".
-pub fn address(text: &str) -> Option<String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let bare = |word: &str| fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
-    let is_number = |word: &str| {
-        let word = bare(word);
-        !word.is_empty()
-            && word.chars().count() <= 6
-            && word.starts_with(|c: char| c.is_ascii_digit())
-            && word.chars().filter(char::is_ascii_digit).count() * 2 >= word.chars().count() - 1
-    };
-    let is_unit = |word: &str| {
-        matches!(
-            bare(word).as_str(),
-            "apt"
-                | "apartment"
-                | "unit"
-                | "suite"
-                | "apto"
-                | "apartamento"
-                | "flat"
-                | "piso"
-                | "depto"
-                | "dpto"
-                | "int"
-                | "interior"
-                | "local"
-                | "oficina"
-        )
-    };
-    // What may follow the street and its number: "Apt 4", ", 3B", ", piso 4", ", col. Centro".
-    let goes_on = |end: usize, to: usize| -> Option<usize> {
-        let next = words.get(end + 1)?;
-        if words[end].ends_with(['.', '!', '?', ';']) && !is_unit(words[end]) {
-            return None;
-        }
-        if matches!(
-            bare(next).as_str(),
-            "col" | "colonia" | "barrio" | "fracc" | "urb"
-        ) && words[end].ends_with(',')
-        {
-            // The neighbourhood's name: its capitalised words.
-            let named = (end + 2..(end + 4).min(words.len()))
-                .take_while(|&at| {
-                    words[at].starts_with(char::is_uppercase)
-                        && (at == end + 2 || !words[at - 1].ends_with([',', '.']))
-                })
-                .last()?;
-            return Some(named);
-        }
-        // "Queen St W", "14th St, 6th floor"
-        let direction = end == to
-            && matches!(
-                bare(next).as_str(),
-                "n" | "s" | "e" | "w" | "ne" | "nw" | "se" | "sw"
-            );
-        let floor = is_number(words[end])
-            && end > to
-            && matches!(bare(next).as_str(), "floor" | "fl" | "planta");
-        let follows = direction
-            || floor
-            || is_unit(next)
-            || (end > to && is_number(next) && is_unit(words[end]))
-            || (end == to && words[end].ends_with(',') && is_number(next));
-        follows.then_some(end + 1)
-    };
-    let until_clause_end = |from: usize, to: usize| {
-        let mut end = to;
-        while end < to + 4
-            && let Some(next) = goes_on(end, to)
-        {
-            end = next;
-        }
-        words[from..=end]
-            .join(" ")
-            .trim_end_matches([',', '.', '!', '?', ';'])
-            .to_string()
-    };
-    // "Flat 2, 14 Baker Street": a unit written before the street.
-    let with_unit = |start: usize| {
-        if start >= 2 && is_unit(words[start - 2]) && is_number(words[start - 1]) {
-            start - 2
-        } else {
-            start
-        }
-    };
-    for (i, word) in words.iter().enumerate() {
-        let key = bare(word);
-        if STREET_WORDS.contains(&key.as_str())
-            && i >= 2
-            && let Some(start) = (i.saturating_sub(5)..i - 1)
-                .rev()
-                .take_while(|&j| !words[j].ends_with(['.', '!', '?', ';']) || j + 1 == i)
-                .find(|&j| is_number(words[j]))
-        {
-            return Some(until_clause_end(with_unit(start), i));
-        }
-        if CALLE_WORDS.contains(&key.as_str())
-            && let Some(end) = (i + 2..(i + 6).min(words.len())).find(|&j| is_number(words[j]))
-        {
-            return Some(until_clause_end(i, end));
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -579,14 +490,52 @@ mod tests {
             Some("Brake inspection")
         );
         assert_eq!(
-            address("It's 1200 Oak Street Apt 4, Springfield").as_deref(),
-            Some("1200 Oak Street Apt 4")
+            address("It's 1200 Oak Street Apt 4, Springfield", false).as_deref(),
+            Some("1200 Oak Street Apt 4, Springfield")
         );
         assert_eq!(
-            address("vivo en Calle Mayor 12, 3B").as_deref(),
+            address("vivo en Calle Mayor 12, 3B", false).as_deref(),
             Some("Calle Mayor 12, 3B")
         );
-        assert_eq!(address("on the street"), None);
+        assert_eq!(address("on the street", false), None);
+    }
+
+    #[test]
+    fn answers_that_lean_on_the_question_or_the_value_before() {
+        assert_eq!(
+            when(FieldType::Time, "2 works", true),
+            Some(Ok("14:00".into())),
+            "a bare hour answers the question about the time"
+        );
+        assert_eq!(when(FieldType::Time, "2 works", false), None);
+        let corrected = WhenRules {
+            order: dates::Order::DayFirst,
+            correcting: true,
+            asked: false,
+            past_allowed: false,
+            known_date: Some(date(2026, 12, 8)),
+            known_time: None,
+        };
+        assert_eq!(
+            when_value(FieldType::Date, "no, el 9", &clock(), &corrected),
+            Some(Ok("2026-12-09".into())),
+            "a day alone keeps the month"
+        );
+        let methods = vec!["Delivery".to_string(), "Pickup".to_string()];
+        assert_eq!(choice("delivery or pickup?", &methods, false), None);
+        assert_eq!(
+            number("6 people, sorry 7").as_deref(),
+            Some("6"),
+            "number() reads the first; a correction reads the last"
+        );
+        assert_eq!(
+            numbers::counted_number("tres con el bebé", false).as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            numbers::counted_number("6 people, sorry 7", true).as_deref(),
+            Some("7")
+        );
     }
 
     #[test]
@@ -594,13 +543,15 @@ mod tests {
         assert!(is_correction("actually use dana@x.io"));
         assert!(is_correction("Perdón, mi correo es ana@x.es"));
         assert!(!is_correction("I'm Dana, notably busy"));
+        assert!(is_correction("no, el 9"));
+        assert!(!is_correction("nobody told me"));
     }
 
     proptest::proptest! {
         #[test]
         fn readers_never_panic(text in "\\PC{0,120}") {
             let _ = number(&text);
-            let _ = address(&text);
+            let _ = address(&text, true);
             let _ = choice(&text, &["a b".to_string()], true);
             let _ = when(FieldType::Datetime, &text, true);
         }

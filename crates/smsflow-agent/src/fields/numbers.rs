@@ -101,6 +101,12 @@ const COUNT_BEFORE: &[&str] = &[
     "tenemos",
     "be",
     "ser",
+    // A number named again in a correction: "6 people, sorry 7".
+    "sorry",
+    "perdon",
+    "perdona",
+    "actually",
+    "meant",
 ];
 
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
@@ -152,6 +158,13 @@ const COUNT_AFTER: &[&str] = &[
     "chairs",
     "mesas",
     "tables",
+    // "tres con el bebé", "2 with me"
+    "con",
+    "with",
+    "including",
+    "incluyendo",
+    "counting",
+    "contando",
 ];
 
 /// Words right before a number that make it a time or a day ("at 7", "a las 8", "el 5").

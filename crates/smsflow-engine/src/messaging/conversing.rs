@@ -1,7 +1,7 @@
 //! Turns the conversation answers itself, before any workflow: a request for a person hands the
 //! conversation to the team, and right after a run is done a thank-you gets a short closing and
 //! "any update?" gets the ticket's number and status, without starting a new run. The team hears
-//! of a hand-off through the signed `conversation.needs_human` webhook.
+//! of a hand-off through its notifications (`crate::notifications`).
 
 use serde_json::json;
 use smsflow_agent::phrases::{Opening, phrases};
@@ -12,7 +12,7 @@ use smsflow_store::StoreError;
 use smsflow_store::conversations::{Conversation, Handoff, InboundOutcome, Message};
 use time::OffsetDateTime;
 
-use super::{LEASE, MAX_SEND_ATTEMPTS, Messaging, backoff};
+use super::Messaging;
 
 /// The language to answer in: the agent's fixed language when it is one we write, else the
 /// person's.
@@ -51,7 +51,7 @@ impl Messaging {
             return Ok(Some(InboundOutcome {
                 explanation,
                 reply: Some(reply),
-                handoff: Some(self.handoff()),
+                handoff: Some(Handoff),
                 ..keep
             }));
         }
@@ -115,39 +115,6 @@ impl Messaging {
             .business_hours
             .as_ref()
             .and_then(|hours| hours.next_opening(now))
-    }
-
-    /// A hand-off to the team, announced on the webhook when one is configured.
-    pub(super) fn handoff(&self) -> Handoff {
-        Handoff {
-            notify: self.handoff_webhook.is_some(),
-        }
-    }
-
-    /// Posts one due `conversation.needs_human` event to the hand-off webhook; false when there
-    /// was none.
-    pub async fn deliver_next_handoff(&self) -> Result<bool, StoreError> {
-        let Some(webhook) = &self.handoff_webhook else {
-            return Ok(false);
-        };
-        let Some((conversation, attempt)) = self.store.claim_handoff_webhook(LEASE).await? else {
-            return Ok(false);
-        };
-        let body = json!({
-            "event": "conversation.needs_human",
-            "conversation": conversation,
-            "conversation_url": format!("{}/api/v1/conversations/{}", webhook.public_url, conversation.id),
-        });
-        let outcome = webhook.post(&body).await.map_err(|error| {
-            tracing::warn!(conversation_id = %conversation.id, %error, attempt, "hand-off webhook failed");
-            let next =
-                (attempt < MAX_SEND_ATTEMPTS).then(|| OffsetDateTime::now_utc() + backoff(attempt));
-            (error, next)
-        });
-        self.store
-            .finish_handoff_webhook(conversation.id, attempt, outcome)
-            .await?;
-        Ok(true)
     }
 }
 

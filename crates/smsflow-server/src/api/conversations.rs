@@ -154,10 +154,12 @@ async fn list_conversations(
         .store
         .list_conversations(&ConversationQuery {
             number: params.number,
+            text: None,
             status: params.status,
             workflow_id: params.workflow_id,
             unread: params.unread,
             opted_out: params.opted_out,
+            assigned: None,
             since: params.since,
             until: params.until,
             after,

@@ -3,6 +3,7 @@ pub mod analytics;
 pub mod audit;
 pub mod contacts;
 pub mod conversations;
+pub mod follow_ups;
 pub mod replays;
 pub mod steps;
 pub mod test_suite;

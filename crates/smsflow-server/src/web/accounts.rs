@@ -107,7 +107,7 @@ pub async fn create_admin(
         .map_err(|message| AccountError::Invalid(format!("the password {message}")))?;
     let hash = hash_password(password)?;
     let by = match how {
-        AdminCreation::Operator => Author::cli(),
+        AdminCreation::Operator(_) => Author::cli(),
         AdminCreation::FirstRun => Author::setup_page(),
     };
     Ok(store.create_admin(&email, &hash, how, &by).await?)
@@ -124,6 +124,16 @@ pub async fn set_password(
         .map_err(|message| AccountError::Invalid(format!("the password {message}")))?;
     let hash = hash_password(password)?;
     Ok(store.set_admin_password(email, &hash, by).await?)
+}
+
+/// What is wrong with a new password typed twice, if anything.
+pub(crate) fn new_password_error(password: &str, again: &str) -> Option<String> {
+    check_password(password)
+        .map(|()| {
+            (password != again)
+                .then(|| "the two passwords differ: type the same password twice".to_string())
+        })
+        .unwrap_or_else(|message| Some(format!("The password {message}")))
 }
 
 /// The admin whose email and password these are.
@@ -146,7 +156,7 @@ async fn check_sign_in(
 }
 
 /// The double-submit token of the sign-in and setup forms: the cookie's, or a new one to set.
-fn form_token(headers: &axum::http::HeaderMap) -> (String, bool) {
+pub(crate) fn form_token(headers: &axum::http::HeaderMap) -> (String, bool) {
     match cookie(headers, FORM_COOKIE) {
         Some(token) if token.len() >= 32 => (token.to_string(), false),
         _ => (smsflow_store::random_token(), true),
@@ -154,7 +164,7 @@ fn form_token(headers: &axum::http::HeaderMap) -> (String, bool) {
 }
 
 /// A pre-session page with its form cookie set when it is new.
-fn with_form_cookie(
+pub(crate) fn with_form_cookie(
     page: impl IntoResponse,
     policy: CookiePolicy,
     token: &str,
@@ -171,7 +181,7 @@ fn with_form_cookie(
 }
 
 /// Signs the admin in: a new session (never one the browser brought), its cookie, and a redirect.
-async fn start_session(
+pub(crate) async fn start_session(
     store: &dyn Store,
     policy: CookiePolicy,
     admin: &Admin,
@@ -373,12 +383,7 @@ pub(crate) async fn setup(
         .map_err(|error| WebError::Internal(format!("setup form: {error}")))?;
     let policy = CookiePolicy::of(&parts);
     let email_error = check_email(&form.email).err();
-    let password_error = check_password(&form.password)
-        .map(|()| {
-            (form.password != form.password_again)
-                .then(|| "the two passwords differ: type the same password twice".to_string())
-        })
-        .unwrap_or_else(|message| Some(format!("The password {message}")));
+    let password_error = new_password_error(&form.password, &form.password_again);
     if email_error.is_none() && password_error.is_none() {
         match create_admin(
             state.store.as_ref(),
@@ -390,7 +395,8 @@ pub(crate) async fn setup(
         {
             Ok(admin) => {
                 tracing::info!(admin = %admin.id, "first admin created on the setup page");
-                return start_session(state.store.as_ref(), policy, &admin, "/workflows").await;
+                // Straight to the first-run guide: a new installation has nothing else to show yet.
+                return start_session(state.store.as_ref(), policy, &admin, "/start").await;
             }
             Err(AccountError::Store(StoreError::AdminExists)) => {
                 return Ok(Redirect::to("/login").into_response());

@@ -224,6 +224,7 @@ pub struct AgentForm {
     max_segments: String,
     language: String,
     is_default: bool,
+    suggest_replies: bool,
 }
 
 impl AgentForm {
@@ -236,6 +237,7 @@ impl AgentForm {
             max_segments: agent.spec.max_segments.to_string(),
             language: agent.spec.language.clone().unwrap_or_default(),
             is_default: agent.spec.is_default,
+            suggest_replies: agent.spec.suggest_replies,
         }
     }
 
@@ -249,6 +251,7 @@ impl AgentForm {
             max_segments: value(&pairs, "max_segments"),
             language: value(&pairs, "language"),
             is_default: value(&pairs, "is_default") == "true",
+            suggest_replies: value(&pairs, "suggest_replies") == "true",
         }
     }
 
@@ -271,6 +274,7 @@ impl AgentForm {
             max_segments,
             language: optional(self.language.clone()),
             is_default: Some(self.is_default),
+            suggest_replies: Some(self.suggest_replies),
         }
         .validate()
     }

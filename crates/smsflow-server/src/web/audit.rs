@@ -17,12 +17,13 @@ use crate::web::{Frame, WebError};
 const PAGE_SIZE: u32 = 50;
 
 /// The subject filter's choices: value and label.
-const SUBJECTS: [(&str, &str); 7] = [
+const SUBJECTS: [(&str, &str); 8] = [
     ("workflows", "Workflows"),
     ("draft", "Draft of the workflows"),
     ("agent", "Agents"),
     ("routing_rule", "Routing rules"),
-    ("admin", "Admins"),
+    ("admin", "Users"),
+    ("invite", "Invitations"),
     ("api_key", "API keys"),
     ("test_suite", "Conversation tests"),
 ];
@@ -59,7 +60,7 @@ impl From<AuditEntry> for AuditRow {
 pub struct AuditPage {
     frame: Frame,
     rows: Vec<AuditRow>,
-    subjects: [(&'static str, &'static str); 7],
+    subjects: [(&'static str, &'static str); 8],
     subject: String,
     actor: String,
     /// The next page's URL, when there is one.

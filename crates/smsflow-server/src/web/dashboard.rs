@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use smsflow_core::Problems;
 use smsflow_store::analytics::{DayFigures, WorkflowAnalytics};
+use smsflow_store::follow_ups::FollowUpCounts;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -168,8 +169,9 @@ pub struct Stage {
 
 const STAGE_HEIGHT: f64 = 30.0;
 
-fn stages(analytics: &WorkflowAnalytics) -> Vec<Stage> {
+fn stages(analytics: &WorkflowAnalytics, follow_ups: FollowUpCounts) -> Vec<Stage> {
     let funnel = &analytics.funnel;
+    let nudged = follow_ups.nudged > 0;
     let started = funnel.started;
     [
         ("Started", Some(started)),
@@ -179,6 +181,12 @@ fn stages(analytics: &WorkflowAnalytics) -> Vec<Stage> {
         ("Booking link sent", funnel.booking_offered),
         ("Booked", funnel.booked),
         ("Record saved", funnel.record),
+        // Only for a workflow that nudged anyone in the period (auto follow-up is off by default).
+        (
+            "Nudged (auto follow-up)",
+            nudged.then_some(follow_ups.nudged),
+        ),
+        ("Answered the nudge", nudged.then_some(follow_ups.answered)),
     ]
     .into_iter()
     .filter_map(|(name, value)| Some((name, value?)))
@@ -311,7 +319,8 @@ pub async fn page(
             ],
         ),
     ];
-    page.funnel = stages(&analytics);
+    let follow_ups = state.store.follow_up_counts(workflow.id, &period).await?;
+    page.funnel = stages(&analytics, follow_ups);
     page.funnel_height = page.funnel.len() as f64 * STAGE_HEIGHT;
     page.analytics = Some(analytics);
     Ok(page.into_response())

@@ -1,6 +1,7 @@
-//! The conversations inbox: the list (filters, search by number, newest activity first, paged) and
-//! a thread with every message, who wrote each reply and why, the run's fields and steps; a person
-//! replies, takes over and hands back. The open thread polls for new messages (htmx).
+//! A conversation's thread, beside the inbox list (`inbox_list`) on wide screens: every message,
+//! who wrote each reply and why, the run's fields and steps; a person replies, takes over and
+//! hands back. The open thread fetches its messages again when the live inbox says they changed
+//! (`live`), and polls as a fallback (htmx).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,131 +14,25 @@ use serde_json::Value;
 use smsflow_core::Problems;
 use smsflow_core::Step;
 use smsflow_core::conversation::{Author, ConversationStatus, Direction};
-use smsflow_store::conversations::{Conversation, ConversationQuery, Message};
+use smsflow_engine::inbox_events::InboxChange;
+use smsflow_store::conversations::{Conversation, Message};
+use smsflow_store::team::NoteKind;
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::conversations::{check_body, decode_cursor, encode_cursor, refuse_opted_out};
+use crate::api::conversations::{check_body, refuse_opted_out};
 use crate::web::form::FieldErrors;
+use crate::web::inbox_list::{self, InboxList, InboxQuery};
+use crate::web::local_time::LocalTime;
 use crate::web::session::SignedIn;
 use crate::web::{Frame, WebError};
-
-const PAGE_SIZE: u32 = 25;
-
-/// The inbox's filters as the URL carries them.
-#[derive(Debug, Deserialize, Default)]
-pub struct InboxQuery {
-    /// `unread`, `human` (needs a human) or `opted_out`; anything else lists all.
-    show: Option<String>,
-    /// Their number (or ours), E.164.
-    number: Option<String>,
-    /// The "older" link's position.
-    cursor: Option<String>,
-}
-
-pub struct InboxRow {
-    id: Uuid,
-    their_number: String,
-    /// The contact's name, when they gave it.
-    name: Option<String>,
-    our_number: String,
-    status: &'static str,
-    /// The texter asked for a person and nobody has answered yet.
-    asked_for_person: bool,
-    unread: i64,
-    opted_out: bool,
-    last_message_at: String,
-    preview: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "inbox.html")]
-pub struct InboxPage {
-    frame: Frame,
-    rows: Vec<InboxRow>,
-    show: &'static str,
-    number: String,
-    /// The next page's URL, when there is one.
-    older: Option<String>,
-}
 
 pub(crate) fn when(at: &time::OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     at.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_default()
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Query(query): Query<InboxQuery>,
-) -> Result<Response, WebError> {
-    let show = match query.show.as_deref() {
-        Some("unread") => "unread",
-        Some("human") => "human",
-        Some("opted_out") => "opted_out",
-        _ => "all",
-    };
-    let number = query.number.unwrap_or_default().trim().to_string();
-    let page = state
-        .store
-        .list_conversations(&ConversationQuery {
-            number: Some(number.clone()).filter(|n| !n.is_empty()),
-            status: (show == "human").then_some(ConversationStatus::Human),
-            unread: show == "unread",
-            opted_out: (show == "opted_out").then_some(true),
-            after: query.cursor.as_deref().and_then(decode_cursor),
-            limit: PAGE_SIZE,
-            ..ConversationQuery::default()
-        })
-        .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
-    let previews: HashMap<Uuid, String> = state
-        .store
-        .latest_messages(&ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.conversation_id, preview(&m.body)))
-        .collect();
-    let numbers: Vec<&str> = page.items.iter().map(|c| c.their_number.as_str()).collect();
-    let mut contacts = state.store.contacts_of(&numbers).await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|conversation| InboxRow {
-            id: conversation.id,
-            their_number: conversation.their_number.clone(),
-            name: contacts
-                .get_mut(&conversation.their_number)
-                .and_then(|contact| contact.name.take()),
-            our_number: conversation.our_number.clone(),
-            status: conversation.status.as_str(),
-            asked_for_person: conversation.needs_human_at.is_some(),
-            unread: conversation.unread_count,
-            opted_out: conversation.opted_out,
-            last_message_at: when(&conversation.last_message_at),
-            preview: previews.get(&conversation.id).cloned().unwrap_or_default(),
-        })
-        .collect();
-    let older = page.next.as_ref().map(|cursor| {
-        let mut url = form_urlencoded::Serializer::new(String::new());
-        url.append_pair("show", show);
-        if !number.is_empty() {
-            url.append_pair("number", &number);
-        }
-        url.append_pair("cursor", &encode_cursor(cursor));
-        format!("/conversations?{}", url.finish())
-    });
-    Ok(InboxPage {
-        frame: signed_in.frame("inbox"),
-        rows,
-        show,
-        number,
-        older,
-    }
-    .into_response())
 }
 
 /// One message as the thread shows it.
@@ -150,7 +45,7 @@ pub struct MessageView {
     encoding: String,
     status: &'static str,
     error: Option<String>,
-    at: String,
+    at: LocalTime,
     simulated: bool,
     /// The language it is in (inbound: as detected), by name.
     language: Option<&'static str>,
@@ -160,6 +55,8 @@ pub struct MessageView {
     backend: Option<String>,
     /// Inbound: why this workflow (or none) handled it, and what happened to the reply.
     routing: Option<String>,
+    /// The workflow's auto follow-up: a nudge after the texter stopped answering.
+    follow_up: bool,
 }
 
 pub struct StepView {
@@ -199,6 +96,8 @@ pub struct RunView {
 #[template(path = "thread.html")]
 pub struct ThreadPage {
     frame: Frame,
+    /// The conversations beside the thread (wide screens only).
+    list: InboxList,
     /// For the included messages list.
     conversation_id: Uuid,
     version: String,
@@ -213,6 +112,8 @@ pub struct ThreadPage {
     count: SegmentCount,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    /// Assignment, notes and activity, canned replies.
+    team: crate::web::team::TeamPanel,
 }
 
 /// Characters and SMS segments of a reply as it will be sent, under the reply box (updated while
@@ -239,6 +140,11 @@ impl SegmentCount {
 }
 
 impl ThreadPage {
+    /// For the drafts' forms in the messages list.
+    fn csrf(&self) -> &str {
+        &self.frame.csrf
+    }
+
     /// The contact's name, for the heading.
     fn contact_name(&self) -> Option<&str> {
         self.contact
@@ -257,9 +163,17 @@ pub struct PollPart {
     run: Option<RunView>,
     contact: Option<ContactView>,
     oob: bool,
+    /// For the drafts' forms in the messages list.
+    csrf_token: String,
 }
 
-fn parse_id(id: &str) -> Result<Uuid, WebError> {
+impl PollPart {
+    fn csrf(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub(crate) fn parse_id(id: &str) -> Result<Uuid, WebError> {
     Uuid::parse_str(id).map_err(|_| WebError::NotFound(format!("conversation {id} does not exist")))
 }
 
@@ -288,6 +202,15 @@ async fn message_views(
     names: &mut HashMap<Uuid, String>,
 ) -> Result<Vec<MessageView>, WebError> {
     let mut views = Vec::with_capacity(messages.len());
+    let follow_ups = match messages.first() {
+        Some(first) => {
+            state
+                .store
+                .follow_up_messages(first.conversation_id)
+                .await?
+        }
+        None => Vec::new(),
+    };
     let mut answered: Option<Value> = None;
     for message in messages {
         let workflow = match message.workflow_id {
@@ -314,7 +237,7 @@ async fn message_views(
             encoding: message.encoding.clone(),
             status: message.status.as_str(),
             error: message.error_message.clone().or(message.error_code.clone()),
-            at: when(&message.created_at),
+            at: LocalTime::of(&message.created_at, &state.messaging.settings.timezone),
             simulated: message.simulated,
             language: message.language.map(|language| language.name()),
             workflow,
@@ -331,6 +254,7 @@ async fn message_views(
                 })
             }),
             routing,
+            follow_up: follow_ups.contains(&message.id),
             body: message.body,
         });
     }
@@ -410,12 +334,14 @@ async fn thread_page(
     state: &AppState,
     signed_in: &SignedIn,
     id: Uuid,
+    list: &InboxQuery,
 ) -> Result<ThreadPage, WebError> {
     let conversation = state.store.get_conversation(id).await?;
     let mut names = HashMap::new();
     let messages = state.store.conversation_messages(id).await?;
     Ok(ThreadPage {
         frame: signed_in.frame("inbox"),
+        list: inbox_list::load(state, signed_in, list, Some(id)).await?,
         version: version(&messages),
         messages: message_views(state, messages, &mut names).await?,
         run: run_view(state, &conversation, &mut names).await?,
@@ -427,12 +353,18 @@ async fn thread_page(
         count: SegmentCount::of(state, ""),
         errors: FieldErrors::default(),
         notice: None,
+        team: crate::web::team::panel(state, signed_in, id).await?,
     })
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ThreadQuery {
     notice: Option<String>,
+    /// The list's filters, kept from the inbox.
+    #[serde(flatten)]
+    list: InboxQuery,
+    /// A canned reply to put in the reply box, its variables filled in.
+    canned: Option<String>,
 }
 
 pub async fn thread(
@@ -444,13 +376,22 @@ pub async fn thread(
     let id = parse_id(&id)?;
     // Opening the thread reads it.
     state.store.mark_conversation_read(id).await?;
-    let mut page = thread_page(&state, &signed_in, id).await?;
+    state.messaging.inbox.publish(id, InboxChange::Conversation);
+    let mut page = thread_page(&state, &signed_in, id, &query.list).await?;
+    // Counted before it was read.
+    page.frame.unread = state.store.unread_conversations().await?;
+    page.list.unread = page.frame.unread;
     page.notice = match query.notice.as_deref() {
         Some("sent") => Some("Message queued: it shows as sent once the gateway accepts it."),
         Some("human") => Some("You have taken over: the agent stays silent until you hand back."),
         Some("agent") => Some("Handed back: the agent answers the next message."),
-        _ => None,
+        Some(other) => crate::web::team::notice(other),
+        None => None,
     };
+    if let Some(canned) = query.canned.as_deref().filter(|c| !c.is_empty()) {
+        page.reply = crate::web::team::canned_text(&state, &page.conversation, canned).await?;
+        page.count = SegmentCount::of(&state, &page.reply);
+    }
     Ok(page.into_response())
 }
 
@@ -474,7 +415,7 @@ pub struct PollQuery {
 /// Nothing changed since the version the page shows: 204, and htmx leaves the page alone.
 pub async fn messages(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
     Query(query): Query<PollQuery>,
 ) -> Result<Response, WebError> {
@@ -483,6 +424,7 @@ pub async fn messages(
     let conversation = state.store.get_conversation(id).await?;
     if conversation.unread_count > 0 {
         state.store.mark_conversation_read(id).await?;
+        state.messaging.inbox.publish(id, InboxChange::Conversation);
     }
     let messages = state.store.conversation_messages(id).await?;
     let version = version(&messages);
@@ -497,6 +439,7 @@ pub async fn messages(
         run: run_view(&state, &conversation, &mut names).await?,
         contact: contact_view(&state, &conversation.their_number).await?,
         oob: true,
+        csrf_token: signed_in.csrf().to_string(),
     }
     .into_response())
 }
@@ -505,9 +448,11 @@ pub async fn messages(
 pub struct ReplyForm {
     #[serde(default)]
     body: String,
+    /// "Send as a note to the agent's conversation": the agent keeps answering (no take-over).
+    keep_agent: Option<String>,
 }
 
-fn back_to(id: Uuid, notice: &str) -> Response {
+pub(crate) fn back_to(id: Uuid, notice: &str) -> Response {
     Redirect::to(&format!("/conversations/{id}?notice={notice}")).into_response()
 }
 
@@ -526,14 +471,29 @@ pub async fn reply(
         problems.push::<()>("body", refused.to_string());
     }
     if !problems.is_empty() {
-        let mut page = thread_page(&state, &signed_in, id).await?;
+        let mut page = thread_page(&state, &signed_in, id, &InboxQuery::default()).await?;
         page.count = SegmentCount::of(&state, &form.body);
         page.reply = form.body;
         page.errors = FieldErrors::new(&problems);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
+    // Replying by hand takes the conversation over first, so the agent does not answer the
+    // texter's next message too; unless the person chose to leave the agent answering.
+    let take_over = form.keep_agent.is_none() && conversation.status == ConversationStatus::Agent;
+    if take_over {
+        state
+            .store
+            .change_owner(
+                id,
+                ConversationStatus::Human,
+                NoteKind::TookOver,
+                &signed_in.admin().email,
+                "replied by hand, so took the conversation over: the agent stays silent until someone gives it back",
+            )
+            .await?;
+    }
     state.messaging.queue(id, &form.body, Author::Human).await?;
-    Ok(back_to(id, "sent"))
+    Ok(back_to(id, if take_over { "took_over" } else { "sent" }))
 }
 
 /// The segment counter for what is typed in the reply box.
@@ -548,57 +508,37 @@ pub async fn segments(
 
 pub async fn take_over(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_status(&state, &id, ConversationStatus::Human).await
+    let by = &signed_in.admin().email;
+    let note = "took the conversation over: the agent stays silent until someone gives it back";
+    let id = parse_id(&id)?;
+    state
+        .store
+        .change_owner(id, ConversationStatus::Human, NoteKind::TookOver, by, note)
+        .await?;
+    Ok(back_to(id, ConversationStatus::Human.as_str()))
 }
 
 pub async fn hand_back(
     State(state): State<AppState>,
-    _signed_in: SignedIn,
+    signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    set_status(&state, &id, ConversationStatus::Agent).await
-}
-
-async fn set_status(
-    state: &AppState,
-    id: &str,
-    status: ConversationStatus,
-) -> Result<Response, WebError> {
-    let id = parse_id(id)?;
-    state.store.set_conversation_status(id, status).await?;
-    Ok(back_to(id, status.as_str()))
-}
-
-/// The start of a message for the inbox list: whole words, and "…" when there is more.
-fn preview(body: &str) -> String {
-    let start = smsflow_core::text::shorten(body.trim(), 80);
-    if start.len() < body.trim().len() {
-        format!("{start}…")
-    } else {
-        start
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::preview;
-
-    #[test]
-    fn previews_end_at_a_word_with_an_ellipsis() {
-        assert_eq!(
-            preview("Can I book for Tuesday?"),
-            "Can I book for Tuesday?"
-        );
-        let long = "Hi, my kitchen sink is leaking under the cabinet and the water is reaching the floor boards now";
-        let shown = preview(long);
-        assert!(
-            shown.ends_with("floor…") || shown.ends_with("the…"),
-            "{shown}"
-        );
-        assert!(shown.chars().count() <= 81, "{shown}");
-        assert!(long.starts_with(shown.trim_end_matches('…')), "{shown}");
-    }
+    let by = &signed_in.admin().email;
+    let note = "gave the conversation back to the agent";
+    let id = parse_id(&id)?;
+    state
+        .store
+        .change_owner(
+            id,
+            ConversationStatus::Agent,
+            NoteKind::HandedBack,
+            by,
+            note,
+        )
+        .await?;
+    state.messaging.inbox.publish(id, InboxChange::Conversation);
+    Ok(back_to(id, ConversationStatus::Agent.as_str()))
 }

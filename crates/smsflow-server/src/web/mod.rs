@@ -6,50 +6,106 @@
 //! - `workflows`: the SMS Workflows list and the new / edit / delete pages;
 //! - `form`: the workflow form as typed, to and from the core's `WorkflowDraft`;
 //! - `test_panel`: which workflow a sample message (or a whole test set) would match;
-//! - `inbox`: conversations, threads, replying by hand, take over and hand back;
+//! - `inbox_list`: the conversation list (filters, search); `inbox`: threads, replying by hand,
+//!   take over and hand back; `live`: the live inbox's event stream; `local_time`: times in the
+//!   business's time zone;
+//! - `team`: assignment, internal notes, canned replies and suggest mode's drafts in a thread;
 //! - `agents`: agents and routing rules;
 //! - `records`: tickets, collections (with CSV) and opt-outs;
 //! - `versions`: the draft (badge, publish, discard), the history of versions with diffs, restore;
 //! - `replay`: replaying stored texts against the draft, with progress and a filterable report;
 //! - `draft_tests`: a pasted suite of conversation tests run against the draft;
 //! - `audit`: the audit log of changes;
-//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting.
+//! - `start`: the first-run guide (starters, the in-browser phone, the SMS provider, teammates);
+//! - `dashboard`: the performance dashboard (figures, SVG charts); `limiter`: sign-in rate limiting;
+//! - `roles`: the one table of which role each route needs, and the check every route goes through;
+//! - `users`: users, roles, invitations and password-reset links; `api_keys`: API keys.
+//! - `notifications`: the signed-in user's notification settings.
 
 pub mod accounts;
 mod agents;
+mod api_keys;
 mod audit;
 pub(crate) mod dashboard;
 mod draft_tests;
+mod follow_ups;
 mod form;
 mod inbox;
+mod inbox_list;
 mod limiter;
+mod live;
+mod local_time;
+mod notifications;
 mod records;
 mod replay;
+pub mod roles;
 mod session;
+mod start;
+mod team;
 mod test_panel;
+mod users;
 mod versions;
 mod workflows;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::{Extension, State};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
+use smsflow_store::Role;
 
 use crate::AppState;
 pub use limiter::SignInLimiter;
+use roles::Routes;
 pub use session::CookiePolicy;
 
 /// The web app's routes. Every route goes through [`session::guard`], which loads the session and
-/// refuses any POST without the right CSRF token.
+/// refuses any POST without the right CSRF token, then through the role check of
+/// [`roles::ROUTES`].
 pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/workflows") }))
+    routes()
+        .into_router()
+        .fallback(|| async {
+            WebError::NotFound(
+                "There is no page at this address. Check the link, or start again from the first page."
+                    .into(),
+            )
+        })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::guard,
+        ))
+        .layer(middleware::map_response_with_state(state, protect))
+}
+
+/// The path of every web route, as given to the router (for the role × route test).
+pub fn route_paths() -> Vec<&'static str> {
+    routes().paths().to_vec()
+}
+
+/// The first page someone may open: the workflows for admins, the inbox for the others.
+async fn home(current: Option<Extension<session::CurrentSession>>) -> Redirect {
+    match current {
+        Some(current) if roles::allows(current.session.admin.role, &Method::GET, "/workflows") => {
+            Redirect::to("/workflows")
+        }
+        Some(_) => Redirect::to("/conversations"),
+        None => Redirect::to("/login"),
+    }
+}
+
+fn routes() -> Routes {
+    Routes::new()
+        .route("/", get(home))
         .route("/setup", get(accounts::setup_page).post(accounts::setup))
         .route("/login", get(accounts::login_page).post(accounts::login))
         .route("/logout", post(accounts::logout))
+        .route("/start", get(start::page))
+        .route("/start/starter", post(start::use_starter))
+        .route("/start/phone", post(start::send_from_phone))
+        .route("/start/twilio", post(start::check_twilio))
         .route("/workflows", get(workflows::list))
         .route(
             "/workflows/new",
@@ -81,45 +137,66 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/workflows/{id}/active", post(workflows::set_active))
         .route(
+            "/workflows/{id}/follow-up",
+            get(follow_ups::page).post(follow_ups::save),
+        )
+        .route(
             "/workflows/{id}/delete",
             get(workflows::delete_page).post(workflows::delete),
         )
         .merge(operations())
+        .merge(users::routes())
+        .merge(api_keys::routes())
         .route("/dashboard", get(dashboard::page))
+        .route(
+            "/settings/notifications",
+            get(notifications::page).post(notifications::save),
+        )
         .route("/assets/{file}", get(asset))
-        .fallback(|| async {
-            WebError::NotFound(
-                "There is no page at this address. Check the link, or start again from SMS Workflows."
-                    .into(),
-            )
-        })
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            session::guard,
-        ))
-        .layer(middleware::map_response_with_state(state, protect))
 }
 
 /// The operational pages' navigation links: section, path, label.
-pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 6] = [
+pub(crate) const OPERATIONS_NAV: [(&str, &str, &str); 8] = [
     ("inbox", "/conversations", "Inbox"),
     ("agents", "/agents", "Agents"),
     ("tickets", "/tickets", "Tickets"),
     ("collections", "/collections", "Collections"),
     ("opt_outs", "/opt-outs", "Opt-outs"),
     ("audit", "/audit", "Audit log"),
+    ("users", "/users", "Users"),
+    ("api_keys", "/api-keys", "API keys"),
 ];
 
 /// The operational pages: inbox, agents and routing rules, tickets, collections, opt-outs.
-fn operations() -> Router<AppState> {
-    Router::new()
-        .route("/conversations", get(inbox::list))
+fn operations() -> Routes {
+    Routes::new()
+        .route("/conversations", get(inbox_list::page))
+        .route("/conversations/list", get(inbox_list::fragment))
+        .route("/conversations/events", get(live::events))
         .route("/conversations/{id}", get(inbox::thread))
         .route("/conversations/{id}/messages", get(inbox::messages))
         .route("/conversations/{id}/reply", post(inbox::reply))
         .route("/conversations/{id}/segments", post(inbox::segments))
         .route("/conversations/{id}/handoff", post(inbox::take_over))
         .route("/conversations/{id}/resume", post(inbox::hand_back))
+        .route("/conversations/{id}/assign", post(team::assign))
+        .route("/conversations/{id}/notes", post(team::add_note))
+        .route(
+            "/conversations/{id}/drafts/{message}/send",
+            post(team::send_draft),
+        )
+        .route(
+            "/conversations/{id}/drafts/{message}/discard",
+            post(team::discard_draft),
+        )
+        .route(
+            "/canned-replies",
+            get(team::canned_replies).post(team::create_canned_reply),
+        )
+        .route(
+            "/canned-replies/{id}/delete",
+            post(team::delete_canned_reply),
+        )
         .route("/agents", get(agents::list))
         .route("/agents/new", get(agents::new_page).post(agents::create))
         .route("/agents/{id}", get(agents::edit_page).post(agents::update))
@@ -196,15 +273,36 @@ async fn protect(State(state): State<AppState>, mut response: Response) -> Respo
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Frame {
     pub email: Option<String>,
+    /// The signed-in user's role, which decides what the navigation shows.
+    pub role: Option<Role>,
     pub csrf: String,
     /// The current section, to mark it in the navigation.
     pub section: &'static str,
+    /// Conversations with unread messages: a badge on the inbox link and in the tab title.
+    pub unread: i64,
+}
+
+impl Frame {
+    /// Whether the signed-in user may open the page at `path` (a navigation link).
+    pub fn may_open(&self, path: &str) -> bool {
+        self.role
+            .is_some_and(|role| roles::allows(role, &Method::GET, path))
+    }
+
+    /// Whether the signed-in user may send the form of the route `path` (e.g.
+    /// `/conversations/{id}/reply`), so a page shows only the forms that work for them.
+    pub fn may_post(&self, path: &str) -> bool {
+        self.role
+            .is_some_and(|role| roles::allows(role, &Method::POST, path))
+    }
 }
 
 /// An error shown as a page.
 #[derive(Debug)]
 pub(crate) enum WebError {
     NotFound(String),
+    /// The signed-in user's role may not do this (the message says which role may).
+    Forbidden(String),
     /// A change the data's rules forbid (the store says what to do instead).
     Refused(String),
     Internal(String),
@@ -241,6 +339,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, title, message) = match self {
             WebError::NotFound(message) => (StatusCode::NOT_FOUND, "Not found", message),
+            WebError::Forbidden(message) => (StatusCode::FORBIDDEN, "Not allowed", message),
             WebError::Refused(message) => (StatusCode::CONFLICT, "Not done", message),
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "web request failed");

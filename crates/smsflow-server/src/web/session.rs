@@ -90,6 +90,9 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub struct CurrentSession {
     pub token: String,
     pub session: AdminSession,
+    /// Conversations with unread messages, for the navigation; counted for pages only (GET,
+    /// not htmx fragments), else 0.
+    pub unread_conversations: i64,
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about the token.
@@ -101,9 +104,12 @@ pub fn same_token(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Paths whose forms are sent before any session exists.
+/// Paths whose forms are sent before any session exists: signing in, the setup page, and the
+/// invitation and password-reset links.
 fn is_pre_session_form(path: &str) -> bool {
     matches!(path, "/login" | "/setup")
+        || path.starts_with("/invite/")
+        || path.starts_with("/reset-password/")
 }
 
 /// Loads the session of every web request, and checks the CSRF token of every POST.
@@ -114,11 +120,26 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let token = cookie(request.headers(), SESSION_COOKIE).map(str::to_string);
     let current = match token {
         Some(token) => match state.store.admin_session(&token).await {
-            Ok(Some(session)) => Some(CurrentSession { token, session }),
+            Ok(Some(session)) => Some(CurrentSession {
+                token,
+                session,
+                unread_conversations: 0,
+            }),
             Ok(None) => None,
             Err(error) => return super::WebError::from(error).into_response(),
         },
         None => None,
+    };
+    let page = request.method() == Method::GET && !request.headers().contains_key("hx-request");
+    let current = match current {
+        Some(current) if page => match state.store.unread_conversations().await {
+            Ok(unread_conversations) => Some(CurrentSession {
+                unread_conversations,
+                ..current
+            }),
+            Err(error) => return super::WebError::from(error).into_response(),
+        },
+        other => other,
     };
     let (mut parts, body) = request.into_parts();
     if parts.method == Method::POST {
@@ -186,8 +207,10 @@ impl CurrentSession {
     fn frame(&self) -> Frame {
         Frame {
             email: Some(self.session.admin.email.clone()),
+            role: Some(self.session.admin.role),
             csrf: self.session.csrf_token.clone(),
             section: "",
+            unread: self.unread_conversations,
         }
     }
 }
@@ -204,6 +227,16 @@ impl SignedIn {
         &self.0.session.csrf_token
     }
 
+    /// Conversations with unread messages, as counted for this page (0 for fragments).
+    pub fn unread_conversations(&self) -> i64 {
+        self.0.unread_conversations
+    }
+
+    /// The admin signed in.
+    pub fn admin(&self) -> &smsflow_store::Admin {
+        &self.0.session.admin
+    }
+
     /// Who the changes this admin makes are recorded as.
     pub fn author(&self) -> smsflow_store::Author {
         smsflow_store::Author::admin(&self.0.session.admin.email)
@@ -216,31 +249,35 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         match parts.extensions.get::<CurrentSession>() {
             Some(current) => Ok(SignedIn(current.clone())),
-            None => {
-                // htmx (the inbox's polling) would put the sign-in page inside the page.
-                if parts.headers.contains_key("hx-request") {
-                    return Err(([("hx-redirect", "/login")], "").into_response());
-                }
-                let wanted = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str())
-                    .unwrap_or("/");
-                let next = if parts.method == Method::GET && wanted != "/" {
-                    format!(
-                        "?next={}",
-                        form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>()
-                    )
-                } else {
-                    String::new()
-                };
-                Err(Redirect::to(&format!("/login{next}")).into_response())
-            }
+            None => Err(sign_in_first(parts)),
         }
     }
 }
 
-/// A local path to return to after signing in; anything else (another site) becomes `/workflows`.
+/// The answer to someone signed out: the sign-in page, coming back here afterwards.
+pub(crate) fn sign_in_first(parts: &Parts) -> Response {
+    // htmx (the inbox's polling) would put the sign-in page inside the page.
+    if parts.headers.contains_key("hx-request") {
+        return ([("hx-redirect", "/login")], "").into_response();
+    }
+    let wanted = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next = if parts.method == Method::GET && wanted != "/" {
+        format!(
+            "?next={}",
+            form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>()
+        )
+    } else {
+        String::new()
+    };
+    Redirect::to(&format!("/login{next}")).into_response()
+}
+
+/// A local path to return to after signing in; anything else (another site) becomes `/`, which
+/// leads to the first page the user's role may open.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
@@ -251,7 +288,7 @@ pub fn safe_next(next: Option<&str>) -> String {
         {
             path.to_string()
         }
-        _ => "/workflows".to_string(),
+        _ => "/".to_string(),
     }
 }
 
@@ -294,8 +331,8 @@ mod tests {
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/workflows/new")), "/workflows/new");
         for bad in ["https://evil.example", "//evil.example", "/\\evil", "evil"] {
-            assert_eq!(safe_next(Some(bad)), "/workflows", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
-        assert_eq!(safe_next(None), "/workflows");
+        assert_eq!(safe_next(None), "/");
     }
 }

@@ -67,18 +67,24 @@ pub(crate) async fn draft_banner(state: &AppState) -> Result<Option<DraftBanner>
 /// Puts `spec` as workflow `id` (a new id for a new workflow) into the draft, started from the
 /// live set when there is none: nothing is live until the draft is published. The form has no examples field, so the draft's
 /// copy keeps its examples.
+/// The draft's workflows and revision, or the live set (and no revision) when there is no draft:
+/// what a change to the draft starts from.
+pub(crate) async fn draft_or_live(
+    state: &AppState,
+) -> Result<(Vec<DraftWorkflow>, Option<i64>), StoreError> {
+    Ok(match state.store.get_draft().await? {
+        Some(draft) => (draft.workflows, Some(draft.revision)),
+        None => (live_set(state.store.as_ref()).await?, None),
+    })
+}
+
 pub(crate) async fn save_to_draft(
     state: &AppState,
     signed_in: &SignedIn,
     id: Uuid,
     spec: WorkflowSpec,
 ) -> Result<Draft, StoreError> {
-    let draft = state.store.get_draft().await?;
-    let revision = draft.as_ref().map(|draft| draft.revision);
-    let mut set = match draft {
-        Some(draft) => draft.workflows,
-        None => live_set(state.store.as_ref()).await?,
-    };
+    let (mut set, revision) = draft_or_live(state).await?;
     // Names are unique in the draft as in the live set (ignoring case), or it could not be published.
     let name = spec.name.as_str().to_lowercase();
     if set

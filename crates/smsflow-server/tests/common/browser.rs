@@ -54,15 +54,25 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 pub async fn spawn(db: Arc<TestDatabase>, policy: Option<CookiePolicy>) -> Browser {
+    spawn_configured(db, policy, &[]).await
+}
+
+/// [`spawn`] with settings (`SMSFLOW_*` environment names and values).
+pub async fn spawn_configured(
+    db: Arc<TestDatabase>,
+    policy: Option<CookiePolicy>,
+    settings: &[(&str, &str)],
+) -> Browser {
     let store = db.store().await;
     // A data directory without the embedding model: these tests are about the web app.
     let no_model = std::env::temp_dir()
         .join("smsflow-test-no-model")
         .display()
         .to_string();
-    let config =
-        smsflow_server::Config::load(None, &[("SMSFLOW_DATA_DIR".to_string(), no_model)].into())
-            .unwrap();
+    let mut env: std::collections::HashMap<String, String> =
+        [("SMSFLOW_DATA_DIR".to_string(), no_model)].into();
+    env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = smsflow_server::Config::load(None, &env).unwrap();
     let state = smsflow_server::AppState::with_semantic(store.clone(), config, None)
         .await
         .unwrap();
@@ -191,7 +201,7 @@ impl Browser {
             self.store.as_ref(),
             EMAIL,
             PASSWORD,
-            AdminCreation::Operator,
+            AdminCreation::Operator(smsflow_store::Role::Admin),
         )
         .await
         .unwrap();

@@ -83,6 +83,7 @@ async fn start(
     let key = store
         .create_api_key(
             &format!("test-{}", uuid::Uuid::new_v4()),
+            smsflow_store::ApiKeyScope::Full,
             &smsflow_store::Author::system(),
         )
         .await

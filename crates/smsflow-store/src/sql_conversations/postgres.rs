@@ -206,9 +206,13 @@ impl PostgresStore {
             if let Some(run) = &outcome.run {
                 Self::save_run(&mut tx, message.conversation_id, run, at).await?;
             }
-            if let Some(handoff) = &outcome.handoff {
-                Self::save_handoff(&mut tx, message.conversation_id, handoff, at).await?;
+            if outcome.handoff.is_some() {
+                Self::save_handoff(&mut tx, message.conversation_id, at).await?;
             }
+            sqlx::query(SUPERSEDE_DRAFTS)
+                .bind(message.conversation_id)
+                .execute(&mut *tx)
+                .await?;
             if let Some(reply) = &outcome.reply {
                 Self::insert_outbound_row(
                     &mut tx,
@@ -279,21 +283,6 @@ impl PostgresStore {
                 .await?;
         }
         Self::remember_contact(tx, &run.phone, &run.learned, at).await
-    }
-
-    async fn save_handoff(
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        conversation_id: Uuid,
-        handoff: &Handoff,
-        at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query(HANDOFF)
-            .bind(conversation_id)
-            .bind(at)
-            .bind(handoff.notify.then_some("pending"))
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
     }
 
     pub(super) async fn claim_outbound_routed(

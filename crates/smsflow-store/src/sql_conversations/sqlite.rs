@@ -330,20 +330,13 @@ fn complete_one(
         }
         None => {}
     }
-    if let Some(handoff) = &outcome.handoff {
-        execute(
-            db,
-            HANDOFF,
-            &values![
-                message.conversation_id,
-                at,
-                handoff.notify.then_some("pending")
-            ],
-        )?;
+    if outcome.handoff.is_some() {
+        execute(db, HANDOFF, &values![message.conversation_id, at])?;
     }
     if let Some(run) = &outcome.run {
         save_run(db, message.conversation_id, run, at)?;
     }
+    execute(db, SUPERSEDE_DRAFTS, &values![message.conversation_id])?;
     if let Some(reply) = &outcome.reply {
         execute(
             db,
@@ -360,7 +353,9 @@ fn complete_one(
                 reply.workflow_id,
                 reply.send_after,
                 at,
-                reply.language.map(Language::code)
+                reply.language.map(Language::code),
+                reply.status().as_str(),
+                reply.draft_expires_at
             ],
         )?;
     }

@@ -1,0 +1,862 @@
+//! Street addresses as people text them, in English and Spanish: "4410 Elm St Apt 2, Dayton OH
+//! 45402", "Flat 3, 27 Gloucester Road, Bristol BS7 8AA", "Calle Mayor 12, 3º B, Madrid", "Av.
+//! Juárez 45 col. Centro, Guadalajara", "Calle 60 #491 entre 57 y 59", "Cra 15 #88-64 of. 401".
+//!
+//! An address is found by its core (a house number and a street type, in either order), then
+//! read on as long as what follows is part of an address: units and floors, the neighbourhood,
+//! cross streets, the city, the state and the postcode. It ends where the sentence ends or the
+//! message goes on to something else ("please", "tomorrow at 3", "the blue door"). The value is
+//! the address as written, without the words around it.
+
+use crate::fields::fold;
+
+/// Words that name a street after its number (English order: "12 Oak Street").
+const STREET_TYPES: &[&str] = &[
+    "st",
+    "street",
+    "ave",
+    "av",
+    "avenue",
+    "rd",
+    "road",
+    "blvd",
+    "boulevard",
+    "dr",
+    "drive",
+    "ln",
+    "lane",
+    "way",
+    "ct",
+    "court",
+    "pl",
+    "place",
+    "pkwy",
+    "parkway",
+    "hwy",
+    "highway",
+    "ter",
+    "terrace",
+    "cir",
+    "circle",
+    "sq",
+    "square",
+    "trl",
+    "trail",
+    "cres",
+    "crescent",
+    "close",
+    "grove",
+    "gardens",
+    "row",
+    "mews",
+    "walk",
+    "loop",
+    "pike",
+    "route",
+    "rte",
+    "alley",
+    "expy",
+    "expressway",
+    "plaza",
+];
+
+/// Roads known by a number: "Hwy 17", "Route 9".
+const NUMBERED_ROADS: &[&str] = &["hwy", "highway", "route", "rte"];
+
+/// Words that name a street before its name and number (Spanish order: "Calle Mayor 12").
+const CALLE_TYPES: &[&str] = &[
+    "calle",
+    "c",
+    "cl",
+    "avenida",
+    "av",
+    "avda",
+    "ave",
+    "bulevar",
+    "boulevard",
+    "blvd",
+    "calzada",
+    "carrera",
+    "cra",
+    "kr",
+    "diagonal",
+    "dg",
+    "transversal",
+    "tv",
+    "privada",
+    "priv",
+    "cerrada",
+    "circuito",
+    "andador",
+    "callejon",
+    "travesia",
+    "ronda",
+    "plaza",
+    "pza",
+    "paseo",
+    "camino",
+    "carretera",
+    "glorieta",
+    "pasaje",
+    "prolongacion",
+    "prol",
+    "via",
+    "retorno",
+    "rambla",
+    "costanera",
+];
+
+/// Words that say a unit, floor or house number follows: "Apt 4", "piso 2", "No. 72-41".
+const UNIT_MARKERS: &[&str] = &[
+    "apt",
+    "apartment",
+    "unit",
+    "suite",
+    "ste",
+    "flat",
+    "fl",
+    "floor",
+    "room",
+    "rm",
+    "bldg",
+    "building",
+    "piso",
+    "planta",
+    "depto",
+    "dpto",
+    "departamento",
+    "apto",
+    "apartamento",
+    "int",
+    "interior",
+    "local",
+    "oficina",
+    "of",
+    "edificio",
+    "edif",
+    "torre",
+    "bloque",
+    "portal",
+    "puerta",
+    "pta",
+    "esc",
+    "escalera",
+    "casa",
+    "mz",
+    "manzana",
+    "lote",
+    "lt",
+    "no",
+    "n",
+    "num",
+    "numero",
+    "cp",
+    "c.p",
+];
+
+/// Words that are a unit or floor on their own: "bajo", "4º izq".
+const UNIT_WORDS: &[&str] = &[
+    "bajo",
+    "izq",
+    "izda",
+    "izquierda",
+    "dcha",
+    "der",
+    "derecha",
+    "atico",
+    "entlo",
+    "entresuelo",
+    "pb",
+    "ph",
+    "floor",
+    "fl",
+    "piso",
+    "planta",
+    "rear",
+    "front",
+    "upstairs",
+    "downstairs",
+];
+
+/// Words that name the neighbourhood that follows: "col. Centro", "Fracc. Las Lomas".
+const AREA_MARKERS: &[&str] = &[
+    "col",
+    "colonia",
+    "fracc",
+    "fraccionamiento",
+    "barrio",
+    "bo",
+    "urb",
+    "urbanizacion",
+    "sector",
+    "zona",
+    "residencial",
+    "conjunto",
+    "vereda",
+];
+
+/// Small words inside a street or place name: "Calle de Alcalá", "Privada de los Pinos".
+const CONNECTORS: &[&str] = &["de", "del", "la", "las", "los", "el", "of", "the"];
+
+const DIRECTIONS: &[&str] = &[
+    "n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west", "norte", "sur",
+    "oriente", "poniente", "ote", "pte",
+];
+
+/// Common words that are never part of an address: where one follows it, the message has moved
+/// on ("please", "tomorrow at 3", "and ring 5B", "mañana si puede ser", "above the cafe").
+const NOT_ADDRESS: &[&str] = &[
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "to",
+    "in",
+    "on",
+    "at",
+    "by",
+    "for",
+    "from",
+    "with",
+    "is",
+    "are",
+    "was",
+    "be",
+    "am",
+    "i",
+    "i'm",
+    "im",
+    "me",
+    "my",
+    "we",
+    "our",
+    "you",
+    "your",
+    "it",
+    "it's",
+    "its",
+    "this",
+    "that",
+    "there",
+    "here",
+    "please",
+    "pls",
+    "plz",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "tomorrow",
+    "today",
+    "tonight",
+    "morning",
+    "afternoon",
+    "evening",
+    "asap",
+    "now",
+    "then",
+    "when",
+    "if",
+    "so",
+    "just",
+    "also",
+    "need",
+    "want",
+    "can",
+    "could",
+    "would",
+    "will",
+    "should",
+    "have",
+    "has",
+    "do",
+    "does",
+    "did",
+    "not",
+    "yes",
+    "ok",
+    "okay",
+    "sure",
+    "hi",
+    "hello",
+    "hey",
+    "next",
+    "near",
+    "above",
+    "below",
+    "behind",
+    "across",
+    "around",
+    "between",
+    "after",
+    "before",
+    "side",
+    "door",
+    "gate",
+    "ring",
+    "call",
+    "text",
+    "about",
+    "come",
+    "send",
+    "deliver",
+    "pick",
+    "up",
+    "pm",
+    "same",
+    "again",
+    "lol",
+    "btw",
+    "until",
+    "who",
+    "what",
+    "where",
+    "why",
+    "how",
+    "than",
+    "too",
+    "very",
+    "all",
+    "any",
+    "some",
+    "more",
+    "less",
+    "is",
+    "y",
+    "o",
+    "u",
+    "pero",
+    "que",
+    "en",
+    "con",
+    "por",
+    "para",
+    "sin",
+    "a",
+    "al",
+    "es",
+    "esta",
+    "son",
+    "soy",
+    "estoy",
+    "mi",
+    "mis",
+    "su",
+    "tu",
+    "nuestro",
+    "nuestra",
+    "un",
+    "una",
+    "unos",
+    "unas",
+    "si",
+    "gracias",
+    "favor",
+    "porfa",
+    "manana",
+    "hoy",
+    "tarde",
+    "noche",
+    "pasado",
+    "cerca",
+    "frente",
+    "junto",
+    "atras",
+    "detras",
+    "enfrente",
+    "lado",
+    "hay",
+    "tiene",
+    "tengo",
+    "puede",
+    "pueden",
+    "ser",
+    "vivo",
+    "queda",
+    "llegar",
+    "entrega",
+    "donde",
+    "cuando",
+    "como",
+    "ya",
+    "bien",
+    "vale",
+    "buenas",
+    "hola",
+    "saludos",
+    "lunes",
+    "martes",
+    "miercoles",
+    "jueves",
+    "viernes",
+    "sabado",
+    "domingo",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "le",
+    "lo",
+    "les",
+    "nos",
+    "the",
+    "of",
+    "de",
+    "del",
+    "la",
+    "las",
+    "los",
+    "el",
+    "no",
+    "entre",
+];
+
+/// One word of the message, with where it is.
+struct Token<'a> {
+    raw: &'a str,
+    start: usize,
+    end: usize,
+    /// Folded, without the punctuation around it ("Av." -> "av", "3ºB," -> "3ºb").
+    bare: String,
+}
+
+impl Token<'_> {
+    fn is(&self, words: &[&str]) -> bool {
+        words.contains(&self.bare.as_str())
+    }
+
+    fn capitalised(&self) -> bool {
+        self.raw
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .starts_with(char::is_uppercase)
+    }
+
+    /// A house, unit or postcode number: "12", "221B", "40A", "72-41", "#491", "3ºB", "5th".
+    fn is_number(&self) -> bool {
+        let core = self.bare.trim_start_matches('#');
+        !core.is_empty()
+            && core.chars().count() <= 8
+            && core.starts_with(|c: char| c.is_ascii_digit())
+            && !self.raw.contains([':', '$', '%', '/', '@'])
+            && !core.ends_with("am")
+            && !core.ends_with("pm")
+            && core
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | 'º' | 'ª' | '°'))
+            && core.chars().filter(char::is_ascii_digit).count() * 2 >= core.chars().count() - 1
+    }
+
+    /// A short value after a unit marker: "4", "B", "4D", "1804", "72-41".
+    fn is_unit_value(&self) -> bool {
+        self.is_number()
+            || (self.bare.chars().count() <= 2
+                && self.bare.chars().all(char::is_alphanumeric)
+                && !self.bare.is_empty()
+                && (self.capitalised() || self.bare.chars().count() == 1))
+    }
+
+    /// A short word in capitals: a state, a direction, part of a postcode ("NY", "NW", "BS7").
+    fn is_code(&self) -> bool {
+        let core = self
+            .raw
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
+        let letters: String = core.chars().filter(|c| *c != '.').collect();
+        (1..=4).contains(&letters.chars().count())
+            && letters
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && letters.chars().any(|c| c.is_ascii_uppercase())
+            && letters != "I"
+    }
+
+    /// The word ends its sentence: "Street.", "Madrid!", but not "Av." or "col.".
+    fn ends_sentence(&self) -> bool {
+        let raw = self.raw.trim_end_matches(['"', '\'', ')']);
+        raw.ends_with(['!', '?', ';'])
+            || (raw.ends_with('.')
+                && !self.is(UNIT_MARKERS)
+                && !self.is(AREA_MARKERS)
+                && !self.is(CALLE_TYPES)
+                && self.bare.chars().count() > 1)
+    }
+
+    fn ends_part(&self) -> bool {
+        self.raw.ends_with([',', ':']) || self.ends_sentence()
+    }
+
+    /// A word that is never part of an address.
+    fn is_stop(&self) -> bool {
+        self.is(NOT_ADDRESS) || self.bare.contains('@')
+    }
+}
+
+fn tokens(text: &str) -> Vec<Token<'_>> {
+    let mut tokens = Vec::new();
+    let mut start = None;
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some(at),
+            (true, Some(from)) => {
+                let raw = &text[from..at];
+                let bare = fold(raw.trim_matches(|c: char| {
+                    !c.is_alphanumeric() && !matches!(c, '#' | 'º' | 'ª' | '°')
+                }))
+                .replace('\u{2019}', "'");
+                // "C/ Sierpes": the Spanish abbreviation of "calle".
+                let bare = if fold(raw) == "c/" { "c".into() } else { bare };
+                tokens.push(Token {
+                    raw,
+                    start: from,
+                    end: at,
+                    bare,
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    tokens
+}
+
+/// The street address in `text` as written (the last one in a correction, else the first).
+pub fn address(text: &str, last: bool) -> Option<String> {
+    let tokens = tokens(text);
+    let mut found = None;
+    let mut at = 0;
+    while at < tokens.len() {
+        if let Some((start, core_end)) = core(&tokens, at) {
+            let end = read_on(&tokens, core_end);
+            found = Some(span(text, &tokens, start, end));
+            if !last {
+                break;
+            }
+            at = end + 1;
+        } else {
+            at += 1;
+        }
+    }
+    found
+}
+
+/// Words that say an address follows: "mi dirección es", "address:", "I live at".
+const ADDRESS_CUES: &[&[&str]] = &[
+    &["address", "is"],
+    &["address"],
+    &["direccion", "es"],
+    &["direccion"],
+    &["domicilio", "es"],
+    &["domicilio"],
+    &["live", "at"],
+    &["located", "at"],
+    &["vivo", "en"],
+    &["ubicado", "en"],
+    &["ubicada", "en"],
+    &["ubicados", "en"],
+];
+
+/// An address's core starting at `at`: where it starts and the word it reaches.
+fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
+    // After a cue, a street without its type: "mi dirección es Insurgentes Sur 1234".
+    if let Some(start) = ADDRESS_CUES.iter().find_map(|cue| {
+        let matched = cue
+            .iter()
+            .enumerate()
+            .all(|(k, word)| tokens.get(at + k).is_some_and(|token| token.bare == *word));
+        // "address" alone only as a label: "Address: ...".
+        (matched && (cue.len() > 1 || tokens[at].raw.ends_with(':'))).then_some(at + cue.len())
+    }) && tokens.get(start).is_some_and(Token::capitalised)
+    {
+        let number = (start + 1..tokens.len().min(start + 5)).find(|&k| tokens[k].is_number());
+        if let Some(number) = number
+            && tokens[start..number]
+                .iter()
+                .all(|token| (token.capitalised() || token.is(CONNECTORS)) && !token.ends_part())
+        {
+            return Some((start, number));
+        }
+    }
+    let first = &tokens[at];
+    // A street named after its type: "Calle Mayor 12", "Av. Santa Fe 1860", "calle hidalgo 34".
+    if first.is(CALLE_TYPES) && !first.ends_part() {
+        let mut next = at + 1;
+        while next < tokens.len() && next <= at + 6 {
+            let token = &tokens[next];
+            if token.is_number() && next > at {
+                return Some((at, next));
+            }
+            if (token.is_stop() && !token.is(CONNECTORS)) || token.ends_sentence() {
+                break;
+            }
+            if token.ends_part() {
+                // "Calle Toledo, 40" is written too.
+                if tokens.get(next + 1).is_some_and(Token::is_number) {
+                    return Some((at, next + 1));
+                }
+                break;
+            }
+            next += 1;
+        }
+    }
+    // A number before the street: "12 Oak Street", "350 5th Ave", "1450 Calle Ocho".
+    if first.is_number() && !first.bare.starts_with('#') && !first.ends_part() {
+        if tokens
+            .get(at + 1)
+            .is_some_and(|next| next.is(CALLE_TYPES) && next.capitalised())
+            && tokens.get(at + 2).is_some_and(|name| !name.is_stop())
+        {
+            return Some((with_unit(tokens, at), at + 2));
+        }
+        for next in at + 1..tokens.len().min(at + 6) {
+            let token = &tokens[next];
+            // "1208 Hwy 17 N": a road known by its number.
+            let numbered =
+                token.is(NUMBERED_ROADS) && tokens.get(next + 1).is_some_and(Token::is_number);
+            if token.is(STREET_TYPES) && (next >= at + 2 || numbered) {
+                return Some((with_unit(tokens, at), next));
+            }
+            if token.is_stop() || token.ends_part() || token.bare.is_empty() {
+                break;
+            }
+        }
+    }
+    None
+}
+
+/// "Flat 2, 14 Baker Street": a unit written before the street.
+fn with_unit(tokens: &[Token], start: usize) -> usize {
+    if start >= 2 && tokens[start - 2].is(UNIT_MARKERS) && tokens[start - 1].is_unit_value() {
+        start - 2
+    } else {
+        start
+    }
+}
+
+/// The last word of the address that starts with a core ending at `end`.
+fn read_on(tokens: &[Token], mut end: usize) -> usize {
+    loop {
+        let next = end + 1;
+        let Some(token) = tokens.get(next) else {
+            return end;
+        };
+        let after = tokens.get(next + 1);
+        // "123 Main St. Apt 4": the dot of a street type, not the end of the sentence.
+        let abbreviated = tokens[end].is(STREET_TYPES)
+            && (token.is(UNIT_MARKERS) || token.is_number() || token.raw == "#");
+        // "not 12 Oak St, 21 Oak St": another address starts.
+        if tokens[end].ends_sentence() && !abbreviated || core(tokens, next).is_some() {
+            return end;
+        }
+        end = if token.is(UNIT_MARKERS) && after.is_some_and(Token::is_unit_value) {
+            // "Apt 4", "piso 2", "No. 72-41", "of. 401", "# 43-12"
+            next + 1
+        } else if token.raw == "#" && after.is_some_and(Token::is_number) {
+            next + 1
+        } else if token.is(AREA_MARKERS) {
+            // "col. Centro", "col. del valle": the name, up to the end of its part.
+            match area_name(tokens, next) {
+                Some(last) => last,
+                None => return end,
+            }
+        } else if token.bare == "entre" {
+            // "entre 57 y 59", "entre Juárez y Morelos"
+            match between(tokens, next) {
+                Some(last) => last,
+                None => return end,
+            }
+        } else if token.is_number()
+            || token.is_code()
+            || token.is(UNIT_WORDS)
+            || (token.is(DIRECTIONS) && !tokens[end].ends_part())
+            // "Calle 5 de Mayo", "San Pedro de la Paz"
+            || (token.is(CONNECTORS) && after.is_some_and(|word| word.capitalised()))
+            // The city: "Dayton", "San Francisco"
+            || (token.capitalised()
+                && !token.is_stop()
+                && token.bare.chars().any(char::is_alphabetic))
+        {
+            next
+        } else {
+            // "88 harbor way #5 santa cruz": a city in lower case ends a short answer.
+            return lower_case_city(tokens, end).unwrap_or(end);
+        };
+    }
+}
+
+/// The neighbourhood's name after its marker at `at`: up to three words, to the end of its part.
+fn area_name(tokens: &[Token], at: usize) -> Option<usize> {
+    if tokens[at].ends_sentence() {
+        return None;
+    }
+    let mut last = None;
+    for (next, token) in tokens.iter().enumerate().take(at + 4).skip(at + 1) {
+        if token.is_stop() && !token.is(CONNECTORS) || token.bare.is_empty() {
+            break;
+        }
+        last = Some(next);
+        if token.ends_part() {
+            break;
+        }
+    }
+    // "del valle": a name does not end with a connector.
+    while let Some(end) = last.filter(|end| tokens[*end].is(CONNECTORS)) {
+        last = (end > at + 1).then(|| end - 1);
+    }
+    last
+}
+
+/// "entre 57 y 59": the cross streets after `entre` at `at`, each one to three words.
+fn between(tokens: &[Token], at: usize) -> Option<usize> {
+    let and = (at + 2..tokens.len().min(at + 5)).find(|&k| tokens[k].bare == "y")?;
+    if tokens[at..and].iter().any(Token::ends_sentence) {
+        return None;
+    }
+    let mut last = None;
+    for (next, token) in tokens.iter().enumerate().take(and + 4).skip(and + 1) {
+        let named = token.capitalised() || token.is_number() || token.is(CALLE_TYPES);
+        if !(named || token.is(CONNECTORS)) || token.is_stop() && !token.is(CONNECTORS) {
+            break;
+        }
+        last = Some(next);
+        if token.ends_part() {
+            break;
+        }
+    }
+    last
+}
+
+/// The rest of the message when it is a city written in lower case: one to three plain words,
+/// and nothing after them.
+fn lower_case_city(tokens: &[Token], end: usize) -> Option<usize> {
+    let rest = &tokens[end + 1..];
+    let plain = |token: &Token| {
+        !token.is_stop()
+            && token.bare.chars().all(char::is_alphabetic)
+            && !token.raw.ends_with(['?', '!'])
+    };
+    ((1..=3).contains(&rest.len())
+        && !tokens[end].ends_part()
+        && rest.iter().all(plain)
+        && rest[..rest.len() - 1]
+            .iter()
+            .all(|token| !token.ends_part()))
+    .then_some(tokens.len() - 1)
+}
+
+/// The text from the word `start` to the word `end`, without the punctuation around it.
+fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
+    text[tokens[start].start..tokens[end].end]
+        .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#')
+        .trim_end_matches([',', '.', '!', '?', ';', ':', ')', '"'])
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address;
+
+    fn read(text: &str) -> Option<String> {
+        address(text, false)
+    }
+
+    #[test]
+    fn english_addresses_with_unit_city_state_and_postcode() {
+        for (text, expected) in [
+            (
+                "I'm at 4410 Elm St Apt 2, Dayton OH 45402",
+                "4410 Elm St Apt 2, Dayton OH 45402",
+            ),
+            (
+                "Flat 3, 27 Gloucester Road, Bristol BS7 8AA",
+                "Flat 3, 27 Gloucester Road, Bristol BS7 8AA",
+            ),
+            (
+                "The address is 1600 Pennsylvania Ave NW, Washington, DC 20500. Thanks!",
+                "1600 Pennsylvania Ave NW, Washington, DC 20500",
+            ),
+            ("88 harbor way #5 santa cruz", "88 harbor way #5 santa cruz"),
+            ("I'm at 55 W 14th St, 6th floor", "55 W 14th St, 6th floor"),
+            ("1450 Calle Ocho, Miami", "1450 Calle Ocho, Miami"),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn spanish_addresses_with_floor_neighbourhood_and_cross_streets() {
+        for (text, expected) in [
+            (
+                "vivo en la C/ Sierpes 14, 1ºA, Sevilla",
+                "C/ Sierpes 14, 1ºA, Sevilla",
+            ),
+            (
+                "Av. Juárez 45 col. Centro, Guadalajara",
+                "Av. Juárez 45 col. Centro, Guadalajara",
+            ),
+            (
+                "Calle 60 #491 entre 57 y 59, Centro, Mérida",
+                "Calle 60 #491 entre 57 y 59, Centro, Mérida",
+            ),
+            (
+                "Carrera 7 No. 72-41 apto 302, Bogotá",
+                "Carrera 7 No. 72-41 apto 302, Bogotá",
+            ),
+            (
+                "manden a alguien a calle hidalgo 34 int 2, col. del valle",
+                "calle hidalgo 34 int 2, col. del valle",
+            ),
+            (
+                "la entrega es en Calle 5 de Mayo 123, Centro, Puebla",
+                "Calle 5 de Mayo 123, Centro, Puebla",
+            ),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_words_around_an_address_are_not_part_of_it() {
+        for (text, expected) in [
+            (
+                "send the engineer to 19 Kingsbury Road please, it's the blue door",
+                "19 Kingsbury Road",
+            ),
+            (
+                "It's 12 Main Street. Side door is unlocked",
+                "12 Main Street",
+            ),
+            (
+                "Pickup at 350 5th Ave, New York, NY 10118 at 3pm",
+                "350 5th Ave, New York, NY 10118",
+            ),
+            (
+                "Es en Travesía del Mar 6, Vigo, mañana si puede ser",
+                "Travesía del Mar 6, Vigo",
+            ),
+            ("come to 740 Park Avenue and ring 5B", "740 Park Avenue"),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(expected), "{text}");
+        }
+        assert_eq!(
+            read("mi dirección es Insurgentes Sur 1234, CDMX").as_deref(),
+            Some("Insurgentes Sur 1234, CDMX")
+        );
+        assert_eq!(read("the 2 of us will drive"), None);
+        assert_eq!(read("on the street"), None);
+        assert_eq!(read("we'll be 8, the large one please"), None);
+    }
+
+    #[test]
+    fn a_correction_takes_the_address_named_last() {
+        assert_eq!(
+            address("not 12 Oak St, 21 Oak St", true).as_deref(),
+            Some("21 Oak St")
+        );
+    }
+}

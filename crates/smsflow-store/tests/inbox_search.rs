@@ -1,0 +1,161 @@
+//! The inbox's search and unread count, on SQLite and (when configured) PostgreSQL: a part of the
+//! number, of the contact's name or of any message finds the conversation, in any case, with the
+//! other filters; names changed later are found by their new value only.
+
+use serde_json::json;
+use smsflow_core::conversation::Channel;
+use smsflow_store::contacts::ContactUpdate;
+use smsflow_store::conversations::{ConversationQuery, InboundOutcome, InboundSms};
+use smsflow_store::inbox::SearchText;
+use smsflow_store::{Store, testing};
+use time::Duration;
+
+/// Stores and processes one inbound text (which also records its contact).
+async fn deliver(store: &dyn Store, from: &str, body: &str) {
+    let sms = InboundSms {
+        channel: Channel::Simulator,
+        our_number: "+15550009999".into(),
+        their_number: from.into(),
+        body: body.into(),
+        provider_id: None,
+        media_urls: vec![],
+        simulated: true,
+    };
+    store.record_inbound(&sms).await.unwrap();
+    let (message, _) = store
+        .claim_inbound(Duration::seconds(30), 1)
+        .await
+        .unwrap()
+        .pop()
+        .expect("the message just stored");
+    let outcome = InboundOutcome {
+        workflow_id: None,
+        explanation: json!({}),
+        active_workflow_id: None,
+        active_workflow_at: None,
+        run_completed: false,
+        active_run_id: None,
+        run: None,
+        language: None,
+        handoff: None,
+        opt_change: None,
+        reply: None,
+    };
+    store
+        .complete_inbound(&[(&message, &outcome)])
+        .await
+        .unwrap();
+}
+
+async fn found(store: &dyn Store, text: &str, unread: bool) -> Vec<String> {
+    let query = ConversationQuery {
+        text: SearchText::parse(text).unwrap(),
+        unread,
+        limit: 50,
+        ..ConversationQuery::default()
+    };
+    let page = store.list_conversations(&query).await.unwrap();
+    let mut numbers: Vec<String> = page.items.into_iter().map(|c| c.their_number).collect();
+    numbers.sort();
+    numbers
+}
+
+fn named(name: &str) -> ContactUpdate {
+    ContactUpdate {
+        name: Some(Some(name.into())),
+        ..ContactUpdate::default()
+    }
+}
+
+#[tokio::test]
+async fn search_finds_part_of_a_number_a_name_or_a_message() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let store = store.as_ref();
+        deliver(store, "+15550102030", "Is the clinic open on Saturday?").await;
+        deliver(store, "+15550107777", "My kitchen sink is leaking").await;
+        deliver(store, "+15559990000", "hello").await;
+        store
+            .update_contact("+15559990000", &named("María López"))
+            .await
+            .unwrap();
+        let label = db.label;
+
+        assert_eq!(
+            found(store, "5550102", false).await,
+            ["+15550102030"],
+            "{label}"
+        );
+        assert_eq!(
+            found(store, "555-010", false).await,
+            ["+15550102030", "+15550107777"],
+            "{label}"
+        );
+        assert_eq!(
+            found(store, "KITCHEN SINK", false).await,
+            ["+15550107777"],
+            "{label}"
+        );
+        assert_eq!(
+            found(store, "saturday", false).await,
+            ["+15550102030"],
+            "{label}"
+        );
+        assert_eq!(
+            found(store, "lópez", false).await,
+            ["+15559990000"],
+            "{label}"
+        );
+        // Our own number is on every conversation: it finds nothing.
+        assert!(
+            found(store, "5550009999", false).await.is_empty(),
+            "{label}"
+        );
+        // Wildcards and quotes are text like any other.
+        assert!(found(store, "%_%", false).await.is_empty(), "{label}");
+        assert!(
+            found(store, "\"sink\" OR clinic", false).await.is_empty(),
+            "{label}"
+        );
+
+        // With the unread filter: reading a conversation takes it out.
+        assert_eq!(store.unread_conversations().await.unwrap(), 3, "{label}");
+        let sink = store
+            .list_conversations(&ConversationQuery {
+                text: SearchText::parse("sink").unwrap(),
+                limit: 1,
+                ..ConversationQuery::default()
+            })
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        store.mark_conversation_read(sink).await.unwrap();
+        assert_eq!(store.unread_conversations().await.unwrap(), 2, "{label}");
+        assert!(found(store, "sink", true).await.is_empty(), "{label}");
+        assert_eq!(
+            found(store, "555-010", true).await,
+            ["+15550102030"],
+            "{label}"
+        );
+
+        // A renamed contact is found by the new name only.
+        store
+            .update_contact("+15559990000", &named("Maria Garcia"))
+            .await
+            .unwrap();
+        assert!(found(store, "lópez", false).await.is_empty(), "{label}");
+        assert_eq!(
+            found(store, "garcia", false).await,
+            ["+15559990000"],
+            "{label}"
+        );
+        // A later message of the conversation is searchable too.
+        deliver(store, "+15559990000", "Can I move my appointment?").await;
+        assert_eq!(
+            found(store, "appointment", false).await,
+            ["+15559990000"],
+            "{label}"
+        );
+    }
+}
