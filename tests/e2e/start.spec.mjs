@@ -22,6 +22,7 @@ await browserTest(async ({ base, page }) => {
   await page.waitForURL(`${base}/start`);
   check(await page.getByRole('heading', { name: 'Get started' }).isVisible(), 'after setup, the first-run guide');
   check((await page.locator('#progress').textContent()).trim() === '0 of 4 done.', 'nothing is done yet');
+  check(!(await page.locator('#nav-unread').isVisible()), 'with nothing unread, the Inbox link shows no count');
 
   // Workflows from a starter.
   await page.getByRole('button', { name: 'Use the Clinic starter' }).click();

@@ -82,28 +82,46 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
     } else if !facts.newly_extracted.is_empty() {
         parts.push(Part::new(Weight::Courtesy, phrases.got_it));
     }
+    // Our sentences that announce a value (the ticket's number, the booking link), by position.
+    let mut announcements: Vec<(usize, &str)> = Vec::new();
     for (_, action) in &facts.advance.actions {
-        let part = match action {
-            Action::Respond { template } => Some(Part::new(
-                Weight::Step,
-                render(template.in_language(facts.language), facts.values),
-            )),
-            Action::OpenTicket { .. } => facts.values.contains_key("ticket_id").then(|| {
-                Part::new(
-                    Weight::Essential,
-                    render(phrases.ticket_opened, facts.values),
-                )
-            }),
-            Action::OfferBooking { .. } => facts.values.contains_key("booking_link").then(|| {
-                Part::new(
-                    Weight::Essential,
-                    render(phrases.booking_offered, facts.values),
-                )
-            }),
-            Action::SaveRecord { .. } => None,
+        let (part, announced) = match action {
+            Action::Respond { template } => (
+                Some(Part::new(
+                    Weight::Step,
+                    render(template.in_language(facts.language), facts.values),
+                )),
+                None,
+            ),
+            Action::OpenTicket { .. } => announcement(phrases.ticket_opened, "ticket_id", facts),
+            Action::OfferBooking { .. } => {
+                announcement(phrases.booking_offered, "booking_link", facts)
+            }
+            Action::SaveRecord { .. } => (None, None),
         };
+        if let (Some(_), Some(value)) = (&part, announced) {
+            announcements.push((parts.len(), value));
+        }
         parts.extend(part);
     }
+    // A template of the business that already gives the ticket's number or the link says it in
+    // its own words: ours would repeat it ("I've opened ticket T-1 ... Your request is T-1").
+    let said_by_templates = |value: &str| {
+        parts
+            .iter()
+            .any(|part| part.weight == Weight::Step && part.text.contains(value))
+    };
+    let repeated: Vec<usize> = announcements
+        .iter()
+        .filter(|(_, value)| said_by_templates(value))
+        .map(|(at, _)| *at)
+        .collect();
+    let mut parts: Vec<Part> = parts
+        .into_iter()
+        .enumerate()
+        .filter(|(at, _)| !repeated.contains(at))
+        .map(|(_, part)| part)
+        .collect();
     parts.extend(
         question(phrases, &facts.advance.ask_for)
             .map(|question| Part::new(Weight::Essential, question)),
@@ -113,6 +131,21 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
         phrases.anything_else.to_string()
     } else {
         message
+    }
+}
+
+/// Our sentence announcing `key`'s value (a ticket's number, a booking link), when the turn has one.
+fn announcement<'a>(
+    phrase: &str,
+    key: &str,
+    facts: &TurnFacts<'a>,
+) -> (Option<Part>, Option<&'a str>) {
+    match facts.values.get(key) {
+        Some(value) => (
+            Some(Part::new(Weight::Essential, render(phrase, facts.values))),
+            Some(value.as_str()),
+        ),
+        None => (None, None),
     }
 }
 
@@ -228,6 +261,40 @@ mod tests {
         assert_eq!(
             last,
             "Thanks Dana! What size is your team? I've opened ticket T-42 for you; our team will follow up. You can pick a time that suits you here: https://calendly.com/acme/intro?name=Dana"
+        );
+    }
+
+    #[test]
+    fn a_template_that_gives_the_ticket_number_is_not_repeated_by_the_agent() {
+        let spec = serde_json::from_value::<WorkflowDraft>(serde_json::json!({
+            "name": "Urgent", "goal": "help_desk_support",
+            "steps": [
+                {"type": "extract_information", "fields": "name"},
+                {"type": "create_support_ticket", "priority": "urgent"},
+                {"type": "send_response", "template": "Thanks {{name}}. Your request is {{ticket_id}}; we will call you within the hour."}
+            ]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let mut state = RunState::default();
+        state.fields.insert("name".into(), "Ana".into());
+        let advance = advance(&spec, &mut state);
+        let mut values = state.fields.clone();
+        values.insert("ticket_id".into(), "T-7".into());
+        let newly = BTreeMap::from([("name".to_string(), "Ana".to_string())]);
+        let reply = compose(&TurnFacts {
+            spec: &spec,
+            values: &values,
+            newly_extracted: &newly,
+            advance: &advance,
+            first_turn: false,
+            language: Language::English,
+            max_segments: 3,
+        });
+        assert_eq!(
+            reply,
+            "Thanks Ana. Your request is T-7; we will call you within the hour."
         );
     }
 

@@ -144,7 +144,7 @@ async fn a_help_desk_text_through_twilio_opens_a_ticket_and_tells_its_number() {
         assert_eq!(
             last,
             format!(
-                "I've opened ticket {number} for you; our team will follow up. Thanks Ken Adams, your ticket is {number}. A technician will text you shortly."
+                "Thanks Ken Adams, your ticket is {number}. A technician will text you shortly."
             )
         );
         assert_eq!(ticket["priority"], "high");

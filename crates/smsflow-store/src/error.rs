@@ -43,6 +43,11 @@ pub enum StoreError {
     Backup(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// SQLite's writer thread could not write (see `sqlite_writer.rs`).
+    #[error("the database writer failed ({0}): nothing of this write was stored; retry it")]
+    Writer(String),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
 }

@@ -32,6 +32,8 @@ mod sql_team;
 mod sql_test_suite;
 mod sql_users;
 mod sql_versions;
+mod sqlite_reader;
+mod sqlite_writer;
 pub mod team;
 pub mod test_suite;
 pub mod users;

@@ -276,15 +276,38 @@ fn name_taken_or(error: sqlx::Error, spec: &WorkflowSpec) -> StoreError {
     }
 }
 
+/// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+/// the writer thread writes on a connection of its own, and a transaction that read first and
+/// wrote after it would fail with SQLITE_BUSY rather than wait on the busy timeout.
+pub(crate) trait BeginWrite {
+    type Database: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 pub struct SqliteStore {
     pub(crate) read: SqlitePool,
     /// SQLite has one writer at a time: a single write connection queues writers in-process instead
     /// of failing them with SQLITE_BUSY; other processes wait on the busy timeout.
     pub(crate) write: SqlitePool,
-    /// Inbound messages waiting to be stored together (see `record_inbound` on SQLite).
-    pub(crate) inbound_group: std::sync::Arc<crate::sql_conversations::InboundGroup>,
-    /// Sent messages waiting to be recorded together.
-    pub(crate) sent_group: std::sync::Arc<crate::sql_conversations::SentGroup>,
+    /// The message pipeline's units of work, each one closure on a thread of its own
+    /// (`sqlite_writer.rs`); its connection and `write` take turns at SQLite's write lock.
+    pub(crate) writer: crate::sqlite_writer::SqliteWriter,
+    /// The pipeline's per-batch lookups, read on the calling thread (`sqlite_reader.rs`).
+    pub(crate) readers: crate::sqlite_reader::SqliteReaders,
 }
 
 impl SqliteStore {
@@ -316,8 +339,8 @@ impl SqliteStore {
         let store = SqliteStore {
             read,
             write,
-            inbound_group: Default::default(),
-            sent_group: Default::default(),
+            writer: crate::sqlite_writer::SqliteWriter::open(path)?,
+            readers: crate::sqlite_reader::SqliteReaders::new(path),
         };
         store.ensure_version_baseline().await?;
         Ok(store)
@@ -480,7 +503,7 @@ macro_rules! impl_store {
             }
 
             async fn create_workflow(&self, spec: &WorkflowSpec, by: &crate::Author) -> Result<Workflow, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let workflow = Self::insert_workflow_row(&mut tx, Uuid::now_v7(), spec).await?;
                 Self::commit_edit(tx, by).await?;
                 Ok(workflow)
@@ -576,7 +599,7 @@ macro_rules! impl_store {
                 expected_version: Option<i64>,
                 by: &crate::Author,
             ) -> Result<Workflow, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let Some(workflow) = Self::update_workflow_row(&mut tx, id, spec, expected_version).await? else {
                     drop(tx);
                     return Err(self.missing_or_conflict(id).await);
@@ -592,7 +615,7 @@ macro_rules! impl_store {
                 expected_version: Option<i64>,
                 by: &crate::Author,
             ) -> Result<Workflow, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let current = Self::fetch_workflow(&mut *tx, id)
                     .await?
                     .ok_or_else(|| StoreError::workflow_not_found(id))?;
@@ -627,7 +650,7 @@ macro_rules! impl_store {
                 expected_version: Option<i64>,
                 by: &crate::Author,
             ) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let deleted = sqlx::query(
                     "DELETE FROM workflows WHERE id = $1 AND ($2 IS NULL OR version = $2)",
                 )
@@ -651,7 +674,7 @@ macro_rules! impl_store {
 
             async fn create_api_key(&self, name: &str, scope: ApiKeyScope, by: &Author) -> Result<NewApiKey, StoreError> {
                 let secret = generate_secret();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let sql = concat!("INSERT INTO api_keys (id, name, prefix, secret_hash, created_at, scope) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING ", api_key_columns!());
                 let row = sqlx::query_as::<_, ApiKeyRow>(sql)
@@ -687,7 +710,7 @@ macro_rules! impl_store {
 
             async fn revoke_api_key(&self, name_or_id: &str, by: &Author) -> Result<ApiKey, StoreError> {
                 let id = Uuid::parse_str(name_or_id).ok();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let sql = concat!("UPDATE api_keys SET revoked_at = $3 \
                      WHERE revoked_at IS NULL AND (name = $1 OR id = $2) RETURNING ", api_key_columns!());
                 let key = sqlx::query_as::<_, ApiKeyRow>(sql)
@@ -733,7 +756,7 @@ macro_rules! impl_store {
                 by: &Author,
             ) -> Result<Admin, StoreError> {
                 let email = email.trim();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let (setup_slot, role): (Option<i32>, Role) = match how {
                     AdminCreation::FirstRun => (Some(1), Role::Owner),
                     AdminCreation::Operator(role) => (None, role),
@@ -786,7 +809,7 @@ macro_rules! impl_store {
             }
 
             async fn set_admin_password(&self, email: &str, password_hash: &str, by: &Author) -> Result<Admin, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let sql = concat!("UPDATE admins SET password_hash = $2 WHERE email_key = $1 RETURNING ", admin_columns!());
                 let admin: Admin = sqlx::query_as::<_, AdminRow>(sql)
                     .bind(email_key(email))
@@ -817,7 +840,7 @@ macro_rules! impl_store {
                 let expires_at = at + lifetime;
                 let token = random_token();
                 let csrf_token = random_token();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 sqlx::query("DELETE FROM admin_sessions WHERE expires_at <= $1")
                     .bind(at.unix_timestamp())
                     .execute(&mut *tx)

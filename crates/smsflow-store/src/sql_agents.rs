@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::agents::{Agent, AgentStore};
 use crate::audit::{AuditAction, AuditSubject, Change};
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::sqlite_writer::{Columns, query};
 use crate::{Author, StoreError};
 
 macro_rules! agent_columns {
@@ -116,12 +118,81 @@ fn name_taken(error: sqlx::Error, spec: &AgentSpec) -> StoreError {
     }
 }
 
+/// The default agent, for every batch the inbound worker decides.
+const DEFAULT_AGENT: &str = concat!("SELECT ", agent_columns!(), " FROM agents WHERE is_default");
+/// The routing rules in order, for every batch the inbound worker decides.
+const ROUTING_RULES: &str =
+    "SELECT id, position, agent_id, conditions FROM routing_rules ORDER BY position, id";
+
+impl SqliteStore {
+    /// On the calling thread (see `sqlite_reader.rs`).
+    async fn default_agent_routed(&self) -> Result<Option<Agent>, StoreError> {
+        let agents = self.readers.read(|db| {
+            query(db, DEFAULT_AGENT, &[], |row| {
+                let c = Columns::of(row);
+                Ok(Agent::from(AgentRow {
+                    id: c.uuid(0)?,
+                    name: c.get(1)?,
+                    persona: c.get(2)?,
+                    backend: c.get(3)?,
+                    model: c.get(4)?,
+                    max_segments: c.get(5)?,
+                    language: c.get(6)?,
+                    is_default: c.get(7)?,
+                    created_at: c.time(8)?,
+                    updated_at: c.time(9)?,
+                    suggest_replies: c.get(10)?,
+                }))
+            })
+        })?;
+        Ok(agents.into_iter().next())
+    }
+
+    /// On the calling thread (see `sqlite_reader.rs`).
+    async fn list_routing_rules_routed(&self) -> Result<Vec<RoutingRule>, StoreError> {
+        self.readers.read(|db| {
+            query(db, ROUTING_RULES, &[], |row| {
+                let c = Columns::of(row);
+                Ok(RoutingRule {
+                    id: c.uuid(0)?,
+                    position: c.get(1)?,
+                    agent_id: c.uuid(2)?,
+                    conditions: c.json(3)?,
+                })
+            })
+        })
+    }
+}
+
+impl PostgresStore {
+    async fn default_agent_routed(&self) -> Result<Option<Agent>, StoreError> {
+        Ok(sqlx::query_as::<_, AgentRow>(DEFAULT_AGENT)
+            .fetch_optional(&self.read)
+            .await?
+            .map(Agent::from))
+    }
+
+    async fn list_routing_rules_routed(&self) -> Result<Vec<RoutingRule>, StoreError> {
+        let rows: Vec<(Uuid, i64, Uuid, Json<RuleConditions>)> =
+            sqlx::query_as(ROUTING_RULES).fetch_all(&self.read).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, position, agent_id, conditions)| RoutingRule {
+                id,
+                position,
+                agent_id,
+                conditions: conditions.0,
+            })
+            .collect())
+    }
+}
+
 macro_rules! impl_agent_store {
     ($store:ty, $db:ty) => {
         impl $store {
             /// Writes an agent; with `is_default`, first takes the flag from the previous default.
             async fn save_agent(&self, id: Uuid, spec: &AgentSpec, insert: bool, by: &Author) -> Result<Agent, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = if insert { None } else { Self::fetch_agent(&mut *tx, id).await? };
                 if spec.is_default {
                     sqlx::query("UPDATE agents SET is_default = FALSE WHERE is_default AND id <> $1")
@@ -207,10 +278,8 @@ macro_rules! impl_agent_store {
             }
 
             async fn default_agent(&self) -> Result<Agent, StoreError> {
-                sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents WHERE is_default"))
-                    .fetch_optional(&self.read)
+                self.default_agent_routed()
                     .await?
-                    .map(Agent::from)
                     .ok_or_else(|| StoreError::Corrupt("no default agent".into()))
             }
 
@@ -223,7 +292,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn delete_agent(&self, id: Uuid, by: &Author) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let agent = Self::fetch_agent(&mut *tx, id).await?.ok_or_else(|| agent_not_found(id))?;
                 if agent.spec.is_default {
                     return Err(StoreError::Refused("this is the default SMS agent: make another agent the default, then delete this one".into()));
@@ -244,20 +313,13 @@ macro_rules! impl_agent_store {
             }
 
             async fn list_routing_rules(&self) -> Result<Vec<RoutingRule>, StoreError> {
-                let rows: Vec<(Uuid, i64, Uuid, Json<RuleConditions>)> =
-                    sqlx::query_as("SELECT id, position, agent_id, conditions FROM routing_rules ORDER BY position, id")
-                        .fetch_all(&self.read)
-                        .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, position, agent_id, conditions)| RoutingRule { id, position, agent_id, conditions: conditions.0 })
-                    .collect())
+                self.list_routing_rules_routed().await
             }
 
             async fn create_routing_rule(&self, position: i64, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {
                 self.get_agent(agent_id).await?;
                 let rule = RoutingRule { id: Uuid::now_v7(), position, agent_id, conditions: conditions.clone() };
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 sqlx::query("INSERT INTO routing_rules (id, position, agent_id, conditions, created_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(rule.id)
                     .bind(position)
@@ -273,7 +335,7 @@ macro_rules! impl_agent_store {
 
             async fn update_routing_rule(&self, id: Uuid, agent_id: Uuid, conditions: &RuleConditions, by: &Author) -> Result<RoutingRule, StoreError> {
                 self.get_agent(agent_id).await?;
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
                 sqlx::query("UPDATE routing_rules SET agent_id = $2, conditions = $3 WHERE id = $1")
                     .bind(id)
@@ -288,7 +350,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn delete_routing_rule(&self, id: Uuid, by: &Author) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
                 sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 Self::write_audit(&mut tx, rule_change(by, AuditAction::Delete, Some(&before), None)).await?;
@@ -297,7 +359,7 @@ macro_rules! impl_agent_store {
             }
 
             async fn reorder_routing_rules(&self, ids: &[Uuid], by: &Author) -> Result<Vec<RoutingRule>, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM routing_rules ORDER BY position, id")
                     .fetch_all(&mut *tx)
                     .await?;

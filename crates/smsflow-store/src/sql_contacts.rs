@@ -10,7 +10,9 @@ use crate::contacts::{
     COLUMN_FIELDS, Contact, ContactCursor, ContactPage, ContactQuery, ContactStore, ContactUpdate,
     merge,
 };
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, like_pattern, now};
+use crate::sqlite_writer::{Columns, SqlValue, query};
 
 macro_rules! contact_columns {
     () => {
@@ -57,71 +59,138 @@ fn contact_not_found(number: &str) -> StoreError {
     }
 }
 
+/// What is known of a contact, to merge what a person told into.
+pub(crate) const CONTACT_COLUMNS_KNOWN: &str =
+    "SELECT name, email, company, fields FROM contacts WHERE number = $1";
+/// A contact with what is known of it (see `merge`).
+pub(crate) const REMEMBER_CONTACT: &str = "INSERT INTO contacts (number, name, email, company, fields, last_seen_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
+     ON CONFLICT (number) DO UPDATE SET name = excluded.name, email = excluded.email, \
+     company = excluded.company, fields = excluded.fields, updated_at = excluded.updated_at";
+/// A number seen at `$3`, its contact created (with no fields, `$2`) if new.
+pub(crate) const TOUCH_CONTACT: &str = "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $3, $3) ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+
+/// The row of [`CONTACT_COLUMNS_KNOWN`].
+type KnownContact = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Json<BTreeMap<String, String>>,
+);
+
+/// The contacts of `count` distinct numbers (`$1`...).
+fn contacts_of_sql(count: usize) -> String {
+    format!(
+        concat!(
+            "SELECT ",
+            contact_columns!(),
+            " FROM contacts c WHERE c.number IN ({})"
+        ),
+        crate::sql_conversations::numbered_from(1, count)
+    )
+}
+
+impl SqliteStore {
+    /// On the calling thread (see `sqlite_reader.rs`): the inbound worker's per-batch lookup.
+    async fn contacts_of_routed(&self, numbers: &[&str]) -> Result<Vec<Contact>, StoreError> {
+        let bound: Vec<_> = numbers.iter().map(SqlValue::value).collect();
+        self.readers.read(|db| {
+            query(db, &contacts_of_sql(numbers.len()), &bound, |row| {
+                let c = Columns::of(row);
+                Ok(Contact::from(ContactRow {
+                    number: c.get(0)?,
+                    name: c.get(1)?,
+                    email: c.get(2)?,
+                    company: c.get(3)?,
+                    language: c.get(4)?,
+                    fields: Json(c.json(5)?),
+                    last_seen_at: c.time(6)?,
+                    created_at: c.time(7)?,
+                    updated_at: c.time(8)?,
+                    opted_out: c.get(9)?,
+                }))
+            })
+        })
+    }
+}
+
+/// Contacts written while recording processed messages (SQLite: `sql_conversations/sqlite.rs`).
+impl PostgresStore {
+    /// Marks these numbers as seen at `at`, creating their contacts: one statement.
+    async fn contacts_of_routed(&self, numbers: &[&str]) -> Result<Vec<Contact>, StoreError> {
+        let mut select =
+            sqlx::query_as::<_, ContactRow>(sqlx::AssertSqlSafe(contacts_of_sql(numbers.len())));
+        for number in numbers {
+            select = select.bind(*number);
+        }
+        Ok(select
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .map(Contact::from)
+            .collect())
+    }
+
+    pub(crate) async fn touch_contacts(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        numbers: &BTreeSet<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if numbers.is_empty() {
+            return Ok(());
+        }
+        let mut upsert = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) ",
+        );
+        upsert.push_values(numbers, |mut row, number| {
+            row.push_bind(*number)
+                .push_bind(Json(BTreeMap::<String, String>::new()))
+                .push_bind(at)
+                .push_bind(at)
+                .push_bind(at);
+        });
+        upsert.push(" ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at");
+        upsert.build().execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Stores the fields a person gave in a run turn with their contact; a new value
+    /// replaces the old one (a correction).
+    pub(crate) async fn remember_contact(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        number: &str,
+        learned: &BTreeMap<String, String>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if learned.is_empty() {
+            return Ok(());
+        }
+        let known: Option<KnownContact> = sqlx::query_as(CONTACT_COLUMNS_KNOWN)
+            .bind(number)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let (columns, fields) = match known {
+            Some((name, email, company, fields)) => ([name, email, company], fields.0),
+            None => Default::default(),
+        };
+        let ([name, email, company], fields) = merge(columns, fields, learned);
+        sqlx::query(REMEMBER_CONTACT)
+            .bind(number)
+            .bind(name)
+            .bind(email)
+            .bind(company)
+            .bind(Json(fields))
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
 macro_rules! impl_contact_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// Marks these numbers as seen at `at`, creating their contacts: one statement.
-            pub(crate) async fn touch_contacts(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                numbers: &BTreeSet<&str>,
-                at: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                if numbers.is_empty() {
-                    return Ok(());
-                }
-                let mut upsert = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO contacts (number, fields, last_seen_at, created_at, updated_at) ",
-                );
-                upsert.push_values(numbers, |mut row, number| {
-                    row.push_bind(*number)
-                        .push_bind(Json(BTreeMap::<String, String>::new()))
-                        .push_bind(at)
-                        .push_bind(at)
-                        .push_bind(at);
-                });
-                upsert.push(" ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at");
-                upsert.build().execute(&mut **tx).await?;
-                Ok(())
-            }
-
-            /// Stores the fields a person gave in a run turn with their contact; a new value
-            /// replaces the old one (a correction).
-            pub(crate) async fn remember_contact(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                number: &str,
-                learned: &BTreeMap<String, String>,
-                at: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                if learned.is_empty() {
-                    return Ok(());
-                }
-                let known: Option<(Option<String>, Option<String>, Option<String>, Json<BTreeMap<String, String>>)> =
-                    sqlx::query_as("SELECT name, email, company, fields FROM contacts WHERE number = $1")
-                        .bind(number)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                let (columns, fields) = match known {
-                    Some((name, email, company, fields)) => ([name, email, company], fields.0),
-                    None => Default::default(),
-                };
-                let ([name, email, company], fields) = merge(columns, fields, learned);
-                sqlx::query(
-                    "INSERT INTO contacts (number, name, email, company, fields, last_seen_at, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $6) \
-                     ON CONFLICT (number) DO UPDATE SET name = excluded.name, email = excluded.email, \
-                     company = excluded.company, fields = excluded.fields, updated_at = excluded.updated_at",
-                )
-                .bind(number)
-                .bind(name)
-                .bind(email)
-                .bind(company)
-                .bind(Json(fields))
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
-            }
-
             async fn fetch_contact(
                 executor: impl sqlx::Executor<'_, Database = $db>,
                 number: &str,
@@ -203,20 +272,12 @@ macro_rules! impl_contact_store {
                 if numbers.is_empty() {
                     return Ok(HashMap::new());
                 }
-                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", contact_columns!(), " FROM contacts c WHERE c.number IN ("
-                ));
-                let mut separated = select.separated(", ");
-                for number in numbers.iter().collect::<BTreeSet<_>>() {
-                    separated.push_bind(*number);
-                }
-                select.push(")");
-                Ok(select
-                    .build_query_as::<ContactRow>()
-                    .fetch_all(&self.read)
+                let numbers: Vec<&str> = numbers.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+                Ok(self
+                    .contacts_of_routed(&numbers)
                     .await?
                     .into_iter()
-                    .map(|row| (row.number.clone(), Contact::from(row)))
+                    .map(|contact| (contact.number.clone(), contact))
                     .collect())
             }
 
@@ -225,7 +286,7 @@ macro_rules! impl_contact_store {
                 number: &str,
                 update: &ContactUpdate,
             ) -> Result<Contact, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let mut contact = Self::fetch_contact(&mut *tx, number).await?;
                 for (column, value) in [
                     (&mut contact.name, &update.name),

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::conversations::*;
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
 
 macro_rules! message_columns {
@@ -274,51 +275,150 @@ fn conversation_not_found(id: Uuid) -> StoreError {
     }
 }
 
-/// `$skip_locked`: PostgreSQL's row locking clause for queue claims. `$inbound_index`,
-/// `$outbound_index`: the index each claim must walk (SQLite's planner needs telling).
-/// `$multi_row`: a batch of processed messages is recorded with multi-row statements (SQLite
-/// only: one writer) rather than a few statements each.
+// The statements of the message pipeline that both databases run as written (PostgreSQL through
+// sqlx in `postgres.rs`, SQLite on the writer thread in `sqlite.rs`), with numbered parameters.
+
+/// An inbound text's conversation, created or updated; the new message is the conversation's
+/// next to claim unless one is pending already.
+const UPSERT_INBOUND_CONVERSATION: &str = "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+     run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
+     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6) \
+     ON CONFLICT (our_number, their_number) DO UPDATE SET \
+     last_message_at = excluded.last_message_at, channel = excluded.channel, \
+     unread_count = conversations.unread_count + 1, \
+     pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
+     RETURNING id";
+/// An inbound text, unless its provider id was stored before (a retry).
+const INSERT_INBOUND_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+     created_at, updated_at) \
+     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
+     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
+     RETURNING id";
+/// The stored message a retried delivery repeats.
+const FIND_INBOUND: &str = "SELECT id, conversation_id FROM messages \
+     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'";
+const OPT_OUT: &str = "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, opted_out_at = excluded.opted_out_at";
+const OPT_IN: &str = "DELETE FROM opt_outs WHERE number = $1";
+/// The texter asked for a person: the agent falls silent and the inbox shows "Needs a human"
+/// (the team's notification is recorded by the database: migration 0024).
+const HANDOFF: &str =
+    "UPDATE conversations SET status = 'human', needs_human_at = $2 WHERE id = $1";
+/// A newer text makes the agent's unapproved drafts in its conversation moot (suggest mode):
+/// they are deleted, and the new text's own draft, if any, replaces them.
+const SUPERSEDE_DRAFTS: &str =
+    "DELETE FROM messages WHERE status = 'draft' AND conversation_id = $1";
+const UPSERT_RUN: &str = "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+     updated_at = excluded.updated_at";
+/// A run's ticket, once.
+const INSERT_TICKET: &str = "INSERT INTO tickets (id, number, run_id, conversation_id, workflow_id, priority, status, \
+     summary, fields, created_at, updated_at, webhook_status) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9, $10) \
+     ON CONFLICT (run_id) DO NOTHING";
+/// A run's record in a collection, upserted.
+const UPSERT_RECORD: &str = "INSERT INTO records (id, collection, run_id, conversation_id, workflow_id, phone, fields, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+     ON CONFLICT (collection, run_id) DO UPDATE SET fields = excluded.fields, \
+     phone = excluded.phone, updated_at = excluded.updated_at";
+/// An outbound message, queued or a draft (`$13`, expiring at `$14`); the caller updates the
+/// conversation's `last_message_at`.
+const INSERT_OUTBOUND: &str = concat!(
+    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+     status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
+     VALUES ($1, $2, 'outbound', $3, $4, $5, $13, $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12, $14) \
+     RETURNING ",
+    message_columns!()
+);
+/// A claimed message handed to the gateway (unless its claim was lost meanwhile).
+const MARK_SENT: &str = "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
+     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
+     WHERE id = $1 AND status = 'sending' AND attempts = $5";
+/// Claims up to `$3` outbound messages due at `$2` until `$1`, soonest first, at most one per
+/// conversation (see `ConversationStore::claim_outbound`). `$index`: the index SQLite's planner
+/// must walk; `$skip_locked`: PostgreSQL's row locking clause.
+macro_rules! outbound_claim {
+    ($index:literal, $skip_locked:literal) => {
+        concat!(
+            "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
+             updated_at = $2 WHERE id IN (SELECT m.id FROM messages m ", $index,
+            " WHERE m.direction = 'outbound' \
+             AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
+             AND (m.locked_until IS NULL OR m.locked_until < $2) \
+             AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
+               AND e.", unsent!(), " AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
+             ORDER BY m.next_attempt_at, m.id LIMIT $3 ", $skip_locked, ") RETURNING ", message_columns!()
+        )
+    };
+}
+
+/// Leases up to `limit` conversations with a pending inbound message until `$1` (now: `$2`),
+/// oldest message first, returning them with that message's id. Walking the index of pending
+/// conversations in order (`index`: SQLite's planner needs telling) and stopping after `limit`
+/// is the whole cost, whatever the backlog: the limit is written into the statement so that the
+/// planner never costs it as a fraction of the table. The lease keeps a conversation's later
+/// messages unclaimable while this one is in flight. `skip_locked`: PostgreSQL's row locking.
+pub(crate) fn inbound_claim_sql(index: &str, skip_locked: &str, limit: usize) -> String {
+    format!(
+        "UPDATE conversations SET inbound_claimed_until = $1 WHERE id IN (SELECT q.id FROM conversations q {index} \
+         WHERE q.pending_inbound_id IS NOT NULL AND (q.inbound_claimed_until IS NULL OR q.inbound_claimed_until < $2) \
+         ORDER BY q.pending_inbound_id LIMIT {limit} {skip_locked}) RETURNING {}, pending_inbound_id",
+        conversation_columns!("conversations")
+    )
+}
+
+/// Counts an attempt on each of `count` claimed messages (`$1`...), returning them. (By id
+/// alone: with a condition on the status too, both planners may read every pending message's
+/// entry in messages_pending.)
+pub(crate) fn inbound_claim_messages_sql(count: usize) -> String {
+    format!(
+        "UPDATE messages SET attempts = attempts + 1 WHERE id IN ({}) RETURNING {}",
+        numbered(count),
+        message_columns!()
+    )
+}
+
+/// The conversations with these `count` ids (`$1`...).
+fn conversations_by_id_sql(count: usize) -> String {
+    format!(
+        "SELECT {} FROM conversations c WHERE c.id IN ({})",
+        conversation_columns!(),
+        numbered(count)
+    )
+}
+
+/// The loop guard's count: automatic replies since `$1` to each of `count` numbers (`$2`...).
+fn automatic_replies_sql(count: usize) -> String {
+    format!(
+        "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= $1 \
+         AND c.their_number IN ({}) GROUP BY c.their_number",
+        numbered_from(2, count)
+    )
+}
+
+/// `$1, $2, ... $count`.
+fn numbered(count: usize) -> String {
+    numbered_from(1, count)
+}
+
+/// `$first, ...`, `count` of them.
+pub(crate) fn numbered_from(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$skip_locked`: PostgreSQL's row locking clause for queue claims. The units of work of the
+/// message pipeline (store an inbound text, claim and record a batch, claim and mark sent) are
+/// each database's own: `sqlite.rs` runs them on the writer thread, `postgres.rs` with sqlx.
 macro_rules! impl_conversation_store {
-    ($store:ty, $db:ty, $skip_locked:literal, $inbound_index:literal, $outbound_index:literal, $multi_row:literal) => {
+    ($store:ty, $db:ty, $skip_locked:literal) => {
         impl $store {
-            /// Leases up to `limit` conversations with a pending inbound message until `until`,
-            /// oldest message first, returning them with that message's id. Walking the index of
-            /// pending conversations in order and stopping after `limit` is the whole cost, whatever
-            /// the backlog: the limit is written into the statement so that the planner never
-            /// costs it as a fraction of the table. The lease keeps a conversation's later
-            /// messages unclaimable while this one is in flight.
-            pub(crate) fn inbound_claim(
-                until: OffsetDateTime,
-                at: OffsetDateTime,
-                limit: usize,
-            ) -> sqlx::QueryBuilder<$db> {
-                let mut claim = sqlx::QueryBuilder::new("UPDATE conversations SET inbound_claimed_until = ");
-                claim.push_bind(until).push(concat!(
-                    " WHERE id IN (SELECT q.id FROM conversations q ", $inbound_index,
-                    " WHERE q.pending_inbound_id IS NOT NULL \
-                     AND (q.inbound_claimed_until IS NULL OR q.inbound_claimed_until < "
-                ));
-                claim
-                    .push_bind(at)
-                    .push(") ORDER BY q.pending_inbound_id LIMIT ")
-                    .push(i64::try_from(limit).unwrap_or(i64::MAX))
-                    .push(concat!(" ", $skip_locked, ") RETURNING ", conversation_columns!("conversations"), ", pending_inbound_id"));
-                claim
-            }
-
-            /// Counts an attempt on each claimed message, returning them. (By id alone: with a
-            /// condition on the status too, both planners may read every pending message's
-            /// entry in messages_pending.)
-            pub(crate) fn inbound_claim_messages(ids: impl Iterator<Item = Uuid>) -> sqlx::QueryBuilder<$db> {
-                let mut bump = sqlx::QueryBuilder::new("UPDATE messages SET attempts = attempts + 1 WHERE id IN (");
-                let mut separated = bump.separated(", ");
-                for id in ids {
-                    separated.push_bind(id);
-                }
-                bump.push(concat!(") RETURNING ", message_columns!()));
-                bump
-            }
-
             async fn fetch_conversation(
                 executor: impl sqlx::Executor<'_, Database = $db>,
                 id: Uuid,
@@ -333,465 +433,17 @@ macro_rules! impl_conversation_store {
                 .transpose()
             }
 
-            /// The ticket and records a run's steps made, after the run is saved.
-            async fn save_run_effects(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                conversation_id: Uuid,
-                run: &RunUpdate,
-                at: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                if let Some(ticket) = &run.new_ticket {
-                    sqlx::query(
-                        "INSERT INTO tickets (id, number, run_id, conversation_id, workflow_id, priority, status, \
-                         summary, fields, created_at, updated_at, webhook_status) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9, $10) \
-                         ON CONFLICT (run_id) DO NOTHING",
-                    )
-                    .bind(Uuid::now_v7())
-                    .bind(&ticket.number)
-                    .bind(run.run_id)
-                    .bind(conversation_id)
-                    .bind(run.workflow_id)
-                    .bind(ticket.priority.as_str())
-                    .bind(&ticket.summary)
-                    .bind(Json(&run.state.fields))
-                    .bind(at)
-                    .bind(ticket.notify.then_some("pending"))
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                for collection in &run.records {
-                    sqlx::query(
-                        "INSERT INTO records (id, collection, run_id, conversation_id, workflow_id, phone, fields, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                         ON CONFLICT (collection, run_id) DO UPDATE SET fields = excluded.fields, \
-                         phone = excluded.phone, updated_at = excluded.updated_at",
-                    )
-                    .bind(Uuid::now_v7())
-                    .bind(collection)
-                    .bind(run.run_id)
-                    .bind(conversation_id)
-                    .bind(run.workflow_id)
-                    .bind(&run.phone)
-                    .bind(Json(&run.state.fields))
-                    .bind(at)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                Self::remember_contact(tx, &run.phone, &run.learned, at).await
-            }
-
-            /// One inbound message in its own transaction.
-            async fn record_inbound_direct(
-                write: &sqlx::Pool<$db>,
-                sms: &InboundSms,
-            ) -> Result<RecordedInbound, StoreError> {
-                let at = now();
-                let message_id = Uuid::now_v7();
-                let mut tx = write.begin().await?;
-                // The new message is the conversation's next to claim unless one is pending already.
-                let conversation_id: Uuid = sqlx::query_scalar(
-                    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-                     run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
-                     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6) \
-                     ON CONFLICT (our_number, their_number) DO UPDATE SET \
-                     last_message_at = excluded.last_message_at, channel = excluded.channel, \
-                     unread_count = conversations.unread_count + 1, \
-                     pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
-                     RETURNING id",
-                )
-                .bind(Uuid::now_v7())
-                .bind(&sms.our_number)
-                .bind(&sms.their_number)
-                .bind(sms.channel.as_str())
-                .bind(at)
-                .bind(message_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let info = smsflow_core::sms::segment_info(&sms.body);
-                let inserted: Option<Uuid> = sqlx::query_scalar(
-                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-                     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
-                     created_at, updated_at) \
-                     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
-                     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
-                     RETURNING id",
-                )
-                .bind(message_id)
-                .bind(conversation_id)
-                .bind(sms.channel.as_str())
-                .bind(&sms.body)
-                .bind(&sms.provider_id)
-                .bind(info.segments as i64)
-                .bind(info.encoding.as_str())
-                .bind(Json(&sms.media_urls))
-                .bind(sms.simulated)
-                .bind(at)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if inserted.is_some() {
-                    tx.commit().await?;
-                    return Ok(RecordedInbound { message_id, conversation_id, duplicate: false });
-                }
-                // A retry of a message already stored: change nothing (nor the pending message).
-                tx.rollback().await?;
-                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(
-                    "SELECT id, conversation_id FROM messages \
-                     WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'",
-                )
-                .bind(sms.channel.as_str())
-                .bind(&sms.provider_id)
-                .fetch_one(write)
-                .await?;
-                Ok(RecordedInbound { message_id, conversation_id, duplicate: true })
-            }
-
-            /// Records one message as handed to the gateway.
-            async fn mark_sent_direct<'e>(
-                executor: impl sqlx::Executor<'e, Database = $db>,
-                sent: &SentMark,
-            ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
-                     next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
-                     WHERE id = $1 AND status = 'sending' AND attempts = $5",
-                )
-                .bind(sent.message_id)
-                .bind(sent.status.as_str())
-                .bind(sent.provider_id.as_deref())
-                .bind(now())
-                .bind(sent.attempt)
-                .execute(executor)
-                .await?;
-                Ok(())
-            }
-
-            /// Claimed messages (at most one per conversation) with their conversations, in one query.
-            async fn with_conversations(
-                &self,
-                messages: Vec<Message>,
-            ) -> Result<Vec<(Message, Conversation)>, StoreError> {
-                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE c.id IN ("
-                ));
-                let mut ids = select.separated(", ");
-                for message in &messages {
-                    ids.push_bind(message.conversation_id);
-                }
-                select.push(")");
-                let mut conversations = select
-                    .build_query_as::<ConversationRow>()
-                    .fetch_all(&self.write)
-                    .await?
-                    .into_iter()
-                    .map(|row| Conversation::try_from(row).map(|c| (c.id, c)))
-                    .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
-                messages
-                    .into_iter()
-                    .map(|message| {
-                        let conversation = conversations
-                            .remove(&message.conversation_id)
-                            .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                        Ok((message, conversation))
-                    })
-                    .collect()
-            }
-
-            /// Stores the run's state, its ticket (once) and its records (upserted).
-            async fn save_run(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                conversation_id: Uuid,
-                run: &RunUpdate,
-                at: OffsetDateTime,
-            ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
-                     updated_at = excluded.updated_at",
-                )
-                .bind(run.run_id)
-                .bind(conversation_id)
-                .bind(run.workflow_id)
-                .bind(Json(&run.state))
-                .bind(run.completed)
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
-                Self::save_run_effects(tx, conversation_id, run, at).await
-            }
-
-            /// As `complete_inbound_together`, a few statements per message (PostgreSQL, whose planner may
-            /// scan the messages for a multi-row UPDATE ... FROM VALUES); false when one of them was finished by another worker first (after this one's lease expired).
-            async fn complete_inbound_one_by_one(
-                &self,
-                completed: &[(&Message, &InboundOutcome)],
-            ) -> Result<bool, StoreError> {
-                let at = now();
-                let mut tx = self.write.begin().await?;
-                for (message, outcome) in completed {
-                    // Lock the conversation before the message, in the order record_inbound takes
-                    // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
-                    let their_number: String = sqlx::query_scalar(
-                        "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                         run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at), \
-                         language = COALESCE($7, language) WHERE id = $1 RETURNING their_number",
-                    )
-                    .bind(message.conversation_id)
-                    .bind(outcome.active_workflow_id)
-                    .bind(outcome.active_workflow_at)
-                    .bind(outcome.run_completed)
-                    .bind(outcome.active_run_id)
-                    .bind(outcome.reply.as_ref().map(|_| at))
-                    .bind(confident_language(outcome))
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    Self::touch_contacts(&mut tx, &[their_number.as_str()].into(), at).await?;
-                    // The conversation's next pending message becomes claimable and the lease
-                    // ends. Its row is locked (above), so no message can be stored meanwhile that
-                    // this statement's snapshot would miss. (PostgreSQL: a WITH that writes.)
-                    let processed = sqlx::query(
-                        "WITH processed AS (UPDATE messages SET status = 'processed', workflow_id = $2, \
-                         explanation = $3, updated_at = $4, language = $5 WHERE id = $1 AND status = 'received' \
-                         RETURNING id, conversation_id) \
-                         UPDATE conversations SET inbound_claimed_until = NULL, pending_inbound_id = \
-                         (SELECT m.id FROM messages m WHERE m.conversation_id = processed.conversation_id \
-                         AND m.direction = 'inbound' AND m.status = 'received' AND m.id <> processed.id \
-                         ORDER BY m.id LIMIT 1) \
-                         FROM processed WHERE conversations.id = processed.conversation_id",
-                    )
-                    .bind(message.id)
-                    .bind(outcome.workflow_id)
-                    .bind(Json(&outcome.explanation))
-                    .bind(at)
-                    .bind(outcome.language.map(|detection| detection.language.code()))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if processed == 0 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                    match &outcome.opt_change {
-                        Some(OptChange::OptOut { keyword }) => {
-                            sqlx::query(
-                                "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
-                                 ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
-                                 opted_out_at = excluded.opted_out_at",
-                            )
-                            .bind(&their_number)
-                            .bind(keyword)
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        Some(OptChange::OptIn) => {
-                            sqlx::query("DELETE FROM opt_outs WHERE number = $1")
-                                .bind(&their_number)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        None => {}
-                    }
-                    if let Some(run) = &outcome.run {
-                        Self::save_run(&mut tx, message.conversation_id, run, at).await?;
-                    }
-                    if outcome.handoff.is_some() {
-                        Self::save_handoff(&mut tx, message.conversation_id, at).await?;
-                    }
-                    Self::supersede_drafts(&mut tx, &[message.conversation_id]).await?;
-                    if let Some(reply) = &outcome.reply {
-                        Self::insert_outbound_row(&mut tx, message.conversation_id, message.channel.as_str(), reply, at).await?;
-                    }
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            /// Records processed messages in one transaction; false (and nothing recorded) when
-            /// one of them was finished by another worker first (after this one's lease expired).
-            async fn complete_inbound_together(
-                &self,
-                completed: &[(&Message, &InboundOutcome)],
-            ) -> Result<bool, StoreError> {
-                if !$multi_row {
-                    return self.complete_inbound_one_by_one(completed).await;
-                }
-                let at = now();
-                let mut tx = self.write.begin().await?;
-                // A few multi-row statements for the whole batch (one message per conversation).
-                // The messages first, so that each conversation's next pending message can be
-                // looked up after them: SQLite has one writer, no lock order to keep (PostgreSQL,
-                // where a duplicate delivery would deadlock this order, goes one by one).
-                let mut update = sqlx::QueryBuilder::<$db>::new(
-                    "UPDATE messages SET status = 'processed', workflow_id = v.column2, explanation = v.column3, \
-                     updated_at = v.column4, language = v.column5 FROM (",
-                );
-                update.push_values(completed, |mut row, (message, outcome)| {
-                    row.push_bind(message.id)
-                        .push_bind(outcome.workflow_id)
-                        .push_bind(Json(&outcome.explanation))
-                        .push_bind(at)
-                        .push_bind(outcome.language.map(|detection| detection.language.code()));
-                });
-                update.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'received'");
-                let processed = update.build().execute(&mut *tx).await?.rows_affected();
-                if processed != completed.len() as u64 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                // Each conversation's next pending message becomes claimable and its lease ends.
-                let mut update = sqlx::QueryBuilder::<$db>::new(
-                    "UPDATE conversations SET active_workflow_id = v.column2, active_workflow_at = v.column3, \
-                     run_completed = v.column4, active_run_id = v.column5, \
-                     last_message_at = COALESCE(v.column6, conversations.last_message_at), \
-                     language = COALESCE(v.column7, conversations.language), inbound_claimed_until = NULL, \
-                     pending_inbound_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id \
-                     AND m.direction = 'inbound' AND m.status = 'received' ORDER BY m.id LIMIT 1) FROM (",
-                );
-                update.push_values(completed, |mut row, (message, outcome)| {
-                    row.push_bind(message.conversation_id)
-                        .push_bind(outcome.active_workflow_id)
-                        .push_bind(outcome.active_workflow_at)
-                        .push_bind(outcome.run_completed)
-                        .push_bind(outcome.active_run_id)
-                        .push_bind(outcome.reply.as_ref().map(|_| at))
-                        .push_bind(confident_language(outcome));
-                });
-                update.push(") AS v WHERE conversations.id = v.column1 RETURNING conversations.id, conversations.their_number");
-                let numbers: std::collections::HashMap<Uuid, String> = update
-                    .build_query_as::<(Uuid, String)>()
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .collect();
-                let seen: std::collections::BTreeSet<&str> = numbers.values().map(String::as_str).collect();
-                Self::touch_contacts(&mut tx, &seen, at).await?;
-                for (message, outcome) in completed {
-                    let their_number = numbers
-                        .get(&message.conversation_id)
-                        .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                    match &outcome.opt_change {
-                        Some(OptChange::OptOut { keyword }) => {
-                            sqlx::query(
-                                "INSERT INTO opt_outs (number, keyword, opted_out_at) VALUES ($1, $2, $3) \
-                                 ON CONFLICT (number) DO UPDATE SET keyword = excluded.keyword, \
-                                 opted_out_at = excluded.opted_out_at",
-                            )
-                            .bind(their_number)
-                            .bind(keyword)
-                            .bind(at)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        Some(OptChange::OptIn) => {
-                            sqlx::query("DELETE FROM opt_outs WHERE number = $1")
-                                .bind(their_number)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                        None => {}
-                    }
-                    if outcome.handoff.is_some() {
-                        Self::save_handoff(&mut tx, message.conversation_id, at).await?;
-                    }
-                }
-                let runs: Vec<(Uuid, &RunUpdate)> = completed
-                    .iter()
-                    .filter_map(|(message, outcome)| outcome.run.as_ref().map(|run| (message.conversation_id, run)))
-                    .collect();
-                if !runs.is_empty() {
-                    let mut upsert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, created_at, updated_at) ",
-                    );
-                    upsert.push_values(&runs, |mut row, (conversation_id, run)| {
-                        row.push_bind(run.run_id)
-                            .push_bind(*conversation_id)
-                            .push_bind(run.workflow_id)
-                            .push_bind(Json(&run.state))
-                            .push_bind(run.completed)
-                            .push_bind(at)
-                            .push_bind(at);
-                    });
-                    upsert.push(
-                        " ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
-                         updated_at = excluded.updated_at",
-                    );
-                    upsert.build().execute(&mut *tx).await?;
-                    for (conversation_id, run) in &runs {
-                        Self::save_run_effects(&mut tx, *conversation_id, run, at).await?;
-                    }
-                }
-                let answered: Vec<Uuid> = completed.iter().map(|(message, _)| message.conversation_id).collect();
-                Self::supersede_drafts(&mut tx, &answered).await?;
-                let replies: Vec<(&Message, &NewOutbound)> = completed
-                    .iter()
-                    .filter_map(|(message, outcome)| outcome.reply.as_ref().map(|reply| (*message, reply)))
-                    .collect();
-                if !replies.is_empty() {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-                         status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-                         next_attempt_at, created_at, updated_at, language, draft_expires_at) ",
-                    );
-                    insert.push_values(&replies, |mut row, (message, reply)| {
-                        row.push_bind(Uuid::now_v7())
-                            .push_bind(message.conversation_id)
-                            .push("'outbound'")
-                            .push_bind(reply.author.as_str())
-                            .push_bind(message.channel.as_str())
-                            .push_bind(&reply.body)
-                            .push_bind(reply.status().as_str())
-                            .push_bind(reply.segments)
-                            .push_bind(&reply.encoding)
-                            .push_bind(Json(Vec::<String>::new()))
-                            .push("FALSE")
-                            .push_bind(reply.workflow_id)
-                            .push("0")
-                            .push_bind(reply.send_after)
-                            .push_bind(at)
-                            .push_bind(at)
-                            .push_bind(reply.language.map(Language::code))
-                            .push_bind(reply.draft_expires_at);
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            /// A newer text makes the agent's unapproved drafts in these conversations moot (suggest
-            /// mode): they are deleted, and the new text's own draft, if any, replaces them.
-            async fn supersede_drafts(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                conversation_ids: &[Uuid],
-            ) -> Result<(), StoreError> {
-                let mut delete = sqlx::QueryBuilder::<$db>::new(
-                    "DELETE FROM messages WHERE status = 'draft' AND conversation_id IN (",
-                );
-                let mut ids = delete.separated(", ");
-                for id in conversation_ids {
-                    ids.push_bind(*id);
-                }
-                delete.push(")");
-                delete.build().execute(&mut **tx).await?;
-                Ok(())
-            }
-
-            /// The texter asked for a person: the agent falls silent and the inbox shows "Needs a
-            /// human" (the team's notification is recorded by the database: migration 0024).
+            /// The texter asked for a person (`HANDOFF`); also when nobody approved a draft in time.
             pub(crate) async fn save_handoff(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 conversation_id: Uuid,
                 at: OffsetDateTime,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "UPDATE conversations SET status = 'human', needs_human_at = $2 WHERE id = $1",
-                )
-                .bind(conversation_id)
-                .bind(at)
-                .execute(&mut **tx)
-                .await?;
+                sqlx::query(HANDOFF)
+                    .bind(conversation_id)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
                 Ok(())
             }
 
@@ -825,13 +477,7 @@ macro_rules! impl_conversation_store {
                 message: &NewOutbound,
                 at: OffsetDateTime,
             ) -> Result<Message, StoreError> {
-                let row = sqlx::query_as::<_, MessageRow>(concat!(
-                    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-                     status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-                     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
-                     VALUES ($1, $2, 'outbound', $3, $4, $5, $13, $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12, $14) \
-                     RETURNING ", message_columns!()
-                ))
+                let row = sqlx::query_as::<_, MessageRow>(INSERT_OUTBOUND)
                 .bind(Uuid::now_v7())
                 .bind(conversation_id)
                 .bind(message.author.as_str())
@@ -863,55 +509,14 @@ macro_rules! impl_conversation_store {
                 lease: time::Duration,
                 limit: usize,
             ) -> Result<Vec<(Message, Conversation)>, StoreError> {
-                let at = now();
-                let conversations = Self::inbound_claim(at + lease, at, limit)
-                    .build_query_as::<ClaimedConversationRow>()
-                    .fetch_all(&self.write)
-                    .await?;
-                if conversations.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut bump = Self::inbound_claim_messages(conversations.iter().map(|row| row.pending_inbound_id));
-                let mut messages = bump
-                    .build_query_as::<MessageRow>()
-                    .fetch_all(&self.write)
-                    .await?
-                    .into_iter()
-                    .map(|row| Message::try_from(row).map(|m| (m.conversation_id, m)))
-                    .filter(|m| !matches!(m, Ok((_, m)) if m.status != MessageStatus::Received))
-                    .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
-                // A message processed already was finished by a worker whose lease had run out,
-                // between the two statements; that worker's completion lifted this lease too.
-                let mut claimed = conversations
-                    .into_iter()
-                    .filter_map(|row| {
-                        let message = messages.remove(&row.conversation.id)?;
-                        Some(Conversation::try_from(row.conversation).map(|c| (message, c)))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                // RETURNING has no order.
-                claimed.sort_by_key(|(m, _)| m.id);
-                Ok(claimed)
+                self.claim_inbound_routed(lease, limit).await
             }
-
             async fn complete_inbound(
                 &self,
                 completed: &[(&Message, &InboundOutcome)],
             ) -> Result<(), StoreError> {
-                if completed.len() > 1 {
-                    match self.complete_inbound_together(completed).await {
-                        Ok(true) => return Ok(()),
-                        Ok(false) => {}
-                        Err(error) => tracing::warn!(%error, messages = completed.len(), "cannot record a batch of processed messages together; recording them one by one"),
-                    }
-                }
-                // One at a time: one message finished elsewhere, or failing, spoils no other.
-                for one in completed {
-                    self.complete_inbound_together(std::slice::from_ref(one)).await?;
-                }
-                Ok(())
+                self.complete_inbound_routed(completed).await
             }
-
             async fn automatic_replies_since(
                 &self,
                 numbers: &[&str],
@@ -920,18 +525,7 @@ macro_rules! impl_conversation_store {
                 if numbers.is_empty() {
                     return Ok(std::collections::HashMap::new());
                 }
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-                     WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= ",
-                );
-                select.push_bind(since).push(" AND c.their_number IN (");
-                let mut list = select.separated(", ");
-                for number in numbers {
-                    list.push_bind(number.to_string());
-                }
-                select.push(") GROUP BY c.their_number");
-                let counts: Vec<(String, i64)> = select.build_query_as().fetch_all(&self.read).await?;
-                Ok(counts.into_iter().collect())
+                self.automatic_replies_routed(numbers, since).await
             }
 
             async fn queue_outbound(
@@ -939,7 +533,7 @@ macro_rules! impl_conversation_store {
                 conversation_id: Uuid,
                 message: &NewOutbound,
             ) -> Result<Message, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let channel: Option<String> =
                     sqlx::query_scalar("SELECT channel FROM conversations WHERE id = $1")
                         .bind(conversation_id)
@@ -978,41 +572,8 @@ macro_rules! impl_conversation_store {
             }
 
             async fn claim_outbound(&self, lease: time::Duration, limit: usize) -> Result<Vec<OutboundJob>, StoreError> {
-                let at = now();
-                let rows = sqlx::query_as::<_, MessageRow>(concat!(
-                    "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
-                     updated_at = $2 WHERE id IN (\
-                     SELECT m.id FROM messages m ", $outbound_index, " WHERE m.direction = 'outbound' \
-                     AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
-                     AND (m.locked_until IS NULL OR m.locked_until < $2) \
-                     AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
-                       AND e.", unsent!(), " AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
-                     ORDER BY m.next_attempt_at, m.id LIMIT $3 ", $skip_locked, ") RETURNING ", message_columns!()
-                ))
-                .bind(at + lease)
-                .bind(at)
-                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_all(&self.write)
-                .await?;
-                if rows.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
-                // RETURNING has no order: soonest due first.
-                messages.sort_by_key(|m| (m.next_attempt_at, m.id));
-                Ok(self
-                    .with_conversations(messages)
-                    .await?
-                    .into_iter()
-                    .map(|(message, conversation)| OutboundJob {
-                        message,
-                        our_number: conversation.our_number,
-                        their_number: conversation.their_number,
-                        opted_out: conversation.opted_out,
-                    })
-                    .collect())
+                self.claim_outbound_routed(lease, limit).await
             }
-
             async fn mark_sent(
                 &self,
                 message_id: Uuid,
@@ -1020,13 +581,7 @@ macro_rules! impl_conversation_store {
                 provider_id: Option<&str>,
                 status: MessageStatus,
             ) -> Result<(), StoreError> {
-                self.mark_sent_routed(SentMark {
-                    message_id,
-                    attempt,
-                    provider_id: provider_id.map(str::to_string),
-                    status,
-                })
-                .await
+                self.mark_sent_routed(message_id, attempt, provider_id, status).await
             }
 
             async fn mark_retry(
@@ -1286,7 +841,7 @@ macro_rules! impl_conversation_store {
             }
 
             async fn record_booking(&self, run_id: Uuid, confirmation: &NewOutbound) -> Result<BookingOutcome, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let run: Option<(Uuid, Json<smsflow_core::run::RunState>, String)> = sqlx::query_as(
                     "SELECT r.conversation_id, r.state, c.channel FROM runs r JOIN conversations c ON c.id = r.conversation_id WHERE r.id = $1",
                 )
@@ -1444,315 +999,8 @@ macro_rules! impl_conversation_store {
     };
 }
 
-impl_conversation_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    "",
-    "INDEXED BY conversations_inbound_queue",
-    "INDEXED BY messages_outbound_queue",
-    true
-);
-impl_conversation_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    "FOR UPDATE SKIP LOCKED",
-    "",
-    "",
-    false
-);
+impl_conversation_store!(SqliteStore, sqlx::Sqlite, "");
+impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
 
-impl PostgresStore {
-    /// PostgreSQL has many connections: each message has its own transaction.
-    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
-        Self::record_inbound_direct(&self.write, sms).await
-    }
-
-    async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
-        Self::mark_sent_direct(&self.write, &sent).await
-    }
-}
-
-/// A message handed to the gateway, to record.
-#[derive(Clone)]
-pub(crate) struct SentMark {
-    message_id: Uuid,
-    attempt: i64,
-    provider_id: Option<String>,
-    status: MessageStatus,
-}
-
-type Waiter<T, R> = (T, tokio::sync::oneshot::Sender<Result<R, StoreError>>);
-
-/// Group commit on SQLite, which has one writer: the writes (of one kind) that arrive while a
-/// transaction is being written are done together in the next one, so a burst pays one
-/// BEGIN/COMMIT (and one WAL write) instead of one each. Every caller still gets its answer only
-/// after its own write is committed.
-pub(crate) struct WriteGroup<T, R> {
-    state: std::sync::Mutex<WriteGroupState<T, R>>,
-}
-
-impl<T, R> Default for WriteGroup<T, R> {
-    fn default() -> Self {
-        WriteGroup {
-            state: std::sync::Mutex::new(WriteGroupState {
-                pending: Vec::new(),
-                writing: false,
-            }),
-        }
-    }
-}
-
-struct WriteGroupState<T, R> {
-    pending: Vec<Waiter<T, R>>,
-    /// A task is draining `pending`.
-    writing: bool,
-}
-
-/// At most this many writes in one transaction.
-const WRITE_GROUP_MAX: usize = 128;
-
-impl<T, R> WriteGroup<T, R> {
-    /// Queues `item`; true when the caller must start the task that drains the group.
-    fn push(&self, item: T, sender: tokio::sync::oneshot::Sender<Result<R, StoreError>>) -> bool {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.pending.push((item, sender));
-        !std::mem::replace(&mut state.writing, true)
-    }
-
-    /// The next batch, or None (and the group idle) when there is none.
-    fn next_batch(&self) -> Option<Vec<Waiter<T, R>>> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.pending.is_empty() {
-            state.writing = false;
-            return None;
-        }
-        let take = state.pending.len().min(WRITE_GROUP_MAX);
-        Some(state.pending.drain(..take).collect())
-    }
-}
-
-pub(crate) type InboundGroup = WriteGroup<InboundSms, RecordedInbound>;
-pub(crate) type SentGroup = WriteGroup<SentMark, ()>;
-
-/// One kind of write that a [`WriteGroup`] can do for many callers at once.
-pub(crate) trait GroupWrite: Clone + Send + Sync + 'static {
-    type Output: Send + 'static;
-    /// What is written, for the log.
-    const WHAT: &'static str;
-    /// Writes the whole group in one transaction, each caller's result in order; `None` when
-    /// nothing was written and the group must be written one by one (e.g. a duplicate in it).
-    fn write_group<'a>(
-        write: &'a sqlx::SqlitePool,
-        group: &'a [Waiter<Self, Self::Output>],
-    ) -> impl std::future::Future<Output = Result<Option<Vec<Self::Output>>, StoreError>> + Send + 'a;
-    fn write_alone<'a>(
-        write: &'a sqlx::SqlitePool,
-        item: &'a Self,
-    ) -> impl std::future::Future<Output = Result<Self::Output, StoreError>> + Send + 'a;
-}
-
-impl GroupWrite for InboundSms {
-    type Output = RecordedInbound;
-    const WHAT: &'static str = "inbound messages";
-    fn write_group<'a>(
-        write: &'a sqlx::SqlitePool,
-        group: &'a [Waiter<Self, RecordedInbound>],
-    ) -> impl std::future::Future<Output = Result<Option<Vec<RecordedInbound>>, StoreError>> + Send + 'a
-    {
-        record_inbound_batch(write, group)
-    }
-    fn write_alone<'a>(
-        write: &'a sqlx::SqlitePool,
-        sms: &'a Self,
-    ) -> impl std::future::Future<Output = Result<RecordedInbound, StoreError>> + Send + 'a {
-        SqliteStore::record_inbound_direct(write, sms)
-    }
-}
-
-impl GroupWrite for SentMark {
-    type Output = ();
-    const WHAT: &'static str = "sent messages";
-    async fn write_group(
-        write: &sqlx::SqlitePool,
-        group: &[Waiter<Self, ()>],
-    ) -> Result<Option<Vec<()>>, StoreError> {
-        mark_sent_batch(write, group)
-            .await
-            .map(|()| Some(vec![(); group.len()]))
-    }
-    fn write_alone<'a>(
-        write: &'a sqlx::SqlitePool,
-        sent: &'a Self,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'a {
-        SqliteStore::mark_sent_direct(write, sent)
-    }
-}
-
-impl<T: GroupWrite> WriteGroup<T, T::Output> {
-    /// Writes `item` with the others that arrive meanwhile, and answers once it is committed.
-    async fn submit(
-        self: &std::sync::Arc<Self>,
-        write: &sqlx::SqlitePool,
-        item: &T,
-    ) -> Result<T::Output, StoreError> {
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        if self.push(item.clone(), sender) {
-            // A task of its own, so that a cancelled request cannot strand the others' writes.
-            let group = self.clone();
-            let write = write.clone();
-            tokio::spawn(async move {
-                while let Some(batch) = group.next_batch() {
-                    if batch.len() > 1 {
-                        match T::write_group(&write, &batch).await {
-                            Ok(Some(results)) => {
-                                for ((_, sender), result) in batch.into_iter().zip(results) {
-                                    let _ = sender.send(Ok(result));
-                                }
-                                continue;
-                            }
-                            Ok(None) => {}
-                            Err(error) => {
-                                tracing::warn!(%error, count = batch.len(), what = T::WHAT, "cannot write a group together; writing them one by one")
-                            }
-                        }
-                    }
-                    for (item, sender) in batch {
-                        let _ = sender.send(T::write_alone(&write, &item).await);
-                    }
-                }
-            });
-        }
-        match receiver.await {
-            Ok(result) => result,
-            // The writing task is gone (the runtime is shutting down): write it alone.
-            Err(_) => T::write_alone(write, item).await,
-        }
-    }
-}
-
-impl SqliteStore {
-    async fn record_inbound_routed(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
-        self.inbound_group.submit(&self.write, sms).await
-    }
-
-    async fn mark_sent_routed(&self, sent: SentMark) -> Result<(), StoreError> {
-        self.sent_group.submit(&self.write, &sent).await
-    }
-}
-
-async fn mark_sent_batch(
-    write: &sqlx::SqlitePool,
-    batch: &[Waiter<SentMark, ()>],
-) -> Result<(), StoreError> {
-    let at = now();
-    let mut update = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "UPDATE messages SET status = v.column2, provider_id = v.column3, locked_until = NULL, \
-         next_attempt_at = NULL, error_message = NULL, updated_at = v.column5, sent_at = v.column5 FROM (",
-    );
-    update.push_values(batch, |mut row, (sent, _)| {
-        row.push_bind(sent.message_id)
-            .push_bind(sent.status.as_str())
-            .push_bind(sent.provider_id.as_deref())
-            .push_bind(sent.attempt)
-            .push_bind(at);
-    });
-    update.push(
-        ") AS v WHERE messages.id = v.column1 AND messages.status = 'sending' \
-         AND messages.attempts = v.column4",
-    );
-    update.build().execute(write).await?;
-    Ok(())
-}
-
-/// Stores new inbound messages in one transaction; `None` (and nothing stored) when one of them
-/// is a retry of a stored message, which is answered without changing its conversation.
-async fn record_inbound_batch(
-    write: &sqlx::SqlitePool,
-    batch: &[Waiter<InboundSms, RecordedInbound>],
-) -> Result<Option<Vec<RecordedInbound>>, StoreError> {
-    let at = now();
-    let message_ids: Vec<Uuid> = batch.iter().map(|_| Uuid::now_v7()).collect();
-    let mut tx = write.begin().await?;
-    // Two multi-row statements. A conversation may appear more than once: each row counts as an
-    // unread message, as one at a time would, and its first new message is the one to claim
-    // unless one is pending already.
-    let mut upsert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-         run_completed, unread_count, last_message_at, created_at, pending_inbound_id) ",
-    );
-    upsert.push_values(
-        batch.iter().zip(&message_ids),
-        |mut row, ((sms, _), message_id)| {
-            row.push_bind(Uuid::now_v7())
-                .push_bind(&sms.our_number)
-                .push_bind(&sms.their_number)
-                .push_bind(sms.channel.as_str())
-                .push("'agent'")
-                .push("FALSE")
-                .push("1")
-                .push_bind(at)
-                .push_bind(at)
-                .push_bind(*message_id);
-        },
-    );
-    upsert.push(
-        " ON CONFLICT (our_number, their_number) DO UPDATE SET \
-         last_message_at = excluded.last_message_at, channel = excluded.channel, \
-         unread_count = conversations.unread_count + 1, \
-         pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
-         RETURNING id, our_number, their_number",
-    );
-    let conversations: std::collections::HashMap<(String, String), Uuid> = upsert
-        .build_query_as::<(Uuid, String, String)>()
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(id, ours, theirs)| ((ours, theirs), id))
-        .collect();
-    let mut recorded = Vec::with_capacity(batch.len());
-    for ((sms, _), &message_id) in batch.iter().zip(&message_ids) {
-        let Some(&conversation_id) =
-            conversations.get(&(sms.our_number.clone(), sms.their_number.clone()))
-        else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        recorded.push(RecordedInbound {
-            message_id,
-            conversation_id,
-            duplicate: false,
-        });
-    }
-    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-         provider_id, status, segments, encoding, media_urls, simulated, attempts, \
-         created_at, updated_at) ",
-    );
-    insert.push_values(batch.iter().zip(&recorded), |mut row, ((sms, _), new)| {
-        let info = smsflow_core::sms::segment_info(&sms.body);
-        row.push_bind(new.message_id)
-            .push_bind(new.conversation_id)
-            .push("'inbound'")
-            .push("'contact'")
-            .push_bind(sms.channel.as_str())
-            .push_bind(&sms.body)
-            .push_bind(&sms.provider_id)
-            .push("'received'")
-            .push_bind(info.segments as i64)
-            .push_bind(info.encoding.as_str())
-            .push_bind(Json(&sms.media_urls))
-            .push_bind(sms.simulated)
-            .push("0")
-            .push_bind(at)
-            .push_bind(at);
-    });
-    insert.push(" ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING");
-    let inserted = insert.build().execute(&mut *tx).await?.rows_affected();
-    if inserted != batch.len() as u64 {
-        // A retry of a stored message (or the same one twice in the batch).
-        tx.rollback().await?;
-        return Ok(None);
-    }
-    tx.commit().await?;
-    Ok(Some(recorded))
-}
+mod postgres;
+mod sqlite;

@@ -11,7 +11,7 @@ use crate::notifications::{
     ClaimedEmails, ClaimedWebhook, DeliveryOutcome, EventMessage, EventTicket, Fanout,
     NotificationEvent, NotificationKind, NotificationPreferences, NotificationStore,
 };
-use crate::sql::{AdminRow, PostgresStore, SqliteStore, now};
+use crate::sql::{AdminRow, BeginWrite, PostgresStore, SqliteStore, now};
 
 /// An event with its conversation, ticket and message, as [`EventRow`] reads it.
 macro_rules! event_select {
@@ -193,7 +193,7 @@ macro_rules! impl_notification_store {
                 event_id: i64,
                 fanout: &Fanout,
             ) -> Result<bool, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let marked = sqlx::query(
                     "UPDATE notification_events SET fanned_out = TRUE WHERE id = $1 AND NOT fanned_out",
                 )
@@ -322,7 +322,7 @@ macro_rules! impl_notification_store {
                     }
                     DeliveryOutcome::Failed { error } => ("failed", Some(error.as_str()), None, None),
                 };
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let finished = sqlx::query(
                     "UPDATE notification_deliveries SET status = $2, last_error = $3, \
                      next_attempt_at = COALESCE($4, next_attempt_at), sent_at = $5, claim = NULL \

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::conversations::{ConversationStatus, NewOutbound};
-use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::sql::{BeginWrite, PostgresStore, SqliteStore, now};
 use crate::team::{CannedReply, Note, NoteKind, TeamStore};
 use crate::{Admin, StoreError};
 
@@ -106,7 +106,7 @@ macro_rules! impl_team_store {
                 by: &str,
             ) -> Result<(), StoreError> {
                 let at = now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 sqlx::query("DELETE FROM conversation_assignments WHERE conversation_id = $1")
                     .bind(conversation_id)
                     .execute(&mut *tx)
@@ -153,7 +153,7 @@ macro_rules! impl_team_store {
                 body: &str,
             ) -> Result<(), StoreError> {
                 let at = now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let updated = sqlx::query(
                     "UPDATE conversations SET status = $2, unread_count = 0, needs_human_at = NULL WHERE id = $1",
                 )
@@ -266,7 +266,7 @@ macro_rules! impl_team_store {
                 edited: Option<&NewOutbound>,
             ) -> Result<(), StoreError> {
                 let at = now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 // Approved as drafted: only the status changes (it is sent now); edited: the words too.
                 let conversation_id: Option<Uuid> = sqlx::query_scalar(
                     "UPDATE messages SET status = 'queued', draft_expires_at = NULL, \
@@ -309,7 +309,7 @@ macro_rules! impl_team_store {
                 &self,
                 now: OffsetDateTime,
             ) -> Result<Vec<Uuid>, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let expired: Vec<Uuid> = sqlx::query_scalar(
                     "DELETE FROM messages WHERE status = 'draft' AND draft_expires_at <= $1 \
                      RETURNING conversation_id",

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 use crate::audit::{AuditAction, AuditSubject, Change};
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
 use crate::test_suite::{SavedTestSuite, TestSuiteStore};
 use crate::versions::Author;
@@ -67,7 +68,7 @@ macro_rules! impl_test_suite_store {
                 yaml: &str,
                 by: &Author,
             ) -> Result<SavedTestSuite, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let before = sqlx::query_as::<_, SuiteRow>(
                     "SELECT yaml, author, updated_at FROM test_suite WHERE id = 1",
                 )

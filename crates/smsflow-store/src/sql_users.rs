@@ -8,7 +8,9 @@ use uuid::Uuid;
 use crate::admins::{email_key, random_token};
 use crate::api_keys::hash_secret;
 use crate::audit::{AuditAction, AuditSubject, Change};
-use crate::sql::{AdminRow, PostgresStore, SqliteStore, admin_change, admin_columns, now};
+use crate::sql::{
+    AdminRow, BeginWrite, PostgresStore, SqliteStore, admin_change, admin_columns, now,
+};
 use crate::users::{Invite, NewInvite, UserStore, link_used};
 use crate::{Admin, Author, Role, StoreError};
 
@@ -119,7 +121,7 @@ macro_rules! impl_user_store {
             }
 
             async fn set_admin_role(&self, id: Uuid, role: Role, by: &Author) -> Result<Admin, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let select = concat!("SELECT ", admin_columns!(), " FROM admins WHERE id = $1");
                 let before: Admin = sqlx::query_as::<_, AdminRow>(select)
                     .bind(id)
@@ -141,7 +143,7 @@ macro_rules! impl_user_store {
             }
 
             async fn delete_admin(&self, id: Uuid, by: &Author) -> Result<Admin, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let sql = concat!("DELETE FROM admins WHERE id = $1 RETURNING ", admin_columns!());
                 let admin: Admin = sqlx::query_as::<_, AdminRow>(sql)
                     .bind(id)
@@ -166,7 +168,7 @@ macro_rules! impl_user_store {
                 let key = email_key(email);
                 let token = random_token();
                 let at = now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admins WHERE email_key = $1")
                     .bind(&key)
                     .fetch_one(&mut *tx)
@@ -215,7 +217,7 @@ macro_rules! impl_user_store {
             }
 
             async fn revoke_invite(&self, id: Uuid, by: &Author) -> Result<Invite, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let sql = concat!("DELETE FROM invites WHERE id = $1 RETURNING ", invite_columns!());
                 let invite: Invite = sqlx::query_as::<_, InviteRow>(sql)
                     .bind(id)
@@ -240,7 +242,7 @@ macro_rules! impl_user_store {
             }
 
             async fn accept_invite(&self, token: &str, password_hash: &str) -> Result<Admin, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let used = concat!("DELETE FROM invites WHERE token_hash = $1 AND expires_at > $2 RETURNING ", invite_columns!());
                 let invite: Invite = sqlx::query_as::<_, InviteRow>(used)
                     .bind(hash_secret(token))
@@ -281,7 +283,7 @@ macro_rules! impl_user_store {
             ) -> Result<String, StoreError> {
                 let token = random_token();
                 let at = now();
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let select = concat!("SELECT ", admin_columns!(), " FROM admins WHERE id = $1");
                 let admin: Admin = sqlx::query_as::<_, AdminRow>(select)
                     .bind(admin_id)
@@ -318,7 +320,7 @@ macro_rules! impl_user_store {
             }
 
             async fn use_password_reset(&self, token: &str, password_hash: &str) -> Result<Admin, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let admin_id: Uuid = sqlx::query_scalar("DELETE FROM password_resets WHERE token_hash = $1 AND expires_at > $2 RETURNING admin_id")
                     .bind(hash_secret(token))
                     .bind(unix_now())

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{AuditAction, AuditSubject, Change};
+use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
 use crate::versions::{
     Author, Draft, DraftWorkflow, Publication, VersionKind, VersionStore, VersionSummary,
@@ -276,7 +277,7 @@ macro_rules! impl_version_store {
             /// A database that had workflows before version history existed starts its history
             /// with them, so the first change can be rolled back too. Idempotent.
             pub(crate) async fn ensure_version_baseline(&self) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 // A no-op update takes the revision row's lock: no change can slip in between.
                 let revision: i64 = sqlx::query_scalar(
                     "UPDATE workflow_revision SET revision = revision WHERE id = 1 RETURNING revision",
@@ -318,7 +319,7 @@ macro_rules! impl_version_store {
                 &self,
                 publication: &Publication<'_>,
             ) -> Result<(sqlx::Transaction<'_, $db>, i64, i64), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let number = Self::bump_revision(&mut tx).await?;
                 let latest = Self::latest_in(&mut tx).await?;
                 if let Some(base) = publication.expected_version
@@ -442,7 +443,7 @@ macro_rules! impl_version_store {
                 expected_revision: Option<i64>,
                 by: &Author,
             ) -> Result<Draft, StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 // What the save changes, for the audit log: the draft it replaces, or the live set.
                 let previous = match Self::fetch_draft(&mut *tx).await? {
                     Some(draft) => draft.workflows,
@@ -487,7 +488,7 @@ macro_rules! impl_version_store {
             }
 
             async fn discard_draft(&self, by: &Author) -> Result<(), StoreError> {
-                let mut tx = self.write.begin().await?;
+                let mut tx = self.write.begin_write().await?;
                 let Some(draft) = Self::fetch_draft(&mut *tx).await? else {
                     return Ok(());
                 };

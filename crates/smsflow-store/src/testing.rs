@@ -63,18 +63,10 @@ impl TestDatabase {
     /// numbered parameters (`$1` the lease's end, `$2` now, then `limit` message ids), for
     /// query-plan tests.
     pub fn inbound_claim_statements(&self, limit: usize) -> [String; 2] {
-        let at = time::OffsetDateTime::now_utc();
-        let ids = || std::iter::repeat_n(uuid::Uuid::nil(), limit);
         if self.label == "postgres" {
-            [
-                crate::sql::PostgresStore::inbound_claim(at, at, limit).into_string(),
-                crate::sql::PostgresStore::inbound_claim_messages(ids()).into_string(),
-            ]
+            crate::sql::PostgresStore::inbound_claim_statements(limit)
         } else {
-            [
-                crate::sql::SqliteStore::inbound_claim(at, at, limit).into_string(),
-                crate::sql::SqliteStore::inbound_claim_messages(ids()).into_string(),
-            ]
+            crate::sql::SqliteStore::inbound_claim_statements(limit)
         }
     }
     /// The inbox's search for `text` on this database, as the conversation list runs it (a

@@ -667,3 +667,48 @@ async fn concurrent_deliveries_are_each_stored_once_with_their_conversation() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_of_the_pipeline_and_of_people_at_once_all_land() {
+    // On SQLite the pipeline writes on its own thread and connection while a person's reply is
+    // written through another (a transaction that reads, then writes): neither may fail busy.
+    for db in testing::all().await {
+        let store = db.store().await;
+        let conversation = store
+            .open_conversation(Channel::Twilio, "+15550009999", "+15553330000")
+            .await
+            .unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..100 {
+            let inbound = store.clone();
+            tasks.spawn(async move {
+                let from = format!("+1555444{i:04}");
+                inbound
+                    .record_inbound(&sms(&format!("SMboth{i}"), &from))
+                    .await
+                    .map(|_| ())
+            });
+            let person = store.clone();
+            tasks.spawn(async move {
+                let mut reply = outbound(&format!("by hand {i}"), OffsetDateTime::now_utc());
+                reply.author = Author::Human;
+                person
+                    .queue_outbound(conversation.id, &reply)
+                    .await
+                    .map(|_| ())
+            });
+        }
+        while let Some(written) = tasks.join_next().await {
+            written
+                .unwrap()
+                .unwrap_or_else(|error| panic!("{}: {error}", db.label));
+        }
+        let replies = store.conversation_messages(conversation.id).await.unwrap();
+        assert_eq!(replies.len(), 100, "{}", db.label);
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 200)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 100, "{}", db.label);
+    }
+}

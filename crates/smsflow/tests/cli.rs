@@ -747,7 +747,10 @@ fn a_broken_workflow_fails_its_conversation_tests_with_a_readable_diff() {
         )),
         "{out}"
     );
-    assert!(out.contains("    reply: \"I've opened ticket T-"), "{out}");
+    assert!(
+        out.contains("    reply: \"Thanks Ken Adams, your ticket is T-"),
+        "{out}"
+    );
     assert!(out.ends_with("1 passed, 4 failed\n"), "{out}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

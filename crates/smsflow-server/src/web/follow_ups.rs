@@ -80,12 +80,13 @@ impl FollowUpForm {
         };
         match setting.problem() {
             Some((field, problem)) => Err(format!(
-                "{}: {problem}.",
+                "{}: {}.",
                 if field == "after_hours" {
                     "Hours"
                 } else {
                     "The nudge"
-                }
+                },
+                problem.trim_end_matches('.')
             )),
             None => Ok(Some(setting)),
         }

@@ -1,0 +1,529 @@
+//! The message pipeline's units of work on SQLite, each one closure on the writer thread
+//! (`sqlite_writer.rs`): one hop between threads per unit, not one per statement.
+
+use rusqlite::Connection;
+use sqlx::types::Json;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::*;
+use crate::contacts::merge;
+use crate::sql_contacts::{CONTACT_COLUMNS_KNOWN, REMEMBER_CONTACT, TOUCH_CONTACT};
+use crate::sqlite_writer::{Columns, JsonText, SqlValue, execute, query, values};
+
+/// SQLite's planner is told which index each claim walks.
+const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
+const OUTBOUND_CLAIM: &str = outbound_claim!("INDEXED BY messages_outbound_queue", "");
+
+impl SqliteStore {
+    /// The two statements that claim up to `limit` inbound messages, as the writer runs them.
+    pub(crate) fn inbound_claim_statements(limit: usize) -> [String; 2] {
+        [
+            inbound_claim_sql(INBOUND_QUEUE_INDEX, "", limit),
+            inbound_claim_messages_sql(limit),
+        ]
+    }
+
+    /// Stores one inbound text: a retry of a stored one is answered with it and changes nothing.
+    /// Texts arriving together share a transaction (the writer's group commit).
+    pub(super) async fn record_inbound_routed(
+        &self,
+        sms: &InboundSms,
+    ) -> Result<RecordedInbound, StoreError> {
+        let sms = sms.clone();
+        self.writer
+            .run(move |db| record_inbound(db, &sms, now()))
+            .await
+    }
+
+    pub(super) async fn claim_inbound_routed(
+        &self,
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Vec<(Message, Conversation)>, StoreError> {
+        self.writer
+            .run(move |db| {
+                let at = now();
+                claim_inbound(db, at + lease, at, limit)
+            })
+            .await
+    }
+
+    /// Records processed messages in one unit; a message another worker finished first (after
+    /// this one's lease expired) keeps that result, and one that fails spoils no other: its
+    /// error is answered after the others are committed.
+    pub(super) async fn complete_inbound_routed(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+    ) -> Result<(), StoreError> {
+        let completed: Vec<(Completed, InboundOutcome)> = completed
+            .iter()
+            .map(|(message, outcome)| (Completed::of(message), (*outcome).clone()))
+            .collect();
+        let failures = self
+            .writer
+            .run(move |db| {
+                let at = now();
+                let mut failures = Vec::new();
+                for (message, outcome) in &completed {
+                    db.execute_batch("SAVEPOINT message")?;
+                    let recorded = complete_one(db, message, outcome, at);
+                    let end = match &recorded {
+                        Ok(()) => "RELEASE message",
+                        Err(_) => "ROLLBACK TO message; RELEASE message",
+                    };
+                    db.execute_batch(end)?;
+                    if let Err(error) = recorded {
+                        failures.push((message.id, error));
+                    }
+                }
+                Ok(failures)
+            })
+            .await?;
+        for (message_id, error) in &failures {
+            tracing::warn!(%error, %message_id, "cannot record a processed message; it is processed again when its claim lapses");
+        }
+        match failures.into_iter().next() {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    pub(super) async fn claim_outbound_routed(
+        &self,
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
+        self.writer
+            .run(move |db| {
+                let at = now();
+                claim_outbound(db, at + lease, at, limit)
+            })
+            .await
+    }
+
+    /// On the calling thread (see `sqlite_reader.rs`).
+    pub(super) async fn automatic_replies_routed(
+        &self,
+        numbers: &[&str],
+        since: OffsetDateTime,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut bound = vec![SqlValue::value(&since)];
+        bound.extend(numbers.iter().map(SqlValue::value));
+        let counts = self.readers.read(|db| {
+            query(db, &automatic_replies_sql(numbers.len()), &bound, |row| {
+                let columns = Columns::of(row);
+                Ok((columns.get(0)?, columns.get(1)?))
+            })
+        })?;
+        Ok(counts.into_iter().collect())
+    }
+
+    pub(super) async fn mark_sent_routed(
+        &self,
+        message_id: Uuid,
+        attempt: i64,
+        provider_id: Option<&str>,
+        status: MessageStatus,
+    ) -> Result<(), StoreError> {
+        let provider_id = provider_id.map(str::to_string);
+        self.writer
+            .run(move |db| {
+                execute(
+                    db,
+                    MARK_SENT,
+                    &values![message_id, status.as_str(), provider_id, now(), attempt],
+                )
+                .map(|_| ())
+            })
+            .await
+    }
+}
+
+fn record_inbound(
+    db: &Connection,
+    sms: &InboundSms,
+    at: OffsetDateTime,
+) -> Result<RecordedInbound, StoreError> {
+    // The writer holds the write lock: no other connection can store the same text meanwhile.
+    if let Some(provider_id) = &sms.provider_id {
+        let stored = query(
+            db,
+            FIND_INBOUND,
+            &values![sms.channel.as_str(), provider_id],
+            |row| {
+                let columns = Columns::of(row);
+                Ok((columns.uuid(0)?, columns.uuid(1)?))
+            },
+        )?;
+        if let Some(&(message_id, conversation_id)) = stored.first() {
+            return Ok(RecordedInbound {
+                message_id,
+                conversation_id,
+                duplicate: true,
+            });
+        }
+    }
+    let message_id = Uuid::now_v7();
+    let conversation_id = query(
+        db,
+        UPSERT_INBOUND_CONVERSATION,
+        &values![
+            Uuid::now_v7(),
+            sms.our_number,
+            sms.their_number,
+            sms.channel.as_str(),
+            at,
+            message_id
+        ],
+        |row| Columns::of(row).uuid(0),
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| StoreError::Writer("the conversation upsert answered no row".to_string()))?;
+    let info = smsflow_core::sms::segment_info(&sms.body);
+    let inserted = execute(
+        db,
+        INSERT_INBOUND_MESSAGE,
+        &values![
+            message_id,
+            conversation_id,
+            sms.channel.as_str(),
+            sms.body,
+            sms.provider_id,
+            info.segments as i64,
+            info.encoding.as_str(),
+            JsonText(&sms.media_urls),
+            sms.simulated,
+            at
+        ],
+    )?;
+    if inserted != 1 {
+        return Err(StoreError::Writer(
+            "an inbound text's provider id was stored meanwhile".to_string(),
+        ));
+    }
+    Ok(RecordedInbound {
+        message_id,
+        conversation_id,
+        duplicate: false,
+    })
+}
+
+fn claim_inbound(
+    db: &Connection,
+    until: OffsetDateTime,
+    at: OffsetDateTime,
+    limit: usize,
+) -> Result<Vec<(Message, Conversation)>, StoreError> {
+    let [claim, _] = SqliteStore::inbound_claim_statements(limit);
+    let conversations = query(db, &claim, &values![until, at], |row| {
+        let columns = Columns::of(row);
+        Ok((conversation_row(&columns)?, columns.uuid(16)?))
+    })?;
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<_> = conversations
+        .iter()
+        .map(|(_, id)| SqlValue::value(id))
+        .collect();
+    let bump = inbound_claim_messages_sql(ids.len());
+    let mut messages = query(db, &bump, &ids, |row| {
+        Message::try_from(message_row(&Columns::of(row))?)
+    })?
+    .into_iter()
+    // Claimed while processed already: finished by a worker whose lease had run out.
+    .filter(|message| message.status == MessageStatus::Received)
+    .map(|message| (message.conversation_id, message))
+    .collect::<std::collections::HashMap<_, _>>();
+    let mut claimed = conversations
+        .into_iter()
+        .filter_map(|(conversation, _)| {
+            let message = messages.remove(&conversation.id)?;
+            Some(Conversation::try_from(conversation).map(|c| (message, c)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // RETURNING has no order.
+    claimed.sort_by_key(|(message, _)| message.id);
+    Ok(claimed)
+}
+
+/// What recording a processed message needs of it.
+struct Completed {
+    id: Uuid,
+    conversation_id: Uuid,
+    channel: Channel,
+}
+
+impl Completed {
+    fn of(message: &Message) -> Self {
+        Completed {
+            id: message.id,
+            conversation_id: message.conversation_id,
+            channel: message.channel,
+        }
+    }
+}
+
+/// Records one processed message; nothing when another worker finished it first.
+fn complete_one(
+    db: &Connection,
+    message: &Completed,
+    outcome: &InboundOutcome,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let processed = execute(
+        db,
+        "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, updated_at = $4, \
+         language = $5 WHERE id = $1 AND status = 'received'",
+        &values![
+            message.id,
+            outcome.workflow_id,
+            JsonText(&outcome.explanation),
+            at,
+            outcome.language.map(|detection| detection.language.code())
+        ],
+    )?;
+    if processed == 0 {
+        return Ok(());
+    }
+    // The conversation's next pending message becomes claimable and its lease ends.
+    let their_number: String = query(
+        db,
+        "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, run_completed = $4, \
+         active_run_id = $5, last_message_at = COALESCE($6, last_message_at), \
+         language = COALESCE($7, language), inbound_claimed_until = NULL, \
+         pending_inbound_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id \
+         AND m.direction = 'inbound' AND m.status = 'received' ORDER BY m.id LIMIT 1) \
+         WHERE id = $1 RETURNING their_number",
+        &values![
+            message.conversation_id,
+            outcome.active_workflow_id,
+            outcome.active_workflow_at,
+            outcome.run_completed,
+            outcome.active_run_id,
+            outcome.reply.as_ref().map(|_| at),
+            confident_language(outcome)
+        ],
+        |row| Columns::of(row).get(0),
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+    execute(
+        db,
+        TOUCH_CONTACT,
+        &values![
+            their_number,
+            JsonText(BTreeMap::<String, String>::new()),
+            at
+        ],
+    )?;
+    match &outcome.opt_change {
+        Some(OptChange::OptOut { keyword }) => {
+            execute(db, OPT_OUT, &values![their_number, keyword, at])?;
+        }
+        Some(OptChange::OptIn) => {
+            execute(db, OPT_IN, &values![their_number])?;
+        }
+        None => {}
+    }
+    if outcome.handoff.is_some() {
+        execute(db, HANDOFF, &values![message.conversation_id, at])?;
+    }
+    if let Some(run) = &outcome.run {
+        save_run(db, message.conversation_id, run, at)?;
+    }
+    execute(db, SUPERSEDE_DRAFTS, &values![message.conversation_id])?;
+    if let Some(reply) = &outcome.reply {
+        execute(
+            db,
+            INSERT_OUTBOUND,
+            &values![
+                Uuid::now_v7(),
+                message.conversation_id,
+                reply.author.as_str(),
+                message.channel.as_str(),
+                reply.body,
+                reply.segments,
+                reply.encoding,
+                JsonText(Vec::<String>::new()),
+                reply.workflow_id,
+                reply.send_after,
+                at,
+                reply.language.map(Language::code),
+                reply.status().as_str(),
+                reply.draft_expires_at
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Stores the run's state, its ticket (once), its records (upserted) and what the person told
+/// about themselves with their contact.
+fn save_run(
+    db: &Connection,
+    conversation_id: Uuid,
+    run: &RunUpdate,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    execute(
+        db,
+        UPSERT_RUN,
+        &values![
+            run.run_id,
+            conversation_id,
+            run.workflow_id,
+            JsonText(&run.state),
+            run.completed,
+            at
+        ],
+    )?;
+    if let Some(ticket) = &run.new_ticket {
+        execute(
+            db,
+            INSERT_TICKET,
+            &values![
+                Uuid::now_v7(),
+                ticket.number,
+                run.run_id,
+                conversation_id,
+                run.workflow_id,
+                ticket.priority.as_str(),
+                ticket.summary,
+                JsonText(&run.state.fields),
+                at,
+                ticket.notify.then_some("pending")
+            ],
+        )?;
+    }
+    for collection in &run.records {
+        execute(
+            db,
+            UPSERT_RECORD,
+            &values![
+                Uuid::now_v7(),
+                collection,
+                run.run_id,
+                conversation_id,
+                run.workflow_id,
+                run.phone,
+                JsonText(&run.state.fields),
+                at
+            ],
+        )?;
+    }
+    if run.learned.is_empty() {
+        return Ok(());
+    }
+    let known = query(db, CONTACT_COLUMNS_KNOWN, &values![run.phone], |row| {
+        let columns = Columns::of(row);
+        Ok((
+            [columns.get(0)?, columns.get(1)?, columns.get(2)?],
+            columns.json::<BTreeMap<String, String>>(3)?,
+        ))
+    })?
+    .into_iter()
+    .next()
+    .unwrap_or_default();
+    let ([name, email, company], fields) = merge(known.0, known.1, &run.learned);
+    execute(
+        db,
+        REMEMBER_CONTACT,
+        &values![run.phone, name, email, company, JsonText(fields), at],
+    )?;
+    Ok(())
+}
+
+fn claim_outbound(
+    db: &Connection,
+    until: OffsetDateTime,
+    at: OffsetDateTime,
+    limit: usize,
+) -> Result<Vec<OutboundJob>, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut messages = query(db, OUTBOUND_CLAIM, &values![until, at, limit], |row| {
+        Message::try_from(message_row(&Columns::of(row))?)
+    })?;
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    // RETURNING has no order: soonest due first.
+    messages.sort_by_key(|m| (m.next_attempt_at, m.id));
+    let ids: Vec<_> = messages
+        .iter()
+        .map(|m| SqlValue::value(&m.conversation_id))
+        .collect();
+    let mut conversations = query(db, &conversations_by_id_sql(ids.len()), &ids, |row| {
+        Conversation::try_from(conversation_row(&Columns::of(row))?)
+    })?
+    .into_iter()
+    .map(|c| (c.id, c))
+    .collect::<std::collections::HashMap<_, _>>();
+    messages
+        .into_iter()
+        .map(|message| {
+            let conversation = conversations
+                .remove(&message.conversation_id)
+                .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+            Ok(OutboundJob {
+                message,
+                our_number: conversation.our_number,
+                their_number: conversation.their_number,
+                opted_out: conversation.opted_out,
+            })
+        })
+        .collect()
+}
+
+/// A row of `message_columns!()`.
+fn message_row(c: &Columns<'_, '_>) -> Result<MessageRow, StoreError> {
+    Ok(MessageRow {
+        id: c.uuid(0)?,
+        conversation_id: c.uuid(1)?,
+        direction: c.get(2)?,
+        author: c.get(3)?,
+        channel: c.get(4)?,
+        body: c.get(5)?,
+        provider_id: c.get(6)?,
+        status: c.get(7)?,
+        error_code: c.get(8)?,
+        error_message: c.get(9)?,
+        segments: c.get(10)?,
+        encoding: c.get(11)?,
+        media_urls: Json(c.json(12)?),
+        simulated: c.get(13)?,
+        language: c.get(14)?,
+        workflow_id: c.uuid_or_null(15)?,
+        explanation: c.json_or_null(16)?.map(Json),
+        attempts: c.get(17)?,
+        next_attempt_at: c.time_or_null(18)?,
+        created_at: c.time(19)?,
+        updated_at: c.time(20)?,
+    })
+}
+
+/// A row of `conversation_columns!()`.
+fn conversation_row(c: &Columns<'_, '_>) -> Result<ConversationRow, StoreError> {
+    Ok(ConversationRow {
+        id: c.uuid(0)?,
+        our_number: c.get(1)?,
+        their_number: c.get(2)?,
+        channel: c.get(3)?,
+        status: c.get(4)?,
+        active_workflow_id: c.uuid_or_null(5)?,
+        active_workflow_at: c.time_or_null(6)?,
+        run_completed: c.get(7)?,
+        active_run_id: c.uuid_or_null(8)?,
+        unread_count: c.get(9)?,
+        last_read_at: c.time_or_null(10)?,
+        last_message_at: c.time(11)?,
+        created_at: c.time(12)?,
+        language: c.get(13)?,
+        needs_human_at: c.time_or_null(14)?,
+        opted_out: c.get(15)?,
+    })
+}
