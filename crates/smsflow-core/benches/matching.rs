@@ -98,6 +98,7 @@ fn config() -> SemanticConfig {
             l2: 0.0003,
             steps: 80,
             temperature: 0.5,
+            ngrams: 0.0,
         },
         strict: 0.5,
         balanced: 0.3,

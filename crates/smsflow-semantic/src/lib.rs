@@ -121,18 +121,20 @@ impl MiniLm {
     }
 
     /// How the goal classifier is trained and calibrated for this model, and the probability
-    /// cut-offs of the decision, chosen on the labelled training messages (see docs/matching.md).
+    /// cut-offs of the decision, chosen by cross-validation on the labelled training messages
+    /// (`examples/routing_cv.rs`; see docs/matching.md).
     pub fn matching_config() -> SemanticConfig {
         SemanticConfig {
             training: Training {
-                l2: 0.0003,
-                steps: 80,
+                l2: 0.0001,
+                steps: 200,
                 temperature: 0.5,
+                ngrams: 1.5,
             },
             strict: 0.5,
             balanced: 0.3,
             broad: 0.2,
-            margin: 0.1,
+            margin: 0.2,
             clear: 0.9,
         }
     }
