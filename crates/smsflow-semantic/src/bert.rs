@@ -112,6 +112,9 @@ struct Span {
     len: usize,
 }
 
+/// Gives a tensor by its Hugging Face `BertModel` name, checking its shape.
+pub(crate) type TensorSource<'a> = dyn Fn(&str, &[usize]) -> Result<Vec<f32>, ModelError> + 'a;
+
 /// The token embedding table: plain rows, or 4-bit blocks dequantized one token at a time (a
 /// multilingual vocabulary of 250k tokens would take 384 MB as f32, 54 MB as 4-bit).
 pub(crate) enum WordEmbeddings {
@@ -159,7 +162,7 @@ impl Bert {
     /// shape), packing the dense layers.
     pub(crate) fn new(
         config: BertConfig,
-        get: &dyn Fn(&str, &[usize]) -> Result<Vec<f32>, ModelError>,
+        get: &TensorSource,
         word_embeddings: WordEmbeddings,
     ) -> Result<Bert, ModelError> {
         let h = config.hidden_size;
