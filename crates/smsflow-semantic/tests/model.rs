@@ -13,7 +13,8 @@ fn model() -> Option<MiniLm> {
     let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR").map(PathBuf::from);
     match dir {
         Some(dir) if dir.join("model.safetensors").is_file() => {
-            smsflow_semantic::verify(&dir).expect("the installed model checks out");
+            smsflow_semantic::verify(&smsflow_semantic::MINILM, &dir)
+                .expect("the installed model checks out");
             Some(MiniLm::load(&dir).expect("the installed model loads"))
         }
         _ => {
