@@ -129,14 +129,14 @@ impl MiniLm {
     pub fn matching_config() -> SemanticConfig {
         SemanticConfig {
             training: Training {
-                l2: 0.0001,
-                steps: 200,
+                l2: 0.0003,
+                steps: 400,
                 temperature: 0.5,
                 ngrams: 1.5,
             },
-            strict: 0.5,
-            balanced: 0.3,
-            broad: 0.2,
+            strict: 0.6,
+            balanced: 0.4,
+            broad: 0.3,
             margin: 0.2,
             clear: 0.9,
         }
