@@ -130,9 +130,9 @@ impl MiniLm {
         SemanticConfig {
             training: Training {
                 l2: 0.0003,
-                steps: 400,
+                steps: 200,
                 temperature: 0.5,
-                ngrams: 1.5,
+                ngrams: 1.0,
             },
             strict: 0.6,
             balanced: 0.4,
