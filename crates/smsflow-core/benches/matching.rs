@@ -96,13 +96,14 @@ fn config() -> SemanticConfig {
     SemanticConfig {
         training: Training {
             l2: 0.0003,
-            steps: 80,
+            steps: 200,
             temperature: 0.5,
+            ngrams: 1.0,
         },
-        strict: 0.5,
-        balanced: 0.3,
-        broad: 0.2,
-        margin: 0.1,
+        strict: 0.6,
+        balanced: 0.4,
+        broad: 0.3,
+        margin: 0.2,
         clear: 0.9,
     }
 }

@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::classifier::{GoalClassifier, Probabilities};
+use crate::classifier::{GoalClassifier, Probabilities, Training};
 use crate::goal::Goal;
 use crate::semantic::{Embedder, SemanticConfig, similarity};
 use crate::text::{normalize, normalize_into};
@@ -292,9 +292,9 @@ impl Matcher {
                 })
             })
             .collect();
-        let training: Vec<(&[f32], Goal)> = examples
+        let training: Vec<(&[f32], &str, Goal)> = examples
             .iter()
-            .map(|example| (&*example.vector, example.goal))
+            .map(|example| (&*example.vector, example.text.as_str(), example.goal))
             .collect();
         let classifier = GoalClassifier::train(&training, config.training);
         matcher.semantic = Some(SemanticIndex {
@@ -309,6 +309,25 @@ impl Matcher {
             examples,
         });
         matcher
+    }
+
+    /// The same matcher deciding with `config`'s temperature and cut-offs, without training the
+    /// classifier again: to compare many of them on labelled messages. The training settings
+    /// (`config.training` but its temperature) stay those the matcher was built with.
+    pub fn recalibrated(mut self, config: SemanticConfig) -> Matcher {
+        if let Some(semantic) = &mut self.semantic {
+            if let Some(classifier) = &mut semantic.classifier {
+                classifier.set_temperature(config.training.temperature);
+            }
+            semantic.config = SemanticConfig {
+                training: Training {
+                    temperature: config.training.temperature,
+                    ..semantic.config.training
+                },
+                ..config
+            };
+        }
+        self
     }
 
     /// Whether the semantic signal is on (an embedder was given).
@@ -654,7 +673,7 @@ impl SemanticIndex {
         let classifier = self.classifier.as_ref()?;
         let vector = self.embedder.embed(text)?;
         Some(Meaning {
-            probabilities: classifier.probabilities(&vector),
+            probabilities: classifier.probabilities(&vector, text),
             vector,
         })
     }
@@ -1039,6 +1058,7 @@ mod tests {
                 l2: 0.001,
                 steps: 150,
                 temperature: 1.0,
+                ngrams: 0.0,
             },
             strict: 0.7,
             // Above 0.4: Sales Inquiry adds Lead Capture's probability, 0.2 + 0.2 for a message

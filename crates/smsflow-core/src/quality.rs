@@ -54,6 +54,32 @@ pub struct Misrouted {
 }
 
 pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
+    let outcomes: Vec<Outcome> = samples
+        .iter()
+        .map(|sample| Outcome::of(matcher, &sample.text))
+        .collect();
+    score_outcomes(samples, &outcomes)
+}
+
+/// Where a matcher sent one message: every goal it detected, and the goal of the winning workflow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub detected: Vec<Goal>,
+    pub routed_to: Option<Goal>,
+}
+
+impl Outcome {
+    pub fn of(matcher: &Matcher, text: &str) -> Outcome {
+        Outcome {
+            detected: matcher.detected_goals(text),
+            routed_to: matcher.find(text).map(|entry| entry.goal),
+        }
+    }
+}
+
+/// [`score`] from outcomes already known, one per sample in order (to score many subsets of a set,
+/// as cross-validation does, without matching each message again).
+pub fn score_outcomes(samples: &[LabelledMessage], outcomes: &[Outcome]) -> QualityReport {
     let scored: Vec<Goal> = Goal::ALL
         .into_iter()
         .filter(|g| !g.is_catch_all())
@@ -62,8 +88,8 @@ pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
     let mut correct = 0;
     let mut misrouted = Vec::new();
     let mut confusion = [[0usize; Goal::ALL.len()]; Goal::ALL.len()];
-    for sample in samples {
-        let detected = matcher.detected_goals(&sample.text);
+    for (sample, outcome) in samples.iter().zip(outcomes) {
+        let detected = &outcome.detected;
         for (i, goal) in scored.iter().enumerate() {
             match (detected.contains(goal), sample.goals.contains(goal)) {
                 (true, true) => counts[i].0 += 1,
@@ -72,7 +98,7 @@ pub fn score(matcher: &Matcher, samples: &[LabelledMessage]) -> QualityReport {
                 (false, false) => {}
             }
         }
-        let routed_to = matcher.find(&sample.text).map(|entry| entry.goal);
+        let routed_to = outcome.routed_to;
         let right = match routed_to {
             Some(goal) if !goal.is_catch_all() => sample.goals.contains(&goal),
             _ => sample.goals.is_empty(),

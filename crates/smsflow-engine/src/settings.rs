@@ -29,9 +29,28 @@ pub struct EngineSettings {
 /// or by keywords only.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ModelSetting {
+    /// The default model.
     #[default]
     Auto,
     Off,
+    /// A model chosen by name (one of [`smsflow_semantic::MODELS`]).
+    Named(&'static smsflow_semantic::WheelModel),
+}
+
+impl ModelSetting {
+    /// The model called `name` (`all-MiniLM-L6-v2`, `multilingual-e5-small`; any case).
+    pub fn named(name: &str) -> Option<ModelSetting> {
+        smsflow_semantic::install::by_name(name).map(ModelSetting::Named)
+    }
+
+    /// The model to match with, `None` when off.
+    pub fn model(self) -> Option<&'static smsflow_semantic::WheelModel> {
+        match self {
+            ModelSetting::Auto => Some(smsflow_semantic::MODELS[0]),
+            ModelSetting::Off => None,
+            ModelSetting::Named(model) => Some(model),
+        }
+    }
 }
 
 /// A signed outgoing webhook: where to post, and the secret that signs each delivery.

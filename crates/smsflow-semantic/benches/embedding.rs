@@ -1,7 +1,9 @@
 //! Embedding cost per SMS on one core (with each dense-layer kernel this CPU runs, the fastest being
-//! the one smsflow uses), and matching throughput when half the messages need the model.
+//! the one smsflow uses), and matching throughput when half the messages need the model, for each
+//! model installed:
 //!
 //!     SMSFLOW_TEST_MODEL_DIR=~/.cache/smsflow-test/models/all-MiniLM-L6-v2 \
+//!     SMSFLOW_TEST_E5_DIR=~/.cache/smsflow-test/models/multilingual-e5-small \
 //!         cargo bench -p smsflow-semantic --bench embedding
 //!
 //! (or SMSFLOW_DATA_DIR pointing at a data directory where `smsflow model install` ran). Besides
@@ -13,20 +15,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use smsflow_core::semantic::SemanticConfig;
 use smsflow_core::{Goal, MatchEntry, Matcher};
-use smsflow_semantic::{Kernel, MiniLm};
+use smsflow_semantic::{
+    Kernel, MINILM, MULTILINGUAL_E5, MiniLm, MultilingualE5, SentenceModel, Tokenize, WheelModel,
+};
 
 /// 160 characters: a full single-segment SMS.
 const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk printer quit this morning and the billing screen shows an error code. Could someone come take a look today";
 
-fn model() -> Option<MiniLm> {
-    let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR")
+/// `model`'s folder: from `variable`, else in SMSFLOW_DATA_DIR.
+fn model_dir(variable: &str, model: &WheelModel) -> Option<PathBuf> {
+    std::env::var_os(variable)
         .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("SMSFLOW_DATA_DIR")
-                .map(|d| smsflow_semantic::model_dir(&PathBuf::from(d)))
-        })?;
-    MiniLm::load(&dir).ok()
+        .or_else(|| std::env::var_os("SMSFLOW_DATA_DIR").map(|d| model.dir(&PathBuf::from(d))))
 }
 
 fn entry(name: &str, goal: Goal, priority: i64) -> MatchEntry {
@@ -34,15 +36,36 @@ fn entry(name: &str, goal: Goal, priority: i64) -> MatchEntry {
 }
 
 fn benches(c: &mut Criterion) {
-    let Some(mut model) = model() else {
+    let minilm = model_dir("SMSFLOW_TEST_MODEL_DIR", &MINILM).and_then(|d| MiniLm::load(&d).ok());
+    let e5 = model_dir("SMSFLOW_TEST_E5_DIR", &MULTILINGUAL_E5)
+        .and_then(|d| MultilingualE5::load(&d).ok());
+    if minilm.is_none() && e5.is_none() {
         eprintln!(
-            "the model is not installed: set SMSFLOW_TEST_MODEL_DIR (see `smsflow model install`)"
+            "no model is installed: set SMSFLOW_TEST_MODEL_DIR / SMSFLOW_TEST_E5_DIR (see `smsflow model install`)"
         );
-        return;
-    };
+    }
+    if let Some(model) = e5 {
+        bench_model(
+            c,
+            MULTILINGUAL_E5.name,
+            model,
+            MultilingualE5::matching_config(),
+        );
+    }
+    if let Some(model) = minilm {
+        bench_model(c, MINILM.name, model, MiniLm::matching_config());
+    }
+}
+
+fn bench_model<T: Tokenize + 'static>(
+    c: &mut Criterion,
+    name: &str,
+    mut model: SentenceModel<T>,
+    config: SemanticConfig,
+) {
     assert_eq!(SMS_160.chars().count(), 160);
     let tokens = model.tokens(SMS_160).unwrap().len();
-    let mut group = c.benchmark_group("embedding");
+    let mut group = c.benchmark_group(format!("embedding/{name}"));
     group.bench_function(format!("tokenize 160-char SMS ({tokens} tokens)"), |b| {
         b.iter(|| model.tokens(black_box(SMS_160)))
     });
@@ -53,9 +76,13 @@ fn benches(c: &mut Criterion) {
             format!("embed 160-char SMS ({tokens} tokens, {kernel})"),
             |b| b.iter(|| model.embed_text(black_box(SMS_160))),
         );
-        percentiles(&format!("embed 160-char SMS, {kernel}"), 100, || {
-            black_box(model.embed_text(black_box(SMS_160)));
-        });
+        percentiles(
+            &format!("{name}: embed 160-char SMS, {kernel}"),
+            100,
+            || {
+                black_box(model.embed_text(black_box(SMS_160)));
+            },
+        );
     }
     model = model.with_kernel(fastest).expect("supported");
     group.bench_function("embed short SMS", |b| {
@@ -73,7 +100,7 @@ fn benches(c: &mut Criterion) {
             entry("Everything else", Goal::GeneralInquiry, 0),
         ],
         Arc::new(model),
-        MiniLm::matching_config(),
+        config,
     );
     // Half are decided by a keyword of the highest-ranked workflow (no embedding), half need the model.
     let messages = [
@@ -86,7 +113,7 @@ fn benches(c: &mut Criterion) {
         "help, the garage door is stuck halfway",
         "thanks so much, see you then!",
     ];
-    let mut group = c.benchmark_group("matching");
+    let mut group = c.benchmark_group(format!("matching/{name}"));
     group.throughput(Throughput::Elements(messages.len() as u64));
     group.bench_function("find, half the messages need the model", |b| {
         b.iter(|| {
@@ -96,11 +123,15 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
-    let per_batch = percentiles("match 8 messages, half need the model", 50, || {
-        for message in &messages {
-            black_box(matcher.find(black_box(message)));
-        }
-    });
+    let per_batch = percentiles(
+        &format!("{name}: match 8 messages, half need the model"),
+        50,
+        || {
+            for message in &messages {
+                black_box(matcher.find(black_box(message)));
+            }
+        },
+    );
     println!(
         "  = {:.0} messages/s of thread CPU time",
         messages.len() as f64 / per_batch.as_secs_f64()

