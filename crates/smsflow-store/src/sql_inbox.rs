@@ -57,27 +57,44 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
 
 impl SqliteStore {
     /// Narrows a listing (`c`) to the conversations matching `text`, tested one at a time: their
-    /// number directly, their messages and contact name by membership in the full-text indexes'
-    /// matches (which SQLite reads once per statement).
+    /// number, their messages (by conversation) and their contact's name. An ASCII text is looked
+    /// for with LIKE, which folds ASCII case as the trigram indexes do (only a character such as
+    /// the Kelvin sign, which folds to an ASCII letter, could tell them apart); any other text by
+    /// membership in the full-text indexes' matches, which SQLite reads whole once per statement.
     pub(crate) fn push_search_test(
         select: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
         text: &SearchText,
     ) {
-        let phrase = text.fts5_phrase();
+        let pattern = like_pattern(text.as_str());
         select
             .push(" AND (c.their_number LIKE ")
-            .push_bind(like_pattern(text.as_str()))
-            .push(
-                " ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.rowid IN \
-                 (SELECT rowid FROM messages_search WHERE messages_search MATCH ",
-            )
-            .push_bind(phrase.clone())
-            .push(
-                ")) OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number AND p.rowid IN \
-                 (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ",
-            )
-            .push_bind(phrase)
-            .push(")))");
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        if text.as_str().is_ascii() {
+            select
+                .push(" OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.body LIKE ")
+                .push_bind(pattern.clone())
+                .push(
+                    " ESCAPE '\\') OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number \
+                     AND p.name LIKE ",
+                )
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'))");
+        } else {
+            let phrase = text.fts5_phrase();
+            select
+                .push(
+                    " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.rowid IN \
+                     (SELECT rowid FROM messages_search WHERE messages_search MATCH ",
+                )
+                .push_bind(phrase.clone())
+                .push(
+                    ")) OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number AND p.rowid IN \
+                     (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ",
+                )
+                .push_bind(phrase)
+                .push(")))");
+        }
     }
 
     /// Counts the messages, numbers and names matching `text`, each up to [`GATHER_AT_MOST`] + 1

@@ -417,9 +417,9 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
 
 /// The inbox's search (sql_inbox.rs) never reads every conversation, message or contact: it counts
 /// the matches in the full-text indexes (FTS5, migration 0022); for a common text it walks the
-/// conversations in the list's order (an index, no sort: the walk stops at a page), testing each
-/// against the full-text indexes' matches and reading the messages by conversation; otherwise
-/// it reads only the full-text indexes' matches.
+/// conversations in the list's order (an index, no sort: the walk stops at a page), reading each
+/// one's messages and contact by key (a text other than ASCII: testing them against the full-text
+/// indexes' matches); otherwise it reads only the full-text indexes' matches.
 #[tokio::test]
 async fn inbox_search_reads_full_text_indexes_on_sqlite() {
     let db = smsflow_store::testing::sqlite();
@@ -456,12 +456,31 @@ async fn inbox_search_reads_full_text_indexes_on_sqlite() {
     );
     for index in [
         "messages_conversation (conversation_id=?)",
+        "contacts_1 (number=?)",
+    ] {
+        assert!(
+            recent.contains(index),
+            "the walk does not read {index}: {recent}"
+        );
+    }
+    assert!(
+        !recent.contains("VIRTUAL TABLE"),
+        "the walk reads every match of an ASCII text: {recent}"
+    );
+    // Other text is tested against the full-text indexes' matches.
+    let accented = smsflow_store::inbox::SearchText::parse("Zoë")
+        .unwrap()
+        .unwrap();
+    let [_, _, accented, _] = db.inbox_search_statements(&accented);
+    let accented = plan(&pool, &accented).await;
+    for index in [
+        "messages_conversation (conversation_id=?)",
         "messages_search VIRTUAL TABLE INDEX",
         "contacts_search VIRTUAL TABLE INDEX",
     ] {
         assert!(
-            recent.contains(index),
-            "the first pass does not read {index}: {recent}"
+            accented.contains(index),
+            "the walk does not read {index}: {accented}"
         );
     }
     let everywhere = plan(&pool, &everywhere).await;
