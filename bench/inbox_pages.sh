@@ -56,19 +56,29 @@ if [ "$SEED" -gt 0 ]; then python3 bench/seed_inbox.py "$SEED_TARGET" "$SEED"; f
 # Seven digits from the middle of one stored number.
 DIGITS=$(api "$BASE/api/v1/conversations?limit=1" | sed -n 's/.*"their_number":"+1\([0-9]*\)".*/\1/p' | cut -c 3-9)
 echo "$BACKEND: $((COUNT + SEED)) conversations, each with a message and the agent's reply; $ROUNDS requests a page; $(uptime)"
+# smsflow's CPU time, and on PostgreSQL its server's (the postmaster's children: the pool's
+# connections live through the run), in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER/stat"; }
+db_ticks() {
+  [ "$BACKEND" = postgres ] || { echo 0; return; }
+  local postmaster; postmaster=$(head -1 "/tmp/smsflow-test-pg-${BENCH_PGPORT:-18339}/postmaster.pid")
+  for pid in $(ps -o pid= --ppid "$postmaster"); do cat "/proc/$pid/stat" 2>/dev/null; done | awk '{ t += $14 + $15 } END { print t + 0 }'
+}
 measure() {
   local name=$1 url=$2 results before after
-  before=$(cpu_ticks)
+  local db_before db_after
+  before=$(cpu_ticks); db_before=$(db_ticks)
   results=$(for _ in $(seq 1 "$ROUNDS"); do
     curl -s -b "$JAR" -o /dev/null -w '%{http_code} %{time_total}\n' "$BASE$url"
   done)
-  after=$(cpu_ticks)
+  after=$(cpu_ticks); db_after=$(db_ticks)
   local bad; bad=$(grep -vc '^200 ' <<<"$results" || true)
-  local cpu; cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$ROUNDS" 'BEGIN { printf "%.1f", t * 1000 / hz / n }')
-  awk '{ print $2 }' <<<"$results" | sort -n | awk -v name="$name" -v bad="$bad" -v cpu="$cpu" \
-    '{ t[NR] = $1 } END { printf "%-30s median %6.1f ms   max %6.1f ms   CPU %5.1f ms a request   (%d not 200)\n",
-      name, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000, cpu, bad }'
+  per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$ROUNDS" 'BEGIN { printf "%.1f", t * 1000 / hz / n }'; }
+  local cpu; cpu=$(per_request $((after - before)))
+  local db_cpu=""; [ "$BACKEND" = postgres ] && db_cpu=" + database $(per_request $((db_after - db_before))) ms"
+  awk '{ print $2 }' <<<"$results" | sort -n | awk -v name="$name" -v bad="$bad" -v cpu="$cpu" -v db="$db_cpu" \
+    '{ t[NR] = $1 } END { printf "%-38s median %6.1f ms   max %6.1f ms   CPU %5.1f ms%s a request   (%d not 200)\n",
+      name, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000, cpu, db, bad }'
 }
 measure "inbox, first page" "/conversations"
 measure "inbox, unread" "/conversations?show=unread"
