@@ -498,6 +498,152 @@ macro_rules! impl_conversation_store {
             }
         }
 
+        // The inbox's conversation list and its search (sql_inbox.rs).
+        impl $store {
+            /// Adds `query`'s filters and position (not its search) to a listing of `c`.
+            fn push_conversation_filters(select: &mut sqlx::QueryBuilder<$db>, query: &ConversationQuery) {
+                if let Some(number) = &query.number {
+                    select.push(" AND (c.our_number = ").push_bind(number.clone());
+                    select.push(" OR c.their_number = ").push_bind(number.clone()).push(")");
+                }
+                if let Some(status) = query.status {
+                    select.push(" AND c.status = ").push_bind(status.as_str());
+                }
+                if query.unread {
+                    select.push(" AND c.unread_count > 0");
+                }
+                if let Some(opted_out) = query.opted_out {
+                    select
+                        .push(if opted_out { " AND " } else { " AND NOT " })
+                        .push("EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number)");
+                }
+                match query.assigned {
+                    Some(crate::team::AssignedFilter::To(admin_id)) => {
+                        select
+                            .push(" AND EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id AND s.admin_id = ")
+                            .push_bind(admin_id)
+                            .push(")");
+                    }
+                    Some(crate::team::AssignedFilter::Nobody) => {
+                        select.push(" AND NOT EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id)");
+                    }
+                    None => {}
+                }
+                if let Some(workflow_id) = query.workflow_id {
+                    select
+                        .push(" AND EXISTS (SELECT 1 FROM messages w WHERE w.conversation_id = c.id AND w.workflow_id = ")
+                        .push_bind(workflow_id)
+                        .push(")");
+                }
+                if let Some(since) = query.since {
+                    select.push(" AND c.last_message_at >= ").push_bind(since);
+                }
+                if let Some(until) = query.until {
+                    select.push(" AND c.last_message_at < ").push_bind(until);
+                }
+                if let Some(after) = &query.after {
+                    // The first condition alone is what an index range can use (the next page
+                    // starts where this one ended); the second settles the ties.
+                    select
+                        .push(" AND c.last_message_at <= ")
+                        .push_bind(after.last_message_at)
+                        .push(" AND (c.last_message_at < ")
+                        .push_bind(after.last_message_at)
+                        .push(" OR c.id < ")
+                        .push_bind(after.id)
+                        .push(")");
+                }
+            }
+
+            /// The first `limit` + 1 conversations `query` lists, newest activity first, narrowed
+            /// to a search by `search` (`query.text` is not read here).
+            pub(crate) fn conversation_listing_statement(
+                query: &ConversationQuery,
+                search: Option<crate::sql_inbox::SearchPass<'_>>,
+                limit: u32,
+            ) -> sqlx::QueryBuilder<$db> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE 1 = 1"
+                ));
+                Self::push_conversation_filters(&mut select, query);
+                match search {
+                    None => {}
+                    Some(crate::sql_inbox::SearchPass::Recent { text, horizon }) => {
+                        if let Some(horizon) = horizon {
+                            crate::sql_inbox::push_horizon(&mut select, horizon);
+                        }
+                        Self::push_search_test(&mut select, text);
+                    }
+                    Some(crate::sql_inbox::SearchPass::Everywhere(text)) => Self::push_search(&mut select, text),
+                }
+                select
+                    .push(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT ")
+                    .push_bind(i64::from(limit) + 1);
+                select
+            }
+
+            /// The last conversation a search's first pass tests: the [`RECENT_WALK`]th that
+            /// `query` lists from its position on, if there are that many.
+            ///
+            /// [`RECENT_WALK`]: crate::sql_inbox::RECENT_WALK
+            pub(crate) fn search_horizon_statement(query: &ConversationQuery) -> sqlx::QueryBuilder<$db> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT c.last_message_at, c.id FROM conversations c WHERE 1 = 1",
+                );
+                Self::push_conversation_filters(&mut select, query);
+                select
+                    .push(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT 1 OFFSET ")
+                    .push_bind(crate::sql_inbox::RECENT_WALK - 1);
+                select
+            }
+
+            async fn conversation_listing(
+                &self,
+                query: &ConversationQuery,
+                search: Option<crate::sql_inbox::SearchPass<'_>>,
+                limit: u32,
+            ) -> Result<Vec<Conversation>, StoreError> {
+                Self::conversation_listing_statement(query, search, limit)
+                    .build_query_as::<ConversationRow>()
+                    .fetch_all(&self.read)
+                    .await?
+                    .into_iter()
+                    .map(Conversation::try_from)
+                    .collect()
+            }
+
+            /// A search's page (see sql_inbox.rs): every match sorted when there are few, else
+            /// the newest conversations tested one by one, then, if they hold less than a page,
+            /// every match sorted.
+            async fn search_conversations(
+                &self,
+                query: &ConversationQuery,
+                text: &crate::inbox::SearchText,
+                limit: u32,
+            ) -> Result<Vec<Conversation>, StoreError> {
+                let everywhere = crate::sql_inbox::SearchPass::Everywhere(text);
+                let matches: i64 = Self::search_matches_statement(text)
+                    .build_query_scalar()
+                    .fetch_one(&self.read)
+                    .await?;
+                if matches <= crate::sql_inbox::GATHER_AT_MOST {
+                    return self.conversation_listing(query, Some(everywhere), limit).await;
+                }
+                let horizon = Self::search_horizon_statement(query)
+                    .build_query_as::<(OffsetDateTime, Uuid)>()
+                    .fetch_optional(&self.read)
+                    .await?
+                    .map(|(last_message_at, id)| ConversationCursor { last_message_at, id });
+                let recent = crate::sql_inbox::SearchPass::Recent { text, horizon: horizon.as_ref() };
+                let found = self.conversation_listing(query, Some(recent), limit).await?;
+                // A full page among the newest is the page; with no horizon the walk saw them all.
+                if found.len() > limit as usize || horizon.is_none() {
+                    return Ok(found);
+                }
+                self.conversation_listing(query, Some(everywhere), limit).await
+            }
+        }
+
         #[async_trait]
         impl ConversationStore for $store {
             async fn record_inbound(&self, sms: &InboundSms) -> Result<RecordedInbound, StoreError> {
@@ -667,72 +813,11 @@ macro_rules! impl_conversation_store {
                 &self,
                 query: &ConversationQuery,
             ) -> Result<ConversationPage, StoreError> {
-                let mut select = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", conversation_columns!(), " FROM conversations c WHERE 1 = 1"
-                ));
-                if let Some(number) = &query.number {
-                    select.push(" AND (c.our_number = ").push_bind(number.clone());
-                    select.push(" OR c.their_number = ").push_bind(number.clone()).push(")");
-                }
-                if let Some(text) = &query.text {
-                    Self::push_search(&mut select, text);
-                }
-                if let Some(status) = query.status {
-                    select.push(" AND c.status = ").push_bind(status.as_str());
-                }
-                if query.unread {
-                    select.push(" AND c.unread_count > 0");
-                }
-                if let Some(opted_out) = query.opted_out {
-                    select
-                        .push(if opted_out { " AND " } else { " AND NOT " })
-                        .push("EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number)");
-                }
-                match query.assigned {
-                    Some(crate::team::AssignedFilter::To(admin_id)) => {
-                        select
-                            .push(" AND EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id AND s.admin_id = ")
-                            .push_bind(admin_id)
-                            .push(")");
-                    }
-                    Some(crate::team::AssignedFilter::Nobody) => {
-                        select.push(" AND NOT EXISTS (SELECT 1 FROM conversation_assignments s WHERE s.conversation_id = c.id)");
-                    }
-                    None => {}
-                }
-                if let Some(workflow_id) = query.workflow_id {
-                    select
-                        .push(" AND EXISTS (SELECT 1 FROM messages w WHERE w.conversation_id = c.id AND w.workflow_id = ")
-                        .push_bind(workflow_id)
-                        .push(")");
-                }
-                if let Some(since) = query.since {
-                    select.push(" AND c.last_message_at >= ").push_bind(since);
-                }
-                if let Some(until) = query.until {
-                    select.push(" AND c.last_message_at < ").push_bind(until);
-                }
-                if let Some(after) = &query.after {
-                    select
-                        .push(" AND (c.last_message_at < ")
-                        .push_bind(after.last_message_at)
-                        .push(" OR (c.last_message_at = ")
-                        .push_bind(after.last_message_at)
-                        .push(" AND c.id < ")
-                        .push_bind(after.id)
-                        .push("))");
-                }
                 let limit = query.limit.max(1);
-                select
-                    .push(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT ")
-                    .push_bind(i64::from(limit) + 1);
-                let mut items = select
-                    .build_query_as::<ConversationRow>()
-                    .fetch_all(&self.read)
-                    .await?
-                    .into_iter()
-                    .map(Conversation::try_from)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut items = match &query.text {
+                    None => self.conversation_listing(query, None, limit).await?,
+                    Some(text) => self.search_conversations(query, text, limit).await?,
+                };
                 let next = if items.len() > limit as usize {
                     items.truncate(limit as usize);
                     items.last().map(|c| ConversationCursor { last_message_at: c.last_message_at, id: c.id })

@@ -1,14 +1,120 @@
 //! SQL for the inbox's search and unread count. The search differs per database: SQLite matches
 //! FTS5 trigram indexes, PostgreSQL uses ILIKE on pg_trgm indexes (migration 0022); both find the
 //! conversations whose number, contact name or any message contains the text.
+//!
+//! A search's page costs about the same whatever the number of matches. First the matches are
+//! counted, up to [`GATHER_AT_MOST`]: when there are no more, they are all collected from the
+//! indexes and sorted by last activity (few). When there are more, the word is common, and the
+//! newest conversations are walked in the list's order (at most [`RECENT_WALK`] of them, from
+//! the page's position on), each tested, stopping at a page and one more: a word in one
+//! conversation in twenty fills the page within the first few hundred. Only when the walk does
+//! not fill the page (many matches, all in older conversations) are all of them collected.
 
 use async_trait::async_trait;
 
 use crate::StoreError;
+use crate::conversations::ConversationCursor;
 use crate::inbox::{InboxStore, SearchText};
 use crate::sql::{PostgresStore, SqliteStore, like_pattern};
 
+/// A search with at most this many matching messages, numbers and names sorts all of them.
+pub(crate) const GATHER_AT_MOST: i64 = 1_000;
+/// How many of the newest conversations a search for a common text tests at most.
+pub(crate) const RECENT_WALK: i64 = 2_000;
+
+/// How a conversation listing narrows itself to a search.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SearchPass<'a> {
+    /// Tests the conversations in the list's order, down to `horizon` (the last one the walk may
+    /// test; `None` when fewer than [`RECENT_WALK`] are listed), one by one.
+    Recent {
+        text: &'a SearchText,
+        horizon: Option<&'a ConversationCursor>,
+    },
+    /// Collects every match from the indexes, then sorts them.
+    Everywhere(&'a SearchText),
+}
+
+/// Keeps a listing (`c`) to the conversations at or before `horizon` in its order (newest
+/// activity first, then highest id).
+pub(crate) fn push_horizon<DB: sqlx::Database>(
+    select: &mut sqlx::QueryBuilder<DB>,
+    horizon: &ConversationCursor,
+) where
+    time::OffsetDateTime: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    uuid::Uuid: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    // The first condition alone is what an index range can use; the second settles the ties.
+    select
+        .push(" AND c.last_message_at >= ")
+        .push_bind(horizon.last_message_at)
+        .push(" AND (c.last_message_at > ")
+        .push_bind(horizon.last_message_at)
+        .push(" OR c.id >= ")
+        .push_bind(horizon.id)
+        .push(")");
+}
+
 impl SqliteStore {
+    /// Narrows a listing (`c`) to the conversations matching `text`, tested one at a time: their
+    /// number, their messages (by conversation) and their contact's name. An ASCII text is looked
+    /// for with LIKE, which folds ASCII case as the trigram indexes do (only a character such as
+    /// the Kelvin sign, which folds to an ASCII letter, could tell them apart); any other text by
+    /// membership in the full-text indexes' matches, which SQLite reads whole once per statement.
+    pub(crate) fn push_search_test(
+        select: &mut sqlx::QueryBuilder<sqlx::Sqlite>,
+        text: &SearchText,
+    ) {
+        let pattern = like_pattern(text.as_str());
+        select
+            .push(" AND (c.their_number LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        if text.as_str().is_ascii() {
+            select
+                .push(" OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.body LIKE ")
+                .push_bind(pattern.clone())
+                .push(
+                    " ESCAPE '\\') OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number \
+                     AND p.name LIKE ",
+                )
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'))");
+        } else {
+            let phrase = text.fts5_phrase();
+            select
+                .push(
+                    " OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.rowid IN \
+                     (SELECT rowid FROM messages_search WHERE messages_search MATCH ",
+                )
+                .push_bind(phrase.clone())
+                .push(
+                    ")) OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number AND p.rowid IN \
+                     (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ",
+                )
+                .push_bind(phrase)
+                .push(")))");
+        }
+    }
+
+    /// Counts the messages, numbers and names matching `text`, each up to [`GATHER_AT_MOST`] + 1
+    /// (the full-text indexes stop there).
+    pub(crate) fn search_matches_statement(text: &SearchText) -> sqlx::QueryBuilder<sqlx::Sqlite> {
+        let phrase = text.fts5_phrase();
+        let mut count = sqlx::QueryBuilder::new("SELECT 0");
+        for index in ["messages_search", "conversations_search", "contacts_search"] {
+            count
+                .push(format!(
+                    " + (SELECT COUNT(*) FROM (SELECT 1 FROM {index} WHERE {index} MATCH "
+                ))
+                .push_bind(phrase.clone())
+                .push(" LIMIT ")
+                .push_bind(GATHER_AT_MOST + 1)
+                .push("))");
+        }
+        count
+    }
+
     /// Narrows a conversation listing (`c`) to those matching `text`.
     pub(crate) fn push_search(select: &mut sqlx::QueryBuilder<sqlx::Sqlite>, text: &SearchText) {
         let phrase = text.fts5_phrase();
@@ -33,6 +139,49 @@ impl SqliteStore {
 }
 
 impl PostgresStore {
+    /// Narrows a listing (`c`) to the conversations matching `text`, tested one at a time: each
+    /// conversation's messages and contact read by their indexes. (`OFFSET 0` keeps PostgreSQL
+    /// from turning a test into a hash of every match, which costs as many rows as there are
+    /// matches when a page needs a few hundred tests.)
+    pub(crate) fn push_search_test(
+        select: &mut sqlx::QueryBuilder<sqlx::Postgres>,
+        text: &SearchText,
+    ) {
+        let pattern = like_pattern(text.as_str());
+        select
+            .push(" AND (c.their_number ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.body ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OFFSET 0) OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number AND p.name ILIKE ")
+            .push_bind(pattern)
+            .push(" OFFSET 0))");
+    }
+
+    /// Counts the messages, numbers and names matching `text`, each up to [`GATHER_AT_MOST`] + 1
+    /// (the rows are read from the trigram indexes' matches and stop there).
+    pub(crate) fn search_matches_statement(
+        text: &SearchText,
+    ) -> sqlx::QueryBuilder<sqlx::Postgres> {
+        let pattern = like_pattern(text.as_str());
+        let mut count = sqlx::QueryBuilder::new("SELECT 0::bigint");
+        for (table, column) in [
+            ("messages", "body"),
+            ("conversations", "their_number"),
+            ("contacts", "name"),
+        ] {
+            count
+                .push(format!(
+                    " + (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} ILIKE "
+                ))
+                .push_bind(pattern.clone())
+                .push(" LIMIT ")
+                .push_bind(GATHER_AT_MOST + 1)
+                .push(") AS matches)");
+        }
+        count
+    }
+
     /// Narrows a conversation listing (`c`) to those matching `text`.
     pub(crate) fn push_search(select: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &SearchText) {
         let pattern = like_pattern(text.as_str());

@@ -69,31 +69,62 @@ impl TestDatabase {
             crate::sql::SqliteStore::inbound_claim_statements(limit)
         }
     }
-    /// The inbox's search for `text` on this database, as the conversation list runs it (a
-    /// page of 25, newest activity first), for query-plan tests. Its parameters are placeholders:
-    /// on PostgreSQL `$1`..`$3` the ILIKE pattern, then `$4` the limit.
-    pub fn inbox_search_statement(&self, text: &crate::inbox::SearchText) -> String {
-        fn listing<DB: sqlx::Database>(
-            push_search: impl FnOnce(&mut sqlx::QueryBuilder<DB>),
-        ) -> String
-        where
-            i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        {
-            let mut select =
-                sqlx::QueryBuilder::<DB>::new("SELECT c.id FROM conversations c WHERE 1 = 1");
-            push_search(&mut select);
-            select
-                .push(" ORDER BY c.last_message_at DESC, c.id DESC LIMIT ")
-                .push_bind(26_i64);
-            select.into_string()
-        }
+    /// The inbox's list for `query` (its filters, not its search) on this database, a page of
+    /// 25 newest activity first, for query-plan tests. Its parameters are placeholders, numbered
+    /// in the order of the filters (then the limit).
+    pub fn inbox_list_statement(&self, query: &crate::conversations::ConversationQuery) -> String {
         if self.label == "postgres" {
-            listing(|select| crate::sql::PostgresStore::push_search(select, text))
+            crate::sql::PostgresStore::conversation_listing_statement(query, None, 25).into_string()
         } else {
-            listing(|select| crate::sql::SqliteStore::push_search(select, text))
+            crate::sql::SqliteStore::conversation_listing_statement(query, None, 25).into_string()
+        }
+    }
+
+    /// The inbox's search for `text` on this database as the conversation list runs it (a page of
+    /// 25, newest activity first; see sql_inbox.rs), for query-plan tests: the count of matches
+    /// (up to `INBOX_GATHER_AT_MOST` + 1 of each kind), the statement that finds how far the walk
+    /// goes, the walk (the newest conversations tested one by one) and the collection of every
+    /// match. Their parameters are placeholders: the count's are the text (the FTS5 phrase, or
+    /// the ILIKE pattern on PostgreSQL) and the cap, three times; the walk's end's `$1` is the
+    /// walk's length less one; on PostgreSQL the walk's `$1`, `$2` are the horizon's time and `$3`
+    /// its id, `$4`..`$6` the pattern and `$7` the limit; the collection's `$1`..`$3` the pattern
+    /// and `$4` the limit.
+    pub fn inbox_search_statements(&self, text: &crate::inbox::SearchText) -> [String; 4] {
+        use crate::sql_inbox::SearchPass;
+        let query = crate::conversations::ConversationQuery::default();
+        let horizon = crate::conversations::ConversationCursor {
+            last_message_at: time::OffsetDateTime::UNIX_EPOCH,
+            id: uuid::Uuid::nil(),
+        };
+        let recent = SearchPass::Recent {
+            text,
+            horizon: Some(&horizon),
+        };
+        let everywhere = SearchPass::Everywhere(text);
+        if self.label == "postgres" {
+            use crate::sql::PostgresStore as Db;
+            [
+                Db::search_matches_statement(text).into_string(),
+                Db::search_horizon_statement(&query).into_string(),
+                Db::conversation_listing_statement(&query, Some(recent), 25).into_string(),
+                Db::conversation_listing_statement(&query, Some(everywhere), 25).into_string(),
+            ]
+        } else {
+            use crate::sql::SqliteStore as Db;
+            [
+                Db::search_matches_statement(text).into_string(),
+                Db::search_horizon_statement(&query).into_string(),
+                Db::conversation_listing_statement(&query, Some(recent), 25).into_string(),
+                Db::conversation_listing_statement(&query, Some(everywhere), 25).into_string(),
+            ]
         }
     }
 }
+
+/// A search with at most this many matches of each kind collects and sorts them (sql_inbox.rs).
+pub const INBOX_GATHER_AT_MOST: i64 = crate::sql_inbox::GATHER_AT_MOST;
+/// How many of the newest conversations a search for a common text tests at most (sql_inbox.rs).
+pub const INBOX_RECENT_WALK: i64 = crate::sql_inbox::RECENT_WALK;
 
 pub fn postgres_server_url() -> Option<String> {
     std::env::var("SMSFLOW_TEST_DATABASE_URL")

@@ -159,3 +159,70 @@ async fn search_finds_part_of_a_number_a_name_or_a_message() {
         );
     }
 }
+
+/// A word in more messages than the search collects and sorts (sql_inbox.rs) is found by walking
+/// the newest conversations: its pages still list every match once, newest activity first, in
+/// ASCII or not, in any case.
+#[tokio::test]
+async fn a_common_word_is_paged_newest_first() {
+    const CONVERSATIONS: usize = 1_210;
+    for db in testing::all().await {
+        let store = db.store().await;
+        let store = store.as_ref();
+        let label = db.label;
+        for i in 0..CONVERSATIONS {
+            // Every eleventh texter has another day in mind: 1,100 match.
+            let day = if i % 11 == 0 {
+                "Friday (viernes)"
+            } else {
+                "Saturday (sábado)"
+            };
+            let sms = InboundSms {
+                channel: Channel::Simulator,
+                our_number: "+15550009999".into(),
+                their_number: format!("+1555{i:07}"),
+                body: format!("Can you come on {day}?"),
+                provider_id: None,
+                media_urls: vec![],
+                simulated: true,
+            };
+            store.record_inbound(&sms).await.unwrap();
+        }
+        let everyone = store
+            .list_conversations(&ConversationQuery {
+                limit: CONVERSATIONS as u32,
+                ..ConversationQuery::default()
+            })
+            .await
+            .unwrap();
+        let expected: Vec<String> = everyone
+            .items
+            .into_iter()
+            .map(|c| c.their_number)
+            .filter(|number| number[5..].parse::<usize>().unwrap() % 11 != 0)
+            .collect();
+        assert_eq!(expected.len(), 1_100, "{label}");
+
+        for text in ["saturday", "SÁBADO"] {
+            let mut listed = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store
+                    .list_conversations(&ConversationQuery {
+                        text: SearchText::parse(text).unwrap(),
+                        after,
+                        limit: 300,
+                        ..ConversationQuery::default()
+                    })
+                    .await
+                    .unwrap();
+                listed.extend(page.items.into_iter().map(|c| c.their_number));
+                after = page.next;
+                if after.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(listed, expected, "{label}: {text}");
+        }
+    }
+}

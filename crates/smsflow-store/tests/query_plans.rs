@@ -4,6 +4,7 @@
 //! is the store's (crates/smsflow-store/src/sql_conversations.rs), with literal parameters. The
 //! dashboard's reads of one workflow's period must use their indexes too (sql_analytics.rs).
 
+use smsflow_store::conversations::ConversationQuery;
 use sqlx::sqlite::SqlitePoolOptions;
 
 async fn plan(pool: &sqlx::SqlitePool, sql: &str) -> String {
@@ -106,10 +107,17 @@ async fn inbox_queries_use_indexes_on_sqlite() {
         .connect(&db.url)
         .await
         .expect("the test database opens");
+    let list = plan(&pool, &db.inbox_list_statement(&Default::default())).await;
+    assert!(
+        list.contains("conversations_recent") && !list.contains("TEMP B-TREE FOR ORDER BY"),
+        "the inbox's page sorts the conversations: {list}"
+    );
     let unread = plan(
         &pool,
-        "SELECT c.id FROM conversations c WHERE 1 = 1 AND c.unread_count > 0 \
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT 26",
+        &db.inbox_list_statement(&ConversationQuery {
+            unread: true,
+            ..Default::default()
+        }),
     )
     .await;
     assert!(
@@ -212,6 +220,11 @@ fn nodes(plan: &serde_json::Value) -> Vec<&serde_json::Value> {
 /// consumes its whole input (sort, hash, bitmap, aggregate, anti join) expected or seen to hold
 /// a large part of it, or any node that produced or filtered out that many rows.
 fn reads_the_backlog(plan: &serde_json::Value) -> Option<String> {
+    reads_more_than(plan, BOUNDED)
+}
+
+/// As [`reads_the_backlog`], with `bound` rows in place of [`BOUNDED`].
+fn reads_more_than(plan: &serde_json::Value, bound: f64) -> Option<String> {
     const WHOLE_INPUT: [&str; 7] = [
         "Sort",
         "Hash",
@@ -232,13 +245,13 @@ fn reads_the_backlog(plan: &serde_json::Value) -> Option<String> {
             return Some(format!("a sequential scan of {relation}"));
         }
         if (WHOLE_INPUT.contains(&kind) || node["Join Type"] == "Anti")
-            && number("Plan Rows") > BOUNDED
+            && number("Plan Rows") > bound
         {
             return Some(format!("{kind} expecting {} rows", number("Plan Rows")));
         }
         let actual = number("Actual Rows") * number("Actual Loops");
         let removed = number("Rows Removed by Filter") + number("Rows Removed by Join Filter");
-        if actual > BOUNDED || removed > BOUNDED {
+        if actual > bound || removed > bound {
             return Some(format!(
                 "{kind} on {relation:?}: {actual} rows out, {removed} filtered out"
             ));
@@ -402,8 +415,11 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
     }
 }
 
-/// The inbox's search reads the three trigram indexes (FTS5, migration 0022), never every
-/// conversation, message or contact: the only scans are of the full-text indexes' matches.
+/// The inbox's search (sql_inbox.rs) never reads every conversation, message or contact: it counts
+/// the matches in the full-text indexes (FTS5, migration 0022); for a common text it walks the
+/// conversations in the list's order (an index, no sort: the walk stops at a page), reading each
+/// one's messages and contact by key (a text other than ASCII: testing them against the full-text
+/// indexes' matches); otherwise it reads only the full-text indexes' matches.
 #[tokio::test]
 async fn inbox_search_reads_full_text_indexes_on_sqlite() {
     let db = smsflow_store::testing::sqlite();
@@ -412,32 +428,90 @@ async fn inbox_search_reads_full_text_indexes_on_sqlite() {
         .connect(&db.url)
         .await
         .expect("the test database opens");
-    let text = smsflow_store::inbox::SearchText::parse("555-0102")
+    let text = smsflow_store::inbox::SearchText::parse("Saturday")
         .unwrap()
         .unwrap();
-    let search = plan(&pool, &db.inbox_search_statement(&text)).await;
-    for index in ["messages_search", "conversations_search", "contacts_search"] {
+    let [matches, horizon, recent, everywhere] = db.inbox_search_statements(&text);
+    let matches = plan(&pool, &matches).await;
+    assert!(
+        matches.matches("VIRTUAL TABLE INDEX").count() == 3
+            && matches
+                .split("; ")
+                .filter(|step| step.starts_with("SCAN"))
+                .all(|step| step.contains("VIRTUAL TABLE")
+                    || step.starts_with("SCAN (subquery")
+                    || step == "SCAN CONSTANT ROW"),
+        "counting the matches reads more than the full-text indexes: {matches}"
+    );
+    let horizon = plan(&pool, &horizon).await;
+    assert!(
+        horizon.contains("conversations_recent") && !horizon.contains("TEMP B-TREE FOR ORDER BY"),
+        "finding the walk's end sorts the conversations: {horizon}"
+    );
+    let recent = plan(&pool, &recent).await;
+    assert!(
+        recent.contains("c USING INDEX conversations_recent")
+            && !recent.contains("TEMP B-TREE FOR ORDER BY"),
+        "the first pass does not walk the conversations in order: {recent}"
+    );
+    for index in [
+        "messages_conversation (conversation_id=?)",
+        "contacts_1 (number=?)",
+    ] {
         assert!(
-            search.contains(&format!("{index} VIRTUAL TABLE INDEX")),
-            "the search does not match {index}: {search}"
+            recent.contains(index),
+            "the walk does not read {index}: {recent}"
         );
     }
     assert!(
-        search
+        !recent.contains("VIRTUAL TABLE"),
+        "the walk reads every match of an ASCII text: {recent}"
+    );
+    // Other text is tested against the full-text indexes' matches.
+    let accented = smsflow_store::inbox::SearchText::parse("Zoë")
+        .unwrap()
+        .unwrap();
+    let [_, _, accented, _] = db.inbox_search_statements(&accented);
+    let accented = plan(&pool, &accented).await;
+    for index in [
+        "messages_conversation (conversation_id=?)",
+        "messages_search VIRTUAL TABLE INDEX",
+        "contacts_search VIRTUAL TABLE INDEX",
+    ] {
+        assert!(
+            accented.contains(index),
+            "the walk does not read {index}: {accented}"
+        );
+    }
+    let everywhere = plan(&pool, &everywhere).await;
+    for index in ["messages_search", "conversations_search", "contacts_search"] {
+        assert!(
+            everywhere.contains(&format!("{index} VIRTUAL TABLE INDEX")),
+            "the second pass does not match {index}: {everywhere}"
+        );
+    }
+    assert!(
+        everywhere
             .split("; ")
             .filter(|step| step.starts_with("SCAN"))
             .all(|step| step.contains("VIRTUAL TABLE")),
-        "the search scans a table: {search}"
+        "the second pass scans a table: {everywhere}"
     );
 }
 
-/// On PostgreSQL the search's ILIKE reads the pg_trgm indexes (migration 0022): with 50,000
-/// conversations (numbers spread as real ones are), a message and a contact each, the plan scans no
-/// table and reads no more than a thousand rows anywhere. (Only the plan that knows the text: the
-/// generic one, which cannot tell how much a pattern matches, costs ten times more, so PostgreSQL
-/// never keeps it for this statement.)
+/// On PostgreSQL the inbox's list, its Unread page and its search read indexes and stop early:
+/// with 50,000 conversations (numbers spread as real ones are, one in ten unread), a message and
+/// a contact each, no plan scans a table, and none reads more than a thousand rows anywhere, but
+/// for a common text's walk, which tests at most the newest `INBOX_RECENT_WALK` conversations (and
+/// finds the walk's end in an index). A search counts its matches first, reading at most
+/// `INBOX_GATHER_AT_MOST` + 1 of each kind: a part of a number (rare) is then collected from the
+/// pg_trgm indexes (migration 0022); a common word (one conversation in 16) and a word in every
+/// conversation fill their page in the walk. Each page is the one a plain scan of every
+/// conversation finds. (Only the plans that know the text:
+/// the generic one, which cannot tell how much a pattern matches, costs ten times more, so
+/// PostgreSQL never keeps it for these statements.)
 #[tokio::test]
-async fn inbox_search_reads_trigram_indexes_on_postgres() {
+async fn inbox_reads_indexes_and_stops_early_on_postgres() {
     let Some(db) = smsflow_store::testing::postgres().await else {
         return;
     };
@@ -447,14 +521,18 @@ async fn inbox_search_reads_trigram_indexes_on_postgres() {
         .expect("the test database opens");
     let conversation = ordered_id(1, "i");
     let message = ordered_id(2, "i");
+    // Activity in an order of its own (not the ids'), over a month.
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "INSERT INTO conversations (id, our_number, their_number, channel, status, run_completed, \
          unread_count, last_message_at, created_at) \
          SELECT {conversation}, '+15550000000', '+1' || (2000000000 + i::bigint * 15485863 % 7000000000)::text, \
-         'twilio', 'agent', FALSE, 0, now(), now() FROM generate_series(1, {BACKLOG_CONVERSATIONS}) AS i; \
+         'twilio', 'agent', FALSE, CASE WHEN i % 10 = 0 THEN 1 ELSE 0 END, \
+         now() - (i::bigint * 7919 % 2592000) * interval '1 second', now() \
+         FROM generate_series(1, {BACKLOG_CONVERSATIONS}) AS i; \
          INSERT INTO messages (id, conversation_id, direction, author, channel, body, status, segments, \
          encoding, media_urls, simulated, attempts, created_at, updated_at) \
-         SELECT {message}, {conversation}, 'inbound', 'contact', 'twilio', 'about ' || md5(i::text), \
+         SELECT {message}, {conversation}, 'inbound', 'contact', 'twilio', \
+         'about ' || md5(i::text) || CASE WHEN i % 16 = 0 THEN ' on Saturday' ELSE '' END, \
          'processed', 1, 'gsm7', '[]', FALSE, 0, now(), now() FROM generate_series(1, {BACKLOG_CONVERSATIONS}) AS i; \
          INSERT INTO contacts (number, name, fields, last_seen_at, created_at, updated_at) \
          SELECT their_number, 'Person ' || md5(their_number), '{{}}', now(), now(), now() FROM conversations"
@@ -467,6 +545,31 @@ async fn inbox_search_reads_trigram_indexes_on_postgres() {
         .execute(&pool)
         .await
         .unwrap();
+
+    let list = db.inbox_list_statement(&Default::default());
+    let time = explain_within(
+        &pool,
+        "the inbox's page",
+        &list,
+        &["26".into()],
+        Bound::Rows(BOUNDED),
+    )
+    .await;
+    eprintln!("inbox page: {time:.2} ms");
+    let unread = db.inbox_list_statement(&ConversationQuery {
+        unread: true,
+        ..Default::default()
+    });
+    let time = explain_within(
+        &pool,
+        "the Unread page",
+        &unread,
+        &["26".into()],
+        Bound::Rows(BOUNDED),
+    )
+    .await;
+    eprintln!("Unread page: {time:.2} ms");
+
     // Seven digits from the middle of one number.
     let number: String = sqlx::query_scalar(
         "SELECT their_number FROM conversations ORDER BY id OFFSET 12344 LIMIT 1",
@@ -474,42 +577,207 @@ async fn inbox_search_reads_trigram_indexes_on_postgres() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let digits = &number[4..11];
-    let text = smsflow_store::inbox::SearchText::parse(digits)
-        .unwrap()
-        .unwrap();
-    let pattern = format!("%{digits}%");
-    let statement = db.inbox_search_statement(&text);
-    let plan: sqlx::types::Json<serde_json::Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(
-        format!("EXPLAIN (ANALYZE, FORMAT JSON) {statement}"),
-    ))
-    .bind(&pattern)
-    .bind(&pattern)
-    .bind(&pattern)
-    .bind(26_i64)
-    .fetch_one(&pool)
-    .await
-    .expect("EXPLAIN ANALYZE");
-    let root = &plan.0[0];
-    if let Some(why) = reads_the_backlog(&root["Plan"]) {
-        panic!("the inbox search reads every row: {why}\n{root:#}");
-    }
-    let indexes: Vec<&str> = nodes(&root["Plan"])
-        .into_iter()
-        .filter_map(|node| node["Index Name"].as_str())
-        .collect();
-    for index in [
-        "messages_body_trigrams",
-        "conversations_their_number_trigrams",
-        "contacts_name_trigrams",
+    let walk = smsflow_store::testing::INBOX_RECENT_WALK as f64;
+    let gather_at_most = smsflow_store::testing::INBOX_GATHER_AT_MOST;
+    for (what, text, common) in [
+        ("a part of a number", &number[4..11], false),
+        ("a common word", "saturday", true),
+        ("a word in every conversation", "about", true),
     ] {
-        assert!(
-            indexes.contains(&index),
-            "the search does not read {index}: {root:#}"
+        let search = smsflow_store::inbox::SearchText::parse(text)
+            .unwrap()
+            .unwrap();
+        let pattern = format!("'%{text}%'");
+        let [matches, horizon, recent, everywhere] = db.inbox_search_statements(&search);
+        let cap = (gather_at_most + 1).to_string();
+        let count_arguments = [&pattern, &cap, &pattern, &cap, &pattern, &cap].map(String::clone);
+        // A trigram index's bitmap is built whole (from its posting lists), and a scan of a table
+        // stops at the cap: no node may read or drop more than a tenth of the rows.
+        let time = explain_within(
+            &pool,
+            "counting the matches",
+            &matches,
+            &count_arguments,
+            Bound::RowsSeen(BACKLOG_CONVERSATIONS as f64 / 10.0),
+        )
+        .await;
+        let counted: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(matches))
+            .bind(format!("%{text}%"))
+            .bind(gather_at_most + 1)
+            .bind(format!("%{text}%"))
+            .bind(gather_at_most + 1)
+            .bind(format!("%{text}%"))
+            .bind(gather_at_most + 1)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        eprintln!("{what}: {counted} matches counted in {time:.2} ms");
+        assert_eq!(
+            counted > gather_at_most,
+            common,
+            "{what}: {counted} matches"
         );
+        let everywhere_arguments = [
+            pattern.clone(),
+            pattern.clone(),
+            pattern.clone(),
+            "26".into(),
+        ];
+        let page = if common {
+            let to_horizon = [(smsflow_store::testing::INBOX_RECENT_WALK - 1).to_string()];
+            let time = explain_within(
+                &pool,
+                "the walk's end",
+                &horizon,
+                &to_horizon,
+                Bound::Rows(walk + 1.0),
+            )
+            .await;
+            eprintln!("{what}: the walk's end {time:.2} ms");
+            let (at, id): (time::OffsetDateTime, uuid::Uuid) =
+                sqlx::query_as(sqlx::AssertSqlSafe(horizon))
+                    .bind(smsflow_store::testing::INBOX_RECENT_WALK - 1)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            let at = format!(
+                "'{}'::timestamptz",
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap()
+            );
+            let id = format!("'{id}'::uuid");
+            let arguments = [
+                at.clone(),
+                at,
+                id,
+                pattern.clone(),
+                pattern.clone(),
+                pattern,
+                "26".into(),
+            ];
+            let time = explain_within(
+                &pool,
+                "the walk",
+                &recent,
+                &arguments,
+                Bound::Rows(walk + 1.0),
+            )
+            .await;
+            eprintln!("{what}: the walk {time:.2} ms");
+            let found = prepared_ids(&pool, &recent, &arguments).await;
+            assert_eq!(found.len(), 26, "{what}: the walk fills the page");
+            found
+        } else {
+            let time = explain_within(
+                &pool,
+                "collecting the matches",
+                &everywhere,
+                &everywhere_arguments,
+                Bound::Rows(BOUNDED),
+            )
+            .await;
+            eprintln!("{what}: collecting the matches {time:.2} ms");
+            prepared_ids(&pool, &everywhere, &everywhere_arguments).await
+        };
+        let scanned: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT c.id FROM conversations c WHERE c.their_number ILIKE $1 \
+             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.body ILIKE $1) \
+             OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number AND p.name ILIKE $1) \
+             ORDER BY c.last_message_at DESC, c.id DESC LIMIT 26",
+        )
+        .bind(format!("%{text}%"))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(!scanned.is_empty(), "{what}: found somewhere");
+        assert_eq!(page, scanned, "{what}: the page of a plain scan");
     }
-    eprintln!(
-        "inbox search: {:.2} ms",
-        root["Execution Time"].as_f64().unwrap_or_default()
-    );
+}
+
+/// How much of the tables a plan may read.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// No scan of a table, no node that reads its whole input expecting more than this many rows,
+    /// and no node that produces or drops more ([`reads_more_than`]).
+    Rows(f64),
+    /// No node that produced or dropped more than this many rows ([`sees_more_than`]): a scan
+    /// that stops early is fine.
+    RowsSeen(f64),
+}
+
+/// Why `plan` saw more than `bound` rows, if it did: a node produced or filtered out that many.
+fn sees_more_than(plan: &serde_json::Value, bound: f64) -> Option<String> {
+    nodes(plan).into_iter().find_map(|node| {
+        let number = |key: &str| node[key].as_f64().unwrap_or(0.0);
+        let actual = number("Actual Rows") * number("Actual Loops");
+        let removed = number("Rows Removed by Filter") + number("Rows Removed by Index Recheck");
+        (actual > bound || removed > bound).then(|| {
+            format!(
+                "{} : {actual} rows out, {removed} filtered out",
+                node["Node Type"]
+            )
+        })
+    })
+}
+
+/// Runs `EXPLAIN (ANALYZE, FORMAT JSON)` of `sql` prepared with `arguments` (SQL expressions), as
+/// the plan that knows them; fails naming `what` if it reads more than `bound` allows. Returns the
+/// execution time in ms.
+async fn explain_within(
+    pool: &sqlx::PgPool,
+    what: &str,
+    sql: &str,
+    arguments: &[String],
+    bound: Bound,
+) -> f64 {
+    let mut connection = pool.acquire().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET plan_cache_mode = force_custom_plan; PREPARE inbox_step AS {sql}"
+    )))
+    .execute(&mut *connection)
+    .await
+    .expect("PREPARE");
+    let execute = format!("EXECUTE inbox_step({})", arguments.join(", "));
+    let plan: sqlx::types::Json<serde_json::Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(
+        format!("EXPLAIN (ANALYZE, FORMAT JSON) {execute}"),
+    ))
+    .persistent(false)
+    .fetch_one(&mut *connection)
+    .await
+    .expect("EXPLAIN EXECUTE");
+    sqlx::raw_sql("DEALLOCATE inbox_step; RESET plan_cache_mode")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    let root = &plan.0[0];
+    let why = match bound {
+        Bound::Rows(bound) => reads_more_than(&root["Plan"], bound),
+        Bound::RowsSeen(bound) => sees_more_than(&root["Plan"], bound),
+    };
+    if let Some(why) = why {
+        panic!("{what} reads every row: {why}\n{root:#}");
+    }
+    root["Execution Time"].as_f64().unwrap_or_default()
+}
+
+/// The ids `sql` (prepared with `arguments`, SQL expressions) answers.
+async fn prepared_ids(pool: &sqlx::PgPool, sql: &str, arguments: &[String]) -> Vec<uuid::Uuid> {
+    let mut connection = pool.acquire().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PREPARE inbox_ids AS {sql}")))
+        .execute(&mut *connection)
+        .await
+        .expect("PREPARE");
+    // The conversation's id is the first column.
+    let rows = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "EXECUTE inbox_ids({})",
+        arguments.join(", ")
+    )))
+    .persistent(false)
+    .fetch_all(&mut *connection)
+    .await;
+    sqlx::raw_sql("DEALLOCATE inbox_ids")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    rows.expect("the page")
 }
