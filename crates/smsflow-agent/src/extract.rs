@@ -395,6 +395,12 @@ impl Extractors {
                         })
                         .flatten()
                 })
+                // Signed at the end; a correction may sign again with the right spelling.
+                .or_else(|| {
+                    ((context.known.is_none() && !context.answers_another) || correcting)
+                        .then(|| closing_name(words, text))
+                        .flatten()
+                })
                 .map(Ok),
             Kind::Company => company(words).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
@@ -1112,6 +1118,15 @@ const BEFORE_EMAIL: &[&str] = &[
     "perdona",
     "disculpa",
     "cc",
+    // "invite alex@...", "add maria@... too", "invita a ...", "agrega ..."
+    "invite",
+    "add",
+    "include",
+    "forward",
+    "invita",
+    "agrega",
+    "anade",
+    "incluye",
 ];
 
 /// "maya ross@example.com": an address whose name part was split by a space, as written.
@@ -1515,6 +1530,8 @@ const NAME_CUES: &[&[&str]] = &[
     &["quise", "decir"],
     &["a", "nombre", "de"],
     &["under", "the", "name"],
+    // "table for 4, under Okafor", "rsvp under Lina Park"
+    &["under"],
 ];
 
 /// Words between a cue and the name that are not the name: "my name is actually Dana".
@@ -2029,6 +2046,43 @@ fn listed_name(words: &[Word]) -> Option<(String, usize)> {
 /// A message that opens with a full name as a part of its own: "Carlos Mendoza", "Maria
 /// Gonzalez. Need a quote for ...". Two to four capitalised words, none an everyday word
 /// ("Happy Holidays!", "Quick Question:").
+/// A name that closes the message on its own after a sentence, as texts are signed: "could I
+/// view it Saturday at 11? Priya", "tomorrow 7:45pm please, Harriet", "sorry autocorrect!! Niamh
+/// Byrne".
+fn closing_name(words: &[Word], text: &str) -> Option<String> {
+    let before_last = &words[..words.len().saturating_sub(1)];
+    let start = before_last
+        .iter()
+        .rposition(|word| word.ends_clause && word.text != "-")?
+        + 1;
+    if start >= words.len() || words.len() - start > 3 {
+        return None;
+    }
+    let tail = &words[start..];
+    // "Company: Blue Fin Sushi": a label's value.
+    if text.contains(&format!("{}:", words[start - 1].text)) {
+        return None;
+    }
+    // "C/ Alcalá 1420, 4º izq, Madrid": the city that ends an address.
+    let ending = fields::address(text, false);
+    if ending.is_some_and(|address| address.ends_with(&tail[tail.len() - 1].text)) {
+        return None;
+    }
+    let plain = tail.iter().all(|word| {
+        is_capitalised(&word.text)
+            && is_plain_name_word(word)
+            && !PLACE_WORDS.contains(&fields::fold(&word.lower).as_str())
+            && !fields::dates::is_month(&fields::fold(&word.lower))
+            && !fields::dates::is_weekday(&fields::fold(&word.lower))
+    });
+    plain.then(|| {
+        tail.iter()
+            .map(|word| word.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
 fn opening_name(words: &[Word]) -> Option<String> {
     let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
     let whole_part = next == words.len() || words[next - 1].ends_clause;
@@ -2191,6 +2245,8 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["dueña", "de"],
     &["de", "parte", "de"],
     &["desde"],
+    // "Tanya w/ Lone Star Dental Group"
+    &["w"],
 ];
 
 fn company(words: &[Word]) -> Option<String> {
@@ -2520,6 +2576,35 @@ mod tests {
             &Clock::default(),
         );
         assert_eq!(pairs(&second.found), [("dropoff", "1502 Pine St Unit 2B")]);
+    }
+
+    #[test]
+    fn a_name_that_closes_the_message() {
+        let signed = answer(
+            "Could I view it Saturday at 11? Priya",
+            "name,when:datetime",
+            &[],
+        );
+        assert_eq!(signed.found.get("name").map(String::as_str), Some("Priya"));
+        let under = answer(
+            "table for 4 tonight, under Okafor",
+            "name,party:number",
+            &[],
+        );
+        assert_eq!(under.found.get("name").map(String::as_str), Some("Okafor"));
+        let city = answer("C/ Alcalá 1420, 4º izq, Madrid", "name,address", &[]);
+        assert_eq!(
+            city.found.get("name"),
+            None,
+            "the city that ends an address"
+        );
+        let day = answer("Is Thursday ok? Thanks, Friday", "name", &[]);
+        assert_eq!(day.found.get("name"), None);
+        let invite = answer("invite alex.morgan@fernleigh.co.uk", "email", &[]);
+        assert_eq!(
+            pairs(&invite.found),
+            [("email", "alex.morgan@fernleigh.co.uk")]
+        );
     }
 
     #[test]

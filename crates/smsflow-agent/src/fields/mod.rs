@@ -261,6 +261,14 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
                 .iter()
                 .filter_map(|word| said.iter().position(|s| same_word(s, word)))
                 .collect();
+            // "el 2 de noviembre" says no "2 bedroom": a number alone names no choice.
+            let only_numbers = words
+                .iter()
+                .filter(|word| said.iter().any(|s| same_word(s, word)))
+                .all(|word| word.chars().all(|c| c.is_ascii_digit()));
+            if only_numbers && positions.len() < words.len() {
+                return None;
+            }
             let at = if correcting {
                 positions.iter().max()
             } else {
