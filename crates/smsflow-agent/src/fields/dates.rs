@@ -314,9 +314,20 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     // In a correction the value right after "actually", "wait" or "mejor" is the new one, even
     // when the old one follows as the reason ("no wait jan 7 im traveling on the 6th"); else the
     // value named last.
+    // "wait 5pm, no 6pm": a "no" right before a value opens it too ("el viernes, no el sábado"
+    // is "not Saturday").
+    let starts: Vec<usize> = dates
+        .iter()
+        .map(|(_, at)| *at)
+        .chain(times.iter().map(|(_, at)| *at))
+        .collect();
     let cue = words
         .iter()
-        .rposition(|w| FOCUS_CUES.contains(&w.as_str()))
+        .enumerate()
+        .rposition(|(at, w)| {
+            FOCUS_CUES.contains(&w.as_str())
+                || (matches!(w.as_str(), "no" | "nope" | "nah") && starts.contains(&(at + 1)))
+        })
         .filter(|_| last);
     let pick = |at: &[usize]| -> Option<usize> {
         match (at.len(), cue) {

@@ -168,6 +168,17 @@ pub(super) const COUNT_AFTER: &[&str] = &[
     "contando",
 ];
 
+/// Words of [`COUNT_AFTER`] that count only a number that is not already a time or a day.
+const PREPOSITIONS: &[&str] = &[
+    "of",
+    "con",
+    "with",
+    "including",
+    "incluyendo",
+    "counting",
+    "contando",
+];
+
 /// Words right before a number that make it a time or a day ("at 7", "a las 8", "el 5").
 const NOT_COUNT_BEFORE: &[&str] = &[
     "at", "las", "la", "el", "the", "by", "before", "after", "until", "til", "desde", "hasta", "#",
@@ -647,8 +658,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         };
         // Part of a time ("7pm", "7:30", "at 7"), a day ("the 5th", "5 de marzo") or an id; but
         // "order two of the hoodies", "hasta 4.5 millones" count.
+        // A noun of what is counted, not a preposition: "at 7 with my wife" is a time.
         let counted_after = after.is_some_and(|a| {
-            COUNT_AFTER.contains(&a) || MEASURES.iter().any(|m| m.after.contains(&a))
+            (COUNT_AFTER.contains(&a) && !PREPOSITIONS.contains(&a))
+                || MEASURES.iter().any(|m| m.after.contains(&a))
         });
         let spelled = !token.starts_with(|c: char| c.is_ascii_digit());
         let timed = after.is_some_and(|a| {
