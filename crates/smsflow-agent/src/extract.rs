@@ -218,6 +218,7 @@ impl Extractors {
                 correcting,
                 known: known.get(name).map(String::as_str),
                 clock,
+                wanted,
             };
             let found = || self.find(field, kind, text, &words, &context);
             // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
@@ -230,6 +231,10 @@ impl Extractors {
                             .then(|| bare_company(text).map(Ok))
                             .flatten()
                     })
+                }
+                // A label's value ends at a comma: "dob is July 22, 1985" keeps its year.
+                (Kind::Typed(FieldType::Date), labelled) if is_birth_date(field) => {
+                    found().or(labelled)
                 }
                 (_, Some(Ok(value))) if !correcting => Some(Ok(value)),
                 (_, labelled) => found().or(labelled),
@@ -247,6 +252,7 @@ impl Extractors {
                 None => {}
             }
         }
+        self.share_addresses(text, wanted, asked, known, &mut extraction);
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
@@ -287,6 +293,60 @@ impl Extractors {
                 .insert(field.as_str().to_string(), Invalid::Email(answer));
         }
         extraction
+    }
+
+    /// With two address fields (pickup and drop-off), each address goes to the field its words
+    /// name ("from ...", "drop off ...", "llega a ..."), else to the one asked for, else to the
+    /// first still empty: a second address never replaces the first.
+    fn share_addresses(
+        &self,
+        text: &str,
+        wanted: &[FieldSpec],
+        asked: &[String],
+        known: &BTreeMap<String, String>,
+        extraction: &mut Extraction,
+    ) {
+        let address_fields: Vec<&FieldSpec> = wanted
+            .iter()
+            .filter(|field| field.kind == FieldType::Address)
+            .collect();
+        if address_fields.len() < 2 {
+            return;
+        }
+        let said = fields::address::addresses(text, false);
+        if said.is_empty() {
+            return;
+        }
+        for field in &address_fields {
+            extraction.found.remove(field.as_str());
+            extraction.invalid.remove(field.as_str());
+        }
+        let mut free: Vec<&FieldSpec> = address_fields
+            .iter()
+            .filter(|field| !known.contains_key(field.as_str()))
+            .copied()
+            .collect();
+        for (address, before) in said {
+            let named = address_role(&before).and_then(|role| {
+                address_fields
+                    .iter()
+                    .find(|field| field_role(field.as_str()) == Some(role))
+                    .copied()
+            });
+            let target = named
+                .or_else(|| {
+                    free.iter()
+                        .find(|field| asked.iter().any(|a| a == field.as_str()))
+                        .copied()
+                })
+                .or_else(|| free.first().copied());
+            if let Some(target) = target {
+                free.retain(|field| field != &target);
+                extraction
+                    .found
+                    .insert(target.as_str().to_string(), address);
+            }
+        }
     }
 
     /// The field's value as its reader finds it in the message.
@@ -335,6 +395,12 @@ impl Extractors {
                         })
                         .flatten()
                 })
+                // Signed at the end; a correction may sign again with the right spelling.
+                .or_else(|| {
+                    ((context.known.is_none() && !context.answers_another) || correcting)
+                        .then(|| closing_name(words, text))
+                        .flatten()
+                })
                 .map(Ok),
             Kind::Company => company(words).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
@@ -342,7 +408,7 @@ impl Extractors {
                     order: self.date_order(),
                     correcting,
                     asked,
-                    past_allowed: field.as_str().contains("birth"),
+                    past_allowed: is_birth_date(field),
                     known_date: context
                         .known
                         .and_then(|known| known.get(..10))
@@ -355,10 +421,23 @@ impl Extractors {
                 fields::when_value(kind, text, clock, &rules)
             }
             Kind::Typed(FieldType::Number) => {
+                // A house number counts nothing: "12 lámparas ... Calle Amores 1120".
+                let text = match fields::address(text, false) {
+                    Some(address) => text.replacen(&address, " ", 1),
+                    None => text.to_string(),
+                };
+                let others: Vec<&str> = context
+                    .wanted
+                    .iter()
+                    .filter(|other| other.kind == FieldType::Number && other != &field)
+                    .map(FieldSpec::as_str)
+                    .collect();
+                let found =
+                    numbers::field_number(&text, field.as_str(), &others, asked, correcting);
                 if asked {
-                    Some(numbers::asked_number(text, correcting).ok_or(Invalid::Number))
+                    Some(found.ok_or(Invalid::Number))
                 } else {
-                    numbers::counted_number(text, correcting).map(Ok)
+                    found.map(Ok)
                 }
             }
             Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
@@ -388,6 +467,13 @@ impl Extractors {
                             .flatten()
                             .map(|value| Ok(value.trim_start_matches('#').to_string()))
                     })
+            }
+            Kind::Labelled
+                if !only_asked
+                    && let Some(thing) = fields::things::Thing::of(field.as_str())
+                        .and_then(|thing| thing.read(text)) =>
+            {
+                Some(Ok(thing))
             }
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
@@ -431,7 +517,7 @@ impl Extractors {
                     order: self.date_order(),
                     correcting: false,
                     asked: true,
-                    past_allowed: field.as_str().contains("birth"),
+                    past_allowed: is_birth_date(field),
                     known_date: None,
                     known_time: None,
                 };
@@ -467,6 +553,111 @@ impl Extractors {
     }
 }
 
+/// Where an address is in a move or a delivery: where it starts or where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Start,
+    End,
+}
+
+/// The role a field's name gives its address: `pickup`, `origen` start; `dropoff`, `destino` end.
+fn field_role(name: &str) -> Option<Role> {
+    let folded = fields::fold(name);
+    let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
+    let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+    if has(&[
+        "pickup",
+        "pick",
+        "origin",
+        "origen",
+        "from",
+        "salida",
+        "recogida",
+        "collection",
+        "current",
+        "actual",
+        "start",
+    ]) {
+        Some(Role::Start)
+    } else if has(&[
+        "dropoff",
+        "drop",
+        "destination",
+        "destino",
+        "to",
+        "delivery",
+        "entrega",
+        "llegada",
+        "new",
+        "nueva",
+        "end",
+    ]) {
+        Some(Role::End)
+    } else {
+        None
+    }
+}
+
+/// The role the words before an address give it ("from", "pickup at"; "to", "llega a"): the
+/// cue nearest the address counts.
+fn address_role(before: &str) -> Option<Role> {
+    const START: &[&str] = &[
+        "from",
+        "pickup",
+        "pick up",
+        "picking up",
+        "pick-up",
+        "sale de",
+        "salimos de",
+        "desde",
+        "origen",
+        "recoger en",
+        "recogida",
+        "recogen en",
+        "collect from",
+    ];
+    const END: &[&str] = &[
+        "to",
+        "dropoff",
+        "drop off",
+        "drop-off",
+        "drop",
+        "llega a",
+        "llegamos a",
+        "destino",
+        "hasta",
+        "entrega en",
+        "entregar en",
+        "deliver to",
+        "going to",
+        "moving to",
+    ];
+    let padded = format!(" {before} ");
+    let last_at = |cues: &[&str]| {
+        cues.iter()
+            .filter_map(|cue| padded.rfind(&format!(" {cue} ")))
+            .max()
+    };
+    match (last_at(START), last_at(END)) {
+        (Some(start), Some(end)) if start > end => Some(Role::Start),
+        (_, Some(_)) => Some(Role::End),
+        (Some(_), None) => Some(Role::Start),
+        (None, None) => None,
+    }
+}
+
+/// A field for a date of birth ("dob", "date_of_birth", "fecha_nacimiento"): its day is past.
+fn is_birth_date(field: &FieldSpec) -> bool {
+    fields::fold(field.as_str())
+        .split(['_', ' ', '-'])
+        .any(|word| {
+            matches!(
+                word,
+                "dob" | "birth" | "birthdate" | "birthday" | "born" | "nacimiento" | "cumpleanos"
+            )
+        })
+}
+
 /// What a reader knows beyond the message.
 #[derive(Clone, Copy)]
 struct Context<'a> {
@@ -479,6 +670,8 @@ struct Context<'a> {
     /// The field's value so far.
     known: Option<&'a str>,
     clock: &'a Clock,
+    /// Every field the workflow wants: which other fields a number may belong to.
+    wanted: &'a [FieldSpec],
 }
 
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
@@ -676,6 +869,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "membership",
     "matricula",
     "placa",
+    "plate",
+    "patente",
 ];
 
 /// Identifier words that say too little alone in a message ("my number is ...", "zip code").
@@ -716,25 +911,36 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
         let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
         named
             .contains(&word)
-            .then(|| all[at + 1..].iter().take(3).find(|token| shaped(token)))
+            .then(|| (at + 1..all.len().min(at + 4)).find(|&at| shaped(all[at])))
             .flatten()
-            .copied()
     });
-    hashed
-        .or(after_name)
-        .or_else(|| {
-            let mut shaped = tokens.clone().filter(|token| shaped(token));
-            asked
-                .then(|| {
-                    if last {
-                        shaped.next_back()
-                    } else {
-                        shaped.next()
-                    }
-                })
-                .flatten()
-        })
-        .map(str::to_string)
+    // A plate written in two parts: "matrícula 4821 KLM".
+    let plate = ["plate", "matricula", "placa", "patente"]
+        .iter()
+        .any(|word| fields::fold(field).contains(word));
+    let after_name = after_name.map(|at| match all.get(at + 1) {
+        Some(letters)
+            if plate
+                && (2..=4).contains(&letters.len())
+                && letters.chars().all(|c| c.is_ascii_uppercase()) =>
+        {
+            format!("{} {letters}", all[at])
+        }
+        _ => all[at].to_string(),
+    });
+    hashed.map(str::to_string).or(after_name).or_else(|| {
+        let mut shaped = tokens.clone().filter(|token| shaped(token));
+        asked
+            .then(|| {
+                if last {
+                    shaped.next_back()
+                } else {
+                    shaped.next()
+                }
+            })
+            .flatten()
+            .map(str::to_string)
+    })
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
@@ -912,6 +1118,15 @@ const BEFORE_EMAIL: &[&str] = &[
     "perdona",
     "disculpa",
     "cc",
+    // "invite alex@...", "add maria@... too", "invita a ...", "agrega ..."
+    "invite",
+    "add",
+    "include",
+    "forward",
+    "invita",
+    "agrega",
+    "anade",
+    "incluye",
 ];
 
 /// "maya ross@example.com": an address whose name part was split by a space, as written.
@@ -1315,6 +1530,8 @@ const NAME_CUES: &[&[&str]] = &[
     &["quise", "decir"],
     &["a", "nombre", "de"],
     &["under", "the", "name"],
+    // "table for 4, under Okafor", "rsvp under Lina Park"
+    &["under"],
 ];
 
 /// Words between a cue and the name that are not the name: "my name is actually Dana".
@@ -1829,6 +2046,43 @@ fn listed_name(words: &[Word]) -> Option<(String, usize)> {
 /// A message that opens with a full name as a part of its own: "Carlos Mendoza", "Maria
 /// Gonzalez. Need a quote for ...". Two to four capitalised words, none an everyday word
 /// ("Happy Holidays!", "Quick Question:").
+/// A name that closes the message on its own after a sentence, as texts are signed: "could I
+/// view it Saturday at 11? Priya", "tomorrow 7:45pm please, Harriet", "sorry autocorrect!! Niamh
+/// Byrne".
+fn closing_name(words: &[Word], text: &str) -> Option<String> {
+    let before_last = &words[..words.len().saturating_sub(1)];
+    let start = before_last
+        .iter()
+        .rposition(|word| word.ends_clause && word.text != "-")?
+        + 1;
+    if start >= words.len() || words.len() - start > 3 {
+        return None;
+    }
+    let tail = &words[start..];
+    // "Company: Blue Fin Sushi": a label's value.
+    if text.contains(&format!("{}:", words[start - 1].text)) {
+        return None;
+    }
+    // "C/ Alcalá 1420, 4º izq, Madrid": the city that ends an address.
+    let ending = fields::address(text, false);
+    if ending.is_some_and(|address| address.ends_with(&tail[tail.len() - 1].text)) {
+        return None;
+    }
+    let plain = tail.iter().all(|word| {
+        is_capitalised(&word.text)
+            && is_plain_name_word(word)
+            && !PLACE_WORDS.contains(&fields::fold(&word.lower).as_str())
+            && !fields::dates::is_month(&fields::fold(&word.lower))
+            && !fields::dates::is_weekday(&fields::fold(&word.lower))
+    });
+    plain.then(|| {
+        tail.iter()
+            .map(|word| word.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
 fn opening_name(words: &[Word]) -> Option<String> {
     let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
     let whole_part = next == words.len() || words[next - 1].ends_clause;
@@ -1991,6 +2245,8 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["dueña", "de"],
     &["de", "parte", "de"],
     &["desde"],
+    // "Tanya w/ Lone Star Dental Group"
+    &["w"],
 ];
 
 fn company(words: &[Word]) -> Option<String> {
@@ -2293,6 +2549,72 @@ mod tests {
             &Clock::default(),
         );
         assert_eq!(found["phone"], "+34612345679");
+    }
+
+    #[test]
+    fn two_addresses_go_to_the_fields_their_words_name() {
+        let wanted = fields("pickup:address,dropoff:address");
+        let both = answer(
+            "from 410 Oak St, Denver to 77 Birch Rd, Boulder",
+            "pickup:address,dropoff:address",
+            &[],
+        );
+        assert_eq!(
+            pairs(&both.found),
+            [
+                ("dropoff", "77 Birch Rd, Boulder"),
+                ("pickup", "410 Oak St, Denver")
+            ]
+        );
+        // A second address without a cue goes to the field still empty, not over the first.
+        let known = BTreeMap::from([("pickup".to_string(), "410 Oak St".to_string())]);
+        let second = Extractors::default().read(
+            "1502 Pine St Unit 2B",
+            &wanted,
+            &[],
+            &known,
+            &Clock::default(),
+        );
+        assert_eq!(pairs(&second.found), [("dropoff", "1502 Pine St Unit 2B")]);
+    }
+
+    #[test]
+    fn a_name_that_closes_the_message() {
+        let signed = answer(
+            "Could I view it Saturday at 11? Priya",
+            "name,when:datetime",
+            &[],
+        );
+        assert_eq!(signed.found.get("name").map(String::as_str), Some("Priya"));
+        let under = answer(
+            "table for 4 tonight, under Okafor",
+            "name,party:number",
+            &[],
+        );
+        assert_eq!(under.found.get("name").map(String::as_str), Some("Okafor"));
+        let city = answer("C/ Alcalá 1420, 4º izq, Madrid", "name,address", &[]);
+        assert_eq!(
+            city.found.get("name"),
+            None,
+            "the city that ends an address"
+        );
+        let day = answer("Is Thursday ok? Thanks, Friday", "name", &[]);
+        assert_eq!(day.found.get("name"), None);
+        let invite = answer("invite alex.morgan@fernleigh.co.uk", "email", &[]);
+        assert_eq!(
+            pairs(&invite.found),
+            [("email", "alex.morgan@fernleigh.co.uk")]
+        );
+    }
+
+    #[test]
+    fn things_and_dates_of_birth_from_the_field_name() {
+        let car = answer("my 2019 Toyota Camry needs an oil change", "vehicle", &[]);
+        assert_eq!(pairs(&car.found), [("vehicle", "2019 Toyota Camry")]);
+        let plate = answer("la matrícula es 4821 KLM", "matricula", &[]);
+        assert_eq!(pairs(&plate.found), [("matricula", "4821 KLM")]);
+        let born = answer("dob is July 22, 1985", "dob:date", &["dob"]);
+        assert_eq!(pairs(&born.found), [("dob", "1985-07-22")]);
     }
 
     #[test]

@@ -527,17 +527,33 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
 
 /// The street address in `text` as written (the last one in a correction, else the first).
 pub fn address(text: &str, last: bool) -> Option<String> {
+    let found = addresses(text, !last);
+    let pick = if last { found.last() } else { found.first() };
+    pick.map(|(address, _)| address.clone())
+}
+
+/// Every street address in `text` as written (only the first when `first_only`), each with the
+/// folded words between it and the one before: "from 410 Oak St to 77 Birch Rd" gives
+/// ("410 Oak St", "from") and ("77 Birch Rd", "to").
+pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
     let tokens = tokens(text);
-    let mut found = None;
+    let mut found = Vec::new();
     let mut at = 0;
+    let mut after_last = 0;
     while at < tokens.len() {
         if let Some((start, core_end)) = core(&tokens, at) {
             let end = read_on(&tokens, core_end);
-            found = Some(span(text, &tokens, start, end));
-            if !last {
+            let before = tokens[after_last..start]
+                .iter()
+                .map(|token| token.bare.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            found.push((span(text, &tokens, start, end), before));
+            if first_only {
                 break;
             }
             at = end + 1;
+            after_last = at.min(tokens.len());
         } else {
             at += 1;
         }

@@ -98,6 +98,10 @@ fn weekday(word: &str) -> Option<Weekday> {
 }
 
 /// Whether `word` (folded) names a month: a number beside it is a day.
+pub fn is_weekday(word: &str) -> bool {
+    weekday(word).is_some()
+}
+
 pub fn is_month(word: &str) -> bool {
     month(word).is_some()
 }
@@ -119,6 +123,27 @@ fn day_number(word: &str) -> Option<i8> {
         .ok()
         .filter(|day| (1..=31).contains(day))
 }
+
+/// Words that open the new value in a correction ("actually friday, thursday I work").
+const FOCUS_CUES: &[&str] = &[
+    "actually",
+    "wait",
+    "mejor",
+    "sorry",
+    "perdon",
+    "perdona",
+    "meant",
+    "decir",
+    "correction",
+    "correccion",
+    "corrijo",
+    "oops",
+    "typo",
+    "espera",
+    "rather",
+    "prefiero",
+    "nvm",
+];
 
 /// Words, lower-cased and without accents, with the punctuation that separates them dropped
 /// (`:` `/` `-` `.` inside a token are kept: "3:30", "3/5", "2026-03-05", "p.m.").
@@ -175,16 +200,16 @@ fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> 
 /// correction names the new value after the old one).
 pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     let words = tokens(text);
-    let mut dates: Vec<(Date, bool)> = Vec::new();
+    let mut dates: Vec<((Date, bool), usize)> = Vec::new();
     // Each time, and whether it only bounds the answer ("before noon, like 10:30").
-    let mut times: Vec<(Time, bool)> = Vec::new();
+    let mut times: Vec<((Time, bool), usize)> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let word = words[i].as_str();
         let next = words.get(i + 1).map(String::as_str);
         // Days.
         if let Some((date, exact, used)) = relative_day(&words, i, today) {
-            dates.push((date, exact));
+            dates.push(((date, exact), i));
             i += used;
             continue;
         }
@@ -200,19 +225,19 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
                 .and_then(|number| next_day_of_month(today, number, day));
             match dated {
                 Some(date) => {
-                    dates.push((date, false));
+                    dates.push(((date, false), i));
                     i += used;
                 }
                 None => {
                     // A weekday alone, "this" or "next": the first such day after today.
-                    dates.push((upcoming(today, day), false));
+                    dates.push(((upcoming(today, day), false), i));
                     i += 1;
                 }
             }
             continue;
         }
         if let Some(date) = numeric_date(word, today, order) {
-            dates.push(date);
+            dates.push((date, i));
             i += 1;
             continue;
         }
@@ -220,7 +245,7 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         if let (Some(m), Some(day)) = (month(word), next.and_then(day_number)) {
             let (year, used) = year_after(&words, i + 2);
             if let Some(date) = calendar_date(today, year, m, day) {
-                dates.push((date, year.is_some()));
+                dates.push(((date, year.is_some()), i));
                 i += 2 + used;
                 continue;
             }
@@ -234,7 +259,7 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
             if let Some(m) = words.get(month_at).and_then(|w| month(w)) {
                 let (year, used) = year_after(&words, i + skip);
                 if let Some(date) = calendar_date(today, year, m, day) {
-                    dates.push((date, year.is_some()));
+                    dates.push(((date, year.is_some()), i));
                     i += skip + used;
                     continue;
                 }
@@ -256,7 +281,7 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
                     .and_then(|next| Date::new(next.year(), next.month(), day).ok()),
             };
             if let Some(date) = date {
-                dates.push((date, false));
+                dates.push(((date, false), i));
                 i += 2;
                 continue;
             }
@@ -280,27 +305,53 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
             };
             let bounds = (i >= 1 && bound(i - 1))
                 || (i >= 3 && bound(i - 3) && words[i - 2] == "de" && words[i - 1] == "las");
-            times.push((time, bounds));
+            times.push(((time, bounds), i));
             i += used;
             continue;
         }
         i += 1;
     }
-    let pick = |found: usize| if last { found.saturating_sub(1) } else { 0 };
-    let date = dates.get(pick(dates.len())).copied();
-    let exact: Vec<Time> = times
+    // In a correction the value right after "actually", "wait" or "mejor" is the new one, even
+    // when the old one follows as the reason ("no wait jan 7 im traveling on the 6th"); else the
+    // value named last.
+    // "wait 5pm, no 6pm": a "no" right before a value opens it too ("el viernes, no el sábado"
+    // is "not Saturday").
+    let starts: Vec<usize> = dates
         .iter()
-        .filter(|(_, bounds)| !bounds)
-        .map(|(time, _)| *time)
+        .map(|(_, at)| *at)
+        .chain(times.iter().map(|(_, at)| *at))
         .collect();
-    let times: Vec<Time> = if exact.is_empty() {
-        times.iter().map(|(time, _)| *time).collect()
+    let cue = words
+        .iter()
+        .enumerate()
+        .rposition(|(at, w)| {
+            FOCUS_CUES.contains(&w.as_str())
+                || (matches!(w.as_str(), "no" | "nope" | "nah") && starts.contains(&(at + 1)))
+        })
+        .filter(|_| last);
+    let pick = |at: &[usize]| -> Option<usize> {
+        match (at.len(), cue) {
+            (0, _) => None,
+            _ if !last => Some(0),
+            (n, Some(cue)) => at.iter().position(|&a| a > cue).or(Some(n - 1)),
+            (n, None) => Some(n - 1),
+        }
+    };
+    let date = pick(&dates.iter().map(|(_, at)| *at).collect::<Vec<_>>()).map(|k| dates[k].0);
+    let exact: Vec<(Time, usize)> = times
+        .iter()
+        .filter(|((_, bounds), _)| !bounds)
+        .map(|((time, _), at)| (*time, *at))
+        .collect();
+    let times: Vec<(Time, usize)> = if exact.is_empty() {
+        times.iter().map(|((time, _), at)| (*time, *at)).collect()
     } else {
         exact
     };
+    let time = pick(&times.iter().map(|(_, at)| *at).collect::<Vec<_>>()).map(|k| times[k].0);
     When {
         date: date.map(|(date, _)| date),
-        time: times.get(pick(times.len())).copied(),
+        time,
         exact_year: date.is_some_and(|(_, exact)| exact),
     }
 }
@@ -313,7 +364,10 @@ fn relative_day(words: &[String], i: usize, today: Date) -> Option<(Date, bool, 
     let plus = |days: i64| today.checked_add(days.days()).ok();
     match word {
         "today" | "hoy" | "tonight" => Some((today, true, 1)),
-        "tomorrow" | "tmrw" | "tmr" | "2morrow" => Some((plus(1)?, true, 1)),
+        // "mñn", "mñna": mañana in shorthand.
+        "tomorrow" | "tmrw" | "tmr" | "2morrow" | "2moro" | "tmw" | "mnn" | "mnna" => {
+            Some((plus(1)?, true, 1))
+        }
         "pasado" if next == Some("manana") => Some((plus(2)?, true, 2)),
         "day"
             if next == Some("after")
@@ -341,8 +395,41 @@ fn relative_day(words: &[String], i: usize, today: Date) -> Option<(Date, bool, 
             };
             Some((plus(days)?, true, 3))
         }
-        _ => None,
+        _ => holiday(words, i, today),
     }
+}
+
+/// A day named by its holiday: "NYE", "new year's eve", "nochevieja", "new years day", "año
+/// nuevo", "christmas eve", "nochebuena", "navidad": the next such day.
+fn holiday(words: &[String], i: usize, today: Date) -> Option<(Date, bool, usize)> {
+    let at = |k: usize| words.get(i + k).map(String::as_str);
+    // "Happy new year!", "feliz navidad": a greeting, not a day.
+    if i > 0
+        && matches!(
+            words[i - 1].as_str(),
+            "happy" | "merry" | "feliz" | "prospero"
+        )
+    {
+        return None;
+    }
+    let year = |w: Option<&str>| matches!(w, Some("year" | "years" | "year's" | "yrs"));
+    let ((month, day), used) = match (at(0)?, at(1)) {
+        ("nye" | "nochevieja", _) => ((12, 31), 1),
+        ("noche", Some("vieja")) => ((12, 31), 2),
+        ("noche", Some("buena")) => ((12, 24), 2),
+        ("nochebuena", _) => ((12, 24), 1),
+        ("new", next) if year(next) => match at(2) {
+            Some("eve") => ((12, 31), 3),
+            Some("day") => ((1, 1), 3),
+            _ => ((1, 1), 2),
+        },
+        ("ano", Some("nuevo")) => ((1, 1), 2),
+        ("christmas" | "xmas", Some("eve")) => ((12, 24), 2),
+        ("christmas" | "xmas" | "navidad", Some("day")) => ((12, 25), 2),
+        ("christmas" | "xmas" | "navidad", _) => ((12, 25), 1),
+        _ => return None,
+    };
+    calendar_date(today, None, month, day).map(|date| (date, false, used))
 }
 
 /// A four-digit year right after a date ("march 5 2027", "5 de marzo de 2027").
@@ -352,7 +439,8 @@ fn year_after(words: &[String], at: usize) -> (Option<i16>, usize) {
         _ => (at, 0),
     };
     match words.get(at).and_then(|w| w.parse::<i16>().ok()) {
-        Some(year) if (2000..=2100).contains(&year) => (Some(year), skip + 1),
+        // 1900 and later: a date of birth ("March 14 1952").
+        Some(year) if (1900..=2100).contains(&year) => (Some(year), skip + 1),
         _ => (None, 0),
     }
 }
@@ -426,8 +514,13 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
                 | "until" | "desde" | "hasta" | "tipo" | "eso" | "sobre"
         ))
         || words[i].ends_with("ish")
-        // "make it 9"
-        || (i >= 2 && words[i - 1] == "it" && words[i - 2] == "make");
+        // "make it 9", not "make it 5 people"
+        || (i >= 2
+            && words[i - 1] == "it"
+            && words[i - 2] == "make"
+            && !words
+                .get(i + 1)
+                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str())));
     // Split "3pm" / "3:30pm" / "3:30" into the clock part and a suffix.
     let split = word
         .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == 'h'))
@@ -561,6 +654,52 @@ mod tests {
 
     fn pair(date: Option<&str>, time: Option<&str>) -> (Option<String>, Option<String>) {
         (date.map(str::to_string), time.map(str::to_string))
+    }
+
+    #[test]
+    fn holidays_shorthand_and_years_of_birth() {
+        assert_eq!(
+            when("NYE dinner at 9pm?"),
+            pair(Some("2026-12-31"), Some("21:00"))
+        );
+        assert_eq!(
+            when("open on new years day?"),
+            pair(Some("2027-01-01"), None)
+        );
+        assert_eq!(when("cena de nochebuena"), pair(Some("2026-12-24"), None));
+        assert_eq!(when("el día de año nuevo"), pair(Some("2027-01-01"), None));
+        assert_eq!(
+            when("Happy new year! friday?"),
+            pair(Some("2026-11-27"), None)
+        );
+        assert_eq!(
+            when("mñn a mediodía"),
+            pair(Some("2026-11-27"), Some("12:00"))
+        );
+        assert_eq!(when("March 14 1952"), pair(Some("1952-03-14"), None));
+        assert_eq!(when("12 de marzo de 1988"), pair(Some("1988-03-12"), None));
+        assert_eq!(when("make it 5 people"), pair(None, None));
+    }
+
+    #[test]
+    fn a_correction_names_the_new_value_after_its_cue() {
+        let corrected = |text| {
+            read(text, TODAY, Order::MonthFirst, true)
+                .date
+                .map(|d| d.to_string())
+        };
+        assert_eq!(
+            corrected("no wait jan 7 im traveling on the 6th").as_deref(),
+            Some("2027-01-07")
+        );
+        assert_eq!(
+            corrected("no mejor el miércoles xq el martes trabajo").as_deref(),
+            Some("2026-12-02")
+        );
+        assert_eq!(
+            corrected("not tuesday, wednesday").as_deref(),
+            Some("2026-12-02")
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 pub mod address;
 pub mod dates;
 pub mod numbers;
+pub mod things;
+mod topics;
 
 pub use address::address;
 pub use numbers::number;
@@ -241,7 +243,15 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
-    let said = choice_words(text);
+    let said = without_negated(choice_words(text), choices);
+    // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
+    if !choices.iter().any(|choice| {
+        choice_words(choice)
+            .iter()
+            .any(|w| said.iter().any(|s| same_word(s, w)))
+    }) {
+        return topics::choice_by_topic(text, choices);
+    }
     // For each choice: how many of its words were said, how many it has, where it was said.
     let scored: Vec<(usize, usize, usize, &String)> = choices
         .iter()
@@ -251,6 +261,14 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
                 .iter()
                 .filter_map(|word| said.iter().position(|s| same_word(s, word)))
                 .collect();
+            // "el 2 de noviembre" says no "2 bedroom": a number alone names no choice.
+            let only_numbers = words
+                .iter()
+                .filter(|word| said.iter().any(|s| same_word(s, word)))
+                .all(|word| word.chars().all(|c| c.is_ascii_digit()));
+            if only_numbers && positions.len() < words.len() {
+                return None;
+            }
             let at = if correcting {
                 positions.iter().max()
             } else {
@@ -277,6 +295,17 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         .count();
     if separate >= 2 && text.contains('?') {
         return None;
+    }
+    // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one.
+    let only = whole.iter().find(|(_, _, _, choice)| {
+        let first = choice_words(choice).into_iter().next();
+        said.iter()
+            .position(|s| first.as_ref().is_some_and(|w| same_word(s, w)))
+            .and_then(|at| at.checked_sub(1))
+            .is_some_and(|before| ONLY.contains(&said[before].as_str()))
+    });
+    if let Some((_, _, _, choice)) = only {
+        return Some((*choice).clone());
     }
     if !whole.is_empty() {
         // Named last in a correction, first otherwise; then the most specific.
@@ -308,6 +337,30 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     let mut best = scored.iter().filter(|(matched, ..)| *matched == most);
     let (_, _, _, choice) = best.next()?;
     best.next().is_none().then(|| (*choice).clone())
+}
+
+/// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
+const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
+
+/// Words that say what follows is not wanted: "skip the colour", "no blow dry", "sin lavado".
+const NEGATORS: &[&str] = &["skip", "without", "not", "no", "sin", "minus"];
+
+/// The said words without those a negator refuses ("actually just a cut, skip the colour": no
+/// "colour"); a message that opens with "no" refuses the earlier answer, not its next word.
+fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
+    let in_a_choice = |word: &str| {
+        choices
+            .iter()
+            .any(|choice| choice_words(choice).iter().any(|w| w == word))
+    };
+    let refused: Vec<bool> = (0..said.len())
+        .map(|i| i >= 2 && NEGATORS.contains(&said[i - 1].as_str()) && !in_a_choice(&said[i - 1]))
+        .collect();
+    said.into_iter()
+        .zip(refused)
+        .filter(|(_, refused)| !refused)
+        .map(|(word, _)| word)
+        .collect()
 }
 
 /// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
@@ -347,10 +400,12 @@ const SYNONYMS: &[&[&str]] = &[
     &["weekly", "week", "semanal"],
     &["standard", "regular", "normal", "estandar"],
     &["deep", "thorough", "profunda", "fondo"],
+    &["manicure", "mani"],
+    &["pedicure", "pedi"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
-fn stem(word: &str) -> &str {
+pub(super) fn stem(word: &str) -> &str {
     // "repararlo", "cambiarla": a verb with its pronoun.
     let word = ["lo", "la", "le", "los", "las"]
         .iter()
@@ -521,6 +576,33 @@ mod tests {
             Some(Ok("2026-12-09".into())),
             "a day alone keeps the month"
         );
+        let matters: Vec<String> = ["Family law", "Immigration", "Personal injury", "Criminal"]
+            .map(String::from)
+            .to_vec();
+        let about = |text| choice(text, &matters, false);
+        assert_eq!(
+            about("I was rear-ended last week").as_deref(),
+            Some("Personal injury")
+        );
+        assert_eq!(
+            about("my green card renewal got denied").as_deref(),
+            Some("Immigration")
+        );
+        assert_eq!(
+            about("necesito asesoría para un divorcio").as_deref(),
+            Some("Family law")
+        );
+        assert_eq!(about("eyelash extensions?"), None);
+        let cuts: Vec<String> = ["Corte", "Corte y color"].map(String::from).to_vec();
+        assert_eq!(
+            choice("mejor solo corte, el color lo dejo", &cuts, true).as_deref(),
+            Some("Corte")
+        );
+        let salon: Vec<String> = ["Cut", "Cut and colour"].map(String::from).to_vec();
+        assert_eq!(
+            choice("actually a cut, skip the colour", &salon, true).as_deref(),
+            Some("Cut")
+        );
         let methods = vec!["Delivery".to_string(), "Pickup".to_string()];
         assert_eq!(choice("delivery or pickup?", &methods, false), None);
         assert_eq!(
@@ -529,11 +611,11 @@ mod tests {
             "number() reads the first; a correction reads the last"
         );
         assert_eq!(
-            numbers::counted_number("tres con el bebé", false).as_deref(),
+            numbers::field_number("tres con el bebé", "people", &[], false, false).as_deref(),
             Some("3")
         );
         assert_eq!(
-            numbers::counted_number("6 people, sorry 7", true).as_deref(),
+            numbers::field_number("6 people, sorry 7", "people", &[], false, true).as_deref(),
             Some("7")
         );
     }

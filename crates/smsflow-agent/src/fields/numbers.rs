@@ -74,6 +74,7 @@ const COUNT_BEFORE: &[&str] = &[
     "for",
     "of",
     "para",
+    "pa",
     "somos",
     "seremos",
     "seriamos",
@@ -110,7 +111,7 @@ const COUNT_BEFORE: &[&str] = &[
 ];
 
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
-const COUNT_AFTER: &[&str] = &[
+pub(super) const COUNT_AFTER: &[&str] = &[
     "people",
     "persons",
     "guests",
@@ -167,6 +168,17 @@ const COUNT_AFTER: &[&str] = &[
     "contando",
 ];
 
+/// Words of [`COUNT_AFTER`] that count only a number that is not already a time or a day.
+const PREPOSITIONS: &[&str] = &[
+    "of",
+    "con",
+    "with",
+    "including",
+    "incluyendo",
+    "counting",
+    "contando",
+];
+
 /// Words right before a number that make it a time or a day ("at 7", "a las 8", "el 5").
 const NOT_COUNT_BEFORE: &[&str] = &[
     "at", "las", "la", "el", "the", "by", "before", "after", "until", "til", "desde", "hasta", "#",
@@ -179,7 +191,239 @@ const NOT_COUNT_BEFORE: &[&str] = &[
 struct Quantity {
     value: f64,
     counted: bool,
+    /// Its tokens: `start..end`.
+    start: usize,
+    end: usize,
 }
+
+/// What a number field counts, known from the words of its name: the words said before its number
+/// ("budget $2,400", "odometer says 62,300") and after it ("3 bed", "10.000 km", "70 m2").
+struct Measure {
+    names: &'static [&'static str],
+    before: &'static [&'static str],
+    after: &'static [&'static str],
+    /// An amount of money: any sum with a currency, "k" or "millones" is one.
+    money: bool,
+}
+
+const MEASURES: &[Measure] = &[
+    Measure {
+        names: &[
+            "budget",
+            "presupuesto",
+            "price",
+            "precio",
+            "rent",
+            "renta",
+            "alquiler",
+            "cost",
+            "costo",
+            "amount",
+            "monto",
+            "max",
+            "maximo",
+        ],
+        before: &[
+            "budget",
+            "presupuesto",
+            "max",
+            "maximo",
+            "maximum",
+            "hasta",
+            "under",
+            "spend",
+            "gastar",
+            "pay",
+            "pagar",
+        ],
+        after: &[
+            "euros", "dollars", "pesos", "usd", "eur", "mxn", "bucks", "€", "$", "£",
+        ],
+        money: true,
+    },
+    Measure {
+        names: &[
+            "bedrooms",
+            "bedroom",
+            "beds",
+            "br",
+            "recamaras",
+            "habitaciones",
+            "dormitorios",
+            "cuartos",
+            "rooms",
+        ],
+        before: &[],
+        after: &[
+            "bed",
+            "beds",
+            "bedroom",
+            "bedrooms",
+            "br",
+            "bd",
+            "bdr",
+            "bdrm",
+            "recamara",
+            "recamaras",
+            "habitacion",
+            "habitaciones",
+            "dormitorio",
+            "dormitorios",
+            "cuarto",
+            "cuartos",
+            "hab",
+            "habs",
+            "rooms",
+            "room",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &["bathrooms", "baths", "banos"],
+        before: &[],
+        after: &[
+            "bath",
+            "baths",
+            "bathroom",
+            "bathrooms",
+            "ba",
+            "bano",
+            "banos",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "size",
+            "sqft",
+            "area",
+            "superficie",
+            "metros",
+            "m2",
+            "tamano",
+            "footage",
+            "square",
+        ],
+        before: &[],
+        after: &[
+            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "mileage",
+            "miles",
+            "km",
+            "kms",
+            "kilometraje",
+            "kilometros",
+            "odometer",
+        ],
+        before: &["odometer", "kilometraje", "mileage"],
+        after: &["km", "kms", "miles", "mi", "kilometros", "millas"],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "party",
+            "guests",
+            "people",
+            "personas",
+            "invitados",
+            "pax",
+            "group",
+            "adults",
+            "comensales",
+            "asistentes",
+        ],
+        before: &["for", "para", "pa", "somos", "seremos"],
+        after: &[
+            "people",
+            "persons",
+            "guests",
+            "personas",
+            "invitados",
+            "pax",
+            "adults",
+            "adultos",
+            "comensales",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "seats",
+            "users",
+            "licenses",
+            "licencias",
+            "usuarios",
+            "employees",
+            "empleados",
+            "staff",
+            "agents",
+        ],
+        before: &[],
+        after: &[
+            "seats",
+            "users",
+            "licenses",
+            "licencias",
+            "usuarios",
+            "employees",
+            "empleados",
+            "agents",
+            "agentes",
+            "puestos",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "vehicles",
+            "cars",
+            "vehiculos",
+            "autos",
+            "carros",
+            "coches",
+            "trucks",
+            "fleet",
+        ],
+        before: &[],
+        after: &[
+            "cars",
+            "car",
+            "vehicles",
+            "autos",
+            "carros",
+            "coches",
+            "trucks",
+            "camionetas",
+            "vans",
+            "vehiculos",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &["missing", "faltantes", "faltan", "short"],
+        before: &[
+            "faltan", "falta", "faltaron", "faltaba", "faltaban", "missing", "short",
+        ],
+        after: &["missing", "faltantes"],
+        money: false,
+    },
+];
+
+/// Words between a measure's word and its number: "budget about $2,400", "odometer says 62,300".
+const BETWEEN: &[&str] = &[
+    "about", "around", "is", "of", "de", "es", "says", "dice", "marca", "unos", "unas", "approx",
+    "like", "como", "maybe", "to", "a", "del",
+];
+
+/// Units written on the number: "3br", "70m2", "10km".
+const UNIT_SUFFIXES: &[&str] = &[
+    "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft",
+];
 
 /// The first number in `text` (the last one in a correction), as a plain decimal string; for a
 /// field that was asked for, so a bare "8" is an answer.
@@ -199,19 +443,125 @@ fn normalised(text: &str) -> Option<String> {
     text.parse().ok().map(plain)
 }
 
-/// As [`number`], the last number when `last` is set (a correction names the new value last).
-pub fn asked_number(text: &str, last: bool) -> Option<String> {
-    let found = quantities(text);
-    let pick = if last { found.last() } else { found.first() };
-    pick.map(|q| plain(q.value))
+/// The number for the number field `field` among those the message gives: one said with what the
+/// field counts (from its name: "3 bed" for `bedrooms`, "budget $2,400" for `budget`, "6 techs" for
+/// `techs`); else one that no `other` wanted field and no other measure claims ("3 bedrooms" is
+/// never a budget), any number when `asked`, else one that words say counts something.
+pub fn field_number(
+    text: &str,
+    field: &str,
+    others: &[&str],
+    asked: bool,
+    last: bool,
+) -> Option<String> {
+    let (tokens, found) = read(text);
+    let pick = |found: Vec<&Quantity>| {
+        let pick = if last { found.last() } else { found.first() };
+        pick.map(|q| plain(q.value))
+    };
+    let own = measure_of(field);
+    let owned: Vec<&Quantity> = found
+        .iter()
+        .filter(|q| said_for(&tokens, q, field, own))
+        .collect();
+    if let Some(first) = owned.first() {
+        // "6 people, sorry 7": in a correction the new number may come without its word.
+        let corrected = found
+            .iter()
+            .filter(|q| last && q.start > first.start && q.counted && !owned.contains(q));
+        let mut owned: Vec<&Quantity> = owned.iter().copied().chain(corrected).collect();
+        owned.sort_by_key(|q| q.start);
+        return pick(owned);
+    }
+    let free: Vec<&Quantity> = found
+        .iter()
+        .filter(|q| {
+            !others
+                .iter()
+                .any(|other| said_for(&tokens, q, other, measure_of(other)))
+                && !MEASURES.iter().any(|measure| {
+                    own.is_some_and(|own| !std::ptr::eq(own, measure))
+                        && unit_after(&tokens, q).is_some_and(|unit| measure.after.contains(&unit))
+                })
+                && (asked || q.counted)
+        })
+        .collect();
+    pick(free)
 }
 
-/// A number the message gives without being asked: only one that words around it say counts
-/// something ("table for six", "we need 150 shirts", "$3,500"), never a time, day or phone.
-pub fn counted_number(text: &str, last: bool) -> Option<String> {
-    let found: Vec<Quantity> = quantities(text).into_iter().filter(|q| q.counted).collect();
-    let pick = if last { found.last() } else { found.first() };
-    pick.map(|q| plain(q.value))
+/// The measure a field's name names ("monthly_budget" -> money).
+fn measure_of(field: &str) -> Option<&'static Measure> {
+    let folded = fold(field);
+    MEASURES.iter().find(|measure| {
+        folded
+            .split(['_', '-', ' '])
+            .any(|word| measure.names.contains(&word))
+    })
+}
+
+/// The word after a quantity, past an adjective-like filler ("6 new outlets").
+fn unit_after<'t>(tokens: &'t [String], q: &Quantity) -> Option<&'t str> {
+    let next = tokens.get(q.end).map(String::as_str)?;
+    match next {
+        "new" | "more" | "extra" | "mas" | "nuevas" | "nuevos" | "de" => {
+            tokens.get(q.end + 1).map(String::as_str)
+        }
+        _ => Some(next),
+    }
+}
+
+/// Whether the words around `q` say it is the value of `field`: its measure's words, or the
+/// field's own name ("6 techs" for `techs`, "12 lámparas" for `lamps`).
+fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measure>) -> bool {
+    let after = unit_after(tokens, q);
+    let before: Vec<&str> = (1..=2)
+        .filter_map(|back| {
+            let at = q.start.checked_sub(back)?;
+            let between_ok = (at + 1..q.start).all(|b| BETWEEN.contains(&tokens[b].as_str()));
+            between_ok.then(|| tokens[at].as_str())
+        })
+        .collect();
+    let names_field = |word: &str| {
+        fold(field).split(['_', '-', ' ']).any(|name| {
+            let (a, b) = (super::stem(name), super::stem(word));
+            name.len() >= 3 && (a == b || (a.len() >= 4 && b.starts_with(a)))
+        })
+    };
+    match measure {
+        Some(measure) => {
+            after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
+                || before.iter().any(|b| measure.before.contains(b))
+                || (measure.money && q.money(tokens))
+        }
+        None => after.is_some_and(names_field),
+    }
+}
+
+impl Quantity {
+    /// A sum of money: "$2,400", "850k", "2 millones", "1.200 euros".
+    fn money(&self, tokens: &[String]) -> bool {
+        let first = tokens[self.start].as_str();
+        first.starts_with(['$', '€', '£'])
+            || first.ends_with('k')
+            || tokens[self.start..self.end]
+                .iter()
+                .any(|t| MULTIPLIERS.iter().any(|(m, n)| m == t && *n >= 1e3))
+            || tokens.get(self.end).is_some_and(|a| {
+                matches!(
+                    a.as_str(),
+                    "euros"
+                        | "dollars"
+                        | "pesos"
+                        | "usd"
+                        | "eur"
+                        | "mxn"
+                        | "bucks"
+                        | "€"
+                        | "$"
+                        | "£"
+                )
+            })
+    }
 }
 
 /// `2500`, `85.5`: no exponent, no trailing zeros.
@@ -224,17 +574,43 @@ fn plain(value: f64) -> String {
 }
 
 fn quantities(text: &str) -> Vec<Quantity> {
+    read(text).1
+}
+
+/// The message's tokens (folded, "3br" split into "3" and "br", "$2,400/mo" without its "/mo")
+/// and the quantities among them.
+fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
     let folded = fold(text);
-    let raw: Vec<&str> = folded.split_whitespace().collect();
-    let tokens: Vec<&str> = raw
-        .iter()
-        .map(|raw| {
-            raw.trim_matches(|c: char| {
+    let mut owned: Vec<String> = Vec::new();
+    for raw in folded.split_whitespace() {
+        let token = raw
+            .trim_matches(|c: char| {
                 !c.is_alphanumeric() && !matches!(c, '.' | ',' | '$' | '€' | '£' | '#')
             })
-            .trim_end_matches(['.', ','])
-        })
-        .collect();
+            .trim_end_matches(['.', ',']);
+        // "$2,400/mo", "900/mes": a rate, the amount before the slash.
+        let token = match token.split_once('/') {
+            Some((amount, period))
+                if period.chars().all(char::is_alphabetic) && !amount.is_empty() =>
+            {
+                amount
+            }
+            _ => token,
+        };
+        let (digits, unit) = token.split_at(
+            token
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(token.len()),
+        );
+        let split = !digits.is_empty() && UNIT_SUFFIXES.contains(&unit);
+        if split {
+            owned.push(digits.to_string());
+            owned.push(unit.to_string());
+        } else {
+            owned.push(token.to_string());
+        }
+    }
+    let tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -256,6 +632,8 @@ fn quantities(text: &str) -> Vec<Quantity> {
                     || tokens
                         .get(i + used)
                         .is_some_and(|a| COUNT_AFTER.contains(a)),
+                start: i,
+                end: i + used,
             });
             i += used;
             continue;
@@ -278,12 +656,25 @@ fn quantities(text: &str) -> Vec<Quantity> {
             i += 1;
             continue;
         };
-        // Part of a time ("7pm", "7:30", "at 7"), a day ("the 5th", "5 de marzo") or an id.
+        // Part of a time ("7pm", "7:30", "at 7"), a day ("the 5th", "5 de marzo") or an id; but
+        // "order two of the hoodies", "hasta 4.5 millones" count.
+        // A noun of what is counted, not a preposition: "at 7 with my wife" is a time.
+        let counted_after = after.is_some_and(|a| {
+            (COUNT_AFTER.contains(&a) && !PREPOSITIONS.contains(&a))
+                || MEASURES.iter().any(|m| m.after.contains(&a))
+        });
+        let spelled = !token.starts_with(|c: char| c.is_ascii_digit());
         let timed = after.is_some_and(|a| {
             matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
-        }) || before.is_some_and(|b| is_month(b) || NOT_COUNT_BEFORE.contains(&b));
+        }) || before.is_some_and(|b| {
+            is_month(b)
+                || (NOT_COUNT_BEFORE.contains(&b)
+                    && multiplier.is_none()
+                    && !counted_after
+                    && !(matches!(b, "order" | "pedido") && spelled))
+        });
         let shaped = token.contains([':', '/']) || token.starts_with('#');
         // A phone number: a long run of digits without thousands separators.
         let phone = token.len() >= 7 && token.chars().all(|c| c.is_ascii_digit());
@@ -296,13 +687,30 @@ fn quantities(text: &str) -> Vec<Quantity> {
             || multiplier.is_some()
             || before.is_some_and(|b| COUNT_BEFORE.contains(&b))
             || after.is_some_and(|a| COUNT_AFTER.contains(&a));
+        let mut used = if multiplier.is_some() { 2 } else { 1 };
+        let mut value = value * multiplier.unwrap_or(1.0);
+        // "2 millones y medio", "a million and a half".
+        let rest: Vec<&str> = tokens.iter().skip(i + used).take(3).copied().collect();
+        if let Some(m) = multiplier.filter(|m| *m >= 1e3) {
+            let half = match rest.as_slice() {
+                ["y", "medio", ..] => 2,
+                ["and", "a", "half"] => 3,
+                _ => 0,
+            };
+            if half > 0 {
+                value += m / 2.0;
+                used += half;
+            }
+        }
         found.push(Quantity {
-            value: value * multiplier.unwrap_or(1.0),
+            value,
             counted,
+            start: i,
+            end: i + used,
         });
-        i += if multiplier.is_some() { 2 } else { 1 };
+        i += used;
     }
-    found
+    (owned, found)
 }
 
 /// A number written in two words or a joined one: tens and units ("twenty five", "twenty-five",
@@ -402,7 +810,7 @@ mod tests {
 
     #[test]
     fn unasked_numbers_need_words_that_say_they_count() {
-        let counted = |text| counted_number(text, false);
+        let counted = |text| field_number(text, "quantity", &[], false, false);
         assert_eq!(
             counted("Can I book a table for 4 on Friday at 7pm?").as_deref(),
             Some("4")
@@ -414,16 +822,64 @@ mod tests {
         assert_eq!(counted("Mike Russo, 773-555-0154"), None);
         assert_eq!(counted("el 5 de marzo a las 8"), None);
         assert_eq!(
-            counted_number("4 adults, wait make it 5 people", true).as_deref(),
+            field_number(
+                "4 adults, wait make it 5 people",
+                "quantity",
+                &[],
+                false,
+                true
+            )
+            .as_deref(),
             Some("5")
         );
+    }
+
+    #[test]
+    fn each_number_field_takes_the_number_said_with_what_it_counts() {
+        let read = |text, field, others: &[&str]| field_number(text, field, others, false, false);
+        let listing = "looking to buy in Park Slope, max 850k, 3br";
+        assert_eq!(
+            read(listing, "budget", &["bedrooms"]).as_deref(),
+            Some("850000")
+        );
+        assert_eq!(read(listing, "bedrooms", &["budget"]).as_deref(), Some("3"));
+        let piso = "busco piso, máximo 1.200 euros al mes y mínimo 70 m2";
+        assert_eq!(read(piso, "size", &["budget"]).as_deref(), Some("70"));
+        assert_eq!(read(piso, "budget", &["size"]).as_deref(), Some("1200"));
+        assert_eq!(
+            read("presupuesto 2 millones y medio", "budget", &[]).as_deref(),
+            Some("2500000")
+        );
+        assert_eq!(
+            read("rent a 2 bed, about $2,400/mo", "budget", &[]).as_deref(),
+            Some("2400")
+        );
+        assert_eq!(
+            read("odometer says 62,300", "mileage", &[]).as_deref(),
+            Some("62300")
+        );
+        assert_eq!(
+            read("el service de los 10.000 km", "km", &[]).as_deref(),
+            Some("10000")
+        );
+        assert_eq!(read("for our 6 techs", "techs", &[]).as_deref(), Some("6"));
+        assert_eq!(
+            read("instalar 12 lámparas", "lamps", &[]).as_deref(),
+            Some("12")
+        );
+        assert_eq!(
+            read("can i order two of the hoodies", "qty", &[]).as_deref(),
+            Some("2")
+        );
+        // A count of something else is no budget, even alone.
+        assert_eq!(read("an apartment with 3 bedrooms", "budget", &[]), None);
     }
 
     proptest::proptest! {
         #[test]
         fn reading_never_panics(text in "\\PC{0,120}") {
-            let _ = asked_number(&text, true);
-            let _ = counted_number(&text, false);
+            let _ = field_number(&text, "quantity", &[], true, true);
+            let _ = field_number(&text, "budget", &["bedrooms"], false, false);
         }
 
         /// A normalised number reads back as itself, and as an amount written with separators.
