@@ -105,11 +105,21 @@ impl QuantizedLinear {
                 self.product_portable(quantized, rows, out);
             }
         });
-        for row in out[..rows * outputs].chunks_exact_mut(outputs) {
-            for (value, bias) in row.iter_mut().zip(&self.bias) {
-                *value += bias;
-                if activation == Activation::Gelu {
-                    *value = gelu(*value);
+        // One loop per activation, so that each vectorizes.
+        let rows_out = out[..rows * outputs].chunks_exact_mut(outputs);
+        match activation {
+            Activation::Identity => {
+                for row in rows_out {
+                    for (value, bias) in row.iter_mut().zip(&self.bias) {
+                        *value += bias;
+                    }
+                }
+            }
+            Activation::Gelu => {
+                for row in rows_out {
+                    for (value, bias) in row.iter_mut().zip(&self.bias) {
+                        *value = gelu(*value + bias);
+                    }
                 }
             }
         }
