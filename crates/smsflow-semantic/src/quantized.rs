@@ -4,10 +4,12 @@
 //! Why: multilingual-e5-small has twice all-MiniLM-L6-v2's arithmetic (12 layers), and f32
 //! multiply-adds alone cannot embed an SMS in 10 ms on one core. Each row of the input (a token) is
 //! quantized to 8 bits with its own scale, shifted to unsigned (`x + 128`); the weights are the
-//! blocks' 4-bit values (-8..7) as bytes. AVX2's `maddubs` then multiplies 32 pairs of bytes at once
-//! and sums them in 16 bits without any risk of saturation (at most 2 * 255 * 8), each block's sum is
-//! scaled by the block's scale in f32, and the shift is taken back at the end with a per-output
-//! constant. The weights are the file's exactly: only the activations are rounded.
+//! blocks' 4-bit values (-8..7) as bytes, and each block's scale becomes an integer number of steps
+//! of its output's largest scale / 2047 (0.05% for the largest block). AVX2's `maddubs` multiplies 32
+//! pairs of bytes at once and sums them in 16 bits without any risk of saturation (at most
+//! 2 * 255 * 8), `madd` multiplies those sums by the block's integer scale, and everything adds up
+//! in 32-bit integers; the shift is taken back at the end with a per-output constant. The portable
+//! code does the same integer arithmetic, so both give the same results.
 
 use std::cell::RefCell;
 
@@ -17,13 +19,19 @@ use crate::gemm::{Activation, Kernel, gelu};
 pub(crate) const BLOCK: usize = 32;
 /// What the unsigned activations are shifted by.
 const SHIFT: f32 = 128.0;
+/// The largest block scale of an output, in its units: a block's 32 products (at most 32 * 255 * 8)
+/// times this, summed over 48 blocks (1,536 inputs), stay within an i32.
+const SCALE_STEPS: f32 = 2047.0;
 
 /// A dense layer with 4-bit block weights.
 pub(crate) struct QuantizedLinear {
     /// `[outputs, inputs]`, each weight its block's 4-bit value minus 8 (-8..=7).
     weights: Vec<i8>,
-    /// `[outputs, inputs / BLOCK]`, each block's scale.
-    scales: Vec<f32>,
+    /// `[outputs, inputs / BLOCK]`, each block's scale in units of its output's `unit`, rounded to
+    /// an integer of at most [`SCALE_STEPS`]: the products then add up in 32-bit integers.
+    scales: Vec<i16>,
+    /// Per output, what one step of its block scales is worth.
+    unit: Vec<f32>,
     /// Per output, `SHIFT * sum over blocks of scale * sum of the block's weights`: what the shifted
     /// activations add, taken back at the end.
     shift_correction: Vec<f32>,
@@ -59,22 +67,40 @@ impl QuantizedLinear {
         assert!(inputs.is_multiple_of(BLOCK) && rows.len() == outputs * blocks * (2 + BLOCK / 2));
         assert_eq!(bias.len(), outputs);
         let mut weights = vec![0i8; outputs * inputs];
-        let mut scales = vec![0f32; outputs * blocks];
-        let mut shift_correction = vec![0f32; outputs];
+        let mut block_scales = vec![0f32; outputs * blocks];
         for (index, block) in rows.chunks_exact(2 + BLOCK / 2).enumerate() {
-            let scale = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
+            block_scales[index] = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
             let out = &mut weights[index * BLOCK..][..BLOCK];
             for (j, &byte) in block[2..].iter().enumerate() {
                 out[j] = (byte & 0x0F) as i8 - 8;
                 out[j + BLOCK / 2] = (byte >> 4) as i8 - 8;
             }
-            let sum: i32 = out.iter().map(|&w| i32::from(w)).sum();
-            scales[index] = scale;
-            shift_correction[index / blocks] += SHIFT * scale * sum as f32;
+        }
+        let mut scales = vec![0i16; outputs * blocks];
+        let mut unit = vec![0f32; outputs];
+        let mut shift_correction = vec![0f32; outputs];
+        for output in 0..outputs {
+            let row = &block_scales[output * blocks..][..blocks];
+            let largest = row.iter().fold(0f32, |m, s| m.max(s.abs()));
+            unit[output] = if largest > 0.0 {
+                largest / SCALE_STEPS
+            } else {
+                1.0
+            };
+            for (block, &scale) in row.iter().enumerate() {
+                let steps = (scale / unit[output]).round() as i16;
+                scales[output * blocks + block] = steps;
+                let sum: i32 = weights[(output * blocks + block) * BLOCK..][..BLOCK]
+                    .iter()
+                    .map(|&w| i32::from(w))
+                    .sum();
+                shift_correction[output] += SHIFT * unit[output] * f32::from(steps) * sum as f32;
+            }
         }
         QuantizedLinear {
             weights,
             scales,
+            unit,
             shift_correction,
             bias,
             inputs,
@@ -134,16 +160,17 @@ impl QuantizedLinear {
             for output in 0..outputs {
                 let w = &self.weights[output * inputs..][..inputs];
                 let scales = &self.scales[output * blocks..][..blocks];
-                let mut sum = 0f32;
-                for ((x, w), scale) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(scales)
+                let mut sum = 0i32;
+                for ((x, w), &scale) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(scales)
                 {
                     let dot: i32 = x
                         .iter()
                         .zip(w)
                         .map(|(&x, &w)| i32::from(x) * i32::from(w))
                         .sum();
-                    sum += dot as f32 * scale;
+                    sum += dot * i32::from(scale);
                 }
+                let sum = sum as f32 * self.unit[output];
                 out[row * outputs + output] =
                     quantized.scales[row] * (sum - self.shift_correction[output]);
             }
@@ -210,7 +237,7 @@ mod avx2 {
         for first_output in (0..outputs).step_by(OUTPUTS) {
             // A partial tile repeats its last row or output; the repeats are not stored.
             let mut weights = [std::ptr::null::<i8>(); OUTPUTS];
-            let mut scales = [std::ptr::null::<f32>(); OUTPUTS];
+            let mut scales = [std::ptr::null::<i16>(); OUTPUTS];
             for o in 0..OUTPUTS {
                 let output = (first_output + o).min(outputs - 1);
                 weights[o] = layer.weights[output * inputs..][..inputs].as_ptr();
@@ -235,6 +262,7 @@ mod avx2 {
                         if output >= outputs {
                             break;
                         }
+                        let sum = sum as f32 * layer.unit[output];
                         out[row * outputs + output] =
                             quantized.scales[row] * (sum - layer.shift_correction[output]);
                     }
@@ -252,11 +280,10 @@ mod avx2 {
     unsafe fn tile(
         x: [*const u8; ROWS],
         weights: [*const i8; OUTPUTS],
-        scales: [*const f32; OUTPUTS],
+        scales: [*const i16; OUTPUTS],
         blocks: usize,
-    ) -> [[f32; OUTPUTS]; ROWS] {
-        let ones = _mm256_set1_epi16(1);
-        let mut acc = [[_mm256_setzero_ps(); OUTPUTS]; ROWS];
+    ) -> [[i32; OUTPUTS]; ROWS] {
+        let mut acc = [[_mm256_setzero_si256(); OUTPUTS]; ROWS];
         for block in 0..blocks {
             let at = block * BLOCK;
             for r in 0..ROWS {
@@ -265,17 +292,16 @@ mod avx2 {
                     let xs = _mm256_loadu_si256(x[r].add(at) as *const __m256i);
                     for o in 0..OUTPUTS {
                         let w = _mm256_loadu_si256(weights[o].add(at) as *const __m256i);
-                        // 16 sums of two byte products (at most 2 * 255 * 8: no saturation), then
-                        // 8 of four, scaled by the block's scale.
+                        // 16 sums of two byte products (at most 2 * 255 * 8: no saturation), each
+                        // times the block's integer scale, added in pairs.
                         let pairs = _mm256_maddubs_epi16(xs, w);
-                        let quads = _mm256_madd_epi16(pairs, ones);
-                        let scale = _mm256_broadcast_ss(&*scales[o].add(block));
-                        acc[r][o] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(quads), scale, acc[r][o]);
+                        let scale = _mm256_set1_epi16(*scales[o].add(block));
+                        acc[r][o] = _mm256_add_epi32(acc[r][o], _mm256_madd_epi16(pairs, scale));
                     }
                 }
             }
         }
-        let mut sums = [[0f32; OUTPUTS]; ROWS];
+        let mut sums = [[0i32; OUTPUTS]; ROWS];
         for r in 0..ROWS {
             for o in 0..OUTPUTS {
                 sums[r][o] = horizontal_sum(acc[r][o]);
@@ -285,11 +311,11 @@ mod avx2 {
     }
 
     #[target_feature(enable = "avx2,fma")]
-    fn horizontal_sum(v: __m256) -> f32 {
-        let halves = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        let pairs = _mm_add_ps(halves, _mm_movehl_ps(halves, halves));
-        let one = _mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 1));
-        _mm_cvtss_f32(one)
+    fn horizontal_sum(v: __m256i) -> i32 {
+        let halves = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        let pairs = _mm_add_epi32(halves, _mm_shuffle_epi32(halves, 0b01_00_11_10));
+        let one = _mm_add_epi32(pairs, _mm_shuffle_epi32(pairs, 0b10_11_00_01));
+        _mm_cvtsi128_si32(one)
     }
 }
 
