@@ -7,7 +7,9 @@
 //!         cargo bench -p smsflow-semantic --bench embedding
 //!
 //! (or SMSFLOW_DATA_DIR pointing at a data directory where `smsflow model install` ran). Besides
-//! criterion's means, it prints p50 / p90 latencies in wall time and in thread CPU time.
+//! criterion's means, it prints p50 / p90 latencies in wall time and in thread CPU time, for a
+//! 160-character SMS in English and in Spanish. On a shared machine, pin it to one core
+//! (`taskset -c 1 cargo bench ...`) and read the thread CPU time.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -23,6 +25,8 @@ use smsflow_semantic::{
 
 /// 160 characters: a full single-segment SMS.
 const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk printer quit this morning and the billing screen shows an error code. Could someone come take a look today";
+/// The same in Spanish, 160 characters too.
+const SMS_160_ES: &str = "Hola, soy Lucía de la clínica dental Sonrisa. La impresora de recepción dejó de funcionar esta mañana y la pantalla de cobros da error. ¿Pueden venir hoy mismo?";
 
 /// `model`'s folder: from `variable`, else in SMSFLOW_DATA_DIR.
 fn model_dir(variable: &str, model: &WheelModel) -> Option<PathBuf> {
@@ -63,26 +67,33 @@ fn bench_model<T: Tokenize + 'static>(
     mut model: SentenceModel<T>,
     config: SemanticConfig,
 ) {
-    assert_eq!(SMS_160.chars().count(), 160);
-    let tokens = model.tokens(SMS_160).unwrap().len();
+    let texts = [("English", SMS_160), ("Spanish", SMS_160_ES)];
     let mut group = c.benchmark_group(format!("embedding/{name}"));
-    group.bench_function(format!("tokenize 160-char SMS ({tokens} tokens)"), |b| {
-        b.iter(|| model.tokens(black_box(SMS_160)))
-    });
+    for (language, text) in texts {
+        assert_eq!(text.chars().count(), 160);
+        let tokens = model.tokens(text).unwrap().len();
+        group.bench_function(
+            format!("tokenize 160-char SMS, {language} ({tokens} tokens)"),
+            |b| b.iter(|| model.tokens(black_box(text))),
+        );
+    }
     let fastest = model.kernel();
     for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
         model = model.with_kernel(kernel).expect("supported");
-        group.bench_function(
-            format!("embed 160-char SMS ({tokens} tokens, {kernel})"),
-            |b| b.iter(|| model.embed_text(black_box(SMS_160))),
-        );
-        percentiles(
-            &format!("{name}: embed 160-char SMS, {kernel}"),
-            100,
-            || {
-                black_box(model.embed_text(black_box(SMS_160)));
-            },
-        );
+        for (language, text) in texts {
+            let tokens = model.tokens(text).unwrap().len();
+            group.bench_function(
+                format!("embed 160-char SMS, {language} ({tokens} tokens, {kernel})"),
+                |b| b.iter(|| model.embed_text(black_box(text))),
+            );
+            percentiles(
+                &format!("{name}: embed 160-char SMS, {language} ({tokens} tokens), {kernel}"),
+                100,
+                || {
+                    black_box(model.embed_text(black_box(text)));
+                },
+            );
+        }
     }
     model = model.with_kernel(fastest).expect("supported");
     group.bench_function("embed short SMS", |b| {

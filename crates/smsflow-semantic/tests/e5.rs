@@ -40,6 +40,9 @@ struct ReferenceText {
     embedding: Vec<f32>,
 }
 
+/// How close each embedding must be to the reference's (both unit length).
+const COSINE_TO_REFERENCE: f32 = 0.998;
+
 fn reference() -> Reference {
     serde_json::from_str(include_str!("data/e5-reference.json")).unwrap()
 }
@@ -56,15 +59,17 @@ fn tokens_and_embeddings_match_the_reference() {
                 "{}",
                 expected.text
             );
+            // The reference runs in f32; smsflow rounds each layer's input to 8 bits per token.
             let got = model.embed_text(&expected.text).unwrap();
-            let worst = got
+            let cosine: f32 = got
                 .iter()
                 .zip(&expected.embedding)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0f32, f32::max);
+                .map(|(a, b)| a * b)
+                .sum();
+            eprintln!("{kernel}, {:?}: cosine {cosine}", expected.text);
             assert!(
-                worst < 1e-3,
-                "{kernel}, {:?}: off by {worst}",
+                cosine > COSINE_TO_REFERENCE,
+                "{kernel}, {:?}: cosine {cosine}",
                 expected.text
             );
         }
