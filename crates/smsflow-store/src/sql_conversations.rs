@@ -275,6 +275,27 @@ fn conversation_not_found(id: Uuid) -> StoreError {
     }
 }
 
+/// Claimed outbound messages, each with what sending needs from its conversation.
+fn outbound_jobs(
+    messages: Vec<Message>,
+    mut conversations: std::collections::HashMap<Uuid, Conversation>,
+) -> Result<Vec<OutboundJob>, StoreError> {
+    messages
+        .into_iter()
+        .map(|message| {
+            let conversation = conversations
+                .remove(&message.conversation_id)
+                .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+            Ok(OutboundJob {
+                message,
+                our_number: conversation.our_number,
+                their_number: conversation.their_number,
+                opted_out: conversation.opted_out,
+            })
+        })
+        .collect()
+}
+
 // The statements of the message pipeline that both databases run as written (PostgreSQL through
 // sqlx in `postgres.rs`, SQLite on the writer thread in `sqlite.rs`), with numbered parameters.
 

@@ -312,26 +312,13 @@ impl PostgresStore {
         for message in &messages {
             select = select.bind(message.conversation_id);
         }
-        let mut conversations = select
+        let conversations = select
             .fetch_all(&self.write)
             .await?
             .into_iter()
             .map(|row| Conversation::try_from(row).map(|c| (c.id, c)))
-            .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
-        messages
-            .into_iter()
-            .map(|message| {
-                let conversation = conversations
-                    .remove(&message.conversation_id)
-                    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-                Ok(OutboundJob {
-                    message,
-                    our_number: conversation.our_number,
-                    their_number: conversation.their_number,
-                    opted_out: conversation.opted_out,
-                })
-            })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        outbound_jobs(messages, conversations)
     }
 
     pub(super) async fn automatic_replies_routed(

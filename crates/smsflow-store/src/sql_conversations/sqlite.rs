@@ -457,26 +457,13 @@ fn claim_outbound(
         .iter()
         .map(|m| SqlValue::value(&m.conversation_id))
         .collect();
-    let mut conversations = query(db, &conversations_by_id_sql(ids.len()), &ids, |row| {
+    let conversations = query(db, &conversations_by_id_sql(ids.len()), &ids, |row| {
         Conversation::try_from(conversation_row(&Columns::of(row))?)
     })?
     .into_iter()
     .map(|c| (c.id, c))
-    .collect::<std::collections::HashMap<_, _>>();
-    messages
-        .into_iter()
-        .map(|message| {
-            let conversation = conversations
-                .remove(&message.conversation_id)
-                .ok_or_else(|| conversation_not_found(message.conversation_id))?;
-            Ok(OutboundJob {
-                message,
-                our_number: conversation.our_number,
-                their_number: conversation.their_number,
-                opted_out: conversation.opted_out,
-            })
-        })
-        .collect()
+    .collect();
+    outbound_jobs(messages, conversations)
 }
 
 /// A row of `message_columns!()`.
