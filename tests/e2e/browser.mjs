@@ -102,6 +102,33 @@ export function createAdmin(env) {
     { env, input: `${PASSWORD}\n`, encoding: 'utf8' });
 }
 
+/// An API key made with the CLI, as an operator would, and calls of the REST API with it: `json`
+/// answers the body (null for 204) and throws on an error status; `raw` answers `{ status, body }`,
+/// for checking refusals.
+export function apiClient(env, base) {
+  const made = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
+  const key = made.stdout.trim().split('\n').pop();
+  check(made.status === 0 && key.length > 20, 'smsflow api-key create made an API key');
+  const call = (method, path, body) => fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const parsed = (response) => (response.status === 204 ? null : response.json());
+  return {
+    key,
+    json: async (method, path, body) => {
+      const response = await call(method, path, body);
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      return parsed(response);
+    },
+    raw: async (method, path, body) => {
+      const response = await call(method, path, body);
+      return { status: response.status, body: await parsed(response) };
+    },
+  };
+}
+
 /// Signs in through the sign-in page (the admin must exist) and lands on `next`.
 export async function signIn(page, base, next = '/workflows') {
   await page.goto(`${base}${next}`);

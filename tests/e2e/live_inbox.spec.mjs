@@ -11,7 +11,7 @@
 import { chromium } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
 import {
-  bin, browserTest, check, createAdmin, screenshot, signIn, PASSWORD,
+  apiClient, bin, browserTest, check, createAdmin, PASSWORD, screenshot, signIn,
 } from './browser.mjs';
 
 const FIRST = '+15550102030';
@@ -29,17 +29,7 @@ await browserTest(async ({ base, env, page }) => {
   const colleague = spawnSync(bin, ['admin', 'create', '--email', COLLEAGUE, '--password-stdin'],
     { env, input: `${PASSWORD}\n`, encoding: 'utf8' });
   check(colleague.status === 0, 'and a second admin for a colleague');
-  const made = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
-  const key = made.stdout.trim().split('\n').pop();
-  const api = async (method, path, body) => {
-    const response = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const { json: api } = apiClient(env, base);
   const text = (from, body) => api('POST', '/simulator/messages', { from, body });
   await api('POST', '/workflows', {
     name: 'Front desk',

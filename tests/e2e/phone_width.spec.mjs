@@ -14,12 +14,11 @@
 //
 // Env: see browser.mjs.
 import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  bin, browserTest, check, createAdmin, signIn,
+  apiClient, browserTest, check, createAdmin, signIn,
 } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,18 +49,7 @@ await browserTest(async ({ base, env, page }) => {
   check(routes.length > 30, `roles.rs ROUTES has ${routes.length} GET routes`);
 
   check(createAdmin(env).status === 0, 'smsflow admin create made the owner');
-  const made = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
-  const key = made.stdout.trim().split('\n').pop();
-  check(made.status === 0 && key.length > 20, 'smsflow api-key create made an API key');
-  const api = async (method, route, body) => {
-    const response = await fetch(`${base}/api/v1${route}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const { json: api } = apiClient(env, base);
 
   // Data, so that lists, threads and records are not empty.
   const workflow = await api('POST', '/workflows', {

@@ -12,24 +12,13 @@
 //
 // Env: see browser.mjs.
 import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import {
-  bin, browserTest, check, createAdmin, signIn,
+  apiClient, browserTest, check, createAdmin, signIn,
 } from './browser.mjs';
 
 await browserTest(async ({ base, env, page }) => {
   check(createAdmin(env).status === 0, 'smsflow admin create made the owner');
-  const made = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
-  const key = made.stdout.trim().split('\n').pop();
-  check(made.status === 0 && key.length > 20, 'smsflow api-key create made an API key');
-  const api = async (method, path, body) => {
-    const response = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    return { status: response.status, body: response.status === 204 ? null : await response.json() };
-  };
+  const { raw: api } = apiClient(env, base);
   const workflow = (await api('POST', '/workflows', {
     name: 'Booking', goal: 'appointment_booking', active: true,
   })).body;

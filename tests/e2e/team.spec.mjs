@@ -8,9 +8,8 @@
 //   SMSFLOW_BIN=$CARGO_TARGET_DIR/debug/smsflow node tests/e2e/team.spec.mjs
 //
 // Env: see browser.mjs.
-import { spawnSync } from 'node:child_process';
 import {
-  bin, browserTest, check, createAdmin, screenshot, signIn,
+  apiClient, browserTest, check, createAdmin, screenshot, signIn,
 } from './browser.mjs';
 
 const PHONE = '+15551230001';
@@ -19,18 +18,7 @@ const ANSWER = 'Thanks for your message, we will get back to you.';
 
 await browserTest(async ({ base, env, page }) => {
   check(createAdmin(env).status === 0, 'smsflow admin create made the admin');
-  const made = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
-  const key = made.stdout.trim().split('\n').pop();
-  check(made.status === 0 && key.length > 20, 'smsflow api-key create made an API key');
-  const api = async (method, path, body) => {
-    const response = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.json();
-  };
+  const { json: api } = apiClient(env, base);
   const text = (from, body) => api('POST', '/simulator/messages', { from, body });
   const outbound = async (id) => (await api('GET', `/conversations/${id}`)).messages
     .filter((m) => m.direction === 'outbound');

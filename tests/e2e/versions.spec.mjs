@@ -16,23 +16,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  EMAIL, bin, browserTest, check, createAdmin, screenshot, signIn,
+  apiClient, bin, browserTest, check, createAdmin, EMAIL, screenshot, signIn,
 } from './browser.mjs';
 
 await browserTest(async ({ base, env, page }) => {
   check(createAdmin(env).status === 0, 'smsflow admin create made the admin');
-  const created = spawnSync(bin, ['api-key', 'create', '--name', 'e2e'], { env, encoding: 'utf8' });
-  const key = created.stdout.trim().split('\n').pop();
-  check(created.status === 0 && key.length > 20, 'smsflow api-key create printed a key');
-  const api = async (method, path, body) => {
-    const response = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return response.status === 204 ? null : response.json();
-  };
+  const { key, json: api } = apiClient(env, base);
 
   // With publish_requires_tests a change goes live only through a tested publish of the draft: a
   // direct create is refused, saying so. The two workflows were there before the setting was on.
