@@ -55,6 +55,16 @@ impl Embedder for Remembering {
 }
 
 /// What the settings are judged by: the mean of goal macro-F1 and top-1 routing accuracy.
+/// Every text routed somewhere it should not have gone.
+fn print_misses(report: &QualityReport) {
+    for miss in &report.misrouted {
+        println!(
+            "  missed: {:?} -> {:?}, expected {:?}",
+            miss.text, miss.routed_to, miss.expected
+        );
+    }
+}
+
 fn objective(report: &QualityReport) -> f64 {
     (report.macro_f1 + report.top1_accuracy) / 2.0
 }
@@ -201,12 +211,7 @@ fn main() {
         }
         confusion(&report);
         if misses {
-            for miss in &report.misrouted {
-                println!(
-                    "  missed: {:?} -> {:?}, expected {:?}",
-                    miss.text, miss.routed_to, miss.expected
-                );
-            }
+            print_misses(&report);
         }
         return;
     }
@@ -272,12 +277,7 @@ fn main() {
     let report = score_outcomes(&samples, &held_out);
     confusion(&report);
     if misses {
-        for miss in &report.misrouted {
-            println!(
-                "  missed: {:?} -> {:?}, expected {:?}",
-                miss.text, miss.routed_to, miss.expected
-            );
-        }
+        print_misses(&report);
     }
 
     let all: Vec<usize> = (0..samples.len()).collect();
