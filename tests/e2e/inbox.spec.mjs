@@ -107,6 +107,8 @@ await browserTest(async ({ base, env, page }) => {
   const ticket = page.locator('table a[href^="/tickets/T-"]').first();
   const number = (await ticket.textContent()).trim();
   check(number.startsWith('T-'), `the workflow's ticket ${number} is listed`);
+  check(await ticket.evaluate((link) => link.getClientRects().length) === 1,
+    'the ticket number stays on one line (it used to break at its hyphen)');
   await screenshot(page, 'tickets', { fullPage: true });
   await ticket.click();
   await page.getByLabel('Status').selectOption('pending');
