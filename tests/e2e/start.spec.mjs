@@ -25,6 +25,8 @@ await browserTest(async ({ base, page }) => {
   check(!(await page.locator('#nav-unread').isVisible()), 'with nothing unread, the Inbox link shows no count');
 
   // Workflows from a starter.
+  check(await page.getByText('Book an appointment · Urgent dental problem · Prices and insurance').isVisible(),
+    'each starter lists the workflows it creates');
   await page.getByRole('button', { name: 'Use the Clinic starter' }).click();
   await page.waitForURL(/\/start\?notice=/);
   check((await page.locator('#start-notice').textContent()).startsWith('Created Book an appointment, Urgent dental problem'),

@@ -15,6 +15,7 @@ use smsflow_core::sender::Sender;
 use smsflow_engine::workflow_sets::{draft_set, live_set};
 use smsflow_store::conversations::ConversationQuery;
 use smsflow_store::versions::Publication;
+use std::sync::LazyLock;
 
 use crate::AppState;
 use crate::web::session::SignedIn;
@@ -66,13 +67,22 @@ impl Starter {
             .map_err(|error| WebError::Internal(format!("starter {}: {error}", self.key)))
     }
 
-    /// The names of its workflows, as the guide lists them.
-    pub fn workflow_names(&self) -> Vec<String> {
-        self.drafts()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|draft| draft.name)
-            .collect()
+    /// The names of its workflows, as the guide lists them: read from the YAML once, not on every view.
+    pub fn workflow_names(&self) -> &'static [String] {
+        static NAMES: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
+            STARTERS
+                .iter()
+                .map(|starter| {
+                    let drafts = starter.drafts().unwrap_or_default();
+                    drafts.into_iter().filter_map(|draft| draft.name).collect()
+                })
+                .collect()
+        });
+        let index = STARTERS
+            .iter()
+            .position(|starter| starter.key == self.key)
+            .expect("every starter is in STARTERS");
+        &NAMES[index]
     }
 }
 
