@@ -5,21 +5,14 @@ mod common;
 
 use common::model::{latest_text, model_server, slow_model_server};
 use common::{
-    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, calendly_signature, helpdesk, signed_form,
-    spawn_configured, text, twilio_standin,
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TestApp, calendly_signature, helpdesk, reply,
+    signed_form, spawn_configured, text, twilio_standin,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn reply(turn: &Value) -> String {
-    turn["replies"][0]["body"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 #[tokio::test]
 async fn a_lead_is_taken_turn_by_turn_to_a_saved_record() {

@@ -4,16 +4,9 @@
 
 mod common;
 
-use common::{TestApp, apps, problem, problem_fields, text};
+use common::{TestApp, apps, problem, problem_fields, reply, text};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-fn reply(turn: &Value) -> String {
-    turn["replies"][0]["body"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 async fn patch(app: &TestApp, path: &str, body: Value) -> reqwest::Response {
     app.http

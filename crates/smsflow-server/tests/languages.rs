@@ -5,17 +5,10 @@
 mod common;
 
 use common::browser::browsers;
-use common::{helpdesk, spawn_configured, text};
+use common::{helpdesk, reply, spawn_configured, text};
 use serde_json::{Value, json};
 use smsflow_store::testing;
 use std::sync::Arc;
-
-fn reply(turn: &Value) -> String {
-    turn["replies"][0]["body"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 fn general_inquiry() -> Value {
     json!({

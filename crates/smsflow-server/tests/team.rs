@@ -362,16 +362,6 @@ async fn canned_replies_fill_their_variables_into_the_reply_box() {
 }
 
 /// Turns suggest mode on for the default agent.
-async fn suggest(store: &dyn Store) {
-    let agent = store.default_agent().await.unwrap();
-    let mut spec = agent.spec.clone();
-    spec.suggest_replies = true;
-    store
-        .update_agent(agent.id, &spec, &smsflow_store::Author::system())
-        .await
-        .unwrap();
-}
-
 /// The conversation's drafted replies.
 async fn drafts(store: &dyn Store, conversation: Uuid) -> Vec<Message> {
     messages(store, conversation)
@@ -386,7 +376,7 @@ async fn suggest_mode_sends_nothing_until_a_person_approves_edits_or_discards_th
     for mut app in browsers().await {
         front_desk(&mut app).await;
         let store = app.store.clone();
-        suggest(store.as_ref()).await;
+        common::turn_on_suggest_mode(store.as_ref()).await;
         let conversation = app.text(PHONE, "hello").await;
         let first = drafts(store.as_ref(), conversation).await;
         assert_eq!(first.len(), 1, "{}", app.label);
@@ -478,7 +468,7 @@ async fn a_draft_nobody_approves_in_time_hands_the_conversation_to_the_team() {
     for mut app in browsers().await {
         front_desk(&mut app).await;
         let store = app.store.clone();
-        suggest(store.as_ref()).await;
+        common::turn_on_suggest_mode(store.as_ref()).await;
         let conversation = app.text(PHONE, "hello").await;
         let draft = drafts(store.as_ref(), conversation).await.remove(0);
         let messaging = app.state.messaging.clone();

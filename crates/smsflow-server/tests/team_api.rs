@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{TestApp, apps, problem, problem_fields, text};
+use common::{TestApp, apps, problem, problem_fields, text, turn_on_suggest_mode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use smsflow_server::web::accounts;
@@ -276,16 +276,6 @@ async fn canned_replies_are_kept_changed_filled_in_and_deleted_through_the_api()
 }
 
 /// Turns suggest mode on for the default agent.
-async fn suggest(app: &TestApp) {
-    let agent = app.store.default_agent().await.unwrap();
-    let mut spec = agent.spec.clone();
-    spec.suggest_replies = true;
-    app.store
-        .update_agent(agent.id, &spec, &smsflow_store::Author::system())
-        .await
-        .unwrap();
-}
-
 /// Texts [`PHONE`] and returns the conversation and the agent's drafted reply.
 async fn drafted(app: &TestApp, body: &str) -> (String, String) {
     let answer = text(app, PHONE, body).await;
@@ -315,7 +305,7 @@ async fn suggest_mode_drafts_are_sent_edited_or_discarded_through_the_api() {
             "response_template": "Thanks for your message, we will get back to you."
         }))
         .await;
-        suggest(&app).await;
+        turn_on_suggest_mode(app.store.as_ref()).await;
 
         // As drafted.
         let (conversation, draft) = drafted(&app, "Do you take new patients?").await;

@@ -136,6 +136,25 @@ pub async fn text(app: &TestApp, from: &str, body: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// The first reply's text in a [`text`] answer; empty when nothing was sent.
+pub fn reply(turn: &Value) -> String {
+    turn["replies"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Turns on suggest mode for the default agent: it drafts replies for a person to approve.
+pub async fn turn_on_suggest_mode(store: &dyn smsflow_store::Store) {
+    let agent = store.default_agent().await.unwrap();
+    let mut spec = agent.spec.clone();
+    spec.suggest_replies = true;
+    store
+        .update_agent(agent.id, &spec, &smsflow_store::Author::system())
+        .await
+        .unwrap();
+}
+
 /// The field paths of a problem document's validation problems, in order.
 pub fn problem_fields(body: &Value) -> Vec<&str> {
     body["problems"]
