@@ -207,6 +207,17 @@ struct Measure {
 }
 
 const MEASURES: &[Measure] = &[
+    // Before the area: `shoe_size` is a shoe's size ("size 9 women's", "calzo del 27").
+    Measure {
+        names: &[
+            "shoe", "shoes", "zapato", "zapatos", "calzado", "tenis", "footwear",
+        ],
+        before: &["size", "talla", "calzo", "wear", "numero", "del"],
+        after: &[
+            "us", "eu", "uk", "mx", "women's", "womens", "men's", "mens", "mexicana",
+        ],
+        money: false,
+    },
     Measure {
         names: &[
             "budget",
@@ -294,24 +305,6 @@ const MEASURES: &[Measure] = &[
     },
     Measure {
         names: &[
-            "size",
-            "sqft",
-            "area",
-            "superficie",
-            "metros",
-            "m2",
-            "tamano",
-            "footage",
-            "square",
-        ],
-        before: &[],
-        after: &[
-            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
-        ],
-        money: false,
-    },
-    Measure {
-        names: &[
             "mileage",
             "miles",
             "km",
@@ -327,7 +320,15 @@ const MEASURES: &[Measure] = &[
     Measure {
         names: &[
             "party",
+            "team",
+            "crew",
+            "headcount",
+            "covers",
             "guests",
+            "huespedes",
+            "travelers",
+            "travellers",
+            "viajeros",
             "people",
             "personas",
             "invitados",
@@ -348,6 +349,24 @@ const MEASURES: &[Measure] = &[
             "adults",
             "adultos",
             "comensales",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "size",
+            "sqft",
+            "area",
+            "superficie",
+            "metros",
+            "m2",
+            "tamano",
+            "footage",
+            "square",
+        ],
+        before: &[],
+        after: &[
+            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
         ],
         money: false,
     },

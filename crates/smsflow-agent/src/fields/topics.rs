@@ -288,6 +288,28 @@ const TOPICS: &[Topic] = &[
         ],
     },
     Topic {
+        choice_words: &["couple", "couples", "pareja", "parejas"],
+        cues: &[
+            "my husband",
+            "my wife",
+            "my partner",
+            "my boyfriend",
+            "my girlfriend",
+            "my fiance",
+            "the two of us",
+            "both of us",
+            "mi marido",
+            "mi esposo",
+            "mi esposa",
+            "mi mujer",
+            "mi novio",
+            "mi novia",
+            "mi pareja",
+            "los dos",
+            "las dos",
+        ],
+    },
+    Topic {
         choice_words: &["delivery", "domicilio", "envio", "entrega"],
         cues: &[
             "deliver",
