@@ -539,8 +539,14 @@ impl Extractors {
                     .filter(|other| other.kind == FieldType::Number && other != &field)
                     .map(FieldSpec::as_str)
                     .collect();
-                let found =
-                    numbers::field_number(&text, field.as_str(), &others, asked, correcting);
+                let found = numbers::field_number(
+                    &text,
+                    field.as_str(),
+                    &others,
+                    asked,
+                    correcting,
+                    context.known.is_some(),
+                );
                 if asked {
                     Some(found.ok_or(Invalid::Number))
                 } else {

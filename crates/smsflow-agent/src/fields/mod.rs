@@ -718,11 +718,13 @@ mod tests {
             "number() reads the first; a correction reads the last"
         );
         assert_eq!(
-            numbers::field_number("tres con el bebé", "people", &[], false, false).as_deref(),
+            numbers::field_number("tres con el bebé", "people", &[], false, false, false)
+                .as_deref(),
             Some("3")
         );
         assert_eq!(
-            numbers::field_number("6 people, sorry 7", "people", &[], false, true).as_deref(),
+            numbers::field_number("6 people, sorry 7", "people", &[], false, true, false)
+                .as_deref(),
             Some("7")
         );
     }

@@ -20,6 +20,8 @@ pub enum Thing {
     Breed,
     Reason,
     Allergy,
+    JobTitle,
+    School,
 }
 
 impl Thing {
@@ -27,23 +29,47 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&["breed", "raza"]) {
+        if has(&[
+            "job",
+            "title",
+            "position",
+            "puesto",
+            "cargo",
+            "occupation",
+            "ocupacion",
+            "profesion",
+            "role",
+        ]) {
+            Some(Thing::JobTitle)
+        } else if has(&[
+            "school",
+            "escuela",
+            "colegio",
+            "university",
+            "universidad",
+            "college",
+        ]) {
+            Some(Thing::School)
+        } else if has(&["breed", "raza"]) {
             Some(Thing::Breed)
         } else if has(&[
             "pet", "mascota", "dog", "cat", "perro", "gato", "animal", "puppy", "cachorro",
         ]) {
             Some(Thing::PetName)
-        } else if has(&[
-            "insurance",
-            "insurer",
-            "aseguradora",
-            "seguro",
-            "eps",
-            "prepaga",
-            "isapre",
-            "coverage",
-            "cobertura",
-        ]) {
+        } else if folded.contains("obra_social")
+            || folded.contains("obra social")
+            || has(&[
+                "insurance",
+                "insurer",
+                "aseguradora",
+                "seguro",
+                "eps",
+                "prepaga",
+                "isapre",
+                "coverage",
+                "cobertura",
+            ])
+        {
             Some(Thing::Insurer)
         } else if has(&[
             "allergies",
@@ -52,6 +78,11 @@ impl Thing {
             "alergia",
             "allergic",
             "alergico",
+            "dietary",
+            "diet",
+            "dieta",
+            "restrictions",
+            "restricciones",
         ]) {
             Some(Thing::Allergy)
         } else if has(&[
@@ -98,9 +129,32 @@ impl Thing {
             Thing::Area => area(&tokens),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
-            Thing::Breed => after_cue(text, BREED_CUES),
+            Thing::Breed => after_cue(text, BREED_CUES, 4),
             Thing::Reason => reason(text),
-            Thing::Allergy => after_cue(text, ALLERGY_CUES),
+            Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
+                .map(|value| without_article(&value))
+                .or_else(|| diet(text)),
+            Thing::JobTitle => after_cue(text, JOB_CUES, 8).map(|value| {
+                // "a nurse at Mercy General": the title ends where the workplace starts.
+                let folded = fold(&value);
+                let end = [" at ", " for ", " with ", " de ", " en ", " para "]
+                    .iter()
+                    .flat_map(|word| {
+                        folded
+                            .match_indices(word)
+                            .map(move |(at, _)| (at, word.len()))
+                    })
+                    // "gerente de compras de Textiles Andinos": at the workplace's capital.
+                    .filter(|(at, len)| {
+                        value[at + len..].starts_with(|c: char| c.is_uppercase())
+                            || matches!(&folded[*at..at + len], " at " | " for " | " with ")
+                    })
+                    .map(|(at, _)| at)
+                    .min()
+                    .unwrap_or(value.len());
+                without_article(value[..end].trim())
+            }),
+            Thing::School => school(&tokens),
         }
     }
 
@@ -258,6 +312,133 @@ const BREED_CUES: &[&str] = &[
     "de raza ",
 ];
 
+/// `value` without the article it starts with ("los frutos secos", "a nurse").
+fn without_article(value: &str) -> String {
+    let folded = fold(value);
+    [
+        "a ", "an ", "the ", "un ", "una ", "el ", "la ", "los ", "las ",
+    ]
+    .iter()
+    .find(|article| folded.starts_with(*article))
+    .map_or(value, |article| &value[article.len()..])
+    .to_string()
+}
+
+/// Diets people name ("one of us is vegan", "sin gluten"), folded.
+const DIETS: &[&str] = &[
+    "vegan",
+    "vegetarian",
+    "gluten-free",
+    "gluten free",
+    "dairy-free",
+    "dairy free",
+    "lactose intolerant",
+    "celiac",
+    "kosher",
+    "halal",
+    "pescatarian",
+    "keto",
+    "vegano",
+    "vegana",
+    "vegetariano",
+    "vegetariana",
+    "sin gluten",
+    "sin lactosa",
+    "celiaco",
+    "celiaca",
+];
+
+/// A diet named anywhere in the message, as written.
+fn diet(text: &str) -> Option<String> {
+    let folded = fold(text);
+    DIETS.iter().find_map(|diet| {
+        let at = folded.match_indices(diet).map(|(at, _)| at).find(|at| {
+            folded[..*at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+                && folded[at + diet.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })?;
+        let start = text.char_indices().nth(folded[..at].chars().count())?.0;
+        let end = text
+            .char_indices()
+            .nth(folded[..at + diet.len()].chars().count())
+            .map_or(text.len(), |(end, _)| end);
+        Some(text[start..end].to_string())
+    })
+}
+
+/// Words before a job title.
+const JOB_CUES: &[&str] = &[
+    "i'm a ",
+    "im a ",
+    "i am a ",
+    "i'm an ",
+    "i am an ",
+    "i work as a ",
+    "i work as an ",
+    "work as ",
+    "my title is ",
+    "my role is ",
+    "job title: ",
+    "soy el ",
+    "soy la ",
+    "trabajo como ",
+    "mi puesto es ",
+    "mi cargo es ",
+    "cargo: ",
+    "puesto: ",
+];
+
+/// Words a school's name ends or starts with.
+const SCHOOL_WORDS: &[&str] = &[
+    "school",
+    "academy",
+    "elementary",
+    "high",
+    "college",
+    "university",
+    "institute",
+    "colegio",
+    "escuela",
+    "instituto",
+    "universidad",
+    "liceo",
+    "prepa",
+];
+
+/// A capitalised run of words that has a school's word in it ("Lincoln Middle School",
+/// "Colegio San Ignacio").
+fn school(tokens: &[&str]) -> Option<String> {
+    let mut run: Vec<&str> = Vec::new();
+    let mut found = None;
+    for token in tokens.iter().chain(std::iter::once(&"")) {
+        let word = bare(token);
+        let connector = !run.is_empty() && matches!(word, "de" | "del" | "of");
+        if word.starts_with(|c: char| c.is_uppercase()) || connector {
+            run.push(word);
+            if !ends_clause(token) {
+                continue;
+            }
+        }
+        while run
+            .last()
+            .is_some_and(|w| matches!(*w, "de" | "del" | "of"))
+        {
+            run.pop();
+        }
+        if run.len() >= 2 && run.iter().any(|w| SCHOOL_WORDS.contains(&fold(w).as_str())) {
+            found = Some(run.join(" "));
+            break;
+        }
+        run.clear();
+    }
+    found
+}
+
 /// Words before what someone is allergic to.
 const ALLERGY_CUES: &[&str] = &[
     "allergic to ",
@@ -364,14 +545,15 @@ fn clause_after(text: &str, at_folded: usize) -> Option<String> {
     ((1..=8).contains(&words)).then(|| value.to_string())
 }
 
-/// What follows the first of `cues` to the end of its clause ("es un bichón maltés, ...").
-fn after_cue(text: &str, cues: &[&str]) -> Option<String> {
+/// What follows the first of `cues` to the end of its clause ("es un bichón maltés, ..."), in
+/// at most `most` words.
+fn after_cue(text: &str, cues: &[&str], most: usize) -> Option<String> {
     let folded = fold(text);
     let at = cues
         .iter()
         .filter_map(|cue| folded.find(cue).map(|at| at + cue.len()))
         .min()?;
-    clause_after(text, at).filter(|value| value.split_whitespace().count() <= 4)
+    clause_after(text, at).filter(|value| value.split_whitespace().count() <= most)
 }
 
 /// Car makes, folded. Those that are also common words ("Seat", "Ram", "Mini") count only
@@ -489,7 +671,15 @@ fn area(tokens: &[&str]) -> Option<String> {
             return None;
         }
         let mut taken: Vec<&str> = Vec::new();
-        for token in &tokens[at + 1..] {
+        // "en la Roma", "in the Heights": the article is not the place.
+        let start = at
+            + 1
+            + usize::from(
+                tokens
+                    .get(at + 1)
+                    .is_some_and(|t| matches!(*t, "la" | "el" | "the")),
+            );
+        for token in &tokens[start.min(tokens.len())..] {
             let word = bare(token);
             let capitalised = word.starts_with(|c: char| c.is_uppercase())
                 && word
@@ -608,6 +798,44 @@ mod tests {
                 .read("my daughter is allergic to peanuts")
                 .as_deref(),
             Some("peanuts")
+        );
+        assert_eq!(
+            Thing::Allergy
+                .read("mi hijo es alérgico a los frutos secos")
+                .as_deref(),
+            Some("frutos secos")
+        );
+        assert_eq!(
+            Thing::Allergy.read("one of us is vegan").as_deref(),
+            Some("vegan")
+        );
+        assert_eq!(Thing::Allergy.read("a veganish menu?"), None);
+    }
+
+    #[test]
+    fn job_titles_schools_and_places_after_an_article() {
+        assert_eq!(
+            Thing::JobTitle
+                .read("I'm a nurse at Mercy General")
+                .as_deref(),
+            Some("nurse")
+        );
+        assert_eq!(
+            Thing::JobTitle
+                .read("soy la gerente de compras de Textiles Andinos")
+                .as_deref(),
+            Some("gerente de compras")
+        );
+        assert_eq!(
+            Thing::School
+                .read("my son is in 7th grade at Lincoln Middle School")
+                .as_deref(),
+            Some("Lincoln Middle School")
+        );
+        assert_eq!(Thing::School.read("after School today"), None);
+        assert_eq!(
+            Thing::Area.read("busco depa en la Roma").as_deref(),
+            Some("Roma")
         );
     }
 }
