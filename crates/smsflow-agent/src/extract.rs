@@ -2422,6 +2422,19 @@ fn company(words: &[Word]) -> Option<String> {
     let lower_case = words
         .iter()
         .all(|word| !word.text.chars().any(char::is_uppercase));
+    // "I'm a nurse at Mercy General", "soy la gerente de compras de Textiles Andinos": the
+    // workplace follows the job title.
+    let title = fields::things::Thing::JobTitle.read(
+        &words
+            .iter()
+            .map(|word| word.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let title_end = title
+        .as_deref()
+        .and_then(|title| title.split_whitespace().next_back())
+        .map(fields::fold);
     for (i, _) in words.iter().enumerate() {
         for cue in COMPANY_CUES {
             let matches = cue
@@ -2452,7 +2465,19 @@ fn company(words: &[Word]) -> Option<String> {
                             | "estamos"
                     )
                     // "Tanya Brooks, office manager at Riverbend Dental"
-                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str()));
+                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
+                    || title_end.as_deref() == Some(fields::fold(&words[i - 1].lower).as_str()));
+            // "Comercializadora Lupita SA de CV": a company's own "de", not a cue.
+            if *cue == ["de"]
+                && words.get(i + 1).is_some_and(|next| {
+                    matches!(
+                        next.lower.trim_end_matches(['.', ',']),
+                        "cv" | "c.v" | "r.l" | "rl"
+                    )
+                })
+            {
+                continue;
+            }
             // "we're Greenway Landscaping", "somos Inversiones Duarte": the company itself.
             let ourselves = matches!(*cue, ["we're"] | ["somos"]);
             if cue.len() == 1 && !after_person && !ourselves {
@@ -2831,6 +2856,15 @@ mod tests {
         assert_eq!(pairs(&found), [("cake_message", "Happy Birthday Mia")]);
         let found = answer("Martín Sosa, DNI 30.456.789", "documento", &["documento"]).found;
         assert_eq!(pairs(&found), [("documento", "30.456.789")]);
+        let found = answer("I'm a nurse at Mercy General", "employer", &[]).found;
+        assert_eq!(pairs(&found), [("employer", "Mercy General")]);
+        let found = answer(
+            "a nombre de Comercializadora Lupita SA de CV",
+            "empresa",
+            &[],
+        )
+        .found;
+        assert!(found.is_empty(), "\"de CV\" is no company: {found:?}");
     }
 
     #[test]
