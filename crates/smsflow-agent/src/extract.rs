@@ -31,7 +31,8 @@ fn kind(field: &FieldSpec) -> Kind {
         FieldType::Text
             if fields::fold(field.as_str())
                 .split(['_', ' ', '-'])
-                .any(|word| COMPANY_FIELDS.contains(&word)) =>
+                .any(|word| COMPANY_FIELDS.contains(&word))
+                || fields::fold(field.as_str()).contains("razon_social") =>
         {
             Kind::Company
         }
@@ -81,10 +82,33 @@ fn labels(kind: Kind) -> &'static [&'static str] {
             "empresa",
             "compañía",
             "negocio",
+            "razón social",
+            "razon social",
         ],
         Kind::Typed(FieldType::Address) => &["address", "dirección", "direccion"],
         _ => &[],
     }
+}
+
+/// The words of a free-text field's compound name that may label its value alone: "the
+/// message is Happy Birthday Mia" for `cake_message`; not words that say only what sort of
+/// value it is (`date`, `number`, `tipo`).
+fn head_words(name: &str, kind: Kind) -> Vec<String> {
+    const SORTS: &[&str] = &[
+        "date", "fecha", "name", "nombre", "number", "numero", "type", "tipo", "code", "codigo",
+        "info", "details", "detalles", "your", "tu", "su",
+    ];
+    let words: Vec<String> = fields::fold(name)
+        .split(['_', ' ', '-'])
+        .map(str::to_string)
+        .collect();
+    if kind != Kind::Labelled || words.len() < 2 {
+        return Vec::new();
+    }
+    words
+        .into_iter()
+        .filter(|word| word.len() >= 4 && !SORTS.contains(&word.as_str()))
+        .collect()
 }
 
 /// What one message gave: valid values, the fields it tried to give but got wrong, and part of
@@ -197,6 +221,7 @@ impl Extractors {
             let asked = is_asked(field);
             let labelled = std::iter::once(name.replace('_', " "))
                 .chain(labels(kind).iter().map(|label| label.to_string()))
+                .chain(head_words(name, kind))
                 .find_map(|label| labelled(text, &label))
                 .map(|value| {
                     // "order number is 7731-A and it came damaged": an identifier is one word.
@@ -224,6 +249,12 @@ impl Extractors {
             // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
             // more than the name); other values from their label first.
             let value = match (kind, labelled) {
+                // "my car is a 2015 Subaru with 98k miles": the thing, not the whole label.
+                (Kind::Labelled, labelled)
+                    if fields::things::Thing::of(name).is_some() && !is_identifier(name) =>
+                {
+                    found().or(labelled)
+                }
                 (Kind::Name | Kind::Company | Kind::Typed(FieldType::Address), labelled) => {
                     found().or(labelled).or_else(|| {
                         // A company named alone, answering the one question about it.
@@ -253,6 +284,7 @@ impl Extractors {
             }
         }
         self.share_addresses(text, wanted, asked, known, &mut extraction);
+        self.share_days(text, wanted, asked, known, clock, &mut extraction);
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
@@ -349,6 +381,81 @@ impl Extractors {
         }
     }
 
+    /// With two date fields (check-in and check-out, departure and return), each day goes to the
+    /// field its words name ("checking out Dec 7", "vuelvo el 2 de enero"), else the days in
+    /// calendar order fill the fields in the workflow's order ("del 20 al 23 de diciembre"),
+    /// the one asked for first.
+    fn share_days(
+        &self,
+        text: &str,
+        wanted: &[FieldSpec],
+        asked: &[String],
+        known: &BTreeMap<String, String>,
+        clock: &Clock,
+        extraction: &mut Extraction,
+    ) {
+        let day_fields: Vec<&FieldSpec> = wanted
+            .iter()
+            .filter(|field| field.kind == FieldType::Date && !is_birth_date(field))
+            .collect();
+        if day_fields.len() < 2 {
+            return;
+        }
+        let mut said = fields::dates::days(text, clock.today(), self.date_order());
+        said.retain(|(day, _)| *day >= clock.today());
+        if said.is_empty() {
+            return;
+        }
+        said.sort_by_key(|(day, _)| *day);
+        for field in &day_fields {
+            extraction.found.remove(field.as_str());
+            extraction.invalid.remove(field.as_str());
+        }
+        let mut free: Vec<&FieldSpec> = day_fields
+            .iter()
+            .filter(|field| !known.contains_key(field.as_str()))
+            .copied()
+            .collect();
+        for (day, before) in said {
+            // The longest cue said names the role: "checking out" is no "checkin".
+            let before = format!(" {before}");
+            let role = DAY_ROLES
+                .iter()
+                .filter_map(|role| {
+                    role.iter()
+                        .filter(|cue| before.contains(&format!(" {cue}")))
+                        .map(|cue| cue.len())
+                        .max()
+                        .map(|len| (len, role))
+                })
+                .max_by_key(|(len, _)| *len)
+                .map(|(_, role)| role);
+            let named = role.and_then(|role| {
+                let mut fields = day_fields.iter().filter(|field| {
+                    let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
+                    role.iter().any(|cue| name.contains(cue))
+                });
+                match (fields.next(), fields.next()) {
+                    (Some(field), None) => Some(*field),
+                    _ => None,
+                }
+            });
+            let target = named
+                .or_else(|| {
+                    free.iter()
+                        .find(|field| asked.iter().any(|a| a == field.as_str()))
+                        .copied()
+                })
+                .or_else(|| free.first().copied());
+            if let Some(target) = target {
+                free.retain(|field| field != &target);
+                extraction
+                    .found
+                    .insert(target.as_str().to_string(), day.to_string());
+            }
+        }
+    }
+
     /// The field's value as its reader finds it in the message.
     fn find(
         &self,
@@ -432,8 +539,14 @@ impl Extractors {
                     .filter(|other| other.kind == FieldType::Number && other != &field)
                     .map(FieldSpec::as_str)
                     .collect();
-                let found =
-                    numbers::field_number(&text, field.as_str(), &others, asked, correcting);
+                let found = numbers::field_number(
+                    &text,
+                    field.as_str(),
+                    &others,
+                    asked,
+                    correcting,
+                    context.known.is_some(),
+                );
                 if asked {
                     Some(found.ok_or(Invalid::Number))
                 } else {
@@ -468,10 +581,11 @@ impl Extractors {
                             .map(|value| Ok(value.trim_start_matches('#').to_string()))
                     })
             }
+            // A vehicle or a place asked for alone is the whole answer, however it is written.
             Kind::Labelled
-                if !only_asked
-                    && let Some(thing) = fields::things::Thing::of(field.as_str())
-                        .and_then(|thing| thing.read(text)) =>
+                if let Some(thing) = fields::things::Thing::of(field.as_str())
+                    .filter(|thing| !(only_asked && thing.is_described()))
+                    .and_then(|thing| thing.answer(text, asked)) =>
             {
                 Some(Ok(thing))
             }
@@ -645,6 +759,37 @@ fn address_role(before: &str) -> Option<Role> {
         (None, None) => None,
     }
 }
+
+/// The ends of a stay, a trip or a rental, as named in a date field's name and in the words
+/// before a day (folded, matched from the start of a word).
+const DAY_ROLES: &[&[&str]] = &[
+    &[
+        "check in",
+        "checkin",
+        "checking in",
+        "arriv",
+        "llega",
+        "llego",
+        "entrada",
+        "entramos",
+        "ingreso",
+    ],
+    &[
+        "check out",
+        "checkout",
+        "checking out",
+        "salida",
+        "salimos",
+        "salgo",
+        "depart",
+        "leav",
+    ],
+    &[
+        "return", "back", "vuelta", "vuelvo", "volvemos", "regres", "devol", "devuelvo",
+    ],
+    &["pick up", "pickup", "picking up", "recog", "recoj"],
+    &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
+];
 
 /// A field for a date of birth ("dob", "date_of_birth", "fecha_nacimiento"): its day is past.
 fn is_birth_date(field: &FieldSpec) -> bool {
@@ -826,7 +971,7 @@ fn is_abbreviation(word: &str) -> bool {
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
     fields::fold(field)
-        .split(['_', ' '])
+        .split(['_', ' ', '-'])
         .any(|word| IDENTIFIER_WORDS.contains(&word))
 }
 
@@ -869,8 +1014,26 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "membership",
     "matricula",
     "placa",
+    "placas",
     "plate",
+    "plates",
     "patente",
+    // National and tax identity numbers.
+    "cedula",
+    "dni",
+    "nie",
+    "nif",
+    "cif",
+    "rfc",
+    "curp",
+    "rut",
+    "ine",
+    "dpi",
+    "documento",
+    "identificacion",
+    "passport",
+    "pasaporte",
+    "ssn",
 ];
 
 /// Identifier words that say too little alone in a message ("my number is ...", "zip code").
@@ -888,7 +1051,7 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
             && token.chars().filter(char::is_ascii_digit).count() >= 3
             && token
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'))
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
     };
     let hashed = tokens
         .clone()
@@ -2220,6 +2383,8 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["business", "name", "is"],
     &["business", "is"],
     &["empresa", "se", "llama"],
+    &["razón", "social"],
+    &["razon", "social"],
     &["negocio", "se", "llama"],
     &["from"],
     &["with"],
@@ -2257,6 +2422,19 @@ fn company(words: &[Word]) -> Option<String> {
     let lower_case = words
         .iter()
         .all(|word| !word.text.chars().any(char::is_uppercase));
+    // "I'm a nurse at Mercy General", "soy la gerente de compras de Textiles Andinos": the
+    // workplace follows the job title.
+    let title = fields::things::Thing::JobTitle.read(
+        &words
+            .iter()
+            .map(|word| word.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let title_end = title
+        .as_deref()
+        .and_then(|title| title.split_whitespace().next_back())
+        .map(fields::fold);
     for (i, _) in words.iter().enumerate() {
         for cue in COMPANY_CUES {
             let matches = cue
@@ -2287,7 +2465,19 @@ fn company(words: &[Word]) -> Option<String> {
                             | "estamos"
                     )
                     // "Tanya Brooks, office manager at Riverbend Dental"
-                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str()));
+                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
+                    || title_end.as_deref() == Some(fields::fold(&words[i - 1].lower).as_str()));
+            // "Comercializadora Lupita SA de CV": a company's own "de", not a cue.
+            if *cue == ["de"]
+                && words.get(i + 1).is_some_and(|next| {
+                    matches!(
+                        next.lower.trim_end_matches(['.', ',']),
+                        "cv" | "c.v" | "r.l" | "rl"
+                    )
+                })
+            {
+                continue;
+            }
             // "we're Greenway Landscaping", "somos Inversiones Duarte": the company itself.
             let ourselves = matches!(*cue, ["we're"] | ["somos"]);
             if cue.len() == 1 && !after_person && !ourselves {
@@ -2615,6 +2805,66 @@ mod tests {
         assert_eq!(pairs(&plate.found), [("matricula", "4821 KLM")]);
         let born = answer("dob is July 22, 1985", "dob:date", &["dob"]);
         assert_eq!(pairs(&born.found), [("dob", "1985-07-22")]);
+    }
+
+    #[test]
+    fn the_days_of_a_stay_go_to_the_field_their_words_name() {
+        let wanted = fields("check_in:date,check_out:date");
+        let read = |text: &str, known: &[(&str, &str)]| {
+            let known = known
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let clock = Clock::at(
+                "2026-11-28T15:00:00Z".parse().unwrap(),
+                jiff::tz::TimeZone::UTC,
+            );
+            Extractors::default()
+                .read(text, &wanted, &[], &known, &clock)
+                .found
+        };
+        assert_eq!(
+            pairs(&read("from Dec 18 to Dec 21", &[])),
+            [("check_in", "2026-12-18"), ("check_out", "2026-12-21")]
+        );
+        assert_eq!(
+            pairs(&read("checking out Dec 7", &[])),
+            [("check_out", "2026-12-07")]
+        );
+        assert_eq!(
+            pairs(&read("Dec 9", &[("check_in", "2026-12-07")])),
+            [("check_out", "2026-12-09")],
+            "a day given later fills the field still empty"
+        );
+    }
+
+    #[test]
+    fn business_named_fields_from_their_cues() {
+        let found = answer(
+            "mi EPS es Sura y mi cédula 1032456789",
+            "eps,cedula",
+            &["eps", "cedula"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("cedula", "1032456789"), ("eps", "Sura")]);
+        let found = answer(
+            "the message is Happy Birthday Mia",
+            "cake_message",
+            &["cake_message"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("cake_message", "Happy Birthday Mia")]);
+        let found = answer("Martín Sosa, DNI 30.456.789", "documento", &["documento"]).found;
+        assert_eq!(pairs(&found), [("documento", "30.456.789")]);
+        let found = answer("I'm a nurse at Mercy General", "employer", &[]).found;
+        assert_eq!(pairs(&found), [("employer", "Mercy General")]);
+        let found = answer(
+            "a nombre de Comercializadora Lupita SA de CV",
+            "empresa",
+            &[],
+        )
+        .found;
+        assert!(found.is_empty(), "\"de CV\" is no company: {found:?}");
     }
 
     #[test]

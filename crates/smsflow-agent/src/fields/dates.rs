@@ -200,6 +200,59 @@ fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> 
 /// correction names the new value after the old one).
 pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     let words = tokens(text);
+    let (dates, times) = scan(&words, today, order);
+    pick_when(&words, &dates, &times, last)
+}
+
+/// Every day written in `text`, in the order written, with the words before each since the day
+/// before it ("from Dec 18 to Dec 21" gives Dec 18 after "from", Dec 21 after "to"): a stay, a
+/// trip or a rental names its first and last day in one message.
+pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
+    let words = tokens(text);
+    let (dates, _) = scan(&words, today, order);
+    let mut from = 0;
+    dates
+        .iter()
+        .map(|((date, _), at)| {
+            // The words after the day before, past the rest of its date ("Dec 22").
+            while from < *at
+                && (day_number(&words[from]).is_some()
+                    || is_month(&words[from])
+                    || matches!(words[from].as_str(), "de" | "of"))
+            {
+                from += 1;
+            }
+            let before = words[from.min(*at)..*at].join(" ");
+            from = at + 1;
+            (*date, before)
+        })
+        .collect()
+}
+
+/// A day of the month that opens a range whose end names the month: "del 20 al 23 de
+/// diciembre", "from the 18th to the 21st of December".
+fn range_start(words: &[String], i: usize, today: Date) -> Option<(Date, usize)> {
+    let day = day_number(&words[i])?;
+    let joiner = words.get(i + 1)?.as_str();
+    if !matches!(
+        joiner,
+        "al" | "to" | "through" | "thru" | "till" | "until" | "hasta" | "a"
+    ) {
+        return None;
+    }
+    let end = i + 2 + usize::from(words.get(i + 2).is_some_and(|w| w == "el" || w == "the"));
+    day_number(words.get(end)?)?;
+    let month_at =
+        end + 1 + usize::from(words.get(end + 1).is_some_and(|w| w == "de" || w == "of"));
+    let m = month(words.get(month_at)?)?;
+    calendar_date(today, None, m, day).map(|date| (date, 2))
+}
+
+type Found<T> = Vec<((T, bool), usize)>;
+
+/// The days (with whether their year is exact) and times (with whether they only bound the
+/// answer) of a message, with the word each starts at.
+fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time>) {
     let mut dates: Vec<((Date, bool), usize)> = Vec::new();
     // Each time, and whether it only bounds the answer ("before noon, like 10:30").
     let mut times: Vec<((Time, bool), usize)> = Vec::new();
@@ -208,8 +261,23 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         let word = words[i].as_str();
         let next = words.get(i + 1).map(String::as_str);
         // Days.
-        if let Some((date, exact, used)) = relative_day(&words, i, today) {
+        if let Some((date, exact, used)) = relative_day(words, i, today) {
             dates.push(((date, exact), i));
+            i += used;
+            continue;
+        }
+        // "Monday Dec 7", "viernes 4 de diciembre": the weekday names the date that follows.
+        if weekday(word).is_some()
+            && (next.is_some_and(is_month)
+                || words.get(i + 2).is_some_and(|w| is_month(w))
+                || (words.get(i + 2).is_some_and(|w| w == "de" || w == "of")
+                    && words.get(i + 3).is_some_and(|w| is_month(w))))
+        {
+            i += 1;
+            continue;
+        }
+        if let Some((date, used)) = range_start(words, i, today) {
+            dates.push(((date, false), i));
             i += used;
             continue;
         }
@@ -243,7 +311,7 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         }
         // "march 5th", "march 5"
         if let (Some(m), Some(day)) = (month(word), next.and_then(day_number)) {
-            let (year, used) = year_after(&words, i + 2);
+            let (year, used) = year_after(words, i + 2);
             if let Some(date) = calendar_date(today, year, m, day) {
                 dates.push(((date, year.is_some()), i));
                 i += 2 + used;
@@ -257,7 +325,7 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
                 _ => (i + 1, 2),
             };
             if let Some(m) = words.get(month_at).and_then(|w| month(w)) {
-                let (year, used) = year_after(&words, i + skip);
+                let (year, used) = year_after(words, i + skip);
                 if let Some(date) = calendar_date(today, year, m, day) {
                     dates.push(((date, year.is_some()), i));
                     i += skip + used;
@@ -287,7 +355,7 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
             }
         }
         // Times.
-        if let Some((time, used)) = time_at(&words, i) {
+        if let Some((time, used)) = time_at(words, i) {
             let bound = |at: usize| {
                 matches!(
                     words.get(at).map(String::as_str),
@@ -311,6 +379,12 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         }
         i += 1;
     }
+    (dates, times)
+}
+
+/// The day and the time of a message among those it gives: the first, or in a correction the
+/// new one.
+fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: bool) -> When {
     // In a correction the value right after "actually", "wait" or "mejor" is the new one, even
     // when the old one follows as the reason ("no wait jan 7 im traveling on the 6th"); else the
     // value named last.
@@ -643,6 +717,39 @@ mod tests {
 
     /// Thursday 26 November 2026.
     const TODAY: Date = date(2026, 11, 26);
+
+    #[test]
+    fn every_day_of_a_stay_with_the_words_before_it() {
+        let days = |text| -> Vec<(String, String)> {
+            days(text, TODAY, Order::MonthFirst)
+                .into_iter()
+                .map(|(day, before)| (day.to_string(), before))
+                .collect()
+        };
+        assert_eq!(
+            days("del 20 al 23 de diciembre"),
+            [
+                ("2026-12-20".into(), "del".into()),
+                ("2026-12-23".into(), "al".into())
+            ]
+        );
+        assert_eq!(
+            days("flying out Dec 22, back Jan 3"),
+            [
+                ("2026-12-22".into(), "flying out".into()),
+                ("2027-01-03".into(), "back".into())
+            ]
+        );
+        assert_eq!(
+            when("checking out Monday Dec 7"),
+            (Some("2026-12-07".into()), None),
+            "a weekday before its date names that date"
+        );
+        assert_eq!(
+            when("el viernes 4 de diciembre"),
+            (Some("2026-12-04".into()), None)
+        );
+    }
 
     fn when(text: &str) -> (Option<String>, Option<String>) {
         let found = read(text, TODAY, Order::MonthFirst, false);

@@ -243,7 +243,7 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
-    let said = without_negated(choice_words(text), choices);
+    let said = sized(without_negated(choice_words(text), choices), choices);
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
     if !choices.iter().any(|choice| {
         choice_words(choice)
@@ -339,6 +339,35 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     best.next().is_none().then(|| (*choice).clone())
 }
 
+/// Clothing sizes by letter and by word, in either language: "mediana" is `M` when the choices
+/// are letters.
+const SIZES: &[(&str, &[&str])] = &[
+    ("xs", &["extra small", "extra chica", "extra pequena"]),
+    ("s", &["small", "chica", "chico", "pequena", "pequeno"]),
+    ("m", &["medium", "mediana", "mediano"]),
+    ("l", &["large", "grande"]),
+    ("xl", &["extra large", "extra grande"]),
+];
+
+/// The said words with a size said in words written as its letter, when a choice is that
+/// letter ("en mediana" for `S`/`M`/`L`).
+fn sized(said: Vec<String>, choices: &[String]) -> Vec<String> {
+    let letters: Vec<String> = choices.iter().map(|choice| fold(choice.trim())).collect();
+    let joined = format!(" {} ", said.join(" "));
+    let Some(letter) = SIZES
+        .iter()
+        .rev()
+        .filter(|(letter, _)| letters.iter().any(|l| l == letter))
+        .find(|(_, words)| words.iter().any(|w| joined.contains(&format!(" {w} "))))
+        .map(|(letter, _)| *letter)
+    else {
+        return said;
+    };
+    said.into_iter()
+        .chain(std::iter::once(letter.to_string()))
+        .collect()
+}
+
 /// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
 const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
 
@@ -383,11 +412,50 @@ fn same_word(said: &str, word: &str) -> bool {
     let synonyms = SYNONYMS
         .iter()
         .any(|group| group.iter().any(|w| stem(w) == a) && group.iter().any(|w| stem(w) == b));
+    // "monday" and "today" end with "day" and say nothing of a "Day pass".
+    let compound = |long: &str, short: &str| {
+        short.len() >= 3 && long.ends_with(short) && !(short == "day" || short == "dia")
+    };
     a == b
         || synonyms
-        || (word.len() >= 3 && said.ends_with(word))
-        || (said.len() >= 3 && word.ends_with(said))
+        || compound(said, word)
+        || compound(word, said)
         || (a.len() >= 5 && b.len() >= 5 && (a.starts_with(b) || b.starts_with(a)))
+        || one_typo(said, word)
+        || diminished(said).is_some_and(|base| base == b)
+        || diminished(word).is_some_and(|base| base == a)
+}
+
+/// A Spanish diminutive or adjective without its ending, to compare with a stem: "perrita" ->
+/// "perr" (as "perro"), "grasosa" -> "gras" (as "grasa").
+fn diminished(word: &str) -> Option<&str> {
+    ["itas", "itos", "osas", "osos", "ita", "ito", "osa", "oso"]
+        .iter()
+        .find_map(|ending| word.strip_suffix(ending))
+        .filter(|rest| rest.chars().count() >= 3)
+}
+
+/// "tranferencia" for "transferencia", "recieve" for "receive": one letter missing, added,
+/// changed or two swapped, in a word long enough (six letters) that this is a typo, not
+/// another word.
+fn one_typo(said: &str, word: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (said.chars().collect(), word.chars().collect());
+    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b {
+        return false;
+    }
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (rest_a, rest_b) = (&a[common..], &b[common..]);
+    match rest_a.len().cmp(&rest_b.len()) {
+        std::cmp::Ordering::Equal => {
+            rest_a[1..] == rest_b[1..]
+                || (rest_a.len() >= 2
+                    && rest_a[0] == rest_b[1]
+                    && rest_a[1] == rest_b[0]
+                    && rest_a[2..] == rest_b[2..])
+        }
+        std::cmp::Ordering::Less => rest_a == &rest_b[1..],
+        std::cmp::Ordering::Greater => &rest_a[1..] == rest_b,
+    }
 }
 
 /// Words that mean the same in a choice, in either language ("the big one" is "Large").
@@ -402,6 +470,21 @@ const SYNONYMS: &[&[&str]] = &[
     &["deep", "thorough", "profunda", "fondo"],
     &["manicure", "mani"],
     &["pedicure", "pedi"],
+    &[
+        "damaged",
+        "broken",
+        "broke",
+        "cracked",
+        "shattered",
+        "roto",
+        "rota",
+        "danado",
+        "danada",
+    ],
+    &["apartment", "apt", "condo", "flat", "departamento", "depto"],
+    &["house", "home", "casa"],
+    &["business", "office", "oficina", "negocio", "store", "local"],
+    &["couple", "pareja"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
@@ -603,6 +686,30 @@ mod tests {
             choice("actually a cut, skip the colour", &salon, true).as_deref(),
             Some("Cut")
         );
+        let sizes: Vec<String> = ["S", "M", "L", "XL"].map(String::from).to_vec();
+        assert_eq!(
+            choice("¿la tenéis en mediana?", &sizes, false).as_deref(),
+            Some("M")
+        );
+        let payment: Vec<String> = ["Efectivo", "Tarjeta", "Transferencia"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            choice("le hago una tranferencia", &payment, false).as_deref(),
+            Some("Transferencia"),
+            "one letter missing is a typo"
+        );
+        let skin: Vec<String> = ["Seca", "Grasa", "Mixta"].map(String::from).to_vec();
+        assert_eq!(
+            choice("tengo la piel bastante grasosa", &skin, false).as_deref(),
+            Some("Grasa")
+        );
+        let passes: Vec<String> = ["Monthly", "Annual", "Day pass"].map(String::from).to_vec();
+        assert_eq!(
+            choice("i'd start monday", &passes, false),
+            None,
+            "a weekday is no day pass"
+        );
         let methods = vec!["Delivery".to_string(), "Pickup".to_string()];
         assert_eq!(choice("delivery or pickup?", &methods, false), None);
         assert_eq!(
@@ -611,11 +718,13 @@ mod tests {
             "number() reads the first; a correction reads the last"
         );
         assert_eq!(
-            numbers::field_number("tres con el bebé", "people", &[], false, false).as_deref(),
+            numbers::field_number("tres con el bebé", "people", &[], false, false, false)
+                .as_deref(),
             Some("3")
         );
         assert_eq!(
-            numbers::field_number("6 people, sorry 7", "people", &[], false, true).as_deref(),
+            numbers::field_number("6 people, sorry 7", "people", &[], false, true, false)
+                .as_deref(),
             Some("7")
         );
     }

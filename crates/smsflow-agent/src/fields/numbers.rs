@@ -207,6 +207,19 @@ struct Measure {
 }
 
 const MEASURES: &[Measure] = &[
+    // Before the area: `shoe_size` is a shoe's size ("size 9 women's", "calzo del 27").
+    Measure {
+        names: &[
+            "shoe", "shoes", "zapato", "zapatos", "calzado", "tenis", "footwear",
+        ],
+        before: &[
+            "size", "talla", "calzo", "wear", "numero", "del", "en", "in",
+        ],
+        after: &[
+            "us", "eu", "uk", "mx", "women's", "womens", "men's", "mens", "mexicana",
+        ],
+        money: false,
+    },
     Measure {
         names: &[
             "budget",
@@ -294,24 +307,6 @@ const MEASURES: &[Measure] = &[
     },
     Measure {
         names: &[
-            "size",
-            "sqft",
-            "area",
-            "superficie",
-            "metros",
-            "m2",
-            "tamano",
-            "footage",
-            "square",
-        ],
-        before: &[],
-        after: &[
-            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
-        ],
-        money: false,
-    },
-    Measure {
-        names: &[
             "mileage",
             "miles",
             "km",
@@ -327,7 +322,15 @@ const MEASURES: &[Measure] = &[
     Measure {
         names: &[
             "party",
+            "team",
+            "crew",
+            "headcount",
+            "covers",
             "guests",
+            "huespedes",
+            "travelers",
+            "travellers",
+            "viajeros",
             "people",
             "personas",
             "invitados",
@@ -348,6 +351,24 @@ const MEASURES: &[Measure] = &[
             "adults",
             "adultos",
             "comensales",
+        ],
+        money: false,
+    },
+    Measure {
+        names: &[
+            "size",
+            "sqft",
+            "area",
+            "superficie",
+            "metros",
+            "m2",
+            "tamano",
+            "footage",
+            "square",
+        ],
+        before: &[],
+        after: &[
+            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
         ],
         money: false,
     },
@@ -445,7 +466,8 @@ fn normalised(text: &str) -> Option<String> {
 
 /// The number for the number field `field` among those the message gives: one said with what the
 /// field counts (from its name: "3 bed" for `bedrooms`, "budget $2,400" for `budget`, "6 techs" for
-/// `techs`); else one that no `other` wanted field and no other measure claims ("3 bedrooms" is
+/// `techs`); else, unless the field is `known` and the message neither answers nor corrects it,
+/// one that no `other` wanted field and no other measure claims ("3 bedrooms" is
 /// never a budget), any number when `asked`, else one that words say counts something.
 pub fn field_number(
     text: &str,
@@ -453,6 +475,7 @@ pub fn field_number(
     others: &[&str],
     asked: bool,
     last: bool,
+    known: bool,
 ) -> Option<String> {
     let (tokens, found) = read(text);
     let pick = |found: Vec<&Quantity>| {
@@ -473,6 +496,16 @@ pub fn field_number(
         owned.sort_by_key(|q| q.start);
         return pick(owned);
     }
+    // "one of us is vegan" after "table for 4": a value already known changes only when asked,
+    // corrected or named by what it counts.
+    let firmly_counted = |q: &&Quantity| {
+        q.start
+            .checked_sub(1)
+            .is_some_and(|before| COUNT_BEFORE.contains(&tokens[before].as_str()))
+            || tokens.get(q.end).is_some_and(|after| {
+                COUNT_AFTER.contains(&after.as_str()) && !PREPOSITIONS.contains(&after.as_str())
+            })
+    };
     let free: Vec<&Quantity> = found
         .iter()
         .filter(|q| {
@@ -484,6 +517,7 @@ pub fn field_number(
                         && unit_after(&tokens, q).is_some_and(|unit| measure.after.contains(&unit))
                 })
                 && (asked || q.counted)
+                && (!known || asked || last || firmly_counted(q))
         })
         .collect();
     pick(free)
@@ -810,7 +844,7 @@ mod tests {
 
     #[test]
     fn unasked_numbers_need_words_that_say_they_count() {
-        let counted = |text| field_number(text, "quantity", &[], false, false);
+        let counted = |text| field_number(text, "quantity", &[], false, false, false);
         assert_eq!(
             counted("Can I book a table for 4 on Friday at 7pm?").as_deref(),
             Some("4")
@@ -819,6 +853,9 @@ mod tests {
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
         assert_eq!(counted("el piso tiene 92,5 m2").as_deref(), Some("92.5"));
         assert_eq!(counted("call me at 7 on the 5th"), None);
+        let known = |text| field_number(text, "guests", &[], false, false, true);
+        assert_eq!(known("one of us is vegan"), None, "a known value stays");
+        assert_eq!(known("en total cuatro").as_deref(), Some("4"));
         assert_eq!(counted("Mike Russo, 773-555-0154"), None);
         assert_eq!(counted("el 5 de marzo a las 8"), None);
         assert_eq!(
@@ -827,6 +864,7 @@ mod tests {
                 "quantity",
                 &[],
                 false,
+                true,
                 true
             )
             .as_deref(),
@@ -836,7 +874,8 @@ mod tests {
 
     #[test]
     fn each_number_field_takes_the_number_said_with_what_it_counts() {
-        let read = |text, field, others: &[&str]| field_number(text, field, others, false, false);
+        let read =
+            |text, field, others: &[&str]| field_number(text, field, others, false, false, false);
         let listing = "looking to buy in Park Slope, max 850k, 3br";
         assert_eq!(
             read(listing, "budget", &["bedrooms"]).as_deref(),
@@ -878,8 +917,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn reading_never_panics(text in "\\PC{0,120}") {
-            let _ = field_number(&text, "quantity", &[], true, true);
-            let _ = field_number(&text, "budget", &["bedrooms"], false, false);
+            let _ = field_number(&text, "quantity", &[], true, true, false);
+            let _ = field_number(&text, "budget", &["bedrooms"], false, false, true);
         }
 
         /// A normalised number reads back as itself, and as an amount written with separators.

@@ -1,7 +1,11 @@
 //! Text fields read by what their name says they hold, when the message gives them without a
 //! label: a vehicle ("my 2016 Honda Civic", "un Peugeot 208 2020") for `vehicle`, `car`,
 //! `vehiculo`; a neighbourhood ("looking in Park Slope", "por Coyoacán") for `neighborhood`,
-//! `zona`, `barrio`.
+//! `zona`, `barrio`; an insurer ("I have Delta Dental", "tengo seguro de GNP") for `insurance`,
+//! `aseguradora`, `eps`; a pet's name ("my dog Biscuit", "se llama Nube") for `pet`, `mascota`; a
+//! breed ("he's a golden retriever", "es un bichón maltés") for `breed`, `raza`; and the reason
+//! for a visit or a call ("it's for a sore throat", "el motivo es una fuga") for `reason`,
+//! `motivo`, `concern`.
 
 use super::dates::is_month;
 use super::fold;
@@ -11,6 +15,13 @@ use super::fold;
 pub enum Thing {
     Vehicle,
     Area,
+    Insurer,
+    PetName,
+    Breed,
+    Reason,
+    Allergy,
+    JobTitle,
+    School,
 }
 
 impl Thing {
@@ -19,6 +30,76 @@ impl Thing {
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
         if has(&[
+            "job",
+            "title",
+            "position",
+            "puesto",
+            "cargo",
+            "occupation",
+            "ocupacion",
+            "profesion",
+            "role",
+        ]) {
+            Some(Thing::JobTitle)
+        } else if has(&[
+            "school",
+            "escuela",
+            "colegio",
+            "university",
+            "universidad",
+            "college",
+        ]) {
+            Some(Thing::School)
+        } else if has(&["breed", "raza"]) {
+            Some(Thing::Breed)
+        } else if has(&[
+            "pet", "mascota", "dog", "cat", "perro", "gato", "animal", "puppy", "cachorro",
+        ]) {
+            Some(Thing::PetName)
+        } else if folded.contains("obra_social")
+            || folded.contains("obra social")
+            || has(&[
+                "insurance",
+                "insurer",
+                "aseguradora",
+                "seguro",
+                "eps",
+                "prepaga",
+                "isapre",
+                "coverage",
+                "cobertura",
+            ])
+        {
+            Some(Thing::Insurer)
+        } else if has(&[
+            "allergies",
+            "allergy",
+            "alergias",
+            "alergia",
+            "allergic",
+            "alergico",
+            "dietary",
+            "diet",
+            "dieta",
+            "restrictions",
+            "restricciones",
+        ]) {
+            Some(Thing::Allergy)
+        } else if has(&[
+            "reason",
+            "motivo",
+            "purpose",
+            "concern",
+            "complaint",
+            "symptom",
+            "symptoms",
+            "sintoma",
+            "sintomas",
+            "asunto",
+            "why",
+        ]) {
+            Some(Thing::Reason)
+        } else if has(&[
             "vehicle", "vehiculo", "car", "auto", "carro", "coche", "model", "modelo", "make",
         ]) {
             Some(Thing::Vehicle)
@@ -46,8 +127,433 @@ impl Thing {
         match self {
             Thing::Vehicle => vehicle(&tokens),
             Thing::Area => area(&tokens),
+            Thing::Insurer => insurer(&tokens),
+            Thing::PetName => pet_name(&tokens),
+            Thing::Breed => after_cue(text, BREED_CUES, 4),
+            Thing::Reason => reason(text),
+            Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
+                .map(|value| without_article(&value))
+                .or_else(|| diet(text)),
+            Thing::JobTitle => after_cue(text, JOB_CUES, 8).map(|value| {
+                // "a nurse at Mercy General": the title ends where the workplace starts.
+                let folded = fold(&value);
+                let end = [" at ", " for ", " with ", " de ", " en ", " para "]
+                    .iter()
+                    .flat_map(|word| {
+                        folded
+                            .match_indices(word)
+                            .map(move |(at, _)| (at, word.len()))
+                    })
+                    // "gerente de compras de Textiles Andinos": at the workplace's capital.
+                    .filter(|(at, len)| {
+                        value[at + len..].starts_with(|c: char| c.is_uppercase())
+                            || matches!(&folded[*at..at + len], " at " | " for " | " with ")
+                    })
+                    .map(|(at, _)| at)
+                    .min()
+                    .unwrap_or(value.len());
+                without_article(value[..end].trim())
+            }),
+            Thing::School => school(&tokens),
         }
     }
+
+    /// A thing people describe in their own words ("un Seat Ibiza del 2018", "cerca del
+    /// parque"): asked for alone, the whole answer is its value.
+    pub fn is_described(self) -> bool {
+        matches!(self, Thing::Vehicle | Thing::Area)
+    }
+
+    /// As [`Thing::read`], for a message answering the question about this field and another:
+    /// "Canela, es una perrita" names the pet first.
+    pub fn answer(self, text: &str, asked: bool) -> Option<String> {
+        self.read(text).or_else(|| {
+            let first = text.split([',', ';', '\n']).next()?.trim();
+            (asked && self == Thing::PetName && first.len() < text.trim().len())
+                .then(|| proper_run(&first.split_whitespace().collect::<Vec<_>>(), 2))
+                .flatten()
+                .filter(|name| name.split_whitespace().count() == first.split_whitespace().count())
+        })
+    }
+}
+
+/// Capitalised words from the start of `tokens` (at most `most`), as a brand or a pet is written
+/// ("Blue Cross", "GNP", "Biscuit"), not a month, a weekday or a word such as "I" or "The".
+fn proper_run(tokens: &[&str], most: usize) -> Option<String> {
+    let mut taken: Vec<&str> = Vec::new();
+    for token in tokens.iter().take(most) {
+        let word = bare(token);
+        let folded = fold(word);
+        let proper = word.starts_with(|c: char| c.is_uppercase())
+            && word
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '&' | '\''))
+            && !is_month(&folded)
+            && !super::dates::is_weekday(&folded)
+            && !NOT_PROPER.contains(&folded.as_str());
+        if !proper {
+            break;
+        }
+        taken.push(word);
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (!taken.is_empty()).then(|| taken.join(" "))
+}
+
+/// Capitalised words that start a sentence rather than name something.
+const NOT_PROPER: &[&str] = &[
+    "i", "i'm", "im", "the", "a", "my", "mi", "el", "la", "es", "is", "it", "he", "she", "we",
+    "yes", "no", "si", "ok", "hi", "hola", "thanks", "gracias", "please", "por", "para", "for",
+    "and", "y", "but", "pero", "tengo", "have", "medicare", "medicaid",
+];
+
+/// The capitalised words right after the first of `cues` (folded words in sequence) that is
+/// followed by some.
+fn after_words(tokens: &[&str], cues: &[&[&str]], most: usize) -> Option<String> {
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    (0..tokens.len()).find_map(|at| {
+        cues.iter().find_map(|cue| {
+            let end = at + cue.len();
+            let said = end <= tokens.len()
+                && cue.iter().zip(&folded[at..end]).all(|(c, w)| c == w)
+                && !ends_clause(tokens[end - 1]);
+            said.then(|| proper_run(&tokens[end..], most)).flatten()
+        })
+    })
+}
+
+/// Words after which an insurer is named.
+const INSURER_CUES: &[&[&str]] = &[
+    &["insurance", "is"],
+    &["insurance", "provider", "is"],
+    &["insurance", "with"],
+    &["insurance", "through"],
+    &["insured", "with"],
+    &["insured", "through"],
+    &["insured", "by"],
+    &["covered", "by"],
+    &["coverage", "with"],
+    &["insurance"],
+    &["i", "have"],
+    &["i've", "got"],
+    &["ive", "got"],
+    &["we", "have"],
+    &["aseguradora", "es"],
+    &["aseguradora"],
+    &["seguro", "es"],
+    &["seguro", "de"],
+    &["seguro", "con"],
+    &["seguro", "medico", "de"],
+    &["seguro", "medico", "con"],
+    &["asegurado", "con"],
+    &["asegurada", "con"],
+    &["cubierto", "por"],
+    &["eps", "es"],
+    &["eps"],
+    &["prepaga", "es"],
+    &["prepaga"],
+    &["obra", "social"],
+    &["tengo"],
+    &["uso"],
+];
+
+/// An insurer named after its cue: "I have Delta Dental", "tengo seguro de GNP", "mi EPS es Sura".
+fn insurer(tokens: &[&str]) -> Option<String> {
+    after_words(tokens, INSURER_CUES, 4)
+}
+
+/// Words after which a pet is named, and words for a pet followed by its name ("my dog Biscuit").
+const PET_CUES: &[&[&str]] = &[
+    &["se", "llama"],
+    &["named"],
+    &["called"],
+    &["name", "is"],
+    &["name's"],
+    &["nombre", "es"],
+    &["dog"],
+    &["cat"],
+    &["puppy"],
+    &["pup"],
+    &["kitten"],
+    &["perro"],
+    &["perra"],
+    &["perrito"],
+    &["perrita"],
+    &["gato"],
+    &["gata"],
+    &["gatito"],
+    &["gatita"],
+    &["cachorro"],
+    &["mascota"],
+    &["for"],
+    &["para"],
+];
+
+fn pet_name(tokens: &[&str]) -> Option<String> {
+    after_words(tokens, PET_CUES, 2)
+}
+
+/// Words before what kind of animal a pet is.
+const BREED_CUES: &[&str] = &[
+    "he's a ",
+    "hes a ",
+    "she's a ",
+    "shes a ",
+    "it's a ",
+    "is a ",
+    "breed is ",
+    "breed: ",
+    "es un ",
+    "es una ",
+    "raza es ",
+    "raza: ",
+    "de raza ",
+];
+
+/// `value` without the article it starts with ("los frutos secos", "a nurse").
+fn without_article(value: &str) -> String {
+    let folded = fold(value);
+    [
+        "a ", "an ", "the ", "un ", "una ", "el ", "la ", "los ", "las ",
+    ]
+    .iter()
+    .find(|article| folded.starts_with(*article))
+    .map_or(value, |article| &value[article.len()..])
+    .to_string()
+}
+
+/// Diets people name ("one of us is vegan", "sin gluten"), folded.
+const DIETS: &[&str] = &[
+    "vegan",
+    "vegetarian",
+    "gluten-free",
+    "gluten free",
+    "dairy-free",
+    "dairy free",
+    "lactose intolerant",
+    "celiac",
+    "kosher",
+    "halal",
+    "pescatarian",
+    "keto",
+    "vegano",
+    "vegana",
+    "vegetariano",
+    "vegetariana",
+    "sin gluten",
+    "sin lactosa",
+    "celiaco",
+    "celiaca",
+];
+
+/// A diet named anywhere in the message, as written.
+fn diet(text: &str) -> Option<String> {
+    let folded = fold(text);
+    DIETS.iter().find_map(|diet| {
+        let at = folded.match_indices(diet).map(|(at, _)| at).find(|at| {
+            folded[..*at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+                && folded[at + diet.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })?;
+        let start = text.char_indices().nth(folded[..at].chars().count())?.0;
+        let end = text
+            .char_indices()
+            .nth(folded[..at + diet.len()].chars().count())
+            .map_or(text.len(), |(end, _)| end);
+        Some(text[start..end].to_string())
+    })
+}
+
+/// Words before a job title.
+const JOB_CUES: &[&str] = &[
+    "i'm a ",
+    "im a ",
+    "i am a ",
+    "i'm an ",
+    "i am an ",
+    "i work as a ",
+    "i work as an ",
+    "work as ",
+    "my title is ",
+    "my role is ",
+    "job title: ",
+    "soy el ",
+    "soy la ",
+    "trabajo como ",
+    "mi puesto es ",
+    "mi cargo es ",
+    "cargo: ",
+    "puesto: ",
+];
+
+/// Words a school's name ends or starts with.
+const SCHOOL_WORDS: &[&str] = &[
+    "school",
+    "academy",
+    "elementary",
+    "high",
+    "college",
+    "university",
+    "institute",
+    "colegio",
+    "escuela",
+    "instituto",
+    "universidad",
+    "liceo",
+    "prepa",
+];
+
+/// A capitalised run of words that has a school's word in it ("Lincoln Middle School",
+/// "Colegio San Ignacio").
+fn school(tokens: &[&str]) -> Option<String> {
+    let mut run: Vec<&str> = Vec::new();
+    let mut found = None;
+    for token in tokens.iter().chain(std::iter::once(&"")) {
+        let word = bare(token);
+        let connector = !run.is_empty() && matches!(word, "de" | "del" | "of");
+        if word.starts_with(|c: char| c.is_uppercase()) || connector {
+            run.push(word);
+            if !ends_clause(token) {
+                continue;
+            }
+        }
+        while run
+            .last()
+            .is_some_and(|w| matches!(*w, "de" | "del" | "of"))
+        {
+            run.pop();
+        }
+        if run.len() >= 2 && run.iter().any(|w| SCHOOL_WORDS.contains(&fold(w).as_str())) {
+            found = Some(run.join(" "));
+            break;
+        }
+        run.clear();
+    }
+    found
+}
+
+/// Words before what someone is allergic to.
+const ALLERGY_CUES: &[&str] = &[
+    "allergic to ",
+    "allergy to ",
+    "allergies to ",
+    "allergy: ",
+    "allergies: ",
+    "alergico a ",
+    "alergica a ",
+    "alergicos a ",
+    "alergia a ",
+    "alergia al ",
+    "alergias: ",
+];
+
+/// Words before the reason for a visit or a call; `true` when the value after them may be a
+/// person or a day ("it's for my son", "es para el jueves") and must be checked.
+const REASON_CUES: &[(&str, bool)] = &[
+    ("reason is ", false),
+    ("reason: ", false),
+    ("reason for visit: ", false),
+    ("motivo es ", false),
+    ("motivo: ", false),
+    ("el motivo es ", false),
+    ("because of ", false),
+    ("because ", false),
+    ("porque ", false),
+    ("due to ", false),
+    ("it's for ", true),
+    ("its for ", true),
+    ("it is for ", true),
+    ("es para ", true),
+    ("es por ", true),
+    ("vengo por ", true),
+    ("vengo para ", true),
+    ("turno por ", true),
+    ("turno para ", true),
+    ("cita por ", true),
+    ("cita para ", true),
+    ("consulta por ", true),
+    ("consulta para ", true),
+    ("appointment for ", true),
+    ("appt for ", true),
+    ("visit for ", true),
+    ("coming in for ", true),
+    ("come in for ", true),
+];
+
+/// Words that open no reason after "for"/"para": a person ("for my son", "para mi mamá") or a
+/// day ("para el jueves", "for tomorrow").
+const NOT_REASONS: &[&str] = &[
+    "me", "my", "mi", "mis", "him", "her", "us", "them", "el", "la", "los", "las", "the", "this",
+    "next", "today", "tonight", "tomorrow", "hoy", "manana", "esta", "este",
+];
+
+/// The reason after its cue, without an article before it ("a sore throat" is "sore throat").
+fn reason(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let (at, cue, checked) = REASON_CUES
+        .iter()
+        .filter_map(|(cue, checked)| {
+            folded
+                .match_indices(cue)
+                .find(|(at, _)| {
+                    folded[..*at]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !c.is_alphanumeric())
+                })
+                .map(|(at, _)| (at, *cue, *checked))
+        })
+        .min_by_key(|(at, ..)| *at)?;
+    let value = clause_after(text, at + cue.len())?;
+    let value = ["a ", "an ", "un ", "una "]
+        .iter()
+        .find_map(|article| {
+            fold(&value)
+                .starts_with(article)
+                .then(|| value[article.len()..].to_string())
+        })
+        .unwrap_or(value);
+    let first = fold(value.split_whitespace().next()?);
+    let refused = checked
+        && (NOT_REASONS.contains(&first.as_str())
+            || first.starts_with(|c: char| c.is_ascii_digit())
+            || super::dates::is_weekday(&first)
+            || is_month(&first));
+    (!refused).then_some(value)
+}
+
+/// The words after the folded text's byte `at` (folding keeps one letter per letter: count
+/// letters, not bytes) to the end of their clause.
+fn clause_after(text: &str, at_folded: usize) -> Option<String> {
+    let letters = fold(text)
+        .get(..at_folded)
+        .map(|before| before.chars().count())?;
+    let start = text.char_indices().nth(letters).map(|(at, _)| at)?;
+    let rest = &text[start..];
+    let end = rest
+        .find([',', ';', '.', '!', '?', '\n', '('])
+        .unwrap_or(rest.len());
+    let value = rest[..end].trim();
+    let words = value.split_whitespace().count();
+    ((1..=8).contains(&words)).then(|| value.to_string())
+}
+
+/// What follows the first of `cues` to the end of its clause ("es un bichón maltés, ..."), in
+/// at most `most` words.
+fn after_cue(text: &str, cues: &[&str], most: usize) -> Option<String> {
+    let folded = fold(text);
+    let at = cues
+        .iter()
+        .filter_map(|cue| folded.find(cue).map(|at| at + cue.len()))
+        .min()?;
+    clause_after(text, at).filter(|value| value.split_whitespace().count() <= most)
 }
 
 /// Car makes, folded. Those that are also common words ("Seat", "Ram", "Mini") count only
@@ -165,7 +671,15 @@ fn area(tokens: &[&str]) -> Option<String> {
             return None;
         }
         let mut taken: Vec<&str> = Vec::new();
-        for token in &tokens[at + 1..] {
+        // "en la Roma", "in the Heights": the article is not the place.
+        let start = at
+            + 1
+            + usize::from(
+                tokens
+                    .get(at + 1)
+                    .is_some_and(|t| matches!(*t, "la" | "el" | "the")),
+            );
+        for token in &tokens[start.min(tokens.len())..] {
             let word = bare(token);
             let capitalised = word.starts_with(|c: char| c.is_uppercase())
                 && word
@@ -225,5 +739,103 @@ mod tests {
         assert_eq!(read("busco piso por Malasaña").as_deref(), Some("Malasaña"));
         assert_eq!(read("in March please"), None);
         assert_eq!(read("in the city"), None);
+    }
+
+    #[test]
+    fn insurers_pets_breeds_reasons_and_allergies_after_their_cues() {
+        assert_eq!(
+            Thing::Insurer
+                .read("Maria Gomez, I have Delta Dental")
+                .as_deref(),
+            Some("Delta Dental")
+        );
+        assert_eq!(
+            Thing::Insurer
+                .read("tengo seguro de GNP, el martes si se puede")
+                .as_deref(),
+            Some("GNP")
+        );
+        assert_eq!(Thing::Insurer.read("I have Monday off"), None);
+        assert_eq!(
+            Thing::PetName
+                .read("hi my dog Biscuit needs his shots")
+                .as_deref(),
+            Some("Biscuit")
+        );
+        assert_eq!(
+            Thing::PetName
+                .read("se llama Nube y es para vacuna")
+                .as_deref(),
+            Some("Nube")
+        );
+        assert_eq!(
+            Thing::PetName
+                .answer("Canela, es una perrita", true)
+                .as_deref(),
+            Some("Canela")
+        );
+        assert_eq!(Thing::PetName.answer("Canela, es una perrita", false), None);
+        assert_eq!(
+            Thing::Breed.read("he's a golden retriever").as_deref(),
+            Some("golden retriever")
+        );
+        assert_eq!(
+            Thing::Reason
+                .read("Kevin Tran, it's for a sore throat")
+                .as_deref(),
+            Some("sore throat")
+        );
+        assert_eq!(
+            Thing::Reason
+                .read("el motivo es una fuga en el baño, estamos en Chapinero")
+                .as_deref(),
+            Some("fuga en el baño")
+        );
+        assert_eq!(Thing::Reason.read("es para el jueves"), None);
+        assert_eq!(Thing::Reason.read("it's for my son"), None);
+        assert_eq!(
+            Thing::Allergy
+                .read("my daughter is allergic to peanuts")
+                .as_deref(),
+            Some("peanuts")
+        );
+        assert_eq!(
+            Thing::Allergy
+                .read("mi hijo es alérgico a los frutos secos")
+                .as_deref(),
+            Some("frutos secos")
+        );
+        assert_eq!(
+            Thing::Allergy.read("one of us is vegan").as_deref(),
+            Some("vegan")
+        );
+        assert_eq!(Thing::Allergy.read("a veganish menu?"), None);
+    }
+
+    #[test]
+    fn job_titles_schools_and_places_after_an_article() {
+        assert_eq!(
+            Thing::JobTitle
+                .read("I'm a nurse at Mercy General")
+                .as_deref(),
+            Some("nurse")
+        );
+        assert_eq!(
+            Thing::JobTitle
+                .read("soy la gerente de compras de Textiles Andinos")
+                .as_deref(),
+            Some("gerente de compras")
+        );
+        assert_eq!(
+            Thing::School
+                .read("my son is in 7th grade at Lincoln Middle School")
+                .as_deref(),
+            Some("Lincoln Middle School")
+        );
+        assert_eq!(Thing::School.read("after School today"), None);
+        assert_eq!(
+            Thing::Area.read("busco depa en la Roma").as_deref(),
+            Some("Roma")
+        );
     }
 }
