@@ -29,7 +29,7 @@ await browserTest(async ({ base, env, page }) => {
   await page.waitForURL(`${base}/workflows/${workflow.id}/follow-up`);
   const on = page.getByLabel('Nudge texters who stop answering');
   check(!(await on.isChecked()), 'the follow-up is off by default');
-  const save = () => page.getByRole('button', { name: 'Save' }).click();
+  const save = () => page.getByRole('button', { name: 'Save', exact: true }).click();
   const refusal = page.getByRole('alert');
 
   await on.check();
