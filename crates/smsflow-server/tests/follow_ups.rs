@@ -637,6 +637,26 @@ async fn the_follow_up_page_saves_to_the_draft_and_shows_the_drafts_copy() {
             "{}: the page shows the draft's copy",
             browser.label
         );
+
+        // The editor, saving other fields to the draft, keeps the draft's follow-up.
+        let editor = format!("/workflows/{}", workflow.id);
+        let edit = browser.get(&editor).await;
+        let submitted = common::browser::submitted_form(&edit.body, &editor)
+            .replace("action=save", "action=save_draft")
+            .replace("priority=0", "priority=5");
+        let saved = browser.post(&editor, submitted).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", browser.label);
+        let draft = browser.store.get_draft().await.unwrap().unwrap();
+        let drafted = &draft.workflows[0].spec;
+        assert_eq!(
+            (
+                drafted.priority,
+                drafted.follow_up.as_ref().map(|f| f.after_hours)
+            ),
+            (5, Some(8)),
+            "{}",
+            browser.label
+        );
     }
 }
 

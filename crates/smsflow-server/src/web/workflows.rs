@@ -499,8 +499,12 @@ pub async fn update(
     if !matches!(action, Action::Save | Action::SaveDraft) {
         return Ok(page.into_response());
     }
-    // Fields the form does not show keep their stored values.
-    let stored = state.store.get_workflow(id).await?;
+    // Fields the form does not show (the follow-up, ...) keep their stored values: the draft's
+    // copy's when saving to the draft, or a change made there (on the follow-up page) is lost.
+    let stored = match action {
+        Action::SaveDraft => as_edited(&state, id).await?.0,
+        _ => state.store.get_workflow(id).await?,
+    };
     let spec = match validate(&page.form, WorkflowDraft::from(&stored.spec)) {
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
