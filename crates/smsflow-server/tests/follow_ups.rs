@@ -676,3 +676,21 @@ async fn signed_in_with(
         .unwrap()
         .unwrap()
 }
+
+#[tokio::test]
+async fn the_openapi_document_shows_the_follow_up_as_a_field_of_the_workflow_spec() {
+    let app = spawn_with(Arc::new(testing::sqlite()), &[], false).await;
+    let document = app.get_json("/openapi.json").await;
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["AutoFollowUp"]["required"],
+        json!(["after_hours", "template"])
+    );
+    for schema in ["WorkflowSpec", "WorkflowDraft"] {
+        let text = schemas[schema].to_string();
+        assert!(
+            text.contains("\"follow_up\"") && text.contains("#/components/schemas/AutoFollowUp"),
+            "{schema}: {text}"
+        );
+    }
+}
