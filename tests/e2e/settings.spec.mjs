@@ -3,7 +3,7 @@
 // - a workflow's auto follow-up (/workflows/{id}/follow-up): reached from the workflow's page; hours
 //   out of range and an empty nudge are refused with a message saying what to fix, the form kept;
 //   a valid setting is saved, shown again on the page and read back by the API; turning it off
-//   saves that too;
+//   saves that too; saved to the draft, it is in the draft (and its changes) but not live;
 // - one's own notifications (/settings/notifications): the owner's choices are saved and kept; a bad
 //   digest window is refused; a viewer, invited into a second browser, changes their own (the one
 //   change a viewer may make) without touching the owner's, and cannot open the follow-up page.
@@ -29,7 +29,7 @@ await browserTest(async ({ base, env, page }) => {
   await page.waitForURL(`${base}/workflows/${workflow.id}/follow-up`);
   const on = page.getByLabel('Nudge texters who stop answering');
   check(!(await on.isChecked()), 'the follow-up is off by default');
-  const save = () => page.getByRole('button', { name: 'Save' }).click();
+  const save = () => page.getByRole('button', { name: 'Save', exact: true }).click();
   const refusal = page.getByRole('alert');
 
   await on.check();
@@ -68,6 +68,21 @@ await browserTest(async ({ base, env, page }) => {
   await page.getByText('Follow-up saved.').waitFor();
   check(!(await page.getByLabel('Nudge texters who stop answering').isChecked())
     && (await api('GET', `/workflows/${workflow.id}/follow-up`)).status === 404, 'turned off, it is saved off');
+
+  // The follow-up is part of the workflow: saved to the draft, it is not live until the draft is
+  // published, and the page then edits the draft's copy.
+  await on.check();
+  await page.getByLabel('After, hours').fill('12');
+  await page.getByLabel('The nudge').fill('Any questions? Reply any time.');
+  await page.getByRole('button', { name: 'Save to draft' }).click();
+  await page.getByText('Follow-up saved to the draft').waitFor();
+  check(await page.locator('#from-draft').isVisible() && await page.getByLabel('After, hours').inputValue() === '12',
+    "saved to the draft: the page shows the draft's copy");
+  const draft = await api('GET', '/workflows/draft');
+  check((await api('GET', `/workflows/${workflow.id}/follow-up`)).status === 404
+    && draft.body.workflows[0].follow_up.after_hours === 12
+    && draft.body.changes.workflows[0].fields.some((change) => change.field === 'follow_up'),
+  'the draft has the follow-up, its changes list it, the live workflow does not');
 
   // The owner's notifications.
   await page.locator('header').getByRole('link', { name: 'Notifications' }).click();

@@ -1,6 +1,7 @@
 //! smsflow's domain: workflows, goals, validation and the matcher. Pure code: no I/O, no async.
 
 pub mod agents;
+pub mod auto_follow_up;
 pub mod classifier;
 pub mod conversation;
 pub mod fields;
@@ -19,6 +20,7 @@ pub mod validation;
 pub mod versions;
 pub mod workflow;
 
+pub use auto_follow_up::AutoFollowUp;
 pub use fields::{FieldSpec, FieldType, OnInvalid};
 pub use goal::Goal;
 pub use localized::{LocalizedText, TextDraft};

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use utoipa::ToSchema;
 
+use crate::auto_follow_up::AutoFollowUp;
 use crate::fields::{DEFAULT_REASKS, OnInvalid};
 use crate::localized::LocalizedText;
 use crate::workflow::{Sensitivity, Step, WorkflowSpec};
@@ -170,6 +171,7 @@ impl WorkflowSpecOutline {
                 "response_template",
                 spec.response_template.as_ref().map(quoted_text),
             ),
+            ("follow_up", spec.follow_up.as_ref().map(describe_follow_up)),
         ];
         WorkflowSpecOutline {
             scalars,
@@ -182,7 +184,7 @@ impl WorkflowSpecOutline {
     }
 }
 
-const SCALARS: [&str; 8] = [
+const SCALARS: [&str; 9] = [
     "name",
     "goal",
     "active",
@@ -191,6 +193,7 @@ const SCALARS: [&str; 8] = [
     "sensitivity",
     "context",
     "response_template",
+    "follow_up",
 ];
 
 fn fields_between(before: &WorkflowSpecOutline, after: &WorkflowSpec) -> Vec<FieldChange> {
@@ -280,6 +283,15 @@ pub fn describe_step(step: &Step) -> String {
     }
 }
 
+/// The follow-up in one line, e.g. `after 4 hours, "Still there?"`.
+fn describe_follow_up(follow_up: &AutoFollowUp) -> String {
+    let hours = match follow_up.after_hours {
+        1 => "1 hour".to_string(),
+        hours => format!("{hours} hours"),
+    };
+    format!("after {hours}, {}", quoted_text(&follow_up.template))
+}
+
 fn quoted(text: &str) -> String {
     format!("{text:?}")
 }
@@ -342,6 +354,34 @@ mod tests {
             SetDiff::between(&[(1, &before)], &[(1, &after)]).to_string(),
             "~ change \"Book\"\n    sensitivity: + strict\n    disabled_keywords: + \"book\"\n    \
              disabled_examples: + \"can I book an appointment\"\n"
+        );
+    }
+
+    #[test]
+    fn a_follow_up_turned_on_changed_or_off_is_listed_in_words() {
+        let off = spec(serde_json::json!({"name": "Leads", "goal": "lead_capture"}));
+        let on = spec(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture",
+            "follow_up": {"after_hours": 4, "template": "Still there?"}
+        }));
+        let changed = spec(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture",
+            "follow_up": {"after_hours": 1, "template": {"en": "Still there?", "es": "¿Sigue ahí?"}}
+        }));
+        let diff = |before: &WorkflowSpec, after: &WorkflowSpec| {
+            SetDiff::between(&[(1, before)], &[(1, after)]).to_string()
+        };
+        assert_eq!(
+            diff(&off, &on),
+            "~ change \"Leads\"\n    follow_up: + after 4 hours, \"Still there?\"\n"
+        );
+        assert_eq!(
+            diff(&on, &changed),
+            "~ change \"Leads\"\n    follow_up: after 4 hours, \"Still there?\" -> after 1 hour, en: \"Still there?\", es: \"¿Sigue ahí?\"\n"
+        );
+        assert_eq!(
+            diff(&on, &off),
+            "~ change \"Leads\"\n    follow_up: - after 4 hours, \"Still there?\"\n"
         );
     }
 

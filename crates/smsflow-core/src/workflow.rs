@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auto_follow_up::AutoFollowUp;
 use crate::fields::{DEFAULT_REASKS, FieldItem, FieldSpec, MAX_REASKS, OnInvalid};
 use crate::goal::Goal;
 use crate::localized::{Checked, LocalizedText, TextDraft};
@@ -70,6 +71,9 @@ pub struct WorkflowDraft {
     pub disabled_examples: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepDraft>>,
+    /// One nudge to a texter the run has waited on for `after_hours` (off when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<AutoFollowUp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +183,9 @@ pub struct WorkflowSpec {
     #[serde(default)]
     pub disabled_examples: Vec<String>,
     pub steps: Vec<Step>,
+    /// The auto follow-up, if it is on (absent from workflows stored before it was part of the spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<AutoFollowUp>,
 }
 
 /// How sure matching by meaning must be before this workflow matches a message without a keyword:
@@ -524,6 +531,16 @@ impl WorkflowDraft {
             None => (Vec::new(), Vec::new()),
         };
         let steps = self.validate_steps(&mut problems);
+        let follow_up = self
+            .follow_up
+            .clone()
+            .filter(|follow_up| match follow_up.problem() {
+                Some((field, message)) => {
+                    problems.push::<()>(format!("follow_up.{field}"), message);
+                    false
+                }
+                None => true,
+            });
 
         match (name, goal, problems.is_empty()) {
             (Some(name), Some(goal), true) => Ok(WorkflowSpec {
@@ -540,6 +557,7 @@ impl WorkflowDraft {
                 disabled_keywords,
                 disabled_examples,
                 steps,
+                follow_up,
             }),
             _ => Err(problems),
         }
@@ -801,6 +819,7 @@ impl From<&WorkflowSpec> for WorkflowDraft {
             disabled_examples: Some(spec.disabled_examples.clone()).filter(|d| !d.is_empty()),
             steps: Some(spec.steps.iter().map(StepDraft::from).collect())
                 .filter(|steps: &Vec<StepDraft>| !steps.is_empty()),
+            follow_up: spec.follow_up.clone(),
             ..WorkflowDraft::default()
         }
     }
@@ -1007,11 +1026,35 @@ mod tests {
                 {"type": "create_support_ticket", "priority": "high"},
                 {"type": "book_appointment", "link": "https://calendly.com/acme/intro"},
                 {"type": "save_to_database", "table": "leads"}
-            ]
+            ],
+            "follow_up": {"after_hours": 4, "template": {"en": "Still there?", "es": "¿Sigue ahí?"}}
         }))
         .validate()
         .unwrap();
+        assert!(spec.follow_up.is_some());
         assert_eq!(WorkflowDraft::from(&spec).validate().unwrap(), spec);
+    }
+
+    #[test]
+    fn the_follow_up_is_checked_with_the_workflow() {
+        let problems = problems_of(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture",
+            "follow_up": {"after_hours": 0, "template": "Still there?"}
+        }));
+        assert_eq!(
+            problems,
+            ["follow_up.after_hours: must be between 1 and 168 hours"]
+        );
+        let problems = problems_of(serde_json::json!({
+            "name": "Leads", "goal": "lead_capture",
+            "follow_up": {"after_hours": 4, "template": {"en": " "}}
+        }));
+        assert!(
+            problems[0].starts_with("follow_up.template: write the nudge"),
+            "{problems:?}"
+        );
+        let no_follow_up = draft(serde_json::json!({"name": "Leads", "goal": "lead_capture"}));
+        assert_eq!(no_follow_up.validate().unwrap().follow_up, None);
     }
 
     proptest! {

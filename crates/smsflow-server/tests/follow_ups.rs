@@ -9,8 +9,7 @@ use common::spawn_with;
 use reqwest::StatusCode;
 use serde_json::json;
 use smsflow_core::conversation::{Author, ConversationStatus, Direction};
-use smsflow_core::{LocalizedText, WorkflowDraft};
-use smsflow_store::follow_ups::FollowUpSetting;
+use smsflow_core::{AutoFollowUp, WorkflowDraft};
 use smsflow_store::testing::{self, TestDatabase};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
@@ -48,7 +47,11 @@ impl Installation {
     async fn workflow_with_follow_up(&self) -> Uuid {
         let draft: WorkflowDraft = serde_json::from_value(json!({
             "name": "Leads", "goal": "general_inquiry", "active": true,
-            "steps": [{"type": "extract_information", "fields": "name,email"}]
+            "steps": [{"type": "extract_information", "fields": "name,email"}],
+            "follow_up": {"after_hours": 4, "template": {
+                "en": "Still there? Reply to pick up where we left off.",
+                "es": "¿Sigue ahí? Responda para continuar."
+            }}
         }))
         .unwrap();
         let workflow = self
@@ -58,28 +61,6 @@ impl Installation {
             .await
             .unwrap();
         self.state.matchers.refresh().await.unwrap();
-        let template = LocalizedText::PerLanguage(
-            [
-                (
-                    smsflow_core::language::Language::English,
-                    "Still there? Reply to pick up where we left off.".to_string(),
-                ),
-                (
-                    smsflow_core::language::Language::Spanish,
-                    "¿Sigue ahí? Responda para continuar.".to_string(),
-                ),
-            ]
-            .into(),
-        );
-        let setting = FollowUpSetting {
-            after_hours: 4,
-            template,
-        };
-        self.state
-            .store
-            .set_follow_up_setting(workflow.id, Some(&setting))
-            .await
-            .unwrap();
         workflow.id
     }
 
@@ -180,29 +161,15 @@ async fn a_run_waiting_on_the_texter_is_nudged_once_after_n_hours_in_their_langu
 #[tokio::test]
 async fn the_thread_marks_the_nudge_and_the_funnel_counts_it_and_its_answers() {
     for mut browser in common::browser::browsers().await {
-        browser.with_admin().await;
-        browser.sign_in().await;
-        browser
-            .workflow(json!({
+        let workflow = signed_in_with(
+            &mut browser,
+            json!({
                 "name": "Leads", "goal": "general_inquiry", "active": true,
-                "steps": [{"type": "extract_information", "fields": "name,email"}]
-            }))
-            .await;
-        let workflow = browser
-            .store
-            .find_workflow_by_name("Leads")
-            .await
-            .unwrap()
-            .unwrap();
-        let setting = FollowUpSetting {
-            after_hours: 2,
-            template: LocalizedText::Plain("Still there?".into()),
-        };
-        browser
-            .store
-            .set_follow_up_setting(workflow.id, Some(&setting))
-            .await
-            .unwrap();
+                "steps": [{"type": "extract_information", "fields": "name,email"}],
+                "follow_up": {"after_hours": 2, "template": "Still there?"}
+            }),
+        )
+        .await;
         let conversation = browser
             .text("+14155550531", "Hi, what are your prices?")
             .await;
@@ -382,20 +349,14 @@ async fn the_follow_up_is_set_read_and_turned_off_through_the_api() {
 async fn the_follow_up_is_set_and_turned_off_in_the_web_app() {
     use common::browser::form;
     for mut browser in common::browser::browsers().await {
-        browser.with_admin().await;
-        browser.sign_in().await;
-        browser
-            .workflow(json!({
+        let workflow = signed_in_with(
+            &mut browser,
+            json!({
                 "name": "Leads", "goal": "general_inquiry", "active": true,
                 "steps": [{"type": "extract_information", "fields": "name"}]
-            }))
-            .await;
-        let workflow = browser
-            .store
-            .find_workflow_by_name("Leads")
-            .await
-            .unwrap()
-            .unwrap();
+            }),
+        )
+        .await;
         let path = format!("/workflows/{}/follow-up", workflow.id);
         let edit = browser.get(&format!("/workflows/{}", workflow.id)).await;
         assert!(
@@ -436,14 +397,9 @@ async fn the_follow_up_is_set_and_turned_off_in_the_web_app() {
             .await;
         assert_eq!(
             saved.location.as_deref(),
-            Some(format!("{path}?saved=1").as_str())
+            Some(format!("{path}?saved=live").as_str())
         );
-        let setting = browser
-            .store
-            .follow_up_setting(workflow.id)
-            .await
-            .unwrap()
-            .unwrap();
+        let setting = follow_up_of(&browser, workflow.id).await.unwrap();
         assert_eq!(setting.after_hours, 6, "{}", browser.label);
         assert_eq!(
             setting
@@ -464,10 +420,277 @@ async fn the_follow_up_is_set_and_turned_off_in_the_web_app() {
             )
             .await;
         assert_eq!(
-            browser.store.follow_up_setting(workflow.id).await.unwrap(),
+            follow_up_of(&browser, workflow.id).await,
             None,
             "{}: unticked is off",
             browser.label
+        );
+    }
+}
+
+/// The live workflow's follow-up.
+async fn follow_up_of(browser: &common::browser::Browser, workflow: Uuid) -> Option<AutoFollowUp> {
+    browser
+        .store
+        .get_workflow(workflow)
+        .await
+        .unwrap()
+        .spec
+        .follow_up
+}
+
+/// The history entry of the latest version, with its changes.
+async fn latest_version(app: &common::TestApp) -> serde_json::Value {
+    let number = app.get_json("/workflows/versions").await["items"][0]["number"].clone();
+    app.get_json(&format!("/workflows/versions/{number}")).await
+}
+
+/// The bug this fixes: the follow-up lived in a table of its own, deleted with its workflow by a
+/// publish and not in the versions, so a rollback brought the workflow back without it.
+#[tokio::test]
+async fn a_workflow_deleted_by_a_publish_and_restored_by_a_rollback_keeps_its_follow_up() {
+    for app in common::apps().await {
+        let workflow = app
+            .create(json!({
+                "name": "Leads", "goal": "lead_capture", "active": true,
+                "steps": [{"type": "extract_information", "fields": "name"}]
+            }))
+            .await;
+        let id = workflow["id"].as_str().unwrap();
+        let path = format!("/workflows/{id}/follow-up");
+        let setting =
+            json!({"after_hours": 4, "template": {"en": "Still there?", "es": "¿Sigue ahí?"}});
+        let set = app.put(&path, &setting).send().await.unwrap();
+        assert_eq!(set.status(), StatusCode::OK, "{}", app.label);
+
+        // Setting it is a version of the workflow, with the change in words.
+        let with_follow_up = latest_version(&app).await;
+        assert_eq!(
+            with_follow_up["changes"]["workflows"][0]["fields"],
+            json!([{"field": "follow_up", "before": null,
+                    "after": "after 4 hours, en: \"Still there?\", es: \"¿Sigue ahí?\""}]),
+            "{}",
+            app.label
+        );
+        assert_eq!(
+            app.get_json(&format!("/workflows/{id}")).await["follow_up"],
+            setting,
+            "{}: part of the workflow",
+            app.label
+        );
+
+        // A publish without the workflow deletes it.
+        let emptied = app
+            .put("/workflows/draft", &json!({"workflows": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(emptied.status(), StatusCode::OK, "{}", app.label);
+        let published = app
+            .post("/workflows/draft/publish", &json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), StatusCode::CREATED, "{}", app.label);
+        let gone = app.get(&format!("/workflows/{id}")).send().await.unwrap();
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND, "{}", app.label);
+
+        let rollback = app
+            .post(
+                &format!("/workflows/versions/{}/rollback", with_follow_up["number"]),
+                &json!({}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rollback.status(), StatusCode::CREATED, "{}", app.label);
+        assert_eq!(
+            app.get_json(&path).await,
+            setting,
+            "{}: restored with the workflow",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_follow_up_saved_in_a_draft_is_shown_in_its_changes_and_goes_live_when_published() {
+    for app in common::apps().await {
+        let workflow = app
+            .create(json!({"name": "Leads", "goal": "lead_capture", "active": true}))
+            .await;
+        let path = format!("/workflows/{}/follow-up", workflow["id"].as_str().unwrap());
+        let setting = json!({"after_hours": 12, "template": "Still there?"});
+        let draft = app
+            .put(
+                "/workflows/draft",
+                &json!({"workflows": [
+                    {"name": "Leads", "goal": "lead_capture", "active": true, "follow_up": setting}
+                ]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(draft.status(), StatusCode::OK, "{}", app.label);
+        let draft: serde_json::Value = draft.json().await.unwrap();
+        assert_eq!(
+            draft["changes"]["workflows"][0]["fields"],
+            json!([{"field": "follow_up", "before": null, "after": "after 12 hours, \"Still there?\""}]),
+            "{}",
+            app.label
+        );
+        let off = app.get(&path).send().await.unwrap();
+        assert_eq!(
+            off.status(),
+            StatusCode::NOT_FOUND,
+            "{}: not live yet",
+            app.label
+        );
+
+        let published = app
+            .post("/workflows/draft/publish", &json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(published.status(), StatusCode::CREATED, "{}", app.label);
+        assert_eq!(app.get_json(&path).await, setting, "{}", app.label);
+
+        // An invalid follow-up in a draft is refused with its path, like any field.
+        let refused = app
+            .put(
+                "/workflows/draft",
+                &json!({"workflows": [
+                    {"name": "Leads", "goal": "lead_capture",
+                     "follow_up": {"after_hours": 0, "template": "Still there?"}}
+                ]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let refused = common::problem(refused, StatusCode::BAD_REQUEST).await;
+        assert!(
+            common::problem_fields(&refused)
+                .iter()
+                .any(|field| field.ends_with("follow_up.after_hours")),
+            "{}: {refused}",
+            app.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_follow_up_page_saves_to_the_draft_and_shows_the_drafts_copy() {
+    use common::browser::form;
+    for mut browser in common::browser::browsers().await {
+        let workflow = signed_in_with(
+            &mut browser,
+            json!({
+                "name": "Leads", "goal": "general_inquiry", "active": true,
+                "follow_up": {"after_hours": 2, "template": "Still there?"}
+            }),
+        )
+        .await;
+        let path = format!("/workflows/{}/follow-up", workflow.id);
+        let csrf = browser.get(&path).await.csrf();
+        let saved = browser
+            .post(
+                &path,
+                form(&[
+                    ("csrf", &csrf),
+                    ("on", "on"),
+                    ("after_hours", "8"),
+                    ("english", "Any questions?"),
+                    ("action", "save_draft"),
+                ]),
+            )
+            .await;
+        assert_eq!(
+            saved.location.as_deref(),
+            Some(format!("{path}?saved=draft").as_str()),
+            "{}",
+            browser.label
+        );
+        assert_eq!(
+            follow_up_of(&browser, workflow.id)
+                .await
+                .unwrap()
+                .after_hours,
+            2,
+            "{}: the live workflow is unchanged",
+            browser.label
+        );
+        let draft = browser.store.get_draft().await.unwrap().unwrap();
+        let drafted = draft
+            .workflows
+            .iter()
+            .find(|drafted| drafted.id == workflow.id)
+            .unwrap();
+        assert_eq!(
+            drafted.spec.follow_up.as_ref().map(|f| f.after_hours),
+            Some(8),
+            "{}",
+            browser.label
+        );
+        let page = browser.get(&path).await;
+        assert!(
+            page.body.contains("id=\"from-draft\"") && page.body.contains("Any questions?"),
+            "{}: the page shows the draft's copy",
+            browser.label
+        );
+
+        // The editor, saving other fields to the draft, keeps the draft's follow-up.
+        let editor = format!("/workflows/{}", workflow.id);
+        let edit = browser.get(&editor).await;
+        let submitted = common::browser::submitted_form(&edit.body, &editor)
+            .replace("action=save", "action=save_draft")
+            .replace("priority=0", "priority=5");
+        let saved = browser.post(&editor, submitted).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", browser.label);
+        let draft = browser.store.get_draft().await.unwrap().unwrap();
+        let drafted = &draft.workflows[0].spec;
+        assert_eq!(
+            (
+                drafted.priority,
+                drafted.follow_up.as_ref().map(|f| f.after_hours)
+            ),
+            (5, Some(8)),
+            "{}",
+            browser.label
+        );
+    }
+}
+
+/// Signs the browser in as an admin, with `workflow` created; the stored workflow.
+async fn signed_in_with(
+    browser: &mut common::browser::Browser,
+    workflow: serde_json::Value,
+) -> smsflow_core::Workflow {
+    browser.with_admin().await;
+    browser.sign_in().await;
+    let name = workflow["name"].as_str().unwrap().to_string();
+    browser.workflow(workflow).await;
+    browser
+        .store
+        .find_workflow_by_name(&name)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_openapi_document_shows_the_follow_up_as_a_field_of_the_workflow_spec() {
+    let app = spawn_with(Arc::new(testing::sqlite()), &[], false).await;
+    let document = app.get_json("/openapi.json").await;
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["AutoFollowUp"]["required"],
+        json!(["after_hours", "template"])
+    );
+    for schema in ["WorkflowSpec", "WorkflowDraft"] {
+        let text = schemas[schema].to_string();
+        assert!(
+            text.contains("\"follow_up\"") && text.contains("#/components/schemas/AutoFollowUp"),
+            "{schema}: {text}"
         );
     }
 }

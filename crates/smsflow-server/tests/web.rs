@@ -891,6 +891,14 @@ fn workflow_with_every_field(agent_id: uuid::Uuid) -> smsflow_core::WorkflowSpec
             "quiero hacer una cita".into(),
         ]),
         steps: Some(steps.to_vec()),
+        follow_up: Some(smsflow_core::AutoFollowUp {
+            after_hours: 30,
+            template: serde_json::from_value(serde_json::json!({
+                "en": "Still there? \"Reply\" <here> & we'll pick up",
+                "es": "¿Sigue ahí? Responda & seguimos"
+            }))
+            .unwrap(),
+        }),
         ..WorkflowDraft::default()
     };
     let spec = draft.validate().unwrap();
@@ -908,6 +916,7 @@ fn workflow_with_every_field(agent_id: uuid::Uuid) -> smsflow_core::WorkflowSpec
         disabled_keywords: spec.disabled_keywords,
         disabled_examples: spec.disabled_examples,
         steps: spec.steps,
+        follow_up: spec.follow_up,
     }
 }
 
@@ -938,6 +947,24 @@ async fn every_field_of_a_workflow_survives_a_save_through_the_web_form() {
         let after = app.store.get_workflow(stored.id).await.unwrap();
         assert_eq!(after.version, stored.version + 1, "{}", app.label);
         assert_eq!(after.spec, spec, "{}: a field changed on save", app.label);
+
+        // The follow-up page saves the same workflow: unchanged too.
+        let follow_up_path = format!("{path}/follow-up");
+        let follow_up = app.get(&follow_up_path).await;
+        let saved = app
+            .post(
+                &follow_up_path,
+                submitted_form(&follow_up.body, &follow_up_path),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", app.label);
+        let after = app.store.get_workflow(stored.id).await.unwrap();
+        assert_eq!(after.version, stored.version + 2, "{}", app.label);
+        assert_eq!(
+            after.spec, spec,
+            "{}: a field changed on the follow-up page",
+            app.label
+        );
 
         // "Test matching" on the editor tests the form as it is, unsaved: htmx sends the editor's
         // fields along with the message.

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use smsflow_core::language::Language;
 use smsflow_core::workflow::Sensitivity;
-use smsflow_core::{Goal, LocalizedText, Step, Workflow, WorkflowName, WorkflowSpec};
+use smsflow_core::{AutoFollowUp, Goal, LocalizedText, Step, Workflow, WorkflowName, WorkflowSpec};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -30,7 +30,7 @@ use crate::{
 macro_rules! workflow_columns {
     () => {
         "id, name, goal, context, response_template, priority, agent_id, active, keywords, examples, \
-         steps, version, created_at, updated_at, response_templates, matching"
+         steps, version, created_at, updated_at, response_templates, matching, follow_up"
     };
 }
 macro_rules! api_key_columns {
@@ -57,6 +57,7 @@ struct WorkflowRow {
     updated_at: OffsetDateTime,
     response_templates: Option<Json<BTreeMap<Language, String>>>,
     matching: Json<MatchingColumn>,
+    follow_up: Option<Json<AutoFollowUp>>,
 }
 
 /// The `response_templates` column: a response template's text per language.
@@ -124,6 +125,7 @@ impl TryFrom<WorkflowRow> for Workflow {
                 disabled_keywords: row.matching.0.disabled_keywords,
                 disabled_examples: row.matching.0.disabled_examples,
                 steps: row.steps.0,
+                follow_up: row.follow_up.map(|follow_up| follow_up.0),
             },
             version: row.version,
             created_at: row.created_at,
@@ -419,7 +421,7 @@ macro_rules! impl_store {
                     .collect()
             }
 
-            /// Binds $1 (the id) to $15 (the spec and the time of the change), numbered the same by
+            /// Binds $1 (the id) to $16 (the spec and the time of the change), numbered the same by
             /// the INSERT and the UPDATE of a workflow row.
             fn bind_workflow<'q>(
                 query: sqlx::query::QueryAs<'q, $db, WorkflowRow, <$db as sqlx::Database>::Arguments>,
@@ -443,6 +445,7 @@ macro_rules! impl_store {
                     .bind(Json(&spec.examples))
                     .bind(templates)
                     .bind(Json(MatchingColumn::of(spec)))
+                    .bind(spec.follow_up.as_ref().map(Json))
             }
 
             pub(crate) async fn insert_workflow_row(
@@ -452,8 +455,8 @@ macro_rules! impl_store {
             ) -> Result<Workflow, StoreError> {
                 let sql = concat!("INSERT INTO workflows (id, name, name_key, goal, context, response_template, \
                      priority, agent_id, active, keywords, steps, version, created_at, updated_at, examples, \
-                     response_templates, matching) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14, $15) \
+                     response_templates, matching, follow_up) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13, $14, $15, $16) \
                      RETURNING ", workflow_columns!());
                 let row = Self::bind_workflow(sqlx::query_as(sql), id, spec)
                     .fetch_one(&mut **tx)
@@ -473,8 +476,8 @@ macro_rules! impl_store {
                 let sql = concat!("UPDATE workflows SET name = $2, name_key = $3, goal = $4, context = $5, \
                      response_template = $6, priority = $7, agent_id = $8, active = $9, \
                      keywords = $10, steps = $11, version = version + 1, updated_at = $12, examples = $13, \
-                     response_templates = $14, matching = $15 \
-                     WHERE id = $1 AND ($16 IS NULL OR version = $16) RETURNING ", workflow_columns!());
+                     response_templates = $14, matching = $15, follow_up = $16 \
+                     WHERE id = $1 AND ($17 IS NULL OR version = $17) RETURNING ", workflow_columns!());
                 Self::bind_workflow(sqlx::query_as(sql), id, spec)
                     .bind(expected_version)
                     .fetch_optional(&mut **tx)

@@ -1,34 +1,15 @@
 //! SQL for auto follow-ups, written once for both databases.
 
 use async_trait::async_trait;
-use smsflow_core::LocalizedText;
 use smsflow_core::language::Language;
-use sqlx::types::Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::analytics::Period;
 use crate::conversations::{ConversationStore, Message, NewOutbound};
-use crate::follow_ups::{DueFollowUp, FollowUpCounts, FollowUpSetting, FollowUpStore};
+use crate::follow_ups::{DueFollowUp, FollowUpCounts, FollowUpStore};
 use crate::sql::{PostgresStore, SqliteStore, now};
-
-#[derive(sqlx::FromRow)]
-struct SettingRow {
-    workflow_id: Uuid,
-    after_hours: i64,
-    template: Json<LocalizedText>,
-}
-
-impl From<SettingRow> for (Uuid, FollowUpSetting) {
-    fn from(row: SettingRow) -> Self {
-        let setting = FollowUpSetting {
-            after_hours: u32::try_from(row.after_hours).unwrap_or(u32::MAX),
-            template: row.template.0,
-        };
-        (row.workflow_id, setting)
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct DueRow {
@@ -42,69 +23,6 @@ macro_rules! impl_follow_up_store {
     ($store:ty) => {
         #[async_trait]
         impl FollowUpStore for $store {
-            async fn follow_up_settings(
-                &self,
-            ) -> Result<Vec<(Uuid, FollowUpSetting)>, StoreError> {
-                Ok(sqlx::query_as::<_, SettingRow>(
-                    "SELECT workflow_id, after_hours, template FROM workflow_follow_ups ORDER BY workflow_id",
-                )
-                .fetch_all(&self.read)
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-            }
-
-            async fn follow_up_setting(
-                &self,
-                workflow_id: Uuid,
-            ) -> Result<Option<FollowUpSetting>, StoreError> {
-                Ok(sqlx::query_as::<_, SettingRow>(
-                    "SELECT workflow_id, after_hours, template FROM workflow_follow_ups WHERE workflow_id = $1",
-                )
-                .bind(workflow_id)
-                .fetch_optional(&self.read)
-                .await?
-                .map(|row| <(Uuid, FollowUpSetting)>::from(row).1))
-            }
-
-            async fn set_follow_up_setting(
-                &self,
-                workflow_id: Uuid,
-                setting: Option<&FollowUpSetting>,
-            ) -> Result<(), StoreError> {
-                match setting {
-                    None => {
-                        sqlx::query("DELETE FROM workflow_follow_ups WHERE workflow_id = $1")
-                            .bind(workflow_id)
-                            .execute(&self.write)
-                            .await?;
-                    }
-                    Some(setting) => {
-                        sqlx::query(
-                            "INSERT INTO workflow_follow_ups (workflow_id, after_hours, template) \
-                             VALUES ($1, $2, $3) ON CONFLICT (workflow_id) DO UPDATE SET \
-                             after_hours = excluded.after_hours, template = excluded.template",
-                        )
-                        .bind(workflow_id)
-                        .bind(i64::from(setting.after_hours))
-                        .bind(Json(&setting.template))
-                        .execute(&self.write)
-                        .await
-                        .map_err(|error| match &error {
-                            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                                StoreError::NotFound {
-                                    what: "workflow",
-                                    key: workflow_id.to_string(),
-                                }
-                            }
-                            _ => StoreError::Database(error),
-                        })?;
-                    }
-                }
-                Ok(())
-            }
-
             async fn due_follow_ups(
                 &self,
                 workflow_id: Uuid,

@@ -136,6 +136,52 @@ fn import_is_idempotent_and_export_round_trips() {
     }
 }
 
+/// A workflow's auto follow-up, as a YAML file has it.
+const FOLLOW_UP_YAML: &str = r#"
+- name: Lead follow-up
+  goal: lead_capture
+  active: true
+  follow_up:
+    after_hours: 6
+    template:
+      en: "Still there? Reply to pick up where we left off."
+      es: "¿Sigue ahí? Responda para continuar."
+"#;
+
+#[test]
+fn a_follow_up_travels_through_yaml_import_export_and_plan() {
+    for cli in Cli::all() {
+        let file = cli.dir().join("follow-up.yaml");
+        std::fs::write(&file, FOLLOW_UP_YAML).unwrap();
+        let imported = cli.ok(&["workflows", "import", file.to_str().unwrap()]);
+        assert!(
+            imported.ends_with("1 created, 0 updated, 0 unchanged.\n"),
+            "{imported}"
+        );
+        let exported = cli.ok(&["workflows", "export"]);
+        assert!(
+            exported.contains("follow_up:") && exported.contains("after_hours: 6"),
+            "{exported}"
+        );
+        std::fs::write(&file, &exported).unwrap();
+        let again = cli.ok(&["workflows", "import", file.to_str().unwrap()]);
+        assert!(
+            again.ends_with("0 created, 0 updated, 1 unchanged.\n"),
+            "the export round-trips: {again}"
+        );
+
+        std::fs::write(&file, exported.replace("after_hours: 6", "after_hours: 8")).unwrap();
+        let plan = cli.ok(&["workflows", "plan", "--file", file.to_str().unwrap()]);
+        let template = r#"en: "Still there? Reply to pick up where we left off.", es: "¿Sigue ahí? Responda para continuar.""#;
+        assert!(
+            plan.contains(&format!(
+                "    follow_up: after 6 hours, {template} -> after 8 hours, {template}\n"
+            )),
+            "{plan}"
+        );
+    }
+}
+
 #[test]
 fn test_answers_from_a_file_without_any_database() {
     let cli = Cli::sqlite();

@@ -24,7 +24,11 @@ impl Messaging {
             return Ok(0);
         }
         let mut queued = 0;
-        for (workflow_id, setting) in self.store.follow_up_settings().await? {
+        for workflow in self.store.all_workflows().await? {
+            let Some(setting) = workflow.spec.follow_up else {
+                continue;
+            };
+            let workflow_id = workflow.id;
             let waiting_since = now - time::Duration::hours(i64::from(setting.after_hours));
             for due in self
                 .store

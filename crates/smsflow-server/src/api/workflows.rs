@@ -104,7 +104,7 @@ pub(crate) async fn check_agent(
 }
 
 /// A workflow with its version as `ETag`.
-fn with_etag(status: StatusCode, workflow: Workflow) -> Response {
+pub(crate) fn with_etag(status: StatusCode, workflow: Workflow) -> Response {
     let tag = HeaderValue::from_str(&etag(workflow.version)).expect("an ETag is ASCII");
     let mut response = (status, axum::Json(workflow)).into_response();
     response.headers_mut().insert(header::ETAG, tag);
@@ -181,14 +181,14 @@ async fn get_workflow(
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // read from the HeaderMap by `if_match_version`; declared here to be documented
-struct IfMatch {
+pub(crate) struct IfMatch {
     /// The ETag of GET (`"<version>"`): the change applies only if the workflow is still at that version.
     #[param(rename = "If-Match")]
     if_match: Option<String>,
 }
 
 /// The version an update applies to: `If-Match` (412 when stale) or the body's `version` (409).
-enum Expected {
+pub(crate) enum Expected {
     IfMatch(i64),
     Body(i64),
 }
@@ -201,13 +201,14 @@ fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Result<Ex
     }
 }
 
-async fn apply_update(
+/// Validates `draft` and makes it workflow `id`'s spec, as a new version of the workflow.
+pub(crate) async fn apply_update(
     state: &AppState,
     caller: &ApiKey,
     id: Uuid,
     draft: WorkflowDraft,
     expected: Expected,
-) -> Result<Response, ApiError> {
+) -> Result<Workflow, ApiError> {
     smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)?;
     if draft.id.is_some_and(|body_id| body_id != id) {
         return Err(ApiError::Invalid(Problems::single(
@@ -231,7 +232,7 @@ async fn apply_update(
             (other, _) => other.into(),
         })?;
     state.workflows_changed().await;
-    Ok(with_etag(StatusCode::OK, updated))
+    Ok(updated)
 }
 
 #[utoipa::path(put, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path), IfMatch), request_body = WorkflowDraft,
@@ -248,7 +249,8 @@ async fn replace_workflow(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let expected = expected_version(&headers, draft.version)?;
-    apply_update(&state, &caller, id, draft, expected).await
+    let updated = apply_update(&state, &caller, id, draft, expected).await?;
+    Ok(with_etag(StatusCode::OK, updated))
 }
 
 #[utoipa::path(patch, path = "/workflows/{id}", tag = TAG, params(("id" = Uuid, Path), IfMatch),
@@ -285,7 +287,8 @@ async fn patch_workflow(
         serde_json::to_value(WorkflowDraft::from(&current.spec)).expect("a draft serialises");
     merge_patch(&mut document, serde_json::Value::Object(patch));
     let draft: WorkflowDraft = crate::extract::parse_json(document.to_string().as_bytes())?;
-    apply_update(&state, &caller, id, draft, expected).await
+    let updated = apply_update(&state, &caller, id, draft, expected).await?;
+    Ok(with_etag(StatusCode::OK, updated))
 }
 
 /// RFC 7396: objects merge recursively, `null` removes, anything else replaces.

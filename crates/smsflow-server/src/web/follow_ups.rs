@@ -1,5 +1,6 @@
 //! A workflow's auto follow-up in the web app (`/workflows/{id}/follow-up`): on or off, after how
-//! many hours, and the nudge in English and, optionally, Spanish. The same setting as the API's.
+//! many hours, and the nudge in English and, optionally, Spanish. It is part of the workflow's
+//! spec: saved live as a new version of the workflow, or to the draft, like the editor's changes.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -7,13 +8,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use smsflow_core::LocalizedText;
 use smsflow_core::language::Language;
-use smsflow_store::follow_ups::FollowUpSetting;
+use smsflow_core::{AutoFollowUp, LocalizedText, Workflow, WorkflowSpec};
+use smsflow_store::StoreError;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::web::session::SignedIn;
+use crate::web::versions::save_to_draft;
+use crate::web::workflows::{as_edited, untested_change_allowed};
 use crate::web::{Frame, WebError};
 
 #[derive(Template, WebTemplate)]
@@ -24,7 +27,32 @@ pub struct FollowUpPage {
     name: String,
     form: FollowUpForm,
     error: Option<String>,
-    saved: bool,
+    /// `live` or `draft`: where the last save went.
+    saved: Option<String>,
+    /// The page shows the draft's copy of the workflow, not the live one.
+    from_draft: bool,
+    /// `publish_requires_tests`: changes go live only through a tested publish of the draft.
+    draft_only: bool,
+}
+
+impl FollowUpPage {
+    fn new(
+        state: &AppState,
+        signed_in: &SignedIn,
+        workflow: &Workflow,
+        form: FollowUpForm,
+    ) -> Self {
+        FollowUpPage {
+            frame: signed_in.frame("workflows"),
+            id: workflow.id,
+            name: workflow.spec.name.to_string(),
+            form,
+            error: None,
+            saved: None,
+            from_draft: false,
+            draft_only: state.engine.settings.publish_requires_tests,
+        }
+    }
 }
 
 /// The form as typed (a checkbox is present when ticked).
@@ -35,10 +63,13 @@ pub struct FollowUpForm {
     english: String,
     #[serde(default)]
     spanish: String,
+    /// `save_draft` saves to the draft; anything else saves live.
+    #[serde(default)]
+    action: Option<String>,
 }
 
 impl FollowUpForm {
-    fn of(setting: Option<FollowUpSetting>) -> FollowUpForm {
+    fn of(setting: Option<&AutoFollowUp>) -> FollowUpForm {
         let Some(setting) = setting else {
             return FollowUpForm {
                 after_hours: "24".into(),
@@ -55,11 +86,12 @@ impl FollowUpForm {
             after_hours: setting.after_hours.to_string(),
             english: setting.template.in_language(Language::English).to_string(),
             spanish,
+            action: None,
         }
     }
 
     /// The setting to save (`None`: off), or what is wrong.
-    fn setting(&self) -> Result<Option<FollowUpSetting>, String> {
+    fn setting(&self) -> Result<Option<AutoFollowUp>, String> {
         if self.on.is_none() {
             return Ok(None);
         }
@@ -74,7 +106,7 @@ impl FollowUpForm {
                 .into(),
             ),
         };
-        let setting = FollowUpSetting {
+        let setting = AutoFollowUp {
             after_hours,
             template,
         };
@@ -112,17 +144,12 @@ pub async fn page(
     Path(id): Path<String>,
     axum::extract::Query(query): axum::extract::Query<SavedQuery>,
 ) -> Result<Response, WebError> {
-    let workflow = state.store.get_workflow(parse_id(&id)?).await?;
-    let setting = state.store.follow_up_setting(workflow.id).await?;
-    Ok(FollowUpPage {
-        frame: signed_in.frame("workflows"),
-        id: workflow.id,
-        name: workflow.spec.name.to_string(),
-        form: FollowUpForm::of(setting),
-        error: None,
-        saved: query.saved.is_some(),
-    }
-    .into_response())
+    let (workflow, from_draft) = as_edited(&state, parse_id(&id)?).await?;
+    let form = FollowUpForm::of(workflow.spec.follow_up.as_ref());
+    let mut page = FollowUpPage::new(&state, &signed_in, &workflow, form);
+    page.from_draft = from_draft;
+    page.saved = query.saved;
+    Ok(page.into_response())
 }
 
 pub async fn save(
@@ -131,27 +158,48 @@ pub async fn save(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let workflow = state.store.get_workflow(parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
     let form: FollowUpForm = crate::web::parse_form(&body, "follow-up")?;
-    match form.setting() {
-        Ok(setting) => {
-            state
-                .store
-                .set_follow_up_setting(workflow.id, setting.as_ref())
-                .await?;
-            Ok(
-                Redirect::to(&format!("/workflows/{}/follow-up?saved=1", workflow.id))
-                    .into_response(),
-            )
+    let to_draft = form.action.as_deref() == Some("save_draft");
+    let (workflow, from_draft) = as_edited(&state, id).await?;
+    let setting = match form.setting() {
+        Ok(setting) => setting,
+        Err(error) => {
+            let mut page = FollowUpPage::new(&state, &signed_in, &workflow, form);
+            page.from_draft = from_draft;
+            page.error = Some(error);
+            return Ok(page.into_response());
         }
-        Err(error) => Ok(FollowUpPage {
-            frame: signed_in.frame("workflows"),
-            id: workflow.id,
-            name: workflow.spec.name.to_string(),
-            form,
-            error: Some(error),
-            saved: false,
+    };
+    let saved = if to_draft {
+        // The draft's copy (or the live workflow, when the draft does not change it yet).
+        let spec = WorkflowSpec {
+            follow_up: setting,
+            ..workflow.spec
+        };
+        match save_to_draft(&state, &signed_in, id, spec).await {
+            Ok(_) => "draft",
+            Err(StoreError::DraftChanged { .. }) => {
+                return Err(WebError::Refused(
+                    "Someone else saved the draft meanwhile: open this page again and save once more."
+                        .into(),
+                ));
+            }
+            Err(error) => return Err(error.into()),
         }
-        .into_response()),
-    }
+    } else {
+        untested_change_allowed(&state)?;
+        let live = state.store.get_workflow(id).await?;
+        let spec = WorkflowSpec {
+            follow_up: setting,
+            ..live.spec
+        };
+        state
+            .store
+            .update_workflow(id, &spec, Some(live.version), &signed_in.author())
+            .await?;
+        state.workflows_changed().await;
+        "live"
+    };
+    Ok(Redirect::to(&format!("/workflows/{id}/follow-up?saved={saved}")).into_response())
 }

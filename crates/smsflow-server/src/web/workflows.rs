@@ -352,8 +352,25 @@ pub async fn edit_page(
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let mut workflow = state.store.get_workflow(parse_id(&id)?).await?;
-    // While the draft changes this workflow, edit the draft's copy (the live version stays the base).
+    let (workflow, from_draft) = as_edited(&state, parse_id(&id)?).await?;
+    let mut page = FormPage::new(
+        &state,
+        &signed_in,
+        Some(workflow.id),
+        WorkflowForm::of(&workflow),
+    )
+    .await?;
+    page.from_draft = from_draft;
+    Ok(page.into_response())
+}
+
+/// The workflow to edit, and whether it is the draft's copy: while the draft changes a workflow,
+/// its pages edit the draft's copy (the live version stays the base).
+pub(crate) async fn as_edited(
+    state: &AppState,
+    id: Uuid,
+) -> Result<(smsflow_core::Workflow, bool), WebError> {
+    let mut workflow = state.store.get_workflow(id).await?;
     let drafted = state.store.get_draft().await?.and_then(|draft| {
         draft
             .workflows
@@ -364,15 +381,7 @@ pub async fn edit_page(
     if let Some(drafted) = drafted {
         workflow.spec = drafted.spec;
     }
-    let mut page = FormPage::new(
-        &state,
-        &signed_in,
-        Some(workflow.id),
-        WorkflowForm::of(&workflow),
-    )
-    .await?;
-    page.from_draft = from_draft;
-    Ok(page.into_response())
+    Ok((workflow, from_draft))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, WebError> {
@@ -446,7 +455,7 @@ pub async fn create(
 
 /// With `publish_requires_tests`, a change made live at once is refused (the page says to use the
 /// draft); the form then offers only Save to draft.
-fn untested_change_allowed(state: &AppState) -> Result<(), WebError> {
+pub(crate) fn untested_change_allowed(state: &AppState) -> Result<(), WebError> {
     smsflow_engine::saved_suite::refuse_untested_change(&state.engine.settings)
         .map_err(|refused| WebError::Refused(refused.to_string()))
 }
@@ -490,8 +499,12 @@ pub async fn update(
     if !matches!(action, Action::Save | Action::SaveDraft) {
         return Ok(page.into_response());
     }
-    // Fields the form does not show keep their stored values.
-    let stored = state.store.get_workflow(id).await?;
+    // Fields the form does not show (the follow-up, ...) keep their stored values: the draft's
+    // copy's when saving to the draft, or a change made there (on the follow-up page) is lost.
+    let stored = match action {
+        Action::SaveDraft => as_edited(&state, id).await?.0,
+        _ => state.store.get_workflow(id).await?,
+    };
     let spec = match validate(&page.form, WorkflowDraft::from(&stored.spec)) {
         Ok(spec) => spec,
         Err(problems) => return Ok(invalid(page, &problems)),
