@@ -103,7 +103,7 @@ fn config() -> SemanticConfig {
         strict: 0.6,
         balanced: 0.4,
         broad: 0.3,
-        margin: 0.2,
+        margin: 0.1,
         clear: 0.9,
     }
 }

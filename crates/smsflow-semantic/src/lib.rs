@@ -138,7 +138,7 @@ impl MiniLm {
             strict: 0.6,
             balanced: 0.4,
             broad: 0.3,
-            margin: 0.2,
+            margin: 0.1,
             clear: 0.9,
         }
     }
@@ -171,10 +171,18 @@ impl MultilingualE5 {
     }
 
     /// How the goal classifier is trained and calibrated for this model, and the probability
-    /// cut-offs of the decision: all-MiniLM-L6-v2's until they are chosen for e5 on the labelled
-    /// training messages (see docs/matching.md).
+    /// cut-offs of the decision, chosen for e5 by cross-validation on the labelled training
+    /// messages (`examples/routing_cv.rs --e5`; see docs/matching.md): MiniLM's but for a lighter
+    /// penalty and a lower temperature.
     pub fn matching_config() -> SemanticConfig {
-        MiniLm::matching_config()
+        SemanticConfig {
+            training: Training {
+                l2: 0.0001,
+                temperature: 0.3,
+                ..MiniLm::matching_config().training
+            },
+            ..MiniLm::matching_config()
+        }
     }
 }
 
