@@ -349,36 +349,19 @@ impl Extractors {
         if said.is_empty() {
             return;
         }
-        for field in &address_fields {
-            extraction.found.remove(field.as_str());
-            extraction.invalid.remove(field.as_str());
-        }
-        let mut free: Vec<&FieldSpec> = address_fields
-            .iter()
-            .filter(|field| !known.contains_key(field.as_str()))
-            .copied()
-            .collect();
-        for (address, before) in said {
-            let named = address_role(&before).and_then(|role| {
-                address_fields
-                    .iter()
-                    .find(|field| field_role(field.as_str()) == Some(role))
-                    .copied()
-            });
-            let target = named
-                .or_else(|| {
-                    free.iter()
-                        .find(|field| asked.iter().any(|a| a == field.as_str()))
+        let said = said
+            .into_iter()
+            .map(|(address, before)| {
+                let named = address_role(&before).and_then(|role| {
+                    address_fields
+                        .iter()
+                        .find(|field| field_role(field.as_str()) == Some(role))
                         .copied()
-                })
-                .or_else(|| free.first().copied());
-            if let Some(target) = target {
-                free.retain(|field| field != &target);
-                extraction
-                    .found
-                    .insert(target.as_str().to_string(), address);
-            }
-        }
+                });
+                (address, named)
+            })
+            .collect();
+        share(&address_fields, said, asked, known, extraction);
     }
 
     /// With two date fields (check-in and check-out, departure and return), each day goes to the
@@ -407,53 +390,36 @@ impl Extractors {
             return;
         }
         said.sort_by_key(|(day, _)| *day);
-        for field in &day_fields {
-            extraction.found.remove(field.as_str());
-            extraction.invalid.remove(field.as_str());
-        }
-        let mut free: Vec<&FieldSpec> = day_fields
-            .iter()
-            .filter(|field| !known.contains_key(field.as_str()))
-            .copied()
-            .collect();
-        for (day, before) in said {
-            // The longest cue said names the role: "checking out" is no "checkin".
-            let before = format!(" {before}");
-            let role = DAY_ROLES
-                .iter()
-                .filter_map(|role| {
-                    role.iter()
-                        .filter(|cue| before.contains(&format!(" {cue}")))
-                        .map(|cue| cue.len())
-                        .max()
-                        .map(|len| (len, role))
-                })
-                .max_by_key(|(len, _)| *len)
-                .map(|(_, role)| role);
-            let named = role.and_then(|role| {
-                let mut fields = day_fields.iter().filter(|field| {
-                    let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
-                    role.iter().any(|cue| name.contains(cue))
+        let said = said
+            .into_iter()
+            .map(|(day, before)| {
+                // The longest cue said names the role: "checking out" is no "checkin".
+                let before = format!(" {before}");
+                let role = DAY_ROLES
+                    .iter()
+                    .filter_map(|role| {
+                        role.iter()
+                            .filter(|cue| before.contains(&format!(" {cue}")))
+                            .map(|cue| cue.len())
+                            .max()
+                            .map(|len| (len, role))
+                    })
+                    .max_by_key(|(len, _)| *len)
+                    .map(|(_, role)| role);
+                let named = role.and_then(|role| {
+                    let mut fields = day_fields.iter().filter(|field| {
+                        let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
+                        role.iter().any(|cue| name.contains(cue))
+                    });
+                    match (fields.next(), fields.next()) {
+                        (Some(field), None) => Some(*field),
+                        _ => None,
+                    }
                 });
-                match (fields.next(), fields.next()) {
-                    (Some(field), None) => Some(*field),
-                    _ => None,
-                }
-            });
-            let target = named
-                .or_else(|| {
-                    free.iter()
-                        .find(|field| asked.iter().any(|a| a == field.as_str()))
-                        .copied()
-                })
-                .or_else(|| free.first().copied());
-            if let Some(target) = target {
-                free.retain(|field| field != &target);
-                extraction
-                    .found
-                    .insert(target.as_str().to_string(), day.to_string());
-            }
-        }
+                (day.to_string(), named)
+            })
+            .collect();
+        share(&day_fields, said, asked, known, extraction);
     }
 
     /// The field's value as its reader finds it in the message.
@@ -664,6 +630,40 @@ impl Extractors {
     /// Digits that look like a try at a phone number (five or more) but are none.
     fn bad_phone(&self, text: &str) -> Option<String> {
         phone_candidates(text, 5).into_iter().next()
+    }
+}
+
+/// Values of one kind said in one message, shared among the fields of that kind (two
+/// addresses, two days): each to the field its words named, else to the one asked for, else to
+/// the first still empty; a value never replaces one given before unless its words name it.
+fn share(
+    fields: &[&FieldSpec],
+    said: Vec<(String, Option<&FieldSpec>)>,
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &mut Extraction,
+) {
+    for field in fields {
+        extraction.found.remove(field.as_str());
+        extraction.invalid.remove(field.as_str());
+    }
+    let mut free: Vec<&FieldSpec> = fields
+        .iter()
+        .filter(|field| !known.contains_key(field.as_str()))
+        .copied()
+        .collect();
+    for (value, named) in said {
+        let target = named
+            .or_else(|| {
+                free.iter()
+                    .find(|field| asked.iter().any(|a| a == field.as_str()))
+                    .copied()
+            })
+            .or_else(|| free.first().copied());
+        if let Some(target) = target {
+            free.retain(|field| field != &target);
+            extraction.found.insert(target.as_str().to_string(), value);
+        }
     }
 }
 
