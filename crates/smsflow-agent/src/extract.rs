@@ -285,6 +285,9 @@ impl Extractors {
         }
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
+        if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction) {
+            extraction.found.insert(field, answer);
+        }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
@@ -818,6 +821,44 @@ struct Context<'a> {
     /// Every field the workflow wants: which other fields a number may belong to.
     wanted: &'a [FieldSpec],
 }
+
+/// A short message that gives none of the fields asked for answers the one free-text field among
+/// them ("Sura" to "your insurer and a day that suits you?"): the other questions ask for values
+/// their readers would have found. Not a refusal ("no idea", "not sure") or a question back.
+fn text_answer(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    extraction: &Extraction,
+) -> Option<(String, String)> {
+    if asked.len() < 2 || !extraction.found.is_empty() {
+        return None;
+    }
+    let mut free_text = wanted.iter().filter(|field| {
+        asked.iter().any(|a| a == field.as_str())
+            && matches!(kind(field), Kind::Labelled | Kind::Company)
+            && !is_identifier(field.as_str())
+    });
+    let field = free_text.next()?;
+    if free_text.next().is_some() {
+        return None;
+    }
+    let answer = whole_answer(text)?;
+    let folded = fields::fold(&answer);
+    let first = folded.split_whitespace().next()?;
+    let refusal = REFUSALS.contains(&first) || NOT_NAMES.contains(&first);
+    (answer.split_whitespace().count() <= 5
+        && !answer.contains(['@', '?'])
+        && !answer.chars().any(|c| c.is_ascii_digit())
+        && !refusal)
+        .then(|| (field.as_str().to_string(), answer))
+}
+
+/// Answers that give nothing: "no idea", "not sure", "no sé", "idk".
+const REFUSALS: &[&str] = &[
+    "no", "not", "nope", "idk", "dunno", "n/a", "none", "ninguna", "ninguno", "nada", "ok", "okay",
+    "yes", "si", "sure", "hi", "hello", "hola", "thanks", "gracias", "what", "que", "who", "quien",
+];
 
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
@@ -2854,6 +2895,14 @@ mod tests {
         )
         .found;
         assert_eq!(pairs(&found), [("cake_message", "Happy Birthday Mia")]);
+        let both = ["aseguradora", "fecha"];
+        let found = answer("Sura", "aseguradora,fecha:date", &both).found;
+        assert_eq!(pairs(&found), [("aseguradora", "Sura")]);
+        assert!(
+            answer("no sé", "aseguradora,fecha:date", &both)
+                .found
+                .is_empty()
+        );
         let found = answer("Martín Sosa, DNI 30.456.789", "documento", &["documento"]).found;
         assert_eq!(pairs(&found), [("documento", "30.456.789")]);
         let found = answer("I'm a nurse at Mercy General", "employer", &[]).found;
