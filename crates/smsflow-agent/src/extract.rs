@@ -285,6 +285,9 @@ impl Extractors {
         }
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
+        if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction) {
+            extraction.found.insert(field, answer);
+        }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
@@ -349,36 +352,19 @@ impl Extractors {
         if said.is_empty() {
             return;
         }
-        for field in &address_fields {
-            extraction.found.remove(field.as_str());
-            extraction.invalid.remove(field.as_str());
-        }
-        let mut free: Vec<&FieldSpec> = address_fields
-            .iter()
-            .filter(|field| !known.contains_key(field.as_str()))
-            .copied()
-            .collect();
-        for (address, before) in said {
-            let named = address_role(&before).and_then(|role| {
-                address_fields
-                    .iter()
-                    .find(|field| field_role(field.as_str()) == Some(role))
-                    .copied()
-            });
-            let target = named
-                .or_else(|| {
-                    free.iter()
-                        .find(|field| asked.iter().any(|a| a == field.as_str()))
+        let said = said
+            .into_iter()
+            .map(|(address, before)| {
+                let named = address_role(&before).and_then(|role| {
+                    address_fields
+                        .iter()
+                        .find(|field| field_role(field.as_str()) == Some(role))
                         .copied()
-                })
-                .or_else(|| free.first().copied());
-            if let Some(target) = target {
-                free.retain(|field| field != &target);
-                extraction
-                    .found
-                    .insert(target.as_str().to_string(), address);
-            }
-        }
+                });
+                (address, named)
+            })
+            .collect();
+        share(&address_fields, said, asked, known, extraction);
     }
 
     /// With two date fields (check-in and check-out, departure and return), each day goes to the
@@ -407,53 +393,36 @@ impl Extractors {
             return;
         }
         said.sort_by_key(|(day, _)| *day);
-        for field in &day_fields {
-            extraction.found.remove(field.as_str());
-            extraction.invalid.remove(field.as_str());
-        }
-        let mut free: Vec<&FieldSpec> = day_fields
-            .iter()
-            .filter(|field| !known.contains_key(field.as_str()))
-            .copied()
-            .collect();
-        for (day, before) in said {
-            // The longest cue said names the role: "checking out" is no "checkin".
-            let before = format!(" {before}");
-            let role = DAY_ROLES
-                .iter()
-                .filter_map(|role| {
-                    role.iter()
-                        .filter(|cue| before.contains(&format!(" {cue}")))
-                        .map(|cue| cue.len())
-                        .max()
-                        .map(|len| (len, role))
-                })
-                .max_by_key(|(len, _)| *len)
-                .map(|(_, role)| role);
-            let named = role.and_then(|role| {
-                let mut fields = day_fields.iter().filter(|field| {
-                    let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
-                    role.iter().any(|cue| name.contains(cue))
+        let said = said
+            .into_iter()
+            .map(|(day, before)| {
+                // The longest cue said names the role: "checking out" is no "checkin".
+                let before = format!(" {before}");
+                let role = DAY_ROLES
+                    .iter()
+                    .filter_map(|role| {
+                        role.iter()
+                            .filter(|cue| before.contains(&format!(" {cue}")))
+                            .map(|cue| cue.len())
+                            .max()
+                            .map(|len| (len, role))
+                    })
+                    .max_by_key(|(len, _)| *len)
+                    .map(|(_, role)| role);
+                let named = role.and_then(|role| {
+                    let mut fields = day_fields.iter().filter(|field| {
+                        let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
+                        role.iter().any(|cue| name.contains(cue))
+                    });
+                    match (fields.next(), fields.next()) {
+                        (Some(field), None) => Some(*field),
+                        _ => None,
+                    }
                 });
-                match (fields.next(), fields.next()) {
-                    (Some(field), None) => Some(*field),
-                    _ => None,
-                }
-            });
-            let target = named
-                .or_else(|| {
-                    free.iter()
-                        .find(|field| asked.iter().any(|a| a == field.as_str()))
-                        .copied()
-                })
-                .or_else(|| free.first().copied());
-            if let Some(target) = target {
-                free.retain(|field| field != &target);
-                extraction
-                    .found
-                    .insert(target.as_str().to_string(), day.to_string());
-            }
-        }
+                (day.to_string(), named)
+            })
+            .collect();
+        share(&day_fields, said, asked, known, extraction);
     }
 
     /// The field's value as its reader finds it in the message.
@@ -667,6 +636,40 @@ impl Extractors {
     }
 }
 
+/// Values of one kind said in one message, shared among the fields of that kind (two
+/// addresses, two days): each to the field its words named, else to the one asked for, else to
+/// the first still empty; a value never replaces one given before unless its words name it.
+fn share(
+    fields: &[&FieldSpec],
+    said: Vec<(String, Option<&FieldSpec>)>,
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &mut Extraction,
+) {
+    for field in fields {
+        extraction.found.remove(field.as_str());
+        extraction.invalid.remove(field.as_str());
+    }
+    let mut free: Vec<&FieldSpec> = fields
+        .iter()
+        .filter(|field| !known.contains_key(field.as_str()))
+        .copied()
+        .collect();
+    for (value, named) in said {
+        let target = named
+            .or_else(|| {
+                free.iter()
+                    .find(|field| asked.iter().any(|a| a == field.as_str()))
+                    .copied()
+            })
+            .or_else(|| free.first().copied());
+        if let Some(target) = target {
+            free.retain(|field| field != &target);
+            extraction.found.insert(target.as_str().to_string(), value);
+        }
+    }
+}
+
 /// Where an address is in a move or a delivery: where it starts or where it ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -818,6 +821,44 @@ struct Context<'a> {
     /// Every field the workflow wants: which other fields a number may belong to.
     wanted: &'a [FieldSpec],
 }
+
+/// A short message that gives none of the fields asked for answers the one free-text field among
+/// them ("Sura" to "your insurer and a day that suits you?"): the other questions ask for values
+/// their readers would have found. Not a refusal ("no idea", "not sure") or a question back.
+fn text_answer(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    extraction: &Extraction,
+) -> Option<(String, String)> {
+    if asked.len() < 2 || !extraction.found.is_empty() {
+        return None;
+    }
+    let mut free_text = wanted.iter().filter(|field| {
+        asked.iter().any(|a| a == field.as_str())
+            && matches!(kind(field), Kind::Labelled | Kind::Company)
+            && !is_identifier(field.as_str())
+    });
+    let field = free_text.next()?;
+    if free_text.next().is_some() {
+        return None;
+    }
+    let answer = whole_answer(text)?;
+    let folded = fields::fold(&answer);
+    let first = folded.split_whitespace().next()?;
+    let refusal = REFUSALS.contains(&first) || NOT_NAMES.contains(&first);
+    (answer.split_whitespace().count() <= 5
+        && !answer.contains(['@', '?'])
+        && !answer.chars().any(|c| c.is_ascii_digit())
+        && !refusal)
+        .then(|| (field.as_str().to_string(), answer))
+}
+
+/// Answers that give nothing: "no idea", "not sure", "no sé", "idk".
+const REFUSALS: &[&str] = &[
+    "no", "not", "nope", "idk", "dunno", "n/a", "none", "ninguna", "ninguno", "nada", "ok", "okay",
+    "yes", "si", "sure", "hi", "hello", "hola", "thanks", "gracias", "what", "que", "who", "quien",
+];
 
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
@@ -2854,6 +2895,14 @@ mod tests {
         )
         .found;
         assert_eq!(pairs(&found), [("cake_message", "Happy Birthday Mia")]);
+        let both = ["aseguradora", "fecha"];
+        let found = answer("Sura", "aseguradora,fecha:date", &both).found;
+        assert_eq!(pairs(&found), [("aseguradora", "Sura")]);
+        assert!(
+            answer("no sé", "aseguradora,fecha:date", &both)
+                .found
+                .is_empty()
+        );
         let found = answer("Martín Sosa, DNI 30.456.789", "documento", &["documento"]).found;
         assert_eq!(pairs(&found), [("documento", "30.456.789")]);
         let found = answer("I'm a nurse at Mercy General", "employer", &[]).found;

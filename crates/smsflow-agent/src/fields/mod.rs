@@ -250,7 +250,7 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             .iter()
             .any(|w| said.iter().any(|s| same_word(s, w)))
     }) {
-        return topics::choice_by_topic(text, choices);
+        return topics::choice_by_topic(text, choices).or_else(|| in_range(text, choices));
     }
     // For each choice: how many of its words were said, how many it has, where it was said.
     let scored: Vec<(usize, usize, usize, &String)> = choices
@@ -337,6 +337,42 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     let mut best = scored.iter().filter(|(matched, ..)| *matched == most);
     let (_, _, _, choice) = best.next()?;
     best.next().is_none().then(|| (*choice).clone())
+}
+
+/// The choice whose range holds the amount said, when every choice is a range ("about $10k"
+/// is `$5k-$15k` among `Under $5k`, `$5k-$15k`, `Over $15k`; "unos 3 mil" is `Menos de 5 mil`).
+fn in_range(text: &str, choices: &[String]) -> Option<String> {
+    let amount: f64 = number(text)?.parse().ok()?;
+    let ranges: Vec<(f64, f64)> = choices
+        .iter()
+        .map(|choice| {
+            let folded = fold(choice);
+            let (low, high) = match folded.split_once(['-', '–']) {
+                Some((low, high)) => (number(low)?, number(high)?),
+                None => {
+                    let bound = number(&folded)?;
+                    let below = ["under", "less", "below", "menos", "hasta", "up to", "<"]
+                        .iter()
+                        .any(|word| folded.contains(word));
+                    let above = ["over", "more", "above", "mas", "desde", "+", ">"]
+                        .iter()
+                        .any(|word| folded.contains(word));
+                    match (below, above) {
+                        (true, false) => ("0".to_string(), bound),
+                        (false, true) => (bound, f64::INFINITY.to_string()),
+                        _ => return None,
+                    }
+                }
+            };
+            Some((low.parse().ok()?, high.parse().ok()?))
+        })
+        .collect::<Option<_>>()?;
+    let mut holding = choices
+        .iter()
+        .zip(&ranges)
+        .filter(|(_, (low, high))| (*low..=*high).contains(&amount));
+    let (choice, _) = holding.next()?;
+    holding.next().is_none().then(|| choice.clone())
 }
 
 /// Clothing sizes by letter and by word, in either language: "mediana" is `M` when the choices
@@ -709,6 +745,17 @@ mod tests {
             choice("i'd start monday", &passes, false),
             None,
             "a weekday is no day pass"
+        );
+        let budgets: Vec<String> = ["Under $5k", "$5k-$15k", "Over $15k"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            choice("thinking about $10k for the whole thing", &budgets, false).as_deref(),
+            Some("$5k-$15k")
+        );
+        assert_eq!(
+            choice("around 3,000", &budgets, false).as_deref(),
+            Some("Under $5k")
         );
         let methods = vec!["Delivery".to_string(), "Pickup".to_string()];
         assert_eq!(choice("delivery or pickup?", &methods, false), None);

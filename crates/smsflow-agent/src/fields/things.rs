@@ -22,6 +22,7 @@ pub enum Thing {
     Allergy,
     JobTitle,
     School,
+    Size,
 }
 
 impl Thing {
@@ -29,7 +30,9 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&[
+        if has(&["size", "talla", "tamano", "medida"]) {
+            Some(Thing::Size)
+        } else if has(&[
             "job",
             "title",
             "position",
@@ -155,6 +158,7 @@ impl Thing {
                 without_article(value[..end].trim())
             }),
             Thing::School => school(&tokens),
+            Thing::Size => size(&tokens),
         }
     }
 
@@ -392,6 +396,57 @@ const JOB_CUES: &[&str] = &[
     "cargo: ",
     "puesto: ",
 ];
+
+/// Sizes said as letters (after "talla", "size") or as words anywhere, folded.
+const SIZE_LETTERS: &[&str] = &[
+    "xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl",
+];
+const SIZE_WORDS: &[&str] = &[
+    "extra small",
+    "extra large",
+    "extra grande",
+    "small",
+    "medium",
+    "large",
+    "chica",
+    "chico",
+    "mediana",
+    "mediano",
+    "grande",
+];
+
+/// A clothing or shoe size: the letter or number after "talla", "size", "tamaño" ("talla M",
+/// "size 10.5"), or a size said in words ("la quiero en mediana", "extra large").
+fn size(tokens: &[&str]) -> Option<String> {
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let after_cue = folded.iter().enumerate().find_map(|(at, word)| {
+        let cue = matches!(
+            word.as_str(),
+            "talla" | "size" | "tamano" | "medida" | "numero"
+        );
+        let next = bare(tokens.get(at + 1)?);
+        let fits = SIZE_LETTERS.contains(&fold(next).as_str())
+            || next.chars().next().is_some_and(|c| c.is_ascii_digit());
+        (cue && fits).then(|| next.to_string())
+    });
+    after_cue.or_else(|| {
+        let joined = format!(" {} ", folded.join(" "));
+        let said = SIZE_WORDS
+            .iter()
+            .find(|word| joined.contains(&format!(" {word} ")))?;
+        let at = folded
+            .iter()
+            .position(|word| said.split(' ').next() == Some(word.as_str()))?;
+        let words = said.split(' ').count();
+        Some(
+            tokens[at..at + words]
+                .iter()
+                .map(|token| bare(token))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    })
+}
 
 /// Words a school's name ends or starts with.
 const SCHOOL_WORDS: &[&str] = &[
@@ -810,6 +865,18 @@ mod tests {
             Some("vegan")
         );
         assert_eq!(Thing::Allergy.read("a veganish menu?"), None);
+    }
+
+    #[test]
+    fn sizes_after_their_word_or_said_in_words() {
+        let read = |text| Thing::Size.read(text);
+        assert_eq!(
+            read("quiero la playera negra talla M").as_deref(),
+            Some("M")
+        );
+        assert_eq!(read("size 10.5 please").as_deref(), Some("10.5"));
+        assert_eq!(read("la quiero en mediana").as_deref(), Some("mediana"));
+        assert_eq!(read("a big order"), None);
     }
 
     #[test]
