@@ -11,7 +11,7 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::ModelError;
 use crate::gemm::{Activation, Kernel, PackedLinear};
-use crate::quantized::QuantizedLinear;
+use crate::quantized::{MINILM_CODES, QuantizedLinear};
 
 /// The shape of the encoder, from the model's `config.json`.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -37,7 +37,18 @@ struct LayerNorm {
     bias: Vec<f32>,
 }
 
-/// A dense layer ready to run: f32 weights packed into panels, or 4-bit blocks run in integers.
+/// How a model given in f32 (all-MiniLM-L6-v2) runs its dense layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// Weights quantized at load to 7-bit integers per block of 32, activations to 8 bits per
+    /// token (their few outliers kept in f32): cosine 0.999 to f32 on average, 10% faster on AVX2.
+    Int8,
+    /// The model's own f32 weights and f32 arithmetic, as sentence-transformers computes it: the
+    /// default.
+    F32,
+}
+
+/// A dense layer ready to run: f32 weights packed into panels, or integer blocks.
 pub(crate) enum Dense {
     F32(PackedLinear),
     Quantized(QuantizedLinear),
@@ -156,8 +167,13 @@ impl WordEmbeddings {
 }
 
 impl Bert {
-    /// Loads a sentence-transformers BERT from its `model.safetensors`.
-    pub fn load(config: BertConfig, weights: &Path) -> Result<Bert, ModelError> {
+    /// Loads a sentence-transformers BERT from its `model.safetensors`, its dense layers run at
+    /// `precision`.
+    pub fn load(
+        config: BertConfig,
+        weights: &Path,
+        precision: Precision,
+    ) -> Result<Bert, ModelError> {
         let bytes = std::fs::read(weights).map_err(|source| ModelError::Read {
             path: weights.to_path_buf(),
             source,
@@ -173,9 +189,16 @@ impl Bert {
                 bias.extend(get(&format!("{prefix}.bias"), &[outputs])?);
             }
             let outputs = bias.len();
-            Ok(Dense::F32(PackedLinear::new(
-                &weight, bias, inputs, outputs,
-            )))
+            Ok(match precision {
+                Precision::Int8 => Dense::Quantized(QuantizedLinear::from_f32(
+                    &weight,
+                    bias,
+                    inputs,
+                    outputs,
+                    MINILM_CODES,
+                )?),
+                Precision::F32 => Dense::F32(PackedLinear::new(&weight, bias, inputs, outputs)),
+            })
         };
         let words = get(
             "embeddings.word_embeddings.weight",
@@ -460,7 +483,7 @@ fn layer_norm(x: &mut [f32], norm: &LayerNorm, eps: f32) {
 
 /// The sum of `f` over `values`, added in 8 lanes: the compiler vectorises it, which it may not do
 /// for a plain `sum()` (that fixes the order of the additions).
-fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+pub(crate) fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     let mut lanes = [0f32; 8];
     let chunks = values.chunks_exact(8);
     let rest: f32 = chunks.remainder().iter().map(|&v| f(v)).sum();

@@ -385,7 +385,7 @@ impl E5File {
         let outputs = bias.len();
         Ok(Dense::Quantized(QuantizedLinear::from_q4(
             &rows, bias, inputs, outputs, f16_to_f32,
-        )))
+        )?))
     }
 
     /// The token embeddings, kept 4-bit.

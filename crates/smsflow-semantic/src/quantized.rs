@@ -1,43 +1,95 @@
-//! Dense layers whose weights stay in the model file's 4-bit blocks (Q4_0: 32 weights share one
-//! scale), multiplied with 8-bit integers: `out = act(input W^T + b)`.
+//! Dense layers run in integers, `out = act(input W^T + b)`: each weight is a small signed integer
+//! (a "code") times its block's scale (blocks of 32 inputs of one output), each row of the input (a
+//! token) is quantized to 8 bits with its own scale, and the products add up exactly in integers.
 //!
-//! Why: multilingual-e5-small has twice all-MiniLM-L6-v2's arithmetic (12 layers), and f32
-//! multiply-adds alone cannot embed an SMS in 10 ms on one core. Each row of the input (a token) is
-//! quantized to 8 bits with its own scale, shifted to unsigned (`x + 128`); the weights are the
-//! blocks' 4-bit values (-8..7) as bytes, and each block's scale becomes an integer number of steps
-//! of its output's largest scale / 2047 (0.05% for the largest block). AVX2's `maddubs` multiplies 32
-//! pairs of bytes at once and sums them in 16 bits without any risk of saturation (at most
-//! 2 * 255 * 8), `madd` multiplies those sums by the block's integer scale, and everything adds up
-//! in 32-bit integers; the shift is taken back at the end with a per-output constant. The portable
-//! code does the same integer arithmetic, so both give the same results.
+//! Where the weights come from:
+//! - multilingual-e5-small: the file's 4-bit blocks (Q4_0, codes -8..=7), as they are;
+//! - all-MiniLM-L6-v2: its f32 weights, quantized at load to codes of at most [`MINILM_CODES`].
+//!
+//! The arithmetic, and why it is exact. An input row is quantized to `round(x / scale)` (-127..=127)
+//! and shifted to unsigned bytes (`+ 128`, so 1..=255), as AVX2's `maddubs` wants them. `maddubs`
+//! multiplies 32 unsigned bytes by 32 signed weight codes and adds neighbouring pairs into 16-bit
+//! lanes, *saturating*; `madd` then multiplies 16-bit lanes by the blocks' integer scales and adds
+//! pairs into 32 bits. Nothing saturates or overflows when the codes are bounded:
+//! - one `maddubs` lane is at most `2 * 255 * bound` in size; adding `depth` of them in 16 bits
+//!   before widening stays within ±32,767 when `2 * depth * 255 * bound <= 32,767`
+//!   ([`depth_for`]: 8 for e5's 4-bit codes, so a whole block of 32 inputs adds up in 16 bits,
+//!   1 for MiniLM's codes of up to 64);
+//! - a row's total is at most `inputs * 255 * bound * steps` in size, where each block scale is an
+//!   integer number of `steps` of its output's largest; `steps` is chosen so that this stays within
+//!   an i32 for up to [`MAX_INPUTS`] inputs ([`steps_for`]).
+//!
+//! So the AVX2 kernel and the portable code compute the same integers (a test checks it), and the
+//! float work after them (the shift taken back, the scales, the bias, GELU) is one shared function:
+//! both give bit-identical outputs.
+//!
+//! The weights are packed at load for the AVX2 kernel: panels of [`PANEL`] outputs, in each panel
+//! for every [`GROUP`] of 4 inputs one 32-byte vector holding each output's 4 codes side by side.
+//! The kernel broadcasts 4 bytes of an input row to all 8 lanes and `maddubs` gives each output's
+//! 4 products summed in pairs: no horizontal sums, and a tile of up to 6 rows reuses each weight
+//! vector from a register.
 
 use std::cell::RefCell;
 
+use crate::ModelError;
+use crate::bert::lane_sum;
 use crate::gemm::{Activation, Kernel, gelu};
 
-/// Weights per block, as in the file.
+/// Inputs per block of weights sharing one scale (as in the e5 file).
 pub(crate) const BLOCK: usize = 32;
-/// What the unsigned activations are shifted by.
-const SHIFT: f32 = 128.0;
-/// The largest block scale of an output, in its units: a block's 32 products (at most 32 * 255 * 8)
-/// times this, summed over 48 blocks (1,536 inputs), stay within an i32.
-const SCALE_STEPS: f32 = 2047.0;
+/// Outputs per panel: 8 lanes of 32 bits in a 256-bit register.
+const PANEL: usize = 8;
+/// Inputs per 32-bit lane of a packed weight vector.
+const GROUP: usize = 4;
+/// What the signed 8-bit activations are shifted by to make them unsigned.
+const SHIFT: i32 = 128;
+/// Largest unsigned activation.
+const MAX_ACTIVATION: i64 = 255;
+/// The most inputs a layer may have (the bound on a row's integer total is proved for these):
+/// 1,536 is the feed-forward width of both models.
+pub(crate) const MAX_INPUTS: usize = 1536;
+/// The largest code all-MiniLM-L6-v2's weights are quantized to (-64..=64, per block of 32): the
+/// most `maddubs` takes without saturating (`2 * 255 * 64 = 32,640`).
+pub(crate) const MINILM_CODES: i32 = 64;
+/// Rows quantized and multiplied at a time: a batch of example phrases (thousands of rows) then
+/// needs no more than 300 KB of buffers per thread.
+const CHUNK_ROWS: usize = 48;
+/// Rows of the AVX2 kernel's tallest tile: 6 accumulators, 6 partial sums in 16 bits, a weight
+/// vector, a broadcast input and the block scales fit in the 16 registers.
+const TILE_ROWS: usize = 6;
 
-/// A dense layer with 4-bit block weights.
+/// How many `maddubs` results add up in 16 bits before they are widened: the most of 1, 2, 4 or 8
+/// (a divisor of a block's 8 groups) with `2 * depth * 255 * bound <= 32,767`.
+fn depth_for(bound: i32) -> usize {
+    [8, 4, 2, 1]
+        .into_iter()
+        .find(|&depth| 2 * depth as i64 * MAX_ACTIVATION * i64::from(bound) <= i64::from(i16::MAX))
+        .expect("codes are bounded by 64")
+}
+
+/// The integer steps an output's largest block scale is divided into: as many as keep a row's
+/// total, `MAX_INPUTS * 255 * bound * steps`, within an i32 (685 for codes of 8, 85 for 64).
+fn steps_for(bound: i32) -> i32 {
+    (i64::from(i32::MAX) / (MAX_INPUTS as i64 * MAX_ACTIVATION * i64::from(bound))) as i32
+}
+
+/// A dense layer with integer weights (see the module's documentation).
 pub(crate) struct QuantizedLinear {
-    /// `[outputs, inputs]`, each weight its block's 4-bit value minus 8 (-8..=7).
+    /// `[panels][inputs / GROUP][PANEL][GROUP]` codes; outputs past the last are zero.
     weights: Vec<i8>,
-    /// `[outputs, inputs / BLOCK]`, each block's scale in units of its output's `unit`, rounded to
-    /// an integer of at most [`SCALE_STEPS`]: the products then add up in 32-bit integers.
-    scales: Vec<i16>,
+    /// `[panels][inputs / BLOCK][PANEL][2]`: each output's block scale in steps, in both 16-bit
+    /// halves of its 32-bit lane, as `madd` reads them.
+    steps: Vec<i16>,
+    /// Per output, `SHIFT * sum over blocks of steps * sum of the block's codes`: what the shift of
+    /// the activations adds to the total, taken back exactly.
+    shift: Vec<i32>,
     /// Per output, what one step of its block scales is worth.
     unit: Vec<f32>,
-    /// Per output, `SHIFT * sum over blocks of scale * sum of the block's weights`: what the shifted
-    /// activations add, taken back at the end.
-    shift_correction: Vec<f32>,
     bias: Vec<f32>,
     inputs: usize,
     outputs: usize,
+    /// `maddubs` results added in 16 bits before widening ([`depth_for`]).
+    depth: usize,
 }
 
 /// The activations of one call, quantized: reused per thread, so a forward pass allocates nothing.
@@ -47,7 +99,20 @@ struct Quantized {
     values: Vec<u8>,
     /// Per row, the scale.
     scales: Vec<f32>,
+    /// `[rows, outputs rounded up to whole panels]`: the integer totals.
+    sums: Vec<i32>,
+    /// The activations left out of `values` (stored there as 0) because they are far larger than
+    /// the rest of their row: (row, input, value), computed in f32.
+    outliers: Vec<(usize, usize, f32)>,
 }
+
+/// An activation larger than this many times its row's root mean square is an outlier. BERT's
+/// layer norms give a few tokens ([CLS], [SEP]) one or two channels 10-20 times the rest: an 8-bit
+/// scale fitted to them would leave the rest of the row a handful of steps, and all-MiniLM-L6-v2's
+/// embeddings would drift to cosine 0.98 of f32's (mean 0.9967 on the routing training texts;
+/// with outliers set aside 0.9991). A lower limit sets many more aside for little gain (4: 0.9992,
+/// with ten times as many), and each costs a column of f32 work.
+const OUTLIER: f32 = 8.0;
 
 thread_local! {
     static QUANTIZED: RefCell<Quantized> = RefCell::default();
@@ -62,50 +127,117 @@ impl QuantizedLinear {
         inputs: usize,
         outputs: usize,
         f16_to_f32: fn(u16) -> f32,
-    ) -> QuantizedLinear {
+    ) -> Result<QuantizedLinear, ModelError> {
         let blocks = inputs / BLOCK;
-        assert!(inputs.is_multiple_of(BLOCK) && rows.len() == outputs * blocks * (2 + BLOCK / 2));
-        assert_eq!(bias.len(), outputs);
-        let mut weights = vec![0i8; outputs * inputs];
-        let mut block_scales = vec![0f32; outputs * blocks];
+        if rows.len() != outputs * blocks * (2 + BLOCK / 2) {
+            return Err(ModelError::Invalid(format!(
+                "a 4-bit layer of {outputs} x {inputs} has {} bytes",
+                rows.len()
+            )));
+        }
+        let mut codes = vec![0i8; outputs * inputs];
+        let mut scales = vec![0f32; outputs * blocks];
         for (index, block) in rows.chunks_exact(2 + BLOCK / 2).enumerate() {
-            block_scales[index] = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
-            let out = &mut weights[index * BLOCK..][..BLOCK];
+            scales[index] = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
+            let out = &mut codes[index * BLOCK..][..BLOCK];
             for (j, &byte) in block[2..].iter().enumerate() {
                 out[j] = (byte & 0x0F) as i8 - 8;
                 out[j + BLOCK / 2] = (byte >> 4) as i8 - 8;
             }
         }
-        let mut scales = vec![0i16; outputs * blocks];
-        let mut unit = vec![0f32; outputs];
-        let mut shift_correction = vec![0f32; outputs];
-        for output in 0..outputs {
-            let row = &block_scales[output * blocks..][..blocks];
-            let largest = row.iter().fold(0f32, |m, s| m.max(s.abs()));
-            unit[output] = if largest > 0.0 {
-                largest / SCALE_STEPS
-            } else {
-                1.0
-            };
-            for (block, &scale) in row.iter().enumerate() {
-                let steps = (scale / unit[output]).round() as i16;
-                scales[output * blocks + block] = steps;
-                let sum: i32 = weights[(output * blocks + block) * BLOCK..][..BLOCK]
-                    .iter()
-                    .map(|&w| i32::from(w))
-                    .sum();
-                shift_correction[output] += SHIFT * unit[output] * f32::from(steps) * sum as f32;
+        QuantizedLinear::from_blocks(&codes, &scales, 8, bias, inputs, outputs)
+    }
+
+    /// A layer from f32 weights stored as PyTorch does (`[outputs, inputs]` row-major), each block
+    /// of 32 quantized symmetrically to codes of at most `bound` with its own scale.
+    pub fn from_f32(
+        weight: &[f32],
+        bias: Vec<f32>,
+        inputs: usize,
+        outputs: usize,
+        bound: i32,
+    ) -> Result<QuantizedLinear, ModelError> {
+        assert_eq!(weight.len(), outputs * inputs);
+        if !inputs.is_multiple_of(BLOCK) {
+            return Err(ModelError::Invalid(format!(
+                "{inputs} inputs are not whole blocks of {BLOCK}"
+            )));
+        }
+        let mut codes = vec![0i8; weight.len()];
+        let mut scales = Vec::with_capacity(weight.len() / BLOCK);
+        for (block, codes) in weight
+            .chunks_exact(BLOCK)
+            .zip(codes.chunks_exact_mut(BLOCK))
+        {
+            let largest = block.iter().fold(0f32, |m, w| m.max(w.abs()));
+            let scale = largest / bound as f32;
+            scales.push(scale);
+            if scale > 0.0 {
+                for (code, w) in codes.iter_mut().zip(block) {
+                    *code = (w / scale).round().clamp(-bound as f32, bound as f32) as i8;
+                }
             }
         }
-        QuantizedLinear {
+        QuantizedLinear::from_blocks(&codes, &scales, bound, bias, inputs, outputs)
+    }
+
+    /// A layer from `[outputs, inputs]` codes in -`bound`..=`bound` and `[outputs, inputs / 32]`
+    /// block scales.
+    fn from_blocks(
+        codes: &[i8],
+        block_scales: &[f32],
+        bound: i32,
+        bias: Vec<f32>,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<QuantizedLinear, ModelError> {
+        if inputs > MAX_INPUTS || !inputs.is_multiple_of(BLOCK) {
+            return Err(ModelError::Invalid(format!(
+                "a layer of {inputs} inputs: smsflow runs whole blocks of {BLOCK}, up to {MAX_INPUTS}"
+            )));
+        }
+        assert!(bias.len() == outputs && codes.len() == outputs * inputs);
+        assert!(codes.iter().all(|&c| i32::from(c).abs() <= bound));
+        let blocks = inputs / BLOCK;
+        let panels = outputs.div_ceil(PANEL);
+        let most_steps = steps_for(bound);
+        let mut weights = vec![0i8; panels * PANEL * inputs];
+        let mut steps = vec![0i16; panels * blocks * PANEL * 2];
+        let mut shift = vec![0i32; outputs];
+        let mut unit = vec![1f32; outputs];
+        for output in 0..outputs {
+            let (panel, lane) = (output / PANEL, output % PANEL);
+            let row = &codes[output * inputs..][..inputs];
+            for (group, four) in row.chunks_exact(GROUP).enumerate() {
+                let at = ((panel * inputs / GROUP + group) * PANEL + lane) * GROUP;
+                weights[at..at + GROUP].copy_from_slice(four);
+            }
+            let scales = &block_scales[output * blocks..][..blocks];
+            let largest = scales.iter().fold(0f32, |m, s| m.max(s.abs()));
+            if largest > 0.0 {
+                unit[output] = largest / most_steps as f32;
+            }
+            for (block, &scale) in scales.iter().enumerate() {
+                let count = (scale / unit[output]).round() as i16;
+                let at = ((panel * blocks + block) * PANEL + lane) * 2;
+                steps[at..at + 2].fill(count);
+                let sum: i32 = row[block * BLOCK..][..BLOCK]
+                    .iter()
+                    .map(|&c| i32::from(c))
+                    .sum();
+                shift[output] += SHIFT * i32::from(count) * sum;
+            }
+        }
+        Ok(QuantizedLinear {
             weights,
-            scales,
+            steps,
+            shift,
             unit,
-            shift_correction,
             bias,
             inputs,
             outputs,
-        }
+            depth: depth_for(bound),
+        })
     }
 
     /// `out[rows, outputs] = activation(input[rows, inputs] W^T + b)`.
@@ -119,60 +251,154 @@ impl QuantizedLinear {
     ) {
         let (inputs, outputs) = (self.inputs, self.outputs);
         assert!(input.len() >= rows * inputs && out.len() >= rows * outputs);
+        if rows == 0 {
+            return;
+        }
         QUANTIZED.with_borrow_mut(|quantized| {
-            quantize(&input[..rows * inputs], inputs, quantized);
-            if kernel != Kernel::Portable && avx2_supported() {
-                // SAFETY: the CPU has AVX2 and FMA (checked just above).
-                #[cfg(target_arch = "x86_64")]
-                unsafe {
-                    avx2::product(self, quantized, rows, out)
-                };
-            } else {
-                self.product_portable(quantized, rows, out);
+            for first in (0..rows).step_by(CHUNK_ROWS) {
+                let chunk = CHUNK_ROWS.min(rows - first);
+                self.forward_chunk(
+                    kernel,
+                    &input[first * inputs..(first + chunk) * inputs],
+                    &mut out[first * outputs..(first + chunk) * outputs],
+                    activation,
+                    quantized,
+                );
             }
         });
-        // One loop per activation, so that each vectorizes.
-        let rows_out = out[..rows * outputs].chunks_exact_mut(outputs);
-        match activation {
-            Activation::Identity => {
-                for row in rows_out {
-                    for (value, bias) in row.iter_mut().zip(&self.bias) {
-                        *value += bias;
-                    }
+    }
+
+    /// [`QuantizedLinear::forward`] for at most [`CHUNK_ROWS`] rows.
+    fn forward_chunk(
+        &self,
+        kernel: Kernel,
+        input: &[f32],
+        out: &mut [f32],
+        activation: Activation,
+        quantized: &mut Quantized,
+    ) {
+        let (inputs, outputs) = (self.inputs, self.outputs);
+        let rows = input.len() / inputs;
+        let stride = outputs.next_multiple_of(PANEL);
+        quantize(input, inputs, quantized);
+        let Quantized {
+            values,
+            scales,
+            outliers,
+            sums,
+        } = quantized;
+        sums.resize(rows * stride, 0);
+        let tiles = rows.div_ceil(TILE_ROWS);
+        for panel in 0..stride / PANEL {
+            // Tiles of even height (35 rows: 5, 6, 6, 6, 6, 6).
+            let mut start = 0;
+            for tile in 0..tiles {
+                let height = (rows - start) / (tiles - tile);
+                let x = &values[start * inputs..(start + height) * inputs];
+                let sums = &mut sums[start * stride + panel * PANEL..];
+                if kernel != Kernel::Portable && avx2_supported() {
+                    // SAFETY: the CPU has AVX2 (checked just above).
+                    #[cfg(target_arch = "x86_64")]
+                    unsafe {
+                        avx2::tile(self, x, height, panel, sums, stride)
+                    };
+                } else {
+                    self.tile_portable(x, height, panel, sums, stride);
                 }
+                start += height;
             }
-            Activation::Gelu => {
-                for row in rows_out {
-                    for (value, bias) in row.iter_mut().zip(&self.bias) {
-                        *value = gelu(*value + bias);
-                    }
+        }
+        // The outliers' share, in f32.
+        out.fill(0.0);
+        for &(row, input, value) in outliers.iter() {
+            self.add_column(input, value, &mut out[row * outputs..][..outputs]);
+        }
+        // The rest: the shift taken back, times the output's step and the row's scale, plus the
+        // bias. One loop per step, so that each vectorizes; the same for every kernel, so they
+        // agree to the bit.
+        for ((out, sums), &row_scale) in out
+            .chunks_exact_mut(outputs)
+            .zip(sums.chunks_exact(stride))
+            .zip(scales.iter())
+        {
+            for ((((o, &sum), &shift), &unit), &bias) in out
+                .iter_mut()
+                .zip(sums)
+                .zip(&self.shift)
+                .zip(&self.unit)
+                .zip(&self.bias)
+            {
+                *o += (sum - shift) as f32 * unit * row_scale + bias;
+            }
+            if activation == Activation::Gelu {
+                for o in out.iter_mut() {
+                    *o = gelu(*o);
                 }
             }
         }
     }
 
-    /// The product in plain Rust, for CPUs without AVX2 (and to check the AVX2 code against).
-    fn product_portable(&self, quantized: &Quantized, rows: usize, out: &mut [f32]) {
-        let (inputs, outputs) = (self.inputs, self.outputs);
+    /// Adds `value` times the weights of `input` (as the integers stand for them) to `out`.
+    fn add_column(&self, input: usize, value: f32, out: &mut [f32]) {
+        let blocks = self.inputs / BLOCK;
+        let group = self.inputs / GROUP;
+        for (panel, out) in out.chunks_mut(PANEL).enumerate() {
+            let codes = self.weights[((panel * group + input / GROUP) * PANEL) * GROUP..]
+                .iter()
+                .skip(input % GROUP)
+                .step_by(GROUP);
+            let steps = self.steps[(panel * blocks + input / BLOCK) * PANEL * 2..]
+                .iter()
+                .step_by(2);
+            let units = &self.unit[panel * PANEL..];
+            for (((o, &code), &steps), &unit) in out.iter_mut().zip(codes).zip(steps).zip(units) {
+                *o += value * ((i32::from(code) * i32::from(steps)) as f32 * unit);
+            }
+        }
+    }
+
+    /// The integer totals of `height` rows of `x` with the panel's outputs, in plain Rust: the
+    /// same integers as the AVX2 kernel's, for CPUs without AVX2 and to check that kernel against.
+    fn tile_portable(
+        &self,
+        x: &[u8],
+        height: usize,
+        panel: usize,
+        sums: &mut [i32],
+        stride: usize,
+    ) {
+        let inputs = self.inputs;
         let blocks = inputs / BLOCK;
-        for row in 0..rows {
-            let x = &quantized.values[row * inputs..][..inputs];
-            for output in 0..outputs {
-                let w = &self.weights[output * inputs..][..inputs];
-                let scales = &self.scales[output * blocks..][..blocks];
-                let mut sum = 0i32;
-                for ((x, w), &scale) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(scales)
+        let weights = &self.weights[panel * PANEL * inputs..][..PANEL * inputs];
+        let steps = &self.steps[panel * blocks * PANEL * 2..][..blocks * PANEL * 2];
+        for (row, sums) in x
+            .chunks_exact(inputs)
+            .take(height)
+            .zip(sums.chunks_mut(stride))
+        {
+            let sums = &mut sums[..PANEL];
+            sums.fill(0);
+            for (block, (x, weights)) in row
+                .chunks_exact(BLOCK)
+                .zip(weights.chunks_exact(BLOCK * PANEL))
+                .enumerate()
+            {
+                let mut dots = [0i32; PANEL];
+                for (x, weights) in x
+                    .chunks_exact(GROUP)
+                    .zip(weights.chunks_exact(GROUP * PANEL))
                 {
-                    let dot: i32 = x
-                        .iter()
-                        .zip(w)
-                        .map(|(&x, &w)| i32::from(x) * i32::from(w))
-                        .sum();
-                    sum += dot * i32::from(scale);
+                    for (dot, codes) in dots.iter_mut().zip(weights.chunks_exact(GROUP)) {
+                        *dot += x
+                            .iter()
+                            .zip(codes)
+                            .map(|(&x, &c)| i32::from(x) * i32::from(c))
+                            .sum::<i32>();
+                    }
                 }
-                let sum = sum as f32 * self.unit[output];
-                out[row * outputs + output] =
-                    quantized.scales[row] * (sum - self.shift_correction[output]);
+                for (lane, (sum, dot)) in sums.iter_mut().zip(dots).enumerate() {
+                    *sum += dot * i32::from(steps[(block * PANEL + lane) * 2]);
+                }
             }
         }
     }
@@ -181,7 +407,7 @@ impl QuantizedLinear {
 fn avx2_supported() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+        is_x86_feature_detected!("avx2")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -189,24 +415,39 @@ fn avx2_supported() -> bool {
     }
 }
 
-/// Quantizes each row of `input` (`inputs` long) to 8 bits with its own scale, shifted by 128.
+/// Quantizes each row of `input` (`inputs` long) to 8 bits with its own scale, shifted by 128,
+/// but for its outliers ([`OUTLIER`]), which are set aside.
 fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
     let rows = input.len() / inputs;
     quantized.values.resize(input.len(), 0);
     quantized.scales.resize(rows, 0.0);
-    for ((row, values), scale) in input
+    quantized.outliers.clear();
+    for (index, ((row, values), scale)) in input
         .chunks_exact(inputs)
         .zip(quantized.values.chunks_exact_mut(inputs))
         .zip(quantized.scales.iter_mut())
+        .enumerate()
     {
-        let largest = row.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let limit = OUTLIER * (lane_sum(row, |x| x * x) / inputs as f32).sqrt();
+        let mut largest = 0f32;
+        for (input, &x) in row.iter().enumerate() {
+            if x.abs() > limit {
+                quantized.outliers.push((index, input, x));
+            } else {
+                largest = largest.max(x.abs());
+            }
+        }
         *scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
         let inverse = 1.0 / *scale;
         for (value, x) in values.iter_mut().zip(row) {
             // Round half away from zero (`as` truncates; this form vectorizes, `round` does not).
+            // The largest lands on 127 (or just below, if rounding 1/scale errs): never past it.
             let scaled = x * inverse;
-            *value = ((scaled + 0.5f32.copysign(scaled)) as i32 + 128) as u8;
+            *value = ((scaled + 0.5f32.copysign(scaled)) as i32).clamp(-127, 127) as u8 ^ 0x80;
         }
+    }
+    for &(row, input, _) in &quantized.outliers {
+        quantized.values[row * inputs + input] = 0x80;
     }
 }
 
@@ -214,108 +455,101 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{BLOCK, Quantized, QuantizedLinear};
+    use super::{BLOCK, GROUP, PANEL, QuantizedLinear};
 
-    /// Rows of the input and outputs per tile: 8 accumulators, the weights of two outputs and the
-    /// four rows' bytes fit in the 16 registers.
-    const ROWS: usize = 4;
-    const OUTPUTS: usize = 2;
-
-    /// `out = quantized W^T` (before bias), tile by tile.
+    /// The integer totals of `height` rows of `x` with the panel's outputs.
     ///
     /// # Safety
-    /// The CPU must support AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn product(
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn tile(
         layer: &QuantizedLinear,
-        quantized: &Quantized,
-        rows: usize,
-        out: &mut [f32],
+        x: &[u8],
+        height: usize,
+        panel: usize,
+        sums: &mut [i32],
+        stride: usize,
     ) {
-        let (inputs, outputs) = (layer.inputs, layer.outputs);
+        let inputs = layer.inputs;
         let blocks = inputs / BLOCK;
-        for first_output in (0..outputs).step_by(OUTPUTS) {
-            // A partial tile repeats its last row or output; the repeats are not stored.
-            let mut weights = [std::ptr::null::<i8>(); OUTPUTS];
-            let mut scales = [std::ptr::null::<i16>(); OUTPUTS];
-            for o in 0..OUTPUTS {
-                let output = (first_output + o).min(outputs - 1);
-                weights[o] = layer.weights[output * inputs..][..inputs].as_ptr();
-                scales[o] = layer.scales[output * blocks..][..blocks].as_ptr();
-            }
-            for first_row in (0..rows).step_by(ROWS) {
-                let mut x = [std::ptr::null::<u8>(); ROWS];
-                for (r, x) in x.iter_mut().enumerate() {
-                    let row = (first_row + r).min(rows - 1);
-                    *x = quantized.values[row * inputs..][..inputs].as_ptr();
+        assert!(x.len() >= height * inputs && sums.len() >= (height - 1) * stride + PANEL);
+        let sums = sums.as_mut_ptr();
+        let weights = &layer.weights[panel * PANEL * inputs..][..PANEL * inputs];
+        let steps = &layer.steps[panel * blocks * PANEL * 2..][..blocks * PANEL * 2];
+        let (x, w, s) = (x.as_ptr(), weights.as_ptr(), steps.as_ptr());
+        macro_rules! by_height {
+            ($depth:literal) => {
+                match height {
+                    // SAFETY: `x` holds `height` rows of `inputs`, `w` and `s` the panel's codes
+                    // and steps for `blocks` blocks; the CPU has AVX2.
+                    1 => unsafe { rows::<1, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                    2 => unsafe { rows::<2, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                    3 => unsafe { rows::<3, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                    4 => unsafe { rows::<4, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                    5 => unsafe { rows::<5, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                    6 => unsafe { rows::<6, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                    other => unreachable!("a tile of {other} rows"),
                 }
-                // SAFETY: each pointer is to `blocks` whole blocks (of bytes, or of scales); the CPU
-                // has AVX2 and FMA.
-                let sums = unsafe { tile(x, weights, scales, blocks) };
-                for (r, sums) in sums.iter().enumerate() {
-                    let row = first_row + r;
-                    if row >= rows {
-                        break;
-                    }
-                    for (o, &sum) in sums.iter().enumerate() {
-                        let output = first_output + o;
-                        if output >= outputs {
-                            break;
-                        }
-                        let sum = sum as f32 * layer.unit[output];
-                        out[row * outputs + output] =
-                            quantized.scales[row] * (sum - layer.shift_correction[output]);
-                    }
-                }
-            }
+            };
+        }
+        match layer.depth {
+            1 => by_height!(1),
+            2 => by_height!(2),
+            4 => by_height!(4),
+            8 => by_height!(8),
+            other => unreachable!("a depth of {other}"),
         }
     }
 
-    /// The block-scaled dot products of `ROWS` rows of activations with `OUTPUTS` weight rows.
+    /// `R` rows, adding `D` `maddubs` results in 16 bits before widening them (see the module's
+    /// documentation for why that cannot saturate).
     ///
     /// # Safety
-    /// Each pointer must be valid for `blocks` blocks (of 32 bytes, or of one scale); the CPU must
-    /// support AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn tile(
-        x: [*const u8; ROWS],
-        weights: [*const i8; OUTPUTS],
-        scales: [*const i16; OUTPUTS],
+    /// `x` must hold `R` rows of `inputs` bytes, `w` a panel's codes and `s` its steps for `blocks`
+    /// blocks of `inputs`, `sums` `R` rows of `stride` (the last at least `PANEL`); the CPU must
+    /// support AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn rows<const R: usize, const D: usize>(
+        x: *const u8,
+        inputs: usize,
+        w: *const i8,
+        s: *const i16,
         blocks: usize,
-    ) -> [[i32; OUTPUTS]; ROWS] {
-        let mut acc = [[_mm256_setzero_si256(); OUTPUTS]; ROWS];
+        sums: *mut i32,
+        stride: usize,
+    ) {
+        const GROUPS: usize = BLOCK / GROUP;
+        let mut acc = [_mm256_setzero_si256(); R];
         for block in 0..blocks {
-            let at = block * BLOCK;
-            for r in 0..ROWS {
-                // SAFETY: `at + 32` bytes and `block + 1` scales are within the pointers' ranges.
-                unsafe {
-                    let xs = _mm256_loadu_si256(x[r].add(at) as *const __m256i);
-                    for o in 0..OUTPUTS {
-                        let w = _mm256_loadu_si256(weights[o].add(at) as *const __m256i);
-                        // 16 sums of two byte products (at most 2 * 255 * 8: no saturation), each
-                        // times the block's integer scale, added in pairs.
-                        let pairs = _mm256_maddubs_epi16(xs, w);
-                        let scale = _mm256_set1_epi16(*scales[o].add(block));
-                        acc[r][o] = _mm256_add_epi32(acc[r][o], _mm256_madd_epi16(pairs, scale));
+            // SAFETY (the whole block): every offset is within the block's codes, steps and inputs.
+            unsafe {
+                let steps = _mm256_loadu_si256(s.add(block * PANEL * 2).cast());
+                for chunk in 0..GROUPS / D {
+                    let mut partial = [_mm256_setzero_si256(); R];
+                    for d in 0..D {
+                        let group = block * GROUPS + chunk * D + d;
+                        let codes = _mm256_loadu_si256(w.add(group * GROUP * PANEL).cast());
+                        for (r, partial) in partial.iter_mut().enumerate() {
+                            let four = x.add(r * inputs + group * GROUP).cast::<i32>();
+                            let xs = _mm256_set1_epi32(four.read_unaligned());
+                            let products = _mm256_maddubs_epi16(xs, codes);
+                            *partial = if d == 0 {
+                                products
+                            } else {
+                                _mm256_add_epi16(*partial, products)
+                            };
+                        }
+                    }
+                    for (acc, partial) in acc.iter_mut().zip(partial) {
+                        *acc = _mm256_add_epi32(*acc, _mm256_madd_epi16(partial, steps));
                     }
                 }
             }
         }
-        let mut sums = [[0i32; OUTPUTS]; ROWS];
-        for r in 0..ROWS {
-            for o in 0..OUTPUTS {
-                sums[r][o] = horizontal_sum(acc[r][o]);
-            }
+        for (r, acc) in acc.into_iter().enumerate() {
+            // SAFETY: row `r` of `sums` has room for the panel's 8 i32s.
+            unsafe { _mm256_storeu_si256(sums.add(r * stride).cast(), acc) };
         }
-        sums
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    fn horizontal_sum(v: __m256i) -> i32 {
-        let halves = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        let pairs = _mm_add_epi32(halves, _mm_shuffle_epi32(halves, 0b01_00_11_10));
-        let one = _mm_add_epi32(pairs, _mm_shuffle_epi32(pairs, 0b10_11_00_01));
-        _mm_cvtsi128_si32(one)
     }
 }
 
@@ -368,36 +602,98 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_kernel_computes_the_product_of_the_dequantized_weights() {
-        let (inputs, outputs, rows) = (96, 7, 5);
-        let (bytes, dense) = q4_layer(inputs, outputs);
-        let bias = numbers(3, outputs);
-        let layer = QuantizedLinear::from_q4(&bytes, bias.clone(), inputs, outputs, half);
-        let input = numbers(11, rows * inputs);
-        let mut expected = vec![0f32; rows * outputs];
-        for r in 0..rows {
-            for o in 0..outputs {
-                let dot: f32 = (0..inputs)
-                    .map(|i| input[r * inputs + i] * dense[o * inputs + i])
-                    .sum();
-                expected[r * outputs + o] = dot + bias[o];
+    /// `input W^T + b` in f32.
+    fn reference(dense: &[f32], bias: &[f32], input: &[f32], inputs: usize) -> Vec<f32> {
+        let mut expected = Vec::new();
+        for row in input.chunks_exact(inputs) {
+            for (w, b) in dense.chunks_exact(inputs).zip(bias) {
+                expected.push(row.iter().zip(w).map(|(x, w)| x * w).sum::<f32>() + b);
             }
         }
+        expected
+    }
+
+    /// Runs `layer` with every kernel this CPU has: each close to `expected`, all identical.
+    fn check_kernels(
+        layer: &QuantizedLinear,
+        input: &[f32],
+        rows: usize,
+        expected: &[f32],
+        tolerance: f32,
+    ) {
+        let outputs = layer.outputs;
         let mut results = Vec::new();
         for kernel in Kernel::ALL.into_iter().filter(|k| k.is_supported()) {
             let mut out = vec![0f32; rows * outputs];
-            layer.forward(kernel, &input, rows, &mut out, Activation::Identity);
-            for (got, want) in out.iter().zip(&expected) {
-                // 8-bit activations: within a few steps of 1/127 of the row's largest value.
-                assert!((got - want).abs() < 0.05, "{kernel}: {got} vs {want}");
+            layer.forward(kernel, input, rows, &mut out, Activation::Identity);
+            for (got, want) in out.iter().zip(expected) {
+                assert!((got - want).abs() < tolerance, "{kernel}: {got} vs {want}");
             }
             results.push((kernel, out));
         }
         let (_, portable) = results.last().expect("the portable kernel runs everywhere");
         for (kernel, out) in &results {
-            for (a, b) in out.iter().zip(portable) {
-                assert!((a - b).abs() < 1e-5, "{kernel} vs portable: {a} vs {b}");
+            assert_eq!(out, portable, "{kernel} vs portable");
+        }
+    }
+
+    #[test]
+    fn every_kernel_computes_the_product_of_the_dequantized_weights() {
+        // 13 rows: tiles of 4 and 5 (and 6 for AVX2's 7 and 13); 11 outputs: a partial panel.
+        for rows in [1, 7, 13] {
+            let (inputs, outputs) = (96, 11);
+            let (bytes, dense) = q4_layer(inputs, outputs);
+            let bias = numbers(3, outputs);
+            let layer =
+                QuantizedLinear::from_q4(&bytes, bias.clone(), inputs, outputs, half).unwrap();
+            assert_eq!(layer.depth, 8);
+            let input = numbers(11, rows * inputs);
+            let expected = reference(&dense, &bias, &input, inputs);
+            // 8-bit activations: within a few steps of 1/127 of the row's largest value.
+            check_kernels(&layer, &input, rows, &expected, 0.05);
+        }
+    }
+
+    #[test]
+    fn f32_weights_quantize_per_block_and_run_at_every_depth() {
+        let (inputs, outputs, rows) = (128, 19, 9);
+        let weight: Vec<f32> = numbers(5, inputs * outputs)
+            .iter()
+            .map(|w| w * 0.1)
+            .collect();
+        let bias = numbers(9, outputs);
+        let mut input = numbers(13, rows * inputs);
+        // An outlier, run in f32 beside the integers.
+        input[inputs + 5] = 20.0;
+        let expected = reference(&weight, &bias, &input, inputs);
+        for (bound, depth) in [(8, 8), (16, 4), (32, 2), (MINILM_CODES, 1)] {
+            let layer =
+                QuantizedLinear::from_f32(&weight, bias.clone(), inputs, outputs, bound).unwrap();
+            assert_eq!(layer.depth, depth, "codes of {bound}");
+            check_kernels(&layer, &input, rows, &expected, 3.0 / bound as f32 + 0.01);
+        }
+    }
+
+    /// The extremes the bounds are proved for: every activation at 255 or 1 and every code at its
+    /// bound, over the most inputs a layer may have. A saturating `maddubs` or `add` would make the
+    /// AVX2 kernel differ from the portable code, which adds in i32.
+    #[test]
+    fn the_largest_products_neither_saturate_nor_overflow() {
+        let (inputs, outputs, rows) = (MAX_INPUTS, 8, 2);
+        for bound in [8, MINILM_CODES] {
+            for sign in [1f32, -1.0] {
+                let weight = vec![sign; inputs * outputs];
+                let layer =
+                    QuantizedLinear::from_f32(&weight, vec![0.0; outputs], inputs, outputs, bound)
+                        .unwrap();
+                let input: Vec<f32> = (0..rows * inputs)
+                    .map(|i| if i < inputs { 1.0 } else { -1.0 })
+                    .collect();
+                let expected = vec![sign * inputs as f32; outputs]
+                    .into_iter()
+                    .chain(vec![-sign * inputs as f32; outputs])
+                    .collect::<Vec<_>>();
+                check_kernels(&layer, &input, rows, &expected, 0.5);
             }
         }
     }
@@ -408,5 +704,24 @@ mod tests {
         quantize(&[0.5, -1.0, 0.0, 2.0, 0.0, 0.0], 3, &mut quantized);
         assert_eq!(quantized.values, [192, 1, 128, 255, 128, 128]);
         assert_eq!(quantized.scales, [1.0 / 127.0, 2.0 / 127.0]);
+        assert!(quantized.outliers.is_empty());
+    }
+
+    #[test]
+    fn outliers_are_set_aside_and_the_rest_keeps_its_precision() {
+        let mut row = vec![0.5f32; 256];
+        row[5] = 100.0;
+        let mut quantized = Quantized::default();
+        quantize(&row, 256, &mut quantized);
+        assert_eq!(quantized.outliers, [(0, 5, 100.0)]);
+        assert_eq!(quantized.values[5], 128);
+        assert_eq!(quantized.values[6], 255);
+        assert_eq!(quantized.scales, [0.5 / 127.0]);
+    }
+
+    #[test]
+    fn the_bounds_give_the_documented_depths_and_steps() {
+        assert_eq!((depth_for(8), steps_for(8)), (8, 685));
+        assert_eq!((depth_for(MINILM_CODES), steps_for(MINILM_CODES)), (1, 85));
     }
 }
