@@ -26,6 +26,8 @@
 #      SMSFLOW_BIN (another smsflow binary), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
 #      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
 #      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
+#      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
+#      (perf.data; read it with `perf report -i DIR/perf.data --no-children --sort dso,symbol`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -128,6 +130,10 @@ run() {
   if [ -n "$USE_PERF" ]; then
     perf stat -x, -e context-switches -p "$SERVER_PID" -o "$dir/perf.csv" & perf_pid=$!
   fi
+  local record_pid=
+  if [ -n "${PERF_RECORD:-}" ]; then
+    perf record -q -F 499 -g -p "$SERVER_PID" -o "$dir/perf.data" 2>/dev/null & record_pid=$!
+  fi
   local rc=0
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$inflight" --upstream-port "$UPSTREAM_PORT" --wait-secs 600 \
@@ -140,6 +146,7 @@ run() {
     switches=$(awk -F, '/context-switches/ && $1 ~ /^[0-9]+$/ { print $1 }' "$dir/perf.csv")
     switches=${switches:-$((sw1 - sw0))}
   fi
+  if [ -n "$record_pid" ]; then kill -INT "$record_pid"; wait "$record_pid" || true; fi
   # What the database holds: every text stored once, and a reply queued (limit) or sent (pipeline).
   local counts inbound outbound expected_out=0
   case $server in

@@ -10,7 +10,8 @@
 # flight, and reports messages/s and p50/p99 latency of `POST /webhooks/twilio/sms` (answered after
 # the message is committed). smsflow's Twilio API base points at a fast stand-in the generator
 # serves, so it then waits (at most WAIT_SECS, default 600) until every sender got its reply and counts
-# unanswered and duplicated replies;
+# unanswered and duplicated replies, and the replies sent in each second (the lowest whole second
+# between the first reply and the last is printed; the series is in BENCH_DIR/<db>/reply_rates.csv);
 # the script checks the database too (COUNT inbound stored, COUNT replies sent), measures each
 # sender's time from webhook request to reply stored in the outbound queue (bench/queued_latency.py:
 # the reply's created_at against the request's start), and the server's CPU time per message
@@ -63,7 +64,7 @@ run_backend() {
   cpu_before=$(cpu_ticks "$SERVER_PID")
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$CONCURRENCY" --upstream-port "$UPSTREAM_PORT" --wait-secs "${WAIT_SECS:-600}" --run "$RANDOM$RANDOM" \
-    --times "$dir/times.csv" | tee "$dir/load.out" || rc=$?
+    --times "$dir/times.csv" --reply-rates "$dir/reply_rates.csv" | tee "$dir/load.out" || rc=$?
   cpu_after=$(cpu_ticks "$SERVER_PID")
   echo "server CPU ($backend): $(((cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK) / COUNT)) µs per message (user + system, webhook to reply sent)"
   # Count in the database what the generator counted at the gateway.

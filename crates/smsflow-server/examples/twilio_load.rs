@@ -8,6 +8,9 @@
 //! got its reply, and counts senders left unanswered and senders answered more than once. With
 //! `--times FILE` it writes each sender's number and the wall-clock time its webhook request started
 //! (`+1999...,<unix µs>`), for the script to measure request-to-queued-reply time from the database.
+//! It also reports the replies sent in each whole second after the first webhook, and the slowest
+//! such second between the first reply and the last (a burst's dips); `--reply-rates FILE` writes
+//! the whole series (`second,replies`).
 //! With `--no-replies` it reports the webhooks alone, for a server that sends no replies
 //! (bench/side_by_side.sh: the limit, smsflow with processing turned off).
 //!
@@ -37,6 +40,7 @@ struct Args {
     wait_secs: u64,
     run: String,
     times: Option<String>,
+    reply_rates: Option<String>,
     /// The server sends no replies: do not wait for any.
     no_replies: bool,
 }
@@ -52,6 +56,7 @@ fn parse_args() -> Args {
         wait_secs: 300,
         run: format!("{:08x}", std::process::id()),
         times: None,
+        reply_rates: None,
         no_replies: false,
     };
     let mut it = std::env::args().skip(1);
@@ -71,6 +76,7 @@ fn parse_args() -> Args {
             "--wait-secs" => args.wait_secs = value().parse().expect("--wait-secs S"),
             "--run" => args.run = value(),
             "--times" => args.times = Some(value()),
+            "--reply-rates" => args.reply_rates = Some(value()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -118,6 +124,33 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Replies that reached the stand-in API in each whole second since `started`.
+fn replies_per_second(replies: &HashMap<String, Vec<Instant>>, started: Instant) -> Vec<usize> {
+    let mut per_second = Vec::new();
+    for at in replies.values().flatten() {
+        let second = at.saturating_duration_since(started).as_secs() as usize;
+        if per_second.len() <= second {
+            per_second.resize(second + 1, 0);
+        }
+        per_second[second] += 1;
+    }
+    per_second
+}
+
+/// The whole seconds between the one with the first reply and the one with the last (both
+/// partial, left out), as (second, replies).
+fn whole_seconds(per_second: &[usize]) -> Vec<(usize, usize)> {
+    let (Some(first), Some(last)) = (
+        per_second.iter().position(|&n| n > 0),
+        per_second.iter().rposition(|&n| n > 0),
+    ) else {
+        return Vec::new();
+    };
+    (first + 1..last)
+        .map(|second| (second, per_second[second]))
+        .collect()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -317,6 +350,25 @@ async fn main() {
     }
     let unexpected = replies.keys().filter(|n| !n.starts_with("+1999")).count();
     end_to_end.sort();
+    let per_second = replies_per_second(&replies, started);
+    if let Some(path) = &args.reply_rates {
+        let lines: String = per_second
+            .iter()
+            .enumerate()
+            .map(|(second, n)| format!("{second},{n}\n"))
+            .collect();
+        std::fs::write(path, lines).expect("the --reply-rates file is writable");
+    }
+    let whole = whole_seconds(&per_second);
+    let slowest = whole.iter().min_by_key(|&&(_, replies)| replies).copied();
+    match slowest {
+        Some((second, replies)) => println!(
+            "replies per second, from the first reply to the last: lowest {replies} in second {second} after the first webhook; below 500 in {} of {} whole seconds",
+            whole.iter().filter(|&&(_, n)| n < 500).count(),
+            whole.len(),
+        ),
+        None => println!("replies per second: too few whole seconds to tell"),
+    }
     println!(
         "replies: {} of {} senders answered ({} requests) {:.2} s after the first webhook = {:.0} replies/s end to end; webhook-to-reply-sent p50 {:.1} ms, p99 {:.1} ms; unanswered {unanswered}, duplicated {duplicated}, unexpected {unexpected}",
         args.count - unanswered,
@@ -331,6 +383,11 @@ async fn main() {
         ("replies_seconds", all_replied.as_secs_f64().into()),
         ("reply_p50_ms", ms(percentile(&end_to_end, 50.0)).into()),
         ("reply_p99_ms", ms(percentile(&end_to_end, 99.0)).into()),
+        ("replies_per_s_lowest", slowest.map(|(_, n)| n).into()),
+        (
+            "replies_per_s_lowest_at_s",
+            slowest.map(|(second, _)| second).into(),
+        ),
         ("unanswered", unanswered.into()),
         ("duplicated", duplicated.into()),
     ] {

@@ -16,6 +16,11 @@ use smsflow_store::ApiKeyScope;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// mimalloc instead of the system allocator: a text costs some hundred allocations, and glibc's
+/// malloc and free were a sixth of the pipeline's CPU (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "smsflow",

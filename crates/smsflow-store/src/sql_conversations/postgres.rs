@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::*;
 
-const OUTBOUND_CLAIM: &str = outbound_claim!("", "FOR UPDATE SKIP LOCKED");
+static OUTBOUND_CLAIM: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3"));
 
 impl PostgresStore {
     /// The two statements that claim up to `limit` inbound messages.
@@ -291,7 +292,7 @@ impl PostgresStore {
         limit: usize,
     ) -> Result<Vec<OutboundJob>, StoreError> {
         let at = now();
-        let rows = sqlx::query_as::<_, MessageRow>(OUTBOUND_CLAIM)
+        let rows = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(OUTBOUND_CLAIM.as_str()))
             .bind(at + lease)
             .bind(at)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))

@@ -14,7 +14,7 @@ use crate::sqlite_writer::{Columns, JsonText, SqlValue, execute, query, values};
 
 /// SQLite's planner is told which index each claim walks.
 const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
-const OUTBOUND_CLAIM: &str = outbound_claim!("INDEXED BY messages_outbound_queue", "");
+const OUTBOUND_QUEUE_INDEX: &str = "INDEXED BY messages_outbound_queue";
 
 impl SqliteStore {
     /// The two statements that claim up to `limit` inbound messages, as the writer runs them.
@@ -444,8 +444,8 @@ fn claim_outbound(
     at: OffsetDateTime,
     limit: usize,
 ) -> Result<Vec<OutboundJob>, StoreError> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut messages = query(db, OUTBOUND_CLAIM, &values![until, at, limit], |row| {
+    let claim = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string());
+    let mut messages = query(db, &claim, &values![until, at], |row| {
         Message::try_from(message_row(&Columns::of(row))?)
     })?;
     if messages.is_empty() {
@@ -513,4 +513,37 @@ fn conversation_row(c: &Columns<'_, '_>) -> Result<ConversationRow, StoreError> 
         needs_human_at: c.time_or_null(14)?,
         opted_out: c.get(15)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    /// SQLite prepares a statement again whenever a value is bound to its LIMIT: the claim runs
+    /// many times a second, so its limit is written into its text instead.
+    #[tokio::test]
+    async fn the_outbound_claim_is_prepared_once_not_at_every_call() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("claims.db");
+        SqliteStore::open(&path).await.expect("the store opens");
+        let db = Connection::open(&path).expect("the database opens");
+        let at = now();
+        for _ in 0..3 {
+            claim_outbound(&db, at + time::Duration::seconds(60), at, 8).expect("a claim");
+        }
+        let claim = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "8");
+        let prepared_again = |sql: &str| {
+            db.prepare_cached(sql)
+                .expect("a cached statement")
+                .get_status(StatementStatus::RePrepare)
+        };
+        assert_eq!(prepared_again(&claim), 0);
+        // The same claim with its limit bound, as it was.
+        let bound = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "$3");
+        for _ in 0..3 {
+            query(&db, &bound, &values![at, at, 8_i64], |_| Ok(())).expect("a claim");
+        }
+        assert!(prepared_again(&bound) > 0);
+    }
 }
