@@ -23,7 +23,9 @@
 #      BENCH_DIR (default target/bench), SMSFLOW_BIN (another smsflow binary to measure, e.g. an
 #      earlier build). PostgreSQL: a throwaway server from scripts/pg.sh on
 #      port BENCH_PGPORT (default 18329, stopped afterwards unless it was running). Loopback ports BENCH_PORT (default
-#      18321, smsflow) and BENCH_PORT + 1 (stand-in API).
+#      18321, smsflow) and BENCH_PORT + 1 (stand-in API). SMSFLOW_MODEL (default off: keywords, as in
+#      side_by_side.sh; unset, a fresh data dir would fetch the embedding model from PyPI mid-run and
+#      then embed every text, which measures the model, not the pipeline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,6 +40,7 @@ UPSTREAM_PORT=$((PORT + 1))
 ACCOUNT_SID=AC0123456789abcdef0123456789abcdef
 TOKEN=bench-token-$RANDOM$RANDOM
 BACKENDS=("$@")
+export SMSFLOW_MODEL=${SMSFLOW_MODEL:-off}
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
 step() { echo "==> $*" >&2; }
 

@@ -94,10 +94,13 @@ fn samples() -> Vec<Sample> {
 async fn every_sample_gets_a_sensible_polite_on_goal_reply() {
     for db in testing::all().await {
         let app = spawn_configured(Arc::new(db), &[]).await;
-        // Only 22 goal messages carry one of the goals' default keywords or the optional ones the
+        // Only 20 goal messages carry one of the goals' default keywords or the optional ones the
         // example workflows turn on (the long tail is opt-in since routing v2: matching by meaning
         // handles it): the neutral reply answers the others; one asks for a person and is handed off.
-        reply_to_every_sample(&app, 22, &[]).await;
+        // (22 until the example booking workflow dropped "opening", whose stem "open" also sent "are
+        // you open on labor day" to booking: "slots ... open on the 21st" and "is the 3pm slot still
+        // open?" now get the neutral reply without a model.)
+        reply_to_every_sample(&app, 20, &[]).await;
     }
 }
 
@@ -106,8 +109,10 @@ async fn with_the_model_every_sample_gets_a_sensible_polite_on_goal_reply() {
     let Some(semantic) = semantic() else { return };
     let app = spawn_semantic(Arc::new(testing::sqlite()), semantic).await;
     let known: Vec<&str> = OFF_GOAL_BY_MEANING.iter().map(|(text, _)| *text).collect();
-    // By meaning, every goal message is answered on its goal but the one that asks for a person.
-    reply_to_every_sample(&app, 39, &known).await;
+    // By meaning, every goal message is answered on its goal but the one that asks for a person
+    // and "what slots do you have open on the 21st", which gets the neutral reply since the example
+    // booking workflow dropped the keyword "opening" (routing round 3; see docs/matching.md).
+    reply_to_every_sample(&app, 38, &known).await;
 }
 
 /// Texts every sample and checks each reply: `expected_on_goal` answered on their labelled goal,
