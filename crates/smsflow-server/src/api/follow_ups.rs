@@ -64,9 +64,10 @@ async fn set_follow_up(
 
 #[utoipa::path(delete, path = "/workflows/{id}/follow-up", tag = TAG, params(("id" = Uuid, Path), IfMatch),
     description = "Turns the follow-up off: removes the workflow's `follow_up` field, as a new version of the workflow.",
-    responses((status = 204, description = "The follow-up is off"), (status = 401, body = ProblemDocument),
-              (status = 404, body = ProblemDocument), (status = 409, body = ProblemDocument),
-              (status = 412, body = ProblemDocument)))]
+    responses((status = 204, description = "The follow-up is off"),
+              (status = 400, body = ProblemDocument, description = "If-Match is not a workflow ETag"),
+              (status = 401, body = ProblemDocument), (status = 404, body = ProblemDocument),
+              (status = 409, body = ProblemDocument), (status = 412, body = ProblemDocument)))]
 async fn delete_follow_up(
     State(state): State<AppState>,
     Extension(caller): Extension<ApiKey>,
