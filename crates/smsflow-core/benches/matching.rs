@@ -105,6 +105,7 @@ fn config() -> SemanticConfig {
         broad: 0.3,
         margin: 0.1,
         clear: 0.9,
+        nearer_none: f32::INFINITY,
     }
 }
 

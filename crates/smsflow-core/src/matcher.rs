@@ -162,6 +162,9 @@ struct EmbeddedExample {
 struct Meaning {
     probabilities: Probabilities,
     vector: Vec<f32>,
+    /// Each goal's closest example's similarity to the message, by `Goal as usize`; computed only
+    /// when [`SemanticConfig::nearer_none`] is on.
+    closest: Option<[f32; Goal::ALL.len()]>,
 }
 
 thread_local! {
@@ -360,7 +363,7 @@ impl Matcher {
                 let above = semantic.first_active_specific..best.min(self.ranked.len());
                 if let Some(rank) = above.into_iter().find(|&rank| {
                     let entry = &self.ranked[rank];
-                    entry.active && semantic.wins(entry, &meaning.probabilities, keyword != NO_RANK)
+                    entry.active && semantic.wins(entry, &meaning, keyword != NO_RANK)
                 }) {
                     best = rank;
                 }
@@ -424,11 +427,7 @@ impl Matcher {
             let (Some(semantic), Some(meaning)) = (semantic, meaning.as_ref()) else {
                 return false;
             };
-            semantic.wins(
-                &self.ranked[rank],
-                &meaning.probabilities,
-                keyword_rank != NO_RANK,
-            )
+            semantic.wins(&self.ranked[rank], meaning, keyword_rank != NO_RANK)
         };
         let winner = (0..best.min(self.ranked.len()))
             .find(|&rank| considered(&self.ranked[rank]) && by_meaning(rank))
@@ -672,9 +671,31 @@ impl SemanticIndex {
     fn meaning(&self, text: &str) -> Option<Meaning> {
         let classifier = self.classifier.as_ref()?;
         let vector = self.embedder.embed(text)?;
+        let closest = self.config.nearer_none.is_finite().then(|| {
+            let mut closest = [f32::MIN; Goal::ALL.len()];
+            for example in &self.examples {
+                let best = &mut closest[example.goal as usize];
+                *best = best.max(similarity(&vector, &example.vector));
+            }
+            closest
+        });
         Some(Meaning {
             probabilities: classifier.probabilities(&vector, text),
             vector,
+            closest,
+        })
+    }
+
+    /// Whether the message's closest "none of these" example is clearly closer than every example
+    /// of `goal` (see [`SemanticConfig::nearer_none`]).
+    fn nearer_none(&self, goal: Goal, meaning: &Meaning) -> bool {
+        meaning.closest.is_some_and(|closest| {
+            let to_goal = goal
+                .example_goals()
+                .iter()
+                .map(|&g| closest[g as usize])
+                .fold(f32::MIN, f32::max);
+            closest[Goal::GeneralInquiry as usize] >= to_goal + self.config.nearer_none
         })
     }
 
@@ -688,28 +709,31 @@ impl SemanticIndex {
     }
 
     /// The goal's probability when a workflow matches by meaning: its goal is not the catch-all,
-    /// reaches the cut-off of its sensitivity, and is within the margin of the most probable goal.
-    fn matches(&self, entry: &MatchEntry, probabilities: &Probabilities) -> Option<f32> {
+    /// reaches the cut-off of its sensitivity, is within the margin of the most probable goal, and
+    /// no "none of these" example is clearly closer than the goal's own.
+    fn matches(&self, entry: &MatchEntry, meaning: &Meaning) -> Option<f32> {
         if entry.goal.is_catch_all() {
             return None;
         }
+        let probabilities = &meaning.probabilities;
         let probability = Self::probability(entry.goal, probabilities);
         let top = probabilities.iter().copied().fold(0.0, f32::max);
         (probability >= self.config.cutoff(entry.sensitivity)
-            && probability >= top - self.config.margin)
-            .then_some(probability)
+            && probability >= top - self.config.margin
+            && !self.nearer_none(entry.goal, meaning))
+        .then_some(probability)
     }
 
     /// Whether a workflow wins by meaning over the workflows ranked below it: it matches, and if a
     /// lower-ranked workflow matched a keyword, clearly.
-    fn wins(&self, entry: &MatchEntry, probabilities: &Probabilities, keyword_below: bool) -> bool {
-        self.matches(entry, probabilities)
+    fn wins(&self, entry: &MatchEntry, meaning: &Meaning, keyword_below: bool) -> bool {
+        self.matches(entry, meaning)
             .is_some_and(|probability| !keyword_below || probability >= self.config.clear)
     }
 
     /// The signal of a workflow that matches by meaning, with the goal's closest example.
     fn signal(&self, entry: &MatchEntry, meaning: &Meaning) -> Option<Signal> {
-        let probability = self.matches(entry, &meaning.probabilities)?;
+        let probability = self.matches(entry, meaning)?;
         let example = self.closest_example(entry.goal, &meaning.vector);
         Some(Signal::Semantic {
             probability: rounded(probability),
@@ -748,6 +772,16 @@ impl SemanticIndex {
         } else {
             top_goal.label().to_string()
         };
+        if probability >= cutoff
+            && probability >= top - self.config.margin
+            && let Some(none) = self.closest_example(Goal::GeneralInquiry, &meaning.vector)
+        {
+            return format!(
+                ", and by meaning {} is {probability:.2} probable, but the message is closer to a \"none of these\" example ({:?})",
+                entry.goal.label(),
+                none.text
+            );
+        }
         if probability < cutoff {
             format!(
                 ", and by meaning {} is only {probability:.2} probable (needs {cutoff:.2} at {} sensitivity; most probable: {top_words}, {top:.2})",
@@ -1067,6 +1101,7 @@ mod tests {
             broad: 0.3,
             margin: 0.05,
             clear: 0.8,
+            nearer_none: f32::INFINITY,
         }
     }
 
@@ -1159,6 +1194,37 @@ mod tests {
             support
                 .reason
                 .contains("by meaning Help Desk Support is only"),
+            "{}",
+            support.reason
+        );
+    }
+
+    #[test]
+    fn a_goal_does_not_match_when_a_none_of_these_example_is_clearly_closer() {
+        let text = "the faucet drips water all night";
+        let with = |nearer_none: f32| {
+            let mut support = entry("Support", Goal::HelpDeskSupport, 30, true);
+            support.examples = vec![text.into()];
+            Matcher::with_semantic(
+                vec![support, entry("Fallback", Goal::GeneralInquiry, 0, true)],
+                Arc::new(BagOfWords::default()),
+                SemanticConfig {
+                    nearer_none,
+                    ..config()
+                },
+            )
+        };
+        // The message is the goal's own example: no "none of these" example is nearer.
+        assert_eq!(winner(&with(0.0), text).as_deref(), Some("Support"));
+        // Below -1 every "none of these" example counts as clearly nearer.
+        let vetoed = with(-1.0);
+        assert_eq!(winner(&vetoed, text).as_deref(), Some("Fallback"));
+        let support = &vetoed.explain(text, false).candidates[0];
+        assert!(!support.matches);
+        assert!(
+            support
+                .reason
+                .contains("closer to a \"none of these\" example"),
             "{}",
             support.reason
         );
@@ -1273,13 +1339,15 @@ mod tests {
                 "help", "price", "book", "faucet", "drips", "water", "tomorrow", "hello", "order", "zebra",
             ]), 0..8),
             priorities in proptest::collection::vec((0i64..3, 0usize..5, any::<bool>()), 0..8),
+            nearer_none in proptest::prop_oneof![Just(f32::INFINITY), -0.2f32..0.2],
         ) {
             let entries = priorities.iter().enumerate().map(|(i, (priority, goal, active))| {
                 let mut entry = entry(&format!("w{i}"), Goal::ALL[*goal], *priority, *active);
                 entry.examples = vec![format!("water drips {i}")];
                 entry
             }).collect();
-            let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), config());
+            let config = SemanticConfig { nearer_none, ..config() };
+            let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), config);
             let text = words.join(" ");
             let found = matcher.find(&text).map(|e| e.name.clone());
             let explained = matcher.explain(&text, false).matched.map(|m| m.workflow);
@@ -1297,6 +1365,7 @@ mod tests {
             priorities in proptest::collection::vec((0i64..3, 0usize..5), 1..6),
             keyword_priority in 0i64..3,
             clear in 0.3f32..1.0,
+            nearer_none in proptest::prop_oneof![Just(f32::INFINITY), -0.2f32..0.2],
         ) {
             let mut entries: Vec<MatchEntry> = priorities.iter().enumerate().map(|(i, (priority, goal))| {
                 let mut entry = entry(&format!("w{i}"), Goal::ALL[*goal], *priority, true);
@@ -1306,7 +1375,7 @@ mod tests {
             let mut typed = entry("Typed", Goal::LeadCapture, keyword_priority, true);
             typed.keywords = vec!["insurance".into()];
             entries.push(typed);
-            let config = SemanticConfig { clear, ..config() };
+            let config = SemanticConfig { clear, nearer_none, ..config() };
             let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), config);
             let text = format!("{} insurance", words.join(" "));
             let explanation = matcher.explain(&text, false);

@@ -38,6 +38,11 @@ pub struct SemanticConfig {
     /// A match by meaning at least this probable wins over a lower-ranked workflow's keyword;
     /// below it, a keyword the business chose decides.
     pub clear: f32,
+    /// A goal does not match by meaning when the message's closest "none of these" example is this
+    /// much more similar (cosine) than the goal's closest example: the catch-all's examples are of
+    /// many kinds, which one linear class fits less well than their nearest neighbours do.
+    /// `f32::INFINITY` turns the check off.
+    pub nearer_none: f32,
 }
 
 impl SemanticConfig {

@@ -147,6 +147,7 @@ impl MiniLm {
             broad: 0.3,
             margin: 0.1,
             clear: 0.9,
+            nearer_none: 0.15,
         }
     }
 }
@@ -180,7 +181,8 @@ impl MultilingualE5 {
     /// How the goal classifier is trained and calibrated for this model, and the probability
     /// cut-offs of the decision, chosen for e5 by cross-validation on the labelled training
     /// messages (`examples/routing_cv.rs --e5`; see docs/matching.md): MiniLM's but for a lighter
-    /// penalty and a lower temperature.
+    /// penalty, a lower temperature, a smaller tie margin, and the "none of these" check at 0.02 (its
+    /// similarities spread over a narrower range than MiniLM's).
     pub fn matching_config() -> SemanticConfig {
         SemanticConfig {
             training: Training {
@@ -188,6 +190,8 @@ impl MultilingualE5 {
                 temperature: 0.3,
                 ..MiniLm::matching_config().training
             },
+            margin: 0.05,
+            nearer_none: 0.02,
             ..MiniLm::matching_config()
         }
     }
