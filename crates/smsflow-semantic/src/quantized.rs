@@ -488,9 +488,14 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
         }
         track(rest);
         if any.iter().any(|&m| m > limit) {
-            for (input, &x) in row.iter().enumerate() {
-                if x.abs() > limit {
-                    quantized.outliers.push((index, input, x));
+            // Most rows of e5 have one or two: look in the 8 values around each.
+            for (at, chunk) in row.chunks(8).enumerate() {
+                if chunk.iter().fold(false, |hit, x| hit | (x.abs() > limit)) {
+                    for (input, &x) in chunk.iter().enumerate() {
+                        if x.abs() > limit {
+                            quantized.outliers.push((index, at * 8 + input, x));
+                        }
+                    }
                 }
             }
         }
