@@ -483,6 +483,7 @@ fn layer_norm(x: &mut [f32], norm: &LayerNorm, eps: f32) {
 
 /// The sum of `f` over `values`, added in 8 lanes: the compiler vectorises it, which it may not do
 /// for a plain `sum()` (that fixes the order of the additions).
+#[inline(always)]
 pub(crate) fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     let mut lanes = [0f32; 8];
     let chunks = values.chunks_exact(8);

@@ -14,6 +14,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::ModelError;
 use crate::bert::{BertConfig, Dense};
 use crate::quantized::QuantizedLinear;
@@ -76,9 +78,11 @@ fn sign_of(half: u16) -> f32 {
 /// collapsed, a metaspace before each word, then the most probable segmentation into vocabulary
 /// pieces (Viterbi), an unknown character costing 10 below the least likely piece.
 pub(crate) struct Unigram {
-    pieces: HashMap<Box<str>, u32>,
+    /// Looked up for every span of up to `longest_piece` bytes of a text: FxHash, as SipHash took
+    /// a third of the tokenizer's time.
+    pieces: FxHashMap<Box<str>, u32>,
     scores: Vec<f32>,
-    normalization: HashMap<char, Box<[char]>>,
+    normalization: FxHashMap<char, Box<[char]>>,
     longest_piece: usize,
     unknown_score: f32,
     pub bos: u32,
@@ -276,7 +280,8 @@ impl E5File {
             .collect::<Result<_, _>>()?;
         let scores = c.f32s(count)?;
         let blob = c.take(blob_len)?;
-        let mut pieces: HashMap<Box<str>, u32> = HashMap::with_capacity(count);
+        let mut pieces: FxHashMap<Box<str>, u32> =
+            FxHashMap::with_capacity_and_hasher(count, Default::default());
         for (id, bounds) in offsets.windows(2).enumerate() {
             let piece = blob
                 .get(bounds[0]..bounds[1])
@@ -289,7 +294,7 @@ impl E5File {
         }
         let entries = c.usize()?;
         let _map_len = c.u32()?;
-        let mut normalization = HashMap::with_capacity(entries);
+        let mut normalization = FxHashMap::with_capacity_and_hasher(entries, Default::default());
         for _ in 0..entries {
             let from = c.char()?;
             let n = c.take(1)?[0] as usize;

@@ -277,6 +277,46 @@ impl QuantizedLinear {
         activation: Activation,
         quantized: &mut Quantized,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if kernel != Kernel::Portable && is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { self.chunk_avx2(input, out, activation, quantized) };
+            return;
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = kernel;
+        self.chunk(false, input, out, activation, quantized);
+    }
+
+    /// [`QuantizedLinear::chunk`] with the AVX2 kernel, its float work (quantizing the rows, the
+    /// epilogue, GELU) compiled for AVX2 too: 8 lanes instead of SSE2's 4, the same operations in
+    /// the same order, so the results are the portable code's to the bit.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn chunk_avx2(
+        &self,
+        input: &[f32],
+        out: &mut [f32],
+        activation: Activation,
+        quantized: &mut Quantized,
+    ) {
+        self.chunk(true, input, out, activation, quantized);
+    }
+
+    /// The integer products of the chunk's rows (by the AVX2 kernel if `avx2`), then the float
+    /// work that turns them into outputs.
+    #[inline(always)]
+    fn chunk(
+        &self,
+        avx2: bool,
+        input: &[f32],
+        out: &mut [f32],
+        activation: Activation,
+        quantized: &mut Quantized,
+    ) {
         let (inputs, outputs) = (self.inputs, self.outputs);
         let rows = input.len() / inputs;
         let stride = outputs.next_multiple_of(PANEL);
@@ -296,8 +336,8 @@ impl QuantizedLinear {
                 let height = (rows - start) / (tiles - tile);
                 let x = &values[start * inputs..(start + height) * inputs];
                 let sums = &mut sums[start * stride + panel * PANEL..];
-                if kernel != Kernel::Portable && avx2_supported() {
-                    // SAFETY: the CPU has AVX2 (checked just above).
+                if avx2 {
+                    // SAFETY: the CPU has AVX2 (the caller checked).
                     #[cfg(target_arch = "x86_64")]
                     unsafe {
                         avx2::tile(self, x, height, panel, sums, stride)
@@ -311,7 +351,18 @@ impl QuantizedLinear {
         // The outliers' share, in f32.
         out.fill(0.0);
         for &(row, input, value) in outliers.iter() {
-            self.add_column(input, value, &mut out[row * outputs..][..outputs]);
+            let out = &mut out[row * outputs..][..outputs];
+            if avx2 {
+                // SAFETY: the CPU has AVX2 (the caller checked).
+                #[cfg(target_arch = "x86_64")]
+                unsafe {
+                    avx2::add_column(self, input, value, out)
+                };
+            } else {
+                for (panel, out) in out.chunks_mut(PANEL).enumerate() {
+                    self.add_column(panel, input, value, out);
+                }
+            }
         }
         // The rest: the shift taken back, times the output's step and the row's scale, plus the
         // bias. One loop per step, so that each vectorizes; the same for every kernel, so they
@@ -338,22 +389,21 @@ impl QuantizedLinear {
         }
     }
 
-    /// Adds `value` times the weights of `input` (as the integers stand for them) to `out`.
-    fn add_column(&self, input: usize, value: f32, out: &mut [f32]) {
+    /// Adds `value` times the weights of `input` (as the integers stand for them) to the outputs
+    /// `out` of `panel`.
+    fn add_column(&self, panel: usize, input: usize, value: f32, out: &mut [f32]) {
         let blocks = self.inputs / BLOCK;
         let group = self.inputs / GROUP;
-        for (panel, out) in out.chunks_mut(PANEL).enumerate() {
-            let codes = self.weights[((panel * group + input / GROUP) * PANEL) * GROUP..]
-                .iter()
-                .skip(input % GROUP)
-                .step_by(GROUP);
-            let steps = self.steps[(panel * blocks + input / BLOCK) * PANEL * 2..]
-                .iter()
-                .step_by(2);
-            let units = &self.unit[panel * PANEL..];
-            for (((o, &code), &steps), &unit) in out.iter_mut().zip(codes).zip(steps).zip(units) {
-                *o += value * ((i32::from(code) * i32::from(steps)) as f32 * unit);
-            }
+        let codes = self.weights[((panel * group + input / GROUP) * PANEL) * GROUP..]
+            .iter()
+            .skip(input % GROUP)
+            .step_by(GROUP);
+        let steps = self.steps[(panel * blocks + input / BLOCK) * PANEL * 2..]
+            .iter()
+            .step_by(2);
+        let units = &self.unit[panel * PANEL..];
+        for (((o, &code), &steps), &unit) in out.iter_mut().zip(codes).zip(steps).zip(units) {
+            *o += value * ((i32::from(code) * i32::from(steps)) as f32 * unit);
         }
     }
 
@@ -404,19 +454,11 @@ impl QuantizedLinear {
     }
 }
 
-fn avx2_supported() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// Quantizes each row of `input` (`inputs` long) to 8 bits with its own scale, shifted by 128,
-/// but for its outliers ([`OUTLIER`]), which are set aside.
+/// Quantizes each row of `input` (`inputs` long) to 8 bits with its own scale,
+/// shifted by 128, but for its outliers ([`OUTLIER`]), which are set aside. Written so that every
+/// loop vectorizes: largest values kept per lane (exact, so in any order), outliers looked for only
+/// in the rare row that has one, the rounding clamped before the conversion.
+#[inline(always)]
 fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
     let rows = input.len() / inputs;
     quantized.values.resize(input.len(), 0);
@@ -429,21 +471,46 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
         .enumerate()
     {
         let limit = OUTLIER * (lane_sum(row, |x| x * x) / inputs as f32).sqrt();
-        let mut largest = 0f32;
-        for (input, &x) in row.iter().enumerate() {
-            if x.abs() > limit {
-                quantized.outliers.push((index, input, x));
-            } else {
-                largest = largest.max(x.abs());
+        // Per lane: the largest magnitude, and the largest that is not an outlier.
+        let (mut any, mut kept) = ([0f32; 8], [0f32; 8]);
+        let mut track = |chunk: &[f32]| {
+            for ((any, kept), &x) in any.iter_mut().zip(kept.iter_mut()).zip(chunk) {
+                let magnitude = x.abs();
+                *any = if magnitude > *any { magnitude } else { *any };
+                let magnitude = if magnitude > limit { 0.0 } else { magnitude };
+                *kept = if magnitude > *kept { magnitude } else { *kept };
+            }
+        };
+        let chunks = row.chunks_exact(8);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            track(chunk);
+        }
+        track(rest);
+        if any.iter().any(|&m| m > limit) {
+            // Most rows of e5 have one or two: look in the 8 values around each.
+            for (at, chunk) in row.chunks(8).enumerate() {
+                if chunk.iter().fold(false, |hit, x| hit | (x.abs() > limit)) {
+                    for (input, &x) in chunk.iter().enumerate() {
+                        if x.abs() > limit {
+                            quantized.outliers.push((index, at * 8 + input, x));
+                        }
+                    }
+                }
             }
         }
+        let largest = kept.into_iter().fold(0f32, f32::max);
         *scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
         let inverse = 1.0 / *scale;
         for (value, x) in values.iter_mut().zip(row) {
-            // Round half away from zero (`as` truncates; this form vectorizes, `round` does not).
-            // The largest lands on 127 (or just below, if rounding 1/scale errs): never past it.
+            // Round half away from zero; the largest lands on 127 (or just below, if rounding
+            // 1/scale errs), outliers are clamped (and replaced below).
             let scaled = x * inverse;
-            *value = ((scaled + 0.5f32.copysign(scaled)) as i32).clamp(-127, 127) as u8 ^ 0x80;
+            let rounded = scaled + 0.5f32.copysign(scaled);
+            let rounded = if rounded > -127.0 { rounded } else { -127.0 };
+            let rounded = if rounded < 127.0 { rounded } else { 127.0 };
+            // SAFETY: `rounded` is within -127..=127 (a NaN became -127 above).
+            *value = unsafe { rounded.to_int_unchecked::<i32>() } as u8 ^ 0x80;
         }
     }
     for &(row, input, _) in &quantized.outliers {
@@ -498,6 +565,56 @@ mod avx2 {
             4 => by_height!(4),
             8 => by_height!(8),
             other => unreachable!("a depth of {other}"),
+        }
+    }
+
+    /// [`QuantizedLinear::add_column`] for every panel, 8 outputs at a time: the same operations in
+    /// the same order.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn add_column(
+        layer: &QuantizedLinear,
+        input: usize,
+        value: f32,
+        out: &mut [f32],
+    ) {
+        let blocks = layer.inputs / BLOCK;
+        let groups = layer.inputs / GROUP;
+        // Moves the input's code to the top byte of each 32-bit lane (holding 4 inputs' codes),
+        // and a step to the top half of its lane, for the arithmetic shifts to sign-extend.
+        let code_shift = _mm_cvtsi32_si128((8 * (GROUP - 1 - input % GROUP)) as i32);
+        let last = out.len() / PANEL;
+        let broadcast = _mm256_set1_ps(value);
+        let mut panels = out.chunks_exact_mut(PANEL);
+        for (panel, out) in panels.by_ref().enumerate() {
+            // SAFETY: the panel's group of codes, its block's steps and its 8 units are in bounds
+            // (asserted by the slicing).
+            unsafe {
+                let codes = &layer.weights[(panel * groups + input / GROUP) * PANEL * GROUP..]
+                    [..PANEL * GROUP];
+                let steps =
+                    &layer.steps[(panel * blocks + input / BLOCK) * PANEL * 2..][..PANEL * 2];
+                let units = &layer.unit[panel * PANEL..][..PANEL];
+                let codes = _mm256_loadu_si256(codes.as_ptr().cast());
+                let codes = _mm256_srai_epi32(_mm256_sll_epi32(codes, code_shift), 24);
+                let steps = _mm256_loadu_si256(steps.as_ptr().cast());
+                let steps = _mm256_srai_epi32(_mm256_slli_epi32(steps, 16), 16);
+                let weights = _mm256_mul_ps(
+                    _mm256_cvtepi32_ps(_mm256_mullo_epi32(codes, steps)),
+                    _mm256_loadu_ps(units.as_ptr()),
+                );
+                let sum = _mm256_add_ps(
+                    _mm256_loadu_ps(out.as_ptr()),
+                    _mm256_mul_ps(broadcast, weights),
+                );
+                _mm256_storeu_ps(out.as_mut_ptr(), sum);
+            }
+        }
+        let rest = panels.into_remainder();
+        if !rest.is_empty() {
+            layer.add_column(last, input, value, rest);
         }
     }
 
