@@ -38,7 +38,7 @@ pub enum ModelSetting {
 }
 
 impl ModelSetting {
-    /// The model called `name` (`all-MiniLM-L6-v2`, `multilingual-e5-small`; any case).
+    /// The model called `name` (`multilingual-e5-small`, `all-MiniLM-L6-v2`; any case).
     pub fn named(name: &str) -> Option<ModelSetting> {
         smsflow_semantic::install::by_name(name).map(ModelSetting::Named)
     }

