@@ -143,8 +143,9 @@ pub struct Matcher {
 struct SemanticIndex {
     embedder: Arc<dyn Embedder>,
     config: SemanticConfig,
-    /// `None` when fewer than two goals have examples: then nothing matches by meaning.
-    classifier: Option<GoalClassifier>,
+    /// `None` when fewer than two goals have examples: then nothing matches by meaning. Shared with
+    /// the matchers compiled after this one from the same examples.
+    classifier: Option<Arc<GoalClassifier>>,
     /// The training examples, for the evidence an explanation shows.
     examples: Vec<EmbeddedExample>,
     /// The first active workflow with a specific goal: a message is embedded only if it ranks above
@@ -152,6 +153,7 @@ struct SemanticIndex {
     first_active_specific: usize,
 }
 
+#[derive(PartialEq)]
 struct EmbeddedExample {
     text: String,
     goal: Goal,
@@ -261,6 +263,27 @@ impl Matcher {
         embedder: Arc<dyn Embedder>,
         config: SemanticConfig,
     ) -> Matcher {
+        Matcher::compile_semantic(entries, embedder, config, None)
+    }
+
+    /// [`Matcher::with_semantic`] for workflows that replace `previous`'s: when the examples and the
+    /// training settings are the same (most edits leave the examples alone), `previous`'s goal
+    /// classifier is the one training would give again, and it is shared instead of trained.
+    pub fn with_semantic_after(
+        previous: &Matcher,
+        entries: Vec<MatchEntry>,
+        embedder: Arc<dyn Embedder>,
+        config: SemanticConfig,
+    ) -> Matcher {
+        Matcher::compile_semantic(entries, embedder, config, Some(previous))
+    }
+
+    fn compile_semantic(
+        entries: Vec<MatchEntry>,
+        embedder: Arc<dyn Embedder>,
+        config: SemanticConfig,
+        previous: Option<&Matcher>,
+    ) -> Matcher {
         let mut matcher = Matcher::new(entries);
         // A built-in example a workflow of its goal turned off is left out for the goal.
         let disabled = |goal: Goal, example: &str| {
@@ -295,11 +318,19 @@ impl Matcher {
                 })
             })
             .collect();
-        let training: Vec<(&[f32], &str, Goal)> = examples
-            .iter()
-            .map(|example| (&*example.vector, example.text.as_str(), example.goal))
-            .collect();
-        let classifier = GoalClassifier::train(&training, config.training);
+        let trained = previous
+            .and_then(|previous| previous.semantic.as_ref())
+            .filter(|previous| {
+                previous.config.training == config.training && previous.examples == examples
+            })
+            .and_then(|previous| previous.classifier.clone());
+        let classifier = trained.or_else(|| {
+            let training: Vec<(&[f32], &str, Goal)> = examples
+                .iter()
+                .map(|example| (&*example.vector, example.text.as_str(), example.goal))
+                .collect();
+            GoalClassifier::train(&training, config.training).map(Arc::new)
+        });
         matcher.semantic = Some(SemanticIndex {
             first_active_specific: matcher
                 .ranked
@@ -320,7 +351,7 @@ impl Matcher {
     pub fn recalibrated(mut self, config: SemanticConfig) -> Matcher {
         if let Some(semantic) = &mut self.semantic {
             if let Some(classifier) = &mut semantic.classifier {
-                classifier.set_temperature(config.training.temperature);
+                Arc::make_mut(classifier).set_temperature(config.training.temperature);
             }
             semantic.config = SemanticConfig {
                 training: Training {
@@ -1251,6 +1282,58 @@ mod tests {
             "Fallback"
         );
         assert_eq!(embedded(&embedder), 1);
+    }
+
+    fn classifier(matcher: &Matcher) -> &Arc<GoalClassifier> {
+        let semantic = matcher.semantic.as_ref().expect("matches by meaning");
+        semantic.classifier.as_ref().expect("trained")
+    }
+
+    #[test]
+    fn a_recompile_with_the_same_examples_shares_the_classifier() {
+        let embedder = Arc::new(BagOfWords::default());
+        let before = semantic_set(embedder.clone());
+        // Another keyword and priority, the same examples: nothing new to learn.
+        let mut support = entry("Support", Goal::HelpDeskSupport, 40, true);
+        support.examples = vec!["the faucet drips water all night".into()];
+        support.keywords = vec!["leak".into()];
+        let entries = vec![
+            entry("Fallback", Goal::GeneralInquiry, 0, true),
+            support,
+            entry("Sales", Goal::SalesInquiry, 10, true),
+        ];
+        let after =
+            Matcher::with_semantic_after(&before, entries.clone(), embedder.clone(), config());
+        assert!(Arc::ptr_eq(classifier(&before), classifier(&after)));
+        // What training again would give, to the bit.
+        let cold = Matcher::with_semantic(entries.clone(), embedder.clone(), config());
+        let text = "the faucet drips water all night";
+        let vector = BagOfWords::vector(text);
+        assert_eq!(
+            classifier(&cold)
+                .probabilities(&vector, text)
+                .map(f32::to_bits),
+            classifier(&after)
+                .probabilities(&vector, text)
+                .map(f32::to_bits)
+        );
+
+        // A new example, or other training settings: trained again.
+        let mut more = entries.clone();
+        more[1]
+            .examples
+            .push("the heater makes a loud noise".into());
+        let retrained = Matcher::with_semantic_after(&after, more, embedder.clone(), config());
+        assert!(!Arc::ptr_eq(classifier(&after), classifier(&retrained)));
+        let other = SemanticConfig {
+            training: Training {
+                l2: 0.01,
+                ..config().training
+            },
+            ..config()
+        };
+        let retrained = Matcher::with_semantic_after(&after, entries, embedder, other);
+        assert!(!Arc::ptr_eq(classifier(&after), classifier(&retrained)));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! process refresh it at once; changes made by other processes are noticed by polling the database's
 //! workflow revision (one tiny query per interval, never one per message). With the embedding model,
 //! each compile embeds the workflows' example phrases (the model remembers the ones it has seen) and
-//! trains the goal classifier on them. The model can arrive after start (installed in the
+//! trains the goal classifier on them, unless the examples are those of the previous compile: then
+//! the previous matcher's classifier is shared. The model can arrive after start (installed in the
 //! background): [`MatcherCache::set_semantic`] swaps it in and recompiles, without a restart.
 
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -44,7 +45,7 @@ impl MatcherCache {
         store: Arc<dyn Store>,
         semantic: Option<Semantic>,
     ) -> Result<MatcherCache, StoreError> {
-        let compiled = compile(store.as_ref(), semantic.as_ref()).await?;
+        let compiled = compile(store.as_ref(), semantic.as_ref(), None).await?;
         Ok(MatcherCache {
             store,
             semantic: ArcSwapOption::from_pointee(semantic),
@@ -68,7 +69,9 @@ impl MatcherCache {
         if self.current.load().revision >= revision {
             return Ok(self.current());
         }
-        let compiled = Arc::new(compile(self.store.as_ref(), self.semantic().as_deref()).await?);
+        let previous = Some(self.current());
+        let compiled =
+            Arc::new(compile(self.store.as_ref(), self.semantic().as_deref(), previous).await?);
         tracing::info!(
             revision = compiled.revision,
             workflows = compiled.matcher.len(),
@@ -80,7 +83,8 @@ impl MatcherCache {
 
     /// A matcher over the saved workflows with `draft` (an unsaved form) in place of the saved
     /// workflow `replaces`, or added to them: to test a change before saving it. Compiled for this
-    /// one test (the model remembers the examples it embedded; training takes milliseconds).
+    /// one test (the model remembers the examples it embedded; a draft that leaves the examples
+    /// alone shares the saved workflows' classifier, otherwise it is trained again).
     pub async fn with_draft(
         &self,
         draft: &WorkflowSpec,
@@ -99,7 +103,7 @@ impl MatcherCache {
             created_at: saved.map(|workflow| workflow.created_at),
             ..MatchEntry::from(draft)
         });
-        Ok(build(entries, self.semantic().as_deref()).await)
+        Ok(build(entries, self.semantic().as_deref(), Some(compiled)).await)
     }
 
     /// The semantic signal, if the model is loaded.
@@ -112,7 +116,7 @@ impl MatcherCache {
     pub async fn set_semantic(&self, semantic: Semantic) -> Result<(), StoreError> {
         let _one_at_a_time = self.compiling.lock().await;
         let semantic = Arc::new(semantic);
-        let compiled = compile(self.store.as_ref(), Some(&*semantic)).await?;
+        let compiled = compile(self.store.as_ref(), Some(&*semantic), Some(self.current())).await?;
         self.semantic.store(Some(semantic));
         self.current.store(Arc::new(compiled));
         Ok(())
@@ -134,9 +138,12 @@ impl MatcherCache {
     }
 }
 
+/// Compiles the saved workflows; `previous` (the workflows compiled before) lends its goal classifier
+/// when the examples did not change.
 async fn compile(
     store: &dyn Store,
     semantic: Option<&Semantic>,
+    previous: Option<Arc<CompiledWorkflows>>,
 ) -> Result<CompiledWorkflows, StoreError> {
     // Every change to the workflows bumps the revision in the same transaction: workflows read
     // between two equal readings of it are exactly that revision's, so messages routed with them
@@ -153,7 +160,7 @@ async fn compile(
     let entries: Vec<MatchEntry> = workflows.iter().map(MatchEntry::from).collect();
     Ok(CompiledWorkflows {
         revision,
-        matcher: build(entries, semantic).await,
+        matcher: build(entries, semantic, previous).await,
         workflows: workflows
             .into_iter()
             .map(|workflow| (workflow.id, workflow))
@@ -164,27 +171,44 @@ async fn compile(
 /// Compiles a matcher for `workflows`, matching by meaning too with `semantic`. With the model
 /// this is CPU work (embedding new examples, training the classifier): async callers use [`build`].
 pub fn build_matcher(workflows: &[Workflow], semantic: Option<&Semantic>) -> Matcher {
-    matcher_of(workflows.iter().map(MatchEntry::from).collect(), semantic)
+    matcher_of(
+        workflows.iter().map(MatchEntry::from).collect(),
+        semantic,
+        None,
+    )
 }
 
-fn matcher_of(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
-    match semantic {
-        None => Matcher::new(entries),
-        Some(semantic) => {
-            Matcher::with_semantic(entries, semantic.embedder.clone(), semantic.config.clone())
-        }
+fn matcher_of(
+    entries: Vec<MatchEntry>,
+    semantic: Option<&Semantic>,
+    previous: Option<&Matcher>,
+) -> Matcher {
+    let Some(semantic) = semantic else {
+        return Matcher::new(entries);
+    };
+    let (embedder, config) = (semantic.embedder.clone(), semantic.config.clone());
+    match previous {
+        None => Matcher::with_semantic(entries, embedder, config),
+        Some(previous) => Matcher::with_semantic_after(previous, entries, embedder, config),
     }
 }
 
 /// [`build_matcher`] for entries, off the async workers when the model is involved.
-async fn build(entries: Vec<MatchEntry>, semantic: Option<&Semantic>) -> Matcher {
+async fn build(
+    entries: Vec<MatchEntry>,
+    semantic: Option<&Semantic>,
+    previous: Option<Arc<CompiledWorkflows>>,
+) -> Matcher {
     match semantic {
         None => Matcher::new(entries),
         Some(semantic) => {
             let semantic = semantic.clone();
-            tokio::task::spawn_blocking(move || matcher_of(entries, Some(&semantic)))
-                .await
-                .expect("compiling the matcher does not panic")
+            tokio::task::spawn_blocking(move || {
+                let previous = previous.as_ref().map(|compiled| &compiled.matcher);
+                matcher_of(entries, Some(&semantic), previous)
+            })
+            .await
+            .expect("compiling the matcher does not panic")
         }
     }
 }
