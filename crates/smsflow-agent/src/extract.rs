@@ -305,8 +305,16 @@ impl Extractors {
                     .cloned()
             })
             .collect();
+        // "Av. Corrientes 3245, 5° B" answering the question about the name: a street.
+        let street = |value: &str| {
+            value
+                .split(' ')
+                .next()
+                .is_some_and(fields::address::is_street_type)
+                && fields::address(text, false).is_some()
+        };
         extraction.found.retain(|name, value| {
-            !(theirs.contains(value)
+            !((theirs.contains(value) || street(value))
                 && wanted
                     .iter()
                     .any(|field| field.as_str() == name && kind(field) == Kind::Name))
@@ -1886,6 +1894,8 @@ const NAME_CUES: &[&[&str]] = &[
     &["nombre"],
     &["soy"],
     &["habla"],
+    &["hablas", "con"],
+    &["contact", "is"],
     &["les", "escribe"],
     &["le", "escribe"],
     &["te", "escribe"],
@@ -2378,7 +2388,7 @@ fn greeting_intro(words: &[Word]) -> Option<(String, Option<String>)> {
     }
     if !matches!(
         words[next].lower.as_str(),
-        "from" | "with" | "at" | "de" | "desde"
+        "from" | "with" | "w" | "at" | "de" | "desde"
     ) {
         return None;
     }
@@ -2400,17 +2410,22 @@ fn listed_name(words: &[Word]) -> Option<(String, usize)> {
                 .all(|word| !NOT_NAMES.contains(&word.lower.as_str()))
     });
     // "Michelle O'Neill 347 555 0102 call me back": a name the contact details follow at once.
+    // Also after a sentence: "free trial pass for saturday? Keisha Moore 404 555 0139".
+    let mut clause_starts =
+        std::iter::once(0).chain((1..words.len()).filter(|&at| words[at - 1].ends_clause));
     listed.or_else(|| {
-        let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
-        ((2..=NAME_WORDS).contains(&(next - particles(&name)))
-            && words.get(next).is_some_and(|word| {
-                word.text.contains('@')
-                    || word
-                        .text
-                        .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '(')
-            })
-            && gives_contact(&words[next..]))
-        .then_some((name, 0))
+        clause_starts.find_map(|start| {
+            let (name, next) = capitalised_run(words, start, NAME_WORDS, false)?;
+            ((2..=NAME_WORDS).contains(&(next - start - particles(&name)))
+                && words.get(next).is_some_and(|word| {
+                    word.text.contains('@')
+                        || word
+                            .text
+                            .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '(')
+                })
+                && gives_contact(&words[next..]))
+            .then_some((name, start))
+        })
     })
 }
 
@@ -3102,6 +3117,36 @@ mod tests {
             &[],
         );
         assert_eq!(pairs(&found.found), [("patient_name", "Dana Ruiz")]);
+    }
+
+    #[test]
+    fn the_texters_name_after_a_sentence_a_link_or_a_street() {
+        for (text, name) in [
+            (
+                "free trial pass for saturday? Keisha Moore 404 555 0139",
+                "Keisha Moore",
+            ),
+            (
+                "Hey, Chris Yoon w/ Larkspur Media, interested in the API plan",
+                "Chris Yoon",
+            ),
+            ("contact is Benny Ortega", "Benny Ortega"),
+            ("hablas con Julián Osorio", "Julián Osorio"),
+        ] {
+            let found = answer(text, "name,phone,company", &[]).found;
+            assert_eq!(found.get("name").map(String::as_str), Some(name), "{text}");
+        }
+        // An address answering the questions about the address and the name is no name.
+        let found = answer(
+            "Av. Corrientes 3245, 5° B, CABA",
+            "nombre:name,direccion:address",
+            &["nombre", "direccion"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [("direccion", "Av. Corrientes 3245, 5° B, CABA")]
+        );
     }
 
     #[test]
