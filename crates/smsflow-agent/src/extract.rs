@@ -1969,7 +1969,13 @@ fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
                 "from" | "with" | "at" | "here" | "de" | "desde"
             )
         });
-        (strong || linked).then_some(name)
+        // A clause that ends the message with "im ..." signs it: "price for a day pass? im sam
+        // torres".
+        let signed = end == words.len()
+            && at > 0
+            && words[at - 1].ends_clause
+            && matches!(cue, ["i'm"] | ["im"] | ["soy"]);
+        (strong || linked || signed).then_some(name)
     });
     cued.or_else(|| {
         let start = skip_leading_fillers(words);
@@ -2485,7 +2491,11 @@ fn opening_name(words: &[Word]) -> Option<String> {
                 .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-'))
     });
-    (whole_part && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
+    // "Emma Wilson from finance, ...": the name and where they are from.
+    let linked = words
+        .get(next)
+        .is_some_and(|word| matches!(word.lower.as_str(), "from" | "with" | "w" | "at"));
+    ((whole_part || linked) && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
 }
 
 /// Capitalised words that open a message without being a name.
@@ -3132,6 +3142,14 @@ mod tests {
             ),
             ("contact is Benny Ortega", "Benny Ortega"),
             ("hablas con Julián Osorio", "Julián Osorio"),
+            (
+                "hey whats the price for a day pass? im sam torres",
+                "sam torres",
+            ),
+            (
+                "Emma Wilson from finance, outlook keeps crashing",
+                "Emma Wilson",
+            ),
         ] {
             let found = answer(text, "name,phone,company", &[]).found;
             assert_eq!(found.get("name").map(String::as_str), Some(name), "{text}");
