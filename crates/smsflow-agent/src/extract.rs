@@ -1925,6 +1925,10 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
     loop {
         match words.get(at).map(|word| word.lower.as_str()) {
             Some("actually" | "really" | "realmente" | "just") => at += 1,
+            // "it's for Alejandra Cruz"
+            Some("for") if at > 0 && matches!(words[at - 1].lower.as_str(), "it's" | "its") => {
+                at += 1
+            }
             _ if title(at) => at += 1,
             // "soy el ing. Raúl Pérez"
             Some("el" | "la") if title(at + 1) => at += 2,
@@ -2036,6 +2040,9 @@ fn is_plain_name_word(word: &Word) -> bool {
         && !NOT_NAMES.contains(&word.lower.as_str())
         && !COMMON_WORDS.contains(&folded.as_str())
         && !GREETINGS.contains(&folded.as_str())
+        // "i meant feb 28": a day, not a name.
+        && !fields::dates::is_month(&folded)
+        && !fields::dates::is_weekday(&folded)
         // "moving", "booked": a verb, not a name.
         && !(folded.len() > 4 && (folded.ends_with("ing") || folded.ends_with("ed")))
 }
@@ -3150,10 +3157,17 @@ mod tests {
                 "Emma Wilson from finance, outlook keeps crashing",
                 "Emma Wilson",
             ),
+            ("it's for Alejandra Cruz", "Alejandra Cruz"),
         ] {
             let found = answer(text, "name,phone,company", &[]).found;
             assert_eq!(found.get("name").map(String::as_str), Some(name), "{text}");
         }
+        // A day after "i meant" is no name.
+        assert!(
+            answer("oops i meant feb 28", "name", &["name"])
+                .found
+                .is_empty()
+        );
         // An address answering the questions about the address and the name is no name.
         let found = answer(
             "Av. Corrientes 3245, 5° B, CABA",
@@ -3185,6 +3199,11 @@ mod tests {
                 "catering for about seventy five people",
                 "guests:number",
                 "75",
+            ),
+            (
+                "un evento de ciento veinte personas",
+                "invitados:number",
+                "120",
             ),
             ("hi this is Marcus in unit 4B, the sink leaks", "unit", "4B"),
             (

@@ -874,6 +874,22 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
     let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
     let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
     let token = tokens[i];
+    // "ciento veinte", "hundred and fifty": a hundred and the number after it.
+    if matches!(token, "ciento" | "hundred") {
+        let next = if tokens.get(i + 1) == Some(&"and") {
+            i + 2
+        } else {
+            i + 1
+        };
+        let low = compound(tokens, next).or_else(|| {
+            let n = word(tokens.get(next)?).filter(|n| *n < 100)?;
+            Some((f64::from(n), 1))
+        });
+        return match low {
+            Some((low, used)) => Some((100.0 + low, next - i + used)),
+            None => Some((100.0, 1)),
+        };
+    }
     if let Some(rest) = token.strip_prefix("veinti")
         && let Some(n) = unit(if rest == "un" { "uno" } else { rest })
     {
