@@ -3088,6 +3088,8 @@ mod tests {
         assert_eq!(Person::of("nombre_padre"), Person::Texter);
         assert_eq!(Person::of("full_name"), Person::Texter);
         assert_eq!(Person::of("patient_name"), Person::Either);
+        assert_eq!(Person::of("student_name"), Person::Either);
+        assert_eq!(Person::of("emergency_contact"), Person::Other);
         let wanted = "parent_name:name,student_name:name";
         let found = answer("Hi I'm Lorraine Banks, my son Malik is 12", wanted, &[]).found;
         assert_eq!(
@@ -3194,6 +3196,11 @@ mod tests {
             ("we're on the 4th floor", "floor:number", "4"),
             ("mi hijo is in year 9", "school_year:number", "9"),
             ("a 2019 Mazda, the AC blows hot", "year:number", "2019"),
+            (
+                "open since 2010, so 16 years",
+                "years_in_business:number",
+                "16",
+            ),
             ("tengo 27 años", "edad:number", "27"),
             (
                 "catering for about seventy five people",

@@ -113,6 +113,23 @@ const EITHER_WORDS: &[&str] = &[
     "participante",
     "member",
     "socio",
+    "student",
+    "estudiante",
+    "alumno",
+    "alumna",
+    "driver",
+    "conductor",
+    "visitor",
+    "visitante",
+    "resident",
+    "residente",
+    "homeowner",
+    "employee",
+    "empleado",
+    "candidate",
+    "candidato",
+    "player",
+    "jugador",
 ];
 
 impl Person {

@@ -622,7 +622,8 @@ fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) 
     value.or_else(|| {
         let yearly = own
             .iter()
-            .any(|word| matches!(*word, "year" | "years" | "ano" | "anio" | "yr"));
+            // `year`, not `years_in_business`: a count of years is no year.
+            .any(|word| matches!(*word, "year" | "ano" | "anio" | "yr"));
         let mut years = tokens.iter().filter(|token| {
             token.len() == 4
                 && token
