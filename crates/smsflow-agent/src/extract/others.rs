@@ -5,7 +5,7 @@
 //! person ("my cat Pickles", "mi hijo Mateo", "for my daughter Ana", "se llama Abril"), or a bare
 //! name answering the question about them, never the texter's own.
 
-use super::{Word, capitalised_run, plain_name, skip_leading_fillers};
+use super::{Word, capitalised_run, cue_at, plain_name, skip_leading_fillers};
 use crate::fields::{self, dates};
 
 /// Who a name field names, from the words of its name.
@@ -206,9 +206,7 @@ const TEXTER_CUES: &[&[&str]] = &[
 ];
 
 fn said_at(words: &[Word], at: usize, cue: &[&str]) -> bool {
-    cue.iter()
-        .enumerate()
-        .all(|(k, part)| words.get(at + k).is_some_and(|word| word.lower == *part))
+    cue_at(words, at, cue).is_some()
 }
 
 /// A name as people write one for someone: capitalised, not a month, a weekday or a word that
