@@ -3115,6 +3115,14 @@ mod tests {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
         }
+        for text in [
+            "booking for Christmas eve for my daughter",
+            "For Sale sign on Elm?",
+            "my old Honda Civic needs brakes",
+        ] {
+            let found = answer(text, "pet_name:name,child_name:name", &[]).found;
+            assert!(found.is_empty(), "{text}: {found:?}");
+        }
         // The texter's own name goes only to the texter's field, asked or not.
         let both = ["owner_name", "pet_name"];
         let found = answer("its Hannah Lowe", "owner_name:name,pet_name:name", &both).found;

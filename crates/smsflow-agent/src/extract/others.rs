@@ -258,6 +258,8 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
         let first = fields::fold(&name.split(' ').next()?.to_lowercase());
         (!(dates::is_weekday(&first) || dated && dates::is_month(&first))).then_some(name)
     });
+    // "my old Honda Civic": a make is no one's name.
+    let related = related.filter(|name| fields::things::make_and_model(name).0.is_none());
     related
         .or_else(|| {
             (0..words.len()).find_map(|at| {
@@ -270,12 +272,14 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
         })
         .or_else(|| {
             (0..words.len()).find_map(|at| {
-                (matches!(words[at].lower.as_str(), "for" | "para") && !words[at].ends_clause)
+                // Written in lower case: "For Sale" is a sign.
+                (matches!(words[at].text.as_str(), "for" | "para") && !words[at].ends_clause)
                     .then(|| their_name(words, at + 1))
                     .flatten()
                     .map(|(name, _)| name)
-                    // "for Bruno" names one; "for Blue Fin Sushi" is a business.
-                    .filter(|name| !name.contains(' '))
+                    // "for Bruno" names one; "for Blue Fin Sushi" is a business, "for
+                    // Christmas" a day.
+                    .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
             })
         })
 }
