@@ -3111,6 +3111,7 @@ mod tests {
             ("mi niña se llama Abril y tiene 3 años", "Abril"),
             ("my fiancé is Omar Haddad", "Omar Haddad"),
             ("boarding for Bruno from jan 2", "Bruno"),
+            ("my son's teacher Mrs Lopez said to call", "Lopez"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");

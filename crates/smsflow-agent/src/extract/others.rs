@@ -5,7 +5,7 @@
 //! person ("my cat Pickles", "mi hijo Mateo", "for my daughter Ana", "se llama Abril"), or a bare
 //! name answering the question about them, never the texter's own.
 
-use super::{Word, capitalised_run, cue_at, plain_name, skip_leading_fillers};
+use super::{Word, capitalised_run, cue_at, plain_name, skip_fillers, skip_leading_fillers};
 use crate::fields::{self, dates};
 
 /// Who a name field names, from the words of its name.
@@ -251,7 +251,8 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
             .find(|cue| said_at(words, next, cue))
             .map_or(0, |cue| cue.len());
         // Here a month is a name ("mi niña se llama Abril") unless a day follows it.
-        let (name, end) = capitalised_run(words, next + cue, 3, false)?;
+        // "my son's teacher Mrs Lopez": without the title.
+        let (name, end) = capitalised_run(words, skip_fillers(words, next + cue), 3, false)?;
         let dated = words
             .get(end)
             .is_some_and(|word| word.text.starts_with(|c: char| c.is_ascii_digit()));
