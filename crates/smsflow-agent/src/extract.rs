@@ -10,12 +10,17 @@ use std::collections::BTreeMap;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
+mod others;
+use others::Person;
+
 /// Which reader a field uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Email,
     Phone,
     Name,
+    /// A name field about someone other than the texter (a pet, a child, a guest of honour).
+    OtherName,
     Company,
     /// Dates, times, numbers, choices and addresses.
     Typed(FieldType),
@@ -27,7 +32,8 @@ fn kind(field: &FieldSpec) -> Kind {
     match field.kind {
         FieldType::Email => Kind::Email,
         FieldType::Phone => Kind::Phone,
-        FieldType::Name => Kind::Name,
+        FieldType::Name if Person::of(field.as_str()) == Person::Texter => Kind::Name,
+        FieldType::Name => Kind::OtherName,
         FieldType::Text
             if fields::fold(field.as_str())
                 .split(['_', ' ', '-'])
@@ -244,6 +250,7 @@ impl Extractors {
                 known: known.get(name).map(String::as_str),
                 clock,
                 wanted,
+                name_asked,
             };
             let found = || self.find(field, kind, text, &words, &context);
             // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
@@ -255,7 +262,10 @@ impl Extractors {
                 {
                     found().or(labelled)
                 }
-                (Kind::Name | Kind::Company | Kind::Typed(FieldType::Address), labelled) => {
+                (
+                    Kind::Name | Kind::OtherName | Kind::Company | Kind::Typed(FieldType::Address),
+                    labelled,
+                ) => {
                     found().or(labelled).or_else(|| {
                         // A company named alone, answering the one question about it.
                         (kind == Kind::Company && only_asked == Some(name) && !correcting)
@@ -283,6 +293,33 @@ impl Extractors {
                 None => {}
             }
         }
+        // The texter's name is never one the message gives someone else ("I'm Ana, my son Leo").
+        let theirs: Vec<String> = wanted
+            .iter()
+            .filter(|field| kind(field) == Kind::OtherName)
+            .filter_map(|field| {
+                extraction
+                    .found
+                    .get(field.as_str())
+                    .or_else(|| known.get(field.as_str()))
+                    .cloned()
+            })
+            .collect();
+        // "Av. Corrientes 3245, 5° B" answering the question about the name: a street.
+        let street = |value: &str| {
+            value
+                .split(' ')
+                .next()
+                .is_some_and(fields::address::is_street_type)
+                && fields::address(text, false).is_some()
+        };
+        extraction.found.retain(|name, value| {
+            !((theirs.contains(value) || street(value))
+                && wanted
+                    .iter()
+                    .any(|field| field.as_str() == name && kind(field) == Kind::Name))
+        });
+        share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
         if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction) {
@@ -478,6 +515,26 @@ impl Extractors {
                         .flatten()
                 })
                 .map(Ok),
+            Kind::OtherName => others::relative_name(words)
+                .or_else(|| {
+                    // A bare name answers the question about them; asked with the texter's own
+                    // name, it is the texter's.
+                    (asked && (only_asked || !context.name_asked))
+                        .then(|| others::answered_name(words))
+                        .flatten()
+                })
+                .or_else(|| {
+                    // Someone who may be the texter, in a workflow that asks no name of theirs.
+                    let texter_named = context
+                        .wanted
+                        .iter()
+                        .any(|other| self::kind(other) == Kind::Name);
+                    (Person::of(field.as_str()) == Person::Either && !texter_named)
+                        .then(|| self.find(field, Kind::Name, text, words, context))
+                        .flatten()
+                        .and_then(Result::ok)
+                })
+                .map(Ok),
             Kind::Company => company(words).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
                 let rules = WhenRules {
@@ -557,6 +614,9 @@ impl Extractors {
                     .and_then(|thing| thing.answer(text, asked)) =>
             {
                 Some(Ok(thing))
+            }
+            Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
+                Some(Ok(value))
             }
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
@@ -639,6 +699,36 @@ impl Extractors {
 /// Values of one kind said in one message, shared among the fields of that kind (two
 /// addresses, two days): each to the field its words named, else to the one asked for, else to
 /// the first still empty; a value never replaces one given before unless its words name it.
+/// With a make field and a model field, a vehicle goes in parts: "2019 Mazda CX-5" is make
+/// `Mazda` and model `CX-5` (the year is a year field's, read by its shape).
+fn share_vehicle(wanted: &[FieldSpec], extraction: &mut Extraction) {
+    let says = |field: &FieldSpec, words: &[&str]| {
+        fields::fold(field.as_str())
+            .split(['_', ' ', '-'])
+            .any(|word| words.contains(&word))
+    };
+    let part = |field: &FieldSpec, own: &[&str], other: &[&str]| {
+        field.kind == FieldType::Text && says(field, own) && !says(field, other)
+    };
+    const MAKE: &[&str] = &["make", "marca", "brand"];
+    const MODEL: &[&str] = &["model", "modelo"];
+    let make = wanted.iter().find(|field| part(field, MAKE, MODEL));
+    let model = wanted.iter().find(|field| part(field, MODEL, MAKE));
+    let (Some(make), Some(model)) = (make, model) else {
+        return;
+    };
+    for (field, is_make) in [(make, true), (model, false)] {
+        let Some(vehicle) = extraction.found.get(field.as_str()) else {
+            continue;
+        };
+        let (make_said, model_said) = fields::things::make_and_model(vehicle);
+        match if is_make { make_said } else { model_said } {
+            Some(value) => extraction.found.insert(field.as_str().to_string(), value),
+            None => extraction.found.remove(field.as_str()),
+        };
+    }
+}
+
 fn share(
     fields: &[&FieldSpec],
     said: Vec<(String, Option<&FieldSpec>)>,
@@ -820,6 +910,8 @@ struct Context<'a> {
     clock: &'a Clock,
     /// Every field the workflow wants: which other fields a number may belong to.
     wanted: &'a [FieldSpec],
+    /// The texter's own name was asked for.
+    name_asked: bool,
 }
 
 /// A short message that gives none of the fields asked for answers the one free-text field among
@@ -1111,6 +1203,7 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
         )
         .collect();
     let all: Vec<&str> = tokens.clone().collect();
+    let raw: Vec<&str> = text.split_whitespace().collect();
     let after_name = all.iter().enumerate().find_map(|(at, token)| {
         let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
         named
@@ -1122,15 +1215,26 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
     let plate = ["plate", "matricula", "placa", "patente"]
         .iter()
         .any(|word| fields::fold(field).contains(word));
-    let after_name = after_name.map(|at| match all.get(at + 1) {
-        Some(letters)
-            if plate
-                && (2..=4).contains(&letters.len())
-                && letters.chars().all(|c| c.is_ascii_uppercase()) =>
-        {
-            format!("{} {letters}", all[at])
+    let capitals = |token: &str| {
+        (2..=4).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase())
+    };
+    let after_name = after_name.map(|at| {
+        // Written in parts: "member id KP 4471 0932", "placa HKT 482".
+        let mut parts: Vec<&str> = Vec::new();
+        if at > 0 && capitals(all[at - 1]) && !named.contains(&fields::fold(all[at - 1])) {
+            parts.push(all[at - 1]);
         }
-        _ => all[at].to_string(),
+        parts.push(all[at]);
+        let mut next = at + 1;
+        while let Some(token) = all.get(next)
+            && (token.len() >= 3 && token.chars().all(|c| c.is_ascii_digit())
+                || (plate && capitals(token)))
+            && !raw[next - 1].ends_with([',', ';', '.'])
+        {
+            parts.push(token);
+            next += 1;
+        }
+        parts.join(" ")
     });
     hashed.map(str::to_string).or(after_name).or_else(|| {
         let mut shaped = tokens.clone().filter(|token| shaped(token));
@@ -1145,6 +1249,77 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
             .flatten()
             .map(str::to_string)
     })
+}
+
+/// A value with figures right after the field's own word, for a field no reader knows: "unit
+/// 4B", "asset tag IT-20931", "depto 302", "reg KX19 LMN" (the word may be shortened).
+fn own_word_value(text: &str, field: &str) -> Option<String> {
+    const SORTS: &[&str] = &[
+        "number", "numero", "num", "the", "del", "your", "info", "details", "detalles",
+    ];
+    let folded = fields::fold(field);
+    let own: Vec<&str> = folded
+        .split(['_', ' ', '-'])
+        .filter(|word| word.len() >= 3 && !SORTS.contains(word))
+        .collect();
+    let raw: Vec<&str> = text.split_whitespace().collect();
+    let bare = |token: &'_ str| -> String {
+        token
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
+            .to_string()
+    };
+    let names = |token: &str| {
+        let word = fields::fold(&bare(token));
+        word.len() >= 3
+            && word.chars().all(char::is_alphabetic)
+            && own
+                .iter()
+                .any(|name| *name == word || shortened(&word, name))
+    };
+    let figures = |token: &str| {
+        let token = bare(token);
+        token.chars().any(|c| c.is_ascii_digit())
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let capitals = |token: &str| {
+        let token = bare(token);
+        (2..=3).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase())
+    };
+    let ends = |token: &str| token.ends_with([',', ';', '.', '!', '?']);
+    (0..raw.len()).find_map(|at| {
+        if !names(raw[at]) || ends(raw[at]) {
+            return None;
+        }
+        let mut next = at + 1;
+        while raw.get(next).is_some_and(|token| {
+            matches!(
+                fields::fold(&bare(token)).as_str(),
+                "" | "is" | "es" | "no" | "number" | "numero" | "de" | "del"
+            ) && !ends(token)
+        }) {
+            next += 1;
+        }
+        let first = raw.get(next).filter(|token| figures(token))?;
+        let mut parts = vec![bare(first)];
+        let mut end = next;
+        while !ends(raw[end])
+            && let Some(token) = raw.get(end + 1)
+            && (figures(token) || capitals(token))
+        {
+            parts.push(bare(token));
+            end += 1;
+        }
+        Some(parts.join(" "))
+    })
+}
+
+/// `word` is `name` shortened, as people write it: "depto" for "departamento", "reg" for
+/// "registration", "apt" for "apartment".
+fn shortened(word: &str, name: &str) -> bool {
+    let mut letters = name.chars();
+    word.len() < name.len()
+        && word.chars().next() == name.chars().next()
+        && word.chars().all(|c| letters.any(|l| l == c))
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
@@ -1719,6 +1894,8 @@ const NAME_CUES: &[&[&str]] = &[
     &["nombre"],
     &["soy"],
     &["habla"],
+    &["hablas", "con"],
+    &["contact", "is"],
     &["les", "escribe"],
     &["le", "escribe"],
     &["te", "escribe"],
@@ -1748,6 +1925,10 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
     loop {
         match words.get(at).map(|word| word.lower.as_str()) {
             Some("actually" | "really" | "realmente" | "just") => at += 1,
+            // "it's for Alejandra Cruz"
+            Some("for") if at > 0 && matches!(words[at - 1].lower.as_str(), "it's" | "its") => {
+                at += 1
+            }
             _ if title(at) => at += 1,
             // "soy el ing. Raúl Pérez"
             Some("el" | "la") if title(at + 1) => at += 2,
@@ -1792,7 +1973,13 @@ fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
                 "from" | "with" | "at" | "here" | "de" | "desde"
             )
         });
-        (strong || linked).then_some(name)
+        // A clause that ends the message with "im ..." signs it: "price for a day pass? im sam
+        // torres".
+        let signed = end == words.len()
+            && at > 0
+            && words[at - 1].ends_clause
+            && matches!(cue, ["i'm"] | ["im"] | ["soy"]);
+        (strong || linked || signed).then_some(name)
     });
     cued.or_else(|| {
         let start = skip_leading_fillers(words);
@@ -1853,6 +2040,9 @@ fn is_plain_name_word(word: &Word) -> bool {
         && !NOT_NAMES.contains(&word.lower.as_str())
         && !COMMON_WORDS.contains(&folded.as_str())
         && !GREETINGS.contains(&folded.as_str())
+        // "i meant feb 28": a day, not a name.
+        && !fields::dates::is_month(&folded)
+        && !fields::dates::is_weekday(&folded)
         // "moving", "booked": a verb, not a name.
         && !(folded.len() > 4 && (folded.ends_with("ing") || folded.ends_with("ed")))
 }
@@ -2211,7 +2401,7 @@ fn greeting_intro(words: &[Word]) -> Option<(String, Option<String>)> {
     }
     if !matches!(
         words[next].lower.as_str(),
-        "from" | "with" | "at" | "de" | "desde"
+        "from" | "with" | "w" | "at" | "de" | "desde"
     ) {
         return None;
     }
@@ -2233,17 +2423,22 @@ fn listed_name(words: &[Word]) -> Option<(String, usize)> {
                 .all(|word| !NOT_NAMES.contains(&word.lower.as_str()))
     });
     // "Michelle O'Neill 347 555 0102 call me back": a name the contact details follow at once.
+    // Also after a sentence: "free trial pass for saturday? Keisha Moore 404 555 0139".
+    let mut clause_starts =
+        std::iter::once(0).chain((1..words.len()).filter(|&at| words[at - 1].ends_clause));
     listed.or_else(|| {
-        let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
-        ((2..=NAME_WORDS).contains(&(next - particles(&name)))
-            && words.get(next).is_some_and(|word| {
-                word.text.contains('@')
-                    || word
-                        .text
-                        .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '(')
-            })
-            && gives_contact(&words[next..]))
-        .then_some((name, 0))
+        clause_starts.find_map(|start| {
+            let (name, next) = capitalised_run(words, start, NAME_WORDS, false)?;
+            ((2..=NAME_WORDS).contains(&(next - start - particles(&name)))
+                && words.get(next).is_some_and(|word| {
+                    word.text.contains('@')
+                        || word
+                            .text
+                            .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '(')
+                })
+                && gives_contact(&words[next..]))
+            .then_some((name, start))
+        })
     })
 }
 
@@ -2303,7 +2498,11 @@ fn opening_name(words: &[Word]) -> Option<String> {
                 .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '\'' | '-'))
     });
-    (whole_part && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
+    // "Emma Wilson from finance, ...": the name and where they are from.
+    let linked = words
+        .get(next)
+        .is_some_and(|word| matches!(word.lower.as_str(), "from" | "with" | "w" | "at"));
+    ((whole_part || linked) && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
 }
 
 /// Capitalised words that open a message without being a name.
@@ -2877,6 +3076,213 @@ mod tests {
             [("check_out", "2026-12-09")],
             "a day given later fills the field still empty"
         );
+    }
+
+    #[test]
+    fn a_name_field_about_someone_else_never_takes_the_texters_name() {
+        assert_eq!(Person::of("pet_name"), Person::Other);
+        assert_eq!(Person::of("nombre_del_bebe"), Person::Other);
+        assert_eq!(Person::of("mascota"), Person::Other);
+        assert_eq!(Person::of("recipient"), Person::Other);
+        assert_eq!(Person::of("owner_name"), Person::Texter);
+        assert_eq!(Person::of("nombre_padre"), Person::Texter);
+        assert_eq!(Person::of("full_name"), Person::Texter);
+        assert_eq!(Person::of("patient_name"), Person::Either);
+        assert_eq!(Person::of("student_name"), Person::Either);
+        assert_eq!(Person::of("emergency_contact"), Person::Other);
+        let wanted = "parent_name:name,student_name:name";
+        let found = answer("Hi I'm Lorraine Banks, my son Malik is 12", wanted, &[]).found;
+        assert_eq!(
+            pairs(&found),
+            [("parent_name", "Lorraine Banks"), ("student_name", "Malik")]
+        );
+        let found = answer(
+            "Hola, soy Marta Vidal, mi hija Carla",
+            "nombre:name,alumna:name",
+            &[],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [("alumna", "Carla"), ("nombre", "Marta Vidal")]
+        );
+        for (text, pet) in [
+            ("can I bring my cat Pickles in friday?", "Pickles"),
+            ("mi niña se llama Abril y tiene 3 años", "Abril"),
+            ("my fiancé is Omar Haddad", "Omar Haddad"),
+            ("boarding for Bruno from jan 2", "Bruno"),
+            ("my son's teacher Mrs Lopez said to call", "Lopez"),
+        ] {
+            let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
+            assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
+        }
+        for text in [
+            "booking for Christmas eve for my daughter",
+            "For Sale sign on Elm?",
+            "my old Honda Civic needs brakes",
+        ] {
+            let found = answer(text, "pet_name:name,child_name:name", &[]).found;
+            assert!(found.is_empty(), "{text}: {found:?}");
+        }
+        // The texter's own name goes only to the texter's field, asked or not.
+        let both = ["owner_name", "pet_name"];
+        let found = answer("its Hannah Lowe", "owner_name:name,pet_name:name", &both).found;
+        assert_eq!(pairs(&found), [("owner_name", "Hannah Lowe")]);
+        let found = answer("a nombre de Fernanda Ríos", "dueno:name,mascota:name", &[]).found;
+        assert_eq!(pairs(&found), [("dueno", "Fernanda Ríos")]);
+        assert!(
+            answer("I'm Hannah Lowe", "pet_name:name", &["pet_name"])
+                .found
+                .is_empty()
+        );
+        // A bare name answering the question about the pet is the pet's.
+        let found = answer("Kiwi", "owner_name:name,pet_name:name", &["pet_name"]).found;
+        assert_eq!(pairs(&found), [("pet_name", "Kiwi")]);
+        // Someone who may be the texter, with no other name given and no texter's field.
+        let found = answer(
+            "Hi, this is Dana Ruiz, I need a cleaning",
+            "patient_name:name",
+            &[],
+        );
+        assert_eq!(pairs(&found.found), [("patient_name", "Dana Ruiz")]);
+    }
+
+    #[test]
+    fn the_texters_name_after_a_sentence_a_link_or_a_street() {
+        for (text, name) in [
+            (
+                "free trial pass for saturday? Keisha Moore 404 555 0139",
+                "Keisha Moore",
+            ),
+            (
+                "Hey, Chris Yoon w/ Larkspur Media, interested in the API plan",
+                "Chris Yoon",
+            ),
+            ("contact is Benny Ortega", "Benny Ortega"),
+            ("hablas con Julián Osorio", "Julián Osorio"),
+            (
+                "hey whats the price for a day pass? im sam torres",
+                "sam torres",
+            ),
+            (
+                "Emma Wilson from finance, outlook keeps crashing",
+                "Emma Wilson",
+            ),
+            ("it's for Alejandra Cruz", "Alejandra Cruz"),
+        ] {
+            let found = answer(text, "name,phone,company", &[]).found;
+            assert_eq!(found.get("name").map(String::as_str), Some(name), "{text}");
+        }
+        // A day after "i meant" is no name.
+        assert!(
+            answer("oops i meant feb 28", "name", &["name"])
+                .found
+                .is_empty()
+        );
+        // An address answering the questions about the address and the name is no name.
+        let found = answer(
+            "Av. Corrientes 3245, 5° B, CABA",
+            "nombre:name,direccion:address",
+            &["nombre", "direccion"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [("direccion", "Av. Corrientes 3245, 5° B, CABA")]
+        );
+    }
+
+    #[test]
+    fn numbers_and_ids_named_by_the_fields_own_words() {
+        for (text, field, value) in [
+            (
+                "headcount 45 for a corporate lunch",
+                "headcount:number",
+                "45",
+            ),
+            ("vivo en el piso 3", "piso:number", "3"),
+            ("my son is in 7th grade", "grade:number", "7"),
+            ("we're on the 4th floor", "floor:number", "4"),
+            ("mi hijo is in year 9", "school_year:number", "9"),
+            ("a 2019 Mazda, the AC blows hot", "year:number", "2019"),
+            (
+                "open since 2010, so 16 years",
+                "years_in_business:number",
+                "16",
+            ),
+            ("tengo 27 años", "edad:number", "27"),
+            (
+                "catering for about seventy five people",
+                "guests:number",
+                "75",
+            ),
+            (
+                "un evento de ciento veinte personas",
+                "invitados:number",
+                "120",
+            ),
+            ("hi this is Marcus in unit 4B, the sink leaks", "unit", "4B"),
+            (
+                "asset tag IT-20931, it's a windows machine",
+                "asset_tag",
+                "IT-20931",
+            ),
+            ("del depto 302, ya pagué", "departamento", "302"),
+            ("MOT for my Corsa, reg KX19 LMN", "registration", "KX19 LMN"),
+            (
+                "we have Kaiser, member id KP 4471 0932",
+                "member_id",
+                "KP 4471 0932",
+            ),
+        ] {
+            let found = answer(text, field, &[]).found;
+            let name = field.split(':').next().unwrap();
+            assert_eq!(pairs(&found), [(name, value)], "{text}");
+        }
+        // A number before the field's word is its value only as an ordinal.
+        let found = answer(
+            "flowers for feb 30, budget around $2,500",
+            "budget:number",
+            &[],
+        );
+        assert_eq!(pairs(&found.found), [("budget", "2500")]);
+        let found = answer(
+            "comida para 60 comensales el 12 de diciembre",
+            "comensales:number",
+            &[],
+        );
+        assert_eq!(pairs(&found.found), [("comensales", "60")]);
+    }
+
+    #[test]
+    fn a_vehicle_goes_in_parts_to_make_and_model_fields() {
+        let wanted = "make,model,year:number";
+        let found = answer("2019 Mazda CX-5, the AC blows hot", wanted, &[]).found;
+        assert_eq!(
+            pairs(&found),
+            [("make", "Mazda"), ("model", "CX-5"), ("year", "2019")]
+        );
+        let found = answer("es un Chevrolet Aveo 2016", "marca,modelo,anio:number", &[]).found;
+        assert_eq!(
+            pairs(&found),
+            [("anio", "2016"), ("marca", "Chevrolet"), ("modelo", "Aveo")]
+        );
+        // A model field alone keeps the whole vehicle.
+        let found = answer("un Mazda 3 2020", "modelo", &[]).found;
+        assert_eq!(pairs(&found), [("modelo", "Mazda 3 2020")]);
+    }
+
+    #[test]
+    fn a_species_choice_by_the_animal_named() {
+        let wanted = "species:choice(Dog|Cat|Bird|Other)";
+        for (text, species) in [
+            ("can I bring my cat in for her shots?", "Cat"),
+            ("our parrot Kiwi keeps pulling out his feathers", "Bird"),
+            ("my perrito Chispa needs his shots", "Dog"),
+        ] {
+            let found = answer(text, wanted, &[]).found;
+            assert_eq!(pairs(&found), [("species", species)], "{text}");
+        }
     }
 
     #[test]

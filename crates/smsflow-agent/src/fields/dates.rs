@@ -102,6 +102,12 @@ pub fn is_weekday(word: &str) -> bool {
     weekday(word).is_some()
 }
 
+/// Whether `text` names a day by itself ("Christmas", "Friday", "NYE"), whatever today is.
+pub fn names_a_day(text: &str) -> bool {
+    let any_day = Date::constant(2026, 1, 1);
+    !days(text, any_day, Order::MonthFirst).is_empty()
+}
+
 pub fn is_month(word: &str) -> bool {
     month(word).is_some()
 }

@@ -450,7 +450,13 @@ fn same_word(said: &str, word: &str) -> bool {
         .any(|group| group.iter().any(|w| stem(w) == a) && group.iter().any(|w| stem(w) == b));
     // "monday" and "today" end with "day" and say nothing of a "Day pass".
     let compound = |long: &str, short: &str| {
-        short.len() >= 3 && long.ends_with(short) && !(short == "day" || short == "dia")
+        // "her" is no "Other": a word of three letters ends a compound only after a word of
+        // its own ("haircut").
+        let head = long.len().saturating_sub(short.len());
+        short.len() >= 3
+            && long.ends_with(short)
+            && (short.len() >= 4 || head >= 4)
+            && !(short == "day" || short == "dia")
     };
     a == b
         || synonyms
@@ -521,6 +527,27 @@ const SYNONYMS: &[&[&str]] = &[
     &["house", "home", "casa"],
     &["business", "office", "oficina", "negocio", "store", "local"],
     &["couple", "pareja"],
+    // Animals, as a species choice is written and as people name their pet.
+    &[
+        "dog", "perro", "perra", "perrito", "perrita", "puppy", "cachorro", "canine", "canino",
+    ],
+    &[
+        "cat", "gato", "gata", "gatito", "gatita", "kitten", "kitty", "feline", "felino",
+    ],
+    &[
+        "bird",
+        "ave",
+        "pajaro",
+        "parrot",
+        "loro",
+        "perico",
+        "periquito",
+        "canary",
+        "canario",
+        "parakeet",
+        "cockatiel",
+    ],
+    &["rabbit", "conejo", "coneja", "conejito", "bunny"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".

@@ -30,6 +30,10 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("thirty", 30),
     ("forty", 40),
     ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
     ("hundred", 100),
     ("uno", 1),
     ("una", 1),
@@ -52,6 +56,10 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("treinta", 30),
     ("cuarenta", 40),
     ("cincuenta", 50),
+    ("sesenta", 60),
+    ("setenta", 70),
+    ("ochenta", 80),
+    ("noventa", 90),
     ("cien", 100),
 ];
 
@@ -425,6 +433,18 @@ const MEASURES: &[Measure] = &[
         ],
         money: false,
     },
+    // An age: "he's 2", "tengo 27 años", "8 months old".
+    Measure {
+        names: &["age", "ages", "edad", "edades"],
+        before: &[
+            "he's", "she's", "hes", "shes", "aged", "age", "edad", "tengo", "tiene", "cumple",
+            "cumplio", "turned", "turns", "turning",
+        ],
+        after: &[
+            "years", "yrs", "yo", "old", "anos", "ano", "months", "meses", "mes",
+        ],
+        money: false,
+    },
     Measure {
         names: &["missing", "faltantes", "faltan", "short"],
         before: &[
@@ -478,6 +498,9 @@ pub fn field_number(
     known: bool,
 ) -> Option<String> {
     let (tokens, found) = read(text);
+    if let Some(value) = named_number(&tokens, &found, field, last) {
+        return Some(value);
+    }
     let pick = |found: Vec<&Quantity>| {
         let pick = if last { found.last() } else { found.first() };
         pick.map(|q| plain(q.value))
@@ -521,6 +544,99 @@ pub fn field_number(
         })
         .collect();
     pick(free)
+}
+
+/// Words of a field's name that say only that it holds a number.
+const NUMBER_SORTS: &[&str] = &[
+    "number", "numero", "num", "total", "the", "del", "los", "las", "for", "per", "por", "para",
+];
+
+/// Words between a field's own word and its number: "grade is 5", "piso no. 3".
+const BEFORE_OWN_NUMBER: &[&str] = &["is", "es", "of", "no", "#", "nº"];
+
+/// Endings of an ordinal written in figures: "4th", "3rd", "2do", "5º".
+const ORDINAL_ENDINGS: &[&str] = &[
+    "st", "nd", "rd", "th", "o", "a", "er", "ro", "ra", "do", "da", "to", "ta", "vo", "va", "no",
+    "na", "mo", "º", "ª", "°",
+];
+
+/// The number the field's own word says it is, right before or after it, whatever the field
+/// counts: "headcount 45", "piso 3", "grade 3", "7th grade", "4th floor", "year 9" (an ordinal
+/// is its number). A field named for a year takes a year said alone ("a 2019 Mazda").
+fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) -> Option<String> {
+    let folded = fold(field);
+    let own: Vec<&str> = folded
+        .split(['_', '-', ' '])
+        .filter(|word| word.len() >= 3 && !NUMBER_SORTS.contains(word))
+        .collect();
+    // The word itself, with its ending ("grades"), or shortened ("depto", "reg").
+    let names_field = |token: &str| {
+        let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+        own.iter().any(|name| {
+            let (a, b) = (super::stem(name), super::stem(token));
+            a == b
+                || (a.len() >= 4 && b.starts_with(a))
+                || (token.len() >= 3
+                    && token.chars().all(char::is_alphabetic)
+                    && name.starts_with(token))
+        })
+    };
+    let value_at = |at: usize| -> Option<String> {
+        if let Some(q) = found.iter().find(|q| q.start == at) {
+            return Some(plain(q.value));
+        }
+        let token = tokens.get(at)?.trim_start_matches('#');
+        let digits_end = token
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(token.len());
+        let (digits, ending) = token.split_at(digits_end);
+        (!digits.is_empty() && (ending.is_empty() || ORDINAL_ENDINGS.contains(&ending)))
+            .then(|| digits.trim_start_matches('0').to_string())
+            .filter(|value| !value.is_empty())
+    };
+    let mut named = (0..tokens.len())
+        .filter(|&at| names_field(&tokens[at]))
+        .filter_map(|at| {
+            let mut after = at + 1;
+            while after < at + 3
+                && tokens
+                    .get(after)
+                    .is_some_and(|t| BEFORE_OWN_NUMBER.contains(&t.as_str()))
+            {
+                after += 1;
+            }
+            // Before the word, only an ordinal: "7th grade" (not "feb 30, budget ...").
+            value_at(after).or_else(|| {
+                let before = at.checked_sub(1)?;
+                tokens[before]
+                    .ends_with(|c: char| c.is_alphabetic())
+                    .then(|| value_at(before))
+                    .flatten()
+            })
+        });
+    let value = if last {
+        named.next_back()
+    } else {
+        named.next()
+    };
+    value.or_else(|| {
+        let yearly = own
+            .iter()
+            // `year`, not `years_in_business`: a count of years is no year.
+            .any(|word| matches!(*word, "year" | "ano" | "anio" | "yr"));
+        let mut years = tokens.iter().filter(|token| {
+            token.len() == 4
+                && token
+                    .parse::<u32>()
+                    .is_ok_and(|year| (1900..=2100).contains(&year))
+        });
+        let year = if last {
+            years.next_back()
+        } else {
+            years.next()
+        };
+        yearly.then(|| year.cloned()).flatten()
+    })
 }
 
 /// The measure a field's name names ("monthly_budget" -> money).
@@ -759,6 +875,22 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
     let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
     let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
     let token = tokens[i];
+    // "ciento veinte", "hundred and fifty": a hundred and the number after it.
+    if matches!(token, "ciento" | "hundred") {
+        let next = if tokens.get(i + 1) == Some(&"and") {
+            i + 2
+        } else {
+            i + 1
+        };
+        let low = compound(tokens, next).or_else(|| {
+            let n = word(tokens.get(next)?).filter(|n| *n < 100)?;
+            Some((f64::from(n), 1))
+        });
+        return match low {
+            Some((low, used)) => Some((100.0 + low, next - i + used)),
+            None => Some((100.0, 1)),
+        };
+    }
     if let Some(rest) = token.strip_prefix("veinti")
         && let Some(n) = unit(if rest == "un" { "uno" } else { rest })
     {
@@ -779,6 +911,8 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
 
 /// "1,500" and "1.500" (thousands), "85,5" and "2.5" (decimals), "2.5k", "40" -> the value.
 fn decimal(token: &str) -> Option<f64> {
+    // "20ish": a hedge.
+    let token = token.strip_suffix("ish").unwrap_or(token);
     let (digits, scale) = match token.strip_suffix('k') {
         Some(digits) => (digits, 1e3),
         None => (token, 1.0),

@@ -104,6 +104,7 @@ impl Thing {
             Some(Thing::Reason)
         } else if has(&[
             "vehicle", "vehiculo", "car", "auto", "carro", "coche", "model", "modelo", "make",
+            "marca",
         ]) {
             Some(Thing::Vehicle)
         } else if has(&[
@@ -710,6 +711,28 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
     }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
+}
+
+/// A vehicle's make and its model words, without its year: "2019 Mazda CX-5" is `Mazda` and
+/// `CX-5`, "Tacoma 2018" no make and `Tacoma`.
+pub fn make_and_model(vehicle: &str) -> (Option<String>, Option<String>) {
+    let is_make = |word: &str| {
+        let folded = fold(word);
+        MAKES.contains(&folded.as_str())
+            && (!WORD_MAKES.contains(&folded.as_str())
+                || word.starts_with(|c: char| c.is_uppercase()))
+    };
+    let words: Vec<&str> = vehicle.split_whitespace().map(bare).collect();
+    let make = words.iter().find(|word| is_make(word));
+    let model: Vec<&str> = words
+        .iter()
+        .filter(|word| !is_make(word) && !is_year(word) && !word.is_empty())
+        .copied()
+        .collect();
+    (
+        make.map(|make| make.to_string()),
+        (!model.is_empty()).then(|| model.join(" ")),
+    )
 }
 
 /// Words before a place: "in Park Slope", "en Chamberí", "por Coyoacán", "near Logan Square".

@@ -397,6 +397,44 @@ const TOPICS: &[Topic] = &[
             "me lo envian",
         ],
     },
+    Topic {
+        choice_words: &["math", "maths", "matematicas", "mates", "matematica"],
+        cues: &[
+            "fraction",
+            "fraccion",
+            "equation",
+            "ecuacion",
+            "algebra",
+            "geometr",
+            "calculus",
+            "calculo",
+            "trigonometr",
+            "multiplica",
+            "arithmetic",
+            "aritmetica",
+            "long division",
+            "decimales",
+        ],
+    },
+    Topic {
+        choice_words: &["bathroom", "bano", "banos", "bath"],
+        cues: &[
+            "bath ", "bathtub", "tub ", "shower", "ducha", "banera", "toilet", "inodoro", "vanity",
+            "lavabo", "alicat",
+        ],
+    },
+    Topic {
+        choice_words: &["kitchen", "cocina"],
+        cues: &[
+            "countertop",
+            "cabinets",
+            "encimera",
+            "gabinetes",
+            "alacena",
+            "backsplash",
+            "fregadero",
+        ],
+    },
 ];
 
 /// The one choice the message is about by meaning, when its words name none.

@@ -1,0 +1,297 @@
+//! Name fields about someone other than the texter: a pet, a child, a student, a guest of honour,
+//! a recipient. Which ones is read from the field's name: any word beside "name"/"nombre" that
+//! does not name the texter themselves (`pet_name`, `nombre_alumno`, `mascota`, `recipient`; not
+//! `full_name`, `owner_name`, `nombre_padre`). Their value is the name the message gives that
+//! person ("my cat Pickles", "mi hijo Mateo", "for my daughter Ana", "se llama Abril"), or a bare
+//! name answering the question about them, never the texter's own.
+
+use super::{Word, capitalised_run, cue_at, plain_name, skip_fillers, skip_leading_fillers};
+use crate::fields::{self, dates};
+
+/// Who a name field names, from the words of its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Person {
+    /// The texter: `name`, `full_name`, `owner_name`, `nombre_padre`, `tenant`.
+    Texter,
+    /// Someone the texter speaks for, who may be the texter too (`patient_name`, `guest_name`):
+    /// another name when the message gives one, else the texter's when the workflow asks for no
+    /// name of the texter's own.
+    Either,
+    /// Someone else: `pet_name`, `child_name`, `nombre_alumno`, `mascota`, `recipient`.
+    Other,
+}
+
+/// Words of a field's name that only say it holds a name.
+const NAME_WORDS: &[&str] = &[
+    "name", "names", "nombre", "nombres", "de", "del", "of", "the", "el", "la", "y", "and", "s",
+];
+
+/// Words of a field's name that name the texter: their own name, or their part in the business
+/// (the owner of the pet, the parent of the student, the tenant).
+const TEXTER_WORDS: &[&str] = &[
+    "full",
+    "first",
+    "last",
+    "given",
+    "family",
+    "surname",
+    "surnames",
+    "apellido",
+    "apellidos",
+    "completo",
+    "your",
+    "tu",
+    "su",
+    "my",
+    "mi",
+    "contact",
+    "contacto",
+    "customer",
+    "cliente",
+    "client",
+    "owner",
+    "dueno",
+    "duena",
+    "propietario",
+    "propietaria",
+    "parent",
+    "padre",
+    "madre",
+    "mama",
+    "papa",
+    "mom",
+    "dad",
+    "guardian",
+    "tutor",
+    "responsable",
+    "caller",
+    "sender",
+    "requester",
+    "solicitante",
+    "titular",
+    "holder",
+    "account",
+    "tenant",
+    "inquilino",
+    "inquilina",
+    "renter",
+    "applicant",
+    "buyer",
+    "comprador",
+    "seller",
+    "vendedor",
+    "lead",
+    "person",
+    "persona",
+    "user",
+    "usuario",
+    "self",
+    "legal",
+    "preferred",
+    "main",
+    "primary",
+    "principal",
+    "booking",
+    "reserva",
+];
+
+/// Words of a field's name for someone who may be the texter or someone they speak for.
+const EITHER_WORDS: &[&str] = &[
+    "patient",
+    "paciente",
+    "guest",
+    "huesped",
+    "attendee",
+    "asistente",
+    "passenger",
+    "pasajero",
+    "pasajera",
+    "traveler",
+    "traveller",
+    "viajero",
+    "participant",
+    "participante",
+    "member",
+    "socio",
+    "student",
+    "estudiante",
+    "alumno",
+    "alumna",
+    "driver",
+    "conductor",
+    "visitor",
+    "visitante",
+    "resident",
+    "residente",
+    "homeowner",
+    "employee",
+    "empleado",
+    "candidate",
+    "candidato",
+    "player",
+    "jugador",
+];
+
+impl Person {
+    pub(super) fn of(field: &str) -> Person {
+        let folded = fields::fold(field);
+        let qualifiers: Vec<&str> = folded
+            .split(['_', ' ', '-'])
+            .filter(|word| !word.is_empty() && !word.chars().all(|c| c.is_ascii_digit()))
+            .filter(|word| !NAME_WORDS.contains(word))
+            .collect();
+        if qualifiers.iter().any(|word| !TEXTER_WORDS.contains(word)) {
+            if qualifiers
+                .iter()
+                .all(|word| TEXTER_WORDS.contains(word) || EITHER_WORDS.contains(word))
+            {
+                Person::Either
+            } else {
+                Person::Other
+            }
+        } else {
+            Person::Texter
+        }
+    }
+}
+
+/// Words before the words for who someone is: "my", "our", "mi", "nuestra".
+const POSSESSIVES: &[&str] = &[
+    "my", "our", "his", "her", "their", "mi", "mis", "nuestro", "nuestra", "nuestros", "nuestras",
+];
+
+/// Words between who someone is and their name: "my fiancé is Omar", "mi niña se llama Abril".
+const BEFORE_THEIR_NAME: &[&[&str]] = &[
+    &["is", "named"],
+    &["is", "called"],
+    &["is"],
+    &["named"],
+    &["called"],
+    &["se", "llama"],
+    &["es"],
+    &["llamado"],
+    &["llamada"],
+];
+
+/// Phrases that name someone who is not the texter, then the name: "her name is Kiwi".
+const THEIR_NAME_CUES: &[&[&str]] = &[
+    &["his", "name", "is"],
+    &["her", "name", "is"],
+    &["its", "name", "is"],
+    &["their", "name", "is"],
+    &["su", "nombre", "es"],
+    &["se", "llama"],
+    &["named"],
+    &["called"],
+    &["llamado"],
+    &["llamada"],
+];
+
+/// Words that say the texter is giving their own name: such a message names nobody else alone.
+const TEXTER_CUES: &[&[&str]] = &[
+    &["i'm"],
+    &["im"],
+    &["i", "am"],
+    &["my", "name"],
+    &["this", "is"],
+    &["me", "llamo"],
+    &["soy"],
+    &["mi", "nombre"],
+    &["habla"],
+    &["le", "escribe"],
+    &["les", "escribe"],
+    &["te", "escribe"],
+    &["a", "nombre", "de"],
+    &["under"],
+];
+
+fn said_at(words: &[Word], at: usize, cue: &[&str]) -> bool {
+    cue_at(words, at, cue).is_some()
+}
+
+/// A name as people write one for someone: capitalised, not a month, a weekday or a word that
+/// opens a sentence.
+fn their_name(words: &[Word], at: usize) -> Option<(String, usize)> {
+    let (name, end) = capitalised_run(words, at, 3, false)?;
+    let first = fields::fold(&name.split(' ').next()?.to_lowercase());
+    (!dates::is_month(&first) && !dates::is_weekday(&first) && first != "i").then_some((name, end))
+}
+
+/// The name the message gives someone close to the texter: after a possessive and the words for
+/// who they are ("my cat Pickles", "our little boy Theo", "mi hija Renata", "my fiancé is Omar
+/// Haddad", "mi niña se llama Abril"), after "named", "called", "se llama" or "her name is", or
+/// after "for"/"para" ("boarding for Bruno", "baño para Canelo").
+pub(super) fn relative_name(words: &[Word]) -> Option<String> {
+    let related = (0..words.len()).find_map(|at| {
+        if !POSSESSIVES.contains(&words[at].lower.as_str()) || words[at].ends_clause {
+            return None;
+        }
+        // One to three words for who they are, in lower case: "cat", "little boy", "perrito".
+        let mut next = at + 1;
+        while next < words.len()
+            && next - at <= 3
+            && words[next]
+                .text
+                .chars()
+                .all(|c| c.is_lowercase() || matches!(c, '\'' | '-'))
+            && !words[next].ends_clause
+        {
+            next += 1;
+        }
+        let about = &words[at + 1..next];
+        if about.is_empty()
+            || about
+                .iter()
+                .any(|word| matches!(fields::fold(&word.lower).as_str(), "name" | "nombre"))
+        {
+            return None;
+        }
+        let cue = BEFORE_THEIR_NAME
+            .iter()
+            .find(|cue| said_at(words, next, cue))
+            .map_or(0, |cue| cue.len());
+        // Here a month is a name ("mi niña se llama Abril") unless a day follows it.
+        // "my son's teacher Mrs Lopez": without the title.
+        let (name, end) = capitalised_run(words, skip_fillers(words, next + cue), 3, false)?;
+        let dated = words
+            .get(end)
+            .is_some_and(|word| word.text.starts_with(|c: char| c.is_ascii_digit()));
+        let first = fields::fold(&name.split(' ').next()?.to_lowercase());
+        (!(dates::is_weekday(&first) || dated && dates::is_month(&first))).then_some(name)
+    });
+    // "my old Honda Civic": a make is no one's name.
+    let related = related.filter(|name| fields::things::make_and_model(name).0.is_none());
+    related
+        .or_else(|| {
+            (0..words.len()).find_map(|at| {
+                THEIR_NAME_CUES
+                    .iter()
+                    .find(|cue| said_at(words, at, cue))
+                    .and_then(|cue| their_name(words, at + cue.len()))
+                    .map(|(name, _)| name)
+            })
+        })
+        .or_else(|| {
+            (0..words.len()).find_map(|at| {
+                // Written in lower case: "For Sale" is a sign.
+                (matches!(words[at].text.as_str(), "for" | "para") && !words[at].ends_clause)
+                    .then(|| their_name(words, at + 1))
+                    .flatten()
+                    .map(|(name, _)| name)
+                    // "for Bruno" names one; "for Blue Fin Sushi" is a business, "for
+                    // Christmas" a day.
+                    .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
+            })
+        })
+}
+
+/// A name answering the question about this person: "Kiwi", "its Kiwi", "Canela, es una
+/// perrita", "kiwi"; not a message in which the texter gives their own name.
+pub(super) fn answered_name(words: &[Word]) -> Option<String> {
+    if (0..words.len()).any(|at| TEXTER_CUES.iter().any(|cue| said_at(words, at, cue))) {
+        return None;
+    }
+    let start = skip_leading_fillers(words);
+    let (name, end) = their_name(words, start).or_else(|| plain_name(words, start, true))?;
+    (end == words.len() || words[end - 1].ends_clause).then_some(name)
+}
