@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -372,21 +373,22 @@ impl WorkflowName {
 }
 
 impl FieldName {
-    /// Trims, lower-cases and turns spaces and hyphens into underscores before checking the form.
+    /// Trims, lower-cases, drops accents ("nombre_dueño" -> `nombre_dueno`: a Spanish form names its
+    /// fields in Spanish) and turns spaces and hyphens into underscores before checking the form.
     pub fn parse(value: &str) -> Result<Self, String> {
-        let normalised: String = value
-            .trim()
-            .chars()
-            .map(|c| match c {
-                ' ' | '-' | '.' => '_',
-                other => other.to_ascii_lowercase(),
-            })
-            .collect();
+        let mut normalised = String::with_capacity(value.len());
+        for c in value.trim().chars() {
+            decompose_canonical(c, |part| match part {
+                ' ' | '-' | '.' => normalised.push('_'),
+                part if is_combining_mark(part) => {}
+                part => normalised.extend(part.to_lowercase()),
+            });
+        }
         if is_identifier(&normalised) {
             Ok(Self(normalised))
         } else {
             Err(format!(
-                "{value:?} is not a field name: use letters, digits and underscores, starting with a letter (at most 63)"
+                "{value:?} is not a field name: use letters (accents are dropped), digits and underscores, starting with a letter (at most 63)"
             ))
         }
     }
@@ -861,6 +863,20 @@ mod tests {
 
     fn draft(json: serde_json::Value) -> WorkflowDraft {
         serde_json::from_value(json).expect("draft parses")
+    }
+
+    #[test]
+    fn a_spanish_field_name_keeps_its_letters_without_accents() {
+        for (typed, name) in [
+            ("nombre_dueño", "nombre_dueno"),
+            ("Tamaño cm", "tamano_cm"),
+            ("Niños", "ninos"),
+            ("pet-name", "pet_name"),
+        ] {
+            assert_eq!(FieldName::parse(typed).unwrap().as_str(), name, "{typed}");
+        }
+        let refused = FieldName::parse("¿edad?").unwrap_err();
+        assert!(refused.contains("accents are dropped"), "{refused}");
     }
 
     #[test]

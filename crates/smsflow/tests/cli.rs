@@ -1278,7 +1278,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "the terminal shows the install's progress: {}",
         server.log()
     );
-    install::verify(&DEFAULT_MODEL, &DEFAULT_MODEL.dir(cli.dir())).unwrap();
+    install::verify(DEFAULT_MODEL, &DEFAULT_MODEL.dir(cli.dir())).unwrap();
 
     // No keyword of any workflow: only meaning routes this to the help desk.
     let answer = server
