@@ -46,7 +46,7 @@ impl ModelSetting {
     /// The model to match with, `None` when off.
     pub fn model(self) -> Option<&'static smsflow_semantic::WheelModel> {
         match self {
-            ModelSetting::Auto => Some(smsflow_semantic::MODELS[0]),
+            ModelSetting::Auto => Some(smsflow_semantic::default_model()),
             ModelSetting::Off => None,
             ModelSetting::Named(model) => Some(model),
         }

@@ -80,10 +80,20 @@ pub const MULTILINGUAL_E5: WheelModel = WheelModel {
     )],
 };
 
-/// Every model smsflow can run; the first is the default: multilingual-e5-small, because it routes
-/// Spanish (and mixed) texts as well as English ones, where all-MiniLM-L6-v2 reads English only
-/// (docs/matching.md, "Which model is the default").
+/// Every model smsflow can run, the default first.
 pub const MODELS: [&WheelModel; 2] = [&MULTILINGUAL_E5, &MINILM];
+
+/// The model `SMSFLOW_MODEL=auto` means on this machine: multilingual-e5-small, which routes Spanish
+/// (and mixed) texts as well as English ones where all-MiniLM-L6-v2 reads English only, wherever its
+/// integer kernel runs (x86-64 with AVX2); elsewhere all-MiniLM-L6-v2, since e5's portable code costs
+/// about 25 times the CPU per text (docs/matching.md, "Which model is the default").
+pub fn default_model() -> &'static WheelModel {
+    if crate::Kernel::Avx2.is_supported() {
+        &MULTILINGUAL_E5
+    } else {
+        &MINILM
+    }
+}
 
 /// The model called `name` (as in [`WheelModel::name`], any case).
 pub fn by_name(name: &str) -> Option<&'static WheelModel> {

