@@ -260,7 +260,7 @@ impl<'a> TrainingSet<'a> {
         let mut gradient = vec![0f32; size];
         // The loss's curvature is at most 1/2 of the squared length of the input (a unit vector,
         // a bias of 1 and the n-grams) plus the penalty, so this step never overshoots.
-        let size = 1.0 / ((2.0 + self.ngram_norm * self.ngram_norm) / 2.0 + training.l2);
+        let step_size = 1.0 / ((2.0 + self.ngram_norm * self.ngram_norm) / 2.0 + training.l2);
         let (dimension, row) = (self.dimension, self.row());
         let mut segments = Vec::with_capacity(2 * CLASSES + 1);
         for class in 0..CLASSES {
@@ -278,7 +278,7 @@ impl<'a> TrainingSet<'a> {
                     &mut current[range.clone()],
                     &mut gradient[range.clone()],
                     Step {
-                        size,
+                        size: step_size,
                         momentum,
                         l2: *l2,
                     },
