@@ -35,9 +35,7 @@ fn kind(field: &FieldSpec) -> Kind {
         FieldType::Name if Person::of(field.as_str()) == Person::Texter => Kind::Name,
         FieldType::Name => Kind::OtherName,
         FieldType::Text
-            if fields::fold(field.as_str())
-                .split(['_', ' ', '-'])
-                .any(|word| COMPANY_FIELDS.contains(&word))
+            if fields::field_says(field.as_str(), COMPANY_FIELDS)
                 || fields::fold(field.as_str()).contains("razon_social") =>
         {
             Kind::Company
@@ -702,13 +700,10 @@ impl Extractors {
 /// With a make field and a model field, a vehicle goes in parts: "2019 Mazda CX-5" is make
 /// `Mazda` and model `CX-5` (the year is a year field's, read by its shape).
 fn share_vehicle(wanted: &[FieldSpec], extraction: &mut Extraction) {
-    let says = |field: &FieldSpec, words: &[&str]| {
-        fields::fold(field.as_str())
-            .split(['_', ' ', '-'])
-            .any(|word| words.contains(&word))
-    };
     let part = |field: &FieldSpec, own: &[&str], other: &[&str]| {
-        field.kind == FieldType::Text && says(field, own) && !says(field, other)
+        field.kind == FieldType::Text
+            && fields::field_says(field.as_str(), own)
+            && !fields::field_says(field.as_str(), other)
     };
     const MAKE: &[&str] = &["make", "marca", "brand"];
     const MODEL: &[&str] = &["model", "modelo"];
@@ -1103,9 +1098,7 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
-    fields::fold(field)
-        .split(['_', ' ', '-'])
-        .any(|word| IDENTIFIER_WORDS.contains(&word))
+    fields::field_says(field, IDENTIFIER_WORDS)
 }
 
 /// Words in the name of a field that holds an identifier, and in a message before one ("my
@@ -1258,10 +1251,7 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
         "number", "numero", "num", "the", "del", "your", "info", "details", "detalles",
     ];
     let folded = fields::fold(field);
-    let own: Vec<&str> = folded
-        .split(['_', ' ', '-'])
-        .filter(|word| word.len() >= 3 && !SORTS.contains(word))
-        .collect();
+    let own = fields::own_words(&folded, SORTS);
     let raw: Vec<&str> = text.split_whitespace().collect();
     let bare = |token: &'_ str| -> String {
         token

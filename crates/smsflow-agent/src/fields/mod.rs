@@ -82,6 +82,22 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// Whether a word of the field's name (folded, split at `_`, `-` and spaces) is one of `words`.
+pub fn field_says(field: &str, words: &[&str]) -> bool {
+    fold(field)
+        .split(['_', ' ', '-'])
+        .any(|word| words.contains(&word))
+}
+
+/// The words of a field's folded name that may stand for the field in a text: three letters or
+/// more, and not one of `sorts` (words that only say what sort of value it is).
+pub fn own_words<'a>(folded: &'a str, sorts: &[&str]) -> Vec<&'a str> {
+    folded
+        .split(['_', ' ', '-'])
+        .filter(|word| word.len() >= 3 && !sorts.contains(word))
+        .collect()
+}
+
 /// Words that say the message corrects an earlier answer: the value named last is the new one.
 const CORRECTION_CUES: &[&str] = &[
     "actually",

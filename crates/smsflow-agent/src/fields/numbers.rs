@@ -565,10 +565,7 @@ const ORDINAL_ENDINGS: &[&str] = &[
 /// is its number). A field named for a year takes a year said alone ("a 2019 Mazda").
 fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) -> Option<String> {
     let folded = fold(field);
-    let own: Vec<&str> = folded
-        .split(['_', '-', ' '])
-        .filter(|word| word.len() >= 3 && !NUMBER_SORTS.contains(word))
-        .collect();
+    let own = super::own_words(&folded, NUMBER_SORTS);
     // The word itself, with its ending ("grades"), or shortened ("depto", "reg").
     let names_field = |token: &str| {
         let token = token.trim_matches(|c: char| !c.is_alphanumeric());
