@@ -277,8 +277,11 @@ impl QuantizedLinear {
         activation: Activation,
         quantized: &mut Quantized,
     ) {
+        // Any kernel but the portable one runs the AVX2 code here (there is no AVX-512 integer
+        // kernel), on the CPUs that [`Kernel::Avx2`] names: the same test that makes e5 the
+        // default model (`install::default_model`).
         #[cfg(target_arch = "x86_64")]
-        if kernel != Kernel::Portable && is_x86_feature_detected!("avx2") {
+        if kernel != Kernel::Portable && Kernel::Avx2.is_supported() {
             // SAFETY: the CPU has AVX2 (checked just above).
             unsafe { self.chunk_avx2(input, out, activation, quantized) };
             return;
