@@ -1,7 +1,12 @@
 //! The five workflow goals of the product page and the built-in keywords that make a message match them.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::labelled::labelled_examples;
 
 /// What a workflow wants to achieve; it also decides which messages the workflow matches.
 #[derive(
@@ -75,10 +80,28 @@ impl Goal {
     }
 
     /// Example messages (English and Spanish) the goal classifier learns the goal from (see
-    /// [`crate::classifier`]), written for this list. The catch-all's examples are the class "none of
-    /// these": greetings, thanks, confirmations, lateness, jobs, hours, directions, payment methods,
-    /// asking for a person, wrong numbers, opt-outs and spam.
+    /// [`crate::classifier`]): the phrases written for this list ([`Goal::written_examples`]), then
+    /// the routing corpus's texts labelled with the goal ([`crate::labelled`]), each once. The
+    /// catch-all's examples are the class "none of these".
     pub fn builtin_examples(self) -> &'static [&'static str] {
+        static BY_GOAL: LazyLock<[Vec<&'static str>; Goal::ALL.len()]> = LazyLock::new(|| {
+            Goal::ALL.map(|goal| {
+                let mut seen = HashSet::new();
+                goal.written_examples()
+                    .iter()
+                    .chain(labelled_examples(goal))
+                    .copied()
+                    .filter(|example| seen.insert(*example))
+                    .collect()
+            })
+        });
+        &BY_GOAL[self as usize]
+    }
+
+    /// The example phrases written for this list. The catch-all's: greetings, thanks,
+    /// confirmations, lateness, jobs, hours, directions, payment methods, asking for a person,
+    /// wrong numbers, opt-outs and spam.
+    pub fn written_examples(self) -> &'static [&'static str] {
         match self {
             Goal::GeneralInquiry => &[
                 "running about 10 minutes late, sorry",

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod fields;
 pub mod goal;
 pub mod intent;
+pub mod labelled;
 pub mod language;
 pub mod localized;
 pub mod matcher;

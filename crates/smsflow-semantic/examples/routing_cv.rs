@@ -1,21 +1,30 @@
-//! Chooses the matcher's settings for a model by k-fold cross-validation on the routing corpus's
-//! training part, and says how well the choice does on texts it was not chosen on.
+//! Chooses the matcher's settings for a model by cross-validation on the routing corpus, and says
+//! how well the classifier generalises to a writer it has not read.
 //!
-//! Every candidate setting (a grid over the classifier's training and the decision's cut-offs) routes
-//! every text once. For each fold, the setting with the best score on the other folds is scored on
-//! that fold; pooled over the folds, this is the cross-validated estimate (each text judged by a
-//! setting chosen without it). The setting best on the whole part is the one to ship.
+//! The classifier learns from the written examples and every spent routing set (see
+//! `smsflow_core::labelled`), so no set can be scored as shipped without having been learnt. Three
+//! modes, each training on some sets (added as the example workflows' own examples, with every
+//! labelled built-in example turned off) and scoring others:
+//!
+//! - default: 5-fold cross-validation over every set pooled: for each fold, a classifier trained
+//!   on the written examples and the other folds routes the fold with every setting of a grid; the
+//!   setting with the best pooled score (mean of macro-F1 and top-1) is the one to ship (tuned).
+//! - `--leave-one-set-out [--choose] [--targets each|primary|first]`: for test2, test3 and test4,
+//!   scores the set as main shipped it (written examples only), trained on every other set with
+//!   the shipped settings, and (`--choose`) with settings chosen by cross-validation on the other
+//!   sets. Texts also in the scored set are left out of its training. `--targets` says how a text
+//!   with several goals teaches the classifier.
+//! - `--shipped [--misses [--why]] FILE`: scores FILE as the product ships (every set learnt): for
+//!   a blind set no build has read.
 //!
 //! ```text
-//! SMSFLOW_TEST_MODEL_DIR=/path/to/all-MiniLM-L6-v2 \
-//!   cargo run -p smsflow-semantic --example routing_cv -- [--folds 5] [--misses] [--shipped [--why]] [--workflows examples/workflows.yaml] [FILE.jsonl]
 //! SMSFLOW_TEST_E5_DIR=/path/to/multilingual-e5-small \
-//!   cargo run -p smsflow-semantic --example routing_cv -- --e5
+//!   cargo run -p smsflow-semantic --example routing_cv -- --e5 --leave-one-set-out
+//! SMSFLOW_TEST_MODEL_DIR=/path/to/all-MiniLM-L6-v2 \
+//!   cargo run -p smsflow-semantic --example routing_cv -- [--folds 5] [--workflows examples/workflows.yaml]
 //! ```
-//! FILE defaults to `crates/smsflow-semantic/tests/data/routing/train.jsonl`. Never choose settings on
-//! the test part: `--shipped FILE` only scores FILE with the settings the model ships with.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +32,7 @@ use smsflow_core::Goal;
 use smsflow_core::classifier::Training;
 use smsflow_core::quality::{LabelledMessage, Outcome, QualityReport, score_outcomes};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
+use smsflow_core::text::normalize;
 use smsflow_core::{MatchEntry, Matcher, WorkflowDraft};
 use smsflow_semantic::{MiniLm, MultilingualE5};
 
@@ -84,53 +94,6 @@ fn objective(report: &QualityReport) -> f64 {
     (report.macro_f1 + report.top1_accuracy) / 2.0
 }
 
-/// The classifier's training settings tried; each is trained once.
-fn trainings() -> Vec<Training> {
-    // Without n-grams once, for the comparison printed at the end; 100 steps and n-grams of
-    // length 1.5 and 2 were never chosen.
-    let mut all = vec![Training {
-        l2: 0.0003,
-        steps: 200,
-        temperature: 1.0,
-        ngrams: 0.0,
-    }];
-    for l2 in [0.0001, 0.0003] {
-        all.push(Training {
-            l2,
-            steps: 200,
-            temperature: 1.0,
-            ngrams: 1.0,
-        });
-    }
-    all
-}
-
-/// The decision's settings tried with each trained classifier (no training again).
-fn decisions(training: Training) -> Vec<SemanticConfig> {
-    let mut all = Vec::new();
-    for temperature in [0.3, 0.5] {
-        for balanced in [0.3, 0.4, 0.5] {
-            for margin in [0.05, 0.1, 0.2] {
-                for nearer_none in [f32::INFINITY, 0.0, 0.02, 0.05, 0.1, 0.15] {
-                    all.push(SemanticConfig {
-                        training: Training {
-                            temperature,
-                            ..training
-                        },
-                        strict: (balanced + 0.2f32).min(0.8),
-                        balanced,
-                        broad: balanced - 0.1,
-                        margin,
-                        clear: 0.9,
-                        nearer_none,
-                    });
-                }
-            }
-        }
-    }
-    all
-}
-
 fn subset<T: Clone>(items: &[T], keep: &[usize]) -> Vec<T> {
     keep.iter().map(|&i| items[i].clone()).collect()
 }
@@ -165,11 +128,14 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut folds = 5usize;
     let mut workflows = root.join("examples/workflows.yaml");
-    let mut file = root.join("crates/smsflow-semantic/tests/data/routing/train.jsonl");
+    let mut file = root.join("crates/smsflow-semantic/tests/data/routing/test4.jsonl");
     let mut e5 = false;
     let mut misses = false;
     let mut shipped = false;
     let mut why = false;
+    let mut leave_one_set_out = false;
+    let mut choose = false;
+    let mut targets = Targets::Primary;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -179,6 +145,16 @@ fn main() {
             "--misses" => misses = true,
             "--shipped" => shipped = true,
             "--why" => why = true,
+            "--leave-one-set-out" => leave_one_set_out = true,
+            "--choose" => choose = true,
+            "--targets" => {
+                targets = match args.next().as_deref() {
+                    Some("each") => Targets::Each,
+                    Some("primary") => Targets::Primary,
+                    Some("first") => Targets::First,
+                    _ => panic!("--targets each|primary|first"),
+                }
+            }
             _ => file = arg.into(),
         }
     }
@@ -201,142 +177,73 @@ fn main() {
         .iter()
         .map(|draft| MatchEntry::from(&draft.validate().unwrap()))
         .collect();
-    let samples: Vec<LabelledMessage> = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let shipped_config = if e5 {
+        MultilingualE5::matching_config()
+    } else {
+        MiniLm::matching_config()
+    };
+    let sets = LabelledSets::load(&root.join("crates/smsflow-semantic/tests/data/routing"));
+    if leave_one_set_out {
+        for held_out in ["test2", "test3", "test4"] {
+            leave_out(
+                &sets,
+                held_out,
+                &entries,
+                &embedder,
+                &shipped_config,
+                targets,
+                choose.then_some(folds),
+            );
+        }
+        return;
+    }
 
     if shipped {
         // No choice: the settings the model ships with, scored once (for a part never tuned on).
-        let config = if e5 {
-            MultilingualE5::matching_config()
-        } else {
-            MiniLm::matching_config()
-        };
+        let config = shipped_config;
         println!("shipped settings: {config:?}");
+        // The start-up cost: every built-in example embedded (in batches) and the classifier trained.
+        let started = std::time::Instant::now();
         let matcher = Matcher::with_semantic(entries, embedder, config);
-        let outcomes: Vec<Outcome> = samples
+        let examples: usize = Goal::ALL
+            .map(|goal| goal.builtin_examples().len())
             .iter()
-            .map(|sample| Outcome::of(&matcher, &sample.text))
-            .collect();
-        by_language(&samples, &outcomes);
-        let report = score_outcomes(&samples, &outcomes);
-        for goal in &report.goals {
-            println!(
-                "  {:<20} P {:.2}  R {:.2}  F1 {:.2}",
-                goal.goal.as_str(),
-                goal.precision,
-                goal.recall,
-                goal.f1
-            );
-        }
-        confusion(&report);
+            .sum();
+        eprintln!(
+            "{examples} built-in examples embedded and learnt in {:.1?}",
+            started.elapsed()
+        );
+        let samples = read_labelled(&file);
+        let outcomes = route_all(&matcher, &samples);
+        let report = full_report(&samples, &outcomes);
         if misses {
             print_misses(&report, why.then_some(&matcher));
         }
         return;
     }
 
-    let started = std::time::Instant::now();
-    let mut candidates = Vec::new();
-    let mut outcomes: Vec<Vec<Outcome>> = Vec::new();
-    for training in trainings() {
-        let decisions = decisions(training);
-        let training_started = std::time::Instant::now();
-        let mut matcher =
-            Matcher::with_semantic(entries.clone(), embedder.clone(), decisions[0].clone());
-        let trained_in = training_started.elapsed();
-        for config in decisions {
-            matcher = matcher.recalibrated(config.clone());
-            outcomes.push(
-                samples
-                    .iter()
-                    .map(|sample| Outcome::of(&matcher, &sample.text))
-                    .collect(),
-            );
-            candidates.push(config);
-        }
-        eprintln!(
-            "{} settings, {:.1?} ({training:?} compiled in {trained_in:.1?})",
-            candidates.len(),
-            started.elapsed()
-        );
-    }
-    eprintln!(
-        "{} settings on {} texts in {:.1?}",
-        candidates.len(),
-        samples.len(),
-        started.elapsed()
-    );
-
-    let best_on = |keep: &[usize]| -> usize {
-        let part = subset(&samples, keep);
-        (0..candidates.len())
-            .max_by(|&a, &b| {
-                let score =
-                    |c: usize| objective(&score_outcomes(&part, &subset(&outcomes[c], keep)));
-                score(a).total_cmp(&score(b))
-            })
-            .unwrap()
-    };
-
-    // Each text's fold: every k-th text, so each fold has the file's mix of goals and languages.
-    let mut held_out = vec![None; samples.len()];
-    for fold in 0..folds {
-        let training: Vec<usize> = (0..samples.len()).filter(|i| i % folds != fold).collect();
-        let chosen = best_on(&training);
-        println!("fold {fold}: chose {:?}", candidates[chosen]);
-        for i in (0..samples.len()).filter(|i| i % folds == fold) {
-            held_out[i] = Some(outcomes[chosen][i].clone());
-        }
-    }
-    let held_out: Vec<Outcome> = held_out.into_iter().map(Option::unwrap).collect();
-    println!(
-        "\n{folds}-fold cross-validation (each text routed by settings chosen on the other folds):"
-    );
-    by_language(&samples, &held_out);
-    let report = score_outcomes(&samples, &held_out);
-    confusion(&report);
-    if misses {
-        print_misses(&report, None);
-    }
-
-    let all: Vec<usize> = (0..samples.len()).collect();
-    let chosen = best_on(&all);
-    println!(
-        "\nbest on the whole file (tuned on it): {:?}",
-        candidates[chosen]
-    );
-    by_language(&samples, &outcomes[chosen]);
-    let without_ngrams = best_on_where(
-        &candidates,
-        |c| c.training.ngrams == 0.0,
-        &samples,
-        &outcomes,
-    );
-    println!(
-        "\nbest without n-grams (tuned on it): {:?}",
-        candidates[without_ngrams]
-    );
-    by_language(&samples, &outcomes[without_ngrams]);
+    // Settings chosen for the model: cross-validated over every set pooled, each fold routed by a
+    // classifier trained on the written examples and the other folds.
+    let pool = sets.all_but(None);
+    choose_by_cv(&pool, &entries, &embedder, targets, folds);
 }
 
-/// The best setting on the whole file among those `allowed`.
-fn best_on_where(
-    candidates: &[SemanticConfig],
-    allowed: impl Fn(&SemanticConfig) -> bool,
-    samples: &[LabelledMessage],
-    outcomes: &[Vec<Outcome>],
-) -> usize {
-    (0..candidates.len())
-        .filter(|&c| allowed(&candidates[c]))
-        .max_by(|&a, &b| {
-            objective(&score_outcomes(samples, &outcomes[a]))
-                .total_cmp(&objective(&score_outcomes(samples, &outcomes[b])))
-        })
-        .unwrap()
+/// Every figure of a set routed once: by language, each goal's precision, recall and F1, and the
+/// confusion matrix.
+fn full_report(samples: &[LabelledMessage], outcomes: &[Outcome]) -> QualityReport {
+    by_language(samples, outcomes);
+    let report = score_outcomes(samples, outcomes);
+    for goal in &report.goals {
+        println!(
+            "  {:<20} P {:.2}  R {:.2}  F1 {:.2}",
+            goal.goal.as_str(),
+            goal.precision,
+            goal.recall,
+            goal.f1
+        );
+    }
+    confusion(&report);
+    report
 }
 
 /// Where texts went: rows the expected goal, columns the routed one ("none": the catch-all).
@@ -349,4 +256,240 @@ fn confusion(report: &QualityReport) {
             report.confusion[expected as usize]
         );
     }
+}
+
+/// How a text labelled with several goals teaches the classifier, which learns one goal per example.
+#[derive(Debug, Clone, Copy)]
+enum Targets {
+    /// An example of each of its goals.
+    Each,
+    /// As the product teaches them (`smsflow_core::labelled::taught`): an example of each, but not
+    /// of Sales Inquiry when Lead Capture is there too.
+    Primary,
+    /// An example of the first goal listed only.
+    First,
+}
+
+impl Targets {
+    /// The goals `goals` teaches; "none of these" for no goal.
+    fn of(self, goals: &[Goal]) -> Vec<Goal> {
+        match (self, goals) {
+            (_, []) => vec![Goal::GeneralInquiry],
+            (Targets::Each, _) => goals.to_vec(),
+            (Targets::First, [first, ..]) => vec![*first],
+            (Targets::Primary, _) => smsflow_core::labelled::taught(goals),
+        }
+    }
+}
+
+/// `entries` learning from the examples written for the goals only: every labelled built-in
+/// example turned off.
+fn written_only(entries: &[MatchEntry]) -> Vec<MatchEntry> {
+    let mut entries = entries.to_vec();
+    for entry in &mut entries {
+        let labelled = smsflow_core::labelled::labelled_examples(entry.goal);
+        entry
+            .disabled_examples
+            .extend(labelled.iter().map(|text| text.to_string()));
+    }
+    entries
+}
+
+/// `entries` learning from the written examples and `texts`, added to the examples of the first
+/// workflow of each goal they teach.
+fn taught(entries: &[MatchEntry], texts: &[&LabelledMessage], targets: Targets) -> Vec<MatchEntry> {
+    let mut entries = written_only(entries);
+    for message in texts {
+        for goal in targets.of(&message.goals) {
+            if let Some(entry) = entries.iter_mut().find(|entry| entry.goal == goal) {
+                entry.examples.push(message.text.clone());
+            }
+        }
+    }
+    entries
+}
+
+/// Every routing set of the corpus, by name.
+struct LabelledSets(Vec<(&'static str, Vec<LabelledMessage>)>);
+
+impl LabelledSets {
+    fn load(dir: &std::path::Path) -> LabelledSets {
+        LabelledSets(
+            ["train", "test", "test2", "test3", "test4"]
+                .into_iter()
+                .map(|name| {
+                    let path = dir.join(format!("{name}.jsonl"));
+                    (name, read_labelled(&path))
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, name: &str) -> &[LabelledMessage] {
+        &self.0.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    /// Every set but `held_out`, without the texts `held_out` also has (folded case, accents and
+    /// punctuation) and each text once.
+    fn all_but(&self, held_out: Option<&str>) -> Vec<LabelledMessage> {
+        let scored: HashSet<String> = held_out
+            .map(|name| self.get(name))
+            .unwrap_or_default()
+            .iter()
+            .map(|message| normalize(&message.text))
+            .collect();
+        let mut seen = HashSet::new();
+        self.0
+            .iter()
+            .filter(|(name, _)| Some(*name) != held_out)
+            .flat_map(|(_, messages)| messages)
+            .filter(|message| {
+                let folded = normalize(&message.text);
+                !scored.contains(&folded) && seen.insert(folded)
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+fn read_labelled(path: &std::path::Path) -> Vec<LabelledMessage> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn route_all(matcher: &Matcher, samples: &[LabelledMessage]) -> Vec<Outcome> {
+    samples
+        .iter()
+        .map(|sample| Outcome::of(matcher, &sample.text))
+        .collect()
+}
+
+/// Scores `held_out` three ways: as shipped (built-in examples only), trained on the built-ins and
+/// every other set with the shipped settings, and with settings chosen by cross-validation on the
+/// other sets.
+fn leave_out(
+    sets: &LabelledSets,
+    held_out: &str,
+    entries: &[MatchEntry],
+    embedder: &Arc<Remembering>,
+    shipped: &SemanticConfig,
+    targets: Targets,
+    choose: Option<usize>,
+) {
+    let scored = sets.get(held_out);
+    let pool = sets.all_but(Some(held_out));
+    println!(
+        "\n=== {held_out} ({} texts) left out; the others give {} texts ({targets:?} targets)",
+        scored.len(),
+        pool.len()
+    );
+    println!("\n{held_out}, as main shipped it (written examples only):");
+    let before = Matcher::with_semantic(written_only(entries), embedder.clone(), shipped.clone());
+    full_report(scored, &route_all(&before, scored));
+
+    let teach: Vec<&LabelledMessage> = pool.iter().collect();
+    println!("\n{held_out}, trained on the other sets, shipped settings:");
+    let after = Matcher::with_semantic(
+        taught(entries, &teach, targets),
+        embedder.clone(),
+        shipped.clone(),
+    );
+    full_report(scored, &route_all(&after, scored));
+
+    let Some(folds) = choose else { return };
+    let chosen = choose_by_cv(&pool, entries, embedder, targets, folds);
+    println!("\n{held_out}, trained on the other sets, settings chosen on them: {chosen:?}");
+    let tuned = Matcher::with_semantic(taught(entries, &teach, targets), embedder.clone(), chosen);
+    full_report(scored, &route_all(&tuned, scored));
+}
+
+/// The settings with the best cross-validated score on `pool`: for each fold, trained on the
+/// built-in examples and the other folds, each setting routes the fold's texts.
+fn choose_by_cv(
+    pool: &[LabelledMessage],
+    entries: &[MatchEntry],
+    embedder: &Arc<Remembering>,
+    targets: Targets,
+    folds: usize,
+) -> SemanticConfig {
+    let mut candidates: Vec<SemanticConfig> = Vec::new();
+    let mut outcomes: Vec<Vec<Option<Outcome>>> = Vec::new();
+    for l2 in [0.0001, 0.0003] {
+        let training = Training {
+            l2,
+            steps: 200,
+            temperature: 1.0,
+            ngrams: 1.0,
+        };
+        let decisions = pooled_decisions(training);
+        let first = candidates.len();
+        for config in &decisions {
+            candidates.push(config.clone());
+            outcomes.push(vec![None; pool.len()]);
+        }
+        for fold in 0..folds {
+            let teach: Vec<&LabelledMessage> = (0..pool.len())
+                .filter(|i| i % folds != fold)
+                .map(|i| &pool[i])
+                .collect();
+            let mut matcher = Matcher::with_semantic(
+                taught(entries, &teach, targets),
+                embedder.clone(),
+                decisions[0].clone(),
+            );
+            for (offset, config) in decisions.iter().enumerate() {
+                matcher = matcher.recalibrated(config.clone());
+                for i in (0..pool.len()).filter(|i| i % folds == fold) {
+                    outcomes[first + offset][i] = Some(Outcome::of(&matcher, &pool[i].text));
+                }
+            }
+        }
+    }
+    let outcomes: Vec<Vec<Outcome>> = outcomes
+        .into_iter()
+        .map(|routed| routed.into_iter().map(Option::unwrap).collect())
+        .collect();
+    let best = (0..candidates.len())
+        .max_by(|&a, &b| {
+            objective(&score_outcomes(pool, &outcomes[a]))
+                .total_cmp(&objective(&score_outcomes(pool, &outcomes[b])))
+        })
+        .unwrap();
+    println!(
+        "\n{folds}-fold CV over the other sets (trained on the other folds; best of {} settings, tuned): {:?}",
+        candidates.len(),
+        candidates[best]
+    );
+    by_language(pool, &outcomes[best]);
+    candidates[best].clone()
+}
+
+/// The decision's settings tried when the classifier learns from the corpus.
+fn pooled_decisions(training: Training) -> Vec<SemanticConfig> {
+    let mut all = Vec::new();
+    for temperature in [0.3, 0.5, 1.0] {
+        for balanced in [0.3, 0.4, 0.5] {
+            for margin in [0.05, 0.1] {
+                for nearer_none in [f32::INFINITY, 0.02, 0.15] {
+                    all.push(SemanticConfig {
+                        training: Training {
+                            temperature,
+                            ..training
+                        },
+                        strict: (balanced + 0.2f32).min(0.8),
+                        balanced,
+                        broad: balanced - 0.1,
+                        margin,
+                        clear: 0.9,
+                        nearer_none,
+                    });
+                }
+            }
+        }
+    }
+    all
 }

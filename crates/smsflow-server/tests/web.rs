@@ -889,6 +889,9 @@ fn workflow_with_every_field(agent_id: uuid::Uuid) -> smsflow_core::WorkflowSpec
         disabled_examples: Some(vec![
             "can I book an appointment".into(),
             "quiero hacer una cita".into(),
+            // A labelled text: the form lists only the written examples and those turned off.
+            smsflow_core::labelled::labelled_examples(smsflow_core::Goal::AppointmentBooking)[0]
+                .into(),
         ]),
         steps: Some(steps.to_vec()),
         follow_up: Some(smsflow_core::AutoFollowUp {

@@ -375,6 +375,16 @@ impl WorkflowForm {
             .any(|(g, k)| g == goal && k == keyword)
     }
 
+    /// The built-in examples of `goal` left out that are not among the `shown` ones (labelled
+    /// texts turned off through the API or YAML): shown ticked, so that a save keeps them off.
+    pub fn labelled_off(&self, goal: &str, shown: &[&str]) -> Vec<&str> {
+        self.examples_off
+            .iter()
+            .filter(|(g, e)| g == goal && !shown.contains(&e.as_str()))
+            .map(|(_, e)| e.as_str())
+            .collect()
+    }
+
     /// Whether the page shows this built-in example of `goal` as left out.
     pub fn example_is_off(&self, goal: &str, example: &str) -> bool {
         self.examples_off

@@ -24,14 +24,18 @@ use crate::web::versions::{DraftBanner, draft_banner, save_to_draft};
 use crate::web::{Frame, WebError};
 
 /// A goal as the page shows it: its value, its label, what it matches, its built-in keywords and
-/// examples (each can be turned off) and the optional keywords.
+/// written examples (each can be turned off), how many labelled texts it also learns from, and the
+/// optional keywords.
 pub struct GoalInfo {
     pub value: &'static str,
     pub label: &'static str,
     pub description: &'static str,
     pub builtin_keywords: &'static [&'static str],
     pub optional_keywords: String,
-    pub builtin_examples: &'static [&'static str],
+    pub written_examples: &'static [&'static str],
+    /// The routing corpus's texts the goal learns from: hundreds, so the page counts them and the
+    /// API lists them (`GET /goals`); the form shows only those a workflow turned off.
+    pub labelled_examples: usize,
 }
 
 fn goals() -> Vec<GoalInfo> {
@@ -43,7 +47,8 @@ fn goals() -> Vec<GoalInfo> {
             description: goal.description(),
             builtin_keywords: goal.builtin_keywords(),
             optional_keywords: goal.optional_keywords().join(", "),
-            builtin_examples: goal.builtin_examples(),
+            written_examples: goal.written_examples(),
+            labelled_examples: smsflow_core::labelled::labelled_examples(goal).len(),
         })
         .collect()
 }

@@ -57,9 +57,15 @@ pub fn semantic() -> Option<smsflow_engine::matching::Semantic> {
         eprintln!("skipped: the embedding model is not installed (SMSFLOW_TEST_MODEL_DIR)");
         return None;
     };
+    // One model for the whole test binary: it remembers the ~2,700 built-in examples it embedded,
+    // which every app compiled with it learns from.
+    static MODEL: std::sync::OnceLock<std::sync::Arc<smsflow_semantic::MiniLm>> =
+        std::sync::OnceLock::new();
+    let model =
+        MODEL.get_or_init(|| std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()));
     Some(smsflow_engine::matching::Semantic {
         model: "all-MiniLM-L6-v2".into(),
-        embedder: std::sync::Arc::new(smsflow_semantic::MiniLm::load(&dir).unwrap()),
+        embedder: model.clone(),
         config: smsflow_semantic::MiniLm::matching_config(),
     })
 }
