@@ -311,11 +311,19 @@ impl Extractors {
                 .is_some_and(fields::address::is_street_type)
                 && fields::address(text, false).is_some()
         };
+        let others = extraction.found.clone();
         extraction.found.retain(|name, value| {
-            !((theirs.contains(value) || street(value))
-                && wanted
-                    .iter()
-                    .any(|field| field.as_str() == name && kind(field) == Kind::Name))
+            let Some(field) = wanted.iter().find(|field| field.as_str() == name) else {
+                return true;
+            };
+            match kind(field) {
+                Kind::Name => {
+                    !(theirs.contains(value) || street(value))
+                        && looks_like_a_name(value, field, wanted, &others)
+                }
+                Kind::OtherName => looks_like_a_name(value, field, wanted, &others),
+                _ => true,
+            }
         });
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
@@ -1644,8 +1652,129 @@ fn is_capitalised(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
 }
 
+/// Whether `value`, read for the name field `field`, may be a person's name rather than a
+/// reply to another question asked with it: no number ("somos tres", "twelve images"), no word
+/// of a value another field took from the same message ("yoga instead", "media pensión"), no
+/// word of another field's own name ("unit"), no word that names a business ("Agencia Mango",
+/// "Summit Roofing LLC") and no state written after a city ("Plano TX").
+fn looks_like_a_name(
+    value: &str,
+    field: &FieldSpec,
+    wanted: &[FieldSpec],
+    found: &BTreeMap<String, String>,
+) -> bool {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let capitalised = words.iter().any(|word| is_capitalised(word));
+    // Lower-case words inside a capitalised name are particles ("João dos Santos").
+    let particle =
+        |at: usize| capitalised && at > 0 && at + 1 < words.len() && !is_capitalised(words[at]);
+    let taken: Vec<String> = wanted
+        .iter()
+        .filter(|other| matches!(kind(other), Kind::Typed(_)))
+        .filter_map(|other| found.get(other.as_str()))
+        .flat_map(|value| {
+            fields::fold(value)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| word.len() >= 3)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let own: Vec<String> = wanted
+        .iter()
+        .filter(|other| *other != field && !matches!(other.kind, FieldType::Name))
+        .flat_map(|other| {
+            let folded = fields::fold(other.as_str());
+            fields::own_words(&folded, &["name", "nombre", "number", "numero"])
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let state = |at: usize| {
+        at > 0
+            && at + 1 == words.len()
+            && words[at].len() == 2
+            && words[at].chars().all(|c| c.is_ascii_uppercase())
+    };
+    words.iter().enumerate().all(|(at, word)| {
+        let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
+        !word.chars().any(|c| c.is_ascii_digit())
+            && (particle(at) || !numbers::is_number_word(&folded))
+            && !taken.contains(&folded)
+            && !own.contains(&folded)
+            && !BUSINESS_WORDS.contains(&folded.as_str())
+            && !state(at)
+    })
+}
+
+/// Words that name a business, not a person: "Agencia Mango", "Harbor Dental Group".
+const BUSINESS_WORDS: &[&str] = &[
+    "agency",
+    "agencia",
+    "group",
+    "grupo",
+    "llc",
+    "inc",
+    "ltd",
+    "corp",
+    "sas",
+    "gmbh",
+    "company",
+    "compania",
+    "dental",
+    "roofing",
+    "plumbing",
+    "accounting",
+    "consulting",
+    "services",
+    "servicios",
+    "solutions",
+    "soluciones",
+    "distribuciones",
+    "distribuidora",
+    "gestoria",
+    "asesoria",
+    "consultores",
+    "abogados",
+    "associates",
+    "asociados",
+    "partners",
+    "logistics",
+    "transportes",
+    "construction",
+    "constructora",
+    "inmobiliaria",
+    "realty",
+    "properties",
+    "studio",
+    "estudio",
+    "bakery",
+    "panaderia",
+    "restaurant",
+    "restaurante",
+    "clinic",
+    "clinica",
+    "salon",
+    "academy",
+    "academia",
+    "labs",
+    "industries",
+    "holdings",
+    "marketing",
+    "software",
+    "systems",
+    "ferreteria",
+    "farmacia",
+    "pharmacy",
+    "taller",
+    "motors",
+];
+
 /// Capitalised words that follow "I'm" or "this is" without being a name.
 const NOT_NAMES: &[&str] = &[
+    "i'm",
+    "im",
     "interested",
     "looking",
     "having",
