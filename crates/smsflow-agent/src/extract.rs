@@ -272,7 +272,7 @@ impl Extractors {
                     })
                 }
                 // A label's value ends at a comma: "dob is July 22, 1985" keeps its year.
-                (Kind::Typed(FieldType::Date), labelled) if is_birth_date(field) => {
+                (Kind::Typed(FieldType::Date), labelled) if is_past_day(field) => {
                     found().or(labelled)
                 }
                 (_, Some(Ok(value))) if !correcting => Some(Ok(value)),
@@ -425,7 +425,7 @@ impl Extractors {
     ) {
         let day_fields: Vec<&FieldSpec> = wanted
             .iter()
-            .filter(|field| field.kind == FieldType::Date && !is_birth_date(field))
+            .filter(|field| field.kind == FieldType::Date && !is_past_day(field))
             .collect();
         if day_fields.len() < 2 {
             return;
@@ -547,7 +547,7 @@ impl Extractors {
                     order: self.date_order(),
                     correcting,
                     asked,
-                    past_allowed: is_birth_date(field),
+                    past_day: is_past_day(field),
                     known_date: context
                         .known
                         .and_then(|known| known.get(..10))
@@ -666,7 +666,7 @@ impl Extractors {
                     order: self.date_order(),
                     correcting: false,
                     asked: true,
-                    past_allowed: is_birth_date(field),
+                    past_day: is_past_day(field),
                     known_date: None,
                     known_time: None,
                 };
@@ -887,16 +887,47 @@ const DAY_ROLES: &[&[&str]] = &[
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
 
-/// A field for a date of birth ("dob", "date_of_birth", "fecha_nacimiento"): its day is past.
-fn is_birth_date(field: &FieldSpec) -> bool {
-    fields::fold(field.as_str())
-        .split(['_', ' ', '-'])
-        .any(|word| {
-            matches!(
-                word,
-                "dob" | "birth" | "birthdate" | "birthday" | "born" | "nacimiento" | "cumpleanos"
-            )
-        })
+/// A field for a day that has passed: a birth ("dob", "date_of_birth", "fecha_nacimiento") or
+/// something that happened ("incident_date", "date_of_loss", "fecha_siniestro",
+/// "fecha_del_problema", "purchase_date").
+fn is_past_day(field: &FieldSpec) -> bool {
+    fields::field_says(
+        field.as_str(),
+        &[
+            "dob",
+            "birth",
+            "birthdate",
+            "birthday",
+            "born",
+            "nacimiento",
+            "cumpleanos",
+            "incident",
+            "incidente",
+            "accident",
+            "accidente",
+            "loss",
+            "perdida",
+            "damage",
+            "dano",
+            "siniestro",
+            "injury",
+            "lesion",
+            "problem",
+            "problema",
+            "happened",
+            "occurred",
+            "ocurrio",
+            "theft",
+            "robo",
+            "breakdown",
+            "averia",
+            "purchase",
+            "purchased",
+            "compra",
+            "bought",
+            "noticed",
+        ],
+    )
 }
 
 /// What a reader knows beyond the message.

@@ -151,8 +151,9 @@ pub struct WhenRules {
     pub correcting: bool,
     /// The field was asked for: saying nothing readable is a wrong answer.
     pub asked: bool,
-    /// A day in the past is fine (a birthday).
-    pub past_allowed: bool,
+    /// The field is a day that has passed (a birth, an incident): days are read backwards
+    /// ("Friday" is the last Friday, "yesterday" is read) and a past day is fine.
+    pub past_day: bool,
     /// The day already known for this field: "make it 9" changes only the time.
     pub known_date: Option<Date>,
     /// The time already known for this field: "Dec 4th, same time" changes only the day.
@@ -171,11 +172,16 @@ pub fn when_value(
         order,
         correcting,
         asked,
-        past_allowed,
+        past_day,
         known_date,
         known_time,
     } = *rules;
-    let mut found = dates::read(text, clock.today(), order, correcting);
+    let read = if past_day {
+        dates::read_back
+    } else {
+        dates::read
+    };
+    let mut found = read(text, clock.today(), order, correcting);
     // "2 works", "10?": a bare hour answering the question about the time is that hour, as if
     // it said "at 2".
     if asked
@@ -185,7 +191,7 @@ pub fn when_value(
         && text.trim_start().starts_with(|c: char| c.is_ascii_digit())
         && text.split_whitespace().count() <= 3
     {
-        let at = dates::read(
+        let at = read(
             &format!("at {}", text.trim()),
             clock.today(),
             order,
@@ -201,7 +207,7 @@ pub fn when_value(
     {
         found.date = Date::new(known.year(), known.month(), day).ok();
     }
-    let past = |date: Date| !past_allowed && date < clock.today();
+    let past = |date: Date| !past_day && date < clock.today();
     match kind {
         FieldType::Date => match found.date {
             Some(date) if past(date) => Some(Err(Invalid::Past)),
@@ -607,7 +613,7 @@ mod tests {
             order: dates::Order::MonthFirst,
             correcting: is_correction(text),
             asked,
-            past_allowed: false,
+            past_day: false,
             known_date: None,
             known_time: None,
         };
@@ -658,7 +664,7 @@ mod tests {
             order: dates::Order::DayFirst,
             correcting: true,
             asked: false,
-            past_allowed: false,
+            past_day: false,
             known_date: Some(date(2026, 12, 1)),
             known_time: None,
         };
@@ -729,7 +735,7 @@ mod tests {
             order: dates::Order::DayFirst,
             correcting: true,
             asked: false,
-            past_allowed: false,
+            past_day: false,
             known_date: Some(date(2026, 12, 8)),
             known_time: None,
         };
