@@ -544,6 +544,14 @@ const SYNONYMS: &[&[&str]] = &[
         "rota",
         "danado",
         "danada",
+        "hole",
+        "hueco",
+        "agujero",
+        "torn",
+        "ripped",
+        "rasgado",
+        "dented",
+        "abollado",
     ],
     &["apartment", "apt", "condo", "flat", "departamento", "depto"],
     &["house", "home", "casa"],
@@ -570,6 +578,18 @@ const SYNONYMS: &[&[&str]] = &[
         "cockatiel",
     ],
     &["rabbit", "conejo", "coneja", "conejito", "bunny"],
+    // The same service in the other language, as mixed texts name it.
+    &[
+        "vaccines",
+        "vaccine",
+        "vaccination",
+        "vacunas",
+        "vacuna",
+        "shots",
+    ],
+    &["whitening", "blanqueamiento", "blanqueo"],
+    &["cleaning", "limpieza"],
+    &["chiropractic", "chiropractor", "chiro", "quiropractico"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
