@@ -1699,9 +1699,10 @@ fn looks_like_a_name(
     // Lower-case words inside a capitalised name are particles ("João dos Santos").
     let particle =
         |at: usize| capitalised && at > 0 && at + 1 < words.len() && !is_capitalised(words[at]);
+    // Not a company's value: "Noah Fischer, Fischer Logistics" names both.
     let taken: Vec<String> = wanted
         .iter()
-        .filter(|other| matches!(kind(other), Kind::Typed(_)))
+        .filter(|other| matches!(kind(other), Kind::Typed(_) | Kind::Labelled))
         .filter_map(|other| found.get(other.as_str()))
         .flat_map(|value| {
             fields::fold(value)
@@ -2261,6 +2262,13 @@ const COMMON_WORDS: &[&str] = &[
     "nuevo",
     "nueva",
     "cliente",
+    // A part someone plays, not their name: "no soy dueña", "I'm the owner".
+    "dueno",
+    "duena",
+    "owner",
+    "tenant",
+    "inquilino",
+    "inquilina",
     "late",
     "ready",
     "again",

@@ -165,9 +165,9 @@ impl Thing {
         match self {
             Thing::Vehicle => vehicle(&tokens),
             Thing::Area => place_after(&tokens, PLACE_CUES),
-            Thing::Destination => {
-                place_after(&tokens, TRAVEL_CUES).or_else(|| place_after(&tokens, &["in", "en"]))
-            }
+            Thing::Destination => place_after(&tokens, TRAVEL_CUES)
+                .or_else(|| place_after(&tokens, &["in", "en"]))
+                .map(|place| with_country(&tokens, place)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
             Thing::Subject => after_cue(text, SUBJECT_CUES, 8).and_then(|value| {
@@ -779,6 +779,24 @@ pub fn make_and_model(vehicle: &str) -> (Option<String>, Option<String>) {
         make.map(|make| make.to_string()),
         (!model.is_empty()).then(|| model.join(" ")),
     )
+}
+
+/// A place with the country or state written after it to the end of the message: "to
+/// Cartagena, Colombia".
+fn with_country(tokens: &[&str], place: String) -> String {
+    let last = place.split_whitespace().next_back().unwrap_or_default();
+    let Some(at) = tokens
+        .iter()
+        .position(|token| bare(token) == last && token.ends_with(','))
+    else {
+        return place;
+    };
+    match proper_run(&tokens[at + 1..], 2) {
+        Some(country) if country.split_whitespace().count() == tokens.len() - at - 1 => {
+            format!("{place}, {country}")
+        }
+        _ => place,
+    }
 }
 
 /// Words before where a trip goes: "a trip to Lisbon", "ir a Oaxaca", "un viaje para Cancún".

@@ -111,6 +111,12 @@ const TOPICS: &[Topic] = &[
         ],
         cues: &[
             "fired",
+            "at work",
+            "on the job",
+            "workers comp",
+            "en el trabajo",
+            "en la obra",
+            "andamio",
             "despid",
             "finiquito",
             "wrongful termination",
