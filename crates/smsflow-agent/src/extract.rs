@@ -3206,6 +3206,161 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_to_another_question_is_no_name() {
+        let no_name = |text: &str, wanted: &str, asked: &[&str]| {
+            let read = answer(text, wanted, asked);
+            assert!(!read.found.contains_key("name"), "{text}: {read:?}");
+            read
+        };
+        let party = no_name("somos tres", "name,guests:number", &["name", "guests"]);
+        assert_eq!(pairs(&party.found), [("guests", "3")]);
+        no_name("twelve images", "name,images:number", &["name", "images"]);
+        let class = no_name(
+            "actually pilates instead",
+            "name,class:choice(Yoga|Pilates)",
+            &["name"],
+        );
+        assert_eq!(pairs(&class.found), [("class", "Pilates")]);
+        // Answering the question about the city and the name, the city goes to the city.
+        let city = no_name("Round Rock TX", "name,city", &["name", "city"]);
+        assert_eq!(pairs(&city.found), [("city", "Round Rock TX")]);
+        let company = no_name("Agencia Mango", "name,empresa", &["name", "empresa"]);
+        assert_eq!(pairs(&company.found), [("empresa", "Agencia Mango")]);
+        no_name(
+            "I'm free thursday afternoon",
+            "name,day:date",
+            &["name", "day"],
+        );
+        no_name("hey its unit 4B", "name,unit_number", &["name"]);
+        // A name still answers its question, with contact details or alone.
+        let named = answer("I'm her dad, Callum Reid", "name,pupil_name", &["name"]);
+        assert_eq!(
+            named.found.get("name").map(String::as_str),
+            Some("Callum Reid")
+        );
+        let alone = answer("Jimena", "name,guests:number", &["name", "guests"]);
+        assert_eq!(pairs(&alone.found), [("name", "Jimena")]);
+    }
+
+    #[test]
+    fn a_day_that_happened_is_read_backwards() {
+        // Wednesday 2 December 2026, 11:00 in New York.
+        let zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        let now = jiff::civil::date(2026, 12, 2).at(11, 0, 0, 0);
+        let clock = Clock::at(now.to_zoned(zone.clone()).unwrap().timestamp(), zone);
+        let day = |text: &str, field: &str| {
+            Extractors::default()
+                .read(
+                    text,
+                    &fields(&format!("{field}:date")),
+                    &[],
+                    &BTreeMap::new(),
+                    &clock,
+                )
+                .found
+                .get(field)
+                .cloned()
+        };
+        let cases = [
+            ("someone backed into my car yesterday", "2026-12-01"),
+            ("me robaron la moto anteayer", "2026-11-30"),
+            ("anoche se metieron a robar", "2026-12-01"),
+            ("a branch fell on the roof last friday", "2026-11-27"),
+            ("desde el lunes pasado no hay luz", "2026-11-30"),
+            ("me caí en la obra hace tres días", "2026-11-29"),
+            ("hail cracked the windshield on sunday", "2026-11-29"),
+            ("I slipped on Nov 20", "2026-11-20"),
+            ("the basement flooded this morning", "2026-12-02"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                day(text, "incident_date").as_deref(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            day("fecha: el lunes pasado", "fecha_siniestro").as_deref(),
+            Some("2026-11-30")
+        );
+        // A day to come is still read forwards, and "yesterday" gives it nothing.
+        assert_eq!(
+            day("can you come sunday?", "visit_date").as_deref(),
+            Some("2026-12-06")
+        );
+        assert_eq!(day("it broke yesterday", "visit_date"), None);
+    }
+
+    #[test]
+    fn free_text_fields_by_what_their_name_holds() {
+        let read = |text: &str, field: &str| answer(text, field, &[]).found.get(field).cloned();
+        let cases = [
+            (
+                "we're thinking about a trip to Lisbon",
+                "destination",
+                "Lisbon",
+            ),
+            ("queremos ir a Oaxaca en diciembre", "destino", "Oaxaca"),
+            (
+                "quiero un paquete to Cartagena, Colombia",
+                "destination",
+                "Cartagena, Colombia",
+            ),
+            (
+                "Quisiera reservar un hotel en San Sebastián",
+                "destino",
+                "San Sebastián",
+            ),
+            (
+                "write Happy 40th Tony on it",
+                "message_on_cake",
+                "Happy 40th Tony",
+            ),
+            (
+                "can it say Congrats Dr. Patel",
+                "writing_on_cake",
+                "Congrats Dr. Patel",
+            ),
+            (
+                "que ponga Feliz jubilación Paco",
+                "texto_tarta",
+                "Feliz jubilación Paco",
+            ),
+            (
+                "Hello! This is Priya and Dev, we're getting married",
+                "couple_names",
+                "Priya and Dev",
+            ),
+            (
+                "Somos Laura y Andrés y nos casamos",
+                "novios",
+                "Laura y Andrés",
+            ),
+            (
+                "Looking for a tutor in chemistry for my daughter",
+                "subject",
+                "chemistry",
+            ),
+            (
+                "necesito clases de química para mi hijo",
+                "materia",
+                "química",
+            ),
+            (
+                "can I book a groom for my golden retriever Maple?",
+                "breed",
+                "golden retriever",
+            ),
+            ("tengo un caniche que se llama Lola", "raza", "caniche"),
+        ];
+        for (text, field, expected) in cases {
+            assert_eq!(read(text, field).as_deref(), Some(expected), "{text}");
+        }
+        // Any pet is no breed.
+        assert_eq!(read("my dog Rocky needs a bath", "breed"), None);
+    }
+
+    #[test]
     fn the_days_of_a_stay_go_to_the_field_their_words_name() {
         let wanted = fields("check_in:date,check_out:date");
         let read = |text: &str, known: &[(&str, &str)]| {
@@ -3659,11 +3814,16 @@ mod tests {
             [("company", "joe's pizza")]
         );
         assert!(alone("self employed").found.is_empty());
+        // Asked with the name, a business's word says which one it answers.
+        assert_eq!(
+            pairs(&answer("Park Dental", "name,company", &["name", "company"]).found),
+            [("company", "Park Dental")]
+        );
         assert!(
-            !answer("Park Dental", "name,company", &["name", "company"])
+            !answer("Blue Fin", "name,company", &["name", "company"])
                 .found
                 .contains_key("company"),
-            "not when the name was asked too"
+            "without one, not when the name was asked too"
         );
     }
 

@@ -696,6 +696,61 @@ mod tests {
     }
 
     #[test]
+    fn claims_urgency_and_visits_by_meaning() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let claims = ["Auto", "Home", "Renters", "Life"];
+        let cases = [
+            ("someone backed into my car in a parking lot", "Auto"),
+            ("a pipe burst in my kitchen", "Home"),
+            ("my basement flooded this morning", "Home"),
+            ("I rent, no soy dueña", "Renters"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(pick(text, &claims).as_deref(), Some(expected), "{text}");
+        }
+        let kinds = ["Robo", "Incendio", "Inundación", "Choque"];
+        assert_eq!(pick("me robaron la moto", &kinds).as_deref(), Some("Robo"));
+        let urgency = ["Emergency", "Soon", "Whenever"];
+        assert_eq!(
+            pick("water coming up from the drain, need someone NOW", &urgency).as_deref(),
+            Some("Emergency")
+        );
+        assert_eq!(
+            pick("a small leak but no rush", &urgency).as_deref(),
+            Some("Whenever")
+        );
+        let urgencia = ["Alta", "Media", "Baja"];
+        assert_eq!(
+            pick("no es urgente, cuando puedan", &urgencia).as_deref(),
+            Some("Baja")
+        );
+        let visits = ["Check-up", "Sick visit", "Vaccination", "Injury"];
+        assert_eq!(
+            pick("my son twisted his ankle at soccer", &visits).as_deref(),
+            Some("Injury")
+        );
+        let vet = ["Revisión", "Vacunas", "Enfermedad", "Cirugía"];
+        assert_eq!(
+            pick("mi gata no come y vomita", &vet).as_deref(),
+            Some("Enfermedad")
+        );
+        assert_eq!(
+            pick("my dog needs his vaccines", &vet).as_deref(),
+            Some("Vacunas")
+        );
+        let returns = ["Wrong size", "Damaged", "Not as described"];
+        assert_eq!(
+            pick("they're too small", &returns).as_deref(),
+            Some("Wrong size")
+        );
+        // Words of two topics at once point to no one choice.
+        assert_eq!(pick("no rush, but water everywhere", &urgency), None);
+    }
+
+    #[test]
     fn numbers_choices_and_addresses() {
         assert_eq!(number("about $2,500 total").as_deref(), Some("2500"));
         assert_eq!(number("1.5k").as_deref(), Some("1500"));
