@@ -351,9 +351,11 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
             i += used;
             continue;
         }
-        // "Monday Dec 7", "viernes 4 de diciembre": the weekday names the date that follows.
+        // "Monday Dec 7", "viernes 4 de diciembre", "tuesday 12/29": the weekday names the date
+        // that follows.
         if weekday(word).is_some()
             && (next.is_some_and(is_month)
+                || next.is_some_and(|w| w.contains('/') && numeric_date(w, today, order).is_some())
                 || words.get(i + 2).is_some_and(|w| is_month(w))
                 || (words.get(i + 2).is_some_and(|w| w == "de" || w == "of")
                     && words.get(i + 3).is_some_and(|w| is_month(w))))
