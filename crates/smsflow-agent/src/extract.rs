@@ -541,7 +541,7 @@ impl Extractors {
                         .and_then(Result::ok)
                 })
                 .map(Ok),
-            Kind::Company => company(words).map(Ok),
+            Kind::Company => company(words).or_else(|| business_run(words)).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
                 let rules = WhenRules {
                     order: self.date_order(),
@@ -1752,8 +1752,6 @@ const BUSINESS_WORDS: &[&str] = &[
     "corp",
     "sas",
     "gmbh",
-    "company",
-    "compania",
     "dental",
     "roofing",
     "plumbing",
@@ -2084,6 +2082,16 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
             // "soy el ing. Raúl Pérez"
             Some("el" | "la") if title(at + 1) => at += 2,
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
+            // "I'm the office manager Tricia Boyd", "soy la dueña, Marta Gil": a part played.
+            Some("the" | "el" | "la")
+                if let Some(role) = (at + 1..words.len().min(at + 4))
+                    .find(|&k| ROLES.contains(&fields::fold(&words[k].lower).as_str()))
+                    && words[at + 1..role]
+                        .iter()
+                        .all(|word| !word.ends_clause && !is_capitalised(&word.text)) =>
+            {
+                at = role + 1
+            }
             _ => return at,
         }
     }
@@ -2903,6 +2911,30 @@ fn company(words: &[Word]) -> Option<String> {
         .or_else(|| after_name(words, name.as_deref()?))
 }
 
+/// Capitalised words with a business's word among them, anywhere: "nobody at Brightline Dental
+/// can log in", "Harbor Dental Group, I'm the office manager".
+fn business_run(words: &[Word]) -> Option<String> {
+    (0..words.len()).find_map(|start| {
+        if start > 0 && is_capitalised(&words[start - 1].text) && !words[start - 1].ends_clause {
+            return None;
+        }
+        let (mut run, mut end) = capitalised_run(words, start, 5, true)?;
+        // "Grupo Ferretero del Bajío": a Spanish name goes on after "de", "del".
+        while !words[end - 1].ends_clause
+            && words
+                .get(end)
+                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del"))
+            && let Some((more, next)) = capitalised_run(words, end + 1, 3, true)
+        {
+            run = format!("{run} {} {more}", words[end].text);
+            end = next;
+        }
+        run.split(' ')
+            .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+            .then_some(run)
+    })
+}
+
 /// Up to five plain words from `start` to the end of their part, in a message written in lower
 /// case: "im dana from blue fin sushi" -> "blue fin sushi".
 fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
@@ -3240,6 +3272,28 @@ mod tests {
         );
         let alone = answer("Jimena", "name,guests:number", &["name", "guests"]);
         assert_eq!(pairs(&alone.found), [("name", "Jimena")]);
+    }
+
+    #[test]
+    fn a_business_by_its_word_and_a_name_after_the_part_played() {
+        let read = |text: &str| answer(text, "contact_name,company", &[]).found;
+        assert_eq!(
+            pairs(&read(
+                "Harbor Dental Group, I'm the office manager Tricia Boyd"
+            )),
+            [
+                ("company", "Harbor Dental Group"),
+                ("contact_name", "Tricia Boyd")
+            ]
+        );
+        assert_eq!(
+            pairs(&read("nobody at Brightline Dental can log in")),
+            [("company", "Brightline Dental")]
+        );
+        assert_eq!(
+            pairs(&read("los de Grupo Ferretero del Bajío queremos cotizar")),
+            [("company", "Grupo Ferretero del Bajío")]
+        );
     }
 
     #[test]
