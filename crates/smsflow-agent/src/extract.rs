@@ -272,7 +272,7 @@ impl Extractors {
                     })
                 }
                 // A label's value ends at a comma: "dob is July 22, 1985" keeps its year.
-                (Kind::Typed(FieldType::Date), labelled) if is_birth_date(field) => {
+                (Kind::Typed(FieldType::Date), labelled) if is_past_day(field) => {
                     found().or(labelled)
                 }
                 (_, Some(Ok(value))) if !correcting => Some(Ok(value)),
@@ -311,11 +311,19 @@ impl Extractors {
                 .is_some_and(fields::address::is_street_type)
                 && fields::address(text, false).is_some()
         };
+        let others = extraction.found.clone();
         extraction.found.retain(|name, value| {
-            !((theirs.contains(value) || street(value))
-                && wanted
-                    .iter()
-                    .any(|field| field.as_str() == name && kind(field) == Kind::Name))
+            let Some(field) = wanted.iter().find(|field| field.as_str() == name) else {
+                return true;
+            };
+            match kind(field) {
+                Kind::Name => {
+                    !(theirs.contains(value) || street(value))
+                        && looks_like_a_name(value, field, wanted, &others)
+                }
+                Kind::OtherName => looks_like_a_name(value, field, wanted, &others),
+                _ => true,
+            }
         });
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
@@ -417,7 +425,7 @@ impl Extractors {
     ) {
         let day_fields: Vec<&FieldSpec> = wanted
             .iter()
-            .filter(|field| field.kind == FieldType::Date && !is_birth_date(field))
+            .filter(|field| field.kind == FieldType::Date && !is_past_day(field))
             .collect();
         if day_fields.len() < 2 {
             return;
@@ -533,13 +541,13 @@ impl Extractors {
                         .and_then(Result::ok)
                 })
                 .map(Ok),
-            Kind::Company => company(words).map(Ok),
+            Kind::Company => company(words).or_else(|| business_run(words)).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
                 let rules = WhenRules {
                     order: self.date_order(),
                     correcting,
                     asked,
-                    past_allowed: is_birth_date(field),
+                    past_day: is_past_day(field),
                     known_date: context
                         .known
                         .and_then(|known| known.get(..10))
@@ -658,7 +666,7 @@ impl Extractors {
                     order: self.date_order(),
                     correcting: false,
                     asked: true,
-                    past_allowed: is_birth_date(field),
+                    past_day: is_past_day(field),
                     known_date: None,
                     known_time: None,
                 };
@@ -879,16 +887,47 @@ const DAY_ROLES: &[&[&str]] = &[
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
 
-/// A field for a date of birth ("dob", "date_of_birth", "fecha_nacimiento"): its day is past.
-fn is_birth_date(field: &FieldSpec) -> bool {
-    fields::fold(field.as_str())
-        .split(['_', ' ', '-'])
-        .any(|word| {
-            matches!(
-                word,
-                "dob" | "birth" | "birthdate" | "birthday" | "born" | "nacimiento" | "cumpleanos"
-            )
-        })
+/// A field for a day that has passed: a birth ("dob", "date_of_birth", "fecha_nacimiento") or
+/// something that happened ("incident_date", "date_of_loss", "fecha_siniestro",
+/// "fecha_del_problema", "purchase_date").
+fn is_past_day(field: &FieldSpec) -> bool {
+    fields::field_says(
+        field.as_str(),
+        &[
+            "dob",
+            "birth",
+            "birthdate",
+            "birthday",
+            "born",
+            "nacimiento",
+            "cumpleanos",
+            "incident",
+            "incidente",
+            "accident",
+            "accidente",
+            "loss",
+            "perdida",
+            "damage",
+            "dano",
+            "siniestro",
+            "injury",
+            "lesion",
+            "problem",
+            "problema",
+            "happened",
+            "occurred",
+            "ocurrio",
+            "theft",
+            "robo",
+            "breakdown",
+            "averia",
+            "purchase",
+            "purchased",
+            "compra",
+            "bought",
+            "noticed",
+        ],
+    )
 }
 
 /// What a reader knows beyond the message.
@@ -1644,8 +1683,128 @@ fn is_capitalised(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
 }
 
+/// Whether `value`, read for the name field `field`, may be a person's name rather than a
+/// reply to another question asked with it: no number ("somos tres", "twelve images"), no word
+/// of a value another field took from the same message ("yoga instead", "media pensión"), no
+/// word of another field's own name ("unit"), no word that names a business ("Agencia Mango",
+/// "Summit Roofing LLC") and no state written after a city ("Plano TX").
+fn looks_like_a_name(
+    value: &str,
+    field: &FieldSpec,
+    wanted: &[FieldSpec],
+    found: &BTreeMap<String, String>,
+) -> bool {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let capitalised = words.iter().any(|word| is_capitalised(word));
+    // Lower-case words inside a capitalised name are particles ("João dos Santos").
+    let particle =
+        |at: usize| capitalised && at > 0 && at + 1 < words.len() && !is_capitalised(words[at]);
+    // Not a company's value: "Noah Fischer, Fischer Logistics" names both.
+    let taken: Vec<String> = wanted
+        .iter()
+        .filter(|other| matches!(kind(other), Kind::Typed(_) | Kind::Labelled))
+        .filter_map(|other| found.get(other.as_str()))
+        .flat_map(|value| {
+            fields::fold(value)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| word.len() >= 3)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let own: Vec<String> = wanted
+        .iter()
+        .filter(|other| *other != field && !matches!(other.kind, FieldType::Name))
+        .flat_map(|other| {
+            let folded = fields::fold(other.as_str());
+            fields::own_words(&folded, &["name", "nombre", "number", "numero"])
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let state = |at: usize| {
+        at > 0
+            && at + 1 == words.len()
+            && words[at].len() == 2
+            && words[at].chars().all(|c| c.is_ascii_uppercase())
+    };
+    words.iter().enumerate().all(|(at, word)| {
+        let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
+        !word.chars().any(|c| c.is_ascii_digit())
+            && (particle(at) || !numbers::is_number_word(&folded))
+            && !taken.contains(&folded)
+            && !own.contains(&folded)
+            && !BUSINESS_WORDS.contains(&folded.as_str())
+            && !state(at)
+    })
+}
+
+/// Words that name a business, not a person: "Agencia Mango", "Harbor Dental Group".
+const BUSINESS_WORDS: &[&str] = &[
+    "agency",
+    "agencia",
+    "group",
+    "grupo",
+    "llc",
+    "inc",
+    "ltd",
+    "corp",
+    "sas",
+    "gmbh",
+    "dental",
+    "roofing",
+    "plumbing",
+    "accounting",
+    "consulting",
+    "services",
+    "servicios",
+    "solutions",
+    "soluciones",
+    "distribuciones",
+    "distribuidora",
+    "gestoria",
+    "asesoria",
+    "consultores",
+    "abogados",
+    "associates",
+    "asociados",
+    "partners",
+    "logistics",
+    "transportes",
+    "construction",
+    "constructora",
+    "inmobiliaria",
+    "realty",
+    "properties",
+    "studio",
+    "estudio",
+    "bakery",
+    "panaderia",
+    "restaurant",
+    "restaurante",
+    "clinic",
+    "clinica",
+    "salon",
+    "academy",
+    "academia",
+    "labs",
+    "industries",
+    "holdings",
+    "marketing",
+    "software",
+    "systems",
+    "ferreteria",
+    "farmacia",
+    "pharmacy",
+    "taller",
+    "motors",
+];
+
 /// Capitalised words that follow "I'm" or "this is" without being a name.
 const NOT_NAMES: &[&str] = &[
+    "i'm",
+    "im",
     "interested",
     "looking",
     "having",
@@ -1923,6 +2082,16 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
             // "soy el ing. Raúl Pérez"
             Some("el" | "la") if title(at + 1) => at += 2,
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
+            // "I'm the office manager Tricia Boyd", "soy la dueña, Marta Gil": a part played.
+            Some("the" | "el" | "la")
+                if let Some(role) = (at + 1..words.len().min(at + 4))
+                    .find(|&k| ROLES.contains(&fields::fold(&words[k].lower).as_str()))
+                    && words[at + 1..role]
+                        .iter()
+                        .all(|word| !word.ends_clause && !is_capitalised(&word.text)) =>
+            {
+                at = role + 1
+            }
             _ => return at,
         }
     }
@@ -2101,6 +2270,13 @@ const COMMON_WORDS: &[&str] = &[
     "nuevo",
     "nueva",
     "cliente",
+    // A part someone plays, not their name: "no soy dueña", "I'm the owner".
+    "dueno",
+    "duena",
+    "owner",
+    "tenant",
+    "inquilino",
+    "inquilina",
     "late",
     "ready",
     "again",
@@ -2735,6 +2911,30 @@ fn company(words: &[Word]) -> Option<String> {
         .or_else(|| after_name(words, name.as_deref()?))
 }
 
+/// Capitalised words with a business's word among them, anywhere: "nobody at Brightline Dental
+/// can log in", "Harbor Dental Group, I'm the office manager".
+fn business_run(words: &[Word]) -> Option<String> {
+    (0..words.len()).find_map(|start| {
+        if start > 0 && is_capitalised(&words[start - 1].text) && !words[start - 1].ends_clause {
+            return None;
+        }
+        let (mut run, mut end) = capitalised_run(words, start, 5, true)?;
+        // "Grupo Ferretero del Bajío": a Spanish name goes on after "de", "del".
+        while !words[end - 1].ends_clause
+            && words
+                .get(end)
+                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del"))
+            && let Some((more, next)) = capitalised_run(words, end + 1, 3, true)
+        {
+            run = format!("{run} {} {more}", words[end].text);
+            end = next;
+        }
+        run.split(' ')
+            .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+            .then_some(run)
+    })
+}
+
 /// Up to five plain words from `start` to the end of their part, in a message written in lower
 /// case: "im dana from blue fin sushi" -> "blue fin sushi".
 fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
@@ -3035,6 +3235,183 @@ mod tests {
         assert_eq!(pairs(&plate.found), [("matricula", "4821 KLM")]);
         let born = answer("dob is July 22, 1985", "dob:date", &["dob"]);
         assert_eq!(pairs(&born.found), [("dob", "1985-07-22")]);
+    }
+
+    #[test]
+    fn a_reply_to_another_question_is_no_name() {
+        let no_name = |text: &str, wanted: &str, asked: &[&str]| {
+            let read = answer(text, wanted, asked);
+            assert!(!read.found.contains_key("name"), "{text}: {read:?}");
+            read
+        };
+        let party = no_name("somos tres", "name,guests:number", &["name", "guests"]);
+        assert_eq!(pairs(&party.found), [("guests", "3")]);
+        no_name("twelve images", "name,images:number", &["name", "images"]);
+        let class = no_name(
+            "actually pilates instead",
+            "name,class:choice(Yoga|Pilates)",
+            &["name"],
+        );
+        assert_eq!(pairs(&class.found), [("class", "Pilates")]);
+        // Answering the question about the city and the name, the city goes to the city.
+        let city = no_name("Round Rock TX", "name,city", &["name", "city"]);
+        assert_eq!(pairs(&city.found), [("city", "Round Rock TX")]);
+        let company = no_name("Agencia Mango", "name,empresa", &["name", "empresa"]);
+        assert_eq!(pairs(&company.found), [("empresa", "Agencia Mango")]);
+        no_name(
+            "I'm free thursday afternoon",
+            "name,day:date",
+            &["name", "day"],
+        );
+        no_name("hey its unit 4B", "name,unit_number", &["name"]);
+        // A name still answers its question, with contact details or alone.
+        let named = answer("I'm her dad, Callum Reid", "name,pupil_name", &["name"]);
+        assert_eq!(
+            named.found.get("name").map(String::as_str),
+            Some("Callum Reid")
+        );
+        let alone = answer("Jimena", "name,guests:number", &["name", "guests"]);
+        assert_eq!(pairs(&alone.found), [("name", "Jimena")]);
+    }
+
+    #[test]
+    fn a_business_by_its_word_and_a_name_after_the_part_played() {
+        let read = |text: &str| answer(text, "contact_name,company", &[]).found;
+        assert_eq!(
+            pairs(&read(
+                "Harbor Dental Group, I'm the office manager Tricia Boyd"
+            )),
+            [
+                ("company", "Harbor Dental Group"),
+                ("contact_name", "Tricia Boyd")
+            ]
+        );
+        assert_eq!(
+            pairs(&read("nobody at Brightline Dental can log in")),
+            [("company", "Brightline Dental")]
+        );
+        assert_eq!(
+            pairs(&read("los de Grupo Ferretero del Bajío queremos cotizar")),
+            [("company", "Grupo Ferretero del Bajío")]
+        );
+    }
+
+    #[test]
+    fn a_day_that_happened_is_read_backwards() {
+        // Wednesday 2 December 2026, 11:00 in New York.
+        let zone = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        let now = jiff::civil::date(2026, 12, 2).at(11, 0, 0, 0);
+        let clock = Clock::at(now.to_zoned(zone.clone()).unwrap().timestamp(), zone);
+        let day = |text: &str, field: &str| {
+            Extractors::default()
+                .read(
+                    text,
+                    &fields(&format!("{field}:date")),
+                    &[],
+                    &BTreeMap::new(),
+                    &clock,
+                )
+                .found
+                .get(field)
+                .cloned()
+        };
+        let cases = [
+            ("someone backed into my car yesterday", "2026-12-01"),
+            ("me robaron la moto anteayer", "2026-11-30"),
+            ("anoche se metieron a robar", "2026-12-01"),
+            ("a branch fell on the roof last friday", "2026-11-27"),
+            ("desde el lunes pasado no hay luz", "2026-11-30"),
+            ("me caí en la obra hace tres días", "2026-11-29"),
+            ("hail cracked the windshield on sunday", "2026-11-29"),
+            ("I slipped on Nov 20", "2026-11-20"),
+            ("the basement flooded this morning", "2026-12-02"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                day(text, "incident_date").as_deref(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            day("fecha: el lunes pasado", "fecha_siniestro").as_deref(),
+            Some("2026-11-30")
+        );
+        // A day to come is still read forwards, and "yesterday" gives it nothing.
+        assert_eq!(
+            day("can you come sunday?", "visit_date").as_deref(),
+            Some("2026-12-06")
+        );
+        assert_eq!(day("it broke yesterday", "visit_date"), None);
+    }
+
+    #[test]
+    fn free_text_fields_by_what_their_name_holds() {
+        let read = |text: &str, field: &str| answer(text, field, &[]).found.get(field).cloned();
+        let cases = [
+            (
+                "we're thinking about a trip to Lisbon",
+                "destination",
+                "Lisbon",
+            ),
+            ("queremos ir a Oaxaca en diciembre", "destino", "Oaxaca"),
+            (
+                "quiero un paquete to Cartagena, Colombia",
+                "destination",
+                "Cartagena, Colombia",
+            ),
+            (
+                "Quisiera reservar un hotel en San Sebastián",
+                "destino",
+                "San Sebastián",
+            ),
+            (
+                "write Happy 40th Tony on it",
+                "message_on_cake",
+                "Happy 40th Tony",
+            ),
+            (
+                "can it say Congrats Dr. Patel",
+                "writing_on_cake",
+                "Congrats Dr. Patel",
+            ),
+            (
+                "que ponga Feliz jubilación Paco",
+                "texto_tarta",
+                "Feliz jubilación Paco",
+            ),
+            (
+                "Hello! This is Priya and Dev, we're getting married",
+                "couple_names",
+                "Priya and Dev",
+            ),
+            (
+                "Somos Laura y Andrés y nos casamos",
+                "novios",
+                "Laura y Andrés",
+            ),
+            (
+                "Looking for a tutor in chemistry for my daughter",
+                "subject",
+                "chemistry",
+            ),
+            (
+                "necesito clases de química para mi hijo",
+                "materia",
+                "química",
+            ),
+            (
+                "can I book a groom for my golden retriever Maple?",
+                "breed",
+                "golden retriever",
+            ),
+            ("tengo un caniche que se llama Lola", "raza", "caniche"),
+        ];
+        for (text, field, expected) in cases {
+            assert_eq!(read(text, field).as_deref(), Some(expected), "{text}");
+        }
+        // Any pet is no breed.
+        assert_eq!(read("my dog Rocky needs a bath", "breed"), None);
     }
 
     #[test]
@@ -3491,11 +3868,16 @@ mod tests {
             [("company", "joe's pizza")]
         );
         assert!(alone("self employed").found.is_empty());
+        // Asked with the name, a business's word says which one it answers.
+        assert_eq!(
+            pairs(&answer("Park Dental", "name,company", &["name", "company"]).found),
+            [("company", "Park Dental")]
+        );
         assert!(
-            !answer("Park Dental", "name,company", &["name", "company"])
+            !answer("Blue Fin", "name,company", &["name", "company"])
                 .found
                 .contains_key("company"),
-            "not when the name was asked too"
+            "without one, not when the name was asked too"
         );
     }
 

@@ -63,6 +63,7 @@ const TEXTER_WORDS: &[&str] = &[
     "dad",
     "guardian",
     "tutor",
+    "acudiente",
     "responsable",
     "caller",
     "sender",

@@ -210,6 +210,85 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     pick_when(&words, &dates, &times, last)
 }
 
+/// As [`read`], for a day that has passed (an incident, a loss, a birth): a day said as past
+/// ("yesterday", "anoche", "last Friday", "el lunes pasado", "hace 3 días") counts first; else
+/// a weekday alone is the last such day and a day and month without a year the last such date.
+pub fn read_back(text: &str, today: Date, order: Order, last: bool) -> When {
+    let words = tokens(text);
+    let (dates, times) = scan(&words, today, order);
+    let said_past: Found<Date> = (0..words.len())
+        .filter_map(|at| past_day(&words, at, today).map(|date| ((date, true), at)))
+        .collect();
+    let dates = if said_past.is_empty() {
+        dates
+            .into_iter()
+            .filter_map(|((date, exact), at)| {
+                let back = if date <= today || exact {
+                    date
+                } else if weekday(&words[at]).is_some() {
+                    date.checked_sub(7.days()).ok()?
+                } else {
+                    date.checked_sub(1.year()).ok()?
+                };
+                (back <= today).then_some(((back, exact), at))
+            })
+            .collect()
+    } else {
+        said_past
+    };
+    pick_when(&words, &dates, &times, last)
+}
+
+/// A day said as past at `words[i]`: "yesterday", "ayer", "anoche", "last night", "anteayer",
+/// "this morning", "esta mañana", "3 days ago", "hace una semana", "last Friday", "this past
+/// Sunday", "el lunes pasado", "el pasado lunes".
+fn past_day(words: &[String], i: usize, today: Date) -> Option<Date> {
+    let at = |k: usize| words.get(i + k).map(String::as_str);
+    let back = |days: i64| today.checked_sub(days.days()).ok();
+    let last_weekday = |word: Option<&str>| {
+        let day = weekday(word?)?;
+        let behind =
+            i64::from(today.weekday().to_monday_zero_offset() - day.to_monday_zero_offset())
+                .rem_euclid(7);
+        back(if behind == 0 { 7 } else { behind })
+    };
+    match (at(0)?, at(1)) {
+        ("yesterday" | "yday" | "ayer" | "anoche", _) => back(1),
+        ("last", Some("night")) => back(1),
+        ("anteayer" | "antier" | "anteanoche", _) => back(2),
+        ("antes", Some("de")) if at(2) == Some("ayer") => back(2),
+        ("day", Some("before")) if at(2) == Some("yesterday") => back(2),
+        ("this" | "esta", Some("morning" | "manana" | "afternoon" | "tarde")) => Some(today),
+        ("earlier", Some("today")) => Some(today),
+        ("hace", Some(count)) => back(count_of(count)? * days_in(at(2)?)?),
+        (count, Some(unit)) if at(2) == Some("ago") => back(count_of(count)? * days_in(unit)?),
+        ("last" | "past", next) => last_weekday(next),
+        ("this", Some("past")) => last_weekday(at(2)),
+        ("el", Some("pasado")) => last_weekday(at(2)),
+        (word, Some("pasado" | "pasada")) => last_weekday(Some(word)),
+        _ => None,
+    }
+}
+
+/// A small count as people write it before "days" or "weeks": "3", "a", "one", "dos".
+fn count_of(word: &str) -> Option<i64> {
+    match word {
+        "a" | "an" | "one" | "un" | "una" | "uno" => Some(1),
+        "two" | "dos" => Some(2),
+        "three" | "tres" => Some(3),
+        digits => digits.parse().ok().filter(|n| (1..=60).contains(n)),
+    }
+}
+
+/// How many days a unit of "in 3 days" or "hace 2 semanas" is.
+fn days_in(unit: &str) -> Option<i64> {
+    match unit {
+        "day" | "days" | "dia" | "dias" => Some(1),
+        "week" | "weeks" | "semana" | "semanas" => Some(7),
+        _ => None,
+    }
+}
+
 /// Every day written in `text`, in the order written, with the words before each since the day
 /// before it ("from Dec 18 to Dec 21" gives Dec 18 after "from", Dec 21 after "to"): a stay, a
 /// trip or a rental names its first and last day in one message.
@@ -272,9 +351,11 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
             i += used;
             continue;
         }
-        // "Monday Dec 7", "viernes 4 de diciembre": the weekday names the date that follows.
+        // "Monday Dec 7", "viernes 4 de diciembre", "tuesday 12/29": the weekday names the date
+        // that follows.
         if weekday(word).is_some()
             && (next.is_some_and(is_month)
+                || next.is_some_and(|w| w.contains('/') && numeric_date(w, today, order).is_some())
                 || words.get(i + 2).is_some_and(|w| is_month(w))
                 || (words.get(i + 2).is_some_and(|w| w == "de" || w == "of")
                     && words.get(i + 3).is_some_and(|w| is_month(w))))
@@ -460,19 +541,8 @@ fn relative_day(words: &[String], i: usize, today: Date) -> Option<(Date, bool, 
             Some((plus(1)?, true, 1))
         }
         "in" | "en" | "within" => {
-            let count = words.get(i + 1)?;
-            let unit = words.get(i + 2)?.as_str();
-            let count: i64 = match count.as_str() {
-                "a" | "an" | "one" | "un" | "una" | "uno" => 1,
-                "two" | "dos" => 2,
-                "three" | "tres" => 3,
-                digits => digits.parse().ok().filter(|n| (1..=60).contains(n))?,
-            };
-            let days = match unit {
-                "day" | "days" | "dia" | "dias" => count,
-                "week" | "weeks" | "semana" | "semanas" => count * 7,
-                _ => return None,
-            };
+            let count = count_of(words.get(i + 1)?)?;
+            let days = count * days_in(words.get(i + 2)?)?;
             Some((plus(days)?, true, 3))
         }
         _ => holiday(words, i, today),

@@ -151,8 +151,9 @@ pub struct WhenRules {
     pub correcting: bool,
     /// The field was asked for: saying nothing readable is a wrong answer.
     pub asked: bool,
-    /// A day in the past is fine (a birthday).
-    pub past_allowed: bool,
+    /// The field is a day that has passed (a birth, an incident): days are read backwards
+    /// ("Friday" is the last Friday, "yesterday" is read) and a past day is fine.
+    pub past_day: bool,
     /// The day already known for this field: "make it 9" changes only the time.
     pub known_date: Option<Date>,
     /// The time already known for this field: "Dec 4th, same time" changes only the day.
@@ -171,11 +172,16 @@ pub fn when_value(
         order,
         correcting,
         asked,
-        past_allowed,
+        past_day,
         known_date,
         known_time,
     } = *rules;
-    let mut found = dates::read(text, clock.today(), order, correcting);
+    let read = if past_day {
+        dates::read_back
+    } else {
+        dates::read
+    };
+    let mut found = read(text, clock.today(), order, correcting);
     // "2 works", "10?": a bare hour answering the question about the time is that hour, as if
     // it said "at 2".
     if asked
@@ -185,7 +191,7 @@ pub fn when_value(
         && text.trim_start().starts_with(|c: char| c.is_ascii_digit())
         && text.split_whitespace().count() <= 3
     {
-        let at = dates::read(
+        let at = read(
             &format!("at {}", text.trim()),
             clock.today(),
             order,
@@ -201,7 +207,7 @@ pub fn when_value(
     {
         found.date = Date::new(known.year(), known.month(), day).ok();
     }
-    let past = |date: Date| !past_allowed && date < clock.today();
+    let past = |date: Date| !past_day && date < clock.today();
     match kind {
         FieldType::Date => match found.date {
             Some(date) if past(date) => Some(Err(Invalid::Past)),
@@ -538,6 +544,14 @@ const SYNONYMS: &[&[&str]] = &[
         "rota",
         "danado",
         "danada",
+        "hole",
+        "hueco",
+        "agujero",
+        "torn",
+        "ripped",
+        "rasgado",
+        "dented",
+        "abollado",
     ],
     &["apartment", "apt", "condo", "flat", "departamento", "depto"],
     &["house", "home", "casa"],
@@ -564,6 +578,18 @@ const SYNONYMS: &[&[&str]] = &[
         "cockatiel",
     ],
     &["rabbit", "conejo", "coneja", "conejito", "bunny"],
+    // The same service in the other language, as mixed texts name it.
+    &[
+        "vaccines",
+        "vaccine",
+        "vaccination",
+        "vacunas",
+        "vacuna",
+        "shots",
+    ],
+    &["whitening", "blanqueamiento", "blanqueo"],
+    &["cleaning", "limpieza"],
+    &["chiropractic", "chiropractor", "chiro", "quiropractico"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
@@ -607,7 +633,7 @@ mod tests {
             order: dates::Order::MonthFirst,
             correcting: is_correction(text),
             asked,
-            past_allowed: false,
+            past_day: false,
             known_date: None,
             known_time: None,
         };
@@ -658,7 +684,7 @@ mod tests {
             order: dates::Order::DayFirst,
             correcting: true,
             asked: false,
-            past_allowed: false,
+            past_day: false,
             known_date: Some(date(2026, 12, 1)),
             known_time: None,
         };
@@ -667,6 +693,61 @@ mod tests {
             Some(Ok("2026-12-01T11:00:00-05:00".into())),
             "a later time keeps the day"
         );
+    }
+
+    #[test]
+    fn claims_urgency_and_visits_by_meaning() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let claims = ["Auto", "Home", "Renters", "Life"];
+        let cases = [
+            ("someone backed into my car in a parking lot", "Auto"),
+            ("a pipe burst in my kitchen", "Home"),
+            ("my basement flooded this morning", "Home"),
+            ("I rent, no soy dueña", "Renters"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(pick(text, &claims).as_deref(), Some(expected), "{text}");
+        }
+        let kinds = ["Robo", "Incendio", "Inundación", "Choque"];
+        assert_eq!(pick("me robaron la moto", &kinds).as_deref(), Some("Robo"));
+        let urgency = ["Emergency", "Soon", "Whenever"];
+        assert_eq!(
+            pick("water coming up from the drain, need someone NOW", &urgency).as_deref(),
+            Some("Emergency")
+        );
+        assert_eq!(
+            pick("a small leak but no rush", &urgency).as_deref(),
+            Some("Whenever")
+        );
+        let urgencia = ["Alta", "Media", "Baja"];
+        assert_eq!(
+            pick("no es urgente, cuando puedan", &urgencia).as_deref(),
+            Some("Baja")
+        );
+        let visits = ["Check-up", "Sick visit", "Vaccination", "Injury"];
+        assert_eq!(
+            pick("my son twisted his ankle at soccer", &visits).as_deref(),
+            Some("Injury")
+        );
+        let vet = ["Revisión", "Vacunas", "Enfermedad", "Cirugía"];
+        assert_eq!(
+            pick("mi gata no come y vomita", &vet).as_deref(),
+            Some("Enfermedad")
+        );
+        assert_eq!(
+            pick("my dog needs his vaccines", &vet).as_deref(),
+            Some("Vacunas")
+        );
+        let returns = ["Wrong size", "Damaged", "Not as described"];
+        assert_eq!(
+            pick("they're too small", &returns).as_deref(),
+            Some("Wrong size")
+        );
+        // Words of two topics at once point to no one choice.
+        assert_eq!(pick("no rush, but water everywhere", &urgency), None);
     }
 
     #[test]
@@ -729,7 +810,7 @@ mod tests {
             order: dates::Order::DayFirst,
             correcting: true,
             asked: false,
-            past_allowed: false,
+            past_day: false,
             known_date: Some(date(2026, 12, 8)),
             known_time: None,
         };

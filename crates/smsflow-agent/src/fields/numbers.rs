@@ -63,6 +63,12 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("cien", 100),
 ];
 
+/// A number written as a word ("tres", "twelve"): no name is one.
+pub fn is_number_word(word: &str) -> bool {
+    let folded = fold(word);
+    NUMBER_WORDS.iter().any(|(number, _)| *number == folded)
+}
+
 /// Words that multiply the number before them ("2 millones", "3 mil", "una docena"); alone,
 /// "a dozen" is twelve.
 const MULTIPLIERS: &[(&str, f64)] = &[

@@ -23,6 +23,14 @@ pub enum Thing {
     JobTitle,
     School,
     Size,
+    /// Where a trip goes: "a trip to Lisbon", "queremos ir a Oaxaca".
+    Destination,
+    /// What is written on a cake or a card: "can it say Congrats Dr. Patel".
+    Inscription,
+    /// Two people named together: "Priya and Dev", "Laura y Andrés".
+    Couple,
+    /// What a lesson is about: "a tutor in chemistry", "clases de química".
+    Subject,
 }
 
 impl Thing {
@@ -30,7 +38,33 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&["size", "talla", "tamano", "medida"]) {
+        if has(&["destination", "destino", "destinations"]) {
+            Some(Thing::Destination)
+        } else if has(&[
+            "inscription",
+            "writing",
+            "dedicatoria",
+            "leyenda",
+            "engraving",
+            "grabado",
+        ]) || (has(&["message", "mensaje", "texto", "text"])
+            && has(&[
+                "cake", "tarta", "pastel", "torta", "card", "tarjeta", "banner",
+            ]))
+        {
+            Some(Thing::Inscription)
+        } else if has(&["couple", "novios", "pareja", "bride", "groom"]) {
+            Some(Thing::Couple)
+        } else if has(&[
+            "subject",
+            "subjects",
+            "materia",
+            "materias",
+            "asignatura",
+            "course",
+        ]) {
+            Some(Thing::Subject)
+        } else if has(&["size", "talla", "tamano", "medida"]) {
             Some(Thing::Size)
         } else if has(&[
             "job",
@@ -130,10 +164,22 @@ impl Thing {
         let tokens: Vec<&str> = text.split_whitespace().collect();
         match self {
             Thing::Vehicle => vehicle(&tokens),
-            Thing::Area => area(&tokens),
+            Thing::Area => place_after(&tokens, PLACE_CUES),
+            Thing::Destination => place_after(&tokens, TRAVEL_CUES)
+                .or_else(|| place_after(&tokens, &["in", "en"]))
+                .map(|place| with_country(&tokens, place)),
+            Thing::Inscription => inscription(text),
+            Thing::Couple => couple(&tokens),
+            Thing::Subject => after_cue(text, SUBJECT_CUES, 8).and_then(|value| {
+                let words: Vec<&str> = value
+                    .split_whitespace()
+                    .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
+                    .collect();
+                (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
+            }),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
-            Thing::Breed => after_cue(text, BREED_CUES, 4),
+            Thing::Breed => after_cue(text, BREED_CUES, 4).or_else(|| kind_before_name(&tokens)),
             Thing::Reason => reason(text),
             Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
                 .map(|value| without_article(&value))
@@ -735,17 +781,184 @@ pub fn make_and_model(vehicle: &str) -> (Option<String>, Option<String>) {
     )
 }
 
+/// A place with the country or state written after it to the end of the message: "to
+/// Cartagena, Colombia".
+fn with_country(tokens: &[&str], place: String) -> String {
+    let last = place.split_whitespace().next_back().unwrap_or_default();
+    let Some(at) = tokens
+        .iter()
+        .position(|token| bare(token) == last && token.ends_with(','))
+    else {
+        return place;
+    };
+    match proper_run(&tokens[at + 1..], 2) {
+        Some(country) if country.split_whitespace().count() == tokens.len() - at - 1 => {
+            format!("{place}, {country}")
+        }
+        _ => place,
+    }
+}
+
+/// Words before where a trip goes: "a trip to Lisbon", "ir a Oaxaca", "un viaje para Cancún".
+const TRAVEL_CUES: &[&str] = &["to", "a", "para", "hacia", "visit", "visitar", "visiting"];
+
+/// The lower-case words for what kind of animal a pet is, between "my"/"un" and its name:
+/// "my golden retriever Maple", "our beagle Copper", "un caniche que se llama Lola"; not the
+/// words any pet is called by ("my dog Rocky").
+fn kind_before_name(tokens: &[&str]) -> Option<String> {
+    const BEFORE: &[&str] = &[
+        "my", "our", "mi", "nuestro", "nuestra", "a", "an", "un", "una",
+    ];
+    const NAMING: &[&str] = &["named", "called", "que", "llamado", "llamada"];
+    const ANY_PET: &[&str] = &[
+        "dog", "cat", "puppy", "pup", "kitten", "pet", "perro", "perra", "perrito", "perrita",
+        "gato", "gata", "gatito", "gatita", "cachorro", "mascota", "little", "old", "baby", "boy",
+        "girl", "sweet", "son", "daughter", "hijo", "hija",
+    ];
+    (0..tokens.len()).find_map(|at| {
+        if !BEFORE.contains(&fold(tokens[at]).as_str()) {
+            return None;
+        }
+        let mut end = at + 1;
+        while end < tokens.len()
+            && end - at <= 3
+            && bare(tokens[end])
+                .chars()
+                .all(|c| c.is_lowercase() || c == '-')
+            && !NAMING.contains(&fold(bare(tokens[end])).as_str())
+            && !ends_clause(tokens[end - 1])
+        {
+            end += 1;
+        }
+        let kind: Vec<&str> = tokens[at + 1..end]
+            .iter()
+            .map(|token| bare(token))
+            .collect();
+        let named = tokens.get(end).is_some_and(|next| {
+            NAMING.contains(&fold(bare(next)).as_str()) || proper_run(&[next], 1).is_some()
+        }) && !ends_clause(tokens[end - 1]);
+        (named
+            && !kind.is_empty()
+            && kind.len() <= 3
+            && kind
+                .iter()
+                .all(|word| !ANY_PET.contains(&fold(word).as_str())))
+        .then(|| kind.join(" "))
+    })
+}
+
+/// Words before what is written on a cake or a card.
+const INSCRIPTION_CUES: &[&str] = &[
+    "say ",
+    "says ",
+    "saying ",
+    "write ",
+    "written ",
+    "que diga ",
+    "que ponga ",
+    "que digan ",
+    "ponga ",
+    "poner ",
+    "con el texto ",
+    "con la frase ",
+    "with the words ",
+    "message is ",
+    "message: ",
+    "mensaje es ",
+    "mensaje: ",
+    "texto es ",
+    "texto: ",
+];
+
+/// What follows "say"/"que ponga" to the end of the message, without "on it" or quotes:
+/// "write Happy 40th Tony on it" is `Happy 40th Tony`.
+fn inscription(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let at = INSCRIPTION_CUES
+        .iter()
+        .filter_map(|cue| folded.find(cue).map(|at| at + cue.len()))
+        .min()?;
+    let letters = folded[..at].chars().count();
+    let start = text.char_indices().nth(letters).map(|(at, _)| at)?;
+    let rest = &text[start..];
+    let rest_folded = fold(rest);
+    let end = [
+        " on it",
+        " on the",
+        " en la tarta",
+        " en el pastel",
+        " en la torta",
+        " please",
+        " por favor",
+        "\n",
+    ]
+    .iter()
+    .filter_map(|tail| rest_folded.find(tail))
+    .min()
+    .map_or(rest.len(), |letters| {
+        rest.char_indices()
+            .nth(rest_folded[..letters].chars().count())
+            .map_or(rest.len(), |(at, _)| at)
+    });
+    let value = rest[..end]
+        .trim()
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | '“' | '”'))
+        .trim_end_matches(['!', '?', ','])
+        .trim();
+    (!value.is_empty() && value.split_whitespace().count() <= 10).then(|| value.to_string())
+}
+
+/// Two capitalised names joined by "and", "&" or "y": "Priya and Dev", "Sam & Jordan".
+fn couple(tokens: &[&str]) -> Option<String> {
+    tokens.windows(3).find_map(|three| {
+        let joined = matches!(fold(three[1]).as_str(), "and" | "&" | "y" | "e");
+        (joined
+            && !ends_clause(three[0])
+            && proper_run(&three[..1], 1).is_some()
+            && proper_run(&three[2..], 1).is_some())
+        .then(|| format!("{} {} {}", bare(three[0]), three[1], bare(three[2])))
+    })
+}
+
+/// Words before what a lesson is about.
+const SUBJECT_CUES: &[&str] = &[
+    "tutor in ",
+    "tutoring in ",
+    "tutor for ",
+    "help with ",
+    "help in ",
+    "lessons in ",
+    "classes in ",
+    "class in ",
+    "clases de ",
+    "clase de ",
+    "ayuda con ",
+    "refuerzo de ",
+    "refuerzo en ",
+    "profesor de ",
+    "profe de ",
+    "maestro de ",
+    "maestra de ",
+    "tutor de ",
+];
+
+/// Words that end a subject: "chemistry for my daughter", "química para mi hijo".
+const SUBJECT_ENDS: &[&str] = &[
+    "for", "para", "to", "with", "con", "because", "porque", "que", "and", "y", "on", "at", "this",
+    "next", "my", "mi", "el", "la", "los", "las", "the",
+];
+
 /// Words before a place: "in Park Slope", "en Chamberí", "por Coyoacán", "near Logan Square".
 const PLACE_CUES: &[&str] = &[
     "in", "en", "por", "near", "around", "cerca", "barrio", "colonia", "col", "zona", "area",
 ];
 
-/// A capitalised place of one to three words after a place cue, not a month, a weekday or the
-/// start of a street address.
-fn area(tokens: &[&str]) -> Option<String> {
+/// A capitalised place of one to three words after one of `cues`, not a month, a weekday or
+/// the start of a street address.
+fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
     tokens.windows(2).enumerate().find_map(|(at, pair)| {
         let cue = fold(bare(pair[0]));
-        if !PLACE_CUES.contains(&cue.as_str()) || ends_clause(pair[0]) {
+        if !cues.contains(&cue.as_str()) || ends_clause(pair[0]) {
             return None;
         }
         let mut taken: Vec<&str> = Vec::new();
