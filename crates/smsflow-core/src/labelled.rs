@@ -6,9 +6,8 @@
 
 use std::sync::LazyLock;
 
-use serde::Deserialize;
-
 use crate::goal::Goal;
+use crate::quality::{LabelledMessage, parse_jsonl};
 
 /// The spent routing sets, one JSON object a line; `text` and `goals` are read, the rest ignored.
 const SETS: [&str; 5] = [
@@ -19,20 +18,9 @@ const SETS: [&str; 5] = [
     include_str!("../../smsflow-semantic/tests/data/routing/test4.jsonl"),
 ];
 
-#[derive(Deserialize)]
-struct Labelled {
-    text: String,
-    #[serde(default)]
-    goals: Vec<Goal>,
-}
-
-static TEXTS: LazyLock<Vec<Labelled>> = LazyLock::new(|| {
+static TEXTS: LazyLock<Vec<LabelledMessage>> = LazyLock::new(|| {
     SETS.iter()
-        .flat_map(|set| set.lines())
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str(line).expect("the routing sets are valid (a test reads them)")
-        })
+        .flat_map(|set| parse_jsonl(set).expect("the routing sets are valid (a test reads them)"))
         .collect()
 });
 

@@ -18,6 +18,15 @@ pub struct LabelledMessage {
     pub lang: Option<String>,
 }
 
+/// The messages of a labelled set, one JSON object a line (blank lines skipped; keys other than
+/// `text`, `goals` and `lang` ignored).
+pub fn parse_jsonl(set: &str) -> Result<Vec<LabelledMessage>, serde_json::Error> {
+    set.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect()
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct GoalScore {
     pub goal: Goal,

@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use smsflow_core::Goal;
 use smsflow_core::classifier::Training;
-use smsflow_core::quality::{LabelledMessage, Outcome, QualityReport, score_outcomes};
+use smsflow_core::quality::{LabelledMessage, Outcome, QualityReport, parse_jsonl, score_outcomes};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::text::normalize;
 use smsflow_core::{MatchEntry, Matcher, WorkflowDraft};
@@ -353,12 +353,7 @@ impl LabelledSets {
 }
 
 fn read_labelled(path: &std::path::Path) -> Vec<LabelledMessage> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    parse_jsonl(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn route_all(matcher: &Matcher, samples: &[LabelledMessage]) -> Vec<Outcome> {

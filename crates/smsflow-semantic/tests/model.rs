@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use smsflow_core::quality::{LabelledMessage, QualityReport, score};
+use smsflow_core::quality::{LabelledMessage, QualityReport, parse_jsonl, score};
 use smsflow_core::{Goal, MatchEntry, Matcher, WorkflowDraft};
 use smsflow_semantic::{Kernel, MiniLm, Precision};
 
@@ -179,12 +179,7 @@ fn example_workflows() -> Vec<MatchEntry> {
 
 fn labelled(name: &str) -> Vec<LabelledMessage> {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    parse_jsonl(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn report(matcher: &Matcher, name: &str) -> QualityReport {
