@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
+mod free_text;
 mod others;
 use others::Person;
 
@@ -188,9 +189,19 @@ impl Extractors {
         let mut words = words(text);
         let correcting = fields::is_correction(text);
         let is_asked = |field: &FieldSpec| asked.iter().any(|a| a == field.as_str());
+        // One word where someone else's name is wanted too ("Biscuit" for the owner and the
+        // dog) is the other's: people sign with their whole name.
+        let other_missing = wanted
+            .iter()
+            .any(|field| kind(field) == Kind::OtherName && !known.contains_key(field.as_str()));
         let name_asked = wanted
             .iter()
-            .any(|field| kind(field) == Kind::Name && is_asked(field));
+            .any(|field| kind(field) == Kind::Name && is_asked(field))
+            && !(other_missing && words.len() == 1);
+        // "Treat yourself, you earned it" answering the name and a card's message: the message.
+        let free_asked = wanted
+            .iter()
+            .any(|field| kind(field) == Kind::Labelled && is_asked(field));
         // A name given again in a short correction: "sorry typo, John Smith".
         let renaming = correcting
             && words.len() <= 8
@@ -201,7 +212,9 @@ impl Extractors {
         if (name_asked || renaming)
             && person_name(&words).is_none()
             && capitalised_run(&words, start, NAME_WORDS, false).is_some_and(|(_, next)| {
-                name_asked || next == words.len() || words[next - 1].ends_clause
+                (name_asked && !free_asked)
+                    || next == words.len()
+                    || (!free_asked && words[next - 1].ends_clause)
             })
         {
             // Read the answer as if it said "I'm ...": the cues then find the name and company.
@@ -328,7 +341,10 @@ impl Extractors {
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
-        if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction) {
+        if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction)
+            .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
+            .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
+        {
             extraction.found.insert(field, answer);
         }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
@@ -525,7 +541,8 @@ impl Extractors {
                 .or_else(|| {
                     // A bare name answers the question about them; asked with the texter's own
                     // name, it is the texter's.
-                    (asked && (only_asked || !context.name_asked))
+                    ((asked && (only_asked || !context.name_asked))
+                        || (context.known.is_none() && words.len() == 1 && !context.name_asked))
                         .then(|| others::answered_name(words))
                         .flatten()
                 })
@@ -565,17 +582,34 @@ impl Extractors {
                     Some(address) => text.replacen(&address, " ", 1),
                     None => text.to_string(),
                 };
+                // "me, my wife and 2 kids": people listed, added up; a count already known
+                // changes only when asked or corrected.
+                if numbers::counts_people(field.as_str())
+                    && (context.known.is_none() || asked || correcting)
+                    && let Some(people) = numbers::people_listed(&text)
+                {
+                    return Some(Ok(people.to_string()));
+                }
                 let others: Vec<&str> = context
                     .wanted
                     .iter()
                     .filter(|other| other.kind == FieldType::Number && other != &field)
                     .map(FieldSpec::as_str)
                     .collect();
+                // "make that 8", "mejor 6": the only number asked for, corrected without its
+                // word, unless a time could be what changes ("make it 9").
+                let corrected_alone = correcting
+                    && context.known.is_some()
+                    && others.is_empty()
+                    && !context
+                        .wanted
+                        .iter()
+                        .any(|other| matches!(other.kind, FieldType::Time | FieldType::Datetime));
                 let found = numbers::field_number(
                     &text,
                     field.as_str(),
                     &others,
-                    asked,
+                    asked || corrected_alone,
                     correcting,
                     context.known.is_some(),
                 );
@@ -1137,7 +1171,9 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
+    // `order_items`: what was ordered, not the order's number.
     fields::field_says(field, IDENTIFIER_WORDS)
+        && !fields::field_says(field, &["items", "contents", "productos", "articulos"])
 }
 
 /// Words in the name of a field that holds an identifier, and in a message before one ("my
@@ -1729,16 +1765,85 @@ fn looks_like_a_name(
             && words[at].len() == 2
             && words[at].chars().all(|c| c.is_ascii_uppercase())
     };
-    words.iter().enumerate().all(|(at, word)| {
-        let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
-        !word.chars().any(|c| c.is_ascii_digit())
-            && (particle(at) || !numbers::is_number_word(&folded))
-            && !taken.contains(&folded)
-            && !own.contains(&folded)
-            && !BUSINESS_WORDS.contains(&folded.as_str())
-            && !state(at)
-    })
+    // "kids medium", "verdes", "Teal": a choice the workflow offers, said alone.
+    let all_lower = !capitalised;
+    let chosen = (all_lower || words.len() == 1)
+        && wanted
+            .iter()
+            .filter(|other| other.kind == FieldType::Choice)
+            .any(|other| fields::choice(value, &other.choices, false).is_some());
+    let choice_words: Vec<String> = wanted
+        .iter()
+        .filter(|other| other.kind == FieldType::Choice)
+        .flat_map(|other| other.choices.iter())
+        .flat_map(|choice| {
+            fields::fold(choice)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| word.len() >= 3)
+                .map(|word| fields::stem(word).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // A word of a choice offered: "kids medium" for `Kids M`.
+    let offered =
+        |folded: &str| folded.len() >= 3 && choice_words.iter().any(|w| w == fields::stem(folded));
+    !chosen
+        && words.iter().enumerate().all(|(at, word)| {
+            let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
+            !word.chars().any(|c| c.is_ascii_digit())
+                && !says_when(&folded)
+                && !offered(&folded)
+                && (particle(at) || !numbers::is_number_word(&folded))
+                && !taken.contains(&folded)
+                && !own.contains(&folded)
+                && !BUSINESS_WORDS.contains(&folded.as_str())
+                && !state(at)
+        })
 }
+
+/// Whether a word (folded) says a day or a time: "Dec", "yesterday around noon", "desde ayer".
+fn says_when(folded: &str) -> bool {
+    (fields::dates::is_month(folded) && !MONTH_NAMES_OF_PEOPLE.contains(&folded))
+        || fields::dates::is_weekday(folded)
+        || WHEN_WORDS.contains(&folded)
+}
+
+/// Months that are people's names too ("Julio Cervantes", "mi niña Abril").
+const MONTH_NAMES_OF_PEOPLE: &[&str] = &["april", "may", "june", "abril", "julio"];
+
+/// Words of a day or a time that are never part of a name ("yesterday around noon", "fue
+/// anoche"); months and weekdays are known to the date reader.
+const WHEN_WORDS: &[&str] = &[
+    "yesterday",
+    "today",
+    "tonight",
+    "tomorrow",
+    "tmrw",
+    "noon",
+    "midnight",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "last",
+    "next",
+    "weekend",
+    "asap",
+    "earliest",
+    "ayer",
+    "anoche",
+    "anteayer",
+    "hoy",
+    "manana",
+    "tarde",
+    "noche",
+    "desde",
+    "fue",
+    "pasado",
+    "proximo",
+    "mediodia",
+    "finde",
+];
 
 /// Words that name a business, not a person: "Agencia Mango", "Harbor Dental Group".
 const BUSINESS_WORDS: &[&str] = &[
@@ -2042,6 +2147,7 @@ const NAME_CUES: &[&[&str]] = &[
     &["mi", "nombre", "es"],
     &["nombre"],
     &["soy"],
+    &["de", "parte", "de"],
     &["habla"],
     &["hablas", "con"],
     &["contact", "is"],
@@ -4091,5 +4197,74 @@ mod tests {
                 proptest::prop_assert!(!all.found.contains_key(&field));
             }
         }
+    }
+
+    /// The fields after each turn of a conversation, as the agent reads them: each turn asks
+    /// for the first two fields still missing.
+    fn conversation(turns: &[&str], wanted: &str) -> BTreeMap<String, String> {
+        let wanted = fields(wanted);
+        let mut known: BTreeMap<String, String> = BTreeMap::new();
+        let mut asked: Vec<String> = Vec::new();
+        for turn in turns {
+            let read = Extractors::default().read(turn, &wanted, &asked, &known, &Clock::default());
+            known.extend(read.found);
+            asked = wanted
+                .iter()
+                .filter(|field| !known.contains_key(field.as_str()))
+                .take(2)
+                .map(|field| field.as_str().to_string())
+                .collect();
+        }
+        known
+    }
+
+    #[test]
+    fn free_text_is_the_answer_the_texter_gave() {
+        // The first message says why they text; a later description replaces it.
+        let issue = conversation(
+            &[
+                "the dishwasher is leaking",
+                "Ray Kowalczyk",
+                "leaking under the cabinet, puddle every time it runs",
+            ],
+            "name,phone:phone,issue",
+        );
+        assert_eq!(
+            pairs(&issue),
+            [
+                (
+                    "issue",
+                    "leaking under the cabinet, puddle every time it runs"
+                ),
+                ("name", "Ray Kowalczyk")
+            ]
+        );
+        // The one free-text field still missing takes a message that gave nothing else.
+        let insurance = conversation(
+            &["Felicia Grant", "Aetna", "ok thanks"],
+            "name,dob:date,insurance",
+        );
+        assert_eq!(
+            insurance.get("insurance").map(String::as_str),
+            Some("Aetna")
+        );
+        // A refusal or a name is no answer.
+        let none = conversation(&["no sé", "Dolores Fitch"], "name,motivo:text");
+        assert!(!none.contains_key("motivo"), "{none:?}");
+    }
+
+    #[test]
+    fn a_given_name_alone_is_the_texters_unless_someone_elses_is_wanted() {
+        let alone = conversation(&["Alejandra", "el lunes 16"], "nombre:name,fecha:date");
+        assert_eq!(alone.get("nombre").map(String::as_str), Some("Alejandra"));
+        let pet = conversation(
+            &["full groom for my doodle", "Biscuit", "Marcy Lane"],
+            "name,pet_name:name",
+        );
+        assert_eq!(pet.get("pet_name").map(String::as_str), Some("Biscuit"));
+        assert_eq!(pet.get("name").map(String::as_str), Some("Marcy Lane"));
+        // A month, a time of day or a choice offered is no name.
+        let dated = conversation(&["Dec 12", "yesterday around noon"], "name,when:date");
+        assert!(!dated.contains_key("name"), "{dated:?}");
     }
 }

@@ -149,6 +149,8 @@ const FOCUS_CUES: &[&str] = &[
     "rather",
     "prefiero",
     "nvm",
+    // "make that tuesday, i work monday".
+    "make",
 ];
 
 /// Words, lower-cased and without accents, with the punctuation that separates them dropped

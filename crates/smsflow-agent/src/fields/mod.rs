@@ -123,6 +123,8 @@ const CORRECTION_CUES: &[&str] = &[
     "no es",
     "cambia",
     "me equivoque",
+    "make that",
+    "make it",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").

@@ -115,6 +115,8 @@ const COUNT_BEFORE: &[&str] = &[
     "quizas",
     "tenemos",
     "be",
+    // "we are 7".
+    "are",
     "ser",
     // A number named again in a correction: "6 people, sorry 7".
     "sorry",
@@ -127,6 +129,7 @@ const COUNT_BEFORE: &[&str] = &[
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
 pub(super) const COUNT_AFTER: &[&str] = &[
     "people",
+    "ppl",
     "persons",
     "guests",
     "adults",
@@ -357,6 +360,7 @@ const MEASURES: &[Measure] = &[
         before: &["for", "para", "pa", "somos", "seremos"],
         after: &[
             "people",
+            "ppl",
             "persons",
             "guests",
             "personas",
@@ -547,9 +551,163 @@ pub fn field_number(
                 })
                 && (asked || q.counted)
                 && (!known || asked || last || firmly_counted(q))
+                && !(last && replaced(&tokens, q))
         })
         .collect();
     pick(free)
+}
+
+/// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`).
+pub fn counts_people(field: &str) -> bool {
+    measure_of(field).is_some_and(|measure| measure.names.contains(&"guests"))
+}
+
+/// People listed one by one or by kind, added up: "me, my wife and 2 kids" (4), "dos adultos y
+/// un niño" (3), "just me and my husband" (2), "vamos mi marido, yo y los tres niños" (5).
+/// `None` unless the message lists at least two parts, or when a part cannot be counted ("me and
+/// my kids").
+pub fn people_listed(text: &str) -> Option<u32> {
+    // A comma, "&" or "+" joins parts as "and" does.
+    let folded = fold(text).replace([',', '&', '+'], " , ");
+    let tokens: Vec<&str> = folded
+        .split_whitespace()
+        .map(|token| match token {
+            "," => token,
+            _ => token.trim_matches(|c: char| !c.is_alphanumeric()),
+        })
+        .filter(|token| !token.is_empty())
+        .collect();
+    let joins = |token: Option<&str>| {
+        token
+            .is_some_and(|token| matches!(token, "," | "and" | "y" | "plus" | "with" | "con" | "e"))
+    };
+    let (mut total, mut parts) = (0, 0);
+    let mut at = 0;
+    while at < tokens.len() {
+        let token = tokens[at];
+        let before = at.checked_sub(1).map(|before| tokens[before]);
+        let next = tokens.get(at + 1).copied();
+        let count = NUMBER_WORDS
+            .iter()
+            .find(|(word, _)| *word == token)
+            .map(|(_, n)| *n)
+            .or_else(|| token.parse::<u32>().ok().filter(|n| (1..=30).contains(n)))
+            .or_else(|| matches!(token, "a" | "an").then_some(1));
+        match count {
+            // "make it 4 people, mi hermana viene": the total is said.
+            Some(_) if next.is_some_and(|word| TOTALS.contains(&word)) => return None,
+            Some(n) if next.is_some_and(|kind| PEOPLE_KINDS.contains(&kind)) => {
+                total += n;
+                parts += 1;
+                at += 2;
+                continue;
+            }
+            _ => {}
+        }
+        let possessed = before.is_some_and(|word| POSSESSIVES.contains(&word));
+        // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just".
+        let listed = joins(before)
+            || joins(next)
+            || before.is_none_or(|word| matches!(word, "for" | "just" | "only" | "para" | "solo"));
+        if (SELF.contains(&token) && listed)
+            || (token == "i" && joins(before))
+            || (possessed && RELATIVES.contains(&token))
+        {
+            total += 1;
+            parts += 1;
+        } else if possessed && PEOPLE_KINDS.contains(&token) {
+            // "me and my kids": how many is not said.
+            return None;
+        }
+        at += 1;
+    }
+    (parts >= 2).then_some(total)
+}
+
+/// The texter counting themself in a list of people.
+const SELF: &[&str] = &["me", "myself", "yo"];
+
+const POSSESSIVES: &[&str] = &[
+    "my", "our", "his", "her", "mi", "mis", "su", "sus", "nuestra", "nuestro", "nuestros",
+];
+
+/// One person each, after "my"/"mi": "my wife", "mi suegra".
+const RELATIVES: &[&str] = &[
+    "wife",
+    "husband",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "fiance",
+    "fiancee",
+    "mom",
+    "mum",
+    "mother",
+    "dad",
+    "father",
+    "son",
+    "daughter",
+    "sister",
+    "brother",
+    "friend",
+    "grandma",
+    "grandpa",
+    "baby",
+    "esposa",
+    "esposo",
+    "marido",
+    "mujer",
+    "novio",
+    "novia",
+    "pareja",
+    "mama",
+    "papa",
+    "madre",
+    "padre",
+    "hijo",
+    "hija",
+    "hermano",
+    "hermana",
+    "amigo",
+    "amiga",
+    "suegra",
+    "suegro",
+    "abuela",
+    "abuelo",
+    "bebe",
+    "nieto",
+    "nieta",
+];
+
+/// Kinds of people counted by a number before them: "2 kids", "dos adultos", "un niño".
+const PEOPLE_KINDS: &[&str] = &[
+    "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
+    "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
+    "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores",
+];
+
+/// Words after a number that make it the total: "4 people", "6 personas".
+const TOTALS: &[&str] = &[
+    "people",
+    "ppl",
+    "persons",
+    "guests",
+    "personas",
+    "invitados",
+    "pax",
+    "total",
+];
+
+/// In a correction, a number that is not the new value: the old one named after "not" ("6 ppl
+/// not 5") or a count of what is added ("make that 9, two more hires").
+fn replaced(tokens: &[String], q: &Quantity) -> bool {
+    let before = q.start.checked_sub(1).map(|at| tokens[at].as_str());
+    let after = tokens.get(q.end).map(String::as_str);
+    matches!(before, Some("not" | "no" | "ni"))
+        || matches!(
+            after,
+            Some("more" | "extra" | "mas" | "menos" | "less" | "fewer")
+        )
 }
 
 /// Words of a field's name that say only that it holds a number.
@@ -956,6 +1114,33 @@ fn decimal(token: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_listed_are_added_up() {
+        assert_eq!(people_listed("me, my wife and 2 kids"), Some(4));
+        assert_eq!(people_listed("me plus my 3 kids"), Some(4));
+        assert_eq!(people_listed("just me and my husband"), Some(2));
+        assert_eq!(people_listed("dos adultos y un niño"), Some(3));
+        assert_eq!(
+            people_listed("vamos mi marido, yo y los tres niños"),
+            Some(5)
+        );
+        // A total said, a part not counted, one part alone: not a list to add up.
+        assert_eq!(people_listed("make it 4 people, mi hermana viene"), None);
+        assert_eq!(people_listed("me and my kids"), None);
+        assert_eq!(people_listed("table for 6, 2 kids"), None);
+        assert_eq!(people_listed("text me when my wife can come"), None);
+    }
+
+    #[test]
+    fn a_correction_takes_the_new_number_not_the_old_or_the_added() {
+        let corrected = |text| field_number(text, "party_size", &[], true, true, true);
+        assert_eq!(
+            corrected("make that 9, two more hires").as_deref(),
+            Some("9")
+        );
+        assert_eq!(corrected("oops 6 ppl not 5").as_deref(), Some("6"));
+    }
 
     #[test]
     fn amounts_in_either_convention() {

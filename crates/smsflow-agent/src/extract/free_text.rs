@@ -1,0 +1,251 @@
+//! Values a message gives by being the answer, not by any word in it: a free-text field's value
+//! as the texter wrote it ("what's the issue?" -> "leaking under the cabinet, puddle every time it
+//! runs"), and a given name sent alone ("Alejandra").
+
+use smsflow_core::FieldSpec;
+use std::collections::BTreeMap;
+
+use super::{Extraction, Kind, Word, is_identifier, kind};
+use crate::fields::{self, Invalid};
+
+/// Words in a free-text field's name that say it holds why the texter writes: a problem, a
+/// reason, symptoms. The message that opens the conversation is its first value, and a later
+/// description replaces it.
+const WHY: &[&str] = &[
+    "issue",
+    "issues",
+    "problem",
+    "reason",
+    "description",
+    "describe",
+    "symptom",
+    "symptoms",
+    "damage",
+    "concern",
+    "complaint",
+    "project",
+    "inquiry",
+    "motivo",
+    "problema",
+    "descripcion",
+    "sintomas",
+    "sintoma",
+    "averia",
+    "dano",
+    "danos",
+    "queja",
+    "proyecto",
+    "falla",
+    "consulta",
+    // What someone orders is what their first message says: "2 carne asada burritos".
+    "items",
+];
+
+/// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
+/// message for a card, what they ordered): a long answer is its value.
+const WORDED: &[&str] = &[
+    "notes",
+    "note",
+    "comment",
+    "comments",
+    "message",
+    "details",
+    "request",
+    "requests",
+    "question",
+    "notas",
+    "nota",
+    "comentario",
+    "comentarios",
+    "mensaje",
+    "detalle",
+    "detalles",
+    "solicitud",
+    "pregunta",
+];
+
+/// Words before a place given as the answer: "at Rancho Las Lomas", "en Chapinero".
+const PLACE_LEADS: &[&str] = &["at ", "in ", "en "];
+
+/// First words of a message that gives nothing: thanks, agreement, a refusal ("ok thanks", "no
+/// sé", "sounds good").
+const NOTHING_SAID: &[&str] = &[
+    "ok", "okay", "k", "yes", "yeah", "yep", "si", "sure", "thanks", "thank", "thx", "ty", "great",
+    "perfect", "cool", "awesome", "sounds", "got", "see", "bye", "gracias", "perfecto", "genial",
+    "vale", "listo", "dale", "bueno", "claro", "idk", "dunno", "n/a", "none", "nada", "hi",
+    "hello", "hey", "hola", "buenas", "what", "que", "who", "quien", "lol", "jaja",
+];
+
+/// Greetings before what the first message says: "hi, ...", "buenas, ...".
+const GREETING_LEADS: &[&str] = &[
+    "hi there",
+    "hello there",
+    "good morning",
+    "good afternoon",
+    "buenos dias",
+    "buenas tardes",
+    "buenas noches",
+    "hi",
+    "hello",
+    "hey",
+    "hola",
+    "buenas",
+];
+
+fn is_weak(invalid: &Invalid) -> bool {
+    matches!(
+        invalid,
+        Invalid::Date | Invalid::Time | Invalid::Number | Invalid::Choice(_) | Invalid::Address
+    )
+}
+
+/// The free-text field a message that gave no other field anything answers, and its value:
+/// the one free-text field asked for; else, in the first message, a field that holds what the
+/// texter describes; else the one free-text field still missing; else a description that
+/// replaces the one the first message gave.
+pub(super) fn answer(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+) -> Option<(String, String)> {
+    if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !is_weak(i)) {
+        return None;
+    }
+    let free: Vec<&FieldSpec> = wanted
+        .iter()
+        .filter(|field| kind(field) == Kind::Labelled && !is_identifier(field.as_str()))
+        .collect();
+    let described = |field: &&FieldSpec| fields::field_says(field.as_str(), WHY);
+    let worded =
+        |field: &&FieldSpec| described(field) || fields::field_says(field.as_str(), WORDED);
+    let missing: Vec<&FieldSpec> = free
+        .iter()
+        .copied()
+        .filter(|field| !known.contains_key(field.as_str()))
+        .collect();
+    let asked_free: Vec<&FieldSpec> = missing
+        .iter()
+        .copied()
+        .filter(|field| asked.iter().any(|a| a == field.as_str()))
+        .collect();
+    // The first message: nothing asked yet, nothing known but what the sender's number gave.
+    let opening = asked.is_empty()
+        && wanted
+            .iter()
+            .filter(|field| known.contains_key(field.as_str()))
+            .all(|field| field.kind == smsflow_core::FieldType::Phone);
+    // A short answer for a field that holds no sentences ("Aetna", "at Rancho Las Lomas"); a
+    // longer one describes something.
+    let short = text.split_whitespace().count() <= 6;
+    let fits = |field: &&FieldSpec| short || worded(field);
+    let field = match asked_free.as_slice() {
+        [one] => *one,
+        [_, _, ..] => return None,
+        [] if opening => missing.iter().copied().find(described)?,
+        [] => only(missing.clone())
+            .filter(fits)
+            .or_else(|| only(missing.iter().copied().filter(described).collect()))
+            .or_else(|| {
+                // A description after the first message's: "leaking under the cabinet, puddle
+                // every time it runs" after "the dishwasher is leaking".
+                (missing.iter().all(|field| !fits(field)))
+                    .then(|| only(free.iter().copied().filter(described).collect()))
+                    .flatten()
+                    .filter(|_| text.split_whitespace().count() >= 2)
+            })?,
+    };
+    let value = if opening {
+        after_greeting(text)
+    } else if worded(&field) {
+        text.trim()
+    } else {
+        super::without_lead(text, PLACE_LEADS)
+    };
+    let value = value.trim_end_matches(['.', '!', ' ']).trim();
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let most = if worded(&field) { 40 } else { 12 };
+    let first = fields::fold(words.first()?);
+    let first = first.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+    // "no sé", "not sure", "ni idea"; but "no prende el piloto" says what is wrong.
+    let gives_nothing = words.len() <= 3
+        && (NOTHING_SAID.contains(&first) || matches!(first, "no" | "not" | "ni" | "nope"));
+    // "Dolores Fitch" where a name is wanted: the name its reader did not take.
+    let name_wanted = wanted
+        .iter()
+        .any(|field| matches!(kind(field), Kind::Name | Kind::OtherName));
+    let said: Vec<&str> = text.split_whitespace().collect();
+    let bare_name =
+        name_wanted && said.len() <= 4 && said.iter().all(|word| super::is_capitalised(word));
+    (words.len() <= most
+        && value.chars().count() <= 240
+        && !value.ends_with('?')
+        && !value.contains('@')
+        && !gives_nothing
+        && !bare_name
+        && known.get(field.as_str()).is_none_or(|old| old != value))
+    .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// The one field of `fields`, if there is exactly one.
+fn only(fields: Vec<&FieldSpec>) -> Option<&FieldSpec> {
+    match fields.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// `text` without a greeting before what it says: "hi can i bring my girl in" -> "can i bring
+/// my girl in".
+fn after_greeting(text: &str) -> &str {
+    let text = text.trim();
+    let folded = fields::fold(text);
+    GREETING_LEADS
+        .iter()
+        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with([',', ' ', '!']))
+        .and_then(|lead| text.char_indices().nth(lead.chars().count()))
+        .map_or(text, |(at, _)| {
+            text[at..].trim_start_matches([',', '!', ' '])
+        })
+}
+
+/// A given name sent alone ("Alejandra", "Nico") for the texter's name still wanted, when the
+/// message gives nothing else and answers no free-text question or question about someone else.
+pub(super) fn bare_name(
+    words: &[Word],
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+) -> Option<(String, String)> {
+    let [word] = words else {
+        return None;
+    };
+    let is_asked = |field: &FieldSpec| asked.iter().any(|a| a == field.as_str());
+    let field = wanted.iter().find(|field| kind(field) == Kind::Name)?;
+    let blocked = wanted.iter().any(|other| {
+        !known.contains_key(other.as_str())
+            && is_asked(other)
+            && matches!(
+                kind(other),
+                Kind::Labelled | Kind::Company | Kind::OtherName
+            )
+    });
+    let name = word.text.trim_end_matches(['.', '!']);
+    let folded = fields::fold(name);
+    let plain = name.chars().count() >= 3
+        && super::is_capitalised(name)
+        && name.chars().all(|c| c.is_alphabetic() || c == '-');
+    (extraction.found.is_empty()
+        && extraction.invalid.values().all(is_weak)
+        && !known.contains_key(field.as_str())
+        && !blocked
+        && plain
+        && !super::NOT_NAMES.contains(&folded.as_str())
+        && !super::COMMON_WORDS.contains(&folded.as_str())
+        && !super::GREETINGS.contains(&folded.as_str())
+        && !super::OPENING_WORDS.contains(&folded.as_str())
+        && super::looks_like_a_name(name, field, wanted, &extraction.found))
+    .then(|| (field.as_str().to_string(), name.to_string()))
+}
