@@ -337,6 +337,36 @@ impl PostgresStore {
         Ok(select.fetch_all(&self.read).await?.into_iter().collect())
     }
 
+    /// Records the batch; claims nothing (see `ConversationStore::complete_inbound_and_claim`).
+    pub(super) async fn complete_inbound_and_claim_routed(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+        _next: ClaimNext,
+    ) -> Result<ClaimedNext, StoreError> {
+        self.complete_inbound_routed(completed).await?;
+        Ok(ClaimedNext::default())
+    }
+
+    /// One statement each, as `mark_sent`; claims nothing (see
+    /// `ConversationStore::mark_all_sent_and_claim`).
+    pub(super) async fn mark_all_sent_and_claim_routed(
+        &self,
+        sent: &[SentMark],
+        _lease: time::Duration,
+        _limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
+        for mark in sent {
+            self.mark_sent_routed(
+                mark.message_id,
+                mark.attempt,
+                mark.provider_id.as_deref(),
+                mark.status,
+            )
+            .await?;
+        }
+        Ok(Vec::new())
+    }
+
     pub(super) async fn mark_sent_routed(
         &self,
         message_id: Uuid,

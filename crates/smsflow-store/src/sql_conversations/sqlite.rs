@@ -57,11 +57,29 @@ impl SqliteStore {
         &self,
         completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError> {
+        let nothing = ClaimNext {
+            lease: time::Duration::ZERO,
+            inbound: 0,
+            outbound: 0,
+        };
+        self.complete_inbound_and_claim_routed(completed, nothing)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records processed messages as `complete_inbound_routed` and, in the same unit, claims
+    /// what `next` asks for: the pages the claims change were mostly just written by the
+    /// recording (the conversations, the replies), so they cost no commit of their own.
+    pub(super) async fn complete_inbound_and_claim_routed(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+        next: ClaimNext,
+    ) -> Result<ClaimedNext, StoreError> {
         let completed: Vec<(Completed, InboundOutcome)> = completed
             .iter()
             .map(|(message, outcome)| (Completed::of(message), (*outcome).clone()))
             .collect();
-        let failures = self
+        let (failures, claimed) = self
             .writer
             .run(move |db| {
                 let at = now();
@@ -78,7 +96,17 @@ impl SqliteStore {
                         failures.push((message.id, error));
                     }
                 }
-                Ok(failures)
+                let mut claimed = ClaimedNext::default();
+                if failures.is_empty() {
+                    let until = at + next.lease;
+                    if next.inbound > 0 {
+                        claimed.inbound = claim_inbound(db, until, at, next.inbound)?;
+                    }
+                    if next.outbound > 0 {
+                        claimed.outbound = claim_outbound(db, until, at, next.outbound)?;
+                    }
+                }
+                Ok((failures, claimed))
             })
             .await?;
         for (message_id, error) in &failures {
@@ -86,7 +114,7 @@ impl SqliteStore {
         }
         match failures.into_iter().next() {
             Some((_, error)) => Err(error),
-            None => Ok(()),
+            None => Ok(claimed),
         }
     }
 
@@ -127,15 +155,45 @@ impl SqliteStore {
         provider_id: Option<&str>,
         status: MessageStatus,
     ) -> Result<(), StoreError> {
-        let provider_id = provider_id.map(str::to_string);
+        let sent = SentMark {
+            message_id,
+            attempt,
+            provider_id: provider_id.map(str::to_string),
+            status,
+        };
+        self.mark_all_sent_and_claim_routed(&[sent], time::Duration::ZERO, 0)
+            .await
+            .map(|_| ())
+    }
+
+    /// One unit for all, the claim after the marks.
+    pub(super) async fn mark_all_sent_and_claim_routed(
+        &self,
+        sent: &[SentMark],
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
+        let sent = sent.to_vec();
         self.writer
             .run(move |db| {
-                execute(
-                    db,
-                    MARK_SENT,
-                    &values![message_id, status.as_str(), provider_id, now(), attempt],
-                )
-                .map(|_| ())
+                let at = now();
+                for mark in &sent {
+                    execute(
+                        db,
+                        MARK_SENT,
+                        &values![
+                            mark.message_id,
+                            mark.status.as_str(),
+                            mark.provider_id,
+                            at,
+                            mark.attempt
+                        ],
+                    )?;
+                }
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                claim_outbound(db, at + lease, at, limit)
             })
             .await
     }
