@@ -367,10 +367,11 @@ pub trait ConversationStore: Send + Sync {
         &self,
         completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError>;
-    /// Records processed messages as `complete_inbound` does and, where the database allows it,
-    /// claims what `next` asks for in the same transaction, after recording (a conversation whose
-    /// message was just recorded may be claimed again for its next one). Claims nothing when a
-    /// message could not be recorded, and on PostgreSQL (its workers claim apart, as before).
+    /// Records processed messages as `complete_inbound` does and claims what `next` asks for,
+    /// after recording (a conversation whose message was just recorded may be claimed again for
+    /// its next one): on SQLite in the same transaction; on PostgreSQL the inbound batch right
+    /// after, apart, and no outbound message (its senders claim them, as before). Claims nothing
+    /// when a message could not be recorded.
     async fn complete_inbound_and_claim(
         &self,
         completed: &[(&Message, &InboundOutcome)],

@@ -456,32 +456,22 @@ async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_databas
             bodies.sort();
             bodies
         };
-        let (next_texts, replies) = if db.label == "sqlite" {
-            // SMn2 became claimable when SMn1 was recorded, in the same transaction.
-            let texts: Vec<_> = claimed_next
-                .inbound
-                .iter()
-                .map(|(m, _)| m.provider_id.clone().unwrap())
-                .collect();
-            (texts, bodies(&claimed_next.outbound))
+        // SMn2 became claimable when SMn1 was recorded (on SQLite in the same transaction).
+        let next_texts: Vec<_> = claimed_next
+            .inbound
+            .iter()
+            .map(|(m, _)| m.provider_id.clone().unwrap())
+            .collect();
+        let replies = if db.label == "sqlite" {
+            bodies(&claimed_next.outbound)
         } else {
-            // PostgreSQL claims nothing here: its workers claim apart.
-            assert!(claimed_next.inbound.is_empty() && claimed_next.outbound.is_empty());
-            let texts = store
-                .claim_inbound(Duration::seconds(30), 10)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|(m, _)| m.provider_id.unwrap())
-                .collect();
-            (
-                texts,
-                bodies(
-                    &store
-                        .claim_outbound(Duration::seconds(30), 10)
-                        .await
-                        .unwrap(),
-                ),
+            // PostgreSQL claims no reply here: its senders claim them apart.
+            assert!(claimed_next.outbound.is_empty());
+            bodies(
+                &store
+                    .claim_outbound(Duration::seconds(30), 10)
+                    .await
+                    .unwrap(),
             )
         };
         assert_eq!(next_texts, ["SMn2"], "{}", db.label);

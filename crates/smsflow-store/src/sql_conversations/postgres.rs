@@ -337,14 +337,23 @@ impl PostgresStore {
         Ok(select.fetch_all(&self.read).await?.into_iter().collect())
     }
 
-    /// Records the batch; claims nothing (see `ConversationStore::complete_inbound_and_claim`).
+    /// Records the batch, then claims the next inbound batch apart, as a worker did before
+    /// claiming again; claims no outbound message (see
+    /// `ConversationStore::complete_inbound_and_claim`).
     pub(super) async fn complete_inbound_and_claim_routed(
         &self,
         completed: &[(&Message, &InboundOutcome)],
-        _next: ClaimNext,
+        next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
         self.complete_inbound_routed(completed).await?;
-        Ok(ClaimedNext::default())
+        let inbound = match next.inbound {
+            0 => Vec::new(),
+            limit => self.claim_inbound_routed(next.lease, limit).await?,
+        };
+        Ok(ClaimedNext {
+            inbound,
+            outbound: Vec::new(),
+        })
     }
 
     /// One statement each, as `mark_sent`; claims nothing (see
