@@ -23,7 +23,8 @@
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
-#      SMSFLOW_BIN (another smsflow binary), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
+#      SMSFLOW_BIN (another smsflow binary), LOADGEN_BIN and LIMIT_BIN (the load generator and
+#      the limit already built: then not built here), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
 #      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
 #      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
 #      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
@@ -58,13 +59,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 perf_works() { command -v perf >/dev/null && perf stat -x, -e context-switches -- true 2>&1 | grep -q '^[0-9]'; }
 
-step "building smsflow, the load generator and the limit (release)"
-cargo build -q --release -p smsflow -j2
-cargo build -q --release -p smsflow-server --example twilio_load -j2
-CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
+# Each built here unless given (e.g. another checkout's release builds: a release build takes long).
+step "building what is not given: smsflow, the load generator, the limit (release)"
+[ -n "${SMSFLOW_BIN:-}" ] || cargo build -q --release -p smsflow -j2
+[ -n "${LOADGEN_BIN:-}" ] || cargo build -q --release -p smsflow-server --example twilio_load -j2
+[ -n "${LIMIT_BIN:-}" ] ||
+  CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
 BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
-LOAD=$TARGET/release/examples/twilio_load
-LIMIT=$TARGET/limit/release/smsflow-limit
+LOAD=${LOADGEN_BIN:-$TARGET/release/examples/twilio_load}
+LIMIT=${LIMIT_BIN:-$TARGET/limit/release/smsflow-limit}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
