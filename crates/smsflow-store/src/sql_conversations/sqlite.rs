@@ -3,7 +3,9 @@
 
 use rusqlite::Connection;
 use sqlx::types::Json;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -502,7 +504,7 @@ fn claim_outbound(
     at: OffsetDateTime,
     limit: usize,
 ) -> Result<Vec<OutboundJob>, StoreError> {
-    let claim = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string());
+    let claim = outbound_claim(limit);
     let mut messages = query(db, &claim, &values![until, at], |row| {
         Message::try_from(message_row(&Columns::of(row))?)
     })?;
@@ -522,6 +524,20 @@ fn claim_outbound(
     .map(|c| (c.id, c))
     .collect();
     outbound_jobs(messages, conversations)
+}
+
+/// The outbound claim of up to `limit` messages, formatted once per limit on each thread (the
+/// writer's, in practice): it runs many times a second, and its limit is written into its text
+/// (see `outbound_claim_sql`), so each limit is a text of its own.
+fn outbound_claim(limit: usize) -> Rc<str> {
+    thread_local! {
+        static CLAIMS: RefCell<HashMap<usize, Rc<str>>> = RefCell::default();
+    }
+    CLAIMS.with_borrow_mut(|claims| {
+        Rc::clone(claims.entry(limit).or_insert_with(|| {
+            outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string()).into()
+        }))
+    })
 }
 
 /// A row of `message_columns!()`.
@@ -590,7 +606,8 @@ mod tests {
         for _ in 0..3 {
             claim_outbound(&db, at + time::Duration::seconds(60), at, 8).expect("a claim");
         }
-        let claim = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "8");
+        let claim = outbound_claim(8);
+        assert!(Rc::ptr_eq(&claim, &outbound_claim(8)), "formatted once");
         let prepared_again = |sql: &str| {
             db.prepare_cached(sql)
                 .expect("a cached statement")
