@@ -23,7 +23,9 @@
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
-#      SMSFLOW_BIN (another smsflow binary), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
+#      SMSFLOW_BIN (another smsflow binary), LOADGEN_BIN and LIMIT_BIN (the load generator and
+#      the limit already built: then not built here), SERVERS (default "limit webhook pipeline":
+#      without the limit, no ratios to it), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
 #      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
 #      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
 #      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
@@ -34,6 +36,7 @@ ROOT=$PWD
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH_DIR=${BENCH_DIR:-$TARGET/bench-side-by-side}
 COUNT=${COUNT:-20000} ROUNDS=${ROUNDS:-2} CONCURRENCIES=${CONCURRENCIES:-"4 32"}
+SERVERS=${SERVERS:-"limit webhook pipeline"}
 SERVER_CPUS=${SERVER_CPUS:-0} LOADGEN_CPUS=${LOADGEN_CPUS:-1}
 PORT=${BENCH_PORT:-18321} PGPORT=${BENCH_PGPORT:-18329}
 UPSTREAM_PORT=$((PORT + 1))
@@ -58,13 +61,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 perf_works() { command -v perf >/dev/null && perf stat -x, -e context-switches -- true 2>&1 | grep -q '^[0-9]'; }
 
-step "building smsflow, the load generator and the limit (release)"
-cargo build -q --release -p smsflow -j2
-cargo build -q --release -p smsflow-server --example twilio_load -j2
-CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
+# Each built here unless given (e.g. another checkout's release builds: a release build takes long).
+step "building what is not given: smsflow, the load generator, the limit (release)"
+[ -n "${SMSFLOW_BIN:-}" ] || cargo build -q --release -p smsflow -j2
+[ -n "${LOADGEN_BIN:-}" ] || cargo build -q --release -p smsflow-server --example twilio_load -j2
+[ -n "${LIMIT_BIN:-}" ] || [[ " $SERVERS " != *" limit "* ]] ||
+  CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
 BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
-LOAD=$TARGET/release/examples/twilio_load
-LIMIT=$TARGET/limit/release/smsflow-limit
+LOAD=${LOADGEN_BIN:-$TARGET/release/examples/twilio_load}
+LIMIT=${LIMIT_BIN:-$TARGET/limit/release/smsflow-limit}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -179,7 +184,7 @@ for backend in "${BACKENDS[@]}"; do
   [ "$backend" = postgres ] && { ensure_postgres; PGDATA_DIR=/tmp/smsflow-test-pg-$PGPORT; }
   for round in $(seq 1 "$ROUNDS"); do
     for inflight in $CONCURRENCIES; do
-      for server in limit webhook pipeline; do
+      for server in $SERVERS; do
         step "round $round, $backend, $inflight in flight: $server ($COUNT webhooks; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS)"
         run "$round" "$backend" "$inflight" "$server"
       done
@@ -196,6 +201,8 @@ import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 limit = {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == "limit"}
 def ratios(group, key):
+    if not limit:
+        return ""
     values = [float(r[key]) / float(limit[(r["round"], r["backend"], r["in_flight"])][key]) for r in group]
     return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
 print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | switches/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit |")

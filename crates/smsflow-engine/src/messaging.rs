@@ -19,8 +19,8 @@ use smsflow_core::sms::{
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
-    BookingOutcome, Conversation, Handoff, InboundOutcome, InboundSms, Message, NewOutbound,
-    OptChange, RecordedInbound,
+    BookingOutcome, ClaimNext, ClaimedNext, Conversation, Handoff, InboundOutcome, InboundSms,
+    Message, NewOutbound, OptChange, OutboundJob, RecordedInbound, SentMark,
 };
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -55,6 +55,15 @@ pub const MAX_SEND_ATTEMPTS: i64 = 12;
 const INBOUND_BATCH: usize = 64;
 /// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
 const OUTBOUND_BATCH: usize = 8;
+/// Replies the inbound workers claim in the transaction that queues them and send at once,
+/// besides the senders' batches: at most this many in flight.
+const REPLY_SLOTS: usize = 32;
+/// Recording claims nothing more.
+const NOTHING_NEXT: ClaimNext = ClaimNext {
+    lease: LEASE,
+    inbound: 0,
+    outbound: 0,
+};
 /// How often idle workers look for work that other processes queued.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -75,6 +84,9 @@ pub struct Messaging {
     model_slots: Arc<Semaphore>,
     /// Claimed messages a model is answering: their claims are extended until they are recorded.
     answering: Mutex<HashMap<Uuid, Message>>,
+    /// Sends of replies claimed by the inbound workers (`REPLY_SLOTS`): one is taken before a
+    /// reply is claimed, so a claimed reply is sent at once, well within its lease.
+    reply_slots: Arc<Semaphore>,
 }
 
 impl Messaging {
@@ -99,6 +111,7 @@ impl Messaging {
             pinned: Default::default(),
             model_slots: Arc::new(Semaphore::new(model_calls_in_flight.max(1))),
             answering: Mutex::default(),
+            reply_slots: Arc::new(Semaphore::new(REPLY_SLOTS)),
         }
     }
 
@@ -205,8 +218,8 @@ impl Messaging {
     }
 
     /// Processes a batch of pending inbound messages (at most one per conversation), recorded
-    /// together; false when there was none. The builtin workers run it, and tests that drive the
-    /// queue by hand.
+    /// together; false when there was none. Tests that drive the queue by hand run it (the
+    /// builtin worker records each batch with the claims of what comes next instead).
     pub async fn process_next_inbound(&self) -> Result<bool, StoreError> {
         // A model takes seconds per reply: one message at a time, so none waits for the others'.
         let limit = if self.agent.has_model() {
@@ -219,8 +232,37 @@ impl Messaging {
             return Ok(false);
         }
         let outcomes = self.decide_all(&claimed).await?;
-        self.record(&claimed, &outcomes).await?;
+        self.record(&claimed, &outcomes, NOTHING_NEXT).await?;
         Ok(true)
+    }
+
+    /// Processes a claimed batch (the keyword agent's worker) and claims, in the transaction that
+    /// records it, the next batch and the replies it can send at once, which it sends in a task
+    /// of its own. Answers the next batch (empty when none was pending).
+    async fn process_and_claim_next(
+        self: &Arc<Self>,
+        claimed: &[(Message, Conversation)],
+    ) -> Result<Vec<(Message, Conversation)>, StoreError> {
+        let outcomes = self.decide_all(claimed).await?;
+        let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
+        let slots = free_slots(&self.reply_slots, replies);
+        let next = ClaimNext {
+            lease: LEASE,
+            inbound: INBOUND_BATCH,
+            outbound: slots.len(),
+        };
+        let ClaimedNext { inbound, outbound } = self.record(claimed, &outcomes, next).await?;
+        if !outbound.is_empty() {
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                let limit = slots.len();
+                if let Err(error) = this.send_claimed(outbound, limit).await {
+                    tracing::warn!(%error, "cannot send replies or record their sending; they are sent again when their claims lapse");
+                }
+                drop(slots);
+            });
+        }
+        Ok(inbound)
     }
 
     /// With a model server: waits for a free model slot, claims as many conversations as slots
@@ -239,12 +281,7 @@ impl Messaging {
                 .await
                 .expect("the model slots are never closed"),
         ];
-        while free.len() < INBOUND_BATCH {
-            match Arc::clone(&slots).try_acquire_owned() {
-                Ok(slot) => free.push(slot),
-                Err(_) => break,
-            }
-        }
+        free.extend(free_slots(&slots, INBOUND_BATCH - 1));
         let claimed = self.store.claim_inbound(LEASE, free.len()).await?;
         if claimed.is_empty() {
             return Ok(false);
@@ -277,7 +314,10 @@ impl Messaging {
         // Recorded next (or left to lapse): no longer extended.
         drop(answering);
         let recorded = match decided {
-            Ok(outcomes) => self.record(&claimed, &outcomes).await,
+            Ok(outcomes) => self
+                .record(&claimed, &outcomes, NOTHING_NEXT)
+                .await
+                .map(|_| ()),
             Err(error) => Err(error),
         };
         if let Err(error) = recorded {
@@ -333,28 +373,38 @@ impl Messaging {
         Ok(outcomes)
     }
 
-    /// Records decided messages together (one transaction) and wakes a sender for the replies.
+    /// Records decided messages together (one transaction) with what `next` claims, and wakes
+    /// a sender for the replies not claimed with them.
     async fn record(
         &self,
         claimed: &[(Message, Conversation)],
         outcomes: &[InboundOutcome],
-    ) -> Result<(), StoreError> {
+        next: ClaimNext,
+    ) -> Result<ClaimedNext, StoreError> {
         let completed: Vec<(&Message, &InboundOutcome)> = claimed
             .iter()
             .map(|(message, _)| message)
             .zip(outcomes)
             .collect();
-        self.store.complete_inbound(&completed).await?;
-        let mut replied = false;
+        let claimed_next = self
+            .store
+            .complete_inbound_and_claim(&completed, next)
+            .await?;
+        let mut left_to_senders = false;
         for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
-            replied |= outcome.reply.is_some();
+            // A conversation has one message in a claim: a job of this conversation is its reply.
+            left_to_senders |= outcome.reply.is_some()
+                && !claimed_next
+                    .outbound
+                    .iter()
+                    .any(|job| job.message.conversation_id == conversation.id);
             self.inbox.publish(conversation.id, InboxChange::Message);
             tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
         }
-        if replied {
+        if left_to_senders {
             self.outbound_ready.notify_one();
         }
-        Ok(())
+        Ok(claimed_next)
     }
 
     /// What one inbound message calls for: carrier keyword, routing, the reply.
@@ -756,28 +806,61 @@ impl Messaging {
         if jobs.is_empty() {
             return Ok(false);
         }
-        let conversations: Vec<Uuid> = jobs.iter().map(|job| job.message.conversation_id).collect();
+        self.send_claimed(jobs, OUTBOUND_BATCH).await?;
+        Ok(true)
+    }
+
+    /// Sends claimed messages, then those the store claims (up to `limit`) in the transaction
+    /// that marks them sent, until it claims none. A failure to record an outcome is answered
+    /// once the messages claimed meanwhile are sent too.
+    async fn send_claimed(
+        self: &Arc<Self>,
+        mut jobs: Vec<OutboundJob>,
+        limit: usize,
+    ) -> Result<(), StoreError> {
+        let mut recorded = Ok(());
+        while !jobs.is_empty() {
+            let conversations: Vec<Uuid> =
+                jobs.iter().map(|job| job.message.conversation_id).collect();
+            let (sent, outcome) = self.send_all(jobs).await;
+            recorded = recorded.and(outcome);
+            jobs = self
+                .store
+                .mark_all_sent_and_claim(&sent, LEASE, limit)
+                .await?;
+            for conversation_id in conversations {
+                self.inbox.publish(conversation_id, InboxChange::Message);
+            }
+        }
+        recorded
+    }
+
+    /// Sends claimed messages concurrently: answers the accepted ones, to be marked sent together,
+    /// having recorded every other outcome, and the last error recording one.
+    async fn send_all(
+        self: &Arc<Self>,
+        jobs: Vec<OutboundJob>,
+    ) -> (Vec<SentMark>, Result<(), StoreError>) {
         let mut sends = tokio::task::JoinSet::new();
         for job in jobs {
             let this = Arc::clone(self);
             sends.spawn(async move { this.send(job).await });
         }
-        let mut outcome = Ok(true);
-        while let Some(sent) = sends.join_next().await {
-            if let Err(error) =
-                sent.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
-            {
-                outcome = Err(error);
+        let mut outcome = Ok(());
+        let mut sent = Vec::new();
+        while let Some(joined) = sends.join_next().await {
+            match joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic())) {
+                Ok(Some(mark)) => sent.push(mark),
+                Ok(None) => {}
+                Err(error) => outcome = Err(error),
             }
         }
-        for conversation_id in conversations {
-            self.inbox.publish(conversation_id, InboxChange::Message);
-        }
-        outcome
+        (sent, outcome)
     }
 
-    /// Sends one claimed message and records the outcome.
-    async fn send(&self, job: smsflow_store::conversations::OutboundJob) -> Result<(), StoreError> {
+    /// Sends one claimed message; answers what to record when the gateway accepted it, and
+    /// records any other outcome itself.
+    async fn send(&self, job: OutboundJob) -> Result<Option<SentMark>, StoreError> {
         let message = &job.message;
         if job.opted_out && message.author != Author::System {
             self.store
@@ -789,7 +872,7 @@ impl Messaging {
                     "not sent: the number opted out (STOP)",
                 )
                 .await?;
-            return Ok(());
+            return Ok(None);
         }
         let Some(channel) = self.channels.get(&message.channel) else {
             self.store
@@ -804,7 +887,7 @@ impl Messaging {
                     ),
                 )
                 .await?;
-            return Ok(());
+            return Ok(None);
         };
         let sms = OutgoingSms {
             message_id: message.id,
@@ -819,15 +902,13 @@ impl Messaging {
         };
         match sent {
             Ok(receipt) => {
-                self.store
-                    .mark_sent(
-                        message.id,
-                        message.attempts,
-                        receipt.provider_id.as_deref(),
-                        receipt.status,
-                    )
-                    .await?;
                 tracing::info!(message_id = %message.id, channel = message.channel.as_str(), "message sent");
+                return Ok(Some(SentMark {
+                    message_id: message.id,
+                    attempt: message.attempts,
+                    provider_id: receipt.provider_id,
+                    status: receipt.status,
+                }));
             }
             Err(SendError::Permanent {
                 code,
@@ -864,7 +945,7 @@ impl Messaging {
                     .await?;
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// A re-send: the earlier attempt may have reached the gateway (the process died, or the answer
@@ -970,15 +1051,44 @@ where
     }
 }
 
+/// Up to `wanted` of `slots`' permits free now (none waited for).
+fn free_slots(slots: &Arc<Semaphore>, wanted: usize) -> Vec<OwnedSemaphorePermit> {
+    std::iter::from_fn(|| Arc::clone(slots).try_acquire_owned().ok())
+        .take(wanted)
+        .collect()
+}
+
 impl Messaging {
-    /// Processes claimed batches as they come.
-    async fn inbound_worker(&self) {
-        drain(
-            &self.inbound_ready,
-            "cannot process inbound messages; will retry",
-            || self.process_next_inbound(),
-        )
-        .await
+    /// Processes claimed batches as they come, each recorded with the claim of the next.
+    async fn inbound_worker(self: Arc<Self>) {
+        let mut claimed = Vec::new();
+        loop {
+            if claimed.is_empty() {
+                claimed = match self.store.claim_inbound(LEASE, INBOUND_BATCH).await {
+                    Ok(found) => found,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot process inbound messages; will retry");
+                        Vec::new()
+                    }
+                };
+            }
+            if !claimed.is_empty() {
+                match self.process_and_claim_next(&claimed).await {
+                    // None pending when the batch was recorded: later texts wake this worker.
+                    Ok(next) => {
+                        claimed = next;
+                        if !claimed.is_empty() {
+                            continue;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot process inbound messages; will retry");
+                        claimed = Vec::new();
+                    }
+                }
+            }
+            let _ = tokio::time::timeout(POLL, self.inbound_ready.notified()).await;
+        }
     }
 
     /// Hands claimed conversations to the model as slots free up.

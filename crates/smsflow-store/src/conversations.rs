@@ -267,6 +267,35 @@ pub struct OutboundJob {
     pub opted_out: bool,
 }
 
+/// What a worker claims in the transaction that records its processed batch (see
+/// [`ConversationStore::complete_inbound_and_claim`]): as much as claiming it apart would, without
+/// a transaction of its own. Zero claims nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimNext {
+    pub lease: time::Duration,
+    /// At most this many inbound messages, as `claim_inbound` claims them.
+    pub inbound: usize,
+    /// At most this many outbound messages due, as `claim_outbound` claims them (the replies
+    /// just queued among them).
+    pub outbound: usize,
+}
+
+/// What [`ConversationStore::complete_inbound_and_claim`] claimed.
+#[derive(Debug, Default)]
+pub struct ClaimedNext {
+    pub inbound: Vec<(Message, Conversation)>,
+    pub outbound: Vec<OutboundJob>,
+}
+
+/// A claimed send the gateway accepted: `mark_sent`'s arguments.
+#[derive(Debug, Clone)]
+pub struct SentMark {
+    pub message_id: Uuid,
+    pub attempt: i64,
+    pub provider_id: Option<String>,
+    pub status: MessageStatus,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct OptOut {
     pub number: String,
@@ -338,6 +367,16 @@ pub trait ConversationStore: Send + Sync {
         &self,
         completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError>;
+    /// Records processed messages as `complete_inbound` does and claims what `next` asks for,
+    /// after recording (a conversation whose message was just recorded may be claimed again for
+    /// its next one): on SQLite in the same transaction; on PostgreSQL the inbound batch right
+    /// after, apart, and no outbound message (its senders claim them, as before). Claims nothing
+    /// when a message could not be recorded.
+    async fn complete_inbound_and_claim(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+        next: ClaimNext,
+    ) -> Result<ClaimedNext, StoreError>;
     /// Automatic replies queued to each of `numbers` since `since` (the loop guard's count);
     /// numbers with none are left out.
     async fn automatic_replies_since(
@@ -378,6 +417,16 @@ pub trait ConversationStore: Send + Sync {
         provider_id: Option<&str>,
         status: MessageStatus,
     ) -> Result<(), StoreError>;
+    /// `mark_sent` for several claimed sends at once and, where the database allows it, claims
+    /// up to `limit` outbound messages due for `lease` in the same transaction, as `claim_outbound`
+    /// does (a conversation's next message, held back until this one was sent, among them).
+    /// PostgreSQL marks each apart and claims nothing (its senders claim apart, as before).
+    async fn mark_all_sent_and_claim(
+        &self,
+        sent: &[SentMark],
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError>;
     async fn mark_retry(
         &self,
         message_id: Uuid,

@@ -686,6 +686,13 @@ macro_rules! impl_conversation_store {
             ) -> Result<(), StoreError> {
                 self.complete_inbound_routed(completed).await
             }
+            async fn complete_inbound_and_claim(
+                &self,
+                completed: &[(&Message, &InboundOutcome)],
+                next: ClaimNext,
+            ) -> Result<ClaimedNext, StoreError> {
+                self.complete_inbound_and_claim_routed(completed, next).await
+            }
             async fn automatic_replies_since(
                 &self,
                 numbers: &[&str],
@@ -751,6 +758,14 @@ macro_rules! impl_conversation_store {
                 status: MessageStatus,
             ) -> Result<(), StoreError> {
                 self.mark_sent_routed(message_id, attempt, provider_id, status).await
+            }
+            async fn mark_all_sent_and_claim(
+                &self,
+                sent: &[SentMark],
+                lease: time::Duration,
+                limit: usize,
+            ) -> Result<Vec<OutboundJob>, StoreError> {
+                self.mark_all_sent_and_claim_routed(sent, lease, limit).await
             }
 
             async fn mark_retry(

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
-use smsflow_store::conversations::{InboundOutcome, InboundSms, NewOutbound};
+use smsflow_store::conversations::{
+    ClaimNext, InboundOutcome, InboundSms, NewOutbound, OutboundJob, SentMark,
+};
 use smsflow_store::testing;
 use std::collections::HashSet;
 use time::{Duration, OffsetDateTime};
@@ -420,6 +422,150 @@ async fn workers_in_two_processes_process_each_message_once_and_in_order() {
                 db.label
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_database_can() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        for (sid, from) in [
+            ("SMn1", "+15551130001"),
+            ("SMn2", "+15551130001"),
+            ("SMn3", "+15551130002"),
+        ] {
+            store.record_inbound(&sms(sid, from)).await.unwrap();
+        }
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        let (first, other) = (&claimed[0].0, &claimed[1].0);
+        let (first_reply, other_reply) = (replying("first's reply"), replying("other's reply"));
+        let next = ClaimNext {
+            lease: Duration::seconds(30),
+            inbound: 10,
+            outbound: 10,
+        };
+        let claimed_next = store
+            .complete_inbound_and_claim(&[(first, &first_reply), (other, &other_reply)], next)
+            .await
+            .unwrap();
+        let bodies = |jobs: &[OutboundJob]| {
+            let mut bodies: Vec<_> = jobs.iter().map(|job| job.message.body.clone()).collect();
+            bodies.sort();
+            bodies
+        };
+        // SMn2 became claimable when SMn1 was recorded (on SQLite in the same transaction).
+        let next_texts: Vec<_> = claimed_next
+            .inbound
+            .iter()
+            .map(|(m, _)| m.provider_id.clone().unwrap())
+            .collect();
+        let replies = if db.label == "sqlite" {
+            bodies(&claimed_next.outbound)
+        } else {
+            // PostgreSQL claims no reply here: its senders claim them apart.
+            assert!(claimed_next.outbound.is_empty());
+            bodies(
+                &store
+                    .claim_outbound(Duration::seconds(30), 10)
+                    .await
+                    .unwrap(),
+            )
+        };
+        assert_eq!(next_texts, ["SMn2"], "{}", db.label);
+        assert_eq!(replies, ["first's reply", "other's reply"], "{}", db.label);
+        // Claimed once: neither a later claim nor another worker takes them again.
+        assert!(
+            store
+                .claim_inbound(Duration::seconds(30), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .claim_outbound(Duration::seconds(30), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn sends_are_marked_together_with_the_claim_of_what_they_held_back() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let now = OffsetDateTime::now_utc();
+        let mut conversations = Vec::new();
+        for to in ["+15551140001", "+15551140002"] {
+            let conversation = store
+                .open_conversation(Channel::Simulator, "+15550009999", to)
+                .await
+                .unwrap();
+            store
+                .queue_outbound(conversation.id, &outbound(&format!("to {to}"), now))
+                .await
+                .unwrap();
+            conversations.push(conversation.id);
+        }
+        // Held back until the first one to the first number is sent.
+        store
+            .queue_outbound(conversations[0], &outbound("then this", now))
+            .await
+            .unwrap();
+        let jobs = store
+            .claim_outbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 2, "{}", db.label);
+        let mut marks: Vec<SentMark> = jobs
+            .iter()
+            .map(|job| SentMark {
+                message_id: job.message.id,
+                attempt: job.message.attempts,
+                provider_id: Some(format!("SM{}", job.message.id.simple())),
+                status: MessageStatus::Sent,
+            })
+            .collect();
+        // The second number's claim was taken over meanwhile: its mark no longer applies.
+        let late = jobs
+            .iter()
+            .position(|job| job.message.conversation_id == conversations[1])
+            .unwrap();
+        marks[late].attempt -= 1;
+        let claimed = store
+            .mark_all_sent_and_claim(&marks, Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        let next = if db.label == "sqlite" {
+            claimed
+        } else {
+            // PostgreSQL claims nothing with the marks: its senders claim apart.
+            assert!(claimed.is_empty());
+            store
+                .claim_outbound(Duration::seconds(30), 10)
+                .await
+                .unwrap()
+        };
+        let bodies: Vec<_> = next.iter().map(|job| job.message.body.as_str()).collect();
+        assert_eq!(bodies, ["then this"], "{}", db.label);
+        let sent = store.get_message(marks[1 - late].message_id).await.unwrap();
+        assert_eq!(
+            (sent.status, sent.provider_id),
+            (MessageStatus::Sent, marks[1 - late].provider_id.clone()),
+            "{}",
+            db.label
+        );
+        let ignored = store.get_message(marks[late].message_id).await.unwrap();
+        assert_eq!(
+            (ignored.status, ignored.provider_id),
+            (MessageStatus::Sending, None),
+            "{}",
+            db.label
+        );
     }
 }
 

@@ -337,6 +337,45 @@ impl PostgresStore {
         Ok(select.fetch_all(&self.read).await?.into_iter().collect())
     }
 
+    /// Records the batch, then claims the next inbound batch apart, as a worker did before
+    /// claiming again; claims no outbound message (see
+    /// `ConversationStore::complete_inbound_and_claim`).
+    pub(super) async fn complete_inbound_and_claim_routed(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+        next: ClaimNext,
+    ) -> Result<ClaimedNext, StoreError> {
+        self.complete_inbound_routed(completed).await?;
+        let inbound = match next.inbound {
+            0 => Vec::new(),
+            limit => self.claim_inbound_routed(next.lease, limit).await?,
+        };
+        Ok(ClaimedNext {
+            inbound,
+            outbound: Vec::new(),
+        })
+    }
+
+    /// One statement each, as `mark_sent`; claims nothing (see
+    /// `ConversationStore::mark_all_sent_and_claim`).
+    pub(super) async fn mark_all_sent_and_claim_routed(
+        &self,
+        sent: &[SentMark],
+        _lease: time::Duration,
+        _limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
+        for mark in sent {
+            self.mark_sent_routed(
+                mark.message_id,
+                mark.attempt,
+                mark.provider_id.as_deref(),
+                mark.status,
+            )
+            .await?;
+        }
+        Ok(Vec::new())
+    }
+
     pub(super) async fn mark_sent_routed(
         &self,
         message_id: Uuid,

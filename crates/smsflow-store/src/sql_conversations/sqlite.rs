@@ -3,7 +3,9 @@
 
 use rusqlite::Connection;
 use sqlx::types::Json;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -57,11 +59,29 @@ impl SqliteStore {
         &self,
         completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError> {
+        let nothing = ClaimNext {
+            lease: time::Duration::ZERO,
+            inbound: 0,
+            outbound: 0,
+        };
+        self.complete_inbound_and_claim_routed(completed, nothing)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records processed messages as `complete_inbound_routed` and, in the same unit, claims
+    /// what `next` asks for: the pages the claims change were mostly just written by the
+    /// recording (the conversations, the replies), so they cost no commit of their own.
+    pub(super) async fn complete_inbound_and_claim_routed(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+        next: ClaimNext,
+    ) -> Result<ClaimedNext, StoreError> {
         let completed: Vec<(Completed, InboundOutcome)> = completed
             .iter()
             .map(|(message, outcome)| (Completed::of(message), (*outcome).clone()))
             .collect();
-        let failures = self
+        let (failures, claimed) = self
             .writer
             .run(move |db| {
                 let at = now();
@@ -78,7 +98,17 @@ impl SqliteStore {
                         failures.push((message.id, error));
                     }
                 }
-                Ok(failures)
+                let mut claimed = ClaimedNext::default();
+                if failures.is_empty() {
+                    let until = at + next.lease;
+                    if next.inbound > 0 {
+                        claimed.inbound = claim_inbound(db, until, at, next.inbound)?;
+                    }
+                    if next.outbound > 0 {
+                        claimed.outbound = claim_outbound(db, until, at, next.outbound)?;
+                    }
+                }
+                Ok((failures, claimed))
             })
             .await?;
         for (message_id, error) in &failures {
@@ -86,7 +116,7 @@ impl SqliteStore {
         }
         match failures.into_iter().next() {
             Some((_, error)) => Err(error),
-            None => Ok(()),
+            None => Ok(claimed),
         }
     }
 
@@ -127,15 +157,45 @@ impl SqliteStore {
         provider_id: Option<&str>,
         status: MessageStatus,
     ) -> Result<(), StoreError> {
-        let provider_id = provider_id.map(str::to_string);
+        let sent = SentMark {
+            message_id,
+            attempt,
+            provider_id: provider_id.map(str::to_string),
+            status,
+        };
+        self.mark_all_sent_and_claim_routed(&[sent], time::Duration::ZERO, 0)
+            .await
+            .map(|_| ())
+    }
+
+    /// One unit for all, the claim after the marks.
+    pub(super) async fn mark_all_sent_and_claim_routed(
+        &self,
+        sent: &[SentMark],
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
+        let sent = sent.to_vec();
         self.writer
             .run(move |db| {
-                execute(
-                    db,
-                    MARK_SENT,
-                    &values![message_id, status.as_str(), provider_id, now(), attempt],
-                )
-                .map(|_| ())
+                let at = now();
+                for mark in &sent {
+                    execute(
+                        db,
+                        MARK_SENT,
+                        &values![
+                            mark.message_id,
+                            mark.status.as_str(),
+                            mark.provider_id,
+                            at,
+                            mark.attempt
+                        ],
+                    )?;
+                }
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                claim_outbound(db, at + lease, at, limit)
             })
             .await
     }
@@ -444,7 +504,7 @@ fn claim_outbound(
     at: OffsetDateTime,
     limit: usize,
 ) -> Result<Vec<OutboundJob>, StoreError> {
-    let claim = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string());
+    let claim = outbound_claim(limit);
     let mut messages = query(db, &claim, &values![until, at], |row| {
         Message::try_from(message_row(&Columns::of(row))?)
     })?;
@@ -464,6 +524,20 @@ fn claim_outbound(
     .map(|c| (c.id, c))
     .collect();
     outbound_jobs(messages, conversations)
+}
+
+/// The outbound claim of up to `limit` messages, formatted once per limit on each thread (the
+/// writer's, in practice): it runs many times a second, and its limit is written into its text
+/// (see `outbound_claim_sql`), so each limit is a text of its own.
+fn outbound_claim(limit: usize) -> Rc<str> {
+    thread_local! {
+        static CLAIMS: RefCell<HashMap<usize, Rc<str>>> = RefCell::default();
+    }
+    CLAIMS.with_borrow_mut(|claims| {
+        Rc::clone(claims.entry(limit).or_insert_with(|| {
+            outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string()).into()
+        }))
+    })
 }
 
 /// A row of `message_columns!()`.
@@ -532,7 +606,8 @@ mod tests {
         for _ in 0..3 {
             claim_outbound(&db, at + time::Duration::seconds(60), at, 8).expect("a claim");
         }
-        let claim = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "8");
+        let claim = outbound_claim(8);
+        assert!(Rc::ptr_eq(&claim, &outbound_claim(8)), "formatted once");
         let prepared_again = |sql: &str| {
             db.prepare_cached(sql)
                 .expect("a cached statement")
