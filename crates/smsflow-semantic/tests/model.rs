@@ -279,3 +279,52 @@ fn built_in_examples_are_the_written_ones_and_the_spent_routing_sets() {
         assert!(goal.builtin_examples().starts_with(goal.written_examples()));
     }
 }
+
+/// A data directory with the test model installed in it (its files linked, not copied).
+fn data_dir_with_model() -> Option<tempfile::TempDir> {
+    let source = PathBuf::from(std::env::var_os("SMSFLOW_TEST_MODEL_DIR")?);
+    let data_dir = tempfile::tempdir().unwrap();
+    let dir = smsflow_semantic::MINILM.dir(data_dir.path());
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["model.safetensors", "config.json", "tokenizer.json"] {
+        std::os::unix::fs::symlink(source.join(file), dir.join(file)).unwrap();
+    }
+    Some(data_dir)
+}
+
+#[test]
+fn a_second_start_reads_the_example_embeddings_from_the_cache() {
+    let Some(data_dir) = data_dir_with_model() else {
+        return;
+    };
+    let start = || smsflow_semantic::load(&smsflow_semantic::MINILM, data_dir.path()).unwrap();
+    let examples = ["quiero pedir turno", "the sink is leaking again"];
+    let first = start().embedder.embed_examples(&examples);
+    let cache = smsflow_semantic::MINILM
+        .dir(data_dir.path())
+        .join(smsflow_semantic::cache::FILE_NAME);
+    assert!(cache.is_file(), "written once the examples are embedded");
+
+    let dir = smsflow_semantic::MINILM.dir(data_dir.path());
+    let second = MiniLm::load(&dir).unwrap().with_example_cache(&dir);
+    assert_eq!(
+        second.remembered_examples(),
+        2,
+        "read at start, before any embedding"
+    );
+    assert_eq!(
+        smsflow_core::semantic::Embedder::embed_examples(&second, &examples),
+        first
+    );
+
+    // A damaged file is ignored and written again once the examples are embedded.
+    std::fs::write(&cache, b"not embeddings").unwrap();
+    let third = MiniLm::load(&dir).unwrap().with_example_cache(&dir);
+    assert_eq!(third.remembered_examples(), 0);
+    assert_eq!(
+        smsflow_core::semantic::Embedder::embed_examples(&third, &examples),
+        first
+    );
+    let fourth = MiniLm::load(&dir).unwrap().with_example_cache(&dir);
+    assert_eq!(fourth.remembered_examples(), 2);
+}
