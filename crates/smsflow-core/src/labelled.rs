@@ -10,12 +10,13 @@ use crate::goal::Goal;
 use crate::quality::{LabelledMessage, parse_jsonl};
 
 /// The spent routing sets, one JSON object a line; `text` and `goals` are read, the rest ignored.
-const SETS: [&str; 5] = [
+const SETS: [&str; 6] = [
     include_str!("../../smsflow-semantic/tests/data/routing/train.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test2.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test3.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test4.jsonl"),
+    include_str!("../../smsflow-semantic/tests/data/routing/test5.jsonl"),
 ];
 
 static TEXTS: LazyLock<Vec<LabelledMessage>> = LazyLock::new(|| {
