@@ -262,7 +262,9 @@ fn the_explanation_names_the_closest_example_and_the_probability() {
 /// (`examples/routing_cv.rs --leave-one-set-out`) turns a set's texts off to score it.
 #[test]
 fn built_in_examples_are_the_written_ones_and_the_spent_routing_sets() {
-    let sets = ["train", "test", "test2", "test3", "test4", "test5"];
+    let sets = [
+        "train", "test", "test2", "test3", "test4", "test5", "written",
+    ];
     for message in sets
         .map(|set| format!("routing/{set}.jsonl"))
         .iter()
