@@ -16,6 +16,11 @@
 //!   with several goals teaches the classifier.
 //! - `--shipped [--misses [--why]] FILE`: scores FILE as the product ships (every set learnt): for
 //!   a blind set no build has read.
+//! - `--grid`: with `--leave-one-set-out`, scores a small grid of decision settings around the
+//!   shipped ones on each held-out set (one classifier per set) and prints them by their mean;
+//!   alone, the default cross-validation over that small grid instead of the full one.
+//! - `--without SET` (repeatable): leaves a set out of training altogether (e.g. `written`, to
+//!   measure what it adds).
 //!
 //! ```text
 //! SMSFLOW_TEST_E5_DIR=/path/to/multilingual-e5-small \
@@ -236,7 +241,12 @@ fn main() {
     // Settings chosen for the model: cross-validated over every set pooled, each fold routed by a
     // classifier trained on the written examples and the other folds.
     let pool = sets.all_but(None);
-    choose_by_cv(&pool, &entries, &embedder, targets, folds);
+    let candidates = if grid {
+        small_grid(&shipped_config)
+    } else {
+        pooled_decisions()
+    };
+    choose_by_cv(&pool, &entries, &embedder, targets, folds, &candidates);
 }
 
 /// Every figure of a set routed once: by language, each goal's precision, recall and F1, and the
@@ -414,7 +424,7 @@ fn leave_out(
     }
 
     let Some(folds) = choose else { return };
-    let chosen = choose_by_cv(&pool, entries, embedder, targets, folds);
+    let chosen = choose_by_cv(&pool, entries, embedder, targets, folds, &pooled_decisions());
     println!("\n{held_out}, trained on the other sets, settings chosen on them: {chosen:?}");
     let tuned = Matcher::with_semantic(taught(entries, &teach, targets), embedder.clone(), chosen);
     full_report(scored, &route_all(&tuned, scored));
@@ -430,26 +440,7 @@ fn leave_out_grid(
     shipped: &SemanticConfig,
     targets: Targets,
 ) {
-    // Few settings: routing every held-out text once per setting is the cost (the "none of these"
-    // veto compares each text with every example).
-    let mut candidates = vec![shipped.clone()];
-    for temperature in [0.3, 0.5] {
-        for balanced in [0.3, 0.4] {
-            for margin in [0.05, 0.1, 0.2, 0.3] {
-                candidates.push(SemanticConfig {
-                    training: Training {
-                        temperature,
-                        ..shipped.training
-                    },
-                    strict: (balanced + 0.2f32).min(0.8),
-                    balanced,
-                    broad: balanced - 0.1,
-                    margin,
-                    ..shipped.clone()
-                });
-            }
-        }
-    }
+    let candidates = small_grid(shipped);
     let held_out_sets = ["test2", "test3", "test4", "test5"];
     // reports[candidate][set]
     let mut reports: Vec<Vec<QualityReport>> = vec![Vec::new(); candidates.len()];
@@ -524,22 +515,29 @@ fn choose_by_cv(
     embedder: &Arc<Remembering>,
     targets: Targets,
     folds: usize,
+    candidates: &[SemanticConfig],
 ) -> SemanticConfig {
-    let mut candidates: Vec<SemanticConfig> = Vec::new();
-    let mut outcomes: Vec<Vec<Option<Outcome>>> = Vec::new();
-    for l2 in [0.0001, 0.0003] {
+    let mut outcomes: Vec<Vec<Option<Outcome>>> = vec![vec![None; pool.len()]; candidates.len()];
+    // One classifier per fold for each training setting (the temperature only calibrates).
+    let mut trainings: Vec<Training> = Vec::new();
+    for config in candidates {
         let training = Training {
-            l2,
-            steps: 200,
             temperature: 1.0,
-            ngrams: 1.0,
+            ..config.training
         };
-        let decisions = pooled_decisions(training);
-        let first = candidates.len();
-        for config in &decisions {
-            candidates.push(config.clone());
-            outcomes.push(vec![None; pool.len()]);
+        if !trainings.contains(&training) {
+            trainings.push(training);
         }
+    }
+    for training in trainings {
+        let decisions: Vec<usize> = (0..candidates.len())
+            .filter(|&i| {
+                Training {
+                    temperature: 1.0,
+                    ..candidates[i].training
+                } == training
+            })
+            .collect();
         for fold in 0..folds {
             let teach: Vec<&LabelledMessage> = (0..pool.len())
                 .filter(|i| i % folds != fold)
@@ -548,12 +546,12 @@ fn choose_by_cv(
             let mut matcher = Matcher::with_semantic(
                 taught(entries, &teach, targets),
                 embedder.clone(),
-                decisions[0].clone(),
+                candidates[decisions[0]].clone(),
             );
-            for (offset, config) in decisions.iter().enumerate() {
-                matcher = matcher.recalibrated(config.clone());
+            for &index in &decisions {
+                matcher = matcher.recalibrated(candidates[index].clone());
                 for i in (0..pool.len()).filter(|i| i % folds == fold) {
-                    outcomes[first + offset][i] = Some(Outcome::of(&matcher, &pool[i].text));
+                    outcomes[index][i] = Some(Outcome::of(&matcher, &pool[i].text));
                 }
             }
         }
@@ -568,6 +566,19 @@ fn choose_by_cv(
                 .total_cmp(&objective(&score_outcomes(pool, &outcomes[b])))
         })
         .unwrap();
+    for (config, routed) in candidates.iter().zip(&outcomes) {
+        let report = score_outcomes(pool, routed);
+        println!(
+            "  T {:.2} l2 {} cut {:.2} margin {:.2} none {:.2}: {:.3} / {:.3}",
+            config.training.temperature,
+            config.training.l2,
+            config.balanced,
+            config.margin,
+            config.nearer_none,
+            report.macro_f1,
+            report.top1_accuracy
+        );
+    }
     println!(
         "\n{folds}-fold CV over the other sets (trained on the other folds; best of {} settings, tuned): {:?}",
         candidates.len(),
@@ -577,8 +588,48 @@ fn choose_by_cv(
     candidates[best].clone()
 }
 
-/// The decision's settings tried when the classifier learns from the corpus.
-fn pooled_decisions(training: Training) -> Vec<SemanticConfig> {
+/// The shipped settings and a few around them (temperature, cut-offs, margin): few, because
+/// routing every text once per setting is the cost (the "none of these" veto compares each text
+/// with every example).
+fn small_grid(shipped: &SemanticConfig) -> Vec<SemanticConfig> {
+    let mut candidates = vec![shipped.clone()];
+    for temperature in [0.3, 0.5] {
+        for balanced in [0.3, 0.4] {
+            for margin in [0.05, 0.1, 0.2, 0.3] {
+                candidates.push(SemanticConfig {
+                    training: Training {
+                        temperature,
+                        ..shipped.training
+                    },
+                    strict: (balanced + 0.2f32).min(0.8),
+                    balanced,
+                    broad: balanced - 0.1,
+                    margin,
+                    ..shipped.clone()
+                });
+            }
+        }
+    }
+    candidates
+}
+
+/// The decision's settings tried when the classifier learns from the corpus, for both L2 penalties.
+fn pooled_decisions() -> Vec<SemanticConfig> {
+    [0.0001, 0.0003]
+        .into_iter()
+        .flat_map(|l2| {
+            decisions(Training {
+                l2,
+                steps: 200,
+                temperature: 1.0,
+                ngrams: 1.0,
+            })
+        })
+        .collect()
+}
+
+/// The decision's settings tried with `training`.
+fn decisions(training: Training) -> Vec<SemanticConfig> {
     let mut all = Vec::new();
     for temperature in [0.3, 0.5, 1.0] {
         for balanced in [0.3, 0.4, 0.5] {
