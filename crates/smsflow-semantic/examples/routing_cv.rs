@@ -424,7 +424,14 @@ fn leave_out(
     }
 
     let Some(folds) = choose else { return };
-    let chosen = choose_by_cv(&pool, entries, embedder, targets, folds, &pooled_decisions());
+    let chosen = choose_by_cv(
+        &pool,
+        entries,
+        embedder,
+        targets,
+        folds,
+        &pooled_decisions(),
+    );
     println!("\n{held_out}, trained on the other sets, settings chosen on them: {chosen:?}");
     let tuned = Matcher::with_semantic(taught(entries, &teach, targets), embedder.clone(), chosen);
     full_report(scored, &route_all(&tuned, scored));
