@@ -207,8 +207,10 @@ fn main() {
                 &embedder,
                 &shipped_config,
                 targets,
-                choose.then_some(folds),
-                misses,
+                LeaveOut {
+                    choose: choose.then_some(folds),
+                    misses,
+                },
             );
         }
         return;
@@ -387,6 +389,13 @@ fn route_all(matcher: &Matcher, samples: &[LabelledMessage]) -> Vec<Outcome> {
         .collect()
 }
 
+/// What else [`leave_out`] does: choose settings by cross-validation with this many folds, and
+/// print the held-out set's misses.
+struct LeaveOut {
+    choose: Option<usize>,
+    misses: bool,
+}
+
 /// Scores `held_out` three ways: as shipped (built-in examples only), trained on the built-ins and
 /// every other set with the shipped settings, and with settings chosen by cross-validation on the
 /// other sets.
@@ -397,8 +406,7 @@ fn leave_out(
     embedder: &Arc<Remembering>,
     shipped: &SemanticConfig,
     targets: Targets,
-    choose: Option<usize>,
-    misses: bool,
+    LeaveOut { choose, misses }: LeaveOut,
 ) {
     let scored = sets.get(held_out);
     let pool = sets.all_but(Some(held_out));
