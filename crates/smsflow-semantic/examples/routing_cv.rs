@@ -9,13 +9,18 @@
 //! - default: 5-fold cross-validation over every set pooled: for each fold, a classifier trained
 //!   on the written examples and the other folds routes the fold with every setting of a grid; the
 //!   setting with the best pooled score (mean of macro-F1 and top-1) is the one to ship (tuned).
-//! - `--leave-one-set-out [--choose] [--targets each|primary|first]`: for test2, test3 and test4,
+//! - `--leave-one-set-out [--choose] [--misses] [--targets each|primary|first]`: for test2 to test5,
 //!   scores the set as main shipped it (written examples only), trained on every other set with
 //!   the shipped settings, and (`--choose`) with settings chosen by cross-validation on the other
 //!   sets. Texts also in the scored set are left out of its training. `--targets` says how a text
 //!   with several goals teaches the classifier.
 //! - `--shipped [--misses [--why]] FILE`: scores FILE as the product ships (every set learnt): for
 //!   a blind set no build has read.
+//! - `--grid`: with `--leave-one-set-out`, scores a small grid of decision settings around the
+//!   shipped ones on each held-out set (one classifier per set) and prints them by their mean;
+//!   alone, the default cross-validation over that small grid instead of the full one.
+//! - `--without SET` (repeatable): leaves a set out of training altogether (e.g. `written`, to
+//!   measure what it adds).
 //!
 //! ```text
 //! SMSFLOW_TEST_E5_DIR=/path/to/multilingual-e5-small \
@@ -135,6 +140,8 @@ fn main() {
     let mut why = false;
     let mut leave_one_set_out = false;
     let mut choose = false;
+    let mut grid = false;
+    let mut without: Vec<String> = Vec::new();
     let mut targets = Targets::Primary;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -147,6 +154,8 @@ fn main() {
             "--why" => why = true,
             "--leave-one-set-out" => leave_one_set_out = true,
             "--choose" => choose = true,
+            "--grid" => grid = true,
+            "--without" => without.push(args.next().expect("--without SET")),
             "--targets" => {
                 targets = match args.next().as_deref() {
                     Some("each") => Targets::Each,
@@ -182,9 +191,15 @@ fn main() {
     } else {
         MiniLm::matching_config()
     };
-    let sets = LabelledSets::load(&root.join("crates/smsflow-semantic/tests/data/routing"));
+    let mut sets = LabelledSets::load(&root.join("crates/smsflow-semantic/tests/data/routing"));
+    sets.0
+        .retain(|(name, _)| !without.iter().any(|w| w == name));
+    if leave_one_set_out && grid {
+        leave_out_grid(&sets, &entries, &embedder, &shipped_config, targets);
+        return;
+    }
     if leave_one_set_out {
-        for held_out in ["test2", "test3", "test4"] {
+        for held_out in ["test2", "test3", "test4", "test5"] {
             leave_out(
                 &sets,
                 held_out,
@@ -192,7 +207,10 @@ fn main() {
                 &embedder,
                 &shipped_config,
                 targets,
-                choose.then_some(folds),
+                LeaveOut {
+                    choose: choose.then_some(folds),
+                    misses,
+                },
             );
         }
         return;
@@ -225,7 +243,12 @@ fn main() {
     // Settings chosen for the model: cross-validated over every set pooled, each fold routed by a
     // classifier trained on the written examples and the other folds.
     let pool = sets.all_but(None);
-    choose_by_cv(&pool, &entries, &embedder, targets, folds);
+    let candidates = if grid {
+        small_grid(&shipped_config)
+    } else {
+        pooled_decisions()
+    };
+    choose_by_cv(&pool, &entries, &embedder, targets, folds, &candidates);
 }
 
 /// Every figure of a set routed once: by language, each goal's precision, recall and F1, and the
@@ -309,19 +332,22 @@ fn taught(entries: &[MatchEntry], texts: &[&LabelledMessage], targets: Targets) 
     entries
 }
 
-/// Every routing set of the corpus, by name.
+/// Every routing set of the corpus, by name: the spent test sets and the texts written to train
+/// (`written`, never scored).
 struct LabelledSets(Vec<(&'static str, Vec<LabelledMessage>)>);
 
 impl LabelledSets {
     fn load(dir: &std::path::Path) -> LabelledSets {
         LabelledSets(
-            ["train", "test", "test2", "test3", "test4"]
-                .into_iter()
-                .map(|name| {
-                    let path = dir.join(format!("{name}.jsonl"));
-                    (name, read_labelled(&path))
-                })
-                .collect(),
+            [
+                "train", "test", "test2", "test3", "test4", "test5", "written",
+            ]
+            .into_iter()
+            .map(|name| {
+                let path = dir.join(format!("{name}.jsonl"));
+                (name, read_labelled(&path))
+            })
+            .collect(),
         )
     }
 
@@ -363,6 +389,13 @@ fn route_all(matcher: &Matcher, samples: &[LabelledMessage]) -> Vec<Outcome> {
         .collect()
 }
 
+/// What else [`leave_out`] does: choose settings by cross-validation with this many folds, and
+/// print the held-out set's misses.
+struct LeaveOut {
+    choose: Option<usize>,
+    misses: bool,
+}
+
 /// Scores `held_out` three ways: as shipped (built-in examples only), trained on the built-ins and
 /// every other set with the shipped settings, and with settings chosen by cross-validation on the
 /// other sets.
@@ -373,7 +406,7 @@ fn leave_out(
     embedder: &Arc<Remembering>,
     shipped: &SemanticConfig,
     targets: Targets,
-    choose: Option<usize>,
+    LeaveOut { choose, misses }: LeaveOut,
 ) {
     let scored = sets.get(held_out);
     let pool = sets.all_but(Some(held_out));
@@ -393,13 +426,100 @@ fn leave_out(
         embedder.clone(),
         shipped.clone(),
     );
-    full_report(scored, &route_all(&after, scored));
+    let report = full_report(scored, &route_all(&after, scored));
+    if misses {
+        print_misses(&report, None);
+    }
 
     let Some(folds) = choose else { return };
-    let chosen = choose_by_cv(&pool, entries, embedder, targets, folds);
+    let chosen = choose_by_cv(
+        &pool,
+        entries,
+        embedder,
+        targets,
+        folds,
+        &pooled_decisions(),
+    );
     println!("\n{held_out}, trained on the other sets, settings chosen on them: {chosen:?}");
     let tuned = Matcher::with_semantic(taught(entries, &teach, targets), embedder.clone(), chosen);
     full_report(scored, &route_all(&tuned, scored));
+}
+
+/// Scores every decision setting of the grid on each held-out set (trained once per set on the
+/// other sets with the shipped training settings) and prints the settings by their mean score over
+/// the held-out sets, best first, with the shipped ones for comparison (development figures).
+fn leave_out_grid(
+    sets: &LabelledSets,
+    entries: &[MatchEntry],
+    embedder: &Arc<Remembering>,
+    shipped: &SemanticConfig,
+    targets: Targets,
+) {
+    let candidates = small_grid(shipped);
+    let held_out_sets = ["test2", "test3", "test4", "test5"];
+    // reports[candidate][set]
+    let mut reports: Vec<Vec<QualityReport>> = vec![Vec::new(); candidates.len()];
+    let mut spanish: Vec<Vec<QualityReport>> = vec![Vec::new(); candidates.len()];
+    for held_out in held_out_sets {
+        let scored = sets.get(held_out);
+        let teach: Vec<LabelledMessage> = sets.all_but(Some(held_out));
+        let teach: Vec<&LabelledMessage> = teach.iter().collect();
+        let mut matcher = Matcher::with_semantic(
+            taught(entries, &teach, targets),
+            embedder.clone(),
+            shipped.clone(),
+        );
+        let es: Vec<usize> = (0..scored.len())
+            .filter(|&i| scored[i].lang.as_deref() == Some("es"))
+            .collect();
+        for (index, config) in candidates.iter().enumerate() {
+            matcher = matcher.recalibrated(config.clone());
+            let outcomes = route_all(&matcher, scored);
+            reports[index].push(score_outcomes(scored, &outcomes));
+            spanish[index].push(score_outcomes(
+                &subset(scored, &es),
+                &subset(&outcomes, &es),
+            ));
+        }
+    }
+    let mean = |reports: &[QualityReport], f: &dyn Fn(&QualityReport) -> f64| {
+        reports.iter().map(f).sum::<f64>() / reports.len() as f64
+    };
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| mean(&reports[b], &objective).total_cmp(&mean(&reports[a], &objective)));
+    println!(
+        "\nleave-one-set-out over {held_out_sets:?}, mean macro-F1 / top-1 (Spanish), then each set's:"
+    );
+    for index in order
+        .iter()
+        .copied()
+        .filter(|&i| i == 0 || order.iter().position(|&o| o == i).unwrap() < 20)
+    {
+        let sets: Vec<String> = reports[index]
+            .iter()
+            .map(|r| format!("{:.3}/{:.3}", r.macro_f1, r.top1_accuracy))
+            .collect();
+        let lowest = reports[index]
+            .iter()
+            .flat_map(|r| r.goals.iter().map(|g| g.f1))
+            .fold(1.0, f64::min);
+        let c = &candidates[index];
+        println!(
+            "  {}T {:.2} l2 {} cut {:.2} margin {:.2} none {:.2}: {:.3} / {:.3} (es {:.3} / {:.3}) lowest goal {:.2} | {}",
+            if index == 0 { "SHIPPED " } else { "" },
+            c.training.temperature,
+            c.training.l2,
+            c.balanced,
+            c.margin,
+            c.nearer_none,
+            mean(&reports[index], &|r| r.macro_f1),
+            mean(&reports[index], &|r| r.top1_accuracy),
+            mean(&spanish[index], &|r| r.macro_f1),
+            mean(&spanish[index], &|r| r.top1_accuracy),
+            lowest,
+            sets.join(" ")
+        );
+    }
 }
 
 /// The settings with the best cross-validated score on `pool`: for each fold, trained on the
@@ -410,22 +530,29 @@ fn choose_by_cv(
     embedder: &Arc<Remembering>,
     targets: Targets,
     folds: usize,
+    candidates: &[SemanticConfig],
 ) -> SemanticConfig {
-    let mut candidates: Vec<SemanticConfig> = Vec::new();
-    let mut outcomes: Vec<Vec<Option<Outcome>>> = Vec::new();
-    for l2 in [0.0001, 0.0003] {
+    let mut outcomes: Vec<Vec<Option<Outcome>>> = vec![vec![None; pool.len()]; candidates.len()];
+    // One classifier per fold for each training setting (the temperature only calibrates).
+    let mut trainings: Vec<Training> = Vec::new();
+    for config in candidates {
         let training = Training {
-            l2,
-            steps: 200,
             temperature: 1.0,
-            ngrams: 1.0,
+            ..config.training
         };
-        let decisions = pooled_decisions(training);
-        let first = candidates.len();
-        for config in &decisions {
-            candidates.push(config.clone());
-            outcomes.push(vec![None; pool.len()]);
+        if !trainings.contains(&training) {
+            trainings.push(training);
         }
+    }
+    for training in trainings {
+        let decisions: Vec<usize> = (0..candidates.len())
+            .filter(|&i| {
+                Training {
+                    temperature: 1.0,
+                    ..candidates[i].training
+                } == training
+            })
+            .collect();
         for fold in 0..folds {
             let teach: Vec<&LabelledMessage> = (0..pool.len())
                 .filter(|i| i % folds != fold)
@@ -434,12 +561,12 @@ fn choose_by_cv(
             let mut matcher = Matcher::with_semantic(
                 taught(entries, &teach, targets),
                 embedder.clone(),
-                decisions[0].clone(),
+                candidates[decisions[0]].clone(),
             );
-            for (offset, config) in decisions.iter().enumerate() {
-                matcher = matcher.recalibrated(config.clone());
+            for &index in &decisions {
+                matcher = matcher.recalibrated(candidates[index].clone());
                 for i in (0..pool.len()).filter(|i| i % folds == fold) {
-                    outcomes[first + offset][i] = Some(Outcome::of(&matcher, &pool[i].text));
+                    outcomes[index][i] = Some(Outcome::of(&matcher, &pool[i].text));
                 }
             }
         }
@@ -454,6 +581,19 @@ fn choose_by_cv(
                 .total_cmp(&objective(&score_outcomes(pool, &outcomes[b])))
         })
         .unwrap();
+    for (config, routed) in candidates.iter().zip(&outcomes) {
+        let report = score_outcomes(pool, routed);
+        println!(
+            "  T {:.2} l2 {} cut {:.2} margin {:.2} none {:.2}: {:.3} / {:.3}",
+            config.training.temperature,
+            config.training.l2,
+            config.balanced,
+            config.margin,
+            config.nearer_none,
+            report.macro_f1,
+            report.top1_accuracy
+        );
+    }
     println!(
         "\n{folds}-fold CV over the other sets (trained on the other folds; best of {} settings, tuned): {:?}",
         candidates.len(),
@@ -463,12 +603,52 @@ fn choose_by_cv(
     candidates[best].clone()
 }
 
-/// The decision's settings tried when the classifier learns from the corpus.
-fn pooled_decisions(training: Training) -> Vec<SemanticConfig> {
+/// The shipped settings and a few around them (temperature, cut-offs, margin): few, because
+/// routing every text once per setting is the cost (the "none of these" veto compares each text
+/// with every example).
+fn small_grid(shipped: &SemanticConfig) -> Vec<SemanticConfig> {
+    let mut candidates = vec![shipped.clone()];
+    for temperature in [0.3, 0.5] {
+        for balanced in [0.3, 0.4] {
+            for margin in [0.05, 0.1, 0.2, 0.3] {
+                candidates.push(SemanticConfig {
+                    training: Training {
+                        temperature,
+                        ..shipped.training
+                    },
+                    strict: (balanced + 0.2f32).min(0.8),
+                    balanced,
+                    broad: balanced - 0.1,
+                    margin,
+                    ..shipped.clone()
+                });
+            }
+        }
+    }
+    candidates
+}
+
+/// The decision's settings tried when the classifier learns from the corpus, for both L2 penalties.
+fn pooled_decisions() -> Vec<SemanticConfig> {
+    [0.0001, 0.0003]
+        .into_iter()
+        .flat_map(|l2| {
+            decisions(Training {
+                l2,
+                steps: 200,
+                temperature: 1.0,
+                ngrams: 1.0,
+            })
+        })
+        .collect()
+}
+
+/// The decision's settings tried with `training`.
+fn decisions(training: Training) -> Vec<SemanticConfig> {
     let mut all = Vec::new();
     for temperature in [0.3, 0.5, 1.0] {
         for balanced in [0.3, 0.4, 0.5] {
-            for margin in [0.05, 0.1] {
+            for margin in [0.05, 0.1, 0.2] {
                 for nearer_none in [f32::INFINITY, 0.02, 0.15] {
                     all.push(SemanticConfig {
                         training: Training {
