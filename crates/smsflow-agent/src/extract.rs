@@ -341,11 +341,14 @@ impl Extractors {
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
-        if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction)
+        if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
+            // A whole message past the length a text field holds is no value, as above.
+            && let Some(field) = wanted.iter().find(|field| field.as_str() == name)
+            && self.validate_field(field, &answer, clock).is_some()
         {
-            extraction.found.insert(field, answer);
+            extraction.found.insert(name, answer);
         }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
@@ -4251,6 +4254,11 @@ mod tests {
         // A refusal or a name is no answer.
         let none = conversation(&["no sé", "Dolores Fitch"], "name,motivo:text");
         assert!(!none.contains_key("motivo"), "{none:?}");
+        // Nor a message longer than a text field holds (found by fuzzing: it failed its own
+        // validation, so it could not have been stored).
+        let long = format!("Due {}", "x".repeat(120));
+        let too_long = conversation(&["Ray Kowalczyk", &long], "name,notes");
+        assert!(!too_long.contains_key("notes"), "{too_long:?}");
     }
 
     #[test]
