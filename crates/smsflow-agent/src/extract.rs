@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
+mod described;
 mod free_text;
 mod others;
 use others::Person;
@@ -344,6 +345,17 @@ impl Extractors {
         if let Some((field, answer)) = text_answer(text, wanted, asked, &extraction)
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
+            .or_else(|| {
+                free_text::problem_field(wanted, asked, known, &extraction).and_then(|field| {
+                    described::described(
+                        free_text::after_greeting(text),
+                        field,
+                        wanted,
+                        &extraction,
+                        clock.today(),
+                    )
+                })
+            })
         {
             extraction.found.insert(field, answer);
         }

@@ -336,6 +336,24 @@ const PET_CUES: &[&[&str]] = &[
     &["gata"],
     &["gatito"],
     &["gatita"],
+    // Other animals people bring to a vet: "mi conejo Tambor", "my ferret Ziggy".
+    &["rabbit"],
+    &["bunny"],
+    &["ferret"],
+    &["hamster"],
+    &["parrot"],
+    &["bird"],
+    &["turtle"],
+    &["conejo"],
+    &["coneja"],
+    &["conejito"],
+    &["huron"],
+    &["loro"],
+    &["perico"],
+    &["periquito"],
+    &["pajarito"],
+    &["tortuga"],
+    &["cobaya"],
     &["cachorro"],
     &["mascota"],
     &["for"],
@@ -728,13 +746,15 @@ fn ends_clause(token: &str) -> bool {
 /// A make, the model words after it (capitalised or with digits: "Civic", "208", "RAV4") and a
 /// model year before or after: "2016 Honda Civic", "Nissan Versa 2018".
 fn vehicle(tokens: &[&str]) -> Option<String> {
-    let at = tokens.iter().position(|token| {
+    let Some(at) = tokens.iter().position(|token| {
         let word = bare(token);
         let folded = fold(word);
         MAKES.contains(&folded.as_str())
             && (!WORD_MAKES.contains(&folded.as_str())
                 || word.starts_with(|c: char| c.is_uppercase()))
-    })?;
+    }) else {
+        return model_with_year(tokens);
+    };
     let start = if at > 0 && is_year(tokens[at - 1]) {
         at - 1
     } else {
@@ -757,6 +777,42 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
     }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
+}
+
+/// Words that say whose the vehicle is or point at it: "my 2011 Accord", "la Duster 2019".
+const VEHICLE_OWNERS: &[&str] = &[
+    "my", "our", "his", "her", "the", "a", "mi", "nuestro", "nuestra", "su", "el", "la", "al",
+    "un", "una",
+];
+
+/// A model without its make, written beside its year after a word that owns it: "mi Jetta
+/// 2016", "my 2011 Accord".
+fn model_with_year(tokens: &[&str]) -> Option<String> {
+    let model = |token: &str| {
+        let word = bare(token);
+        word.chars().count() >= 2
+            && word.starts_with(|c: char| c.is_uppercase())
+            && !is_month(&fold(word))
+            && !super::dates::is_weekday(&fold(word))
+    };
+    let owned = |at: usize| at > 0 && VEHICLE_OWNERS.contains(&fold(bare(tokens[at - 1])).as_str());
+    (0..tokens.len()).find_map(|at| {
+        let year = bare(tokens[at]);
+        if !is_year(year) {
+            return None;
+        }
+        let after = tokens
+            .get(at + 1)
+            .filter(|next| owned(at) && !ends_clause(tokens[at]) && model(next));
+        let before = (at >= 1 && owned(at - 1) && !ends_clause(tokens[at - 1]))
+            .then(|| tokens[at - 1])
+            .filter(|word| model(word));
+        match (before, after) {
+            (Some(model), _) => Some(format!("{} {year}", bare(model))),
+            (None, Some(model)) => Some(format!("{year} {}", bare(model))),
+            (None, None) => None,
+        }
+    })
 }
 
 /// A vehicle's make and its model words, without its year: "2019 Mazda CX-5" is `Mazda` and
