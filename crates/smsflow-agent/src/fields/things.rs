@@ -31,6 +31,8 @@ pub enum Thing {
     Couple,
     /// What a lesson is about: "a tutor in chemistry", "clases de química".
     Subject,
+    /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas".
+    Product,
 }
 
 impl Thing {
@@ -38,7 +40,9 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&["destination", "destino", "destinations"]) {
+        if has(&["product", "producto", "item", "articulo"]) {
+            Some(Thing::Product)
+        } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
         } else if has(&[
             "inscription",
@@ -206,6 +210,7 @@ impl Thing {
             }),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
+            Thing::Product => counted(&tokens),
         }
     }
 
@@ -777,6 +782,89 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
     }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
+}
+
+/// Words between a count and what it counts: "3 dozen cupcakes", "dos docenas de tamales".
+const COUNT_WORDS: &[&str] = &["dozen", "docena", "docenas", "of", "de", "x"];
+
+/// Articles that are number words too: "un hueco" counts nothing.
+const ARTICLES: &[&str] = &["a", "an", "one", "un", "una", "uno", "unos", "unas"];
+
+/// Words after a count that are no product: "36 total", "24 of them", "5 more".
+const NOT_PRODUCTS: &[&str] = &[
+    "total", "them", "those", "these", "more", "ones", "people", "personas", "pax", "guests",
+    "units", "unidades", "pieces", "piezas", "pcs", "each", "cada", "en", "in", "al", "per", "por",
+    "am", "pm", "hours", "horas", "days", "dias", "minutes", "minutos",
+];
+
+/// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
+const PRODUCT_ENDS: &[&str] = &[
+    "for",
+    "para",
+    "to",
+    "by",
+    "delivered",
+    "delivery",
+    "on",
+    "el",
+    "la",
+    "this",
+    "next",
+    "y",
+    "and",
+    "please",
+    "pls",
+    "por",
+    "con",
+    "with",
+    "a",
+    "al",
+];
+
+/// What the first count in the message counts: "need 500 branded pens for a trade show" ->
+/// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
+/// tres leches".
+fn counted(tokens: &[&str]) -> Option<String> {
+    let count = tokens.iter().position(|token| {
+        let word = bare(token);
+        !word.is_empty()
+            && (word.chars().all(|c| c.is_ascii_digit())
+                || (super::numbers::is_number_word(word)
+                    && !ARTICLES.contains(&fold(word).as_str())))
+    })?;
+    let mut at = count + 1;
+    if ends_clause(tokens[count]) {
+        return None;
+    }
+    while at < tokens.len() && COUNT_WORDS.contains(&fold(bare(tokens[at])).as_str()) {
+        at += 1;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    for token in tokens.iter().skip(at).take(5) {
+        let word = bare(token);
+        let folded = fold(word);
+        if word.is_empty()
+            || word.chars().any(|c| c.is_ascii_digit())
+            || (words.is_empty()
+                && (NOT_PRODUCTS.contains(&folded.as_str())
+                    || super::numbers::is_number_word(word)))
+            || PRODUCT_ENDS.contains(&folded.as_str())
+        {
+            break;
+        }
+        words.push(word);
+        if ends_clause(token) {
+            break;
+        }
+    }
+    // "de" closes no product: "5 docenas de" alone says nothing.
+    while words
+        .last()
+        .is_some_and(|word| matches!(fold(word).as_str(), "de" | "of" | "the"))
+    {
+        words.pop();
+    }
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// Words that say whose the vehicle is or point at it: "my 2011 Accord", "la Duster 2019".
