@@ -188,26 +188,28 @@ impl Thing {
             Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
                 .map(|value| without_article(&value))
                 .or_else(|| diet(text)),
-            Thing::JobTitle => after_cue(text, JOB_CUES, 8).map(|value| {
-                // "a nurse at Mercy General": the title ends where the workplace starts.
-                let folded = fold(&value);
-                let end = [" at ", " for ", " with ", " de ", " en ", " para "]
-                    .iter()
-                    .flat_map(|word| {
-                        folded
-                            .match_indices(word)
-                            .map(move |(at, _)| (at, word.len()))
-                    })
-                    // "gerente de compras de Textiles Andinos": at the workplace's capital.
-                    .filter(|(at, len)| {
-                        value[at + len..].starts_with(|c: char| c.is_uppercase())
-                            || matches!(&folded[*at..at + len], " at " | " for " | " with ")
-                    })
-                    .map(|(at, _)| at)
-                    .min()
-                    .unwrap_or(value.len());
-                without_article(value[..end].trim())
-            }),
+            Thing::JobTitle => after_cue(text, JOB_CUES, 8)
+                .map(|value| {
+                    // "a nurse at Mercy General": the title ends where the workplace starts.
+                    let folded = fold(&value);
+                    let end = [" at ", " for ", " with ", " de ", " en ", " para "]
+                        .iter()
+                        .flat_map(|word| {
+                            folded
+                                .match_indices(word)
+                                .map(move |(at, _)| (at, word.len()))
+                        })
+                        // "gerente de compras de Textiles Andinos": at the workplace's capital.
+                        .filter(|(at, len)| {
+                            value[at + len..].starts_with(|c: char| c.is_uppercase())
+                                || matches!(&folded[*at..at + len], " at " | " for " | " with ")
+                        })
+                        .map(|(at, _)| at)
+                        .min()
+                        .unwrap_or(value.len());
+                    without_article(value[..end].trim())
+                })
+                .or_else(|| executive(&tokens)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => counted(&tokens),
@@ -363,6 +365,10 @@ const PET_CUES: &[&[&str]] = &[
     &["mascota"],
     &["for"],
     &["para"],
+    // "need to bring Mochi in", "baño y corte para el Pancho".
+    &["bring"],
+    &["para", "el"],
+    &["para", "la"],
 ];
 
 fn pet_name(tokens: &[&str]) -> Option<String> {
@@ -452,6 +458,9 @@ const JOB_CUES: &[&str] = &[
     "i am a ",
     "i'm an ",
     "i am an ",
+    "i'm the ",
+    "im the ",
+    "i am the ",
     "i work as a ",
     "i work as an ",
     "work as ",
@@ -786,6 +795,20 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
 
 /// Words between a count and what it counts: "3 dozen cupcakes", "dos docenas de tamales".
 const COUNT_WORDS: &[&str] = &["dozen", "docena", "docenas", "of", "de", "x"];
+
+/// Titles written the same in every company, as written: "Harriet Osei, COO at Bramble".
+const EXECUTIVES: &[&str] = &[
+    "CEO", "COO", "CFO", "CTO", "CMO", "CIO", "CISO", "CPO", "CRO", "CHRO",
+];
+
+/// An executive's title named anywhere in the message.
+fn executive(tokens: &[&str]) -> Option<String> {
+    tokens
+        .iter()
+        .map(|token| bare(token))
+        .find(|word| EXECUTIVES.contains(word))
+        .map(str::to_string)
+}
 
 /// Articles that are number words too: "un hueco" counts nothing.
 const ARTICLES: &[&str] = &["a", "an", "one", "un", "una", "uno", "unos", "unas"];
