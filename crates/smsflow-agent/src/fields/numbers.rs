@@ -893,6 +893,8 @@ fn quantities(text: &str) -> Vec<Quantity> {
 fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
     let folded = fold(text);
     let mut owned: Vec<String> = Vec::new();
+    // Tokens that close a clause: "12 de septiembre, 4 noches" gives no "septiembre 4".
+    let mut closes: Vec<bool> = Vec::new();
     for raw in folded.split_whitespace() {
         let token = raw
             .trim_matches(|c: char| {
@@ -917,9 +919,11 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         if split {
             owned.push(digits.to_string());
             owned.push(unit.to_string());
+            closes.push(false);
         } else {
             owned.push(token.to_string());
         }
+        closes.push(raw.ends_with([',', ';']));
     }
     let tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut found = Vec::new();
@@ -980,7 +984,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
         }) || before.is_some_and(|b| {
-            is_month(b)
+            (is_month(b) && !closes[i - 1])
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
                     && !counted_after
