@@ -250,6 +250,12 @@ const MEASURES: &[Measure] = &[
             "costo",
             "amount",
             "monto",
+            "importe",
+            "arriendo",
+            "refund",
+            "reembolso",
+            "charge",
+            "cobro",
             "max",
             "maximo",
         ],
@@ -916,7 +922,15 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 .unwrap_or(token.len()),
         );
         let split = !digits.is_empty() && UNIT_SUFFIXES.contains(&unit);
-        if split {
+        // "64,95€": the amount, then its currency.
+        let priced = token
+            .strip_suffix(['€', '$', '£'])
+            .filter(|amount| amount.starts_with(|c: char| c.is_ascii_digit()));
+        if let Some(amount) = priced {
+            owned.push(amount.to_string());
+            owned.push(token[amount.len()..].to_string());
+            closes.push(false);
+        } else if split {
             owned.push(digits.to_string());
             owned.push(unit.to_string());
             closes.push(false);
@@ -979,6 +993,8 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || MEASURES.iter().any(|m| m.after.contains(&a))
         });
         let spelled = !token.starts_with(|c: char| c.is_ascii_digit());
+        // "hasta 18,000", "until 720.000": thousands written in groups are no time or day.
+        let grouped = value >= 1000.0 && token.contains([',', '.']);
         let timed = after.is_some_and(|a| {
             matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
                 || is_month(a)
@@ -987,6 +1003,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             (is_month(b) && !closes[i - 1])
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
+                    && !grouped
                     && !counted_after
                     && !(matches!(b, "order" | "pedido") && spelled))
         });
