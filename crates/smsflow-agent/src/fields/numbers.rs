@@ -378,6 +378,34 @@ const MEASURES: &[Measure] = &[
         ],
         money: false,
     },
+    // A seat or a licence is for one person: "licencias para 7 personas", "for 9 people".
+    Measure {
+        names: &[
+            "seats",
+            "asientos",
+            "licenses",
+            "licencias",
+            "users",
+            "usuarios",
+        ],
+        before: &["for", "para"],
+        after: &[
+            "people",
+            "ppl",
+            "personas",
+            "users",
+            "usuarios",
+            "seats",
+            "asientos",
+            "licenses",
+            "licencias",
+            "agents",
+            "agentes",
+            "employees",
+            "empleados",
+        ],
+        money: false,
+    },
     Measure {
         names: &[
             "size",
@@ -1057,6 +1085,13 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
     let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
     let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
     let token = tokens[i];
+    // "one hundred twenty", "two hundred and fifty": how many hundreds, and the rest.
+    if let Some(hundreds) = unit(token)
+        && tokens.get(i + 1) == Some(&"hundred")
+    {
+        let (value, used) = compound(tokens, i + 1)?;
+        return Some((f64::from(hundreds - 1) * 100.0 + value, used + 1));
+    }
     // "ciento veinte", "hundred and fifty": a hundred and the number after it.
     if matches!(token, "ciento" | "hundred") {
         let next = if tokens.get(i + 1) == Some(&"and") {
