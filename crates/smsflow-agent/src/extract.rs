@@ -3132,6 +3132,66 @@ mod tests {
         )
     }
 
+    #[test]
+    fn the_first_message_describes_the_problem_without_what_other_fields_took() {
+        let issue =
+            |text: &str, wanted: &str| answer(text, wanted, &[]).found.get("issue").cloned();
+        let order = "name,incident_date,order_number,issue,email";
+        assert_eq!(
+            issue(
+                "order #A-77314 came yesterday and the glass top is shattered",
+                order
+            )
+            .as_deref(),
+            Some("the glass top is shattered")
+        );
+        assert_eq!(
+            issue(
+                "cant log in since last thursday, says account suspended",
+                "name,incident_date,issue"
+            )
+            .as_deref(),
+            Some("cant log in, says account suspended")
+        );
+        let problema = |text: &str| {
+            answer(
+                text,
+                "nombre,fecha_del_problema:date,numero_pedido,problema",
+                &[],
+            )
+            .found
+            .get("problema")
+            .cloned()
+        };
+        assert_eq!(
+            problema("el pedido 33019 del viernes pasado vino con las milanesas crudas").as_deref(),
+            Some("vino con las milanesas crudas")
+        );
+        assert_eq!(
+            problema("el minisplit que instalaron el jueves pasado gotea agua").as_deref(),
+            Some("el minisplit gotea agua")
+        );
+        // What is left asks for a visit: the reason comes later.
+        assert_eq!(
+            issue("need an appointment tuesday", "name,issue,date"),
+            None
+        );
+        // A clause that only says what the order did is no description.
+        assert_eq!(issue("order 5521 came yesterday", order), None);
+        // An amount another field takes goes with its clause.
+        assert_eq!(
+            answer(
+                "we need a new website for our law firm, budget around 8k",
+                "name,budget:number,project",
+                &[]
+            )
+            .found
+            .get("project")
+            .map(String::as_str),
+            Some("a new website for our law firm")
+        );
+    }
+
     fn pairs(found: &BTreeMap<String, String>) -> Vec<(&str, &str)> {
         found
             .iter()

@@ -1189,6 +1189,38 @@ mod tests {
     }
 
     #[test]
+    fn counts_after_a_day_amounts_and_hundreds() {
+        let number = |text, field| field_number(text, field, &[], false, false, false);
+        assert_eq!(
+            number("del 12 de septiembre, 4 nights", "nights").as_deref(),
+            Some("4")
+        );
+        assert_eq!(
+            number("el 2 de octubre, dos noches", "noches").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            number("puedo pagar hasta 720.000 por mes", "presupuesto").as_deref(),
+            Some("720000")
+        );
+        assert_eq!(
+            number("me devolvéis los 64,95€?", "importe").as_deref(),
+            Some("64.95")
+        );
+        assert_eq!(
+            number("team of about one hundred twenty", "team_size").as_deref(),
+            Some("120")
+        );
+        assert_eq!(
+            number("licencias para 7 personas más", "seats").as_deref(),
+            Some("7")
+        );
+        // A day still is no count: "hasta el 15", "septiembre 4".
+        assert_eq!(number("abierto hasta el 15", "nights"), None);
+        assert_eq!(number("llego el 12 de septiembre 4", "nights"), None);
+    }
+
+    #[test]
     fn a_correction_takes_the_new_number_not_the_old_or_the_added() {
         let corrected = |text| field_number(text, "party_size", &[], true, true, true);
         assert_eq!(

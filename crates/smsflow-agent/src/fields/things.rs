@@ -1188,6 +1188,54 @@ mod tests {
     }
 
     #[test]
+    fn a_model_beside_its_year() {
+        let read = |text| Thing::Vehicle.read(text);
+        assert_eq!(
+            read("afinación para mi Jetta 2016").as_deref(),
+            Some("Jetta 2016")
+        );
+        assert_eq!(
+            read("slipping on my 2011 Accord, 160k").as_deref(),
+            Some("2011 Accord")
+        );
+        assert_eq!(read("since March 2019 it rattles"), None);
+        assert_eq!(read("Pedro 2019"), None);
+    }
+
+    #[test]
+    fn what_a_count_counts() {
+        let read = |text| Thing::Product.read(text);
+        assert_eq!(
+            read("need 3 dozen cupcakes for my office").as_deref(),
+            Some("cupcakes")
+        );
+        assert_eq!(
+            read("necesito dos docenas de tamales de rajas para el 24").as_deref(),
+            Some("tamales de rajas")
+        );
+        assert_eq!(
+            read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
+            Some("pasteles de tres leches")
+        );
+        assert_eq!(read("so 36 total, delivered the 18th"), None);
+        assert_eq!(read("unos jeans que me llegaron con un hueco"), None);
+    }
+
+    #[test]
+    fn roles_after_i_am_the_or_an_executive_title() {
+        let read = |text| Thing::JobTitle.read(text);
+        assert_eq!(
+            read("I'm the ops lead at Sunbeam Solar, team of 120").as_deref(),
+            Some("ops lead")
+        );
+        assert_eq!(
+            read("Hi, I'm Harriet Osei, COO at Bramble Logistics").as_deref(),
+            Some("COO")
+        );
+        assert_eq!(read("coo coo said the pigeon"), None);
+    }
+
+    #[test]
     fn places_after_a_cue() {
         let read = |text| Thing::Area.read(text);
         assert_eq!(
