@@ -103,14 +103,18 @@ pub(super) fn described(
         return None;
     }
     let mut kept: Vec<&str> = Vec::new();
+    let (mut clauses_kept, mut cut_kept) = (0, false);
     for clause in clauses(&tokens) {
         if dropped_clause_at.iter().any(|at| clause.contains(at)) {
             continue;
         }
         let left: Vec<usize> = clause.clone().filter(|&i| !removed[i]).collect();
-        if left.len() < clause.len() && left.len() <= MOST_LEFT_OVER {
+        let cut = left.len() < clause.len();
+        if cut && left.len() <= MOST_LEFT_OVER {
             continue;
         }
+        clauses_kept += 1;
+        cut_kept |= cut;
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();
@@ -122,6 +126,12 @@ pub(super) fn described(
                 kept.push(tokens[i]);
             }
         }
+    }
+    // "the electrician was here saturday and now the kitchen lights flicker": a clause that
+    // lost a day or an order but still says something, beside another, may be what happened
+    // before the problem or the problem itself; a wrong description is worse than none.
+    if cut_kept && clauses_kept > 1 {
+        return None;
     }
     while kept
         .first()
