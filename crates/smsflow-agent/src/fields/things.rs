@@ -907,23 +907,44 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             && !super::dates::is_weekday(&fold(word))
     };
     let owned = |at: usize| at > 0 && VEHICLE_OWNERS.contains(&fold(bare(tokens[at - 1])).as_str());
-    (0..tokens.len()).find_map(|at| {
-        let year = bare(tokens[at]);
-        if !is_year(year) {
-            return None;
-        }
-        let after = tokens
-            .get(at + 1)
-            .filter(|next| owned(at) && !ends_clause(tokens[at]) && model(next));
-        let before = (at >= 1 && owned(at - 1) && !ends_clause(tokens[at - 1]))
-            .then(|| tokens[at - 1])
-            .filter(|word| model(word));
-        match (before, after) {
-            (Some(model), _) => Some(format!("{} {year}", bare(model))),
-            (None, Some(model)) => Some(format!("{year} {}", bare(model))),
-            (None, None) => None,
-        }
-    })
+    (0..tokens.len())
+        .find_map(|at| {
+            let year = bare(tokens[at]);
+            if !is_year(year) {
+                return None;
+            }
+            let after = tokens
+                .get(at + 1)
+                .filter(|next| owned(at) && !ends_clause(tokens[at]) && model(next));
+            let before = (at >= 1 && owned(at - 1) && !ends_clause(tokens[at - 1]))
+                .then(|| tokens[at - 1])
+                .filter(|word| model(word));
+            match (before, after) {
+                (Some(model), _) => Some(format!("{} {year}", bare(model))),
+                (None, Some(model)) => Some(format!("{year} {}", bare(model))),
+                (None, None) => None,
+            }
+        })
+        .or_else(|| {
+            // Without a year, one or two capitalised words after the word that owns them: "al Gol
+            // Trend", "el Corsa tiene el baúl abollado"; a word in capitals alone is a size ("la
+            // XXL") or an acronym, not a model.
+            let at = (1..tokens.len()).find(|&at| {
+                owned(at)
+                    && !ends_clause(tokens[at - 1])
+                    && model(tokens[at])
+                    && !tokens[at].contains('\'')
+                    && tokens[at].chars().any(char::is_lowercase)
+            })?;
+            let second = tokens
+                .get(at + 1)
+                .filter(|next| !ends_clause(tokens[at]) && model(next));
+            let words: Vec<&str> = std::iter::once(tokens[at])
+                .chain(second.copied())
+                .map(bare)
+                .collect();
+            Some(words.join(" "))
+        })
 }
 
 /// A vehicle's make and its model words, without its year: "2019 Mazda CX-5" is `Mazda` and
@@ -1198,6 +1219,11 @@ mod tests {
             read("slipping on my 2011 Accord, 160k").as_deref(),
             Some("2011 Accord")
         );
+        assert_eq!(
+            read("el service de los 10 mil al Gol Trend").as_deref(),
+            Some("Gol Trend")
+        );
+        assert_eq!(read("la XXL gris"), None);
         assert_eq!(read("since March 2019 it rattles"), None);
         assert_eq!(read("Pedro 2019"), None);
     }
