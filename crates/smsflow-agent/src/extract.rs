@@ -3153,6 +3153,18 @@ mod tests {
             .as_deref(),
             Some("invoices stopped sending")
         );
+        // A clause that lost only what it is about keeps its two words.
+        assert_eq!(
+            answer(
+                "transmission slipping on my 2011 Accord, about 160k miles on it",
+                "name,vehicle,mileage:number,issue",
+                &[]
+            )
+            .found
+            .get("issue")
+            .map(String::as_str),
+            Some("transmission slipping")
+        );
         // Which of two clauses is the problem is a guess when one said when.
         assert_eq!(
             issue(

@@ -49,8 +49,9 @@ const VISITS: &[&str] = &[
     "agendar",
 ];
 
-/// How many words a clause that lost a value must keep to still describe something: "came",
-/// "me llegó", "quiero devolver" are what the order did, not the problem.
+/// How many words a clause that lost a day or an order may keep and still say only when or
+/// which: "came", "me llegó", "quiero devolver" are what the order did, not the problem. One
+/// that lost only the thing it is about keeps two ("transmission slipping on my 2011 Accord").
 const MOST_LEFT_OVER: usize = 2;
 
 /// The description of the problem in the first message, for the one field that holds why the
@@ -64,6 +65,8 @@ pub(super) fn described(
 ) -> Option<(String, String)> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let mut removed = vec![false; tokens.len()];
+    // Words removed for saying when or which order, not what the problem is about.
+    let mut circumstance = vec![false; tokens.len()];
     let mut dropped_clause_at: Vec<usize> = Vec::new();
     let day_given = wanted.iter().any(|other| {
         matches!(other.kind, FieldType::Date | FieldType::Datetime)
@@ -71,6 +74,7 @@ pub(super) fn described(
     });
     if day_given {
         remove_days(&tokens, today, &mut removed);
+        circumstance.clone_from(&removed);
     }
     for other in wanted {
         let Some(value) = extraction.found.get(other.as_str()) else {
@@ -88,7 +92,10 @@ pub(super) fn described(
                 at.map(|clause| dropped_clause_at.push(clause.start))
                     .is_some()
             }
-            (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed),
+            (Kind::Labelled, _) if is_identifier(other.as_str()) => {
+                remove_value(&tokens, value, other, &mut removed, Some(&mut circumstance))
+            }
+            (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed, None),
             _ => find_run(&tokens, value)
                 .map(|at| dropped_clause_at.push(at))
                 .is_some(),
@@ -110,7 +117,12 @@ pub(super) fn described(
         }
         let left: Vec<usize> = clause.clone().filter(|&i| !removed[i]).collect();
         let cut = left.len() < clause.len();
-        if cut && left.len() <= MOST_LEFT_OVER {
+        let most = if clause.clone().any(|i| circumstance[i]) {
+            MOST_LEFT_OVER
+        } else {
+            1
+        };
+        if cut && left.len() <= most {
             continue;
         }
         clauses_kept += 1;
@@ -228,7 +240,13 @@ fn remove_days(tokens: &[&str], today: Date, removed: &mut [bool]) {
 }
 
 /// Marks `value` in `tokens` with the words that introduce it ("el pedido", "a mi perrita").
-fn remove_value(tokens: &[&str], value: &str, field: &FieldSpec, removed: &mut [bool]) -> bool {
+fn remove_value(
+    tokens: &[&str],
+    value: &str,
+    field: &FieldSpec,
+    removed: &mut [bool],
+    circumstance: Option<&mut [bool]>,
+) -> bool {
     let Some(at) = find_run(tokens, value) else {
         return false;
     };
@@ -246,6 +264,9 @@ fn remove_value(tokens: &[&str], value: &str, field: &FieldSpec, removed: &mut [
     }
     let end = at + value.split_whitespace().count();
     removed[start..end].iter_mut().for_each(|word| *word = true);
+    if let Some(marks) = circumstance.and_then(|marks| marks.get_mut(start..end)) {
+        marks.iter_mut().for_each(|word| *word = true);
+    }
     true
 }
 
