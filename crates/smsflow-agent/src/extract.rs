@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
+mod described;
 mod free_text;
 mod others;
 use others::Person;
@@ -344,6 +345,17 @@ impl Extractors {
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
+            .or_else(|| {
+                free_text::problem_field(wanted, asked, known, &extraction).and_then(|field| {
+                    described::described(
+                        free_text::after_greeting(text),
+                        field,
+                        wanted,
+                        &extraction,
+                        clock.today(),
+                    )
+                })
+            })
             // A whole message past the length a text field holds is no value, as above.
             && let Some(field) = wanted.iter().find(|field| field.as_str() == name)
             && self.validate_field(field, &answer, clock).is_some()
@@ -3121,6 +3133,86 @@ mod tests {
             &BTreeMap::new(),
             &Clock::default(),
         )
+    }
+
+    #[test]
+    fn the_first_message_describes_the_problem_without_what_other_fields_took() {
+        let issue =
+            |text: &str, wanted: &str| answer(text, wanted, &[]).found.get("issue").cloned();
+        let order = "name,incident_date,order_number,issue,email";
+        assert_eq!(
+            issue(
+                "order #A-77314 came yesterday and the glass top is shattered",
+                order
+            )
+            .as_deref(),
+            Some("the glass top is shattered")
+        );
+        assert_eq!(
+            issue(
+                "invoices stopped sending on monday",
+                "name,incident_date,issue"
+            )
+            .as_deref(),
+            Some("invoices stopped sending")
+        );
+        // A clause that lost only what it is about keeps its two words.
+        assert_eq!(
+            answer(
+                "transmission slipping on my 2011 Accord, about 160k miles on it",
+                "name,vehicle,mileage:number,issue",
+                &[]
+            )
+            .found
+            .get("issue")
+            .map(String::as_str),
+            Some("transmission slipping")
+        );
+        // Which of two clauses is the problem is a guess when one said when.
+        assert_eq!(
+            issue(
+                "the electrician was here saturday and now the lights flicker",
+                "name,incident_date,issue"
+            ),
+            None
+        );
+        let problema = |text: &str| {
+            answer(
+                text,
+                "nombre,fecha_del_problema:date,numero_pedido,problema",
+                &[],
+            )
+            .found
+            .get("problema")
+            .cloned()
+        };
+        assert_eq!(
+            problema("el pedido 33019 del viernes pasado vino con las milanesas crudas").as_deref(),
+            Some("vino con las milanesas crudas")
+        );
+        assert_eq!(
+            problema("el minisplit que instalaron el jueves pasado gotea agua").as_deref(),
+            Some("el minisplit gotea agua")
+        );
+        // What is left asks for a visit: the reason comes later.
+        assert_eq!(
+            issue("need an appointment tuesday", "name,issue,date"),
+            None
+        );
+        // A clause that only says what the order did is no description.
+        assert_eq!(issue("order 5521 came yesterday", order), None);
+        // An amount another field takes goes with its clause.
+        assert_eq!(
+            answer(
+                "we need a new website for our law firm, budget around 8k",
+                "name,budget:number,project",
+                &[]
+            )
+            .found
+            .get("project")
+            .map(String::as_str),
+            Some("a new website for our law firm")
+        );
     }
 
     fn pairs(found: &BTreeMap<String, String>) -> Vec<(&str, &str)> {

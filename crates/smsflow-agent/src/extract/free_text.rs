@@ -41,6 +41,44 @@ const WHY: &[&str] = &[
     "items",
 ];
 
+/// Words in a free-text field's name that say it holds work the texter wants done: its value is
+/// the work without the asking ("we need a new website" -> "a new website").
+const PROJECT: &[&str] = &["project", "proyecto", "obra"];
+
+/// Words that ask for the work a project field holds, longest first.
+const REQUEST_LEADS: &[&str] = &[
+    "looking for a quote on ",
+    "looking for a quote for ",
+    "looking for a quote to ",
+    "i need a quote for ",
+    "need a quote for ",
+    "we need ",
+    "i need ",
+    "we want to ",
+    "we want ",
+    "i want to ",
+    "i want ",
+    "need ",
+    "quiero cotizar ",
+    "queremos cotizar ",
+    "necesito cotizar ",
+    "quisiera cotizar ",
+    "quiero ",
+    "queremos ",
+    "necesito ",
+    "necesitamos ",
+    "quisiera ",
+];
+
+/// `value` without the words that ask for it, for a field that holds a project.
+pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    if fields::field_says(field.as_str(), PROJECT) {
+        super::without_lead(value, REQUEST_LEADS)
+    } else {
+        value
+    }
+}
+
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
 /// message for a card, what they ordered): a long answer is its value.
 const WORDED: &[&str] = &[
@@ -130,12 +168,7 @@ pub(super) fn answer(
         .copied()
         .filter(|field| asked.iter().any(|a| a == field.as_str()))
         .collect();
-    // The first message: nothing asked yet, nothing known but what the sender's number gave.
-    let opening = asked.is_empty()
-        && wanted
-            .iter()
-            .filter(|field| known.contains_key(field.as_str()))
-            .all(|field| field.kind == smsflow_core::FieldType::Phone);
+    let opening = is_opening(wanted, asked, known);
     // A short answer for a field that holds no sentences ("Aetna", "at Rancho Las Lomas"); a
     // longer one describes something.
     let short = text.split_whitespace().count() <= 6;
@@ -157,7 +190,7 @@ pub(super) fn answer(
             })?,
     };
     let value = if opening {
-        after_greeting(text)
+        without_request(field, after_greeting(text))
     } else if worded(&field) {
         text.trim()
     } else {
@@ -188,6 +221,28 @@ pub(super) fn answer(
     .then(|| (field.as_str().to_string(), value.to_string()))
 }
 
+/// The first message: nothing asked yet, nothing known but what the sender's number gave.
+fn is_opening(wanted: &[FieldSpec], asked: &[String], known: &BTreeMap<String, String>) -> bool {
+    asked.is_empty()
+        && wanted
+            .iter()
+            .filter(|field| known.contains_key(field.as_str()))
+            .all(|field| field.kind == smsflow_core::FieldType::Phone)
+}
+
+/// In the first message, the one field that holds why the texter writes, when other fields
+/// took part of the message (see [`super::described`]).
+pub(super) fn problem_field<'a>(
+    wanted: &'a [FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+) -> Option<&'a FieldSpec> {
+    is_opening(wanted, asked, known)
+        .then(|| super::described::problem_field(wanted, known, extraction, WHY))
+        .flatten()
+}
+
 /// The one field of `fields`, if there is exactly one.
 fn only(fields: Vec<&FieldSpec>) -> Option<&FieldSpec> {
     match fields.as_slice() {
@@ -198,7 +253,7 @@ fn only(fields: Vec<&FieldSpec>) -> Option<&FieldSpec> {
 
 /// `text` without a greeting before what it says: "hi can i bring my girl in" -> "can i bring
 /// my girl in".
-fn after_greeting(text: &str) -> &str {
+pub(super) fn after_greeting(text: &str) -> &str {
     let text = text.trim();
     let folded = fields::fold(text);
     GREETING_LEADS

@@ -250,6 +250,12 @@ const MEASURES: &[Measure] = &[
             "costo",
             "amount",
             "monto",
+            "importe",
+            "arriendo",
+            "refund",
+            "reembolso",
+            "charge",
+            "cobro",
             "max",
             "maximo",
         ],
@@ -369,6 +375,34 @@ const MEASURES: &[Measure] = &[
             "adults",
             "adultos",
             "comensales",
+        ],
+        money: false,
+    },
+    // A seat or a licence is for one person: "licencias para 7 personas", "for 9 people".
+    Measure {
+        names: &[
+            "seats",
+            "asientos",
+            "licenses",
+            "licencias",
+            "users",
+            "usuarios",
+        ],
+        before: &["for", "para"],
+        after: &[
+            "people",
+            "ppl",
+            "personas",
+            "users",
+            "usuarios",
+            "seats",
+            "asientos",
+            "licenses",
+            "licencias",
+            "agents",
+            "agentes",
+            "employees",
+            "empleados",
         ],
         money: false,
     },
@@ -893,6 +927,8 @@ fn quantities(text: &str) -> Vec<Quantity> {
 fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
     let folded = fold(text);
     let mut owned: Vec<String> = Vec::new();
+    // Tokens that close a clause: "12 de septiembre, 4 noches" gives no "septiembre 4".
+    let mut closes: Vec<bool> = Vec::new();
     for raw in folded.split_whitespace() {
         let token = raw
             .trim_matches(|c: char| {
@@ -914,12 +950,22 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 .unwrap_or(token.len()),
         );
         let split = !digits.is_empty() && UNIT_SUFFIXES.contains(&unit);
-        if split {
+        // "64,95€": the amount, then its currency.
+        let priced = token
+            .strip_suffix(['€', '$', '£'])
+            .filter(|amount| amount.starts_with(|c: char| c.is_ascii_digit()));
+        if let Some(amount) = priced {
+            owned.push(amount.to_string());
+            owned.push(token[amount.len()..].to_string());
+            closes.push(false);
+        } else if split {
             owned.push(digits.to_string());
             owned.push(unit.to_string());
+            closes.push(false);
         } else {
             owned.push(token.to_string());
         }
+        closes.push(raw.ends_with([',', ';']));
     }
     let tokens: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut found = Vec::new();
@@ -975,14 +1021,17 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || MEASURES.iter().any(|m| m.after.contains(&a))
         });
         let spelled = !token.starts_with(|c: char| c.is_ascii_digit());
+        // "hasta 18,000", "until 720.000": thousands written in groups are no time or day.
+        let grouped = value >= 1000.0 && token.contains([',', '.']);
         let timed = after.is_some_and(|a| {
             matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
         }) || before.is_some_and(|b| {
-            is_month(b)
+            (is_month(b) && !closes[i - 1])
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
+                    && !grouped
                     && !counted_after
                     && !(matches!(b, "order" | "pedido") && spelled))
         });
@@ -1036,6 +1085,13 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
     let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
     let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
     let token = tokens[i];
+    // "one hundred twenty", "two hundred and fifty": how many hundreds, and the rest.
+    if let Some(hundreds) = unit(token)
+        && tokens.get(i + 1) == Some(&"hundred")
+    {
+        let (value, used) = compound(tokens, i + 1)?;
+        return Some((f64::from(hundreds - 1) * 100.0 + value, used + 1));
+    }
     // "ciento veinte", "hundred and fifty": a hundred and the number after it.
     if matches!(token, "ciento" | "hundred") {
         let next = if tokens.get(i + 1) == Some(&"and") {
@@ -1130,6 +1186,38 @@ mod tests {
         assert_eq!(people_listed("me and my kids"), None);
         assert_eq!(people_listed("table for 6, 2 kids"), None);
         assert_eq!(people_listed("text me when my wife can come"), None);
+    }
+
+    #[test]
+    fn counts_after_a_day_amounts_and_hundreds() {
+        let number = |text, field| field_number(text, field, &[], false, false, false);
+        assert_eq!(
+            number("del 12 de septiembre, 4 nights", "nights").as_deref(),
+            Some("4")
+        );
+        assert_eq!(
+            number("el 2 de octubre, dos noches", "noches").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            number("puedo pagar hasta 720.000 por mes", "presupuesto").as_deref(),
+            Some("720000")
+        );
+        assert_eq!(
+            number("me devolvéis los 64,95€?", "importe").as_deref(),
+            Some("64.95")
+        );
+        assert_eq!(
+            number("team of about one hundred twenty", "team_size").as_deref(),
+            Some("120")
+        );
+        assert_eq!(
+            number("licencias para 7 personas más", "seats").as_deref(),
+            Some("7")
+        );
+        // A day still is no count: "hasta el 15", "septiembre 4".
+        assert_eq!(number("abierto hasta el 15", "nights"), None);
+        assert_eq!(number("llego el 12 de septiembre 4", "nights"), None);
     }
 
     #[test]

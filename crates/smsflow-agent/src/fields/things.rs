@@ -31,6 +31,8 @@ pub enum Thing {
     Couple,
     /// What a lesson is about: "a tutor in chemistry", "clases de química".
     Subject,
+    /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas".
+    Product,
 }
 
 impl Thing {
@@ -38,7 +40,9 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&["destination", "destino", "destinations"]) {
+        if has(&["product", "producto", "item", "articulo"]) {
+            Some(Thing::Product)
+        } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
         } else if has(&[
             "inscription",
@@ -184,28 +188,31 @@ impl Thing {
             Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
                 .map(|value| without_article(&value))
                 .or_else(|| diet(text)),
-            Thing::JobTitle => after_cue(text, JOB_CUES, 8).map(|value| {
-                // "a nurse at Mercy General": the title ends where the workplace starts.
-                let folded = fold(&value);
-                let end = [" at ", " for ", " with ", " de ", " en ", " para "]
-                    .iter()
-                    .flat_map(|word| {
-                        folded
-                            .match_indices(word)
-                            .map(move |(at, _)| (at, word.len()))
-                    })
-                    // "gerente de compras de Textiles Andinos": at the workplace's capital.
-                    .filter(|(at, len)| {
-                        value[at + len..].starts_with(|c: char| c.is_uppercase())
-                            || matches!(&folded[*at..at + len], " at " | " for " | " with ")
-                    })
-                    .map(|(at, _)| at)
-                    .min()
-                    .unwrap_or(value.len());
-                without_article(value[..end].trim())
-            }),
+            Thing::JobTitle => after_cue(text, JOB_CUES, 8)
+                .map(|value| {
+                    // "a nurse at Mercy General": the title ends where the workplace starts.
+                    let folded = fold(&value);
+                    let end = [" at ", " for ", " with ", " de ", " en ", " para "]
+                        .iter()
+                        .flat_map(|word| {
+                            folded
+                                .match_indices(word)
+                                .map(move |(at, _)| (at, word.len()))
+                        })
+                        // "gerente de compras de Textiles Andinos": at the workplace's capital.
+                        .filter(|(at, len)| {
+                            value[at + len..].starts_with(|c: char| c.is_uppercase())
+                                || matches!(&folded[*at..at + len], " at " | " for " | " with ")
+                        })
+                        .map(|(at, _)| at)
+                        .min()
+                        .unwrap_or(value.len());
+                    without_article(value[..end].trim())
+                })
+                .or_else(|| executive(&tokens)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
+            Thing::Product => counted(&tokens),
         }
     }
 
@@ -336,10 +343,32 @@ const PET_CUES: &[&[&str]] = &[
     &["gata"],
     &["gatito"],
     &["gatita"],
+    // Other animals people bring to a vet: "mi conejo Tambor", "my ferret Ziggy".
+    &["rabbit"],
+    &["bunny"],
+    &["ferret"],
+    &["hamster"],
+    &["parrot"],
+    &["bird"],
+    &["turtle"],
+    &["conejo"],
+    &["coneja"],
+    &["conejito"],
+    &["huron"],
+    &["loro"],
+    &["perico"],
+    &["periquito"],
+    &["pajarito"],
+    &["tortuga"],
+    &["cobaya"],
     &["cachorro"],
     &["mascota"],
     &["for"],
     &["para"],
+    // "need to bring Mochi in", "baño y corte para el Pancho".
+    &["bring"],
+    &["para", "el"],
+    &["para", "la"],
 ];
 
 fn pet_name(tokens: &[&str]) -> Option<String> {
@@ -429,6 +458,9 @@ const JOB_CUES: &[&str] = &[
     "i am a ",
     "i'm an ",
     "i am an ",
+    "i'm the ",
+    "im the ",
+    "i am the ",
     "i work as a ",
     "i work as an ",
     "work as ",
@@ -728,13 +760,15 @@ fn ends_clause(token: &str) -> bool {
 /// A make, the model words after it (capitalised or with digits: "Civic", "208", "RAV4") and a
 /// model year before or after: "2016 Honda Civic", "Nissan Versa 2018".
 fn vehicle(tokens: &[&str]) -> Option<String> {
-    let at = tokens.iter().position(|token| {
+    let Some(at) = tokens.iter().position(|token| {
         let word = bare(token);
         let folded = fold(word);
         MAKES.contains(&folded.as_str())
             && (!WORD_MAKES.contains(&folded.as_str())
                 || word.starts_with(|c: char| c.is_uppercase()))
-    })?;
+    }) else {
+        return model_with_year(tokens);
+    };
     let start = if at > 0 && is_year(tokens[at - 1]) {
         at - 1
     } else {
@@ -757,6 +791,160 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
     }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
+}
+
+/// Words between a count and what it counts: "3 dozen cupcakes", "dos docenas de tamales".
+const COUNT_WORDS: &[&str] = &["dozen", "docena", "docenas", "of", "de", "x"];
+
+/// Titles written the same in every company, as written: "Harriet Osei, COO at Bramble".
+const EXECUTIVES: &[&str] = &[
+    "CEO", "COO", "CFO", "CTO", "CMO", "CIO", "CISO", "CPO", "CRO", "CHRO",
+];
+
+/// An executive's title named anywhere in the message.
+fn executive(tokens: &[&str]) -> Option<String> {
+    tokens
+        .iter()
+        .map(|token| bare(token))
+        .find(|word| EXECUTIVES.contains(word))
+        .map(str::to_string)
+}
+
+/// Articles that are number words too: "un hueco" counts nothing.
+const ARTICLES: &[&str] = &["a", "an", "one", "un", "una", "uno", "unos", "unas"];
+
+/// Words after a count that are no product: "36 total", "24 of them", "5 more".
+const NOT_PRODUCTS: &[&str] = &[
+    "total", "them", "those", "these", "more", "ones", "people", "personas", "pax", "guests",
+    "units", "unidades", "pieces", "piezas", "pcs", "each", "cada", "en", "in", "al", "per", "por",
+    "am", "pm", "hours", "horas", "days", "dias", "minutes", "minutos",
+];
+
+/// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
+const PRODUCT_ENDS: &[&str] = &[
+    "for",
+    "para",
+    "to",
+    "by",
+    "delivered",
+    "delivery",
+    "on",
+    "el",
+    "la",
+    "this",
+    "next",
+    "y",
+    "and",
+    "please",
+    "pls",
+    "por",
+    "con",
+    "with",
+    "a",
+    "al",
+];
+
+/// What the first count in the message counts: "need 500 branded pens for a trade show" ->
+/// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
+/// tres leches".
+fn counted(tokens: &[&str]) -> Option<String> {
+    let count = tokens.iter().position(|token| {
+        let word = bare(token);
+        !word.is_empty()
+            && (word.chars().all(|c| c.is_ascii_digit())
+                || (super::numbers::is_number_word(word)
+                    && !ARTICLES.contains(&fold(word).as_str())))
+    })?;
+    let mut at = count + 1;
+    if ends_clause(tokens[count]) {
+        return None;
+    }
+    while at < tokens.len() && COUNT_WORDS.contains(&fold(bare(tokens[at])).as_str()) {
+        at += 1;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    for token in tokens.iter().skip(at).take(5) {
+        let word = bare(token);
+        let folded = fold(word);
+        if word.is_empty()
+            || word.chars().any(|c| c.is_ascii_digit())
+            || (words.is_empty()
+                && (NOT_PRODUCTS.contains(&folded.as_str())
+                    || super::numbers::is_number_word(word)))
+            || PRODUCT_ENDS.contains(&folded.as_str())
+        {
+            break;
+        }
+        words.push(word);
+        if ends_clause(token) {
+            break;
+        }
+    }
+    // "de" closes no product: "5 docenas de" alone says nothing.
+    while words
+        .last()
+        .is_some_and(|word| matches!(fold(word).as_str(), "de" | "of" | "the"))
+    {
+        words.pop();
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Words that say whose the vehicle is or point at it: "my 2011 Accord", "la Duster 2019".
+const VEHICLE_OWNERS: &[&str] = &[
+    "my", "our", "his", "her", "the", "a", "mi", "nuestro", "nuestra", "su", "el", "la", "al",
+    "un", "una",
+];
+
+/// A model without its make, written beside its year after a word that owns it: "mi Jetta
+/// 2016", "my 2011 Accord".
+fn model_with_year(tokens: &[&str]) -> Option<String> {
+    let model = |token: &str| {
+        let word = bare(token);
+        word.chars().count() >= 2
+            && word.starts_with(|c: char| c.is_uppercase())
+            && !is_month(&fold(word))
+            && !super::dates::is_weekday(&fold(word))
+    };
+    let owned = |at: usize| at > 0 && VEHICLE_OWNERS.contains(&fold(bare(tokens[at - 1])).as_str());
+    (0..tokens.len())
+        .find_map(|at| {
+            let year = bare(tokens[at]);
+            if !is_year(year) {
+                return None;
+            }
+            let after = tokens
+                .get(at + 1)
+                .filter(|next| owned(at) && !ends_clause(tokens[at]) && model(next));
+            let before = (at >= 1 && owned(at - 1) && !ends_clause(tokens[at - 1]))
+                .then(|| tokens[at - 1])
+                .filter(|word| model(word));
+            match (before, after) {
+                (Some(model), _) => Some(format!("{} {year}", bare(model))),
+                (None, Some(model)) => Some(format!("{year} {}", bare(model))),
+                (None, None) => None,
+            }
+        })
+        .or_else(|| {
+            // Without a year, one or two capitalised words after the word that owns them: "al Gol
+            // Trend", "el Corsa tiene el baúl abollado"; a word in capitals alone is a size ("la
+            // XXL") or an acronym, not a model.
+            let at = (1..tokens.len()).find(|&at| {
+                owned(at)
+                    && !ends_clause(tokens[at - 1])
+                    && model(tokens[at])
+                    && !tokens[at].contains('\'')
+                    && tokens[at].chars().any(char::is_lowercase)
+            })?;
+            let second = tokens
+                .get(at + 1)
+                .filter(|next| !ends_clause(tokens[at]) && model(next));
+            let words: Vec<&str> = std::iter::once(tokens[at])
+                .chain(second.copied())
+                .map(bare)
+                .collect();
+            Some(words.join(" "))
+        })
 }
 
 /// A vehicle's make and its model words, without its year: "2019 Mazda CX-5" is `Mazda` and
@@ -1018,6 +1206,59 @@ mod tests {
         );
         assert_eq!(read("can I get a seat by the window"), None);
         assert_eq!(read("no car here"), None);
+    }
+
+    #[test]
+    fn a_model_beside_its_year() {
+        let read = |text| Thing::Vehicle.read(text);
+        assert_eq!(
+            read("afinación para mi Jetta 2016").as_deref(),
+            Some("Jetta 2016")
+        );
+        assert_eq!(
+            read("slipping on my 2011 Accord, 160k").as_deref(),
+            Some("2011 Accord")
+        );
+        assert_eq!(
+            read("el service de los 10 mil al Gol Trend").as_deref(),
+            Some("Gol Trend")
+        );
+        assert_eq!(read("la XXL gris"), None);
+        assert_eq!(read("since March 2019 it rattles"), None);
+        assert_eq!(read("Pedro 2019"), None);
+    }
+
+    #[test]
+    fn what_a_count_counts() {
+        let read = |text| Thing::Product.read(text);
+        assert_eq!(
+            read("need 3 dozen cupcakes for my office").as_deref(),
+            Some("cupcakes")
+        );
+        assert_eq!(
+            read("necesito dos docenas de tamales de rajas para el 24").as_deref(),
+            Some("tamales de rajas")
+        );
+        assert_eq!(
+            read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
+            Some("pasteles de tres leches")
+        );
+        assert_eq!(read("so 36 total, delivered the 18th"), None);
+        assert_eq!(read("unos jeans que me llegaron con un hueco"), None);
+    }
+
+    #[test]
+    fn roles_after_i_am_the_or_an_executive_title() {
+        let read = |text| Thing::JobTitle.read(text);
+        assert_eq!(
+            read("I'm the ops lead at Sunbeam Solar, team of 120").as_deref(),
+            Some("ops lead")
+        );
+        assert_eq!(
+            read("Hi, I'm Harriet Osei, COO at Bramble Logistics").as_deref(),
+            Some("COO")
+        );
+        assert_eq!(read("coo coo said the pigeon"), None);
     }
 
     #[test]

@@ -1,0 +1,315 @@
+//! What the first message says is wrong, when it gives other fields as well: "order #A-77314 came
+//! yesterday and the glass top of the table is shattered" is an order number, a day and, for the
+//! field that holds the problem, "the glass top of the table is shattered". The description is
+//! the message without what the other fields took: a day with its words ("since last thursday",
+//! "el viernes pasado", "que instalaron el lunes pasado"), an order number, a pet or a vehicle with
+//! the words that introduce it ("el pedido 55092", "mi perrita Lola", "in my 2020 Kia Soul"), and
+//! whole clauses that give an amount, a name or a way to reach the texter ("budget around 8k").
+
+use jiff::civil::Date;
+use smsflow_core::{FieldSpec, FieldType};
+use std::collections::BTreeMap;
+
+use super::{Extraction, Kind, is_identifier, kind};
+use crate::fields::{self, dates, numbers};
+
+/// Words that introduce a value another field took: articles, possessives, prepositions, and the
+/// words for an order or an animal ("for order", "a mi perrita", "in my").
+const LEADS: &[&str] = &[
+    "my", "mi", "our", "nuestro", "nuestra", "the", "el", "la", "a", "al", "for", "para", "de",
+    "del", "on", "in", "en", "with", "con", "order", "pedido", "orden", "parcel", "paquete",
+    "package", "ticket", "invoice", "factura", "number", "numero", "no", "nro", "account",
+    "cuenta", "id", "dog", "cat", "puppy", "kitten", "perro", "perra", "perrito", "perrita",
+    "gato", "gata", "gatito", "gatita", "conejo", "coneja", "rabbit", "bunny", "huron", "ferret",
+    "hamster", "parrot", "loro", "perico", "bird", "pajaro", "tortuga", "turtle",
+];
+
+/// Words before a day that belong to it: "since last thursday", "desde el viernes", "on monday".
+const DAY_LEADS: &[&str] = &[
+    "since", "desde", "on", "el", "del", "from", "last", "this", "past", "hace", "este", "esta",
+    "the",
+];
+
+/// Words after a day that belong to it: "el jueves pasado", "two days ago".
+const DAY_TAILS: &[&str] = &["pasado", "pasada", "ago", "morning", "night", "noche"];
+
+/// Words that join a clause to the one before: dropped when it opens the description.
+const JOINS: &[&str] = &["and", "y", "e", "&"];
+
+/// Words that ask for a visit or a booking rather than say what is wrong.
+const VISITS: &[&str] = &[
+    "appointment",
+    "appt",
+    "booking",
+    "book",
+    "schedule",
+    "cita",
+    "turno",
+    "reservar",
+    "agendar",
+];
+
+/// How many words a clause that lost a day or an order may keep and still say only when or
+/// which: "came", "me llegó", "quiero devolver" are what the order did, not the problem. One
+/// that lost only the thing it is about keeps two ("transmission slipping on my 2011 Accord").
+const MOST_LEFT_OVER: usize = 2;
+
+/// The description of the problem in the first message, for the one field that holds why the
+/// texter writes, when other fields took part of the message.
+pub(super) fn described(
+    text: &str,
+    field: &FieldSpec,
+    wanted: &[FieldSpec],
+    extraction: &Extraction,
+    today: Date,
+) -> Option<(String, String)> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut removed = vec![false; tokens.len()];
+    // Words removed for saying when or which order, not what the problem is about.
+    let mut circumstance = vec![false; tokens.len()];
+    let mut dropped_clause_at: Vec<usize> = Vec::new();
+    let day_given = wanted.iter().any(|other| {
+        matches!(other.kind, FieldType::Date | FieldType::Datetime)
+            && extraction.found.contains_key(other.as_str())
+    });
+    if day_given {
+        remove_days(&tokens, today, &mut removed);
+        circumstance.clone_from(&removed);
+    }
+    for other in wanted {
+        let Some(value) = extraction.found.get(other.as_str()) else {
+            continue;
+        };
+        let located = match (kind(other), other.kind) {
+            // A choice is read from the same words the texter describes with.
+            (_, FieldType::Choice) => true,
+            (_, FieldType::Date | FieldType::Datetime | FieldType::Time) => day_given,
+            (_, FieldType::Number) => {
+                let at = clauses(&tokens).into_iter().find(|clause| {
+                    numbers::number(&clause_text(&tokens, clause)).as_deref()
+                        == Some(value.as_str())
+                });
+                at.map(|clause| dropped_clause_at.push(clause.start))
+                    .is_some()
+            }
+            (Kind::Labelled, _) if is_identifier(other.as_str()) => {
+                remove_value(&tokens, value, other, &mut removed, Some(&mut circumstance))
+            }
+            (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed, None),
+            _ => find_run(&tokens, value)
+                .map(|at| dropped_clause_at.push(at))
+                .is_some(),
+        };
+        if !located {
+            return None;
+        }
+    }
+    // Only a choice read from the words: the whole message is the description, and its other
+    // reader (the first answer) does not take a message that gave anything.
+    if removed.iter().all(|word| !word) && dropped_clause_at.is_empty() {
+        return None;
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    let (mut clauses_kept, mut cut_kept) = (0, false);
+    for clause in clauses(&tokens) {
+        if dropped_clause_at.iter().any(|at| clause.contains(at)) {
+            continue;
+        }
+        let left: Vec<usize> = clause.clone().filter(|&i| !removed[i]).collect();
+        let cut = left.len() < clause.len();
+        let most = if clause.clone().any(|i| circumstance[i]) {
+            MOST_LEFT_OVER
+        } else {
+            1
+        };
+        if cut && left.len() <= most {
+            continue;
+        }
+        clauses_kept += 1;
+        cut_kept |= cut;
+        for (n, &i) in left.iter().enumerate() {
+            // A removed word that ended the clause leaves its comma to the word before it.
+            let last = n + 1 == left.len();
+            let ends = clause.end - 1;
+            if last && i != ends && ends_clause(tokens[ends]) {
+                kept.push(tokens[i]);
+                kept.push(",");
+            } else {
+                kept.push(tokens[i]);
+            }
+        }
+    }
+    // "the electrician was here saturday and now the kitchen lights flicker": a clause that
+    // lost a day or an order but still says something, beside another, may be what happened
+    // before the problem or the problem itself; a wrong description is worse than none.
+    if cut_kept && clauses_kept > 1 {
+        return None;
+    }
+    while kept
+        .first()
+        .is_some_and(|word| JOINS.contains(&fields::fold(word).as_str()))
+    {
+        kept.remove(0);
+    }
+    let value = kept.join(" ").replace(" ,", ",");
+    let value = super::free_text::without_request(field, &value)
+        .trim_end_matches(['.', '!', ',', ';', ' '])
+        .trim();
+    let words = value.split_whitespace().count();
+    // "need an appointment tuesday": what is left asks for a visit, the reason comes later.
+    let asks_for_a_visit = value
+        .split_whitespace()
+        .any(|word| VISITS.contains(&folded(word).as_str()));
+    ((2..=40).contains(&words)
+        && !value.ends_with('?')
+        && !value.contains('@')
+        && !asks_for_a_visit)
+        .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// The one field that holds why the texter writes, still missing, when the first message gave
+/// other fields something.
+pub(super) fn problem_field<'a>(
+    wanted: &'a [FieldSpec],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+    why: &[&str],
+) -> Option<&'a FieldSpec> {
+    let mut fields = wanted.iter().filter(|field| {
+        kind(field) == Kind::Labelled
+            && !is_identifier(field.as_str())
+            && fields::field_says(field.as_str(), why)
+            && !extraction.found.contains_key(field.as_str())
+            && !known.contains_key(field.as_str())
+    });
+    let field = fields.next()?;
+    (fields.next().is_none() && !extraction.found.is_empty()).then_some(field)
+}
+
+/// Marks each run of words that reads as a day, with the words that belong to it.
+fn remove_days(tokens: &[&str], today: Date, removed: &mut [bool]) {
+    let reads_a_day = |words: &[&str]| {
+        let text = words.join(" ");
+        let text = text.trim_end_matches([',', '.', '!', ';']);
+        text.chars().any(char::is_alphabetic)
+            && (dates::read(text, today, dates::Order::MonthFirst, false)
+                .date
+                .is_some()
+                || dates::read_back(text, today, dates::Order::MonthFirst, false)
+                    .date
+                    .is_some())
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        let Some(len) = (1..=4)
+            .take_while(|len| i + len <= tokens.len())
+            // The day starts here: "in since last thursday" reads one too, from its last words.
+            .find(|&len| {
+                reads_a_day(&tokens[i..i + len])
+                    && (len == 1 || !reads_a_day(&tokens[i + 1..i + len]))
+            })
+        else {
+            i += 1;
+            continue;
+        };
+        let mut start = i;
+        while start > 0
+            && !ends_clause(tokens[start - 1])
+            && DAY_LEADS.contains(&folded(tokens[start - 1]).as_str())
+        {
+            start -= 1;
+        }
+        let mut end = i + len;
+        while end < tokens.len()
+            && !ends_clause(tokens[end - 1])
+            && DAY_TAILS.contains(&folded(tokens[end]).as_str())
+        {
+            end += 1;
+        }
+        // "el minisplit que instalaron el jueves pasado gotea agua": the clause about when.
+        if start >= 2
+            && end < tokens.len()
+            && !ends_clause(tokens[end - 1])
+            && matches!(folded(tokens[start - 2]).as_str(), "que" | "that")
+        {
+            start -= 2;
+        }
+        removed[start..end].iter_mut().for_each(|word| *word = true);
+        i = end;
+    }
+}
+
+/// Marks `value` in `tokens` with the words that introduce it ("el pedido", "a mi perrita").
+fn remove_value(
+    tokens: &[&str],
+    value: &str,
+    field: &FieldSpec,
+    removed: &mut [bool],
+    circumstance: Option<&mut [bool]>,
+) -> bool {
+    let Some(at) = find_run(tokens, value) else {
+        return false;
+    };
+    let own: Vec<String> = fields::fold(field.as_str())
+        .split('_')
+        .map(str::to_string)
+        .collect();
+    let mut start = at;
+    while start > 0 && !ends_clause(tokens[start - 1]) {
+        let word = folded(tokens[start - 1]);
+        if !(word.is_empty() || LEADS.contains(&word.as_str()) || own.contains(&word)) {
+            break;
+        }
+        start -= 1;
+    }
+    let end = at + value.split_whitespace().count();
+    removed[start..end].iter_mut().for_each(|word| *word = true);
+    if let Some(marks) = circumstance.and_then(|marks| marks.get_mut(start..end)) {
+        marks.iter_mut().for_each(|word| *word = true);
+    }
+    true
+}
+
+/// Where the words of `value` stand in `tokens`, compared without case, accents or punctuation.
+fn find_run(tokens: &[&str], value: &str) -> Option<usize> {
+    let wanted: Vec<String> = value.split_whitespace().map(folded).collect();
+    (!wanted.is_empty() && wanted.len() <= tokens.len())
+        .then(|| {
+            (0..=tokens.len() - wanted.len()).find(|&at| {
+                wanted
+                    .iter()
+                    .zip(&tokens[at..])
+                    .all(|(word, token)| *word == folded(token))
+            })
+        })
+        .flatten()
+}
+
+/// The clauses of `tokens` as ranges: a clause ends at a comma or a stop, or before "and"/"y".
+fn clauses(tokens: &[&str]) -> Vec<std::ops::Range<usize>> {
+    let mut clauses = Vec::new();
+    let mut start = 0;
+    for i in 0..tokens.len() {
+        let next_joins = tokens
+            .get(i + 1)
+            .is_some_and(|next| JOINS.contains(&folded(next).as_str()));
+        if ends_clause(tokens[i]) || next_joins || i + 1 == tokens.len() {
+            clauses.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    clauses
+}
+
+fn clause_text(tokens: &[&str], clause: &std::ops::Range<usize>) -> String {
+    tokens[clause.clone()].join(" ")
+}
+
+fn ends_clause(token: &str) -> bool {
+    token.ends_with([',', '.', '!', '?', ';'])
+}
+
+/// A word folded and without the punctuation around it ("#A-77314," -> "a-77314").
+fn folded(token: &str) -> String {
+    fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()))
+}
