@@ -340,7 +340,7 @@ impl LabelledSets {
     fn load(dir: &std::path::Path) -> LabelledSets {
         LabelledSets(
             [
-                "train", "test", "test2", "test3", "test4", "test5", "written",
+                "train", "test", "test2", "test3", "test4", "test5", "test6", "written",
             ]
             .into_iter()
             .map(|name| {
