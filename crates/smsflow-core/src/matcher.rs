@@ -163,10 +163,11 @@ struct EmbeddedExample {
 /// What the message means, for one explanation.
 struct Meaning {
     probabilities: Probabilities,
-    vector: Vec<f32>,
-    /// Each goal's closest example's similarity to the message, by `Goal as usize`; computed only
-    /// when [`SemanticConfig::nearer_none`] is on.
-    closest: Option<[f32; Goal::ALL.len()]>,
+    /// Each goal's closest example to the message, by `Goal as usize`: its similarity and its index
+    /// in [`SemanticIndex::examples`]. Found in one pass over the examples, for the "none of these"
+    /// check ([`SemanticConfig::nearer_none`]) and the evidence an explanation shows; only when one
+    /// of them asks.
+    closest: Option<[Option<(f32, usize)>; Goal::ALL.len()]>,
 }
 
 thread_local! {
@@ -388,7 +389,7 @@ impl Matcher {
             let mut best = keyword.min(self.first_active_catch_all);
             if let Some(semantic) = &self.semantic
                 && semantic.first_active_specific < best
-                && let Some(meaning) = semantic.meaning(text)
+                && let Some(meaning) = semantic.meaning(text, false)
             {
                 // Only workflows ranked above the keyword winner can change the answer.
                 let above = semantic.first_active_specific..best.min(self.ranked.len());
@@ -429,7 +430,7 @@ impl Matcher {
         }
         let considered = |entry: &MatchEntry| entry.active || include_inactive;
         let semantic = self.semantic.as_ref();
-        let meaning = semantic.and_then(|semantic| semantic.meaning(text));
+        let meaning = semantic.and_then(|semantic| semantic.meaning(text, true));
 
         let keyword_signals: Vec<Option<Signal>> = self
             .ranked
@@ -698,21 +699,24 @@ pub enum Signal {
 
 impl SemanticIndex {
     /// Embeds `text` once and classifies it; `None` if the embedder cannot embed it or there is no
-    /// classifier (the keyword signal still applies).
-    fn meaning(&self, text: &str) -> Option<Meaning> {
+    /// classifier (the keyword signal still applies). With `evidence`, finds each goal's closest
+    /// example even when the "none of these" check is off.
+    fn meaning(&self, text: &str, evidence: bool) -> Option<Meaning> {
         let classifier = self.classifier.as_ref()?;
         let vector = self.embedder.embed(text)?;
-        let closest = self.config.nearer_none.is_finite().then(|| {
-            let mut closest = [f32::MIN; Goal::ALL.len()];
-            for example in &self.examples {
+        let closest = (evidence || self.config.nearer_none.is_finite()).then(|| {
+            let mut closest: [Option<(f32, usize)>; Goal::ALL.len()] = [None; Goal::ALL.len()];
+            for (index, example) in self.examples.iter().enumerate() {
+                let found = similarity(&vector, &example.vector);
                 let best = &mut closest[example.goal as usize];
-                *best = best.max(similarity(&vector, &example.vector));
+                if best.is_none_or(|(best, _)| found >= best) {
+                    *best = Some((found, index));
+                }
             }
             closest
         });
         Some(Meaning {
             probabilities: classifier.probabilities(&vector, text),
-            vector,
             closest,
         })
     }
@@ -720,14 +724,21 @@ impl SemanticIndex {
     /// Whether the message's closest "none of these" example is clearly closer than every example
     /// of `goal` (see [`SemanticConfig::nearer_none`]).
     fn nearer_none(&self, goal: Goal, meaning: &Meaning) -> bool {
-        meaning.closest.is_some_and(|closest| {
-            let to_goal = goal
-                .example_goals()
-                .iter()
-                .map(|&g| closest[g as usize])
-                .fold(f32::MIN, f32::max);
-            closest[Goal::GeneralInquiry as usize] >= to_goal + self.config.nearer_none
+        let similarity = |goal: Goal| self.closest(goal, meaning).map(|(found, _)| found);
+        similarity(Goal::GeneralInquiry).is_some_and(|none| {
+            similarity(goal).is_none_or(|to_goal| none >= to_goal + self.config.nearer_none)
         })
+    }
+
+    /// The example of `goal` closest to the message, and its similarity (a Sales Inquiry's also
+    /// among Lead Capture's, see [`Goal::example_goals`]); `None` when [`SemanticIndex::meaning`]
+    /// did not look for them.
+    fn closest(&self, goal: Goal, meaning: &Meaning) -> Option<(f32, usize)> {
+        let closest = meaning.closest.as_ref()?;
+        goal.example_goals()
+            .iter()
+            .filter_map(|&g| closest[g as usize])
+            .max_by(|a, b| a.0.total_cmp(&b.0))
     }
 
     /// The probability that a message is about a workflow's goal. Sales Inquiry also counts Lead
@@ -765,7 +776,7 @@ impl SemanticIndex {
     /// The signal of a workflow that matches by meaning, with the goal's closest example.
     fn signal(&self, entry: &MatchEntry, meaning: &Meaning) -> Option<Signal> {
         let probability = self.matches(entry, meaning)?;
-        let example = self.closest_example(entry.goal, &meaning.vector);
+        let example = self.closest_example(entry.goal, meaning);
         Some(Signal::Semantic {
             probability: rounded(probability),
             cutoff: self.config.cutoff(entry.sensitivity),
@@ -778,11 +789,9 @@ impl SemanticIndex {
     }
 
     /// The example phrase of `goal` closest to the message.
-    fn closest_example(&self, goal: Goal, vector: &[f32]) -> Option<&EmbeddedExample> {
-        self.examples
-            .iter()
-            .filter(|example| goal.example_goals().contains(&example.goal))
-            .max_by(|a, b| similarity(vector, &a.vector).total_cmp(&similarity(vector, &b.vector)))
+    fn closest_example(&self, goal: Goal, meaning: &Meaning) -> Option<&EmbeddedExample> {
+        self.closest(goal, meaning)
+            .map(|(_, index)| &self.examples[index])
     }
 
     /// Why a workflow did not match by meaning, in words.
@@ -805,7 +814,7 @@ impl SemanticIndex {
         };
         if probability >= cutoff
             && probability >= top - self.config.margin
-            && let Some(none) = self.closest_example(Goal::GeneralInquiry, &meaning.vector)
+            && let Some(none) = self.closest_example(Goal::GeneralInquiry, meaning)
         {
             return format!(
                 ", and by meaning {} is {probability:.2} probable, but the message is closer to a \"none of these\" example ({:?})",
