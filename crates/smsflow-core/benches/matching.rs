@@ -1,7 +1,7 @@
 //! Matching cost per message with 10, 100 and 1,000 workflows (`cargo bench -p smsflow-core`).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use smsflow_core::classifier::Training;
+use smsflow_core::classifier::{Objective, Training};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::{Goal, MatchEntry, Matcher};
 use std::hint::black_box;
@@ -99,6 +99,7 @@ fn config() -> SemanticConfig {
             steps: 200,
             temperature: 0.5,
             ngrams: 1.0,
+            objective: Objective::Softmax,
         },
         strict: 0.6,
         balanced: 0.4,

@@ -10,10 +10,17 @@
 //! The logits are divided by a temperature chosen for the model on labelled messages, so that a
 //! probability of 0.8 is right about 80% of the time.
 //!
+//! How the goals' probabilities relate is the [`Objective`]: a softmax makes them compete (they sum
+//! to 1), one-vs-rest gives each goal its own sigmoid, "is this message about this goal or not", so
+//! a message about two goals (a fault and a visit) can be probable for both. A text learnt as an
+//! example of several goals is one example with several targets either way.
+//!
 //! Beside the embedding, the classifier reads the message's words and their character n-grams,
 //! hashed into a fixed number of buckets (see [`ngrams`]). They carry what an English-only embedding
 //! misses in Spanish ("turno", "cita", "no funciona") and in typos, and are learnt from the same
 //! examples; [`Training::ngrams`] sets how much they weigh beside the embedding (0 leaves them out).
+
+use std::collections::HashMap;
 
 use crate::goal::Goal;
 use crate::text::normalize;
@@ -35,6 +42,19 @@ pub struct Training {
     /// The length of the n-gram feature vector beside the unit-length embedding; 0 leaves the
     /// n-grams out.
     pub ngrams: f32,
+    /// How the goals' probabilities relate to each other.
+    pub objective: Objective,
+}
+
+/// What the classifier learns: one choice among the goals, or each goal on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    /// Multinomial logistic regression: the goals' probabilities sum to 1, and a text that is an
+    /// example of two goals teaches half of each.
+    Softmax,
+    /// One logistic regression per goal ("about this goal or not", a sigmoid each): a text that is
+    /// an example of two goals teaches both fully, and the probabilities need not sum to 1.
+    OneVsRest,
 }
 
 /// A sparse feature vector: (bucket, value) pairs.
@@ -91,15 +111,16 @@ pub struct GoalClassifier {
     ngram_norm: f32,
     bias: [f32; CLASSES],
     temperature: f32,
+    objective: Objective,
 }
 
-/// Each goal's probability, by `Goal as usize`; they sum to 1.
+/// Each goal's probability, by `Goal as usize`; they sum to 1 with [`Objective::Softmax`].
 pub type Probabilities = [f32; CLASSES];
 
 impl GoalClassifier {
-    /// Trains on `examples` (an embedding, the text it embeds and its goal). `None` without
-    /// examples of at least two goals or with vectors of different lengths: there is nothing to
-    /// compare.
+    /// Trains on `examples` (an embedding, the text it embeds and its goal; the same text and
+    /// embedding with several goals is one example of each). `None` without examples of at least
+    /// two goals or with vectors of different lengths: there is nothing to compare.
     pub fn train(examples: &[(&[f32], &str, Goal)], training: Training) -> Option<GoalClassifier> {
         let dimension = examples.first()?.0.len();
         if examples
@@ -117,7 +138,7 @@ impl GoalClassifier {
             return None;
         }
         let ngram_norm = training.ngrams.max(0.0);
-        let set = TrainingSet::new(examples, ngram_norm, per_class, present);
+        let set = TrainingSet::new(examples, ngram_norm, training.objective, per_class, present);
         let weights = set.descend(training);
 
         let buckets = if ngram_norm > 0.0 { BUCKETS } else { 0 };
@@ -128,6 +149,7 @@ impl GoalClassifier {
             ngram_norm,
             bias: [0f32; CLASSES],
             temperature: training.temperature.max(1e-3),
+            objective: training.objective,
         };
         let (rows, ngram_weights) = weights.split_at(set.ngrams_start());
         for (class, row) in rows.chunks_exact(set.row()).enumerate() {
@@ -170,7 +192,7 @@ impl GoalClassifier {
             *logit = (dot(row, vector) + self.bias[class] + sparse_dot(ngram_row, &grams))
                 / self.temperature;
         }
-        softmax(&mut logits);
+        squash(self.objective, &mut logits);
         logits
     }
 }
@@ -186,14 +208,18 @@ struct TrainingSet<'a> {
     /// The bucket of each renumbered n-gram, ascending.
     buckets: Vec<u32>,
     ngram_norm: f32,
+    objective: Objective,
 }
 
 struct TrainingExample<'a> {
     vector: &'a [f32],
     /// Renumbered n-grams, in the order of their buckets.
     grams: Sparse,
-    class: usize,
-    /// Balanced: every goal with examples weighs 1/present in total.
+    /// What the probabilities should be: with [`Objective::Softmax`] each of the text's goals'
+    /// share of its weight, with [`Objective::OneVsRest`] 1 for each of its goals.
+    targets: [f32; CLASSES],
+    /// Balanced: every goal with examples weighs 1/present in total (a text of several goals
+    /// weighs what each of them gives it).
     weight: f32,
 }
 
@@ -201,20 +227,38 @@ impl<'a> TrainingSet<'a> {
     fn new(
         examples: &[(&'a [f32], &str, Goal)],
         ngram_norm: f32,
+        objective: Objective,
         per_class: [usize; CLASSES],
         present: usize,
     ) -> TrainingSet<'a> {
-        let mut examples: Vec<TrainingExample<'a>> = examples
-            .iter()
-            .map(|&(vector, text, goal)| TrainingExample {
-                vector,
-                grams: if ngram_norm > 0.0 {
-                    ngrams(text, ngram_norm)
-                } else {
-                    Vec::new()
-                },
-                class: goal as usize,
-                weight: 1.0 / (present as f32 * per_class[goal as usize] as f32),
+        // One example per text and embedding, with the weight each of its goals gives it.
+        let mut index: HashMap<(&str, Vec<u32>), usize> = HashMap::new();
+        let mut shares: Vec<(&'a [f32], &str, [f32; CLASSES])> = Vec::new();
+        for &(vector, text, goal) in examples {
+            let key = (text, vector.iter().map(|x| x.to_bits()).collect());
+            let at = *index.entry(key).or_insert_with(|| {
+                shares.push((vector, text, [0.0; CLASSES]));
+                shares.len() - 1
+            });
+            shares[at].2[goal as usize] += 1.0 / (present as f32 * per_class[goal as usize] as f32);
+        }
+        let mut examples: Vec<TrainingExample<'a>> = shares
+            .into_iter()
+            .map(|(vector, text, share)| {
+                let weight: f32 = share.iter().sum();
+                TrainingExample {
+                    vector,
+                    grams: if ngram_norm > 0.0 {
+                        ngrams(text, ngram_norm)
+                    } else {
+                        Vec::new()
+                    },
+                    targets: share.map(|share| match objective {
+                        Objective::Softmax => share / weight,
+                        Objective::OneVsRest => f32::from(share > 0.0),
+                    }),
+                    weight,
+                }
             })
             .collect();
         let mut buckets: Vec<u32> = examples
@@ -237,6 +281,7 @@ impl<'a> TrainingSet<'a> {
             examples,
             buckets,
             ngram_norm,
+            objective,
         }
     }
 
@@ -258,9 +303,14 @@ impl<'a> TrainingSet<'a> {
         let mut current = vec![0f32; size];
         let mut lookahead = current.clone();
         let mut gradient = vec![0f32; size];
-        // The loss's curvature is at most 1/2 of the squared length of the input (a unit vector,
-        // a bias of 1 and the n-grams) plus the penalty, so this step never overshoots.
-        let step_size = 1.0 / ((2.0 + self.ngram_norm * self.ngram_norm) / 2.0 + training.l2);
+        // The loss's curvature is at most 1/2 (a softmax) or 1/4 (a sigmoid) of the squared length
+        // of the input (a unit vector, a bias of 1 and the n-grams) plus the penalty, so this step
+        // never overshoots.
+        let curvature = match self.objective {
+            Objective::Softmax => 0.5,
+            Objective::OneVsRest => 0.25,
+        };
+        let step_size = 1.0 / ((2.0 + self.ngram_norm * self.ngram_norm) * curvature + training.l2);
         let (dimension, row) = (self.dimension, self.row());
         let mut segments = Vec::with_capacity(2 * CLASSES + 1);
         for class in 0..CLASSES {
@@ -339,10 +389,9 @@ impl<'a> TrainingSet<'a> {
             for ((logit, row), grams) in logits.iter_mut().zip(rows).zip(grams) {
                 *logit = *logit + row[dimension] + grams;
             }
-            softmax(&mut logits);
+            squash(self.objective, &mut logits);
             let errors: [f32; CLASSES] = std::array::from_fn(|class| {
-                let target = if class == example.class { 1.0 } else { 0.0 };
-                example.weight * (logits[class] - target)
+                example.weight * (logits[class] - example.targets[class])
             });
             for (row, error) in gradient_rows.chunks_exact_mut(row).zip(errors) {
                 for (g, x) in row[..dimension].iter_mut().zip(example.vector) {
@@ -440,6 +489,18 @@ fn sparse_dot(dense: &[f32], sparse: &[(u32, f32)]) -> f32 {
         .sum()
 }
 
+/// Logits to probabilities, as `objective` relates them.
+fn squash(objective: Objective, logits: &mut [f32; CLASSES]) {
+    match objective {
+        Objective::Softmax => softmax(logits),
+        Objective::OneVsRest => {
+            for logit in logits.iter_mut() {
+                *logit = 1.0 / (1.0 + (-*logit).exp());
+            }
+        }
+    }
+}
+
 fn softmax(logits: &mut [f32; CLASSES]) {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0.0;
@@ -461,6 +522,7 @@ mod tests {
         steps: 200,
         temperature: 1.0,
         ngrams: 0.0,
+        objective: Objective::Softmax,
     };
 
     fn unit(values: &[f32]) -> Vec<f32> {
@@ -523,6 +585,50 @@ mod tests {
     }
 
     #[test]
+    fn one_vs_rest_finds_both_goals_of_a_text_about_two() {
+        // A fault alone, a visit alone, and the same text with both goals (a fault and a visit).
+        let fault = unit(&[1.0, 0.0, 0.0]);
+        let visit = unit(&[0.0, 1.0, 0.0]);
+        let both = unit(&[0.7, 0.7, 0.0]);
+        let hello = unit(&[0.0, 0.0, 1.0]);
+        let examples: Vec<(&[f32], &str, Goal)> = vec![
+            (&fault, "fault", Goal::HelpDeskSupport),
+            (&visit, "visit", Goal::AppointmentBooking),
+            (&both, "both", Goal::HelpDeskSupport),
+            (&both, "both", Goal::AppointmentBooking),
+            (&hello, "hello", Goal::GeneralInquiry),
+        ];
+        let (support, booking) = (
+            Goal::HelpDeskSupport as usize,
+            Goal::AppointmentBooking as usize,
+        );
+        let training = Training {
+            l2: 0.001,
+            steps: 400,
+            ..TRAINING
+        };
+        let softmax = GoalClassifier::train(&examples, training).unwrap();
+        let p = softmax.probabilities(&both, "both");
+        assert!(p[support] + p[booking] <= 1.0 + 1e-5, "{p:?}");
+        let one_vs_rest = GoalClassifier::train(
+            &examples,
+            Training {
+                objective: Objective::OneVsRest,
+                ..training
+            },
+        )
+        .unwrap();
+        let q = one_vs_rest.probabilities(&both, "both");
+        assert!(q[support] > 0.5 && q[booking] > 0.5, "{q:?}");
+        // Each goal alone is still told apart from the other.
+        let fault_alone = one_vs_rest.probabilities(&fault, "fault");
+        assert!(
+            fault_alone[support] > 0.5 && fault_alone[booking] < 0.5,
+            "{fault_alone:?}"
+        );
+    }
+
+    #[test]
     fn needs_two_goals() {
         let a = unit(&[1.0, 0.0]);
         assert!(GoalClassifier::train(&[(&a, "", Goal::SalesInquiry)], TRAINING).is_none());
@@ -582,7 +688,7 @@ mod tests {
             .enumerate()
             .map(|(i, v)| (v.as_slice(), texts[i % texts.len()], Goal::ALL[i % CLASSES]))
             .collect();
-        let set = TrainingSet::new(&examples, 1.0, [3, 3, 2, 2, 2], CLASSES);
+        let set = TrainingSet::new(&examples, 1.0, Objective::Softmax, [3, 3, 2, 2, 2], CLASSES);
         let weights: Vec<f32> = (0..set.ngrams_start() + set.buckets.len() * CLASSES)
             .map(|i| ((i % 13) as f32 - 6.0) / 10.0)
             .collect();

@@ -742,12 +742,14 @@ impl SemanticIndex {
     }
 
     /// The probability that a message is about a workflow's goal. Sales Inquiry also counts Lead
-    /// Capture's (asking for a price is a sales question too; see [`Goal::example_goals`]).
+    /// Capture's (asking for a price is a sales question too; see [`Goal::example_goals`]): the
+    /// classifier learns the two apart, so their probabilities add, up to 1.
     fn probability(goal: Goal, probabilities: &Probabilities) -> f32 {
         goal.example_goals()
             .iter()
             .map(|&g| probabilities[g as usize])
-            .sum()
+            .sum::<f32>()
+            .min(1.0)
     }
 
     /// The goal's probability when a workflow matches by meaning: its goal is not the catch-all,
@@ -1133,6 +1135,7 @@ mod tests {
                 steps: 150,
                 temperature: 1.0,
                 ngrams: 0.0,
+                objective: crate::classifier::Objective::Softmax,
             },
             strict: 0.7,
             // Above 0.4: Sales Inquiry adds Lead Capture's probability, 0.2 + 0.2 for a message

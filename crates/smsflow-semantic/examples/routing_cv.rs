@@ -23,6 +23,10 @@
 //!   alone, the default cross-validation over that small grid instead of the full one.
 //! - `--without SET` (repeatable): leaves a set out of training altogether (e.g. `written`, to
 //!   measure what it adds).
+//! - `--one-vs-rest`: trains the classifier with [`Objective::OneVsRest`] instead of the model's
+//!   shipped objective, to compare the two.
+//! - `SMSFLOW_CV_CACHE_DIR`: remembers the example phrases' embeddings in that directory across
+//!   runs (the product's example cache), so a second run embeds only the scored texts.
 //!
 //! ```text
 //! SMSFLOW_TEST_E5_DIR=/path/to/multilingual-e5-small \
@@ -36,7 +40,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use smsflow_core::Goal;
-use smsflow_core::classifier::Training;
+use smsflow_core::classifier::{Objective, Training};
 use smsflow_core::quality::{LabelledMessage, Outcome, QualityReport, parse_jsonl, score_outcomes};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::text::normalize;
@@ -172,6 +176,7 @@ fn main() {
     let mut grid = false;
     let mut without: Vec<String> = Vec::new();
     let mut targets = Targets::Primary;
+    let mut one_vs_rest = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -184,6 +189,7 @@ fn main() {
             "--leave-one-set-out" => leave_one_set_out = true,
             "--choose" => choose = true,
             "--grid" => grid = true,
+            "--one-vs-rest" => one_vs_rest = true,
             "--without" => without.push(args.next().expect("--without SET")),
             "--targets" => {
                 targets = match args.next().as_deref() {
@@ -196,14 +202,23 @@ fn main() {
             _ => file = arg.into(),
         }
     }
+    let cache = std::env::var_os("SMSFLOW_CV_CACHE_DIR").map(PathBuf::from);
     let model: Arc<dyn Embedder> = if e5 {
         let dir = std::env::var_os("SMSFLOW_TEST_E5_DIR")
             .expect("set SMSFLOW_TEST_E5_DIR to multilingual-e5-small's directory");
-        Arc::new(MultilingualE5::load(dir.as_ref()).expect("the model loads"))
+        let model = MultilingualE5::load(dir.as_ref()).expect("the model loads");
+        Arc::new(match &cache {
+            Some(cache) => model.with_example_cache(cache),
+            None => model,
+        })
     } else {
         let dir = std::env::var_os("SMSFLOW_TEST_MODEL_DIR")
             .expect("set SMSFLOW_TEST_MODEL_DIR to all-MiniLM-L6-v2's directory");
-        Arc::new(MiniLm::load(dir.as_ref()).expect("the model loads"))
+        let model = MiniLm::load(dir.as_ref()).expect("the model loads");
+        Arc::new(match &cache {
+            Some(cache) => model.with_example_cache(cache),
+            None => model,
+        })
     };
     let embedder = Arc::new(Remembering {
         model,
@@ -215,11 +230,14 @@ fn main() {
         .iter()
         .map(|draft| MatchEntry::from(&draft.validate().unwrap()))
         .collect();
-    let shipped_config = if e5 {
+    let mut shipped_config = if e5 {
         MultilingualE5::matching_config()
     } else {
         MiniLm::matching_config()
     };
+    if one_vs_rest {
+        shipped_config.training.objective = Objective::OneVsRest;
+    }
     let mut sets = LabelledSets::load(&root.join("crates/smsflow-semantic/tests/data/routing"));
     sets.0
         .retain(|(name, _)| !without.iter().any(|w| w == name));
@@ -275,7 +293,7 @@ fn main() {
     let candidates = if grid {
         small_grid(&shipped_config)
     } else {
-        pooled_decisions()
+        pooled_decisions(shipped_config.training.objective)
     };
     choose_by_cv(&pool, &entries, &embedder, targets, folds, &candidates);
 }
@@ -473,7 +491,7 @@ fn leave_out(
         embedder,
         targets,
         folds,
-        &pooled_decisions(),
+        &pooled_decisions(shipped.training.objective),
     );
     println!("\n{held_out}, trained on the other sets, settings chosen on them: {chosen:?}");
     let tuned = Matcher::with_semantic(taught(entries, &teach, targets), embedder.clone(), chosen);
@@ -647,9 +665,9 @@ fn choose_by_cv(
 /// with every example).
 fn small_grid(shipped: &SemanticConfig) -> Vec<SemanticConfig> {
     let mut candidates = vec![shipped.clone()];
-    for temperature in [0.5, 0.7] {
-        for balanced in [0.2, 0.25, 0.3] {
-            for margin in [0.3, 0.4, 0.5] {
+    for temperature in [0.5, 0.7, 1.0] {
+        for balanced in [0.2, 0.3, 0.4, 0.5] {
+            for margin in [0.3, 0.5, 1.0] {
                 candidates.push(SemanticConfig {
                     training: Training {
                         temperature,
@@ -668,7 +686,7 @@ fn small_grid(shipped: &SemanticConfig) -> Vec<SemanticConfig> {
 }
 
 /// The decision's settings tried when the classifier learns from the corpus, for both L2 penalties.
-fn pooled_decisions() -> Vec<SemanticConfig> {
+fn pooled_decisions(objective: Objective) -> Vec<SemanticConfig> {
     [0.0001, 0.0003]
         .into_iter()
         .flat_map(|l2| {
@@ -677,6 +695,7 @@ fn pooled_decisions() -> Vec<SemanticConfig> {
                 steps: 200,
                 temperature: 1.0,
                 ngrams: 1.0,
+                objective,
             })
         })
         .collect()

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use smsflow_core::classifier::Training;
+use smsflow_core::classifier::{Objective, Training};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 
 pub use bert::Precision;
@@ -148,6 +148,7 @@ impl MiniLm {
                 steps: 200,
                 temperature: 0.5,
                 ngrams: 1.0,
+                objective: Objective::Softmax,
             },
             strict: 0.6,
             balanced: 0.4,
