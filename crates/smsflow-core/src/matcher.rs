@@ -1424,6 +1424,24 @@ mod tests {
         }
     }
 
+    fn objective() -> impl Strategy<Value = crate::classifier::Objective> {
+        use crate::classifier::Objective;
+        proptest::prop_oneof![Just(Objective::Softmax), Just(Objective::OneVsRest)]
+    }
+
+    fn with_objective(
+        config: SemanticConfig,
+        objective: crate::classifier::Objective,
+    ) -> SemanticConfig {
+        SemanticConfig {
+            training: Training {
+                objective,
+                ..config.training
+            },
+            ..config
+        }
+    }
+
     proptest! {
         // Each case trains a classifier: fewer cases than the keyword-only properties.
         #![proptest_config(ProptestConfig::with_cases(48))]
@@ -1435,13 +1453,14 @@ mod tests {
             ]), 0..8),
             priorities in proptest::collection::vec((0i64..3, 0usize..5, any::<bool>()), 0..8),
             nearer_none in proptest::prop_oneof![Just(f32::INFINITY), -0.2f32..0.2],
+            objective in objective(),
         ) {
             let entries = priorities.iter().enumerate().map(|(i, (priority, goal, active))| {
                 let mut entry = entry(&format!("w{i}"), Goal::ALL[*goal], *priority, *active);
                 entry.examples = vec![format!("water drips {i}")];
                 entry
             }).collect();
-            let config = SemanticConfig { nearer_none, ..config() };
+            let config = with_objective(SemanticConfig { nearer_none, ..config() }, objective);
             let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), config);
             let text = words.join(" ");
             let found = matcher.find(&text).map(|e| e.name.clone());
@@ -1461,6 +1480,7 @@ mod tests {
             keyword_priority in 0i64..3,
             clear in 0.3f32..1.0,
             nearer_none in proptest::prop_oneof![Just(f32::INFINITY), -0.2f32..0.2],
+            objective in objective(),
         ) {
             let mut entries: Vec<MatchEntry> = priorities.iter().enumerate().map(|(i, (priority, goal))| {
                 let mut entry = entry(&format!("w{i}"), Goal::ALL[*goal], *priority, true);
@@ -1470,7 +1490,7 @@ mod tests {
             let mut typed = entry("Typed", Goal::LeadCapture, keyword_priority, true);
             typed.keywords = vec!["insurance".into()];
             entries.push(typed);
-            let config = SemanticConfig { clear, nearer_none, ..config() };
+            let config = with_objective(SemanticConfig { clear, nearer_none, ..config() }, objective);
             let matcher = Matcher::with_semantic(entries, Arc::new(BagOfWords::default()), config);
             let text = format!("{} insurance", words.join(" "));
             let explanation = matcher.explain(&text, false);

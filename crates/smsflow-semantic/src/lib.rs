@@ -188,23 +188,23 @@ impl MultilingualE5 {
 
     /// How the goal classifier is trained and calibrated for this model, and the probability
     /// cut-offs of the decision, chosen for e5 with every routing set learnt
-    /// (`examples/routing_cv.rs --e5 --leave-one-set-out --grid` and `--grid`; see
-    /// docs/matching.md): a lighter penalty than MiniLM's, the "none of these" check at 0.02 (its
-    /// similarities spread over a narrower range), and lower cut-offs with a tie margin (0.4) wider
-    /// than the balanced cut-off leaves room for, so that at balanced sensitivity every goal at 0.3
-    /// or more matches: a text about two goals (a fault and a visit, a price and a time) matches
-    /// both whenever the classifier gives the second one that much.
+    /// (`examples/routing_cv.rs --e5 --leave-one-set-out --grid`; see docs/matching.md): a
+    /// lighter penalty than MiniLM's, the "none of these" check at 0.02 (its similarities spread
+    /// over a narrower range), and one-vs-rest, so that a text about two goals (a fault and a
+    /// visit, a price and a time) is probable for both and matches both; a goal within 0.3 of the
+    /// most probable one and at 0.3 or more (balanced) matches.
     pub fn matching_config() -> SemanticConfig {
         SemanticConfig {
             training: Training {
                 l2: 0.0001,
-                temperature: 0.5,
+                temperature: 1.0,
+                objective: Objective::OneVsRest,
                 ..MiniLm::matching_config().training
             },
             strict: 0.5,
             balanced: 0.3,
             broad: 0.2,
-            margin: 0.4,
+            margin: 0.3,
             nearer_none: 0.02,
             ..MiniLm::matching_config()
         }
