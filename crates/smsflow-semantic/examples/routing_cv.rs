@@ -23,8 +23,8 @@
 //!   alone, the default cross-validation over that small grid instead of the full one.
 //! - `--without SET` (repeatable): leaves a set out of training altogether (e.g. `written`, to
 //!   measure what it adds).
-//! - `--one-vs-rest`: trains the classifier with [`Objective::OneVsRest`] instead of the model's
-//!   shipped objective, to compare the two.
+//! - `--objective softmax|one-vs-rest`: trains the classifier with that [`Objective`] instead of
+//!   the model's shipped one, to compare the two.
 //! - `SMSFLOW_CV_CACHE_DIR`: remembers the example phrases' embeddings in that directory across
 //!   runs (the product's example cache), so a second run embeds only the scored texts.
 //!
@@ -176,7 +176,7 @@ fn main() {
     let mut grid = false;
     let mut without: Vec<String> = Vec::new();
     let mut targets = Targets::Primary;
-    let mut one_vs_rest = false;
+    let mut objective: Option<Objective> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -189,7 +189,13 @@ fn main() {
             "--leave-one-set-out" => leave_one_set_out = true,
             "--choose" => choose = true,
             "--grid" => grid = true,
-            "--one-vs-rest" => one_vs_rest = true,
+            "--objective" => {
+                objective = match args.next().as_deref() {
+                    Some("softmax") => Some(Objective::Softmax),
+                    Some("one-vs-rest") => Some(Objective::OneVsRest),
+                    _ => panic!("--objective softmax|one-vs-rest"),
+                }
+            }
             "--without" => without.push(args.next().expect("--without SET")),
             "--targets" => {
                 targets = match args.next().as_deref() {
@@ -235,8 +241,8 @@ fn main() {
     } else {
         MiniLm::matching_config()
     };
-    if one_vs_rest {
-        shipped_config.training.objective = Objective::OneVsRest;
+    if let Some(objective) = objective {
+        shipped_config.training.objective = objective;
     }
     let mut sets = LabelledSets::load(&root.join("crates/smsflow-semantic/tests/data/routing"));
     sets.0
