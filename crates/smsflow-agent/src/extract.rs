@@ -551,6 +551,7 @@ impl Extractors {
                         .then(|| closing_name(words, text))
                         .flatten()
                 })
+                .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
                 .or_else(|| {
@@ -734,7 +735,7 @@ impl Extractors {
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region), &candidate).ok()?;
-            phonenumber::is_valid(&number)
+            (phonenumber::is_valid(&number) || is_fictional_uk_mobile(&number))
                 .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
         };
         let candidates = phone_candidates(text, 7);
@@ -749,6 +750,14 @@ impl Extractors {
     fn bad_phone(&self, text: &str) -> Option<String> {
         phone_candidates(text, 5).into_iter().next()
     }
+}
+
+/// Ofcom keeps 07700 900000 to 07700 900999 for fiction, as the US keeps 555-0100 to 555-0199:
+/// the UK mobile numbers people write in examples and tests. libphonenumber calls them invalid
+/// (no subscriber has one) where it takes the US ones, so they are read here like any mobile.
+fn is_fictional_uk_mobile(number: &phonenumber::PhoneNumber) -> bool {
+    number.code().value() == 44
+        && (7_700_900_000..=7_700_900_999).contains(&number.national().value())
 }
 
 /// Values of one kind said in one message, shared among the fields of that kind (two
@@ -1577,6 +1586,13 @@ const BEFORE_EMAIL: &[&str] = &[
     "perdona",
     "disculpa",
     "cc",
+    "ugh",
+    "uf",
+    "uff",
+    "lol",
+    "argh",
+    // "it's under ana@...": the name a booking or an account is under.
+    "under",
     // "invite alex@...", "add maria@... too", "invita a ...", "agrega ..."
     "invite",
     "add",
@@ -1601,7 +1617,13 @@ fn spaced_email(text: &str) -> Option<String> {
         });
         let word = fields::fold(before);
         // Written on as one address: no bracket or quote before it, the word before in lower case.
+        // "it's under h.brooks@x.com": a name part with its own separator was written whole.
+        let separated = address
+            .split('@')
+            .next()
+            .is_some_and(|local| local.contains(['.', '_', '-']));
         (is_email(address)
+            && !separated
             && token.starts_with(char::is_alphanumeric)
             && before.chars().all(char::is_lowercase)
             && word.chars().count() >= 2
@@ -1925,6 +1947,9 @@ const BUSINESS_WORDS: &[&str] = &[
 const NOT_NAMES: &[&str] = &[
     "i'm",
     "im",
+    // "it's under h.brooks@...", "Somos Carla y Beto": a cue's word, no name.
+    "under",
+    "somos",
     "interested",
     "looking",
     "having",
@@ -2632,6 +2657,43 @@ fn person_name(words: &[Word]) -> Option<String> {
         .map(|(name, _)| name)
         .or_else(|| signature(words).map(|(name, _)| name))
         .or_else(|| greeting_intro(words).map(|(name, _)| name))
+}
+
+/// A couple writing as one: a given name followed by "&", "and", "y" or "e" and another name that
+/// ends the part ("Sam & Jo Whitaker", "Juli y Nico Ferraro", "Emily & Pablo") is the two
+/// together, as they signed. Not a name that goes on into a sentence ("Ana y Luis viene
+/// también").
+fn with_partner(words: &[Word], name: String) -> String {
+    if name.contains(' ') {
+        return name;
+    }
+    let Some(at) = words
+        .iter()
+        .position(|word| word.text == name && !word.ends_clause)
+    else {
+        return name;
+    };
+    let joins = words.get(at + 1).is_some_and(|word| {
+        matches!(word.lower.as_str(), "&" | "and" | "y" | "e") && !word.ends_clause
+    });
+    let partner = joins
+        .then(|| capitalised_run(words, at + 2, 2, false))
+        .flatten()
+        .filter(|(partner, next)| {
+            partner
+                .split(' ')
+                .all(|word| !NOT_NAMES.contains(&word.to_lowercase().as_str()))
+                && (*next == words.len()
+                    || words[next - 1].ends_clause
+                    || words[*next].text.contains('@')
+                    || words[*next]
+                        .text
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '('))
+        });
+    match partner {
+        Some((partner, _)) => format!("{name} {} {partner}", words[at + 1].text),
+        None => name,
+    }
 }
 
 /// The most words of a name: two given names and two surnames ("María José García López").

@@ -267,6 +267,9 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
+    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
+        return Some(choice);
+    }
     let said = sized(without_negated(choice_words(text), choices), choices);
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
     if !choices.iter().any(|choice| {
@@ -358,9 +361,16 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         .map(|(matched, ..)| *matched)
         .max()
         .filter(|most| *most > 0)?;
-    let mut best = scored.iter().filter(|(matched, ..)| *matched == most);
-    let (_, _, _, choice) = best.next()?;
-    best.next().is_none().then(|| (*choice).clone())
+    let tied: Vec<String> = scored
+        .iter()
+        .filter(|(matched, ..)| *matched == most)
+        .map(|(_, _, _, choice)| (*choice).clone())
+        .collect();
+    match tied.as_slice() {
+        [choice] => Some(choice.clone()),
+        // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
+        _ => topics::choice_by_topic(text, &tied),
+    }
 }
 
 /// The choice whose range holds the amount said, when every choice is a range ("about $10k"
