@@ -356,6 +356,10 @@ impl Extractors {
                     )
                 })
             })
+            .map(|(name, answer)| {
+                let answer = free_text::without_alarm(&name, &answer);
+                (name, answer)
+            })
             // A whole message past the length a text field holds is no value, as above.
             && let Some(field) = wanted.iter().find(|field| field.as_str() == name)
             && self.validate_field(field, &answer, clock).is_some()
@@ -590,7 +594,15 @@ impl Extractors {
                         .and_then(|known| known.get(11..16))
                         .and_then(|time| time.parse().ok()),
                 };
-                fields::when_value(kind, text, clock, &rules)
+                let since_left_out = (!rules.past_day || is_birth_day(field))
+                    .then(|| free_text::without_since(text, context.wanted))
+                    .flatten();
+                fields::when_value(
+                    kind,
+                    since_left_out.as_deref().unwrap_or(text),
+                    clock,
+                    &rules,
+                )
             }
             Kind::Typed(FieldType::Number) => {
                 // A house number counts nothing: "12 lámparas ... Calle Amores 1120".
@@ -945,47 +957,52 @@ const DAY_ROLES: &[&[&str]] = &[
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
 
+/// A field for the day someone was born ("dob", "date_of_birth", "fecha_nacimiento"): never a
+/// day something started ("sore throat since saturday").
+fn is_birth_day(field: &FieldSpec) -> bool {
+    fields::field_says(
+        field.as_str(),
+        &["dob", "birth", "birthdate", "born", "nacimiento"],
+    )
+}
+
 /// A field for a day that has passed: a birth ("dob", "date_of_birth", "fecha_nacimiento") or
 /// something that happened ("incident_date", "date_of_loss", "fecha_siniestro",
 /// "fecha_del_problema", "purchase_date").
 fn is_past_day(field: &FieldSpec) -> bool {
-    fields::field_says(
-        field.as_str(),
-        &[
-            "dob",
-            "birth",
-            "birthdate",
-            "birthday",
-            "born",
-            "nacimiento",
-            "cumpleanos",
-            "incident",
-            "incidente",
-            "accident",
-            "accidente",
-            "loss",
-            "perdida",
-            "damage",
-            "dano",
-            "siniestro",
-            "injury",
-            "lesion",
-            "problem",
-            "problema",
-            "happened",
-            "occurred",
-            "ocurrio",
-            "theft",
-            "robo",
-            "breakdown",
-            "averia",
-            "purchase",
-            "purchased",
-            "compra",
-            "bought",
-            "noticed",
-        ],
-    )
+    is_birth_day(field)
+        || fields::field_says(
+            field.as_str(),
+            &[
+                "birthday",
+                "cumpleanos",
+                "incident",
+                "incidente",
+                "accident",
+                "accidente",
+                "loss",
+                "perdida",
+                "damage",
+                "dano",
+                "siniestro",
+                "injury",
+                "lesion",
+                "problem",
+                "problema",
+                "happened",
+                "occurred",
+                "ocurrio",
+                "theft",
+                "robo",
+                "breakdown",
+                "averia",
+                "purchase",
+                "purchased",
+                "compra",
+                "bought",
+                "noticed",
+            ],
+        )
 }
 
 /// What a reader knows beyond the message.
@@ -1030,19 +1047,13 @@ fn text_answer(
     let answer = whole_answer(text)?;
     let folded = fields::fold(&answer);
     let first = folded.split_whitespace().next()?;
-    let refusal = REFUSALS.contains(&first) || NOT_NAMES.contains(&first);
+    let refusal = free_text::says_nothing(first) || NOT_NAMES.contains(&first);
     (answer.split_whitespace().count() <= 5
         && !answer.contains(['@', '?'])
         && !answer.chars().any(|c| c.is_ascii_digit())
         && !refusal)
         .then(|| (field.as_str().to_string(), answer))
 }
-
-/// Answers that give nothing: "no idea", "not sure", "no sé", "idk".
-const REFUSALS: &[&str] = &[
-    "no", "not", "nope", "idk", "dunno", "n/a", "none", "ninguna", "ninguno", "nada", "ok", "okay",
-    "yes", "si", "sure", "hi", "hello", "hola", "thanks", "gracias", "what", "que", "who", "quien",
-];
 
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
@@ -4428,5 +4439,112 @@ mod tests {
         // A month, a time of day or a choice offered is no name.
         let dated = conversation(&["Dec 12", "yesterday around noon"], "name,when:date");
         assert!(!dated.contains_key("name"), "{dated:?}");
+    }
+
+    #[test]
+    fn uk_mobiles_kept_for_fiction_are_read() {
+        let gb = Extractors::new("GB").unwrap();
+        let clock = Clock::default();
+        let phone = |text: &str| gb.extract(text, &fields("phone"), &clock).remove("phone");
+        assert_eq!(phone("07700 900461").as_deref(), Some("+447700900461"));
+        assert_eq!(phone("+44 7700 900123").as_deref(), Some("+447700900123"));
+        assert_eq!(phone("07911 123456").as_deref(), Some("+447911123456"));
+        // Still too few digits.
+        assert_eq!(phone("07700 9004"), None);
+    }
+
+    #[test]
+    fn a_couple_signs_as_one_and_an_email_follows_a_filler_word() {
+        let name = |text: &str| {
+            conversation(
+                &["we'd like a tasting next tuesday", text],
+                "name,email,date:date",
+            )
+            .remove("name")
+        };
+        assert_eq!(
+            name("Priya & Dev Raman, priyadev@gmail.com").as_deref(),
+            Some("Priya & Dev Raman")
+        );
+        assert_eq!(
+            name("Juli y Nico Ferraro").as_deref(),
+            Some("Juli y Nico Ferraro")
+        );
+        // A name that goes on into a sentence is one person.
+        assert_eq!(
+            name("I'm Ana and Luis is my husband").as_deref(),
+            Some("Ana")
+        );
+        let email = |text: &str| extract(text).remove("email");
+        assert_eq!(
+            email("lol sorry it's under h.brooks@fastmail.com").as_deref(),
+            Some("h.brooks@fastmail.com")
+        );
+        assert_eq!(
+            email("ugh tnguyen@gmail.com").as_deref(),
+            Some("tnguyen@gmail.com")
+        );
+        // A name part split by a space is still a broken address.
+        assert_eq!(email("diego herrera@gmail.com"), None);
+        assert_eq!(
+            extract("lol sorry it's under h.brooks@fastmail.com").get("name"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_day_a_problem_started_is_no_visit_and_alarms_are_no_description() {
+        let visit = conversation(
+            &[
+                "can I come in to see the doctor",
+                "rash on my arm since monday",
+            ],
+            "reason,appointment_date:date",
+        );
+        assert_eq!(visit.get("appointment_date"), None, "{visit:?}");
+        assert_eq!(
+            visit.get("reason").map(String::as_str),
+            Some("rash on my arm since monday")
+        );
+        let cita = conversation(
+            &["dolor de muelas desde el martes, ¿tienen hueco el viernes?"],
+            "motivo,fecha:date",
+        );
+        let friday = cita
+            .get("fecha")
+            .and_then(|day| day.parse::<jiff::civil::Date>().ok())
+            .map(|day| day.weekday());
+        assert_eq!(friday, Some(jiff::civil::Weekday::Friday), "{cita:?}");
+        // A past day's field takes it.
+        let incident = conversation(
+            &["cant log in since last thursday"],
+            "issue,incident_date:date",
+        );
+        assert!(incident.contains_key("incident_date"), "{incident:?}");
+        let issue = |text: &str| conversation(&[text], "name,phone:phone,issue").remove("issue");
+        assert_eq!(
+            issue("URGENT the garage door wont close").as_deref(),
+            Some("the garage door wont close")
+        );
+        assert_eq!(
+            issue("pipe burst in the basement!! water everywhere").as_deref(),
+            Some("pipe burst in the basement")
+        );
+        // An "!" inside a longer description is part of it.
+        assert_eq!(
+            issue("the AC died! it's 95 degrees in here and the baby can't sleep").as_deref(),
+            Some("the AC died! it's 95 degrees in here and the baby can't sleep")
+        );
+        // "earliest is fine" answers when, not a free-text question.
+        let later = conversation(
+            &[
+                "Felicia Grant",
+                "sore throat and fever since saturday",
+                "earliest is fine",
+            ],
+            "name,symptoms,appointment_date:date,insurance,dob:date",
+        );
+        assert_eq!(later.get("insurance"), None, "{later:?}");
+        assert_eq!(later.get("dob"), None, "{later:?}");
     }
 }

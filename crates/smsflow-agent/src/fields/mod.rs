@@ -763,6 +763,67 @@ mod tests {
     }
 
     #[test]
+    fn how_often_and_trades_by_meaning() {
+        let pick = |text: &str, choices: &[&str], correcting: bool| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, correcting)
+        };
+        let often = ["Weekly", "Biweekly", "Monthly", "One time"];
+        for (text, expected) in [
+            ("every other week please", "Biweekly"),
+            ("weekly mowing", "Weekly"),
+            ("once a month is plenty", "Monthly"),
+            ("fortnightly", "Biweekly"),
+        ] {
+            assert_eq!(
+                pick(text, &often, false).as_deref(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            pick("every week, no wait, every other week", &often, true).as_deref(),
+            Some("Biweekly")
+        );
+        let frecuencia = ["Semanal", "Quincenal", "Mensual"];
+        assert_eq!(
+            pick("cada quince días", &frecuencia, false).as_deref(),
+            Some("Quincenal")
+        );
+        assert_eq!(
+            pick("una vez al mes", &frecuencia, false).as_deref(),
+            Some("Mensual")
+        );
+        let plumbing = ["Drain cleaning", "Water heater repair", "Leak repair"];
+        assert_eq!(
+            pick("kitchen sink is backed up bad", &plumbing, false).as_deref(),
+            Some("Drain cleaning")
+        );
+        // Two choices share the word said: what it is about decides.
+        let cooling = ["AC repair", "AC install", "Maintenance"];
+        assert_eq!(
+            pick("el AC no enfría nada", &cooling, false).as_deref(),
+            Some("AC repair")
+        );
+        assert_eq!(pick("how much is a new AC", &cooling, false), None);
+        let oficios = ["Fontanería", "Electricidad", "Cerrajería"];
+        assert_eq!(
+            pick(
+                "me he quedado fuera de casa, las llaves dentro",
+                &oficios,
+                false
+            )
+            .as_deref(),
+            Some("Cerrajería")
+        );
+        let grooming = ["Bath", "Nail trim", "Full groom"];
+        assert_eq!(
+            pick("un baño para mi perro", &grooming, false).as_deref(),
+            Some("Bath")
+        );
+    }
+
+    #[test]
     fn numbers_choices_and_addresses() {
         assert_eq!(number("about $2,500 total").as_deref(), Some("2500"));
         assert_eq!(number("1.5k").as_deref(), Some("1500"));
