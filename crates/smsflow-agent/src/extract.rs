@@ -637,9 +637,11 @@ impl Extractors {
                     &text,
                     field.as_str(),
                     &others,
-                    asked || corrected_alone,
-                    correcting,
-                    context.known.is_some(),
+                    numbers::NumberAsk {
+                        asked: asked || corrected_alone,
+                        correcting,
+                        known: context.known.is_some(),
+                    },
                 );
                 if asked {
                     Some(found.ok_or(Invalid::Number))
@@ -842,10 +844,7 @@ enum Role {
 
 /// The role a field's name gives its address: `pickup`, `origen` start; `dropoff`, `destino` end.
 fn field_role(name: &str) -> Option<Role> {
-    let folded = fields::fold(name);
-    let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
-    let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-    if has(&[
+    const START: &[&str] = &[
         "pickup",
         "pick",
         "origin",
@@ -857,9 +856,8 @@ fn field_role(name: &str) -> Option<Role> {
         "current",
         "actual",
         "start",
-    ]) {
-        Some(Role::Start)
-    } else if has(&[
+    ];
+    const END: &[&str] = &[
         "dropoff",
         "drop",
         "destination",
@@ -871,7 +869,10 @@ fn field_role(name: &str) -> Option<Role> {
         "new",
         "nueva",
         "end",
-    ]) {
+    ];
+    if fields::field_says(name, START) {
+        Some(Role::Start)
+    } else if fields::field_says(name, END) {
         Some(Role::End)
     } else {
         None
@@ -1368,14 +1369,7 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
             .trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
             .to_string()
     };
-    let names = |token: &str| {
-        let word = fields::fold(&bare(token));
-        word.len() >= 3
-            && word.chars().all(char::is_alphabetic)
-            && own
-                .iter()
-                .any(|name| *name == word || shortened(&word, name))
-    };
+    let names = |token: &str| fields::names_field(&bare(token), &own);
     let figures = |token: &str| {
         let token = bare(token);
         token.chars().any(|c| c.is_ascii_digit())
@@ -1411,15 +1405,6 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
         }
         Some(parts.join(" "))
     })
-}
-
-/// `word` is `name` shortened, as people write it: "depto" for "departamento", "reg" for
-/// "registration", "apt" for "apartment".
-fn shortened(word: &str, name: &str) -> bool {
-    let mut letters = name.chars();
-    word.len() < name.len()
-        && word.chars().next() == name.chars().next()
-        && word.chars().all(|c| letters.any(|l| l == c))
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.

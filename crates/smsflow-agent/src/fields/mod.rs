@@ -98,6 +98,29 @@ pub fn own_words<'a>(folded: &'a str, sorts: &[&str]) -> Vec<&'a str> {
         .collect()
 }
 
+/// Whether a word of a message (folded or not) is one of `own`, a field's own words: the word
+/// itself, with its ending ("grades" for `grade`), or shortened as people write it ("depto" for
+/// `departamento`, "reg" for `registration`, "apt" for `apartment`).
+pub fn names_field(token: &str, own: &[&str]) -> bool {
+    let word = fold(token);
+    own.iter().any(|name| {
+        let (a, b) = (stem(name), stem(&word));
+        a == b
+            || (a.len() >= 4 && b.starts_with(a))
+            || (word.len() >= 3
+                && word.chars().all(char::is_alphabetic)
+                && (name.starts_with(word.as_str()) || shortened(&word, name)))
+    })
+}
+
+/// `word` is `name` shortened: its first letter, then some of its letters in order.
+fn shortened(word: &str, name: &str) -> bool {
+    let mut letters = name.chars();
+    word.len() < name.len()
+        && word.chars().next() == name.chars().next()
+        && word.chars().all(|c| letters.any(|l| l == c))
+}
+
 /// Words that say the message corrects an earlier answer: the value named last is the new one.
 const CORRECTION_CUES: &[&str] = &[
     "actually",
@@ -962,13 +985,26 @@ mod tests {
             "number() reads the first; a correction reads the last"
         );
         assert_eq!(
-            numbers::field_number("tres con el bebé", "people", &[], false, false, false)
-                .as_deref(),
+            numbers::field_number(
+                "tres con el bebé",
+                "people",
+                &[],
+                numbers::NumberAsk::default()
+            )
+            .as_deref(),
             Some("3")
         );
         assert_eq!(
-            numbers::field_number("6 people, sorry 7", "people", &[], false, true, false)
-                .as_deref(),
+            numbers::field_number(
+                "6 people, sorry 7",
+                "people",
+                &[],
+                numbers::NumberAsk {
+                    correcting: true,
+                    ..numbers::NumberAsk::default()
+                }
+            )
+            .as_deref(),
             Some("7")
         );
     }
