@@ -534,6 +534,13 @@ impl Extractors {
             }),
             // A name listed without a cue is a guess: it never replaces a name already given.
             Kind::Name => person_name(words)
+                // Capitalised words the contact details follow are surer than a word in lower
+                // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
+                .or_else(|| {
+                    (context.known.is_none() && !context.answers_another)
+                        .then(|| listed_name(words).map(|(name, _)| name))
+                        .flatten()
+                })
                 // A question introduces nobody: "¿Su nombre completo?".
                 .or_else(|| {
                     (!(text.trim_end().ends_with('?') && words.len() <= 5))
@@ -542,11 +549,7 @@ impl Extractors {
                 })
                 .or_else(|| {
                     (context.known.is_none() && !context.answers_another)
-                        .then(|| {
-                            listed_name(words)
-                                .map(|(name, _)| name)
-                                .or_else(|| opening_name(words))
-                        })
+                        .then(|| opening_name(words))
                         .flatten()
                 })
                 // Signed at the end; a correction may sign again with the right spelling.
@@ -4424,6 +4427,26 @@ mod tests {
         // A month, a time of day or a choice offered is no name.
         let dated = conversation(&["Dec 12", "yesterday around noon"], "name,when:date");
         assert!(!dated.contains_key("name"), "{dated:?}");
+    }
+
+    #[test]
+    fn a_name_the_contact_details_follow_is_surer_than_a_lower_case_word() {
+        let booked = conversation(
+            &[
+                "booking the small room for a workshop",
+                "ok exactly 12. monday 9am. Lena Fischer lena@fischerdesign.studio",
+            ],
+            "name,email,date:date,attendees:number",
+        );
+        assert_eq!(booked.get("name").map(String::as_str), Some("Lena Fischer"));
+        let mesa = conversation(
+            &[
+                "mesa para 4 mañana",
+                "ya, somos siete. Norma Juárez 55 6677 8899",
+            ],
+            "nombre:name,telefono:phone,personas:number",
+        );
+        assert_eq!(mesa.get("nombre").map(String::as_str), Some("Norma Juárez"));
     }
 
     #[test]
