@@ -356,6 +356,10 @@ impl Extractors {
                     )
                 })
             })
+            .map(|(name, answer)| {
+                let answer = free_text::without_alarm(&name, &answer);
+                (name, answer)
+            })
             // A whole message past the length a text field holds is no value, as above.
             && let Some(field) = wanted.iter().find(|field| field.as_str() == name)
             && self.validate_field(field, &answer, clock).is_some()
@@ -530,6 +534,13 @@ impl Extractors {
             }),
             // A name listed without a cue is a guess: it never replaces a name already given.
             Kind::Name => person_name(words)
+                // Capitalised words the contact details follow are surer than a word in lower
+                // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
+                .or_else(|| {
+                    (context.known.is_none() && !context.answers_another)
+                        .then(|| listed_name(words).map(|(name, _)| name))
+                        .flatten()
+                })
                 // A question introduces nobody: "¿Su nombre completo?".
                 .or_else(|| {
                     (!(text.trim_end().ends_with('?') && words.len() <= 5))
@@ -538,11 +549,7 @@ impl Extractors {
                 })
                 .or_else(|| {
                     (context.known.is_none() && !context.answers_another)
-                        .then(|| {
-                            listed_name(words)
-                                .map(|(name, _)| name)
-                                .or_else(|| opening_name(words))
-                        })
+                        .then(|| opening_name(words))
                         .flatten()
                 })
                 // Signed at the end; a correction may sign again with the right spelling.
@@ -551,6 +558,7 @@ impl Extractors {
                         .then(|| closing_name(words, text))
                         .flatten()
                 })
+                .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
                 .or_else(|| {
@@ -589,7 +597,15 @@ impl Extractors {
                         .and_then(|known| known.get(11..16))
                         .and_then(|time| time.parse().ok()),
                 };
-                fields::when_value(kind, text, clock, &rules)
+                let since_left_out = (!rules.past_day || is_birth_day(field))
+                    .then(|| free_text::without_since(text, context.wanted))
+                    .flatten();
+                fields::when_value(
+                    kind,
+                    since_left_out.as_deref().unwrap_or(text),
+                    clock,
+                    &rules,
+                )
             }
             Kind::Typed(FieldType::Number) => {
                 // A house number counts nothing: "12 lámparas ... Calle Amores 1120".
@@ -624,9 +640,11 @@ impl Extractors {
                     &text,
                     field.as_str(),
                     &others,
-                    asked || corrected_alone,
-                    correcting,
-                    context.known.is_some(),
+                    numbers::NumberAsk {
+                        asked: asked || corrected_alone,
+                        correcting,
+                        known: context.known.is_some(),
+                    },
                 );
                 if asked {
                     Some(found.ok_or(Invalid::Number))
@@ -734,7 +752,7 @@ impl Extractors {
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region), &candidate).ok()?;
-            phonenumber::is_valid(&number)
+            (phonenumber::is_valid(&number) || is_fictional_uk_mobile(&number))
                 .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
         };
         let candidates = phone_candidates(text, 7);
@@ -749,6 +767,14 @@ impl Extractors {
     fn bad_phone(&self, text: &str) -> Option<String> {
         phone_candidates(text, 5).into_iter().next()
     }
+}
+
+/// Ofcom keeps 07700 900000 to 07700 900999 for fiction, as the US keeps 555-0100 to 555-0199:
+/// the UK mobile numbers people write in examples and tests. libphonenumber calls them invalid
+/// (no subscriber has one) where it takes the US ones, so they are read here like any mobile.
+fn is_fictional_uk_mobile(number: &phonenumber::PhoneNumber) -> bool {
+    number.code().value() == 44
+        && (7_700_900_000..=7_700_900_999).contains(&number.national().value())
 }
 
 /// Values of one kind said in one message, shared among the fields of that kind (two
@@ -821,10 +847,7 @@ enum Role {
 
 /// The role a field's name gives its address: `pickup`, `origen` start; `dropoff`, `destino` end.
 fn field_role(name: &str) -> Option<Role> {
-    let folded = fields::fold(name);
-    let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
-    let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-    if has(&[
+    const START: &[&str] = &[
         "pickup",
         "pick",
         "origin",
@@ -836,9 +859,8 @@ fn field_role(name: &str) -> Option<Role> {
         "current",
         "actual",
         "start",
-    ]) {
-        Some(Role::Start)
-    } else if has(&[
+    ];
+    const END: &[&str] = &[
         "dropoff",
         "drop",
         "destination",
@@ -850,7 +872,10 @@ fn field_role(name: &str) -> Option<Role> {
         "new",
         "nueva",
         "end",
-    ]) {
+    ];
+    if fields::field_says(name, START) {
+        Some(Role::Start)
+    } else if fields::field_says(name, END) {
         Some(Role::End)
     } else {
         None
@@ -936,47 +961,52 @@ const DAY_ROLES: &[&[&str]] = &[
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
 
+/// A field for the day someone was born ("dob", "date_of_birth", "fecha_nacimiento"): never a
+/// day something started ("sore throat since saturday").
+fn is_birth_day(field: &FieldSpec) -> bool {
+    fields::field_says(
+        field.as_str(),
+        &["dob", "birth", "birthdate", "born", "nacimiento"],
+    )
+}
+
 /// A field for a day that has passed: a birth ("dob", "date_of_birth", "fecha_nacimiento") or
 /// something that happened ("incident_date", "date_of_loss", "fecha_siniestro",
 /// "fecha_del_problema", "purchase_date").
 fn is_past_day(field: &FieldSpec) -> bool {
-    fields::field_says(
-        field.as_str(),
-        &[
-            "dob",
-            "birth",
-            "birthdate",
-            "birthday",
-            "born",
-            "nacimiento",
-            "cumpleanos",
-            "incident",
-            "incidente",
-            "accident",
-            "accidente",
-            "loss",
-            "perdida",
-            "damage",
-            "dano",
-            "siniestro",
-            "injury",
-            "lesion",
-            "problem",
-            "problema",
-            "happened",
-            "occurred",
-            "ocurrio",
-            "theft",
-            "robo",
-            "breakdown",
-            "averia",
-            "purchase",
-            "purchased",
-            "compra",
-            "bought",
-            "noticed",
-        ],
-    )
+    is_birth_day(field)
+        || fields::field_says(
+            field.as_str(),
+            &[
+                "birthday",
+                "cumpleanos",
+                "incident",
+                "incidente",
+                "accident",
+                "accidente",
+                "loss",
+                "perdida",
+                "damage",
+                "dano",
+                "siniestro",
+                "injury",
+                "lesion",
+                "problem",
+                "problema",
+                "happened",
+                "occurred",
+                "ocurrio",
+                "theft",
+                "robo",
+                "breakdown",
+                "averia",
+                "purchase",
+                "purchased",
+                "compra",
+                "bought",
+                "noticed",
+            ],
+        )
 }
 
 /// What a reader knows beyond the message.
@@ -1021,19 +1051,13 @@ fn text_answer(
     let answer = whole_answer(text)?;
     let folded = fields::fold(&answer);
     let first = folded.split_whitespace().next()?;
-    let refusal = REFUSALS.contains(&first) || NOT_NAMES.contains(&first);
+    let refusal = free_text::says_nothing(first) || NOT_NAMES.contains(&first);
     (answer.split_whitespace().count() <= 5
         && !answer.contains(['@', '?'])
         && !answer.chars().any(|c| c.is_ascii_digit())
         && !refusal)
         .then(|| (field.as_str().to_string(), answer))
 }
-
-/// Answers that give nothing: "no idea", "not sure", "no sé", "idk".
-const REFUSALS: &[&str] = &[
-    "no", "not", "nope", "idk", "dunno", "n/a", "none", "ninguna", "ninguno", "nada", "ok", "okay",
-    "yes", "si", "sure", "hi", "hello", "hola", "thanks", "gracias", "what", "que", "who", "quien",
-];
 
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
@@ -1348,14 +1372,7 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
             .trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
             .to_string()
     };
-    let names = |token: &str| {
-        let word = fields::fold(&bare(token));
-        word.len() >= 3
-            && word.chars().all(char::is_alphabetic)
-            && own
-                .iter()
-                .any(|name| *name == word || shortened(&word, name))
-    };
+    let names = |token: &str| fields::names_field(&bare(token), &own);
     let figures = |token: &str| {
         let token = bare(token);
         token.chars().any(|c| c.is_ascii_digit())
@@ -1391,15 +1408,6 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
         }
         Some(parts.join(" "))
     })
-}
-
-/// `word` is `name` shortened, as people write it: "depto" for "departamento", "reg" for
-/// "registration", "apt" for "apartment".
-fn shortened(word: &str, name: &str) -> bool {
-    let mut letters = name.chars();
-    word.len() < name.len()
-        && word.chars().next() == name.chars().next()
-        && word.chars().all(|c| letters.any(|l| l == c))
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
@@ -1577,6 +1585,13 @@ const BEFORE_EMAIL: &[&str] = &[
     "perdona",
     "disculpa",
     "cc",
+    "ugh",
+    "uf",
+    "uff",
+    "lol",
+    "argh",
+    // "it's under ana@...": the name a booking or an account is under.
+    "under",
     // "invite alex@...", "add maria@... too", "invita a ...", "agrega ..."
     "invite",
     "add",
@@ -1601,7 +1616,13 @@ fn spaced_email(text: &str) -> Option<String> {
         });
         let word = fields::fold(before);
         // Written on as one address: no bracket or quote before it, the word before in lower case.
+        // "it's under h.brooks@x.com": a name part with its own separator was written whole.
+        let separated = address
+            .split('@')
+            .next()
+            .is_some_and(|local| local.contains(['.', '_', '-']));
         (is_email(address)
+            && !separated
             && token.starts_with(char::is_alphanumeric)
             && before.chars().all(char::is_lowercase)
             && word.chars().count() >= 2
@@ -1925,6 +1946,9 @@ const BUSINESS_WORDS: &[&str] = &[
 const NOT_NAMES: &[&str] = &[
     "i'm",
     "im",
+    // "it's under h.brooks@...", "Somos Carla y Beto": a cue's word, no name.
+    "under",
+    "somos",
     "interested",
     "looking",
     "having",
@@ -2632,6 +2656,43 @@ fn person_name(words: &[Word]) -> Option<String> {
         .map(|(name, _)| name)
         .or_else(|| signature(words).map(|(name, _)| name))
         .or_else(|| greeting_intro(words).map(|(name, _)| name))
+}
+
+/// A couple writing as one: a given name followed by "&", "and", "y" or "e" and another name that
+/// ends the part ("Sam & Jo Whitaker", "Juli y Nico Ferraro", "Emily & Pablo") is the two
+/// together, as they signed. Not a name that goes on into a sentence ("Ana y Luis viene
+/// también").
+fn with_partner(words: &[Word], name: String) -> String {
+    if name.contains(' ') {
+        return name;
+    }
+    let Some(at) = words
+        .iter()
+        .position(|word| word.text == name && !word.ends_clause)
+    else {
+        return name;
+    };
+    let joins = words.get(at + 1).is_some_and(|word| {
+        matches!(word.lower.as_str(), "&" | "and" | "y" | "e") && !word.ends_clause
+    });
+    let partner = joins
+        .then(|| capitalised_run(words, at + 2, 2, false))
+        .flatten()
+        .filter(|(partner, next)| {
+            partner
+                .split(' ')
+                .all(|word| !NOT_NAMES.contains(&word.to_lowercase().as_str()))
+                && (*next == words.len()
+                    || words[next - 1].ends_clause
+                    || words[*next].text.contains('@')
+                    || words[*next]
+                        .text
+                        .starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '('))
+        });
+    match partner {
+        Some((partner, _)) => format!("{name} {} {partner}", words[at + 1].text),
+        None => name,
+    }
 }
 
 /// The most words of a name: two given names and two surnames ("María José García López").
@@ -4366,5 +4427,132 @@ mod tests {
         // A month, a time of day or a choice offered is no name.
         let dated = conversation(&["Dec 12", "yesterday around noon"], "name,when:date");
         assert!(!dated.contains_key("name"), "{dated:?}");
+    }
+
+    #[test]
+    fn a_name_the_contact_details_follow_is_surer_than_a_lower_case_word() {
+        let booked = conversation(
+            &[
+                "booking the small room for a workshop",
+                "ok exactly 12. monday 9am. Lena Fischer lena@fischerdesign.studio",
+            ],
+            "name,email,date:date,attendees:number",
+        );
+        assert_eq!(booked.get("name").map(String::as_str), Some("Lena Fischer"));
+        let mesa = conversation(
+            &[
+                "mesa para 4 mañana",
+                "ya, somos siete. Norma Juárez 55 6677 8899",
+            ],
+            "nombre:name,telefono:phone,personas:number",
+        );
+        assert_eq!(mesa.get("nombre").map(String::as_str), Some("Norma Juárez"));
+    }
+
+    #[test]
+    fn uk_mobiles_kept_for_fiction_are_read() {
+        let gb = Extractors::new("GB").unwrap();
+        let clock = Clock::default();
+        let phone = |text: &str| gb.extract(text, &fields("phone"), &clock).remove("phone");
+        assert_eq!(phone("07700 900461").as_deref(), Some("+447700900461"));
+        assert_eq!(phone("+44 7700 900123").as_deref(), Some("+447700900123"));
+        assert_eq!(phone("07911 123456").as_deref(), Some("+447911123456"));
+        // Still too few digits.
+        assert_eq!(phone("07700 9004"), None);
+    }
+
+    #[test]
+    fn a_couple_signs_as_one_and_an_email_follows_a_filler_word() {
+        let name = |text: &str| {
+            conversation(
+                &["we'd like a tasting next tuesday", text],
+                "name,email,date:date",
+            )
+            .remove("name")
+        };
+        assert_eq!(
+            name("Priya & Dev Raman, priyadev@gmail.com").as_deref(),
+            Some("Priya & Dev Raman")
+        );
+        assert_eq!(
+            name("Juli y Nico Ferraro").as_deref(),
+            Some("Juli y Nico Ferraro")
+        );
+        // A name that goes on into a sentence is one person.
+        assert_eq!(
+            name("I'm Ana and Luis is my husband").as_deref(),
+            Some("Ana")
+        );
+        let email = |text: &str| extract(text).remove("email");
+        assert_eq!(
+            email("lol sorry it's under h.brooks@fastmail.com").as_deref(),
+            Some("h.brooks@fastmail.com")
+        );
+        assert_eq!(
+            email("ugh tnguyen@gmail.com").as_deref(),
+            Some("tnguyen@gmail.com")
+        );
+        // A name part split by a space is still a broken address.
+        assert_eq!(email("diego herrera@gmail.com"), None);
+        assert_eq!(
+            extract("lol sorry it's under h.brooks@fastmail.com").get("name"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_day_a_problem_started_is_no_visit_and_alarms_are_no_description() {
+        let visit = conversation(
+            &[
+                "can I come in to see the doctor",
+                "rash on my arm since monday",
+            ],
+            "reason,appointment_date:date",
+        );
+        assert_eq!(visit.get("appointment_date"), None, "{visit:?}");
+        assert_eq!(
+            visit.get("reason").map(String::as_str),
+            Some("rash on my arm since monday")
+        );
+        let cita = conversation(
+            &["dolor de muelas desde el martes, ¿tienen hueco el viernes?"],
+            "motivo,fecha:date",
+        );
+        let friday = cita
+            .get("fecha")
+            .and_then(|day| day.parse::<jiff::civil::Date>().ok())
+            .map(|day| day.weekday());
+        assert_eq!(friday, Some(jiff::civil::Weekday::Friday), "{cita:?}");
+        // A past day's field takes it.
+        let incident = conversation(
+            &["cant log in since last thursday"],
+            "issue,incident_date:date",
+        );
+        assert!(incident.contains_key("incident_date"), "{incident:?}");
+        let issue = |text: &str| conversation(&[text], "name,phone:phone,issue").remove("issue");
+        assert_eq!(
+            issue("URGENT the garage door wont close").as_deref(),
+            Some("the garage door wont close")
+        );
+        assert_eq!(
+            issue("pipe burst in the basement!! water everywhere").as_deref(),
+            Some("pipe burst in the basement")
+        );
+        // An "!" inside a longer description is part of it.
+        assert_eq!(
+            issue("the AC died! it's 95 degrees in here and the baby can't sleep").as_deref(),
+            Some("the AC died! it's 95 degrees in here and the baby can't sleep")
+        );
+        // "earliest is fine" answers when, not a free-text question.
+        let later = conversation(
+            &[
+                "Felicia Grant",
+                "sore throat and fever since saturday",
+                "earliest is fine",
+            ],
+            "name,symptoms,appointment_date:date,insurance,dob:date",
+        );
+        assert_eq!(later.get("insurance"), None, "{later:?}");
+        assert_eq!(later.get("dob"), None, "{later:?}");
     }
 }

@@ -108,11 +108,68 @@ const PLACE_LEADS: &[&str] = &["at ", "in ", "en "];
 /// First words of a message that gives nothing: thanks, agreement, a refusal ("ok thanks", "no
 /// sé", "sounds good").
 const NOTHING_SAID: &[&str] = &[
-    "ok", "okay", "k", "yes", "yeah", "yep", "si", "sure", "thanks", "thank", "thx", "ty", "great",
-    "perfect", "cool", "awesome", "sounds", "got", "see", "bye", "gracias", "perfecto", "genial",
-    "vale", "listo", "dale", "bueno", "claro", "idk", "dunno", "n/a", "none", "nada", "hi",
-    "hello", "hey", "hola", "buenas", "what", "que", "who", "quien", "lol", "jaja",
+    "ok",
+    "okay",
+    "k",
+    "yes",
+    "yeah",
+    "yep",
+    "si",
+    "sure",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "great",
+    "perfect",
+    "cool",
+    "awesome",
+    "sounds",
+    "got",
+    "see",
+    "bye",
+    "gracias",
+    "perfecto",
+    "genial",
+    "vale",
+    "listo",
+    "dale",
+    "bueno",
+    "claro",
+    "idk",
+    "dunno",
+    "n/a",
+    "none",
+    "nada",
+    "hi",
+    "hello",
+    "hey",
+    "hola",
+    "buenas",
+    "what",
+    "que",
+    "who",
+    "quien",
+    "lol",
+    "jaja",
+    // "earliest is fine", "whenever works", "cuando sea": when, to a question about when.
+    "earliest",
+    "soonest",
+    "asap",
+    "whenever",
+    "anytime",
+    "cuando",
+    "cualquier",
+    "ninguna",
+    "ninguno",
 ];
+
+/// Whether a short answer whose first word (folded) is `first` gives nothing: "no idea", "not
+/// sure", "ok thanks", "earliest is fine" (but "no prende el piloto" says what is wrong: a
+/// caller counts the words).
+pub(super) fn says_nothing(first: &str) -> bool {
+    NOTHING_SAID.contains(&first) || matches!(first, "no" | "not" | "ni" | "nope")
+}
 
 /// Greetings before what the first message says: "hi, ...", "buenas, ...".
 const GREETING_LEADS: &[&str] = &[
@@ -202,8 +259,7 @@ pub(super) fn answer(
     let first = fields::fold(words.first()?);
     let first = first.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
     // "no sé", "not sure", "ni idea"; but "no prende el piloto" says what is wrong.
-    let gives_nothing = words.len() <= 3
-        && (NOTHING_SAID.contains(&first) || matches!(first, "no" | "not" | "ni" | "nope"));
+    let gives_nothing = words.len() <= 3 && says_nothing(first);
     // "Dolores Fitch" where a name is wanted: the name its reader did not take.
     let name_wanted = wanted
         .iter()
@@ -228,6 +284,87 @@ fn is_opening(wanted: &[FieldSpec], asked: &[String], known: &BTreeMap<String, S
             .iter()
             .filter(|field| known.contains_key(field.as_str()))
             .all(|field| field.kind == smsflow_core::FieldType::Phone)
+}
+
+/// Words in capitals that open a description as an alarm, not as part of it: "URGENT the garage
+/// door wont close".
+const ALARMS: &[&str] = &[
+    "urgent",
+    "urgente",
+    "urgencia",
+    "help",
+    "ayuda",
+    "asap",
+    "sos",
+    "emergency",
+    "emergencia",
+];
+
+/// The description in the field named `field` (one that holds why the texter writes) without the
+/// alarm around it: a word in capitals that opens it ("URGENT my card got charged ...") and a
+/// short cry after its "!" ("pipe burst in the basement!! water everywhere", "la lavadora no
+/// centrifuga!! socorro"). Any other field's value as it is.
+pub(super) fn without_alarm(field: &str, value: &str) -> String {
+    if !fields::field_says(field, WHY) {
+        return value.to_string();
+    }
+    let mut value = value.trim();
+    if let Some((first, rest)) = value.split_once(char::is_whitespace) {
+        let word = first.trim_end_matches(['!', ':', ',', '.']);
+        if word.chars().count() >= 3
+            && word.chars().all(|c| c.is_uppercase())
+            && ALARMS.contains(&fields::fold(word).as_str())
+            && rest.chars().any(char::is_lowercase)
+        {
+            value = rest.trim_start();
+        }
+    }
+    if let Some(at) = value.find('!') {
+        let (before, cry) = (
+            value[..at].trim_end(),
+            value[at..].trim_start_matches('!').trim(),
+        );
+        let cry_words = cry.split_whitespace().count();
+        if before.split_whitespace().count() >= 3 && (1..=3).contains(&cry_words) {
+            value = before;
+        }
+    }
+    value.to_string()
+}
+
+/// `text` for a day still to come (a visit), when the workflow also wants why the texter writes:
+/// "since"/"desde" and the rest of their clause say when the problem started ("rash on my arm
+/// since monday", "dolor de muelas desde el martes"), no day for a visit. `None` when nothing
+/// is left out.
+pub(super) fn without_since(text: &str, wanted: &[FieldSpec]) -> Option<String> {
+    if !wanted
+        .iter()
+        .any(|field| kind(field) == Kind::Labelled && fields::field_says(field.as_str(), WHY))
+    {
+        return None;
+    }
+    let mut kept = String::new();
+    let mut rest = text;
+    while let Some(at) = since_at(rest) {
+        kept.push_str(&rest[..at]);
+        let clause_end = rest[at..]
+            .find([',', '.', ';', '!', '?', '\n'])
+            .map_or(rest.len(), |end| at + end);
+        rest = &rest[clause_end..];
+    }
+    (kept.len() + rest.len() < text.len()).then(|| kept + rest)
+}
+
+/// Where the first "since" or "desde" of `text` starts, as a word of its own.
+fn since_at(text: &str) -> Option<usize> {
+    let mut start = 0;
+    text.split_inclusive(|c: char| !c.is_alphanumeric())
+        .find_map(|piece| {
+            let at = start;
+            start += piece.len();
+            let word = piece.trim_end_matches(|c: char| !c.is_alphanumeric());
+            (word.eq_ignore_ascii_case("since") || word.eq_ignore_ascii_case("desde")).then_some(at)
+        })
 }
 
 /// In the first message, the one field that holds why the texter writes, when other fields

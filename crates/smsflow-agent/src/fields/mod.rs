@@ -98,6 +98,29 @@ pub fn own_words<'a>(folded: &'a str, sorts: &[&str]) -> Vec<&'a str> {
         .collect()
 }
 
+/// Whether a word of a message (folded or not) is one of `own`, a field's own words: the word
+/// itself, with its ending ("grades" for `grade`), or shortened as people write it ("depto" for
+/// `departamento`, "reg" for `registration`, "apt" for `apartment`).
+pub fn names_field(token: &str, own: &[&str]) -> bool {
+    let word = fold(token);
+    own.iter().any(|name| {
+        let (a, b) = (stem(name), stem(&word));
+        a == b
+            || (a.len() >= 4 && b.starts_with(a))
+            || (word.len() >= 3
+                && word.chars().all(char::is_alphabetic)
+                && (name.starts_with(word.as_str()) || shortened(&word, name)))
+    })
+}
+
+/// `word` is `name` shortened: its first letter, then some of its letters in order.
+fn shortened(word: &str, name: &str) -> bool {
+    let mut letters = name.chars();
+    word.len() < name.len()
+        && word.chars().next() == name.chars().next()
+        && word.chars().all(|c| letters.any(|l| l == c))
+}
+
 /// Words that say the message corrects an earlier answer: the value named last is the new one.
 const CORRECTION_CUES: &[&str] = &[
     "actually",
@@ -267,6 +290,9 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
+    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
+        return Some(choice);
+    }
     let said = sized(without_negated(choice_words(text), choices), choices);
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
     if !choices.iter().any(|choice| {
@@ -358,9 +384,16 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         .map(|(matched, ..)| *matched)
         .max()
         .filter(|most| *most > 0)?;
-    let mut best = scored.iter().filter(|(matched, ..)| *matched == most);
-    let (_, _, _, choice) = best.next()?;
-    best.next().is_none().then(|| (*choice).clone())
+    let tied: Vec<String> = scored
+        .iter()
+        .filter(|(matched, ..)| *matched == most)
+        .map(|(_, _, _, choice)| (*choice).clone())
+        .collect();
+    match tied.as_slice() {
+        [choice] => Some(choice.clone()),
+        // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
+        _ => topics::choice_by_topic(text, &tied),
+    }
 }
 
 /// The choice whose range holds the amount said, when every choice is a range ("about $10k"
@@ -753,6 +786,67 @@ mod tests {
     }
 
     #[test]
+    fn how_often_and_trades_by_meaning() {
+        let pick = |text: &str, choices: &[&str], correcting: bool| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, correcting)
+        };
+        let often = ["Weekly", "Biweekly", "Monthly", "One time"];
+        for (text, expected) in [
+            ("every other week please", "Biweekly"),
+            ("weekly mowing", "Weekly"),
+            ("once a month is plenty", "Monthly"),
+            ("fortnightly", "Biweekly"),
+        ] {
+            assert_eq!(
+                pick(text, &often, false).as_deref(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            pick("every week, no wait, every other week", &often, true).as_deref(),
+            Some("Biweekly")
+        );
+        let frecuencia = ["Semanal", "Quincenal", "Mensual"];
+        assert_eq!(
+            pick("cada quince días", &frecuencia, false).as_deref(),
+            Some("Quincenal")
+        );
+        assert_eq!(
+            pick("una vez al mes", &frecuencia, false).as_deref(),
+            Some("Mensual")
+        );
+        let plumbing = ["Drain cleaning", "Water heater repair", "Leak repair"];
+        assert_eq!(
+            pick("kitchen sink is backed up bad", &plumbing, false).as_deref(),
+            Some("Drain cleaning")
+        );
+        // Two choices share the word said: what it is about decides.
+        let cooling = ["AC repair", "AC install", "Maintenance"];
+        assert_eq!(
+            pick("el AC no enfría nada", &cooling, false).as_deref(),
+            Some("AC repair")
+        );
+        assert_eq!(pick("how much is a new AC", &cooling, false), None);
+        let oficios = ["Fontanería", "Electricidad", "Cerrajería"];
+        assert_eq!(
+            pick(
+                "me he quedado fuera de casa, las llaves dentro",
+                &oficios,
+                false
+            )
+            .as_deref(),
+            Some("Cerrajería")
+        );
+        let grooming = ["Bath", "Nail trim", "Full groom"];
+        assert_eq!(
+            pick("un baño para mi perro", &grooming, false).as_deref(),
+            Some("Bath")
+        );
+    }
+
+    #[test]
     fn numbers_choices_and_addresses() {
         assert_eq!(number("about $2,500 total").as_deref(), Some("2500"));
         assert_eq!(number("1.5k").as_deref(), Some("1500"));
@@ -891,13 +985,26 @@ mod tests {
             "number() reads the first; a correction reads the last"
         );
         assert_eq!(
-            numbers::field_number("tres con el bebé", "people", &[], false, false, false)
-                .as_deref(),
+            numbers::field_number(
+                "tres con el bebé",
+                "people",
+                &[],
+                numbers::NumberAsk::default()
+            )
+            .as_deref(),
             Some("3")
         );
         assert_eq!(
-            numbers::field_number("6 people, sorry 7", "people", &[], false, true, false)
-                .as_deref(),
+            numbers::field_number(
+                "6 people, sorry 7",
+                "people",
+                &[],
+                numbers::NumberAsk {
+                    correcting: true,
+                    ..numbers::NumberAsk::default()
+                }
+            )
+            .as_deref(),
             Some("7")
         );
     }

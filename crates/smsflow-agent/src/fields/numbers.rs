@@ -528,19 +528,28 @@ fn normalised(text: &str) -> Option<String> {
     text.parse().ok().map(plain)
 }
 
+/// Where a message stands for a number field: what [`field_number`] may take.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NumberAsk {
+    /// The field was asked for: any number may answer it.
+    pub asked: bool,
+    /// The message corrects an earlier value: the number said last wins.
+    pub correcting: bool,
+    /// The field already has a value: it changes only when asked, corrected or named.
+    pub known: bool,
+}
+
 /// The number for the number field `field` among those the message gives: one said with what the
 /// field counts (from its name: "3 bed" for `bedrooms`, "budget $2,400" for `budget`, "6 techs" for
-/// `techs`); else, unless the field is `known` and the message neither answers nor corrects it,
+/// `techs`); else, unless the field is known and the message neither answers nor corrects it,
 /// one that no `other` wanted field and no other measure claims ("3 bedrooms" is
-/// never a budget), any number when `asked`, else one that words say counts something.
-pub fn field_number(
-    text: &str,
-    field: &str,
-    others: &[&str],
-    asked: bool,
-    last: bool,
-    known: bool,
-) -> Option<String> {
+/// never a budget), any number when asked, else one that words say counts something.
+pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) -> Option<String> {
+    let NumberAsk {
+        asked,
+        correcting: last,
+        known,
+    } = ask;
     let (tokens, found) = read(text);
     if let Some(value) = named_number(&tokens, &found, field, last) {
         return Some(value);
@@ -764,18 +773,8 @@ const ORDINAL_ENDINGS: &[&str] = &[
 fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) -> Option<String> {
     let folded = fold(field);
     let own = super::own_words(&folded, NUMBER_SORTS);
-    // The word itself, with its ending ("grades"), or shortened ("depto", "reg").
-    let names_field = |token: &str| {
-        let token = token.trim_matches(|c: char| !c.is_alphanumeric());
-        own.iter().any(|name| {
-            let (a, b) = (super::stem(name), super::stem(token));
-            a == b
-                || (a.len() >= 4 && b.starts_with(a))
-                || (token.len() >= 3
-                    && token.chars().all(char::is_alphabetic)
-                    && name.starts_with(token))
-        })
-    };
+    let names_field =
+        |token: &str| super::names_field(token.trim_matches(|c: char| !c.is_alphanumeric()), &own);
     let value_at = |at: usize| -> Option<String> {
         if let Some(q) = found.iter().find(|q| q.start == at) {
             return Some(plain(q.value));
@@ -1190,7 +1189,7 @@ mod tests {
 
     #[test]
     fn counts_after_a_day_amounts_and_hundreds() {
-        let number = |text, field| field_number(text, field, &[], false, false, false);
+        let number = |text, field| field_number(text, field, &[], NumberAsk::default());
         assert_eq!(
             number("del 12 de septiembre, 4 nights", "nights").as_deref(),
             Some("4")
@@ -1222,7 +1221,18 @@ mod tests {
 
     #[test]
     fn a_correction_takes_the_new_number_not_the_old_or_the_added() {
-        let corrected = |text| field_number(text, "party_size", &[], true, true, true);
+        let corrected = |text| {
+            field_number(
+                text,
+                "party_size",
+                &[],
+                NumberAsk {
+                    asked: true,
+                    correcting: true,
+                    known: true,
+                },
+            )
+        };
         assert_eq!(
             corrected("make that 9, two more hires").as_deref(),
             Some("9")
@@ -1254,7 +1264,7 @@ mod tests {
 
     #[test]
     fn unasked_numbers_need_words_that_say_they_count() {
-        let counted = |text| field_number(text, "quantity", &[], false, false, false);
+        let counted = |text| field_number(text, "quantity", &[], NumberAsk::default());
         assert_eq!(
             counted("Can I book a table for 4 on Friday at 7pm?").as_deref(),
             Some("4")
@@ -1263,7 +1273,17 @@ mod tests {
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
         assert_eq!(counted("el piso tiene 92,5 m2").as_deref(), Some("92.5"));
         assert_eq!(counted("call me at 7 on the 5th"), None);
-        let known = |text| field_number(text, "guests", &[], false, false, true);
+        let known = |text| {
+            field_number(
+                text,
+                "guests",
+                &[],
+                NumberAsk {
+                    known: true,
+                    ..NumberAsk::default()
+                },
+            )
+        };
         assert_eq!(known("one of us is vegan"), None, "a known value stays");
         assert_eq!(known("en total cuatro").as_deref(), Some("4"));
         assert_eq!(counted("Mike Russo, 773-555-0154"), None);
@@ -1273,9 +1293,11 @@ mod tests {
                 "4 adults, wait make it 5 people",
                 "quantity",
                 &[],
-                false,
-                true,
-                true
+                NumberAsk {
+                    correcting: true,
+                    known: true,
+                    ..NumberAsk::default()
+                }
             )
             .as_deref(),
             Some("5")
@@ -1285,7 +1307,7 @@ mod tests {
     #[test]
     fn each_number_field_takes_the_number_said_with_what_it_counts() {
         let read =
-            |text, field, others: &[&str]| field_number(text, field, others, false, false, false);
+            |text, field, others: &[&str]| field_number(text, field, others, NumberAsk::default());
         let listing = "looking to buy in Park Slope, max 850k, 3br";
         assert_eq!(
             read(listing, "budget", &["bedrooms"]).as_deref(),
@@ -1327,8 +1349,10 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn reading_never_panics(text in "\\PC{0,120}") {
-            let _ = field_number(&text, "quantity", &[], true, true, false);
-            let _ = field_number(&text, "budget", &["bedrooms"], false, false, true);
+            let corrected = NumberAsk { asked: true, correcting: true, known: false };
+            let _ = field_number(&text, "quantity", &[], corrected);
+            let known = NumberAsk { known: true, ..NumberAsk::default() };
+            let _ = field_number(&text, "budget", &["bedrooms"], known);
         }
 
         /// A normalised number reads back as itself, and as an amount written with separators.

@@ -263,6 +263,73 @@ const TOPICS: &[Topic] = &[
             "humo",
         ],
     },
+    // Trades: what is wrong says which service fixes it.
+    Topic {
+        choice_words: &[
+            "drain",
+            "drains",
+            "desague",
+            "destape",
+            "desatasco",
+            "destapar",
+        ],
+        cues: &[
+            "clog",
+            "backed up",
+            "backing up",
+            "won't drain",
+            "wont drain",
+            "not draining",
+            "won't go down",
+            "wont go down",
+            "atasc",
+            "tapad",
+            "tapon",
+            "no baja el agua",
+            "no drena",
+        ],
+    },
+    Topic {
+        choice_words: &["locksmith", "lockout", "cerrajeria", "cerrajero"],
+        cues: &[
+            "locked out",
+            "locked myself out",
+            "lost my keys",
+            "keys inside",
+            "keys locked",
+            "me quede fuera",
+            "me he quedado fuera",
+            "llaves dentro",
+            "llaves adentro",
+            "perdi las llaves",
+            "cerradura",
+        ],
+    },
+    Topic {
+        choice_words: &["repair", "repairs", "reparacion", "arreglo", "fix"],
+        cues: &[
+            "not cooling",
+            "isn't cooling",
+            "isnt cooling",
+            "not heating",
+            "stopped working",
+            "not working",
+            "isn't working",
+            "isnt working",
+            "won't turn on",
+            "wont turn on",
+            "broke",
+            "no enfria",
+            "no calienta",
+            "no funciona",
+            "dejo de funcionar",
+            "no prende",
+            "no enciende",
+            "se descompuso",
+            "se rompio",
+            "se ha roto",
+        ],
+    },
     Topic {
         choice_words: &["brake", "brakes", "frenos", "freno"],
         cues: &["squeak", "squeal", "grind", "rechin", "chirri"],
@@ -448,7 +515,7 @@ const TOPICS: &[Topic] = &[
         choice_words: &["bathroom", "bano", "banos", "bath"],
         cues: &[
             "bath ", "bathtub", "tub ", "shower", "ducha", "banera", "toilet", "inodoro", "vanity",
-            "lavabo", "alicat",
+            "lavabo", "alicat", "bano ", "banos ",
         ],
     },
     Topic {
@@ -699,9 +766,93 @@ const TOPICS: &[Topic] = &[
     },
 ];
 
-/// The one choice the message is about by meaning, when its words name none.
-pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> {
-    let folded = format!(
+/// How often, said in words: each meaning with the names a choice may give it and what people
+/// say for it ("every other week" is `Biweekly`, "cada quince días" is `Quincenal`). "weekly"
+/// ends "biweekly", so these are read as whole phrases before the choice's own words.
+const HOW_OFTEN: &[(&[&str], &[&str])] = &[
+    (
+        &[
+            "biweekly",
+            "bi weekly",
+            "fortnightly",
+            "every other week",
+            "quincenal",
+            "cada dos semanas",
+        ],
+        &[
+            "biweekly",
+            "bi weekly",
+            "fortnightly",
+            "every fortnight",
+            "every other week",
+            "every two weeks",
+            "every 2 weeks",
+            "quincenal",
+            "cada quince dias",
+            "cada 15 dias",
+            "cada dos semanas",
+            "cada 2 semanas",
+            "una semana si y otra no",
+        ],
+    ),
+    (
+        &["weekly", "every week", "semanal", "cada semana"],
+        &[
+            "weekly",
+            "every week",
+            "once a week",
+            "each week",
+            "semanal",
+            "cada semana",
+            "todas las semanas",
+            "una vez a la semana",
+            "una vez por semana",
+        ],
+    ),
+    (
+        &["monthly", "every month", "mensual", "cada mes"],
+        &[
+            "monthly",
+            "every month",
+            "once a month",
+            "mensual",
+            "cada mes",
+            "una vez al mes",
+            "una vez por mes",
+            "todos los meses",
+        ],
+    ),
+];
+
+/// The choice a message names by how often ("every other week" for `Biweekly`), the last one
+/// said in a correction: only when a choice is that meaning's name.
+pub(super) fn choice_by_frequency(
+    text: &str,
+    choices: &[String],
+    correcting: bool,
+) -> Option<String> {
+    let folded = spaced(text);
+    let said = HOW_OFTEN.iter().filter_map(|(names, phrases)| {
+        let at = phrases
+            .iter()
+            .filter_map(|phrase| folded.find(&format!(" {phrase} ")))
+            .min()?;
+        let choice = choices
+            .iter()
+            .find(|choice| names.contains(&spaced(choice).trim()))?;
+        Some((at, choice))
+    });
+    let chosen = if correcting {
+        said.max_by_key(|(at, _)| *at)
+    } else {
+        said.min_by_key(|(at, _)| *at)
+    };
+    chosen.map(|(_, choice)| choice.clone())
+}
+
+/// The text folded, its words between single spaces and a space at each end.
+fn spaced(text: &str) -> String {
+    format!(
         " {} ",
         fold(text)
             .chars()
@@ -714,7 +865,12 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
-    );
+    )
+}
+
+/// The one choice the message is about by meaning, when its words name none.
+pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> {
+    let folded = spaced(text);
     let said = |cue: &str| folded.contains(&format!(" {}", cue.replace('-', " ")));
     let mut about = choices.iter().filter(|choice| {
         let words = super::choice_words(choice);
