@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::classifier::{GoalClassifier, Probabilities, Training};
 use crate::goal::Goal;
-use crate::semantic::{Embedder, SemanticConfig, similarity};
+use crate::semantic::{Embedder, SemanticConfig, for_each_similarity, similarity};
 use crate::text::{normalize, normalize_into};
 use crate::workflow::{Sensitivity, Workflow, WorkflowSpec};
 
@@ -704,10 +704,15 @@ impl SemanticIndex {
         let vector = self.embedder.embed(text)?;
         let closest = self.config.nearer_none.is_finite().then(|| {
             let mut closest = [f32::MIN; Goal::ALL.len()];
-            for example in &self.examples {
-                let best = &mut closest[example.goal as usize];
-                *best = best.max(similarity(&vector, &example.vector));
-            }
+            for_each_similarity(
+                &vector,
+                &self.examples,
+                |e| &e.vector,
+                |example, similarity| {
+                    let best = &mut closest[example.goal as usize];
+                    *best = best.max(similarity);
+                },
+            );
             closest
         });
         Some(Meaning {
