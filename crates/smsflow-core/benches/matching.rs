@@ -73,6 +73,21 @@ fn matching(c: &mut Criterion) {
         });
     }
     classifier.finish();
+
+    // Matching by meaning with the built-in examples (~3,500): besides the classifier, the
+    // nearest-example check compares the message's vector with every example. The stand-in's
+    // embedding costs next to nothing, so this is the matcher's own share of a message.
+    let matcher = Matcher::with_semantic(
+        workflows(10),
+        Arc::new(Hashed),
+        SemanticConfig {
+            nearer_none: 0.15,
+            ..config()
+        },
+    );
+    c.bench_function("find_by_meaning", |b| {
+        b.iter(|| matcher.find(black_box(MESSAGE)).map(|entry| entry.priority))
+    });
 }
 
 /// MiniLM's dimension and defaults, with vectors made from hashed words instead of the model.

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::classifier::{GoalClassifier, Probabilities, Training};
 use crate::goal::Goal;
-use crate::semantic::{Embedder, SemanticConfig, similarity};
+use crate::semantic::{Embedder, SemanticConfig, for_each_similarity};
 use crate::text::{normalize, normalize_into};
 use crate::workflow::{Sensitivity, Workflow, WorkflowSpec};
 
@@ -706,13 +706,17 @@ impl SemanticIndex {
         let vector = self.embedder.embed(text)?;
         let closest = (evidence || self.config.nearer_none.is_finite()).then(|| {
             let mut closest: [Option<(f32, usize)>; Goal::ALL.len()] = [None; Goal::ALL.len()];
-            for (index, example) in self.examples.iter().enumerate() {
-                let found = similarity(&vector, &example.vector);
-                let best = &mut closest[example.goal as usize];
-                if best.is_none_or(|(best, _)| found >= best) {
-                    *best = Some((found, index));
-                }
-            }
+            for_each_similarity(
+                &vector,
+                &self.examples,
+                |example| &example.vector,
+                |index, found| {
+                    let best = &mut closest[self.examples[index].goal as usize];
+                    if best.is_none_or(|(best, _)| found >= best) {
+                        *best = Some((found, index));
+                    }
+                },
+            );
             closest
         });
         Some(Meaning {

@@ -351,38 +351,55 @@ impl QuantizedLinear {
                 start += height;
             }
         }
-        // The outliers' share, in f32.
-        out.fill(0.0);
-        for &(row, input, value) in outliers.iter() {
-            let out = &mut out[row * outputs..][..outputs];
-            if avx2 {
-                // SAFETY: the CPU has AVX2 (the caller checked).
-                #[cfg(target_arch = "x86_64")]
-                unsafe {
-                    avx2::add_column(self, input, value, out)
-                };
-            } else {
-                for (panel, out) in out.chunks_mut(PANEL).enumerate() {
-                    self.add_column(panel, input, value, out);
-                }
-            }
-        }
-        // The rest: the shift taken back, times the output's step and the row's scale, plus the
-        // bias. One loop per step, so that each vectorizes; the same for every kernel, so they
-        // agree to the bit.
-        for ((out, sums), &row_scale) in out
+        // Row by row, while the row is in the L1 cache: the outliers' share in f32 (the first
+        // column's products are written over the row, as if added to zeros, so nothing is cleared
+        // first), then the rest: the shift taken back, times the output's step and the row's
+        // scale, plus the bias. One loop per step, so that each vectorizes; the same for every
+        // kernel, so they agree to the bit.
+        let mut outliers = outliers.as_slice();
+        for (row, ((out, sums), &row_scale)) in out
             .chunks_exact_mut(outputs)
             .zip(sums.chunks_exact(stride))
             .zip(scales.iter())
+            .enumerate()
         {
-            for ((((o, &sum), &shift), &unit), &bias) in out
+            // Listed row by row (see `quantize`).
+            let own = outliers.iter().take_while(|&&(r, ..)| r == row).count();
+            let (own, rest) = outliers.split_at(own);
+            outliers = rest;
+            for (index, &(_, input, value)) in own.iter().enumerate() {
+                let fresh = index == 0;
+                if avx2 {
+                    // SAFETY: the CPU has AVX2 (the caller checked).
+                    #[cfg(target_arch = "x86_64")]
+                    unsafe {
+                        avx2::add_column(self, input, value, out, fresh)
+                    };
+                } else {
+                    if fresh {
+                        out.fill(0.0);
+                    }
+                    for (panel, out) in out.chunks_mut(PANEL).enumerate() {
+                        self.add_column(panel, input, value, out);
+                    }
+                }
+            }
+            let terms = out
                 .iter_mut()
                 .zip(sums)
                 .zip(&self.shift)
                 .zip(&self.unit)
-                .zip(&self.bias)
-            {
-                *o += (sum - shift) as f32 * unit * row_scale + bias;
+                .zip(&self.bias);
+            if own.is_empty() {
+                // `0.0 + y` is `y` here: `y` is never -0.0 (the product's factors are positive
+                // but for the integer, which converts to +0.0 at most).
+                for ((((o, &sum), &shift), &unit), &bias) in terms {
+                    *o = (sum - shift) as f32 * unit * row_scale + bias;
+                }
+            } else {
+                for ((((o, &sum), &shift), &unit), &bias) in terms {
+                    *o += (sum - shift) as f32 * unit * row_scale + bias;
+                }
             }
             if activation == Activation::Gelu {
                 for o in out.iter_mut() {
@@ -572,7 +589,7 @@ mod avx2 {
     }
 
     /// [`QuantizedLinear::add_column`] for every panel, 8 outputs at a time: the same operations in
-    /// the same order.
+    /// the same order. `fresh`: `out` is taken as zeros (the row's first outlier).
     ///
     /// # Safety
     /// The CPU must support AVX2.
@@ -582,6 +599,7 @@ mod avx2 {
         input: usize,
         value: f32,
         out: &mut [f32],
+        fresh: bool,
     ) {
         let blocks = layer.inputs / BLOCK;
         let groups = layer.inputs / GROUP;
@@ -608,15 +626,20 @@ mod avx2 {
                     _mm256_cvtepi32_ps(_mm256_mullo_epi32(codes, steps)),
                     _mm256_loadu_ps(units.as_ptr()),
                 );
-                let sum = _mm256_add_ps(
-                    _mm256_loadu_ps(out.as_ptr()),
-                    _mm256_mul_ps(broadcast, weights),
-                );
+                let before = if fresh {
+                    _mm256_setzero_ps()
+                } else {
+                    _mm256_loadu_ps(out.as_ptr())
+                };
+                let sum = _mm256_add_ps(before, _mm256_mul_ps(broadcast, weights));
                 _mm256_storeu_ps(out.as_mut_ptr(), sum);
             }
         }
         let rest = panels.into_remainder();
         if !rest.is_empty() {
+            if fresh {
+                rest.fill(0.0);
+            }
             layer.add_column(last, input, value, rest);
         }
     }
