@@ -2,20 +2,34 @@
 //! unit is a transaction of its own and workers on several processes claim with SKIP LOCKED.
 
 use sqlx::types::Json;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::*;
 
+/// `MARK_SENT` for a batch: `$1` the ids, `$2` the statuses, `$3` the gateway's ids, `$4` the
+/// attempts the marks are for (arrays in step), `$5` now. A mark whose claim was lost meanwhile
+/// changes nothing, as one alone.
+const MARK_ALL_SENT: &str = "UPDATE messages SET status = s.status, provider_id = s.provider_id, \
+     locked_until = NULL, next_attempt_at = NULL, error_message = NULL, updated_at = $5, sent_at = $5 \
+     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[]) AS s(id, status, provider_id, attempt) \
+     WHERE messages.id = s.id AND messages.status = 'sending' AND messages.attempts = s.attempt";
+
 static OUTBOUND_CLAIM: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3"));
 
 impl PostgresStore {
-    /// The two statements that claim up to `limit` inbound messages.
-    pub(crate) fn inbound_claim_statements(limit: usize) -> [String; 2] {
+    /// The two statements that claim up to `limit` inbound messages (the second for `limit`
+    /// conversations claimed), each formatted once.
+    pub(crate) fn inbound_claim_statements(limit: usize) -> [Arc<str>; 2] {
         [
-            inbound_claim_sql("", "FOR UPDATE SKIP LOCKED", limit),
-            inbound_claim_messages_sql(limit),
+            formatted_once("postgres inbound claim", limit, || {
+                inbound_claim_sql("", "FOR UPDATE SKIP LOCKED", limit)
+            }),
+            formatted_once("inbound claim messages", limit, || {
+                inbound_claim_messages_sql(limit)
+            }),
         ]
     }
 
@@ -79,17 +93,17 @@ impl PostgresStore {
     ) -> Result<Vec<(Message, Conversation)>, StoreError> {
         let at = now();
         let [claim, _] = Self::inbound_claim_statements(limit);
-        let conversations = sqlx::query_as::<_, ClaimedConversationRow>(sqlx::AssertSqlSafe(claim))
-            .bind(at + lease)
-            .bind(at)
-            .fetch_all(&self.write)
-            .await?;
+        let conversations =
+            sqlx::query_as::<_, ClaimedConversationRow>(sqlx::AssertSqlSafe(&*claim))
+                .bind(at + lease)
+                .bind(at)
+                .fetch_all(&self.write)
+                .await?;
         if conversations.is_empty() {
             return Ok(Vec::new());
         }
-        let mut bump = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(
-            inbound_claim_messages_sql(conversations.len()),
-        ));
+        let [_, bump] = Self::inbound_claim_statements(conversations.len());
+        let mut bump = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(&*bump));
         for row in &conversations {
             bump = bump.bind(row.pending_inbound_id);
         }
@@ -356,23 +370,32 @@ impl PostgresStore {
         })
     }
 
-    /// One statement each, as `mark_sent`; claims nothing (see
-    /// `ConversationStore::mark_all_sent_and_claim`).
+    /// One statement (and one commit) for the whole batch, where each mark was a transaction
+    /// of its own; claims nothing (see `ConversationStore::mark_all_sent_and_claim`).
     pub(super) async fn mark_all_sent_and_claim_routed(
         &self,
         sent: &[SentMark],
         _lease: time::Duration,
         _limit: usize,
     ) -> Result<Vec<OutboundJob>, StoreError> {
-        for mark in sent {
-            self.mark_sent_routed(
-                mark.message_id,
-                mark.attempt,
-                mark.provider_id.as_deref(),
-                mark.status,
-            )
-            .await?;
+        if sent.is_empty() {
+            return Ok(Vec::new());
         }
+        let ids: Vec<Uuid> = sent.iter().map(|mark| mark.message_id).collect();
+        let statuses: Vec<&str> = sent.iter().map(|mark| mark.status.as_str()).collect();
+        let provider_ids: Vec<Option<&str>> = sent
+            .iter()
+            .map(|mark| mark.provider_id.as_deref())
+            .collect();
+        let attempts: Vec<i64> = sent.iter().map(|mark| mark.attempt).collect();
+        sqlx::query(MARK_ALL_SENT)
+            .bind(ids)
+            .bind(statuses)
+            .bind(provider_ids)
+            .bind(attempts)
+            .bind(now())
+            .execute(&self.write)
+            .await?;
         Ok(Vec::new())
     }
 
