@@ -16,6 +16,10 @@ const MARK_ALL_SENT: &str = "UPDATE messages SET status = s.status, provider_id 
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[]) AS s(id, status, provider_id, attempt) \
      WHERE messages.id = s.id AND messages.status = 'sending' AND messages.attempts = s.attempt";
 
+/// `SUPERSEDE_DRAFTS` for the conversations `$1` (an array).
+const SUPERSEDE_ALL_DRAFTS: &str =
+    "DELETE FROM messages WHERE status = 'draft' AND conversation_id = ANY($1)";
+
 static OUTBOUND_CLAIM: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3"));
 
@@ -158,6 +162,15 @@ impl PostgresStore {
     ) -> Result<bool, StoreError> {
         let at = now();
         let mut tx = self.write.begin_write().await?;
+        // Once for the batch (one message per conversation), before any reply is queued: a
+        // processed message supersedes its conversation's drafts. (Should this deadlock with a
+        // draft being approved, the batch is recorded again one message at a time.)
+        let conversations: Vec<Uuid> = completed.iter().map(|(m, _)| m.conversation_id).collect();
+        sqlx::query(SUPERSEDE_ALL_DRAFTS)
+            .bind(&conversations)
+            .execute(&mut *tx)
+            .await?;
+        let mut numbers = std::collections::BTreeSet::new();
         for (message, outcome) in completed {
             // Lock the conversation before the message, in the order record_inbound takes
             // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
@@ -175,7 +188,6 @@ impl PostgresStore {
             .bind(confident_language(outcome))
             .fetch_one(&mut *tx)
             .await?;
-            Self::touch_contacts(&mut tx, &[their_number.as_str()].into(), at).await?;
             // The conversation's next pending message becomes claimable and the lease
             // ends. Its row is locked (above), so no message can be stored meanwhile that
             // this statement's snapshot would miss. (PostgreSQL: a WITH that writes.)
@@ -224,10 +236,6 @@ impl PostgresStore {
             if outcome.handoff.is_some() {
                 Self::save_handoff(&mut tx, message.conversation_id, at).await?;
             }
-            sqlx::query(SUPERSEDE_DRAFTS)
-                .bind(message.conversation_id)
-                .execute(&mut *tx)
-                .await?;
             if let Some(reply) = &outcome.reply {
                 Self::insert_outbound_row(
                     &mut tx,
@@ -238,7 +246,10 @@ impl PostgresStore {
                 )
                 .await?;
             }
+            numbers.insert(their_number);
         }
+        // Once for the batch, in the numbers' order (as every transaction that touches several).
+        Self::touch_contacts(&mut tx, &numbers.iter().map(String::as_str).collect(), at).await?;
         tx.commit().await?;
         Ok(true)
     }
