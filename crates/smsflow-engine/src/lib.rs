@@ -24,6 +24,7 @@ pub mod sandbox;
 pub mod saved_suite;
 pub mod settings;
 pub mod signing;
+pub mod workers;
 pub mod workflow_sets;
 
 use smsflow_core::conversation::Channel;
@@ -37,6 +38,7 @@ use matching::{MatcherCache, Semantic};
 use messaging::{Messaging, TicketWebhook};
 use notifications::Notifier;
 use settings::{EngineSettings, TicketWebhookSettings};
+use workers::Workers;
 
 /// The message pipeline of one installation: its store, the compiled workflows and the messaging
 /// that answers texts. Cheap to clone.
@@ -85,21 +87,21 @@ impl Engine {
     }
 
     /// Starts the background work: inbound processing, outbound sending, auto follow-ups, the
-    /// team's notifications (when configured), and watching for workflow changes made by other processes. Abort the
-    /// handles to stop.
-    pub fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut handles = self
+    /// team's notifications (when configured), and watching for workflow changes made by other
+    /// processes. Stop them with [`Workers::stop`] (or drop them to abort everything).
+    pub fn start_workers(&self) -> Workers {
+        let mut workers = self
             .messaging
             .spawn_workers(self.settings.inbound_workers, 4);
-        handles.push(
+        workers.add(
             self.matchers
                 .watch(Duration::from_millis(self.settings.reload_interval_ms)),
         );
-        handles.push(self.messaging.spawn_follow_ups());
+        workers.add(self.messaging.spawn_follow_ups());
         if self.notifier.enabled() {
-            handles.push(Arc::clone(&self.notifier).spawn());
+            workers.add(Arc::clone(&self.notifier).spawn());
         }
-        handles
+        workers
     }
 }
 

@@ -25,6 +25,7 @@ use smsflow_store::conversations::{
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -40,6 +41,7 @@ use crate::agent::{Agent, Texter};
 use crate::inbox_events::{InboxChange, InboxEvents};
 use crate::matching::MatcherCache;
 use crate::settings::SmsSettings;
+use crate::workers::Workers;
 use smsflow_core::conversation::RoutingDecision;
 use smsflow_core::language::Language;
 use smsflow_llm::Speaker;
@@ -87,6 +89,9 @@ pub struct Messaging {
     /// Sends of replies claimed by the inbound workers (`REPLY_SLOTS`): one is taken before a
     /// reply is claimed, so a claimed reply is sent at once, well within its lease.
     reply_slots: Arc<Semaphore>,
+    /// Set when the process stops gracefully: the inbound workers and senders claim nothing
+    /// more, finish what they hold and return.
+    stopping: AtomicBool,
 }
 
 impl Messaging {
@@ -112,6 +117,38 @@ impl Messaging {
             model_slots: Arc::new(Semaphore::new(model_calls_in_flight.max(1))),
             answering: Mutex::default(),
             reply_slots: Arc::new(Semaphore::new(REPLY_SLOTS)),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    /// Asks the inbound workers and senders to stop: each finishes the work it holds, claims
+    /// nothing more and returns.
+    pub(crate) fn request_stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.inbound_ready.notify_waiters();
+        self.outbound_ready.notify_waiters();
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Waits until no reply claimed by an inbound worker is still being sent or marked.
+    pub(crate) async fn replies_sent(&self) {
+        let all = u32::try_from(REPLY_SLOTS).expect("a few reply slots");
+        // Never closed; each send holds its permits until its marks are recorded.
+        let _ = self.reply_slots.acquire_many(all).await;
+    }
+
+    /// What recording a batch claims next: nothing once the process is stopping.
+    fn claim_next(&self, inbound: usize, outbound: usize) -> ClaimNext {
+        if self.stopping() {
+            return NOTHING_NEXT;
+        }
+        ClaimNext {
+            lease: LEASE,
+            inbound,
+            outbound,
         }
     }
 
@@ -246,11 +283,7 @@ impl Messaging {
         let outcomes = self.decide_all(claimed).await?;
         let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
         let slots = free_slots(&self.reply_slots, replies);
-        let next = ClaimNext {
-            lease: LEASE,
-            inbound: INBOUND_BATCH,
-            outbound: slots.len(),
-        };
+        let next = self.claim_next(INBOUND_BATCH, slots.len());
         let ClaimedNext { inbound, outbound } = self.record(claimed, &outcomes, next).await?;
         if !outbound.is_empty() {
             let this = Arc::clone(self);
@@ -281,6 +314,10 @@ impl Messaging {
                 .await
                 .expect("the model slots are never closed"),
         ];
+        // Stopped while waiting for a slot: nothing more is claimed.
+        if self.stopping() {
+            return Ok(false);
+        }
         free.extend(free_slots(&slots, INBOUND_BATCH - 1));
         let claimed = self.store.claim_inbound(LEASE, free.len()).await?;
         if claimed.is_empty() {
@@ -824,6 +861,8 @@ impl Messaging {
                 jobs.iter().map(|job| job.message.conversation_id).collect();
             let (sent, outcome) = self.send_all(jobs).await;
             recorded = recorded.and(outcome);
+            // Nothing more once the process is stopping: what is held back waits for the next.
+            let limit = if self.stopping() { 0 } else { limit };
             jobs = self
                 .store
                 .mark_all_sent_and_claim(&sent, LEASE, limit)
@@ -982,18 +1021,14 @@ impl Messaging {
         })
     }
 
-    /// Runs `inbound` processors and `senders` outbound senders until the returned handles are
-    /// aborted.
-    pub fn spawn_workers(
-        self: &Arc<Self>,
-        inbound: usize,
-        senders: usize,
-    ) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut handles = Vec::new();
+    /// Runs `inbound` processors and `senders` outbound senders until the returned workers are
+    /// stopped.
+    pub fn spawn_workers(self: &Arc<Self>, inbound: usize, senders: usize) -> Workers {
+        let mut handles = Workers::new(Arc::clone(self));
         let model = self.agent.has_model();
         for _ in 0..inbound.max(1) {
             let this = Arc::clone(self);
-            handles.push(tokio::spawn(async move {
+            handles.add_draining(tokio::spawn(async move {
                 if model {
                     this.model_inbound_worker().await
                 } else {
@@ -1003,28 +1038,32 @@ impl Messaging {
         }
         if model {
             let this = Arc::clone(self);
-            handles.push(tokio::spawn(async move { this.keep_claims().await }));
+            handles.add(tokio::spawn(async move { this.keep_claims().await }));
         }
         if self.ticket_webhook.is_some() {
             let this = Arc::clone(self);
-            handles.push(tokio::spawn(async move {
+            handles.add(tokio::spawn(async move {
                 let never = Notify::new();
-                drain(&never, "cannot deliver webhooks; will retry", || {
-                    this.deliver_next_ticket()
-                })
+                drain(
+                    &never,
+                    "cannot deliver webhooks; will retry",
+                    || true,
+                    || this.deliver_next_ticket(),
+                )
                 .await
             }));
         }
         let this = Arc::clone(self);
-        handles.push(tokio::spawn(
+        handles.add(tokio::spawn(
             async move { this.expire_drafts_worker().await },
         ));
         for _ in 0..senders.max(1) {
             let this = Arc::clone(self);
-            handles.push(tokio::spawn(async move {
+            handles.add_draining(tokio::spawn(async move {
                 drain(
                     &this.outbound_ready,
                     "cannot send queued messages; will retry",
+                    || !this.stopping(),
                     || this.send_next(),
                 )
                 .await
@@ -1035,13 +1074,18 @@ impl Messaging {
 }
 
 /// Runs `step` again at once while it finds work; when it finds none, or fails (logged as
-/// `failure`), waits until `ready` is notified or the poll interval passes. Forever.
-pub(crate) async fn drain<F, Work>(ready: &Notify, failure: &str, mut step: F)
-where
+/// `failure`), waits until `ready` is notified or the poll interval passes. Until `running`
+/// answers false (checked before each step).
+pub(crate) async fn drain<F, Work>(
+    ready: &Notify,
+    failure: &str,
+    running: impl Fn() -> bool,
+    mut step: F,
+) where
     F: FnMut() -> Work,
     Work: std::future::Future<Output = Result<bool, StoreError>>,
 {
-    loop {
+    while running() {
         match step().await {
             Ok(true) => continue,
             Ok(false) => {}
@@ -1060,10 +1104,14 @@ fn free_slots(slots: &Arc<Semaphore>, wanted: usize) -> Vec<OwnedSemaphorePermit
 
 impl Messaging {
     /// Processes claimed batches as they come, each recorded with the claim of the next.
+    /// Returns when the process is stopping, once the batch in hand is recorded.
     async fn inbound_worker(self: Arc<Self>) {
         let mut claimed = Vec::new();
         loop {
             if claimed.is_empty() {
+                if self.stopping() {
+                    return;
+                }
                 claimed = match self.store.claim_inbound(LEASE, INBOUND_BATCH).await {
                     Ok(found) => found,
                     Err(error) => {
@@ -1091,11 +1139,16 @@ impl Messaging {
         }
     }
 
-    /// Hands claimed conversations to the model as slots free up.
+    /// Hands claimed conversations to the model as slots free up. Returns when the process is
+    /// stopping, once the conversations in hand are answered.
     async fn model_inbound_worker(self: Arc<Self>) {
         // Aborted with the worker: their claims lapse and the messages are processed again.
         let mut answering = JoinSet::new();
         loop {
+            if self.stopping() {
+                while answering.join_next().await.is_some() {}
+                return;
+            }
             while let Some(answered) = answering.try_join_next() {
                 if let Err(error) = answered {
                     tracing::error!(%error, "answering an inbound message failed");

@@ -109,9 +109,12 @@ impl Notifier {
     pub fn spawn(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let never = tokio::sync::Notify::new();
-            drain(&never, "cannot send notifications; will retry", || {
-                self.notify_next()
-            })
+            drain(
+                &never,
+                "cannot send notifications; will retry",
+                || true,
+                || self.notify_next(),
+            )
             .await
         })
     }

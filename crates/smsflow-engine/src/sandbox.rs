@@ -13,10 +13,12 @@ use std::sync::Arc;
 use crate::Engine;
 use crate::matching::Semantic;
 use crate::settings::EngineSettings;
+use crate::workers::Workers;
 
 pub struct Sandbox {
     pub engine: Engine,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    // Aborted with the sandbox.
+    _workers: Workers,
     // Deleted with the sandbox.
     _dir: tempfile::TempDir,
 }
@@ -58,14 +60,8 @@ impl Sandbox {
         let workers = engine.start_workers();
         Ok(Sandbox {
             engine,
-            workers,
+            _workers: workers,
             _dir: dir,
         })
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.workers.iter().for_each(|worker| worker.abort());
     }
 }

@@ -290,7 +290,7 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
     tracing::info!(database = state.store.backend(), ?channels, "ready");
     let mut workers = state.start_workers();
     if state.model.needs_install() {
-        workers.push(model::spawn_install(
+        workers.add(model::spawn_install(
             &state.config.data_dir,
             state.model.clone(),
             state.matchers.clone(),
@@ -313,7 +313,8 @@ pub async fn serve(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> 
         inbox.stop();
     };
     listener::serve(listener, app, limits, shutdown).await;
-    workers.iter().for_each(|worker| worker.abort());
+    // The replies in flight are sent and marked before the process ends.
+    workers.stop(smsflow_engine::workers::STOP_GRACE).await;
     Ok(())
 }
 

@@ -393,6 +393,27 @@ pub(crate) fn inbound_claim_sql(index: &str, skip_locked: &str, limit: usize) ->
     )
 }
 
+/// The text of a statement that depends on a count (a LIMIT written into it, or how many ids it
+/// lists), formatted once per count and `statement` (a name) in the process: the pipeline's
+/// claims run many times a second. The counts are a few batch sizes, so the texts are few.
+pub(crate) fn formatted_once(
+    statement: &'static str,
+    count: usize,
+    format: impl FnOnce() -> String,
+) -> std::sync::Arc<str> {
+    type Texts = std::collections::HashMap<(&'static str, usize), std::sync::Arc<str>>;
+    static TEXTS: std::sync::LazyLock<std::sync::Mutex<Texts>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut texts = TEXTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    std::sync::Arc::clone(
+        texts
+            .entry((statement, count))
+            .or_insert_with(|| format().into()),
+    )
+}
+
 /// Counts an attempt on each of `count` claimed messages (`$1`...), returning them. (By id
 /// alone: with a condition on the status too, both planners may read every pending message's
 /// entry in messages_pending.)

@@ -68,6 +68,7 @@ impl TestDatabase {
         } else {
             crate::sql::SqliteStore::inbound_claim_statements(limit)
         }
+        .map(|statement| statement.to_string())
     }
     /// The inbox's list for `query` (its filters, not its search) on this database, a page of
     /// 25 newest activity first, for query-plan tests. Its parameters are placeholders, numbered

@@ -635,6 +635,79 @@ async fn an_expired_claim_is_taken_over_and_the_late_worker_is_ignored() {
     }
 }
 
+/// On SQLite an inbound worker claims the replies of a batch in the transaction that records it,
+/// and sends them itself. When it dies before marking them sent, their claims lapse and a sender
+/// takes each over once; the dead worker's late mark changes nothing.
+#[tokio::test]
+async fn replies_claimed_by_a_crashed_inbound_worker_are_taken_over_once() {
+    let db = testing::sqlite();
+    let store = db.store().await;
+    store
+        .record_inbound(&sms("SMcrash1", "+15551150001"))
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_inbound(Duration::seconds(30), 10)
+        .await
+        .unwrap();
+    let reply = replying("sent once");
+    // The reply's claim runs out at once: the worker "crashed" before sending it.
+    let next = ClaimNext {
+        lease: Duration::milliseconds(-1),
+        inbound: 10,
+        outbound: 10,
+    };
+    let crashed = store
+        .complete_inbound_and_claim(&[(&claimed[0].0, &reply)], next)
+        .await
+        .unwrap()
+        .outbound;
+    assert_eq!(crashed.len(), 1, "the reply is claimed with the batch");
+    let taken_over = store
+        .claim_outbound(Duration::seconds(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(taken_over.len(), 1, "a lapsed claim frees the reply");
+    let (crashed, taken_over) = (&crashed[0].message, &taken_over[0].message);
+    assert_eq!(
+        (taken_over.id, taken_over.attempts),
+        (crashed.id, crashed.attempts + 1)
+    );
+    assert!(
+        store
+            .claim_outbound(Duration::seconds(30), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "taken over once"
+    );
+    let mark = |message: &smsflow_store::conversations::Message, provider_id: &str| SentMark {
+        message_id: message.id,
+        attempt: message.attempts,
+        provider_id: Some(provider_id.into()),
+        status: MessageStatus::Sent,
+    };
+    // The dead worker's send did reach the gateway after all, and its mark arrives late.
+    store
+        .mark_all_sent_and_claim(&[mark(crashed, "SMlate")], Duration::seconds(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_message(crashed.id).await.unwrap().status,
+        MessageStatus::Sending,
+        "a late mark changes nothing"
+    );
+    store
+        .mark_all_sent_and_claim(&[mark(taken_over, "SMtaken")], Duration::seconds(30), 10)
+        .await
+        .unwrap();
+    let sent = store.get_message(crashed.id).await.unwrap();
+    assert_eq!(
+        (sent.status, sent.provider_id.as_deref()),
+        (MessageStatus::Sent, Some("SMtaken"))
+    );
+}
+
 #[tokio::test]
 async fn a_conversations_replies_leave_in_order_across_workers() {
     for db in testing::all().await {

@@ -34,7 +34,7 @@ pub async fn run(args: ChatArgs, config: Config) -> anyhow::Result<()> {
             let specs = crate::workflows_cmd::read_workflow_file(file)?;
             let semantic = load_semantic(config.model, &config.data_dir);
             let sandbox = Sandbox::start(config.engine(), &specs, semantic).await?;
-            (sandbox.engine.clone(), Some(sandbox), Vec::new())
+            (sandbox.engine.clone(), Some(sandbox), None)
         }
         None => {
             let store = crate::open_store(&config).await?;
@@ -42,7 +42,7 @@ pub async fn run(args: ChatArgs, config: Config) -> anyhow::Result<()> {
             let channels = smsflow_server::channels(&config);
             let engine = Engine::new(store, config.engine(), channels, semantic).await?;
             let workers = engine.start_workers();
-            (engine, None, workers)
+            (engine, None, Some(workers))
         }
     };
     let matcher_size = engine.matchers.current().matcher.len();
@@ -124,7 +124,9 @@ pub async fn run(args: ChatArgs, config: Config) -> anyhow::Result<()> {
             );
         }
     }
-    workers.iter().for_each(|worker| worker.abort());
+    if let Some(workers) = workers {
+        workers.stop(smsflow_engine::workers::STOP_GRACE).await;
+    }
     drop(sandbox);
     Ok(())
 }

@@ -21,11 +21,15 @@ pub struct TestApp {
 }
 
 /// Stops the app's background workers and its server when the test ends.
-struct Workers(Vec<tokio::task::JoinHandle<()>>);
+struct Workers {
+    // Dropped: aborted.
+    _engine: Option<smsflow_engine::workers::Workers>,
+    server: tokio::task::JoinHandle<()>,
+}
 
 impl Drop for Workers {
     fn drop(&mut self) {
-        self.0.iter().for_each(|worker| worker.abort());
+        self.server.abort();
     }
 }
 
@@ -107,23 +111,22 @@ async fn start(
     let state = smsflow_server::AppState::with_semantic(store.clone(), config, semantic)
         .await
         .unwrap();
-    let mut workers = if run_workers {
-        state.start_workers()
-    } else {
-        Vec::new()
-    };
+    let engine = run_workers.then(|| state.start_workers());
     // Stopped with the workers, so the app's database connections close when the test ends (a
     // test that starts many apps would otherwise run the database out of connections).
-    workers.push(tokio::spawn(async move {
+    let server = tokio::spawn(async move {
         let _ = axum::serve(listener, smsflow_server::router(state)).await;
-    }));
+    });
     TestApp {
         base,
         key,
         http: reqwest::Client::new(),
         label: db.label,
         store,
-        _workers: Workers(workers),
+        _workers: Workers {
+            _engine: engine,
+            server,
+        },
         _db: db,
     }
 }

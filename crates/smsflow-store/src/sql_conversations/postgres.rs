@@ -2,20 +2,38 @@
 //! unit is a transaction of its own and workers on several processes claim with SKIP LOCKED.
 
 use sqlx::types::Json;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::*;
 
+/// `MARK_SENT` for a batch: `$1` the ids, `$2` the statuses, `$3` the gateway's ids, `$4` the
+/// attempts the marks are for (arrays in step), `$5` now. A mark whose claim was lost meanwhile
+/// changes nothing, as one alone.
+const MARK_ALL_SENT: &str = "UPDATE messages SET status = s.status, provider_id = s.provider_id, \
+     locked_until = NULL, next_attempt_at = NULL, error_message = NULL, updated_at = $5, sent_at = $5 \
+     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[]) AS s(id, status, provider_id, attempt) \
+     WHERE messages.id = s.id AND messages.status = 'sending' AND messages.attempts = s.attempt";
+
+/// `SUPERSEDE_DRAFTS` for the conversations `$1` (an array).
+const SUPERSEDE_ALL_DRAFTS: &str =
+    "DELETE FROM messages WHERE status = 'draft' AND conversation_id = ANY($1)";
+
 static OUTBOUND_CLAIM: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3"));
 
 impl PostgresStore {
-    /// The two statements that claim up to `limit` inbound messages.
-    pub(crate) fn inbound_claim_statements(limit: usize) -> [String; 2] {
+    /// The two statements that claim up to `limit` inbound messages (the second for `limit`
+    /// conversations claimed), each formatted once.
+    pub(crate) fn inbound_claim_statements(limit: usize) -> [Arc<str>; 2] {
         [
-            inbound_claim_sql("", "FOR UPDATE SKIP LOCKED", limit),
-            inbound_claim_messages_sql(limit),
+            formatted_once("postgres inbound claim", limit, || {
+                inbound_claim_sql("", "FOR UPDATE SKIP LOCKED", limit)
+            }),
+            formatted_once("inbound claim messages", limit, || {
+                inbound_claim_messages_sql(limit)
+            }),
         ]
     }
 
@@ -79,17 +97,17 @@ impl PostgresStore {
     ) -> Result<Vec<(Message, Conversation)>, StoreError> {
         let at = now();
         let [claim, _] = Self::inbound_claim_statements(limit);
-        let conversations = sqlx::query_as::<_, ClaimedConversationRow>(sqlx::AssertSqlSafe(claim))
-            .bind(at + lease)
-            .bind(at)
-            .fetch_all(&self.write)
-            .await?;
+        let conversations =
+            sqlx::query_as::<_, ClaimedConversationRow>(sqlx::AssertSqlSafe(&*claim))
+                .bind(at + lease)
+                .bind(at)
+                .fetch_all(&self.write)
+                .await?;
         if conversations.is_empty() {
             return Ok(Vec::new());
         }
-        let mut bump = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(
-            inbound_claim_messages_sql(conversations.len()),
-        ));
+        let [_, bump] = Self::inbound_claim_statements(conversations.len());
+        let mut bump = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(&*bump));
         for row in &conversations {
             bump = bump.bind(row.pending_inbound_id);
         }
@@ -144,6 +162,15 @@ impl PostgresStore {
     ) -> Result<bool, StoreError> {
         let at = now();
         let mut tx = self.write.begin_write().await?;
+        // Once for the batch (one message per conversation), before any reply is queued: a
+        // processed message supersedes its conversation's drafts. (Should this deadlock with a
+        // draft being approved, the batch is recorded again one message at a time.)
+        let conversations: Vec<Uuid> = completed.iter().map(|(m, _)| m.conversation_id).collect();
+        sqlx::query(SUPERSEDE_ALL_DRAFTS)
+            .bind(&conversations)
+            .execute(&mut *tx)
+            .await?;
+        let mut numbers = std::collections::BTreeSet::new();
         for (message, outcome) in completed {
             // Lock the conversation before the message, in the order record_inbound takes
             // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
@@ -161,7 +188,6 @@ impl PostgresStore {
             .bind(confident_language(outcome))
             .fetch_one(&mut *tx)
             .await?;
-            Self::touch_contacts(&mut tx, &[their_number.as_str()].into(), at).await?;
             // The conversation's next pending message becomes claimable and the lease
             // ends. Its row is locked (above), so no message can be stored meanwhile that
             // this statement's snapshot would miss. (PostgreSQL: a WITH that writes.)
@@ -210,10 +236,6 @@ impl PostgresStore {
             if outcome.handoff.is_some() {
                 Self::save_handoff(&mut tx, message.conversation_id, at).await?;
             }
-            sqlx::query(SUPERSEDE_DRAFTS)
-                .bind(message.conversation_id)
-                .execute(&mut *tx)
-                .await?;
             if let Some(reply) = &outcome.reply {
                 Self::insert_outbound_row(
                     &mut tx,
@@ -224,7 +246,10 @@ impl PostgresStore {
                 )
                 .await?;
             }
+            numbers.insert(their_number);
         }
+        // Once for the batch, in the numbers' order (as every transaction that touches several).
+        Self::touch_contacts(&mut tx, &numbers.iter().map(String::as_str).collect(), at).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -356,23 +381,32 @@ impl PostgresStore {
         })
     }
 
-    /// One statement each, as `mark_sent`; claims nothing (see
-    /// `ConversationStore::mark_all_sent_and_claim`).
+    /// One statement (and one commit) for the whole batch, where each mark was a transaction
+    /// of its own; claims nothing (see `ConversationStore::mark_all_sent_and_claim`).
     pub(super) async fn mark_all_sent_and_claim_routed(
         &self,
         sent: &[SentMark],
         _lease: time::Duration,
         _limit: usize,
     ) -> Result<Vec<OutboundJob>, StoreError> {
-        for mark in sent {
-            self.mark_sent_routed(
-                mark.message_id,
-                mark.attempt,
-                mark.provider_id.as_deref(),
-                mark.status,
-            )
-            .await?;
+        if sent.is_empty() {
+            return Ok(Vec::new());
         }
+        let ids: Vec<Uuid> = sent.iter().map(|mark| mark.message_id).collect();
+        let statuses: Vec<&str> = sent.iter().map(|mark| mark.status.as_str()).collect();
+        let provider_ids: Vec<Option<&str>> = sent
+            .iter()
+            .map(|mark| mark.provider_id.as_deref())
+            .collect();
+        let attempts: Vec<i64> = sent.iter().map(|mark| mark.attempt).collect();
+        sqlx::query(MARK_ALL_SENT)
+            .bind(ids)
+            .bind(statuses)
+            .bind(provider_ids)
+            .bind(attempts)
+            .bind(now())
+            .execute(&self.write)
+            .await?;
         Ok(Vec::new())
     }
 

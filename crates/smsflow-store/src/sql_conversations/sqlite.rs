@@ -3,9 +3,8 @@
 
 use rusqlite::Connection;
 use sqlx::types::Json;
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -19,11 +18,16 @@ const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
 const OUTBOUND_QUEUE_INDEX: &str = "INDEXED BY messages_outbound_queue";
 
 impl SqliteStore {
-    /// The two statements that claim up to `limit` inbound messages, as the writer runs them.
-    pub(crate) fn inbound_claim_statements(limit: usize) -> [String; 2] {
+    /// The two statements that claim up to `limit` inbound messages, as the writer runs them
+    /// (the second for `limit` conversations claimed), each formatted once.
+    pub(crate) fn inbound_claim_statements(limit: usize) -> [Arc<str>; 2] {
         [
-            inbound_claim_sql(INBOUND_QUEUE_INDEX, "", limit),
-            inbound_claim_messages_sql(limit),
+            formatted_once("sqlite inbound claim", limit, || {
+                inbound_claim_sql(INBOUND_QUEUE_INDEX, "", limit)
+            }),
+            formatted_once("inbound claim messages", limit, || {
+                inbound_claim_messages_sql(limit)
+            }),
         ]
     }
 
@@ -289,7 +293,7 @@ fn claim_inbound(
         .iter()
         .map(|(_, id)| SqlValue::value(id))
         .collect();
-    let bump = inbound_claim_messages_sql(ids.len());
+    let [_, bump] = SqliteStore::inbound_claim_statements(ids.len());
     let mut messages = query(db, &bump, &ids, |row| {
         Message::try_from(message_row(&Columns::of(row))?)
     })?
@@ -526,17 +530,11 @@ fn claim_outbound(
     outbound_jobs(messages, conversations)
 }
 
-/// The outbound claim of up to `limit` messages, formatted once per limit on each thread (the
-/// writer's, in practice): it runs many times a second, and its limit is written into its text
-/// (see `outbound_claim_sql`), so each limit is a text of its own.
-fn outbound_claim(limit: usize) -> Rc<str> {
-    thread_local! {
-        static CLAIMS: RefCell<HashMap<usize, Rc<str>>> = RefCell::default();
-    }
-    CLAIMS.with_borrow_mut(|claims| {
-        Rc::clone(claims.entry(limit).or_insert_with(|| {
-            outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string()).into()
-        }))
+/// The outbound claim of up to `limit` messages: its limit is written into its text (see
+/// `outbound_claim_sql`), so each limit is a text of its own, formatted once.
+fn outbound_claim(limit: usize) -> Arc<str> {
+    formatted_once("sqlite outbound claim", limit, || {
+        outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string())
     })
 }
 
@@ -607,7 +605,7 @@ mod tests {
             claim_outbound(&db, at + time::Duration::seconds(60), at, 8).expect("a claim");
         }
         let claim = outbound_claim(8);
-        assert!(Rc::ptr_eq(&claim, &outbound_claim(8)), "formatted once");
+        assert!(Arc::ptr_eq(&claim, &outbound_claim(8)), "formatted once");
         let prepared_again = |sql: &str| {
             db.prepare_cached(sql)
                 .expect("a cached statement")
@@ -620,5 +618,21 @@ mod tests {
             query(&db, &bound, &values![at, at, 8_i64], |_| Ok(())).expect("a claim");
         }
         assert!(prepared_again(&bound) > 0);
+    }
+
+    /// The inbound claim's two statements are formatted once per batch size, on both databases.
+    #[test]
+    fn the_inbound_claim_is_formatted_once() {
+        for statements in [
+            SqliteStore::inbound_claim_statements,
+            crate::sql::PostgresStore::inbound_claim_statements,
+        ] {
+            let [claim, messages] = statements(64);
+            let [again, messages_again] = statements(64);
+            assert!(Arc::ptr_eq(&claim, &again) && Arc::ptr_eq(&messages, &messages_again));
+            assert!(claim.contains("LIMIT 64") && messages.contains("$64)"));
+            let [fewer, _] = statements(1);
+            assert!(fewer.contains("LIMIT 1 "));
+        }
     }
 }

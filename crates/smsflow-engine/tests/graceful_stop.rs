@@ -1,0 +1,187 @@
+//! A graceful stop while replies are being sent: each reply in flight is finished and marked
+//! sent before the workers return, nothing is left claimed, and after a restart every texter has
+//! had exactly one reply. On SQLite the inbound worker sends the replies it queued itself; on
+//! PostgreSQL the senders do.
+
+use async_trait::async_trait;
+use smsflow_core::conversation::{Channel, Direction, MessageStatus};
+use smsflow_engine::agent::Agent;
+use smsflow_engine::matching::MatcherCache;
+use smsflow_engine::messaging::Messaging;
+use smsflow_engine::settings::SmsSettings;
+use smsflow_sms::{OutgoingSms, SendError, SendReceipt, SmsChannel};
+use smsflow_store::conversations::{InboundSms, Message};
+use smsflow_store::{Store, testing};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Fewer than the replies an inbound worker sends at once (32): on SQLite it claims them all,
+/// and the senders have none.
+const TEXTERS: usize = 20;
+
+/// A gateway that takes a while to accept each message, and counts what it was handed.
+#[derive(Default)]
+struct SlowGateway {
+    /// Messages handed over, in order; the accepted ones are in `accepted`.
+    started: Mutex<Vec<Uuid>>,
+    accepted: Mutex<Vec<Uuid>>,
+}
+
+impl SlowGateway {
+    fn started(&self) -> usize {
+        self.started.lock().unwrap().len()
+    }
+    fn accepted(&self) -> Vec<Uuid> {
+        self.accepted.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl SmsChannel for SlowGateway {
+    fn kind(&self) -> Channel {
+        Channel::Twilio
+    }
+
+    async fn send(&self, sms: &OutgoingSms) -> Result<SendReceipt, SendError> {
+        self.started.lock().unwrap().push(sms.message_id);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.accepted.lock().unwrap().push(sms.message_id);
+        Ok(SendReceipt {
+            provider_id: Some(format!("SM{}", sms.message_id.simple())),
+            status: MessageStatus::Sent,
+        })
+    }
+}
+
+fn settings() -> SmsSettings {
+    SmsSettings {
+        default_from: "+15550000000".into(),
+        max_segments: 3,
+        gsm_friendly: true,
+        help_text: "You are texting an automated assistant. Reply STOP to opt out.".into(),
+        opt_out_text: "You are unsubscribed. Reply START to resubscribe.".into(),
+        opt_in_text: "You are subscribed again.".into(),
+        auto_replies_per_minute: 5,
+        idle_timeout_minutes: 1440,
+        draft_expiry_minutes: 30,
+        quiet_hours: None,
+        whatsapp: true,
+        business_hours: None,
+        timezone: jiff::tz::TimeZone::UTC,
+    }
+}
+
+async fn messaging(store: &Arc<dyn Store>, gateway: &Arc<SlowGateway>) -> Arc<Messaging> {
+    let matchers = MatcherCache::load(store.clone(), None).await.unwrap();
+    let channels = HashMap::from([(Channel::Twilio, gateway.clone() as Arc<dyn SmsChannel>)]);
+    Arc::new(Messaging::new(
+        store.clone(),
+        Arc::new(matchers),
+        channels,
+        settings(),
+        Agent::new(None),
+        1,
+    ))
+}
+
+/// The replies queued in these conversations.
+async fn replies(store: &Arc<dyn Store>, conversations: &[Uuid]) -> Vec<Message> {
+    let mut replies = Vec::new();
+    for id in conversations {
+        let messages = store.conversation_messages(*id).await.unwrap();
+        replies.extend(
+            messages
+                .into_iter()
+                .filter(|m| m.direction == Direction::Outbound),
+        );
+    }
+    replies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_replies_are_sent_loses_and_duplicates_none() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let gateway = Arc::new(SlowGateway::default());
+        let first = messaging(&store, &gateway).await;
+        let mut conversations = Vec::new();
+        for n in 0..TEXTERS {
+            let sms = InboundSms {
+                channel: Channel::Twilio,
+                our_number: "+15550000000".into(),
+                their_number: format!("+1555123{n:04}"),
+                // A carrier keyword: answered without any workflow.
+                body: "HELP".into(),
+                provider_id: Some(format!("SMstop{n}")),
+                media_urls: vec![],
+                simulated: false,
+            };
+            conversations.push(first.receive(&sms).await.unwrap().conversation_id);
+        }
+        let workers = first.spawn_workers(1, 4);
+        while gateway.started() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(
+            workers.stop(Duration::from_secs(60)).await,
+            "{}: the work in hand finishes",
+            db.label
+        );
+
+        // Nothing in flight is left behind: every send handed over was accepted and recorded,
+        // and no reply is still claimed (its claim would lapse and send it again).
+        let accepted = gateway.accepted();
+        assert_eq!(gateway.started(), accepted.len(), "{}", db.label);
+        let stopped = replies(&store, &conversations).await;
+        let sent: Vec<Uuid> = stopped
+            .iter()
+            .filter(|m| m.status == MessageStatus::Sent)
+            .map(|m| m.id)
+            .collect();
+        assert!(!sent.is_empty(), "{}: some replies were sent", db.label);
+        assert!(
+            stopped
+                .iter()
+                .all(|m| matches!(m.status, MessageStatus::Sent | MessageStatus::Queued)),
+            "{}: a reply is left claimed: {:?}",
+            db.label,
+            stopped.iter().map(|m| m.status).collect::<Vec<_>>()
+        );
+        let mut accepted_sorted = accepted.clone();
+        accepted_sorted.sort();
+        let mut sent_sorted = sent.clone();
+        sent_sorted.sort();
+        assert_eq!(accepted_sorted, sent_sorted, "{}", db.label);
+
+        // Started again (a new process): the rest is answered, each texter once.
+        let second = messaging(&store, &gateway).await;
+        let workers = second.spawn_workers(1, 4);
+        let mut answered = 0;
+        for _ in 0..6000 {
+            let now = replies(&store, &conversations).await;
+            answered = now
+                .iter()
+                .filter(|m| m.status == MessageStatus::Sent)
+                .count();
+            if answered == TEXTERS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(workers.stop(Duration::from_secs(60)).await);
+        assert_eq!(answered, TEXTERS, "{}: every texter answered", db.label);
+        let all = replies(&store, &conversations).await;
+        assert_eq!(all.len(), TEXTERS, "{}: one reply per texter", db.label);
+        let mut handed_over = gateway.accepted();
+        handed_over.sort();
+        handed_over.dedup();
+        assert_eq!(
+            (gateway.started(), handed_over.len()),
+            (TEXTERS, TEXTERS),
+            "{}: each reply handed to the gateway once",
+            db.label
+        );
+    }
+}
