@@ -62,9 +62,10 @@ pub fn similarity(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Calls `each` with the index of every item of `items` and the [`similarity`] of `vector` with
-/// its vector (`row` gives it; every row as long as `vector`), in order. The same floats as [`similarity`],
-/// to the bit: with AVX2, eight rows at a time, transposed in registers so that each lane adds
-/// one row's products in [`similarity`]'s order (one running sum, from -0.0 as `Sum` starts).
+/// its vector (`row` gives it; every row as long as `vector`), in order. The same floats as
+/// [`similarity`], to the bit: with AVX2, eight rows at a time, transposed in registers so that
+/// each lane adds one row's products in [`similarity`]'s order (one running sum, from -0.0 as
+/// `Sum` starts).
 /// The matcher scans all ~3,500 examples for every message this way.
 pub(crate) fn for_each_similarity<T>(
     vector: &[f32],
