@@ -80,6 +80,17 @@ fn bucket(kind: &[u8], bytes: &[u8]) -> u32 {
     hash % BUCKETS as u32
 }
 
+/// The steps [`GoalClassifier::refine`] takes when `added` of `total` examples are new: the share
+/// of new examples of `steps`, and never fewer than [`MIN_REFINE_SHARE`] of them, so that even one
+/// new example is learnt about as well as training from 0 would.
+pub fn refine_steps(steps: usize, added: usize, total: usize) -> usize {
+    let share = steps * added / total.max(1);
+    share.max(steps / MIN_REFINE_SHARE).min(steps)
+}
+
+/// [`refine_steps`] takes at least `steps / MIN_REFINE_SHARE` steps.
+const MIN_REFINE_SHARE: usize = 10;
+
 /// A trained classifier: one weight vector and bias per goal.
 #[derive(Debug, Clone)]
 pub struct GoalClassifier {
@@ -101,7 +112,33 @@ impl GoalClassifier {
     /// examples of at least two goals or with vectors of different lengths: there is nothing to
     /// compare.
     pub fn train(examples: &[(&[f32], &str, Goal)], training: Training) -> Option<GoalClassifier> {
+        GoalClassifier::descend_from(examples, training, None, training.steps)
+    }
+
+    /// Trains on `examples`, a superset of those `self` was trained on with the same `training`,
+    /// starting from `self`'s weights instead of 0: `self` has learnt most of what there is to
+    /// learn, so fewer steps suffice ([`refine_steps`]: more the larger the share of new examples).
+    /// `None` as for [`GoalClassifier::train`], or when `self` reads vectors of another length.
+    pub fn refine(
+        &self,
+        examples: &[(&[f32], &str, Goal)],
+        training: Training,
+        added: usize,
+    ) -> Option<GoalClassifier> {
+        let steps = refine_steps(training.steps, added, examples.len());
+        GoalClassifier::descend_from(examples, training, Some(self), steps)
+    }
+
+    fn descend_from(
+        examples: &[(&[f32], &str, Goal)],
+        training: Training,
+        start: Option<&GoalClassifier>,
+        steps: usize,
+    ) -> Option<GoalClassifier> {
         let dimension = examples.first()?.0.len();
+        if start.is_some_and(|start| start.dimension != dimension) {
+            return None;
+        }
         if examples
             .iter()
             .any(|(vector, _, _)| vector.len() != dimension)
@@ -118,7 +155,7 @@ impl GoalClassifier {
         }
         let ngram_norm = training.ngrams.max(0.0);
         let set = TrainingSet::new(examples, ngram_norm, per_class, present);
-        let weights = set.descend(training);
+        let weights = set.descend(training, start.map(|start| set.weights_of(start)), steps);
 
         let buckets = if ngram_norm > 0.0 { BUCKETS } else { 0 };
         let mut classifier = GoalClassifier {
@@ -250,12 +287,38 @@ impl<'a> TrainingSet<'a> {
         CLASSES * self.row()
     }
 
-    /// `training.steps` accelerated gradient steps from all weights 0: the weights, laid out as
-    /// described on [`TrainingSet`].
-    fn descend(&self, training: Training) -> Vec<f32> {
-        let size = self.ngrams_start() + self.buckets.len() * CLASSES;
+    fn size(&self) -> usize {
+        self.ngrams_start() + self.buckets.len() * CLASSES
+    }
+
+    /// `classifier`'s weights in this set's layout: 0 for an n-gram it never saw, and for the
+    /// bias of a goal it had no examples of.
+    fn weights_of(&self, classifier: &GoalClassifier) -> Vec<f32> {
+        let mut weights = Vec::with_capacity(self.size());
+        for class in 0..CLASSES {
+            let row = &classifier.weights[class * self.dimension..][..self.dimension];
+            weights.extend_from_slice(row);
+            let bias = classifier.bias[class];
+            weights.push(if bias.is_finite() { bias } else { 0.0 });
+        }
+        for &bucket in &self.buckets {
+            weights.extend((0..CLASSES).map(|class| {
+                classifier
+                    .ngram_weights
+                    .get(class * BUCKETS + bucket as usize)
+                    .copied()
+                    .unwrap_or(0.0)
+            }));
+        }
+        weights
+    }
+
+    /// `steps` accelerated gradient steps from `start` (all weights 0 without): the weights, laid
+    /// out as described on [`TrainingSet`].
+    fn descend(&self, training: Training, start: Option<Vec<f32>>, steps: usize) -> Vec<f32> {
+        let size = self.size();
         // Nesterov's method: `current` is the estimate, `lookahead` where the gradient is taken.
-        let mut current = vec![0f32; size];
+        let mut current = start.unwrap_or_else(|| vec![0f32; size]);
         let mut lookahead = current.clone();
         let mut gradient = vec![0f32; size];
         // The loss's curvature is at most 1/2 of the squared length of the input (a unit vector,
@@ -269,7 +332,7 @@ impl<'a> TrainingSet<'a> {
             segments.push((class * row + dimension..(class + 1) * row, 0.0));
         }
         segments.push((self.ngrams_start()..lookahead.len(), training.l2));
-        for t in 0..training.steps {
+        for t in 0..steps {
             self.add_gradient(&lookahead, &mut gradient);
             let momentum = t as f32 / (t as f32 + 3.0);
             for (range, l2) in &segments {

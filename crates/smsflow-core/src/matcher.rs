@@ -146,11 +146,64 @@ struct SemanticIndex {
     /// `None` when fewer than two goals have examples: then nothing matches by meaning. Shared with
     /// the matchers compiled after this one from the same examples.
     classifier: Option<Arc<GoalClassifier>>,
-    /// The training examples, for the evidence an explanation shows.
+    /// The classifier trained on the built-in examples alone, which `classifier` starts from when
+    /// the workflows add their own: shared with the matchers compiled after this one with the same
+    /// built-in examples.
+    base: Option<Arc<GoalClassifier>>,
+    /// The training examples, for the evidence an explanation shows: the goals' built-in ones
+    /// first (the first `builtin`), then the workflows'.
     examples: Vec<EmbeddedExample>,
+    builtin: usize,
     /// The first active workflow with a specific goal: a message is embedded only if it ranks above
     /// the best keyword match.
     first_active_specific: usize,
+}
+
+/// How the goal classifier is trained when a matcher is compiled. Training from 0 on the built-in
+/// examples and every workflow's own took seconds for 1,000 workflows; most of it relearnt the
+/// built-in examples, the same for every compile. So a base classifier learns the built-in examples
+/// (once: a recompile with the same built-in examples shares the previous one), and the workflows'
+/// own examples refine it ([`GoalClassifier::refine`]) in fewer steps. The result depends on the
+/// examples and the training settings only, never on what was compiled before.
+struct Classifiers;
+
+impl Classifiers {
+    /// The base classifier and the one to decide with, for `examples` (the first `builtin` of them
+    /// the goals' built-in ones), reusing `previous`'s where the examples are the same.
+    fn train(
+        examples: &[EmbeddedExample],
+        builtin: usize,
+        training: Training,
+        previous: Option<&SemanticIndex>,
+    ) -> (Option<Arc<GoalClassifier>>, Option<Arc<GoalClassifier>>) {
+        let previous = previous.filter(|previous| previous.config.training == training);
+        if let Some(previous) = previous.filter(|previous| previous.examples == examples) {
+            return (previous.base.clone(), previous.classifier.clone());
+        }
+        let base = previous
+            .filter(|previous| previous.examples[..previous.builtin] == examples[..builtin])
+            .map(|previous| previous.base.clone())
+            .unwrap_or_else(|| {
+                GoalClassifier::train(&labelled(&examples[..builtin]), training).map(Arc::new)
+            });
+        let added = examples.len() - builtin;
+        let classifier = match &base {
+            _ if added == 0 => base.clone(),
+            Some(base) => base
+                .refine(&labelled(examples), training, added)
+                .map(Arc::new),
+            None => GoalClassifier::train(&labelled(examples), training).map(Arc::new),
+        };
+        (base, classifier)
+    }
+}
+
+/// `examples` as [`GoalClassifier`] learns them.
+fn labelled(examples: &[EmbeddedExample]) -> Vec<(&[f32], &str, Goal)> {
+    examples
+        .iter()
+        .map(|example| (&*example.vector, example.text.as_str(), example.goal))
+        .collect()
 }
 
 #[derive(PartialEq)]
@@ -291,46 +344,49 @@ impl Matcher {
                 entry.goal == goal && entry.disabled_examples.iter().any(|d| d == example)
             })
         };
+        // Each (text, goal) once: the built-in examples first, then the workflows' new ones.
+        let mut seen = std::collections::HashSet::new();
         let mut labelled: Vec<(&str, Goal)> = Vec::new();
         for goal in Goal::ALL {
-            for example in goal.builtin_examples() {
-                if !disabled(goal, example) {
+            for &example in goal.builtin_examples() {
+                if !disabled(goal, example) && seen.insert((example, goal)) {
                     labelled.push((example, goal));
                 }
             }
         }
+        let builtin = labelled.len();
         for entry in &matcher.ranked {
-            labelled.extend(entry.examples.iter().map(|e| (e.as_str(), entry.goal)));
+            for example in &entry.examples {
+                if seen.insert((example.as_str(), entry.goal)) {
+                    labelled.push((example.as_str(), entry.goal));
+                }
+            }
         }
-        let mut seen = std::collections::HashSet::new();
-        labelled.retain(|&(text, goal)| seen.insert((text, goal)));
         // Every phrase in one call, so the embedder can batch.
         let texts: Vec<&str> = labelled.iter().map(|(text, _)| *text).collect();
         let vectors = embedder.embed_examples(&texts);
-        let examples: Vec<EmbeddedExample> = labelled
+        let embedded: Vec<(usize, EmbeddedExample)> = labelled
             .iter()
             .zip(vectors)
-            .filter_map(|(&(text, goal), vector)| {
-                Some(EmbeddedExample {
+            .enumerate()
+            .filter_map(|(index, (&(text, goal), vector))| {
+                let example = EmbeddedExample {
                     text: text.to_string(),
                     goal,
                     vector: vector?,
-                })
+                };
+                Some((index, example))
             })
             .collect();
-        let trained = previous
-            .and_then(|previous| previous.semantic.as_ref())
-            .filter(|previous| {
-                previous.config.training == config.training && previous.examples == examples
-            })
-            .and_then(|previous| previous.classifier.clone());
-        let classifier = trained.or_else(|| {
-            let training: Vec<(&[f32], &str, Goal)> = examples
-                .iter()
-                .map(|example| (&*example.vector, example.text.as_str(), example.goal))
-                .collect();
-            GoalClassifier::train(&training, config.training).map(Arc::new)
-        });
+        let builtin = embedded.partition_point(|(index, _)| *index < builtin);
+        let examples: Vec<EmbeddedExample> =
+            embedded.into_iter().map(|(_, example)| example).collect();
+        let (base, classifier) = Classifiers::train(
+            &examples,
+            builtin,
+            config.training,
+            previous.and_then(|previous| previous.semantic.as_ref()),
+        );
         matcher.semantic = Some(SemanticIndex {
             first_active_specific: matcher
                 .ranked
@@ -339,7 +395,9 @@ impl Matcher {
                 .unwrap_or(NO_RANK),
             embedder,
             config,
+            base,
             classifier,
+            builtin,
             examples,
         });
         matcher
@@ -1323,8 +1381,24 @@ mod tests {
         more[1]
             .examples
             .push("the heater makes a loud noise".into());
-        let retrained = Matcher::with_semantic_after(&after, more, embedder.clone(), config());
+        let retrained =
+            Matcher::with_semantic_after(&after, more.clone(), embedder.clone(), config());
         assert!(!Arc::ptr_eq(classifier(&after), classifier(&retrained)));
+        // The built-in examples' classifier is not trained again, and the result is what a
+        // first compile gives, to the bit: it never depends on what was compiled before.
+        let base = |matcher: &Matcher| matcher.semantic.as_ref().unwrap().base.clone().unwrap();
+        assert!(Arc::ptr_eq(&base(&after), &base(&retrained)));
+        let first = Matcher::with_semantic(more, embedder.clone(), config());
+        let text = "the heater is noisy";
+        let vector = BagOfWords::vector(text);
+        assert_eq!(
+            classifier(&first)
+                .probabilities(&vector, text)
+                .map(f32::to_bits),
+            classifier(&retrained)
+                .probabilities(&vector, text)
+                .map(f32::to_bits)
+        );
         let other = SemanticConfig {
             training: Training {
                 l2: 0.01,
