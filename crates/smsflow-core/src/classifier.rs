@@ -45,18 +45,22 @@ type Sparse = Vec<(u32, f32)>;
 pub fn ngrams(text: &str, norm: f32) -> Sparse {
     let normalised = normalize(text);
     let mut counts: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+    let mut padded: Vec<char> = Vec::new();
     for word in normalised.split_whitespace() {
         *counts.entry(bucket(b"w", word.as_bytes())).or_default() += 1.0;
-        let padded: Vec<char> = std::iter::once(' ')
-            .chain(word.chars())
-            .chain(std::iter::once(' '))
-            .collect();
+        padded.clear();
+        padded.push(' ');
+        padded.extend(word.chars());
+        padded.push(' ');
         for n in 3..=4 {
             for gram in padded.windows(n) {
-                let gram: String = gram.iter().collect();
-                *counts
-                    .entry(bucket(&[b'0' + n as u8], gram.as_bytes()))
-                    .or_default() += 1.0;
+                // The gram's UTF-8 bytes hashed as they are encoded, without a string for each.
+                let hash = gram
+                    .iter()
+                    .fold(fnv(FNV_START, &[b'0' + n as u8]), |hash, c| {
+                        fnv(hash, c.encode_utf8(&mut [0; 4]).as_bytes())
+                    });
+                *counts.entry(hash % BUCKETS as u32).or_default() += 1.0;
             }
         }
     }
@@ -74,10 +78,17 @@ pub fn ngrams(text: &str, norm: f32) -> Sparse {
 
 /// FNV-1a of `kind` then `bytes`, reduced to a bucket.
 fn bucket(kind: &[u8], bytes: &[u8]) -> u32 {
-    let hash = kind.iter().chain(bytes).fold(0x811c_9dc5u32, |hash, &b| {
-        (hash ^ b as u32).wrapping_mul(0x0100_0193)
-    });
-    hash % BUCKETS as u32
+    fnv(fnv(FNV_START, kind), bytes) % BUCKETS as u32
+}
+
+/// FNV-1a's hash before any byte.
+const FNV_START: u32 = 0x811c_9dc5;
+
+/// FNV-1a's `hash` continued with `bytes`.
+fn fnv(hash: u32, bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .fold(hash, |hash, &b| (hash ^ b as u32).wrapping_mul(0x0100_0193))
 }
 
 /// The steps [`GoalClassifier::refine`] takes when `added` of `total` examples are new: the share
@@ -103,6 +114,9 @@ pub struct GoalClassifier {
     bias: [f32; CLASSES],
     temperature: f32,
 }
+
+/// The start of [`GoalClassifier::to_bytes`]: a change of the form changes the version.
+const STORED_MAGIC: &[u8; 8] = b"SMSGCL01";
 
 /// Each goal's probability, by `Goal as usize`; they sum to 1.
 pub type Probabilities = [f32; CLASSES];
@@ -185,6 +199,54 @@ impl GoalClassifier {
         Some(classifier)
     }
 
+    /// The classifier as bytes that [`GoalClassifier::from_bytes`] reads back to the bit, to keep
+    /// a trained one across restarts (training on the built-in examples takes a second or more).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let floats = CLASSES * (1 + self.dimension) + self.ngram_weights.len();
+        let mut bytes = Vec::with_capacity(STORED_MAGIC.len() + 16 + 4 * floats);
+        bytes.extend_from_slice(STORED_MAGIC);
+        for number in [self.dimension, self.ngram_weights.len() / CLASSES] {
+            bytes.extend_from_slice(&(number as u32).to_le_bytes());
+        }
+        let head = [self.ngram_norm, self.temperature];
+        for float in head.iter().chain(&self.bias).chain(&self.weights) {
+            bytes.extend_from_slice(&float.to_le_bytes());
+        }
+        for float in &self.ngram_weights {
+            bytes.extend_from_slice(&float.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Reads what [`GoalClassifier::to_bytes`] wrote; `None` for bytes of another form (another
+    /// version of smsflow, or damage).
+    pub fn from_bytes(bytes: &[u8]) -> Option<GoalClassifier> {
+        let body = bytes.strip_prefix(STORED_MAGIC)?;
+        let (numbers, floats) = body.split_at_checked(8)?;
+        let number = |at: usize| u32::from_le_bytes(numbers[at..at + 4].try_into().unwrap());
+        let (dimension, buckets) = (number(0) as usize, number(4) as usize);
+        if buckets != 0 && buckets != BUCKETS {
+            return None;
+        }
+        let count = 2 + CLASSES * (1 + dimension + buckets);
+        if floats.len() != 4 * count {
+            return None;
+        }
+        let mut floats = floats
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")));
+        let mut take = |count: usize| floats.by_ref().take(count).collect::<Vec<f32>>();
+        let head = take(2);
+        Some(GoalClassifier {
+            dimension,
+            ngram_norm: head[0],
+            temperature: head[1],
+            bias: take(CLASSES).try_into().ok()?,
+            weights: take(CLASSES * dimension),
+            ngram_weights: take(CLASSES * buckets),
+        })
+    }
+
     /// Calibrates again: divides the logits by `temperature` from now on.
     pub fn set_temperature(&mut self, temperature: f32) {
         self.temperature = temperature.max(1e-3);
@@ -217,16 +279,18 @@ impl GoalClassifier {
 /// goals' side by side for each bucket (an example's n-grams are read for every goal at once). The
 /// n-grams are renumbered to the buckets some example uses: every other bucket's weight stays 0 at
 /// every step, so the steps leave them out.
-struct TrainingSet<'a> {
+struct TrainingSet {
     dimension: usize,
-    examples: Vec<TrainingExample<'a>>,
+    examples: Vec<TrainingExample>,
+    /// The examples' vectors one after another, in their order: every step reads them all, and
+    /// read in order from one block they arrive from memory sooner.
+    vectors: Vec<f32>,
     /// The bucket of each renumbered n-gram, ascending.
     buckets: Vec<u32>,
     ngram_norm: f32,
 }
 
-struct TrainingExample<'a> {
-    vector: &'a [f32],
+struct TrainingExample {
     /// Renumbered n-grams, in the order of their buckets.
     grams: Sparse,
     class: usize,
@@ -234,17 +298,21 @@ struct TrainingExample<'a> {
     weight: f32,
 }
 
-impl<'a> TrainingSet<'a> {
+impl TrainingSet {
     fn new(
-        examples: &[(&'a [f32], &str, Goal)],
+        examples: &[(&[f32], &str, Goal)],
         ngram_norm: f32,
         per_class: [usize; CLASSES],
         present: usize,
-    ) -> TrainingSet<'a> {
-        let mut examples: Vec<TrainingExample<'a>> = examples
+    ) -> TrainingSet {
+        let vectors: Vec<f32> = examples
             .iter()
-            .map(|&(vector, text, goal)| TrainingExample {
-                vector,
+            .flat_map(|(vector, _, _)| vector.iter().copied())
+            .collect();
+        let dimension = examples[0].0.len();
+        let mut examples: Vec<TrainingExample> = examples
+            .iter()
+            .map(|&(_, text, goal)| TrainingExample {
                 grams: if ngram_norm > 0.0 {
                     ngrams(text, ngram_norm)
                 } else {
@@ -270,8 +338,9 @@ impl<'a> TrainingSet<'a> {
             }
         }
         TrainingSet {
-            dimension: examples[0].vector.len(),
+            dimension,
             examples,
+            vectors,
             buckets,
             ngram_norm,
         }
@@ -380,17 +449,21 @@ impl<'a> TrainingSet<'a> {
         let (rows, ngram_weights) = weights.split_at(self.ngrams_start());
         let (gradient_rows, ngram_gradient) = gradient.split_at_mut(self.ngrams_start());
         let rows: [&[f32]; CLASSES] = std::array::from_fn(|class| &rows[class * row..][..row]);
-        for example in &self.examples {
+        for (example, vector) in self
+            .examples
+            .iter()
+            .zip(self.vectors.chunks_exact(dimension))
+        {
             let embedding = rows.map(|row| &row[..dimension]);
             #[cfg(target_arch = "x86_64")]
             let mut logits = if AVX2 {
                 // SAFETY: only `add_gradient_avx2` asks for AVX2, and it runs where AVX2 is.
-                unsafe { dots_avx2(embedding, example.vector) }
+                unsafe { dots_avx2(embedding, vector) }
             } else {
-                embedding.map(|row| dot(row, example.vector))
+                embedding.map(|row| dot(row, vector))
             };
             #[cfg(not(target_arch = "x86_64"))]
-            let mut logits = embedding.map(|row| dot(row, example.vector));
+            let mut logits = embedding.map(|row| dot(row, vector));
             // The n-grams' sums for all goals at once, each in the order of [`sparse_dot`].
             let mut grams = [-0.0f32; CLASSES];
             for &(index, x) in &example.grams {
@@ -408,7 +481,7 @@ impl<'a> TrainingSet<'a> {
                 example.weight * (logits[class] - target)
             });
             for (row, error) in gradient_rows.chunks_exact_mut(row).zip(errors) {
-                for (g, x) in row[..dimension].iter_mut().zip(example.vector) {
+                for (g, x) in row[..dimension].iter_mut().zip(vector) {
                     *g += error * x;
                 }
                 row[dimension] += error;
@@ -646,7 +719,7 @@ mod tests {
             .map(|(i, v)| (v.as_slice(), texts[i % texts.len()], Goal::ALL[i % CLASSES]))
             .collect();
         let set = TrainingSet::new(&examples, 1.0, [3, 3, 2, 2, 2], CLASSES);
-        let weights: Vec<f32> = (0..set.ngrams_start() + set.buckets.len() * CLASSES)
+        let weights: Vec<f32> = (0..set.size())
             .map(|i| ((i % 13) as f32 - 6.0) / 10.0)
             .collect();
         let mut portable = vec![0f32; weights.len()];
@@ -662,11 +735,49 @@ mod tests {
     }
 
     #[test]
+    fn reads_back_the_bytes_it_wrote_to_the_bit() {
+        let same = unit(&[1.0, 1.0, 0.5]);
+        let other = unit(&[0.0, 1.0, 0.0]);
+        let examples: Vec<(&[f32], &str, Goal)> = vec![
+            (&same, "quiero pedir turno", Goal::AppointmentBooking),
+            (&other, "la app no funciona", Goal::HelpDeskSupport),
+        ];
+        for ngrams in [0.0, 1.0] {
+            let training = Training { ngrams, ..TRAINING };
+            let classifier = GoalClassifier::train(&examples, training).unwrap();
+            let bytes = classifier.to_bytes();
+            let read = GoalClassifier::from_bytes(&bytes).unwrap();
+            assert_eq!(read.to_bytes(), bytes);
+            assert_eq!(
+                read.probabilities(&same, "turno").map(f32::to_bits),
+                classifier.probabilities(&same, "turno").map(f32::to_bits)
+            );
+            // A goal without examples stays never predicted.
+            assert_eq!(
+                read.probabilities(&same, "turno")[Goal::LeadCapture as usize],
+                0.0
+            );
+            for damaged in [&bytes[..bytes.len() - 1], &bytes[1..], &bytes[..10], &[]] {
+                assert!(GoalClassifier::from_bytes(damaged).is_none());
+            }
+        }
+    }
+
+    #[test]
     fn ngrams_have_the_length_asked_and_ignore_case_and_accents() {
         let grams = ngrams("Quiero una CITA mañana", 0.5);
         let length = grams.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         assert!((length - 0.5).abs() < 1e-5);
         assert_eq!(grams, ngrams("quiero una cita manana", 0.5));
+        // Each word, and each 3- and 4-gram of it with its boundaries, hashed with its length.
+        let buckets: Vec<u32> = ngrams("año", 1.0).iter().map(|&(b, _)| b).collect();
+        let mut expected: Vec<u32> = [(b"w", "ano"), (b"3", " an"), (b"3", "ano"), (b"3", "no ")]
+            .into_iter()
+            .chain([(b"4", " ano"), (b"4", "ano ")])
+            .map(|(kind, gram)| bucket(kind, gram.as_bytes()))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(buckets, expected);
         assert!(ngrams(" !! ", 1.0).is_empty());
     }
 }

@@ -162,7 +162,8 @@ struct SemanticIndex {
 /// How the goal classifier is trained when a matcher is compiled. Training from 0 on the built-in
 /// examples and every workflow's own took seconds for 1,000 workflows; most of it relearnt the
 /// built-in examples, the same for every compile. So a base classifier learns the built-in examples
-/// (once: a recompile with the same built-in examples shares the previous one), and the workflows'
+/// (once: a recompile with the same built-in examples shares the previous one, and the embedder may
+/// keep it across restarts, see [`Embedder::keep_classifier`]), and the workflows'
 /// own examples refine it ([`GoalClassifier::refine`]) in fewer steps. The result depends on the
 /// examples and the training settings only, never on what was compiled before.
 struct Classifiers;
@@ -175,6 +176,7 @@ impl Classifiers {
         builtin: usize,
         training: Training,
         previous: Option<&SemanticIndex>,
+        embedder: &dyn Embedder,
     ) -> (Option<Arc<GoalClassifier>>, Option<Arc<GoalClassifier>>) {
         let previous = previous.filter(|previous| previous.config.training == training);
         if let Some(previous) = previous.filter(|previous| previous.examples == examples) {
@@ -183,9 +185,7 @@ impl Classifiers {
         let base = previous
             .filter(|previous| previous.examples[..previous.builtin] == examples[..builtin])
             .map(|previous| previous.base.clone())
-            .unwrap_or_else(|| {
-                GoalClassifier::train(&labelled(&examples[..builtin]), training).map(Arc::new)
-            });
+            .unwrap_or_else(|| Classifiers::base(&examples[..builtin], training, embedder));
         let added = examples.len() - builtin;
         let classifier = match &base {
             _ if added == 0 => base.clone(),
@@ -195,6 +195,49 @@ impl Classifiers {
             None => GoalClassifier::train(&labelled(examples), training).map(Arc::new),
         };
         (base, classifier)
+    }
+
+    /// The classifier of the built-in examples `builtin`: the one `embedder` kept for them if it
+    /// did, else trained now and given to `embedder` to keep, so a restart does not train it again.
+    fn base(
+        builtin: &[EmbeddedExample],
+        training: Training,
+        embedder: &dyn Embedder,
+    ) -> Option<Arc<GoalClassifier>> {
+        let key = Classifiers::key(builtin, training);
+        if let Some(kept) = embedder
+            .kept_classifier(key)
+            .and_then(|bytes| GoalClassifier::from_bytes(&bytes))
+        {
+            return Some(Arc::new(kept));
+        }
+        let trained = GoalClassifier::train(&labelled(builtin), training)?;
+        embedder.keep_classifier(key, &trained.to_bytes());
+        Some(Arc::new(trained))
+    }
+
+    /// What a classifier trained on `examples` with `training` depends on, hashed: each example's
+    /// text, goal and vector (another model, or one that embeds differently, gives another key),
+    /// and the settings. The hash may change with the Rust release: a kept classifier is then
+    /// trained once more.
+    fn key(examples: &[EmbeddedExample], training: Training) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        let Training {
+            l2,
+            steps,
+            temperature,
+            ngrams,
+        } = training;
+        (l2.to_bits(), steps, temperature.to_bits(), ngrams.to_bits()).hash(&mut hasher);
+        let mut bytes = Vec::new();
+        for example in examples {
+            (&example.text, example.goal as usize).hash(&mut hasher);
+            bytes.clear();
+            bytes.extend(example.vector.iter().flat_map(|value| value.to_le_bytes()));
+            hasher.write(&bytes);
+        }
+        hasher.finish()
     }
 }
 
@@ -386,6 +429,7 @@ impl Matcher {
             builtin,
             config.training,
             previous.and_then(|previous| previous.semantic.as_ref()),
+            &*embedder,
         );
         matcher.semantic = Some(SemanticIndex {
             first_active_specific: matcher
@@ -1194,7 +1238,7 @@ mod tests {
         }
     }
 
-    fn semantic_set(embedder: Arc<BagOfWords>) -> Matcher {
+    fn semantic_set(embedder: Arc<dyn Embedder>) -> Matcher {
         let mut support = entry("Support", Goal::HelpDeskSupport, 30, true);
         support.examples = vec!["the faucet drips water all night".into()];
         Matcher::with_semantic(
@@ -1408,6 +1452,59 @@ mod tests {
         };
         let retrained = Matcher::with_semantic_after(&after, entries, embedder, other);
         assert!(!Arc::ptr_eq(classifier(&after), classifier(&retrained)));
+    }
+
+    /// [`BagOfWords`] that keeps trained classifiers in memory, as the model keeps them in a file.
+    #[derive(Default)]
+    struct Keeping {
+        kept: std::sync::Mutex<HashMap<u64, Vec<u8>>>,
+        /// How many classifiers it was given to keep.
+        given: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Embedder for Keeping {
+        fn embed(&self, text: &str) -> Option<Vec<f32>> {
+            Some(BagOfWords::vector(text))
+        }
+
+        fn kept_classifier(&self, key: u64) -> Option<Vec<u8>> {
+            self.kept.lock().unwrap().get(&key).cloned()
+        }
+
+        fn keep_classifier(&self, key: u64, classifier: &[u8]) {
+            self.given
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.kept.lock().unwrap().insert(key, classifier.to_vec());
+        }
+    }
+
+    #[test]
+    fn a_kept_classifier_of_the_built_in_examples_is_not_trained_again() {
+        let keeping = Arc::new(Keeping::default());
+        let given = || keeping.given.load(std::sync::atomic::Ordering::Relaxed);
+        let first = semantic_set(keeping.clone());
+        assert_eq!(given(), 1);
+        // A restart: no previous matcher, the kept classifier is read instead of trained.
+        let restarted = semantic_set(keeping.clone());
+        assert_eq!(given(), 1);
+        // Damaged, it is trained and kept again.
+        for bytes in keeping.kept.lock().unwrap().values_mut() {
+            bytes.truncate(bytes.len() - 1);
+        }
+        let repaired = semantic_set(keeping.clone());
+        assert_eq!(given(), 2);
+        // Each decides to the bit as one trained without anything kept.
+        let fresh = semantic_set(Arc::new(BagOfWords::default()));
+        let text = "the sink drips all night";
+        let vector = BagOfWords::vector(text);
+        let bits = |matcher: &Matcher| {
+            classifier(matcher)
+                .probabilities(&vector, text)
+                .map(f32::to_bits)
+        };
+        for matcher in [&first, &restarted, &repaired] {
+            assert_eq!(bits(matcher), bits(&fresh));
+        }
     }
 
     #[test]
