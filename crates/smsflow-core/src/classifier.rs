@@ -170,7 +170,9 @@ impl GoalClassifier {
     /// Trains on `examples`, a superset of those `self` was trained on with the same `training`,
     /// starting from `self`'s weights instead of 0: `self` has learnt most of what there is to
     /// learn, so fewer steps suffice ([`refine_steps`]: more the larger the share of new examples).
-    /// `None` as for [`GoalClassifier::train`], or when `self` reads vectors of another length.
+    /// Either objective: the steps are those of [`GoalClassifier::train`], from other weights.
+    /// `None` as for [`GoalClassifier::train`], or when `self` was learnt otherwise (vectors of
+    /// another length, another objective or n-gram weight).
     pub fn refine(
         &self,
         examples: &[(&[f32], &str, Goal)],
