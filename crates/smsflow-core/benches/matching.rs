@@ -61,7 +61,8 @@ fn matching(c: &mut Criterion) {
 
     // Compiling with meaning: embedding is the model's cost (measured in smsflow-semantic's bench),
     // so examples come from a stand-in that costs next to nothing; what is left is training the
-    // goal classifier on the built-in examples and every workflow's own.
+    // goal classifier on the built-in examples and every workflow's own (the first compile of a
+    // process: the built-in examples' classifier, refined with the workflows' examples).
     let mut classifier = c.benchmark_group("compile_with_classifier");
     classifier.sample_size(10);
     for count in [10, 1_000] {
@@ -77,17 +78,40 @@ fn matching(c: &mut Criterion) {
     // Matching by meaning with the built-in examples (~3,500): besides the classifier, the
     // nearest-example check compares the message's vector with every example. The stand-in's
     // embedding costs next to nothing, so this is the matcher's own share of a message.
-    let matcher = Matcher::with_semantic(
-        workflows(10),
-        Arc::new(Hashed),
-        SemanticConfig {
-            nearer_none: 0.15,
-            ..config()
-        },
-    );
     c.bench_function("find_by_meaning", |b| {
+        // Compiled here, so that only a run that selects this bench pays for it.
+        let matcher = Matcher::with_semantic(
+            workflows(10),
+            Arc::new(Hashed),
+            SemanticConfig {
+                nearer_none: 0.15,
+                ..config()
+            },
+        );
         b.iter(|| matcher.find(black_box(MESSAGE)).map(|entry| entry.priority))
     });
+
+    // A recompile after an edit that adds an example: the classifier of the built-in examples is
+    // the previous matcher's, so only the workflows' examples are learnt.
+    let mut recompile = c.benchmark_group("recompile_with_classifier");
+    recompile.sample_size(10);
+    for count in [10, 1_000] {
+        recompile.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
+            // Compiled here, so that only a run that selects this bench pays for it.
+            let previous = Matcher::with_semantic(workflows(count), Arc::new(Hashed), config());
+            b.iter_with_setup(
+                || {
+                    let mut entries = workflows(count);
+                    entries[0].examples.push("one more example phrase".into());
+                    entries
+                },
+                |entries| {
+                    Matcher::with_semantic_after(&previous, entries, Arc::new(Hashed), config())
+                },
+            )
+        });
+    }
+    recompile.finish();
 }
 
 /// MiniLM's dimension and defaults, with vectors made from hashed words instead of the model.

@@ -47,7 +47,7 @@ pub struct Training {
 }
 
 /// What the classifier learns: one choice among the goals, or each goal on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Objective {
     /// Multinomial logistic regression: the goals' probabilities sum to 1, and a text that is an
     /// example of two goals teaches half of each.
@@ -55,6 +55,22 @@ pub enum Objective {
     /// One logistic regression per goal ("about this goal or not", a sigmoid each): a text that is
     /// an example of two goals teaches both fully, and the probabilities need not sum to 1.
     OneVsRest,
+}
+
+impl Objective {
+    /// How [`GoalClassifier::to_bytes`] writes the objective.
+    fn stored_number(self) -> usize {
+        match self {
+            Objective::Softmax => 0,
+            Objective::OneVsRest => 1,
+        }
+    }
+
+    fn from_stored_number(number: usize) -> Option<Objective> {
+        [Objective::Softmax, Objective::OneVsRest]
+            .into_iter()
+            .find(|objective| objective.stored_number() == number)
+    }
 }
 
 /// A sparse feature vector: (bucket, value) pairs.
@@ -65,18 +81,22 @@ type Sparse = Vec<(u32, f32)>;
 pub fn ngrams(text: &str, norm: f32) -> Sparse {
     let normalised = normalize(text);
     let mut counts: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+    let mut padded: Vec<char> = Vec::new();
     for word in normalised.split_whitespace() {
         *counts.entry(bucket(b"w", word.as_bytes())).or_default() += 1.0;
-        let padded: Vec<char> = std::iter::once(' ')
-            .chain(word.chars())
-            .chain(std::iter::once(' '))
-            .collect();
+        padded.clear();
+        padded.push(' ');
+        padded.extend(word.chars());
+        padded.push(' ');
         for n in 3..=4 {
             for gram in padded.windows(n) {
-                let gram: String = gram.iter().collect();
-                *counts
-                    .entry(bucket(&[b'0' + n as u8], gram.as_bytes()))
-                    .or_default() += 1.0;
+                // The gram's UTF-8 bytes hashed as they are encoded, without a string for each.
+                let hash = gram
+                    .iter()
+                    .fold(fnv(FNV_START, &[b'0' + n as u8]), |hash, c| {
+                        fnv(hash, c.encode_utf8(&mut [0; 4]).as_bytes())
+                    });
+                *counts.entry(hash % BUCKETS as u32).or_default() += 1.0;
             }
         }
     }
@@ -94,11 +114,29 @@ pub fn ngrams(text: &str, norm: f32) -> Sparse {
 
 /// FNV-1a of `kind` then `bytes`, reduced to a bucket.
 fn bucket(kind: &[u8], bytes: &[u8]) -> u32 {
-    let hash = kind.iter().chain(bytes).fold(0x811c_9dc5u32, |hash, &b| {
-        (hash ^ b as u32).wrapping_mul(0x0100_0193)
-    });
-    hash % BUCKETS as u32
+    fnv(fnv(FNV_START, kind), bytes) % BUCKETS as u32
 }
+
+/// FNV-1a's hash before any byte.
+const FNV_START: u32 = 0x811c_9dc5;
+
+/// FNV-1a's `hash` continued with `bytes`.
+fn fnv(hash: u32, bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .fold(hash, |hash, &b| (hash ^ b as u32).wrapping_mul(0x0100_0193))
+}
+
+/// The steps [`GoalClassifier::refine`] takes when `added` of `total` examples are new: the share
+/// of new examples of `steps`, and never fewer than [`MIN_REFINE_SHARE`] of them, so that even one
+/// new example is learnt about as well as training from 0 would.
+pub fn refine_steps(steps: usize, added: usize, total: usize) -> usize {
+    let share = steps * added / total.max(1);
+    share.max(steps / MIN_REFINE_SHARE).min(steps)
+}
+
+/// [`refine_steps`] takes at least `steps / MIN_REFINE_SHARE` steps.
+const MIN_REFINE_SHARE: usize = 10;
 
 /// A trained classifier: one weight vector and bias per goal.
 #[derive(Debug, Clone)]
@@ -114,6 +152,10 @@ pub struct GoalClassifier {
     objective: Objective,
 }
 
+/// The start of [`GoalClassifier::to_bytes`]: a change of the form changes the version (02
+/// records the objective).
+const STORED_MAGIC: &[u8; 8] = b"SMSGCL02";
+
 /// Each goal's probability, by `Goal as usize`; they sum to 1 with [`Objective::Softmax`].
 pub type Probabilities = [f32; CLASSES];
 
@@ -122,7 +164,40 @@ impl GoalClassifier {
     /// embedding with several goals is one example of each). `None` without examples of at least
     /// two goals or with vectors of different lengths: there is nothing to compare.
     pub fn train(examples: &[(&[f32], &str, Goal)], training: Training) -> Option<GoalClassifier> {
+        GoalClassifier::descend_from(examples, training, None, training.steps)
+    }
+
+    /// Trains on `examples`, a superset of those `self` was trained on with the same `training`,
+    /// starting from `self`'s weights instead of 0: `self` has learnt most of what there is to
+    /// learn, so fewer steps suffice ([`refine_steps`]: more the larger the share of new examples).
+    /// Either objective: the steps are those of [`GoalClassifier::train`], from other weights.
+    /// `None` as for [`GoalClassifier::train`], or when `self` was learnt otherwise (vectors of
+    /// another length, another objective or n-gram weight).
+    pub fn refine(
+        &self,
+        examples: &[(&[f32], &str, Goal)],
+        training: Training,
+        added: usize,
+    ) -> Option<GoalClassifier> {
+        let steps = refine_steps(training.steps, added, examples.len());
+        GoalClassifier::descend_from(examples, training, Some(self), steps)
+    }
+
+    fn descend_from(
+        examples: &[(&[f32], &str, Goal)],
+        training: Training,
+        start: Option<&GoalClassifier>,
+        steps: usize,
+    ) -> Option<GoalClassifier> {
         let dimension = examples.first()?.0.len();
+        let ngram_norm = training.ngrams.max(0.0);
+        // A start learnt otherwise is no start: its weights mean something else.
+        if start.is_some_and(|start| {
+            (start.dimension, start.objective, start.ngram_norm)
+                != (dimension, training.objective, ngram_norm)
+        }) {
+            return None;
+        }
         if examples
             .iter()
             .any(|(vector, _, _)| vector.len() != dimension)
@@ -137,9 +212,8 @@ impl GoalClassifier {
         if present < 2 {
             return None;
         }
-        let ngram_norm = training.ngrams.max(0.0);
         let set = TrainingSet::new(examples, ngram_norm, training.objective, per_class, present);
-        let weights = set.descend(training);
+        let weights = set.descend(training, start.map(|start| set.weights_of(start)), steps);
 
         let buckets = if ngram_norm > 0.0 { BUCKETS } else { 0 };
         let mut classifier = GoalClassifier {
@@ -168,6 +242,61 @@ impl GoalClassifier {
             }
         }
         Some(classifier)
+    }
+
+    /// The classifier as bytes that [`GoalClassifier::from_bytes`] reads back to the bit, to keep
+    /// a trained one across restarts (training on the built-in examples takes a second or more).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let floats = CLASSES * (1 + self.dimension) + self.ngram_weights.len();
+        let mut bytes = Vec::with_capacity(STORED_MAGIC.len() + 20 + 4 * floats);
+        bytes.extend_from_slice(STORED_MAGIC);
+        let numbers = [
+            self.dimension,
+            self.ngram_weights.len() / CLASSES,
+            self.objective.stored_number(),
+        ];
+        for number in numbers {
+            bytes.extend_from_slice(&(number as u32).to_le_bytes());
+        }
+        let head = [self.ngram_norm, self.temperature];
+        for float in head.iter().chain(&self.bias).chain(&self.weights) {
+            bytes.extend_from_slice(&float.to_le_bytes());
+        }
+        for float in &self.ngram_weights {
+            bytes.extend_from_slice(&float.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Reads what [`GoalClassifier::to_bytes`] wrote; `None` for bytes of another form (another
+    /// version of smsflow, or damage).
+    pub fn from_bytes(bytes: &[u8]) -> Option<GoalClassifier> {
+        let body = bytes.strip_prefix(STORED_MAGIC)?;
+        let (numbers, floats) = body.split_at_checked(12)?;
+        let number = |at: usize| u32::from_le_bytes(numbers[at..at + 4].try_into().unwrap());
+        let (dimension, buckets) = (number(0) as usize, number(4) as usize);
+        let objective = Objective::from_stored_number(number(8) as usize)?;
+        if buckets != 0 && buckets != BUCKETS {
+            return None;
+        }
+        let count = 2 + CLASSES * (1 + dimension + buckets);
+        if floats.len() != 4 * count {
+            return None;
+        }
+        let mut floats = floats
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")));
+        let mut take = |count: usize| floats.by_ref().take(count).collect::<Vec<f32>>();
+        let head = take(2);
+        Some(GoalClassifier {
+            dimension,
+            ngram_norm: head[0],
+            temperature: head[1],
+            bias: take(CLASSES).try_into().ok()?,
+            weights: take(CLASSES * dimension),
+            ngram_weights: take(CLASSES * buckets),
+            objective,
+        })
     }
 
     /// Calibrates again: divides the logits by `temperature` from now on.
@@ -202,17 +331,19 @@ impl GoalClassifier {
 /// goals' side by side for each bucket (an example's n-grams are read for every goal at once). The
 /// n-grams are renumbered to the buckets some example uses: every other bucket's weight stays 0 at
 /// every step, so the steps leave them out.
-struct TrainingSet<'a> {
+struct TrainingSet {
     dimension: usize,
-    examples: Vec<TrainingExample<'a>>,
+    examples: Vec<TrainingExample>,
+    /// The examples' vectors one after another, in their order: every step reads them all, and
+    /// read in order from one block they arrive from memory sooner.
+    vectors: Vec<f32>,
     /// The bucket of each renumbered n-gram, ascending.
     buckets: Vec<u32>,
     ngram_norm: f32,
     objective: Objective,
 }
 
-struct TrainingExample<'a> {
-    vector: &'a [f32],
+struct TrainingExample {
     /// Renumbered n-grams, in the order of their buckets.
     grams: Sparse,
     /// What the probabilities should be: with [`Objective::Softmax`] each of the text's goals'
@@ -223,17 +354,17 @@ struct TrainingExample<'a> {
     weight: f32,
 }
 
-impl<'a> TrainingSet<'a> {
+impl TrainingSet {
     fn new(
-        examples: &[(&'a [f32], &str, Goal)],
+        examples: &[(&[f32], &str, Goal)],
         ngram_norm: f32,
         objective: Objective,
         per_class: [usize; CLASSES],
         present: usize,
-    ) -> TrainingSet<'a> {
+    ) -> TrainingSet {
         // One example per text and embedding, with the weight each of its goals gives it.
         let mut index: HashMap<(&str, Vec<u32>), usize> = HashMap::new();
-        let mut shares: Vec<(&'a [f32], &str, [f32; CLASSES])> = Vec::new();
+        let mut shares: Vec<(&[f32], &str, [f32; CLASSES])> = Vec::new();
         for &(vector, text, goal) in examples {
             let key = (text, vector.iter().map(|x| x.to_bits()).collect());
             let at = *index.entry(key).or_insert_with(|| {
@@ -242,12 +373,16 @@ impl<'a> TrainingSet<'a> {
             });
             shares[at].2[goal as usize] += 1.0 / (present as f32 * per_class[goal as usize] as f32);
         }
-        let mut examples: Vec<TrainingExample<'a>> = shares
+        let dimension = examples[0].0.len();
+        let vectors: Vec<f32> = shares
+            .iter()
+            .flat_map(|(vector, _, _)| vector.iter().copied())
+            .collect();
+        let mut examples: Vec<TrainingExample> = shares
             .into_iter()
-            .map(|(vector, text, share)| {
+            .map(|(_, text, share)| {
                 let weight: f32 = share.iter().sum();
                 TrainingExample {
-                    vector,
                     grams: if ngram_norm > 0.0 {
                         ngrams(text, ngram_norm)
                     } else {
@@ -277,8 +412,9 @@ impl<'a> TrainingSet<'a> {
             }
         }
         TrainingSet {
-            dimension: examples[0].vector.len(),
+            dimension,
             examples,
+            vectors,
             buckets,
             ngram_norm,
             objective,
@@ -295,12 +431,38 @@ impl<'a> TrainingSet<'a> {
         CLASSES * self.row()
     }
 
-    /// `training.steps` accelerated gradient steps from all weights 0: the weights, laid out as
-    /// described on [`TrainingSet`].
-    fn descend(&self, training: Training) -> Vec<f32> {
-        let size = self.ngrams_start() + self.buckets.len() * CLASSES;
+    fn size(&self) -> usize {
+        self.ngrams_start() + self.buckets.len() * CLASSES
+    }
+
+    /// `classifier`'s weights in this set's layout: 0 for an n-gram it never saw, and for the
+    /// bias of a goal it had no examples of.
+    fn weights_of(&self, classifier: &GoalClassifier) -> Vec<f32> {
+        let mut weights = Vec::with_capacity(self.size());
+        for class in 0..CLASSES {
+            let row = &classifier.weights[class * self.dimension..][..self.dimension];
+            weights.extend_from_slice(row);
+            let bias = classifier.bias[class];
+            weights.push(if bias.is_finite() { bias } else { 0.0 });
+        }
+        for &bucket in &self.buckets {
+            weights.extend((0..CLASSES).map(|class| {
+                classifier
+                    .ngram_weights
+                    .get(class * BUCKETS + bucket as usize)
+                    .copied()
+                    .unwrap_or(0.0)
+            }));
+        }
+        weights
+    }
+
+    /// `steps` accelerated gradient steps from `start` (all weights 0 without): the weights, laid
+    /// out as described on [`TrainingSet`].
+    fn descend(&self, training: Training, start: Option<Vec<f32>>, steps: usize) -> Vec<f32> {
+        let size = self.size();
         // Nesterov's method: `current` is the estimate, `lookahead` where the gradient is taken.
-        let mut current = vec![0f32; size];
+        let mut current = start.unwrap_or_else(|| vec![0f32; size]);
         let mut lookahead = current.clone();
         let mut gradient = vec![0f32; size];
         // The loss's curvature is at most 1/2 (a softmax) or 1/4 (a sigmoid) of the squared length
@@ -319,7 +481,7 @@ impl<'a> TrainingSet<'a> {
             segments.push((class * row + dimension..(class + 1) * row, 0.0));
         }
         segments.push((self.ngrams_start()..lookahead.len(), training.l2));
-        for t in 0..training.steps {
+        for t in 0..steps {
             self.add_gradient(&lookahead, &mut gradient);
             let momentum = t as f32 / (t as f32 + 3.0);
             for (range, l2) in &segments {
@@ -367,17 +529,21 @@ impl<'a> TrainingSet<'a> {
         let (rows, ngram_weights) = weights.split_at(self.ngrams_start());
         let (gradient_rows, ngram_gradient) = gradient.split_at_mut(self.ngrams_start());
         let rows: [&[f32]; CLASSES] = std::array::from_fn(|class| &rows[class * row..][..row]);
-        for example in &self.examples {
+        for (example, vector) in self
+            .examples
+            .iter()
+            .zip(self.vectors.chunks_exact(dimension))
+        {
             let embedding = rows.map(|row| &row[..dimension]);
             #[cfg(target_arch = "x86_64")]
             let mut logits = if AVX2 {
                 // SAFETY: only `add_gradient_avx2` asks for AVX2, and it runs where AVX2 is.
-                unsafe { dots_avx2(embedding, example.vector) }
+                unsafe { dots_avx2(embedding, vector) }
             } else {
-                embedding.map(|row| dot(row, example.vector))
+                embedding.map(|row| dot(row, vector))
             };
             #[cfg(not(target_arch = "x86_64"))]
-            let mut logits = embedding.map(|row| dot(row, example.vector));
+            let mut logits = embedding.map(|row| dot(row, vector));
             // The n-grams' sums for all goals at once, each in the order of [`sparse_dot`].
             let mut grams = [-0.0f32; CLASSES];
             for &(index, x) in &example.grams {
@@ -394,7 +560,7 @@ impl<'a> TrainingSet<'a> {
                 example.weight * (logits[class] - example.targets[class])
             });
             for (row, error) in gradient_rows.chunks_exact_mut(row).zip(errors) {
-                for (g, x) in row[..dimension].iter_mut().zip(example.vector) {
+                for (g, x) in row[..dimension].iter_mut().zip(vector) {
                     *g += error * x;
                 }
                 row[dimension] += error;
@@ -689,7 +855,7 @@ mod tests {
             .map(|(i, v)| (v.as_slice(), texts[i % texts.len()], Goal::ALL[i % CLASSES]))
             .collect();
         let set = TrainingSet::new(&examples, 1.0, Objective::Softmax, [3, 3, 2, 2, 2], CLASSES);
-        let weights: Vec<f32> = (0..set.ngrams_start() + set.buckets.len() * CLASSES)
+        let weights: Vec<f32> = (0..set.size())
             .map(|i| ((i % 13) as f32 - 6.0) / 10.0)
             .collect();
         let mut portable = vec![0f32; weights.len()];
@@ -705,11 +871,115 @@ mod tests {
     }
 
     #[test]
+    fn reads_back_the_bytes_it_wrote_to_the_bit() {
+        let same = unit(&[1.0, 1.0, 0.5]);
+        let other = unit(&[0.0, 1.0, 0.0]);
+        let examples: Vec<(&[f32], &str, Goal)> = vec![
+            (&same, "quiero pedir turno", Goal::AppointmentBooking),
+            (&other, "la app no funciona", Goal::HelpDeskSupport),
+        ];
+        let objectives = [Objective::Softmax, Objective::OneVsRest];
+        for (ngrams, objective) in [0.0, 1.0]
+            .into_iter()
+            .flat_map(|n| objectives.map(|o| (n, o)))
+        {
+            let training = Training {
+                ngrams,
+                objective,
+                ..TRAINING
+            };
+            let classifier = GoalClassifier::train(&examples, training).unwrap();
+            let bytes = classifier.to_bytes();
+            let read = GoalClassifier::from_bytes(&bytes).unwrap();
+            assert_eq!(read.objective, objective);
+            assert_eq!(read.to_bytes(), bytes);
+            assert_eq!(
+                read.probabilities(&same, "turno").map(f32::to_bits),
+                classifier.probabilities(&same, "turno").map(f32::to_bits)
+            );
+            // A goal without examples stays never predicted.
+            assert_eq!(
+                read.probabilities(&same, "turno")[Goal::LeadCapture as usize],
+                0.0
+            );
+            // The objective is the third number after the magic: one that names none is damage,
+            // and so are bytes of the previous version (which had no objective).
+            let mut unknown_objective = bytes.clone();
+            unknown_objective[STORED_MAGIC.len() + 8] = 7;
+            let mut previous_version = bytes.clone();
+            previous_version[..STORED_MAGIC.len()].copy_from_slice(b"SMSGCL01");
+            let damaged: [&[u8]; 6] = [
+                &bytes[..bytes.len() - 1],
+                &bytes[1..],
+                &bytes[..10],
+                &[],
+                &unknown_objective,
+                &previous_version,
+            ];
+            for damaged in damaged {
+                assert!(GoalClassifier::from_bytes(damaged).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn refining_learns_the_new_examples_with_either_objective() {
+        let fault = unit(&[1.0, 0.0, 0.0, 0.0]);
+        let visit = unit(&[0.0, 1.0, 0.0, 0.0]);
+        let hello = unit(&[0.0, 0.0, 1.0, 0.0]);
+        let price = unit(&[0.0, 0.0, 0.0, 1.0]);
+        let base_examples: Vec<(&[f32], &str, Goal)> = vec![
+            (&fault, "fault", Goal::HelpDeskSupport),
+            (&visit, "visit", Goal::AppointmentBooking),
+            (&hello, "hello", Goal::GeneralInquiry),
+        ];
+        let mut examples = base_examples.clone();
+        examples.push((&price, "price", Goal::SalesInquiry));
+        let sales = Goal::SalesInquiry as usize;
+        for objective in [Objective::Softmax, Objective::OneVsRest] {
+            let training = Training {
+                l2: 0.001,
+                objective,
+                ..TRAINING
+            };
+            let base = GoalClassifier::train(&base_examples, training).unwrap();
+            assert_eq!(base.probabilities(&price, "price")[sales], 0.0);
+            let refined = base.refine(&examples, training, 1).unwrap();
+            let p = refined.probabilities(&price, "price");
+            assert!(p[sales] > 0.5, "{objective:?}: {p:?}");
+            // What the base knew is kept.
+            let p = refined.probabilities(&fault, "fault");
+            assert!(
+                p[Goal::HelpDeskSupport as usize] > 0.5 && p[sales] < 0.5,
+                "{objective:?}: {p:?}"
+            );
+            // A base learnt with the other objective is no start.
+            let other = Training {
+                objective: match objective {
+                    Objective::Softmax => Objective::OneVsRest,
+                    Objective::OneVsRest => Objective::Softmax,
+                },
+                ..training
+            };
+            assert!(base.refine(&examples, other, 1).is_none());
+        }
+    }
+
+    #[test]
     fn ngrams_have_the_length_asked_and_ignore_case_and_accents() {
         let grams = ngrams("Quiero una CITA mañana", 0.5);
         let length = grams.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         assert!((length - 0.5).abs() < 1e-5);
         assert_eq!(grams, ngrams("quiero una cita manana", 0.5));
+        // Each word, and each 3- and 4-gram of it with its boundaries, hashed with its length.
+        let buckets: Vec<u32> = ngrams("año", 1.0).iter().map(|&(b, _)| b).collect();
+        let mut expected: Vec<u32> = [(b"w", "ano"), (b"3", " an"), (b"3", "ano"), (b"3", "no ")]
+            .into_iter()
+            .chain([(b"4", " ano"), (b"4", "ano ")])
+            .map(|(kind, gram)| bucket(kind, gram.as_bytes()))
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(buckets, expected);
         assert!(ngrams(" !! ", 1.0).is_empty());
     }
 }

@@ -21,6 +21,18 @@ pub trait Embedder: Send + Sync {
     fn embed_examples(&self, texts: &[&str]) -> Vec<Option<Arc<[f32]>>> {
         texts.iter().map(|text| self.embed_example(text)).collect()
     }
+
+    /// A goal classifier kept by [`Embedder::keep_classifier`] under `key`, as
+    /// [`crate::classifier::GoalClassifier::to_bytes`] wrote it: the matcher keeps the one it
+    /// trains on the goals' built-in examples (a second or more of training, the same at every
+    /// start). `None` when none is kept under `key`; by default none is ever kept.
+    fn kept_classifier(&self, _key: u64) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// Keeps `classifier` (bytes of a trained goal classifier) under `key`, for example in a file
+    /// beside the model, in place of any kept before. By default it is not kept.
+    fn keep_classifier(&self, _key: u64, _classifier: &[u8]) {}
 }
 
 /// How the matcher decides by meaning with a given model: how its goal classifier is trained and

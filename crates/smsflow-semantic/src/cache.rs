@@ -7,6 +7,9 @@
 //! that embeds differently gives another probe, and then the file is not used. The file is written
 //! to a temporary name and renamed, so a reader sees a whole file or none; a file that does not
 //! read back whole (bad length, bad checksum) is ignored with a warning and written again.
+//!
+//! Beside it, [`ClassifierFile`] keeps the goal classifier trained on the built-in examples (a
+//! second or more of training at every start otherwise), written and checked the same way.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -69,15 +72,7 @@ impl ExampleCache {
     }
 
     fn parse(&self, bytes: &[u8]) -> Result<HashMap<TextKey, Arc<[f32]>>, CacheError> {
-        let body_length = bytes
-            .len()
-            .checked_sub(CHECKSUM)
-            .ok_or(CacheError::Corrupt("too short"))?;
-        let (body, checksum) = bytes.split_at(body_length);
-        if Sha256::digest(body)[..] != *checksum {
-            return Err(CacheError::Corrupt("checksum"));
-        }
-        let mut reader = Reader(body);
+        let mut reader = Reader(checked_body(bytes)?);
         if reader.take(MAGIC.len())? != MAGIC {
             return Err(CacheError::Corrupt("not an embeddings file"));
         }
@@ -113,18 +108,80 @@ impl ExampleCache {
             bytes.extend_from_slice(key);
             extend_floats(&mut bytes, vector);
         }
-        let checksum = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&checksum);
-
-        // A name of this process's own, so two processes writing at once never mix their bytes.
-        let temporary = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &self.path)
+        write_checked(&self.path, bytes)
     }
+}
+
+/// The file name of the built-in examples' goal classifier in the model's folder.
+pub const CLASSIFIER_FILE_NAME: &str = "builtin-classifier.bin";
+
+const CLASSIFIER_MAGIC: &[u8; 8] = b"SMSCLF01";
+
+/// The goal classifier the matcher trained on the built-in examples, kept under the key the matcher
+/// gives it (a hash of what it learnt from: see `smsflow_core::semantic::Embedder::keep_classifier`).
+/// One classifier a file: another key replaces it.
+pub struct ClassifierFile {
+    path: PathBuf,
+}
+
+impl ClassifierFile {
+    pub fn new(path: PathBuf) -> ClassifierFile {
+        ClassifierFile { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The classifier kept under `key`; none when there is no file or it keeps another key's.
+    pub fn read(&self, key: u64) -> Result<Option<Vec<u8>>, CacheError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(CacheError::Read(error.to_string())),
+        };
+        let mut reader = Reader(checked_body(&bytes)?);
+        if reader.take(CLASSIFIER_MAGIC.len())? != CLASSIFIER_MAGIC {
+            return Err(CacheError::Corrupt("not a classifier file"));
+        }
+        let kept: [u8; 8] = reader.take(8)?.try_into().expect("8 bytes");
+        Ok((u64::from_le_bytes(kept) == key).then(|| reader.0.to_vec()))
+    }
+
+    /// Replaces the file with `classifier` kept under `key`, atomically.
+    pub fn write(&self, key: u64, classifier: &[u8]) -> std::io::Result<()> {
+        let mut bytes = Vec::with_capacity(16 + classifier.len() + CHECKSUM);
+        bytes.extend_from_slice(CLASSIFIER_MAGIC);
+        bytes.extend_from_slice(&key.to_le_bytes());
+        bytes.extend_from_slice(classifier);
+        write_checked(&self.path, bytes)
+    }
+}
+
+/// `bytes` without the checksum that ends them, if it is theirs.
+fn checked_body(bytes: &[u8]) -> Result<&[u8], CacheError> {
+    let body_length = bytes
+        .len()
+        .checked_sub(CHECKSUM)
+        .ok_or(CacheError::Corrupt("too short"))?;
+    let (body, checksum) = bytes.split_at(body_length);
+    if Sha256::digest(body)[..] != *checksum {
+        return Err(CacheError::Corrupt("checksum"));
+    }
+    Ok(body)
+}
+
+/// Writes `body` and its checksum to `path` through a temporary file renamed over it, so that a
+/// reader sees a whole file or none. Two writers of the same path in one process must take turns.
+fn write_checked(path: &Path, mut body: Vec<u8>) -> std::io::Result<()> {
+    let checksum = Sha256::digest(&body);
+    body.extend_from_slice(&checksum);
+    // A name of this process's own, so two processes writing at once never mix their bytes.
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(&body)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
 }
 
 fn extend_floats(bytes: &mut Vec<u8>, floats: &[f32]) {
@@ -190,6 +247,24 @@ mod tests {
         cache.write(&entries()).unwrap();
         assert_eq!(cache.read().unwrap(), entries());
         // Only the file is left: the temporary was renamed.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn keeps_one_classifier_under_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = ClassifierFile::new(dir.path().join(CLASSIFIER_FILE_NAME));
+        assert_eq!(file.read(7), Ok(None));
+        file.write(7, b"weights").unwrap();
+        assert_eq!(file.read(7), Ok(Some(b"weights".to_vec())));
+        assert_eq!(file.read(8), Ok(None), "another key's");
+        file.write(8, b"others").unwrap();
+        assert_eq!(file.read(7), Ok(None));
+        assert_eq!(file.read(8), Ok(Some(b"others".to_vec())));
+        let mut bytes = std::fs::read(file.path()).unwrap();
+        bytes[12] ^= 1;
+        std::fs::write(file.path(), &bytes).unwrap();
+        assert_eq!(file.read(8), Err(CacheError::Corrupt("checksum")));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

