@@ -1059,15 +1059,45 @@ fn text_answer(
         .then(|| (field.as_str().to_string(), answer))
 }
 
+/// Words that say "this is what it is" before a value given as an answer, longest first: "it's
+/// a 2019 MacBook Pro", "es una Venzo Raptor rodado 29", "es por el cumple de mi esposa". An
+/// indefinite article goes with them (it says what sort of thing, not which); "the" stays ("it's
+/// the blue one").
+const COPULA_LEADS: &[&str] = &[
+    "it's for an ",
+    "it's for a ",
+    "it's for ",
+    "it's an ",
+    "it's a ",
+    "its an ",
+    "its a ",
+    "it is an ",
+    "it is a ",
+    "it's ",
+    "its ",
+    "it is ",
+    "es por el ",
+    "es por la ",
+    "es por ",
+    "es para el ",
+    "es para la ",
+    "es para ",
+    "es una ",
+    "es un ",
+    "es ",
+    "sure, ",
+    "ok, ",
+];
+
+/// `text` without the words that say it is the answer (see [`COPULA_LEADS`]).
+fn without_copula(text: &str) -> &str {
+    without_lead(text, COPULA_LEADS).trim()
+}
+
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
     let trimmed = text.trim().trim_end_matches(['.', '!']).trim();
-    let folded = fields::fold(trimmed);
-    let value = ["it's ", "its ", "it is ", "es ", "sure, ", "ok, "]
-        .iter()
-        .find_map(|prefix| folded.starts_with(prefix).then(|| &trimmed[prefix.len()..]))
-        .unwrap_or(trimmed)
-        .trim();
+    let value = without_copula(trimmed);
     (!value.is_empty() && value.chars().count() <= 100 && !value.ends_with('?'))
         .then(|| value.to_string())
 }

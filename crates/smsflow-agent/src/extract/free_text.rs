@@ -251,7 +251,7 @@ pub(super) fn answer(
     } else if worded(&field) {
         text.trim()
     } else {
-        super::without_lead(text, PLACE_LEADS)
+        super::without_lead(super::without_copula(text), PLACE_LEADS)
     };
     let value = value.trim_end_matches(['.', '!', ' ']).trim();
     let words: Vec<&str> = value.split_whitespace().collect();

@@ -31,8 +31,12 @@ pub enum Thing {
     Couple,
     /// What a lesson is about: "a tutor in chemistry", "clases de química".
     Subject,
-    /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas".
+    /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas"; or
+    /// after the word that orders it: "can I order pumpkin muffins", "quería encargar un roscón".
     Product,
+    /// What is celebrated or held: "book the rooftop for a 40th birthday party", "cotizar el
+    /// salón para un matrimonio", "estamos planeando una quinceañera".
+    Event,
 }
 
 impl Thing {
@@ -42,6 +46,15 @@ impl Thing {
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
         if has(&["product", "producto", "item", "articulo"]) {
             Some(Thing::Product)
+        } else if has(&[
+            "event",
+            "evento",
+            "occasion",
+            "ocasion",
+            "celebration",
+            "celebracion",
+        ]) {
+            Some(Thing::Event)
         } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
         } else if has(&[
@@ -212,7 +225,14 @@ impl Thing {
                 .or_else(|| executive(&tokens)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
-            Thing::Product => counted(&tokens),
+            Thing::Product => ordered(text).or_else(|| counted(&tokens)),
+            Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
+                let first = fold(event.split_whitespace().next().unwrap_or_default());
+                !(is_month(&first)
+                    || super::dates::is_weekday(&first)
+                    || super::numbers::is_number_word(&first)
+                    || first.chars().all(|c| c.is_ascii_digit()))
+            }),
         }
     }
 
@@ -844,6 +864,77 @@ const PRODUCT_ENDS: &[&str] = &[
     "al",
 ];
 
+/// Words that order what a product field holds, before it.
+const ORDER_CUES: &[&str] = &["order", "reorder", "ordenar", "encargar", "pedir"];
+
+/// Words before what an event field holds: "for a", "para un", "planning a".
+const EVENT_CUES: &[&str] = &[
+    "for a",
+    "for an",
+    "for our",
+    "para un",
+    "para una",
+    "planning a",
+    "planning an",
+    "planeando un",
+    "planeando una",
+    "organizando un",
+    "organizando una",
+];
+
+/// What follows the word that orders it: "could I order gluten free brownies" -> "gluten free
+/// brownies", "quiero ordenar un pastel tres leches for a birthday" -> "pastel tres leches". A
+/// count after the word is [`counted`]'s ("order 3 dozen ..."), and "my contacts" says whose,
+/// not what.
+fn ordered(text: &str) -> Option<String> {
+    let product = phrase_after(text, ORDER_CUES, 5)?;
+    let first = fold(product.split_whitespace().next()?);
+    let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
+        || super::numbers::is_number_word(&first)
+        || VEHICLE_OWNERS.contains(&first.as_str());
+    (!counted_or_owned).then_some(product)
+}
+
+/// The words after the first of `cues` (whole words) to the end of their clause or to a word of
+/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let after = (0..tokens.len()).find_map(|at| {
+        cues.iter().find_map(|cue| {
+            let cue: Vec<&str> = cue.split(' ').collect();
+            let end = at + cue.len();
+            (end < tokens.len()
+                && folded[at..end]
+                    .iter()
+                    .zip(&cue)
+                    .all(|(word, cue)| word == cue)
+                && !tokens[at..end].iter().any(|token| ends_clause(token)))
+            .then_some(end)
+        })
+    })?;
+    let mut start = after;
+    if ARTICLES
+        .iter()
+        .chain(&["el", "la", "los", "las", "some"])
+        .any(|article| folded[start] == *article)
+        && !ends_clause(tokens[start])
+    {
+        start += 1;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    for (token, word) in tokens.iter().zip(&folded).skip(start) {
+        if word.is_empty() || (!words.is_empty() && PRODUCT_ENDS.contains(&word.as_str())) {
+            break;
+        }
+        words.push(bare(token));
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (!words.is_empty() && words.len() <= most).then(|| words.join(" "))
+}
+
 /// What the first count in the message counts: "need 500 branded pens for a trade show" ->
 /// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
 /// tres leches".
@@ -1037,6 +1128,15 @@ fn kind_before_name(tokens: &[&str]) -> Option<String> {
 
 /// Words before what is written on a cake or a card.
 const INSCRIPTION_CUES: &[&str] = &[
+    // A colon after the cue keeps the commas of the message: "que diga: Con cariño, familia
+    // Torres", "card: Love you mom, see you soon".
+    "que diga: ",
+    "que ponga: ",
+    "say: ",
+    "says: ",
+    "card: ",
+    "card says ",
+    "tarjeta: ",
     "say ",
     "says ",
     "saying ",
