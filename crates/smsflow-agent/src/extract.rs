@@ -561,6 +561,7 @@ impl Extractors {
                 .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
+                .or_else(|| others::recipient_name(field.as_str(), words))
                 .or_else(|| {
                     // A bare name answers the question about them; asked with the texter's own
                     // name, it is the texter's.
@@ -1094,10 +1095,31 @@ fn without_copula(text: &str) -> &str {
     without_lead(text, COPULA_LEADS).trim()
 }
 
+/// Words before the message itself, given as the answer about what to write ("que diga: Con
+/// cariño, familia Torres", "have it say Happy 40th"), longest first.
+const SAYING_LEADS: &[&str] = &[
+    "que diga: ",
+    "que diga ",
+    "que ponga: ",
+    "que ponga ",
+    "que digan ",
+    "have it say ",
+    "it should say ",
+    "should say ",
+    "please write ",
+    "say: ",
+    "say ",
+];
+
+/// `text` without the words that ask for it to be written (see [`SAYING_LEADS`]) or its quotes.
+fn without_saying(text: &str) -> &str {
+    without_lead(text, SAYING_LEADS).trim_matches(['"', '“', '”', ' '])
+}
+
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
     let trimmed = text.trim().trim_end_matches(['.', '!']).trim();
-    let value = without_copula(trimmed);
+    let value = without_saying(without_copula(trimmed));
     (!value.is_empty() && value.chars().count() <= 100 && !value.ends_with('?'))
         .then(|| value.to_string())
 }
@@ -3738,6 +3760,43 @@ mod tests {
     }
 
     #[test]
+    fn a_recipients_whole_name_follows_to_para_or_attn() {
+        let wanted = "recipient:name,sender_name:name,card_message";
+        for (text, recipient) in [
+            (
+                "to Carol Jennings, 22 Maple Ct, Stamford CT 06902",
+                "Carol Jennings",
+            ),
+            (
+                "it's for the Hernandez family, attn Rosa Hernandez",
+                "Rosa Hernandez",
+            ),
+            ("para Daniela Ibarra", "Daniela Ibarra"),
+        ] {
+            let found = answer(text, wanted, &["recipient"]).found;
+            assert_eq!(
+                found.get("recipient").map(String::as_str),
+                Some(recipient),
+                "{text}"
+            );
+        }
+        // A day, or one word, is no recipient's whole name.
+        for text in ["deliver to Mom", "para el Lunes"] {
+            let found = answer(text, "destinatario:name,fecha:date", &[]).found;
+            assert!(!found.contains_key("destinatario"), "{text}: {found:?}");
+        }
+        // The one who sends is the texter: "de parte de" names them.
+        assert_eq!(Person::of("remitente"), Person::Texter);
+        let found = answer(
+            "de parte de Emilio Castañeda",
+            "destinatario:name,remitente:name",
+            &["remitente"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("remitente", "Emilio Castañeda")]);
+    }
+
+    #[test]
     fn a_name_field_about_someone_else_never_takes_the_texters_name() {
         assert_eq!(Person::of("pet_name"), Person::Other);
         assert_eq!(Person::of("nombre_del_bebe"), Person::Other);
@@ -4439,6 +4498,50 @@ mod tests {
         assert!(!none.contains_key("motivo"), "{none:?}");
         // Nor a message longer than a text field holds (found by fuzzing: it failed its own
         // validation, so it could not have been stored).
+        // The words that say "this is it" are no part of the value.
+        for (said, field, value) in [
+            ("es un Lenovo IdeaPad 5", "dispositivo", "Lenovo IdeaPad 5"),
+            (
+                "it's a 2019 MacBook Pro 13 inch",
+                "device",
+                "2019 MacBook Pro 13 inch",
+            ),
+            (
+                "es por el cumple de mi esposa",
+                "ocasion",
+                "cumple de mi esposa",
+            ),
+            (
+                "es una Venzo Raptor rodado 29",
+                "bici",
+                "Venzo Raptor rodado 29",
+            ),
+        ] {
+            let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+        // What to write on a card, without the words that ask for it.
+        for said in [
+            "que diga: Con cariño, familia Torres",
+            "have it say \"Con cariño, familia Torres\"",
+        ] {
+            let found = conversation(&["Ana Ruiz", said], "name,mensaje");
+            assert_eq!(
+                found.get("mensaje").map(String::as_str),
+                Some("Con cariño, familia Torres"),
+                "{said}"
+            );
+        }
+        // Asked with another field, the same.
+        let device = answer(
+            "it's an HP Pavilion 15",
+            "device,date:date",
+            &["device", "date"],
+        );
+        assert_eq!(
+            device.found.get("device").map(String::as_str),
+            Some("HP Pavilion 15")
+        );
         let long = format!("Due {}", "x".repeat(120));
         let too_long = conversation(&["Ray Kowalczyk", &long], "name,notes");
         assert!(!too_long.contains_key("notes"), "{too_long:?}");

@@ -249,7 +249,7 @@ pub(super) fn answer(
     let value = if opening {
         without_request(field, after_greeting(text))
     } else if worded(&field) {
-        text.trim()
+        super::without_saying(text)
     } else {
         super::without_lead(super::without_copula(text), PLACE_LEADS)
     };

@@ -67,6 +67,7 @@ const TEXTER_WORDS: &[&str] = &[
     "responsable",
     "caller",
     "sender",
+    "remitente",
     "requester",
     "solicitante",
     "titular",
@@ -284,6 +285,42 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
                     .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
             })
         })
+}
+
+/// Words of a field's name for the person something is sent to.
+const RECIPIENT_WORDS: &[&str] = &[
+    "recipient",
+    "destinatario",
+    "destinataria",
+    "addressee",
+    "honoree",
+    "festejado",
+    "festejada",
+];
+
+/// Words before the person something is sent to: "to Carol Jennings", "para Daniela Ibarra",
+/// "attn Rosa Hernandez".
+const RECIPIENT_CUES: &[&str] = &["to", "para", "attn", "attn:", "attention", "atn"];
+
+/// For a field that holds who something is sent to, the whole name after "to", "para" or
+/// "attn" ("for the Hernandez family, attn Rosa Hernandez"): a given name and a surname, so
+/// "to Mom" or "para mañana" are not taken.
+pub(super) fn recipient_name(field: &str, words: &[Word]) -> Option<String> {
+    if !fields::field_says(field, RECIPIENT_WORDS) {
+        return None;
+    }
+    (0..words.len()).find_map(|at| {
+        let cue = words[at].lower.as_str();
+        (RECIPIENT_CUES.contains(&cue) && (!words[at].ends_clause || cue.ends_with(':')))
+            .then(|| their_name(words, at + 1))
+            .flatten()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                name.contains(' ')
+                    && !dates::names_a_day(name)
+                    && fields::things::make_and_model(name).0.is_none()
+            })
+    })
 }
 
 /// A name answering the question about this person: "Kiwi", "its Kiwi", "Canela, es una

@@ -525,13 +525,19 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
     tokens
 }
 
-/// The street address in `text` as written (the last one in a correction, else the first).
 /// Whether `word` names a street before its name ("Calle", "Av."): a name starting so is a street.
 pub fn is_street_type(word: &str) -> bool {
     let folded = super::fold(word.trim_end_matches('.'));
     CALLE_TYPES.contains(&folded.as_str())
 }
 
+/// Whether `word` names a kind of street, before or after its name ("St", "Avenue", "Calle").
+pub fn is_street_word(word: &str) -> bool {
+    let folded = super::fold(word.trim_end_matches('.'));
+    STREET_TYPES.contains(&folded.as_str()) || CALLE_TYPES.contains(&folded.as_str())
+}
+
+/// The street address in `text` as written (the last one in a correction, else the first).
 pub fn address(text: &str, last: bool) -> Option<String> {
     let found = addresses(text, !last);
     let pick = if last { found.last() } else { found.first() };

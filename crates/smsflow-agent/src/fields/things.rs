@@ -231,6 +231,7 @@ impl Thing {
                 !(is_month(&first)
                     || super::dates::is_weekday(&first)
                     || super::numbers::is_number_word(&first)
+                    || COUNT_WORDS.contains(&first.as_str())
                     || first.chars().all(|c| c.is_ascii_digit()))
             }),
         }
@@ -971,6 +972,15 @@ fn counted(tokens: &[&str]) -> Option<String> {
             break;
         }
     }
+    // "5 de enero", "11 o'clock", "1420 Grant St": the count was a day, an hour or a street
+    // number.
+    let first = words.first().map(|word| fold(word));
+    let last = words.last().map(|word| fold(word));
+    if first.is_some_and(|word| is_month(&word) || matches!(word.as_str(), "o'clock" | "hrs"))
+        || last.is_some_and(|word| super::address::is_street_word(&word))
+    {
+        return None;
+    }
     // "de" closes no product: "5 docenas de" alone says nothing.
     while words
         .last()
@@ -1345,6 +1355,71 @@ mod tests {
         );
         assert_eq!(read("so 36 total, delivered the 18th"), None);
         assert_eq!(read("unos jeans que me llegaron con un hueco"), None);
+    }
+
+    #[test]
+    fn what_is_ordered_follows_the_word_that_orders_it() {
+        let read = |text| Thing::Product.read(text);
+        assert_eq!(
+            read("can I order pumpkin muffins for a school party").as_deref(),
+            Some("pumpkin muffins")
+        );
+        assert_eq!(
+            read("hola, quería encargar un roscón de reyes").as_deref(),
+            Some("roscón de reyes")
+        );
+        assert_eq!(
+            read("quiero ordenar un pastel tres leches for a birthday").as_deref(),
+            Some("pastel tres leches")
+        );
+        // A count after the word is what the count reads; "my" says whose, not what.
+        assert_eq!(
+            read("I'd like to order 3 dozen bagels").as_deref(),
+            Some("bagels")
+        );
+        assert_eq!(read("Need to reorder my contacts"), None);
+        // A count that was a day, an hour or a street number counts nothing.
+        assert_eq!(read("para el 5 de enero a mediodía"), None);
+        assert_eq!(read("for Saturday, 11 o'clock"), None);
+        assert_eq!(read("pickup at 1420 Grant St"), None);
+    }
+
+    #[test]
+    fn an_event_follows_for_a_or_para_un() {
+        let read = |text| Thing::Event.read(text);
+        assert_eq!(
+            read("hi looking to book the rooftop for a 40th birthday party").as_deref(),
+            Some("40th birthday party")
+        );
+        assert_eq!(
+            read("hola, quería cotizar el salón para un matrimonio").as_deref(),
+            Some("matrimonio")
+        );
+        assert_eq!(
+            read("need a photographer for our company gala").as_deref(),
+            Some("company gala")
+        );
+        assert_eq!(
+            read("hola, estamos planeando una quinceañera").as_deref(),
+            Some("quinceañera")
+        );
+        // A day or a count after the words is no event.
+        assert_eq!(read("can you fit us in for a Friday"), None);
+        assert_eq!(read("a table for a dozen"), None);
+        assert_eq!(read("platform a demo"), None);
+    }
+
+    #[test]
+    fn a_card_message_after_a_colon_keeps_its_commas() {
+        let read = |text| Thing::Inscription.read(text);
+        assert_eq!(
+            read("card: Love you mom, see you soon").as_deref(),
+            Some("Love you mom, see you soon")
+        );
+        assert_eq!(
+            read("que diga: Con cariño, familia Torres").as_deref(),
+            Some("Con cariño, familia Torres")
+        );
     }
 
     #[test]
