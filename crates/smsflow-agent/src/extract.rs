@@ -3281,6 +3281,36 @@ mod tests {
             .map(String::as_str),
             Some("transmission slipping")
         );
+        // A clause that lost the pet it is about, beside another, still says what is wrong.
+        assert_eq!(
+            answer(
+                "mi perrita Canela no deja de rascarse y tiene la panza roja",
+                "mascota,sintomas,dueno:name",
+                &[]
+            )
+            .found
+            .get("sintomas")
+            .map(String::as_str),
+            Some("no deja de rascarse y tiene la panza roja")
+        );
+        // A choice read from the words leaves the whole message, without the subject it named
+        // when the description goes on without it.
+        let equipo = "equipo:choice(Minisplit|Central),problema,nombre:name";
+        assert_eq!(
+            answer("mi minisplit no enfría, solo echa aire", equipo, &[])
+                .found
+                .get("problema")
+                .map(String::as_str),
+            Some("no enfría, solo echa aire")
+        );
+        assert_eq!(
+            issue(
+                "furnace blowing cold air since 5am",
+                "issue,system:choice(Furnace|AC|Boiler),name"
+            )
+            .as_deref(),
+            Some("furnace blowing cold air since 5am")
+        );
         // Which of two clauses is the problem is a guess when one said when.
         assert_eq!(
             issue(
