@@ -317,13 +317,23 @@ impl Extractors {
                     .cloned()
             })
             .collect();
-        // "Av. Corrientes 3245, 5° B" answering the question about the name: a street.
+        // "Av. Corrientes 3245, 5° B" answering the question about the name: a street; and
+        // "Pilar" in "Los Aromos 245, Pilar" a place of an address.
         let street = |value: &str| {
-            value
+            (value
                 .split(' ')
                 .next()
                 .is_some_and(fields::address::is_street_type)
-                && fields::address(text, false).is_some()
+                && fields::address(text, false).is_some())
+                || fields::address::shaped(without_lead(
+                    without_lead(text, ADDRESS_LEADS),
+                    &["de ", "desde ", "a ", "hasta ", "from ", "to "],
+                ))
+                .is_some_and(|address| {
+                    address
+                        .split_once(',')
+                        .is_some_and(|(_, places)| places.contains(value))
+                })
         };
         let others = extraction.found.clone();
         extraction.found.retain(|name, value| {
@@ -657,17 +667,29 @@ impl Extractors {
                 .map(Ok)
                 .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
             Kind::Typed(FieldType::Address) => {
-                fields::address(text, correcting).map(Ok).or_else(|| {
-                    if !asked {
-                        None
-                    } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
-                        // An address of a kind the reader does not know ("Mz 4 Lt 12"), without
-                        // the words that say it is one.
-                        whole_answer(without_lead(text, ADDRESS_LEADS)).map(Ok)
-                    } else {
-                        Some(Err(Invalid::Address))
-                    }
-                })
+                // A message that is all address keeps the places the reader cut at a comma
+                // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose
+                // street the reader does not know ("Los Aromos 245, Pilar").
+                let shaped = fields::address::shaped(without_lead(text, ADDRESS_LEADS));
+                let read = fields::address(text, correcting).map(|found| {
+                    shaped
+                        .clone()
+                        .filter(|whole| whole.starts_with(&found))
+                        .unwrap_or(found)
+                });
+                read.or_else(|| shaped.filter(|_| asked))
+                    .map(Ok)
+                    .or_else(|| {
+                        if !asked {
+                            None
+                        } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
+                            // An address of a kind the reader does not know ("Mz 4 Lt 12"), without
+                            // the words that say it is one.
+                            whole_answer(without_lead(text, ADDRESS_LEADS)).map(Ok)
+                        } else {
+                            Some(Err(Invalid::Address))
+                        }
+                    })
             }
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
                 // A correction names the identifier again without its word: "sorry, it's 55210".
@@ -3787,6 +3809,32 @@ mod tests {
             [("check_out", "2026-12-09")],
             "a day given later fills the field still empty"
         );
+    }
+
+    #[test]
+    fn a_place_after_a_streets_comma_is_no_name() {
+        let wanted = "direccion:address,nombre:name";
+        for (text, address) in [
+            ("Los Aromos 245, Pilar", "Los Aromos 245, Pilar"),
+            (
+                "Calle 60 #455 x 53 y 55, Centro, Mérida",
+                "Calle 60 #455 x 53 y 55, Centro, Mérida",
+            ),
+        ] {
+            let found = answer(text, wanted, &["direccion", "nombre"]).found;
+            assert_eq!(pairs(&found), [("direccion", address)], "{text}");
+        }
+        // Not asked for, an address the reader does not know is no value, and still no name.
+        let found = answer("Los Aromos 245, Pilar", wanted, &[]).found;
+        assert!(found.is_empty(), "{found:?}");
+        // A name before the street is kept.
+        let found = answer(
+            "Pete Olsen 2215 Cedar Ave, Fresno",
+            "name,address:address",
+            &["name", "address"],
+        )
+        .found;
+        assert_eq!(found.get("name").map(String::as_str), Some("Pete Olsen"));
     }
 
     #[test]
