@@ -352,6 +352,7 @@ impl Extractors {
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
+        share_hours(text, wanted, &mut extraction);
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
@@ -991,6 +992,39 @@ fn is_birth_day(field: &FieldSpec) -> bool {
         field.as_str(),
         &["dob", "birth", "birthdate", "born", "nacimiento"],
     )
+}
+
+/// Words of a time field's name for when a booking starts, and for when it ends.
+const START_WORDS: &[&str] = &["start", "from", "begin", "inicio", "desde", "entrada"];
+const END_WORDS: &[&str] = &[
+    "end", "until", "to", "fin", "final", "hasta", "salida", "termino",
+];
+
+/// With a time field for the start and one for the end, a range of hours ("next Friday 2-4pm",
+/// "el viernes de 10 a 1") gives both, in place of the one hour the time reader took.
+fn share_hours(text: &str, wanted: &[FieldSpec], extraction: &mut Extraction) {
+    let named = |words: &[&str]| {
+        let mut fields = wanted.iter().filter(|field| {
+            field.kind == FieldType::Time && fields::field_says(field.as_str(), words)
+        });
+        match (fields.next(), fields.next()) {
+            (Some(field), None) => Some(field.as_str().to_string()),
+            _ => None,
+        }
+    };
+    let (Some(start_field), Some(end_field)) = (named(START_WORDS), named(END_WORDS)) else {
+        return;
+    };
+    if let Some((start, end)) = fields::dates::hour_range(text) {
+        extraction.invalid.remove(&start_field);
+        extraction.invalid.remove(&end_field);
+        extraction
+            .found
+            .insert(start_field, start.strftime("%H:%M").to_string());
+        extraction
+            .found
+            .insert(end_field, end.strftime("%H:%M").to_string());
+    }
 }
 
 /// A field for a day that has passed: a birth ("dob", "date_of_birth", "fecha_nacimiento") or
@@ -3809,6 +3843,29 @@ mod tests {
             [("check_out", "2026-12-09")],
             "a day given later fills the field still empty"
         );
+    }
+
+    #[test]
+    fn a_range_of_hours_goes_to_the_start_and_end_fields() {
+        let found = answer(
+            "el viernes de 10 a 1",
+            "sala,fecha:date,hora_inicio:time,hora_fin:time",
+            &["fecha", "hora_inicio"],
+        )
+        .found;
+        assert_eq!(found.get("hora_inicio").map(String::as_str), Some("10:00"));
+        assert_eq!(found.get("hora_fin").map(String::as_str), Some("13:00"));
+        let found = answer(
+            "next Friday 2-4pm",
+            "date:date,start_time:time,end_time:time",
+            &["date"],
+        )
+        .found;
+        assert_eq!(found.get("start_time").map(String::as_str), Some("14:00"));
+        assert_eq!(found.get("end_time").map(String::as_str), Some("16:00"));
+        // One time field takes one time, as before.
+        let found = answer("next Friday 2-4pm", "date:date,time:time", &["date"]).found;
+        assert_ne!(found.get("time").map(String::as_str), Some("16:00"));
     }
 
     #[test]
