@@ -582,12 +582,13 @@ pub fn shaped(text: &str) -> Option<String> {
         (1..=4).contains(&words.len())
             && words.iter().enumerate().all(|(at, word)| {
                 let bare = word.trim_end_matches('.');
+                // "DC 20500. Thanks": a sentence after the address is no part of it.
+                let ends_sentence = word.ends_with('.')
+                    && at + 1 < words.len()
+                    && bare.chars().any(|c| c.is_ascii_digit());
                 word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
                     && !word.contains('@')
-                    // "DC 20500. Thanks": a sentence after the address is no part of it.
-                    && !(word.ends_with('.')
-                        && at + 1 < words.len()
-                        && bare.chars().any(|c| c.is_ascii_digit()))
+                    && !ends_sentence
                     && !SIGN_OFFS.contains(&super::fold(bare).as_str())
             })
     };
