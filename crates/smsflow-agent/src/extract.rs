@@ -335,6 +335,15 @@ impl Extractors {
                         .is_some_and(|(_, places)| places.contains(value))
                 })
         };
+        // "June 31 pickup": a month before a day's number names the day, not a person.
+        let dated_month = |value: &str| {
+            let folded = fields::fold(value);
+            fields::dates::is_month(&folded)
+                && words.windows(2).any(|pair| {
+                    fields::fold(&pair[0].lower) == folded
+                        && pair[1].text.starts_with(|c: char| c.is_ascii_digit())
+                })
+        };
         let others = extraction.found.clone();
         extraction.found.retain(|name, value| {
             let Some(field) = wanted.iter().find(|field| field.as_str() == name) else {
@@ -342,10 +351,12 @@ impl Extractors {
             };
             match kind(field) {
                 Kind::Name => {
-                    !(theirs.contains(value) || street(value))
+                    !(theirs.contains(value) || street(value) || dated_month(value))
                         && looks_like_a_name(value, field, wanted, &others)
                 }
-                Kind::OtherName => looks_like_a_name(value, field, wanted, &others),
+                Kind::OtherName => {
+                    !dated_month(value) && looks_like_a_name(value, field, wanted, &others)
+                }
                 _ => true,
             }
         });
@@ -578,7 +589,7 @@ impl Extractors {
                     // name, it is the texter's.
                     ((asked && (only_asked || !context.name_asked))
                         || (context.known.is_none() && words.len() == 1 && !context.name_asked))
-                        .then(|| others::answered_name(words))
+                        .then(|| others::answered_name(words, field.as_str()))
                         .flatten()
                 })
                 .or_else(|| {
@@ -3892,6 +3903,40 @@ mod tests {
         )
         .found;
         assert_eq!(found.get("name").map(String::as_str), Some("Pete Olsen"));
+    }
+
+    #[test]
+    fn a_persons_name_without_the_words_that_say_who_they_are() {
+        for (text, field, name) in [
+            (
+                "he's Mateo Jiménez, 7 years old",
+                "paciente",
+                "Mateo Jiménez",
+            ),
+            (
+                "paciente Jhon Fredy Castaño, CC 71.456.890",
+                "paciente",
+                "Jhon Fredy Castaño",
+            ),
+        ] {
+            let found = answer(text, &format!("{field}:name,cedula"), &[field]).found;
+            assert_eq!(found.get(field).map(String::as_str), Some(name), "{text}");
+        }
+        // A month before a day's number is the day, not a name.
+        let found = answer(
+            "June 31 pickup",
+            "cake_flavor,pickup:date,name",
+            &["pickup"],
+        )
+        .found;
+        assert!(!found.contains_key("name"), "{found:?}");
+        let found = answer(
+            "June Carter here",
+            "cake_flavor,pickup:date,name",
+            &["name"],
+        )
+        .found;
+        assert_eq!(found.get("name").map(String::as_str), Some("June Carter"));
     }
 
     #[test]

@@ -323,13 +323,30 @@ pub(super) fn recipient_name(field: &str, words: &[Word]) -> Option<String> {
     })
 }
 
-/// A name answering the question about this person: "Kiwi", "its Kiwi", "Canela, es una
-/// perrita", "kiwi"; not a message in which the texter gives their own name.
-pub(super) fn answered_name(words: &[Word]) -> Option<String> {
+/// Words that say who the person asked about is before their name: "he's Mateo Jiménez".
+const THEY_ARE: &[&str] = &[
+    "he's", "hes", "she's", "shes", "he", "she", "is", "el", "ella",
+];
+
+/// A name answering the question about this person (the field named `field`): "Kiwi", "its
+/// Kiwi", "Canela, es una perrita", "kiwi", "he's Mateo Jiménez", "paciente Jhon Fredy Castaño"
+/// (the field's own word before it); not a message in which the texter gives their own name.
+pub(super) fn answered_name(words: &[Word], field: &str) -> Option<String> {
     if (0..words.len()).any(|at| TEXTER_CUES.iter().any(|cue| said_at(words, at, cue))) {
         return None;
     }
-    let start = skip_leading_fillers(words);
+    let own = fields::fold(field);
+    let own: Vec<&str> = own.split(['_', ' ', '-']).collect();
+    let mut start = skip_leading_fillers(words);
+    while let Some(word) = words.get(start).filter(|word| !word.ends_clause) {
+        let folded = fields::fold(&word.lower);
+        if !(THEY_ARE.contains(&folded.as_str())
+            || (own.contains(&folded.as_str()) && !NAME_WORDS.contains(&folded.as_str())))
+        {
+            break;
+        }
+        start += 1;
+    }
     let (name, end) = their_name(words, start).or_else(|| plain_name(words, start, true))?;
     (end == words.len() || words[end - 1].ends_clause).then_some(name)
 }
