@@ -44,7 +44,18 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&["product", "producto", "item", "articulo"]) {
+        if has(&[
+            "product",
+            "producto",
+            "item",
+            "articulo",
+            // A pharmacy's order: "need a refill on atorvastatin 20 mg".
+            "medication",
+            "medicamento",
+            "medicine",
+            "medicina",
+            "prescription",
+        ]) {
             Some(Thing::Product)
         } else if has(&[
             "event",
@@ -839,10 +850,14 @@ const NOT_PRODUCTS: &[&str] = &[
     "total", "them", "those", "these", "more", "ones", "people", "personas", "pax", "guests",
     "units", "unidades", "pieces", "piezas", "pcs", "each", "cada", "en", "in", "al", "per", "por",
     "am", "pm", "hours", "horas", "days", "dias", "minutes", "minutos",
+    // What it comes in: "3 cajas", "6 boxes" count the product already named.
+    "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
 /// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
 const PRODUCT_ENDS: &[&str] = &[
+    "too",
+    "tambien",
     "for",
     "para",
     "to",
@@ -866,10 +881,28 @@ const PRODUCT_ENDS: &[&str] = &[
 ];
 
 /// Words that order what a product field holds, before it.
-const ORDER_CUES: &[&str] = &["order", "reorder", "ordenar", "encargar", "pedir"];
+const ORDER_CUES: &[&str] = &[
+    "order",
+    "reorder",
+    "ordenar",
+    "encargar",
+    "pedir",
+    "refill on",
+    "refill of",
+    "refill for",
+    "refill de",
+    "mandar",
+    "enviar",
+];
 
 /// Words before what an event field holds: "for a", "para un", "planning a".
 const EVENT_CUES: &[&str] = &[
+    "it's our",
+    "its our",
+    "celebrating our",
+    "celebrating a",
+    "celebrando un",
+    "celebrando una",
     "for a",
     "for an",
     "for our",
@@ -972,12 +1005,15 @@ fn counted(tokens: &[&str]) -> Option<String> {
             break;
         }
     }
-    // "5 de enero", "11 o'clock", "1420 Grant St": the count was a day, an hour or a street
-    // number.
+    // "5 de enero", "11 o'clock", "1420 Grant St", "Av. Universidad 1810 depto 302": the count
+    // was a day, an hour or a street number.
     let first = words.first().map(|word| fold(word));
     let last = words.last().map(|word| fold(word));
+    let street_number = super::address::address(&tokens.join(" "), false)
+        .is_some_and(|address| address.contains(bare(tokens[count])));
     if first.is_some_and(|word| is_month(&word) || matches!(word.as_str(), "o'clock" | "hrs"))
         || last.is_some_and(|word| super::address::is_street_word(&word))
+        || street_number
     {
         return None;
     }
@@ -1378,6 +1414,19 @@ mod tests {
             Some("bagels")
         );
         assert_eq!(read("Need to reorder my contacts"), None);
+        // A pharmacy's order is one too.
+        assert_eq!(Thing::of("medicamento"), Some(Thing::Product));
+        assert_eq!(
+            read("need a refill on atorvastatin 20 mg").as_deref(),
+            Some("atorvastatin 20 mg")
+        );
+        assert_eq!(
+            read("hola me pueden mandar losartán de 50").as_deref(),
+            Some("losartán de 50")
+        );
+        // What it comes in is no product.
+        assert_eq!(read("3 cajas"), None);
+        assert_eq!(read("Av. Universidad 1810 depto 302, Coyoacán"), None);
         // A count that was a day, an hour or a street number counts nothing.
         assert_eq!(read("para el 5 de enero a mediodía"), None);
         assert_eq!(read("for Saturday, 11 o'clock"), None);
@@ -1402,6 +1451,10 @@ mod tests {
         assert_eq!(
             read("hola, estamos planeando una quinceañera").as_deref(),
             Some("quinceañera")
+        );
+        assert_eq!(
+            read("it's our anniversary too").as_deref(),
+            Some("anniversary")
         );
         // A day or a count after the words is no event.
         assert_eq!(read("can you fit us in for a Friday"), None);
