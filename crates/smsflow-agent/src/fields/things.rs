@@ -34,6 +34,9 @@ pub enum Thing {
     /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas"; or
     /// after the word that orders it: "can I order pumpkin muffins", "quería encargar un roscón".
     Product,
+    /// A device or a bike by its brand and model: "my Specialized Sirrus", "se me cayó el iPhone
+    /// 14", "mi e-bike Rad Power".
+    Device,
     /// What is celebrated or held: "book the rooftop for a 40th birthday party", "cotizar el
     /// salón para un matrimonio", "estamos planeando una quinceañera".
     Event,
@@ -165,6 +168,20 @@ impl Thing {
         ]) {
             Some(Thing::Reason)
         } else if has(&[
+            "device",
+            "dispositivo",
+            "bike",
+            "bici",
+            "bicicleta",
+            "ebike",
+            "laptop",
+            "computer",
+            "computadora",
+            "ordenador",
+            "portatil",
+        ]) {
+            Some(Thing::Device)
+        } else if has(&[
             "vehicle", "vehiculo", "car", "auto", "carro", "coche", "model", "modelo", "make",
             "marca",
         ]) {
@@ -237,6 +254,7 @@ impl Thing {
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text).or_else(|| counted(&tokens)),
+            Thing::Device => branded(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -251,7 +269,7 @@ impl Thing {
     /// A thing people describe in their own words ("un Seat Ibiza del 2018", "cerca del
     /// parque"): asked for alone, the whole answer is its value.
     pub fn is_described(self) -> bool {
-        matches!(self, Thing::Vehicle | Thing::Area)
+        matches!(self, Thing::Vehicle | Thing::Area | Thing::Device)
     }
 
     /// As [`Thing::read`], for a message answering the question about this field and another:
@@ -880,6 +898,70 @@ const PRODUCT_ENDS: &[&str] = &[
     "al",
 ];
 
+/// A brand and its model after a word that owns or points at it, past one lower-case word for
+/// what it is: "on my Specialized Sirrus", "el iPhone 14 y la pantalla ...", "mi e-bike Rad
+/// Power no prende", "the Trek Checkpoint ALR 5". Every word of it has a capital (or is a
+/// number after the first), as brands and models are written.
+fn branded(tokens: &[&str]) -> Option<String> {
+    let capitalised = |token: &str| {
+        let word = bare(token);
+        let folded = fold(word);
+        word.chars().count() >= 2
+            && word.chars().any(char::is_uppercase)
+            && !is_month(&folded)
+            && !super::dates::is_weekday(&folded)
+            && !NOT_PROPER.contains(&folded.as_str())
+    };
+    (0..tokens.len()).find_map(|at| {
+        if !VEHICLE_OWNERS.contains(&fold(bare(tokens[at])).as_str()) || ends_clause(tokens[at]) {
+            return None;
+        }
+        // "es una Venzo Raptor rodado 29", "it's a 2019 MacBook Pro 13 inch": the message says
+        // what it is, and all of its clause is the model.
+        if at == 1 && matches!(fold(tokens[0]).as_str(), "es" | "it's" | "its" | "is") {
+            let clause: Vec<&str> = tokens[2..]
+                .iter()
+                .scan(false, |ended, token| {
+                    (!*ended).then(|| {
+                        *ended = ends_clause(token);
+                        bare(token)
+                    })
+                })
+                .collect();
+            return (clause
+                .first()
+                .is_some_and(|first| capitalised(first) || is_year(first))
+                && clause.len() <= 8)
+                .then(|| clause.join(" "));
+        }
+        let mut start = at + 1;
+        // "mi e-bike Rad Power": the word for what it is.
+        if tokens.get(start).is_some_and(|token| {
+            !ends_clause(token)
+                && !capitalised(token)
+                && bare(token).chars().all(|c| c.is_alphabetic() || c == '-')
+        }) && tokens
+            .get(start + 1)
+            .is_some_and(|token| capitalised(token))
+        {
+            start += 1;
+        }
+        let mut words: Vec<&str> = Vec::new();
+        for token in tokens.iter().skip(start).take(5) {
+            let word = bare(token);
+            let number = !words.is_empty() && word.chars().all(|c| c.is_ascii_digit());
+            if word.is_empty() || !(capitalised(token) || number) {
+                break;
+            }
+            words.push(word);
+            if ends_clause(token) {
+                break;
+            }
+        }
+        (!words.is_empty()).then(|| words.join(" "))
+    })
+}
+
 /// Words that order what a product field holds, before it.
 const ORDER_CUES: &[&str] = &[
     "order",
@@ -1431,6 +1513,39 @@ mod tests {
         assert_eq!(read("para el 5 de enero a mediodía"), None);
         assert_eq!(read("for Saturday, 11 o'clock"), None);
         assert_eq!(read("pickup at 1420 Grant St"), None);
+    }
+
+    #[test]
+    fn a_device_by_its_brand_and_model() {
+        let read = |text| Thing::Device.read(text);
+        assert_eq!(Thing::of("bike_model"), Some(Thing::Device));
+        assert_eq!(Thing::of("dispositivo"), Some(Thing::Device));
+        for (text, device) in [
+            (
+                "need a tune up on my Specialized Sirrus, nothing crazy",
+                "Specialized Sirrus",
+            ),
+            (
+                "se me cayó el iPhone 14 y la pantalla está estrellada",
+                "iPhone 14",
+            ),
+            ("mi e-bike Rad Power no prende", "Rad Power"),
+            (
+                "interested in the Trek Checkpoint ALR 5",
+                "Trek Checkpoint ALR 5",
+            ),
+            ("es una Venzo Raptor rodado 29", "Venzo Raptor rodado 29"),
+            (
+                "it's a 2019 MacBook Pro 13 inch",
+                "2019 MacBook Pro 13 inch",
+            ),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(device), "{text}");
+        }
+        // A thing in lower case, or a day, is no model.
+        assert_eq!(read("el portátil no arranca, se queda en el logo"), None);
+        assert_eq!(read("my desktop is super slow"), None);
+        assert_eq!(read("can I bring the bike Monday"), None);
     }
 
     #[test]
