@@ -3922,6 +3922,14 @@ mod tests {
             let found = answer(text, &format!("{field}:name,cedula"), &[field]).found;
             assert_eq!(found.get(field).map(String::as_str), Some(name), "{text}");
         }
+        // An insurer after "con" is the insurer's, not the patient's name.
+        let found = answer(
+            "con Asisa",
+            "seguro,paciente:name,telefono:phone",
+            &["seguro", "paciente"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("seguro", "Asisa")]);
         // A month before a day's number is the day, not a name.
         let found = answer(
             "June 31 pickup",

@@ -369,7 +369,14 @@ const INSURER_CUES: &[&[&str]] = &[
 
 /// An insurer named after its cue: "I have Delta Dental", "tengo seguro de GNP", "mi EPS es Sura".
 fn insurer(tokens: &[&str]) -> Option<String> {
-    after_words(tokens, INSURER_CUES, 4)
+    after_words(tokens, INSURER_CUES, 4).or_else(|| {
+        // A short answer that names it after "con"/"with": "con Asisa", "with Aetna".
+        let (first, rest) = tokens.split_first()?;
+        (tokens.len() <= 3 && matches!(fold(first).as_str(), "con" | "with" | "through" | "por"))
+            .then(|| proper_run(rest, 2))
+            .flatten()
+            .filter(|name| name.split_whitespace().count() == rest.len())
+    })
 }
 
 /// Words after which a pet is named, and words for a pet followed by its name ("my dog Biscuit").
@@ -1631,6 +1638,14 @@ mod tests {
             Some("GNP")
         );
         assert_eq!(Thing::Insurer.read("I have Monday off"), None);
+        // Named alone after "con"/"with"; not a longer sentence or someone seen.
+        assert_eq!(Thing::Insurer.read("con Asisa").as_deref(), Some("Asisa"));
+        assert_eq!(
+            Thing::Insurer.read("with Blue Cross").as_deref(),
+            Some("Blue Cross")
+        );
+        assert_eq!(Thing::Insurer.read("cita con el traumatólogo"), None);
+        assert_eq!(Thing::Insurer.read("con la doctora"), None);
         assert_eq!(
             Thing::PetName
                 .read("hi my dog Biscuit needs his shots")
