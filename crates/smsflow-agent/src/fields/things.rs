@@ -250,7 +250,8 @@ impl Thing {
                         .unwrap_or(value.len());
                     without_article(value[..end].trim())
                 })
-                .or_else(|| executive(&tokens)),
+                .or_else(|| executive(&tokens))
+                .or_else(|| title_before_workplace(&tokens)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text).or_else(|| counted(&tokens)),
@@ -969,6 +970,45 @@ fn branded(tokens: &[&str]) -> Option<String> {
     })
 }
 
+/// Words between a job title and where the texter works ("controller at Bayline Freight").
+const WORKPLACE_CUES: &[&str] = &["at", "en", "@", "with", "para"];
+
+/// A job title as a signature gives it, after the name's comma and before the workplace:
+/// "Priscilla Owens, controller at Bayline Freight", "I'm Anita Bose, operations director at
+/// Lakeshore Family Health", "soy Marta Iriarte, responsable de RRHH en Grupo Alvedro". One to
+/// four words in lower case, then one of [`WORKPLACE_CUES`] and a capitalised name.
+fn title_before_workplace(tokens: &[&str]) -> Option<String> {
+    (1..tokens.len()).find_map(|start| {
+        if !tokens[start - 1].ends_with(',') {
+            return None;
+        }
+        // "responsable de RRHH": a department in capitals after "de"/"of" is part of it.
+        let mut title: Vec<&str> = Vec::new();
+        for token in &tokens[start..] {
+            let lower = token.chars().all(|c| c.is_lowercase() || c == '-');
+            let department = title
+                .last()
+                .is_some_and(|last| matches!(fold(last).as_str(), "de" | "of"))
+                && (2..=5).contains(&token.chars().count())
+                && token.chars().all(char::is_uppercase);
+            if ends_clause(token) || !(lower || department) || WORKPLACE_CUES.contains(token) {
+                break;
+            }
+            title.push(token);
+        }
+        let at = start + title.len();
+        let workplace = tokens.get(at + 1).is_some_and(|token| {
+            token.starts_with(char::is_uppercase) && !is_month(&fold(bare(token)))
+        });
+        ((1..=4).contains(&title.len())
+            && tokens
+                .get(at)
+                .is_some_and(|token| WORKPLACE_CUES.contains(token))
+            && workplace)
+            .then(|| title.join(" "))
+    })
+}
+
 /// Words that order what a product field holds, before it.
 const ORDER_CUES: &[&str] = &[
     "order",
@@ -1520,6 +1560,30 @@ mod tests {
         assert_eq!(read("para el 5 de enero a mediodía"), None);
         assert_eq!(read("for Saturday, 11 o'clock"), None);
         assert_eq!(read("pickup at 1420 Grant St"), None);
+    }
+
+    #[test]
+    fn a_job_title_between_a_signatures_name_and_workplace() {
+        let read = |text| Thing::JobTitle.read(text);
+        for (text, title) in [
+            (
+                "Priscilla Owens, controller at Bayline Freight",
+                "controller",
+            ),
+            (
+                "I'm Anita Bose, operations director at Lakeshore Family Health",
+                "operations director",
+            ),
+            (
+                "buenas, soy Marta Iriarte, responsable de RRHH en Grupo Alvedro",
+                "responsable de RRHH",
+            ),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(title), "{text}");
+        }
+        // No workplace after it, or no comma before it: no title.
+        assert_eq!(read("Dana Ruiz, see you at noon"), None);
+        assert_eq!(read("ok, running late at the office"), None);
     }
 
     #[test]
