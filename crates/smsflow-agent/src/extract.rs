@@ -3131,10 +3131,18 @@ fn company(words: &[Word]) -> Option<String> {
         .all(|word| !word.text.chars().any(char::is_uppercase));
     // "I'm a nurse at Mercy General", "soy la gerente de compras de Textiles Andinos": the
     // workplace follows the job title.
+    // Read with the clauses' ends, as the job title field reads the message: "Priscilla
+    // Owens, controller at Bayline Freight" names the title after the comma.
     let title = fields::things::Thing::JobTitle.read(
         &words
             .iter()
-            .map(|word| word.text.as_str())
+            .map(|word| {
+                if word.ends_clause {
+                    format!("{},", word.text)
+                } else {
+                    word.text.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     );
@@ -3877,6 +3885,24 @@ mod tests {
         // One time field takes one time, as before.
         let found = answer("next Friday 2-4pm", "date:date,time:time", &["date"]).found;
         assert_ne!(found.get("time").map(String::as_str), Some("16:00"));
+    }
+
+    #[test]
+    fn a_signatures_title_and_workplace() {
+        let found = answer(
+            "Priscilla Owens, controller at Bayline Freight",
+            "name,role,company",
+            &["name", "role"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [
+                ("company", "Bayline Freight"),
+                ("name", "Priscilla Owens"),
+                ("role", "controller")
+            ]
+        );
     }
 
     #[test]
