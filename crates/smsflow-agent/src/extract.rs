@@ -317,13 +317,32 @@ impl Extractors {
                     .cloned()
             })
             .collect();
-        // "Av. Corrientes 3245, 5° B" answering the question about the name: a street.
+        // "Av. Corrientes 3245, 5° B" answering the question about the name: a street; and
+        // "Pilar" in "Los Aromos 245, Pilar" a place of an address.
         let street = |value: &str| {
-            value
+            (value
                 .split(' ')
                 .next()
                 .is_some_and(fields::address::is_street_type)
-                && fields::address(text, false).is_some()
+                && fields::address(text, false).is_some())
+                || fields::address::shaped(without_lead(
+                    without_lead(text, ADDRESS_LEADS),
+                    &["de ", "desde ", "a ", "hasta ", "from ", "to "],
+                ))
+                .is_some_and(|address| {
+                    address
+                        .split_once(',')
+                        .is_some_and(|(_, places)| places.contains(value))
+                })
+        };
+        // "June 31 pickup": a month before a day's number names the day, not a person.
+        let dated_month = |value: &str| {
+            let folded = fields::fold(value);
+            fields::dates::is_month(&folded)
+                && words.windows(2).any(|pair| {
+                    fields::fold(&pair[0].lower) == folded
+                        && pair[1].text.starts_with(|c: char| c.is_ascii_digit())
+                })
         };
         let others = extraction.found.clone();
         extraction.found.retain(|name, value| {
@@ -332,16 +351,19 @@ impl Extractors {
             };
             match kind(field) {
                 Kind::Name => {
-                    !(theirs.contains(value) || street(value))
+                    !(theirs.contains(value) || street(value) || dated_month(value))
                         && looks_like_a_name(value, field, wanted, &others)
                 }
-                Kind::OtherName => looks_like_a_name(value, field, wanted, &others),
+                Kind::OtherName => {
+                    !dated_month(value) && looks_like_a_name(value, field, wanted, &others)
+                }
                 _ => true,
             }
         });
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
+        share_hours(text, wanted, &mut extraction);
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
@@ -561,12 +583,13 @@ impl Extractors {
                 .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
+                .or_else(|| others::recipient_name(field.as_str(), words))
                 .or_else(|| {
                     // A bare name answers the question about them; asked with the texter's own
                     // name, it is the texter's.
                     ((asked && (only_asked || !context.name_asked))
                         || (context.known.is_none() && words.len() == 1 && !context.name_asked))
-                        .then(|| others::answered_name(words))
+                        .then(|| others::answered_name(words, field.as_str()))
                         .flatten()
                 })
                 .or_else(|| {
@@ -656,17 +679,29 @@ impl Extractors {
                 .map(Ok)
                 .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
             Kind::Typed(FieldType::Address) => {
-                fields::address(text, correcting).map(Ok).or_else(|| {
-                    if !asked {
-                        None
-                    } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
-                        // An address of a kind the reader does not know ("Mz 4 Lt 12"), without
-                        // the words that say it is one.
-                        whole_answer(without_lead(text, ADDRESS_LEADS)).map(Ok)
-                    } else {
-                        Some(Err(Invalid::Address))
-                    }
-                })
+                // A message that is all address keeps the places the reader cut at a comma
+                // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose
+                // street the reader does not know ("Los Aromos 245, Pilar").
+                let shaped = fields::address::shaped(without_lead(text, ADDRESS_LEADS));
+                let read = fields::address(text, correcting).map(|found| {
+                    shaped
+                        .clone()
+                        .filter(|whole| whole.starts_with(&found))
+                        .unwrap_or(found)
+                });
+                read.or_else(|| shaped.filter(|_| asked))
+                    .map(Ok)
+                    .or_else(|| {
+                        if !asked {
+                            None
+                        } else if only_asked && text.chars().any(|c| c.is_ascii_digit()) {
+                            // An address of a kind the reader does not know ("Mz 4 Lt 12"), without
+                            // the words that say it is one.
+                            whole_answer(without_lead(text, ADDRESS_LEADS)).map(Ok)
+                        } else {
+                            Some(Err(Invalid::Address))
+                        }
+                    })
             }
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
                 // A correction names the identifier again without its word: "sorry, it's 55210".
@@ -970,6 +1005,39 @@ fn is_birth_day(field: &FieldSpec) -> bool {
     )
 }
 
+/// Words of a time field's name for when a booking starts, and for when it ends.
+const START_WORDS: &[&str] = &["start", "from", "begin", "inicio", "desde", "entrada"];
+const END_WORDS: &[&str] = &[
+    "end", "until", "to", "fin", "final", "hasta", "salida", "termino",
+];
+
+/// With a time field for the start and one for the end, a range of hours ("next Friday 2-4pm",
+/// "el viernes de 10 a 1") gives both, in place of the one hour the time reader took.
+fn share_hours(text: &str, wanted: &[FieldSpec], extraction: &mut Extraction) {
+    let named = |words: &[&str]| {
+        let mut fields = wanted.iter().filter(|field| {
+            field.kind == FieldType::Time && fields::field_says(field.as_str(), words)
+        });
+        match (fields.next(), fields.next()) {
+            (Some(field), None) => Some(field.as_str().to_string()),
+            _ => None,
+        }
+    };
+    let (Some(start_field), Some(end_field)) = (named(START_WORDS), named(END_WORDS)) else {
+        return;
+    };
+    if let Some((start, end)) = fields::dates::hour_range(text) {
+        extraction.invalid.remove(&start_field);
+        extraction.invalid.remove(&end_field);
+        extraction
+            .found
+            .insert(start_field, start.strftime("%H:%M").to_string());
+        extraction
+            .found
+            .insert(end_field, end.strftime("%H:%M").to_string());
+    }
+}
+
 /// A field for a day that has passed: a birth ("dob", "date_of_birth", "fecha_nacimiento") or
 /// something that happened ("incident_date", "date_of_loss", "fecha_siniestro",
 /// "fecha_del_problema", "purchase_date").
@@ -1059,15 +1127,66 @@ fn text_answer(
         .then(|| (field.as_str().to_string(), answer))
 }
 
+/// Words that say "this is what it is" before a value given as an answer, longest first: "it's
+/// a 2019 MacBook Pro", "es una Venzo Raptor rodado 29", "es por el cumple de mi esposa". An
+/// indefinite article goes with them (it says what sort of thing, not which); "the" stays ("it's
+/// the blue one").
+const COPULA_LEADS: &[&str] = &[
+    "it's for an ",
+    "it's for a ",
+    "it's for ",
+    "it's an ",
+    "it's a ",
+    "its an ",
+    "its a ",
+    "it is an ",
+    "it is a ",
+    "it's ",
+    "its ",
+    "it is ",
+    "es por el ",
+    "es por la ",
+    "es por ",
+    "es para el ",
+    "es para la ",
+    "es para ",
+    "es una ",
+    "es un ",
+    "es ",
+    "sure, ",
+    "ok, ",
+];
+
+/// `text` without the words that say it is the answer (see [`COPULA_LEADS`]).
+fn without_copula(text: &str) -> &str {
+    without_lead(text, COPULA_LEADS).trim()
+}
+
+/// Words before the message itself, given as the answer about what to write ("que diga: Con
+/// cariño, familia Torres", "have it say Happy 40th"), longest first.
+const SAYING_LEADS: &[&str] = &[
+    "que diga: ",
+    "que diga ",
+    "que ponga: ",
+    "que ponga ",
+    "que digan ",
+    "have it say ",
+    "it should say ",
+    "should say ",
+    "please write ",
+    "say: ",
+    "say ",
+];
+
+/// `text` without the words that ask for it to be written (see [`SAYING_LEADS`]) or its quotes.
+fn without_saying(text: &str) -> &str {
+    without_lead(text, SAYING_LEADS).trim_matches(['"', '“', '”', ' '])
+}
+
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
 fn whole_answer(text: &str) -> Option<String> {
     let trimmed = text.trim().trim_end_matches(['.', '!']).trim();
-    let folded = fields::fold(trimmed);
-    let value = ["it's ", "its ", "it is ", "es ", "sure, ", "ok, "]
-        .iter()
-        .find_map(|prefix| folded.starts_with(prefix).then(|| &trimmed[prefix.len()..]))
-        .unwrap_or(trimmed)
-        .trim();
+    let value = without_saying(without_copula(trimmed));
     (!value.is_empty() && value.chars().count() <= 100 && !value.ends_with('?'))
         .then(|| value.to_string())
 }
@@ -3012,10 +3131,18 @@ fn company(words: &[Word]) -> Option<String> {
         .all(|word| !word.text.chars().any(char::is_uppercase));
     // "I'm a nurse at Mercy General", "soy la gerente de compras de Textiles Andinos": the
     // workplace follows the job title.
+    // Read with the clauses' ends, as the job title field reads the message: "Priscilla
+    // Owens, controller at Bayline Freight" names the title after the comma.
     let title = fields::things::Thing::JobTitle.read(
         &words
             .iter()
-            .map(|word| word.text.as_str())
+            .map(|word| {
+                if word.ends_clause {
+                    format!("{},", word.text)
+                } else {
+                    word.text.clone()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     );
@@ -3228,6 +3355,36 @@ mod tests {
             .get("issue")
             .map(String::as_str),
             Some("transmission slipping")
+        );
+        // A clause that lost the pet it is about, beside another, still says what is wrong.
+        assert_eq!(
+            answer(
+                "mi perrita Canela no deja de rascarse y tiene la panza roja",
+                "mascota,sintomas,dueno:name",
+                &[]
+            )
+            .found
+            .get("sintomas")
+            .map(String::as_str),
+            Some("no deja de rascarse y tiene la panza roja")
+        );
+        // A choice read from the words leaves the whole message, without the subject it named
+        // when the description goes on without it.
+        let equipo = "equipo:choice(Minisplit|Central),problema,nombre:name";
+        assert_eq!(
+            answer("mi minisplit no enfría, solo echa aire", equipo, &[])
+                .found
+                .get("problema")
+                .map(String::as_str),
+            Some("no enfría, solo echa aire")
+        );
+        assert_eq!(
+            issue(
+                "furnace blowing cold air since 5am",
+                "issue,system:choice(Furnace|AC|Boiler),name"
+            )
+            .as_deref(),
+            Some("furnace blowing cold air since 5am")
         );
         // Which of two clauses is the problem is a guess when one said when.
         assert_eq!(
@@ -3705,6 +3862,152 @@ mod tests {
             [("check_out", "2026-12-09")],
             "a day given later fills the field still empty"
         );
+    }
+
+    #[test]
+    fn a_range_of_hours_goes_to_the_start_and_end_fields() {
+        let found = answer(
+            "el viernes de 10 a 1",
+            "sala,fecha:date,hora_inicio:time,hora_fin:time",
+            &["fecha", "hora_inicio"],
+        )
+        .found;
+        assert_eq!(found.get("hora_inicio").map(String::as_str), Some("10:00"));
+        assert_eq!(found.get("hora_fin").map(String::as_str), Some("13:00"));
+        let found = answer(
+            "next Friday 2-4pm",
+            "date:date,start_time:time,end_time:time",
+            &["date"],
+        )
+        .found;
+        assert_eq!(found.get("start_time").map(String::as_str), Some("14:00"));
+        assert_eq!(found.get("end_time").map(String::as_str), Some("16:00"));
+        // One time field takes one time, as before.
+        let found = answer("next Friday 2-4pm", "date:date,time:time", &["date"]).found;
+        assert_ne!(found.get("time").map(String::as_str), Some("16:00"));
+    }
+
+    #[test]
+    fn a_signatures_title_and_workplace() {
+        let found = answer(
+            "Priscilla Owens, controller at Bayline Freight",
+            "name,role,company",
+            &["name", "role"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [
+                ("company", "Bayline Freight"),
+                ("name", "Priscilla Owens"),
+                ("role", "controller")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_place_after_a_streets_comma_is_no_name() {
+        let wanted = "direccion:address,nombre:name";
+        for (text, address) in [
+            ("Los Aromos 245, Pilar", "Los Aromos 245, Pilar"),
+            (
+                "Calle 60 #455 x 53 y 55, Centro, Mérida",
+                "Calle 60 #455 x 53 y 55, Centro, Mérida",
+            ),
+        ] {
+            let found = answer(text, wanted, &["direccion", "nombre"]).found;
+            assert_eq!(pairs(&found), [("direccion", address)], "{text}");
+        }
+        // Not asked for, an address the reader does not know is no value, and still no name.
+        let found = answer("Los Aromos 245, Pilar", wanted, &[]).found;
+        assert!(found.is_empty(), "{found:?}");
+        // A name before the street is kept.
+        let found = answer(
+            "Pete Olsen 2215 Cedar Ave, Fresno",
+            "name,address:address",
+            &["name", "address"],
+        )
+        .found;
+        assert_eq!(found.get("name").map(String::as_str), Some("Pete Olsen"));
+    }
+
+    #[test]
+    fn a_persons_name_without_the_words_that_say_who_they_are() {
+        for (text, field, name) in [
+            (
+                "he's Mateo Jiménez, 7 years old",
+                "paciente",
+                "Mateo Jiménez",
+            ),
+            (
+                "paciente Jhon Fredy Castaño, CC 71.456.890",
+                "paciente",
+                "Jhon Fredy Castaño",
+            ),
+        ] {
+            let found = answer(text, &format!("{field}:name,cedula"), &[field]).found;
+            assert_eq!(found.get(field).map(String::as_str), Some(name), "{text}");
+        }
+        // An insurer after "con" is the insurer's, not the patient's name.
+        let found = answer(
+            "con Asisa",
+            "seguro,paciente:name,telefono:phone",
+            &["seguro", "paciente"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("seguro", "Asisa")]);
+        // A month before a day's number is the day, not a name.
+        let found = answer(
+            "June 31 pickup",
+            "cake_flavor,pickup:date,name",
+            &["pickup"],
+        )
+        .found;
+        assert!(!found.contains_key("name"), "{found:?}");
+        let found = answer(
+            "June Carter here",
+            "cake_flavor,pickup:date,name",
+            &["name"],
+        )
+        .found;
+        assert_eq!(found.get("name").map(String::as_str), Some("June Carter"));
+    }
+
+    #[test]
+    fn a_recipients_whole_name_follows_to_para_or_attn() {
+        let wanted = "recipient:name,sender_name:name,card_message";
+        for (text, recipient) in [
+            (
+                "to Carol Jennings, 22 Maple Ct, Stamford CT 06902",
+                "Carol Jennings",
+            ),
+            (
+                "it's for the Hernandez family, attn Rosa Hernandez",
+                "Rosa Hernandez",
+            ),
+            ("para Daniela Ibarra", "Daniela Ibarra"),
+        ] {
+            let found = answer(text, wanted, &["recipient"]).found;
+            assert_eq!(
+                found.get("recipient").map(String::as_str),
+                Some(recipient),
+                "{text}"
+            );
+        }
+        // A day, or one word, is no recipient's whole name.
+        for text in ["deliver to Mom", "para el Lunes"] {
+            let found = answer(text, "destinatario:name,fecha:date", &[]).found;
+            assert!(!found.contains_key("destinatario"), "{text}: {found:?}");
+        }
+        // The one who sends is the texter: "de parte de" names them.
+        assert_eq!(Person::of("remitente"), Person::Texter);
+        let found = answer(
+            "de parte de Emilio Castañeda",
+            "destinatario:name,remitente:name",
+            &["remitente"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("remitente", "Emilio Castañeda")]);
     }
 
     #[test]
@@ -4409,6 +4712,50 @@ mod tests {
         assert!(!none.contains_key("motivo"), "{none:?}");
         // Nor a message longer than a text field holds (found by fuzzing: it failed its own
         // validation, so it could not have been stored).
+        // The words that say "this is it" are no part of the value.
+        for (said, field, value) in [
+            ("es un Lenovo IdeaPad 5", "dispositivo", "Lenovo IdeaPad 5"),
+            (
+                "it's a 2019 MacBook Pro 13 inch",
+                "device",
+                "2019 MacBook Pro 13 inch",
+            ),
+            (
+                "es por el cumple de mi esposa",
+                "ocasion",
+                "cumple de mi esposa",
+            ),
+            (
+                "es una Venzo Raptor rodado 29",
+                "bici",
+                "Venzo Raptor rodado 29",
+            ),
+        ] {
+            let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+        // What to write on a card, without the words that ask for it.
+        for said in [
+            "que diga: Con cariño, familia Torres",
+            "have it say \"Con cariño, familia Torres\"",
+        ] {
+            let found = conversation(&["Ana Ruiz", said], "name,mensaje");
+            assert_eq!(
+                found.get("mensaje").map(String::as_str),
+                Some("Con cariño, familia Torres"),
+                "{said}"
+            );
+        }
+        // Asked with another field, the same.
+        let device = answer(
+            "it's an HP Pavilion 15",
+            "device,date:date",
+            &["device", "date"],
+        );
+        assert_eq!(
+            device.found.get("device").map(String::as_str),
+            Some("HP Pavilion 15")
+        );
         let long = format!("Due {}", "x".repeat(120));
         let too_long = conversation(&["Ray Kowalczyk", &long], "name,notes");
         assert!(!too_long.contains_key("notes"), "{too_long:?}");

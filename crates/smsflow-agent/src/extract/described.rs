@@ -81,8 +81,12 @@ pub(super) fn described(
             continue;
         };
         let located = match (kind(other), other.kind) {
-            // A choice is read from the same words the texter describes with.
-            (_, FieldType::Choice) => true,
+            // A choice is read from the same words the texter describes with; the thing it
+            // names as the subject is no part of what is wrong: "mi minisplit no enfría".
+            (_, FieldType::Choice) => {
+                remove_subject(&tokens, &mut removed);
+                true
+            }
             (_, FieldType::Date | FieldType::Datetime | FieldType::Time) => day_given,
             (_, FieldType::Number) => {
                 let at = clauses(&tokens).into_iter().find(|clause| {
@@ -104,11 +108,6 @@ pub(super) fn described(
             return None;
         }
     }
-    // Only a choice read from the words: the whole message is the description, and its other
-    // reader (the first answer) does not take a message that gave anything.
-    if removed.iter().all(|word| !word) && dropped_clause_at.is_empty() {
-        return None;
-    }
     let mut kept: Vec<&str> = Vec::new();
     let (mut clauses_kept, mut cut_kept) = (0, false);
     for clause in clauses(&tokens) {
@@ -126,7 +125,10 @@ pub(super) fn described(
             continue;
         }
         clauses_kept += 1;
-        cut_kept |= cut;
+        // Only a lost day or order makes a clause about what happened before: one that lost the
+        // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
+        // is wrong.
+        cut_kept |= cut && clause.clone().any(|i| circumstance[i]);
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();
@@ -165,6 +167,31 @@ pub(super) fn described(
         && !value.contains('@')
         && !asks_for_a_visit)
         .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// Possessives before the thing a description is about: "mi minisplit", "my furnace".
+const SUBJECT_OWNERS: &[&str] = &["mi", "my", "our", "nuestro", "nuestra"];
+
+/// Words that open what is wrong once its subject is dropped, in Spanish, which leaves the
+/// subject out: "no enfría", "ya no prende", "se apagó".
+const PREDICATE_OPENERS: &[&str] = &["no", "ya", "se", "nunca"];
+
+/// Marks the thing the message opens with as its subject ("mi perico no canta ..."): a
+/// possessive, one word, then what is wrong with it.
+fn remove_subject(tokens: &[&str], removed: &mut [bool]) {
+    let opens = |at: usize, words: &[&str]| {
+        tokens
+            .get(at)
+            .is_some_and(|token| words.contains(&folded(token).as_str()))
+    };
+    if tokens.len() >= 5
+        && opens(0, SUBJECT_OWNERS)
+        && !ends_clause(tokens[1])
+        && opens(2, PREDICATE_OPENERS)
+    {
+        removed[0] = true;
+        removed[1] = true;
+    }
 }
 
 /// The one field that holds why the texter writes, still missing, when the first message gave

@@ -249,9 +249,9 @@ pub(super) fn answer(
     let value = if opening {
         without_request(field, after_greeting(text))
     } else if worded(&field) {
-        text.trim()
+        super::without_saying(text)
     } else {
-        super::without_lead(text, PLACE_LEADS)
+        super::without_lead(super::without_copula(text), PLACE_LEADS)
     };
     let value = value.trim_end_matches(['.', '!', ' ']).trim();
     let words: Vec<&str> = value.split_whitespace().collect();

@@ -67,6 +67,7 @@ const TEXTER_WORDS: &[&str] = &[
     "responsable",
     "caller",
     "sender",
+    "remitente",
     "requester",
     "solicitante",
     "titular",
@@ -286,13 +287,66 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
         })
 }
 
-/// A name answering the question about this person: "Kiwi", "its Kiwi", "Canela, es una
-/// perrita", "kiwi"; not a message in which the texter gives their own name.
-pub(super) fn answered_name(words: &[Word]) -> Option<String> {
+/// Words of a field's name for the person something is sent to.
+const RECIPIENT_WORDS: &[&str] = &[
+    "recipient",
+    "destinatario",
+    "destinataria",
+    "addressee",
+    "honoree",
+    "festejado",
+    "festejada",
+];
+
+/// Words before the person something is sent to: "to Carol Jennings", "para Daniela Ibarra",
+/// "attn Rosa Hernandez".
+const RECIPIENT_CUES: &[&str] = &["to", "para", "attn", "attn:", "attention", "atn"];
+
+/// For a field that holds who something is sent to, the whole name after "to", "para" or
+/// "attn" ("for the Hernandez family, attn Rosa Hernandez"): a given name and a surname, so
+/// "to Mom" or "para mañana" are not taken.
+pub(super) fn recipient_name(field: &str, words: &[Word]) -> Option<String> {
+    if !fields::field_says(field, RECIPIENT_WORDS) {
+        return None;
+    }
+    (0..words.len()).find_map(|at| {
+        let cue = words[at].lower.as_str();
+        (RECIPIENT_CUES.contains(&cue) && (!words[at].ends_clause || cue.ends_with(':')))
+            .then(|| their_name(words, at + 1))
+            .flatten()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                name.contains(' ')
+                    && !dates::names_a_day(name)
+                    && fields::things::make_and_model(name).0.is_none()
+            })
+    })
+}
+
+/// Words that say who the person asked about is before their name: "he's Mateo Jiménez".
+const THEY_ARE: &[&str] = &[
+    "he's", "hes", "she's", "shes", "he", "she", "is", "el", "ella",
+];
+
+/// A name answering the question about this person (the field named `field`): "Kiwi", "its
+/// Kiwi", "Canela, es una perrita", "kiwi", "he's Mateo Jiménez", "paciente Jhon Fredy Castaño"
+/// (the field's own word before it); not a message in which the texter gives their own name.
+pub(super) fn answered_name(words: &[Word], field: &str) -> Option<String> {
     if (0..words.len()).any(|at| TEXTER_CUES.iter().any(|cue| said_at(words, at, cue))) {
         return None;
     }
-    let start = skip_leading_fillers(words);
+    let own = fields::fold(field);
+    let own: Vec<&str> = own.split(['_', ' ', '-']).collect();
+    let mut start = skip_leading_fillers(words);
+    while let Some(word) = words.get(start).filter(|word| !word.ends_clause) {
+        let folded = fields::fold(&word.lower);
+        if !(THEY_ARE.contains(&folded.as_str())
+            || (own.contains(&folded.as_str()) && !NAME_WORDS.contains(&folded.as_str())))
+        {
+            break;
+        }
+        start += 1;
+    }
     let (name, end) = their_name(words, start).or_else(|| plain_name(words, start, true))?;
     (end == words.len() || words[end - 1].ends_clause).then_some(name)
 }

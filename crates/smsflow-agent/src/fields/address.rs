@@ -525,13 +525,85 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
     tokens
 }
 
-/// The street address in `text` as written (the last one in a correction, else the first).
 /// Whether `word` names a street before its name ("Calle", "Av."): a name starting so is a street.
 pub fn is_street_type(word: &str) -> bool {
     let folded = super::fold(word.trim_end_matches('.'));
     CALLE_TYPES.contains(&folded.as_str())
 }
 
+/// Whether `word` names a kind of street, before or after its name ("St", "Avenue", "Calle").
+pub fn is_street_word(word: &str) -> bool {
+    let folded = super::fold(word.trim_end_matches('.'));
+    STREET_TYPES.contains(&folded.as_str()) || CALLE_TYPES.contains(&folded.as_str())
+}
+
+/// Words that close a message after an address: "..., Salamanca. Gracias".
+const SIGN_OFFS: &[&str] = &[
+    "thanks", "thank", "thx", "gracias", "please", "pls", "porfa",
+];
+
+/// A whole message written as an address, whatever its street is called: a street with its
+/// number, then places after commas ("Los Aromos 245, Pilar", "Calle 60 #455 x 53 y 55, Centro,
+/// Mérida", "2150 W Broadway, Vancouver"). The first part holds a number and a capitalised word;
+/// every later part is one to four words in capitals, abbreviations or a postcode, so a message
+/// that goes on in lower case ("..., mañana a las 4") or opens with a name is no address.
+pub fn shaped(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', '!']).trim();
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [street, places @ ..] = parts.as_slice() else {
+        return None;
+    };
+    let street_words: Vec<&str> = street.split_whitespace().collect();
+    let numbered = street_words.iter().any(|word| {
+        word.trim_start_matches('#')
+            .starts_with(|c: char| c.is_ascii_digit())
+    });
+    let named = street_words.iter().any(|word| {
+        word.chars().count() >= 2
+            && word.starts_with(char::is_uppercase)
+            && word.chars().all(|c| c.is_alphabetic() || c == '.')
+    });
+    // Every word of the street is a name, a number or a word that joins them: "Table for two
+    // tomorrow 7:45pm please, Harriet" is no street.
+    let opens = street_words
+        .first()
+        .is_some_and(|word| word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()));
+    let street_like = opens
+        && street_words.iter().all(|word| {
+            word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit() || c == '#')
+                || CONNECTORS.contains(&super::fold(word).as_str())
+                || matches!(*word, "x" | "y" | "e" | "and")
+        });
+    let phone_like = text
+        .split_whitespace()
+        .any(|word| word.chars().filter(char::is_ascii_digit).count() >= 7);
+    let place = |part: &&str| {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        (1..=4).contains(&words.len())
+            && words.iter().enumerate().all(|(at, word)| {
+                let bare = word.trim_end_matches('.');
+                // "DC 20500. Thanks": a sentence after the address is no part of it.
+                let ends_sentence = word.ends_with('.')
+                    && at + 1 < words.len()
+                    && bare.chars().any(|c| c.is_ascii_digit());
+                word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                    && !word.contains('@')
+                    && !ends_sentence
+                    && !SIGN_OFFS.contains(&super::fold(bare).as_str())
+            })
+    };
+    (!places.is_empty()
+        && (2..=7).contains(&street_words.len())
+        && street_like
+        && numbered
+        && named
+        // A phone number is no house number.
+        && !phone_like
+        && places.iter().all(place))
+    .then(|| text.to_string())
+}
+
+/// The street address in `text` as written (the last one in a correction, else the first).
 pub fn address(text: &str, last: bool) -> Option<String> {
     let found = addresses(text, !last);
     let pick = if last { found.last() } else { found.first() };
@@ -781,7 +853,34 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::address;
+    use super::{address, shaped};
+
+    #[test]
+    fn a_message_that_is_all_address_keeps_its_places() {
+        for text in [
+            "Calle 60 #455 x 53 y 55, Centro, Mérida",
+            "Los Aromos 245, Pilar",
+            "Félix Cuevas 233, Col. Del Valle, CDMX",
+            "2150 W Broadway, Vancouver",
+        ] {
+            assert_eq!(shaped(text).as_deref(), Some(text));
+        }
+        for text in [
+            // No place after a comma, or a street with no number.
+            "Los Aromos 245",
+            "Centro, Mérida",
+            // Words that are no street, a sentence or lower-case words after it.
+            "Table for two tomorrow 7:45pm please, Harriet",
+            "pick me up at 2150 W Broadway, Vancouver",
+            "1600 Pennsylvania Ave NW, Washington, DC 20500. Thanks",
+            "Plaza Mayor 3, 2ºC, Salamanca, Gracias",
+            "Calle 60 #455, mañana a las 4",
+            // A phone number is no house number.
+            "Ana 6045550177, Vancouver",
+        ] {
+            assert_eq!(shaped(text), None, "{text}");
+        }
+    }
 
     fn read(text: &str) -> Option<String> {
         address(text, false)

@@ -16,6 +16,124 @@ pub struct When {
     pub exact_year: bool,
 }
 
+/// Words before the first hour of a range: "from 2 to 4", "de 10 a 1", "between 9 and 11".
+const RANGE_OPENERS: &[&str] = &["from", "de", "desde", "between", "entre"];
+
+/// Words between the hours of a range.
+const RANGE_JOINS: &[&str] = &[
+    "to", "till", "until", "a", "al", "hasta", "and", "y", "-", "–",
+];
+
+/// The hours a booking starts and ends at, written as a range: "next Friday 2-4pm", "el viernes
+/// de 10 a 1", "from 9:30 to 11am". Without a word before it ("from", "de") a range needs an
+/// "am"/"pm" or a colon ("10-12 people" is a count). An end without "am"/"pm" that would come
+/// before the start is in the afternoon ("de 10 a 1" ends at 13:00); a start without one takes
+/// the end's when that keeps it first ("2-4pm" starts at 14:00).
+pub fn hour_range(text: &str) -> Option<(Time, Time)> {
+    let folded = fold(text);
+    // "2-4pm" and "2 - 4pm" read as "2 - 4pm".
+    let spaced = folded.replace(['-', '–'], " - ");
+    let tokens: Vec<&str> = spaced
+        .split_whitespace()
+        .map(|token| token.trim_end_matches([',', '.', '!', '?', ';']))
+        .collect();
+    (0..tokens.len()).find_map(|at| {
+        let opened = at > 0 && RANGE_OPENERS.contains(&tokens[at - 1]);
+        let (start, start_len) = clock_hour(&tokens[at..])?;
+        let join = *tokens.get(at + start_len)?;
+        if !RANGE_JOINS.contains(&join) {
+            return None;
+        }
+        let (end, end_len) = clock_hour(&tokens[at + start_len + 1..])?;
+        // "de 10 a 12 de marzo" are days.
+        let after = at + start_len + 1 + end_len;
+        let dated = tokens[after..].iter().take(2).any(|word| is_month(word));
+        if dated {
+            return None;
+        }
+        let marked = start.meridiem.is_some()
+            || end.meridiem.is_some()
+            || start.minute > 0
+            || end.minute > 0;
+        if !(opened || marked) {
+            return None;
+        }
+        let end_hour = match end.meridiem {
+            Some(pm) => end.hour % 12 + if pm { 12 } else { 0 },
+            None if end.hour <= 12 && end.minutes() <= start.minutes() => end.hour + 12,
+            None => end.hour,
+        };
+        let start_hour = match (start.meridiem, end.meridiem) {
+            (Some(pm), _) => start.hour % 12 + if pm { 12 } else { 0 },
+            (None, Some(true)) if start.hour < 12 && start.hour + 12 < end_hour => start.hour + 12,
+            _ => start.hour,
+        };
+        let start = Time::new(i8::try_from(start_hour).ok()?, start.minute, 0, 0).ok()?;
+        let end = Time::new(i8::try_from(end_hour).ok()?, end.minute, 0, 0).ok()?;
+        (start < end).then_some((start, end))
+    })
+}
+
+/// An hour as written in a range: "2", "4pm", "9:30", "11 am".
+#[derive(Debug, Clone, Copy)]
+struct ClockHour {
+    hour: u8,
+    minute: i8,
+    /// Some(true) for "pm", Some(false) for "am".
+    meridiem: Option<bool>,
+}
+
+impl ClockHour {
+    /// Minutes since midnight as written, before any "am"/"pm" is applied.
+    fn minutes(self) -> i32 {
+        i32::from(self.hour) * 60 + i32::from(self.minute)
+    }
+}
+
+/// The hour the tokens open with, and how many tokens it takes ("4", "pm" is two).
+fn clock_hour(tokens: &[&str]) -> Option<(ClockHour, usize)> {
+    let token = *tokens.first()?;
+    let meridiem_of = |word: &str| match word {
+        "am" | "a.m" | "a.m." => Some(false),
+        "pm" | "p.m" | "p.m." => Some(true),
+        _ => None,
+    };
+    let (number, mut meridiem) = ["am", "pm"]
+        .iter()
+        .find_map(|mark| {
+            token
+                .strip_suffix(mark)
+                .map(|number| (number, meridiem_of(mark)))
+        })
+        .unwrap_or((token, None));
+    let (hour, minute) = number.split_once(':').unwrap_or((number, "0"));
+    if hour.is_empty() || !hour.chars().all(|c| c.is_ascii_digit()) || hour.len() > 2 {
+        return None;
+    }
+    let hour: u8 = hour.parse().ok()?;
+    let minute: i8 = minute.parse().ok()?;
+    let mut len = 1;
+    if meridiem.is_none()
+        && let Some(mark) = tokens.get(1).and_then(|word| meridiem_of(word))
+    {
+        meridiem = Some(mark);
+        len = 2;
+    }
+    let valid = if meridiem.is_some() {
+        (1..=12).contains(&hour)
+    } else {
+        hour <= 23
+    };
+    (valid && (0..60).contains(&minute)).then_some((
+        ClockHour {
+            hour,
+            minute,
+            meridiem,
+        },
+        len,
+    ))
+}
+
 /// How to read "3/5": month first (US) or day first (most other countries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -790,6 +908,29 @@ fn business_hour(hour: i8) -> i8 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_range_of_hours_gives_a_start_and_an_end() {
+        let range = |text| {
+            super::hour_range(text).map(|(start, end)| {
+                (
+                    start.strftime("%H:%M").to_string(),
+                    end.strftime("%H:%M").to_string(),
+                )
+            })
+        };
+        let hours = |start: &str, end: &str| Some((start.to_string(), end.to_string()));
+        assert_eq!(range("next Friday 2-4pm"), hours("14:00", "16:00"));
+        assert_eq!(range("el viernes de 10 a 1"), hours("10:00", "13:00"));
+        assert_eq!(range("from 9:30 to 11am"), hours("09:30", "11:00"));
+        assert_eq!(range("de 10 a 12 de marzo"), None);
+        assert_eq!(range("de 18 a 21 h"), hours("18:00", "21:00"));
+        assert_eq!(range("10am - 12pm"), hours("10:00", "12:00"));
+        // A count, a day range or a phone number is no range of hours.
+        assert_eq!(range("10-12 people"), None);
+        assert_eq!(range("del 10 al 12 de marzo"), None);
+        assert_eq!(range("call 555-0123"), None);
+    }
+
     use super::*;
     use jiff::civil::date;
 

@@ -31,8 +31,15 @@ pub enum Thing {
     Couple,
     /// What a lesson is about: "a tutor in chemistry", "clases de química".
     Subject,
-    /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas".
+    /// What is ordered, after how many: "3 dozen cupcakes", "200 camisetas estampadas"; or
+    /// after the word that orders it: "can I order pumpkin muffins", "quería encargar un roscón".
     Product,
+    /// A device or a bike by its brand and model: "my Specialized Sirrus", "se me cayó el iPhone
+    /// 14", "mi e-bike Rad Power".
+    Device,
+    /// What is celebrated or held: "book the rooftop for a 40th birthday party", "cotizar el
+    /// salón para un matrimonio", "estamos planeando una quinceañera".
+    Event,
 }
 
 impl Thing {
@@ -40,8 +47,28 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if has(&["product", "producto", "item", "articulo"]) {
+        if has(&[
+            "product",
+            "producto",
+            "item",
+            "articulo",
+            // A pharmacy's order: "need a refill on atorvastatin 20 mg".
+            "medication",
+            "medicamento",
+            "medicine",
+            "medicina",
+            "prescription",
+        ]) {
             Some(Thing::Product)
+        } else if has(&[
+            "event",
+            "evento",
+            "occasion",
+            "ocasion",
+            "celebration",
+            "celebracion",
+        ]) {
+            Some(Thing::Event)
         } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
         } else if has(&[
@@ -141,6 +168,20 @@ impl Thing {
         ]) {
             Some(Thing::Reason)
         } else if has(&[
+            "device",
+            "dispositivo",
+            "bike",
+            "bici",
+            "bicicleta",
+            "ebike",
+            "laptop",
+            "computer",
+            "computadora",
+            "ordenador",
+            "portatil",
+        ]) {
+            Some(Thing::Device)
+        } else if has(&[
             "vehicle", "vehiculo", "car", "auto", "carro", "coche", "model", "modelo", "make",
             "marca",
         ]) {
@@ -209,17 +250,27 @@ impl Thing {
                         .unwrap_or(value.len());
                     without_article(value[..end].trim())
                 })
-                .or_else(|| executive(&tokens)),
+                .or_else(|| executive(&tokens))
+                .or_else(|| title_before_workplace(&tokens)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
-            Thing::Product => counted(&tokens),
+            Thing::Product => ordered(text).or_else(|| counted(&tokens)),
+            Thing::Device => branded(&tokens),
+            Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
+                let first = fold(event.split_whitespace().next().unwrap_or_default());
+                !(is_month(&first)
+                    || super::dates::is_weekday(&first)
+                    || super::numbers::is_number_word(&first)
+                    || COUNT_WORDS.contains(&first.as_str())
+                    || first.chars().all(|c| c.is_ascii_digit()))
+            }),
         }
     }
 
     /// A thing people describe in their own words ("un Seat Ibiza del 2018", "cerca del
     /// parque"): asked for alone, the whole answer is its value.
     pub fn is_described(self) -> bool {
-        matches!(self, Thing::Vehicle | Thing::Area)
+        matches!(self, Thing::Vehicle | Thing::Area | Thing::Device)
     }
 
     /// As [`Thing::read`], for a message answering the question about this field and another:
@@ -319,7 +370,14 @@ const INSURER_CUES: &[&[&str]] = &[
 
 /// An insurer named after its cue: "I have Delta Dental", "tengo seguro de GNP", "mi EPS es Sura".
 fn insurer(tokens: &[&str]) -> Option<String> {
-    after_words(tokens, INSURER_CUES, 4)
+    after_words(tokens, INSURER_CUES, 4).or_else(|| {
+        // A short answer that names it after "con"/"with": "con Asisa", "with Aetna".
+        let (first, rest) = tokens.split_first()?;
+        (tokens.len() <= 3 && matches!(fold(first).as_str(), "con" | "with" | "through" | "por"))
+            .then(|| proper_run(rest, 2))
+            .flatten()
+            .filter(|name| name.split_whitespace().count() == rest.len())
+    })
 }
 
 /// Words after which a pet is named, and words for a pet followed by its name ("my dog Biscuit").
@@ -818,10 +876,14 @@ const NOT_PRODUCTS: &[&str] = &[
     "total", "them", "those", "these", "more", "ones", "people", "personas", "pax", "guests",
     "units", "unidades", "pieces", "piezas", "pcs", "each", "cada", "en", "in", "al", "per", "por",
     "am", "pm", "hours", "horas", "days", "dias", "minutes", "minutos",
+    // What it comes in: "3 cajas", "6 boxes" count the product already named.
+    "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
 /// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
 const PRODUCT_ENDS: &[&str] = &[
+    "too",
+    "tambien",
     "for",
     "para",
     "to",
@@ -843,6 +905,198 @@ const PRODUCT_ENDS: &[&str] = &[
     "a",
     "al",
 ];
+
+/// A brand and its model after a word that owns or points at it, past one lower-case word for
+/// what it is: "on my Specialized Sirrus", "el iPhone 14 y la pantalla ...", "mi e-bike Rad
+/// Power no prende", "the Trek Checkpoint ALR 5". Every word of it has a capital (or is a
+/// number after the first), as brands and models are written.
+fn branded(tokens: &[&str]) -> Option<String> {
+    let capitalised = |token: &str| {
+        let word = bare(token);
+        let folded = fold(word);
+        word.chars().count() >= 2
+            && word.chars().any(char::is_uppercase)
+            && !is_month(&folded)
+            && !super::dates::is_weekday(&folded)
+            && !NOT_PROPER.contains(&folded.as_str())
+    };
+    (0..tokens.len()).find_map(|at| {
+        if !VEHICLE_OWNERS.contains(&fold(bare(tokens[at])).as_str()) || ends_clause(tokens[at]) {
+            return None;
+        }
+        // "es una Venzo Raptor rodado 29", "it's a 2019 MacBook Pro 13 inch": the message says
+        // what it is, and all of its clause is the model.
+        if at == 1 && matches!(fold(tokens[0]).as_str(), "es" | "it's" | "its" | "is") {
+            let clause: Vec<&str> = tokens[2..]
+                .iter()
+                .scan(false, |ended, token| {
+                    (!*ended).then(|| {
+                        *ended = ends_clause(token);
+                        bare(token)
+                    })
+                })
+                .collect();
+            return (clause
+                .first()
+                .is_some_and(|first| capitalised(first) || is_year(first))
+                && clause.len() <= 8)
+                .then(|| clause.join(" "));
+        }
+        let mut start = at + 1;
+        // "mi e-bike Rad Power": the word for what it is.
+        if tokens.get(start).is_some_and(|token| {
+            !ends_clause(token)
+                && !capitalised(token)
+                && bare(token).chars().all(|c| c.is_alphabetic() || c == '-')
+        }) && tokens
+            .get(start + 1)
+            .is_some_and(|token| capitalised(token))
+        {
+            start += 1;
+        }
+        let mut words: Vec<&str> = Vec::new();
+        for token in tokens.iter().skip(start).take(5) {
+            let word = bare(token);
+            let number = !words.is_empty() && word.chars().all(|c| c.is_ascii_digit());
+            if word.is_empty() || !(capitalised(token) || number) {
+                break;
+            }
+            words.push(word);
+            if ends_clause(token) {
+                break;
+            }
+        }
+        (!words.is_empty()).then(|| words.join(" "))
+    })
+}
+
+/// Words between a job title and where the texter works ("controller at Bayline Freight").
+const WORKPLACE_CUES: &[&str] = &["at", "en", "@", "with", "para"];
+
+/// A job title as a signature gives it, after the name's comma and before the workplace:
+/// "Priscilla Owens, controller at Bayline Freight", "I'm Anita Bose, operations director at
+/// Lakeshore Family Health", "soy Marta Iriarte, responsable de RRHH en Grupo Alvedro". One to
+/// four words in lower case, then one of [`WORKPLACE_CUES`] and a capitalised name.
+fn title_before_workplace(tokens: &[&str]) -> Option<String> {
+    (1..tokens.len()).find_map(|start| {
+        if !tokens[start - 1].ends_with(',') {
+            return None;
+        }
+        // "responsable de RRHH": a department in capitals after "de"/"of" is part of it.
+        let mut title: Vec<&str> = Vec::new();
+        for token in &tokens[start..] {
+            let lower = token.chars().all(|c| c.is_lowercase() || c == '-');
+            let department = title
+                .last()
+                .is_some_and(|last| matches!(fold(last).as_str(), "de" | "of"))
+                && (2..=5).contains(&token.chars().count())
+                && token.chars().all(char::is_uppercase);
+            if ends_clause(token) || !(lower || department) || WORKPLACE_CUES.contains(token) {
+                break;
+            }
+            title.push(token);
+        }
+        let at = start + title.len();
+        let workplace = tokens.get(at + 1).is_some_and(|token| {
+            token.starts_with(char::is_uppercase) && !is_month(&fold(bare(token)))
+        });
+        ((1..=4).contains(&title.len())
+            && tokens
+                .get(at)
+                .is_some_and(|token| WORKPLACE_CUES.contains(token))
+            && workplace)
+            .then(|| title.join(" "))
+    })
+}
+
+/// Words that order what a product field holds, before it.
+const ORDER_CUES: &[&str] = &[
+    "order",
+    "reorder",
+    "ordenar",
+    "encargar",
+    "pedir",
+    "refill on",
+    "refill of",
+    "refill for",
+    "refill de",
+    "mandar",
+    "enviar",
+];
+
+/// Words before what an event field holds: "for a", "para un", "planning a".
+const EVENT_CUES: &[&str] = &[
+    "it's our",
+    "its our",
+    "celebrating our",
+    "celebrating a",
+    "celebrando un",
+    "celebrando una",
+    "for a",
+    "for an",
+    "for our",
+    "para un",
+    "para una",
+    "planning a",
+    "planning an",
+    "planeando un",
+    "planeando una",
+    "organizando un",
+    "organizando una",
+];
+
+/// What follows the word that orders it: "could I order gluten free brownies" -> "gluten free
+/// brownies", "quiero ordenar un pastel tres leches for a birthday" -> "pastel tres leches". A
+/// count after the word is [`counted`]'s ("order 3 dozen ..."), and "my contacts" says whose,
+/// not what.
+fn ordered(text: &str) -> Option<String> {
+    let product = phrase_after(text, ORDER_CUES, 5)?;
+    let first = fold(product.split_whitespace().next()?);
+    let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
+        || super::numbers::is_number_word(&first)
+        || VEHICLE_OWNERS.contains(&first.as_str());
+    (!counted_or_owned).then_some(product)
+}
+
+/// The words after the first of `cues` (whole words) to the end of their clause or to a word of
+/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let after = (0..tokens.len()).find_map(|at| {
+        cues.iter().find_map(|cue| {
+            let cue: Vec<&str> = cue.split(' ').collect();
+            let end = at + cue.len();
+            (end < tokens.len()
+                && folded[at..end]
+                    .iter()
+                    .zip(&cue)
+                    .all(|(word, cue)| word == cue)
+                && !tokens[at..end].iter().any(|token| ends_clause(token)))
+            .then_some(end)
+        })
+    })?;
+    let mut start = after;
+    if ARTICLES
+        .iter()
+        .chain(&["el", "la", "los", "las", "some"])
+        .any(|article| folded[start] == *article)
+        && !ends_clause(tokens[start])
+    {
+        start += 1;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    for (token, word) in tokens.iter().zip(&folded).skip(start) {
+        if word.is_empty() || (!words.is_empty() && PRODUCT_ENDS.contains(&word.as_str())) {
+            break;
+        }
+        words.push(bare(token));
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (!words.is_empty() && words.len() <= most).then(|| words.join(" "))
+}
 
 /// What the first count in the message counts: "need 500 branded pens for a trade show" ->
 /// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
@@ -879,6 +1133,18 @@ fn counted(tokens: &[&str]) -> Option<String> {
         if ends_clause(token) {
             break;
         }
+    }
+    // "5 de enero", "11 o'clock", "1420 Grant St", "Av. Universidad 1810 depto 302": the count
+    // was a day, an hour or a street number.
+    let first = words.first().map(|word| fold(word));
+    let last = words.last().map(|word| fold(word));
+    let street_number = super::address::address(&tokens.join(" "), false)
+        .is_some_and(|address| address.contains(bare(tokens[count])));
+    if first.is_some_and(|word| is_month(&word) || matches!(word.as_str(), "o'clock" | "hrs"))
+        || last.is_some_and(|word| super::address::is_street_word(&word))
+        || street_number
+    {
+        return None;
     }
     // "de" closes no product: "5 docenas de" alone says nothing.
     while words
@@ -1037,6 +1303,15 @@ fn kind_before_name(tokens: &[&str]) -> Option<String> {
 
 /// Words before what is written on a cake or a card.
 const INSCRIPTION_CUES: &[&str] = &[
+    // A colon after the cue keeps the commas of the message: "que diga: Con cariño, familia
+    // Torres", "card: Love you mom, see you soon".
+    "que diga: ",
+    "que ponga: ",
+    "say: ",
+    "says: ",
+    "card: ",
+    "card says ",
+    "tarjeta: ",
     "say ",
     "says ",
     "saying ",
@@ -1248,6 +1523,145 @@ mod tests {
     }
 
     #[test]
+    fn what_is_ordered_follows_the_word_that_orders_it() {
+        let read = |text| Thing::Product.read(text);
+        assert_eq!(
+            read("can I order pumpkin muffins for a school party").as_deref(),
+            Some("pumpkin muffins")
+        );
+        assert_eq!(
+            read("hola, quería encargar un roscón de reyes").as_deref(),
+            Some("roscón de reyes")
+        );
+        assert_eq!(
+            read("quiero ordenar un pastel tres leches for a birthday").as_deref(),
+            Some("pastel tres leches")
+        );
+        // A count after the word is what the count reads; "my" says whose, not what.
+        assert_eq!(
+            read("I'd like to order 3 dozen bagels").as_deref(),
+            Some("bagels")
+        );
+        assert_eq!(read("Need to reorder my contacts"), None);
+        // A pharmacy's order is one too.
+        assert_eq!(Thing::of("medicamento"), Some(Thing::Product));
+        assert_eq!(
+            read("need a refill on atorvastatin 20 mg").as_deref(),
+            Some("atorvastatin 20 mg")
+        );
+        assert_eq!(
+            read("hola me pueden mandar losartán de 50").as_deref(),
+            Some("losartán de 50")
+        );
+        // What it comes in is no product.
+        assert_eq!(read("3 cajas"), None);
+        assert_eq!(read("Av. Universidad 1810 depto 302, Coyoacán"), None);
+        // A count that was a day, an hour or a street number counts nothing.
+        assert_eq!(read("para el 5 de enero a mediodía"), None);
+        assert_eq!(read("for Saturday, 11 o'clock"), None);
+        assert_eq!(read("pickup at 1420 Grant St"), None);
+    }
+
+    #[test]
+    fn a_job_title_between_a_signatures_name_and_workplace() {
+        let read = |text| Thing::JobTitle.read(text);
+        for (text, title) in [
+            (
+                "Priscilla Owens, controller at Bayline Freight",
+                "controller",
+            ),
+            (
+                "I'm Anita Bose, operations director at Lakeshore Family Health",
+                "operations director",
+            ),
+            (
+                "buenas, soy Marta Iriarte, responsable de RRHH en Grupo Alvedro",
+                "responsable de RRHH",
+            ),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(title), "{text}");
+        }
+        // No workplace after it, or no comma before it: no title.
+        assert_eq!(read("Dana Ruiz, see you at noon"), None);
+        assert_eq!(read("ok, running late at the office"), None);
+    }
+
+    #[test]
+    fn a_device_by_its_brand_and_model() {
+        let read = |text| Thing::Device.read(text);
+        assert_eq!(Thing::of("bike_model"), Some(Thing::Device));
+        assert_eq!(Thing::of("dispositivo"), Some(Thing::Device));
+        for (text, device) in [
+            (
+                "need a tune up on my Specialized Sirrus, nothing crazy",
+                "Specialized Sirrus",
+            ),
+            (
+                "se me cayó el iPhone 14 y la pantalla está estrellada",
+                "iPhone 14",
+            ),
+            ("mi e-bike Rad Power no prende", "Rad Power"),
+            (
+                "interested in the Trek Checkpoint ALR 5",
+                "Trek Checkpoint ALR 5",
+            ),
+            ("es una Venzo Raptor rodado 29", "Venzo Raptor rodado 29"),
+            (
+                "it's a 2019 MacBook Pro 13 inch",
+                "2019 MacBook Pro 13 inch",
+            ),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(device), "{text}");
+        }
+        // A thing in lower case, or a day, is no model.
+        assert_eq!(read("el portátil no arranca, se queda en el logo"), None);
+        assert_eq!(read("my desktop is super slow"), None);
+        assert_eq!(read("can I bring the bike Monday"), None);
+    }
+
+    #[test]
+    fn an_event_follows_for_a_or_para_un() {
+        let read = |text| Thing::Event.read(text);
+        assert_eq!(
+            read("hi looking to book the rooftop for a 40th birthday party").as_deref(),
+            Some("40th birthday party")
+        );
+        assert_eq!(
+            read("hola, quería cotizar el salón para un matrimonio").as_deref(),
+            Some("matrimonio")
+        );
+        assert_eq!(
+            read("need a photographer for our company gala").as_deref(),
+            Some("company gala")
+        );
+        assert_eq!(
+            read("hola, estamos planeando una quinceañera").as_deref(),
+            Some("quinceañera")
+        );
+        assert_eq!(
+            read("it's our anniversary too").as_deref(),
+            Some("anniversary")
+        );
+        // A day or a count after the words is no event.
+        assert_eq!(read("can you fit us in for a Friday"), None);
+        assert_eq!(read("a table for a dozen"), None);
+        assert_eq!(read("platform a demo"), None);
+    }
+
+    #[test]
+    fn a_card_message_after_a_colon_keeps_its_commas() {
+        let read = |text| Thing::Inscription.read(text);
+        assert_eq!(
+            read("card: Love you mom, see you soon").as_deref(),
+            Some("Love you mom, see you soon")
+        );
+        assert_eq!(
+            read("que diga: Con cariño, familia Torres").as_deref(),
+            Some("Con cariño, familia Torres")
+        );
+    }
+
+    #[test]
     fn roles_after_i_am_the_or_an_executive_title() {
         let read = |text| Thing::JobTitle.read(text);
         assert_eq!(
@@ -1288,6 +1702,14 @@ mod tests {
             Some("GNP")
         );
         assert_eq!(Thing::Insurer.read("I have Monday off"), None);
+        // Named alone after "con"/"with"; not a longer sentence or someone seen.
+        assert_eq!(Thing::Insurer.read("con Asisa").as_deref(), Some("Asisa"));
+        assert_eq!(
+            Thing::Insurer.read("with Blue Cross").as_deref(),
+            Some("Blue Cross")
+        );
+        assert_eq!(Thing::Insurer.read("cita con el traumatólogo"), None);
+        assert_eq!(Thing::Insurer.read("con la doctora"), None);
         assert_eq!(
             Thing::PetName
                 .read("hi my dog Biscuit needs his shots")
