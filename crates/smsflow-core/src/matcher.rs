@@ -192,8 +192,11 @@ impl Classifiers {
             // When the workflows bring at least as many examples as are built in, refining saves
             // little and learns them less well (`routing_cv --e5 --leave-one-set-out`, test4 held
             // out: macro-F1 0.893 -> 0.890, development figures): trained from 0, as without a base.
+            // A refine that cannot start from the base (it never fails with the base trained
+            // here, but a kept one comes from disk) falls back to training from 0.
             Some(base) if added < builtin => base
                 .refine(&labelled(examples), training, added)
+                .or_else(|| GoalClassifier::train(&labelled(examples), training))
                 .map(Arc::new),
             _ => GoalClassifier::train(&labelled(examples), training).map(Arc::new),
         };
