@@ -265,7 +265,7 @@ fn the_explanation_names_the_closest_example_and_the_probability() {
 #[test]
 fn built_in_examples_are_the_written_ones_and_the_spent_routing_sets() {
     let sets = [
-        "train", "test", "test2", "test3", "test4", "test5", "test6", "written",
+        "train", "test", "test2", "test3", "test4", "test5", "test6", "test7", "written",
     ];
     for message in sets
         .map(|set| format!("routing/{set}.jsonl"))
