@@ -43,8 +43,11 @@ pub fn one_message(parts: &[Part], max_segments: usize) -> String {
     let mut courteous = false;
     let mut sentences: Vec<(Weight, String)> = Vec::new();
     for part in parts {
-        for sentence in sentences_of(&without_leftovers(&part.text)) {
-            let key = normalize(&sentence);
+        for sentence in sentences_of(&without_leftovers(&part.text))
+            .iter()
+            .flat_map(|sentence| salutation_apart(sentence))
+        {
+            let key = normalize(sentence);
             // A label left without its value ("Book here:" when there is no link yet) would
             // run into the next sentence.
             if sentence.trim_end().ends_with(':')
@@ -59,7 +62,7 @@ pub fn one_message(parts: &[Part], max_segments: usize) -> String {
                 }
                 courteous = true;
             }
-            sentences.push((part.weight, sentence));
+            sentences.push((part.weight, sentence.to_string()));
         }
     }
     let joined = |sentences: &[(Weight, String)]| {
@@ -89,6 +92,21 @@ fn is_courtesy(normalized: &str) -> bool {
         .next()
         .is_some_and(|first| COURTESY_OPENERS.contains(&first))
         && normalized.split_whitespace().count() <= COURTESY_MAX_WORDS
+}
+
+/// A sentence that opens with a salutation ("Hi Dana, what size is your team?") as the salutation
+/// and the rest, so each is said once: a template's "Hi {{name}}, <question>" followed by the same
+/// question asked by the step reads as one greeting and one question, not the pair twice.
+fn salutation_apart(sentence: &str) -> impl Iterator<Item = &str> {
+    let split = sentence
+        .split_once(", ")
+        .filter(|(before, after)| !after.trim().is_empty() && is_courtesy(&normalize(before)));
+    match split {
+        Some((before, after)) => [&sentence[..before.len() + 1], after.trim()],
+        None => [sentence, ""],
+    }
+    .into_iter()
+    .filter(|piece| !piece.is_empty())
 }
 
 /// `text` without `{{...}}` placeholders or stray braces a broken template left.
@@ -162,6 +180,23 @@ mod tests {
         assert_eq!(
             one_message(&spanish, 3),
             "¡Gracias por su interés! Le escribiremos."
+        );
+    }
+
+    #[test]
+    fn a_salutation_and_a_question_are_each_said_once() {
+        let parts = [
+            Part::new(Weight::Step, "Hi Dana, What size is your team? Hi Dana,"),
+            Part::new(Weight::Essential, "What size is your team?"),
+        ];
+        assert_eq!(one_message(&parts, 3), "Hi Dana, What size is your team?");
+        let spanish = [
+            Part::new(Weight::Step, "Hola Ana, ¿cuántos son en su equipo?"),
+            Part::new(Weight::Essential, "¿Cuántos son en su equipo?"),
+        ];
+        assert_eq!(
+            one_message(&spanish, 3),
+            "Hola Ana, ¿cuántos son en su equipo?"
         );
     }
 
