@@ -8,6 +8,8 @@ pub mod numbers;
 pub mod things;
 mod topics;
 
+pub use topics::yes_or_no_by_field;
+
 pub use address::address;
 pub use numbers::number;
 
@@ -179,6 +181,9 @@ pub struct WhenRules {
     /// The field is a day that has passed (a birth, an incident): days are read backwards
     /// ("Friday" is the last Friday, "yesterday" is read) and a past day is fine.
     pub past_day: bool,
+    /// The field is a day of birth: only a day written with its year is one ("dob 03/03/1961";
+    /// "can I pick up friday" is not).
+    pub birth: bool,
     /// The day already known for this field: "make it 9" changes only the time.
     pub known_date: Option<Date>,
     /// The time already known for this field: "Dec 4th, same time" changes only the day.
@@ -198,10 +203,24 @@ pub fn when_value(
         correcting,
         asked,
         past_day,
+        birth,
         known_date,
         known_time,
     } = *rules;
-    let read = if past_day {
+    // A day that has passed, once known, is replaced only by another day said as past
+    // ("anteayer", "last Saturday") or by a correction: "me pueden atender el jueves?" and "can
+    // I come in Monday?" are about the visit.
+    if past_day
+        && known_date.is_some()
+        && !correcting
+        && !asked
+        && !dates::says_past(text, clock.today())
+    {
+        return None;
+    }
+    let read = if birth {
+        dates::read_birth
+    } else if past_day {
         dates::read_back
     } else {
         dates::read
@@ -669,6 +688,7 @@ mod tests {
             correcting: is_correction(text),
             asked,
             past_day: false,
+            birth: false,
             known_date: None,
             known_time: None,
         };
@@ -720,6 +740,7 @@ mod tests {
             correcting: true,
             asked: false,
             past_day: false,
+            birth: false,
             known_date: Some(date(2026, 12, 1)),
             known_time: None,
         };
@@ -727,6 +748,44 @@ mod tests {
             when_value(FieldType::Datetime, "mejor a las 11", &clock(), &later),
             Some(Ok("2026-12-01T11:00:00-05:00".into())),
             "a later time keeps the day"
+        );
+    }
+
+    #[test]
+    fn a_known_past_day_keeps_and_a_birth_needs_its_year() {
+        let past = |known: Option<jiff::civil::Date>, birth: bool, text: &str| {
+            let rules = WhenRules {
+                order: dates::Order::MonthFirst,
+                correcting: false,
+                asked: false,
+                past_day: true,
+                birth,
+                known_date: known,
+                known_time: None,
+            };
+            when_value(FieldType::Date, text, &clock(), &rules)
+        };
+        let known = Some(date(2026, 11, 24));
+        assert_eq!(past(known, false, "can I come in Monday?"), None);
+        assert_eq!(past(known, false, "me pueden atender el jueves?"), None);
+        assert_eq!(
+            past(known, false, "no fue ayer"),
+            Some(Ok("2026-11-25".into())),
+            "a day said as past still replaces it"
+        );
+        assert_eq!(
+            past(None, true, "Helen Park, dob 03/03/1961"),
+            Some(Ok("1961-03-03".into()))
+        );
+        assert_eq!(past(None, true, "can I pick up friday"), None);
+        assert_eq!(past(None, true, "puedo el viernes"), None);
+        assert_eq!(
+            past(
+                None,
+                true,
+                "I twisted my ankle last Saturday, dob 5/14/1988"
+            ),
+            Some(Ok("1988-05-14".into()))
         );
     }
 
@@ -907,6 +966,7 @@ mod tests {
             correcting: true,
             asked: false,
             past_day: false,
+            birth: false,
             known_date: Some(date(2026, 12, 8)),
             known_time: None,
         };
