@@ -675,12 +675,37 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
                 || (matches!(w.as_str(), "no" | "nope" | "nah") && starts.contains(&(at + 1)))
         })
         .filter(|_| last);
+    // "hoy no se puede? entonces mañana", "tomorrow's out, then monday": the value right after
+    // "entonces"/"then" is the one kept.
+    let then = words
+        .iter()
+        .rposition(|w| matches!(w.as_str(), "entonces" | "then"));
     let pick = |at: &[usize]| -> Option<usize> {
-        match (at.len(), cue) {
+        // "friday is bad, monday", "el jueves no puedo": a value refused where it is said is
+        // not chosen while another is there.
+        let kept: Vec<usize> = (0..at.len())
+            .filter(|&k| !refused_at(words, at[k], at.get(k + 1).copied()))
+            .collect();
+        let kept = if kept.is_empty() {
+            (0..at.len()).collect()
+        } else {
+            kept
+        };
+        let after_then = then.and_then(|then| {
+            kept.iter()
+                .copied()
+                .find(|&k| at[k] > then && at[k] <= then + 2)
+        });
+        match (kept.len(), cue) {
             (0, _) => None,
-            _ if !last => Some(0),
-            (n, Some(cue)) => at.iter().position(|&a| a > cue).or(Some(n - 1)),
-            (n, None) => Some(n - 1),
+            _ if after_then.is_some() => after_then,
+            _ if !last => kept.first().copied(),
+            (_, Some(cue)) => kept
+                .iter()
+                .copied()
+                .find(|&k| at[k] > cue)
+                .or(kept.last().copied()),
+            (_, None) => kept.last().copied(),
         }
     };
     let date = pick(&dates.iter().map(|(_, at)| *at).collect::<Vec<_>>()).map(|k| dates[k].0);
@@ -700,6 +725,32 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         time,
         exact_year: date.is_some_and(|(_, exact)| exact),
     }
+}
+
+/// Whether the words after the value starting at `at` (before the next one, at `next`) refuse
+/// it: "friday is bad", "el jueves no puedo", "mañana no pueden", "monday doesn't work".
+fn refused_at(words: &[String], at: usize, next: Option<usize>) -> bool {
+    let end = next.unwrap_or(words.len()).min(at + 4);
+    (at + 1..end).any(|k| {
+        let pair = (
+            words[k].as_str(),
+            words.get(k + 1).map(String::as_str).unwrap_or(""),
+        );
+        matches!(
+            pair,
+            ("is" | "s", "bad" | "out" | "no")
+                | (
+                    "doesn't" | "doesnt" | "won't" | "wont" | "does",
+                    "work" | "not"
+                )
+                | (
+                    "no",
+                    "puedo" | "pueden" | "puede" | "se" | "estoy" | "me" | "podemos" | "sirve"
+                )
+                | ("not", "good" | "possible")
+                | ("isn't" | "isnt", "good")
+        )
+    })
 }
 
 /// "today", "tomorrow", "day after tomorrow", "hoy", "mañana", "pasado mañana", "in 3 days",
@@ -1192,6 +1243,25 @@ mod tests {
             corrected("oops el 20, not the 19"),
             Some(date(2026, 12, 20))
         );
+    }
+
+    #[test]
+    fn a_refused_day_gives_way_to_the_one_kept() {
+        let first = |text| read(text, TODAY, Order::MonthFirst, false).date;
+        let corrected = |text| read(text, TODAY, Order::MonthFirst, true).date;
+        assert_eq!(
+            first("mañana no pueden verdad? entonces el lunes"),
+            Some(date(2026, 11, 30))
+        );
+        assert_eq!(
+            first("hoy no se puede? entonces mañana"),
+            Some(date(2026, 11, 27))
+        );
+        assert_eq!(
+            corrected("nvm friday is bad, monday same time ok?"),
+            Some(date(2026, 11, 30))
+        );
+        assert_eq!(first("friday or monday"), Some(date(2026, 11, 27)));
     }
 
     #[test]

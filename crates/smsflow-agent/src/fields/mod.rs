@@ -540,8 +540,22 @@ fn same_word(said: &str, word: &str) -> bool {
         || compound(word, said)
         || (a.len() >= 5 && b.len() >= 5 && (a.starts_with(b) || b.starts_with(a)))
         || one_typo(said, word)
+        || cut_short(said, word)
         || diminished(said).is_some_and(|base| base == b)
         || diminished(word).is_some_and(|base| base == a)
+}
+
+/// A word cut short, as texters write a long one: "calc" for "calculus", "mate" for
+/// "matemáticas", "united" for "unitedhealthcare"; not a shorter word the long one is built on
+/// ("hair" in "haircut", "week" in "weekend", "weekdays").
+fn cut_short(said: &str, word: &str) -> bool {
+    let rest = word.strip_prefix(said).unwrap_or("");
+    said.chars().count() >= 4
+        && rest.chars().count() >= 4
+        && !matches!(
+            rest,
+            "end" | "ends" | "day" | "days" | "ly" | "time" | "ing" | "ment"
+        )
 }
 
 /// A Spanish diminutive or adjective without its ending, to compare with a stem: "perrita" ->
@@ -786,6 +800,38 @@ mod tests {
                 "I twisted my ankle last Saturday, dob 5/14/1988"
             ),
             Some(Ok("1988-05-14".into()))
+        );
+    }
+
+    #[test]
+    fn a_word_cut_short_names_its_choice() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let subjects = ["Algebra", "Geometry", "Calculus", "Statistics"];
+        assert_eq!(
+            pick("calc tutoring before the final", &subjects).as_deref(),
+            Some("Calculus")
+        );
+        let materias = ["Matemáticas", "Español", "Inglés", "Ciencias"];
+        assert_eq!(
+            pick("va mal en mate", &materias).as_deref(),
+            Some("Matemáticas")
+        );
+        let insurers = ["Aetna", "Cigna", "UnitedHealthcare", "Self-pay"];
+        assert_eq!(
+            pick("i have united", &insurers).as_deref(),
+            Some("UnitedHealthcare")
+        );
+        assert_eq!(pick("this week", &["Weekend", "Weekdays"]), None);
+        assert_eq!(
+            pick(
+                "bridal party hair",
+                &["Haircut", "Blowout", "Bridal party styling"]
+            )
+            .as_deref(),
+            Some("Bridal party styling")
         );
     }
 

@@ -2,7 +2,7 @@
 //! "six", "dos", "una docena", "party of 8", "somos cuatro". A number that is part of a time, a
 //! date, a phone number or an address is not a quantity.
 
-use crate::fields::dates::is_month;
+use crate::fields::dates::{is_month, is_weekday};
 use crate::fields::fold;
 
 /// Numbers people write as words.
@@ -1058,7 +1058,9 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
         }) || before.is_some_and(|b| {
+            // "el domingo 20", "el martes 8": a day of the month.
             (is_month(b) && !closes[i - 1])
+                || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
                     && !grouped
@@ -1241,6 +1243,13 @@ mod tests {
             Some("3")
         );
         assert_eq!(rooms("headcount 45", "headcount").as_deref(), Some("45"));
+    }
+
+    #[test]
+    fn a_number_after_a_weekday_is_its_day() {
+        assert_eq!(number("no, mejor el domingo 20, el sábado trabajo"), None);
+        assert_eq!(number("el martes 8?"), None);
+        assert_eq!(number("tuesday 4 people").as_deref(), Some("4"));
     }
 
     #[test]
