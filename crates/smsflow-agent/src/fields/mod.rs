@@ -365,6 +365,14 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if separate >= 2 && text.contains('?') {
         return None;
     }
+    // "tamales y enchiladas mixed", "both, cut and color": several choices said with the one
+    // that mixes them is that one.
+    let mix = whole
+        .iter()
+        .find(|(_, _, _, choice)| MIXES.contains(&fold(choice.trim()).as_str()));
+    if let Some((_, _, _, mix)) = mix.filter(|_| separate >= 2) {
+        return Some((*mix).clone());
+    }
     // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one.
     let only = whole.iter().find(|(_, _, _, choice)| {
         let first = choice_words(choice).into_iter().next();
@@ -479,6 +487,23 @@ fn sized(said: Vec<String>, choices: &[String]) -> Vec<String> {
         .chain(std::iter::once(letter.to_string()))
         .collect()
 }
+
+/// Choices that mix the others: "Mixed", "Both", "Mixto", "Ambos", "Surtido".
+const MIXES: &[&str] = &[
+    "mixed",
+    "mix",
+    "both",
+    "combo",
+    "assorted",
+    "variety",
+    "mixto",
+    "mixta",
+    "ambos",
+    "ambas",
+    "surtido",
+    "surtida",
+    "combinado",
+];
 
 /// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
 const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
@@ -800,6 +825,22 @@ mod tests {
                 "I twisted my ankle last Saturday, dob 5/14/1988"
             ),
             Some(Ok("1988-05-14".into()))
+        );
+    }
+
+    #[test]
+    fn several_choices_said_with_the_mix_are_the_mix() {
+        let menu: Vec<String> = ["Tacos", "Enchiladas", "Tamales", "Mixed"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            choice("tamales y enchiladas mixed", &menu, false).as_deref(),
+            Some("Mixed")
+        );
+        assert_eq!(
+            choice("tamales please", &menu, false).as_deref(),
+            Some("Tamales")
         );
     }
 

@@ -887,6 +887,43 @@ const HOW_OFTEN: &[(&[&str], &[&str])] = &[
             "todos los meses",
         ],
     ),
+    (
+        &["quarterly", "trimestral", "every 3 months", "cada 3 meses"],
+        &[
+            "quarterly",
+            "every quarter",
+            "every 3 months",
+            "every three months",
+            "trimestral",
+            "cada trimestre",
+            "cada 3 meses",
+            "cada tres meses",
+        ],
+    ),
+    (
+        &[
+            "annual",
+            "annually",
+            "yearly",
+            "anual",
+            "every year",
+            "cada ano",
+        ],
+        &[
+            "annual",
+            "annually",
+            "yearly",
+            "once a year",
+            "every year",
+            "for the whole year",
+            "for a full year",
+            "anual",
+            "cada ano",
+            "todo el ano",
+            "una vez al ano",
+            "el ano completo",
+        ],
+    ),
 ];
 
 /// The choice a message names by how often ("every other week" for `Biweekly`), the last one
@@ -1046,6 +1083,24 @@ mod tests {
             Some("Rodents")
         );
         assert_eq!(choice_by_topic("rather soon", &pests), None);
+    }
+
+    #[test]
+    fn how_often_in_months_and_years() {
+        let plans = listed(&["Mensual", "Trimestral", "Anual"]);
+        assert_eq!(
+            choice_by_frequency("quiero inscribirme, pago cada 3 meses", &plans, false).as_deref(),
+            Some("Trimestral")
+        );
+        assert_eq!(
+            choice_by_frequency("me inscribo al de todo el año", &plans, false).as_deref(),
+            Some("Anual")
+        );
+        let english = listed(&["Monthly", "Quarterly", "Annual"]);
+        assert_eq!(
+            choice_by_frequency("we'd pay once a year", &english, false).as_deref(),
+            Some("Annual")
+        );
     }
 
     #[test]
