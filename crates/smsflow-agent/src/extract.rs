@@ -611,6 +611,7 @@ impl Extractors {
                     correcting,
                     asked,
                     past_day: is_past_day(field),
+                    birth: is_birth_day(field),
                     known_date: context
                         .known
                         .and_then(|known| known.get(..10))
@@ -676,6 +677,7 @@ impl Extractors {
                 }
             }
             Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
+                .or_else(|| fields::yes_or_no_by_field(field.as_str(), text, &field.choices))
                 .map(Ok)
                 .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
             Kind::Typed(FieldType::Address) => {
@@ -769,6 +771,7 @@ impl Extractors {
                     correcting: false,
                     asked: true,
                     past_day: is_past_day(field),
+                    birth: is_birth_day(field),
                     known_date: None,
                     known_time: None,
                 };

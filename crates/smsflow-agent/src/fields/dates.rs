@@ -269,6 +269,8 @@ const FOCUS_CUES: &[&str] = &[
     "nvm",
     // "make that tuesday, i work monday".
     "make",
+    // "hoy no se puede? entonces mañana": the day after "entonces" is the one kept.
+    "entonces",
 ];
 
 /// Words, lower-cased and without accents, with the punctuation that separates them dropped
@@ -347,6 +349,9 @@ pub fn read_back(text: &str, today: Date, order: Order, last: bool) -> When {
                     date
                 } else if weekday(&words[at]).is_some() {
                     date.checked_sub(7.days()).ok()?
+                } else if matches!(words[at].as_str(), "the" | "el") {
+                    // "charged twice on the 15th": this month's 15th, or last month's.
+                    date.checked_sub(1.month()).ok()?
                 } else {
                     date.checked_sub(1.year()).ok()?
                 };
@@ -357,6 +362,26 @@ pub fn read_back(text: &str, today: Date, order: Order, last: bool) -> When {
         said_past
     };
     pick_when(&words, &dates, &times, last)
+}
+
+/// As [`read`], for a day of birth: only a day written with its year, not after today ("dob
+/// 5/14/1988"; "can I come in Monday?" and "last Saturday" are no births).
+pub fn read_birth(text: &str, today: Date, order: Order, last: bool) -> When {
+    let words = tokens(text);
+    let (dates, times) = scan(&words, today, order);
+    let born: Found<Date> = dates
+        .into_iter()
+        .filter(|((date, exact), at)| {
+            *exact && *date <= today && relative_day(&words, *at, today).is_none()
+        })
+        .collect();
+    pick_when(&words, &born, &times, last)
+}
+
+/// Whether `text` says a day as past ("yesterday", "anteayer", "last Friday", "hace 3 días").
+pub fn says_past(text: &str, today: Date) -> bool {
+    let words = tokens(text);
+    (0..words.len()).any(|at| past_day(&words, at, today).is_some())
 }
 
 /// A day said as past at `words[i]`: "yesterday", "ayer", "anoche", "last night", "anteayer",
@@ -455,6 +480,35 @@ fn range_start(words: &[String], i: usize, today: Date) -> Option<(Date, usize)>
 
 type Found<T> = Vec<((T, bool), usize)>;
 
+/// Whether the word after "el 14" / "the 19" leaves the number a day of the month: the end of
+/// the message or its clause, a time, or a correction ("el 20, not the 19").
+fn ends_day_alone(after: Option<&str>) -> bool {
+    after.is_none_or(|word| {
+        matches!(
+            word,
+            "a" | "at"
+                | "las"
+                | "por"
+                | "en"
+                | "in"
+                | "y"
+                | "and"
+                | "o"
+                | "or"
+                | "que"
+                | "not"
+                | "no"
+                | "please"
+                | "pls"
+                | "porfa"
+                | "then"
+                | "entonces"
+                | "mejor"
+                | "instead"
+        )
+    })
+}
+
 /// The days (with whether their year is exact) and times (with whether they only bound the
 /// answer) of a message, with the word each starts at.
 fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time>) {
@@ -494,8 +548,14 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
                 Some("the") => (i + 2, 3),
                 _ => (i + 1, 2),
             };
+            // "Saturday, 11 o'clock", "friday 3 pm": an hour, not a day of the month.
+            let hour_after = matches!(
+                words.get(number_at + 1).map(String::as_str),
+                Some("o'clock" | "oclock" | "am" | "pm" | "a.m" | "p.m")
+            );
             let dated = words
                 .get(number_at)
+                .filter(|_| !hour_after)
                 .and_then(|w| day_number(w))
                 .and_then(|number| next_day_of_month(today, number, day));
             match dated {
@@ -540,10 +600,15 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
                 }
             }
         }
-        // "the 12th"
-        if matches!(word, "the")
+        // "the 12th", and a bare number that ends its clause: "para el 14", "regresamos el
+        // 27", "oops el 20, not the 19" (not "el 2 bedroom condo", "the 6 lesson package").
+        if matches!(word, "the" | "el")
             && let Some(day) = next
-                .filter(|n| n.len() > 2 && !n.chars().all(|c| c.is_ascii_digit()))
+                .filter(|n| {
+                    let bare = n.chars().all(|c| c.is_ascii_digit());
+                    let ordinal = n.len() > 2 && !bare;
+                    ordinal || (bare && ends_day_alone(words.get(i + 2).map(String::as_str)))
+                })
                 .and_then(day_number)
         {
             let this_month = today.first_of_month();
@@ -610,12 +675,37 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
                 || (matches!(w.as_str(), "no" | "nope" | "nah") && starts.contains(&(at + 1)))
         })
         .filter(|_| last);
+    // "hoy no se puede? entonces mañana", "tomorrow's out, then monday": the value right after
+    // "entonces"/"then" is the one kept.
+    let then = words
+        .iter()
+        .rposition(|w| matches!(w.as_str(), "entonces" | "then"));
     let pick = |at: &[usize]| -> Option<usize> {
-        match (at.len(), cue) {
+        // "friday is bad, monday", "el jueves no puedo": a value refused where it is said is
+        // not chosen while another is there.
+        let kept: Vec<usize> = (0..at.len())
+            .filter(|&k| !refused_at(words, at[k], at.get(k + 1).copied()))
+            .collect();
+        let kept = if kept.is_empty() {
+            (0..at.len()).collect()
+        } else {
+            kept
+        };
+        let after_then = then.and_then(|then| {
+            kept.iter()
+                .copied()
+                .find(|&k| at[k] > then && at[k] <= then + 2)
+        });
+        match (kept.len(), cue) {
             (0, _) => None,
-            _ if !last => Some(0),
-            (n, Some(cue)) => at.iter().position(|&a| a > cue).or(Some(n - 1)),
-            (n, None) => Some(n - 1),
+            _ if after_then.is_some() => after_then,
+            _ if !last => kept.first().copied(),
+            (_, Some(cue)) => kept
+                .iter()
+                .copied()
+                .find(|&k| at[k] > cue)
+                .or(kept.last().copied()),
+            (_, None) => kept.last().copied(),
         }
     };
     let date = pick(&dates.iter().map(|(_, at)| *at).collect::<Vec<_>>()).map(|k| dates[k].0);
@@ -635,6 +725,32 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         time,
         exact_year: date.is_some_and(|(_, exact)| exact),
     }
+}
+
+/// Whether the words after the value starting at `at` (before the next one, at `next`) refuse
+/// it: "friday is bad", "el jueves no puedo", "mañana no pueden", "monday doesn't work".
+fn refused_at(words: &[String], at: usize, next: Option<usize>) -> bool {
+    let end = next.unwrap_or(words.len()).min(at + 4);
+    (at + 1..end).any(|k| {
+        let pair = (
+            words[k].as_str(),
+            words.get(k + 1).map(String::as_str).unwrap_or(""),
+        );
+        matches!(
+            pair,
+            ("is" | "s", "bad" | "out" | "no")
+                | (
+                    "doesn't" | "doesnt" | "won't" | "wont" | "does",
+                    "work" | "not"
+                )
+                | (
+                    "no",
+                    "puedo" | "pueden" | "puede" | "se" | "estoy" | "me" | "podemos" | "sirve"
+                )
+                | ("not", "good" | "possible")
+                | ("isn't" | "isnt", "good")
+        )
+    })
 }
 
 /// "today", "tomorrow", "day after tomorrow", "hoy", "mañana", "pasado mañana", "in 3 days",
@@ -697,6 +813,11 @@ fn holiday(words: &[String], i: usize, today: Date) -> Option<(Date, bool, usize
         ("christmas" | "xmas", Some("eve")) => ((12, 24), 2),
         ("christmas" | "xmas" | "navidad", Some("day")) => ((12, 25), 2),
         ("christmas" | "xmas" | "navidad", _) => ((12, 25), 1),
+        // "valentines day", "valentine's", "san valentín", "día de los enamorados".
+        ("valentines" | "valentine's" | "valentine", _) => ((2, 14), 1),
+        ("san", Some("valentin")) => ((2, 14), 2),
+        ("halloween", _) => ((10, 31), 1),
+        ("4th" | "fourth", Some("of")) if at(2) == Some("july") => ((7, 4), 3),
         _ => return None,
     };
     calendar_date(today, None, month, day).map(|date| (date, false, used))
@@ -765,14 +886,34 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     match word {
         "noon" | "midday" | "mediodia" => return Some((Time::constant(12, 0, 0, 0), 1)),
         "midnight" | "medianoche" => return Some((Time::constant(0, 0, 0, 0), 1)),
-        // "half past 2", "quarter past 10": the hour follows.
-        "half" | "quarter" if words.get(i + 1).map(String::as_str) == Some("past") => {
-            let minute = if word == "half" { 30 } else { 15 };
+        // "half past 2", "quarter past 10", "quarter to 7": the hour follows.
+        "half" | "quarter"
+            if matches!(
+                words.get(i + 1).map(String::as_str),
+                Some("past" | "to" | "til" | "till")
+            ) =>
+        {
             let (time, used) = time_at(words, i + 2).or_else(|| {
                 let hour: i8 = words.get(i + 2)?.parse().ok()?;
                 Some((Time::new(business_hour(hour), 0, 0, 0).ok()?, 1))
             })?;
-            return Some((Time::new(time.hour(), minute, 0, 0).ok()?, used + 2));
+            let time = match (word, words[i + 1].as_str()) {
+                ("half", "past") => time.with().minute(30).build().ok()?,
+                ("quarter", "past") => time.with().minute(15).build().ok()?,
+                ("quarter", _) => time.checked_sub(15.minutes()).ok()?,
+                _ => return None,
+            };
+            return Some((time, used + 2));
+        }
+        // "half 5", "half 7 in the evening": half past, as said in Britain and Ireland.
+        "half" => {
+            let hour: i8 = words.get(i + 1)?.parse().ok()?;
+            if !(1..=12).contains(&hour) {
+                return None;
+            }
+            let (time, used) =
+                time_at(words, i + 1).unwrap_or((Time::new(business_hour(hour), 0, 0, 0).ok()?, 1));
+            return Some((time.with().minute(30).build().ok()?, used + 1));
         }
         _ => {}
     }
@@ -784,6 +925,14 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
                 | "until" | "desde" | "hasta" | "tipo" | "eso" | "sobre"
         ))
         || words[i].ends_with("ish")
+        || spoken_hour_after_like(words, i)
+        // "for Saturday, 11 o'clock", "can we do 9 instead", "actually 11 is better".
+        || matches!(
+            words.get(i + 1).map(String::as_str),
+            Some("o'clock" | "oclock" | "instead")
+        )
+        || (matches!(words.get(i + 1).map(String::as_str), Some("is" | "works"))
+            && words.get(i + 2).is_some_and(|w| w == "better"))
         // "make it 9", not "make it 5 people"
         || (i >= 2
             && words[i - 1] == "it"
@@ -838,7 +987,9 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         }
     }
     let mut minute = minute;
-    // "y media", "y cuarto", "o'clock"
+    // "a las 7 menos cuarto": a quarter before the hour.
+    let mut quarter_before = false;
+    // "y media", "y cuarto", "menos cuarto", "o'clock"
     match (
         words.get(i + used).map(String::as_str),
         words.get(i + used + 1).map(String::as_str),
@@ -849,6 +1000,10 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         }
         (Some("y"), Some("cuarto")) => {
             minute = 15;
+            used += 2;
+        }
+        (Some("menos"), Some("cuarto")) if minute == 0 => {
+            quarter_before = true;
             used += 2;
         }
         (Some("o'clock" | "oclock"), _) => used += 1,
@@ -868,6 +1023,9 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         (&["por", "la", "manana"][..], false),
         (&["por", "la", "tarde"][..], true),
         (&["por", "la", "noche"][..], true),
+        (&["en", "la", "manana"][..], false),
+        (&["en", "la", "tarde"][..], true),
+        (&["en", "la", "noche"][..], true),
         (&["in", "the", "morning"][..], false),
         (&["in", "the", "afternoon"][..], true),
         (&["in", "the", "evening"][..], true),
@@ -894,7 +1052,51 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         None if clock.starts_with('0') && clock.len() > 1 => hour,
         None => business_hour(hour),
     };
-    Some((Time::new(hour, minute, 0, 0).ok()?, used))
+    let time = Time::new(hour, minute, 0, 0).ok()?;
+    let time = if quarter_before {
+        time.checked_sub(15.minutes()).ok()?
+    } else {
+        time
+    };
+    Some((time, used))
+}
+
+/// "like 11", "next Saturday afternoon? like 2": an hour of the clock after "like" (not "I'd
+/// like 3 of the hoodies", "like 15 kids", "like 14", "like 20 minutes").
+fn spoken_hour_after_like(words: &[String], i: usize) -> bool {
+    let liked = i >= 1
+        && words[i - 1] == "like"
+        && !(i >= 2
+            && matches!(
+                words[i - 2].as_str(),
+                "i'd" | "we'd" | "would" | "i" | "we" | "they" | "you" | "id" | "wed"
+            ));
+    let clock_like = words[i].contains(':')
+        || words[i]
+            .trim_end_matches("am")
+            .trim_end_matches("pm")
+            .parse::<u8>()
+            .is_ok_and(|hour| (1..=12).contains(&hour));
+    let counts = words.get(i + 1).is_some_and(|next| {
+        super::numbers::COUNT_AFTER.contains(&next.as_str()) || days_in(next).is_some() || {
+            matches!(
+                next.as_str(),
+                "hours"
+                    | "hour"
+                    | "hrs"
+                    | "hr"
+                    | "minutes"
+                    | "mins"
+                    | "min"
+                    | "yrs"
+                    | "years"
+                    | "horas"
+                    | "minutos"
+                    | "anos"
+            )
+        }
+    });
+    liked && clock_like && !counts
 }
 
 /// An hour without am or pm, read in business hours: 8 to 11 morning, 12 noon, 1 to 7 afternoon.
@@ -980,6 +1182,95 @@ mod tests {
 
     fn pair(date: Option<&str>, time: Option<&str>) -> (Option<String>, Option<String>) {
         (date.map(str::to_string), time.map(str::to_string))
+    }
+
+    #[test]
+    fn hours_said_by_the_quarter_and_the_half() {
+        assert_eq!(when("next Tuesday at half 5?").1.as_deref(), Some("17:30"));
+        assert_eq!(
+            when("on the 5th at half 7 in the evening").1.as_deref(),
+            Some("19:30")
+        );
+        assert_eq!(when("pickup at quarter to 7").1.as_deref(), Some("18:45"));
+        assert_eq!(when("a las 7 menos cuarto").1.as_deref(), Some("18:45"));
+        assert_eq!(when("for Saturday, 11 o'clock").1.as_deref(), Some("11:00"));
+        assert_eq!(when("half a million in coverage").1, None);
+    }
+
+    #[test]
+    fn a_bare_hour_after_like_or_before_instead_is_a_time() {
+        assert_eq!(
+            when("next Saturday afternoon? like 2").1.as_deref(),
+            Some("14:00")
+        );
+        assert_eq!(
+            when("mañana en la mañana? like 8").1.as_deref(),
+            Some("08:00")
+        );
+        assert_eq!(when("ugh can we do 9 instead").1.as_deref(), Some("09:00"));
+        assert_eq!(
+            when("hmm actually 11 is better").1.as_deref(),
+            Some("11:00")
+        );
+        assert_eq!(when("a las 8 en la noche").1.as_deref(), Some("20:00"));
+        // Counts and durations after "like" are no hours.
+        assert_eq!(when("like 15 kids").1, None);
+        assert_eq!(when("I'd like 3 of the hoodies").1, None);
+        assert_eq!(when("ok prob like 14").1, None);
+        assert_eq!(when("like 2 hours").1, None);
+    }
+
+    #[test]
+    fn a_day_of_the_month_alone_and_named_holidays() {
+        assert_eq!(
+            when("unas rosas para el 14").0.as_deref(),
+            Some("2026-12-14")
+        );
+        assert_eq!(when("una boda el 19").0.as_deref(), Some("2026-12-19"));
+        assert_eq!(when("me interesa el 2 bedroom condo").0, None);
+        assert_eq!(when("the 6 lesson package").0, None);
+        assert_eq!(
+            when("a table on valentines day").0.as_deref(),
+            Some("2027-02-14")
+        );
+        assert_eq!(when("para San Valentín").0.as_deref(), Some("2027-02-14"));
+        let corrected = |text| read(text, TODAY, Order::MonthFirst, true).date;
+        assert_eq!(
+            corrected("hoy no se puede? entonces mañana"),
+            Some(date(2026, 11, 27))
+        );
+        assert_eq!(
+            corrected("oops el 20, not the 19"),
+            Some(date(2026, 12, 20))
+        );
+    }
+
+    #[test]
+    fn a_refused_day_gives_way_to_the_one_kept() {
+        let first = |text| read(text, TODAY, Order::MonthFirst, false).date;
+        let corrected = |text| read(text, TODAY, Order::MonthFirst, true).date;
+        assert_eq!(
+            first("mañana no pueden verdad? entonces el lunes"),
+            Some(date(2026, 11, 30))
+        );
+        assert_eq!(
+            first("hoy no se puede? entonces mañana"),
+            Some(date(2026, 11, 27))
+        );
+        assert_eq!(
+            corrected("nvm friday is bad, monday same time ok?"),
+            Some(date(2026, 11, 30))
+        );
+        assert_eq!(first("friday or monday"), Some(date(2026, 11, 27)));
+    }
+
+    #[test]
+    fn a_past_day_of_the_month_alone_is_this_month_or_the_one_before() {
+        let back = |text| read_back(text, TODAY, Order::MonthFirst, false).date;
+        assert_eq!(back("charged twice on the 15th"), Some(date(2026, 11, 15)));
+        assert_eq!(back("it was the 28th"), Some(date(2026, 10, 28)));
+        assert!(says_past("fue anteayer comiendo", TODAY));
+        assert!(!says_past("me pueden atender el jueves?", TODAY));
     }
 
     #[test]

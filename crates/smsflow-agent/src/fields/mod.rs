@@ -8,6 +8,8 @@ pub mod numbers;
 pub mod things;
 mod topics;
 
+pub use topics::yes_or_no_by_field;
+
 pub use address::address;
 pub use numbers::number;
 
@@ -179,6 +181,9 @@ pub struct WhenRules {
     /// The field is a day that has passed (a birth, an incident): days are read backwards
     /// ("Friday" is the last Friday, "yesterday" is read) and a past day is fine.
     pub past_day: bool,
+    /// The field is a day of birth: only a day written with its year is one ("dob 03/03/1961";
+    /// "can I pick up friday" is not).
+    pub birth: bool,
     /// The day already known for this field: "make it 9" changes only the time.
     pub known_date: Option<Date>,
     /// The time already known for this field: "Dec 4th, same time" changes only the day.
@@ -198,10 +203,24 @@ pub fn when_value(
         correcting,
         asked,
         past_day,
+        birth,
         known_date,
         known_time,
     } = *rules;
-    let read = if past_day {
+    // A day that has passed, once known, is replaced only by another day said as past
+    // ("anteayer", "last Saturday") or by a correction: "me pueden atender el jueves?" and "can
+    // I come in Monday?" are about the visit.
+    if past_day
+        && known_date.is_some()
+        && !correcting
+        && !asked
+        && !dates::says_past(text, clock.today())
+    {
+        return None;
+    }
+    let read = if birth {
+        dates::read_birth
+    } else if past_day {
         dates::read_back
     } else {
         dates::read
@@ -346,6 +365,14 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if separate >= 2 && text.contains('?') {
         return None;
     }
+    // "tamales y enchiladas mixed", "both, cut and color": several choices said with the one
+    // that mixes them is that one.
+    let mix = whole
+        .iter()
+        .find(|(_, _, _, choice)| MIXES.contains(&fold(choice.trim()).as_str()));
+    if let Some((_, _, _, mix)) = mix.filter(|_| separate >= 2) {
+        return Some((*mix).clone());
+    }
     // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one.
     let only = whole.iter().find(|(_, _, _, choice)| {
         let first = choice_words(choice).into_iter().next();
@@ -461,6 +488,23 @@ fn sized(said: Vec<String>, choices: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Choices that mix the others: "Mixed", "Both", "Mixto", "Ambos", "Surtido".
+const MIXES: &[&str] = &[
+    "mixed",
+    "mix",
+    "both",
+    "combo",
+    "assorted",
+    "variety",
+    "mixto",
+    "mixta",
+    "ambos",
+    "ambas",
+    "surtido",
+    "surtida",
+    "combinado",
+];
+
 /// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
 const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
 
@@ -521,8 +565,22 @@ fn same_word(said: &str, word: &str) -> bool {
         || compound(word, said)
         || (a.len() >= 5 && b.len() >= 5 && (a.starts_with(b) || b.starts_with(a)))
         || one_typo(said, word)
+        || cut_short(said, word)
         || diminished(said).is_some_and(|base| base == b)
         || diminished(word).is_some_and(|base| base == a)
+}
+
+/// A word cut short, as texters write a long one: "calc" for "calculus", "mate" for
+/// "matemáticas", "united" for "unitedhealthcare"; not a shorter word the long one is built on
+/// ("hair" in "haircut", "week" in "weekend", "weekdays").
+fn cut_short(said: &str, word: &str) -> bool {
+    let rest = word.strip_prefix(said).unwrap_or("");
+    said.chars().count() >= 4
+        && rest.chars().count() >= 4
+        && !matches!(
+            rest,
+            "end" | "ends" | "day" | "days" | "ly" | "time" | "ing" | "ment"
+        )
 }
 
 /// A Spanish diminutive or adjective without its ending, to compare with a stem: "perrita" ->
@@ -669,6 +727,7 @@ mod tests {
             correcting: is_correction(text),
             asked,
             past_day: false,
+            birth: false,
             known_date: None,
             known_time: None,
         };
@@ -720,6 +779,7 @@ mod tests {
             correcting: true,
             asked: false,
             past_day: false,
+            birth: false,
             known_date: Some(date(2026, 12, 1)),
             known_time: None,
         };
@@ -727,6 +787,92 @@ mod tests {
             when_value(FieldType::Datetime, "mejor a las 11", &clock(), &later),
             Some(Ok("2026-12-01T11:00:00-05:00".into())),
             "a later time keeps the day"
+        );
+    }
+
+    #[test]
+    fn a_known_past_day_keeps_and_a_birth_needs_its_year() {
+        let past = |known: Option<jiff::civil::Date>, birth: bool, text: &str| {
+            let rules = WhenRules {
+                order: dates::Order::MonthFirst,
+                correcting: false,
+                asked: false,
+                past_day: true,
+                birth,
+                known_date: known,
+                known_time: None,
+            };
+            when_value(FieldType::Date, text, &clock(), &rules)
+        };
+        let known = Some(date(2026, 11, 24));
+        assert_eq!(past(known, false, "can I come in Monday?"), None);
+        assert_eq!(past(known, false, "me pueden atender el jueves?"), None);
+        assert_eq!(
+            past(known, false, "no fue ayer"),
+            Some(Ok("2026-11-25".into())),
+            "a day said as past still replaces it"
+        );
+        assert_eq!(
+            past(None, true, "Helen Park, dob 03/03/1961"),
+            Some(Ok("1961-03-03".into()))
+        );
+        assert_eq!(past(None, true, "can I pick up friday"), None);
+        assert_eq!(past(None, true, "puedo el viernes"), None);
+        assert_eq!(
+            past(
+                None,
+                true,
+                "I twisted my ankle last Saturday, dob 5/14/1988"
+            ),
+            Some(Ok("1988-05-14".into()))
+        );
+    }
+
+    #[test]
+    fn several_choices_said_with_the_mix_are_the_mix() {
+        let menu: Vec<String> = ["Tacos", "Enchiladas", "Tamales", "Mixed"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            choice("tamales y enchiladas mixed", &menu, false).as_deref(),
+            Some("Mixed")
+        );
+        assert_eq!(
+            choice("tamales please", &menu, false).as_deref(),
+            Some("Tamales")
+        );
+    }
+
+    #[test]
+    fn a_word_cut_short_names_its_choice() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let subjects = ["Algebra", "Geometry", "Calculus", "Statistics"];
+        assert_eq!(
+            pick("calc tutoring before the final", &subjects).as_deref(),
+            Some("Calculus")
+        );
+        let materias = ["Matemáticas", "Español", "Inglés", "Ciencias"];
+        assert_eq!(
+            pick("va mal en mate", &materias).as_deref(),
+            Some("Matemáticas")
+        );
+        let insurers = ["Aetna", "Cigna", "UnitedHealthcare", "Self-pay"];
+        assert_eq!(
+            pick("i have united", &insurers).as_deref(),
+            Some("UnitedHealthcare")
+        );
+        assert_eq!(pick("this week", &["Weekend", "Weekdays"]), None);
+        assert_eq!(
+            pick(
+                "bridal party hair",
+                &["Haircut", "Blowout", "Bridal party styling"]
+            )
+            .as_deref(),
+            Some("Bridal party styling")
         );
     }
 
@@ -907,6 +1053,7 @@ mod tests {
             correcting: true,
             asked: false,
             past_day: false,
+            birth: false,
             known_date: Some(date(2026, 12, 8)),
             known_time: None,
         };

@@ -2,7 +2,7 @@
 //! "six", "dos", "una docena", "party of 8", "somos cuatro". A number that is part of a time, a
 //! date, a phone number or an address is not a quantity.
 
-use crate::fields::dates::is_month;
+use crate::fields::dates::{is_month, is_weekday};
 use crate::fields::fold;
 
 /// Numbers people write as words.
@@ -800,7 +800,14 @@ fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) 
                 after += 1;
             }
             // Before the word, only an ordinal: "7th grade" (not "feb 30, budget ...").
-            value_at(after).or_else(|| {
+            // "3 bed 2 bath", "3 recámaras, 2 baños": the number right before the word is
+            // what it counts, the one after belongs to the next word.
+            // A correction ("6 people, sorry 7") names the new number after.
+            let counted_before = found
+                .iter()
+                .find(|q| q.end == at && !last)
+                .map(|q| plain(q.value));
+            counted_before.or_else(|| value_at(after)).or_else(|| {
                 let before = at.checked_sub(1)?;
                 tokens[before]
                     .ends_with(|c: char| c.is_alphabetic())
@@ -970,7 +977,24 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
     let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
+        // "Kevin Romo 664 555 1234", "664 123": a phone number written in groups counts nothing.
+        let groups = phone_groups(&tokens[i..]);
+        if groups > 0 {
+            i += groups;
+            continue;
+        }
         let token = tokens[i];
+        // "half a million in coverage", "medio millón".
+        if let Some((value, used)) = half_of(&tokens[i..]) {
+            found.push(Quantity {
+                value,
+                counted: true,
+                start: i,
+                end: i + used,
+            });
+            i += used;
+            continue;
+        }
         let before = i.checked_sub(1).map(|b| tokens[b]);
         let after = tokens.get(i + 1).copied();
         let multiplier = after.and_then(|next| {
@@ -982,6 +1006,13 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         let currency = token.starts_with(['$', '€', '£']);
         // "twenty five", "twenty-five", "treinta y cinco", "veinticinco".
         if let Some((value, used)) = compound(&tokens, i) {
+            // "nine and a half" (a shoe size).
+            let half = match tokens.get(i + used..i + used + 3) {
+                Some(["and", "a", "half"]) => 3,
+                _ => 0,
+            };
+            let used = used + half;
+            let value = if half > 0 { value + 0.5 } else { value };
             found.push(Quantity {
                 value,
                 counted: before.is_some_and(|b| COUNT_BEFORE.contains(&b))
@@ -1027,7 +1058,9 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
         }) || before.is_some_and(|b| {
+            // "el domingo 20", "el martes 8": a day of the month.
             (is_month(b) && !closes[i - 1])
+                || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
                     && !grouped
@@ -1050,16 +1083,15 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         let mut value = value * multiplier.unwrap_or(1.0);
         // "2 millones y medio", "a million and a half".
         let rest: Vec<&str> = tokens.iter().skip(i + used).take(3).copied().collect();
-        if let Some(m) = multiplier.filter(|m| *m >= 1e3) {
-            let half = match rest.as_slice() {
-                ["y", "medio", ..] => 2,
-                ["and", "a", "half"] => 3,
-                _ => 0,
-            };
-            if half > 0 {
-                value += m / 2.0;
-                used += half;
-            }
+        let half = match rest.as_slice() {
+            ["y", "medio", ..] => 2,
+            ["and", "a", "half"] => 3,
+            _ => 0,
+        };
+        if half > 0 {
+            // "2 millones y medio"; "nine and a half", "26 y medio" (a shoe size).
+            value += multiplier.filter(|m| *m >= 1e3).unwrap_or(1.0) / 2.0;
+            used += half;
         }
         found.push(Quantity {
             value,
@@ -1070,6 +1102,35 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         i += used;
     }
     (owned, found)
+}
+
+/// How many tokens a phone number written in groups of digits takes at the start of `tokens`
+/// ("664 555 1234", "33 1234 5678", "664 123"): two or more runs of bare digits in a row, six
+/// digits or more in all, the second of three or more; 0 when it is not one.
+fn phone_groups(tokens: &[&str]) -> usize {
+    let bare = |token: &&&str| token.len() >= 2 && token.chars().all(|c| c.is_ascii_digit());
+    let run = tokens.iter().take_while(bare).count();
+    let digits: usize = tokens[..run].iter().map(|token| token.len()).sum();
+    if run >= 2 && tokens[1].len() >= 3 && digits >= 6 {
+        run
+    } else {
+        0
+    }
+}
+
+/// Half of a large number said in words: "half a million" (three tokens), "medio millón" (two).
+fn half_of(tokens: &[&str]) -> Option<(f64, usize)> {
+    let multiplier = |word: &str| {
+        MULTIPLIERS
+            .iter()
+            .find(|(name, m)| *name == word && *m >= 1e3)
+            .map(|(_, m)| *m)
+    };
+    match tokens {
+        ["half", "a", large, ..] => Some((multiplier(large)? / 2.0, 3)),
+        ["medio", large, ..] => Some((multiplier(large)? / 2.0, 2)),
+        _ => None,
+    }
 }
 
 /// A number written in two words or a joined one: tens and units ("twenty five", "twenty-five",
@@ -1169,6 +1230,49 @@ fn decimal(token: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_number_before_the_fields_word_is_its_count() {
+        let rooms = |text, field| field_number(text, field, &[], NumberAsk::default());
+        assert_eq!(
+            rooms("move out clean, 3 bed 2 bath", "bedrooms").as_deref(),
+            Some("3")
+        );
+        assert_eq!(
+            rooms("3 recámaras, 2 baños", "recamaras").as_deref(),
+            Some("3")
+        );
+        assert_eq!(rooms("headcount 45", "headcount").as_deref(), Some("45"));
+    }
+
+    #[test]
+    fn a_number_after_a_weekday_is_its_day() {
+        assert_eq!(number("no, mejor el domingo 20, el sábado trabajo"), None);
+        assert_eq!(number("el martes 8?"), None);
+        assert_eq!(number("tuesday 4 people").as_deref(), Some("4"));
+    }
+
+    #[test]
+    fn phone_numbers_in_groups_and_halves() {
+        assert_eq!(number("Kevin Romo 664 555 1234"), None);
+        assert_eq!(number("664 123"), None);
+        assert_eq!(number("mi cel 55 2020 3030"), None);
+        assert_eq!(
+            number("hey quiero 2 hoodies. Kevin 664 555 1234").as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            number("around half a million in coverage").as_deref(),
+            Some("500000")
+        );
+        assert_eq!(
+            number("un seguro de medio millón").as_deref(),
+            Some("500000")
+        );
+        assert_eq!(number("size nine and a half").as_deref(), Some("9.5"));
+        assert_eq!(number("twenty five and a half").as_deref(), Some("25.5"));
+        assert_eq!(number("talla 26 y medio").as_deref(), Some("26.5"));
+    }
 
     #[test]
     fn people_listed_are_added_up() {

@@ -489,6 +489,71 @@ const TOPICS: &[Topic] = &[
             "a domicilio",
             "me lo traen",
             "me lo envian",
+            "post them",
+            "post it",
+            "mail them",
+            "mail it",
+            "ship them",
+            "ship it",
+            "send them",
+            "mandarlos",
+            "enviarlos",
+        ],
+    },
+    // "manos y pies", "hands and feet": each part names its own choice, both say the pair.
+    Topic {
+        choice_words: &["manicure", "manicura", "mani"],
+        cues: &["hands", "manos", "fingernails", "finger nails"],
+    },
+    Topic {
+        choice_words: &["pedicure", "pedicura", "pedi"],
+        cues: &["feet", "toes", "toenails", "pies", "unas de los pies"],
+    },
+    Topic {
+        choice_words: &["haircut", "corte"],
+        cues: &[
+            "corte de pelo",
+            "corte y",
+            "cortarme el pelo",
+            "corte de cabello",
+        ],
+    },
+    Topic {
+        choice_words: &["beard", "barba"],
+        cues: &["barba", "beard"],
+    },
+    Topic {
+        choice_words: &["rodents", "rodent", "roedores", "roedor"],
+        cues: &["mice", "mouse", "rats", "rat ", "ratas", "raton", "ratones"],
+    },
+    Topic {
+        choice_words: &["maintenance", "mantenimiento"],
+        cues: &[
+            "tune up",
+            "tuneup",
+            "check up",
+            "checkup",
+            "yearly service",
+            "annual service",
+            "afinacion",
+            "revision anual",
+        ],
+    },
+    Topic {
+        choice_words: &["screen", "pantalla"],
+        cues: &["pantalla", "cracked screen", "shattered", "estrellad"],
+    },
+    Topic {
+        choice_words: &["parent", "padre", "madre"],
+        cues: &[
+            "my mom",
+            "my mother",
+            "my dad",
+            "my father",
+            "mi mama",
+            "mi papa",
+            "mi madre",
+            "mi padre",
         ],
     },
     Topic {
@@ -822,6 +887,43 @@ const HOW_OFTEN: &[(&[&str], &[&str])] = &[
             "todos los meses",
         ],
     ),
+    (
+        &["quarterly", "trimestral", "every 3 months", "cada 3 meses"],
+        &[
+            "quarterly",
+            "every quarter",
+            "every 3 months",
+            "every three months",
+            "trimestral",
+            "cada trimestre",
+            "cada 3 meses",
+            "cada tres meses",
+        ],
+    ),
+    (
+        &[
+            "annual",
+            "annually",
+            "yearly",
+            "anual",
+            "every year",
+            "cada ano",
+        ],
+        &[
+            "annual",
+            "annually",
+            "yearly",
+            "once a year",
+            "every year",
+            "for the whole year",
+            "for a full year",
+            "anual",
+            "cada ano",
+            "todo el ano",
+            "una vez al ano",
+            "el ano completo",
+        ],
+    ),
 ];
 
 /// The choice a message names by how often ("every other week" for `Biweekly`), the last one
@@ -872,15 +974,155 @@ fn spaced(text: &str) -> String {
 pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> {
     let folded = spaced(text);
     let said = |cue: &str| folded.contains(&format!(" {}", cue.replace('-', " ")));
-    let mut about = choices.iter().filter(|choice| {
-        let words = super::choice_words(choice);
-        TOPICS.iter().any(|topic| {
-            words
+    // How many of the topics said each choice is about: "manos y pies" is about two, which
+    // `Manicure y pedicure` covers and `Manicure` does not.
+    let about: Vec<(usize, &String)> = choices
+        .iter()
+        .map(|choice| {
+            let words = super::choice_words(choice);
+            let topics = TOPICS
                 .iter()
-                .any(|w| topic.choice_words.contains(&w.as_str()))
-                && topic.cues.iter().any(|cue| said(cue))
+                .filter(|topic| {
+                    words
+                        .iter()
+                        .any(|w| topic.choice_words.contains(&w.as_str()))
+                        && topic.cues.iter().any(|cue| said(cue))
+                })
+                .count();
+            (topics, choice)
         })
+        .filter(|(topics, _)| *topics > 0)
+        .collect();
+    let most = about.iter().map(|(topics, _)| *topics).max()?;
+    let mut best = about.iter().filter(|(topics, _)| *topics == most);
+    let (_, first) = best.next()?;
+    best.next().is_none().then(|| (*first).clone())
+}
+
+/// A yes-or-no choice about the thing its field names (`permit`, `referral`, `smoker`,
+/// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
+/// a referral"), refusing it a no ("non smoker", "sin mascotas").
+pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option<String> {
+    let answer = |yes: bool| {
+        choices
+            .iter()
+            .find(|choice| match fold(choice.trim()).as_str() {
+                "yes" | "si" => yes,
+                "no" => !yes,
+                _ => false,
+            })
+            .cloned()
+    };
+    if choices.len() != 2 || answer(true).is_none() || answer(false).is_none() {
+        return None;
+    }
+    // Words of the field's name that name a thing, not a verb about it ("av_needed" has none).
+    const ABOUT: &[&str] = &[
+        "needed", "need", "needs", "has", "have", "wants", "want", "required", "tiene", "necesita",
+        "requiere", "quiere",
+    ];
+    let folded_field = fold(field);
+    let things: Vec<&str> = folded_field
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| word.len() >= 4 && !ABOUT.contains(word))
+        .map(super::stem)
+        .collect();
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let at = words
+        .iter()
+        .position(|word| things.contains(&super::stem(word)))?;
+    let refused = words[at.saturating_sub(3)..at].iter().any(|word| {
+        matches!(
+            *word,
+            "no" | "non"
+                | "not"
+                | "sin"
+                | "never"
+                | "dont"
+                | "nunca"
+                | "without"
+                | "ningun"
+                | "ninguna"
+        )
     });
-    let first = about.next()?;
-    about.next().is_none().then(|| first.clone())
+    answer(!refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(choices: &[&str]) -> Vec<String> {
+        choices.iter().map(|choice| choice.to_string()).collect()
+    }
+
+    #[test]
+    fn a_choice_about_every_topic_said_wins() {
+        let nails = listed(&["Manicure", "Pedicure", "Manicure y pedicure", "Cejas"]);
+        assert_eq!(
+            choice_by_topic("una cita para manos y pies", &nails).as_deref(),
+            Some("Manicure y pedicure")
+        );
+        let english = listed(&["Manicure", "Pedicure", "Mani-pedi"]);
+        assert_eq!(
+            choice_by_topic("hands and feet both please", &english).as_deref(),
+            Some("Mani-pedi")
+        );
+        let cuts = listed(&["Haircut", "Beard trim", "Haircut and beard"]);
+        assert_eq!(
+            choice_by_topic("do you have hueco for corte y barba?", &cuts).as_deref(),
+            Some("Haircut and beard")
+        );
+        let pests = listed(&["Roaches", "Ants", "Rodents"]);
+        assert_eq!(
+            choice_by_topic("we have mice in the garage", &pests).as_deref(),
+            Some("Rodents")
+        );
+        assert_eq!(choice_by_topic("rather soon", &pests), None);
+    }
+
+    #[test]
+    fn how_often_in_months_and_years() {
+        let plans = listed(&["Mensual", "Trimestral", "Anual"]);
+        assert_eq!(
+            choice_by_frequency("quiero inscribirme, pago cada 3 meses", &plans, false).as_deref(),
+            Some("Trimestral")
+        );
+        assert_eq!(
+            choice_by_frequency("me inscribo al de todo el año", &plans, false).as_deref(),
+            Some("Anual")
+        );
+        let english = listed(&["Monthly", "Quarterly", "Annual"]);
+        assert_eq!(
+            choice_by_frequency("we'd pay once a year", &english, false).as_deref(),
+            Some("Annual")
+        );
+    }
+
+    #[test]
+    fn a_yes_or_no_by_the_thing_the_field_names() {
+        let yes_no = listed(&["Yes", "No"]);
+        let si_no = listed(&["Sí", "No"]);
+        assert_eq!(
+            yes_or_no_by_field("permit", "ya tengo mi learner's permit", &yes_no).as_deref(),
+            Some("Yes")
+        );
+        assert_eq!(
+            yes_or_no_by_field("smoker", "I'm 38, non smoker", &yes_no).as_deref(),
+            Some("No")
+        );
+        assert_eq!(
+            yes_or_no_by_field("mascotas", "sin mascotas", &si_no).as_deref(),
+            Some("No")
+        );
+        assert_eq!(
+            yes_or_no_by_field("av_needed", "we'll need projector and mics", &yes_no),
+            None
+        );
+        assert_eq!(yes_or_no_by_field("permit", "saturday 8am", &yes_no), None);
+    }
 }
