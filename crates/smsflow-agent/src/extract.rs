@@ -726,6 +726,9 @@ impl Extractors {
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))
             }
+            Kind::Labelled if only_asked => whole_answer(text).map(|value| {
+                Ok(free_text::without_own_word(field, value.trim_start_matches('#')).to_string())
+            }),
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
                     whole_answer(text).map(|value| Ok(value.trim_start_matches('#').to_string()))
@@ -1116,7 +1119,7 @@ fn text_answer(
     if free_text.next().is_some() {
         return None;
     }
-    let answer = whole_answer(text)?;
+    let answer = free_text::without_own_word(field, &whole_answer(text)?).to_string();
     let folded = fields::fold(&answer);
     let first = folded.split_whitespace().next()?;
     let refusal = free_text::says_nothing(first) || NOT_NAMES.contains(&first);
@@ -1209,6 +1212,11 @@ const ADDRESS_LEADS: &[&str] = &[
     "the address is ",
     "address is ",
     "address: ",
+    "pick me up at ",
+    "pick me up from ",
+    "pick up at ",
+    "pick up from ",
+    "recogeme en ",
     "i'm at ",
     "im at ",
     "we're at ",
@@ -1939,10 +1947,13 @@ fn looks_like_a_name(
                 .collect::<Vec<_>>()
         })
         .collect();
+    // "Teal", "green": a colour said alone answers a question about the colour.
+    let colour = words.len() == 1 && COLOURS.contains(&fields::fold(value).as_str());
     // A word of a choice offered: "kids medium" for `Kids M`.
     let offered =
         |folded: &str| folded.len() >= 3 && choice_words.iter().any(|w| w == fields::stem(folded));
     !chosen
+        && !colour
         && words.iter().enumerate().all(|(at, word)| {
             let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
             !word.chars().any(|c| c.is_ascii_digit())
@@ -2059,6 +2070,55 @@ const BUSINESS_WORDS: &[&str] = &[
     "pharmacy",
     "taller",
     "motors",
+    "inn",
+    "hotel",
+    "motel",
+    "plaza",
+    "cafe",
+    "pediatrics",
+];
+
+/// Colours, in English and Spanish, that are no given name said alone ("Rosa", "Blanca" and
+/// "Violeta" are names, and left out).
+const COLOURS: &[&str] = &[
+    "red",
+    "blue",
+    "green",
+    "yellow",
+    "black",
+    "white",
+    "pink",
+    "purple",
+    "orange",
+    "grey",
+    "gray",
+    "brown",
+    "teal",
+    "navy",
+    "beige",
+    "maroon",
+    "turquoise",
+    "silver",
+    "gold",
+    "rojo",
+    "roja",
+    "azul",
+    "verde",
+    "amarillo",
+    "amarilla",
+    "negro",
+    "negra",
+    "blanco",
+    "morado",
+    "morada",
+    "naranja",
+    "gris",
+    "marron",
+    "dorado",
+    "dorada",
+    "plateado",
+    "plateada",
+    "celeste",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
@@ -3266,6 +3326,11 @@ fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
             break;
         }
     }
+    // "somos unos 220 empleados", "we're about 40 people": words before a count say how many,
+    // not who.
+    let counted = words.get(start + taken.len()).is_some_and(|next| {
+        next.text.starts_with(|c: char| c.is_ascii_digit()) || numbers::is_number_word(&next.lower)
+    });
     while taken.last().is_some_and(|last| {
         matches!(
             *last,
@@ -3274,7 +3339,7 @@ fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
     }) {
         taken.pop();
     }
-    (!taken.is_empty()).then(|| taken.join(" "))
+    (!taken.is_empty() && !counted).then(|| taken.join(" "))
 }
 
 /// The part after the one that holds the name, when it is only capitalised words: "Noah
@@ -4901,5 +4966,142 @@ mod tests {
         );
         assert_eq!(later.get("insurance"), None, "{later:?}");
         assert_eq!(later.get("dob"), None, "{later:?}");
+    }
+
+    #[test]
+    fn a_count_after_we_are_is_no_company() {
+        for (said, wanted, asked) in [
+            (
+                "somos unos 220 empleados",
+                "nombre:name,empresa,empleados:number",
+                ["empleados", "empresa"],
+            ),
+            (
+                "we're about 40 people",
+                "name,company,employees:number",
+                ["employees", "company"],
+            ),
+        ] {
+            let read = answer(said, wanted, &asked);
+            assert!(
+                !read.found.contains_key("empresa") && !read.found.contains_key("company"),
+                "{said}: {read:?}"
+            );
+        }
+        let named = answer("somos Inversiones Duarte", "empresa", &["empresa"]);
+        assert_eq!(
+            named.found.get("empresa").map(String::as_str),
+            Some("Inversiones Duarte")
+        );
+    }
+
+    #[test]
+    fn a_colour_or_a_business_is_no_persons_name() {
+        for said in ["Teal", "green", "Verde", "negro"] {
+            let read = answer(said, "name,size", &["name", "size"]);
+            assert!(!read.found.contains_key("name"), "{said}: {read:?}");
+        }
+        let rosa = answer("Rosa", "nombre:name,talla", &["nombre", "talla"]);
+        assert_eq!(rosa.found.get("nombre").map(String::as_str), Some("Rosa"));
+        for (said, business) in [
+            ("Lakeview Inn", "Lakeview Inn"),
+            ("Hotel Las Palmas", "Hotel Las Palmas"),
+        ] {
+            let read = answer(
+                said,
+                "company,contact_name:name",
+                &["company", "contact_name"],
+            );
+            assert!(!read.found.contains_key("contact_name"), "{said}: {read:?}");
+            assert_eq!(
+                read.found.get("company").map(String::as_str),
+                Some(business)
+            );
+        }
+    }
+
+    #[test]
+    fn an_address_after_pick_me_up_at() {
+        for (said, address) in [
+            (
+                "pick me up at 2150 W Broadway, Vancouver",
+                "2150 W Broadway, Vancouver",
+            ),
+            ("recógeme en Los Aromos 245, Pilar", "Los Aromos 245, Pilar"),
+        ] {
+            let read = answer(
+                said,
+                "pickup_address:address,name",
+                &["pickup_address", "name"],
+            );
+            assert_eq!(
+                read.found.get("pickup_address").map(String::as_str),
+                Some(address),
+                "{said}"
+            );
+            assert!(!read.found.contains_key("name"), "{said}: {read:?}");
+        }
+    }
+
+    #[test]
+    fn free_text_is_no_answer_that_names_another_field_asked() {
+        for (said, wanted, asked) in [
+            (
+                "budget hasta 650k",
+                "property,budget:number",
+                ["property", "budget"],
+            ),
+            (
+                "June 31 pickup",
+                "cake_flavor,pickup:date",
+                ["cake_flavor", "pickup"],
+            ),
+            (
+                "la recogida el 31 de junio",
+                "sabor,recogida:date",
+                ["sabor", "recogida"],
+            ),
+        ] {
+            let read = answer(said, wanted, &asked);
+            assert!(!read.found.contains_key(asked[0]), "{said}: {read:?}");
+        }
+        let flavor = answer(
+            "lemon raspberry",
+            "cake_flavor,pickup:date",
+            &["cake_flavor", "pickup"],
+        );
+        assert_eq!(
+            flavor.found.get("cake_flavor").map(String::as_str),
+            Some("lemon raspberry")
+        );
+    }
+
+    #[test]
+    fn an_answer_loses_the_fields_own_word_before_it() {
+        for (said, field, value) in [
+            ("relleno de nata", "relleno", "nata"),
+            ("la sede de Belgrano", "sede", "Belgrano"),
+            ("the flavor is lemon raspberry", "flavor", "lemon raspberry"),
+            ("nata", "relleno", "nata"),
+        ] {
+            let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+        // Asked with another field, after the words that place it.
+        let relleno = answer(
+            "relleno de nata",
+            "relleno,recogida:date",
+            &["relleno", "recogida"],
+        );
+        assert_eq!(
+            relleno.found.get("relleno").map(String::as_str),
+            Some("nata")
+        );
+        let sede = answer(
+            "en la sede de Belgrano",
+            "sede,fecha:date",
+            &["sede", "fecha"],
+        );
+        assert_eq!(sede.found.get("sede").map(String::as_str), Some("Belgrano"));
     }
 }

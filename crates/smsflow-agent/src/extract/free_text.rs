@@ -230,7 +230,23 @@ pub(super) fn answer(
     // longer one describes something.
     let short = text.split_whitespace().count() <= 6;
     let fits = |field: &&FieldSpec| short || worded(field);
+    // "budget hasta 650k", "June 31 pickup": a message that names another field asked with this
+    // one answers that field, even when its reader could not take the value.
+    let names_another = |field: &FieldSpec| {
+        wanted
+            .iter()
+            .filter(|other| *other != field && asked.iter().any(|a| a == other.as_str()))
+            .any(|other| {
+                let folded = fields::fold(other.as_str());
+                let own = fields::own_words(&folded, OTHER_SORTS);
+                text.split_whitespace().any(|word| {
+                    let word = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
+                    word.len() >= 4 && own.contains(&word.as_str())
+                })
+            })
+    };
     let field = match asked_free.as_slice() {
+        [one] if names_another(one) => return None,
         [one] => *one,
         [_, _, ..] => return None,
         [] if opening => missing.iter().copied().find(described)?,
@@ -251,7 +267,10 @@ pub(super) fn answer(
     } else if worded(&field) {
         super::without_saying(text)
     } else {
-        super::without_lead(super::without_copula(text), PLACE_LEADS)
+        without_own_word(
+            field,
+            super::without_lead(super::without_copula(text), PLACE_LEADS),
+        )
     };
     let value = value.trim_end_matches(['.', '!', ' ']).trim();
     let words: Vec<&str> = value.split_whitespace().collect();
@@ -275,6 +294,47 @@ pub(super) fn answer(
         && !bare_name
         && known.get(field.as_str()).is_none_or(|old| old != value))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// Words of a field's name that say only what sort of value it holds: never the field named.
+const OTHER_SORTS: &[&str] = &[
+    "date", "fecha", "time", "hora", "name", "nombre", "number", "numero", "type", "tipo",
+];
+
+/// Articles and possessives before a field's own word in an answer: "la sede de Belgrano".
+const OWN_WORD_ARTICLES: &[&str] = &[
+    "the", "my", "a", "el", "la", "los", "las", "mi", "un", "una",
+];
+
+/// An answer without the field's own word that introduces it: "relleno de nata" for `relleno`,
+/// "en la sede de Belgrano" for `sede`, "flavor is lemon" for `cake_flavor`.
+pub(super) fn without_own_word<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    /// The first word of `rest` (folded) and what follows it.
+    fn split_word(rest: &str) -> Option<(String, &str)> {
+        let (word, after) = rest.trim().split_once(' ')?;
+        Some((fields::fold(word), after.trim_start()))
+    }
+    let folded = fields::fold(field.as_str());
+    let own = fields::own_words(&folded, OTHER_SORTS);
+    let Some((mut word, mut rest)) = split_word(value) else {
+        return value;
+    };
+    if OWN_WORD_ARTICLES.contains(&word.as_str()) {
+        let Some(next) = split_word(rest) else {
+            return value;
+        };
+        (word, rest) = next;
+    }
+    match split_word(rest) {
+        Some((link, after))
+            if own.contains(&word.as_str())
+                && matches!(link.as_str(), "de" | "of" | "is" | "es")
+                && !after.is_empty() =>
+        {
+            after
+        }
+        _ => value,
+    }
 }
 
 /// The first message: nothing asked yet, nothing known but what the sender's number gave.
