@@ -13,6 +13,7 @@ use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 mod described;
 mod free_text;
 mod others;
+mod route;
 use others::Person;
 
 /// Which reader a field uses.
@@ -362,6 +363,7 @@ impl Extractors {
         });
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
+        route::share_route(text, wanted, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
         share_hours(text, wanted, &mut extraction);
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
