@@ -708,6 +708,9 @@ impl Extractors {
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
                 // A correction names the identifier again without its word: "sorry, it's 55210".
                 let answering = asked || (correcting && context.known.is_some());
+                // "a la Calle 72 # 10-34", "Priya Desai 07385 112233": an identifier is never
+                // part of the address or the phone number given with it.
+                let text = &self.without_address_and_phone(text);
                 identifier(text, field.as_str(), answering, correcting)
                     .map(Ok)
                     .or_else(|| {
@@ -789,6 +792,21 @@ impl Extractors {
     }
 
     /// The first valid phone number (the last one in a correction), in E.164.
+    /// `text` without the address and the phone numbers it gives: valid ones, and digits in
+    /// three groups or more, as people write a phone number, even a short one ("55 4455 66").
+    fn without_address_and_phone(&self, text: &str) -> String {
+        let mut text = match fields::address(text, false) {
+            Some(address) => text.replacen(&address, " ", 1),
+            None => text.to_string(),
+        };
+        for candidate in phone_candidates(&text.clone(), 7) {
+            if self.phone(&candidate, false).is_some() || candidate.split(' ').count() >= 3 {
+                text = text.replacen(&candidate, " ", 1);
+            }
+        }
+        text
+    }
+
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region), &candidate).ok()?;
@@ -5105,5 +5123,65 @@ mod tests {
             &["sede", "fecha"],
         );
         assert_eq!(sede.found.get("sede").map(String::as_str), Some("Belgrano"));
+    }
+
+    #[test]
+    fn an_identifier_is_no_part_of_an_address_or_a_phone_number() {
+        for (said, wanted, asked) in [
+            (
+                "a la Calle 72 # 10-34, apto 301",
+                "referencia,direccion:address",
+                ["referencia", "direccion"],
+            ),
+            (
+                "Priya Desai 415-555-0142",
+                "order_number,name",
+                ["order_number", "name"],
+            ),
+            (
+                "55 4455 66",
+                "pedido,telefono:phone",
+                ["pedido", "telefono"],
+            ),
+        ] {
+            let read = answer(said, wanted, &asked);
+            assert!(!read.found.contains_key(asked[0]), "{said}: {read:?}");
+        }
+        let order = answer(
+            "es el 88213",
+            "pedido,telefono:phone",
+            &["pedido", "telefono"],
+        );
+        assert_eq!(order.found.get("pedido").map(String::as_str), Some("88213"));
+    }
+
+    #[test]
+    fn an_order_field_holds_what_was_ordered_when_no_number_names_it() {
+        for (turns, value) in [
+            (
+                vec!["buenas, para un domicilio: 2 bandejas paisas y una limonada de coco"],
+                "2 bandejas paisas y una limonada de coco",
+            ),
+            (
+                vec!["me mandan 2 órdenes de tacos de suadero y una de pastor"],
+                "2 órdenes de tacos de suadero y una de pastor",
+            ),
+            (
+                vec![
+                    "can I order for collection",
+                    "2 chicken tikka masala, 1 lamb rogan josh, 3 garlic naan",
+                ],
+                "2 chicken tikka masala, 1 lamb rogan josh, 3 garlic naan",
+            ),
+        ] {
+            let found = conversation(&turns, "pedido,hora:time,name");
+            assert_eq!(
+                found.get("pedido").map(String::as_str),
+                Some(value),
+                "{turns:?}"
+            );
+        }
+        let numbered = conversation(&["mi pedido 45-889 no llegó"], "pedido,name");
+        assert_eq!(numbered.get("pedido").map(String::as_str), Some("45-889"));
     }
 }

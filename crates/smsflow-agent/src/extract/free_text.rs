@@ -210,9 +210,13 @@ pub(super) fn answer(
     }
     let free: Vec<&FieldSpec> = wanted
         .iter()
-        .filter(|field| kind(field) == Kind::Labelled && !is_identifier(field.as_str()))
+        .filter(|field| {
+            kind(field) == Kind::Labelled
+                && (!is_identifier(field.as_str()) || lists_an_order(field, text))
+        })
         .collect();
-    let described = |field: &&FieldSpec| fields::field_says(field.as_str(), WHY);
+    let described =
+        |field: &&FieldSpec| fields::field_says(field.as_str(), WHY) || lists_an_order(field, text);
     let worded =
         |field: &&FieldSpec| described(field) || fields::field_says(field.as_str(), WORDED);
     let missing: Vec<&FieldSpec> = free
@@ -262,7 +266,9 @@ pub(super) fn answer(
                     .filter(|_| text.split_whitespace().count() >= 2)
             })?,
     };
-    let value = if opening {
+    let value = if lists_an_order(field, text) {
+        from_first_count(text)
+    } else if opening {
         without_request(field, after_greeting(text))
     } else if worded(&field) {
         super::without_saying(text)
@@ -335,6 +341,41 @@ pub(super) fn without_own_word<'a>(field: &FieldSpec, value: &'a str) -> &'a str
         }
         _ => value,
     }
+}
+
+/// Names of a field that may hold an order's number or what was ordered.
+const ORDERS: &[&str] = &["order", "pedido", "orden", "encargo"];
+
+/// Whether `text` lists what was ordered for a field named only "order" or "pedido": a count
+/// and no word with three digits that could be the order's number ("2 pizzas muzza grandes y
+/// una fainá", "un pastel de tres leches mediano"; not "pedido 88213").
+fn lists_an_order(field: &FieldSpec, text: &str) -> bool {
+    let numbered = text
+        .split_whitespace()
+        .any(|token| token.chars().filter(char::is_ascii_digit).count() >= 3);
+    ORDERS.contains(&fields::fold(field.as_str()).as_str())
+        && !numbered
+        && first_count(text).is_some()
+}
+
+/// Where the first count of `text` starts: a number in figures ("para un domicilio: 2
+/// bandejas"), else in words ("un pastel").
+fn first_count(text: &str) -> Option<usize> {
+    let starts = |counts: fn(&str) -> bool| {
+        let mut at = 0;
+        text.split_inclusive(' ').find_map(|piece| {
+            let start = at;
+            at += piece.len();
+            counts(piece.trim()).then_some(start)
+        })
+    };
+    starts(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()))
+        .or_else(|| starts(fields::numbers::is_number_word))
+}
+
+/// `text` from its first count: "me mandan 2 órdenes de tacos" -> "2 órdenes de tacos".
+fn from_first_count(text: &str) -> &str {
+    first_count(text).map_or(text, |at| &text[at..])
 }
 
 /// The first message: nothing asked yet, nothing known but what the sender's number gave.
