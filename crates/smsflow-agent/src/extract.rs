@@ -711,7 +711,25 @@ impl Extractors {
                 // "a la Calle 72 # 10-34", "Priya Desai 07385 112233": an identifier is never
                 // part of the address or the phone number given with it.
                 let text = &self.without_address_and_phone(text);
-                identifier(text, field.as_str(), answering, correcting)
+                // "cédula 1.144.087.622" beside a plate field: the number another field's word
+                // names is that field's.
+                let own = fields::fold(field.as_str());
+                let others: Vec<String> = context
+                    .wanted
+                    .iter()
+                    .filter(|other| *other != field && is_identifier(other.as_str()))
+                    .flat_map(|other| {
+                        fields::fold(other.as_str())
+                            .split(['_', ' '])
+                            .filter(|word| {
+                                !GENERIC_IDENTIFIER_WORDS.contains(word)
+                                    && !own.split(['_', ' ']).any(|mine| mine == *word)
+                            })
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                identifier(text, field.as_str(), &others, answering, correcting)
                     .map(Ok)
                     .or_else(|| {
                         only_asked
@@ -1428,8 +1446,15 @@ const GENERIC_IDENTIFIER_WORDS: &[&str] = &["number", "numero", "id", "code", "c
 
 /// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
 /// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
-/// the first such word ("es el 88213").
-fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String> {
+/// the first such word ("es el 88213"); never after the words of `others`, other identifier
+/// fields' own ("cédula 1.144.087.622" is no plate).
+fn identifier(
+    text: &str,
+    field: &str,
+    others: &[String],
+    asked: bool,
+    last: bool,
+) -> Option<String> {
     let tokens = text
         .split_whitespace()
         .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']));
@@ -1453,6 +1478,7 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
             IDENTIFIER_WORDS
                 .iter()
                 .filter(|word| !GENERIC_IDENTIFIER_WORDS.contains(word))
+                .filter(|word| !others.iter().any(|other| other == *word))
                 .map(|word| word.to_string()),
         )
         .collect();
@@ -3308,11 +3334,12 @@ fn business_run(words: &[Word]) -> Option<String> {
             return None;
         }
         let (mut run, mut end) = capitalised_run(words, start, 5, true)?;
-        // "Grupo Ferretero del Bajío": a Spanish name goes on after "de", "del".
+        // "Grupo Ferretero del Bajío", "Salinas y Asociados": a name goes on after "de",
+        // "del", "y", "&".
         while !words[end - 1].ends_clause
             && words
                 .get(end)
-                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del"))
+                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del" | "y" | "&"))
             && let Some((more, next)) = capitalised_run(words, end + 1, 3, true)
         {
             run = format!("{run} {} {more}", words[end].text);
@@ -5183,5 +5210,76 @@ mod tests {
         }
         let numbered = conversation(&["mi pedido 45-889 no llegó"], "pedido,name");
         assert_eq!(numbered.get("pedido").map(String::as_str), Some("45-889"));
+    }
+
+    #[test]
+    fn an_identifier_another_fields_word_names_is_that_fields() {
+        let plate = conversation(
+            &[
+                "es un Chevrolet Onix 2022, placa KZL 482",
+                "Juan Camilo Restrepo, cédula 1.144.087.622",
+            ],
+            "vehiculo,placa,nombre:name,cedula",
+        );
+        assert_eq!(plate.get("placa").map(String::as_str), Some("KZL 482"));
+        assert_eq!(
+            plate.get("cedula").map(String::as_str),
+            Some("1.144.087.622")
+        );
+        let order = conversation(&["order 55120", "ticket 99812"], "order_number,ticket");
+        assert_eq!(order.get("order_number").map(String::as_str), Some("55120"));
+        assert_eq!(order.get("ticket").map(String::as_str), Some("99812"));
+    }
+
+    #[test]
+    fn a_problem_without_the_words_that_say_who_has_it() {
+        for (said, field, value) in [
+            (
+                "tengo un esguince de tobillo",
+                "lesion",
+                "esguince de tobillo",
+            ),
+            (
+                "my son has fiebre y dolor de oído",
+                "sintomas",
+                "fiebre y dolor de oído",
+            ),
+            ("post-op ACL rehab", "injury", "post-op ACL rehab"),
+            // Words that say something else stay.
+            (
+                "tengo que dar parte de un siniestro",
+                "descripcion",
+                "tengo que dar parte de un siniestro",
+            ),
+            (
+                "my son has had a cough for a week",
+                "symptoms",
+                "my son has had a cough for a week",
+            ),
+        ] {
+            let found = conversation(&[said], &format!("{field},name"));
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+    }
+
+    #[test]
+    fn a_business_goes_on_after_y_or_ampersand() {
+        for (said, company) in [
+            (
+                "Rodrigo Salinas, Salinas y Asociados, rodrigo@salinasyasociados.mx",
+                "Salinas y Asociados",
+            ),
+            (
+                "Ana Smith, Smith & Partners, ana@smithpartners.com",
+                "Smith & Partners",
+            ),
+        ] {
+            let read = answer(said, "name,email,company", &["name", "email"]);
+            assert_eq!(
+                read.found.get("company").map(String::as_str),
+                Some(company),
+                "{said}"
+            );
+        }
     }
 }

@@ -37,6 +37,10 @@ const WHY: &[&str] = &[
     "proyecto",
     "falla",
     "consulta",
+    "injury",
+    "injuries",
+    "lesion",
+    "lesiones",
     // What someone orders is what their first message says: "2 carne asada burritos".
     "items",
 ];
@@ -70,13 +74,62 @@ const REQUEST_LEADS: &[&str] = &[
     "quisiera ",
 ];
 
-/// `value` without the words that ask for it, for a field that holds a project.
+/// `value` without the words that ask for it, for a field that holds a project; without the
+/// words that say who has it, for one that holds what is wrong ("tengo un esguince de tobillo"
+/// = `esguince de tobillo`, "my son has fiebre y dolor de oído" = `fiebre y dolor de oído`).
 pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
     if fields::field_says(field.as_str(), PROJECT) {
         super::without_lead(value, REQUEST_LEADS)
+    } else if fields::field_says(field.as_str(), WHY) {
+        without_possession(value)
     } else {
         value
     }
+}
+
+/// Words that say the texter has what follows.
+const POSSESSION_LEADS: &[&str] = &["tengo", "tenemos", "i have", "we have", "i've got"];
+
+/// Possessives before who has it: "my son has", "mi perro tiene".
+const HOLDERS: &[&str] = &["my", "our", "mi", "nuestro", "nuestra"];
+
+/// Words after "I have"/"tengo" that make it say something else: "tengo que", "I have to",
+/// "my son has had a cough".
+const NOT_POSSESSION: &[&str] = &["que", "to", "had", "been", "got", "no", "not"];
+
+/// `value` without the words that say who has the problem and an indefinite article (see
+/// [`without_request`]); as it is when they say something else.
+fn without_possession(value: &str) -> &str {
+    let words: Vec<(usize, String)> = value
+        .split_whitespace()
+        .map(|word| {
+            (
+                word.as_ptr() as usize - value.as_ptr() as usize,
+                fields::fold(word),
+            )
+        })
+        .collect();
+    let lead = POSSESSION_LEADS
+        .iter()
+        .map(|lead| lead.split(' ').collect::<Vec<_>>())
+        .find(|lead| lead.len() < words.len() && lead.iter().zip(&words).all(|(a, (_, b))| a == b))
+        .map(|lead| lead.len())
+        .or_else(|| {
+            (words.len() > 3
+                && HOLDERS.contains(&words[0].1.as_str())
+                && matches!(words[2].1.as_str(), "has" | "tiene"))
+            .then_some(3)
+        });
+    let Some(mut rest) = lead else {
+        return value;
+    };
+    if NOT_POSSESSION.contains(&words[rest].1.as_str()) {
+        return value;
+    }
+    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una") && rest + 1 < words.len() {
+        rest += 1;
+    }
+    &value[words[rest].0..]
 }
 
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
@@ -250,7 +303,6 @@ pub(super) fn answer(
             })
     };
     let field = match asked_free.as_slice() {
-        [one] if names_another(one) => return None,
         [one] => *one,
         [_, _, ..] => return None,
         [] if opening => missing.iter().copied().find(described)?,
@@ -266,6 +318,9 @@ pub(super) fn answer(
                     .filter(|_| text.split_whitespace().count() >= 2)
             })?,
     };
+    if names_another(field) {
+        return None;
+    }
     let value = if lists_an_order(field, text) {
         from_first_count(text)
     } else if opening {
