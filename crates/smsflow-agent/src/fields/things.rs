@@ -1045,20 +1045,9 @@ fn listing(tokens: &[&str]) -> Option<String> {
     ];
     const BEFORE_WHEN: &[&str] = &["on", "el", "this", "next", "este", "esta", "for", "para"];
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
-    let start = (0..tokens.len()).find_map(|at| {
-        VIEWING_CUES.iter().find_map(|cue| {
-            let cue: Vec<&str> = cue.split(' ').collect();
-            let end = at + cue.len();
-            (end < tokens.len()
-                && folded[at..end]
-                    .iter()
-                    .zip(&cue)
-                    .all(|(word, cue)| word == cue)
-                && !tokens[at..end].iter().any(|token| ends_clause(token))
-                && (LISTING_ARTICLES.contains(&folded[end].as_str())
-                    || tokens[end].starts_with(|c: char| c.is_ascii_digit())))
-            .then_some(end)
-        })
+    let start = after_cues(tokens, &folded, VIEWING_CUES, |end| {
+        LISTING_ARTICLES.contains(&folded[end].as_str())
+            || tokens[end].starts_with(|c: char| c.is_ascii_digit())
     })?;
     let dropped = folded[start] != "the" && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
@@ -1130,12 +1119,15 @@ fn ordered(text: &str) -> Option<String> {
     (!counted_or_owned).then_some(product)
 }
 
-/// The words after the first of `cues` (whole words) to the end of their clause or to a word of
-/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
-fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
-    let tokens: Vec<&str> = text.split_whitespace().collect();
-    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
-    let after = (0..tokens.len()).find_map(|at| {
+/// Where the words after the first of `cues` start (whole words of one clause; `folded`, the
+/// tokens folded), when `follows` accepts that start.
+fn after_cues(
+    tokens: &[&str],
+    folded: &[String],
+    cues: &[&str],
+    follows: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    (0..tokens.len()).find_map(|at| {
         cues.iter().find_map(|cue| {
             let cue: Vec<&str> = cue.split(' ').collect();
             let end = at + cue.len();
@@ -1144,10 +1136,19 @@ fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
                     .iter()
                     .zip(&cue)
                     .all(|(word, cue)| word == cue)
-                && !tokens[at..end].iter().any(|token| ends_clause(token)))
+                && !tokens[at..end].iter().any(|token| ends_clause(token))
+                && follows(end))
             .then_some(end)
         })
-    })?;
+    })
+}
+
+/// The words after the first of `cues` (whole words) to the end of their clause or to a word of
+/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let after = after_cues(&tokens, &folded, cues, |_| true)?;
     let mut start = after;
     if ARTICLES
         .iter()
