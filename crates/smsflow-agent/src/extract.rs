@@ -13,6 +13,7 @@ use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 mod described;
 mod free_text;
 mod others;
+mod route;
 use others::Person;
 
 /// Which reader a field uses.
@@ -362,6 +363,7 @@ impl Extractors {
         });
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
+        route::share_route(text, wanted, known, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
         share_hours(text, wanted, &mut extraction);
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
@@ -708,7 +710,28 @@ impl Extractors {
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
                 // A correction names the identifier again without its word: "sorry, it's 55210".
                 let answering = asked || (correcting && context.known.is_some());
-                identifier(text, field.as_str(), answering, correcting)
+                // "a la Calle 72 # 10-34", "Priya Desai 07385 112233": an identifier is never
+                // part of the address or the phone number given with it.
+                let text = &self.without_address_and_phone(text);
+                // "cédula 1.144.087.622" beside a plate field: the number another field's word
+                // names is that field's.
+                let own = fields::fold(field.as_str());
+                let others: Vec<String> = context
+                    .wanted
+                    .iter()
+                    .filter(|other| *other != field && is_identifier(other.as_str()))
+                    .flat_map(|other| {
+                        fields::fold(other.as_str())
+                            .split(['_', ' '])
+                            .filter(|word| {
+                                !GENERIC_IDENTIFIER_WORDS.contains(word)
+                                    && !own.split(['_', ' ']).any(|mine| mine == *word)
+                            })
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                identifier(text, field.as_str(), &others, answering, correcting)
                     .map(Ok)
                     .or_else(|| {
                         only_asked
@@ -728,6 +751,9 @@ impl Extractors {
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))
             }
+            Kind::Labelled if only_asked => whole_answer(text).map(|value| {
+                Ok(free_text::without_own_word(field, value.trim_start_matches('#')).to_string())
+            }),
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
                     whole_answer(text).map(|value| Ok(value.trim_start_matches('#').to_string()))
@@ -787,6 +813,21 @@ impl Extractors {
     }
 
     /// The first valid phone number (the last one in a correction), in E.164.
+    /// `text` without the address and the phone numbers it gives: valid ones, and digits in
+    /// three groups or more, as people write a phone number, even a short one ("55 4455 66").
+    fn without_address_and_phone(&self, text: &str) -> String {
+        let mut text = match fields::address(text, false) {
+            Some(address) => text.replacen(&address, " ", 1),
+            None => text.to_string(),
+        };
+        for candidate in phone_candidates(&text.clone(), 7) {
+            if self.phone(&candidate, false).is_some() || candidate.split(' ').count() >= 3 {
+                text = text.replacen(&candidate, " ", 1);
+            }
+        }
+        text
+    }
+
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region), &candidate).ok()?;
@@ -1119,7 +1160,7 @@ fn text_answer(
     if free_text.next().is_some() {
         return None;
     }
-    let answer = whole_answer(text)?;
+    let answer = free_text::without_own_word(field, &whole_answer(text)?).to_string();
     let folded = fields::fold(&answer);
     let first = folded.split_whitespace().next()?;
     let refusal = free_text::says_nothing(first) || NOT_NAMES.contains(&first);
@@ -1212,6 +1253,11 @@ const ADDRESS_LEADS: &[&str] = &[
     "the address is ",
     "address is ",
     "address: ",
+    "pick me up at ",
+    "pick me up from ",
+    "pick up at ",
+    "pick up from ",
+    "recogeme en ",
     "i'm at ",
     "im at ",
     "we're at ",
@@ -1403,8 +1449,15 @@ const GENERIC_IDENTIFIER_WORDS: &[&str] = &["number", "numero", "id", "code", "c
 
 /// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
 /// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
-/// the first such word ("es el 88213").
-fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String> {
+/// the first such word ("es el 88213"); never after the words of `others`, other identifier
+/// fields' own ("cédula 1.144.087.622" is no plate).
+fn identifier(
+    text: &str,
+    field: &str,
+    others: &[String],
+    asked: bool,
+    last: bool,
+) -> Option<String> {
     let tokens = text
         .split_whitespace()
         .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']));
@@ -1428,6 +1481,7 @@ fn identifier(text: &str, field: &str, asked: bool, last: bool) -> Option<String
             IDENTIFIER_WORDS
                 .iter()
                 .filter(|word| !GENERIC_IDENTIFIER_WORDS.contains(word))
+                .filter(|word| !others.iter().any(|other| other == *word))
                 .map(|word| word.to_string()),
         )
         .collect();
@@ -1942,10 +1996,13 @@ fn looks_like_a_name(
                 .collect::<Vec<_>>()
         })
         .collect();
+    // "Teal", "green": a colour said alone answers a question about the colour.
+    let colour = words.len() == 1 && COLOURS.contains(&fields::fold(value).as_str());
     // A word of a choice offered: "kids medium" for `Kids M`.
     let offered =
         |folded: &str| folded.len() >= 3 && choice_words.iter().any(|w| w == fields::stem(folded));
     !chosen
+        && !colour
         && words.iter().enumerate().all(|(at, word)| {
             let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
             !word.chars().any(|c| c.is_ascii_digit())
@@ -2062,6 +2119,55 @@ const BUSINESS_WORDS: &[&str] = &[
     "pharmacy",
     "taller",
     "motors",
+    "inn",
+    "hotel",
+    "motel",
+    "plaza",
+    "cafe",
+    "pediatrics",
+];
+
+/// Colours, in English and Spanish, that are no given name said alone ("Rosa", "Blanca" and
+/// "Violeta" are names, and left out).
+const COLOURS: &[&str] = &[
+    "red",
+    "blue",
+    "green",
+    "yellow",
+    "black",
+    "white",
+    "pink",
+    "purple",
+    "orange",
+    "grey",
+    "gray",
+    "brown",
+    "teal",
+    "navy",
+    "beige",
+    "maroon",
+    "turquoise",
+    "silver",
+    "gold",
+    "rojo",
+    "roja",
+    "azul",
+    "verde",
+    "amarillo",
+    "amarilla",
+    "negro",
+    "negra",
+    "blanco",
+    "morado",
+    "morada",
+    "naranja",
+    "gris",
+    "marron",
+    "dorado",
+    "dorada",
+    "plateado",
+    "plateada",
+    "celeste",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
@@ -3231,11 +3337,12 @@ fn business_run(words: &[Word]) -> Option<String> {
             return None;
         }
         let (mut run, mut end) = capitalised_run(words, start, 5, true)?;
-        // "Grupo Ferretero del Bajío": a Spanish name goes on after "de", "del".
+        // "Grupo Ferretero del Bajío", "Salinas y Asociados": a name goes on after "de",
+        // "del", "y", "&".
         while !words[end - 1].ends_clause
             && words
                 .get(end)
-                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del"))
+                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del" | "y" | "&"))
             && let Some((more, next)) = capitalised_run(words, end + 1, 3, true)
         {
             run = format!("{run} {} {more}", words[end].text);
@@ -3269,6 +3376,11 @@ fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
             break;
         }
     }
+    // "somos unos 220 empleados", "we're about 40 people": words before a count say how many,
+    // not who.
+    let counted = words.get(start + taken.len()).is_some_and(|next| {
+        next.text.starts_with(|c: char| c.is_ascii_digit()) || numbers::is_number_word(&next.lower)
+    });
     while taken.last().is_some_and(|last| {
         matches!(
             *last,
@@ -3277,7 +3389,7 @@ fn lower_case_company_run(words: &[Word], start: usize) -> Option<String> {
     }) {
         taken.pop();
     }
-    (!taken.is_empty()).then(|| taken.join(" "))
+    (!taken.is_empty() && !counted).then(|| taken.join(" "))
 }
 
 /// The part after the one that holds the name, when it is only capitalised words: "Noah
@@ -4904,5 +5016,273 @@ mod tests {
         );
         assert_eq!(later.get("insurance"), None, "{later:?}");
         assert_eq!(later.get("dob"), None, "{later:?}");
+    }
+
+    #[test]
+    fn a_count_after_we_are_is_no_company() {
+        for (said, wanted, asked) in [
+            (
+                "somos unos 220 empleados",
+                "nombre:name,empresa,empleados:number",
+                ["empleados", "empresa"],
+            ),
+            (
+                "we're about 40 people",
+                "name,company,employees:number",
+                ["employees", "company"],
+            ),
+        ] {
+            let read = answer(said, wanted, &asked);
+            assert!(
+                !read.found.contains_key("empresa") && !read.found.contains_key("company"),
+                "{said}: {read:?}"
+            );
+        }
+        let named = answer("somos Inversiones Duarte", "empresa", &["empresa"]);
+        assert_eq!(
+            named.found.get("empresa").map(String::as_str),
+            Some("Inversiones Duarte")
+        );
+    }
+
+    #[test]
+    fn a_colour_or_a_business_is_no_persons_name() {
+        for said in ["Teal", "green", "Verde", "negro"] {
+            let read = answer(said, "name,size", &["name", "size"]);
+            assert!(!read.found.contains_key("name"), "{said}: {read:?}");
+        }
+        let rosa = answer("Rosa", "nombre:name,talla", &["nombre", "talla"]);
+        assert_eq!(rosa.found.get("nombre").map(String::as_str), Some("Rosa"));
+        for (said, business) in [
+            ("Lakeview Inn", "Lakeview Inn"),
+            ("Hotel Las Palmas", "Hotel Las Palmas"),
+        ] {
+            let read = answer(
+                said,
+                "company,contact_name:name",
+                &["company", "contact_name"],
+            );
+            assert!(!read.found.contains_key("contact_name"), "{said}: {read:?}");
+            assert_eq!(
+                read.found.get("company").map(String::as_str),
+                Some(business)
+            );
+        }
+    }
+
+    #[test]
+    fn an_address_after_pick_me_up_at() {
+        for (said, address) in [
+            (
+                "pick me up at 2150 W Broadway, Vancouver",
+                "2150 W Broadway, Vancouver",
+            ),
+            ("recógeme en Los Aromos 245, Pilar", "Los Aromos 245, Pilar"),
+        ] {
+            let read = answer(
+                said,
+                "pickup_address:address,name",
+                &["pickup_address", "name"],
+            );
+            assert_eq!(
+                read.found.get("pickup_address").map(String::as_str),
+                Some(address),
+                "{said}"
+            );
+            assert!(!read.found.contains_key("name"), "{said}: {read:?}");
+        }
+    }
+
+    #[test]
+    fn free_text_is_no_answer_that_names_another_field_asked() {
+        for (said, wanted, asked) in [
+            (
+                "budget hasta 650k",
+                "property,budget:number",
+                ["property", "budget"],
+            ),
+            (
+                "June 31 pickup",
+                "cake_flavor,pickup:date",
+                ["cake_flavor", "pickup"],
+            ),
+            (
+                "la recogida el 31 de junio",
+                "sabor,recogida:date",
+                ["sabor", "recogida"],
+            ),
+        ] {
+            let read = answer(said, wanted, &asked);
+            assert!(!read.found.contains_key(asked[0]), "{said}: {read:?}");
+        }
+        let flavor = answer(
+            "lemon raspberry",
+            "cake_flavor,pickup:date",
+            &["cake_flavor", "pickup"],
+        );
+        assert_eq!(
+            flavor.found.get("cake_flavor").map(String::as_str),
+            Some("lemon raspberry")
+        );
+    }
+
+    #[test]
+    fn an_answer_loses_the_fields_own_word_before_it() {
+        for (said, field, value) in [
+            ("relleno de nata", "relleno", "nata"),
+            ("la sede de Belgrano", "sede", "Belgrano"),
+            ("the flavor is lemon raspberry", "flavor", "lemon raspberry"),
+            ("nata", "relleno", "nata"),
+        ] {
+            let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+        // Asked with another field, after the words that place it.
+        let relleno = answer(
+            "relleno de nata",
+            "relleno,recogida:date",
+            &["relleno", "recogida"],
+        );
+        assert_eq!(
+            relleno.found.get("relleno").map(String::as_str),
+            Some("nata")
+        );
+        let sede = answer(
+            "en la sede de Belgrano",
+            "sede,fecha:date",
+            &["sede", "fecha"],
+        );
+        assert_eq!(sede.found.get("sede").map(String::as_str), Some("Belgrano"));
+    }
+
+    #[test]
+    fn an_identifier_is_no_part_of_an_address_or_a_phone_number() {
+        for (said, wanted, asked) in [
+            (
+                "a la Calle 72 # 10-34, apto 301",
+                "referencia,direccion:address",
+                ["referencia", "direccion"],
+            ),
+            (
+                "Priya Desai 415-555-0142",
+                "order_number,name",
+                ["order_number", "name"],
+            ),
+            (
+                "55 4455 66",
+                "pedido,telefono:phone",
+                ["pedido", "telefono"],
+            ),
+        ] {
+            let read = answer(said, wanted, &asked);
+            assert!(!read.found.contains_key(asked[0]), "{said}: {read:?}");
+        }
+        let order = answer(
+            "es el 88213",
+            "pedido,telefono:phone",
+            &["pedido", "telefono"],
+        );
+        assert_eq!(order.found.get("pedido").map(String::as_str), Some("88213"));
+    }
+
+    #[test]
+    fn an_order_field_holds_what_was_ordered_when_no_number_names_it() {
+        for (turns, value) in [
+            (
+                vec!["buenas, para un domicilio: 2 bandejas paisas y una limonada de coco"],
+                "2 bandejas paisas y una limonada de coco",
+            ),
+            (
+                vec!["me mandan 2 órdenes de tacos de suadero y una de pastor"],
+                "2 órdenes de tacos de suadero y una de pastor",
+            ),
+            (
+                vec![
+                    "can I order for collection",
+                    "2 chicken tikka masala, 1 lamb rogan josh, 3 garlic naan",
+                ],
+                "2 chicken tikka masala, 1 lamb rogan josh, 3 garlic naan",
+            ),
+        ] {
+            let found = conversation(&turns, "pedido,hora:time,name");
+            assert_eq!(
+                found.get("pedido").map(String::as_str),
+                Some(value),
+                "{turns:?}"
+            );
+        }
+        let numbered = conversation(&["mi pedido 45-889 no llegó"], "pedido,name");
+        assert_eq!(numbered.get("pedido").map(String::as_str), Some("45-889"));
+    }
+
+    #[test]
+    fn an_identifier_another_fields_word_names_is_that_fields() {
+        let plate = conversation(
+            &[
+                "es un Chevrolet Onix 2022, placa KZL 482",
+                "Juan Camilo Restrepo, cédula 1.144.087.622",
+            ],
+            "vehiculo,placa,nombre:name,cedula",
+        );
+        assert_eq!(plate.get("placa").map(String::as_str), Some("KZL 482"));
+        assert_eq!(
+            plate.get("cedula").map(String::as_str),
+            Some("1.144.087.622")
+        );
+        let order = conversation(&["order 55120", "ticket 99812"], "order_number,ticket");
+        assert_eq!(order.get("order_number").map(String::as_str), Some("55120"));
+        assert_eq!(order.get("ticket").map(String::as_str), Some("99812"));
+    }
+
+    #[test]
+    fn a_problem_without_the_words_that_say_who_has_it() {
+        for (said, field, value) in [
+            (
+                "tengo un esguince de tobillo",
+                "lesion",
+                "esguince de tobillo",
+            ),
+            (
+                "my son has fiebre y dolor de oído",
+                "sintomas",
+                "fiebre y dolor de oído",
+            ),
+            ("post-op ACL rehab", "injury", "post-op ACL rehab"),
+            // Words that say something else stay.
+            (
+                "tengo que dar parte de un siniestro",
+                "descripcion",
+                "tengo que dar parte de un siniestro",
+            ),
+            (
+                "my son has had a cough for a week",
+                "symptoms",
+                "my son has had a cough for a week",
+            ),
+        ] {
+            let found = conversation(&[said], &format!("{field},name"));
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+    }
+
+    #[test]
+    fn a_business_goes_on_after_y_or_ampersand() {
+        for (said, company) in [
+            (
+                "Rodrigo Salinas, Salinas y Asociados, rodrigo@salinasyasociados.mx",
+                "Salinas y Asociados",
+            ),
+            (
+                "Ana Smith, Smith & Partners, ana@smithpartners.com",
+                "Smith & Partners",
+            ),
+        ] {
+            let read = answer(said, "name,email,company", &["name", "email"]);
+            assert_eq!(
+                read.found.get("company").map(String::as_str),
+                Some(company),
+                "{said}"
+            );
+        }
     }
 }

@@ -37,6 +37,10 @@ const WHY: &[&str] = &[
     "proyecto",
     "falla",
     "consulta",
+    "injury",
+    "injuries",
+    "lesion",
+    "lesiones",
     // What someone orders is what their first message says: "2 carne asada burritos".
     "items",
 ];
@@ -70,13 +74,62 @@ const REQUEST_LEADS: &[&str] = &[
     "quisiera ",
 ];
 
-/// `value` without the words that ask for it, for a field that holds a project.
+/// `value` without the words that ask for it, for a field that holds a project; without the
+/// words that say who has it, for one that holds what is wrong ("tengo un esguince de tobillo"
+/// = `esguince de tobillo`, "my son has fiebre y dolor de oído" = `fiebre y dolor de oído`).
 pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
     if fields::field_says(field.as_str(), PROJECT) {
         super::without_lead(value, REQUEST_LEADS)
+    } else if fields::field_says(field.as_str(), WHY) {
+        without_possession(value)
     } else {
         value
     }
+}
+
+/// Words that say the texter has what follows.
+const POSSESSION_LEADS: &[&str] = &["tengo", "tenemos", "i have", "we have", "i've got"];
+
+/// Possessives before who has it: "my son has", "mi perro tiene".
+const HOLDERS: &[&str] = &["my", "our", "mi", "nuestro", "nuestra"];
+
+/// Words after "I have"/"tengo" that make it say something else: "tengo que", "I have to",
+/// "my son has had a cough".
+const NOT_POSSESSION: &[&str] = &["que", "to", "had", "been", "got", "no", "not"];
+
+/// `value` without the words that say who has the problem and an indefinite article (see
+/// [`without_request`]); as it is when they say something else.
+fn without_possession(value: &str) -> &str {
+    let words: Vec<(usize, String)> = value
+        .split_whitespace()
+        .map(|word| {
+            (
+                word.as_ptr() as usize - value.as_ptr() as usize,
+                fields::fold(word),
+            )
+        })
+        .collect();
+    let lead = POSSESSION_LEADS
+        .iter()
+        .map(|lead| lead.split(' ').collect::<Vec<_>>())
+        .find(|lead| lead.len() < words.len() && lead.iter().zip(&words).all(|(a, (_, b))| a == b))
+        .map(|lead| lead.len())
+        .or_else(|| {
+            (words.len() > 3
+                && HOLDERS.contains(&words[0].1.as_str())
+                && matches!(words[2].1.as_str(), "has" | "tiene"))
+            .then_some(3)
+        });
+    let Some(mut rest) = lead else {
+        return value;
+    };
+    if NOT_POSSESSION.contains(&words[rest].1.as_str()) {
+        return value;
+    }
+    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una") && rest + 1 < words.len() {
+        rest += 1;
+    }
+    &value[words[rest].0..]
 }
 
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
@@ -210,9 +263,13 @@ pub(super) fn answer(
     }
     let free: Vec<&FieldSpec> = wanted
         .iter()
-        .filter(|field| kind(field) == Kind::Labelled && !is_identifier(field.as_str()))
+        .filter(|field| {
+            kind(field) == Kind::Labelled
+                && (!is_identifier(field.as_str()) || lists_an_order(field, text))
+        })
         .collect();
-    let described = |field: &&FieldSpec| fields::field_says(field.as_str(), WHY);
+    let described =
+        |field: &&FieldSpec| fields::field_says(field.as_str(), WHY) || lists_an_order(field, text);
     let worded =
         |field: &&FieldSpec| described(field) || fields::field_says(field.as_str(), WORDED);
     let missing: Vec<&FieldSpec> = free
@@ -230,6 +287,21 @@ pub(super) fn answer(
     // longer one describes something.
     let short = text.split_whitespace().count() <= 6;
     let fits = |field: &&FieldSpec| short || worded(field);
+    // "budget hasta 650k", "June 31 pickup": a message that names another field asked with this
+    // one answers that field, even when its reader could not take the value.
+    let names_another = |field: &FieldSpec| {
+        wanted
+            .iter()
+            .filter(|other| *other != field && asked.iter().any(|a| a == other.as_str()))
+            .any(|other| {
+                let folded = fields::fold(other.as_str());
+                let own = fields::own_words(&folded, OTHER_SORTS);
+                text.split_whitespace().any(|word| {
+                    let word = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
+                    word.len() >= 4 && own.contains(&word.as_str())
+                })
+            })
+    };
     let field = match asked_free.as_slice() {
         [one] => *one,
         [_, _, ..] => return None,
@@ -246,12 +318,20 @@ pub(super) fn answer(
                     .filter(|_| text.split_whitespace().count() >= 2)
             })?,
     };
-    let value = if opening {
+    if names_another(field) {
+        return None;
+    }
+    let value = if lists_an_order(field, text) {
+        from_first_count(text)
+    } else if opening {
         without_request(field, after_greeting(text))
     } else if worded(&field) {
         super::without_saying(text)
     } else {
-        super::without_lead(super::without_copula(text), PLACE_LEADS)
+        without_own_word(
+            field,
+            super::without_lead(super::without_copula(text), PLACE_LEADS),
+        )
     };
     let value = value.trim_end_matches(['.', '!', ' ']).trim();
     let words: Vec<&str> = value.split_whitespace().collect();
@@ -275,6 +355,82 @@ pub(super) fn answer(
         && !bare_name
         && known.get(field.as_str()).is_none_or(|old| old != value))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// Words of a field's name that say only what sort of value it holds: never the field named.
+const OTHER_SORTS: &[&str] = &[
+    "date", "fecha", "time", "hora", "name", "nombre", "number", "numero", "type", "tipo",
+];
+
+/// Articles and possessives before a field's own word in an answer: "la sede de Belgrano".
+const OWN_WORD_ARTICLES: &[&str] = &[
+    "the", "my", "a", "el", "la", "los", "las", "mi", "un", "una",
+];
+
+/// An answer without the field's own word that introduces it: "relleno de nata" for `relleno`,
+/// "en la sede de Belgrano" for `sede`, "flavor is lemon" for `cake_flavor`.
+pub(super) fn without_own_word<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    /// The first word of `rest` (folded) and what follows it.
+    fn split_word(rest: &str) -> Option<(String, &str)> {
+        let (word, after) = rest.trim().split_once(' ')?;
+        Some((fields::fold(word), after.trim_start()))
+    }
+    let folded = fields::fold(field.as_str());
+    let own = fields::own_words(&folded, OTHER_SORTS);
+    let Some((mut word, mut rest)) = split_word(value) else {
+        return value;
+    };
+    if OWN_WORD_ARTICLES.contains(&word.as_str()) {
+        let Some(next) = split_word(rest) else {
+            return value;
+        };
+        (word, rest) = next;
+    }
+    match split_word(rest) {
+        Some((link, after))
+            if own.contains(&word.as_str())
+                && matches!(link.as_str(), "de" | "of" | "is" | "es")
+                && !after.is_empty() =>
+        {
+            after
+        }
+        _ => value,
+    }
+}
+
+/// Names of a field that may hold an order's number or what was ordered.
+const ORDERS: &[&str] = &["order", "pedido", "orden", "encargo"];
+
+/// Whether `text` lists what was ordered for a field named only "order" or "pedido": a count
+/// and no word with three digits that could be the order's number ("2 pizzas muzza grandes y
+/// una fainá", "un pastel de tres leches mediano"; not "pedido 88213").
+fn lists_an_order(field: &FieldSpec, text: &str) -> bool {
+    let numbered = text
+        .split_whitespace()
+        .any(|token| token.chars().filter(char::is_ascii_digit).count() >= 3);
+    ORDERS.contains(&fields::fold(field.as_str()).as_str())
+        && !numbered
+        && first_count(text).is_some()
+}
+
+/// Where the first count of `text` starts: a number in figures ("para un domicilio: 2
+/// bandejas"), else in words ("un pastel").
+fn first_count(text: &str) -> Option<usize> {
+    let starts = |counts: fn(&str) -> bool| {
+        let mut at = 0;
+        text.split_inclusive(' ').find_map(|piece| {
+            let start = at;
+            at += piece.len();
+            counts(piece.trim()).then_some(start)
+        })
+    };
+    starts(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_digit()))
+        .or_else(|| starts(fields::numbers::is_number_word))
+}
+
+/// `text` from its first count: "me mandan 2 órdenes de tacos" -> "2 órdenes de tacos".
+fn from_first_count(text: &str) -> &str {
+    first_count(text).map_or(text, |at| &text[at..])
 }
 
 /// The first message: nothing asked yet, nothing known but what the sender's number gave.

@@ -40,6 +40,9 @@ pub enum Thing {
     /// What is celebrated or held: "book the rooftop for a 40th birthday party", "cotizar el
     /// salón para un matrimonio", "estamos planeando una quinceañera".
     Event,
+    /// A home or a place for sale or rent, after the words that ask to see it: "interested in
+    /// seeing 14 Birch Lane", "me interesa el 2 bedroom condo en Brickell".
+    Listing,
 }
 
 impl Thing {
@@ -69,6 +72,8 @@ impl Thing {
             "celebracion",
         ]) {
             Some(Thing::Event)
+        } else if has(&["property", "propiedad", "listing", "inmueble"]) {
+            Some(Thing::Listing)
         } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
         } else if has(&[
@@ -255,6 +260,7 @@ impl Thing {
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text).or_else(|| counted(&tokens)),
+            Thing::Listing => listing(&tokens),
             Thing::Device => branded(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
@@ -1009,6 +1015,61 @@ fn title_before_workplace(tokens: &[&str]) -> Option<String> {
     })
 }
 
+/// Words that ask to see a home or a place, before it.
+const VIEWING_CUES: &[&str] = &[
+    "interested in seeing",
+    "interested in viewing",
+    "interested in",
+    "me interesa",
+    "me interesan",
+    "see",
+    "seeing",
+    "view",
+    "viewing",
+    "tour",
+    "vi",
+    "ver",
+    "visitar",
+];
+
+/// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
+/// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
+/// ends with its clause or at the words for when ("tomorrow at 5:30", "on Saturday"). English
+/// keeps "the", which says which one, as an answer does ("it's the blue one"); a Spanish
+/// article and "a"/"an" go ("vi la casa en renta de Juriquilla" = `casa en renta de
+/// Juriquilla`).
+fn listing(tokens: &[&str]) -> Option<String> {
+    const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
+    const WHEN: &[&str] = &[
+        "today", "tomorrow", "tonight", "hoy", "manana", "please", "pls",
+    ];
+    const BEFORE_WHEN: &[&str] = &["on", "el", "this", "next", "este", "esta", "for", "para"];
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let start = after_cues(tokens, &folded, VIEWING_CUES, |end| {
+        LISTING_ARTICLES.contains(&folded[end].as_str())
+            || tokens[end].starts_with(|c: char| c.is_ascii_digit())
+    })?;
+    let dropped = folded[start] != "the" && LISTING_ARTICLES.contains(&folded[start].as_str());
+    let start = start + usize::from(dropped);
+    let says_when = |word: &str| {
+        WHEN.contains(&word) || super::dates::is_weekday(word) || super::dates::is_month(word)
+    };
+    let mut words: Vec<&str> = Vec::new();
+    for (at, (token, word)) in tokens.iter().zip(&folded).enumerate().skip(start) {
+        let when = says_when(word)
+            || (BEFORE_WHEN.contains(&word.as_str())
+                && folded.get(at + 1).is_some_and(|next| says_when(next)));
+        if word.is_empty() || (!words.is_empty() && when) {
+            break;
+        }
+        words.push(bare(token));
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (!words.is_empty() && words.len() <= 8).then(|| words.join(" "))
+}
+
 /// Words that order what a product field holds, before it.
 const ORDER_CUES: &[&str] = &[
     "order",
@@ -1058,12 +1119,15 @@ fn ordered(text: &str) -> Option<String> {
     (!counted_or_owned).then_some(product)
 }
 
-/// The words after the first of `cues` (whole words) to the end of their clause or to a word of
-/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
-fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
-    let tokens: Vec<&str> = text.split_whitespace().collect();
-    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
-    let after = (0..tokens.len()).find_map(|at| {
+/// Where the words after the first of `cues` start (whole words of one clause; `folded`, the
+/// tokens folded), when `follows` accepts that start.
+fn after_cues(
+    tokens: &[&str],
+    folded: &[String],
+    cues: &[&str],
+    follows: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    (0..tokens.len()).find_map(|at| {
         cues.iter().find_map(|cue| {
             let cue: Vec<&str> = cue.split(' ').collect();
             let end = at + cue.len();
@@ -1072,10 +1136,19 @@ fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
                     .iter()
                     .zip(&cue)
                     .all(|(word, cue)| word == cue)
-                && !tokens[at..end].iter().any(|token| ends_clause(token)))
+                && !tokens[at..end].iter().any(|token| ends_clause(token))
+                && follows(end))
             .then_some(end)
         })
-    })?;
+    })
+}
+
+/// The words after the first of `cues` (whole words) to the end of their clause or to a word of
+/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let after = after_cues(&tokens, &folded, cues, |_| true)?;
     let mut start = after;
     if ARTICLES
         .iter()
@@ -1463,6 +1536,35 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listing_after_the_words_that_ask_to_see_it() {
+        let read = |text| Thing::of("property").and_then(|thing| thing.read(text));
+        for (said, listing) in [
+            ("interested in seeing 14 Birch Lane", "14 Birch Lane"),
+            (
+                "can i see the townhouse at 220 Pine tomorrow at 5:30",
+                "the townhouse at 220 Pine",
+            ),
+            (
+                "me interesa el 2 bedroom condo en Brickell",
+                "2 bedroom condo en Brickell",
+            ),
+            (
+                "hola, vi la casa en renta de Juriquilla",
+                "casa en renta de Juriquilla",
+            ),
+            (
+                "quiero ver el depto de Palermo el sábado",
+                "depto de Palermo",
+            ),
+        ] {
+            assert_eq!(read(said).as_deref(), Some(listing), "{said}");
+        }
+        for said in ["see you then", "can I see it on Saturday?", "me interesa"] {
+            assert_eq!(read(said), None, "{said}");
+        }
+    }
 
     #[test]
     fn vehicles_with_make_model_and_year() {
