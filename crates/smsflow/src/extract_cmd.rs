@@ -8,7 +8,7 @@ use serde::Deserialize;
 use smsflow_agent::extract::Extractors;
 use smsflow_agent::fields::Clock;
 use smsflow_core::fields::FieldItem;
-use smsflow_core::workflow::{FieldList, StepDraft};
+use smsflow_core::workflow::{FieldList, FieldName, StepDraft};
 use smsflow_core::{FieldSpec, FieldType, Problems, Workflow, WorkflowDraft};
 use smsflow_engine::agent::{Agent, Texter};
 use smsflow_store::conversations::Run;
@@ -67,7 +67,19 @@ struct Case {
     now: String,
     fields: Vec<FieldItem>,
     turns: Vec<String>,
+    /// By the field's name as a workflow reads it: a label written `dueño` meets the field `dueno`.
+    #[serde(deserialize_with = "by_field_name")]
     expected: BTreeMap<String, String>,
+}
+
+fn by_field_name<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let labelled = BTreeMap::<FieldName, String>::deserialize(deserializer)?;
+    Ok(labelled
+        .into_iter()
+        .map(|(field, value)| (field.as_str().to_string(), value))
+        .collect())
 }
 
 pub fn run(args: ExtractArgs) -> anyhow::Result<()> {

@@ -278,6 +278,34 @@ fn score_reports_per_goal_quality() {
     assert!((report["top1_accuracy"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9);
 }
 
+/// A labelled field written with an accent (`correo_electrónico`) is the workflow's field
+/// `correo_electronico`: the value found for it is scored, not counted as missed.
+#[test]
+fn extraction_scores_fields_labelled_with_accents() {
+    let cli = Cli::sqlite();
+    let cases = cli.dir().join("cases.jsonl");
+    std::fs::write(
+        &cases,
+        concat!(
+            r#"{"id": "a-1", "lang": "es", "country": "MX", "timezone": "America/Mexico_City", "#,
+            r#""now": "2026-03-10T09:30:00", "fields": [{"name": "correo_electrónico", "type": "email"}], "#,
+            r#""turns": ["mi correo es ana@tapia.mx"], "expected": {"correo_electrónico": "ana@tapia.mx"}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let report = cli.ok(&["extract", "--score", cases.to_str().unwrap()]);
+    let all = report
+        .lines()
+        .rfind(|line| line.starts_with("all "))
+        .unwrap();
+    assert_eq!(
+        all.split_whitespace().collect::<Vec<_>>(),
+        ["all", "1.000", "1.000", "1.000", "1", "0", "0"],
+        "{report}"
+    );
+}
+
 #[test]
 fn bad_files_are_refused_with_every_problem() {
     let cli = Cli::sqlite();
