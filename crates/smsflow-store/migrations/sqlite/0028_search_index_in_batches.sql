@@ -1,10 +1,11 @@
 -- The inbox's full-text indexes (0022) are fed in batches instead of row by row. FTS5 writes what
 -- a transaction added as a new segment of its index at every commit and every savepoint (each
 -- statement with triggers opens one), and merges the segments again later: with an index entry
--- per insert, every text cost a segment in each of three indexes (profiled: about 40% of the
--- webhook's CPU on SQLite). A new or changed row is now only listed as pending; the writer thread
--- indexes the pending rows of all three tables every few hundred units of work, and before every
--- inbox search (`SqliteStore::index_pending_search`), so a search still finds every text at once.
+-- per insert, every text cost a segment in each of three indexes (measured: about a third of the
+-- webhook's CPU per text on SQLite, docs/benchmarks.md). A new or changed row is now only listed
+-- as pending; the writer thread indexes the pending rows of all three tables every few hundred
+-- units of work, and before every inbox search (`SqliteStore::index_pending_search`), so a
+-- search still finds every text at once.
 --
 -- A pending row is not in its index yet: deleting it or changing its text only updates the list;
 -- an indexed row is taken out of its index (with the values it was indexed with) and, when
