@@ -341,7 +341,10 @@ impl SqliteStore {
         let store = SqliteStore {
             read,
             write,
-            writer: crate::sqlite_writer::SqliteWriter::open(path)?,
+            writer: crate::sqlite_writer::SqliteWriter::open(
+                path,
+                Some(crate::sql_inbox::SEARCH_UPKEEP),
+            )?,
             readers: crate::sqlite_reader::SqliteReaders::new(path),
         };
         store.ensure_version_baseline().await?;

@@ -665,6 +665,7 @@ macro_rules! impl_conversation_store {
                 text: &crate::inbox::SearchText,
                 limit: u32,
             ) -> Result<Vec<Conversation>, StoreError> {
+                self.index_pending_search().await?;
                 let everywhere = crate::sql_inbox::SearchPass::Everywhere(text);
                 let matches: i64 = Self::search_matches_statement(text)
                     .build_query_scalar()

@@ -16,6 +16,7 @@ use crate::StoreError;
 use crate::conversations::ConversationCursor;
 use crate::inbox::{InboxStore, SearchText};
 use crate::sql::{PostgresStore, SqliteStore, like_pattern};
+use crate::sqlite_writer::Upkeep;
 
 /// A search with at most this many matching messages, numbers and names sorts all of them.
 pub(crate) const GATHER_AT_MOST: i64 = 1_000;
@@ -55,7 +56,40 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
         .push(")");
 }
 
+/// Units of work between two indexings of the rows pending for search (migration 0028): each
+/// indexing writes one segment per full-text index for all of them, where a row at a time wrote
+/// one per row.
+pub(crate) const INDEX_PENDING_EVERY: usize = 256;
+
+/// Indexes the rows listed as pending for the inbox's search and empties the lists.
+const INDEX_PENDING_SEARCH: &str = "\
+    INSERT INTO messages_search (rowid, body) SELECT m.rowid, m.body \
+        FROM messages_search_pending p JOIN messages m ON m.rowid = p.rowid; \
+    DELETE FROM messages_search_pending; \
+    INSERT INTO conversations_search (rowid, their_number) SELECT c.rowid, c.their_number \
+        FROM conversations_search_pending p JOIN conversations c ON c.rowid = p.rowid; \
+    DELETE FROM conversations_search_pending; \
+    INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
+        FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid; \
+    DELETE FROM contacts_search_pending;";
+
+/// The writer's upkeep: the pending rows indexed every [`INDEX_PENDING_EVERY`] units.
+pub(crate) const SEARCH_UPKEEP: Upkeep = Upkeep {
+    every: INDEX_PENDING_EVERY,
+    work: index_pending_search,
+};
+
+fn index_pending_search(db: &rusqlite::Connection) -> Result<(), StoreError> {
+    Ok(db.execute_batch(INDEX_PENDING_SEARCH)?)
+}
+
 impl SqliteStore {
+    /// Indexes the rows still pending (on the writer thread, committed before it answers), so
+    /// that a search finds everything stored before it.
+    pub(crate) async fn index_pending_search(&self) -> Result<(), StoreError> {
+        self.writer.run(index_pending_search).await
+    }
+
     /// Narrows a listing (`c`) to the conversations matching `text`, tested one at a time: their
     /// number, their messages (by conversation) and their contact's name. An ASCII text is looked
     /// for with LIKE, which folds ASCII case as the trigram indexes do (only a character such as
@@ -139,6 +173,11 @@ impl SqliteStore {
 }
 
 impl PostgresStore {
+    /// PostgreSQL's indexes are current at every commit: nothing is pending.
+    pub(crate) async fn index_pending_search(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Narrows a listing (`c`) to the conversations matching `text`, tested one at a time: each
     /// conversation's messages and contact read by their indexes. (`OFFSET 0` keeps PostgreSQL
     /// from turning a test into a hash of every match, which costs as many rows as there are

@@ -6,6 +6,9 @@
 //! Group commit: the units that arrive while a transaction is being written share the next
 //! one, each in a savepoint of its own, so a failing unit rolls back alone. Every caller gets
 //! its answer only after the transaction holding its unit is committed.
+//!
+//! Upkeep: work that may wait (indexing for search what the units wrote) is done once every so
+//! many units, in a transaction of its own after a group is answered, rather than in each unit.
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
@@ -25,6 +28,14 @@ const GROUP_MAX: usize = 128;
 /// Prepared statements kept: the claims have one text per batch size.
 const STATEMENT_CACHE: usize = 512;
 
+/// What the writer does once every `every` units (see the module's comment); it is also a unit
+/// of its own whenever asked (`SqliteWriter::run`).
+#[derive(Clone, Copy)]
+pub(crate) struct Upkeep {
+    pub(crate) every: usize,
+    pub(crate) work: fn(&Connection) -> Result<(), StoreError>,
+}
+
 /// Sends units of work to the writer thread; the thread ends when this is dropped.
 pub(crate) struct SqliteWriter {
     units: mpsc::Sender<Box<dyn Unit>>,
@@ -33,8 +44,8 @@ pub(crate) struct SqliteWriter {
 impl SqliteWriter {
     /// Opens a second connection to the (existing, migrated) database at `path` with the same
     /// settings as the store's sqlx connections (WAL, synchronous NORMAL, 10 s busy timeout,
-    /// foreign keys), and starts its thread.
-    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+    /// foreign keys), and starts its thread, which does `upkeep` when it is due.
+    pub(crate) fn open(path: &Path, upkeep: Option<Upkeep>) -> Result<Self, StoreError> {
         let connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -50,7 +61,7 @@ impl SqliteWriter {
         let (units, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-writer".to_string())
-            .spawn(move || write_loop(connection, queue))
+            .spawn(move || write_loop(connection, queue, upkeep))
             .map_err(|error| StoreError::Writer(format!("cannot start its thread: {error}")))?;
         Ok(SqliteWriter { units })
     }
@@ -144,7 +155,12 @@ fn guarded<R>(
         .unwrap_or_else(|_| Err(StoreError::Writer("a write panicked".to_string())))
 }
 
-fn write_loop(connection: Connection, queue: mpsc::Receiver<Box<dyn Unit>>) {
+fn write_loop(
+    connection: Connection,
+    queue: mpsc::Receiver<Box<dyn Unit>>,
+    upkeep: Option<Upkeep>,
+) {
+    let mut units_since_upkeep = 0;
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         group.extend(queue.try_iter().take(GROUP_MAX - 1));
@@ -170,8 +186,31 @@ fn write_loop(connection: Connection, queue: mpsc::Receiver<Box<dyn Unit>>) {
         {
             tracing::warn!(%error, "cannot roll back a failed group of writes");
         }
+        units_since_upkeep += group.len();
         for unit in group {
             unit.answer(committed.as_ref().map(|_| ()));
+        }
+        if let Some(upkeep) = upkeep.filter(|upkeep| units_since_upkeep >= upkeep.every) {
+            units_since_upkeep = 0;
+            do_upkeep(&connection, upkeep);
+        }
+    }
+}
+
+/// Runs `upkeep` in a transaction of its own; nobody waits for it, so a failure is logged (the
+/// work is done at its next turn).
+fn do_upkeep(connection: &Connection, upkeep: Upkeep) {
+    let done = connection
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(StoreError::from)
+        .and_then(|()| guarded(connection, upkeep.work))
+        .and_then(|()| Ok(connection.execute_batch("COMMIT")?));
+    if let Err(error) = done {
+        tracing::warn!(%error, "the writer's upkeep failed; it is tried again later");
+        if !connection.is_autocommit()
+            && let Err(error) = connection.execute_batch("ROLLBACK")
+        {
+            tracing::warn!(%error, "cannot roll back the writer's upkeep");
         }
     }
 }
@@ -386,7 +425,7 @@ mod tests {
                 "PRAGMA journal_mode = WAL; CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)",
             )
             .expect("a table");
-        let writer = SqliteWriter::open(&path).expect("the writer opens");
+        let writer = SqliteWriter::open(&path, None).expect("the writer opens");
         (dir, writer, path)
     }
 

@@ -226,3 +226,54 @@ async fn a_common_word_is_paged_newest_first() {
         }
     }
 }
+
+/// On SQLite a row joins the full-text indexes in a batch, after it is stored (migration 0028): a
+/// search still finds every text at once, and texts changed or deleted before or after their
+/// batch leave each index exactly as its table (FTS5's own integrity check compares them).
+#[tokio::test]
+async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_sqlite() {
+    let db = testing::sqlite();
+    let store = db.store().await;
+    let store = store.as_ref();
+    deliver(store, "+15550100001", "apple pie").await;
+    deliver(store, "+15550100002", "banana split").await;
+    // The search indexes what is pending: both are indexed now.
+    assert_eq!(found(store, "apple", false).await, ["+15550100001"]);
+    deliver(store, "+15550100003", "cherry tart").await;
+    let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    for change in [
+        // indexed, then changed: out of the index, pending with its new text
+        "UPDATE messages SET body = 'durian' WHERE body = 'banana split'",
+        // pending, changed: still pending
+        "UPDATE messages SET body = 'elderberry' WHERE body = 'cherry tart'",
+        // indexed, then deleted
+        "DELETE FROM messages WHERE body = 'apple pie'",
+        "UPDATE contacts SET name = 'Fig Newton' WHERE number = '+15550100003'",
+    ] {
+        sqlx::query(change).execute(&raw).await.unwrap();
+    }
+    assert!(found(store, "banana", false).await.is_empty());
+    assert_eq!(found(store, "durian", false).await, ["+15550100002"]);
+    assert!(found(store, "cherry", false).await.is_empty());
+    assert_eq!(found(store, "elderberry", false).await, ["+15550100003"]);
+    assert!(found(store, "apple", false).await.is_empty());
+    assert_eq!(found(store, "newton", false).await, ["+15550100003"]);
+    // Indexed since the searches above: then changed (pending) and deleted while pending.
+    sqlx::query("UPDATE messages SET body = 'grape' WHERE body = 'durian'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM messages WHERE body = 'grape'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(found(store, "grape", false).await.is_empty());
+    for index in ["messages_search", "conversations_search", "contacts_search"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"
+        )))
+        .execute(&raw)
+        .await
+        .unwrap_or_else(|error| panic!("{index} differs from its table: {error}"));
+    }
+}
