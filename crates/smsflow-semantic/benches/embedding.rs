@@ -6,7 +6,8 @@
 //!     SMSFLOW_TEST_E5_DIR=~/.cache/smsflow-test/models/multilingual-e5-small \
 //!         cargo bench -p smsflow-semantic --bench embedding
 //!
-//! (or SMSFLOW_DATA_DIR pointing at a data directory where `smsflow model install` ran). Besides
+//! (or SMSFLOW_DATA_DIR pointing at a data directory where `smsflow model install` ran;
+//! `SMSFLOW_BENCH_E5_LAYERS=8,10,12` also times e5 running only that many layers). Besides
 //! criterion's means, it prints p50 / p90 / p99 latencies in wall time and in thread CPU time, for a
 //! 160-character SMS in English and in Spanish. On a shared machine, pin it to one core
 //! (`taskset -c 1 cargo bench ...`) and read the thread CPU time.
@@ -56,6 +57,32 @@ fn benches(c: &mut Criterion) {
             model,
             MultilingualE5::matching_config(),
         );
+    }
+    // e5 at other depths (`SMSFLOW_BENCH_E5_LAYERS=8,10,12`), to weigh the shipped depth.
+    let depths = std::env::var("SMSFLOW_BENCH_E5_LAYERS").unwrap_or_default();
+    for layers in depths
+        .split(',')
+        .filter_map(|n| n.trim().parse::<usize>().ok())
+    {
+        let Some(model) = model_dir("SMSFLOW_TEST_E5_DIR", &MULTILINGUAL_E5)
+            .and_then(|d| MultilingualE5::load_layers(&d, layers).ok())
+        else {
+            continue;
+        };
+        for (language, text) in [("English", SMS_160), ("Spanish", SMS_160_ES)] {
+            let tokens = model.tokens(text).unwrap().len();
+            percentiles(
+                &format!(
+                    "{}, {layers} layers: embed 160-char SMS, {language} ({tokens} tokens), {}",
+                    MULTILINGUAL_E5.name,
+                    model.kernel()
+                ),
+                100,
+                || {
+                    black_box(model.embed_text(black_box(text)));
+                },
+            );
+        }
     }
     if let Some(model) = minilm {
         bench_model(c, MINILM.name, model, MiniLm::matching_config());

@@ -25,6 +25,7 @@
 //!   measure what it adds).
 //! - `--objective softmax|one-vs-rest`: trains the classifier with that [`Objective`] instead of
 //!   the model's shipped one, to compare the two.
+//! - `--layers N` (with `--e5`): runs only e5's first N encoder layers, to compare depths.
 //! - `SMSFLOW_CV_CACHE_DIR`: remembers the example phrases' embeddings in that directory across
 //!   runs (the product's example cache), so a second run embeds only the scored texts.
 //!
@@ -168,6 +169,7 @@ fn main() {
     let mut workflows = root.join("examples/workflows.yaml");
     let mut file = root.join("crates/smsflow-semantic/tests/data/routing/test4.jsonl");
     let mut e5 = false;
+    let mut e5_layers = smsflow_semantic::E5_LAYERS;
     let mut misses = false;
     let mut shipped = false;
     let mut why = false;
@@ -183,6 +185,12 @@ fn main() {
             "--folds" => folds = args.next().and_then(|n| n.parse().ok()).expect("--folds N"),
             "--workflows" => workflows = args.next().expect("--workflows FILE").into(),
             "--e5" => e5 = true,
+            "--layers" => {
+                e5_layers = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--layers N")
+            }
             "--misses" => misses = true,
             "--shipped" => shipped = true,
             "--why" => why = true,
@@ -212,7 +220,7 @@ fn main() {
     let model: Arc<dyn Embedder> = if e5 {
         let dir = std::env::var_os("SMSFLOW_TEST_E5_DIR")
             .expect("set SMSFLOW_TEST_E5_DIR to multilingual-e5-small's directory");
-        let model = MultilingualE5::load(dir.as_ref()).expect("the model loads");
+        let model = MultilingualE5::load_layers(dir.as_ref(), e5_layers).expect("the model loads");
         Arc::new(match &cache {
             Some(cache) => model.with_example_cache(cache),
             None => model,

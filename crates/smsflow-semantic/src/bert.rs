@@ -269,6 +269,13 @@ impl Bert {
         })
     }
 
+    /// Drops every layer after the first `layers`, as if only those had been loaded.
+    #[cfg(test)]
+    pub(crate) fn keep_layers(&mut self, layers: usize) {
+        self.layers.truncate(layers);
+        self.config.num_hidden_layers = layers;
+    }
+
     pub fn max_tokens(&self) -> usize {
         self.config.max_position_embeddings
     }

