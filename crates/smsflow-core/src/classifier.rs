@@ -534,7 +534,7 @@ impl TrainingSet {
     /// is taken in the same order either way, so both give the same bits.
     fn add_gradient(&self, weights: &[f32], gradient: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
+        if crate::cpu::avx2() {
             // SAFETY: the processor has AVX2, checked just above.
             return unsafe { self.add_gradient_avx2(weights, gradient) };
         }
@@ -885,7 +885,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_avx2_gradient_has_the_same_bits_as_the_portable_one() {
-        if !std::is_x86_feature_detected!("avx2") {
+        if !crate::cpu::avx2() {
             return;
         }
         // Vectors of an awkward length (not a multiple of 8) and texts with shared n-grams.

@@ -88,7 +88,7 @@ pub(crate) fn for_each_similarity<T>(
     let mut groups = items.chunks_exact(8);
     let mut index = 0;
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
+    if crate::cpu::avx2() {
         for group in groups.by_ref() {
             let rows: [&[f32]; 8] = std::array::from_fn(|i| row(&group[i]));
             // SAFETY: the processor has AVX2, checked just above.
