@@ -101,7 +101,7 @@ fn matching(c: &mut Criterion) {
     }
     restart.finish();
 
-    // Matching by meaning with the built-in examples (~3,500): besides the classifier, the
+    // Matching by meaning with the built-in examples (~4,900): besides the classifier, the
     // nearest-example check compares the message's vector with every example. The stand-in's
     // embedding costs next to nothing, so this is the matcher's own share of a message.
     c.bench_function("find_by_meaning", |b| {
