@@ -5,7 +5,7 @@ use smsflow_core::classifier::{Objective, Training};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::{Goal, MatchEntry, Matcher};
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// A 160-character SMS (one full GSM-7 segment) with a keyword near its end.
 const MESSAGE: &str = "Hi, we spoke last week about the kitchen remodel at our place on Elm Street. \
@@ -61,21 +61,47 @@ fn matching(c: &mut Criterion) {
 
     // Compiling with meaning: embedding is the model's cost (measured in smsflow-semantic's bench),
     // so examples come from a stand-in that costs next to nothing; what is left is training the
-    // goal classifier on the built-in examples and every workflow's own (the first compile of a
-    // process: the built-in examples' classifier, refined with the workflows' examples).
+    // goal classifier on the built-in examples and every workflow's own. With each objective: MiniLM's
+    // softmax and e5's one-vs-rest (the default model's settings).
+    //
+    // The very first compile on a fresh data dir: no classifier of the built-in examples is kept,
+    // so it is trained, then refined with the workflows' examples.
     let mut classifier = c.benchmark_group("compile_with_classifier");
     classifier.sample_size(10);
-    for count in [10, 1_000] {
-        classifier.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
-            b.iter_with_setup(
-                || workflows(count),
-                |entries| Matcher::with_semantic(entries, Arc::new(Hashed), config()),
-            )
-        });
+    for (objective, config) in configs() {
+        for count in [10, 1_000] {
+            let id = BenchmarkId::new(objective, count);
+            classifier.bench_function(id, |b| {
+                b.iter_with_setup(
+                    || workflows(count),
+                    |entries| Matcher::with_semantic(entries, Arc::new(Hashed), config.clone()),
+                )
+            });
+        }
     }
     classifier.finish();
 
-    // Matching by meaning with the built-in examples (~3,500): besides the classifier, the
+    // The first compile after a restart: the classifier of the built-in examples is read back from
+    // where the embedder kept it (a file beside the model; memory here), then refined.
+    let mut restart = c.benchmark_group("restart_with_classifier");
+    restart.sample_size(10);
+    for (objective, config) in configs() {
+        for count in [10, 1_000] {
+            let id = BenchmarkId::new(objective, count);
+            restart.bench_function(id, |b| {
+                // Kept here, so that only a run that selects this bench pays for it.
+                let keeping = Arc::new(Keeping::default());
+                Matcher::with_semantic(workflows(count), keeping.clone(), config.clone());
+                b.iter_with_setup(
+                    || workflows(count),
+                    |entries| Matcher::with_semantic(entries, keeping.clone(), config.clone()),
+                )
+            });
+        }
+    }
+    restart.finish();
+
+    // Matching by meaning with the built-in examples (~4,900): besides the classifier, the
     // nearest-example check compares the message's vector with every example. The stand-in's
     // embedding costs next to nothing, so this is the matcher's own share of a message.
     c.bench_function("find_by_meaning", |b| {
@@ -95,21 +121,30 @@ fn matching(c: &mut Criterion) {
     // the previous matcher's, so only the workflows' examples are learnt.
     let mut recompile = c.benchmark_group("recompile_with_classifier");
     recompile.sample_size(10);
-    for count in [10, 1_000] {
-        recompile.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, &count| {
-            // Compiled here, so that only a run that selects this bench pays for it.
-            let previous = Matcher::with_semantic(workflows(count), Arc::new(Hashed), config());
-            b.iter_with_setup(
-                || {
-                    let mut entries = workflows(count);
-                    entries[0].examples.push("one more example phrase".into());
-                    entries
-                },
-                |entries| {
-                    Matcher::with_semantic_after(&previous, entries, Arc::new(Hashed), config())
-                },
-            )
-        });
+    for (objective, config) in configs() {
+        for count in [10, 1_000] {
+            let id = BenchmarkId::new(objective, count);
+            recompile.bench_function(id, |b| {
+                // Compiled here, so that only a run that selects this bench pays for it.
+                let previous =
+                    Matcher::with_semantic(workflows(count), Arc::new(Hashed), config.clone());
+                b.iter_with_setup(
+                    || {
+                        let mut entries = workflows(count);
+                        entries[0].examples.push("one more example phrase".into());
+                        entries
+                    },
+                    |entries| {
+                        Matcher::with_semantic_after(
+                            &previous,
+                            entries,
+                            Arc::new(Hashed),
+                            config.clone(),
+                        )
+                    },
+                )
+            });
+        }
     }
     recompile.finish();
 }
@@ -129,6 +164,45 @@ impl Embedder for Hashed {
         let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
         Some(vector.iter().map(|v| v / norm).collect())
     }
+}
+
+/// [`Hashed`], keeping the goal classifier of the built-in examples in memory, as the real embedders
+/// keep it in a file.
+#[derive(Default)]
+struct Keeping {
+    kept: Mutex<Option<(u64, Vec<u8>)>>,
+}
+
+impl Embedder for Keeping {
+    fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        Hashed.embed(text)
+    }
+
+    fn kept_classifier(&self, key: u64) -> Option<Vec<u8>> {
+        let kept = self.kept.lock().unwrap();
+        kept.as_ref()
+            .filter(|(kept_key, _)| *kept_key == key)
+            .map(|(_, bytes)| bytes.clone())
+    }
+
+    fn keep_classifier(&self, key: u64, classifier: &[u8]) {
+        *self.kept.lock().unwrap() = Some((key, classifier.to_vec()));
+    }
+}
+
+/// The settings of both objectives: MiniLM's (softmax) and the default model e5's (one-vs-rest, as
+/// `smsflow_semantic::MultilingualE5::matching_config` trains it).
+fn configs() -> [(&'static str, SemanticConfig); 2] {
+    let one_vs_rest = SemanticConfig {
+        training: Training {
+            l2: 0.0001,
+            temperature: 1.0,
+            objective: Objective::OneVsRest,
+            ..config().training
+        },
+        ..config()
+    };
+    [("softmax", config()), ("one_vs_rest", one_vs_rest)]
 }
 
 fn config() -> SemanticConfig {

@@ -326,6 +326,28 @@ impl GoalClassifier {
     }
 }
 
+/// An embedding as a key: equal when its floats have the same bits (floats are neither `Eq` nor
+/// `Hash`). It hashes to nothing: beside it in a key, the text tells examples apart, and a text
+/// embedded twice is compared in full.
+struct SameBits<'a>(&'a [f32]);
+
+impl PartialEq for SameBits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for SameBits<'_> {}
+
+impl std::hash::Hash for SameBits<'_> {
+    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
+}
+
 /// The examples as the gradient steps read them, and the layout of the weights the steps move:
 /// first one row per goal of the embedding's weights and the bias, then the n-gram weights, the
 /// goals' side by side for each bucket (an example's n-grams are read for every goal at once). The
@@ -337,14 +359,14 @@ struct TrainingSet {
     /// The examples' vectors one after another, in their order: every step reads them all, and
     /// read in order from one block they arrive from memory sooner.
     vectors: Vec<f32>,
-    /// The bucket of each renumbered n-gram, ascending.
+    /// The bucket of each renumbered n-gram, the most used first.
     buckets: Vec<u32>,
     ngram_norm: f32,
     objective: Objective,
 }
 
 struct TrainingExample {
-    /// Renumbered n-grams, in the order of their buckets.
+    /// Renumbered n-grams, in the order of their buckets (the order [`ngrams`] gives).
     grams: Sparse,
     /// What the probabilities should be: with [`Objective::Softmax`] each of the text's goals'
     /// share of its weight, with [`Objective::OneVsRest`] 1 for each of its goals.
@@ -363,10 +385,10 @@ impl TrainingSet {
         present: usize,
     ) -> TrainingSet {
         // One example per text and embedding, with the weight each of its goals gives it.
-        let mut index: HashMap<(&str, Vec<u32>), usize> = HashMap::new();
+        let mut index: HashMap<(&str, SameBits), usize> = HashMap::new();
         let mut shares: Vec<(&[f32], &str, [f32; CLASSES])> = Vec::new();
         for &(vector, text, goal) in examples {
-            let key = (text, vector.iter().map(|x| x.to_bits()).collect());
+            let key = (text, SameBits(vector));
             let at = *index.entry(key).or_insert_with(|| {
                 shares.push((vector, text, [0.0; CLASSES]));
                 shares.len() - 1
@@ -396,13 +418,20 @@ impl TrainingSet {
                 }
             })
             .collect();
-        let mut buckets: Vec<u32> = examples
-            .iter()
-            .flat_map(|example| example.grams.iter().map(|&(bucket, _)| bucket))
+        // The most frequent n-grams first: the few hundred that most examples share then sit in a
+        // few cache lines, while every step streams the vectors through the cache. Only where
+        // each weight is stored changes, not the order of any sum: the same bits in any order.
+        let mut uses = vec![0u32; if ngram_norm > 0.0 { BUCKETS } else { 0 }];
+        for example in &examples {
+            for &(bucket, _) in &example.grams {
+                uses[bucket as usize] += 1;
+            }
+        }
+        let mut buckets: Vec<u32> = (0..uses.len() as u32)
+            .filter(|&bucket| uses[bucket as usize] > 0)
             .collect();
-        buckets.sort_unstable();
-        buckets.dedup();
-        let mut renumbered = vec![0u32; if buckets.is_empty() { 0 } else { BUCKETS }];
+        buckets.sort_by_key(|&bucket| std::cmp::Reverse(uses[bucket as usize]));
+        let mut renumbered = uses;
         for (index, &bucket) in buckets.iter().enumerate() {
             renumbered[bucket as usize] = index as u32;
         }
@@ -505,7 +534,7 @@ impl TrainingSet {
     /// is taken in the same order either way, so both give the same bits.
     fn add_gradient(&self, weights: &[f32], gradient: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("avx2") {
+        if crate::cpu::avx2() {
             // SAFETY: the processor has AVX2, checked just above.
             return unsafe { self.add_gradient_avx2(weights, gradient) };
         }
@@ -529,11 +558,22 @@ impl TrainingSet {
         let (rows, ngram_weights) = weights.split_at(self.ngrams_start());
         let (gradient_rows, ngram_gradient) = gradient.split_at_mut(self.ngrams_start());
         let rows: [&[f32]; CLASSES] = std::array::from_fn(|class| &rows[class * row..][..row]);
-        for (example, vector) in self
+        for (at, (example, vector)) in self
             .examples
             .iter()
             .zip(self.vectors.chunks_exact(dimension))
+            .enumerate()
         {
+            // Fetched while this example's embedding part is computed: the next example's vector
+            // (every step streams them all through the cache) and this example's n-gram weights and
+            // gradients (scattered). Hints only: no effect on any value.
+            if let Some(next) = self.vectors.get((at + 1) * dimension..(at + 2) * dimension) {
+                next.iter().step_by(FLOATS_PER_LINE).for_each(prefetch);
+            }
+            for &(index, _) in &example.grams {
+                prefetch(&ngram_weights[index as usize * CLASSES]);
+                prefetch(&ngram_gradient[index as usize * CLASSES]);
+            }
             let embedding = rows.map(|row| &row[..dimension]);
             #[cfg(target_arch = "x86_64")]
             let mut logits = if AVX2 {
@@ -573,6 +613,22 @@ impl TrainingSet {
             }
         }
     }
+}
+
+/// Floats in a cache line of 64 bytes.
+const FLOATS_PER_LINE: usize = 16;
+
+/// Asks the processor to bring the cache line of `value` into its nearest cache, ahead of use.
+#[inline(always)]
+fn prefetch(value: &f32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints; it reads nothing the program sees and cannot fault.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const f32).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// One step of Nesterov's method on part of the weights.
@@ -829,7 +885,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_avx2_gradient_has_the_same_bits_as_the_portable_one() {
-        if !std::is_x86_feature_detected!("avx2") {
+        if !crate::cpu::avx2() {
             return;
         }
         // Vectors of an awkward length (not a multiple of 8) and texts with shared n-grams.

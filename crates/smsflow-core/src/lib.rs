@@ -4,6 +4,7 @@ pub mod agents;
 pub mod auto_follow_up;
 pub mod classifier;
 pub mod conversation;
+pub mod cpu;
 pub mod fields;
 pub mod goal;
 pub mod intent;

@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+use smsflow_core::cpu;
+
 /// Outputs per panel: one 512-bit register, or two 256-bit ones.
 const PANEL: usize = 16;
 /// Rows in the tallest tile of any kernel (AVX-512's).
@@ -43,12 +45,8 @@ impl Kernel {
     pub fn is_supported(self) -> bool {
         match self {
             Kernel::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => is_x86_feature_detected!("avx512f"),
-            #[cfg(not(target_arch = "x86_64"))]
-            Kernel::Avx2 | Kernel::Avx512 => false,
+            Kernel::Avx2 => cpu::avx2() && cpu::fma(),
+            Kernel::Avx512 => cpu::avx512f(),
         }
     }
 
