@@ -16,12 +16,85 @@ const MARK_ALL_SENT: &str = "UPDATE messages SET status = s.status, provider_id 
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[]) AS s(id, status, provider_id, attempt) \
      WHERE messages.id = s.id AND messages.status = 'sending' AND messages.attempts = s.attempt";
 
-/// `SUPERSEDE_DRAFTS` for the conversations `$1` (an array).
-const SUPERSEDE_ALL_DRAFTS: &str =
-    "DELETE FROM messages WHERE status = 'draft' AND conversation_id = ANY($1)";
+/// Locks the conversations `$1` (an array) in id order, then (the lock's count is a one-time
+/// condition, evaluated first) does `SUPERSEDE_DRAFTS` for them.
+const LOCK_AND_SUPERSEDE_DRAFTS: &str = "WITH locked AS \
+     (SELECT id FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
+     DELETE FROM messages WHERE status = 'draft' AND conversation_id = ANY($1) \
+     AND (SELECT COUNT(*) FROM locked) >= 0";
 
-static OUTBOUND_CLAIM: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3"));
+/// Records a batch of processed messages (`$1`, each the pending message of its conversation,
+/// `$2`) and their conversations (locked already), arrays in step: the message's workflow `$3`,
+/// explanation `$4` and language `$5`; the conversation's workflow `$6` since `$7`, whether its
+/// run is completed `$8`, its run `$9`, whether a reply is queued (activity at `$12`, now) `$10`
+/// and its confident language `$11`. Each conversation's next pending message becomes
+/// claimable and its lease ends: one new version of the conversation's row. Answers the
+/// conversations recorded, with their numbers: fewer than given when a message was processed
+/// already.
+const COMPLETE_ALL_INBOUND: &str = "WITH done AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], \
+     $3::uuid[], $4::jsonb[], $5::text[], $6::uuid[], $7::timestamptz[], $8::bool[], $9::uuid[], \
+     $10::bool[], $11::text[]) AS d(message_id, conversation_id, workflow_id, explanation, language, \
+     active_workflow_id, active_workflow_at, run_completed, active_run_id, replied, conversation_language)), \
+     processed AS (UPDATE messages m SET status = 'processed', workflow_id = d.workflow_id, \
+     explanation = d.explanation, updated_at = $12, language = d.language FROM done d \
+     WHERE m.id = ANY($1) AND m.id = d.message_id AND m.status = 'received' \
+     RETURNING m.id, m.conversation_id) \
+     UPDATE conversations c SET active_workflow_id = d.active_workflow_id, \
+     active_workflow_at = d.active_workflow_at, run_completed = d.run_completed, \
+     active_run_id = d.active_run_id, \
+     last_message_at = CASE WHEN d.replied THEN $12 ELSE c.last_message_at END, \
+     language = COALESCE(d.conversation_language, c.language), inbound_claimed_until = NULL, \
+     pending_inbound_id = (SELECT n.id FROM messages n WHERE n.conversation_id = p.conversation_id \
+     AND n.direction = 'inbound' AND n.status = 'received' AND n.id <> p.id ORDER BY n.id LIMIT 1) \
+     FROM processed p JOIN done d ON d.message_id = p.id \
+     WHERE c.id = ANY($2) AND c.id = p.conversation_id RETURNING c.id, c.their_number";
+
+/// `INSERT_OUTBOUND` for many messages, arrays in step (`$1` to `$12`), created at `$13`.
+const INSERT_ALL_OUTBOUND: &str = "INSERT INTO messages (id, conversation_id, direction, author, \
+     channel, body, status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
+     SELECT r.id, r.conversation_id, 'outbound', r.author, r.channel, r.body, r.status, r.segments, \
+     r.encoding, '[]', FALSE, r.workflow_id, 0, r.next_attempt_at, $13, $13, r.language, \
+     r.draft_expires_at FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+     $11::text[], $6::bigint[], $7::text[], $8::uuid[], $9::timestamptz[], $10::text[], \
+     $12::timestamptz[]) AS r(id, conversation_id, author, channel, body, status, segments, \
+     encoding, workflow_id, next_attempt_at, language, draft_expires_at)";
+
+/// An inbound text and its conversation in one statement: `UPSERT_INBOUND_CONVERSATION` (`$1` to
+/// `$6`), then the message (`$7` body, `$8` provider id, `$9` segments, `$10` encoding, `$11`
+/// media, `$12` simulated) in that conversation, locked in that order as before; answers the
+/// conversation's id.
+static RECORD_INBOUND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH conversation AS ({UPSERT_INBOUND_CONVERSATION}) \
+         INSERT INTO messages (id, conversation_id, direction, author, channel, body, provider_id, \
+         status, segments, encoding, media_urls, simulated, attempts, created_at, updated_at) \
+         SELECT $6, conversation.id, 'inbound', 'contact', $4, $7, $8, 'received', $9, $10, $11, \
+         $12, 0, $5, $5 FROM conversation RETURNING conversation_id"
+    )
+});
+
+/// The outbound claim with what sending needs of each message's conversation, in one statement
+/// (the conversations found by `= ANY` of their ids: a primary-key lookup whatever the estimate).
+static OUTBOUND_CLAIM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH claimed AS ({}) SELECT claimed.*, c.our_number, c.their_number, \
+         EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out \
+         FROM claimed JOIN conversations c ON c.id = claimed.conversation_id \
+         WHERE c.id = ANY(ARRAY(SELECT conversation_id FROM claimed))",
+        outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3")
+    )
+});
+
+/// A claimed outbound message with its conversation's numbers.
+#[derive(sqlx::FromRow)]
+struct OutboundJobRow {
+    #[sqlx(flatten)]
+    message: MessageRow,
+    our_number: String,
+    their_number: String,
+    opted_out: bool,
+}
 
 impl PostgresStore {
     /// The two statements that claim up to `limit` inbound messages (the second for `limit`
@@ -37,57 +110,53 @@ impl PostgresStore {
         ]
     }
 
-    /// One inbound message in its own transaction.
+    /// One inbound message: one statement (committed on its own), as the limit does. A retry
+    /// of a message already stored violates the unique provider id, so the whole statement
+    /// changes nothing (nor the pending message) and the stored message is looked up instead.
     pub(super) async fn record_inbound_routed(
         &self,
         sms: &InboundSms,
     ) -> Result<RecordedInbound, StoreError> {
         let at = now();
         let message_id = Uuid::now_v7();
-        let mut tx = self.write.begin_write().await?;
-        let conversation_id: Uuid = sqlx::query_scalar(UPSERT_INBOUND_CONVERSATION)
+        let info = smsflow_core::sms::segment_info(&sms.body);
+        let stored = sqlx::query_scalar::<_, Uuid>(RECORD_INBOUND.as_str())
             .bind(Uuid::now_v7())
             .bind(&sms.our_number)
             .bind(&sms.their_number)
             .bind(sms.channel.as_str())
             .bind(at)
             .bind(message_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let info = smsflow_core::sms::segment_info(&sms.body);
-        let inserted: Option<Uuid> = sqlx::query_scalar(INSERT_INBOUND_MESSAGE)
-            .bind(message_id)
-            .bind(conversation_id)
-            .bind(sms.channel.as_str())
             .bind(&sms.body)
             .bind(&sms.provider_id)
             .bind(info.segments as i64)
             .bind(info.encoding.as_str())
             .bind(Json(&sms.media_urls))
             .bind(sms.simulated)
-            .bind(at)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if inserted.is_some() {
-            tx.commit().await?;
-            return Ok(RecordedInbound {
+            .fetch_one(&self.write)
+            .await;
+        match stored {
+            Ok(conversation_id) => Ok(RecordedInbound {
                 message_id,
                 conversation_id,
                 duplicate: false,
-            });
+            }),
+            Err(sqlx::Error::Database(error))
+                if error.constraint() == Some("messages_inbound_provider_id") =>
+            {
+                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(FIND_INBOUND)
+                    .bind(sms.channel.as_str())
+                    .bind(&sms.provider_id)
+                    .fetch_one(&self.write)
+                    .await?;
+                Ok(RecordedInbound {
+                    message_id,
+                    conversation_id,
+                    duplicate: true,
+                })
+            }
+            Err(error) => Err(error.into()),
         }
-        // A retry of a message already stored: change nothing (nor the pending message).
-        tx.rollback().await?;
-        let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(FIND_INBOUND)
-            .bind(sms.channel.as_str())
-            .bind(&sms.provider_id)
-            .fetch_one(&self.write)
-            .await?;
-        Ok(RecordedInbound {
-            message_id,
-            conversation_id,
-            duplicate: true,
-        })
     }
 
     pub(super) async fn claim_inbound_routed(
@@ -153,70 +222,94 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Records processed messages in one transaction, a few statements each (the planner may
-    /// scan the messages for a multi-row UPDATE ... FROM VALUES); false (and nothing recorded)
-    /// when one of them was finished by another worker first (after this one's lease expired).
+    /// Records processed messages in one transaction, a statement for each step over the whole
+    /// batch (arrays in step; the rows found by `= ANY` of their ids, a lookup by primary key
+    /// whatever the statistics) and one for each run, opt change or hand-off; false (and nothing
+    /// recorded) when one of them was finished by another worker first (after this one's lease
+    /// expired).
     async fn complete_inbound_together(
         &self,
         completed: &[(&Message, &InboundOutcome)],
     ) -> Result<bool, StoreError> {
         let at = now();
         let mut tx = self.write.begin_write().await?;
-        // Once for the batch (one message per conversation), before any reply is queued: a
-        // processed message supersedes its conversation's drafts. (Should this deadlock with a
-        // draft being approved, the batch is recorded again one message at a time.)
+        // The conversations are locked first, in the order record_inbound takes them (the
+        // other order deadlocks with a duplicate delivery arriving meanwhile), and in a
+        // statement of their own: no message can then be stored in them that the next
+        // statement's snapshot would miss. With them, before any reply is queued, a processed
+        // message supersedes its conversation's drafts. (Should this deadlock with a draft
+        // being approved, the batch is recorded again one message at a time.)
         let conversations: Vec<Uuid> = completed.iter().map(|(m, _)| m.conversation_id).collect();
-        sqlx::query(SUPERSEDE_ALL_DRAFTS)
+        sqlx::query(LOCK_AND_SUPERSEDE_DRAFTS)
             .bind(&conversations)
             .execute(&mut *tx)
             .await?;
+        let outcomes = completed.iter().map(|(_, outcome)| outcome);
+        let processed: std::collections::HashMap<Uuid, String> =
+            sqlx::query_as::<_, (Uuid, String)>(COMPLETE_ALL_INBOUND)
+                .bind(completed.iter().map(|(m, _)| m.id).collect::<Vec<_>>())
+                .bind(&conversations)
+                .bind(outcomes.clone().map(|o| o.workflow_id).collect::<Vec<_>>())
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| Json(&o.explanation))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| o.language.map(|detection| detection.language.code()))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| o.active_workflow_id)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| o.active_workflow_at)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| o.run_completed)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| o.active_run_id)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    outcomes
+                        .clone()
+                        .map(|o| o.reply.is_some())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(outcomes.map(|o| confident_language(o)).collect::<Vec<_>>())
+                .bind(at)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        if processed.len() != completed.len() {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         let mut numbers = std::collections::BTreeSet::new();
+        let mut replies = Vec::new();
         for (message, outcome) in completed {
-            // Lock the conversation before the message, in the order record_inbound takes
-            // them: the other order deadlocks with a duplicate delivery arriving meanwhile.
-            let their_number: String = sqlx::query_scalar(
-                "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, \
-                 run_completed = $4, active_run_id = $5, last_message_at = COALESCE($6, last_message_at), \
-                 language = COALESCE($7, language) WHERE id = $1 RETURNING their_number",
-            )
-            .bind(message.conversation_id)
-            .bind(outcome.active_workflow_id)
-            .bind(outcome.active_workflow_at)
-            .bind(outcome.run_completed)
-            .bind(outcome.active_run_id)
-            .bind(outcome.reply.as_ref().map(|_| at))
-            .bind(confident_language(outcome))
-            .fetch_one(&mut *tx)
-            .await?;
-            // The conversation's next pending message becomes claimable and the lease
-            // ends. Its row is locked (above), so no message can be stored meanwhile that
-            // this statement's snapshot would miss. (PostgreSQL: a WITH that writes.)
-            let processed = sqlx::query(
-                "WITH processed AS (UPDATE messages SET status = 'processed', workflow_id = $2, \
-                 explanation = $3, updated_at = $4, language = $5 WHERE id = $1 AND status = 'received' \
-                 RETURNING id, conversation_id) \
-                 UPDATE conversations SET inbound_claimed_until = NULL, pending_inbound_id = \
-                 (SELECT m.id FROM messages m WHERE m.conversation_id = processed.conversation_id \
-                 AND m.direction = 'inbound' AND m.status = 'received' AND m.id <> processed.id \
-                 ORDER BY m.id LIMIT 1) \
-                 FROM processed WHERE conversations.id = processed.conversation_id",
-            )
-            .bind(message.id)
-            .bind(outcome.workflow_id)
-            .bind(Json(&outcome.explanation))
-            .bind(at)
-            .bind(outcome.language.map(|detection| detection.language.code()))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if processed == 0 {
-                tx.rollback().await?;
-                return Ok(false);
-            }
+            let their_number = &processed[&message.conversation_id];
             match &outcome.opt_change {
                 Some(OptChange::OptOut { keyword }) => {
                     sqlx::query(OPT_OUT)
-                        .bind(&their_number)
+                        .bind(their_number)
                         .bind(keyword)
                         .bind(at)
                         .execute(&mut *tx)
@@ -224,7 +317,7 @@ impl PostgresStore {
                 }
                 Some(OptChange::OptIn) => {
                     sqlx::query(OPT_IN)
-                        .bind(&their_number)
+                        .bind(their_number)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -237,21 +330,93 @@ impl PostgresStore {
                 Self::save_handoff(&mut tx, message.conversation_id, at).await?;
             }
             if let Some(reply) = &outcome.reply {
-                Self::insert_outbound_row(
-                    &mut tx,
-                    message.conversation_id,
-                    message.channel.as_str(),
-                    reply,
-                    at,
-                )
-                .await?;
+                replies.push((*message, reply));
             }
-            numbers.insert(their_number);
+            numbers.insert(their_number.as_str());
         }
+        Self::insert_all_outbound(&mut tx, &replies, at).await?;
         // Once for the batch, in the numbers' order (as every transaction that touches several).
-        Self::touch_contacts(&mut tx, &numbers.iter().map(String::as_str).collect(), at).await?;
+        Self::touch_contacts(&mut tx, &numbers, at).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Queues (or keeps as drafts) the replies to these messages, in one statement.
+    async fn insert_all_outbound(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        replies: &[(&Message, &NewOutbound)],
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        if replies.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(INSERT_ALL_OUTBOUND)
+            .bind(replies.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+            .bind(
+                replies
+                    .iter()
+                    .map(|(m, _)| m.conversation_id)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.author.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(m, _)| m.channel.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.body.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(replies.iter().map(|(_, r)| r.segments).collect::<Vec<_>>())
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.encoding.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.workflow_id)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.send_after)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.language.map(Language::code))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.status().as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                replies
+                    .iter()
+                    .map(|(_, r)| r.draft_expires_at)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     /// Stores the run's state, its ticket (once) and its records (upserted).
@@ -311,40 +476,34 @@ impl PostgresStore {
         Self::remember_contact(tx, &run.phone, &run.learned, at).await
     }
 
+    /// One statement: the claim, with its conversations' numbers and opt-outs.
     pub(super) async fn claim_outbound_routed(
         &self,
         lease: time::Duration,
         limit: usize,
     ) -> Result<Vec<OutboundJob>, StoreError> {
         let at = now();
-        let rows = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(OUTBOUND_CLAIM.as_str()))
-            .bind(at + lease)
-            .bind(at)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(&self.write)
-            .await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut messages = rows
+        let rows =
+            sqlx::query_as::<_, OutboundJobRow>(sqlx::AssertSqlSafe(OUTBOUND_CLAIM.as_str()))
+                .bind(at + lease)
+                .bind(at)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.write)
+                .await?;
+        let mut jobs = rows
             .into_iter()
-            .map(Message::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|row| {
+                Ok(OutboundJob {
+                    message: Message::try_from(row.message)?,
+                    our_number: row.our_number,
+                    their_number: row.their_number,
+                    opted_out: row.opted_out,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         // RETURNING has no order: soonest due first.
-        messages.sort_by_key(|m| (m.next_attempt_at, m.id));
-        let mut select = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(
-            conversations_by_id_sql(messages.len()),
-        ));
-        for message in &messages {
-            select = select.bind(message.conversation_id);
-        }
-        let conversations = select
-            .fetch_all(&self.write)
-            .await?
-            .into_iter()
-            .map(|row| Conversation::try_from(row).map(|c| (c.id, c)))
-            .collect::<Result<_, _>>()?;
-        outbound_jobs(messages, conversations)
+        jobs.sort_by_key(|job| (job.message.next_attempt_at, job.message.id));
+        Ok(jobs)
     }
 
     pub(super) async fn automatic_replies_routed(
