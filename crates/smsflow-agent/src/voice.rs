@@ -43,16 +43,20 @@ pub fn one_message(parts: &[Part], max_segments: usize) -> String {
     let mut courteous = false;
     let mut sentences: Vec<(Weight, String)> = Vec::new();
     for part in parts {
-        for sentence in sentences_of(&without_leftovers(&part.text))
-            .iter()
-            .flat_map(|sentence| salutation_apart(sentence))
-        {
-            let key = normalize(sentence);
+        for sentence in sentences_of(&without_leftovers(&part.text)) {
+            let key = normalize(&sentence);
+            // "Hi Dana, what size is your team?" says the question too: the step asking it
+            // again is not said twice.
+            let after_salutation = after_salutation(&sentence).map(normalize);
+            let said = after_salutation
+                .as_ref()
+                .is_some_and(|rest| seen.contains(rest));
             // A label left without its value ("Book here:" when there is no link yet) would
             // run into the next sentence.
             if sentence.trim_end().ends_with(':')
                 || key.trim().is_empty()
                 || !seen.insert(key.clone())
+                || said
             {
                 continue;
             }
@@ -62,7 +66,11 @@ pub fn one_message(parts: &[Part], max_segments: usize) -> String {
                 }
                 courteous = true;
             }
-            sentences.push((part.weight, sentence.to_string()));
+            if let Some(rest) = after_salutation {
+                courteous = true;
+                seen.insert(rest);
+            }
+            sentences.push((part.weight, sentence));
         }
     }
     let joined = |sentences: &[(Weight, String)]| {
@@ -94,19 +102,13 @@ fn is_courtesy(normalized: &str) -> bool {
         && normalized.split_whitespace().count() <= COURTESY_MAX_WORDS
 }
 
-/// A sentence that opens with a salutation ("Hi Dana, what size is your team?") as the salutation
-/// and the rest, so each is said once: a template's "Hi {{name}}, <question>" followed by the same
-/// question asked by the step reads as one greeting and one question, not the pair twice.
-fn salutation_apart(sentence: &str) -> impl Iterator<Item = &str> {
-    let split = sentence
+/// What follows a salutation that opens `sentence` ("what size is your team?" in "Hi Dana, what
+/// size is your team?"), if it opens with one.
+fn after_salutation(sentence: &str) -> Option<&str> {
+    sentence
         .split_once(", ")
-        .filter(|(before, after)| !after.trim().is_empty() && is_courtesy(&normalize(before)));
-    match split {
-        Some((before, after)) => [&sentence[..before.len() + 1], after.trim()],
-        None => [sentence, ""],
-    }
-    .into_iter()
-    .filter(|piece| !piece.is_empty())
+        .filter(|(before, after)| !after.trim().is_empty() && is_courtesy(&normalize(before)))
+        .map(|(_, after)| after)
 }
 
 /// `text` without `{{...}}` placeholders or stray braces a broken template left.
@@ -190,6 +192,14 @@ mod tests {
             Part::new(Weight::Essential, "What size is your team?"),
         ];
         assert_eq!(one_message(&parts, 3), "Hi Dana, What size is your team?");
+        let thanked = [
+            Part::new(Weight::Courtesy, "Thanks for your interest!"),
+            Part::new(Weight::Step, "Thanks Lee, the new way!"),
+        ];
+        assert_eq!(
+            one_message(&thanked, 3),
+            "Thanks for your interest! Thanks Lee, the new way!"
+        );
         let spanish = [
             Part::new(Weight::Step, "Hola Ana, ¿cuántos son en su equipo?"),
             Part::new(Weight::Essential, "¿Cuántos son en su equipo?"),
