@@ -360,9 +360,11 @@ macro_rules! impl_notification_store {
             async fn admins_with_preferences(
                 &self,
             ) -> Result<Vec<(Admin, NotificationPreferences)>, StoreError> {
+                // In creation order by id (UUIDv7): SQLite keeps `created_at` as RFC 3339 text,
+                // whose fraction drops its trailing zeros, so ".017Z" sorts after ".017581Z".
                 sqlx::query_as::<_, AdminPreferencesRow>(concat!(
                     admin_preferences_select!(),
-                    "ORDER BY admins.created_at, admins.id"
+                    "ORDER BY admins.id"
                 ))
                     .fetch_all(&self.read)
                     .await?
