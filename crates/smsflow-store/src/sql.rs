@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::admins::{email_key, random_token};
 use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
 use crate::audit::{AuditAction, AuditSubject, Change};
+use crate::stored_time::StoredTime;
 use crate::{
     Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, ApiKeyScope, Author,
     NewAdminSession, NewApiKey, Role, Store, StoreError, WorkflowCursor, WorkflowPage,
@@ -444,7 +445,7 @@ macro_rules! impl_store {
                     .bind(spec.active)
                     .bind(Json(&spec.keywords))
                     .bind(Json(&spec.steps))
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(Json(&spec.examples))
                     .bind(templates)
                     .bind(Json(MatchingColumn::of(spec)))
@@ -637,7 +638,7 @@ macro_rules! impl_store {
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
                     .bind(active)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -688,7 +689,7 @@ macro_rules! impl_store {
                     .bind(name)
                     .bind(shown_prefix(&secret))
                     .bind(hash_secret(&secret))
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(scope.as_str())
                     .fetch_one(&mut *tx)
                     .await
@@ -722,7 +723,7 @@ macro_rules! impl_store {
                 let key = sqlx::query_as::<_, ApiKeyRow>(sql)
                     .bind(name_or_id)
                     .bind(id)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .fetch_optional(&mut *tx)
                     .await?
                     .map(ApiKey::try_from)
@@ -779,7 +780,7 @@ macro_rules! impl_store {
                     .bind(email_key(email))
                     .bind(password_hash)
                     .bind(setup_slot)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(role.as_str())
                     .fetch_optional(&mut *tx)
                     .await
@@ -856,7 +857,7 @@ macro_rules! impl_store {
                     .bind(hash_secret(&token))
                     .bind(admin_id)
                     .bind(&csrf_token)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind(expires_at.unix_timestamp())
                     .execute(&mut *tx)
                     .await?;

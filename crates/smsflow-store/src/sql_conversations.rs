@@ -10,6 +10,7 @@ use crate::StoreError;
 use crate::conversations::*;
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 
 macro_rules! message_columns {
     () => {
@@ -485,7 +486,7 @@ macro_rules! impl_conversation_store {
             ) -> Result<(), StoreError> {
                 sqlx::query(HANDOFF)
                     .bind(conversation_id)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
@@ -506,7 +507,7 @@ macro_rules! impl_conversation_store {
                      needs_human_at = CASE WHEN $3 THEN NULL ELSE needs_human_at END WHERE id = $1",
                 )
                     .bind(conversation_id)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind(message.author == Author::Human)
                     .execute(&mut **tx)
                     .await?;
@@ -531,11 +532,11 @@ macro_rules! impl_conversation_store {
                 .bind(&message.encoding)
                 .bind(Json(Vec::<String>::new()))
                 .bind(message.workflow_id)
-                .bind(message.send_after)
-                .bind(at)
+                .bind(StoredTime(message.send_after))
+                .bind(StoredTime(at))
                 .bind(message.language.map(Language::code))
                 .bind(message.status().as_str())
-                .bind(message.draft_expires_at)
+                .bind(message.draft_expires_at.map(StoredTime))
                 .fetch_one(&mut **tx)
                 .await?;
                 Message::try_from(row)
@@ -580,19 +581,19 @@ macro_rules! impl_conversation_store {
                         .push(")");
                 }
                 if let Some(since) = query.since {
-                    select.push(" AND c.last_message_at >= ").push_bind(since);
+                    select.push(" AND c.last_message_at >= ").push_bind(StoredTime(since));
                 }
                 if let Some(until) = query.until {
-                    select.push(" AND c.last_message_at < ").push_bind(until);
+                    select.push(" AND c.last_message_at < ").push_bind(StoredTime(until));
                 }
                 if let Some(after) = &query.after {
                     // The first condition alone is what an index range can use (the next page
                     // starts where this one ended); the second settles the ties.
                     select
                         .push(" AND c.last_message_at <= ")
-                        .push_bind(after.last_message_at)
+                        .push_bind(StoredTime(after.last_message_at))
                         .push(" AND (c.last_message_at < ")
-                        .push_bind(after.last_message_at)
+                        .push_bind(StoredTime(after.last_message_at))
                         .push(" OR c.id < ")
                         .push_bind(after.id)
                         .push(")");
@@ -761,7 +762,7 @@ macro_rules! impl_conversation_store {
                 .bind(our_number)
                 .bind(their_number)
                 .bind(channel.as_str())
-                .bind(at)
+                .bind(StoredTime(at))
                 .fetch_one(&self.write)
                 .await?;
                 Self::fetch_conversation(&self.write, id)
@@ -803,8 +804,8 @@ macro_rules! impl_conversation_store {
                 )
                 .bind(message_id)
                 .bind(error)
-                .bind(next_attempt_at)
-                .bind(now())
+                .bind(StoredTime(next_attempt_at))
+                .bind(StoredTime(now()))
                 .bind(attempt)
                 .execute(&self.write)
                 .await?;
@@ -828,7 +829,7 @@ macro_rules! impl_conversation_store {
                 .bind(status.as_str())
                 .bind(error_code)
                 .bind(error)
-                .bind(now())
+                .bind(StoredTime(now()))
                 .bind(attempt)
                 .execute(&self.write)
                 .await?;
@@ -846,7 +847,7 @@ macro_rules! impl_conversation_store {
                 .bind(&report.provider_id)
                 .bind(report.status.as_str())
                 .bind(&report.error_code)
-                .bind(now())
+                .bind(StoredTime(now()))
                 .execute(&self.write)
                 .await?
                 .rows_affected();
@@ -959,7 +960,7 @@ macro_rules! impl_conversation_store {
             async fn mark_conversation_read(&self, id: Uuid) -> Result<(), StoreError> {
                 let updated = sqlx::query("UPDATE conversations SET unread_count = 0, last_read_at = $2 WHERE id = $1")
                     .bind(id)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .execute(&self.write)
                     .await?
                     .rows_affected();
@@ -1004,7 +1005,7 @@ macro_rules! impl_conversation_store {
                 sqlx::query("UPDATE runs SET state = $2, updated_at = $3 WHERE id = $1")
                     .bind(run_id)
                     .bind(Json(&state))
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .execute(&mut *tx)
                     .await?;
                 Self::insert_outbound(&mut tx, conversation_id, &channel, confirmation, at).await?;
@@ -1033,8 +1034,8 @@ macro_rules! impl_conversation_store {
                     $skip_locked,
                     ") RETURNING id, webhook_attempts"
                 ))
-                .bind(at + lease)
-                .bind(at)
+                .bind(StoredTime(at + lease))
+                .bind(StoredTime(at))
                 .fetch_optional(&self.write)
                 .await?;
                 let Some((id, attempt)) = claimed else { return Ok(None) };
@@ -1056,7 +1057,7 @@ macro_rules! impl_conversation_store {
                 .bind(attempt)
                 .bind(status)
                 .bind(error)
-                .bind(next)
+                .bind(next.map(StoredTime))
                 .execute(&self.write)
                 .await?;
                 Ok(())
@@ -1090,7 +1091,7 @@ macro_rules! impl_conversation_store {
                 .bind(status.map(TicketStatus::as_str))
                 .bind(assignee.is_some())
                 .bind(assignee.flatten())
-                .bind(now())
+                .bind(StoredTime(now()))
                 .fetch_optional(&self.write)
                 .await?
                 .map(Ticket::try_from)

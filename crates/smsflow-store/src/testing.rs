@@ -18,14 +18,20 @@ pub struct TestDatabase {
 /// Test suites create hundreds of PostgreSQL databases per run: each is dropped when the test
 /// ends, so repeated runs do not fill the server's disk. A failed test's database is kept to be
 /// looked at (its URL is in the test's messages).
+///
+/// A SQLite database is checked before it goes: every time the test stored is in the fixed-width
+/// form (see `assert_times_fixed_width`).
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((server, name)) = self.postgres.take() else {
-            return;
-        };
         if std::thread::panicking() {
             return;
         }
+        if let Some(dir) = &self._dir {
+            assert_times_fixed_width(&dir.path().join(SQLITE_FILE));
+        }
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
         // Drop runs inside the test's runtime, which cannot be blocked on: drop the database
         // from a thread of its own. FORCE closes connections the test's pools still hold.
         let dropped = std::thread::spawn(move || {
@@ -134,11 +140,13 @@ pub fn postgres_server_url() -> Option<String> {
         .filter(|url| url.starts_with("postgres"))
 }
 
+const SQLITE_FILE: &str = "smsflow.db";
+
 pub fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("a temporary directory");
     TestDatabase {
         label: "sqlite",
-        url: format!("sqlite://{}", dir.path().join("smsflow.db").display()),
+        url: format!("sqlite://{}", dir.path().join(SQLITE_FILE).display()),
         _dir: Some(dir),
         postgres: None,
     }
@@ -175,4 +183,57 @@ pub async fn all() -> Vec<TestDatabase> {
     let mut databases = vec![sqlite()];
     databases.extend(postgres().await);
     databases
+}
+
+/// Panics unless every time stored in the SQLite database at `path` (a column named `at`, `…_at`
+/// or `…_until`) is UTC text with six fractional digits, as `stored_time.rs` writes it: a statement
+/// that bound an `OffsetDateTime` itself, not a `StoredTime`, stored sqlx's variable-width RFC 3339,
+/// which SQLite sorts and compares wrongly. A database never opened is not checked.
+fn assert_times_fixed_width(path: &std::path::Path) {
+    use rusqlite::{Connection, OpenFlags};
+    const FIXED_WIDTH: &str = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\
+                               .[0-9][0-9][0-9][0-9][0-9][0-9]Z";
+    if !path.exists() {
+        return;
+    }
+    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the test database to check its times");
+    let columns = connection
+        .prepare(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND (p.name = 'at' OR p.name LIKE '%\\_at' ESCAPE '\\' \
+             OR p.name LIKE '%\\_until' ESCAPE '\\')",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .expect("list the test database's columns");
+    for (table, column) in columns {
+        // The names come from the schema itself.
+        let wrong: Option<String> = connection
+            .query_row(
+                &format!(
+                    "SELECT \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'text' \
+                     AND NOT \"{column}\" GLOB $1 LIMIT 1"
+                ),
+                [FIXED_WIDTH],
+                |row| row.get(0),
+            )
+            .map(Some)
+            .or_else(|error| match error {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                error => Err(error),
+            })
+            .expect("read the test database's times");
+        if let Some(wrong) = wrong {
+            panic!(
+                "{table}.{column} holds the time {wrong:?}, not in the fixed-width form: \
+                 bind it as a StoredTime (stored_time.rs)"
+            );
+        }
+    }
 }
