@@ -190,7 +190,7 @@ pub async fn all() -> Vec<TestDatabase> {
 /// that bound an `OffsetDateTime` itself, not a `StoredTime`, stored sqlx's variable-width RFC 3339,
 /// which SQLite sorts and compares wrongly. A database never opened is not checked.
 fn assert_times_fixed_width(path: &std::path::Path) {
-    use rusqlite::{Connection, OpenFlags};
+    use rusqlite::{Connection, OpenFlags, OptionalExtension};
     const FIXED_WIDTH: &str = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\
                                .[0-9][0-9][0-9][0-9][0-9][0-9]Z";
     if !path.exists() {
@@ -223,11 +223,7 @@ fn assert_times_fixed_width(path: &std::path::Path) {
                 [FIXED_WIDTH],
                 |row| row.get(0),
             )
-            .map(Some)
-            .or_else(|error| match error {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                error => Err(error),
-            })
+            .optional()
             .expect("read the test database's times");
         if let Some(wrong) = wrong {
             panic!(
