@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use smsflow_core::Matcher;
 use smsflow_core::classifier::{Objective, Training};
 use smsflow_core::semantic::{Embedder, SemanticConfig};
 
@@ -388,6 +389,16 @@ pub struct Loaded {
     pub embedder: Arc<dyn Embedder>,
     pub kernel: Kernel,
     pub config: SemanticConfig,
+}
+
+impl Loaded {
+    /// Gets the model ready for the first matcher: embeds the goals' built-in example phrases and
+    /// trains their goal classifier, both kept in the model's folder (see [`cache`]), so that the
+    /// first compile only refines that classifier with the workflows' examples (see
+    /// [`Matcher::prepare_semantic`]). Once per model: afterwards this reads what it kept.
+    pub fn prepare(&self) {
+        Matcher::prepare_semantic(self.embedder.clone(), self.config.clone());
+    }
 }
 
 /// Loads `model` from smsflow's data directory.
