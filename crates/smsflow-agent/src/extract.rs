@@ -744,7 +744,7 @@ impl Extractors {
             Kind::Labelled
                 if let Some(thing) = fields::things::Thing::of(field.as_str())
                     .filter(|thing| !(only_asked && thing.is_described()))
-                    .and_then(|thing| thing.answer(text, asked)) =>
+                    .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
                 Some(Ok(thing))
             }
@@ -1997,7 +1997,8 @@ fn looks_like_a_name(
         })
         .collect();
     // "Teal", "green": a colour said alone answers a question about the colour.
-    let colour = words.len() == 1 && COLOURS.contains(&fields::fold(value).as_str());
+    let colour =
+        words.len() == 1 && fields::things::COLOURS.contains(&fields::fold(value).as_str());
     // A word of a choice offered: "kids medium" for `Kids M`.
     let offered =
         |folded: &str| folded.len() >= 3 && choice_words.iter().any(|w| w == fields::stem(folded));
@@ -2125,49 +2126,6 @@ const BUSINESS_WORDS: &[&str] = &[
     "plaza",
     "cafe",
     "pediatrics",
-];
-
-/// Colours, in English and Spanish, that are no given name said alone ("Rosa", "Blanca" and
-/// "Violeta" are names, and left out).
-const COLOURS: &[&str] = &[
-    "red",
-    "blue",
-    "green",
-    "yellow",
-    "black",
-    "white",
-    "pink",
-    "purple",
-    "orange",
-    "grey",
-    "gray",
-    "brown",
-    "teal",
-    "navy",
-    "beige",
-    "maroon",
-    "turquoise",
-    "silver",
-    "gold",
-    "rojo",
-    "roja",
-    "azul",
-    "verde",
-    "amarillo",
-    "amarilla",
-    "negro",
-    "negra",
-    "blanco",
-    "morado",
-    "morada",
-    "naranja",
-    "gris",
-    "marron",
-    "dorado",
-    "dorada",
-    "plateado",
-    "plateada",
-    "celeste",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
