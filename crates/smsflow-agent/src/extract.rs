@@ -211,12 +211,14 @@ impl Extractors {
                 .iter()
                 .any(|field| kind(field) == Kind::Name && known.contains_key(field.as_str()));
         let start = skip_leading_fillers(&words);
+        let company_wanted = wanted.iter().any(|field| kind(field) == Kind::Company);
         if (name_asked || renaming)
             && person_name(&words).is_none()
-            && capitalised_run(&words, start, NAME_WORDS, false).is_some_and(|(_, next)| {
-                (name_asked && !free_asked)
+            && capitalised_run(&words, start, NAME_WORDS, false).is_some_and(|(run, next)| {
+                ((name_asked && !free_asked)
                     || next == words.len()
-                    || (!free_asked && words[next - 1].ends_clause)
+                    || (!free_asked && words[next - 1].ends_clause))
+                    && !(company_wanted && names_a_business(&words, &run, next))
             })
         {
             // Read the answer as if it said "I'm ...": the cues then find the name and company.
@@ -2002,8 +2004,12 @@ fn looks_like_a_name(
     // A word of a choice offered: "kids medium" for `Kids M`.
     let offered =
         |folded: &str| folded.len() >= 3 && choice_words.iter().any(|w| w == fields::stem(folded));
+    // "Salt & Sage Yoga" where a company is wanted: names joined by "&" are the firm's (where
+    // none is, a couple's: "Priya & Dev Raman").
+    let firm = words.contains(&"&") && wanted.iter().any(|other| kind(other) == Kind::Company);
     !chosen
         && !colour
+        && !firm
         && words.iter().enumerate().all(|(at, word)| {
             let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
             !word.chars().any(|c| c.is_ascii_digit())
@@ -2126,6 +2132,17 @@ const BUSINESS_WORDS: &[&str] = &[
     "plaza",
     "cafe",
     "pediatrics",
+    // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
+    "co",
+    "cia",
+    "llp",
+    "pllc",
+    "plc",
+    "lp",
+    "srl",
+    "ltda",
+    "pty",
+    "asoc",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
@@ -3287,6 +3304,15 @@ fn company(words: &[Word]) -> Option<String> {
         .or_else(|| after_name(words, name.as_deref()?))
 }
 
+/// Whether the capitalised `run` that opens a message (ending before `next`) names a business,
+/// not a person: a business's word in it ("Clínica Dental Sonrisa Feliz") or "&" after it
+/// ("Salt & Sage Yoga"); "Roberto Salinas de Grupo Altamira" names a person first.
+fn names_a_business(words: &[Word], run: &str, next: usize) -> bool {
+    run.split(' ')
+        .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+        || words.get(next).is_some_and(|word| word.text == "&")
+}
+
 /// Capitalised words with a business's word among them, anywhere: "nobody at Brightline Dental
 /// can log in", "Harbor Dental Group, I'm the office manager".
 fn business_run(words: &[Word]) -> Option<String> {
@@ -3306,8 +3332,9 @@ fn business_run(words: &[Word]) -> Option<String> {
             run = format!("{run} {} {more}", words[end].text);
             end = next;
         }
+        // "Hollis & Park Architects", "Finch & Marlowe": names joined by "&" are a firm's.
         run.split(' ')
-            .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+            .any(|word| word == "&" || BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
             .then_some(run)
     })
 }
@@ -4516,6 +4543,33 @@ mod tests {
                 .found
                 .contains_key("company"),
             "without one, not when the name was asked too"
+        );
+    }
+
+    #[test]
+    fn a_business_sent_where_a_name_was_asked_is_the_company() {
+        let to_name = |text| answer(text, "name,email,company", &["name", "email"]).found;
+        assert_eq!(
+            pairs(&to_name("Salt & Sage Yoga")),
+            [("company", "Salt & Sage Yoga")]
+        );
+        assert_eq!(
+            pairs(&to_name("Finch & Marlowe LLP")),
+            [("company", "Finch & Marlowe LLP")]
+        );
+        assert_eq!(
+            pairs(&to_name("Clínica Dental Sonrisa Feliz")),
+            [("company", "Clínica Dental Sonrisa Feliz")]
+        );
+        // A person named first, then where they work.
+        assert_eq!(
+            pairs(&to_name("Roberto Salinas de Grupo Altamira")),
+            [("company", "Grupo Altamira"), ("name", "Roberto Salinas")]
+        );
+        // Where no company is wanted, names joined by "&" are a couple's.
+        assert_eq!(
+            pairs(&answer("Priya & Dev Raman", "name,email", &["name", "email"]).found),
+            [("name", "Priya & Dev Raman")]
         );
     }
 
