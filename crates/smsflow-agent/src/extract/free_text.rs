@@ -91,7 +91,7 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
     if fields::field_says(field.as_str(), PROJECT) {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
-        without_possession(without_visit(value))
+        without_living_subject(without_possession(without_visit(value)))
     } else {
         value
     }
@@ -323,6 +323,54 @@ fn without_possession(value: &str) -> &str {
         rest += 1;
     }
     &value[words[rest].0..]
+}
+
+/// Animals and people a texter writes about as "my ...": the one the problem happens to, not
+/// part of what is wrong (folded).
+const LIVING: &[&str] = &[
+    "dog", "cat", "puppy", "pup", "kitten", "kitty", "lab", "bunny", "rabbit", "parrot", "bird",
+    "horse", "son", "daughter", "kid", "baby", "mom", "mother", "dad", "father", "wife", "husband",
+    "grandma", "grandpa", "perro", "perra", "perrito", "perrita", "gato", "gata", "gatito",
+    "gatita", "conejo", "coneja", "conejito", "conejita", "perico", "loro", "pajaro", "caballo",
+    "hijo", "hija", "nino", "nina", "bebe", "madre", "padre", "mama", "papa", "esposa", "esposo",
+    "abuela", "abuelo",
+];
+
+/// Verbs after an animal or a person that [`without_possession`] reads, or that say it has
+/// what follows ("my son has had a cough for a week" stays whole).
+const HAVING: &[&str] = &[
+    "has", "have", "tiene", "needs", "necesita", "is", "es", "esta",
+];
+
+/// `value` without the animal or person it opens with, and their name ("my cat Pepper keeps
+/// sneezing and has goopy eyes" = `keeps sneezing and has goopy eyes`, "mi conejo Tambor no come
+/// desde ayer" = `no come desde ayer`): what is wrong is what happens to them. As it is when
+/// a verb of having or being follows them.
+fn without_living_subject(value: &str) -> &str {
+    let words: Vec<(usize, &str)> = value
+        .split_whitespace()
+        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
+        .collect();
+    let folded = |at: usize| words.get(at).map(|(_, word)| fields::fold(word));
+    let opens = folded(0).is_some_and(|word| HOLDERS.contains(&word.as_str()))
+        && folded(1).is_some_and(|word| LIVING.contains(&word.as_str()))
+        && !super::described::ends_clause(words[1].1);
+    if !opens {
+        return value;
+    }
+    let named = words.get(2).is_some_and(|(_, word)| {
+        super::is_capitalised(word) && !super::described::ends_clause(word)
+    });
+    let verb = if named { 3 } else { 2 };
+    match words.get(verb) {
+        Some((at, _))
+            if verb + 1 < words.len()
+                && folded(verb).is_some_and(|word| !HAVING.contains(&word.as_str())) =>
+        {
+            &value[*at..]
+        }
+        _ => value,
+    }
 }
 
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
@@ -864,6 +912,23 @@ mod tests {
                 "quería turno por una contractura en la espalda",
                 "contractura en la espalda",
             ),
+            // The animal or person it happens to.
+            (
+                "reason",
+                "my cat Pepper keeps sneezing and has goopy eyes",
+                "keeps sneezing and has goopy eyes",
+            ),
+            (
+                "motivo",
+                "mi conejo Tambor no come desde ayer",
+                "no come desde ayer",
+            ),
+            (
+                "issue",
+                "my son has had a cough for a week",
+                "my son has had a cough for a week",
+            ),
+            ("issue", "my dog is limping", "my dog is limping"),
             // Who needs it.
             ("reason", "kid needs a sports physical", "sports physical"),
             ("motivo", "mi perro necesita sus vacunas", "vacunas"),
