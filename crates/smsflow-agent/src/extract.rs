@@ -2432,11 +2432,11 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
             // "I'm the office manager Tricia Boyd", "soy la dueña, Marta Gil": a part played.
             Some("the" | "el" | "la")
-                if let Some(role) = (at + 1..words.len().min(at + 4))
-                    .find(|&k| ROLES.contains(&fields::fold(&words[k].lower).as_str()))
-                    && words[at + 1..role]
-                        .iter()
-                        .all(|word| !word.ends_clause && !is_capitalised(&word.text)) =>
+                if let Some(role) = (at + 1..words.len().min(at + 4)).find(|&k| {
+                    fields::things::ROLES.contains(&fields::fold(&words[k].lower).as_str())
+                }) && words[at + 1..role]
+                    .iter()
+                    .all(|word| !word.ends_clause && !is_capitalised(&word.text)) =>
             {
                 at = role + 1
             }
@@ -3121,45 +3121,6 @@ fn signature(words: &[Word]) -> Option<(String, Option<String>)> {
     Some((name, company))
 }
 
-/// What people do at a company, said before it: "office manager at ...", "dueño de ...".
-const ROLES: &[&str] = &[
-    "manager",
-    "owner",
-    "director",
-    "founder",
-    "cofounder",
-    "co-founder",
-    "ceo",
-    "cfo",
-    "coo",
-    "cto",
-    "president",
-    "assistant",
-    "coordinator",
-    "administrator",
-    "admin",
-    "partner",
-    "principal",
-    "lead",
-    "supervisor",
-    "gerente",
-    "directora",
-    "dueno",
-    "duena",
-    "encargado",
-    "encargada",
-    "administrador",
-    "administradora",
-    "coordinador",
-    "coordinadora",
-    "socio",
-    "socia",
-    "propietario",
-    "propietaria",
-    "jefe",
-    "jefa",
-];
-
 /// Phrases after which a company follows.
 const COMPANY_CUES: &[&[&str]] = &[
     &["company", "called"],
@@ -3264,7 +3225,7 @@ fn company(words: &[Word]) -> Option<String> {
                             | "estamos"
                     )
                     // "Tanya Brooks, office manager at Riverbend Dental"
-                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
+                    || fields::things::ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
                     || title_end.as_deref() == Some(fields::fold(&words[i - 1].lower).as_str()));
             // "Comercializadora Lupita SA de CV": a company's own "de", not a cue.
             if *cue == ["de"]
@@ -3389,7 +3350,11 @@ fn after_name(words: &[Word], name: &str) -> Option<String> {
         _ => end + 1,
     };
     let (company, next) = capitalised_run(words, start, 5, true)?;
-    (next == words.len() || words[next - 1].ends_clause).then_some(company)
+    // "Janelle Whitaker, HR Manager": what she does there, not where.
+    let role = company
+        .split(' ')
+        .any(|word| fields::things::ROLES.contains(&fields::fold(word).as_str()));
+    ((next == words.len() || words[next - 1].ends_clause) && !role).then_some(company)
 }
 
 #[cfg(test)]
@@ -4570,6 +4535,19 @@ mod tests {
         assert_eq!(
             pairs(&answer("Priya & Dev Raman", "name,email", &["name", "email"]).found),
             [("name", "Priya & Dev Raman")]
+        );
+    }
+
+    #[test]
+    fn a_role_after_the_name_is_no_company() {
+        let signed = answer(
+            "Janelle Whitaker, HR Manager",
+            "name,company,job_title",
+            &["name"],
+        );
+        assert_eq!(
+            pairs(&signed.found),
+            [("job_title", "HR Manager"), ("name", "Janelle Whitaker")]
         );
     }
 

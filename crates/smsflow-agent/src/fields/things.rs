@@ -256,7 +256,8 @@ impl Thing {
                     without_article(value[..end].trim())
                 })
                 .or_else(|| executive(&tokens))
-                .or_else(|| title_before_workplace(&tokens)),
+                .or_else(|| title_before_workplace(&tokens))
+                .or_else(|| listed_title(text)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text)
@@ -1021,6 +1022,75 @@ fn title_before_workplace(tokens: &[&str]) -> Option<String> {
                 .is_some_and(|token| WORKPLACE_CUES.contains(token))
             && workplace)
             .then(|| title.join(" "))
+    })
+}
+
+/// What people do at a company, said before it: "office manager at ...", "dueño de ...".
+pub const ROLES: &[&str] = &[
+    "manager",
+    "owner",
+    "director",
+    "founder",
+    "cofounder",
+    "co-founder",
+    "ceo",
+    "cfo",
+    "coo",
+    "cto",
+    "president",
+    "assistant",
+    "coordinator",
+    "administrator",
+    "admin",
+    "partner",
+    "principal",
+    "lead",
+    "supervisor",
+    "vp",
+    "head",
+    "officer",
+    "engineer",
+    "gerente",
+    "directora",
+    "dueno",
+    "duena",
+    "encargado",
+    "encargada",
+    "administrador",
+    "administradora",
+    "coordinador",
+    "coordinadora",
+    "socio",
+    "socia",
+    "propietario",
+    "propietaria",
+    "jefe",
+    "jefa",
+];
+
+/// A job title listed after the name in a signature, as a part of its own with a word of
+/// [`ROLES`]: "Lorenzo Bianchi, VP Engineering, Cartwheel Commerce", "I'm Renata Moss, Director
+/// of Operations at Quarry Hill Logistics" (where the workplace starts, the title ends).
+fn listed_title(text: &str) -> Option<String> {
+    text.split([',', ';', '\n']).skip(1).find_map(|part| {
+        let said: Vec<&str> = part.split_whitespace().collect();
+        let end = (1..said.len())
+            .find(|&at| {
+                matches!(
+                    fold(said[at - 1]).as_str(),
+                    "at" | "for" | "with" | "en" | "de" | "para"
+                ) && said[at].starts_with(char::is_uppercase)
+            })
+            .map_or(said.len(), |at| at - 1);
+        let words = &said[..end];
+        let title = words.join(" ");
+        let title = title.trim_end_matches(['.', '!']);
+        ((1..=4).contains(&words.len())
+            && words
+                .iter()
+                .any(|word| ROLES.contains(&fold(bare(word)).as_str()))
+            && !title.contains(|c: char| c.is_ascii_digit() || c == '@'))
+        .then(|| title.to_string())
     })
 }
 
@@ -1896,6 +1966,16 @@ mod tests {
             (
                 "buenas, soy Marta Iriarte, responsable de RRHH en Grupo Alvedro",
                 "responsable de RRHH",
+            ),
+            // A part of its own with a word of a role, capitalised or not.
+            (
+                "Lorenzo Bianchi, VP Engineering, Cartwheel Commerce",
+                "VP Engineering",
+            ),
+            ("Janelle Whitaker, HR Manager", "HR Manager"),
+            (
+                "Hi, I'm Renata Moss, Director of Operations at Quarry Hill Logistics.",
+                "Director of Operations",
             ),
         ] {
             assert_eq!(read(text).as_deref(), Some(title), "{text}");
