@@ -415,6 +415,126 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
     }
 }
 
+/// `per_conversation` outbound replies queued (family 3, due now, oldest first across the
+/// conversations `first`..`first + count`, which exist) or `sent`.
+async fn insert_replies(
+    pool: &sqlx::PgPool,
+    first: i64,
+    count: i64,
+    per_conversation: i64,
+    status: &str,
+) {
+    let message = ordered_id(3, "(i + j * 1000000)");
+    let conversation = ordered_id(1, "i");
+    let due = if status == "queued" { "now()" } else { "NULL" };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, status, segments, \
+         encoding, media_urls, simulated, attempts, next_attempt_at, created_at, updated_at) \
+         SELECT {message}, {conversation}, 'outbound', 'agent', 'twilio', 'thanks', '{status}', 1, 'gsm7', \
+         '[]', FALSE, 0, {due}, now(), now() \
+         FROM generate_series(0, {per}) AS j, generate_series({first}, {last}) AS i",
+        per = per_conversation - 1,
+        last = first + count - 1
+    )))
+    .execute(pool)
+    .await
+    .expect("replies inserted");
+}
+
+/// The PostgreSQL outbound claim walks messages_outbound_queue in order and stops, whatever the
+/// statistics say: with 100,000 replies queued (50,000 conversations, two each: the second waits
+/// for the first) no plan of it, custom or generic, scans or sorts the queue, never analysed,
+/// analysed empty, analysed with a history of sent replies and no queue, or analysed full; nor
+/// does the claim after it, behind the messages it leased.
+#[tokio::test]
+async fn outbound_claim_never_reads_the_backlog_on_postgres() {
+    let Some(_) = smsflow_store::testing::postgres_server_url() else {
+        return;
+    };
+    const OUTBOUND_BATCH: usize = 8;
+    for statistics in [
+        Statistics::NeverAnalysed,
+        Statistics::AnalysedEmpty,
+        Statistics::AnalysedQueueEmpty,
+        Statistics::AnalysedFull,
+    ] {
+        let db = smsflow_store::testing::postgres()
+            .await
+            .expect("a test database");
+        let store = db.store().await;
+        let pool = sqlx::PgPool::connect(&db.url)
+            .await
+            .expect("the test database opens");
+        sqlx::raw_sql("ALTER TABLE messages SET (autovacuum_enabled = off)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let backlog_from = match statistics {
+            Statistics::AnalysedQueueEmpty => {
+                insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 1, "processed").await;
+                insert_replies(&pool, 1, BACKLOG_CONVERSATIONS, 2, "sent").await;
+                BACKLOG_CONVERSATIONS + 1
+            }
+            _ => 1,
+        };
+        if statistics != Statistics::NeverAnalysed && statistics != Statistics::AnalysedFull {
+            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
+        }
+        insert_messages(&pool, backlog_from, BACKLOG_CONVERSATIONS, 1, "processed").await;
+        insert_replies(
+            &pool,
+            backlog_from,
+            BACKLOG_CONVERSATIONS,
+            BACKLOG / BACKLOG_CONVERSATIONS,
+            "queued",
+        )
+        .await;
+        if statistics == Statistics::AnalysedFull {
+            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
+        }
+
+        let claim =
+            smsflow_store::testing::TestDatabase::postgres_outbound_claim_statement(OUTBOUND_BATCH);
+        let lease = [
+            "now() + interval '60 seconds'".to_string(),
+            "now()".to_string(),
+        ];
+        let oldest: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE status = 'queued' ORDER BY id LIMIT $1",
+        )
+        .bind(OUTBOUND_BATCH as i64)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        let first = check_plan(&mut tx, "the outbound claim", &claim, &lease).await;
+        let next = check_plan(
+            &mut tx,
+            "the outbound claim behind leased messages",
+            &claim,
+            &lease,
+        )
+        .await;
+        tx.rollback().await.unwrap();
+        eprintln!(
+            "{statistics:?}: outbound claim {:.2} ms (generic plan {:.2}), behind leased ones {:.2} ms (generic {:.2})",
+            first[0], first[1], next[0], next[1]
+        );
+
+        // The store's claim takes the oldest replies, each the first of its conversation.
+        let mut claimed: Vec<uuid::Uuid> = store
+            .claim_outbound(time::Duration::seconds(60), OUTBOUND_BATCH)
+            .await
+            .unwrap()
+            .iter()
+            .map(|job| job.message.id)
+            .collect();
+        claimed.sort();
+        assert_eq!(claimed, oldest, "{statistics:?}: the oldest queued replies");
+        drop((store, pool));
+    }
+}
+
 /// The inbox's search (sql_inbox.rs) never reads every conversation, message or contact: it counts
 /// the matches in the full-text indexes (FTS5, migration 0022); for a common text it walks the
 /// conversations in the list's order (an index, no sort: the walk stops at a page), reading each
