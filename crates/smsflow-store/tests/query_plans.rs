@@ -158,6 +158,42 @@ enum Statistics {
     AnalysedFull,
 }
 
+impl Statistics {
+    const ALL: [Statistics; 4] = [
+        Statistics::NeverAnalysed,
+        Statistics::AnalysedEmpty,
+        Statistics::AnalysedQueueEmpty,
+        Statistics::AnalysedFull,
+    ];
+}
+
+/// A fresh PostgreSQL test database, its store and a pool, with autovacuum off on `tables`:
+/// it must not take statistics behind the test's back.
+async fn database_without_autovacuum(
+    tables: &[&str],
+) -> (
+    smsflow_store::testing::TestDatabase,
+    std::sync::Arc<dyn smsflow_store::Store>,
+    sqlx::PgPool,
+) {
+    let db = smsflow_store::testing::postgres()
+        .await
+        .expect("a test database");
+    let store = db.store().await;
+    let pool = sqlx::PgPool::connect(&db.url)
+        .await
+        .expect("the test database opens");
+    for table in tables {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} SET (autovacuum_enabled = off)"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    (db, store, pool)
+}
+
 /// The uuid of row `i` in a family of ordered ids (as `Uuid::now_v7` ids are ordered by time).
 fn ordered_id(family: u32, i: &str) -> String {
     format!("('{family:08x}-0000-7000-8000-' || lpad(to_hex({i}), 12, '0'))::uuid")
@@ -317,27 +353,8 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
     let Some(_) = smsflow_store::testing::postgres_server_url() else {
         return;
     };
-    for statistics in [
-        Statistics::NeverAnalysed,
-        Statistics::AnalysedEmpty,
-        Statistics::AnalysedQueueEmpty,
-        Statistics::AnalysedFull,
-    ] {
-        let db = smsflow_store::testing::postgres()
-            .await
-            .expect("a test database");
-        let store = db.store().await;
-        let pool = sqlx::PgPool::connect(&db.url)
-            .await
-            .expect("the test database opens");
-        // Autovacuum must not take statistics behind the test's back.
-        sqlx::raw_sql(
-            "ALTER TABLE messages SET (autovacuum_enabled = off); \
-             ALTER TABLE conversations SET (autovacuum_enabled = off)",
-        )
-        .execute(&pool)
-        .await
-        .unwrap();
+    for statistics in Statistics::ALL {
+        let (db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
         let backlog_from = match statistics {
             Statistics::AnalysedQueueEmpty => {
                 insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 2, "processed").await;
@@ -452,23 +469,8 @@ async fn outbound_claim_never_reads_the_backlog_on_postgres() {
         return;
     };
     const OUTBOUND_BATCH: usize = 8;
-    for statistics in [
-        Statistics::NeverAnalysed,
-        Statistics::AnalysedEmpty,
-        Statistics::AnalysedQueueEmpty,
-        Statistics::AnalysedFull,
-    ] {
-        let db = smsflow_store::testing::postgres()
-            .await
-            .expect("a test database");
-        let store = db.store().await;
-        let pool = sqlx::PgPool::connect(&db.url)
-            .await
-            .expect("the test database opens");
-        sqlx::raw_sql("ALTER TABLE messages SET (autovacuum_enabled = off)")
-            .execute(&pool)
-            .await
-            .unwrap();
+    for statistics in Statistics::ALL {
+        let (_db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
         let backlog_from = match statistics {
             Statistics::AnalysedQueueEmpty => {
                 insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 1, "processed").await;
