@@ -361,9 +361,20 @@ const MARK_SENT: &str = "UPDATE messages SET status = $2, provider_id = $3, lock
 /// Claims up to `limit` outbound messages due at `$2` until `$1`, soonest first, at most one per
 /// conversation (see `ConversationStore::claim_outbound`). `index`: the index SQLite's planner
 /// must walk; `skip_locked`: PostgreSQL's row locking clause. `limit` is a number written into the
-/// statement on SQLite: a bound LIMIT makes SQLite prepare the statement again at every bind
-/// (profiled: 8% of the pipeline's CPU); PostgreSQL binds it (`$3`).
-pub(crate) fn outbound_claim_sql(index: &str, skip_locked: &str, limit: &str) -> String {
+/// statement on both: a bound LIMIT makes SQLite prepare the statement again at every bind
+/// (profiled: 8% of the pipeline's CPU), and PostgreSQL's generic plan costs it as a tenth of
+/// the due messages. `fence`: PostgreSQL's `OFFSET 0`, which keeps the check for an earlier
+/// unsent message a lookup per candidate in its conversation's messages_unsent (migration
+/// 0029): made an anti join, it was planned as a scan of every unsent message per candidate
+/// whenever the statistics said the queue was small. (`e.attempts >= 0`, true of every message,
+/// is in that index's predicate and not in the walk's, so the walk cannot take it for its own
+/// and sort what it finds.)
+pub(crate) fn outbound_claim_sql(
+    index: &str,
+    skip_locked: &str,
+    fence: &str,
+    limit: &str,
+) -> String {
     format!(
         "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
          updated_at = $2 WHERE id IN (SELECT m.id FROM messages m {index} \
@@ -371,7 +382,8 @@ pub(crate) fn outbound_claim_sql(index: &str, skip_locked: &str, limit: &str) ->
          AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
          AND (m.locked_until IS NULL OR m.locked_until < $2) \
          AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
-           AND e.{} AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
+           AND e.{} AND e.attempts >= 0 AND e.id < m.id \
+           AND (e.next_attempt_at <= $2 OR e.attempts > 0) {fence}) \
          ORDER BY m.next_attempt_at, m.id LIMIT {limit} {skip_locked}) RETURNING {}",
         unsent!(),
         message_columns!()
@@ -415,8 +427,8 @@ pub(crate) fn formatted_once(
 }
 
 /// Counts an attempt on each of `count` claimed messages (`$1`...), returning them. (By id
-/// alone: with a condition on the status too, both planners may read every pending message's
-/// entry in messages_pending.)
+/// alone: with a condition on the status too, a planner may read every pending message's entry
+/// in an index of statuses, as SQLite's messages_pending.)
 pub(crate) fn inbound_claim_messages_sql(count: usize) -> String {
     format!(
         "UPDATE messages SET attempts = attempts + 1 WHERE id IN ({}) RETURNING {}",

@@ -70,6 +70,11 @@ impl TestDatabase {
         }
         .map(|statement| statement.to_string())
     }
+    /// The statement that claims up to `limit` outbound messages on PostgreSQL (`$1` the lease's
+    /// end, `$2` now), for query-plan tests.
+    pub fn postgres_outbound_claim_statement(limit: usize) -> String {
+        crate::sql::PostgresStore::outbound_claim_statement(limit).to_string()
+    }
     /// The inbox's list for `query` (its filters, not its search) on this database, a page of
     /// 25 newest activity first, for query-plan tests. Its parameters are placeholders, numbered
     /// in the order of the filters (then the limit).

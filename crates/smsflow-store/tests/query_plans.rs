@@ -158,6 +158,42 @@ enum Statistics {
     AnalysedFull,
 }
 
+impl Statistics {
+    const ALL: [Statistics; 4] = [
+        Statistics::NeverAnalysed,
+        Statistics::AnalysedEmpty,
+        Statistics::AnalysedQueueEmpty,
+        Statistics::AnalysedFull,
+    ];
+}
+
+/// A fresh PostgreSQL test database, its store and a pool, with autovacuum off on `tables`:
+/// it must not take statistics behind the test's back.
+async fn database_without_autovacuum(
+    tables: &[&str],
+) -> (
+    smsflow_store::testing::TestDatabase,
+    std::sync::Arc<dyn smsflow_store::Store>,
+    sqlx::PgPool,
+) {
+    let db = smsflow_store::testing::postgres()
+        .await
+        .expect("a test database");
+    let store = db.store().await;
+    let pool = sqlx::PgPool::connect(&db.url)
+        .await
+        .expect("the test database opens");
+    for table in tables {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {table} SET (autovacuum_enabled = off)"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    (db, store, pool)
+}
+
 /// The uuid of row `i` in a family of ordered ids (as `Uuid::now_v7` ids are ordered by time).
 fn ordered_id(family: u32, i: &str) -> String {
     format!("('{family:08x}-0000-7000-8000-' || lpad(to_hex({i}), 12, '0'))::uuid")
@@ -317,27 +353,8 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
     let Some(_) = smsflow_store::testing::postgres_server_url() else {
         return;
     };
-    for statistics in [
-        Statistics::NeverAnalysed,
-        Statistics::AnalysedEmpty,
-        Statistics::AnalysedQueueEmpty,
-        Statistics::AnalysedFull,
-    ] {
-        let db = smsflow_store::testing::postgres()
-            .await
-            .expect("a test database");
-        let store = db.store().await;
-        let pool = sqlx::PgPool::connect(&db.url)
-            .await
-            .expect("the test database opens");
-        // Autovacuum must not take statistics behind the test's back.
-        sqlx::raw_sql(
-            "ALTER TABLE messages SET (autovacuum_enabled = off); \
-             ALTER TABLE conversations SET (autovacuum_enabled = off)",
-        )
-        .execute(&pool)
-        .await
-        .unwrap();
+    for statistics in Statistics::ALL {
+        let (db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
         let backlog_from = match statistics {
             Statistics::AnalysedQueueEmpty => {
                 insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 2, "processed").await;
@@ -411,6 +428,111 @@ async fn inbound_claim_never_reads_the_backlog_on_postgres() {
             "{statistics:?}: the oldest pending message of each conversation"
         );
         // The database goes when `db` is dropped, after the pools that use it.
+        drop((store, pool));
+    }
+}
+
+/// `per_conversation` outbound replies queued (family 3, due now, oldest first across the
+/// conversations `first`..`first + count`, which exist) or `sent`.
+async fn insert_replies(
+    pool: &sqlx::PgPool,
+    first: i64,
+    count: i64,
+    per_conversation: i64,
+    status: &str,
+) {
+    let message = ordered_id(3, "(i + j * 1000000)");
+    let conversation = ordered_id(1, "i");
+    let due = if status == "queued" { "now()" } else { "NULL" };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, status, segments, \
+         encoding, media_urls, simulated, attempts, next_attempt_at, created_at, updated_at) \
+         SELECT {message}, {conversation}, 'outbound', 'agent', 'twilio', 'thanks', '{status}', 1, 'gsm7', \
+         '[]', FALSE, 0, {due}, now(), now() \
+         FROM generate_series(0, {per}) AS j, generate_series({first}, {last}) AS i",
+        per = per_conversation - 1,
+        last = first + count - 1
+    )))
+    .execute(pool)
+    .await
+    .expect("replies inserted");
+}
+
+/// The PostgreSQL outbound claim walks messages_outbound_queue in order and stops, whatever the
+/// statistics say: with 100,000 replies queued (50,000 conversations, two each: the second waits
+/// for the first) no plan of it, custom or generic, scans or sorts the queue, never analysed,
+/// analysed empty, analysed with a history of sent replies and no queue, or analysed full; nor
+/// does the claim after it, behind the messages it leased.
+#[tokio::test]
+async fn outbound_claim_never_reads_the_backlog_on_postgres() {
+    let Some(_) = smsflow_store::testing::postgres_server_url() else {
+        return;
+    };
+    const OUTBOUND_BATCH: usize = 8;
+    for statistics in Statistics::ALL {
+        let (_db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
+        let backlog_from = match statistics {
+            Statistics::AnalysedQueueEmpty => {
+                insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 1, "processed").await;
+                insert_replies(&pool, 1, BACKLOG_CONVERSATIONS, 2, "sent").await;
+                BACKLOG_CONVERSATIONS + 1
+            }
+            _ => 1,
+        };
+        if statistics != Statistics::NeverAnalysed && statistics != Statistics::AnalysedFull {
+            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
+        }
+        insert_messages(&pool, backlog_from, BACKLOG_CONVERSATIONS, 1, "processed").await;
+        insert_replies(
+            &pool,
+            backlog_from,
+            BACKLOG_CONVERSATIONS,
+            BACKLOG / BACKLOG_CONVERSATIONS,
+            "queued",
+        )
+        .await;
+        if statistics == Statistics::AnalysedFull {
+            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
+        }
+
+        let claim =
+            smsflow_store::testing::TestDatabase::postgres_outbound_claim_statement(OUTBOUND_BATCH);
+        let lease = [
+            "now() + interval '60 seconds'".to_string(),
+            "now()".to_string(),
+        ];
+        let oldest: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE status = 'queued' ORDER BY id LIMIT $1",
+        )
+        .bind(OUTBOUND_BATCH as i64)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        let first = check_plan(&mut tx, "the outbound claim", &claim, &lease).await;
+        let next = check_plan(
+            &mut tx,
+            "the outbound claim behind leased messages",
+            &claim,
+            &lease,
+        )
+        .await;
+        tx.rollback().await.unwrap();
+        eprintln!(
+            "{statistics:?}: outbound claim {:.2} ms (generic plan {:.2}), behind leased ones {:.2} ms (generic {:.2})",
+            first[0], first[1], next[0], next[1]
+        );
+
+        // The store's claim takes the oldest replies, each the first of its conversation.
+        let mut claimed: Vec<uuid::Uuid> = store
+            .claim_outbound(time::Duration::seconds(60), OUTBOUND_BATCH)
+            .await
+            .unwrap()
+            .iter()
+            .map(|job| job.message.id)
+            .collect();
+        claimed.sort();
+        assert_eq!(claimed, oldest, "{statistics:?}: the oldest queued replies");
         drop((store, pool));
     }
 }

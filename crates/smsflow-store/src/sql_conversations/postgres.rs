@@ -74,18 +74,6 @@ static RECORD_INBOUND: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
-/// The outbound claim with what sending needs of each message's conversation, in one statement
-/// (the conversations found by `= ANY` of their ids: a primary-key lookup whatever the estimate).
-static OUTBOUND_CLAIM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "WITH claimed AS ({}) SELECT claimed.*, c.our_number, c.their_number, \
-         EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out \
-         FROM claimed JOIN conversations c ON c.id = claimed.conversation_id \
-         WHERE c.id = ANY(ARRAY(SELECT conversation_id FROM claimed))",
-        outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3")
-    )
-});
-
 /// A claimed outbound message with its conversation's numbers.
 #[derive(sqlx::FromRow)]
 struct OutboundJobRow {
@@ -108,6 +96,22 @@ impl PostgresStore {
                 inbound_claim_messages_sql(limit)
             }),
         ]
+    }
+
+    /// The outbound claim of up to `limit` messages (`$1` the lease's end, `$2` now) with what
+    /// sending needs of each message's conversation, in one statement (the conversations found
+    /// by `= ANY` of their ids: a primary-key lookup whatever the estimate), formatted once per
+    /// limit (see `outbound_claim_sql`).
+    pub(crate) fn outbound_claim_statement(limit: usize) -> Arc<str> {
+        formatted_once("postgres outbound claim", limit, || {
+            format!(
+                "WITH claimed AS ({}) SELECT claimed.*, c.our_number, c.their_number, \
+                 EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out \
+                 FROM claimed JOIN conversations c ON c.id = claimed.conversation_id \
+                 WHERE c.id = ANY(ARRAY(SELECT conversation_id FROM claimed))",
+                outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "OFFSET 0", &limit.to_string())
+            )
+        })
     }
 
     /// One inbound message: one statement (committed on its own), as the limit does. A retry
@@ -483,13 +487,13 @@ impl PostgresStore {
         limit: usize,
     ) -> Result<Vec<OutboundJob>, StoreError> {
         let at = now();
-        let rows =
-            sqlx::query_as::<_, OutboundJobRow>(sqlx::AssertSqlSafe(OUTBOUND_CLAIM.as_str()))
-                .bind(at + lease)
-                .bind(at)
-                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_all(&self.write)
-                .await?;
+        let rows = sqlx::query_as::<_, OutboundJobRow>(sqlx::AssertSqlSafe(
+            &*Self::outbound_claim_statement(limit),
+        ))
+        .bind(at + lease)
+        .bind(at)
+        .fetch_all(&self.write)
+        .await?;
         let mut jobs = rows
             .into_iter()
             .map(|row| {

@@ -534,7 +534,7 @@ fn claim_outbound(
 /// `outbound_claim_sql`), so each limit is a text of its own, formatted once.
 fn outbound_claim(limit: usize) -> Arc<str> {
     formatted_once("sqlite outbound claim", limit, || {
-        outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string())
+        outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "", &limit.to_string())
     })
 }
 
@@ -613,7 +613,7 @@ mod tests {
         };
         assert_eq!(prepared_again(&claim), 0);
         // The same claim with its limit bound, as it was.
-        let bound = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "$3");
+        let bound = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "", "$3");
         for _ in 0..3 {
             query(&db, &bound, &values![at, at, 8_i64], |_| Ok(())).expect("a claim");
         }
