@@ -350,6 +350,94 @@ async fn an_expired_inbound_claim_is_taken_over_and_its_conversation_waits_meanw
     }
 }
 
+/// An inbound claim counts its attempt on the conversation's lease (migration 0030), not on the
+/// message: the claims leave the message's row as stored (on PostgreSQL, no new row version, which
+/// would add an entry to every index of messages), the claimed message carries the count, the
+/// processed message keeps it, and the conversation's next message starts again at one.
+#[tokio::test]
+async fn inbound_attempts_are_counted_on_the_lease_and_kept_with_the_processed_message() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        for sid in ["SMa1", "SMa2"] {
+            store
+                .record_inbound(&sms(sid, "+15551110008"))
+                .await
+                .unwrap();
+        }
+        let pool = match db.label {
+            "postgres" => Some(db.postgres_pool().await),
+            _ => None,
+        };
+        // Claimed, and the lease runs out at once (a crashed worker); then claimed again.
+        let (first, _) = store
+            .claim_inbound(Duration::milliseconds(-1), 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        let stored_version = row_version(pool.as_ref(), first.id).await;
+        let (again, _) = store
+            .claim_inbound(Duration::seconds(30), 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(
+            (again.provider_id.as_deref(), first.attempts, again.attempts),
+            (Some("SMa1"), 1, 2),
+            "{}: each claim of the same message counts",
+            db.label
+        );
+        assert_eq!(
+            row_version(pool.as_ref(), first.id).await,
+            stored_version,
+            "{}: a claim writes no new version of the message's row",
+            db.label
+        );
+        store
+            .complete_inbound(&[(&again, &replying("a1"))])
+            .await
+            .unwrap();
+        let processed = store
+            .conversation_messages(again.conversation_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.id == again.id)
+            .unwrap();
+        assert_eq!(
+            (processed.status, processed.attempts),
+            (MessageStatus::Processed, 2),
+            "{}: the processed message keeps its attempts",
+            db.label
+        );
+        let (next, _) = store
+            .claim_inbound(Duration::seconds(30), 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(
+            (next.provider_id.as_deref(), next.attempts),
+            (Some("SMa2"), 1),
+            "{}: the next message's count starts again",
+            db.label
+        );
+        drop((store, pool));
+    }
+}
+
+/// The version of a message's row on PostgreSQL (its `xmin`: a new one with every update).
+async fn row_version(pool: Option<&sqlx::PgPool>, id: uuid::Uuid) -> Option<String> {
+    Some(
+        sqlx::query_scalar("SELECT xmin::text FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool?)
+            .await
+            .unwrap(),
+    )
+}
+
 /// Senders and workers in two processes at once (a store each): every message is processed
 /// once, and each conversation's in the order its texts arrived, while new texts keep arriving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
