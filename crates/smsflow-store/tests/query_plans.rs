@@ -455,6 +455,48 @@ async fn insert_replies(
     .expect("replies inserted");
 }
 
+/// 100,000 replies `status` (two each in 50,000 conversations, each with a processed text),
+/// with the statistics taken as `statistics` says; analysed with a history, that history is
+/// 50,000 conversations of sent replies, two days old when `aged_history` (outside the loop
+/// guard's window). Answers the first backlog conversation's index (as `insert_messages`).
+async fn replies_backlog(
+    pool: &sqlx::PgPool,
+    statistics: Statistics,
+    status: &str,
+    aged_history: bool,
+) -> i64 {
+    let backlog_from = match statistics {
+        Statistics::AnalysedQueueEmpty => {
+            insert_messages(pool, 1, BACKLOG_CONVERSATIONS, 1, "processed").await;
+            insert_replies(pool, 1, BACKLOG_CONVERSATIONS, 2, "sent").await;
+            if aged_history {
+                sqlx::raw_sql("UPDATE messages SET created_at = now() - interval '2 days'")
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            BACKLOG_CONVERSATIONS + 1
+        }
+        _ => 1,
+    };
+    if statistics != Statistics::NeverAnalysed && statistics != Statistics::AnalysedFull {
+        sqlx::raw_sql("ANALYZE").execute(pool).await.unwrap();
+    }
+    insert_messages(pool, backlog_from, BACKLOG_CONVERSATIONS, 1, "processed").await;
+    insert_replies(
+        pool,
+        backlog_from,
+        BACKLOG_CONVERSATIONS,
+        BACKLOG / BACKLOG_CONVERSATIONS,
+        status,
+    )
+    .await;
+    if statistics == Statistics::AnalysedFull {
+        sqlx::raw_sql("ANALYZE").execute(pool).await.unwrap();
+    }
+    backlog_from
+}
+
 /// The PostgreSQL outbound claim walks messages_outbound_queue in order and stops, whatever the
 /// statistics say: with 100,000 replies queued (50,000 conversations, two each: the second waits
 /// for the first) no plan of it, custom or generic, scans or sorts the queue, never analysed,
@@ -468,29 +510,7 @@ async fn outbound_claim_never_reads_the_backlog_on_postgres() {
     const OUTBOUND_BATCH: usize = 8;
     for statistics in Statistics::ALL {
         let (_db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
-        let backlog_from = match statistics {
-            Statistics::AnalysedQueueEmpty => {
-                insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 1, "processed").await;
-                insert_replies(&pool, 1, BACKLOG_CONVERSATIONS, 2, "sent").await;
-                BACKLOG_CONVERSATIONS + 1
-            }
-            _ => 1,
-        };
-        if statistics != Statistics::NeverAnalysed && statistics != Statistics::AnalysedFull {
-            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
-        }
-        insert_messages(&pool, backlog_from, BACKLOG_CONVERSATIONS, 1, "processed").await;
-        insert_replies(
-            &pool,
-            backlog_from,
-            BACKLOG_CONVERSATIONS,
-            BACKLOG / BACKLOG_CONVERSATIONS,
-            "queued",
-        )
-        .await;
-        if statistics == Statistics::AnalysedFull {
-            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
-        }
+        replies_backlog(&pool, statistics, "queued", false).await;
 
         let claim =
             smsflow_store::testing::TestDatabase::postgres_outbound_claim_statement(OUTBOUND_BATCH);
@@ -547,33 +567,7 @@ async fn loop_guard_never_reads_the_backlog_on_postgres() {
     };
     for statistics in Statistics::ALL {
         let (_db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
-        let backlog_from = match statistics {
-            Statistics::AnalysedQueueEmpty => {
-                insert_messages(&pool, 1, BACKLOG_CONVERSATIONS, 1, "processed").await;
-                insert_replies(&pool, 1, BACKLOG_CONVERSATIONS, 2, "sent").await;
-                sqlx::raw_sql("UPDATE messages SET created_at = now() - interval '2 days'")
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                BACKLOG_CONVERSATIONS + 1
-            }
-            _ => 1,
-        };
-        if statistics != Statistics::NeverAnalysed && statistics != Statistics::AnalysedFull {
-            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
-        }
-        insert_messages(&pool, backlog_from, BACKLOG_CONVERSATIONS, 1, "processed").await;
-        insert_replies(
-            &pool,
-            backlog_from,
-            BACKLOG_CONVERSATIONS,
-            BACKLOG / BACKLOG_CONVERSATIONS,
-            "sent",
-        )
-        .await;
-        if statistics == Statistics::AnalysedFull {
-            sqlx::raw_sql("ANALYZE").execute(&pool).await.unwrap();
-        }
+        let backlog_from = replies_backlog(&pool, statistics, "sent", true).await;
 
         // A batch's numbers: 63 of the backlog's conversations and one that never texted.
         let numbers: Vec<String> = (backlog_from + 100..backlog_from + 163)

@@ -358,40 +358,32 @@ async fn an_expired_inbound_claim_is_taken_over_and_its_conversation_waits_meanw
 async fn inbound_attempts_are_counted_on_the_lease_and_kept_with_the_processed_message() {
     for db in testing::all().await {
         let store = db.store().await;
+        let mut stored = Vec::new();
         for sid in ["SMa1", "SMa2"] {
-            store
+            let recorded = store
                 .record_inbound(&sms(sid, "+15551110008"))
                 .await
                 .unwrap();
+            stored.push(recorded.message_id);
         }
         let pool = match db.label {
             "postgres" => Some(db.postgres_pool().await),
             _ => None,
         };
+        let stored_version = row_version(pool.as_ref(), stored[0]).await;
         // Claimed, and the lease runs out at once (a crashed worker); then claimed again.
-        let (first, _) = store
-            .claim_inbound(Duration::milliseconds(-1), 1)
-            .await
-            .unwrap()
-            .pop()
-            .unwrap();
-        let stored_version = row_version(pool.as_ref(), first.id).await;
-        let (again, _) = store
-            .claim_inbound(Duration::seconds(30), 1)
-            .await
-            .unwrap()
-            .pop()
-            .unwrap();
+        let (first, _) = claim_one(&store, Duration::milliseconds(-1)).await;
+        let (again, _) = claim_one(&store, Duration::seconds(30)).await;
         assert_eq!(
-            (again.provider_id.as_deref(), first.attempts, again.attempts),
-            (Some("SMa1"), 1, 2),
+            (first.id, again.id, first.attempts, again.attempts),
+            (stored[0], stored[0], 1, 2),
             "{}: each claim of the same message counts",
             db.label
         );
         assert_eq!(
-            row_version(pool.as_ref(), first.id).await,
+            row_version(pool.as_ref(), stored[0]).await,
             stored_version,
-            "{}: a claim writes no new version of the message's row",
+            "{}: claims write no new version of the message's row",
             db.label
         );
         store
@@ -411,12 +403,7 @@ async fn inbound_attempts_are_counted_on_the_lease_and_kept_with_the_processed_m
             "{}: the processed message keeps its attempts",
             db.label
         );
-        let (next, _) = store
-            .claim_inbound(Duration::seconds(30), 1)
-            .await
-            .unwrap()
-            .pop()
-            .unwrap();
+        let (next, _) = claim_one(&store, Duration::seconds(30)).await;
         assert_eq!(
             (next.provider_id.as_deref(), next.attempts),
             (Some("SMa2"), 1),
@@ -425,6 +412,17 @@ async fn inbound_attempts_are_counted_on_the_lease_and_kept_with_the_processed_m
         );
         drop((store, pool));
     }
+}
+
+/// The oldest pending message and its conversation, claimed for `lease`.
+async fn claim_one(
+    store: &std::sync::Arc<dyn smsflow_store::Store>,
+    lease: Duration,
+) -> (
+    smsflow_store::conversations::Message,
+    smsflow_store::conversations::Conversation,
+) {
+    store.claim_inbound(lease, 1).await.unwrap().pop().unwrap()
 }
 
 /// The version of a message's row on PostgreSQL (its `xmin`: a new one with every update).
