@@ -6,6 +6,7 @@ use smsflow_core::semantic::{Embedder, SemanticConfig};
 use smsflow_core::{Goal, MatchEntry, Matcher};
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A 160-character SMS (one full GSM-7 segment) with a keyword near its end.
 const MESSAGE: &str = "Hi, we spoke last week about the kitchen remodel at our place on Elm Street. \
@@ -101,6 +102,54 @@ fn matching(c: &mut Criterion) {
     }
     restart.finish();
 
+    // When the model becomes ready (installed, or loaded at a start), the base is trained and kept
+    // before any workflow is compiled (`Matcher::prepare_semantic`): what that costs, and the first
+    // compile after it, which refines the kept base. Timed in the thread's CPU time, which the
+    // shared machine's other work does not stretch as it does wall time.
+    let mut ready = c.benchmark_group("model_ready");
+    ready.sample_size(10);
+    for (objective, config) in configs() {
+        ready.bench_function(objective, |b| {
+            b.iter_custom(|iterations| {
+                (0..iterations)
+                    .map(|_| {
+                        let keeping = Arc::new(Keeping::default());
+                        let started = thread_cpu_time();
+                        Matcher::prepare_semantic(keeping, config.clone());
+                        thread_cpu_time() - started
+                    })
+                    .sum()
+            })
+        });
+    }
+    ready.finish();
+    let mut after_ready = c.benchmark_group("first_compile_after_ready");
+    after_ready.sample_size(10);
+    for (objective, config) in configs() {
+        for count in [1, 10, 1_000] {
+            let id = BenchmarkId::new(objective, count);
+            after_ready.bench_function(id, |b| {
+                // Kept here, so that only a run that selects this bench pays for it.
+                let keeping = Arc::new(Keeping::default());
+                Matcher::prepare_semantic(keeping.clone(), config.clone());
+                b.iter_custom(|iterations| {
+                    (0..iterations)
+                        .map(|_| {
+                            let entries = workflows(count);
+                            let started = thread_cpu_time();
+                            let matcher =
+                                Matcher::with_semantic(entries, keeping.clone(), config.clone());
+                            let spent = thread_cpu_time() - started;
+                            drop(black_box(matcher));
+                            spent
+                        })
+                        .sum()
+                })
+            });
+        }
+    }
+    after_ready.finish();
+
     // Matching by meaning with the built-in examples (~4,900): besides the classifier, the
     // nearest-example check compares the message's vector with every example. The stand-in's
     // embedding costs next to nothing, so this is the matcher's own share of a message.
@@ -147,6 +196,13 @@ fn matching(c: &mut Criterion) {
         }
     }
     recompile.finish();
+}
+
+/// The CPU time this thread has run (Linux's scheduler statistics, in nanoseconds).
+fn thread_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("Linux's /proc");
+    let nanoseconds = stat.split_whitespace().next().and_then(|n| n.parse().ok());
+    Duration::from_nanos(nanoseconds.expect("the run time comes first"))
 }
 
 /// MiniLM's dimension and defaults, with vectors made from hashed words instead of the model.

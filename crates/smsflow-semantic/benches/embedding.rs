@@ -7,10 +7,10 @@
 //!         cargo bench -p smsflow-semantic --bench embedding
 //!
 //! (or SMSFLOW_DATA_DIR pointing at a data directory where `smsflow model install` ran;
-//! `SMSFLOW_BENCH_E5_LAYERS=8,10,12` also times e5 running only that many layers). Besides
-//! criterion's means, it prints p50 / p90 / p99 latencies in wall time and in thread CPU time, for a
-//! 160-character SMS in English and in Spanish. On a shared machine, pin it to one core
-//! (`taskset -c 1 cargo bench ...`) and read the thread CPU time.
+//! `SMSFLOW_BENCH_E5_LAYERS=8,10,12` also times e5 running only that many layers, the depths in
+//! turn). Besides criterion's means, it prints p50 / p90 / p99 latencies in wall time and in thread
+//! CPU time, for a 160-character SMS in English and in Spanish. On a shared machine, pin it to one
+//! core (`taskset -c 1 cargo bench ...`) and read the thread CPU time.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -58,32 +58,34 @@ fn benches(c: &mut Criterion) {
             MultilingualE5::matching_config(),
         );
     }
-    // e5 at other depths (`SMSFLOW_BENCH_E5_LAYERS=8,10,12`), to weigh the shipped depth.
+    // e5 at other depths (`SMSFLOW_BENCH_E5_LAYERS=8,10,12`), to weigh the shipped depth. The
+    // depths take turns, one call each per round, so a change in the machine's load hits them alike.
     let depths = std::env::var("SMSFLOW_BENCH_E5_LAYERS").unwrap_or_default();
-    for layers in depths
+    let models: Vec<(usize, MultilingualE5)> = depths
         .split(',')
         .filter_map(|n| n.trim().parse::<usize>().ok())
-    {
-        let Some(model) = model_dir("SMSFLOW_TEST_E5_DIR", &MULTILINGUAL_E5)
-            .and_then(|d| MultilingualE5::load_layers(&d, layers).ok())
-        else {
-            continue;
-        };
+        .filter_map(|layers| {
+            let dir = model_dir("SMSFLOW_TEST_E5_DIR", &MULTILINGUAL_E5)?;
+            Some((layers, MultilingualE5::load_layers(&dir, layers).ok()?))
+        })
+        .collect();
+    let mut calls: Vec<Timed> = Vec::new();
+    for (layers, model) in &models {
         for (language, text) in [("English", SMS_160), ("Spanish", SMS_160_ES)] {
             let tokens = model.tokens(text).unwrap().len();
-            percentiles(
-                &format!(
+            calls.push((
+                format!(
                     "{}, {layers} layers: embed 160-char SMS, {language} ({tokens} tokens), {}",
                     MULTILINGUAL_E5.name,
                     model.kernel()
                 ),
-                100,
-                || {
+                Box::new(move || {
                     black_box(model.embed_text(black_box(text)));
-                },
-            );
+                }),
+            ));
         }
     }
+    percentiles_in_turn(&mut calls, 100);
     if let Some(model) = minilm {
         bench_model(c, MINILM.name, model, MiniLm::matching_config());
     }
@@ -203,27 +205,43 @@ fn bench_model<T: Tokenize + 'static>(
 /// thread's CPU time, and returns the median CPU time. On a shared machine other processes take turns on the
 /// core: that counts in wall time, not in CPU time (criterion's figures are wall-time means).
 fn percentiles(name: &str, runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut wall = Vec::with_capacity(runs);
-    let mut cpu = Vec::with_capacity(runs);
+    let call: Box<dyn FnMut() + '_> = Box::new(&mut f);
+    percentiles_in_turn(&mut [(name.to_owned(), call)], runs)[0]
+}
+
+/// A call to time, and its name.
+type Timed<'a> = (String, Box<dyn FnMut() + 'a>);
+
+/// [`percentiles`] of each of `calls`, run in turn (one call of each per round), and their median
+/// CPU times.
+fn percentiles_in_turn(calls: &mut [Timed<'_>], runs: usize) -> Vec<Duration> {
+    let mut wall = vec![Vec::with_capacity(runs); calls.len()];
+    let mut cpu = vec![Vec::with_capacity(runs); calls.len()];
     for _ in 0..runs {
-        let (started, cpu_started) = (Instant::now(), thread_cpu_time());
-        f();
-        cpu.push(thread_cpu_time() - cpu_started);
-        wall.push(started.elapsed());
+        for (index, (_, f)) in calls.iter_mut().enumerate() {
+            let (started, cpu_started) = (Instant::now(), thread_cpu_time());
+            f();
+            cpu[index].push(thread_cpu_time() - cpu_started);
+            wall[index].push(started.elapsed());
+        }
     }
-    wall.sort();
-    cpu.sort();
     let at = |times: &[Duration], q: usize| times[(times.len() - 1) * q / 100].as_secs_f64() * 1e3;
-    println!(
-        "{name}: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms (wall); p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms (thread CPU); {runs} runs",
-        at(&wall, 50),
-        at(&wall, 90),
-        at(&wall, 99),
-        at(&cpu, 50),
-        at(&cpu, 90),
-        at(&cpu, 99)
-    );
-    cpu[(runs - 1) / 2]
+    let mut medians = Vec::with_capacity(calls.len());
+    for ((name, _), (wall, cpu)) in calls.iter().zip(wall.iter_mut().zip(&mut cpu)) {
+        wall.sort();
+        cpu.sort();
+        println!(
+            "{name}: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms (wall); p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms (thread CPU); {runs} runs",
+            at(wall, 50),
+            at(wall, 90),
+            at(wall, 99),
+            at(cpu, 50),
+            at(cpu, 90),
+            at(cpu, 99)
+        );
+        medians.push(cpu[(runs - 1) / 2]);
+    }
+    medians
 }
 
 fn thread_cpu_time() -> Duration {

@@ -332,3 +332,32 @@ fn a_second_start_reads_the_example_embeddings_from_the_cache() {
     let fourth = MiniLm::load(&dir).unwrap().with_example_cache(&dir);
     assert_eq!(fourth.remembered_examples(), 2);
 }
+
+#[test]
+fn a_model_made_ready_keeps_the_built_in_examples_and_their_classifier_for_the_first_compile() {
+    use std::os::unix::fs::MetadataExt;
+    let Some(data_dir) = data_dir_with_model() else {
+        return;
+    };
+    let loaded = smsflow_semantic::load(&smsflow_semantic::MINILM, data_dir.path()).unwrap();
+    loaded.prepare();
+    let dir = smsflow_semantic::MINILM.dir(data_dir.path());
+    let kept = dir.join(smsflow_semantic::cache::CLASSIFIER_FILE_NAME);
+    // Each write replaces the file with a new one (a new inode).
+    let written = std::fs::metadata(&kept).unwrap().ino();
+
+    // The first compile, in a later process: every built-in example is read back, and the kept
+    // classifier is refined, not trained and written again.
+    let restarted = MiniLm::load(&dir).unwrap().with_example_cache(&dir);
+    let texts: std::collections::HashSet<&str> = Goal::ALL
+        .iter()
+        .flat_map(|goal| goal.builtin_examples().iter().copied())
+        .collect();
+    assert_eq!(restarted.remembered_examples(), texts.len());
+    Matcher::with_semantic(
+        example_workflows(),
+        Arc::new(restarted),
+        MiniLm::matching_config(),
+    );
+    assert_eq!(std::fs::metadata(&kept).unwrap().ino(), written);
+}

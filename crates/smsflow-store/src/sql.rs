@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use smsflow_core::language::Language;
 use smsflow_core::workflow::Sensitivity;
 use smsflow_core::{AutoFollowUp, Goal, LocalizedText, Step, Workflow, WorkflowName, WorkflowSpec};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -359,11 +359,20 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// How the store's sessions connect to `url`: without JIT compilation. PostgreSQL compiles a
+    /// plan whose estimate passes `jit_above_cost` with LLVM, about 150 ms here, and every
+    /// statement of ours is a lookup that runs in a millisecond or less; estimates that large come
+    /// from tables not analysed yet (a fresh database during its first burst: the loop guard's
+    /// count, 0.7 ms to run, was estimated at 2.8 million).
+    pub(crate) fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
+        Ok(url.parse::<PgConnectOptions>()?.options([("jit", "off")]))
+    }
+
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(Self::connect_options(url)?)
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;

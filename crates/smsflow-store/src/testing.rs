@@ -65,6 +65,16 @@ impl TestDatabase {
             .unwrap_or_else(|error| panic!("cannot open the {} test database: {error}", self.label))
     }
 
+    /// A pool on this PostgreSQL test database whose sessions are set up as the store's (no JIT),
+    /// for query-plan tests.
+    pub async fn postgres_pool(&self) -> sqlx::PgPool {
+        let options = crate::sql::PostgresStore::connect_options(&self.url)
+            .expect("a PostgreSQL test database's URL");
+        sqlx::PgPool::connect_with(options)
+            .await
+            .expect("the test database opens")
+    }
+
     /// The two statements that claim up to `limit` inbound messages on this database, with
     /// numbered parameters (`$1` the lease's end, `$2` now, then `limit` message ids), for
     /// query-plan tests.
@@ -75,6 +85,16 @@ impl TestDatabase {
             crate::sql::SqliteStore::inbound_claim_statements(limit)
         }
         .map(|statement| statement.to_string())
+    }
+    /// The loop guard's count of automatic replies to `count` numbers (`$1` since when, then the
+    /// numbers), the same on both databases, for query-plan tests.
+    pub fn loop_guard_statement(count: usize) -> String {
+        crate::sql_conversations::automatic_replies_sql(count)
+    }
+    /// The statement that claims up to `limit` outbound messages on PostgreSQL (`$1` the lease's
+    /// end, `$2` now), for query-plan tests.
+    pub fn postgres_outbound_claim_statement(limit: usize) -> String {
+        crate::sql::PostgresStore::outbound_claim_statement(limit).to_string()
     }
     /// The inbox's list for `query` (its filters, not its search) on this database, a page of
     /// 25 newest activity first, for query-plan tests. Its parameters are placeholders, numbered

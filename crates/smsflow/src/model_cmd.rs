@@ -58,11 +58,19 @@ pub fn run(command: ModelCommand, config: &Config) -> anyhow::Result<()> {
                 Installed::AlreadyInstalled => {
                     println!("{} is already installed in {}.", model.name, dir.display())
                 }
-                Installed::Installed => println!(
-                    "Installed {} in {} (checksums verified). Matching now uses meaning as well as keywords; restart running servers.",
-                    model.name,
-                    dir.display()
-                ),
+                Installed::Installed => {
+                    // Here rather than at the first start, which then compiles the workflows
+                    // without training the built-in examples' classifier first.
+                    eprintln!(
+                        "Embedding the built-in example phrases and training the goal classifier on them (once)..."
+                    );
+                    smsflow_semantic::load(model, &config.data_dir)?.prepare();
+                    println!(
+                        "Installed {} in {} (checksums verified). Matching now uses meaning as well as keywords; restart running servers.",
+                        model.name,
+                        dir.display()
+                    )
+                }
             }
             Ok(())
         }

@@ -1306,6 +1306,19 @@ fn serve_installs_the_model_on_first_start_and_then_matches_by_meaning() {
         server.log()
     );
     install::verify(default_model, &default_model.dir(cli.dir())).unwrap();
+    // The built-in examples' classifier was trained when the model became ready, before the
+    // workflows were compiled with it, and kept for every later compile.
+    assert!(
+        server
+            .log()
+            .contains("training the goal classifier on them"),
+        "{}",
+        server.log()
+    );
+    let kept = default_model
+        .dir(cli.dir())
+        .join(smsflow_semantic::cache::CLASSIFIER_FILE_NAME);
+    assert!(kept.is_file(), "{}", kept.display());
 
     // No keyword of any workflow: only meaning routes this to the help desk.
     let answer = server
