@@ -3,7 +3,7 @@
 //! (`2026-11-29T22:03:34.500000Z`), so that text order is time order in `ORDER BY`, in
 //! comparisons such as `next_attempt_at <= $2` and in indexes. (RFC 3339 as sqlx writes it drops
 //! trailing zeros and keeps the offset: `…:34.5Z` sorted after `…:34.51Z`, and `…+02:00` among
-//! `…Z` times by its local clock.) Migration 0030 rewrote the times stored before.
+//! `…Z` times by its local clock.) Migration 0032 rewrote the times stored before.
 
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;

@@ -370,7 +370,7 @@ async fn the_upgrade_rewrites_every_stored_time() {
     }
 }
 
-/// A SQLite database at the migration before the times' fixed width (0030), with foreign keys off
+/// A SQLite database at the migration before the times' fixed width (0032), with foreign keys off
 /// so that rows can be written alone.
 async fn before_fixed_width_times(db: &testing::TestDatabase) -> sqlx::SqlitePool {
     use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -388,7 +388,7 @@ async fn before_fixed_width_times(db: &testing::TestDatabase) -> sqlx::SqlitePoo
     before.migrations = before
         .migrations
         .iter()
-        .filter(|migration| migration.version < 30)
+        .filter(|migration| migration.version < 32)
         .cloned()
         .collect::<Vec<_>>()
         .into();
