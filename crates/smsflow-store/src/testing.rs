@@ -153,6 +153,22 @@ pub const INBOX_GATHER_AT_MOST: i64 = crate::sql_inbox::GATHER_AT_MOST;
 /// How many of the newest conversations a search for a common text tests at most (sql_inbox.rs).
 pub const INBOX_RECENT_WALK: i64 = crate::sql_inbox::RECENT_WALK;
 
+/// `migrator` with only its migrations numbered below `version`: running it leaves a database as
+/// an earlier smsflow did, for tests of the migrations that follow.
+pub fn migrations_before(
+    mut migrator: sqlx::migrate::Migrator,
+    version: i64,
+) -> sqlx::migrate::Migrator {
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    migrator
+}
+
 pub fn postgres_server_url() -> Option<String> {
     std::env::var("SMSFLOW_TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))

@@ -384,14 +384,9 @@ async fn before_fixed_width_times(db: &testing::TestDatabase) -> sqlx::SqlitePoo
         )
         .await
         .unwrap();
-    let mut before = sqlx::migrate!("./migrations/sqlite");
-    before.migrations = before
-        .migrations
-        .iter()
-        .filter(|migration| migration.version < 32)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    before.run(&pool).await.unwrap();
+    testing::migrations_before(sqlx::migrate!("./migrations/sqlite"), 32)
+        .run(&pool)
+        .await
+        .unwrap();
     pool
 }
