@@ -414,7 +414,7 @@ impl LabelledSets {
         LabelledSets(
             [
                 "train", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8",
-                "test9", "written",
+                "test9", "test10", "written",
             ]
             .into_iter()
             .map(|name| {
