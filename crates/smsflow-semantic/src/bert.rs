@@ -10,7 +10,7 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors};
 
 use crate::ModelError;
-use crate::exp::exp_in_place;
+use crate::attention::{self, Heads, attend};
 use crate::gemm::{Activation, Kernel, PackedLinear};
 use crate::quantized::{MINILM_CODES, QuantizedLinear};
 
@@ -102,7 +102,8 @@ pub struct Bert {
 struct Workspace {
     x: Vec<f32>,
     qkv: Vec<f32>,
-    scores: Vec<f32>,
+    /// Attention's scratch space (see [`attention::scratch_len`]).
+    attention: Vec<f32>,
     context: Vec<f32>,
     projected: Vec<f32>,
     intermediate: Vec<f32>,
@@ -114,7 +115,10 @@ impl Workspace {
         let sizes = [
             (&mut self.x, rows * h),
             (&mut self.qkv, rows * 3 * h),
-            (&mut self.scores, longest * longest),
+            (
+                &mut self.attention,
+                attention::scratch_len(longest, h / config.num_attention_heads),
+            ),
             (&mut self.context, rows * h),
             (&mut self.projected, rows * h),
             (&mut self.intermediate, rows * config.intermediate_size),
@@ -347,7 +351,7 @@ impl Bert {
         let Workspace {
             x,
             qkv,
-            scores,
+            attention: scratch,
             context,
             projected,
             intermediate,
@@ -377,67 +381,22 @@ impl Bert {
         layer_norm(x, &self.embeddings_norm, eps);
 
         let heads = self.config.num_attention_heads;
-        let head_size = h / heads;
-        let scale = 1.0 / (head_size as f32).sqrt();
         let kernel = self.kernel;
         let avx2 = kernel != Kernel::Portable && Kernel::Avx2.is_supported();
         for layer in &self.layers {
             layer
                 .qkv
                 .forward(kernel, x, rows, qkv, Activation::Identity);
-            for &Span { offset, len: t } in spans {
-                if t == 0 {
+            for &Span { offset, len } in spans {
+                if len == 0 {
                     continue;
                 }
-                let base = offset * 3 * h;
-                for head in 0..heads {
-                    let q = base + head * head_size;
-                    let k = base + h + head * head_size;
-                    let v = base + 2 * h + head * head_size;
-                    // scores = Q_h K_h^T * scale: [t, head_size] x [head_size, t].
-                    // SAFETY: the strides describe sub-matrices inside the slices' bounds.
-                    unsafe {
-                        matrixmultiply::sgemm(
-                            t,
-                            head_size,
-                            t,
-                            scale,
-                            qkv.as_ptr().add(q),
-                            (3 * h) as isize,
-                            1,
-                            qkv.as_ptr().add(k),
-                            1,
-                            (3 * h) as isize,
-                            0.0,
-                            scores.as_mut_ptr(),
-                            t as isize,
-                            1,
-                        );
-                    }
-                    for row in scores[..t * t].chunks_exact_mut(t) {
-                        softmax(row, avx2);
-                    }
-                    // context_h = P V_h: [t, t] x [t, head_size].
-                    // SAFETY: as above.
-                    unsafe {
-                        matrixmultiply::sgemm(
-                            t,
-                            t,
-                            head_size,
-                            1.0,
-                            scores.as_ptr(),
-                            t as isize,
-                            1,
-                            qkv.as_ptr().add(v),
-                            (3 * h) as isize,
-                            1,
-                            0.0,
-                            context.as_mut_ptr().add(offset * h + head * head_size),
-                            h as isize,
-                            1,
-                        );
-                    }
-                }
+                let heads = Heads {
+                    qkv: &qkv[offset * 3 * h..(offset + len) * 3 * h],
+                    hidden: h,
+                    heads,
+                };
+                attend(&heads, scratch, &mut context[offset * h..], avx2);
             }
             layer
                 .attention_out
@@ -505,23 +464,6 @@ pub(crate) fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     lanes.iter().sum::<f32>() + rest
 }
 
-/// The softmax of `row`, its exponentials by [`exp_in_place`] (with AVX2 and FMA if `avx2`), added
-/// in order.
-fn softmax(row: &mut [f32], avx2: bool) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    for value in row.iter_mut() {
-        *value -= max;
-    }
-    exp_in_place(row, avx2);
-    let mut sum = 0.0;
-    for value in row.iter() {
-        sum += value;
-    }
-    for value in row.iter_mut() {
-        *value /= sum;
-    }
-}
-
 fn tensor(tensors: &SafeTensors<'_>, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelError> {
     let view = tensors
         .tensor(name)
@@ -549,15 +491,5 @@ mod tests {
         let values: Vec<f32> = (1..=21).map(|v| v as f32).collect();
         assert_eq!(lane_sum(&values, |v| v), 231.0);
         assert_eq!(lane_sum(&values[..3], |v| v * v), 14.0);
-    }
-
-    #[test]
-    fn softmax_sums_to_one() {
-        for avx2 in [false, Kernel::Avx2.is_supported()] {
-            let mut row = [1.0, 2.0, 3.0, 1000.0, -5.0, 0.5, 7.0, 2.5, 999.0];
-            softmax(&mut row, avx2);
-            assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
-            assert!(row[3] > 0.7 && row[8] > 0.2);
-        }
     }
 }
