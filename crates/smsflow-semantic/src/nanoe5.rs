@@ -79,7 +79,6 @@ fn sign_of(half: u16) -> f32 {
 /// pieces (Viterbi), an unknown character costing 10 below the least likely piece.
 pub(crate) struct Unigram {
     pieces: PieceTrie,
-    scores: Vec<f32>,
     normalization: FxHashMap<char, Box<[char]>>,
     unknown_score: f32,
     pub bos: u32,
@@ -125,12 +124,12 @@ impl Unigram {
             if !best[i].is_finite() {
                 continue;
             }
-            for (end, id) in self.pieces.prefixes(&joined.as_bytes()[i..]) {
+            for (end, id, score) in self.pieces.prefixes(&joined.as_bytes()[i..]) {
                 if id == self.unknown {
                     continue;
                 }
                 let end = i + end;
-                let score = best[i] + self.scores[id as usize];
+                let score = best[i] + score;
                 if score > best[end] {
                     (best[end], piece[end], from[end]) = (score, Some(id), i);
                 }
@@ -156,70 +155,88 @@ impl Unigram {
 /// in one walk: looking up each span of up to the longest piece's length in a hash map, as before,
 /// hashed the same bytes over and over and took 0.3 ms for a 160-character text.
 ///
-/// Nodes are numbered breadth first, so each node's children are consecutive, sorted by byte.
+/// Nodes are numbered breadth first, so each node's children are consecutive, sorted by byte. A
+/// step reads a node (with the next one's first child, mostly in the same cache line) and its
+/// children's labels: between two messages the model's weights evict the trie from the caches,
+/// so each step's reads come from memory, and fewer of them matter more than the trie's size.
 struct PieceTrie {
-    /// Node `n`'s children are nodes `first_child[n]..first_child[n + 1]`.
-    first_child: Vec<u32>,
+    nodes: Vec<TrieNode>,
     /// The byte on the edge into each node.
     label: Vec<u8>,
-    /// The id of the piece that ends at each node, or [`PieceTrie::NONE`].
-    piece: Vec<u32>,
+}
+
+#[derive(Clone, Copy)]
+struct TrieNode {
+    /// Node `n`'s children are nodes `nodes[n].first_child..nodes[n + 1].first_child`.
+    first_child: u32,
+    /// The id of the piece that ends at the node, or [`PieceTrie::NONE`], and its score.
+    piece: u32,
+    score: f32,
 }
 
 impl PieceTrie {
     const NONE: u32 = u32::MAX;
 
-    /// The trie of `pieces` (with their ids); of two equal pieces, the one with the lower id is
-    /// kept, as in the wheel's hash table.
-    fn new<'a>(pieces: impl IntoIterator<Item = (&'a str, u32)>) -> PieceTrie {
-        let mut sorted: Vec<(&[u8], u32)> = pieces
+    /// The trie of `pieces` (with their ids and scores); of two equal pieces, the one with the
+    /// lower id is kept, as in the wheel's hash table.
+    fn new<'a>(pieces: impl IntoIterator<Item = (&'a str, u32, f32)>) -> PieceTrie {
+        let mut sorted: Vec<(&[u8], u32, f32)> = pieces
             .into_iter()
-            .map(|(piece, id)| (piece.as_bytes(), id))
+            .map(|(piece, id, score)| (piece.as_bytes(), id, score))
             .collect();
-        sorted.sort_unstable();
-        sorted.dedup_by_key(|(piece, _)| *piece);
+        sorted.sort_unstable_by_key(|&(piece, id, _)| (piece, id));
+        sorted.dedup_by_key(|(piece, _, _)| *piece);
+        let none = TrieNode {
+            first_child: 0,
+            piece: PieceTrie::NONE,
+            score: 0.0,
+        };
         let mut trie = PieceTrie {
-            first_child: Vec::new(),
+            nodes: vec![none],
             label: vec![0],
-            piece: vec![PieceTrie::NONE],
         };
         // The sorted pieces under each node (all starting with its path) and its depth.
         let mut under = vec![(0, sorted.len(), 0)];
         let mut node = 0;
         while node < under.len() {
             let (mut lo, hi, depth) = under[node];
-            trie.first_child.push(under.len() as u32);
+            trie.nodes[node].first_child = under.len() as u32;
             if lo < hi && sorted[lo].0.len() == depth {
-                trie.piece[node] = sorted[lo].1;
+                (trie.nodes[node].piece, trie.nodes[node].score) = (sorted[lo].1, sorted[lo].2);
                 lo += 1;
             }
             while lo < hi {
                 let byte = sorted[lo].0[depth];
-                let end = lo + sorted[lo..hi].partition_point(|(piece, _)| piece[depth] == byte);
+                let end = lo + sorted[lo..hi].partition_point(|(piece, ..)| piece[depth] == byte);
                 trie.label.push(byte);
-                trie.piece.push(PieceTrie::NONE);
+                trie.nodes.push(none);
                 under.push((lo, end, depth + 1));
                 lo = end;
             }
             node += 1;
         }
-        trie.first_child.push(under.len() as u32);
+        // One node past the others: where the last node's children end.
+        trie.nodes.push(TrieNode {
+            first_child: under.len() as u32,
+            ..none
+        });
         trie
     }
 
-    /// Each piece that `text` starts with, shortest first: its length in bytes and its id.
-    fn prefixes<'a>(&'a self, text: &'a [u8]) -> impl Iterator<Item = (usize, u32)> + 'a {
+    /// Each piece that `text` starts with, shortest first: its length in bytes, id and score.
+    fn prefixes<'a>(&'a self, text: &'a [u8]) -> impl Iterator<Item = (usize, u32, f32)> + 'a {
         let mut node = 0;
         text.iter()
             .map_while(move |&byte| {
-                let children = self.first_child[node] as usize..self.first_child[node + 1] as usize;
+                let children = self.nodes[node].first_child as usize
+                    ..self.nodes[node + 1].first_child as usize;
                 let at = self.label[children.clone()].binary_search(&byte).ok()?;
                 node = children.start + at;
-                Some(self.piece[node])
+                Some(self.nodes[node])
             })
             .enumerate()
-            .filter(|&(_, id)| id != PieceTrie::NONE)
-            .map(|(at, id)| (at + 1, id))
+            .filter(|(_, node)| node.piece != PieceTrie::NONE)
+            .map(|(at, node)| (at + 1, node.piece, node.score))
     }
 }
 
@@ -352,7 +369,7 @@ impl E5File {
             .map(|(id, bounds)| {
                 blob.get(bounds[0]..bounds[1])
                     .and_then(|bytes| std::str::from_utf8(bytes).ok())
-                    .map(|piece| (piece, id as u32))
+                    .map(|piece| (piece, id as u32, scores[id]))
                     .ok_or_else(|| {
                         ModelError::Invalid(format!("vocabulary piece {id} is not UTF-8"))
                     })
@@ -376,7 +393,6 @@ impl E5File {
         let tokenizer = Unigram {
             unknown_score: scores.iter().copied().fold(f32::INFINITY, f32::min) - 10.0,
             pieces: PieceTrie::new(pieces),
-            scores,
             normalization,
             bos: in_vocabulary(bos)?,
             eos: in_vocabulary(eos)?,
@@ -552,17 +568,17 @@ mod tests {
     #[test]
     fn the_trie_finds_every_piece_a_text_starts_with() {
         let trie = PieceTrie::new([
-            ("ab", 5),
-            ("a", 3),
-            ("ab", 4),
-            ("b", 7),
-            ("é", 8),
-            ("abd", 9),
+            ("ab", 5, -5.0),
+            ("a", 3, -3.0),
+            ("ab", 4, -4.0),
+            ("b", 7, -7.0),
+            ("é", 8, -8.0),
+            ("abd", 9, -9.0),
         ]);
         let found = |text: &str| trie.prefixes(text.as_bytes()).collect::<Vec<_>>();
         // Of the two "ab", the lower id; "abd" does not start "abc".
-        assert_eq!(found("abc"), vec![(1, 3), (2, 4)]);
-        assert_eq!(found("éa"), vec![(2, 8)]);
+        assert_eq!(found("abc"), vec![(1, 3, -3.0), (2, 4, -4.0)]);
+        assert_eq!(found("éa"), vec![(2, 8, -8.0)]);
         assert_eq!(found("c"), vec![]);
         assert_eq!(found(""), vec![]);
     }
@@ -574,9 +590,8 @@ mod tests {
             pieces: PieceTrie::new(
                 all.iter()
                     .enumerate()
-                    .map(|(id, (piece, _))| (*piece, id as u32)),
+                    .map(|(id, (piece, score))| (*piece, id as u32, *score)),
             ),
-            scores: all.iter().map(|(_, score)| *score).collect(),
             normalization: [('\u{FB01}', "fi".chars().collect())].into_iter().collect(),
             unknown_score: -20.0,
             bos: 0,
