@@ -12,10 +12,9 @@
 
 use crate::exp::exp_in_place;
 
-/// Where a head's operands are: the query-key-value rows of a sequence (`3 * hidden` wide: all
-/// the queries, then the keys, then the values) and the head's column in each part.
+/// One sequence's attention operands: its query-key-value rows (`3 * hidden` wide: all the
+/// queries, then the keys, then the values; head `i` is columns `i * hidden / heads..` of each).
 pub(crate) struct Heads<'a> {
-    /// The sequence's rows of queries, keys and values.
     pub qkv: &'a [f32],
     pub hidden: usize,
     pub heads: usize,
