@@ -14,6 +14,9 @@
 //! operations, so they agree to the bit (tested), and on glibc both agree with what the softmax
 //! computed before; another libm may differ from them by one unit in the last place (tested).
 
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx2::exp8;
+
 /// `2^(i/32)` rounded to f64, as bits, less `i << 47`: adding `k << 47` (with `i = k mod 32`) then
 /// puts `k / 32`'s integer part in the exponent.
 const TABLE: [u64; 32] = [
@@ -119,7 +122,7 @@ mod avx2 {
 
     /// [`super::exp`] of 8 values.
     #[target_feature(enable = "avx2,fma")]
-    fn exp8(x: __m256) -> __m256 {
+    pub(crate) fn exp8(x: __m256) -> __m256 {
         let low = exp4(_mm256_cvtps_pd(_mm256_castps256_ps128(x)));
         let high = exp4(_mm256_cvtps_pd(_mm256_extractf128_ps::<1>(x)));
         let y = _mm256_set_m128(high, low);

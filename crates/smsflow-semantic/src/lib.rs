@@ -8,6 +8,7 @@
 //! [`SentenceModel`] implements [`smsflow_core::semantic::Embedder`], the interface the pure matcher
 //! calls through; [`Loaded::config`] is the classifier's training and cut-offs that go with each model.
 
+mod attention;
 mod bert;
 pub mod cache;
 mod exp;
