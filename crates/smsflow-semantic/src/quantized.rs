@@ -345,6 +345,11 @@ impl QuantizedLinear {
         let (tiles, all_panels) = (rows.div_ceil(tile_rows), stride / PANEL);
         for panel in (0..all_panels).step_by(tile_panels) {
             let panels = tile_panels.min(all_panels - panel);
+            #[cfg(target_arch = "x86_64")]
+            let ahead = match pairs {
+                true => avx2::Ahead::new(self, panel + panels, tiles),
+                false => avx2::Ahead::default(),
+            };
             // Tiles of even height (35 rows: 5, 6, 6, 6, 6, 6).
             let mut start = 0;
             for tile in 0..tiles {
@@ -352,14 +357,11 @@ impl QuantizedLinear {
                 let x = &values[start * inputs..(start + height) * inputs];
                 let sums = &mut sums[start * stride + panel * PANEL..];
                 if avx2 {
-                    #[cfg(target_arch = "x86_64")]
-                    if pairs {
-                        avx2::fetch_share(self, panel + panels, tile, tiles);
-                    }
                     // SAFETY: the CPU has AVX2 (the caller checked).
                     #[cfg(target_arch = "x86_64")]
                     unsafe {
-                        avx2::tile(self, x, height, panel, panels, sums, stride)
+                        let ahead = ahead.share(tile);
+                        avx2::tile(self, x, height, panel..panel + panels, sums, stride, ahead)
                     };
                 } else {
                     self.tile_portable(x, height, panel, sums, stride);
@@ -418,7 +420,17 @@ impl QuantizedLinear {
                 }
             }
             if activation == Activation::Gelu {
-                for o in out.iter_mut() {
+                // 4 vectors at a time: GELU's polynomials are chains of dependent steps and a
+                // division, which one vector at a time leaves the pipes waiting on (with the
+                // outlier search's 32 values, this float work went from 14.5% to 13.8% of e5's
+                // time).
+                let mut chunks = out.chunks_exact_mut(32);
+                for chunk in chunks.by_ref() {
+                    for o in chunk {
+                        *o = gelu(*o);
+                    }
+                }
+                for o in chunks.into_remainder() {
                     *o = gelu(*o);
                 }
             }
@@ -524,12 +536,13 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
         }
         track(rest);
         if any.iter().any(|&m| m > limit) {
-            // Most rows of e5 have one or two: look in the 8 values around each.
-            for (at, chunk) in row.chunks(8).enumerate() {
+            // Most rows of e5 have one or two: look in the 32 values around each (one test per 4
+            // vectors: a test and branch per vector cost as much as the comparisons).
+            for (at, chunk) in row.chunks(32).enumerate() {
                 if chunk.iter().fold(false, |hit, x| hit | (x.abs() > limit)) {
                     for (input, &x) in chunk.iter().enumerate() {
                         if x.abs() > limit {
-                            quantized.outliers.push((index, at * 8 + input, x));
+                            quantized.outliers.push((index, at * 32 + input, x));
                         }
                     }
                 }
@@ -558,6 +571,7 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
 mod avx2 {
     use std::arch::asm;
     use std::arch::x86_64::*;
+    use std::ops::Range;
 
     use super::{BLOCK, GROUP, PANEL, QuantizedLinear};
 
@@ -565,32 +579,80 @@ mod avx2 {
     /// in 16 bits.
     pub(super) const PAIRED_DEPTH: usize = 8;
 
-    /// Asks the cache for share `share` of `shares` of the codes and steps of the 2 panels from
-    /// `panel` (if the layer has them). e5's codes (14 MB for 8 layers) come from memory once per
-    /// chunk, a panel pair at a time, each too short a stream for the hardware prefetcher to run
-    /// ahead of the pair's first tile, which waited on them; fetched a share per tile of the pair
-    /// before, they are in the cache when their turn comes (docs/benchmarks.md, session 13).
-    pub(super) fn fetch_share(layer: &QuantizedLinear, panel: usize, share: usize, shares: usize) {
-        const LINE: usize = 64;
-        let (inputs, blocks) = (layer.inputs, layer.inputs / BLOCK);
-        let panels = 2.min((layer.weights.len() / (PANEL * inputs)).saturating_sub(panel));
-        let codes = &layer.weights[panel * PANEL * inputs..][..panels * PANEL * inputs];
-        let steps = &layer.steps[panel * blocks * PANEL * 2..][..panels * blocks * PANEL * 2];
-        fn fetch<T>(region: &[T], share: usize, shares: usize) {
-            let bytes = size_of_val(region);
-            let lines = bytes.div_ceil(LINE).div_ceil(shares);
-            for line in share * lines..((share + 1) * lines).min(bytes.div_ceil(LINE)) {
-                // SAFETY: a prefetch reads nothing (and the address is within `region`).
-                unsafe {
-                    _mm_prefetch::<_MM_HINT_T0>(region.as_ptr().cast::<i8>().add(line * LINE))
-                };
-            }
-        }
-        fetch(codes, share, shares);
-        fetch(steps, share, shares);
+    /// Cache lines to fetch ahead of their turn: a share of the next panel pair's codes and steps.
+    /// e5's codes (14 MB for 8 layers) come from memory once per chunk, a panel pair at a time,
+    /// each too short a stream for the hardware prefetcher to run ahead of the pair's first tile,
+    /// which waited on them. Fetched a share per tile of the pair before, a line per block (the
+    /// lines asked for at once made the prefetches wait for each other), they are in the cache
+    /// when their turn comes (docs/benchmarks.md, session 13).
+    #[derive(Clone, Copy, Default)]
+    pub(super) struct Ahead<'a> {
+        codes: &'a [i8],
+        steps: &'a [i16],
+        /// Codes and steps per share, in whole lines.
+        codes_each: usize,
+        steps_each: usize,
     }
 
-    /// The integer totals of `height` rows of `x` with the outputs of `panels` panels from `panel`.
+    const LINE: usize = 64;
+
+    impl<'a> Ahead<'a> {
+        /// The codes and steps of the 2 panels from `panel` (as many as the layer has), in
+        /// `shares` shares.
+        pub(super) fn new(layer: &'a QuantizedLinear, panel: usize, shares: usize) -> Ahead<'a> {
+            let (inputs, blocks) = (layer.inputs, layer.inputs / BLOCK);
+            let panels = 2.min((layer.weights.len() / (PANEL * inputs)).saturating_sub(panel));
+            let codes = &layer.weights[panel * PANEL * inputs..][..panels * PANEL * inputs];
+            let steps = &layer.steps[panel * blocks * PANEL * 2..][..panels * blocks * PANEL * 2];
+            fn each<T>(all: &[T], shares: usize) -> usize {
+                let per_line = LINE / size_of::<T>();
+                all.len().div_ceil(per_line).div_ceil(shares) * per_line
+            }
+            Ahead {
+                codes,
+                steps,
+                codes_each: each(codes, shares),
+                steps_each: each(steps, shares),
+            }
+        }
+
+        /// Share `share`: computed per tile, so without divisions.
+        pub(super) fn share(&self, share: usize) -> Ahead<'a> {
+            fn part<T>(all: &[T], share: usize, each: usize) -> &[T] {
+                let start = (share * each).min(all.len());
+                &all[start..(start + each).min(all.len())]
+            }
+            Ahead {
+                codes: part(self.codes, share, self.codes_each),
+                steps: part(self.steps, share, self.steps_each),
+                ..*self
+            }
+        }
+
+        fn lines(&self) -> usize {
+            size_of_val(self.codes).div_ceil(LINE) + size_of_val(self.steps).div_ceil(LINE)
+        }
+
+        /// Asks for line `line` of the share (codes, then steps), if it has one.
+        fn fetch(&self, line: usize) {
+            let code_lines = size_of_val(self.codes).div_ceil(LINE);
+            let at = if line < code_lines {
+                self.codes.as_ptr().wrapping_add(line * LINE)
+            } else if line < self.lines() {
+                self.steps
+                    .as_ptr()
+                    .cast::<i8>()
+                    .wrapping_add((line - code_lines) * LINE)
+            } else {
+                return;
+            };
+            // SAFETY: a prefetch reads nothing (and `at` is within the share).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at) };
+        }
+    }
+
+    /// The integer totals of `height` rows of `x` with the outputs of `panels`, while `ahead` is
+    /// fetched.
     ///
     /// # Safety
     /// The CPU must support AVX2.
@@ -599,13 +661,14 @@ mod avx2 {
         layer: &QuantizedLinear,
         x: &[u8],
         height: usize,
-        panel: usize,
-        panels: usize,
+        panels: Range<usize>,
         sums: &mut [i32],
         stride: usize,
+        ahead: Ahead,
     ) {
         let inputs = layer.inputs;
         let blocks = inputs / BLOCK;
+        let (panel, panels) = (panels.start, panels.len());
         assert!(
             x.len() >= height * inputs
                 && sums.len() >= (height - 1) * stride + panels * PANEL
@@ -622,12 +685,15 @@ mod avx2 {
                     inputs,
                     layer.weights.as_ptr().add(panel * PANEL * inputs),
                     layer.steps.as_ptr().add(panel * blocks * PANEL * 2),
-                    blocks,
                     sums,
                     stride,
+                    ahead,
                 )
             };
             return;
+        }
+        for line in 0..ahead.lines() {
+            ahead.fetch(line);
         }
         for next in 0..panels {
             // SAFETY: as above, for one panel at a time.
@@ -835,8 +901,8 @@ mod avx2 {
     /// the panels' codes, ymm14 a broadcast group of inputs, ymm15 a product.
     ///
     /// # Safety
-    /// `x` must hold 3 rows of `inputs` bytes, `w` two panels' codes and `s` their steps for
-    /// `blocks` blocks of `inputs`, `sums` 3 rows of `stride` (the last at least 2 panels); the
+    /// `x` must hold 3 rows of `inputs` bytes, `w` two panels' codes and `s` their steps for the
+    /// blocks of `inputs`, `sums` 3 rows of `stride` (the last at least 2 panels); the
     /// CPU must support AVX2.
     #[target_feature(enable = "avx2")]
     unsafe fn three_rows_two_panels(
@@ -844,13 +910,18 @@ mod avx2 {
         inputs: usize,
         w: *const i8,
         s: *const i16,
-        blocks: usize,
         sums: *mut i32,
         stride: usize,
+        ahead: Ahead,
     ) {
+        let blocks = inputs / BLOCK;
         let mut totals = [_mm256_setzero_si256(); 6];
         let [t0, t1, t2, t3, t4, t5] = &mut totals;
+        for line in blocks..ahead.lines() {
+            ahead.fetch(line);
+        }
         for block in 0..blocks {
+            ahead.fetch(block);
             // SAFETY: every address is within the block's inputs of the 3 rows, and the block's
             // codes and steps of the 2 panels.
             unsafe {
