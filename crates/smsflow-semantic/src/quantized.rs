@@ -26,8 +26,8 @@
 //! The weights are packed at load for the AVX2 kernel: panels of [`PANEL`] outputs, in each panel
 //! for every [`GROUP`] of 4 inputs one 32-byte vector holding each output's 4 codes side by side.
 //! The kernel broadcasts 4 bytes of an input row to all 8 lanes and `maddubs` gives each output's
-//! 4 products summed in pairs: no horizontal sums, and a tile of up to 6 rows reuses each weight
-//! vector from a register.
+//! 4 products summed in pairs: no horizontal sums, and a tile of rows reuses each weight vector
+//! from a register (e5's 4-bit layers: 3 rows by 2 panels, each broadcast used twice).
 
 use std::cell::RefCell;
 
@@ -330,9 +330,26 @@ impl QuantizedLinear {
             outliers,
             sums,
         } = quantized;
-        sums.resize(rows * stride, 0);
-        let tiles = rows.div_ceil(TILE_ROWS);
-        for panel in 0..stride / PANEL {
+        // Grown, never shrunk: the layers take turns at 384, 1,152 and 1,536 outputs, and growing
+        // back would write zeros over totals that the tiles then overwrite anyway.
+        if sums.len() < rows * stride {
+            sums.resize(rows * stride, 0);
+        }
+        // The AVX2 kernel runs 4-bit layers in tiles of 3 rows by 2 panels (see
+        // `avx2::three_rows_two_panels`), anything else in tiles of up to 6 rows by 1 panel.
+        #[cfg(target_arch = "x86_64")]
+        let pairs = avx2 && self.depth == avx2::PAIRED_DEPTH;
+        #[cfg(not(target_arch = "x86_64"))]
+        let pairs = false;
+        let (tile_rows, tile_panels) = if pairs { (3, 2) } else { (TILE_ROWS, 1) };
+        let (tiles, all_panels) = (rows.div_ceil(tile_rows), stride / PANEL);
+        for panel in (0..all_panels).step_by(tile_panels) {
+            let panels = tile_panels.min(all_panels - panel);
+            #[cfg(target_arch = "x86_64")]
+            let ahead = match pairs {
+                true => avx2::Ahead::new(self, panel + panels, tiles),
+                false => avx2::Ahead::default(),
+            };
             // Tiles of even height (35 rows: 5, 6, 6, 6, 6, 6).
             let mut start = 0;
             for tile in 0..tiles {
@@ -343,7 +360,8 @@ impl QuantizedLinear {
                     // SAFETY: the CPU has AVX2 (the caller checked).
                     #[cfg(target_arch = "x86_64")]
                     unsafe {
-                        avx2::tile(self, x, height, panel, sums, stride)
+                        let ahead = ahead.share(tile);
+                        avx2::tile(self, x, height, panel..panel + panels, sums, stride, ahead)
                     };
                 } else {
                     self.tile_portable(x, height, panel, sums, stride);
@@ -402,7 +420,17 @@ impl QuantizedLinear {
                 }
             }
             if activation == Activation::Gelu {
-                for o in out.iter_mut() {
+                // 4 vectors at a time: GELU's polynomials are chains of dependent steps and a
+                // division, which one vector at a time leaves the pipes waiting on (with the
+                // outlier search's 32 values, this float work went from 14.5% to 13.8% of e5's
+                // time).
+                let mut chunks = out.chunks_exact_mut(32);
+                for chunk in chunks.by_ref() {
+                    for o in chunk {
+                        *o = gelu(*o);
+                    }
+                }
+                for o in chunks.into_remainder() {
                     *o = gelu(*o);
                 }
             }
@@ -508,12 +536,13 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
         }
         track(rest);
         if any.iter().any(|&m| m > limit) {
-            // Most rows of e5 have one or two: look in the 8 values around each.
-            for (at, chunk) in row.chunks(8).enumerate() {
+            // Most rows of e5 have one or two: look in the 32 values around each (one test per 4
+            // vectors: a test and branch per vector cost as much as the comparisons).
+            for (at, chunk) in row.chunks(32).enumerate() {
                 if chunk.iter().fold(false, |hit, x| hit | (x.abs() > limit)) {
                     for (input, &x) in chunk.iter().enumerate() {
                         if x.abs() > limit {
-                            quantized.outliers.push((index, at * 8 + input, x));
+                            quantized.outliers.push((index, at * 32 + input, x));
                         }
                     }
                 }
@@ -540,11 +569,90 @@ fn quantize(input: &[f32], inputs: usize, quantized: &mut Quantized) {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
+    use std::arch::asm;
     use std::arch::x86_64::*;
+    use std::ops::Range;
 
     use super::{BLOCK, GROUP, PANEL, QuantizedLinear};
 
-    /// The integer totals of `height` rows of `x` with the panel's outputs.
+    /// The depth [`three_rows_two_panels`] is written for: 4-bit codes, a block's 8 groups added up
+    /// in 16 bits.
+    pub(super) const PAIRED_DEPTH: usize = 8;
+
+    /// Cache lines to fetch ahead of their turn: a share of the next panel pair's codes and steps.
+    /// e5's codes (14 MB for 8 layers) come from memory once per chunk, a panel pair at a time,
+    /// each too short a stream for the hardware prefetcher to run ahead of the pair's first tile,
+    /// which waited on them. Fetched a share per tile of the pair before, a line per block (the
+    /// lines asked for at once made the prefetches wait for each other), they are in the cache
+    /// when their turn comes (docs/benchmarks.md, session 13).
+    #[derive(Clone, Copy, Default)]
+    pub(super) struct Ahead<'a> {
+        codes: &'a [i8],
+        steps: &'a [i16],
+        /// Codes and steps per share, in whole lines.
+        codes_each: usize,
+        steps_each: usize,
+    }
+
+    const LINE: usize = 64;
+
+    impl<'a> Ahead<'a> {
+        /// The codes and steps of the 2 panels from `panel` (as many as the layer has), in
+        /// `shares` shares.
+        pub(super) fn new(layer: &'a QuantizedLinear, panel: usize, shares: usize) -> Ahead<'a> {
+            let (inputs, blocks) = (layer.inputs, layer.inputs / BLOCK);
+            let panels = 2.min((layer.weights.len() / (PANEL * inputs)).saturating_sub(panel));
+            let codes = &layer.weights[panel * PANEL * inputs..][..panels * PANEL * inputs];
+            let steps = &layer.steps[panel * blocks * PANEL * 2..][..panels * blocks * PANEL * 2];
+            fn each<T>(all: &[T], shares: usize) -> usize {
+                let per_line = LINE / size_of::<T>();
+                all.len().div_ceil(per_line).div_ceil(shares) * per_line
+            }
+            Ahead {
+                codes,
+                steps,
+                codes_each: each(codes, shares),
+                steps_each: each(steps, shares),
+            }
+        }
+
+        /// Share `share`: computed per tile, so without divisions.
+        pub(super) fn share(&self, share: usize) -> Ahead<'a> {
+            fn part<T>(all: &[T], share: usize, each: usize) -> &[T] {
+                let start = (share * each).min(all.len());
+                &all[start..(start + each).min(all.len())]
+            }
+            Ahead {
+                codes: part(self.codes, share, self.codes_each),
+                steps: part(self.steps, share, self.steps_each),
+                ..*self
+            }
+        }
+
+        fn lines(&self) -> usize {
+            size_of_val(self.codes).div_ceil(LINE) + size_of_val(self.steps).div_ceil(LINE)
+        }
+
+        /// Asks for line `line` of the share (codes, then steps), if it has one.
+        fn fetch(&self, line: usize) {
+            let code_lines = size_of_val(self.codes).div_ceil(LINE);
+            let at = if line < code_lines {
+                self.codes.as_ptr().wrapping_add(line * LINE)
+            } else if line < self.lines() {
+                self.steps
+                    .as_ptr()
+                    .cast::<i8>()
+                    .wrapping_add((line - code_lines) * LINE)
+            } else {
+                return;
+            };
+            // SAFETY: a prefetch reads nothing (and `at` is within the share).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at) };
+        }
+    }
+
+    /// The integer totals of `height` rows of `x` with the outputs of `panels`, while `ahead` is
+    /// fetched.
     ///
     /// # Safety
     /// The CPU must support AVX2.
@@ -553,38 +661,74 @@ mod avx2 {
         layer: &QuantizedLinear,
         x: &[u8],
         height: usize,
-        panel: usize,
+        panels: Range<usize>,
         sums: &mut [i32],
         stride: usize,
+        ahead: Ahead,
     ) {
         let inputs = layer.inputs;
         let blocks = inputs / BLOCK;
-        assert!(x.len() >= height * inputs && sums.len() >= (height - 1) * stride + PANEL);
-        let sums = sums.as_mut_ptr();
-        let weights = &layer.weights[panel * PANEL * inputs..][..PANEL * inputs];
-        let steps = &layer.steps[panel * blocks * PANEL * 2..][..blocks * PANEL * 2];
-        let (x, w, s) = (x.as_ptr(), weights.as_ptr(), steps.as_ptr());
-        macro_rules! by_height {
-            ($depth:literal) => {
-                match height {
-                    // SAFETY: `x` holds `height` rows of `inputs`, `w` and `s` the panel's codes
-                    // and steps for `blocks` blocks; the CPU has AVX2.
-                    1 => unsafe { rows::<1, $depth>(x, inputs, w, s, blocks, sums, stride) },
-                    2 => unsafe { rows::<2, $depth>(x, inputs, w, s, blocks, sums, stride) },
-                    3 => unsafe { rows::<3, $depth>(x, inputs, w, s, blocks, sums, stride) },
-                    4 => unsafe { rows::<4, $depth>(x, inputs, w, s, blocks, sums, stride) },
-                    5 => unsafe { rows::<5, $depth>(x, inputs, w, s, blocks, sums, stride) },
-                    6 => unsafe { rows::<6, $depth>(x, inputs, w, s, blocks, sums, stride) },
-                    other => unreachable!("a tile of {other} rows"),
-                }
+        let (panel, panels) = (panels.start, panels.len());
+        assert!(
+            x.len() >= height * inputs
+                && sums.len() >= (height - 1) * stride + panels * PANEL
+                && (panel + panels) * PANEL * inputs <= layer.weights.len()
+                && (panel + panels) * blocks * PANEL * 2 <= layer.steps.len()
+        );
+        let (x, sums) = (x.as_ptr(), sums.as_mut_ptr());
+        if panels == 2 && height == 3 && layer.depth == PAIRED_DEPTH {
+            // SAFETY: `x` holds 3 rows of `inputs`, the two panels' codes and steps are in
+            // bounds and `sums` has room for 3 rows of 2 panels (asserted above); the CPU has AVX2.
+            unsafe {
+                three_rows_two_panels(
+                    x,
+                    inputs,
+                    layer.weights.as_ptr().add(panel * PANEL * inputs),
+                    layer.steps.as_ptr().add(panel * blocks * PANEL * 2),
+                    sums,
+                    stride,
+                    ahead,
+                )
             };
+            return;
         }
-        match layer.depth {
-            1 => by_height!(1),
-            2 => by_height!(2),
-            4 => by_height!(4),
-            8 => by_height!(8),
-            other => unreachable!("a depth of {other}"),
+        for line in 0..ahead.lines() {
+            ahead.fetch(line);
+        }
+        for next in 0..panels {
+            // SAFETY: as above, for one panel at a time.
+            let (w, s, sums) = unsafe {
+                (
+                    layer.weights.as_ptr().add((panel + next) * PANEL * inputs),
+                    layer
+                        .steps
+                        .as_ptr()
+                        .add((panel + next) * blocks * PANEL * 2),
+                    sums.add(next * PANEL),
+                )
+            };
+            macro_rules! by_height {
+                ($depth:literal) => {
+                    match height {
+                        // SAFETY: `x` holds `height` rows of `inputs`, `w` and `s` the panel's
+                        // codes and steps for `blocks` blocks; the CPU has AVX2.
+                        1 => unsafe { rows::<1, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                        2 => unsafe { rows::<2, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                        3 => unsafe { rows::<3, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                        4 => unsafe { rows::<4, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                        5 => unsafe { rows::<5, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                        6 => unsafe { rows::<6, $depth>(x, inputs, w, s, blocks, sums, stride) },
+                        other => unreachable!("a tile of {other} rows"),
+                    }
+                };
+            }
+            match layer.depth {
+                1 => by_height!(1),
+                2 => by_height!(2),
+                4 => by_height!(4),
+                8 => by_height!(8),
+                other => unreachable!("a depth of {other}"),
+            }
         }
     }
 
@@ -692,6 +836,147 @@ mod avx2 {
         for (r, acc) in acc.into_iter().enumerate() {
             // SAFETY: row `r` of `sums` has room for the panel's 8 i32s.
             unsafe { _mm256_storeu_si256(sums.add(r * stride).cast(), acc) };
+        }
+    }
+
+    /// One group of 4 inputs in [`three_rows_two_panels`]: the two panels' codes (a group is 32
+    /// bytes of each), then for each row its 4 inputs broadcast and multiplied by both; the first
+    /// group's products are the partial sums, a later group's are added to them.
+    macro_rules! group {
+        (first) => {
+            concat!(
+                "vmovdqu ymm12, [{w0}]\n",
+                "vmovdqu ymm13, [{w1}]\n",
+                "vpbroadcastd ymm14, [{x}]\n",
+                "vpmaddubsw ymm0, ymm14, ymm12\n",
+                "vpmaddubsw ymm1, ymm14, ymm13\n",
+                "vpbroadcastd ymm14, [{x} + {n}]\n",
+                "vpmaddubsw ymm2, ymm14, ymm12\n",
+                "vpmaddubsw ymm3, ymm14, ymm13\n",
+                "vpbroadcastd ymm14, [{x} + 2 * {n}]\n",
+                "vpmaddubsw ymm4, ymm14, ymm12\n",
+                "vpmaddubsw ymm5, ymm14, ymm13\n",
+            )
+        };
+        ($group:literal) => {
+            concat!(
+                "vmovdqu ymm12, [{w0} + 32 * ",
+                $group,
+                "]\n",
+                "vmovdqu ymm13, [{w1} + 32 * ",
+                $group,
+                "]\n",
+                "vpbroadcastd ymm14, [{x} + 4 * ",
+                $group,
+                "]\n",
+                "vpmaddubsw ymm15, ymm14, ymm12\n",
+                "vpaddw ymm0, ymm0, ymm15\n",
+                "vpmaddubsw ymm15, ymm14, ymm13\n",
+                "vpaddw ymm1, ymm1, ymm15\n",
+                "vpbroadcastd ymm14, [{x} + {n} + 4 * ",
+                $group,
+                "]\n",
+                "vpmaddubsw ymm15, ymm14, ymm12\n",
+                "vpaddw ymm2, ymm2, ymm15\n",
+                "vpmaddubsw ymm15, ymm14, ymm13\n",
+                "vpaddw ymm3, ymm3, ymm15\n",
+                "vpbroadcastd ymm14, [{x} + 2 * {n} + 4 * ",
+                $group,
+                "]\n",
+                "vpmaddubsw ymm15, ymm14, ymm12\n",
+                "vpaddw ymm4, ymm4, ymm15\n",
+                "vpmaddubsw ymm15, ymm14, ymm13\n",
+                "vpaddw ymm5, ymm5, ymm15\n",
+            )
+        };
+    }
+
+    /// The integer totals of 3 rows with 2 panels' outputs, for 4-bit codes (a block's 8 groups add
+    /// up in 16 bits, [`PAIRED_DEPTH`]). Per group of 4 inputs, 3 broadcasts and 2 code vectors
+    /// feed 6 `maddubs`, where [`rows`]' 6 rows by 1 panel need 6 broadcasts: on Zen 3 the
+    /// broadcasts compete with the adds for the vector pipes. In assembly because from the same
+    /// intrinsics the compiler loads a whole block's inputs early and spills the sums to the stack,
+    /// which made 3 by 2 slower than 6 by 1 rather than 7% faster (docs/benchmarks.md, session 13).
+    /// Registers: ymm0-5 the partial sums (row, panel) in 16 bits, ymm6-11 the totals, ymm12-13
+    /// the panels' codes, ymm14 a broadcast group of inputs, ymm15 a product.
+    ///
+    /// # Safety
+    /// `x` must hold 3 rows of `inputs` bytes, `w` two panels' codes and `s` their steps for the
+    /// blocks of `inputs`, `sums` 3 rows of `stride` (the last at least 2 panels); the
+    /// CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn three_rows_two_panels(
+        x: *const u8,
+        inputs: usize,
+        w: *const i8,
+        s: *const i16,
+        sums: *mut i32,
+        stride: usize,
+        ahead: Ahead,
+    ) {
+        let blocks = inputs / BLOCK;
+        let mut totals = [_mm256_setzero_si256(); 6];
+        let [t0, t1, t2, t3, t4, t5] = &mut totals;
+        for line in blocks..ahead.lines() {
+            ahead.fetch(line);
+        }
+        for block in 0..blocks {
+            ahead.fetch(block);
+            // SAFETY: every address is within the block's inputs of the 3 rows, and the block's
+            // codes and steps of the 2 panels.
+            unsafe {
+                asm!(
+                    group!(first),
+                    group!(1),
+                    group!(2),
+                    group!(3),
+                    group!(4),
+                    group!(5),
+                    group!(6),
+                    group!(7),
+                    // Widened by the block's steps, as `madd` reads them, into the totals.
+                    "vpmaddwd ymm0, ymm0, [{s0}]",
+                    "vpaddd ymm6, ymm6, ymm0",
+                    "vpmaddwd ymm1, ymm1, [{s1}]",
+                    "vpaddd ymm7, ymm7, ymm1",
+                    "vpmaddwd ymm2, ymm2, [{s0}]",
+                    "vpaddd ymm8, ymm8, ymm2",
+                    "vpmaddwd ymm3, ymm3, [{s1}]",
+                    "vpaddd ymm9, ymm9, ymm3",
+                    "vpmaddwd ymm4, ymm4, [{s0}]",
+                    "vpaddd ymm10, ymm10, ymm4",
+                    "vpmaddwd ymm5, ymm5, [{s1}]",
+                    "vpaddd ymm11, ymm11, ymm5",
+                    x = in(reg) x.add(block * BLOCK),
+                    n = in(reg) inputs,
+                    w0 = in(reg) w.add(block * BLOCK * PANEL),
+                    w1 = in(reg) w.add((inputs + block * BLOCK) * PANEL),
+                    s0 = in(reg) s.add(block * PANEL * 2),
+                    s1 = in(reg) s.add((blocks + block) * PANEL * 2),
+                    out("ymm0") _,
+                    out("ymm1") _,
+                    out("ymm2") _,
+                    out("ymm3") _,
+                    out("ymm4") _,
+                    out("ymm5") _,
+                    inout("ymm6") *t0,
+                    inout("ymm7") *t1,
+                    inout("ymm8") *t2,
+                    inout("ymm9") *t3,
+                    inout("ymm10") *t4,
+                    inout("ymm11") *t5,
+                    out("ymm12") _,
+                    out("ymm13") _,
+                    out("ymm14") _,
+                    out("ymm15") _,
+                    options(nostack, readonly, preserves_flags),
+                );
+            }
+        }
+        for (at, total) in totals.into_iter().enumerate() {
+            let (row, panel) = (at / 2, at % 2);
+            // SAFETY: row `row` of `sums` has room for both panels' 8 i32s.
+            unsafe { _mm256_storeu_si256(sums.add(row * stride + panel * PANEL).cast(), total) };
         }
     }
 }
@@ -819,10 +1104,11 @@ mod tests {
 
     /// The extremes the bounds are proved for: every activation at 255 or 1 and every code at its
     /// bound, over the most inputs a layer may have. A saturating `maddubs` or `add` would make the
-    /// AVX2 kernel differ from the portable code, which adds in i32.
+    /// AVX2 kernel differ from the portable code, which adds in i32. 3 rows and 2 panels: the
+    /// 4-bit codes run in the 3-by-2 tile.
     #[test]
     fn the_largest_products_neither_saturate_nor_overflow() {
-        let (inputs, outputs, rows) = (MAX_INPUTS, 8, 2);
+        let (inputs, outputs, rows) = (MAX_INPUTS, 16, 3);
         for bound in [8, MINILM_CODES] {
             for sign in [1f32, -1.0] {
                 let weight = vec![sign; inputs * outputs];
@@ -832,10 +1118,9 @@ mod tests {
                 let input: Vec<f32> = (0..rows * inputs)
                     .map(|i| if i < inputs { 1.0 } else { -1.0 })
                     .collect();
-                let expected = vec![sign * inputs as f32; outputs]
-                    .into_iter()
-                    .chain(vec![-sign * inputs as f32; outputs])
-                    .collect::<Vec<_>>();
+                let expected: Vec<f32> = (0..rows * outputs)
+                    .map(|i| if i < outputs { sign } else { -sign } * inputs as f32)
+                    .collect();
                 check_kernels(&layer, &input, rows, &expected, 0.5);
             }
         }
