@@ -236,12 +236,14 @@ impl Extractors {
                 .iter()
                 .any(|field| kind(field) == Kind::Name && known.contains_key(field.as_str()));
         let start = skip_leading_fillers(&words);
+        let company_wanted = wanted.iter().any(|field| kind(field) == Kind::Company);
         if (name_asked || renaming)
             && person_name(&words).is_none()
-            && capitalised_run(&words, start, NAME_WORDS, false).is_some_and(|(_, next)| {
-                (name_asked && !free_asked)
+            && capitalised_run(&words, start, NAME_WORDS, false).is_some_and(|(run, next)| {
+                ((name_asked && !free_asked)
                     || next == words.len()
-                    || (!free_asked && words[next - 1].ends_clause)
+                    || (!free_asked && words[next - 1].ends_clause))
+                    && !(company_wanted && names_a_business(&words, &run, next))
             })
         {
             // Read the answer as if it said "I'm ...": the cues then find the name and company.
@@ -769,7 +771,7 @@ impl Extractors {
             Kind::Labelled
                 if let Some(thing) = fields::things::Thing::of(field.as_str())
                     .filter(|thing| !(only_asked && thing.is_described()))
-                    .and_then(|thing| thing.answer(text, asked)) =>
+                    .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
                 Some(Ok(thing))
             }
@@ -2022,12 +2024,17 @@ fn looks_like_a_name(
         })
         .collect();
     // "Teal", "green": a colour said alone answers a question about the colour.
-    let colour = words.len() == 1 && COLOURS.contains(&fields::fold(value).as_str());
+    let colour =
+        words.len() == 1 && fields::things::COLOURS.contains(&fields::fold(value).as_str());
     // A word of a choice offered: "kids medium" for `Kids M`.
     let offered =
         |folded: &str| folded.len() >= 3 && choice_words.iter().any(|w| w == fields::stem(folded));
+    // "Salt & Sage Yoga" where a company is wanted: names joined by "&" are the firm's (where
+    // none is, a couple's: "Priya & Dev Raman").
+    let firm = words.contains(&"&") && wanted.iter().any(|other| kind(other) == Kind::Company);
     !chosen
         && !colour
+        && !firm
         && words.iter().enumerate().all(|(at, word)| {
             let folded = fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric()));
             !word.chars().any(|c| c.is_ascii_digit())
@@ -2150,49 +2157,17 @@ const BUSINESS_WORDS: &[&str] = &[
     "plaza",
     "cafe",
     "pediatrics",
-];
-
-/// Colours, in English and Spanish, that are no given name said alone ("Rosa", "Blanca" and
-/// "Violeta" are names, and left out).
-const COLOURS: &[&str] = &[
-    "red",
-    "blue",
-    "green",
-    "yellow",
-    "black",
-    "white",
-    "pink",
-    "purple",
-    "orange",
-    "grey",
-    "gray",
-    "brown",
-    "teal",
-    "navy",
-    "beige",
-    "maroon",
-    "turquoise",
-    "silver",
-    "gold",
-    "rojo",
-    "roja",
-    "azul",
-    "verde",
-    "amarillo",
-    "amarilla",
-    "negro",
-    "negra",
-    "blanco",
-    "morado",
-    "morada",
-    "naranja",
-    "gris",
-    "marron",
-    "dorado",
-    "dorada",
-    "plateado",
-    "plateada",
-    "celeste",
+    // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
+    "co",
+    "cia",
+    "llp",
+    "pllc",
+    "plc",
+    "lp",
+    "srl",
+    "ltda",
+    "pty",
+    "asoc",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
@@ -2482,11 +2457,11 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
             // "I'm the office manager Tricia Boyd", "soy la dueña, Marta Gil": a part played.
             Some("the" | "el" | "la")
-                if let Some(role) = (at + 1..words.len().min(at + 4))
-                    .find(|&k| ROLES.contains(&fields::fold(&words[k].lower).as_str()))
-                    && words[at + 1..role]
-                        .iter()
-                        .all(|word| !word.ends_clause && !is_capitalised(&word.text)) =>
+                if let Some(role) = (at + 1..words.len().min(at + 4)).find(|&k| {
+                    fields::things::ROLES.contains(&fields::fold(&words[k].lower).as_str())
+                }) && words[at + 1..role]
+                    .iter()
+                    .all(|word| !word.ends_clause && !is_capitalised(&word.text)) =>
             {
                 at = role + 1
             }
@@ -3171,45 +3146,6 @@ fn signature(words: &[Word]) -> Option<(String, Option<String>)> {
     Some((name, company))
 }
 
-/// What people do at a company, said before it: "office manager at ...", "dueño de ...".
-const ROLES: &[&str] = &[
-    "manager",
-    "owner",
-    "director",
-    "founder",
-    "cofounder",
-    "co-founder",
-    "ceo",
-    "cfo",
-    "coo",
-    "cto",
-    "president",
-    "assistant",
-    "coordinator",
-    "administrator",
-    "admin",
-    "partner",
-    "principal",
-    "lead",
-    "supervisor",
-    "gerente",
-    "directora",
-    "dueno",
-    "duena",
-    "encargado",
-    "encargada",
-    "administrador",
-    "administradora",
-    "coordinador",
-    "coordinadora",
-    "socio",
-    "socia",
-    "propietario",
-    "propietaria",
-    "jefe",
-    "jefa",
-];
-
 /// Phrases after which a company follows.
 const COMPANY_CUES: &[&[&str]] = &[
     &["company", "called"],
@@ -3314,7 +3250,7 @@ fn company(words: &[Word]) -> Option<String> {
                             | "estamos"
                     )
                     // "Tanya Brooks, office manager at Riverbend Dental"
-                    || ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
+                    || fields::things::ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
                     || title_end.as_deref() == Some(fields::fold(&words[i - 1].lower).as_str()));
             // "Comercializadora Lupita SA de CV": a company's own "de", not a cue.
             if *cue == ["de"]
@@ -3354,6 +3290,15 @@ fn company(words: &[Word]) -> Option<String> {
         .or_else(|| after_name(words, name.as_deref()?))
 }
 
+/// Whether the capitalised `run` that opens a message (ending before `next`) names a business,
+/// not a person: a business's word in it ("Clínica Dental Sonrisa Feliz") or "&" after it
+/// ("Salt & Sage Yoga"); "Roberto Salinas de Grupo Altamira" names a person first.
+fn names_a_business(words: &[Word], run: &str, next: usize) -> bool {
+    run.split(' ')
+        .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+        || words.get(next).is_some_and(|word| word.text == "&")
+}
+
 /// Capitalised words with a business's word among them, anywhere: "nobody at Brightline Dental
 /// can log in", "Harbor Dental Group, I'm the office manager".
 fn business_run(words: &[Word]) -> Option<String> {
@@ -3373,8 +3318,9 @@ fn business_run(words: &[Word]) -> Option<String> {
             run = format!("{run} {} {more}", words[end].text);
             end = next;
         }
+        // "Hollis & Park Architects", "Finch & Marlowe": names joined by "&" are a firm's.
         run.split(' ')
-            .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+            .any(|word| word == "&" || BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
             .then_some(run)
     })
 }
@@ -3429,7 +3375,11 @@ fn after_name(words: &[Word], name: &str) -> Option<String> {
         _ => end + 1,
     };
     let (company, next) = capitalised_run(words, start, 5, true)?;
-    (next == words.len() || words[next - 1].ends_clause).then_some(company)
+    // "Janelle Whitaker, HR Manager": what she does there, not where.
+    let role = company
+        .split(' ')
+        .any(|word| fields::things::ROLES.contains(&fields::fold(word).as_str()));
+    ((next == words.len() || words[next - 1].ends_clause) && !role).then_some(company)
 }
 
 #[cfg(test)]
@@ -4606,6 +4556,46 @@ mod tests {
                 .found
                 .contains_key("company"),
             "without one, not when the name was asked too"
+        );
+    }
+
+    #[test]
+    fn a_business_sent_where_a_name_was_asked_is_the_company() {
+        let to_name = |text| answer(text, "name,email,company", &["name", "email"]).found;
+        assert_eq!(
+            pairs(&to_name("Salt & Sage Yoga")),
+            [("company", "Salt & Sage Yoga")]
+        );
+        assert_eq!(
+            pairs(&to_name("Finch & Marlowe LLP")),
+            [("company", "Finch & Marlowe LLP")]
+        );
+        assert_eq!(
+            pairs(&to_name("Clínica Dental Sonrisa Feliz")),
+            [("company", "Clínica Dental Sonrisa Feliz")]
+        );
+        // A person named first, then where they work.
+        assert_eq!(
+            pairs(&to_name("Roberto Salinas de Grupo Altamira")),
+            [("company", "Grupo Altamira"), ("name", "Roberto Salinas")]
+        );
+        // Where no company is wanted, names joined by "&" are a couple's.
+        assert_eq!(
+            pairs(&answer("Priya & Dev Raman", "name,email", &["name", "email"]).found),
+            [("name", "Priya & Dev Raman")]
+        );
+    }
+
+    #[test]
+    fn a_role_after_the_name_is_no_company() {
+        let signed = answer(
+            "Janelle Whitaker, HR Manager",
+            "name,company,job_title",
+            &["name"],
+        );
+        assert_eq!(
+            pairs(&signed.found),
+            [("job_title", "HR Manager"), ("name", "Janelle Whitaker")]
         );
     }
 

@@ -11,7 +11,7 @@ use crate::quality::{LabelledMessage, parse_jsonl};
 
 /// The spent routing sets and the set written for training (`written.jsonl`), one JSON object a
 /// line; `text` and `goals` are read, the rest ignored.
-const SETS: [&str; 9] = [
+const SETS: [&str; 11] = [
     include_str!("../../smsflow-semantic/tests/data/routing/train.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test2.jsonl"),
@@ -20,6 +20,8 @@ const SETS: [&str; 9] = [
     include_str!("../../smsflow-semantic/tests/data/routing/test5.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test6.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/test7.jsonl"),
+    include_str!("../../smsflow-semantic/tests/data/routing/test8.jsonl"),
+    include_str!("../../smsflow-semantic/tests/data/routing/test9.jsonl"),
     include_str!("../../smsflow-semantic/tests/data/routing/written.jsonl"),
 ];
 

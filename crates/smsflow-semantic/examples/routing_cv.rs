@@ -413,7 +413,8 @@ impl LabelledSets {
     fn load(dir: &std::path::Path) -> LabelledSets {
         LabelledSets(
             [
-                "train", "test", "test2", "test3", "test4", "test5", "test6", "test7", "written",
+                "train", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8",
+                "test9", "written",
             ]
             .into_iter()
             .map(|name| {

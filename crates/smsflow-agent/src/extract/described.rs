@@ -332,7 +332,7 @@ fn clause_text(tokens: &[&str], clause: &std::ops::Range<usize>) -> String {
     tokens[clause.clone()].join(" ")
 }
 
-fn ends_clause(token: &str) -> bool {
+pub(super) fn ends_clause(token: &str) -> bool {
     token.ends_with([',', '.', '!', '?', ';'])
 }
 

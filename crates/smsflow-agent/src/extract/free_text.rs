@@ -74,21 +74,213 @@ const REQUEST_LEADS: &[&str] = &[
     "quisiera ",
 ];
 
-/// `value` without the words that ask for it, for a field that holds a project; without the
-/// words that say who has it, for one that holds what is wrong ("tengo un esguince de tobillo"
-/// = `esguince de tobillo`, "my son has fiebre y dolor de oído" = `fiebre y dolor de oído`).
+/// `value` as the shortest span that answers its field's question: without a greeting or a
+/// call-out before it ("hola,", "oigan", "hi there"), without the words that frame a request
+/// around it (see [`FRAME_LEADS`]: "looking for someone to", "quería saber si", "es pa") and
+/// an indefinite article after them; for a field that holds a project, without the words that
+/// ask for it ("we need a new website" -> "a new website"); for one that holds what is wrong,
+/// without the words that ask for a visit about it or say who has it ("can I get in to see Dr
+/// Kim about my knee", "tengo un esguince de tobillo" = `esguince de tobillo`). A field that
+/// holds the texter's own sentences for someone (a card's message, notes) keeps them whole.
 pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    let why = fields::field_says(field.as_str(), WHY);
+    if !why && fields::field_says(field.as_str(), WORDED) {
+        return value;
+    }
+    let value = without_frame(after_greeting(value));
     if fields::field_says(field.as_str(), PROJECT) {
         super::without_lead(value, REQUEST_LEADS)
-    } else if fields::field_says(field.as_str(), WHY) {
-        without_possession(value)
+    } else if why {
+        without_living_subject(without_possession(without_visit(value)))
     } else {
         value
     }
 }
 
+/// Words that frame a request rather than say what is asked for, longest first (folded): who
+/// is wanted to do it, what the texter wants to know or is writing about.
+const FRAME_LEADS: &[&str] = &[
+    "i'm looking for someone to ",
+    "im looking for someone to ",
+    "looking for someone to ",
+    "looking for somebody to ",
+    "i need someone to ",
+    "we need someone to ",
+    "need someone to ",
+    "can someone ",
+    "could someone ",
+    "i'd like to ",
+    "id like to ",
+    "i would like to ",
+    "we'd like to ",
+    "i want to ",
+    "we want to ",
+    "i need help with ",
+    "need help with ",
+    "i'm writing about ",
+    "im writing about ",
+    "writing about ",
+    "texting about ",
+    "quisiera saber si ",
+    "queria saber si ",
+    "quiero saber si ",
+    "necesito asesoramiento por ",
+    "necesito asesoramiento con ",
+    "necesito asesoramiento sobre ",
+    "necesito asesoramiento para ",
+    "necesito asesoria por ",
+    "necesito asesoria con ",
+    "necesito asesoria sobre ",
+    "necesito asesoria para ",
+    "necesito ayuda con ",
+    "necesito ayuda para ",
+    "busco a alguien que ",
+    "busco alguien que ",
+    "necesito a alguien que ",
+    "necesito alguien que ",
+    "les escribo por ",
+    "les escribo para ",
+    "te escribo por ",
+    "escribo por ",
+    "es pa' ",
+    "es pa ",
+    "es para ",
+];
+
+/// `value` without the first of [`FRAME_LEADS`] and an indefinite article after it
+/// ("necesito asesoramiento por un despido" = `despido`); after a Spanish preposition, a
+/// definite one too, as after "es por el" (see [`super::COPULA_LEADS`]: "es para el cumple de
+/// mi esposa" = `cumple de mi esposa`).
+fn without_frame(value: &str) -> &str {
+    let said = value.trim();
+    let rest = super::without_lead(said, FRAME_LEADS);
+    let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
+        return value;
+    };
+    let spanish_link = frame.split_whitespace().last().is_some_and(|word| {
+        matches!(
+            fields::fold(word).as_str(),
+            "por" | "para" | "pa" | "pa'" | "con" | "sobre"
+        )
+    });
+    if spanish_link {
+        without_article(rest, &["un", "una", "el", "la", "los", "las"])
+    } else {
+        without_indefinite(rest)
+    }
+}
+
+/// `value` without an indefinite article that opens it, when words follow it.
+fn without_indefinite(value: &str) -> &str {
+    without_article(value, &["a", "an", "un", "una"])
+}
+
+/// `value` without the first word when it is one of `articles` (folded) and words follow it.
+fn without_article<'a>(value: &'a str, articles: &[&str]) -> &'a str {
+    match value.split_once(' ') {
+        Some((article, rest))
+            if articles.contains(&fields::fold(article).as_str()) && !rest.trim().is_empty() =>
+        {
+            rest.trim_start()
+        }
+        _ => value,
+    }
+}
+
+/// Words that ask for a visit at the start of a message, before what it is about (folded).
+const VISIT_LEADS: &[&str] = &[
+    "can i",
+    "could i",
+    "can we",
+    "i need",
+    "need",
+    "i'd like",
+    "id like",
+    "i want",
+    "necesito",
+    "queria",
+    "quisiera",
+    "quiero",
+    "me gustaria",
+];
+
+/// Words in a visit's request that say it is one: "see", "get in", "appointment", "turno".
+const VISIT_WORDS: &[&str] = &[
+    "see",
+    "appointment",
+    "appt",
+    "visit",
+    "in",
+    "cita",
+    "turno",
+    "consulta",
+];
+
+/// Words that join a visit's request to what it is about: "about", "for", "por".
+const VISIT_LINKS: &[&str] = &["about", "for", "because", "por", "para", "sobre", "porque"];
+
+/// `value` without a request for a visit that opens it, when what follows says what the visit
+/// is about: "can I get in to see Dr Kim about my knee" = `my knee`, "quería turno por una
+/// contractura en la espalda" = `contractura en la espalda`.
+fn without_visit(value: &str) -> &str {
+    let folded = fields::fold(value);
+    let Some(lead) = VISIT_LEADS
+        .iter()
+        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with(' '))
+    else {
+        return value;
+    };
+    let words: Vec<(usize, &str)> = value
+        .split_whitespace()
+        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
+        .collect();
+    let lead_words = lead.split(' ').count();
+    let request = words.iter().skip(lead_words).take(8);
+    let mut visit = false;
+    for (n, (at, said)) in request.enumerate() {
+        if super::described::ends_clause(said) {
+            return value;
+        }
+        let word = fields::fold(said);
+        if visit && VISIT_LINKS.contains(&word.as_str()) {
+            let rest = &value[at + said.len()..];
+            let after = lead_words + n + 1;
+            return if after < words.len() {
+                without_indefinite(rest.trim_start())
+            } else {
+                value
+            };
+        }
+        visit |= VISIT_WORDS.contains(&word.as_str());
+    }
+    value
+}
+
 /// Words that say the texter has what follows.
 const POSSESSION_LEADS: &[&str] = &["tengo", "tenemos", "i have", "we have", "i've got"];
+
+/// Where what someone needs starts, after "<who> needs a/his ..." in the first four words ("kid
+/// needs a sports physical" = `sports physical`, "mi perro Rocky needs his vaccines" and, once
+/// the pet's name is taken, "needs his vaccines" = `vaccines`); none when no article or possessive says a thing follows ("needs to", "needs
+/// fixing").
+fn needed_at(value: &str, words: &[(usize, String)]) -> Option<usize> {
+    const NEEDS: &[&str] = &["needs", "necesita"];
+    const ARTICLES: &[&str] = &[
+        "a", "an", "his", "her", "their", "its", "un", "una", "su", "sus",
+    ];
+    let verb = words
+        .iter()
+        .take(4)
+        .position(|(_, word)| NEEDS.contains(&word.as_str()))?;
+    let subject_whole = words[..verb].iter().all(|(at, _)| {
+        !value[*at..]
+            .split_whitespace()
+            .next()
+            .is_some_and(super::described::ends_clause)
+    });
+    (subject_whole && words.len() > verb + 2 && ARTICLES.contains(&words[verb + 1].1.as_str()))
+        .then_some(verb + 2)
+}
 
 /// Possessives before who has it: "my son has", "mi perro tiene".
 const HOLDERS: &[&str] = &["my", "our", "mi", "nuestro", "nuestra"];
@@ -119,7 +311,8 @@ fn without_possession(value: &str) -> &str {
                 && HOLDERS.contains(&words[0].1.as_str())
                 && matches!(words[2].1.as_str(), "has" | "tiene"))
             .then_some(3)
-        });
+        })
+        .or_else(|| needed_at(value, &words));
     let Some(mut rest) = lead else {
         return value;
     };
@@ -130,6 +323,54 @@ fn without_possession(value: &str) -> &str {
         rest += 1;
     }
     &value[words[rest].0..]
+}
+
+/// Animals and people a texter writes about as "my ...": the one the problem happens to, not
+/// part of what is wrong (folded).
+const LIVING: &[&str] = &[
+    "dog", "cat", "puppy", "pup", "kitten", "kitty", "lab", "bunny", "rabbit", "parrot", "bird",
+    "horse", "son", "daughter", "kid", "baby", "mom", "mother", "dad", "father", "wife", "husband",
+    "grandma", "grandpa", "perro", "perra", "perrito", "perrita", "gato", "gata", "gatito",
+    "gatita", "conejo", "coneja", "conejito", "conejita", "perico", "loro", "pajaro", "caballo",
+    "hijo", "hija", "nino", "nina", "bebe", "madre", "padre", "mama", "papa", "esposa", "esposo",
+    "abuela", "abuelo",
+];
+
+/// Verbs after an animal or a person that [`without_possession`] reads, or that say it has
+/// what follows ("my son has had a cough for a week" stays whole).
+const HAVING: &[&str] = &[
+    "has", "have", "tiene", "needs", "necesita", "is", "es", "esta",
+];
+
+/// `value` without the animal or person it opens with, and their name ("my cat Pepper keeps
+/// sneezing and has goopy eyes" = `keeps sneezing and has goopy eyes`, "mi conejo Tambor no come
+/// desde ayer" = `no come desde ayer`): what is wrong is what happens to them. As it is when
+/// a verb of having or being follows them.
+fn without_living_subject(value: &str) -> &str {
+    let words: Vec<(usize, &str)> = value
+        .split_whitespace()
+        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
+        .collect();
+    let folded = |at: usize| words.get(at).map(|(_, word)| fields::fold(word));
+    let opens = folded(0).is_some_and(|word| HOLDERS.contains(&word.as_str()))
+        && folded(1).is_some_and(|word| LIVING.contains(&word.as_str()))
+        && !super::described::ends_clause(words[1].1);
+    if !opens {
+        return value;
+    }
+    let named = words.get(2).is_some_and(|(_, word)| {
+        super::is_capitalised(word) && !super::described::ends_clause(word)
+    });
+    let verb = if named { 3 } else { 2 };
+    match words.get(verb) {
+        Some((at, _))
+            if verb + 1 < words.len()
+                && folded(verb).is_some_and(|word| !HAVING.contains(&word.as_str())) =>
+        {
+            &value[*at..]
+        }
+        _ => value,
+    }
 }
 
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
@@ -224,20 +465,33 @@ pub(super) fn says_nothing(first: &str) -> bool {
     NOTHING_SAID.contains(&first) || matches!(first, "no" | "not" | "ni" | "nope")
 }
 
-/// Greetings before what the first message says: "hi, ...", "buenas, ...".
+/// Greetings and call-outs before what a message says: "hi, ...", "buenas, ...", "oigan, ...",
+/// longest first.
 const GREETING_LEADS: &[&str] = &[
     "hi there",
     "hello there",
+    "hey there",
+    "hi guys",
+    "hey guys",
+    "hi all",
     "good morning",
     "good afternoon",
+    "good evening",
     "buenos dias",
     "buenas tardes",
     "buenas noches",
+    "buen dia",
+    "hola buenas",
     "hi",
     "hello",
     "hey",
+    "hiya",
     "hola",
     "buenas",
+    "oigan",
+    "oiga",
+    "oye",
+    "saludos",
 ];
 
 fn is_weak(invalid: &Invalid) -> bool {
@@ -324,13 +578,16 @@ pub(super) fn answer(
     let value = if lists_an_order(field, text) {
         from_first_count(text)
     } else if opening {
-        without_request(field, after_greeting(text))
+        without_request(field, text)
     } else if worded(&field) {
-        super::without_saying(text)
+        super::without_saying(without_request(field, text))
     } else {
         without_own_word(
             field,
-            super::without_lead(super::without_copula(text), PLACE_LEADS),
+            super::without_lead(
+                super::without_copula(without_request(field, text)),
+                PLACE_LEADS,
+            ),
         )
     };
     let value = value.trim_end_matches(['.', '!', ' ']).trim();
@@ -544,8 +801,8 @@ fn only(fields: Vec<&FieldSpec>) -> Option<&FieldSpec> {
     }
 }
 
-/// `text` without a greeting before what it says: "hi can i bring my girl in" -> "can i bring
-/// my girl in".
+/// `text` without the greetings before what it says: "hi can i bring my girl in" -> "can i
+/// bring my girl in", "hola buenas, oigan, ..." -> what follows them.
 pub(super) fn after_greeting(text: &str) -> &str {
     let text = text.trim();
     let folded = fields::fold(text);
@@ -554,7 +811,7 @@ pub(super) fn after_greeting(text: &str) -> &str {
         .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with([',', ' ', '!']))
         .and_then(|lead| text.char_indices().nth(lead.chars().count()))
         .map_or(text, |(at, _)| {
-            text[at..].trim_start_matches([',', '!', ' '])
+            after_greeting(text[at..].trim_start_matches([',', '!', ' ']))
         })
 }
 
@@ -596,4 +853,107 @@ pub(super) fn bare_name(
         && !super::OPENING_WORDS.contains(&folded.as_str())
         && super::looks_like_a_name(name, field, wanted, &extraction.found))
     .then(|| (field.as_str().to_string(), name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str) -> FieldSpec {
+        FieldSpec::named(smsflow_core::FieldName::parse(name).unwrap())
+    }
+
+    #[test]
+    fn a_free_text_value_is_the_shortest_span_that_answers() {
+        for (name, said, value) in [
+            // Greetings and call-outs before it.
+            (
+                "issue",
+                "hi there, the garage door wont close",
+                "the garage door wont close",
+            ),
+            (
+                "problema",
+                "hola buenas, oigan, se fue la luz",
+                "se fue la luz",
+            ),
+            ("product", "hey guys, pumpkin muffins", "pumpkin muffins"),
+            // Words that frame the request.
+            (
+                "issue",
+                "looking for someone to fix a leaky faucet",
+                "fix a leaky faucet",
+            ),
+            ("motivo", "necesito asesoramiento por un despido", "despido"),
+            (
+                "motivo",
+                "quería saber si hacen limpiezas dentales",
+                "hacen limpiezas dentales",
+            ),
+            ("motivo", "es pa una limpieza", "limpieza"),
+            (
+                "ocasion",
+                "es para el cumple de mi esposa",
+                "cumple de mi esposa",
+            ),
+            (
+                "reason",
+                "I want to get my teeth whitened",
+                "get my teeth whitened",
+            ),
+            // A visit asked about what is wrong.
+            (
+                "reason",
+                "can I get in to see Dr Kim about my knee",
+                "my knee",
+            ),
+            (
+                "motivo",
+                "quería turno por una contractura en la espalda",
+                "contractura en la espalda",
+            ),
+            // The animal or person it happens to.
+            (
+                "reason",
+                "my cat Pepper keeps sneezing and has goopy eyes",
+                "keeps sneezing and has goopy eyes",
+            ),
+            (
+                "motivo",
+                "mi conejo Tambor no come desde ayer",
+                "no come desde ayer",
+            ),
+            (
+                "issue",
+                "my son has had a cough for a week",
+                "my son has had a cough for a week",
+            ),
+            ("issue", "my dog is limping", "my dog is limping"),
+            // Who needs it.
+            ("reason", "kid needs a sports physical", "sports physical"),
+            ("motivo", "mi perro necesita sus vacunas", "vacunas"),
+            ("reason", "needs his shots", "shots"),
+        ] {
+            assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
+        }
+    }
+
+    #[test]
+    fn the_answer_keeps_what_is_part_of_it() {
+        for (name, said) in [
+            // Sentences the texter writes for someone keep their greeting and their asking.
+            ("card_message", "Hi mom, happy birthday"),
+            ("notes", "we need a high chair for the baby"),
+            ("comentarios", "hola a todos, gracias por venir"),
+            // A request with nothing after its link, or a need with no thing after it.
+            ("reason", "can I come in for"),
+            ("issue", "the fridge needs fixing"),
+            ("motivo", "el carro necesita que lo revisen"),
+            // A visit word that is no visit.
+            ("issue", "my AC is blowing warm air"),
+            ("problema", "la caldera no enciende"),
+        ] {
+            assert_eq!(without_request(&field(name), said), said, "{name}: {said}");
+        }
+    }
 }

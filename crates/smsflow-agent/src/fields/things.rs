@@ -256,10 +256,13 @@ impl Thing {
                     without_article(value[..end].trim())
                 })
                 .or_else(|| executive(&tokens))
-                .or_else(|| title_before_workplace(&tokens)),
+                .or_else(|| title_before_workplace(&tokens))
+                .or_else(|| listed_title(text)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
-            Thing::Product => ordered(text).or_else(|| counted(&tokens)),
+            Thing::Product => ordered(text)
+                .or_else(|| asked_about(&tokens))
+                .or_else(|| counted(&tokens)),
             Thing::Listing => listing(&tokens),
             Thing::Device => branded(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
@@ -281,7 +284,14 @@ impl Thing {
 
     /// As [`Thing::read`], for a message answering the question about this field and another:
     /// "Canela, es una perrita" names the pet first.
-    pub fn answer(self, text: &str, asked: bool) -> Option<String> {
+    /// Once the field is `known`, a product is replaced only by one ordered or asked about
+    /// again: a count said later counts the product already named ("quiero 6 paquetes", "i want
+    /// two pairs" after "do you have the Hoka Clifton 9").
+    pub fn answer(self, text: &str, asked: bool, known: bool) -> Option<String> {
+        if self == Thing::Product && known {
+            let tokens: Vec<&str> = text.split_whitespace().collect();
+            return ordered(text).or_else(|| asked_about(&tokens));
+        }
         self.read(text).or_else(|| {
             let first = text.split([',', ';', '\n']).next()?.trim();
             (asked && self == Thing::PetName && first.len() < text.trim().len())
@@ -1015,6 +1025,75 @@ fn title_before_workplace(tokens: &[&str]) -> Option<String> {
     })
 }
 
+/// What people do at a company, said before it: "office manager at ...", "dueño de ...".
+pub const ROLES: &[&str] = &[
+    "manager",
+    "owner",
+    "director",
+    "founder",
+    "cofounder",
+    "co-founder",
+    "ceo",
+    "cfo",
+    "coo",
+    "cto",
+    "president",
+    "assistant",
+    "coordinator",
+    "administrator",
+    "admin",
+    "partner",
+    "principal",
+    "lead",
+    "supervisor",
+    "vp",
+    "head",
+    "officer",
+    "engineer",
+    "gerente",
+    "directora",
+    "dueno",
+    "duena",
+    "encargado",
+    "encargada",
+    "administrador",
+    "administradora",
+    "coordinador",
+    "coordinadora",
+    "socio",
+    "socia",
+    "propietario",
+    "propietaria",
+    "jefe",
+    "jefa",
+];
+
+/// A job title listed after the name in a signature, as a part of its own with a word of
+/// [`ROLES`]: "Lorenzo Bianchi, VP Engineering, Cartwheel Commerce", "I'm Renata Moss, Director
+/// of Operations at Quarry Hill Logistics" (where the workplace starts, the title ends).
+fn listed_title(text: &str) -> Option<String> {
+    text.split([',', ';', '\n']).skip(1).find_map(|part| {
+        let said: Vec<&str> = part.split_whitespace().collect();
+        let end = (1..said.len())
+            .find(|&at| {
+                matches!(
+                    fold(said[at - 1]).as_str(),
+                    "at" | "for" | "with" | "en" | "de" | "para"
+                ) && said[at].starts_with(char::is_uppercase)
+            })
+            .map_or(said.len(), |at| at - 1);
+        let words = &said[..end];
+        let title = words.join(" ");
+        let title = title.trim_end_matches(['.', '!']);
+        ((1..=4).contains(&words.len())
+            && words
+                .iter()
+                .any(|word| ROLES.contains(&fold(bare(word)).as_str()))
+            && !title.contains(|c: char| c.is_ascii_digit() || c == '@'))
+        .then(|| title.to_string())
+    })
+}
+
 /// Words that ask to see a home or a place, before it.
 const VIEWING_CUES: &[&str] = &[
     "interested in seeing",
@@ -1117,6 +1196,174 @@ fn ordered(text: &str) -> Option<String> {
         || super::numbers::is_number_word(&first)
         || VEHICLE_OWNERS.contains(&first.as_str());
     (!counted_or_owned).then_some(product)
+}
+
+/// Words that ask whether a shop has something: "do u still have the wool peacoat in navy",
+/// "¿tenéis las botas chelsea negras en un 37?" (folded).
+const AVAILABILITY_CUES: &[&str] = &[
+    "do you still have",
+    "do u still have",
+    "do you guys have",
+    "do you have",
+    "do u have",
+    "do you carry",
+    "do you sell",
+    "do you stock",
+    "have you got",
+    "you guys have",
+    "you still have",
+    "tienen",
+    "teneis",
+    "tienes",
+    "venden",
+    "manejan",
+    "les queda",
+];
+
+/// What a question about availability can ask for without being a product: a day, an hour, a
+/// table, a place in the diary ("¿tienen mesa para el sábado?", "do you have anything tomorrow").
+const NOT_STOCKED: &[&str] = &[
+    "anything",
+    "something",
+    "availability",
+    "available",
+    "disponible",
+    "disponibilidad",
+    "openings",
+    "room",
+    "space",
+    "time",
+    "today",
+    "tomorrow",
+    "mesa",
+    "table",
+    "lugar",
+    "espacio",
+    "hora",
+    "horario",
+    "cita",
+    "turno",
+    "citas",
+    "turnos",
+    "hoy",
+    "manana",
+    "chance",
+];
+
+/// Words that say which one of a product after "in"/"en": its colour or its size ("in navy", "en
+/// gris", "en un 37", "in 10.5 wide", "en talla M").
+fn says_which_one(word: &str) -> bool {
+    COLOURS.contains(&word)
+        || word.chars().next().is_some_and(|c| c.is_ascii_digit())
+        || matches!(
+            word,
+            "un" | "una"
+                | "size"
+                | "talla"
+                | "talle"
+                | "small"
+                | "medium"
+                | "large"
+                | "xs"
+                | "s"
+                | "m"
+                | "l"
+                | "xl"
+                | "xxl"
+                | "chica"
+                | "chico"
+                | "mediana"
+                | "mediano"
+                | "grande"
+                | "stock"
+        )
+}
+
+/// Colours, in English and Spanish (folded): what says which one of a product ("in navy"), and
+/// no given name said alone ("Rosa", "Blanca" and "Violeta" are names, and left out).
+pub const COLOURS: &[&str] = &[
+    "red",
+    "blue",
+    "green",
+    "yellow",
+    "black",
+    "white",
+    "pink",
+    "purple",
+    "orange",
+    "grey",
+    "gray",
+    "brown",
+    "teal",
+    "navy",
+    "beige",
+    "maroon",
+    "turquoise",
+    "silver",
+    "gold",
+    "rojo",
+    "roja",
+    "azul",
+    "verde",
+    "amarillo",
+    "amarilla",
+    "negro",
+    "negra",
+    "blanco",
+    "morado",
+    "morada",
+    "naranja",
+    "gris",
+    "marron",
+    "dorado",
+    "dorada",
+    "plateado",
+    "plateada",
+    "celeste",
+];
+
+/// The thing a question about availability asks for, without its article and without the colour
+/// or size asked with it: "do you have the Hoka Clifton 9 in 10.5 wide" -> "Hoka Clifton 9",
+/// "tienen yerba Taragüí de 1kg?" -> "yerba Taragüí de 1kg".
+fn asked_about(tokens: &[&str]) -> Option<String> {
+    let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
+    let mut start = after_cues(tokens, &folded, AVAILABILITY_CUES, |_| true)?;
+    if ARTICLES
+        .iter()
+        .chain(&["the", "el", "la", "los", "las", "some", "any"])
+        .any(|article| folded[start] == *article)
+        && !ends_clause(tokens[start])
+        && start + 1 < tokens.len()
+    {
+        start += 1;
+    }
+    let first = folded[start].as_str();
+    if first.is_empty()
+        || first.chars().any(|c| c.is_ascii_digit())
+        || NOT_STOCKED.contains(&first)
+        || is_month(first)
+        || super::dates::is_weekday(first)
+        || super::numbers::is_number_word(first)
+    {
+        return None;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    for (at, token) in tokens.iter().enumerate().skip(start) {
+        let word = folded[at].as_str();
+        let qualifier = matches!(word, "in" | "en")
+            && folded.get(at + 1).is_some_and(|next| says_which_one(next));
+        if word.is_empty()
+            || qualifier
+            || (!words.is_empty() && matches!(word, "for" | "para" | "today" | "hoy"))
+        {
+            break;
+        }
+        words.push(bare(token));
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (!words.is_empty() && words.len() <= 7).then(|| words.join(" "))
 }
 
 /// Where the words after the first of `cues` start (whole words of one clause; `folded`, the
@@ -1625,6 +1872,46 @@ mod tests {
     }
 
     #[test]
+    fn a_product_asked_about_without_its_article_colour_or_size() {
+        let read = |text| Thing::Product.read(text);
+        assert_eq!(
+            read("do u still have the wool peacoat in navy").as_deref(),
+            Some("wool peacoat")
+        );
+        assert_eq!(
+            read("do you have the Hoka Clifton 9 in 10.5 wide").as_deref(),
+            Some("Hoka Clifton 9")
+        );
+        assert_eq!(
+            read("hola tenéis las botas chelsea negras en un 37?").as_deref(),
+            Some("botas chelsea negras")
+        );
+        // A unit or a pack is part of the product; only a colour or a size says which one.
+        assert_eq!(
+            read("Hola, tienen el ibuprofeno de 400 en caja x 30?").as_deref(),
+            Some("ibuprofeno de 400 en caja x 30")
+        );
+        assert_eq!(read("¿tienen mesa para el sábado?"), None);
+        assert_eq!(read("do you have anything tomorrow at 10"), None);
+    }
+
+    #[test]
+    fn a_count_said_later_counts_the_product_already_named() {
+        let product = Thing::Product;
+        assert_eq!(product.answer("i want two pairs", false, true), None);
+        assert_eq!(
+            product.answer("i want two pairs", false, false).as_deref(),
+            Some("pairs")
+        );
+        assert_eq!(
+            product
+                .answer("actually do you have the trail version", false, true)
+                .as_deref(),
+            Some("trail version")
+        );
+    }
+
+    #[test]
     fn what_is_ordered_follows_the_word_that_orders_it() {
         let read = |text| Thing::Product.read(text);
         assert_eq!(
@@ -1679,6 +1966,16 @@ mod tests {
             (
                 "buenas, soy Marta Iriarte, responsable de RRHH en Grupo Alvedro",
                 "responsable de RRHH",
+            ),
+            // A part of its own with a word of a role, capitalised or not.
+            (
+                "Lorenzo Bianchi, VP Engineering, Cartwheel Commerce",
+                "VP Engineering",
+            ),
+            ("Janelle Whitaker, HR Manager", "HR Manager"),
+            (
+                "Hi, I'm Renata Moss, Director of Operations at Quarry Hill Logistics.",
+                "Director of Operations",
             ),
         ] {
             assert_eq!(read(text).as_deref(), Some(title), "{text}");
@@ -1826,11 +2123,14 @@ mod tests {
         );
         assert_eq!(
             Thing::PetName
-                .answer("Canela, es una perrita", true)
+                .answer("Canela, es una perrita", true, false)
                 .as_deref(),
             Some("Canela")
         );
-        assert_eq!(Thing::PetName.answer("Canela, es una perrita", false), None);
+        assert_eq!(
+            Thing::PetName.answer("Canela, es una perrita", false, false),
+            None
+        );
         assert_eq!(
             Thing::Breed.read("he's a golden retriever").as_deref(),
             Some("golden retriever")
