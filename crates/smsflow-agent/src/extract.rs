@@ -7,6 +7,7 @@
 use phonenumber::country::Id as Region;
 use smsflow_core::{FieldSpec, FieldType};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
@@ -129,36 +130,60 @@ pub struct Extraction {
 
 #[derive(Debug, Clone)]
 pub struct Extractors {
-    region: Region,
+    /// Numbers written without a country code are read as this country's when the texter's
+    /// number gives none.
+    fallback: Region,
+    /// The texter's number (E.164), whose country is looked up only when a reader needs it: a
+    /// phone number or a date in digits. Parsing a number is costly (for a number no region
+    /// claims, every region of its country code is tried) and most texts need neither.
+    texter: Option<String>,
+    region: OnceLock<Region>,
 }
 
 impl Default for Extractors {
     fn default() -> Self {
-        Extractors { region: Region::US }
+        Extractors::of(Region::US)
     }
 }
 
 impl Extractors {
+    fn of(region: Region) -> Extractors {
+        Extractors {
+            fallback: region,
+            texter: None,
+            region: OnceLock::new(),
+        }
+    }
+
     /// `region`: the ISO country whose numbers may be written without a country code (e.g. "US").
     pub fn new(region: &str) -> Option<Extractors> {
-        region
-            .parse::<Region>()
-            .ok()
-            .map(|region| Extractors { region })
+        region.parse::<Region>().ok().map(Extractors::of)
     }
 
     /// Read with the country of `number` (an E.164 number: the conversation's), else as `self`.
     pub fn for_number(&self, number: &str) -> Extractors {
-        let region = phonenumber::parse(None, number)
-            .ok()
-            .and_then(|number| number.country().id())
-            .unwrap_or(self.region);
-        Extractors { region }
+        Extractors {
+            fallback: self.region(),
+            texter: Some(number.to_string()),
+            region: OnceLock::new(),
+        }
+    }
+
+    /// The country numbers and dates are read as (see [`Extractors::for_number`]), looked up at
+    /// its first use.
+    fn region(&self) -> Region {
+        *self.region.get_or_init(|| {
+            self.texter
+                .as_deref()
+                .and_then(|number| phonenumber::parse(None, number).ok())
+                .and_then(|number| number.country().id())
+                .unwrap_or(self.fallback)
+        })
     }
 
     /// "3/5" is March 5 in the US (and a few others), 3 May elsewhere.
     fn date_order(&self) -> Order {
-        match self.region {
+        match self.region() {
             Region::US | Region::CA | Region::PH | Region::FM => Order::MonthFirst,
             _ => Order::DayFirst,
         }
@@ -832,7 +857,7 @@ impl Extractors {
 
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
-            let number = phonenumber::parse(Some(self.region), &candidate).ok()?;
+            let number = phonenumber::parse(Some(self.region()), &candidate).ok()?;
             (phonenumber::is_valid(&number) || is_fictional_uk_mobile(&number))
                 .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
         };
@@ -3653,6 +3678,29 @@ mod tests {
             &Clock::default(),
         );
         assert_eq!(found["phone"], "+34612345679");
+    }
+
+    /// The texter's country is looked up only for what needs it (a phone number, a date in
+    /// digits), and a number no region claims reads as the fallback country.
+    #[test]
+    fn the_conversation_country_is_looked_up_only_when_needed() {
+        let wanted = fields("name,email,phone,company");
+        let texter = Extractors::default().for_number("+34612345678");
+        let found = texter.extract("Hi, I'm Dana from Blue Fin", &wanted, &Clock::default());
+        assert_eq!(found["name"], "Dana");
+        assert!(
+            texter.region.get().is_none(),
+            "no number, no date: not looked up"
+        );
+        let found = texter.extract("612 34 56 79", &wanted, &Clock::default());
+        assert_eq!(found["phone"], "+34612345679");
+        assert_eq!(texter.region.get(), Some(&Region::ES));
+        // +1 999: no North American region has that area code.
+        let unclaimed = Extractors::new("GB")
+            .expect("a region")
+            .for_number("+19995550100");
+        let found = unclaimed.extract("07700 900123", &wanted, &Clock::default());
+        assert_eq!(found["phone"], "+447700900123");
     }
 
     #[test]

@@ -360,6 +360,13 @@ const INSERT_OUTBOUND: &str = concat!(
 const MARK_SENT: &str = "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
      next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \
      WHERE id = $1 AND status = 'sending' AND attempts = $5";
+/// A gateway's status callback (`$1` channel, `$2` its id, `$3` the status, `$4` its error code,
+/// `$5` now). Callbacks can arrive out of order: a late "sent" never overwrites a final status.
+pub(crate) const RECORD_DELIVERY: &str = "UPDATE messages SET status = $3, error_code = COALESCE($4, error_code), \
+     updated_at = $5 WHERE channel = $1 AND provider_id = $2 AND direction = 'outbound' \
+     AND ($3 IN ('delivered', 'undelivered', 'failed') OR status IN ('queued', 'sending', 'sent'))";
+/// Whether a callback that changed nothing is of a message sent here (`$1` channel, `$2` its id).
+pub(crate) const DELIVERY_KNOWN: &str = "SELECT COUNT(*) FROM messages WHERE channel = $1 AND provider_id = $2 AND direction = 'outbound'";
 /// Claims up to `limit` outbound messages due at `$2` until `$1`, soonest first, at most one per
 /// conversation (see `ConversationStore::claim_outbound`). `index`: the index SQLite's planner
 /// must walk; `skip_locked`: PostgreSQL's row locking clause. `limit` is a number written into the
@@ -433,7 +440,7 @@ pub(crate) fn formatted_once(
 
 /// The `count` messages (`$1`...) whose conversations a claim leased. (By id alone: with a
 /// condition on the status too, a planner may read every pending message's entry in an index of
-/// statuses, as SQLite's messages_pending.)
+/// statuses, as SQLite's messages_pending did until migration 0031.)
 pub(crate) fn inbound_claim_messages_sql(count: usize) -> String {
     format!(
         "SELECT {} FROM messages WHERE id IN ({})",
@@ -863,30 +870,23 @@ macro_rules! impl_conversation_store {
             }
 
             async fn record_delivery(&self, report: &DeliveryReport) -> Result<bool, StoreError> {
-                // Callbacks can arrive out of order: a late "sent" never overwrites a final status.
-                let updated = sqlx::query(
-                    "UPDATE messages SET status = $3, error_code = COALESCE($4, error_code), updated_at = $5 \
-                     WHERE channel = $1 AND provider_id = $2 AND direction = 'outbound' \
-                     AND ($3 IN ('delivered', 'undelivered', 'failed') OR status IN ('queued', 'sending', 'sent'))",
-                )
-                .bind(report.channel.as_str())
-                .bind(&report.provider_id)
-                .bind(report.status.as_str())
-                .bind(&report.error_code)
-                .bind(StoredTime(now()))
-                .execute(&self.write)
-                .await?
-                .rows_affected();
+                let updated = sqlx::query(RECORD_DELIVERY)
+                    .bind(report.channel.as_str())
+                    .bind(&report.provider_id)
+                    .bind(report.status.as_str())
+                    .bind(&report.error_code)
+                    .bind(StoredTime(now()))
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected();
                 if updated > 0 {
                     return Ok(true);
                 }
-                let known: Option<i64> = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM messages WHERE channel = $1 AND provider_id = $2 AND direction = 'outbound'",
-                )
-                .bind(report.channel.as_str())
-                .bind(&report.provider_id)
-                .fetch_optional(&self.read)
-                .await?;
+                let known: Option<i64> = sqlx::query_scalar(DELIVERY_KNOWN)
+                    .bind(report.channel.as_str())
+                    .bind(&report.provider_id)
+                    .fetch_optional(&self.read)
+                    .await?;
                 Ok(known.unwrap_or(0) > 0)
             }
 

@@ -136,14 +136,19 @@ fn in_savepoint<R>(
     connection: &Connection,
     unit: impl FnOnce(&Connection) -> Result<R, StoreError>,
 ) -> Result<R, StoreError> {
-    connection.execute_batch("SAVEPOINT unit")?;
+    control(connection, "SAVEPOINT unit")?;
     let outcome = guarded(connection, unit);
-    let end = match outcome {
-        Ok(_) => "RELEASE unit",
-        Err(_) => "ROLLBACK TO unit; RELEASE unit",
-    };
-    connection.execute_batch(end)?;
+    if outcome.is_err() {
+        control(connection, "ROLLBACK TO unit")?;
+    }
+    control(connection, "RELEASE unit")?;
     outcome
+}
+
+/// Runs a statement that begins or ends a transaction or savepoint, prepared once: several run
+/// for every unit, and parsing one again each time costs more than running it.
+pub(crate) fn control(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
+    connection.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 /// Runs `unit`, a panic in it answered as an error (the thread goes on).
@@ -167,22 +172,25 @@ fn write_loop(
         // IMMEDIATE: take the write lock now, waiting on the busy timeout for another writer,
         // rather than fail at the first write.
         let alone = group.len() == 1;
-        let committed = connection.execute_batch("BEGIN IMMEDIATE").and_then(|()| {
+        let committed = control(&connection, "BEGIN IMMEDIATE").and_then(|()| {
             let mut failed = false;
             for unit in &mut group {
                 failed |= unit.write(&connection, alone);
             }
             // A unit alone needs no savepoint: if it failed, its transaction is rolled back and
             // its own error answered.
-            connection.execute_batch(if alone && failed {
-                "ROLLBACK"
-            } else {
-                "COMMIT"
-            })
+            control(
+                &connection,
+                if alone && failed {
+                    "ROLLBACK"
+                } else {
+                    "COMMIT"
+                },
+            )
         });
         if committed.is_err()
             && !connection.is_autocommit()
-            && let Err(error) = connection.execute_batch("ROLLBACK")
+            && let Err(error) = control(&connection, "ROLLBACK")
         {
             tracing::warn!(%error, "cannot roll back a failed group of writes");
         }

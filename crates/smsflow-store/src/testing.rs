@@ -91,6 +91,15 @@ impl TestDatabase {
     pub fn loop_guard_statement(count: usize) -> String {
         crate::sql_conversations::automatic_replies_sql(count)
     }
+    /// A status callback's two statements, the same on both databases (`$1` the channel, `$2`
+    /// the gateway's id; the update's `$3` status, `$4` error code and `$5` now), for query-plan
+    /// tests.
+    pub fn delivery_statements() -> [&'static str; 2] {
+        [
+            crate::sql_conversations::RECORD_DELIVERY,
+            crate::sql_conversations::DELIVERY_KNOWN,
+        ]
+    }
     /// The statement that claims up to `limit` outbound messages on PostgreSQL (`$1` the lease's
     /// end, `$2` now), for query-plan tests.
     pub fn postgres_outbound_claim_statement(limit: usize) -> String {

@@ -69,6 +69,17 @@ async fn per_message_queries_use_indexes_on_sqlite() {
         "claiming an outbound message sorts every due one: {outbound}"
     );
 
+    // A status callback finds its reply by the gateway's id in the index of sent replies' ids
+    // (migration 0031: inbound texts and unsent replies add no entry to it).
+    for statement in smsflow_store::testing::TestDatabase::delivery_statements() {
+        let callback = plan(&pool, statement).await;
+        assert!(
+            callback.contains("messages_outbound_provider_id (channel=? AND provider_id=?)")
+                && !callback.contains("SCAN"),
+            "a status callback does not look its message up by the gateway's id: {callback}"
+        );
+    }
+
     // The dashboard reads one workflow's period by index, never every message (sql_analytics.rs).
     for (what, sql) in [
         (

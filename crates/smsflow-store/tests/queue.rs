@@ -3,8 +3,9 @@
 
 use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
+use smsflow_core::run::RunState;
 use smsflow_store::conversations::{
-    ClaimNext, InboundOutcome, InboundSms, NewOutbound, OutboundJob, SentMark,
+    ClaimNext, InboundOutcome, InboundSms, NewOutbound, NewTicket, OutboundJob, RunUpdate, SentMark,
 };
 use smsflow_store::testing;
 use std::collections::HashSet;
@@ -265,6 +266,96 @@ async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
         assert_eq!(counts.get("+15551120001"), Some(&1), "{}", db.label);
         assert_eq!(counts.get("+15551120003"), Some(&1), "{}", db.label);
         assert_eq!(counts.get("+15551129999"), None, "{}", db.label);
+    }
+}
+
+/// A reply that opens a ticket numbered `number`.
+fn replying_with_ticket(body: &str, number: &str) -> InboundOutcome {
+    let run_id = uuid::Uuid::now_v7();
+    InboundOutcome {
+        active_run_id: Some(run_id),
+        run: Some(RunUpdate {
+            run_id,
+            workflow_id: uuid::Uuid::now_v7(),
+            state: RunState::default(),
+            completed: true,
+            new_ticket: Some(NewTicket {
+                notify: false,
+                number: number.into(),
+                priority: smsflow_core::TicketPriority::Normal,
+                summary: "A quote".into(),
+            }),
+            records: vec![],
+            phone: "+15551130000".into(),
+            learned: Default::default(),
+        }),
+        ..replying(body)
+    }
+}
+
+/// A message whose recording fails (here its ticket's number is taken) leaves nothing of it
+/// written, recorded alone or in a batch, and stays to be processed again; the others of its
+/// batch are recorded.
+#[tokio::test]
+async fn a_message_whose_recording_fails_leaves_nothing_of_it_written() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        for (sid, from) in [
+            ("SMf1", "+15551130001"),
+            ("SMf2", "+15551130002"),
+            ("SMf3", "+15551130003"),
+        ] {
+            store.record_inbound(&sms(sid, from)).await.unwrap();
+        }
+        let claimed = store.claim_inbound(Duration::seconds(30), 3).await.unwrap();
+        let (first, failing, other) = (&claimed[0].0, &claimed[1].0, &claimed[2].0);
+        let taken = replying_with_ticket("first", "T-1");
+        store.complete_inbound(&[(first, &taken)]).await.unwrap();
+        let again = replying_with_ticket("never sent", "T-1");
+        let alone = store.complete_inbound(&[(failing, &again)]).await;
+        assert!(alone.is_err(), "{}: {alone:?}", db.label);
+        let with_other = replying("other");
+        let together = store
+            .complete_inbound(&[(other, &with_other), (failing, &again)])
+            .await;
+        assert!(together.is_err(), "{}: {together:?}", db.label);
+        let messages = store
+            .conversation_messages(failing.conversation_id)
+            .await
+            .unwrap();
+        let statuses: Vec<_> = messages
+            .iter()
+            .map(|m| (m.body.as_str(), m.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [("hello", MessageStatus::Received)],
+            "{}",
+            db.label
+        );
+        let run_id = again.run.as_ref().unwrap().run_id;
+        assert!(
+            store.get_run(run_id).await.unwrap().is_none(),
+            "{}",
+            db.label
+        );
+        let conversation = store
+            .get_conversation(failing.conversation_id)
+            .await
+            .unwrap();
+        assert_eq!(conversation.active_run_id, None, "{}", db.label);
+        assert_eq!(
+            replies(&store, other.conversation_id).await,
+            ["other"],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            replies(&store, first.conversation_id).await,
+            ["first"],
+            "{}",
+            db.label
+        );
     }
 }
 

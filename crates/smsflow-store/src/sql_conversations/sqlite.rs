@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::*;
 use crate::contacts::merge;
 use crate::sql_contacts::{CONTACT_COLUMNS_KNOWN, REMEMBER_CONTACT, TOUCH_CONTACT};
-use crate::sqlite_writer::{Columns, JsonText, SqlValue, execute, query, values};
+use crate::sqlite_writer::{Columns, JsonText, SqlValue, control, execute, query, values};
 
 /// SQLite's planner is told which index each claim walks.
 const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
@@ -90,16 +90,22 @@ impl SqliteStore {
             .run(move |db| {
                 let at = now();
                 let mut failures = Vec::new();
-                for (message, outcome) in &completed {
-                    db.execute_batch("SAVEPOINT message")?;
-                    let recorded = complete_one(db, message, outcome, at);
-                    let end = match &recorded {
-                        Ok(()) => "RELEASE message",
-                        Err(_) => "ROLLBACK TO message; RELEASE message",
-                    };
-                    db.execute_batch(end)?;
-                    if let Err(error) = recorded {
-                        failures.push((message.id, error));
+                if let [(message, outcome)] = completed.as_slice() {
+                    // Alone, a message needs no savepoint: if it fails, so does the unit, and
+                    // the writer rolls back what it wrote (there is no claim to keep).
+                    complete_one(db, message, outcome, at)
+                        .inspect_err(|error| not_recorded(message.id, error))?;
+                } else {
+                    for (message, outcome) in &completed {
+                        control(db, "SAVEPOINT message")?;
+                        let recorded = complete_one(db, message, outcome, at);
+                        if recorded.is_err() {
+                            control(db, "ROLLBACK TO message")?;
+                        }
+                        control(db, "RELEASE message")?;
+                        if let Err(error) = recorded {
+                            failures.push((message.id, error));
+                        }
                     }
                 }
                 let mut claimed = ClaimedNext::default();
@@ -116,7 +122,7 @@ impl SqliteStore {
             })
             .await?;
         for (message_id, error) in &failures {
-            tracing::warn!(%error, %message_id, "cannot record a processed message; it is processed again when its claim lapses");
+            not_recorded(*message_id, error);
         }
         match failures.into_iter().next() {
             Some((_, error)) => Err(error),
@@ -320,6 +326,10 @@ fn claim_inbound(
     // RETURNING has no order.
     claimed.sort_by_key(|(message, _)| message.id);
     Ok(claimed)
+}
+
+fn not_recorded(message_id: Uuid, error: &StoreError) {
+    tracing::warn!(%error, %message_id, "cannot record a processed message; it is processed again when its claim lapses");
 }
 
 /// What recording a processed message needs of it.
