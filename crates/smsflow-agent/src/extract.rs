@@ -43,6 +43,8 @@ fn kind(field: &FieldSpec) -> Kind {
         {
             Kind::Company
         }
+        // `child_name` or `alumno` as text: the name a message gives them, as for a name field.
+        FieldType::Text if others::names_a_dependant(field.as_str()) => Kind::OtherName,
         FieldType::Text => Kind::Labelled,
         other => Kind::Typed(other),
     }
@@ -4113,6 +4115,34 @@ mod tests {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
         }
+        // Typed as text, a child's or a student's name is still read as their name.
+        for (text, wanted, child) in [
+            (
+                "looking for a maths tutor for my son Oliver, hes in year 10",
+                "parent_name:name,child_name,subject",
+                ("child_name", "Oliver"),
+            ),
+            (
+                "queremos matricular a nuestro hijo Pablo en 1º de primaria",
+                "padre:name,alumno,curso",
+                ("alumno", "Pablo"),
+            ),
+            (
+                "se llama Camila, I'm Veronica Flores",
+                "parent_name:name,child_name,symptoms",
+                ("child_name", "Camila"),
+            ),
+        ] {
+            let found = answer(text, wanted, &[]).found;
+            assert_eq!(
+                found.get(child.0).map(String::as_str),
+                Some(child.1),
+                "{text}: {found:?}"
+            );
+        }
+        assert!(others::names_a_dependant("student_name"));
+        assert!(!others::names_a_dependant("parent_name"));
+        assert!(!others::names_a_dependant("school"));
         for text in [
             "booking for Christmas eve for my daughter",
             "For Sale sign on Elm?",

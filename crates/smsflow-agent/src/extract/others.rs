@@ -157,6 +157,38 @@ impl Person {
     }
 }
 
+/// Words of a field's name for a child or a student the texter writes for (folded).
+const DEPENDANT_WORDS: &[&str] = &[
+    "child",
+    "kid",
+    "son",
+    "daughter",
+    "student",
+    "estudiante",
+    "alumno",
+    "alumna",
+    "hijo",
+    "hija",
+    "nino",
+    "nina",
+    "baby",
+    "bebe",
+];
+
+/// Whether a text field holds the name of a child or a student the texter writes for
+/// (`child_name`, `student_name`, `alumno`, `nombre_hijo`): workflows type such a field as text
+/// as often as a name, and its value is still the name a message gives them ("my son Oliver",
+/// "nuestro hijo Pablo", "se llama Camila"), not a sentence. Not a field another reader holds
+/// (`school`, `subject`) nor one about the texter (`parent_name`).
+pub(super) fn names_a_dependant(field: &str) -> bool {
+    let folded = fields::fold(field);
+    folded
+        .split(['_', ' ', '-'])
+        .any(|word| DEPENDANT_WORDS.contains(&word))
+        && Person::of(field) != Person::Texter
+        && fields::things::Thing::of(field).is_none()
+}
+
 /// Words before the words for who someone is: "my", "our", "mi", "nuestra".
 const POSSESSIVES: &[&str] = &[
     "my", "our", "his", "her", "their", "mi", "mis", "nuestro", "nuestra", "nuestros", "nuestras",
