@@ -91,7 +91,9 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
     if fields::field_says(field.as_str(), PROJECT) {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
-        without_living_subject(without_possession(without_visit(value)))
+        without_living_subject(without_possession(without_visit(after_request_clause(
+            value,
+        ))))
     } else {
         value
     }
@@ -254,6 +256,43 @@ fn without_visit(value: &str) -> &str {
         visit |= VISIT_WORDS.contains(&word.as_str());
     }
     value
+}
+
+/// How the Spanish words of [`VISIT_LEADS`] start (folded): an infinitive may follow them.
+const SPANISH_LEADS: &[&str] = &["necesit", "queri", "quisier", "quier", "me gustaria"];
+
+/// What a description says after a clause of its own that only asks to do something, ended by a
+/// comma or a question mark: "need to file a claim, a tree fell on my garage" = `a tree fell on
+/// my garage`, "quería pedir cita, tengo fiebre" = `tengo fiebre` (then read as any
+/// description). The asking clause opens with the words of [`VISIT_LEADS`] or "want" and a verb
+/// ("to ...", a Spanish infinitive): "need a cleaning, ..." names what is wanted and stays. What
+/// follows must say something (three words or more).
+fn after_request_clause(value: &str) -> &str {
+    let folded = fields::fold(value);
+    let Some(after_lead) = VISIT_LEADS
+        .iter()
+        .chain(&["want", "we want", "we need", "wanna"])
+        .find_map(|lead| folded.strip_prefix(lead)?.strip_prefix(' '))
+    else {
+        return value;
+    };
+    // "to" in English; a Spanish infinitive ("dar", "pedir") after a Spanish lead.
+    let spanish = SPANISH_LEADS.iter().any(|lead| folded.starts_with(lead));
+    let verb = after_lead.split_whitespace().next().is_some_and(|word| {
+        word == "to"
+            || (spanish
+                && word.len() >= 3
+                && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
+    });
+    let Some(at) = value.find([',', '?']).filter(|_| verb) else {
+        return value;
+    };
+    let rest = value[at + 1..].trim_start();
+    if rest.split_whitespace().count() >= 3 {
+        rest
+    } else {
+        value
+    }
 }
 
 /// Words that say the texter has what follows.
@@ -742,7 +781,44 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    value.to_string()
+    without_reaction(value).to_string()
+}
+
+/// Emoji and the marks that join or colour them (folded into one pictograph when shown).
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0xFE0F | 0x200D)
+}
+
+/// A description without the emoji that end it and the short clause they react to: "chipped
+/// my front tooth on a popcorn kernel 😩" = `chipped my front tooth on a popcorn kernel`,
+/// "locked out of my flat, keys are inside 😭" and "my AC is blowing warm air and its 100 out
+/// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
+/// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
+fn without_reaction(value: &str) -> &str {
+    let bare = value.trim_end_matches(|c: char| is_pictograph(c) || c.is_whitespace() || c == '!');
+    if bare.len() == value.len() || bare.is_empty() {
+        return value;
+    }
+    let words: Vec<&str> = bare.split_whitespace().collect();
+    // The last clause, after a comma or "and"/"y", when it is short.
+    let last_break = words
+        .iter()
+        .rposition(|word| word.ends_with(',') || matches!(*word, "and" | "y"));
+    match last_break {
+        Some(at)
+            if words.len() - at - 1 <= 5
+                && words.len() - at > 1
+                && at + usize::from(words[at].ends_with(',')) >= 3 =>
+        {
+            let end = if words[at].ends_with(',') {
+                words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1
+            } else {
+                words[at].as_ptr() as usize - bare.as_ptr() as usize
+            };
+            bare[..end].trim_end()
+        }
+        _ => bare,
+    }
 }
 
 /// `text` for a day still to come (a visit), when the workflow also wants why the texter writes:
@@ -933,6 +1009,17 @@ mod tests {
             ("reason", "kid needs a sports physical", "sports physical"),
             ("motivo", "mi perro necesita sus vacunas", "vacunas"),
             ("reason", "needs his shots", "shots"),
+            // A clause that only asks to do something, before what happened.
+            (
+                "description",
+                "need to file a claim, a tree fell on my garage",
+                "a tree fell on my garage",
+            ),
+            (
+                "sintomas",
+                "quería pedir cita, tengo fiebre y dolor de garganta",
+                "fiebre y dolor de garganta",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
         }
@@ -952,8 +1039,44 @@ mod tests {
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
+            // What is wanted named in the asking clause, or too little after it.
+            ("reason", "need a cleaning, do u have anything monday"),
+            ("issue", "want to return it, thanks"),
         ] {
             assert_eq!(without_request(&field(name), said), said, "{name}: {said}");
         }
+    }
+
+    #[test]
+    fn an_emoji_ending_a_description_goes_with_the_clause_it_reacts_to() {
+        for (said, value) in [
+            (
+                "chipped my front tooth on a popcorn kernel 😩",
+                "chipped my front tooth on a popcorn kernel",
+            ),
+            (
+                "locked out of my flat, keys are inside 😭",
+                "locked out of my flat",
+            ),
+            (
+                "my AC is blowing warm air and its 100 out 🥵🥵",
+                "my AC is blowing warm air",
+            ),
+            (
+                "se reventó un tubo en la cocina y se está inundando todo 😱",
+                "se reventó un tubo en la cocina",
+            ),
+            // Too little before the break to be the problem alone.
+            ("no heat, help 🙏", "no heat, help"),
+            // No emoji: every clause stays.
+            (
+                "leaking under the cabinet, puddle every time it runs",
+                "leaking under the cabinet, puddle every time it runs",
+            ),
+        ] {
+            assert_eq!(without_alarm("problem", said), value, "{said}");
+        }
+        // A card's message keeps its emoji.
+        assert_eq!(without_alarm("card_message", "love you 💕"), "love you 💕");
     }
 }
