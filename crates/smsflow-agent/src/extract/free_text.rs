@@ -37,6 +37,9 @@ const WHY: &[&str] = &[
     "proyecto",
     "falla",
     "consulta",
+    // A lawyer's case: "need a lawyer for a car accident".
+    "matter",
+    "asunto",
     "injury",
     "injuries",
     "lesion",
@@ -87,7 +90,8 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
     if !why && fields::field_says(field.as_str(), WORDED) {
         return value;
     }
-    let value = without_frame(after_greeting(value));
+    let value = after_greeting(value);
+    let value = without_frame(if why { without_question(value) } else { value });
     if fields::field_says(field.as_str(), PROJECT) {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
@@ -216,10 +220,21 @@ const VISIT_WORDS: &[&str] = &[
     "cita",
     "turno",
     "consulta",
+    // Someone or something asked for about a matter: "need a lawyer for a car accident", "I need
+    // advice on an unfair dismissal", "necesito un abogado por un choque".
+    "lawyer",
+    "attorney",
+    "abogado",
+    "abogada",
+    "advice",
+    "asesoria",
+    "asesoramiento",
 ];
 
 /// Words that join a visit's request to what it is about: "about", "for", "por".
-const VISIT_LINKS: &[&str] = &["about", "for", "because", "por", "para", "sobre", "porque"];
+const VISIT_LINKS: &[&str] = &[
+    "about", "for", "because", "on", "por", "para", "sobre", "porque",
+];
 
 /// `value` without a request for a visit that opens it, when what follows says what the visit
 /// is about: "can I get in to see Dr Kim about my knee" = `my knee`, "quería turno por una
@@ -254,6 +269,33 @@ fn without_visit(value: &str) -> &str {
             };
         }
         visit |= VISIT_WORDS.contains(&word.as_str());
+    }
+    value
+}
+
+/// A description without a question asked beside it, a sentence of its own: "neck pain after a
+/// fender bender, do you take united?" = `neck pain after a fender bender`, "do you guys speak
+/// spanish? necesito una limpieza" = `necesito una limpieza`. What the texter asks is for the
+/// business to answer, never what is wrong; what is left must say something (two words).
+fn without_question(value: &str) -> &str {
+    let value = value.trim();
+    // A question that opens the message, ended by its mark.
+    let value = match value.rfind("? ") {
+        Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
+        _ => value,
+    };
+    // A question after the description, from its comma or full stop; not the last of a list
+    // asked about ("haul away 1 couch, 2 mattresses and a broken treadmill?").
+    if value.ends_with('?')
+        && let Some(at) = value.rfind([',', '.'])
+        && value[..at].split_whitespace().count() >= 2
+        && let asked = value[at + 1..].split_whitespace().collect::<Vec<_>>()
+        && asked.len() <= 6
+        && !asked.iter().any(|word| {
+            matches!(*word, "and" | "y") || word.starts_with(|c: char| c.is_ascii_digit())
+        })
+    {
+        return value[..at].trim_end();
     }
     value
 }
@@ -1020,6 +1062,29 @@ mod tests {
                 "quería pedir cita, tengo fiebre y dolor de garganta",
                 "fiebre y dolor de garganta",
             ),
+            // A question beside the description.
+            (
+                "complaint",
+                "neck pain after a fender bender, do you take united?",
+                "neck pain after a fender bender",
+            ),
+            (
+                "reason",
+                "hola, do you guys speak spanish? leaking under the sink",
+                "leaking under the sink",
+            ),
+            // Someone asked for about a matter.
+            ("matter", "need a lawyer for a car accident", "car accident"),
+            (
+                "asunto",
+                "necesito un abogado por un choque con una moto",
+                "choque con una moto",
+            ),
+            (
+                "matter",
+                "I need advice on an unfair dismissal",
+                "unfair dismissal",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
         }
@@ -1042,6 +1107,11 @@ mod tests {
             // What is wanted named in the asking clause, or too little after it.
             ("reason", "need a cleaning, do u have anything monday"),
             ("issue", "want to return it, thanks"),
+            // The last of a list asked about is no question beside it.
+            (
+                "items",
+                "quote to haul away 1 couch, 2 mattresses and a broken treadmill?",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), said, "{name}: {said}");
         }
