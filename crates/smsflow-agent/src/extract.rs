@@ -865,12 +865,30 @@ fn is_fictional_uk_mobile(number: &phonenumber::PhoneNumber) -> bool {
 /// the first still empty; a value never replaces one given before unless its words name it.
 /// With a make field and a model field, a vehicle goes in parts: "2019 Mazda CX-5" is make
 /// `Mazda` and model `CX-5` (the year is a year field's, read by its shape).
+/// Words of a field's name that say it holds a year (folded).
+const YEAR: &[&str] = &["year", "ano", "anio"];
+
 fn share_vehicle(wanted: &[FieldSpec], extraction: &mut Extraction) {
     let part = |field: &FieldSpec, own: &[&str], other: &[&str]| {
         field.kind == FieldType::Text
             && fields::field_says(field.as_str(), own)
             && !fields::field_says(field.as_str(), other)
     };
+    // "my 2019 f-150" beside a field for the year: the year is that field's.
+    if wanted
+        .iter()
+        .any(|field| field.kind == FieldType::Number && fields::field_says(field.as_str(), YEAR))
+    {
+        for field in wanted.iter().filter(|field| {
+            fields::things::Thing::of(field.as_str()) == Some(fields::things::Thing::Vehicle)
+        }) {
+            if let Some(vehicle) = extraction.found.get_mut(field.as_str())
+                && let Some(model) = fields::things::without_year(vehicle)
+            {
+                *vehicle = model;
+            }
+        }
+    }
     const MAKE: &[&str] = &["make", "marca", "brand"];
     const MODEL: &[&str] = &["model", "modelo"];
     let make = wanted.iter().find(|field| part(field, MAKE, MODEL));
@@ -4288,6 +4306,16 @@ mod tests {
         assert_eq!(
             pairs(&found),
             [("make", "Mazda"), ("model", "CX-5"), ("year", "2019")]
+        );
+        let found = answer(
+            "hey my 2019 f-150 needs an oil change",
+            "vehicle_make_model,vehicle_year:number",
+            &[],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [("vehicle_make_model", "f-150"), ("vehicle_year", "2019")]
         );
         let found = answer("es un Chevrolet Aveo 2016", "marca,modelo,anio:number", &[]).found;
         assert_eq!(

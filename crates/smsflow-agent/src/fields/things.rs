@@ -1482,6 +1482,50 @@ const VEHICLE_OWNERS: &[&str] = &[
     "un", "una",
 ];
 
+/// A vehicle as read without its year ("2019 f-150" = `f-150`, "tsuru 2015" = `tsuru`), when it
+/// has one and words beside it.
+pub fn without_year(vehicle: &str) -> Option<String> {
+    let words: Vec<&str> = vehicle.split_whitespace().collect();
+    let kept: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|word| !is_year(word))
+        .collect();
+    (kept.len() < words.len() && !kept.is_empty()).then(|| kept.join(" "))
+}
+
+/// Words beside a year that are no model: the vehicle's own word, a link, a verb.
+const NOT_MODELS: &[&str] = &[
+    "car",
+    "carro",
+    "auto",
+    "coche",
+    "truck",
+    "camioneta",
+    "van",
+    "vehicle",
+    "vehiculo",
+    "model",
+    "modelo",
+    "and",
+    "y",
+    "with",
+    "con",
+    "de",
+    "del",
+    "is",
+    "es",
+    "was",
+    "has",
+    "tiene",
+    "que",
+    "for",
+    "para",
+    "the",
+    "el",
+    "la",
+];
+
 /// A model without its make, written beside its year after a word that owns it: "mi Jetta
 /// 2016", "my 2011 Accord".
 fn model_with_year(tokens: &[&str]) -> Option<String> {
@@ -1492,6 +1536,19 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             && !is_month(&fold(word))
             && !super::dates::is_weekday(&fold(word))
     };
+    // Beside its year a model is written in lower case as often ("my 2017 camry", "mi tsuru
+    // 2015"): a word of letters that is no word for a vehicle or a link.
+    let year_model = |token: &str| {
+        let word = bare(token);
+        let folded = fold(word);
+        model(token)
+            || (word.chars().count() >= 3
+                && word.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && word.chars().any(char::is_alphabetic)
+                && !is_month(&folded)
+                && !super::dates::is_weekday(&folded)
+                && !NOT_MODELS.contains(&folded.as_str()))
+    };
     let owned = |at: usize| at > 0 && VEHICLE_OWNERS.contains(&fold(bare(tokens[at - 1])).as_str());
     (0..tokens.len())
         .find_map(|at| {
@@ -1501,10 +1558,10 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             }
             let after = tokens
                 .get(at + 1)
-                .filter(|next| owned(at) && !ends_clause(tokens[at]) && model(next));
+                .filter(|next| owned(at) && !ends_clause(tokens[at]) && year_model(next));
             let before = (at >= 1 && owned(at - 1) && !ends_clause(tokens[at - 1]))
                 .then(|| tokens[at - 1])
-                .filter(|word| model(word));
+                .filter(|word| year_model(word));
             match (before, after) {
                 (Some(model), _) => Some(format!("{} {year}", bare(model))),
                 (None, Some(model)) => Some(format!("{year} {}", bare(model))),
