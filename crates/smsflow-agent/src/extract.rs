@@ -368,6 +368,7 @@ impl Extractors {
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
+        without_places_as_names(wanted, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
         share_hours(text, wanted, &mut extraction);
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
@@ -865,6 +866,38 @@ fn is_fictional_uk_mobile(number: &phonenumber::PhoneNumber) -> bool {
 /// the first still empty; a value never replaces one given before unless its words name it.
 /// With a make field and a model field, a vehicle goes in parts: "2019 Mazda CX-5" is make
 /// `Mazda` and model `CX-5` (the year is a year field's, read by its shape).
+/// Names that are a place of an address the same message gives ("from 12 Elm St to 880 Beacon
+/// St, Boston", "a Av. Vallarta 2440, Guadalajara"): the town or the district, not the texter.
+fn without_places_as_names(wanted: &[FieldSpec], extraction: &mut Extraction) {
+    let addresses: Vec<String> = wanted
+        .iter()
+        .filter(|field| !matches!(kind(field), Kind::Name | Kind::OtherName))
+        .filter_map(|field| extraction.found.get(field.as_str()))
+        .filter(|value| fields::address(value, false).is_some())
+        .cloned()
+        .collect();
+    if addresses.is_empty() {
+        return;
+    }
+    extraction.found.retain(|name, value| {
+        let is_name = wanted
+            .iter()
+            .find(|field| field.as_str() == name)
+            .is_some_and(|field| matches!(kind(field), Kind::Name | Kind::OtherName));
+        !(is_name && addresses.iter().any(|address| has_words(address, value)))
+    });
+}
+
+/// Whether `words` appear in `text` as whole words: "Boston" in "880 Beacon St, Boston", not
+/// "Bea" in it.
+fn has_words(text: &str, words: &str) -> bool {
+    text.match_indices(words).any(|(at, found)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + found.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// Words of a field's name that say it holds a year (folded).
 const YEAR: &[&str] = &["year", "ano", "anio"];
 
@@ -4297,6 +4330,23 @@ mod tests {
             &[],
         );
         assert_eq!(pairs(&found.found), [("comensales", "60")]);
+    }
+
+    #[test]
+    fn a_place_of_an_address_is_no_name() {
+        let found = answer(
+            "from 12 Elm St Apt 3, Somerville MA to 880 Beacon St, Boston",
+            "name,from_address:address,to_address:address",
+            &["name", "from_address"],
+        )
+        .found;
+        assert_eq!(found.get("name"), None, "{found:?}");
+        assert_eq!(
+            found.get("to_address").map(String::as_str),
+            Some("880 Beacon St, Boston")
+        );
+        assert!(has_words("880 Beacon St, Boston", "Boston"));
+        assert!(!has_words("880 Beacon St, Boston", "Bea"));
     }
 
     #[test]
