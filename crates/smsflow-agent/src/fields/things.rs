@@ -43,6 +43,12 @@ pub enum Thing {
     /// A home or a place for sale or rent, after the words that ask to see it: "interested in
     /// seeing 14 Birch Lane", "me interesa el 2 bedroom condo en Brickell".
     Listing,
+    /// Who is to do the work, by name after "with": "highlights w/ Jess", "cita con la Dra.
+    /// Paredes" (`stylist`, `barber`, `therapist`, `estilista`).
+    Provider,
+    /// The animal a pest control visit is about: "we got roaches in the kitchen", "tenemos
+    /// plaga de hormigas" (`pest`, `plaga`).
+    Pest,
 }
 
 impl Thing {
@@ -51,6 +57,28 @@ impl Thing {
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
         if has(&[
+            "stylist",
+            "estilista",
+            "barber",
+            "barbero",
+            "barbera",
+            "therapist",
+            "terapeuta",
+            "trainer",
+            "entrenador",
+            "entrenadora",
+            "instructor",
+            "instructora",
+            "provider",
+            "practitioner",
+        ]) {
+            Some(Thing::Provider)
+        } else if has(&[
+            "pest", "pests", "plaga", "plagas", "bicho", "bichos", "insect", "insects", "insecto",
+            "insectos", "vermin",
+        ]) {
+            Some(Thing::Pest)
+        } else if has(&[
             "product",
             "producto",
             "item",
@@ -220,13 +248,15 @@ impl Thing {
                 .map(|place| with_country(&tokens, place)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
-            Thing::Subject => after_cue(text, SUBJECT_CUES, 8).and_then(|value| {
-                let words: Vec<&str> = value
-                    .split_whitespace()
-                    .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
-                    .collect();
-                (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
-            }),
+            Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
+                .and_then(|value| {
+                    let words: Vec<&str> = value
+                        .split_whitespace()
+                        .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
+                        .collect();
+                    (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
+                })
+                .or_else(|| subject_before_tutor(&tokens)),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
             Thing::Breed => after_cue(text, BREED_CUES, 4).or_else(|| kind_before_name(&tokens)),
@@ -265,6 +295,8 @@ impl Thing {
                 .or_else(|| counted(&tokens)),
             Thing::Listing => listing(&tokens),
             Thing::Device => branded(&tokens),
+            Thing::Provider => provider(&tokens),
+            Thing::Pest => pest(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -1764,6 +1796,8 @@ fn couple(tokens: &[&str]) -> Option<String> {
 const SUBJECT_CUES: &[&str] = &[
     "tutor in ",
     "tutoring in ",
+    "help w/ ",
+    "help w ",
     "tutor for ",
     "help with ",
     "help in ",
@@ -1787,6 +1821,133 @@ const SUBJECT_ENDS: &[&str] = &[
     "for", "para", "to", "with", "con", "because", "porque", "que", "and", "y", "on", "at", "this",
     "next", "my", "mi", "el", "la", "los", "las", "the",
 ];
+
+/// The subject named before the word for who teaches it: "looking for a maths tutor", "un
+/// profe de" is read by its cue. Not a word that says what kind of tutor ("a private tutor").
+fn subject_before_tutor(tokens: &[&str]) -> Option<String> {
+    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher"];
+    const NOT_SUBJECTS: &[&str] = &[
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "private",
+        "good",
+        "online",
+        "home",
+        "new",
+        "local",
+        "great",
+        "certified",
+        "native",
+    ];
+    tokens.windows(2).find_map(|pair| {
+        let subject = bare(pair[0]);
+        (TUTORS.contains(&fold(bare(pair[1])).as_str())
+            && !ends_clause(pair[0])
+            && subject.chars().count() >= 3
+            && subject.chars().all(char::is_alphabetic)
+            && !NOT_SUBJECTS.contains(&fold(subject).as_str()))
+        .then(|| subject.to_string())
+    })
+}
+
+/// Words before who is to do the work: "with Jess", "w/ Jess", "con Maru".
+const PROVIDER_CUES: &[&str] = &["with", "w/", "w", "con"];
+
+/// Titles and articles between "with" and the name: "con la Dra. Paredes" = `Paredes`.
+const PROVIDER_TITLES: &[&str] = &[
+    "la", "el", "dr", "dr.", "dra", "dra.", "doctor", "doctora", "mr", "mr.", "mrs", "mrs.", "ms",
+    "ms.", "miss",
+];
+
+/// A given name, or a given name and a surname, after [`PROVIDER_CUES`] and any title.
+fn provider(tokens: &[&str]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        if !PROVIDER_CUES.contains(&fold(tokens[at]).as_str()) || ends_clause(tokens[at]) {
+            return None;
+        }
+        let mut start = at + 1;
+        while tokens
+            .get(start)
+            .is_some_and(|token| PROVIDER_TITLES.contains(&fold(token).as_str()))
+        {
+            start += 1;
+        }
+        proper_run(tokens.get(start..)?, 2)
+    })
+}
+
+/// Pests as people name them (folded), one word or two.
+const PESTS: &[&str] = &[
+    "roaches",
+    "roach",
+    "cockroaches",
+    "cockroach",
+    "ants",
+    "termites",
+    "mice",
+    "mouse",
+    "rats",
+    "rat",
+    "rodents",
+    "bed bugs",
+    "bedbugs",
+    "wasps",
+    "hornets",
+    "bees",
+    "spiders",
+    "fleas",
+    "ticks",
+    "mosquitoes",
+    "silverfish",
+    "scorpions",
+    "raccoons",
+    "squirrels",
+    "pigeons",
+    "moths",
+    "flies",
+    "cucarachas",
+    "cucaracha",
+    "hormigas",
+    "termitas",
+    "ratones",
+    "raton",
+    "ratas",
+    "rata",
+    "roedores",
+    "chinches",
+    "avispas",
+    "abejas",
+    "aranas",
+    "pulgas",
+    "garrapatas",
+    "mosquitos",
+    "zancudos",
+    "alacranes",
+    "escorpiones",
+    "palomas",
+    "polillas",
+    "moscas",
+];
+
+/// The pest named in the message, as written: "we got roaches in the kitchen" = `roaches`,
+/// "chinches en el colchón" = `chinches`, "bed bugs" with both words.
+fn pest(tokens: &[&str]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        let word = bare(tokens[at]);
+        if let Some(next) = tokens.get(at + 1).filter(|_| !ends_clause(tokens[at])) {
+            let pair = format!("{} {}", fold(word), fold(bare(next)));
+            if PESTS.contains(&pair.as_str()) {
+                return Some(format!("{word} {}", bare(next)));
+            }
+        }
+        PESTS
+            .contains(&fold(word).as_str())
+            .then(|| word.to_string())
+    })
+}
 
 /// Words before a place: "in Park Slope", "en Chamberí", "por Coyoacán", "near Logan Square".
 const PLACE_CUES: &[&str] = &[
@@ -1840,6 +2001,34 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn who_does_the_work_the_pest_and_the_subject_by_the_fields_name() {
+        let read = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            ("stylist", "can i get highlights w/ Jess thurs", "Jess"),
+            ("estilista", "un corte con la Dra. Paredes", "Paredes"),
+            (
+                "trainer",
+                "sessions with Marco Ruiz on mondays",
+                "Marco Ruiz",
+            ),
+            ("pest", "we got roaches in the kitchen 🤢", "roaches"),
+            ("plaga", "tenemos chinches en el colchón", "chinches"),
+            ("pest", "pretty sure it's bed bugs", "bed bugs"),
+            ("subject", "looking for a maths tutor for my son", "maths"),
+            ("subject", "my daughter needs help w chemistry", "chemistry"),
+        ] {
+            assert_eq!(read(field, said).as_deref(), Some(value), "{field}: {said}");
+        }
+        for (field, said) in [
+            ("stylist", "with pleasure, thursday works"),
+            ("pest", "something is chewing the wires"),
+            ("subject", "looking for a private tutor"),
+        ] {
+            assert_eq!(read(field, said), None, "{field}: {said}");
+        }
+    }
 
     #[test]
     fn a_listing_after_the_words_that_ask_to_see_it() {
