@@ -365,6 +365,8 @@ impl Extractors {
                 _ => true,
             }
         });
+        // After the names that are no name are dropped: the signature is one.
+        signed_after_address(wanted, known, &mut extraction);
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
@@ -866,6 +868,67 @@ fn is_fictional_uk_mobile(number: &phonenumber::PhoneNumber) -> bool {
 /// the first still empty; a value never replaces one given before unless its words name it.
 /// With a make field and a model field, a vehicle goes in parts: "2019 Mazda CX-5" is make
 /// `Mazda` and model `CX-5` (the year is a year field's, read by its shape).
+/// Words of a place's name that a person's name never has: "Santa Cruz", "New Haven", "San
+/// Isidro", "Los Olivos", "Villa Crespo".
+const TOWN_WORDS: &[&str] = &[
+    "san", "santa", "santo", "new", "north", "south", "east", "west", "los", "las", "el", "la",
+    "villa", "puerto", "port", "fort", "mount", "mt", "saint", "st", "lake", "valle", "ciudad",
+    "city", "park", "heights", "beach", "springs", "county", "colonia", "barrio", "norte", "sur",
+    "centro", "oriente", "poniente",
+];
+
+/// An address read with the signature after it ("77 Carroll St Brooklyn, Ana Lucia Ferreira",
+/// "Cl 100 #19-61 Torre 2 apto 804, Rosa Ortiz, 300 999 8877"): the address ends before a part
+/// that is two or three capitalised words with no digit and no word of a place's name, and that
+/// part is the texter's name when it is still wanted.
+fn signed_after_address(
+    wanted: &[FieldSpec],
+    known: &BTreeMap<String, String>,
+    extraction: &mut Extraction,
+) {
+    let Some(name_field) = wanted.iter().find(|field| kind(field) == Kind::Name) else {
+        return;
+    };
+    if known.contains_key(name_field.as_str()) {
+        return;
+    }
+    let read = extraction.found.get(name_field.as_str()).cloned();
+    let personal = |part: &str| {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        (2..=3).contains(&words.len())
+            && words.iter().all(|word| {
+                let mut letters = word.chars();
+                letters.next().is_some_and(char::is_uppercase)
+                    && letters.clone().count() >= 1
+                    && letters.all(|c| c.is_lowercase() || c == '-' || c == '\'')
+                    && !TOWN_WORDS.contains(&fields::fold(word).as_str())
+                    && !PLACE_WORDS.contains(&fields::fold(word).as_str())
+                    && !fields::address::is_street_type(word)
+            })
+    };
+    for field in wanted
+        .iter()
+        .filter(|field| field.kind == FieldType::Address)
+    {
+        let Some(address) = extraction.found.get(field.as_str()) else {
+            continue;
+        };
+        let parts: Vec<&str> = address.split(", ").collect();
+        // The name read from the message may be that part: the address no longer takes it.
+        let Some(at) = (1..parts.len()).find(|&at| {
+            personal(parts[at]) && read.as_deref().is_none_or(|name| name == parts[at])
+        }) else {
+            continue;
+        };
+        let (street, name) = (parts[..at].join(", "), parts[at].to_string());
+        extraction.found.insert(field.as_str().to_string(), street);
+        extraction
+            .found
+            .insert(name_field.as_str().to_string(), name);
+        return;
+    }
+}
+
 /// Names that are a place of an address the same message gives ("from 12 Elm St to 880 Beacon
 /// St, Boston", "a Av. Vallarta 2440, Guadalajara"): the town or the district, not the texter.
 fn without_places_as_names(wanted: &[FieldSpec], extraction: &mut Extraction) {
@@ -4346,6 +4409,19 @@ mod tests {
             Some("880 Beacon St, Boston")
         );
         assert!(has_words("880 Beacon St, Boston", "Boston"));
+        let found = answer(
+            "Cl 100 #19-61 Torre 2 apto 804, Rosa Ortiz, 300 999 8877",
+            "nombre:name,direccion:address,telefono:phone",
+            &["nombre", "direccion"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [
+                ("direccion", "Cl 100 #19-61 Torre 2 apto 804"),
+                ("nombre", "Rosa Ortiz")
+            ]
+        );
         assert!(!has_words("880 Beacon St, Boston", "Bea"));
     }
 
