@@ -324,13 +324,24 @@ impl Thing {
             let tokens: Vec<&str> = text.split_whitespace().collect();
             return ordered(text).or_else(|| asked_about(&tokens));
         }
-        self.read(text).or_else(|| {
-            let first = text.split([',', ';', '\n']).next()?.trim();
-            (asked && self == Thing::PetName && first.len() < text.trim().len())
-                .then(|| proper_run(&first.split_whitespace().collect::<Vec<_>>(), 2))
-                .flatten()
-                .filter(|name| name.split_whitespace().count() == first.split_whitespace().count())
-        })
+        self.read(text)
+            .or_else(|| {
+                // Named without a cue; asked, the whole answer says it better ("a 40th
+                // birthday party").
+                let tokens: Vec<&str> = text.split_whitespace().collect();
+                (self == Thing::Event && !asked)
+                    .then(|| named_event(&tokens))
+                    .flatten()
+            })
+            .or_else(|| {
+                let first = text.split([',', ';', '\n']).next()?.trim();
+                (asked && self == Thing::PetName && first.len() < text.trim().len())
+                    .then(|| proper_run(&first.split_whitespace().collect::<Vec<_>>(), 2))
+                    .flatten()
+                    .filter(|name| {
+                        name.split_whitespace().count() == first.split_whitespace().count()
+                    })
+            })
     }
 }
 
@@ -449,6 +460,11 @@ const PET_CUES: &[&[&str]] = &[
     &["gata"],
     &["gatito"],
     &["gatita"],
+    // Diminutives in -ico/-ica (Colombia, Costa Rica, Venezuela): "mi gatica Luna".
+    &["gatico"],
+    &["gatica"],
+    &["perrico"],
+    &["perrica"],
     // Other animals people bring to a vet: "mi conejo Tambor", "my ferret Ziggy".
     &["rabbit"],
     &["bunny"],
@@ -1216,6 +1232,54 @@ const EVENT_CUES: &[&str] = &[
     "organizando un",
     "organizando una",
 ];
+
+/// Celebrations people name without a cue before them (folded, one word or two): "cotizan xv
+/// años?", "catering de una comunión".
+const EVENTS: &[&str] = &[
+    "xv anos",
+    "quince anos",
+    "quinceanera",
+    "comunion",
+    "primera comunion",
+    "bautizo",
+    "boda",
+    "matrimonio",
+    "wedding",
+    "baby shower",
+    "bridal shower",
+    "graduacion",
+    "graduation",
+    "aniversario",
+    "anniversary",
+    "posada",
+    "cumpleanos",
+    "birthday",
+    "bar mitzvah",
+    "bat mitzvah",
+];
+
+/// The first celebration of [`EVENTS`] the message names, as written, with the rest of its
+/// clause ("birthday dinner for my dad", "aniversario de mis papás").
+fn named_event(tokens: &[&str]) -> Option<String> {
+    let at = (0..tokens.len()).find(|&at| {
+        let word = fold(bare(tokens[at]));
+        EVENTS.contains(&word.as_str())
+            || tokens.get(at + 1).is_some_and(|next| {
+                !ends_clause(tokens[at])
+                    && EVENTS.contains(&format!("{word} {}", fold(bare(next))).as_str())
+            })
+    })?;
+    let clause: Vec<&str> = tokens[at..]
+        .iter()
+        .scan(false, |ended, token| {
+            (!*ended).then(|| {
+                *ended = ends_clause(token);
+                bare(token)
+            })
+        })
+        .collect();
+    (clause.len() <= 6).then(|| clause.join(" "))
+}
 
 /// What follows the word that orders it: "could I order gluten free brownies" -> "gluten free
 /// brownies", "quiero ordenar un pastel tres leches for a birthday" -> "pastel tres leches". A
@@ -2028,6 +2092,31 @@ mod tests {
         ] {
             assert_eq!(read(field, said), None, "{field}: {said}");
         }
+    }
+
+    #[test]
+    fn a_celebration_named_without_a_cue_unless_it_answers_the_question() {
+        let event = Thing::of("evento").unwrap();
+        for (said, value) in [
+            ("hola cotizan xv años?", "xv años"),
+            ("presupuesto para catering de una comunión", "comunión"),
+            (
+                "birthday dinner for my dad, table for 6",
+                "birthday dinner for my dad",
+            ),
+        ] {
+            assert_eq!(
+                event.answer(said, false, false).as_deref(),
+                Some(value),
+                "{said}"
+            );
+        }
+        assert_eq!(event.answer("a 40th birthday party", true, false), None);
+        let pet = Thing::of("mascota").unwrap();
+        assert_eq!(
+            pet.read("mi gatica Luna no quiere comer").as_deref(),
+            Some("Luna")
+        );
     }
 
     #[test]
