@@ -589,6 +589,17 @@ impl Extractors {
                         .then(|| closing_name(words, text))
                         .flatten()
                 })
+                // "se llama Bautista Rey" answering the only name a workflow asks for: the
+                // person it is for, as the texter's own name would be.
+                .or_else(|| {
+                    let others_wanted = context
+                        .wanted
+                        .iter()
+                        .any(|other| self::kind(other) == Kind::OtherName);
+                    (asked && context.known.is_none() && !others_wanted)
+                        .then(|| others::named(words))
+                        .flatten()
+                })
                 .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
@@ -4254,6 +4265,21 @@ mod tests {
                 "{text}: {found:?}"
             );
         }
+        // The only name a workflow asks for, answered with the person it is for.
+        let found = answer(
+            "se llama Bautista Rey",
+            "nombre:name,edad:number",
+            &["nombre"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("nombre", "Bautista Rey")]);
+        let found = answer(
+            "se llama Bautista Rey",
+            "nombre:name,alumno:name",
+            &["nombre", "alumno"],
+        )
+        .found;
+        assert_eq!(found.get("nombre"), None, "{found:?}");
         assert!(others::names_a_dependant("student_name"));
         assert!(!others::names_a_dependant("parent_name"));
         assert!(!others::names_a_dependant("school"));

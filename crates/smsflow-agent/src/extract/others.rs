@@ -295,28 +295,30 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
     });
     // "my old Honda Civic": a make is no one's name.
     let related = related.filter(|name| fields::things::make_and_model(name).0.is_none());
-    related
-        .or_else(|| {
-            (0..words.len()).find_map(|at| {
-                THEIR_NAME_CUES
-                    .iter()
-                    .find(|cue| said_at(words, at, cue))
-                    .and_then(|cue| their_name(words, at + cue.len()))
-                    .map(|(name, _)| name)
-            })
+    related.or_else(|| named(words)).or_else(|| {
+        (0..words.len()).find_map(|at| {
+            // Written in lower case: "For Sale" is a sign.
+            (matches!(words[at].text.as_str(), "for" | "para") && !words[at].ends_clause)
+                .then(|| their_name(words, at + 1))
+                .flatten()
+                .map(|(name, _)| name)
+                // "for Bruno" names one; "for Blue Fin Sushi" is a business, "for
+                // Christmas" a day.
+                .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
         })
-        .or_else(|| {
-            (0..words.len()).find_map(|at| {
-                // Written in lower case: "For Sale" is a sign.
-                (matches!(words[at].text.as_str(), "for" | "para") && !words[at].ends_clause)
-                    .then(|| their_name(words, at + 1))
-                    .flatten()
-                    .map(|(name, _)| name)
-                    // "for Bruno" names one; "for Blue Fin Sushi" is a business, "for
-                    // Christmas" a day.
-                    .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
-            })
-        })
+    })
+}
+
+/// The name after "named", "called", "se llama" or "her name is": someone the texter writes
+/// about, never the texter.
+pub(super) fn named(words: &[Word]) -> Option<String> {
+    (0..words.len()).find_map(|at| {
+        THEIR_NAME_CUES
+            .iter()
+            .find(|cue| said_at(words, at, cue))
+            .and_then(|cue| their_name(words, at + cue.len()))
+            .map(|(name, _)| name)
+    })
 }
 
 /// Words of a field's name for the person something is sent to.
