@@ -991,15 +991,7 @@ fn branded(tokens: &[&str]) -> Option<String> {
         // "es una Venzo Raptor rodado 29", "it's a 2019 MacBook Pro 13 inch": the message says
         // what it is, and all of its clause is the model.
         if at == 1 && matches!(fold(tokens[0]).as_str(), "es" | "it's" | "its" | "is") {
-            let clause: Vec<&str> = tokens[2..]
-                .iter()
-                .scan(false, |ended, token| {
-                    (!*ended).then(|| {
-                        *ended = ends_clause(token);
-                        bare(token)
-                    })
-                })
-                .collect();
+            let clause = clause_words(&tokens[2..]);
             return (clause
                 .first()
                 .is_some_and(|first| capitalised(first) || is_year(first))
@@ -1269,7 +1261,13 @@ fn named_event(tokens: &[&str]) -> Option<String> {
                     && EVENTS.contains(&format!("{word} {}", fold(bare(next))).as_str())
             })
     })?;
-    let clause: Vec<&str> = tokens[at..]
+    let clause = clause_words(&tokens[at..]);
+    (clause.len() <= 6).then(|| clause.join(" "))
+}
+
+/// The words of `tokens` up to the end of the first clause, without their punctuation.
+fn clause_words<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
+    tokens
         .iter()
         .scan(false, |ended, token| {
             (!*ended).then(|| {
@@ -1277,8 +1275,7 @@ fn named_event(tokens: &[&str]) -> Option<String> {
                 bare(token)
             })
         })
-        .collect();
-    (clause.len() <= 6).then(|| clause.join(" "))
+        .collect()
 }
 
 /// What follows the word that orders it: "could I order gluten free brownies" -> "gluten free
