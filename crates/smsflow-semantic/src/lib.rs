@@ -169,8 +169,9 @@ impl MiniLm {
 /// How many of multilingual-e5-small's 12 encoder layers run: the embedding is the mean of the
 /// hidden state after them. Eight, because the cost is near proportional to depth and twelve
 /// cannot meet 10 ms of CPU per SMS on an AVX2 CPU (12.8 / 14.6 ms English / Spanish against
-/// 8.8 / 9.9 ms), while routing on a blind set lost little (macro-F1 0.951 -> 0.949, Spanish
-/// 0.961 -> 0.951; see docs/matching.md, "How deep e5 runs").
+/// 8.8 / 9.9 ms when the host runs at its usual speed; both slower when it is busier), while
+/// routing on a blind set lost little (macro-F1 0.951 -> 0.949, Spanish 0.961 -> 0.951; see
+/// docs/matching.md, "How deep e5 runs").
 pub const E5_LAYERS: usize = 8;
 
 impl MultilingualE5 {

@@ -2,6 +2,8 @@
 //! and a PostgreSQL one (several smsflow processes on one database). Both run the same SQL, written
 //! once with numbered parameters (`$1`) that both databases accept; each has its own migrations.
 //! Concurrency control lives in the database: every update checks `version` in its `WHERE` clause.
+//! Times are `timestamptz` on PostgreSQL and fixed-width UTC text on SQLite, bound as a
+//! `StoredTime` (`stored_time.rs`) so that SQLite's text order is time order.
 
 mod admins;
 pub mod agents;
@@ -34,6 +36,7 @@ mod sql_users;
 mod sql_versions;
 mod sqlite_reader;
 mod sqlite_writer;
+mod stored_time;
 pub mod team;
 pub mod test_suite;
 pub mod users;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use smsflow_core::language::Language;
 use smsflow_core::workflow::Sensitivity;
 use smsflow_core::{AutoFollowUp, Goal, LocalizedText, Step, Workflow, WorkflowName, WorkflowSpec};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::admins::{email_key, random_token};
 use crate::api_keys::{generate_secret, hash_secret, shown_prefix};
 use crate::audit::{AuditAction, AuditSubject, Change};
+use crate::stored_time::StoredTime;
 use crate::{
     Admin, AdminCreation, AdminCredentials, AdminSession, ApiKey, ApiKeyScope, Author,
     NewAdminSession, NewApiKey, Role, Store, StoreError, WorkflowCursor, WorkflowPage,
@@ -358,11 +359,20 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// How the store's sessions connect to `url`: without JIT compilation. PostgreSQL compiles a
+    /// plan whose estimate passes `jit_above_cost` with LLVM, about 150 ms here, and every
+    /// statement of ours is a lookup that runs in a millisecond or less; estimates that large come
+    /// from tables not analysed yet (a fresh database during its first burst: the loop guard's
+    /// count, 0.7 ms to run, was estimated at 2.8 million).
+    pub(crate) fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
+        Ok(url.parse::<PgConnectOptions>()?.options([("jit", "off")]))
+    }
+
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(Self::connect_options(url)?)
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -444,7 +454,7 @@ macro_rules! impl_store {
                     .bind(spec.active)
                     .bind(Json(&spec.keywords))
                     .bind(Json(&spec.steps))
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(Json(&spec.examples))
                     .bind(templates)
                     .bind(Json(MatchingColumn::of(spec)))
@@ -637,7 +647,7 @@ macro_rules! impl_store {
                 let row = sqlx::query_as::<_, WorkflowRow>(sql)
                     .bind(id)
                     .bind(active)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -688,7 +698,7 @@ macro_rules! impl_store {
                     .bind(name)
                     .bind(shown_prefix(&secret))
                     .bind(hash_secret(&secret))
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(scope.as_str())
                     .fetch_one(&mut *tx)
                     .await
@@ -722,7 +732,7 @@ macro_rules! impl_store {
                 let key = sqlx::query_as::<_, ApiKeyRow>(sql)
                     .bind(name_or_id)
                     .bind(id)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .fetch_optional(&mut *tx)
                     .await?
                     .map(ApiKey::try_from)
@@ -779,7 +789,7 @@ macro_rules! impl_store {
                     .bind(email_key(email))
                     .bind(password_hash)
                     .bind(setup_slot)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(role.as_str())
                     .fetch_optional(&mut *tx)
                     .await
@@ -856,7 +866,7 @@ macro_rules! impl_store {
                     .bind(hash_secret(&token))
                     .bind(admin_id)
                     .bind(&csrf_token)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind(expires_at.unix_timestamp())
                     .execute(&mut *tx)
                     .await?;

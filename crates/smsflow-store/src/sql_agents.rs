@@ -11,6 +11,7 @@ use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
 use crate::sqlite_writer::{Columns, query};
+use crate::stored_time::StoredTime;
 use crate::{Author, StoreError};
 
 macro_rules! agent_columns {
@@ -225,7 +226,7 @@ macro_rules! impl_agent_store {
                     .bind(spec.max_segments)
                     .bind(&spec.language)
                     .bind(spec.is_default)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind(spec.suggest_replies)
                     .fetch_optional(&mut *tx)
                     .await
@@ -325,7 +326,7 @@ macro_rules! impl_agent_store {
                     .bind(position)
                     .bind(agent_id)
                     .bind(Json(conditions))
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .execute(&mut *tx)
                     .await?;
                 Self::write_audit(&mut tx, rule_change(by, AuditAction::Create, None, Some(&rule))).await?;

@@ -15,6 +15,7 @@ use crate::analytics::{
     Activity, AnalyticsStore, MatchSummary, Period, RunFacts, Totals, WorkflowAnalytics, compute,
 };
 use crate::sql::{PostgresStore, SqliteStore};
+use crate::stored_time::StoredTime;
 
 macro_rules! impl_analytics_store {
     ($store:ty, $day:literal, $seconds:literal) => {
@@ -26,7 +27,7 @@ macro_rules! impl_analytics_store {
                 period: &Period,
                 abandoned_before: OffsetDateTime,
             ) -> Result<WorkflowAnalytics, StoreError> {
-                let (id, from, to) = (workflow.id, period.start(), period.end());
+                let (id, from, to) = (workflow.id, StoredTime(period.start()), StoredTime(period.end()));
                 let per_day = |rows: Vec<(String, i64)>| rows.into_iter().collect::<HashMap<_, _>>();
                 let matched: Vec<(String, i64)> = sqlx::query_as(concat!(
                     "SELECT ", $day, " AS day, COUNT(*) FROM messages WHERE workflow_id = $1 \
@@ -123,7 +124,7 @@ macro_rules! impl_analytics_store {
                     "SELECT workflow_id, MAX(created_at), COUNT(CASE WHEN created_at >= $1 THEN 1 END) \
                      FROM messages WHERE direction = 'inbound' AND workflow_id IS NOT NULL GROUP BY workflow_id",
                 )
-                .bind(since)
+                .bind(StoredTime(since))
                 .fetch_all(&self.read)
                 .await?;
                 Ok(rows

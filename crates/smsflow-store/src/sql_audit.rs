@@ -9,6 +9,7 @@ use crate::audit::{
     AuditAction, AuditEntry, AuditPage, AuditQuery, AuditStore, AuditSubject, Change,
 };
 use crate::sql::{PostgresStore, SqliteStore, like_pattern, now};
+use crate::stored_time::StoredTime;
 use crate::versions::Author;
 
 #[derive(sqlx::FromRow)]
@@ -52,7 +53,7 @@ macro_rules! impl_audit_store {
             ) -> Result<(), StoreError> {
                 sqlx::query("INSERT INTO audit_log (at, actor, action, subject, subject_id, summary, before, after) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(change.by.as_str())
                     .bind(change.action.as_str())
                     .bind(change.subject.as_str())

@@ -13,6 +13,7 @@ use crate::contacts::{
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, like_pattern, now};
 use crate::sqlite_writer::{Columns, SqlValue, query};
+use crate::stored_time::StoredTime;
 
 macro_rules! contact_columns {
     () => {
@@ -146,9 +147,9 @@ impl PostgresStore {
         upsert.push_values(numbers, |mut row, number| {
             row.push_bind(*number)
                 .push_bind(Json(BTreeMap::<String, String>::new()))
-                .push_bind(at)
-                .push_bind(at)
-                .push_bind(at);
+                .push_bind(StoredTime(at))
+                .push_bind(StoredTime(at))
+                .push_bind(StoredTime(at));
         });
         upsert.push(" ON CONFLICT (number) DO UPDATE SET last_seen_at = excluded.last_seen_at");
         upsert.build().execute(&mut **tx).await?;
@@ -181,7 +182,7 @@ impl PostgresStore {
             .bind(email)
             .bind(company)
             .bind(Json(fields))
-            .bind(at)
+            .bind(StoredTime(at))
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -234,9 +235,9 @@ macro_rules! impl_contact_store {
                 if let Some(after) = &query.after {
                     select
                         .push(" AND (c.last_seen_at < ")
-                        .push_bind(after.last_seen_at)
+                        .push_bind(StoredTime(after.last_seen_at))
                         .push(" OR (c.last_seen_at = ")
-                        .push_bind(after.last_seen_at)
+                        .push_bind(StoredTime(after.last_seen_at))
                         .push(" AND c.number < ")
                         .push_bind(after.number.clone())
                         .push("))");
@@ -319,7 +320,7 @@ macro_rules! impl_contact_store {
                 .bind(&contact.company)
                 .bind(&contact.language)
                 .bind(Json(&contact.fields))
-                .bind(now())
+                .bind(StoredTime(now()))
                 .execute(&mut *tx)
                 .await?;
                 let contact = Self::fetch_contact(&mut *tx, number).await?;

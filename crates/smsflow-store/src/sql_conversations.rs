@@ -10,6 +10,7 @@ use crate::StoreError;
 use crate::conversations::*;
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 
 macro_rules! message_columns {
     () => {
@@ -180,12 +181,13 @@ impl TryFrom<ConversationRow> for Conversation {
     }
 }
 
-/// A conversation claimed for its pending inbound message.
+/// A conversation claimed for its pending inbound message, with the claims of that message.
 #[derive(sqlx::FromRow)]
 struct ClaimedConversationRow {
     #[sqlx(flatten)]
     conversation: ConversationRow,
     pending_inbound_id: Uuid,
+    inbound_attempts: i64,
 }
 
 macro_rules! ticket_columns {
@@ -361,9 +363,20 @@ const MARK_SENT: &str = "UPDATE messages SET status = $2, provider_id = $3, lock
 /// Claims up to `limit` outbound messages due at `$2` until `$1`, soonest first, at most one per
 /// conversation (see `ConversationStore::claim_outbound`). `index`: the index SQLite's planner
 /// must walk; `skip_locked`: PostgreSQL's row locking clause. `limit` is a number written into the
-/// statement on SQLite: a bound LIMIT makes SQLite prepare the statement again at every bind
-/// (profiled: 8% of the pipeline's CPU); PostgreSQL binds it (`$3`).
-pub(crate) fn outbound_claim_sql(index: &str, skip_locked: &str, limit: &str) -> String {
+/// statement on both: a bound LIMIT makes SQLite prepare the statement again at every bind
+/// (profiled: 8% of the pipeline's CPU), and PostgreSQL's generic plan costs it as a tenth of
+/// the due messages. `fence`: PostgreSQL's `OFFSET 0`, which keeps the check for an earlier
+/// unsent message a lookup per candidate in its conversation's messages_unsent (migration
+/// 0029): made an anti join, it was planned as a scan of every unsent message per candidate
+/// whenever the statistics said the queue was small. (`e.attempts >= 0`, true of every message,
+/// is in that index's predicate and not in the walk's, so the walk cannot take it for its own
+/// and sort what it finds.)
+pub(crate) fn outbound_claim_sql(
+    index: &str,
+    skip_locked: &str,
+    fence: &str,
+    limit: &str,
+) -> String {
     format!(
         "UPDATE messages SET status = 'sending', locked_until = $1, attempts = attempts + 1, \
          updated_at = $2 WHERE id IN (SELECT m.id FROM messages m {index} \
@@ -371,7 +384,8 @@ pub(crate) fn outbound_claim_sql(index: &str, skip_locked: &str, limit: &str) ->
          AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
          AND (m.locked_until IS NULL OR m.locked_until < $2) \
          AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
-           AND e.{} AND e.id < m.id AND (e.next_attempt_at <= $2 OR e.attempts > 0)) \
+           AND e.{} AND e.attempts >= 0 AND e.id < m.id \
+           AND (e.next_attempt_at <= $2 OR e.attempts > 0) {fence}) \
          ORDER BY m.next_attempt_at, m.id LIMIT {limit} {skip_locked}) RETURNING {}",
         unsent!(),
         message_columns!()
@@ -379,16 +393,19 @@ pub(crate) fn outbound_claim_sql(index: &str, skip_locked: &str, limit: &str) ->
 }
 
 /// Leases up to `limit` conversations with a pending inbound message until `$1` (now: `$2`),
-/// oldest message first, returning them with that message's id. Walking the index of pending
+/// oldest message first, and counts the attempt on the lease (migration 0030: no message row is
+/// written), returning them with that message's id and its attempts. Walking the index of pending
 /// conversations in order (`index`: SQLite's planner needs telling) and stopping after `limit`
 /// is the whole cost, whatever the backlog: the limit is written into the statement so that the
 /// planner never costs it as a fraction of the table. The lease keeps a conversation's later
 /// messages unclaimable while this one is in flight. `skip_locked`: PostgreSQL's row locking.
 pub(crate) fn inbound_claim_sql(index: &str, skip_locked: &str, limit: usize) -> String {
     format!(
-        "UPDATE conversations SET inbound_claimed_until = $1 WHERE id IN (SELECT q.id FROM conversations q {index} \
+        "UPDATE conversations SET inbound_claimed_until = $1, inbound_attempts = inbound_attempts + 1 \
+         WHERE id IN (SELECT q.id FROM conversations q {index} \
          WHERE q.pending_inbound_id IS NOT NULL AND (q.inbound_claimed_until IS NULL OR q.inbound_claimed_until < $2) \
-         ORDER BY q.pending_inbound_id LIMIT {limit} {skip_locked}) RETURNING {}, pending_inbound_id",
+         ORDER BY q.pending_inbound_id LIMIT {limit} {skip_locked}) \
+         RETURNING {}, pending_inbound_id, inbound_attempts",
         conversation_columns!("conversations")
     )
 }
@@ -414,14 +431,14 @@ pub(crate) fn formatted_once(
     )
 }
 
-/// Counts an attempt on each of `count` claimed messages (`$1`...), returning them. (By id
-/// alone: with a condition on the status too, both planners may read every pending message's
-/// entry in messages_pending.)
+/// The `count` messages (`$1`...) whose conversations a claim leased. (By id alone: with a
+/// condition on the status too, a planner may read every pending message's entry in an index of
+/// statuses, as SQLite's messages_pending.)
 pub(crate) fn inbound_claim_messages_sql(count: usize) -> String {
     format!(
-        "UPDATE messages SET attempts = attempts + 1 WHERE id IN ({}) RETURNING {}",
-        numbered(count),
-        message_columns!()
+        "SELECT {} FROM messages WHERE id IN ({})",
+        message_columns!(),
+        numbered(count)
     )
 }
 
@@ -434,13 +451,23 @@ fn conversations_by_id_sql(count: usize) -> String {
     )
 }
 
-/// The loop guard's count: automatic replies since `$1` to each of `count` numbers (`$2`...).
-fn automatic_replies_sql(count: usize) -> String {
+/// The loop guard's count: automatic replies since `$1` to each of `count` numbers (`$2`...),
+/// 0 for a number with none. A lookup per number, nested: its conversations by number, then
+/// each one's messages by conversation. As a join of messages and conversations, PostgreSQL
+/// could walk every recent outbound message instead (messages_workflow, whose leading column
+/// the count does not name: 166 ms at 100,000 recent replies, never analysed), a subquery per
+/// row it cannot.
+pub(crate) fn automatic_replies_sql(count: usize) -> String {
+    let numbers = (2..2 + count)
+        .map(|n| format!("(${n})"))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
-        "SELECT c.their_number, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         WHERE m.direction = 'outbound' AND m.author = 'agent' AND m.created_at >= $1 \
-         AND c.their_number IN ({}) GROUP BY c.their_number",
-        numbered_from(2, count)
+        "WITH numbers (number) AS (VALUES {numbers}) \
+         SELECT n.number, CAST(COALESCE((SELECT SUM((SELECT COUNT(*) FROM messages m \
+         WHERE m.conversation_id = c.id AND m.direction = 'outbound' AND m.author = 'agent' \
+         AND m.created_at >= $1)) FROM conversations c WHERE c.their_number = n.number), 0) AS BIGINT) \
+         FROM numbers n"
     )
 }
 
@@ -485,7 +512,7 @@ macro_rules! impl_conversation_store {
             ) -> Result<(), StoreError> {
                 sqlx::query(HANDOFF)
                     .bind(conversation_id)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .execute(&mut **tx)
                     .await?;
                 Ok(())
@@ -506,7 +533,7 @@ macro_rules! impl_conversation_store {
                      needs_human_at = CASE WHEN $3 THEN NULL ELSE needs_human_at END WHERE id = $1",
                 )
                     .bind(conversation_id)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind(message.author == Author::Human)
                     .execute(&mut **tx)
                     .await?;
@@ -531,11 +558,11 @@ macro_rules! impl_conversation_store {
                 .bind(&message.encoding)
                 .bind(Json(Vec::<String>::new()))
                 .bind(message.workflow_id)
-                .bind(message.send_after)
-                .bind(at)
+                .bind(StoredTime(message.send_after))
+                .bind(StoredTime(at))
                 .bind(message.language.map(Language::code))
                 .bind(message.status().as_str())
-                .bind(message.draft_expires_at)
+                .bind(message.draft_expires_at.map(StoredTime))
                 .fetch_one(&mut **tx)
                 .await?;
                 Message::try_from(row)
@@ -580,19 +607,19 @@ macro_rules! impl_conversation_store {
                         .push(")");
                 }
                 if let Some(since) = query.since {
-                    select.push(" AND c.last_message_at >= ").push_bind(since);
+                    select.push(" AND c.last_message_at >= ").push_bind(StoredTime(since));
                 }
                 if let Some(until) = query.until {
-                    select.push(" AND c.last_message_at < ").push_bind(until);
+                    select.push(" AND c.last_message_at < ").push_bind(StoredTime(until));
                 }
                 if let Some(after) = &query.after {
                     // The first condition alone is what an index range can use (the next page
                     // starts where this one ended); the second settles the ties.
                     select
                         .push(" AND c.last_message_at <= ")
-                        .push_bind(after.last_message_at)
+                        .push_bind(StoredTime(after.last_message_at))
                         .push(" AND (c.last_message_at < ")
-                        .push_bind(after.last_message_at)
+                        .push_bind(StoredTime(after.last_message_at))
                         .push(" OR c.id < ")
                         .push_bind(after.id)
                         .push(")");
@@ -761,7 +788,7 @@ macro_rules! impl_conversation_store {
                 .bind(our_number)
                 .bind(their_number)
                 .bind(channel.as_str())
-                .bind(at)
+                .bind(StoredTime(at))
                 .fetch_one(&self.write)
                 .await?;
                 Self::fetch_conversation(&self.write, id)
@@ -803,8 +830,8 @@ macro_rules! impl_conversation_store {
                 )
                 .bind(message_id)
                 .bind(error)
-                .bind(next_attempt_at)
-                .bind(now())
+                .bind(StoredTime(next_attempt_at))
+                .bind(StoredTime(now()))
                 .bind(attempt)
                 .execute(&self.write)
                 .await?;
@@ -828,7 +855,7 @@ macro_rules! impl_conversation_store {
                 .bind(status.as_str())
                 .bind(error_code)
                 .bind(error)
-                .bind(now())
+                .bind(StoredTime(now()))
                 .bind(attempt)
                 .execute(&self.write)
                 .await?;
@@ -846,7 +873,7 @@ macro_rules! impl_conversation_store {
                 .bind(&report.provider_id)
                 .bind(report.status.as_str())
                 .bind(&report.error_code)
-                .bind(now())
+                .bind(StoredTime(now()))
                 .execute(&self.write)
                 .await?
                 .rows_affected();
@@ -959,7 +986,7 @@ macro_rules! impl_conversation_store {
             async fn mark_conversation_read(&self, id: Uuid) -> Result<(), StoreError> {
                 let updated = sqlx::query("UPDATE conversations SET unread_count = 0, last_read_at = $2 WHERE id = $1")
                     .bind(id)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .execute(&self.write)
                     .await?
                     .rows_affected();
@@ -1004,7 +1031,7 @@ macro_rules! impl_conversation_store {
                 sqlx::query("UPDATE runs SET state = $2, updated_at = $3 WHERE id = $1")
                     .bind(run_id)
                     .bind(Json(&state))
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .execute(&mut *tx)
                     .await?;
                 Self::insert_outbound(&mut tx, conversation_id, &channel, confirmation, at).await?;
@@ -1033,8 +1060,8 @@ macro_rules! impl_conversation_store {
                     $skip_locked,
                     ") RETURNING id, webhook_attempts"
                 ))
-                .bind(at + lease)
-                .bind(at)
+                .bind(StoredTime(at + lease))
+                .bind(StoredTime(at))
                 .fetch_optional(&self.write)
                 .await?;
                 let Some((id, attempt)) = claimed else { return Ok(None) };
@@ -1056,7 +1083,7 @@ macro_rules! impl_conversation_store {
                 .bind(attempt)
                 .bind(status)
                 .bind(error)
-                .bind(next)
+                .bind(next.map(StoredTime))
                 .execute(&self.write)
                 .await?;
                 Ok(())
@@ -1090,7 +1117,7 @@ macro_rules! impl_conversation_store {
                 .bind(status.map(TicketStatus::as_str))
                 .bind(assignee.is_some())
                 .bind(assignee.flatten())
-                .bind(now())
+                .bind(StoredTime(now()))
                 .fetch_optional(&self.write)
                 .await?
                 .map(Ticket::try_from)

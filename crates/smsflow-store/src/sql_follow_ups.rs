@@ -10,6 +10,7 @@ use crate::analytics::Period;
 use crate::conversations::{ConversationStore, Message, NewOutbound};
 use crate::follow_ups::{DueFollowUp, FollowUpCounts, FollowUpStore};
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 
 #[derive(sqlx::FromRow)]
 struct DueRow {
@@ -70,7 +71,7 @@ macro_rules! impl_follow_up_store {
                 .bind(due.run_id)
                 .bind(due.conversation_id)
                 .bind(due.workflow_id)
-                .bind(now())
+                .bind(StoredTime(now()))
                 .execute(&self.write)
                 .await?
                 .rows_affected();
@@ -110,8 +111,8 @@ macro_rules! impl_follow_up_store {
                      FROM follow_ups f WHERE f.workflow_id = $1 AND f.created_at >= $2 AND f.created_at < $3",
                 )
                 .bind(workflow_id)
-                .bind(period.start())
-                .bind(period.end())
+                .bind(StoredTime(period.start()))
+                .bind(StoredTime(period.end()))
                 .fetch_one(&self.read)
                 .await?;
                 Ok(FollowUpCounts { nudged, answered })

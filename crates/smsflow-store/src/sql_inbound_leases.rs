@@ -6,6 +6,7 @@ use crate::StoreError;
 use crate::conversations::Message;
 use crate::inbound_leases::InboundLeaseStore;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 
 macro_rules! impl_inbound_lease_store {
     ($store:ty, $db:ty) => {
@@ -25,7 +26,7 @@ macro_rules! impl_inbound_lease_store {
                     "UPDATE conversations SET inbound_claimed_until = ",
                 );
                 extend
-                    .push_bind(now() + lease)
+                    .push_bind(StoredTime(now() + lease))
                     .push(" WHERE (id, pending_inbound_id) IN (");
                 let mut pairs = extend.separated(", ");
                 for message in claimed {

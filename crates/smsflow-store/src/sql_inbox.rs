@@ -17,6 +17,7 @@ use crate::conversations::ConversationCursor;
 use crate::inbox::{InboxStore, SearchText};
 use crate::sql::{PostgresStore, SqliteStore, like_pattern};
 use crate::sqlite_writer::Upkeep;
+use crate::stored_time::StoredTime;
 
 /// A search with at most this many matching messages, numbers and names sorts all of them.
 pub(crate) const GATHER_AT_MOST: i64 = 1_000;
@@ -42,15 +43,15 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
     select: &mut sqlx::QueryBuilder<DB>,
     horizon: &ConversationCursor,
 ) where
-    time::OffsetDateTime: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    StoredTime: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     uuid::Uuid: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     // The first condition alone is what an index range can use; the second settles the ties.
     select
         .push(" AND c.last_message_at >= ")
-        .push_bind(horizon.last_message_at)
+        .push_bind(StoredTime(horizon.last_message_at))
         .push(" AND (c.last_message_at > ")
-        .push_bind(horizon.last_message_at)
+        .push_bind(StoredTime(horizon.last_message_at))
         .push(" OR c.id >= ")
         .push_bind(horizon.id)
         .push(")");

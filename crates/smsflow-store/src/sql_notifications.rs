@@ -12,6 +12,7 @@ use crate::notifications::{
     NotificationEvent, NotificationKind, NotificationPreferences, NotificationStore,
 };
 use crate::sql::{AdminRow, BeginWrite, PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 
 /// An event with its conversation, ticket and message, as [`EventRow`] reads it.
 macro_rules! event_select {
@@ -215,7 +216,7 @@ macro_rules! impl_notification_store {
                     .bind(event_id)
                     .bind(if admin_id.is_some() { "email" } else { "webhook" })
                     .bind(admin_id.copied())
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -241,8 +242,8 @@ macro_rules! impl_notification_store {
                     ") RETURNING event_id, attempts"
                 ))
                 .bind(claim)
-                .bind(at + lease)
-                .bind(at)
+                .bind(StoredTime(at + lease))
+                .bind(StoredTime(at))
                 .fetch_all(&self.write)
                 .await?;
                 if claimed.is_empty() {
@@ -288,8 +289,8 @@ macro_rules! impl_notification_store {
                     ") RETURNING event_id, attempts"
                 ))
                 .bind(claim)
-                .bind(at + lease)
-                .bind(at)
+                .bind(StoredTime(at + lease))
+                .bind(StoredTime(at))
                 .fetch_optional(&self.write)
                 .await?;
                 let Some((event_id, attempt)) = claimed else {
@@ -331,8 +332,8 @@ macro_rules! impl_notification_store {
                 .bind(claim)
                 .bind(status)
                 .bind(error)
-                .bind(next)
-                .bind(sent_at)
+                .bind(next.map(StoredTime))
+                .bind(sent_at.map(StoredTime))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -349,7 +350,7 @@ macro_rules! impl_notification_store {
                     .bind(defaults.ticket_opened)
                     .bind(defaults.delivery_failed)
                     .bind(i64::from(defaults.digest_minutes))
-                    .bind(until)
+                    .bind(StoredTime(until))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -360,11 +361,9 @@ macro_rules! impl_notification_store {
             async fn admins_with_preferences(
                 &self,
             ) -> Result<Vec<(Admin, NotificationPreferences)>, StoreError> {
-                // In creation order by id (UUIDv7): SQLite keeps `created_at` as RFC 3339 text,
-                // whose fraction drops its trailing zeros, so ".017Z" sorts after ".017581Z".
                 sqlx::query_as::<_, AdminPreferencesRow>(concat!(
                     admin_preferences_select!(),
-                    "ORDER BY admins.id"
+                    "ORDER BY admins.created_at, admins.id"
                 ))
                     .fetch_all(&self.read)
                     .await?

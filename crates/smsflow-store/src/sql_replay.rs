@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::StoreError;
 use crate::replay::{ReplayStore, StoredText, TextCursor};
 use crate::sql::{PostgresStore, SqliteStore};
+use crate::stored_time::StoredTime;
 
 #[derive(sqlx::FromRow)]
 struct TextRow {
@@ -37,9 +38,9 @@ macro_rules! impl_replay_store {
                      AND ($3 IS NULL OR m.created_at > $3 OR (m.created_at = $3 AND m.id > $4)) \
                      ORDER BY m.created_at, m.id LIMIT $5",
                 )
-                .bind(since)
+                .bind(StoredTime(since))
                 .bind(conversation)
-                .bind(after.map(|(at, _)| at))
+                .bind(after.map(|(at, _)| StoredTime(at)))
                 .bind(after.map(|(_, id)| id))
                 .bind(i64::from(limit.max(1)))
                 .fetch_all(&self.read)

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::conversations::{ConversationStatus, NewOutbound};
 use crate::sql::{BeginWrite, PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 use crate::team::{CannedReply, Note, NoteKind, TeamStore};
 use crate::{Admin, StoreError};
 
@@ -71,7 +72,7 @@ macro_rules! impl_team_store {
                 .bind(kind.as_str())
                 .bind(author)
                 .bind(body)
-                .bind(at)
+                .bind(StoredTime(at))
                 .fetch_one(executor)
                 .await
                 .map_err(|error| match &error {
@@ -125,7 +126,7 @@ macro_rules! impl_team_store {
                         )
                         .bind(conversation_id)
                         .bind(admin_id)
-                        .bind(at)
+                        .bind(StoredTime(at))
                         .execute(&mut *tx)
                         .await
                         .map_err(|error| match &error {
@@ -222,7 +223,7 @@ macro_rules! impl_team_store {
                 .bind(Uuid::now_v7())
                 .bind(title)
                 .bind(body)
-                .bind(now())
+                .bind(StoredTime(now()))
                 .fetch_one(&self.write)
                 .await
                 .map_err(|error| title_taken(error, title))?;
@@ -276,7 +277,7 @@ macro_rules! impl_team_store {
                      WHERE id = $1 AND status = 'draft' RETURNING conversation_id",
                 )
                 .bind(message_id)
-                .bind(at)
+                .bind(StoredTime(at))
                 .bind(edited.map(|e| e.body.as_str()))
                 .bind(edited.map(|e| e.author.as_str()))
                 .bind(edited.map(|e| e.segments))
@@ -286,7 +287,7 @@ macro_rules! impl_team_store {
                 let conversation_id = conversation_id.ok_or_else(|| not_found("draft", message_id))?;
                 sqlx::query("UPDATE conversations SET last_message_at = $2 WHERE id = $1")
                     .bind(conversation_id)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -314,7 +315,7 @@ macro_rules! impl_team_store {
                     "DELETE FROM messages WHERE status = 'draft' AND draft_expires_at <= $1 \
                      RETURNING conversation_id",
                 )
-                .bind(now)
+                .bind(StoredTime(now))
                 .fetch_all(&mut *tx)
                 .await?;
                 for &conversation_id in &expired {

@@ -7,6 +7,7 @@ use crate::StoreError;
 use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 use crate::test_suite::{SavedTestSuite, TestSuiteStore};
 use crate::versions::Author;
 
@@ -87,7 +88,7 @@ macro_rules! impl_test_suite_store {
                 )
                 .bind(&saved.yaml)
                 .bind(by.as_str())
-                .bind(saved.updated_at)
+                .bind(StoredTime(saved.updated_at))
                 .execute(&mut *tx)
                 .await?;
                 Self::write_audit(&mut tx, suite_change(by, before.as_ref(), &saved)).await?;

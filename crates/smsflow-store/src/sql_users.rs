@@ -11,6 +11,7 @@ use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::{
     AdminRow, BeginWrite, PostgresStore, SqliteStore, admin_change, admin_columns, now,
 };
+use crate::stored_time::StoredTime;
 use crate::users::{Invite, NewInvite, UserStore, link_used};
 use crate::{Admin, Author, Role, StoreError};
 
@@ -195,7 +196,7 @@ macro_rules! impl_user_store {
                     .bind(&key)
                     .bind(role.as_str())
                     .bind(by.as_str())
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind((at + lifetime).unix_timestamp())
                     .fetch_one(&mut *tx)
                     .await?
@@ -258,7 +259,7 @@ macro_rules! impl_user_store {
                     .bind(&invite.email)
                     .bind(email_key(&invite.email))
                     .bind(password_hash)
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .bind(invite.role.as_str())
                     .fetch_one(&mut *tx)
                     .await
@@ -298,7 +299,7 @@ macro_rules! impl_user_store {
                 sqlx::query("INSERT INTO password_resets (token_hash, admin_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                     .bind(hash_secret(&token))
                     .bind(admin_id)
-                    .bind(at)
+                    .bind(StoredTime(at))
                     .bind((at + lifetime).unix_timestamp())
                     .execute(&mut *tx)
                     .await?;

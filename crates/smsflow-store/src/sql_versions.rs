@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
+use crate::stored_time::StoredTime;
 use crate::versions::{
     Author, Draft, DraftWorkflow, Publication, VersionKind, VersionStore, VersionSummary,
     WorkflowSetVersion,
@@ -268,7 +269,7 @@ macro_rules! impl_version_store {
                     .bind(note)
                     .bind(restored_from)
                     .bind(Json(&workflows))
-                    .bind(now())
+                    .bind(StoredTime(now()))
                     .fetch_one(&mut **tx)
                     .await?
                     .try_into()
@@ -457,7 +458,7 @@ macro_rules! impl_version_store {
                         sqlx::query_as::<_, DraftRow>(sql)
                             .bind(by.as_str())
                             .bind(Json(workflows))
-                            .bind(now())
+                            .bind(StoredTime(now()))
                             .fetch_optional(&mut *tx)
                             .await?
                     }
@@ -468,7 +469,7 @@ macro_rules! impl_version_store {
                             .bind(revision)
                             .bind(by.as_str())
                             .bind(Json(workflows))
-                            .bind(now())
+                            .bind(StoredTime(now()))
                             .fetch_optional(&mut *tx)
                             .await?
                     }

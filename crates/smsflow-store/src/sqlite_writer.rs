@@ -216,7 +216,7 @@ fn do_upkeep(connection: &Connection, upkeep: Upkeep) {
 }
 
 /// A value as sqlx stores it on SQLite, so that both read and compare alike: UUIDs as 16-byte
-/// blobs, times as RFC 3339 text, booleans as 0/1, JSON as text.
+/// blobs, times as fixed-width UTC text (`stored_time.rs`), booleans as 0/1, JSON as text.
 pub(crate) trait SqlValue {
     fn value(&self) -> Value;
 }
@@ -229,10 +229,7 @@ impl SqlValue for Uuid {
 
 impl SqlValue for OffsetDateTime {
     fn value(&self) -> Value {
-        Value::Text(
-            self.format(&Rfc3339)
-                .expect("a time within RFC 3339's years"),
-        )
+        Value::Text(crate::stored_time::sqlite_text(*self))
     }
 }
 

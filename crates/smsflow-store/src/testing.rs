@@ -18,14 +18,20 @@ pub struct TestDatabase {
 /// Test suites create hundreds of PostgreSQL databases per run: each is dropped when the test
 /// ends, so repeated runs do not fill the server's disk. A failed test's database is kept to be
 /// looked at (its URL is in the test's messages).
+///
+/// A SQLite database is checked before it goes: every time the test stored is in the fixed-width
+/// form (see `assert_times_fixed_width`).
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((server, name)) = self.postgres.take() else {
-            return;
-        };
         if std::thread::panicking() {
             return;
         }
+        if let Some(dir) = &self._dir {
+            assert_times_fixed_width(&dir.path().join(SQLITE_FILE));
+        }
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
         // Drop runs inside the test's runtime, which cannot be blocked on: drop the database
         // from a thread of its own. FORCE closes connections the test's pools still hold.
         let dropped = std::thread::spawn(move || {
@@ -59,6 +65,16 @@ impl TestDatabase {
             .unwrap_or_else(|error| panic!("cannot open the {} test database: {error}", self.label))
     }
 
+    /// A pool on this PostgreSQL test database whose sessions are set up as the store's (no JIT),
+    /// for query-plan tests.
+    pub async fn postgres_pool(&self) -> sqlx::PgPool {
+        let options = crate::sql::PostgresStore::connect_options(&self.url)
+            .expect("a PostgreSQL test database's URL");
+        sqlx::PgPool::connect_with(options)
+            .await
+            .expect("the test database opens")
+    }
+
     /// The two statements that claim up to `limit` inbound messages on this database, with
     /// numbered parameters (`$1` the lease's end, `$2` now, then `limit` message ids), for
     /// query-plan tests.
@@ -69,6 +85,16 @@ impl TestDatabase {
             crate::sql::SqliteStore::inbound_claim_statements(limit)
         }
         .map(|statement| statement.to_string())
+    }
+    /// The loop guard's count of automatic replies to `count` numbers (`$1` since when, then the
+    /// numbers), the same on both databases, for query-plan tests.
+    pub fn loop_guard_statement(count: usize) -> String {
+        crate::sql_conversations::automatic_replies_sql(count)
+    }
+    /// The statement that claims up to `limit` outbound messages on PostgreSQL (`$1` the lease's
+    /// end, `$2` now), for query-plan tests.
+    pub fn postgres_outbound_claim_statement(limit: usize) -> String {
+        crate::sql::PostgresStore::outbound_claim_statement(limit).to_string()
     }
     /// The inbox's list for `query` (its filters, not its search) on this database, a page of
     /// 25 newest activity first, for query-plan tests. Its parameters are placeholders, numbered
@@ -127,6 +153,22 @@ pub const INBOX_GATHER_AT_MOST: i64 = crate::sql_inbox::GATHER_AT_MOST;
 /// How many of the newest conversations a search for a common text tests at most (sql_inbox.rs).
 pub const INBOX_RECENT_WALK: i64 = crate::sql_inbox::RECENT_WALK;
 
+/// `migrator` with only its migrations numbered below `version`: running it leaves a database as
+/// an earlier smsflow did, for tests of the migrations that follow.
+pub fn migrations_before(
+    mut migrator: sqlx::migrate::Migrator,
+    version: i64,
+) -> sqlx::migrate::Migrator {
+    migrator.migrations = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version < version)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    migrator
+}
+
 pub fn postgres_server_url() -> Option<String> {
     std::env::var("SMSFLOW_TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))
@@ -134,11 +176,13 @@ pub fn postgres_server_url() -> Option<String> {
         .filter(|url| url.starts_with("postgres"))
 }
 
+const SQLITE_FILE: &str = "smsflow.db";
+
 pub fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("a temporary directory");
     TestDatabase {
         label: "sqlite",
-        url: format!("sqlite://{}", dir.path().join("smsflow.db").display()),
+        url: format!("sqlite://{}", dir.path().join(SQLITE_FILE).display()),
         _dir: Some(dir),
         postgres: None,
     }
@@ -175,4 +219,53 @@ pub async fn all() -> Vec<TestDatabase> {
     let mut databases = vec![sqlite()];
     databases.extend(postgres().await);
     databases
+}
+
+/// Panics unless every time stored in the SQLite database at `path` (a column named `at`, `…_at`
+/// or `…_until`) is UTC text with six fractional digits, as `stored_time.rs` writes it: a statement
+/// that bound an `OffsetDateTime` itself, not a `StoredTime`, stored sqlx's variable-width RFC 3339,
+/// which SQLite sorts and compares wrongly. A database never opened is not checked.
+fn assert_times_fixed_width(path: &std::path::Path) {
+    use rusqlite::{Connection, OpenFlags, OptionalExtension};
+    const FIXED_WIDTH: &str = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\
+                               .[0-9][0-9][0-9][0-9][0-9][0-9]Z";
+    if !path.exists() {
+        return;
+    }
+    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the test database to check its times");
+    let columns = connection
+        .prepare(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND (p.name = 'at' OR p.name LIKE '%\\_at' ESCAPE '\\' \
+             OR p.name LIKE '%\\_until' ESCAPE '\\')",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .expect("list the test database's columns");
+    for (table, column) in columns {
+        // The names come from the schema itself.
+        let wrong: Option<String> = connection
+            .query_row(
+                &format!(
+                    "SELECT \"{column}\" FROM \"{table}\" WHERE typeof(\"{column}\") = 'text' \
+                     AND NOT \"{column}\" GLOB $1 LIMIT 1"
+                ),
+                [FIXED_WIDTH],
+                |row| row.get(0),
+            )
+            .optional()
+            .expect("read the test database's times");
+        if let Some(wrong) = wrong {
+            panic!(
+                "{table}.{column} holds the time {wrong:?}, not in the fixed-width form: \
+                 bind it as a StoredTime (stored_time.rs)"
+            );
+        }
+    }
 }

@@ -68,15 +68,10 @@ async fn a_workflow_deleted_by_a_publish_comes_back_with_its_follow_up_on_rollba
 macro_rules! seed_before_0027 {
     ($pool:expr, $migrations:expr, $with:expr, $without:expr) => {{
         let pool = $pool;
-        let mut before = $migrations;
-        before.migrations = before
-            .migrations
-            .iter()
-            .filter(|migration| migration.version < 27)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        before.run(&pool).await.unwrap();
+        testing::migrations_before($migrations, 27)
+            .run(&pool)
+            .await
+            .unwrap();
         let now = OffsetDateTime::now_utc();
         let (with, without): (&Workflow, &Workflow) = ($with, $without);
         for workflow in [with, without] {

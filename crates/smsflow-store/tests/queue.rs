@@ -350,6 +350,92 @@ async fn an_expired_inbound_claim_is_taken_over_and_its_conversation_waits_meanw
     }
 }
 
+/// An inbound claim counts its attempt on the conversation's lease (migration 0030), not on the
+/// message: the claims leave the message's row as stored (on PostgreSQL, no new row version, which
+/// would add an entry to every index of messages), the claimed message carries the count, the
+/// processed message keeps it, and the conversation's next message starts again at one.
+#[tokio::test]
+async fn inbound_attempts_are_counted_on_the_lease_and_kept_with_the_processed_message() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let mut stored = Vec::new();
+        for sid in ["SMa1", "SMa2"] {
+            let recorded = store
+                .record_inbound(&sms(sid, "+15551110008"))
+                .await
+                .unwrap();
+            stored.push(recorded.message_id);
+        }
+        let pool = match db.label {
+            "postgres" => Some(db.postgres_pool().await),
+            _ => None,
+        };
+        let stored_version = row_version(pool.as_ref(), stored[0]).await;
+        // Claimed, and the lease runs out at once (a crashed worker); then claimed again.
+        let (first, _) = claim_one(&store, Duration::milliseconds(-1)).await;
+        let (again, _) = claim_one(&store, Duration::seconds(30)).await;
+        assert_eq!(
+            (first.id, again.id, first.attempts, again.attempts),
+            (stored[0], stored[0], 1, 2),
+            "{}: each claim of the same message counts",
+            db.label
+        );
+        assert_eq!(
+            row_version(pool.as_ref(), stored[0]).await,
+            stored_version,
+            "{}: claims write no new version of the message's row",
+            db.label
+        );
+        store
+            .complete_inbound(&[(&again, &replying("a1"))])
+            .await
+            .unwrap();
+        let processed = store
+            .conversation_messages(again.conversation_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.id == again.id)
+            .unwrap();
+        assert_eq!(
+            (processed.status, processed.attempts),
+            (MessageStatus::Processed, 2),
+            "{}: the processed message keeps its attempts",
+            db.label
+        );
+        let (next, _) = claim_one(&store, Duration::seconds(30)).await;
+        assert_eq!(
+            (next.provider_id.as_deref(), next.attempts),
+            (Some("SMa2"), 1),
+            "{}: the next message's count starts again",
+            db.label
+        );
+        drop((store, pool));
+    }
+}
+
+/// The oldest pending message and its conversation, claimed for `lease`.
+async fn claim_one(
+    store: &std::sync::Arc<dyn smsflow_store::Store>,
+    lease: Duration,
+) -> (
+    smsflow_store::conversations::Message,
+    smsflow_store::conversations::Conversation,
+) {
+    store.claim_inbound(lease, 1).await.unwrap().pop().unwrap()
+}
+
+/// The version of a message's row on PostgreSQL (its `xmin`: a new one with every update).
+async fn row_version(pool: Option<&sqlx::PgPool>, id: uuid::Uuid) -> Option<String> {
+    Some(
+        sqlx::query_scalar("SELECT xmin::text FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool?)
+            .await
+            .unwrap(),
+    )
+}
+
 /// Senders and workers in two processes at once (a store each): every message is processed
 /// once, and each conversation's in the order its texts arrived, while new texts keep arriving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

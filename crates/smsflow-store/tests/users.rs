@@ -30,15 +30,10 @@ async fn the_migration_makes_the_oldest_admin_the_owner_and_the_others_admins() 
     .await
     .unwrap();
     // The database as it was before roles: every migration up to 0024.
-    let mut before_roles = sqlx::migrate!("./migrations/sqlite");
-    before_roles.migrations = before_roles
-        .migrations
-        .iter()
-        .filter(|migration| migration.version < 25)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    before_roles.run(&pool).await.unwrap();
+    testing::migrations_before(sqlx::migrate!("./migrations/sqlite"), 25)
+        .run(&pool)
+        .await
+        .unwrap();
     for (email, created_at) in [
         ("later@example.com", "2026-02-01T00:00:00Z"),
         ("first@example.com", "2026-01-01T00:00:00Z"),

@@ -25,18 +25,20 @@ const LOCK_AND_SUPERSEDE_DRAFTS: &str = "WITH locked AS \
 
 /// Records a batch of processed messages (`$1`, each the pending message of its conversation,
 /// `$2`) and their conversations (locked already), arrays in step: the message's workflow `$3`,
-/// explanation `$4` and language `$5`; the conversation's workflow `$6` since `$7`, whether its
-/// run is completed `$8`, its run `$9`, whether a reply is queued (activity at `$12`, now) `$10`
-/// and its confident language `$11`. Each conversation's next pending message becomes
-/// claimable and its lease ends: one new version of the conversation's row. Answers the
-/// conversations recorded, with their numbers: fewer than given when a message was processed
-/// already.
+/// explanation `$4`, language `$5` and attempts as claimed `$13`; the conversation's workflow
+/// `$6` since `$7`, whether its run is completed `$8`, its run `$9`, whether a reply is queued
+/// (activity at `$12`, now) `$10` and its confident language `$11`. Each conversation's next
+/// pending message becomes claimable, untried, and its lease ends: one new version of the
+/// conversation's row. Answers the conversations recorded, with their numbers: fewer than given
+/// when a message was processed already.
 const COMPLETE_ALL_INBOUND: &str = "WITH done AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], \
      $3::uuid[], $4::jsonb[], $5::text[], $6::uuid[], $7::timestamptz[], $8::bool[], $9::uuid[], \
-     $10::bool[], $11::text[]) AS d(message_id, conversation_id, workflow_id, explanation, language, \
-     active_workflow_id, active_workflow_at, run_completed, active_run_id, replied, conversation_language)), \
+     $10::bool[], $11::text[], $13::bigint[]) AS d(message_id, conversation_id, workflow_id, \
+     explanation, language, active_workflow_id, active_workflow_at, run_completed, active_run_id, \
+     replied, conversation_language, attempts)), \
      processed AS (UPDATE messages m SET status = 'processed', workflow_id = d.workflow_id, \
-     explanation = d.explanation, updated_at = $12, language = d.language FROM done d \
+     explanation = d.explanation, updated_at = $12, language = d.language, attempts = d.attempts \
+     FROM done d \
      WHERE m.id = ANY($1) AND m.id = d.message_id AND m.status = 'received' \
      RETURNING m.id, m.conversation_id) \
      UPDATE conversations c SET active_workflow_id = d.active_workflow_id, \
@@ -44,7 +46,7 @@ const COMPLETE_ALL_INBOUND: &str = "WITH done AS (SELECT * FROM UNNEST($1::uuid[
      active_run_id = d.active_run_id, \
      last_message_at = CASE WHEN d.replied THEN $12 ELSE c.last_message_at END, \
      language = COALESCE(d.conversation_language, c.language), inbound_claimed_until = NULL, \
-     pending_inbound_id = (SELECT n.id FROM messages n WHERE n.conversation_id = p.conversation_id \
+     inbound_attempts = 0, pending_inbound_id = (SELECT n.id FROM messages n WHERE n.conversation_id = p.conversation_id \
      AND n.direction = 'inbound' AND n.status = 'received' AND n.id <> p.id ORDER BY n.id LIMIT 1) \
      FROM processed p JOIN done d ON d.message_id = p.id \
      WHERE c.id = ANY($2) AND c.id = p.conversation_id RETURNING c.id, c.their_number";
@@ -74,18 +76,6 @@ static RECORD_INBOUND: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
-/// The outbound claim with what sending needs of each message's conversation, in one statement
-/// (the conversations found by `= ANY` of their ids: a primary-key lookup whatever the estimate).
-static OUTBOUND_CLAIM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "WITH claimed AS ({}) SELECT claimed.*, c.our_number, c.their_number, \
-         EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out \
-         FROM claimed JOIN conversations c ON c.id = claimed.conversation_id \
-         WHERE c.id = ANY(ARRAY(SELECT conversation_id FROM claimed))",
-        outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "$3")
-    )
-});
-
 /// A claimed outbound message with its conversation's numbers.
 #[derive(sqlx::FromRow)]
 struct OutboundJobRow {
@@ -108,6 +98,22 @@ impl PostgresStore {
                 inbound_claim_messages_sql(limit)
             }),
         ]
+    }
+
+    /// The outbound claim of up to `limit` messages (`$1` the lease's end, `$2` now) with what
+    /// sending needs of each message's conversation, in one statement (the conversations found
+    /// by `= ANY` of their ids: a primary-key lookup whatever the estimate), formatted once per
+    /// limit (see `outbound_claim_sql`).
+    pub(crate) fn outbound_claim_statement(limit: usize) -> Arc<str> {
+        formatted_once("postgres outbound claim", limit, || {
+            format!(
+                "WITH claimed AS ({}) SELECT claimed.*, c.our_number, c.their_number, \
+                 EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out \
+                 FROM claimed JOIN conversations c ON c.id = claimed.conversation_id \
+                 WHERE c.id = ANY(ARRAY(SELECT conversation_id FROM claimed))",
+                outbound_claim_sql("", "FOR UPDATE SKIP LOCKED", "OFFSET 0", &limit.to_string())
+            )
+        })
     }
 
     /// One inbound message: one statement (committed on its own), as the limit does. A retry
@@ -175,12 +181,12 @@ impl PostgresStore {
         if conversations.is_empty() {
             return Ok(Vec::new());
         }
-        let [_, bump] = Self::inbound_claim_statements(conversations.len());
-        let mut bump = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(&*bump));
+        let [_, read] = Self::inbound_claim_statements(conversations.len());
+        let mut read = sqlx::query_as::<_, MessageRow>(sqlx::AssertSqlSafe(&*read));
         for row in &conversations {
-            bump = bump.bind(row.pending_inbound_id);
+            read = read.bind(row.pending_inbound_id);
         }
-        let mut messages = bump
+        let mut messages = read
             .fetch_all(&self.write)
             .await?
             .into_iter()
@@ -192,7 +198,8 @@ impl PostgresStore {
         let mut claimed = conversations
             .into_iter()
             .filter_map(|row| {
-                let message = messages.remove(&row.conversation.id)?;
+                let mut message = messages.remove(&row.conversation.id)?;
+                message.attempts = row.inbound_attempts;
                 Some(Conversation::try_from(row.conversation).map(|c| (message, c)))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -294,6 +301,12 @@ impl PostgresStore {
                 )
                 .bind(outcomes.map(|o| confident_language(o)).collect::<Vec<_>>())
                 .bind(at)
+                .bind(
+                    completed
+                        .iter()
+                        .map(|(m, _)| m.attempts)
+                        .collect::<Vec<_>>(),
+                )
                 .fetch_all(&mut *tx)
                 .await?
                 .into_iter()
@@ -483,13 +496,13 @@ impl PostgresStore {
         limit: usize,
     ) -> Result<Vec<OutboundJob>, StoreError> {
         let at = now();
-        let rows =
-            sqlx::query_as::<_, OutboundJobRow>(sqlx::AssertSqlSafe(OUTBOUND_CLAIM.as_str()))
-                .bind(at + lease)
-                .bind(at)
-                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_all(&self.write)
-                .await?;
+        let rows = sqlx::query_as::<_, OutboundJobRow>(sqlx::AssertSqlSafe(
+            &*Self::outbound_claim_statement(limit),
+        ))
+        .bind(at + lease)
+        .bind(at)
+        .fetch_all(&self.write)
+        .await?;
         let mut jobs = rows
             .into_iter()
             .map(|row| {
@@ -518,7 +531,12 @@ impl PostgresStore {
         for number in numbers {
             select = select.bind(*number);
         }
-        Ok(select.fetch_all(&self.read).await?.into_iter().collect())
+        Ok(select
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .filter(|(_, replies)| *replies > 0)
+            .collect())
     }
 
     /// Records the batch, then claims the next inbound batch apart, as a worker did before

@@ -151,7 +151,10 @@ impl SqliteStore {
                 Ok((columns.get(0)?, columns.get(1)?))
             })
         })?;
-        Ok(counts.into_iter().collect())
+        Ok(counts
+            .into_iter()
+            .filter(|(_, replies)| *replies > 0)
+            .collect())
     }
 
     pub(super) async fn mark_sent_routed(
@@ -284,17 +287,21 @@ fn claim_inbound(
     let [claim, _] = SqliteStore::inbound_claim_statements(limit);
     let conversations = query(db, &claim, &values![until, at], |row| {
         let columns = Columns::of(row);
-        Ok((conversation_row(&columns)?, columns.uuid(16)?))
+        Ok((
+            conversation_row(&columns)?,
+            columns.uuid(16)?,
+            columns.get::<i64>(17)?,
+        ))
     })?;
     if conversations.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<_> = conversations
         .iter()
-        .map(|(_, id)| SqlValue::value(id))
+        .map(|(_, id, _)| SqlValue::value(id))
         .collect();
-    let [_, bump] = SqliteStore::inbound_claim_statements(ids.len());
-    let mut messages = query(db, &bump, &ids, |row| {
+    let [_, read] = SqliteStore::inbound_claim_statements(ids.len());
+    let mut messages = query(db, &read, &ids, |row| {
         Message::try_from(message_row(&Columns::of(row))?)
     })?
     .into_iter()
@@ -304,8 +311,9 @@ fn claim_inbound(
     .collect::<std::collections::HashMap<_, _>>();
     let mut claimed = conversations
         .into_iter()
-        .filter_map(|(conversation, _)| {
-            let message = messages.remove(&conversation.id)?;
+        .filter_map(|(conversation, _, attempts)| {
+            let mut message = messages.remove(&conversation.id)?;
+            message.attempts = attempts;
             Some(Conversation::try_from(conversation).map(|c| (message, c)))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -319,6 +327,8 @@ struct Completed {
     id: Uuid,
     conversation_id: Uuid,
     channel: Channel,
+    /// As claimed: counted on the conversation's lease until now.
+    attempts: i64,
 }
 
 impl Completed {
@@ -327,6 +337,7 @@ impl Completed {
             id: message.id,
             conversation_id: message.conversation_id,
             channel: message.channel,
+            attempts: message.attempts,
         }
     }
 }
@@ -341,24 +352,25 @@ fn complete_one(
     let processed = execute(
         db,
         "UPDATE messages SET status = 'processed', workflow_id = $2, explanation = $3, updated_at = $4, \
-         language = $5 WHERE id = $1 AND status = 'received'",
+         language = $5, attempts = $6 WHERE id = $1 AND status = 'received'",
         &values![
             message.id,
             outcome.workflow_id,
             JsonText(&outcome.explanation),
             at,
-            outcome.language.map(|detection| detection.language.code())
+            outcome.language.map(|detection| detection.language.code()),
+            message.attempts
         ],
     )?;
     if processed == 0 {
         return Ok(());
     }
-    // The conversation's next pending message becomes claimable and its lease ends.
+    // The conversation's next pending message becomes claimable, untried, and its lease ends.
     let their_number: String = query(
         db,
         "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, run_completed = $4, \
          active_run_id = $5, last_message_at = COALESCE($6, last_message_at), \
-         language = COALESCE($7, language), inbound_claimed_until = NULL, \
+         language = COALESCE($7, language), inbound_claimed_until = NULL, inbound_attempts = 0, \
          pending_inbound_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id \
          AND m.direction = 'inbound' AND m.status = 'received' ORDER BY m.id LIMIT 1) \
          WHERE id = $1 RETURNING their_number",
@@ -534,7 +546,7 @@ fn claim_outbound(
 /// `outbound_claim_sql`), so each limit is a text of its own, formatted once.
 fn outbound_claim(limit: usize) -> Arc<str> {
     formatted_once("sqlite outbound claim", limit, || {
-        outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", &limit.to_string())
+        outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "", &limit.to_string())
     })
 }
 
@@ -613,7 +625,7 @@ mod tests {
         };
         assert_eq!(prepared_again(&claim), 0);
         // The same claim with its limit bound, as it was.
-        let bound = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "$3");
+        let bound = outbound_claim_sql(OUTBOUND_QUEUE_INDEX, "", "", "$3");
         for _ in 0..3 {
             query(&db, &bound, &values![at, at, 8_i64], |_| Ok(())).expect("a claim");
         }

@@ -1,0 +1,103 @@
+//! How a time is stored. PostgreSQL keeps a `timestamptz`. SQLite keeps text, and compares and
+//! sorts it as text: every time is written in UTC with exactly six fractional digits
+//! (`2026-11-29T22:03:34.500000Z`), so that text order is time order in `ORDER BY`, in
+//! comparisons such as `next_attempt_at <= $2` and in indexes. (RFC 3339 as sqlx writes it drops
+//! trailing zeros and keeps the offset: `…:34.5Z` sorted after `…:34.51Z`, and `…+02:00` among
+//! `…Z` times by its local clock.) Migration 0032 rewrote the times stored before.
+
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::{Database, Encode, Postgres, Sqlite, Type};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+const FIXED_WIDTH: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// `time` as SQLite stores it (see the module's comment); sub-microsecond digits are dropped, as
+/// PostgreSQL keeps microseconds too.
+pub(crate) fn sqlite_text(time: OffsetDateTime) -> String {
+    time.to_offset(UtcOffset::UTC)
+        .format(FIXED_WIDTH)
+        .expect("a UTC time has every part the format needs")
+}
+
+/// A time bound to a statement written for both databases: `.bind(StoredTime(at))`. Binding an
+/// `OffsetDateTime` itself would write sqlx's variable-width RFC 3339 on SQLite.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoredTime(pub(crate) OffsetDateTime);
+
+impl<DB: Database> Type<DB> for StoredTime
+where
+    OffsetDateTime: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <OffsetDateTime as Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <OffsetDateTime as Type<DB>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for StoredTime {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Sqlite as Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        Encode::<Sqlite>::encode(sqlite_text(self.0), buf)
+    }
+}
+
+impl Encode<'_, Postgres> for StoredTime {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Postgres as Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        Encode::<Postgres>::encode_by_ref(&self.0, buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn text_order_is_time_order_within_a_second() {
+        let times = [
+            datetime!(2026-11-29 10:00:00 UTC),
+            datetime!(2026-11-29 10:00:00.000_001 UTC),
+            datetime!(2026-11-29 10:00:00.05 UTC),
+            datetime!(2026-11-29 10:00:00.5 UTC),
+            datetime!(2026-11-29 10:00:00.51 UTC),
+            datetime!(2026-11-29 10:00:00.999_999 UTC),
+            datetime!(2026-11-29 10:00:01 UTC),
+        ];
+        let texts: Vec<String> = times.iter().map(|time| sqlite_text(*time)).collect();
+        let mut sorted = texts.clone();
+        sorted.sort();
+        assert_eq!(texts, sorted);
+        assert!(texts.iter().all(|text| text.len() == 27), "{texts:?}");
+        assert_eq!(texts[3], "2026-11-29T10:00:00.500000Z");
+    }
+
+    #[test]
+    fn other_offsets_are_stored_in_utc() {
+        assert_eq!(
+            sqlite_text(datetime!(2026-11-29 10:30:00.25 +02:00)),
+            "2026-11-29T08:30:00.250000Z"
+        );
+    }
+
+    #[test]
+    fn reads_back_as_the_same_time() {
+        use time::format_description::well_known::Rfc3339;
+        let time = datetime!(2026-11-29 10:00:00.5 UTC);
+        assert_eq!(
+            OffsetDateTime::parse(&sqlite_text(time), &Rfc3339).unwrap(),
+            time
+        );
+    }
+}
