@@ -600,6 +600,9 @@ impl Extractors {
                         .then(|| others::named(words))
                         .flatten()
                 })
+                // "Could I do Wednesday at 6?" answering the question about the name: the verb
+                // that opens a question is nobody's name.
+                .filter(|name| !QUESTION_VERBS.contains(&fields::fold(name).as_str()))
                 .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
@@ -1319,6 +1322,10 @@ const COPULA_LEADS: &[&str] = &[
     "it is ",
     "es por el ",
     "es por la ",
+    "es por unos ",
+    "es por unas ",
+    "es por un ",
+    "es por una ",
     "es por ",
     "es para el ",
     "es para la ",
@@ -3183,6 +3190,12 @@ fn opening_name(words: &[Word]) -> Option<String> {
     ((whole_part || linked) && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
 }
 
+/// Verbs that open a question ("Can I come in Tuesday?", "Would 6 work?"): never a name alone.
+const QUESTION_VERBS: &[&str] = &[
+    "can", "could", "would", "should", "shall", "does", "did", "is", "are", "puedo", "puede",
+    "pueden", "podria", "podrian", "hay",
+];
+
 /// Capitalised words that open a message without being a name.
 const OPENING_WORDS: &[&str] = &[
     "happy",
@@ -3875,6 +3888,17 @@ mod tests {
             &["name", "day"],
         );
         no_name("hey its unit 4B", "name,unit_number", &["name"]);
+        // A question about the visit, its verb capitalised.
+        no_name(
+            "Could I do Wednesday at 6?",
+            "name,when:datetime",
+            &["name"],
+        );
+        no_name(
+            "Can I come in Tuesday? Mornings are best",
+            "name",
+            &["name"],
+        );
         // A name still answers its question, with contact details or alone.
         let named = answer("I'm her dad, Callum Reid", "name,pupil_name", &["name"]);
         assert_eq!(

@@ -151,18 +151,23 @@ const FRAME_LEADS: &[&str] = &[
     "es pa' ",
     "es pa ",
     "es para ",
+    "es por ",
+    "es sobre ",
 ];
 
 /// `value` without the first of [`FRAME_LEADS`] and an indefinite article after it
 /// ("necesito asesoramiento por un despido" = `despido`); after a Spanish preposition, a
 /// definite one too, as after "es por el" (see [`super::COPULA_LEADS`]: "es para el cumple de
-/// mi esposa" = `cumple de mi esposa`).
+/// mi esposa" = `cumple de mi esposa`). A possessive after the frame only says whose: "necesito
+/// ayuda con mi green card renewal" = `green card renewal`, as "for my 2017 camry", "for our
+/// company retreat" are labelled on every set.
 fn without_frame(value: &str) -> &str {
     let said = value.trim();
     let rest = super::without_lead(said, FRAME_LEADS);
     let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
         return value;
     };
+    let rest = without_article(rest, &["my", "our", "mi", "mis", "nuestro", "nuestra"]);
     let spanish_link = frame.split_whitespace().last().is_some_and(|word| {
         matches!(
             fields::fold(word).as_str(),
@@ -170,7 +175,10 @@ fn without_frame(value: &str) -> &str {
         )
     });
     if spanish_link {
-        without_article(rest, &["un", "una", "el", "la", "los", "las"])
+        without_article(
+            rest,
+            &["un", "una", "unos", "unas", "el", "la", "los", "las"],
+        )
     } else {
         without_indefinite(rest)
     }
@@ -178,7 +186,7 @@ fn without_frame(value: &str) -> &str {
 
 /// `value` without an indefinite article that opens it, when words follow it.
 fn without_indefinite(value: &str) -> &str {
-    without_article(value, &["a", "an", "un", "una"])
+    without_article(value, &["a", "an", "un", "una", "unos", "unas"])
 }
 
 /// `value` without the first word when it is one of `articles` (folded) and words follow it.
@@ -338,7 +346,22 @@ fn after_request_clause(value: &str) -> &str {
 }
 
 /// Words that say the texter has what follows.
-const POSSESSION_LEADS: &[&str] = &["tengo", "tenemos", "i have", "we have", "i've got"];
+/// Words that say the texter has what follows: "I've tweaked my lower back" as "I have", and
+/// "got a leak in the ceiling" with no subject at all.
+const POSSESSION_LEADS: &[&str] = &[
+    "tengo",
+    "tenemos",
+    "i have",
+    "we have",
+    "i've got",
+    "ive got",
+    "we've got",
+    "i've",
+    "ive",
+    "we've",
+    "got a",
+    "got an",
+];
 
 /// Where what someone needs starts, after "<who> needs a/his ..." in the first four words ("kid
 /// needs a sports physical" = `sports physical`, "mi perro Rocky needs his vaccines" and, once
@@ -412,9 +435,10 @@ const LIVING: &[&str] = &[
     "dog", "cat", "puppy", "pup", "kitten", "kitty", "lab", "bunny", "rabbit", "parrot", "bird",
     "horse", "son", "daughter", "kid", "baby", "mom", "mother", "dad", "father", "wife", "husband",
     "grandma", "grandpa", "perro", "perra", "perrito", "perrita", "gato", "gata", "gatito",
-    "gatita", "conejo", "coneja", "conejito", "conejita", "perico", "loro", "pajaro", "caballo",
-    "hijo", "hija", "nino", "nina", "bebe", "madre", "padre", "mama", "papa", "esposa", "esposo",
-    "abuela", "abuelo",
+    "gatita", "gatico", "gatica", "perrico", "perrica", "peque", "nene", "nena", "conejo",
+    "coneja", "conejito", "conejita", "perico", "loro", "pajaro", "caballo", "hijo", "hija",
+    "nino", "nina", "bebe", "madre", "padre", "mama", "papa", "esposa", "esposo", "abuela",
+    "abuelo",
 ];
 
 /// Verbs after an animal or a person that [`without_possession`] reads, or that say it has
@@ -573,6 +597,14 @@ const GREETING_LEADS: &[&str] = &[
     "oiga",
     "oye",
     "saludos",
+    "holaa",
+    "holis",
+    "holi",
+    // A time of day said as a greeting, only before its comma ("morning, none of our laptops
+    // ..."; "morning sickness" is no greeting).
+    "morning,",
+    "evening,",
+    "afternoon,",
 ];
 
 fn is_weak(invalid: &Invalid) -> bool {
@@ -823,7 +855,100 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    without_reaction(value).to_string()
+    without_weather(without_filler(without_reaction(value))).to_string()
+}
+
+/// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
+/// outside", "ITS -30 OUT".
+const WEATHER: &[&str] = &[
+    "freezing", "outside", "degrees", "hot", "cold", "frio", "calor", "helando", "afuera", "grados",
+];
+
+/// A description without the weather said after it, which says why it is urgent rather than what
+/// is wrong: "la calefacción no sirve and its freezing", "el AC no enfría and it's 112 outside",
+/// "FURNACE WONT TURN ON ITS -30 OUT" (the last clause, from "it's"/"hace" to the end, at most
+/// five words, naming the weather; three words must be left).
+fn without_weather(value: &str) -> &str {
+    let words: Vec<(usize, String)> = value
+        .split_whitespace()
+        .map(|word| {
+            (
+                word.as_ptr() as usize - value.as_ptr() as usize,
+                fields::fold(word.trim_end_matches([',', '.', '!'])),
+            )
+        })
+        .collect();
+    let Some(start) = words
+        .iter()
+        .rposition(|(_, word)| matches!(word.as_str(), "its" | "it's" | "hace" | "esta"))
+    else {
+        return value;
+    };
+    let tail = &words[start..];
+    // "out" only after a temperature: "its out of warranty" is no weather.
+    let temperature = tail
+        .iter()
+        .any(|(_, word)| word.trim_start_matches('-').parse::<i32>().is_ok());
+    let weather = tail
+        .iter()
+        .any(|(_, word)| WEATHER.contains(&word.as_str()) || (temperature && word == "out"));
+    let joined = start > 0 && matches!(words[start - 1].1.as_str(), "and" | "y");
+    let cut = if joined { start - 1 } else { start };
+    if !weather || tail.len() > 5 || cut < 3 {
+        return value;
+    }
+    value[..words[cut].0].trim_end_matches([',', ' '])
+}
+
+/// Words that end a message without adding to what it says: "right now", "I think", "please",
+/// "it's urgent" (folded, without their punctuation), longest first.
+const FILLER_TAILS: &[&str] = &[
+    "es urgente",
+    "its urgent",
+    "it's urgent",
+    "i think",
+    "por favor",
+    "rn",
+    "lol",
+    "pls",
+    "plz",
+    "please",
+    "porfa",
+    "porfis",
+    "asap",
+    "thx",
+    "thanks",
+    "gracias",
+    "jaja",
+    "jajaja",
+];
+
+/// A description without the filler that ends it (see [`FILLER_TAILS`]): "water heater's
+/// leaking all over the basement floor rn", "ate a sock i think", "mi green card renewal, es
+/// urgente". What is left must say something (two words).
+fn without_filler(value: &str) -> &str {
+    let mut value = value.trim_end_matches(['.', ',', '!', ' ']);
+    loop {
+        let folded = fields::fold(value);
+        let Some(tail) = FILLER_TAILS.iter().find(|tail| {
+            folded
+                .strip_suffix(*tail)
+                .is_some_and(|before| before.ends_with([' ', ',']))
+        }) else {
+            return value;
+        };
+        // Folding keeps one letter for one: cut by letters, not bytes.
+        let keep = value.chars().count() - tail.chars().count();
+        let before = value
+            .char_indices()
+            .nth(keep)
+            .map_or(value, |(at, _)| &value[..at])
+            .trim_end_matches(['.', ',', '!', ' ']);
+        if before.split_whitespace().count() < 2 {
+            return value;
+        }
+        value = before;
+    }
 }
 
 /// Emoji and the marks that join or colour them (folded into one pictograph when shown).
@@ -1010,6 +1135,11 @@ mod tests {
             ),
             ("motivo", "es pa una limpieza", "limpieza"),
             (
+                "matter",
+                "necesito ayuda con mi green card renewal",
+                "green card renewal",
+            ),
+            (
                 "ocasion",
                 "es para el cumple de mi esposa",
                 "cumple de mi esposa",
@@ -1047,6 +1177,28 @@ mod tests {
                 "my son has had a cough for a week",
             ),
             ("issue", "my dog is limping", "my dog is limping"),
+            // "es por" and an article, "unos"/"unas" too.
+            (
+                "lesion",
+                "es por dolor de rodilla al correr",
+                "dolor de rodilla al correr",
+            ),
+            (
+                "motivo",
+                "es por unas manchas en la cara",
+                "manchas en la cara",
+            ),
+            // Who has it, or nobody said.
+            (
+                "injury",
+                "I've tweaked my lower back",
+                "tweaked my lower back",
+            ),
+            (
+                "problem",
+                "got a leak in the ceiling every time it rains",
+                "leak in the ceiling every time it rains",
+            ),
             // Who needs it.
             ("reason", "kid needs a sports physical", "sports physical"),
             ("motivo", "mi perro necesita sus vacunas", "vacunas"),
@@ -1101,6 +1253,9 @@ mod tests {
             ("reason", "can I come in for"),
             ("issue", "the fridge needs fixing"),
             ("motivo", "el carro necesita que lo revisen"),
+            // What "I've" says when it is no having.
+            ("issue", "I've been dizzy since monday"),
+            ("issue", "I've had a cough for a week"),
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
@@ -1143,6 +1298,33 @@ mod tests {
                 "leaking under the cabinet, puddle every time it runs",
                 "leaking under the cabinet, puddle every time it runs",
             ),
+        ] {
+            assert_eq!(without_alarm("problem", said), value, "{said}");
+        }
+        // Filler and the weather after a description.
+        for (said, value) in [
+            (
+                "water heater's leaking all over the basement floor rn",
+                "water heater's leaking all over the basement floor",
+            ),
+            ("my dog ate a sock i think", "my dog ate a sock"),
+            (
+                "necesito ayuda con mi green card renewal, es urgente",
+                "necesito ayuda con mi green card renewal",
+            ),
+            (
+                "la calefacción no sirve and its freezing",
+                "la calefacción no sirve",
+            ),
+            ("el AC no enfría and it's 112 outside", "el AC no enfría"),
+            ("FURNACE WONT TURN ON ITS -30 OUT", "FURNACE WONT TURN ON"),
+            // No weather, or too little left.
+            (
+                "the dryer stopped and its out of warranty",
+                "the dryer stopped and its out of warranty",
+            ),
+            ("no heat please", "no heat"),
+            ("heat please", "heat please"),
         ] {
             assert_eq!(without_alarm("problem", said), value, "{said}");
         }
