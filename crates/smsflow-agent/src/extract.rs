@@ -3549,6 +3549,18 @@ mod tests {
             .as_deref(),
             Some("invoices stopped sending")
         );
+        // Two words before where the invoice is are the problem.
+        assert_eq!(
+            answer(
+                "double charge on invoice INV-20931",
+                "name,invoice_number,issue",
+                &[]
+            )
+            .found
+            .get("issue")
+            .map(String::as_str),
+            Some("double charge")
+        );
         // A clause that lost only what it is about keeps its two words.
         assert_eq!(
             answer(

@@ -2032,13 +2032,21 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
                     .get(at + 1)
                     .is_some_and(|t| matches!(*t, "la" | "el" | "the")),
             );
-        for token in &tokens[start.min(tokens.len())..] {
-            let word = bare(token);
-            let capitalised = word.starts_with(|c: char| c.is_uppercase())
+        let place_word = |word: &str| {
+            word.starts_with(|c: char| c.is_uppercase())
                 && word
                     .chars()
-                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'');
-            let connector = !taken.is_empty() && matches!(word, "de" | "del" | "la");
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+        };
+        let rest = &tokens[start.min(tokens.len())..];
+        for (n, token) in rest.iter().enumerate() {
+            let word = bare(token);
+            let capitalised = place_word(word);
+            // Two places to choose from: "en Villa Crespo o Almagro", "Laureles o Envigado".
+            let alternative = matches!(word, "o" | "or" | "u")
+                && rest.get(n + 1).is_some_and(|next| place_word(bare(next)));
+            let connector =
+                !taken.is_empty() && (matches!(word, "de" | "del" | "la") || alternative);
             if !(capitalised || connector) || taken.len() >= 4 {
                 break;
             }
@@ -2414,6 +2422,12 @@ mod tests {
             Some("Park Slope")
         );
         assert_eq!(read("busco piso por Malasaña").as_deref(), Some("Malasaña"));
+        // Two to choose from, said as one answer.
+        assert_eq!(
+            read("en Villa Crespo o Almagro").as_deref(),
+            Some("Villa Crespo o Almagro")
+        );
+        assert_eq!(read("in Chandler or nearby").as_deref(), Some("Chandler"));
         assert_eq!(read("in March please"), None);
         assert_eq!(read("in the city"), None);
     }
