@@ -2266,6 +2266,26 @@ const BUSINESS_WORDS: &[&str] = &[
     "plaza",
     "cafe",
     "pediatrics",
+    "credit",
+    "union",
+    "bank",
+    "banco",
+    "capital",
+    "insurance",
+    "seguros",
+    "security",
+    "seguridad",
+    "coffee",
+    "roasters",
+    "foods",
+    "supply",
+    "supplies",
+    "technologies",
+    "ventures",
+    "enterprises",
+    "cooperativa",
+    "foundation",
+    "fundacion",
     // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
     "co",
     "cia",
@@ -4771,6 +4791,14 @@ mod tests {
         assert_eq!(
             pairs(&to_name("Clínica Dental Sonrisa Feliz")),
             [("company", "Clínica Dental Sonrisa Feliz")]
+        );
+        assert_eq!(
+            pairs(&to_name("Golden Hour Coffee Roasters")),
+            [("company", "Golden Hour Coffee Roasters")]
+        );
+        assert_eq!(
+            pairs(&to_name("Summit Ridge Credit")),
+            [("company", "Summit Ridge Credit")]
         );
         // A person named first, then where they work.
         assert_eq!(

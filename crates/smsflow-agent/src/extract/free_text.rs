@@ -292,6 +292,17 @@ fn without_question(value: &str) -> &str {
         Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
         _ => value,
     };
+    // A question after the description, from its comma, without its mark: "need a cleaning,
+    // do u have anything monday".
+    if let Some(at) = value.rfind(',')
+        && value[..at].split_whitespace().count() >= 2
+        && let asked = fields::fold(value[at + 1..].trim())
+        && QUESTION_OPENERS
+            .iter()
+            .any(|opener| asked.starts_with(opener))
+    {
+        return value[..at].trim_end();
+    }
     // A question after the description, from its comma or full stop; not the last of a list
     // asked about ("haul away 1 couch, 2 mattresses and a broken treadmill?").
     if value.ends_with('?')
@@ -307,6 +318,25 @@ fn without_question(value: &str) -> &str {
     }
     value
 }
+
+/// Words that open a question to the business, with or without its mark (folded).
+const QUESTION_OPENERS: &[&str] = &[
+    "do you ",
+    "do u ",
+    "do ya ",
+    "can you ",
+    "can u ",
+    "could you ",
+    "could u ",
+    "are you ",
+    "are u ",
+    "is there ",
+    "tienen ",
+    "tenes ",
+    "pueden ",
+    "me pueden ",
+    "hay algo",
+];
 
 /// How the Spanish words of [`VISIT_LEADS`] start (folded): an infinitive may follow them.
 const SPANISH_LEADS: &[&str] = &["necesit", "queri", "quisier", "quier", "me gustaria"];
@@ -346,8 +376,8 @@ fn after_request_clause(value: &str) -> &str {
 }
 
 /// Words that say the texter has what follows.
-/// Words that say the texter has what follows: "I've tweaked my lower back" as "I have", and
-/// "got a leak in the ceiling" with no subject at all.
+/// Words that say the texter has or needs what follows: "I've tweaked my lower back" as "I
+/// have", "got a leak in the ceiling" with no subject at all, "necesito una limpieza".
 const POSSESSION_LEADS: &[&str] = &[
     "tengo",
     "tenemos",
@@ -361,6 +391,13 @@ const POSSESSION_LEADS: &[&str] = &[
     "we've",
     "got a",
     "got an",
+    // What is needed, as the sets label it ("need a cleaning" = `cleaning`); "need to ..."
+    // stays (see [`NOT_POSSESSION`]).
+    "i need",
+    "we need",
+    "need",
+    "necesito",
+    "necesitamos",
 ];
 
 /// Where what someone needs starts, after "<who> needs a/his ..." in the first four words ("kid
@@ -1199,6 +1236,13 @@ mod tests {
                 "got a leak in the ceiling every time it rains",
                 "leak in the ceiling every time it rains",
             ),
+            // What is needed, and a question asked beside it without its mark.
+            (
+                "reason",
+                "need a cleaning, do u have anything monday",
+                "cleaning",
+            ),
+            ("motivo", "necesito una limpieza", "limpieza"),
             // Who needs it.
             ("reason", "kid needs a sports physical", "sports physical"),
             ("motivo", "mi perro necesita sus vacunas", "vacunas"),
@@ -1259,8 +1303,7 @@ mod tests {
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
-            // What is wanted named in the asking clause, or too little after it.
-            ("reason", "need a cleaning, do u have anything monday"),
+            // Too little after the asking clause.
             ("issue", "want to return it, thanks"),
             // The last of a list asked about is no question beside it.
             (
