@@ -91,13 +91,20 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
         return value;
     }
     let value = after_greeting(value);
-    let value = without_frame(if why { without_question(value) } else { value });
-    if fields::field_says(field.as_str(), PROJECT) {
+    // What a clause that only asks to do something leads to goes first: "want to return the
+    // blender, motor smells like burning" is the smell, not the return.
+    let project = fields::field_says(field.as_str(), PROJECT);
+    let value = without_frame(if why && !project {
+        after_request_clause(without_question(value))
+    } else if why {
+        without_question(value)
+    } else {
+        value
+    });
+    if project {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
-        without_living_subject(without_possession(without_visit(after_request_clause(
-            value,
-        ))))
+        without_living_subject(without_possession(without_visit(value)))
     } else {
         value
     }
@@ -121,6 +128,8 @@ const FRAME_LEADS: &[&str] = &[
     "we'd like to ",
     "i want to ",
     "we want to ",
+    "want to ",
+    "wanna ",
     "i need help with ",
     "need help with ",
     "i'm writing about ",
@@ -228,6 +237,16 @@ const VISIT_WORDS: &[&str] = &[
     "cita",
     "turno",
     "consulta",
+    // A session or a meeting asked for about it: "quisiera empezar terapia por ansiedad",
+    // "quería pedir una reunión con la maestra por unos problemas de conducta".
+    "therapy",
+    "terapia",
+    "session",
+    "sesion",
+    "meeting",
+    "reunion",
+    "consult",
+    "consultar",
     // Someone or something asked for about a matter: "need a lawyer for a car accident", "I need
     // advice on an unfair dismissal", "necesito un abogado por un choque".
     "lawyer",
@@ -479,9 +498,10 @@ const LIVING: &[&str] = &[
 ];
 
 /// Verbs after an animal or a person that [`without_possession`] reads, or that say it has
-/// what follows ("my son has had a cough for a week" stays whole).
+/// what follows ("my son has had a cough for a week" stays whole); and the words of a clause
+/// about them ("mi hijo que tiene problemas de atención" is about the son).
 const HAVING: &[&str] = &[
-    "has", "have", "tiene", "needs", "necesita", "is", "es", "esta",
+    "has", "have", "tiene", "needs", "necesita", "is", "es", "esta", "que", "who", "that",
 ];
 
 /// `value` without the animal or person it opens with, and their name ("my cat Pepper keeps
@@ -1197,6 +1217,31 @@ mod tests {
                 "quería turno por una contractura en la espalda",
                 "contractura en la espalda",
             ),
+            (
+                "motivo",
+                "quería pedir una reunión con la maestra por unos problemas de conducta",
+                "problemas de conducta",
+            ),
+            (
+                "motivo",
+                "quisiera empezar terapia por ansiedad",
+                "ansiedad",
+            ),
+            (
+                "consulta",
+                "quería consultar con la psicopedagoga por mi hijo que tiene problemas de atención",
+                "mi hijo que tiene problemas de atención",
+            ),
+            (
+                "goal",
+                "want to lose 20 lbs before my wedding",
+                "lose 20 lbs before my wedding",
+            ),
+            (
+                "reason",
+                "want to return the blender, motor smells like burning",
+                "motor smells like burning",
+            ),
             // The animal or person it happens to.
             (
                 "reason",
@@ -1304,7 +1349,7 @@ mod tests {
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
             // Too little after the asking clause.
-            ("issue", "want to return it, thanks"),
+            ("issue", "need to return it, thanks"),
             // The last of a list asked about is no question beside it.
             (
                 "items",
