@@ -767,7 +767,7 @@ impl Extractors {
                     .filter(|thing| !(only_asked && thing.is_described()))
                     .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
-                Some(Ok(thing))
+                Some(Ok(without_colour_asked_apart(thing, field, context.wanted)))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))
@@ -3210,6 +3210,27 @@ fn opening_name(words: &[Word]) -> Option<String> {
     ((whole_part || linked) && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
 }
 
+/// A thing without the colour that ends it when the workflow asks the colour in a field of its
+/// own: "tienen la sudadera con capucha negra?" is the product `sudadera con capucha` and the
+/// colour `Negro` (what another field takes is left out); without a colour field the colour
+/// says which one and stays ("las botas chelsea negras").
+fn without_colour_asked_apart(value: String, field: &FieldSpec, wanted: &[FieldSpec]) -> String {
+    let colour_wanted = wanted.iter().any(|other| {
+        other != field && fields::field_says(other.as_str(), &["color", "colour", "colores"])
+    });
+    let words: Vec<&str> = value.split_whitespace().collect();
+    match words.split_last() {
+        Some((last, rest))
+            if colour_wanted
+                && rest.len() >= 2
+                && fields::things::COLOURS.contains(&fields::fold(last).as_str()) =>
+        {
+            rest.join(" ")
+        }
+        _ => value,
+    }
+}
+
 /// Verbs that open a question ("Can I come in Tuesday?", "Would 6 work?"): never a name alone.
 const QUESTION_VERBS: &[&str] = &[
     "can", "could", "would", "should", "shall", "does", "did", "is", "are", "puedo", "puede",
@@ -4774,6 +4795,24 @@ mod tests {
                 .found
                 .contains_key("company"),
             "without one, not when the name was asked too"
+        );
+    }
+
+    #[test]
+    fn a_colour_asked_in_its_own_field_is_no_part_of_the_product() {
+        let product = |wanted: &str| {
+            answer("tienen la sudadera con capucha negra?", wanted, &[])
+                .found
+                .get("producto")
+                .cloned()
+        };
+        assert_eq!(
+            product("nombre:name,producto,color:choice(Negro|Blanco)").as_deref(),
+            Some("sudadera con capucha")
+        );
+        assert_eq!(
+            product("nombre:name,producto").as_deref(),
+            Some("sudadera con capucha negra")
         );
     }
 

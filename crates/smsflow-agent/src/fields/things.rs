@@ -768,7 +768,7 @@ fn reason(text: &str) -> Option<String> {
         })
         .min_by_key(|(at, ..)| *at)?;
     let value = clause_after(text, at + cue.len())?;
-    let value = ["a ", "an ", "un ", "una "]
+    let value = ["a ", "an ", "un ", "una ", "unos ", "unas "]
         .iter()
         .find_map(|article| {
             fold(&value)
@@ -2492,6 +2492,12 @@ mod tests {
                 .read("el motivo es una fuga en el baño, estamos en Chapinero")
                 .as_deref(),
             Some("fuga en el baño")
+        );
+        assert_eq!(
+            Thing::Reason
+                .read("hola, es por unas manchas en la cara")
+                .as_deref(),
+            Some("manchas en la cara")
         );
         assert_eq!(Thing::Reason.read("es para el jueves"), None);
         assert_eq!(Thing::Reason.read("it's for my son"), None);
