@@ -767,7 +767,11 @@ impl Extractors {
                     .filter(|thing| !(only_asked && thing.is_described()))
                     .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
-                Some(Ok(without_colour_asked_apart(thing, field, context.wanted)))
+                Some(Ok(without_colour_asked_apart(
+                    without_field_name(thing, field),
+                    field,
+                    context.wanted,
+                )))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))
@@ -3210,6 +3214,18 @@ fn opening_name(words: &[Word]) -> Option<String> {
     ((whole_part || linked) && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
 }
 
+/// A thing without the field's name written before it: "tengo EPS Sura" for `eps` is `Sura`.
+fn without_field_name(value: String, field: &FieldSpec) -> String {
+    match value.split_once(' ') {
+        Some((first, rest))
+            if fields::fold(first) == fields::fold(field.as_str()) && !rest.trim().is_empty() =>
+        {
+            rest.trim().to_string()
+        }
+        _ => value,
+    }
+}
+
 /// A thing without the colour that ends it when the workflow asks the colour in a field of its
 /// own: "tienen la sudadera con capucha negra?" is the product `sudadera con capucha` and the
 /// colour `Negro` (what another field takes is left out); without a colour field the colour
@@ -4813,6 +4829,14 @@ mod tests {
         assert_eq!(
             product("nombre:name,producto").as_deref(),
             Some("sudadera con capucha negra")
+        );
+        // Nor the field's name before the value.
+        assert_eq!(
+            answer("tengo EPS Sura", "nombre:name,eps", &[])
+                .found
+                .get("eps")
+                .map(String::as_str),
+            Some("Sura")
         );
     }
 
