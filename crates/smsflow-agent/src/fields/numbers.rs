@@ -107,6 +107,13 @@ const COUNT_BEFORE: &[&str] = &[
     "need",
     "necesito",
     "necesitamos",
+    // How many are wanted: "quiero 6 paquetes", "i want two pairs", "ocupo 3".
+    "want",
+    "wanna",
+    "quiero",
+    "queremos",
+    "quisiera",
+    "ocupo",
     "tiene",
     "mide",
     "just",
@@ -1375,6 +1382,8 @@ mod tests {
         );
         assert_eq!(counted("three of us").as_deref(), Some("3"));
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
+        assert_eq!(counted("quiero 6 paquetes").as_deref(), Some("6"));
+        assert_eq!(counted("i want two pairs").as_deref(), Some("2"));
         assert_eq!(counted("el piso tiene 92,5 m2").as_deref(), Some("92.5"));
         assert_eq!(counted("call me at 7 on the 5th"), None);
         let known = |text| {
