@@ -44,6 +44,8 @@ fn kind(field: &FieldSpec) -> Kind {
         {
             Kind::Company
         }
+        // `child_name` or `alumno` as text: the name a message gives them, as for a name field.
+        FieldType::Text if others::names_a_dependant(field.as_str()) => Kind::OtherName,
         FieldType::Text => Kind::Labelled,
         other => Kind::Typed(other),
     }
@@ -388,9 +390,12 @@ impl Extractors {
                 _ => true,
             }
         });
+        // After the names that are no name are dropped: the signature is one.
+        signed_after_address(wanted, known, &mut extraction);
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
+        without_places_as_names(wanted, &mut extraction);
         self.share_days(text, wanted, asked, known, clock, &mut extraction);
         share_hours(text, wanted, &mut extraction);
         if let Some((name, answer)) = text_answer(text, wanted, asked, &extraction)
@@ -609,6 +614,20 @@ impl Extractors {
                         .then(|| closing_name(words, text))
                         .flatten()
                 })
+                // "se llama Bautista Rey" answering the only name a workflow asks for: the
+                // person it is for, as the texter's own name would be.
+                .or_else(|| {
+                    let others_wanted = context
+                        .wanted
+                        .iter()
+                        .any(|other| self::kind(other) == Kind::OtherName);
+                    (asked && context.known.is_none() && !others_wanted)
+                        .then(|| others::named(words))
+                        .flatten()
+                })
+                // "Could I do Wednesday at 6?" answering the question about the name: the verb
+                // that opens a question is nobody's name.
+                .filter(|name| !QUESTION_VERBS.contains(&fields::fold(name).as_str()))
                 .map(|name| with_partner(words, name))
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
@@ -773,7 +792,11 @@ impl Extractors {
                     .filter(|thing| !(only_asked && thing.is_described()))
                     .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
-                Some(Ok(thing))
+                Some(Ok(without_colour_asked_apart(
+                    without_field_name(thing, field),
+                    field,
+                    context.wanted,
+                )))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))
@@ -888,12 +911,123 @@ fn is_fictional_uk_mobile(number: &phonenumber::PhoneNumber) -> bool {
 /// the first still empty; a value never replaces one given before unless its words name it.
 /// With a make field and a model field, a vehicle goes in parts: "2019 Mazda CX-5" is make
 /// `Mazda` and model `CX-5` (the year is a year field's, read by its shape).
+/// Words of a place's name that a person's name never has: "Santa Cruz", "New Haven", "San
+/// Isidro", "Los Olivos", "Villa Crespo".
+const TOWN_WORDS: &[&str] = &[
+    "san", "santa", "santo", "new", "north", "south", "east", "west", "los", "las", "el", "la",
+    "villa", "puerto", "port", "fort", "mount", "mt", "saint", "st", "lake", "valle", "ciudad",
+    "city", "park", "heights", "beach", "springs", "county", "colonia", "barrio", "norte", "sur",
+    "centro", "oriente", "poniente",
+];
+
+/// An address read with the signature after it ("77 Carroll St Brooklyn, Ana Lucia Ferreira",
+/// "Cl 100 #19-61 Torre 2 apto 804, Rosa Ortiz, 300 999 8877"): the address ends before a part
+/// that is two or three capitalised words with no digit and no word of a place's name, and that
+/// part is the texter's name when it is still wanted.
+fn signed_after_address(
+    wanted: &[FieldSpec],
+    known: &BTreeMap<String, String>,
+    extraction: &mut Extraction,
+) {
+    let Some(name_field) = wanted.iter().find(|field| kind(field) == Kind::Name) else {
+        return;
+    };
+    if known.contains_key(name_field.as_str()) {
+        return;
+    }
+    let read = extraction.found.get(name_field.as_str()).cloned();
+    let personal = |part: &str| {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        (2..=3).contains(&words.len())
+            && words.iter().all(|word| {
+                let mut letters = word.chars();
+                letters.next().is_some_and(char::is_uppercase)
+                    && letters.clone().count() >= 1
+                    && letters.all(|c| c.is_lowercase() || c == '-' || c == '\'')
+                    && !TOWN_WORDS.contains(&fields::fold(word).as_str())
+                    && !PLACE_WORDS.contains(&fields::fold(word).as_str())
+                    && !fields::address::is_street_type(word)
+            })
+    };
+    for field in wanted
+        .iter()
+        .filter(|field| field.kind == FieldType::Address)
+    {
+        let Some(address) = extraction.found.get(field.as_str()) else {
+            continue;
+        };
+        let parts: Vec<&str> = address.split(", ").collect();
+        // The name read from the message may be that part: the address no longer takes it.
+        let Some(at) = (1..parts.len()).find(|&at| {
+            personal(parts[at]) && read.as_deref().is_none_or(|name| name == parts[at])
+        }) else {
+            continue;
+        };
+        let (street, name) = (parts[..at].join(", "), parts[at].to_string());
+        extraction.found.insert(field.as_str().to_string(), street);
+        extraction
+            .found
+            .insert(name_field.as_str().to_string(), name);
+        return;
+    }
+}
+
+/// Names that are a place of an address the same message gives ("from 12 Elm St to 880 Beacon
+/// St, Boston", "a Av. Vallarta 2440, Guadalajara"): the town or the district, not the texter.
+fn without_places_as_names(wanted: &[FieldSpec], extraction: &mut Extraction) {
+    let addresses: Vec<String> = wanted
+        .iter()
+        .filter(|field| !matches!(kind(field), Kind::Name | Kind::OtherName))
+        .filter_map(|field| extraction.found.get(field.as_str()))
+        .filter(|value| fields::address(value, false).is_some())
+        .cloned()
+        .collect();
+    if addresses.is_empty() {
+        return;
+    }
+    extraction.found.retain(|name, value| {
+        let is_name = wanted
+            .iter()
+            .find(|field| field.as_str() == name)
+            .is_some_and(|field| matches!(kind(field), Kind::Name | Kind::OtherName));
+        !(is_name && addresses.iter().any(|address| has_words(address, value)))
+    });
+}
+
+/// Whether `words` appear in `text` as whole words: "Boston" in "880 Beacon St, Boston", not
+/// "Bea" in it.
+fn has_words(text: &str, words: &str) -> bool {
+    text.match_indices(words).any(|(at, found)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + found.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Words of a field's name that say it holds a year (folded).
+const YEAR: &[&str] = &["year", "ano", "anio"];
+
 fn share_vehicle(wanted: &[FieldSpec], extraction: &mut Extraction) {
     let part = |field: &FieldSpec, own: &[&str], other: &[&str]| {
         field.kind == FieldType::Text
             && fields::field_says(field.as_str(), own)
             && !fields::field_says(field.as_str(), other)
     };
+    // "my 2019 f-150" beside a field for the year: the year is that field's.
+    if wanted
+        .iter()
+        .any(|field| field.kind == FieldType::Number && fields::field_says(field.as_str(), YEAR))
+    {
+        for field in wanted.iter().filter(|field| {
+            fields::things::Thing::of(field.as_str()) == Some(fields::things::Thing::Vehicle)
+        }) {
+            if let Some(vehicle) = extraction.found.get_mut(field.as_str())
+                && let Some(model) = fields::things::without_year(vehicle)
+            {
+                *vehicle = model;
+            }
+        }
+    }
     const MAKE: &[&str] = &["make", "marca", "brand"];
     const MODEL: &[&str] = &["model", "modelo"];
     let make = wanted.iter().find(|field| part(field, MAKE, MODEL));
@@ -1217,6 +1351,10 @@ const COPULA_LEADS: &[&str] = &[
     "it is ",
     "es por el ",
     "es por la ",
+    "es por unos ",
+    "es por unas ",
+    "es por un ",
+    "es por una ",
     "es por ",
     "es para el ",
     "es para la ",
@@ -2157,6 +2295,26 @@ const BUSINESS_WORDS: &[&str] = &[
     "plaza",
     "cafe",
     "pediatrics",
+    "credit",
+    "union",
+    "bank",
+    "banco",
+    "capital",
+    "insurance",
+    "seguros",
+    "security",
+    "seguridad",
+    "coffee",
+    "roasters",
+    "foods",
+    "supply",
+    "supplies",
+    "technologies",
+    "ventures",
+    "enterprises",
+    "cooperativa",
+    "foundation",
+    "fundacion",
     // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
     "co",
     "cia",
@@ -3081,6 +3239,45 @@ fn opening_name(words: &[Word]) -> Option<String> {
     ((whole_part || linked) && (2..=NAME_WORDS).contains(&named) && plain).then_some(name)
 }
 
+/// A thing without the field's name written before it: "tengo EPS Sura" for `eps` is `Sura`.
+fn without_field_name(value: String, field: &FieldSpec) -> String {
+    match value.split_once(' ') {
+        Some((first, rest))
+            if fields::fold(first) == fields::fold(field.as_str()) && !rest.trim().is_empty() =>
+        {
+            rest.trim().to_string()
+        }
+        _ => value,
+    }
+}
+
+/// A thing without the colour that ends it when the workflow asks the colour in a field of its
+/// own: "tienen la sudadera con capucha negra?" is the product `sudadera con capucha` and the
+/// colour `Negro` (what another field takes is left out); without a colour field the colour
+/// says which one and stays ("las botas chelsea negras").
+fn without_colour_asked_apart(value: String, field: &FieldSpec, wanted: &[FieldSpec]) -> String {
+    let colour_wanted = wanted.iter().any(|other| {
+        other != field && fields::field_says(other.as_str(), &["color", "colour", "colores"])
+    });
+    let words: Vec<&str> = value.split_whitespace().collect();
+    match words.split_last() {
+        Some((last, rest))
+            if colour_wanted
+                && rest.len() >= 2
+                && fields::things::COLOURS.contains(&fields::fold(last).as_str()) =>
+        {
+            rest.join(" ")
+        }
+        _ => value,
+    }
+}
+
+/// Verbs that open a question ("Can I come in Tuesday?", "Would 6 work?"): never a name alone.
+const QUESTION_VERBS: &[&str] = &[
+    "can", "could", "would", "should", "shall", "does", "did", "is", "are", "puedo", "puede",
+    "pueden", "podria", "podrian", "hay",
+];
+
 /// Capitalised words that open a message without being a name.
 const OPENING_WORDS: &[&str] = &[
     "happy",
@@ -3433,6 +3630,18 @@ mod tests {
             )
             .as_deref(),
             Some("invoices stopped sending")
+        );
+        // Two words before where the invoice is are the problem.
+        assert_eq!(
+            answer(
+                "double charge on invoice INV-20931",
+                "name,invoice_number,issue",
+                &[]
+            )
+            .found
+            .get("issue")
+            .map(String::as_str),
+            Some("double charge")
         );
         // A clause that lost only what it is about keeps its two words.
         assert_eq!(
@@ -3796,6 +4005,17 @@ mod tests {
             &["name", "day"],
         );
         no_name("hey its unit 4B", "name,unit_number", &["name"]);
+        // A question about the visit, its verb capitalised.
+        no_name(
+            "Could I do Wednesday at 6?",
+            "name,when:datetime",
+            &["name"],
+        );
+        no_name(
+            "Can I come in Tuesday? Mornings are best",
+            "name",
+            &["name"],
+        );
         // A name still answers its question, with contact details or alone.
         let named = answer("I'm her dad, Callum Reid", "name,pupil_name", &["name"]);
         assert_eq!(
@@ -4161,6 +4381,49 @@ mod tests {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
         }
+        // Typed as text, a child's or a student's name is still read as their name.
+        for (text, wanted, child) in [
+            (
+                "looking for a maths tutor for my son Oliver, hes in year 10",
+                "parent_name:name,child_name,subject",
+                ("child_name", "Oliver"),
+            ),
+            (
+                "queremos matricular a nuestro hijo Pablo en 1º de primaria",
+                "padre:name,alumno,curso",
+                ("alumno", "Pablo"),
+            ),
+            (
+                "se llama Camila, I'm Veronica Flores",
+                "parent_name:name,child_name,symptoms",
+                ("child_name", "Camila"),
+            ),
+        ] {
+            let found = answer(text, wanted, &[]).found;
+            assert_eq!(
+                found.get(child.0).map(String::as_str),
+                Some(child.1),
+                "{text}: {found:?}"
+            );
+        }
+        // The only name a workflow asks for, answered with the person it is for.
+        let found = answer(
+            "se llama Bautista Rey",
+            "nombre:name,edad:number",
+            &["nombre"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("nombre", "Bautista Rey")]);
+        let found = answer(
+            "se llama Bautista Rey",
+            "nombre:name,alumno:name",
+            &["nombre", "alumno"],
+        )
+        .found;
+        assert_eq!(found.get("nombre"), None, "{found:?}");
+        assert!(others::names_a_dependant("student_name"));
+        assert!(!others::names_a_dependant("parent_name"));
+        assert!(!others::names_a_dependant("school"));
         for text in [
             "booking for Christmas eve for my daughter",
             "For Sale sign on Elm?",
@@ -4300,12 +4563,52 @@ mod tests {
     }
 
     #[test]
+    fn a_place_of_an_address_is_no_name() {
+        let found = answer(
+            "from 12 Elm St Apt 3, Somerville MA to 880 Beacon St, Boston",
+            "name,from_address:address,to_address:address",
+            &["name", "from_address"],
+        )
+        .found;
+        assert_eq!(found.get("name"), None, "{found:?}");
+        assert_eq!(
+            found.get("to_address").map(String::as_str),
+            Some("880 Beacon St, Boston")
+        );
+        assert!(has_words("880 Beacon St, Boston", "Boston"));
+        let found = answer(
+            "Cl 100 #19-61 Torre 2 apto 804, Rosa Ortiz, 300 999 8877",
+            "nombre:name,direccion:address,telefono:phone",
+            &["nombre", "direccion"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [
+                ("direccion", "Cl 100 #19-61 Torre 2 apto 804"),
+                ("nombre", "Rosa Ortiz")
+            ]
+        );
+        assert!(!has_words("880 Beacon St, Boston", "Bea"));
+    }
+
+    #[test]
     fn a_vehicle_goes_in_parts_to_make_and_model_fields() {
         let wanted = "make,model,year:number";
         let found = answer("2019 Mazda CX-5, the AC blows hot", wanted, &[]).found;
         assert_eq!(
             pairs(&found),
             [("make", "Mazda"), ("model", "CX-5"), ("year", "2019")]
+        );
+        let found = answer(
+            "hey my 2019 f-150 needs an oil change",
+            "vehicle_make_model,vehicle_year:number",
+            &[],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [("vehicle_make_model", "f-150"), ("vehicle_year", "2019")]
         );
         let found = answer("es un Chevrolet Aveo 2016", "marca,modelo,anio:number", &[]).found;
         assert_eq!(
@@ -4560,6 +4863,32 @@ mod tests {
     }
 
     #[test]
+    fn a_colour_asked_in_its_own_field_is_no_part_of_the_product() {
+        let product = |wanted: &str| {
+            answer("tienen la sudadera con capucha negra?", wanted, &[])
+                .found
+                .get("producto")
+                .cloned()
+        };
+        assert_eq!(
+            product("nombre:name,producto,color:choice(Negro|Blanco)").as_deref(),
+            Some("sudadera con capucha")
+        );
+        assert_eq!(
+            product("nombre:name,producto").as_deref(),
+            Some("sudadera con capucha negra")
+        );
+        // Nor the field's name before the value.
+        assert_eq!(
+            answer("tengo EPS Sura", "nombre:name,eps", &[])
+                .found
+                .get("eps")
+                .map(String::as_str),
+            Some("Sura")
+        );
+    }
+
+    #[test]
     fn a_business_sent_where_a_name_was_asked_is_the_company() {
         let to_name = |text| answer(text, "name,email,company", &["name", "email"]).found;
         assert_eq!(
@@ -4573,6 +4902,14 @@ mod tests {
         assert_eq!(
             pairs(&to_name("Clínica Dental Sonrisa Feliz")),
             [("company", "Clínica Dental Sonrisa Feliz")]
+        );
+        assert_eq!(
+            pairs(&to_name("Golden Hour Coffee Roasters")),
+            [("company", "Golden Hour Coffee Roasters")]
+        );
+        assert_eq!(
+            pairs(&to_name("Summit Ridge Credit")),
+            [("company", "Summit Ridge Credit")]
         );
         // A person named first, then where they work.
         assert_eq!(

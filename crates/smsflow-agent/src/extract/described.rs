@@ -116,7 +116,21 @@ pub(super) fn described(
         }
         let left: Vec<usize> = clause.clone().filter(|&i| !removed[i]).collect();
         let cut = left.len() < clause.len();
-        let most = if clause.clone().any(|i| circumstance[i]) {
+        // "double charge on invoice INV-20931", "cobro duplicado en la factura F-2026-1187":
+        // in a message of one clause, the words before where the identifier is name the
+        // problem, not what the order did ("any update on ticket 88213? ..." asks about it).
+        let named_before = !day_given
+            && clause.len() == tokens.len()
+            && left
+                .last()
+                .zip(clause.clone().find(|&i| removed[i]))
+                .is_some_and(|(&last, first_removed)| {
+                    last < first_removed
+                        && matches!(folded(tokens[first_removed]).as_str(), "on" | "en" | "in")
+                });
+        let most = if named_before {
+            1
+        } else if clause.clone().any(|i| circumstance[i]) {
             MOST_LEFT_OVER
         } else {
             1

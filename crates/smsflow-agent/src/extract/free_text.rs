@@ -37,6 +37,9 @@ const WHY: &[&str] = &[
     "proyecto",
     "falla",
     "consulta",
+    // A lawyer's case: "need a lawyer for a car accident".
+    "matter",
+    "asunto",
     "injury",
     "injuries",
     "lesion",
@@ -87,8 +90,18 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
     if !why && fields::field_says(field.as_str(), WORDED) {
         return value;
     }
-    let value = without_frame(after_greeting(value));
-    if fields::field_says(field.as_str(), PROJECT) {
+    let value = after_greeting(value);
+    // What a clause that only asks to do something leads to goes first: "want to return the
+    // blender, motor smells like burning" is the smell, not the return.
+    let project = fields::field_says(field.as_str(), PROJECT);
+    let value = without_frame(if why && !project {
+        after_request_clause(without_question(value))
+    } else if why {
+        without_question(value)
+    } else {
+        value
+    });
+    if project {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
         without_living_subject(without_possession(without_visit(value)))
@@ -115,6 +128,8 @@ const FRAME_LEADS: &[&str] = &[
     "we'd like to ",
     "i want to ",
     "we want to ",
+    "want to ",
+    "wanna ",
     "i need help with ",
     "need help with ",
     "i'm writing about ",
@@ -145,18 +160,23 @@ const FRAME_LEADS: &[&str] = &[
     "es pa' ",
     "es pa ",
     "es para ",
+    "es por ",
+    "es sobre ",
 ];
 
 /// `value` without the first of [`FRAME_LEADS`] and an indefinite article after it
 /// ("necesito asesoramiento por un despido" = `despido`); after a Spanish preposition, a
 /// definite one too, as after "es por el" (see [`super::COPULA_LEADS`]: "es para el cumple de
-/// mi esposa" = `cumple de mi esposa`).
+/// mi esposa" = `cumple de mi esposa`). A possessive after the frame only says whose: "necesito
+/// ayuda con mi green card renewal" = `green card renewal`, as "for my 2017 camry", "for our
+/// company retreat" are labelled on every set.
 fn without_frame(value: &str) -> &str {
     let said = value.trim();
     let rest = super::without_lead(said, FRAME_LEADS);
     let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
         return value;
     };
+    let rest = without_article(rest, &["my", "our", "mi", "mis", "nuestro", "nuestra"]);
     let spanish_link = frame.split_whitespace().last().is_some_and(|word| {
         matches!(
             fields::fold(word).as_str(),
@@ -164,7 +184,10 @@ fn without_frame(value: &str) -> &str {
         )
     });
     if spanish_link {
-        without_article(rest, &["un", "una", "el", "la", "los", "las"])
+        without_article(
+            rest,
+            &["un", "una", "unos", "unas", "el", "la", "los", "las"],
+        )
     } else {
         without_indefinite(rest)
     }
@@ -172,7 +195,7 @@ fn without_frame(value: &str) -> &str {
 
 /// `value` without an indefinite article that opens it, when words follow it.
 fn without_indefinite(value: &str) -> &str {
-    without_article(value, &["a", "an", "un", "una"])
+    without_article(value, &["a", "an", "un", "una", "unos", "unas"])
 }
 
 /// `value` without the first word when it is one of `articles` (folded) and words follow it.
@@ -214,10 +237,31 @@ const VISIT_WORDS: &[&str] = &[
     "cita",
     "turno",
     "consulta",
+    // A session or a meeting asked for about it: "quisiera empezar terapia por ansiedad",
+    // "quería pedir una reunión con la maestra por unos problemas de conducta".
+    "therapy",
+    "terapia",
+    "session",
+    "sesion",
+    "meeting",
+    "reunion",
+    "consult",
+    "consultar",
+    // Someone or something asked for about a matter: "need a lawyer for a car accident", "I need
+    // advice on an unfair dismissal", "necesito un abogado por un choque".
+    "lawyer",
+    "attorney",
+    "abogado",
+    "abogada",
+    "advice",
+    "asesoria",
+    "asesoramiento",
 ];
 
 /// Words that join a visit's request to what it is about: "about", "for", "por".
-const VISIT_LINKS: &[&str] = &["about", "for", "because", "por", "para", "sobre", "porque"];
+const VISIT_LINKS: &[&str] = &[
+    "about", "for", "because", "on", "por", "para", "sobre", "porque",
+];
 
 /// `value` without a request for a visit that opens it, when what follows says what the visit
 /// is about: "can I get in to see Dr Kim about my knee" = `my knee`, "quería turno por una
@@ -256,8 +300,124 @@ fn without_visit(value: &str) -> &str {
     value
 }
 
+/// A description without a question asked beside it, a sentence of its own: "neck pain after a
+/// fender bender, do you take united?" = `neck pain after a fender bender`, "do you guys speak
+/// spanish? necesito una limpieza" = `necesito una limpieza`. What the texter asks is for the
+/// business to answer, never what is wrong; what is left must say something (two words).
+fn without_question(value: &str) -> &str {
+    let value = value.trim();
+    // A question that opens the message, ended by its mark.
+    let value = match value.rfind("? ") {
+        Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
+        _ => value,
+    };
+    // A question after the description, from its comma, without its mark: "need a cleaning,
+    // do u have anything monday".
+    if let Some(at) = value.rfind(',')
+        && value[..at].split_whitespace().count() >= 2
+        && let asked = fields::fold(value[at + 1..].trim())
+        && QUESTION_OPENERS
+            .iter()
+            .any(|opener| asked.starts_with(opener))
+    {
+        return value[..at].trim_end();
+    }
+    // A question after the description, from its comma or full stop; not the last of a list
+    // asked about ("haul away 1 couch, 2 mattresses and a broken treadmill?").
+    if value.ends_with('?')
+        && let Some(at) = value.rfind([',', '.'])
+        && value[..at].split_whitespace().count() >= 2
+        && let asked = value[at + 1..].split_whitespace().collect::<Vec<_>>()
+        && asked.len() <= 6
+        && !asked.iter().any(|word| {
+            matches!(*word, "and" | "y") || word.starts_with(|c: char| c.is_ascii_digit())
+        })
+    {
+        return value[..at].trim_end();
+    }
+    value
+}
+
+/// Words that open a question to the business, with or without its mark (folded).
+const QUESTION_OPENERS: &[&str] = &[
+    "do you ",
+    "do u ",
+    "do ya ",
+    "can you ",
+    "can u ",
+    "could you ",
+    "could u ",
+    "are you ",
+    "are u ",
+    "is there ",
+    "tienen ",
+    "tenes ",
+    "pueden ",
+    "me pueden ",
+    "hay algo",
+];
+
+/// How the Spanish words of [`VISIT_LEADS`] start (folded): an infinitive may follow them.
+const SPANISH_LEADS: &[&str] = &["necesit", "queri", "quisier", "quier", "me gustaria"];
+
+/// What a description says after a clause of its own that only asks to do something, ended by a
+/// comma or a question mark: "need to file a claim, a tree fell on my garage" = `a tree fell on
+/// my garage`, "quería pedir cita, tengo fiebre" = `tengo fiebre` (then read as any
+/// description). The asking clause opens with the words of [`VISIT_LEADS`] or "want" and a verb
+/// ("to ...", a Spanish infinitive): "need a cleaning, ..." names what is wanted and stays. What
+/// follows must say something (three words or more).
+fn after_request_clause(value: &str) -> &str {
+    let folded = fields::fold(value);
+    let Some(after_lead) = VISIT_LEADS
+        .iter()
+        .chain(&["want", "we want", "we need", "wanna"])
+        .find_map(|lead| folded.strip_prefix(lead)?.strip_prefix(' '))
+    else {
+        return value;
+    };
+    // "to" in English; a Spanish infinitive ("dar", "pedir") after a Spanish lead.
+    let spanish = SPANISH_LEADS.iter().any(|lead| folded.starts_with(lead));
+    let verb = after_lead.split_whitespace().next().is_some_and(|word| {
+        word == "to"
+            || (spanish
+                && word.len() >= 3
+                && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
+    });
+    let Some(at) = value.find([',', '?']).filter(|_| verb) else {
+        return value;
+    };
+    let rest = value[at + 1..].trim_start();
+    if rest.split_whitespace().count() >= 3 {
+        rest
+    } else {
+        value
+    }
+}
+
 /// Words that say the texter has what follows.
-const POSSESSION_LEADS: &[&str] = &["tengo", "tenemos", "i have", "we have", "i've got"];
+/// Words that say the texter has or needs what follows: "I've tweaked my lower back" as "I
+/// have", "got a leak in the ceiling" with no subject at all, "necesito una limpieza".
+const POSSESSION_LEADS: &[&str] = &[
+    "tengo",
+    "tenemos",
+    "i have",
+    "we have",
+    "i've got",
+    "ive got",
+    "we've got",
+    "i've",
+    "ive",
+    "we've",
+    "got a",
+    "got an",
+    // What is needed, as the sets label it ("need a cleaning" = `cleaning`); "need to ..."
+    // stays (see [`NOT_POSSESSION`]).
+    "i need",
+    "we need",
+    "need",
+    "necesito",
+    "necesitamos",
+];
 
 /// Where what someone needs starts, after "<who> needs a/his ..." in the first four words ("kid
 /// needs a sports physical" = `sports physical`, "mi perro Rocky needs his vaccines" and, once
@@ -331,15 +491,17 @@ const LIVING: &[&str] = &[
     "dog", "cat", "puppy", "pup", "kitten", "kitty", "lab", "bunny", "rabbit", "parrot", "bird",
     "horse", "son", "daughter", "kid", "baby", "mom", "mother", "dad", "father", "wife", "husband",
     "grandma", "grandpa", "perro", "perra", "perrito", "perrita", "gato", "gata", "gatito",
-    "gatita", "conejo", "coneja", "conejito", "conejita", "perico", "loro", "pajaro", "caballo",
-    "hijo", "hija", "nino", "nina", "bebe", "madre", "padre", "mama", "papa", "esposa", "esposo",
-    "abuela", "abuelo",
+    "gatita", "gatico", "gatica", "perrico", "perrica", "peque", "nene", "nena", "conejo",
+    "coneja", "conejito", "conejita", "perico", "loro", "pajaro", "caballo", "hijo", "hija",
+    "nino", "nina", "bebe", "madre", "padre", "mama", "papa", "esposa", "esposo", "abuela",
+    "abuelo",
 ];
 
 /// Verbs after an animal or a person that [`without_possession`] reads, or that say it has
-/// what follows ("my son has had a cough for a week" stays whole).
+/// what follows ("my son has had a cough for a week" stays whole); and the words of a clause
+/// about them ("mi hijo que tiene problemas de atención" is about the son).
 const HAVING: &[&str] = &[
-    "has", "have", "tiene", "needs", "necesita", "is", "es", "esta",
+    "has", "have", "tiene", "needs", "necesita", "is", "es", "esta", "que", "who", "that",
 ];
 
 /// `value` without the animal or person it opens with, and their name ("my cat Pepper keeps
@@ -492,6 +654,14 @@ const GREETING_LEADS: &[&str] = &[
     "oiga",
     "oye",
     "saludos",
+    "holaa",
+    "holis",
+    "holi",
+    // A time of day said as a greeting, only before its comma ("morning, none of our laptops
+    // ..."; "morning sickness" is no greeting).
+    "morning,",
+    "evening,",
+    "afternoon,",
 ];
 
 fn is_weak(invalid: &Invalid) -> bool {
@@ -742,7 +912,137 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    value.to_string()
+    without_weather(without_filler(without_reaction(value))).to_string()
+}
+
+/// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
+/// outside", "ITS -30 OUT".
+const WEATHER: &[&str] = &[
+    "freezing", "outside", "degrees", "hot", "cold", "frio", "calor", "helando", "afuera", "grados",
+];
+
+/// A description without the weather said after it, which says why it is urgent rather than what
+/// is wrong: "la calefacción no sirve and its freezing", "el AC no enfría and it's 112 outside",
+/// "FURNACE WONT TURN ON ITS -30 OUT" (the last clause, from "it's"/"hace" to the end, at most
+/// five words, naming the weather; three words must be left).
+fn without_weather(value: &str) -> &str {
+    let words: Vec<(usize, String)> = value
+        .split_whitespace()
+        .map(|word| {
+            (
+                word.as_ptr() as usize - value.as_ptr() as usize,
+                fields::fold(word.trim_end_matches([',', '.', '!'])),
+            )
+        })
+        .collect();
+    let Some(start) = words
+        .iter()
+        .rposition(|(_, word)| matches!(word.as_str(), "its" | "it's" | "hace" | "esta"))
+    else {
+        return value;
+    };
+    let tail = &words[start..];
+    // "out" only after a temperature: "its out of warranty" is no weather.
+    let temperature = tail
+        .iter()
+        .any(|(_, word)| word.trim_start_matches('-').parse::<i32>().is_ok());
+    let weather = tail
+        .iter()
+        .any(|(_, word)| WEATHER.contains(&word.as_str()) || (temperature && word == "out"));
+    let joined = start > 0 && matches!(words[start - 1].1.as_str(), "and" | "y");
+    let cut = if joined { start - 1 } else { start };
+    if !weather || tail.len() > 5 || cut < 3 {
+        return value;
+    }
+    value[..words[cut].0].trim_end_matches([',', ' '])
+}
+
+/// Words that end a message without adding to what it says: "right now", "I think", "please",
+/// "it's urgent" (folded, without their punctuation), longest first.
+const FILLER_TAILS: &[&str] = &[
+    "es urgente",
+    "its urgent",
+    "it's urgent",
+    "i think",
+    "por favor",
+    "rn",
+    "lol",
+    "pls",
+    "plz",
+    "please",
+    "porfa",
+    "porfis",
+    "asap",
+    "thx",
+    "thanks",
+    "gracias",
+    "jaja",
+    "jajaja",
+];
+
+/// A description without the filler that ends it (see [`FILLER_TAILS`]): "water heater's
+/// leaking all over the basement floor rn", "ate a sock i think", "mi green card renewal, es
+/// urgente". What is left must say something (two words).
+fn without_filler(value: &str) -> &str {
+    let mut value = value.trim_end_matches(['.', ',', '!', ' ']);
+    loop {
+        let folded = fields::fold(value);
+        let Some(tail) = FILLER_TAILS.iter().find(|tail| {
+            folded
+                .strip_suffix(*tail)
+                .is_some_and(|before| before.ends_with([' ', ',']))
+        }) else {
+            return value;
+        };
+        // Folding keeps one letter for one: cut by letters, not bytes.
+        let keep = value.chars().count() - tail.chars().count();
+        let before = value
+            .char_indices()
+            .nth(keep)
+            .map_or(value, |(at, _)| &value[..at])
+            .trim_end_matches(['.', ',', '!', ' ']);
+        if before.split_whitespace().count() < 2 {
+            return value;
+        }
+        value = before;
+    }
+}
+
+/// Emoji and the marks that join or colour them (folded into one pictograph when shown).
+fn is_pictograph(c: char) -> bool {
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0xFE0F | 0x200D)
+}
+
+/// A description without the emoji that end it and the short clause they react to: "chipped
+/// my front tooth on a popcorn kernel 😩" = `chipped my front tooth on a popcorn kernel`,
+/// "locked out of my flat, keys are inside 😭" and "my AC is blowing warm air and its 100 out
+/// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
+/// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
+fn without_reaction(value: &str) -> &str {
+    let bare = value.trim_end_matches(|c: char| is_pictograph(c) || c.is_whitespace() || c == '!');
+    if bare.len() == value.len() || bare.is_empty() {
+        return value;
+    }
+    let words: Vec<&str> = bare.split_whitespace().collect();
+    // The last clause, after a comma or "and"/"y", when it is short.
+    let last_break = words
+        .iter()
+        .rposition(|word| word.ends_with(',') || matches!(*word, "and" | "y"));
+    match last_break {
+        Some(at)
+            if words.len() - at - 1 <= 5
+                && words.len() - at > 1
+                && at + usize::from(words[at].ends_with(',')) >= 3 =>
+        {
+            let end = if words[at].ends_with(',') {
+                words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1
+            } else {
+                words[at].as_ptr() as usize - bare.as_ptr() as usize
+            };
+            bare[..end].trim_end()
+        }
+        _ => bare,
+    }
 }
 
 /// `text` for a day still to come (a visit), when the workflow also wants why the texter writes:
@@ -892,6 +1192,11 @@ mod tests {
             ),
             ("motivo", "es pa una limpieza", "limpieza"),
             (
+                "matter",
+                "necesito ayuda con mi green card renewal",
+                "green card renewal",
+            ),
+            (
                 "ocasion",
                 "es para el cumple de mi esposa",
                 "cumple de mi esposa",
@@ -912,6 +1217,31 @@ mod tests {
                 "quería turno por una contractura en la espalda",
                 "contractura en la espalda",
             ),
+            (
+                "motivo",
+                "quería pedir una reunión con la maestra por unos problemas de conducta",
+                "problemas de conducta",
+            ),
+            (
+                "motivo",
+                "quisiera empezar terapia por ansiedad",
+                "ansiedad",
+            ),
+            (
+                "consulta",
+                "quería consultar con la psicopedagoga por mi hijo que tiene problemas de atención",
+                "mi hijo que tiene problemas de atención",
+            ),
+            (
+                "goal",
+                "want to lose 20 lbs before my wedding",
+                "lose 20 lbs before my wedding",
+            ),
+            (
+                "reason",
+                "want to return the blender, motor smells like burning",
+                "motor smells like burning",
+            ),
             // The animal or person it happens to.
             (
                 "reason",
@@ -929,10 +1259,73 @@ mod tests {
                 "my son has had a cough for a week",
             ),
             ("issue", "my dog is limping", "my dog is limping"),
+            // "es por" and an article, "unos"/"unas" too.
+            (
+                "lesion",
+                "es por dolor de rodilla al correr",
+                "dolor de rodilla al correr",
+            ),
+            (
+                "motivo",
+                "es por unas manchas en la cara",
+                "manchas en la cara",
+            ),
+            // Who has it, or nobody said.
+            (
+                "injury",
+                "I've tweaked my lower back",
+                "tweaked my lower back",
+            ),
+            (
+                "problem",
+                "got a leak in the ceiling every time it rains",
+                "leak in the ceiling every time it rains",
+            ),
+            // What is needed, and a question asked beside it without its mark.
+            (
+                "reason",
+                "need a cleaning, do u have anything monday",
+                "cleaning",
+            ),
+            ("motivo", "necesito una limpieza", "limpieza"),
             // Who needs it.
             ("reason", "kid needs a sports physical", "sports physical"),
             ("motivo", "mi perro necesita sus vacunas", "vacunas"),
             ("reason", "needs his shots", "shots"),
+            // A clause that only asks to do something, before what happened.
+            (
+                "description",
+                "need to file a claim, a tree fell on my garage",
+                "a tree fell on my garage",
+            ),
+            (
+                "sintomas",
+                "quería pedir cita, tengo fiebre y dolor de garganta",
+                "fiebre y dolor de garganta",
+            ),
+            // A question beside the description.
+            (
+                "complaint",
+                "neck pain after a fender bender, do you take united?",
+                "neck pain after a fender bender",
+            ),
+            (
+                "reason",
+                "hola, do you guys speak spanish? leaking under the sink",
+                "leaking under the sink",
+            ),
+            // Someone asked for about a matter.
+            ("matter", "need a lawyer for a car accident", "car accident"),
+            (
+                "asunto",
+                "necesito un abogado por un choque con una moto",
+                "choque con una moto",
+            ),
+            (
+                "matter",
+                "I need advice on an unfair dismissal",
+                "unfair dismissal",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
         }
@@ -949,11 +1342,81 @@ mod tests {
             ("reason", "can I come in for"),
             ("issue", "the fridge needs fixing"),
             ("motivo", "el carro necesita que lo revisen"),
+            // What "I've" says when it is no having.
+            ("issue", "I've been dizzy since monday"),
+            ("issue", "I've had a cough for a week"),
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
+            // Too little after the asking clause.
+            ("issue", "need to return it, thanks"),
+            // The last of a list asked about is no question beside it.
+            (
+                "items",
+                "quote to haul away 1 couch, 2 mattresses and a broken treadmill?",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), said, "{name}: {said}");
         }
+    }
+
+    #[test]
+    fn an_emoji_ending_a_description_goes_with_the_clause_it_reacts_to() {
+        for (said, value) in [
+            (
+                "chipped my front tooth on a popcorn kernel 😩",
+                "chipped my front tooth on a popcorn kernel",
+            ),
+            (
+                "locked out of my flat, keys are inside 😭",
+                "locked out of my flat",
+            ),
+            (
+                "my AC is blowing warm air and its 100 out 🥵🥵",
+                "my AC is blowing warm air",
+            ),
+            (
+                "se reventó un tubo en la cocina y se está inundando todo 😱",
+                "se reventó un tubo en la cocina",
+            ),
+            // Too little before the break to be the problem alone.
+            ("no heat, help 🙏", "no heat, help"),
+            // No emoji: every clause stays.
+            (
+                "leaking under the cabinet, puddle every time it runs",
+                "leaking under the cabinet, puddle every time it runs",
+            ),
+        ] {
+            assert_eq!(without_alarm("problem", said), value, "{said}");
+        }
+        // Filler and the weather after a description.
+        for (said, value) in [
+            (
+                "water heater's leaking all over the basement floor rn",
+                "water heater's leaking all over the basement floor",
+            ),
+            ("my dog ate a sock i think", "my dog ate a sock"),
+            (
+                "necesito ayuda con mi green card renewal, es urgente",
+                "necesito ayuda con mi green card renewal",
+            ),
+            (
+                "la calefacción no sirve and its freezing",
+                "la calefacción no sirve",
+            ),
+            ("el AC no enfría and it's 112 outside", "el AC no enfría"),
+            ("FURNACE WONT TURN ON ITS -30 OUT", "FURNACE WONT TURN ON"),
+            // No weather, or too little left.
+            (
+                "the dryer stopped and its out of warranty",
+                "the dryer stopped and its out of warranty",
+            ),
+            ("no heat please", "no heat"),
+            ("heat please", "heat please"),
+        ] {
+            assert_eq!(without_alarm("problem", said), value, "{said}");
+        }
+        // A card's message keeps its emoji.
+        assert_eq!(without_alarm("card_message", "love you 💕"), "love you 💕");
     }
 }

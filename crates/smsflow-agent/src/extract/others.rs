@@ -157,6 +157,38 @@ impl Person {
     }
 }
 
+/// Words of a field's name for a child or a student the texter writes for (folded).
+const DEPENDANT_WORDS: &[&str] = &[
+    "child",
+    "kid",
+    "son",
+    "daughter",
+    "student",
+    "estudiante",
+    "alumno",
+    "alumna",
+    "hijo",
+    "hija",
+    "nino",
+    "nina",
+    "baby",
+    "bebe",
+];
+
+/// Whether a text field holds the name of a child or a student the texter writes for
+/// (`child_name`, `student_name`, `alumno`, `nombre_hijo`): workflows type such a field as text
+/// as often as a name, and its value is still the name a message gives them ("my son Oliver",
+/// "nuestro hijo Pablo", "se llama Camila"), not a sentence. Not a field another reader holds
+/// (`school`, `subject`) nor one about the texter (`parent_name`).
+pub(super) fn names_a_dependant(field: &str) -> bool {
+    let folded = fields::fold(field);
+    folded
+        .split(['_', ' ', '-'])
+        .any(|word| DEPENDANT_WORDS.contains(&word))
+        && Person::of(field) != Person::Texter
+        && fields::things::Thing::of(field).is_none()
+}
+
 /// Words before the words for who someone is: "my", "our", "mi", "nuestra".
 const POSSESSIVES: &[&str] = &[
     "my", "our", "his", "her", "their", "mi", "mis", "nuestro", "nuestra", "nuestros", "nuestras",
@@ -263,28 +295,30 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
     });
     // "my old Honda Civic": a make is no one's name.
     let related = related.filter(|name| fields::things::make_and_model(name).0.is_none());
-    related
-        .or_else(|| {
-            (0..words.len()).find_map(|at| {
-                THEIR_NAME_CUES
-                    .iter()
-                    .find(|cue| said_at(words, at, cue))
-                    .and_then(|cue| their_name(words, at + cue.len()))
-                    .map(|(name, _)| name)
-            })
+    related.or_else(|| named(words)).or_else(|| {
+        (0..words.len()).find_map(|at| {
+            // Written in lower case: "For Sale" is a sign.
+            (matches!(words[at].text.as_str(), "for" | "para") && !words[at].ends_clause)
+                .then(|| their_name(words, at + 1))
+                .flatten()
+                .map(|(name, _)| name)
+                // "for Bruno" names one; "for Blue Fin Sushi" is a business, "for
+                // Christmas" a day.
+                .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
         })
-        .or_else(|| {
-            (0..words.len()).find_map(|at| {
-                // Written in lower case: "For Sale" is a sign.
-                (matches!(words[at].text.as_str(), "for" | "para") && !words[at].ends_clause)
-                    .then(|| their_name(words, at + 1))
-                    .flatten()
-                    .map(|(name, _)| name)
-                    // "for Bruno" names one; "for Blue Fin Sushi" is a business, "for
-                    // Christmas" a day.
-                    .filter(|name| !name.contains(' ') && !dates::names_a_day(name))
-            })
-        })
+    })
+}
+
+/// The name after "named", "called", "se llama" or "her name is": someone the texter writes
+/// about, never the texter.
+pub(super) fn named(words: &[Word]) -> Option<String> {
+    (0..words.len()).find_map(|at| {
+        THEIR_NAME_CUES
+            .iter()
+            .find(|cue| said_at(words, at, cue))
+            .and_then(|cue| their_name(words, at + cue.len()))
+            .map(|(name, _)| name)
+    })
 }
 
 /// Words of a field's name for the person something is sent to.

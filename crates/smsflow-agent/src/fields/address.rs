@@ -58,6 +58,13 @@ const STREET_TYPES: &[&str] = &[
     "expy",
     "expressway",
     "plaza",
+    // "1190 Grand Concourse", "2100 Broadway", "88 Jersey Tpke".
+    "concourse",
+    "broadway",
+    "turnpike",
+    "tpke",
+    "causeway",
+    "esplanade",
 ];
 
 /// Roads known by a number: "Hwy 17", "Route 9".
@@ -904,6 +911,10 @@ mod tests {
             ("88 harbor way #5 santa cruz", "88 harbor way #5 santa cruz"),
             ("I'm at 55 W 14th St, 6th floor", "55 W 14th St, 6th floor"),
             ("1450 Calle Ocho, Miami", "1450 Calle Ocho, Miami"),
+            (
+                "1190 Grand Concourse apt 6C Bronx",
+                "1190 Grand Concourse apt 6C Bronx",
+            ),
         ] {
             assert_eq!(read(text).as_deref(), Some(expected), "{text}");
         }

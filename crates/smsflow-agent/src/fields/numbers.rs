@@ -52,7 +52,21 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("trece", 13),
     ("catorce", 14),
     ("quince", 15),
+    ("dieciseis", 16),
+    ("diecisiete", 17),
+    ("dieciocho", 18),
+    ("diecinueve", 19),
     ("veinte", 20),
+    ("veintiuno", 21),
+    ("veintiun", 21),
+    ("veintidos", 22),
+    ("veintitres", 23),
+    ("veinticuatro", 24),
+    ("veinticinco", 25),
+    ("veintiseis", 26),
+    ("veintisiete", 27),
+    ("veintiocho", 28),
+    ("veintinueve", 29),
     ("treinta", 30),
     ("cuarenta", 40),
     ("cincuenta", 50),
@@ -107,6 +121,13 @@ const COUNT_BEFORE: &[&str] = &[
     "need",
     "necesito",
     "necesitamos",
+    // How many are wanted: "quiero 6 paquetes", "i want two pairs", "ocupo 3".
+    "want",
+    "wanna",
+    "quiero",
+    "queremos",
+    "quisiera",
+    "ocupo",
     "tiene",
     "mide",
     "just",
@@ -1375,6 +1396,9 @@ mod tests {
         );
         assert_eq!(counted("three of us").as_deref(), Some("3"));
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
+        assert_eq!(counted("quiero 6 paquetes").as_deref(), Some("6"));
+        assert_eq!(counted("i want two pairs").as_deref(), Some("2"));
+        assert_eq!(counted("somos dieciocho").as_deref(), Some("18"));
         assert_eq!(counted("el piso tiene 92,5 m2").as_deref(), Some("92.5"));
         assert_eq!(counted("call me at 7 on the 5th"), None);
         let known = |text| {

@@ -43,6 +43,12 @@ pub enum Thing {
     /// A home or a place for sale or rent, after the words that ask to see it: "interested in
     /// seeing 14 Birch Lane", "me interesa el 2 bedroom condo en Brickell".
     Listing,
+    /// Who is to do the work, by name after "with": "highlights w/ Jess", "cita con la Dra.
+    /// Paredes" (`stylist`, `barber`, `therapist`, `estilista`).
+    Provider,
+    /// The animal a pest control visit is about: "we got roaches in the kitchen", "tenemos
+    /// plaga de hormigas" (`pest`, `plaga`).
+    Pest,
 }
 
 impl Thing {
@@ -51,6 +57,28 @@ impl Thing {
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
         if has(&[
+            "stylist",
+            "estilista",
+            "barber",
+            "barbero",
+            "barbera",
+            "therapist",
+            "terapeuta",
+            "trainer",
+            "entrenador",
+            "entrenadora",
+            "instructor",
+            "instructora",
+            "provider",
+            "practitioner",
+        ]) {
+            Some(Thing::Provider)
+        } else if has(&[
+            "pest", "pests", "plaga", "plagas", "bicho", "bichos", "insect", "insects", "insecto",
+            "insectos", "vermin",
+        ]) {
+            Some(Thing::Pest)
+        } else if has(&[
             "product",
             "producto",
             "item",
@@ -220,13 +248,15 @@ impl Thing {
                 .map(|place| with_country(&tokens, place)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
-            Thing::Subject => after_cue(text, SUBJECT_CUES, 8).and_then(|value| {
-                let words: Vec<&str> = value
-                    .split_whitespace()
-                    .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
-                    .collect();
-                (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
-            }),
+            Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
+                .and_then(|value| {
+                    let words: Vec<&str> = value
+                        .split_whitespace()
+                        .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
+                        .collect();
+                    (!words.is_empty() && words.len() <= 3).then(|| words.join(" "))
+                })
+                .or_else(|| subject_before_tutor(&tokens)),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
             Thing::Breed => after_cue(text, BREED_CUES, 4).or_else(|| kind_before_name(&tokens)),
@@ -265,6 +295,8 @@ impl Thing {
                 .or_else(|| counted(&tokens)),
             Thing::Listing => listing(&tokens),
             Thing::Device => branded(&tokens),
+            Thing::Provider => provider(&tokens),
+            Thing::Pest => pest(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -292,13 +324,24 @@ impl Thing {
             let tokens: Vec<&str> = text.split_whitespace().collect();
             return ordered(text).or_else(|| asked_about(&tokens));
         }
-        self.read(text).or_else(|| {
-            let first = text.split([',', ';', '\n']).next()?.trim();
-            (asked && self == Thing::PetName && first.len() < text.trim().len())
-                .then(|| proper_run(&first.split_whitespace().collect::<Vec<_>>(), 2))
-                .flatten()
-                .filter(|name| name.split_whitespace().count() == first.split_whitespace().count())
-        })
+        self.read(text)
+            .or_else(|| {
+                // Named without a cue; asked, the whole answer says it better ("a 40th
+                // birthday party").
+                let tokens: Vec<&str> = text.split_whitespace().collect();
+                (self == Thing::Event && !asked)
+                    .then(|| named_event(&tokens))
+                    .flatten()
+            })
+            .or_else(|| {
+                let first = text.split([',', ';', '\n']).next()?.trim();
+                (asked && self == Thing::PetName && first.len() < text.trim().len())
+                    .then(|| proper_run(&first.split_whitespace().collect::<Vec<_>>(), 2))
+                    .flatten()
+                    .filter(|name| {
+                        name.split_whitespace().count() == first.split_whitespace().count()
+                    })
+            })
     }
 }
 
@@ -417,6 +460,11 @@ const PET_CUES: &[&[&str]] = &[
     &["gata"],
     &["gatito"],
     &["gatita"],
+    // Diminutives in -ico/-ica (Colombia, Costa Rica, Venezuela): "mi gatica Luna".
+    &["gatico"],
+    &["gatica"],
+    &["perrico"],
+    &["perrica"],
     // Other animals people bring to a vet: "mi conejo Tambor", "my ferret Ziggy".
     &["rabbit"],
     &["bunny"],
@@ -720,7 +768,7 @@ fn reason(text: &str) -> Option<String> {
         })
         .min_by_key(|(at, ..)| *at)?;
     let value = clause_after(text, at + cue.len())?;
-    let value = ["a ", "an ", "un ", "una "]
+    let value = ["a ", "an ", "un ", "una ", "unos ", "unas "]
         .iter()
         .find_map(|article| {
             fold(&value)
@@ -943,15 +991,7 @@ fn branded(tokens: &[&str]) -> Option<String> {
         // "es una Venzo Raptor rodado 29", "it's a 2019 MacBook Pro 13 inch": the message says
         // what it is, and all of its clause is the model.
         if at == 1 && matches!(fold(tokens[0]).as_str(), "es" | "it's" | "its" | "is") {
-            let clause: Vec<&str> = tokens[2..]
-                .iter()
-                .scan(false, |ended, token| {
-                    (!*ended).then(|| {
-                        *ended = ends_clause(token);
-                        bare(token)
-                    })
-                })
-                .collect();
+            let clause = clause_words(&tokens[2..]);
             return (clause
                 .first()
                 .is_some_and(|first| capitalised(first) || is_year(first))
@@ -1184,6 +1224,59 @@ const EVENT_CUES: &[&str] = &[
     "organizando un",
     "organizando una",
 ];
+
+/// Celebrations people name without a cue before them (folded, one word or two): "cotizan xv
+/// años?", "catering de una comunión".
+const EVENTS: &[&str] = &[
+    "xv anos",
+    "quince anos",
+    "quinceanera",
+    "comunion",
+    "primera comunion",
+    "bautizo",
+    "boda",
+    "matrimonio",
+    "wedding",
+    "baby shower",
+    "bridal shower",
+    "graduacion",
+    "graduation",
+    "aniversario",
+    "anniversary",
+    "posada",
+    "cumpleanos",
+    "birthday",
+    "bar mitzvah",
+    "bat mitzvah",
+];
+
+/// The first celebration of [`EVENTS`] the message names, as written, with the rest of its
+/// clause ("birthday dinner for my dad", "aniversario de mis papás").
+fn named_event(tokens: &[&str]) -> Option<String> {
+    let at = (0..tokens.len()).find(|&at| {
+        let word = fold(bare(tokens[at]));
+        EVENTS.contains(&word.as_str())
+            || tokens.get(at + 1).is_some_and(|next| {
+                !ends_clause(tokens[at])
+                    && EVENTS.contains(&format!("{word} {}", fold(bare(next))).as_str())
+            })
+    })?;
+    let clause = clause_words(&tokens[at..]);
+    (clause.len() <= 6).then(|| clause.join(" "))
+}
+
+/// The words of `tokens` up to the end of the first clause, without their punctuation.
+fn clause_words<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
+    tokens
+        .iter()
+        .scan(false, |ended, token| {
+            (!*ended).then(|| {
+                *ended = ends_clause(token);
+                bare(token)
+            })
+        })
+        .collect()
+}
 
 /// What follows the word that orders it: "could I order gluten free brownies" -> "gluten free
 /// brownies", "quiero ordenar un pastel tres leches for a birthday" -> "pastel tres leches". A
@@ -1482,6 +1575,50 @@ const VEHICLE_OWNERS: &[&str] = &[
     "un", "una",
 ];
 
+/// A vehicle as read without its year ("2019 f-150" = `f-150`, "tsuru 2015" = `tsuru`), when it
+/// has one and words beside it.
+pub fn without_year(vehicle: &str) -> Option<String> {
+    let words: Vec<&str> = vehicle.split_whitespace().collect();
+    let kept: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|word| !is_year(word))
+        .collect();
+    (kept.len() < words.len() && !kept.is_empty()).then(|| kept.join(" "))
+}
+
+/// Words beside a year that are no model: the vehicle's own word, a link, a verb.
+const NOT_MODELS: &[&str] = &[
+    "car",
+    "carro",
+    "auto",
+    "coche",
+    "truck",
+    "camioneta",
+    "van",
+    "vehicle",
+    "vehiculo",
+    "model",
+    "modelo",
+    "and",
+    "y",
+    "with",
+    "con",
+    "de",
+    "del",
+    "is",
+    "es",
+    "was",
+    "has",
+    "tiene",
+    "que",
+    "for",
+    "para",
+    "the",
+    "el",
+    "la",
+];
+
 /// A model without its make, written beside its year after a word that owns it: "mi Jetta
 /// 2016", "my 2011 Accord".
 fn model_with_year(tokens: &[&str]) -> Option<String> {
@@ -1492,6 +1629,19 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             && !is_month(&fold(word))
             && !super::dates::is_weekday(&fold(word))
     };
+    // Beside its year a model is written in lower case as often ("my 2017 camry", "mi tsuru
+    // 2015"): a word of letters that is no word for a vehicle or a link.
+    let year_model = |token: &str| {
+        let word = bare(token);
+        let folded = fold(word);
+        model(token)
+            || (word.chars().count() >= 3
+                && word.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && word.chars().any(char::is_alphabetic)
+                && !is_month(&folded)
+                && !super::dates::is_weekday(&folded)
+                && !NOT_MODELS.contains(&folded.as_str()))
+    };
     let owned = |at: usize| at > 0 && VEHICLE_OWNERS.contains(&fold(bare(tokens[at - 1])).as_str());
     (0..tokens.len())
         .find_map(|at| {
@@ -1501,10 +1651,10 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             }
             let after = tokens
                 .get(at + 1)
-                .filter(|next| owned(at) && !ends_clause(tokens[at]) && model(next));
+                .filter(|next| owned(at) && !ends_clause(tokens[at]) && year_model(next));
             let before = (at >= 1 && owned(at - 1) && !ends_clause(tokens[at - 1]))
                 .then(|| tokens[at - 1])
-                .filter(|word| model(word));
+                .filter(|word| year_model(word));
             match (before, after) {
                 (Some(model), _) => Some(format!("{} {year}", bare(model))),
                 (None, Some(model)) => Some(format!("{year} {}", bare(model))),
@@ -1707,6 +1857,8 @@ fn couple(tokens: &[&str]) -> Option<String> {
 const SUBJECT_CUES: &[&str] = &[
     "tutor in ",
     "tutoring in ",
+    "help w/ ",
+    "help w ",
     "tutor for ",
     "help with ",
     "help in ",
@@ -1731,6 +1883,133 @@ const SUBJECT_ENDS: &[&str] = &[
     "next", "my", "mi", "el", "la", "los", "las", "the",
 ];
 
+/// The subject named before the word for who teaches it: "looking for a maths tutor", "un
+/// profe de" is read by its cue. Not a word that says what kind of tutor ("a private tutor").
+fn subject_before_tutor(tokens: &[&str]) -> Option<String> {
+    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher"];
+    const NOT_SUBJECTS: &[&str] = &[
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "private",
+        "good",
+        "online",
+        "home",
+        "new",
+        "local",
+        "great",
+        "certified",
+        "native",
+    ];
+    tokens.windows(2).find_map(|pair| {
+        let subject = bare(pair[0]);
+        (TUTORS.contains(&fold(bare(pair[1])).as_str())
+            && !ends_clause(pair[0])
+            && subject.chars().count() >= 3
+            && subject.chars().all(char::is_alphabetic)
+            && !NOT_SUBJECTS.contains(&fold(subject).as_str()))
+        .then(|| subject.to_string())
+    })
+}
+
+/// Words before who is to do the work: "with Jess", "w/ Jess", "con Maru".
+const PROVIDER_CUES: &[&str] = &["with", "w/", "w", "con"];
+
+/// Titles and articles between "with" and the name: "con la Dra. Paredes" = `Paredes`.
+const PROVIDER_TITLES: &[&str] = &[
+    "la", "el", "dr", "dr.", "dra", "dra.", "doctor", "doctora", "mr", "mr.", "mrs", "mrs.", "ms",
+    "ms.", "miss",
+];
+
+/// A given name, or a given name and a surname, after [`PROVIDER_CUES`] and any title.
+fn provider(tokens: &[&str]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        if !PROVIDER_CUES.contains(&fold(tokens[at]).as_str()) || ends_clause(tokens[at]) {
+            return None;
+        }
+        let mut start = at + 1;
+        while tokens
+            .get(start)
+            .is_some_and(|token| PROVIDER_TITLES.contains(&fold(token).as_str()))
+        {
+            start += 1;
+        }
+        proper_run(tokens.get(start..)?, 2)
+    })
+}
+
+/// Pests as people name them (folded), one word or two.
+const PESTS: &[&str] = &[
+    "roaches",
+    "roach",
+    "cockroaches",
+    "cockroach",
+    "ants",
+    "termites",
+    "mice",
+    "mouse",
+    "rats",
+    "rat",
+    "rodents",
+    "bed bugs",
+    "bedbugs",
+    "wasps",
+    "hornets",
+    "bees",
+    "spiders",
+    "fleas",
+    "ticks",
+    "mosquitoes",
+    "silverfish",
+    "scorpions",
+    "raccoons",
+    "squirrels",
+    "pigeons",
+    "moths",
+    "flies",
+    "cucarachas",
+    "cucaracha",
+    "hormigas",
+    "termitas",
+    "ratones",
+    "raton",
+    "ratas",
+    "rata",
+    "roedores",
+    "chinches",
+    "avispas",
+    "abejas",
+    "aranas",
+    "pulgas",
+    "garrapatas",
+    "mosquitos",
+    "zancudos",
+    "alacranes",
+    "escorpiones",
+    "palomas",
+    "polillas",
+    "moscas",
+];
+
+/// The pest named in the message, as written: "we got roaches in the kitchen" = `roaches`,
+/// "chinches en el colchón" = `chinches`, "bed bugs" with both words.
+fn pest(tokens: &[&str]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        let word = bare(tokens[at]);
+        if let Some(next) = tokens.get(at + 1).filter(|_| !ends_clause(tokens[at])) {
+            let pair = format!("{} {}", fold(word), fold(bare(next)));
+            if PESTS.contains(&pair.as_str()) {
+                return Some(format!("{word} {}", bare(next)));
+            }
+        }
+        PESTS
+            .contains(&fold(word).as_str())
+            .then(|| word.to_string())
+    })
+}
+
 /// Words before a place: "in Park Slope", "en Chamberí", "por Coyoacán", "near Logan Square".
 const PLACE_CUES: &[&str] = &[
     "in", "en", "por", "near", "around", "cerca", "barrio", "colonia", "col", "zona", "area",
@@ -1753,13 +2032,21 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
                     .get(at + 1)
                     .is_some_and(|t| matches!(*t, "la" | "el" | "the")),
             );
-        for token in &tokens[start.min(tokens.len())..] {
-            let word = bare(token);
-            let capitalised = word.starts_with(|c: char| c.is_uppercase())
+        let place_word = |word: &str| {
+            word.starts_with(|c: char| c.is_uppercase())
                 && word
                     .chars()
-                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'');
-            let connector = !taken.is_empty() && matches!(word, "de" | "del" | "la");
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+        };
+        let rest = &tokens[start.min(tokens.len())..];
+        for (n, token) in rest.iter().enumerate() {
+            let word = bare(token);
+            let capitalised = place_word(word);
+            // Two places to choose from: "en Villa Crespo o Almagro", "Laureles o Envigado".
+            let alternative = matches!(word, "o" | "or" | "u")
+                && rest.get(n + 1).is_some_and(|next| place_word(bare(next)));
+            let connector =
+                !taken.is_empty() && (matches!(word, "de" | "del" | "la") || alternative);
             if !(capitalised || connector) || taken.len() >= 4 {
                 break;
             }
@@ -1783,6 +2070,59 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn who_does_the_work_the_pest_and_the_subject_by_the_fields_name() {
+        let read = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            ("stylist", "can i get highlights w/ Jess thurs", "Jess"),
+            ("estilista", "un corte con la Dra. Paredes", "Paredes"),
+            (
+                "trainer",
+                "sessions with Marco Ruiz on mondays",
+                "Marco Ruiz",
+            ),
+            ("pest", "we got roaches in the kitchen 🤢", "roaches"),
+            ("plaga", "tenemos chinches en el colchón", "chinches"),
+            ("pest", "pretty sure it's bed bugs", "bed bugs"),
+            ("subject", "looking for a maths tutor for my son", "maths"),
+            ("subject", "my daughter needs help w chemistry", "chemistry"),
+        ] {
+            assert_eq!(read(field, said).as_deref(), Some(value), "{field}: {said}");
+        }
+        for (field, said) in [
+            ("stylist", "with pleasure, thursday works"),
+            ("pest", "something is chewing the wires"),
+            ("subject", "looking for a private tutor"),
+        ] {
+            assert_eq!(read(field, said), None, "{field}: {said}");
+        }
+    }
+
+    #[test]
+    fn a_celebration_named_without_a_cue_unless_it_answers_the_question() {
+        let event = Thing::of("evento").unwrap();
+        for (said, value) in [
+            ("hola cotizan xv años?", "xv años"),
+            ("presupuesto para catering de una comunión", "comunión"),
+            (
+                "birthday dinner for my dad, table for 6",
+                "birthday dinner for my dad",
+            ),
+        ] {
+            assert_eq!(
+                event.answer(said, false, false).as_deref(),
+                Some(value),
+                "{said}"
+            );
+        }
+        assert_eq!(event.answer("a 40th birthday party", true, false), None);
+        let pet = Thing::of("mascota").unwrap();
+        assert_eq!(
+            pet.read("mi gatica Luna no quiere comer").as_deref(),
+            Some("Luna")
+        );
+    }
 
     #[test]
     fn a_listing_after_the_words_that_ask_to_see_it() {
@@ -2082,6 +2422,12 @@ mod tests {
             Some("Park Slope")
         );
         assert_eq!(read("busco piso por Malasaña").as_deref(), Some("Malasaña"));
+        // Two to choose from, said as one answer.
+        assert_eq!(
+            read("en Villa Crespo o Almagro").as_deref(),
+            Some("Villa Crespo o Almagro")
+        );
+        assert_eq!(read("in Chandler or nearby").as_deref(), Some("Chandler"));
         assert_eq!(read("in March please"), None);
         assert_eq!(read("in the city"), None);
     }
@@ -2146,6 +2492,12 @@ mod tests {
                 .read("el motivo es una fuga en el baño, estamos en Chapinero")
                 .as_deref(),
             Some("fuga en el baño")
+        );
+        assert_eq!(
+            Thing::Reason
+                .read("hola, es por unas manchas en la cara")
+                .as_deref(),
+            Some("manchas en la cara")
         );
         assert_eq!(Thing::Reason.read("es para el jueves"), None);
         assert_eq!(Thing::Reason.read("it's for my son"), None);
