@@ -13,7 +13,9 @@ use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
 mod described;
 mod free_text;
+mod leftover;
 mod others;
+mod requested;
 mod route;
 use others::Person;
 
@@ -410,6 +412,13 @@ impl Extractors {
                         &extraction,
                         clock.today(),
                     )
+                })
+            })
+            .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
+            .or_else(|| {
+                leftover::answer(text, wanted, asked, known, &extraction, |part| {
+                    let when = fields::dates::read(part, clock.today(), self.date_order(), false);
+                    when.date.is_some() || when.time.is_some()
                 })
             })
             .map(|(name, answer)| {
@@ -3608,6 +3617,96 @@ mod tests {
             &BTreeMap::new(),
             &Clock::default(),
         )
+    }
+
+    #[test]
+    fn the_first_message_asks_for_the_thing_a_field_holds() {
+        let asked_for = |text: &str, wanted: &str, field: &str| {
+            answer(text, wanted, &[]).found.get(field).cloned()
+        };
+        let dentist = "nombre:name,tratamiento:text,fecha:date,hora:time,telefono:phone";
+        assert_eq!(
+            asked_for("hola, quería cita para un empaste", dentist, "tratamiento").as_deref(),
+            Some("empaste")
+        );
+        assert_eq!(
+            asked_for(
+                "hi need a scale and polish",
+                "name:name,treatment:text,date:date,phone:phone",
+                "treatment"
+            )
+            .as_deref(),
+            Some("scale and polish")
+        );
+        assert_eq!(
+            asked_for(
+                "buenas tardes quiero un arreglo de rosas rojas y girasoles pa mi mamá",
+                "nombre:name,telefono:phone,arreglo:text,fecha_entrega:date",
+                "arreglo"
+            )
+            .as_deref(),
+            Some("rosas rojas y girasoles")
+        );
+        // A verb says what to do, and a field that is not what is asked for takes nothing.
+        assert_eq!(
+            asked_for(
+                "quiero hacer test drive del RAV4",
+                "nombre:name,servicio:text,fecha:date",
+                "servicio"
+            ),
+            None
+        );
+        assert_eq!(
+            asked_for(
+                "need a cleaning",
+                "name:name,insurance:text,date:date",
+                "insurance"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_named_thing_beside_other_answers_is_the_free_text_field_asked() {
+        let insurer = answer(
+            "Laura Sofía Mejía, Compensar",
+            "nombre:name,eps:text,fecha:date",
+            &["nombre", "eps"],
+        );
+        assert_eq!(insurer.found["eps"], "Compensar");
+        assert_eq!(insurer.found["nombre"], "Laura Sofía Mejía");
+        let signed = answer(
+            "Geico, Alicia Moreno 408-555-0111",
+            "name:name,insurer:text,phone:phone",
+            &["insurer", "phone"],
+        );
+        assert_eq!(signed.found["insurer"], "Geico");
+        assert_eq!(
+            answer(
+                "con GNP, cel 415 555 0172",
+                "aseguradora:text,telefono:phone",
+                &["aseguradora", "telefono"]
+            )
+            .found["aseguradora"],
+            "GNP"
+        );
+        // Answers to questions not asked leave something that answers one not asked either.
+        let placement = answer(
+            "inner forearm, about 4 inches",
+            "name:name,design:text,placement:text,size_inches:number",
+            &["name", "design"],
+        );
+        assert!(!placement.found.contains_key("design"), "{placement:?}");
+        // An aside, a time said in words and a name nobody took are no answer.
+        let wanted = "name:name,treatment:text,date:date,phone:phone";
+        for (text, asked) in [
+            ("oops, the 30th of September then", ["treatment", "date"]),
+            ("sometime next week, 555-0100", ["treatment", "phone"]),
+            ("Olga Batista, born 7/4/1955", ["treatment", "date"]),
+        ] {
+            let said = answer(text, wanted, &asked);
+            assert!(!said.found.contains_key("treatment"), "{text}: {said:?}");
+        }
     }
 
     #[test]

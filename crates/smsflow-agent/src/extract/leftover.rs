@@ -1,0 +1,122 @@
+//! A free-text value given beside other fields' values: "Laura Sofía Mejía, Compensar" answering
+//! the question about the patient and the insurer, "inner forearm, about 4 inches" the one about
+//! the placement and the size, "Geico, Alicia Moreno 408-555-0111". The part of the message that
+//! no reader took is the one free-text field's answer.
+
+use smsflow_core::{FieldSpec, FieldType};
+use std::collections::BTreeMap;
+
+use super::{Extraction, Kind, free_text, is_identifier, kind};
+use crate::fields;
+
+/// The most words a part left over holds: a named thing ("Swiss Medical", "inner forearm"), not
+/// a sentence about something else.
+const MOST_WORDS: usize = 4;
+
+/// Words before a named thing given as the answer: "con GNP", "it's Aetna", "with Cigna".
+const LEADS: &[&str] = &[
+    "it's ", "its ", "it is ", "is ", "es ", "con ", "with ", "tengo ", "i have ",
+];
+
+/// Words that open an aside, not an answer: "oops, the 30th then", "gracias, ...".
+const ASIDES: &[&str] = &[
+    "oops", "whoops", "sorry", "thanks", "thank", "ty", "uy", "ups", "ay", "perdon", "perdona",
+    "disculpa", "disculpe", "gracias",
+];
+
+/// The one free-text field asked for and still missing, and the part of `text` that gives none
+/// of the values the other readers found, when exactly one part is left and it is short. Only
+/// when every value found is one whose words can be told apart (a name, an email, a phone, a
+/// number, a day or an hour, an address): a choice or another text may be read from any part.
+/// `says_when` tells whether a part gives a day or an hour.
+pub(super) fn answer(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+    says_when: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
+    // A correction's "oops" or "uy perdón" and the wrong value an invalid reading refused are
+    // left over too: neither is an answer.
+    if extraction.found.is_empty() || !extraction.invalid.is_empty() || fields::is_correction(text)
+    {
+        return None;
+    }
+    let mut free = wanted.iter().filter(|field| {
+        asked.iter().any(|a| a == field.as_str())
+            && kind(field) == Kind::Labelled
+            && !is_identifier(field.as_str())
+            && !free_text::is_worded(field)
+            && !known.contains_key(field.as_str())
+            && !extraction.found.contains_key(field.as_str())
+    });
+    let field = free.next()?;
+    if free.next().is_some() {
+        return None;
+    }
+    // "inner forearm, about 4 inches" to the question about the design: the message answers
+    // other questions than the ones asked, and what is left over is one of those.
+    if !extraction
+        .found
+        .keys()
+        .any(|name| asked.iter().any(|a| a == name))
+    {
+        return None;
+    }
+    let mut found_values = Vec::new();
+    for (name, value) in &extraction.found {
+        let found = wanted.iter().find(|field| field.as_str() == name)?;
+        match kind(found) {
+            Kind::Name | Kind::OtherName | Kind::Email | Kind::Typed(FieldType::Address) => {
+                found_values.push(fields::fold(value));
+            }
+            Kind::Phone
+            | Kind::Typed(
+                FieldType::Number | FieldType::Date | FieldType::Time | FieldType::Datetime,
+            ) => {}
+            _ => return None,
+        }
+    }
+    let claimed = |part: &str| {
+        let folded = fields::fold(part);
+        part.chars().any(|c| c.is_ascii_digit())
+            || part.contains('@')
+            || found_values
+                .iter()
+                .any(|value| folded.contains(value.as_str()) || value.contains(folded.as_str()))
+            || part.split_whitespace().any(|word| {
+                fields::numbers::is_number_word(word.trim_matches(|c: char| !c.is_alphanumeric()))
+            })
+            || part.split_whitespace().any(|word| {
+                let word = word.trim_end_matches(['.', ',']);
+                word.contains('.') || super::says_when(&fields::fold(word))
+            })
+            || says_when(part)
+    };
+    // "Olga Batista, born 7/4/1955" when the name reader took none: a name, not the answer.
+    let name_missing = wanted
+        .iter()
+        .any(|field| kind(field) == Kind::Name && !extraction.found.contains_key(field.as_str()));
+    let mut left = free_text::after_greeting(text)
+        .split([',', ';', '\n', '!'])
+        .flat_map(|piece| piece.split(". "))
+        .map(|part| part.trim().trim_end_matches('.').trim())
+        .filter(|part| !part.is_empty() && !claimed(part));
+    let part = left.next()?;
+    if left.next().is_some() || part.contains('?') {
+        return None;
+    }
+    let value = super::without_lead(part, LEADS);
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let first = fields::fold(words.first()?);
+    let first = first.trim_matches(|c: char| !c.is_alphanumeric());
+    let a_name =
+        name_missing && words.len() >= 2 && words.iter().all(|word| super::is_capitalised(word));
+    (words.len() <= MOST_WORDS
+        && !a_name
+        && !ASIDES.contains(&first)
+        && !free_text::says_nothing(first)
+        && !super::NOT_NAMES.contains(&first))
+    .then(|| (field.as_str().to_string(), value.to_string()))
+}
