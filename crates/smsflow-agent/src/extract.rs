@@ -416,10 +416,13 @@ impl Extractors {
             })
             .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
-                leftover::answer(text, wanted, asked, known, &extraction, |part| {
+                let says_when = |part: &str| {
                     let when = fields::dates::read(part, clock.today(), self.date_order(), false);
                     when.date.is_some() || when.time.is_some()
-                })
+                };
+                leftover::answer(text, wanted, asked, known, &extraction, says_when).or_else(
+                    || leftover::note_after(text, wanted, asked, known, &extraction, says_when),
+                )
             })
             .map(|(name, answer)| {
                 let answer = free_text::without_alarm(&name, &answer);
@@ -808,6 +811,12 @@ impl Extractors {
                 )))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
+                Some(Ok(value))
+            }
+            Kind::Labelled
+                if !is_identifier(field.as_str())
+                    && let Some(value) = own_word_name(words, field.as_str()) =>
+            {
                 Some(Ok(value))
             }
             Kind::Labelled if only_asked => whole_answer(text).map(|value| {
@@ -1758,6 +1767,42 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
         }
         Some(parts.join(" "))
     })
+}
+
+/// The most words of a name that opens with its field's own word ("Hotel Xcaret Arte").
+const OWN_WORD_NAME_WORDS: usize = 5;
+
+/// A name that opens with the field's own word, capitalised, and goes on in capitals: "nos
+/// hospedamos en el Hotel Riu Caribe" = `Hotel Riu Caribe` for `hotel`, "Colegio San Marcos"
+/// for `colegio`; "de", "del", "la" between its capitalised words ("Club Campestre de Cali").
+fn own_word_name(words: &[Word], field: &str) -> Option<String> {
+    let folded = fields::fold(field);
+    let own = fields::own_words(&folded, &[]);
+    let at = words.iter().position(|word| {
+        is_capitalised(&word.text)
+            && !word.ends_clause
+            && own.contains(&fields::fold(&word.lower).as_str())
+    })?;
+    let mut taken = vec![words[at].text.as_str()];
+    let mut next = at + 1;
+    while taken.len() < OWN_WORD_NAME_WORDS
+        && let Some(word) = words.get(next)
+    {
+        let links = matches!(word.lower.as_str(), "de" | "del" | "la" | "los" | "las")
+            && !word.ends_clause
+            && words
+                .get(next + 1)
+                .is_some_and(|after| is_capitalised(&after.text));
+        if !(links || is_capitalised(&word.text)) || word.text.contains('@') {
+            break;
+        }
+        taken.push(&word.text);
+        next += 1;
+        if word.ends_clause {
+            break;
+        }
+    }
+    (taken.len() >= 2 && is_capitalised(taken.last()?)).then(|| taken.join(" "))
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
@@ -3664,6 +3709,49 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_request_after_the_answers_is_the_note_field() {
+        let wanted = "name:name,party_size:number,time:time,phone:phone,special_request:text";
+        let note = answer(
+            "917-555-0135. we need a high chair and one guest is gluten free",
+            wanted,
+            &["phone", "special_request"],
+        );
+        assert_eq!(
+            note.found["special_request"],
+            "we need a high chair and one guest is gluten free"
+        );
+        // A sentence that gives a value is no note, nor is a question.
+        for text in [
+            "917-555-0135. table by the window at 8",
+            "917-555-0135. can we bring a cake?",
+        ] {
+            let said = answer(text, wanted, &["phone", "special_request"]);
+            assert!(
+                !said.found.contains_key("special_request"),
+                "{text}: {said:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_that_opens_with_the_field_s_word_is_its_value() {
+        let hotel = answer(
+            "Paulina Ríos, estamos en el Hotel Xcaret Arte, +52 998 765 4321",
+            "nombre:name,fecha:date,hotel:text,whatsapp:phone",
+            &["nombre", "hotel"],
+        );
+        assert_eq!(hotel.found["hotel"], "Hotel Xcaret Arte");
+        assert_eq!(hotel.found["nombre"], "Paulina Ríos");
+        // The word in lower case names no place.
+        let plain = answer(
+            "any hotel near the beach is fine",
+            "nombre:name,hotel:text",
+            &["nombre"],
+        );
+        assert!(!plain.found.contains_key("hotel"), "{plain:?}");
     }
 
     #[test]

@@ -64,33 +64,14 @@ pub(super) fn answer(
     {
         return None;
     }
-    let mut found_values = Vec::new();
-    for (name, value) in &extraction.found {
-        let found = wanted.iter().find(|field| field.as_str() == name)?;
-        match kind(found) {
-            Kind::Name | Kind::OtherName | Kind::Email | Kind::Typed(FieldType::Address) => {
-                found_values.push(fields::fold(value));
-            }
-            Kind::Phone
-            | Kind::Typed(
-                FieldType::Number | FieldType::Date | FieldType::Time | FieldType::Datetime,
-            ) => {}
-            _ => return None,
-        }
-    }
+    let found_values = told_apart(wanted, extraction)?;
     let claimed = |part: &str| {
-        let folded = fields::fold(part);
-        part.chars().any(|c| c.is_ascii_digit())
-            || part.contains('@')
-            || found_values
-                .iter()
-                .any(|value| folded.contains(value.as_str()) || value.contains(folded.as_str()))
+        gives_a_value(part, &found_values)
             || part.split_whitespace().any(|word| {
-                fields::numbers::is_number_word(word.trim_matches(|c: char| !c.is_alphanumeric()))
-            })
-            || part.split_whitespace().any(|word| {
-                let word = word.trim_end_matches(['.', ',']);
-                word.contains('.') || super::says_when(&fields::fold(word))
+                let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
+                fields::numbers::is_number_word(word)
+                    || word.contains('.')
+                    || super::says_when(&fields::fold(word))
             })
             || says_when(part)
     };
@@ -119,4 +100,92 @@ pub(super) fn answer(
         && !free_text::says_nothing(first)
         && !super::NOT_NAMES.contains(&first))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// The values found, folded, of the fields whose words can be found again in the message (a
+/// name, an email, an address); none when a value found could come from any part (a choice,
+/// another text).
+fn told_apart(wanted: &[FieldSpec], extraction: &Extraction) -> Option<Vec<String>> {
+    let mut values = Vec::new();
+    for (name, value) in &extraction.found {
+        let found = wanted.iter().find(|field| field.as_str() == name)?;
+        match kind(found) {
+            Kind::Name | Kind::OtherName | Kind::Email | Kind::Typed(FieldType::Address) => {
+                values.push(fields::fold(value));
+            }
+            Kind::Phone
+            | Kind::Typed(
+                FieldType::Number | FieldType::Date | FieldType::Time | FieldType::Datetime,
+            ) => {}
+            _ => return None,
+        }
+    }
+    Some(values)
+}
+
+/// Whether `part` holds figures, an email address or one of the `values` found (folded).
+fn gives_a_value(part: &str, values: &[String]) -> bool {
+    let folded = fields::fold(part);
+    part.chars().any(|c| c.is_ascii_digit())
+        || part.contains('@')
+        || values
+            .iter()
+            .any(|value| folded.contains(value.as_str()) || value.contains(folded.as_str()))
+}
+
+/// The fewest words of a request or a note said after the answers.
+const FEWEST_NOTE_WORDS: usize = 3;
+
+/// The sentences after the answers, for the one field that holds the texter's own words still
+/// missing: "917-555-0135. we need a high chair and one guest is gluten free", "a nombre de
+/// Begoña Aranda, 677 889 900. es un cumple, si podéis poner una vela en el postre genial".
+/// Every sentence before them gives a value found; none of them does. Not when a description
+/// is still missing (the sentences may be it) or another free-text field was asked.
+pub(super) fn note_after(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+    says_when: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
+    if extraction.found.is_empty() || !extraction.invalid.is_empty() || fields::is_correction(text)
+    {
+        return None;
+    }
+    let missing = |field: &&FieldSpec| {
+        kind(field) == Kind::Labelled
+            && !known.contains_key(field.as_str())
+            && !extraction.found.contains_key(field.as_str())
+    };
+    let mut notes = wanted
+        .iter()
+        .filter(missing)
+        .filter(|field| free_text::is_worded(field));
+    let field = notes.next()?;
+    let other_free = wanted.iter().filter(missing).any(|other| {
+        other != field && (free_text::holds_why(other) || asked.iter().any(|a| a == other.as_str()))
+    });
+    if notes.next().is_some() || other_free {
+        return None;
+    }
+    let found_values = told_apart(wanted, extraction)?;
+    let said = text.trim();
+    let mut starts: Vec<usize> = said.match_indices(". ").map(|(at, _)| at + 2).collect();
+    starts.insert(0, 0);
+    // The first sentence that gives no value; every one before it gives one.
+    let first_note = starts.iter().position(|&start| {
+        let end = said[start..].find(". ").map_or(said.len(), |at| start + at);
+        !gives_a_value(&said[start..end], &found_values) && !says_when(&said[start..end])
+    })?;
+    if first_note == 0 {
+        return None;
+    }
+    let note = said[starts[first_note]..]
+        .trim()
+        .trim_end_matches('.')
+        .trim();
+    let words = note.split_whitespace().count();
+    (words >= FEWEST_NOTE_WORDS && !gives_a_value(note, &found_values) && !note.ends_with('?'))
+        .then(|| (field.as_str().to_string(), note.to_string()))
 }
