@@ -37,10 +37,7 @@ pub(super) fn answer(
     extraction: &Extraction,
     says_when: impl Fn(&str) -> bool,
 ) -> Option<(String, String)> {
-    // A correction's "oops" or "uy perdón" and the wrong value an invalid reading refused are
-    // left over too: neither is an answer.
-    if extraction.found.is_empty() || !extraction.invalid.is_empty() || fields::is_correction(text)
-    {
+    if !gave_answers(text, extraction) {
         return None;
     }
     let mut free = wanted.iter().filter(|field| {
@@ -102,6 +99,13 @@ pub(super) fn answer(
     .then(|| (field.as_str().to_string(), value.to_string()))
 }
 
+/// Whether the message gave values, nothing refused and nothing corrected: a correction's
+/// "oops" or "uy perdón" and the wrong value an invalid reading refused are left over too, and
+/// neither is an answer.
+fn gave_answers(text: &str, extraction: &Extraction) -> bool {
+    !extraction.found.is_empty() && extraction.invalid.is_empty() && !fields::is_correction(text)
+}
+
 /// The values found, folded, of the fields whose words can be found again in the message (a
 /// name, an email, an address); none when a value found could come from any part (a choice,
 /// another text).
@@ -149,8 +153,7 @@ pub(super) fn note_after(
     extraction: &Extraction,
     says_when: impl Fn(&str) -> bool,
 ) -> Option<(String, String)> {
-    if extraction.found.is_empty() || !extraction.invalid.is_empty() || fields::is_correction(text)
-    {
+    if !gave_answers(text, extraction) {
         return None;
     }
     let missing = |field: &&FieldSpec| {
