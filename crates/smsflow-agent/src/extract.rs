@@ -1670,17 +1670,25 @@ fn identifier(
         .collect();
     let all: Vec<&str> = tokens.clone().collect();
     let raw: Vec<&str> = text.split_whitespace().collect();
-    let after_name = all.iter().enumerate().find_map(|(at, token)| {
-        let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
-        named
-            .contains(&word)
-            .then(|| (at + 1..all.len().min(at + 4)).find(|&at| shaped(all[at])))
-            .flatten()
-    });
     // A plate written in two parts: "matrícula 4821 KLM".
     let plate = ["plate", "matricula", "placa", "patente"]
         .iter()
         .any(|word| fields::fold(field).contains(word));
+    // After its word a plate may have two figures: "patente KJTR-45", "placa XKM 43F".
+    let plate_shaped = |token: &str| {
+        plate
+            && token.chars().filter(char::is_ascii_digit).count() >= 2
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let after_name = all.iter().enumerate().find_map(|(at, token)| {
+        let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
+        named
+            .contains(&word)
+            .then(|| {
+                (at + 1..all.len().min(at + 4)).find(|&at| shaped(all[at]) || plate_shaped(all[at]))
+            })
+            .flatten()
+    });
     let capitals = |token: &str| {
         (2..=4).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase())
     };
@@ -1703,17 +1711,21 @@ fn identifier(
         parts.join(" ")
     });
     hashed.map(str::to_string).or(after_name).or_else(|| {
-        let mut shaped = tokens.clone().filter(|token| shaped(token));
-        asked
-            .then(|| {
-                if last {
-                    shaped.next_back()
-                } else {
-                    shaped.next()
-                }
-            })
-            .flatten()
-            .map(str::to_string)
+        let mut shaped = (0..all.len()).filter(|&at| shaped(all[at]));
+        let at = asked.then(|| {
+            if last {
+                shaped.next_back()
+            } else {
+                shaped.next()
+            }
+        })??;
+        // A plate's letters after its figures: "Marcos Delgado, 2241 HBC".
+        Some(match all.get(at + 1) {
+            Some(letters) if plate && capitals(letters) && !raw[at].ends_with([',', ';', '.']) => {
+                format!("{} {letters}", all[at])
+            }
+            _ => all[at].to_string(),
+        })
     })
 }
 
@@ -4161,6 +4173,30 @@ mod tests {
         assert_eq!(pairs(&car.found), [("vehicle", "2019 Toyota Camry")]);
         let plate = answer("la matrícula es 4821 KLM", "matricula", &[]);
         assert_eq!(pairs(&plate.found), [("matricula", "4821 KLM")]);
+        for (text, field, asked, expected) in [
+            (
+                "Suzuki Swift, patente KJTR-45",
+                "patente:text",
+                &[][..],
+                "KJTR-45",
+            ),
+            (
+                "es una Pulsar NS 200, placa XKM 43F",
+                "placa:text",
+                &[],
+                "XKM 43F",
+            ),
+            (
+                "Marcos Delgado, 2241 HBC",
+                "matricula:text",
+                &["matricula"],
+                "2241 HBC",
+            ),
+        ] {
+            let plate = answer(text, field, asked);
+            let name = field.split(':').next().unwrap();
+            assert_eq!(plate.found[name], expected, "{text}");
+        }
         let born = answer("dob is July 22, 1985", "dob:date", &["dob"]);
         assert_eq!(pairs(&born.found), [("dob", "1985-07-22")]);
     }
