@@ -295,6 +295,11 @@ impl Extractors {
                 clock,
                 wanted,
                 name_asked,
+                asked_with_other: wanted.iter().any(|other| {
+                    other != field
+                        && is_asked(other)
+                        && !matches!(self::kind(other), Kind::Email | Kind::Phone)
+                }),
             };
             let found = || self.find(field, kind, text, &words, &context);
             // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
@@ -610,9 +615,11 @@ impl Extractors {
                         .flatten()
                 })
                 // A question introduces nobody: "¿Su nombre completo?".
+                // "booster jab" answering the questions about the name and the reason: the
+                // reason; a name in lower case answers alone or beside contact details.
                 .or_else(|| {
                     (!(text.trim_end().ends_with('?') && words.len() <= 5))
-                        .then(|| lowercase_name(words, asked))
+                        .then(|| lowercase_name(words, asked, !context.asked_with_other))
                         .flatten()
                 })
                 .or_else(|| {
@@ -1316,6 +1323,9 @@ struct Context<'a> {
     wanted: &'a [FieldSpec],
     /// The texter's own name was asked for.
     name_asked: bool,
+    /// Another field asked with this one takes words that are no contact details (a reason, a
+    /// count, a day): a plain answer in lower case may be that field's.
+    asked_with_other: bool,
 }
 
 /// A short message that gives none of the fields asked for answers the one free-text field among
@@ -2701,9 +2711,10 @@ const TITLES: &[&str] = &[
 ];
 
 /// A name written in lower case: after a cue ("im jake", "hi this is jo from the lakeside hoa",
-/// "soy juan carlos de la fuente") or, answering the question about it, alone or before contact
-/// details ("rocío", "sure - brian kim, brian.kim@yahoo.com").
-fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
+/// "soy juan carlos de la fuente") or, answering the question about it `alone` (with nothing
+/// but contact details asked beside it), alone or before contact details ("rocío", "sure -
+/// brian kim, brian.kim@yahoo.com").
+fn lowercase_name(words: &[Word], asked: bool, alone: bool) -> Option<String> {
     let cued = NAME_CUES.iter().find_map(|cue| {
         let at = (0..words.len()).find(|&at| cue_at(words, at, cue).is_some())?;
         // Without the question, only a cue that says a name follows, near the start, or any cue
@@ -2739,7 +2750,12 @@ fn lowercase_name(words: &[Word], asked: bool) -> Option<String> {
     });
     cued.or_else(|| {
         let start = skip_leading_fillers(words);
-        let (name, end) = asked.then(|| plain_name(words, start, true)).flatten()?;
+        let capitalised = words
+            .get(start)
+            .is_some_and(|word| is_capitalised(&word.text));
+        let (name, end) = (asked && (alone || capitalised))
+            .then(|| plain_name(words, start, true))
+            .flatten()?;
         // Alone, or before contact details: "chris, chris@hale.io".
         (end == words.len() || gives_contact(&words[end..])).then_some(name)
     })
@@ -2764,6 +2780,10 @@ fn plain_name(words: &[Word], start: usize, asked: bool) -> Option<(String, usiz
                 taken.extend(words[at..at + particle].iter().map(|w| w.text.as_str()));
                 at += particle;
                 continue;
+            }
+            // "Luz Marina Ospina cc 52.874.119": a capitalised name ends at a word in lower case.
+            if is_capitalised(taken[0]) && !is_capitalised(&word.text) {
+                break;
             }
         }
         if !is_plain_name_word(word) || taken.len() >= max {
@@ -3457,7 +3477,7 @@ const COMPANY_CUES: &[&[&str]] = &[
 fn company(words: &[Word]) -> Option<String> {
     let name = person_name(words)
         .or_else(|| listed_name(words).map(|(name, _)| name))
-        .or_else(|| lowercase_name(words, false));
+        .or_else(|| lowercase_name(words, false, false));
     // A message written all in lower case names its company in lower case too.
     let lower_case = words
         .iter()
@@ -3674,6 +3694,40 @@ mod tests {
             &BTreeMap::new(),
             &Clock::default(),
         )
+    }
+
+    #[test]
+    fn a_plain_answer_to_the_name_and_another_question_is_the_others() {
+        let vet = "owner_name:name,pet_name:text,reason:text,date:date,phone:phone";
+        let booster = answer("booster jab", vet, &["owner_name", "reason"]);
+        assert_eq!(booster.found.get("owner_name"), None);
+        assert_eq!(
+            booster.found.get("reason").map(String::as_str),
+            Some("booster jab")
+        );
+        let pisos = "nombre:name,habitaciones:number,presupuesto:number,celular:phone";
+        let budget = answer("hasta 2.500.000 al mes", pisos, &["nombre", "presupuesto"]);
+        assert_eq!(budget.found.get("nombre"), None);
+        assert_eq!(
+            budget.found.get("presupuesto").map(String::as_str),
+            Some("2500000")
+        );
+        // Alone, or asked with contact details only, a name in lower case is still the name;
+        // a capitalised name ends before a word in lower case.
+        let name = |text: &str, asked: &[&str]| {
+            answer(text, "nombre:name,cedula:text,telefono:phone", asked)
+                .found
+                .get("nombre")
+                .cloned()
+        };
+        assert_eq!(
+            name("rocío", &["nombre", "telefono"]).as_deref(),
+            Some("rocío")
+        );
+        assert_eq!(
+            name("Luz Marina Ospina cc 52.874.119", &["nombre", "cedula"]).as_deref(),
+            Some("Luz Marina Ospina")
+        );
     }
 
     #[test]
