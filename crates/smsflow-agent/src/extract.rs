@@ -592,6 +592,10 @@ impl Extractors {
             clock,
             ..
         } = *context;
+        let renames = context.known.is_none()
+            || correcting
+            || others::says_own_name(words)
+            || !says_whose_vaguely(words);
         match kind {
             Kind::Email => match spaced_email(text) {
                 Some(spaced) => Some(Err(Invalid::Email(spaced))),
@@ -605,8 +609,11 @@ impl Extractors {
                     .flatten()
                     .map(|digits| Err(Invalid::Phone(digits)))
             }),
-            // A name listed without a cue is a guess: it never replaces a name already given.
+            // A name listed without a cue is a guess: it never replaces a name already given;
+            // nor does one after a cue that does not say whose it is ("shes a cat, name is
+            // Mochi", "its tax season").
             Kind::Name => person_name(words)
+                .filter(|_| renames)
                 // Capitalised words the contact details follow are surer than a word in lower
                 // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
                 .or_else(|| {
@@ -618,7 +625,7 @@ impl Extractors {
                 // "booster jab" answering the questions about the name and the reason: the
                 // reason; a name in lower case answers alone or beside contact details.
                 .or_else(|| {
-                    (!(text.trim_end().ends_with('?') && words.len() <= 5))
+                    (renames && !(text.trim_end().ends_with('?') && words.len() <= 5))
                         .then(|| lowercase_name(words, asked, !context.asked_with_other))
                         .flatten()
                 })
@@ -3107,6 +3114,25 @@ fn gives_contact(words: &[Word]) -> bool {
             .any(|group| group.iter().map(digits).sum::<usize>() >= 7)
 }
 
+/// Cues before a name that do not say whose it is: "shes a cat, name is Mochi", "its tax
+/// season".
+const VAGUE_NAME_CUES: &[&[&str]] = &[
+    &["name", "is"],
+    &["names"],
+    &["name"],
+    &["it's"],
+    &["its"],
+    &["nombre"],
+];
+
+fn says_whose_vaguely(words: &[Word]) -> bool {
+    (0..words.len()).any(|at| {
+        VAGUE_NAME_CUES
+            .iter()
+            .any(|cue| cue_at(words, at, cue).is_some())
+    })
+}
+
 fn person_name(words: &[Word]) -> Option<String> {
     for (i, _) in words.iter().enumerate() {
         for cue in NAME_CUES {
@@ -3728,6 +3754,53 @@ mod tests {
             name("Luz Marina Ospina cc 52.874.119", &["nombre", "cedula"]).as_deref(),
             Some("Luz Marina Ospina")
         );
+    }
+
+    #[test]
+    fn a_name_already_given_changes_only_for_one_the_texter_says_is_theirs() {
+        let later = |text: &str, wanted: &str, known: &[(&str, &str)]| {
+            let known: BTreeMap<String, String> = known
+                .iter()
+                .map(|(field, value)| (field.to_string(), value.to_string()))
+                .collect();
+            Extractors::default()
+                .read(text, &fields(wanted), &[], &known, &Clock::default())
+                .found
+        };
+        let support = "name:name,company:text,priority:choice(Low|Normal|High)";
+        let found = later(
+            "high priority, its tax season",
+            support,
+            &[("name", "Tanya Brooks")],
+        );
+        assert_eq!(found.get("name"), None);
+        let flowers = "sender_name:name,recipient:name,phone:phone";
+        let found = later(
+            "my name's Mia Chen 626-555-0120",
+            flowers,
+            &[("recipient", "Rosa Delgado")],
+        );
+        assert_eq!(found.get("recipient"), None);
+        assert_eq!(
+            found.get("sender_name").map(String::as_str),
+            Some("Mia Chen")
+        );
+        let gift = "nombre:name,destinatario:name,mensaje:text";
+        let found = later(
+            "de parte de Sebastián Lozano",
+            gift,
+            &[("nombre", "Amparo")],
+        );
+        assert_eq!(
+            found.get("nombre").map(String::as_str),
+            Some("Sebastián Lozano")
+        );
+        let found = later(
+            "es una gata, su nombre es Mishi",
+            "nombre:name,mascota:text",
+            &[("nombre", "Ana Ruiz")],
+        );
+        assert_ne!(found.get("nombre").map(String::as_str), Some("Mishi"));
     }
 
     #[test]

@@ -239,6 +239,11 @@ const TEXTER_CUES: &[&[&str]] = &[
     &["under"],
 ];
 
+/// Whether the message says the name it gives is the texter's own ("my name is", "soy").
+pub(super) fn says_own_name(words: &[Word]) -> bool {
+    (0..words.len()).any(|at| TEXTER_CUES.iter().any(|cue| said_at(words, at, cue)))
+}
+
 fn said_at(words: &[Word], at: usize, cue: &[&str]) -> bool {
     cue_at(words, at, cue).is_some()
 }
@@ -273,10 +278,14 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
             next += 1;
         }
         let about = &words[at + 1..next];
+        // "my name's Mia Chen": the texter's own.
         if about.is_empty()
-            || about
-                .iter()
-                .any(|word| matches!(fields::fold(&word.lower).as_str(), "name" | "nombre"))
+            || about.iter().any(|word| {
+                matches!(
+                    fields::fold(&word.lower).as_str(),
+                    "name" | "name's" | "names" | "nombre"
+                )
+            })
         {
             return None;
         }
@@ -366,7 +375,7 @@ const THEY_ARE: &[&str] = &[
 /// Kiwi", "Canela, es una perrita", "kiwi", "he's Mateo Jiménez", "paciente Jhon Fredy Castaño"
 /// (the field's own word before it); not a message in which the texter gives their own name.
 pub(super) fn answered_name(words: &[Word], field: &str) -> Option<String> {
-    if (0..words.len()).any(|at| TEXTER_CUES.iter().any(|cue| said_at(words, at, cue))) {
+    if says_own_name(words) {
         return None;
     }
     let own = fields::fold(field);
