@@ -1356,7 +1356,12 @@ fn text_answer(
     if free_text.next().is_some() {
         return None;
     }
-    let answer = free_text::without_own_word(field, &whole_answer(text)?).to_string();
+    // "voy por Adeslas": without the words that frame the answer.
+    let answer = free_text::without_own_word(
+        field,
+        free_text::without_request(field, &whole_answer(text)?),
+    )
+    .to_string();
     let folded = fields::fold(&answer);
     let first = folded.split_whitespace().next()?;
     let refusal = free_text::says_nothing(first) || NOT_NAMES.contains(&first);
@@ -3753,6 +3758,34 @@ mod tests {
         assert_eq!(
             name("Luz Marina Ospina cc 52.874.119", &["nombre", "cedula"]).as_deref(),
             Some("Luz Marina Ospina")
+        );
+    }
+
+    #[test]
+    fn a_free_text_answer_goes_without_the_words_that_frame_it() {
+        let physio = "nombre:name,lesion:text,mutua:text,fecha:date,hora:time";
+        assert_eq!(
+            answer("voy por Adeslas", physio, &["mutua", "fecha"])
+                .found
+                .get("mutua")
+                .map(String::as_str),
+            Some("Adeslas")
+        );
+        let vet = "dueno:name,mascota:text,sintomas:text,fecha_del_problema:date";
+        assert_eq!(
+            answer("mi perra Kiara está con diarrea desde el jueves", vet, &[])
+                .found
+                .get("sintomas")
+                .map(String::as_str),
+            Some("diarrea")
+        );
+        let tutor = "parent_name:name,student_name:name,grade:text,phone:phone";
+        assert_eq!(
+            answer("she's in 6th grade", tutor, &["student_name", "grade"])
+                .found
+                .get("grade")
+                .map(String::as_str),
+            Some("6th grade")
         );
     }
 

@@ -167,16 +167,19 @@ pub(super) fn described(
     {
         kept.remove(0);
     }
-    let value = kept.join(" ").replace(" ,", ",");
-    let value = super::free_text::without_request(field, &value)
+    let said = kept.join(" ").replace(" ,", ",");
+    let value = super::free_text::without_request(field, &said)
         .trim_end_matches(['.', '!', ',', ';', ' '])
         .trim();
     let words = value.split_whitespace().count();
+    // Two words said, one may be left once the words that frame it go: "está con diarrea".
+    let said_words = said.split_whitespace().count();
     // "need an appointment tuesday": what is left asks for a visit, the reason comes later.
     let asks_for_a_visit = value
         .split_whitespace()
         .any(|word| VISITS.contains(&folded(word).as_str()));
-    ((2..=40).contains(&words)
+    ((1..=40).contains(&words)
+        && said_words >= 2
         && !value.ends_with('?')
         && !value.contains('@')
         && !asks_for_a_visit)

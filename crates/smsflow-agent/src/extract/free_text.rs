@@ -162,6 +162,17 @@ const FRAME_LEADS: &[&str] = &[
     "es para ",
     "es por ",
     "es sobre ",
+    // Where someone is or what they are with: "está en 2º de bachillerato", "she's in 6th
+    // grade", "está con diarrea", "voy por Adeslas" (an insurer).
+    "esta en ",
+    "esta con ",
+    "va en ",
+    "she's in ",
+    "shes in ",
+    "he's in ",
+    "hes in ",
+    "voy por ",
+    "voy con ",
 ];
 
 /// `value` without the first of [`FRAME_LEADS`] and an indefinite article after it
@@ -247,6 +258,11 @@ const VISIT_WORDS: &[&str] = &[
     "reunion",
     "consult",
     "consultar",
+    "consultation",
+    // Asked to be seen or booked: "can I get seen for a possible UTI", "quiero agendar a mi
+    // gatica para esterilización".
+    "seen",
+    "agendar",
     // Someone or something asked for about a matter: "need a lawyer for a car accident", "I need
     // advice on an unfair dismissal", "necesito un abogado por un choque".
     "lawyer",
@@ -1335,6 +1351,26 @@ mod tests {
             ),
             // Someone asked for about a matter.
             ("matter", "need a lawyer for a car accident", "car accident"),
+            // Where someone is or what they are with, a visit to be seen or booked.
+            ("curso", "está en 2º de bachillerato", "2º de bachillerato"),
+            ("grade", "she's in 6th grade", "6th grade"),
+            ("sintomas", "está con diarrea", "diarrea"),
+            ("mutua", "voy por Adeslas", "Adeslas"),
+            (
+                "symptoms",
+                "Hi can I get seen for a possible UTI",
+                "possible UTI",
+            ),
+            (
+                "matter",
+                "I need a consultation about a landlord dispute",
+                "landlord dispute",
+            ),
+            (
+                "motivo",
+                "hola, quiero agendar a mi gatica para esterilización",
+                "esterilización",
+            ),
             (
                 "asunto",
                 "necesito un abogado por un choque con una moto",
