@@ -556,6 +556,11 @@ const SIGN_OFFS: &[&str] = &[
 /// that goes on in lower case ("..., mañana a las 4") or opens with a name is no address.
 pub fn shaped(text: &str) -> Option<String> {
     let text = text.trim().trim_end_matches(['.', '!']).trim();
+    // "c/ Mallorca 301, 4º 1ª, Barcelona, 619 887 766": the phone after it is no place.
+    let text = match text.rsplit_once(',') {
+        Some((address, phone)) if starts_phone(&tokens(phone)) => address.trim_end(),
+        _ => text,
+    };
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let [street, places @ ..] = parts.as_slice() else {
         return None;
@@ -750,8 +755,12 @@ fn read_on(tokens: &[Token], mut end: usize) -> usize {
         // "123 Main St. Apt 4": the dot of a street type, not the end of the sentence.
         let abbreviated = tokens[end].is(STREET_TYPES)
             && (token.is(UNIT_MARKERS) || token.is_number() || token.raw == "#");
-        // "not 12 Oak St, 21 Oak St": another address starts.
-        if tokens[end].ends_sentence() && !abbreviated || core(tokens, next).is_some() {
+        // "not 12 Oak St, 21 Oak St": another address starts; "... Niles IL 847 555 0194": a
+        // phone number.
+        if tokens[end].ends_sentence() && !abbreviated
+            || core(tokens, next).is_some()
+            || starts_phone(&tokens[next..])
+        {
             return end;
         }
         end = if token.is(UNIT_MARKERS) && after.is_some_and(Token::is_unit_value) {
@@ -788,6 +797,29 @@ fn read_on(tokens: &[Token], mut end: usize) -> usize {
             return lower_case_city(tokens, end).unwrap_or(end);
         };
     }
+}
+
+/// Whether `tokens` open with a phone number written in groups of plain digits ("847 555 0194",
+/// "619 887 766", "+34 619 887 766"): two groups or more, seven digits or more in all.
+fn starts_phone(tokens: &[Token]) -> bool {
+    let plain = |token: &&Token| {
+        let core = token.raw.trim_end_matches([',', '.', ';']);
+        !core.is_empty()
+            && core
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-'))
+    };
+    // A group that ends a sentence or a part ends the number: "NY 11201. 718 555 0163".
+    let ends = tokens
+        .iter()
+        .position(|token| token.raw.ends_with([',', '.', ';']))
+        .map_or(tokens.len(), |at| at + 1);
+    let groups: Vec<&Token> = tokens[..ends].iter().take_while(plain).collect();
+    let digits: usize = groups
+        .iter()
+        .map(|token| token.raw.chars().filter(char::is_ascii_digit).count())
+        .sum();
+    groups.len() >= 2 && digits >= 7
 }
 
 /// The neighbourhood's name after its marker at `at`: up to three words, to the end of its part.
@@ -861,6 +893,27 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::{address, shaped};
+
+    #[test]
+    fn an_address_ends_before_the_phone_number_after_it() {
+        assert_eq!(
+            shaped("Calle Mallorca 301, Barcelona, 619 887 766").as_deref(),
+            Some("Calle Mallorca 301, Barcelona")
+        );
+        assert_eq!(
+            address("6120 W Oakton St Niles IL 847 555 0194", false).as_deref(),
+            Some("6120 W Oakton St Niles IL")
+        );
+        // A postcode that ends its sentence is the address's, the number after it no part.
+        assert_eq!(
+            address(
+                "Fatima Al-Sayed. 88 Water St, Brooklyn NY 11201. 718 555 0163 is my cell",
+                false
+            )
+            .as_deref(),
+            Some("88 Water St, Brooklyn NY 11201")
+        );
+    }
 
     #[test]
     fn a_message_that_is_all_address_keeps_its_places() {
