@@ -911,6 +911,17 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
             }
         }
     }
+    // "un Seat León del 2018", "Seat León de 2014": its year after "de", as written.
+    let dated = start == at
+        && !ends_clause(tokens[end - 1])
+        && !is_year(tokens[end - 1])
+        && tokens
+            .get(end)
+            .is_some_and(|link| matches!(bare(link), "de" | "del"))
+        && tokens.get(end + 1).is_some_and(|year| is_year(year));
+    if dated {
+        end += 2;
+    }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
 }
@@ -2167,6 +2178,15 @@ mod tests {
         assert_eq!(
             read("un Peugeot 208 2020 y se").as_deref(),
             Some("Peugeot 208 2020")
+        );
+        assert_eq!(
+            read("un Seat León del 2018, matrícula 4821 KLM").as_deref(),
+            Some("Seat León del 2018")
+        );
+        // A year before the make is its only one.
+        assert_eq!(
+            read("my 2016 Honda Civic de 2019").as_deref(),
+            Some("2016 Honda Civic")
         );
         assert_eq!(read("can I get a seat by the window"), None);
         assert_eq!(read("no car here"), None);
