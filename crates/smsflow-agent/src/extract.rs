@@ -371,6 +371,9 @@ impl Extractors {
                         .split_once(',')
                         .is_some_and(|(_, places)| places.contains(value))
                 })
+                || (!value.contains(' ')
+                    && place_beside_street(text, value)
+                    && person_name(&self::words(text)).is_none())
         };
         // "June 31 pickup": a month before a day's number names the day, not a person.
         let dated_month = |value: &str| {
@@ -1002,6 +1005,45 @@ fn signed_after_address(
             .insert(name_field.as_str().to_string(), name);
         return;
     }
+}
+
+/// Whether the one word `value` is in a part of `text` (between commas) just before a part that
+/// reads as a street with its number, or among the parts without figures after one
+/// ("Barranquilla, Cra 53 #82-120", "14 Sur 3502, col. Anzures, Puebla"): a town or a
+/// district, not a name. A street's number is written beside a capitalised word of its name;
+/// a part with a phone number ("Dana, Cel 555 0142 2231") or a day ("Dana, Dec 12") is no
+/// street.
+fn place_beside_street(text: &str, value: &str) -> bool {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let streetlike = |part: &str| {
+        let tokens: Vec<&str> = part.split_whitespace().collect();
+        let number = |token: &str| {
+            let core = token.trim_start_matches('#');
+            !core.is_empty() && core.chars().all(|c| c.is_ascii_digit() || c == '-')
+        };
+        let named = |token: &str| {
+            is_capitalised(token)
+                && token.chars().all(|c| c.is_alphabetic() || c == '.')
+                && !says_when(&fields::fold(token.trim_end_matches('.')))
+        };
+        let digits = part.chars().filter(char::is_ascii_digit).count();
+        tokens
+            .windows(2)
+            .any(|pair| (number(pair[0]) && named(pair[1])) || (named(pair[0]) && number(pair[1])))
+            && (digits < 7 || part.contains('#'))
+            && !part.contains('@')
+    };
+    let plain = |part: &str| !part.chars().any(|c| c.is_ascii_digit());
+    parts.iter().enumerate().any(|(at, part)| {
+        has_words(part, value)
+            && plain(part)
+            && (parts.get(at + 1).is_some_and(|next| streetlike(next))
+                || (0..at)
+                    .rev()
+                    .take_while(|&before| before + 3 >= at)
+                    .find(|&before| !plain(parts[before]))
+                    .is_some_and(|before| streetlike(parts[before])))
+    })
 }
 
 /// Names that are a place of an address the same message gives ("from 12 Elm St to 880 Beacon
@@ -3758,6 +3800,58 @@ mod tests {
         assert_eq!(
             name("Luz Marina Ospina cc 52.874.119", &["nombre", "cedula"]).as_deref(),
             Some("Luz Marina Ospina")
+        );
+    }
+
+    #[test]
+    fn a_town_beside_a_street_and_its_number_is_no_name() {
+        let name = |text: &str, wanted: &str, asked: &[&str]| {
+            answer(text, wanted, asked).found.get(asked[0]).cloned()
+        };
+        let movers = "name:name,from_address:address,to_address:address,phone:phone";
+        assert_eq!(
+            name(
+                "from 311 W 94th St Apt 5B, New York to 22 Prospect Park W, Brooklyn",
+                movers,
+                &["name", "from_address"]
+            ),
+            None
+        );
+        let plomero = "nombre:name,direccion:address,telefono:phone";
+        assert_eq!(
+            name(
+                "Barranquilla, Cra 53 #82-120",
+                plomero,
+                &["nombre", "direccion"]
+            ),
+            None
+        );
+        assert_eq!(
+            name(
+                "salgo de 14 Sur 3502, col. Anzures, Puebla",
+                plomero,
+                &["nombre", "telefono"]
+            ),
+            None
+        );
+        // A name its cue gives, or one beside a day, is still the name.
+        assert_eq!(
+            name(
+                "Hey it's Lena, 48 Cedar Lane, Bozeman MT 59715",
+                "name:name,address:address",
+                &["name"]
+            )
+            .as_deref(),
+            Some("Lena")
+        );
+        assert_eq!(
+            name(
+                "Dana, Dec 12 at 3",
+                "name:name,date:date",
+                &["name", "date"]
+            )
+            .as_deref(),
+            Some("Dana")
         );
     }
 
