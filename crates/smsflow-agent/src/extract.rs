@@ -402,6 +402,7 @@ impl Extractors {
         });
         // After the names that are no name are dropped: the signature is one.
         signed_after_address(wanted, known, &mut extraction);
+        with_place_before_street(text, wanted, known, &mut extraction);
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
@@ -1004,6 +1005,77 @@ fn signed_after_address(
             .found
             .insert(name_field.as_str().to_string(), name);
         return;
+    }
+}
+
+/// Words before a place named ahead of its street: "venue is Stanley Hotel, 333 E ...", "en
+/// Salón Los Candiles, Av. Tláhuac 3520", "at Horan & McConaty, 3101 S ...".
+const PLACE_BEFORE_LEADS: &[&str] = &["is", "es", "at", "in", "en", "a", "al"];
+
+/// An address keeps the place named in the part just before its street ("Stanley Hotel, 333 E
+/// Wonderview Ave, Estes Park", "Fraccionamiento Las Palmas, Calle Roble 9", "Barranquilla, Cra
+/// 53 #82-120"): up to five capitalised words (with "&", "de", "los" between them) that open the
+/// message or follow a word that says where, and that no other field took.
+fn with_place_before_street(
+    text: &str,
+    wanted: &[FieldSpec],
+    known: &BTreeMap<String, String>,
+    extraction: &mut Extraction,
+) {
+    for field in wanted
+        .iter()
+        .filter(|field| field.kind == FieldType::Address)
+    {
+        let Some(address) = extraction.found.get(field.as_str()) else {
+            continue;
+        };
+        let Some(before) = text
+            .find(address.as_str())
+            .and_then(|at| text[..at].trim_end().strip_suffix(','))
+        else {
+            continue;
+        };
+        let tokens: Vec<&str> = before.split_whitespace().collect();
+        let joins = |token: &str| {
+            matches!(
+                fields::fold(token).as_str(),
+                "&" | "de" | "del" | "la" | "las" | "los" | "el" | "of" | "the"
+            )
+        };
+        let placed = |token: &str| {
+            let folded = fields::fold(token);
+            is_capitalised(token)
+                && !token.chars().any(|c| c.is_ascii_digit())
+                && !token.ends_with([',', '.', ':', '!', '?'])
+                && !GREETINGS.contains(&folded.as_str())
+                && !NOT_NAMES.contains(&folded.as_str())
+                && !says_when(&folded)
+        };
+        let mut start = tokens.len();
+        while start > 0 && tokens.len() - start < 5 {
+            let token = tokens[start - 1];
+            if !(placed(token) || (joins(token) && start < tokens.len())) {
+                break;
+            }
+            start -= 1;
+        }
+        // A run opens with a name's word, not with a link.
+        while start < tokens.len() && joins(tokens[start]) && !is_capitalised(tokens[start]) {
+            start += 1;
+        }
+        let led =
+            start == 0 || PLACE_BEFORE_LEADS.contains(&fields::fold(tokens[start - 1]).as_str());
+        let place = tokens[start..].join(" ");
+        let taken = extraction
+            .found
+            .values()
+            .chain(known.values())
+            .any(|value| value.contains(&place) || place.contains(value.as_str()));
+        if place.is_empty() || !led || taken {
+            continue;
+        }
+        let whole = format!("{place}, {address}");
+        extraction.found.insert(field.as_str().to_string(), whole);
     }
 }
 
@@ -3852,6 +3924,44 @@ mod tests {
             )
             .as_deref(),
             Some("Dana")
+        );
+    }
+
+    #[test]
+    fn an_address_keeps_the_place_named_before_its_street() {
+        let found = |text: &str, wanted: &str, asked: &[&str]| answer(text, wanted, asked).found;
+        let party = "name:name,event_date:date,location:address";
+        assert_eq!(
+            found(
+                "June 12 2027, venue is Stanley Hotel, 333 E Wonderview Ave, Estes Park",
+                party,
+                &["name", "event_date"]
+            )
+            .get("location")
+            .map(String::as_str),
+            Some("Stanley Hotel, 333 E Wonderview Ave, Estes Park")
+        );
+        let fumigacion = "nombre:name,direccion:address,telefono:phone";
+        assert_eq!(
+            found(
+                "Fraccionamiento Las Palmas, Calle Roble 9, Cuernavaca",
+                fumigacion,
+                &["nombre", "direccion"]
+            )
+            .get("direccion")
+            .map(String::as_str),
+            Some("Fraccionamiento Las Palmas, Calle Roble 9, Cuernavaca")
+        );
+        // The texter's name before their address is theirs.
+        let signed = found(
+            "Dana Smith, 12 Oak St, Boston",
+            "name:name,address:address",
+            &["name", "address"],
+        );
+        assert_eq!(signed.get("name").map(String::as_str), Some("Dana Smith"));
+        assert_eq!(
+            signed.get("address").map(String::as_str),
+            Some("12 Oak St, Boston")
         );
     }
 
