@@ -51,24 +51,42 @@ pub(super) fn share_route(
     }
 }
 
-/// The two places of the first "from X to Y" or "de X a Y" in `text`.
+/// The two places of the first "from X to Y" or "de X a Y" in `text`, or of a whole message "X
+/// to Y" ("SE15 4QR to BR3 1AA", "Valencia a Castellón").
 fn route(text: &str) -> Option<(String, String)> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
-    (0..tokens.len()).find_map(|at| {
-        if !STARTS.contains(&fields::fold(tokens[at]).as_str()) {
-            return None;
-        }
-        let (from, next) = place(&tokens, at + 1)?;
-        if tokens[next - 1].ends_with(',')
-            || !tokens
-                .get(next)
-                .is_some_and(|word| ENDS.contains(&fields::fold(word).as_str()))
-        {
-            return None;
-        }
-        let (to, _) = place(&tokens, next + 1)?;
-        Some((from, to))
-    })
+    let whole = || {
+        let (from, next) = place(&tokens, 0)?;
+        let linked = tokens
+            .get(next)
+            .is_some_and(|word| ENDS.contains(&fields::fold(word).as_str()));
+        let (to, end) = place(&tokens, next + 1).filter(|_| linked)?;
+        let when = |place: &str| {
+            place.split(' ').any(|word| {
+                let word = fields::fold(word);
+                fields::dates::is_weekday(&word) || fields::dates::is_month(&word)
+            })
+        };
+        (end == tokens.len() && !tokens[next - 1].ends_with(',') && !when(&from) && !when(&to))
+            .then_some((from, to))
+    };
+    (0..tokens.len())
+        .find_map(|at| {
+            if !STARTS.contains(&fields::fold(tokens[at]).as_str()) {
+                return None;
+            }
+            let (from, next) = place(&tokens, at + 1)?;
+            if tokens[next - 1].ends_with(',')
+                || !tokens
+                    .get(next)
+                    .is_some_and(|word| ENDS.contains(&fields::fold(word).as_str()))
+            {
+                return None;
+            }
+            let (to, _) = place(&tokens, next + 1)?;
+            Some((from, to))
+        })
+        .or_else(whole)
 }
 
 /// A place's name from `start`: words with a capital or a digit ("Las Vegas", "SE15 4QL"), the
@@ -121,6 +139,9 @@ mod tests {
                 "San Juan de los Lagos",
                 "Guadalajara",
             ),
+            // A message that is the route alone.
+            ("SE15 4QR to BR3 1AA", "SE15 4QR", "BR3 1AA"),
+            ("Valencia a Castellón", "Valencia", "Castellón"),
         ] {
             assert_eq!(
                 route(said),
@@ -129,7 +150,14 @@ mod tests {
             );
         }
         // A day or a person's words are no place.
-        for said in ["de lunes a viernes", "from 9 to 5", "from me to you"] {
+        for said in [
+            "de lunes a viernes",
+            "from 9 to 5",
+            "from me to you",
+            "Monday to Friday",
+            "Marzo a Junio",
+            "Valencia a Castellón el sábado",
+        ] {
             assert_eq!(route(said), None, "{said}");
         }
     }
