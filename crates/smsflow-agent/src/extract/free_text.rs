@@ -86,6 +86,7 @@ const REQUEST_LEADS: &[&str] = &[
 /// Kim about my knee", "tengo un esguince de tobillo" = `esguince de tobillo`). A field that
 /// holds the texter's own sentences for someone (a card's message, notes) keeps them whole.
 pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    let value = without_aside(value);
     let why = fields::field_says(field.as_str(), WHY);
     if !why && fields::field_says(field.as_str(), WORDED) {
         return value;
@@ -107,6 +108,23 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
         without_living_subject(without_possession(without_visit(value)))
     } else {
         value
+    }
+}
+
+/// `value` without a label in lower case before a colon ("en la tarjeta: Feliz cumpleaños mi
+/// amor" = `Feliz cumpleaños mi amor`, "on the card: love you"): it says where the answer goes.
+fn without_aside(value: &str) -> &str {
+    let value = value.trim();
+    match value.split_once(':') {
+        Some((label, rest))
+            if (1..=4).contains(&label.split_whitespace().count())
+                && label.chars().all(|c| c.is_lowercase() || c.is_whitespace())
+                && !rest.trim().is_empty()
+                && !rest.starts_with('/') =>
+        {
+            rest.trim_start()
+        }
+        _ => value,
     }
 }
 
@@ -1351,6 +1369,17 @@ mod tests {
             ),
             // Someone asked for about a matter.
             ("matter", "need a lawyer for a car accident", "car accident"),
+            // A label before a colon.
+            (
+                "mensaje",
+                "en la tarjeta: Feliz cumpleaños mi amor, te amo",
+                "Feliz cumpleaños mi amor, te amo",
+            ),
+            (
+                "card_message",
+                "on the card: love you lots",
+                "love you lots",
+            ),
             // Where someone is or what they are with, a visit to be seen or booked.
             ("curso", "está en 2º de bachillerato", "2º de bachillerato"),
             ("grade", "she's in 6th grade", "6th grade"),
