@@ -471,10 +471,18 @@ fn range_start(words: &[String], i: usize, today: Date) -> Option<(Date, usize)>
         return None;
     }
     let end = i + 2 + usize::from(words.get(i + 2).is_some_and(|w| w == "el" || w == "the"));
-    day_number(words.get(end)?)?;
+    let last = day_number(words.get(end)?)?;
     let month_at =
         end + 1 + usize::from(words.get(end + 1).is_some_and(|w| w == "de" || w == "of"));
     let m = month(words.get(month_at)?)?;
+    // "del 28 al 2 de enero": a first day past the last is in the month before.
+    if day > last {
+        let ends = calendar_date(today, None, m, last)?;
+        let before = ends.first_of_month().checked_sub(1.day()).ok()?;
+        return Date::new(before.year(), before.month(), day)
+            .ok()
+            .map(|date| (date, 2));
+    }
     calendar_date(today, None, m, day).map(|date| (date, 2))
 }
 
@@ -1152,6 +1160,21 @@ mod tests {
             [
                 ("2026-12-20".into(), "del".into()),
                 ("2026-12-23".into(), "al".into())
+            ]
+        );
+        // A first day past the last is in the month before.
+        assert_eq!(
+            days("quiero reservar del 28 al 2 de enero"),
+            [
+                ("2026-12-28".into(), "quiero reservar del".into()),
+                ("2027-01-02".into(), "al".into())
+            ]
+        );
+        assert_eq!(
+            days("staying 30 to 3 January"),
+            [
+                ("2026-12-30".into(), "staying".into()),
+                ("2027-01-03".into(), "to".into())
             ]
         );
         assert_eq!(
