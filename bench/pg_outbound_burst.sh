@@ -12,7 +12,8 @@
 # (the store's outbound claim at this commit, `$1`/`$2` written as `now() + 60 s`/`now()`) and
 # marking them sent, for SECS seconds (default 90), polling every 100 ms when none is due. Every
 # 2 s it runs `EXPLAIN (ANALYZE, BUFFERS)` of the claim (rolled back). CLAIM=old runs the claim
-# as it was before session 13 (its claimed replies' next attempt left as it was).
+# as it was before session 13 (its claimed replies' next attempt left as it was). SETUP_SQL, if
+# set, runs after the migrations (e.g. `DROP INDEX messages_body_trigrams`, to see what it costs).
 # Writes BENCH_DIR/pg_outbound_burst/LABEL.{stats,samples,senders,producer}: per index of
 # messages its scans and entries read, the table's updates and autovacuum times, WAL bytes, and
 # the replies' waits (sent_at - created_at) and the last one's.
@@ -31,6 +32,7 @@ psql -q -d postgres -c "DROP DATABASE IF EXISTS outbound_burst" -c "CREATE DATAB
 for migration in crates/smsflow-store/migrations/postgres/*.sql; do
   psql -q -v ON_ERROR_STOP=1 -f "$migration" >/dev/null
 done
+[ -n "${SETUP_SQL:-}" ] && psql -q -v ON_ERROR_STOP=1 -c "$SETUP_SQL"
 
 ordered_id() { echo "('0000000$1-0000-7000-8000-' || lpad(to_hex($2), 12, '0'))::uuid"; }
 INBOUND_BODY="'hello there, what time do you open tomorrow morning'"
