@@ -5,13 +5,18 @@
 use serde_json::json;
 use smsflow_core::conversation::Channel;
 use smsflow_store::contacts::ContactUpdate;
-use smsflow_store::conversations::{ConversationQuery, InboundOutcome, InboundSms};
+use smsflow_store::conversations::{ConversationQuery, InboundOutcome, InboundSms, NewOutbound};
 use smsflow_store::inbox::SearchText;
 use smsflow_store::{Store, testing};
 use time::Duration;
 
 /// Stores and processes one inbound text (which also records its contact).
 async fn deliver(store: &dyn Store, from: &str, body: &str) {
+    store_text(store, from, body).await;
+    process_next(store, None).await;
+}
+
+async fn store_text(store: &dyn Store, from: &str, body: &str) {
     let sms = InboundSms {
         channel: Channel::Simulator,
         our_number: "+15550009999".into(),
@@ -22,6 +27,10 @@ async fn deliver(store: &dyn Store, from: &str, body: &str) {
         simulated: true,
     };
     store.record_inbound(&sms).await.unwrap();
+}
+
+/// Processes the next stored text, queueing `reply` if any.
+async fn process_next(store: &dyn Store, reply: Option<NewOutbound>) {
     let (message, _) = store
         .claim_inbound(Duration::seconds(30), 1)
         .await
@@ -39,7 +48,7 @@ async fn deliver(store: &dyn Store, from: &str, body: &str) {
         language: None,
         handoff: None,
         opt_change: None,
-        reply: None,
+        reply,
     };
     store
         .complete_inbound(&[(&message, &outcome)])
@@ -302,44 +311,11 @@ async fn texts_are_searched_in_a_copy_written_once_per_message_on_postgres() {
             .unwrap()
         }
     };
-    let sms = InboundSms {
-        channel: Channel::Simulator,
-        our_number: "+15550009999".into(),
-        their_number: "+15550100001".into(),
-        body: "apple pie".into(),
-        provider_id: None,
-        media_urls: vec![],
-        simulated: true,
-    };
-    store.record_inbound(&sms).await.unwrap();
+    store_text(store, "+15550100001", "apple pie").await;
     let stored = copy_version("apple pie").await;
     // Claimed, processed with a reply queued, the reply claimed: four status changes.
-    let (message, _) = store
-        .claim_inbound(Duration::seconds(30), 1)
-        .await
-        .unwrap()
-        .pop()
-        .expect("the message just stored");
-    let outcome = InboundOutcome {
-        workflow_id: None,
-        explanation: json!({}),
-        active_workflow_id: None,
-        active_workflow_at: None,
-        run_completed: false,
-        active_run_id: None,
-        run: None,
-        language: None,
-        handoff: None,
-        opt_change: None,
-        reply: Some(testing::new_outbound(
-            "banana split",
-            time::OffsetDateTime::now_utc(),
-        )),
-    };
-    store
-        .complete_inbound(&[(&message, &outcome)])
-        .await
-        .unwrap();
+    let reply = testing::new_outbound("banana split", time::OffsetDateTime::now_utc());
+    process_next(store, Some(reply)).await;
     let queued = copy_version("banana split").await;
     assert_eq!(
         store
