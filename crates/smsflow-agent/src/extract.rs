@@ -13,7 +13,9 @@ use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
 mod described;
 mod free_text;
+mod leftover;
 mod others;
+mod requested;
 mod route;
 use others::Person;
 
@@ -412,6 +414,16 @@ impl Extractors {
                     )
                 })
             })
+            .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
+            .or_else(|| {
+                let says_when = |part: &str| {
+                    let when = fields::dates::read(part, clock.today(), self.date_order(), false);
+                    when.date.is_some() || when.time.is_some()
+                };
+                leftover::answer(text, wanted, asked, known, &extraction, says_when).or_else(
+                    || leftover::note_after(text, wanted, asked, known, &extraction, says_when),
+                )
+            })
             .map(|(name, answer)| {
                 let answer = free_text::without_alarm(&name, &answer);
                 (name, answer)
@@ -799,6 +811,12 @@ impl Extractors {
                 )))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
+                Some(Ok(value))
+            }
+            Kind::Labelled
+                if !is_identifier(field.as_str())
+                    && let Some(value) = own_word_name(words, field.as_str()) =>
+            {
                 Some(Ok(value))
             }
             Kind::Labelled if only_asked => whole_answer(text).map(|value| {
@@ -1652,17 +1670,25 @@ fn identifier(
         .collect();
     let all: Vec<&str> = tokens.clone().collect();
     let raw: Vec<&str> = text.split_whitespace().collect();
-    let after_name = all.iter().enumerate().find_map(|(at, token)| {
-        let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
-        named
-            .contains(&word)
-            .then(|| (at + 1..all.len().min(at + 4)).find(|&at| shaped(all[at])))
-            .flatten()
-    });
     // A plate written in two parts: "matrícula 4821 KLM".
     let plate = ["plate", "matricula", "placa", "patente"]
         .iter()
         .any(|word| fields::fold(field).contains(word));
+    // After its word a plate may have two figures: "patente KJTR-45", "placa XKM 43F".
+    let plate_shaped = |token: &str| {
+        plate
+            && token.chars().filter(char::is_ascii_digit).count() >= 2
+            && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let after_name = all.iter().enumerate().find_map(|(at, token)| {
+        let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
+        named
+            .contains(&word)
+            .then(|| {
+                (at + 1..all.len().min(at + 4)).find(|&at| shaped(all[at]) || plate_shaped(all[at]))
+            })
+            .flatten()
+    });
     let capitals = |token: &str| {
         (2..=4).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase())
     };
@@ -1685,17 +1711,21 @@ fn identifier(
         parts.join(" ")
     });
     hashed.map(str::to_string).or(after_name).or_else(|| {
-        let mut shaped = tokens.clone().filter(|token| shaped(token));
-        asked
-            .then(|| {
-                if last {
-                    shaped.next_back()
-                } else {
-                    shaped.next()
-                }
-            })
-            .flatten()
-            .map(str::to_string)
+        let mut shaped = (0..all.len()).filter(|&at| shaped(all[at]));
+        let at = asked.then(|| {
+            if last {
+                shaped.next_back()
+            } else {
+                shaped.next()
+            }
+        })??;
+        // A plate's letters after its figures: "Marcos Delgado, 2241 HBC".
+        Some(match all.get(at + 1) {
+            Some(letters) if plate && capitals(letters) && !raw[at].ends_with([',', ';', '.']) => {
+                format!("{} {letters}", all[at])
+            }
+            _ => all[at].to_string(),
+        })
     })
 }
 
@@ -1749,6 +1779,42 @@ fn own_word_value(text: &str, field: &str) -> Option<String> {
         }
         Some(parts.join(" "))
     })
+}
+
+/// The most words of a name that opens with its field's own word ("Hotel Xcaret Arte").
+const OWN_WORD_NAME_WORDS: usize = 5;
+
+/// A name that opens with the field's own word, capitalised, and goes on in capitals: "nos
+/// hospedamos en el Hotel Riu Caribe" = `Hotel Riu Caribe` for `hotel`, "Colegio San Marcos"
+/// for `colegio`; "de", "del", "la" between its capitalised words ("Club Campestre de Cali").
+fn own_word_name(words: &[Word], field: &str) -> Option<String> {
+    let folded = fields::fold(field);
+    let own = fields::own_words(&folded, &[]);
+    let at = words.iter().position(|word| {
+        is_capitalised(&word.text)
+            && !word.ends_clause
+            && own.contains(&fields::fold(&word.lower).as_str())
+    })?;
+    let mut taken = vec![words[at].text.as_str()];
+    let mut next = at + 1;
+    while taken.len() < OWN_WORD_NAME_WORDS
+        && let Some(word) = words.get(next)
+    {
+        let links = matches!(word.lower.as_str(), "de" | "del" | "la" | "los" | "las")
+            && !word.ends_clause
+            && words
+                .get(next + 1)
+                .is_some_and(|after| is_capitalised(&after.text));
+        if !(links || is_capitalised(&word.text)) || word.text.contains('@') {
+            break;
+        }
+        taken.push(&word.text);
+        next += 1;
+        if word.ends_clause {
+            break;
+        }
+    }
+    (taken.len() >= 2 && is_capitalised(taken.last()?)).then(|| taken.join(" "))
 }
 
 /// "Email: x", "order number - 123": the value after the field's label.
@@ -3611,6 +3677,139 @@ mod tests {
     }
 
     #[test]
+    fn the_first_message_asks_for_the_thing_a_field_holds() {
+        let asked_for = |text: &str, wanted: &str, field: &str| {
+            answer(text, wanted, &[]).found.get(field).cloned()
+        };
+        let dentist = "nombre:name,tratamiento:text,fecha:date,hora:time,telefono:phone";
+        assert_eq!(
+            asked_for("hola, quería cita para un empaste", dentist, "tratamiento").as_deref(),
+            Some("empaste")
+        );
+        assert_eq!(
+            asked_for(
+                "hi need a scale and polish",
+                "name:name,treatment:text,date:date,phone:phone",
+                "treatment"
+            )
+            .as_deref(),
+            Some("scale and polish")
+        );
+        assert_eq!(
+            asked_for(
+                "buenas tardes quiero un arreglo de rosas rojas y girasoles pa mi mamá",
+                "nombre:name,telefono:phone,arreglo:text,fecha_entrega:date",
+                "arreglo"
+            )
+            .as_deref(),
+            Some("rosas rojas y girasoles")
+        );
+        // A verb says what to do, and a field that is not what is asked for takes nothing.
+        assert_eq!(
+            asked_for(
+                "quiero hacer test drive del RAV4",
+                "nombre:name,servicio:text,fecha:date",
+                "servicio"
+            ),
+            None
+        );
+        assert_eq!(
+            asked_for(
+                "need a cleaning",
+                "name:name,insurance:text,date:date",
+                "insurance"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_request_after_the_answers_is_the_note_field() {
+        let wanted = "name:name,party_size:number,time:time,phone:phone,special_request:text";
+        let note = answer(
+            "917-555-0135. we need a high chair and one guest is gluten free",
+            wanted,
+            &["phone", "special_request"],
+        );
+        assert_eq!(
+            note.found["special_request"],
+            "we need a high chair and one guest is gluten free"
+        );
+        // A sentence that gives a value is no note, nor is a question.
+        for text in [
+            "917-555-0135. table by the window at 8",
+            "917-555-0135. can we bring a cake?",
+        ] {
+            let said = answer(text, wanted, &["phone", "special_request"]);
+            assert!(
+                !said.found.contains_key("special_request"),
+                "{text}: {said:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_that_opens_with_the_field_s_word_is_its_value() {
+        let hotel = answer(
+            "Paulina Ríos, estamos en el Hotel Xcaret Arte, +52 998 765 4321",
+            "nombre:name,fecha:date,hotel:text,whatsapp:phone",
+            &["nombre", "hotel"],
+        );
+        assert_eq!(hotel.found["hotel"], "Hotel Xcaret Arte");
+        assert_eq!(hotel.found["nombre"], "Paulina Ríos");
+        // The word in lower case names no place.
+        let plain = answer(
+            "any hotel near the beach is fine",
+            "nombre:name,hotel:text",
+            &["nombre"],
+        );
+        assert!(!plain.found.contains_key("hotel"), "{plain:?}");
+    }
+
+    #[test]
+    fn a_named_thing_beside_other_answers_is_the_free_text_field_asked() {
+        let insurer = answer(
+            "Laura Sofía Mejía, Compensar",
+            "nombre:name,eps:text,fecha:date",
+            &["nombre", "eps"],
+        );
+        assert_eq!(insurer.found["eps"], "Compensar");
+        assert_eq!(insurer.found["nombre"], "Laura Sofía Mejía");
+        let signed = answer(
+            "Geico, Alicia Moreno 408-555-0111",
+            "name:name,insurer:text,phone:phone",
+            &["insurer", "phone"],
+        );
+        assert_eq!(signed.found["insurer"], "Geico");
+        assert_eq!(
+            answer(
+                "con GNP, cel 415 555 0172",
+                "aseguradora:text,telefono:phone",
+                &["aseguradora", "telefono"]
+            )
+            .found["aseguradora"],
+            "GNP"
+        );
+        // Answers to questions not asked leave something that answers one not asked either.
+        let placement = answer(
+            "inner forearm, about 4 inches",
+            "name:name,design:text,placement:text,size_inches:number",
+            &["name", "design"],
+        );
+        assert!(!placement.found.contains_key("design"), "{placement:?}");
+        // An aside, a time said in words and a name nobody took are no answer.
+        let wanted = "name:name,treatment:text,date:date,phone:phone";
+        for (text, asked) in [
+            ("oops, the 30th of September then", ["treatment", "date"]),
+            ("sometime next week, 555-0100", ["treatment", "phone"]),
+            ("Olga Batista, born 7/4/1955", ["treatment", "date"]),
+        ] {
+            let said = answer(text, wanted, &asked);
+            assert!(!said.found.contains_key("treatment"), "{text}: {said:?}");
+        }
+    }
+
+    #[test]
     fn the_first_message_describes_the_problem_without_what_other_fields_took() {
         let issue =
             |text: &str, wanted: &str| answer(text, wanted, &[]).found.get("issue").cloned();
@@ -3974,6 +4173,30 @@ mod tests {
         assert_eq!(pairs(&car.found), [("vehicle", "2019 Toyota Camry")]);
         let plate = answer("la matrícula es 4821 KLM", "matricula", &[]);
         assert_eq!(pairs(&plate.found), [("matricula", "4821 KLM")]);
+        for (text, field, asked, expected) in [
+            (
+                "Suzuki Swift, patente KJTR-45",
+                "patente:text",
+                &[][..],
+                "KJTR-45",
+            ),
+            (
+                "es una Pulsar NS 200, placa XKM 43F",
+                "placa:text",
+                &[],
+                "XKM 43F",
+            ),
+            (
+                "Marcos Delgado, 2241 HBC",
+                "matricula:text",
+                &["matricula"],
+                "2241 HBC",
+            ),
+        ] {
+            let plate = answer(text, field, asked);
+            let name = field.split(':').next().unwrap();
+            assert_eq!(plate.found[name], expected, "{text}");
+        }
         let born = answer("dob is July 22, 1985", "dob:date", &["dob"]);
         assert_eq!(pairs(&born.found), [("dob", "1985-07-22")]);
     }

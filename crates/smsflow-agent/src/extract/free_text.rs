@@ -558,6 +558,21 @@ const WORDED: &[&str] = &[
     "pregunta",
 ];
 
+/// Whether `field` holds why the texter writes (see [`WHY`]).
+pub(super) fn holds_why(field: &FieldSpec) -> bool {
+    fields::field_says(field.as_str(), WHY)
+}
+
+/// Whether `field` holds work the texter wants done (see [`PROJECT`]).
+pub(super) fn is_project(field: &FieldSpec) -> bool {
+    fields::field_says(field.as_str(), PROJECT)
+}
+
+/// Whether `field` holds the texter's own sentences (see [`WORDED`]): kept whole.
+pub(super) fn is_worded(field: &FieldSpec) -> bool {
+    fields::field_says(field.as_str(), WORDED)
+}
+
 /// Words before a place given as the answer: "at Rancho Las Lomas", "en Chapinero".
 const PLACE_LEADS: &[&str] = &["at ", "in ", "en "];
 
@@ -861,7 +876,11 @@ fn from_first_count(text: &str) -> &str {
 }
 
 /// The first message: nothing asked yet, nothing known but what the sender's number gave.
-fn is_opening(wanted: &[FieldSpec], asked: &[String], known: &BTreeMap<String, String>) -> bool {
+pub(super) fn is_opening(
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+) -> bool {
     asked.is_empty()
         && wanted
             .iter()
