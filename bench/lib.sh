@@ -33,7 +33,9 @@ fresh_postgres_database() {
 # Starts `smsflow serve` (binary BIN) on CPUs SERVER_CPUS with its data in DIR and database DB_URL,
 # the example workflows imported and Twilio pointed at the load generator's stand-in API; sets
 # SERVER_PID once it answers /healthz. Extra `smsflow` setup can run in the function named by
-# SMSFLOW_SETUP (given DB_URL) after the database is migrated, before the server starts.
+# SMSFLOW_SETUP (given DB_URL) after the database is migrated, before the server starts, and
+# SETUP_SQL (PostgreSQL) after that: a schema change measured with the same binary, e.g. a
+# migration undone, so that before and after can be interleaved.
 start_smsflow() {
   local dir=$1 db_url=$2
   export SMSFLOW_DATA_DIR=$dir/data SMSFLOW_DATABASE_URL=$db_url SMSFLOW_LISTEN=127.0.0.1:$PORT
@@ -42,6 +44,7 @@ start_smsflow() {
   "$BIN" api-key create --name bench >/dev/null
   "$BIN" workflows import examples/workflows.yaml >/dev/null
   if [ -n "${SMSFLOW_SETUP:-}" ]; then "$SMSFLOW_SETUP" "$db_url"; fi
+  if [ -n "${SETUP_SQL:-}" ]; then psql -q -v ON_ERROR_STOP=1 "$db_url" -c "$SETUP_SQL"; fi
   RUST_LOG=${RUST_LOG:-info} taskset -c "$SERVER_CPUS" "$BIN" serve >"$dir/smsflow.log" 2>&1 </dev/null &
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return; sleep 0.1; done

@@ -17,8 +17,11 @@
 # every reply of the pipeline runs (counting unanswered and duplicated ones). Each run prints msg/s
 # and p50/p99 webhook latency, the server's CPU per message (user + system over the whole run,
 # replies sent included), its context switches per message (perf stat when it works, else the
-# threads' counts in /proc/<pid>/task/*/status), PostgreSQL's CPU per message, and what the
-# database holds; the table at the end gives each figure's median over the rounds and its ratio to
+# threads' counts in /proc/<pid>/task/*/status), the CPU of smsflow's SQLite writer thread (the
+# thread named sqlite-writer) per message, the bytes the server wrote per message (write_bytes of
+# /proc/<pid>/io: what reached the page cache for storage, a WAL page rewritten while still dirty
+# counted once; and wchar: every byte of its write calls, sockets included), PostgreSQL's CPU per
+# message, and what the database holds; the table at the end gives each figure's median over the rounds and its ratio to
 # the limit's in the same round (range over rounds).
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
@@ -28,6 +31,7 @@
 #      without the limit, no ratios to it), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
 #      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
 #      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
+#      SETUP_SQL (PostgreSQL): run on smsflow's database after its migrations (bench/lib.sh).
 #      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
 #      (perf.data; read it with `perf report -i DIR/perf.data --no-children --sort dso,symbol`).
 set -euo pipefail
@@ -96,6 +100,17 @@ PY
 
 # Context switches of every thread of a process, so far (threads that ended are not counted).
 proc_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
+# CPU ticks of smsflow's SQLite writer thread(s), found by name (0 when there is none).
+writer_ticks() {
+  local task total=0
+  for task in /proc/"$1"/task/*; do
+    [ "$(cat "$task/comm" 2>/dev/null)" = sqlite-writer ] || continue
+    total=$((total + $(awk '{ print $14 + $15 }' "$task/stat" 2>/dev/null || echo 0)))
+  done
+  echo $total
+}
+# A counter of /proc/<pid>/io (write_bytes, wchar) so far.
+io_bytes() { awk -v key="$2:" '$1 == key { print $2 }' /proc/"$1"/io; }
 # CPU ticks of the PostgreSQL server's processes (the postmaster and its children).
 pg_ticks() {
   [ -n "${PGDATA_DIR:-}" ] || { echo 0; return; }
@@ -107,7 +122,7 @@ pg_ticks() {
 
 RESULTS=$BENCH_DIR/results.tsv
 rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
-printf 'round\tbackend\tin_flight\tserver\tmsgs_per_s\tp50_ms\tp99_ms\tcpu_us\tswitches\tdb_cpu_us\treplies_per_s\n' >"$RESULTS"
+printf 'round\tbackend\tin_flight\tserver\tmsgs_per_s\tp50_ms\tp99_ms\tcpu_us\tswitches\tdb_cpu_us\treplies_per_s\twriter_us\twrite_bytes\twchar\n' >"$RESULTS"
 USE_PERF=; perf_works && USE_PERF=1
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 status=0
@@ -130,8 +145,9 @@ run() {
   webhook) SMSFLOW_SETUP=no_processing start_smsflow "$dir" "$db_url" ;;
   pipeline) replies=(); SMSFLOW_SETUP= start_smsflow "$dir" "$db_url" ;;
   esac
-  local cpu0 sw0 db0 perf_pid=
+  local cpu0 sw0 db0 writer0 written0 wchar0 perf_pid=
   cpu0=$(cpu_ticks "$SERVER_PID") sw0=$(proc_switches "$SERVER_PID") db0=$(pg_ticks)
+  writer0=$(writer_ticks "$SERVER_PID") written0=$(io_bytes "$SERVER_PID" write_bytes) wchar0=$(io_bytes "$SERVER_PID" wchar)
   if [ -n "$USE_PERF" ]; then
     perf stat -x, -e context-switches -p "$SERVER_PID" -o "$dir/perf.csv" & perf_pid=$!
   fi
@@ -143,8 +159,9 @@ run() {
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$inflight" --upstream-port "$UPSTREAM_PORT" --wait-secs 600 \
     --run "$RANDOM$RANDOM" "${replies[@]}" >"$dir/load.out" || rc=$?
-  local cpu1 sw1 db1 switches
+  local cpu1 sw1 db1 writer1 written1 wchar1 switches
   cpu1=$(cpu_ticks "$SERVER_PID") sw1=$(proc_switches "$SERVER_PID") db1=$(pg_ticks)
+  writer1=$(writer_ticks "$SERVER_PID") written1=$(io_bytes "$SERVER_PID" write_bytes) wchar1=$(io_bytes "$SERVER_PID" wchar)
   switches=$((sw1 - sw0))
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
@@ -166,18 +183,22 @@ run() {
     status=1
   fi
   python3 - "$dir/load.out" "$round" "$backend" "$inflight" "$server" "$(( (cpu1 - cpu0) * TICK_US ))" "$switches" \
-    "$(( (db1 - db0) * TICK_US ))" "$COUNT" >>"$RESULTS" <<'PY'
+    "$(( (db1 - db0) * TICK_US ))" "$COUNT" "$(( (writer1 - writer0) * TICK_US ))" "$((written1 - written0))" \
+    "$((wchar1 - wchar0))" >>"$RESULTS" <<'PY'
 import json, sys
-out, round_, backend, inflight, server, cpu, switches, db_cpu, count = sys.argv[1:]
+out, round_, backend, inflight, server, cpu, switches, db_cpu, count, writer, written, wchar = sys.argv[1:]
 summary = json.loads(open(out).read().strip().splitlines()[-1])
 count = int(count)
 replies = count / summary["replies_seconds"] if "replies_seconds" in summary else None
 row = [round_, backend, inflight, server, f'{summary["msgs_per_s"]:.0f}', f'{summary["p50_ms"]:.2f}',
        f'{summary["p99_ms"]:.2f}', f'{int(cpu) / count:.0f}', f'{int(switches) / count:.1f}',
-       f'{int(db_cpu) / count:.0f}' if backend == "postgres" else "", f"{replies:.0f}" if replies else ""]
+       f'{int(db_cpu) / count:.0f}' if backend == "postgres" else "", f"{replies:.0f}" if replies else "",
+       # The limit's writer thread has no name: only smsflow's is counted.
+       f'{int(writer) / count:.0f}' if server != "limit" and backend == "sqlite" else "",
+       f'{int(written) / count:.0f}', f'{int(wchar) / count:.0f}']
 print("\t".join(row))
 PY
-  tail -1 "$RESULTS" | awk -F'\t' '{ printf "    %s %s, %s in flight: %s msg/s, p50 %s ms, p99 %s ms, %s µs CPU/msg, %s switches/msg%s\n", $4, $2, $3, $5, $6, $7, $8, $9, ($10 == "" ? "" : ", PostgreSQL " $10 " µs/msg") }' >&2
+  tail -1 "$RESULTS" | awk -F'\t' '{ printf "    %s %s, %s in flight: %s msg/s, p50 %s ms, p99 %s ms, %s µs CPU/msg%s, %s switches/msg, %s B written/msg (wchar %s)%s\n", $4, $2, $3, $5, $6, $7, $8, ($12 == "" ? "" : " (writer thread " $12 ")"), $9, $13, $14, ($10 == "" ? "" : ", PostgreSQL " $10 " µs/msg") }' >&2
 }
 
 for backend in "${BACKENDS[@]}"; do
@@ -205,13 +226,14 @@ def ratios(group, key):
         return ""
     values = [float(r[key]) / float(limit[(r["round"], r["backend"], r["in_flight"])][key]) for r in group]
     return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
-print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | switches/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
     group = [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == key]
     median = lambda k: "" if not group[0][k] else f"{statistics.median(float(r[k]) for r in group):g}"
     print(f"| {key[0]}, {key[1]} | {key[2]} | {median('msgs_per_s')} | {median('p50_ms')} | {median('p99_ms')} | "
-          f"{median('cpu_us')} | {median('switches')} | {median('db_cpu_us')} | {median('replies_per_s')} | "
+          f"{median('cpu_us')} | {median('writer_us')} | {median('switches')} | {median('write_bytes')} | {median('wchar')} | "
+          f"{median('db_cpu_us')} | {median('replies_per_s')} | "
           f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'cpu_us')} |")
 PY
 exit $status

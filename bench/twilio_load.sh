@@ -21,8 +21,9 @@
 # Env: COUNT (default 20000), CONCURRENCY (default 32), SERVER_CPUS (default 0),
 #      LOADGEN_CPUS (default 1), RUST_LOG for the server (default info, as `smsflow serve`),
 #      BENCH_DIR (default target/bench), SMSFLOW_BIN (another smsflow binary to measure, e.g. an
-#      earlier build). PostgreSQL: a throwaway server from scripts/pg.sh on
-#      port BENCH_PGPORT (default 18329, stopped afterwards unless it was running). Loopback ports BENCH_PORT (default
+#      earlier build), LOADGEN_BIN (the load generator already built; each is built here unless
+#      given), SETUP_SQL (PostgreSQL: run after the migrations, see bench/lib.sh). PostgreSQL: a
+#      throwaway server from scripts/pg.sh on port BENCH_PGPORT (default 18329, stopped afterwards unless it was running). Loopback ports BENCH_PORT (default
 #      18321, smsflow) and BENCH_PORT + 1 (stand-in API). SMSFLOW_MODEL (default off: keywords, as in
 #      side_by_side.sh; unset, a fresh data dir would fetch the embedding model from PyPI mid-run and
 #      then embed every text, which measures the model, not the pipeline).
@@ -44,11 +45,11 @@ export SMSFLOW_MODEL=${SMSFLOW_MODEL:-off}
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
 step() { echo "==> $*" >&2; }
 
-step "building smsflow and the load generator (release)"
-cargo build -q --release -p smsflow -j2
-cargo build -q --release -p smsflow-server --example twilio_load -j2
+step "building what is not given: smsflow and the load generator (release)"
+[ -n "${SMSFLOW_BIN:-}" ] || cargo build -q --release -p smsflow -j2
+[ -n "${LOADGEN_BIN:-}" ] || cargo build -q --release -p smsflow-server --example twilio_load -j2
 BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
-LOAD=$TARGET/release/examples/twilio_load
+LOAD=${LOADGEN_BIN:-$TARGET/release/examples/twilio_load}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -63,13 +64,17 @@ run_backend() {
   ports_free $PORT $UPSTREAM_PORT
   start_smsflow "$dir" "$db_url"
   step "$backend: $COUNT signed webhooks, $CONCURRENCY in flight; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS"
-  local rc=0 cpu_before cpu_after
+  local rc=0 cpu_before cpu_after wal_before=
   cpu_before=$(cpu_ticks "$SERVER_PID")
+  [ "$backend" = postgres ] && wal_before=$(query_row "$db_url" "SELECT pg_current_wal_lsn()")
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$CONCURRENCY" --upstream-port "$UPSTREAM_PORT" --wait-secs "${WAIT_SECS:-600}" --run "$RANDOM$RANDOM" \
     --times "$dir/times.csv" --reply-rates "$dir/reply_rates.csv" | tee "$dir/load.out" || rc=$?
   cpu_after=$(cpu_ticks "$SERVER_PID")
   echo "server CPU ($backend): $(((cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK) / COUNT)) µs per message (user + system, webhook to reply sent)"
+  # The server's whole WAL (the bench's cluster is its own): what a text costs PostgreSQL to write.
+  [ -z "$wal_before" ] || echo "PostgreSQL WAL: $(query_row "$db_url" \
+    "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before') / $COUNT)") bytes per message"
   # Count in the database what the generator counted at the gateway.
   local q="SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), \
     (SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND status = 'processed'), \

@@ -1,6 +1,7 @@
 //! SQL for the inbox's search and unread count. The search differs per database: SQLite matches
-//! FTS5 trigram indexes, PostgreSQL uses ILIKE on pg_trgm indexes (migration 0022); both find the
-//! conversations whose number, contact name or any message contains the text.
+//! FTS5 trigram indexes, PostgreSQL uses ILIKE on pg_trgm indexes (migration 0022; the texts'
+//! index is on message_bodies, their insert-only copy, since 0033); both find the conversations
+//! whose number, contact name or any message contains the text.
 //!
 //! A search's page costs about the same whatever the number of matches. First the matches are
 //! counted, up to [`GATHER_AT_MOST`]: when there are no more, they are all collected from the
@@ -180,9 +181,9 @@ impl PostgresStore {
     }
 
     /// Narrows a listing (`c`) to the conversations matching `text`, tested one at a time: each
-    /// conversation's messages and contact read by their indexes. (`OFFSET 0` keeps PostgreSQL
-    /// from turning a test into a hash of every match, which costs as many rows as there are
-    /// matches when a page needs a few hundred tests.)
+    /// conversation's texts (message_bodies, by its key) and contact read by their indexes.
+    /// (`OFFSET 0` keeps PostgreSQL from turning a test into a hash of every match, which costs
+    /// as many rows as there are matches when a page needs a few hundred tests.)
     pub(crate) fn push_search_test(
         select: &mut sqlx::QueryBuilder<sqlx::Postgres>,
         text: &SearchText,
@@ -191,7 +192,7 @@ impl PostgresStore {
         select
             .push(" AND (c.their_number ILIKE ")
             .push_bind(pattern.clone())
-            .push(" OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.body ILIKE ")
+            .push(" OR EXISTS (SELECT 1 FROM message_bodies m WHERE m.conversation_id = c.id AND m.body ILIKE ")
             .push_bind(pattern.clone())
             .push(" OFFSET 0) OR EXISTS (SELECT 1 FROM contacts p WHERE p.number = c.their_number AND p.name ILIKE ")
             .push_bind(pattern)
@@ -206,7 +207,7 @@ impl PostgresStore {
         let pattern = like_pattern(text.as_str());
         let mut count = sqlx::QueryBuilder::new("SELECT 0::bigint");
         for (table, column) in [
-            ("messages", "body"),
+            ("message_bodies", "body"),
             ("conversations", "their_number"),
             ("contacts", "name"),
         ] {
@@ -226,7 +227,7 @@ impl PostgresStore {
     pub(crate) fn push_search(select: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &SearchText) {
         let pattern = like_pattern(text.as_str());
         select
-            .push(" AND c.id IN (SELECT m.conversation_id FROM messages m WHERE m.body ILIKE ")
+            .push(" AND c.id IN (SELECT m.conversation_id FROM message_bodies m WHERE m.body ILIKE ")
             .push_bind(pattern.clone())
             .push(" UNION SELECT k.id FROM conversations k WHERE k.their_number ILIKE ")
             .push_bind(pattern.clone())

@@ -4,8 +4,11 @@
 //! each statement on its own worker thread and wakes the task after each).
 //!
 //! Group commit: the units that arrive while a transaction is being written share the next
-//! one, each in a savepoint of its own, so a failing unit rolls back alone. Every caller gets
-//! its answer only after the transaction holding its unit is committed.
+//! one. They are written bare first: a savepoint copies every page its unit changes (profiled:
+//! the largest cost of a group after the commit's own), and units rarely fail. If one fails, the
+//! transaction is rolled back and the group written again with each unit in a savepoint of its
+//! own ([`Care::Isolated`]), so the failing unit rolls back alone. Every caller gets its answer
+//! only after the transaction holding its unit is committed.
 //!
 //! Upkeep: work that may wait (indexing for search what the units wrote) is done once every so
 //! many units, in a transaction of its own after a group is answered, rather than in each unit.
@@ -67,16 +70,28 @@ impl SqliteWriter {
     }
 
     /// Runs `unit` in a transaction on the writer thread and answers once it is committed. An
-    /// error from `unit` rolls back what it wrote (and nothing else).
+    /// error from `unit` rolls back what it wrote (and nothing else). The unit may run twice (see
+    /// the module's comment): only its last run is committed.
     pub(crate) async fn run<R, F>(&self, unit: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        F: Fn(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.run_with_care(move |connection, _| unit(connection))
+            .await
+    }
+
+    /// As [`run`](Self::run), for a unit whose parts may fail alone: told how careful to be
+    /// (see [`Care`]).
+    pub(crate) async fn run_with_care<R, F>(&self, unit: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: Fn(&Connection, Care) -> Result<R, StoreError> + Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.units
             .send(Box::new(Pending {
-                unit: Some(unit),
+                unit,
                 outcome: None,
                 answer,
             }))
@@ -87,17 +102,28 @@ impl SqliteWriter {
     }
 }
 
+/// How a unit is written: bare (the first time), or isolated because a unit of its group
+/// failed bare. A unit whose parts may fail alone (e.g. the messages of a processed batch) puts
+/// each in a savepoint only when isolated: bare, a failing part fails the whole transaction,
+/// which is then written again isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Care {
+    Bare,
+    Isolated,
+}
+
 /// A unit of work waiting on the writer thread, type-erased.
 trait Unit: Send {
-    /// Runs the unit inside the open transaction, in a savepoint of its own unless it is `alone`
-    /// in it; true when it failed (and, alone, left the transaction to be rolled back).
-    fn write(&mut self, connection: &Connection, alone: bool) -> bool;
+    /// Runs the unit inside the open transaction; isolated and not `alone` in it, in a savepoint
+    /// of its own. True when it failed (and, unless in its own savepoint, left the transaction to
+    /// be rolled back).
+    fn write(&mut self, connection: &Connection, care: Care, alone: bool) -> bool;
     /// Answers the caller with the transaction's fate.
     fn answer(self: Box<Self>, committed: Result<(), &rusqlite::Error>);
 }
 
 struct Pending<R, F> {
-    unit: Option<F>,
+    unit: F,
     outcome: Option<Result<R, StoreError>>,
     answer: tokio::sync::oneshot::Sender<Result<R, StoreError>>,
 }
@@ -105,16 +131,14 @@ struct Pending<R, F> {
 impl<R, F> Unit for Pending<R, F>
 where
     R: Send + 'static,
-    F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    F: Fn(&Connection, Care) -> Result<R, StoreError> + Send + 'static,
 {
-    fn write(&mut self, connection: &Connection, alone: bool) -> bool {
-        let Some(unit) = self.unit.take() else {
-            return false;
-        };
-        let outcome = if alone {
-            guarded(connection, unit)
-        } else {
+    fn write(&mut self, connection: &Connection, care: Care, alone: bool) -> bool {
+        let unit = |connection: &Connection| (self.unit)(connection, care);
+        let outcome = if care == Care::Isolated && !alone {
             in_savepoint(connection, unit)
+        } else {
+            guarded(connection, unit)
         };
         let failed = outcome.is_err();
         self.outcome = Some(outcome);
@@ -132,7 +156,7 @@ where
     }
 }
 
-fn in_savepoint<R>(
+pub(crate) fn in_savepoint<R>(
     connection: &Connection,
     unit: impl FnOnce(&Connection) -> Result<R, StoreError>,
 ) -> Result<R, StoreError> {
@@ -147,7 +171,7 @@ fn in_savepoint<R>(
 
 /// Runs a statement that begins or ends a transaction or savepoint, prepared once: several run
 /// for every unit, and parsing one again each time costs more than running it.
-pub(crate) fn control(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
+fn control(connection: &Connection, sql: &str) -> rusqlite::Result<()> {
     connection.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
@@ -169,25 +193,11 @@ fn write_loop(
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         group.extend(queue.try_iter().take(GROUP_MAX - 1));
-        // IMMEDIATE: take the write lock now, waiting on the busy timeout for another writer,
-        // rather than fail at the first write.
-        let alone = group.len() == 1;
-        let committed = control(&connection, "BEGIN IMMEDIATE").and_then(|()| {
-            let mut failed = false;
-            for unit in &mut group {
-                failed |= unit.write(&connection, alone);
-            }
-            // A unit alone needs no savepoint: if it failed, its transaction is rolled back and
-            // its own error answered.
-            control(
-                &connection,
-                if alone && failed {
-                    "ROLLBACK"
-                } else {
-                    "COMMIT"
-                },
-            )
-        });
+        let committed = match write_group(&connection, &mut group, Care::Bare) {
+            Ok(false) => Ok(()),
+            Ok(true) => write_group(&connection, &mut group, Care::Isolated).map(|_| ()),
+            Err(error) => Err(error),
+        };
         if committed.is_err()
             && !connection.is_autocommit()
             && let Err(error) = control(&connection, "ROLLBACK")
@@ -203,6 +213,31 @@ fn write_loop(
             do_upkeep(&connection, upkeep);
         }
     }
+}
+
+/// Writes `group` in one transaction, `care` taken, and answers whether a unit failed. Bare, a
+/// failed unit rolls the transaction back (the group is to be written again isolated); isolated,
+/// it rolled back alone in its savepoint and the others are committed, or, alone in the group,
+/// its transaction is rolled back.
+fn write_group(
+    connection: &Connection,
+    group: &mut [Box<dyn Unit>],
+    care: Care,
+) -> rusqlite::Result<bool> {
+    // IMMEDIATE: take the write lock now, waiting on the busy timeout for another writer,
+    // rather than fail at the first write.
+    control(connection, "BEGIN IMMEDIATE")?;
+    let alone = group.len() == 1;
+    let mut failed = false;
+    for unit in group.iter_mut() {
+        failed |= unit.write(connection, care, alone);
+        if failed && care == Care::Bare {
+            break;
+        }
+    }
+    let rolled_back = failed && (care == Care::Bare || alone);
+    control(connection, if rolled_back { "ROLLBACK" } else { "COMMIT" })?;
+    Ok(failed)
 }
 
 /// Runs `upkeep` in a transaction of its own; nobody waits for it, so a failure is logged (the
@@ -526,6 +561,41 @@ mod tests {
             .map(|n| format!("note {n:03}"))
             .collect();
         assert_eq!(texts(&path), expected);
+    }
+
+    /// Units that share a transaction are written bare; when one fails, the others are written
+    /// again, each in a savepoint, and only that second run is committed.
+    #[tokio::test]
+    async fn a_group_is_written_again_isolated_when_a_unit_fails() {
+        let (_dir, writer, path) = writer();
+        let (release, released) = mpsc::channel::<()>();
+        let released = std::sync::Mutex::new(released);
+        let cares = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = std::sync::Arc::clone(&cares);
+        writer.run(|db| note(db, "taken")).await.expect("a note");
+        // The first unit holds the writer until both others are queued, so that they share
+        // the next transaction.
+        let hold = writer.run(move |_| {
+            // Once released, a second run (if it shares their group) does not wait again.
+            let _ = released.lock().expect("the receiver").recv();
+            Ok(())
+        });
+        let kept = writer.run_with_care(move |db, care| {
+            seen.lock().expect("the cares").push(care);
+            note(db, "kept")
+        });
+        let failing = writer.run(|db| note(db, "taken"));
+        let (held, kept, failing, ()) = tokio::join!(hold, kept, failing, async move {
+            drop(release);
+        });
+        held.expect("the holding unit");
+        assert_eq!(kept.expect("the unit beside a failing one"), 1);
+        assert!(matches!(failing, Err(StoreError::Sqlite(_))), "{failing:?}");
+        assert_eq!(
+            *cares.lock().expect("the cares"),
+            [Care::Bare, Care::Isolated]
+        );
+        assert_eq!(texts(&path), ["kept", "taken"]);
     }
 
     #[test]

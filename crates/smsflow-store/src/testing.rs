@@ -178,6 +178,24 @@ pub fn migrations_before(
     migrator
 }
 
+/// A reply the agent wrote, queued to be sent from `send_after`: one GSM-7 segment, no workflow,
+/// language or draft expiry. Tests change the field they are about with `..new_outbound(...)`.
+pub fn new_outbound(
+    body: &str,
+    send_after: time::OffsetDateTime,
+) -> crate::conversations::NewOutbound {
+    crate::conversations::NewOutbound {
+        body: body.into(),
+        author: smsflow_core::conversation::Author::Agent,
+        workflow_id: None,
+        segments: 1,
+        encoding: "gsm7".into(),
+        send_after,
+        language: None,
+        draft_expires_at: None,
+    }
+}
+
 pub fn postgres_server_url() -> Option<String> {
     std::env::var("SMSFLOW_TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))

@@ -3,7 +3,7 @@
 //! (The HTTP tests drive the same figures through the whole pipeline with the simulator.)
 
 use serde_json::json;
-use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
+use smsflow_core::conversation::{Channel, Direction, MessageStatus};
 use smsflow_core::run::RunState;
 use smsflow_core::{Workflow, WorkflowDraft};
 use smsflow_store::Store;
@@ -67,14 +67,8 @@ async fn turn(
         active_run_id: Some(run_id),
         opt_change: None,
         reply: Some(NewOutbound {
-            body: "reply".into(),
-            author: Author::Agent,
             workflow_id: Some(workflow.id),
-            segments: 1,
-            encoding: "gsm7".into(),
-            send_after: now,
-            language: None,
-            draft_expires_at: None,
+            ..testing::new_outbound("reply", now)
         }),
         run: Some(RunUpdate {
             run_id,

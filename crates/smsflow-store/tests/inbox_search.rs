@@ -5,13 +5,18 @@
 use serde_json::json;
 use smsflow_core::conversation::Channel;
 use smsflow_store::contacts::ContactUpdate;
-use smsflow_store::conversations::{ConversationQuery, InboundOutcome, InboundSms};
+use smsflow_store::conversations::{ConversationQuery, InboundOutcome, InboundSms, NewOutbound};
 use smsflow_store::inbox::SearchText;
 use smsflow_store::{Store, testing};
 use time::Duration;
 
 /// Stores and processes one inbound text (which also records its contact).
 async fn deliver(store: &dyn Store, from: &str, body: &str) {
+    store_text(store, from, body).await;
+    process_next(store, None).await;
+}
+
+async fn store_text(store: &dyn Store, from: &str, body: &str) {
     let sms = InboundSms {
         channel: Channel::Simulator,
         our_number: "+15550009999".into(),
@@ -22,6 +27,10 @@ async fn deliver(store: &dyn Store, from: &str, body: &str) {
         simulated: true,
     };
     store.record_inbound(&sms).await.unwrap();
+}
+
+/// Processes the next stored text, queueing `reply` if any.
+async fn process_next(store: &dyn Store, reply: Option<NewOutbound>) {
     let (message, _) = store
         .claim_inbound(Duration::seconds(30), 1)
         .await
@@ -39,7 +48,7 @@ async fn deliver(store: &dyn Store, from: &str, body: &str) {
         language: None,
         handoff: None,
         opt_change: None,
-        reply: None,
+        reply,
     };
     store
         .complete_inbound(&[(&message, &outcome)])
@@ -276,4 +285,69 @@ async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_s
         .await
         .unwrap_or_else(|error| panic!("{index} differs from its table: {error}"));
     }
+}
+
+/// On PostgreSQL the texts are searched in message_bodies, their insert-only copy (migration
+/// 0033): each message's copy is written once, whatever its status goes through, and follows its
+/// text when it is edited or deleted.
+#[tokio::test]
+async fn texts_are_searched_in_a_copy_written_once_per_message_on_postgres() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    let store = db.store().await;
+    let store = store.as_ref();
+    let raw = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let copy_version = |body: &'static str| {
+        let raw = raw.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT b.xmin::text FROM message_bodies b JOIN messages m ON m.id = b.message_id \
+                 WHERE m.body = $1",
+            )
+            .bind(body)
+            .fetch_one(&raw)
+            .await
+            .unwrap()
+        }
+    };
+    store_text(store, "+15550100001", "apple pie").await;
+    let stored = copy_version("apple pie").await;
+    // Claimed, processed with a reply queued, the reply claimed: four status changes.
+    let reply = testing::new_outbound("banana split", time::OffsetDateTime::now_utc());
+    process_next(store, Some(reply)).await;
+    let queued = copy_version("banana split").await;
+    assert_eq!(
+        store
+            .claim_outbound(Duration::seconds(30), 8)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(copy_version("apple pie").await, stored, "written once");
+    assert_eq!(copy_version("banana split").await, queued, "written once");
+    assert_eq!(found(store, "BANANA", false).await, ["+15550100001"]);
+
+    deliver(store, "+15550100002", "cherry tart").await;
+    sqlx::query("UPDATE messages SET body = 'durian' WHERE body = 'cherry tart'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM messages WHERE body = 'apple pie'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(found(store, "cherry", false).await.is_empty());
+    assert_eq!(found(store, "durian", false).await, ["+15550100002"]);
+    assert!(found(store, "apple", false).await.is_empty());
+    let differences: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages m FULL JOIN message_bodies b \
+         ON b.message_id = m.id AND b.conversation_id = m.conversation_id AND b.body = m.body \
+         WHERE m.id IS NULL OR b.message_id IS NULL",
+    )
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(differences, 0, "every message has its copy, and only they");
 }

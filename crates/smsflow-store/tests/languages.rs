@@ -13,14 +13,8 @@ use uuid::Uuid;
 
 fn reply(language: Language) -> NewOutbound {
     NewOutbound {
-        body: "reply".into(),
-        author: Author::Agent,
-        workflow_id: None,
-        segments: 1,
-        encoding: "gsm7".into(),
-        send_after: OffsetDateTime::now_utc(),
         language: Some(language),
-        draft_expires_at: None,
+        ..testing::new_outbound("reply", OffsetDateTime::now_utc())
     }
 }
 

@@ -3,10 +3,10 @@
 //! deliveries, claimed with a lease, retried, and held back by an admin's digest window.
 
 use serde_json::json;
-use smsflow_core::conversation::{Author, Channel, MessageStatus};
+use smsflow_core::conversation::{Channel, MessageStatus};
 use smsflow_core::run::RunState;
 use smsflow_store::conversations::{
-    DeliveryReport, Handoff, InboundOutcome, InboundSms, NewOutbound, NewTicket, RunUpdate,
+    DeliveryReport, Handoff, InboundOutcome, InboundSms, NewTicket, RunUpdate,
 };
 use smsflow_store::notifications::{
     DeliveryOutcome, Fanout, NotificationKind, NotificationPreferences,
@@ -87,16 +87,7 @@ async fn claim_a_send(store: &dyn Store, conversation_id: Uuid) -> (Uuid, i64) {
     let queued = store
         .queue_outbound(
             conversation_id,
-            &NewOutbound {
-                body: "Your appointment is confirmed".into(),
-                author: Author::Agent,
-                workflow_id: None,
-                segments: 1,
-                encoding: "gsm7".into(),
-                send_after: OffsetDateTime::now_utc(),
-                language: None,
-                draft_expires_at: None,
-            },
+            &testing::new_outbound("Your appointment is confirmed", OffsetDateTime::now_utc()),
         )
         .await
         .unwrap();

@@ -5,7 +5,7 @@ use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
 use smsflow_core::run::RunState;
 use smsflow_store::conversations::{
-    ClaimNext, InboundOutcome, InboundSms, NewOutbound, NewTicket, OutboundJob, RunUpdate, SentMark,
+    ClaimNext, InboundOutcome, InboundSms, NewTicket, OutboundJob, RunUpdate, SentMark,
 };
 use smsflow_store::testing;
 use std::collections::HashSet;
@@ -20,19 +20,6 @@ fn sms(provider_id: &str, from: &str) -> InboundSms {
         provider_id: Some(provider_id.into()),
         media_urls: vec![],
         simulated: false,
-    }
-}
-
-fn outbound(body: &str, send_after: OffsetDateTime) -> NewOutbound {
-    NewOutbound {
-        body: body.into(),
-        author: Author::Agent,
-        workflow_id: None,
-        segments: 1,
-        encoding: "gsm7".into(),
-        send_after,
-        language: None,
-        draft_expires_at: None,
     }
 }
 
@@ -139,7 +126,10 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
             language: None,
             handoff: None,
             opt_change: None,
-            reply: Some(outbound("reply to SM1", OffsetDateTime::now_utc())),
+            reply: Some(testing::new_outbound(
+                "reply to SM1",
+                OffsetDateTime::now_utc(),
+            )),
         };
         store.complete_inbound(&[(&first, &outcome)]).await.unwrap();
         store.complete_inbound(&[(&first, &outcome)]).await.unwrap();
@@ -176,7 +166,7 @@ fn replying(body: &str) -> InboundOutcome {
         language: None,
         handoff: None,
         opt_change: None,
-        reply: Some(outbound(body, OffsetDateTime::now_utc())),
+        reply: Some(testing::new_outbound(body, OffsetDateTime::now_utc())),
     }
 }
 
@@ -683,14 +673,17 @@ async fn sends_are_marked_together_with_the_claim_of_what_they_held_back() {
                 .await
                 .unwrap();
             store
-                .queue_outbound(conversation.id, &outbound(&format!("to {to}"), now))
+                .queue_outbound(
+                    conversation.id,
+                    &testing::new_outbound(&format!("to {to}"), now),
+                )
                 .await
                 .unwrap();
             conversations.push(conversation.id);
         }
         // Held back until the first one to the first number is sent.
         store
-            .queue_outbound(conversations[0], &outbound("then this", now))
+            .queue_outbound(conversations[0], &testing::new_outbound("then this", now))
             .await
             .unwrap();
         let jobs = store
@@ -757,7 +750,7 @@ async fn an_expired_claim_is_taken_over_and_the_late_worker_is_ignored() {
         let queued = store
             .queue_outbound(
                 conversation.id,
-                &outbound("only once", OffsetDateTime::now_utc()),
+                &testing::new_outbound("only once", OffsetDateTime::now_utc()),
             )
             .await
             .unwrap();
@@ -896,7 +889,10 @@ async fn a_conversations_replies_leave_in_order_across_workers() {
         let now = OffsetDateTime::now_utc();
         for i in 0..3 {
             first
-                .queue_outbound(conversation.id, &outbound(&format!("part {i}"), now))
+                .queue_outbound(
+                    conversation.id,
+                    &testing::new_outbound(&format!("part {i}"), now),
+                )
                 .await
                 .unwrap();
         }
@@ -1086,7 +1082,8 @@ async fn writes_of_the_pipeline_and_of_people_at_once_all_land() {
             });
             let person = store.clone();
             tasks.spawn(async move {
-                let mut reply = outbound(&format!("by hand {i}"), OffsetDateTime::now_utc());
+                let mut reply =
+                    testing::new_outbound(&format!("by hand {i}"), OffsetDateTime::now_utc());
                 reply.author = Author::Human;
                 person
                     .queue_outbound(conversation.id, &reply)

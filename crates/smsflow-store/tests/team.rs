@@ -4,7 +4,7 @@
 //! conversation to the team once.
 
 use serde_json::json;
-use smsflow_core::conversation::{Author, Channel, ConversationStatus, MessageStatus};
+use smsflow_core::conversation::{Channel, ConversationStatus, MessageStatus};
 use smsflow_store::conversations::{InboundOutcome, InboundSms, Message, NewOutbound};
 use smsflow_store::notifications::NotificationKind;
 use smsflow_store::team::NoteKind;
@@ -16,14 +16,8 @@ const LEASE: Duration = Duration::seconds(30);
 
 fn draft(body: &str, expires: OffsetDateTime) -> NewOutbound {
     NewOutbound {
-        body: body.into(),
-        author: Author::Agent,
-        workflow_id: None,
-        segments: 1,
-        encoding: "gsm7".into(),
-        send_after: OffsetDateTime::now_utc(),
-        language: None,
         draft_expires_at: Some(expires),
+        ..testing::new_outbound(body, OffsetDateTime::now_utc())
     }
 }
 

@@ -3,7 +3,7 @@
 //! in RFC 3339 with its trailing zeros dropped, '…:00.5Z' sorted after '…:00.51Z'. Each case here
 //! sits at such a boundary: half a second and 0.51 s past the same whole second.
 
-use smsflow_core::conversation::{Author, Channel, MessageStatus};
+use smsflow_core::conversation::{Channel, MessageStatus};
 use smsflow_store::contacts::ContactQuery;
 use smsflow_store::conversations::{ConversationQuery, NewOutbound};
 use smsflow_store::notifications::{DeliveryOutcome, Fanout};
@@ -26,14 +26,8 @@ fn within_one_second(from_now: Duration) -> (OffsetDateTime, OffsetDateTime) {
 
 fn reply(send_after: OffsetDateTime, draft_expires_at: Option<OffsetDateTime>) -> NewOutbound {
     NewOutbound {
-        body: "Your appointment is confirmed".into(),
-        author: Author::Agent,
-        workflow_id: None,
-        segments: 1,
-        encoding: "gsm7".into(),
-        send_after,
-        language: None,
         draft_expires_at,
+        ..testing::new_outbound("Your appointment is confirmed", send_after)
     }
 }
 

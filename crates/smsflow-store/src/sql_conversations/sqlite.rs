@@ -11,7 +11,9 @@ use uuid::Uuid;
 use super::*;
 use crate::contacts::merge;
 use crate::sql_contacts::{CONTACT_COLUMNS_KNOWN, REMEMBER_CONTACT, TOUCH_CONTACT};
-use crate::sqlite_writer::{Columns, JsonText, SqlValue, control, execute, query, values};
+use crate::sqlite_writer::{
+    Care, Columns, JsonText, SqlValue, execute, in_savepoint, query, values,
+};
 
 /// SQLite's planner is told which index each claim walks.
 const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
@@ -87,23 +89,25 @@ impl SqliteStore {
             .collect();
         let (failures, claimed) = self
             .writer
-            .run(move |db| {
+            .run_with_care(move |db, care| {
                 let at = now();
                 let mut failures = Vec::new();
-                if let [(message, outcome)] = completed.as_slice() {
-                    // Alone, a message needs no savepoint: if it fails, so does the unit, and
-                    // the writer rolls back what it wrote (there is no claim to keep).
+                if care == Care::Bare {
+                    // No savepoints: a message that fails fails the unit, which the writer then
+                    // writes again isolated.
+                    for (message, outcome) in &completed {
+                        complete_one(db, message, outcome, at)?;
+                    }
+                } else if let [(message, outcome)] = completed.as_slice() {
+                    // Alone, a message needs no savepoint of its own: if it fails, so does the
+                    // unit, and the writer rolls back what it wrote (there is no claim to keep).
                     complete_one(db, message, outcome, at)
                         .inspect_err(|error| not_recorded(message.id, error))?;
                 } else {
                     for (message, outcome) in &completed {
-                        control(db, "SAVEPOINT message")?;
-                        let recorded = complete_one(db, message, outcome, at);
-                        if recorded.is_err() {
-                            control(db, "ROLLBACK TO message")?;
-                        }
-                        control(db, "RELEASE message")?;
-                        if let Err(error) = recorded {
+                        if let Err(error) =
+                            in_savepoint(db, |db| complete_one(db, message, outcome, at))
+                        {
                             failures.push((message.id, error));
                         }
                     }
@@ -537,8 +541,9 @@ fn claim_outbound(
     if messages.is_empty() {
         return Ok(Vec::new());
     }
-    // RETURNING has no order: soonest due first.
-    messages.sort_by_key(|m| (m.next_attempt_at, m.id));
+    // RETURNING has no order: oldest first (the claim gave each the same next attempt, its
+    // lease's end).
+    messages.sort_by_key(|m| m.id);
     let ids: Vec<_> = messages
         .iter()
         .map(|m| SqlValue::value(&m.conversation_id))
