@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
+mod beside;
 mod described;
 mod free_text;
 mod leftover;
@@ -394,6 +395,8 @@ impl Extractors {
         });
         // After the names that are no name are dropped: the signature is one.
         signed_after_address(wanted, known, &mut extraction);
+        // The words as written: `words` reads a name answered alone as if after "I'm".
+        beside::share_names(&self::words(text), wanted, asked, known, &mut extraction);
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
@@ -3685,7 +3688,7 @@ mod tests {
         Extractors::default().extract(text, &fields("name,email,phone,company"), &Clock::default())
     }
 
-    fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
+    pub(super) fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
         let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
         Extractors::default().read(
             text,
