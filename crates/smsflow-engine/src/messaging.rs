@@ -1330,9 +1330,11 @@ pub async fn settled_turn(
             smsflow_core::conversation::Direction::Outbound => {
                 m.id < message_id
                     || !matches!(m.status, MessageStatus::Queued | MessageStatus::Sending)
-                    || m.next_attempt_at.is_some_and(|at| {
-                        at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
-                    })
+                    // Scheduled for later; a message being sent has its lease's end there.
+                    || m.status == MessageStatus::Queued
+                        && m.next_attempt_at.is_some_and(|at| {
+                            at > OffsetDateTime::now_utc() + time::Duration::seconds(5)
+                        })
             }
         })
     };

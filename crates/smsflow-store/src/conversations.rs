@@ -99,6 +99,8 @@ pub struct Message {
     #[schema(value_type = Option<Object>)]
     pub explanation: Option<serde_json::Value>,
     pub attempts: i64,
+    /// Outbound, queued: when it is due; sending: its lease's end, when it is tried again if
+    /// its send is never recorded; sent or final: none.
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub next_attempt_at: Option<OffsetDateTime>,

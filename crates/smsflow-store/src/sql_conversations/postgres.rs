@@ -514,8 +514,9 @@ impl PostgresStore {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        // RETURNING has no order: soonest due first.
-        jobs.sort_by_key(|job| (job.message.next_attempt_at, job.message.id));
+        // RETURNING has no order: oldest first (the claim gave each the same next attempt, its
+        // lease's end).
+        jobs.sort_by_key(|job| job.message.id);
         Ok(jobs)
     }
 

@@ -537,8 +537,9 @@ fn claim_outbound(
     if messages.is_empty() {
         return Ok(Vec::new());
     }
-    // RETURNING has no order: soonest due first.
-    messages.sort_by_key(|m| (m.next_attempt_at, m.id));
+    // RETURNING has no order: oldest first (the claim gave each the same next attempt, its
+    // lease's end).
+    messages.sort_by_key(|m| m.id);
     let ids: Vec<_> = messages
         .iter()
         .map(|m| SqlValue::value(&m.conversation_id))
