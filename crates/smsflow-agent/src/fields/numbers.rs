@@ -75,6 +75,23 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("ochenta", 80),
     ("noventa", 90),
     ("cien", 100),
+    ("ciento", 100),
+    ("doscientos", 200),
+    ("doscientas", 200),
+    ("trescientos", 300),
+    ("trescientas", 300),
+    ("cuatrocientos", 400),
+    ("cuatrocientas", 400),
+    ("quinientos", 500),
+    ("quinientas", 500),
+    ("seiscientos", 600),
+    ("seiscientas", 600),
+    ("setecientos", 700),
+    ("setecientas", 700),
+    ("ochocientos", 800),
+    ("ochocientas", 800),
+    ("novecientos", 900),
+    ("novecientas", 900),
 ];
 
 /// A number written as a word ("tres", "twelve"): no name is one.
@@ -1313,6 +1330,13 @@ fn decimal(token: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hundreds_in_spanish_words() {
+        let guests = |text| field_number(text, "invitados", &[], NumberAsk::default());
+        assert_eq!(guests("como doscientos invitados").as_deref(), Some("200"));
+        assert_eq!(guests("unas quinientas personas").as_deref(), Some("500"));
+    }
 
     #[test]
     fn a_count_per_week_is_the_one_said_with_its_week() {

@@ -1260,6 +1260,15 @@ const EVENT_CUES: &[&str] = &[
     "planeando una",
     "organizando un",
     "organizando una",
+    "doing a",
+    "doing an",
+    "having a",
+    "hosting a",
+    "throwing a",
+    "haciendo un",
+    "haciendo una",
+    "hacemos un",
+    "hacemos una",
 ];
 
 /// Celebrations people name without a cue before them (folded, one word or two): "cotizan xv
@@ -2437,6 +2446,15 @@ mod tests {
         assert_eq!(
             read("it's our anniversary too").as_deref(),
             Some("anniversary")
+        );
+        // What the texter is doing, having or hosting.
+        assert_eq!(
+            read("do you cater? doing a retirement party for my dad").as_deref(),
+            Some("retirement party")
+        );
+        assert_eq!(
+            read("hacemos una despedida el sábado").as_deref(),
+            Some("despedida")
         );
         // A day or a count after the words is no event.
         assert_eq!(read("can you fit us in for a Friday"), None);
