@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 
+mod beside;
 mod described;
 mod free_text;
 mod leftover;
@@ -403,6 +404,8 @@ impl Extractors {
         // After the names that are no name are dropped: the signature is one.
         signed_after_address(wanted, known, &mut extraction);
         with_place_before_street(text, wanted, known, &mut extraction);
+        // The words as written: `words` reads a name answered alone as if after "I'm".
+        beside::share_names(&self::words(text), wanted, asked, known, &mut extraction);
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
@@ -429,9 +432,29 @@ impl Extractors {
                     let when = fields::dates::read(part, clock.today(), self.date_order(), false);
                     when.date.is_some() || when.time.is_some()
                 };
-                leftover::answer(text, wanted, asked, known, &extraction, says_when).or_else(
-                    || leftover::note_after(text, wanted, asked, known, &extraction, says_when),
+                // The part that gives a choice alone gives it again read alone.
+                let gives_choice = |name: &str, part: &str| {
+                    wanted
+                        .iter()
+                        .find(|field| field.as_str() == name)
+                        .is_some_and(|field| {
+                            self.extract(part, std::slice::from_ref(field), clock)
+                                .get(name)
+                                == extraction.found.get(name)
+                        })
+                };
+                leftover::answer(
+                    text,
+                    wanted,
+                    asked,
+                    known,
+                    &extraction,
+                    says_when,
+                    gives_choice,
                 )
+                .or_else(|| {
+                    leftover::note_after(text, wanted, asked, known, &extraction, says_when)
+                })
             })
             .map(|(name, answer)| {
                 let answer = free_text::without_alarm(&name, &answer);
@@ -3830,7 +3853,7 @@ mod tests {
         Extractors::default().extract(text, &fields("name,email,phone,company"), &Clock::default())
     }
 
-    fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
+    pub(super) fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
         let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
         Extractors::default().read(
             text,
@@ -4161,6 +4184,58 @@ mod tests {
             &["name", "design"],
         );
         assert!(!placement.found.contains_key("design"), "{placement:?}");
+        // The part that gives a choice read alone is that choice's, and the rest the item's.
+        let returned = answer(
+            "wool coat, too big",
+            "name:name,item:text,reason:choice(Wrong size|Damaged|Changed mind)",
+            &["name", "item"],
+        );
+        assert_eq!(returned.found["item"], "wool coat", "{returned:?}");
+        assert_eq!(returned.found["reason"], "Wrong size");
+        // The only free-text field still open takes what is left beside other answers.
+        let notary = "name:name,document:text,signers:number,date:date";
+        let document = answer(
+            "power of attorney, somos dos firmando",
+            notary,
+            &["name", "document"],
+        );
+        assert_eq!(
+            document.found["document"], "power of attorney",
+            "{document:?}"
+        );
+        let evento = answer(
+            "es un bautizo, como 60 personas",
+            "nombre:name,evento:text,personas:number,fecha:date",
+            &["nombre", "evento"],
+        );
+        assert_eq!(evento.found["evento"], "bautizo", "{evento:?}");
+        // Not asked, it is the answer only when it says what the thing is.
+        let dinner = "nombre:name,personas:number,hora:time,ocasion:text";
+        let said = answer(
+            "a las 8 de la noche, es una despedida de soltera",
+            dinner,
+            &["nombre", "hora"],
+        );
+        assert_eq!(said.found["ocasion"], "despedida de soltera", "{said:?}");
+        let party = answer(
+            "8pm, it's a baby shower",
+            "name:name,time:time,occasion:text",
+            &["name", "time"],
+        );
+        assert_eq!(party.found["occasion"], "baby shower", "{party:?}");
+        let late = answer(
+            "a las 8 de la noche, somos muchos",
+            dinner,
+            &["nombre", "hora"],
+        );
+        assert!(!late.found.contains_key("ocasion"), "{late:?}");
+        // "una vela" counts nothing: two parts are left, and neither is the occasion.
+        let request = answer(
+            "a las 9. es un cumple, si podéis poner una vela en el postre",
+            dinner,
+            &["nombre", "hora"],
+        );
+        assert!(!request.found.contains_key("ocasion"), "{request:?}");
         // An aside, a time said in words and a name nobody took are no answer.
         let wanted = "name:name,treatment:text,date:date,phone:phone";
         for (text, asked) in [

@@ -18,6 +18,12 @@ const LEADS: &[&str] = &[
     "it's ", "its ", "it is ", "is ", "es ", "con ", "with ", "tengo ", "i have ",
 ];
 
+/// Leads that say what the thing is ("it's a", "es un"), whose article is no part of it.
+const COPULAS: &[&str] = &["it's ", "its ", "it is ", "es "];
+
+/// The indefinite article after a copula: "es un bautizo", "it's a baby shower".
+const ARTICLES: &[&str] = &["a ", "an ", "un ", "una "];
+
 /// Words that open an aside, not an answer: "oops, the 30th then", "gracias, ...".
 const ASIDES: &[&str] = &[
     "oops", "whoops", "sorry", "thanks", "thank", "ty", "uy", "ups", "ay", "perdon", "perdona",
@@ -27,8 +33,12 @@ const ASIDES: &[&str] = &[
 /// The one free-text field asked for and still missing, and the part of `text` that gives none
 /// of the values the other readers found, when exactly one part is left and it is short. Only
 /// when every value found is one whose words can be told apart (a name, an email, a phone, a
-/// number, a day or an hour, an address): a choice or another text may be read from any part.
-/// `says_when` tells whether a part gives a day or an hour.
+/// number, a day or an hour, an address) or a choice the part that gives it gives again alone
+/// (`gives_choice(field, part)`: "wool coat, too big" to the questions about the item and the
+/// reason): another text may be read from any part. `says_when` tells whether a part gives a
+/// day or an hour. When the free-text field is the only one still open, what is left answers
+/// it even beside answers to other questions ("power of attorney, somos dos firmando"), and,
+/// not asked, when it says what the thing is ("a las 8, es una despedida de soltera").
 pub(super) fn answer(
     text: &str,
     wanted: &[FieldSpec],
@@ -36,37 +46,60 @@ pub(super) fn answer(
     known: &BTreeMap<String, String>,
     extraction: &Extraction,
     says_when: impl Fn(&str) -> bool,
+    gives_choice: impl Fn(&str, &str) -> bool,
 ) -> Option<(String, String)> {
     if !gave_answers(text, extraction) {
         return None;
     }
-    let mut free = wanted.iter().filter(|field| {
-        asked.iter().any(|a| a == field.as_str())
-            && kind(field) == Kind::Labelled
-            && !is_identifier(field.as_str())
-            && !free_text::is_worded(field)
-            && !known.contains_key(field.as_str())
-            && !extraction.found.contains_key(field.as_str())
-    });
-    let field = free.next()?;
-    if free.next().is_some() {
-        return None;
-    }
+    let is_asked = |field: &FieldSpec| asked.iter().any(|a| a == field.as_str());
+    // Every free-text field still missing: a notes field may take what is left over too.
+    let open: Vec<&FieldSpec> = wanted
+        .iter()
+        .filter(|field| {
+            kind(field) == Kind::Labelled
+                && !is_identifier(field.as_str())
+                && !known.contains_key(field.as_str())
+                && !extraction.found.contains_key(field.as_str())
+        })
+        .collect();
+    let mut free = open
+        .iter()
+        .filter(|field| is_asked(field) && !free_text::is_worded(field));
+    let (field, told) = match (free.next(), free.next()) {
+        (Some(field), None) => (*field, false),
+        (None, _) => match open.as_slice() {
+            [only] if !free_text::is_worded(only) => (*only, true),
+            _ => return None,
+        },
+        _ => return None,
+    };
     // "inner forearm, about 4 inches" to the question about the design: the message answers
-    // other questions than the ones asked, and what is left over is one of those.
-    if !extraction
-        .found
-        .keys()
-        .any(|name| asked.iter().any(|a| a == name))
+    // other questions than the ones asked, and what is left over may be another's answer.
+    if open.len() > 1
+        && !extraction
+            .found
+            .keys()
+            .any(|name| asked.iter().any(|a| a == name))
     {
         return None;
     }
-    let found_values = told_apart(wanted, extraction)?;
+    let (found_values, choices) = told_apart_or_chosen(wanted, extraction)?;
+    let counted = extraction.found.keys().any(|name| {
+        wanted
+            .iter()
+            .any(|field| field.as_str() == name && field.kind == FieldType::Number)
+    });
     let claimed = |part: &str| {
+        // "es un bautizo": an article, not a count.
+        let part = what_it_is(part).unwrap_or(part);
         gives_a_value(part, &found_values)
+            || choices.iter().any(|choice| gives_choice(choice, part))
             || part.split_whitespace().any(|word| {
                 let word = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
-                fields::numbers::is_number_word(word)
+                // "una vela" counts nothing when no count was read.
+                (fields::numbers::is_number_word(word)
+                    && (counted
+                        || !ARTICLES.contains(&format!("{} ", word.to_lowercase()).as_str())))
                     || word.contains('.')
                     || super::says_when(&fields::fold(word))
             })
@@ -85,7 +118,11 @@ pub(super) fn answer(
     if left.next().is_some() || part.contains('?') {
         return None;
     }
-    let value = super::without_lead(part, LEADS);
+    let sort = what_it_is(part);
+    if told && sort.is_none() {
+        return None;
+    }
+    let value = sort.unwrap_or_else(|| super::without_lead(part, LEADS));
     let words: Vec<&str> = value.split_whitespace().collect();
     let first = fields::fold(words.first()?);
     let first = first.trim_matches(|c: char| !c.is_alphanumeric());
@@ -97,6 +134,36 @@ pub(super) fn answer(
         && !free_text::says_nothing(first)
         && !super::NOT_NAMES.contains(&first))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// What `part` says a thing is, without the copula and its article: "es un bautizo" =
+/// `bautizo`, "it's a baby shower" = `baby shower`.
+fn what_it_is(part: &str) -> Option<&str> {
+    let after = super::without_lead(part, COPULAS);
+    let sort = super::without_lead(after, ARTICLES);
+    (after.len() < part.trim().len() && sort.len() < after.len()).then_some(sort)
+}
+
+/// The values found whose words can be found again (see [`told_apart`]), and the choice fields
+/// found, whose part a reader finds again; none when another text was found.
+fn told_apart_or_chosen(
+    wanted: &[FieldSpec],
+    extraction: &Extraction,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let is_choice = |name: &str| {
+        wanted
+            .iter()
+            .any(|field| field.as_str() == name && field.kind == FieldType::Choice)
+    };
+    let mut others = extraction.clone();
+    others.found.retain(|name, _| !is_choice(name));
+    let chosen = extraction
+        .found
+        .keys()
+        .filter(|name| is_choice(name))
+        .cloned()
+        .collect();
+    Some((told_apart(wanted, &others)?, chosen))
 }
 
 /// Whether the message gave values, nothing refused and nothing corrected: a correction's

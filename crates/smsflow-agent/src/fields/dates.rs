@@ -486,6 +486,57 @@ fn range_start(words: &[String], i: usize, today: Date) -> Option<(Date, usize)>
     calendar_date(today, None, m, day).map(|date| (date, 2))
 }
 
+/// The first and last days of a stay written as one span, and the words it takes: "june
+/// 26-28", "26-28 de junio", and without its month "del 26 al 28" (from the next 26th on).
+fn day_span(words: &[String], i: usize, today: Date) -> Option<(Date, Date, usize)> {
+    let days = |word: &str| -> Option<(i8, i8)> {
+        let (first, last) = word.split_once('-')?;
+        let (first, last) = (day_number(first)?, day_number(last)?);
+        (first < last).then_some((first, last))
+    };
+    let month_at = |at: usize| -> Option<(i8, usize)> {
+        match words.get(at)?.as_str() {
+            "de" | "of" => Some((month(words.get(at + 1)?)?, 2)),
+            word => Some((month(word)?, 1)),
+        }
+    };
+    let ((first, last), month, used) = if let Some(m) = month(&words[i]) {
+        (days(words.get(i + 1)?)?, m, 2)
+    } else if let Some(span) = days(&words[i]) {
+        let (m, month_words) = month_at(i + 1)?;
+        (span, m, 1 + month_words)
+    } else {
+        // "del 26 al 28": no month named, the next such days.
+        if words[i] != "del" || words.get(i + 2).map(String::as_str) != Some("al") {
+            return None;
+        }
+        let (first, last) = (
+            day_number(words.get(i + 1)?)?,
+            day_number(words.get(i + 3)?)?,
+        );
+        if first >= last || month_at(i + 4).is_some() {
+            return None;
+        }
+        let start = next_day_of_the_month(today, first)?;
+        let end = Date::new(start.year(), start.month(), last).ok()?;
+        return Some((start, end, 4));
+    };
+    let start = calendar_date(today, None, month, first)?;
+    let end = Date::new(start.year(), month, last).ok()?;
+    Some((start, end, used))
+}
+
+/// The next day numbered `day` from `today` on: this month's, else next month's.
+fn next_day_of_the_month(today: Date, day: i8) -> Option<Date> {
+    match Date::new(today.year(), today.month(), day).ok() {
+        Some(date) if date >= today => Some(date),
+        _ => {
+            let next = today.first_of_month().checked_add(1.month()).ok()?;
+            Date::new(next.year(), next.month(), day).ok()
+        }
+    }
+}
+
 type Found<T> = Vec<((T, bool), usize)>;
 
 /// Whether the word after "el 14" / "the 19" leaves the number a day of the month: the end of
@@ -547,6 +598,12 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
         }
         if let Some((date, used)) = range_start(words, i, today) {
             dates.push(((date, false), i));
+            i += used;
+            continue;
+        }
+        if let Some((first, last, used)) = day_span(words, i, today) {
+            dates.push(((first, false), i));
+            dates.push(((last, false), i + 1));
             i += used;
             continue;
         }
@@ -618,21 +675,11 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
                     ordinal || (bare && ends_day_alone(words.get(i + 2).map(String::as_str)))
                 })
                 .and_then(day_number)
+            && let Some(date) = next_day_of_the_month(today, day)
         {
-            let this_month = today.first_of_month();
-            let candidate = Date::new(today.year(), today.month(), day).ok();
-            let date = match candidate {
-                Some(date) if date >= today => Some(date),
-                _ => this_month
-                    .checked_add(1.month())
-                    .ok()
-                    .and_then(|next| Date::new(next.year(), next.month(), day).ok()),
-            };
-            if let Some(date) = date {
-                dates.push(((date, false), i));
-                i += 2;
-                continue;
-            }
+            dates.push(((date, false), i));
+            i += 2;
+            continue;
         }
         // Times.
         if let Some((time, used)) = time_at(words, i) {
@@ -1193,6 +1240,21 @@ mod tests {
             when("el viernes 4 de diciembre"),
             (Some("2026-12-04".into()), None)
         );
+        // One span for the stay: its month once, or none ("del 26 al 28": the next 26th).
+        let span = |text| -> Vec<String> { days(text).into_iter().map(|(day, _)| day).collect() };
+        assert_eq!(
+            span("rates for a king room june 26-28?"),
+            ["2027-06-26", "2027-06-28"]
+        );
+        assert_eq!(span("del 26-28 de diciembre"), ["2026-12-26", "2026-12-28"]);
+        assert_eq!(
+            span("hola, need a room del 27 al 29"),
+            ["2026-11-27", "2026-11-29"]
+        );
+        assert_eq!(span("del 2 al 5"), ["2026-12-02", "2026-12-05"]);
+        // Hours and counts are no span of days.
+        assert!(span("el viernes de 10 a 12").len() <= 1);
+        assert!(span("10-12 people").is_empty());
     }
 
     fn when(text: &str) -> (Option<String>, Option<String>) {

@@ -75,6 +75,23 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("ochenta", 80),
     ("noventa", 90),
     ("cien", 100),
+    ("ciento", 100),
+    ("doscientos", 200),
+    ("doscientas", 200),
+    ("trescientos", 300),
+    ("trescientas", 300),
+    ("cuatrocientos", 400),
+    ("cuatrocientas", 400),
+    ("quinientos", 500),
+    ("quinientas", 500),
+    ("seiscientos", 600),
+    ("seiscientas", 600),
+    ("setecientos", 700),
+    ("setecientas", 700),
+    ("ochocientos", 800),
+    ("ochocientas", 800),
+    ("novecientos", 900),
+    ("novecientas", 900),
 ];
 
 /// A number written as a word ("tres", "twelve"): no name is one.
@@ -572,6 +589,12 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         known,
     } = ask;
     let (tokens, found) = read(text);
+    // "twice a week" for `sessions_per_week`: how often, said with its week.
+    if counts_per_week(field)
+        && let Some(value) = per_week(&tokens, &found)
+    {
+        return Some(value);
+    }
     if let Some(value) = named_number(&tokens, &found, field, last) {
         return Some(value);
     }
@@ -619,6 +642,62 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         })
         .collect();
     pick(free)
+}
+
+/// Words of a field's name that make it a count per week (`sessions_per_week`,
+/// `sesiones_semana`, `weekly_classes`); not `weeks`, a number of weeks.
+const WEEKLY: &[&str] = &["week", "wk", "weekly", "semana", "semanal", "semanales"];
+
+/// Words between a count and its week: "a week", "per week", "por semana", "a la semana".
+const PER: &[&str] = &["a", "per", "por", "la", "each", "every", "x"];
+
+/// What is counted in a week: "3 times", "dos veces", "5 days", "un par de horas".
+const TIMES_IN_A_WEEK: &[&str] = &[
+    "x", "times", "time", "days", "day", "sessions", "session", "classes", "class", "lessons",
+    "hours", "hrs", "walks", "visits", "veces", "vez", "dias", "dia", "sesiones", "sesion",
+    "clases", "clase", "horas", "paseos", "visitas", "de",
+];
+
+/// Whether `field` counts something per week (see [`WEEKLY`]).
+fn counts_per_week(field: &str) -> bool {
+    fold(field)
+        .split(['_', ' ', '-'])
+        .any(|word| WEEKLY.contains(&word))
+}
+
+/// The count said with "a week" after it: "twice a week" = 2, "3x a week", "dos veces por
+/// semana", "tres días a la semana", "un par de horas a la semana" = 2.
+fn per_week(tokens: &[String], found: &[Quantity]) -> Option<String> {
+    let is =
+        |at: usize, words: &[&str]| tokens.get(at).is_some_and(|t| words.contains(&t.as_str()));
+    (0..tokens.len())
+        .filter(|&at| is(at, &["week", "wk", "semana"]))
+        .find_map(|week| {
+            let mut at = week;
+            while at > 0 && week - at < 2 && is(at - 1, PER) {
+                at -= 1;
+            }
+            if at == week {
+                return None;
+            }
+            let per = at;
+            while at > 0 && per - at < 2 && is(at - 1, TIMES_IN_A_WEEK) {
+                at -= 1;
+            }
+            let count = at.checked_sub(1)?;
+            let token = tokens[count].as_str();
+            let times = match token {
+                "once" => Some(1.0),
+                "twice" | "par" => Some(2.0),
+                "thrice" => Some(3.0),
+                _ => token
+                    .strip_suffix('x')
+                    .and_then(|digits| digits.parse::<f64>().ok()),
+            };
+            times
+                .or_else(|| found.iter().find(|q| q.end == at).map(|q| q.value))
+                .map(plain)
+        })
 }
 
 /// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`).
@@ -1251,6 +1330,33 @@ fn decimal(token: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hundreds_in_spanish_words() {
+        let guests = |text| field_number(text, "invitados", &[], NumberAsk::default());
+        assert_eq!(guests("como doscientos invitados").as_deref(), Some("200"));
+        assert_eq!(guests("unas quinientas personas").as_deref(), Some("500"));
+    }
+
+    #[test]
+    fn a_count_per_week_is_the_one_said_with_its_week() {
+        let weekly = |text: &str, field: &str| field_number(text, field, &[], NumberAsk::default());
+        for (text, field, count) in [
+            ("probably twice a week", "sessions_per_week", "2"),
+            ("3x a week", "sessions_per_week", "3"),
+            ("5 days a week, hour long walks", "walks_per_week", "5"),
+            ("dos veces por semana", "sesiones_semana", "2"),
+            ("tres días a la semana", "sesiones_semana", "3"),
+            ("un par de horas a la semana", "horas_semana", "2"),
+        ] {
+            assert_eq!(weekly(text, field).as_deref(), Some(count), "{text}");
+        }
+        // A number of weeks is no count per week.
+        assert_eq!(
+            weekly("3 weeks, twice a week", "weeks").as_deref(),
+            Some("3")
+        );
+    }
 
     #[test]
     fn the_number_before_the_fields_word_is_its_count() {

@@ -212,6 +212,9 @@ impl Thing {
             "computadora",
             "ordenador",
             "portatil",
+            "equipo",
+            "equipment",
+            "aparato",
         ]) {
             Some(Thing::Device)
         } else if has(&[
@@ -294,7 +297,7 @@ impl Thing {
                 .or_else(|| asked_about(&tokens))
                 .or_else(|| counted(&tokens)),
             Thing::Listing => listing(&tokens),
-            Thing::Device => branded(&tokens),
+            Thing::Device => branded(&tokens).or_else(|| numbered_model(&tokens)),
             Thing::Provider => provider(&tokens),
             Thing::Pest => pest(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
@@ -1037,6 +1040,40 @@ fn branded(tokens: &[&str]) -> Option<String> {
     })
 }
 
+/// A model written in lower case with its number, first in the message or after a word that
+/// owns it: "mi iphone 13 se cayó", "i have an iphone 14" ([`branded`] reads it capitalised).
+fn numbered_model(tokens: &[&str]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        let owned = at > 0 && {
+            let before = fold(bare(tokens[at - 1]));
+            VEHICLE_OWNERS.contains(&before.as_str()) || before == "an"
+        };
+        let word = bare(tokens[at]);
+        // First in the message, a verb is what was done: "tried 2 different chargers".
+        let a_verb = ["ed", "ing", "ar", "er", "ir"]
+            .iter()
+            .any(|end| word.ends_with(end));
+        if !(owned || (at == 0 && !a_verb)) || ends_clause(tokens[at]) {
+            return None;
+        }
+        let number = bare(tokens.get(at + 1)?);
+        // "my son 12 years old": an age, not a model.
+        let an_age = tokens.get(at + 2).is_some_and(|after| {
+            matches!(
+                fold(bare(after)).as_str(),
+                "years" | "yrs" | "yo" | "anos" | "meses" | "months"
+            )
+        });
+        (word.chars().count() >= 4
+            && word.chars().all(|c| c.is_lowercase())
+            && !NOT_PROPER.contains(&fold(word).as_str())
+            && (1..=3).contains(&number.len())
+            && number.chars().all(|c| c.is_ascii_digit())
+            && !an_age)
+            .then(|| format!("{word} {number}"))
+    })
+}
+
 /// Words between a job title and where the texter works ("controller at Bayline Freight").
 const WORKPLACE_CUES: &[&str] = &["at", "en", "@", "with", "para"];
 
@@ -1234,6 +1271,15 @@ const EVENT_CUES: &[&str] = &[
     "planeando una",
     "organizando un",
     "organizando una",
+    "doing a",
+    "doing an",
+    "having a",
+    "hosting a",
+    "throwing a",
+    "haciendo un",
+    "haciendo una",
+    "hacemos un",
+    "hacemos una",
 ];
 
 /// Celebrations people name without a cue before them (folded, one word or two): "cotizan xv
@@ -2372,6 +2418,26 @@ mod tests {
         ] {
             assert_eq!(read(text).as_deref(), Some(device), "{text}");
         }
+        // A model in lower case is read by its number.
+        for (text, device) in [
+            (
+                "hola, mi iphone 13 se cayó y la pantalla quedó negra",
+                "iphone 13",
+            ),
+            (
+                "hi, i have an iphone 14, the screen is shattered",
+                "iphone 14",
+            ),
+            (
+                "iphone 14 screen cracked and touch stopped working",
+                "iphone 14",
+            ),
+        ] {
+            assert_eq!(read(text).as_deref(), Some(device), "{text}");
+        }
+        assert_eq!(read("my daughter 12 years old dropped it"), None);
+        assert_eq!(read("tried 2 different chargers, nothing"), None);
+        assert_eq!(Thing::of("equipo"), Some(Thing::Device));
         // A thing in lower case, or a day, is no model.
         assert_eq!(read("el portátil no arranca, se queda en el logo"), None);
         assert_eq!(read("my desktop is super slow"), None);
@@ -2400,6 +2466,15 @@ mod tests {
         assert_eq!(
             read("it's our anniversary too").as_deref(),
             Some("anniversary")
+        );
+        // What the texter is doing, having or hosting.
+        assert_eq!(
+            read("do you cater? doing a retirement party for my dad").as_deref(),
+            Some("retirement party")
+        );
+        assert_eq!(
+            read("hacemos una despedida el sábado").as_deref(),
+            Some("despedida")
         );
         // A day or a count after the words is no event.
         assert_eq!(read("can you fit us in for a Friday"), None);
