@@ -15,6 +15,7 @@ mod described;
 mod free_text;
 mod leftover;
 mod others;
+mod paired;
 mod requested;
 mod route;
 use others::Person;
@@ -433,6 +434,17 @@ impl Extractors {
             && self.validate_field(field, &answer, clock).is_some()
         {
             extraction.found.insert(name, answer);
+        }
+        // A thing and what is wrong with it, in one clause: each to its own field.
+        for (name, value) in paired::split(text, wanted, asked, known, &extraction)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(field) = wanted.iter().find(|field| field.as_str() == name)
+                && self.validate_field(field, &value, clock).is_some()
+            {
+                extraction.found.insert(name, value);
+            }
         }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
