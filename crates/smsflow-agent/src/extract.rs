@@ -18,6 +18,7 @@ mod others;
 mod paired;
 mod requested;
 mod route;
+mod spans;
 use others::Person;
 
 /// Which reader a field uses.

@@ -173,6 +173,12 @@ const FRAME_LEADS: &[&str] = &[
 fn without_frame(value: &str) -> &str {
     let said = value.trim();
     let rest = super::without_lead(said, FRAME_LEADS);
+    // "quisiera empezar terapia por ansiedad": a visit's request is cut where it says what for.
+    let rest = if without_visit(rest) == rest {
+        super::spans::after_wanting(rest)
+    } else {
+        rest
+    };
     let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
         return value;
     };
@@ -237,6 +243,9 @@ const VISIT_WORDS: &[&str] = &[
     "cita",
     "turno",
     "consulta",
+    // "necesito hora con el dermatólogo por ...", "can I get seen for ...".
+    "hora",
+    "seen",
     // A session or a meeting asked for about it: "quisiera empezar terapia por ansiedad",
     // "quería pedir una reunión con la maestra por unos problemas de conducta".
     "therapy",
@@ -659,6 +668,7 @@ const GREETING_LEADS: &[&str] = &[
     "buenas noches",
     "buen dia",
     "hola buenas",
+    "que tal",
     "hi",
     "hello",
     "hey",
@@ -931,7 +941,8 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    without_weather(without_filler(without_reaction(value))).to_string()
+    super::spans::without_need_after(without_weather(without_filler(without_reaction(value))))
+        .to_string()
 }
 
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112

@@ -1,0 +1,216 @@
+//! The words around a free-text answer that frame it rather than say it: the wish that opens it
+//! ("we're looking to redo our master bathroom" = `redo our master bathroom`, "quiero bajar de
+//! peso" = `bajar de peso`) and what the texter needs done about a problem after it ("car died on
+//! the expressway, need a tow" = `car died on the expressway`).
+
+use crate::fields;
+
+/// Words that say what the texter means to do before the doing (folded, longest first); the
+/// Spanish ones only before an infinitive (see [`after_wanting`]).
+const WISHES: &[&str] = &[
+    "we're looking to ",
+    "were looking to ",
+    "we are looking to ",
+    "i'm looking to ",
+    "im looking to ",
+    "i am looking to ",
+    "looking to ",
+];
+
+/// Spanish words of wanting before an infinitive (folded).
+const SPANISH_WISHES: &[&str] = &[
+    "quiero ",
+    "queremos ",
+    "quisiera ",
+    "quisieramos ",
+    "me gustaria ",
+    "nos gustaria ",
+];
+
+/// Infinitives that ask for something rather than say what is wanted: what follows them is read
+/// by the readers of requests ("quiero cotizar impermeabilizar la azotea", "quiero agendar a mi
+/// gata para ...").
+const ASKING: &[&str] = &[
+    "cotizar",
+    "pedir",
+    "agendar",
+    "reservar",
+    "saber",
+    "consultar",
+    "preguntar",
+    "solicitar",
+    "encargar",
+    "contratar",
+];
+
+/// Pronouns joined to an infinitive: "ponerme", "inscribirnos", "tatuarmelo".
+const CLITICS: &[&str] = &[
+    "me", "te", "se", "nos", "lo", "la", "los", "las", "le", "les",
+];
+
+/// `value` from the doing a wish opens ("we're looking to redo ..." -> "redo ...", "quiero
+/// bajar de peso" -> "bajar de peso"); as it is when no wish opens it or no infinitive follows a
+/// Spanish one ("quiero una limpieza" names what is wanted).
+pub(super) fn after_wanting(value: &str) -> &str {
+    let folded = fields::fold(value);
+    let cut = |lead: &str| {
+        value
+            .char_indices()
+            .nth(lead.chars().count())
+            .map(|(at, _)| value[at..].trim_start())
+            .filter(|rest| rest.split_whitespace().count() >= 2)
+    };
+    if let Some(lead) = WISHES.iter().find(|lead| folded.starts_with(*lead)) {
+        return cut(lead).unwrap_or(value);
+    }
+    let Some(lead) = SPANISH_WISHES.iter().find(|lead| folded.starts_with(*lead)) else {
+        return value;
+    };
+    let verb = folded[lead.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
+    if is_infinitive(verb) && !ASKING.contains(&verb) {
+        cut(lead).unwrap_or(value)
+    } else {
+        value
+    }
+}
+
+/// Whether a folded Spanish word is an infinitive, alone or with its pronouns ("bajar",
+/// "ponerme", "inscribirnos").
+fn is_infinitive(word: &str) -> bool {
+    let bare = |word: &str| {
+        word.chars().count() >= 4
+            && word.chars().all(char::is_alphabetic)
+            && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir"))
+    };
+    bare(word)
+        || CLITICS.iter().any(|clitic| {
+            word.strip_suffix(clitic).is_some_and(|stem| {
+                bare(stem)
+                    || CLITICS
+                        .iter()
+                        .any(|inner| stem.strip_suffix(inner).is_some_and(bare))
+            })
+        })
+}
+
+/// Words that open what the texter needs done, after a problem (folded).
+const NEEDS: &[&str] = &["need", "needs", "necesito", "necesitamos"];
+
+/// A description without what the texter needs done about it, said after its comma in a few words:
+/// "car died on the expressway, need a tow" = `car died on the expressway`. What is left must say
+/// something (three words).
+pub(super) fn without_need_after(value: &str) -> &str {
+    let Some(at) = value.rfind(',') else {
+        return value;
+    };
+    let (before, after) = (value[..at].trim_end(), value[at + 1..].trim());
+    let words: Vec<String> = after.split_whitespace().map(fields::fold).collect();
+    let asks = words
+        .first()
+        .is_some_and(|word| NEEDS.contains(&word.as_str()))
+        && (2..=4).contains(&words.len());
+    if asks && before.split_whitespace().count() >= 3 {
+        before
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wish_before_the_doing_is_no_part_of_it() {
+        for (said, value) in [
+            (
+                "we're looking to redo our master bathroom",
+                "redo our master bathroom",
+            ),
+            ("quiero bajar de peso", "bajar de peso"),
+            (
+                "quiero ponerme en forma para una media maratón",
+                "ponerme en forma para una media maratón",
+            ),
+            ("queremos reformar el baño", "reformar el baño"),
+            ("me gustaría aprender a nadar", "aprender a nadar"),
+        ] {
+            assert_eq!(after_wanting(said), value, "{said}");
+        }
+        // What is wanted named, not done; or too little after the wish.
+        for said in [
+            "quiero una limpieza",
+            "quiero cotizar",
+            "quiero cotizar impermeabilizar la azotea",
+            "looking to",
+            "my AC is blowing warm air",
+        ] {
+            assert_eq!(after_wanting(said), said, "{said}");
+        }
+    }
+
+    #[test]
+    fn a_request_framed_by_a_wish_a_greeting_or_a_visit_is_its_answer() {
+        let field = |name: &str| {
+            smsflow_core::FieldSpec::named(smsflow_core::FieldName::parse(name).unwrap())
+        };
+        for (name, said, value) in [
+            (
+                "project",
+                "we're looking to redo our master bathroom",
+                "redo our master bathroom",
+            ),
+            ("motivo", "quiero bajar de peso", "bajar de peso"),
+            (
+                "descripcion",
+                "qué tal, necesito asesoramiento por un despido sin causa",
+                "despido sin causa",
+            ),
+            (
+                "motivo",
+                "necesito hora con el dermatólogo por un lunar que me cambió de color",
+                "lunar que me cambió de color",
+            ),
+            (
+                "symptoms",
+                "can I get seen for a possible UTI",
+                "possible UTI",
+            ),
+            // A visit's request keeps being cut where it says what for.
+            (
+                "motivo",
+                "quisiera empezar terapia por ansiedad",
+                "ansiedad",
+            ),
+        ] {
+            assert_eq!(
+                crate::extract::free_text::without_request(&field(name), said),
+                value,
+                "{name}: {said}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_the_texter_needs_done_after_the_problem_is_no_part_of_it() {
+        assert_eq!(
+            without_need_after("car died on the expressway, need a tow"),
+            "car died on the expressway"
+        );
+        assert_eq!(
+            without_need_after("se rompió la tubería del baño, necesito un plomero"),
+            "se rompió la tubería del baño"
+        );
+        // The need is the problem, or it says more than what is needed.
+        for said in [
+            "back pain, need a physio",
+            "the sink is clogged, need someone who can come today before noon",
+            "leaking under the cabinet, puddle every time it runs",
+        ] {
+            assert_eq!(without_need_after(said), said, "{said}");
+        }
+    }
+}
