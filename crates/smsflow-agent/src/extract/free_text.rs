@@ -764,8 +764,9 @@ pub(super) fn answer(
                 (missing.iter().all(|field| !fits(field)))
                     .then(|| only(free.iter().copied().filter(described).collect()))
                     .flatten()
-                    .filter(|_| text.split_whitespace().count() >= 2)
-            })?,
+                    .filter(|_| text.split_whitespace().count() >= 2 && !super::spans::asks(text))
+            })
+            .filter(|_| !super::spans::says_when_or_how_often(text))?,
     };
     if names_another(field) {
         return None;

@@ -119,6 +119,58 @@ pub(super) fn without_need_after(value: &str) -> &str {
     }
 }
 
+/// Words that open when something started: "desde anteayer", "since monday".
+const SINCE: &[&str] = &["since", "desde"];
+
+/// Words that say how often, after a count: "3x a week", "tres días a la semana" (folded).
+const OFTEN: &[&str] = &[
+    "a week",
+    "per week",
+    "a la semana",
+    "por semana",
+    "a month",
+    "al mes",
+    "por mes",
+    "times",
+    "veces",
+];
+
+/// Whether a short message unasked says only when something started ("desde anteayer") or how
+/// often ("3x a week", "tres días a la semana"): an answer about a day or a count, never what a
+/// free-text field holds.
+pub(super) fn says_when_or_how_often(text: &str) -> bool {
+    let folded = fields::fold(text.trim());
+    let words = folded.split_whitespace().count();
+    let first = folded.split_whitespace().next().unwrap_or_default();
+    words <= 5
+        && (SINCE.contains(&first)
+            || (OFTEN.iter().any(|often| folded.contains(often))
+                && (first.starts_with(|c: char| c.is_ascii_digit())
+                    || fields::numbers::is_number_word(first)
+                    || matches!(first, "twice" | "once"))))
+}
+
+/// Words that open a question or a request to the business (folded).
+const REQUESTS: &[&str] = &[
+    "can i ",
+    "could i ",
+    "can we ",
+    "can you ",
+    "could you ",
+    "puedo ",
+    "podemos ",
+    "pueden ",
+    "podrian ",
+    "me pueden ",
+];
+
+/// Whether `text` asks the business for something ("can i just get my money back"): what the
+/// texter wants done, never more of a description given before.
+pub(super) fn asks(text: &str) -> bool {
+    let folded = fields::fold(text.trim());
+    REQUESTS.iter().any(|lead| folded.starts_with(lead))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +244,29 @@ mod tests {
                 "{name}: {said}"
             );
         }
+    }
+
+    #[test]
+    fn a_day_a_count_or_a_request_after_a_description_says_no_more_of_it() {
+        for said in [
+            "desde anteayer",
+            "since monday",
+            "3x a week",
+            "tres días a la semana",
+            "twice a week",
+        ] {
+            assert!(says_when_or_how_often(said), "{said}");
+        }
+        for said in [
+            "a week ago the pipe burst",
+            "leaking under the cabinet",
+            "desde anteayer no come nada y vomita todo lo que le doy",
+        ] {
+            assert!(!says_when_or_how_often(said), "{said}");
+        }
+        assert!(asks("can i just get my money back"));
+        assert!(asks("pueden verla mañana?"));
+        assert!(!asks("the screen is cracked too"));
     }
 
     #[test]
