@@ -416,6 +416,19 @@ impl Extractors {
                     )
                 })
             })
+            .or_else(|| {
+                spans::later_problem_field(text, wanted, asked, known, &extraction).and_then(
+                    |field| {
+                        described::described(
+                            free_text::after_greeting(text),
+                            field,
+                            wanted,
+                            &extraction,
+                            clock.today(),
+                        )
+                    },
+                )
+            })
             .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
                 let says_when = |part: &str| {
@@ -430,6 +443,7 @@ impl Extractors {
                 let answer = free_text::without_alarm(&name, &answer);
                 (name, answer)
             })
+            .filter(|(_, answer)| !spans::only_asks_to_act(answer))
             // A whole message past the length a text field holds is no value, as above.
             && let Some(field) = wanted.iter().find(|field| field.as_str() == name)
             && self.validate_field(field, &answer, clock).is_some()

@@ -3,6 +3,11 @@
 //! peso" = `bajar de peso`) and what the texter needs done about a problem after it ("car died on
 //! the expressway, need a tow" = `car died on the expressway`).
 
+use smsflow_core::{FieldSpec, FieldType};
+use std::collections::BTreeMap;
+
+use super::free_text::{holds_why, is_opening};
+use super::{Extraction, Kind, is_identifier, kind};
 use crate::fields;
 
 /// Words that say what the texter means to do before the doing (folded, longest first); the
@@ -171,6 +176,112 @@ pub(super) fn asks(text: &str) -> bool {
     REQUESTS.iter().any(|lead| folded.starts_with(lead))
 }
 
+/// Words that say the texter has or wants to do something (folded), before "to"/"que" or a
+/// Spanish infinitive.
+const ACT_LEADS: &[&str] = &[
+    "i need",
+    "we need",
+    "need",
+    "i have",
+    "we have",
+    "have",
+    "i want",
+    "we want",
+    "want",
+    "i'd like",
+    "id like",
+    "tengo",
+    "tenemos",
+    "necesito",
+    "necesitamos",
+    "quiero",
+    "queremos",
+    "quisiera",
+    "hay",
+];
+
+/// What a texter files or asks for, when the action is all the message says: "a claim", "un
+/// parte", "an appointment" (folded).
+const ACTS: &[&str] = &[
+    "claim",
+    "report",
+    "complaint",
+    "appointment",
+    "appt",
+    "booking",
+    "reservation",
+    "quote",
+    "parte",
+    "reclamo",
+    "reclamacion",
+    "siniestro",
+    "denuncia",
+    "queja",
+    "cita",
+    "turno",
+    "reserva",
+    "cotizacion",
+    "presupuesto",
+];
+
+/// Whether `value` only says the texter has to do something about a claim, a report or a visit
+/// ("i need to file a claim", "tengo que dar un parte"): no description of what happened, which
+/// comes later.
+pub(super) fn only_asks_to_act(value: &str) -> bool {
+    let folded = fields::fold(value.trim().trim_end_matches(['.', '!', '?']));
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let Some(lead) = ACT_LEADS
+        .iter()
+        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with(' '))
+    else {
+        return false;
+    };
+    let mut at = lead.split(' ').count();
+    if matches!(words.get(at), Some(&"to") | Some(&"que")) {
+        at += 1;
+    } else if !words.get(at).is_some_and(|verb| is_infinitive(verb)) {
+        return false;
+    }
+    // The verb, an article, the thing acted on.
+    let rest = &words[(at + 1).min(words.len())..];
+    let thing = match rest {
+        [thing] | [_, thing] => thing,
+        _ => return false,
+    };
+    ACTS.contains(thing)
+}
+
+/// After the first message, the one field that holds why the texter writes, still missing, when
+/// a message of six words or more gives only the day it happened: "someone backed into my car in
+/// the trader joes parking lot yesterday" after "i need to file a claim". The description is then
+/// read as in the first message (see [`super::described`]).
+pub(super) fn later_problem_field<'a>(
+    text: &str,
+    wanted: &'a [FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+) -> Option<&'a FieldSpec> {
+    let only_days = !extraction.found.is_empty()
+        && extraction.found.keys().all(|name| {
+            wanted.iter().any(|field| {
+                field.as_str() == name
+                    && matches!(field.kind, FieldType::Date | FieldType::Datetime)
+            })
+        });
+    if is_opening(wanted, asked, known) || !only_days || text.split_whitespace().count() < 6 {
+        return None;
+    }
+    let mut missing = wanted.iter().filter(|field| {
+        kind(field) == Kind::Labelled
+            && !is_identifier(field.as_str())
+            && holds_why(field)
+            && !known.contains_key(field.as_str())
+    });
+    let field = missing.next()?;
+    missing.next().is_none().then_some(field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +378,83 @@ mod tests {
         assert!(asks("can i just get my money back"));
         assert!(asks("pueden verla mañana?"));
         assert!(!asks("the screen is cracked too"));
+    }
+
+    #[test]
+    fn a_message_that_only_says_what_the_texter_has_to_do_is_no_description() {
+        for said in [
+            "i need to file a claim",
+            "tengo que dar un parte",
+            "need to make an appointment",
+            "quiero poner una queja",
+        ] {
+            assert!(only_asks_to_act(said), "{said}");
+        }
+        for said in [
+            "i need to file a claim for my windshield",
+            "need to move an upright piano",
+            "tengo que cambiar la bañera",
+            "a tree fell on our garage",
+        ] {
+            assert!(!only_asks_to_act(said), "{said}");
+        }
+    }
+
+    #[test]
+    fn a_later_message_that_tells_what_happened_on_a_day_is_the_missing_description() {
+        let read = |text: &str, wanted: &str, asked: &[&str], known: &[(&str, &str)]| {
+            let mut problems = smsflow_core::Problems::default();
+            let wanted: Vec<FieldSpec> = wanted
+                .split(',')
+                .map(|n| {
+                    smsflow_core::fields::FieldItem::Name(n.to_string())
+                        .validate("fields", &mut problems)
+                        .unwrap()
+                })
+                .collect();
+            let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
+            let known: BTreeMap<String, String> = known
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            crate::extract::Extractors::default()
+                .read(
+                    text,
+                    &wanted,
+                    &asked,
+                    &known,
+                    &crate::fields::Clock::default(),
+                )
+                .found
+        };
+        let found = read(
+            "someone backed into my car in the trader joes parking lot yesterday",
+            "name:name,policy_number:text,incident_date:date,incident_description:text",
+            &["name", "incident_date"],
+            &[("policy_number", "HG-4471029")],
+        );
+        assert_eq!(
+            found.get("incident_description").map(String::as_str),
+            Some("someone backed into my car in the trader joes parking lot")
+        );
+        let found = read(
+            "ayer un coche me dio por detrás en una rotonda en Getafe",
+            "nombre:name,telefono:phone,fecha_siniestro:date,descripcion:text",
+            &["nombre", "telefono"],
+            &[],
+        );
+        assert_eq!(
+            found.get("descripcion").map(String::as_str),
+            Some("un coche me dio por detrás en una rotonda en Getafe")
+        );
+        // Once the description is known, a day with words says no more of it.
+        let found = read(
+            "it happened last saturday around noon i think",
+            "name:name,incident_date:date,incident_description:text",
+            &["incident_date"],
+            &[("incident_description", "a tree fell on our garage")],
+        );
+        assert_eq!(found.get("incident_description"), None);
     }
 
     #[test]
