@@ -942,8 +942,8 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    super::spans::without_need_after(without_weather(without_filler(without_reaction(value))))
-        .to_string()
+    let value = without_weather(without_filler(without_reaction(value)));
+    super::spans::without_need_after(super::spans::without_act_before(value)).to_string()
 }
 
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112

@@ -68,6 +68,9 @@ pub(super) fn after_wanting(value: &str) -> &str {
     if let Some(lead) = WISHES.iter().find(|lead| folded.starts_with(*lead)) {
         return cut(lead).unwrap_or(value);
     }
+    if let Some(lead) = worker_asked(&folded) {
+        return cut(&lead).unwrap_or(value);
+    }
     let Some(lead) = SPANISH_WISHES.iter().find(|lead| folded.starts_with(*lead)) else {
         return value;
     };
@@ -80,6 +83,42 @@ pub(super) fn after_wanting(value: &str) -> &str {
     } else {
         value
     }
+}
+
+/// Words that ask for someone to do the work (folded).
+const HIRING: &[&str] = &[
+    "i need",
+    "we need",
+    "need",
+    "looking for",
+    "necesito",
+    "necesitamos",
+    "busco",
+    "buscamos",
+];
+
+/// Endings of the words for who does a job: "electrician", "plumber", "handyman", "contractor",
+/// "florist", "electricista", "plomero", "técnico".
+const WORKER_ENDINGS: &[&str] = &["ian", "man", "er", "or", "ist", "ista", "ero", "ico"];
+
+/// The words that ask for someone to do the work before the work, with their space: "need an
+/// electrician to " in "need an electrician to fit 4 new sockets" (a thing asked for, "a tool
+/// to track hours", is what is wanted and stays).
+fn worker_asked(folded: &str) -> Option<String> {
+    let lead = HIRING
+        .iter()
+        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with(' '))?;
+    let words: Vec<&str> = folded[lead.len()..].split_whitespace().take(3).collect();
+    let [article, worker, link] = words.as_slice() else {
+        return None;
+    };
+    let worker_like = worker.chars().count() >= 5
+        && worker.chars().all(char::is_alphabetic)
+        && WORKER_ENDINGS.iter().any(|end| worker.ends_with(end));
+    (matches!(*article, "a" | "an" | "un" | "una")
+        && worker_like
+        && matches!(*link, "to" | "para" | "que"))
+    .then(|| format!("{lead} {article} {worker} {link} "))
 }
 
 /// Whether a folded Spanish word is an infinitive, alone or with its pronouns ("bajar",
@@ -224,20 +263,37 @@ const ACTS: &[&str] = &[
     "presupuesto",
 ];
 
+/// A description without a clause before its comma that only says a claim is filed: "filing a
+/// claim, a tree fell on our garage" = `a tree fell on our garage`. What follows must say something
+/// (three words).
+pub(super) fn without_act_before(value: &str) -> &str {
+    match value.split_once(',') {
+        Some((act, rest)) if only_asks_to_act(act) && rest.split_whitespace().count() >= 3 => {
+            rest.trim_start()
+        }
+        _ => value,
+    }
+}
+
 /// Whether `value` only says the texter has to do something about a claim, a report or a visit
 /// ("i need to file a claim", "tengo que dar un parte"): no description of what happened, which
 /// comes later.
 pub(super) fn only_asks_to_act(value: &str) -> bool {
     let folded = fields::fold(value.trim().trim_end_matches(['.', '!', '?']));
     let words: Vec<&str> = folded.split_whitespace().collect();
-    let Some(lead) = ACT_LEADS
+    let lead = ACT_LEADS
         .iter()
-        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with(' '))
-    else {
-        return false;
-    };
-    let mut at = lead.split(' ').count();
-    if matches!(words.get(at), Some(&"to") | Some(&"que")) {
+        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with(' '));
+    // "filing a claim": the doing alone.
+    let mut at = lead.map_or(0, |lead| lead.split(' ').count());
+    if lead.is_none() {
+        if !words
+            .first()
+            .is_some_and(|verb| verb.len() > 4 && verb.ends_with("ing"))
+        {
+            return false;
+        }
+    } else if matches!(words.get(at), Some(&"to") | Some(&"que")) {
         at += 1;
     } else if !words.get(at).is_some_and(|verb| is_infinitive(verb)) {
         return false;
@@ -387,6 +443,7 @@ mod tests {
             "tengo que dar un parte",
             "need to make an appointment",
             "quiero poner una queja",
+            "filing a claim",
         ] {
             assert!(only_asks_to_act(said), "{said}");
         }
@@ -455,6 +512,35 @@ mod tests {
             &[("incident_description", "a tree fell on our garage")],
         );
         assert_eq!(found.get("incident_description"), None);
+    }
+
+    #[test]
+    fn a_clause_that_files_a_claim_or_asks_for_a_worker_frames_the_description() {
+        assert_eq!(
+            without_act_before("filing a claim, a tree fell on our garage during the storm"),
+            "a tree fell on our garage during the storm"
+        );
+        assert_eq!(
+            without_act_before("tengo que dar un parte, me chocaron por detrás"),
+            "me chocaron por detrás"
+        );
+        assert_eq!(
+            without_act_before("leaking under the cabinet, puddle every time it runs"),
+            "leaking under the cabinet, puddle every time it runs"
+        );
+        assert_eq!(
+            after_wanting("need an electrician to fit 4 new sockets in the kitchen"),
+            "fit 4 new sockets in the kitchen"
+        );
+        assert_eq!(
+            after_wanting("necesito un plomero para cambiar el calentador"),
+            "cambiar el calentador"
+        );
+        // A thing asked for is what is wanted.
+        assert_eq!(
+            after_wanting("we need a tool to track field crew hours"),
+            "we need a tool to track field crew hours"
+        );
     }
 
     #[test]
