@@ -942,7 +942,8 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    let value = without_weather(without_filler(without_reaction(value)));
+    let value =
+        super::spans::without_holder(without_weather(without_filler(without_reaction(value))));
     super::spans::without_need_after(super::spans::without_act_before(value)).to_string()
 }
 

@@ -163,6 +163,37 @@ pub(super) fn without_need_after(value: &str) -> &str {
     }
 }
 
+/// A pronoun and its verb before what is happening to them (folded): who has it, not what.
+const HOLDERS: &[&str] = &[
+    "she's ",
+    "shes ",
+    "she is ",
+    "he's ",
+    "hes ",
+    "he is ",
+    "they're ",
+    "theyre ",
+    "they are ",
+];
+
+/// A description without the pronoun that says who has it, before what is happening ("she's
+/// vomiting and won't eat" = `vomiting and won't eat`): as the Normalisation rules leave out who
+/// has a problem. Only before a verb in -ing ("she's 4 months old" says who she is).
+pub(super) fn without_holder(value: &str) -> &str {
+    let folded = fields::fold(value);
+    let Some(lead) = HOLDERS.iter().find(|lead| folded.starts_with(*lead)) else {
+        return value;
+    };
+    let doing = folded[lead.len()..]
+        .split_whitespace()
+        .next()
+        .is_some_and(|word| word.len() > 4 && word.ends_with("ing"));
+    match value.char_indices().nth(lead.chars().count()) {
+        Some((at, _)) if doing && value[at..].split_whitespace().count() >= 2 => &value[at..],
+        _ => value,
+    }
+}
+
 /// Words that open when something started: "desde anteayer", "since monday".
 const SINCE: &[&str] = &["since", "desde"];
 
@@ -541,6 +572,25 @@ mod tests {
             after_wanting("we need a tool to track field crew hours"),
             "we need a tool to track field crew hours"
         );
+    }
+
+    #[test]
+    fn who_has_it_is_no_part_of_what_is_happening() {
+        assert_eq!(
+            without_holder("she's vomiting and won't eat"),
+            "vomiting and won't eat"
+        );
+        assert_eq!(
+            without_holder("he is limping on his back leg"),
+            "limping on his back leg"
+        );
+        for said in [
+            "she's 4 months old",
+            "she's vomiting",
+            "está estornudando mucho",
+        ] {
+            assert_eq!(without_holder(said), said, "{said}");
+        }
     }
 
     #[test]
