@@ -406,19 +406,10 @@ impl Extractors {
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
-                free_text::problem_field(wanted, asked, known, &extraction).and_then(|field| {
-                    described::described(
-                        free_text::after_greeting(text),
-                        field,
-                        wanted,
-                        &extraction,
-                        clock.today(),
-                    )
-                })
-            })
-            .or_else(|| {
-                spans::later_problem_field(text, wanted, asked, known, &extraction).and_then(
-                    |field| {
+                // The description in the first message, or in a later one that gives only a day.
+                free_text::problem_field(wanted, asked, known, &extraction)
+                    .or_else(|| spans::later_problem_field(text, wanted, asked, known, &extraction))
+                    .and_then(|field| {
                         described::described(
                             free_text::after_greeting(text),
                             field,
@@ -426,8 +417,7 @@ impl Extractors {
                             &extraction,
                             clock.today(),
                         )
-                    },
-                )
+                    })
             })
             .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {

@@ -398,34 +398,41 @@ mod tests {
 }
 
 #[cfg(test)]
-mod through_the_reader {
+pub(super) mod through_the_reader {
     use crate::extract::Extractors;
     use crate::fields::Clock;
     use smsflow_core::FieldSpec;
     use std::collections::BTreeMap;
 
-    fn fields(names: &str) -> Vec<FieldSpec> {
+    /// What the reader finds in `text` for the `wanted` fields (`name:type,...`), after the
+    /// questions about `asked`, with `known` values given before.
+    pub(in crate::extract) fn read(
+        text: &str,
+        wanted: &str,
+        asked: &[&str],
+        known: &[(&str, &str)],
+    ) -> BTreeMap<String, String> {
         let mut problems = smsflow_core::Problems::default();
-        names
+        let wanted: Vec<FieldSpec> = wanted
             .split(',')
             .map(|n| {
                 smsflow_core::fields::FieldItem::Name(n.to_string())
                     .validate("fields", &mut problems)
                     .unwrap()
             })
-            .collect()
+            .collect();
+        let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
+        let known: BTreeMap<String, String> = known
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Extractors::default()
+            .read(text, &wanted, &asked, &known, &Clock::default())
+            .found
     }
 
     fn first_message(text: &str, wanted: &str) -> BTreeMap<String, String> {
-        Extractors::default()
-            .read(
-                text,
-                &fields(wanted),
-                &[],
-                &BTreeMap::new(),
-                &Clock::default(),
-            )
-            .found
+        read(text, wanted, &[], &[])
     }
 
     #[test]

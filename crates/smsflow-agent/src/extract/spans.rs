@@ -490,31 +490,7 @@ mod tests {
 
     #[test]
     fn a_later_message_that_tells_what_happened_on_a_day_is_the_missing_description() {
-        let read = |text: &str, wanted: &str, asked: &[&str], known: &[(&str, &str)]| {
-            let mut problems = smsflow_core::Problems::default();
-            let wanted: Vec<FieldSpec> = wanted
-                .split(',')
-                .map(|n| {
-                    smsflow_core::fields::FieldItem::Name(n.to_string())
-                        .validate("fields", &mut problems)
-                        .unwrap()
-                })
-                .collect();
-            let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
-            let known: BTreeMap<String, String> = known
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            crate::extract::Extractors::default()
-                .read(
-                    text,
-                    &wanted,
-                    &asked,
-                    &known,
-                    &crate::fields::Clock::default(),
-                )
-                .found
-        };
+        use crate::extract::paired::through_the_reader::read;
         let found = read(
             "someone backed into my car in the trader joes parking lot yesterday",
             "name:name,policy_number:text,incident_date:date,incident_description:text",
