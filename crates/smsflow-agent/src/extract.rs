@@ -16,8 +16,10 @@ mod described;
 mod free_text;
 mod leftover;
 mod others;
+mod paired;
 mod requested;
 mod route;
+mod spans;
 use others::Person;
 
 /// Which reader a field uses.
@@ -416,15 +418,18 @@ impl Extractors {
             .or_else(|| free_text::bare_name(&words, wanted, asked, known, &extraction))
             .or_else(|| free_text::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
-                free_text::problem_field(wanted, asked, known, &extraction).and_then(|field| {
-                    described::described(
-                        free_text::after_greeting(text),
-                        field,
-                        wanted,
-                        &extraction,
-                        clock.today(),
-                    )
-                })
+                // The description in the first message, or in a later one that gives only a day.
+                free_text::problem_field(wanted, asked, known, &extraction)
+                    .or_else(|| spans::later_problem_field(text, wanted, asked, known, &extraction))
+                    .and_then(|field| {
+                        described::described(
+                            free_text::after_greeting(text),
+                            field,
+                            wanted,
+                            &extraction,
+                            clock.today(),
+                        )
+                    })
             })
             .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
@@ -460,11 +465,23 @@ impl Extractors {
                 let answer = free_text::without_alarm(&name, &answer);
                 (name, answer)
             })
+            .filter(|(_, answer)| !spans::only_asks_to_act(answer))
             // A whole message past the length a text field holds is no value, as above.
             && let Some(field) = wanted.iter().find(|field| field.as_str() == name)
             && self.validate_field(field, &answer, clock).is_some()
         {
             extraction.found.insert(name, answer);
+        }
+        // A thing and what is wrong with it, in one clause: each to its own field.
+        for (name, value) in paired::split(text, wanted, asked, known, &extraction)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(field) = wanted.iter().find(|field| field.as_str() == name)
+                && self.validate_field(field, &value, clock).is_some()
+            {
+                extraction.found.insert(name, value);
+            }
         }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.

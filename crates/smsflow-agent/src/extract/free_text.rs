@@ -202,6 +202,12 @@ const FRAME_LEADS: &[&str] = &[
 fn without_frame(value: &str) -> &str {
     let said = value.trim();
     let rest = super::without_lead(said, FRAME_LEADS);
+    // "quisiera empezar terapia por ansiedad": a visit's request is cut where it says what for.
+    let rest = if without_visit(rest) == rest {
+        super::spans::after_wanting(rest)
+    } else {
+        rest
+    };
     let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
         return value;
     };
@@ -266,6 +272,9 @@ const VISIT_WORDS: &[&str] = &[
     "cita",
     "turno",
     "consulta",
+    // "necesito hora con el dermatólogo por ...", "can I get seen for ...".
+    "hora",
+    "seen",
     // A session or a meeting asked for about it: "quisiera empezar terapia por ansiedad",
     // "quería pedir una reunión con la maestra por unos problemas de conducta".
     "therapy",
@@ -693,6 +702,7 @@ const GREETING_LEADS: &[&str] = &[
     "buenas noches",
     "buen dia",
     "hola buenas",
+    "que tal",
     "hi",
     "hello",
     "hey",
@@ -788,8 +798,9 @@ pub(super) fn answer(
                 (missing.iter().all(|field| !fits(field)))
                     .then(|| only(free.iter().copied().filter(described).collect()))
                     .flatten()
-                    .filter(|_| text.split_whitespace().count() >= 2)
-            })?,
+                    .filter(|_| text.split_whitespace().count() >= 2 && !super::spans::asks(text))
+            })
+            .filter(|_| !super::spans::says_when_or_how_often(text))?,
     };
     if names_another(field) {
         return None;
@@ -965,7 +976,9 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
             value = before;
         }
     }
-    without_weather(without_filler(without_reaction(value))).to_string()
+    let value =
+        super::spans::without_holder(without_weather(without_filler(without_reaction(value))));
+    super::spans::without_need_after(super::spans::without_act_before(value)).to_string()
 }
 
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
