@@ -14,6 +14,7 @@ use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 mod beside;
 mod described;
 mod free_text;
+mod in_use;
 mod leftover;
 mod others;
 mod paired;
@@ -471,6 +472,13 @@ impl Extractors {
             && self.validate_field(field, &answer, clock).is_some()
         {
             extraction.found.insert(name, answer);
+        }
+        // What they use now ("usamos Excel", "i have Delta Dental"), for the field that holds it.
+        if let Some((name, value)) = in_use::answer(text, wanted, known, &extraction, |part| {
+            let when = fields::dates::read(part, clock.today(), self.date_order(), false);
+            when.date.is_some() || when.time.is_some()
+        }) {
+            extraction.found.insert(name, value);
         }
         // A thing and what is wrong with it, in one clause: each to its own field.
         for (name, value) in paired::split(text, wanted, asked, known, &extraction)
