@@ -19,6 +19,7 @@ mod leftover;
 mod others;
 mod paired;
 mod requested;
+mod resigned;
 mod route;
 mod spans;
 use others::Person;
@@ -479,6 +480,9 @@ impl Extractors {
             when.date.is_some() || when.time.is_some()
         }) {
             extraction.found.insert(name, value);
+        }
+        if let Some((signed, _)) = listed_name(&self::words(text)) {
+            resigned::resign(&signed, wanted, asked, known, &mut extraction);
         }
         // A thing and what is wrong with it, in one clause: each to its own field.
         for (name, value) in paired::split(text, wanted, asked, known, &extraction)
@@ -3862,7 +3866,7 @@ fn after_name(words: &[Word], name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn fields(names: &str) -> Vec<FieldSpec> {
+    pub(super) fn fields(names: &str) -> Vec<FieldSpec> {
         let mut problems = smsflow_core::Problems::default();
         names
             .split(',')

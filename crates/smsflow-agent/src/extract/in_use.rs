@@ -67,11 +67,7 @@ pub(super) fn answer(
     extraction: &Extraction,
     says_when: impl Fn(&str) -> bool,
 ) -> Option<(String, String)> {
-    let mut holders = wanted.iter().filter(|field| {
-        kind(field) == Kind::Labelled
-            && fields::field_says(field.as_str(), HOLDERS)
-            && !fields::field_says(field.as_str(), NOT_HOLDERS)
-    });
+    let mut holders = wanted.iter().filter(|field| holds_what_is_used(field));
     let field = holders.next()?;
     if holders.next().is_some() || known.contains_key(field.as_str()) {
         return None;
@@ -85,6 +81,13 @@ pub(super) fn answer(
         }
         Some(_) => None,
     }
+}
+
+/// Whether a free-text field holds a tool, a system or a provider the texter uses.
+pub(super) fn holds_what_is_used(field: &FieldSpec) -> bool {
+    kind(field) == Kind::Labelled
+        && fields::field_says(field.as_str(), HOLDERS)
+        && !fields::field_says(field.as_str(), NOT_HOLDERS)
 }
 
 /// The capitalised words right after a cue, up to the first word that is not or ends a clause.
