@@ -1782,6 +1782,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "caso",
     "claim",
     "account",
+    // "acct 77-31904": as account is written short.
+    "acct",
     "cuenta",
     "policy",
     "poliza",
@@ -6350,5 +6352,20 @@ mod tests {
                 "{said}"
             );
         }
+    }
+
+    #[test]
+    fn an_account_written_short_is_its_identifier() {
+        let support = "name:name,email:email,account_id:text,issue:text";
+        let acct = answer("acct 77-31904", support, &["name", "email"]);
+        assert_eq!(
+            acct.found.get("account_id").map(String::as_str),
+            Some("77-31904")
+        );
+        let cuenta = answer("la cuenta es 55-10293", support, &["name", "email"]);
+        assert_eq!(
+            cuenta.found.get("account_id").map(String::as_str),
+            Some("55-10293")
+        );
     }
 }
