@@ -16,6 +16,7 @@ mod described;
 mod free_text;
 mod in_use;
 mod leftover;
+mod level;
 mod others;
 mod paired;
 mod requested;
@@ -479,6 +480,9 @@ impl Extractors {
             let when = fields::dates::read(part, clock.today(), self.date_order(), false);
             when.date.is_some() || when.time.is_some()
         }) {
+            extraction.found.insert(name, value);
+        }
+        if let Some((name, value)) = level::answer(text, wanted, known, &extraction) {
             extraction.found.insert(name, value);
         }
         if let Some((signed, _)) = listed_name(&self::words(text)) {
