@@ -14,10 +14,13 @@ use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
 mod beside;
 mod described;
 mod free_text;
+mod in_use;
 mod leftover;
+mod level;
 mod others;
 mod paired;
 mod requested;
+mod resigned;
 mod route;
 mod spans;
 use others::Person;
@@ -471,6 +474,19 @@ impl Extractors {
             && self.validate_field(field, &answer, clock).is_some()
         {
             extraction.found.insert(name, answer);
+        }
+        // What they use now ("usamos Excel", "i have Delta Dental"), for the field that holds it.
+        if let Some((name, value)) = in_use::answer(text, wanted, known, &extraction, |part| {
+            let when = fields::dates::read(part, clock.today(), self.date_order(), false);
+            when.date.is_some() || when.time.is_some()
+        }) {
+            extraction.found.insert(name, value);
+        }
+        if let Some((name, value)) = level::answer(text, wanted, known, &extraction) {
+            extraction.found.insert(name, value);
+        }
+        if let Some((signed, _)) = listed_name(&self::words(text)) {
+            resigned::resign(&signed, wanted, asked, known, &mut extraction);
         }
         // A thing and what is wrong with it, in one clause: each to its own field.
         for (name, value) in paired::split(text, wanted, asked, known, &extraction)
@@ -1770,6 +1786,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "caso",
     "claim",
     "account",
+    // "acct 77-31904": as account is written short.
+    "acct",
     "cuenta",
     "policy",
     "poliza",
@@ -3854,7 +3872,7 @@ fn after_name(words: &[Word], name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn fields(names: &str) -> Vec<FieldSpec> {
+    pub(super) fn fields(names: &str) -> Vec<FieldSpec> {
         let mut problems = smsflow_core::Problems::default();
         names
             .split(',')
@@ -6338,5 +6356,20 @@ mod tests {
                 "{said}"
             );
         }
+    }
+
+    #[test]
+    fn an_account_written_short_is_its_identifier() {
+        let support = "name:name,email:email,account_id:text,issue:text";
+        let acct = answer("acct 77-31904", support, &["name", "email"]);
+        assert_eq!(
+            acct.found.get("account_id").map(String::as_str),
+            Some("77-31904")
+        );
+        let cuenta = answer("la cuenta es 55-10293", support, &["name", "email"]);
+        assert_eq!(
+            cuenta.found.get("account_id").map(String::as_str),
+            Some("55-10293")
+        );
     }
 }
