@@ -5,6 +5,7 @@
 //! [`super::things`] stop at the first lower-case word; these go on where the words are known.
 
 use super::fold;
+use super::things::{bare, ends_clause};
 
 /// Vehicle models, folded, that people write without a capital and that are no common word:
 /// read alone after a word that owns them ("mi tsuru").
@@ -149,14 +150,6 @@ const OWNERS: &[&str] = &[
     "my", "our", "the", "a", "an", "mi", "nuestro", "nuestra", "su", "el", "la", "al", "un", "una",
     "its", "it's", "es", "is",
 ];
-
-fn bare(token: &str) -> &str {
-    token.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
-}
-
-fn ends_clause(token: &str) -> bool {
-    token.ends_with([',', '.', '!', '?', ';', ':'])
-}
 
 fn is_model(word: &str) -> bool {
     MODELS.contains(&fold(word).as_str())

@@ -896,7 +896,7 @@ const MAKES: &[&str] = &[
 ];
 const WORD_MAKES: &[&str] = &["seat", "ram", "mini"];
 
-fn bare(token: &str) -> &str {
+pub(super) fn bare(token: &str) -> &str {
     token.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
 }
 
@@ -908,7 +908,7 @@ fn is_year(token: &str) -> bool {
             .is_ok_and(|year| (1950..=2035).contains(&year))
 }
 
-fn ends_clause(token: &str) -> bool {
+pub(super) fn ends_clause(token: &str) -> bool {
     token.ends_with([',', '.', '!', '?', ';', ':'])
 }
 
