@@ -219,15 +219,38 @@ const NOT_MODELS: &[&str] = &[
     "bike",
 ];
 
-/// A known model alone, after a word that owns it: "mi tsuru hace un ruido", "para mi f-150".
+/// A known model alone, after a word that owns it, with the trim after it: "mi tsuru hace un
+/// ruido", "para mi f-150", "test drive del RAV4 hybrid".
 pub fn model_alone(tokens: &[&str]) -> Option<String> {
     (1..tokens.len()).find_map(|at| {
+        let before = fold(bare(tokens[at - 1]));
         let owned =
-            OWNERS.contains(&fold(bare(tokens[at - 1])).as_str()) && !ends_clause(tokens[at - 1]);
+            (OWNERS.contains(&before.as_str()) || before == "del") && !ends_clause(tokens[at - 1]);
         let word = bare(tokens[at]);
-        (owned && is_model(word) && word.chars().any(char::is_alphabetic)).then(|| word.to_string())
+        if !(owned && is_model(word) && word.chars().any(char::is_alphabetic)) {
+            return None;
+        }
+        let trim = tokens
+            .get(at + 1)
+            .filter(|next| !ends_clause(tokens[at]) && TRIMS.contains(&fold(bare(next)).as_str()));
+        Some(match trim {
+            Some(trim) => format!("{word} {}", bare(trim)),
+            None => word.to_string(),
+        })
     })
 }
+
+/// Words that say which version of a model, after it: "rav4 hybrid", "civic sport".
+const TRIMS: &[&str] = &[
+    "hybrid",
+    "hibrido",
+    "hibrida",
+    "sport",
+    "limited",
+    "turbo",
+    "electric",
+    "electrico",
+];
 
 /// Device, appliance and equipment brands, folded, in any case as typed.
 const BRANDS: &[&str] = &[
@@ -444,6 +467,10 @@ mod tests {
         assert_eq!(
             model_alone(&tokens("necesito oil change para mi f-150")).as_deref(),
             Some("f-150")
+        );
+        assert_eq!(
+            model_alone(&tokens("quiero hacer test drive del RAV4 hybrid")).as_deref(),
+            Some("RAV4 hybrid")
         );
         assert_eq!(model_alone(&tokens("the model is old")), None);
         assert_eq!(model_alone(&tokens("I fit in on tuesday")), None);

@@ -1776,10 +1776,22 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             let second = tokens
                 .get(at + 1)
                 .filter(|next| !ends_clause(tokens[at]) && model(next));
-            let words: Vec<&str> = std::iter::once(tokens[at])
+            let mut words: Vec<&str> = std::iter::once(tokens[at])
                 .chain(second.copied())
                 .map(bare)
                 .collect();
+            // "es una Pulsar NS 200, placa ...": the model's number after its words.
+            let last = at + words.len() - 1;
+            let number = tokens.get(last + 1).filter(|next| {
+                let digits = bare(next);
+                !ends_clause(tokens[last])
+                    && (2..=3).contains(&digits.len())
+                    && digits.chars().all(|c| c.is_ascii_digit())
+                    && !tokens
+                        .get(last + 2)
+                        .is_some_and(|after| bare(after).starts_with(|c: char| c.is_ascii_digit()))
+            });
+            words.extend(number.map(|number| bare(number)));
             Some(words.join(" "))
         })
 }
@@ -2721,6 +2733,11 @@ mod tests {
                 "seat león",
             ),
             ("moto", "le toca el service a mi honda wave", "honda wave"),
+            (
+                "moto",
+                "es una Pulsar NS 200, placa XKM 43F",
+                "Pulsar NS 200",
+            ),
             ("vehicle", "my Honda Civic needs brakes", "Honda Civic"),
             ("equipo", "hola, mi samsung a54 no carga", "samsung a54"),
             ("bike", "my trek fx3 needs a tune up", "trek fx3"),
