@@ -353,6 +353,21 @@ pub fn brand_and_model(tokens: &[&str]) -> Option<String> {
     })
 }
 
+/// A brand alone after a word that owns it, for a device said by its maker: "my trek's gears
+/// skip" = `trek`, "mi samsung no carga" = `samsung`.
+pub fn owned_brand(tokens: &[&str]) -> Option<String> {
+    (1..tokens.len()).find_map(|at| {
+        let owned =
+            DEFINITE.contains(&fold(bare(tokens[at - 1])).as_str()) && !ends_clause(tokens[at - 1]);
+        let word = bare(tokens[at]);
+        let word = word
+            .strip_suffix("'s")
+            .or_else(|| word.strip_suffix("’s"))
+            .unwrap_or(word);
+        (owned && is_brand(word)).then(|| word.to_string())
+    })
+}
+
 /// A brand alone, as written, when the message names one: "its a bosch", "es LG", "son Carrier
 /// de 1 tonelada", "it's a worcester bosch" (two known brands together are one).
 pub fn brand(tokens: &[&str]) -> Option<String> {
@@ -506,6 +521,15 @@ mod tests {
             Some("worcester bosch")
         );
         assert_eq!(brand(&tokens("tomorrow at 9")), None);
+        assert_eq!(
+            owned_brand(&tokens("my trek's gears skip constantly")).as_deref(),
+            Some("trek")
+        );
+        assert_eq!(
+            owned_brand(&tokens("mi samsung no carga")).as_deref(),
+            Some("samsung")
+        );
+        assert_eq!(owned_brand(&tokens("samsung support told me")), None);
         assert_eq!(
             appliance(&tokens("hola, la lavadora no centrifuga")).as_deref(),
             Some("lavadora")

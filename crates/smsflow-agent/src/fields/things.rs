@@ -323,7 +323,8 @@ impl Thing {
             Thing::Device => branded(&tokens)
                 .or_else(|| models::brand_and_model(&tokens))
                 .or_else(|| numbered_model(&tokens))
-                .or_else(|| models::appliance(&tokens)),
+                .or_else(|| models::appliance(&tokens))
+                .or_else(|| models::owned_brand(&tokens)),
             Thing::Brand => models::brand(&tokens).or_else(|| vehicle(&tokens)),
             Thing::Provider => provider(&tokens),
             Thing::Pest => pest(&tokens),
