@@ -80,6 +80,11 @@ pub(super) fn described(
         let Some(value) = extraction.found.get(other.as_str()) else {
             continue;
         };
+        // "my dishwasher isn't draining" beside `appliance` = `dishwasher`: the thing the
+        // problem is about stays in it.
+        if other.kind == FieldType::Text && fields::models::names_its_appliance(&tokens, value) {
+            continue;
+        }
         let located = match (kind(other), other.kind) {
             // A choice is read from the same words the texter describes with; the thing it
             // names as the subject is no part of what is wrong: "mi minisplit no enfría".

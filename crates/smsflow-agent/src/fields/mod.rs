@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod dates;
+pub mod models;
 pub mod numbers;
 pub mod things;
 mod topics;

@@ -9,6 +9,7 @@
 
 use super::dates::is_month;
 use super::fold;
+use super::models;
 
 /// What a text field holds, from the words of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub enum Thing {
     /// Who is to do the work, by name after "with": "highlights w/ Jess", "cita con la Dra.
     /// Paredes" (`stylist`, `barber`, `therapist`, `estilista`).
     Provider,
+    /// Who made a thing, as named: "its a bosch", "es LG" (`brand`, `marca`, `boiler_make`);
+    /// a car's make when no other brand is named.
+    Brand,
     /// The animal a pest control visit is about: "we got roaches in the kitchen", "tenemos
     /// plaga de hormigas" (`pest`, `plaga`).
     Pest,
@@ -215,11 +219,28 @@ impl Thing {
             "equipo",
             "equipment",
             "aparato",
+            "appliance",
+            "electrodomestico",
         ]) {
             Some(Thing::Device)
+        } else if has(&["brand", "marca", "make"])
+            && !has(&["vehicle", "vehiculo", "car", "auto", "carro", "coche"])
+        {
+            Some(Thing::Brand)
         } else if has(&[
-            "vehicle", "vehiculo", "car", "auto", "carro", "coche", "model", "modelo", "make",
+            "vehicle",
+            "vehiculo",
+            "car",
+            "auto",
+            "carro",
+            "coche",
+            "model",
+            "modelo",
+            "make",
             "marca",
+            "moto",
+            "motorcycle",
+            "motocicleta",
         ]) {
             Some(Thing::Vehicle)
         } else if has(&[
@@ -295,9 +316,16 @@ impl Thing {
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text)
                 .or_else(|| asked_about(&tokens))
-                .or_else(|| counted(&tokens)),
+                .or_else(|| counted(&tokens))
+                .or_else(|| models::brand_and_model(&tokens))
+                .or_else(|| models::appliance(&tokens)),
             Thing::Listing => listing(&tokens),
-            Thing::Device => branded(&tokens).or_else(|| numbered_model(&tokens)),
+            Thing::Device => branded(&tokens)
+                .or_else(|| models::brand_and_model(&tokens))
+                .or_else(|| numbered_model(&tokens))
+                .or_else(|| models::appliance(&tokens))
+                .or_else(|| models::owned_brand(&tokens)),
+            Thing::Brand => models::brand(&tokens).or_else(|| vehicle(&tokens)),
             Thing::Provider => provider(&tokens),
             Thing::Pest => pest(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
@@ -325,7 +353,10 @@ impl Thing {
     pub fn answer(self, text: &str, asked: bool, known: bool) -> Option<String> {
         if self == Thing::Product && known {
             let tokens: Vec<&str> = text.split_whitespace().collect();
-            return ordered(text).or_else(|| asked_about(&tokens));
+            // "es la LG WM3400" after "compré una lavadora": its brand and model say which.
+            return ordered(text)
+                .or_else(|| asked_about(&tokens))
+                .or_else(|| models::brand_and_model(&tokens));
         }
         self.read(text)
             .or_else(|| {
@@ -866,7 +897,7 @@ const MAKES: &[&str] = &[
 ];
 const WORD_MAKES: &[&str] = &["seat", "ram", "mini"];
 
-fn bare(token: &str) -> &str {
+pub(super) fn bare(token: &str) -> &str {
     token.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
 }
 
@@ -878,21 +909,26 @@ fn is_year(token: &str) -> bool {
             .is_ok_and(|year| (1950..=2035).contains(&year))
 }
 
-fn ends_clause(token: &str) -> bool {
+pub(super) fn ends_clause(token: &str) -> bool {
     token.ends_with([',', '.', '!', '?', ';', ':'])
 }
 
 /// A make, the model words after it (capitalised or with digits: "Civic", "208", "RAV4") and a
 /// model year before or after: "2016 Honda Civic", "Nissan Versa 2018".
 fn vehicle(tokens: &[&str]) -> Option<String> {
-    let Some(at) = tokens.iter().position(|token| {
+    let Some(at) = tokens.iter().enumerate().position(|(index, token)| {
         let word = bare(token);
         let folded = fold(word);
         MAKES.contains(&folded.as_str())
             && (!WORD_MAKES.contains(&folded.as_str())
-                || word.starts_with(|c: char| c.is_uppercase()))
+                || word.starts_with(|c: char| c.is_uppercase())
+                // "al seat león": a common word is a make before its model.
+                || (!ends_clause(token)
+                    && tokens
+                        .get(index + 1)
+                        .is_some_and(|next| models::is_any_model(bare(next)))))
     }) else {
-        return model_with_year(tokens);
+        return model_with_year(tokens).or_else(|| models::model_alone(tokens));
     };
     let start = if at > 0 && is_year(tokens[at - 1]) {
         at - 1
@@ -912,6 +948,10 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
             if ends_clause(tokens[end - 1]) || is_year(tokens[end - 1]) {
                 break;
             }
+        }
+        // "2017 honda civic", "jeep wrangler": typed in lower case, so is the model.
+        if end == at + 1 && !tokens[at].contains(char::is_uppercase) {
+            end += models::lower_case_model(&tokens[at + 1..]);
         }
     }
     // "un Seat León del 2018", "Seat León de 2014": its year after "de", as written.
@@ -1064,7 +1104,12 @@ fn numbered_model(tokens: &[&str]) -> Option<String> {
                 "years" | "yrs" | "yo" | "anos" | "meses" | "months"
             )
         });
+        // "perdón 301 234 5678": a phone number in groups.
+        let a_phone = tokens
+            .get(at + 2)
+            .is_some_and(|after| bare(after).chars().all(|c| c.is_ascii_digit()));
         (word.chars().count() >= 4
+            && !a_phone
             && word.chars().all(|c| c.is_lowercase())
             && !NOT_PROPER.contains(&fold(word).as_str())
             && (1..=3).contains(&number.len())
@@ -1732,10 +1777,22 @@ fn model_with_year(tokens: &[&str]) -> Option<String> {
             let second = tokens
                 .get(at + 1)
                 .filter(|next| !ends_clause(tokens[at]) && model(next));
-            let words: Vec<&str> = std::iter::once(tokens[at])
+            let mut words: Vec<&str> = std::iter::once(tokens[at])
                 .chain(second.copied())
                 .map(bare)
                 .collect();
+            // "es una Pulsar NS 200, placa ...": the model's number after its words.
+            let last = at + words.len() - 1;
+            let number = tokens.get(last + 1).filter(|next| {
+                let digits = bare(next);
+                !ends_clause(tokens[last])
+                    && (2..=3).contains(&digits.len())
+                    && digits.chars().all(|c| c.is_ascii_digit())
+                    && !tokens
+                        .get(last + 2)
+                        .is_some_and(|after| bare(after).starts_with(|c: char| c.is_ascii_digit()))
+            });
+            words.extend(number.map(|number| bare(number)));
             Some(words.join(" "))
         })
 }
@@ -2652,5 +2709,63 @@ mod tests {
             Thing::Area.read("busco depa en la Roma").as_deref(),
             Some("Roma")
         );
+    }
+
+    #[test]
+    fn a_named_thing_typed_in_lower_case_keeps_its_model() {
+        let read = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "vehicle",
+                "my 2017 honda civic makes a grinding noise when i brake",
+                "2017 honda civic",
+            ),
+            (
+                "vehicle",
+                "hola, oil change for my jeep wrangler",
+                "jeep wrangler",
+            ),
+            ("vehicle", "its a 2021 tesla model y", "2021 tesla model y"),
+            ("vehicle", "necesito oil change para mi f-150", "f-150"),
+            ("vehiculo", "oigan mi tsuru hace un ruido bien feo", "tsuru"),
+            (
+                "vehiculo",
+                "quiero pasar la revisión de los 60.000 km al seat león",
+                "seat león",
+            ),
+            ("moto", "le toca el service a mi honda wave", "honda wave"),
+            (
+                "moto",
+                "es una Pulsar NS 200, placa XKM 43F",
+                "Pulsar NS 200",
+            ),
+            ("vehicle", "my Honda Civic needs brakes", "Honda Civic"),
+            ("equipo", "hola, mi samsung a54 no carga", "samsung a54"),
+            ("bike", "my trek fx3 needs a tune up", "trek fx3"),
+            ("equipo", "hola, la lavadora no centrifuga", "lavadora"),
+            ("appliance", "my dishwasher isn't draining", "dishwasher"),
+            (
+                "producto",
+                "la licuadora llegó con el vaso roto",
+                "licuadora",
+            ),
+            ("brand", "its a bosch", "bosch"),
+            ("marca", "son Carrier de 1 tonelada", "Carrier"),
+            (
+                "boiler_make",
+                "our boiler keeps losing pressure, its a worcester bosch",
+                "worcester bosch",
+            ),
+        ] {
+            assert_eq!(read(field, said).as_deref(), Some(value), "{field}: {said}");
+        }
+        // A make followed by what it needs, a phone number after a word, a seat to sit on.
+        for (field, said, value) in [
+            ("vehicle", "my honda needs an oil change", Some("honda")),
+            ("equipo", "perdón 301 234 5678", None),
+            ("vehiculo", "una seat para el bebé", None),
+        ] {
+            assert_eq!(read(field, said).as_deref(), value, "{field}: {said}");
+        }
     }
 }
