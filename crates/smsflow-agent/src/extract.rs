@@ -817,15 +817,19 @@ impl Extractors {
             Kind::Typed(FieldType::Address) => {
                 // A message that is all address keeps the places the reader cut at a comma
                 // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose
-                // street the reader does not know ("Los Aromos 245, Pilar").
+                // street the reader does not know ("Los Aromos 245, Pilar"); signed before it
+                // ("Pedro Almada, Güemes 1120, Rosario"), asked for or not.
                 let shaped = fields::address::shaped(without_lead(text, ADDRESS_LEADS));
+                let signed = fields::address::shaped_after_name(text);
                 let read = fields::address(text, correcting).map(|found| {
                     shaped
                         .clone()
+                        .or_else(|| signed.clone())
                         .filter(|whole| whole.starts_with(&found))
                         .unwrap_or(found)
                 });
                 read.or_else(|| shaped.filter(|_| asked))
+                    .or(signed)
                     .map(Ok)
                     .or_else(|| {
                         if !asked {
@@ -973,6 +977,7 @@ impl Extractors {
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region()), &candidate).ok()?;
+            let number = as_argentine_mobile(&number).unwrap_or(number);
             (phonenumber::is_valid(&number) || is_fictional_uk_mobile(&number))
                 .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
         };
@@ -988,6 +993,19 @@ impl Extractors {
     fn bad_phone(&self, text: &str) -> Option<String> {
         phone_candidates(text, 5).into_iter().next()
     }
+}
+
+/// An Argentine number for a field read by SMS is a mobile's: `+54 9` and the ten digits of area
+/// code and number. People write them as they dial at home, where the 9 is never dialled ("11
+/// 4567 8901", "+54 11 4567 8901"); `011 15 4567 8901` (trunk 0, mobile 15) libphonenumber
+/// already reads as `+54 9 11 4567 8901`. A landline has no SMS, so reading it as a mobile loses
+/// nothing; `None` when the number is not ten digits or the mobile form is not a valid number.
+fn as_argentine_mobile(number: &phonenumber::PhoneNumber) -> Option<phonenumber::PhoneNumber> {
+    let national = number.national().value();
+    (number.code().value() == 54 && (1_000_000_000..10_000_000_000).contains(&national))
+        .then(|| phonenumber::parse(None, format!("+549{national}")).ok())
+        .flatten()
+        .filter(phonenumber::is_valid)
 }
 
 /// Ofcom keeps 07700 900000 to 07700 900999 for fiction, as the US keeps 555-0100 to 555-0199:
@@ -1162,10 +1180,15 @@ fn place_beside_street(text: &str, value: &str) -> bool {
             && !part.contains('@')
     };
     let plain = |part: &str| !part.chars().any(|c| c.is_ascii_digit());
+    // A street that opens with its number ("12 Oak St") is written in the English order, with
+    // its town after it: a word before it is the texter's name ("Dana, 12 Oak St").
+    let town_first = |street: usize| !parts[street].starts_with(|c: char| c.is_ascii_digit());
     parts.iter().enumerate().any(|(at, part)| {
         has_words(part, value)
             && plain(part)
-            && (parts.get(at + 1).is_some_and(|next| streetlike(next))
+            && (parts
+                .get(at + 1)
+                .is_some_and(|next| streetlike(next) && town_first(at + 1))
                 || (0..at)
                     .rev()
                     .take_while(|&before| before + 3 >= at)
@@ -3983,6 +4006,22 @@ mod tests {
             .as_deref(),
             Some("Dana")
         );
+        // Before a street that opens with its number, a word is the texter's name: the town
+        // comes after such a street.
+        for text in ["Dana, 12 Oak St", "Dana, 12 Oak St, Springfield"] {
+            let found = answer(text, "name:name,address:address", &["name", "address"]).found;
+            assert_eq!(
+                found.get("name").map(String::as_str),
+                Some("Dana"),
+                "{text}"
+            );
+            assert!(
+                found
+                    .get("address")
+                    .is_some_and(|address| !address.contains("Dana")),
+                "{text}: {found:?}"
+            );
+        }
     }
 
     #[test]
@@ -4020,6 +4059,19 @@ mod tests {
         assert_eq!(
             signed.get("address").map(String::as_str),
             Some("12 Oak St, Boston")
+        );
+        // A street of no known kind after the texter's name keeps its places.
+        let signed = found(
+            "Pedro Almada, Güemes 1120, Rosario",
+            fumigacion,
+            &["nombre", "direccion"],
+        );
+        assert_eq!(
+            pairs(&signed),
+            [
+                ("direccion", "Güemes 1120, Rosario"),
+                ("nombre", "Pedro Almada")
+            ]
         );
     }
 
@@ -4465,6 +4517,89 @@ mod tests {
         assert!(extract("not an email: a@b").is_empty());
         assert!(extract("we have a budget of 2000 for 12 people").is_empty());
         assert_eq!(extract("+44 20 7946 0958")["phone"], "+442079460958");
+    }
+
+    /// Argentina: every number is read as the mobile it must be to get a text, however it is
+    /// dialled at home; Chile: nine digits, fewer are re-asked.
+    #[test]
+    fn argentine_numbers_are_read_as_mobiles_and_chilean_ones_have_nine_digits() {
+        let argentina = Extractors::new("AR").expect("a region");
+        let phone = |extractors: &Extractors, text: &str| {
+            extractors
+                .extract(text, &fields("phone"), &Clock::default())
+                .get("phone")
+                .cloned()
+        };
+        for written in [
+            "11 4567 8901",
+            "011 15 4567 8901",
+            "011 4567-8901",
+            "+54 11 4567 8901",
+            "+54 9 11 4567-8901",
+            "mi cel es 11 15 4567 8901",
+        ] {
+            assert_eq!(
+                phone(&argentina, written).as_deref(),
+                Some("+5491145678901"),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            phone(&argentina, "0351 15 555 6677").as_deref(),
+            Some("+5493515556677")
+        );
+        assert_eq!(
+            phone(&argentina, "351 555 6677").as_deref(),
+            Some("+5493515556677")
+        );
+        // The texter's country reads the number, whatever the fallback.
+        let texter = Extractors::default().for_number("+5491122334455");
+        assert_eq!(
+            phone(&texter, "11 4567 8901").as_deref(),
+            Some("+5491145678901")
+        );
+        let chile = Extractors::new("CL").expect("a region");
+        assert_eq!(
+            phone(&chile, "+56 9 8765 4321").as_deref(),
+            Some("+56987654321")
+        );
+        assert_eq!(
+            phone(&chile, "9 8765 4321").as_deref(),
+            Some("+56987654321")
+        );
+        assert_eq!(phone(&chile, "9 4433 221"), None);
+        // What a model gives is checked the same way.
+        let spec = &fields("phone")[0];
+        assert_eq!(
+            argentina
+                .validate_field(spec, "11 4567 8901", &Clock::default())
+                .as_deref(),
+            Some("+5491145678901")
+        );
+        assert_eq!(
+            chile.validate_field(spec, "+56 9 4433 221", &Clock::default()),
+            None
+        );
+    }
+
+    /// Too few digits for the country: the agent re-asks with what was typed.
+    #[test]
+    fn a_short_argentine_or_chilean_number_is_re_asked() {
+        for (region, typed) in [("AR", "11 4567"), ("CL", "+56 9 4433 221")] {
+            let extractors = Extractors::new(region).expect("a region");
+            let found = extractors.read(
+                typed,
+                &fields("phone"),
+                &["phone".to_string()],
+                &BTreeMap::new(),
+                &Clock::default(),
+            );
+            assert_eq!(
+                found.invalid.get("phone"),
+                Some(&Invalid::Phone(typed.to_string())),
+                "{region}"
+            );
+        }
     }
 
     #[test]

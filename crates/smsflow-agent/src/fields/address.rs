@@ -111,6 +111,9 @@ const CALLE_TYPES: &[&str] = &[
     "retorno",
     "rambla",
     "costanera",
+    // French and Catalan: "45 Rue Laurier", "Carrer de Mallorca 245".
+    "rue",
+    "carrer",
 ];
 
 /// Words that say a unit, floor or house number follows: "Apt 4", "piso 2", "No. 72-41".
@@ -598,7 +601,11 @@ pub fn shaped(text: &str) -> Option<String> {
                 let ends_sentence = word.ends_with('.')
                     && at + 1 < words.len()
                     && bare.chars().any(|c| c.is_ascii_digit());
-                word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                // "Col. del Valle": a link inside a place's name.
+                let linked = at > 0
+                    && at + 1 < words.len()
+                    && CONNECTORS.contains(&super::fold(bare).as_str());
+                (word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()) || linked)
                     && !word.contains('@')
                     && !ends_sentence
                     && !SIGN_OFFS.contains(&super::fold(bare).as_str())
@@ -613,6 +620,45 @@ pub fn shaped(text: &str) -> Option<String> {
         && !phone_like
         && places.iter().all(place))
     .then(|| text.to_string())
+}
+
+/// An address signed with the texter's name before it, whatever its street is called: "Pedro
+/// Almada, Güemes 1120, Rosario", "Rosa Jimenez, 4420 Vista Del Mar, San Diego". The name is
+/// one to four capitalised words before the first comma, none a street's, a month's or a
+/// weekday's; the rest is [`shaped`], with no day for its street ("Dana Lee, Nov 14, Friday").
+pub fn shaped_after_name(text: &str) -> Option<String> {
+    let (name, rest) = text.trim().split_once(',')?;
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
+    let no_day = |word: &str| {
+        let folded = folded(word);
+        !super::dates::is_month(&folded) && !super::dates::is_weekday(&folded)
+    };
+    let named = (1..=4).contains(&words.len())
+        && words.iter().all(|word| {
+            word.starts_with(char::is_uppercase)
+                && word
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+                && !is_street_word(word)
+                && no_day(word)
+        });
+    let address = shaped(rest).filter(|_| named)?;
+    // "Nov 14" is a day, "Vista Del Mar 12" a street.
+    let street: Vec<&str> = address
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let dated = street.windows(2).any(|pair| {
+        let number = |word: &str| word.starts_with(|c: char| c.is_ascii_digit());
+        (super::dates::is_month(&folded(pair[0])) && number(pair[1]))
+            || (number(pair[0]) && super::dates::is_month(&folded(pair[1])))
+    }) || street
+        .iter()
+        .any(|word| super::dates::is_weekday(&folded(word)));
+    (!dated).then_some(address)
 }
 
 /// The street address in `text` as written (the last one in a correction, else the first).
@@ -892,7 +938,7 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, shaped};
+    use super::{address, shaped, shaped_after_name};
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
@@ -939,6 +985,33 @@ mod tests {
             "Ana 6045550177, Vancouver",
         ] {
             assert_eq!(shaped(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_address_signed_with_a_name_before_it_keeps_its_places() {
+        for (text, address) in [
+            ("Pedro Almada, Güemes 1120, Rosario", "Güemes 1120, Rosario"),
+            ("Dana, Güemes 1120, Rosario", "Güemes 1120, Rosario"),
+            (
+                "Rosa Jimenez, 4420 Vista Del Mar, San Diego",
+                "4420 Vista Del Mar, San Diego",
+            ),
+            (
+                "Laura Cantú, Río Nazas 240, Col. del Valle, San Pedro",
+                "Río Nazas 240, Col. del Valle, San Pedro",
+            ),
+        ] {
+            assert_eq!(shaped_after_name(text).as_deref(), Some(address), "{text}");
+        }
+        for text in [
+            // A day, a sentence or a street before the comma is no signature, a day no street.
+            "Dana Lee, Nov 14, Friday",
+            "Friday March, Güemes 1120, Rosario",
+            "it is Pedro, Güemes 1120, Rosario",
+            "Calle Mayor, 12 Oak Grove, Leeds",
+        ] {
+            assert_eq!(shaped_after_name(text), None, "{text}");
         }
     }
 
