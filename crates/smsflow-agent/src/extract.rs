@@ -296,6 +296,10 @@ impl Extractors {
                 asked,
                 only_asked: only_asked == Some(name),
                 answers_another: only_asked.is_some_and(|one| one != name),
+                answers_contact: wanted.iter().any(|other| {
+                    only_asked == Some(other.as_str())
+                        && matches!(self::kind(other), Kind::Email | Kind::Phone)
+                }),
                 correcting,
                 known: known.get(name).map(String::as_str),
                 clock,
@@ -677,7 +681,8 @@ impl Extractors {
                 // Capitalised words the contact details follow are surer than a word in lower
                 // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
                 .or_else(|| {
-                    (context.known.is_none() && !context.answers_another)
+                    (context.known.is_none_or(is_guessed_name)
+                        && (!context.answers_another || context.answers_contact))
                         .then(|| listed_name(words).map(|(name, _)| name))
                         .flatten()
                 })
@@ -690,7 +695,7 @@ impl Extractors {
                         .flatten()
                 })
                 .or_else(|| {
-                    (context.known.is_none() && !context.answers_another)
+                    (context.known.is_none_or(is_guessed_name) && !context.answers_another)
                         .then(|| opening_name(words))
                         .flatten()
                 })
@@ -1515,6 +1520,9 @@ struct Context<'a> {
     only_asked: bool,
     /// Another field was the only one asked for: the message answers that one.
     answers_another: bool,
+    /// That field is an email or a phone: a name may sign the answer ("Marcela Tapia
+    /// marcela@gmail.com").
+    answers_contact: bool,
     correcting: bool,
     /// The field's value so far.
     known: Option<&'a str>,
@@ -3526,6 +3534,14 @@ fn closing_name(words: &[Word], text: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" ")
     })
+}
+
+/// A name kept from an earlier message that a whole name signed later replaces: one word or
+/// words in lower case, read from an answer that may have been to another question ("es LG",
+/// "acct 77-31904", "soy principiante total") where people sign with their first and last name
+/// ("Marcela Tapia +56 9 6543 2109").
+fn is_guessed_name(known: &str) -> bool {
+    !known.contains(' ') || !is_capitalised(known)
 }
 
 fn opening_name(words: &[Word]) -> Option<String> {
@@ -6081,6 +6097,36 @@ mod tests {
         let long = format!("Due {}", "x".repeat(120));
         let too_long = conversation(&["Ray Kowalczyk", &long], "name,notes");
         assert!(!too_long.contains_key("notes"), "{too_long:?}");
+    }
+
+    /// A name kept from an answer that may have been to another question (one word, or words in
+    /// lower case) gives way to the whole name the texter signs with later; a whole name stays.
+    #[test]
+    fn a_whole_name_signed_later_replaces_a_guessed_one() {
+        let signed = |turns: &[&str], wanted: &str| conversation(turns, wanted);
+        let lavadora = signed(
+            &[
+                "la lavadora no centrifuga",
+                "es LG",
+                "Marcela Tapia marcela@gmail.com",
+            ],
+            "nombre:name,correo:email,problema",
+        );
+        assert_eq!(lavadora["nombre"], "Marcela Tapia");
+        let quickbooks = signed(
+            &[
+                "our invoices stopped syncing",
+                "Lantus",
+                "Olga Batista 305-555-0186",
+            ],
+            "name,phone:phone,issue",
+        );
+        assert_eq!(quickbooks["name"], "Olga Batista");
+        let kept = signed(
+            &["Dana Smith", "Carla Ruiz carla@gmail.com"],
+            "name,email:email",
+        );
+        assert_eq!(kept["name"], "Dana Smith");
     }
 
     #[test]
