@@ -2760,7 +2760,8 @@ fn capitalised_run(
         }
         let connector = connectors
             && !taken.is_empty()
-            && matches!(word.lower.as_str(), "of" | "&" | "and")
+            // "Fintech Sol y Luna", "Gestoría Marín y Asociados".
+            && matches!(word.lower.as_str(), "of" | "&" | "and" | "y")
             && words
                 .get(index + 1)
                 .is_some_and(|next| is_capitalised(&next.text));
@@ -4512,6 +4513,14 @@ mod tests {
         );
         assert_eq!(pairs(&extract("I'm interested in pricing")), []);
         assert_eq!(pairs(&extract("need to move my booking from 3 to 5pm")), []);
+        // "y" joins the words of a company's name as "and" does.
+        assert_eq!(
+            pairs(&extract("soy Elena Marín de Gestoría Marín y Asociados")),
+            [
+                ("company", "Gestoría Marín y Asociados"),
+                ("name", "Elena Marín")
+            ]
+        );
     }
 
     #[test]

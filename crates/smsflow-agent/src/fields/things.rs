@@ -283,7 +283,8 @@ impl Thing {
                 .or_else(|| subject_before_tutor(&tokens)),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
-            Thing::Breed => after_cue(text, BREED_CUES, 4).or_else(|| kind_before_name(&tokens)),
+            Thing::Breed => after_cue(text, BREED_CUES, 4)
+                .or_else(|| kind_before_name(&tokens).map(|(kind, _)| kind)),
             Thing::Reason => reason(text),
             Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
                 .map(|value| without_article(&value))
@@ -527,8 +528,11 @@ const PET_CUES: &[&[&str]] = &[
     &["para", "la"],
 ];
 
+/// After a word for a pet ("my dog Biscuit"), else after what kind of animal it is ("mi
+/// schnauzer Rocky", "our beagle Copper").
 fn pet_name(tokens: &[&str]) -> Option<String> {
     after_words(tokens, PET_CUES, 2)
+        .or_else(|| kind_before_name(tokens).and_then(|(_, end)| proper_run(&tokens[end..], 2)))
 }
 
 /// Words before what kind of animal a pet is.
@@ -1842,8 +1846,9 @@ const TRAVEL_CUES: &[&str] = &["to", "a", "para", "hacia", "visit", "visitar", "
 
 /// The lower-case words for what kind of animal a pet is, between "my"/"un" and its name:
 /// "my golden retriever Maple", "our beagle Copper", "un caniche que se llama Lola"; not the
-/// words any pet is called by ("my dog Rocky").
-fn kind_before_name(tokens: &[&str]) -> Option<String> {
+/// words any pet is called by ("my dog Rocky"). With where the name (or the word that names
+/// it) starts.
+fn kind_before_name(tokens: &[&str]) -> Option<(String, usize)> {
     const BEFORE: &[&str] = &[
         "my", "our", "mi", "nuestro", "nuestra", "a", "an", "un", "una",
     ];
@@ -1881,7 +1886,7 @@ fn kind_before_name(tokens: &[&str]) -> Option<String> {
             && kind
                 .iter()
                 .all(|word| !ANY_PET.contains(&fold(word).as_str())))
-        .then(|| kind.join(" "))
+        .then(|| (kind.join(" "), end))
     })
 }
 
@@ -2619,6 +2624,13 @@ mod tests {
                 .as_deref(),
             Some("Nube")
         );
+        // After its breed.
+        for (text, pet) in [
+            ("hola quiero baño y corte para mi schnauzer Rocky", "Rocky"),
+            ("our beagle Copper ate a sock", "Copper"),
+        ] {
+            assert_eq!(Thing::PetName.read(text).as_deref(), Some(pet), "{text}");
+        }
         assert_eq!(
             Thing::PetName
                 .answer("Canela, es una perrita", true, false)
