@@ -822,10 +822,16 @@ impl Extractors {
             Kind::Typed(FieldType::Address) => {
                 // A message that is all address keeps the places the reader cut at a comma
                 // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose
-                // street the reader does not know ("Los Aromos 245, Pilar"); signed before it
-                // ("Pedro Almada, Güemes 1120, Rosario"), asked for or not.
-                let shaped = fields::address::shaped(without_lead(text, ADDRESS_LEADS));
-                let signed = fields::address::shaped_after_name(text);
+                // street the reader does not know ("Los Aromos 245, Pilar"); led by words that
+                // say where ("en Gorriti 4420, Palermo") or signed before it ("Pedro Almada,
+                // Güemes 1120, Rosario"), asked for or not.
+                let led = without_lead(text, ADDRESS_LEADS);
+                let shaped = fields::address::shaped(led);
+                let signed = fields::address::shaped_after_name(text).or_else(|| {
+                    shaped.clone().filter(|address| {
+                        led.len() < text.trim().len() && fields::address::undated(address)
+                    })
+                });
                 let read = fields::address(text, correcting).map(|found| {
                     shaped
                         .clone()
@@ -4090,6 +4096,17 @@ mod tests {
                 ("nombre", "Pedro Almada")
             ]
         );
+        // Led by a word that says where, asked for or not; a day is no street.
+        let led = |text: &str| {
+            found(text, fumigacion, &["nombre"])
+                .get("direccion")
+                .cloned()
+        };
+        assert_eq!(
+            led("en Gorriti 4420, Palermo").as_deref(),
+            Some("Gorriti 4420, Palermo")
+        );
+        assert_eq!(led("en Marzo 14, Lunes"), None);
     }
 
     #[test]

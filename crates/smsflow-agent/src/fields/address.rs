@@ -643,8 +643,13 @@ pub fn shaped_after_name(text: &str) -> Option<String> {
                 && !is_street_word(word)
                 && no_day(word)
         });
-    let address = shaped(rest).filter(|_| named)?;
-    // "Nov 14" is a day, "Vista Del Mar 12" a street.
+    shaped(rest).filter(|address| named && undated(address))
+}
+
+/// Whether the street of a [`shaped`] address names no day: "Nov 14, Friday" is a day, "4420
+/// Vista Del Mar, San Diego" a street.
+pub fn undated(address: &str) -> bool {
+    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
     let street: Vec<&str> = address
         .split(',')
         .next()
@@ -658,7 +663,7 @@ pub fn shaped_after_name(text: &str) -> Option<String> {
     }) || street
         .iter()
         .any(|word| super::dates::is_weekday(&folded(word)));
-    (!dated).then_some(address)
+    !dated
 }
 
 /// The street address in `text` as written (the last one in a correction, else the first).
