@@ -857,6 +857,17 @@ impl Extractors {
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
                 // A correction names the identifier again without its word: "sorry, it's 55210".
                 let answering = asked || (correcting && context.known.is_some());
+                // "unit 4B" (a home's number is short, and written with the address), "traducir
+                // mi diploma" (a `documento` that is no identity number): what the field's name
+                // says it holds, when no identifier is given.
+                let named_thing = fields::things::Thing::of(field.as_str())
+                    .filter(|thing| {
+                        matches!(
+                            thing,
+                            fields::things::Thing::Home | fields::things::Thing::Document
+                        )
+                    })
+                    .and_then(|thing| thing.read(text));
                 // "a la Calle 72 # 10-34", "Priya Desai 07385 112233": an identifier is never
                 // part of the address or the phone number given with it.
                 let text = &self.without_address_and_phone(text);
@@ -879,6 +890,7 @@ impl Extractors {
                     })
                     .collect();
                 identifier(text, field.as_str(), &others, answering, correcting)
+                    .or(named_thing)
                     .map(Ok)
                     .or_else(|| {
                         only_asked
@@ -6123,6 +6135,29 @@ mod tests {
         let long = format!("Due {}", "x".repeat(120));
         let too_long = conversation(&["Ray Kowalczyk", &long], "name,notes");
         assert!(!too_long.contains_key("notes"), "{too_long:?}");
+    }
+
+    /// A home's number, a translation's document and languages, read by what the field's name
+    /// says it holds, also where the field is named like an identifier.
+    #[test]
+    fn a_home_number_and_a_translation_are_read_by_the_fields_name() {
+        let unit = answer(
+            "hey its unit 4B, the kitchen sink is backing up",
+            "name,unit_number,issue",
+            &[],
+        )
+        .found;
+        assert_eq!(unit.get("unit_number").map(String::as_str), Some("4B"));
+        let translation = answer(
+            "hola necesito traducir mi diploma al inglés",
+            "nombre:name,documento,idioma_destino,paginas:number",
+            &[],
+        )
+        .found;
+        assert_eq!(
+            pairs(&translation),
+            [("documento", "diploma"), ("idioma_destino", "inglés")]
+        );
     }
 
     /// A name kept from an answer that may have been to another question (one word, or words in

@@ -164,6 +164,47 @@ const UNIT_MARKERS: &[&str] = &[
     "c.p",
 ];
 
+/// Words before the number of a home in a building: "unit 4B", "apt 5C", "depto 12".
+const HOME_MARKERS: &[&str] = &[
+    "apt",
+    "apartment",
+    "unit",
+    "suite",
+    "ste",
+    "flat",
+    "depto",
+    "dpto",
+    "apto",
+    "apartamento",
+    "int",
+    "interior",
+];
+
+/// The number of a home in a building, as written: after its word ("its unit 4B", "apt 5C at
+/// 310 Riverside") or, with a letter, after "el"/"the" ("en el 4B hay una filtración"). One to
+/// five letters and figures, at least one a figure.
+pub fn home_number(text: &str) -> Option<String> {
+    fn shaped<'a>(token: &Token<'a>) -> Option<&'a str> {
+        let value = token.raw.trim_matches(|c: char| !c.is_alphanumeric());
+        ((1..=5).contains(&value.chars().count())
+            && value.chars().any(|c| c.is_ascii_digit())
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then_some(value)
+    }
+    let tokens = tokens(text);
+    tokens.windows(2).find_map(|pair| {
+        let lettered = |value: &&str| value.chars().any(|c| c.is_ascii_alphabetic());
+        let value = if pair[0].is(HOME_MARKERS) && !pair[0].ends_sentence() {
+            shaped(&pair[1])
+        } else if matches!(pair[0].bare.as_str(), "el" | "the") {
+            shaped(&pair[1]).filter(lettered)
+        } else {
+            None
+        };
+        value.map(str::to_string)
+    })
+}
+
 /// Words that are a unit or floor on their own: "bajo", "4º izq".
 const UNIT_WORDS: &[&str] = &[
     "bajo",
@@ -943,7 +984,7 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, shaped, shaped_after_name};
+    use super::{address, home_number, shaped, shaped_after_name};
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
@@ -1017,6 +1058,24 @@ mod tests {
             "Calle Mayor, 12 Oak Grove, Leeds",
         ] {
             assert_eq!(shaped_after_name(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_home_number_is_read_after_its_word() {
+        for (text, home) in [
+            (
+                "hey its unit 4B, the kitchen sink is backing up",
+                Some("4B"),
+            ),
+            ("hi this is apt 5C at 310 Riverside", Some("5C")),
+            ("en el 4B hay una filtración en el techo", Some("4B")),
+            ("depto 12, piso 3", Some("12")),
+            // A day after "el" is no home.
+            ("el 15 a las 10", None),
+            ("unit price is too high", None),
+        ] {
+            assert_eq!(home_number(text).as_deref(), home, "{text}");
         }
     }
 

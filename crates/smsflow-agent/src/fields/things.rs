@@ -10,6 +10,7 @@
 use super::dates::is_month;
 use super::fold;
 use super::models;
+use super::translation::{self, Side};
 
 /// What a text field holds, from the words of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,13 @@ pub enum Thing {
     /// The animal a pest control visit is about: "we got roaches in the kitchen", "tenemos
     /// plaga de hormigas" (`pest`, `plaga`).
     Pest,
+    /// The language a document is translated from or to: "from Polish to English", "al
+    /// inglés" (`source_language`, `idioma_destino`).
+    Language(Side),
+    /// The document a translation is of: "translation of my birth certificate" (`document`).
+    Document,
+    /// The number of a home in a building: "unit 4B", "en el 4B" (`unit_number`, `unidad`).
+    Home,
 }
 
 impl Thing {
@@ -60,6 +68,34 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        if has(&["language", "languages", "idioma", "idiomas", "lengua"]) {
+            if has(&["source", "from", "origen", "original"]) {
+                return Some(Thing::Language(Side::Source));
+            }
+            if has(&["target", "to", "into", "destino", "final"]) {
+                return Some(Thing::Language(Side::Target));
+            }
+        }
+        if has(&["document", "documents", "documento", "documentos"])
+            && !has(&["number", "numero", "num", "nro", "id"])
+        {
+            return Some(Thing::Document);
+        }
+        if has(&[
+            "unit",
+            "unidad",
+            "apartment",
+            "apartamento",
+            "apt",
+            "depto",
+            "suite",
+            "flat",
+        ]) && !has(&[
+            "price", "precio", "cost", "costo", "count", "cantidad", "size", "tamano", "type",
+            "tipo",
+        ]) {
+            return Some(Thing::Home);
+        }
         if has(&[
             "stylist",
             "estilista",
@@ -329,6 +365,9 @@ impl Thing {
             Thing::Brand => models::brand(&tokens).or_else(|| vehicle(&tokens)),
             Thing::Provider => provider(&tokens),
             Thing::Pest => pest(&tokens),
+            Thing::Language(side) => translation::language(text, side),
+            Thing::Document => translation::document(text),
+            Thing::Home => super::address::home_number(text),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
