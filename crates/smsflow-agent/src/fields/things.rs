@@ -1037,7 +1037,11 @@ const NOT_PRODUCTS: &[&str] = &[
     "total", "them", "those", "these", "more", "ones", "people", "personas", "pax", "guests",
     "units", "unidades", "pieces", "piezas", "pcs", "each", "cada", "en", "in", "al", "per", "por",
     "am", "pm", "hours", "horas", "days", "dias", "minutes", "minutos",
-    // What it comes in: "3 cajas", "6 boxes" count the product already named.
+];
+
+/// What a product comes in: "3 cajas", "6 boxes" alone count the product already named; "2
+/// cajas de paracetamol" name it after them.
+const CONTAINERS: &[&str] = &[
     "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
@@ -1332,10 +1336,19 @@ const ORDER_CUES: &[&str] = &[
     "ordenar",
     "encargar",
     "pedir",
+    // "refill for my lisinopril 10mg": whose it is goes with the cue.
+    "refill on my",
+    "refill of my",
+    "refill for my",
+    "refill de mi",
+    "refill my",
     "refill on",
     "refill of",
     "refill for",
     "refill de",
+    // "¿me podéis reservar Ventolin?": set aside at the counter.
+    "reservar",
+    "reservarme",
     "mandar",
     "enviar",
 ];
@@ -1433,7 +1446,21 @@ fn ordered(text: &str) -> Option<String> {
     let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
         || super::numbers::is_number_word(&first)
         || VEHICLE_OWNERS.contains(&first.as_str());
-    (!counted_or_owned).then_some(product)
+    (!counted_or_owned).then(|| named_after(text, &product).unwrap_or(product))
+}
+
+/// The name a kind in lower case is given after a comma: "mi insulina, Lantus", "my inhaler,
+/// Ventolin HFA".
+fn named_after(text: &str, kind: &str) -> Option<String> {
+    if kind.contains(' ') || kind.chars().any(char::is_uppercase) {
+        return None;
+    }
+    let rest = text[text.find(kind)? + kind.len()..].strip_prefix(',')?;
+    let tokens: Vec<&str> = rest.split_whitespace().collect();
+    let name = proper_run(&tokens, 2)?;
+    // The name ends its clause: "mi insulina, Lantus // ...", not "my inhaler, Dana Ruiz here".
+    let count = name.split(' ').count();
+    (tokens.len() == count || ends_clause(tokens[count - 1])).then_some(name)
 }
 
 /// Words that ask whether a shop has something: "do u still have the wool peacoat in navy",
@@ -1671,17 +1698,46 @@ fn counted(tokens: &[&str]) -> Option<String> {
     if ends_clause(tokens[count]) {
         return None;
     }
-    while at < tokens.len() && COUNT_WORDS.contains(&fold(bare(tokens[at])).as_str()) {
+    let contains = |at: usize| {
+        CONTAINERS.contains(&fold(bare(tokens[at])).as_str())
+            && tokens
+                .get(at + 1)
+                .is_some_and(|next| matches!(fold(bare(next)).as_str(), "de" | "of"))
+    };
+    while at < tokens.len()
+        && (COUNT_WORDS.contains(&fold(bare(tokens[at])).as_str()) || contains(at))
+    {
+        at += 1;
+    }
+    // "3 cajas de las galletas": which ones, not what they are.
+    if at > count + 1
+        && tokens.get(at).is_some_and(|token| {
+            matches!(
+                fold(bare(token)).as_str(),
+                "el" | "la" | "los" | "las" | "the"
+            )
+        })
+    {
         at += 1;
     }
     let mut words: Vec<&str> = Vec::new();
     for token in tokens.iter().skip(at).take(5) {
         let word = bare(token);
         let folded = fold(word);
+        // "paracetamol de 500": a dose after "de" ends the product.
+        if !word.is_empty()
+            && word.chars().all(|c| c.is_ascii_digit())
+            && words.len() >= 2
+            && words.last().is_some_and(|last| fold(last) == "de")
+        {
+            words.push(word);
+            break;
+        }
         if word.is_empty()
             || word.chars().any(|c| c.is_ascii_digit())
             || (words.is_empty()
                 && (NOT_PRODUCTS.contains(&folded.as_str())
+                    || CONTAINERS.contains(&folded.as_str())
                     || super::numbers::is_number_word(word)))
             || PRODUCT_ENDS.contains(&folded.as_str())
         {
@@ -2663,6 +2719,28 @@ mod tests {
                 .as_deref(),
             Some("Nube")
         );
+        // What a pharmacy is asked for, by name after its kind, with its dose.
+        for (text, medication) in [
+            ("refill for my lisinopril 10mg pls", "lisinopril 10mg"),
+            ("necesito refill de mi insulina, Lantus", "Lantus"),
+            ("¿me podéis reservar Ventolin? tengo receta", "Ventolin"),
+            (
+                "me pueden mandar 2 cajas de paracetamol de 500",
+                "paracetamol de 500",
+            ),
+            (
+                "quiero 3 cajas de las galletas de avena",
+                "galletas de avena",
+            ),
+        ] {
+            assert_eq!(
+                Thing::of("medicamento")
+                    .and_then(|thing| thing.read(text))
+                    .as_deref(),
+                Some(medication),
+                "{text}"
+            );
+        }
         // After its breed.
         for (text, pet) in [
             ("hola quiero baño y corte para mi schnauzer Rocky", "Rocky"),
