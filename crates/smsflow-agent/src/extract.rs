@@ -5236,6 +5236,7 @@ mod tests {
         assert_eq!(Person::of("mascota"), Person::Other);
         assert_eq!(Person::of("recipient"), Person::Other);
         assert_eq!(Person::of("owner_name"), Person::Texter);
+        assert_eq!(Person::of("nombre_apoderado"), Person::Texter);
         assert_eq!(Person::of("nombre_padre"), Person::Texter);
         assert_eq!(Person::of("full_name"), Person::Texter);
         assert_eq!(Person::of("patient_name"), Person::Either);
@@ -5263,10 +5264,20 @@ mod tests {
             ("my fiancé is Omar Haddad", "Omar Haddad"),
             ("boarding for Bruno from jan 2", "Bruno"),
             ("my son's teacher Mrs Lopez said to call", "Lopez"),
+            // After a comma too.
+            ("quiero mandar una ancheta para mi suegra, Amparo", "Amparo"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
         }
+        // The texter saying whose they are is no one else.
+        let found = answer(
+            "I'm her dad, Callum Reid",
+            "parent_name:name,pupil_name:name",
+            &[],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("parent_name", "Callum Reid")]);
         // Typed as text, a child's or a student's name is still read as their name.
         for (text, wanted, child) in [
             (
