@@ -572,6 +572,57 @@ const PET_CUES: &[&[&str]] = &[
 fn pet_name(tokens: &[&str]) -> Option<String> {
     after_words(tokens, PET_CUES, 2)
         .or_else(|| kind_before_name(tokens).and_then(|(_, end)| proper_run(&tokens[end..], 2)))
+        .or_else(|| subject_name(tokens))
+}
+
+/// Words that open a message before what it is about.
+const OPENERS: &[&str] = &[
+    "hi", "hello", "hey", "hola", "buenas", "buenos", "dias", "morning",
+];
+
+/// Verbs said of a pet right after its name: "Duke got stung", "Pepper needs her booster jabs",
+/// "Luna no come", "Coco tiene tos" (folded).
+const SAID_OF_A_PET: &[&str] = &[
+    "is",
+    "has",
+    "had",
+    "needs",
+    "got",
+    "keeps",
+    "ate",
+    "was",
+    "won't",
+    "wont",
+    "can't",
+    "cant",
+    "isn't",
+    "hasn't",
+    "threw",
+    "swallowed",
+    "started",
+    "tiene",
+    "esta",
+    "no",
+    "necesita",
+    "comio",
+    "se",
+    "anda",
+    "lleva",
+    "empezo",
+];
+
+/// The one capitalised word a message opens with, when what follows says what it did or has:
+/// a vet's texter writes of their pet by name ("Hi, Pepper needs her booster jabs").
+fn subject_name(tokens: &[&str]) -> Option<String> {
+    let start = tokens
+        .iter()
+        .position(|token| !OPENERS.contains(&fold(bare(token)).as_str()))?;
+    let name = proper_run(&tokens[start..start + 1], 1)?;
+    tokens
+        .get(start + 1)
+        .is_some_and(|verb| SAID_OF_A_PET.contains(&fold(bare(verb)).as_str()))
+        .then_some(name)
+        .filter(|_| !ends_clause(tokens[start]))
 }
 
 /// Words before what kind of animal a pet is.
@@ -2741,10 +2792,12 @@ mod tests {
                 "{text}"
             );
         }
-        // After its breed.
+        // After its breed, or as what the message is about.
         for (text, pet) in [
             ("hola quiero baño y corte para mi schnauzer Rocky", "Rocky"),
             ("our beagle Copper ate a sock", "Copper"),
+            ("Duke got stung by something this morning", "Duke"),
+            ("Hi, Pepper needs her booster jabs", "Pepper"),
         ] {
             assert_eq!(Thing::PetName.read(text).as_deref(), Some(pet), "{text}");
         }
@@ -2758,6 +2811,8 @@ mod tests {
             Thing::PetName.answer("Canela, es una perrita", false, false),
             None
         );
+        assert_eq!(Thing::PetName.read("I need a checkup for my dog"), None);
+        assert_eq!(Thing::PetName.read("Hi, is Friday open?"), None);
         assert_eq!(
             Thing::Breed.read("he's a golden retriever").as_deref(),
             Some("golden retriever")
