@@ -2923,6 +2923,17 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
             // "soy el ing. Raúl Pérez"
             Some("el" | "la") if title(at + 1) => at += 2,
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
+            // "soy su mamá Karla Mendoza", "I'm her dad, Callum Reid": whose they are.
+            Some("his" | "her" | "their" | "su")
+                if words
+                    .get(at + 1)
+                    .is_some_and(|word| !is_capitalised(&word.text))
+                    && words
+                        .get(at + 2)
+                        .is_some_and(|word| is_capitalised(&word.text)) =>
+            {
+                at += 2
+            }
             // "I'm the office manager Tricia Boyd", "soy la dueña, Marta Gil": a part played.
             Some("the" | "el" | "la")
                 if let Some(role) = (at + 1..words.len().min(at + 4)).find(|&k| {
@@ -5278,6 +5289,13 @@ mod tests {
         )
         .found;
         assert_eq!(pairs(&found), [("parent_name", "Callum Reid")]);
+        let found = answer(
+            "soy su mamá Karla Mendoza",
+            "nombre_padre:name,sintomas",
+            &[],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("nombre_padre", "Karla Mendoza")]);
         // Typed as text, a child's or a student's name is still read as their name.
         for (text, wanted, child) in [
             (
