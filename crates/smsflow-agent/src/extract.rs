@@ -2363,6 +2363,9 @@ struct Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
+    // "Alexis Turner / Turner Realty Group", "Ana Gil | 555 0142": a slash or a bar between
+    // parts ends the one before, as a comma does.
+    let text = text.replace(" / ", ", ").replace(" | ", ", ");
     let mut words: Vec<Word> = text
         .split_whitespace()
         // "thanks! -Kate": the dash of a signature written on to the name.
@@ -2391,7 +2394,7 @@ fn words(text: &str) -> Vec<Word> {
         .collect();
     // "Brian Walsh - Walsh Electric - 630-555-0119": a dash between parts ends the one before.
     for at in 0..words.len() {
-        if matches!(words[at].text.as_str(), "-" | "--" | "–" | "—" | "|") {
+        if matches!(words[at].text.as_str(), "-" | "--" | "–" | "—") {
             words[at].ends_clause = true;
             if at > 0 {
                 words[at - 1].ends_clause = true;
@@ -4553,6 +4556,14 @@ mod tests {
         );
         assert_eq!(pairs(&extract("I'm interested in pricing")), []);
         assert_eq!(pairs(&extract("need to move my booking from 3 to 5pm")), []);
+        // A slash between parts ends the one before.
+        assert_eq!(
+            pairs(&extract("Alexis Turner / Turner Realty Group")),
+            [
+                ("company", "Turner Realty Group"),
+                ("name", "Alexis Turner")
+            ]
+        );
         // "y" joins the words of a company's name as "and" does.
         assert_eq!(
             pairs(&extract("soy Elena Marín de Gestoría Marín y Asociados")),
