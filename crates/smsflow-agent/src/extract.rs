@@ -3865,12 +3865,21 @@ fn business_run(words: &[Word]) -> Option<String> {
             return None;
         }
         let (mut run, mut end) = capitalised_run(words, start, 5, true)?;
-        // "Grupo Ferretero del Bajío", "Salinas y Asociados": a name goes on after "de",
-        // "del", "y", "&".
+        // "Grupo Ferretero del Bajío", "Salinas y Asociados": a name goes on after "y", "&",
+        // and after "de", "del" once a business's word has begun it ("Héctor Lara de Lara
+        // Logistics" is a person from a business).
+        let business = |run: &str| {
+            run.split(' ')
+                .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+        };
         while !words[end - 1].ends_clause
             && words
                 .get(end)
-                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del" | "y" | "&"))
+                .is_some_and(|word| match word.lower.as_str() {
+                    "y" | "&" => true,
+                    "de" | "del" => business(&run),
+                    _ => false,
+                })
             && let Some((more, next)) = capitalised_run(words, end + 1, 3, true)
         {
             run = format!("{run} {} {more}", words[end].text);
@@ -4563,6 +4572,13 @@ mod tests {
                 ("company", "Turner Realty Group"),
                 ("name", "Alexis Turner")
             ]
+        );
+        // "de" joins a business's name once a business's word began it, not a person's.
+        assert_eq!(
+            extract("Héctor Lara de Lara Logistics")
+                .get("company")
+                .map(String::as_str),
+            Some("Lara Logistics")
         );
         // "y" joins the words of a company's name as "and" does.
         assert_eq!(

@@ -824,6 +824,24 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
             }
         }
     }
+    // "Gurruchaga 1820 piso 3 dpto A": a street of no known kind, said by the home or floor
+    // after its number ("Torre 2 apto 804" is a unit of the address before it).
+    if first.capitalised()
+        && !first.is_stop()
+        && !first.is(UNIT_MARKERS)
+        && !first.is(AREA_MARKERS)
+        && let Some(number) = (at + 1..tokens.len().min(at + 4)).find(|&k| tokens[k].is_number())
+        && tokens[at..number]
+            .iter()
+            .all(|token| (token.capitalised() || token.is(CONNECTORS)) && !token.ends_part())
+        && tokens
+            .get(number + 1)
+            .is_some_and(|unit| unit.is(HOME_MARKERS) || unit.is(&["piso", "planta", "floor"]))
+        && tokens.get(number + 2).is_some_and(Token::is_unit_value)
+        && !tokens[number].ends_part()
+    {
+        return Some((at, number));
+    }
     None
 }
 
@@ -1077,6 +1095,20 @@ mod tests {
         ] {
             assert_eq!(home_number(text).as_deref(), home, "{text}");
         }
+    }
+
+    #[test]
+    fn a_street_of_no_known_kind_is_told_by_the_home_after_its_number() {
+        assert_eq!(
+            address("Gurruchaga 1820 piso 3 dpto A", false).as_deref(),
+            Some("Gurruchaga 1820 piso 3 dpto A")
+        );
+        assert_eq!(address("Mesa para 4 el sábado", false), None);
+        // A unit after a street goes on with it.
+        assert_eq!(
+            address("Cl 100 #19-61 Torre 2 apto 804", false).as_deref(),
+            Some("Cl 100 #19-61 Torre 2 apto 804")
+        );
     }
 
     fn read(text: &str) -> Option<String> {
