@@ -736,6 +736,23 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
             }
             at = end + 1;
             after_last = at.min(tokens.len());
+            // "from 311 W 94th St, New York to 22 Prospect Park W, Brooklyn", "de Av. Corrientes
+            // 1840 a Zapiola 2250, Belgrano": where a route ends, whatever its street is called,
+            // when its sentence is all address.
+            if let Some(to) = tokens.get(at).filter(|to| to.is(&["to", "a", "hasta"]))
+                && let Some(from) = tokens.get(at + 1)
+            {
+                let last = (at + 1..tokens.len())
+                    .find(|&k| tokens[k].ends_sentence())
+                    .unwrap_or(tokens.len() - 1);
+                if core(&tokens, at + 1).is_none()
+                    && let Some(address) = shaped(&text[from.start..tokens[last].end])
+                {
+                    found.push((address, to.bare.clone()));
+                    at = last + 1;
+                    after_last = at.min(tokens.len());
+                }
+            }
         } else {
             at += 1;
         }
@@ -1002,7 +1019,7 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, home_number, shaped, shaped_after_name};
+    use super::{address, addresses, home_number, shaped, shaped_after_name};
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
@@ -1095,6 +1112,32 @@ mod tests {
         ] {
             assert_eq!(home_number(text).as_deref(), home, "{text}");
         }
+    }
+
+    #[test]
+    fn a_route_ends_at_an_address_of_any_street() {
+        let ends = |text: &str| {
+            addresses(text, false)
+                .into_iter()
+                .map(|(address, before)| format!("{before}: {address}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ends("from 311 W 94th St Apt 5B, New York to 22 Prospect Park W, Brooklyn"),
+            [
+                "from: 311 W 94th St Apt 5B, New York",
+                "to: 22 Prospect Park W, Brooklyn"
+            ]
+        );
+        assert_eq!(
+            ends("de Av. Corrientes 1840 6to A a Zapiola 2250, Belgrano"),
+            ["de: Av. Corrientes 1840 6to A", "a: Zapiola 2250, Belgrano"]
+        );
+        // Not when the sentence goes on as no address.
+        assert_eq!(
+            ends("from 12 Oak St to the airport, asap"),
+            ["from: 12 Oak St"]
+        );
     }
 
     #[test]
