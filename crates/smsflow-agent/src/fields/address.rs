@@ -114,6 +114,9 @@ const CALLE_TYPES: &[&str] = &[
     // French and Catalan: "45 Rue Laurier", "Carrer de Mallorca 245".
     "rue",
     "carrer",
+    // Peru: "Jr. Huiracocha 1520".
+    "jr",
+    "jiron",
 ];
 
 /// Words that say a unit, floor or house number follows: "Apt 4", "piso 2", "No. 72-41".
@@ -740,24 +743,50 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
             // 1840 a Zapiola 2250, Belgrano": where a route ends, whatever its street is called,
             // when its sentence is all address.
             if let Some(to) = tokens.get(at).filter(|to| to.is(&["to", "a", "hasta"]))
-                && let Some(from) = tokens.get(at + 1)
+                && let Some((address, last)) = shaped_from(text, &tokens, at + 1)
             {
-                let last = (at + 1..tokens.len())
-                    .find(|&k| tokens[k].ends_sentence())
-                    .unwrap_or(tokens.len() - 1);
-                if core(&tokens, at + 1).is_none()
-                    && let Some(address) = shaped(&text[from.start..tokens[last].end])
-                {
-                    found.push((address, to.bare.clone()));
-                    at = last + 1;
-                    after_last = at.min(tokens.len());
-                }
+                found.push((address, to.bare.clone()));
+                at = last + 1;
+                after_last = at.min(tokens.len());
             }
         } else {
             at += 1;
         }
     }
+    // No street of a known kind: one the rest of its sentence is all of, after a word that
+    // says where or a comma ("deliver dec 10 to 905 W Fulton Market, Chicago. Tyler ...",
+    // "salgo de 14 Sur 3502, col. Anzures, Puebla", "2 bed flat, 45 Brixton Hill, London SW2").
+    if found.is_empty() {
+        let led = (0..tokens.len()).find_map(|at| {
+            let lead = &tokens[at];
+            (lead.is(PLACE_LEADS) || lead.raw.ends_with(','))
+                .then(|| shaped_from(text, &tokens, at + 1))
+                .flatten()
+                .map(|(address, _)| (address, lead.bare.clone()))
+        });
+        found.extend(led);
+    }
     found
+}
+
+/// Words before where something is or goes: "to", "at", "en", "a", "de".
+const PLACE_LEADS: &[&str] = &[
+    "to", "at", "in", "from", "en", "a", "al", "de", "desde", "hasta",
+];
+
+/// The [`shaped`] address from the word `at` to the end of its sentence, with the word it ends
+/// at, when no street of a known kind starts there and its street names no day.
+fn shaped_from(text: &str, tokens: &[Token], at: usize) -> Option<(String, usize)> {
+    let from = tokens.get(at)?;
+    let last = (at..tokens.len())
+        .find(|&k| tokens[k].ends_sentence())
+        .unwrap_or(tokens.len() - 1);
+    if core(tokens, at).is_some() {
+        return None;
+    }
+    shaped(&text[from.start..tokens[last].end])
+        .filter(|address| undated(address))
+        .map(|address| (address, last))
 }
 
 /// Words that say an address follows: "mi dirección es", "address:", "I live at".
@@ -1138,6 +1167,29 @@ mod tests {
             ends("from 12 Oak St to the airport, asap"),
             ["from: 12 Oak St"]
         );
+    }
+
+    #[test]
+    fn an_address_of_any_street_is_the_rest_of_its_sentence_after_a_word_that_says_where() {
+        for (text, expected) in [
+            (
+                "deliver dec 10 to 905 W Fulton Market, Chicago. Tyler Brandt 312-555-0104",
+                Some("905 W Fulton Market, Chicago"),
+            ),
+            (
+                "2 bed flat, 45 Brixton Hill, London SW2",
+                Some("45 Brixton Hill, London SW2"),
+            ),
+            (
+                "cotización de Jr. Huiracocha 1520, Jesús María",
+                Some("Jr. Huiracocha 1520, Jesús María"),
+            ),
+            // A day is no street, a sentence that goes on in lower case no address.
+            ("see you on Nov 14, Friday", None),
+            ("at 4 Main, if you can", None),
+        ] {
+            assert_eq!(address(text, false).as_deref(), expected, "{text}");
+        }
     }
 
     #[test]
