@@ -37,8 +37,9 @@ pub struct ExtractArgs {
     /// are {"text", "fields": {...}} or multi-turn cases (crates/smsflow-agent/tests/data/extraction).
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
     score: Option<PathBuf>,
-    /// With --score: list every value that was missed or wrong.
-    #[arg(long, requires = "score")]
+    /// With --score: list every value that was missed or wrong; with --cross-validate, those of
+    /// the learned reader.
+    #[arg(long)]
     misses: bool,
     /// Score a learned reader of text fields leave-one-set-out: train on all these sets but one,
     /// score the one left out, each in turn, beside the rules. Give it only development sets
@@ -100,6 +101,9 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
             args.region
         )
     })?;
+    if args.misses && args.score.is_none() && args.cross_validate.is_empty() {
+        anyhow::bail!("--misses lists what --score or --cross-validate got wrong: add one of them");
+    }
     if !args.cross_validate.is_empty() {
         let read = |paths: &[PathBuf]| {
             paths
@@ -107,7 +111,11 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
                 .map(|path| read_cases(path).map(|cases| (path.clone(), cases)))
                 .collect::<anyhow::Result<Vec<_>>>()
         };
-        return tagger::cross_validate(&read(&args.cross_validate)?, &read(&args.held_out)?);
+        return tagger::cross_validate(
+            &read(&args.cross_validate)?,
+            &read(&args.held_out)?,
+            args.misses,
+        );
     }
     let fields = parse_fields(&args.fields)?;
     if let Some(path) = args.score.as_deref() {

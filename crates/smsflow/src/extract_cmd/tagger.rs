@@ -41,6 +41,9 @@ struct Candidate {
 
 /// A text field of one case: what the rules found, what was expected and the candidates.
 struct Decision {
+    /// The case's id and the field's name.
+    case: String,
+    field: String,
     rules: Option<String>,
     expected: Option<String>,
     /// Candidates read with the rules' answer as features (nothing, the rules' own answer if
@@ -78,6 +81,7 @@ type Counts = (usize, usize, usize);
 pub(super) fn cross_validate(
     sets: &[(PathBuf, Vec<Case>)],
     held_out: &[(PathBuf, Vec<Case>)],
+    misses: bool,
 ) -> anyhow::Result<()> {
     let sets = sets
         .iter()
@@ -87,6 +91,7 @@ pub(super) fn cross_validate(
     println!("text F1 by system, overall F1 (all types) with the rules' and the sure answers\n");
     print_header("held out");
     let mut sums = [0.0; SYSTEMS.len() + 2];
+    let mut models_by_set = Vec::new();
     for (held, set) in sets.iter().enumerate() {
         let training = sets.iter().enumerate().filter(|(index, _)| *index != held);
         let models = Models::train(training.map(|(_, set)| set));
@@ -95,6 +100,7 @@ pub(super) fn cross_validate(
             *sum += value;
         }
         print_row(set, row);
+        models_by_set.push(models);
     }
     let n = sets.len() as f64;
     println!(
@@ -103,6 +109,14 @@ pub(super) fn cross_validate(
         "",
         sums.map(|sum| format!("{:>6.3}", sum / n)).join(" ")
     );
+    if misses {
+        println!(
+            "\nthe tagger's misses, each set read by the model not trained on it (case, field, expected, tagger, rules):"
+        );
+        for (models, set) in models_by_set.iter().zip(&sets) {
+            models.print_misses(set);
+        }
+    }
     if !held_out.is_empty() {
         println!("\ntrained on all the sets above, scored on sets it never read\n");
         print_header("set");
@@ -186,6 +200,24 @@ impl Models {
         row
     }
 
+    /// The set's values the tagger alone gets wrong: expected, the tagger's and the rules' answers.
+    fn print_misses(&self, set: &Set) {
+        for decision in &set.decisions {
+            let [rules, tagger, ..] = self.answers(decision);
+            if tagger != decision.expected.as_deref() {
+                let shown = |value: Option<&str>| value.unwrap_or("-").to_string();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    decision.case,
+                    decision.field,
+                    shown(decision.expected.as_deref()),
+                    shown(tagger),
+                    shown(rules)
+                );
+            }
+        }
+    }
+
     /// Each system's answer, in the order of [`SYSTEMS`].
     fn answers<'d>(&self, decision: &'d Decision) -> [Option<&'d str>; SYSTEMS.len()] {
         let tagger = decision.alone[self.alone.best(&decision.alone)]
@@ -238,6 +270,8 @@ fn read_set(path: &std::path::Path, cases: &[Case]) -> anyhow::Result<Set> {
             }
             let reading = Reading::new(name, &case.turns, &records);
             decisions.push(Decision {
+                case: case.id.clone(),
+                field: name.to_string(),
                 with_rules: reading.candidates(true),
                 alone: reading.candidates(false),
                 rules,
@@ -263,6 +297,8 @@ struct Word {
     folded: String,
     /// It ends with sentence punctuation ("cold," "week.").
     ends_clause: bool,
+    /// It ends a sentence ("week." "ok!").
+    ends_sentence: bool,
 }
 
 fn words(text: &str) -> Vec<Word> {
@@ -274,6 +310,7 @@ fn words(text: &str) -> Vec<Word> {
                 end: start + raw.len(),
                 folded: fold(raw.trim_matches(|c: char| !c.is_alphanumeric())),
                 ends_clause: raw.ends_with(is_clause_mark),
+                ends_sentence: raw.ends_with(['.', '!', '?', '…']),
             }
         })
         .collect()
@@ -455,11 +492,29 @@ impl<'a> Reading<'a> {
         if span.chars().next().is_some_and(char::is_uppercase) {
             features.add("capitalised");
         }
-        if span.chars().any(|c| c.is_ascii_digit()) {
-            features.add("digits");
+        let digits = span.chars().filter(char::is_ascii_digit).count();
+        if digits > 0 {
+            features.add(if digits >= 7 {
+                "digits:phone"
+            } else {
+                "digits"
+            });
+        }
+        if span.contains('@') {
+            features.add("email");
+        }
+        // A turn where the rules found another field (a name, a phone, a day) answers that one.
+        let gave_other = self.records[turn].fields.iter().any(|(name, value)| {
+            name != self.field
+                && turn
+                    .checked_sub(1)
+                    .is_none_or(|previous| self.records[previous].fields.get(name) != Some(value))
+        });
+        if gave_other {
+            features.add("turn-gave-another-field");
         }
         let asked = &self.records[turn].asked;
-        features.add(if asked.iter().any(|a| a == self.field) {
+        let asked_state = if asked.iter().any(|a| a == self.field) {
             if asked.len() == 1 {
                 "asked:only-this"
             } else {
@@ -474,7 +529,50 @@ impl<'a> Reading<'a> {
             "asked:nothing"
         } else {
             "asked:others"
+        };
+        features.add(asked_state);
+        // How an answer looks depends on whether it was asked for: a whole turn after the
+        // question, a clause of the opening message otherwise.
+        let shape = format!(
+            "{}{}",
+            if first == 0 && last + 1 == words.len() {
+                "whole"
+            } else if before.is_none_or(|w| w.ends_clause) {
+                "clause"
+            } else {
+                "inside"
+            },
+            if words[last].ends_clause || after.is_none() {
+                "-to-end"
+            } else {
+                ""
+            }
+        );
+        features.add(&format!("{asked_state}+{shape}"));
+        features.add(&format!("{asked_state}+length={}", length.min(6)));
+        if words[first..last].iter().any(|w| w.ends_sentence) {
+            features.add("crosses-sentence");
+        }
+        // The field named just before: "insurance is Delta Dental", "motivo: ...".
+        let label_before = words[first.saturating_sub(3)..first].iter().any(|w| {
+            self.field_words.iter().any(|field_word| {
+                field_word.len() >= 4
+                    && w.folded.len() >= 4
+                    && field_word.get(..4) == w.folded.get(..4)
+            })
         });
+        if label_before {
+            features.add("label-before");
+        }
+        let text = &self.turns[turn];
+        let prefix = text[..words[first].start].trim_end();
+        let suffix = text[words[last].end..].trim_start();
+        if self.others.iter().any(|other| prefix.ends_with(other)) {
+            features.add("after-other-field");
+        }
+        if self.others.iter().any(|other| suffix.starts_with(other)) {
+            features.add("before-other-field");
+        }
         features.add(if turn == 0 {
             "turn:first"
         } else {
@@ -573,7 +671,12 @@ impl Perceptron {
             }
             for &index in &order {
                 let (candidates, golds) = &decisions[index];
-                let best = best(candidates.iter().map(|c| score(&weights, c)));
+                // A wrong candidate must lose by a margin, not merely lose: steadier weights (the
+                // mean F1 of the tagger alone went from 0.628 to 0.648 leave-one-set-out).
+                let best =
+                    best(candidates.iter().enumerate().map(|(i, c)| {
+                        score(&weights, c) + if golds.contains(&i) { 0.0 } else { 1.0 }
+                    }));
                 if !golds.contains(&best) {
                     let gold = golds
                         .iter()
