@@ -1,4 +1,4 @@
-//! A learned reader for free-text fields (issue 11), scored honestly: a span-ranking averaged
+//! A learned reader for text fields (issue 11), scored honestly: a span-ranking averaged
 //! perceptron trained on every labelled set but one and scored on the one left out, each set in
 //! turn, beside the rules' own answers on the same set.
 //!
@@ -91,7 +91,7 @@ pub(super) fn cross_validate(
     println!("text F1 by system, overall F1 (all types) with the rules' and the sure answers\n");
     print_header("held out");
     let mut sums = [0.0; SYSTEMS.len() + 2];
-    let mut models_by_set = Vec::new();
+    let mut missed = Vec::new();
     for (held, set) in sets.iter().enumerate() {
         let training = sets.iter().enumerate().filter(|(index, _)| *index != held);
         let models = Models::train(training.map(|(_, set)| set));
@@ -100,7 +100,9 @@ pub(super) fn cross_validate(
             *sum += value;
         }
         print_row(set, row);
-        models_by_set.push(models);
+        if misses {
+            missed.extend(models.misses(set));
+        }
     }
     let n = sets.len() as f64;
     println!(
@@ -113,8 +115,8 @@ pub(super) fn cross_validate(
         println!(
             "\nthe tagger's misses, each set read by the model not trained on it (case, field, expected, tagger, rules):"
         );
-        for (models, set) in models_by_set.iter().zip(&sets) {
-            models.print_misses(set);
+        for line in missed {
+            println!("{line}");
         }
     }
     if !held_out.is_empty() {
@@ -200,22 +202,26 @@ impl Models {
         row
     }
 
-    /// The set's values the tagger alone gets wrong: expected, the tagger's and the rules' answers.
-    fn print_misses(&self, set: &Set) {
-        for decision in &set.decisions {
-            let [rules, tagger, ..] = self.answers(decision);
-            if tagger != decision.expected.as_deref() {
-                let shown = |value: Option<&str>| value.unwrap_or("-").to_string();
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    decision.case,
-                    decision.field,
-                    shown(decision.expected.as_deref()),
-                    shown(tagger),
-                    shown(rules)
-                );
-            }
-        }
+    /// The set's values the tagger alone gets wrong, a line each: case, field, expected, the
+    /// tagger's and the rules' answers.
+    fn misses(&self, set: &Set) -> Vec<String> {
+        let shown = |value: Option<&str>| value.unwrap_or("-").to_string();
+        set.decisions
+            .iter()
+            .filter_map(|decision| {
+                let [rules, tagger, ..] = self.answers(decision);
+                (tagger != decision.expected.as_deref()).then(|| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        decision.case,
+                        decision.field,
+                        shown(decision.expected.as_deref()),
+                        shown(tagger),
+                        shown(rules)
+                    )
+                })
+            })
+            .collect()
     }
 
     /// Each system's answer, in the order of [`SYSTEMS`].
@@ -329,7 +335,8 @@ struct Reading<'a> {
     records: &'a [TurnRecord],
     /// The rules' final value for this field and the turn it came from.
     rules: Option<(&'a str, usize)>,
-    /// The rules' final values of the other fields that are written as said (names, text).
+    /// The rules' final values of the other fields (those kept as written, a name or a text, are
+    /// the ones a span can contain).
     others: Vec<&'a str>,
 }
 
