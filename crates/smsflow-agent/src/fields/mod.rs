@@ -509,19 +509,28 @@ const MIXES: &[&str] = &[
 /// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
 const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
 
-/// Words that say what follows is not wanted: "skip the colour", "no blow dry", "sin lavado".
-const NEGATORS: &[&str] = &["skip", "without", "not", "no", "sin", "minus"];
+/// Words that say what follows is not wanted: "skip the colour", "no blow dry", "sin lavado";
+/// "t" is what is left of "isn't", "don't" once the apostrophe splits them.
+const NEGATORS: &[&str] = &["skip", "without", "not", "no", "sin", "minus", "t"];
+
+/// Words between a negator and what it refuses: "no es urgente", "not that urgent".
+const NEGATED_LINKS: &[&str] = &["es", "is", "esta", "son", "are", "so", "that", "tan", "muy"];
 
 /// The said words without those a negator refuses ("actually just a cut, skip the colour": no
-/// "colour"); a message that opens with "no" refuses the earlier answer, not its next word.
+/// "colour"; "cuando puedan, no es urgente": no "urgente"); a message that opens with "no"
+/// refuses the earlier answer, not its next word.
 fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
     let in_a_choice = |word: &str| {
         choices
             .iter()
             .any(|choice| choice_words(choice).iter().any(|w| w == word))
     };
+    let negator = |at: usize| NEGATORS.contains(&said[at].as_str()) && !in_a_choice(&said[at]);
     let refused: Vec<bool> = (0..said.len())
-        .map(|i| i >= 2 && NEGATORS.contains(&said[i - 1].as_str()) && !in_a_choice(&said[i - 1]))
+        .map(|i| {
+            (i >= 2 && negator(i - 1))
+                || (i >= 3 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
+        })
         .collect();
     said.into_iter()
         .zip(refused)
@@ -531,16 +540,37 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
 }
 
 /// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
+/// A size said as "10 by 20" or "10 x 20" is one word, as the choice `10x20` writes it.
 fn choice_words(text: &str) -> Vec<String> {
     const FILLER: &[&str] = &[
         "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
         "una",
     ];
-    fold(text)
+    const BY: &[&str] = &["by", "x", "por"];
+    let folded = fold(text);
+    let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty() && !FILLER.contains(word))
-        .map(str::to_string)
-        .collect()
+        .filter(|word| !word.is_empty())
+        .collect();
+    let number = |word: &str| word.chars().all(|c| c.is_ascii_digit());
+    let mut said = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if let [width, by, length, ..] = words[i..]
+            && number(width)
+            && BY.contains(&by)
+            && number(length)
+        {
+            said.push(format!("{width}x{length}"));
+            i += 3;
+            continue;
+        }
+        if !FILLER.contains(&words[i]) {
+            said.push(words[i].to_string());
+        }
+        i += 1;
+    }
+    said
 }
 
 /// "brakes" ~ "brake", "moving" ~ "move", "rotating" ~ "rotation", "haircut" ~ "cut": the same
@@ -560,6 +590,9 @@ fn same_word(said: &str, word: &str) -> bool {
             && (short.len() >= 4 || head >= 4)
             && !(short == "day" || short == "dia")
     };
+    if agent_noun_of(word, said) {
+        return false;
+    }
     a == b
         || synonyms
         || compound(said, word)
@@ -569,6 +602,16 @@ fn same_word(said: &str, word: &str) -> bool {
         || cut_short(said, word)
         || diminished(said).is_some_and(|base| base == b)
         || diminished(word).is_some_and(|base| base == a)
+}
+
+/// Whether the choice word is an English agent noun in "-er" and the said word its verb or a
+/// compound of it: "start" and "startup" name no `Starter` plan, "heat" no `Heater`. Spanish
+/// forms ("recogerlo", "recogida") are not among these endings and still name "Recoger".
+fn agent_noun_of(word: &str, said: &str) -> bool {
+    word.strip_suffix("er")
+        .filter(|verb| verb.chars().count() >= 3)
+        .and_then(|verb| said.strip_prefix(verb))
+        .is_some_and(|rest| ["", "s", "ed", "ing", "up", "ups"].contains(&rest))
 }
 
 /// A word cut short, as texters write a long one: "calc" for "calculus", "mate" for
@@ -595,10 +638,10 @@ fn diminished(word: &str) -> Option<&str> {
 
 /// "tranferencia" for "transferencia", "recieve" for "receive": one letter missing, added,
 /// changed or two swapped, in a word long enough (six letters) that this is a typo, not
-/// another word.
+/// another word. Texters get the first letter right: "killing" is no "filling".
 fn one_typo(said: &str, word: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (said.chars().collect(), word.chars().collect());
-    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b {
+    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b || a[0] != b[0] {
         return false;
     }
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -683,6 +726,37 @@ const SYNONYMS: &[&[&str]] = &[
     ],
     &["whitening", "blanqueamiento", "blanqueo"],
     &["cleaning", "limpieza"],
+    &[
+        "tires",
+        "tire",
+        "tyres",
+        "tyre",
+        "neumaticos",
+        "neumatico",
+        "llantas",
+        "llanta",
+        "ruedas",
+        "rueda",
+    ],
+    &[
+        "photo",
+        "photos",
+        "photography",
+        "foto",
+        "fotos",
+        "fotografia",
+    ],
+    &["spanish", "espanol", "castellano"],
+    &["english", "ingles"],
+    &["tree", "trees", "arbol", "arboles"],
+    &["lawn", "grass", "cesped", "pasto", "zacate"],
+    &[
+        "citizenship",
+        "ciudadania",
+        "naturalization",
+        "naturalizacion",
+    ],
+    &["married", "casado", "casada", "casados"],
     &["chiropractic", "chiropractor", "chiro", "quiropractico"],
 ];
 
@@ -842,6 +916,75 @@ mod tests {
         assert_eq!(
             choice("tamales please", &menu, false).as_deref(),
             Some("Tamales")
+        );
+    }
+
+    #[test]
+    fn choices_said_in_other_words_or_languages() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let units = ["5x5", "10x10", "10x20"];
+        assert_eq!(
+            pick("the big one, 10 by 20", &units).as_deref(),
+            Some("10x20")
+        );
+        assert_eq!(pick("unos 10 x 10", &units).as_deref(), Some("10x10"));
+        let taller = ["ITV", "Cambio de aceite", "Neumáticos"];
+        assert_eq!(
+            pick("quiero cambiar las 4 ruedas", &taller).as_deref(),
+            Some("Neumáticos")
+        );
+        let coverage = ["Photo", "Video", "Photo and video"];
+        assert_eq!(
+            pick("need foto y video", &coverage).as_deref(),
+            Some("Photo and video")
+        );
+        let language = ["English", "Spanish"];
+        assert_eq!(
+            pick("prefiero en español please", &language).as_deref(),
+            Some("Spanish")
+        );
+        let resolution = ["Refund", "Exchange", "Store credit"];
+        assert_eq!(
+            pick("can i just get my money back", &resolution).as_deref(),
+            Some("Refund")
+        );
+        let problema = ["Producto dañado", "No llegó", "Cobro doble"];
+        assert_eq!(
+            pick("me cobraron dos veces el pedido", &problema).as_deref(),
+            Some("Cobro doble")
+        );
+    }
+
+    #[test]
+    fn a_choice_is_not_named_by_a_look_alike_word() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        // An English verb is not its agent noun.
+        let plans = ["Starter", "Pro", "Enterprise"];
+        assert_eq!(
+            pick("somos una startup, queremos el plan enterprise", &plans).as_deref(),
+            Some("Enterprise")
+        );
+        assert_eq!(pick("about 35 seats to start", &plans), None);
+        assert_eq!(pick("the starter plan", &plans).as_deref(), Some("Starter"));
+        // A typo keeps the first letter: "killing" is no "Filling".
+        let dental = ["Cleaning", "Filling", "Extraction"];
+        assert_eq!(pick("my back tooth is killing me", &dental), None);
+        assert_eq!(pick("need a filing", &dental).as_deref(), Some("Filling"));
+        // A choice said as not the case is refused: "no es urgente".
+        let urgencia = ["Urgente", "Esta semana", "Cuando puedan"];
+        assert_eq!(
+            pick("cuando puedan, no es urgente", &urgencia).as_deref(),
+            Some("Cuando puedan")
+        );
+        assert_eq!(
+            pick("it isn't urgent, whenever", &["Urgent", "Whenever"]).as_deref(),
+            Some("Whenever")
         );
     }
 

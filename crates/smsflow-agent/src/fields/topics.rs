@@ -175,6 +175,7 @@ const TOPICS: &[Topic] = &[
         choice_words: &[
             "billing",
             "facturacion",
+            "cobro",
             "cobros",
             "pagos",
             "payments",
@@ -193,6 +194,17 @@ const TOPICS: &[Topic] = &[
             "recibo",
             "my card",
             "mi tarjeta",
+        ],
+    },
+    Topic {
+        choice_words: &["refund", "reembolso", "reintegro"],
+        cues: &[
+            "money back",
+            "my money",
+            "mi dinero",
+            "el dinero",
+            "mi plata",
+            "la plata",
         ],
     },
     Topic {
