@@ -604,6 +604,8 @@ impl Extractors {
             return;
         }
         said.sort_by_key(|(day, _)| *day);
+        // "we come back the 29th, so dec 29" says one day.
+        said.dedup_by_key(|(day, _)| *day);
         let said = said
             .into_iter()
             .map(|(day, before)| {
@@ -632,8 +634,15 @@ impl Extractors {
                 });
                 (day.to_string(), named)
             })
-            .collect();
-        share(&day_fields, said, asked, known, extraction);
+            .collect::<Vec<_>>();
+        // A message that gives every end at once ("Dec 23 to Dec 27" after "over christmas",
+        // "uy perdón, del 2 al 8") restates them all, in order: the days known before and the
+        // field asked for give way.
+        if said.len() >= day_fields.len() {
+            share(&day_fields, said, &[], &BTreeMap::new(), extraction);
+        } else {
+            share(&day_fields, said, asked, known, extraction);
+        }
     }
 
     /// The field's value as its reader finds it in the message.
@@ -786,14 +795,16 @@ impl Extractors {
                     .map(FieldSpec::as_str)
                     .collect();
                 // "make that 8", "mejor 6": the only number asked for, corrected without its
-                // word, unless a time could be what changes ("make it 9").
-                let corrected_alone = correcting
-                    && context.known.is_some()
-                    && others.is_empty()
-                    && !context
-                        .wanted
-                        .iter()
-                        .any(|other| matches!(other.kind, FieldType::Time | FieldType::Datetime));
+                // word, unless a time could be what changes ("make it 9") and no one joins
+                // ("make it 5, her sister is coming").
+                let corrected_alone =
+                    correcting
+                        && context.known.is_some()
+                        && others.is_empty()
+                        && (!context.wanted.iter().any(|other| {
+                            matches!(other.kind, FieldType::Time | FieldType::Datetime)
+                        }) || (numbers::counts_people(field.as_str())
+                            && numbers::someone_joins(&text)));
                 let found = numbers::field_number(
                     &text,
                     field.as_str(),
@@ -4892,6 +4903,29 @@ mod tests {
             [("check_out", "2026-12-09")],
             "a day given later fills the field still empty"
         );
+        assert_eq!(
+            pairs(&read(
+                "Dec 23 to Dec 27",
+                &[("check_in", "2026-12-25"), ("check_out", "2026-12-26")]
+            )),
+            [("check_in", "2026-12-23"), ("check_out", "2026-12-27")],
+            "both ends said again replace the days known"
+        );
+        assert_eq!(
+            pairs(&read(
+                "oops we come back the 9th, so dec 9",
+                &[("check_in", "2026-12-03"), ("check_out", "2026-12-08")]
+            )),
+            [],
+            "one day said twice restates no stay"
+        );
+        assert_eq!(
+            pairs(&read(
+                "uy perdón, del 2 al 8 de diciembre",
+                &[("check_in", "2026-12-01"), ("check_out", "2026-12-08")]
+            )),
+            [("check_in", "2026-12-02"), ("check_out", "2026-12-08")]
+        );
     }
 
     #[test]
@@ -5862,6 +5896,43 @@ mod tests {
                 .collect();
         }
         known
+    }
+
+    #[test]
+    fn a_count_corrected_as_someone_joins_is_not_the_hour() {
+        let wanted = "party_size:number,date:date,time:time,name:name";
+        for (turns, size) in [
+            (
+                &[
+                    "hi can i get a table for 4 saturday 7",
+                    "wait make it 5, her sister is coming",
+                ],
+                "5",
+            ),
+            (
+                &[
+                    "table for six tomorrow at 7.30pm",
+                    "make that 8, her sister's joining",
+                ],
+                "8",
+            ),
+        ] {
+            let found = conversation(turns, wanted);
+            assert_eq!(
+                found.get("party_size").map(String::as_str),
+                Some(size),
+                "{turns:?}"
+            );
+            assert_ne!(
+                found.get("time").map(String::as_str),
+                Some("17:00"),
+                "{turns:?}"
+            );
+        }
+        // Without anyone joining, "make it 9" still changes the hour.
+        let later = conversation(&["table for 4 saturday at 7", "make it 9"], wanted);
+        assert_eq!(later.get("time").map(String::as_str), Some("09:00"));
+        assert_eq!(later.get("party_size").map(String::as_str), Some("4"));
     }
 
     #[test]

@@ -220,6 +220,14 @@ pub fn is_weekday(word: &str) -> bool {
     weekday(word).is_some()
 }
 
+/// Whether `text` names a month or a weekday: a day of the month said with one is not a day
+/// alone.
+pub fn names_month_or_weekday(text: &str) -> bool {
+    tokens(text)
+        .iter()
+        .any(|word| is_month(word) || is_weekday(word))
+}
+
 /// Whether `text` names a day by itself ("Christmas", "Friday", "NYE"), whatever today is.
 pub fn names_a_day(text: &str) -> bool {
     let any_day = Date::constant(2026, 1, 1);
@@ -641,8 +649,12 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
             i += 1;
             continue;
         }
-        // "march 5th", "march 5"
-        if let (Some(m), Some(day)) = (month(word), next.and_then(day_number)) {
+        // "march 5th", "march 5"; not "31 de septiembre, 6 personas"
+        if let (Some(m), Some(day)) = (month(word), next.and_then(day_number))
+            && !words
+                .get(i + 2)
+                .is_some_and(|w| super::numbers::counts_noun(w))
+        {
             let (year, used) = year_after(words, i + 2);
             if let Some(date) = calendar_date(today, year, m, day) {
                 dates.push(((date, year.is_some()), i));
@@ -973,6 +985,20 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         _ => {}
     }
     let word = word.strip_suffix("ish").unwrap_or(word);
+    // "a las cuatro y media", "a la una", "at five": an hour in words right after the word
+    // that says a time follows ("one" is left out: "at one point").
+    let spelled = (i >= 1 && matches!(words[i - 1].as_str(), "las" | "la" | "at"))
+        .then(|| super::numbers::number_word(word))
+        .flatten()
+        .filter(|hour| (1..=12).contains(hour) && !matches!(word, "one" | "un" | "uno"))
+        .filter(|_| {
+            !words
+                .get(i + 1)
+                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str()))
+        })
+        .map(|hour| hour.to_string());
+    let word = spelled.as_deref().unwrap_or(word);
+    let day_part = day_part_before(words, i);
     let cue = (i >= 1
         && matches!(
             words[i - 1].as_str(),
@@ -981,6 +1007,8 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         ))
         || words[i].ends_with("ish")
         || spoken_hour_after_like(words, i)
+        // "tomorrow morning 9?", "tonight 8"
+        || (i >= 1 && day_part.is_some() && DAY_PARTS.iter().any(|(w, _)| *w == words[i - 1]))
         // "for Saturday, 11 o'clock", "can we do 9 instead", "actually 11 is better".
         || matches!(
             words.get(i + 1).map(String::as_str),
@@ -988,13 +1016,14 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         )
         || (matches!(words.get(i + 1).map(String::as_str), Some("is" | "works"))
             && words.get(i + 2).is_some_and(|w| w == "better"))
-        // "make it 9", not "make it 5 people"
+        // "make it 9", not "make it 5 people" nor "make it 5, her sister is coming"
         || (i >= 2
             && words[i - 1] == "it"
             && words[i - 2] == "make"
             && !words
                 .get(i + 1)
-                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str())));
+                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str()))
+            && !super::numbers::someone_joins(&words.join(" ")));
     // Split "3pm" / "3:30pm" / "3:30" into the clock part and a suffix.
     let split = word
         .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == 'h'))
@@ -1020,7 +1049,7 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     if clock.contains('.') && suffix.is_empty() && !cue && !dotted_time {
         return None;
     }
-    let has_minutes = (clock.contains([':', 'h']) && clock.len() >= 3) || dotted_time;
+    let mut has_minutes = (clock.contains([':', 'h']) && clock.len() >= 3) || dotted_time;
     let mut used = 1;
     let mut meridiem = match suffix {
         "am" | "a.m" | "a.m." | "a" => Some(false),
@@ -1044,7 +1073,7 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     let mut minute = minute;
     // "a las 7 menos cuarto": a quarter before the hour.
     let mut quarter_before = false;
-    // "y media", "y cuarto", "menos cuarto", "o'clock"
+    // "y media", "y cuarto", "menos cuarto", "o'clock": "8 y media" is a time of the clock.
     match (
         words.get(i + used).map(String::as_str),
         words.get(i + used + 1).map(String::as_str),
@@ -1052,14 +1081,17 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         (Some("y"), Some("media")) => {
             minute = 30;
             used += 2;
+            has_minutes = true;
         }
         (Some("y"), Some("cuarto")) => {
             minute = 15;
             used += 2;
+            has_minutes = true;
         }
         (Some("menos"), Some("cuarto")) if minute == 0 => {
             quarter_before = true;
             used += 2;
+            has_minutes = true;
         }
         (Some("o'clock" | "oclock"), _) => used += 1,
         _ => {}
@@ -1095,6 +1127,16 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     if meridiem.is_none() && !has_minutes && !cue {
         return None; // a bare number is not a time
     }
+    // "el sábado temprano a las 7", "tonight at 8": the part of the day said before the hour
+    // (not "early, like 3": no one books at 3 am).
+    let fits = |pm: &bool| {
+        if *pm {
+            (1..=11).contains(&hour)
+        } else {
+            (5..=11).contains(&hour)
+        }
+    };
+    meridiem = meridiem.or(day_part.filter(fits));
     if !(0..=59).contains(&minute) || !(0..=23).contains(&hour) {
         return None;
     }
@@ -1152,6 +1194,28 @@ fn spoken_hour_after_like(words: &[String], i: usize) -> bool {
         }
     });
     liked && clock_like && !counts
+}
+
+/// Words for a part of the day that say whether an hour after them is am (false) or pm (true).
+const DAY_PARTS: &[(&str, bool)] = &[
+    ("morning", false),
+    ("early", false),
+    ("temprano", false),
+    ("madrugada", false),
+    ("evening", true),
+    ("tonight", true),
+    ("night", true),
+    ("noche", true),
+];
+
+/// The part of the day said in the three words before an hour ("temprano a las 7", "tomorrow
+/// morning 9"), unless it is a greeting ("good morning, at 3?", "buenas noches").
+fn day_part_before(words: &[String], i: usize) -> Option<bool> {
+    (i.saturating_sub(3)..i).rev().find_map(|at| {
+        let (_, pm) = DAY_PARTS.iter().find(|(w, _)| *w == words[at])?;
+        let greeting = at >= 1 && matches!(words[at - 1].as_str(), "good" | "buenas" | "buen");
+        (!greeting).then_some(*pm)
+    })
 }
 
 /// An hour without am or pm, read in business hours: 8 to 11 morning, 12 noon, 1 to 7 afternoon.
@@ -1480,8 +1544,42 @@ mod tests {
     }
 
     #[test]
+    fn hours_in_words_and_parts_of_the_day() {
+        assert_eq!(
+            when("el lunes a las cuatro y media").1.as_deref(),
+            Some("16:30")
+        );
+        assert_eq!(when("a las diez de la noche").1.as_deref(), Some("22:00"));
+        assert_eq!(when("a la una").1.as_deref(), Some("13:00"));
+        assert_eq!(when("at five").1.as_deref(), Some("17:00"));
+        assert_eq!(
+            when("el lunes temprano, 8 y media").1.as_deref(),
+            Some("08:30")
+        );
+        assert_eq!(
+            when("el sábado temprano a las 7").1.as_deref(),
+            Some("07:00")
+        );
+        assert_eq!(when("tomorrow morning 9?").1.as_deref(), Some("09:00"));
+        assert_eq!(when("two tonight at 8?").1.as_deref(), Some("20:00"));
+        assert_eq!(when("hoy en la noche a las 9").1.as_deref(), Some("21:00"));
+        // Greetings, counts and early hours no one books are not read this way.
+        assert_eq!(when("good morning, at 3?").1.as_deref(), Some("15:00"));
+        assert_eq!(
+            when("as early as you can, at 3").1.as_deref(),
+            Some("15:00")
+        );
+        assert_eq!(when("at one point"), pair(None, None));
+        assert_eq!(when("a las dos personas").1, None);
+    }
+
+    #[test]
     fn numbers_that_are_not_times_or_dates() {
         assert_eq!(when("we are 12 people, budget 2000"), pair(None, None));
+        assert_eq!(
+            when("reserva para el 31 de septiembre, 6 personas"),
+            pair(None, None)
+        );
         assert_eq!(when("my order 2.5 kg"), pair(None, None));
         assert_eq!(when("13/45"), pair(None, None));
     }

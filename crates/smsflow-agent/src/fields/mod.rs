@@ -151,6 +151,9 @@ const CORRECTION_CUES: &[&str] = &[
     "me equivoque",
     "make that",
     "make it",
+    "mas bien",
+    "ah no",
+    "uy no",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -244,13 +247,21 @@ pub fn when_value(
         );
         found.time = at.time;
     }
-    // "no, el 9": a correction that names only the day keeps the month given before.
+    // "no, el 9", "actually can we do the 15th instead": a correction that names only the day
+    // keeps the month given before (unless that day of it has passed).
     if correcting
-        && found.date.is_none()
         && let Some(known) = known_date
         && let Some(day) = dates::day_alone(text)
     {
-        found.date = Date::new(known.year(), known.month(), day).ok();
+        let in_known_month = Date::new(known.year(), known.month(), day).ok();
+        if found.date.is_none() {
+            found.date = in_known_month;
+        } else if !dates::names_month_or_weekday(text)
+            && found.date.is_some_and(|found| found.day() == day)
+            && let Some(date) = in_known_month.filter(|date| past_day || *date >= clock.today())
+        {
+            found.date = Some(date);
+        }
     }
     let past = |date: Date| !past_day && date < clock.today();
     match kind {
@@ -461,19 +472,30 @@ fn in_range(text: &str, choices: &[String]) -> Option<String> {
 }
 
 /// Clothing sizes by letter and by word, in either language: "mediana" is `M` when the choices
-/// are letters.
+/// are letters; Mexico letters them `CH`, `M`, `G`, `XG` (chica, grande).
 const SIZES: &[(&str, &[&str])] = &[
     ("xs", &["extra small", "extra chica", "extra pequena"]),
     ("s", &["small", "chica", "chico", "pequena", "pequeno"]),
+    ("ch", &["small", "chica", "chico", "pequena", "pequeno"]),
     ("m", &["medium", "mediana", "mediano"]),
     ("l", &["large", "grande"]),
+    ("g", &["large", "grande"]),
     ("xl", &["extra large", "extra grande"]),
+    ("xg", &["extra large", "extra grande"]),
 ];
 
 /// The said words with a size said in words written as its letter, when a choice is that
-/// letter ("en mediana" for `S`/`M`/`L`).
+/// letter or has it as a word ("en mediana" for `S`/`M`/`L`, "kids medium" for `Kids M`).
 fn sized(said: Vec<String>, choices: &[String]) -> Vec<String> {
-    let letters: Vec<String> = choices.iter().map(|choice| fold(choice.trim())).collect();
+    let letters: Vec<String> = choices
+        .iter()
+        .flat_map(|choice| {
+            fold(choice)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let joined = format!(" {} ", said.join(" "));
     let Some(letter) = SIZES
         .iter()
@@ -757,6 +779,19 @@ const SYNONYMS: &[&[&str]] = &[
         "naturalizacion",
     ],
     &["married", "casado", "casada", "casados"],
+    &["hours", "hour", "hrs", "hr", "horas", "hora"],
+    &["minutes", "minute", "mins", "min", "minutos"],
+    &[
+        "bed",
+        "beds",
+        "bedroom",
+        "bedrooms",
+        "br",
+        "recamara",
+        "recamaras",
+        "dormitorio",
+        "dormitorios",
+    ],
     &["chiropractic", "chiropractor", "chiro", "quiropractico"],
 ];
 
@@ -925,6 +960,16 @@ mod tests {
             let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
             choice(text, &choices, false)
         };
+        let package = ["4 hours", "6 hours", "8 hours", "Full day"];
+        assert_eq!(
+            pick("we're thinking 6 hrs of coverage", &package).as_deref(),
+            Some("6 hours")
+        );
+        let units = ["Studio", "1 bed", "2 bed", "3 bed"];
+        assert_eq!(
+            pick("hi, any 2 bedrooms available", &units).as_deref(),
+            Some("2 bed")
+        );
         let units = ["5x5", "10x10", "10x20"];
         assert_eq!(
             pick("the big one, 10 by 20", &units).as_deref(),
@@ -956,6 +1001,20 @@ mod tests {
             pick("me cobraron dos veces el pedido", &problema).as_deref(),
             Some("Cobro doble")
         );
+    }
+
+    #[test]
+    fn a_size_in_words_is_its_letter_in_any_choice() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let costumes = ["Kids S", "Kids M", "Kids L", "Adult S", "Adult M"];
+        assert_eq!(pick("kids medium", &costumes).as_deref(), Some("Kids M"));
+        let tallas = ["CH", "M", "G", "XG"];
+        assert_eq!(pick("talla grande", &tallas).as_deref(), Some("G"));
+        assert_eq!(pick("extra grande", &tallas).as_deref(), Some("XG"));
+        assert_eq!(pick("la chica", &tallas).as_deref(), Some("CH"));
     }
 
     #[test]
@@ -1205,6 +1264,26 @@ mod tests {
             when_value(FieldType::Date, "no, el 9", &clock(), &corrected),
             Some(Ok("2026-12-09".into())),
             "a day alone keeps the month"
+        );
+        assert_eq!(
+            when_value(
+                FieldType::Date,
+                "actually can we do the 15th instead",
+                &clock(),
+                &corrected
+            ),
+            Some(Ok("2026-12-15".into())),
+            "a day of the month alone keeps the month, though its next one is sooner"
+        );
+        assert_eq!(
+            when_value(
+                FieldType::Date,
+                "oops el 20, not the 19",
+                &clock(),
+                &corrected
+            ),
+            Some(Ok("2026-12-20".into())),
+            "the day refused is not the one kept"
         );
         let matters: Vec<String> = ["Family law", "Immigration", "Personal injury", "Criminal"]
             .map(String::from)

@@ -96,8 +96,16 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
 
 /// A number written as a word ("tres", "twelve"): no name is one.
 pub fn is_number_word(word: &str) -> bool {
+    number_word(word).is_some()
+}
+
+/// The number a word writes: "tres" is 3, "twelve" 12.
+pub fn number_word(word: &str) -> Option<u32> {
     let folded = fold(word);
-    NUMBER_WORDS.iter().any(|(number, _)| *number == folded)
+    NUMBER_WORDS
+        .iter()
+        .find(|(number, _)| *number == folded)
+        .map(|(_, value)| *value)
 }
 
 /// Words that multiply the number before them ("2 millones", "3 mil", "una docena"); alone,
@@ -222,6 +230,12 @@ pub(super) const COUNT_AFTER: &[&str] = &[
     "counting",
     "contando",
 ];
+
+/// Whether `word` (folded) names what the number before it counts ("6 personas", "4 nights"
+/// are no day of a month).
+pub fn counts_noun(word: &str) -> bool {
+    COUNT_AFTER.contains(&word) && !PREPOSITIONS.contains(&word)
+}
 
 /// Words of [`COUNT_AFTER`] that count only a number that is not already a time or a day.
 const PREPOSITIONS: &[&str] = &[
@@ -705,6 +719,32 @@ pub fn counts_people(field: &str) -> bool {
     measure_of(field).is_some_and(|measure| measure.names.contains(&"guests"))
 }
 
+/// What people write when someone else joins a booking: "her sister's joining", "my cousin is
+/// coming", "viene mi hermana", "se suma mi primo".
+const JOINING: &[&str] = &[
+    "joining",
+    "s coming",
+    "is coming",
+    "are coming",
+    "tagging along",
+    "viene",
+    "vienen",
+    "se suma",
+    "se suman",
+    "se une",
+    "se unen",
+    "se apunta",
+];
+
+/// Whether `text` says someone joins: then a number it corrects is the count of people, not
+/// the hour ("wait make it 5, her sister is coming").
+pub fn someone_joins(text: &str) -> bool {
+    let folded = format!(" {} ", fold(text).replace(['\'', ',', '.', '!'], " "));
+    JOINING
+        .iter()
+        .any(|cue| folded.contains(&format!(" {cue} ")))
+}
+
 /// People listed one by one or by kind, added up: "me, my wife and 2 kids" (4), "dos adultos y
 /// un niño" (3), "just me and my husband" (2), "vamos mi marido, yo y los tres niños" (5).
 /// `None` unless the message lists at least two parts, or when a part cannot be counted ("me and
@@ -1168,8 +1208,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                     && !(matches!(b, "order" | "pedido") && spelled))
         });
         let shaped = token.contains([':', '/']) || token.starts_with('#');
-        // A phone number: a long run of digits without thousands separators.
-        let phone = token.len() >= 7 && token.chars().all(|c| c.is_ascii_digit());
+        // A phone number: a long run of digits without thousands separators, or in groups that
+        // are no thousands ("416.555.0150", "555-0142").
+        let phone =
+            (token.len() >= 7 && token.chars().all(|c| c.is_ascii_digit())) || dotted_phone(token);
         if timed && !currency || shaped || phone {
             i += 1;
             continue;
@@ -1205,17 +1247,31 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
 }
 
 /// How many tokens a phone number written in groups of digits takes at the start of `tokens`
-/// ("664 555 1234", "33 1234 5678", "664 123"): two or more runs of bare digits in a row, six
-/// digits or more in all, the second of three or more; 0 when it is not one.
+/// ("664 555 1234", "33 1234 5678", "664 123", "688 03 41"): two or more runs of bare digits
+/// in a row, six digits or more in all, the second of three or more unless there are three
+/// runs; 0 when it is not one.
 fn phone_groups(tokens: &[&str]) -> usize {
     let bare = |token: &&&str| token.len() >= 2 && token.chars().all(|c| c.is_ascii_digit());
     let run = tokens.iter().take_while(bare).count();
     let digits: usize = tokens[..run].iter().map(|token| token.len()).sum();
-    if run >= 2 && tokens[1].len() >= 3 && digits >= 6 {
+    if run >= 2 && (tokens[1].len() >= 3 || run >= 3) && digits >= 6 {
         run
     } else {
         0
     }
+}
+
+/// A phone number written as one token in groups of digits that thousands are not written in
+/// ("416.555.0150", "555-0142", "612-34-56"): seven digits or more, three groups or more, one
+/// after the first not of three digits.
+fn dotted_phone(token: &str) -> bool {
+    let groups: Vec<&str> = token.split(['.', '-']).collect();
+    groups.len() >= 3
+        && groups
+            .iter()
+            .all(|group| !group.is_empty() && group.chars().all(|c| c.is_ascii_digit()))
+        && groups.iter().map(|group| group.len()).sum::<usize>() >= 7
+        && groups[1..].iter().any(|group| group.len() != 3)
 }
 
 /// Half of a large number said in words: "half a million" (three tokens), "medio millón" (two).
@@ -1399,6 +1455,19 @@ mod tests {
         assert_eq!(number("size nine and a half").as_deref(), Some("9.5"));
         assert_eq!(number("twenty five and a half").as_deref(), Some("25.5"));
         assert_eq!(number("talla 26 y medio").as_deref(), Some("26.5"));
+        // Groups that thousands are not written in are a phone number, however joined.
+        assert_eq!(number("need 5 more. 416.555.0150").as_deref(), Some("5"));
+        assert_eq!(number("206-555-0102"), None);
+        assert_eq!(number("Nerea 688 03 41"), None);
+        assert_eq!(number("1.200.000").as_deref(), Some("1200000"));
+    }
+
+    #[test]
+    fn someone_joining_is_said_in_either_language() {
+        assert!(someone_joins("make that 8, her sister's joining"));
+        assert!(someone_joins("WAIT SIX. MY COUSIN IS COMING"));
+        assert!(someone_joins("mejor 5, viene mi hermana"));
+        assert!(!someone_joins("make it 9, if that's convenient"));
     }
 
     #[test]

@@ -1014,6 +1014,56 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
 /// A yes-or-no choice about the thing its field names (`permit`, `referral`, `smoker`,
 /// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
 /// a referral"), refusing it a no ("non smoker", "sin mascotas").
+/// What people write when they have never been, or have, to a field that asks whether this is a
+/// first visit (`new_patient`, `primera_visita`, `first_time`).
+const FIRST_VISIT: &[&str] = &[
+    "first time",
+    "first visit",
+    "never been",
+    "havent been",
+    "new patient",
+    "new client",
+    "primera vez",
+    "nunca he ido",
+    "no he ido nunca",
+    "nunca he venido",
+    "no he venido nunca",
+    "nunca ha ido",
+    "paciente nuevo",
+    "nuevo paciente",
+    "cliente nuevo",
+];
+const BEEN_BEFORE: &[&str] = &[
+    "been before",
+    "been there before",
+    "been in before",
+    "already a patient",
+    "returning",
+    "ya soy paciente",
+    "ya soy cliente",
+    "ya he ido",
+    "ya fui",
+    "ya he venido",
+];
+
+/// Whether the text says this is a first visit, for a field whose name asks it; `None` when it
+/// does not say.
+fn first_visit(field: &str, text: &str) -> Option<bool> {
+    if !super::field_says(
+        field,
+        &["new", "first", "primera", "primer", "nuevo", "nueva"],
+    ) {
+        return None;
+    }
+    let folded = spaced(&fold(text).replace('\'', ""));
+    let said = |cues: &[&str]| cues.iter().any(|cue| folded.contains(&format!(" {cue} ")));
+    match (said(FIRST_VISIT), said(BEEN_BEFORE)) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
+}
+
 pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option<String> {
     let answer = |yes: bool| {
         choices
@@ -1027,6 +1077,9 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
     };
     if choices.len() != 2 || answer(true).is_none() || answer(false).is_none() {
         return None;
+    }
+    if let Some(first) = first_visit(field, text) {
+        return answer(first);
     }
     // Words of the field's name that name a thing, not a verb about it ("av_needed" has none).
     const ABOUT: &[&str] = &[
@@ -1070,6 +1123,34 @@ mod tests {
 
     fn listed(choices: &[&str]) -> Vec<String> {
         choices.iter().map(|choice| choice.to_string()).collect()
+    }
+
+    #[test]
+    fn a_first_visit_is_said_without_yes_or_no() {
+        let yes_no = listed(&["Yes", "No"]);
+        assert_eq!(
+            yes_or_no_by_field("new_patient", "first time coming in", &yes_no).as_deref(),
+            Some("Yes")
+        );
+        let si_no = listed(&["Sí", "No"]);
+        assert_eq!(
+            yes_or_no_by_field(
+                "primera_visita",
+                "no he ido nunca a vuestra clínica",
+                &si_no
+            )
+            .as_deref(),
+            Some("Sí")
+        );
+        assert_eq!(
+            yes_or_no_by_field("new_patient", "I've been before, Dr Lee saw me", &yes_no)
+                .as_deref(),
+            Some("No")
+        );
+        assert_eq!(
+            yes_or_no_by_field("insured", "first time coming in", &yes_no),
+            None
+        );
     }
 
     #[test]
