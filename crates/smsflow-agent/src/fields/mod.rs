@@ -324,7 +324,10 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
         return Some(choice);
     }
-    let said = sized(without_negated(choice_words(text), choices), choices);
+    let said = sized(
+        without_left(text, without_negated(choice_words(text), choices)),
+        choices,
+    );
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
     if !choices.iter().any(|choice| {
         choice_words(choice)
@@ -532,11 +535,18 @@ const MIXES: &[&str] = &[
 const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
 
 /// Words that say what follows is not wanted: "skip the colour", "no blow dry", "sin lavado";
-/// "t" is what is left of "isn't", "don't" once the apostrophe splits them.
-const NEGATORS: &[&str] = &["skip", "without", "not", "no", "sin", "minus", "t"];
+/// "t" is what is left of "isn't", "don't" once the apostrophe splits them; what follows "en vez
+/// de" is left ("en vez de spin, pilates").
+const NEGATORS: &[&str] = &[
+    "skip", "without", "not", "no", "sin", "minus", "t", "cant", "dont", "wont", "isnt", "doesnt",
+    "vez",
+];
 
-/// Words between a negator and what it refuses: "no es urgente", "not that urgent".
-const NEGATED_LINKS: &[&str] = &["es", "is", "esta", "son", "are", "so", "that", "tan", "muy"];
+/// Words between a negator and what it refuses: "no es urgente", "not that urgent", "can't make
+/// spin tonight", "don't want the colour".
+const NEGATED_LINKS: &[&str] = &[
+    "es", "is", "esta", "son", "are", "so", "that", "tan", "muy", "make", "do", "want", "need",
+];
 
 /// The said words without those a negator refuses ("actually just a cut, skip the colour": no
 /// "colour"; "cuando puedan, no es urgente": no "urgente"); a message that opens with "no"
@@ -547,11 +557,15 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
             .iter()
             .any(|choice| choice_words(choice).iter().any(|w| w == word))
     };
-    let negator = |at: usize| NEGATORS.contains(&said[at].as_str()) && !in_a_choice(&said[at]);
+    let negator = |at: usize| {
+        NEGATORS.contains(&said[at].as_str())
+            && !in_a_choice(&said[at])
+            && !(at == 0 && said[at] == "no")
+    };
     let refused: Vec<bool> = (0..said.len())
         .map(|i| {
-            (i >= 2 && negator(i - 1))
-                || (i >= 3 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
+            (i >= 1 && negator(i - 1))
+                || (i >= 2 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
         })
         .collect();
     said.into_iter()
@@ -561,15 +575,55 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The said words without the one left for another: "upgrade from free to team", "switch from
+/// the starter to pro" (not "I'm from finance").
+fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let left: Vec<&str> = (0..words.len())
+        .filter(|&i| words[i] == "from")
+        .filter_map(|i| match words.get(i + 1..i + 4) {
+            Some(["the", left, "to"]) => Some(*left),
+            _ => match words.get(i + 1..i + 3) {
+                Some([left, "to"]) => Some(*left),
+                _ => None,
+            },
+        })
+        .collect();
+    said.into_iter()
+        .filter(|word| !left.contains(&word.as_str()))
+        .collect()
+}
+
 /// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
 /// A size said as "10 by 20" or "10 x 20" is one word, as the choice `10x20` writes it.
 fn choice_words(text: &str) -> Vec<String> {
+    // Articles, conjunctions, prepositions and "this": "estoy en el régimen" says nothing of
+    // `Alta en el SAT`, "está saliendo agua" nothing of `Esta semana`.
     const FILLER: &[&str] = &[
         "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
-        "una",
+        "una", "en", "al", "para", "por", "in", "on", "at", "to", "for", "this", "esta", "este",
     ];
     const BY: &[&str] = &["by", "x", "por"];
-    let folded = fold(text);
+    // "name's", "I'm", "we're": what follows the apostrophe is no word of a choice (no `S`, no
+    // `M`); "can't", "don't" keep their "t", a negator.
+    let folded: String = fold(text)
+        .split(' ')
+        .map(|token| {
+            let Some((head, tail)) = token.split_once('\'') else {
+                return token.to_string();
+            };
+            match tail.trim_end_matches(|c: char| !c.is_alphanumeric()) {
+                "t" => format!("{head} t"),
+                "s" | "m" | "re" | "ll" | "d" | "ve" => head.to_string(),
+                _ => token.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -650,12 +704,14 @@ fn cut_short(said: &str, word: &str) -> bool {
 }
 
 /// A Spanish diminutive or adjective without its ending, to compare with a stem: "perrita" ->
-/// "perr" (as "perro"), "grasosa" -> "gras" (as "grasa").
+/// "perr" (as "perro"), "gatica" -> "gat", "grasosa" -> "gras" (as "grasa").
 fn diminished(word: &str) -> Option<&str> {
-    ["itas", "itos", "osas", "osos", "ita", "ito", "osa", "oso"]
-        .iter()
-        .find_map(|ending| word.strip_suffix(ending))
-        .filter(|rest| rest.chars().count() >= 3)
+    [
+        "itas", "itos", "icas", "icos", "osas", "osos", "ita", "ito", "ica", "ico", "osa", "oso",
+    ]
+    .iter()
+    .find_map(|ending| word.strip_suffix(ending))
+    .filter(|rest| rest.chars().count() >= 3)
 }
 
 /// "tranferencia" for "transferencia", "recieve" for "receive": one letter missing, added,
@@ -718,7 +774,29 @@ const SYNONYMS: &[&[&str]] = &[
     &["couple", "pareja"],
     // Animals, as a species choice is written and as people name their pet.
     &[
-        "dog", "perro", "perra", "perrito", "perrita", "puppy", "cachorro", "canine", "canino",
+        "dog",
+        "perro",
+        "perra",
+        "perrito",
+        "perrita",
+        "puppy",
+        "cachorro",
+        "canine",
+        "canino",
+        // Breeds people name their dog by.
+        "lab",
+        "labrador",
+        "poodle",
+        "caniche",
+        "beagle",
+        "chihuahua",
+        "pug",
+        "bulldog",
+        "husky",
+        "schnauzer",
+        "terrier",
+        "retriever",
+        "spaniel",
     ],
     &[
         "cat", "gato", "gata", "gatito", "gatita", "kitten", "kitty", "feline", "felino",
@@ -779,6 +857,7 @@ const SYNONYMS: &[&[&str]] = &[
         "naturalizacion",
     ],
     &["married", "casado", "casada", "casados"],
+    &["sweep", "swept", "sweeping", "deshollinar"],
     &["hours", "hour", "hrs", "hr", "horas", "hora"],
     &["minutes", "minute", "mins", "min", "minutos"],
     &[
@@ -805,8 +884,10 @@ pub(super) fn stem(word: &str) -> &str {
                 .filter(|verb| verb.ends_with(['r']) && verb.chars().count() >= 5)
         })
         .unwrap_or(word);
+    // "frenando", "sirviendo": a Spanish verb in progress.
     const ENDINGS: &[&str] = &[
-        "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e", "o", "a",
+        "iendo", "ando", "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e",
+        "o", "a",
     ];
     ENDINGS
         .iter()
@@ -1000,6 +1081,102 @@ mod tests {
         assert_eq!(
             pick("me cobraron dos veces el pedido", &problema).as_deref(),
             Some("Cobro doble")
+        );
+    }
+
+    #[test]
+    fn a_choice_left_or_said_in_passing_is_not_the_one_chosen() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        assert_eq!(
+            pick(
+                "Dana from Business, we need help",
+                &["Free", "Team", "Business"]
+            )
+            .as_deref(),
+            Some("Business")
+        );
+        assert_eq!(
+            pick(
+                "how do i upgrade from free to team",
+                &["Free", "Team", "Business"]
+            )
+            .as_deref(),
+            Some("Team")
+        );
+        let classes = ["Spin", "HIIT", "Pilates", "Boxing"];
+        assert_eq!(
+            pick("cant make spin tonight, can i switch to pilates", &classes).as_deref(),
+            Some("Pilates")
+        );
+        assert_eq!(
+            pick("en vez de spin, pilates", &classes).as_deref(),
+            Some("Pilates")
+        );
+        // Prepositions, "esta" and what follows an apostrophe name no choice.
+        let servicio = [
+            "Declaración anual",
+            "Contabilidad mensual",
+            "Alta en el SAT",
+        ];
+        assert_eq!(pick("estoy en el régimen RESICO", &servicio), None);
+        let urgencia = ["Urgente", "Esta semana", "Sin prisa"];
+        assert_eq!(pick("ya está, gracias", &urgencia), None);
+        let sizes = ["S", "M", "L", "XL"];
+        assert_eq!(pick("name's Tyler Brooks", &sizes), None);
+        assert_eq!(pick("I'm not sure", &sizes), None);
+        assert_eq!(
+            pick("the small, it's for my son", &sizes).as_deref(),
+            Some("S")
+        );
+    }
+
+    #[test]
+    fn pets_repairs_and_licences_by_what_people_call_them() {
+        let pick = |text: &str, choices: &[&str]| {
+            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+            choice(text, &choices, false)
+        };
+        let species = ["Dog", "Cat", "Horse", "Other"];
+        assert_eq!(
+            pick("my lab ate a whole chocolate bar", &species).as_deref(),
+            Some("Dog")
+        );
+        let especie = ["Perro", "Gato", "Exótico"];
+        assert_eq!(
+            pick("mi gatica Luna no quiere comer", &especie).as_deref(),
+            Some("Gato")
+        );
+        assert_eq!(
+            pick("mi conejo Tambor necesita vacuna", &especie).as_deref(),
+            Some("Exótico")
+        );
+        let carnet = ["B", "A2", "C", "Moto AM"];
+        assert_eq!(
+            pick("me quiero sacar el carnet de coche", &carnet).as_deref(),
+            Some("B")
+        );
+        let servicio = ["Cambio de aceite", "Revisión de frenos", "Diagnóstico"];
+        assert_eq!(
+            pick("el carro está frenando raro", &servicio).as_deref(),
+            Some("Revisión de frenos")
+        );
+        let boiler = ["Boiler service", "Boiler repair", "Radiator fitting"];
+        assert_eq!(
+            pick("boiler's making a banging noise and no hot water", &boiler).as_deref(),
+            Some("Boiler repair")
+        );
+        let entrega = ["Recoger en tienda", "Envío a domicilio"];
+        assert_eq!(
+            pick("me lo mandan a Priv. Los Pinos 45", &entrega).as_deref(),
+            Some("Envío a domicilio")
+        );
+        let chimney = ["Sweep", "Inspection", "Sweep and inspection"];
+        assert_eq!(
+            pick("can we get the chimney swept and inspected", &chimney).as_deref(),
+            Some("Sweep and inspection")
         );
     }
 

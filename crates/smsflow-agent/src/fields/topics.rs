@@ -340,11 +340,64 @@ const TOPICS: &[Topic] = &[
             "se descompuso",
             "se rompio",
             "se ha roto",
+            "no hot water",
+            "leaking",
+            "leaks",
+            "banging",
+            "bota agua",
+            "pierde agua",
+            "gotea",
         ],
     },
     Topic {
         choice_words: &["brake", "brakes", "frenos", "freno"],
-        cues: &["squeak", "squeal", "grind", "rechin", "chirri"],
+        cues: &[
+            "squeak",
+            "squeal",
+            "grind",
+            "rechin",
+            "chirri",
+            "frenando",
+            "al frenar",
+            "frena mal",
+            "when i brake",
+        ],
+    },
+    // A driving licence by what it lets you drive, as Spain names them: `B` is a car's.
+    Topic {
+        choice_words: &["b"],
+        cues: &[
+            "carnet de coche",
+            "carne de coche",
+            "permiso de coche",
+            "licencia de coche",
+            "carnet del coche",
+            "car licence",
+            "car license",
+        ],
+    },
+    Topic {
+        choice_words: &["exotico", "exoticos", "exotic", "exotics"],
+        cues: &[
+            "conejo",
+            "rabbit",
+            "bunny",
+            "huron",
+            "ferret",
+            "hamster",
+            "cobaya",
+            "cuyo",
+            "guinea pig",
+            "tortuga",
+            "turtle",
+            "tortoise",
+            "iguana",
+            "serpiente",
+            "snake",
+            "lizard",
+            "lagarto",
+            "chinchilla",
+        ],
     },
     Topic {
         choice_words: &[
@@ -510,6 +563,12 @@ const TOPICS: &[Topic] = &[
             "send them",
             "mandarlos",
             "enviarlos",
+            "me lo mandan",
+            "me los mandan",
+            "me la mandan",
+            "me las mandan",
+            "me lo mandas",
+            "me lo envian a",
         ],
     },
     // "manos y pies", "hands and feet": each part names its own choice, both say the pair.
@@ -1011,9 +1070,6 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
     best.next().is_none().then(|| (*first).clone())
 }
 
-/// A yes-or-no choice about the thing its field names (`permit`, `referral`, `smoker`,
-/// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
-/// a referral"), refusing it a no ("non smoker", "sin mascotas").
 /// What people write when they have never been, or have, to a field that asks whether this is a
 /// first visit (`new_patient`, `primera_visita`, `first_time`).
 const FIRST_VISIT: &[&str] = &[
@@ -1064,6 +1120,9 @@ fn first_visit(field: &str, text: &str) -> Option<bool> {
     }
 }
 
+/// A yes-or-no choice about the thing its field names (`permit`, `referral`, `smoker`,
+/// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
+/// a referral"), refusing it a no ("non smoker", "sin mascotas").
 pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option<String> {
     let answer = |yes: bool| {
         choices
