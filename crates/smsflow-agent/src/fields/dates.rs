@@ -626,11 +626,23 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
                 words.get(number_at + 1).map(String::as_str),
                 Some("o'clock" | "oclock" | "am" | "pm" | "a.m" | "p.m")
             );
+            // "saturday 7", "next monday 9?": a bare number whose weekday falls months away is
+            // the hour.
+            let bare = words
+                .get(number_at)
+                .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
+            let soon = |date: &Date| {
+                !bare
+                    || today
+                        .checked_add(45.days())
+                        .is_ok_and(|limit| *date <= limit)
+            };
             let dated = words
                 .get(number_at)
                 .filter(|_| !hour_after)
                 .and_then(|w| day_number(w))
-                .and_then(|number| next_day_of_month(today, number, day));
+                .and_then(|number| next_day_of_month(today, number, day))
+                .filter(soon);
             match dated {
                 Some(date) => {
                     dates.push(((date, false), i));
@@ -679,15 +691,36 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
         }
         // "the 12th", and a bare number that ends its clause: "para el 14", "regresamos el
         // 27", "oops el 20, not the 19" (not "el 2 bedroom condo", "the 6 lesson package").
-        if matches!(word, "the" | "el")
-            && let Some(day) = next
-                .filter(|n| {
-                    let bare = n.chars().all(|c| c.is_ascii_digit());
-                    let ordinal = n.len() > 2 && !bare;
-                    ordinal || (bare && ends_day_alone(words.get(i + 2).map(String::as_str)))
+        // "el día 19"; "el dieciocho, somos 8": a day in Spanish words (not "el dos de copas").
+        // A day after another in the message is on or after it: "salimos el 19 de diciembre y
+        // regresamos el 26".
+        let after = words.get(i + 2).map(String::as_str);
+        let spelled_day = |n: &str| {
+            super::numbers::number_word(n)
+                .filter(|day| (2..=31).contains(day))
+                .filter(|_| {
+                    matches!(word, "el" | "dia")
+                        && !after.is_some_and(|a| {
+                            matches!(a, "de" | "of") || super::numbers::counts_noun(a)
+                        })
                 })
-                .and_then(day_number)
-            && let Some(date) = next_day_of_the_month(today, day)
+                .and_then(|day| i8::try_from(day).ok())
+        };
+        if matches!(word, "the" | "el" | "dia")
+            && let Some(day) = next.and_then(|n| {
+                let bare = n.chars().all(|c| c.is_ascii_digit());
+                let ordinal = n.len() > 2 && !bare;
+                (ordinal || (bare && ends_day_alone(after)))
+                    .then(|| day_number(n))
+                    .flatten()
+                    .or_else(|| spelled_day(n))
+            })
+            && let Some(date) = dates
+                .last()
+                .map(|((before, _), _)| *before)
+                .filter(|before| *before >= today && day >= before.day())
+                .and_then(|before| next_day_of_the_month(before, day))
+                .or_else(|| next_day_of_the_month(today, day))
         {
             dates.push(((date, false), i));
             i += 2;
@@ -974,7 +1007,10 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         }
         // "half 5", "half 7 in the evening": half past, as said in Britain and Ireland.
         "half" => {
-            let hour: i8 = words.get(i + 1)?.parse().ok()?;
+            let next = words.get(i + 1)?;
+            let hour: i8 = next.parse().ok().or_else(|| {
+                super::numbers::number_word(next).and_then(|hour| i8::try_from(hour).ok())
+            })?;
             if !(1..=12).contains(&hour) {
                 return None;
             }
@@ -1009,6 +1045,23 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         || spoken_hour_after_like(words, i)
         // "tomorrow morning 9?", "tonight 8"
         || (i >= 1 && day_part.is_some() && DAY_PARTS.iter().any(|(w, _)| *w == words[i - 1]))
+        // "saturday 7", "tmrw 8", "mejor 11", "can we move it to 4": an hour after a day or a
+        // change (not "mañana 2 personas").
+        || (i >= 1
+            && (is_weekday(&words[i - 1])
+                || matches!(
+                    words[i - 1].as_str(),
+                    "tomorrow" | "tmrw" | "today" | "tonight" | "manana" | "hoy" | "mejor"
+                )
+                || (i >= 3
+                    && words[i - 1] == "to"
+                    && words[i - 2] == "it"
+                    && matches!(words[i - 3].as_str(), "move" | "push" | "change" | "switch")))
+            && words[i].parse::<u8>().is_ok_and(|hour| (1..=12).contains(&hour))
+            && !words
+                .get(i + 1)
+                .is_some_and(|w| super::numbers::counts_noun(w))
+            && !super::numbers::someone_joins(&words.join(" ")))
         // "for Saturday, 11 o'clock", "can we do 9 instead", "actually 11 is better".
         || matches!(
             words.get(i + 1).map(String::as_str),
@@ -1571,6 +1624,43 @@ mod tests {
         );
         assert_eq!(when("at one point"), pair(None, None));
         assert_eq!(when("a las dos personas").1, None);
+    }
+
+    #[test]
+    fn days_and_hours_by_what_is_said_around_them() {
+        // TODAY is Thursday 26 November 2026.
+        assert_eq!(
+            when("table for 4 saturday 7"),
+            pair(Some("2026-11-28"), Some("19:00"))
+        );
+        assert_eq!(
+            when("next monday 9?"),
+            pair(Some("2026-11-30"), Some("09:00"))
+        );
+        assert_eq!(when("el lunes 7"), pair(Some("2026-12-07"), None));
+        assert_eq!(when("mañana 2 personas").1, None);
+        assert_eq!(when("no wait, mejor 11").1.as_deref(), Some("11:00"));
+        assert_eq!(
+            when("i have an appt friday at 2 but can we move it to 4")
+                .1
+                .as_deref(),
+            Some("14:00"),
+            "the first hour, unless read as a correction"
+        );
+        assert_eq!(when("say half five?").1.as_deref(), Some("17:30"));
+        assert_eq!(when("me caso el día 19").0.as_deref(), Some("2026-12-19"));
+        assert_eq!(
+            when("para el dieciocho somos 8").0.as_deref(),
+            Some("2026-12-18")
+        );
+        assert_eq!(when("the two of us").0, None);
+        let back = read(
+            "salimos el 19 de diciembre y regresamos el 26",
+            TODAY,
+            Order::DayFirst,
+            true,
+        );
+        assert_eq!(back.date, Some(date(2026, 12, 26)));
     }
 
     #[test]

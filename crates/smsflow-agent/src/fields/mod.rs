@@ -154,6 +154,9 @@ const CORRECTION_CUES: &[&str] = &[
     "mas bien",
     "ah no",
     "uy no",
+    "move it",
+    "push it",
+    "reschedule",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -1562,6 +1565,10 @@ mod tests {
         assert!(is_correction("Perdón, mi correo es ana@x.es"));
         assert!(!is_correction("I'm Dana, notably busy"));
         assert!(is_correction("no, el 9"));
+        assert!(is_correction(
+            "i have an appt friday at 2 but can we move it to 4"
+        ));
+        assert!(is_correction("ah no, somos más bien 100"));
         assert!(!is_correction("nobody told me"));
     }
 

@@ -117,6 +117,7 @@ const MULTIPLIERS: &[(&str, f64)] = &[
     ("millions", 1e6),
     ("millon", 1e6),
     ("millones", 1e6),
+    ("grand", 1e3),
     ("dozen", 12.0),
     ("docena", 12.0),
     ("docenas", 12.0),
@@ -1117,6 +1118,21 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
     let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
+        // "+54 9 11 6677 0091": a country code opens a phone number; it and its groups count
+        // nothing.
+        if tokens[i]
+            .strip_prefix('+')
+            .is_some_and(|code| !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()))
+        {
+            i += 1;
+            while tokens
+                .get(i)
+                .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+            {
+                i += 1;
+            }
+            continue;
+        }
         // "Kevin Romo 664 555 1234", "664 123": a phone number written in groups counts nothing.
         let groups = phone_groups(&tokens[i..]);
         if groups > 0 {
@@ -1193,6 +1209,8 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         let spelled = !token.starts_with(|c: char| c.is_ascii_digit());
         // "hasta 18,000", "until 720.000": thousands written in groups are no time or day.
         let grouped = value >= 1000.0 && token.contains([',', '.']);
+        // "hasta 650k": thousands are no hour either.
+        let thousands = grouped || token.ends_with('k');
         let timed = after.is_some_and(|a| {
             matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
                 || is_month(a)
@@ -1203,7 +1221,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
-                    && !grouped
+                    && !thousands
                     && !counted_after
                     && !(matches!(b, "order" | "pedido") && spelled))
         });
@@ -1460,6 +1478,12 @@ mod tests {
         assert_eq!(number("206-555-0102"), None);
         assert_eq!(number("Nerea 688 03 41"), None);
         assert_eq!(number("1.200.000").as_deref(), Some("1200000"));
+        assert_eq!(
+            number("3 gift cards. +54 9 11 6677 0091").as_deref(),
+            Some("3")
+        );
+        assert_eq!(number("budget hasta 650k").as_deref(), Some("650000"));
+        assert_eq!(number("budget maybe 3 grand?").as_deref(), Some("3000"));
     }
 
     #[test]
