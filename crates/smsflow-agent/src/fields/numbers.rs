@@ -421,6 +421,8 @@ const MEASURES: &[Measure] = &[
             "people",
             "ppl",
             "persons",
+            "person",
+            "persona",
             "guests",
             "personas",
             "invitados",
@@ -501,6 +503,9 @@ const MEASURES: &[Measure] = &[
             "agents",
             "agentes",
             "puestos",
+            // "we're a 14 person firm"
+            "person",
+            "persona",
         ],
         money: false,
     },
@@ -530,7 +535,7 @@ const MEASURES: &[Measure] = &[
         ],
         money: false,
     },
-    // An age: "he's 2", "tengo 27 años", "8 months old".
+    // An age: "he's 2", "tengo 27 años", "8 months old", "a 2 yr old".
     Measure {
         names: &["age", "ages", "edad", "edades"],
         before: &[
@@ -538,7 +543,24 @@ const MEASURES: &[Measure] = &[
             "cumplio", "turned", "turns", "turning",
         ],
         after: &[
-            "years", "yrs", "yo", "old", "anos", "ano", "months", "meses", "mes",
+            "years", "yrs", "yr", "yo", "old", "anos", "ano", "months", "meses", "mes",
+        ],
+        money: false,
+    },
+    // Nights of a stay: "3 nights", "dos noches", "solo una noche".
+    Measure {
+        names: &["nights", "night", "noches", "noche"],
+        before: &[],
+        after: &["nights", "night", "noches", "noche"],
+        money: false,
+    },
+    // Pets by what they are: "two dogs", "2 gatos".
+    Measure {
+        names: &["pets", "pet", "mascotas", "dogs", "cats", "perros", "gatos"],
+        before: &[],
+        after: &[
+            "pets", "dogs", "dog", "cats", "cat", "mascotas", "perros", "perritos", "gatos",
+            "gatitos",
         ],
         money: false,
     },
@@ -1024,8 +1046,25 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
             after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
                 || before.iter().any(|b| measure.before.contains(b))
                 || (measure.money && q.money(tokens))
+                || (measure.names.contains(&"age") && ages_child(&before))
         }
         None => after.is_some_and(names_field),
+    }
+}
+
+/// Who a number right after is the age of: "my daughter (9)", "he is 9", "my son is nine",
+/// "mi hija de 14", "mi hijo de doce".
+const CHILDREN: &[&str] = &[
+    "son", "daughter", "kid", "child", "boy", "girl", "he", "she", "hijo", "hija", "nino", "nina",
+    "nene", "nena", "nieto", "nieta", "sobrino", "sobrina",
+];
+
+/// Whether the words before a number (nearest first) make it a child's age.
+fn ages_child(before: &[&str]) -> bool {
+    match before {
+        [kin, ..] if CHILDREN.contains(kin) => true,
+        ["is" | "de" | "es", kin, ..] => CHILDREN.contains(kin),
+        _ => false,
     }
 }
 
@@ -1668,6 +1707,30 @@ mod tests {
         assert_eq!(
             read("can i order two of the hoodies", "qty", &[]).as_deref(),
             Some("2")
+        );
+        for (text, age) in [
+            ("he is 9", "9"),
+            ("my son is nine", "9"),
+            ("es para mi hija de 14", "14"),
+            ("mi hijo de doce quiere aprender batería", "12"),
+            ("hi my daughter (9) wants to start piano", "9"),
+            ("openings for a 2 yr old", "2"),
+        ] {
+            assert_eq!(read(text, "child_age", &[]).as_deref(), Some(age), "{text}");
+        }
+        assert_eq!(read("clase de 5 personas", "edad", &[]), None);
+        assert_eq!(
+            read("check in el 2 de enero, 3 nights", "noches", &[]).as_deref(),
+            Some("3")
+        );
+        assert_eq!(read("two dogs", "pet_count", &[]).as_deref(), Some("2"));
+        assert_eq!(
+            read("we're a 4 person startup", "team_size", &[]).as_deref(),
+            Some("4")
+        );
+        assert_eq!(
+            read("we're a 14 person accounting firm", "employees", &[]).as_deref(),
+            Some("14")
         );
         // A count of something else is no budget, even alone.
         assert_eq!(read("an apartment with 3 bedrooms", "budget", &[]), None);
