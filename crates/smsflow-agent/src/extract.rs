@@ -645,6 +645,38 @@ impl Extractors {
         }
     }
 
+    /// The nights between the two days of a stay said in `text` ("del 20 al 24" is 4), when it
+    /// says two, joined as a range, at most two months apart.
+    fn nights_between(&self, text: &str, clock: &Clock) -> Option<String> {
+        let spaced = format!(" {} ", fields::fold(text).replace(['-', '–'], " - "));
+        if ![
+            " al ",
+            " to ",
+            " - ",
+            " through ",
+            " hasta ",
+            " until ",
+            " till ",
+        ]
+        .iter()
+        .any(|join| spaced.contains(join))
+        {
+            return None;
+        }
+        let mut days: Vec<jiff::civil::Date> =
+            fields::dates::days(text, clock.today(), self.date_order())
+                .into_iter()
+                .map(|(day, _)| day)
+                .collect();
+        days.sort();
+        days.dedup();
+        let [first, last] = days.as_slice() else {
+            return None;
+        };
+        let nights = (*last - *first).get_days();
+        (1..=62).contains(&nights).then(|| nights.to_string())
+    }
+
     /// The field's value as its reader finds it in the message.
     fn find(
         &self,
@@ -815,6 +847,13 @@ impl Extractors {
                         known: context.known.is_some(),
                     },
                 );
+                // "del 20 al 24 de diciembre" for `noches`: the nights between the ends of the
+                // stay said, when no count is known ("wait saturday not friday" is no stay).
+                let found = found.or_else(|| {
+                    (numbers::counts_nights(field.as_str()) && context.known.is_none())
+                        .then(|| self.nights_between(&text, clock))
+                        .flatten()
+                });
                 if asked {
                     Some(found.ok_or(Invalid::Number))
                 } else {
@@ -5896,6 +5935,22 @@ mod tests {
                 .collect();
         }
         known
+    }
+
+    #[test]
+    fn the_nights_of_a_stay_said_by_its_days() {
+        let found = conversation(
+            &["hola! tienen disponibilidad del 20 al 24 de diciembre?"],
+            "noches:number,nombre:name",
+        );
+        assert_eq!(found.get("noches").map(String::as_str), Some("4"));
+        let said = conversation(&["check in el 2 de enero, 3 nights"], "noches:number");
+        assert_eq!(said.get("noches").map(String::as_str), Some("3"));
+        let moved = conversation(
+            &["friday", "two nights", "wait saturday not friday"],
+            "checkin_date:date,nights:number",
+        );
+        assert_eq!(moved.get("nights").map(String::as_str), Some("2"));
     }
 
     #[test]

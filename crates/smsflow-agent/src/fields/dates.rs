@@ -771,8 +771,14 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         .iter()
         .enumerate()
         .rposition(|(at, w)| {
+            // "la boda es el 25 de abril, no el 18": "no" before an article refuses the day.
             FOCUS_CUES.contains(&w.as_str())
-                || (matches!(w.as_str(), "no" | "nope" | "nah") && starts.contains(&(at + 1)))
+                || (matches!(w.as_str(), "no" | "nope" | "nah")
+                    && starts.contains(&(at + 1))
+                    && !matches!(
+                        words.get(at + 1).map(String::as_str),
+                        Some("el" | "la" | "the")
+                    ))
         })
         .filter(|_| last);
     // "hoy no se puede? entonces mañana", "tomorrow's out, then monday": the value right after
@@ -1672,6 +1678,17 @@ mod tests {
         );
         assert_eq!(when("my order 2.5 kg"), pair(None, None));
         assert_eq!(when("13/45"), pair(None, None));
+    }
+
+    #[test]
+    fn a_day_refused_after_the_new_one_is_not_kept() {
+        let found = read(
+            "perdón, la boda es el 25 de abril, no el 18",
+            TODAY,
+            Order::DayFirst,
+            true,
+        );
+        assert_eq!(found.date, Some(date(2027, 4, 25)));
     }
 
     #[test]

@@ -737,6 +737,11 @@ fn per_week(tokens: &[String], found: &[Quantity]) -> Option<String> {
         })
 }
 
+/// Whether `field` counts the nights of a stay (`nights`, `noches`).
+pub fn counts_nights(field: &str) -> bool {
+    measure_of(field).is_some_and(|measure| measure.names.contains(&"nights"))
+}
+
 /// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`).
 pub fn counts_people(field: &str) -> bool {
     measure_of(field).is_some_and(|measure| measure.names.contains(&"guests"))
@@ -1047,6 +1052,11 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
                 || before.iter().any(|b| measure.before.contains(b))
                 || (measure.money && q.money(tokens))
                 || (measure.names.contains(&"age") && ages_child(&before))
+                // "2 of us", "3 of us, 4 bags" (not "one of us is vegan")
+                || (measure.names.contains(&"guests")
+                    && q.value >= 2.0
+                    && tokens.get(q.end).is_some_and(|w| w == "of")
+                    && tokens.get(q.end + 1).is_some_and(|w| w == "us"))
         }
         None => after.is_some_and(names_field),
     }
@@ -1724,6 +1734,10 @@ mod tests {
             Some("3")
         );
         assert_eq!(read("two dogs", "pet_count", &[]).as_deref(), Some("2"));
+        assert_eq!(
+            read("so 2 nights. 2 of us", "guests", &["nights"]).as_deref(),
+            Some("2")
+        );
         assert_eq!(
             read("we're a 4 person startup", "team_size", &[]).as_deref(),
             Some("4")
