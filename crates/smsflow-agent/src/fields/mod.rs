@@ -1038,12 +1038,14 @@ mod tests {
         );
     }
 
+    /// The choice `text` names among `choices`, outside a correction.
+    fn pick(text: &str, choices: &[&str]) -> Option<String> {
+        let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+        choice(text, &choices, false)
+    }
+
     #[test]
     fn choices_said_in_other_words_or_languages() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let package = ["4 hours", "6 hours", "8 hours", "Full day"];
         assert_eq!(
             pick("we're thinking 6 hrs of coverage", &package).as_deref(),
@@ -1089,10 +1091,6 @@ mod tests {
 
     #[test]
     fn a_choice_left_or_said_in_passing_is_not_the_one_chosen() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         assert_eq!(
             pick(
                 "Dana from Business, we need help",
@@ -1138,10 +1136,6 @@ mod tests {
 
     #[test]
     fn pets_repairs_and_licences_by_what_people_call_them() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let species = ["Dog", "Cat", "Horse", "Other"];
         assert_eq!(
             pick("my lab ate a whole chocolate bar", &species).as_deref(),
@@ -1185,10 +1179,6 @@ mod tests {
 
     #[test]
     fn a_size_in_words_is_its_letter_in_any_choice() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let costumes = ["Kids S", "Kids M", "Kids L", "Adult S", "Adult M"];
         assert_eq!(pick("kids medium", &costumes).as_deref(), Some("Kids M"));
         let tallas = ["CH", "M", "G", "XG"];
@@ -1199,10 +1189,6 @@ mod tests {
 
     #[test]
     fn a_choice_is_not_named_by_a_look_alike_word() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         // An English verb is not its agent noun.
         let plans = ["Starter", "Pro", "Enterprise"];
         assert_eq!(
@@ -1229,10 +1215,6 @@ mod tests {
 
     #[test]
     fn a_word_cut_short_names_its_choice() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let subjects = ["Algebra", "Geometry", "Calculus", "Statistics"];
         assert_eq!(
             pick("calc tutoring before the final", &subjects).as_deref(),
@@ -1261,10 +1243,6 @@ mod tests {
 
     #[test]
     fn claims_urgency_and_visits_by_meaning() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let claims = ["Auto", "Home", "Renters", "Life"];
         let cases = [
             ("someone backed into my car in a parking lot", "Auto"),
