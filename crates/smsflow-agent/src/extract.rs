@@ -860,10 +860,13 @@ impl Extractors {
                     found.map(Ok)
                 }
             }
-            Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
-                .or_else(|| fields::yes_or_no_by_field(field.as_str(), text, &field.choices))
-                .map(Ok)
-                .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
+            Kind::Typed(FieldType::Choice) => {
+                fields::first_visit(field.as_str(), text, &field.choices)
+                    .or_else(|| fields::choice(text, &field.choices, correcting))
+                    .or_else(|| fields::yes_or_no_by_field(field.as_str(), text, &field.choices))
+                    .map(Ok)
+                    .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone()))))
+            }
             Kind::Typed(FieldType::Address) => {
                 // A message that is all address keeps the places the reader cut at a comma
                 // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose

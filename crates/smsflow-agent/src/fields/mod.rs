@@ -9,7 +9,7 @@ pub mod numbers;
 pub mod things;
 mod topics;
 
-pub use topics::yes_or_no_by_field;
+pub use topics::{first_visit, yes_or_no_by_field};
 
 pub use address::address;
 pub use numbers::number;
@@ -1131,6 +1131,25 @@ mod tests {
         assert_eq!(
             pick("the small, it's for my son", &sizes).as_deref(),
             Some("S")
+        );
+    }
+
+    #[test]
+    fn levels_and_taxes_by_what_people_say() {
+        let nivel = ["Iniciación", "Perfeccionamiento"];
+        assert_eq!(
+            pick("mi hija tiene 6 años y no sabe nadar", &nivel).as_deref(),
+            Some("Iniciación")
+        );
+        let ingles = ["Principiante", "Intermedio", "Avanzado"];
+        assert_eq!(
+            pick("básico, nunca ha tomado clases", &ingles).as_deref(),
+            Some("Principiante")
+        );
+        let taxes = ["Personal tax return", "Business tax return", "Bookkeeping"];
+        assert_eq!(
+            pick("need help filing taxes for my llc this year", &taxes).as_deref(),
+            Some("Business tax return")
         );
     }
 

@@ -376,6 +376,44 @@ const TOPICS: &[Topic] = &[
             "car license",
         ],
     },
+    // A level for someone who has never done it: "no sabe nadar", "nunca ha tomado clases".
+    Topic {
+        choice_words: &[
+            "principiante",
+            "principiantes",
+            "iniciacion",
+            "inicial",
+            "beginner",
+            "beginners",
+            "novice",
+        ],
+        cues: &[
+            "nunca ha",
+            "nunca he",
+            "no sabe",
+            "no se nadar",
+            "never",
+            "doesn't know how",
+            "doesnt know how",
+            "desde cero",
+            "from scratch",
+            "basico",
+        ],
+    },
+    Topic {
+        choice_words: &["business", "negocio", "empresa", "empresarial"],
+        cues: &[
+            "biz",
+            "llc",
+            "my company",
+            "our company",
+            "small business",
+            "corporation",
+            "s corp",
+            "mi negocio",
+            "mi empresa",
+        ],
+    },
     Topic {
         choice_words: &["exotico", "exoticos", "exotic", "exotics"],
         cues: &[
@@ -1102,9 +1140,33 @@ const BEEN_BEFORE: &[&str] = &[
     "ya he venido",
 ];
 
+/// The `Yes` or `No` (`Sí`/`No`) choice, when the choices are those two.
+fn yes_or_no(choices: &[String], yes: bool) -> Option<String> {
+    let find = |yes: bool| {
+        choices
+            .iter()
+            .find(|choice| match fold(choice.trim()).as_str() {
+                "yes" | "si" => yes,
+                "no" => !yes,
+                _ => false,
+            })
+            .cloned()
+    };
+    if choices.len() != 2 || find(!yes).is_none() {
+        return None;
+    }
+    find(yes)
+}
+
+/// The yes or no to a field that asks whether this is a first visit (`new_patient`,
+/// `primera_visita`): "no he ido nunca" is a yes, whatever "no" it says.
+pub fn first_visit(field: &str, text: &str, choices: &[String]) -> Option<String> {
+    yes_or_no(choices, says_first_visit(field, text)?)
+}
+
 /// Whether the text says this is a first visit, for a field whose name asks it; `None` when it
 /// does not say.
-fn first_visit(field: &str, text: &str) -> Option<bool> {
+fn says_first_visit(field: &str, text: &str) -> Option<bool> {
     if !super::field_says(
         field,
         &["new", "first", "primera", "primer", "nuevo", "nueva"],
@@ -1124,22 +1186,8 @@ fn first_visit(field: &str, text: &str) -> Option<bool> {
 /// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
 /// a referral"), refusing it a no ("non smoker", "sin mascotas").
 pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option<String> {
-    let answer = |yes: bool| {
-        choices
-            .iter()
-            .find(|choice| match fold(choice.trim()).as_str() {
-                "yes" | "si" => yes,
-                "no" => !yes,
-                _ => false,
-            })
-            .cloned()
-    };
-    if choices.len() != 2 || answer(true).is_none() || answer(false).is_none() {
-        return None;
-    }
-    if let Some(first) = first_visit(field, text) {
-        return answer(first);
-    }
+    let answer = |yes: bool| yes_or_no(choices, yes);
+    answer(true)?;
     // Words of the field's name that name a thing, not a verb about it ("av_needed" has none).
     const ABOUT: &[&str] = &[
         "needed", "need", "needs", "has", "have", "wants", "want", "required", "tiene", "necesita",
@@ -1188,12 +1236,12 @@ mod tests {
     fn a_first_visit_is_said_without_yes_or_no() {
         let yes_no = listed(&["Yes", "No"]);
         assert_eq!(
-            yes_or_no_by_field("new_patient", "first time coming in", &yes_no).as_deref(),
+            first_visit("new_patient", "first time coming in", &yes_no).as_deref(),
             Some("Yes")
         );
         let si_no = listed(&["Sí", "No"]);
         assert_eq!(
-            yes_or_no_by_field(
+            first_visit(
                 "primera_visita",
                 "no he ido nunca a vuestra clínica",
                 &si_no
@@ -1202,12 +1250,11 @@ mod tests {
             Some("Sí")
         );
         assert_eq!(
-            yes_or_no_by_field("new_patient", "I've been before, Dr Lee saw me", &yes_no)
-                .as_deref(),
+            first_visit("new_patient", "I've been before, Dr Lee saw me", &yes_no).as_deref(),
             Some("No")
         );
         assert_eq!(
-            yes_or_no_by_field("insured", "first time coming in", &yes_no),
+            first_visit("insured", "first time coming in", &yes_no),
             None
         );
     }
