@@ -640,9 +640,13 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         pick.map(|q| plain(q.value))
     };
     let own = measure_of(field);
+    // A count of things said before a noun is a first answer; it changes no count known ("2
+    // minisplits", then "son Carrier de 1 tonelada").
     let owned: Vec<&Quantity> = found
         .iter()
-        .filter(|q| said_for(&tokens, q, field, own))
+        .filter(|q| {
+            said_for(&tokens, q, field, own) || (!known && counts_things(&tokens, q, field))
+        })
         .collect();
     if let Some(first) = owned.first() {
         // "6 people, sorry 7": in a correction the new number may come without its word.
@@ -1060,6 +1064,31 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
         }
         None => after.is_some_and(names_field),
     }
+}
+
+/// Whether `q` counts the things a quantity field asks for: said before a noun ("three large
+/// pepperoni", "tres pasteles"), not a sum ("$50 ones").
+fn counts_things(tokens: &[String], q: &Quantity, field: &str) -> bool {
+    super::field_says(field, &["quantity", "qty", "cantidad"])
+        && !q.money(tokens)
+        && unit_after(tokens, q).is_some_and(names_a_thing)
+}
+
+/// Whether `word`, after a number, names the things counted: "three large pepperoni", "five
+/// loaves", "tres pasteles" (not "2 de chocolate", "5 am", "3 hours", "4 de mayo").
+fn names_a_thing(word: &str) -> bool {
+    const NOT_THINGS: &[&str] = &[
+        "de", "of", "del", "al", "am", "pm", "hrs", "hr", "horas", "hora", "hours", "hour",
+        "minutes", "mins", "min", "minutos", "para", "for", "and", "y", "or", "o", "the", "el",
+        "la", "los", "las", "at", "in", "en", "por", "con", "with", "to", "a", "days", "dias",
+        "weeks", "semanas", "nights", "noches", "years", "anos", "piso", "dpto", "depto", "apt",
+        "floor", "street", "ave", "avenue", "calle", "suite", "unit",
+    ];
+    word.chars().count() >= 3
+        && word.chars().all(char::is_alphabetic)
+        && !NOT_THINGS.contains(&word)
+        && !is_month(word)
+        && !is_weekday(word)
 }
 
 /// Who a number right after is the age of: "my daughter (9)", "he is 9", "my son is nine",
@@ -1734,6 +1763,23 @@ mod tests {
             Some("3")
         );
         assert_eq!(read("two dogs", "pet_count", &[]).as_deref(), Some("2"));
+        for (text, count) in [
+            ("three large pepperoni", "3"),
+            ("five loaves", "5"),
+            ("quiero ordenar tres pasteles de tres leches", "3"),
+        ] {
+            assert_eq!(
+                read(text, "quantity", &[]).as_deref(),
+                Some(count),
+                "{text}"
+            );
+        }
+        assert_eq!(read("ready in 3 hours", "quantity", &[]), None);
+        assert_eq!(
+            read("eleven of the $50 ones", "quantity", &[]).as_deref(),
+            Some("11")
+        );
+        assert_eq!(read("Gurruchaga 1820 piso 3", "cantidad", &[]), None);
         assert_eq!(
             read("so 2 nights. 2 of us", "guests", &["nights"]).as_deref(),
             Some("2")
