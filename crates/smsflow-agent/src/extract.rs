@@ -5941,7 +5941,7 @@ mod tests {
     }
 
     #[test]
-    fn the_nights_of_a_stay_said_by_its_days() {
+    fn nights_and_dependents_said_by_days_and_people() {
         let found = conversation(
             &["hola! tienen disponibilidad del 20 al 24 de diciembre?"],
             "noches:number,nombre:name",
@@ -5949,6 +5949,11 @@ mod tests {
         assert_eq!(found.get("noches").map(String::as_str), Some("4"));
         let said = conversation(&["check in el 2 de enero, 3 nights"], "noches:number");
         assert_eq!(said.get("noches").map(String::as_str), Some("3"));
+        let family = conversation(
+            &["tengo 34, y quiero incluir a mi esposa y mis dos hijos"],
+            "dependientes:number",
+        );
+        assert_eq!(family.get("dependientes").map(String::as_str), Some("3"));
         let moved = conversation(
             &["friday", "two nights", "wait saturday not friday"],
             "checkin_date:date,nights:number",

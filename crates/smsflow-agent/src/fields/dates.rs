@@ -706,7 +706,12 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
                 })
                 .and_then(|day| i8::try_from(day).ok())
         };
+        // "the 30th of September", "el 3 de mayo": the day and month are read from the number.
+        let month_follows = after.is_some_and(is_month)
+            || (after.is_some_and(|a| matches!(a, "of" | "de"))
+                && words.get(i + 3).is_some_and(|w| is_month(w)));
         if matches!(word, "the" | "el" | "dia")
+            && !month_follows
             && let Some(day) = next.and_then(|n| {
                 let bare = n.chars().all(|c| c.is_ascii_digit());
                 let ordinal = n.len() > 2 && !bare;
@@ -1678,6 +1683,16 @@ mod tests {
         );
         assert_eq!(when("my order 2.5 kg"), pair(None, None));
         assert_eq!(when("13/45"), pair(None, None));
+    }
+
+    #[test]
+    fn the_day_of_a_month_after_the() {
+        assert_eq!(
+            when("oops, the 30th of September then").0.as_deref(),
+            Some("2027-09-30")
+        );
+        assert_eq!(when("el 3 de mayo").0.as_deref(), Some("2027-05-03"));
+        assert_eq!(when("the 2nd").0.as_deref(), Some("2026-12-02"));
     }
 
     #[test]

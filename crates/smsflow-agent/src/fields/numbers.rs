@@ -547,6 +547,13 @@ const MEASURES: &[Measure] = &[
         ],
         money: false,
     },
+    // Dependents: "dos hijos" ("25 niños", "15 kids" are guests: not claimed here).
+    Measure {
+        names: &["dependents", "dependent", "dependientes", "dependiente"],
+        before: &[],
+        after: &["hijos", "hijas", "dependents", "dependientes"],
+        money: false,
+    },
     // Nights of a stay: "3 nights", "dos noches", "solo una noche".
     Measure {
         names: &["nights", "night", "noches", "noche"],
@@ -746,9 +753,12 @@ pub fn counts_nights(field: &str) -> bool {
     measure_of(field).is_some_and(|measure| measure.names.contains(&"nights"))
 }
 
-/// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`).
+/// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`,
+/// `dependents`).
 pub fn counts_people(field: &str) -> bool {
-    measure_of(field).is_some_and(|measure| measure.names.contains(&"guests"))
+    measure_of(field).is_some_and(|measure| {
+        measure.names.contains(&"guests") || measure.names.contains(&"dependents")
+    })
 }
 
 /// What people write when someone else joins a booking: "her sister's joining", "my cousin is
@@ -1763,6 +1773,7 @@ mod tests {
             Some("3")
         );
         assert_eq!(read("two dogs", "pet_count", &[]).as_deref(), Some("2"));
+        assert_eq!(read("dos hijos", "dependents", &[]).as_deref(), Some("2"));
         for (text, count) in [
             ("three large pepperoni", "3"),
             ("five loaves", "5"),
