@@ -391,13 +391,17 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if let Some((_, _, _, mix)) = mix.filter(|_| separate >= 2) {
         return Some((*mix).clone());
     }
-    // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one.
+    // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one; in a
+    // correction, so is the one right after "mejor" ("mejor general, VIP está muy caro").
     let only = whole.iter().find(|(_, _, _, choice)| {
         let first = choice_words(choice).into_iter().next();
         said.iter()
             .position(|s| first.as_ref().is_some_and(|w| same_word(s, w)))
             .and_then(|at| at.checked_sub(1))
-            .is_some_and(|before| ONLY.contains(&said[before].as_str()))
+            .is_some_and(|before| {
+                ONLY.contains(&said[before].as_str())
+                    || (correcting && FOCUS.contains(&said[before].as_str()))
+            })
     });
     if let Some((_, _, _, choice)) = only {
         return Some((*choice).clone());
@@ -532,6 +536,11 @@ const MIXES: &[&str] = &[
     "surtido",
     "surtida",
     "combinado",
+];
+
+/// Words that open the new answer in a correction: "mejor general", "actually the pro plan".
+const FOCUS: &[&str] = &[
+    "mejor", "actually", "rather", "prefiero", "entonces", "then",
 ];
 
 /// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
@@ -1125,6 +1134,11 @@ mod tests {
         assert_eq!(pick("estoy en el régimen RESICO", &servicio), None);
         let urgencia = ["Urgente", "Esta semana", "Sin prisa"];
         assert_eq!(pick("ya está, gracias", &urgencia), None);
+        let zona = ["General".to_string(), "VIP".to_string()];
+        assert_eq!(
+            choice("mejor general, VIP está muy caro", &zona, true).as_deref(),
+            Some("General")
+        );
         let sizes = ["S", "M", "L", "XL"];
         assert_eq!(pick("name's Tyler Brooks", &sizes), None);
         assert_eq!(pick("I'm not sure", &sizes), None);

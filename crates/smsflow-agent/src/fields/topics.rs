@@ -454,7 +454,7 @@ const TOPICS: &[Topic] = &[
         choice_words: &[
             "indoor", "indoors", "inside", "interior", "dentro", "comedor",
         ],
-        cues: &["inside", "indoors", "adentro", "air conditioning"],
+        cues: &["inside", "indoors", "adentro", "dentro", "air conditioning"],
     },
     Topic {
         choice_words: &["pickup", "recoger", "recogida", "collection"],
