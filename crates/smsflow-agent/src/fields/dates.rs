@@ -119,6 +119,19 @@ fn clock_hour(tokens: &[&str]) -> Option<(ClockHour, usize)> {
         meridiem = Some(mark);
         len = 2;
     }
+    // "de 7 a 11 de la noche": the part of the day after the hour.
+    if meridiem.is_none()
+        && let Some(pm) = match tokens.get(1..4) {
+            Some(["de" | "por" | "en", "la", "noche" | "tarde"]) => Some(true),
+            Some(["de" | "por" | "en", "la", "manana"]) => Some(false),
+            Some(["in", "the", "evening" | "afternoon"]) => Some(true),
+            Some(["in", "the", "morning"]) => Some(false),
+            _ => None,
+        }
+    {
+        meridiem = Some(pm);
+        len = 4;
+    }
     let valid = if meridiem.is_some() {
         (1..=12).contains(&hour)
     } else {

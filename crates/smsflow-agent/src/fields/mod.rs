@@ -266,6 +266,13 @@ pub fn when_value(
             found.date = Some(date);
         }
     }
+    // "de 7 a 11 de la noche", "from 2 to 4pm": a time asked alone is when it starts.
+    if kind == FieldType::Time
+        && let Some((start, end)) = dates::hour_range(text)
+        && found.time == Some(end)
+    {
+        found.time = Some(start);
+    }
     let past = |date: Date| !past_day && date < clock.today();
     match kind {
         FieldType::Date => match found.date {
@@ -1465,6 +1472,15 @@ mod tests {
             ),
             Some(Ok("2026-12-15".into())),
             "a day of the month alone keeps the month, though its next one is sooner"
+        );
+        assert_eq!(
+            when(
+                FieldType::Time,
+                "de 7 a 11 de la noche, como 80 personas",
+                false
+            ),
+            Some(Ok("19:00".into())),
+            "a range of hours for one time is when it starts"
         );
         assert_eq!(
             when_value(
