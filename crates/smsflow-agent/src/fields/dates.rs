@@ -221,11 +221,20 @@ const MONTHS: &[(&str, i8)] = &[
     ("diciembre", 12),
 ];
 
+/// A weekday's name, also in the plural that says "every" ("saturdays at 11", "thursdays are
+/// better"): the next such day.
 fn weekday(word: &str) -> Option<Weekday> {
-    WEEKDAYS
-        .iter()
-        .find(|(w, _)| *w == word)
-        .map(|(_, day)| *day)
+    let named = |word: &str| {
+        WEEKDAYS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, day)| *day)
+    };
+    named(word).or_else(|| {
+        word.strip_suffix('s')
+            .filter(|one| one.ends_with("day"))
+            .and_then(named)
+    })
 }
 
 /// Whether `word` (folded) names a month: a number beside it is a day.
@@ -585,6 +594,9 @@ fn ends_day_alone(after: Option<&str>) -> bool {
                 | "entonces"
                 | "mejor"
                 | "instead"
+                // "para el 24 antes de la cena"
+                | "antes"
+                | "before"
         )
     })
 }
@@ -1696,6 +1708,22 @@ mod tests {
         );
         assert_eq!(when("my order 2.5 kg"), pair(None, None));
         assert_eq!(when("13/45"), pair(None, None));
+    }
+
+    #[test]
+    fn weekdays_in_the_plural_and_a_day_before_something() {
+        assert_eq!(
+            when("saturdays at 11 would be great"),
+            pair(Some("2026-11-28"), Some("11:00"))
+        );
+        assert_eq!(
+            when("oh actually thursdays are better for us").0.as_deref(),
+            Some("2026-12-03")
+        );
+        assert_eq!(
+            when("un blowout para el 24 antes de la cena").0.as_deref(),
+            Some("2026-12-24")
+        );
     }
 
     #[test]
