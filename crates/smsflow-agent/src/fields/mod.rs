@@ -620,16 +620,28 @@ fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
 /// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
 /// A size said as "10 by 20" or "10 x 20" is one word, as the choice `10x20` writes it.
 fn choice_words(text: &str) -> Vec<String> {
-    // Articles, conjunctions, prepositions and "this": "estoy en el régimen" says nothing of
-    // `Alta en el SAT`, "está saliendo agua" nothing of `Esta semana`.
+    // Articles, conjunctions and prepositions: "estoy en el régimen" says nothing of `Alta en
+    // el SAT`.
     const FILLER: &[&str] = &[
         "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
-        "una", "en", "al", "para", "por", "in", "on", "at", "to", "for", "this", "esta", "este",
+        "una", "en", "al", "para", "por", "in", "on", "at", "to", "for",
     ];
     const BY: &[&str] = &["by", "x", "por"];
+    // "está saliendo agua": the verb, written with its accent, says nothing of `Esta semana`.
+    let unaccented: String = text
+        .split(' ')
+        .filter(|word| {
+            !matches!(
+                word.to_lowercase()
+                    .trim_matches(|c: char| !c.is_alphabetic()),
+                "está" | "están" | "estás"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     // "name's", "I'm", "we're": what follows the apostrophe is no word of a choice (no `S`, no
     // `M`); "can't", "don't" keep their "t", a negator.
-    let folded: String = fold(text)
+    let folded: String = fold(&unaccented)
         .split(' ')
         .map(|token| {
             let Some((head, tail)) = token.split_once('\'') else {
@@ -1141,6 +1153,12 @@ mod tests {
         assert_eq!(pick("estoy en el régimen RESICO", &servicio), None);
         let urgencia = ["Urgente", "Esta semana", "Sin prisa"];
         assert_eq!(pick("ya está, gracias", &urgencia), None);
+        assert_eq!(
+            pick("esta semana si se puede", &urgencia).as_deref(),
+            Some("Esta semana")
+        );
+        let weeks = ["This week", "Next week", "Next month"];
+        assert_eq!(pick("the week after", &weeks), None);
         let zona = ["General".to_string(), "VIP".to_string()];
         assert_eq!(
             choice("mejor general, VIP está muy caro", &zona, true).as_deref(),
