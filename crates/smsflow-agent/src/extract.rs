@@ -608,6 +608,8 @@ impl Extractors {
             return;
         }
         said.sort_by_key(|(day, _)| *day);
+        // "we come back the 29th, so dec 29" says one day.
+        said.dedup_by_key(|(day, _)| *day);
         let said = said
             .into_iter()
             .map(|(day, before)| {
@@ -636,8 +638,47 @@ impl Extractors {
                 });
                 (day.to_string(), named)
             })
-            .collect();
-        share(&day_fields, said, asked, known, extraction);
+            .collect::<Vec<_>>();
+        // A message that gives every end at once ("Dec 23 to Dec 27" after "over christmas",
+        // "uy perdón, del 2 al 8") restates them all, in order: the days known before and the
+        // field asked for give way.
+        if said.len() >= day_fields.len() {
+            share(&day_fields, said, &[], &BTreeMap::new(), extraction);
+        } else {
+            share(&day_fields, said, asked, known, extraction);
+        }
+    }
+
+    /// The nights between the two days of a stay said in `text` ("del 20 al 24" is 4), when it
+    /// says two, joined as a range, at most two months apart.
+    fn nights_between(&self, text: &str, clock: &Clock) -> Option<String> {
+        let spaced = format!(" {} ", fields::fold(text).replace(['-', '–'], " - "));
+        if ![
+            " al ",
+            " to ",
+            " - ",
+            " through ",
+            " hasta ",
+            " until ",
+            " till ",
+        ]
+        .iter()
+        .any(|join| spaced.contains(join))
+        {
+            return None;
+        }
+        let mut days: Vec<jiff::civil::Date> =
+            fields::dates::days(text, clock.today(), self.date_order())
+                .into_iter()
+                .map(|(day, _)| day)
+                .collect();
+        days.sort();
+        days.dedup();
+        let [first, last] = days.as_slice() else {
+            return None;
+        };
+        let nights = (*last - *first).get_days();
+        (1..=62).contains(&nights).then(|| nights.to_string())
     }
 
     /// The field's value as its reader finds it in the message.
@@ -791,14 +832,16 @@ impl Extractors {
                     .map(FieldSpec::as_str)
                     .collect();
                 // "make that 8", "mejor 6": the only number asked for, corrected without its
-                // word, unless a time could be what changes ("make it 9").
-                let corrected_alone = correcting
-                    && context.known.is_some()
-                    && others.is_empty()
-                    && !context
-                        .wanted
-                        .iter()
-                        .any(|other| matches!(other.kind, FieldType::Time | FieldType::Datetime));
+                // word, unless a time could be what changes ("make it 9") and no one joins
+                // ("make it 5, her sister is coming").
+                let corrected_alone =
+                    correcting
+                        && context.known.is_some()
+                        && others.is_empty()
+                        && (!context.wanted.iter().any(|other| {
+                            matches!(other.kind, FieldType::Time | FieldType::Datetime)
+                        }) || (numbers::counts_people(field.as_str())
+                            && numbers::someone_joins(&text)));
                 let found = numbers::field_number(
                     &text,
                     field.as_str(),
@@ -809,16 +852,26 @@ impl Extractors {
                         known: context.known.is_some(),
                     },
                 );
+                // "del 20 al 24 de diciembre" for `noches`: the nights between the ends of the
+                // stay said, when no count is known ("wait saturday not friday" is no stay).
+                let found = found.or_else(|| {
+                    (numbers::counts_nights(field.as_str()) && context.known.is_none())
+                        .then(|| self.nights_between(&text, clock))
+                        .flatten()
+                });
                 if asked {
                     Some(found.ok_or(Invalid::Number))
                 } else {
                     found.map(Ok)
                 }
             }
-            Kind::Typed(FieldType::Choice) => fields::choice(text, &field.choices, correcting)
-                .or_else(|| fields::yes_or_no_by_field(field.as_str(), text, &field.choices))
-                .map(Ok)
-                .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone())))),
+            Kind::Typed(FieldType::Choice) => {
+                fields::first_visit(field.as_str(), text, &field.choices)
+                    .or_else(|| fields::choice(text, &field.choices, correcting))
+                    .or_else(|| fields::yes_or_no_by_field(field.as_str(), text, &field.choices))
+                    .map(Ok)
+                    .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone()))))
+            }
             Kind::Typed(FieldType::Address) => {
                 // A message that is all address keeps the places the reader cut at a comma
                 // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose
@@ -5119,6 +5172,29 @@ mod tests {
             [("check_out", "2026-12-09")],
             "a day given later fills the field still empty"
         );
+        assert_eq!(
+            pairs(&read(
+                "Dec 23 to Dec 27",
+                &[("check_in", "2026-12-25"), ("check_out", "2026-12-26")]
+            )),
+            [("check_in", "2026-12-23"), ("check_out", "2026-12-27")],
+            "both ends said again replace the days known"
+        );
+        assert_eq!(
+            pairs(&read(
+                "oops we come back the 9th, so dec 9",
+                &[("check_in", "2026-12-03"), ("check_out", "2026-12-08")]
+            )),
+            [],
+            "one day said twice restates no stay"
+        );
+        assert_eq!(
+            pairs(&read(
+                "uy perdón, del 2 al 8 de diciembre",
+                &[("check_in", "2026-12-01"), ("check_out", "2026-12-08")]
+            )),
+            [("check_in", "2026-12-02"), ("check_out", "2026-12-08")]
+        );
     }
 
     #[test]
@@ -6107,6 +6183,64 @@ mod tests {
                 .collect();
         }
         known
+    }
+
+    #[test]
+    fn nights_and_dependents_said_by_days_and_people() {
+        let found = conversation(
+            &["hola! tienen disponibilidad del 20 al 24 de diciembre?"],
+            "noches:number,nombre:name",
+        );
+        assert_eq!(found.get("noches").map(String::as_str), Some("4"));
+        let said = conversation(&["check in el 2 de enero, 3 nights"], "noches:number");
+        assert_eq!(said.get("noches").map(String::as_str), Some("3"));
+        let family = conversation(
+            &["tengo 34, y quiero incluir a mi esposa y mis dos hijos"],
+            "dependientes:number",
+        );
+        assert_eq!(family.get("dependientes").map(String::as_str), Some("3"));
+        let moved = conversation(
+            &["friday", "two nights", "wait saturday not friday"],
+            "checkin_date:date,nights:number",
+        );
+        assert_eq!(moved.get("nights").map(String::as_str), Some("2"));
+    }
+
+    #[test]
+    fn a_count_corrected_as_someone_joins_is_not_the_hour() {
+        let wanted = "party_size:number,date:date,time:time,name:name";
+        for (turns, size) in [
+            (
+                &[
+                    "hi can i get a table for 4 saturday 7",
+                    "wait make it 5, her sister is coming",
+                ],
+                "5",
+            ),
+            (
+                &[
+                    "table for six tomorrow at 7.30pm",
+                    "make that 8, her sister's joining",
+                ],
+                "8",
+            ),
+        ] {
+            let found = conversation(turns, wanted);
+            assert_eq!(
+                found.get("party_size").map(String::as_str),
+                Some(size),
+                "{turns:?}"
+            );
+            assert_ne!(
+                found.get("time").map(String::as_str),
+                Some("17:00"),
+                "{turns:?}"
+            );
+        }
+        // Without anyone joining, "make it 9" still changes the hour.
+        let later = conversation(&["table for 4 saturday at 7", "make it 9"], wanted);
+        assert_eq!(later.get("time").map(String::as_str), Some("09:00"));
+        assert_eq!(later.get("party_size").map(String::as_str), Some("4"));
     }
 
     #[test]

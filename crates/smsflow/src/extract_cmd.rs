@@ -17,13 +17,15 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use uuid::Uuid;
 
+mod tagger;
+
 #[derive(Args)]
 pub struct ExtractArgs {
     /// The fields to look for, comma-separated, optionally typed (`name,email,when:datetime`).
     #[arg(long, default_value = "name,email,phone,company")]
     fields: String,
     /// The message.
-    #[arg(required_unless_present_any = ["jsonl", "score"])]
+    #[arg(required_unless_present_any = ["jsonl", "score", "cross_validate"])]
     text: Option<String>,
     /// Print compact JSON (the default is pretty).
     #[arg(long)]
@@ -35,9 +37,19 @@ pub struct ExtractArgs {
     /// are {"text", "fields": {...}} or multi-turn cases (crates/smsflow-agent/tests/data/extraction).
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
     score: Option<PathBuf>,
-    /// With --score: list every value that was missed or wrong.
-    #[arg(long, requires = "score")]
+    /// With --score: list every value that was missed or wrong; with --cross-validate, those of
+    /// the learned reader.
+    #[arg(long)]
     misses: bool,
+    /// Score a learned reader of text fields leave-one-set-out: train on all these sets but one,
+    /// score the one left out, each in turn, beside the rules. Give it only development sets
+    /// (test5..test13), never the held-out ones.
+    #[arg(long, value_name = "FILE", num_args = 2.., conflicts_with_all = ["text", "score", "jsonl"])]
+    cross_validate: Vec<PathBuf>,
+    /// With --cross-validate: also train on all its sets and score these, which it never trains
+    /// on (the held-out sets dev, test, test2..test4).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "cross_validate")]
+    held_out: Vec<PathBuf>,
     /// Region for phone numbers written without a country code (ISO code).
     #[arg(long, default_value = "US")]
     region: String,
@@ -89,6 +101,22 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
             args.region
         )
     })?;
+    if args.misses && args.score.is_none() && args.cross_validate.is_empty() {
+        anyhow::bail!("--misses lists what --score or --cross-validate got wrong: add one of them");
+    }
+    if !args.cross_validate.is_empty() {
+        let read = |paths: &[PathBuf]| {
+            paths
+                .iter()
+                .map(|path| read_cases(path).map(|cases| (path.clone(), cases)))
+                .collect::<anyhow::Result<Vec<_>>>()
+        };
+        return tagger::cross_validate(
+            &read(&args.cross_validate)?,
+            &read(&args.held_out)?,
+            args.misses,
+        );
+    }
     let fields = parse_fields(&args.fields)?;
     if let Some(path) = args.score.as_deref() {
         return score(&extractors, &fields, &read_lines(path)?, args.misses);
@@ -148,6 +176,54 @@ fn read_lines(path: &std::path::Path) -> anyhow::Result<Vec<Line>> {
         .collect()
 }
 
+/// The conversation cases of a labelled file (single-message lines cannot be cross-validated).
+fn read_cases(path: &std::path::Path) -> anyhow::Result<Vec<Case>> {
+    read_lines(path)?
+        .into_iter()
+        .map(|line| match line {
+            Line::Case(case) => Ok(case),
+            Line::Message { .. } => anyhow::bail!(
+                "{}: a single-message line; cross-validation reads conversation cases with \"turns\"",
+                path.display()
+            ),
+        })
+        .collect()
+}
+
+/// (true positive, false positive, false negative) of a found value against the labelled one.
+fn counts(expected: Option<&str>, found: Option<&str>) -> (usize, usize, usize) {
+    match (expected, found) {
+        (Some(expected), Some(found)) if expected.trim() == found.trim() => (1, 0, 0),
+        (Some(_), Some(_)) => (0, 1, 1),
+        (None, Some(_)) => (0, 1, 0),
+        (Some(_), None) => (0, 0, 1),
+        (None, None) => (0, 0, 0),
+    }
+}
+
+/// F1 of summed (true positive, false positive, false negative) counts.
+fn f1((tp, fp, fn_): (usize, usize, usize)) -> f64 {
+    if tp == 0 {
+        return if fp + fn_ == 0 { 1.0 } else { 0.0 };
+    }
+    2.0 * tp as f64 / (2 * tp + fp + fn_) as f64
+}
+
+/// A found value as it is scored: a datetime as YYYY-MM-DDTHH:MM, the business's local time
+/// (stored with its offset).
+fn as_scored(kind: FieldType, value: &str) -> String {
+    match kind {
+        FieldType::Datetime => value.chars().take(16).collect(),
+        _ => value.to_string(),
+    }
+}
+
+/// What the agent had asked for before a turn, and the fields it had after it.
+struct TurnRecord {
+    asked: Vec<String>,
+    fields: BTreeMap<String, String>,
+}
+
 /// One labelled value's outcome.
 struct Outcome<'a> {
     case: String,
@@ -161,19 +237,13 @@ struct Outcome<'a> {
 impl Outcome<'_> {
     /// (true positive, false positive, false negative)
     fn counts(&self) -> (usize, usize, usize) {
-        match (self.expected, self.found.as_deref()) {
-            (Some(expected), Some(found)) if expected.trim() == found.trim() => (1, 0, 0),
-            (Some(_), Some(_)) => (0, 1, 1),
-            (None, Some(_)) => (0, 1, 0),
-            (Some(_), None) => (0, 0, 1),
-            (None, None) => (0, 0, 0),
-        }
+        counts(self.expected, self.found.as_deref())
     }
 }
 
-/// The fields a case ends with after all its turns, through the builtin agent as of `now` in the
-/// case's time zone, reading national numbers with its country.
-fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, BTreeMap<String, String>)> {
+/// The fields a case asks for and, turn by turn, what the builtin agent had asked and found, as of
+/// `now` in the case's time zone, reading national numbers with its country.
+fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, Vec<TurnRecord>)> {
     let draft = WorkflowDraft {
         name: Some(format!("case {}", case.id)),
         goal: Some("general_inquiry".into()),
@@ -213,9 +283,18 @@ fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, BTreeMap<String, Str
         .with_context(|| format!("case {}: unknown country {:?}", case.id, case.country))?;
     let agent = Agent::new(None).in_zone(zone).reading(extractors);
     let mut run: Option<Run> = None;
+    let mut records = Vec::with_capacity(case.turns.len());
     for text in &case.turns {
+        let asked = run
+            .as_ref()
+            .map(|run| run.state.asked_for.clone())
+            .unwrap_or_default();
         // No sender number: a phone must come from what they text.
         let turn = agent.turn_at(&workflow, run, text, &Texter::english(""), at);
+        records.push(TurnRecord {
+            asked,
+            fields: turn.run.state.fields.clone(),
+        });
         run = Some(Run {
             id: turn.run.run_id,
             conversation_id: Uuid::nil(),
@@ -224,7 +303,7 @@ fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, BTreeMap<String, Str
             completed: turn.run.completed,
         });
     }
-    Ok((wanted, run.map(|run| run.state.fields).unwrap_or_default()))
+    Ok((wanted, records))
 }
 
 fn score(
@@ -238,7 +317,8 @@ fn score(
     for (index, line) in lines.iter().enumerate() {
         let (case, lang, wanted, expected, found) = match line {
             Line::Case(case) => {
-                let (wanted, found) = run_case(case)?;
+                let (wanted, mut records) = run_case(case)?;
+                let found = records.pop().map(|r| r.fields).unwrap_or_default();
                 (
                     case.id.clone(),
                     case.lang.as_str(),
@@ -259,11 +339,9 @@ fn score(
             ),
         };
         for field in &wanted {
-            let found = found.get(field.as_str()).map(|value| match field.kind {
-                // Scored as YYYY-MM-DDTHH:MM, the business's local time (stored with its offset).
-                FieldType::Datetime => value.chars().take(16).collect(),
-                _ => value.clone(),
-            });
+            let found = found
+                .get(field.as_str())
+                .map(|value| as_scored(field.kind, value));
             outcomes.push(Outcome {
                 case: case.clone(),
                 field: field.as_str().to_string(),

@@ -306,6 +306,62 @@ fn extraction_scores_fields_labelled_with_accents() {
     );
 }
 
+/// `--cross-validate` trains on every set but one and scores it, for each, the same every run;
+/// a file of single messages is refused with what it reads instead.
+#[test]
+fn cross_validation_scores_each_set_left_out_and_is_deterministic() {
+    let cli = Cli::sqlite();
+    let case = |id: &str, turn: &str, reason: &str| {
+        format!(
+            r#"{{"id": "{id}", "lang": "en", "country": "US", "timezone": "America/New_York", "now": "2026-03-10T09:30:00", "fields": [{{"name": "reason", "type": "text"}}], "turns": ["{turn}"], "expected": {{"reason": "{reason}"}}}}"#
+        ) + "\n"
+    };
+    let mut files = Vec::new();
+    for (set, cases) in [
+        (
+            "first",
+            [
+                ("hi, my sink is leaking", "my sink is leaking"),
+                ("hey, the door is stuck", "the door is stuck"),
+            ],
+        ),
+        (
+            "second",
+            [
+                ("hi, my roof is leaking", "my roof is leaking"),
+                ("hey, the gate is stuck", "the gate is stuck"),
+            ],
+        ),
+    ] {
+        let path = cli.dir().join(format!("{set}.jsonl"));
+        let lines: String = cases
+            .iter()
+            .enumerate()
+            .map(|(i, (turn, reason))| case(&format!("{set}-{i}"), turn, reason))
+            .collect();
+        std::fs::write(&path, lines).unwrap();
+        files.push(path.to_str().unwrap().to_string());
+    }
+    let args = ["extract", "--cross-validate", &files[0], &files[1]];
+    let report = cli.ok(&args);
+    for row in ["first ", "second ", "mean "] {
+        assert!(report.lines().any(|line| line.starts_with(row)), "{report}");
+    }
+    assert_eq!(cli.ok(&args), report);
+
+    let messages = cli.dir().join("messages.jsonl");
+    std::fs::write(&messages, "{\"text\": \"hi\"}\n").unwrap();
+    let output = cli.run(&[
+        "extract",
+        "--cross-validate",
+        &files[0],
+        messages.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("a single-message line"), "{stderr}");
+}
+
 #[test]
 fn bad_files_are_refused_with_every_problem() {
     let cli = Cli::sqlite();

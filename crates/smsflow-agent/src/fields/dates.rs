@@ -119,6 +119,19 @@ fn clock_hour(tokens: &[&str]) -> Option<(ClockHour, usize)> {
         meridiem = Some(mark);
         len = 2;
     }
+    // "de 7 a 11 de la noche": the part of the day after the hour.
+    if meridiem.is_none()
+        && let Some(pm) = match tokens.get(1..4) {
+            Some(["de" | "por" | "en", "la", "noche" | "tarde"]) => Some(true),
+            Some(["de" | "por" | "en", "la", "manana"]) => Some(false),
+            Some(["in", "the", "evening" | "afternoon"]) => Some(true),
+            Some(["in", "the", "morning"]) => Some(false),
+            _ => None,
+        }
+    {
+        meridiem = Some(pm);
+        len = 4;
+    }
     let valid = if meridiem.is_some() {
         (1..=12).contains(&hour)
     } else {
@@ -208,16 +221,33 @@ const MONTHS: &[(&str, i8)] = &[
     ("diciembre", 12),
 ];
 
+/// A weekday's name, also in the plural that says "every" ("saturdays at 11", "thursdays are
+/// better"): the next such day.
 fn weekday(word: &str) -> Option<Weekday> {
-    WEEKDAYS
-        .iter()
-        .find(|(w, _)| *w == word)
-        .map(|(_, day)| *day)
+    let named = |word: &str| {
+        WEEKDAYS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, day)| *day)
+    };
+    named(word).or_else(|| {
+        word.strip_suffix('s')
+            .filter(|one| one.ends_with("day"))
+            .and_then(named)
+    })
 }
 
 /// Whether `word` (folded) names a month: a number beside it is a day.
 pub fn is_weekday(word: &str) -> bool {
     weekday(word).is_some()
+}
+
+/// Whether `text` names a month or a weekday: a day of the month said with one is not a day
+/// alone.
+pub fn names_month_or_weekday(text: &str) -> bool {
+    tokens(text)
+        .iter()
+        .any(|word| is_month(word) || is_weekday(word))
 }
 
 /// Whether `text` names a day by itself ("Christmas", "Friday", "NYE"), whatever today is.
@@ -564,6 +594,9 @@ fn ends_day_alone(after: Option<&str>) -> bool {
                 | "entonces"
                 | "mejor"
                 | "instead"
+                // "para el 24 antes de la cena"
+                | "antes"
+                | "before"
         )
     })
 }
@@ -618,11 +651,23 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
                 words.get(number_at + 1).map(String::as_str),
                 Some("o'clock" | "oclock" | "am" | "pm" | "a.m" | "p.m")
             );
+            // "saturday 7", "next monday 9?": a bare number whose weekday falls months away is
+            // the hour.
+            let bare = words
+                .get(number_at)
+                .is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()));
+            let soon = |date: &Date| {
+                !bare
+                    || today
+                        .checked_add(45.days())
+                        .is_ok_and(|limit| *date <= limit)
+            };
             let dated = words
                 .get(number_at)
                 .filter(|_| !hour_after)
                 .and_then(|w| day_number(w))
-                .and_then(|number| next_day_of_month(today, number, day));
+                .and_then(|number| next_day_of_month(today, number, day))
+                .filter(soon);
             match dated {
                 Some(date) => {
                     dates.push(((date, false), i));
@@ -641,8 +686,12 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
             i += 1;
             continue;
         }
-        // "march 5th", "march 5"
-        if let (Some(m), Some(day)) = (month(word), next.and_then(day_number)) {
+        // "march 5th", "march 5"; not "31 de septiembre, 6 personas"
+        if let (Some(m), Some(day)) = (month(word), next.and_then(day_number))
+            && !words
+                .get(i + 2)
+                .is_some_and(|w| super::numbers::counts_noun(w))
+        {
             let (year, used) = year_after(words, i + 2);
             if let Some(date) = calendar_date(today, year, m, day) {
                 dates.push(((date, year.is_some()), i));
@@ -667,15 +716,41 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
         }
         // "the 12th", and a bare number that ends its clause: "para el 14", "regresamos el
         // 27", "oops el 20, not the 19" (not "el 2 bedroom condo", "the 6 lesson package").
-        if matches!(word, "the" | "el")
-            && let Some(day) = next
-                .filter(|n| {
-                    let bare = n.chars().all(|c| c.is_ascii_digit());
-                    let ordinal = n.len() > 2 && !bare;
-                    ordinal || (bare && ends_day_alone(words.get(i + 2).map(String::as_str)))
+        // "el día 19"; "el dieciocho, somos 8": a day in Spanish words (not "el dos de copas").
+        // A day after another in the message is on or after it: "salimos el 19 de diciembre y
+        // regresamos el 26".
+        let after = words.get(i + 2).map(String::as_str);
+        let spelled_day = |n: &str| {
+            super::numbers::number_word(n)
+                .filter(|day| (2..=31).contains(day))
+                .filter(|_| {
+                    matches!(word, "el" | "dia")
+                        && !after.is_some_and(|a| {
+                            matches!(a, "de" | "of") || super::numbers::counts_noun(a)
+                        })
                 })
-                .and_then(day_number)
-            && let Some(date) = next_day_of_the_month(today, day)
+                .and_then(|day| i8::try_from(day).ok())
+        };
+        // "the 30th of September", "el 3 de mayo": the day and month are read from the number.
+        let month_follows = after.is_some_and(is_month)
+            || (after.is_some_and(|a| matches!(a, "of" | "de"))
+                && words.get(i + 3).is_some_and(|w| is_month(w)));
+        if matches!(word, "the" | "el" | "dia")
+            && !month_follows
+            && let Some(day) = next.and_then(|n| {
+                let bare = n.chars().all(|c| c.is_ascii_digit());
+                let ordinal = n.len() > 2 && !bare;
+                (ordinal || (bare && ends_day_alone(after)))
+                    .then(|| day_number(n))
+                    .flatten()
+                    .or_else(|| spelled_day(n))
+            })
+            && let Some(date) = dates
+                .last()
+                .map(|((before, _), _)| *before)
+                .filter(|before| *before >= today && day >= before.day())
+                .and_then(|before| next_day_of_the_month(before, day))
+                .or_else(|| next_day_of_the_month(today, day))
         {
             dates.push(((date, false), i));
             i += 2;
@@ -726,8 +801,14 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         .iter()
         .enumerate()
         .rposition(|(at, w)| {
+            // "la boda es el 25 de abril, no el 18": "no" before an article refuses the day.
             FOCUS_CUES.contains(&w.as_str())
-                || (matches!(w.as_str(), "no" | "nope" | "nah") && starts.contains(&(at + 1)))
+                || (matches!(w.as_str(), "no" | "nope" | "nah")
+                    && starts.contains(&(at + 1))
+                    && !matches!(
+                        words.get(at + 1).map(String::as_str),
+                        Some("el" | "la" | "the")
+                    ))
         })
         .filter(|_| last);
     // "hoy no se puede? entonces mañana", "tomorrow's out, then monday": the value right after
@@ -962,7 +1043,10 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         }
         // "half 5", "half 7 in the evening": half past, as said in Britain and Ireland.
         "half" => {
-            let hour: i8 = words.get(i + 1)?.parse().ok()?;
+            let next = words.get(i + 1)?;
+            let hour: i8 = next.parse().ok().or_else(|| {
+                super::numbers::number_word(next).and_then(|hour| i8::try_from(hour).ok())
+            })?;
             if !(1..=12).contains(&hour) {
                 return None;
             }
@@ -973,6 +1057,20 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         _ => {}
     }
     let word = word.strip_suffix("ish").unwrap_or(word);
+    // "a las cuatro y media", "a la una", "at five": an hour in words right after the word
+    // that says a time follows ("one" is left out: "at one point").
+    let spelled = (i >= 1 && matches!(words[i - 1].as_str(), "las" | "la" | "at"))
+        .then(|| super::numbers::number_word(word))
+        .flatten()
+        .filter(|hour| (1..=12).contains(hour) && !matches!(word, "one" | "un" | "uno"))
+        .filter(|_| {
+            !words
+                .get(i + 1)
+                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str()))
+        })
+        .map(|hour| hour.to_string());
+    let word = spelled.as_deref().unwrap_or(word);
+    let day_part = day_part_before(words, i);
     let cue = (i >= 1
         && matches!(
             words[i - 1].as_str(),
@@ -981,6 +1079,25 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         ))
         || words[i].ends_with("ish")
         || spoken_hour_after_like(words, i)
+        // "tomorrow morning 9?", "tonight 8"
+        || (i >= 1 && day_part.is_some() && DAY_PARTS.iter().any(|(w, _)| *w == words[i - 1]))
+        // "saturday 7", "tmrw 8", "mejor 11", "can we move it to 4": an hour after a day or a
+        // change (not "mañana 2 personas").
+        || (i >= 1
+            && (is_weekday(&words[i - 1])
+                || matches!(
+                    words[i - 1].as_str(),
+                    "tomorrow" | "tmrw" | "today" | "tonight" | "manana" | "hoy" | "mejor"
+                )
+                || (i >= 3
+                    && words[i - 1] == "to"
+                    && words[i - 2] == "it"
+                    && matches!(words[i - 3].as_str(), "move" | "push" | "change" | "switch")))
+            && words[i].parse::<u8>().is_ok_and(|hour| (1..=12).contains(&hour))
+            && !words
+                .get(i + 1)
+                .is_some_and(|w| super::numbers::counts_noun(w))
+            && !super::numbers::someone_joins(&words.join(" ")))
         // "for Saturday, 11 o'clock", "can we do 9 instead", "actually 11 is better".
         || matches!(
             words.get(i + 1).map(String::as_str),
@@ -988,13 +1105,14 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         )
         || (matches!(words.get(i + 1).map(String::as_str), Some("is" | "works"))
             && words.get(i + 2).is_some_and(|w| w == "better"))
-        // "make it 9", not "make it 5 people"
+        // "make it 9", not "make it 5 people" nor "make it 5, her sister is coming"
         || (i >= 2
             && words[i - 1] == "it"
             && words[i - 2] == "make"
             && !words
                 .get(i + 1)
-                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str())));
+                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str()))
+            && !super::numbers::someone_joins(&words.join(" ")));
     // Split "3pm" / "3:30pm" / "3:30" into the clock part and a suffix.
     let split = word
         .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == 'h'))
@@ -1020,7 +1138,7 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     if clock.contains('.') && suffix.is_empty() && !cue && !dotted_time {
         return None;
     }
-    let has_minutes = (clock.contains([':', 'h']) && clock.len() >= 3) || dotted_time;
+    let mut has_minutes = (clock.contains([':', 'h']) && clock.len() >= 3) || dotted_time;
     let mut used = 1;
     let mut meridiem = match suffix {
         "am" | "a.m" | "a.m." | "a" => Some(false),
@@ -1044,7 +1162,7 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     let mut minute = minute;
     // "a las 7 menos cuarto": a quarter before the hour.
     let mut quarter_before = false;
-    // "y media", "y cuarto", "menos cuarto", "o'clock"
+    // "y media", "y cuarto", "menos cuarto", "o'clock": "8 y media" is a time of the clock.
     match (
         words.get(i + used).map(String::as_str),
         words.get(i + used + 1).map(String::as_str),
@@ -1052,14 +1170,17 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         (Some("y"), Some("media")) => {
             minute = 30;
             used += 2;
+            has_minutes = true;
         }
         (Some("y"), Some("cuarto")) => {
             minute = 15;
             used += 2;
+            has_minutes = true;
         }
         (Some("menos"), Some("cuarto")) if minute == 0 => {
             quarter_before = true;
             used += 2;
+            has_minutes = true;
         }
         (Some("o'clock" | "oclock"), _) => used += 1,
         _ => {}
@@ -1095,6 +1216,16 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
     if meridiem.is_none() && !has_minutes && !cue {
         return None; // a bare number is not a time
     }
+    // "el sábado temprano a las 7", "tonight at 8": the part of the day said before the hour
+    // (not "early, like 3": no one books at 3 am).
+    let fits = |pm: &bool| {
+        if *pm {
+            (1..=11).contains(&hour)
+        } else {
+            (5..=11).contains(&hour)
+        }
+    };
+    meridiem = meridiem.or(day_part.filter(fits));
     if !(0..=59).contains(&minute) || !(0..=23).contains(&hour) {
         return None;
     }
@@ -1152,6 +1283,28 @@ fn spoken_hour_after_like(words: &[String], i: usize) -> bool {
         }
     });
     liked && clock_like && !counts
+}
+
+/// Words for a part of the day that say whether an hour after them is am (false) or pm (true).
+const DAY_PARTS: &[(&str, bool)] = &[
+    ("morning", false),
+    ("early", false),
+    ("temprano", false),
+    ("madrugada", false),
+    ("evening", true),
+    ("tonight", true),
+    ("night", true),
+    ("noche", true),
+];
+
+/// The part of the day said in the three words before an hour ("temprano a las 7", "tomorrow
+/// morning 9"), unless it is a greeting ("good morning, at 3?", "buenas noches").
+fn day_part_before(words: &[String], i: usize) -> Option<bool> {
+    (i.saturating_sub(3)..i).rev().find_map(|at| {
+        let (_, pm) = DAY_PARTS.iter().find(|(w, _)| *w == words[at])?;
+        let greeting = at >= 1 && matches!(words[at - 1].as_str(), "good" | "buenas" | "buen");
+        (!greeting).then_some(*pm)
+    })
 }
 
 /// An hour without am or pm, read in business hours: 8 to 11 morning, 12 noon, 1 to 7 afternoon.
@@ -1480,10 +1633,118 @@ mod tests {
     }
 
     #[test]
+    fn hours_in_words_and_parts_of_the_day() {
+        assert_eq!(
+            when("el lunes a las cuatro y media").1.as_deref(),
+            Some("16:30")
+        );
+        assert_eq!(when("a las diez de la noche").1.as_deref(), Some("22:00"));
+        assert_eq!(when("a la una").1.as_deref(), Some("13:00"));
+        assert_eq!(when("at five").1.as_deref(), Some("17:00"));
+        assert_eq!(
+            when("el lunes temprano, 8 y media").1.as_deref(),
+            Some("08:30")
+        );
+        assert_eq!(
+            when("el sábado temprano a las 7").1.as_deref(),
+            Some("07:00")
+        );
+        assert_eq!(when("tomorrow morning 9?").1.as_deref(), Some("09:00"));
+        assert_eq!(when("two tonight at 8?").1.as_deref(), Some("20:00"));
+        assert_eq!(when("hoy en la noche a las 9").1.as_deref(), Some("21:00"));
+        // Greetings, counts and early hours no one books are not read this way.
+        assert_eq!(when("good morning, at 3?").1.as_deref(), Some("15:00"));
+        assert_eq!(
+            when("as early as you can, at 3").1.as_deref(),
+            Some("15:00")
+        );
+        assert_eq!(when("at one point"), pair(None, None));
+        assert_eq!(when("a las dos personas").1, None);
+    }
+
+    #[test]
+    fn days_and_hours_by_what_is_said_around_them() {
+        // TODAY is Thursday 26 November 2026.
+        assert_eq!(
+            when("table for 4 saturday 7"),
+            pair(Some("2026-11-28"), Some("19:00"))
+        );
+        assert_eq!(
+            when("next monday 9?"),
+            pair(Some("2026-11-30"), Some("09:00"))
+        );
+        assert_eq!(when("el lunes 7"), pair(Some("2026-12-07"), None));
+        assert_eq!(when("mañana 2 personas").1, None);
+        assert_eq!(when("no wait, mejor 11").1.as_deref(), Some("11:00"));
+        assert_eq!(
+            when("i have an appt friday at 2 but can we move it to 4")
+                .1
+                .as_deref(),
+            Some("14:00"),
+            "the first hour, unless read as a correction"
+        );
+        assert_eq!(when("say half five?").1.as_deref(), Some("17:30"));
+        assert_eq!(when("me caso el día 19").0.as_deref(), Some("2026-12-19"));
+        assert_eq!(
+            when("para el dieciocho somos 8").0.as_deref(),
+            Some("2026-12-18")
+        );
+        assert_eq!(when("the two of us").0, None);
+        let back = read(
+            "salimos el 19 de diciembre y regresamos el 26",
+            TODAY,
+            Order::DayFirst,
+            true,
+        );
+        assert_eq!(back.date, Some(date(2026, 12, 26)));
+    }
+
+    #[test]
     fn numbers_that_are_not_times_or_dates() {
         assert_eq!(when("we are 12 people, budget 2000"), pair(None, None));
+        assert_eq!(
+            when("reserva para el 31 de septiembre, 6 personas"),
+            pair(None, None)
+        );
         assert_eq!(when("my order 2.5 kg"), pair(None, None));
         assert_eq!(when("13/45"), pair(None, None));
+    }
+
+    #[test]
+    fn weekdays_in_the_plural_and_a_day_before_something() {
+        assert_eq!(
+            when("saturdays at 11 would be great"),
+            pair(Some("2026-11-28"), Some("11:00"))
+        );
+        assert_eq!(
+            when("oh actually thursdays are better for us").0.as_deref(),
+            Some("2026-12-03")
+        );
+        assert_eq!(
+            when("un blowout para el 24 antes de la cena").0.as_deref(),
+            Some("2026-12-24")
+        );
+    }
+
+    #[test]
+    fn the_day_of_a_month_after_the() {
+        assert_eq!(
+            when("oops, the 30th of September then").0.as_deref(),
+            Some("2027-09-30")
+        );
+        assert_eq!(when("el 3 de mayo").0.as_deref(), Some("2027-05-03"));
+        assert_eq!(when("the 2nd").0.as_deref(), Some("2026-12-02"));
+    }
+
+    #[test]
+    fn a_day_refused_after_the_new_one_is_not_kept() {
+        let found = read(
+            "perdón, la boda es el 25 de abril, no el 18",
+            TODAY,
+            Order::DayFirst,
+            true,
+        );
+        assert_eq!(found.date, Some(date(2027, 4, 25)));
     }
 
     #[test]

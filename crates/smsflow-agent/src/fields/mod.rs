@@ -10,7 +10,7 @@ pub mod things;
 mod topics;
 pub mod translation;
 
-pub use topics::yes_or_no_by_field;
+pub use topics::{first_visit, yes_or_no_by_field};
 
 pub use address::address;
 pub use numbers::number;
@@ -152,6 +152,12 @@ const CORRECTION_CUES: &[&str] = &[
     "me equivoque",
     "make that",
     "make it",
+    "mas bien",
+    "ah no",
+    "uy no",
+    "move it",
+    "push it",
+    "reschedule",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -245,13 +251,28 @@ pub fn when_value(
         );
         found.time = at.time;
     }
-    // "no, el 9": a correction that names only the day keeps the month given before.
+    // "no, el 9", "actually can we do the 15th instead": a correction that names only the day
+    // keeps the month given before (unless that day of it has passed).
     if correcting
-        && found.date.is_none()
         && let Some(known) = known_date
         && let Some(day) = dates::day_alone(text)
     {
-        found.date = Date::new(known.year(), known.month(), day).ok();
+        let in_known_month = Date::new(known.year(), known.month(), day).ok();
+        if found.date.is_none() {
+            found.date = in_known_month;
+        } else if !dates::names_month_or_weekday(text)
+            && found.date.is_some_and(|found| found.day() == day)
+            && let Some(date) = in_known_month.filter(|date| past_day || *date >= clock.today())
+        {
+            found.date = Some(date);
+        }
+    }
+    // "de 7 a 11 de la noche", "from 2 to 4pm": a time asked alone is when it starts.
+    if kind == FieldType::Time
+        && let Some((start, end)) = dates::hour_range(text)
+        && found.time == Some(end)
+    {
+        found.time = Some(start);
     }
     let past = |date: Date| !past_day && date < clock.today();
     match kind {
@@ -314,7 +335,10 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
         return Some(choice);
     }
-    let said = sized(without_negated(choice_words(text), choices), choices);
+    let said = sized(
+        without_left(text, without_negated(choice_words(text), choices)),
+        choices,
+    );
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
     if !choices.iter().any(|choice| {
         choice_words(choice)
@@ -375,13 +399,17 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if let Some((_, _, _, mix)) = mix.filter(|_| separate >= 2) {
         return Some((*mix).clone());
     }
-    // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one.
+    // "just a cut", "mejor solo corte": a choice said as the only one wanted is that one; in a
+    // correction, so is the one right after "mejor" ("mejor general, VIP está muy caro").
     let only = whole.iter().find(|(_, _, _, choice)| {
         let first = choice_words(choice).into_iter().next();
         said.iter()
             .position(|s| first.as_ref().is_some_and(|w| same_word(s, w)))
             .and_then(|at| at.checked_sub(1))
-            .is_some_and(|before| ONLY.contains(&said[before].as_str()))
+            .is_some_and(|before| {
+                ONLY.contains(&said[before].as_str())
+                    || (correcting && FOCUS.contains(&said[before].as_str()))
+            })
     });
     if let Some((_, _, _, choice)) = only {
         return Some((*choice).clone());
@@ -462,19 +490,30 @@ fn in_range(text: &str, choices: &[String]) -> Option<String> {
 }
 
 /// Clothing sizes by letter and by word, in either language: "mediana" is `M` when the choices
-/// are letters.
+/// are letters; Mexico letters them `CH`, `M`, `G`, `XG` (chica, grande).
 const SIZES: &[(&str, &[&str])] = &[
     ("xs", &["extra small", "extra chica", "extra pequena"]),
     ("s", &["small", "chica", "chico", "pequena", "pequeno"]),
+    ("ch", &["small", "chica", "chico", "pequena", "pequeno"]),
     ("m", &["medium", "mediana", "mediano"]),
     ("l", &["large", "grande"]),
+    ("g", &["large", "grande"]),
     ("xl", &["extra large", "extra grande"]),
+    ("xg", &["extra large", "extra grande"]),
 ];
 
 /// The said words with a size said in words written as its letter, when a choice is that
-/// letter ("en mediana" for `S`/`M`/`L`).
+/// letter or has it as a word ("en mediana" for `S`/`M`/`L`, "kids medium" for `Kids M`).
 fn sized(said: Vec<String>, choices: &[String]) -> Vec<String> {
-    let letters: Vec<String> = choices.iter().map(|choice| fold(choice.trim())).collect();
+    let letters: Vec<String> = choices
+        .iter()
+        .flat_map(|choice| {
+            fold(choice)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let joined = format!(" {} ", said.join(" "));
     let Some(letter) = SIZES
         .iter()
@@ -507,22 +546,47 @@ const MIXES: &[&str] = &[
     "combinado",
 ];
 
+/// Words that open the new answer in a correction: "mejor general", "actually the pro plan".
+const FOCUS: &[&str] = &[
+    "mejor", "actually", "rather", "prefiero", "entonces", "then",
+];
+
 /// Words that say a choice is the only one wanted: "just a cut", "solo el corte".
 const ONLY: &[&str] = &["only", "just", "solo", "nomas", "solamente", "unicamente"];
 
-/// Words that say what follows is not wanted: "skip the colour", "no blow dry", "sin lavado".
-const NEGATORS: &[&str] = &["skip", "without", "not", "no", "sin", "minus"];
+/// Words that say what follows is not wanted: "skip the colour", "no blow dry", "sin lavado";
+/// "t" is what is left of "isn't", "don't" once the apostrophe splits them; what follows "en vez
+/// de" is left ("en vez de spin, pilates").
+const NEGATORS: &[&str] = &[
+    "skip", "without", "not", "no", "sin", "minus", "t", "cant", "dont", "wont", "isnt", "doesnt",
+    "vez",
+];
+
+/// Words between a negator and what it refuses: "no es urgente", "not that urgent", "can't make
+/// spin tonight", "don't want the colour".
+const NEGATED_LINKS: &[&str] = &[
+    "es", "is", "esta", "son", "are", "so", "that", "tan", "muy", "make", "do", "want", "need",
+];
 
 /// The said words without those a negator refuses ("actually just a cut, skip the colour": no
-/// "colour"); a message that opens with "no" refuses the earlier answer, not its next word.
+/// "colour"; "cuando puedan, no es urgente": no "urgente"); a message that opens with "no"
+/// refuses the earlier answer, not its next word.
 fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
     let in_a_choice = |word: &str| {
         choices
             .iter()
             .any(|choice| choice_words(choice).iter().any(|w| w == word))
     };
+    let negator = |at: usize| {
+        NEGATORS.contains(&said[at].as_str())
+            && !in_a_choice(&said[at])
+            && !(at == 0 && said[at] == "no")
+    };
     let refused: Vec<bool> = (0..said.len())
-        .map(|i| i >= 2 && NEGATORS.contains(&said[i - 1].as_str()) && !in_a_choice(&said[i - 1]))
+        .map(|i| {
+            (i >= 1 && negator(i - 1))
+                || (i >= 2 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
+        })
         .collect();
     said.into_iter()
         .zip(refused)
@@ -531,17 +595,90 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The said words without the one left for another: "upgrade from free to team", "switch from
+/// the starter to pro" (not "I'm from finance").
+fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let left: Vec<&str> = (0..words.len())
+        .filter(|&i| words[i] == "from")
+        .filter_map(|i| match words.get(i + 1..i + 4) {
+            Some(["the", left, "to"]) => Some(*left),
+            _ => match words.get(i + 1..i + 3) {
+                Some([left, "to"]) => Some(*left),
+                _ => None,
+            },
+        })
+        .collect();
+    said.into_iter()
+        .filter(|word| !left.contains(&word.as_str()))
+        .collect()
+}
+
 /// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
+/// A size said as "10 by 20" or "10 x 20" is one word, as the choice `10x20` writes it.
 fn choice_words(text: &str) -> Vec<String> {
+    // Articles, conjunctions and prepositions: "estoy en el régimen" says nothing of `Alta en
+    // el SAT`.
     const FILLER: &[&str] = &[
         "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
-        "una",
+        "una", "en", "al", "para", "por", "in", "on", "at", "to", "for",
     ];
-    fold(text)
+    const BY: &[&str] = &["by", "x", "por"];
+    // "está saliendo agua": the verb, written with its accent, says nothing of `Esta semana`.
+    let unaccented: String = text
+        .split(' ')
+        .filter(|word| {
+            !matches!(
+                word.to_lowercase()
+                    .trim_matches(|c: char| !c.is_alphabetic()),
+                "está" | "están" | "estás"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    // "name's", "I'm", "we're": what follows the apostrophe is no word of a choice (no `S`, no
+    // `M`); "can't", "don't" keep their "t", a negator.
+    let folded: String = fold(&unaccented)
+        .split(' ')
+        .map(|token| {
+            let Some((head, tail)) = token.split_once('\'') else {
+                return token.to_string();
+            };
+            match tail.trim_end_matches(|c: char| !c.is_alphanumeric()) {
+                "t" => format!("{head} t"),
+                "s" | "m" | "re" | "ll" | "d" | "ve" => head.to_string(),
+                _ => token.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty() && !FILLER.contains(word))
-        .map(str::to_string)
-        .collect()
+        .filter(|word| !word.is_empty())
+        .collect();
+    let number = |word: &str| word.chars().all(|c| c.is_ascii_digit());
+    let mut said = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if let [width, by, length, ..] = words[i..]
+            && number(width)
+            && BY.contains(&by)
+            && number(length)
+        {
+            said.push(format!("{width}x{length}"));
+            i += 3;
+            continue;
+        }
+        if !FILLER.contains(&words[i]) {
+            said.push(words[i].to_string());
+        }
+        i += 1;
+    }
+    said
 }
 
 /// "brakes" ~ "brake", "moving" ~ "move", "rotating" ~ "rotation", "haircut" ~ "cut": the same
@@ -561,6 +698,9 @@ fn same_word(said: &str, word: &str) -> bool {
             && (short.len() >= 4 || head >= 4)
             && !(short == "day" || short == "dia")
     };
+    if agent_noun_of(word, said) {
+        return false;
+    }
     a == b
         || synonyms
         || compound(said, word)
@@ -570,6 +710,16 @@ fn same_word(said: &str, word: &str) -> bool {
         || cut_short(said, word)
         || diminished(said).is_some_and(|base| base == b)
         || diminished(word).is_some_and(|base| base == a)
+}
+
+/// Whether the choice word is an English agent noun in "-er" and the said word its verb or a
+/// compound of it: "start" and "startup" name no `Starter` plan, "heat" no `Heater`. Spanish
+/// forms ("recogerlo", "recogida") are not among these endings and still name "Recoger".
+fn agent_noun_of(word: &str, said: &str) -> bool {
+    word.strip_suffix("er")
+        .filter(|verb| verb.chars().count() >= 3)
+        .and_then(|verb| said.strip_prefix(verb))
+        .is_some_and(|rest| ["", "s", "ed", "ing", "up", "ups"].contains(&rest))
 }
 
 /// A word cut short, as texters write a long one: "calc" for "calculus", "mate" for
@@ -586,20 +736,22 @@ fn cut_short(said: &str, word: &str) -> bool {
 }
 
 /// A Spanish diminutive or adjective without its ending, to compare with a stem: "perrita" ->
-/// "perr" (as "perro"), "grasosa" -> "gras" (as "grasa").
+/// "perr" (as "perro"), "gatica" -> "gat", "grasosa" -> "gras" (as "grasa").
 fn diminished(word: &str) -> Option<&str> {
-    ["itas", "itos", "osas", "osos", "ita", "ito", "osa", "oso"]
-        .iter()
-        .find_map(|ending| word.strip_suffix(ending))
-        .filter(|rest| rest.chars().count() >= 3)
+    [
+        "itas", "itos", "icas", "icos", "osas", "osos", "ita", "ito", "ica", "ico", "osa", "oso",
+    ]
+    .iter()
+    .find_map(|ending| word.strip_suffix(ending))
+    .filter(|rest| rest.chars().count() >= 3)
 }
 
 /// "tranferencia" for "transferencia", "recieve" for "receive": one letter missing, added,
 /// changed or two swapped, in a word long enough (six letters) that this is a typo, not
-/// another word.
+/// another word. Texters get the first letter right: "killing" is no "filling".
 fn one_typo(said: &str, word: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (said.chars().collect(), word.chars().collect());
-    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b {
+    if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b || a[0] != b[0] {
         return false;
     }
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -654,7 +806,29 @@ const SYNONYMS: &[&[&str]] = &[
     &["couple", "pareja"],
     // Animals, as a species choice is written and as people name their pet.
     &[
-        "dog", "perro", "perra", "perrito", "perrita", "puppy", "cachorro", "canine", "canino",
+        "dog",
+        "perro",
+        "perra",
+        "perrito",
+        "perrita",
+        "puppy",
+        "cachorro",
+        "canine",
+        "canino",
+        // Breeds people name their dog by.
+        "lab",
+        "labrador",
+        "poodle",
+        "caniche",
+        "beagle",
+        "chihuahua",
+        "pug",
+        "bulldog",
+        "husky",
+        "schnauzer",
+        "terrier",
+        "retriever",
+        "spaniel",
     ],
     &[
         "cat", "gato", "gata", "gatito", "gatita", "kitten", "kitty", "feline", "felino",
@@ -684,6 +858,51 @@ const SYNONYMS: &[&[&str]] = &[
     ],
     &["whitening", "blanqueamiento", "blanqueo"],
     &["cleaning", "limpieza"],
+    &[
+        "tires",
+        "tire",
+        "tyres",
+        "tyre",
+        "neumaticos",
+        "neumatico",
+        "llantas",
+        "llanta",
+        "ruedas",
+        "rueda",
+    ],
+    &[
+        "photo",
+        "photos",
+        "photography",
+        "foto",
+        "fotos",
+        "fotografia",
+    ],
+    &["spanish", "espanol", "castellano"],
+    &["english", "ingles"],
+    &["tree", "trees", "arbol", "arboles"],
+    &["lawn", "grass", "cesped", "pasto", "zacate"],
+    &[
+        "citizenship",
+        "ciudadania",
+        "naturalization",
+        "naturalizacion",
+    ],
+    &["married", "casado", "casada", "casados"],
+    &["sweep", "swept", "sweeping", "deshollinar"],
+    &["hours", "hour", "hrs", "hr", "horas", "hora"],
+    &["minutes", "minute", "mins", "min", "minutos"],
+    &[
+        "bed",
+        "beds",
+        "bedroom",
+        "bedrooms",
+        "br",
+        "recamara",
+        "recamaras",
+        "dormitorio",
+        "dormitorios",
+    ],
     &["chiropractic", "chiropractor", "chiro", "quiropractico"],
 ];
 
@@ -697,8 +916,10 @@ pub(super) fn stem(word: &str) -> &str {
                 .filter(|verb| verb.ends_with(['r']) && verb.chars().count() >= 5)
         })
         .unwrap_or(word);
+    // "frenando", "sirviendo": a Spanish verb in progress.
     const ENDINGS: &[&str] = &[
-        "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e", "o", "a",
+        "iendo", "ando", "ing", "ion", "ura", "ed", "es", "os", "as", "ar", "er", "ir", "s", "e",
+        "o", "a",
     ];
     ENDINGS
         .iter()
@@ -846,12 +1067,213 @@ mod tests {
         );
     }
 
+    /// The choice `text` names among `choices`, outside a correction.
+    fn pick(text: &str, choices: &[&str]) -> Option<String> {
+        let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+        choice(text, &choices, false)
+    }
+
+    #[test]
+    fn choices_said_in_other_words_or_languages() {
+        let package = ["4 hours", "6 hours", "8 hours", "Full day"];
+        assert_eq!(
+            pick("we're thinking 6 hrs of coverage", &package).as_deref(),
+            Some("6 hours")
+        );
+        let units = ["Studio", "1 bed", "2 bed", "3 bed"];
+        assert_eq!(
+            pick("hi, any 2 bedrooms available", &units).as_deref(),
+            Some("2 bed")
+        );
+        let units = ["5x5", "10x10", "10x20"];
+        assert_eq!(
+            pick("the big one, 10 by 20", &units).as_deref(),
+            Some("10x20")
+        );
+        assert_eq!(pick("unos 10 x 10", &units).as_deref(), Some("10x10"));
+        let taller = ["ITV", "Cambio de aceite", "Neumáticos"];
+        assert_eq!(
+            pick("quiero cambiar las 4 ruedas", &taller).as_deref(),
+            Some("Neumáticos")
+        );
+        let coverage = ["Photo", "Video", "Photo and video"];
+        assert_eq!(
+            pick("need foto y video", &coverage).as_deref(),
+            Some("Photo and video")
+        );
+        let language = ["English", "Spanish"];
+        assert_eq!(
+            pick("prefiero en español please", &language).as_deref(),
+            Some("Spanish")
+        );
+        let resolution = ["Refund", "Exchange", "Store credit"];
+        assert_eq!(
+            pick("can i just get my money back", &resolution).as_deref(),
+            Some("Refund")
+        );
+        let problema = ["Producto dañado", "No llegó", "Cobro doble"];
+        assert_eq!(
+            pick("me cobraron dos veces el pedido", &problema).as_deref(),
+            Some("Cobro doble")
+        );
+    }
+
+    #[test]
+    fn a_choice_left_or_said_in_passing_is_not_the_one_chosen() {
+        assert_eq!(
+            pick(
+                "Dana from Business, we need help",
+                &["Free", "Team", "Business"]
+            )
+            .as_deref(),
+            Some("Business")
+        );
+        assert_eq!(
+            pick(
+                "how do i upgrade from free to team",
+                &["Free", "Team", "Business"]
+            )
+            .as_deref(),
+            Some("Team")
+        );
+        let classes = ["Spin", "HIIT", "Pilates", "Boxing"];
+        assert_eq!(
+            pick("cant make spin tonight, can i switch to pilates", &classes).as_deref(),
+            Some("Pilates")
+        );
+        assert_eq!(
+            pick("en vez de spin, pilates", &classes).as_deref(),
+            Some("Pilates")
+        );
+        // Prepositions, "esta" and what follows an apostrophe name no choice.
+        let servicio = [
+            "Declaración anual",
+            "Contabilidad mensual",
+            "Alta en el SAT",
+        ];
+        assert_eq!(pick("estoy en el régimen RESICO", &servicio), None);
+        let urgencia = ["Urgente", "Esta semana", "Sin prisa"];
+        assert_eq!(pick("ya está, gracias", &urgencia), None);
+        assert_eq!(
+            pick("esta semana si se puede", &urgencia).as_deref(),
+            Some("Esta semana")
+        );
+        let weeks = ["This week", "Next week", "Next month"];
+        assert_eq!(pick("the week after", &weeks), None);
+        let zona = ["General".to_string(), "VIP".to_string()];
+        assert_eq!(
+            choice("mejor general, VIP está muy caro", &zona, true).as_deref(),
+            Some("General")
+        );
+        let sizes = ["S", "M", "L", "XL"];
+        assert_eq!(pick("name's Tyler Brooks", &sizes), None);
+        assert_eq!(pick("I'm not sure", &sizes), None);
+        assert_eq!(
+            pick("the small, it's for my son", &sizes).as_deref(),
+            Some("S")
+        );
+    }
+
+    #[test]
+    fn levels_and_taxes_by_what_people_say() {
+        let nivel = ["Iniciación", "Perfeccionamiento"];
+        assert_eq!(
+            pick("mi hija tiene 6 años y no sabe nadar", &nivel).as_deref(),
+            Some("Iniciación")
+        );
+        let ingles = ["Principiante", "Intermedio", "Avanzado"];
+        assert_eq!(
+            pick("básico, nunca ha tomado clases", &ingles).as_deref(),
+            Some("Principiante")
+        );
+        let taxes = ["Personal tax return", "Business tax return", "Bookkeeping"];
+        assert_eq!(
+            pick("need help filing taxes for my llc this year", &taxes).as_deref(),
+            Some("Business tax return")
+        );
+    }
+
+    #[test]
+    fn pets_repairs_and_licences_by_what_people_call_them() {
+        let species = ["Dog", "Cat", "Horse", "Other"];
+        assert_eq!(
+            pick("my lab ate a whole chocolate bar", &species).as_deref(),
+            Some("Dog")
+        );
+        let especie = ["Perro", "Gato", "Exótico"];
+        assert_eq!(
+            pick("mi gatica Luna no quiere comer", &especie).as_deref(),
+            Some("Gato")
+        );
+        assert_eq!(
+            pick("mi conejo Tambor necesita vacuna", &especie).as_deref(),
+            Some("Exótico")
+        );
+        let carnet = ["B", "A2", "C", "Moto AM"];
+        assert_eq!(
+            pick("me quiero sacar el carnet de coche", &carnet).as_deref(),
+            Some("B")
+        );
+        let servicio = ["Cambio de aceite", "Revisión de frenos", "Diagnóstico"];
+        assert_eq!(
+            pick("el carro está frenando raro", &servicio).as_deref(),
+            Some("Revisión de frenos")
+        );
+        let boiler = ["Boiler service", "Boiler repair", "Radiator fitting"];
+        assert_eq!(
+            pick("boiler's making a banging noise and no hot water", &boiler).as_deref(),
+            Some("Boiler repair")
+        );
+        let entrega = ["Recoger en tienda", "Envío a domicilio"];
+        assert_eq!(
+            pick("me lo mandan a Priv. Los Pinos 45", &entrega).as_deref(),
+            Some("Envío a domicilio")
+        );
+        let chimney = ["Sweep", "Inspection", "Sweep and inspection"];
+        assert_eq!(
+            pick("can we get the chimney swept and inspected", &chimney).as_deref(),
+            Some("Sweep and inspection")
+        );
+    }
+
+    #[test]
+    fn a_size_in_words_is_its_letter_in_any_choice() {
+        let costumes = ["Kids S", "Kids M", "Kids L", "Adult S", "Adult M"];
+        assert_eq!(pick("kids medium", &costumes).as_deref(), Some("Kids M"));
+        let tallas = ["CH", "M", "G", "XG"];
+        assert_eq!(pick("talla grande", &tallas).as_deref(), Some("G"));
+        assert_eq!(pick("extra grande", &tallas).as_deref(), Some("XG"));
+        assert_eq!(pick("la chica", &tallas).as_deref(), Some("CH"));
+    }
+
+    #[test]
+    fn a_choice_is_not_named_by_a_look_alike_word() {
+        // An English verb is not its agent noun.
+        let plans = ["Starter", "Pro", "Enterprise"];
+        assert_eq!(
+            pick("somos una startup, queremos el plan enterprise", &plans).as_deref(),
+            Some("Enterprise")
+        );
+        assert_eq!(pick("about 35 seats to start", &plans), None);
+        assert_eq!(pick("the starter plan", &plans).as_deref(), Some("Starter"));
+        // A typo keeps the first letter: "killing" is no "Filling".
+        let dental = ["Cleaning", "Filling", "Extraction"];
+        assert_eq!(pick("my back tooth is killing me", &dental), None);
+        assert_eq!(pick("need a filing", &dental).as_deref(), Some("Filling"));
+        // A choice said as not the case is refused: "no es urgente".
+        let urgencia = ["Urgente", "Esta semana", "Cuando puedan"];
+        assert_eq!(
+            pick("cuando puedan, no es urgente", &urgencia).as_deref(),
+            Some("Cuando puedan")
+        );
+        assert_eq!(
+            pick("it isn't urgent, whenever", &["Urgent", "Whenever"]).as_deref(),
+            Some("Whenever")
+        );
+    }
+
     #[test]
     fn a_word_cut_short_names_its_choice() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let subjects = ["Algebra", "Geometry", "Calculus", "Statistics"];
         assert_eq!(
             pick("calc tutoring before the final", &subjects).as_deref(),
@@ -880,10 +1302,6 @@ mod tests {
 
     #[test]
     fn claims_urgency_and_visits_by_meaning() {
-        let pick = |text: &str, choices: &[&str]| {
-            let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-            choice(text, &choices, false)
-        };
         let claims = ["Auto", "Home", "Renters", "Life"];
         let cases = [
             ("someone backed into my car in a parking lot", "Auto"),
@@ -1064,6 +1482,35 @@ mod tests {
             Some(Ok("2026-12-09".into())),
             "a day alone keeps the month"
         );
+        assert_eq!(
+            when_value(
+                FieldType::Date,
+                "actually can we do the 15th instead",
+                &clock(),
+                &corrected
+            ),
+            Some(Ok("2026-12-15".into())),
+            "a day of the month alone keeps the month, though its next one is sooner"
+        );
+        assert_eq!(
+            when(
+                FieldType::Time,
+                "de 7 a 11 de la noche, como 80 personas",
+                false
+            ),
+            Some(Ok("19:00".into())),
+            "a range of hours for one time is when it starts"
+        );
+        assert_eq!(
+            when_value(
+                FieldType::Date,
+                "oops el 20, not the 19",
+                &clock(),
+                &corrected
+            ),
+            Some(Ok("2026-12-20".into())),
+            "the day refused is not the one kept"
+        );
         let matters: Vec<String> = ["Family law", "Immigration", "Personal injury", "Criminal"]
             .map(String::from)
             .to_vec();
@@ -1164,6 +1611,10 @@ mod tests {
         assert!(is_correction("Perdón, mi correo es ana@x.es"));
         assert!(!is_correction("I'm Dana, notably busy"));
         assert!(is_correction("no, el 9"));
+        assert!(is_correction(
+            "i have an appt friday at 2 but can we move it to 4"
+        ));
+        assert!(is_correction("ah no, somos más bien 100"));
         assert!(!is_correction("nobody told me"));
     }
 

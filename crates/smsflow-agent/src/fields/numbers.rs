@@ -96,8 +96,16 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
 
 /// A number written as a word ("tres", "twelve"): no name is one.
 pub fn is_number_word(word: &str) -> bool {
+    number_word(word).is_some()
+}
+
+/// The number a word writes: "tres" is 3, "twelve" 12.
+pub fn number_word(word: &str) -> Option<u32> {
     let folded = fold(word);
-    NUMBER_WORDS.iter().any(|(number, _)| *number == folded)
+    NUMBER_WORDS
+        .iter()
+        .find(|(number, _)| *number == folded)
+        .map(|(_, value)| *value)
 }
 
 /// Words that multiply the number before them ("2 millones", "3 mil", "una docena"); alone,
@@ -109,6 +117,7 @@ const MULTIPLIERS: &[(&str, f64)] = &[
     ("millions", 1e6),
     ("millon", 1e6),
     ("millones", 1e6),
+    ("grand", 1e3),
     ("dozen", 12.0),
     ("docena", 12.0),
     ("docenas", 12.0),
@@ -222,6 +231,12 @@ pub(super) const COUNT_AFTER: &[&str] = &[
     "counting",
     "contando",
 ];
+
+/// Whether `word` (folded) names what the number before it counts ("6 personas", "4 nights"
+/// are no day of a month).
+pub fn counts_noun(word: &str) -> bool {
+    COUNT_AFTER.contains(&word) && !PREPOSITIONS.contains(&word)
+}
 
 /// Words of [`COUNT_AFTER`] that count only a number that is not already a time or a day.
 const PREPOSITIONS: &[&str] = &[
@@ -406,6 +421,8 @@ const MEASURES: &[Measure] = &[
             "people",
             "ppl",
             "persons",
+            "person",
+            "persona",
             "guests",
             "personas",
             "invitados",
@@ -486,6 +503,9 @@ const MEASURES: &[Measure] = &[
             "agents",
             "agentes",
             "puestos",
+            // "we're a 14 person firm"
+            "person",
+            "persona",
         ],
         money: false,
     },
@@ -515,7 +535,7 @@ const MEASURES: &[Measure] = &[
         ],
         money: false,
     },
-    // An age: "he's 2", "tengo 27 años", "8 months old".
+    // An age: "he's 2", "tengo 27 años", "8 months old", "a 2 yr old".
     Measure {
         names: &["age", "ages", "edad", "edades"],
         before: &[
@@ -523,7 +543,31 @@ const MEASURES: &[Measure] = &[
             "cumplio", "turned", "turns", "turning",
         ],
         after: &[
-            "years", "yrs", "yo", "old", "anos", "ano", "months", "meses", "mes",
+            "years", "yrs", "yr", "yo", "old", "anos", "ano", "months", "meses", "mes",
+        ],
+        money: false,
+    },
+    // Dependents: "dos hijos" ("25 niños", "15 kids" are guests: not claimed here).
+    Measure {
+        names: &["dependents", "dependent", "dependientes", "dependiente"],
+        before: &[],
+        after: &["hijos", "hijas", "dependents", "dependientes"],
+        money: false,
+    },
+    // Nights of a stay: "3 nights", "dos noches", "solo una noche".
+    Measure {
+        names: &["nights", "night", "noches", "noche"],
+        before: &[],
+        after: &["nights", "night", "noches", "noche"],
+        money: false,
+    },
+    // Pets by what they are: "two dogs", "2 gatos".
+    Measure {
+        names: &["pets", "pet", "mascotas", "dogs", "cats", "perros", "gatos"],
+        before: &[],
+        after: &[
+            "pets", "dogs", "dog", "cats", "cat", "mascotas", "perros", "perritos", "gatos",
+            "gatitos",
         ],
         money: false,
     },
@@ -603,9 +647,13 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         pick.map(|q| plain(q.value))
     };
     let own = measure_of(field);
+    // A count of things said before a noun is a first answer; it changes no count known ("2
+    // minisplits", then "son Carrier de 1 tonelada").
     let owned: Vec<&Quantity> = found
         .iter()
-        .filter(|q| said_for(&tokens, q, field, own))
+        .filter(|q| {
+            said_for(&tokens, q, field, own) || (!known && counts_things(&tokens, q, field))
+        })
         .collect();
     if let Some(first) = owned.first() {
         // "6 people, sorry 7": in a correction the new number may come without its word.
@@ -700,9 +748,43 @@ fn per_week(tokens: &[String], found: &[Quantity]) -> Option<String> {
         })
 }
 
-/// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`).
+/// Whether `field` counts the nights of a stay (`nights`, `noches`).
+pub fn counts_nights(field: &str) -> bool {
+    measure_of(field).is_some_and(|measure| measure.names.contains(&"nights"))
+}
+
+/// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`,
+/// `dependents`).
 pub fn counts_people(field: &str) -> bool {
-    measure_of(field).is_some_and(|measure| measure.names.contains(&"guests"))
+    measure_of(field).is_some_and(|measure| {
+        measure.names.contains(&"guests") || measure.names.contains(&"dependents")
+    })
+}
+
+/// What people write when someone else joins a booking: "her sister's joining", "my cousin is
+/// coming", "viene mi hermana", "se suma mi primo".
+const JOINING: &[&str] = &[
+    "joining",
+    "s coming",
+    "is coming",
+    "are coming",
+    "tagging along",
+    "viene",
+    "vienen",
+    "se suma",
+    "se suman",
+    "se une",
+    "se unen",
+    "se apunta",
+];
+
+/// Whether `text` says someone joins: then a number it corrects is the count of people, not
+/// the hour ("wait make it 5, her sister is coming").
+pub fn someone_joins(text: &str) -> bool {
+    let folded = format!(" {} ", fold(text).replace(['\'', ',', '.', '!'], " "));
+    JOINING
+        .iter()
+        .any(|cue| folded.contains(&format!(" {cue} ")))
 }
 
 /// People listed one by one or by kind, added up: "me, my wife and 2 kids" (4), "dos adultos y
@@ -983,8 +1065,55 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
             after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
                 || before.iter().any(|b| measure.before.contains(b))
                 || (measure.money && q.money(tokens))
+                || (measure.names.contains(&"age") && ages_child(&before))
+                // "2 of us", "3 of us, 4 bags" (not "one of us is vegan")
+                || (measure.names.contains(&"guests")
+                    && q.value >= 2.0
+                    && tokens.get(q.end).is_some_and(|w| w == "of")
+                    && tokens.get(q.end + 1).is_some_and(|w| w == "us"))
         }
         None => after.is_some_and(names_field),
+    }
+}
+
+/// Whether `q` counts the things a quantity field asks for: said before a noun ("three large
+/// pepperoni", "tres pasteles"), not a sum ("$50 ones").
+fn counts_things(tokens: &[String], q: &Quantity, field: &str) -> bool {
+    super::field_says(field, &["quantity", "qty", "cantidad"])
+        && !q.money(tokens)
+        && unit_after(tokens, q).is_some_and(names_a_thing)
+}
+
+/// Whether `word`, after a number, names the things counted: "three large pepperoni", "five
+/// loaves", "tres pasteles" (not "2 de chocolate", "5 am", "3 hours", "4 de mayo").
+fn names_a_thing(word: &str) -> bool {
+    const NOT_THINGS: &[&str] = &[
+        "de", "of", "del", "al", "am", "pm", "hrs", "hr", "horas", "hora", "hours", "hour",
+        "minutes", "mins", "min", "minutos", "para", "for", "and", "y", "or", "o", "the", "el",
+        "la", "los", "las", "at", "in", "en", "por", "con", "with", "to", "a", "days", "dias",
+        "weeks", "semanas", "nights", "noches", "years", "anos", "piso", "dpto", "depto", "apt",
+        "floor", "street", "ave", "avenue", "calle", "suite", "unit",
+    ];
+    word.chars().count() >= 3
+        && word.chars().all(char::is_alphabetic)
+        && !NOT_THINGS.contains(&word)
+        && !is_month(word)
+        && !is_weekday(word)
+}
+
+/// Who a number right after is the age of: "my daughter (9)", "he is 9", "my son is nine",
+/// "mi hija de 14", "mi hijo de doce".
+const CHILDREN: &[&str] = &[
+    "son", "daughter", "kid", "child", "boy", "girl", "he", "she", "hijo", "hija", "nino", "nina",
+    "nene", "nena", "nieto", "nieta", "sobrino", "sobrina",
+];
+
+/// Whether the words before a number (nearest first) make it a child's age.
+fn ages_child(before: &[&str]) -> bool {
+    match before {
+        [kin, ..] if CHILDREN.contains(kin) => true,
+        ["is" | "de" | "es", kin, ..] => CHILDREN.contains(kin),
+        _ => false,
     }
 }
 
@@ -1077,6 +1206,21 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
     let mut found = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
+        // "+54 9 11 6677 0091": a country code opens a phone number; it and its groups count
+        // nothing.
+        if tokens[i]
+            .strip_prefix('+')
+            .is_some_and(|code| !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()))
+        {
+            i += 1;
+            while tokens
+                .get(i)
+                .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+            {
+                i += 1;
+            }
+            continue;
+        }
         // "Kevin Romo 664 555 1234", "664 123": a phone number written in groups counts nothing.
         let groups = phone_groups(&tokens[i..]);
         if groups > 0 {
@@ -1153,6 +1297,8 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         let spelled = !token.starts_with(|c: char| c.is_ascii_digit());
         // "hasta 18,000", "until 720.000": thousands written in groups are no time or day.
         let grouped = value >= 1000.0 && token.contains([',', '.']);
+        // "hasta 650k": thousands are no hour either.
+        let thousands = grouped || token.ends_with('k');
         let timed = after.is_some_and(|a| {
             matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
                 || is_month(a)
@@ -1163,13 +1309,15 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
                 || (NOT_COUNT_BEFORE.contains(&b)
                     && multiplier.is_none()
-                    && !grouped
+                    && !thousands
                     && !counted_after
                     && !(matches!(b, "order" | "pedido") && spelled))
         });
         let shaped = token.contains([':', '/']) || token.starts_with('#');
-        // A phone number: a long run of digits without thousands separators.
-        let phone = token.len() >= 7 && token.chars().all(|c| c.is_ascii_digit());
+        // A phone number: a long run of digits without thousands separators, or in groups that
+        // are no thousands ("416.555.0150", "555-0142").
+        let phone =
+            (token.len() >= 7 && token.chars().all(|c| c.is_ascii_digit())) || dotted_phone(token);
         if timed && !currency || shaped || phone {
             i += 1;
             continue;
@@ -1205,17 +1353,31 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
 }
 
 /// How many tokens a phone number written in groups of digits takes at the start of `tokens`
-/// ("664 555 1234", "33 1234 5678", "664 123"): two or more runs of bare digits in a row, six
-/// digits or more in all, the second of three or more; 0 when it is not one.
+/// ("664 555 1234", "33 1234 5678", "664 123", "688 03 41"): two or more runs of bare digits
+/// in a row, six digits or more in all, the second of three or more unless there are three
+/// runs; 0 when it is not one.
 fn phone_groups(tokens: &[&str]) -> usize {
     let bare = |token: &&&str| token.len() >= 2 && token.chars().all(|c| c.is_ascii_digit());
     let run = tokens.iter().take_while(bare).count();
     let digits: usize = tokens[..run].iter().map(|token| token.len()).sum();
-    if run >= 2 && tokens[1].len() >= 3 && digits >= 6 {
+    if run >= 2 && (tokens[1].len() >= 3 || run >= 3) && digits >= 6 {
         run
     } else {
         0
     }
+}
+
+/// A phone number written as one token in groups of digits that thousands are not written in
+/// ("416.555.0150", "555-0142", "612-34-56"): seven digits or more, three groups or more, one
+/// after the first not of three digits.
+fn dotted_phone(token: &str) -> bool {
+    let groups: Vec<&str> = token.split(['.', '-']).collect();
+    groups.len() >= 3
+        && groups
+            .iter()
+            .all(|group| !group.is_empty() && group.chars().all(|c| c.is_ascii_digit()))
+        && groups.iter().map(|group| group.len()).sum::<usize>() >= 7
+        && groups[1..].iter().any(|group| group.len() != 3)
 }
 
 /// Half of a large number said in words: "half a million" (three tokens), "medio millón" (two).
@@ -1399,6 +1561,25 @@ mod tests {
         assert_eq!(number("size nine and a half").as_deref(), Some("9.5"));
         assert_eq!(number("twenty five and a half").as_deref(), Some("25.5"));
         assert_eq!(number("talla 26 y medio").as_deref(), Some("26.5"));
+        // Groups that thousands are not written in are a phone number, however joined.
+        assert_eq!(number("need 5 more. 416.555.0150").as_deref(), Some("5"));
+        assert_eq!(number("206-555-0102"), None);
+        assert_eq!(number("Nerea 688 03 41"), None);
+        assert_eq!(number("1.200.000").as_deref(), Some("1200000"));
+        assert_eq!(
+            number("3 gift cards. +54 9 11 6677 0091").as_deref(),
+            Some("3")
+        );
+        assert_eq!(number("budget hasta 650k").as_deref(), Some("650000"));
+        assert_eq!(number("budget maybe 3 grand?").as_deref(), Some("3000"));
+    }
+
+    #[test]
+    fn someone_joining_is_said_in_either_language() {
+        assert!(someone_joins("make that 8, her sister's joining"));
+        assert!(someone_joins("WAIT SIX. MY COUSIN IS COMING"));
+        assert!(someone_joins("mejor 5, viene mi hermana"));
+        assert!(!someone_joins("make it 9, if that's convenient"));
     }
 
     #[test]
@@ -1575,6 +1756,52 @@ mod tests {
         assert_eq!(
             read("can i order two of the hoodies", "qty", &[]).as_deref(),
             Some("2")
+        );
+        for (text, age) in [
+            ("he is 9", "9"),
+            ("my son is nine", "9"),
+            ("es para mi hija de 14", "14"),
+            ("mi hijo de doce quiere aprender batería", "12"),
+            ("hi my daughter (9) wants to start piano", "9"),
+            ("openings for a 2 yr old", "2"),
+        ] {
+            assert_eq!(read(text, "child_age", &[]).as_deref(), Some(age), "{text}");
+        }
+        assert_eq!(read("clase de 5 personas", "edad", &[]), None);
+        assert_eq!(
+            read("check in el 2 de enero, 3 nights", "noches", &[]).as_deref(),
+            Some("3")
+        );
+        assert_eq!(read("two dogs", "pet_count", &[]).as_deref(), Some("2"));
+        assert_eq!(read("dos hijos", "dependents", &[]).as_deref(), Some("2"));
+        for (text, count) in [
+            ("three large pepperoni", "3"),
+            ("five loaves", "5"),
+            ("quiero ordenar tres pasteles de tres leches", "3"),
+        ] {
+            assert_eq!(
+                read(text, "quantity", &[]).as_deref(),
+                Some(count),
+                "{text}"
+            );
+        }
+        assert_eq!(read("ready in 3 hours", "quantity", &[]), None);
+        assert_eq!(
+            read("eleven of the $50 ones", "quantity", &[]).as_deref(),
+            Some("11")
+        );
+        assert_eq!(read("Gurruchaga 1820 piso 3", "cantidad", &[]), None);
+        assert_eq!(
+            read("so 2 nights. 2 of us", "guests", &["nights"]).as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            read("we're a 4 person startup", "team_size", &[]).as_deref(),
+            Some("4")
+        );
+        assert_eq!(
+            read("we're a 14 person accounting firm", "employees", &[]).as_deref(),
+            Some("14")
         );
         // A count of something else is no budget, even alone.
         assert_eq!(read("an apartment with 3 bedrooms", "budget", &[]), None);

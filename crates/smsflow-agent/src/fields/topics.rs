@@ -175,6 +175,7 @@ const TOPICS: &[Topic] = &[
         choice_words: &[
             "billing",
             "facturacion",
+            "cobro",
             "cobros",
             "pagos",
             "payments",
@@ -193,6 +194,17 @@ const TOPICS: &[Topic] = &[
             "recibo",
             "my card",
             "mi tarjeta",
+        ],
+    },
+    Topic {
+        choice_words: &["refund", "reembolso", "reintegro"],
+        cues: &[
+            "money back",
+            "my money",
+            "mi dinero",
+            "el dinero",
+            "mi plata",
+            "la plata",
         ],
     },
     Topic {
@@ -328,11 +340,102 @@ const TOPICS: &[Topic] = &[
             "se descompuso",
             "se rompio",
             "se ha roto",
+            "no hot water",
+            "leaking",
+            "leaks",
+            "banging",
+            "bota agua",
+            "pierde agua",
+            "gotea",
         ],
     },
     Topic {
         choice_words: &["brake", "brakes", "frenos", "freno"],
-        cues: &["squeak", "squeal", "grind", "rechin", "chirri"],
+        cues: &[
+            "squeak",
+            "squeal",
+            "grind",
+            "rechin",
+            "chirri",
+            "frenando",
+            "al frenar",
+            "frena mal",
+            "when i brake",
+        ],
+    },
+    // A driving licence by what it lets you drive, as Spain names them: `B` is a car's.
+    Topic {
+        choice_words: &["b"],
+        cues: &[
+            "carnet de coche",
+            "carne de coche",
+            "permiso de coche",
+            "licencia de coche",
+            "carnet del coche",
+            "car licence",
+            "car license",
+        ],
+    },
+    // A level for someone who has never done it: "no sabe nadar", "nunca ha tomado clases".
+    Topic {
+        choice_words: &[
+            "principiante",
+            "principiantes",
+            "iniciacion",
+            "inicial",
+            "beginner",
+            "beginners",
+            "novice",
+        ],
+        cues: &[
+            "nunca ha",
+            "nunca he",
+            "no sabe",
+            "no se nadar",
+            "never",
+            "doesn't know how",
+            "doesnt know how",
+            "desde cero",
+            "from scratch",
+            "basico",
+        ],
+    },
+    Topic {
+        choice_words: &["business", "negocio", "empresa", "empresarial"],
+        cues: &[
+            "biz",
+            "llc",
+            "my company",
+            "our company",
+            "small business",
+            "corporation",
+            "s corp",
+            "mi negocio",
+            "mi empresa",
+        ],
+    },
+    Topic {
+        choice_words: &["exotico", "exoticos", "exotic", "exotics"],
+        cues: &[
+            "conejo",
+            "rabbit",
+            "bunny",
+            "huron",
+            "ferret",
+            "hamster",
+            "cobaya",
+            "cuyo",
+            "guinea pig",
+            "tortuga",
+            "turtle",
+            "tortoise",
+            "iguana",
+            "serpiente",
+            "snake",
+            "lizard",
+            "lagarto",
+            "chinchilla",
+        ],
     },
     Topic {
         choice_words: &[
@@ -351,7 +454,7 @@ const TOPICS: &[Topic] = &[
         choice_words: &[
             "indoor", "indoors", "inside", "interior", "dentro", "comedor",
         ],
-        cues: &["inside", "indoors", "adentro", "air conditioning"],
+        cues: &["inside", "indoors", "adentro", "dentro", "air conditioning"],
     },
     Topic {
         choice_words: &["pickup", "recoger", "recogida", "collection"],
@@ -498,6 +601,12 @@ const TOPICS: &[Topic] = &[
             "send them",
             "mandarlos",
             "enviarlos",
+            "me lo mandan",
+            "me los mandan",
+            "me la mandan",
+            "me las mandan",
+            "me lo mandas",
+            "me lo envian a",
         ],
     },
     // "manos y pies", "hands and feet": each part names its own choice, both say the pair.
@@ -999,11 +1108,41 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
     best.next().is_none().then(|| (*first).clone())
 }
 
-/// A yes-or-no choice about the thing its field names (`permit`, `referral`, `smoker`,
-/// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
-/// a referral"), refusing it a no ("non smoker", "sin mascotas").
-pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option<String> {
-    let answer = |yes: bool| {
+/// What people write when they have never been, or have, to a field that asks whether this is a
+/// first visit (`new_patient`, `primera_visita`, `first_time`).
+const FIRST_VISIT: &[&str] = &[
+    "first time",
+    "first visit",
+    "never been",
+    "havent been",
+    "new patient",
+    "new client",
+    "primera vez",
+    "nunca he ido",
+    "no he ido nunca",
+    "nunca he venido",
+    "no he venido nunca",
+    "nunca ha ido",
+    "paciente nuevo",
+    "nuevo paciente",
+    "cliente nuevo",
+];
+const BEEN_BEFORE: &[&str] = &[
+    "been before",
+    "been there before",
+    "been in before",
+    "already a patient",
+    "returning",
+    "ya soy paciente",
+    "ya soy cliente",
+    "ya he ido",
+    "ya fui",
+    "ya he venido",
+];
+
+/// The `Yes` or `No` (`Sí`/`No`) choice, when the choices are those two.
+fn yes_or_no(choices: &[String], yes: bool) -> Option<String> {
+    let find = |yes: bool| {
         choices
             .iter()
             .find(|choice| match fold(choice.trim()).as_str() {
@@ -1013,9 +1152,42 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
             })
             .cloned()
     };
-    if choices.len() != 2 || answer(true).is_none() || answer(false).is_none() {
+    if choices.len() != 2 || find(!yes).is_none() {
         return None;
     }
+    find(yes)
+}
+
+/// The yes or no to a field that asks whether this is a first visit (`new_patient`,
+/// `primera_visita`): "no he ido nunca" is a yes, whatever "no" it says.
+pub fn first_visit(field: &str, text: &str, choices: &[String]) -> Option<String> {
+    yes_or_no(choices, says_first_visit(field, text)?)
+}
+
+/// Whether the text says this is a first visit, for a field whose name asks it; `None` when it
+/// does not say.
+fn says_first_visit(field: &str, text: &str) -> Option<bool> {
+    if !super::field_says(
+        field,
+        &["new", "first", "primera", "primer", "nuevo", "nueva"],
+    ) {
+        return None;
+    }
+    let folded = spaced(&fold(text).replace('\'', ""));
+    let said = |cues: &[&str]| cues.iter().any(|cue| folded.contains(&format!(" {cue} ")));
+    match (said(FIRST_VISIT), said(BEEN_BEFORE)) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
+}
+
+/// A yes-or-no choice about the thing its field names (`permit`, `referral`, `smoker`,
+/// `mascotas`): saying the thing is a yes ("ya tengo mi learner's permit", "my surgeon gave me
+/// a referral"), refusing it a no ("non smoker", "sin mascotas").
+pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option<String> {
+    let answer = |yes: bool| yes_or_no(choices, yes);
+    answer(true)?;
     // Words of the field's name that name a thing, not a verb about it ("av_needed" has none).
     const ABOUT: &[&str] = &[
         "needed", "need", "needs", "has", "have", "wants", "want", "required", "tiene", "necesita",
@@ -1058,6 +1230,33 @@ mod tests {
 
     fn listed(choices: &[&str]) -> Vec<String> {
         choices.iter().map(|choice| choice.to_string()).collect()
+    }
+
+    #[test]
+    fn a_first_visit_is_said_without_yes_or_no() {
+        let yes_no = listed(&["Yes", "No"]);
+        assert_eq!(
+            first_visit("new_patient", "first time coming in", &yes_no).as_deref(),
+            Some("Yes")
+        );
+        let si_no = listed(&["Sí", "No"]);
+        assert_eq!(
+            first_visit(
+                "primera_visita",
+                "no he ido nunca a vuestra clínica",
+                &si_no
+            )
+            .as_deref(),
+            Some("Sí")
+        );
+        assert_eq!(
+            first_visit("new_patient", "I've been before, Dr Lee saw me", &yes_no).as_deref(),
+            Some("No")
+        );
+        assert_eq!(
+            first_visit("insured", "first time coming in", &yes_no),
+            None
+        );
     }
 
     #[test]
