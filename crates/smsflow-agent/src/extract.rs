@@ -296,6 +296,10 @@ impl Extractors {
                 asked,
                 only_asked: only_asked == Some(name),
                 answers_another: only_asked.is_some_and(|one| one != name),
+                answers_contact: wanted.iter().any(|other| {
+                    only_asked == Some(other.as_str())
+                        && matches!(self::kind(other), Kind::Email | Kind::Phone)
+                }),
                 correcting,
                 known: known.get(name).map(String::as_str),
                 clock,
@@ -718,7 +722,8 @@ impl Extractors {
                 // Capitalised words the contact details follow are surer than a word in lower
                 // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
                 .or_else(|| {
-                    (context.known.is_none() && !context.answers_another)
+                    (context.known.is_none_or(is_guessed_name)
+                        && (!context.answers_another || context.answers_contact))
                         .then(|| listed_name(words).map(|(name, _)| name))
                         .flatten()
                 })
@@ -731,7 +736,7 @@ impl Extractors {
                         .flatten()
                 })
                 .or_else(|| {
-                    (context.known.is_none() && !context.answers_another)
+                    (context.known.is_none_or(is_guessed_name) && !context.answers_another)
                         .then(|| opening_name(words))
                         .flatten()
                 })
@@ -870,15 +875,25 @@ impl Extractors {
             Kind::Typed(FieldType::Address) => {
                 // A message that is all address keeps the places the reader cut at a comma
                 // ("Calle 60 #455 x 53 y 55, Centro, Mérida") and, asked for, gives one whose
-                // street the reader does not know ("Los Aromos 245, Pilar").
-                let shaped = fields::address::shaped(without_lead(text, ADDRESS_LEADS));
+                // street the reader does not know ("Los Aromos 245, Pilar"); led by words that
+                // say where ("en Gorriti 4420, Palermo") or signed before it ("Pedro Almada,
+                // Güemes 1120, Rosario"), asked for or not.
+                let led = without_lead(text, ADDRESS_LEADS);
+                let shaped = fields::address::shaped(led);
+                let signed = fields::address::shaped_after_name(text).or_else(|| {
+                    shaped.clone().filter(|address| {
+                        led.len() < text.trim().len() && fields::address::undated(address)
+                    })
+                });
                 let read = fields::address(text, correcting).map(|found| {
                     shaped
                         .clone()
+                        .or_else(|| signed.clone())
                         .filter(|whole| whole.starts_with(&found))
                         .unwrap_or(found)
                 });
                 read.or_else(|| shaped.filter(|_| asked))
+                    .or(signed)
                     .map(Ok)
                     .or_else(|| {
                         if !asked {
@@ -895,6 +910,17 @@ impl Extractors {
             Kind::Typed(_) | Kind::Labelled if is_identifier(field.as_str()) => {
                 // A correction names the identifier again without its word: "sorry, it's 55210".
                 let answering = asked || (correcting && context.known.is_some());
+                // "unit 4B" (a home's number is short, and written with the address), "traducir
+                // mi diploma" (a `documento` that is no identity number): what the field's name
+                // says it holds, when no identifier is given.
+                let named_thing = fields::things::Thing::of(field.as_str())
+                    .filter(|thing| {
+                        matches!(
+                            thing,
+                            fields::things::Thing::Home | fields::things::Thing::Document
+                        )
+                    })
+                    .and_then(|thing| thing.read(text));
                 // "a la Calle 72 # 10-34", "Priya Desai 07385 112233": an identifier is never
                 // part of the address or the phone number given with it.
                 let text = &self.without_address_and_phone(text);
@@ -917,6 +943,7 @@ impl Extractors {
                     })
                     .collect();
                 identifier(text, field.as_str(), &others, answering, correcting)
+                    .or(named_thing)
                     .map(Ok)
                     .or_else(|| {
                         only_asked
@@ -1026,6 +1053,7 @@ impl Extractors {
     fn phone(&self, text: &str, last: bool) -> Option<String> {
         let valid = |candidate: String| {
             let number = phonenumber::parse(Some(self.region()), &candidate).ok()?;
+            let number = as_argentine_mobile(&number).unwrap_or(number);
             (phonenumber::is_valid(&number) || is_fictional_uk_mobile(&number))
                 .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
         };
@@ -1041,6 +1069,19 @@ impl Extractors {
     fn bad_phone(&self, text: &str) -> Option<String> {
         phone_candidates(text, 5).into_iter().next()
     }
+}
+
+/// An Argentine number for a field read by SMS is a mobile's: `+54 9` and the ten digits of area
+/// code and number. People write them as they dial at home, where the 9 is never dialled ("11
+/// 4567 8901", "+54 11 4567 8901"); `011 15 4567 8901` (trunk 0, mobile 15) libphonenumber
+/// already reads as `+54 9 11 4567 8901`. A landline has no SMS, so reading it as a mobile loses
+/// nothing; `None` when the number is not ten digits or the mobile form is not a valid number.
+fn as_argentine_mobile(number: &phonenumber::PhoneNumber) -> Option<phonenumber::PhoneNumber> {
+    let national = number.national().value();
+    (number.code().value() == 54 && (1_000_000_000..10_000_000_000).contains(&national))
+        .then(|| phonenumber::parse(None, format!("+549{national}")).ok())
+        .flatten()
+        .filter(phonenumber::is_valid)
 }
 
 /// Ofcom keeps 07700 900000 to 07700 900999 for fiction, as the US keeps 555-0100 to 555-0199:
@@ -1215,10 +1256,15 @@ fn place_beside_street(text: &str, value: &str) -> bool {
             && !part.contains('@')
     };
     let plain = |part: &str| !part.chars().any(|c| c.is_ascii_digit());
+    // A street that opens with its number ("12 Oak St") is written in the English order, with
+    // its town after it: a word before it is the texter's name ("Dana, 12 Oak St").
+    let town_first = |street: usize| !parts[street].starts_with(|c: char| c.is_ascii_digit());
     parts.iter().enumerate().any(|(at, part)| {
         has_words(part, value)
             && plain(part)
-            && (parts.get(at + 1).is_some_and(|next| streetlike(next))
+            && (parts
+                .get(at + 1)
+                .is_some_and(|next| streetlike(next) && town_first(at + 1))
                 || (0..at)
                     .rev()
                     .take_while(|&before| before + 3 >= at)
@@ -1545,6 +1591,9 @@ struct Context<'a> {
     only_asked: bool,
     /// Another field was the only one asked for: the message answers that one.
     answers_another: bool,
+    /// That field is an email or a phone: a name may sign the answer ("Marcela Tapia
+    /// marcela@gmail.com").
+    answers_contact: bool,
     correcting: bool,
     /// The field's value so far.
     known: Option<&'a str>,
@@ -2367,6 +2416,9 @@ struct Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
+    // "Alexis Turner / Turner Realty Group", "Ana Gil | 555 0142": a slash or a bar between
+    // parts ends the one before, as a comma does.
+    let text = text.replace(" / ", ", ").replace(" | ", ", ");
     let mut words: Vec<Word> = text
         .split_whitespace()
         // "thanks! -Kate": the dash of a signature written on to the name.
@@ -2395,7 +2447,7 @@ fn words(text: &str) -> Vec<Word> {
         .collect();
     // "Brian Walsh - Walsh Electric - 630-555-0119": a dash between parts ends the one before.
     for at in 0..words.len() {
-        if matches!(words[at].text.as_str(), "-" | "--" | "–" | "—" | "|") {
+        if matches!(words[at].text.as_str(), "-" | "--" | "–" | "—") {
             words[at].ends_clause = true;
             if at > 0 {
                 words[at - 1].ends_clause = true;
@@ -2782,7 +2834,8 @@ fn capitalised_run(
         }
         let connector = connectors
             && !taken.is_empty()
-            && matches!(word.lower.as_str(), "of" | "&" | "and")
+            // "Fintech Sol y Luna", "Gestoría Marín y Asociados".
+            && matches!(word.lower.as_str(), "of" | "&" | "and" | "y")
             && words
                 .get(index + 1)
                 .is_some_and(|next| is_capitalised(&next.text));
@@ -2926,6 +2979,17 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
             // "soy el ing. Raúl Pérez"
             Some("el" | "la") if title(at + 1) => at += 2,
             Some("en") if words.get(at + 1).is_some_and(|w| w.lower == "realidad") => at += 2,
+            // "soy su mamá Karla Mendoza", "I'm her dad, Callum Reid": whose they are.
+            Some("his" | "her" | "their" | "su")
+                if words
+                    .get(at + 1)
+                    .is_some_and(|word| !is_capitalised(&word.text))
+                    && words
+                        .get(at + 2)
+                        .is_some_and(|word| is_capitalised(&word.text)) =>
+            {
+                at += 2
+            }
             // "I'm the office manager Tricia Boyd", "soy la dueña, Marta Gil": a part played.
             Some("the" | "el" | "la")
                 if let Some(role) = (at + 1..words.len().min(at + 4)).find(|&k| {
@@ -3558,6 +3622,14 @@ fn closing_name(words: &[Word], text: &str) -> Option<String> {
     })
 }
 
+/// A name kept from an earlier message that a whole name signed later replaces: one word or
+/// words in lower case, read from an answer that may have been to another question ("es LG",
+/// "acct 77-31904", "soy principiante total") where people sign with their first and last name
+/// ("Marcela Tapia +56 9 6543 2109").
+fn is_guessed_name(known: &str) -> bool {
+    !known.contains(' ') || !is_capitalised(known)
+}
+
 fn opening_name(words: &[Word]) -> Option<String> {
     let (name, next) = capitalised_run(words, 0, NAME_WORDS, false)?;
     let whole_part = next == words.len() || words[next - 1].ends_clause;
@@ -3846,12 +3918,21 @@ fn business_run(words: &[Word]) -> Option<String> {
             return None;
         }
         let (mut run, mut end) = capitalised_run(words, start, 5, true)?;
-        // "Grupo Ferretero del Bajío", "Salinas y Asociados": a name goes on after "de",
-        // "del", "y", "&".
+        // "Grupo Ferretero del Bajío", "Salinas y Asociados": a name goes on after "y", "&",
+        // and after "de", "del" once a business's word has begun it ("Héctor Lara de Lara
+        // Logistics" is a person from a business).
+        let business = |run: &str| {
+            run.split(' ')
+                .any(|word| BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
+        };
         while !words[end - 1].ends_clause
             && words
                 .get(end)
-                .is_some_and(|word| matches!(word.lower.as_str(), "de" | "del" | "y" | "&"))
+                .is_some_and(|word| match word.lower.as_str() {
+                    "y" | "&" => true,
+                    "de" | "del" => business(&run),
+                    _ => false,
+                })
             && let Some((more, next)) = capitalised_run(words, end + 1, 3, true)
         {
             run = format!("{run} {} {more}", words[end].text);
@@ -4036,6 +4117,22 @@ mod tests {
             .as_deref(),
             Some("Dana")
         );
+        // Before a street that opens with its number, a word is the texter's name: the town
+        // comes after such a street.
+        for text in ["Dana, 12 Oak St", "Dana, 12 Oak St, Springfield"] {
+            let found = answer(text, "name:name,address:address", &["name", "address"]).found;
+            assert_eq!(
+                found.get("name").map(String::as_str),
+                Some("Dana"),
+                "{text}"
+            );
+            assert!(
+                found
+                    .get("address")
+                    .is_some_and(|address| !address.contains("Dana")),
+                "{text}: {found:?}"
+            );
+        }
     }
 
     #[test]
@@ -4074,6 +4171,30 @@ mod tests {
             signed.get("address").map(String::as_str),
             Some("12 Oak St, Boston")
         );
+        // A street of no known kind after the texter's name keeps its places.
+        let signed = found(
+            "Pedro Almada, Güemes 1120, Rosario",
+            fumigacion,
+            &["nombre", "direccion"],
+        );
+        assert_eq!(
+            pairs(&signed),
+            [
+                ("direccion", "Güemes 1120, Rosario"),
+                ("nombre", "Pedro Almada")
+            ]
+        );
+        // Led by a word that says where, asked for or not; a day is no street.
+        let led = |text: &str| {
+            found(text, fumigacion, &["nombre"])
+                .get("direccion")
+                .cloned()
+        };
+        assert_eq!(
+            led("en Gorriti 4420, Palermo").as_deref(),
+            Some("Gorriti 4420, Palermo")
+        );
+        assert_eq!(led("en Marzo 14, Lunes"), None);
     }
 
     #[test]
@@ -4497,6 +4618,29 @@ mod tests {
         );
         assert_eq!(pairs(&extract("I'm interested in pricing")), []);
         assert_eq!(pairs(&extract("need to move my booking from 3 to 5pm")), []);
+        // A slash between parts ends the one before.
+        assert_eq!(
+            pairs(&extract("Alexis Turner / Turner Realty Group")),
+            [
+                ("company", "Turner Realty Group"),
+                ("name", "Alexis Turner")
+            ]
+        );
+        // "de" joins a business's name once a business's word began it, not a person's.
+        assert_eq!(
+            extract("Héctor Lara de Lara Logistics")
+                .get("company")
+                .map(String::as_str),
+            Some("Lara Logistics")
+        );
+        // "y" joins the words of a company's name as "and" does.
+        assert_eq!(
+            pairs(&extract("soy Elena Marín de Gestoría Marín y Asociados")),
+            [
+                ("company", "Gestoría Marín y Asociados"),
+                ("name", "Elena Marín")
+            ]
+        );
     }
 
     #[test]
@@ -4518,6 +4662,89 @@ mod tests {
         assert!(extract("not an email: a@b").is_empty());
         assert!(extract("we have a budget of 2000 for 12 people").is_empty());
         assert_eq!(extract("+44 20 7946 0958")["phone"], "+442079460958");
+    }
+
+    /// Argentina: every number is read as the mobile it must be to get a text, however it is
+    /// dialled at home; Chile: nine digits, fewer are re-asked.
+    #[test]
+    fn argentine_numbers_are_read_as_mobiles_and_chilean_ones_have_nine_digits() {
+        let argentina = Extractors::new("AR").expect("a region");
+        let phone = |extractors: &Extractors, text: &str| {
+            extractors
+                .extract(text, &fields("phone"), &Clock::default())
+                .get("phone")
+                .cloned()
+        };
+        for written in [
+            "11 4567 8901",
+            "011 15 4567 8901",
+            "011 4567-8901",
+            "+54 11 4567 8901",
+            "+54 9 11 4567-8901",
+            "mi cel es 11 15 4567 8901",
+        ] {
+            assert_eq!(
+                phone(&argentina, written).as_deref(),
+                Some("+5491145678901"),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            phone(&argentina, "0351 15 555 6677").as_deref(),
+            Some("+5493515556677")
+        );
+        assert_eq!(
+            phone(&argentina, "351 555 6677").as_deref(),
+            Some("+5493515556677")
+        );
+        // The texter's country reads the number, whatever the fallback.
+        let texter = Extractors::default().for_number("+5491122334455");
+        assert_eq!(
+            phone(&texter, "11 4567 8901").as_deref(),
+            Some("+5491145678901")
+        );
+        let chile = Extractors::new("CL").expect("a region");
+        assert_eq!(
+            phone(&chile, "+56 9 8765 4321").as_deref(),
+            Some("+56987654321")
+        );
+        assert_eq!(
+            phone(&chile, "9 8765 4321").as_deref(),
+            Some("+56987654321")
+        );
+        assert_eq!(phone(&chile, "9 4433 221"), None);
+        // What a model gives is checked the same way.
+        let spec = &fields("phone")[0];
+        assert_eq!(
+            argentina
+                .validate_field(spec, "11 4567 8901", &Clock::default())
+                .as_deref(),
+            Some("+5491145678901")
+        );
+        assert_eq!(
+            chile.validate_field(spec, "+56 9 4433 221", &Clock::default()),
+            None
+        );
+    }
+
+    /// Too few digits for the country: the agent re-asks with what was typed.
+    #[test]
+    fn a_short_argentine_or_chilean_number_is_re_asked() {
+        for (region, typed) in [("AR", "11 4567"), ("CL", "+56 9 4433 221")] {
+            let extractors = Extractors::new(region).expect("a region");
+            let found = extractors.read(
+                typed,
+                &fields("phone"),
+                &["phone".to_string()],
+                &BTreeMap::new(),
+                &Clock::default(),
+            );
+            assert_eq!(
+                found.invalid.get("phone"),
+                Some(&Invalid::Phone(typed.to_string())),
+                "{region}"
+            );
+        }
     }
 
     #[test]
@@ -5123,6 +5350,7 @@ mod tests {
         assert_eq!(Person::of("mascota"), Person::Other);
         assert_eq!(Person::of("recipient"), Person::Other);
         assert_eq!(Person::of("owner_name"), Person::Texter);
+        assert_eq!(Person::of("nombre_apoderado"), Person::Texter);
         assert_eq!(Person::of("nombre_padre"), Person::Texter);
         assert_eq!(Person::of("full_name"), Person::Texter);
         assert_eq!(Person::of("patient_name"), Person::Either);
@@ -5150,10 +5378,27 @@ mod tests {
             ("my fiancé is Omar Haddad", "Omar Haddad"),
             ("boarding for Bruno from jan 2", "Bruno"),
             ("my son's teacher Mrs Lopez said to call", "Lopez"),
+            // After a comma too.
+            ("quiero mandar una ancheta para mi suegra, Amparo", "Amparo"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
         }
+        // The texter saying whose they are is no one else.
+        let found = answer(
+            "I'm her dad, Callum Reid",
+            "parent_name:name,pupil_name:name",
+            &[],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("parent_name", "Callum Reid")]);
+        let found = answer(
+            "soy su mamá Karla Mendoza",
+            "nombre_padre:name,sintomas",
+            &[],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("nombre_padre", "Karla Mendoza")]);
         // Typed as text, a child's or a student's name is still read as their name.
         for (text, wanted, child) in [
             (
@@ -6080,6 +6325,59 @@ mod tests {
         let long = format!("Due {}", "x".repeat(120));
         let too_long = conversation(&["Ray Kowalczyk", &long], "name,notes");
         assert!(!too_long.contains_key("notes"), "{too_long:?}");
+    }
+
+    /// A home's number, a translation's document and languages, read by what the field's name
+    /// says it holds, also where the field is named like an identifier.
+    #[test]
+    fn a_home_number_and_a_translation_are_read_by_the_fields_name() {
+        let unit = answer(
+            "hey its unit 4B, the kitchen sink is backing up",
+            "name,unit_number,issue",
+            &[],
+        )
+        .found;
+        assert_eq!(unit.get("unit_number").map(String::as_str), Some("4B"));
+        let translation = answer(
+            "hola necesito traducir mi diploma al inglés",
+            "nombre:name,documento,idioma_destino,paginas:number",
+            &[],
+        )
+        .found;
+        assert_eq!(
+            pairs(&translation),
+            [("documento", "diploma"), ("idioma_destino", "inglés")]
+        );
+    }
+
+    /// A name kept from an answer that may have been to another question (one word, or words in
+    /// lower case) gives way to the whole name the texter signs with later; a whole name stays.
+    #[test]
+    fn a_whole_name_signed_later_replaces_a_guessed_one() {
+        let signed = |turns: &[&str], wanted: &str| conversation(turns, wanted);
+        let lavadora = signed(
+            &[
+                "la lavadora no centrifuga",
+                "es LG",
+                "Marcela Tapia marcela@gmail.com",
+            ],
+            "nombre:name,correo:email,problema",
+        );
+        assert_eq!(lavadora["nombre"], "Marcela Tapia");
+        let quickbooks = signed(
+            &[
+                "our invoices stopped syncing",
+                "Lantus",
+                "Olga Batista 305-555-0186",
+            ],
+            "name,phone:phone,issue",
+        );
+        assert_eq!(quickbooks["name"], "Olga Batista");
+        let kept = signed(
+            &["Dana Smith", "Carla Ruiz carla@gmail.com"],
+            "name,email:email",
+        );
+        assert_eq!(kept["name"], "Dana Smith");
     }
 
     #[test]

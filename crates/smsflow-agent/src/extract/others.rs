@@ -64,6 +64,9 @@ const TEXTER_WORDS: &[&str] = &[
     "guardian",
     "tutor",
     "acudiente",
+    // Chile: the parent or guardian who enrols a pupil.
+    "apoderado",
+    "apoderada",
     "responsable",
     "caller",
     "sender",
@@ -262,10 +265,13 @@ fn their_name(words: &[Word], at: usize) -> Option<(String, usize)> {
 /// after "for"/"para" ("boarding for Bruno", "baño para Canelo").
 pub(super) fn relative_name(words: &[Word]) -> Option<String> {
     let related = (0..words.len()).find_map(|at| {
-        if !POSSESSIVES.contains(&words[at].lower.as_str()) || words[at].ends_clause {
+        // "I'm her dad, Callum Reid": the texter, who says whose they are.
+        let own = at > 0 && matches!(words[at - 1].lower.as_str(), "i'm" | "im" | "am" | "soy");
+        if !POSSESSIVES.contains(&words[at].lower.as_str()) || words[at].ends_clause || own {
             return None;
         }
-        // One to three words for who they are, in lower case: "cat", "little boy", "perrito".
+        // One to three words for who they are, in lower case: "cat", "little boy", "perrito";
+        // the name may follow a comma: "para mi suegra, Amparo".
         let mut next = at + 1;
         while next < words.len()
             && next - at <= 3
@@ -273,9 +279,11 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
                 .text
                 .chars()
                 .all(|c| c.is_lowercase() || matches!(c, '\'' | '-'))
-            && !words[next].ends_clause
         {
             next += 1;
+            if words[next - 1].ends_clause {
+                break;
+            }
         }
         let about = &words[at + 1..next];
         // "my name's Mia Chen": the texter's own.

@@ -26,7 +26,11 @@ pub(super) fn resign(
     let Some(earlier) = known.get(name_field.as_str()) else {
         return;
     };
-    if extraction.found.contains_key(name_field.as_str())
+    // The signature may already have replaced a name that was a guess: the guess still moves.
+    if extraction
+        .found
+        .get(name_field.as_str())
+        .is_some_and(|found| found != signed)
         || fields::fold(earlier) == fields::fold(signed)
         // "Dana Whitfield" then "Dana W. 718 ...": the same person signing again.
         || shares_a_word(earlier, signed)

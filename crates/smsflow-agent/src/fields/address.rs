@@ -111,6 +111,12 @@ const CALLE_TYPES: &[&str] = &[
     "retorno",
     "rambla",
     "costanera",
+    // French and Catalan: "45 Rue Laurier", "Carrer de Mallorca 245".
+    "rue",
+    "carrer",
+    // Peru: "Jr. Huiracocha 1520".
+    "jr",
+    "jiron",
 ];
 
 /// Words that say a unit, floor or house number follows: "Apt 4", "piso 2", "No. 72-41".
@@ -160,6 +166,47 @@ const UNIT_MARKERS: &[&str] = &[
     "cp",
     "c.p",
 ];
+
+/// Words before the number of a home in a building: "unit 4B", "apt 5C", "depto 12".
+const HOME_MARKERS: &[&str] = &[
+    "apt",
+    "apartment",
+    "unit",
+    "suite",
+    "ste",
+    "flat",
+    "depto",
+    "dpto",
+    "apto",
+    "apartamento",
+    "int",
+    "interior",
+];
+
+/// The number of a home in a building, as written: after its word ("its unit 4B", "apt 5C at
+/// 310 Riverside") or, with a letter, after "el"/"the" ("en el 4B hay una filtración"). One to
+/// five letters and figures, at least one a figure.
+pub fn home_number(text: &str) -> Option<String> {
+    fn shaped<'a>(token: &Token<'a>) -> Option<&'a str> {
+        let value = token.raw.trim_matches(|c: char| !c.is_alphanumeric());
+        ((1..=5).contains(&value.chars().count())
+            && value.chars().any(|c| c.is_ascii_digit())
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then_some(value)
+    }
+    let tokens = tokens(text);
+    tokens.windows(2).find_map(|pair| {
+        let lettered = |value: &&str| value.chars().any(|c| c.is_ascii_alphabetic());
+        let value = if pair[0].is(HOME_MARKERS) && !pair[0].ends_sentence() {
+            shaped(&pair[1])
+        } else if matches!(pair[0].bare.as_str(), "el" | "the") {
+            shaped(&pair[1]).filter(lettered)
+        } else {
+            None
+        };
+        value.map(str::to_string)
+    })
+}
 
 /// Words that are a unit or floor on their own: "bajo", "4º izq".
 const UNIT_WORDS: &[&str] = &[
@@ -598,7 +645,11 @@ pub fn shaped(text: &str) -> Option<String> {
                 let ends_sentence = word.ends_with('.')
                     && at + 1 < words.len()
                     && bare.chars().any(|c| c.is_ascii_digit());
-                word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+                // "Col. del Valle": a link inside a place's name.
+                let linked = at > 0
+                    && at + 1 < words.len()
+                    && CONNECTORS.contains(&super::fold(bare).as_str());
+                (word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()) || linked)
                     && !word.contains('@')
                     && !ends_sentence
                     && !SIGN_OFFS.contains(&super::fold(bare).as_str())
@@ -613,6 +664,50 @@ pub fn shaped(text: &str) -> Option<String> {
         && !phone_like
         && places.iter().all(place))
     .then(|| text.to_string())
+}
+
+/// An address signed with the texter's name before it, whatever its street is called: "Pedro
+/// Almada, Güemes 1120, Rosario", "Rosa Jimenez, 4420 Vista Del Mar, San Diego". The name is
+/// one to four capitalised words before the first comma, none a street's, a month's or a
+/// weekday's; the rest is [`shaped`], with no day for its street ("Dana Lee, Nov 14, Friday").
+pub fn shaped_after_name(text: &str) -> Option<String> {
+    let (name, rest) = text.trim().split_once(',')?;
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
+    let no_day = |word: &str| {
+        let folded = folded(word);
+        !super::dates::is_month(&folded) && !super::dates::is_weekday(&folded)
+    };
+    let named = (1..=4).contains(&words.len())
+        && words.iter().all(|word| {
+            word.starts_with(char::is_uppercase)
+                && word
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
+                && !is_street_word(word)
+                && no_day(word)
+        });
+    shaped(rest).filter(|address| named && undated(address))
+}
+
+/// Whether the street of a [`shaped`] address names no day: "Nov 14, Friday" is a day, "4420
+/// Vista Del Mar, San Diego" a street.
+pub fn undated(address: &str) -> bool {
+    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
+    let street: Vec<&str> = address
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let dated = street.windows(2).any(|pair| {
+        let number = |word: &str| word.starts_with(|c: char| c.is_ascii_digit());
+        (super::dates::is_month(&folded(pair[0])) && number(pair[1]))
+            || (number(pair[0]) && super::dates::is_month(&folded(pair[1])))
+    }) || street
+        .iter()
+        .any(|word| super::dates::is_weekday(&folded(word)));
+    !dated
 }
 
 /// The street address in `text` as written (the last one in a correction, else the first).
@@ -644,11 +739,54 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
             }
             at = end + 1;
             after_last = at.min(tokens.len());
+            // "from 311 W 94th St, New York to 22 Prospect Park W, Brooklyn", "de Av. Corrientes
+            // 1840 a Zapiola 2250, Belgrano": where a route ends, whatever its street is called,
+            // when its sentence is all address.
+            if let Some(to) = tokens.get(at).filter(|to| to.is(&["to", "a", "hasta"]))
+                && let Some((address, last)) = shaped_from(text, &tokens, at + 1)
+            {
+                found.push((address, to.bare.clone()));
+                at = last + 1;
+                after_last = at.min(tokens.len());
+            }
         } else {
             at += 1;
         }
     }
+    // No street of a known kind: one the rest of its sentence is all of, after a word that
+    // says where or a comma ("deliver dec 10 to 905 W Fulton Market, Chicago. Tyler ...",
+    // "salgo de 14 Sur 3502, col. Anzures, Puebla", "2 bed flat, 45 Brixton Hill, London SW2").
+    if found.is_empty() {
+        let led = (0..tokens.len()).find_map(|at| {
+            let lead = &tokens[at];
+            (lead.is(PLACE_LEADS) || lead.raw.ends_with(','))
+                .then(|| shaped_from(text, &tokens, at + 1))
+                .flatten()
+                .map(|(address, _)| (address, lead.bare.clone()))
+        });
+        found.extend(led);
+    }
     found
+}
+
+/// Words before where something is or goes: "to", "at", "en", "a", "de".
+const PLACE_LEADS: &[&str] = &[
+    "to", "at", "in", "from", "en", "a", "al", "de", "desde", "hasta",
+];
+
+/// The [`shaped`] address from the word `at` to the end of its sentence, with the word it ends
+/// at, when no street of a known kind starts there and its street names no day.
+fn shaped_from(text: &str, tokens: &[Token], at: usize) -> Option<(String, usize)> {
+    let from = tokens.get(at)?;
+    let last = (at..tokens.len())
+        .find(|&k| tokens[k].ends_sentence())
+        .unwrap_or(tokens.len() - 1);
+    if core(tokens, at).is_some() {
+        return None;
+    }
+    shaped(&text[from.start..tokens[last].end])
+        .filter(|address| undated(address))
+        .map(|address| (address, last))
 }
 
 /// Words that say an address follows: "mi dirección es", "address:", "I live at".
@@ -731,6 +869,24 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
                 break;
             }
         }
+    }
+    // "Gurruchaga 1820 piso 3 dpto A": a street of no known kind, said by the home or floor
+    // after its number ("Torre 2 apto 804" is a unit of the address before it).
+    if first.capitalised()
+        && !first.is_stop()
+        && !first.is(UNIT_MARKERS)
+        && !first.is(AREA_MARKERS)
+        && let Some(number) = (at + 1..tokens.len().min(at + 4)).find(|&k| tokens[k].is_number())
+        && tokens[at..number]
+            .iter()
+            .all(|token| (token.capitalised() || token.is(CONNECTORS)) && !token.ends_part())
+        && tokens
+            .get(number + 1)
+            .is_some_and(|unit| unit.is(HOME_MARKERS) || unit.is(&["piso", "planta", "floor"]))
+        && tokens.get(number + 2).is_some_and(Token::is_unit_value)
+        && !tokens[number].ends_part()
+    {
+        return Some((at, number));
     }
     None
 }
@@ -892,7 +1048,7 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, shaped};
+    use super::{address, addresses, home_number, shaped, shaped_after_name};
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
@@ -940,6 +1096,114 @@ mod tests {
         ] {
             assert_eq!(shaped(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn an_address_signed_with_a_name_before_it_keeps_its_places() {
+        for (text, address) in [
+            ("Pedro Almada, Güemes 1120, Rosario", "Güemes 1120, Rosario"),
+            ("Dana, Güemes 1120, Rosario", "Güemes 1120, Rosario"),
+            (
+                "Rosa Jimenez, 4420 Vista Del Mar, San Diego",
+                "4420 Vista Del Mar, San Diego",
+            ),
+            (
+                "Laura Cantú, Río Nazas 240, Col. del Valle, San Pedro",
+                "Río Nazas 240, Col. del Valle, San Pedro",
+            ),
+        ] {
+            assert_eq!(shaped_after_name(text).as_deref(), Some(address), "{text}");
+        }
+        for text in [
+            // A day, a sentence or a street before the comma is no signature, a day no street.
+            "Dana Lee, Nov 14, Friday",
+            "Friday March, Güemes 1120, Rosario",
+            "it is Pedro, Güemes 1120, Rosario",
+            "Calle Mayor, 12 Oak Grove, Leeds",
+        ] {
+            assert_eq!(shaped_after_name(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_home_number_is_read_after_its_word() {
+        for (text, home) in [
+            (
+                "hey its unit 4B, the kitchen sink is backing up",
+                Some("4B"),
+            ),
+            ("hi this is apt 5C at 310 Riverside", Some("5C")),
+            ("en el 4B hay una filtración en el techo", Some("4B")),
+            ("depto 12, piso 3", Some("12")),
+            // A day after "el" is no home.
+            ("el 15 a las 10", None),
+            ("unit price is too high", None),
+        ] {
+            assert_eq!(home_number(text).as_deref(), home, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_route_ends_at_an_address_of_any_street() {
+        let ends = |text: &str| {
+            addresses(text, false)
+                .into_iter()
+                .map(|(address, before)| format!("{before}: {address}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ends("from 311 W 94th St Apt 5B, New York to 22 Prospect Park W, Brooklyn"),
+            [
+                "from: 311 W 94th St Apt 5B, New York",
+                "to: 22 Prospect Park W, Brooklyn"
+            ]
+        );
+        assert_eq!(
+            ends("de Av. Corrientes 1840 6to A a Zapiola 2250, Belgrano"),
+            ["de: Av. Corrientes 1840 6to A", "a: Zapiola 2250, Belgrano"]
+        );
+        // Not when the sentence goes on as no address.
+        assert_eq!(
+            ends("from 12 Oak St to the airport, asap"),
+            ["from: 12 Oak St"]
+        );
+    }
+
+    #[test]
+    fn an_address_of_any_street_is_the_rest_of_its_sentence_after_a_word_that_says_where() {
+        for (text, expected) in [
+            (
+                "deliver dec 10 to 905 W Fulton Market, Chicago. Tyler Brandt 312-555-0104",
+                Some("905 W Fulton Market, Chicago"),
+            ),
+            (
+                "2 bed flat, 45 Brixton Hill, London SW2",
+                Some("45 Brixton Hill, London SW2"),
+            ),
+            (
+                "cotización de Jr. Huiracocha 1520, Jesús María",
+                Some("Jr. Huiracocha 1520, Jesús María"),
+            ),
+            // A day is no street, a sentence that goes on in lower case no address.
+            ("see you on Nov 14, Friday", None),
+            ("at 4 Main, if you can", None),
+        ] {
+            assert_eq!(address(text, false).as_deref(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_street_of_no_known_kind_is_told_by_the_home_after_its_number() {
+        assert_eq!(
+            address("Gurruchaga 1820 piso 3 dpto A", false).as_deref(),
+            Some("Gurruchaga 1820 piso 3 dpto A")
+        );
+        assert_eq!(address("Mesa para 4 el sábado", false), None);
+        // A unit after a street goes on with it.
+        assert_eq!(
+            address("Cl 100 #19-61 Torre 2 apto 804", false).as_deref(),
+            Some("Cl 100 #19-61 Torre 2 apto 804")
+        );
     }
 
     fn read(text: &str) -> Option<String> {

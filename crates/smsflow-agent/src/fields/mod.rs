@@ -8,6 +8,7 @@ pub mod models;
 pub mod numbers;
 pub mod things;
 mod topics;
+pub mod translation;
 
 pub use topics::{first_visit, yes_or_no_by_field};
 

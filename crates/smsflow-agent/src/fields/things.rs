@@ -10,6 +10,7 @@
 use super::dates::is_month;
 use super::fold;
 use super::models;
+use super::translation::{self, Side};
 
 /// What a text field holds, from the words of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,13 @@ pub enum Thing {
     /// The animal a pest control visit is about: "we got roaches in the kitchen", "tenemos
     /// plaga de hormigas" (`pest`, `plaga`).
     Pest,
+    /// The language a document is translated from or to: "from Polish to English", "al
+    /// inglés" (`source_language`, `idioma_destino`).
+    Language(Side),
+    /// The document a translation is of: "translation of my birth certificate" (`document`).
+    Document,
+    /// The number of a home in a building: "unit 4B", "en el 4B" (`unit_number`, `unidad`).
+    Home,
 }
 
 impl Thing {
@@ -60,6 +68,34 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        if has(&["language", "languages", "idioma", "idiomas", "lengua"]) {
+            if has(&["source", "from", "origen", "original"]) {
+                return Some(Thing::Language(Side::Source));
+            }
+            if has(&["target", "to", "into", "destino", "final"]) {
+                return Some(Thing::Language(Side::Target));
+            }
+        }
+        if has(&["document", "documents", "documento", "documentos"])
+            && !has(&["number", "numero", "num", "nro", "id"])
+        {
+            return Some(Thing::Document);
+        }
+        if has(&[
+            "unit",
+            "unidad",
+            "apartment",
+            "apartamento",
+            "apt",
+            "depto",
+            "suite",
+            "flat",
+        ]) && !has(&[
+            "price", "precio", "cost", "costo", "count", "cantidad", "size", "tamano", "type",
+            "tipo",
+        ]) {
+            return Some(Thing::Home);
+        }
         if has(&[
             "stylist",
             "estilista",
@@ -283,7 +319,8 @@ impl Thing {
                 .or_else(|| subject_before_tutor(&tokens)),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
-            Thing::Breed => after_cue(text, BREED_CUES, 4).or_else(|| kind_before_name(&tokens)),
+            Thing::Breed => after_cue(text, BREED_CUES, 4)
+                .or_else(|| kind_before_name(&tokens).map(|(kind, _)| kind)),
             Thing::Reason => reason(text),
             Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
                 .map(|value| without_article(&value))
@@ -328,6 +365,9 @@ impl Thing {
             Thing::Brand => models::brand(&tokens).or_else(|| vehicle(&tokens)),
             Thing::Provider => provider(&tokens),
             Thing::Pest => pest(&tokens),
+            Thing::Language(side) => translation::language(text, side),
+            Thing::Document => translation::document(text),
+            Thing::Home => super::address::home_number(text),
             Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -527,8 +567,62 @@ const PET_CUES: &[&[&str]] = &[
     &["para", "la"],
 ];
 
+/// After a word for a pet ("my dog Biscuit"), else after what kind of animal it is ("mi
+/// schnauzer Rocky", "our beagle Copper").
 fn pet_name(tokens: &[&str]) -> Option<String> {
     after_words(tokens, PET_CUES, 2)
+        .or_else(|| kind_before_name(tokens).and_then(|(_, end)| proper_run(&tokens[end..], 2)))
+        .or_else(|| subject_name(tokens))
+}
+
+/// Words that open a message before what it is about.
+const OPENERS: &[&str] = &[
+    "hi", "hello", "hey", "hola", "buenas", "buenos", "dias", "morning",
+];
+
+/// Verbs said of a pet right after its name: "Duke got stung", "Pepper needs her booster jabs",
+/// "Luna no come", "Coco tiene tos" (folded).
+const SAID_OF_A_PET: &[&str] = &[
+    "is",
+    "has",
+    "had",
+    "needs",
+    "got",
+    "keeps",
+    "ate",
+    "was",
+    "won't",
+    "wont",
+    "can't",
+    "cant",
+    "isn't",
+    "hasn't",
+    "threw",
+    "swallowed",
+    "started",
+    "tiene",
+    "esta",
+    "no",
+    "necesita",
+    "comio",
+    "se",
+    "anda",
+    "lleva",
+    "empezo",
+];
+
+/// The one capitalised word a message opens with, when what follows says what it did or has:
+/// a vet's texter writes of their pet by name ("Hi, Pepper needs her booster jabs").
+fn subject_name(tokens: &[&str]) -> Option<String> {
+    let start = tokens
+        .iter()
+        .position(|token| !OPENERS.contains(&fold(bare(token)).as_str()))?;
+    let name = proper_run(&tokens[start..start + 1], 1)?;
+    tokens
+        .get(start + 1)
+        .is_some_and(|verb| SAID_OF_A_PET.contains(&fold(bare(verb)).as_str()))
+        .then_some(name)
+        .filter(|_| !ends_clause(tokens[start]))
 }
 
 /// Words before what kind of animal a pet is.
@@ -994,7 +1088,11 @@ const NOT_PRODUCTS: &[&str] = &[
     "total", "them", "those", "these", "more", "ones", "people", "personas", "pax", "guests",
     "units", "unidades", "pieces", "piezas", "pcs", "each", "cada", "en", "in", "al", "per", "por",
     "am", "pm", "hours", "horas", "days", "dias", "minutes", "minutos",
-    // What it comes in: "3 cajas", "6 boxes" count the product already named.
+];
+
+/// What a product comes in: "3 cajas", "6 boxes" alone count the product already named; "2
+/// cajas de paracetamol" name it after them.
+const CONTAINERS: &[&str] = &[
     "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
@@ -1289,10 +1387,19 @@ const ORDER_CUES: &[&str] = &[
     "ordenar",
     "encargar",
     "pedir",
+    // "refill for my lisinopril 10mg": whose it is goes with the cue.
+    "refill on my",
+    "refill of my",
+    "refill for my",
+    "refill de mi",
+    "refill my",
     "refill on",
     "refill of",
     "refill for",
     "refill de",
+    // "¿me podéis reservar Ventolin?": set aside at the counter.
+    "reservar",
+    "reservarme",
     "mandar",
     "enviar",
 ];
@@ -1390,7 +1497,21 @@ fn ordered(text: &str) -> Option<String> {
     let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
         || super::numbers::is_number_word(&first)
         || VEHICLE_OWNERS.contains(&first.as_str());
-    (!counted_or_owned).then_some(product)
+    (!counted_or_owned).then(|| named_after(text, &product).unwrap_or(product))
+}
+
+/// The name a kind in lower case is given after a comma: "mi insulina, Lantus", "my inhaler,
+/// Ventolin HFA".
+fn named_after(text: &str, kind: &str) -> Option<String> {
+    if kind.contains(' ') || kind.chars().any(char::is_uppercase) {
+        return None;
+    }
+    let rest = text[text.find(kind)? + kind.len()..].strip_prefix(',')?;
+    let tokens: Vec<&str> = rest.split_whitespace().collect();
+    let name = proper_run(&tokens, 2)?;
+    // The name ends its clause: "mi insulina, Lantus // ...", not "my inhaler, Dana Ruiz here".
+    let count = name.split(' ').count();
+    (tokens.len() == count || ends_clause(tokens[count - 1])).then_some(name)
 }
 
 /// Words that ask whether a shop has something: "do u still have the wool peacoat in navy",
@@ -1628,17 +1749,46 @@ fn counted(tokens: &[&str]) -> Option<String> {
     if ends_clause(tokens[count]) {
         return None;
     }
-    while at < tokens.len() && COUNT_WORDS.contains(&fold(bare(tokens[at])).as_str()) {
+    let contains = |at: usize| {
+        CONTAINERS.contains(&fold(bare(tokens[at])).as_str())
+            && tokens
+                .get(at + 1)
+                .is_some_and(|next| matches!(fold(bare(next)).as_str(), "de" | "of"))
+    };
+    while at < tokens.len()
+        && (COUNT_WORDS.contains(&fold(bare(tokens[at])).as_str()) || contains(at))
+    {
+        at += 1;
+    }
+    // "3 cajas de las galletas": which ones, not what they are.
+    if at > count + 1
+        && tokens.get(at).is_some_and(|token| {
+            matches!(
+                fold(bare(token)).as_str(),
+                "el" | "la" | "los" | "las" | "the"
+            )
+        })
+    {
         at += 1;
     }
     let mut words: Vec<&str> = Vec::new();
     for token in tokens.iter().skip(at).take(5) {
         let word = bare(token);
         let folded = fold(word);
+        // "paracetamol de 500": a dose after "de" ends the product.
+        if !word.is_empty()
+            && word.chars().all(|c| c.is_ascii_digit())
+            && words.len() >= 2
+            && words.last().is_some_and(|last| fold(last) == "de")
+        {
+            words.push(word);
+            break;
+        }
         if word.is_empty()
             || word.chars().any(|c| c.is_ascii_digit())
             || (words.is_empty()
                 && (NOT_PRODUCTS.contains(&folded.as_str())
+                    || CONTAINERS.contains(&folded.as_str())
                     || super::numbers::is_number_word(word)))
             || PRODUCT_ENDS.contains(&folded.as_str())
         {
@@ -1842,8 +1992,9 @@ const TRAVEL_CUES: &[&str] = &["to", "a", "para", "hacia", "visit", "visitar", "
 
 /// The lower-case words for what kind of animal a pet is, between "my"/"un" and its name:
 /// "my golden retriever Maple", "our beagle Copper", "un caniche que se llama Lola"; not the
-/// words any pet is called by ("my dog Rocky").
-fn kind_before_name(tokens: &[&str]) -> Option<String> {
+/// words any pet is called by ("my dog Rocky"). With where the name (or the word that names
+/// it) starts.
+fn kind_before_name(tokens: &[&str]) -> Option<(String, usize)> {
     const BEFORE: &[&str] = &[
         "my", "our", "mi", "nuestro", "nuestra", "a", "an", "un", "una",
     ];
@@ -1881,7 +2032,7 @@ fn kind_before_name(tokens: &[&str]) -> Option<String> {
             && kind
                 .iter()
                 .all(|word| !ANY_PET.contains(&fold(word).as_str())))
-        .then(|| kind.join(" "))
+        .then(|| (kind.join(" "), end))
     })
 }
 
@@ -2619,6 +2770,37 @@ mod tests {
                 .as_deref(),
             Some("Nube")
         );
+        // What a pharmacy is asked for, by name after its kind, with its dose.
+        for (text, medication) in [
+            ("refill for my lisinopril 10mg pls", "lisinopril 10mg"),
+            ("necesito refill de mi insulina, Lantus", "Lantus"),
+            ("¿me podéis reservar Ventolin? tengo receta", "Ventolin"),
+            (
+                "me pueden mandar 2 cajas de paracetamol de 500",
+                "paracetamol de 500",
+            ),
+            (
+                "quiero 3 cajas de las galletas de avena",
+                "galletas de avena",
+            ),
+        ] {
+            assert_eq!(
+                Thing::of("medicamento")
+                    .and_then(|thing| thing.read(text))
+                    .as_deref(),
+                Some(medication),
+                "{text}"
+            );
+        }
+        // After its breed, or as what the message is about.
+        for (text, pet) in [
+            ("hola quiero baño y corte para mi schnauzer Rocky", "Rocky"),
+            ("our beagle Copper ate a sock", "Copper"),
+            ("Duke got stung by something this morning", "Duke"),
+            ("Hi, Pepper needs her booster jabs", "Pepper"),
+        ] {
+            assert_eq!(Thing::PetName.read(text).as_deref(), Some(pet), "{text}");
+        }
         assert_eq!(
             Thing::PetName
                 .answer("Canela, es una perrita", true, false)
@@ -2629,6 +2811,8 @@ mod tests {
             Thing::PetName.answer("Canela, es una perrita", false, false),
             None
         );
+        assert_eq!(Thing::PetName.read("I need a checkup for my dog"), None);
+        assert_eq!(Thing::PetName.read("Hi, is Friday open?"), None);
         assert_eq!(
             Thing::Breed.read("he's a golden retriever").as_deref(),
             Some("golden retriever")
