@@ -17,6 +17,7 @@ mod free_text;
 mod in_use;
 mod leftover;
 mod level;
+mod opening;
 mod others;
 mod paired;
 mod requested;
@@ -437,6 +438,12 @@ impl Extractors {
                             clock.today(),
                         )
                     })
+            })
+            .or_else(|| {
+                // What the first message asks for, for a field that holds a need.
+                opening::need_field(wanted, asked, known, &extraction).and_then(|field| {
+                    opening::answer(text, field, wanted, &extraction, clock.today())
+                })
             })
             .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
