@@ -4547,6 +4547,29 @@ mod tests {
             ),
             None
         );
+        // One event told in two clauses, or beside the words that ask for help, is the problem.
+        let siniestro = |text: &str| {
+            answer(text, "nombre,fecha_siniestro:date,descripcion", &[])
+                .found
+                .get("descripcion")
+                .cloned()
+        };
+        assert_eq!(
+            siniestro("ayer se rompió un caño y se inundó la cocina").as_deref(),
+            Some("se rompió un caño y se inundó la cocina")
+        );
+        assert_eq!(
+            siniestro("anteayer entraron a robar y se llevaron el portátil y joyas").as_deref(),
+            Some("entraron a robar y se llevaron el portátil y joyas")
+        );
+        assert_eq!(
+            issue(
+                "need to file a claim, someone rear ended me at a light yesterday",
+                "name,date_of_loss:date,issue"
+            )
+            .as_deref(),
+            Some("someone rear ended me at a light")
+        );
         let problema = |text: &str| {
             answer(
                 text,

@@ -210,12 +210,19 @@ fn without_wanting(said: &str) -> &str {
     without_first(rest, &["a", "an", "un", "una", "unos", "unas"])
 }
 
+/// Whether `clause` opens with the words that say something is wanted: "need to file a
+/// claim,", "I need to report un accidente,".
+pub(super) fn asks(clause: &str) -> bool {
+    let clause = clause.trim();
+    super::without_lead(clause, WANT_LEADS).len() < clause.len()
+}
+
 /// The clause of `said` that says what is wanted, when one after a comma opens with it: "im
 /// interested in personal training, want to lose 20 lbs" = `want to lose 20 lbs`.
 fn wanting_clause(said: &str) -> &str {
     said.match_indices(", ")
         .map(|(at, comma)| &said[at + comma.len()..])
-        .find(|clause| super::without_lead(clause, WANT_LEADS).len() < clause.len())
+        .find(|clause| asks(clause))
         .unwrap_or(said)
 }
 
