@@ -76,9 +76,19 @@ const WANT_LEADS: &[&str] = &[
     "tengo ",
 ];
 
-/// Verbs that do nothing but carry what is wanted, in Spanish: "quiero hacer mi testamento" =
-/// `testamento`, "necesito que me hagan la renta de este año" = `la renta de este año`.
-const LIGHT_VERBS: &[&str] = &["que me hagan ", "que me hagas ", "hacerme ", "hacer "];
+/// Verbs that do nothing but carry what is wanted: "quiero hacer mi testamento" = `testamento`,
+/// "necesito que me hagan la renta de este año" = `la renta de este año`.
+const LIGHT_VERBS: &[&str] = &[
+    "que me hagan ",
+    "que me hagas ",
+    "hacerme ",
+    "hacer ",
+    // "quería saber si hacen mantención de jardín": what the business does is what is wanted.
+    "hacen ",
+    "haceis ",
+    "do you do ",
+    "do you guys do ",
+];
 
 /// What a first message asks for when it seeks the business rather than states a need: a
 /// provider, a visit, a sign-up, a price ("busco entrenador personal", "want to try a personal
@@ -278,6 +288,10 @@ mod tests {
     fn a_light_verb_and_an_article_after_the_wanting_go() {
         assert_eq!(without_wanting("quiero hacer mi testamento"), "testamento");
         assert_eq!(without_wanting("hacer mi testamento"), "testamento");
+        assert_eq!(
+            without_wanting("hacen mantención de jardín mensual"),
+            "mantención de jardín mensual"
+        );
         assert_eq!(
             without_wanting("necesito que me hagan la renta de este año"),
             "la renta de este año"
