@@ -169,8 +169,10 @@ pub(super) fn answer(
     extraction: &Extraction,
     today: Date,
 ) -> Option<(String, String)> {
+    // "quiero agendar con la nutri, necesito bajar unos kilos": the clause that wants it, as
+    // the one before asks for a visit.
     let (name, said) = super::described::described(
-        free_text::after_greeting(text),
+        wanting_clause(free_text::after_greeting(text)),
         field,
         wanted,
         extraction,
@@ -299,6 +301,22 @@ mod tests {
         assert_eq!(
             without_wanting("quiero un closet empotrado para la habitación principal"),
             "closet empotrado para la habitación principal"
+        );
+    }
+
+    #[test]
+    fn the_clause_that_wants_it_answers_after_one_that_asks_for_a_visit() {
+        let wanted = vec![text("nombre"), text("objetivo")];
+        let found = answer(
+            "hola quiero agendar con la nutri, necesito bajar unos kilos",
+            &wanted[1],
+            &wanted,
+            &Extraction::default(),
+            jiff::civil::date(2026, 7, 1),
+        );
+        assert_eq!(
+            found,
+            Some(("objetivo".to_string(), "bajar unos kilos".to_string()))
         );
     }
 
