@@ -978,7 +978,8 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     }
     let value =
         super::spans::without_holder(without_weather(without_filler(without_reaction(value))));
-    super::spans::without_need_after(super::spans::without_act_before(value)).to_string()
+    let value = super::spans::without_need_after(super::spans::without_act_before(value));
+    super::spans::without_why_of_check(super::spans::without_bare_verb(value)).to_string()
 }
 
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
