@@ -701,7 +701,6 @@ const GREETING_LEADS: &[&str] = &[
     "buenas tardes",
     "buenas noches",
     "buen dia",
-    "hola buenas",
     "que tal",
     "hi",
     "hello",
@@ -1243,6 +1242,11 @@ mod tests {
                 "problema",
                 "hola buenas, oigan, se fue la luz",
                 "se fue la luz",
+            ),
+            (
+                "motivo",
+                "hola buenas tardes, se me rompió una muela",
+                "se me rompió una muela",
             ),
             ("product", "hey guys, pumpkin muffins", "pumpkin muffins"),
             // Words that frame the request.
