@@ -306,6 +306,13 @@ const VISIT_LINKS: &[&str] = &[
     "about", "for", "because", "on", "por", "para", "sobre", "porque",
 ];
 
+/// Words before what a visit is about that say only which one: an indefinite article, or whose
+/// it is when someone else has it ("for her shots" = `shots`, "por su vacuna" = `vacuna`), as the
+/// Normalisation rules leave out who has or needs it.
+const VISIT_SUBJECT_LEADS: &[&str] = &[
+    "a", "an", "un", "una", "unos", "unas", "his", "her", "their", "su", "sus",
+];
+
 /// `value` without a request for a visit that opens it, when what follows says what the visit
 /// is about: "can I get in to see Dr Kim about my knee" = `my knee`, "quería turno por una
 /// contractura en la espalda" = `contractura en la espalda`.
@@ -333,7 +340,7 @@ fn without_visit(value: &str) -> &str {
             let rest = &value[at + said.len()..];
             let after = lead_words + n + 1;
             return if after < words.len() {
-                without_indefinite(rest.trim_start())
+                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS)
             } else {
                 value
             };
@@ -1262,6 +1269,11 @@ mod tests {
                 "hacen limpiezas dentales",
             ),
             ("motivo", "es pa una limpieza", "limpieza"),
+            (
+                "reason",
+                "hi need to get my kitty in for her shots",
+                "shots",
+            ),
             (
                 "matter",
                 "necesito ayuda con mi green card renewal",
