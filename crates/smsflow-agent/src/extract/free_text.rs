@@ -59,6 +59,8 @@ const REQUEST_LEADS: &[&str] = &[
     "looking for a quote to ",
     "i need a quote for ",
     "need a quote for ",
+    "get a quote on ",
+    "get a quote for ",
     "we need ",
     "i need ",
     "we want to ",
@@ -1269,6 +1271,11 @@ mod tests {
                 "hacen limpiezas dentales",
             ),
             ("motivo", "es pa una limpieza", "limpieza"),
+            (
+                "project",
+                "hey want to get a quote on redoing the front yard",
+                "redoing the front yard",
+            ),
             (
                 "reason",
                 "hi need to get my kitty in for her shots",
