@@ -17,6 +17,7 @@ mod free_text;
 mod in_use;
 mod leftover;
 mod level;
+mod opening;
 mod others;
 mod paired;
 mod requested;
@@ -437,6 +438,12 @@ impl Extractors {
                             clock.today(),
                         )
                     })
+            })
+            .or_else(|| {
+                // What the first message asks for, for a field that holds a need.
+                opening::need_field(wanted, asked, known, &extraction).and_then(|field| {
+                    opening::answer(text, field, wanted, &extraction, clock.today())
+                })
             })
             .or_else(|| requested::answer(text, wanted, asked, known, &extraction))
             .or_else(|| {
@@ -4539,6 +4546,29 @@ mod tests {
                 "name,incident_date,issue"
             ),
             None
+        );
+        // One event told in two clauses, or beside the words that ask for help, is the problem.
+        let siniestro = |text: &str| {
+            answer(text, "nombre,fecha_siniestro:date,descripcion", &[])
+                .found
+                .get("descripcion")
+                .cloned()
+        };
+        assert_eq!(
+            siniestro("ayer se rompió un caño y se inundó la cocina").as_deref(),
+            Some("se rompió un caño y se inundó la cocina")
+        );
+        assert_eq!(
+            siniestro("anteayer entraron a robar y se llevaron el portátil y joyas").as_deref(),
+            Some("entraron a robar y se llevaron el portátil y joyas")
+        );
+        assert_eq!(
+            issue(
+                "need to file a claim, someone rear ended me at a light yesterday",
+                "name,date_of_loss:date,issue"
+            )
+            .as_deref(),
+            Some("someone rear ended me at a light")
         );
         let problema = |text: &str| {
             answer(

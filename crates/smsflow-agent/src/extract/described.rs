@@ -143,7 +143,16 @@ pub(super) fn described(
         if cut && left.len() <= most {
             continue;
         }
-        clauses_kept += 1;
+        // "need to file a claim, someone rear ended me ...", "se rompió un caño y se inundó la
+        // cocina": a clause that asks, or goes on with the same event, tells nothing apart.
+        let opening: Vec<String> = left.iter().take(2).map(|&i| folded(tokens[i])).collect();
+        let apart = match opening.as_slice() {
+            // "... y se llevaron el portátil y joyas": the last of a list.
+            [join, ..] if JOINS.contains(&join.as_str()) && left.len() <= 2 => false,
+            [join, se] if JOINS.contains(&join.as_str()) => se != "se",
+            _ => !super::opening::asks(&clause_text(&tokens, &clause)),
+        };
+        clauses_kept += usize::from(apart || cut);
         // Only a lost day or order makes a clause about what happened before: one that lost the
         // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
         // is wrong.
@@ -162,7 +171,8 @@ pub(super) fn described(
     }
     // "the electrician was here saturday and now the kitchen lights flicker": a clause that
     // lost a day or an order but still says something, beside another, may be what happened
-    // before the problem or the problem itself; a wrong description is worse than none.
+    // before the problem or the problem itself; a wrong description is worse than none. One
+    // event told in two clauses, or beside the words that ask for help, is no such pair.
     if cut_kept && clauses_kept > 1 {
         return None;
     }
