@@ -59,6 +59,8 @@ const REQUEST_LEADS: &[&str] = &[
     "looking for a quote to ",
     "i need a quote for ",
     "need a quote for ",
+    "get a quote on ",
+    "get a quote for ",
     "we need ",
     "i need ",
     "we want to ",
@@ -306,6 +308,13 @@ const VISIT_LINKS: &[&str] = &[
     "about", "for", "because", "on", "por", "para", "sobre", "porque",
 ];
 
+/// Words before what a visit is about that say only which one: an indefinite article, or whose
+/// it is when someone else has it ("for her shots" = `shots`, "por su vacuna" = `vacuna`), as the
+/// Normalisation rules leave out who has or needs it.
+const VISIT_SUBJECT_LEADS: &[&str] = &[
+    "a", "an", "un", "una", "unos", "unas", "his", "her", "their", "su", "sus",
+];
+
 /// `value` without a request for a visit that opens it, when what follows says what the visit
 /// is about: "can I get in to see Dr Kim about my knee" = `my knee`, "quería turno por una
 /// contractura en la espalda" = `contractura en la espalda`.
@@ -333,7 +342,7 @@ fn without_visit(value: &str) -> &str {
             let rest = &value[at + said.len()..];
             let after = lead_words + n + 1;
             return if after < words.len() {
-                without_indefinite(rest.trim_start())
+                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS)
             } else {
                 value
             };
@@ -701,7 +710,6 @@ const GREETING_LEADS: &[&str] = &[
     "buenas tardes",
     "buenas noches",
     "buen dia",
-    "hola buenas",
     "que tal",
     "hi",
     "hello",
@@ -978,7 +986,8 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     }
     let value =
         super::spans::without_holder(without_weather(without_filler(without_reaction(value))));
-    super::spans::without_need_after(super::spans::without_act_before(value)).to_string()
+    let value = super::spans::without_need_after(super::spans::without_act_before(value));
+    super::spans::without_why_of_check(super::spans::without_bare_verb(value)).to_string()
 }
 
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
@@ -1243,6 +1252,11 @@ mod tests {
                 "hola buenas, oigan, se fue la luz",
                 "se fue la luz",
             ),
+            (
+                "motivo",
+                "hola buenas tardes, se me rompió una muela",
+                "se me rompió una muela",
+            ),
             ("product", "hey guys, pumpkin muffins", "pumpkin muffins"),
             // Words that frame the request.
             (
@@ -1257,6 +1271,16 @@ mod tests {
                 "hacen limpiezas dentales",
             ),
             ("motivo", "es pa una limpieza", "limpieza"),
+            (
+                "project",
+                "hey want to get a quote on redoing the front yard",
+                "redoing the front yard",
+            ),
+            (
+                "reason",
+                "hi need to get my kitty in for her shots",
+                "shots",
+            ),
             (
                 "matter",
                 "necesito ayuda con mi green card renewal",

@@ -194,6 +194,66 @@ pub(super) fn without_holder(value: &str) -> &str {
     }
 }
 
+/// Verbs that open a description once another field took who they are about: "is limping"
+/// after "my perrito Chico" gave the pet's name, "tiene tos con flemas", "necesita vacuna"
+/// (folded).
+const BARE_VERBS: &[&str] = &["is", "has", "needs", "tiene", "necesita"];
+
+/// Words after such a verb that make it say something else: "has had a cough", "tiene que",
+/// "is not eating".
+const NOT_BARE: &[&str] = &[
+    "que", "to", "had", "been", "got", "no", "not", "a", "an", "un", "una",
+];
+
+/// A description without the verb of having, needing or being that opens it with no one before
+/// it ("is limping" = `limping`, "necesita vacuna" = `vacuna`): as the Normalisation rules leave
+/// out who has or needs a problem. "is" only before a verb in -ing ("is 4 months old" says who
+/// someone is).
+pub(super) fn without_bare_verb(value: &str) -> &str {
+    let Some((verb, rest)) = value.trim_start().split_once(' ') else {
+        return value;
+    };
+    let rest = rest.trim_start();
+    let verb = fields::fold(verb);
+    let next = fields::fold(rest.split_whitespace().next().unwrap_or_default());
+    let opens = BARE_VERBS.contains(&verb.as_str())
+        && !NOT_BARE.contains(&next.as_str())
+        && (verb != "is" || (next.len() > 4 && next.ends_with("ing")));
+    if opens { rest } else { value }
+}
+
+/// Words that end the name of a check or a test someone books: "eye exam", "hearing test".
+const CHECKS: &[&str] = &[
+    "exam",
+    "test",
+    "checkup",
+    "check-up",
+    "physical",
+    "screening",
+    "chequeo",
+    "revision",
+    "examen",
+];
+
+/// A reason that names the check the texter books, without why they want it after its comma:
+/// "eye exam, my glasses prescription is old" = `eye exam`, "hearing test, he's been turning the
+/// tv way up" = `hearing test`. The check is the answer; the rest explains it.
+pub(super) fn without_why_of_check(value: &str) -> &str {
+    let Some((check, why)) = value.split_once(',') else {
+        return value;
+    };
+    let words: Vec<String> = check.split_whitespace().map(fields::fold).collect();
+    let names_check = (2..=3).contains(&words.len())
+        && words
+            .last()
+            .is_some_and(|word| CHECKS.contains(&word.as_str()));
+    if names_check && why.split_whitespace().count() >= 2 {
+        check.trim_end()
+    } else {
+        value
+    }
+}
+
 /// Words that open when something started: "desde anteayer", "since monday".
 const SINCE: &[&str] = &["since", "desde"];
 
@@ -586,6 +646,45 @@ mod tests {
             "leaking under the cabinet, puddle every time it runs",
         ] {
             assert_eq!(without_need_after(said), said, "{said}");
+        }
+    }
+
+    #[test]
+    fn a_verb_left_without_who_has_it_is_no_part_of_the_problem() {
+        assert_eq!(
+            without_bare_verb("is limping desde ayer"),
+            "limping desde ayer"
+        );
+        assert_eq!(without_bare_verb("tiene tos con flemas"), "tos con flemas");
+        assert_eq!(without_bare_verb("necesita vacuna"), "vacuna");
+        for said in [
+            "is 4 months old",
+            "has had a cough for a week",
+            "tiene que ir al baño a cada rato",
+            "is not eating",
+            "limping",
+        ] {
+            assert_eq!(without_bare_verb(said), said, "{said}");
+        }
+    }
+
+    #[test]
+    fn why_a_check_is_booked_is_no_part_of_the_reason() {
+        assert_eq!(
+            without_why_of_check("eye exam, my glasses prescription is old"),
+            "eye exam"
+        );
+        assert_eq!(
+            without_why_of_check("hearing test, he's been turning the tv way up"),
+            "hearing test"
+        );
+        for said in [
+            "tenancy dispute, landlord is keeping my whole deposit",
+            "my knee, twisted it hiking",
+            "failed my driving test, need lessons",
+            "eye exam",
+        ] {
+            assert_eq!(without_why_of_check(said), said, "{said}");
         }
     }
 }
