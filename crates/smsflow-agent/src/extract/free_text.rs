@@ -435,7 +435,15 @@ fn after_request_clause(value: &str) -> &str {
                 && word.len() >= 3
                 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
     });
-    let Some(at) = value.find([',', '?']).filter(|_| verb) else {
+    // "quiero hora, veo borroso de lejos": a visit asked for with no word of what for.
+    let visit_only = |at: usize| {
+        let clause = fields::fold(&value[..at]);
+        let asked = clause
+            .split_whitespace()
+            .skip(lead_words(&folded, after_lead));
+        asked.clone().count() > 0 && asked.into_iter().all(|word| BARE_VISITS.contains(&word))
+    };
+    let Some(at) = value.find([',', '?']).filter(|&at| verb || visit_only(at)) else {
         return value;
     };
     let rest = value[at + 1..].trim_start();
@@ -446,7 +454,28 @@ fn after_request_clause(value: &str) -> &str {
     }
 }
 
-/// Words that say the texter has what follows.
+/// How many words of `folded` come before `after_lead`, the rest of it after its lead.
+fn lead_words(folded: &str, after_lead: &str) -> usize {
+    folded[..folded.len() - after_lead.len()]
+        .split_whitespace()
+        .count()
+}
+
+/// The words of a request for a visit that say nothing of what it is for: "quiero hora",
+/// "need an appointment", "quería una cita".
+const BARE_VISITS: &[&str] = &[
+    "hora",
+    "cita",
+    "turno",
+    "consulta",
+    "una",
+    "un",
+    "appointment",
+    "appt",
+    "an",
+    "a",
+];
+
 /// Words that say the texter has or needs what follows: "I've tweaked my lower back" as "I
 /// have", "got a leak in the ceiling" with no subject at all, "necesito una limpieza".
 const POSSESSION_LEADS: &[&str] = &[
@@ -1392,6 +1421,18 @@ mod tests {
                 "sintomas",
                 "quería pedir cita, tengo fiebre y dolor de garganta",
                 "fiebre y dolor de garganta",
+            ),
+            // A visit asked for with no word of what for, before what is wrong; one that names
+            // what for is the reason.
+            (
+                "motivo",
+                "quiero hora, veo borroso de lejos",
+                "veo borroso de lejos",
+            ),
+            (
+                "reason",
+                "need an eye exam, my glasses are old",
+                "eye exam, my glasses are old",
             ),
             // A question beside the description.
             (
