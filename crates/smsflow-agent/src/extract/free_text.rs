@@ -758,6 +758,11 @@ const GREETING_LEADS: &[&str] = &[
     "morning,",
     "evening,",
     "afternoon,",
+    "morning.",
+    "evening.",
+    "afternoon.",
+    // A call-out to whom the texter writes: "doc, mi bebé tiene fiebre desde ayer".
+    "doc,",
 ];
 
 fn is_weak(invalid: &Invalid) -> bool {
@@ -1212,10 +1217,13 @@ pub(super) fn after_greeting(text: &str) -> &str {
     let folded = fields::fold(text);
     GREETING_LEADS
         .iter()
-        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with([',', ' ', '!']))
+        // A greeting may end its own sentence: "Buenos días. Se nos ha ido la luz ...".
+        .find(|lead| {
+            folded.starts_with(*lead) && folded[lead.len()..].starts_with([',', ' ', '!', '.'])
+        })
         .and_then(|lead| text.char_indices().nth(lead.chars().count()))
         .map_or(text, |(at, _)| {
-            after_greeting(text[at..].trim_start_matches([',', '!', ' ']))
+            after_greeting(text[at..].trim_start_matches([',', '!', '.', ' ']))
         })
 }
 
@@ -1421,6 +1429,18 @@ mod tests {
                 "sintomas",
                 "quería pedir cita, tengo fiebre y dolor de garganta",
                 "fiebre y dolor de garganta",
+            ),
+            // A greeting that ends its own sentence, and a call-out.
+            (
+                "issue",
+                "morning. water heater is leaking from the bottom",
+                "water heater is leaking from the bottom",
+            ),
+            ("problema", "Buenos días. Se fue la luz", "Se fue la luz"),
+            (
+                "motivo",
+                "doc, mi bebé tiene fiebre desde ayer",
+                "fiebre desde ayer",
             ),
             // A visit asked for with no word of what for, before what is wrong; one that names
             // what for is the reason.
