@@ -435,7 +435,15 @@ fn after_request_clause(value: &str) -> &str {
                 && word.len() >= 3
                 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
     });
-    let Some(at) = value.find([',', '?']).filter(|_| verb) else {
+    // "quiero hora, veo borroso de lejos": a visit asked for with no word of what for.
+    let visit_only = |at: usize| {
+        let clause = fields::fold(&value[..at]);
+        let asked = clause
+            .split_whitespace()
+            .skip(lead_words(&folded, after_lead));
+        asked.clone().count() > 0 && asked.into_iter().all(|word| BARE_VISITS.contains(&word))
+    };
+    let Some(at) = value.find([',', '?']).filter(|&at| verb || visit_only(at)) else {
         return value;
     };
     let rest = value[at + 1..].trim_start();
@@ -446,7 +454,28 @@ fn after_request_clause(value: &str) -> &str {
     }
 }
 
-/// Words that say the texter has what follows.
+/// How many words of `folded` come before `after_lead`, the rest of it after its lead.
+fn lead_words(folded: &str, after_lead: &str) -> usize {
+    folded[..folded.len() - after_lead.len()]
+        .split_whitespace()
+        .count()
+}
+
+/// The words of a request for a visit that say nothing of what it is for: "quiero hora",
+/// "need an appointment", "quería una cita".
+const BARE_VISITS: &[&str] = &[
+    "hora",
+    "cita",
+    "turno",
+    "consulta",
+    "una",
+    "un",
+    "appointment",
+    "appt",
+    "an",
+    "a",
+];
+
 /// Words that say the texter has or needs what follows: "I've tweaked my lower back" as "I
 /// have", "got a leak in the ceiling" with no subject at all, "necesito una limpieza".
 const POSSESSION_LEADS: &[&str] = &[
@@ -729,6 +758,11 @@ const GREETING_LEADS: &[&str] = &[
     "morning,",
     "evening,",
     "afternoon,",
+    "morning.",
+    "evening.",
+    "afternoon.",
+    // A call-out to whom the texter writes: "doc, mi bebé tiene fiebre desde ayer".
+    "doc,",
 ];
 
 fn is_weak(invalid: &Invalid) -> bool {
@@ -1183,10 +1217,13 @@ pub(super) fn after_greeting(text: &str) -> &str {
     let folded = fields::fold(text);
     GREETING_LEADS
         .iter()
-        .find(|lead| folded.starts_with(*lead) && folded[lead.len()..].starts_with([',', ' ', '!']))
+        // A greeting may end its own sentence: "Buenos días. Se nos ha ido la luz ...".
+        .find(|lead| {
+            folded.starts_with(*lead) && folded[lead.len()..].starts_with([',', ' ', '!', '.'])
+        })
         .and_then(|lead| text.char_indices().nth(lead.chars().count()))
         .map_or(text, |(at, _)| {
-            after_greeting(text[at..].trim_start_matches([',', '!', ' ']))
+            after_greeting(text[at..].trim_start_matches([',', '!', '.', ' ']))
         })
 }
 
@@ -1392,6 +1429,30 @@ mod tests {
                 "sintomas",
                 "quería pedir cita, tengo fiebre y dolor de garganta",
                 "fiebre y dolor de garganta",
+            ),
+            // A greeting that ends its own sentence, and a call-out.
+            (
+                "issue",
+                "morning. water heater is leaking from the bottom",
+                "water heater is leaking from the bottom",
+            ),
+            ("problema", "Buenos días. Se fue la luz", "Se fue la luz"),
+            (
+                "motivo",
+                "doc, mi bebé tiene fiebre desde ayer",
+                "fiebre desde ayer",
+            ),
+            // A visit asked for with no word of what for, before what is wrong; one that names
+            // what for is the reason.
+            (
+                "motivo",
+                "quiero hora, veo borroso de lejos",
+                "veo borroso de lejos",
+            ),
+            (
+                "reason",
+                "need an eye exam, my glasses are old",
+                "eye exam, my glasses are old",
             ),
             // A question beside the description.
             (

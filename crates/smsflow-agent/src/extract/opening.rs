@@ -127,6 +127,12 @@ const HELP_LEADS: &[&str] = &[
     "asesoria con ",
     "asesoria sobre ",
     "asesoramiento para ",
+    "asesoria porque ",
+    "asesoramiento porque ",
+    // A visit asked for before what it is for: "quiero hora para firmar una escritura".
+    "hora para ",
+    "cita para ",
+    "turno para ",
 ];
 
 /// The free-text field still missing whose name says it holds what the texter wants, when the
@@ -169,8 +175,10 @@ pub(super) fn answer(
     extraction: &Extraction,
     today: Date,
 ) -> Option<(String, String)> {
+    // "quiero agendar con la nutri, necesito bajar unos kilos": the clause that wants it, as
+    // the one before asks for a visit.
     let (name, said) = super::described::described(
-        free_text::after_greeting(text),
+        wanting_clause(free_text::after_greeting(text)),
         field,
         wanted,
         extraction,
@@ -206,6 +214,18 @@ fn without_wanting(said: &str) -> &str {
     }
     let rest = super::without_lead(super::without_lead(light, HELP_LEADS), LIGHT_VERBS);
     let rest = without_first(rest, &["my", "our", "mi", "mis", "nuestro", "nuestra"]);
+    // "an electrician, half the sockets ... stopped working": the one asked for, then what
+    // is wrong.
+    if let Some((asked, what)) = rest.split_once(", ")
+        && asked.split_whitespace().count() <= 3
+        && asked
+            .split_whitespace()
+            .next()
+            .is_some_and(|first| INDEFINITES.contains(&fields::fold(first).as_str()))
+        && what.split_whitespace().count() >= 3
+    {
+        return what;
+    }
     // "un handyman para montar ...": the one asked for, then what for.
     let words: Vec<&str> = rest.splitn(4, ' ').collect();
     if let [article, _, link, what] = words.as_slice()
@@ -217,8 +237,11 @@ fn without_wanting(said: &str) -> &str {
     {
         return what;
     }
-    without_first(rest, &["a", "an", "un", "una", "unos", "unas"])
+    without_first(rest, INDEFINITES)
 }
+
+/// Indefinite articles: what follows one is asked for, not named.
+const INDEFINITES: &[&str] = &["a", "an", "un", "una", "unos", "unas"];
 
 /// Whether `clause` opens with the words that say something is wanted: "need to file a
 /// claim,", "I need to report un accidente,".
@@ -299,6 +322,38 @@ mod tests {
         assert_eq!(
             without_wanting("quiero un closet empotrado para la habitación principal"),
             "closet empotrado para la habitación principal"
+        );
+    }
+
+    #[test]
+    fn the_clause_that_wants_it_answers_after_one_that_asks_for_a_visit() {
+        let wanted = vec![text("nombre"), text("objetivo")];
+        let found = answer(
+            "hola quiero agendar con la nutri, necesito bajar unos kilos",
+            &wanted[1],
+            &wanted,
+            &Extraction::default(),
+            jiff::civil::date(2026, 7, 1),
+        );
+        assert_eq!(
+            found,
+            Some(("objetivo".to_string(), "bajar unos kilos".to_string()))
+        );
+    }
+
+    #[test]
+    fn what_is_wrong_follows_the_one_asked_for() {
+        assert_eq!(
+            without_wanting("need an electrician, half the sockets have stopped working"),
+            "half the sockets have stopped working"
+        );
+        assert_eq!(
+            without_wanting("necesito asesoría porque me despidieron sin justa causa"),
+            "me despidieron sin justa causa"
+        );
+        assert_eq!(
+            without_wanting("quiero hora para firmar una escritura"),
+            "firmar una escritura"
         );
     }
 
