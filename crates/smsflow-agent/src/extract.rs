@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
+use crate::tagger;
 
 mod beside;
 mod described;
@@ -58,6 +59,12 @@ fn kind(field: &FieldSpec) -> Kind {
         FieldType::Text => Kind::Labelled,
         other => Kind::Typed(other),
     }
+}
+
+/// A text field the rules read as free text: not a company, someone's name or an identifier,
+/// which named rules read. The learned reader reads these beside the rules ([`tagger`]).
+pub fn is_free_text(field: &FieldSpec) -> bool {
+    kind(field) == Kind::Labelled && !is_identifier(field.as_str())
 }
 
 /// Words in a text field's name that make it a company's name ("company", "business_name",
@@ -149,6 +156,9 @@ pub struct Extractors {
     /// claims, every region of its country code is tried) and most texts need neither.
     texter: Option<String>,
     region: OnceLock<Region>,
+    /// Free-text fields are also read by the stored [`tagger::Model`], beside the rules (the
+    /// builtin agent's reading; the rules alone by default, as the model is trained beside them).
+    tagger: bool,
 }
 
 impl Default for Extractors {
@@ -163,6 +173,15 @@ impl Extractors {
             fallback: region,
             texter: None,
             region: OnceLock::new(),
+            tagger: false,
+        }
+    }
+
+    /// Free-text fields read by the rules and the learned reader beside them ([`tagger`]).
+    pub fn with_tagger(self) -> Extractors {
+        Extractors {
+            tagger: true,
+            ..self
         }
     }
 
@@ -177,6 +196,7 @@ impl Extractors {
             fallback: self.region(),
             texter: Some(number.to_string()),
             region: OnceLock::new(),
+            tagger: self.tagger,
         }
     }
 
@@ -510,6 +530,9 @@ impl Extractors {
                 extraction.found.insert(name, value);
             }
         }
+        if self.tagger {
+            self.read_free_text(text, wanted, asked, known, clock, &mut extraction);
+        }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
@@ -550,6 +573,41 @@ impl Extractors {
                 .insert(field.as_str().to_string(), Invalid::Email(answer));
         }
         extraction
+    }
+
+    /// The learned reader's answers for free-text fields, beside the rules' (see [`tagger`]):
+    /// it replaces their answer, or drops it, only when it is sure.
+    fn read_free_text(
+        &self,
+        text: &str,
+        wanted: &[FieldSpec],
+        asked: &[String],
+        known: &BTreeMap<String, String>,
+        clock: &Clock,
+        extraction: &mut Extraction,
+    ) {
+        let rules = extraction.found.clone();
+        for field in wanted.iter().filter(|field| tagger::reads(field)) {
+            let turn = tagger::Turn {
+                text,
+                field: field.as_str(),
+                asked,
+                known,
+                found: &rules,
+            };
+            match tagger::read(tagger::Model::stored(), &turn, tagger::COMBINATION) {
+                tagger::Reading::Rules => {}
+                tagger::Reading::Nothing => {
+                    extraction.found.remove(field.as_str());
+                }
+                tagger::Reading::Value(value) => {
+                    if let Some(value) = self.validate_field(field, &value, clock) {
+                        extraction.invalid.remove(field.as_str());
+                        extraction.found.insert(field.as_str().to_string(), value);
+                    }
+                }
+            }
+        }
     }
 
     /// With two address fields (pickup and drop-off), each address goes to the field its words

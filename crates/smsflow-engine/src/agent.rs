@@ -85,7 +85,8 @@ impl Default for Agent {
 impl Agent {
     pub fn new(llm: Option<Arc<dyn LlmBackend>>) -> Agent {
         Agent {
-            extractors: Extractors::default(),
+            // Free-text fields read by the rules and the learned reader beside them.
+            extractors: Extractors::default().with_tagger(),
             llm,
             zone: jiff::tz::TimeZone::UTC,
         }

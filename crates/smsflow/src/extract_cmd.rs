@@ -25,7 +25,7 @@ pub struct ExtractArgs {
     #[arg(long, default_value = "name,email,phone,company")]
     fields: String,
     /// The message.
-    #[arg(required_unless_present_any = ["jsonl", "score", "cross_validate"])]
+    #[arg(required_unless_present_any = ["jsonl", "score", "cross_validate", "train_tagger"])]
     text: Option<String>,
     /// Print compact JSON (the default is pretty).
     #[arg(long)]
@@ -41,11 +41,15 @@ pub struct ExtractArgs {
     /// the learned reader.
     #[arg(long)]
     misses: bool,
-    /// Score a learned reader of text fields leave-one-set-out: train on all these sets but one,
-    /// score the one left out, each in turn, beside the rules. Give it only development sets
-    /// (test5..test13), never the held-out ones.
+    /// Score the agent's learned reader of text fields leave-one-set-out: train on all these sets
+    /// but one, score the one left out, each in turn, beside the rules. Give it only development
+    /// sets (test5..test15), never the held-out ones.
     #[arg(long, value_name = "FILE", num_args = 2.., conflicts_with_all = ["text", "score", "jsonl"])]
     cross_validate: Vec<PathBuf>,
+    /// `OUT FILE...`: train the agent's learned reader of text fields on the development sets
+    /// (test5..test15) and write it to OUT (crates/smsflow-agent/data/tagger.bin).
+    #[arg(long, value_names = ["OUT", "FILE"], num_args = 2.., conflicts_with_all = ["text", "score", "jsonl", "cross_validate"])]
+    train_tagger: Vec<PathBuf>,
     /// With --cross-validate: also train on all its sets and score these, which it never trains
     /// on (the held-out sets dev, test, test2..test4).
     #[arg(long, value_name = "FILE", num_args = 1.., requires = "cross_validate")]
@@ -104,13 +108,19 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
     if args.misses && args.score.is_none() && args.cross_validate.is_empty() {
         anyhow::bail!("--misses lists what --score or --cross-validate got wrong: add one of them");
     }
+    let read = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|path| read_cases(path).map(|cases| (path.clone(), cases)))
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    if let [out, sets @ ..] = args.train_tagger.as_slice() {
+        let model = tagger::trained(&read(sets)?)?;
+        std::fs::write(out, &model).with_context(|| format!("cannot write {}", out.display()))?;
+        println!("{} bytes written to {}", model.len(), out.display());
+        return Ok(());
+    }
     if !args.cross_validate.is_empty() {
-        let read = |paths: &[PathBuf]| {
-            paths
-                .iter()
-                .map(|path| read_cases(path).map(|cases| (path.clone(), cases)))
-                .collect::<anyhow::Result<Vec<_>>>()
-        };
         return tagger::cross_validate(
             &read(&args.cross_validate)?,
             &read(&args.held_out)?,
@@ -218,10 +228,22 @@ fn as_scored(kind: FieldType, value: &str) -> String {
     }
 }
 
-/// What the agent had asked for before a turn, and the fields it had after it.
+/// What the agent had asked for and knew before a turn, what the rules found in it (recorded
+/// only when the rules read alone) and the fields it had after it.
 struct TurnRecord {
+    text: String,
     asked: Vec<String>,
+    known: BTreeMap<String, String>,
+    found: BTreeMap<String, String>,
     fields: BTreeMap<String, String>,
+}
+
+/// How a case is read: as the builtin agent does, or by the rules alone, recording what they
+/// found in each turn (the learned reader's training and cross-validation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Agent,
+    RulesRecorded,
 }
 
 /// One labelled value's outcome.
@@ -243,7 +265,7 @@ impl Outcome<'_> {
 
 /// The fields a case asks for and, turn by turn, what the builtin agent had asked and found, as of
 /// `now` in the case's time zone, reading national numbers with its country.
-fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, Vec<TurnRecord>)> {
+fn run_case(case: &Case, reader: Reader) -> anyhow::Result<(Vec<FieldSpec>, Vec<TurnRecord>)> {
     let draft = WorkflowDraft {
         name: Some(format!("case {}", case.id)),
         goal: Some("general_inquiry".into()),
@@ -279,20 +301,41 @@ fn run_case(case: &Case) -> anyhow::Result<(Vec<FieldSpec>, Vec<TurnRecord>)> {
         })?
         .to_zoned(zone.clone())?
         .timestamp();
-    let extractors = Extractors::new(&case.country)
+    let mut extractors = Extractors::new(&case.country)
         .with_context(|| format!("case {}: unknown country {:?}", case.id, case.country))?;
-    let agent = Agent::new(None).in_zone(zone).reading(extractors);
+    if reader == Reader::Agent {
+        extractors = extractors.with_tagger();
+    }
+    let clock = Clock::at(at, zone.clone());
+    let agent = Agent::new(None).in_zone(zone).reading(extractors.clone());
     let mut run: Option<Run> = None;
     let mut records = Vec::with_capacity(case.turns.len());
     for text in &case.turns {
-        let asked = run
+        let (asked, known) = run
             .as_ref()
-            .map(|run| run.state.asked_for.clone())
+            .map(|run| {
+                let mut known = run.state.partial.clone();
+                known.extend(run.state.fields.clone());
+                (run.state.asked_for.clone(), known)
+            })
             .unwrap_or_default();
+        // What the agent's own reading of this turn finds, read again as it reads it.
+        let found = match reader {
+            Reader::Agent => BTreeMap::new(),
+            Reader::RulesRecorded => {
+                extractors
+                    .for_number("")
+                    .read(text, &wanted, &asked, &known, &clock)
+                    .found
+            }
+        };
         // No sender number: a phone must come from what they text.
         let turn = agent.turn_at(&workflow, run, text, &Texter::english(""), at);
         records.push(TurnRecord {
+            text: text.clone(),
             asked,
+            known,
+            found,
             fields: turn.run.state.fields.clone(),
         });
         run = Some(Run {
@@ -317,7 +360,7 @@ fn score(
     for (index, line) in lines.iter().enumerate() {
         let (case, lang, wanted, expected, found) = match line {
             Line::Case(case) => {
-                let (wanted, mut records) = run_case(case)?;
+                let (wanted, mut records) = run_case(case, Reader::Agent)?;
                 let found = records.pop().map(|r| r.fields).unwrap_or_default();
                 (
                     case.id.clone(),
