@@ -97,9 +97,10 @@ impl Model {
             for &index in &order {
                 let (candidates, golds) = &decisions[index];
                 // A wrong candidate must lose by a margin, not merely lose: steadier weights.
-                let best = best(candidates.iter().enumerate().map(|(i, c)| {
-                    score(&weights, c) + if golds.contains(&i) { 0.0 } else { 1.0 }
-                }));
+                let best =
+                    best(candidates.iter().enumerate().map(|(i, c)| {
+                        score(&weights, c) + if golds.contains(&i) { 0.0 } else { 1.0 }
+                    }));
                 if !golds.contains(&best) {
                     let gold = golds
                         .iter()
@@ -130,7 +131,11 @@ impl Model {
     /// previous one's index (LEB128) and its value in steps of the largest / 32767 (i16).
     pub fn encode(&self) -> Vec<u8> {
         let largest = self.weights.iter().fold(0f32, |m, w| m.max(w.abs()));
-        let unit = if largest > 0.0 { largest / 32767.0 } else { 1.0 };
+        let unit = if largest > 0.0 {
+            largest / 32767.0
+        } else {
+            1.0
+        };
         let kept: Vec<(usize, i16)> = self
             .weights
             .iter()
@@ -244,7 +249,9 @@ pub fn pick(combination: Combination, scores: &[f32], rules: usize, known: bool)
         Combination::Fill => rules,
         Combination::Sure(margin) if scores[top] - scores[rules] > margin => top,
         Combination::Sure(_) => rules,
-        Combination::SureFill(margin) if rules == 0 && !known && scores[top] - scores[0] > margin => {
+        Combination::SureFill(margin)
+            if rules == 0 && !known && scores[top] - scores[0] > margin =>
+        {
             top
         }
         Combination::SureFill(_) => rules,
@@ -364,7 +371,11 @@ fn scored(turn: &Turn, model: &Model) -> Vec<(Option<String>, f32)> {
 
 /// Gives each candidate's text and features to `emit`, in the order of [`candidates`]; the
 /// features are summed as they come with `weights`.
-fn walk(turn: &Turn, weights: Option<&[f32]>, mut emit: impl FnMut(Option<&str>, &mut Features<'_>)) {
+fn walk(
+    turn: &Turn,
+    weights: Option<&[f32]>,
+    mut emit: impl FnMut(Option<&str>, &mut Features<'_>),
+) {
     let folded = fold(turn.field);
     let mut field_words: Vec<String> = folded.split(['_', '-', ' ']).map(String::from).collect();
     if field_words.len() > 1 {
@@ -719,7 +730,11 @@ mod tests {
         weights[1_048_575] = 0.000_01;
         let model = Model { weights };
         let bytes = model.encode();
-        assert_eq!(bytes.len(), 8 + (1 + 2) + (3 + 2), "the tiny weight rounds to zero");
+        assert_eq!(
+            bytes.len(),
+            8 + (1 + 2) + (3 + 2),
+            "the tiny weight rounds to zero"
+        );
         let decoded = Model::decode(&bytes);
         assert_eq!(decoded.weights[3], 2.5);
         assert!((decoded.weights[70_000] + 1.25).abs() < 1e-3);

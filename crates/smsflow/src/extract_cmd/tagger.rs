@@ -217,7 +217,10 @@ pub(super) fn cross_validate(
         .iter()
         .map(|(path, cases)| read_set(path, cases))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("leave-one-set-out, turn by turn, spans up to {} words", tagger::MAX_SPAN);
+    println!(
+        "leave-one-set-out, turn by turn, spans up to {} words",
+        tagger::MAX_SPAN
+    );
     let mut rows = Vec::new();
     let mut missed = Vec::new();
     for (held, set) in sets.iter().enumerate() {
@@ -265,13 +268,20 @@ fn print_tables(rows: &[Row], mean: bool) {
         ("text F1", (|row: &Row| &row.2.0) as fn(&Row) -> &Vec<f64>),
         ("overall F1", |row: &Row| &row.2.1),
     ] {
-        println!("\n{title:<10} {:>6} {}", "fields", names.iter().map(|n| format!("{n:>8}")).collect::<String>());
+        println!(
+            "\n{title:<10} {:>6} {}",
+            "fields",
+            names.iter().map(|n| format!("{n:>8}")).collect::<String>()
+        );
         for row in rows {
             println!(
                 "{:<10} {:>6} {}",
                 row.0,
                 row.1,
-                pick(row).iter().map(|f| format!("{f:>8.3}")).collect::<String>()
+                pick(row)
+                    .iter()
+                    .map(|f| format!("{f:>8.3}"))
+                    .collect::<String>()
             );
         }
         if mean {
