@@ -85,8 +85,7 @@ impl Default for Agent {
 impl Agent {
     pub fn new(llm: Option<Arc<dyn LlmBackend>>) -> Agent {
         Agent {
-            // Free-text fields read by the rules and the learned reader beside them.
-            extractors: Extractors::default().with_tagger(),
+            extractors: Extractors::default(),
             llm,
             zone: jiff::tz::TimeZone::UTC,
         }
