@@ -61,12 +61,6 @@ fn kind(field: &FieldSpec) -> Kind {
     }
 }
 
-/// A text field the rules read as free text: not a company, someone's name or an identifier,
-/// which named rules read. The learned reader reads these beside the rules ([`tagger`]).
-pub fn is_free_text(field: &FieldSpec) -> bool {
-    kind(field) == Kind::Labelled && !is_identifier(field.as_str())
-}
-
 /// Words in a text field's name that make it a company's name ("company", "business_name",
 /// "nombre_empresa").
 const COMPANY_FIELDS: &[&str] = &[
