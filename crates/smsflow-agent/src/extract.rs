@@ -839,8 +839,14 @@ impl Extractors {
                     .map(FieldSpec::as_str)
                     .collect();
                 // "make that 8", "mejor 6": the only number asked for, corrected without its
-                // word, unless a time could be what changes ("make it 9") and no one joins
-                // ("make it 5, her sister is coming").
+                // word, unless a time could be what changes ("make it 9"); a count of people
+                // changes when someone joins ("make it 5, her sister is coming") or the message
+                // reads as no time ("no, espera, 6").
+                let timed = || {
+                    fields::dates::read(&text, clock.today(), self.date_order(), true)
+                        .time
+                        .is_some()
+                };
                 let corrected_alone =
                     correcting
                         && context.known.is_some()
@@ -848,7 +854,7 @@ impl Extractors {
                         && (!context.wanted.iter().any(|other| {
                             matches!(other.kind, FieldType::Time | FieldType::Datetime)
                         }) || (numbers::counts_people(field.as_str())
-                            && numbers::someone_joins(&text)));
+                            && (numbers::someone_joins(&text) || !timed())));
                 let found = numbers::field_number(
                     &text,
                     field.as_str(),
@@ -873,9 +879,41 @@ impl Extractors {
                 }
             }
             Kind::Typed(FieldType::Choice) => {
-                fields::first_visit(field.as_str(), text, &field.choices)
-                    .or_else(|| fields::choice(text, &field.choices, correcting))
-                    .or_else(|| fields::yes_or_no_by_field(field.as_str(), text, &field.choices))
+                // A choice known, in a message that answers something else, is not changed by
+                // a place in an address ("Centro" is no `Central`), by the words of another
+                // field ("peso 92,5 kg" for `peso_kg` keeps `Control de diabetes`, not `Bajar de
+                // peso`), nor by a message that also says the one known ("soy persona física con
+                // actividad empresarial" keeps `Anual persona física`).
+                let answers_else = !asked && !correcting;
+                let text = match (context.known, fields::address(text, false)) {
+                    (Some(_), Some(address)) if answers_else => text.replacen(&address, " ", 1),
+                    _ => text.to_string(),
+                };
+                let other_names: Vec<String> = context
+                    .wanted
+                    .iter()
+                    .filter(|other| *other != field)
+                    .map(|other| fields::fold(other.as_str()))
+                    .collect();
+                let names_other = |word: &str| {
+                    other_names
+                        .iter()
+                        .any(|name| fields::names_field(word, &fields::own_words(name, &[])))
+                };
+                let stays = |choice: &String| {
+                    context.known.is_some_and(|known| {
+                        answers_else
+                            && known != choice
+                            && (!fields::choice_words_said(&text, known).is_empty()
+                                || fields::choice_words_said(&text, choice)
+                                    .iter()
+                                    .all(|word| names_other(word)))
+                    })
+                };
+                fields::first_visit(field.as_str(), &text, &field.choices)
+                    .or_else(|| fields::choice(&text, &field.choices, correcting))
+                    .or_else(|| fields::yes_or_no_by_field(field.as_str(), &text, &field.choices))
+                    .filter(|choice| !stays(choice))
                     .map(Ok)
                     .or_else(|| asked.then(|| Err(Invalid::Choice(field.choices.clone()))))
             }

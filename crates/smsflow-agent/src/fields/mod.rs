@@ -158,6 +158,10 @@ const CORRECTION_CUES: &[&str] = &[
     "move it",
     "push it",
     "reschedule",
+    // "4 tickets" then "nvm 3"; "somos 8... no, al final somos 10".
+    "nvm",
+    "never mind",
+    "no,",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -336,7 +340,7 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         return Some(choice);
     }
     let said = sized(
-        without_left(text, without_negated(choice_words(text), choices)),
+        without_left(text, without_negated(choice_words(text), choices), choices),
         choices,
     );
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
@@ -388,8 +392,13 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             })
         })
         .count();
+    // "whats in deluxe vs ultimate? we'll prob go deluxe": what follows the question may choose.
     if separate >= 2 && text.contains('?') {
-        return None;
+        return text
+            .rsplit_once('?')
+            .map(|(_, after)| after)
+            .filter(|after| !after.trim().is_empty())
+            .and_then(|after| choice(after, choices, correcting));
     }
     // "tamales y enchiladas mixed", "both, cut and color": several choices said with the one
     // that mixes them is that one.
@@ -415,14 +424,15 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         return Some((*choice).clone());
     }
     if !whole.is_empty() {
-        // Named last in a correction, first otherwise; then the most specific.
-        let best = whole.iter().max_by_key(|(_, total, at, _)| {
+        // Named last in a correction, first otherwise; then the most specific; then the one
+        // said in its own order ("from spanish to english" is `Spanish>English`).
+        let best = whole.iter().max_by_key(|(_, total, at, choice)| {
             let order = if correcting {
                 *at as isize
             } else {
                 -(*at as isize)
             };
-            (order, *total)
+            (order, *total, said_in_order(&said, choice))
         })?;
         // A choice inside a longer one said as wholly ("Corte" in "Corte y tinte") gives way.
         let longest = whole
@@ -451,6 +461,25 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
         _ => topics::choice_by_topic(text, &tied),
     }
+}
+
+/// The words of `text` that say a word of `choice`: "persona" and "fisica" for `Anual persona
+/// física`.
+pub fn choice_words_said(text: &str, choice: &str) -> Vec<String> {
+    let words = choice_words(choice);
+    choice_words(text)
+        .into_iter()
+        .filter(|said| words.iter().any(|word| same_word(said, word)))
+        .collect()
+}
+
+/// Whether the words of `choice` are said in the order it lists them.
+fn said_in_order(said: &[String], choice: &str) -> bool {
+    let at: Vec<Option<usize>> = choice_words(choice)
+        .iter()
+        .map(|word| said.iter().position(|s| same_word(s, word)))
+        .collect();
+    at.windows(2).all(|pair| pair[0] < pair[1])
 }
 
 /// The choice whose range holds the amount said, when every choice is a range ("about $10k"
@@ -570,17 +599,21 @@ const NEGATED_LINKS: &[&str] = &[
 
 /// The said words without those a negator refuses ("actually just a cut, skip the colour": no
 /// "colour"; "cuando puedan, no es urgente": no "urgente"); a message that opens with "no"
-/// refuses the earlier answer, not its next word.
+/// (or with an interjection before it) refuses the earlier answer, not its next word.
 fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
     let in_a_choice = |word: &str| {
         choices
             .iter()
             .any(|choice| choice_words(choice).iter().any(|w| w == word))
     };
+    // "no" opening the message, or after "ah", "uy", "oh": "ah no, deluxe mejor".
+    let refuses_before = |at: usize| {
+        said[at] == "no"
+            && (at == 0
+                || (at == 1 && matches!(said[0].as_str(), "ah" | "uy" | "oh" | "ay" | "ups")))
+    };
     let negator = |at: usize| {
-        NEGATORS.contains(&said[at].as_str())
-            && !in_a_choice(&said[at])
-            && !(at == 0 && said[at] == "no")
+        NEGATORS.contains(&said[at].as_str()) && !in_a_choice(&said[at]) && !refuses_before(at)
     };
     let refused: Vec<bool> = (0..said.len())
         .map(|i| {
@@ -596,8 +629,9 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
 }
 
 /// The said words without the one left for another: "upgrade from free to team", "switch from
-/// the starter to pro" (not "I'm from finance").
-fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
+/// the starter to pro" (not "I'm from finance", nor "from spanish to english" when a choice
+/// names both ends).
+fn without_left(text: &str, said: Vec<String>, choices: &[String]) -> Vec<String> {
     let folded = fold(text);
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
@@ -605,13 +639,20 @@ fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
         .collect();
     let left: Vec<&str> = (0..words.len())
         .filter(|&i| words[i] == "from")
-        .filter_map(|i| match words.get(i + 1..i + 4) {
-            Some(["the", left, "to"]) => Some(*left),
-            _ => match words.get(i + 1..i + 3) {
-                Some([left, "to"]) => Some(*left),
+        .filter_map(|i| match words.get(i + 1..i + 5) {
+            Some(["the", left, "to", to]) => Some((*left, *to)),
+            _ => match words.get(i + 1..i + 4) {
+                Some([left, "to", to]) => Some((*left, *to)),
                 _ => None,
             },
         })
+        .filter(|(left, to)| {
+            !choices.iter().any(|choice| {
+                let words = choice_words(choice);
+                words.iter().any(|w| same_word(left, w)) && words.iter().any(|w| same_word(to, w))
+            })
+        })
+        .map(|(left, _)| left)
         .collect();
     said.into_iter()
         .filter(|word| !left.contains(&word.as_str()))
@@ -749,7 +790,7 @@ fn diminished(word: &str) -> Option<&str> {
 /// "tranferencia" for "transferencia", "recieve" for "receive": one letter missing, added,
 /// changed or two swapped, in a word long enough (six letters) that this is a typo, not
 /// another word. Texters get the first letter right: "killing" is no "filling".
-fn one_typo(said: &str, word: &str) -> bool {
+pub(super) fn one_typo(said: &str, word: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (said.chars().collect(), word.chars().collect());
     if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b || a[0] != b[0] {
         return false;
@@ -829,6 +870,11 @@ const SYNONYMS: &[&[&str]] = &[
         "terrier",
         "retriever",
         "spaniel",
+        "doodle",
+        "goldendoodle",
+        "labradoodle",
+        "corgi",
+        "yorkie",
     ],
     &[
         "cat", "gato", "gata", "gatito", "gatita", "kitten", "kitty", "feline", "felino",
@@ -904,6 +950,29 @@ const SYNONYMS: &[&[&str]] = &[
         "dormitorios",
     ],
     &["chiropractic", "chiropractor", "chiro", "quiropractico"],
+    // Trades and services as either language or a texter names them.
+    &["roof", "roofing", "techo", "tejado"],
+    &["tile", "tiles", "teja", "tejas"],
+    &["brake", "brakes", "freno", "frenos", "frenar"],
+    &[
+        "refrigerator",
+        "fridge",
+        "refri",
+        "refrigerador",
+        "nevera",
+        "heladera",
+    ],
+    &["carpet", "carpets", "alfombra", "alfombras", "moqueta"],
+    &["snow", "plow", "plowing", "plowed", "nieve"],
+    &["extraction", "pulled", "extraccion"],
+    &[
+        "tinte", "dye", "dyed", "pintar", "pintarme", "tenir", "tenirme",
+    ],
+    &["hemming", "hem", "hemmed", "dobladillo"],
+    &["conversational", "conversation", "conversacion"],
+    &["pickup", "recoger", "recogida"],
+    &["jointly", "together", "juntos", "conjunta"],
+    &["k", "kinder", "kindergarten"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
@@ -1116,6 +1185,71 @@ mod tests {
             pick("me cobraron dos veces el pedido", &problema).as_deref(),
             Some("Cobro doble")
         );
+        // Common business words in the other language or as texters say them.
+        for (said, choices, chosen) in [
+            (
+                "how much to plow my driveway",
+                &["Snow removal", "Lawn care", "Gutter cleaning"][..],
+                "Snow removal",
+            ),
+            (
+                "se está goteando el techo de teja",
+                &["Shingle", "Tile", "Metal", "Flat"],
+                "Tile",
+            ),
+            (
+                "my fridge no enfría",
+                &["Washer", "Dryer", "Refrigerator", "Dishwasher"],
+                "Refrigerator",
+            ),
+            (
+                "necesito limpiar las alfombras",
+                &["Regular", "Deep", "Carpet"],
+                "Carpet",
+            ),
+            (
+                "hi can you hem a pair of suit pants",
+                &["Hemming", "Taking in", "Letting out"],
+                "Hemming",
+            ),
+            (
+                "quiero sacar cita pa pintarme el cabello",
+                &["Corte", "Tinte", "Manicure", "Peinado"],
+                "Tinte",
+            ),
+            (
+                "need a groom for my goldendoodle",
+                &["Dog grooming", "Cat grooming", "Nail trim"],
+                "Dog grooming",
+            ),
+            (
+                "queremos inscribir a mi hija en kinder",
+                &["Pre-K", "K", "1st", "2nd"],
+                "K",
+            ),
+            (
+                "translation of my birth certificate from spanish to english",
+                &["Spanish>English", "English>Spanish", "French>English"],
+                "Spanish>English",
+            ),
+            (
+                "hi my wife and I want to set up a living trust",
+                &["Single", "Married", "Divorced", "Widowed"],
+                "Married",
+            ),
+            (
+                "hi car won't start, think the battery's dead",
+                &["Towing", "Jump start", "Lockout", "Flat tire"],
+                "Jump start",
+            ),
+            (
+                "whats in deluxe vs ultimate? we'll prob go deluxe",
+                &["Basic", "Deluxe", "Ultimate"],
+                "Deluxe",
+            ),
+        ] {
+            assert_eq!(pick(said, choices).as_deref(), Some(chosen), "{said}");
+        }
     }
 
     #[test]
@@ -1164,6 +1298,15 @@ mod tests {
         assert_eq!(
             choice("mejor general, VIP está muy caro", &zona, true).as_deref(),
             Some("General")
+        );
+        let habitacion = [
+            "Standard".to_string(),
+            "Deluxe".to_string(),
+            "Suite".to_string(),
+        ];
+        assert_eq!(
+            choice("ah no, deluxe mejor", &habitacion, true).as_deref(),
+            Some("Deluxe")
         );
         let sizes = ["S", "M", "L", "XL"];
         assert_eq!(pick("name's Tyler Brooks", &sizes), None);

@@ -415,6 +415,11 @@ const MEASURES: &[Measure] = &[
             "adults",
             "comensales",
             "asistentes",
+            "integrantes",
+            "members",
+            "miembros",
+            "participants",
+            "participantes",
         ],
         before: &["for", "para", "pa", "somos", "seremos"],
         after: &[
@@ -475,8 +480,27 @@ const MEASURES: &[Measure] = &[
         ],
         before: &[],
         after: &[
-            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
+            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres", "cm",
         ],
+        money: false,
+    },
+    // A person's height: "mido 168", "im 178 cm".
+    Measure {
+        names: &["height", "estatura", "altura"],
+        before: &["mido", "height", "estatura", "altura"],
+        after: &["cm", "tall"],
+        money: false,
+    },
+    Measure {
+        names: &["kw", "kilowatts"],
+        before: &[],
+        after: &["kw", "kwh", "kilowatts"],
+        money: false,
+    },
+    Measure {
+        names: &["weight", "peso", "kilos", "kg", "lbs", "pounds"],
+        before: &["peso", "weighs", "pesa"],
+        after: &["kg", "kgs", "kilos", "lbs", "pounds", "libras"],
         money: false,
     },
     Measure {
@@ -589,8 +613,14 @@ const BETWEEN: &[&str] = &[
 
 /// Units written on the number: "3br", "70m2", "10km".
 const UNIT_SUFFIXES: &[&str] = &[
-    "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft",
+    "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft", "cm", "kg", "kgs", "kw",
+    "kwh", "lbs",
 ];
+
+/// Whether `word` is a unit written after a number ("m2", "cm", "kg"); "mi" is also "my".
+fn is_unit_symbol(word: &str) -> bool {
+    UNIT_SUFFIXES.contains(&word) && word != "mi"
+}
 
 /// The first number in `text` (the last one in a correction), as a plain decimal string; for a
 /// field that was asked for, so a bare "8" is an answer.
@@ -684,6 +714,11 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
                     own.is_some_and(|own| !std::ptr::eq(own, measure))
                         && unit_after(&tokens, q).is_some_and(|unit| measure.after.contains(&unit))
                 })
+                // "5 m2" counts no months, "$240 a month" is no size in kW ("85k miles" is a
+                // mileage): a number written with a unit or a currency is no other field's.
+                && !(own.is_none() && unit_after(&tokens, q).is_some_and(is_unit_symbol))
+                && !(own.is_some_and(|own| !own.money)
+                    && tokens[q.start].starts_with(['$', '€', '£']))
                 && (asked || q.counted)
                 && (!known || asked || last || firmly_counted(q))
                 && !(last && replaced(&tokens, q))
@@ -807,6 +842,9 @@ pub fn people_listed(text: &str) -> Option<u32> {
             .is_some_and(|token| matches!(token, "," | "and" | "y" | "plus" | "with" | "con" | "e"))
     };
     let (mut total, mut parts) = (0, 0);
+    // "clases de salsa con mi novio": someone the texter comes with, and the texter; unless a
+    // number the list does not use may be the total ("table for 4 with my wife").
+    let (mut texter_counted, mut comes_with, mut number_unused) = (false, false, false);
     let mut at = 0;
     while at < tokens.len() {
         let token = tokens[at];
@@ -818,6 +856,7 @@ pub fn people_listed(text: &str) -> Option<u32> {
             .map(|(_, n)| *n)
             .or_else(|| token.parse::<u32>().ok().filter(|n| (1..=30).contains(n)))
             .or_else(|| matches!(token, "a" | "an").then_some(1));
+        let article = matches!(token, "un" | "una" | "a" | "an");
         match count {
             // "make it 4 people, mi hermana viene": the total is said.
             Some(_) if next.is_some_and(|word| TOTALS.contains(&word)) => return None,
@@ -827,24 +866,50 @@ pub fn people_listed(text: &str) -> Option<u32> {
                 at += 2;
                 continue;
             }
+            // "somos 4 en total, mi esposo, yo y los kids": the total said is the count.
+            Some(n)
+                if !article
+                    && (before
+                        .is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
+                        || next == Some("total")
+                        || (matches!(next, Some("en" | "in"))
+                            && tokens.get(at + 2) == Some(&"total"))) =>
+            {
+                return Some(n);
+            }
+            Some(_) if !article => number_unused = true,
             _ => {}
         }
         let possessed = before.is_some_and(|word| POSSESSIVES.contains(&word));
-        // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just".
+        // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just";
+        // "para mi y una amiga": "mi" is the texter before a joiner.
         let listed = joins(before)
             || joins(next)
             || before.is_none_or(|word| matches!(word, "for" | "just" | "only" | "para" | "solo"));
-        if (SELF.contains(&token) && listed)
+        let texter = (SELF.contains(&token) && listed)
             || (token == "i" && joins(before))
-            || (possessed && RELATIVES.contains(&token))
-        {
+            || (token == "mi"
+                && joins(next)
+                && before.is_some_and(|word| matches!(word, "para" | "con" | "solo")));
+        // The texter counts once: "para mí y mi esposo, yo tengo 34" is two.
+        let texter = texter && !texter_counted;
+        if texter || (possessed && RELATIVES.contains(&token)) {
             total += 1;
             parts += 1;
+            texter_counted |= texter;
+            comes_with |= possessed
+                && at
+                    .checked_sub(2)
+                    .is_some_and(|with| matches!(tokens[with], "con" | "with"));
         } else if possessed && PEOPLE_KINDS.contains(&token) {
             // "me and my kids": how many is not said.
             return None;
         }
         at += 1;
+    }
+    if comes_with && !texter_counted && !number_unused {
+        total += 1;
+        parts += 1;
     }
     (parts >= 2).then_some(total)
 }
@@ -908,7 +973,8 @@ const RELATIVES: &[&str] = &[
 const PEOPLE_KINDS: &[&str] = &[
     "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
     "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
-    "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores",
+    "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
+    "amiga", "friend",
 ];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
@@ -1057,7 +1123,10 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
     let names_field = |word: &str| {
         fold(field).split(['_', '-', ' ']).any(|name| {
             let (a, b) = (super::stem(name), super::stem(word));
-            name.len() >= 3 && (a == b || (a.len() >= 4 && b.starts_with(a)))
+            // A unit the name ends with is written after its number: "5cm" for `size_cm`.
+            (UNIT_SUFFIXES.contains(&name) && name == word)
+                || (name.len() >= 3
+                    && (a == b || (a.len() >= 4 && b.starts_with(a)) || same_noun(name, word)))
         })
     };
     match measure {
@@ -1075,6 +1144,31 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
         None => after.is_some_and(names_field),
     }
 }
+
+/// Whether a field's word and the noun after a number name the same thing in another spelling,
+/// number or language: "stories" and "2 storey", `licenses` and "5 licences", `hours` and "8
+/// hrs", `pages` and "2 páginas".
+fn same_noun(name: &str, word: &str) -> bool {
+    let singular = |word: &str| match word.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => word.trim_end_matches('s').to_string(),
+    };
+    singular(name) == singular(word)
+        || super::one_typo(name, word)
+        || NOUNS
+            .iter()
+            .any(|group| group.contains(&name) && group.contains(&word))
+}
+
+/// Nouns counted under one name in either language or spelling (see [`same_noun`]).
+const NOUNS: &[&[&str]] = &[
+    &[
+        "stories", "story", "storey", "storeys", "floors", "pisos", "plantas",
+    ],
+    &["hours", "hour", "hrs", "hr", "horas", "hora"],
+    &["minutes", "mins", "min", "minutos"],
+    &["pages", "page", "paginas", "pagina", "hojas"],
+];
 
 /// Whether `q` counts the things a quantity field asks for: said before a noun ("three large
 /// pepperoni", "tres pasteles"), not a sum ("$50 ones").
@@ -1270,11 +1364,18 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             continue;
         }
         let value = match NUMBER_WORDS.iter().find(|(word, _)| *word == token) {
-            // "un"/"una" count only before a multiplier or a counted noun ("una docena").
+            // "un"/"una" count only before a multiplier or a counted noun ("una docena", "solo
+            // una noche", "y un niño").
             Some((word, _))
                 if matches!(*word, "un" | "una")
                     && multiplier.is_none()
-                    && !after.is_some_and(|a| COUNT_AFTER.contains(&a)) =>
+                    && !after.is_some_and(|a| {
+                        COUNT_AFTER.contains(&a)
+                            || PEOPLE_KINDS.contains(&a)
+                            // "una persona es celíaca" is someone, not a count.
+                            || (MEASURES.iter().any(|m| m.after.contains(&a))
+                                && !matches!(a, "persona" | "person"))
+                    }) =>
             {
                 i += 1;
                 continue;
@@ -1594,6 +1695,17 @@ mod tests {
         );
         // A total said, a part not counted, one part alone: not a list to add up.
         assert_eq!(people_listed("make it 4 people, mi hermana viene"), None);
+        assert_eq!(
+            people_listed("quiero clases de salsa con mi novio"),
+            Some(2)
+        );
+        assert_eq!(people_listed("para mi y una amiga"), Some(2));
+        assert_eq!(people_listed("table for 4 with my wife"), None);
+        assert_eq!(
+            people_listed("somos 4 en total, mi esposo, yo y los kids"),
+            Some(4)
+        );
+        assert_eq!(people_listed("para mí y mi esposo, yo tengo 34"), Some(2));
         assert_eq!(people_listed("me and my kids"), None);
         assert_eq!(people_listed("table for 6, 2 kids"), None);
         assert_eq!(people_listed("text me when my wife can come"), None);
@@ -1805,6 +1917,28 @@ mod tests {
         );
         // A count of something else is no budget, even alone.
         assert_eq!(read("an apartment with 3 bedrooms", "budget", &[]), None);
+        // The unit or noun the field's name ends with, in any spelling or language.
+        for (text, field, value) in [
+            ("bout 5cm", "size_cm", "5"),
+            ("im 178 cm", "height_cm", "178"),
+            ("peso 92,5 kg y mido 168", "estatura_cm", "168"),
+            ("son como 2,400 kg", "peso_kg", "2400"),
+            ("two story house", "stories", "2"),
+            ("2 storey house", "stories", "2"),
+            ("add 5 more licences", "licenses", "5"),
+            ("probably 8 hrs", "hours", "8"),
+            ("son 2 páginas", "pages", "2"),
+            ("wait no, solo una noche", "nights", "1"),
+            ("vamos 2 adultos y un niño", "ninos", "1"),
+        ] {
+            assert_eq!(read(text, field, &[]).as_deref(), Some(value), "{text}");
+        }
+        // A number with another unit or a sum is not the field's.
+        assert_eq!(read("de unos 5 m2, para varios meses", "meses", &[]), None);
+        assert_eq!(
+            read("my bill is like $240 a month", "system_size_kw", &[]),
+            None
+        );
     }
 
     proptest::proptest! {

@@ -302,8 +302,17 @@ const TOPICS: &[Topic] = &[
         ],
     },
     Topic {
-        choice_words: &["locksmith", "lockout", "cerrajeria", "cerrajero"],
+        choice_words: &[
+            "locksmith",
+            "lockout",
+            "cerrajeria",
+            "cerrajero",
+            "apertura",
+        ],
         cues: &[
+            "no puedo entrar",
+            "me quede afuera",
+            "quede afuera",
             "locked out",
             "locked myself out",
             "lost my keys",
@@ -797,6 +806,7 @@ const TOPICS: &[Topic] = &[
         cues: &[
             "robaron",
             "robo ",
+            "nicked",
             "stolen",
             "stole",
             "broke in",
@@ -806,6 +816,28 @@ const TOPICS: &[Topic] = &[
             "burglar",
             "hurtaron",
             "asalt",
+        ],
+    },
+    // A spouse named says the texter is married: "my wife and I want to set up a trust".
+    Topic {
+        choice_words: &["married", "casado", "casada", "casados"],
+        cues: &[
+            "my wife",
+            "my husband",
+            "mi esposa",
+            "mi esposo",
+            "mi marido",
+        ],
+    },
+    // A car that will not start needs a jump: "car won't start, think the battery's dead".
+    Topic {
+        choice_words: &["jump"],
+        cues: &[
+            "battery",
+            "bateria",
+            "won't start",
+            "wont start",
+            "no arranca",
         ],
     },
     Topic {
