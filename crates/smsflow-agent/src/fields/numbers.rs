@@ -866,6 +866,15 @@ pub fn people_listed(text: &str) -> Option<u32> {
                 at += 2;
                 continue;
             }
+            // "somos 2 y un bebé": the first part of a total said in parts.
+            Some(n)
+                if !article
+                    && before.is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
+                    && matches!(next, Some("y" | "and" | "plus")) =>
+            {
+                total += n;
+                parts += 1;
+            }
             // "somos 4 en total, mi esposo, yo y los kids": the total said is the count.
             Some(n)
                 if !article
@@ -974,7 +983,7 @@ const PEOPLE_KINDS: &[&str] = &[
     "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
     "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
     "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
-    "amiga", "friend",
+    "amiga", "friend", "guagua",
 ];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
@@ -1706,6 +1715,8 @@ mod tests {
             Some(4)
         );
         assert_eq!(people_listed("para mí y mi esposo, yo tengo 34"), Some(2));
+        assert_eq!(people_listed("somos 2 y un bebé"), Some(3));
+        assert_eq!(people_listed("somos 4 y una guagua"), Some(5));
         assert_eq!(people_listed("me and my kids"), None);
         assert_eq!(people_listed("table for 6, 2 kids"), None);
         assert_eq!(people_listed("text me when my wife can come"), None);
