@@ -617,6 +617,9 @@ const UNIT_SUFFIXES: &[&str] = &[
     "kwh", "lbs",
 ];
 
+/// Words of a field's name that count anything: "el piso tiene 92,5 m2" is a `quantity`.
+const GENERIC_COUNTS: &[&str] = &["quantity", "qty", "cantidad", "number", "numero", "total"];
+
 /// Whether `word` is a unit written after a number ("m2", "cm", "kg"); "mi" is also "my".
 fn is_unit_symbol(word: &str) -> bool {
     UNIT_SUFFIXES.contains(&word) && word != "mi"
@@ -716,7 +719,9 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
                 })
                 // "5 m2" counts no months, "$240 a month" is no size in kW ("85k miles" is a
                 // mileage): a number written with a unit or a currency is no other field's.
-                && !(own.is_none() && unit_after(&tokens, q).is_some_and(is_unit_symbol))
+                && !(own.is_none()
+                    && !super::field_says(field, GENERIC_COUNTS)
+                    && unit_after(&tokens, q).is_some_and(is_unit_symbol))
                 && !(own.is_some_and(|own| !own.money)
                     && tokens[q.start].starts_with(['$', '€', '£']))
                 && (asked || q.counted)
@@ -1155,8 +1160,8 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
 }
 
 /// Whether a field's word and the noun after a number name the same thing in another spelling,
-/// number or language: "stories" and "2 storey", `licenses` and "5 licences", `hours` and "8
-/// hrs", `pages` and "2 páginas".
+/// number or language: "stories" and "2 storey", `licenses` and "5 licences", `minutes` and "30
+/// mins", `pages` and "2 páginas".
 fn same_noun(name: &str, word: &str) -> bool {
     let singular = |word: &str| match word.strip_suffix("ies") {
         Some(stem) => format!("{stem}y"),
@@ -1174,7 +1179,6 @@ const NOUNS: &[&[&str]] = &[
     &[
         "stories", "story", "storey", "storeys", "floors", "pisos", "plantas",
     ],
-    &["hours", "hour", "hrs", "hr", "horas", "hora"],
     &["minutes", "mins", "min", "minutos"],
     &["pages", "page", "paginas", "pagina", "hojas"],
 ];
@@ -1937,7 +1941,6 @@ mod tests {
             ("two story house", "stories", "2"),
             ("2 storey house", "stories", "2"),
             ("add 5 more licences", "licenses", "5"),
-            ("probably 8 hrs", "hours", "8"),
             ("son 2 páginas", "pages", "2"),
             ("wait no, solo una noche", "nights", "1"),
             ("vamos 2 adultos y un niño", "ninos", "1"),
