@@ -1188,12 +1188,32 @@ fn signed_after_address(
             continue;
         };
         let parts: Vec<&str> = address.split(", ").collect();
+        // "5530 W 38th Ave, Wheat Ridge", "Insurgentes Sur 1602, Crédito Constructor": after a
+        // street that ends at its type or number, the last part is its town unless the message
+        // signs with contact details.
+        let town_after = |street: &str| {
+            street.split_whitespace().next_back().is_some_and(|word| {
+                word.starts_with(|c: char| c.is_ascii_digit())
+                    || fields::address::is_street_type(word)
+            })
+        };
+        let signs = wanted.iter().any(|field| {
+            matches!(kind(field), Kind::Phone | Kind::Email)
+                && extraction.found.contains_key(field.as_str())
+        });
         // The name read from the message may be that part: the address no longer takes it.
         let Some(at) = (1..parts.len()).find(|&at| {
             personal(parts[at]) && read.as_deref().is_none_or(|name| name == parts[at])
         }) else {
             continue;
         };
+        if !signs && at + 1 == parts.len() && town_after(parts[at - 1]) {
+            // The town, read as a name too: no name was given.
+            if read.as_deref() == Some(parts[at]) {
+                extraction.found.remove(name_field.as_str());
+            }
+            continue;
+        }
         let (street, name) = (parts[..at].join(", "), parts[at].to_string());
         extraction.found.insert(field.as_str().to_string(), street);
         extraction
@@ -3373,6 +3393,7 @@ fn skip_leading_fillers(words: &[Word]) -> usize {
         "sure", "ok", "okay", "yes", "yeah", "yep", "si", "claro", "hi", "hello", "hey", "hola",
         "sorry", "typo", "oops", "perdon", "perdona", "disculpa", "es", "con", "it's", "its", "-",
         "--", "wait", "actually", "i", "meant", "quise", "decir", "no", "buenas", "name", "nombre",
+        "name's", "names",
     ];
     words
         .iter()
@@ -5676,6 +5697,22 @@ mod tests {
             ]
         );
         assert!(!has_words("880 Beacon St, Boston", "Bea"));
+        // After a street that ends at its type or number, and with no contact details, the
+        // last part is the town.
+        let found = answer(
+            "5530 W 38th Ave, Wheat Ridge",
+            "name,address:address,phone:phone",
+            &["address"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("address", "5530 W 38th Ave, Wheat Ridge")]);
+        let found = answer(
+            "name's Fiona McAllister",
+            "guest_name:name",
+            &["guest_name"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("guest_name", "Fiona McAllister")]);
     }
 
     #[test]

@@ -707,6 +707,13 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
                 COUNT_AFTER.contains(&after.as_str()) && !PREPOSITIONS.contains(&after.as_str())
             })
     };
+    // "5 m2" counts no months, "$240 a month" is no size in kW ("85k miles" is a mileage): a
+    // number written with a unit or a currency is no other field's.
+    let generic = super::field_says(field, GENERIC_COUNTS);
+    let measured_for_another = |q: &Quantity| match own {
+        None => !generic && unit_after(&tokens, q).is_some_and(is_unit_symbol),
+        Some(own) => !own.money && tokens[q.start].starts_with(['$', '€', '£']),
+    };
     let free: Vec<&Quantity> = found
         .iter()
         .filter(|q| {
@@ -717,13 +724,7 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
                     own.is_some_and(|own| !std::ptr::eq(own, measure))
                         && unit_after(&tokens, q).is_some_and(|unit| measure.after.contains(&unit))
                 })
-                // "5 m2" counts no months, "$240 a month" is no size in kW ("85k miles" is a
-                // mileage): a number written with a unit or a currency is no other field's.
-                && !(own.is_none()
-                    && !super::field_says(field, GENERIC_COUNTS)
-                    && unit_after(&tokens, q).is_some_and(is_unit_symbol))
-                && !(own.is_some_and(|own| !own.money)
-                    && tokens[q.start].starts_with(['$', '€', '£']))
+                && !measured_for_another(q)
                 && (asked || q.counted)
                 && (!known || asked || last || firmly_counted(q))
                 && !(last && replaced(&tokens, q))
