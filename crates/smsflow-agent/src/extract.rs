@@ -412,7 +412,7 @@ impl Extractors {
             }
         });
         // After the names that are no name are dropped: the signature is one.
-        signed_after_address(wanted, known, &mut extraction);
+        signed_after_address(text, wanted, known, &mut extraction);
         with_place_before_street(text, wanted, known, &mut extraction);
         // The words as written: `words` reads a name answered alone as if after "I'm".
         beside::share_names(&self::words(text), wanted, asked, known, &mut extraction);
@@ -1156,6 +1156,7 @@ const TOWN_WORDS: &[&str] = &[
 /// that is two or three capitalised words with no digit and no word of a place's name, and that
 /// part is the texter's name when it is still wanted.
 fn signed_after_address(
+    text: &str,
     wanted: &[FieldSpec],
     known: &BTreeMap<String, String>,
     extraction: &mut Extraction,
@@ -1197,10 +1198,7 @@ fn signed_after_address(
                     || fields::address::is_street_type(word)
             })
         };
-        let signs = wanted.iter().any(|field| {
-            matches!(kind(field), Kind::Phone | Kind::Email)
-                && extraction.found.contains_key(field.as_str())
-        });
+        let signs = gives_contact(&words(text));
         // The name read from the message may be that part: the address no longer takes it.
         let Some(at) = (1..parts.len()).find(|&at| {
             personal(parts[at]) && read.as_deref().is_none_or(|name| name == parts[at])
