@@ -930,11 +930,21 @@ impl Extractors {
                         led.len() < text.trim().len() && fields::address::undated(address)
                     })
                 });
+                // "Los Carrera 1234, Quilpué": an article before a street type, in a message that
+                // is all address, opens the street's name.
+                let named_before = |whole: &String, found: &str| {
+                    whole.strip_suffix(found).is_some_and(|before| {
+                        matches!(
+                            fields::fold(before.trim()).as_str(),
+                            "los" | "las" | "el" | "la"
+                        ) && shaped.as_ref() == Some(whole)
+                    })
+                };
                 let read = fields::address(text, correcting).map(|found| {
                     shaped
                         .clone()
                         .or_else(|| signed.clone())
-                        .filter(|whole| whole.starts_with(&found))
+                        .filter(|whole| whole.starts_with(&found) || named_before(whole, &found))
                         .unwrap_or(found)
                 });
                 read.or_else(|| shaped.filter(|_| asked))
@@ -5704,6 +5714,13 @@ mod tests {
         )
         .found;
         assert_eq!(pairs(&found), [("address", "5530 W 38th Ave, Wheat Ridge")]);
+        let found = answer(
+            "Los Carrera 1234, Quilpué",
+            "direccion:address",
+            &["direccion"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("direccion", "Los Carrera 1234, Quilpué")]);
         let found = answer(
             "name's Fiona McAllister",
             "guest_name:name",
