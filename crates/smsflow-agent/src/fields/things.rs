@@ -322,8 +322,8 @@ impl Thing {
             Thing::Breed => after_cue(text, BREED_CUES, 4)
                 .or_else(|| kind_before_name(&tokens).map(|(kind, _)| kind)),
             Thing::Reason => reason(text),
-            Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
-                .map(|value| without_article(&value))
+            Thing::Allergy => several_diets(text)
+                .or_else(|| after_cue(text, ALLERGY_CUES, 4).map(|value| without_article(&value)))
                 .or_else(|| diet(text)),
             Thing::JobTitle => after_cue(text, JOB_CUES, 8)
                 .map(|value| {
@@ -664,6 +664,7 @@ const DIETS: &[&str] = &[
     "dairy free",
     "lactose intolerant",
     "celiac",
+    "coeliac",
     "kosher",
     "halal",
     "pescatarian",
@@ -677,6 +678,37 @@ const DIETS: &[&str] = &[
     "celiaco",
     "celiaca",
 ];
+
+/// Words that say someone cannot eat something, beside the diets (folded).
+const ALLERGY_WORDS: &[&str] = &[
+    "allergic",
+    "allergy",
+    "alergico",
+    "alergica",
+    "alergia",
+    "intolerant",
+    "intolerante",
+];
+
+/// The whole message when it names two diets or allergies, each of someone in the party ("una
+/// es celíaca y otro alérgico al marisco", "two guests are coeliac and one is vegan"): no one
+/// span of it answers alone, and every writer keeps it whole.
+fn several_diets(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|word| !word.is_empty())
+        .collect();
+    let named = |word: &&&str| {
+        DIETS.contains(word)
+            || ALLERGY_WORDS.contains(word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|one| DIETS.contains(&one))
+    };
+    (words.len() <= 16 && words.iter().filter(named).count() >= 2)
+        .then(|| text.trim().trim_end_matches(['.', '!']).trim().to_string())
+}
 
 /// A diet named anywhere in the message, as written.
 fn diet(text: &str) -> Option<String> {
@@ -2854,6 +2886,18 @@ mod tests {
             Some("vegan")
         );
         assert_eq!(Thing::Allergy.read("a veganish menu?"), None);
+        assert_eq!(
+            Thing::Allergy
+                .read("two guests are coeliac and one is vegan")
+                .as_deref(),
+            Some("two guests are coeliac and one is vegan")
+        );
+        assert_eq!(
+            Thing::Allergy
+                .read("una es celíaca y otro alérgico al marisco")
+                .as_deref(),
+            Some("una es celíaca y otro alérgico al marisco")
+        );
     }
 
     #[test]
