@@ -980,6 +980,10 @@ impl Extractors {
             {
                 Some(Ok(value))
             }
+            // "it's my mum's 70th, could you bring a candle out?": the texter's own words, whole.
+            Kind::Labelled if only_asked && free_text::is_worded(field) => {
+                worded_answer(text).map(Ok)
+            }
             Kind::Labelled if only_asked => whole_answer(text).map(|value| {
                 Ok(free_text::without_own_word(field, value.trim_start_matches('#')).to_string())
             }),
@@ -1705,6 +1709,14 @@ const SAYING_LEADS: &[&str] = &[
     "say: ",
     "say ",
 ];
+
+/// The whole message as the texter's own words for the one question asked (a note, a request):
+/// only the words that ask for it to be written go ("que diga: ..."); "it's" and a question
+/// stay, as the Normalisation rules keep such a message whole.
+fn worded_answer(text: &str) -> Option<String> {
+    let value = without_saying(text.trim().trim_end_matches(['.', '!']).trim());
+    (!value.is_empty() && value.chars().count() <= 240).then(|| value.to_string())
+}
 
 /// `text` without the words that ask for it to be written (see [`SAYING_LEADS`]) or its quotes.
 fn without_saying(text: &str) -> &str {

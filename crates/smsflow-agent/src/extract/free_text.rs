@@ -637,6 +637,15 @@ const WORDED: &[&str] = &[
     "detalles",
     "solicitud",
     "pregunta",
+    "peticion",
+    "peticiones",
+    // Who can eat what, as the texter puts it: "uno es celíaco", "two guests are coeliac and
+    // one is vegan".
+    "alergia",
+    "alergias",
+    "allergy",
+    "allergies",
+    "dietary",
 ];
 
 /// Whether `field` holds why the texter writes (see [`WHY`]).
@@ -878,7 +887,7 @@ pub(super) fn answer(
         name_wanted && said.len() <= 4 && said.iter().all(|word| super::is_capitalised(word));
     (words.len() <= most
         && value.chars().count() <= 240
-        && !value.ends_with('?')
+        && (!value.ends_with('?') || is_worded(field))
         && !value.contains('@')
         && !gives_nothing
         && !bare_name
