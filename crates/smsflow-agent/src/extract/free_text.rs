@@ -639,13 +639,6 @@ const WORDED: &[&str] = &[
     "pregunta",
     "peticion",
     "peticiones",
-    // Who can eat what, as the texter puts it: "uno es celíaco", "two guests are coeliac and
-    // one is vegan".
-    "alergia",
-    "alergias",
-    "allergy",
-    "allergies",
-    "dietary",
 ];
 
 /// Whether `field` holds why the texter writes (see [`WHY`]).

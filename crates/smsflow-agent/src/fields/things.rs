@@ -1359,6 +1359,7 @@ fn listed_title(text: &str) -> Option<String> {
 
 /// Words that ask to see a home or a place, before it.
 const VIEWING_CUES: &[&str] = &[
+    "listing for",
     "interested in seeing",
     "interested in viewing",
     "interested in",
@@ -1376,12 +1377,14 @@ const VIEWING_CUES: &[&str] = &[
 
 /// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
 /// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
-/// ends with its clause or at the words for when ("tomorrow at 5:30", "on Saturday"). English
-/// keeps "the", which says which one, as an answer does ("it's the blue one"); a Spanish
-/// article and "a"/"an" go ("vi la casa en renta de Juriquilla" = `casa en renta de
-/// Juriquilla`).
+/// ends with its clause, at the words for when ("tomorrow at 5:30", "on Saturday") or at a
+/// clause about it ("que publicaron", "and I'm interested"). "the" and "el"/"la" say which one
+/// and stay, as most writers keep them ("me interesa el depa de Narvarte" = `el depa de
+/// Narvarte`); "a"/"an" and "este" go.
 fn listing(tokens: &[&str]) -> Option<String> {
     const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
+    const DEFINITE: &[&str] = &["the", "el", "la", "los", "las"];
+    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and"];
     const WHEN: &[&str] = &[
         "today", "tomorrow", "tonight", "hoy", "manana", "please", "pls",
     ];
@@ -1391,7 +1394,8 @@ fn listing(tokens: &[&str]) -> Option<String> {
         LISTING_ARTICLES.contains(&folded[end].as_str())
             || tokens[end].starts_with(|c: char| c.is_ascii_digit())
     })?;
-    let dropped = folded[start] != "the" && LISTING_ARTICLES.contains(&folded[start].as_str());
+    let dropped = !DEFINITE.contains(&folded[start].as_str())
+        && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
     let says_when = |word: &str| {
         WHEN.contains(&word) || super::dates::is_weekday(word) || super::dates::is_month(word)
@@ -1401,7 +1405,8 @@ fn listing(tokens: &[&str]) -> Option<String> {
         let when = says_when(word)
             || (BEFORE_WHEN.contains(&word.as_str())
                 && folded.get(at + 1).is_some_and(|next| says_when(next)));
-        if word.is_empty() || (!words.is_empty() && when) {
+        if word.is_empty() || (!words.is_empty() && (when || CLAUSE_AFTER.contains(&word.as_str())))
+        {
             break;
         }
         words.push(bare(token));
@@ -1409,7 +1414,11 @@ fn listing(tokens: &[&str]) -> Option<String> {
             break;
         }
     }
-    (!words.is_empty() && words.len() <= 8).then(|| words.join(" "))
+    // "ver el jueves": an article alone names nothing.
+    let named = words
+        .iter()
+        .any(|word| !LISTING_ARTICLES.contains(&fold(word).as_str()));
+    (named && words.len() <= 8).then(|| words.join(" "))
 }
 
 /// Words that order what a product field holds, before it.
@@ -2432,20 +2441,33 @@ mod tests {
             ),
             (
                 "me interesa el 2 bedroom condo en Brickell",
-                "2 bedroom condo en Brickell",
+                "el 2 bedroom condo en Brickell",
             ),
             (
                 "hola, vi la casa en renta de Juriquilla",
-                "casa en renta de Juriquilla",
+                "la casa en renta de Juriquilla",
             ),
             (
                 "quiero ver el depto de Palermo el sábado",
-                "depto de Palermo",
+                "el depto de Palermo",
+            ),
+            (
+                "me interesa el depa de Narvarte que publicaron",
+                "el depa de Narvarte",
+            ),
+            (
+                "I saw the listing for the condo on 14 Harbour Way and I'm interested",
+                "the condo on 14 Harbour Way",
             ),
         ] {
             assert_eq!(read(said).as_deref(), Some(listing), "{said}");
         }
-        for said in ["see you then", "can I see it on Saturday?", "me interesa"] {
+        for said in [
+            "see you then",
+            "can I see it on Saturday?",
+            "me interesa",
+            "se podría ver el jueves?",
+        ] {
             assert_eq!(read(said), None, "{said}");
         }
     }
