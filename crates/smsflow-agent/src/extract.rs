@@ -6228,6 +6228,48 @@ mod tests {
     }
 
     #[test]
+    fn a_request_in_the_texters_own_words_is_kept_whole() {
+        for (wanted, said) in [
+            (
+                "special_requests:text",
+                "it's my mum's 70th, could you bring a candle out with pudding?",
+            ),
+            (
+                "peticiones:text",
+                "es nuestro aniversario, si pueden decorar la habitación se los agradecería",
+            ),
+        ] {
+            let found = conversation(&["hi", said], wanted);
+            let name = wanted.split(':').next().unwrap();
+            assert_eq!(found.get(name).map(String::as_str), Some(said), "{said}");
+        }
+    }
+
+    #[test]
+    fn a_vague_day_answers_the_day_never_the_problem() {
+        let wanted = "problem:text,name:name,phone:phone,preferred_date:date";
+        for vague in [
+            "any day this week is fine honestly",
+            "whenever someone can get out to us tbh",
+            "cuando puedan, es urgente",
+        ] {
+            let found = conversation(
+                &[
+                    "hey my furnace is making a loud banging noise when it kicks on",
+                    "Tom Reyes 312 555 0188",
+                    vague,
+                ],
+                wanted,
+            );
+            assert_eq!(
+                found.get("problem").map(String::as_str),
+                Some("my furnace is making a loud banging noise when it kicks on"),
+                "{vague}"
+            );
+        }
+    }
+
+    #[test]
     fn nights_and_dependents_said_by_days_and_people() {
         let found = conversation(
             &["hola! tienen disponibilidad del 20 al 24 de diciembre?"],

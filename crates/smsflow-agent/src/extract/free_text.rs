@@ -785,7 +785,10 @@ pub(super) fn answer(
     known: &BTreeMap<String, String>,
     extraction: &Extraction,
 ) -> Option<(String, String)> {
-    if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !is_weak(i)) {
+    if !extraction.found.is_empty()
+        || extraction.invalid.values().any(|i| !is_weak(i))
+        || answers_day_vaguely(text, wanted, asked)
+    {
         return None;
     }
     let free: Vec<&FieldSpec> = wanted
@@ -886,6 +889,41 @@ pub(super) fn answer(
         && !bare_name
         && known.get(field.as_str()).is_none_or(|old| old != value))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// Words that open a vague answer to "when?" (folded): "any day this week is fine", "whenever
+/// someone can get out to us", "cuando puedan, es urgente".
+const VAGUE_WHEN: &[&str] = &[
+    "any day",
+    "any time",
+    "anytime",
+    "whenever",
+    "cuando puedan",
+    "cuando pueda",
+    "cuando tengan",
+    "cuando tenga",
+    "cuando sea",
+    "cualquier dia",
+];
+
+/// Whether `text` answers a question about the day or the hour without giving one: the
+/// Normalisation rules leave such a day out, and it never describes anything.
+fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bool {
+    let day_asked = wanted.iter().any(|field| {
+        asked.iter().any(|a| a == field.as_str())
+            && matches!(
+                field.kind,
+                smsflow_core::FieldType::Date
+                    | smsflow_core::FieldType::Time
+                    | smsflow_core::FieldType::Datetime
+            )
+    });
+    let folded = fields::fold(after_greeting(text));
+    day_asked
+        && VAGUE_WHEN.iter().any(|lead| {
+            folded.starts_with(lead)
+                && folded[lead.len()..].starts_with(|c: char| !c.is_alphanumeric())
+        })
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
