@@ -368,7 +368,7 @@ impl Thing {
             Thing::Language(side) => translation::language(text, side),
             Thing::Document => translation::document(text),
             Thing::Home => super::address::home_number(text),
-            Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
+            Thing::Event => phrase_after(text, EVENT_CUES, 4, COMPANY_ENDS).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
                     || super::dates::is_weekday(&first)
@@ -1148,11 +1148,14 @@ const PRODUCT_ENDS: &[&str] = &[
     "please",
     "pls",
     "por",
-    "con",
-    "with",
     "a",
     "al",
 ];
+
+/// Words after an event that say who comes along ("our anniversary with the family"); after a
+/// product they say what it has, and stay ("tazas personalizadas con logo", "custom tote bags
+/// with our logo", as every writer keeps them).
+const COMPANY_ENDS: &[&str] = &["con", "with"];
 
 /// A brand and its model after a word that owns or points at it, past one lower-case word for
 /// what it is: "on my Specialized Sirrus", "el iPhone 14 y la pantalla ...", "mi e-bike Rad
@@ -1533,7 +1536,7 @@ fn clause_words<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
 /// count after the word is [`counted`]'s ("order 3 dozen ..."), and "my contacts" says whose,
 /// not what.
 fn ordered(text: &str) -> Option<String> {
-    let product = phrase_after(text, ORDER_CUES, 5)?;
+    let product = phrase_after(text, ORDER_CUES, 7, &[])?;
     let first = fold(product.split_whitespace().next()?);
     let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
         || super::numbers::is_number_word(&first)
@@ -1748,8 +1751,8 @@ fn after_cues(
 }
 
 /// The words after the first of `cues` (whole words) to the end of their clause or to a word of
-/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
-fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+/// [`PRODUCT_ENDS`] or `ends`, without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize, ends: &[&str]) -> Option<String> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
     let after = after_cues(&tokens, &folded, cues, |_| true)?;
@@ -1764,7 +1767,10 @@ fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
     }
     let mut words: Vec<&str> = Vec::new();
     for (token, word) in tokens.iter().zip(&folded).skip(start) {
-        if word.is_empty() || (!words.is_empty() && PRODUCT_ENDS.contains(&word.as_str())) {
+        if word.is_empty()
+            || (!words.is_empty()
+                && (PRODUCT_ENDS.contains(&word.as_str()) || ends.contains(&word.as_str())))
+        {
             break;
         }
         words.push(bare(token));
@@ -1813,7 +1819,7 @@ fn counted(tokens: &[&str]) -> Option<String> {
         at += 1;
     }
     let mut words: Vec<&str> = Vec::new();
-    for token in tokens.iter().skip(at).take(5) {
+    for token in tokens.iter().skip(at).take(7) {
         let word = bare(token);
         let folded = fold(word);
         // "paracetamol de 500": a dose after "de" ends the product.
@@ -2534,6 +2540,14 @@ mod tests {
         assert_eq!(
             read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
             Some("pasteles de tres leches")
+        );
+        assert_eq!(
+            read("need 250 custom tote bags with our logo for a conference").as_deref(),
+            Some("custom tote bags with our logo")
+        );
+        assert_eq!(
+            read("hola quería encargar un roscón de reyes grande con nata").as_deref(),
+            Some("roscón de reyes grande con nata")
         );
         assert_eq!(read("so 36 total, delivered the 18th"), None);
         assert_eq!(read("unos jeans que me llegaron con un hueco"), None);
