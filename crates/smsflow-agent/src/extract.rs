@@ -4566,6 +4566,29 @@ mod tests {
                 .get("descripcion")
                 .cloned()
         };
+        // Signed with a name and a number written any way.
+        assert_eq!(
+            answer(
+                "hello, wrongful termination after reporting a safety issue, need advice. Dwayne Harris. best to text me at 404 555 0119",
+                "name,phone,matter",
+                &[],
+            )
+            .found
+            .get("matter")
+            .map(String::as_str),
+            Some("wrongful termination after reporting a safety issue")
+        );
+        assert_eq!(
+            answer(
+                "hi buenos días, necesito asesoramiento por una deportación de mi esposo. prefiero en español. Marisol Ortega 213 555 0172",
+                "nombre,telefono:phone,idioma:choice(Español|Inglés),consulta",
+                &[],
+            )
+            .found
+            .get("consulta")
+            .map(String::as_str),
+            Some("deportación de mi esposo")
+        );
         assert_eq!(
             siniestro("ayer se rompió un caño y se inundó la cocina").as_deref(),
             Some("se rompió un caño y se inundó la cocina")

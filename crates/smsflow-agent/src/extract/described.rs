@@ -90,6 +90,18 @@ pub(super) fn described(
             // names as the subject is no part of what is wrong: "mi minisplit no enfría".
             (_, FieldType::Choice) => {
                 remove_subject(&tokens, &mut removed);
+                // "... de mi esposo. prefiero en español": a later sentence that names the
+                // choice only gives it.
+                let choice = fields::fold(value);
+                let sentences = clauses(&tokens)
+                    .into_iter()
+                    .skip(1)
+                    .filter(|clause| tokens[clause.start - 1].ends_with(['.', '!', '?']));
+                for sentence in sentences {
+                    if sentence.clone().any(|i| folded(tokens[i]) == choice) {
+                        dropped_clause_at.push(sentence.start);
+                    }
+                }
                 true
             }
             (_, FieldType::Date | FieldType::Datetime | FieldType::Time) => day_given,
@@ -105,6 +117,10 @@ pub(super) fn described(
                 remove_value(&tokens, value, other, &mut removed, Some(&mut circumstance))
             }
             (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed, None),
+            // Read as E.164, the number is found where its figures are: "(503) 555-0142".
+            (Kind::Phone, _) => find_phone(&tokens)
+                .map(|at| dropped_clause_at.push(at))
+                .is_some(),
             _ => find_run(&tokens, value)
                 .map(|at| dropped_clause_at.push(at))
                 .is_some(),
@@ -345,6 +361,33 @@ fn find_run(tokens: &[&str], value: &str) -> Option<usize> {
 }
 
 /// The clauses of `tokens` as ranges: a clause ends at a comma or a stop, or before "and"/"y".
+/// Where the first phone number of `tokens` starts: a run of tokens of figures and the marks
+/// that group them, with seven figures or more ("11 4455 6677", "(503) 555-0142").
+fn find_phone(tokens: &[&str]) -> Option<usize> {
+    let figures = |token: &str| {
+        let token = token.trim_end_matches([',', '.', ';']);
+        (!token.is_empty()
+            && token
+                .chars()
+                .all(|c| c.is_ascii_digit() || "+()-.".contains(c))
+            && token.chars().any(|c| c.is_ascii_digit()))
+        .then(|| token.chars().filter(char::is_ascii_digit).count())
+    };
+    (0..tokens.len()).find(|&start| {
+        let mut digits = 0;
+        for token in &tokens[start..] {
+            match figures(token) {
+                Some(count) => digits += count,
+                None => break,
+            }
+            if digits >= 7 {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 fn clauses(tokens: &[&str]) -> Vec<std::ops::Range<usize>> {
     let mut clauses = Vec::new();
     let mut start = 0;
