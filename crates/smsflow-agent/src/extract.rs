@@ -3676,7 +3676,10 @@ fn opening_name(words: &[Word]) -> Option<String> {
 fn without_field_name(value: String, field: &FieldSpec) -> String {
     match value.split_once(' ') {
         Some((first, rest))
-            if fields::fold(first) == fields::fold(field.as_str()) && !rest.trim().is_empty() =>
+            if fields::fold(first) == fields::fold(field.as_str())
+                && !rest.trim().is_empty()
+                // "pastel de tres leches": the field's word heads what it holds.
+                && !matches!(fields::fold(rest).split(' ').next(), Some("de" | "of")) =>
         {
             rest.trim().to_string()
         }
@@ -6266,6 +6269,18 @@ mod tests {
             let name = wanted.split(':').next().unwrap();
             assert_eq!(found.get(name).map(String::as_str), Some(said), "{said}");
         }
+    }
+
+    #[test]
+    fn a_cake_keeps_the_word_that_heads_it() {
+        let found = conversation(
+            &["hola quiero encargar un pastel de chocolate con fresas"],
+            "pastel:text",
+        );
+        assert_eq!(
+            found.get("pastel").map(String::as_str),
+            Some("pastel de chocolate con fresas")
+        );
     }
 
     #[test]

@@ -129,7 +129,8 @@ impl Thing {
             "medicine",
             "medicina",
             "prescription",
-        ]) {
+        ]) || BAKED.contains(&folded.as_str())
+        {
             Some(Thing::Product)
         } else if has(&[
             "event",
@@ -1128,6 +1129,10 @@ const CONTAINERS: &[&str] = &[
     "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
+/// A field named for the cake it holds alone ("cake", "pastel"; not `cake_message`): the cake
+/// ordered is its value, as for a product ("quiero encargar un pastel de tres leches").
+const BAKED: &[&str] = &["cake", "pastel", "torta", "tarta"];
+
 /// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
 const PRODUCT_ENDS: &[&str] = &[
     "too",
@@ -1150,6 +1155,8 @@ const PRODUCT_ENDS: &[&str] = &[
     "por",
     "a",
     "al",
+    // "el sofá seccional gris que vi en la web": a clause about it.
+    "que",
 ];
 
 /// Words after an event that say who comes along ("our anniversary with the family"); after a
@@ -1446,6 +1453,8 @@ const ORDER_CUES: &[&str] = &[
     "reservarme",
     "mandar",
     "enviar",
+    "comprar",
+    "buy",
 ];
 
 /// Words before what an event field holds: "for a", "para un", "planning a".
@@ -2616,6 +2625,14 @@ mod tests {
         assert_eq!(read("Need to reorder my contacts"), None);
         // A pharmacy's order is one too.
         assert_eq!(Thing::of("medicamento"), Some(Thing::Product));
+        assert_eq!(Thing::of("pastel"), Some(Thing::Product));
+        assert_ne!(Thing::of("cake_message"), Some(Thing::Product));
+        assert_eq!(
+            Thing::Product
+                .read("hola quiero comprar el sofá seccional gris que vi en la web")
+                .as_deref(),
+            Some("sofá seccional gris")
+        );
         assert_eq!(
             read("need a refill on atorvastatin 20 mg").as_deref(),
             Some("atorvastatin 20 mg")
