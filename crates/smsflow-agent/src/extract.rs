@@ -1687,6 +1687,21 @@ const COPULA_LEADS: &[&str] = &[
     "es ",
     "sure, ",
     "ok, ",
+    // Where or what the texter is, said as the answer: "soy diseñadora gráfica freelance",
+    // "estoy en la comuna de Peñalolén", "staying at the Hilton Hawaiian Village", "me sirve
+    // martes en la noche"; the Normalisation rules leave "soy" out.
+    "soy un ",
+    "soy una ",
+    "soy ",
+    "estoy en el ",
+    "estoy en la ",
+    "estoy en ",
+    "we're staying at the ",
+    "we're staying at ",
+    "staying at the ",
+    "staying at ",
+    "me sirve el ",
+    "me sirve ",
 ];
 
 /// `text` without the words that say it is the answer (see [`COPULA_LEADS`]).
@@ -6417,6 +6432,16 @@ mod tests {
                 "es una Venzo Raptor rodado 29",
                 "bici",
                 "Venzo Raptor rodado 29",
+            ),
+            (
+                "soy diseñadora gráfica freelance",
+                "actividad",
+                "diseñadora gráfica freelance",
+            ),
+            (
+                "staying at the Hilton Hawaiian Village",
+                "hotel",
+                "Hilton Hawaiian Village",
             ),
         ] {
             let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
