@@ -1523,7 +1523,11 @@ fn named_event(tokens: &[&str]) -> Option<String> {
                     && EVENTS.contains(&format!("{word} {}", fold(bare(next))).as_str())
             })
     })?;
-    let clause = clause_words(&tokens[at..]);
+    // "la boda es el 25 de abril": what is said of the event is no part of it.
+    let clause: Vec<&str> = clause_words(&tokens[at..])
+        .into_iter()
+        .take_while(|word| !matches!(fold(word).as_str(), "es" | "is" | "sera" | "was" | "fue"))
+        .collect();
     (clause.len() <= 6).then(|| clause.join(" "))
 }
 
@@ -2438,6 +2442,12 @@ mod tests {
             );
         }
         assert_eq!(event.answer("a 40th birthday party", true, false), None);
+        assert_eq!(
+            event
+                .answer("perdón, la boda es el 25 de abril, no el 18", false, true)
+                .as_deref(),
+            Some("boda")
+        );
         let pet = Thing::of("mascota").unwrap();
         assert_eq!(
             pet.read("mi gatica Luna no quiere comer").as_deref(),
