@@ -981,7 +981,8 @@ impl Extractors {
                 Some(Ok(value))
             }
             Kind::Labelled if only_asked => whole_answer(text).map(|value| {
-                Ok(free_text::without_own_word(field, value.trim_start_matches('#')).to_string())
+                let value = free_text::without_own_word(field, value.trim_start_matches('#'));
+                Ok(free_text::without_naming_article(field, value).to_string())
             }),
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {

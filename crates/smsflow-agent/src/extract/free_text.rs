@@ -854,11 +854,14 @@ pub(super) fn answer(
     } else if worded(&field) {
         super::without_saying(without_request(field, text))
     } else {
-        without_own_word(
+        without_naming_article(
             field,
-            super::without_lead(
-                super::without_copula(without_request(field, text)),
-                PLACE_LEADS,
+            without_own_word(
+                field,
+                super::without_lead(
+                    super::without_copula(without_request(field, text)),
+                    PLACE_LEADS,
+                ),
             ),
         )
     };
@@ -925,6 +928,75 @@ pub(super) fn without_own_word<'a>(field: &FieldSpec, value: &'a str) -> &'a str
         }
         _ => value,
     }
+}
+
+/// Articles and possessives before a thing, a place, an event or a role named as the whole
+/// answer (folded).
+const NAMING_ARTICLES: &[&str] = &[
+    "a", "an", "the", "my", "our", "un", "una", "el", "la", "mi", "nuestro", "nuestra",
+];
+
+/// Words after an article that make it a quantity: "a pair of suit pants", "un montón".
+const QUANTITY_WORDS: &[&str] = &[
+    "pair", "couple", "dozen", "few", "lot", "bunch", "par", "docena", "monton",
+];
+
+/// Words that say which one after a thing's name: "the townhouse at 220 Pine", "el bautizo de
+/// mi nieta", "el condo on Pearl St".
+const WHICH_ONE_LINKS: &[&str] = &["at", "on", "in", "of", "from", "de", "del", "en"];
+
+/// The answer without the article or possessive before what it names, as the README's rule
+/// says ("un iPhone 13" = `iPhone 13`, "the standing desk, walnut top" = `standing desk, walnut
+/// top`, "our anniversary" = `anniversary`). Kept: a problem, a project, a message or an order
+/// (their first word starts a clause or counts), a quantity ("a pair of suit pants"), a list
+/// ("a couch, a dresser and two nightstands"), whose it is ("my dad's 70th birthday"), and
+/// "the"/"el"/"la" when the words after the thing say which one ("el depto de Palermo"; not
+/// before a proper name: "el Jardín Botánico de Medellín" = `Jardín Botánico de Medellín`), and a
+/// capital article that is part of a name ("La Reina", "The Greenhouse Loft").
+pub(super) fn without_naming_article<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    let kept_whole = holds_why(field)
+        || is_project(field)
+        || is_worded(field)
+        || ORDERS.contains(&fields::fold(field.as_str()).as_str());
+    let Some((first, rest)) = value.trim().split_once(' ') else {
+        return value;
+    };
+    let first = fields::fold(first);
+    let words: Vec<String> = rest
+        .split_whitespace()
+        .map(|word| fields::fold(word.trim_end_matches([',', '.'])))
+        .collect();
+    // A longer answer is a sentence of the texter's, not a thing named ("nuestra luna de miel
+    // atrasada jaja si pueden poner algo bonito").
+    let Some(next) = words.first().filter(|_| words.len() <= 6) else {
+        return value;
+    };
+    let joined = rest.contains(',') || words.iter().any(|word| word == "and" || word == "y");
+    let listed = joined
+        && words.iter().skip(1).any(|word| {
+            NAMING_ARTICLES.contains(&word.as_str()) || fields::numbers::is_number_word(word)
+        });
+    let proper = rest.starts_with(char::is_uppercase);
+    let definite = matches!(first.as_str(), "the" | "el" | "la");
+    // "La Reina", "El Poblado", "The Greenhouse Loft": a capital article is part of the name.
+    let in_name = definite && proper && value.trim().starts_with(char::is_uppercase);
+    let which_one = definite
+        && !proper
+        && words
+            .iter()
+            .skip(1)
+            .any(|word| WHICH_ONE_LINKS.contains(&word.as_str()));
+    if kept_whole
+        || !NAMING_ARTICLES.contains(&first.as_str())
+        || QUANTITY_WORDS.contains(&next.as_str())
+        || next.ends_with("'s")
+        || listed
+        || which_one
+        || in_name
+    {
+        return value;
+    }
+    without_article(value, NAMING_ARTICLES)
 }
 
 /// Names of a field that may hold an order's number or what was ordered.
@@ -1539,6 +1611,65 @@ mod tests {
             ),
         ] {
             assert_eq!(without_request(&field(name), said), said, "{name}: {said}");
+        }
+    }
+
+    #[test]
+    fn a_thing_named_as_the_answer_drops_its_article() {
+        for (name, said, value) in [
+            ("modelo", "un iPhone 13", "iPhone 13"),
+            ("vehiculo", "un Clio del 2019", "Clio del 2019"),
+            (
+                "event_type",
+                "a 60th birthday dinner",
+                "60th birthday dinner",
+            ),
+            (
+                "product",
+                "the linen blazer, size M",
+                "linen blazer, size M",
+            ),
+            ("occasion", "our anniversary", "anniversary"),
+            (
+                "lugar",
+                "el Parque Explora de Medellín",
+                "Parque Explora de Medellín",
+            ),
+            (
+                "course",
+                "the level 3 electrician course",
+                "level 3 electrician course",
+            ),
+            // Kept: which one, whose, how many, a list, a problem, a project, an order.
+            ("property", "the loft on Grand St", "the loft on Grand St"),
+            ("comuna", "Las Condes", "Las Condes"),
+            ("venue", "The Foundry Hall", "The Foundry Hall"),
+            (
+                "ocasion",
+                "el bautizo de mi nieta",
+                "el bautizo de mi nieta",
+            ),
+            ("occasion", "my mom's 60th", "my mom's 60th"),
+            ("item", "a pair of rain boots", "a pair of rain boots"),
+            (
+                "items",
+                "a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
+            (
+                "cargo",
+                "a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
+            ("issue", "the dryer won't spin", "the dryer won't spin"),
+            ("project", "a new patio", "a new patio"),
+            ("pedido", "una pizza grande", "una pizza grande"),
+        ] {
+            assert_eq!(
+                without_naming_article(&field(name), said),
+                value,
+                "{name}: {said}"
+            );
         }
     }
 

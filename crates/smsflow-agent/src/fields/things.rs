@@ -1344,10 +1344,9 @@ const VIEWING_CUES: &[&str] = &[
 
 /// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
 /// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
-/// ends with its clause or at the words for when ("tomorrow at 5:30", "on Saturday"). English
-/// keeps "the", which says which one, as an answer does ("it's the blue one"); a Spanish
-/// article and "a"/"an" go ("vi la casa en renta de Juriquilla" = `casa en renta de
-/// Juriquilla`).
+/// ends with its clause or at the words for when ("tomorrow at 5:30", "on Saturday"). "The"
+/// and "el"/"la" stay, as the words after them say which one ("vi la casa en renta de
+/// Juriquilla" = `la casa en renta de Juriquilla`); "a"/"an" and "este"/"esta" go.
 fn listing(tokens: &[&str]) -> Option<String> {
     const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
     const WHEN: &[&str] = &[
@@ -1359,7 +1358,9 @@ fn listing(tokens: &[&str]) -> Option<String> {
         LISTING_ARTICLES.contains(&folded[end].as_str())
             || tokens[end].starts_with(|c: char| c.is_ascii_digit())
     })?;
-    let dropped = folded[start] != "the" && LISTING_ARTICLES.contains(&folded[start].as_str());
+    const SAYS_WHICH: &[&str] = &["the", "el", "la", "los", "las"];
+    let dropped = !SAYS_WHICH.contains(&folded[start].as_str())
+        && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
     let says_when = |word: &str| {
         WHEN.contains(&word) || super::dates::is_weekday(word) || super::dates::is_month(word)
@@ -1377,7 +1378,10 @@ fn listing(tokens: &[&str]) -> Option<String> {
             break;
         }
     }
-    (!words.is_empty() && words.len() <= 8).then(|| words.join(" "))
+    // "se podría ver el jueves?": an article before the day names no listing.
+    let named =
+        words.len() > usize::from(!dropped && LISTING_ARTICLES.contains(&folded[start].as_str()));
+    (named && words.len() <= 8).then(|| words.join(" "))
 }
 
 /// Words that order what a product field holds, before it.
@@ -2400,20 +2404,29 @@ mod tests {
             ),
             (
                 "me interesa el 2 bedroom condo en Brickell",
-                "2 bedroom condo en Brickell",
+                "el 2 bedroom condo en Brickell",
             ),
             (
                 "hola, vi la casa en renta de Juriquilla",
-                "casa en renta de Juriquilla",
+                "la casa en renta de Juriquilla",
             ),
             (
                 "quiero ver el depto de Palermo el sábado",
-                "depto de Palermo",
+                "el depto de Palermo",
+            ),
+            (
+                "interested in seeing a loft on Grand St",
+                "loft on Grand St",
             ),
         ] {
             assert_eq!(read(said).as_deref(), Some(listing), "{said}");
         }
-        for said in ["see you then", "can I see it on Saturday?", "me interesa"] {
+        for said in [
+            "see you then",
+            "can I see it on Saturday?",
+            "me interesa",
+            "se podría ver el jueves?",
+        ] {
             assert_eq!(read(said), None, "{said}");
         }
     }
