@@ -4478,6 +4478,15 @@ mod tests {
             .as_deref(),
             Some("the glass top is shattered")
         );
+        // What the order did wrong stays with what follows it.
+        assert_eq!(
+            issue(
+                "order #B-20417 never came and the tracking says delivered",
+                order
+            )
+            .as_deref(),
+            Some("never came and the tracking says delivered")
+        );
         assert_eq!(
             issue(
                 "invoices stopped sending on monday",
