@@ -1200,6 +1200,19 @@ fn is_pictograph(c: char) -> bool {
 /// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
 /// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
 fn without_reaction(value: &str) -> &str {
+    // "locked out of my flat 😩 keys inside": an emoji ends the description as a full stop
+    // would; the few words after it add to what it reacts to.
+    if let Some(at) = value.find(is_pictograph)
+        && value[..at].split_whitespace().count() >= 3
+        && (1..=3).contains(
+            &value[at..]
+                .split_whitespace()
+                .filter(|word| !word.chars().all(is_pictograph))
+                .count(),
+        )
+    {
+        return value[..at].trim_end();
+    }
     let bare = value.trim_end_matches(|c: char| is_pictograph(c) || c.is_whitespace() || c == '!');
     if bare.len() == value.len() || bare.is_empty() {
         return value;
@@ -1694,6 +1707,11 @@ mod tests {
             ),
             // Too little before the break to be the problem alone.
             ("no heat, help 🙏", "no heat, help"),
+            // An emoji inside ends it, before a few words more.
+            (
+                "the sink is clogged 😩 water everywhere",
+                "the sink is clogged",
+            ),
             // No emoji: every clause stays.
             (
                 "leaking under the cabinet, puddle every time it runs",
