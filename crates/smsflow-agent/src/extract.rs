@@ -4308,6 +4308,15 @@ mod tests {
             .as_deref(),
             Some("rosas rojas y girasoles")
         );
+        assert_eq!(
+            asked_for(
+                "hello, interested in the advanced welding course",
+                "name:name,course:text,start_date:date",
+                "course"
+            )
+            .as_deref(),
+            Some("advanced welding course")
+        );
         // A verb says what to do, and a field that is not what is asked for takes nothing.
         assert_eq!(
             asked_for(
