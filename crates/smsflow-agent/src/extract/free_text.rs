@@ -560,7 +560,11 @@ fn without_possession(value: &str) -> &str {
     if NOT_POSSESSION.contains(&words[rest].1.as_str()) {
         return value;
     }
-    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una") && rest + 1 < words.len() {
+    // "we have a couch, a dresser and two nightstands": each of a list keeps its article.
+    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una")
+        && rest + 1 < words.len()
+        && !lists_things(&value[words[rest + 1].0..])
+    {
         rest += 1;
     }
     &value[words[rest].0..]
@@ -971,11 +975,7 @@ pub(super) fn without_naming_article<'a>(field: &FieldSpec, value: &'a str) -> &
     let Some(next) = words.first().filter(|_| words.len() <= 6) else {
         return value;
     };
-    let joined = rest.contains(',') || words.iter().any(|word| word == "and" || word == "y");
-    let listed = joined
-        && words.iter().skip(1).any(|word| {
-            NAMING_ARTICLES.contains(&word.as_str()) || fields::numbers::is_number_word(word)
-        });
+    let listed = lists_things(rest);
     let proper = rest.starts_with(char::is_uppercase);
     let definite = matches!(first.as_str(), "the" | "el" | "la");
     // "La Reina", "El Poblado", "The Greenhouse Loft": a capital article is part of the name.
@@ -997,6 +997,20 @@ pub(super) fn without_naming_article<'a>(field: &FieldSpec, value: &'a str) -> &
         return value;
     }
     without_article(value, NAMING_ARTICLES)
+}
+
+/// Whether `rest`, the words after a first article, list several things each with its own
+/// article or count: "couch, a dresser and two nightstands", "piano and a couple of dressers".
+fn lists_things(rest: &str) -> bool {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    words.windows(2).any(|pair| {
+        let joins = pair[0].ends_with(',') || matches!(pair[0], "and" | "y" | "&");
+        let next = fields::fold(pair[1]);
+        joins
+            && (matches!(next.as_str(), "a" | "an" | "un" | "una" | "unos" | "unas")
+                || next.chars().all(|c| c.is_ascii_digit())
+                || fields::numbers::is_number_word(&next))
+    })
 }
 
 /// Names of a field that may hold an order's number or what was ordered.
@@ -1592,6 +1606,12 @@ mod tests {
                 "matter",
                 "I need advice on an unfair dismissal",
                 "unfair dismissal",
+            ),
+            // A list keeps each thing's article.
+            (
+                "items",
+                "we have a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
             ),
         ] {
             assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
