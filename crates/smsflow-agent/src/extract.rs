@@ -985,7 +985,8 @@ impl Extractors {
                 worded_answer(text).map(Ok)
             }
             Kind::Labelled if only_asked => whole_answer(text).map(|value| {
-                Ok(free_text::without_own_word(field, value.trim_start_matches('#')).to_string())
+                let value = free_text::without_own_word(field, value.trim_start_matches('#'));
+                Ok(free_text::without_naming_article(field, value).to_string())
             }),
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
@@ -4337,6 +4338,15 @@ mod tests {
             .as_deref(),
             Some("rosas rojas y girasoles")
         );
+        assert_eq!(
+            asked_for(
+                "hello, interested in the advanced welding course",
+                "name:name,course:text,start_date:date",
+                "course"
+            )
+            .as_deref(),
+            Some("advanced welding course")
+        );
         // A verb says what to do, and a field that is not what is asked for takes nothing.
         assert_eq!(
             asked_for(
@@ -4506,6 +4516,15 @@ mod tests {
             )
             .as_deref(),
             Some("the glass top is shattered")
+        );
+        // What the order did wrong stays with what follows it.
+        assert_eq!(
+            issue(
+                "order #B-20417 never came and the tracking says delivered",
+                order
+            )
+            .as_deref(),
+            Some("never came and the tracking says delivered")
         );
         assert_eq!(
             issue(

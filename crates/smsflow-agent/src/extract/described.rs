@@ -54,6 +54,12 @@ const VISITS: &[&str] = &[
 /// that lost only the thing it is about keeps two ("transmission slipping on my 2011 Accord").
 const MOST_LEFT_OVER: usize = 2;
 
+/// Words that make a short left-over say what went wrong rather than what the order did:
+/// "order #A-77314 never arrived and tracking says delivered" keeps "never arrived" (folded).
+const WENT_WRONG: &[&str] = &[
+    "never", "not", "didn't", "didnt", "hasn't", "hasnt", "still", "nunca", "todavia", "aun",
+];
+
 /// The description of the problem in the first message, for the one field that holds why the
 /// texter writes, when other fields took part of the message.
 pub(super) fn described(
@@ -156,7 +162,12 @@ pub(super) fn described(
         } else {
             1
         };
-        if cut && left.len() <= most {
+        // A short left-over that says what went wrong ("never arrived") is the problem itself.
+        let went_wrong = left.len() <= most
+            && left
+                .iter()
+                .any(|&i| WENT_WRONG.contains(&folded(tokens[i]).as_str()));
+        if cut && left.len() <= most && !went_wrong {
             continue;
         }
         // "need to file a claim, someone rear ended me ...", "se rompió un caño y se inundó la
@@ -172,7 +183,7 @@ pub(super) fn described(
         // Only a lost day or order makes a clause about what happened before: one that lost the
         // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
         // is wrong.
-        cut_kept |= cut && clause.clone().any(|i| circumstance[i]);
+        cut_kept |= cut && !went_wrong && clause.clone().any(|i| circumstance[i]);
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();

@@ -2484,6 +2484,10 @@ mod tests {
                 "I saw the listing for the condo on 14 Harbour Way and I'm interested",
                 "the condo on 14 Harbour Way",
             ),
+            (
+                "interested in seeing a loft on Grand St",
+                "loft on Grand St",
+            ),
         ] {
             assert_eq!(read(said).as_deref(), Some(listing), "{said}");
         }
