@@ -1028,8 +1028,13 @@ impl Extractors {
             {
                 Some(Ok(value))
             }
+            // "it's my mum's 70th, could you bring a candle out?": the texter's own words, whole.
+            Kind::Labelled if only_asked && free_text::is_worded(field) => {
+                worded_answer(text).map(Ok)
+            }
             Kind::Labelled if only_asked => whole_answer(text).map(|value| {
-                Ok(free_text::without_own_word(field, value.trim_start_matches('#')).to_string())
+                let value = free_text::without_own_word(field, value.trim_start_matches('#'));
+                Ok(free_text::without_naming_article(field, value).to_string())
             }),
             Kind::Typed(_) | Kind::Labelled => {
                 if only_asked {
@@ -1749,6 +1754,21 @@ const COPULA_LEADS: &[&str] = &[
     "es ",
     "sure, ",
     "ok, ",
+    // Where or what the texter is, said as the answer: "soy diseñadora gráfica freelance",
+    // "estoy en la comuna de Peñalolén", "staying at the Hilton Hawaiian Village", "me sirve
+    // martes en la noche"; the Normalisation rules leave "soy" out.
+    "soy un ",
+    "soy una ",
+    "soy ",
+    "estoy en el ",
+    "estoy en la ",
+    "estoy en ",
+    "we're staying at the ",
+    "we're staying at ",
+    "staying at the ",
+    "staying at ",
+    "me sirve el ",
+    "me sirve ",
 ];
 
 /// `text` without the words that say it is the answer (see [`COPULA_LEADS`]).
@@ -1771,6 +1791,14 @@ const SAYING_LEADS: &[&str] = &[
     "say: ",
     "say ",
 ];
+
+/// The whole message as the texter's own words for the one question asked (a note, a request):
+/// only the words that ask for it to be written go ("que diga: ..."); "it's" and a question
+/// stay, as the Normalisation rules keep such a message whole.
+fn worded_answer(text: &str) -> Option<String> {
+    let value = without_saying(text.trim().trim_end_matches(['.', '!']).trim());
+    (!value.is_empty() && value.chars().count() <= 240).then(|| value.to_string())
+}
 
 /// `text` without the words that ask for it to be written (see [`SAYING_LEADS`]) or its quotes.
 fn without_saying(text: &str) -> &str {
@@ -3731,7 +3759,10 @@ fn opening_name(words: &[Word]) -> Option<String> {
 fn without_field_name(value: String, field: &FieldSpec) -> String {
     match value.split_once(' ') {
         Some((first, rest))
-            if fields::fold(first) == fields::fold(field.as_str()) && !rest.trim().is_empty() =>
+            if fields::fold(first) == fields::fold(field.as_str())
+                && !rest.trim().is_empty()
+                // "pastel de tres leches": the field's word heads what it holds.
+                && !matches!(fields::fold(rest).split(' ').next(), Some("de" | "of")) =>
         {
             rest.trim().to_string()
         }
@@ -4374,6 +4405,15 @@ mod tests {
             .as_deref(),
             Some("rosas rojas y girasoles")
         );
+        assert_eq!(
+            asked_for(
+                "hello, interested in the advanced welding course",
+                "name:name,course:text,start_date:date",
+                "course"
+            )
+            .as_deref(),
+            Some("advanced welding course")
+        );
         // A verb says what to do, and a field that is not what is asked for takes nothing.
         assert_eq!(
             asked_for(
@@ -4544,6 +4584,15 @@ mod tests {
             .as_deref(),
             Some("the glass top is shattered")
         );
+        // What the order did wrong stays with what follows it.
+        assert_eq!(
+            issue(
+                "order #B-20417 never came and the tracking says delivered",
+                order
+            )
+            .as_deref(),
+            Some("never came and the tracking says delivered")
+        );
         assert_eq!(
             issue(
                 "invoices stopped sending on monday",
@@ -4621,6 +4670,29 @@ mod tests {
                 .get("descripcion")
                 .cloned()
         };
+        // Signed with a name and a number written any way.
+        assert_eq!(
+            answer(
+                "hello, wrongful termination after reporting a safety issue, need advice. Dwayne Harris. best to text me at 404 555 0119",
+                "name,phone,matter",
+                &[],
+            )
+            .found
+            .get("matter")
+            .map(String::as_str),
+            Some("wrongful termination after reporting a safety issue")
+        );
+        assert_eq!(
+            answer(
+                "hi buenos días, necesito asesoramiento por una deportación de mi esposo. prefiero en español. Marisol Ortega 213 555 0172",
+                "nombre,telefono:phone,idioma:choice(Español|Inglés),consulta",
+                &[],
+            )
+            .found
+            .get("consulta")
+            .map(String::as_str),
+            Some("deportación de mi esposo")
+        );
         assert_eq!(
             siniestro("ayer se rompió un caño y se inundó la cocina").as_deref(),
             Some("se rompió un caño y se inundó la cocina")
@@ -6306,6 +6378,60 @@ mod tests {
     }
 
     #[test]
+    fn a_request_in_the_texters_own_words_is_kept_whole() {
+        for (wanted, said) in [
+            (
+                "special_requests:text",
+                "it's my mum's 70th, could you bring a candle out with pudding?",
+            ),
+            (
+                "peticiones:text",
+                "es nuestro aniversario, si pueden decorar la habitación se los agradecería",
+            ),
+        ] {
+            let found = conversation(&["hi", said], wanted);
+            let name = wanted.split(':').next().unwrap();
+            assert_eq!(found.get(name).map(String::as_str), Some(said), "{said}");
+        }
+    }
+
+    #[test]
+    fn a_cake_keeps_the_word_that_heads_it() {
+        let found = conversation(
+            &["hola quiero encargar un pastel de chocolate con fresas"],
+            "pastel:text",
+        );
+        assert_eq!(
+            found.get("pastel").map(String::as_str),
+            Some("pastel de chocolate con fresas")
+        );
+    }
+
+    #[test]
+    fn a_vague_day_answers_the_day_never_the_problem() {
+        let wanted = "problem:text,name:name,phone:phone,preferred_date:date";
+        for vague in [
+            "any day this week is fine honestly",
+            "whenever someone can get out to us tbh",
+            "cuando puedan, es urgente",
+        ] {
+            let found = conversation(
+                &[
+                    "hey my furnace is making a loud banging noise when it kicks on",
+                    "Tom Reyes 312 555 0188",
+                    vague,
+                ],
+                wanted,
+            );
+            assert_eq!(
+                found.get("problem").map(String::as_str),
+                Some("my furnace is making a loud banging noise when it kicks on"),
+                "{vague}"
+            );
+        }
+    }
+
+    #[test]
     fn nights_and_dependents_said_by_days_and_people() {
         let found = conversation(
             &["hola! tienen disponibilidad del 20 al 24 de diciembre?"],
@@ -6415,6 +6541,16 @@ mod tests {
                 "es una Venzo Raptor rodado 29",
                 "bici",
                 "Venzo Raptor rodado 29",
+            ),
+            (
+                "soy diseñadora gráfica freelance",
+                "actividad",
+                "diseñadora gráfica freelance",
+            ),
+            (
+                "staying at the Hilton Hawaiian Village",
+                "hotel",
+                "Hilton Hawaiian Village",
             ),
         ] {
             let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));

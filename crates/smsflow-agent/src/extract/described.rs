@@ -54,6 +54,12 @@ const VISITS: &[&str] = &[
 /// that lost only the thing it is about keeps two ("transmission slipping on my 2011 Accord").
 const MOST_LEFT_OVER: usize = 2;
 
+/// Words that make a short left-over say what went wrong rather than what the order did:
+/// "order #A-77314 never arrived and tracking says delivered" keeps "never arrived" (folded).
+const WENT_WRONG: &[&str] = &[
+    "never", "not", "didn't", "didnt", "hasn't", "hasnt", "still", "nunca", "todavia", "aun",
+];
+
 /// The description of the problem in the first message, for the one field that holds why the
 /// texter writes, when other fields took part of the message.
 pub(super) fn described(
@@ -90,6 +96,18 @@ pub(super) fn described(
             // names as the subject is no part of what is wrong: "mi minisplit no enfría".
             (_, FieldType::Choice) => {
                 remove_subject(&tokens, &mut removed);
+                // "... de mi esposo. prefiero en español": a later sentence that names the
+                // choice only gives it.
+                let choice = fields::fold(value);
+                let sentences = clauses(&tokens)
+                    .into_iter()
+                    .skip(1)
+                    .filter(|clause| tokens[clause.start - 1].ends_with(['.', '!', '?']));
+                for sentence in sentences {
+                    if sentence.clone().any(|i| folded(tokens[i]) == choice) {
+                        dropped_clause_at.push(sentence.start);
+                    }
+                }
                 true
             }
             (_, FieldType::Date | FieldType::Datetime | FieldType::Time) => day_given,
@@ -105,6 +123,10 @@ pub(super) fn described(
                 remove_value(&tokens, value, other, &mut removed, Some(&mut circumstance))
             }
             (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed, None),
+            // Read as E.164, the number is found where its figures are: "(503) 555-0142".
+            (Kind::Phone, _) => find_phone(&tokens)
+                .map(|at| dropped_clause_at.push(at))
+                .is_some(),
             _ => find_run(&tokens, value)
                 .map(|at| dropped_clause_at.push(at))
                 .is_some(),
@@ -140,7 +162,12 @@ pub(super) fn described(
         } else {
             1
         };
-        if cut && left.len() <= most {
+        // A short left-over that says what went wrong ("never arrived") is the problem itself.
+        let went_wrong = left.len() <= most
+            && left
+                .iter()
+                .any(|&i| WENT_WRONG.contains(&folded(tokens[i]).as_str()));
+        if cut && left.len() <= most && !went_wrong {
             continue;
         }
         // "need to file a claim, someone rear ended me ...", "se rompió un caño y se inundó la
@@ -156,7 +183,7 @@ pub(super) fn described(
         // Only a lost day or order makes a clause about what happened before: one that lost the
         // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
         // is wrong.
-        cut_kept |= cut && clause.clone().any(|i| circumstance[i]);
+        cut_kept |= cut && !went_wrong && clause.clone().any(|i| circumstance[i]);
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();
@@ -345,6 +372,33 @@ fn find_run(tokens: &[&str], value: &str) -> Option<usize> {
 }
 
 /// The clauses of `tokens` as ranges: a clause ends at a comma or a stop, or before "and"/"y".
+/// Where the first phone number of `tokens` starts: a run of tokens of figures and the marks
+/// that group them, with seven figures or more ("11 4455 6677", "(503) 555-0142").
+fn find_phone(tokens: &[&str]) -> Option<usize> {
+    let figures = |token: &str| {
+        let token = token.trim_end_matches([',', '.', ';']);
+        (!token.is_empty()
+            && token
+                .chars()
+                .all(|c| c.is_ascii_digit() || "+()-.".contains(c))
+            && token.chars().any(|c| c.is_ascii_digit()))
+        .then(|| token.chars().filter(char::is_ascii_digit).count())
+    };
+    (0..tokens.len()).find(|&start| {
+        let mut digits = 0;
+        for token in &tokens[start..] {
+            match figures(token) {
+                Some(count) => digits += count,
+                None => break,
+            }
+            if digits >= 7 {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 fn clauses(tokens: &[&str]) -> Vec<std::ops::Range<usize>> {
     let mut clauses = Vec::new();
     let mut start = 0;

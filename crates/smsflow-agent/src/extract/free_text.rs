@@ -560,7 +560,11 @@ fn without_possession(value: &str) -> &str {
     if NOT_POSSESSION.contains(&words[rest].1.as_str()) {
         return value;
     }
-    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una") && rest + 1 < words.len() {
+    // "we have a couch, a dresser and two nightstands": each of a list keeps its article.
+    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una")
+        && rest + 1 < words.len()
+        && !lists_things(&value[words[rest + 1].0..])
+    {
         rest += 1;
     }
     &value[words[rest].0..]
@@ -637,6 +641,8 @@ const WORDED: &[&str] = &[
     "detalles",
     "solicitud",
     "pregunta",
+    "peticion",
+    "peticiones",
 ];
 
 /// Whether `field` holds why the texter writes (see [`WHY`]).
@@ -783,7 +789,10 @@ pub(super) fn answer(
     known: &BTreeMap<String, String>,
     extraction: &Extraction,
 ) -> Option<(String, String)> {
-    if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !is_weak(i)) {
+    if !extraction.found.is_empty()
+        || extraction.invalid.values().any(|i| !is_weak(i))
+        || answers_day_vaguely(text, wanted, asked)
+    {
         return None;
     }
     let free: Vec<&FieldSpec> = wanted
@@ -854,11 +863,14 @@ pub(super) fn answer(
     } else if worded(&field) {
         super::without_saying(without_request(field, text))
     } else {
-        without_own_word(
+        without_naming_article(
             field,
-            super::without_lead(
-                super::without_copula(without_request(field, text)),
-                PLACE_LEADS,
+            without_own_word(
+                field,
+                super::without_lead(
+                    super::without_copula(without_request(field, text)),
+                    PLACE_LEADS,
+                ),
             ),
         )
     };
@@ -878,12 +890,47 @@ pub(super) fn answer(
         name_wanted && said.len() <= 4 && said.iter().all(|word| super::is_capitalised(word));
     (words.len() <= most
         && value.chars().count() <= 240
-        && !value.ends_with('?')
+        && (!value.ends_with('?') || is_worded(field))
         && !value.contains('@')
         && !gives_nothing
         && !bare_name
         && known.get(field.as_str()).is_none_or(|old| old != value))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// Words that open a vague answer to "when?" (folded): "any day this week is fine", "whenever
+/// someone can get out to us", "cuando puedan, es urgente".
+const VAGUE_WHEN: &[&str] = &[
+    "any day",
+    "any time",
+    "anytime",
+    "whenever",
+    "cuando puedan",
+    "cuando pueda",
+    "cuando tengan",
+    "cuando tenga",
+    "cuando sea",
+    "cualquier dia",
+];
+
+/// Whether `text` answers a question about the day or the hour without giving one: the
+/// Normalisation rules leave such a day out, and it never describes anything.
+fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bool {
+    let day_asked = wanted.iter().any(|field| {
+        asked.iter().any(|a| a == field.as_str())
+            && matches!(
+                field.kind,
+                smsflow_core::FieldType::Date
+                    | smsflow_core::FieldType::Time
+                    | smsflow_core::FieldType::Datetime
+            )
+    });
+    let folded = fields::fold(after_greeting(text));
+    day_asked
+        && VAGUE_WHEN.iter().any(|lead| {
+            folded.starts_with(lead)
+                && folded[lead.len()..].starts_with(|c: char| !c.is_alphanumeric())
+        })
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
@@ -925,6 +972,85 @@ pub(super) fn without_own_word<'a>(field: &FieldSpec, value: &'a str) -> &'a str
         }
         _ => value,
     }
+}
+
+/// Articles and possessives before a thing, a place, an event or a role named as the whole
+/// answer (folded).
+const NAMING_ARTICLES: &[&str] = &[
+    "a", "an", "the", "my", "our", "un", "una", "el", "la", "mi", "nuestro", "nuestra",
+];
+
+/// Words after an article that make it a quantity: "a pair of suit pants", "un montón".
+const QUANTITY_WORDS: &[&str] = &[
+    "pair", "couple", "dozen", "few", "lot", "bunch", "par", "docena", "monton",
+];
+
+/// Words that say which one after a thing's name: "the townhouse at 220 Pine", "el bautizo de
+/// mi nieta", "el condo on Pearl St".
+const WHICH_ONE_LINKS: &[&str] = &["at", "on", "in", "of", "from", "de", "del", "en"];
+
+/// The answer without the article or possessive before what it names, as the README's rule
+/// says ("un iPhone 13" = `iPhone 13`, "the standing desk, walnut top" = `standing desk, walnut
+/// top`, "our anniversary" = `anniversary`). Kept: a problem, a project, a message or an order
+/// (their first word starts a clause or counts), a quantity ("a pair of suit pants"), a list
+/// ("a couch, a dresser and two nightstands"), whose it is ("my dad's 70th birthday"), and
+/// "the"/"el"/"la" when the words after the thing say which one ("el depto de Palermo"; not
+/// before a proper name: "el Jardín Botánico de Medellín" = `Jardín Botánico de Medellín`), and a
+/// capital article that is part of a name ("La Reina", "The Greenhouse Loft").
+pub(super) fn without_naming_article<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    let kept_whole = holds_why(field)
+        || is_project(field)
+        || is_worded(field)
+        || ORDERS.contains(&fields::fold(field.as_str()).as_str());
+    let Some((first, rest)) = value.trim().split_once(' ') else {
+        return value;
+    };
+    let first = fields::fold(first);
+    let words: Vec<String> = rest
+        .split_whitespace()
+        .map(|word| fields::fold(word.trim_end_matches([',', '.'])))
+        .collect();
+    // A longer answer is a sentence of the texter's, not a thing named ("nuestra luna de miel
+    // atrasada jaja si pueden poner algo bonito").
+    let Some(next) = words.first().filter(|_| words.len() <= 6) else {
+        return value;
+    };
+    let listed = lists_things(rest);
+    let proper = rest.starts_with(char::is_uppercase);
+    let definite = matches!(first.as_str(), "the" | "el" | "la");
+    // "La Reina", "El Poblado", "The Greenhouse Loft": a capital article is part of the name.
+    let in_name = definite && proper && value.trim().starts_with(char::is_uppercase);
+    let which_one = definite
+        && !proper
+        && words
+            .iter()
+            .skip(1)
+            .any(|word| WHICH_ONE_LINKS.contains(&word.as_str()));
+    if kept_whole
+        || !NAMING_ARTICLES.contains(&first.as_str())
+        || QUANTITY_WORDS.contains(&next.as_str())
+        || next.ends_with("'s")
+        || listed
+        || which_one
+        || in_name
+    {
+        return value;
+    }
+    without_article(value, NAMING_ARTICLES)
+}
+
+/// Whether `rest`, the words after a first article, list several things each with its own
+/// article or count: "couch, a dresser and two nightstands", "piano and a couple of dressers".
+fn lists_things(rest: &str) -> bool {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    words.windows(2).any(|pair| {
+        let joins = pair[0].ends_with(',') || matches!(pair[0], "and" | "y" | "&");
+        let next = fields::fold(pair[1]);
+        joins
+            && (matches!(next.as_str(), "a" | "an" | "un" | "una" | "unos" | "unas")
+                || next.chars().all(|c| c.is_ascii_digit())
+                || fields::numbers::is_number_word(&next))
+    })
 }
 
 /// Names of a field that may hold an order's number or what was ordered.
@@ -1128,6 +1254,19 @@ fn is_pictograph(c: char) -> bool {
 /// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
 /// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
 fn without_reaction(value: &str) -> &str {
+    // "locked out of my flat 😩 keys inside": an emoji ends the description as a full stop
+    // would; the few words after it add to what it reacts to.
+    if let Some(at) = value.find(is_pictograph)
+        && value[..at].split_whitespace().count() >= 3
+        && (1..=3).contains(
+            &value[at..]
+                .split_whitespace()
+                .filter(|word| !word.chars().all(is_pictograph))
+                .count(),
+        )
+    {
+        return value[..at].trim_end();
+    }
     let bare = value.trim_end_matches(|c: char| is_pictograph(c) || c.is_whitespace() || c == '!');
     if bare.len() == value.len() || bare.is_empty() {
         return value;
@@ -1508,6 +1647,12 @@ mod tests {
                 "I need advice on an unfair dismissal",
                 "unfair dismissal",
             ),
+            // A list keeps each thing's article.
+            (
+                "items",
+                "we have a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
         }
@@ -1543,6 +1688,65 @@ mod tests {
     }
 
     #[test]
+    fn a_thing_named_as_the_answer_drops_its_article() {
+        for (name, said, value) in [
+            ("modelo", "un iPhone 13", "iPhone 13"),
+            ("vehiculo", "un Clio del 2019", "Clio del 2019"),
+            (
+                "event_type",
+                "a 60th birthday dinner",
+                "60th birthday dinner",
+            ),
+            (
+                "product",
+                "the linen blazer, size M",
+                "linen blazer, size M",
+            ),
+            ("occasion", "our anniversary", "anniversary"),
+            (
+                "lugar",
+                "el Parque Explora de Medellín",
+                "Parque Explora de Medellín",
+            ),
+            (
+                "course",
+                "the level 3 electrician course",
+                "level 3 electrician course",
+            ),
+            // Kept: which one, whose, how many, a list, a problem, a project, an order.
+            ("property", "the loft on Grand St", "the loft on Grand St"),
+            ("comuna", "Las Condes", "Las Condes"),
+            ("venue", "The Foundry Hall", "The Foundry Hall"),
+            (
+                "ocasion",
+                "el bautizo de mi nieta",
+                "el bautizo de mi nieta",
+            ),
+            ("occasion", "my mom's 60th", "my mom's 60th"),
+            ("item", "a pair of rain boots", "a pair of rain boots"),
+            (
+                "items",
+                "a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
+            (
+                "cargo",
+                "a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
+            ("issue", "the dryer won't spin", "the dryer won't spin"),
+            ("project", "a new patio", "a new patio"),
+            ("pedido", "una pizza grande", "una pizza grande"),
+        ] {
+            assert_eq!(
+                without_naming_article(&field(name), said),
+                value,
+                "{name}: {said}"
+            );
+        }
+    }
+
+    #[test]
     fn an_emoji_ending_a_description_goes_with_the_clause_it_reacts_to() {
         for (said, value) in [
             (
@@ -1563,6 +1767,11 @@ mod tests {
             ),
             // Too little before the break to be the problem alone.
             ("no heat, help 🙏", "no heat, help"),
+            // An emoji inside ends it, before a few words more.
+            (
+                "the sink is clogged 😩 water everywhere",
+                "the sink is clogged",
+            ),
             // No emoji: every clause stays.
             (
                 "leaking under the cabinet, puddle every time it runs",

@@ -795,11 +795,11 @@ pub fn counts_nights(field: &str) -> bool {
 }
 
 /// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`,
-/// `dependents`).
+/// `dependents`); not a field for one kind of them (`adults`, `ninos`), which takes its part.
 pub fn counts_people(field: &str) -> bool {
     measure_of(field).is_some_and(|measure| {
         measure.names.contains(&"guests") || measure.names.contains(&"dependents")
-    })
+    }) && !super::field_says(field, PEOPLE_KINDS)
 }
 
 /// What people write when someone else joins a booking: "her sister's joining", "my cousin is
@@ -1070,13 +1070,25 @@ fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) 
                 .iter()
                 .find(|q| q.end == at && !last)
                 .map(|q| plain(q.value));
-            counted_before.or_else(|| value_at(after)).or_else(|| {
-                let before = at.checked_sub(1)?;
-                tokens[before]
-                    .ends_with(|c: char| c.is_alphabetic())
-                    .then(|| value_at(before))
-                    .flatten()
-            })
+            // "2 adultos y un niño" for `ninos`: an article before a kind of person counts one.
+            let one_person = at
+                .checked_sub(1)
+                .filter(|&before| {
+                    matches!(tokens[before].as_str(), "un" | "una" | "a" | "an" | "one")
+                        && PEOPLE_KINDS
+                            .contains(&fold(tokens[at].trim_end_matches([',', '.'])).as_str())
+                })
+                .map(|_| "1".to_string());
+            counted_before
+                .or(one_person)
+                .or_else(|| value_at(after))
+                .or_else(|| {
+                    let before = at.checked_sub(1)?;
+                    tokens[before]
+                        .ends_with(|c: char| c.is_alphabetic())
+                        .then(|| value_at(before))
+                        .flatten()
+                })
         });
     let value = if last {
         named.next_back()
@@ -1647,6 +1659,12 @@ mod tests {
             Some("3")
         );
         assert_eq!(rooms("headcount 45", "headcount").as_deref(), Some("45"));
+        // A total in parts gives a field for one part that part.
+        assert_eq!(
+            rooms("vamos 3 adultos y una niña", "ninos").as_deref(),
+            Some("1")
+        );
+        assert_eq!(rooms("3 adults and a kid", "adults").as_deref(), Some("3"));
     }
 
     #[test]

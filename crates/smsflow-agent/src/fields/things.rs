@@ -129,7 +129,8 @@ impl Thing {
             "medicine",
             "medicina",
             "prescription",
-        ]) {
+        ]) || BAKED.contains(&folded.as_str())
+        {
             Some(Thing::Product)
         } else if has(&[
             "event",
@@ -322,8 +323,8 @@ impl Thing {
             Thing::Breed => after_cue(text, BREED_CUES, 4)
                 .or_else(|| kind_before_name(&tokens).map(|(kind, _)| kind)),
             Thing::Reason => reason(text),
-            Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
-                .map(|value| without_article(&value))
+            Thing::Allergy => several_diets(text)
+                .or_else(|| after_cue(text, ALLERGY_CUES, 4).map(|value| without_article(&value)))
                 .or_else(|| diet(text)),
             Thing::JobTitle => after_cue(text, JOB_CUES, 8)
                 .map(|value| {
@@ -368,7 +369,7 @@ impl Thing {
             Thing::Language(side) => translation::language(text, side),
             Thing::Document => translation::document(text),
             Thing::Home => super::address::home_number(text),
-            Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
+            Thing::Event => phrase_after(text, EVENT_CUES, 4, COMPANY_ENDS).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
                     || super::dates::is_weekday(&first)
@@ -664,6 +665,7 @@ const DIETS: &[&str] = &[
     "dairy free",
     "lactose intolerant",
     "celiac",
+    "coeliac",
     "kosher",
     "halal",
     "pescatarian",
@@ -677,6 +679,37 @@ const DIETS: &[&str] = &[
     "celiaco",
     "celiaca",
 ];
+
+/// Words that say someone cannot eat something, beside the diets (folded).
+const ALLERGY_WORDS: &[&str] = &[
+    "allergic",
+    "allergy",
+    "alergico",
+    "alergica",
+    "alergia",
+    "intolerant",
+    "intolerante",
+];
+
+/// The whole message when it names two diets or allergies, each of someone in the party ("una
+/// es celíaca y otro alérgico al marisco", "two guests are coeliac and one is vegan"): no one
+/// span of it answers alone, and every writer keeps it whole.
+fn several_diets(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|word| !word.is_empty())
+        .collect();
+    let named = |word: &&&str| {
+        DIETS.contains(word)
+            || ALLERGY_WORDS.contains(word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|one| DIETS.contains(&one))
+    };
+    (words.len() <= 16 && words.iter().filter(named).count() >= 2)
+        .then(|| text.trim().trim_end_matches(['.', '!']).trim().to_string())
+}
 
 /// A diet named anywhere in the message, as written.
 fn diet(text: &str) -> Option<String> {
@@ -1096,6 +1129,10 @@ const CONTAINERS: &[&str] = &[
     "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
+/// A field named for the cake it holds alone ("cake", "pastel"; not `cake_message`): the cake
+/// ordered is its value, as for a product ("quiero encargar un pastel de tres leches").
+const BAKED: &[&str] = &["cake", "pastel", "torta", "tarta"];
+
 /// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
 const PRODUCT_ENDS: &[&str] = &[
     "too",
@@ -1116,11 +1153,16 @@ const PRODUCT_ENDS: &[&str] = &[
     "please",
     "pls",
     "por",
-    "con",
-    "with",
     "a",
     "al",
+    // "el sofá seccional gris que vi en la web": a clause about it.
+    "que",
 ];
+
+/// Words after an event that say who comes along ("our anniversary with the family"); after a
+/// product they say what it has, and stay ("tazas personalizadas con logo", "custom tote bags
+/// with our logo", as every writer keeps them).
+const COMPANY_ENDS: &[&str] = &["con", "with"];
 
 /// A brand and its model after a word that owns or points at it, past one lower-case word for
 /// what it is: "on my Specialized Sirrus", "el iPhone 14 y la pantalla ...", "mi e-bike Rad
@@ -1327,6 +1369,7 @@ fn listed_title(text: &str) -> Option<String> {
 
 /// Words that ask to see a home or a place, before it.
 const VIEWING_CUES: &[&str] = &[
+    "listing for",
     "interested in seeing",
     "interested in viewing",
     "interested in",
@@ -1344,12 +1387,14 @@ const VIEWING_CUES: &[&str] = &[
 
 /// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
 /// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
-/// ends with its clause or at the words for when ("tomorrow at 5:30", "on Saturday"). English
-/// keeps "the", which says which one, as an answer does ("it's the blue one"); a Spanish
-/// article and "a"/"an" go ("vi la casa en renta de Juriquilla" = `casa en renta de
-/// Juriquilla`).
+/// ends with its clause, at the words for when ("tomorrow at 5:30", "on Saturday") or at a
+/// clause about it ("que publicaron", "and I'm interested"). "the" and "el"/"la" say which one
+/// and stay, as most writers keep them ("me interesa el depa de Narvarte" = `el depa de
+/// Narvarte`); "a"/"an" and "este" go.
 fn listing(tokens: &[&str]) -> Option<String> {
     const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
+    const DEFINITE: &[&str] = &["the", "el", "la", "los", "las"];
+    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and"];
     const WHEN: &[&str] = &[
         "today", "tomorrow", "tonight", "hoy", "manana", "please", "pls",
     ];
@@ -1359,7 +1404,8 @@ fn listing(tokens: &[&str]) -> Option<String> {
         LISTING_ARTICLES.contains(&folded[end].as_str())
             || tokens[end].starts_with(|c: char| c.is_ascii_digit())
     })?;
-    let dropped = folded[start] != "the" && LISTING_ARTICLES.contains(&folded[start].as_str());
+    let dropped = !DEFINITE.contains(&folded[start].as_str())
+        && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
     let says_when = |word: &str| {
         WHEN.contains(&word) || super::dates::is_weekday(word) || super::dates::is_month(word)
@@ -1369,7 +1415,8 @@ fn listing(tokens: &[&str]) -> Option<String> {
         let when = says_when(word)
             || (BEFORE_WHEN.contains(&word.as_str())
                 && folded.get(at + 1).is_some_and(|next| says_when(next)));
-        if word.is_empty() || (!words.is_empty() && when) {
+        if word.is_empty() || (!words.is_empty() && (when || CLAUSE_AFTER.contains(&word.as_str())))
+        {
             break;
         }
         words.push(bare(token));
@@ -1377,7 +1424,11 @@ fn listing(tokens: &[&str]) -> Option<String> {
             break;
         }
     }
-    (!words.is_empty() && words.len() <= 8).then(|| words.join(" "))
+    // "ver el jueves": an article alone names nothing.
+    let named = words
+        .iter()
+        .any(|word| !LISTING_ARTICLES.contains(&fold(word).as_str()));
+    (named && words.len() <= 8).then(|| words.join(" "))
 }
 
 /// Words that order what a product field holds, before it.
@@ -1402,6 +1453,8 @@ const ORDER_CUES: &[&str] = &[
     "reservarme",
     "mandar",
     "enviar",
+    "comprar",
+    "buy",
 ];
 
 /// Words before what an event field holds: "for a", "para un", "planning a".
@@ -1470,7 +1523,11 @@ fn named_event(tokens: &[&str]) -> Option<String> {
                     && EVENTS.contains(&format!("{word} {}", fold(bare(next))).as_str())
             })
     })?;
-    let clause = clause_words(&tokens[at..]);
+    // "la boda es el 25 de abril": what is said of the event is no part of it.
+    let clause: Vec<&str> = clause_words(&tokens[at..])
+        .into_iter()
+        .take_while(|word| !matches!(fold(word).as_str(), "es" | "is" | "sera" | "was" | "fue"))
+        .collect();
     (clause.len() <= 6).then(|| clause.join(" "))
 }
 
@@ -1492,7 +1549,7 @@ fn clause_words<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
 /// count after the word is [`counted`]'s ("order 3 dozen ..."), and "my contacts" says whose,
 /// not what.
 fn ordered(text: &str) -> Option<String> {
-    let product = phrase_after(text, ORDER_CUES, 5)?;
+    let product = phrase_after(text, ORDER_CUES, 7, &[])?;
     let first = fold(product.split_whitespace().next()?);
     let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
         || super::numbers::is_number_word(&first)
@@ -1707,8 +1764,8 @@ fn after_cues(
 }
 
 /// The words after the first of `cues` (whole words) to the end of their clause or to a word of
-/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
-fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+/// [`PRODUCT_ENDS`] or `ends`, without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize, ends: &[&str]) -> Option<String> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
     let after = after_cues(&tokens, &folded, cues, |_| true)?;
@@ -1723,7 +1780,10 @@ fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
     }
     let mut words: Vec<&str> = Vec::new();
     for (token, word) in tokens.iter().zip(&folded).skip(start) {
-        if word.is_empty() || (!words.is_empty() && PRODUCT_ENDS.contains(&word.as_str())) {
+        if word.is_empty()
+            || (!words.is_empty()
+                && (PRODUCT_ENDS.contains(&word.as_str()) || ends.contains(&word.as_str())))
+        {
             break;
         }
         words.push(bare(token));
@@ -1772,7 +1832,7 @@ fn counted(tokens: &[&str]) -> Option<String> {
         at += 1;
     }
     let mut words: Vec<&str> = Vec::new();
-    for token in tokens.iter().skip(at).take(5) {
+    for token in tokens.iter().skip(at).take(7) {
         let word = bare(token);
         let folded = fold(word);
         // "paracetamol de 500": a dose after "de" ends the product.
@@ -2382,6 +2442,12 @@ mod tests {
             );
         }
         assert_eq!(event.answer("a 40th birthday party", true, false), None);
+        assert_eq!(
+            event
+                .answer("perdón, la boda es el 25 de abril, no el 18", false, true)
+                .as_deref(),
+            Some("boda")
+        );
         let pet = Thing::of("mascota").unwrap();
         assert_eq!(
             pet.read("mi gatica Luna no quiere comer").as_deref(),
@@ -2400,20 +2466,37 @@ mod tests {
             ),
             (
                 "me interesa el 2 bedroom condo en Brickell",
-                "2 bedroom condo en Brickell",
+                "el 2 bedroom condo en Brickell",
             ),
             (
                 "hola, vi la casa en renta de Juriquilla",
-                "casa en renta de Juriquilla",
+                "la casa en renta de Juriquilla",
             ),
             (
                 "quiero ver el depto de Palermo el sábado",
-                "depto de Palermo",
+                "el depto de Palermo",
+            ),
+            (
+                "me interesa el depa de Narvarte que publicaron",
+                "el depa de Narvarte",
+            ),
+            (
+                "I saw the listing for the condo on 14 Harbour Way and I'm interested",
+                "the condo on 14 Harbour Way",
+            ),
+            (
+                "interested in seeing a loft on Grand St",
+                "loft on Grand St",
             ),
         ] {
             assert_eq!(read(said).as_deref(), Some(listing), "{said}");
         }
-        for said in ["see you then", "can I see it on Saturday?", "me interesa"] {
+        for said in [
+            "see you then",
+            "can I see it on Saturday?",
+            "me interesa",
+            "se podría ver el jueves?",
+        ] {
             assert_eq!(read(said), None, "{said}");
         }
     }
@@ -2480,6 +2563,14 @@ mod tests {
         assert_eq!(
             read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
             Some("pasteles de tres leches")
+        );
+        assert_eq!(
+            read("need 250 custom tote bags with our logo for a conference").as_deref(),
+            Some("custom tote bags with our logo")
+        );
+        assert_eq!(
+            read("hola quería encargar un roscón de reyes grande con nata").as_deref(),
+            Some("roscón de reyes grande con nata")
         );
         assert_eq!(read("so 36 total, delivered the 18th"), None);
         assert_eq!(read("unos jeans que me llegaron con un hueco"), None);
@@ -2548,6 +2639,14 @@ mod tests {
         assert_eq!(read("Need to reorder my contacts"), None);
         // A pharmacy's order is one too.
         assert_eq!(Thing::of("medicamento"), Some(Thing::Product));
+        assert_eq!(Thing::of("pastel"), Some(Thing::Product));
+        assert_ne!(Thing::of("cake_message"), Some(Thing::Product));
+        assert_eq!(
+            Thing::Product
+                .read("hola quiero comprar el sofá seccional gris que vi en la web")
+                .as_deref(),
+            Some("sofá seccional gris")
+        );
         assert_eq!(
             read("need a refill on atorvastatin 20 mg").as_deref(),
             Some("atorvastatin 20 mg")
@@ -2854,6 +2953,18 @@ mod tests {
             Some("vegan")
         );
         assert_eq!(Thing::Allergy.read("a veganish menu?"), None);
+        assert_eq!(
+            Thing::Allergy
+                .read("two guests are coeliac and one is vegan")
+                .as_deref(),
+            Some("two guests are coeliac and one is vegan")
+        );
+        assert_eq!(
+            Thing::Allergy
+                .read("una es celíaca y otro alérgico al marisco")
+                .as_deref(),
+            Some("una es celíaca y otro alérgico al marisco")
+        );
     }
 
     #[test]
