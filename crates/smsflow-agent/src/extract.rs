@@ -396,6 +396,7 @@ impl Extractors {
                 })
         };
         let others = extraction.found.clone();
+        let cued_name = others::relative_name(&words);
         extraction.found.retain(|name, value| {
             let Some(field) = wanted.iter().find(|field| field.as_str() == name) else {
                 return true;
@@ -406,6 +407,14 @@ impl Extractors {
                         && looks_like_a_name(value, field, wanted, &others)
                 }
                 Kind::OtherName => {
+                    // Read from its cue ("mi perro Thor", "a cockapoo called Biscuit"), the
+                    // name stays when a text field took it too, ending with it: that text is
+                    // the name's.
+                    let others = if cued_name.as_deref() == Some(value.as_str()) {
+                        without_texts_ending_with(value, wanted, &others)
+                    } else {
+                        others.clone()
+                    };
                     !dated_month(value) && looks_like_a_name(value, field, wanted, &others)
                 }
                 _ => true,
@@ -771,6 +780,7 @@ impl Extractors {
                 .map(Ok),
             Kind::OtherName => others::relative_name(words)
                 .or_else(|| others::recipient_name(field.as_str(), words))
+                .or_else(|| others::pet_subject(field.as_str(), words))
                 .or_else(|| {
                     // A bare name answers the question about them; asked with the texter's own
                     // name, it is the texter's.
@@ -2650,6 +2660,29 @@ fn looks_like_a_name(
                 && !BUSINESS_WORDS.contains(&folded.as_str())
                 && !state(at)
         })
+}
+
+/// The values found, but those of text fields that end with `name` ("Thor", "cockapoo called
+/// Biscuit").
+fn without_texts_ending_with(
+    name: &str,
+    wanted: &[FieldSpec],
+    found: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let name = fields::fold(name);
+    found
+        .iter()
+        .filter(|(field, value)| {
+            let text = wanted
+                .iter()
+                .any(|other| other.as_str() == field.as_str() && kind(other) == Kind::Labelled);
+            !(text
+                && fields::fold(value)
+                    .strip_suffix(&name)
+                    .is_some_and(|before| before.is_empty() || before.ends_with(' ')))
+        })
+        .map(|(field, value)| (field.clone(), value.clone()))
+        .collect()
 }
 
 /// Whether a word (folded) says a day or a time: "Dec", "yesterday around noon", "desde ayer".
@@ -5549,10 +5582,22 @@ mod tests {
             ("my son's teacher Mrs Lopez said to call", "Lopez"),
             // After a comma too.
             ("quiero mandar una ancheta para mi suegra, Amparo", "Amparo"),
+            // A pet's name opens the message, its doings after it.
+            ("Hola, Mora se comió un chocolate entero", "Mora"),
+            ("Hiya, Luna's been limping on her back leg", "Luna"),
+            ("buenas tardes, Canela no quiere comer desde ayer", "Canela"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
         }
+        // A text field that took the name read from its cue leaves it to the pet's field.
+        let found = answer(
+            "hola, mi perro Thor jala mucho la correa",
+            "nombre:name,perro:name,edad_perro",
+            &[],
+        )
+        .found;
+        assert_eq!(found.get("perro").map(String::as_str), Some("Thor"));
         // The texter saying whose they are is no one else.
         let found = answer(
             "I'm her dad, Callum Reid",
@@ -5615,6 +5660,8 @@ mod tests {
             "booking for Christmas eve for my daughter",
             "For Sale sign on Elm?",
             "my old Honda Civic needs brakes",
+            "Hola, Tengo un perro que no come",
+            "Hi, Can you see my dog today?",
         ] {
             let found = answer(text, "pet_name:name,child_name:name", &[]).found;
             assert!(found.is_empty(), "{text}: {found:?}");

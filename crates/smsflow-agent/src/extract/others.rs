@@ -338,6 +338,54 @@ pub(super) fn named(words: &[Word]) -> Option<String> {
     })
 }
 
+/// Words of a field's name for an animal (folded).
+const PET_WORDS: &[&str] = &[
+    "pet", "dog", "cat", "puppy", "mascota", "perro", "perra", "perrito", "perrita", "gato",
+    "gata", "animal",
+];
+
+/// Words after a pet's name that say what it does or has: "Mora se comió", "Luna's been
+/// limping", "Canela no quiere comer", "Lupe está rascándose".
+const PET_DOES: &[&str] = &[
+    "se", "no", "esta", "anda", "tiene", "ha", "lleva", "sigue", "is", "has", "was", "won't",
+    "keeps", "ate", "got", "hasn't", "isn't", "been",
+];
+
+/// For a pet's field, a single capitalised word that opens the message after its greeting and
+/// that the pet's doings follow ("Hola, Mora se comió un chocolate", "Hiya, Luna's been
+/// limping"): people write of their pet by its name.
+pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
+    if !fields::field_says(field, PET_WORDS) {
+        return None;
+    }
+    let start = words
+        .iter()
+        .position(|word| !super::GREETINGS.contains(&fields::fold(&word.lower).as_str()))?;
+    if start > 0 && !words[start - 1].ends_clause {
+        return None;
+    }
+    let word = &words[start];
+    let (name, possessive) = match word.text.strip_suffix("'s") {
+        Some(name) => (name, true),
+        None => (word.text.as_str(), false),
+    };
+    let does = possessive
+        || words
+            .get(start + 1)
+            .is_some_and(|next| PET_DOES.contains(&fields::fold(&next.lower).as_str()));
+    let folded = fields::fold(&name.to_lowercase());
+    (does
+        && !word.ends_clause
+        && name.chars().next().is_some_and(char::is_uppercase)
+        && name.chars().count() >= 3
+        && name.chars().all(char::is_alphabetic)
+        && !super::COMMON_WORDS.contains(&folded.as_str())
+        && !super::OPENING_WORDS.contains(&folded.as_str())
+        && !dates::is_month(&folded)
+        && !dates::is_weekday(&folded))
+    .then(|| name.to_string())
+}
+
 /// Words of a field's name for the person something is sent to.
 const RECIPIENT_WORDS: &[&str] = &[
     "recipient",
