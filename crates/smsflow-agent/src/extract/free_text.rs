@@ -1250,9 +1250,11 @@ fn is_pictograph(c: char) -> bool {
 
 /// A description without the emoji that end it and the short clause they react to: "chipped
 /// my front tooth on a popcorn kernel 😩" = `chipped my front tooth on a popcorn kernel`,
-/// "locked out of my flat, keys are inside 😭" and "my AC is blowing warm air and its 100 out
-/// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
-/// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
+/// "locked out of my flat, keys are inside 😭" keeps its first clause: what comes just after a
+/// comma and before an emoji is how the texter feels about the problem or what it does to them,
+/// as a cry after "!" is (see [`without_alarm`]). A clause joined by "and"/"y" goes on with the
+/// problem and stays ("se ha atascado el váter y rebosa 😫"); the weather after it goes in
+/// [`without_weather`].
 fn without_reaction(value: &str) -> &str {
     // "locked out of my flat 😩 keys inside": an emoji ends the description as a full stop
     // would; the few words after it add to what it reacts to.
@@ -1272,21 +1274,11 @@ fn without_reaction(value: &str) -> &str {
         return value;
     }
     let words: Vec<&str> = bare.split_whitespace().collect();
-    // The last clause, after a comma or "and"/"y", when it is short.
-    let last_break = words
-        .iter()
-        .rposition(|word| word.ends_with(',') || matches!(*word, "and" | "y"));
+    // The last clause, after a comma, when it is short.
+    let last_break = words.iter().rposition(|word| word.ends_with(','));
     match last_break {
-        Some(at)
-            if words.len() - at - 1 <= 5
-                && words.len() - at > 1
-                && at + usize::from(words[at].ends_with(',')) >= 3 =>
-        {
-            let end = if words[at].ends_with(',') {
-                words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1
-            } else {
-                words[at].as_ptr() as usize - bare.as_ptr() as usize
-            };
+        Some(at) if words.len() - at - 1 <= 5 && words.len() - at > 1 && at + 1 >= 3 => {
+            let end = words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1;
             bare[..end].trim_end()
         }
         _ => bare,
@@ -1761,9 +1753,10 @@ mod tests {
                 "my AC is blowing warm air and its 100 out 🥵🥵",
                 "my AC is blowing warm air",
             ),
+            // A clause joined by "y" goes on with the problem.
             (
-                "se reventó un tubo en la cocina y se está inundando todo 😱",
-                "se reventó un tubo en la cocina",
+                "se ha atascado el váter y rebosa 😫",
+                "se ha atascado el váter y rebosa",
             ),
             // Too little before the break to be the problem alone.
             ("no heat, help 🙏", "no heat, help"),
