@@ -1763,6 +1763,12 @@ const COPULA_LEADS: &[&str] = &[
     "estoy en el ",
     "estoy en la ",
     "estoy en ",
+    // "estamos en el Hotel Riu Caribe", "vivo en Maipú": where the texter is or lives.
+    "estamos en el ",
+    "estamos en la ",
+    "estamos en ",
+    "vivo en ",
+    "vivimos en ",
     "we're staying at the ",
     "we're staying at ",
     "staying at the ",
@@ -6552,6 +6558,8 @@ mod tests {
                 "hotel",
                 "Hilton Hawaiian Village",
             ),
+            ("vivo en La Florida", "comuna", "La Florida"),
+            ("estamos en el Hotel Riu Caribe", "hotel", "Hotel Riu Caribe"),
         ] {
             let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
             assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
