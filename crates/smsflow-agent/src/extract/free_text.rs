@@ -363,16 +363,19 @@ fn without_question(value: &str) -> &str {
         Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
         _ => value,
     };
-    // A question after the description, from its comma, without its mark: "need a cleaning,
-    // do u have anything monday".
-    if let Some(at) = value.rfind(',')
+    // A question after the description, from its comma or an emoji, without its mark: "need a
+    // cleaning, do u have anything monday", "chipped my front tooth 😬 can someone see me".
+    let body = value.trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
+    if let Some(at) = body.rfind(|c: char| c == ',' || is_pictograph(c))
         && value[..at].split_whitespace().count() >= 2
-        && let asked = fields::fold(value[at + 1..].trim())
+        && let asked = fields::fold(body[at..].trim_start_matches(|c: char| {
+            c == ',' || c.is_whitespace() || is_pictograph(c)
+        }))
         && QUESTION_OPENERS
             .iter()
             .any(|opener| asked.starts_with(opener))
     {
-        return value[..at].trim_end();
+        return value[..at].trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
     }
     // A question after the description, from its comma or full stop; not the last of a list
     // asked about ("haul away 1 couch, 2 mattresses and a broken treadmill?").
@@ -402,6 +405,14 @@ const QUESTION_OPENERS: &[&str] = &[
     "are you ",
     "are u ",
     "is there ",
+    // Asking to come in or be seen: "sore throat and fever, can i come in".
+    "can i ",
+    "can we ",
+    "could i ",
+    "could we ",
+    "can someone ",
+    "could someone ",
+    "can somebody ",
     "tienen ",
     "tenes ",
     "pueden ",
@@ -1590,6 +1601,16 @@ mod tests {
                 "complaint",
                 "neck pain after a fender bender, do you take united?",
                 "neck pain after a fender bender",
+            ),
+            (
+                "symptoms",
+                "sore throat and fever, can i come in",
+                "sore throat and fever",
+            ),
+            (
+                "reason",
+                "chipped my front tooth on a fork 😬 can someone see me asap",
+                "chipped my front tooth on a fork",
             ),
             (
                 "reason",
