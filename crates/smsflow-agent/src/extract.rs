@@ -4643,6 +4643,18 @@ mod tests {
             .map(String::as_str),
             Some("no deja de rascarse y tiene la panza roja")
         );
+        // A pet's name field: the name goes with its animal word, not its clause.
+        assert_eq!(
+            answer(
+                "my cat Biscuit keeps scratching her ears and shaking her head",
+                "owner_name:name,pet_name:name,symptoms",
+                &[]
+            )
+            .found
+            .get("symptoms")
+            .map(String::as_str),
+            Some("keeps scratching her ears and shaking her head")
+        );
         // A choice read from the words leaves the whole message, without the subject it named
         // when the description goes on without it.
         let equipo = "equipo:choice(Minisplit|Central),problema,nombre:name";
@@ -6559,7 +6571,11 @@ mod tests {
                 "Hilton Hawaiian Village",
             ),
             ("vivo en La Florida", "comuna", "La Florida"),
-            ("estamos en el Hotel Riu Caribe", "hotel", "Hotel Riu Caribe"),
+            (
+                "estamos en el Hotel Riu Caribe",
+                "hotel",
+                "Hotel Riu Caribe",
+            ),
         ] {
             let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));
             assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");

@@ -373,9 +373,7 @@ fn remove_value(
 /// Whether `value` stands in `tokens` just after a word for an animal ("mi gato Milo").
 fn names_a_pet(tokens: &[&str], value: &str) -> bool {
     find_run(tokens, value).is_some_and(|at| {
-        at > 0
-            && !ends_clause(tokens[at - 1])
-            && ANIMALS.contains(&folded(tokens[at - 1]).as_str())
+        at > 0 && !ends_clause(tokens[at - 1]) && ANIMALS.contains(&folded(tokens[at - 1]).as_str())
     })
 }
 

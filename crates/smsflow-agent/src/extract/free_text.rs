@@ -368,9 +368,10 @@ fn without_question(value: &str) -> &str {
     let body = value.trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
     if let Some(at) = body.rfind(|c: char| c == ',' || is_pictograph(c))
         && value[..at].split_whitespace().count() >= 2
-        && let asked = fields::fold(body[at..].trim_start_matches(|c: char| {
-            c == ',' || c.is_whitespace() || is_pictograph(c)
-        }))
+        && let asked = fields::fold(
+            body[at..]
+                .trim_start_matches(|c: char| c == ',' || c.is_whitespace() || is_pictograph(c)),
+        )
         && QUESTION_OPENERS
             .iter()
             .any(|opener| asked.starts_with(opener))
