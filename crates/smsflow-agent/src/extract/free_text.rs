@@ -758,6 +758,13 @@ const GREETING_LEADS: &[&str] = &[
     "buenas noches",
     "buen dia",
     "que tal",
+    "que onda",
+    "q onda",
+    // An apology for the hour, said as a greeting: "perdona las horas, se ha roto ...".
+    "perdona las horas",
+    "perdon por la hora",
+    "disculpa la hora",
+    "disculpe la hora",
     "hi",
     "hello",
     "hey",
@@ -1438,6 +1445,11 @@ mod tests {
                 "se me rompió una muela",
             ),
             ("product", "hey guys, pumpkin muffins", "pumpkin muffins"),
+            (
+                "problema",
+                "perdona las horas, se ha roto el latiguillo del lavabo",
+                "se ha roto el latiguillo del lavabo",
+            ),
             // Words that frame the request.
             (
                 "issue",
