@@ -1773,6 +1773,12 @@ const COPULA_LEADS: &[&str] = &[
     "estoy en el ",
     "estoy en la ",
     "estoy en ",
+    // "estamos en el Hotel Riu Caribe", "vivo en Maipú": where the texter is or lives.
+    "estamos en el ",
+    "estamos en la ",
+    "estamos en ",
+    "vivo en ",
+    "vivimos en ",
     "we're staying at the ",
     "we're staying at ",
     "staying at the ",
@@ -4670,6 +4676,18 @@ mod tests {
             .map(String::as_str),
             Some("no deja de rascarse y tiene la panza roja")
         );
+        // A pet's name field: the name goes with its animal word, not its clause.
+        assert_eq!(
+            answer(
+                "my cat Biscuit keeps scratching her ears and shaking her head",
+                "owner_name:name,pet_name:name,symptoms",
+                &[]
+            )
+            .found
+            .get("symptoms")
+            .map(String::as_str),
+            Some("keeps scratching her ears and shaking her head")
+        );
         // A choice read from the words leaves the whole message, without the subject it named
         // when the description goes on without it.
         let equipo = "equipo:choice(Minisplit|Central),problema,nombre:name";
@@ -6598,6 +6616,12 @@ mod tests {
                 "staying at the Hilton Hawaiian Village",
                 "hotel",
                 "Hilton Hawaiian Village",
+            ),
+            ("vivo en La Florida", "comuna", "La Florida"),
+            (
+                "estamos en el Hotel Riu Caribe",
+                "hotel",
+                "Hotel Riu Caribe",
             ),
         ] {
             let found = conversation(&["Ana Ruiz", said], &format!("name,{field}"));

@@ -19,9 +19,14 @@ const LEADS: &[&str] = &[
     "my", "mi", "our", "nuestro", "nuestra", "the", "el", "la", "a", "al", "for", "para", "de",
     "del", "on", "in", "en", "with", "con", "order", "pedido", "orden", "parcel", "paquete",
     "package", "ticket", "invoice", "factura", "number", "numero", "no", "nro", "account",
-    "cuenta", "id", "dog", "cat", "puppy", "kitten", "perro", "perra", "perrito", "perrita",
-    "gato", "gata", "gatito", "gatita", "conejo", "coneja", "rabbit", "bunny", "huron", "ferret",
-    "hamster", "parrot", "loro", "perico", "bird", "pajaro", "tortuga", "turtle",
+    "cuenta", "id",
+];
+
+/// Words for an animal, which introduce a pet's name as [`LEADS`] do: "mi perrita Lola".
+const ANIMALS: &[&str] = &[
+    "dog", "cat", "puppy", "kitten", "perro", "perra", "perrito", "perrita", "gato", "gata",
+    "gatito", "gatita", "conejo", "coneja", "rabbit", "bunny", "huron", "ferret", "hamster",
+    "parrot", "loro", "perico", "bird", "pajaro", "tortuga", "turtle",
 ];
 
 /// Words before a day that belong to it: "since last thursday", "desde el viernes", "on monday".
@@ -123,6 +128,11 @@ pub(super) fn described(
                 remove_value(&tokens, value, other, &mut removed, Some(&mut circumstance))
             }
             (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed, None),
+            // "my cat Biscuit keeps scratching her ears and shaking her head": the pet goes with
+            // the words that introduce it; what it does is the problem.
+            (Kind::OtherName, _) if names_a_pet(&tokens, value) => {
+                remove_value(&tokens, value, other, &mut removed, None)
+            }
             // Read as E.164, the number is found where its figures are: "(503) 555-0142".
             (Kind::Phone, _) => find_phone(&tokens)
                 .map(|at| dropped_clause_at.push(at))
@@ -343,7 +353,11 @@ fn remove_value(
     let mut start = at;
     while start > 0 && !ends_clause(tokens[start - 1]) {
         let word = folded(tokens[start - 1]);
-        if !(word.is_empty() || LEADS.contains(&word.as_str()) || own.contains(&word)) {
+        if !(word.is_empty()
+            || LEADS.contains(&word.as_str())
+            || ANIMALS.contains(&word.as_str())
+            || own.contains(&word))
+        {
             break;
         }
         start -= 1;
@@ -354,6 +368,13 @@ fn remove_value(
         marks.iter_mut().for_each(|word| *word = true);
     }
     true
+}
+
+/// Whether `value` stands in `tokens` just after a word for an animal ("mi gato Milo").
+fn names_a_pet(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        at > 0 && !ends_clause(tokens[at - 1]) && ANIMALS.contains(&folded(tokens[at - 1]).as_str())
+    })
 }
 
 /// Where the words of `value` stand in `tokens`, compared without case, accents or punctuation.

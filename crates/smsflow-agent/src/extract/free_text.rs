@@ -363,16 +363,20 @@ fn without_question(value: &str) -> &str {
         Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
         _ => value,
     };
-    // A question after the description, from its comma, without its mark: "need a cleaning,
-    // do u have anything monday".
-    if let Some(at) = value.rfind(',')
+    // A question after the description, from its comma or an emoji, without its mark: "need a
+    // cleaning, do u have anything monday", "chipped my front tooth 😬 can someone see me".
+    let body = value.trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
+    if let Some(at) = body.rfind(|c: char| c == ',' || is_pictograph(c))
         && value[..at].split_whitespace().count() >= 2
-        && let asked = fields::fold(value[at + 1..].trim())
+        && let asked = fields::fold(
+            body[at..]
+                .trim_start_matches(|c: char| c == ',' || c.is_whitespace() || is_pictograph(c)),
+        )
         && QUESTION_OPENERS
             .iter()
             .any(|opener| asked.starts_with(opener))
     {
-        return value[..at].trim_end();
+        return value[..at].trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
     }
     // A question after the description, from its comma or full stop; not the last of a list
     // asked about ("haul away 1 couch, 2 mattresses and a broken treadmill?").
@@ -402,6 +406,14 @@ const QUESTION_OPENERS: &[&str] = &[
     "are you ",
     "are u ",
     "is there ",
+    // Asking to come in or be seen: "sore throat and fever, can i come in".
+    "can i ",
+    "can we ",
+    "could i ",
+    "could we ",
+    "can someone ",
+    "could someone ",
+    "can somebody ",
     "tienen ",
     "tenes ",
     "pueden ",
@@ -746,6 +758,13 @@ const GREETING_LEADS: &[&str] = &[
     "buenas noches",
     "buen dia",
     "que tal",
+    "que onda",
+    "q onda",
+    // An apology for the hour, said as a greeting: "perdona las horas, se ha roto ...".
+    "perdona las horas",
+    "perdon por la hora",
+    "disculpa la hora",
+    "disculpe la hora",
     "hi",
     "hello",
     "hey",
@@ -1250,9 +1269,11 @@ fn is_pictograph(c: char) -> bool {
 
 /// A description without the emoji that end it and the short clause they react to: "chipped
 /// my front tooth on a popcorn kernel 😩" = `chipped my front tooth on a popcorn kernel`,
-/// "locked out of my flat, keys are inside 😭" and "my AC is blowing warm air and its 100 out
-/// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
-/// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
+/// "locked out of my flat, keys are inside 😭" keeps its first clause: what comes just after a
+/// comma and before an emoji is how the texter feels about the problem or what it does to them,
+/// as a cry after "!" is (see [`without_alarm`]). A clause joined by "and"/"y" goes on with the
+/// problem and stays ("se ha atascado el váter y rebosa 😫"); the weather after it goes in
+/// [`without_weather`].
 fn without_reaction(value: &str) -> &str {
     // "locked out of my flat 😩 keys inside": an emoji ends the description as a full stop
     // would; the few words after it add to what it reacts to.
@@ -1272,21 +1293,11 @@ fn without_reaction(value: &str) -> &str {
         return value;
     }
     let words: Vec<&str> = bare.split_whitespace().collect();
-    // The last clause, after a comma or "and"/"y", when it is short.
-    let last_break = words
-        .iter()
-        .rposition(|word| word.ends_with(',') || matches!(*word, "and" | "y"));
+    // The last clause, after a comma, when it is short.
+    let last_break = words.iter().rposition(|word| word.ends_with(','));
     match last_break {
-        Some(at)
-            if words.len() - at - 1 <= 5
-                && words.len() - at > 1
-                && at + usize::from(words[at].ends_with(',')) >= 3 =>
-        {
-            let end = if words[at].ends_with(',') {
-                words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1
-            } else {
-                words[at].as_ptr() as usize - bare.as_ptr() as usize
-            };
+        Some(at) if words.len() - at - 1 <= 5 && words.len() - at > 1 && at + 1 >= 3 => {
+            let end = words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1;
             bare[..end].trim_end()
         }
         _ => bare,
@@ -1434,6 +1445,11 @@ mod tests {
                 "se me rompió una muela",
             ),
             ("product", "hey guys, pumpkin muffins", "pumpkin muffins"),
+            (
+                "problema",
+                "perdona las horas, se ha roto el latiguillo del lavabo",
+                "se ha roto el latiguillo del lavabo",
+            ),
             // Words that frame the request.
             (
                 "issue",
@@ -1600,6 +1616,16 @@ mod tests {
                 "neck pain after a fender bender",
             ),
             (
+                "symptoms",
+                "sore throat and fever, can i come in",
+                "sore throat and fever",
+            ),
+            (
+                "reason",
+                "chipped my front tooth on a fork 😬 can someone see me asap",
+                "chipped my front tooth on a fork",
+            ),
+            (
                 "reason",
                 "hola, do you guys speak spanish? leaking under the sink",
                 "leaking under the sink",
@@ -1761,9 +1787,10 @@ mod tests {
                 "my AC is blowing warm air and its 100 out 🥵🥵",
                 "my AC is blowing warm air",
             ),
+            // A clause joined by "y" goes on with the problem.
             (
-                "se reventó un tubo en la cocina y se está inundando todo 😱",
-                "se reventó un tubo en la cocina",
+                "se ha atascado el váter y rebosa 😫",
+                "se ha atascado el váter y rebosa",
             ),
             // Too little before the break to be the problem alone.
             ("no heat, help 🙏", "no heat, help"),

@@ -1079,6 +1079,14 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
         // "2017 honda civic", "jeep wrangler": typed in lower case, so is the model.
         if end == at + 1 && !tokens[at].contains(char::is_uppercase) {
             end += models::lower_case_model(&tokens[at + 1..]);
+            // "nissan versa 2017": its year after it, as in capitals.
+            if end > at + 1
+                && start == at
+                && !ends_clause(tokens[end - 1])
+                && tokens.get(end).is_some_and(|year| is_year(year))
+            {
+                end += 1;
+            }
         }
     }
     // "un Seat León del 2018", "Seat León de 2014": its year after "de", as written.
@@ -2511,6 +2519,10 @@ mod tests {
         assert_eq!(
             read("mi Nissan Versa 2018 rechina").as_deref(),
             Some("Nissan Versa 2018")
+        );
+        assert_eq!(
+            read("q onda, mi nissan versa 2017 hace un ruido raro").as_deref(),
+            Some("nissan versa 2017")
         );
         assert_eq!(
             read("un Peugeot 208 2020 y se").as_deref(),
