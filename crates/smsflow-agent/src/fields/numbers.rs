@@ -173,6 +173,22 @@ const COUNT_BEFORE: &[&str] = &[
     "meant",
 ];
 
+/// Hedges before a count: "necesito like 60", "tengo como 3 bolsas".
+const HEDGES: &[&str] = &["like", "como"];
+
+/// Whether the words `before` a number end in a hedge after a word that says it counts
+/// ("necesito like 60", "tengo como 3 bolsas"); a hedge alone ("en la mañana, like 9", "like 2
+/// inches") may hedge a time or a size.
+fn hedged_count(before: &[&str]) -> bool {
+    match before {
+        [.., verb, hedge] => {
+            HEDGES.contains(hedge)
+                && (COUNT_BEFORE.contains(verb) || matches!(*verb, "tengo" | "have"))
+        }
+        _ => false,
+    }
+}
+
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
 pub(super) const COUNT_AFTER: &[&str] = &[
     "people",
@@ -1380,6 +1396,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             found.push(Quantity {
                 value,
                 counted: before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+                    || hedged_count(&tokens[..i])
                     || tokens
                         .get(i + used)
                         .is_some_and(|a| COUNT_AFTER.contains(a)),
@@ -1453,6 +1470,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             || token.ends_with('k')
             || multiplier.is_some()
             || before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+            || hedged_count(&tokens[..i])
             || after.is_some_and(|a| COUNT_AFTER.contains(&a));
         let mut used = if multiplier.is_some() { 2 } else { 1 };
         let mut value = value * multiplier.unwrap_or(1.0);
@@ -1828,6 +1846,12 @@ mod tests {
             Some("4")
         );
         assert_eq!(counted("three of us").as_deref(), Some("3"));
+        assert_eq!(
+            counted("rentan sillas? necesito like 60").as_deref(),
+            Some("60")
+        );
+        assert_eq!(counted("tengo como 3 bolsas").as_deref(), Some("3"));
+        assert_eq!(counted("en la mañana, like 9").as_deref(), None);
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
         assert_eq!(counted("quiero 6 paquetes").as_deref(), Some("6"));
         assert_eq!(counted("i want two pairs").as_deref(), Some("2"));
