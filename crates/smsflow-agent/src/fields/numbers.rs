@@ -601,6 +601,13 @@ const MEASURES: &[Measure] = &[
         after: &["nights", "night", "noches", "noche"],
         money: false,
     },
+    // Hours of a booking: "make it 6 hrs", "una hora", "about an hour".
+    Measure {
+        names: &["hours", "hour", "hrs", "horas", "hora"],
+        before: &[],
+        after: &["hours", "hour", "hrs", "hr", "horas", "hora"],
+        money: false,
+    },
     // Pets by what they are: "two dogs", "2 gatos".
     Measure {
         names: &["pets", "pet", "mascotas", "dogs", "cats", "perros", "gatos"],
@@ -1424,7 +1431,13 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 continue;
             }
             Some((_, n)) => Some(f64::from(*n)),
-            None if matches!(token, "a" | "an") && multiplier == Some(12.0) => Some(1.0),
+            // "a dozen", "about an hour".
+            None if matches!(token, "a" | "an")
+                && (multiplier == Some(12.0)
+                    || after.is_some_and(|a| matches!(a, "hour" | "hr"))) =>
+            {
+                Some(1.0)
+            }
             None => decimal(token.trim_start_matches(['$', '€', '£'])),
         };
         let Some(value) = value else {
@@ -1444,7 +1457,9 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         // "hasta 650k": thousands are no hour either.
         let thousands = grouped || token.ends_with('k');
         let timed = after.is_some_and(|a| {
-            matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
+            matches!(a, "am" | "pm" | "a.m" | "p.m" | "h" | "o'clock")
+                // "1400 hrs" is a time, "6 hrs" a number of hours.
+                || (a == "hrs" && token.len() >= 3)
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
         }) || before.is_some_and(|b| {
@@ -1655,6 +1670,7 @@ mod tests {
             ("dos veces por semana", "sesiones_semana", "2"),
             ("tres días a la semana", "sesiones_semana", "3"),
             ("un par de horas a la semana", "horas_semana", "2"),
+            ("maybe 20 hrs a week", "hours_per_week", "20"),
         ] {
             assert_eq!(weekly(text, field).as_deref(), Some(count), "{text}");
         }
@@ -1981,6 +1997,13 @@ mod tests {
             ("im 178 cm", "height_cm", "178"),
             ("peso 92,5 kg y mido 168", "estatura_cm", "168"),
             ("son como 2,400 kg", "peso_kg", "2400"),
+            (
+                "Thursday March 19 at 4:15pm, about an hour",
+                "duration_hours",
+                "1",
+            ),
+            ("el sábado 5 de diciembre a las 6pm, una hora", "hours", "1"),
+            ("actually make it 6 hrs", "hours", "6"),
             ("two story house", "stories", "2"),
             ("2 storey house", "stories", "2"),
             ("add 5 more licences", "licenses", "5"),
