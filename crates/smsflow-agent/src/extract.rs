@@ -1667,6 +1667,13 @@ fn is_past_day(field: &FieldSpec) -> bool {
                 "compra",
                 "bought",
                 "noticed",
+                // A dismissal or a traffic fine: "fecha_despido", "fecha_comparendo".
+                "despido",
+                "termination",
+                "fired",
+                "comparendo",
+                "multa",
+                "citation",
             ],
         )
 }
@@ -5285,6 +5292,10 @@ mod tests {
         assert_eq!(
             day("fecha: el lunes pasado", "fecha_siniestro").as_deref(),
             Some("2026-11-30")
+        );
+        assert_eq!(
+            day("me despidieron el viernes pasado", "fecha_despido").as_deref(),
+            Some("2026-11-27")
         );
         // A day to come is still read forwards, and "yesterday" gives it nothing.
         assert_eq!(

@@ -359,6 +359,21 @@ fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> 
 pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     let words = tokens(text);
     let (dates, times) = scan(&words, today, order);
+    // "el lunes pasado no vino nadie, así que el martes?": a weekday said as past gives way to
+    // another day in the message (a day that happened is read by [`read_back`]).
+    let said_past = |at: usize| {
+        (at.saturating_sub(2)..=at).any(|start| {
+            let said = &words[start..words.len().min(start + 3)];
+            past_day(&words, start, today).is_some()
+                && said.iter().any(|word| weekday(word).is_some())
+        })
+    };
+    let to_come: Found<Date> = dates
+        .iter()
+        .filter(|(_, at)| !said_past(*at))
+        .copied()
+        .collect();
+    let dates = if to_come.is_empty() { dates } else { to_come };
     pick_when(&words, &dates, &times, last)
 }
 
@@ -1508,6 +1523,10 @@ mod tests {
         assert_eq!(back("charged twice on the 15th"), Some(date(2026, 11, 15)));
         assert_eq!(back("it was the 28th"), Some(date(2026, 10, 28)));
         assert!(says_past("fue anteayer comiendo", TODAY));
+        assert_eq!(
+            when("el lunes pasado no vino nadie, así que el martes?"),
+            pair(Some("2026-12-01"), None)
+        );
         assert!(!says_past("me pueden atender el jueves?", TODAY));
     }
 

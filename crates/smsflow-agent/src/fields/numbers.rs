@@ -173,6 +173,22 @@ const COUNT_BEFORE: &[&str] = &[
     "meant",
 ];
 
+/// Hedges before a count: "necesito like 60", "tengo como 3 bolsas".
+const HEDGES: &[&str] = &["like", "como"];
+
+/// Whether the words `before` a number end in a hedge after a word that says it counts
+/// ("necesito like 60", "tengo como 3 bolsas"); a hedge alone ("en la mañana, like 9", "like 2
+/// inches") may hedge a time or a size.
+fn hedged_count(before: &[&str]) -> bool {
+    match before {
+        [.., verb, hedge] => {
+            HEDGES.contains(hedge)
+                && (COUNT_BEFORE.contains(verb) || matches!(*verb, "tengo" | "have"))
+        }
+        _ => false,
+    }
+}
+
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
 pub(super) const COUNT_AFTER: &[&str] = &[
     "people",
@@ -583,6 +599,13 @@ const MEASURES: &[Measure] = &[
         names: &["nights", "night", "noches", "noche"],
         before: &[],
         after: &["nights", "night", "noches", "noche"],
+        money: false,
+    },
+    // Hours of a booking: "make it 6 hrs", "una hora", "about an hour".
+    Measure {
+        names: &["hours", "hour", "hrs", "horas", "hora"],
+        before: &[],
+        after: &["hours", "hour", "hrs", "hr", "horas", "hora"],
         money: false,
     },
     // Pets by what they are: "two dogs", "2 gatos".
@@ -1380,6 +1403,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             found.push(Quantity {
                 value,
                 counted: before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+                    || hedged_count(&tokens[..i])
                     || tokens
                         .get(i + used)
                         .is_some_and(|a| COUNT_AFTER.contains(a)),
@@ -1407,7 +1431,13 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 continue;
             }
             Some((_, n)) => Some(f64::from(*n)),
-            None if matches!(token, "a" | "an") && multiplier == Some(12.0) => Some(1.0),
+            // "a dozen", "about an hour".
+            None if matches!(token, "a" | "an")
+                && (multiplier == Some(12.0)
+                    || after.is_some_and(|a| matches!(a, "hour" | "hr"))) =>
+            {
+                Some(1.0)
+            }
             None => decimal(token.trim_start_matches(['$', '€', '£'])),
         };
         let Some(value) = value else {
@@ -1427,7 +1457,9 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         // "hasta 650k": thousands are no hour either.
         let thousands = grouped || token.ends_with('k');
         let timed = after.is_some_and(|a| {
-            matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
+            matches!(a, "am" | "pm" | "a.m" | "p.m" | "h" | "o'clock")
+                // "1400 hrs" is a time, "6 hrs" a number of hours.
+                || (a == "hrs" && token.len() >= 3)
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
         }) || before.is_some_and(|b| {
@@ -1453,6 +1485,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             || token.ends_with('k')
             || multiplier.is_some()
             || before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+            || hedged_count(&tokens[..i])
             || after.is_some_and(|a| COUNT_AFTER.contains(&a));
         let mut used = if multiplier.is_some() { 2 } else { 1 };
         let mut value = value * multiplier.unwrap_or(1.0);
@@ -1637,6 +1670,7 @@ mod tests {
             ("dos veces por semana", "sesiones_semana", "2"),
             ("tres días a la semana", "sesiones_semana", "3"),
             ("un par de horas a la semana", "horas_semana", "2"),
+            ("maybe 20 hrs a week", "hours_per_week", "20"),
         ] {
             assert_eq!(weekly(text, field).as_deref(), Some(count), "{text}");
         }
@@ -1828,6 +1862,12 @@ mod tests {
             Some("4")
         );
         assert_eq!(counted("three of us").as_deref(), Some("3"));
+        assert_eq!(
+            counted("rentan sillas? necesito like 60").as_deref(),
+            Some("60")
+        );
+        assert_eq!(counted("tengo como 3 bolsas").as_deref(), Some("3"));
+        assert_eq!(counted("en la mañana, like 9").as_deref(), None);
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
         assert_eq!(counted("quiero 6 paquetes").as_deref(), Some("6"));
         assert_eq!(counted("i want two pairs").as_deref(), Some("2"));
@@ -1957,6 +1997,13 @@ mod tests {
             ("im 178 cm", "height_cm", "178"),
             ("peso 92,5 kg y mido 168", "estatura_cm", "168"),
             ("son como 2,400 kg", "peso_kg", "2400"),
+            (
+                "Thursday March 19 at 4:15pm, about an hour",
+                "duration_hours",
+                "1",
+            ),
+            ("el sábado 5 de diciembre a las 6pm, una hora", "hours", "1"),
+            ("actually make it 6 hrs", "hours", "6"),
             ("two story house", "stories", "2"),
             ("2 storey house", "stories", "2"),
             ("add 5 more licences", "licenses", "5"),
