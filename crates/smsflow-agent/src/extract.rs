@@ -1267,9 +1267,12 @@ fn with_place_before_street(
         let Some(address) = extraction.found.get(field.as_str()) else {
             continue;
         };
+        // The place's comma is written against it ("Stanley Hotel, 333 E ..."), so the value
+        // joined below is the text as written; "Apt , Calle 9" names no place.
         let Some(before) = text
             .find(address.as_str())
             .and_then(|at| text[..at].trim_end().strip_suffix(','))
+            .filter(|before| !before.ends_with(char::is_whitespace))
         else {
             continue;
         };
