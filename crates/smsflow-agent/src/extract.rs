@@ -2984,11 +2984,25 @@ fn capitalised_run(
         }
         let connector = connectors
             && !taken.is_empty()
-            // "Fintech Sol y Luna", "Gestoría Marín y Asociados".
-            && matches!(word.lower.as_str(), "of" | "&" | "and" | "y")
-            && words
-                .get(index + 1)
-                .is_some_and(|next| is_capitalised(&next.text));
+            && ((
+                // "Fintech Sol y Luna", "Gestoría Marín y Asociados".
+                matches!(word.lower.as_str(), "of" | "&" | "and" | "y")
+                    && words
+                        .get(index + 1)
+                        .is_some_and(|next| is_capitalised(&next.text))
+            ) || (
+                // "Logística Azteca SA de CV": the "de" of a company's legal form.
+                word.lower == "de"
+                    && taken.last().is_some_and(|last| {
+                        matches!(last.to_lowercase().trim_end_matches('.'), "sa" | "s.a")
+                    })
+                    && words.get(index + 1).is_some_and(|next| {
+                        matches!(
+                            next.lower.trim_end_matches(['.', ',']),
+                            "cv" | "c.v" | "rl" | "r.l"
+                        )
+                    })
+            ));
         if !(is_capitalised(&word.text) && !word.text.contains('@') || connector)
             || (taken.is_empty() && NOT_NAMES.contains(&word.lower.as_str()))
         {
@@ -3940,6 +3954,11 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["de"],
     &["trabajo", "en"],
     &["trabajo", "para"],
+    // Where someone worked, for a dismissal: "trabajaba en Logística Azteca SA de CV".
+    &["trabajaba", "en"],
+    &["trabajaba", "para"],
+    &["i", "worked", "at"],
+    &["i", "worked", "for"],
     &["mi", "empresa", "es"],
     &["la", "empresa", "es"],
     &["empresa"],
@@ -5957,6 +5976,14 @@ mod tests {
         )
         .found;
         assert!(found.is_empty(), "\"de CV\" is no company: {found:?}");
+        // Where someone worked names the company, with its legal form.
+        let found = answer(
+            "trabajaba en Logística Azteca SA de CV",
+            "nombre:name,motivo,empresa",
+            &["nombre"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("empresa", "Logística Azteca SA de CV")]);
     }
 
     #[test]
@@ -6589,6 +6616,28 @@ mod tests {
                 ("name", "Ray Kowalczyk")
             ]
         );
+        // A later message that answers another question keeps it: what a thing is, when or
+        // how soon, the visit, a name in capitals, a word beside a number.
+        for later in [
+            "es una Silverado 2019 gris",
+            "sometime next week works",
+            "oops, any day the week after that then",
+            "urge la verdad",
+            "i'll be waiting outside the building",
+            "you can go in if i'm not home",
+            "Halden & Co Solicitors",
+            "for 7",
+        ] {
+            let kept = conversation(
+                &["the dishwasher is leaking", "Ray Kowalczyk", later],
+                "name,phone:phone,issue",
+            );
+            assert_eq!(
+                kept.get("issue").map(String::as_str),
+                Some("the dishwasher is leaking"),
+                "{later}"
+            );
+        }
         // The one free-text field still missing takes a message that gave nothing else.
         let insurance = conversation(
             &["Felicia Grant", "Aetna", "ok thanks"],

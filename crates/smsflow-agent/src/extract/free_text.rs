@@ -868,7 +868,7 @@ pub(super) fn answer(
                 (missing.iter().all(|field| !fits(field)))
                     .then(|| only(free.iter().copied().filter(described).collect()))
                     .flatten()
-                    .filter(|_| text.split_whitespace().count() >= 2 && !super::spans::asks(text))
+                    .filter(|_| !super::spans::asks(text) && !answers_another_question(text))
             })
             .filter(|_| !super::spans::says_when_or_how_often(text))?,
     };
@@ -918,19 +918,102 @@ pub(super) fn answer(
 }
 
 /// Words that open a vague answer to "when?" (folded): "any day this week is fine", "whenever
-/// someone can get out to us", "cuando puedan, es urgente".
+/// someone can get out to us", "cuando puedan, es urgente", "sometime next week works", "asap
+/// whenever u can", "lo antes posible".
 const VAGUE_WHEN: &[&str] = &[
     "any day",
     "any time",
     "anytime",
     "whenever",
+    "sometime",
+    "some time",
+    "asap",
+    "as soon as",
     "cuando puedan",
     "cuando pueda",
     "cuando tengan",
     "cuando tenga",
     "cuando sea",
     "cualquier dia",
+    "lo antes posible",
+    "lo mas pronto",
+    "cuanto antes",
 ];
+
+/// Words that open a message about how urgent it is, not what is wrong (folded): "urge la
+/// verdad", "urgente por favor".
+const URGENCY: &[&str] = &[
+    "urge",
+    "urgent",
+    "urgente",
+    "es urgente",
+    "it's urgent",
+    "its urgent",
+];
+
+/// Words that open a message about the visit, not the problem (folded): the texter's plans and
+/// the access they give ("i'll be waiting outside the building", "you can go in if i'm not
+/// home", "la puedo llevar al local", "vamos para allá ya", "ya luego les confirmo el día"), or
+/// whether someone can see them ("is someone there today").
+const VISIT_PLANS: &[&str] = &[
+    "i'll be",
+    "ill be",
+    "i will be",
+    "we'll be",
+    "you can go",
+    "you can come",
+    "is someone",
+    "is anyone",
+    "vamos para",
+    "voy para",
+    "la puedo llevar",
+    "lo puedo llevar",
+    "luego les confirmo",
+    "ya luego",
+    "les confirmo",
+    "te confirmo",
+];
+
+/// Words said before what a message says, besides the asides of [`super::leftover::ASIDES`]
+/// (folded): "ok", "ah", "so the cleanup one".
+const INTERJECTIONS: &[&str] = &["ok", "okay", "ah", "oh", "so", "bueno", "pues"];
+
+/// Whether a message after the first, which gave no other field a value, answers a question
+/// about something other than the description the first message gave: what a thing is ("es una
+/// Silverado 2019 gris", "it's a front loader"), when or how soon ("sometime next week works",
+/// "urge la verdad"), the visit ("i'll be waiting outside the building"), a name in capitals
+/// ("Halden & Co Solicitors") or a single word beside a number ("for 7"). Every writer keeps the
+/// first description then; a later one replaces it only when it describes.
+fn answers_another_question(text: &str) -> bool {
+    let mut rest = fields::fold(after_greeting(text));
+    while let Some(aside) = super::leftover::ASIDES
+        .iter()
+        .chain(INTERJECTIONS)
+        .find(|aside| starts_with_word(&rest, aside))
+    {
+        rest = rest[aside.len()..]
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+    }
+    let opens = |leads: &[&str]| leads.iter().any(|lead| starts_with_word(&rest, lead));
+    let lettered: Vec<&str> = text
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphabetic))
+        .collect();
+    let a_name = text.chars().any(char::is_lowercase)
+        && lettered.iter().all(|word| super::is_capitalised(word));
+    super::leftover::what_it_is(&rest).is_some()
+        || opens(VAGUE_WHEN)
+        || opens(URGENCY)
+        || opens(VISIT_PLANS)
+        || a_name
+        || lettered.len() < 2
+}
+
+/// Whether `text` starts with `lead` followed by a word's end.
+fn starts_with_word(text: &str, lead: &str) -> bool {
+    text.starts_with(lead) && !text[lead.len()..].starts_with(|c: char| c.is_alphanumeric())
+}
 
 /// Whether `text` answers a question about the day or the hour without giving one: the
 /// Normalisation rules leave such a day out, and it never describes anything.
@@ -946,10 +1029,9 @@ fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bo
     });
     let folded = fields::fold(after_greeting(text));
     day_asked
-        && VAGUE_WHEN.iter().any(|lead| {
-            folded.starts_with(lead)
-                && folded[lead.len()..].starts_with(|c: char| !c.is_alphanumeric())
-        })
+        && VAGUE_WHEN
+            .iter()
+            .any(|lead| starts_with_word(&folded, lead))
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
