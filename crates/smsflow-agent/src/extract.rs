@@ -4781,6 +4781,16 @@ mod tests {
             siniestro("anteayer entraron a robar y se llevaron el portátil y joyas").as_deref(),
             Some("entraron a robar y se llevaron el portátil y joyas")
         );
+        // A day that opens the message dates both clauses.
+        assert_eq!(
+            siniestro("anoche me chocaron estacionado y el otro se fue").as_deref(),
+            Some("me chocaron estacionado y el otro se fue")
+        );
+        assert_eq!(
+            siniestro("el lunes pasado se reventó la lavadora y ha calado al vecino de abajo")
+                .as_deref(),
+            Some("se reventó la lavadora y ha calado al vecino de abajo")
+        );
         assert_eq!(
             issue(
                 "need to file a claim, someone rear ended me at a light yesterday",

@@ -193,7 +193,13 @@ pub(super) fn described(
         // Only a lost day or order makes a clause about what happened before: one that lost the
         // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
         // is wrong.
-        cut_kept |= cut && !went_wrong && clause.clone().any(|i| circumstance[i]);
+        // A day that opens the message dates all it tells: "anoche me chocaron estacionado y el
+        // otro se fue" is one event in two clauses.
+        let dated_first = clause.start == 0
+            && left
+                .first()
+                .is_some_and(|&first| first > 0 && (0..first).all(|i| circumstance[i]));
+        cut_kept |= cut && !went_wrong && !dated_first && clause.clone().any(|i| circumstance[i]);
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();
