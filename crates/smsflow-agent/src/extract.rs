@@ -982,7 +982,9 @@ impl Extractors {
                     .filter(|thing| {
                         matches!(
                             thing,
-                            fields::things::Thing::Home | fields::things::Thing::Document
+                            fields::things::Thing::Home
+                                | fields::things::Thing::Document
+                                | fields::things::Thing::Postcode
                         )
                     })
                     .and_then(|thing| thing.read(text));
@@ -6748,6 +6750,36 @@ mod tests {
             pairs(&translation),
             [("documento", "diploma"), ("idioma_destino", "inglés")]
         );
+        // A postcode as written, beside an address or a name, or after "CP".
+        for (said, wanted, value) in [
+            (
+                "Flat 3, 19 Coldharbour Lane SE5 9NR",
+                "name,postcode,address:address",
+                "SE5 9NR",
+            ),
+            (
+                "Ian Whitfield, SE15 4QN",
+                "name,postcode,problem",
+                "SE15 4QN",
+            ),
+            ("Daniel Fuertes, CP 28039", "nombre:name,cp", "28039"),
+            (
+                "Daniel Fuertes, CP 28039",
+                "nombre:name,codigo_postal",
+                "28039",
+            ),
+        ] {
+            let field = wanted.split(',').nth(1).unwrap();
+            let found = answer(said, wanted, &[]).found;
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+        let fault = answer(
+            "boiler's showing an F28 fault",
+            "name,postcode,problem",
+            &[],
+        )
+        .found;
+        assert!(!fault.contains_key("postcode"), "{fault:?}");
     }
 
     /// A name kept from an answer that may have been to another question (one word, or words in

@@ -61,6 +61,8 @@ pub enum Thing {
     Document,
     /// The number of a home in a building: "unit 4B", "en el 4B" (`unit_number`, `unidad`).
     Home,
+    /// A postcode or zip code, as written: "SE15 4QN", "CP 28039" (`postcode`, `cp`, `zip`).
+    Postcode,
 }
 
 impl Thing {
@@ -68,6 +70,12 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        // Where a move starts or ends is read as a route ("SE15 4QR to BR3 1AA").
+        if has(&["postcode", "postal", "zip", "zipcode", "cp"])
+            && !has(&["from", "to", "origen", "destino", "origin", "destination"])
+        {
+            return Some(Thing::Postcode);
+        }
         if has(&["language", "languages", "idioma", "idiomas", "lengua"]) {
             if has(&["source", "from", "origen", "original"]) {
                 return Some(Thing::Language(Side::Source));
@@ -369,6 +377,7 @@ impl Thing {
             Thing::Language(side) => translation::language(text, side),
             Thing::Document => translation::document(text),
             Thing::Home => super::address::home_number(text),
+            Thing::Postcode => postcode(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4, COMPANY_ENDS).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -418,6 +427,48 @@ impl Thing {
                     })
             })
     }
+}
+
+/// Words before the digits of a postcode (folded): "CP 28039", "zip 11372".
+const POSTCODE_CUES: &[&str] = &["cp", "c.p", "zip", "postcode", "postal"];
+
+/// A postcode as written: a British or Canadian one anywhere in the message ("Flat 3, 19
+/// Coldharbour Lane SE5 9NR", "Ian Whitfield, SE15 4QN", "M4C 1B5"), or the digits after the
+/// words that name one ("Daniel Fuertes, CP 28039").
+fn postcode(tokens: &[&str]) -> Option<String> {
+    let words: Vec<&str> = tokens
+        .iter()
+        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'))
+        .map(|token| token.trim_end_matches('.'))
+        .collect();
+    // "SE15", "M4C", "W1A": one or two letters, a digit, then a letter or digit.
+    let outward = |word: &str| {
+        let letters = word.chars().take_while(char::is_ascii_uppercase).count();
+        let rest: Vec<char> = word.chars().skip(letters).collect();
+        (1..=2).contains(&letters)
+            && matches!(rest.as_slice(), [d] | [d, _] if d.is_ascii_digit())
+            && rest
+                .iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    };
+    // "4QN" (British), "1B5" (Canadian).
+    let inward = |word: &str| {
+        matches!(word.chars().collect::<Vec<_>>().as_slice(),
+            [d, l, e] if d.is_ascii_digit() && l.is_ascii_uppercase()
+                && (e.is_ascii_uppercase() || e.is_ascii_digit()))
+    };
+    words
+        .windows(2)
+        .find(|pair| outward(pair[0]) && inward(pair[1]))
+        .map(|pair| format!("{} {}", pair[0], pair[1]))
+        .or_else(|| {
+            words.windows(2).find_map(|pair| {
+                (POSTCODE_CUES.contains(&fold(pair[0]).as_str())
+                    && (4..=6).contains(&pair[1].len())
+                    && pair[1].chars().all(|c| c.is_ascii_digit()))
+                .then(|| pair[1].to_string())
+            })
+        })
 }
 
 /// Capitalised words from the start of `tokens` (at most `most`), as a brand or a pet is written
