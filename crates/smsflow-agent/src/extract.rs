@@ -1025,11 +1025,15 @@ impl Extractors {
                     .filter(|thing| !(only_asked && thing.is_described()))
                     .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
-                Some(Ok(without_colour_asked_apart(
-                    without_field_name(thing, field),
-                    field,
-                    context.wanted,
-                )))
+                // "Hotel Riu Caribe": a venue's word is part of its name.
+                let thing = if fields::things::Thing::of(field.as_str())
+                    == Some(fields::things::Thing::Venue)
+                {
+                    thing
+                } else {
+                    without_field_name(thing, field)
+                };
+                Some(Ok(without_colour_asked_apart(thing, field, context.wanted)))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))

@@ -17,6 +17,10 @@ use super::translation::{self, Side};
 pub enum Thing {
     Vehicle,
     Area,
+    /// Where something is held or where the texter is, named after "at" or "en": "at the
+    /// Westbury Manor", "sería en Hacienda Los Laureles", "estamos en el Ocean Dream" (`venue`,
+    /// `location`, `lugar`, `hotel`, `iglesia`, `ubicacion`, `comuna`).
+    Venue,
     Insurer,
     PetName,
     Breed,
@@ -301,6 +305,19 @@ impl Thing {
             "vecindario",
         ]) {
             Some(Thing::Area)
+        } else if has(&[
+            "venue",
+            "location",
+            "lugar",
+            "locacion",
+            "hotel",
+            "iglesia",
+            "parroquia",
+            "ubicacion",
+            "comuna",
+            "salon",
+        ]) {
+            Some(Thing::Venue)
         } else {
             None
         }
@@ -311,9 +328,10 @@ impl Thing {
         let tokens: Vec<&str> = text.split_whitespace().collect();
         match self {
             Thing::Vehicle => vehicle(&tokens),
-            Thing::Area => place_after(&tokens, PLACE_CUES),
-            Thing::Destination => place_after(&tokens, TRAVEL_CUES)
-                .or_else(|| place_after(&tokens, &["in", "en"]))
+            Thing::Area => place_after(&tokens, PLACE_CUES, &AREA_NAME),
+            Thing::Venue => place_after(&tokens, VENUE_CUES, &VENUE_NAME),
+            Thing::Destination => place_after(&tokens, TRAVEL_CUES, &AREA_NAME)
+                .or_else(|| place_after(&tokens, &["in", "en"], &AREA_NAME))
                 .map(|place| with_country(&tokens, place)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
@@ -392,7 +410,10 @@ impl Thing {
     /// A thing people describe in their own words ("un Seat Ibiza del 2018", "cerca del
     /// parque"): asked for alone, the whole answer is its value.
     pub fn is_described(self) -> bool {
-        matches!(self, Thing::Vehicle | Thing::Area | Thing::Device)
+        matches!(
+            self,
+            Thing::Vehicle | Thing::Area | Thing::Venue | Thing::Device
+        )
     }
 
     /// As [`Thing::read`], for a message answering the question about this field and another:
@@ -2399,9 +2420,31 @@ const PLACE_CUES: &[&str] = &[
     "in", "en", "por", "near", "around", "cerca", "barrio", "colonia", "col", "zona", "area",
 ];
 
-/// A capitalised place of one to three words after one of `cues`, not a month, a weekday or
+/// Words before a venue or where the texter is: "at Crissy Field", "en la Catedral".
+const VENUE_CUES: &[&str] = &["at", "en"];
+
+/// How a place's name is written: how many words it takes at most, and the small words that
+/// join its capitalised words.
+struct PlaceName {
+    most: usize,
+    joins: &'static [&'static str],
+}
+
+/// A neighbourhood or a town: "Villa Crespo o Almagro", "Park Slope".
+const AREA_NAME: PlaceName = PlaceName {
+    most: 4,
+    joins: &["de", "del", "la"],
+};
+
+/// A venue, with the town it is in: "Andrés Carne de Res de Chía", "Calamigos Ranch in Malibu".
+const VENUE_NAME: PlaceName = PlaceName {
+    most: 6,
+    joins: &["de", "del", "la", "in"],
+};
+
+/// A capitalised place after one of `cues`, written as `name` says, not a month, a weekday or
 /// the start of a street address.
-fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
+fn place_after(tokens: &[&str], cues: &[&str], name: &PlaceName) -> Option<String> {
     tokens.windows(2).enumerate().find_map(|(at, pair)| {
         let cue = fold(bare(pair[0]));
         if !cues.contains(&cue.as_str()) || ends_clause(pair[0]) {
@@ -2429,9 +2472,8 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
             // Two places to choose from: "en Villa Crespo o Almagro", "Laureles o Envigado".
             let alternative = matches!(word, "o" | "or" | "u")
                 && rest.get(n + 1).is_some_and(|next| place_word(bare(next)));
-            let connector =
-                !taken.is_empty() && (matches!(word, "de" | "del" | "la") || alternative);
-            if !(capitalised || connector) || taken.len() >= 4 {
+            let connector = !taken.is_empty() && (name.joins.contains(&word) || alternative);
+            if !(capitalised || connector) || taken.len() >= name.most {
                 break;
             }
             taken.push(word);
@@ -2439,10 +2481,7 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
                 break;
             }
         }
-        while taken
-            .last()
-            .is_some_and(|w| matches!(*w, "de" | "del" | "la"))
-        {
+        while taken.last().is_some_and(|w| name.joins.contains(w)) {
             taken.pop();
         }
         let first = fold(taken.first()?);
@@ -2895,6 +2934,39 @@ mod tests {
         assert_eq!(read("in Chandler or nearby").as_deref(), Some("Chandler"));
         assert_eq!(read("in March please"), None);
         assert_eq!(read("in the city"), None);
+        // A venue after "at" or "en", with the town it is in.
+        let venue = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "venue",
+                "we're getting married oct 17 at Calamigos Ranch in Malibu and need a photographer!!",
+                "Calamigos Ranch in Malibu",
+            ),
+            (
+                "location",
+                "maybe at Crissy Field around sunset",
+                "Crissy Field",
+            ),
+            (
+                "lugar",
+                "hola! cuánto cobran por cubrir una boda? sería en Hacienda Los Laureles",
+                "Hacienda Los Laureles",
+            ),
+            (
+                "ubicacion",
+                "necesito conductor elegido ya, estoy en Andrés Carne de Res de Chía",
+                "Andrés Carne de Res de Chía",
+            ),
+            ("hotel", "estamos en el Hotel Miramar", "Hotel Miramar"),
+            (
+                "comuna",
+                "busco depto en arriendo en Providencia",
+                "Providencia",
+            ),
+        ] {
+            assert_eq!(venue(field, said).as_deref(), Some(value), "{said}");
+        }
+        assert_eq!(venue("venue", "at 5 on Saturday"), None);
     }
 
     #[test]
