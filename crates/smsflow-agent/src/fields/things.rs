@@ -17,6 +17,9 @@ use super::translation::{self, Side};
 pub enum Thing {
     Vehicle,
     Area,
+    /// A school year, as written: "5to año del secundario", "3º de la ESO", "cuarto medio",
+    /// "grado sexto" = `sexto` (`grado`, `curso`, `nivel`, `grade`).
+    Grade,
     /// Where something is held or where the texter is, named after "at" or "en": "at the
     /// Westbury Manor", "sería en Hacienda Los Laureles", "estamos en el Ocean Dream" (`venue`,
     /// `location`, `lugar`, `hotel`, `iglesia`, `ubicacion`, `comuna`).
@@ -74,6 +77,9 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        if has(&["grado", "grade", "curso", "nivel", "level"]) {
+            return Some(Thing::Grade);
+        }
         // Where a move starts or ends is read as a route ("SE15 4QR to BR3 1AA").
         if has(&["postcode", "postal", "zip", "zipcode", "cp"])
             && !has(&["from", "to", "origen", "destino", "origin", "destination"])
@@ -396,6 +402,7 @@ impl Thing {
             Thing::Document => translation::document(text),
             Thing::Home => super::address::home_number(text),
             Thing::Postcode => postcode(&tokens),
+            Thing::Grade => grade(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4, COMPANY_ENDS).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -448,6 +455,77 @@ impl Thing {
                     })
             })
     }
+}
+
+/// School years said as a word (folded): "quinto", "cuarto medio", "first grade".
+const ORDINAL_WORDS: &[&str] = &[
+    "primero", "segundo", "tercero", "cuarto", "quinto", "sexto", "septimo", "octavo", "noveno",
+    "decimo",
+];
+
+/// Endings of a school year written in figures: "5to", "2do", "3ro", "3º", "1er".
+const ORDINAL_ENDINGS: &[&str] = &[
+    "º", "°", "o", "to", "ro", "do", "vo", "mo", "no", "er", "ero",
+];
+
+/// Endings of an English ordinal in figures, a school year only before "grade": "7th grade".
+const ENGLISH_ENDINGS: &[&str] = &["th", "st", "nd", "rd"];
+
+/// Words after a school year that say which school it is in: "año", "medio", "básico",
+/// "grade" (folded).
+const GRADE_WORDS: &[&str] = &[
+    "ano",
+    "grado",
+    "grade",
+    "medio",
+    "media",
+    "basico",
+    "basica",
+    "primaria",
+    "secundaria",
+    "secundario",
+    "bachillerato",
+    "eso",
+];
+
+/// A school year as written, with the words after it that say which school ("está en 5to año del
+/// secundario", "va a entrar a primero de secundaria", "3º de la ESO", "cuarto medio"); after
+/// "grado" the year alone ("para grado sexto" = `sexto`).
+fn grade(tokens: &[&str]) -> Option<String> {
+    let is_ordinal = |at: usize| {
+        let word = fold(tokens[at].trim_matches(|c: char| !c.is_alphanumeric() && c != '°'));
+        let figures = word.chars().take_while(char::is_ascii_digit).count();
+        let ending = &word[figures..];
+        let before_grade = || {
+            tokens
+                .get(at + 1)
+                .is_some_and(|next| fold(bare(next)) == "grade")
+        };
+        ORDINAL_WORDS.contains(&word.as_str())
+            || ((1..=2).contains(&figures)
+                && (ORDINAL_ENDINGS.contains(&ending)
+                    || (ENGLISH_ENDINGS.contains(&ending) && before_grade())))
+    };
+    let at = (0..tokens.len()).find(|&at| is_ordinal(at))?;
+    let year = bare(tokens[at]);
+    if at > 0 && fold(bare(tokens[at - 1])) == "grado" {
+        return Some(year.to_string());
+    }
+    // "año del secundario", "de la ESO", "medio": the school's words, through small words.
+    let mut end = at + 1;
+    let mut taken = at + 1;
+    while end < taken + 3 && !ends_clause(tokens[end - 1]) {
+        let Some(token) = tokens.get(end) else { break };
+        let word = fold(bare(token));
+        if GRADE_WORDS.contains(&word.as_str()) {
+            taken = end + 1;
+        } else if !matches!(word.as_str(), "de" | "del" | "la") {
+            break;
+        }
+        end += 1;
+    }
+    let value: Vec<&str> = tokens[at..taken].iter().map(|token| bare(token)).collect();
+    Some(value.join(" "))
 }
 
 /// Words before the digits of a postcode (folded): "CP 28039", "zip 11372".
@@ -2967,6 +3045,47 @@ mod tests {
             assert_eq!(venue(field, said).as_deref(), Some(value), "{said}");
         }
         assert_eq!(venue("venue", "at 5 on Saturday"), None);
+    }
+
+    #[test]
+    fn a_school_year_with_the_words_that_say_which_school() {
+        let read = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "nivel",
+                "busco profe de física para mi hija, está en 5to año del secundario",
+                "5to año del secundario",
+            ),
+            (
+                "curso",
+                "va fatal en mates, está en 3º de la ESO",
+                "3º de la ESO",
+            ),
+            (
+                "curso",
+                "es para mi hijo Benjamín, está en cuarto medio",
+                "cuarto medio",
+            ),
+            ("curso", "hay cupo en 3ro básico para marzo", "3ro básico"),
+            (
+                "grado",
+                "va a entrar a primero de secundaria",
+                "primero de secundaria",
+            ),
+            (
+                "grado",
+                "información de admisiones para grado sexto",
+                "sexto",
+            ),
+            ("grade", "she's in 7th grade", "7th grade"),
+        ] {
+            assert_eq!(read(field, said).as_deref(), Some(value), "{said}");
+        }
+        assert_eq!(
+            read("curso", "hola quería info del curso de excel avanzado"),
+            None
+        );
+        assert_eq!(read("level", "first thing monday"), None);
     }
 
     #[test]
