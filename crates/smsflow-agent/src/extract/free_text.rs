@@ -262,6 +262,7 @@ const VISIT_LEADS: &[&str] = &[
     "quisiera",
     "quiero",
     "me gustaria",
+    "busco",
 ];
 
 /// Words in a visit's request that say it is one: "see", "get in", "appointment", "turno".
@@ -447,13 +448,20 @@ fn after_request_clause(value: &str) -> &str {
                 && word.len() >= 3
                 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
     });
-    // "quiero hora, veo borroso de lejos": a visit asked for with no word of what for.
+    // "quiero hora, veo borroso de lejos", "quisiera una cita con el oftalmólogo, ...", "busco
+    // terapia, he tenido ...": a visit asked for with no word of what for.
     let visit_only = |at: usize| {
         let clause = fields::fold(&value[..at]);
-        let asked = clause
+        let asked: Vec<&str> = clause
             .split_whitespace()
-            .skip(lead_words(&folded, after_lead));
-        asked.clone().count() > 0 && asked.into_iter().all(|word| BARE_VISITS.contains(&word))
+            .skip(lead_words(&folded, after_lead))
+            .collect();
+        !asked.is_empty()
+            && (asked.iter().all(|word| BARE_VISITS.contains(word))
+                || (asked
+                    .iter()
+                    .any(|word| VISIT_WORDS.contains(word) || *word == "book")
+                    && !asked.iter().any(|word| VISIT_LINKS.contains(word))))
     };
     let Some(at) = value.find([',', '?']).filter(|&at| verb || visit_only(at)) else {
         return value;
@@ -498,6 +506,13 @@ const POSSESSION_LEADS: &[&str] = &[
     "i've got",
     "ive got",
     "we've got",
+    // "I've had a chest infection for over a week", "he tenido ataques de pánico".
+    "i've had",
+    "ive had",
+    "i have had",
+    "we've had",
+    "he tenido",
+    "hemos tenido",
     "i've",
     "ive",
     "we've",
@@ -1538,6 +1553,28 @@ mod tests {
                 "looking for someone to fix a leaky faucet",
                 "fix a leaky faucet",
             ),
+            // A visit asked for in a clause of its own, and who has had it.
+            (
+                "motivo",
+                "quisiera una cita con el oftalmólogo, veo borroso de lejos desde hace meses",
+                "veo borroso de lejos desde hace meses",
+            ),
+            (
+                "motivo",
+                "busco terapia, he tenido ataques de pánico en el trabajo",
+                "ataques de pánico en el trabajo",
+            ),
+            (
+                "reason",
+                "can I book with a derm, I have a mole on my back that's changed shape",
+                "mole on my back that's changed shape",
+            ),
+            (
+                "symptoms",
+                "I've had a chest infection for over a week and it's not clearing",
+                "chest infection for over a week and it's not clearing",
+            ),
+            ("issue", "I've had a cough for a week", "cough for a week"),
             ("motivo", "necesito asesoramiento por un despido", "despido"),
             (
                 "motivo",
@@ -1779,7 +1816,6 @@ mod tests {
             ("motivo", "el carro necesita que lo revisen"),
             // What "I've" says when it is no having.
             ("issue", "I've been dizzy since monday"),
-            ("issue", "I've had a cough for a week"),
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
