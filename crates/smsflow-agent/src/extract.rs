@@ -4723,6 +4723,27 @@ mod tests {
             .map(String::as_str),
             Some("keeps scratching her ears and shaking her head")
         );
+        // A pet named as the subject of its clause goes, what happens to it stays; a sentence
+        // that names a choice and tells more is no answer to the choice alone.
+        for (said, wanted, value) in [
+            (
+                "buenas tardes, Canela no quiere comer desde ayer y vomitó dos veces",
+                "nombre_mascota:name,sintomas,nombre:name",
+                "no quiere comer desde ayer y vomitó dos veces",
+            ),
+            (
+                "hola, atienden de guardia? mi gato Milo no para de vomitar y está decaído",
+                "mascota:name,especie:choice(Perro|Gato|Otro),sintomas,nombre:name",
+                "no para de vomitar y está decaído",
+            ),
+        ] {
+            let found = answer(said, wanted, &[]).found;
+            assert_eq!(
+                found.get("sintomas").map(String::as_str),
+                Some(value),
+                "{said}"
+            );
+        }
         // A choice read from the words leaves the whole message, without the subject it named
         // when the description goes on without it.
         let equipo = "equipo:choice(Minisplit|Central),problema,nombre:name";
