@@ -6675,6 +6675,19 @@ mod tests {
                 "{later}"
             );
         }
+        // Nor does a day that does not exist, where a day is wanted.
+        let kept = conversation(
+            &[
+                "the dishwasher is leaking",
+                "Ray Kowalczyk",
+                "april 31 if that works",
+            ],
+            "name,visit:date,issue",
+        );
+        assert_eq!(
+            kept.get("issue").map(String::as_str),
+            Some("the dishwasher is leaking")
+        );
         // The one free-text field still missing takes a message that gave nothing else.
         let insurance = conversation(
             &["Felicia Grant", "Aetna", "ok thanks"],

@@ -826,6 +826,7 @@ pub(super) fn answer(
     if !extraction.found.is_empty()
         || extraction.invalid.values().any(|i| !is_weak(i))
         || answers_day_vaguely(text, wanted, asked)
+        || gives_a_day(text, wanted)
     {
         return None;
     }
@@ -1029,6 +1030,29 @@ fn answers_another_question(text: &str) -> bool {
 fn starts_with_word(text: &str, lead: &str) -> bool {
     text.starts_with(lead) && !text[lead.len()..].starts_with(|c: char| c.is_alphanumeric())
 }
+
+/// Whether a short `text` names a day by its month or weekday and number where a day is wanted:
+/// "sería el 29 de febrero", "april 31 if that works", "fecha de nacimiento 31 de abril de
+/// 1979". Refused as no day (it does not exist), it still answers the question about the day,
+/// never a free-text field's.
+fn gives_a_day(text: &str, wanted: &[FieldSpec]) -> bool {
+    let day_wanted = wanted.iter().any(|field| {
+        matches!(
+            field.kind,
+            smsflow_core::FieldType::Date | smsflow_core::FieldType::Datetime
+        )
+    });
+    let words: Vec<&str> = text.split_whitespace().collect();
+    day_wanted
+        && words.len() <= MOST_DAY_WORDS
+        && fields::dates::names_month_or_weekday(text)
+        && words
+            .iter()
+            .any(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// How many words a message that gives a day may have: the day and a few words around it.
+const MOST_DAY_WORDS: usize = 8;
 
 /// Whether `text` answers a question about the day or the hour without giving one: the
 /// Normalisation rules leave such a day out, and it never describes anything.
