@@ -6974,6 +6974,18 @@ mod tests {
             issue("pipe burst in the basement!! water everywhere").as_deref(),
             Some("pipe burst in the basement")
         );
+        assert_eq!(
+            issue("urgente!! se me ha partido la llave dentro de la cerradura").as_deref(),
+            Some("se me ha partido la llave dentro de la cerradura")
+        );
+        assert_eq!(
+            issue("water heater is leaking all over the basement floor, HELP").as_deref(),
+            Some("water heater is leaking all over the basement floor")
+        );
+        assert_eq!(
+            issue("perdon la hora!! se rompió un caño debajo de la pileta").as_deref(),
+            Some("se rompió un caño debajo de la pileta")
+        );
         // An "!" inside a longer description is part of it.
         assert_eq!(
             issue("the AC died! it's 95 degrees in here and the baby can't sleep").as_deref(),

@@ -777,6 +777,8 @@ const GREETING_LEADS: &[&str] = &[
     "q onda",
     // An apology for the hour, said as a greeting: "perdona las horas, se ha roto ...".
     "perdona las horas",
+    "perdon la hora",
+    "perdona la hora",
     "perdon por la hora",
     "disculpa la hora",
     "disculpe la hora",
@@ -1241,8 +1243,9 @@ pub(super) fn is_opening(
             .all(|field| field.kind == smsflow_core::FieldType::Phone)
 }
 
-/// Words in capitals that open a description as an alarm, not as part of it: "URGENT the garage
-/// door wont close".
+/// Words in capitals, or cried with "!", that open a description as an alarm, not as part of
+/// it ("URGENT the garage door wont close", "urgente!! se me ha partido la llave"), or end it
+/// after a comma ("..., HELP", "..., algo urgente").
 const ALARMS: &[&str] = &[
     "urgent",
     "urgente",
@@ -1266,12 +1269,30 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     let mut value = value.trim();
     if let Some((first, rest)) = value.split_once(char::is_whitespace) {
         let word = first.trim_end_matches(['!', ':', ',', '.']);
+        // "URGENT my card ...", "urgente!! se me ha partido la llave ...".
+        let cried = word.chars().all(|c| c.is_uppercase()) || first.ends_with('!');
         if word.chars().count() >= 3
-            && word.chars().all(|c| c.is_uppercase())
+            && cried
             && ALARMS.contains(&fields::fold(word).as_str())
             && rest.chars().any(char::is_lowercase)
         {
             value = rest.trim_start();
+        }
+    }
+    // "... all over the basement floor, HELP", "... y ha rebosado, algo urgente": a last clause
+    // that only cries for help.
+    if let Some((before, cry)) = value.rsplit_once(',') {
+        let cry: Vec<String> = cry
+            .split_whitespace()
+            .map(|word| fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric())))
+            .collect();
+        if (1..=2).contains(&cry.len())
+            && cry
+                .last()
+                .is_some_and(|word| ALARMS.contains(&word.as_str()))
+            && before.split_whitespace().count() >= 3
+        {
+            value = before.trim_end();
         }
     }
     if let Some(at) = value.find('!') {
