@@ -1250,6 +1250,17 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
     if dated {
         end += 2;
     }
+    // "grey honda civic 2012", "its a silver 2011 ford f150", "Tacoma 2020 gris": its colour, as
+    // said, says which one (a colour field of its own takes it back out).
+    let colour = |token: &str| COLOURS.contains(&fold(bare(token)).as_str());
+    let start = if start > 0 && !ends_clause(tokens[start - 1]) && colour(tokens[start - 1]) {
+        start - 1
+    } else {
+        start
+    };
+    if !ends_clause(tokens[end - 1]) && tokens.get(end).is_some_and(|token| colour(token)) {
+        end += 1;
+    }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
 }
@@ -2704,6 +2715,15 @@ mod tests {
         assert_eq!(
             read("my 2016 Honda Civic de 2019").as_deref(),
             Some("2016 Honda Civic")
+        );
+        // Its colour, as said.
+        assert_eq!(
+            read("its a silver 2011 ford f150").as_deref(),
+            Some("silver 2011 ford f150")
+        );
+        assert_eq!(
+            read("grey honda civic 2012").as_deref(),
+            Some("grey honda civic 2012")
         );
         assert_eq!(read("can I get a seat by the window"), None);
         assert_eq!(read("no car here"), None);
