@@ -1554,6 +1554,10 @@ const VIEWING_CUES: &[&str] = &[
     "visitar",
 ];
 
+/// Words before a listing asked after, when no word asks to see it: "is the 2 bed flat on
+/// Ashgrove Road still available?", "I saw the 2br condo on Atlantic Ave, still for sale?".
+const ASKED_AFTER_CUES: &[&str] = &["saw", "is", "disponible"];
+
 /// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
 /// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
 /// ends with its clause, at the words for when ("tomorrow at 5:30", "on Saturday") or at a
@@ -1563,16 +1567,18 @@ const VIEWING_CUES: &[&str] = &[
 fn listing(tokens: &[&str]) -> Option<String> {
     const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
     const DEFINITE: &[&str] = &["the", "el", "la", "los", "las"];
-    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and"];
+    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and", "still", "available"];
     const WHEN: &[&str] = &[
         "today", "tomorrow", "tonight", "hoy", "manana", "please", "pls",
     ];
     const BEFORE_WHEN: &[&str] = &["on", "el", "this", "next", "este", "esta", "for", "para"];
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
-    let start = after_cues(tokens, &folded, VIEWING_CUES, |end| {
+    let named_after = |end: usize| {
         LISTING_ARTICLES.contains(&folded[end].as_str())
             || tokens[end].starts_with(|c: char| c.is_ascii_digit())
-    })?;
+    };
+    let start = after_cues(tokens, &folded, VIEWING_CUES, named_after)
+        .or_else(|| after_cues(tokens, &folded, ASKED_AFTER_CUES, named_after))?;
     let dropped = !DEFINITE.contains(&folded[start].as_str())
         && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
@@ -2647,6 +2653,15 @@ mod tests {
         let read = |text| Thing::of("property").and_then(|thing| thing.read(text));
         for (said, listing) in [
             ("interested in seeing 14 Birch Lane", "14 Birch Lane"),
+            // Asked after, with no word that asks to see it.
+            (
+                "Hello, is the 2 bed flat on Ashgrove Road still available? Would love a viewing",
+                "the 2 bed flat on Ashgrove Road",
+            ),
+            (
+                "hi I saw the 2br condo on Atlantic Ave, still for sale?",
+                "the 2br condo on Atlantic Ave",
+            ),
             (
                 "can i see the townhouse at 220 Pine tomorrow at 5:30",
                 "the townhouse at 220 Pine",
