@@ -6767,6 +6767,28 @@ mod tests {
         assert!(!too_long.contains_key("notes"), "{too_long:?}");
     }
 
+    /// A laboratory's test asked about in the first message, named before the question about it.
+    #[test]
+    fn a_test_asked_about_is_named_before_the_question() {
+        for (said, value) in [
+            (
+                "buenos días, hacen química sanguínea de 24 elementos? y cuánto cuesta",
+                "química sanguínea de 24 elementos",
+            ),
+            (
+                "buenos días, para química sanguínea de 6 elementos, ¿necesito cita?",
+                "química sanguínea de 6 elementos",
+            ),
+        ] {
+            let found = answer(said, "nombre:name,estudio,fecha:date", &[]).found;
+            assert_eq!(
+                found.get("estudio").map(String::as_str),
+                Some(value),
+                "{said}"
+            );
+        }
+    }
+
     /// A home's number, a translation's document and languages, read by what the field's name
     /// says it holds, also where the field is named like an identifier.
     #[test]
