@@ -1682,6 +1682,8 @@ const EVENTS: &[&str] = &[
     "anniversary",
     "posada",
     "cumpleanos",
+    "cumple",
+    "bautismo",
     "birthday",
     "bar mitzvah",
     "bat mitzvah",
@@ -1703,7 +1705,21 @@ fn named_event(tokens: &[&str]) -> Option<String> {
         .into_iter()
         .take_while(|word| !matches!(fold(word).as_str(), "es" | "is" | "sera" | "was" | "fue"))
         .collect();
-    (clause.len() <= 6).then(|| clause.join(" "))
+    // "el bautismo de mi sobrino": "the" stays when the words after say which one.
+    let which = clause
+        .get(1)
+        .is_some_and(|word| matches!(fold(word).as_str(), "de" | "del" | "of"));
+    let article = at
+        .checked_sub(1)
+        .map(|before| tokens[before])
+        .filter(|before| which && matches!(fold(before).as_str(), "el" | "la" | "the"));
+    (clause.len() <= 6).then(|| {
+        article
+            .into_iter()
+            .chain(clause)
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 /// The words of `tokens` up to the end of the first clause, without their punctuation.
@@ -2626,6 +2642,12 @@ mod tests {
             (
                 "birthday dinner for my dad, table for 6",
                 "birthday dinner for my dad",
+            ),
+            ("hola! hacen fotos para cumple de 15?", "cumple de 15"),
+            // "the" stays when the words after say which one.
+            (
+                "hola! hacés fotos para el bautismo de mi sobrino?",
+                "el bautismo de mi sobrino",
             ),
         ] {
             assert_eq!(
