@@ -342,8 +342,10 @@ fn without_visit(value: &str) -> &str {
         if visit && VISIT_LINKS.contains(&word.as_str()) {
             let rest = &value[at + said.len()..];
             let after = lead_words + n + 1;
+            // "can I see someone about a mole on my back that's changed shape?": the question
+            // mark asks for the visit.
             return if after < words.len() {
-                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS)
+                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS).trim_end_matches('?')
             } else {
                 value
             };
@@ -1657,6 +1659,11 @@ mod tests {
                 "reason",
                 "can I get in to see Dr Kim about my knee",
                 "my knee",
+            ),
+            (
+                "reason",
+                "can I see someone about a mole on my back that's changed shape?",
+                "mole on my back that's changed shape",
             ),
             (
                 "motivo",
