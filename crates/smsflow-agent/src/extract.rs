@@ -6657,6 +6657,7 @@ mod tests {
         // how soon, the visit, a name in capitals, a word beside a number.
         for later in [
             "es una Silverado 2019 gris",
+            "tiene año y medio, es pastor alemán",
             "sometime next week works",
             "oops, any day the week after that then",
             "urge la verdad",

@@ -1000,7 +1000,7 @@ const INTERJECTIONS: &[&str] = &["ok", "okay", "ah", "oh", "so", "bueno", "pues"
 
 /// Whether a message after the first, which gave no other field a value, answers a question
 /// about something other than the description the first message gave: what a thing is ("es una
-/// Silverado 2019 gris", "it's a front loader"), when or how soon ("sometime next week works",
+/// Silverado 2019 gris", "it's a front loader") or how old ("tiene año y medio"), when or how soon ("sometime next week works",
 /// "urge la verdad"), the visit ("i'll be waiting outside the building"), a name in capitals
 /// ("Halden & Co Solicitors") or a single word beside a number ("for 7"). Every writer keeps the
 /// first description then; a later one replaces it only when it describes.
@@ -1022,7 +1022,19 @@ fn answers_another_question(text: &str) -> bool {
         .collect();
     let a_name = text.chars().any(char::is_lowercase)
         && lettered.iter().all(|word| super::is_capitalised(word));
+    // "tiene año y medio, es pastor alemán", "she's 7": how old someone is.
+    let age = ["tiene ", "she's ", "shes ", "he's ", "hes "]
+        .iter()
+        .find_map(|lead| rest.strip_prefix(lead))
+        .and_then(|after| after.split_whitespace().next())
+        .is_some_and(|word| {
+            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+            word.starts_with(|c: char| c.is_ascii_digit())
+                || fields::numbers::is_number_word(word)
+                || matches!(word, "ano" | "anos" | "mes" | "meses")
+        });
     super::leftover::what_it_is(&rest).is_some()
+        || age
         || opens(VAGUE_WHEN)
         || opens(URGENCY)
         || opens(VISIT_PLANS)
