@@ -982,7 +982,9 @@ impl Extractors {
                     .filter(|thing| {
                         matches!(
                             thing,
-                            fields::things::Thing::Home | fields::things::Thing::Document
+                            fields::things::Thing::Home
+                                | fields::things::Thing::Document
+                                | fields::things::Thing::Postcode
                         )
                     })
                     .and_then(|thing| thing.read(text));
@@ -1023,11 +1025,15 @@ impl Extractors {
                     .filter(|thing| !(only_asked && thing.is_described()))
                     .and_then(|thing| thing.answer(text, asked, context.known.is_some())) =>
             {
-                Some(Ok(without_colour_asked_apart(
-                    without_field_name(thing, field),
-                    field,
-                    context.wanted,
-                )))
+                // "Hotel Riu Caribe": a venue's word is part of its name.
+                let thing = if fields::things::Thing::of(field.as_str())
+                    == Some(fields::things::Thing::Venue)
+                {
+                    thing
+                } else {
+                    without_field_name(thing, field)
+                };
+                Some(Ok(without_colour_asked_apart(thing, field, context.wanted)))
             }
             Kind::Labelled if let Some(value) = own_word_value(text, field.as_str()) => {
                 Some(Ok(value))
@@ -2984,11 +2990,25 @@ fn capitalised_run(
         }
         let connector = connectors
             && !taken.is_empty()
-            // "Fintech Sol y Luna", "Gestoría Marín y Asociados".
-            && matches!(word.lower.as_str(), "of" | "&" | "and" | "y")
-            && words
-                .get(index + 1)
-                .is_some_and(|next| is_capitalised(&next.text));
+            && ((
+                // "Fintech Sol y Luna", "Gestoría Marín y Asociados".
+                matches!(word.lower.as_str(), "of" | "&" | "and" | "y")
+                    && words
+                        .get(index + 1)
+                        .is_some_and(|next| is_capitalised(&next.text))
+            ) || (
+                // "Logística Azteca SA de CV": the "de" of a company's legal form.
+                word.lower == "de"
+                    && taken.last().is_some_and(|last| {
+                        matches!(last.to_lowercase().trim_end_matches('.'), "sa" | "s.a")
+                    })
+                    && words.get(index + 1).is_some_and(|next| {
+                        matches!(
+                            next.lower.trim_end_matches(['.', ',']),
+                            "cv" | "c.v" | "rl" | "r.l"
+                        )
+                    })
+            ));
         if !(is_capitalised(&word.text) && !word.text.contains('@') || connector)
             || (taken.is_empty() && NOT_NAMES.contains(&word.lower.as_str()))
         {
@@ -3940,6 +3960,11 @@ const COMPANY_CUES: &[&[&str]] = &[
     &["de"],
     &["trabajo", "en"],
     &["trabajo", "para"],
+    // Where someone worked, for a dismissal: "trabajaba en Logística Azteca SA de CV".
+    &["trabajaba", "en"],
+    &["trabajaba", "para"],
+    &["i", "worked", "at"],
+    &["i", "worked", "for"],
     &["mi", "empresa", "es"],
     &["la", "empresa", "es"],
     &["empresa"],
@@ -4601,13 +4626,13 @@ mod tests {
             &["nombre", "hora"],
         );
         assert!(!late.found.contains_key("ocasion"), "{late:?}");
-        // "una vela" counts nothing: two parts are left, and neither is the occasion.
+        // "una vela" counts nothing; the celebration named is the occasion.
         let request = answer(
             "a las 9. es un cumple, si podéis poner una vela en el postre",
             dinner,
             &["nombre", "hora"],
         );
-        assert!(!request.found.contains_key("ocasion"), "{request:?}");
+        assert_eq!(request.found["ocasion"], "cumple", "{request:?}");
         // An aside, a time said in words and a name nobody took are no answer.
         let wanted = "name:name,treatment:text,date:date,phone:phone";
         for (text, asked) in [
@@ -4698,6 +4723,27 @@ mod tests {
             .map(String::as_str),
             Some("keeps scratching her ears and shaking her head")
         );
+        // A pet named as the subject of its clause goes, what happens to it stays; a sentence
+        // that names a choice and tells more is no answer to the choice alone.
+        for (said, wanted, value) in [
+            (
+                "buenas tardes, Canela no quiere comer desde ayer y vomitó dos veces",
+                "nombre_mascota:name,sintomas,nombre:name",
+                "no quiere comer desde ayer y vomitó dos veces",
+            ),
+            (
+                "hola, atienden de guardia? mi gato Milo no para de vomitar y está decaído",
+                "mascota:name,especie:choice(Perro|Gato|Otro),sintomas,nombre:name",
+                "no para de vomitar y está decaído",
+            ),
+        ] {
+            let found = answer(said, wanted, &[]).found;
+            assert_eq!(
+                found.get("sintomas").map(String::as_str),
+                Some(value),
+                "{said}"
+            );
+        }
         // A choice read from the words leaves the whole message, without the subject it named
         // when the description goes on without it.
         let equipo = "equipo:choice(Minisplit|Central),problema,nombre:name";
@@ -4761,6 +4807,16 @@ mod tests {
         assert_eq!(
             siniestro("anteayer entraron a robar y se llevaron el portátil y joyas").as_deref(),
             Some("entraron a robar y se llevaron el portátil y joyas")
+        );
+        // A day that opens the message dates both clauses.
+        assert_eq!(
+            siniestro("anoche me chocaron estacionado y el otro se fue").as_deref(),
+            Some("me chocaron estacionado y el otro se fue")
+        );
+        assert_eq!(
+            siniestro("el lunes pasado se reventó la lavadora y ha calado al vecino de abajo")
+                .as_deref(),
+            Some("se reventó la lavadora y ha calado al vecino de abajo")
         );
         assert_eq!(
             issue(
@@ -5957,6 +6013,14 @@ mod tests {
         )
         .found;
         assert!(found.is_empty(), "\"de CV\" is no company: {found:?}");
+        // Where someone worked names the company, with its legal form.
+        let found = answer(
+            "trabajaba en Logística Azteca SA de CV",
+            "nombre:name,motivo,empresa",
+            &["nombre"],
+        )
+        .found;
+        assert_eq!(pairs(&found), [("empresa", "Logística Azteca SA de CV")]);
     }
 
     #[test]
@@ -6589,6 +6653,42 @@ mod tests {
                 ("name", "Ray Kowalczyk")
             ]
         );
+        // A later message that answers another question keeps it: what a thing is, when or
+        // how soon, the visit, a name in capitals, a word beside a number.
+        for later in [
+            "es una Silverado 2019 gris",
+            "tiene año y medio, es pastor alemán",
+            "sometime next week works",
+            "oops, any day the week after that then",
+            "urge la verdad",
+            "i'll be waiting outside the building",
+            "you can go in if i'm not home",
+            "Halden & Co Solicitors",
+            "for 7",
+        ] {
+            let kept = conversation(
+                &["the dishwasher is leaking", "Ray Kowalczyk", later],
+                "name,phone:phone,issue",
+            );
+            assert_eq!(
+                kept.get("issue").map(String::as_str),
+                Some("the dishwasher is leaking"),
+                "{later}"
+            );
+        }
+        // Nor does a day that does not exist, where a day is wanted.
+        let kept = conversation(
+            &[
+                "the dishwasher is leaking",
+                "Ray Kowalczyk",
+                "april 31 if that works",
+            ],
+            "name,visit:date,issue",
+        );
+        assert_eq!(
+            kept.get("issue").map(String::as_str),
+            Some("the dishwasher is leaking")
+        );
         // The one free-text field still missing takes a message that gave nothing else.
         let insurance = conversation(
             &["Felicia Grant", "Aetna", "ok thanks"],
@@ -6668,6 +6768,28 @@ mod tests {
         assert!(!too_long.contains_key("notes"), "{too_long:?}");
     }
 
+    /// A laboratory's test asked about in the first message, named before the question about it.
+    #[test]
+    fn a_test_asked_about_is_named_before_the_question() {
+        for (said, value) in [
+            (
+                "buenos días, hacen química sanguínea de 24 elementos? y cuánto cuesta",
+                "química sanguínea de 24 elementos",
+            ),
+            (
+                "buenos días, para química sanguínea de 6 elementos, ¿necesito cita?",
+                "química sanguínea de 6 elementos",
+            ),
+        ] {
+            let found = answer(said, "nombre:name,estudio,fecha:date", &[]).found;
+            assert_eq!(
+                found.get("estudio").map(String::as_str),
+                Some(value),
+                "{said}"
+            );
+        }
+    }
+
     /// A home's number, a translation's document and languages, read by what the field's name
     /// says it holds, also where the field is named like an identifier.
     #[test]
@@ -6689,6 +6811,36 @@ mod tests {
             pairs(&translation),
             [("documento", "diploma"), ("idioma_destino", "inglés")]
         );
+        // A postcode as written, beside an address or a name, or after "CP".
+        for (said, wanted, value) in [
+            (
+                "Flat 3, 19 Coldharbour Lane SE5 9NR",
+                "name,postcode,address:address",
+                "SE5 9NR",
+            ),
+            (
+                "Ian Whitfield, SE15 4QN",
+                "name,postcode,problem",
+                "SE15 4QN",
+            ),
+            ("Daniel Fuertes, CP 28039", "nombre:name,cp", "28039"),
+            (
+                "Daniel Fuertes, CP 28039",
+                "nombre:name,codigo_postal",
+                "28039",
+            ),
+        ] {
+            let field = wanted.split(',').nth(1).unwrap();
+            let found = answer(said, wanted, &[]).found;
+            assert_eq!(found.get(field).map(String::as_str), Some(value), "{said}");
+        }
+        let fault = answer(
+            "boiler's showing an F28 fault",
+            "name,postcode,problem",
+            &[],
+        )
+        .found;
+        assert!(!fault.contains_key("postcode"), "{fault:?}");
     }
 
     /// A name kept from an answer that may have been to another question (one word, or words in
@@ -6844,6 +6996,18 @@ mod tests {
         assert_eq!(
             issue("pipe burst in the basement!! water everywhere").as_deref(),
             Some("pipe burst in the basement")
+        );
+        assert_eq!(
+            issue("urgente!! se me ha partido la llave dentro de la cerradura").as_deref(),
+            Some("se me ha partido la llave dentro de la cerradura")
+        );
+        assert_eq!(
+            issue("water heater is leaking all over the basement floor, HELP").as_deref(),
+            Some("water heater is leaking all over the basement floor")
+        );
+        assert_eq!(
+            issue("perdon la hora!! se rompió un caño debajo de la pileta").as_deref(),
+            Some("se rompió un caño debajo de la pileta")
         );
         // An "!" inside a longer description is part of it.
         assert_eq!(

@@ -59,6 +59,10 @@ const VISITS: &[&str] = &[
 /// that lost only the thing it is about keeps two ("transmission slipping on my 2011 Accord").
 const MOST_LEFT_OVER: usize = 2;
 
+/// How many words a later sentence that names a choice may have and only give it: "prefiero en
+/// español".
+const MOST_CHOICE_WORDS: usize = 4;
+
 /// Words that make a short left-over say what went wrong rather than what the order did:
 /// "order #A-77314 never arrived and tracking says delivered" keeps "never arrived" (folded).
 const WENT_WRONG: &[&str] = &[
@@ -108,8 +112,11 @@ pub(super) fn described(
                     .into_iter()
                     .skip(1)
                     .filter(|clause| tokens[clause.start - 1].ends_with(['.', '!', '?']));
+                // "mi gato Milo no para de vomitar y está decaído" tells more than the choice.
                 for sentence in sentences {
-                    if sentence.clone().any(|i| folded(tokens[i]) == choice) {
+                    if sentence.len() <= MOST_CHOICE_WORDS
+                        && sentence.clone().any(|i| folded(tokens[i]) == choice)
+                    {
                         dropped_clause_at.push(sentence.start);
                     }
                 }
@@ -131,6 +138,11 @@ pub(super) fn described(
             // "my cat Biscuit keeps scratching her ears and shaking her head": the pet goes with
             // the words that introduce it; what it does is the problem.
             (Kind::OtherName, _) if names_a_pet(&tokens, value) => {
+                remove_value(&tokens, value, other, &mut removed, None)
+            }
+            // "Canela no quiere comer desde ayer y vomitó dos veces": the one the clause is
+            // about goes, what happens to them stays.
+            (Kind::OtherName, _) if opens_its_clause(&tokens, value) => {
                 remove_value(&tokens, value, other, &mut removed, None)
             }
             // Read as E.164, the number is found where its figures are: "(503) 555-0142".
@@ -193,7 +205,13 @@ pub(super) fn described(
         // Only a lost day or order makes a clause about what happened before: one that lost the
         // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
         // is wrong.
-        cut_kept |= cut && !went_wrong && clause.clone().any(|i| circumstance[i]);
+        // A day that opens the message dates all it tells: "anoche me chocaron estacionado y el
+        // otro se fue" is one event in two clauses.
+        let dated_first = clause.start == 0
+            && left
+                .first()
+                .is_some_and(|&first| first > 0 && (0..first).all(|i| circumstance[i]));
+        cut_kept |= cut && !went_wrong && !dated_first && clause.clone().any(|i| circumstance[i]);
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();
@@ -374,6 +392,21 @@ fn remove_value(
 fn names_a_pet(tokens: &[&str], value: &str) -> bool {
     find_run(tokens, value).is_some_and(|at| {
         at > 0 && !ends_clause(tokens[at - 1]) && ANIMALS.contains(&folded(tokens[at - 1]).as_str())
+    })
+}
+
+/// Whether `value` opens a clause of `tokens` that goes on for two words or more after it:
+/// the subject of what the clause tells.
+fn opens_its_clause(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        let end = at + value.split_whitespace().count();
+        (at == 0 || ends_clause(tokens[at - 1]))
+            && !ends_clause(tokens[end - 1])
+            && tokens[end..]
+                .iter()
+                .position(|token| ends_clause(token))
+                .map_or(tokens.len() - end, |last| last + 1)
+                >= 2
     })
 }
 

@@ -262,6 +262,7 @@ const VISIT_LEADS: &[&str] = &[
     "quisiera",
     "quiero",
     "me gustaria",
+    "busco",
 ];
 
 /// Words in a visit's request that say it is one: "see", "get in", "appointment", "turno".
@@ -341,8 +342,10 @@ fn without_visit(value: &str) -> &str {
         if visit && VISIT_LINKS.contains(&word.as_str()) {
             let rest = &value[at + said.len()..];
             let after = lead_words + n + 1;
+            // "can I see someone about a mole on my back that's changed shape?": the question
+            // mark asks for the visit.
             return if after < words.len() {
-                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS)
+                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS).trim_end_matches('?')
             } else {
                 value
             };
@@ -447,13 +450,20 @@ fn after_request_clause(value: &str) -> &str {
                 && word.len() >= 3
                 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
     });
-    // "quiero hora, veo borroso de lejos": a visit asked for with no word of what for.
+    // "quiero hora, veo borroso de lejos", "quisiera una cita con el oftalmólogo, ...", "busco
+    // terapia, he tenido ...": a visit asked for with no word of what for.
     let visit_only = |at: usize| {
         let clause = fields::fold(&value[..at]);
-        let asked = clause
+        let asked: Vec<&str> = clause
             .split_whitespace()
-            .skip(lead_words(&folded, after_lead));
-        asked.clone().count() > 0 && asked.into_iter().all(|word| BARE_VISITS.contains(&word))
+            .skip(lead_words(&folded, after_lead))
+            .collect();
+        !asked.is_empty()
+            && (asked.iter().all(|word| BARE_VISITS.contains(word))
+                || (asked
+                    .iter()
+                    .any(|word| VISIT_WORDS.contains(word) || *word == "book")
+                    && !asked.iter().any(|word| VISIT_LINKS.contains(word))))
     };
     let Some(at) = value.find([',', '?']).filter(|&at| verb || visit_only(at)) else {
         return value;
@@ -498,6 +508,13 @@ const POSSESSION_LEADS: &[&str] = &[
     "i've got",
     "ive got",
     "we've got",
+    // "I've had a chest infection for over a week", "he tenido ataques de pánico".
+    "i've had",
+    "ive had",
+    "i have had",
+    "we've had",
+    "he tenido",
+    "hemos tenido",
     "i've",
     "ive",
     "we've",
@@ -762,6 +779,8 @@ const GREETING_LEADS: &[&str] = &[
     "q onda",
     // An apology for the hour, said as a greeting: "perdona las horas, se ha roto ...".
     "perdona las horas",
+    "perdon la hora",
+    "perdona la hora",
     "perdon por la hora",
     "disculpa la hora",
     "disculpe la hora",
@@ -811,6 +830,7 @@ pub(super) fn answer(
     if !extraction.found.is_empty()
         || extraction.invalid.values().any(|i| !is_weak(i))
         || answers_day_vaguely(text, wanted, asked)
+        || gives_a_day(text, wanted)
     {
         return None;
     }
@@ -868,7 +888,7 @@ pub(super) fn answer(
                 (missing.iter().all(|field| !fits(field)))
                     .then(|| only(free.iter().copied().filter(described).collect()))
                     .flatten()
-                    .filter(|_| text.split_whitespace().count() >= 2 && !super::spans::asks(text))
+                    .filter(|_| !super::spans::asks(text) && !answers_another_question(text))
             })
             .filter(|_| !super::spans::says_when_or_how_often(text))?,
     };
@@ -918,19 +938,137 @@ pub(super) fn answer(
 }
 
 /// Words that open a vague answer to "when?" (folded): "any day this week is fine", "whenever
-/// someone can get out to us", "cuando puedan, es urgente".
+/// someone can get out to us", "cuando puedan, es urgente", "sometime next week works", "asap
+/// whenever u can", "lo antes posible".
 const VAGUE_WHEN: &[&str] = &[
     "any day",
     "any time",
     "anytime",
     "whenever",
+    "sometime",
+    "some time",
+    "asap",
+    "as soon as",
     "cuando puedan",
     "cuando pueda",
     "cuando tengan",
     "cuando tenga",
     "cuando sea",
     "cualquier dia",
+    "lo antes posible",
+    "lo mas pronto",
+    "cuanto antes",
 ];
+
+/// Words that open a message about how urgent it is, not what is wrong (folded): "urge la
+/// verdad", "urgente por favor".
+const URGENCY: &[&str] = &[
+    "urge",
+    "urgent",
+    "urgente",
+    "es urgente",
+    "it's urgent",
+    "its urgent",
+];
+
+/// Words that open a message about the visit, not the problem (folded): the texter's plans and
+/// the access they give ("i'll be waiting outside the building", "you can go in if i'm not
+/// home", "la puedo llevar al local", "vamos para allá ya", "ya luego les confirmo el día"), or
+/// whether someone can see them ("is someone there today").
+const VISIT_PLANS: &[&str] = &[
+    "i'll be",
+    "ill be",
+    "i will be",
+    "we'll be",
+    "you can go",
+    "you can come",
+    "is someone",
+    "is anyone",
+    "vamos para",
+    "voy para",
+    "la puedo llevar",
+    "lo puedo llevar",
+    "luego les confirmo",
+    "ya luego",
+    "les confirmo",
+    "te confirmo",
+];
+
+/// Words said before what a message says, besides the asides of [`super::leftover::ASIDES`]
+/// (folded): "ok", "ah", "so the cleanup one".
+const INTERJECTIONS: &[&str] = &["ok", "okay", "ah", "oh", "so", "bueno", "pues"];
+
+/// Whether a message after the first, which gave no other field a value, answers a question
+/// about something other than the description the first message gave: what a thing is ("es una
+/// Silverado 2019 gris", "it's a front loader") or how old ("tiene año y medio"), when or how soon ("sometime next week works",
+/// "urge la verdad"), the visit ("i'll be waiting outside the building"), a name in capitals
+/// ("Halden & Co Solicitors") or a single word beside a number ("for 7"). Every writer keeps the
+/// first description then; a later one replaces it only when it describes.
+fn answers_another_question(text: &str) -> bool {
+    let mut rest = fields::fold(after_greeting(text));
+    while let Some(aside) = super::leftover::ASIDES
+        .iter()
+        .chain(INTERJECTIONS)
+        .find(|aside| starts_with_word(&rest, aside))
+    {
+        rest = rest[aside.len()..]
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+    }
+    let opens = |leads: &[&str]| leads.iter().any(|lead| starts_with_word(&rest, lead));
+    let lettered: Vec<&str> = text
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphabetic))
+        .collect();
+    let a_name = text.chars().any(char::is_lowercase)
+        && lettered.iter().all(|word| super::is_capitalised(word));
+    // "tiene año y medio, es pastor alemán", "she's 7": how old someone is.
+    let age = ["tiene ", "she's ", "shes ", "he's ", "hes "]
+        .iter()
+        .find_map(|lead| rest.strip_prefix(lead))
+        .and_then(|after| after.split_whitespace().next())
+        .is_some_and(|word| {
+            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+            word.starts_with(|c: char| c.is_ascii_digit())
+                || fields::numbers::is_number_word(word)
+                || matches!(word, "ano" | "anos" | "mes" | "meses")
+        });
+    super::leftover::what_it_is(&rest).is_some()
+        || age
+        || opens(VAGUE_WHEN)
+        || opens(URGENCY)
+        || opens(VISIT_PLANS)
+        || a_name
+        || lettered.len() < 2
+}
+
+/// Whether `text` starts with `lead` followed by a word's end.
+fn starts_with_word(text: &str, lead: &str) -> bool {
+    text.starts_with(lead) && !text[lead.len()..].starts_with(|c: char| c.is_alphanumeric())
+}
+
+/// Whether a short `text` names a day by its month or weekday and number where a day is wanted:
+/// "sería el 29 de febrero", "april 31 if that works", "fecha de nacimiento 31 de abril de
+/// 1979". Refused as no day (it does not exist), it still answers the question about the day,
+/// never a free-text field's.
+fn gives_a_day(text: &str, wanted: &[FieldSpec]) -> bool {
+    let day_wanted = wanted.iter().any(|field| {
+        matches!(
+            field.kind,
+            smsflow_core::FieldType::Date | smsflow_core::FieldType::Datetime
+        )
+    });
+    let words: Vec<&str> = text.split_whitespace().collect();
+    day_wanted
+        && words.len() <= MOST_DAY_WORDS
+        && fields::dates::names_month_or_weekday(text)
+        && words
+            .iter()
+            .any(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// How many words a message that gives a day may have: the day and a few words around it.
+const MOST_DAY_WORDS: usize = 8;
 
 /// Whether `text` answers a question about the day or the hour without giving one: the
 /// Normalisation rules leave such a day out, and it never describes anything.
@@ -946,10 +1084,9 @@ fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bo
     });
     let folded = fields::fold(after_greeting(text));
     day_asked
-        && VAGUE_WHEN.iter().any(|lead| {
-            folded.starts_with(lead)
-                && folded[lead.len()..].starts_with(|c: char| !c.is_alphanumeric())
-        })
+        && VAGUE_WHEN
+            .iter()
+            .any(|lead| starts_with_word(&folded, lead))
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
@@ -1120,8 +1257,9 @@ pub(super) fn is_opening(
             .all(|field| field.kind == smsflow_core::FieldType::Phone)
 }
 
-/// Words in capitals that open a description as an alarm, not as part of it: "URGENT the garage
-/// door wont close".
+/// Words in capitals, or cried with "!", that open a description as an alarm, not as part of
+/// it ("URGENT the garage door wont close", "urgente!! se me ha partido la llave"), or end it
+/// after a comma ("..., HELP", "..., algo urgente").
 const ALARMS: &[&str] = &[
     "urgent",
     "urgente",
@@ -1145,12 +1283,30 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     let mut value = value.trim();
     if let Some((first, rest)) = value.split_once(char::is_whitespace) {
         let word = first.trim_end_matches(['!', ':', ',', '.']);
+        // "URGENT my card ...", "urgente!! se me ha partido la llave ...".
+        let cried = word.chars().all(|c| c.is_uppercase()) || first.ends_with('!');
         if word.chars().count() >= 3
-            && word.chars().all(|c| c.is_uppercase())
+            && cried
             && ALARMS.contains(&fields::fold(word).as_str())
             && rest.chars().any(char::is_lowercase)
         {
             value = rest.trim_start();
+        }
+    }
+    // "... all over the basement floor, HELP", "... y ha rebosado, algo urgente": a last clause
+    // that only cries for help.
+    if let Some((before, cry)) = value.rsplit_once(',') {
+        let cry: Vec<String> = cry
+            .split_whitespace()
+            .map(|word| fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric())))
+            .collect();
+        if (1..=2).contains(&cry.len())
+            && cry
+                .last()
+                .is_some_and(|word| ALARMS.contains(&word.as_str()))
+            && before.split_whitespace().count() >= 3
+        {
+            value = before.trim_end();
         }
     }
     if let Some(at) = value.find('!') {
@@ -1456,6 +1612,28 @@ mod tests {
                 "looking for someone to fix a leaky faucet",
                 "fix a leaky faucet",
             ),
+            // A visit asked for in a clause of its own, and who has had it.
+            (
+                "motivo",
+                "quisiera una cita con el oftalmólogo, veo borroso de lejos desde hace meses",
+                "veo borroso de lejos desde hace meses",
+            ),
+            (
+                "motivo",
+                "busco terapia, he tenido ataques de pánico en el trabajo",
+                "ataques de pánico en el trabajo",
+            ),
+            (
+                "reason",
+                "can I book with a derm, I have a mole on my back that's changed shape",
+                "mole on my back that's changed shape",
+            ),
+            (
+                "symptoms",
+                "I've had a chest infection for over a week and it's not clearing",
+                "chest infection for over a week and it's not clearing",
+            ),
+            ("issue", "I've had a cough for a week", "cough for a week"),
             ("motivo", "necesito asesoramiento por un despido", "despido"),
             (
                 "motivo",
@@ -1493,6 +1671,11 @@ mod tests {
                 "reason",
                 "can I get in to see Dr Kim about my knee",
                 "my knee",
+            ),
+            (
+                "reason",
+                "can I see someone about a mole on my back that's changed shape?",
+                "mole on my back that's changed shape",
             ),
             (
                 "motivo",
@@ -1697,7 +1880,6 @@ mod tests {
             ("motivo", "el carro necesita que lo revisen"),
             // What "I've" says when it is no having.
             ("issue", "I've been dizzy since monday"),
-            ("issue", "I've had a cough for a week"),
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),

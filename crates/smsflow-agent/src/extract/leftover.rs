@@ -25,7 +25,7 @@ const COPULAS: &[&str] = &["it's ", "its ", "it is ", "es "];
 const ARTICLES: &[&str] = &["a ", "an ", "un ", "una "];
 
 /// Words that open an aside, not an answer: "oops, the 30th then", "gracias, ...".
-const ASIDES: &[&str] = &[
+pub(super) const ASIDES: &[&str] = &[
     "oops", "whoops", "sorry", "thanks", "thank", "ty", "uy", "ups", "ay", "perdon", "perdona",
     "disculpa", "disculpe", "gracias",
 ];
@@ -138,7 +138,7 @@ pub(super) fn answer(
 
 /// What `part` says a thing is, without the copula and its article: "es un bautizo" =
 /// `bautizo`, "it's a baby shower" = `baby shower`.
-fn what_it_is(part: &str) -> Option<&str> {
+pub(super) fn what_it_is(part: &str) -> Option<&str> {
     let after = super::without_lead(part, COPULAS);
     let sort = super::without_lead(after, ARTICLES);
     (after.len() < part.trim().len() && sort.len() < after.len()).then_some(sort)

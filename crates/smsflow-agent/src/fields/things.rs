@@ -17,6 +17,13 @@ use super::translation::{self, Side};
 pub enum Thing {
     Vehicle,
     Area,
+    /// A school year, as written: "5to año del secundario", "3º de la ESO", "cuarto medio",
+    /// "grado sexto" = `sexto` (`grado`, `curso`, `nivel`, `grade`).
+    Grade,
+    /// Where something is held or where the texter is, named after "at" or "en": "at the
+    /// Westbury Manor", "sería en Hacienda Los Laureles", "estamos en el Ocean Dream" (`venue`,
+    /// `location`, `lugar`, `hotel`, `iglesia`, `ubicacion`, `comuna`).
+    Venue,
     Insurer,
     PetName,
     Breed,
@@ -61,6 +68,8 @@ pub enum Thing {
     Document,
     /// The number of a home in a building: "unit 4B", "en el 4B" (`unit_number`, `unidad`).
     Home,
+    /// A postcode or zip code, as written: "SE15 4QN", "CP 28039" (`postcode`, `cp`, `zip`).
+    Postcode,
 }
 
 impl Thing {
@@ -68,6 +77,15 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        if has(&["grado", "grade", "curso", "nivel", "level"]) {
+            return Some(Thing::Grade);
+        }
+        // Where a move starts or ends is read as a route ("SE15 4QR to BR3 1AA").
+        if has(&["postcode", "postal", "zip", "zipcode", "cp"])
+            && !has(&["from", "to", "origen", "destino", "origin", "destination"])
+        {
+            return Some(Thing::Postcode);
+        }
         if has(&["language", "languages", "idioma", "idiomas", "lengua"]) {
             if has(&["source", "from", "origen", "original"]) {
                 return Some(Thing::Language(Side::Source));
@@ -293,6 +311,19 @@ impl Thing {
             "vecindario",
         ]) {
             Some(Thing::Area)
+        } else if has(&[
+            "venue",
+            "location",
+            "lugar",
+            "locacion",
+            "hotel",
+            "iglesia",
+            "parroquia",
+            "ubicacion",
+            "comuna",
+            "salon",
+        ]) {
+            Some(Thing::Venue)
         } else {
             None
         }
@@ -303,9 +334,10 @@ impl Thing {
         let tokens: Vec<&str> = text.split_whitespace().collect();
         match self {
             Thing::Vehicle => vehicle(&tokens),
-            Thing::Area => place_after(&tokens, PLACE_CUES),
-            Thing::Destination => place_after(&tokens, TRAVEL_CUES)
-                .or_else(|| place_after(&tokens, &["in", "en"]))
+            Thing::Area => place_after(&tokens, PLACE_CUES, &AREA_NAME),
+            Thing::Venue => place_after(&tokens, VENUE_CUES, &VENUE_NAME),
+            Thing::Destination => place_after(&tokens, TRAVEL_CUES, &AREA_NAME)
+                .or_else(|| place_after(&tokens, &["in", "en"], &AREA_NAME))
                 .map(|place| with_country(&tokens, place)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
@@ -369,6 +401,8 @@ impl Thing {
             Thing::Language(side) => translation::language(text, side),
             Thing::Document => translation::document(text),
             Thing::Home => super::address::home_number(text),
+            Thing::Postcode => postcode(&tokens),
+            Thing::Grade => grade(&tokens),
             Thing::Event => phrase_after(text, EVENT_CUES, 4, COMPANY_ENDS).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
@@ -383,7 +417,10 @@ impl Thing {
     /// A thing people describe in their own words ("un Seat Ibiza del 2018", "cerca del
     /// parque"): asked for alone, the whole answer is its value.
     pub fn is_described(self) -> bool {
-        matches!(self, Thing::Vehicle | Thing::Area | Thing::Device)
+        matches!(
+            self,
+            Thing::Vehicle | Thing::Area | Thing::Venue | Thing::Device
+        )
     }
 
     /// As [`Thing::read`], for a message answering the question about this field and another:
@@ -418,6 +455,119 @@ impl Thing {
                     })
             })
     }
+}
+
+/// School years said as a word (folded): "quinto", "cuarto medio", "first grade".
+const ORDINAL_WORDS: &[&str] = &[
+    "primero", "segundo", "tercero", "cuarto", "quinto", "sexto", "septimo", "octavo", "noveno",
+    "decimo",
+];
+
+/// Endings of a school year written in figures: "5to", "2do", "3ro", "3º", "1er".
+const ORDINAL_ENDINGS: &[&str] = &[
+    "º", "°", "o", "to", "ro", "do", "vo", "mo", "no", "er", "ero",
+];
+
+/// Endings of an English ordinal in figures, a school year only before "grade": "7th grade".
+const ENGLISH_ENDINGS: &[&str] = &["th", "st", "nd", "rd"];
+
+/// Words after a school year that say which school it is in: "año", "medio", "básico",
+/// "grade" (folded).
+const GRADE_WORDS: &[&str] = &[
+    "ano",
+    "grado",
+    "grade",
+    "medio",
+    "media",
+    "basico",
+    "basica",
+    "primaria",
+    "secundaria",
+    "secundario",
+    "bachillerato",
+    "eso",
+];
+
+/// A school year as written, with the words after it that say which school ("está en 5to año del
+/// secundario", "va a entrar a primero de secundaria", "3º de la ESO", "cuarto medio"); after
+/// "grado" the year alone ("para grado sexto" = `sexto`).
+fn grade(tokens: &[&str]) -> Option<String> {
+    let is_ordinal = |at: usize| {
+        let word = fold(tokens[at].trim_matches(|c: char| !c.is_alphanumeric() && c != '°'));
+        let figures = word.chars().take_while(char::is_ascii_digit).count();
+        let ending = &word[figures..];
+        let before_grade = || {
+            tokens
+                .get(at + 1)
+                .is_some_and(|next| fold(bare(next)) == "grade")
+        };
+        ORDINAL_WORDS.contains(&word.as_str())
+            || ((1..=2).contains(&figures)
+                && (ORDINAL_ENDINGS.contains(&ending)
+                    || (ENGLISH_ENDINGS.contains(&ending) && before_grade())))
+    };
+    let at = (0..tokens.len()).find(|&at| is_ordinal(at))?;
+    let year = bare(tokens[at]);
+    if at > 0 && fold(bare(tokens[at - 1])) == "grado" {
+        return Some(year.to_string());
+    }
+    // "año del secundario", "de la ESO", "medio": the school's words, through small words.
+    let mut end = at + 1;
+    let mut taken = at + 1;
+    while end < taken + 3 && !ends_clause(tokens[end - 1]) {
+        let Some(token) = tokens.get(end) else { break };
+        let word = fold(bare(token));
+        if GRADE_WORDS.contains(&word.as_str()) {
+            taken = end + 1;
+        } else if !matches!(word.as_str(), "de" | "del" | "la") {
+            break;
+        }
+        end += 1;
+    }
+    let value: Vec<&str> = tokens[at..taken].iter().map(|token| bare(token)).collect();
+    Some(value.join(" "))
+}
+
+/// Words before the digits of a postcode (folded): "CP 28039", "zip 11372".
+const POSTCODE_CUES: &[&str] = &["cp", "c.p", "zip", "postcode", "postal"];
+
+/// A postcode as written: a British or Canadian one anywhere in the message ("Flat 3, 19
+/// Coldharbour Lane SE5 9NR", "Ian Whitfield, SE15 4QN", "M4C 1B5"), or the digits after the
+/// words that name one ("Daniel Fuertes, CP 28039").
+fn postcode(tokens: &[&str]) -> Option<String> {
+    let words: Vec<&str> = tokens
+        .iter()
+        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'))
+        .map(|token| token.trim_end_matches('.'))
+        .collect();
+    // "SE15", "M4C", "W1A": one or two letters, a digit, then a letter or digit.
+    let outward = |word: &str| {
+        let letters = word.chars().take_while(char::is_ascii_uppercase).count();
+        let rest: Vec<char> = word.chars().skip(letters).collect();
+        (1..=2).contains(&letters)
+            && matches!(rest.as_slice(), [d] | [d, _] if d.is_ascii_digit())
+            && rest
+                .iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    };
+    // "4QN" (British), "1B5" (Canadian).
+    let inward = |word: &str| {
+        matches!(word.chars().collect::<Vec<_>>().as_slice(),
+            [d, l, e] if d.is_ascii_digit() && l.is_ascii_uppercase()
+                && (e.is_ascii_uppercase() || e.is_ascii_digit()))
+    };
+    words
+        .windows(2)
+        .find(|pair| outward(pair[0]) && inward(pair[1]))
+        .map(|pair| format!("{} {}", pair[0], pair[1]))
+        .or_else(|| {
+            words.windows(2).find_map(|pair| {
+                (POSTCODE_CUES.contains(&fold(pair[0]).as_str())
+                    && (4..=6).contains(&pair[1].len())
+                    && pair[1].chars().all(|c| c.is_ascii_digit()))
+                .then(|| pair[1].to_string())
+            })
+        })
 }
 
 /// Capitalised words from the start of `tokens` (at most `most`), as a brand or a pet is written
@@ -1100,6 +1250,17 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
     if dated {
         end += 2;
     }
+    // "grey honda civic 2012", "its a silver 2011 ford f150", "Tacoma 2020 gris": its colour, as
+    // said, says which one (a colour field of its own takes it back out).
+    let colour = |token: &str| COLOURS.contains(&fold(bare(token)).as_str());
+    let start = if start > 0 && !ends_clause(tokens[start - 1]) && colour(tokens[start - 1]) {
+        start - 1
+    } else {
+        start
+    };
+    if !ends_clause(tokens[end - 1]) && tokens.get(end).is_some_and(|token| colour(token)) {
+        end += 1;
+    }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
 }
@@ -1393,6 +1554,10 @@ const VIEWING_CUES: &[&str] = &[
     "visitar",
 ];
 
+/// Words before a listing asked after, when no word asks to see it: "is the 2 bed flat on
+/// Ashgrove Road still available?", "I saw the 2br condo on Atlantic Ave, still for sale?".
+const ASKED_AFTER_CUES: &[&str] = &["saw", "is", "disponible"];
+
 /// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
 /// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
 /// ends with its clause, at the words for when ("tomorrow at 5:30", "on Saturday") or at a
@@ -1402,16 +1567,18 @@ const VIEWING_CUES: &[&str] = &[
 fn listing(tokens: &[&str]) -> Option<String> {
     const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
     const DEFINITE: &[&str] = &["the", "el", "la", "los", "las"];
-    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and"];
+    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and", "still", "available"];
     const WHEN: &[&str] = &[
         "today", "tomorrow", "tonight", "hoy", "manana", "please", "pls",
     ];
     const BEFORE_WHEN: &[&str] = &["on", "el", "this", "next", "este", "esta", "for", "para"];
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
-    let start = after_cues(tokens, &folded, VIEWING_CUES, |end| {
+    let named_after = |end: usize| {
         LISTING_ARTICLES.contains(&folded[end].as_str())
             || tokens[end].starts_with(|c: char| c.is_ascii_digit())
-    })?;
+    };
+    let start = after_cues(tokens, &folded, VIEWING_CUES, named_after)
+        .or_else(|| after_cues(tokens, &folded, ASKED_AFTER_CUES, named_after))?;
     let dropped = !DEFINITE.contains(&folded[start].as_str())
         && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
@@ -1515,6 +1682,8 @@ const EVENTS: &[&str] = &[
     "anniversary",
     "posada",
     "cumpleanos",
+    "cumple",
+    "bautismo",
     "birthday",
     "bar mitzvah",
     "bat mitzvah",
@@ -1536,7 +1705,21 @@ fn named_event(tokens: &[&str]) -> Option<String> {
         .into_iter()
         .take_while(|word| !matches!(fold(word).as_str(), "es" | "is" | "sera" | "was" | "fue"))
         .collect();
-    (clause.len() <= 6).then(|| clause.join(" "))
+    // "el bautismo de mi sobrino": "the" stays when the words after say which one.
+    let which = clause
+        .get(1)
+        .is_some_and(|word| matches!(fold(word).as_str(), "de" | "del" | "of"));
+    let article = at
+        .checked_sub(1)
+        .map(|before| tokens[before])
+        .filter(|before| which && matches!(fold(before).as_str(), "el" | "la" | "the"));
+    (clause.len() <= 6).then(|| {
+        article
+            .into_iter()
+            .chain(clause)
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
 }
 
 /// The words of `tokens` up to the end of the first clause, without their punctuation.
@@ -2348,9 +2531,31 @@ const PLACE_CUES: &[&str] = &[
     "in", "en", "por", "near", "around", "cerca", "barrio", "colonia", "col", "zona", "area",
 ];
 
-/// A capitalised place of one to three words after one of `cues`, not a month, a weekday or
+/// Words before a venue or where the texter is: "at Crissy Field", "en la Catedral".
+const VENUE_CUES: &[&str] = &["at", "en"];
+
+/// How a place's name is written: how many words it takes at most, and the small words that
+/// join its capitalised words.
+struct PlaceName {
+    most: usize,
+    joins: &'static [&'static str],
+}
+
+/// A neighbourhood or a town: "Villa Crespo o Almagro", "Park Slope".
+const AREA_NAME: PlaceName = PlaceName {
+    most: 4,
+    joins: &["de", "del", "la"],
+};
+
+/// A venue, with the town it is in: "Andrés Carne de Res de Chía", "Calamigos Ranch in Malibu".
+const VENUE_NAME: PlaceName = PlaceName {
+    most: 6,
+    joins: &["de", "del", "la", "in"],
+};
+
+/// A capitalised place after one of `cues`, written as `name` says, not a month, a weekday or
 /// the start of a street address.
-fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
+fn place_after(tokens: &[&str], cues: &[&str], name: &PlaceName) -> Option<String> {
     tokens.windows(2).enumerate().find_map(|(at, pair)| {
         let cue = fold(bare(pair[0]));
         if !cues.contains(&cue.as_str()) || ends_clause(pair[0]) {
@@ -2378,9 +2583,8 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
             // Two places to choose from: "en Villa Crespo o Almagro", "Laureles o Envigado".
             let alternative = matches!(word, "o" | "or" | "u")
                 && rest.get(n + 1).is_some_and(|next| place_word(bare(next)));
-            let connector =
-                !taken.is_empty() && (matches!(word, "de" | "del" | "la") || alternative);
-            if !(capitalised || connector) || taken.len() >= 4 {
+            let connector = !taken.is_empty() && (name.joins.contains(&word) || alternative);
+            if !(capitalised || connector) || taken.len() >= name.most {
                 break;
             }
             taken.push(word);
@@ -2388,10 +2592,7 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
                 break;
             }
         }
-        while taken
-            .last()
-            .is_some_and(|w| matches!(*w, "de" | "del" | "la"))
-        {
+        while taken.last().is_some_and(|w| name.joins.contains(w)) {
             taken.pop();
         }
         let first = fold(taken.first()?);
@@ -2442,6 +2643,12 @@ mod tests {
                 "birthday dinner for my dad, table for 6",
                 "birthday dinner for my dad",
             ),
+            ("hola! hacen fotos para cumple de 15?", "cumple de 15"),
+            // "the" stays when the words after say which one.
+            (
+                "hola! hacés fotos para el bautismo de mi sobrino?",
+                "el bautismo de mi sobrino",
+            ),
         ] {
             assert_eq!(
                 event.answer(said, false, false).as_deref(),
@@ -2468,6 +2675,15 @@ mod tests {
         let read = |text| Thing::of("property").and_then(|thing| thing.read(text));
         for (said, listing) in [
             ("interested in seeing 14 Birch Lane", "14 Birch Lane"),
+            // Asked after, with no word that asks to see it.
+            (
+                "Hello, is the 2 bed flat on Ashgrove Road still available? Would love a viewing",
+                "the 2 bed flat on Ashgrove Road",
+            ),
+            (
+                "hi I saw the 2br condo on Atlantic Ave, still for sale?",
+                "the 2br condo on Atlantic Ave",
+            ),
             (
                 "can i see the townhouse at 220 Pine tomorrow at 5:30",
                 "the townhouse at 220 Pine",
@@ -2536,6 +2752,15 @@ mod tests {
         assert_eq!(
             read("my 2016 Honda Civic de 2019").as_deref(),
             Some("2016 Honda Civic")
+        );
+        // Its colour, as said.
+        assert_eq!(
+            read("its a silver 2011 ford f150").as_deref(),
+            Some("silver 2011 ford f150")
+        );
+        assert_eq!(
+            read("grey honda civic 2012").as_deref(),
+            Some("grey honda civic 2012")
         );
         assert_eq!(read("can I get a seat by the window"), None);
         assert_eq!(read("no car here"), None);
@@ -2844,6 +3069,80 @@ mod tests {
         assert_eq!(read("in Chandler or nearby").as_deref(), Some("Chandler"));
         assert_eq!(read("in March please"), None);
         assert_eq!(read("in the city"), None);
+        // A venue after "at" or "en", with the town it is in.
+        let venue = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "venue",
+                "we're getting married oct 17 at Calamigos Ranch in Malibu and need a photographer!!",
+                "Calamigos Ranch in Malibu",
+            ),
+            (
+                "location",
+                "maybe at Crissy Field around sunset",
+                "Crissy Field",
+            ),
+            (
+                "lugar",
+                "hola! cuánto cobran por cubrir una boda? sería en Hacienda Los Laureles",
+                "Hacienda Los Laureles",
+            ),
+            (
+                "ubicacion",
+                "necesito conductor elegido ya, estoy en Andrés Carne de Res de Chía",
+                "Andrés Carne de Res de Chía",
+            ),
+            ("hotel", "estamos en el Hotel Miramar", "Hotel Miramar"),
+            (
+                "comuna",
+                "busco depto en arriendo en Providencia",
+                "Providencia",
+            ),
+        ] {
+            assert_eq!(venue(field, said).as_deref(), Some(value), "{said}");
+        }
+        assert_eq!(venue("venue", "at 5 on Saturday"), None);
+    }
+
+    #[test]
+    fn a_school_year_with_the_words_that_say_which_school() {
+        let read = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "nivel",
+                "busco profe de física para mi hija, está en 5to año del secundario",
+                "5to año del secundario",
+            ),
+            (
+                "curso",
+                "va fatal en mates, está en 3º de la ESO",
+                "3º de la ESO",
+            ),
+            (
+                "curso",
+                "es para mi hijo Benjamín, está en cuarto medio",
+                "cuarto medio",
+            ),
+            ("curso", "hay cupo en 3ro básico para marzo", "3ro básico"),
+            (
+                "grado",
+                "va a entrar a primero de secundaria",
+                "primero de secundaria",
+            ),
+            (
+                "grado",
+                "información de admisiones para grado sexto",
+                "sexto",
+            ),
+            ("grade", "she's in 7th grade", "7th grade"),
+        ] {
+            assert_eq!(read(field, said).as_deref(), Some(value), "{said}");
+        }
+        assert_eq!(
+            read("curso", "hola quería info del curso de excel avanzado"),
+            None
+        );
+        assert_eq!(read("level", "first thing monday"), None);
     }
 
     #[test]
