@@ -336,7 +336,9 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
-    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
+    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting)
+        .or_else(|| at_time(text, choices, correcting))
+    {
         return Some(choice);
     }
     let said = sized(
@@ -461,6 +463,26 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
         _ => topics::choice_by_topic(text, &tied),
     }
+}
+
+/// The choice at the time said, when every choice is a time of day: "the 10:30 one" is `10:30
+/// AM`, "1pm then" is `1:00 PM` (the time named last in a correction, first otherwise).
+fn at_time(text: &str, choices: &[String], correcting: bool) -> Option<String> {
+    // Only the time is read: any day will do.
+    let time_in = |text: &str, last: bool| {
+        dates::read(text, Date::constant(2026, 1, 1), dates::Order::MonthFirst, last).time
+    };
+    let times: Vec<jiff::civil::Time> = choices
+        .iter()
+        .map(|choice| time_in(choice, false))
+        .collect::<Option<_>>()?;
+    let said = time_in(text, correcting)?;
+    let mut at = choices
+        .iter()
+        .zip(&times)
+        .filter(|(_, time)| **time == said);
+    let (choice, _) = at.next()?;
+    at.next().is_none().then(|| choice.clone())
 }
 
 /// The words of `text` that say a word of `choice`: "persona" and "fisica" for `Anual persona
@@ -615,10 +637,19 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
     let negator = |at: usize| {
         NEGATORS.contains(&said[at].as_str()) && !in_a_choice(&said[at]) && !refuses_before(at)
     };
+    // "por la tarde mejor que por la mañana", "rather than weekly": what is compared against.
+    let compared = |i: usize| {
+        i >= 2
+            && matches!(
+                (said[i - 2].as_str(), said[i - 1].as_str()),
+                ("mejor", "que") | ("better" | "rather", "than")
+            )
+    };
     let refused: Vec<bool> = (0..said.len())
         .map(|i| {
             (i >= 1 && negator(i - 1))
                 || (i >= 2 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
+                || compared(i)
         })
         .collect();
     said.into_iter()
@@ -714,7 +745,12 @@ fn choice_words(text: &str) -> Vec<String> {
             i += 3;
             continue;
         }
-        if !FILLER.contains(&words[i]) {
+        // "mañana a la tarde", "pasado mañana": a day, not the morning.
+        let tomorrow = words[i] == "manana"
+            && (matches!(words.get(i + 1..i + 3), Some(["a" | "por" | "en", "la"]))
+                || matches!(words.get(i + 1), Some(&("tarde" | "noche")))
+                || (i > 0 && words[i - 1] == "pasado"));
+        if !FILLER.contains(&words[i]) && !tomorrow {
             said.push(words[i].to_string());
         }
         i += 1;

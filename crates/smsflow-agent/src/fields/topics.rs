@@ -397,16 +397,18 @@ const TOPICS: &[Topic] = &[
             "novice",
         ],
         cues: &[
-            "nunca ha",
-            "nunca he",
+            "nunca",
             "no sabe",
             "no se nadar",
             "never",
             "doesn't know how",
             "doesnt know how",
             "desde cero",
+            "de cero",
             "from scratch",
             "basico",
+            "first time",
+            "primera vez",
         ],
     },
     Topic {
@@ -530,7 +532,87 @@ const TOPICS: &[Topic] = &[
             "cuanto antes",
             "ya mismo",
             "de inmediato",
+            "urge",
+            "urgen",
+            "emergenc",
+            "hoy mismo",
+            "same day",
         ],
+    },
+    // When in the day or week a course or shift runs: "turno de la mañana" is `Matutino`, "en
+    // la noche porque trabajo" is `Nocturna`, "los sábados nada más" is `Sabatino`.
+    Topic {
+        choice_words: &["matutino", "matutina", "diurno", "diurna"],
+        cues: &["manana", "mananas", "morning", "temprano", "early"],
+    },
+    Topic {
+        choice_words: &["vespertino", "vespertina"],
+        cues: &["tarde", "tardes", "afternoon"],
+    },
+    Topic {
+        choice_words: &["nocturno", "nocturna", "nocturnos", "nocturnas", "evening", "evenings"],
+        cues: &["noche", "noches", "night", "evening", "after work", "despues del trabajo"],
+    },
+    Topic {
+        choice_words: &["sabatino", "sabatina", "weekend", "weekends", "fin", "finde"],
+        cues: &[
+            "sabado",
+            "sabados",
+            "domingo",
+            "domingos",
+            "saturday",
+            "sunday",
+            "weekend",
+            "fin de semana",
+            "finde",
+        ],
+    },
+    // How a session is held: "por zoom mejor" is `Virtual`, "face to face" is `In person`.
+    Topic {
+        choice_words: &[
+            "virtual",
+            "online",
+            "linea",
+            "video",
+            "videollamada",
+            "telehealth",
+            "remote",
+            "remoto",
+            "remota",
+            "distancia",
+        ],
+        cues: &[
+            "zoom",
+            "google meet",
+            "videollamada",
+            "video call",
+            "videocall",
+            "facetime",
+            "skype",
+            "remot",
+            "a distancia",
+            "desde casa",
+            "from home",
+        ],
+    },
+    Topic {
+        choice_words: &["presencial", "person", "persona", "office", "oficina", "consultorio"],
+        cues: &[
+            "en persona",
+            "in person",
+            "in-person",
+            "face to face",
+            "cara a cara",
+            "en el consultorio",
+            "ir al consultorio",
+            "come in",
+            "ir en persona",
+        ],
+    },
+    // A class for someone expecting: "I'm 5 months pregnant" is `Prenatal`.
+    Topic {
+        choice_words: &["prenatal", "prenatales", "embarazo", "embarazadas", "maternity"],
+        cues: &["pregnan", "embarazad", "expecting", "weeks along", "semanas de embarazo"],
     },
     Topic {
         choice_words: &[
@@ -977,6 +1059,23 @@ const TOPICS: &[Topic] = &[
 /// ends "biweekly", so these are read as whole phrases before the choice's own words.
 const HOW_OFTEN: &[(&[&str], &[&str])] = &[
     (
+        &["one time", "once", "una vez", "unica vez", "puntual"],
+        &[
+            "one time",
+            "just once",
+            "only once",
+            "this once",
+            "one off",
+            "single visit",
+            "solo una vez",
+            "una sola vez",
+            "una vez nomas",
+            "por unica vez",
+            "una unica vez",
+            "por esta vez",
+        ],
+    ),
+    (
         &[
             "biweekly",
             "bi weekly",
@@ -1114,7 +1213,14 @@ fn spaced(text: &str) -> String {
 /// The one choice the message is about by meaning, when its words name none.
 pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> {
     let folded = spaced(text);
-    let said = |cue: &str| folded.contains(&format!(" {}", cue.replace('-', " ")));
+    // "no urge" says nothing is urgent: a cue right after "no" or "not" is refused, not said.
+    let said = |cue: &str| {
+        let cue = format!(" {}", cue.replace('-', " "));
+        folded.match_indices(&cue).any(|(at, _)| {
+            let before = &folded[..at];
+            !(before.ends_with(" no") || before.ends_with(" not"))
+        })
+    };
     // How many of the topics said each choice is about: "manos y pies" is about two, which
     // `Manicure y pedicure` covers and `Manicure` does not.
     let about: Vec<(usize, &String)> = choices
