@@ -745,6 +745,14 @@ fn choice_words(text: &str) -> Vec<String> {
             i += 3;
             continue;
         }
+        // "buenas tardes, ...": a greeting, not the afternoon.
+        if let Some(greeting) = topics::GREETINGS.iter().find(|greeting| {
+            let greeting: Vec<&str> = greeting.split(' ').collect();
+            words[i..].starts_with(&greeting)
+        }) {
+            i += greeting.split(' ').count();
+            continue;
+        }
         // "mañana a la tarde", "pasado mañana": a day, not the morning.
         let tomorrow = words[i] == "manana"
             && (matches!(words.get(i + 1..i + 3), Some(["a" | "por" | "en", "la"]))

@@ -1192,6 +1192,24 @@ pub(super) fn choice_by_frequency(
     chosen.map(|(_, choice)| choice.clone())
 }
 
+/// Greetings that name a time of day and choose none: "buenas tardes, turno de la mañana".
+pub(super) const GREETINGS: &[&str] = &[
+    "buenas tardes",
+    "buenas noches",
+    "buenos dias",
+    "buen dia",
+    "good morning",
+    "good afternoon",
+    "good evening",
+];
+
+/// Spaced text without the greetings that name a time of day.
+fn without_greetings(spaced: &str) -> String {
+    GREETINGS.iter().fold(spaced.to_string(), |text, greeting| {
+        text.replace(&format!(" {greeting} "), " ")
+    })
+}
+
 /// The text folded, its words between single spaces and a space at each end.
 fn spaced(text: &str) -> String {
     format!(
@@ -1212,7 +1230,7 @@ fn spaced(text: &str) -> String {
 
 /// The one choice the message is about by meaning, when its words name none.
 pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> {
-    let folded = spaced(text);
+    let folded = without_greetings(&spaced(text));
     // "no urge" says nothing is urgent: a cue right after "no" or "not" is refused, not said.
     let said = |cue: &str| {
         let cue = format!(" {}", cue.replace('-', " "));
@@ -1342,9 +1360,19 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect();
-    let at = words
+    let field_words: Vec<&str> = folded_field
+        .split(|c: char| !c.is_alphanumeric())
+        .collect();
+    // What the texter says for the thing the field names ("I have a cat" for `pets`).
+    let meant: Vec<Vec<&str>> = SAID_FOR
         .iter()
-        .position(|word| things.contains(&super::stem(word)))?;
+        .filter(|(names, _)| names.iter().any(|name| field_words.contains(name)))
+        .flat_map(|(_, said)| said.iter().map(|phrase| phrase.split(' ').collect()))
+        .collect();
+    let at = (0..words.len()).find(|&at| {
+        things.contains(&super::stem(words[at]))
+            || meant.iter().any(|phrase| words[at..].starts_with(phrase))
+    })?;
     let refused = words[at.saturating_sub(3)..at].iter().any(|word| {
         matches!(
             *word,
@@ -1353,6 +1381,8 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
                 | "sin"
                 | "never"
                 | "dont"
+                | "t"
+                | "cant"
                 | "nunca"
                 | "without"
                 | "ningun"
@@ -1361,6 +1391,73 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
     });
     answer(!refused)
 }
+
+/// For a yes-or-no field about a thing (by a word of its name), what texters say that names
+/// the thing without the field's word, in either language: a pet by its animal ("vamos con la
+/// perra" for `mascota`), insurance by "seguro", leave to enter by "you can go in", sound and
+/// projection by their equipment.
+const SAID_FOR: &[(&[&str], &[&str])] = &[
+    (
+        &["pet", "pets", "mascota", "mascotas", "animal", "animales"],
+        &[
+            "dog", "dogs", "puppy", "cat", "cats", "kitten", "perro", "perra", "perros", "perras",
+            "perrito", "perrita", "perritos", "perritas", "gato", "gata", "gatos", "gatito",
+            "gatita", "mascota", "mascotas", "pet", "pets",
+        ],
+    ),
+    (
+        &["insurance", "insured", "seguro", "asegurado", "claim", "reclamo", "siniestro"],
+        &[
+            "insurance",
+            "insured",
+            "insurer",
+            "seguro",
+            "aseguradora",
+            "claim",
+            "reclamo",
+            "poliza",
+        ],
+    ),
+    (
+        &["enter", "entry", "access", "acceso", "entrar", "ingreso", "ingresar", "permiso"],
+        &[
+            "go in",
+            "come in",
+            "let yourself in",
+            "let yourselves in",
+            "enter",
+            "entrar",
+            "pasar",
+            "ingresar",
+            "la llave",
+            "las llaves",
+            "the key",
+            "a key",
+        ],
+    ),
+    (
+        &["av", "audio", "sound", "sonido", "projector", "proyector"],
+        &[
+            "projector",
+            "proyector",
+            "mic",
+            "mics",
+            "microphone",
+            "microphones",
+            "microfono",
+            "microfonos",
+            "speakers",
+            "sound system",
+            "equipo de sonido",
+            "audio",
+            "av",
+        ],
+    ),
+    (
+        &["equipment", "gear", "equipo", "material", "rental", "alquiler"],
+        &["equipment", "gear", "equipo", "material", "rent", "rentals", "alquilar"],
+    ),
+];
 
 #[cfg(test)]
 mod tests {
