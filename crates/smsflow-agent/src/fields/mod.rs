@@ -394,6 +394,20 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             })
         })
         .count();
+    // "tienes lugar para mani y pedi mañana?": a question that writes one choice as such, the
+    // others only inside it or by a word, asks for that one.
+    let spaced_text = format!(" {} ", said.join(" "));
+    let written: Vec<&String> = whole
+        .iter()
+        .map(|(_, _, _, choice)| *choice)
+        .filter(|choice| spaced_text.contains(&format!(" {} ", choice_words(choice).join(" "))))
+        .collect();
+    if let [choice] = written.as_slice()
+        && separate >= 2
+        && text.contains('?')
+    {
+        return Some((*choice).clone());
+    }
     // "whats in deluxe vs ultimate? we'll prob go deluxe": what follows the question may choose.
     if separate >= 2 && text.contains('?') {
         return text
@@ -470,7 +484,13 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
 fn at_time(text: &str, choices: &[String], correcting: bool) -> Option<String> {
     // Only the time is read: any day will do.
     let time_in = |text: &str, last: bool| {
-        dates::read(text, Date::constant(2026, 1, 1), dates::Order::MonthFirst, last).time
+        dates::read(
+            text,
+            Date::constant(2026, 1, 1),
+            dates::Order::MonthFirst,
+            last,
+        )
+        .time
     };
     let times: Vec<jiff::civil::Time> = choices
         .iter()
@@ -728,7 +748,20 @@ fn choice_words(text: &str) -> Vec<String> {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let words: Vec<&str> = folded
+    // "a 2br", "30kg": a number written against its unit is two words, as the choice writes
+    // them (`2 bedroom`, `30 kg`); "10x20" is rejoined below.
+    let mut apart = String::new();
+    for c in folded.chars() {
+        if apart.chars().last().is_some_and(|last| {
+            last.is_ascii_digit() != c.is_ascii_digit()
+                && last.is_alphanumeric()
+                && c.is_alphanumeric()
+        }) {
+            apart.push(' ');
+        }
+        apart.push(c);
+    }
+    let words: Vec<&str> = apart
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect();
@@ -1015,6 +1048,13 @@ const SYNONYMS: &[&[&str]] = &[
     &["hemming", "hem", "hemmed", "dobladillo"],
     &["conversational", "conversation", "conversacion"],
     &["pickup", "recoger", "recogida"],
+    // Rentals and dental work, as mixed texts name them in the other language.
+    &["chair", "chairs", "silla", "sillas"],
+    &["table", "tables", "mesa", "mesas"],
+    &["tent", "tents", "carpa", "carpas", "toldo", "toldos"],
+    &["crown", "crowns", "corona", "coronas"],
+    &["implant", "implants", "implante", "implantes"],
+    &["veneer", "veneers", "carilla", "carillas"],
     &["jointly", "together", "juntos", "conjunta"],
     &["k", "kinder", "kindergarten"],
 ];
@@ -1184,6 +1224,98 @@ mod tests {
     fn pick(text: &str, choices: &[&str]) -> Option<String> {
         let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
         choice(text, &choices, false)
+    }
+
+    #[test]
+    fn choices_by_their_meaning_table() {
+        let cases: &[(&str, &[&str], &str)] = &[
+            (
+                "turno de la mañana de preferencia",
+                &["Matutino", "Vespertino"],
+                "Matutino",
+            ),
+            (
+                "buenas tardes, turno de la mañana",
+                &["Matutino", "Vespertino"],
+                "Matutino",
+            ),
+            (
+                "los sábados nada más se puede",
+                &["Matutino", "Vespertino", "Sabatino"],
+                "Sabatino",
+            ),
+            (
+                "en la noche porque trabajo",
+                &["Diurna", "Nocturna", "Fin de semana"],
+                "Nocturna",
+            ),
+            ("y por zoom mejor", &["Presencial", "Virtual"], "Virtual"),
+            (
+                "I'm 5 months pregnant",
+                &["Vinyasa", "Yin", "Prenatal"],
+                "Prenatal",
+            ),
+            (
+                "no he bailado nunca",
+                &["Principiante", "Intermedio", "Avanzado"],
+                "Principiante",
+            ),
+            (
+                "quiero arrancar guitarra de cero",
+                &["Principiante", "Avanzado"],
+                "Principiante",
+            ),
+            (
+                "urge la verdad",
+                &["Urgente", "Esta semana", "Sin prisa"],
+                "Urgente",
+            ),
+            (
+                "just this once",
+                &["One-time", "Weekly", "Seasonal"],
+                "One-time",
+            ),
+            (
+                "solo una vez, nos mudamos",
+                &["Weekly", "Monthly", "One-time"],
+                "One-time",
+            ),
+            (
+                "mañana a la tarde puede ser?",
+                &["Mañana", "Tarde"],
+                "Tarde",
+            ),
+            (
+                "por la tarde mejor que por la mañana",
+                &["Mañana", "Tarde"],
+                "Tarde",
+            ),
+            (
+                "the 10:30 one",
+                &["8:00 AM", "10:30 AM", "1:00 PM"],
+                "10:30 AM",
+            ),
+            (
+                "it's a 2br",
+                &["Studio", "1 bedroom", "2 bedroom"],
+                "2 bedroom",
+            ),
+            ("rentan sillas?", &["Tables", "Chairs", "Canopy"], "Chairs"),
+            (
+                "need a crown",
+                &["Limpieza", "Corona", "Implante"],
+                "Corona",
+            ),
+            (
+                "lugar para mani y pedi mañana?",
+                &["Manicure", "Pedicure", "Mani y pedi"],
+                "Mani y pedi",
+            ),
+        ];
+        for (said, choices, chosen) in cases {
+            assert_eq!(pick(said, choices).as_deref(), Some(*chosen), "{said}");
+        }
+        assert_eq!(pick("no urge", &["Urgente", "Normal"]), None);
     }
 
     #[test]

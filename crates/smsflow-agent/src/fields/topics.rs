@@ -550,11 +550,27 @@ const TOPICS: &[Topic] = &[
         cues: &["tarde", "tardes", "afternoon"],
     },
     Topic {
-        choice_words: &["nocturno", "nocturna", "nocturnos", "nocturnas", "evening", "evenings"],
-        cues: &["noche", "noches", "night", "evening", "after work", "despues del trabajo"],
+        choice_words: &[
+            "nocturno",
+            "nocturna",
+            "nocturnos",
+            "nocturnas",
+            "evening",
+            "evenings",
+        ],
+        cues: &[
+            "noche",
+            "noches",
+            "night",
+            "evening",
+            "after work",
+            "despues del trabajo",
+        ],
     },
     Topic {
-        choice_words: &["sabatino", "sabatina", "weekend", "weekends", "fin", "finde"],
+        choice_words: &[
+            "sabatino", "sabatina", "weekend", "weekends", "fin", "finde",
+        ],
         cues: &[
             "sabado",
             "sabados",
@@ -596,7 +612,14 @@ const TOPICS: &[Topic] = &[
         ],
     },
     Topic {
-        choice_words: &["presencial", "person", "persona", "office", "oficina", "consultorio"],
+        choice_words: &[
+            "presencial",
+            "person",
+            "persona",
+            "office",
+            "oficina",
+            "consultorio",
+        ],
         cues: &[
             "en persona",
             "in person",
@@ -611,8 +634,20 @@ const TOPICS: &[Topic] = &[
     },
     // A class for someone expecting: "I'm 5 months pregnant" is `Prenatal`.
     Topic {
-        choice_words: &["prenatal", "prenatales", "embarazo", "embarazadas", "maternity"],
-        cues: &["pregnan", "embarazad", "expecting", "weeks along", "semanas de embarazo"],
+        choice_words: &[
+            "prenatal",
+            "prenatales",
+            "embarazo",
+            "embarazadas",
+            "maternity",
+        ],
+        cues: &[
+            "pregnan",
+            "embarazad",
+            "expecting",
+            "weeks along",
+            "semanas de embarazo",
+        ],
     },
     Topic {
         choice_words: &[
@@ -1360,9 +1395,7 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect();
-    let field_words: Vec<&str> = folded_field
-        .split(|c: char| !c.is_alphanumeric())
-        .collect();
+    let field_words: Vec<&str> = folded_field.split(|c: char| !c.is_alphanumeric()).collect();
     // What the texter says for the thing the field names ("I have a cat" for `pets`).
     let meant: Vec<Vec<&str>> = SAID_FOR
         .iter()
@@ -1406,7 +1439,15 @@ const SAID_FOR: &[(&[&str], &[&str])] = &[
         ],
     ),
     (
-        &["insurance", "insured", "seguro", "asegurado", "claim", "reclamo", "siniestro"],
+        &[
+            "insurance",
+            "insured",
+            "seguro",
+            "asegurado",
+            "claim",
+            "reclamo",
+            "siniestro",
+        ],
         &[
             "insurance",
             "insured",
@@ -1419,7 +1460,9 @@ const SAID_FOR: &[(&[&str], &[&str])] = &[
         ],
     ),
     (
-        &["enter", "entry", "access", "acceso", "entrar", "ingreso", "ingresar", "permiso"],
+        &[
+            "enter", "entry", "access", "acceso", "entrar", "ingreso", "ingresar", "permiso",
+        ],
         &[
             "go in",
             "come in",
@@ -1454,8 +1497,23 @@ const SAID_FOR: &[(&[&str], &[&str])] = &[
         ],
     ),
     (
-        &["equipment", "gear", "equipo", "material", "rental", "alquiler"],
-        &["equipment", "gear", "equipo", "material", "rent", "rentals", "alquilar"],
+        &[
+            "equipment",
+            "gear",
+            "equipo",
+            "material",
+            "rental",
+            "alquiler",
+        ],
+        &[
+            "equipment",
+            "gear",
+            "equipo",
+            "material",
+            "rent",
+            "rentals",
+            "alquilar",
+        ],
     ),
 ];
 
@@ -1465,6 +1523,49 @@ mod tests {
 
     fn listed(choices: &[&str]) -> Vec<String> {
         choices.iter().map(|choice| choice.to_string()).collect()
+    }
+
+    #[test]
+    fn a_yes_or_no_thing_said_by_what_names_it() {
+        let yes_no = listed(&["Yes", "No"]);
+        let si_no = listed(&["Sí", "No"]);
+        let cases: &[(&str, &str, &[String], &str)] = &[
+            ("pets", "I have a cat 🐈", &yes_no, "Yes"),
+            ("mascota", "y vamos con la perra, es pequeña", &si_no, "Sí"),
+            (
+                "mascotas",
+                "14 personas y llevamos 2 perritos",
+                &si_no,
+                "Sí",
+            ),
+            ("pets", "no pets, just me", &yes_no, "No"),
+            (
+                "insurance_claim",
+                "y sí, voy por el seguro del otro",
+                &yes_no,
+                "Yes",
+            ),
+            (
+                "permission_to_enter",
+                "you can go in if i'm not home",
+                &yes_no,
+                "Yes",
+            ),
+            (
+                "acceso",
+                "pueden entrar, dejo la llave en portería",
+                &si_no,
+                "Sí",
+            ),
+            ("av_needed", "we'll need projector and mics", &yes_no, "Yes"),
+        ];
+        for (field, said, choices, answer) in cases {
+            assert_eq!(
+                yes_or_no_by_field(field, said, choices).as_deref(),
+                Some(*answer),
+                "{said}"
+            );
+        }
     }
 
     #[test]
@@ -1554,7 +1655,7 @@ mod tests {
             Some("No")
         );
         assert_eq!(
-            yes_or_no_by_field("av_needed", "we'll need projector and mics", &yes_no),
+            yes_or_no_by_field("av_needed", "about 150 guests", &yes_no),
             None
         );
         assert_eq!(yes_or_no_by_field("permit", "saturday 8am", &yes_no), None);
