@@ -327,8 +327,26 @@ const TOPICS: &[Topic] = &[
         ],
     },
     Topic {
-        choice_words: &["repair", "repairs", "reparacion", "arreglo", "fix"],
+        choice_words: &[
+            "repair",
+            "repairs",
+            "reparacion",
+            "arreglo",
+            "fix",
+            "averia",
+            "averias",
+            "falla",
+        ],
         cues: &[
+            "no arranca",
+            "won't start",
+            "wont start",
+            "no heat",
+            "clicking",
+            "grinding",
+            "noise",
+            "ruido",
+            "won't prime",
             "not cooling",
             "isn't cooling",
             "isnt cooling",
@@ -1087,6 +1105,121 @@ const TOPICS: &[Topic] = &[
             "apretad",
         ],
     },
+    // What happened, as an injury lawyer's choices name it.
+    Topic {
+        choice_words: &["slip", "fall", "caida", "caidas", "resbalon"],
+        cues: &[
+            "slipped", "slip ", "tripped", "i fell", "fell ", "resbal", "me cai", "se cayo",
+            "tropec",
+        ],
+    },
+    // An event for a workplace: "holiday party for my office".
+    Topic {
+        choice_words: &[
+            "corporate",
+            "corporativo",
+            "corporativa",
+            "empresarial",
+            "company",
+        ],
+        cues: &[
+            "office",
+            "oficina",
+            "company",
+            "empresa",
+            "work party",
+            "coworkers",
+            "team building",
+            "compañeros de trabajo",
+            "companeros de trabajo",
+            "del trabajo",
+            "staff",
+        ],
+    },
+    // A girl's fifteenth birthday, as Latin America names it.
+    Topic {
+        choice_words: &["xv", "quince", "quinceanera", "quinceaneras"],
+        cues: &["quince", "quinceaner", "xv "],
+    },
+    Topic {
+        choice_words: &[
+            "cetaceos",
+            "cetaceans",
+            "whale",
+            "whales",
+            "ballenas",
+            "delfines",
+        ],
+        cues: &["ballena", "whale", "delfin", "dolphin", "orca", "cetace"],
+    },
+    // Water damage, by what leaked or flooded.
+    Topic {
+        choice_words: &["agua", "water"],
+        cues: &[
+            "tuberia",
+            "caneria",
+            "inund",
+            "fuga",
+            "gotera",
+            "filtracion",
+            "pipe",
+            "flood",
+            "leak",
+            "burst",
+        ],
+    },
+    // A tooth that hurts or broke needs seeing now.
+    Topic {
+        choice_words: &["emergency", "emergencia", "urgencia"],
+        cues: &[
+            "chipped",
+            "broke a tooth",
+            "broken tooth",
+            "cracked tooth",
+            "toothache",
+            "me duele",
+            "dolor de muela",
+            "se me rompio",
+            "se me partio",
+            "swollen",
+            "hinchad",
+            "knocked out",
+        ],
+    },
+    // Tyres: a puncture is a repair, changing to the season's set is a swap.
+    Topic {
+        choice_words: &["flat", "pinchazo", "ponchadura", "puncture"],
+        cues: &[
+            "nail",
+            "flat",
+            "puncture",
+            "patch",
+            "pinch",
+            "ponch",
+            "clavo",
+            "losing air",
+            "pierde aire",
+        ],
+    },
+    Topic {
+        choice_words: &["swap", "seasonal", "changeover", "cambio"],
+        cues: &[
+            "winter tires",
+            "summer tires",
+            "snow tires",
+            "studded",
+            "my summers",
+            "my winters",
+            "put on",
+            "swap",
+            "de invierno",
+            "de verano",
+        ],
+    },
+    Topic {
+        choice_words: &["storage", "store", "guardar", "guarda", "almacenaje"],
+        cues: &["store", "storage", "guardar", "guardan", "almacen"],
+    },
 ];
 
 /// How often, said in words: each meaning with the names a choice may give it and what people
@@ -1275,27 +1408,41 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
         })
     };
     // How many of the topics said each choice is about: "manos y pies" is about two, which
-    // `Manicure y pedicure` covers and `Manicure` does not.
-    let about: Vec<(usize, &String)> = choices
+    // `Manicure y pedicure` covers and `Manicure` does not; and whether the choice also names
+    // a topic not said ("I slipped and broke my wrist" is about an injury, but not at work:
+    // `Slip and fall` before `Workplace injury`).
+    let about: Vec<(usize, bool, &String)> = choices
         .iter()
         .map(|choice| {
             let words = super::choice_words(choice);
-            let topics = TOPICS
+            let named: Vec<&Topic> = TOPICS
                 .iter()
                 .filter(|topic| {
                     words
                         .iter()
                         .any(|w| topic.choice_words.contains(&w.as_str()))
-                        && topic.cues.iter().any(|cue| said(cue))
                 })
+                .collect();
+            let topics = named
+                .iter()
+                .filter(|topic| topic.cues.iter().any(|cue| said(cue)))
                 .count();
-            (topics, choice)
+            (topics, topics < named.len(), choice)
         })
-        .filter(|(topics, _)| *topics > 0)
+        .filter(|(topics, _, _)| *topics > 0)
         .collect();
-    let most = about.iter().map(|(topics, _)| *topics).max()?;
-    let mut best = about.iter().filter(|(topics, _)| *topics == most);
-    let (_, first) = best.next()?;
+    let whole: Vec<(usize, bool, &String)> = about
+        .iter()
+        .copied()
+        .filter(|(_, other, _)| !other)
+        .collect();
+    let about = if whole.is_empty() { about } else { whole };
+    let most = about.iter().map(|(topics, _, _)| *topics).max()?;
+    let mut best = about
+        .iter()
+        .filter(|(topics, _, _)| *topics == most)
+        .map(|(_, _, choice)| choice);
+    let first = best.next()?;
     best.next().is_none().then(|| (*first).clone())
 }
 
