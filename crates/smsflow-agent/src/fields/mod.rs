@@ -814,7 +814,7 @@ fn same_word(said: &str, word: &str) -> bool {
         short.len() >= 3
             && long.ends_with(short)
             && (short.len() >= 4 || head >= 4)
-            && !(short == "day" || short == "dia")
+            && !matches!(short, "day" | "dia" | "ano" | "anos")
     };
     if agent_noun_of(word, said) {
         return false;
@@ -1057,6 +1057,7 @@ const SYNONYMS: &[&[&str]] = &[
     &["veneer", "veneers", "carilla", "carillas"],
     &["jointly", "together", "juntos", "conjunta"],
     &["k", "kinder", "kindergarten"],
+    &["xv", "quince", "quinceanera"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
@@ -1310,6 +1311,36 @@ mod tests {
                 "lugar para mani y pedi mañana?",
                 &["Manicure", "Pedicure", "Mani y pedi"],
                 "Mani y pedi",
+            ),
+            (
+                "slipped on a wet floor and fractured my wrist",
+                &["Car accident", "Slip and fall", "Workplace injury"],
+                "Slip and fall",
+            ),
+            (
+                "I was rear-ended at a red light",
+                &["Car accident", "Slip and fall", "Workplace injury"],
+                "Car accident",
+            ),
+            (
+                "cotización para unos quince años",
+                &["Boda", "XV años", "Cumpleaños"],
+                "XV años",
+            ),
+            (
+                "la moto no arranca",
+                &["Revisión", "Frenos", "Avería"],
+                "Avería",
+            ),
+            (
+                "para ver delfines mañana",
+                &["Avistamiento de cetáceos", "Snorkel"],
+                "Avistamiento de cetáceos",
+            ),
+            (
+                "me duele mucho una muela",
+                &["Teeth cleaning", "Whitening", "Emergency"],
+                "Emergency",
             ),
         ];
         for (said, choices, chosen) in cases {

@@ -1415,19 +1415,28 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
         .iter()
         .map(|choice| {
             let words = super::choice_words(choice);
-            let named: Vec<&Topic> = TOPICS
+            let naming = |word: &str| {
+                TOPICS
+                    .iter()
+                    .filter(|topic| topic.choice_words.contains(&word))
+                    .map(|topic| topic.cues.iter().any(|cue| said(cue)))
+                    .collect::<Vec<bool>>()
+            };
+            let topics = TOPICS
                 .iter()
                 .filter(|topic| {
                     words
                         .iter()
                         .any(|w| topic.choice_words.contains(&w.as_str()))
+                        && topic.cues.iter().any(|cue| said(cue))
                 })
-                .collect();
-            let topics = named
-                .iter()
-                .filter(|topic| topic.cues.iter().any(|cue| said(cue)))
                 .count();
-            (topics, topics < named.len(), choice)
+            // A word of the choice whose every topic goes unsaid ("workplace").
+            let other = words.iter().any(|word| {
+                let topics = naming(word);
+                !topics.is_empty() && !topics.contains(&true)
+            });
+            (topics, other, choice)
         })
         .filter(|(topics, _, _)| *topics > 0)
         .collect();
