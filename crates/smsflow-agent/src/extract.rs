@@ -2830,6 +2830,17 @@ const BUSINESS_WORDS: &[&str] = &[
     "cooperativa",
     "foundation",
     "fundacion",
+    "engineering",
+    "works",
+    "bodega",
+    "bodegas",
+    "importadora",
+    "exportadora",
+    "hermanos",
+    "hnos",
+    "brothers",
+    "bros",
+    "farm",
     // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
     "co",
     "cia",
@@ -2841,6 +2852,25 @@ const BUSINESS_WORDS: &[&str] = &[
     "ltda",
     "pty",
     "asoc",
+];
+
+/// Words that open a job title before a department's name: "VP Engineering", "Head of Sales".
+const JOB_LEADS: &[&str] = &[
+    "vp",
+    "svp",
+    "evp",
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "director",
+    "head",
+    "manager",
+    "gerente",
+    "jefe",
+    "jefa",
+    "directora",
+    "lead",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
@@ -4092,10 +4122,17 @@ fn business_run(words: &[Word]) -> Option<String> {
             run = format!("{run} {} {more}", words[end].text);
             end = next;
         }
-        // "Hollis & Park Architects", "Finch & Marlowe": names joined by "&" are a firm's.
-        run.split(' ')
-            .any(|word| word == "&" || BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
-            .then_some(run)
+        // "Hollis & Park Architects", "Finch & Marlowe": names joined by "&" are a firm's; "VP
+        // Engineering" is a job.
+        let job = run
+            .split(' ')
+            .next()
+            .is_some_and(|first| JOB_LEADS.contains(&fields::fold(first).as_str()));
+        (!job
+            && run
+                .split(' ')
+                .any(|word| word == "&" || BUSINESS_WORDS.contains(&fields::fold(word).as_str())))
+        .then_some(run)
     })
 }
 
@@ -5253,6 +5290,8 @@ mod tests {
             pairs(&read("los de Grupo Ferretero del Bajío queremos cotizar")),
             [("company", "Grupo Ferretero del Bajío")]
         );
+        // A department after a job's title is no business.
+        assert!(!read("Lorenzo Bianchi, VP Engineering").contains_key("company"));
     }
 
     #[test]
@@ -6901,6 +6940,8 @@ mod tests {
         for (said, business) in [
             ("Lakeview Inn", "Lakeview Inn"),
             ("Hotel Las Palmas", "Hotel Las Palmas"),
+            ("Greenpoint Bicycle Works", "Greenpoint Bicycle Works"),
+            ("Bodegas Hermanos Sáenz", "Bodegas Hermanos Sáenz"),
         ] {
             let read = answer(
                 said,
