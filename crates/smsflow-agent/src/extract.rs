@@ -385,6 +385,19 @@ impl Extractors {
                 || (!value.contains(' ')
                     && place_beside_street(text, value)
                     && person_name(&self::words(text)).is_none())
+                // "Rio Nazas 310, Col. del Valle": the street that opens an address, its number
+                // right after; "Colonia Pitic, calle Reforma 88": a place's word opens it.
+                || fields::address(text, false).is_some_and(|address| {
+                    let numbered = text.split_once(value).is_some_and(|(_, rest)| {
+                        rest.starts_with(' ')
+                            && rest.trim_start().starts_with(|c: char| c.is_ascii_digit())
+                    });
+                    let town = value
+                        .split(' ')
+                        .next()
+                        .is_some_and(|first| TOWN_WORDS.contains(&fields::fold(first).as_str()));
+                    (address.starts_with(value) && numbered) || town
+                })
         };
         // "June 31 pickup": a month before a day's number names the day, not a person.
         let dated_month = |value: &str| {
@@ -6927,6 +6940,17 @@ mod tests {
             named.found.get("empresa").map(String::as_str),
             Some("Inversiones Duarte")
         );
+    }
+
+    #[test]
+    fn a_place_that_opens_an_address_is_no_persons_name() {
+        for said in [
+            "Colonia Pitic, calle Reforma 88",
+            "Rio Nazas 310, Col. del Valle, San Pedro",
+        ] {
+            let read = answer(said, "nombre:name,direccion:address", &[]);
+            assert!(!read.found.contains_key("nombre"), "{said}: {read:?}");
+        }
     }
 
     #[test]
