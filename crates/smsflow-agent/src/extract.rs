@@ -1223,9 +1223,48 @@ fn signed_after_address(
         .iter()
         .filter(|field| field.kind == FieldType::Address)
     {
-        let Some(address) = extraction.found.get(field.as_str()) else {
+        let Some(address) = extraction.found.get(field.as_str()).cloned() else {
             continue;
         };
+        // "8830 W Quincy Ave, Littleton. Hollis Grange": signed after the sentence.
+        if let Some((street, name)) = address.rsplit_once(". ")
+            && personal(name)
+            && read.as_deref().is_none_or(|read| read == name)
+        {
+            extraction
+                .found
+                .insert(field.as_str().to_string(), street.to_string());
+            extraction
+                .found
+                .insert(name_field.as_str().to_string(), name.to_string());
+            return;
+        }
+        // "Calle Padre Mier 2210, Col. Mitras Centro. Lupita Garza", "tile roof. Marco
+        // Bellini, 9050 W Sahara Ave": a name as its own sentence beside the address.
+        if read.is_none()
+            && let Some((before, after)) = text.split_once(address.as_str())
+        {
+            let after: Vec<&str> = after
+                .trim_start_matches(['.', ',', ' '])
+                .split_whitespace()
+                .take_while(|word| !word.contains(|c: char| c.is_ascii_digit() || c == '@'))
+                .collect();
+            let after = after.join(" ");
+            let before = before
+                .trim_end_matches([',', ' '])
+                .rsplit_once(". ")
+                .map(|(_, sentence)| sentence);
+            let signed = [Some(after.trim_end_matches([',', '.'])), before]
+                .into_iter()
+                .flatten()
+                .find(|part| personal(part));
+            if let Some(name) = signed {
+                extraction
+                    .found
+                    .insert(name_field.as_str().to_string(), name.to_string());
+                return;
+            }
+        }
         let parts: Vec<&str> = address.split(", ").collect();
         // "5530 W 38th Ave, Wheat Ridge", "Insurgentes Sur 1602, Crédito Constructor": after a
         // street that ends at its type or number, the last part is its town unless the message
@@ -6940,6 +6979,39 @@ mod tests {
             named.found.get("empresa").map(String::as_str),
             Some("Inversiones Duarte")
         );
+    }
+
+    #[test]
+    fn a_name_as_its_own_sentence_beside_an_address() {
+        for (said, name, address) in [
+            (
+                "it's 8830 W Quincy Ave, Littleton. Hollis Grange",
+                "Hollis Grange",
+                "8830 W Quincy Ave, Littleton",
+            ),
+            (
+                "Calle Padre Mier 2210, Col. Mitras Centro. Lupita Garza",
+                "Lupita Garza",
+                "Calle Padre Mier 2210, Col. Mitras Centro",
+            ),
+            (
+                "tile roof. Marco Bellini, 9050 W Sahara Ave",
+                "Marco Bellini",
+                "9050 W Sahara Ave",
+            ),
+        ] {
+            let read = answer(said, "name,address", &[]);
+            assert_eq!(
+                read.found.get("name").map(String::as_str),
+                Some(name),
+                "{said}"
+            );
+            assert_eq!(
+                read.found.get("address").map(String::as_str),
+                Some(address),
+                "{said}"
+            );
+        }
     }
 
     #[test]
