@@ -746,8 +746,8 @@ impl Extractors {
             // A name listed without a cue is a guess: it never replaces a name already given;
             // nor does one after a cue that does not say whose it is ("shes a cat, name is
             // Mochi", "its tax season").
-            Kind::Name => person_name(words)
-                .filter(|_| renames)
+            Kind::Name => signed_from(text)
+                .or_else(|| person_name(words).filter(|_| renames))
                 // Capitalised words the contact details follow are surer than a word in lower
                 // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
                 .or_else(|| {
@@ -2634,6 +2634,29 @@ fn words(text: &str) -> Vec<Word> {
         }
     }
     words
+}
+
+/// A message that only says whom it is from, as a gift or a card is signed: "from Kayla
+/// Pearson", "from Emma", "de parte de Lucía Gómez". It names the texter whatever was read
+/// before (a signature in the card's message, the recipient).
+fn signed_from(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', '!']);
+    let lower = text.to_lowercase();
+    let lead = ["from ", "de parte de "]
+        .into_iter()
+        .find(|lead| lower.starts_with(lead))?;
+    let name = &text[lead.len()..];
+    let words: Vec<&str> = name.split_whitespace().collect();
+    ((1..=3).contains(&words.len())
+        && words.iter().all(|word| {
+            is_capitalised(word)
+                && word
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
+                && !TOWN_WORDS.contains(&fields::fold(word).as_str())
+                && !BUSINESS_WORDS.contains(&fields::fold(word).as_str())
+        }))
+    .then(|| words.join(" "))
 }
 
 fn is_capitalised(word: &str) -> bool {
@@ -6979,6 +7002,19 @@ mod tests {
             named.found.get("empresa").map(String::as_str),
             Some("Inversiones Duarte")
         );
+    }
+
+    #[test]
+    fn a_message_signed_from_someone_names_the_texter() {
+        for (said, name) in [
+            ("from Kayla Pearson", Some("Kayla Pearson")),
+            ("from Emma", Some("Emma")),
+            ("de parte de Lucía Gómez", Some("Lucía Gómez")),
+            ("from San Diego", None),
+            ("from the office", None),
+        ] {
+            assert_eq!(signed_from(said).as_deref(), name, "{said}");
+        }
     }
 
     #[test]
