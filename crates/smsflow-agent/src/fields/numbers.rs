@@ -17,6 +17,9 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("eight", 8),
     ("nine", 9),
     ("ten", 10),
+    // A golf group by its size: "tee time for a foursome".
+    ("twosome", 2),
+    ("foursome", 4),
     ("eleven", 11),
     ("twelve", 12),
     ("thirteen", 13),
@@ -436,6 +439,18 @@ const MEASURES: &[Measure] = &[
             "miembros",
             "participants",
             "participantes",
+            "passengers",
+            "pasajeros",
+            "riders",
+            "renters",
+            "household",
+            "players",
+            "jugadores",
+            "anglers",
+            "campers",
+            "divers",
+            "buzos",
+            "ocupantes",
         ],
         before: &["for", "para", "pa", "somos", "seremos"],
         after: &[
@@ -867,8 +882,12 @@ pub fn people_listed(text: &str) -> Option<u32> {
         .filter(|token| !token.is_empty())
         .collect();
     let joins = |token: Option<&str>| {
-        token
-            .is_some_and(|token| matches!(token, "," | "and" | "y" | "plus" | "with" | "con" | "e"))
+        token.is_some_and(|token| {
+            matches!(
+                token,
+                "," | "and" | "y" | "plus" | "with" | "con" | "e" | "mas"
+            )
+        })
     };
     let (mut total, mut parts) = (0, 0);
     // "clases de salsa con mi novio": someone the texter comes with, and the texter; unless a
@@ -889,6 +908,26 @@ pub fn people_listed(text: &str) -> Option<u32> {
         match count {
             // "make it 4 people, mi hermana viene": the total is said.
             Some(_) if next.is_some_and(|word| TOTALS.contains(&word)) => return None,
+            // "3 of us", "un equipo de 3": the total said ("twenty two of us" is read whole
+            // elsewhere).
+            Some(n)
+                if !article
+                    && !before.is_some_and(is_number_word)
+                    && ((next == Some("of") && tokens.get(at + 2) == Some(&"us"))
+                        || (before == Some("de")
+                            && at.checked_sub(2).is_some_and(|group| {
+                                matches!(tokens[group], "equipo" | "grupo" | "familia")
+                            }))) =>
+            {
+                return Some(n);
+            }
+            // "dos parejas": two people each.
+            Some(n) if next.is_some_and(|kind| matches!(kind, "parejas" | "couples")) => {
+                total += 2 * n;
+                parts += 2;
+                at += 2;
+                continue;
+            }
             Some(n) if next.is_some_and(|kind| PEOPLE_KINDS.contains(&kind)) => {
                 total += n;
                 parts += 1;
@@ -899,7 +938,7 @@ pub fn people_listed(text: &str) -> Option<u32> {
             Some(n)
                 if !article
                     && before.is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
-                    && matches!(next, Some("y" | "and" | "plus")) =>
+                    && matches!(next, Some("y" | "and" | "plus" | "mas")) =>
             {
                 total += n;
                 parts += 1;
@@ -1012,7 +1051,7 @@ const PEOPLE_KINDS: &[&str] = &[
     "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
     "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
     "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
-    "amiga", "friend", "guagua",
+    "amiga", "friend", "guagua", "teen", "nena", "nenas", "nenes", "nene",
 ];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
@@ -1755,6 +1794,13 @@ mod tests {
         assert_eq!(people_listed("me plus my 3 kids"), Some(4));
         assert_eq!(people_listed("just me and my husband"), Some(2));
         assert_eq!(people_listed("dos adultos y un niño"), Some(3));
+        assert_eq!(people_listed("3 noches, 2 adultos y 2 nenes"), Some(4));
+        assert_eq!(people_listed("seremos 6 más un bebé"), Some(7));
+        assert_eq!(people_listed("for 2 adults 1 teen?"), Some(3));
+        assert_eq!(people_listed("somos dos parejas"), Some(4));
+        assert_eq!(people_listed("any openings saturday? 3 of us"), Some(3));
+        assert_eq!(people_listed("somos un equipo de 3"), Some(3));
+        assert_eq!(people_listed("twenty two of us"), None);
         assert_eq!(
             people_listed("vamos mi marido, yo y los tres niños"),
             Some(5)
