@@ -713,8 +713,21 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
     if let Some(value) = named_number(&tokens, &found, field, last) {
         return Some(value);
     }
+    // "mejor 4 así regalo uno": in a correction, the number after "mejor" is the new one.
+    let focused = |q: &&&Quantity| {
+        q.start.checked_sub(1).is_some_and(|before| {
+            matches!(
+                tokens[before].as_str(),
+                "mejor" | "better" | "actually" | "rather"
+            )
+        })
+    };
     let pick = |found: Vec<&Quantity>| {
-        let pick = if last { found.last() } else { found.first() };
+        let pick = if last {
+            found.iter().find(focused).or(found.last())
+        } else {
+            found.first()
+        };
         pick.map(|q| plain(q.value))
     };
     let own = measure_of(field);
@@ -890,6 +903,7 @@ pub fn people_listed(text: &str) -> Option<u32> {
         })
     };
     let (mut total, mut parts) = (0, 0);
+    let mut said_total = None;
     // "clases de salsa con mi novio": someone the texter comes with, and the texter; unless a
     // number the list does not use may be the total ("table for 4 with my wife").
     let (mut texter_counted, mut comes_with, mut number_unused) = (false, false, false);
@@ -943,7 +957,8 @@ pub fn people_listed(text: &str) -> Option<u32> {
                 total += n;
                 parts += 1;
             }
-            // "somos 4 en total, mi esposo, yo y los kids": the total said is the count.
+            // "somos 4 en total, mi esposo, yo y los kids": the total said is the count, the
+            // last one said ("somos 8... no, al final somos 10").
             Some(n)
                 if !article
                     && (before
@@ -952,7 +967,7 @@ pub fn people_listed(text: &str) -> Option<u32> {
                         || (matches!(next, Some("en" | "in"))
                             && tokens.get(at + 2) == Some(&"total"))) =>
             {
-                return Some(n);
+                said_total = Some(n);
             }
             Some(_) if !article => number_unused = true,
             _ => {}
@@ -983,6 +998,9 @@ pub fn people_listed(text: &str) -> Option<u32> {
             return None;
         }
         at += 1;
+    }
+    if said_total.is_some() {
+        return said_total;
     }
     if comes_with && !texter_counted && !number_unused {
         total += 1;
@@ -1071,7 +1089,11 @@ const TOTALS: &[&str] = &[
 fn replaced(tokens: &[String], q: &Quantity) -> bool {
     let before = q.start.checked_sub(1).map(|at| tokens[at].as_str());
     let after = tokens.get(q.end).map(String::as_str);
-    matches!(before, Some("not" | "no" | "ni"))
+    // "ah no, 6", "no, 6": a "no" that opens the message refuses the earlier value.
+    let opening_no = before == Some("no")
+        && (q.start == 1
+            || (q.start == 2 && matches!(tokens[0].as_str(), "ah" | "uy" | "oh" | "ay" | "ups")));
+    (matches!(before, Some("not" | "no" | "ni")) && !opening_no)
         || matches!(
             after,
             Some("more" | "extra" | "mas" | "menos" | "less" | "fewer")
@@ -1505,7 +1527,9 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             // "el domingo 20", "el martes 8": a day of the month.
             (is_month(b) && !closes[i - 1])
                 || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
+                // "No. 6" names a number; "ah no, 6" refuses the one before.
                 || (NOT_COUNT_BEFORE.contains(&b)
+                    && !(b == "no" && closes[i - 1])
                     && multiplier.is_none()
                     && !thousands
                     && !counted_after
@@ -1801,6 +1825,7 @@ mod tests {
         assert_eq!(people_listed("any openings saturday? 3 of us"), Some(3));
         assert_eq!(people_listed("somos un equipo de 3"), Some(3));
         assert_eq!(people_listed("twenty two of us"), None);
+        assert_eq!(people_listed("somos 8... no, al final somos 10"), Some(10));
         assert_eq!(
             people_listed("vamos mi marido, yo y los tres niños"),
             Some(5)
@@ -1876,6 +1901,9 @@ mod tests {
             Some("9")
         );
         assert_eq!(corrected("oops 6 ppl not 5").as_deref(), Some("6"));
+        assert_eq!(corrected("ah no, 6").as_deref(), Some("6"));
+        assert_eq!(corrected("no, 7 then").as_deref(), Some("7"));
+        assert_eq!(corrected("mejor 4 así regalo uno").as_deref(), Some("4"));
     }
 
     #[test]
