@@ -595,10 +595,11 @@ const MEASURES: &[Measure] = &[
         names: &["age", "ages", "edad", "edades"],
         before: &[
             "he's", "she's", "hes", "shes", "aged", "age", "edad", "tengo", "tiene", "cumple",
-            "cumplio", "turned", "turns", "turning",
+            "cumplio", "turned", "turns", "turning", "i'm", "im", "is",
         ],
         after: &[
-            "years", "yrs", "yr", "yo", "old", "anos", "ano", "months", "meses", "mes",
+            "years", "year", "yrs", "yr", "yo", "old", "anos", "ano", "months", "month", "meses",
+            "mes",
         ],
         money: false,
     },
@@ -652,7 +653,7 @@ const BETWEEN: &[&str] = &[
 /// Units written on the number: "3br", "70m2", "10km".
 const UNIT_SUFFIXES: &[&str] = &[
     "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft", "cm", "kg", "kgs", "kw",
-    "kwh", "lbs",
+    "kwh", "lbs", "yo", "yrs",
 ];
 
 /// Words of a field's name that count anything: "el piso tiene 92,5 m2" is a `quantity`.
@@ -703,6 +704,14 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         correcting: last,
         known,
     } = ask;
+    // "my son Leo (6)": a number in brackets after someone is their age.
+    let aged;
+    let text = if measure_of(field).is_some_and(|measure| measure.names.contains(&"age")) {
+        aged = bracketed_age(text);
+        aged.as_str()
+    } else {
+        text
+    };
     let (tokens, found) = read(text);
     // "twice a week" for `sessions_per_week`: how often, said with its week.
     if counts_per_week(field)
@@ -782,6 +791,33 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         })
         .collect();
     pick(free)
+}
+
+/// The text with a number in brackets ("Zoe (4)") written as an age ("Zoe aged 4").
+fn bracketed_age(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        let inside = after[1..].split_once(')');
+        match inside {
+            // Two digits at most: "(208) 555-0107" is an area code.
+            Some((number, closed))
+                if (1..=2).contains(&number.trim().len())
+                    && number.trim().chars().all(|c| c.is_ascii_digit()) =>
+            {
+                out.push_str(&format!("aged {}", number.trim()));
+                rest = closed;
+            }
+            _ => {
+                out.push('(');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Words of a field's name that make it a count per week (`sessions_per_week`,
@@ -1242,10 +1278,16 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
     };
     match measure {
         Some(measure) => {
-            after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
+            (after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
                 || before.iter().any(|b| measure.before.contains(b))
                 || (measure.money && q.money(tokens))
-                || (measure.names.contains(&"age") && ages_child(&before))
+                || (measure.names.contains(&"age") && ages_child(&before)))
+                // "ya lleva 3 años en la escuela", "for 2 years": how long, not how old.
+                && !(measure.names.contains(&"age")
+                    && before.first().is_some_and(|b| DURATION_BEFORE.contains(b)))
+                // "for 2 days": a length of time counts no people.
+                && !(measure.names.contains(&"guests")
+                    && after.is_some_and(|a| SPANS.contains(&a)))
                 // "2 of us", "3 of us, 4 bags" (not "one of us is vegan")
                 || (measure.names.contains(&"guests")
                     && q.value >= 2.0
@@ -1304,6 +1346,17 @@ fn names_a_thing(word: &str) -> bool {
         && !is_month(word)
         && !is_weekday(word)
 }
+
+/// Units of time after a number: it says how long, not how many people.
+const SPANS: &[&str] = &[
+    "days", "day", "nights", "night", "hours", "hrs", "weeks", "months", "years", "dias", "dia",
+    "noches", "horas", "semanas", "meses", "anos", "minutes", "mins", "minutos",
+];
+
+/// Words before a number of years that make it how long something has lasted, not an age.
+const DURATION_BEFORE: &[&str] = &[
+    "lleva", "llevo", "llevamos", "llevan", "hace", "for", "since", "desde", "durante", "over",
+];
 
 /// Who a number right after is the age of: "my daughter (9)", "he is 9", "my son is nine",
 /// "mi hija de 14", "mi hijo de doce".
@@ -2024,10 +2077,16 @@ mod tests {
             ("mi hijo de doce quiere aprender batería", "12"),
             ("hi my daughter (9) wants to start piano", "9"),
             ("openings for a 2 yr old", "2"),
+            ("my son Leo (6), never skied before", "6"),
+            ("is there room for a 10 year old?", "10"),
+            ("hi my 4yo has a rash", "4"),
+            ("I'm 46", "46"),
         ] {
             assert_eq!(read(text, "child_age", &[]).as_deref(), Some(age), "{text}");
         }
         assert_eq!(read("clase de 5 personas", "edad", &[]), None);
+        assert_eq!(read("ya lleva 3 años en la escuela", "edad", &[]), None);
+        assert_eq!(read("call (208) 555-0107", "system_age", &[]), None);
         assert_eq!(
             read("check in el 2 de enero, 3 nights", "noches", &[]).as_deref(),
             Some("3")
