@@ -722,6 +722,11 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
     if let Some(value) = named_number(&tokens, &found, field, last) {
         return Some(value);
     }
+    if super::field_says(field, &["grado", "curso", "grade"])
+        && let Some(value) = school_year(&tokens)
+    {
+        return Some(value);
+    }
     // "mejor 4 así regalo uno": in a correction, the number after "mejor" is the new one.
     let focused = |q: &&&Quantity| {
         q.start.checked_sub(1).is_some_and(|before| {
@@ -1345,6 +1350,75 @@ fn names_a_thing(word: &str) -> bool {
         && !NOT_THINGS.contains(&word)
         && !is_month(word)
         && !is_weekday(word)
+}
+
+/// Ordinals in words, as a school year is said: "segundo de primaria", "third grade".
+const ORDINAL_WORDS: &[(&str, u32)] = &[
+    ("primero", 1),
+    ("primer", 1),
+    ("segundo", 2),
+    ("tercero", 3),
+    ("tercer", 3),
+    ("cuarto", 4),
+    ("quinto", 5),
+    ("sexto", 6),
+    ("septimo", 7),
+    ("octavo", 8),
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+];
+
+/// Words after "de" that name a stage of school: "3º de la ESO", "5o de primaria".
+const SCHOOL_STAGES: &[&str] = &[
+    "primaria",
+    "secundaria",
+    "eso",
+    "bachillerato",
+    "preparatoria",
+    "prepa",
+    "basico",
+    "basica",
+    "medio",
+    "media",
+    "kinder",
+];
+
+/// The school year a child is in, said as an ordinal or a number before its stage or "grade":
+/// "va a 3º de la ESO", "segundo de primaria", "he's in 5th grade".
+fn school_year(tokens: &[String]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        let token = tokens[at].as_str();
+        let digits_end = token
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(token.len());
+        let (digits, ending) = token.split_at(digits_end);
+        let value =
+            if !digits.is_empty() && (ending.is_empty() || ORDINAL_ENDINGS.contains(&ending)) {
+                digits.parse::<u32>().ok()?
+            } else {
+                ORDINAL_WORDS
+                    .iter()
+                    .find(|(word, _)| *word == token)
+                    .map(|(_, value)| *value)?
+            };
+        let rest: Vec<&str> = tokens[at + 1..]
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        let staged = match rest.as_slice() {
+            ["grade", ..] => true,
+            ["de", "la" | "el", stage, ..] | ["de", stage, ..] => SCHOOL_STAGES.contains(stage),
+            _ => false,
+        };
+        (staged && (1..=12).contains(&value)).then(|| value.to_string())
+    })
 }
 
 /// Units of time after a number: it says how long, not how many people.
@@ -2085,6 +2159,13 @@ mod tests {
             assert_eq!(read(text, "child_age", &[]).as_deref(), Some(age), "{text}");
         }
         assert_eq!(read("clase de 5 personas", "edad", &[]), None);
+        for (text, year) in [
+            ("mi hija Lucía va a 3º de la ESO", "3"),
+            ("va en 5o de primaria y va mal en mate", "5"),
+            ("para segundo de primaria, turno de la mañana", "2"),
+        ] {
+            assert_eq!(read(text, "grado", &[]).as_deref(), Some(year), "{text}");
+        }
         assert_eq!(read("ya lleva 3 años en la escuela", "edad", &[]), None);
         assert_eq!(read("call (208) 555-0107", "system_age", &[]), None);
         assert_eq!(
