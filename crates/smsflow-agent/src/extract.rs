@@ -7005,6 +7005,31 @@ mod tests {
     }
 
     #[test]
+    fn a_pets_name_in_lower_case_after_its_animal() {
+        for (said, field, name) in [
+            (
+                "hi my dog rufus has been limping since friday",
+                "pet_name",
+                "rufus",
+            ),
+            (
+                "hola mi gata luna no quiere comer hace 2 días",
+                "nombre_mascota",
+                "luna",
+            ),
+        ] {
+            let read = answer(said, &format!("{field}:name"), &[]);
+            assert_eq!(
+                read.found.get(field).map(String::as_str),
+                Some(name),
+                "{said}"
+            );
+        }
+        let read = answer("my dog keeps limping", "pet_name:name", &[]);
+        assert!(!read.found.contains_key("pet_name"), "{read:?}");
+    }
+
+    #[test]
     fn a_message_signed_from_someone_names_the_texter() {
         for (said, name) in [
             ("from Kayla Pearson", Some("Kayla Pearson")),
