@@ -791,7 +791,8 @@ impl Extractors {
                 .filter(|name| !QUESTION_VERBS.contains(&fields::fold(name).as_str()))
                 .map(|name| with_partner(words, name))
                 .map(Ok),
-            Kind::OtherName => others::relative_name(words)
+            Kind::OtherName => others::staff_with(field.as_str(), words)
+                .or_else(|| others::relative_name(words))
                 .or_else(|| others::recipient_name(field.as_str(), words))
                 .or_else(|| others::pet_subject(field.as_str(), words))
                 .or_else(|| {
@@ -7002,6 +7003,31 @@ mod tests {
             named.found.get("empresa").map(String::as_str),
             Some("Inversiones Duarte")
         );
+    }
+
+    #[test]
+    fn who_serves_the_texter_after_with() {
+        for (said, field, name) in [
+            (
+                "hiii can i get a blowout with Jess on friday",
+                "stylist",
+                "Jess",
+            ),
+            (
+                "yo u got anything today w/ Dre? cut n beard",
+                "barber",
+                "Dre",
+            ),
+        ] {
+            let read = answer(said, &format!("{field}:name"), &[]);
+            assert_eq!(
+                read.found.get(field).map(String::as_str),
+                Some(name),
+                "{said}"
+            );
+        }
+        let read = answer("with Friday off I can come", "stylist:name", &[]);
+        assert!(!read.found.contains_key("stylist"), "{read:?}");
     }
 
     #[test]
