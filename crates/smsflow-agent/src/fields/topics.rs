@@ -1342,10 +1342,20 @@ pub(super) fn choice_by_frequency(
     correcting: bool,
 ) -> Option<String> {
     let folded = spaced(text);
+    // "not ready to commit to weekly": a frequency refused a few words before is not chosen.
+    let refused = |at: usize| {
+        folded[..at].split_whitespace().rev().take(5).any(|word| {
+            matches!(
+                word,
+                "not" | "no" | "ni" | "sin" | "without" | "dont" | "don't"
+            )
+        })
+    };
     let said = HOW_OFTEN.iter().filter_map(|(names, phrases)| {
         let at = phrases
             .iter()
             .filter_map(|phrase| folded.find(&format!(" {phrase} ")))
+            .filter(|at| !refused(*at))
             .min()?;
         let choice = choices
             .iter()
