@@ -1333,6 +1333,11 @@ mod tests {
                 "Avería",
             ),
             (
+                "just a one-time visit for now, not ready to commit to weekly",
+                &["Weekly", "Biweekly", "One-time"],
+                "One-time",
+            ),
+            (
                 "para ver delfines mañana",
                 &["Avistamiento de cetáceos", "Snorkel"],
                 "Avistamiento de cetáceos",
