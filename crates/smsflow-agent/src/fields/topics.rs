@@ -1342,14 +1342,14 @@ pub(super) fn choice_by_frequency(
     correcting: bool,
 ) -> Option<String> {
     let folded = spaced(text);
-    // "not ready to commit to weekly": a frequency refused a few words before is not chosen.
+    // "not ready to commit to weekly": a frequency refused a few words before is not chosen
+    // ("no weekly" right before; "every week, no wait, every other week" corrects).
     let refused = |at: usize| {
-        folded[..at].split_whitespace().rev().take(5).any(|word| {
-            matches!(
-                word,
-                "not" | "no" | "ni" | "sin" | "without" | "dont" | "don't"
-            )
-        })
+        let before: Vec<&str> = folded[..at].split_whitespace().rev().take(5).collect();
+        before.first() == Some(&"no")
+            || before
+                .iter()
+                .any(|word| matches!(*word, "not" | "ni" | "sin" | "without" | "dont" | "don't"))
     };
     let said = HOW_OFTEN.iter().filter_map(|(names, phrases)| {
         let at = phrases
