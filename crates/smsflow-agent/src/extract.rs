@@ -385,6 +385,19 @@ impl Extractors {
                 || (!value.contains(' ')
                     && place_beside_street(text, value)
                     && person_name(&self::words(text)).is_none())
+                // "Rio Nazas 310, Col. del Valle": the street that opens an address, its number
+                // right after; "Colonia Pitic, calle Reforma 88": a place's word opens it.
+                || fields::address(text, false).is_some_and(|address| {
+                    let numbered = text.split_once(value).is_some_and(|(_, rest)| {
+                        rest.starts_with(' ')
+                            && rest.trim_start().starts_with(|c: char| c.is_ascii_digit())
+                    });
+                    let town = value
+                        .split(' ')
+                        .next()
+                        .is_some_and(|first| TOWN_WORDS.contains(&fields::fold(first).as_str()));
+                    (address.starts_with(value) && numbered) || town
+                })
         };
         // "June 31 pickup": a month before a day's number names the day, not a person.
         let dated_month = |value: &str| {
@@ -733,8 +746,8 @@ impl Extractors {
             // A name listed without a cue is a guess: it never replaces a name already given;
             // nor does one after a cue that does not say whose it is ("shes a cat, name is
             // Mochi", "its tax season").
-            Kind::Name => person_name(words)
-                .filter(|_| renames)
+            Kind::Name => signed_from(text)
+                .or_else(|| person_name(words).filter(|_| renames))
                 // Capitalised words the contact details follow are surer than a word in lower
                 // case: "ok exactly 12. monday 9am. Lena Fischer lena@...".
                 .or_else(|| {
@@ -778,7 +791,8 @@ impl Extractors {
                 .filter(|name| !QUESTION_VERBS.contains(&fields::fold(name).as_str()))
                 .map(|name| with_partner(words, name))
                 .map(Ok),
-            Kind::OtherName => others::relative_name(words)
+            Kind::OtherName => others::staff_with(field.as_str(), words)
+                .or_else(|| others::relative_name(words))
                 .or_else(|| others::recipient_name(field.as_str(), words))
                 .or_else(|| others::pet_subject(field.as_str(), words))
                 .or_else(|| {
@@ -1216,9 +1230,48 @@ fn signed_after_address(
         .iter()
         .filter(|field| field.kind == FieldType::Address)
     {
-        let Some(address) = extraction.found.get(field.as_str()) else {
+        let Some(address) = extraction.found.get(field.as_str()).cloned() else {
             continue;
         };
+        // "8830 W Quincy Ave, Littleton. Hollis Grange": signed after the sentence.
+        if let Some((street, name)) = address.rsplit_once(". ")
+            && personal(name)
+            && read.as_deref().is_none_or(|read| read == name)
+        {
+            extraction
+                .found
+                .insert(field.as_str().to_string(), street.to_string());
+            extraction
+                .found
+                .insert(name_field.as_str().to_string(), name.to_string());
+            return;
+        }
+        // "Calle Padre Mier 2210, Col. Mitras Centro. Lupita Garza", "tile roof. Marco
+        // Bellini, 9050 W Sahara Ave": a name as its own sentence beside the address.
+        if read.is_none()
+            && let Some((before, after)) = text.split_once(address.as_str())
+        {
+            let after: Vec<&str> = after
+                .trim_start_matches(['.', ',', ' '])
+                .split_whitespace()
+                .take_while(|word| !word.contains(|c: char| c.is_ascii_digit() || c == '@'))
+                .collect();
+            let after = after.join(" ");
+            let before = before
+                .trim_end_matches([',', ' '])
+                .rsplit_once(". ")
+                .map(|(_, sentence)| sentence);
+            let signed = [Some(after.trim_end_matches([',', '.'])), before]
+                .into_iter()
+                .flatten()
+                .find(|part| personal(part));
+            if let Some(name) = signed {
+                extraction
+                    .found
+                    .insert(name_field.as_str().to_string(), name.to_string());
+                return;
+            }
+        }
         let parts: Vec<&str> = address.split(", ").collect();
         // "5530 W 38th Ave, Wheat Ridge", "Insurgentes Sur 1602, Crédito Constructor": after a
         // street that ends at its type or number, the last part is its town unless the message
@@ -2590,6 +2643,29 @@ fn words(text: &str) -> Vec<Word> {
     words
 }
 
+/// A message that only says whom it is from, as a gift or a card is signed: "from Kayla
+/// Pearson", "from Emma", "de parte de Lucía Gómez". It names the texter whatever was read
+/// before (a signature in the card's message, the recipient).
+fn signed_from(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', '!']);
+    let lower = text.to_lowercase();
+    let lead = ["from ", "de parte de "]
+        .into_iter()
+        .find(|lead| lower.starts_with(lead))?;
+    let name = &text[lead.len()..];
+    let words: Vec<&str> = name.split_whitespace().collect();
+    ((1..=3).contains(&words.len())
+        && words.iter().all(|word| {
+            is_capitalised(word)
+                && word
+                    .chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\''))
+                && !TOWN_WORDS.contains(&fields::fold(word).as_str())
+                && !BUSINESS_WORDS.contains(&fields::fold(word).as_str())
+        }))
+    .then(|| words.join(" "))
+}
+
 fn is_capitalised(word: &str) -> bool {
     word.chars().next().is_some_and(char::is_uppercase)
 }
@@ -2836,6 +2912,17 @@ const BUSINESS_WORDS: &[&str] = &[
     "cooperativa",
     "foundation",
     "fundacion",
+    "engineering",
+    "works",
+    "bodega",
+    "bodegas",
+    "importadora",
+    "exportadora",
+    "hermanos",
+    "hnos",
+    "brothers",
+    "bros",
+    "farm",
     // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
     "co",
     "cia",
@@ -2847,6 +2934,25 @@ const BUSINESS_WORDS: &[&str] = &[
     "ltda",
     "pty",
     "asoc",
+];
+
+/// Words that open a job title before a department's name: "VP Engineering", "Head of Sales".
+const JOB_LEADS: &[&str] = &[
+    "vp",
+    "svp",
+    "evp",
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "director",
+    "head",
+    "manager",
+    "gerente",
+    "jefe",
+    "jefa",
+    "directora",
+    "lead",
 ];
 
 /// Capitalised words that follow "I'm" or "this is" without being a name.
@@ -4117,10 +4223,17 @@ fn business_run(words: &[Word]) -> Option<String> {
             run = format!("{run} {} {more}", words[end].text);
             end = next;
         }
-        // "Hollis & Park Architects", "Finch & Marlowe": names joined by "&" are a firm's.
-        run.split(' ')
-            .any(|word| word == "&" || BUSINESS_WORDS.contains(&fields::fold(word).as_str()))
-            .then_some(run)
+        // "Hollis & Park Architects", "Finch & Marlowe": names joined by "&" are a firm's; "VP
+        // Engineering" is a job.
+        let job = run
+            .split(' ')
+            .next()
+            .is_some_and(|first| JOB_LEADS.contains(&fields::fold(first).as_str()));
+        (!job
+            && run
+                .split(' ')
+                .any(|word| word == "&" || BUSINESS_WORDS.contains(&fields::fold(word).as_str())))
+        .then_some(run)
     })
 }
 
@@ -5309,6 +5422,8 @@ mod tests {
             pairs(&read("los de Grupo Ferretero del Bajío queremos cotizar")),
             [("company", "Grupo Ferretero del Bajío")]
         );
+        // A department after a job's title is no business.
+        assert!(!read("Lorenzo Bianchi, VP Engineering").contains_key("company"));
     }
 
     #[test]
@@ -7055,6 +7170,113 @@ mod tests {
     }
 
     #[test]
+    fn who_serves_the_texter_after_with() {
+        for (said, field, name) in [
+            (
+                "hiii can i get a blowout with Jess on friday",
+                "stylist",
+                "Jess",
+            ),
+            (
+                "yo u got anything today w/ Dre? cut n beard",
+                "barber",
+                "Dre",
+            ),
+        ] {
+            let read = answer(said, &format!("{field}:name"), &[]);
+            assert_eq!(
+                read.found.get(field).map(String::as_str),
+                Some(name),
+                "{said}"
+            );
+        }
+        let read = answer("with Friday off I can come", "stylist:name", &[]);
+        assert!(!read.found.contains_key("stylist"), "{read:?}");
+    }
+
+    #[test]
+    fn a_pets_name_in_lower_case_after_its_animal() {
+        for (said, field, name) in [
+            (
+                "hi my dog rufus has been limping since friday",
+                "pet_name",
+                "rufus",
+            ),
+            (
+                "hola mi gata luna no quiere comer hace 2 días",
+                "nombre_mascota",
+                "luna",
+            ),
+        ] {
+            let read = answer(said, &format!("{field}:name"), &[]);
+            assert_eq!(
+                read.found.get(field).map(String::as_str),
+                Some(name),
+                "{said}"
+            );
+        }
+        let read = answer("my dog keeps limping", "pet_name:name", &[]);
+        assert!(!read.found.contains_key("pet_name"), "{read:?}");
+    }
+
+    #[test]
+    fn a_message_signed_from_someone_names_the_texter() {
+        for (said, name) in [
+            ("from Kayla Pearson", Some("Kayla Pearson")),
+            ("from Emma", Some("Emma")),
+            ("de parte de Lucía Gómez", Some("Lucía Gómez")),
+            ("from San Diego", None),
+            ("from the office", None),
+        ] {
+            assert_eq!(signed_from(said).as_deref(), name, "{said}");
+        }
+    }
+
+    #[test]
+    fn a_name_as_its_own_sentence_beside_an_address() {
+        for (said, name, address) in [
+            (
+                "it's 8830 W Quincy Ave, Littleton. Hollis Grange",
+                "Hollis Grange",
+                "8830 W Quincy Ave, Littleton",
+            ),
+            (
+                "Calle Padre Mier 2210, Col. Mitras Centro. Lupita Garza",
+                "Lupita Garza",
+                "Calle Padre Mier 2210, Col. Mitras Centro",
+            ),
+            (
+                "tile roof. Marco Bellini, 9050 W Sahara Ave",
+                "Marco Bellini",
+                "9050 W Sahara Ave",
+            ),
+        ] {
+            let read = answer(said, "name,address", &[]);
+            assert_eq!(
+                read.found.get("name").map(String::as_str),
+                Some(name),
+                "{said}"
+            );
+            assert_eq!(
+                read.found.get("address").map(String::as_str),
+                Some(address),
+                "{said}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_place_that_opens_an_address_is_no_persons_name() {
+        for said in [
+            "Colonia Pitic, calle Reforma 88",
+            "Rio Nazas 310, Col. del Valle, San Pedro",
+        ] {
+            let read = answer(said, "nombre:name,direccion:address", &[]);
+            assert!(!read.found.contains_key("nombre"), "{said}: {read:?}");
+        }
+    }
+
+    #[test]
     fn a_colour_or_a_business_is_no_persons_name() {
         for said in ["Teal", "green", "Verde", "negro"] {
             let read = answer(said, "name,size", &["name", "size"]);
@@ -7065,6 +7287,8 @@ mod tests {
         for (said, business) in [
             ("Lakeview Inn", "Lakeview Inn"),
             ("Hotel Las Palmas", "Hotel Las Palmas"),
+            ("Greenpoint Bicycle Works", "Greenpoint Bicycle Works"),
+            ("Bodegas Hermanos Sáenz", "Bodegas Hermanos Sáenz"),
         ] {
             let read = answer(
                 said,

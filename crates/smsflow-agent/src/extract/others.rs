@@ -358,6 +358,9 @@ pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
     if !fields::field_says(field, PET_WORDS) {
         return None;
     }
+    if let Some(name) = named_after_animal(words) {
+        return Some(name);
+    }
     let start = words
         .iter()
         .position(|word| !super::GREETINGS.contains(&fields::fold(&word.lower).as_str()))?;
@@ -384,6 +387,75 @@ pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
         && !dates::is_month(&folded)
         && !dates::is_weekday(&folded))
     .then(|| name.to_string())
+}
+
+/// Words of a field's name for the one who serves the texter.
+const STAFF_WORDS: &[&str] = &[
+    "stylist",
+    "estilista",
+    "barber",
+    "barbero",
+    "peluquero",
+    "peluquera",
+    "therapist",
+    "terapeuta",
+    "trainer",
+    "entrenador",
+    "entrenadora",
+    "instructor",
+    "instructora",
+    "groomer",
+    "artist",
+    "tatuador",
+    "tatuadora",
+    "masseuse",
+    "masajista",
+    "provider",
+];
+
+/// For a field about who serves the texter, the name after "with", "w/" or "con": "a blowout
+/// with Jess on friday", "anything today w/ Dre?", "cita con Marisol".
+pub(super) fn staff_with(field: &str, words: &[Word]) -> Option<String> {
+    if !fields::field_says(field, STAFF_WORDS) {
+        return None;
+    }
+    words.windows(2).find_map(|pair| {
+        let [with, name] = pair else {
+            return None;
+        };
+        let folded = fields::fold(&name.lower);
+        (matches!(with.lower.as_str(), "with" | "w/" | "w" | "con")
+            && !with.ends_clause
+            && name.text.chars().next().is_some_and(char::is_uppercase)
+            && name.text.chars().count() >= 2
+            && name.text.chars().all(char::is_alphabetic)
+            && !super::COMMON_WORDS.contains(&folded.as_str())
+            && !dates::is_weekday(&folded)
+            && !dates::is_month(&folded))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A pet's name in lower case after its animal, its doings after it: "my dog rufus has been
+/// limping", "mi gata luna no quiere comer".
+fn named_after_animal(words: &[Word]) -> Option<String> {
+    words.windows(4).find_map(|four| {
+        let [whose, animal, name, does] = four else {
+            return None;
+        };
+        let folded = fields::fold(&name.lower);
+        (matches!(
+            whose.lower.as_str(),
+            "my" | "mi" | "our" | "nuestro" | "nuestra"
+        ) && PET_WORDS.contains(&fields::fold(&animal.lower).as_str())
+            && !animal.ends_clause
+            && !name.ends_clause
+            && name.text.chars().count() >= 3
+            && name.text.chars().all(|c| c.is_lowercase())
+            && !super::COMMON_WORDS.contains(&folded.as_str())
+            && PET_DOES.contains(&fields::fold(&does.lower).as_str()))
+        .then(|| name.text.clone())
+    })
 }
 
 /// Words of a field's name for the person something is sent to.

@@ -912,6 +912,8 @@ fn relative_day(words: &[String], i: usize, today: Date) -> Option<(Date, bool, 
     let plus = |days: i64| today.checked_add(days.days()).ok();
     match word {
         "today" | "hoy" | "tonight" => Some((today, true, 1)),
+        // "para esta noche", "un entierro esta tarde": today.
+        "esta" if matches!(next, Some("noche" | "tarde" | "manana")) => Some((today, true, 2)),
         // "mñn", "mñna": mañana in shorthand.
         "tomorrow" | "tmrw" | "tmr" | "2morrow" | "2moro" | "tmw" | "mnn" | "mnna" => {
             Some((plus(1)?, true, 1))
@@ -1496,6 +1498,14 @@ mod tests {
             corrected("oops el 20, not the 19"),
             Some(date(2026, 12, 20))
         );
+    }
+
+    #[test]
+    fn this_evening_is_today() {
+        let day = |text| read(text, TODAY, Order::DayFirst, false).date;
+        assert_eq!(day("para esta noche hay mesa en terraza?"), Some(TODAY));
+        assert_eq!(day("una corona para un entierro esta tarde"), Some(TODAY));
+        assert_eq!(day("por la tarde"), None);
     }
 
     #[test]

@@ -336,7 +336,9 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
-    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
+    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting)
+        .or_else(|| at_time(text, choices, correcting))
+    {
         return Some(choice);
     }
     let said = sized(
@@ -392,6 +394,20 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             })
         })
         .count();
+    // "tienes lugar para mani y pedi mañana?": a question that writes one choice as such, the
+    // others only inside it or by a word, asks for that one.
+    let spaced_text = format!(" {} ", said.join(" "));
+    let written: Vec<&String> = whole
+        .iter()
+        .map(|(_, _, _, choice)| *choice)
+        .filter(|choice| spaced_text.contains(&format!(" {} ", choice_words(choice).join(" "))))
+        .collect();
+    if let [choice] = written.as_slice()
+        && separate >= 2
+        && text.contains('?')
+    {
+        return Some((*choice).clone());
+    }
     // "whats in deluxe vs ultimate? we'll prob go deluxe": what follows the question may choose.
     if separate >= 2 && text.contains('?') {
         return text
@@ -461,6 +477,32 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
         _ => topics::choice_by_topic(text, &tied),
     }
+}
+
+/// The choice at the time said, when every choice is a time of day: "the 10:30 one" is `10:30
+/// AM`, "1pm then" is `1:00 PM` (the time named last in a correction, first otherwise).
+fn at_time(text: &str, choices: &[String], correcting: bool) -> Option<String> {
+    // Only the time is read: any day will do.
+    let time_in = |text: &str, last: bool| {
+        dates::read(
+            text,
+            Date::constant(2026, 1, 1),
+            dates::Order::MonthFirst,
+            last,
+        )
+        .time
+    };
+    let times: Vec<jiff::civil::Time> = choices
+        .iter()
+        .map(|choice| time_in(choice, false))
+        .collect::<Option<_>>()?;
+    let said = time_in(text, correcting)?;
+    let mut at = choices
+        .iter()
+        .zip(&times)
+        .filter(|(_, time)| **time == said);
+    let (choice, _) = at.next()?;
+    at.next().is_none().then(|| choice.clone())
 }
 
 /// The words of `text` that say a word of `choice`: "persona" and "fisica" for `Anual persona
@@ -615,10 +657,19 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
     let negator = |at: usize| {
         NEGATORS.contains(&said[at].as_str()) && !in_a_choice(&said[at]) && !refuses_before(at)
     };
+    // "por la tarde mejor que por la mañana", "rather than weekly": what is compared against.
+    let compared = |i: usize| {
+        i >= 2
+            && matches!(
+                (said[i - 2].as_str(), said[i - 1].as_str()),
+                ("mejor", "que") | ("better" | "rather", "than")
+            )
+    };
     let refused: Vec<bool> = (0..said.len())
         .map(|i| {
             (i >= 1 && negator(i - 1))
                 || (i >= 2 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
+                || compared(i)
         })
         .collect();
     said.into_iter()
@@ -697,7 +748,20 @@ fn choice_words(text: &str) -> Vec<String> {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let words: Vec<&str> = folded
+    // "a 2br", "30kg": a number written against its unit is two words, as the choice writes
+    // them (`2 bedroom`, `30 kg`); "10x20" is rejoined below.
+    let mut apart = String::new();
+    for c in folded.chars() {
+        if apart.chars().last().is_some_and(|last| {
+            last.is_ascii_digit() != c.is_ascii_digit()
+                && last.is_alphanumeric()
+                && c.is_alphanumeric()
+        }) {
+            apart.push(' ');
+        }
+        apart.push(c);
+    }
+    let words: Vec<&str> = apart
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect();
@@ -714,7 +778,20 @@ fn choice_words(text: &str) -> Vec<String> {
             i += 3;
             continue;
         }
-        if !FILLER.contains(&words[i]) {
+        // "buenas tardes, ...": a greeting, not the afternoon.
+        if let Some(greeting) = topics::GREETINGS.iter().find(|greeting| {
+            let greeting: Vec<&str> = greeting.split(' ').collect();
+            words[i..].starts_with(&greeting)
+        }) {
+            i += greeting.split(' ').count();
+            continue;
+        }
+        // "mañana a la tarde", "pasado mañana": a day, not the morning.
+        let tomorrow = words[i] == "manana"
+            && (matches!(words.get(i + 1..i + 3), Some(["a" | "por" | "en", "la"]))
+                || matches!(words.get(i + 1), Some(&("tarde" | "noche")))
+                || (i > 0 && words[i - 1] == "pasado"));
+        if !FILLER.contains(&words[i]) && !tomorrow {
             said.push(words[i].to_string());
         }
         i += 1;
@@ -737,7 +814,7 @@ fn same_word(said: &str, word: &str) -> bool {
         short.len() >= 3
             && long.ends_with(short)
             && (short.len() >= 4 || head >= 4)
-            && !(short == "day" || short == "dia")
+            && !matches!(short, "day" | "dia" | "ano" | "anos")
     };
     if agent_noun_of(word, said) {
         return false;
@@ -971,8 +1048,16 @@ const SYNONYMS: &[&[&str]] = &[
     &["hemming", "hem", "hemmed", "dobladillo"],
     &["conversational", "conversation", "conversacion"],
     &["pickup", "recoger", "recogida"],
+    // Rentals and dental work, as mixed texts name them in the other language.
+    &["chair", "chairs", "silla", "sillas"],
+    &["table", "tables", "mesa", "mesas"],
+    &["tent", "tents", "carpa", "carpas", "toldo", "toldos"],
+    &["crown", "crowns", "corona", "coronas"],
+    &["implant", "implants", "implante", "implantes"],
+    &["veneer", "veneers", "carilla", "carillas"],
     &["jointly", "together", "juntos", "conjunta"],
     &["k", "kinder", "kindergarten"],
+    &["xv", "quince", "quinceanera"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
@@ -1140,6 +1225,133 @@ mod tests {
     fn pick(text: &str, choices: &[&str]) -> Option<String> {
         let choices: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
         choice(text, &choices, false)
+    }
+
+    #[test]
+    fn choices_by_their_meaning_table() {
+        let cases: &[(&str, &[&str], &str)] = &[
+            (
+                "turno de la mañana de preferencia",
+                &["Matutino", "Vespertino"],
+                "Matutino",
+            ),
+            (
+                "buenas tardes, turno de la mañana",
+                &["Matutino", "Vespertino"],
+                "Matutino",
+            ),
+            (
+                "los sábados nada más se puede",
+                &["Matutino", "Vespertino", "Sabatino"],
+                "Sabatino",
+            ),
+            (
+                "en la noche porque trabajo",
+                &["Diurna", "Nocturna", "Fin de semana"],
+                "Nocturna",
+            ),
+            ("y por zoom mejor", &["Presencial", "Virtual"], "Virtual"),
+            (
+                "I'm 5 months pregnant",
+                &["Vinyasa", "Yin", "Prenatal"],
+                "Prenatal",
+            ),
+            (
+                "no he bailado nunca",
+                &["Principiante", "Intermedio", "Avanzado"],
+                "Principiante",
+            ),
+            (
+                "quiero arrancar guitarra de cero",
+                &["Principiante", "Avanzado"],
+                "Principiante",
+            ),
+            (
+                "urge la verdad",
+                &["Urgente", "Esta semana", "Sin prisa"],
+                "Urgente",
+            ),
+            (
+                "just this once",
+                &["One-time", "Weekly", "Seasonal"],
+                "One-time",
+            ),
+            (
+                "solo una vez, nos mudamos",
+                &["Weekly", "Monthly", "One-time"],
+                "One-time",
+            ),
+            (
+                "mañana a la tarde puede ser?",
+                &["Mañana", "Tarde"],
+                "Tarde",
+            ),
+            (
+                "por la tarde mejor que por la mañana",
+                &["Mañana", "Tarde"],
+                "Tarde",
+            ),
+            (
+                "the 10:30 one",
+                &["8:00 AM", "10:30 AM", "1:00 PM"],
+                "10:30 AM",
+            ),
+            (
+                "it's a 2br",
+                &["Studio", "1 bedroom", "2 bedroom"],
+                "2 bedroom",
+            ),
+            ("rentan sillas?", &["Tables", "Chairs", "Canopy"], "Chairs"),
+            (
+                "need a crown",
+                &["Limpieza", "Corona", "Implante"],
+                "Corona",
+            ),
+            (
+                "lugar para mani y pedi mañana?",
+                &["Manicure", "Pedicure", "Mani y pedi"],
+                "Mani y pedi",
+            ),
+            (
+                "slipped on a wet floor and fractured my wrist",
+                &["Car accident", "Slip and fall", "Workplace injury"],
+                "Slip and fall",
+            ),
+            (
+                "I was rear-ended at a red light",
+                &["Car accident", "Slip and fall", "Workplace injury"],
+                "Car accident",
+            ),
+            (
+                "cotización para unos quince años",
+                &["Boda", "XV años", "Cumpleaños"],
+                "XV años",
+            ),
+            (
+                "la moto no arranca",
+                &["Revisión", "Frenos", "Avería"],
+                "Avería",
+            ),
+            (
+                "just a one-time visit for now, not ready to commit to weekly",
+                &["Weekly", "Biweekly", "One-time"],
+                "One-time",
+            ),
+            (
+                "para ver delfines mañana",
+                &["Avistamiento de cetáceos", "Snorkel"],
+                "Avistamiento de cetáceos",
+            ),
+            (
+                "me duele mucho una muela",
+                &["Teeth cleaning", "Whitening", "Emergency"],
+                "Emergency",
+            ),
+        ];
+        for (said, choices, chosen) in cases {
+            assert_eq!(pick(said, choices).as_deref(), Some(*chosen), "{said}");
+        }
+        assert_eq!(pick("no urge", &["Urgente", "Normal"]), None);
     }
 
     #[test]

@@ -17,6 +17,9 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("eight", 8),
     ("nine", 9),
     ("ten", 10),
+    // A golf group by its size: "tee time for a foursome".
+    ("twosome", 2),
+    ("foursome", 4),
     ("eleven", 11),
     ("twelve", 12),
     ("thirteen", 13),
@@ -436,6 +439,18 @@ const MEASURES: &[Measure] = &[
             "miembros",
             "participants",
             "participantes",
+            "passengers",
+            "pasajeros",
+            "riders",
+            "renters",
+            "household",
+            "players",
+            "jugadores",
+            "anglers",
+            "campers",
+            "divers",
+            "buzos",
+            "ocupantes",
         ],
         before: &["for", "para", "pa", "somos", "seremos"],
         after: &[
@@ -580,10 +595,11 @@ const MEASURES: &[Measure] = &[
         names: &["age", "ages", "edad", "edades"],
         before: &[
             "he's", "she's", "hes", "shes", "aged", "age", "edad", "tengo", "tiene", "cumple",
-            "cumplio", "turned", "turns", "turning",
+            "cumplio", "turned", "turns", "turning", "i'm", "im", "is",
         ],
         after: &[
-            "years", "yrs", "yr", "yo", "old", "anos", "ano", "months", "meses", "mes",
+            "years", "year", "yrs", "yr", "yo", "old", "anos", "ano", "months", "month", "meses",
+            "mes",
         ],
         money: false,
     },
@@ -637,7 +653,7 @@ const BETWEEN: &[&str] = &[
 /// Units written on the number: "3br", "70m2", "10km".
 const UNIT_SUFFIXES: &[&str] = &[
     "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft", "cm", "kg", "kgs", "kw",
-    "kwh", "lbs",
+    "kwh", "lbs", "yo", "yrs",
 ];
 
 /// Words of a field's name that count anything: "el piso tiene 92,5 m2" is a `quantity`.
@@ -688,6 +704,14 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         correcting: last,
         known,
     } = ask;
+    // "my son Leo (6)": a number in brackets after someone is their age.
+    let aged;
+    let text = if measure_of(field).is_some_and(|measure| measure.names.contains(&"age")) {
+        aged = bracketed_age(text);
+        aged.as_str()
+    } else {
+        text
+    };
     let (tokens, found) = read(text);
     // "twice a week" for `sessions_per_week`: how often, said with its week.
     if counts_per_week(field)
@@ -698,8 +722,26 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
     if let Some(value) = named_number(&tokens, &found, field, last) {
         return Some(value);
     }
+    if super::field_says(field, &["grado", "curso", "grade"])
+        && let Some(value) = school_year(&tokens)
+    {
+        return Some(value);
+    }
+    // "mejor 4 así regalo uno": in a correction, the number after "mejor" is the new one.
+    let focused = |q: &&&Quantity| {
+        q.start.checked_sub(1).is_some_and(|before| {
+            matches!(
+                tokens[before].as_str(),
+                "mejor" | "better" | "actually" | "rather"
+            )
+        })
+    };
     let pick = |found: Vec<&Quantity>| {
-        let pick = if last { found.last() } else { found.first() };
+        let pick = if last {
+            found.iter().find(focused).or(found.last())
+        } else {
+            found.first()
+        };
         pick.map(|q| plain(q.value))
     };
     let own = measure_of(field);
@@ -754,6 +796,33 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
         })
         .collect();
     pick(free)
+}
+
+/// The text with a number in brackets ("Zoe (4)") written as an age ("Zoe aged 4").
+fn bracketed_age(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        let inside = after[1..].split_once(')');
+        match inside {
+            // Two digits at most: "(208) 555-0107" is an area code.
+            Some((number, closed))
+                if (1..=2).contains(&number.trim().len())
+                    && number.trim().chars().all(|c| c.is_ascii_digit()) =>
+            {
+                out.push_str(&format!("aged {}", number.trim()));
+                rest = closed;
+            }
+            _ => {
+                out.push('(');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Words of a field's name that make it a count per week (`sessions_per_week`,
@@ -867,10 +936,15 @@ pub fn people_listed(text: &str) -> Option<u32> {
         .filter(|token| !token.is_empty())
         .collect();
     let joins = |token: Option<&str>| {
-        token
-            .is_some_and(|token| matches!(token, "," | "and" | "y" | "plus" | "with" | "con" | "e"))
+        token.is_some_and(|token| {
+            matches!(
+                token,
+                "," | "and" | "y" | "plus" | "with" | "con" | "e" | "mas"
+            )
+        })
     };
     let (mut total, mut parts) = (0, 0);
+    let mut said_total = None;
     // "clases de salsa con mi novio": someone the texter comes with, and the texter; unless a
     // number the list does not use may be the total ("table for 4 with my wife").
     let (mut texter_counted, mut comes_with, mut number_unused) = (false, false, false);
@@ -889,6 +963,26 @@ pub fn people_listed(text: &str) -> Option<u32> {
         match count {
             // "make it 4 people, mi hermana viene": the total is said.
             Some(_) if next.is_some_and(|word| TOTALS.contains(&word)) => return None,
+            // "3 of us", "un equipo de 3": the total said ("twenty two of us" is read whole
+            // elsewhere).
+            Some(n)
+                if !article
+                    && !before.is_some_and(is_number_word)
+                    && ((next == Some("of") && tokens.get(at + 2) == Some(&"us"))
+                        || (before == Some("de")
+                            && at.checked_sub(2).is_some_and(|group| {
+                                matches!(tokens[group], "equipo" | "grupo" | "familia")
+                            }))) =>
+            {
+                return Some(n);
+            }
+            // "dos parejas": two people each.
+            Some(n) if next.is_some_and(|kind| matches!(kind, "parejas" | "couples")) => {
+                total += 2 * n;
+                parts += 2;
+                at += 2;
+                continue;
+            }
             Some(n) if next.is_some_and(|kind| PEOPLE_KINDS.contains(&kind)) => {
                 total += n;
                 parts += 1;
@@ -899,12 +993,13 @@ pub fn people_listed(text: &str) -> Option<u32> {
             Some(n)
                 if !article
                     && before.is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
-                    && matches!(next, Some("y" | "and" | "plus")) =>
+                    && matches!(next, Some("y" | "and" | "plus" | "mas")) =>
             {
                 total += n;
                 parts += 1;
             }
-            // "somos 4 en total, mi esposo, yo y los kids": the total said is the count.
+            // "somos 4 en total, mi esposo, yo y los kids": the total said is the count, the
+            // last one said ("somos 8... no, al final somos 10").
             Some(n)
                 if !article
                     && (before
@@ -913,7 +1008,7 @@ pub fn people_listed(text: &str) -> Option<u32> {
                         || (matches!(next, Some("en" | "in"))
                             && tokens.get(at + 2) == Some(&"total"))) =>
             {
-                return Some(n);
+                said_total = Some(n);
             }
             Some(_) if !article => number_unused = true,
             _ => {}
@@ -944,6 +1039,9 @@ pub fn people_listed(text: &str) -> Option<u32> {
             return None;
         }
         at += 1;
+    }
+    if said_total.is_some() {
+        return said_total;
     }
     if comes_with && !texter_counted && !number_unused {
         total += 1;
@@ -1012,7 +1110,7 @@ const PEOPLE_KINDS: &[&str] = &[
     "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
     "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
     "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
-    "amiga", "friend", "guagua",
+    "amiga", "friend", "guagua", "teen", "nena", "nenas", "nenes", "nene",
 ];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
@@ -1032,7 +1130,11 @@ const TOTALS: &[&str] = &[
 fn replaced(tokens: &[String], q: &Quantity) -> bool {
     let before = q.start.checked_sub(1).map(|at| tokens[at].as_str());
     let after = tokens.get(q.end).map(String::as_str);
-    matches!(before, Some("not" | "no" | "ni"))
+    // "ah no, 6", "no, 6": a "no" that opens the message refuses the earlier value.
+    let opening_no = before == Some("no")
+        && (q.start == 1
+            || (q.start == 2 && matches!(tokens[0].as_str(), "ah" | "uy" | "oh" | "ay" | "ups")));
+    (matches!(before, Some("not" | "no" | "ni")) && !opening_no)
         || matches!(
             after,
             Some("more" | "extra" | "mas" | "menos" | "less" | "fewer")
@@ -1181,10 +1283,16 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
     };
     match measure {
         Some(measure) => {
-            after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
+            (after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
                 || before.iter().any(|b| measure.before.contains(b))
                 || (measure.money && q.money(tokens))
-                || (measure.names.contains(&"age") && ages_child(&before))
+                || (measure.names.contains(&"age") && ages_child(&before)))
+                // "ya lleva 3 años en la escuela", "for 2 years": how long, not how old.
+                && !(measure.names.contains(&"age")
+                    && before.first().is_some_and(|b| DURATION_BEFORE.contains(b)))
+                // "for 2 days": a length of time counts no people.
+                && !(measure.names.contains(&"guests")
+                    && after.is_some_and(|a| SPANS.contains(&a)))
                 // "2 of us", "3 of us, 4 bags" (not "one of us is vegan")
                 || (measure.names.contains(&"guests")
                     && q.value >= 2.0
@@ -1243,6 +1351,86 @@ fn names_a_thing(word: &str) -> bool {
         && !is_month(word)
         && !is_weekday(word)
 }
+
+/// Ordinals in words, as a school year is said: "segundo de primaria", "third grade".
+const ORDINAL_WORDS: &[(&str, u32)] = &[
+    ("primero", 1),
+    ("primer", 1),
+    ("segundo", 2),
+    ("tercero", 3),
+    ("tercer", 3),
+    ("cuarto", 4),
+    ("quinto", 5),
+    ("sexto", 6),
+    ("septimo", 7),
+    ("octavo", 8),
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+];
+
+/// Words after "de" that name a stage of school: "3º de la ESO", "5o de primaria".
+const SCHOOL_STAGES: &[&str] = &[
+    "primaria",
+    "secundaria",
+    "eso",
+    "bachillerato",
+    "preparatoria",
+    "prepa",
+    "basico",
+    "basica",
+    "medio",
+    "media",
+    "kinder",
+];
+
+/// The school year a child is in, said as an ordinal or a number before its stage or "grade":
+/// "va a 3º de la ESO", "segundo de primaria", "he's in 5th grade".
+fn school_year(tokens: &[String]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        let token = tokens[at].as_str();
+        let digits_end = token
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(token.len());
+        let (digits, ending) = token.split_at(digits_end);
+        let value =
+            if !digits.is_empty() && (ending.is_empty() || ORDINAL_ENDINGS.contains(&ending)) {
+                digits.parse::<u32>().ok()?
+            } else {
+                ORDINAL_WORDS
+                    .iter()
+                    .find(|(word, _)| *word == token)
+                    .map(|(_, value)| *value)?
+            };
+        let rest: Vec<&str> = tokens[at + 1..]
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        let staged = match rest.as_slice() {
+            ["grade", ..] => true,
+            ["de", "la" | "el", stage, ..] | ["de", stage, ..] => SCHOOL_STAGES.contains(stage),
+            _ => false,
+        };
+        (staged && (1..=12).contains(&value)).then(|| value.to_string())
+    })
+}
+
+/// Units of time after a number: it says how long, not how many people.
+const SPANS: &[&str] = &[
+    "days", "day", "nights", "night", "hours", "hrs", "weeks", "months", "years", "dias", "dia",
+    "noches", "horas", "semanas", "meses", "anos", "minutes", "mins", "minutos",
+];
+
+/// Words before a number of years that make it how long something has lasted, not an age.
+const DURATION_BEFORE: &[&str] = &[
+    "lleva", "llevo", "llevamos", "llevan", "hace", "for", "since", "desde", "durante", "over",
+];
 
 /// Who a number right after is the age of: "my daughter (9)", "he is 9", "my son is nine",
 /// "mi hija de 14", "mi hijo de doce".
@@ -1466,7 +1654,9 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             // "el domingo 20", "el martes 8": a day of the month.
             (is_month(b) && !closes[i - 1])
                 || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
+                // "No. 6" names a number; "ah no, 6" refuses the one before.
                 || (NOT_COUNT_BEFORE.contains(&b)
+                    && !(b == "no" && closes[i - 1])
                     && multiplier.is_none()
                     && !thousands
                     && !counted_after
@@ -1755,6 +1945,14 @@ mod tests {
         assert_eq!(people_listed("me plus my 3 kids"), Some(4));
         assert_eq!(people_listed("just me and my husband"), Some(2));
         assert_eq!(people_listed("dos adultos y un niño"), Some(3));
+        assert_eq!(people_listed("3 noches, 2 adultos y 2 nenes"), Some(4));
+        assert_eq!(people_listed("seremos 6 más un bebé"), Some(7));
+        assert_eq!(people_listed("for 2 adults 1 teen?"), Some(3));
+        assert_eq!(people_listed("somos dos parejas"), Some(4));
+        assert_eq!(people_listed("any openings saturday? 3 of us"), Some(3));
+        assert_eq!(people_listed("somos un equipo de 3"), Some(3));
+        assert_eq!(people_listed("twenty two of us"), None);
+        assert_eq!(people_listed("somos 8... no, al final somos 10"), Some(10));
         assert_eq!(
             people_listed("vamos mi marido, yo y los tres niños"),
             Some(5)
@@ -1830,6 +2028,9 @@ mod tests {
             Some("9")
         );
         assert_eq!(corrected("oops 6 ppl not 5").as_deref(), Some("6"));
+        assert_eq!(corrected("ah no, 6").as_deref(), Some("6"));
+        assert_eq!(corrected("no, 7 then").as_deref(), Some("7"));
+        assert_eq!(corrected("mejor 4 así regalo uno").as_deref(), Some("4"));
     }
 
     #[test]
@@ -1950,10 +2151,23 @@ mod tests {
             ("mi hijo de doce quiere aprender batería", "12"),
             ("hi my daughter (9) wants to start piano", "9"),
             ("openings for a 2 yr old", "2"),
+            ("my son Leo (6), never skied before", "6"),
+            ("is there room for a 10 year old?", "10"),
+            ("hi my 4yo has a rash", "4"),
+            ("I'm 46", "46"),
         ] {
             assert_eq!(read(text, "child_age", &[]).as_deref(), Some(age), "{text}");
         }
         assert_eq!(read("clase de 5 personas", "edad", &[]), None);
+        for (text, year) in [
+            ("mi hija Lucía va a 3º de la ESO", "3"),
+            ("va en 5o de primaria y va mal en mate", "5"),
+            ("para segundo de primaria, turno de la mañana", "2"),
+        ] {
+            assert_eq!(read(text, "grado", &[]).as_deref(), Some(year), "{text}");
+        }
+        assert_eq!(read("ya lleva 3 años en la escuela", "edad", &[]), None);
+        assert_eq!(read("call (208) 555-0107", "system_age", &[]), None);
         assert_eq!(
             read("check in el 2 de enero, 3 nights", "noches", &[]).as_deref(),
             Some("3")
