@@ -272,6 +272,7 @@ impl Extractors {
             _ => None,
         };
         let mut extraction = Extraction::default();
+        let lower = same_length_lowercase(text);
         for field in wanted {
             let name = field.as_str();
             let kind = kind(field);
@@ -279,7 +280,7 @@ impl Extractors {
             let labelled = std::iter::once(name.replace('_', " "))
                 .chain(labels(kind).iter().map(|label| label.to_string()))
                 .chain(head_words(name, kind))
-                .find_map(|label| labelled(text, &label))
+                .find_map(|label| labelled(text, &lower, &label))
                 .map(|value| {
                     // "order number is 7731-A and it came damaged": an identifier is one word.
                     let value = if is_identifier(name) {
@@ -2299,13 +2300,10 @@ fn own_word_name(words: &[Word], field: &str) -> Option<String> {
     (taken.len() >= 2 && is_capitalised(taken.last()?)).then(|| taken.join(" "))
 }
 
-/// "Email: x", "order number - 123": the value after the field's label.
-fn labelled(text: &str, field: &str) -> Option<String> {
-    let label = field.replace('_', " ");
-    // Lower case letter by letter where that keeps the byte length, so positions in `lower` are
-    // positions in `text`.
-    let lower: String = text
-        .chars()
+/// `text` lower-cased letter by letter where that keeps the byte length, so positions in it are
+/// positions in `text`: what [`labelled`] searches for labels.
+fn same_length_lowercase(text: &str) -> String {
+    text.chars()
         .map(|c| {
             let mut lowered = c.to_lowercase();
             match (lowered.next(), lowered.next()) {
@@ -2313,7 +2311,13 @@ fn labelled(text: &str, field: &str) -> Option<String> {
                 _ => c,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// "Email: x", "order number - 123": the value after the field's label. `lower` is
+/// [`same_length_lowercase`] of `text`, made once per message (every field tries several labels).
+fn labelled(text: &str, lower: &str, field: &str) -> Option<String> {
+    let label = field.replace('_', " ");
     let mut from = 0;
     while let Some(at) = lower[from..].find(&label) {
         let start = from + at;

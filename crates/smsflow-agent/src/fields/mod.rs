@@ -88,7 +88,17 @@ pub fn fold(text: &str) -> String {
 
 /// Whether a word of the field's name (folded, split at `_`, `-` and spaces) is one of `words`.
 pub fn field_says(field: &str, words: &[&str]) -> bool {
-    fold(field)
+    // Field names are mostly folded already (lower-case ASCII): no copy then, as this runs for
+    // every wanted field in several readers of every message.
+    let folded = if field
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        std::borrow::Cow::Borrowed(field)
+    } else {
+        std::borrow::Cow::Owned(fold(field))
+    };
+    folded
         .split(['_', ' ', '-'])
         .any(|word| words.contains(&word))
 }
@@ -1109,6 +1119,14 @@ mod tests {
             known_time: None,
         };
         when_value(kind, text, &clock(), &rules)
+    }
+
+    #[test]
+    fn a_field_says_its_words_folded_or_not() {
+        assert!(field_says("pet_name", &["pet"]));
+        assert!(field_says("Mascota-Año", &["ano"]));
+        assert!(field_says("Pet Name", &["pet"]));
+        assert!(!field_says("pet_name", &["dog"]));
     }
 
     #[test]
