@@ -374,6 +374,14 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         .copied()
         .collect();
     let dates = if to_come.is_empty() { dates } else { to_come };
+    // "xmas do on Friday 18 Dec", "before xmas so Dec 19": a holiday that names the occasion
+    // gives way to a day said by its date or weekday in the same message.
+    let dated: Found<Date> = dates
+        .iter()
+        .filter(|(_, at)| holiday(&words, *at, today).is_none())
+        .copied()
+        .collect();
+    let dates = if dated.is_empty() { dates } else { dated };
     pick_when(&words, &dates, &times, last)
 }
 
@@ -1563,6 +1571,11 @@ mod tests {
         assert_eq!(when("March 14 1952"), pair(Some("1952-03-14"), None));
         assert_eq!(when("12 de marzo de 1988"), pair(Some("1988-03-12"), None));
         assert_eq!(when("make it 5 people"), pair(None, None));
+        // A holiday that names the occasion gives way to a date in the same message.
+        assert_eq!(
+            when("work xmas do on Friday 18 Dec"),
+            pair(Some("2026-12-18"), None)
+        );
     }
 
     #[test]
