@@ -628,20 +628,53 @@ impl Extractors {
             .iter()
             .filter(|field| field.kind == FieldType::Date && !is_past_day(field))
             .collect();
+        // A pick-up and a return, one of them (or both) with its hour: the days are shared
+        // as a stay's are when each field names its role.
+        let with_hours: Vec<&FieldSpec> = wanted
+            .iter()
+            .filter(|field| {
+                matches!(field.kind, FieldType::Date | FieldType::Datetime) && !is_past_day(field)
+            })
+            .collect();
+        let day_fields =
+            if with_hours.len() == 2 && with_hours.iter().all(|field| names_day_role(field)) {
+                with_hours
+            } else {
+                day_fields
+            };
         if day_fields.len() < 2 {
             return;
         }
-        let mut said = fields::dates::days(text, clock.today(), self.date_order());
-        said.retain(|(day, _)| *day >= clock.today());
+        let mut said = fields::dates::days_and_hours(text, clock.today(), self.date_order());
+        said.retain(|(day, _, _)| *day >= clock.today());
         if said.is_empty() {
             return;
         }
-        said.sort_by_key(|(day, _)| *day);
+        said.sort_by_key(|(day, _, _)| *day);
         // "we come back the 29th, so dec 29" says one day.
-        said.dedup_by_key(|(day, _)| *day);
+        said.dedup_by_key(|(day, _, _)| *day);
+        let hours: BTreeMap<String, jiff::civil::Time> = said
+            .iter()
+            .filter_map(|(day, hour, _)| hour.map(|hour| (day.to_string(), hour)))
+            .collect();
+        // With one field for a date and time, the only hour said is its hour ("del 10 al 17
+        // de julio, recogida sobre las 11"), and one day said with an hour goes to it ("can we
+        // come mañana a las 11?" beside the event's date).
+        let mut timed = day_fields
+            .iter()
+            .filter(|field| field.kind == FieldType::Datetime);
+        let only_timed = match (timed.next(), timed.next()) {
+            (Some(field), None) => Some(*field),
+            _ => None,
+        };
+        let only_hour = match hours.values().collect::<Vec<_>>().as_slice() {
+            [hour] => Some(**hour),
+            _ => None,
+        };
+        let single_timed_day = said.len() == 1 && only_hour.is_some();
         let said = said
             .into_iter()
-            .map(|(day, before)| {
+            .map(|(day, _, before)| {
                 // The longest cue said names the role: "checking out" is no "checkin".
                 let before = format!(" {before}");
                 let role = DAY_ROLES
@@ -656,15 +689,15 @@ impl Extractors {
                     .max_by_key(|(len, _)| *len)
                     .map(|(_, role)| role);
                 let named = role.and_then(|role| {
-                    let mut fields = day_fields.iter().filter(|field| {
-                        let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
-                        role.iter().any(|cue| name.contains(cue))
-                    });
+                    let mut fields = day_fields
+                        .iter()
+                        .filter(|field| field_names_cue(field, role));
                     match (fields.next(), fields.next()) {
                         (Some(field), None) => Some(*field),
                         _ => None,
                     }
                 });
+                let named = named.or(only_timed.filter(|_| single_timed_day));
                 (day.to_string(), named)
             })
             .collect::<Vec<_>>();
@@ -675,6 +708,38 @@ impl Extractors {
             share(&day_fields, said, &[], &BTreeMap::new(), extraction);
         } else {
             share(&day_fields, said, asked, known, extraction);
+        }
+        // A pick-up and return with their hours: a day for a date and time takes the hour said
+        // after it, else waits for its hour in a later message.
+        for field in day_fields
+            .iter()
+            .filter(|field| field.kind == FieldType::Datetime)
+        {
+            let Some(day) = extraction.found.remove(field.as_str()) else {
+                continue;
+            };
+            let hour = hours
+                .get(&day)
+                .copied()
+                .or(only_hour.filter(|_| only_timed.is_some()));
+            let at = hour.and_then(|hour| {
+                let at = day
+                    .parse::<jiff::civil::Date>()
+                    .ok()?
+                    .to_datetime(hour)
+                    .to_zoned(clock.zone.clone())
+                    .ok()?;
+                (at.datetime() >= clock.now)
+                    .then(|| at.strftime(fields::DATETIME_FORMAT).to_string())
+            });
+            match at {
+                Some(at) => {
+                    extraction.found.insert(field.as_str().to_string(), at);
+                }
+                None => {
+                    extraction.partial.insert(field.as_str().to_string(), day);
+                }
+            }
         }
     }
 
@@ -1651,6 +1716,17 @@ const DAY_ROLES: &[&[&str]] = &[
     &["pick up", "pickup", "picking up", "recog", "recoj"],
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
+
+/// Whether the field's name says one of the cues of a day's role ("return_date", "recogida").
+fn field_names_cue(field: &FieldSpec, cues: &[&str]) -> bool {
+    let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
+    cues.iter().any(|cue| name.contains(cue))
+}
+
+/// Whether the field's name gives its day a role in a stay or a rental ("pickup", "check_out").
+fn names_day_role(field: &FieldSpec) -> bool {
+    DAY_ROLES.iter().any(|cues| field_names_cue(field, cues))
+}
 
 /// A field for the day someone was born ("dob", "date_of_birth", "fecha_nacimiento"): never a
 /// day something started ("sore throat since saturday").
@@ -5599,6 +5675,48 @@ mod tests {
                 &[("check_in", "2026-12-01"), ("check_out", "2026-12-08")]
             )),
             [("check_in", "2026-12-02"), ("check_out", "2026-12-08")]
+        );
+    }
+
+    #[test]
+    fn a_pick_up_and_return_with_hours_share_their_days() {
+        let clock = Clock::at(
+            "2026-11-28T15:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::UTC,
+        );
+        let read = |text: &str, wanted: &str| {
+            Extractors::default().read(text, &fields(wanted), &[], &BTreeMap::new(), &clock)
+        };
+        let both = read(
+            "pick up tuesday at 9am, drop off friday 6pm",
+            "pickup:datetime,dropoff:datetime",
+        );
+        assert_eq!(
+            pairs(&both.found),
+            [
+                ("dropoff", "2026-12-04T18:00:00+00:00"),
+                ("pickup", "2026-12-01T09:00:00+00:00")
+            ]
+        );
+        let no_hour = read(
+            "necesito una suv del domingo al miércoles",
+            "recogida:datetime,devolucion:date",
+        );
+        assert_eq!(pairs(&no_hour.found), [("devolucion", "2026-12-02")]);
+        assert_eq!(
+            no_hour.partial["recogida"], "2026-11-29",
+            "the day waits for its hour"
+        );
+        let one_hour = read(
+            "del 10 al 17 de diciembre, recogida en el aeropuerto sobre las 11",
+            "recogida:datetime,devolucion:date",
+        );
+        assert_eq!(
+            pairs(&one_hour.found),
+            [
+                ("devolucion", "2026-12-17"),
+                ("recogida", "2026-12-10T11:00:00+00:00")
+            ]
         );
     }
 

@@ -491,12 +491,32 @@ fn days_in(unit: &str) -> Option<i64> {
 /// before it ("from Dec 18 to Dec 21" gives Dec 18 after "from", Dec 21 after "to"): a stay, a
 /// trip or a rental names its first and last day in one message.
 pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
+    days_and_hours(text, today, order)
+        .into_iter()
+        .map(|(date, _, before)| (date, before))
+        .collect()
+}
+
+/// As [`days`], with the hour said after each day and before the next ("pick up friday at 9am,
+/// drop off monday 6pm"; "del sábado a las 10 al martes a las 10").
+pub fn days_and_hours(text: &str, today: Date, order: Order) -> Vec<(Date, Option<Time>, String)> {
     let words = tokens(text);
-    let (dates, _) = scan(&words, today, order);
+    let (dates, times) = scan(&words, today, order);
+    let hour_after = |k: usize| {
+        let (start, end) = (
+            dates[k].1,
+            dates.get(k + 1).map_or(words.len(), |(_, at)| *at),
+        );
+        times
+            .iter()
+            .find(|((_, bounds), at)| !bounds && (start..end).contains(at))
+            .map(|((time, _), _)| *time)
+    };
     let mut from = 0;
     dates
         .iter()
-        .map(|((date, _), at)| {
+        .enumerate()
+        .map(|(k, ((date, _), at))| {
             // The words after the day before, past the rest of its date ("Dec 22").
             while from < *at
                 && (day_number(&words[from]).is_some()
@@ -507,7 +527,7 @@ pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
             }
             let before = words[from.min(*at)..*at].join(" ");
             from = at + 1;
-            (*date, before)
+            (*date, hour_after(k), before)
         })
         .collect()
 }
