@@ -701,6 +701,10 @@ impl Extractors {
                 (day.to_string(), named)
             })
             .collect::<Vec<_>>();
+        let said = match corrected_day(text, &said, &day_fields, known) {
+            Some((field, day)) => vec![(day, Some(field))],
+            None => said,
+        };
         // A message that gives every end at once ("Dec 23 to Dec 27" after "over christmas",
         // "uy perdón, del 2 al 8") restates them all, in order: the days known before and the
         // field asked for give way.
@@ -1716,6 +1720,49 @@ const DAY_ROLES: &[&[&str]] = &[
     &["pick up", "pickup", "picking up", "recog", "recoj"],
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
+
+/// One day said after every end of a stay is known corrects the one its words name, else the
+/// known day nearest to it ("ah me equivoqué, la vuelta es el 25" after "del 17 al 24 de
+/// julio", "we'll pick her up the 8th instead" after "sept 3 to sept 7"); a day of the month
+/// said alone is read in that day's month.
+fn corrected_day<'a>(
+    text: &str,
+    said: &[(String, Option<&'a FieldSpec>)],
+    day_fields: &[&'a FieldSpec],
+    known: &BTreeMap<String, String>,
+) -> Option<(&'a FieldSpec, String)> {
+    let [(day, named)] = said else {
+        return None;
+    };
+    let day_fields = match named {
+        Some(field) => std::slice::from_ref(field),
+        None => day_fields,
+    };
+    let day = day.parse::<jiff::civil::Date>().ok()?;
+    let alone = (!fields::dates::names_month_or_weekday(text))
+        .then(|| fields::dates::day_alone(text))
+        .flatten()
+        .filter(|number| *number == day.day());
+    day_fields
+        .iter()
+        .map(|field| {
+            let known_day = known
+                .get(field.as_str())?
+                .get(..10)?
+                .parse::<jiff::civil::Date>()
+                .ok()?;
+            let new_day = match alone {
+                Some(number) => known_day.with().day(number).build().ok()?,
+                None => day,
+            };
+            let apart = (new_day - known_day).get_days().abs();
+            Some((apart, *field, new_day))
+        })
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .min_by_key(|(apart, _, _)| *apart)
+        .map(|(_, field, new_day)| (field, new_day.to_string()))
+}
 
 /// Whether the field's name says one of the cues of a day's role ("return_date", "recogida").
 fn field_names_cue(field: &FieldSpec, cues: &[&str]) -> bool {
@@ -5666,8 +5713,16 @@ mod tests {
                 "oops we come back the 9th, so dec 9",
                 &[("check_in", "2026-12-03"), ("check_out", "2026-12-08")]
             )),
-            [],
-            "one day said twice restates no stay"
+            [("check_out", "2026-12-09")],
+            "one day said twice corrects the known day nearest to it"
+        );
+        assert_eq!(
+            pairs(&read(
+                "ah me equivoqué, la vuelta es el 25",
+                &[("check_in", "2027-07-17"), ("check_out", "2027-07-24")]
+            )),
+            [("check_out", "2027-07-25")],
+            "a day of the month alone is read in the month of the day it corrects"
         );
         assert_eq!(
             pairs(&read(
