@@ -864,6 +864,8 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         // not chosen while another is there.
         let kept: Vec<usize> = (0..at.len())
             .filter(|&k| !refused_at(words, at[k], at.get(k + 1).copied()))
+            // "any day next week except monday".
+            .filter(|&k| at[k] == 0 || !matches!(words[at[k] - 1].as_str(), "except" | "excepto"))
             .collect();
         let kept = if kept.is_empty() {
             (0..at.len()).collect()
@@ -875,8 +877,16 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
                 .copied()
                 .find(|&k| at[k] > then && at[k] <= then + 2)
         });
+        // "thursday instead", "tues ideally": the value the words right after it choose.
+        let chosen = kept.iter().copied().find(|&k| {
+            let end = at.get(k + 1).copied().unwrap_or(words.len()).min(at[k] + 3);
+            words[at[k] + 1..end.max(at[k] + 1)]
+                .iter()
+                .any(|w| matches!(w.as_str(), "instead" | "ideally" | "preferably"))
+        });
         match (kept.len(), cue) {
             (0, _) => None,
+            _ if chosen.is_some() => chosen,
             _ if after_then.is_some() => after_then,
             _ if !last => kept.first().copied(),
             (_, Some(cue)) => kept
@@ -1595,6 +1605,23 @@ mod tests {
         assert_eq!(
             when("work xmas do on Friday 18 Dec"),
             pair(Some("2026-12-18"), None)
+        );
+    }
+
+    #[test]
+    fn a_day_chosen_by_the_words_after_it_or_refused_by_except() {
+        // Thursday 26 November 2026: Monday is the 30th, Tuesday December 1st.
+        assert_eq!(
+            when("out of town tuesday, thursday instead"),
+            pair(Some("2026-12-03"), None)
+        );
+        assert_eq!(
+            when("any day next week except monday, tues ideally"),
+            pair(Some("2026-12-01"), None)
+        );
+        assert_eq!(
+            when("wedding's 4 Dec so need it by 1 Dec ideally"),
+            pair(Some("2026-12-01"), None)
         );
     }
 
