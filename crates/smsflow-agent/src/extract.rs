@@ -629,20 +629,53 @@ impl Extractors {
             .iter()
             .filter(|field| field.kind == FieldType::Date && !is_past_day(field))
             .collect();
+        // A pick-up and a return, one of them (or both) with its hour: the days are shared
+        // as a stay's are when each field names its role.
+        let with_hours: Vec<&FieldSpec> = wanted
+            .iter()
+            .filter(|field| {
+                matches!(field.kind, FieldType::Date | FieldType::Datetime) && !is_past_day(field)
+            })
+            .collect();
+        let day_fields =
+            if with_hours.len() == 2 && with_hours.iter().all(|field| names_day_role(field)) {
+                with_hours
+            } else {
+                day_fields
+            };
         if day_fields.len() < 2 {
             return;
         }
-        let mut said = fields::dates::days(text, clock.today(), self.date_order());
-        said.retain(|(day, _)| *day >= clock.today());
+        let mut said = fields::dates::days_and_hours(text, clock.today(), self.date_order());
+        said.retain(|(day, _, _)| *day >= clock.today());
         if said.is_empty() {
             return;
         }
-        said.sort_by_key(|(day, _)| *day);
+        said.sort_by_key(|(day, _, _)| *day);
         // "we come back the 29th, so dec 29" says one day.
-        said.dedup_by_key(|(day, _)| *day);
+        said.dedup_by_key(|(day, _, _)| *day);
+        let hours: BTreeMap<String, jiff::civil::Time> = said
+            .iter()
+            .filter_map(|(day, hour, _)| hour.map(|hour| (day.to_string(), hour)))
+            .collect();
+        // With one field for a date and time, the only hour said is its hour ("del 10 al 17
+        // de julio, recogida sobre las 11"), and one day said with an hour goes to it ("can we
+        // come mañana a las 11?" beside the event's date).
+        let mut timed = day_fields
+            .iter()
+            .filter(|field| field.kind == FieldType::Datetime);
+        let only_timed = match (timed.next(), timed.next()) {
+            (Some(field), None) => Some(*field),
+            _ => None,
+        };
+        let only_hour = match hours.values().collect::<Vec<_>>().as_slice() {
+            [hour] => Some(**hour),
+            _ => None,
+        };
+        let single_timed_day = said.len() == 1 && only_hour.is_some();
         let said = said
             .into_iter()
-            .map(|(day, before)| {
+            .map(|(day, _, before)| {
                 // The longest cue said names the role: "checking out" is no "checkin".
                 let before = format!(" {before}");
                 let role = DAY_ROLES
@@ -657,18 +690,22 @@ impl Extractors {
                     .max_by_key(|(len, _)| *len)
                     .map(|(_, role)| role);
                 let named = role.and_then(|role| {
-                    let mut fields = day_fields.iter().filter(|field| {
-                        let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
-                        role.iter().any(|cue| name.contains(cue))
-                    });
+                    let mut fields = day_fields
+                        .iter()
+                        .filter(|field| field_names_cue(field, role));
                     match (fields.next(), fields.next()) {
                         (Some(field), None) => Some(*field),
                         _ => None,
                     }
                 });
+                let named = named.or(only_timed.filter(|_| single_timed_day));
                 (day.to_string(), named)
             })
             .collect::<Vec<_>>();
+        let said = match corrected_day(text, &said, &day_fields, known) {
+            Some((field, day)) => vec![(day, Some(field))],
+            None => said,
+        };
         // A message that gives every end at once ("Dec 23 to Dec 27" after "over christmas",
         // "uy perdón, del 2 al 8") restates them all, in order: the days known before and the
         // field asked for give way.
@@ -676,6 +713,38 @@ impl Extractors {
             share(&day_fields, said, &[], &BTreeMap::new(), extraction);
         } else {
             share(&day_fields, said, asked, known, extraction);
+        }
+        // A pick-up and return with their hours: a day for a date and time takes the hour said
+        // after it, else waits for its hour in a later message.
+        for field in day_fields
+            .iter()
+            .filter(|field| field.kind == FieldType::Datetime)
+        {
+            let Some(day) = extraction.found.remove(field.as_str()) else {
+                continue;
+            };
+            let hour = hours
+                .get(&day)
+                .copied()
+                .or(only_hour.filter(|_| only_timed.is_some()));
+            let at = hour.and_then(|hour| {
+                let at = day
+                    .parse::<jiff::civil::Date>()
+                    .ok()?
+                    .to_datetime(hour)
+                    .to_zoned(clock.zone.clone())
+                    .ok()?;
+                (at.datetime() >= clock.now)
+                    .then(|| at.strftime(fields::DATETIME_FORMAT).to_string())
+            });
+            match at {
+                Some(at) => {
+                    extraction.found.insert(field.as_str().to_string(), at);
+                }
+                None => {
+                    extraction.partial.insert(field.as_str().to_string(), day);
+                }
+            }
         }
     }
 
@@ -1652,6 +1721,60 @@ const DAY_ROLES: &[&[&str]] = &[
     &["pick up", "pickup", "picking up", "recog", "recoj"],
     &["drop off", "dropoff", "dropping off", "dejar", "dejo"],
 ];
+
+/// One day said after every end of a stay is known corrects the one its words name, else the
+/// known day nearest to it ("ah me equivoqué, la vuelta es el 25" after "del 17 al 24 de
+/// julio", "we'll pick her up the 8th instead" after "sept 3 to sept 7"); a day of the month
+/// said alone is read in that day's month.
+fn corrected_day<'a>(
+    text: &str,
+    said: &[(String, Option<&'a FieldSpec>)],
+    day_fields: &[&'a FieldSpec],
+    known: &BTreeMap<String, String>,
+) -> Option<(&'a FieldSpec, String)> {
+    let [(day, named)] = said else {
+        return None;
+    };
+    let day_fields = match named {
+        Some(field) => std::slice::from_ref(field),
+        None => day_fields,
+    };
+    let day = day.parse::<jiff::civil::Date>().ok()?;
+    let alone = (!fields::dates::names_month_or_weekday(text))
+        .then(|| fields::dates::day_alone(text))
+        .flatten()
+        .filter(|number| *number == day.day());
+    day_fields
+        .iter()
+        .map(|field| {
+            let known_day = known
+                .get(field.as_str())?
+                .get(..10)?
+                .parse::<jiff::civil::Date>()
+                .ok()?;
+            let new_day = match alone {
+                Some(number) => known_day.with().day(number).build().ok()?,
+                None => day,
+            };
+            let apart = (new_day - known_day).get_days().abs();
+            Some((apart, *field, new_day))
+        })
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .min_by_key(|(apart, _, _)| *apart)
+        .map(|(_, field, new_day)| (field, new_day.to_string()))
+}
+
+/// Whether the field's name says one of the cues of a day's role ("return_date", "recogida").
+fn field_names_cue(field: &FieldSpec, cues: &[&str]) -> bool {
+    let name = fields::fold(field.as_str()).replace(['_', '-'], " ");
+    cues.iter().any(|cue| name.contains(cue))
+}
+
+/// Whether the field's name gives its day a role in a stay or a rental ("pickup", "check_out").
+fn names_day_role(field: &FieldSpec) -> bool {
+    DAY_ROLES.iter().any(|cues| field_names_cue(field, cues))
+}
 
 /// A field for the day someone was born ("dob", "date_of_birth", "fecha_nacimiento"): never a
 /// day something started ("sore throat since saturday").
@@ -5594,8 +5717,16 @@ mod tests {
                 "oops we come back the 9th, so dec 9",
                 &[("check_in", "2026-12-03"), ("check_out", "2026-12-08")]
             )),
-            [],
-            "one day said twice restates no stay"
+            [("check_out", "2026-12-09")],
+            "one day said twice corrects the known day nearest to it"
+        );
+        assert_eq!(
+            pairs(&read(
+                "ah me equivoqué, la vuelta es el 25",
+                &[("check_in", "2027-07-17"), ("check_out", "2027-07-24")]
+            )),
+            [("check_out", "2027-07-25")],
+            "a day of the month alone is read in the month of the day it corrects"
         );
         assert_eq!(
             pairs(&read(
@@ -5603,6 +5734,48 @@ mod tests {
                 &[("check_in", "2026-12-01"), ("check_out", "2026-12-08")]
             )),
             [("check_in", "2026-12-02"), ("check_out", "2026-12-08")]
+        );
+    }
+
+    #[test]
+    fn a_pick_up_and_return_with_hours_share_their_days() {
+        let clock = Clock::at(
+            "2026-11-28T15:00:00Z".parse().unwrap(),
+            jiff::tz::TimeZone::UTC,
+        );
+        let read = |text: &str, wanted: &str| {
+            Extractors::default().read(text, &fields(wanted), &[], &BTreeMap::new(), &clock)
+        };
+        let both = read(
+            "pick up tuesday at 9am, drop off friday 6pm",
+            "pickup:datetime,dropoff:datetime",
+        );
+        assert_eq!(
+            pairs(&both.found),
+            [
+                ("dropoff", "2026-12-04T18:00:00+00:00"),
+                ("pickup", "2026-12-01T09:00:00+00:00")
+            ]
+        );
+        let no_hour = read(
+            "necesito una suv del domingo al miércoles",
+            "recogida:datetime,devolucion:date",
+        );
+        assert_eq!(pairs(&no_hour.found), [("devolucion", "2026-12-02")]);
+        assert_eq!(
+            no_hour.partial["recogida"], "2026-11-29",
+            "the day waits for its hour"
+        );
+        let one_hour = read(
+            "del 10 al 17 de diciembre, recogida en el aeropuerto sobre las 11",
+            "recogida:datetime,devolucion:date",
+        );
+        assert_eq!(
+            pairs(&one_hour.found),
+            [
+                ("devolucion", "2026-12-17"),
+                ("recogida", "2026-12-10T11:00:00+00:00")
+            ]
         );
     }
 

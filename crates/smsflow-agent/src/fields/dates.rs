@@ -374,6 +374,14 @@ pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
         .copied()
         .collect();
     let dates = if to_come.is_empty() { dates } else { to_come };
+    // "xmas do on Friday 18 Dec", "before xmas so Dec 19": a holiday that names the occasion
+    // gives way to a day said by its date or weekday in the same message.
+    let dated: Found<Date> = dates
+        .iter()
+        .filter(|(_, at)| holiday(&words, *at, today).is_none())
+        .copied()
+        .collect();
+    let dates = if dated.is_empty() { dates } else { dated };
     pick_when(&words, &dates, &times, last)
 }
 
@@ -483,12 +491,32 @@ fn days_in(unit: &str) -> Option<i64> {
 /// before it ("from Dec 18 to Dec 21" gives Dec 18 after "from", Dec 21 after "to"): a stay, a
 /// trip or a rental names its first and last day in one message.
 pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
+    days_and_hours(text, today, order)
+        .into_iter()
+        .map(|(date, _, before)| (date, before))
+        .collect()
+}
+
+/// As [`days`], with the hour said after each day and before the next ("pick up friday at 9am,
+/// drop off monday 6pm"; "del sábado a las 10 al martes a las 10").
+pub fn days_and_hours(text: &str, today: Date, order: Order) -> Vec<(Date, Option<Time>, String)> {
     let words = tokens(text);
-    let (dates, _) = scan(&words, today, order);
+    let (dates, times) = scan(&words, today, order);
+    let hour_after = |k: usize| {
+        let (start, end) = (
+            dates[k].1,
+            dates.get(k + 1).map_or(words.len(), |(_, at)| *at),
+        );
+        times
+            .iter()
+            .find(|((_, bounds), at)| !bounds && (start..end).contains(at))
+            .map(|((time, _), _)| *time)
+    };
     let mut from = 0;
     dates
         .iter()
-        .map(|((date, _), at)| {
+        .enumerate()
+        .map(|(k, ((date, _), at))| {
             // The words after the day before, past the rest of its date ("Dec 22").
             while from < *at
                 && (day_number(&words[from]).is_some()
@@ -499,7 +527,7 @@ pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
             }
             let before = words[from.min(*at)..*at].join(" ");
             from = at + 1;
-            (*date, before)
+            (*date, hour_after(k), before)
         })
         .collect()
 }
@@ -836,6 +864,8 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         // not chosen while another is there.
         let kept: Vec<usize> = (0..at.len())
             .filter(|&k| !refused_at(words, at[k], at.get(k + 1).copied()))
+            // "any day next week except monday".
+            .filter(|&k| at[k] == 0 || !matches!(words[at[k] - 1].as_str(), "except" | "excepto"))
             .collect();
         let kept = if kept.is_empty() {
             (0..at.len()).collect()
@@ -847,8 +877,16 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
                 .copied()
                 .find(|&k| at[k] > then && at[k] <= then + 2)
         });
+        // "thursday instead", "tues ideally": the value the words right after it choose.
+        let chosen = kept.iter().copied().find(|&k| {
+            let end = at.get(k + 1).copied().unwrap_or(words.len()).min(at[k] + 3);
+            words[at[k] + 1..end.max(at[k] + 1)]
+                .iter()
+                .any(|w| matches!(w.as_str(), "instead" | "ideally" | "preferably"))
+        });
         match (kept.len(), cue) {
             (0, _) => None,
+            _ if chosen.is_some() => chosen,
             _ if after_then.is_some() => after_then,
             _ if !last => kept.first().copied(),
             (_, Some(cue)) => kept
@@ -1563,6 +1601,28 @@ mod tests {
         assert_eq!(when("March 14 1952"), pair(Some("1952-03-14"), None));
         assert_eq!(when("12 de marzo de 1988"), pair(Some("1988-03-12"), None));
         assert_eq!(when("make it 5 people"), pair(None, None));
+        // A holiday that names the occasion gives way to a date in the same message.
+        assert_eq!(
+            when("work xmas do on Friday 18 Dec"),
+            pair(Some("2026-12-18"), None)
+        );
+    }
+
+    #[test]
+    fn a_day_chosen_by_the_words_after_it_or_refused_by_except() {
+        // Thursday 26 November 2026: Monday is the 30th, Tuesday December 1st.
+        assert_eq!(
+            when("out of town tuesday, thursday instead"),
+            pair(Some("2026-12-03"), None)
+        );
+        assert_eq!(
+            when("any day next week except monday, tues ideally"),
+            pair(Some("2026-12-01"), None)
+        );
+        assert_eq!(
+            when("wedding's 4 Dec so need it by 1 Dec ideally"),
+            pair(Some("2026-12-01"), None)
+        );
     }
 
     #[test]

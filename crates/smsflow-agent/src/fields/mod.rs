@@ -325,7 +325,7 @@ pub fn when_value(
 }
 
 /// How a date and time is stored: RFC 3339 with the business time zone's offset.
-const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%:z";
+pub(crate) const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%:z";
 
 /// A date and time already in the stored RFC 3339 form (a model or a client may send back what we
 /// wrote), in the business time zone; `None` when `value` is not RFC 3339, to be read as words.
