@@ -532,6 +532,9 @@ impl Extractors {
                 extraction.found.insert(name, value);
             }
         }
+        for (name, value) in extraction.found.iter_mut() {
+            *value = free_text::without_purpose(name, value).to_string();
+        }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
