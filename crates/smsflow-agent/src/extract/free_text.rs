@@ -1373,14 +1373,42 @@ const OCCASIONS: &[&str] = &[
 /// mattress hauled away".
 const DONE_WITH: &[&str] = &["hauled away", "picked up", "taken away"];
 
+/// Words that ask for the things a field of [`ORDERED_THINGS`] holds, before them (folded),
+/// longest first: "can i get 2 large pepperoni", "need to rent a Sony FX6 kit", "can u haul
+/// away an old couch".
+const ORDER_LEADS: &[&str] = &[
+    "can you haul away ",
+    "can u haul away ",
+    "could you haul away ",
+    "i need to rent ",
+    "need to rent ",
+    "can i order ",
+    "can we order ",
+    "can i rent ",
+    "can we rent ",
+    "can i get ",
+    "can we get ",
+    "help moving ",
+    "junk removal, ",
+];
+
 /// What a field of things (see [`ORDERED_THINGS`]) holds without what they are for or what is done
 /// with them: "2 large pepperoni and a garlic knots for delivery", "a bounce house and 6 tables
-/// for a bday party", "an old couch and a treadmill hauled away". Two words must be left; any
-/// other field's value as it is.
+/// for a bday party", "an old couch and a treadmill hauled away", and without the words that
+/// ask for them (see [`ORDER_LEADS`]). Two words must be left of what they are for; any other
+/// field's value as it is.
 pub(super) fn without_purpose<'a>(field: &str, value: &'a str) -> &'a str {
     if !fields::field_says(field, ORDERED_THINGS) || fields::field_says(field, WORDED) {
         return value;
     }
+    // "need to rent a Sony FX6 kit": the article after the asking goes with it, as after a
+    // frame (see [`without_frame`]).
+    let asked = super::without_lead(value, ORDER_LEADS);
+    let value = if asked.len() < value.trim().len() {
+        without_indefinite(asked)
+    } else {
+        value
+    };
     let words: Vec<(usize, String)> = value
         .split_whitespace()
         .map(|word| {
@@ -2132,6 +2160,16 @@ mod tests {
                 "items",
                 "an old couch and a mattress hauled away",
                 "an old couch and a mattress",
+            ),
+            (
+                "items",
+                "can u haul away an old couch and a broken treadmill",
+                "old couch and a broken treadmill",
+            ),
+            (
+                "order_items",
+                "can I order chocolate babka for pickup",
+                "chocolate babka",
             ),
             // Another field, or too little left: as said.
             ("reason", "physical for a wedding", "physical for a wedding"),
