@@ -649,6 +649,8 @@ const INSURER_CUES: &[&[&str]] = &[
     &["prepaga"],
     &["obra", "social"],
     &["tengo"],
+    // "tenemos OSDE": the family's cover, as "we have".
+    &["tenemos"],
     &["uso"],
 ];
 
@@ -3159,6 +3161,7 @@ mod tests {
                 .as_deref(),
             Some("GNP")
         );
+        assert_eq!(Thing::Insurer.read("tenemos OSDE").as_deref(), Some("OSDE"));
         assert_eq!(Thing::Insurer.read("I have Monday off"), None);
         // Named alone after "con"/"with"; not a longer sentence or someone seen.
         assert_eq!(Thing::Insurer.read("con Asisa").as_deref(), Some("Asisa"));
