@@ -4785,6 +4785,14 @@ mod tests {
         );
         assert_eq!(
             issue(
+                "hola, mi pedido #MX-20931 llegó incompleto, faltan los audífonos",
+                "name,order_number,issue"
+            )
+            .as_deref(),
+            Some("llegó incompleto, faltan los audífonos")
+        );
+        assert_eq!(
+            issue(
                 "invoices stopped sending on monday",
                 "name,incident_date,issue"
             )
