@@ -533,6 +533,9 @@ impl Extractors {
                 extraction.found.insert(name, value);
             }
         }
+        for (name, value) in extraction.found.iter_mut() {
+            *value = free_text::without_purpose(name, value).to_string();
+        }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
         let weak = |invalid: &Invalid| {
@@ -4906,6 +4909,14 @@ mod tests {
             )
             .as_deref(),
             Some("never came and the tracking says delivered")
+        );
+        assert_eq!(
+            issue(
+                "hola, mi pedido #MX-20931 llegó incompleto, faltan los audífonos",
+                "name,order_number,issue"
+            )
+            .as_deref(),
+            Some("llegó incompleto, faltan los audífonos")
         );
         assert_eq!(
             issue(

@@ -64,9 +64,26 @@ const MOST_LEFT_OVER: usize = 2;
 const MOST_CHOICE_WORDS: usize = 4;
 
 /// Words that make a short left-over say what went wrong rather than what the order did:
-/// "order #A-77314 never arrived and tracking says delivered" keeps "never arrived" (folded).
+/// "order #A-77314 never arrived and tracking says delivered" keeps "never arrived", "mi pedido
+/// #MX-20931 llegó incompleto, faltan ..." keeps "llegó incompleto" (folded).
 const WENT_WRONG: &[&str] = &[
-    "never", "not", "didn't", "didnt", "hasn't", "hasnt", "still", "nunca", "todavia", "aun",
+    "never",
+    "not",
+    "didn't",
+    "didnt",
+    "hasn't",
+    "hasnt",
+    "still",
+    "nunca",
+    "todavia",
+    "aun",
+    "incomplete",
+    "incompleto",
+    "incompleta",
+    "damaged",
+    "broken",
+    "roto",
+    "rota",
 ];
 
 /// The description of the problem in the first message, for the one field that holds why the

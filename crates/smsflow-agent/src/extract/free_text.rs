@@ -1325,6 +1325,119 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     super::spans::without_why_of_check(super::spans::without_bare_verb(value)).to_string()
 }
 
+/// Words in a free-text field's name that say it holds things the texter orders, rents or wants
+/// moved: what they are for is no part of them.
+const ORDERED_THINGS: &[&str] = &[
+    "items",
+    "item",
+    "order",
+    "orders",
+    "pedido",
+    "product",
+    "producto",
+    "productos",
+    "rental",
+];
+
+/// Words after "for"/"para" that say how an order reaches the texter (folded): "for pickup",
+/// "para pick up", "for delivery friday".
+const FULFILMENT: &[&str] = &[
+    "pickup",
+    "pick",
+    "delivery",
+    "collection",
+    "recoger",
+    "llevar",
+    "domicilio",
+];
+
+/// Words that end the occasion an order is for (folded): "for a bday party", "for a backyard
+/// wedding", "for a shoot", "for a graduation".
+const OCCASIONS: &[&str] = &[
+    "party",
+    "bday",
+    "birthday",
+    "wedding",
+    "shoot",
+    "graduation",
+    "event",
+    "fiesta",
+    "boda",
+    "cumple",
+    "cumpleanos",
+    "graduacion",
+    "evento",
+];
+
+/// Words after the things that only say what is done with them (folded): "an old couch and a
+/// mattress hauled away".
+const DONE_WITH: &[&str] = &["hauled away", "picked up", "taken away"];
+
+/// Words that ask for the things a field of [`ORDERED_THINGS`] holds, before them (folded),
+/// longest first: "can i get 2 large pepperoni", "need to rent a Sony FX6 kit", "can u haul
+/// away an old couch".
+const ORDER_LEADS: &[&str] = &[
+    "can you haul away ",
+    "can u haul away ",
+    "could you haul away ",
+    "i need to rent ",
+    "need to rent ",
+    "can i order ",
+    "can we order ",
+    "can i rent ",
+    "can we rent ",
+    "can i get ",
+    "can we get ",
+    "help moving ",
+    "junk removal, ",
+];
+
+/// What a field of things (see [`ORDERED_THINGS`]) holds without what they are for or what is done
+/// with them: "2 large pepperoni and a garlic knots for delivery", "a bounce house and 6 tables
+/// for a bday party", "an old couch and a treadmill hauled away", and without the words that
+/// ask for them (see [`ORDER_LEADS`]). Two words must be left of what they are for; any other
+/// field's value as it is.
+pub(super) fn without_purpose<'a>(field: &str, value: &'a str) -> &'a str {
+    if !fields::field_says(field, ORDERED_THINGS) || fields::field_says(field, WORDED) {
+        return value;
+    }
+    // "need to rent a Sony FX6 kit": the article after the asking goes with it, as after a
+    // frame (see [`without_frame`]).
+    let asked = super::without_lead(value, ORDER_LEADS);
+    let value = if asked.len() < value.trim().len() {
+        without_indefinite(asked)
+    } else {
+        value
+    };
+    let words: Vec<(usize, String)> = value
+        .split_whitespace()
+        .map(|word| {
+            (
+                word.as_ptr() as usize - value.as_ptr() as usize,
+                fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric())),
+            )
+        })
+        .collect();
+    let folded: Vec<&str> = words.iter().map(|(_, word)| word.as_str()).collect();
+    let done_with = DONE_WITH.iter().find_map(|done| {
+        let count = done.split(' ').count();
+        (folded.len() > count && folded[folded.len() - count..].join(" ") == *done)
+            .then(|| folded.len() - count)
+    });
+    let purpose = folded
+        .iter()
+        .rposition(|word| matches!(*word, "for" | "para"))
+        .filter(|&at| {
+            let rest = &folded[at + 1..];
+            rest.first().is_some_and(|first| FULFILMENT.contains(first))
+                || (rest.len() <= 4 && rest.last().is_some_and(|last| OCCASIONS.contains(last)))
+        });
+    match done_with.or(purpose) {
+        Some(cut) if cut >= 2 => value[..words[cut].0].trim_end_matches([',', ' ']),
+        _ => value,
+    }
+}
+
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
 /// outside", "ITS -30 OUT".
 const WEATHER: &[&str] = &[
@@ -2018,5 +2131,56 @@ mod tests {
         }
         // A card's message keeps its emoji.
         assert_eq!(without_alarm("card_message", "love you 💕"), "love you 💕");
+    }
+
+    #[test]
+    fn things_without_what_they_are_for() {
+        for (field, said, value) in [
+            (
+                "items",
+                "2 large pepperoni and a garlic knots for delivery",
+                "2 large pepperoni and a garlic knots",
+            ),
+            (
+                "order",
+                "un cake de chocolate para pick up",
+                "un cake de chocolate",
+            ),
+            (
+                "items",
+                "a bounce house and 6 tables for a bday party",
+                "a bounce house and 6 tables",
+            ),
+            (
+                "rental_items",
+                "tables chairs and a 20x30 tent for a backyard wedding",
+                "tables chairs and a 20x30 tent",
+            ),
+            (
+                "items",
+                "an old couch and a mattress hauled away",
+                "an old couch and a mattress",
+            ),
+            (
+                "items",
+                "can u haul away an old couch and a broken treadmill",
+                "old couch and a broken treadmill",
+            ),
+            (
+                "order_items",
+                "can I order chocolate babka for pickup",
+                "chocolate babka",
+            ),
+            // Another field, or too little left: as said.
+            ("reason", "physical for a wedding", "physical for a wedding"),
+            ("items", "cake for pickup", "cake for pickup"),
+            (
+                "order_notes",
+                "leave it at the door for delivery",
+                "leave it at the door for delivery",
+            ),
+        ] {
+            assert_eq!(without_purpose(field, said), value, "{said}");
+        }
     }
 }

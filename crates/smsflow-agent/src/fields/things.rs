@@ -649,6 +649,8 @@ const INSURER_CUES: &[&[&str]] = &[
     &["prepaga"],
     &["obra", "social"],
     &["tengo"],
+    // "tenemos OSDE": the family's cover, as "we have".
+    &["tenemos"],
     &["uso"],
 ];
 
@@ -1713,13 +1715,46 @@ fn named_event(tokens: &[&str]) -> Option<String> {
         .checked_sub(1)
         .map(|before| tokens[before])
         .filter(|before| which && matches!(fold(before).as_str(), "el" | "la" | "the"));
+    let whose = whose_and_which(&tokens[..at]);
     (clause.len() <= 6).then(|| {
         article
             .into_iter()
+            .chain(whose.iter().copied())
             .chain(clause)
             .collect::<Vec<_>>()
             .join(" ")
     })
+}
+
+/// The words just before an event that say which one it is, and whose with them, as written:
+/// "40th anniversary party", "my dad's 70th birthday" = `dad's 70th birthday`. "my" only says
+/// whose, as after a frame ("it's for my ..."); whose alone names no other event ("my daughter's
+/// quinceañera" = `quinceañera` on two sets, "my wifes birthday" kept on one).
+fn whose_and_which<'a>(before: &[&'a str]) -> Vec<&'a str> {
+    let mut start = before.len();
+    // "70th", "40th": which of its kind.
+    if let Some(word) = start.checked_sub(1).map(|at| before[at])
+        && let Some(number) = ENGLISH_ENDINGS
+            .iter()
+            .find_map(|ending| word.strip_suffix(ending))
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+    {
+        start -= 1;
+    }
+    // "dad's", or "dads" after "my": whose, before which one.
+    if start < before.len()
+        && let Some(word) = start.checked_sub(1).map(|at| before[at])
+    {
+        let owned_after_my = start >= 2
+            && matches!(fold(before[start - 2]).as_str(), "my" | "our")
+            && word.len() > 3
+            && word.ends_with('s');
+        if word.ends_with("'s") || word.ends_with("’s") || owned_after_my {
+            start -= 1;
+        }
+    }
+    before[start..].to_vec()
 }
 
 /// The words of `tokens` up to the end of the first clause, without their punctuation.
@@ -2644,6 +2679,13 @@ mod tests {
                 "birthday dinner for my dad",
             ),
             ("hola! hacen fotos para cumple de 15?", "cumple de 15"),
+            // Whose and which one stay; "my" only says whose.
+            (
+                "hi, looking for catering for my dad's 70th birthday",
+                "dad's 70th birthday",
+            ),
+            ("its for my wifes birthday", "birthday"),
+            ("40th anniversary party", "40th anniversary party"),
             // "the" stays when the words after say which one.
             (
                 "hola! hacés fotos para el bautismo de mi sobrino?",
@@ -3159,6 +3201,7 @@ mod tests {
                 .as_deref(),
             Some("GNP")
         );
+        assert_eq!(Thing::Insurer.read("tenemos OSDE").as_deref(), Some("OSDE"));
         assert_eq!(Thing::Insurer.read("I have Monday off"), None);
         // Named alone after "con"/"with"; not a longer sentence or someone seen.
         assert_eq!(Thing::Insurer.read("con Asisa").as_deref(), Some("Asisa"));
