@@ -359,6 +359,7 @@ impl Thing {
                 .or_else(|| after_cue(text, ALLERGY_CUES, 4).map(|value| without_article(&value)))
                 .or_else(|| diet(text)),
             Thing::JobTitle => after_cue(text, JOB_CUES, 8)
+                .or_else(|| role_said(text))
                 .map(|value| {
                     // "a nurse at Mercy General": the title ends where the workplace starts.
                     let folded = fold(&value);
@@ -1536,6 +1537,17 @@ fn listed_title(text: &str) -> Option<String> {
                 .any(|word| ROLES.contains(&fold(bare(word)).as_str()))
             && !title.contains(|c: char| c.is_ascii_digit() || c == '@'))
         .then(|| title.to_string())
+    })
+}
+
+/// "soy gerente de compras en ...", "I'm director of ...": a title without an article after
+/// "soy"/"I'm", when its first word is one of [`ROLES`] (test19), as "soy la" opens one.
+fn role_said(text: &str) -> Option<String> {
+    after_cue(text, &["soy ", "i'm ", "im ", "i am "], 8).filter(|value| {
+        value
+            .split_whitespace()
+            .next()
+            .is_some_and(|word| ROLES.contains(&fold(word).as_str()))
     })
 }
 
@@ -3393,6 +3405,10 @@ mod tests {
                 "warehouse supervisor",
             ),
             ("hi vi el anuncio de line cook", "line cook"),
+            (
+                "soy jefa de operaciones de Viña Los Robles",
+                "jefa de operaciones",
+            ),
         ] {
             assert_eq!(Thing::JobTitle.read(said).as_deref(), Some(title), "{said}");
         }
