@@ -107,11 +107,18 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
     if project {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
-        without_living_subject(without_possession(without_visit(value)))
+        super::without_lead(
+            without_living_subject(without_possession(without_visit(value))),
+            EXISTENCE_LEADS,
+        )
     } else {
         value
     }
 }
+
+/// Words that only say a problem is there, before it with its article: "there's a mole on my
+/// back that changed colour" = `a mole on my back that changed colour` (test10, test20).
+const EXISTENCE_LEADS: &[&str] = &["there's ", "theres ", "there is "];
 
 /// `value` without a label in lower case before a colon ("en la tarjeta: Feliz cumpleaños mi
 /// amor" = `Feliz cumpleaños mi amor`, "on the card: love you"): it says where the answer goes.
@@ -193,6 +200,12 @@ const FRAME_LEADS: &[&str] = &[
     "hes in ",
     "voy por ",
     "voy con ",
+    // What is due: "le toca su vacuna de la rabia", "toca pintar la fachada" (test10, test17,
+    // test19).
+    "le toca ",
+    "me toca ",
+    "nos toca ",
+    "toca ",
 ];
 
 /// `value` without the first of [`FRAME_LEADS`] and an indefinite article after it
@@ -213,7 +226,10 @@ fn without_frame(value: &str) -> &str {
     let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
         return value;
     };
-    let rest = without_article(rest, &["my", "our", "mi", "mis", "nuestro", "nuestra"]);
+    let rest = without_article(
+        rest,
+        &["my", "our", "mi", "mis", "su", "sus", "nuestro", "nuestra"],
+    );
     let spanish_link = frame.split_whitespace().last().is_some_and(|word| {
         matches!(
             fields::fold(word).as_str(),
@@ -1820,6 +1836,18 @@ mod tests {
                 "want to return the blender, motor smells like burning",
                 "motor smells like burning",
             ),
+            // What only says it is there or due.
+            (
+                "concern",
+                "theres a mole on my back that changed colour",
+                "a mole on my back that changed colour",
+            ),
+            (
+                "motivo",
+                "le toca su vacuna de la rabia",
+                "vacuna de la rabia",
+            ),
+            ("trabajo", "toca pintar la fachada", "pintar la fachada"),
             // The animal or person it happens to.
             (
                 "reason",

@@ -98,13 +98,22 @@ const HAVING: &[&str] = &["have", "got", "own", "tengo", "tenemos"];
 /// Indefinite articles.
 const ARTICLES: &[&str] = &["a", "an", "un", "una"];
 
+/// Definite articles that may open the message before the thing: "la lavadora LG no centrifuga".
+const DEFINITE: &[&str] = &["the", "el", "la"];
+
+/// Words that join a part or a place to a thing ("la pantalla del celular", "the screen on my
+/// laptop"): after a definite article the thing holds them only before a number ("el minisplit
+/// carrier de 2 toneladas").
+const JOINS: &[&str] = &["de", "del", "of", "on", "in", "en", "at"];
+
 /// Words that open what is said of the thing once it is named (folded): a verb, a negation, a
 /// Spanish clitic ("se cayó", "no prende", "le entró agua").
 const PREDICATE_OPENERS: &[&str] = &[
     "is", "isn't", "isnt", "was", "wasn't", "wasnt", "won't", "wont", "doesn't", "doesnt", "don't",
     "dont", "can't", "cant", "keeps", "kept", "stopped", "started", "has", "had", "needs", "got",
     "will", "just", "suddenly", "no", "se", "ya", "nunca", "le", "me", "esta", "tiene", "hace",
-    "quedo", "vino", "llego", "sigue", "dejo", "anda", "suena",
+    "quedo", "vino", "llego", "sigue", "dejo", "anda", "suena", "runs", "makes", "leaks", "gotea",
+    "patina", "pierde", "tira", "huele",
 ];
 
 /// English participles that open what is wanted of a thing: "taken in", "broken".
@@ -211,12 +220,20 @@ fn thing_and_fault(text: &str) -> Option<(String, String)> {
             .filter(|&at| (0..at).all(|before| is(before, OWNER_LEADS)))
             .map(|at| at + 2)
     };
+    // "la heladera whirlpool no enfría abajo": the thing opens the message after its article.
+    let definite = || is(0, DEFINITE).then_some(1);
     let end =
-        if let Some(start) = owned.or_else(had) {
+        if let Some(start) = owned.or_else(had).or_else(definite) {
             let mut end = None;
             for at in start..words.len().min(start + MOST_WORDS + 1) {
                 let word = words[at].1;
-                if is(at, CLAUSE_WORDS) {
+                let joins_a_part = start == 1
+                    && is(0, DEFINITE)
+                    && is(at, JOINS)
+                    && !folded
+                        .get(at + 1)
+                        .is_some_and(|next| next.starts_with(|c: char| c.is_ascii_digit()));
+                if is(at, CLAUSE_WORDS) || joins_a_part {
                     return None;
                 }
                 let opens = at > start
@@ -344,6 +361,21 @@ mod tests {
                 "Bosch dryer",
                 "stopped heating",
             ),
+            (
+                "my samsung dryer runs but doesn't get hot",
+                "samsung dryer",
+                "runs but doesn't get hot",
+            ),
+            (
+                "la heladera whirlpool no enfría abajo, el freezer sí",
+                "heladera whirlpool",
+                "no enfría abajo, el freezer sí",
+            ),
+            (
+                "el minisplit carrier de 2 toneladas gotea agua por dentro",
+                "minisplit carrier de 2 toneladas",
+                "gotea agua por dentro",
+            ),
         ] {
             assert_eq!(
                 thing_and_fault(said),
@@ -360,6 +392,9 @@ mod tests {
             // A thing said by its sort alone: the make and model come later.
             "mi portátil no prende",
             "hi, my dryer stopped heating",
+            "la lavadora no centrifuga",
+            // A part of a thing is no thing.
+            "la pantalla del celular no prende",
         ] {
             assert_eq!(thing_and_fault(said), None, "{said}");
         }

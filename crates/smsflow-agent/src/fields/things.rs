@@ -359,6 +359,7 @@ impl Thing {
                 .or_else(|| after_cue(text, ALLERGY_CUES, 4).map(|value| without_article(&value)))
                 .or_else(|| diet(text)),
             Thing::JobTitle => after_cue(text, JOB_CUES, 8)
+                .or_else(|| role_said(text))
                 .map(|value| {
                     // "a nurse at Mercy General": the title ends where the workplace starts.
                     let folded = fold(&value);
@@ -381,7 +382,8 @@ impl Thing {
                 })
                 .or_else(|| executive(&tokens))
                 .or_else(|| title_before_workplace(&tokens))
-                .or_else(|| listed_title(text)),
+                .or_else(|| listed_title(text))
+                .or_else(|| applied_for(text)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text)
@@ -1536,6 +1538,48 @@ fn listed_title(text: &str) -> Option<String> {
             && !title.contains(|c: char| c.is_ascii_digit() || c == '@'))
         .then(|| title.to_string())
     })
+}
+
+/// "soy gerente de compras en ...", "I'm director of ...": a title without an article after
+/// "soy"/"I'm", when its first word is one of [`ROLES`] (test19), as "soy la" opens one.
+fn role_said(text: &str) -> Option<String> {
+    after_cue(text, &["soy ", "i'm ", "im ", "i am "], 8).filter(|value| {
+        value
+            .split_whitespace()
+            .next()
+            .is_some_and(|word| ROLES.contains(&fold(word).as_str()))
+    })
+}
+
+/// Words before the job someone applies for: "applying for the line cook position", "saw your
+/// post for warehouse supervisor", "vi el anuncio de line cook" (test15, test19, test20).
+const APPLYING_CUES: &[&str] = &[
+    "applying for ",
+    "apply for ",
+    "opening for ",
+    "post for ",
+    "posting for ",
+    "the ad for ",
+    "your ad for ",
+    "anuncio de ",
+    "anuncio para ",
+    "vacante de ",
+    "vacante para ",
+];
+
+/// Words after a job's title that only say it is a job.
+const JOB_WORDS: &[&str] = &["position", "job", "role", "opening", "puesto", "vacante"];
+
+/// The job after [`APPLYING_CUES`] to the end of its clause, without its article or a last word
+/// that says it is a job.
+fn applied_for(text: &str) -> Option<String> {
+    let value = after_cue(text, APPLYING_CUES, 6)?;
+    let value = without_article(&value);
+    let title = match value.rsplit_once(' ') {
+        Some((title, last)) if JOB_WORDS.contains(&fold(last).as_str()) => title,
+        _ => value.as_str(),
+    };
+    (!title.is_empty()).then(|| title.to_string())
 }
 
 /// Words that ask to see a home or a place, before it.
@@ -3354,6 +3398,20 @@ mod tests {
             Some("Lincoln Middle School")
         );
         assert_eq!(Thing::School.read("after School today"), None);
+        for (said, title) in [
+            ("hi i'm applying for the line cook position", "line cook"),
+            (
+                "saw your post for warehouse supervisor, i have 6 yrs in logistics",
+                "warehouse supervisor",
+            ),
+            ("hi vi el anuncio de line cook", "line cook"),
+            (
+                "soy jefa de operaciones de Viña Los Robles",
+                "jefa de operaciones",
+            ),
+        ] {
+            assert_eq!(Thing::JobTitle.read(said).as_deref(), Some(title), "{said}");
+        }
         assert_eq!(
             Thing::Area.read("busco depa en la Roma").as_deref(),
             Some("Roma")
