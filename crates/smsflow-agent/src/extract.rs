@@ -5977,6 +5977,10 @@ mod tests {
             ("Hola, Mora se comió un chocolate entero", "Mora"),
             ("Hiya, Luna's been limping on her back leg", "Luna"),
             ("buenas tardes, Canela no quiere comer desde ayer", "Canela"),
+            // Asked for, or after the Spanish "a", "la", "para".
+            ("hi can Pepper get a full groom?", "Pepper"),
+            ("holaa, a Canela le toca su vacuna", "Canela"),
+            ("necesito hora para esterilizar a la Kira", "Kira"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
