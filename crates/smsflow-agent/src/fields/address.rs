@@ -727,6 +727,7 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
     let mut after_last = 0;
     while at < tokens.len() {
         if let Some((start, core_end)) = core(&tokens, at) {
+            let start = with_article(&tokens, start);
             let end = read_on(&tokens, core_end);
             let before = tokens[after_last..start]
                 .iter()
@@ -767,6 +768,22 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
         found.extend(led);
     }
     found
+}
+
+/// Where a street starts with the article of its name: "Los Leones 1520", "Las Heras 2100"; the
+/// article in capitals before a capitalised street is part of it ("a los Leones" is not).
+fn with_article(tokens: &[Token], start: usize) -> usize {
+    match start.checked_sub(1).map(|before| &tokens[before]) {
+        Some(article)
+            if article.is(&["los", "las", "la", "el"])
+                && article.capitalised()
+                && !article.ends_part()
+                && tokens[start].capitalised() =>
+        {
+            start - 1
+        }
+        _ => start,
+    }
 }
 
 /// Words before where something is or goes: "to", "at", "en", "a", "de".
@@ -1199,6 +1216,11 @@ mod tests {
             Some("Gurruchaga 1820 piso 3 dpto A")
         );
         assert_eq!(address("Mesa para 4 el sábado", false), None);
+        // The article of the street's name is part of it.
+        assert_eq!(
+            address("Los Leones 1520 depto 42, Providencia", false).as_deref(),
+            Some("Los Leones 1520 depto 42, Providencia")
+        );
         // A unit after a street goes on with it.
         assert_eq!(
             address("Cl 100 #19-61 Torre 2 apto 804", false).as_deref(),
