@@ -673,21 +673,68 @@ pub fn shaped(text: &str) -> Option<String> {
 pub fn shaped_after_name(text: &str) -> Option<String> {
     let (name, rest) = text.trim().split_once(',')?;
     let words: Vec<&str> = name.split_whitespace().collect();
-    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
-    let no_day = |word: &str| {
-        let folded = folded(word);
-        !super::dates::is_month(&folded) && !super::dates::is_weekday(&folded)
-    };
-    let named = (1..=4).contains(&words.len())
+    shaped(rest).filter(|address| is_signature(&words) && undated(address))
+}
+
+/// Whether `words` are a person's name signed before an address: one to four capitalised words,
+/// none a street's, a month's or a weekday's.
+fn is_signature(words: &[&str]) -> bool {
+    (1..=4).contains(&words.len())
         && words.iter().all(|word| {
+            let word = word.trim_end_matches(',');
+            let folded = super::fold(word.trim_end_matches('.'));
             word.starts_with(char::is_uppercase)
                 && word
                     .chars()
                     .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
                 && !is_street_word(word)
-                && no_day(word)
-        });
-    shaped(rest).filter(|address| named && undated(address))
+                && !super::dates::is_month(&folded)
+                && !super::dates::is_weekday(&folded)
+        })
+}
+
+/// A street of no known kind alone after the texter's name, the message ending there or with a
+/// phone: "Pablo Ceballos, Obispo Trejo 350", "Dwayne Price 6120 S Ashland", "Dee Pham 8812
+/// Vista Del Mar, 949-555-0161". Two to six words in capitals (or a neighbourhood's marker)
+/// with a house number of two digits or more; "Ana Gil 10 AM" is no street.
+pub fn street_after_name(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', '!']).trim();
+    let is_phone = |part: &str| {
+        let part = part.trim();
+        part.chars().filter(char::is_ascii_digit).count() >= 7
+            && part
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' '))
+    };
+    let text = match text.rsplit_once(',') {
+        Some((before, phone)) if is_phone(phone) => before.trim_end(),
+        _ => text,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let street_at = match words.iter().position(|word| word.ends_with(',')) {
+        Some(comma) => comma + 1,
+        None => words
+            .iter()
+            .position(|word| word.starts_with(|c: char| c.is_ascii_digit()))?,
+    };
+    let (name, street) = words.split_at(street_at);
+    let house_number = street
+        .iter()
+        .any(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_digit()));
+    let named = street.iter().any(|word| {
+        word.chars().count() >= 2
+            && word.starts_with(char::is_uppercase)
+            && word.chars().all(char::is_alphabetic)
+            && !matches!(super::fold(word).as_str(), "am" | "pm" | "hs" | "hrs")
+    });
+    let street_like = street.iter().all(|word| {
+        (word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+            || CONNECTORS.contains(&super::fold(word).as_str())
+            || AREA_MARKERS.contains(&super::fold(word).as_str()))
+            && word.chars().all(|c| c.is_alphanumeric())
+    });
+    ((2..=6).contains(&street.len()) && is_signature(name) && house_number && named && street_like)
+        .then(|| street.join(" "))
 }
 
 /// Whether the street of a [`shaped`] address names no day: "Nov 14, Friday" is a day, "4420
@@ -1065,7 +1112,24 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, addresses, home_number, shaped, shaped_after_name};
+    use super::{address, addresses, home_number, shaped, shaped_after_name, street_after_name};
+
+    #[test]
+    fn a_street_of_no_known_kind_alone_after_a_name() {
+        for (text, street) in [
+            ("Pablo Ceballos, Obispo Trejo 350", Some("Obispo Trejo 350")),
+            ("Dwayne Price 6120 S Ashland", Some("6120 S Ashland")),
+            (
+                "Dee Pham 8812 Vista Del Mar, 949-555-0161",
+                Some("8812 Vista Del Mar"),
+            ),
+            ("Ana Gil 10 AM", None),
+            ("Ana Gil 555 0142", None),
+            ("Table for 4 Friday", None),
+        ] {
+            assert_eq!(street_after_name(text).as_deref(), street, "{text}");
+        }
+    }
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
