@@ -790,12 +790,18 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
             // "from 311 W 94th St, New York to 22 Prospect Park W, Brooklyn", "de Av. Corrientes
             // 1840 a Zapiola 2250, Belgrano": where a route ends, whatever its street is called,
             // when its sentence is all address.
-            if let Some(to) = tokens.get(at).filter(|to| to.is(&["to", "a", "hasta"]))
-                && let Some((address, last)) = shaped_from(text, &tokens, at + 1)
-            {
-                found.push((address, to.bare.clone()));
-                at = last + 1;
-                after_last = at.min(tokens.len());
+            if let Some(to) = tokens.get(at).filter(|to| to.is(ROUTE_TO)) {
+                // "de Corrientes 3400 a Lavalle 1800": a street of no known kind that ends its
+                // sentence, its number last.
+                let bare_street = route_end(&tokens, at + 1)
+                    .filter(|&number| tokens[number].ends_part() || number + 1 == tokens.len())
+                    .filter(|_| core(&tokens, at + 1).is_none())
+                    .map(|number| (span(text, &tokens, at + 1, number), number));
+                if let Some((address, last)) = shaped_from(text, &tokens, at + 1).or(bare_street) {
+                    found.push((address, to.bare.clone()));
+                    at = last + 1;
+                    after_last = at.min(tokens.len());
+                }
             }
         } else {
             at += 1;
@@ -891,6 +897,14 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
         }
     }
     let first = &tokens[at];
+    if let Some(number) = route_end(tokens, at)
+        && tokens.get(number + 1).is_some_and(|to| to.is(ROUTE_TO))
+        && at
+            .checked_sub(1)
+            .is_some_and(|from| tokens[from].is(&["de", "desde", "from"]))
+    {
+        return Some((at, number));
+    }
     // A street named after its type: "Calle Mayor 12", "Av. Santa Fe 1860", "calle hidalgo 34".
     if first.is(CALLE_TYPES) && !first.ends_part() {
         let mut next = at + 1;
@@ -953,6 +967,25 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
         return Some((at, number));
     }
     None
+}
+
+/// Words that say where a route goes after where it starts: "de X a Y", "desde X hasta Y".
+const ROUTE_TO: &[&str] = &["a", "hasta", "to"];
+
+/// A street of no known kind at an end of a route ("de Rojas 1450 a ...", "... a Lavalle
+/// 1800"): one to three capitalised words and the house number, which this gives.
+fn route_end(tokens: &[Token], at: usize) -> Option<usize> {
+    let first = tokens.get(at)?;
+    if !first.capitalised() || first.is_stop() || first.is(CALLE_TYPES) {
+        return None;
+    }
+    let number = (at + 1..tokens.len().min(at + 4)).find(|&k| tokens[k].is_number())?;
+    tokens[at..number]
+        .iter()
+        .all(|token| {
+            token.capitalised() && !token.ends_part() && !super::dates::is_month(&token.bare)
+        })
+        .then_some(number)
 }
 
 /// "Flat 2, 14 Baker Street": a unit written before the street.
@@ -1113,6 +1146,14 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::{address, addresses, home_number, shaped, shaped_after_name, street_after_name};
+
+    #[test]
+    fn a_route_between_streets_of_no_known_kind() {
+        let found = addresses("de Corrientes 3400 a Lavalle 1800", false);
+        let streets: Vec<&str> = found.iter().map(|(street, _)| street.as_str()).collect();
+        assert_eq!(streets, ["Corrientes 3400", "Lavalle 1800"]);
+        assert!(addresses("from May 3 to May 5", false).is_empty());
+    }
 
     #[test]
     fn a_street_of_no_known_kind_alone_after_a_name() {
