@@ -1027,8 +1027,10 @@ fn read_on(tokens: &[Token], mut end: usize) -> usize {
                 Some(last) => last,
                 None => return end,
             }
-        } else if token.bare == "entre" {
-            // "entre 57 y 59", "entre Juárez y Morelos"
+        } else if token.bare == "entre"
+            || (token.bare == "x" && after.is_some_and(Token::is_number))
+        {
+            // "entre 57 y 59", "entre Juárez y Morelos"; in Yucatán "x 57 y 59"
             match between(tokens, next) {
                 Some(last) => last,
                 None => return end,
@@ -1378,6 +1380,10 @@ mod tests {
             (
                 "Calle 60 #491 entre 57 y 59, Centro, Mérida",
                 "Calle 60 #491 entre 57 y 59, Centro, Mérida",
+            ),
+            (
+                "calle 62 #508 x 57 y 59, Centro",
+                "calle 62 #508 x 57 y 59, Centro",
             ),
             (
                 "Carrera 7 No. 72-41 apto 302, Bogotá",
