@@ -1022,11 +1022,13 @@ impl Extractors {
                 // Güemes 1120, Rosario"), asked for or not.
                 let led = without_lead(text, ADDRESS_LEADS);
                 let shaped = fields::address::shaped(led);
-                let signed = fields::address::shaped_after_name(text).or_else(|| {
-                    shaped.clone().filter(|address| {
-                        led.len() < text.trim().len() && fields::address::undated(address)
+                let signed = fields::address::shaped_after_name(text)
+                    .or_else(|| {
+                        shaped.clone().filter(|address| {
+                            led.len() < text.trim().len() && fields::address::undated(address)
+                        })
                     })
-                });
+                    .or_else(|| fields::address::street_after_name(text));
                 // "Los Carrera 1234, Quilpué": an article before a street type, in a message that
                 // is all address, opens the street's name.
                 let named_before = |whole: &String, found: &str| {
@@ -5977,6 +5979,10 @@ mod tests {
             ("Hola, Mora se comió un chocolate entero", "Mora"),
             ("Hiya, Luna's been limping on her back leg", "Luna"),
             ("buenas tardes, Canela no quiere comer desde ayer", "Canela"),
+            // Asked for, or after the Spanish "a", "la", "para".
+            ("hi can Pepper get a full groom?", "Pepper"),
+            ("holaa, a Canela le toca su vacuna", "Canela"),
+            ("necesito hora para esterilizar a la Kira", "Kira"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");

@@ -358,7 +358,7 @@ pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
     if !fields::field_says(field, PET_WORDS) {
         return None;
     }
-    if let Some(name) = named_after_animal(words) {
+    if let Some(name) = named_after_animal(words).or_else(|| named_after_cue(words)) {
         return Some(name);
     }
     let start = words
@@ -432,6 +432,41 @@ pub(super) fn staff_with(field: &str, words: &[Word]) -> Option<String> {
             && !super::COMMON_WORDS.contains(&folded.as_str())
             && !dates::is_weekday(&folded)
             && !dates::is_month(&folded))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A pet's capitalised name where people write of their pet, not of a person: asking for it
+/// ("hi can Pepper get a full groom", "can Pickle stay with you") or after the Spanish "a",
+/// "la", "para" ("a Canela le toca su vacuna", "esterilizar a la Kira", "la Frida no quiere
+/// comer", "baño y corte para Lola").
+fn named_after_cue(words: &[Word]) -> Option<String> {
+    words.windows(2).enumerate().find_map(|(at, pair)| {
+        let [cue, name] = pair else {
+            return None;
+        };
+        let opens_clause = words[..at]
+            .iter()
+            .rposition(|word| {
+                word.ends_clause || !super::GREETINGS.contains(&fields::fold(&word.lower).as_str())
+            })
+            .is_none_or(|before| words[before].ends_clause);
+        let asks = matches!(cue.lower.as_str(), "can" | "could")
+            && opens_clause
+            && words
+                .get(at + 2)
+                .is_some_and(|verb| verb.text.chars().all(char::is_lowercase));
+        let spanish = matches!(cue.lower.as_str(), "a" | "la" | "para");
+        let folded = fields::fold(&name.lower);
+        ((asks || spanish)
+            && !cue.ends_clause
+            && name.text.chars().next().is_some_and(char::is_uppercase)
+            && name.text.chars().count() >= 3
+            && name.text.chars().all(char::is_alphabetic)
+            && !super::COMMON_WORDS.contains(&folded.as_str())
+            && !super::OPENING_WORDS.contains(&folded.as_str())
+            && !dates::is_month(&folded)
+            && !dates::is_weekday(&folded))
         .then(|| name.text.clone())
     })
 }

@@ -673,21 +673,68 @@ pub fn shaped(text: &str) -> Option<String> {
 pub fn shaped_after_name(text: &str) -> Option<String> {
     let (name, rest) = text.trim().split_once(',')?;
     let words: Vec<&str> = name.split_whitespace().collect();
-    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
-    let no_day = |word: &str| {
-        let folded = folded(word);
-        !super::dates::is_month(&folded) && !super::dates::is_weekday(&folded)
-    };
-    let named = (1..=4).contains(&words.len())
+    shaped(rest).filter(|address| is_signature(&words) && undated(address))
+}
+
+/// Whether `words` are a person's name signed before an address: one to four capitalised words,
+/// none a street's, a month's or a weekday's.
+fn is_signature(words: &[&str]) -> bool {
+    (1..=4).contains(&words.len())
         && words.iter().all(|word| {
+            let word = word.trim_end_matches(',');
+            let folded = super::fold(word.trim_end_matches('.'));
             word.starts_with(char::is_uppercase)
                 && word
                     .chars()
                     .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
                 && !is_street_word(word)
-                && no_day(word)
-        });
-    shaped(rest).filter(|address| named && undated(address))
+                && !super::dates::is_month(&folded)
+                && !super::dates::is_weekday(&folded)
+        })
+}
+
+/// A street of no known kind alone after the texter's name, the message ending there or with a
+/// phone: "Pablo Ceballos, Obispo Trejo 350", "Dwayne Price 6120 S Ashland", "Dee Pham 8812
+/// Vista Del Mar, 949-555-0161". Two to six words in capitals (or a neighbourhood's marker)
+/// with a house number of two digits or more; "Ana Gil 10 AM" is no street.
+pub fn street_after_name(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', '!']).trim();
+    let is_phone = |part: &str| {
+        let part = part.trim();
+        part.chars().filter(char::is_ascii_digit).count() >= 7
+            && part
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' '))
+    };
+    let text = match text.rsplit_once(',') {
+        Some((before, phone)) if is_phone(phone) => before.trim_end(),
+        _ => text,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let street_at = match words.iter().position(|word| word.ends_with(',')) {
+        Some(comma) => comma + 1,
+        None => words
+            .iter()
+            .position(|word| word.starts_with(|c: char| c.is_ascii_digit()))?,
+    };
+    let (name, street) = words.split_at(street_at);
+    let house_number = street
+        .iter()
+        .any(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_digit()));
+    let named = street.iter().any(|word| {
+        word.chars().count() >= 2
+            && word.starts_with(char::is_uppercase)
+            && word.chars().all(char::is_alphabetic)
+            && !matches!(super::fold(word).as_str(), "am" | "pm" | "hs" | "hrs")
+    });
+    let street_like = street.iter().all(|word| {
+        (word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+            || CONNECTORS.contains(&super::fold(word).as_str())
+            || AREA_MARKERS.contains(&super::fold(word).as_str()))
+            && word.chars().all(|c| c.is_alphanumeric())
+    });
+    ((2..=6).contains(&street.len()) && is_signature(name) && house_number && named && street_like)
+        .then(|| street.join(" "))
 }
 
 /// Whether the street of a [`shaped`] address names no day: "Nov 14, Friday" is a day, "4420
@@ -727,6 +774,7 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
     let mut after_last = 0;
     while at < tokens.len() {
         if let Some((start, core_end)) = core(&tokens, at) {
+            let start = with_article(&tokens, start);
             let end = read_on(&tokens, core_end);
             let before = tokens[after_last..start]
                 .iter()
@@ -742,12 +790,18 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
             // "from 311 W 94th St, New York to 22 Prospect Park W, Brooklyn", "de Av. Corrientes
             // 1840 a Zapiola 2250, Belgrano": where a route ends, whatever its street is called,
             // when its sentence is all address.
-            if let Some(to) = tokens.get(at).filter(|to| to.is(&["to", "a", "hasta"]))
-                && let Some((address, last)) = shaped_from(text, &tokens, at + 1)
-            {
-                found.push((address, to.bare.clone()));
-                at = last + 1;
-                after_last = at.min(tokens.len());
+            if let Some(to) = tokens.get(at).filter(|to| to.is(ROUTE_TO)) {
+                // "de Corrientes 3400 a Lavalle 1800": a street of no known kind that ends its
+                // sentence, its number last.
+                let bare_street = route_end(&tokens, at + 1)
+                    .filter(|&number| tokens[number].ends_part() || number + 1 == tokens.len())
+                    .filter(|_| core(&tokens, at + 1).is_none())
+                    .map(|number| (span(text, &tokens, at + 1, number), number));
+                if let Some((address, last)) = shaped_from(text, &tokens, at + 1).or(bare_street) {
+                    found.push((address, to.bare.clone()));
+                    at = last + 1;
+                    after_last = at.min(tokens.len());
+                }
             }
         } else {
             at += 1;
@@ -767,6 +821,22 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
         found.extend(led);
     }
     found
+}
+
+/// Where a street starts with the article of its name: "Los Leones 1520", "Las Heras 2100"; the
+/// article in capitals before a capitalised street is part of it ("a los Leones" is not).
+fn with_article(tokens: &[Token], start: usize) -> usize {
+    match start.checked_sub(1).map(|before| &tokens[before]) {
+        Some(article)
+            if article.is(&["los", "las", "la", "el"])
+                && article.capitalised()
+                && !article.ends_part()
+                && tokens[start].capitalised() =>
+        {
+            start - 1
+        }
+        _ => start,
+    }
 }
 
 /// Words before where something is or goes: "to", "at", "en", "a", "de".
@@ -827,6 +897,14 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
         }
     }
     let first = &tokens[at];
+    if let Some(number) = route_end(tokens, at)
+        && tokens.get(number + 1).is_some_and(|to| to.is(ROUTE_TO))
+        && at
+            .checked_sub(1)
+            .is_some_and(|from| tokens[from].is(&["de", "desde", "from"]))
+    {
+        return Some((at, number));
+    }
     // A street named after its type: "Calle Mayor 12", "Av. Santa Fe 1860", "calle hidalgo 34".
     if first.is(CALLE_TYPES) && !first.ends_part() {
         let mut next = at + 1;
@@ -891,6 +969,25 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
     None
 }
 
+/// Words that say where a route goes after where it starts: "de X a Y", "desde X hasta Y".
+const ROUTE_TO: &[&str] = &["a", "hasta", "to"];
+
+/// A street of no known kind at an end of a route ("de Rojas 1450 a ...", "... a Lavalle
+/// 1800"): one to three capitalised words and the house number, which this gives.
+fn route_end(tokens: &[Token], at: usize) -> Option<usize> {
+    let first = tokens.get(at)?;
+    if !first.capitalised() || first.is_stop() || first.is(CALLE_TYPES) {
+        return None;
+    }
+    let number = (at + 1..tokens.len().min(at + 4)).find(|&k| tokens[k].is_number())?;
+    tokens[at..number]
+        .iter()
+        .all(|token| {
+            token.capitalised() && !token.ends_part() && !super::dates::is_month(&token.bare)
+        })
+        .then_some(number)
+}
+
 /// "Flat 2, 14 Baker Street": a unit written before the street.
 fn with_unit(tokens: &[Token], start: usize) -> usize {
     if start >= 2 && tokens[start - 2].is(UNIT_MARKERS) && tokens[start - 1].is_unit_value() {
@@ -930,8 +1027,10 @@ fn read_on(tokens: &[Token], mut end: usize) -> usize {
                 Some(last) => last,
                 None => return end,
             }
-        } else if token.bare == "entre" {
-            // "entre 57 y 59", "entre Juárez y Morelos"
+        } else if token.bare == "entre"
+            || (token.bare == "x" && after.is_some_and(Token::is_number))
+        {
+            // "entre 57 y 59", "entre Juárez y Morelos"; in Yucatán "x 57 y 59"
             match between(tokens, next) {
                 Some(last) => last,
                 None => return end,
@@ -1048,7 +1147,32 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, addresses, home_number, shaped, shaped_after_name};
+    use super::{address, addresses, home_number, shaped, shaped_after_name, street_after_name};
+
+    #[test]
+    fn a_route_between_streets_of_no_known_kind() {
+        let found = addresses("de Corrientes 3400 a Lavalle 1800", false);
+        let streets: Vec<&str> = found.iter().map(|(street, _)| street.as_str()).collect();
+        assert_eq!(streets, ["Corrientes 3400", "Lavalle 1800"]);
+        assert!(addresses("from May 3 to May 5", false).is_empty());
+    }
+
+    #[test]
+    fn a_street_of_no_known_kind_alone_after_a_name() {
+        for (text, street) in [
+            ("Pablo Ceballos, Obispo Trejo 350", Some("Obispo Trejo 350")),
+            ("Dwayne Price 6120 S Ashland", Some("6120 S Ashland")),
+            (
+                "Dee Pham 8812 Vista Del Mar, 949-555-0161",
+                Some("8812 Vista Del Mar"),
+            ),
+            ("Ana Gil 10 AM", None),
+            ("Ana Gil 555 0142", None),
+            ("Table for 4 Friday", None),
+        ] {
+            assert_eq!(street_after_name(text).as_deref(), street, "{text}");
+        }
+    }
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
@@ -1199,6 +1323,11 @@ mod tests {
             Some("Gurruchaga 1820 piso 3 dpto A")
         );
         assert_eq!(address("Mesa para 4 el sábado", false), None);
+        // The article of the street's name is part of it.
+        assert_eq!(
+            address("Los Leones 1520 depto 42, Providencia", false).as_deref(),
+            Some("Los Leones 1520 depto 42, Providencia")
+        );
         // A unit after a street goes on with it.
         assert_eq!(
             address("Cl 100 #19-61 Torre 2 apto 804", false).as_deref(),
@@ -1251,6 +1380,10 @@ mod tests {
             (
                 "Calle 60 #491 entre 57 y 59, Centro, Mérida",
                 "Calle 60 #491 entre 57 y 59, Centro, Mérida",
+            ),
+            (
+                "calle 62 #508 x 57 y 59, Centro",
+                "calle 62 #508 x 57 y 59, Centro",
             ),
             (
                 "Carrera 7 No. 72-41 apto 302, Bogotá",

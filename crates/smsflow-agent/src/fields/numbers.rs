@@ -957,7 +957,13 @@ pub fn people_listed(text: &str) -> Option<u32> {
             .iter()
             .find(|(word, _)| *word == token)
             .map(|(_, n)| *n)
-            .or_else(|| token.parse::<u32>().ok().filter(|n| (1..=30).contains(n)))
+            // A bare number above 30 is rarely a head count, but "40 adultos" names its kind.
+            .or_else(|| {
+                token.parse::<u32>().ok().filter(|n| {
+                    (1..=30).contains(n)
+                        || (*n <= 500 && next.is_some_and(|kind| PEOPLE_KINDS.contains(&kind)))
+                })
+            })
             .or_else(|| matches!(token, "a" | "an").then_some(1));
         let article = matches!(token, "un" | "una" | "a" | "an");
         match count {
@@ -1034,6 +1040,10 @@ pub fn people_listed(text: &str) -> Option<u32> {
                 && at
                     .checked_sub(2)
                     .is_some_and(|with| matches!(tokens[with], "con" | "with"));
+        } else if possessed && ONE_OF_A_KIND.contains(&token) {
+            // "2 adults and our toddler": one of that kind.
+            total += 1;
+            parts += 1;
         } else if possessed && PEOPLE_KINDS.contains(&token) {
             // "me and my kids": how many is not said.
             return None;
@@ -1086,6 +1096,7 @@ const RELATIVES: &[&str] = &[
     "novio",
     "novia",
     "pareja",
+    "senora",
     "mama",
     "papa",
     "madre",
@@ -1111,6 +1122,11 @@ const PEOPLE_KINDS: &[&str] = &[
     "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
     "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
     "amiga", "friend", "guagua", "teen", "nena", "nenas", "nenes", "nene",
+];
+
+/// Kinds of people said in the singular: after "my"/"our" they are one person ("our toddler").
+const ONE_OF_A_KIND: &[&str] = &[
+    "adult", "kid", "child", "teen", "toddler", "nino", "nina", "nene", "nena", "guagua",
 ];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
@@ -1949,6 +1965,9 @@ mod tests {
         assert_eq!(people_listed("seremos 6 más un bebé"), Some(7));
         assert_eq!(people_listed("for 2 adults 1 teen?"), Some(3));
         assert_eq!(people_listed("somos dos parejas"), Some(4));
+        assert_eq!(people_listed("somos 40 adultos y 25 niños"), Some(65));
+        assert_eq!(people_listed("for 2 adults and our toddler"), Some(3));
+        assert_eq!(people_listed("somos yo, mi señora y tres chicos"), Some(5));
         assert_eq!(people_listed("any openings saturday? 3 of us"), Some(3));
         assert_eq!(people_listed("somos un equipo de 3"), Some(3));
         assert_eq!(people_listed("twenty two of us"), None);
