@@ -2027,6 +2027,13 @@ fn whole_answer(text: &str) -> Option<String> {
         .then(|| value.to_string())
 }
 
+/// Words of `text` with the byte where each starts, so a reader can cut `text` at a word.
+fn located(text: &str) -> Vec<(usize, &str)> {
+    text.split_whitespace()
+        .map(|word| (word.as_ptr() as usize - text.as_ptr() as usize, word))
+        .collect()
+}
+
 /// `text` without the first of `leads` it starts with (folded: "Mi dirección es ...").
 fn without_lead<'a>(text: &'a str, leads: &[&str]) -> &'a str {
     let text = text.trim();

@@ -343,10 +343,7 @@ fn without_visit(value: &str) -> &str {
     else {
         return value;
     };
-    let words: Vec<(usize, &str)> = value
-        .split_whitespace()
-        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
-        .collect();
+    let words = super::located(value);
     let lead_words = lead.split(' ').count();
     let request = words.iter().skip(lead_words).take(8);
     let mut visit = false;
@@ -578,14 +575,9 @@ const NOT_POSSESSION: &[&str] = &["que", "to", "had", "been", "got", "no", "not"
 /// `value` without the words that say who has the problem and an indefinite article (see
 /// [`without_request`]); as it is when they say something else.
 fn without_possession(value: &str) -> &str {
-    let words: Vec<(usize, String)> = value
-        .split_whitespace()
-        .map(|word| {
-            (
-                word.as_ptr() as usize - value.as_ptr() as usize,
-                fields::fold(word),
-            )
-        })
+    let words: Vec<(usize, String)> = super::located(value)
+        .into_iter()
+        .map(|(at, word)| (at, fields::fold(word)))
         .collect();
     let lead = POSSESSION_LEADS
         .iter()
@@ -639,10 +631,7 @@ const HAVING: &[&str] = &[
 /// desde ayer" = `no come desde ayer`): what is wrong is what happens to them. As it is when
 /// a verb of having or being follows them.
 fn without_living_subject(value: &str) -> &str {
-    let words: Vec<(usize, &str)> = value
-        .split_whitespace()
-        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
-        .collect();
+    let words = super::located(value);
     let folded = |at: usize| words.get(at).map(|(_, word)| fields::fold(word));
     let opens = folded(0).is_some_and(|word| HOLDERS.contains(&word.as_str()))
         && folded(1).is_some_and(|word| LIVING.contains(&word.as_str()))
@@ -1425,11 +1414,11 @@ pub(super) fn without_purpose<'a>(field: &str, value: &'a str) -> &'a str {
     } else {
         value
     };
-    let words: Vec<(usize, String)> = value
-        .split_whitespace()
-        .map(|word| {
+    let words: Vec<(usize, String)> = super::located(value)
+        .into_iter()
+        .map(|(at, word)| {
             (
-                word.as_ptr() as usize - value.as_ptr() as usize,
+                at,
                 fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric())),
             )
         })
@@ -1465,14 +1454,9 @@ const WEATHER: &[&str] = &[
 /// "FURNACE WONT TURN ON ITS -30 OUT" (the last clause, from "it's"/"hace" to the end, at most
 /// five words, naming the weather; three words must be left).
 fn without_weather(value: &str) -> &str {
-    let words: Vec<(usize, String)> = value
-        .split_whitespace()
-        .map(|word| {
-            (
-                word.as_ptr() as usize - value.as_ptr() as usize,
-                fields::fold(word.trim_end_matches([',', '.', '!'])),
-            )
-        })
+    let words: Vec<(usize, String)> = super::located(value)
+        .into_iter()
+        .map(|(at, word)| (at, fields::fold(word.trim_end_matches([',', '.', '!']))))
         .collect();
     let Some(start) = words
         .iter()

@@ -184,13 +184,6 @@ pub(super) fn split(
     })
 }
 
-/// Words of `text` with where each starts.
-fn located(text: &str) -> Vec<(usize, &str)> {
-    text.split_whitespace()
-        .map(|word| (word.as_ptr() as usize - text.as_ptr() as usize, word))
-        .collect()
-}
-
 /// A word folded, without the punctuation around it.
 fn bare(word: &str) -> String {
     fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\''))
@@ -201,7 +194,7 @@ fn bare(word: &str) -> String {
 /// at the start with its model's number ("iphone 14 screen cracked"), up to its comma or to the
 /// word that opens what is said of it.
 fn thing_and_fault(text: &str) -> Option<(String, String)> {
-    let words = located(text);
+    let words = super::located(text);
     let folded: Vec<String> = words.iter().map(|(_, word)| bare(word)).collect();
     let is = |at: usize, list: &[&str]| {
         folded
@@ -284,7 +277,7 @@ fn is_past(word: &str) -> bool {
 /// design after its article, the place after "on"/"en" and a possessive or article, to the end of
 /// its clause.
 fn design_and_place(text: &str) -> Option<(String, String)> {
-    let words = located(text);
+    let words = super::located(text);
     let folded: Vec<String> = words.iter().map(|(_, word)| bare(word)).collect();
     let on = folded
         .iter()
