@@ -9,6 +9,7 @@
 //! its own (at most `model_calls_in_flight` at once), and the claims are extended while the model
 //! writes. No model or HTTP call happens inside a database transaction.
 
+use futures_util::FutureExt;
 use rand::Rng;
 use serde_json::json;
 use smsflow_core::conversation::{
@@ -25,6 +26,8 @@ use smsflow_store::conversations::{
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -404,8 +407,9 @@ impl Messaging {
         };
         let mut outcomes = Vec::with_capacity(claimed.len());
         for (message, conversation) in claimed {
-            let outcome = self.decide(&mut batch, message, conversation).await?;
-            outcomes.push(outcome);
+            let deciding = self.decide(&mut batch, message, conversation);
+            let left_as_is = || unchanged(conversation);
+            outcomes.push(hand_off_if_it_panics(deciding, message.id, left_as_is).await?);
         }
         Ok(outcomes)
     }
@@ -468,17 +472,8 @@ impl Messaging {
             run_completed: conversation.run_completed,
         });
         let keep = InboundOutcome {
-            workflow_id: None,
-            explanation: json!({}),
-            active_workflow_id: conversation.active_workflow_id,
-            active_workflow_at: conversation.active_workflow_at,
-            run_completed: conversation.run_completed,
-            active_run_id: conversation.active_run_id,
-            opt_change: None,
-            reply: None,
-            run: None,
             language: Some(detection),
-            handoff: None,
+            ..unchanged(conversation)
         };
         if let Some(reason) = self.unanswerable(conversation) {
             return Ok(InboundOutcome {
@@ -1251,6 +1246,54 @@ fn local_clock(now: OffsetDateTime, zone: &str) -> Option<smsflow_core::agents::
     })
 }
 
+/// What a message leaves as it was: no workflow, no reply, the conversation's state kept.
+fn unchanged(conversation: &Conversation) -> InboundOutcome {
+    InboundOutcome {
+        workflow_id: None,
+        explanation: json!({}),
+        active_workflow_id: conversation.active_workflow_id,
+        active_workflow_at: conversation.active_workflow_at,
+        run_completed: conversation.run_completed,
+        active_run_id: conversation.active_run_id,
+        opt_change: None,
+        reply: None,
+        run: None,
+        language: None,
+        handoff: None,
+    }
+}
+
+/// Runs `deciding` (one message's decision); a panic in it, a bug in the agent or a reader, is
+/// caught and gives a hand-off instead. Uncaught, it would end the worker, so no later text
+/// would be answered until a restart, and the same text would end the worker again after it.
+/// Caught, the text is recorded as processed, nobody answers it automatically (it might be
+/// from a number that opted out: the checks had not run) and the team is told a person must.
+async fn hand_off_if_it_panics(
+    deciding: impl Future<Output = Result<InboundOutcome, StoreError>>,
+    message_id: Uuid,
+    left_as_is: impl FnOnce() -> InboundOutcome,
+) -> Result<InboundOutcome, StoreError> {
+    match AssertUnwindSafe(deciding).catch_unwind().await {
+        Ok(decided) => decided,
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            tracing::error!(%message_id, %reason, "deciding on an inbound message panicked; handed to the team");
+            Ok(InboundOutcome {
+                explanation: json!({
+                    "reply": "none: deciding on this text failed (a bug in smsflow, please report it with this text); handed to the team",
+                    "handoff": format!("deciding failed: {reason}"),
+                }),
+                handoff: Some(Handoff),
+                ..left_as_is()
+            })
+        }
+    }
+}
+
 /// Exponential backoff with full jitter: about 2 s, 4 s, 8 s, ... capped at 10 minutes.
 pub fn backoff(attempts: i64) -> time::Duration {
     let exponent = attempts.clamp(1, 20) as u32 - 1;
@@ -1262,6 +1305,44 @@ pub fn backoff(attempts: i64) -> time::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_deciding_hands_the_text_to_the_team() {
+        let left_as_is = || InboundOutcome {
+            workflow_id: None,
+            explanation: json!({}),
+            active_workflow_id: None,
+            active_workflow_at: None,
+            run_completed: false,
+            active_run_id: None,
+            opt_change: None,
+            reply: None,
+            run: None,
+            language: None,
+            handoff: None,
+        };
+        let outcome = hand_off_if_it_panics(
+            async { panic!("index out of bounds in a reader") },
+            Uuid::new_v4(),
+            left_as_is,
+        )
+        .await
+        .expect("a panic is an outcome, not an error");
+        assert_eq!(outcome.handoff, Some(Handoff));
+        assert!(outcome.reply.is_none(), "nobody is answered automatically");
+        assert_eq!(
+            outcome.explanation["handoff"],
+            "deciding failed: index out of bounds in a reader"
+        );
+
+        let decided = hand_off_if_it_panics(async { Ok(left_as_is()) }, Uuid::new_v4(), left_as_is)
+            .await
+            .expect("decided");
+        assert_eq!(
+            decided.handoff, None,
+            "a decision that does not panic is kept"
+        );
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_a_cap() {
