@@ -4775,14 +4775,16 @@ mod tests {
             .as_deref(),
             Some("advanced welding course")
         );
-        // A verb says what to do, and a field that is not what is asked for takes nothing.
+        // A service field takes the service asked for, without the light verb (the opening's
+        // need, as for a goal or a job); a field that is not what is asked for takes nothing.
         assert_eq!(
             asked_for(
                 "quiero hacer test drive del RAV4",
                 "nombre:name,servicio:text,fecha:date",
                 "servicio"
-            ),
-            None
+            )
+            .as_deref(),
+            Some("test drive del RAV4")
         );
         assert_eq!(
             asked_for(
