@@ -1104,7 +1104,8 @@ impl Extractors {
                     .or(named_thing)
                     .map(Ok)
                     .or_else(|| {
-                        only_asked
+                        context
+                            .whole_answer_is_its()
                             .then(|| whole_answer(text))
                             .flatten()
                             .map(|value| Ok(value.trim_start_matches('#').to_string()))
@@ -1139,7 +1140,7 @@ impl Extractors {
             Kind::Labelled if only_asked && free_text::is_worded(field) => {
                 worded_answer(text).map(Ok)
             }
-            Kind::Labelled if only_asked => whole_answer(text).map(|value| {
+            Kind::Labelled if context.whole_answer_is_its() => whole_answer(text).map(|value| {
                 let value = free_text::without_own_word(field, value.trim_start_matches('#'));
                 Ok(free_text::without_naming_article(field, value).to_string())
             }),
@@ -1893,6 +1894,16 @@ struct Context<'a> {
     /// Another field asked with this one takes words that are no contact details (a reason, a
     /// count, a day): a plain answer in lower case may be that field's.
     asked_with_other: bool,
+}
+
+impl Context<'_> {
+    /// Whether the whole message may be the field's value: it was the only one asked for, and
+    /// the message corrects nothing else ("wait make it jan 6, same time", "nvm make it 3, game
+    /// starts 3:30" change a day or a count, asked for the goal or the order). A correction
+    /// may replace the field's own value.
+    fn whole_answer_is_its(&self) -> bool {
+        self.only_asked && !(self.correcting && self.known.is_none())
+    }
 }
 
 /// A short message that gives none of the fields asked for answers the one free-text field among
@@ -4870,6 +4881,21 @@ mod tests {
             &["name", "design"],
         );
         assert!(!placement.found.contains_key("design"), "{placement:?}");
+        // Who the texter is to the patient answers the question about them, not the symptoms.
+        let mother = answer(
+            "soy la mamá, Laura Cárdenas",
+            "acudiente:name,nombre_paciente:name,sintomas:text",
+            &["acudiente", "sintomas"],
+        );
+        assert_eq!(mother.found["acudiente"], "Laura Cárdenas");
+        assert!(!mother.found.contains_key("sintomas"), "{mother:?}");
+        // A correction of another field is no answer to the one asked.
+        let corrected = answer(
+            "nvm make it 3, game starts 3:30",
+            "name:name,order:text,pickup_time:time",
+            &["order"],
+        );
+        assert!(!corrected.found.contains_key("order"), "{corrected:?}");
         // The part that gives a choice read alone is that choice's, and the rest the item's.
         let returned = answer(
             "wool coat, too big",
