@@ -6936,6 +6936,7 @@ mod tests {
             "any day this week is fine honestly",
             "whenever someone can get out to us tbh",
             "cuando puedan, es urgente",
+            "honestly any day next week is fine",
         ] {
             let found = conversation(
                 &[

@@ -1129,11 +1129,20 @@ fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bo
                     | smsflow_core::FieldType::Datetime
             )
     });
+    // "honestly any day next week is fine": a hedge before it says no more.
     let folded = fields::fold(after_greeting(text));
-    day_asked
-        && VAGUE_WHEN
-            .iter()
-            .any(|lead| starts_with_word(&folded, lead))
+    let folded = [
+        "honestly ",
+        "tbh ",
+        "well ",
+        "la verdad ",
+        "bueno ",
+        "pues ",
+    ]
+    .iter()
+    .find_map(|hedge| folded.strip_prefix(hedge))
+    .unwrap_or(&folded);
+    day_asked && VAGUE_WHEN.iter().any(|lead| starts_with_word(folded, lead))
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
