@@ -2064,16 +2064,28 @@ fn phrase_after(text: &str, cues: &[&str], most: usize, ends: &[&str]) -> Option
     (!words.is_empty() && words.len() <= most).then(|| words.join(" "))
 }
 
+/// Dishes named with a number word, which count nothing: "un pastel de tres leches", "a tres
+/// leches cake" (test12, test19, test20), "pizza cuatro quesos" (folded).
+const DISHES_WITH_A_NUMBER: &[[&str; 2]] = &[["tres", "leches"], ["cuatro", "quesos"]];
+
+/// Whether `word` and the token after it name a dish (see [`DISHES_WITH_A_NUMBER`]).
+fn names_a_dish(word: &str, next: Option<&&str>) -> bool {
+    next.is_some_and(|next| {
+        DISHES_WITH_A_NUMBER.contains(&[fold(word).as_str(), fold(bare(next)).as_str()])
+    })
+}
+
 /// What the first count in the message counts: "need 500 branded pens for a trade show" ->
 /// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
 /// tres leches".
 fn counted(tokens: &[&str]) -> Option<String> {
-    let count = tokens.iter().position(|token| {
+    let count = tokens.iter().enumerate().position(|(at, token)| {
         let word = bare(token);
         !word.is_empty()
             && (word.chars().all(|c| c.is_ascii_digit())
                 || (super::numbers::is_number_word(word)
-                    && !ARTICLES.contains(&fold(word).as_str())))
+                    && !ARTICLES.contains(&fold(word).as_str())
+                    && !names_a_dish(word, tokens.get(at + 1))))
     })?;
     let mut at = count + 1;
     if ends_clause(tokens[count]) {
@@ -2887,6 +2899,8 @@ mod tests {
             read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
             Some("pasteles de tres leches")
         );
+        // A dish named with a number counts nothing: no "leches" counted.
+        assert_eq!(counted(&["un", "pastel", "de", "tres", "leches"]), None);
         assert_eq!(
             read("need 250 custom tote bags with our logo for a conference").as_deref(),
             Some("custom tote bags with our logo")
