@@ -5059,6 +5059,12 @@ mod tests {
                 "mascota:name,especie:choice(Perro|Gato|Otro),sintomas,nombre:name",
                 "no para de vomitar y está decaído",
             ),
+            // The pet the clause ends with goes with the words that introduce it.
+            (
+                "vacuna de la rabia para Toby",
+                "nombre:name,mascota:name,fecha:date,sintomas",
+                "vacuna de la rabia",
+            ),
         ] {
             let found = answer(said, wanted, &[]).found;
             assert_eq!(
