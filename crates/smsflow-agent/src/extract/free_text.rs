@@ -40,6 +40,10 @@ const WHY: &[&str] = &[
     // A lawyer's case: "need a lawyer for a car accident".
     "matter",
     "asunto",
+    // What a consultation or a call is about: "necesito asesoría por una liquidación mal
+    // pagada", "a call about the series A term sheet".
+    "tema",
+    "topic",
     "injury",
     "injuries",
     "lesion",
@@ -268,6 +272,7 @@ const VISIT_LEADS: &[&str] = &[
     "can i",
     "could i",
     "can we",
+    "could we",
     "i need",
     "need",
     "i'd like",
@@ -301,6 +306,8 @@ const VISIT_WORDS: &[&str] = &[
     "session",
     "sesion",
     "meeting",
+    // "I'd like a call with sales about campus licensing".
+    "call",
     "reunion",
     "consult",
     "consultar",
@@ -1753,6 +1760,17 @@ mod tests {
                 "issue",
                 "hi there, the garage door wont close",
                 "the garage door wont close",
+            ),
+            // A call asked for about it: what it is about.
+            (
+                "topic",
+                "I'd like a call with sales about campus licensing",
+                "campus licensing",
+            ),
+            (
+                "tema",
+                "necesito asesoría por una liquidación mal pagada",
+                "liquidación mal pagada",
             ),
             // What the texter needs because of it goes; what the problem does stays.
             (
