@@ -343,6 +343,7 @@ impl Thing {
             Thing::Couple => couple(&tokens),
             Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
                 .and_then(|value| {
+                    let value = after_learner(&value);
                     let words: Vec<&str> = value
                         .split_whitespace()
                         .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
@@ -2479,6 +2480,10 @@ const SUBJECT_CUES: &[&str] = &[
     "refuerzo en ",
     "profesor de ",
     "profe de ",
+    "profesor particular de ",
+    "profesora particular de ",
+    "profe particular de ",
+    "clases particulares de ",
     "maestro de ",
     "maestra de ",
     "tutor de ",
@@ -2490,11 +2495,35 @@ const SUBJECT_ENDS: &[&str] = &[
     "next", "my", "mi", "el", "la", "los", "las", "the",
 ];
 
+/// What follows the learner named first after a subject's cue: "(a tutor for) my son for
+/// algebra 2" = `algebra 2`; the subject follows "for"/"in"/"en"/"de" within three words.
+fn after_learner(value: &str) -> String {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let learner = words.first().is_some_and(|first| {
+        ["my", "our", "mi", "nuestro", "nuestra"].contains(&fold(first).as_str())
+    });
+    let link =
+        words.iter().take(4).skip(1).position(|word| {
+            ["for", "in", "en", "de", "with", "con"].contains(&fold(word).as_str())
+        });
+    match link {
+        Some(at) if learner => words[at + 2..].join(" "),
+        _ => value.to_string(),
+    }
+}
+
 /// The subject named before the word for who teaches it: "looking for a maths tutor", "un
 /// profe de" is read by its cue. Not a word that says what kind of tutor ("a private tutor").
 fn subject_before_tutor(tokens: &[&str]) -> Option<String> {
-    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher"];
+    // "need chem help for my junior": the subject before the help asked for.
+    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher", "help"];
     const NOT_SUBJECTS: &[&str] = &[
+        "some",
+        "any",
+        "more",
+        "extra",
+        "your",
+        "urgent",
         "a",
         "an",
         "the",
@@ -2712,6 +2741,17 @@ mod tests {
             ("pest", "pretty sure it's bed bugs", "bed bugs"),
             ("subject", "looking for a maths tutor for my son", "maths"),
             ("subject", "my daughter needs help w chemistry", "chemistry"),
+            (
+                "subject",
+                "looking for a tutor for my son for algebra 2",
+                "algebra 2",
+            ),
+            ("subject", "need chem help for my junior, grade 11", "chem"),
+            (
+                "asignatura",
+                "busco profe particular de física para mi hija",
+                "física",
+            ),
         ] {
             assert_eq!(read(field, said).as_deref(), Some(value), "{field}: {said}");
         }
@@ -2719,6 +2759,7 @@ mod tests {
             ("stylist", "with pleasure, thursday works"),
             ("pest", "something is chewing the wires"),
             ("subject", "looking for a private tutor"),
+            ("subject", "need some help asap"),
         ] {
             assert_eq!(read(field, said), None, "{field}: {said}");
         }
