@@ -338,7 +338,8 @@ impl Thing {
             Thing::Venue => place_after(&tokens, VENUE_CUES, &VENUE_NAME),
             Thing::Destination => place_after(&tokens, TRAVEL_CUES, &AREA_NAME)
                 .or_else(|| place_after(&tokens, &["in", "en"], &AREA_NAME))
-                .map(|place| with_country(&tokens, place)),
+                .map(|place| with_country(&tokens, place))
+                .or_else(|| lower_case_destination(&tokens)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
             Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
@@ -2328,6 +2329,48 @@ fn with_country(tokens: &[&str], place: String) -> String {
         }
         _ => place,
     }
+}
+
+/// Words that say a trip goes to the place after them, written in lower case: "looking at a
+/// trip to lisbon", "cotización para ir a cancún en diciembre" (test10, test19).
+const TRIP_TO: &[[&str; 2]] = &[
+    ["trip", "to"],
+    ["fly", "to"],
+    ["go", "to"],
+    ["ir", "a"],
+    ["viaje", "a"],
+    ["viajar", "a"],
+    ["vuelo", "a"],
+    ["paquete", "a"],
+];
+
+/// Words that end a place written in lower case: when, who and what for.
+const AFTER_PLACE: &[&str] = &[
+    "for", "in", "on", "this", "next", "with", "en", "para", "por", "con", "el", "este", "esta",
+    "and", "y",
+];
+
+/// Where a trip goes in a message written in lower case, after [`TRIP_TO`]: one to three
+/// words before the words of when or who.
+fn lower_case_destination(tokens: &[&str]) -> Option<String> {
+    let at = tokens.windows(2).position(|pair| {
+        !ends_clause(pair[0]) && TRIP_TO.contains(&[fold(pair[0]).as_str(), fold(pair[1]).as_str()])
+    })? + 2;
+    let mut place: Vec<&str> = Vec::new();
+    for token in &tokens[at..] {
+        let word = bare(token);
+        if word.is_empty()
+            || AFTER_PLACE.contains(&fold(word).as_str())
+            || !word.chars().all(|c| c.is_alphabetic() && !c.is_uppercase())
+        {
+            break;
+        }
+        place.push(word);
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (1..=3).contains(&place.len()).then(|| place.join(" "))
 }
 
 /// Words before where a trip goes: "a trip to Lisbon", "ir a Oaxaca", "un viaje para Cancún".
