@@ -2784,6 +2784,12 @@ mod tests {
             ("pest", "pretty sure it's bed bugs", "bed bugs"),
             ("subject", "looking for a maths tutor for my son", "maths"),
             ("subject", "my daughter needs help w chemistry", "chemistry"),
+            ("destination", "looking at a trip to lisbon", "lisbon"),
+            (
+                "destino",
+                "cotización para ir a cancún en diciembre",
+                "cancún",
+            ),
             (
                 "subject",
                 "looking for a tutor for my son for algebra 2",
