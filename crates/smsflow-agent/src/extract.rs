@@ -1079,6 +1079,7 @@ impl Extractors {
                     .and_then(|thing| thing.read(text));
                 // "a la Calle 72 # 10-34", "Priya Desai 07385 112233": an identifier is never
                 // part of the address or the phone number given with it.
+                let raw_text = text;
                 let text = &self.without_address_and_phone(text);
                 // "cédula 1.144.087.622" beside a plate field: the number another field's word
                 // names is that field's.
@@ -1099,10 +1100,12 @@ impl Extractors {
                     })
                     .collect();
                 identifier(text, field.as_str(), &others, answering, correcting)
+                    .or_else(|| after_own_word(raw_text, field.as_str(), &others, false))
                     .or(named_thing)
                     .map(Ok)
                     .or_else(|| {
-                        only_asked
+                        context
+                            .whole_answer_is_its()
                             .then(|| whole_answer(text))
                             .flatten()
                             .map(|value| Ok(value.trim_start_matches('#').to_string()))
@@ -1137,7 +1140,7 @@ impl Extractors {
             Kind::Labelled if only_asked && free_text::is_worded(field) => {
                 worded_answer(text).map(Ok)
             }
-            Kind::Labelled if only_asked => whole_answer(text).map(|value| {
+            Kind::Labelled if context.whole_answer_is_its() => whole_answer(text).map(|value| {
                 let value = free_text::without_own_word(field, value.trim_start_matches('#'));
                 Ok(free_text::without_naming_article(field, value).to_string())
             }),
@@ -1893,6 +1896,16 @@ struct Context<'a> {
     asked_with_other: bool,
 }
 
+impl Context<'_> {
+    /// Whether the whole message may be the field's value: it was the only one asked for, and
+    /// the message corrects nothing else ("wait make it jan 6, same time", "nvm make it 3, game
+    /// starts 3:30" change a day or a count, asked for the goal or the order). A correction
+    /// may replace the field's own value.
+    fn whole_answer_is_its(&self) -> bool {
+        self.only_asked && !(self.correcting && self.known.is_none())
+    }
+}
+
 /// A short message that gives none of the fields asked for answers the one free-text field among
 /// them ("Sura" to "your insurer and a day that suits you?"): the other questions ask for values
 /// their readers would have found. Not a refusal ("no idea", "not sure") or a question back.
@@ -2222,6 +2235,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "member",
     "membership",
     "matricula",
+    // "la matri es 4821 KLM": as a plate is said short in Spain.
+    "matri",
     "placa",
     "placas",
     "plate",
@@ -2229,6 +2244,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
     "patente",
     // National and tax identity numbers.
     "cedula",
+    // "cc 1.020.445.887": a Colombian cédula de ciudadanía as it is written short.
+    "cc",
     "dni",
     "nie",
     "nif",
@@ -2249,9 +2266,8 @@ const IDENTIFIER_WORDS: &[&str] = &[
 const GENERIC_IDENTIFIER_WORDS: &[&str] = &["number", "numero", "id", "code", "codigo", "case"];
 
 /// An identifier: a word after `#` ("#A-20931"), a word with three digits or more soon after the
-/// field's own word ("my order 77120", "mi pedido? es el 45-889"), or, answering the question,
-/// the first such word ("es el 88213"); never after the words of `others`, other identifier
-/// fields' own ("cédula 1.144.087.622" is no plate).
+/// field's own word ("my order 77120", "mi pedido? es el 45-889", see [`after_own_word`]), or,
+/// answering the question, the first such word ("es el 88213").
 fn identifier(
     text: &str,
     field: &str,
@@ -2259,24 +2275,74 @@ fn identifier(
     asked: bool,
     last: bool,
 ) -> Option<String> {
-    let tokens = text
-        .split_whitespace()
-        .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']));
-    let shaped = |token: &str| {
-        token.len() >= 3
-            && token.chars().filter(char::is_ascii_digit).count() >= 3
-            && token
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
-    };
-    let hashed = tokens
-        .clone()
+    let hashed = identifier_tokens(text)
         .filter_map(|token| token.strip_prefix('#'))
         .find(|token| !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '-'));
-    // The field's own words, and any word that says an identifier follows ("orden" for a
-    // "pedido" field).
+    hashed
+        .map(str::to_string)
+        .or_else(|| after_own_word(text, field, others, true))
+        .or_else(|| {
+            let all: Vec<&str> = identifier_tokens(text).collect();
+            let raw: Vec<&str> = text.split_whitespace().collect();
+            let mut shaped = (0..all.len()).filter(|&at| identifier_shaped(all[at]));
+            let at = asked.then(|| {
+                if last {
+                    shaped.next_back()
+                } else {
+                    shaped.next()
+                }
+            })??;
+            // A plate's letters after its figures: "Marcos Delgado, 2241 HBC".
+            Some(match all.get(at + 1) {
+                Some(letters)
+                    if is_plate(field)
+                        && identifier_capitals(letters)
+                        && !raw[at].ends_with([',', ';', '.']) =>
+                {
+                    format!("{} {letters}", all[at])
+                }
+                _ => all[at].to_string(),
+            })
+        })
+}
+
+/// The words of `text` as an identifier reader sees them: without the punctuation after them.
+fn identifier_tokens(text: &str) -> impl Iterator<Item = &str> + Clone {
+    text.split_whitespace()
+        .map(|token| token.trim_end_matches(['.', ',', '!', '?', ';', ':', ')']))
+}
+
+/// A word shaped as an identifier: three digits or more, only letters, digits and `-_/.`.
+fn identifier_shaped(token: &str) -> bool {
+    token.len() >= 3
+        && token.chars().filter(char::is_ascii_digit).count() >= 3
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
+}
+
+/// Two to four capitals: a part of a plate or a member id ("HKT 482", "KP 4471 0932").
+fn identifier_capitals(token: &str) -> bool {
+    (2..=4).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// Whether `field` holds a vehicle's plate.
+fn is_plate(field: &str) -> bool {
+    ["plate", "matricula", "placa", "patente"]
+        .iter()
+        .any(|word| fields::fold(field).contains(word))
+}
+
+/// The identifier soon after the field's own word or a word that says one follows ("orden" for
+/// a "pedido" field, "cc" for a cédula), never after the words of `others`, other identifier
+/// fields' own ("cédula 1.144.087.622" is no plate). What follows such a word is the identifier
+/// even when its digits could be dialled ("guía MX7783410022", "nhs no 485 777 3456"); read in
+/// a text whose phone numbers are still in it, the field's `generic` words ("number", "id") are
+/// left out: "my number 713.555.0105" is a phone, not a `policy_number`.
+fn after_own_word(text: &str, field: &str, others: &[String], generic: bool) -> Option<String> {
     let named: Vec<String> = fields::fold(field)
         .split(['_', ' '])
+        .filter(|word| generic || !GENERIC_IDENTIFIER_WORDS.contains(word))
         .map(str::to_string)
         .chain(
             IDENTIFIER_WORDS
@@ -2286,65 +2352,43 @@ fn identifier(
                 .map(|word| word.to_string()),
         )
         .collect();
-    let all: Vec<&str> = tokens.clone().collect();
+    let all: Vec<&str> = identifier_tokens(text).collect();
     let raw: Vec<&str> = text.split_whitespace().collect();
     // A plate written in two parts: "matrícula 4821 KLM".
-    let plate = ["plate", "matricula", "placa", "patente"]
-        .iter()
-        .any(|word| fields::fold(field).contains(word));
+    let plate = is_plate(field);
     // After its word a plate may have two figures: "patente KJTR-45", "placa XKM 43F".
     let plate_shaped = |token: &str| {
         plate
             && token.chars().filter(char::is_ascii_digit).count() >= 2
             && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     };
-    let after_name = all.iter().enumerate().find_map(|(at, token)| {
+    // Up to four words on: "placa del carro: HKP 391".
+    let at = all.iter().enumerate().find_map(|(at, token)| {
         let word = fields::fold(token.trim_matches(|c: char| !c.is_alphanumeric()));
         named
             .contains(&word)
             .then(|| {
-                (at + 1..all.len().min(at + 4)).find(|&at| shaped(all[at]) || plate_shaped(all[at]))
+                (at + 1..all.len().min(at + 5))
+                    .find(|&at| identifier_shaped(all[at]) || plate_shaped(all[at]))
             })
             .flatten()
-    });
-    let capitals = |token: &str| {
-        (2..=4).contains(&token.len()) && token.chars().all(|c| c.is_ascii_uppercase())
-    };
-    let after_name = after_name.map(|at| {
-        // Written in parts: "member id KP 4471 0932", "placa HKT 482".
-        let mut parts: Vec<&str> = Vec::new();
-        if at > 0 && capitals(all[at - 1]) && !named.contains(&fields::fold(all[at - 1])) {
-            parts.push(all[at - 1]);
-        }
-        parts.push(all[at]);
-        let mut next = at + 1;
-        while let Some(token) = all.get(next)
-            && (token.len() >= 3 && token.chars().all(|c| c.is_ascii_digit())
-                || (plate && capitals(token)))
-            && !raw[next - 1].ends_with([',', ';', '.'])
-        {
-            parts.push(token);
-            next += 1;
-        }
-        parts.join(" ")
-    });
-    hashed.map(str::to_string).or(after_name).or_else(|| {
-        let mut shaped = (0..all.len()).filter(|&at| shaped(all[at]));
-        let at = asked.then(|| {
-            if last {
-                shaped.next_back()
-            } else {
-                shaped.next()
-            }
-        })??;
-        // A plate's letters after its figures: "Marcos Delgado, 2241 HBC".
-        Some(match all.get(at + 1) {
-            Some(letters) if plate && capitals(letters) && !raw[at].ends_with([',', ';', '.']) => {
-                format!("{} {letters}", all[at])
-            }
-            _ => all[at].to_string(),
-        })
-    })
+    })?;
+    // Written in parts: "member id KP 4471 0932", "placa HKT 482".
+    let mut parts: Vec<&str> = Vec::new();
+    if at > 0 && identifier_capitals(all[at - 1]) && !named.contains(&fields::fold(all[at - 1])) {
+        parts.push(all[at - 1]);
+    }
+    parts.push(all[at]);
+    let mut next = at + 1;
+    while let Some(token) = all.get(next)
+        && (token.len() >= 3 && token.chars().all(|c| c.is_ascii_digit())
+            || (plate && identifier_capitals(token)))
+        && !raw[next - 1].ends_with([',', ';', '.'])
+    {
+        parts.push(token);
+        next += 1;
+    }
+    Some(parts.join(" "))
 }
 
 /// A value with figures right after the field's own word, for a field no reader knows: "unit
@@ -2895,6 +2939,8 @@ fn looks_like_a_name(
                 && !taken.contains(&folded)
                 && !own.contains(&folded)
                 && !BUSINESS_WORDS.contains(&folded.as_str())
+                // "cc 1.020.445.887": in lower case, the word before an identifier.
+                && !(all_lower && IDENTIFIER_WORDS.contains(&folded.as_str()))
                 && !state(at)
         })
 }
@@ -4740,14 +4786,16 @@ mod tests {
             .as_deref(),
             Some("advanced welding course")
         );
-        // A verb says what to do, and a field that is not what is asked for takes nothing.
+        // A service field takes the service asked for, without the light verb (the opening's
+        // need, as for a goal or a job); a field that is not what is asked for takes nothing.
         assert_eq!(
             asked_for(
                 "quiero hacer test drive del RAV4",
                 "nombre:name,servicio:text,fecha:date",
                 "servicio"
-            ),
-            None
+            )
+            .as_deref(),
+            Some("test drive del RAV4")
         );
         assert_eq!(
             asked_for(
@@ -4833,6 +4881,21 @@ mod tests {
             &["name", "design"],
         );
         assert!(!placement.found.contains_key("design"), "{placement:?}");
+        // Who the texter is to the patient answers the question about them, not the symptoms.
+        let mother = answer(
+            "soy la mamá, Laura Cárdenas",
+            "acudiente:name,nombre_paciente:name,sintomas:text",
+            &["acudiente", "sintomas"],
+        );
+        assert_eq!(mother.found["acudiente"], "Laura Cárdenas");
+        assert!(!mother.found.contains_key("sintomas"), "{mother:?}");
+        // A correction of another field is no answer to the one asked.
+        let corrected = answer(
+            "nvm make it 3, game starts 3:30",
+            "name:name,order:text,pickup_time:time",
+            &["order"],
+        );
+        assert!(!corrected.found.contains_key("order"), "{corrected:?}");
         // The part that gives a choice read alone is that choice's, and the rest the item's.
         let returned = answer(
             "wool coat, too big",
@@ -4995,6 +5058,12 @@ mod tests {
                 "hola, atienden de guardia? mi gato Milo no para de vomitar y está decaído",
                 "mascota:name,especie:choice(Perro|Gato|Otro),sintomas,nombre:name",
                 "no para de vomitar y está decaído",
+            ),
+            // The pet the clause ends with goes with the words that introduce it.
+            (
+                "vacuna de la rabia para Toby",
+                "nombre:name,mascota:name,fecha:date,sintomas",
+                "vacuna de la rabia",
             ),
         ] {
             let found = answer(said, wanted, &[]).found;
@@ -6873,6 +6942,7 @@ mod tests {
             "any day this week is fine honestly",
             "whenever someone can get out to us tbh",
             "cuando puedan, es urgente",
+            "honestly any day next week is fine",
         ] {
             let found = conversation(
                 &[
@@ -7733,5 +7803,51 @@ mod tests {
             cuenta.found.get("account_id").map(String::as_str),
             Some("55-10293")
         );
+    }
+
+    #[test]
+    fn an_identifier_after_its_word_is_no_phone_number() {
+        // Digits that could be dialled, after the word that names them: the identifier's.
+        for (said, wanted, field, value) in [
+            (
+                "guía MX7783410022",
+                "nombre:name,numero_guia:text,problema:text",
+                "numero_guia",
+                "MX7783410022",
+            ),
+            (
+                "nhs no 485 777 3456",
+                "name:name,nhs_number:text,reason:text",
+                "nhs_number",
+                "485 777 3456",
+            ),
+            (
+                "cc 1.020.445.887",
+                "nombre:name,cedula:text,motivo:text",
+                "cedula",
+                "1.020.445.887",
+            ),
+            (
+                "placa del carro: HKP 391",
+                "nombre:name,placa:text,descripcion:text",
+                "placa",
+                "HKP 391",
+            ),
+        ] {
+            let read = answer(said, wanted, &["nombre", "name"]);
+            assert_eq!(
+                read.found.get(field).map(String::as_str),
+                Some(value),
+                "{said}"
+            );
+            assert_eq!(
+                read.found.get("nombre"),
+                None,
+                "{said}: the word before is no name"
+            );
+        }
+        let claim = "policy_number:text,name:name,phone:phone";
+        let phone = answer("my number 713.555.0105", claim, &["phone"]);
+        assert_eq!(phone.found.get("policy_number"), None);
     }
 }

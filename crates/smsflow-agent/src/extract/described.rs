@@ -162,6 +162,11 @@ pub(super) fn described(
             (Kind::OtherName, _) if opens_its_clause(&tokens, value) => {
                 remove_value(&tokens, value, other, &mut removed, None)
             }
+            // "vacuna de la rabia para Toby", "esterilizar a la Kira": the pet the clause ends
+            // with goes with the words that introduce it; what it is for stays.
+            (Kind::OtherName, _) if ends_its_clause(&tokens, value) => {
+                remove_value(&tokens, value, other, &mut removed, None)
+            }
             // Read as E.164, the number is found where its figures are: "(503) 555-0142".
             (Kind::Phone, _) => find_phone(&tokens)
                 .map(|at| dropped_clause_at.push(at))
@@ -424,6 +429,20 @@ fn opens_its_clause(tokens: &[&str], value: &str) -> bool {
                 .position(|token| ends_clause(token))
                 .map_or(tokens.len() - end, |last| last + 1)
                 >= 2
+    })
+}
+
+/// Whether `value` ends the first clause of `tokens` it stands in, after two words or more of
+/// its own clause: "vacuna de la rabia para Toby".
+fn ends_its_clause(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        let end = at + value.split_whitespace().count();
+        let before = tokens[..at]
+            .iter()
+            .rev()
+            .take_while(|token| !ends_clause(token))
+            .count();
+        (end == tokens.len() || ends_clause(tokens[end - 1])) && before >= 2
     })
 }
 

@@ -40,6 +40,10 @@ const WHY: &[&str] = &[
     // A lawyer's case: "need a lawyer for a car accident".
     "matter",
     "asunto",
+    // What a consultation or a call is about: "necesito asesoría por una liquidación mal
+    // pagada", "a call about the series A term sheet".
+    "tema",
+    "topic",
     "injury",
     "injuries",
     "lesion",
@@ -268,6 +272,7 @@ const VISIT_LEADS: &[&str] = &[
     "can i",
     "could i",
     "can we",
+    "could we",
     "i need",
     "need",
     "i'd like",
@@ -301,6 +306,8 @@ const VISIT_WORDS: &[&str] = &[
     "session",
     "sesion",
     "meeting",
+    // "I'd like a call with sales about campus licensing".
+    "call",
     "reunion",
     "consult",
     "consultar",
@@ -373,7 +380,7 @@ fn without_visit(value: &str) -> &str {
 /// spanish? necesito una limpieza" = `necesito una limpieza`. What the texter asks is for the
 /// business to answer, never what is wrong; what is left must say something (two words).
 fn without_question(value: &str) -> &str {
-    let value = value.trim();
+    let value = without_need_after(value.trim());
     // A question that opens the message, ended by its mark.
     let value = match value.rfind("? ") {
         Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
@@ -408,6 +415,48 @@ fn without_question(value: &str) -> &str {
         return value[..at].trim_end();
     }
     value
+}
+
+/// Words after "y"/"and" that say what the texter needs or must do because of the problem, not
+/// more of it (folded): "me chocaron por detrás en la 80 y necesito que me ayuden con el
+/// reclamo", "el calefont no prende y tengo que ducharme luego" (test14, test20). "y no puedo
+/// entrar" stays: it says what the problem does.
+const NEED_AFTER: &[&str] = &[
+    "necesito que ",
+    "necesitamos que ",
+    "tengo que ",
+    "tenemos que ",
+    "i need you to ",
+    "i need someone to ",
+    "we need someone to ",
+    "i need to ",
+    "we need to ",
+    "i have to ",
+    "we have to ",
+];
+
+/// `value` without a need of the texter's joined after the description (see [`NEED_AFTER`]).
+fn without_need_after(value: &str) -> &str {
+    let folded = fields::fold(value);
+    [" y ", " and "]
+        .iter()
+        .flat_map(|joint| folded.match_indices(joint))
+        .filter(|(at, joint)| {
+            let after = &folded[at + joint.len()..];
+            NEED_AFTER.iter().any(|need| after.starts_with(need))
+                && folded[..*at].split_whitespace().count() >= 3
+        })
+        .map(|(at, _)| at)
+        .min()
+        // Folding keeps one letter for one: cut at the same letter of `value`.
+        .and_then(|at| {
+            let letters = folded[..at].chars().count();
+            value
+                .char_indices()
+                .nth(letters)
+                .map(|(cut, _)| &value[..cut])
+        })
+        .unwrap_or(value)
 }
 
 /// Words that open a question to the business, with or without its mark (folded).
@@ -1087,11 +1136,20 @@ fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bo
                     | smsflow_core::FieldType::Datetime
             )
     });
+    // "honestly any day next week is fine": a hedge before it says no more.
     let folded = fields::fold(after_greeting(text));
-    day_asked
-        && VAGUE_WHEN
-            .iter()
-            .any(|lead| starts_with_word(&folded, lead))
+    let folded = [
+        "honestly ",
+        "tbh ",
+        "well ",
+        "la verdad ",
+        "bueno ",
+        "pues ",
+    ]
+    .iter()
+    .find_map(|hedge| folded.strip_prefix(hedge))
+    .unwrap_or(&folded);
+    day_asked && VAGUE_WHEN.iter().any(|lead| starts_with_word(folded, lead))
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
@@ -1702,6 +1760,33 @@ mod tests {
                 "issue",
                 "hi there, the garage door wont close",
                 "the garage door wont close",
+            ),
+            // A call asked for about it: what it is about.
+            (
+                "topic",
+                "I'd like a call with sales about campus licensing",
+                "campus licensing",
+            ),
+            (
+                "tema",
+                "necesito asesoría por una liquidación mal pagada",
+                "liquidación mal pagada",
+            ),
+            // What the texter needs because of it goes; what the problem does stays.
+            (
+                "problema",
+                "el calefont no prende y tengo que ducharme luego",
+                "el calefont no prende",
+            ),
+            (
+                "issue",
+                "the basement is flooding and i need someone to come today",
+                "the basement is flooding",
+            ),
+            (
+                "problema",
+                "se rompió la llave adentro de la cerradura y no puedo entrar",
+                "se rompió la llave adentro de la cerradura y no puedo entrar",
             ),
             (
                 "problema",

@@ -37,6 +37,13 @@ const NEEDS: &[&str] = &[
     "resumen",
     "molestia",
     "molestias",
+    // The service or need a first message asks for: "need gutter cleaning", "necesitamos
+    // soporte para la facturación electrónica", "queremos reformar la cocina entera".
+    "service",
+    "servicio",
+    "need",
+    "necesidad",
+    "reforma",
     // A laboratory's test: "hacen química sanguínea de 24 elementos?".
     "estudio",
     "estudios",
@@ -392,5 +399,13 @@ mod tests {
         assert!(need_field(&wanted, &["name".to_string()], &none, &empty).is_none());
         let with_problem = vec![text("goal"), text("problem")];
         assert!(need_field(&with_problem, &[], &none, &empty).is_none());
+        // The service or need asked for: "queremos reformar la cocina entera".
+        for need in ["service", "servicio", "necesidad", "reforma"] {
+            let wanted = vec![text("nombre"), text(need)];
+            assert_eq!(
+                need_field(&wanted, &[], &none, &empty).map(FieldSpec::as_str),
+                Some(need)
+            );
+        }
     }
 }

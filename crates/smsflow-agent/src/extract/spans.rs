@@ -259,6 +259,20 @@ pub(super) fn without_why_of_check(value: &str) -> &str {
 /// Words that open when something started: "desde anteayer", "since monday".
 const SINCE: &[&str] = &["since", "desde"];
 
+/// Words that open when something happened, said alone after the description: "yesterday at
+/// dinner", "night before last", "anoche como a las 11" (test7, test21).
+const HAPPENED: &[&str] = &[
+    "yesterday",
+    "ayer",
+    "anoche",
+    "anteayer",
+    "today",
+    "hoy",
+    "tonight",
+    "earlier",
+    "night",
+];
+
 /// Words that say how often, after a count: "3x a week", "tres días a la semana" (folded).
 const OFTEN: &[&str] = &[
     "a week",
@@ -281,6 +295,7 @@ pub(super) fn says_when_or_how_often(text: &str) -> bool {
     let first = folded.split_whitespace().next().unwrap_or_default();
     words <= 5
         && (SINCE.contains(&first)
+            || HAPPENED.contains(&first)
             || (OFTEN.iter().any(|often| folded.contains(often))
                 && (first.starts_with(|c: char| c.is_ascii_digit())
                     || fields::numbers::is_number_word(first)
@@ -514,6 +529,8 @@ mod tests {
             "3x a week",
             "tres días a la semana",
             "twice a week",
+            "yesterday at dinner",
+            "night before last",
         ] {
             assert!(says_when_or_how_often(said), "{said}");
         }

@@ -1073,7 +1073,8 @@ fn numeric_date(word: &str, today: Date, order: Order) -> Option<(Date, bool)> {
 /// A time at `words[i]`: "3pm", "3 pm", "3:30", "15:00", "3:30 p.m.", "at 5", "a las 5", "a las 5
 /// de la tarde", "a las 5 y media", "noon", "mediodía"; the time and the words used.
 fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
-    let word = words[i].as_str();
+    // "see you at half past" ends before the hour: no time, and no reading past the end.
+    let word = words.get(i)?.as_str();
     match word {
         "noon" | "midday" | "mediodia" => return Some((Time::constant(12, 0, 0, 0), 1)),
         "midnight" | "medianoche" => return Some((Time::constant(0, 0, 0, 0), 1)),
@@ -1680,6 +1681,11 @@ mod tests {
         assert_eq!(
             when("half past 2 in the afternoon"),
             pair(None, Some("14:30"))
+        );
+        assert_eq!(
+            when("ok see you at half past"),
+            pair(None, None),
+            "no hour after it: no time (it read past the last word)"
         );
         assert_eq!(when("make it 9"), pair(None, Some("09:00")));
         assert_eq!(when("17.30"), pair(None, Some("17:30")));

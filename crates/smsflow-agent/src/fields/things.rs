@@ -338,11 +338,13 @@ impl Thing {
             Thing::Venue => place_after(&tokens, VENUE_CUES, &VENUE_NAME),
             Thing::Destination => place_after(&tokens, TRAVEL_CUES, &AREA_NAME)
                 .or_else(|| place_after(&tokens, &["in", "en"], &AREA_NAME))
-                .map(|place| with_country(&tokens, place)),
+                .map(|place| with_country(&tokens, place))
+                .or_else(|| lower_case_destination(&tokens)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
             Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
                 .and_then(|value| {
+                    let value = after_learner(&value);
                     let words: Vec<&str> = value
                         .split_whitespace()
                         .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
@@ -2064,16 +2066,28 @@ fn phrase_after(text: &str, cues: &[&str], most: usize, ends: &[&str]) -> Option
     (!words.is_empty() && words.len() <= most).then(|| words.join(" "))
 }
 
+/// Dishes named with a number word, which count nothing: "un pastel de tres leches", "a tres
+/// leches cake" (test12, test19, test20), "pizza cuatro quesos" (folded).
+const DISHES_WITH_A_NUMBER: &[[&str; 2]] = &[["tres", "leches"], ["cuatro", "quesos"]];
+
+/// Whether `word` and the token after it name a dish (see [`DISHES_WITH_A_NUMBER`]).
+fn names_a_dish(word: &str, next: Option<&&str>) -> bool {
+    next.is_some_and(|next| {
+        DISHES_WITH_A_NUMBER.contains(&[fold(word).as_str(), fold(bare(next)).as_str()])
+    })
+}
+
 /// What the first count in the message counts: "need 500 branded pens for a trade show" ->
 /// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
 /// tres leches".
 fn counted(tokens: &[&str]) -> Option<String> {
-    let count = tokens.iter().position(|token| {
+    let count = tokens.iter().enumerate().position(|(at, token)| {
         let word = bare(token);
         !word.is_empty()
             && (word.chars().all(|c| c.is_ascii_digit())
                 || (super::numbers::is_number_word(word)
-                    && !ARTICLES.contains(&fold(word).as_str())))
+                    && !ARTICLES.contains(&fold(word).as_str())
+                    && !names_a_dish(word, tokens.get(at + 1))))
     })?;
     let mut at = count + 1;
     if ends_clause(tokens[count]) {
@@ -2317,6 +2331,48 @@ fn with_country(tokens: &[&str], place: String) -> String {
     }
 }
 
+/// Words that say a trip goes to the place after them, written in lower case: "looking at a
+/// trip to lisbon", "cotización para ir a cancún en diciembre" (test10, test19).
+const TRIP_TO: &[[&str; 2]] = &[
+    ["trip", "to"],
+    ["fly", "to"],
+    ["go", "to"],
+    ["ir", "a"],
+    ["viaje", "a"],
+    ["viajar", "a"],
+    ["vuelo", "a"],
+    ["paquete", "a"],
+];
+
+/// Words that end a place written in lower case: when, who and what for.
+const AFTER_PLACE: &[&str] = &[
+    "for", "in", "on", "this", "next", "with", "en", "para", "por", "con", "el", "este", "esta",
+    "and", "y",
+];
+
+/// Where a trip goes in a message written in lower case, after [`TRIP_TO`]: one to three
+/// words before the words of when or who.
+fn lower_case_destination(tokens: &[&str]) -> Option<String> {
+    let at = tokens.windows(2).position(|pair| {
+        !ends_clause(pair[0]) && TRIP_TO.contains(&[fold(pair[0]).as_str(), fold(pair[1]).as_str()])
+    })? + 2;
+    let mut place: Vec<&str> = Vec::new();
+    for token in &tokens[at..] {
+        let word = bare(token);
+        if word.is_empty()
+            || AFTER_PLACE.contains(&fold(word).as_str())
+            || !word.chars().all(|c| c.is_alphabetic() && !c.is_uppercase())
+        {
+            break;
+        }
+        place.push(word);
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (1..=3).contains(&place.len()).then(|| place.join(" "))
+}
+
 /// Words before where a trip goes: "a trip to Lisbon", "ir a Oaxaca", "un viaje para Cancún".
 const TRAVEL_CUES: &[&str] = &["to", "a", "para", "hacia", "visit", "visitar", "visiting"];
 
@@ -2467,6 +2523,10 @@ const SUBJECT_CUES: &[&str] = &[
     "refuerzo en ",
     "profesor de ",
     "profe de ",
+    "profesor particular de ",
+    "profesora particular de ",
+    "profe particular de ",
+    "clases particulares de ",
     "maestro de ",
     "maestra de ",
     "tutor de ",
@@ -2478,11 +2538,35 @@ const SUBJECT_ENDS: &[&str] = &[
     "next", "my", "mi", "el", "la", "los", "las", "the",
 ];
 
+/// What follows the learner named first after a subject's cue: "(a tutor for) my son for
+/// algebra 2" = `algebra 2`; the subject follows "for"/"in"/"en"/"de" within three words.
+fn after_learner(value: &str) -> String {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let learner = words.first().is_some_and(|first| {
+        ["my", "our", "mi", "nuestro", "nuestra"].contains(&fold(first).as_str())
+    });
+    let link =
+        words.iter().take(4).skip(1).position(|word| {
+            ["for", "in", "en", "de", "with", "con"].contains(&fold(word).as_str())
+        });
+    match link {
+        Some(at) if learner => words[at + 2..].join(" "),
+        _ => value.to_string(),
+    }
+}
+
 /// The subject named before the word for who teaches it: "looking for a maths tutor", "un
 /// profe de" is read by its cue. Not a word that says what kind of tutor ("a private tutor").
 fn subject_before_tutor(tokens: &[&str]) -> Option<String> {
-    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher"];
+    // "need chem help for my junior": the subject before the help asked for.
+    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher", "help"];
     const NOT_SUBJECTS: &[&str] = &[
+        "some",
+        "any",
+        "more",
+        "extra",
+        "your",
+        "urgent",
         "a",
         "an",
         "the",
@@ -2700,6 +2784,23 @@ mod tests {
             ("pest", "pretty sure it's bed bugs", "bed bugs"),
             ("subject", "looking for a maths tutor for my son", "maths"),
             ("subject", "my daughter needs help w chemistry", "chemistry"),
+            ("destination", "looking at a trip to lisbon", "lisbon"),
+            (
+                "destino",
+                "cotización para ir a cancún en diciembre",
+                "cancún",
+            ),
+            (
+                "subject",
+                "looking for a tutor for my son for algebra 2",
+                "algebra 2",
+            ),
+            ("subject", "need chem help for my junior, grade 11", "chem"),
+            (
+                "asignatura",
+                "busco profe particular de física para mi hija",
+                "física",
+            ),
         ] {
             assert_eq!(read(field, said).as_deref(), Some(value), "{field}: {said}");
         }
@@ -2707,6 +2808,7 @@ mod tests {
             ("stylist", "with pleasure, thursday works"),
             ("pest", "something is chewing the wires"),
             ("subject", "looking for a private tutor"),
+            ("subject", "need some help asap"),
         ] {
             assert_eq!(read(field, said), None, "{field}: {said}");
         }
@@ -2887,6 +2989,8 @@ mod tests {
             read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
             Some("pasteles de tres leches")
         );
+        // A dish named with a number counts nothing: no "leches" counted.
+        assert_eq!(counted(&["un", "pastel", "de", "tres", "leches"]), None);
         assert_eq!(
             read("need 250 custom tote bags with our logo for a conference").as_deref(),
             Some("custom tote bags with our logo")
