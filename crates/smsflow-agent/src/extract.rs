@@ -131,7 +131,8 @@ fn head_words(name: &str, kind: Kind) -> Vec<String> {
 }
 
 /// What one message gave: valid values, the fields it tried to give but got wrong, and part of
-/// a value still missing the rest (the day of a date and time, as `YYYY-MM-DD`).
+/// a value still missing the rest (the day of a date and time, or the first of the month of a
+/// date said with a day that month lacks, as `YYYY-MM-DD`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extraction {
     pub found: BTreeMap<String, String>,
@@ -562,6 +563,18 @@ impl Extractors {
                 extraction
                     .partial
                     .insert(field.as_str().to_string(), day.to_string());
+            }
+        }
+        // "Could you do Feb 30th?": the month waits for the day a later "sorry, 28th" gives.
+        for field in wanted.iter().filter(|field| {
+            field.kind == FieldType::Date
+                && !is_past_day(field)
+                && !extraction.found.contains_key(field.as_str())
+        }) {
+            if let Some(month) = fields::dates::impossible_day_month(text, clock.today()) {
+                extraction
+                    .partial
+                    .insert(field.as_str().to_string(), month.to_string());
             }
         }
         if extraction.found.is_empty()

@@ -314,19 +314,48 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A day of the month said alone, as a correction says it: "no, el 9", "sorry, the 12th".
+/// A day of the month said alone, as a correction says it: "no, el 9", "sorry, the 12th",
+/// "sorry, 28th".
 pub fn day_alone(text: &str) -> Option<i8> {
     let words = tokens(text);
     let days: Vec<i8> = words
         .iter()
         .enumerate()
-        .filter(|(at, _)| *at > 0 && matches!(words[at - 1].as_str(), "el" | "the" | "dia"))
+        .filter(|(at, word)| {
+            // An ordinal ("28th") is a day without its article.
+            (*at > 0 && matches!(words[at - 1].as_str(), "el" | "the" | "dia"))
+                || word.ends_with(char::is_alphabetic)
+        })
         .filter_map(|(_, word)| day_number(word))
         .collect();
     match days.as_slice() {
         [.., last] => Some(*last),
         [] => None,
     }
+}
+
+/// The first of the month of a day that month lacks ("Feb 30th", "el 31 de junio", "the 31st of
+/// april"), in the year such a day would come next: a later "sorry, 28th" is read in it.
+pub fn impossible_day_month(text: &str, today: Date) -> Option<Date> {
+    let words = tokens(text);
+    words.iter().enumerate().find_map(|(at, word)| {
+        let month = month(word)?;
+        let before = |back: usize| at.checked_sub(back).map(|at| words[at].as_str());
+        let day = words
+            .get(at + 1)
+            .and_then(|next| day_number(next))
+            .or_else(|| before(1).and_then(day_number))
+            .or_else(|| {
+                matches!(before(1), Some("de" | "of"))
+                    .then(|| before(2).and_then(day_number))
+                    .flatten()
+            })?;
+        let year = today.year() + i16::from(month < today.month());
+        Date::new(year, month, day)
+            .is_err()
+            .then(|| Date::new(year, month, 1).ok())
+            .flatten()
+    })
 }
 
 /// The first day after `today` that is `day` (a week ahead when today is that day).
@@ -401,7 +430,13 @@ pub fn read_back(text: &str, today: Date, order: Order, last: bool) -> When {
                 let back = if date <= today || exact {
                     date
                 } else if weekday(&words[at]).is_some() {
-                    date.checked_sub(7.days()).ok()?
+                    // "fue el sábado" on a Saturday: the last one before today, a week ago.
+                    let back = date.checked_sub(7.days()).ok()?;
+                    if back < today {
+                        back
+                    } else {
+                        back.checked_sub(7.days()).ok()?
+                    }
                 } else if matches!(words[at].as_str(), "the" | "el") {
                     // "charged twice on the 15th": this month's 15th, or last month's.
                     date.checked_sub(1.month()).ok()?
@@ -1567,10 +1602,30 @@ mod tests {
     }
 
     #[test]
+    fn a_day_a_month_lacks_gives_its_month_to_the_day_said_next() {
+        for (text, month) in [
+            ("Could you do Feb 30th?", Some(date(2027, 2, 1))),
+            ("el 30 de febrero porfa", Some(date(2027, 2, 1))),
+            ("the 31st of april?", Some(date(2027, 4, 1))),
+            ("para el 31 de noviembre", Some(date(2026, 11, 1))),
+            ("march 2 then", None),
+            ("el 31 de diciembre", None),
+        ] {
+            assert_eq!(impossible_day_month(text, TODAY), month, "{text}");
+        }
+        assert_eq!(day_alone("sorry, 28th"), Some(28));
+        assert_eq!(day_alone("ay no, el 28"), Some(28));
+        assert_eq!(day_alone("sorry, 28 people"), None);
+    }
+
+    #[test]
     fn a_past_day_of_the_month_alone_is_this_month_or_the_one_before() {
         let back = |text| read_back(text, TODAY, Order::MonthFirst, false).date;
         assert_eq!(back("charged twice on the 15th"), Some(date(2026, 11, 15)));
         assert_eq!(back("it was the 28th"), Some(date(2026, 10, 28)));
+        // A weekday that is today's is last week's.
+        assert_eq!(back("fue el jueves"), Some(date(2026, 11, 19)));
+        assert_eq!(back("pasó el domingo"), Some(date(2026, 11, 22)));
         assert!(says_past("fue anteayer comiendo", TODAY));
         assert_eq!(
             when("el lunes pasado no vino nadie, así que el martes?"),

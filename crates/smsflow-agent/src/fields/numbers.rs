@@ -466,6 +466,12 @@ const MEASURES: &[Measure] = &[
             "adults",
             "adultos",
             "comensales",
+            // A team counted by its staff: "about 35 agents", "12 staff".
+            "agents",
+            "agentes",
+            "staff",
+            "employees",
+            "empleados",
         ],
         money: false,
     },
@@ -558,6 +564,7 @@ const MEASURES: &[Measure] = &[
             "agents",
             "agentes",
             "puestos",
+            "staff",
             // "we're a 14 person firm"
             "person",
             "persona",
@@ -699,6 +706,24 @@ pub struct NumberAsk {
 /// one that no `other` wanted field and no other measure claims ("3 bedrooms" is
 /// never a budget), any number when asked, else one that words say counts something.
 pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) -> Option<String> {
+    let value = counted_number(text, field, others, ask)?;
+    // "3 docenas" for `docenas`: a field that counts dozens takes them as said, not as units.
+    let dozens = super::field_says(field, DOZENS)
+        && read(text)
+            .0
+            .iter()
+            .any(|token| DOZENS.contains(&token.as_str()));
+    match value.parse::<f64>() {
+        Ok(units) if dozens => Some(plain(units / 12.0)),
+        _ => Some(value),
+    }
+}
+
+/// Words that count by the dozen.
+const DOZENS: &[&str] = &["dozen", "dozens", "docena", "docenas"];
+
+/// [`field_number`], with a dozen read as twelve.
+fn counted_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) -> Option<String> {
     let NumberAsk {
         asked,
         correcting: last,
@@ -1531,6 +1556,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 .find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(token.len()),
         );
+        // "a 25-person firm", "3-bedroom": the number, then the word it counts.
+        let hyphened = unit
+            .strip_prefix('-')
+            .filter(|word| !word.is_empty() && word.chars().all(char::is_alphabetic));
         let split = !digits.is_empty() && UNIT_SUFFIXES.contains(&unit);
         // "64,95€": the amount, then its currency.
         let priced = token
@@ -1543,6 +1572,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         } else if split {
             owned.push(digits.to_string());
             owned.push(unit.to_string());
+            closes.push(false);
+        } else if let Some(word) = hyphened.filter(|_| !digits.is_empty()) {
+            owned.push(digits.to_string());
+            owned.push(word.to_string());
             closes.push(false);
         } else {
             owned.push(token.to_string());
@@ -2218,10 +2251,28 @@ mod tests {
             read("we're a 4 person startup", "team_size", &[]).as_deref(),
             Some("4")
         );
-        assert_eq!(
-            read("we're a 14 person accounting firm", "employees", &[]).as_deref(),
-            Some("14")
-        );
+        for (text, dozens) in [
+            ("hola quiero 3 docenas de medialunas", "3"),
+            ("2 dozen", "2"),
+        ] {
+            assert_eq!(
+                read(text, "docenas", &[]).as_deref(),
+                Some(dozens),
+                "{text}"
+            );
+        }
+        for (text, field, size) in [
+            ("we're a 14 person accounting firm", "employees", "14"),
+            ("we're a 25-person architecture firm", "employees", "25"),
+            ("Crumb & Co, 12 staff", "employees", "12"),
+            (
+                "we're at Bluefin Logistics, about 35 agents",
+                "team_size",
+                "35",
+            ),
+        ] {
+            assert_eq!(read(text, field, &[]).as_deref(), Some(size), "{text}");
+        }
         // A count of something else is no budget, even alone.
         assert_eq!(read("an apartment with 3 bedrooms", "budget", &[]), None);
         // The unit or noun the field's name ends with, in any spelling or language.
