@@ -3491,7 +3491,7 @@ const TITLES: &[&str] = &[
 /// brian kim, brian.kim@yahoo.com").
 fn lowercase_name(words: &[Word], asked: bool, alone: bool) -> Option<String> {
     let cued = NAME_CUES.iter().find_map(|cue| {
-        let at = (0..words.len()).find(|&at| cue_at(words, at, cue).is_some())?;
+        let at = (0..words.len()).find(|&at| own_cue_at(words, at, cue).is_some())?;
         // Without the question, only a cue that says a name follows, near the start, or any cue
         // when a company follows the name ("im dana from blue fin sushi").
         let strong = asked
@@ -3818,6 +3818,19 @@ fn cue_at(words: &[Word], at: usize, cue: &[&str]) -> Option<usize> {
         .then_some(at + cue.len())
 }
 
+/// [`cue_at`] for a cue that introduces the texter: not someone else's name ("her name is Aria,
+/// im Jordan Wells", "su nombre es Tomás").
+fn own_cue_at(words: &[Word], at: usize, cue: &[&str]) -> Option<usize> {
+    let someone_elses = matches!(cue.first(), Some(&("name" | "names" | "name's" | "nombre")))
+        && at.checked_sub(1).is_some_and(|before| {
+            matches!(
+                words[before].lower.as_str(),
+                "her" | "his" | "their" | "su" | "sus"
+            )
+        });
+    cue_at(words, at, cue).filter(|_| !someone_elses)
+}
+
 /// "Jordan at Sunset Cycles here", "Emma Clarke here": a name, and a company when one is named
 /// before "here".
 fn here_intro(words: &[Word]) -> Option<(String, Option<String>)> {
@@ -3905,11 +3918,7 @@ fn says_whose_vaguely(words: &[Word]) -> bool {
 fn person_name(words: &[Word]) -> Option<String> {
     for (i, _) in words.iter().enumerate() {
         for cue in NAME_CUES {
-            let matches = cue
-                .iter()
-                .enumerate()
-                .all(|(k, part)| words.get(i + k).is_some_and(|w| w.lower == *part));
-            if matches
+            if own_cue_at(words, i, cue).is_some()
                 && let Some((name, _)) =
                     capitalised_run(words, skip_fillers(words, i + cue.len()), NAME_WORDS, false)
             {
@@ -6099,6 +6108,18 @@ mod tests {
         )
         .found;
         assert_eq!(pairs(&found), [("nombre_padre", "Karla Mendoza")]);
+        // Someone else's name said first is not the texter's ("her name is").
+        for text in [
+            "her name is Aria, im Jordan Wells",
+            "She's two, her name is Amara. I'm Jordan Wells",
+        ] {
+            let found = answer(text, "parent_name:name,child_name:name", &[]).found;
+            assert_eq!(
+                found.get("parent_name").map(String::as_str),
+                Some("Jordan Wells"),
+                "{text}"
+            );
+        }
         // Typed as text, a child's or a student's name is still read as their name.
         for (text, wanted, child) in [
             (

@@ -75,6 +75,11 @@ const TEXTER_WORDS: &[&str] = &[
     "solicitante",
     "titular",
     "holder",
+    // Who holds the policy a claim is filed under: the texter filing it.
+    "policyholder",
+    "insured",
+    "asegurado",
+    "asegurada",
     "account",
     "tenant",
     "inquilino",

@@ -1365,6 +1365,56 @@ mod tests {
                 &["Teeth cleaning", "Whitening", "Emergency"],
                 "Emergency",
             ),
+            (
+                "busco profe de análisis matemático para la facu",
+                &["Primario", "Secundario", "Universitario"],
+                "Universitario",
+            ),
+            (
+                "el aire no enfría y hace un ruido",
+                &["AC repair", "Furnace repair", "Maintenance", "New install"],
+                "AC repair",
+            ),
+            (
+                "hola, el aire del carro ya no enfría",
+                &["Afinación", "Frenos", "Suspensión", "Clima"],
+                "Clima",
+            ),
+            (
+                "buscamos gestoría para los impuestos",
+                &["Contabilidad", "Asesoría fiscal", "Laboral"],
+                "Asesoría fiscal",
+            ),
+            (
+                "necesito hacer mis taxes, tengo 3 kids",
+                &["Individual return", "ITIN application", "Business return"],
+                "Individual return",
+            ),
+            (
+                "tenemos muchas cucarachas en la cocina",
+                &["Fumigación", "Control de roedores", "Termitas"],
+                "Fumigación",
+            ),
+            (
+                "quisiera información sobre los brackets",
+                &["Limpieza", "Blanqueamiento", "Ortodoncia", "Extracción"],
+                "Ortodoncia",
+            ),
+            (
+                "i've been made redundant and don't think it was fair",
+                &["Conveyancing", "Divorce", "Employment"],
+                "Employment",
+            ),
+            (
+                "me quieren quitar la pensión de alimentos de mis hijos",
+                &["Laboral", "Familia", "Civil", "Penal"],
+                "Familia",
+            ),
+            (
+                "nunca lo he estudiado",
+                &["Básico", "Intermedio", "Avanzado"],
+                "Básico",
+            ),
         ];
         for (said, choices, chosen) in cases {
             assert_eq!(pick(said, choices).as_deref(), Some(*chosen), "{said}");

@@ -22,6 +22,8 @@ const TOPICS: &[Topic] = &[
             "custodia",
             "child support",
             "pension alimenticia",
+            "pension de alimentos",
+            "cuota alimentaria",
             "alimony",
             "my ex ",
             "mi ex ",
@@ -111,6 +113,7 @@ const TOPICS: &[Topic] = &[
         ],
         cues: &[
             "fired",
+            "redundan",
             "at work",
             "on the job",
             "workers comp",
@@ -413,6 +416,8 @@ const TOPICS: &[Topic] = &[
             "beginner",
             "beginners",
             "novice",
+            "basico",
+            "basica",
         ],
         cues: &[
             "nunca",
@@ -1219,6 +1224,61 @@ const TOPICS: &[Topic] = &[
     Topic {
         choice_words: &["storage", "store", "guardar", "guarda", "almacenaje"],
         cues: &["store", "storage", "guardar", "guardan", "almacen"],
+    },
+    // Studies at a university: "análisis matemático para la facu".
+    Topic {
+        choice_words: &[
+            "universidad",
+            "universitario",
+            "universitaria",
+            "university",
+            "college",
+        ],
+        cues: &["facu", "universidad", "university", "college", "carrera"],
+    },
+    // A cooling system by what it does not do: "el aire no enfría", "AC isn't cooling".
+    Topic {
+        choice_words: &["ac", "clima", "aire", "cooling"],
+        cues: &[
+            "no enfria",
+            "not cooling",
+            "isn't cooling",
+            "isnt cooling",
+            "aire acondicionado",
+            "el aire",
+            "air conditioning",
+            "a/c",
+            "blowing warm",
+        ],
+    },
+    // Taxes, and one's own as opposed to a business's: "mis taxes", "personal taxes".
+    Topic {
+        choice_words: &["fiscal", "tax", "taxes", "impuestos", "tributaria"],
+        cues: &["impuesto", "hacienda", "irs", "declaracion de la renta"],
+    },
+    Topic {
+        choice_words: &["individual", "personal", "personales"],
+        cues: &[
+            "my taxes",
+            "mis taxes",
+            "mis impuestos",
+            "personal tax",
+            "my tax return",
+        ],
+    },
+    Topic {
+        choice_words: &["fumigacion", "fumigation", "roaches", "cucarachas"],
+        cues: &["cucaracha", "roach", "chinche", "pulga", "bed bug"],
+    },
+    Topic {
+        choice_words: &["ortodoncia", "orthodontics", "braces"],
+        cues: &[
+            "brackets",
+            "braces",
+            "frenillos",
+            "invisalign",
+            "alineadores",
+        ],
     },
 ];
 
