@@ -776,6 +776,15 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
         if let Some((start, core_end)) = core(&tokens, at) {
             let start = with_article(&tokens, start);
             let end = read_on(&tokens, core_end);
+            // "I-90 near exit 41, by the Cumberland Ave ramp": a highway spot that opens the
+            // message is said whole, its landmarks with it.
+            let end = if start == 0 && highway_exit(&tokens, start).is_some() {
+                (end..tokens.len())
+                    .find(|&k| tokens[k].ends_sentence())
+                    .unwrap_or(tokens.len() - 1)
+            } else {
+                end
+            };
             let before = tokens[after_last..start]
                 .iter()
                 .map(|token| token.bare.as_str())
@@ -896,6 +905,9 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
             return Some((start, number));
         }
     }
+    if let Some(exit) = highway_exit(tokens, at) {
+        return Some((at, exit));
+    }
     let first = &tokens[at];
     if let Some(number) = route_end(tokens, at)
         && tokens.get(number + 1).is_some_and(|to| to.is(ROUTE_TO))
@@ -967,6 +979,36 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
         return Some((at, number));
     }
     None
+}
+
+/// A spot on a highway by its exit, from `at`: "I-40 near exit 12", "I-94 eastbound near exit
+/// 210", "near exit 218"; the exit's number, which this gives.
+fn highway_exit(tokens: &[Token], at: usize) -> Option<usize> {
+    const DIRECTIONS: &[&str] = &["northbound", "southbound", "eastbound", "westbound"];
+    const BESIDE: &[&str] = &["near", "at", "by", "past", "before", "after"];
+    let interstate = |token: &Token| {
+        token
+            .bare
+            .strip_prefix("i-")
+            .is_some_and(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+    };
+    let mut next = at;
+    if interstate(&tokens[at]) && !tokens[at].ends_part() {
+        next += 1;
+        if tokens
+            .get(next)
+            .is_some_and(|way| way.is(DIRECTIONS) && !way.ends_part())
+        {
+            next += 1;
+        }
+    }
+    // Without the highway, the word that says where opens it: "near exit 218, Round Rock TX".
+    if tokens.get(next).is_some_and(|beside| beside.is(BESIDE)) {
+        next += 1;
+    } else if next == at {
+        return None;
+    }
+    (tokens.get(next)?.is(&["exit"]) && tokens.get(next + 1)?.is_number()).then_some(next + 1)
 }
 
 /// Words that say where a route goes after where it starts: "de X a Y", "desde X hasta Y".
@@ -1155,6 +1197,31 @@ mod tests {
         let streets: Vec<&str> = found.iter().map(|(street, _)| street.as_str()).collect();
         assert_eq!(streets, ["Corrientes 3400", "Lavalle 1800"]);
         assert!(addresses("from May 3 to May 5", false).is_empty());
+    }
+
+    #[test]
+    fn a_spot_on_a_highway_by_its_exit() {
+        for (text, spot) in [
+            (
+                "broke down on I-40 near exit 12, need a tow",
+                Some("I-40 near exit 12"),
+            ),
+            (
+                "car died on I-94 eastbound near exit 210",
+                Some("I-94 eastbound near exit 210"),
+            ),
+            (
+                "near exit 218, Round Rock TX",
+                Some("near exit 218, Round Rock TX"),
+            ),
+            ("broke down on I-35, need a tow", None),
+            (
+                "I-90 near exit 41, by the Cumberland Ave ramp",
+                Some("I-90 near exit 41, by the Cumberland Ave ramp"),
+            ),
+        ] {
+            assert_eq!(address(text, false).as_deref(), spot, "{text}");
+        }
     }
 
     #[test]
