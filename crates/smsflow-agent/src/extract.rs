@@ -342,6 +342,13 @@ impl Extractors {
                 (_, Some(Ok(value))) if !correcting => Some(Ok(value)),
                 (_, labelled) => found().or(labelled),
             };
+            // "this is Mrs. Hollis": a surname alone keeps its title.
+            let value = match value {
+                Some(Ok(name)) if matches!(kind, Kind::Name | Kind::OtherName) => {
+                    Some(Ok(with_title(text, name)))
+                }
+                value => value,
+            };
             match value {
                 // A reading that fails the field's own validation (a "name" of 100 characters of
                 // junk) is no value: stored, it would be refused when checked again.
@@ -3479,6 +3486,28 @@ fn skip_fillers(words: &[Word], mut at: usize) -> usize {
     }
 }
 
+/// `name` with the title said before it when it is a surname alone ("ask for Mrs. Okoye" =
+/// `Mrs. Okoye`); a whole name drops it ("Dr. Ana Ruiz" = `Ana Ruiz`).
+fn with_title(text: &str, name: String) -> String {
+    if name.contains(' ') {
+        return name;
+    }
+    let said: Vec<&str> = text.split_whitespace().collect();
+    let bare = |word: &'_ str| -> String {
+        word.trim_matches(|c: char| !c.is_alphanumeric() && c != '.')
+            .to_string()
+    };
+    // Not a street's "Dr" ending its part: "15 Elm Dr, Mississauga".
+    let titled = said.windows(2).find_map(|pair| {
+        let [title, said] = pair else { return None };
+        (bare(said).trim_end_matches('.') == name
+            && !title.ends_with(',')
+            && TITLES.contains(&fields::fold(&bare(title)).trim_end_matches('.')))
+        .then(|| format!("{} {name}", bare(title)))
+    });
+    titled.unwrap_or(name)
+}
+
 /// Titles before a name that are not the name: "Dr. Lisa Monroe", "el ing. Raúl Pérez".
 const TITLES: &[&str] = &[
     "dr", "mr", "mrs", "ms", "miss", "prof", "sr", "sra", "srta", "dra", "ing", "lic", "arq",
@@ -6070,7 +6099,8 @@ mod tests {
             ("mi niña se llama Abril y tiene 3 años", "Abril"),
             ("my fiancé is Omar Haddad", "Omar Haddad"),
             ("boarding for Bruno from jan 2", "Bruno"),
-            ("my son's teacher Mrs Lopez said to call", "Lopez"),
+            // A surname alone keeps its title (the README's "ask for Mrs. Okoye").
+            ("my son's teacher Mrs Lopez said to call", "Mrs Lopez"),
             // After a comma too.
             ("quiero mandar una ancheta para mi suegra, Amparo", "Amparo"),
             // A pet's name opens the message, its doings after it.
@@ -6108,6 +6138,17 @@ mod tests {
         )
         .found;
         assert_eq!(pairs(&found), [("nombre_padre", "Karla Mendoza")]);
+        // A surname alone keeps its title; a whole name drops it.
+        for (text, name) in [
+            (
+                "hi this is Mrs. Hollis, need to move my massage",
+                "Mrs. Hollis",
+            ),
+            ("this is Dr. Ana Ruiz", "Ana Ruiz"),
+        ] {
+            let found = answer(text, "name", &[]).found;
+            assert_eq!(pairs(&found), [("name", name)], "{text}");
+        }
         // Someone else's name said first is not the texter's ("her name is").
         for text in [
             "her name is Aria, im Jordan Wells",

@@ -307,7 +307,8 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
             .find(|cue| said_at(words, next, cue))
             .map_or(0, |cue| cue.len());
         // Here a month is a name ("mi niña se llama Abril") unless a day follows it.
-        // "my son's teacher Mrs Lopez": without the title.
+        // "my son's teacher Mrs Lopez": the name after the title, which the reader puts back
+        // before a surname alone.
         let (name, end) = capitalised_run(words, skip_fillers(words, next + cue), 3, false)?;
         let dated = words
             .get(end)
