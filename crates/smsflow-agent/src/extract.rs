@@ -920,9 +920,10 @@ impl Extractors {
                         .known
                         .and_then(|known| known.get(..10))
                         .and_then(|day| day.parse().ok()),
+                    // A date and time's time, or a time field's own ("20:00").
                     known_time: context
                         .known
-                        .and_then(|known| known.get(11..16))
+                        .and_then(|known| known.get(11..16).or(Some(known)))
                         .and_then(|time| time.parse().ok()),
                 };
                 let since_left_out = (!rules.past_day || is_birth_day(field))
@@ -7087,9 +7088,10 @@ mod tests {
                 "{turns:?}"
             );
         }
-        // Without anyone joining, "make it 9" still changes the hour.
+        // Without anyone joining, "make it 9" still changes the hour, in the evening it
+        // corrects (as test6, test15 and test19's writers read "8pm ... actually 8:30").
         let later = conversation(&["table for 4 saturday at 7", "make it 9"], wanted);
-        assert_eq!(later.get("time").map(String::as_str), Some("09:00"));
+        assert_eq!(later.get("time").map(String::as_str), Some("21:00"));
         assert_eq!(later.get("party_size").map(String::as_str), Some("4"));
     }
 

@@ -466,6 +466,19 @@ pub fn read_birth(text: &str, today: Date, order: Order, last: bool) -> When {
     pick_when(&words, &born, &times, last)
 }
 
+/// Whether `text` says a time is in the morning: "9am", "a.m.", "in the morning", "de la mañana",
+/// "temprano".
+pub fn says_morning(text: &str) -> bool {
+    tokens(text).iter().any(|word| {
+        matches!(
+            word.as_str(),
+            "am" | "a.m" | "morning" | "manana" | "madrugada" | "temprano" | "early"
+        ) || word.strip_suffix("am").is_some_and(|hour| {
+            !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
+        })
+    })
+}
+
 /// Whether `text` says a day as past ("yesterday", "anteayer", "last Friday", "hace 3 días").
 pub fn says_past(text: &str, today: Date) -> bool {
     let words = tokens(text);

@@ -15,6 +15,7 @@ pub use topics::{first_visit, yes_or_no_by_field};
 pub use address::address;
 pub use numbers::number;
 
+use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use smsflow_core::FieldType;
@@ -280,6 +281,18 @@ pub fn when_value(
         {
             found.date = Some(date);
         }
+    }
+    // "8pm", then "actually 8:30 is better"; "a las 8 de la noche", then "mejor a las 9": a
+    // bare hour correcting an evening stays in the evening.
+    if correcting
+        && let (Some(known), Some(time)) = (known_time, found.time)
+        && known.hour() >= 12
+        && time.hour() < 12
+        && !dates::says_morning(text)
+        && let Ok(evening) = time.checked_add(12.hours())
+        && (evening.hour() - known.hour()).abs() <= 3
+    {
+        found.time = Some(evening);
     }
     // "de 7 a 11 de la noche", "from 2 to 4pm": a time asked alone is when it starts.
     if kind == FieldType::Time
@@ -1183,6 +1196,23 @@ mod tests {
             Some(Ok("2026-12-01T11:00:00-05:00".into())),
             "a later time keeps the day"
         );
+        let evening = WhenRules {
+            known_date: None,
+            known_time: Some(jiff::civil::time(20, 0, 0, 0)),
+            ..later
+        };
+        for (said, time) in [
+            ("actually 8:30 is better", "20:30"),
+            ("mejor a las 9", "21:00"),
+            ("mejor a las 9 de la mañana", "09:00"),
+            ("no, 10am", "10:00"),
+        ] {
+            assert_eq!(
+                when_value(FieldType::Time, said, &clock(), &evening),
+                Some(Ok(time.into())),
+                "a bare hour correcting an evening: {said}"
+            );
+        }
     }
 
     #[test]
