@@ -3424,6 +3424,13 @@ const NAME_CUES: &[&[&str]] = &[
     &["habla"],
     &["hablas", "con"],
     &["contact", "is"],
+    // The person a business or a family writes for: "owner is Lena Vasquez", "manager is Tom
+    // Brekke", "contacto Rubén Garza", "Mom is Kristen Hale".
+    &["owner", "is"],
+    &["manager", "is"],
+    &["mom", "is"],
+    &["dad", "is"],
+    &["contacto"],
     &["les", "escribe"],
     &["le", "escribe"],
     &["te", "escribe"],
@@ -6250,6 +6257,12 @@ mod tests {
                 "Chris Yoon",
             ),
             ("contact is Benny Ortega", "Benny Ortega"),
+            ("owner is Lena Vasquez", "Lena Vasquez"),
+            ("manager is Tom Brekke", "Tom Brekke"),
+            (
+                "Importadora Garza Hnos, contacto Rubén Garza",
+                "Rubén Garza",
+            ),
             ("hablas con Julián Osorio", "Julián Osorio"),
             (
                 "hey whats the price for a day pass? im sam torres",
