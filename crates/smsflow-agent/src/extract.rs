@@ -3418,6 +3418,8 @@ const NAME_CUES: &[&[&str]] = &[
     &["spelled"],
     &["se", "escribe"],
     &["mi", "nombre", "es"],
+    &["mi", "nombre", "completo", "es"],
+    &["my", "full", "name", "is"],
     &["nombre"],
     &["soy"],
     &["de", "parte", "de"],
@@ -4146,9 +4148,16 @@ fn closing_name(words: &[Word], text: &str) -> Option<String> {
 /// A name kept from an earlier message that a whole name signed later replaces: one word or
 /// words in lower case, read from an answer that may have been to another question ("es LG",
 /// "acct 77-31904", "soy principiante total") where people sign with their first and last name
-/// ("Marcela Tapia +56 9 6543 2109").
+/// ("Marcela Tapia +56 9 6543 2109"); a couple by their given names alone ("Claudia y Marcos",
+/// then "Claudia Ferrer, por cierto").
 fn is_guessed_name(known: &str) -> bool {
-    !known.contains(' ') || !is_capitalised(known)
+    let couple = known
+        .split([' ', '&'])
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>();
+    let given_names = matches!(couple.as_slice(), [_, "y" | "and" | "e", _])
+        || matches!(couple.as_slice(), [_, _] if known.contains('&'));
+    !known.contains(' ') || !is_capitalised(known) || given_names
 }
 
 fn opening_name(words: &[Word]) -> Option<String> {
@@ -6258,6 +6267,7 @@ mod tests {
             ),
             ("contact is Benny Ortega", "Benny Ortega"),
             ("owner is Lena Vasquez", "Lena Vasquez"),
+            ("mi nombre completo es Agustina Molina", "Agustina Molina"),
             ("manager is Tom Brekke", "Tom Brekke"),
             (
                 "Importadora Garza Hnos, contacto Rubén Garza",
@@ -7342,6 +7352,15 @@ mod tests {
             "name,phone:phone,issue",
         );
         assert_eq!(quickbooks["name"], "Olga Batista");
+        // A couple signed by their given names is a guess too.
+        let couple = signed(
+            &[
+                "Claudia y Marcos, claudia.marcos.boda@gmail.com",
+                "Claudia Ferrer, por cierto, 620 55 43 21",
+            ],
+            "nombre:name,correo:email,telefono:phone",
+        );
+        assert_eq!(couple["nombre"], "Claudia Ferrer");
         let kept = signed(
             &["Dana Smith", "Carla Ruiz carla@gmail.com"],
             "name,email:email",
