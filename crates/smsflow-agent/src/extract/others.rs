@@ -395,34 +395,10 @@ pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
     .then(|| name.to_string())
 }
 
-/// Words of a field's name for the one who serves the texter.
-const STAFF_WORDS: &[&str] = &[
-    "stylist",
-    "estilista",
-    "barber",
-    "barbero",
-    "peluquero",
-    "peluquera",
-    "therapist",
-    "terapeuta",
-    "trainer",
-    "entrenador",
-    "entrenadora",
-    "instructor",
-    "instructora",
-    "groomer",
-    "artist",
-    "tatuador",
-    "tatuadora",
-    "masseuse",
-    "masajista",
-    "provider",
-];
-
 /// For a field about who serves the texter, the name after "with", "w/" or "con": "a blowout
 /// with Jess on friday", "anything today w/ Dre?", "cita con Marisol".
 pub(super) fn staff_with(field: &str, words: &[Word]) -> Option<String> {
-    if !fields::field_says(field, STAFF_WORDS) {
+    if !fields::field_says(field, fields::things::STAFF_WORDS) {
         return None;
     }
     words.windows(2).find_map(|pair| {

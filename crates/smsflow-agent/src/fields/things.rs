@@ -12,6 +12,34 @@ use super::fold;
 use super::models;
 use super::translation::{self, Side};
 
+/// Words of a field's name for the one who serves the texter (`stylist`, `barbero`,
+/// `therapist`): a text field about them is a [`Thing::Provider`], a name field takes the name
+/// after "with" or "con".
+pub const STAFF_WORDS: &[&str] = &[
+    "stylist",
+    "estilista",
+    "barber",
+    "barbero",
+    "barbera",
+    "peluquero",
+    "peluquera",
+    "therapist",
+    "terapeuta",
+    "trainer",
+    "entrenador",
+    "entrenadora",
+    "instructor",
+    "instructora",
+    "groomer",
+    "artist",
+    "tatuador",
+    "tatuadora",
+    "masseuse",
+    "masajista",
+    "provider",
+    "practitioner",
+];
+
 /// What a text field holds, from the words of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Thing {
@@ -114,22 +142,7 @@ impl Thing {
         ]) {
             return Some(Thing::Home);
         }
-        if has(&[
-            "stylist",
-            "estilista",
-            "barber",
-            "barbero",
-            "barbera",
-            "therapist",
-            "terapeuta",
-            "trainer",
-            "entrenador",
-            "entrenadora",
-            "instructor",
-            "instructora",
-            "provider",
-            "practitioner",
-        ]) {
+        if has(STAFF_WORDS) {
             Some(Thing::Provider)
         } else if has(&[
             "pest", "pests", "plaga", "plagas", "bicho", "bichos", "insect", "insects", "insecto",
