@@ -361,6 +361,7 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
     if let Some(choice) = topics::choice_by_frequency(text, choices, correcting)
         .or_else(|| at_time(text, choices, correcting))
+        .or_else(|| range_said(text, choices))
     {
         return Some(choice);
     }
@@ -545,6 +546,36 @@ fn said_in_order(said: &[String], choice: &str) -> bool {
         .map(|word| said.iter().position(|s| same_word(s, word)))
         .collect();
     at.windows(2).all(|pair| pair[0] < pair[1])
+}
+
+/// The one choice a range said opens ("fine, 2-4 works" is `2-4pm` among `10-12pm`, `12-2pm`,
+/// `2-4pm`): the last range said that opens exactly one.
+fn range_said(text: &str, choices: &[String]) -> Option<String> {
+    let folded: Vec<String> = choices.iter().map(|choice| fold(choice)).collect();
+    fold(text)
+        .split_whitespace()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter_map(|word| {
+            let (low, rest) = word.split_once('-')?;
+            let high_end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+            (digits(low) && digits(&rest[..high_end]))
+                .then(|| format!("{low}-{}", &rest[..high_end]))
+        })
+        .filter_map(|range| {
+            let mut opened = folded.iter().enumerate().filter(|(_, choice)| {
+                choice
+                    .strip_prefix(range.as_str())
+                    .is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            match (opened.next(), opened.next()) {
+                (Some((at, _)), None) => Some(choices[at].clone()),
+                _ => None,
+            }
+        })
+        .next_back()
 }
 
 /// The choice whose range holds the amount said, when every choice is a range ("about $10k"
@@ -1394,6 +1425,11 @@ mod tests {
                 "me duele mucho una muela",
                 &["Teeth cleaning", "Whitening", "Emergency"],
                 "Emergency",
+            ),
+            (
+                "fine, 2-4 works. Renee Whitcomb 630 555 0113",
+                &["8-10am", "10-12pm", "12-2pm", "2-4pm"],
+                "2-4pm",
             ),
             (
                 "busco profe de análisis matemático para la facu",
