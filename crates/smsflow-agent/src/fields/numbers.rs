@@ -157,6 +157,10 @@ const COUNT_BEFORE: &[&str] = &[
     "queremos",
     "quisiera",
     "ocupo",
+    // "i'd take two", "serían 500".
+    "take",
+    "serian",
+    "seran",
     "tiene",
     "mide",
     "just",
@@ -2230,6 +2234,8 @@ mod tests {
             ("three large pepperoni", "3"),
             ("five loaves", "5"),
             ("quiero ordenar tres pasteles de tres leches", "3"),
+            ("i'd take two", "2"),
+            ("serían 500, a doble cara", "500"),
         ] {
             assert_eq!(
                 read(text, "quantity", &[]).as_deref(),
