@@ -1067,7 +1067,18 @@ impl Extractors {
                         .filter(|whole| whole.starts_with(&found) || named_before(whole, &found))
                         .unwrap_or(found)
                 });
-                read.or_else(|| shaped.filter(|_| asked))
+                // Not asked, a message that is all address still gives it when its street's
+                // number is no year ("Los Aromos 345, Ñuñoa"; not "Versa 2019, Automático").
+                let yearless = |address: &String| {
+                    fields::address::undated(address)
+                        && !address.split([' ', ',']).any(|word| {
+                            word.len() == 4
+                                && word
+                                    .parse::<u16>()
+                                    .is_ok_and(|year| (1900..=2100).contains(&year))
+                        })
+                };
+                read.or_else(|| shaped.filter(|address| asked || yearless(address)))
                     .or(signed)
                     .map(Ok)
                     .or_else(|| {
@@ -5990,8 +6001,11 @@ mod tests {
             let found = answer(text, wanted, &["direccion", "nombre"]).found;
             assert_eq!(pairs(&found), [("direccion", address)], "{text}");
         }
-        // Not asked for, an address the reader does not know is no value, and still no name.
+        // Not asked for, a message that is all address still gives it (test14, test21), and no
+        // name; a street numbered like a year is no address.
         let found = answer("Los Aromos 245, Pilar", wanted, &[]).found;
+        assert_eq!(pairs(&found), [("direccion", "Los Aromos 245, Pilar")]);
+        let found = answer("Nissan Versa 2019, Automático", wanted, &[]).found;
         assert!(found.is_empty(), "{found:?}");
         // A name before the street is kept.
         let found = answer(
