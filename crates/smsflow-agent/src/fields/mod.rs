@@ -1427,6 +1427,16 @@ mod tests {
                 "Emergency",
             ),
             (
+                "pipe under the bathroom sink burst and water is everywhere HELP",
+                &["Emergency", "This week", "Flexible"],
+                "Emergency",
+            ),
+            (
+                "se ha roto el latiguillo del lavabo y sale agua a chorro",
+                &["Urgente", "Esta semana", "Sin prisa"],
+                "Urgente",
+            ),
+            (
                 "fine, 2-4 works. Renee Whitcomb 630 555 0113",
                 &["8-10am", "10-12pm", "12-2pm", "2-4pm"],
                 "2-4pm",

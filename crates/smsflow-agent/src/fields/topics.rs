@@ -1029,6 +1029,12 @@ const TOPICS: &[Topic] = &[
             "saliendo agua",
             "por todos lados",
             "no podemos trabajar",
+            // A pipe that bursts: "water is everywhere", "sale agua a chorro".
+            "everywhere",
+            "a chorro",
+            "burst",
+            "reventad",
+            "se reviento",
         ],
     },
     // Why a visit: a pet or a person who is ill, hurt, in pain, or due for shots.
