@@ -1809,7 +1809,8 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
     };
     let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
     let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
-    let token = tokens[i];
+    // "about a hundred" ends the text: the number after "hundred" is looked for past the end.
+    let token = *tokens.get(i)?;
     // "one hundred twenty", "two hundred and fifty": how many hundreds, and the rest.
     if let Some(hundreds) = unit(token)
         && tokens.get(i + 1) == Some(&"hundred")
@@ -1901,6 +1902,10 @@ mod tests {
         let guests = |text| field_number(text, "invitados", &[], NumberAsk::default());
         assert_eq!(guests("como doscientos invitados").as_deref(), Some("200"));
         assert_eq!(guests("unas quinientas personas").as_deref(), Some("500"));
+        // A hundred that ends the text (found by fuzzing: it read past the last word).
+        assert_eq!(guests("seremos como ciento").as_deref(), Some("100"));
+        // It panicked; what it reads is not the point here.
+        guests("we expect about a hundred");
     }
 
     #[test]
