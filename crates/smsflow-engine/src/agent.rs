@@ -341,6 +341,7 @@ impl Agent {
             first_turn,
             language: texter.language,
             max_segments: texter.max_segments,
+            refused: &invalid,
         });
         // What was wrong comes first, then the question that asks for it again.
         let reply = invalid
