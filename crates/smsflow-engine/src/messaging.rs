@@ -269,7 +269,7 @@ impl Messaging {
             return Ok(false);
         }
         let outcomes = self.decide_all(&claimed).await?;
-        self.record(&claimed, &outcomes, NOTHING_NEXT).await?;
+        self.record(&claimed, outcomes, NOTHING_NEXT).await?;
         Ok(true)
     }
 
@@ -284,7 +284,7 @@ impl Messaging {
         let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
         let slots = free_slots(&self.reply_slots, replies);
         let next = self.claim_next(INBOUND_BATCH, slots.len());
-        let ClaimedNext { inbound, outbound } = self.record(claimed, &outcomes, next).await?;
+        let ClaimedNext { inbound, outbound } = self.record(claimed, outcomes, next).await?;
         if !outbound.is_empty() {
             let this = Arc::clone(self);
             tokio::spawn(async move {
@@ -352,7 +352,7 @@ impl Messaging {
         drop(answering);
         let recorded = match decided {
             Ok(outcomes) => self
-                .record(&claimed, &outcomes, NOTHING_NEXT)
+                .record(&claimed, outcomes, NOTHING_NEXT)
                 .await
                 .map(|_| ()),
             Err(error) => Err(error),
@@ -411,32 +411,38 @@ impl Messaging {
     }
 
     /// Records decided messages together (one transaction) with what `next` claims, and wakes
-    /// a sender for the replies not claimed with them.
+    /// a sender for the replies not claimed with them. The outcomes go to the store as they are
+    /// (on SQLite, to its writer thread), not copied.
     async fn record(
         &self,
         claimed: &[(Message, Conversation)],
-        outcomes: &[InboundOutcome],
+        outcomes: Vec<InboundOutcome>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
-        let completed: Vec<(&Message, &InboundOutcome)> = claimed
+        // What is logged and told to the senders once the outcomes are gone.
+        let decided: Vec<(Option<Uuid>, bool)> = outcomes
+            .iter()
+            .map(|outcome| (outcome.workflow_id, outcome.reply.is_some()))
+            .collect();
+        let completed: Vec<(&Message, InboundOutcome)> = claimed
             .iter()
             .map(|(message, _)| message)
             .zip(outcomes)
             .collect();
         let claimed_next = self
             .store
-            .complete_inbound_and_claim(&completed, next)
+            .complete_inbound_and_claim(completed, next)
             .await?;
         let mut left_to_senders = false;
-        for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
+        for ((message, conversation), (workflow_id, replied)) in claimed.iter().zip(decided) {
             // A conversation has one message in a claim: a job of this conversation is its reply.
-            left_to_senders |= outcome.reply.is_some()
+            left_to_senders |= replied
                 && !claimed_next
                     .outbound
                     .iter()
                     .any(|job| job.message.conversation_id == conversation.id);
             self.inbox.publish(conversation.id, InboxChange::Message);
-            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
+            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?workflow_id, replied, "inbound message processed");
         }
         if left_to_senders {
             self.outbound_ready.notify_one();
@@ -560,13 +566,17 @@ impl Messaging {
                     None => compiled.revision,
                 };
                 let workflow = pinned.as_ref().or(workflow);
-                let mut explanation = json!({
-                    "workflow": workflow.map(|w| w.spec.name.as_str()),
-                    "workflows_version": version,
-                    "routing": routed.decision,
-                    "routing_reason": routed.decision.describe(),
-                    "matching": routed.explanation,
-                });
+                // The routing's explanation, built once and completed by whatever answers.
+                let keep = InboundOutcome {
+                    explanation: json!({
+                        "workflow": workflow.map(|w| w.spec.name.as_str()),
+                        "workflows_version": version,
+                        "routing": routed.decision,
+                        "routing_reason": routed.decision.describe(),
+                        "matching": routed.explanation,
+                    }),
+                    ..keep
+                };
                 let conversed = if opted_out || human || loop_guard {
                     None
                 } else {
@@ -578,13 +588,11 @@ impl Messaging {
                         &routed.decision,
                         now,
                         language,
-                        InboundOutcome {
-                            explanation: explanation.clone(),
-                            ..keep.clone()
-                        },
+                        &keep,
                     )
                     .await?
                 };
+                let mut explanation = keep.explanation;
                 match (conversed, workflow, silenced) {
                     (Some(conversed), _, _) => conversed,
                     (None, Some(workflow), None) => {
