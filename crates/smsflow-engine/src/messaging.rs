@@ -52,8 +52,9 @@ const LEASE: time::Duration = time::Duration::seconds(60);
 const LEASE_RENEWAL: Duration = Duration::from_secs(20);
 /// Transient send failures are retried this many times before the message is marked failed.
 pub const MAX_SEND_ATTEMPTS: i64 = 12;
-/// Inbound messages claimed and recorded together: one transaction and one set of lookups (routing
-/// rules, default agent, loop-guard counts) for up to this many.
+/// Inbound messages claimed and recorded together: one transaction and one set of lookups
+/// (loop-guard counts, contacts; the routing rules and the default agent when they changed) for up
+/// to this many.
 const INBOUND_BATCH: usize = 64;
 /// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
 const OUTBOUND_BATCH: usize = 8;
@@ -393,8 +394,7 @@ impl Messaging {
         let mut batch = Batch {
             now,
             compiled: self.matchers.current(),
-            rules: self.store.list_routing_rules().await?,
-            default_agent: self.store.default_agent().await?,
+            routing: self.store.routing().await?,
             automatic_replies: self
                 .store
                 .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
@@ -580,7 +580,7 @@ impl Messaging {
                 let conversed = if opted_out || human || loop_guard {
                     None
                 } else {
-                    let fixed = batch.default_agent.spec.language.as_deref();
+                    let fixed = batch.routing.default_agent.spec.language.as_deref();
                     let language = conversing::reply_language(fixed, detection);
                     self.converse(
                         message,
@@ -747,7 +747,7 @@ impl Messaging {
         ),
         StoreError,
     > {
-        let default = &batch.default_agent;
+        let default = &batch.routing.default_agent;
         let context = smsflow_core::agents::RoutingContext {
             to: &conversation.our_number,
             from: &conversation.their_number,
@@ -756,7 +756,7 @@ impl Messaging {
         let clock = |zone: Option<&str>| local_clock(batch.now, zone.unwrap_or("UTC"));
         let (agent_id, source) = smsflow_core::agents::resolve_agent(
             workflow.spec.agent_id,
-            &batch.rules,
+            &batch.routing.rules,
             &context,
             default.id,
             clock,
@@ -1202,8 +1202,8 @@ impl Drop for Answering {
 struct Batch {
     now: OffsetDateTime,
     compiled: Arc<crate::matching::CompiledWorkflows>,
-    rules: Vec<smsflow_core::agents::RoutingRule>,
-    default_agent: smsflow_store::agents::Agent,
+    /// The default agent and the routing rules (kept by the store between batches).
+    routing: Arc<smsflow_store::agents::Routing>,
     /// Automatic replies per number in the last minute (the loop guard).
     automatic_replies: HashMap<String, i64>,
     /// What we know about each number (pre-fills new runs).
