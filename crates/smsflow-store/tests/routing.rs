@@ -42,7 +42,7 @@ async fn a_change_through_the_store_is_routed_with_at_once() {
             .unwrap();
         assert_eq!(
             store.routing().await.unwrap().rules,
-            [rule.clone()],
+            std::slice::from_ref(&rule),
             "{}",
             db.label
         );
