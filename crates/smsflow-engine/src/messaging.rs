@@ -55,8 +55,9 @@ const LEASE: time::Duration = time::Duration::seconds(60);
 const LEASE_RENEWAL: Duration = Duration::from_secs(20);
 /// Transient send failures are retried this many times before the message is marked failed.
 pub const MAX_SEND_ATTEMPTS: i64 = 12;
-/// Inbound messages claimed and recorded together: one transaction and one set of lookups (routing
-/// rules, default agent, loop-guard counts) for up to this many.
+/// Inbound messages claimed and recorded together: one transaction and one set of lookups
+/// (loop-guard counts, contacts; the routing rules and the default agent when they changed) for up
+/// to this many.
 const INBOUND_BATCH: usize = 64;
 /// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
 const OUTBOUND_BATCH: usize = 8;
@@ -272,7 +273,7 @@ impl Messaging {
             return Ok(false);
         }
         let outcomes = self.decide_all(&claimed).await?;
-        self.record(&claimed, &outcomes, NOTHING_NEXT).await?;
+        self.record(&claimed, outcomes, NOTHING_NEXT).await?;
         Ok(true)
     }
 
@@ -287,7 +288,7 @@ impl Messaging {
         let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
         let slots = free_slots(&self.reply_slots, replies);
         let next = self.claim_next(INBOUND_BATCH, slots.len());
-        let ClaimedNext { inbound, outbound } = self.record(claimed, &outcomes, next).await?;
+        let ClaimedNext { inbound, outbound } = self.record(claimed, outcomes, next).await?;
         if !outbound.is_empty() {
             let this = Arc::clone(self);
             tokio::spawn(async move {
@@ -355,7 +356,7 @@ impl Messaging {
         drop(answering);
         let recorded = match decided {
             Ok(outcomes) => self
-                .record(&claimed, &outcomes, NOTHING_NEXT)
+                .record(&claimed, outcomes, NOTHING_NEXT)
                 .await
                 .map(|_| ()),
             Err(error) => Err(error),
@@ -396,8 +397,7 @@ impl Messaging {
         let mut batch = Batch {
             now,
             compiled: self.matchers.current(),
-            rules: self.store.list_routing_rules().await?,
-            default_agent: self.store.default_agent().await?,
+            routing: self.store.routing().await?,
             automatic_replies: self
                 .store
                 .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
@@ -415,32 +415,38 @@ impl Messaging {
     }
 
     /// Records decided messages together (one transaction) with what `next` claims, and wakes
-    /// a sender for the replies not claimed with them.
+    /// a sender for the replies not claimed with them. The outcomes go to the store as they are
+    /// (on SQLite, to its writer thread), not copied.
     async fn record(
         &self,
         claimed: &[(Message, Conversation)],
-        outcomes: &[InboundOutcome],
+        outcomes: Vec<InboundOutcome>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
-        let completed: Vec<(&Message, &InboundOutcome)> = claimed
+        // What is logged and told to the senders once the outcomes are gone.
+        let decided: Vec<(Option<Uuid>, bool)> = outcomes
+            .iter()
+            .map(|outcome| (outcome.workflow_id, outcome.reply.is_some()))
+            .collect();
+        let completed: Vec<(&Message, InboundOutcome)> = claimed
             .iter()
             .map(|(message, _)| message)
             .zip(outcomes)
             .collect();
         let claimed_next = self
             .store
-            .complete_inbound_and_claim(&completed, next)
+            .complete_inbound_and_claim(completed, next)
             .await?;
         let mut left_to_senders = false;
-        for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
+        for ((message, conversation), (workflow_id, replied)) in claimed.iter().zip(decided) {
             // A conversation has one message in a claim: a job of this conversation is its reply.
-            left_to_senders |= outcome.reply.is_some()
+            left_to_senders |= replied
                 && !claimed_next
                     .outbound
                     .iter()
                     .any(|job| job.message.conversation_id == conversation.id);
             self.inbox.publish(conversation.id, InboxChange::Message);
-            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
+            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?workflow_id, replied, "inbound message processed");
         }
         if left_to_senders {
             self.outbound_ready.notify_one();
@@ -555,17 +561,21 @@ impl Messaging {
                     None => compiled.revision,
                 };
                 let workflow = pinned.as_ref().or(workflow);
-                let mut explanation = json!({
-                    "workflow": workflow.map(|w| w.spec.name.as_str()),
-                    "workflows_version": version,
-                    "routing": routed.decision,
-                    "routing_reason": routed.decision.describe(),
-                    "matching": routed.explanation,
-                });
+                // The routing's explanation, built once and completed by whatever answers.
+                let keep = InboundOutcome {
+                    explanation: json!({
+                        "workflow": workflow.map(|w| w.spec.name.as_str()),
+                        "workflows_version": version,
+                        "routing": routed.decision,
+                        "routing_reason": routed.decision.describe(),
+                        "matching": routed.explanation,
+                    }),
+                    ..keep
+                };
                 let conversed = if opted_out || human || loop_guard {
                     None
                 } else {
-                    let fixed = batch.default_agent.spec.language.as_deref();
+                    let fixed = batch.routing.default_agent.spec.language.as_deref();
                     let language = conversing::reply_language(fixed, detection);
                     self.converse(
                         message,
@@ -573,13 +583,11 @@ impl Messaging {
                         &routed.decision,
                         now,
                         language,
-                        InboundOutcome {
-                            explanation: explanation.clone(),
-                            ..keep.clone()
-                        },
+                        &keep,
                     )
                     .await?
                 };
+                let mut explanation = keep.explanation;
                 match (conversed, workflow, silenced) {
                     (Some(conversed), _, _) => conversed,
                     (None, Some(workflow), None) => {
@@ -734,7 +742,7 @@ impl Messaging {
         ),
         StoreError,
     > {
-        let default = &batch.default_agent;
+        let default = &batch.routing.default_agent;
         let context = smsflow_core::agents::RoutingContext {
             to: &conversation.our_number,
             from: &conversation.their_number,
@@ -743,7 +751,7 @@ impl Messaging {
         let clock = |zone: Option<&str>| local_clock(batch.now, zone.unwrap_or("UTC"));
         let (agent_id, source) = smsflow_core::agents::resolve_agent(
             workflow.spec.agent_id,
-            &batch.rules,
+            &batch.routing.rules,
             &context,
             default.id,
             clock,
@@ -1189,8 +1197,8 @@ impl Drop for Answering {
 struct Batch {
     now: OffsetDateTime,
     compiled: Arc<crate::matching::CompiledWorkflows>,
-    rules: Vec<smsflow_core::agents::RoutingRule>,
-    default_agent: smsflow_store::agents::Agent,
+    /// The default agent and the routing rules (kept by the store between batches).
+    routing: Arc<smsflow_store::agents::Routing>,
     /// Automatic replies per number in the last minute (the loop guard).
     automatic_replies: HashMap<String, i64>,
     /// What we know about each number (pre-fills new runs).

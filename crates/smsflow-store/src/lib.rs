@@ -19,6 +19,7 @@ pub mod inbound_leases;
 pub mod inbox;
 pub mod notifications;
 pub mod replay;
+mod routing_cache;
 mod sql;
 mod sql_agents;
 mod sql_analytics;

@@ -615,7 +615,7 @@ async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_databas
             outbound: 10,
         };
         let claimed_next = store
-            .complete_inbound_and_claim(&[(first, &first_reply), (other, &other_reply)], next)
+            .complete_inbound_and_claim(vec![(first, first_reply), (other, other_reply)], next)
             .await
             .unwrap();
         let bodies = |jobs: &[OutboundJob]| {
@@ -828,7 +828,7 @@ async fn replies_claimed_by_a_crashed_inbound_worker_are_taken_over_once() {
         outbound: 10,
     };
     let crashed = store
-        .complete_inbound_and_claim(&[(&claimed[0].0, &reply)], next)
+        .complete_inbound_and_claim(vec![(&claimed[0].0, reply)], next)
         .await
         .unwrap()
         .outbound;

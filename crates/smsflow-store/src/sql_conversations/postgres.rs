@@ -545,10 +545,14 @@ impl PostgresStore {
     /// `ConversationStore::complete_inbound_and_claim`).
     pub(super) async fn complete_inbound_and_claim_routed(
         &self,
-        completed: &[(&Message, &InboundOutcome)],
+        completed: Vec<(&Message, InboundOutcome)>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
-        self.complete_inbound_routed(completed).await?;
+        let completed: Vec<(&Message, &InboundOutcome)> = completed
+            .iter()
+            .map(|(message, outcome)| (*message, outcome))
+            .collect();
+        self.complete_inbound_routed(&completed).await?;
         let inbound = match next.inbound {
             0 => Vec::new(),
             limit => self.claim_inbound_routed(next.lease, limit).await?,
