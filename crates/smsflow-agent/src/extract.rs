@@ -5065,6 +5065,22 @@ mod tests {
                 "nombre:name,mascota:name,fecha:date,sintomas",
                 "vacuna de la rabia",
             ),
+            // A child named after whose they are, an age in brackets: what they have.
+            (
+                "buenos días, mi bebé Samuel tiene fiebre de 39 desde anoche",
+                "nombre_paciente:name,edad:number,acudiente:name,sintomas",
+                "fiebre de 39 desde anoche",
+            ),
+            (
+                "Hi, my daughter Zoe (4) has had a fever of 102 since sunday night",
+                "parent_name:name,child_name:name,child_age:number,sintomas",
+                "fever of 102 since sunday night",
+            ),
+            (
+                "hola, mi perro Ramón tiene una herida en la pata que no cierra",
+                "nombre:name,mascota,sintomas",
+                "herida en la pata que no cierra",
+            ),
         ] {
             let found = answer(said, wanted, &[]).found;
             assert_eq!(
