@@ -2190,9 +2190,23 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
-    // `order_items`: what was ordered, not the order's number.
+    // `order_items`: what was ordered, not the order's number; `claim_description`,
+    // `ticket_subject`, `use_case`: what is said about it (test9, test10, test19, test21).
     fields::field_says(field, IDENTIFIER_WORDS)
-        && !fields::field_says(field, &["items", "contents", "productos", "articulos"])
+        && !fields::field_says(
+            field,
+            &[
+                "items",
+                "contents",
+                "productos",
+                "articulos",
+                "description",
+                "descripcion",
+                "subject",
+                "asunto",
+                "use",
+            ],
+        )
 }
 
 /// Words in the name of a field that holds an identifier, and in a message before one ("my
@@ -7752,6 +7766,16 @@ mod tests {
         let order = conversation(&["order 55120", "ticket 99812"], "order_number,ticket");
         assert_eq!(order.get("order_number").map(String::as_str), Some("55120"));
         assert_eq!(order.get("ticket").map(String::as_str), Some("99812"));
+        // A field for what is said about a claim or a ticket holds no identifier.
+        let claim = conversation(
+            &["i need to file a claim, someone backed into my car in the walmart parking lot"],
+            "name,date_of_loss:date,claim_description",
+        );
+        assert_eq!(
+            claim.get("claim_description").map(String::as_str),
+            Some("someone backed into my car in the walmart parking lot")
+        );
+        assert!(is_identifier("claim_number") && !is_identifier("ticket_subject"));
     }
 
     #[test]
