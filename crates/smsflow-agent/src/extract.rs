@@ -523,10 +523,12 @@ impl Extractors {
             resigned::resign(&signed, wanted, asked, known, &mut extraction);
         }
         // A thing and what is wrong with it, in one clause: each to its own field.
-        for (name, value) in paired::split(text, wanted, asked, known, &extraction)
+        let paired = paired::split(text, wanted, asked, known, &extraction)
             .into_iter()
             .flatten()
-        {
+            .chain(paired::thing_alone(text, wanted, asked, known, &extraction))
+            .collect::<Vec<_>>();
+        for (name, value) in paired {
             if let Some(field) = wanted.iter().find(|field| field.as_str() == name)
                 && self.validate_field(field, &value, clock).is_some()
             {
@@ -7776,6 +7778,22 @@ mod tests {
             Some("someone backed into my car in the walmart parking lot")
         );
         assert!(is_identifier("claim_number") && !is_identifier("ticket_subject"));
+    }
+
+    #[test]
+    fn the_thing_that_opens_a_fault_with_its_article_fills_its_field_alone() {
+        let wanted = "nombre,moto,servicio:choice(Eléctrico|Frenos|Embrague)";
+        let found = conversation(&["la pulsar 200 no prende en las mañanas"], wanted);
+        assert_eq!(found.get("moto").map(String::as_str), Some("pulsar 200"));
+        // After "my" it may be a part of the thing.
+        let found = conversation(
+            &["need my winter tires put on, 2020 RAV4"],
+            "name,vehicle,service:choice(Tires|Oil)",
+        );
+        assert_ne!(
+            found.get("vehicle").map(String::as_str),
+            Some("winter tires")
+        );
     }
 
     #[test]
