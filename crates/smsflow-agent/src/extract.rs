@@ -3304,6 +3304,18 @@ fn capitalised_run(
                         .get(index + 1)
                         .is_some_and(|next| is_capitalised(&next.text))
             ) || (
+                // "Distribuidora La 80", "Ferretería La 33" (test15, test21): a number after
+                // the article that ends the name is its last word.
+                !word.text.is_empty()
+                    && word
+                        .text
+                        .trim_end_matches(['.', ',', '!'])
+                        .chars()
+                        .all(|c| c.is_ascii_digit())
+                    && taken
+                        .last()
+                        .is_some_and(|last| matches!(*last, "La" | "El" | "Los" | "Las"))
+            ) || (
                 // "Logística Azteca SA de CV": the "de" of a company's legal form.
                 word.lower == "de"
                     && taken.last().is_some_and(|last| {
@@ -5287,6 +5299,13 @@ mod tests {
                 ("company", "Gestoría Marín y Asociados"),
                 ("name", "Elena Marín")
             ]
+        );
+        // A number after the article that ends it is its last word.
+        assert_eq!(
+            extract("Andrés Mejía de Distribuidora La 80")
+                .get("company")
+                .map(String::as_str),
+            Some("Distribuidora La 80")
         );
     }
 
