@@ -531,10 +531,12 @@ impl Extractors {
             resigned::resign(&signed, wanted, asked, known, &mut extraction);
         }
         // A thing and what is wrong with it, in one clause: each to its own field.
-        for (name, value) in paired::split(text, wanted, asked, known, &extraction)
+        let paired = paired::split(text, wanted, asked, known, &extraction)
             .into_iter()
             .flatten()
-        {
+            .chain(paired::thing_alone(text, wanted, asked, known, &extraction))
+            .collect::<Vec<_>>();
+        for (name, value) in paired {
             if let Some(field) = wanted.iter().find(|field| field.as_str() == name)
                 && self.validate_field(field, &value, clock).is_some()
             {
@@ -2222,9 +2224,23 @@ fn is_abbreviation(word: &str) -> bool {
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
 fn is_identifier(field: &str) -> bool {
-    // `order_items`: what was ordered, not the order's number.
+    // `order_items`: what was ordered, not the order's number; `claim_description`,
+    // `ticket_subject`, `use_case`: what is said about it (test9, test10, test19, test21).
     fields::field_says(field, IDENTIFIER_WORDS)
-        && !fields::field_says(field, &["items", "contents", "productos", "articulos"])
+        && !fields::field_says(
+            field,
+            &[
+                "items",
+                "contents",
+                "productos",
+                "articulos",
+                "description",
+                "descripcion",
+                "subject",
+                "asunto",
+                "use",
+            ],
+        )
 }
 
 /// Words in the name of a field that holds an identifier, and in a message before one ("my
@@ -3319,6 +3335,18 @@ fn capitalised_run(
                     && words
                         .get(index + 1)
                         .is_some_and(|next| is_capitalised(&next.text))
+            ) || (
+                // "Distribuidora La 80", "Ferretería La 33" (test15, test21): a number after
+                // the article that ends the name is its last word.
+                !word.text.is_empty()
+                    && word
+                        .text
+                        .trim_end_matches(['.', ',', '!'])
+                        .chars()
+                        .all(|c| c.is_ascii_digit())
+                    && taken
+                        .last()
+                        .is_some_and(|last| matches!(*last, "La" | "El" | "Los" | "Las"))
             ) || (
                 // "Logística Azteca SA de CV": the "de" of a company's legal form.
                 word.lower == "de"
@@ -5144,6 +5172,22 @@ mod tests {
                 "nombre:name,mascota:name,fecha:date,sintomas",
                 "vacuna de la rabia",
             ),
+            // A child named after whose they are, an age in brackets: what they have.
+            (
+                "buenos días, mi bebé Samuel tiene fiebre de 39 desde anoche",
+                "nombre_paciente:name,edad:number,acudiente:name,sintomas",
+                "fiebre de 39 desde anoche",
+            ),
+            (
+                "Hi, my daughter Zoe (4) has had a fever of 102 since sunday night",
+                "parent_name:name,child_name:name,child_age:number,sintomas",
+                "fever of 102 since sunday night",
+            ),
+            (
+                "hola, mi perro Ramón tiene una herida en la pata que no cierra",
+                "nombre:name,mascota,sintomas",
+                "herida en la pata que no cierra",
+            ),
         ] {
             let found = answer(said, wanted, &[]).found;
             assert_eq!(
@@ -5334,6 +5378,13 @@ mod tests {
                 ("company", "Gestoría Marín y Asociados"),
                 ("name", "Elena Marín")
             ]
+        );
+        // A number after the article that ends it is its last word.
+        assert_eq!(
+            extract("Andrés Mejía de Distribuidora La 80")
+                .get("company")
+                .map(String::as_str),
+            Some("Distribuidora La 80")
         );
     }
 
@@ -7859,6 +7910,32 @@ mod tests {
         let order = conversation(&["order 55120", "ticket 99812"], "order_number,ticket");
         assert_eq!(order.get("order_number").map(String::as_str), Some("55120"));
         assert_eq!(order.get("ticket").map(String::as_str), Some("99812"));
+        // A field for what is said about a claim or a ticket holds no identifier.
+        let claim = conversation(
+            &["i need to file a claim, someone backed into my car in the walmart parking lot"],
+            "name,date_of_loss:date,claim_description",
+        );
+        assert_eq!(
+            claim.get("claim_description").map(String::as_str),
+            Some("someone backed into my car in the walmart parking lot")
+        );
+        assert!(is_identifier("claim_number") && !is_identifier("ticket_subject"));
+    }
+
+    #[test]
+    fn the_thing_that_opens_a_fault_with_its_article_fills_its_field_alone() {
+        let wanted = "nombre,moto,servicio:choice(Eléctrico|Frenos|Embrague)";
+        let found = conversation(&["la pulsar 200 no prende en las mañanas"], wanted);
+        assert_eq!(found.get("moto").map(String::as_str), Some("pulsar 200"));
+        // After "my" it may be a part of the thing.
+        let found = conversation(
+            &["need my winter tires put on, 2020 RAV4"],
+            "name,vehicle,service:choice(Tires|Oil)",
+        );
+        assert_ne!(
+            found.get("vehicle").map(String::as_str),
+            Some("winter tires")
+        );
     }
 
     #[test]

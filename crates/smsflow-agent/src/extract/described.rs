@@ -140,6 +140,15 @@ pub(super) fn described(
                 true
             }
             (_, FieldType::Date | FieldType::Datetime | FieldType::Time) => day_given,
+            // "my daughter Zoe (4) has had a fever": an age in brackets goes alone.
+            (_, FieldType::Number)
+                if let Some(at) = tokens
+                    .iter()
+                    .position(|token| *token == format!("({value})")) =>
+            {
+                removed[at] = true;
+                true
+            }
             (_, FieldType::Number) => {
                 let at = clauses(&tokens).into_iter().find(|clause| {
                     numbers::number(&clause_text(&tokens, clause)).as_deref()
@@ -167,6 +176,9 @@ pub(super) fn described(
             (Kind::OtherName, _) if ends_its_clause(&tokens, value) => {
                 remove_value(&tokens, value, other, &mut removed, None)
             }
+            // "mi bebé Samuel tiene fiebre de 39": the one it happens to opens the message
+            // after whose they are; the reading of what is wrong drops them with their verb.
+            (Kind::OtherName, _) if follows_its_kin(&tokens, value) => true,
             // Read as E.164, the number is found where its figures are: "(503) 555-0142".
             (Kind::Phone, _) => find_phone(&tokens)
                 .map(|at| dropped_clause_at.push(at))
@@ -260,6 +272,21 @@ pub(super) fn described(
         kept.remove(0);
     }
     let said = kept.join(" ").replace(" ,", ",");
+    // "mi perro Ramón tiene una herida": the pet's field took who opens the message, and what
+    // they have goes without the verb.
+    let named_subject_gone = tokens
+        .iter()
+        .zip(&removed)
+        .take_while(|(_, removed)| **removed)
+        .any(|(token, _)| {
+            let word = folded(token);
+            ANIMALS.contains(&word.as_str()) || super::free_text::LIVING.contains(&word.as_str())
+        });
+    let said = if named_subject_gone {
+        super::free_text::without_named_having(&said).to_string()
+    } else {
+        said
+    };
     let value = super::free_text::without_request(field, &said)
         .trim_end_matches(['.', '!', ',', ';', ' '])
         .trim();
@@ -414,6 +441,21 @@ fn remove_value(
 fn names_a_pet(tokens: &[&str], value: &str) -> bool {
     find_run(tokens, value).is_some_and(|at| {
         at > 0 && !ends_clause(tokens[at - 1]) && ANIMALS.contains(&folded(tokens[at - 1]).as_str())
+    })
+}
+
+/// Whether `value` comes right after a possessive and the word for who they are, at the start
+/// of `tokens`: "my daughter Zoe", "mi niña Sofi".
+fn follows_its_kin(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        at == 2
+            && !ends_clause(tokens[0])
+            && !ends_clause(tokens[1])
+            && matches!(
+                folded(tokens[0]).as_str(),
+                "my" | "mi" | "our" | "nuestro" | "nuestra"
+            )
+            && super::free_text::LIVING.contains(&folded(tokens[1]).as_str())
     })
 }
 

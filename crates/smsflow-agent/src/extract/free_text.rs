@@ -658,7 +658,7 @@ fn without_possession(value: &str) -> &str {
 
 /// Animals and people a texter writes about as "my ...": the one the problem happens to, not
 /// part of what is wrong (folded).
-const LIVING: &[&str] = &[
+pub(super) const LIVING: &[&str] = &[
     "dog", "cat", "puppy", "pup", "kitten", "kitty", "lab", "bunny", "rabbit", "parrot", "bird",
     "horse", "son", "daughter", "kid", "baby", "mom", "mother", "dad", "father", "wife", "husband",
     "grandma", "grandpa", "perro", "perra", "perrito", "perrita", "gato", "gata", "gatito",
@@ -688,10 +688,18 @@ fn without_living_subject(value: &str) -> &str {
     if !opens {
         return value;
     }
+    // "my dog rufus has been limping": a name in lower case is the word before "has"/"tiene".
     let named = words.get(2).is_some_and(|(_, word)| {
-        super::is_capitalised(word) && !super::described::ends_clause(word)
+        !super::described::ends_clause(word)
+            && (super::is_capitalised(word)
+                || (word.chars().all(char::is_alphabetic)
+                    && !HAVING.contains(&fields::fold(word).as_str())
+                    && folded(3).is_some_and(|verb| matches!(verb.as_str(), "has" | "tiene"))))
     });
     let verb = if named { 3 } else { 2 };
+    if named && let Some(after) = after_named_having(value, &words[verb..]) {
+        return after;
+    }
     match words.get(verb) {
         Some((at, _))
             if verb + 1 < words.len()
@@ -701,6 +709,38 @@ fn without_living_subject(value: &str) -> &str {
         }
         _ => value,
     }
+}
+
+/// What a named animal or person has, without the verb that says so: "mi bebé Samuel tiene
+/// fiebre de 39" = `fiebre de 39`, "my daughter Zoe has had a fever of 102" = `fever of 102`,
+/// "my dog rufus has been limping" = `limping` (test15-18, test20). `words` start at the verb.
+/// None when the verb is no "has"/"tiene" or what follows says which or how old ("tiene los
+/// ojos llorosos", "tiene 6 años", "tiene que"): the caller keeps the verb.
+fn after_named_having<'a>(value: &'a str, words: &[(usize, &str)]) -> Option<&'a str> {
+    let folded: Vec<String> = words.iter().map(|(_, word)| fields::fold(word)).collect();
+    if !matches!(folded.first()?.as_str(), "has" | "tiene") {
+        return None;
+    }
+    let mut at = 1;
+    if matches!(folded.get(at)?.as_str(), "had" | "been") && folded[0] == "has" {
+        at += 1;
+    }
+    if matches!(folded.get(at)?.as_str(), "a" | "an" | "un" | "una") {
+        at += 1;
+    }
+    let next = folded.get(at)?;
+    let says_which = matches!(
+        next.as_str(),
+        "the" | "his" | "her" | "its" | "el" | "la" | "los" | "las" | "su" | "sus" | "que" | "to"
+    );
+    (words.len() > at + 1 && next.chars().all(char::is_alphabetic) && !says_which)
+        .then(|| &value[words[at].0..])
+}
+
+/// `value` that opens with what a named animal or person has, once another field took them
+/// ("mi perro Ramón" for the pet's field): as [`after_named_having`], else as it is.
+pub(super) fn without_named_having(value: &str) -> &str {
+    after_named_having(value, &super::located(value)).unwrap_or(value)
 }
 
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
@@ -1934,6 +1974,27 @@ mod tests {
                 "my son has had a cough for a week",
             ),
             ("issue", "my dog is limping", "my dog is limping"),
+            // Named, what they have without the verb; what says which or how old keeps it.
+            (
+                "sintomas",
+                "mi bebé Samuel tiene fiebre de 39 desde anoche",
+                "fiebre de 39 desde anoche",
+            ),
+            (
+                "reason",
+                "my daughter Zoe has had a fever of 102 since sunday night",
+                "fever of 102 since sunday night",
+            ),
+            (
+                "reason",
+                "my dog rufus has been limping on his back leg",
+                "limping on his back leg",
+            ),
+            (
+                "motivo",
+                "mi gata Luna tiene los ojos llorosos",
+                "mi gata Luna tiene los ojos llorosos",
+            ),
             // "es por" and an article, "unos"/"unas" too.
             (
                 "lesion",

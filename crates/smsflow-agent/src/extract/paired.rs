@@ -184,6 +184,42 @@ pub(super) fn split(
     })
 }
 
+/// The thing the first message's clause says something of, for the one field that holds a thing
+/// when no field holds what is wrong with it: "el gol trend 2017 patina el embrague" is `gol
+/// trend 2017` for `auto` beside a choice of service (test20). Split as [`split`] does.
+pub(super) fn thing_alone(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+) -> Option<(String, String)> {
+    let says = |field: &FieldSpec, words: &[&str]| fields::field_says(field.as_str(), words);
+    if !is_opening(wanted, asked, known)
+        || wanted
+            .iter()
+            .any(|field| holds_why(field) || says(field, CHANGES))
+    {
+        return None;
+    }
+    let mut things = wanted.iter().filter(|field| {
+        kind(field) == Kind::Labelled && !is_identifier(field.as_str()) && says(field, THINGS)
+    });
+    let field = things.next()?;
+    if things.next().is_some() || extraction.found.contains_key(field.as_str()) {
+        return None;
+    }
+    // Only the thing that opens the message after its article: after "my" it may be a part
+    // ("I need my winter tires put on" beside `vehicle`, test14).
+    let text = after_greeting(text);
+    let first = text.split_whitespace().next().map(bare)?;
+    if !DEFINITE.contains(&first.as_str()) {
+        return None;
+    }
+    let (thing, _) = thing_and_fault(text)?;
+    Some((field.as_str().to_string(), thing))
+}
+
 /// A word folded, without the punctuation around it.
 fn bare(word: &str) -> String {
     fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\''))

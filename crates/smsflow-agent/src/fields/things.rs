@@ -1691,6 +1691,16 @@ const ORDER_CUES: &[&str] = &[
     "enviar",
     "comprar",
     "buy",
+    // "quiero la sudadera con capucha", "quiero un pastel de tres leches" (test8, test10,
+    // test19, test21): wanting a thing with its article orders it.
+    "quiero un",
+    "quiero una",
+    "quiero unos",
+    "quiero unas",
+    "quiero el",
+    "quiero la",
+    "quiero los",
+    "quiero las",
 ];
 
 /// Words before what an event field holds: "for a", "para un", "planning a".
@@ -1835,9 +1845,12 @@ fn clause_words<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
 /// not what.
 fn ordered(text: &str) -> Option<String> {
     let product = phrase_after(text, ORDER_CUES, 7, &[])?;
-    let first = fold(product.split_whitespace().next()?);
+    let mut product_words = product.split_whitespace();
+    let first = fold(product_words.next()?);
+    let second = product_words.next();
+    // "order a tres leches cake": a dish's number counts nothing.
     let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
-        || super::numbers::is_number_word(&first)
+        || (super::numbers::is_number_word(&first) && !names_a_dish(&first, second.as_ref()))
         || VEHICLE_OWNERS.contains(&first.as_str());
     (!counted_or_owned).then(|| named_after(text, &product).unwrap_or(product))
 }
@@ -3070,6 +3083,18 @@ mod tests {
         assert_eq!(
             read("quiero ordenar un pastel tres leches for a birthday").as_deref(),
             Some("pastel tres leches")
+        );
+        assert_eq!(
+            read("hola! i want to order a tres leches cake para el thanksgiving").as_deref(),
+            Some("tres leches cake")
+        );
+        assert_eq!(
+            read("hola hacen envíos? quiero la yerbera de cerámica verde").as_deref(),
+            Some("yerbera de cerámica verde")
+        );
+        assert_eq!(
+            read("quiero un pastel de tres leches for my son's birthday").as_deref(),
+            Some("pastel de tres leches")
         );
         // A count after the word is what the count reads; "my" says whose, not what.
         assert_eq!(
