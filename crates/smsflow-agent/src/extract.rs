@@ -6154,6 +6154,10 @@ mod tests {
             ("hi can Pepper get a full groom?", "Pepper"),
             ("holaa, a Canela le toca su vacuna", "Canela"),
             ("necesito hora para esterilizar a la Kira", "Kira"),
+            ("hola, el Rocky necesita las vacunas", "Rocky"),
+            // What the pet is, after its name.
+            ("Mochi (our bunny) has stopped eating hay", "Mochi"),
+            ("biscuit is my beagle lol", "biscuit"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");
