@@ -173,6 +173,11 @@ const CORRECTION_CUES: &[&str] = &[
     "nvm",
     "never mind",
     "no,",
+    // "moving in the 1st of next month... scratch that, this saturday", "move in on the 1st of
+    // next month... lets say march 1".
+    "scratch that",
+    "lets say",
+    "let's say",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -2156,6 +2161,10 @@ mod tests {
         ));
         assert!(is_correction("ah no, somos más bien 100"));
         assert!(!is_correction("nobody told me"));
+        assert!(is_correction(
+            "moving in the 1st of next month... scratch that, this saturday"
+        ));
+        assert!(is_correction("the 1st of next month... lets say march 1"));
     }
 
     proptest::proptest! {
