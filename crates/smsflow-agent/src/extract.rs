@@ -574,6 +574,16 @@ impl Extractors {
                     .insert(field.as_str().to_string(), day.to_string());
             }
         }
+        // "table for 5 tomorrow night?": the evening waits for the hour a later "8:15" gives.
+        if fields::dates::says_evening(text) {
+            for field in wanted.iter().filter(|field| {
+                field.kind == FieldType::Time && !extraction.found.contains_key(field.as_str())
+            }) {
+                extraction
+                    .partial
+                    .insert(field.as_str().to_string(), fields::EVENING.to_string());
+            }
+        }
         // "Could you do Feb 30th?": the month waits for the day a later "sorry, 28th" gives.
         for field in wanted.iter().filter(|field| {
             field.kind == FieldType::Date
@@ -927,6 +937,7 @@ impl Extractors {
                         .known
                         .and_then(|known| known.get(11..16).or(Some(known)))
                         .and_then(|time| time.parse().ok()),
+                    evening: context.known == Some(fields::EVENING),
                 };
                 let since_left_out = (!rules.past_day || is_birth_day(field))
                     .then(|| free_text::without_since(text, context.wanted))
@@ -1224,6 +1235,7 @@ impl Extractors {
                     birth: is_birth_day(field),
                     known_date: None,
                     known_time: None,
+                    evening: false,
                 };
                 fields::when_value(kind, value, clock, &rules).unwrap_or(Err(Invalid::Date))
             }
@@ -6193,6 +6205,10 @@ mod tests {
             ("hi can Pepper get a full groom?", "Pepper"),
             ("holaa, a Canela le toca su vacuna", "Canela"),
             ("necesito hora para esterilizar a la Kira", "Kira"),
+            ("hola, el Rocky necesita las vacunas", "Rocky"),
+            // What the pet is, after its name.
+            ("Mochi (our bunny) has stopped eating hay", "Mochi"),
+            ("biscuit is my beagle lol", "biscuit"),
         ] {
             let found = answer(text, "owner_name:name,pet_name:name", &[]).found;
             assert_eq!(pairs(&found), [("pet_name", pet)], "{text}");

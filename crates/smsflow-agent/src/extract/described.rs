@@ -23,7 +23,7 @@ const LEADS: &[&str] = &[
 ];
 
 /// Words for an animal, which introduce a pet's name as [`LEADS`] do: "mi perrita Lola".
-const ANIMALS: &[&str] = &[
+pub(super) const ANIMALS: &[&str] = &[
     "dog", "cat", "puppy", "kitten", "perro", "perra", "perrito", "perrita", "gato", "gata",
     "gatito", "gatita", "conejo", "coneja", "rabbit", "bunny", "huron", "ferret", "hamster",
     "parrot", "loro", "perico", "bird", "pajaro", "tortuga", "turtle",

@@ -364,7 +364,10 @@ pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
     if !fields::field_says(field, PET_WORDS) {
         return None;
     }
-    if let Some(name) = named_after_animal(words).or_else(|| named_after_cue(words)) {
+    if let Some(name) = named_after_animal(words)
+        .or_else(|| named_after_cue(words))
+        .or_else(|| named_before_animal(words))
+    {
         return Some(name);
     }
     let start = words
@@ -438,7 +441,7 @@ fn named_after_cue(words: &[Word]) -> Option<String> {
             && words
                 .get(at + 2)
                 .is_some_and(|verb| verb.text.chars().all(char::is_lowercase));
-        let spanish = matches!(cue.lower.as_str(), "a" | "la" | "para");
+        let spanish = matches!(cue.lower.as_str(), "a" | "la" | "el" | "para");
         let folded = fields::fold(&name.lower);
         ((asks || spanish)
             && !cue.ends_clause
@@ -471,6 +474,39 @@ fn named_after_animal(words: &[Word]) -> Option<String> {
             && name.text.chars().all(|c| c.is_lowercase())
             && !super::COMMON_WORDS.contains(&folded.as_str())
             && PET_DOES.contains(&fields::fold(&does.lower).as_str()))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A pet's name that opens a clause, what it is after it: "Mochi (our bunny) has stopped
+/// eating", "biscuit is my beagle lol", "Kira es mi perrita".
+fn named_before_animal(words: &[Word]) -> Option<String> {
+    (0..words.len()).find_map(|at| {
+        let name = &words[at];
+        let is = words
+            .get(at + 1)
+            .is_some_and(|word| matches!(word.lower.as_str(), "is" | "es"));
+        let whose = words.get(at + 1 + usize::from(is))?;
+        let what = words.get(at + 2 + usize::from(is))?;
+        let folded = fields::fold(&name.lower);
+        let what_folded = fields::fold(&what.lower);
+        ((at == 0 || words[at - 1].ends_clause)
+            && !name.ends_clause
+            && matches!(
+                whose.lower.as_str(),
+                "my" | "mi" | "our" | "nuestro" | "nuestra"
+            )
+            && !whose.ends_clause
+            // "Biscuit is my beagle": any animal after "is my"; without it, one we know.
+            && (super::described::ANIMALS.contains(&what_folded.as_str())
+                || (is && what.text.chars().all(char::is_alphabetic)))
+            && !matches!(what_folded.as_str(), "name" | "nombre")
+            && name.text.chars().count() >= 3
+            && name.text.chars().all(char::is_alphabetic)
+            && !super::COMMON_WORDS.contains(&folded.as_str())
+            && !super::OPENING_WORDS.contains(&folded.as_str())
+            && !dates::is_month(&folded)
+            && !dates::is_weekday(&folded))
         .then(|| name.text.clone())
     })
 }

@@ -1411,6 +1411,23 @@ fn day_part_before(words: &[String], i: usize) -> Option<bool> {
     })
 }
 
+/// Whether `text` says the evening of a day ("tomorrow night?", "para hoy en la noche",
+/// "tonight", "esta noche"), not a night when something happens ("los oímos por la noche").
+pub fn says_evening(text: &str) -> bool {
+    let words = tokens(text);
+    (0..words.len()).any(|at| {
+        DAY_PARTS.iter().any(|(w, pm)| *pm && *w == words[at])
+            && (words[at] == "tonight"
+                || words[at.saturating_sub(3)..at].iter().any(|day| {
+                    is_weekday(day)
+                        || matches!(
+                            day.as_str(),
+                            "tomorrow" | "tmrw" | "today" | "hoy" | "manana" | "this" | "esta"
+                        )
+                }))
+    })
+}
+
 /// An hour without am or pm, read in business hours: 8 to 11 morning, 12 noon, 1 to 7 afternoon.
 fn business_hour(hour: i8) -> i8 {
     if (1..=7).contains(&hour) {
@@ -1593,6 +1610,17 @@ mod tests {
         assert_eq!(day("para esta noche hay mesa en terraza?"), Some(TODAY));
         assert_eq!(day("una corona para un entierro esta tarde"), Some(TODAY));
         assert_eq!(day("por la tarde"), None);
+    }
+
+    #[test]
+    fn the_evening_of_a_day_is_said_not_a_night_something_happens() {
+        assert!(super::says_evening("table for 5 tomorrow night?"));
+        assert!(super::says_evening(
+            "quisiera reservar para hoy en la noche"
+        ));
+        assert!(super::says_evening("tonight?"));
+        assert!(!super::says_evening("los oímos por la noche 😖"));
+        assert!(!super::says_evening("buenas noches, una consulta"));
     }
 
     #[test]

@@ -173,6 +173,11 @@ const CORRECTION_CUES: &[&str] = &[
     "nvm",
     "never mind",
     "no,",
+    // "moving in the 1st of next month... scratch that, this saturday", "move in on the 1st of
+    // next month... lets say march 1".
+    "scratch that",
+    "lets say",
+    "let's say",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -211,7 +216,13 @@ pub struct WhenRules {
     pub known_date: Option<Date>,
     /// The time already known for this field: "Dec 4th, same time" changes only the day.
     pub known_time: Option<jiff::civil::Time>,
+    /// An earlier message said the evening ("tomorrow night?"): a bare 8 to 11 is pm.
+    pub evening: bool,
 }
+
+/// The [`Extraction`](crate::Extraction) partial value of a time field whose message said the
+/// evening without an hour ("table for 5 tomorrow night?"), for the hour said next ("8:15").
+pub const EVENING: &str = "evening";
 
 /// A date, time or both for a field of `kind`, normalised (`2026-12-01`, `15:00`,
 /// `2026-12-01T15:00:00-05:00`), or why what was written does not do.
@@ -229,6 +240,7 @@ pub fn when_value(
         birth,
         known_date,
         known_time,
+        evening,
     } = *rules;
     // A day that has passed, once known, is replaced only by another day said as past
     // ("anteayer", "last Saturday") or by a correction: "me pueden atender el jueves?" and "can
@@ -293,6 +305,16 @@ pub fn when_value(
         && (evening.hour() - known.hour()).abs() <= 3
     {
         found.time = Some(evening);
+    }
+    // "tomorrow night?", then "8:15 if u have it": the evening said before holds for a bare
+    // hour that business hours read as morning.
+    if evening
+        && let Some(time) = found.time
+        && (8..12).contains(&time.hour())
+        && !dates::says_morning(text)
+        && let Ok(later) = time.checked_add(12.hours())
+    {
+        found.time = Some(later);
     }
     // "de 7 a 11 de la noche", "from 2 to 4pm": a time asked alone is when it starts.
     if kind == FieldType::Time
@@ -1161,6 +1183,7 @@ mod tests {
             birth: false,
             known_date: None,
             known_time: None,
+            evening: false,
         };
         when_value(kind, text, &clock(), &rules)
     }
@@ -1221,6 +1244,7 @@ mod tests {
             birth: false,
             known_date: Some(date(2026, 12, 1)),
             known_time: None,
+            evening: false,
         };
         assert_eq!(
             when_value(FieldType::Datetime, "mejor a las 11", &clock(), &later),
@@ -1244,6 +1268,26 @@ mod tests {
                 "a bare hour correcting an evening: {said}"
             );
         }
+        // "tomorrow night?" in an earlier message, then an hour alone.
+        let said_evening = WhenRules {
+            correcting: false,
+            asked: true,
+            known_date: None,
+            evening: true,
+            ..later
+        };
+        for (said, time) in [
+            ("8:15 if u have it", "20:15"),
+            ("8 y media", "20:30"),
+            ("7", "19:00"),
+            ("9am", "09:00"),
+        ] {
+            assert_eq!(
+                when_value(FieldType::Time, said, &clock(), &said_evening),
+                Some(Ok(time.into())),
+                "a bare hour after an evening said before: {said}"
+            );
+        }
     }
 
     #[test]
@@ -1257,6 +1301,7 @@ mod tests {
                 birth,
                 known_date: known,
                 known_time: None,
+                evening: false,
             };
             when_value(FieldType::Date, text, &clock(), &rules)
         };
@@ -1975,6 +2020,7 @@ mod tests {
             birth: false,
             known_date: Some(date(2026, 12, 8)),
             known_time: None,
+            evening: false,
         };
         assert_eq!(
             when_value(FieldType::Date, "no, el 9", &clock(), &corrected),
@@ -2115,6 +2161,10 @@ mod tests {
         ));
         assert!(is_correction("ah no, somos más bien 100"));
         assert!(!is_correction("nobody told me"));
+        assert!(is_correction(
+            "moving in the 1st of next month... scratch that, this saturday"
+        ));
+        assert!(is_correction("the 1st of next month... lets say march 1"));
     }
 
     proptest::proptest! {

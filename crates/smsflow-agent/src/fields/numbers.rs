@@ -1703,9 +1703,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 || (a == "hrs" && token.len() >= 3)
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
-        }) || before.is_some_and(|b| {
-            // "el domingo 20", "el martes 8": a day of the month.
-            (is_month(b) && !closes[i - 1])
+        }) || hedged_hour_after_day(&tokens[..i], spelled || counted_after)
+            || before.is_some_and(|b| {
+                // "el domingo 20", "el martes 8": a day of the month.
+                (is_month(b) && !closes[i - 1])
                 || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
                 // "No. 6" names a number; "ah no, 6" refuses the one before.
                 || (NOT_COUNT_BEFORE.contains(&b)
@@ -1714,7 +1715,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                     && !thousands
                     && !counted_after
                     && !(matches!(b, "order" | "pedido") && spelled))
-        });
+            });
         let shaped = token.contains([':', '/']) || token.starts_with('#');
         // A phone number: a long run of digits without thousands separators, or in groups that
         // are no thousands ("416.555.0150", "555-0142").
@@ -1753,6 +1754,15 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         i += used;
     }
     (owned, found)
+}
+
+/// "thursday around 2", "pickup tomorrow around 10": a hedged number right after a day is
+/// the hour of that day, not a count (`counted` when a noun after it says what it counts).
+fn hedged_hour_after_day(before: &[&str], counted: bool) -> bool {
+    matches!(before, [.., day, "around" | "about" | "like" | "tipo"]
+        if is_weekday(day)
+            || matches!(*day, "tomorrow" | "tmrw" | "today" | "tonight" | "manana" | "hoy"))
+        && !counted
 }
 
 /// How many tokens a phone number written in groups of digits takes at the start of `tokens`
@@ -1954,6 +1964,10 @@ mod tests {
         assert_eq!(number("no, mejor el domingo 20, el sábado trabajo"), None);
         assert_eq!(number("el martes 8?"), None);
         assert_eq!(number("tuesday 4 people").as_deref(), Some("4"));
+        // A hedged hour after a day is its time, not a count.
+        assert_eq!(number("could we do a demo thursday around 2"), None);
+        assert_eq!(number("pickup tomorrow around 10"), None);
+        assert_eq!(number("tomorrow around 10 people").as_deref(), Some("10"));
     }
 
     #[test]
