@@ -3688,6 +3688,9 @@ fn is_plain_name_word(word: &Word) -> bool {
         && !(folded.len() > 4 && (folded.ends_with("ing") || folded.ends_with("ed")))
 }
 
+/// The texter's own possessives, before what is theirs: "my dog", "nuestra gata", "mi niña".
+const TEXTERS_OWN: &[&str] = &["my", "mi", "our", "nuestro", "nuestra"];
+
 /// Everyday words that are no name when written in lower case ("later", "nope", "bueno").
 const COMMON_WORDS: &[&str] = &[
     "later",

@@ -451,10 +451,7 @@ fn follows_its_kin(tokens: &[&str], value: &str) -> bool {
         at == 2
             && !ends_clause(tokens[0])
             && !ends_clause(tokens[1])
-            && matches!(
-                folded(tokens[0]).as_str(),
-                "my" | "mi" | "our" | "nuestro" | "nuestra"
-            )
+            && super::TEXTERS_OWN.contains(&folded(tokens[0]).as_str())
             && super::free_text::LIVING.contains(&folded(tokens[1]).as_str())
     })
 }

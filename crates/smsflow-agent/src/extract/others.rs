@@ -442,16 +442,10 @@ fn named_after_cue(words: &[Word]) -> Option<String> {
                 .get(at + 2)
                 .is_some_and(|verb| verb.text.chars().all(char::is_lowercase));
         let spanish = matches!(cue.lower.as_str(), "a" | "la" | "el" | "para");
-        let folded = fields::fold(&name.lower);
         ((asks || spanish)
             && !cue.ends_clause
             && name.text.chars().next().is_some_and(char::is_uppercase)
-            && name.text.chars().count() >= 3
-            && name.text.chars().all(char::is_alphabetic)
-            && !super::COMMON_WORDS.contains(&folded.as_str())
-            && !super::OPENING_WORDS.contains(&folded.as_str())
-            && !dates::is_month(&folded)
-            && !dates::is_weekday(&folded))
+            && may_be_a_pet_name(name))
         .then(|| name.text.clone())
     })
 }
@@ -464,10 +458,8 @@ fn named_after_animal(words: &[Word]) -> Option<String> {
             return None;
         };
         let folded = fields::fold(&name.lower);
-        (matches!(
-            whose.lower.as_str(),
-            "my" | "mi" | "our" | "nuestro" | "nuestra"
-        ) && PET_WORDS.contains(&fields::fold(&animal.lower).as_str())
+        (super::TEXTERS_OWN.contains(&whose.lower.as_str())
+            && PET_WORDS.contains(&fields::fold(&animal.lower).as_str())
             && !animal.ends_clause
             && !name.ends_clause
             && name.text.chars().count() >= 3
@@ -488,27 +480,30 @@ fn named_before_animal(words: &[Word]) -> Option<String> {
             .is_some_and(|word| matches!(word.lower.as_str(), "is" | "es"));
         let whose = words.get(at + 1 + usize::from(is))?;
         let what = words.get(at + 2 + usize::from(is))?;
-        let folded = fields::fold(&name.lower);
         let what_folded = fields::fold(&what.lower);
         ((at == 0 || words[at - 1].ends_clause)
             && !name.ends_clause
-            && matches!(
-                whose.lower.as_str(),
-                "my" | "mi" | "our" | "nuestro" | "nuestra"
-            )
+            && super::TEXTERS_OWN.contains(&whose.lower.as_str())
             && !whose.ends_clause
             // "Biscuit is my beagle": any animal after "is my"; without it, one we know.
             && (super::described::ANIMALS.contains(&what_folded.as_str())
                 || (is && what.text.chars().all(char::is_alphabetic)))
             && !matches!(what_folded.as_str(), "name" | "nombre")
-            && name.text.chars().count() >= 3
-            && name.text.chars().all(char::is_alphabetic)
-            && !super::COMMON_WORDS.contains(&folded.as_str())
-            && !super::OPENING_WORDS.contains(&folded.as_str())
-            && !dates::is_month(&folded)
-            && !dates::is_weekday(&folded))
+            && may_be_a_pet_name(name))
         .then(|| name.text.clone())
     })
+}
+
+/// A word that may be a pet's name where a cue says a pet is named: three letters or more, and
+/// no common word, opening word, month or weekday ("Can Monday ...", "la Semana ...").
+fn may_be_a_pet_name(name: &Word) -> bool {
+    let folded = fields::fold(&name.lower);
+    name.text.chars().count() >= 3
+        && name.text.chars().all(char::is_alphabetic)
+        && !super::COMMON_WORDS.contains(&folded.as_str())
+        && !super::OPENING_WORDS.contains(&folded.as_str())
+        && !dates::is_month(&folded)
+        && !dates::is_weekday(&folded)
 }
 
 /// Words of a field's name for the person something is sent to.
