@@ -9,14 +9,8 @@ use std::time::Duration;
 
 fn agent(name: &str, is_default: bool) -> AgentSpec {
     AgentSpec {
-        name: name.into(),
-        persona: "Friendly.".into(),
-        backend: "builtin".into(),
-        model: None,
-        max_segments: 2,
-        language: None,
         is_default,
-        suggest_replies: false,
+        ..testing::agent_spec(name)
     }
 }
 
