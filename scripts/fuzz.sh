@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz smoke runs: each cargo-fuzz target in fuzz/ (libFuzzer) for SECONDS, starting from the
-# corpus committed in fuzz/corpus/TARGET. Runs on the stable toolchain (coverage instrumentation
+# corpus committed in fuzz/corpus/TARGET, with a dictionary of the string literals of our readers
+# and parsers (scripts/fuzz_dictionary.py; it found in a minute two texts that panicked the agent). Runs on the stable toolchain (coverage instrumentation
 # without a sanitizer: the targets are safe Rust, so panics, overflows and hangs are what they find).
 #
 #   scripts/fuzz.sh --install            install cargo-fuzz (crates.io) once; nothing else
@@ -28,6 +29,10 @@ shift || true
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 WORK=$TARGET_DIR/fuzz-run
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: run scripts/fuzz.sh --install" >&2; exit 1; }
+mkdir -p "$WORK"
+# The words our readers and parsers react to, as a dictionary for every target (see the script).
+DICT=$WORK/smsflow.dict
+python3 scripts/fuzz_dictionary.py "$DICT" crates/smsflow-agent/src crates/smsflow-core/src crates/smsflow-sms/src
 cd fuzz
 # The fuzz crate builds in fuzz/target, with its own flags, away from the main build.
 unset CARGO_TARGET_DIR
@@ -50,7 +55,7 @@ for target in "${targets[@]}"; do
   log=$WORK/$target.log
   rc=0
   cargo fuzz run "${build[@]}" "$target" "${corpora[@]}" -- \
-    -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -dict="$DICT" \
     -artifact_prefix="$WORK/artifacts/$target/" >"$log" 2>&1 || rc=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || true)

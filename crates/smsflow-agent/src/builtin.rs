@@ -4,7 +4,7 @@
 
 use smsflow_core::language::Language;
 use smsflow_core::run::{Action, Advance};
-use smsflow_core::{FieldName, WorkflowSpec};
+use smsflow_core::{FieldName, FieldType, Step, WorkflowSpec};
 use std::collections::BTreeMap;
 
 use crate::phrases::{Phrases, phrases};
@@ -25,6 +25,9 @@ pub struct TurnFacts<'a> {
     pub language: Language,
     /// The longest reply, in SMS segments.
     pub max_segments: usize,
+    /// Fields whose answer on this turn was refused: the reason, said before the reply, already
+    /// lists a choice field's choices, so the question does not list them again.
+    pub refused: &'a BTreeMap<String, String>,
 }
 
 fn describe_field(phrases: &Phrases, field: &FieldName) -> String {
@@ -41,17 +44,57 @@ fn describe_field(phrases: &Phrases, field: &FieldName) -> String {
     }
 }
 
-/// "Could I get your name and your email address?"
-pub fn question(phrases: &Phrases, fields: &[FieldName]) -> Option<String> {
+/// "a, b and c" (or "a, b or c" with `or`).
+fn listed(items: &[String], last_joiner: &str) -> Option<String> {
+    match items {
+        [] => None,
+        [one] => Some(one.clone()),
+        [first @ .., last] => Some(format!("{} {last_joiner} {last}", first.join(", "))),
+    }
+}
+
+/// The choices of `field` when the workflow's steps make it a choice field (the first step that
+/// lists it says its type), so the question offers them instead of leaving the texter to guess.
+fn choices_of<'a>(spec: &'a WorkflowSpec, field: &FieldName) -> &'a [String] {
+    spec.steps
+        .iter()
+        .find_map(|step| match step {
+            Step::ExtractInformation { fields, .. } => {
+                fields.iter().find(|wanted| &wanted.name == field)
+            }
+            _ => None,
+        })
+        .filter(|wanted| wanted.kind == FieldType::Choice)
+        .map_or(&[], |wanted| wanted.choices.as_slice())
+}
+
+/// "Could I get your name and your email address?", with a choice field's choices: "Could I get
+/// your size (small, medium or large)?"
+pub fn question(
+    phrases: &Phrases,
+    fields: &[FieldName],
+    spec: &WorkflowSpec,
+    refused: &BTreeMap<String, String>,
+) -> Option<String> {
     let described: Vec<String> = fields
         .iter()
-        .map(|field| describe_field(phrases, field))
+        .map(|field| {
+            let described = describe_field(phrases, field);
+            let choices = if refused.contains_key(field.as_str()) {
+                None
+            } else {
+                listed(choices_of(spec, field), phrases.or)
+            };
+            match choices {
+                Some(choices) => fill(
+                    phrases.field_with_choices,
+                    &[("field", described.as_str()), ("choices", choices.as_str())],
+                ),
+                None => described,
+            }
+        })
         .collect();
-    let fields = match described.as_slice() {
-        [] => return None,
-        [one] => one.clone(),
-        [first @ .., last] => format!("{} {} {last}", first.join(", "), phrases.and),
-    };
+    let fields = listed(&described, phrases.and)?;
     Some(fill(phrases.could_i_get, &[("fields", fields.as_str())]))
 }
 
@@ -123,7 +166,7 @@ pub fn compose(facts: &TurnFacts<'_>) -> String {
         .map(|(_, part)| part)
         .collect();
     parts.extend(
-        question(phrases, &facts.advance.ask_for)
+        question(phrases, &facts.advance.ask_for, spec, facts.refused)
             .map(|question| Part::new(Weight::Essential, question)),
     );
     let message = one_message(&parts, facts.max_segments);
@@ -230,6 +273,7 @@ mod tests {
             first_turn,
             language,
             max_segments: 3,
+            refused: &BTreeMap::new(),
         })
     }
 
@@ -291,6 +335,7 @@ mod tests {
             first_turn: false,
             language: Language::English,
             max_segments: 3,
+            refused: &BTreeMap::new(),
         });
         assert_eq!(
             reply,
@@ -316,6 +361,7 @@ mod tests {
             first_turn: true,
             language: Language::Spanish,
             max_segments: 3,
+            refused: &BTreeMap::new(),
         });
         assert_eq!(
             first,
@@ -357,8 +403,48 @@ mod tests {
                 first_turn: true,
                 language: Language::English,
                 max_segments: 3,
+                refused: &empty,
             }),
             "Thanks for your interest! Someone will follow up with detailed pricing."
+        );
+    }
+
+    #[test]
+    fn a_choice_field_is_asked_for_with_its_choices_unless_its_refusal_listed_them() {
+        let spec = serde_json::from_value::<WorkflowDraft>(serde_json::json!({
+            "name": "Salon", "goal": "appointment_booking",
+            "steps": [{"type": "extract_information", "fields": [
+                {"name": "service", "type": "choice", "choices": ["Haircut", "Color", "Blowout"]},
+                {"name": "stylist", "type": "choice", "choices": ["Ana", "Luis"]},
+                "name"
+            ]}]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let ask = |fields: &[&str], language, refused: &BTreeMap<String, String>| {
+            let fields: Vec<FieldName> = fields
+                .iter()
+                .map(|field| FieldName::parse(field).expect("valid"))
+                .collect();
+            question(phrases(language), &fields, &spec, refused)
+        };
+        let none = BTreeMap::new();
+        assert_eq!(
+            ask(&["service"], Language::English, &none).as_deref(),
+            Some("Could I get your service (Haircut, Color or Blowout)?")
+        );
+        assert_eq!(
+            ask(&["stylist", "name"], Language::Spanish, &none).as_deref(),
+            Some("¿Me podría dar su stylist (Ana o Luis) y su nombre?")
+        );
+        let refused = BTreeMap::from([(
+            "service".to_string(),
+            "Please pick one of: Haircut, Color, Blowout.".to_string(),
+        )]);
+        assert_eq!(
+            ask(&["service"], Language::English, &refused).as_deref(),
+            Some("Could I get your service?")
         );
     }
 
@@ -436,6 +522,7 @@ mod tests {
                     first_turn: true,
                     language: if spanish { Language::Spanish } else { Language::English },
                     max_segments,
+                    refused: &BTreeMap::new(),
                 });
                 prop_assert!(!reply.trim().is_empty());
                 prop_assert!(!reply.contains("{{") && !reply.contains("}}"), "{}", reply);

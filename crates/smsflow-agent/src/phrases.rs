@@ -37,6 +37,10 @@ pub struct Phrases {
     /// `{{fields}}`: the fields asked for, joined with `and`.
     pub could_i_get: &'static str,
     pub and: &'static str,
+    /// Before the last of a choice field's choices.
+    pub or: &'static str,
+    /// `{{field}}` (as described), `{{choices}}` (joined with `or`): a choice field asked for.
+    pub field_with_choices: &'static str,
     pub field_name: &'static str,
     pub field_first_name: &'static str,
     pub field_email: &'static str,
@@ -106,6 +110,8 @@ const ENGLISH: Phrases = Phrases {
     anything_else: "Thanks! Is there anything else I can help with?",
     could_i_get: "Could I get {{fields}}?",
     and: "and",
+    or: "or",
+    field_with_choices: "{{field}} ({{choices}})",
     field_name: "your name",
     field_first_name: "your first name",
     field_email: "your email address",
@@ -163,6 +169,8 @@ const SPANISH: Phrases = Phrases {
     anything_else: "¡Gracias! ¿Hay algo más en que pueda ayudarle?",
     could_i_get: "¿Me podría dar {{fields}}?",
     and: "y",
+    or: "o",
+    field_with_choices: "{{field}} ({{choices}})",
     field_name: "su nombre",
     field_first_name: "su nombre de pila",
     field_email: "su correo electrónico",

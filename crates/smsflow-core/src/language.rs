@@ -69,6 +69,9 @@ pub struct Detection {
 const CONFIDENT_SCORE: i32 = 2;
 /// Below this many words `whatlang` guesses (it needs letter trigrams to count).
 const MIN_WORDS_FOR_STATISTICS: usize = 4;
+/// What `whatlang`'s verdict weighs: a reliable one counts double.
+const STATISTICS_WEIGHT: i32 = 1;
+const RELIABLE_STATISTICS_WEIGHT: i32 = 2;
 
 /// Words (as normalised by [`normalize`]) that only one of the two languages uses, with their
 /// weight: 2 for a word that settles a text alone, 1 for a hint.
@@ -188,6 +191,19 @@ static DETECTOR: LazyLock<Detector> =
 
 /// The language of `text`; `previous` is the conversation's last confident language.
 pub fn detect(text: &str, previous: Option<Language>) -> Detection {
+    let (mut score, words) = cue_score(text);
+    // Words that already settle the text beyond what `whatlang` could overturn leave it unasked:
+    // its verdict would change neither the language nor the confidence (and costs more than the
+    // rest of the detection).
+    let settled = score.abs() >= CONFIDENT_SCORE + RELIABLE_STATISTICS_WEIGHT;
+    if words >= MIN_WORDS_FOR_STATISTICS && !settled {
+        score += statistics_score(text);
+    }
+    verdict(score, previous)
+}
+
+/// The evidence of `text`'s characters and words (positive for Spanish), and its word count.
+fn cue_score(text: &str) -> (i32, usize) {
     // Inverted punctuation and ñ are Spanish only.
     let mut score: i32 = text
         .chars()
@@ -200,15 +216,27 @@ pub fn detect(text: &str, previous: Option<Language>) -> Detection {
         words += 1;
         score += CUES.get(word).copied().unwrap_or(0);
     }
-    if words >= MIN_WORDS_FOR_STATISTICS
-        && let Some(info) = DETECTOR.detect(text)
-    {
-        let weight = if info.is_reliable() { 2 } else { 1 };
-        score += match info.lang() {
-            Lang::Spa => weight,
-            _ => -weight,
-        };
+    (score, words)
+}
+
+/// `whatlang`'s verdict on `text` as evidence (positive for Spanish; 0 when it has none).
+fn statistics_score(text: &str) -> i32 {
+    let Some(info) = DETECTOR.detect(text) else {
+        return 0;
+    };
+    let weight = if info.is_reliable() {
+        RELIABLE_STATISTICS_WEIGHT
+    } else {
+        STATISTICS_WEIGHT
+    };
+    match info.lang() {
+        Lang::Spa => weight,
+        _ => -weight,
     }
+}
+
+/// The language a text's evidence calls for, confident when it is strong enough.
+fn verdict(score: i32, previous: Option<Language>) -> Detection {
     let by_score = if score > 0 {
         Language::Spanish
     } else {
@@ -264,6 +292,31 @@ mod tests {
             "my dishwasher is leaking",
         ] {
             assert_eq!(confident(text), Some(Language::English), "{text}");
+        }
+    }
+
+    #[test]
+    fn whatlang_is_left_unasked_only_where_it_could_change_nothing() {
+        for text in [
+            "Hi, can I get a quote for 12 rooms?",
+            "Hola, quiero información sobre sus precios",
+            "me llamo Dana y mi correo es dana@bluefin.example",
+            "I need to speak to a real person please",
+            "Buenas tardes, tienen disponibilidad el martes?",
+            "my dishwasher is leaking",
+            "el restaurante is open for dinner y para llevar",
+            "can you help me con mi pedido por favor",
+            "no",
+            "",
+        ] {
+            let (cues, words) = cue_score(text);
+            let asked = match words >= MIN_WORDS_FOR_STATISTICS {
+                true => cues + statistics_score(text),
+                false => cues,
+            };
+            for previous in [None, Some(Language::English), Some(Language::Spanish)] {
+                assert_eq!(detect(text, previous), verdict(asked, previous), "{text}");
+            }
         }
     }
 

@@ -341,6 +341,7 @@ impl Agent {
             first_turn,
             language: texter.language,
             max_segments: texter.max_segments,
+            refused: &invalid,
         });
         // What was wrong comes first, then the question that asks for it again.
         let reply = invalid
@@ -700,7 +701,7 @@ mod tests {
         let wrong = agent.turn(&workflow, next(&first, &workflow), "ana@gmail", &spanish);
         assert_eq!(
             wrong.reply,
-            "A ese correo, ana@gmail, le falta la terminación (como nombre@ejemplo.com). ¿Me podría dar su size y su correo electrónico?"
+            "A ese correo, ana@gmail, le falta la terminación (como nombre@ejemplo.com). ¿Me podría dar su size (small o large) y su correo electrónico?"
         );
         let choice = agent.turn(&workflow, next(&wrong, &workflow), "mediano", &spanish);
         assert_eq!(

@@ -9,6 +9,7 @@
 //! its own (at most `model_calls_in_flight` at once), and the claims are extended while the model
 //! writes. No model or HTTP call happens inside a database transaction.
 
+use futures_util::FutureExt;
 use rand::Rng;
 use serde_json::json;
 use smsflow_core::conversation::{
@@ -25,6 +26,8 @@ use smsflow_store::conversations::{
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -52,8 +55,9 @@ const LEASE: time::Duration = time::Duration::seconds(60);
 const LEASE_RENEWAL: Duration = Duration::from_secs(20);
 /// Transient send failures are retried this many times before the message is marked failed.
 pub const MAX_SEND_ATTEMPTS: i64 = 12;
-/// Inbound messages claimed and recorded together: one transaction and one set of lookups (routing
-/// rules, default agent, loop-guard counts) for up to this many.
+/// Inbound messages claimed and recorded together: one transaction and one set of lookups
+/// (loop-guard counts, contacts; the routing rules and the default agent when they changed) for up
+/// to this many.
 const INBOUND_BATCH: usize = 64;
 /// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
 const OUTBOUND_BATCH: usize = 8;
@@ -269,7 +273,7 @@ impl Messaging {
             return Ok(false);
         }
         let outcomes = self.decide_all(&claimed).await?;
-        self.record(&claimed, &outcomes, NOTHING_NEXT).await?;
+        self.record(&claimed, outcomes, NOTHING_NEXT).await?;
         Ok(true)
     }
 
@@ -284,7 +288,7 @@ impl Messaging {
         let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
         let slots = free_slots(&self.reply_slots, replies);
         let next = self.claim_next(INBOUND_BATCH, slots.len());
-        let ClaimedNext { inbound, outbound } = self.record(claimed, &outcomes, next).await?;
+        let ClaimedNext { inbound, outbound } = self.record(claimed, outcomes, next).await?;
         if !outbound.is_empty() {
             let this = Arc::clone(self);
             tokio::spawn(async move {
@@ -352,7 +356,7 @@ impl Messaging {
         drop(answering);
         let recorded = match decided {
             Ok(outcomes) => self
-                .record(&claimed, &outcomes, NOTHING_NEXT)
+                .record(&claimed, outcomes, NOTHING_NEXT)
                 .await
                 .map(|_| ()),
             Err(error) => Err(error),
@@ -393,8 +397,7 @@ impl Messaging {
         let mut batch = Batch {
             now,
             compiled: self.matchers.current(),
-            rules: self.store.list_routing_rules().await?,
-            default_agent: self.store.default_agent().await?,
+            routing: self.store.routing().await?,
             automatic_replies: self
                 .store
                 .automatic_replies_since(&numbers, now - time::Duration::minutes(1))
@@ -404,39 +407,46 @@ impl Messaging {
         };
         let mut outcomes = Vec::with_capacity(claimed.len());
         for (message, conversation) in claimed {
-            let outcome = self.decide(&mut batch, message, conversation).await?;
-            outcomes.push(outcome);
+            let deciding = self.decide(&mut batch, message, conversation);
+            let left_as_is = || unchanged(conversation);
+            outcomes.push(hand_off_if_it_panics(deciding, message.id, left_as_is).await?);
         }
         Ok(outcomes)
     }
 
     /// Records decided messages together (one transaction) with what `next` claims, and wakes
-    /// a sender for the replies not claimed with them.
+    /// a sender for the replies not claimed with them. The outcomes go to the store as they are
+    /// (on SQLite, to its writer thread), not copied.
     async fn record(
         &self,
         claimed: &[(Message, Conversation)],
-        outcomes: &[InboundOutcome],
+        outcomes: Vec<InboundOutcome>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
-        let completed: Vec<(&Message, &InboundOutcome)> = claimed
+        // What is logged and told to the senders once the outcomes are gone.
+        let decided: Vec<(Option<Uuid>, bool)> = outcomes
+            .iter()
+            .map(|outcome| (outcome.workflow_id, outcome.reply.is_some()))
+            .collect();
+        let completed: Vec<(&Message, InboundOutcome)> = claimed
             .iter()
             .map(|(message, _)| message)
             .zip(outcomes)
             .collect();
         let claimed_next = self
             .store
-            .complete_inbound_and_claim(&completed, next)
+            .complete_inbound_and_claim(completed, next)
             .await?;
         let mut left_to_senders = false;
-        for ((message, conversation), outcome) in claimed.iter().zip(outcomes) {
+        for ((message, conversation), (workflow_id, replied)) in claimed.iter().zip(decided) {
             // A conversation has one message in a claim: a job of this conversation is its reply.
-            left_to_senders |= outcome.reply.is_some()
+            left_to_senders |= replied
                 && !claimed_next
                     .outbound
                     .iter()
                     .any(|job| job.message.conversation_id == conversation.id);
             self.inbox.publish(conversation.id, InboxChange::Message);
-            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?outcome.workflow_id, replied = outcome.reply.is_some(), "inbound message processed");
+            tracing::info!(message_id = %message.id, conversation_id = %conversation.id, workflow_id = ?workflow_id, replied, "inbound message processed");
         }
         if left_to_senders {
             self.outbound_ready.notify_one();
@@ -468,17 +478,8 @@ impl Messaging {
             run_completed: conversation.run_completed,
         });
         let keep = InboundOutcome {
-            workflow_id: None,
-            explanation: json!({}),
-            active_workflow_id: conversation.active_workflow_id,
-            active_workflow_at: conversation.active_workflow_at,
-            run_completed: conversation.run_completed,
-            active_run_id: conversation.active_run_id,
-            opt_change: None,
-            reply: None,
-            run: None,
             language: Some(detection),
-            handoff: None,
+            ..unchanged(conversation)
         };
         if let Some(reason) = self.unanswerable(conversation) {
             return Ok(InboundOutcome {
@@ -560,17 +561,21 @@ impl Messaging {
                     None => compiled.revision,
                 };
                 let workflow = pinned.as_ref().or(workflow);
-                let mut explanation = json!({
-                    "workflow": workflow.map(|w| w.spec.name.as_str()),
-                    "workflows_version": version,
-                    "routing": routed.decision,
-                    "routing_reason": routed.decision.describe(),
-                    "matching": routed.explanation,
-                });
+                // The routing's explanation, built once and completed by whatever answers.
+                let keep = InboundOutcome {
+                    explanation: json!({
+                        "workflow": workflow.map(|w| w.spec.name.as_str()),
+                        "workflows_version": version,
+                        "routing": routed.decision,
+                        "routing_reason": routed.decision.describe(),
+                        "matching": routed.explanation,
+                    }),
+                    ..keep
+                };
                 let conversed = if opted_out || human || loop_guard {
                     None
                 } else {
-                    let fixed = batch.default_agent.spec.language.as_deref();
+                    let fixed = batch.routing.default_agent.spec.language.as_deref();
                     let language = conversing::reply_language(fixed, detection);
                     self.converse(
                         message,
@@ -578,13 +583,11 @@ impl Messaging {
                         &routed.decision,
                         now,
                         language,
-                        InboundOutcome {
-                            explanation: explanation.clone(),
-                            ..keep.clone()
-                        },
+                        &keep,
                     )
                     .await?
                 };
+                let mut explanation = keep.explanation;
                 match (conversed, workflow, silenced) {
                     (Some(conversed), _, _) => conversed,
                     (None, Some(workflow), None) => {
@@ -739,7 +742,7 @@ impl Messaging {
         ),
         StoreError,
     > {
-        let default = &batch.default_agent;
+        let default = &batch.routing.default_agent;
         let context = smsflow_core::agents::RoutingContext {
             to: &conversation.our_number,
             from: &conversation.their_number,
@@ -748,7 +751,7 @@ impl Messaging {
         let clock = |zone: Option<&str>| local_clock(batch.now, zone.unwrap_or("UTC"));
         let (agent_id, source) = smsflow_core::agents::resolve_agent(
             workflow.spec.agent_id,
-            &batch.rules,
+            &batch.routing.rules,
             &context,
             default.id,
             clock,
@@ -1194,8 +1197,8 @@ impl Drop for Answering {
 struct Batch {
     now: OffsetDateTime,
     compiled: Arc<crate::matching::CompiledWorkflows>,
-    rules: Vec<smsflow_core::agents::RoutingRule>,
-    default_agent: smsflow_store::agents::Agent,
+    /// The default agent and the routing rules (kept by the store between batches).
+    routing: Arc<smsflow_store::agents::Routing>,
     /// Automatic replies per number in the last minute (the loop guard).
     automatic_replies: HashMap<String, i64>,
     /// What we know about each number (pre-fills new runs).
@@ -1251,6 +1254,54 @@ fn local_clock(now: OffsetDateTime, zone: &str) -> Option<smsflow_core::agents::
     })
 }
 
+/// What a message leaves as it was: no workflow, no reply, the conversation's state kept.
+fn unchanged(conversation: &Conversation) -> InboundOutcome {
+    InboundOutcome {
+        workflow_id: None,
+        explanation: json!({}),
+        active_workflow_id: conversation.active_workflow_id,
+        active_workflow_at: conversation.active_workflow_at,
+        run_completed: conversation.run_completed,
+        active_run_id: conversation.active_run_id,
+        opt_change: None,
+        reply: None,
+        run: None,
+        language: None,
+        handoff: None,
+    }
+}
+
+/// Runs `deciding` (one message's decision); a panic in it, a bug in the agent or a reader, is
+/// caught and gives a hand-off instead. Uncaught, it would end the worker, so no later text
+/// would be answered until a restart, and the same text would end the worker again after it.
+/// Caught, the text is recorded as processed, nobody answers it automatically (it might be
+/// from a number that opted out: the checks had not run) and the team is told a person must.
+async fn hand_off_if_it_panics(
+    deciding: impl Future<Output = Result<InboundOutcome, StoreError>>,
+    message_id: Uuid,
+    left_as_is: impl FnOnce() -> InboundOutcome,
+) -> Result<InboundOutcome, StoreError> {
+    match AssertUnwindSafe(deciding).catch_unwind().await {
+        Ok(decided) => decided,
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            tracing::error!(%message_id, %reason, "deciding on an inbound message panicked; handed to the team");
+            Ok(InboundOutcome {
+                explanation: json!({
+                    "reply": "none: deciding on this text failed (a bug in smsflow, please report it with this text); handed to the team",
+                    "handoff": format!("deciding failed: {reason}"),
+                }),
+                handoff: Some(Handoff),
+                ..left_as_is()
+            })
+        }
+    }
+}
+
 /// Exponential backoff with full jitter: about 2 s, 4 s, 8 s, ... capped at 10 minutes.
 pub fn backoff(attempts: i64) -> time::Duration {
     let exponent = attempts.clamp(1, 20) as u32 - 1;
@@ -1262,6 +1313,44 @@ pub fn backoff(attempts: i64) -> time::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_deciding_hands_the_text_to_the_team() {
+        let left_as_is = || InboundOutcome {
+            workflow_id: None,
+            explanation: json!({}),
+            active_workflow_id: None,
+            active_workflow_at: None,
+            run_completed: false,
+            active_run_id: None,
+            opt_change: None,
+            reply: None,
+            run: None,
+            language: None,
+            handoff: None,
+        };
+        let outcome = hand_off_if_it_panics(
+            async { panic!("index out of bounds in a reader") },
+            Uuid::new_v4(),
+            left_as_is,
+        )
+        .await
+        .expect("a panic is an outcome, not an error");
+        assert_eq!(outcome.handoff, Some(Handoff));
+        assert!(outcome.reply.is_none(), "nobody is answered automatically");
+        assert_eq!(
+            outcome.explanation["handoff"],
+            "deciding failed: index out of bounds in a reader"
+        );
+
+        let decided = hand_off_if_it_panics(async { Ok(left_as_is()) }, Uuid::new_v4(), left_as_is)
+            .await
+            .expect("decided");
+        assert_eq!(
+            decided.handoff, None,
+            "a decision that does not panic is kept"
+        );
+    }
 
     #[test]
     fn backoff_grows_with_jitter_and_a_cap() {

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use smsflow_core::agents::{AgentSpec, RoutingRule, RuleConditions};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -22,8 +23,19 @@ pub struct Agent {
     pub updated_at: OffsetDateTime,
 }
 
+/// What the inbound worker routes every text with: the default agent and the rules in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Routing {
+    pub default_agent: Agent,
+    pub rules: Vec<RoutingRule>,
+}
+
 #[async_trait]
 pub trait AgentStore: Send + Sync {
+    /// The default agent and the routing rules, for the inbound worker's batches: kept between
+    /// calls and read again after any change through this store, or when another process changed
+    /// them (its change bumps a revision, checked every half second at most).
+    async fn routing(&self) -> Result<Arc<Routing>, StoreError>;
     async fn list_agents(&self) -> Result<Vec<Agent>, StoreError>;
     async fn get_agent(&self, id: Uuid) -> Result<Agent, StoreError>;
     /// The default SMS agent (there is always exactly one).

@@ -373,10 +373,11 @@ pub trait ConversationStore: Send + Sync {
     /// after recording (a conversation whose message was just recorded may be claimed again for
     /// its next one): on SQLite in the same transaction; on PostgreSQL the inbound batch right
     /// after, apart, and no outbound message (its senders claim them, as before). Claims nothing
-    /// when a message could not be recorded.
+    /// when a message could not be recorded. Takes the outcomes, which SQLite's writer thread
+    /// keeps until it has written them.
     async fn complete_inbound_and_claim(
         &self,
-        completed: &[(&Message, &InboundOutcome)],
+        completed: Vec<(&Message, InboundOutcome)>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError>;
     /// Automatic replies queued to each of `numbers` since `since` (the loop guard's count);

@@ -19,6 +19,7 @@ pub mod inbound_leases;
 pub mod inbox;
 pub mod notifications;
 pub mod replay;
+mod routing_cache;
 mod sql;
 mod sql_agents;
 mod sql_analytics;
@@ -34,6 +35,7 @@ mod sql_team;
 mod sql_test_suite;
 mod sql_users;
 mod sql_versions;
+mod sqlite_process;
 mod sqlite_reader;
 mod sqlite_writer;
 mod stored_time;
@@ -54,6 +56,7 @@ pub use api_keys::{ApiKey, ApiKeyScope, NewApiKey};
 pub use contacts::ContactStore;
 pub use conversations::ConversationStore;
 pub use error::StoreError;
+pub use sqlite_process::configure_sqlite;
 pub use versions::{
     Author, Draft, DraftWorkflow, Publication, VersionKind, VersionStore, VersionSummary,
     WorkflowSetVersion,

@@ -311,6 +311,8 @@ pub struct SqliteStore {
     pub(crate) writer: crate::sqlite_writer::SqliteWriter,
     /// The pipeline's per-batch lookups, read on the calling thread (`sqlite_reader.rs`).
     pub(crate) readers: crate::sqlite_reader::SqliteReaders,
+    /// The default agent and the routing rules between batches (`routing_cache.rs`).
+    pub(crate) routing: crate::routing_cache::RoutingCache,
 }
 
 impl SqliteStore {
@@ -347,6 +349,7 @@ impl SqliteStore {
                 Some(crate::sql_inbox::SEARCH_UPKEEP),
             )?,
             readers: crate::sqlite_reader::SqliteReaders::new(path),
+            routing: Default::default(),
         };
         store.ensure_version_baseline().await?;
         Ok(store)
@@ -356,6 +359,8 @@ impl SqliteStore {
 pub struct PostgresStore {
     pub(crate) read: PgPool,
     pub(crate) write: PgPool,
+    /// The default agent and the routing rules between batches (`routing_cache.rs`).
+    pub(crate) routing: crate::routing_cache::RoutingCache,
 }
 
 impl PostgresStore {
@@ -379,6 +384,7 @@ impl PostgresStore {
         let store = PostgresStore {
             read: pool.clone(),
             write: pool,
+            routing: Default::default(),
         };
         store.ensure_version_baseline().await?;
         Ok(store)

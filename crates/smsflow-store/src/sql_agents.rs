@@ -3,10 +3,11 @@
 use async_trait::async_trait;
 use smsflow_core::agents::{AgentSpec, RoutingRule, RuleConditions};
 use sqlx::types::Json;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::agents::{Agent, AgentStore};
+use crate::agents::{Agent, AgentStore, Routing};
 use crate::audit::{AuditAction, AuditSubject, Change};
 use crate::sql::BeginWrite;
 use crate::sql::{PostgresStore, SqliteStore, now};
@@ -119,9 +120,9 @@ fn name_taken(error: sqlx::Error, spec: &AgentSpec) -> StoreError {
     }
 }
 
-/// The default agent, for every batch the inbound worker decides.
+/// The default agent, for the inbound worker's routing (`AgentStore::routing`).
 const DEFAULT_AGENT: &str = concat!("SELECT ", agent_columns!(), " FROM agents WHERE is_default");
-/// The routing rules in order, for every batch the inbound worker decides.
+/// The routing rules in order, for the inbound worker's routing (`AgentStore::routing`).
 const ROUTING_RULES: &str =
     "SELECT id, position, agent_id, conditions FROM routing_rules ORDER BY position, id";
 
@@ -191,6 +192,17 @@ impl PostgresStore {
 macro_rules! impl_agent_store {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Commits a change to the agents or the routing rules with a new revision, so other
+            /// processes read them again, and makes this store forget what it kept of them.
+            async fn commit_routing_change(&self, mut tx: sqlx::Transaction<'static, $db>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE agents_revision SET revision = revision + 1 WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                self.routing.forget();
+                Ok(())
+            }
+
             /// Writes an agent; with `is_default`, first takes the flag from the previous default.
             async fn save_agent(&self, id: Uuid, spec: &AgentSpec, insert: bool, by: &Author) -> Result<Agent, StoreError> {
                 let mut tx = self.write.begin_write().await?;
@@ -235,7 +247,7 @@ macro_rules! impl_agent_store {
                 let agent = Agent::from(row);
                 let action = if insert { AuditAction::Create } else { AuditAction::Update };
                 Self::write_audit(&mut tx, agent_change(by, action, before.as_ref(), Some(&agent))).await?;
-                tx.commit().await?;
+                self.commit_routing_change(tx).await?;
                 Ok(agent)
             }
 
@@ -265,6 +277,27 @@ macro_rules! impl_agent_store {
 
         #[async_trait]
         impl AgentStore for $store {
+            async fn routing(&self) -> Result<Arc<Routing>, StoreError> {
+                if let Some(routing) = self.routing.recent() {
+                    return Ok(routing);
+                }
+                let start = self.routing.start_read();
+                let revision: i64 = sqlx::query_scalar("SELECT revision FROM agents_revision WHERE id = 1")
+                    .fetch_one(&self.read)
+                    .await?;
+                if let Some(routing) = self.routing.at_revision(revision) {
+                    return Ok(routing);
+                }
+                // Read after the revision, which every change bumps in its transaction: at least
+                // as new as that revision.
+                let routing = Arc::new(Routing {
+                    default_agent: self.default_agent().await?,
+                    rules: self.list_routing_rules_routed().await?,
+                });
+                self.routing.keep(start, revision, &routing);
+                Ok(routing)
+            }
+
             async fn list_agents(&self) -> Result<Vec<Agent>, StoreError> {
                 Ok(sqlx::query_as::<_, AgentRow>(concat!("SELECT ", agent_columns!(), " FROM agents ORDER BY name"))
                     .fetch_all(&self.read)
@@ -309,7 +342,7 @@ macro_rules! impl_agent_store {
                 }
                 sqlx::query("DELETE FROM agents WHERE id = $1 AND NOT is_default").bind(id).execute(&mut *tx).await?;
                 Self::write_audit(&mut tx, agent_change(by, AuditAction::Delete, Some(&agent), None)).await?;
-                tx.commit().await?;
+                self.commit_routing_change(tx).await?;
                 Ok(())
             }
 
@@ -330,7 +363,7 @@ macro_rules! impl_agent_store {
                     .execute(&mut *tx)
                     .await?;
                 Self::write_audit(&mut tx, rule_change(by, AuditAction::Create, None, Some(&rule))).await?;
-                tx.commit().await?;
+                self.commit_routing_change(tx).await?;
                 Ok(rule)
             }
 
@@ -346,7 +379,7 @@ macro_rules! impl_agent_store {
                     .await?;
                 let rule = RoutingRule { id, position: before.position, agent_id, conditions: conditions.clone() };
                 Self::write_audit(&mut tx, rule_change(by, AuditAction::Update, Some(&before), Some(&rule))).await?;
-                tx.commit().await?;
+                self.commit_routing_change(tx).await?;
                 Ok(rule)
             }
 
@@ -355,7 +388,7 @@ macro_rules! impl_agent_store {
                 let before = Self::fetch_rule(&mut *tx, id).await?.ok_or_else(|| rule_not_found(id))?;
                 sqlx::query("DELETE FROM routing_rules WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 Self::write_audit(&mut tx, rule_change(by, AuditAction::Delete, Some(&before), None)).await?;
-                tx.commit().await?;
+                self.commit_routing_change(tx).await?;
                 Ok(())
             }
 
@@ -384,7 +417,7 @@ macro_rules! impl_agent_store {
                 let summary = format!("{} routing rules put in a new order", ids.len());
                 let change = Change::of(by, AuditAction::Reorder, AuditSubject::RoutingRule, "all".into(), summary, Some(&before.as_slice()), Some(&ids));
                 Self::write_audit(&mut tx, change).await?;
-                tx.commit().await?;
+                self.commit_routing_change(tx).await?;
                 self.list_routing_rules().await
             }
         }

@@ -749,7 +749,7 @@ macro_rules! impl_conversation_store {
             }
             async fn complete_inbound_and_claim(
                 &self,
-                completed: &[(&Message, &InboundOutcome)],
+                completed: Vec<(&Message, InboundOutcome)>,
                 next: ClaimNext,
             ) -> Result<ClaimedNext, StoreError> {
                 self.complete_inbound_and_claim_routed(completed, next).await

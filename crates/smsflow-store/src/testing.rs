@@ -196,6 +196,21 @@ pub fn new_outbound(
     }
 }
 
+/// A builtin agent named `name`, not the default: a friendly persona, two segments, the texter's
+/// language. Tests change the field they are about with `..agent_spec(...)`.
+pub fn agent_spec(name: &str) -> smsflow_core::agents::AgentSpec {
+    smsflow_core::agents::AgentSpec {
+        name: name.into(),
+        persona: "Friendly.".into(),
+        backend: "builtin".into(),
+        model: None,
+        max_segments: 2,
+        language: None,
+        is_default: false,
+        suggest_replies: false,
+    }
+}
+
 pub fn postgres_server_url() -> Option<String> {
     std::env::var("SMSFLOW_TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))

@@ -2,22 +2,9 @@
 //! with who, when, and the thing before and after (never a secret), on SQLite and PostgreSQL.
 
 use smsflow_core::WorkflowDraft;
-use smsflow_core::agents::{AgentSpec, RuleConditions};
+use smsflow_core::agents::RuleConditions;
 use smsflow_store::audit::{AuditAction, AuditEntry, AuditQuery, AuditSubject};
 use smsflow_store::{AdminCreation, Author, DraftWorkflow, Publication, Store, testing};
-
-fn agent(name: &str) -> AgentSpec {
-    AgentSpec {
-        name: name.into(),
-        persona: "Friendly.".into(),
-        backend: "builtin".into(),
-        model: None,
-        max_segments: 2,
-        language: None,
-        is_default: false,
-        suggest_replies: false,
-    }
-}
 
 async fn entries(store: &dyn Store, query: AuditQuery) -> Vec<AuditEntry> {
     store
@@ -37,7 +24,7 @@ async fn agents_rules_keys_and_admins_are_logged_with_before_and_after() {
         let (ann, ci) = (Author::admin("ann@example.com"), Author::api_key("ci"));
 
         let desk = store
-            .create_agent(&agent("Front desk"), &ann)
+            .create_agent(&testing::agent_spec("Front desk"), &ann)
             .await
             .unwrap();
         let mut renamed = desk.spec.clone();
@@ -347,7 +334,7 @@ async fn the_log_pages_back_and_filters_by_actor_and_subject() {
         for i in 0..5 {
             let by = Author::api_key(if i % 2 == 0 { "ci" } else { "Deploy Bot" });
             store
-                .create_agent(&agent(&format!("Agent {i}")), &by)
+                .create_agent(&testing::agent_spec(&format!("Agent {i}")), &by)
                 .await
                 .unwrap();
         }

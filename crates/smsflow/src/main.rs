@@ -99,6 +99,8 @@ fn main() -> std::process::ExitCode {
     if !matches!(cli.command, Command::Serve) {
         end_quietly_when_the_reader_goes_away();
     }
+    // SAFETY: before any thread starts, so nothing else calls SQLite meanwhile.
+    unsafe { smsflow_store::configure_sqlite() };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

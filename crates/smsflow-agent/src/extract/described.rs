@@ -19,9 +19,14 @@ const LEADS: &[&str] = &[
     "my", "mi", "our", "nuestro", "nuestra", "the", "el", "la", "a", "al", "for", "para", "de",
     "del", "on", "in", "en", "with", "con", "order", "pedido", "orden", "parcel", "paquete",
     "package", "ticket", "invoice", "factura", "number", "numero", "no", "nro", "account",
-    "cuenta", "id", "dog", "cat", "puppy", "kitten", "perro", "perra", "perrito", "perrita",
-    "gato", "gata", "gatito", "gatita", "conejo", "coneja", "rabbit", "bunny", "huron", "ferret",
-    "hamster", "parrot", "loro", "perico", "bird", "pajaro", "tortuga", "turtle",
+    "cuenta", "id",
+];
+
+/// Words for an animal, which introduce a pet's name as [`LEADS`] do: "mi perrita Lola".
+pub(super) const ANIMALS: &[&str] = &[
+    "dog", "cat", "puppy", "kitten", "perro", "perra", "perrito", "perrita", "gato", "gata",
+    "gatito", "gatita", "conejo", "coneja", "rabbit", "bunny", "huron", "ferret", "hamster",
+    "parrot", "loro", "perico", "bird", "pajaro", "tortuga", "turtle",
 ];
 
 /// Words before a day that belong to it: "since last thursday", "desde el viernes", "on monday".
@@ -53,6 +58,33 @@ const VISITS: &[&str] = &[
 /// which: "came", "me llegó", "quiero devolver" are what the order did, not the problem. One
 /// that lost only the thing it is about keeps two ("transmission slipping on my 2011 Accord").
 const MOST_LEFT_OVER: usize = 2;
+
+/// How many words a later sentence that names a choice may have and only give it: "prefiero en
+/// español".
+const MOST_CHOICE_WORDS: usize = 4;
+
+/// Words that make a short left-over say what went wrong rather than what the order did:
+/// "order #A-77314 never arrived and tracking says delivered" keeps "never arrived", "mi pedido
+/// #MX-20931 llegó incompleto, faltan ..." keeps "llegó incompleto" (folded).
+const WENT_WRONG: &[&str] = &[
+    "never",
+    "not",
+    "didn't",
+    "didnt",
+    "hasn't",
+    "hasnt",
+    "still",
+    "nunca",
+    "todavia",
+    "aun",
+    "incomplete",
+    "incompleto",
+    "incompleta",
+    "damaged",
+    "broken",
+    "roto",
+    "rota",
+];
 
 /// The description of the problem in the first message, for the one field that holds why the
 /// texter writes, when other fields took part of the message.
@@ -90,9 +122,33 @@ pub(super) fn described(
             // names as the subject is no part of what is wrong: "mi minisplit no enfría".
             (_, FieldType::Choice) => {
                 remove_subject(&tokens, &mut removed);
+                // "... de mi esposo. prefiero en español": a later sentence that names the
+                // choice only gives it.
+                let choice = fields::fold(value);
+                let sentences = clauses(&tokens)
+                    .into_iter()
+                    .skip(1)
+                    .filter(|clause| tokens[clause.start - 1].ends_with(['.', '!', '?']));
+                // "mi gato Milo no para de vomitar y está decaído" tells more than the choice.
+                for sentence in sentences {
+                    if sentence.len() <= MOST_CHOICE_WORDS
+                        && sentence.clone().any(|i| folded(tokens[i]) == choice)
+                    {
+                        dropped_clause_at.push(sentence.start);
+                    }
+                }
                 true
             }
             (_, FieldType::Date | FieldType::Datetime | FieldType::Time) => day_given,
+            // "my daughter Zoe (4) has had a fever": an age in brackets goes alone.
+            (_, FieldType::Number)
+                if let Some(at) = tokens
+                    .iter()
+                    .position(|token| *token == format!("({value})")) =>
+            {
+                removed[at] = true;
+                true
+            }
             (_, FieldType::Number) => {
                 let at = clauses(&tokens).into_iter().find(|clause| {
                     numbers::number(&clause_text(&tokens, clause)).as_deref()
@@ -105,6 +161,28 @@ pub(super) fn described(
                 remove_value(&tokens, value, other, &mut removed, Some(&mut circumstance))
             }
             (Kind::Labelled, _) => remove_value(&tokens, value, other, &mut removed, None),
+            // "my cat Biscuit keeps scratching her ears and shaking her head": the pet goes with
+            // the words that introduce it; what it does is the problem.
+            (Kind::OtherName, _) if names_a_pet(&tokens, value) => {
+                remove_value(&tokens, value, other, &mut removed, None)
+            }
+            // "Canela no quiere comer desde ayer y vomitó dos veces": the one the clause is
+            // about goes, what happens to them stays.
+            (Kind::OtherName, _) if opens_its_clause(&tokens, value) => {
+                remove_value(&tokens, value, other, &mut removed, None)
+            }
+            // "vacuna de la rabia para Toby", "esterilizar a la Kira": the pet the clause ends
+            // with goes with the words that introduce it; what it is for stays.
+            (Kind::OtherName, _) if ends_its_clause(&tokens, value) => {
+                remove_value(&tokens, value, other, &mut removed, None)
+            }
+            // "mi bebé Samuel tiene fiebre de 39": the one it happens to opens the message
+            // after whose they are; the reading of what is wrong drops them with their verb.
+            (Kind::OtherName, _) if follows_its_kin(&tokens, value) => true,
+            // Read as E.164, the number is found where its figures are: "(503) 555-0142".
+            (Kind::Phone, _) => find_phone(&tokens)
+                .map(|at| dropped_clause_at.push(at))
+                .is_some(),
             _ => find_run(&tokens, value)
                 .map(|at| dropped_clause_at.push(at))
                 .is_some(),
@@ -140,7 +218,12 @@ pub(super) fn described(
         } else {
             1
         };
-        if cut && left.len() <= most {
+        // A short left-over that says what went wrong ("never arrived") is the problem itself.
+        let went_wrong = left.len() <= most
+            && left
+                .iter()
+                .any(|&i| WENT_WRONG.contains(&folded(tokens[i]).as_str()));
+        if cut && left.len() <= most && !went_wrong {
             continue;
         }
         // "need to file a claim, someone rear ended me ...", "se rompió un caño y se inundó la
@@ -156,7 +239,13 @@ pub(super) fn described(
         // Only a lost day or order makes a clause about what happened before: one that lost the
         // pet or the car it is about ("mi perrita Canela no deja de rascarse") still says what
         // is wrong.
-        cut_kept |= cut && clause.clone().any(|i| circumstance[i]);
+        // A day that opens the message dates all it tells: "anoche me chocaron estacionado y el
+        // otro se fue" is one event in two clauses.
+        let dated_first = clause.start == 0
+            && left
+                .first()
+                .is_some_and(|&first| first > 0 && (0..first).all(|i| circumstance[i]));
+        cut_kept |= cut && !went_wrong && !dated_first && clause.clone().any(|i| circumstance[i]);
         for (n, &i) in left.iter().enumerate() {
             // A removed word that ended the clause leaves its comma to the word before it.
             let last = n + 1 == left.len();
@@ -183,6 +272,21 @@ pub(super) fn described(
         kept.remove(0);
     }
     let said = kept.join(" ").replace(" ,", ",");
+    // "mi perro Ramón tiene una herida": the pet's field took who opens the message, and what
+    // they have goes without the verb.
+    let named_subject_gone = tokens
+        .iter()
+        .zip(&removed)
+        .take_while(|(_, removed)| **removed)
+        .any(|(token, _)| {
+            let word = folded(token);
+            ANIMALS.contains(&word.as_str()) || super::free_text::LIVING.contains(&word.as_str())
+        });
+    let said = if named_subject_gone {
+        super::free_text::without_named_having(&said).to_string()
+    } else {
+        said
+    };
     let value = super::free_text::without_request(field, &said)
         .trim_end_matches(['.', '!', ',', ';', ' '])
         .trim();
@@ -316,7 +420,11 @@ fn remove_value(
     let mut start = at;
     while start > 0 && !ends_clause(tokens[start - 1]) {
         let word = folded(tokens[start - 1]);
-        if !(word.is_empty() || LEADS.contains(&word.as_str()) || own.contains(&word)) {
+        if !(word.is_empty()
+            || LEADS.contains(&word.as_str())
+            || ANIMALS.contains(&word.as_str())
+            || own.contains(&word))
+        {
             break;
         }
         start -= 1;
@@ -327,6 +435,54 @@ fn remove_value(
         marks.iter_mut().for_each(|word| *word = true);
     }
     true
+}
+
+/// Whether `value` stands in `tokens` just after a word for an animal ("mi gato Milo").
+fn names_a_pet(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        at > 0 && !ends_clause(tokens[at - 1]) && ANIMALS.contains(&folded(tokens[at - 1]).as_str())
+    })
+}
+
+/// Whether `value` comes right after a possessive and the word for who they are, at the start
+/// of `tokens`: "my daughter Zoe", "mi niña Sofi".
+fn follows_its_kin(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        at == 2
+            && !ends_clause(tokens[0])
+            && !ends_clause(tokens[1])
+            && super::TEXTERS_OWN.contains(&folded(tokens[0]).as_str())
+            && super::free_text::LIVING.contains(&folded(tokens[1]).as_str())
+    })
+}
+
+/// Whether `value` opens a clause of `tokens` that goes on for two words or more after it:
+/// the subject of what the clause tells.
+fn opens_its_clause(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        let end = at + value.split_whitespace().count();
+        (at == 0 || ends_clause(tokens[at - 1]))
+            && !ends_clause(tokens[end - 1])
+            && tokens[end..]
+                .iter()
+                .position(|token| ends_clause(token))
+                .map_or(tokens.len() - end, |last| last + 1)
+                >= 2
+    })
+}
+
+/// Whether `value` ends the first clause of `tokens` it stands in, after two words or more of
+/// its own clause: "vacuna de la rabia para Toby".
+fn ends_its_clause(tokens: &[&str], value: &str) -> bool {
+    find_run(tokens, value).is_some_and(|at| {
+        let end = at + value.split_whitespace().count();
+        let before = tokens[..at]
+            .iter()
+            .rev()
+            .take_while(|token| !ends_clause(token))
+            .count();
+        (end == tokens.len() || ends_clause(tokens[end - 1])) && before >= 2
+    })
 }
 
 /// Where the words of `value` stand in `tokens`, compared without case, accents or punctuation.
@@ -345,6 +501,33 @@ fn find_run(tokens: &[&str], value: &str) -> Option<usize> {
 }
 
 /// The clauses of `tokens` as ranges: a clause ends at a comma or a stop, or before "and"/"y".
+/// Where the first phone number of `tokens` starts: a run of tokens of figures and the marks
+/// that group them, with seven figures or more ("11 4455 6677", "(503) 555-0142").
+fn find_phone(tokens: &[&str]) -> Option<usize> {
+    let figures = |token: &str| {
+        let token = token.trim_end_matches([',', '.', ';']);
+        (!token.is_empty()
+            && token
+                .chars()
+                .all(|c| c.is_ascii_digit() || "+()-.".contains(c))
+            && token.chars().any(|c| c.is_ascii_digit()))
+        .then(|| token.chars().filter(char::is_ascii_digit).count())
+    };
+    (0..tokens.len()).find(|&start| {
+        let mut digits = 0;
+        for token in &tokens[start..] {
+            match figures(token) {
+                Some(count) => digits += count,
+                None => break,
+            }
+            if digits >= 7 {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 fn clauses(tokens: &[&str]) -> Vec<std::ops::Range<usize>> {
     let mut clauses = Vec::new();
     let mut start = 0;

@@ -40,6 +40,10 @@ const WHY: &[&str] = &[
     // A lawyer's case: "need a lawyer for a car accident".
     "matter",
     "asunto",
+    // What a consultation or a call is about: "necesito asesoría por una liquidación mal
+    // pagada", "a call about the series A term sheet".
+    "tema",
+    "topic",
     "injury",
     "injuries",
     "lesion",
@@ -107,11 +111,18 @@ pub(super) fn without_request<'a>(field: &FieldSpec, value: &'a str) -> &'a str 
     if project {
         super::without_lead(value, REQUEST_LEADS)
     } else if why {
-        without_living_subject(without_possession(without_visit(value)))
+        super::without_lead(
+            without_living_subject(without_possession(without_visit(value))),
+            EXISTENCE_LEADS,
+        )
     } else {
         value
     }
 }
+
+/// Words that only say a problem is there, before it with its article: "there's a mole on my
+/// back that changed colour" = `a mole on my back that changed colour` (test10, test20).
+const EXISTENCE_LEADS: &[&str] = &["there's ", "theres ", "there is "];
 
 /// `value` without a label in lower case before a colon ("en la tarjeta: Feliz cumpleaños mi
 /// amor" = `Feliz cumpleaños mi amor`, "on the card: love you"): it says where the answer goes.
@@ -193,6 +204,12 @@ const FRAME_LEADS: &[&str] = &[
     "hes in ",
     "voy por ",
     "voy con ",
+    // What is due: "le toca su vacuna de la rabia", "toca pintar la fachada" (test10, test17,
+    // test19).
+    "le toca ",
+    "me toca ",
+    "nos toca ",
+    "toca ",
 ];
 
 /// `value` without the first of [`FRAME_LEADS`] and an indefinite article after it
@@ -213,7 +230,10 @@ fn without_frame(value: &str) -> &str {
     let Some(frame) = said.strip_suffix(rest).filter(|frame| !frame.is_empty()) else {
         return value;
     };
-    let rest = without_article(rest, &["my", "our", "mi", "mis", "nuestro", "nuestra"]);
+    let rest = without_article(
+        rest,
+        &["my", "our", "mi", "mis", "su", "sus", "nuestro", "nuestra"],
+    );
     let spanish_link = frame.split_whitespace().last().is_some_and(|word| {
         matches!(
             fields::fold(word).as_str(),
@@ -252,6 +272,7 @@ const VISIT_LEADS: &[&str] = &[
     "can i",
     "could i",
     "can we",
+    "could we",
     "i need",
     "need",
     "i'd like",
@@ -262,6 +283,7 @@ const VISIT_LEADS: &[&str] = &[
     "quisiera",
     "quiero",
     "me gustaria",
+    "busco",
 ];
 
 /// Words in a visit's request that say it is one: "see", "get in", "appointment", "turno".
@@ -284,6 +306,8 @@ const VISIT_WORDS: &[&str] = &[
     "session",
     "sesion",
     "meeting",
+    // "I'd like a call with sales about campus licensing".
+    "call",
     "reunion",
     "consult",
     "consultar",
@@ -326,10 +350,7 @@ fn without_visit(value: &str) -> &str {
     else {
         return value;
     };
-    let words: Vec<(usize, &str)> = value
-        .split_whitespace()
-        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
-        .collect();
+    let words = super::located(value);
     let lead_words = lead.split(' ').count();
     let request = words.iter().skip(lead_words).take(8);
     let mut visit = false;
@@ -341,8 +362,10 @@ fn without_visit(value: &str) -> &str {
         if visit && VISIT_LINKS.contains(&word.as_str()) {
             let rest = &value[at + said.len()..];
             let after = lead_words + n + 1;
+            // "can I see someone about a mole on my back that's changed shape?": the question
+            // mark asks for the visit.
             return if after < words.len() {
-                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS)
+                without_article(rest.trim_start(), VISIT_SUBJECT_LEADS).trim_end_matches('?')
             } else {
                 value
             };
@@ -357,22 +380,26 @@ fn without_visit(value: &str) -> &str {
 /// spanish? necesito una limpieza" = `necesito una limpieza`. What the texter asks is for the
 /// business to answer, never what is wrong; what is left must say something (two words).
 fn without_question(value: &str) -> &str {
-    let value = value.trim();
+    let value = without_need_after(value.trim());
     // A question that opens the message, ended by its mark.
     let value = match value.rfind("? ") {
         Some(at) if value[at + 2..].split_whitespace().count() >= 2 => value[at + 2..].trim(),
         _ => value,
     };
-    // A question after the description, from its comma, without its mark: "need a cleaning,
-    // do u have anything monday".
-    if let Some(at) = value.rfind(',')
+    // A question after the description, from its comma or an emoji, without its mark: "need a
+    // cleaning, do u have anything monday", "chipped my front tooth 😬 can someone see me".
+    let body = value.trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
+    if let Some(at) = body.rfind(|c: char| c == ',' || is_pictograph(c))
         && value[..at].split_whitespace().count() >= 2
-        && let asked = fields::fold(value[at + 1..].trim())
+        && let asked = fields::fold(
+            body[at..]
+                .trim_start_matches(|c: char| c == ',' || c.is_whitespace() || is_pictograph(c)),
+        )
         && QUESTION_OPENERS
             .iter()
             .any(|opener| asked.starts_with(opener))
     {
-        return value[..at].trim_end();
+        return value[..at].trim_end_matches(|c: char| c.is_whitespace() || is_pictograph(c));
     }
     // A question after the description, from its comma or full stop; not the last of a list
     // asked about ("haul away 1 couch, 2 mattresses and a broken treadmill?").
@@ -390,6 +417,48 @@ fn without_question(value: &str) -> &str {
     value
 }
 
+/// Words after "y"/"and" that say what the texter needs or must do because of the problem, not
+/// more of it (folded): "me chocaron por detrás en la 80 y necesito que me ayuden con el
+/// reclamo", "el calefont no prende y tengo que ducharme luego" (test14, test20). "y no puedo
+/// entrar" stays: it says what the problem does.
+const NEED_AFTER: &[&str] = &[
+    "necesito que ",
+    "necesitamos que ",
+    "tengo que ",
+    "tenemos que ",
+    "i need you to ",
+    "i need someone to ",
+    "we need someone to ",
+    "i need to ",
+    "we need to ",
+    "i have to ",
+    "we have to ",
+];
+
+/// `value` without a need of the texter's joined after the description (see [`NEED_AFTER`]).
+fn without_need_after(value: &str) -> &str {
+    let folded = fields::fold(value);
+    [" y ", " and "]
+        .iter()
+        .flat_map(|joint| folded.match_indices(joint))
+        .filter(|(at, joint)| {
+            let after = &folded[at + joint.len()..];
+            NEED_AFTER.iter().any(|need| after.starts_with(need))
+                && folded[..*at].split_whitespace().count() >= 3
+        })
+        .map(|(at, _)| at)
+        .min()
+        // Folding keeps one letter for one: cut at the same letter of `value`.
+        .and_then(|at| {
+            let letters = folded[..at].chars().count();
+            value
+                .char_indices()
+                .nth(letters)
+                .map(|(cut, _)| &value[..cut])
+        })
+        .unwrap_or(value)
+}
+
 /// Words that open a question to the business, with or without its mark (folded).
 const QUESTION_OPENERS: &[&str] = &[
     "do you ",
@@ -402,6 +471,14 @@ const QUESTION_OPENERS: &[&str] = &[
     "are you ",
     "are u ",
     "is there ",
+    // Asking to come in or be seen: "sore throat and fever, can i come in".
+    "can i ",
+    "can we ",
+    "could i ",
+    "could we ",
+    "can someone ",
+    "could someone ",
+    "can somebody ",
     "tienen ",
     "tenes ",
     "pueden ",
@@ -435,13 +512,20 @@ fn after_request_clause(value: &str) -> &str {
                 && word.len() >= 3
                 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir")))
     });
-    // "quiero hora, veo borroso de lejos": a visit asked for with no word of what for.
+    // "quiero hora, veo borroso de lejos", "quisiera una cita con el oftalmólogo, ...", "busco
+    // terapia, he tenido ...": a visit asked for with no word of what for.
     let visit_only = |at: usize| {
         let clause = fields::fold(&value[..at]);
-        let asked = clause
+        let asked: Vec<&str> = clause
             .split_whitespace()
-            .skip(lead_words(&folded, after_lead));
-        asked.clone().count() > 0 && asked.into_iter().all(|word| BARE_VISITS.contains(&word))
+            .skip(lead_words(&folded, after_lead))
+            .collect();
+        !asked.is_empty()
+            && (asked.iter().all(|word| BARE_VISITS.contains(word))
+                || (asked
+                    .iter()
+                    .any(|word| VISIT_WORDS.contains(word) || *word == "book")
+                    && !asked.iter().any(|word| VISIT_LINKS.contains(word))))
     };
     let Some(at) = value.find([',', '?']).filter(|&at| verb || visit_only(at)) else {
         return value;
@@ -486,6 +570,13 @@ const POSSESSION_LEADS: &[&str] = &[
     "i've got",
     "ive got",
     "we've got",
+    // "I've had a chest infection for over a week", "he tenido ataques de pánico".
+    "i've had",
+    "ive had",
+    "i have had",
+    "we've had",
+    "he tenido",
+    "hemos tenido",
     "i've",
     "ive",
     "we've",
@@ -533,14 +624,9 @@ const NOT_POSSESSION: &[&str] = &["que", "to", "had", "been", "got", "no", "not"
 /// `value` without the words that say who has the problem and an indefinite article (see
 /// [`without_request`]); as it is when they say something else.
 fn without_possession(value: &str) -> &str {
-    let words: Vec<(usize, String)> = value
-        .split_whitespace()
-        .map(|word| {
-            (
-                word.as_ptr() as usize - value.as_ptr() as usize,
-                fields::fold(word),
-            )
-        })
+    let words: Vec<(usize, String)> = super::located(value)
+        .into_iter()
+        .map(|(at, word)| (at, fields::fold(word)))
         .collect();
     let lead = POSSESSION_LEADS
         .iter()
@@ -560,7 +646,11 @@ fn without_possession(value: &str) -> &str {
     if NOT_POSSESSION.contains(&words[rest].1.as_str()) {
         return value;
     }
-    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una") && rest + 1 < words.len() {
+    // "we have a couch, a dresser and two nightstands": each of a list keeps its article.
+    if matches!(words[rest].1.as_str(), "a" | "an" | "un" | "una")
+        && rest + 1 < words.len()
+        && !lists_things(&value[words[rest + 1].0..])
+    {
         rest += 1;
     }
     &value[words[rest].0..]
@@ -568,7 +658,7 @@ fn without_possession(value: &str) -> &str {
 
 /// Animals and people a texter writes about as "my ...": the one the problem happens to, not
 /// part of what is wrong (folded).
-const LIVING: &[&str] = &[
+pub(super) const LIVING: &[&str] = &[
     "dog", "cat", "puppy", "pup", "kitten", "kitty", "lab", "bunny", "rabbit", "parrot", "bird",
     "horse", "son", "daughter", "kid", "baby", "mom", "mother", "dad", "father", "wife", "husband",
     "grandma", "grandpa", "perro", "perra", "perrito", "perrita", "gato", "gata", "gatito",
@@ -590,10 +680,7 @@ const HAVING: &[&str] = &[
 /// desde ayer" = `no come desde ayer`): what is wrong is what happens to them. As it is when
 /// a verb of having or being follows them.
 fn without_living_subject(value: &str) -> &str {
-    let words: Vec<(usize, &str)> = value
-        .split_whitespace()
-        .map(|word| (word.as_ptr() as usize - value.as_ptr() as usize, word))
-        .collect();
+    let words = super::located(value);
     let folded = |at: usize| words.get(at).map(|(_, word)| fields::fold(word));
     let opens = folded(0).is_some_and(|word| HOLDERS.contains(&word.as_str()))
         && folded(1).is_some_and(|word| LIVING.contains(&word.as_str()))
@@ -601,10 +688,18 @@ fn without_living_subject(value: &str) -> &str {
     if !opens {
         return value;
     }
+    // "my dog rufus has been limping": a name in lower case is the word before "has"/"tiene".
     let named = words.get(2).is_some_and(|(_, word)| {
-        super::is_capitalised(word) && !super::described::ends_clause(word)
+        !super::described::ends_clause(word)
+            && (super::is_capitalised(word)
+                || (word.chars().all(char::is_alphabetic)
+                    && !HAVING.contains(&fields::fold(word).as_str())
+                    && folded(3).is_some_and(|verb| matches!(verb.as_str(), "has" | "tiene"))))
     });
     let verb = if named { 3 } else { 2 };
+    if named && let Some(after) = after_named_having(value, &words[verb..]) {
+        return after;
+    }
     match words.get(verb) {
         Some((at, _))
             if verb + 1 < words.len()
@@ -614,6 +709,38 @@ fn without_living_subject(value: &str) -> &str {
         }
         _ => value,
     }
+}
+
+/// What a named animal or person has, without the verb that says so: "mi bebé Samuel tiene
+/// fiebre de 39" = `fiebre de 39`, "my daughter Zoe has had a fever of 102" = `fever of 102`,
+/// "my dog rufus has been limping" = `limping` (test15-18, test20). `words` start at the verb.
+/// None when the verb is no "has"/"tiene" or what follows says which or how old ("tiene los
+/// ojos llorosos", "tiene 6 años", "tiene que"): the caller keeps the verb.
+fn after_named_having<'a>(value: &'a str, words: &[(usize, &str)]) -> Option<&'a str> {
+    let folded: Vec<String> = words.iter().map(|(_, word)| fields::fold(word)).collect();
+    if !matches!(folded.first()?.as_str(), "has" | "tiene") {
+        return None;
+    }
+    let mut at = 1;
+    if matches!(folded.get(at)?.as_str(), "had" | "been") && folded[0] == "has" {
+        at += 1;
+    }
+    if matches!(folded.get(at)?.as_str(), "a" | "an" | "un" | "una") {
+        at += 1;
+    }
+    let next = folded.get(at)?;
+    let says_which = matches!(
+        next.as_str(),
+        "the" | "his" | "her" | "its" | "el" | "la" | "los" | "las" | "su" | "sus" | "que" | "to"
+    );
+    (words.len() > at + 1 && next.chars().all(char::is_alphabetic) && !says_which)
+        .then(|| &value[words[at].0..])
+}
+
+/// `value` that opens with what a named animal or person has, once another field took them
+/// ("mi perro Ramón" for the pet's field): as [`after_named_having`], else as it is.
+pub(super) fn without_named_having(value: &str) -> &str {
+    after_named_having(value, &super::located(value)).unwrap_or(value)
 }
 
 /// Words in a free-text field's name that say it holds sentences of the texter's own (notes, a
@@ -637,6 +764,8 @@ const WORDED: &[&str] = &[
     "detalles",
     "solicitud",
     "pregunta",
+    "peticion",
+    "peticiones",
 ];
 
 /// Whether `field` holds why the texter writes (see [`WHY`]).
@@ -740,6 +869,15 @@ const GREETING_LEADS: &[&str] = &[
     "buenas noches",
     "buen dia",
     "que tal",
+    "que onda",
+    "q onda",
+    // An apology for the hour, said as a greeting: "perdona las horas, se ha roto ...".
+    "perdona las horas",
+    "perdon la hora",
+    "perdona la hora",
+    "perdon por la hora",
+    "disculpa la hora",
+    "disculpe la hora",
     "hi",
     "hello",
     "hey",
@@ -783,7 +921,11 @@ pub(super) fn answer(
     known: &BTreeMap<String, String>,
     extraction: &Extraction,
 ) -> Option<(String, String)> {
-    if !extraction.found.is_empty() || extraction.invalid.values().any(|i| !is_weak(i)) {
+    if !extraction.found.is_empty()
+        || extraction.invalid.values().any(|i| !is_weak(i))
+        || answers_day_vaguely(text, wanted, asked)
+        || gives_a_day(text, wanted)
+    {
         return None;
     }
     let free: Vec<&FieldSpec> = wanted
@@ -840,7 +982,7 @@ pub(super) fn answer(
                 (missing.iter().all(|field| !fits(field)))
                     .then(|| only(free.iter().copied().filter(described).collect()))
                     .flatten()
-                    .filter(|_| text.split_whitespace().count() >= 2 && !super::spans::asks(text))
+                    .filter(|_| !super::spans::asks(text) && !answers_another_question(text))
             })
             .filter(|_| !super::spans::says_when_or_how_often(text))?,
     };
@@ -854,11 +996,14 @@ pub(super) fn answer(
     } else if worded(&field) {
         super::without_saying(without_request(field, text))
     } else {
-        without_own_word(
+        without_naming_article(
             field,
-            super::without_lead(
-                super::without_copula(without_request(field, text)),
-                PLACE_LEADS,
+            without_own_word(
+                field,
+                super::without_lead(
+                    super::without_copula(without_request(field, text)),
+                    PLACE_LEADS,
+                ),
             ),
         )
     };
@@ -878,12 +1023,173 @@ pub(super) fn answer(
         name_wanted && said.len() <= 4 && said.iter().all(|word| super::is_capitalised(word));
     (words.len() <= most
         && value.chars().count() <= 240
-        && !value.ends_with('?')
+        && (!value.ends_with('?') || is_worded(field))
         && !value.contains('@')
         && !gives_nothing
         && !bare_name
         && known.get(field.as_str()).is_none_or(|old| old != value))
     .then(|| (field.as_str().to_string(), value.to_string()))
+}
+
+/// Words that open a vague answer to "when?" (folded): "any day this week is fine", "whenever
+/// someone can get out to us", "cuando puedan, es urgente", "sometime next week works", "asap
+/// whenever u can", "lo antes posible".
+const VAGUE_WHEN: &[&str] = &[
+    "any day",
+    "any time",
+    "anytime",
+    "whenever",
+    "sometime",
+    "some time",
+    "asap",
+    "as soon as",
+    "cuando puedan",
+    "cuando pueda",
+    "cuando tengan",
+    "cuando tenga",
+    "cuando sea",
+    "cualquier dia",
+    "lo antes posible",
+    "lo mas pronto",
+    "cuanto antes",
+];
+
+/// Words that open a message about how urgent it is, not what is wrong (folded): "urge la
+/// verdad", "urgente por favor".
+const URGENCY: &[&str] = &[
+    "urge",
+    "urgent",
+    "urgente",
+    "es urgente",
+    "it's urgent",
+    "its urgent",
+];
+
+/// Words that open a message about the visit, not the problem (folded): the texter's plans and
+/// the access they give ("i'll be waiting outside the building", "you can go in if i'm not
+/// home", "la puedo llevar al local", "vamos para allá ya", "ya luego les confirmo el día"), or
+/// whether someone can see them ("is someone there today").
+const VISIT_PLANS: &[&str] = &[
+    "i'll be",
+    "ill be",
+    "i will be",
+    "we'll be",
+    "you can go",
+    "you can come",
+    "is someone",
+    "is anyone",
+    "vamos para",
+    "voy para",
+    "la puedo llevar",
+    "lo puedo llevar",
+    "luego les confirmo",
+    "ya luego",
+    "les confirmo",
+    "te confirmo",
+];
+
+/// Words said before what a message says, besides the asides of [`super::leftover::ASIDES`]
+/// (folded): "ok", "ah", "so the cleanup one".
+const INTERJECTIONS: &[&str] = &["ok", "okay", "ah", "oh", "so", "bueno", "pues"];
+
+/// Whether a message after the first, which gave no other field a value, answers a question
+/// about something other than the description the first message gave: what a thing is ("es una
+/// Silverado 2019 gris", "it's a front loader") or how old ("tiene año y medio"), when or how soon ("sometime next week works",
+/// "urge la verdad"), the visit ("i'll be waiting outside the building"), a name in capitals
+/// ("Halden & Co Solicitors") or a single word beside a number ("for 7"). Every writer keeps the
+/// first description then; a later one replaces it only when it describes.
+fn answers_another_question(text: &str) -> bool {
+    let mut rest = fields::fold(after_greeting(text));
+    while let Some(aside) = super::leftover::ASIDES
+        .iter()
+        .chain(INTERJECTIONS)
+        .find(|aside| starts_with_word(&rest, aside))
+    {
+        rest = rest[aside.len()..]
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .to_string();
+    }
+    let opens = |leads: &[&str]| leads.iter().any(|lead| starts_with_word(&rest, lead));
+    let lettered: Vec<&str> = text
+        .split_whitespace()
+        .filter(|word| word.chars().any(char::is_alphabetic))
+        .collect();
+    let a_name = text.chars().any(char::is_lowercase)
+        && lettered.iter().all(|word| super::is_capitalised(word));
+    // "tiene año y medio, es pastor alemán", "she's 7": how old someone is.
+    let age = ["tiene ", "she's ", "shes ", "he's ", "hes "]
+        .iter()
+        .find_map(|lead| rest.strip_prefix(lead))
+        .and_then(|after| after.split_whitespace().next())
+        .is_some_and(|word| {
+            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+            word.starts_with(|c: char| c.is_ascii_digit())
+                || fields::numbers::is_number_word(word)
+                || matches!(word, "ano" | "anos" | "mes" | "meses")
+        });
+    super::leftover::what_it_is(&rest).is_some()
+        || age
+        || opens(VAGUE_WHEN)
+        || opens(URGENCY)
+        || opens(VISIT_PLANS)
+        || a_name
+        || lettered.len() < 2
+}
+
+/// Whether `text` starts with `lead` followed by a word's end.
+fn starts_with_word(text: &str, lead: &str) -> bool {
+    text.starts_with(lead) && !text[lead.len()..].starts_with(|c: char| c.is_alphanumeric())
+}
+
+/// Whether a short `text` names a day by its month or weekday and number where a day is wanted:
+/// "sería el 29 de febrero", "april 31 if that works", "fecha de nacimiento 31 de abril de
+/// 1979". Refused as no day (it does not exist), it still answers the question about the day,
+/// never a free-text field's.
+fn gives_a_day(text: &str, wanted: &[FieldSpec]) -> bool {
+    let day_wanted = wanted.iter().any(|field| {
+        matches!(
+            field.kind,
+            smsflow_core::FieldType::Date | smsflow_core::FieldType::Datetime
+        )
+    });
+    let words: Vec<&str> = text.split_whitespace().collect();
+    day_wanted
+        && words.len() <= MOST_DAY_WORDS
+        && fields::dates::names_month_or_weekday(text)
+        && words
+            .iter()
+            .any(|word| word.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// How many words a message that gives a day may have: the day and a few words around it.
+const MOST_DAY_WORDS: usize = 8;
+
+/// Whether `text` answers a question about the day or the hour without giving one: the
+/// Normalisation rules leave such a day out, and it never describes anything.
+fn answers_day_vaguely(text: &str, wanted: &[FieldSpec], asked: &[String]) -> bool {
+    let day_asked = wanted.iter().any(|field| {
+        asked.iter().any(|a| a == field.as_str())
+            && matches!(
+                field.kind,
+                smsflow_core::FieldType::Date
+                    | smsflow_core::FieldType::Time
+                    | smsflow_core::FieldType::Datetime
+            )
+    });
+    // "honestly any day next week is fine": a hedge before it says no more.
+    let folded = fields::fold(after_greeting(text));
+    let folded = [
+        "honestly ",
+        "tbh ",
+        "well ",
+        "la verdad ",
+        "bueno ",
+        "pues ",
+    ]
+    .iter()
+    .find_map(|hedge| folded.strip_prefix(hedge))
+    .unwrap_or(&folded);
+    day_asked && VAGUE_WHEN.iter().any(|lead| starts_with_word(folded, lead))
 }
 
 /// Words of a field's name that say only what sort of value it holds: never the field named.
@@ -925,6 +1231,85 @@ pub(super) fn without_own_word<'a>(field: &FieldSpec, value: &'a str) -> &'a str
         }
         _ => value,
     }
+}
+
+/// Articles and possessives before a thing, a place, an event or a role named as the whole
+/// answer (folded).
+const NAMING_ARTICLES: &[&str] = &[
+    "a", "an", "the", "my", "our", "un", "una", "el", "la", "mi", "nuestro", "nuestra",
+];
+
+/// Words after an article that make it a quantity: "a pair of suit pants", "un montón".
+const QUANTITY_WORDS: &[&str] = &[
+    "pair", "couple", "dozen", "few", "lot", "bunch", "par", "docena", "monton",
+];
+
+/// Words that say which one after a thing's name: "the townhouse at 220 Pine", "el bautizo de
+/// mi nieta", "el condo on Pearl St".
+const WHICH_ONE_LINKS: &[&str] = &["at", "on", "in", "of", "from", "de", "del", "en"];
+
+/// The answer without the article or possessive before what it names, as the README's rule
+/// says ("un iPhone 13" = `iPhone 13`, "the standing desk, walnut top" = `standing desk, walnut
+/// top`, "our anniversary" = `anniversary`). Kept: a problem, a project, a message or an order
+/// (their first word starts a clause or counts), a quantity ("a pair of suit pants"), a list
+/// ("a couch, a dresser and two nightstands"), whose it is ("my dad's 70th birthday"), and
+/// "the"/"el"/"la" when the words after the thing say which one ("el depto de Palermo"; not
+/// before a proper name: "el Jardín Botánico de Medellín" = `Jardín Botánico de Medellín`), and a
+/// capital article that is part of a name ("La Reina", "The Greenhouse Loft").
+pub(super) fn without_naming_article<'a>(field: &FieldSpec, value: &'a str) -> &'a str {
+    let kept_whole = holds_why(field)
+        || is_project(field)
+        || is_worded(field)
+        || ORDERS.contains(&fields::fold(field.as_str()).as_str());
+    let Some((first, rest)) = value.trim().split_once(' ') else {
+        return value;
+    };
+    let first = fields::fold(first);
+    let words: Vec<String> = rest
+        .split_whitespace()
+        .map(|word| fields::fold(word.trim_end_matches([',', '.'])))
+        .collect();
+    // A longer answer is a sentence of the texter's, not a thing named ("nuestra luna de miel
+    // atrasada jaja si pueden poner algo bonito").
+    let Some(next) = words.first().filter(|_| words.len() <= 6) else {
+        return value;
+    };
+    let listed = lists_things(rest);
+    let proper = rest.starts_with(char::is_uppercase);
+    let definite = matches!(first.as_str(), "the" | "el" | "la");
+    // "La Reina", "El Poblado", "The Greenhouse Loft": a capital article is part of the name.
+    let in_name = definite && proper && value.trim().starts_with(char::is_uppercase);
+    let which_one = definite
+        && !proper
+        && words
+            .iter()
+            .skip(1)
+            .any(|word| WHICH_ONE_LINKS.contains(&word.as_str()));
+    if kept_whole
+        || !NAMING_ARTICLES.contains(&first.as_str())
+        || QUANTITY_WORDS.contains(&next.as_str())
+        || next.ends_with("'s")
+        || listed
+        || which_one
+        || in_name
+    {
+        return value;
+    }
+    without_article(value, NAMING_ARTICLES)
+}
+
+/// Whether `rest`, the words after a first article, list several things each with its own
+/// article or count: "couch, a dresser and two nightstands", "piano and a couple of dressers".
+fn lists_things(rest: &str) -> bool {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    words.windows(2).any(|pair| {
+        let joins = pair[0].ends_with(',') || matches!(pair[0], "and" | "y" | "&");
+        let next = fields::fold(pair[1]);
+        joins
+            && (matches!(next.as_str(), "a" | "an" | "un" | "una" | "unos" | "unas")
+                || next.chars().all(|c| c.is_ascii_digit())
+                || fields::numbers::is_number_word(&next))
+    })
 }
 
 /// Names of a field that may hold an order's number or what was ordered.
@@ -975,8 +1360,9 @@ pub(super) fn is_opening(
             .all(|field| field.kind == smsflow_core::FieldType::Phone)
 }
 
-/// Words in capitals that open a description as an alarm, not as part of it: "URGENT the garage
-/// door wont close".
+/// Words in capitals, or cried with "!", that open a description as an alarm, not as part of
+/// it ("URGENT the garage door wont close", "urgente!! se me ha partido la llave"), or end it
+/// after a comma ("..., HELP", "..., algo urgente").
 const ALARMS: &[&str] = &[
     "urgent",
     "urgente",
@@ -1000,12 +1386,30 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     let mut value = value.trim();
     if let Some((first, rest)) = value.split_once(char::is_whitespace) {
         let word = first.trim_end_matches(['!', ':', ',', '.']);
+        // "URGENT my card ...", "urgente!! se me ha partido la llave ...".
+        let cried = word.chars().all(|c| c.is_uppercase()) || first.ends_with('!');
         if word.chars().count() >= 3
-            && word.chars().all(|c| c.is_uppercase())
+            && cried
             && ALARMS.contains(&fields::fold(word).as_str())
             && rest.chars().any(char::is_lowercase)
         {
             value = rest.trim_start();
+        }
+    }
+    // "... all over the basement floor, HELP", "... y ha rebosado, algo urgente": a last clause
+    // that only cries for help.
+    if let Some((before, cry)) = value.rsplit_once(',') {
+        let cry: Vec<String> = cry
+            .split_whitespace()
+            .map(|word| fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric())))
+            .collect();
+        if (1..=2).contains(&cry.len())
+            && cry
+                .last()
+                .is_some_and(|word| ALARMS.contains(&word.as_str()))
+            && before.split_whitespace().count() >= 3
+        {
+            value = before.trim_end();
         }
     }
     if let Some(at) = value.find('!') {
@@ -1024,6 +1428,119 @@ pub(super) fn without_alarm(field: &str, value: &str) -> String {
     super::spans::without_why_of_check(super::spans::without_bare_verb(value)).to_string()
 }
 
+/// Words in a free-text field's name that say it holds things the texter orders, rents or wants
+/// moved: what they are for is no part of them.
+const ORDERED_THINGS: &[&str] = &[
+    "items",
+    "item",
+    "order",
+    "orders",
+    "pedido",
+    "product",
+    "producto",
+    "productos",
+    "rental",
+];
+
+/// Words after "for"/"para" that say how an order reaches the texter (folded): "for pickup",
+/// "para pick up", "for delivery friday".
+const FULFILMENT: &[&str] = &[
+    "pickup",
+    "pick",
+    "delivery",
+    "collection",
+    "recoger",
+    "llevar",
+    "domicilio",
+];
+
+/// Words that end the occasion an order is for (folded): "for a bday party", "for a backyard
+/// wedding", "for a shoot", "for a graduation".
+const OCCASIONS: &[&str] = &[
+    "party",
+    "bday",
+    "birthday",
+    "wedding",
+    "shoot",
+    "graduation",
+    "event",
+    "fiesta",
+    "boda",
+    "cumple",
+    "cumpleanos",
+    "graduacion",
+    "evento",
+];
+
+/// Words after the things that only say what is done with them (folded): "an old couch and a
+/// mattress hauled away".
+const DONE_WITH: &[&str] = &["hauled away", "picked up", "taken away"];
+
+/// Words that ask for the things a field of [`ORDERED_THINGS`] holds, before them (folded),
+/// longest first: "can i get 2 large pepperoni", "need to rent a Sony FX6 kit", "can u haul
+/// away an old couch".
+const ORDER_LEADS: &[&str] = &[
+    "can you haul away ",
+    "can u haul away ",
+    "could you haul away ",
+    "i need to rent ",
+    "need to rent ",
+    "can i order ",
+    "can we order ",
+    "can i rent ",
+    "can we rent ",
+    "can i get ",
+    "can we get ",
+    "help moving ",
+    "junk removal, ",
+];
+
+/// What a field of things (see [`ORDERED_THINGS`]) holds without what they are for or what is done
+/// with them: "2 large pepperoni and a garlic knots for delivery", "a bounce house and 6 tables
+/// for a bday party", "an old couch and a treadmill hauled away", and without the words that
+/// ask for them (see [`ORDER_LEADS`]). Two words must be left of what they are for; any other
+/// field's value as it is.
+pub(super) fn without_purpose<'a>(field: &str, value: &'a str) -> &'a str {
+    if !fields::field_says(field, ORDERED_THINGS) || fields::field_says(field, WORDED) {
+        return value;
+    }
+    // "need to rent a Sony FX6 kit": the article after the asking goes with it, as after a
+    // frame (see [`without_frame`]).
+    let asked = super::without_lead(value, ORDER_LEADS);
+    let value = if asked.len() < value.trim().len() {
+        without_indefinite(asked)
+    } else {
+        value
+    };
+    let words: Vec<(usize, String)> = super::located(value)
+        .into_iter()
+        .map(|(at, word)| {
+            (
+                at,
+                fields::fold(word.trim_matches(|c: char| !c.is_alphanumeric())),
+            )
+        })
+        .collect();
+    let folded: Vec<&str> = words.iter().map(|(_, word)| word.as_str()).collect();
+    let done_with = DONE_WITH.iter().find_map(|done| {
+        let count = done.split(' ').count();
+        (folded.len() > count && folded[folded.len() - count..].join(" ") == *done)
+            .then(|| folded.len() - count)
+    });
+    let purpose = folded
+        .iter()
+        .rposition(|word| matches!(*word, "for" | "para"))
+        .filter(|&at| {
+            let rest = &folded[at + 1..];
+            rest.first().is_some_and(|first| FULFILMENT.contains(first))
+                || (rest.len() <= 4 && rest.last().is_some_and(|last| OCCASIONS.contains(last)))
+        });
+    match done_with.or(purpose) {
+        Some(cut) if cut >= 2 => value[..words[cut].0].trim_end_matches([',', ' ']),
+        _ => value,
+    }
+}
+
 /// Words that say what the weather or the temperature is (folded): "its freezing", "it's 112
 /// outside", "ITS -30 OUT".
 const WEATHER: &[&str] = &[
@@ -1035,14 +1552,9 @@ const WEATHER: &[&str] = &[
 /// "FURNACE WONT TURN ON ITS -30 OUT" (the last clause, from "it's"/"hace" to the end, at most
 /// five words, naming the weather; three words must be left).
 fn without_weather(value: &str) -> &str {
-    let words: Vec<(usize, String)> = value
-        .split_whitespace()
-        .map(|word| {
-            (
-                word.as_ptr() as usize - value.as_ptr() as usize,
-                fields::fold(word.trim_end_matches([',', '.', '!'])),
-            )
-        })
+    let words: Vec<(usize, String)> = super::located(value)
+        .into_iter()
+        .map(|(at, word)| (at, fields::fold(word.trim_end_matches([',', '.', '!']))))
         .collect();
     let Some(start) = words
         .iter()
@@ -1124,30 +1636,35 @@ fn is_pictograph(c: char) -> bool {
 
 /// A description without the emoji that end it and the short clause they react to: "chipped
 /// my front tooth on a popcorn kernel 😩" = `chipped my front tooth on a popcorn kernel`,
-/// "locked out of my flat, keys are inside 😭" and "my AC is blowing warm air and its 100 out
-/// 🥵" keep their first clause: what comes just before an emoji is how the texter feels about
-/// the problem or what it does to them, as a cry after "!" is (see [`without_alarm`]).
+/// "locked out of my flat, keys are inside 😭" keeps its first clause: what comes just after a
+/// comma and before an emoji is how the texter feels about the problem or what it does to them,
+/// as a cry after "!" is (see [`without_alarm`]). A clause joined by "and"/"y" goes on with the
+/// problem and stays ("se ha atascado el váter y rebosa 😫"); the weather after it goes in
+/// [`without_weather`].
 fn without_reaction(value: &str) -> &str {
+    // "locked out of my flat 😩 keys inside": an emoji ends the description as a full stop
+    // would; the few words after it add to what it reacts to.
+    if let Some(at) = value.find(is_pictograph)
+        && value[..at].split_whitespace().count() >= 3
+        && (1..=3).contains(
+            &value[at..]
+                .split_whitespace()
+                .filter(|word| !word.chars().all(is_pictograph))
+                .count(),
+        )
+    {
+        return value[..at].trim_end();
+    }
     let bare = value.trim_end_matches(|c: char| is_pictograph(c) || c.is_whitespace() || c == '!');
     if bare.len() == value.len() || bare.is_empty() {
         return value;
     }
     let words: Vec<&str> = bare.split_whitespace().collect();
-    // The last clause, after a comma or "and"/"y", when it is short.
-    let last_break = words
-        .iter()
-        .rposition(|word| word.ends_with(',') || matches!(*word, "and" | "y"));
+    // The last clause, after a comma, when it is short.
+    let last_break = words.iter().rposition(|word| word.ends_with(','));
     match last_break {
-        Some(at)
-            if words.len() - at - 1 <= 5
-                && words.len() - at > 1
-                && at + usize::from(words[at].ends_with(',')) >= 3 =>
-        {
-            let end = if words[at].ends_with(',') {
-                words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1
-            } else {
-                words[at].as_ptr() as usize - bare.as_ptr() as usize
-            };
+        Some(at) if words.len() - at - 1 <= 5 && words.len() - at > 1 && at + 1 >= 3 => {
+            let end = words[at].as_ptr() as usize - bare.as_ptr() as usize + words[at].len() - 1;
             bare[..end].trim_end()
         }
         _ => bare,
@@ -1284,6 +1801,33 @@ mod tests {
                 "hi there, the garage door wont close",
                 "the garage door wont close",
             ),
+            // A call asked for about it: what it is about.
+            (
+                "topic",
+                "I'd like a call with sales about campus licensing",
+                "campus licensing",
+            ),
+            (
+                "tema",
+                "necesito asesoría por una liquidación mal pagada",
+                "liquidación mal pagada",
+            ),
+            // What the texter needs because of it goes; what the problem does stays.
+            (
+                "problema",
+                "el calefont no prende y tengo que ducharme luego",
+                "el calefont no prende",
+            ),
+            (
+                "issue",
+                "the basement is flooding and i need someone to come today",
+                "the basement is flooding",
+            ),
+            (
+                "problema",
+                "se rompió la llave adentro de la cerradura y no puedo entrar",
+                "se rompió la llave adentro de la cerradura y no puedo entrar",
+            ),
             (
                 "problema",
                 "hola buenas, oigan, se fue la luz",
@@ -1295,12 +1839,39 @@ mod tests {
                 "se me rompió una muela",
             ),
             ("product", "hey guys, pumpkin muffins", "pumpkin muffins"),
+            (
+                "problema",
+                "perdona las horas, se ha roto el latiguillo del lavabo",
+                "se ha roto el latiguillo del lavabo",
+            ),
             // Words that frame the request.
             (
                 "issue",
                 "looking for someone to fix a leaky faucet",
                 "fix a leaky faucet",
             ),
+            // A visit asked for in a clause of its own, and who has had it.
+            (
+                "motivo",
+                "quisiera una cita con el oftalmólogo, veo borroso de lejos desde hace meses",
+                "veo borroso de lejos desde hace meses",
+            ),
+            (
+                "motivo",
+                "busco terapia, he tenido ataques de pánico en el trabajo",
+                "ataques de pánico en el trabajo",
+            ),
+            (
+                "reason",
+                "can I book with a derm, I have a mole on my back that's changed shape",
+                "mole on my back that's changed shape",
+            ),
+            (
+                "symptoms",
+                "I've had a chest infection for over a week and it's not clearing",
+                "chest infection for over a week and it's not clearing",
+            ),
+            ("issue", "I've had a cough for a week", "cough for a week"),
             ("motivo", "necesito asesoramiento por un despido", "despido"),
             (
                 "motivo",
@@ -1340,6 +1911,11 @@ mod tests {
                 "my knee",
             ),
             (
+                "reason",
+                "can I see someone about a mole on my back that's changed shape?",
+                "mole on my back that's changed shape",
+            ),
+            (
                 "motivo",
                 "quería turno por una contractura en la espalda",
                 "contractura en la espalda",
@@ -1369,6 +1945,18 @@ mod tests {
                 "want to return the blender, motor smells like burning",
                 "motor smells like burning",
             ),
+            // What only says it is there or due.
+            (
+                "concern",
+                "theres a mole on my back that changed colour",
+                "a mole on my back that changed colour",
+            ),
+            (
+                "motivo",
+                "le toca su vacuna de la rabia",
+                "vacuna de la rabia",
+            ),
+            ("trabajo", "toca pintar la fachada", "pintar la fachada"),
             // The animal or person it happens to.
             (
                 "reason",
@@ -1386,6 +1974,27 @@ mod tests {
                 "my son has had a cough for a week",
             ),
             ("issue", "my dog is limping", "my dog is limping"),
+            // Named, what they have without the verb; what says which or how old keeps it.
+            (
+                "sintomas",
+                "mi bebé Samuel tiene fiebre de 39 desde anoche",
+                "fiebre de 39 desde anoche",
+            ),
+            (
+                "reason",
+                "my daughter Zoe has had a fever of 102 since sunday night",
+                "fever of 102 since sunday night",
+            ),
+            (
+                "reason",
+                "my dog rufus has been limping on his back leg",
+                "limping on his back leg",
+            ),
+            (
+                "motivo",
+                "mi gata Luna tiene los ojos llorosos",
+                "mi gata Luna tiene los ojos llorosos",
+            ),
             // "es por" and an article, "unos"/"unas" too.
             (
                 "lesion",
@@ -1461,6 +2070,16 @@ mod tests {
                 "neck pain after a fender bender",
             ),
             (
+                "symptoms",
+                "sore throat and fever, can i come in",
+                "sore throat and fever",
+            ),
+            (
+                "reason",
+                "chipped my front tooth on a fork 😬 can someone see me asap",
+                "chipped my front tooth on a fork",
+            ),
+            (
                 "reason",
                 "hola, do you guys speak spanish? leaking under the sink",
                 "leaking under the sink",
@@ -1508,6 +2127,12 @@ mod tests {
                 "I need advice on an unfair dismissal",
                 "unfair dismissal",
             ),
+            // A list keeps each thing's article.
+            (
+                "items",
+                "we have a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
         ] {
             assert_eq!(without_request(&field(name), said), value, "{name}: {said}");
         }
@@ -1526,7 +2151,6 @@ mod tests {
             ("motivo", "el carro necesita que lo revisen"),
             // What "I've" says when it is no having.
             ("issue", "I've been dizzy since monday"),
-            ("issue", "I've had a cough for a week"),
             // A visit word that is no visit.
             ("issue", "my AC is blowing warm air"),
             ("problema", "la caldera no enciende"),
@@ -1539,6 +2163,65 @@ mod tests {
             ),
         ] {
             assert_eq!(without_request(&field(name), said), said, "{name}: {said}");
+        }
+    }
+
+    #[test]
+    fn a_thing_named_as_the_answer_drops_its_article() {
+        for (name, said, value) in [
+            ("modelo", "un iPhone 13", "iPhone 13"),
+            ("vehiculo", "un Clio del 2019", "Clio del 2019"),
+            (
+                "event_type",
+                "a 60th birthday dinner",
+                "60th birthday dinner",
+            ),
+            (
+                "product",
+                "the linen blazer, size M",
+                "linen blazer, size M",
+            ),
+            ("occasion", "our anniversary", "anniversary"),
+            (
+                "lugar",
+                "el Parque Explora de Medellín",
+                "Parque Explora de Medellín",
+            ),
+            (
+                "course",
+                "the level 3 electrician course",
+                "level 3 electrician course",
+            ),
+            // Kept: which one, whose, how many, a list, a problem, a project, an order.
+            ("property", "the loft on Grand St", "the loft on Grand St"),
+            ("comuna", "Las Condes", "Las Condes"),
+            ("venue", "The Foundry Hall", "The Foundry Hall"),
+            (
+                "ocasion",
+                "el bautizo de mi nieta",
+                "el bautizo de mi nieta",
+            ),
+            ("occasion", "my mom's 60th", "my mom's 60th"),
+            ("item", "a pair of rain boots", "a pair of rain boots"),
+            (
+                "items",
+                "a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
+            (
+                "cargo",
+                "a sofa, a desk and two lamps",
+                "a sofa, a desk and two lamps",
+            ),
+            ("issue", "the dryer won't spin", "the dryer won't spin"),
+            ("project", "a new patio", "a new patio"),
+            ("pedido", "una pizza grande", "una pizza grande"),
+        ] {
+            assert_eq!(
+                without_naming_article(&field(name), said),
+                value,
+                "{name}: {said}"
+            );
         }
     }
 
@@ -1557,12 +2240,18 @@ mod tests {
                 "my AC is blowing warm air and its 100 out 🥵🥵",
                 "my AC is blowing warm air",
             ),
+            // A clause joined by "y" goes on with the problem.
             (
-                "se reventó un tubo en la cocina y se está inundando todo 😱",
-                "se reventó un tubo en la cocina",
+                "se ha atascado el váter y rebosa 😫",
+                "se ha atascado el váter y rebosa",
             ),
             // Too little before the break to be the problem alone.
             ("no heat, help 🙏", "no heat, help"),
+            // An emoji inside ends it, before a few words more.
+            (
+                "the sink is clogged 😩 water everywhere",
+                "the sink is clogged",
+            ),
             // No emoji: every clause stays.
             (
                 "leaking under the cabinet, puddle every time it runs",
@@ -1600,5 +2289,56 @@ mod tests {
         }
         // A card's message keeps its emoji.
         assert_eq!(without_alarm("card_message", "love you 💕"), "love you 💕");
+    }
+
+    #[test]
+    fn things_without_what_they_are_for() {
+        for (field, said, value) in [
+            (
+                "items",
+                "2 large pepperoni and a garlic knots for delivery",
+                "2 large pepperoni and a garlic knots",
+            ),
+            (
+                "order",
+                "un cake de chocolate para pick up",
+                "un cake de chocolate",
+            ),
+            (
+                "items",
+                "a bounce house and 6 tables for a bday party",
+                "a bounce house and 6 tables",
+            ),
+            (
+                "rental_items",
+                "tables chairs and a 20x30 tent for a backyard wedding",
+                "tables chairs and a 20x30 tent",
+            ),
+            (
+                "items",
+                "an old couch and a mattress hauled away",
+                "an old couch and a mattress",
+            ),
+            (
+                "items",
+                "can u haul away an old couch and a broken treadmill",
+                "old couch and a broken treadmill",
+            ),
+            (
+                "order_items",
+                "can I order chocolate babka for pickup",
+                "chocolate babka",
+            ),
+            // Another field, or too little left: as said.
+            ("reason", "physical for a wedding", "physical for a wedding"),
+            ("items", "cake for pickup", "cake for pickup"),
+            (
+                "order_notes",
+                "leave it at the door for delivery",
+                "leave it at the door for delivery",
+            ),
+        ] {
+            assert_eq!(without_purpose(field, said), value, "{said}");
+        }
     }
 }

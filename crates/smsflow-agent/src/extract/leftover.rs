@@ -25,7 +25,7 @@ const COPULAS: &[&str] = &["it's ", "its ", "it is ", "es "];
 const ARTICLES: &[&str] = &["a ", "an ", "un ", "una "];
 
 /// Words that open an aside, not an answer: "oops, the 30th then", "gracias, ...".
-const ASIDES: &[&str] = &[
+pub(super) const ASIDES: &[&str] = &[
     "oops", "whoops", "sorry", "thanks", "thank", "ty", "uy", "ups", "ay", "perdon", "perdona",
     "disculpa", "disculpe", "gracias",
 ];
@@ -104,6 +104,7 @@ pub(super) fn answer(
                     || super::says_when(&fields::fold(word))
             })
             || says_when(part)
+            || says_who_the_texter_is(part)
     };
     // "Olga Batista, born 7/4/1955" when the name reader took none: a name, not the answer.
     let name_missing = wanted
@@ -136,9 +137,36 @@ pub(super) fn answer(
     .then(|| (field.as_str().to_string(), value.to_string()))
 }
 
+/// Words for who the texter is to the one they write about (folded).
+const RELATIONS: &[&str] = &[
+    "mom", "mother", "dad", "father", "son", "daughter", "wife", "husband", "sister", "brother",
+    "owner", "guardian", "mama", "madre", "papa", "padre", "hijo", "hija", "esposa", "esposo",
+    "hermana", "hermano", "nieto", "nieta", "dueno", "duena", "tutor", "tutora",
+];
+
+/// Whether `part` only says who the texter is to someone: "soy la mamá" beside the mother's
+/// name, "this is her son" (test17, test18); such a part answers the question about the
+/// texter, not a free-text one.
+fn says_who_the_texter_is(part: &str) -> bool {
+    let folded = fields::fold(part);
+    let Some(rest) = ["soy ", "i'm ", "im ", "i am ", "this is "]
+        .iter()
+        .find_map(|lead| folded.strip_prefix(lead))
+    else {
+        return false;
+    };
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let relation = match words.as_slice() {
+        [one] => one,
+        [article, one] if ["la", "el", "su", "his", "her", "their", "the"].contains(article) => one,
+        _ => return false,
+    };
+    RELATIONS.contains(&relation.trim_matches(|c: char| !c.is_alphanumeric()))
+}
+
 /// What `part` says a thing is, without the copula and its article: "es un bautizo" =
 /// `bautizo`, "it's a baby shower" = `baby shower`.
-fn what_it_is(part: &str) -> Option<&str> {
+pub(super) fn what_it_is(part: &str) -> Option<&str> {
     let after = super::without_lead(part, COPULAS);
     let sort = super::without_lead(after, ARTICLES);
     (after.len() < part.trim().len() && sort.len() < after.len()).then_some(sort)

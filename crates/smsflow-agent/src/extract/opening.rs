@@ -37,6 +37,19 @@ const NEEDS: &[&str] = &[
     "resumen",
     "molestia",
     "molestias",
+    // The service or need a first message asks for: "need gutter cleaning", "necesitamos
+    // soporte para la facturación electrónica", "queremos reformar la cocina entera".
+    "service",
+    "servicio",
+    "need",
+    "necesidad",
+    "reforma",
+    // A laboratory's test: "hacen química sanguínea de 24 elementos?".
+    "estudio",
+    "estudios",
+    "analisis",
+    "examen",
+    "examenes",
 ];
 
 /// Words that say the texter wants something before what they want, longest first (folded):
@@ -83,6 +96,9 @@ const LIGHT_VERBS: &[&str] = &[
     "que me hagas ",
     "hacerme ",
     "hacer ",
+    // "para hacerme química sanguínea": what it is for.
+    "para ",
+    "pa ",
     // "quería saber si hacen mantención de jardín": what the business does is what is wanted.
     "hacen ",
     "haceis ",
@@ -177,13 +193,19 @@ pub(super) fn answer(
 ) -> Option<(String, String)> {
     // "quiero agendar con la nutri, necesito bajar unos kilos": the clause that wants it, as
     // the one before asks for a visit.
-    let (name, said) = super::described::described(
-        wanting_clause(free_text::after_greeting(text)),
-        field,
-        wanted,
-        extraction,
-        today,
-    )?;
+    let clause = wanting_clause(free_text::after_greeting(text));
+    // "hacen química sanguínea de 24 elementos? y cuánto cuesta", "para hacerme química
+    // sanguínea, es con cita?": what the business is asked to do is named before the question
+    // about it.
+    let folded = fields::fold(clause);
+    let carried = LIGHT_VERBS.iter().any(|lead| folded.starts_with(lead));
+    let clause = match clause.split_once(['?', '¿']) {
+        Some((named, _)) if carried && named.split_whitespace().count() >= 3 => {
+            named.trim_end_matches([',', ' '])
+        }
+        _ => clause,
+    };
+    let (name, said) = super::described::described(clause, field, wanted, extraction, today)?;
     let request = without_wanting(&said);
     let folded = fields::fold(request);
     let seeks = SEEKING.iter().any(|lead| folded.starts_with(lead))
@@ -377,5 +399,13 @@ mod tests {
         assert!(need_field(&wanted, &["name".to_string()], &none, &empty).is_none());
         let with_problem = vec![text("goal"), text("problem")];
         assert!(need_field(&with_problem, &[], &none, &empty).is_none());
+        // The service or need asked for: "queremos reformar la cocina entera".
+        for need in ["service", "servicio", "necesidad", "reforma"] {
+            let wanted = vec![text("nombre"), text(need)];
+            assert_eq!(
+                need_field(&wanted, &[], &none, &empty).map(FieldSpec::as_str),
+                Some(need)
+            );
+        }
     }
 }

@@ -75,6 +75,11 @@ const TEXTER_WORDS: &[&str] = &[
     "solicitante",
     "titular",
     "holder",
+    // Who holds the policy a claim is filed under: the texter filing it.
+    "policyholder",
+    "insured",
+    "asegurado",
+    "asegurada",
     "account",
     "tenant",
     "inquilino",
@@ -302,7 +307,8 @@ pub(super) fn relative_name(words: &[Word]) -> Option<String> {
             .find(|cue| said_at(words, next, cue))
             .map_or(0, |cue| cue.len());
         // Here a month is a name ("mi niña se llama Abril") unless a day follows it.
-        // "my son's teacher Mrs Lopez": without the title.
+        // "my son's teacher Mrs Lopez": the name after the title, which the reader puts back
+        // before a surname alone.
         let (name, end) = capitalised_run(words, skip_fillers(words, next + cue), 3, false)?;
         let dated = words
             .get(end)
@@ -336,6 +342,168 @@ pub(super) fn named(words: &[Word]) -> Option<String> {
             .and_then(|cue| their_name(words, at + cue.len()))
             .map(|(name, _)| name)
     })
+}
+
+/// Words of a field's name for an animal (folded).
+const PET_WORDS: &[&str] = &[
+    "pet", "dog", "cat", "puppy", "mascota", "perro", "perra", "perrito", "perrita", "gato",
+    "gata", "animal",
+];
+
+/// Words after a pet's name that say what it does or has: "Mora se comió", "Luna's been
+/// limping", "Canela no quiere comer", "Lupe está rascándose".
+const PET_DOES: &[&str] = &[
+    "se", "no", "esta", "anda", "tiene", "ha", "lleva", "sigue", "is", "has", "was", "won't",
+    "keeps", "ate", "got", "hasn't", "isn't", "been",
+];
+
+/// For a pet's field, a single capitalised word that opens the message after its greeting and
+/// that the pet's doings follow ("Hola, Mora se comió un chocolate", "Hiya, Luna's been
+/// limping"): people write of their pet by its name.
+pub(super) fn pet_subject(field: &str, words: &[Word]) -> Option<String> {
+    if !fields::field_says(field, PET_WORDS) {
+        return None;
+    }
+    if let Some(name) = named_after_animal(words)
+        .or_else(|| named_after_cue(words))
+        .or_else(|| named_before_animal(words))
+    {
+        return Some(name);
+    }
+    let start = words
+        .iter()
+        .position(|word| !super::GREETINGS.contains(&fields::fold(&word.lower).as_str()))?;
+    if start > 0 && !words[start - 1].ends_clause {
+        return None;
+    }
+    let word = &words[start];
+    let (name, possessive) = match word.text.strip_suffix("'s") {
+        Some(name) => (name, true),
+        None => (word.text.as_str(), false),
+    };
+    let does = possessive
+        || words
+            .get(start + 1)
+            .is_some_and(|next| PET_DOES.contains(&fields::fold(&next.lower).as_str()));
+    let folded = fields::fold(&name.to_lowercase());
+    (does
+        && !word.ends_clause
+        && name.chars().next().is_some_and(char::is_uppercase)
+        && name.chars().count() >= 3
+        && name.chars().all(char::is_alphabetic)
+        && !super::COMMON_WORDS.contains(&folded.as_str())
+        && !super::OPENING_WORDS.contains(&folded.as_str())
+        && !dates::is_month(&folded)
+        && !dates::is_weekday(&folded))
+    .then(|| name.to_string())
+}
+
+/// For a field about who serves the texter, the name after "with", "w/" or "con": "a blowout
+/// with Jess on friday", "anything today w/ Dre?", "cita con Marisol".
+pub(super) fn staff_with(field: &str, words: &[Word]) -> Option<String> {
+    if !fields::field_says(field, fields::things::STAFF_WORDS) {
+        return None;
+    }
+    words.windows(2).find_map(|pair| {
+        let [with, name] = pair else {
+            return None;
+        };
+        let folded = fields::fold(&name.lower);
+        (matches!(with.lower.as_str(), "with" | "w/" | "w" | "con")
+            && !with.ends_clause
+            && name.text.chars().next().is_some_and(char::is_uppercase)
+            && name.text.chars().count() >= 2
+            && name.text.chars().all(char::is_alphabetic)
+            && !super::COMMON_WORDS.contains(&folded.as_str())
+            && !dates::is_weekday(&folded)
+            && !dates::is_month(&folded))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A pet's capitalised name where people write of their pet, not of a person: asking for it
+/// ("hi can Pepper get a full groom", "can Pickle stay with you") or after the Spanish "a",
+/// "la", "para" ("a Canela le toca su vacuna", "esterilizar a la Kira", "la Frida no quiere
+/// comer", "baño y corte para Lola").
+fn named_after_cue(words: &[Word]) -> Option<String> {
+    words.windows(2).enumerate().find_map(|(at, pair)| {
+        let [cue, name] = pair else {
+            return None;
+        };
+        let opens_clause = words[..at]
+            .iter()
+            .rposition(|word| {
+                word.ends_clause || !super::GREETINGS.contains(&fields::fold(&word.lower).as_str())
+            })
+            .is_none_or(|before| words[before].ends_clause);
+        let asks = matches!(cue.lower.as_str(), "can" | "could")
+            && opens_clause
+            && words
+                .get(at + 2)
+                .is_some_and(|verb| verb.text.chars().all(char::is_lowercase));
+        let spanish = matches!(cue.lower.as_str(), "a" | "la" | "el" | "para");
+        ((asks || spanish)
+            && !cue.ends_clause
+            && name.text.chars().next().is_some_and(char::is_uppercase)
+            && may_be_a_pet_name(name))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A pet's name in lower case after its animal, its doings after it: "my dog rufus has been
+/// limping", "mi gata luna no quiere comer".
+fn named_after_animal(words: &[Word]) -> Option<String> {
+    words.windows(4).find_map(|four| {
+        let [whose, animal, name, does] = four else {
+            return None;
+        };
+        let folded = fields::fold(&name.lower);
+        (super::TEXTERS_OWN.contains(&whose.lower.as_str())
+            && PET_WORDS.contains(&fields::fold(&animal.lower).as_str())
+            && !animal.ends_clause
+            && !name.ends_clause
+            && name.text.chars().count() >= 3
+            && name.text.chars().all(|c| c.is_lowercase())
+            && !super::COMMON_WORDS.contains(&folded.as_str())
+            && PET_DOES.contains(&fields::fold(&does.lower).as_str()))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A pet's name that opens a clause, what it is after it: "Mochi (our bunny) has stopped
+/// eating", "biscuit is my beagle lol", "Kira es mi perrita".
+fn named_before_animal(words: &[Word]) -> Option<String> {
+    (0..words.len()).find_map(|at| {
+        let name = &words[at];
+        let is = words
+            .get(at + 1)
+            .is_some_and(|word| matches!(word.lower.as_str(), "is" | "es"));
+        let whose = words.get(at + 1 + usize::from(is))?;
+        let what = words.get(at + 2 + usize::from(is))?;
+        let what_folded = fields::fold(&what.lower);
+        ((at == 0 || words[at - 1].ends_clause)
+            && !name.ends_clause
+            && super::TEXTERS_OWN.contains(&whose.lower.as_str())
+            && !whose.ends_clause
+            // "Biscuit is my beagle": any animal after "is my"; without it, one we know.
+            && (super::described::ANIMALS.contains(&what_folded.as_str())
+                || (is && what.text.chars().all(char::is_alphabetic)))
+            && !matches!(what_folded.as_str(), "name" | "nombre")
+            && may_be_a_pet_name(name))
+        .then(|| name.text.clone())
+    })
+}
+
+/// A word that may be a pet's name where a cue says a pet is named: three letters or more, and
+/// no common word, opening word, month or weekday ("Can Monday ...", "la Semana ...").
+fn may_be_a_pet_name(name: &Word) -> bool {
+    let folded = fields::fold(&name.lower);
+    name.text.chars().count() >= 3
+        && name.text.chars().all(char::is_alphabetic)
+        && !super::COMMON_WORDS.contains(&folded.as_str())
+        && !super::OPENING_WORDS.contains(&folded.as_str())
+        && !dates::is_month(&folded)
+        && !dates::is_weekday(&folded)
 }
 
 /// Words of a field's name for the person something is sent to.

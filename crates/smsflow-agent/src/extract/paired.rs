@@ -98,13 +98,22 @@ const HAVING: &[&str] = &["have", "got", "own", "tengo", "tenemos"];
 /// Indefinite articles.
 const ARTICLES: &[&str] = &["a", "an", "un", "una"];
 
+/// Definite articles that may open the message before the thing: "la lavadora LG no centrifuga".
+const DEFINITE: &[&str] = &["the", "el", "la"];
+
+/// Words that join a part or a place to a thing ("la pantalla del celular", "the screen on my
+/// laptop"): after a definite article the thing holds them only before a number ("el minisplit
+/// carrier de 2 toneladas").
+const JOINS: &[&str] = &["de", "del", "of", "on", "in", "en", "at"];
+
 /// Words that open what is said of the thing once it is named (folded): a verb, a negation, a
 /// Spanish clitic ("se cayó", "no prende", "le entró agua").
 const PREDICATE_OPENERS: &[&str] = &[
     "is", "isn't", "isnt", "was", "wasn't", "wasnt", "won't", "wont", "doesn't", "doesnt", "don't",
     "dont", "can't", "cant", "keeps", "kept", "stopped", "started", "has", "had", "needs", "got",
     "will", "just", "suddenly", "no", "se", "ya", "nunca", "le", "me", "esta", "tiene", "hace",
-    "quedo", "vino", "llego", "sigue", "dejo", "anda", "suena",
+    "quedo", "vino", "llego", "sigue", "dejo", "anda", "suena", "runs", "makes", "leaks", "gotea",
+    "patina", "pierde", "tira", "huele",
 ];
 
 /// English participles that open what is wanted of a thing: "taken in", "broken".
@@ -175,11 +184,40 @@ pub(super) fn split(
     })
 }
 
-/// Words of `text` with where each starts.
-fn located(text: &str) -> Vec<(usize, &str)> {
-    text.split_whitespace()
-        .map(|word| (word.as_ptr() as usize - text.as_ptr() as usize, word))
-        .collect()
+/// The thing the first message's clause says something of, for the one field that holds a thing
+/// when no field holds what is wrong with it: "el gol trend 2017 patina el embrague" is `gol
+/// trend 2017` for `auto` beside a choice of service (test20). Split as [`split`] does.
+pub(super) fn thing_alone(
+    text: &str,
+    wanted: &[FieldSpec],
+    asked: &[String],
+    known: &BTreeMap<String, String>,
+    extraction: &Extraction,
+) -> Option<(String, String)> {
+    let says = |field: &FieldSpec, words: &[&str]| fields::field_says(field.as_str(), words);
+    if !is_opening(wanted, asked, known)
+        || wanted
+            .iter()
+            .any(|field| holds_why(field) || says(field, CHANGES))
+    {
+        return None;
+    }
+    let mut things = wanted.iter().filter(|field| {
+        kind(field) == Kind::Labelled && !is_identifier(field.as_str()) && says(field, THINGS)
+    });
+    let field = things.next()?;
+    if things.next().is_some() || extraction.found.contains_key(field.as_str()) {
+        return None;
+    }
+    // Only the thing that opens the message after its article: after "my" it may be a part
+    // ("I need my winter tires put on" beside `vehicle`, test14).
+    let text = after_greeting(text);
+    let first = text.split_whitespace().next().map(bare)?;
+    if !DEFINITE.contains(&first.as_str()) {
+        return None;
+    }
+    let (thing, _) = thing_and_fault(text)?;
+    Some((field.as_str().to_string(), thing))
 }
 
 /// A word folded, without the punctuation around it.
@@ -192,7 +230,7 @@ fn bare(word: &str) -> String {
 /// at the start with its model's number ("iphone 14 screen cracked"), up to its comma or to the
 /// word that opens what is said of it.
 fn thing_and_fault(text: &str) -> Option<(String, String)> {
-    let words = located(text);
+    let words = super::located(text);
     let folded: Vec<String> = words.iter().map(|(_, word)| bare(word)).collect();
     let is = |at: usize, list: &[&str]| {
         folded
@@ -211,12 +249,20 @@ fn thing_and_fault(text: &str) -> Option<(String, String)> {
             .filter(|&at| (0..at).all(|before| is(before, OWNER_LEADS)))
             .map(|at| at + 2)
     };
+    // "la heladera whirlpool no enfría abajo": the thing opens the message after its article.
+    let definite = || is(0, DEFINITE).then_some(1);
     let end =
-        if let Some(start) = owned.or_else(had) {
+        if let Some(start) = owned.or_else(had).or_else(definite) {
             let mut end = None;
             for at in start..words.len().min(start + MOST_WORDS + 1) {
                 let word = words[at].1;
-                if is(at, CLAUSE_WORDS) {
+                let joins_a_part = start == 1
+                    && is(0, DEFINITE)
+                    && is(at, JOINS)
+                    && !folded
+                        .get(at + 1)
+                        .is_some_and(|next| next.starts_with(|c: char| c.is_ascii_digit()));
+                if is(at, CLAUSE_WORDS) || joins_a_part {
                     return None;
                 }
                 let opens = at > start
@@ -267,7 +313,7 @@ fn is_past(word: &str) -> bool {
 /// design after its article, the place after "on"/"en" and a possessive or article, to the end of
 /// its clause.
 fn design_and_place(text: &str) -> Option<(String, String)> {
-    let words = located(text);
+    let words = super::located(text);
     let folded: Vec<String> = words.iter().map(|(_, word)| bare(word)).collect();
     let on = folded
         .iter()
@@ -344,6 +390,21 @@ mod tests {
                 "Bosch dryer",
                 "stopped heating",
             ),
+            (
+                "my samsung dryer runs but doesn't get hot",
+                "samsung dryer",
+                "runs but doesn't get hot",
+            ),
+            (
+                "la heladera whirlpool no enfría abajo, el freezer sí",
+                "heladera whirlpool",
+                "no enfría abajo, el freezer sí",
+            ),
+            (
+                "el minisplit carrier de 2 toneladas gotea agua por dentro",
+                "minisplit carrier de 2 toneladas",
+                "gotea agua por dentro",
+            ),
         ] {
             assert_eq!(
                 thing_and_fault(said),
@@ -360,6 +421,9 @@ mod tests {
             // A thing said by its sort alone: the make and model come later.
             "mi portátil no prende",
             "hi, my dryer stopped heating",
+            "la lavadora no centrifuga",
+            // A part of a thing is no thing.
+            "la pantalla del celular no prende",
         ] {
             assert_eq!(thing_and_fault(said), None, "{said}");
         }

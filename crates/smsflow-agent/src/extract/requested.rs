@@ -159,6 +159,9 @@ pub(super) fn answer(
         });
     // "un arreglo de rosas rojas y girasoles" for `arreglo`: the roses.
     let thing = free_text::without_own_word(field, end.map_or(thing, |at| &thing[..at]).trim());
+    // "interested in the level 2 plumbing course": "the" and "my" go as "a" does, unless the
+    // words after say which one.
+    let thing = free_text::without_naming_article(field, thing);
     let words: Vec<&str> = thing.split_whitespace().collect();
     let first = fields::fold(words.first()?);
     // "need to move an upright piano", "quiero hacer test drive", "need help with": a verb

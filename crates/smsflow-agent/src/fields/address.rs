@@ -673,21 +673,68 @@ pub fn shaped(text: &str) -> Option<String> {
 pub fn shaped_after_name(text: &str) -> Option<String> {
     let (name, rest) = text.trim().split_once(',')?;
     let words: Vec<&str> = name.split_whitespace().collect();
-    let folded = |word: &str| super::fold(word.trim_end_matches(['.', ',']));
-    let no_day = |word: &str| {
-        let folded = folded(word);
-        !super::dates::is_month(&folded) && !super::dates::is_weekday(&folded)
-    };
-    let named = (1..=4).contains(&words.len())
+    shaped(rest).filter(|address| is_signature(&words) && undated(address))
+}
+
+/// Whether `words` are a person's name signed before an address: one to four capitalised words,
+/// none a street's, a month's or a weekday's.
+fn is_signature(words: &[&str]) -> bool {
+    (1..=4).contains(&words.len())
         && words.iter().all(|word| {
+            let word = word.trim_end_matches(',');
+            let folded = super::fold(word.trim_end_matches('.'));
             word.starts_with(char::is_uppercase)
                 && word
                     .chars()
                     .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '.'))
                 && !is_street_word(word)
-                && no_day(word)
-        });
-    shaped(rest).filter(|address| named && undated(address))
+                && !super::dates::is_month(&folded)
+                && !super::dates::is_weekday(&folded)
+        })
+}
+
+/// A street of no known kind alone after the texter's name, the message ending there or with a
+/// phone: "Pablo Ceballos, Obispo Trejo 350", "Dwayne Price 6120 S Ashland", "Dee Pham 8812
+/// Vista Del Mar, 949-555-0161". Two to six words in capitals (or a neighbourhood's marker)
+/// with a house number of two digits or more; "Ana Gil 10 AM" is no street.
+pub fn street_after_name(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches(['.', '!']).trim();
+    let is_phone = |part: &str| {
+        let part = part.trim();
+        part.chars().filter(char::is_ascii_digit).count() >= 7
+            && part
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | '(' | ')' | '-' | ' '))
+    };
+    let text = match text.rsplit_once(',') {
+        Some((before, phone)) if is_phone(phone) => before.trim_end(),
+        _ => text,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let street_at = match words.iter().position(|word| word.ends_with(',')) {
+        Some(comma) => comma + 1,
+        None => words
+            .iter()
+            .position(|word| word.starts_with(|c: char| c.is_ascii_digit()))?,
+    };
+    let (name, street) = words.split_at(street_at);
+    let house_number = street
+        .iter()
+        .any(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_digit()));
+    let named = street.iter().any(|word| {
+        word.chars().count() >= 2
+            && word.starts_with(char::is_uppercase)
+            && word.chars().all(char::is_alphabetic)
+            && !matches!(super::fold(word).as_str(), "am" | "pm" | "hs" | "hrs")
+    });
+    let street_like = street.iter().all(|word| {
+        (word.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+            || CONNECTORS.contains(&super::fold(word).as_str())
+            || AREA_MARKERS.contains(&super::fold(word).as_str()))
+            && word.chars().all(|c| c.is_alphanumeric())
+    });
+    ((2..=6).contains(&street.len()) && is_signature(name) && house_number && named && street_like)
+        .then(|| street.join(" "))
 }
 
 /// Whether the street of a [`shaped`] address names no day: "Nov 14, Friday" is a day, "4420
@@ -727,7 +774,17 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
     let mut after_last = 0;
     while at < tokens.len() {
         if let Some((start, core_end)) = core(&tokens, at) {
+            let start = with_article(&tokens, start);
             let end = read_on(&tokens, core_end);
+            // "I-90 near exit 41, by the Cumberland Ave ramp": a highway spot that opens the
+            // message is said whole, its landmarks with it.
+            let end = if start == 0 && highway_exit(&tokens, start).is_some() {
+                (end..tokens.len())
+                    .find(|&k| tokens[k].ends_sentence())
+                    .unwrap_or(tokens.len() - 1)
+            } else {
+                end
+            };
             let before = tokens[after_last..start]
                 .iter()
                 .map(|token| token.bare.as_str())
@@ -742,12 +799,18 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
             // "from 311 W 94th St, New York to 22 Prospect Park W, Brooklyn", "de Av. Corrientes
             // 1840 a Zapiola 2250, Belgrano": where a route ends, whatever its street is called,
             // when its sentence is all address.
-            if let Some(to) = tokens.get(at).filter(|to| to.is(&["to", "a", "hasta"]))
-                && let Some((address, last)) = shaped_from(text, &tokens, at + 1)
-            {
-                found.push((address, to.bare.clone()));
-                at = last + 1;
-                after_last = at.min(tokens.len());
+            if let Some(to) = tokens.get(at).filter(|to| to.is(ROUTE_TO)) {
+                // "de Corrientes 3400 a Lavalle 1800": a street of no known kind that ends its
+                // sentence, its number last.
+                let bare_street = route_end(&tokens, at + 1)
+                    .filter(|&number| tokens[number].ends_part() || number + 1 == tokens.len())
+                    .filter(|_| core(&tokens, at + 1).is_none())
+                    .map(|number| (span(text, &tokens, at + 1, number), number));
+                if let Some((address, last)) = shaped_from(text, &tokens, at + 1).or(bare_street) {
+                    found.push((address, to.bare.clone()));
+                    at = last + 1;
+                    after_last = at.min(tokens.len());
+                }
             }
         } else {
             at += 1;
@@ -767,6 +830,22 @@ pub fn addresses(text: &str, first_only: bool) -> Vec<(String, String)> {
         found.extend(led);
     }
     found
+}
+
+/// Where a street starts with the article of its name: "Los Leones 1520", "Las Heras 2100"; the
+/// article in capitals before a capitalised street is part of it ("a los Leones" is not).
+fn with_article(tokens: &[Token], start: usize) -> usize {
+    match start.checked_sub(1).map(|before| &tokens[before]) {
+        Some(article)
+            if article.is(&["los", "las", "la", "el"])
+                && article.capitalised()
+                && !article.ends_part()
+                && tokens[start].capitalised() =>
+        {
+            start - 1
+        }
+        _ => start,
+    }
 }
 
 /// Words before where something is or goes: "to", "at", "en", "a", "de".
@@ -826,7 +905,18 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
             return Some((start, number));
         }
     }
+    if let Some(exit) = highway_exit(tokens, at) {
+        return Some((at, exit));
+    }
     let first = &tokens[at];
+    if let Some(number) = route_end(tokens, at)
+        && tokens.get(number + 1).is_some_and(|to| to.is(ROUTE_TO))
+        && at
+            .checked_sub(1)
+            .is_some_and(|from| tokens[from].is(&["de", "desde", "from"]))
+    {
+        return Some((at, number));
+    }
     // A street named after its type: "Calle Mayor 12", "Av. Santa Fe 1860", "calle hidalgo 34".
     if first.is(CALLE_TYPES) && !first.ends_part() {
         let mut next = at + 1;
@@ -891,6 +981,55 @@ fn core(tokens: &[Token], at: usize) -> Option<(usize, usize)> {
     None
 }
 
+/// A spot on a highway by its exit, from `at`: "I-40 near exit 12", "I-94 eastbound near exit
+/// 210", "near exit 218"; the exit's number, which this gives.
+fn highway_exit(tokens: &[Token], at: usize) -> Option<usize> {
+    const DIRECTIONS: &[&str] = &["northbound", "southbound", "eastbound", "westbound"];
+    const BESIDE: &[&str] = &["near", "at", "by", "past", "before", "after"];
+    let interstate = |token: &Token| {
+        token
+            .bare
+            .strip_prefix("i-")
+            .is_some_and(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+    };
+    let mut next = at;
+    if interstate(&tokens[at]) && !tokens[at].ends_part() {
+        next += 1;
+        if tokens
+            .get(next)
+            .is_some_and(|way| way.is(DIRECTIONS) && !way.ends_part())
+        {
+            next += 1;
+        }
+    }
+    // Without the highway, the word that says where opens it: "near exit 218, Round Rock TX".
+    if tokens.get(next).is_some_and(|beside| beside.is(BESIDE)) {
+        next += 1;
+    } else if next == at {
+        return None;
+    }
+    (tokens.get(next)?.is(&["exit"]) && tokens.get(next + 1)?.is_number()).then_some(next + 1)
+}
+
+/// Words that say where a route goes after where it starts: "de X a Y", "desde X hasta Y".
+const ROUTE_TO: &[&str] = &["a", "hasta", "to"];
+
+/// A street of no known kind at an end of a route ("de Rojas 1450 a ...", "... a Lavalle
+/// 1800"): one to three capitalised words and the house number, which this gives.
+fn route_end(tokens: &[Token], at: usize) -> Option<usize> {
+    let first = tokens.get(at)?;
+    if !first.capitalised() || first.is_stop() || first.is(CALLE_TYPES) {
+        return None;
+    }
+    let number = (at + 1..tokens.len().min(at + 4)).find(|&k| tokens[k].is_number())?;
+    tokens[at..number]
+        .iter()
+        .all(|token| {
+            token.capitalised() && !token.ends_part() && !super::dates::is_month(&token.bare)
+        })
+        .then_some(number)
+}
+
 /// "Flat 2, 14 Baker Street": a unit written before the street.
 fn with_unit(tokens: &[Token], start: usize) -> usize {
     if start >= 2 && tokens[start - 2].is(UNIT_MARKERS) && tokens[start - 1].is_unit_value() {
@@ -930,8 +1069,10 @@ fn read_on(tokens: &[Token], mut end: usize) -> usize {
                 Some(last) => last,
                 None => return end,
             }
-        } else if token.bare == "entre" {
-            // "entre 57 y 59", "entre Juárez y Morelos"
+        } else if token.bare == "entre"
+            || (token.bare == "x" && after.is_some_and(Token::is_number))
+        {
+            // "entre 57 y 59", "entre Juárez y Morelos"; in Yucatán "x 57 y 59"
             match between(tokens, next) {
                 Some(last) => last,
                 None => return end,
@@ -1048,7 +1189,57 @@ fn span(text: &str, tokens: &[Token], start: usize, end: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, addresses, home_number, shaped, shaped_after_name};
+    use super::{address, addresses, home_number, shaped, shaped_after_name, street_after_name};
+
+    #[test]
+    fn a_route_between_streets_of_no_known_kind() {
+        let found = addresses("de Corrientes 3400 a Lavalle 1800", false);
+        let streets: Vec<&str> = found.iter().map(|(street, _)| street.as_str()).collect();
+        assert_eq!(streets, ["Corrientes 3400", "Lavalle 1800"]);
+        assert!(addresses("from May 3 to May 5", false).is_empty());
+    }
+
+    #[test]
+    fn a_spot_on_a_highway_by_its_exit() {
+        for (text, spot) in [
+            (
+                "broke down on I-40 near exit 12, need a tow",
+                Some("I-40 near exit 12"),
+            ),
+            (
+                "car died on I-94 eastbound near exit 210",
+                Some("I-94 eastbound near exit 210"),
+            ),
+            (
+                "near exit 218, Round Rock TX",
+                Some("near exit 218, Round Rock TX"),
+            ),
+            ("broke down on I-35, need a tow", None),
+            (
+                "I-90 near exit 41, by the Cumberland Ave ramp",
+                Some("I-90 near exit 41, by the Cumberland Ave ramp"),
+            ),
+        ] {
+            assert_eq!(address(text, false).as_deref(), spot, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_street_of_no_known_kind_alone_after_a_name() {
+        for (text, street) in [
+            ("Pablo Ceballos, Obispo Trejo 350", Some("Obispo Trejo 350")),
+            ("Dwayne Price 6120 S Ashland", Some("6120 S Ashland")),
+            (
+                "Dee Pham 8812 Vista Del Mar, 949-555-0161",
+                Some("8812 Vista Del Mar"),
+            ),
+            ("Ana Gil 10 AM", None),
+            ("Ana Gil 555 0142", None),
+            ("Table for 4 Friday", None),
+        ] {
+            assert_eq!(street_after_name(text).as_deref(), street, "{text}");
+        }
+    }
 
     #[test]
     fn an_address_ends_before_the_phone_number_after_it() {
@@ -1199,6 +1390,11 @@ mod tests {
             Some("Gurruchaga 1820 piso 3 dpto A")
         );
         assert_eq!(address("Mesa para 4 el sábado", false), None);
+        // The article of the street's name is part of it.
+        assert_eq!(
+            address("Los Leones 1520 depto 42, Providencia", false).as_deref(),
+            Some("Los Leones 1520 depto 42, Providencia")
+        );
         // A unit after a street goes on with it.
         assert_eq!(
             address("Cl 100 #19-61 Torre 2 apto 804", false).as_deref(),
@@ -1251,6 +1447,10 @@ mod tests {
             (
                 "Calle 60 #491 entre 57 y 59, Centro, Mérida",
                 "Calle 60 #491 entre 57 y 59, Centro, Mérida",
+            ),
+            (
+                "calle 62 #508 x 57 y 59, Centro",
+                "calle 62 #508 x 57 y 59, Centro",
             ),
             (
                 "Carrera 7 No. 72-41 apto 302, Bogotá",

@@ -314,19 +314,48 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A day of the month said alone, as a correction says it: "no, el 9", "sorry, the 12th".
+/// A day of the month said alone, as a correction says it: "no, el 9", "sorry, the 12th",
+/// "sorry, 28th".
 pub fn day_alone(text: &str) -> Option<i8> {
     let words = tokens(text);
     let days: Vec<i8> = words
         .iter()
         .enumerate()
-        .filter(|(at, _)| *at > 0 && matches!(words[at - 1].as_str(), "el" | "the" | "dia"))
+        .filter(|(at, word)| {
+            // An ordinal ("28th") is a day without its article.
+            (*at > 0 && matches!(words[at - 1].as_str(), "el" | "the" | "dia"))
+                || word.ends_with(char::is_alphabetic)
+        })
         .filter_map(|(_, word)| day_number(word))
         .collect();
     match days.as_slice() {
         [.., last] => Some(*last),
         [] => None,
     }
+}
+
+/// The first of the month of a day that month lacks ("Feb 30th", "el 31 de junio", "the 31st of
+/// april"), in the year such a day would come next: a later "sorry, 28th" is read in it.
+pub fn impossible_day_month(text: &str, today: Date) -> Option<Date> {
+    let words = tokens(text);
+    words.iter().enumerate().find_map(|(at, word)| {
+        let month = month(word)?;
+        let before = |back: usize| at.checked_sub(back).map(|at| words[at].as_str());
+        let day = words
+            .get(at + 1)
+            .and_then(|next| day_number(next))
+            .or_else(|| before(1).and_then(day_number))
+            .or_else(|| {
+                matches!(before(1), Some("de" | "of"))
+                    .then(|| before(2).and_then(day_number))
+                    .flatten()
+            })?;
+        let year = today.year() + i16::from(month < today.month());
+        Date::new(year, month, day)
+            .is_err()
+            .then(|| Date::new(year, month, 1).ok())
+            .flatten()
+    })
 }
 
 /// The first day after `today` that is `day` (a week ahead when today is that day).
@@ -359,6 +388,29 @@ fn next_day_of_month(today: Date, number: i8, weekday: Weekday) -> Option<Date> 
 pub fn read(text: &str, today: Date, order: Order, last: bool) -> When {
     let words = tokens(text);
     let (dates, times) = scan(&words, today, order);
+    // "el lunes pasado no vino nadie, así que el martes?": a weekday said as past gives way to
+    // another day in the message (a day that happened is read by [`read_back`]).
+    let said_past = |at: usize| {
+        (at.saturating_sub(2)..=at).any(|start| {
+            let said = &words[start..words.len().min(start + 3)];
+            past_day(&words, start, today).is_some()
+                && said.iter().any(|word| weekday(word).is_some())
+        })
+    };
+    let to_come: Found<Date> = dates
+        .iter()
+        .filter(|(_, at)| !said_past(*at))
+        .copied()
+        .collect();
+    let dates = if to_come.is_empty() { dates } else { to_come };
+    // "xmas do on Friday 18 Dec", "before xmas so Dec 19": a holiday that names the occasion
+    // gives way to a day said by its date or weekday in the same message.
+    let dated: Found<Date> = dates
+        .iter()
+        .filter(|(_, at)| holiday(&words, *at, today).is_none())
+        .copied()
+        .collect();
+    let dates = if dated.is_empty() { dates } else { dated };
     pick_when(&words, &dates, &times, last)
 }
 
@@ -378,7 +430,13 @@ pub fn read_back(text: &str, today: Date, order: Order, last: bool) -> When {
                 let back = if date <= today || exact {
                     date
                 } else if weekday(&words[at]).is_some() {
-                    date.checked_sub(7.days()).ok()?
+                    // "fue el sábado" on a Saturday: the last one before today, a week ago.
+                    let back = date.checked_sub(7.days()).ok()?;
+                    if back < today {
+                        back
+                    } else {
+                        back.checked_sub(7.days()).ok()?
+                    }
                 } else if matches!(words[at].as_str(), "the" | "el") {
                     // "charged twice on the 15th": this month's 15th, or last month's.
                     date.checked_sub(1.month()).ok()?
@@ -406,6 +464,19 @@ pub fn read_birth(text: &str, today: Date, order: Order, last: bool) -> When {
         })
         .collect();
     pick_when(&words, &born, &times, last)
+}
+
+/// Whether `text` says a time is in the morning: "9am", "a.m.", "in the morning", "de la mañana",
+/// "temprano".
+pub fn says_morning(text: &str) -> bool {
+    tokens(text).iter().any(|word| {
+        matches!(
+            word.as_str(),
+            "am" | "a.m" | "morning" | "manana" | "madrugada" | "temprano" | "early"
+        ) || word.strip_suffix("am").is_some_and(|hour| {
+            !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
+        })
+    })
 }
 
 /// Whether `text` says a day as past ("yesterday", "anteayer", "last Friday", "hace 3 días").
@@ -468,12 +539,32 @@ fn days_in(unit: &str) -> Option<i64> {
 /// before it ("from Dec 18 to Dec 21" gives Dec 18 after "from", Dec 21 after "to"): a stay, a
 /// trip or a rental names its first and last day in one message.
 pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
+    days_and_hours(text, today, order)
+        .into_iter()
+        .map(|(date, _, before)| (date, before))
+        .collect()
+}
+
+/// As [`days`], with the hour said after each day and before the next ("pick up friday at 9am,
+/// drop off monday 6pm"; "del sábado a las 10 al martes a las 10").
+pub fn days_and_hours(text: &str, today: Date, order: Order) -> Vec<(Date, Option<Time>, String)> {
     let words = tokens(text);
-    let (dates, _) = scan(&words, today, order);
+    let (dates, times) = scan(&words, today, order);
+    let hour_after = |k: usize| {
+        let (start, end) = (
+            dates[k].1,
+            dates.get(k + 1).map_or(words.len(), |(_, at)| *at),
+        );
+        times
+            .iter()
+            .find(|((_, bounds), at)| !bounds && (start..end).contains(at))
+            .map(|((time, _), _)| *time)
+    };
     let mut from = 0;
     dates
         .iter()
-        .map(|((date, _), at)| {
+        .enumerate()
+        .map(|(k, ((date, _), at))| {
             // The words after the day before, past the rest of its date ("Dec 22").
             while from < *at
                 && (day_number(&words[from]).is_some()
@@ -484,7 +575,7 @@ pub fn days(text: &str, today: Date, order: Order) -> Vec<(Date, String)> {
             }
             let before = words[from.min(*at)..*at].join(" ");
             from = at + 1;
-            (*date, before)
+            (*date, hour_after(k), before)
         })
         .collect()
 }
@@ -821,6 +912,8 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
         // not chosen while another is there.
         let kept: Vec<usize> = (0..at.len())
             .filter(|&k| !refused_at(words, at[k], at.get(k + 1).copied()))
+            // "any day next week except monday".
+            .filter(|&k| at[k] == 0 || !matches!(words[at[k] - 1].as_str(), "except" | "excepto"))
             .collect();
         let kept = if kept.is_empty() {
             (0..at.len()).collect()
@@ -832,8 +925,16 @@ fn pick_when(words: &[String], dates: &Found<Date>, times: &Found<Time>, last: b
                 .copied()
                 .find(|&k| at[k] > then && at[k] <= then + 2)
         });
+        // "thursday instead", "tues ideally": the value the words right after it choose.
+        let chosen = kept.iter().copied().find(|&k| {
+            let end = at.get(k + 1).copied().unwrap_or(words.len()).min(at[k] + 3);
+            words[at[k] + 1..end.max(at[k] + 1)]
+                .iter()
+                .any(|w| matches!(w.as_str(), "instead" | "ideally" | "preferably"))
+        });
         match (kept.len(), cue) {
             (0, _) => None,
+            _ if chosen.is_some() => chosen,
             _ if after_then.is_some() => after_then,
             _ if !last => kept.first().copied(),
             (_, Some(cue)) => kept
@@ -897,6 +998,8 @@ fn relative_day(words: &[String], i: usize, today: Date) -> Option<(Date, bool, 
     let plus = |days: i64| today.checked_add(days.days()).ok();
     match word {
         "today" | "hoy" | "tonight" => Some((today, true, 1)),
+        // "para esta noche", "un entierro esta tarde": today.
+        "esta" if matches!(next, Some("noche" | "tarde" | "manana")) => Some((today, true, 2)),
         // "mñn", "mñna": mañana in shorthand.
         "tomorrow" | "tmrw" | "tmr" | "2morrow" | "2moro" | "tmw" | "mnn" | "mnna" => {
             Some((plus(1)?, true, 1))
@@ -1018,7 +1121,8 @@ fn numeric_date(word: &str, today: Date, order: Order) -> Option<(Date, bool)> {
 /// A time at `words[i]`: "3pm", "3 pm", "3:30", "15:00", "3:30 p.m.", "at 5", "a las 5", "a las 5
 /// de la tarde", "a las 5 y media", "noon", "mediodía"; the time and the words used.
 fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
-    let word = words[i].as_str();
+    // "see you at half past" ends before the hour: no time, and no reading past the end.
+    let word = words.get(i)?.as_str();
     match word {
         "noon" | "midday" | "mediodia" => return Some((Time::constant(12, 0, 0, 0), 1)),
         "midnight" | "medianoche" => return Some((Time::constant(0, 0, 0, 0), 1)),
@@ -1307,6 +1411,23 @@ fn day_part_before(words: &[String], i: usize) -> Option<bool> {
     })
 }
 
+/// Whether `text` says the evening of a day ("tomorrow night?", "para hoy en la noche",
+/// "tonight", "esta noche"), not a night when something happens ("los oímos por la noche").
+pub fn says_evening(text: &str) -> bool {
+    let words = tokens(text);
+    (0..words.len()).any(|at| {
+        DAY_PARTS.iter().any(|(w, pm)| *pm && *w == words[at])
+            && (words[at] == "tonight"
+                || words[at.saturating_sub(3)..at].iter().any(|day| {
+                    is_weekday(day)
+                        || matches!(
+                            day.as_str(),
+                            "tomorrow" | "tmrw" | "today" | "hoy" | "manana" | "this" | "esta"
+                        )
+                }))
+    })
+}
+
 /// An hour without am or pm, read in business hours: 8 to 11 morning, 12 noon, 1 to 7 afternoon.
 fn business_hour(hour: i8) -> i8 {
     if (1..=7).contains(&hour) {
@@ -1484,6 +1605,25 @@ mod tests {
     }
 
     #[test]
+    fn this_evening_is_today() {
+        let day = |text| read(text, TODAY, Order::DayFirst, false).date;
+        assert_eq!(day("para esta noche hay mesa en terraza?"), Some(TODAY));
+        assert_eq!(day("una corona para un entierro esta tarde"), Some(TODAY));
+        assert_eq!(day("por la tarde"), None);
+    }
+
+    #[test]
+    fn the_evening_of_a_day_is_said_not_a_night_something_happens() {
+        assert!(super::says_evening("table for 5 tomorrow night?"));
+        assert!(super::says_evening(
+            "quisiera reservar para hoy en la noche"
+        ));
+        assert!(super::says_evening("tonight?"));
+        assert!(!super::says_evening("los oímos por la noche 😖"));
+        assert!(!super::says_evening("buenas noches, una consulta"));
+    }
+
+    #[test]
     fn a_refused_day_gives_way_to_the_one_kept() {
         let first = |text| read(text, TODAY, Order::MonthFirst, false).date;
         let corrected = |text| read(text, TODAY, Order::MonthFirst, true).date;
@@ -1503,11 +1643,35 @@ mod tests {
     }
 
     #[test]
+    fn a_day_a_month_lacks_gives_its_month_to_the_day_said_next() {
+        for (text, month) in [
+            ("Could you do Feb 30th?", Some(date(2027, 2, 1))),
+            ("el 30 de febrero porfa", Some(date(2027, 2, 1))),
+            ("the 31st of april?", Some(date(2027, 4, 1))),
+            ("para el 31 de noviembre", Some(date(2026, 11, 1))),
+            ("march 2 then", None),
+            ("el 31 de diciembre", None),
+        ] {
+            assert_eq!(impossible_day_month(text, TODAY), month, "{text}");
+        }
+        assert_eq!(day_alone("sorry, 28th"), Some(28));
+        assert_eq!(day_alone("ay no, el 28"), Some(28));
+        assert_eq!(day_alone("sorry, 28 people"), None);
+    }
+
+    #[test]
     fn a_past_day_of_the_month_alone_is_this_month_or_the_one_before() {
         let back = |text| read_back(text, TODAY, Order::MonthFirst, false).date;
         assert_eq!(back("charged twice on the 15th"), Some(date(2026, 11, 15)));
         assert_eq!(back("it was the 28th"), Some(date(2026, 10, 28)));
+        // A weekday that is today's is last week's.
+        assert_eq!(back("fue el jueves"), Some(date(2026, 11, 19)));
+        assert_eq!(back("pasó el domingo"), Some(date(2026, 11, 22)));
         assert!(says_past("fue anteayer comiendo", TODAY));
+        assert_eq!(
+            when("el lunes pasado no vino nadie, así que el martes?"),
+            pair(Some("2026-12-01"), None)
+        );
         assert!(!says_past("me pueden atender el jueves?", TODAY));
     }
 
@@ -1534,6 +1698,28 @@ mod tests {
         assert_eq!(when("March 14 1952"), pair(Some("1952-03-14"), None));
         assert_eq!(when("12 de marzo de 1988"), pair(Some("1988-03-12"), None));
         assert_eq!(when("make it 5 people"), pair(None, None));
+        // A holiday that names the occasion gives way to a date in the same message.
+        assert_eq!(
+            when("work xmas do on Friday 18 Dec"),
+            pair(Some("2026-12-18"), None)
+        );
+    }
+
+    #[test]
+    fn a_day_chosen_by_the_words_after_it_or_refused_by_except() {
+        // Thursday 26 November 2026: Monday is the 30th, Tuesday December 1st.
+        assert_eq!(
+            when("out of town tuesday, thursday instead"),
+            pair(Some("2026-12-03"), None)
+        );
+        assert_eq!(
+            when("any day next week except monday, tues ideally"),
+            pair(Some("2026-12-01"), None)
+        );
+        assert_eq!(
+            when("wedding's 4 Dec so need it by 1 Dec ideally"),
+            pair(Some("2026-12-01"), None)
+        );
     }
 
     #[test]
@@ -1591,6 +1777,11 @@ mod tests {
         assert_eq!(
             when("half past 2 in the afternoon"),
             pair(None, Some("14:30"))
+        );
+        assert_eq!(
+            when("ok see you at half past"),
+            pair(None, None),
+            "no hour after it: no time (it read past the last word)"
         );
         assert_eq!(when("make it 9"), pair(None, Some("09:00")));
         assert_eq!(when("17.30"), pair(None, Some("17:30")));

@@ -15,6 +15,7 @@ pub use topics::{first_visit, yes_or_no_by_field};
 pub use address::address;
 pub use numbers::number;
 
+use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use smsflow_core::FieldType;
@@ -88,7 +89,17 @@ pub fn fold(text: &str) -> String {
 
 /// Whether a word of the field's name (folded, split at `_`, `-` and spaces) is one of `words`.
 pub fn field_says(field: &str, words: &[&str]) -> bool {
-    fold(field)
+    // Field names are mostly folded already (lower-case ASCII): no copy then, as this runs for
+    // every wanted field in several readers of every message.
+    let folded = if field
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        std::borrow::Cow::Borrowed(field)
+    } else {
+        std::borrow::Cow::Owned(fold(field))
+    };
+    folded
         .split(['_', ' ', '-'])
         .any(|word| words.contains(&word))
 }
@@ -158,6 +169,15 @@ const CORRECTION_CUES: &[&str] = &[
     "move it",
     "push it",
     "reschedule",
+    // "4 tickets" then "nvm 3"; "somos 8... no, al final somos 10".
+    "nvm",
+    "never mind",
+    "no,",
+    // "moving in the 1st of next month... scratch that, this saturday", "move in on the 1st of
+    // next month... lets say march 1".
+    "scratch that",
+    "lets say",
+    "let's say",
 ];
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
@@ -196,7 +216,13 @@ pub struct WhenRules {
     pub known_date: Option<Date>,
     /// The time already known for this field: "Dec 4th, same time" changes only the day.
     pub known_time: Option<jiff::civil::Time>,
+    /// An earlier message said the evening ("tomorrow night?"): a bare 8 to 11 is pm.
+    pub evening: bool,
 }
+
+/// The [`Extraction`](crate::Extraction) partial value of a time field whose message said the
+/// evening without an hour ("table for 5 tomorrow night?"), for the hour said next ("8:15").
+pub const EVENING: &str = "evening";
 
 /// A date, time or both for a field of `kind`, normalised (`2026-12-01`, `15:00`,
 /// `2026-12-01T15:00:00-05:00`), or why what was written does not do.
@@ -214,6 +240,7 @@ pub fn when_value(
         birth,
         known_date,
         known_time,
+        evening,
     } = *rules;
     // A day that has passed, once known, is replaced only by another day said as past
     // ("anteayer", "last Saturday") or by a correction: "me pueden atender el jueves?" and "can
@@ -267,6 +294,28 @@ pub fn when_value(
             found.date = Some(date);
         }
     }
+    // "8pm", then "actually 8:30 is better"; "a las 8 de la noche", then "mejor a las 9": a
+    // bare hour correcting an evening stays in the evening.
+    if correcting
+        && let (Some(known), Some(time)) = (known_time, found.time)
+        && known.hour() >= 12
+        && time.hour() < 12
+        && !dates::says_morning(text)
+        && let Ok(evening) = time.checked_add(12.hours())
+        && (evening.hour() - known.hour()).abs() <= 3
+    {
+        found.time = Some(evening);
+    }
+    // "tomorrow night?", then "8:15 if u have it": the evening said before holds for a bare
+    // hour that business hours read as morning.
+    if evening
+        && let Some(time) = found.time
+        && (8..12).contains(&time.hour())
+        && !dates::says_morning(text)
+        && let Ok(later) = time.checked_add(12.hours())
+    {
+        found.time = Some(later);
+    }
     // "de 7 a 11 de la noche", "from 2 to 4pm": a time asked alone is when it starts.
     if kind == FieldType::Time
         && let Some((start, end)) = dates::hour_range(text)
@@ -311,7 +360,7 @@ pub fn when_value(
 }
 
 /// How a date and time is stored: RFC 3339 with the business time zone's offset.
-const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%:z";
+pub(crate) const DATETIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%:z";
 
 /// A date and time already in the stored RFC 3339 form (a model or a client may send back what we
 /// wrote), in the business time zone; `None` when `value` is not RFC 3339, to be read as words.
@@ -332,11 +381,14 @@ pub fn stored_datetime(value: &str, clock: &Clock) -> Option<Result<String, Inva
 /// are; else the one choice whose words the text shares most. In a correction the choice named
 /// last wins.
 pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String> {
-    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting) {
+    if let Some(choice) = topics::choice_by_frequency(text, choices, correcting)
+        .or_else(|| at_time(text, choices, correcting))
+        .or_else(|| range_said(text, choices))
+    {
         return Some(choice);
     }
     let said = sized(
-        without_left(text, without_negated(choice_words(text), choices)),
+        without_left(text, without_negated(choice_words(text), choices), choices),
         choices,
     );
     // Said by meaning, with no word of any choice: "I was rear-ended" is `Personal injury`.
@@ -388,8 +440,27 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             })
         })
         .count();
+    // "tienes lugar para mani y pedi mañana?": a question that writes one choice as such, the
+    // others only inside it or by a word, asks for that one.
+    let spaced_text = format!(" {} ", said.join(" "));
+    let written: Vec<&String> = whole
+        .iter()
+        .map(|(_, _, _, choice)| *choice)
+        .filter(|choice| spaced_text.contains(&format!(" {} ", choice_words(choice).join(" "))))
+        .collect();
+    if let [choice] = written.as_slice()
+        && separate >= 2
+        && text.contains('?')
+    {
+        return Some((*choice).clone());
+    }
+    // "whats in deluxe vs ultimate? we'll prob go deluxe": what follows the question may choose.
     if separate >= 2 && text.contains('?') {
-        return None;
+        return text
+            .rsplit_once('?')
+            .map(|(_, after)| after)
+            .filter(|after| !after.trim().is_empty())
+            .and_then(|after| choice(after, choices, correcting));
     }
     // "tamales y enchiladas mixed", "both, cut and color": several choices said with the one
     // that mixes them is that one.
@@ -415,14 +486,15 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         return Some((*choice).clone());
     }
     if !whole.is_empty() {
-        // Named last in a correction, first otherwise; then the most specific.
-        let best = whole.iter().max_by_key(|(_, total, at, _)| {
+        // Named last in a correction, first otherwise; then the most specific; then the one
+        // said in its own order ("from spanish to english" is `Spanish>English`).
+        let best = whole.iter().max_by_key(|(_, total, at, choice)| {
             let order = if correcting {
                 *at as isize
             } else {
                 -(*at as isize)
             };
-            (order, *total)
+            (order, *total, said_in_order(&said, choice))
         })?;
         // A choice inside a longer one said as wholly ("Corte" in "Corte y tinte") gives way.
         let longest = whole
@@ -451,6 +523,81 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
         _ => topics::choice_by_topic(text, &tied),
     }
+}
+
+/// The choice at the time said, when every choice is a time of day: "the 10:30 one" is `10:30
+/// AM`, "1pm then" is `1:00 PM` (the time named last in a correction, first otherwise).
+fn at_time(text: &str, choices: &[String], correcting: bool) -> Option<String> {
+    // Only the time is read: any day will do.
+    let time_in = |text: &str, last: bool| {
+        dates::read(
+            text,
+            Date::constant(2026, 1, 1),
+            dates::Order::MonthFirst,
+            last,
+        )
+        .time
+    };
+    let times: Vec<jiff::civil::Time> = choices
+        .iter()
+        .map(|choice| time_in(choice, false))
+        .collect::<Option<_>>()?;
+    let said = time_in(text, correcting)?;
+    let mut at = choices
+        .iter()
+        .zip(&times)
+        .filter(|(_, time)| **time == said);
+    let (choice, _) = at.next()?;
+    at.next().is_none().then(|| choice.clone())
+}
+
+/// The words of `text` that say a word of `choice`: "persona" and "fisica" for `Anual persona
+/// física`.
+pub fn choice_words_said(text: &str, choice: &str) -> Vec<String> {
+    let words = choice_words(choice);
+    choice_words(text)
+        .into_iter()
+        .filter(|said| words.iter().any(|word| same_word(said, word)))
+        .collect()
+}
+
+/// Whether the words of `choice` are said in the order it lists them.
+fn said_in_order(said: &[String], choice: &str) -> bool {
+    let at: Vec<Option<usize>> = choice_words(choice)
+        .iter()
+        .map(|word| said.iter().position(|s| same_word(s, word)))
+        .collect();
+    at.windows(2).all(|pair| pair[0] < pair[1])
+}
+
+/// The one choice a range said opens ("fine, 2-4 works" is `2-4pm` among `10-12pm`, `12-2pm`,
+/// `2-4pm`): the last range said that opens exactly one.
+fn range_said(text: &str, choices: &[String]) -> Option<String> {
+    let folded: Vec<String> = choices.iter().map(|choice| fold(choice)).collect();
+    fold(text)
+        .split_whitespace()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter_map(|word| {
+            let (low, rest) = word.split_once('-')?;
+            let high_end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+            (digits(low) && digits(&rest[..high_end]))
+                .then(|| format!("{low}-{}", &rest[..high_end]))
+        })
+        .filter_map(|range| {
+            let mut opened = folded.iter().enumerate().filter(|(_, choice)| {
+                choice
+                    .strip_prefix(range.as_str())
+                    .is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            match (opened.next(), opened.next()) {
+                (Some((at, _)), None) => Some(choices[at].clone()),
+                _ => None,
+            }
+        })
+        .next_back()
 }
 
 /// The choice whose range holds the amount said, when every choice is a range ("about $10k"
@@ -570,22 +717,35 @@ const NEGATED_LINKS: &[&str] = &[
 
 /// The said words without those a negator refuses ("actually just a cut, skip the colour": no
 /// "colour"; "cuando puedan, no es urgente": no "urgente"); a message that opens with "no"
-/// refuses the earlier answer, not its next word.
+/// (or with an interjection before it) refuses the earlier answer, not its next word.
 fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
     let in_a_choice = |word: &str| {
         choices
             .iter()
             .any(|choice| choice_words(choice).iter().any(|w| w == word))
     };
+    // "no" opening the message, or after "ah", "uy", "oh": "ah no, deluxe mejor".
+    let refuses_before = |at: usize| {
+        said[at] == "no"
+            && (at == 0
+                || (at == 1 && matches!(said[0].as_str(), "ah" | "uy" | "oh" | "ay" | "ups")))
+    };
     let negator = |at: usize| {
-        NEGATORS.contains(&said[at].as_str())
-            && !in_a_choice(&said[at])
-            && !(at == 0 && said[at] == "no")
+        NEGATORS.contains(&said[at].as_str()) && !in_a_choice(&said[at]) && !refuses_before(at)
+    };
+    // "por la tarde mejor que por la mañana", "rather than weekly": what is compared against.
+    let compared = |i: usize| {
+        i >= 2
+            && matches!(
+                (said[i - 2].as_str(), said[i - 1].as_str()),
+                ("mejor", "que") | ("better" | "rather", "than")
+            )
     };
     let refused: Vec<bool> = (0..said.len())
         .map(|i| {
             (i >= 1 && negator(i - 1))
                 || (i >= 2 && NEGATED_LINKS.contains(&said[i - 1].as_str()) && negator(i - 2))
+                || compared(i)
         })
         .collect();
     said.into_iter()
@@ -596,8 +756,9 @@ fn without_negated(said: Vec<String>, choices: &[String]) -> Vec<String> {
 }
 
 /// The said words without the one left for another: "upgrade from free to team", "switch from
-/// the starter to pro" (not "I'm from finance").
-fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
+/// the starter to pro" (not "I'm from finance", nor "from spanish to english" when a choice
+/// names both ends).
+fn without_left(text: &str, said: Vec<String>, choices: &[String]) -> Vec<String> {
     let folded = fold(text);
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
@@ -605,13 +766,20 @@ fn without_left(text: &str, said: Vec<String>) -> Vec<String> {
         .collect();
     let left: Vec<&str> = (0..words.len())
         .filter(|&i| words[i] == "from")
-        .filter_map(|i| match words.get(i + 1..i + 4) {
-            Some(["the", left, "to"]) => Some(*left),
-            _ => match words.get(i + 1..i + 3) {
-                Some([left, "to"]) => Some(*left),
+        .filter_map(|i| match words.get(i + 1..i + 5) {
+            Some(["the", left, "to", to]) => Some((*left, *to)),
+            _ => match words.get(i + 1..i + 4) {
+                Some([left, "to", to]) => Some((*left, *to)),
                 _ => None,
             },
         })
+        .filter(|(left, to)| {
+            !choices.iter().any(|choice| {
+                let words = choice_words(choice);
+                words.iter().any(|w| same_word(left, w)) && words.iter().any(|w| same_word(to, w))
+            })
+        })
+        .map(|(left, _)| left)
         .collect();
     said.into_iter()
         .filter(|word| !left.contains(&word.as_str()))
@@ -656,7 +824,20 @@ fn choice_words(text: &str) -> Vec<String> {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let words: Vec<&str> = folded
+    // "a 2br", "30kg": a number written against its unit is two words, as the choice writes
+    // them (`2 bedroom`, `30 kg`); "10x20" is rejoined below.
+    let mut apart = String::new();
+    for c in folded.chars() {
+        if apart.chars().last().is_some_and(|last| {
+            last.is_ascii_digit() != c.is_ascii_digit()
+                && last.is_alphanumeric()
+                && c.is_alphanumeric()
+        }) {
+            apart.push(' ');
+        }
+        apart.push(c);
+    }
+    let words: Vec<&str> = apart
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect();
@@ -673,7 +854,20 @@ fn choice_words(text: &str) -> Vec<String> {
             i += 3;
             continue;
         }
-        if !FILLER.contains(&words[i]) {
+        // "buenas tardes, ...": a greeting, not the afternoon.
+        if let Some(greeting) = topics::GREETINGS.iter().find(|greeting| {
+            let greeting: Vec<&str> = greeting.split(' ').collect();
+            words[i..].starts_with(&greeting)
+        }) {
+            i += greeting.split(' ').count();
+            continue;
+        }
+        // "mañana a la tarde", "pasado mañana": a day, not the morning.
+        let tomorrow = words[i] == "manana"
+            && (matches!(words.get(i + 1..i + 3), Some(["a" | "por" | "en", "la"]))
+                || matches!(words.get(i + 1), Some(&("tarde" | "noche")))
+                || (i > 0 && words[i - 1] == "pasado"));
+        if !FILLER.contains(&words[i]) && !tomorrow {
             said.push(words[i].to_string());
         }
         i += 1;
@@ -696,7 +890,7 @@ fn same_word(said: &str, word: &str) -> bool {
         short.len() >= 3
             && long.ends_with(short)
             && (short.len() >= 4 || head >= 4)
-            && !(short == "day" || short == "dia")
+            && !matches!(short, "day" | "dia" | "ano" | "anos")
     };
     if agent_noun_of(word, said) {
         return false;
@@ -749,7 +943,7 @@ fn diminished(word: &str) -> Option<&str> {
 /// "tranferencia" for "transferencia", "recieve" for "receive": one letter missing, added,
 /// changed or two swapped, in a word long enough (six letters) that this is a typo, not
 /// another word. Texters get the first letter right: "killing" is no "filling".
-fn one_typo(said: &str, word: &str) -> bool {
+pub(super) fn one_typo(said: &str, word: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (said.chars().collect(), word.chars().collect());
     if a.len().min(b.len()) < 6 || a.len().abs_diff(b.len()) > 1 || a == b || a[0] != b[0] {
         return false;
@@ -829,6 +1023,11 @@ const SYNONYMS: &[&[&str]] = &[
         "terrier",
         "retriever",
         "spaniel",
+        "doodle",
+        "goldendoodle",
+        "labradoodle",
+        "corgi",
+        "yorkie",
     ],
     &[
         "cat", "gato", "gata", "gatito", "gatita", "kitten", "kitty", "feline", "felino",
@@ -904,6 +1103,37 @@ const SYNONYMS: &[&[&str]] = &[
         "dormitorios",
     ],
     &["chiropractic", "chiropractor", "chiro", "quiropractico"],
+    // Trades and services as either language or a texter names them.
+    &["roof", "roofing", "techo", "tejado"],
+    &["tile", "tiles", "teja", "tejas"],
+    &["brake", "brakes", "freno", "frenos", "frenar"],
+    &[
+        "refrigerator",
+        "fridge",
+        "refri",
+        "refrigerador",
+        "nevera",
+        "heladera",
+    ],
+    &["carpet", "carpets", "alfombra", "alfombras", "moqueta"],
+    &["snow", "plow", "plowing", "plowed", "nieve"],
+    &["extraction", "pulled", "extraccion"],
+    &[
+        "tinte", "dye", "dyed", "pintar", "pintarme", "tenir", "tenirme",
+    ],
+    &["hemming", "hem", "hemmed", "dobladillo"],
+    &["conversational", "conversation", "conversacion"],
+    &["pickup", "recoger", "recogida"],
+    // Rentals and dental work, as mixed texts name them in the other language.
+    &["chair", "chairs", "silla", "sillas"],
+    &["table", "tables", "mesa", "mesas"],
+    &["tent", "tents", "carpa", "carpas", "toldo", "toldos"],
+    &["crown", "crowns", "corona", "coronas"],
+    &["implant", "implants", "implante", "implantes"],
+    &["veneer", "veneers", "carilla", "carillas"],
+    &["jointly", "together", "juntos", "conjunta"],
+    &["k", "kinder", "kindergarten"],
+    &["xv", "quince", "quinceanera"],
 ];
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
@@ -953,8 +1183,17 @@ mod tests {
             birth: false,
             known_date: None,
             known_time: None,
+            evening: false,
         };
         when_value(kind, text, &clock(), &rules)
+    }
+
+    #[test]
+    fn a_field_says_its_words_folded_or_not() {
+        assert!(field_says("pet_name", &["pet"]));
+        assert!(field_says("Mascota-Año", &["ano"]));
+        assert!(field_says("Pet Name", &["pet"]));
+        assert!(!field_says("pet_name", &["dog"]));
     }
 
     #[test]
@@ -1005,12 +1244,50 @@ mod tests {
             birth: false,
             known_date: Some(date(2026, 12, 1)),
             known_time: None,
+            evening: false,
         };
         assert_eq!(
             when_value(FieldType::Datetime, "mejor a las 11", &clock(), &later),
             Some(Ok("2026-12-01T11:00:00-05:00".into())),
             "a later time keeps the day"
         );
+        let evening = WhenRules {
+            known_date: None,
+            known_time: Some(jiff::civil::time(20, 0, 0, 0)),
+            ..later
+        };
+        for (said, time) in [
+            ("actually 8:30 is better", "20:30"),
+            ("mejor a las 9", "21:00"),
+            ("mejor a las 9 de la mañana", "09:00"),
+            ("no, 10am", "10:00"),
+        ] {
+            assert_eq!(
+                when_value(FieldType::Time, said, &clock(), &evening),
+                Some(Ok(time.into())),
+                "a bare hour correcting an evening: {said}"
+            );
+        }
+        // "tomorrow night?" in an earlier message, then an hour alone.
+        let said_evening = WhenRules {
+            correcting: false,
+            asked: true,
+            known_date: None,
+            evening: true,
+            ..later
+        };
+        for (said, time) in [
+            ("8:15 if u have it", "20:15"),
+            ("8 y media", "20:30"),
+            ("7", "19:00"),
+            ("9am", "09:00"),
+        ] {
+            assert_eq!(
+                when_value(FieldType::Time, said, &clock(), &said_evening),
+                Some(Ok(time.into())),
+                "a bare hour after an evening said before: {said}"
+            );
+        }
     }
 
     #[test]
@@ -1024,6 +1301,7 @@ mod tests {
                 birth,
                 known_date: known,
                 known_time: None,
+                evening: false,
             };
             when_value(FieldType::Date, text, &clock(), &rules)
         };
@@ -1074,6 +1352,198 @@ mod tests {
     }
 
     #[test]
+    fn choices_by_their_meaning_table() {
+        let cases: &[(&str, &[&str], &str)] = &[
+            (
+                "turno de la mañana de preferencia",
+                &["Matutino", "Vespertino"],
+                "Matutino",
+            ),
+            (
+                "buenas tardes, turno de la mañana",
+                &["Matutino", "Vespertino"],
+                "Matutino",
+            ),
+            (
+                "los sábados nada más se puede",
+                &["Matutino", "Vespertino", "Sabatino"],
+                "Sabatino",
+            ),
+            (
+                "en la noche porque trabajo",
+                &["Diurna", "Nocturna", "Fin de semana"],
+                "Nocturna",
+            ),
+            ("y por zoom mejor", &["Presencial", "Virtual"], "Virtual"),
+            (
+                "I'm 5 months pregnant",
+                &["Vinyasa", "Yin", "Prenatal"],
+                "Prenatal",
+            ),
+            (
+                "no he bailado nunca",
+                &["Principiante", "Intermedio", "Avanzado"],
+                "Principiante",
+            ),
+            (
+                "quiero arrancar guitarra de cero",
+                &["Principiante", "Avanzado"],
+                "Principiante",
+            ),
+            (
+                "urge la verdad",
+                &["Urgente", "Esta semana", "Sin prisa"],
+                "Urgente",
+            ),
+            (
+                "just this once",
+                &["One-time", "Weekly", "Seasonal"],
+                "One-time",
+            ),
+            (
+                "solo una vez, nos mudamos",
+                &["Weekly", "Monthly", "One-time"],
+                "One-time",
+            ),
+            (
+                "mañana a la tarde puede ser?",
+                &["Mañana", "Tarde"],
+                "Tarde",
+            ),
+            (
+                "por la tarde mejor que por la mañana",
+                &["Mañana", "Tarde"],
+                "Tarde",
+            ),
+            (
+                "the 10:30 one",
+                &["8:00 AM", "10:30 AM", "1:00 PM"],
+                "10:30 AM",
+            ),
+            (
+                "it's a 2br",
+                &["Studio", "1 bedroom", "2 bedroom"],
+                "2 bedroom",
+            ),
+            ("rentan sillas?", &["Tables", "Chairs", "Canopy"], "Chairs"),
+            (
+                "need a crown",
+                &["Limpieza", "Corona", "Implante"],
+                "Corona",
+            ),
+            (
+                "lugar para mani y pedi mañana?",
+                &["Manicure", "Pedicure", "Mani y pedi"],
+                "Mani y pedi",
+            ),
+            (
+                "slipped on a wet floor and fractured my wrist",
+                &["Car accident", "Slip and fall", "Workplace injury"],
+                "Slip and fall",
+            ),
+            (
+                "I was rear-ended at a red light",
+                &["Car accident", "Slip and fall", "Workplace injury"],
+                "Car accident",
+            ),
+            (
+                "cotización para unos quince años",
+                &["Boda", "XV años", "Cumpleaños"],
+                "XV años",
+            ),
+            (
+                "la moto no arranca",
+                &["Revisión", "Frenos", "Avería"],
+                "Avería",
+            ),
+            (
+                "just a one-time visit for now, not ready to commit to weekly",
+                &["Weekly", "Biweekly", "One-time"],
+                "One-time",
+            ),
+            (
+                "para ver delfines mañana",
+                &["Avistamiento de cetáceos", "Snorkel"],
+                "Avistamiento de cetáceos",
+            ),
+            (
+                "me duele mucho una muela",
+                &["Teeth cleaning", "Whitening", "Emergency"],
+                "Emergency",
+            ),
+            (
+                "pipe under the bathroom sink burst and water is everywhere HELP",
+                &["Emergency", "This week", "Flexible"],
+                "Emergency",
+            ),
+            (
+                "se ha roto el latiguillo del lavabo y sale agua a chorro",
+                &["Urgente", "Esta semana", "Sin prisa"],
+                "Urgente",
+            ),
+            (
+                "fine, 2-4 works. Renee Whitcomb 630 555 0113",
+                &["8-10am", "10-12pm", "12-2pm", "2-4pm"],
+                "2-4pm",
+            ),
+            (
+                "busco profe de análisis matemático para la facu",
+                &["Primario", "Secundario", "Universitario"],
+                "Universitario",
+            ),
+            (
+                "el aire no enfría y hace un ruido",
+                &["AC repair", "Furnace repair", "Maintenance", "New install"],
+                "AC repair",
+            ),
+            (
+                "hola, el aire del carro ya no enfría",
+                &["Afinación", "Frenos", "Suspensión", "Clima"],
+                "Clima",
+            ),
+            (
+                "buscamos gestoría para los impuestos",
+                &["Contabilidad", "Asesoría fiscal", "Laboral"],
+                "Asesoría fiscal",
+            ),
+            (
+                "necesito hacer mis taxes, tengo 3 kids",
+                &["Individual return", "ITIN application", "Business return"],
+                "Individual return",
+            ),
+            (
+                "tenemos muchas cucarachas en la cocina",
+                &["Fumigación", "Control de roedores", "Termitas"],
+                "Fumigación",
+            ),
+            (
+                "quisiera información sobre los brackets",
+                &["Limpieza", "Blanqueamiento", "Ortodoncia", "Extracción"],
+                "Ortodoncia",
+            ),
+            (
+                "i've been made redundant and don't think it was fair",
+                &["Conveyancing", "Divorce", "Employment"],
+                "Employment",
+            ),
+            (
+                "me quieren quitar la pensión de alimentos de mis hijos",
+                &["Laboral", "Familia", "Civil", "Penal"],
+                "Familia",
+            ),
+            (
+                "nunca lo he estudiado",
+                &["Básico", "Intermedio", "Avanzado"],
+                "Básico",
+            ),
+        ];
+        for (said, choices, chosen) in cases {
+            assert_eq!(pick(said, choices).as_deref(), Some(*chosen), "{said}");
+        }
+        assert_eq!(pick("no urge", &["Urgente", "Normal"]), None);
+    }
+
+    #[test]
     fn choices_said_in_other_words_or_languages() {
         let package = ["4 hours", "6 hours", "8 hours", "Full day"];
         assert_eq!(
@@ -1116,6 +1586,71 @@ mod tests {
             pick("me cobraron dos veces el pedido", &problema).as_deref(),
             Some("Cobro doble")
         );
+        // Common business words in the other language or as texters say them.
+        for (said, choices, chosen) in [
+            (
+                "how much to plow my driveway",
+                &["Snow removal", "Lawn care", "Gutter cleaning"][..],
+                "Snow removal",
+            ),
+            (
+                "se está goteando el techo de teja",
+                &["Shingle", "Tile", "Metal", "Flat"],
+                "Tile",
+            ),
+            (
+                "my fridge no enfría",
+                &["Washer", "Dryer", "Refrigerator", "Dishwasher"],
+                "Refrigerator",
+            ),
+            (
+                "necesito limpiar las alfombras",
+                &["Regular", "Deep", "Carpet"],
+                "Carpet",
+            ),
+            (
+                "hi can you hem a pair of suit pants",
+                &["Hemming", "Taking in", "Letting out"],
+                "Hemming",
+            ),
+            (
+                "quiero sacar cita pa pintarme el cabello",
+                &["Corte", "Tinte", "Manicure", "Peinado"],
+                "Tinte",
+            ),
+            (
+                "need a groom for my goldendoodle",
+                &["Dog grooming", "Cat grooming", "Nail trim"],
+                "Dog grooming",
+            ),
+            (
+                "queremos inscribir a mi hija en kinder",
+                &["Pre-K", "K", "1st", "2nd"],
+                "K",
+            ),
+            (
+                "translation of my birth certificate from spanish to english",
+                &["Spanish>English", "English>Spanish", "French>English"],
+                "Spanish>English",
+            ),
+            (
+                "hi my wife and I want to set up a living trust",
+                &["Single", "Married", "Divorced", "Widowed"],
+                "Married",
+            ),
+            (
+                "hi car won't start, think the battery's dead",
+                &["Towing", "Jump start", "Lockout", "Flat tire"],
+                "Jump start",
+            ),
+            (
+                "whats in deluxe vs ultimate? we'll prob go deluxe",
+                &["Basic", "Deluxe", "Ultimate"],
+                "Deluxe",
+            ),
+        ] {
+            assert_eq!(pick(said, choices).as_deref(), Some(chosen), "{said}");
+        }
     }
 
     #[test]
@@ -1164,6 +1699,15 @@ mod tests {
         assert_eq!(
             choice("mejor general, VIP está muy caro", &zona, true).as_deref(),
             Some("General")
+        );
+        let habitacion = [
+            "Standard".to_string(),
+            "Deluxe".to_string(),
+            "Suite".to_string(),
+        ];
+        assert_eq!(
+            choice("ah no, deluxe mejor", &habitacion, true).as_deref(),
+            Some("Deluxe")
         );
         let sizes = ["S", "M", "L", "XL"];
         assert_eq!(pick("name's Tyler Brooks", &sizes), None);
@@ -1476,6 +2020,7 @@ mod tests {
             birth: false,
             known_date: Some(date(2026, 12, 8)),
             known_time: None,
+            evening: false,
         };
         assert_eq!(
             when_value(FieldType::Date, "no, el 9", &clock(), &corrected),
@@ -1616,6 +2161,10 @@ mod tests {
         ));
         assert!(is_correction("ah no, somos más bien 100"));
         assert!(!is_correction("nobody told me"));
+        assert!(is_correction(
+            "moving in the 1st of next month... scratch that, this saturday"
+        ));
+        assert!(is_correction("the 1st of next month... lets say march 1"));
     }
 
     proptest::proptest! {

@@ -17,6 +17,9 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("eight", 8),
     ("nine", 9),
     ("ten", 10),
+    // A golf group by its size: "tee time for a foursome".
+    ("twosome", 2),
+    ("foursome", 4),
     ("eleven", 11),
     ("twelve", 12),
     ("thirteen", 13),
@@ -154,6 +157,10 @@ const COUNT_BEFORE: &[&str] = &[
     "queremos",
     "quisiera",
     "ocupo",
+    // "i'd take two", "serían 500".
+    "take",
+    "serian",
+    "seran",
     "tiene",
     "mide",
     "just",
@@ -172,6 +179,22 @@ const COUNT_BEFORE: &[&str] = &[
     "actually",
     "meant",
 ];
+
+/// Hedges before a count: "necesito like 60", "tengo como 3 bolsas".
+const HEDGES: &[&str] = &["like", "como"];
+
+/// Whether the words `before` a number end in a hedge after a word that says it counts
+/// ("necesito like 60", "tengo como 3 bolsas"); a hedge alone ("en la mañana, like 9", "like 2
+/// inches") may hedge a time or a size.
+fn hedged_count(before: &[&str]) -> bool {
+    match before {
+        [.., verb, hedge] => {
+            HEDGES.contains(hedge)
+                && (COUNT_BEFORE.contains(verb) || matches!(*verb, "tengo" | "have"))
+        }
+        _ => false,
+    }
+}
 
 /// Words after a number that say what it counts ("4 people", "92,5 m2", "2.000 euros").
 pub(super) const COUNT_AFTER: &[&str] = &[
@@ -415,6 +438,23 @@ const MEASURES: &[Measure] = &[
             "adults",
             "comensales",
             "asistentes",
+            "integrantes",
+            "members",
+            "miembros",
+            "participants",
+            "participantes",
+            "passengers",
+            "pasajeros",
+            "riders",
+            "renters",
+            "household",
+            "players",
+            "jugadores",
+            "anglers",
+            "campers",
+            "divers",
+            "buzos",
+            "ocupantes",
         ],
         before: &["for", "para", "pa", "somos", "seremos"],
         after: &[
@@ -430,6 +470,12 @@ const MEASURES: &[Measure] = &[
             "adults",
             "adultos",
             "comensales",
+            // A team counted by its staff: "about 35 agents", "12 staff".
+            "agents",
+            "agentes",
+            "staff",
+            "employees",
+            "empleados",
         ],
         money: false,
     },
@@ -475,8 +521,27 @@ const MEASURES: &[Measure] = &[
         ],
         before: &[],
         after: &[
-            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres",
+            "m2", "metros", "mts", "sq", "sqft", "ft", "feet", "square", "meters", "metres", "cm",
         ],
+        money: false,
+    },
+    // A person's height: "mido 168", "im 178 cm".
+    Measure {
+        names: &["height", "estatura", "altura"],
+        before: &["mido", "height", "estatura", "altura"],
+        after: &["cm", "tall"],
+        money: false,
+    },
+    Measure {
+        names: &["kw", "kilowatts"],
+        before: &[],
+        after: &["kw", "kwh", "kilowatts"],
+        money: false,
+    },
+    Measure {
+        names: &["weight", "peso", "kilos", "kg", "lbs", "pounds"],
+        before: &["peso", "weighs", "pesa"],
+        after: &["kg", "kgs", "kilos", "lbs", "pounds", "libras"],
         money: false,
     },
     Measure {
@@ -503,6 +568,7 @@ const MEASURES: &[Measure] = &[
             "agents",
             "agentes",
             "puestos",
+            "staff",
             // "we're a 14 person firm"
             "person",
             "persona",
@@ -540,10 +606,11 @@ const MEASURES: &[Measure] = &[
         names: &["age", "ages", "edad", "edades"],
         before: &[
             "he's", "she's", "hes", "shes", "aged", "age", "edad", "tengo", "tiene", "cumple",
-            "cumplio", "turned", "turns", "turning",
+            "cumplio", "turned", "turns", "turning", "i'm", "im", "is",
         ],
         after: &[
-            "years", "yrs", "yr", "yo", "old", "anos", "ano", "months", "meses", "mes",
+            "years", "year", "yrs", "yr", "yo", "old", "anos", "ano", "months", "month", "meses",
+            "mes",
         ],
         money: false,
     },
@@ -559,6 +626,13 @@ const MEASURES: &[Measure] = &[
         names: &["nights", "night", "noches", "noche"],
         before: &[],
         after: &["nights", "night", "noches", "noche"],
+        money: false,
+    },
+    // Hours of a booking: "make it 6 hrs", "una hora", "about an hour".
+    Measure {
+        names: &["hours", "hour", "hrs", "horas", "hora"],
+        before: &[],
+        after: &["hours", "hour", "hrs", "hr", "horas", "hora"],
         money: false,
     },
     // Pets by what they are: "two dogs", "2 gatos".
@@ -589,8 +663,17 @@ const BETWEEN: &[&str] = &[
 
 /// Units written on the number: "3br", "70m2", "10km".
 const UNIT_SUFFIXES: &[&str] = &[
-    "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft",
+    "br", "bd", "bdr", "bed", "m2", "km", "kms", "mi", "ft", "sqft", "cm", "kg", "kgs", "kw",
+    "kwh", "lbs", "yo", "yrs",
 ];
+
+/// Words of a field's name that count anything: "el piso tiene 92,5 m2" is a `quantity`.
+const GENERIC_COUNTS: &[&str] = &["quantity", "qty", "cantidad", "number", "numero", "total"];
+
+/// Whether `word` is a unit written after a number ("m2", "cm", "kg"); "mi" is also "my".
+fn is_unit_symbol(word: &str) -> bool {
+    UNIT_SUFFIXES.contains(&word) && word != "mi"
+}
 
 /// The first number in `text` (the last one in a correction), as a plain decimal string; for a
 /// field that was asked for, so a bare "8" is an answer.
@@ -627,11 +710,37 @@ pub struct NumberAsk {
 /// one that no `other` wanted field and no other measure claims ("3 bedrooms" is
 /// never a budget), any number when asked, else one that words say counts something.
 pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) -> Option<String> {
+    let value = counted_number(text, field, others, ask)?;
+    // "3 docenas" for `docenas`: a field that counts dozens takes them as said, not as units.
+    let dozens = super::field_says(field, DOZENS)
+        && read(text)
+            .0
+            .iter()
+            .any(|token| DOZENS.contains(&token.as_str()));
+    match value.parse::<f64>() {
+        Ok(units) if dozens => Some(plain(units / 12.0)),
+        _ => Some(value),
+    }
+}
+
+/// Words that count by the dozen.
+const DOZENS: &[&str] = &["dozen", "dozens", "docena", "docenas"];
+
+/// [`field_number`], with a dozen read as twelve.
+fn counted_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) -> Option<String> {
     let NumberAsk {
         asked,
         correcting: last,
         known,
     } = ask;
+    // "my son Leo (6)": a number in brackets after someone is their age.
+    let aged;
+    let text = if measure_of(field).is_some_and(|measure| measure.names.contains(&"age")) {
+        aged = bracketed_age(text);
+        aged.as_str()
+    } else {
+        text
+    };
     let (tokens, found) = read(text);
     // "twice a week" for `sessions_per_week`: how often, said with its week.
     if counts_per_week(field)
@@ -642,8 +751,26 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
     if let Some(value) = named_number(&tokens, &found, field, last) {
         return Some(value);
     }
+    if super::field_says(field, &["grado", "curso", "grade"])
+        && let Some(value) = school_year(&tokens)
+    {
+        return Some(value);
+    }
+    // "mejor 4 así regalo uno": in a correction, the number after "mejor" is the new one.
+    let focused = |q: &&&Quantity| {
+        q.start.checked_sub(1).is_some_and(|before| {
+            matches!(
+                tokens[before].as_str(),
+                "mejor" | "better" | "actually" | "rather"
+            )
+        })
+    };
     let pick = |found: Vec<&Quantity>| {
-        let pick = if last { found.last() } else { found.first() };
+        let pick = if last {
+            found.iter().find(focused).or(found.last())
+        } else {
+            found.first()
+        };
         pick.map(|q| plain(q.value))
     };
     let own = measure_of(field);
@@ -674,6 +801,13 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
                 COUNT_AFTER.contains(&after.as_str()) && !PREPOSITIONS.contains(&after.as_str())
             })
     };
+    // "5 m2" counts no months, "$240 a month" is no size in kW ("85k miles" is a mileage): a
+    // number written with a unit or a currency is no other field's.
+    let generic = super::field_says(field, GENERIC_COUNTS);
+    let measured_for_another = |q: &Quantity| match own {
+        None => !generic && unit_after(&tokens, q).is_some_and(is_unit_symbol),
+        Some(own) => !own.money && tokens[q.start].starts_with(['$', '€', '£']),
+    };
     let free: Vec<&Quantity> = found
         .iter()
         .filter(|q| {
@@ -684,12 +818,40 @@ pub fn field_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) ->
                     own.is_some_and(|own| !std::ptr::eq(own, measure))
                         && unit_after(&tokens, q).is_some_and(|unit| measure.after.contains(&unit))
                 })
+                && !measured_for_another(q)
                 && (asked || q.counted)
                 && (!known || asked || last || firmly_counted(q))
                 && !(last && replaced(&tokens, q))
         })
         .collect();
     pick(free)
+}
+
+/// The text with a number in brackets ("Zoe (4)") written as an age ("Zoe aged 4").
+fn bracketed_age(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        let inside = after[1..].split_once(')');
+        match inside {
+            // Two digits at most: "(208) 555-0107" is an area code.
+            Some((number, closed))
+                if (1..=2).contains(&number.trim().len())
+                    && number.trim().chars().all(|c| c.is_ascii_digit()) =>
+            {
+                out.push_str(&format!("aged {}", number.trim()));
+                rest = closed;
+            }
+            _ => {
+                out.push('(');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Words of a field's name that make it a count per week (`sessions_per_week`,
@@ -754,11 +916,11 @@ pub fn counts_nights(field: &str) -> bool {
 }
 
 /// Whether `field` counts people (`party_size`, `guests`, `huespedes`, `travelers`,
-/// `dependents`).
+/// `dependents`); not a field for one kind of them (`adults`, `ninos`), which takes its part.
 pub fn counts_people(field: &str) -> bool {
     measure_of(field).is_some_and(|measure| {
         measure.names.contains(&"guests") || measure.names.contains(&"dependents")
-    })
+    }) && !super::field_says(field, PEOPLE_KINDS)
 }
 
 /// What people write when someone else joins a booking: "her sister's joining", "my cousin is
@@ -803,10 +965,18 @@ pub fn people_listed(text: &str) -> Option<u32> {
         .filter(|token| !token.is_empty())
         .collect();
     let joins = |token: Option<&str>| {
-        token
-            .is_some_and(|token| matches!(token, "," | "and" | "y" | "plus" | "with" | "con" | "e"))
+        token.is_some_and(|token| {
+            matches!(
+                token,
+                "," | "and" | "y" | "plus" | "with" | "con" | "e" | "mas"
+            )
+        })
     };
     let (mut total, mut parts) = (0, 0);
+    let mut said_total = None;
+    // "clases de salsa con mi novio": someone the texter comes with, and the texter; unless a
+    // number the list does not use may be the total ("table for 4 with my wife").
+    let (mut texter_counted, mut comes_with, mut number_unused) = (false, false, false);
     let mut at = 0;
     while at < tokens.len() {
         let token = tokens[at];
@@ -816,28 +986,91 @@ pub fn people_listed(text: &str) -> Option<u32> {
             .iter()
             .find(|(word, _)| *word == token)
             .map(|(_, n)| *n)
-            .or_else(|| token.parse::<u32>().ok().filter(|n| (1..=30).contains(n)))
+            // A bare number above 30 is rarely a head count, but "40 adultos" names its kind.
+            .or_else(|| {
+                token.parse::<u32>().ok().filter(|n| {
+                    (1..=30).contains(n)
+                        || (*n <= 500 && next.is_some_and(|kind| PEOPLE_KINDS.contains(&kind)))
+                })
+            })
             .or_else(|| matches!(token, "a" | "an").then_some(1));
+        let article = matches!(token, "un" | "una" | "a" | "an");
         match count {
             // "make it 4 people, mi hermana viene": the total is said.
             Some(_) if next.is_some_and(|word| TOTALS.contains(&word)) => return None,
+            // "3 of us", "un equipo de 3": the total said ("twenty two of us" is read whole
+            // elsewhere).
+            Some(n)
+                if !article
+                    && !before.is_some_and(is_number_word)
+                    && ((next == Some("of") && tokens.get(at + 2) == Some(&"us"))
+                        || (before == Some("de")
+                            && at.checked_sub(2).is_some_and(|group| {
+                                matches!(tokens[group], "equipo" | "grupo" | "familia")
+                            }))) =>
+            {
+                return Some(n);
+            }
+            // "dos parejas": two people each.
+            Some(n) if next.is_some_and(|kind| matches!(kind, "parejas" | "couples")) => {
+                total += 2 * n;
+                parts += 2;
+                at += 2;
+                continue;
+            }
             Some(n) if next.is_some_and(|kind| PEOPLE_KINDS.contains(&kind)) => {
                 total += n;
                 parts += 1;
                 at += 2;
                 continue;
             }
+            // "somos 2 y un bebé": the first part of a total said in parts.
+            Some(n)
+                if !article
+                    && before.is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
+                    && matches!(next, Some("y" | "and" | "plus" | "mas")) =>
+            {
+                total += n;
+                parts += 1;
+            }
+            // "somos 4 en total, mi esposo, yo y los kids": the total said is the count, the
+            // last one said ("somos 8... no, al final somos 10").
+            Some(n)
+                if !article
+                    && (before
+                        .is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
+                        || next == Some("total")
+                        || (matches!(next, Some("en" | "in"))
+                            && tokens.get(at + 2) == Some(&"total"))) =>
+            {
+                said_total = Some(n);
+            }
+            Some(_) if !article => number_unused = true,
             _ => {}
         }
         let possessed = before.is_some_and(|word| POSSESSIVES.contains(&word));
-        // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just".
+        // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just";
+        // "para mi y una amiga": "mi" is the texter before a joiner.
         let listed = joins(before)
             || joins(next)
             || before.is_none_or(|word| matches!(word, "for" | "just" | "only" | "para" | "solo"));
-        if (SELF.contains(&token) && listed)
+        let texter = (SELF.contains(&token) && listed)
             || (token == "i" && joins(before))
-            || (possessed && RELATIVES.contains(&token))
-        {
+            || (token == "mi"
+                && joins(next)
+                && before.is_some_and(|word| matches!(word, "para" | "con" | "solo")));
+        // The texter counts once: "para mí y mi esposo, yo tengo 34" is two.
+        let texter = texter && !texter_counted;
+        if texter || (possessed && RELATIVES.contains(&token)) {
+            total += 1;
+            parts += 1;
+            texter_counted |= texter;
+            comes_with |= possessed
+                && at
+                    .checked_sub(2)
+                    .is_some_and(|with| matches!(tokens[with], "con" | "with"));
+        } else if possessed && ONE_OF_A_KIND.contains(&token) {
+            // "2 adults and our toddler": one of that kind.
             total += 1;
             parts += 1;
         } else if possessed && PEOPLE_KINDS.contains(&token) {
@@ -845,6 +1078,13 @@ pub fn people_listed(text: &str) -> Option<u32> {
             return None;
         }
         at += 1;
+    }
+    if said_total.is_some() {
+        return said_total;
+    }
+    if comes_with && !texter_counted && !number_unused {
+        total += 1;
+        parts += 1;
     }
     (parts >= 2).then_some(total)
 }
@@ -885,6 +1125,7 @@ const RELATIVES: &[&str] = &[
     "novio",
     "novia",
     "pareja",
+    "senora",
     "mama",
     "papa",
     "madre",
@@ -908,7 +1149,13 @@ const RELATIVES: &[&str] = &[
 const PEOPLE_KINDS: &[&str] = &[
     "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
     "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
-    "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores",
+    "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
+    "amiga", "friend", "guagua", "teen", "nena", "nenas", "nenes", "nene",
+];
+
+/// Kinds of people said in the singular: after "my"/"our" they are one person ("our toddler").
+const ONE_OF_A_KIND: &[&str] = &[
+    "adult", "kid", "child", "teen", "toddler", "nino", "nina", "nene", "nena", "guagua",
 ];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
@@ -928,7 +1175,11 @@ const TOTALS: &[&str] = &[
 fn replaced(tokens: &[String], q: &Quantity) -> bool {
     let before = q.start.checked_sub(1).map(|at| tokens[at].as_str());
     let after = tokens.get(q.end).map(String::as_str);
-    matches!(before, Some("not" | "no" | "ni"))
+    // "ah no, 6", "no, 6": a "no" that opens the message refuses the earlier value.
+    let opening_no = before == Some("no")
+        && (q.start == 1
+            || (q.start == 2 && matches!(tokens[0].as_str(), "ah" | "uy" | "oh" | "ay" | "ups")));
+    (matches!(before, Some("not" | "no" | "ni")) && !opening_no)
         || matches!(
             after,
             Some("more" | "extra" | "mas" | "menos" | "less" | "fewer")
@@ -989,13 +1240,25 @@ fn named_number(tokens: &[String], found: &[Quantity], field: &str, last: bool) 
                 .iter()
                 .find(|q| q.end == at && !last)
                 .map(|q| plain(q.value));
-            counted_before.or_else(|| value_at(after)).or_else(|| {
-                let before = at.checked_sub(1)?;
-                tokens[before]
-                    .ends_with(|c: char| c.is_alphabetic())
-                    .then(|| value_at(before))
-                    .flatten()
-            })
+            // "2 adultos y un niño" for `ninos`: an article before a kind of person counts one.
+            let one_person = at
+                .checked_sub(1)
+                .filter(|&before| {
+                    matches!(tokens[before].as_str(), "un" | "una" | "a" | "an" | "one")
+                        && PEOPLE_KINDS
+                            .contains(&fold(tokens[at].trim_end_matches([',', '.'])).as_str())
+                })
+                .map(|_| "1".to_string());
+            counted_before
+                .or(one_person)
+                .or_else(|| value_at(after))
+                .or_else(|| {
+                    let before = at.checked_sub(1)?;
+                    tokens[before]
+                        .ends_with(|c: char| c.is_alphabetic())
+                        .then(|| value_at(before))
+                        .flatten()
+                })
         });
     let value = if last {
         named.next_back()
@@ -1057,15 +1320,24 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
     let names_field = |word: &str| {
         fold(field).split(['_', '-', ' ']).any(|name| {
             let (a, b) = (super::stem(name), super::stem(word));
-            name.len() >= 3 && (a == b || (a.len() >= 4 && b.starts_with(a)))
+            // A unit the name ends with is written after its number: "5cm" for `size_cm`.
+            (UNIT_SUFFIXES.contains(&name) && name == word)
+                || (name.len() >= 3
+                    && (a == b || (a.len() >= 4 && b.starts_with(a)) || same_noun(name, word)))
         })
     };
     match measure {
         Some(measure) => {
-            after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
+            (after.is_some_and(|a| measure.after.contains(&a) || names_field(a))
                 || before.iter().any(|b| measure.before.contains(b))
                 || (measure.money && q.money(tokens))
-                || (measure.names.contains(&"age") && ages_child(&before))
+                || (measure.names.contains(&"age") && ages_child(&before)))
+                // "ya lleva 3 años en la escuela", "for 2 years": how long, not how old.
+                && !(measure.names.contains(&"age")
+                    && before.first().is_some_and(|b| DURATION_BEFORE.contains(b)))
+                // "for 2 days": a length of time counts no people.
+                && !(measure.names.contains(&"guests")
+                    && after.is_some_and(|a| SPANS.contains(&a)))
                 // "2 of us", "3 of us, 4 bags" (not "one of us is vegan")
                 || (measure.names.contains(&"guests")
                     && q.value >= 2.0
@@ -1075,6 +1347,30 @@ fn said_for(tokens: &[String], q: &Quantity, field: &str, measure: Option<&Measu
         None => after.is_some_and(names_field),
     }
 }
+
+/// Whether a field's word and the noun after a number name the same thing in another spelling,
+/// number or language: "stories" and "2 storey", `licenses` and "5 licences", `minutes` and "30
+/// mins", `pages` and "2 páginas".
+fn same_noun(name: &str, word: &str) -> bool {
+    let singular = |word: &str| match word.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => word.trim_end_matches('s').to_string(),
+    };
+    singular(name) == singular(word)
+        || super::one_typo(name, word)
+        || NOUNS
+            .iter()
+            .any(|group| group.contains(&name) && group.contains(&word))
+}
+
+/// Nouns counted under one name in either language or spelling (see [`same_noun`]).
+const NOUNS: &[&[&str]] = &[
+    &[
+        "stories", "story", "storey", "storeys", "floors", "pisos", "plantas",
+    ],
+    &["minutes", "mins", "min", "minutos"],
+    &["pages", "page", "paginas", "pagina", "hojas"],
+];
 
 /// Whether `q` counts the things a quantity field asks for: said before a noun ("three large
 /// pepperoni", "tres pasteles"), not a sum ("$50 ones").
@@ -1100,6 +1396,86 @@ fn names_a_thing(word: &str) -> bool {
         && !is_month(word)
         && !is_weekday(word)
 }
+
+/// Ordinals in words, as a school year is said: "segundo de primaria", "third grade".
+const ORDINAL_WORDS: &[(&str, u32)] = &[
+    ("primero", 1),
+    ("primer", 1),
+    ("segundo", 2),
+    ("tercero", 3),
+    ("tercer", 3),
+    ("cuarto", 4),
+    ("quinto", 5),
+    ("sexto", 6),
+    ("septimo", 7),
+    ("octavo", 8),
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("sixth", 6),
+    ("seventh", 7),
+    ("eighth", 8),
+];
+
+/// Words after "de" that name a stage of school: "3º de la ESO", "5o de primaria".
+const SCHOOL_STAGES: &[&str] = &[
+    "primaria",
+    "secundaria",
+    "eso",
+    "bachillerato",
+    "preparatoria",
+    "prepa",
+    "basico",
+    "basica",
+    "medio",
+    "media",
+    "kinder",
+];
+
+/// The school year a child is in, said as an ordinal or a number before its stage or "grade":
+/// "va a 3º de la ESO", "segundo de primaria", "he's in 5th grade".
+fn school_year(tokens: &[String]) -> Option<String> {
+    (0..tokens.len()).find_map(|at| {
+        let token = tokens[at].as_str();
+        let digits_end = token
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(token.len());
+        let (digits, ending) = token.split_at(digits_end);
+        let value =
+            if !digits.is_empty() && (ending.is_empty() || ORDINAL_ENDINGS.contains(&ending)) {
+                digits.parse::<u32>().ok()?
+            } else {
+                ORDINAL_WORDS
+                    .iter()
+                    .find(|(word, _)| *word == token)
+                    .map(|(_, value)| *value)?
+            };
+        let rest: Vec<&str> = tokens[at + 1..]
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        let staged = match rest.as_slice() {
+            ["grade", ..] => true,
+            ["de", "la" | "el", stage, ..] | ["de", stage, ..] => SCHOOL_STAGES.contains(stage),
+            _ => false,
+        };
+        (staged && (1..=12).contains(&value)).then(|| value.to_string())
+    })
+}
+
+/// Units of time after a number: it says how long, not how many people.
+const SPANS: &[&str] = &[
+    "days", "day", "nights", "night", "hours", "hrs", "weeks", "months", "years", "dias", "dia",
+    "noches", "horas", "semanas", "meses", "anos", "minutes", "mins", "minutos",
+];
+
+/// Words before a number of years that make it how long something has lasted, not an age.
+const DURATION_BEFORE: &[&str] = &[
+    "lleva", "llevo", "llevamos", "llevan", "hace", "for", "since", "desde", "durante", "over",
+];
 
 /// Who a number right after is the age of: "my daughter (9)", "he is 9", "my son is nine",
 /// "mi hija de 14", "mi hijo de doce".
@@ -1184,6 +1560,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
                 .find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(token.len()),
         );
+        // "a 25-person firm", "3-bedroom": the number, then the word it counts.
+        let hyphened = unit
+            .strip_prefix('-')
+            .filter(|word| !word.is_empty() && word.chars().all(char::is_alphabetic));
         let split = !digits.is_empty() && UNIT_SUFFIXES.contains(&unit);
         // "64,95€": the amount, then its currency.
         let priced = token
@@ -1196,6 +1576,10 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         } else if split {
             owned.push(digits.to_string());
             owned.push(unit.to_string());
+            closes.push(false);
+        } else if let Some(word) = hyphened.filter(|_| !digits.is_empty()) {
+            owned.push(digits.to_string());
+            owned.push(word.to_string());
             closes.push(false);
         } else {
             owned.push(token.to_string());
@@ -1260,6 +1644,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             found.push(Quantity {
                 value,
                 counted: before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+                    || hedged_count(&tokens[..i])
                     || tokens
                         .get(i + used)
                         .is_some_and(|a| COUNT_AFTER.contains(a)),
@@ -1270,17 +1655,30 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             continue;
         }
         let value = match NUMBER_WORDS.iter().find(|(word, _)| *word == token) {
-            // "un"/"una" count only before a multiplier or a counted noun ("una docena").
+            // "un"/"una" count only before a multiplier or a counted noun ("una docena", "solo
+            // una noche", "y un niño").
             Some((word, _))
                 if matches!(*word, "un" | "una")
                     && multiplier.is_none()
-                    && !after.is_some_and(|a| COUNT_AFTER.contains(&a)) =>
+                    && !after.is_some_and(|a| {
+                        COUNT_AFTER.contains(&a)
+                            || PEOPLE_KINDS.contains(&a)
+                            // "una persona es celíaca" is someone, not a count.
+                            || (MEASURES.iter().any(|m| m.after.contains(&a))
+                                && !matches!(a, "persona" | "person"))
+                    }) =>
             {
                 i += 1;
                 continue;
             }
             Some((_, n)) => Some(f64::from(*n)),
-            None if matches!(token, "a" | "an") && multiplier == Some(12.0) => Some(1.0),
+            // "a dozen", "about an hour".
+            None if matches!(token, "a" | "an")
+                && (multiplier == Some(12.0)
+                    || after.is_some_and(|a| matches!(a, "hour" | "hr"))) =>
+            {
+                Some(1.0)
+            }
             None => decimal(token.trim_start_matches(['$', '€', '£'])),
         };
         let Some(value) = value else {
@@ -1300,19 +1698,24 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         // "hasta 650k": thousands are no hour either.
         let thousands = grouped || token.ends_with('k');
         let timed = after.is_some_and(|a| {
-            matches!(a, "am" | "pm" | "a.m" | "p.m" | "hrs" | "h" | "o'clock")
+            matches!(a, "am" | "pm" | "a.m" | "p.m" | "h" | "o'clock")
+                // "1400 hrs" is a time, "6 hrs" a number of hours.
+                || (a == "hrs" && token.len() >= 3)
                 || is_month(a)
                 || (a == "de" && tokens.get(i + 2).is_some_and(|m| is_month(m)))
-        }) || before.is_some_and(|b| {
-            // "el domingo 20", "el martes 8": a day of the month.
-            (is_month(b) && !closes[i - 1])
+        }) || hedged_hour_after_day(&tokens[..i], spelled || counted_after)
+            || before.is_some_and(|b| {
+                // "el domingo 20", "el martes 8": a day of the month.
+                (is_month(b) && !closes[i - 1])
                 || (is_weekday(b) && !closes[i - 1] && !spelled && !counted_after)
+                // "No. 6" names a number; "ah no, 6" refuses the one before.
                 || (NOT_COUNT_BEFORE.contains(&b)
+                    && !(b == "no" && closes[i - 1])
                     && multiplier.is_none()
                     && !thousands
                     && !counted_after
                     && !(matches!(b, "order" | "pedido") && spelled))
-        });
+            });
         let shaped = token.contains([':', '/']) || token.starts_with('#');
         // A phone number: a long run of digits without thousands separators, or in groups that
         // are no thousands ("416.555.0150", "555-0142").
@@ -1326,6 +1729,7 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
             || token.ends_with('k')
             || multiplier.is_some()
             || before.is_some_and(|b| COUNT_BEFORE.contains(&b))
+            || hedged_count(&tokens[..i])
             || after.is_some_and(|a| COUNT_AFTER.contains(&a));
         let mut used = if multiplier.is_some() { 2 } else { 1 };
         let mut value = value * multiplier.unwrap_or(1.0);
@@ -1350,6 +1754,15 @@ fn read(text: &str) -> (Vec<String>, Vec<Quantity>) {
         i += used;
     }
     (owned, found)
+}
+
+/// "thursday around 2", "pickup tomorrow around 10": a hedged number right after a day is
+/// the hour of that day, not a count (`counted` when a noun after it says what it counts).
+fn hedged_hour_after_day(before: &[&str], counted: bool) -> bool {
+    matches!(before, [.., day, "around" | "about" | "like" | "tipo"]
+        if is_weekday(day)
+            || matches!(*day, "tomorrow" | "tmrw" | "today" | "tonight" | "manana" | "hoy"))
+        && !counted
 }
 
 /// How many tokens a phone number written in groups of digits takes at the start of `tokens`
@@ -1406,7 +1819,8 @@ fn compound(tokens: &[&str], i: usize) -> Option<(f64, usize)> {
     };
     let unit = |token: &str| word(token).filter(|n| (1..=9).contains(n));
     let tens = |token: &str| word(token).filter(|n| n % 10 == 0 && (20..=90).contains(n));
-    let token = tokens[i];
+    // "about a hundred" ends the text: the number after "hundred" is looked for past the end.
+    let token = *tokens.get(i)?;
     // "one hundred twenty", "two hundred and fifty": how many hundreds, and the rest.
     if let Some(hundreds) = unit(token)
         && tokens.get(i + 1) == Some(&"hundred")
@@ -1498,6 +1912,10 @@ mod tests {
         let guests = |text| field_number(text, "invitados", &[], NumberAsk::default());
         assert_eq!(guests("como doscientos invitados").as_deref(), Some("200"));
         assert_eq!(guests("unas quinientas personas").as_deref(), Some("500"));
+        // A hundred that ends the text (found by fuzzing: it read past the last word).
+        assert_eq!(guests("seremos como ciento").as_deref(), Some("100"));
+        // It panicked; what it reads is not the point here.
+        guests("we expect about a hundred");
     }
 
     #[test]
@@ -1510,6 +1928,7 @@ mod tests {
             ("dos veces por semana", "sesiones_semana", "2"),
             ("tres días a la semana", "sesiones_semana", "3"),
             ("un par de horas a la semana", "horas_semana", "2"),
+            ("maybe 20 hrs a week", "hours_per_week", "20"),
         ] {
             assert_eq!(weekly(text, field).as_deref(), Some(count), "{text}");
         }
@@ -1532,6 +1951,12 @@ mod tests {
             Some("3")
         );
         assert_eq!(rooms("headcount 45", "headcount").as_deref(), Some("45"));
+        // A total in parts gives a field for one part that part.
+        assert_eq!(
+            rooms("vamos 3 adultos y una niña", "ninos").as_deref(),
+            Some("1")
+        );
+        assert_eq!(rooms("3 adults and a kid", "adults").as_deref(), Some("3"));
     }
 
     #[test]
@@ -1539,6 +1964,10 @@ mod tests {
         assert_eq!(number("no, mejor el domingo 20, el sábado trabajo"), None);
         assert_eq!(number("el martes 8?"), None);
         assert_eq!(number("tuesday 4 people").as_deref(), Some("4"));
+        // A hedged hour after a day is its time, not a count.
+        assert_eq!(number("could we do a demo thursday around 2"), None);
+        assert_eq!(number("pickup tomorrow around 10"), None);
+        assert_eq!(number("tomorrow around 10 people").as_deref(), Some("10"));
     }
 
     #[test]
@@ -1588,12 +2017,36 @@ mod tests {
         assert_eq!(people_listed("me plus my 3 kids"), Some(4));
         assert_eq!(people_listed("just me and my husband"), Some(2));
         assert_eq!(people_listed("dos adultos y un niño"), Some(3));
+        assert_eq!(people_listed("3 noches, 2 adultos y 2 nenes"), Some(4));
+        assert_eq!(people_listed("seremos 6 más un bebé"), Some(7));
+        assert_eq!(people_listed("for 2 adults 1 teen?"), Some(3));
+        assert_eq!(people_listed("somos dos parejas"), Some(4));
+        assert_eq!(people_listed("somos 40 adultos y 25 niños"), Some(65));
+        assert_eq!(people_listed("for 2 adults and our toddler"), Some(3));
+        assert_eq!(people_listed("somos yo, mi señora y tres chicos"), Some(5));
+        assert_eq!(people_listed("any openings saturday? 3 of us"), Some(3));
+        assert_eq!(people_listed("somos un equipo de 3"), Some(3));
+        assert_eq!(people_listed("twenty two of us"), None);
+        assert_eq!(people_listed("somos 8... no, al final somos 10"), Some(10));
         assert_eq!(
             people_listed("vamos mi marido, yo y los tres niños"),
             Some(5)
         );
         // A total said, a part not counted, one part alone: not a list to add up.
         assert_eq!(people_listed("make it 4 people, mi hermana viene"), None);
+        assert_eq!(
+            people_listed("quiero clases de salsa con mi novio"),
+            Some(2)
+        );
+        assert_eq!(people_listed("para mi y una amiga"), Some(2));
+        assert_eq!(people_listed("table for 4 with my wife"), None);
+        assert_eq!(
+            people_listed("somos 4 en total, mi esposo, yo y los kids"),
+            Some(4)
+        );
+        assert_eq!(people_listed("para mí y mi esposo, yo tengo 34"), Some(2));
+        assert_eq!(people_listed("somos 2 y un bebé"), Some(3));
+        assert_eq!(people_listed("somos 4 y una guagua"), Some(5));
         assert_eq!(people_listed("me and my kids"), None);
         assert_eq!(people_listed("table for 6, 2 kids"), None);
         assert_eq!(people_listed("text me when my wife can come"), None);
@@ -1650,6 +2103,9 @@ mod tests {
             Some("9")
         );
         assert_eq!(corrected("oops 6 ppl not 5").as_deref(), Some("6"));
+        assert_eq!(corrected("ah no, 6").as_deref(), Some("6"));
+        assert_eq!(corrected("no, 7 then").as_deref(), Some("7"));
+        assert_eq!(corrected("mejor 4 así regalo uno").as_deref(), Some("4"));
     }
 
     #[test]
@@ -1682,6 +2138,12 @@ mod tests {
             Some("4")
         );
         assert_eq!(counted("three of us").as_deref(), Some("3"));
+        assert_eq!(
+            counted("rentan sillas? necesito like 60").as_deref(),
+            Some("60")
+        );
+        assert_eq!(counted("tengo como 3 bolsas").as_deref(), Some("3"));
+        assert_eq!(counted("en la mañana, like 9").as_deref(), None);
         assert_eq!(counted("we need 150 shirts").as_deref(), Some("150"));
         assert_eq!(counted("quiero 6 paquetes").as_deref(), Some("6"));
         assert_eq!(counted("i want two pairs").as_deref(), Some("2"));
@@ -1764,10 +2226,23 @@ mod tests {
             ("mi hijo de doce quiere aprender batería", "12"),
             ("hi my daughter (9) wants to start piano", "9"),
             ("openings for a 2 yr old", "2"),
+            ("my son Leo (6), never skied before", "6"),
+            ("is there room for a 10 year old?", "10"),
+            ("hi my 4yo has a rash", "4"),
+            ("I'm 46", "46"),
         ] {
             assert_eq!(read(text, "child_age", &[]).as_deref(), Some(age), "{text}");
         }
         assert_eq!(read("clase de 5 personas", "edad", &[]), None);
+        for (text, year) in [
+            ("mi hija Lucía va a 3º de la ESO", "3"),
+            ("va en 5o de primaria y va mal en mate", "5"),
+            ("para segundo de primaria, turno de la mañana", "2"),
+        ] {
+            assert_eq!(read(text, "grado", &[]).as_deref(), Some(year), "{text}");
+        }
+        assert_eq!(read("ya lleva 3 años en la escuela", "edad", &[]), None);
+        assert_eq!(read("call (208) 555-0107", "system_age", &[]), None);
         assert_eq!(
             read("check in el 2 de enero, 3 nights", "noches", &[]).as_deref(),
             Some("3")
@@ -1778,6 +2253,8 @@ mod tests {
             ("three large pepperoni", "3"),
             ("five loaves", "5"),
             ("quiero ordenar tres pasteles de tres leches", "3"),
+            ("i'd take two", "2"),
+            ("serían 500, a doble cara", "500"),
         ] {
             assert_eq!(
                 read(text, "quantity", &[]).as_deref(),
@@ -1799,12 +2276,58 @@ mod tests {
             read("we're a 4 person startup", "team_size", &[]).as_deref(),
             Some("4")
         );
-        assert_eq!(
-            read("we're a 14 person accounting firm", "employees", &[]).as_deref(),
-            Some("14")
-        );
+        for (text, dozens) in [
+            ("hola quiero 3 docenas de medialunas", "3"),
+            ("2 dozen", "2"),
+        ] {
+            assert_eq!(
+                read(text, "docenas", &[]).as_deref(),
+                Some(dozens),
+                "{text}"
+            );
+        }
+        for (text, field, size) in [
+            ("we're a 14 person accounting firm", "employees", "14"),
+            ("we're a 25-person architecture firm", "employees", "25"),
+            ("Crumb & Co, 12 staff", "employees", "12"),
+            (
+                "we're at Bluefin Logistics, about 35 agents",
+                "team_size",
+                "35",
+            ),
+        ] {
+            assert_eq!(read(text, field, &[]).as_deref(), Some(size), "{text}");
+        }
         // A count of something else is no budget, even alone.
         assert_eq!(read("an apartment with 3 bedrooms", "budget", &[]), None);
+        // The unit or noun the field's name ends with, in any spelling or language.
+        for (text, field, value) in [
+            ("bout 5cm", "size_cm", "5"),
+            ("im 178 cm", "height_cm", "178"),
+            ("peso 92,5 kg y mido 168", "estatura_cm", "168"),
+            ("son como 2,400 kg", "peso_kg", "2400"),
+            (
+                "Thursday March 19 at 4:15pm, about an hour",
+                "duration_hours",
+                "1",
+            ),
+            ("el sábado 5 de diciembre a las 6pm, una hora", "hours", "1"),
+            ("actually make it 6 hrs", "hours", "6"),
+            ("two story house", "stories", "2"),
+            ("2 storey house", "stories", "2"),
+            ("add 5 more licences", "licenses", "5"),
+            ("son 2 páginas", "pages", "2"),
+            ("wait no, solo una noche", "nights", "1"),
+            ("vamos 2 adultos y un niño", "ninos", "1"),
+        ] {
+            assert_eq!(read(text, field, &[]).as_deref(), Some(value), "{text}");
+        }
+        // A number with another unit or a sum is not the field's.
+        assert_eq!(read("de unos 5 m2, para varios meses", "meses", &[]), None);
+        assert_eq!(
+            read("my bill is like $240 a month", "system_size_kw", &[]),
+            None
+        );
     }
 
     proptest::proptest! {

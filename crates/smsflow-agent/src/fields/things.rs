@@ -12,11 +12,46 @@ use super::fold;
 use super::models;
 use super::translation::{self, Side};
 
+/// Words of a field's name for the one who serves the texter (`stylist`, `barbero`,
+/// `therapist`): a text field about them is a [`Thing::Provider`], a name field takes the name
+/// after "with" or "con".
+pub const STAFF_WORDS: &[&str] = &[
+    "stylist",
+    "estilista",
+    "barber",
+    "barbero",
+    "barbera",
+    "peluquero",
+    "peluquera",
+    "therapist",
+    "terapeuta",
+    "trainer",
+    "entrenador",
+    "entrenadora",
+    "instructor",
+    "instructora",
+    "groomer",
+    "artist",
+    "tatuador",
+    "tatuadora",
+    "masseuse",
+    "masajista",
+    "provider",
+    "practitioner",
+];
+
 /// What a text field holds, from the words of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Thing {
     Vehicle,
     Area,
+    /// A school year, as written: "5to año del secundario", "3º de la ESO", "cuarto medio",
+    /// "grado sexto" = `sexto` (`grado`, `curso`, `nivel`, `grade`).
+    Grade,
+    /// Where something is held or where the texter is, named after "at" or "en": "at the
+    /// Westbury Manor", "sería en Hacienda Los Laureles", "estamos en el Ocean Dream" (`venue`,
+    /// `location`, `lugar`, `hotel`, `iglesia`, `ubicacion`, `comuna`).
+    Venue,
     Insurer,
     PetName,
     Breed,
@@ -61,6 +96,8 @@ pub enum Thing {
     Document,
     /// The number of a home in a building: "unit 4B", "en el 4B" (`unit_number`, `unidad`).
     Home,
+    /// A postcode or zip code, as written: "SE15 4QN", "CP 28039" (`postcode`, `cp`, `zip`).
+    Postcode,
 }
 
 impl Thing {
@@ -68,6 +105,15 @@ impl Thing {
         let folded = fold(field);
         let words: Vec<&str> = folded.split(['_', ' ', '-']).collect();
         let has = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        if has(&["grado", "grade", "curso", "nivel", "level"]) {
+            return Some(Thing::Grade);
+        }
+        // Where a move starts or ends is read as a route ("SE15 4QR to BR3 1AA").
+        if has(&["postcode", "postal", "zip", "zipcode", "cp"])
+            && !has(&["from", "to", "origen", "destino", "origin", "destination"])
+        {
+            return Some(Thing::Postcode);
+        }
         if has(&["language", "languages", "idioma", "idiomas", "lengua"]) {
             if has(&["source", "from", "origen", "original"]) {
                 return Some(Thing::Language(Side::Source));
@@ -96,22 +142,7 @@ impl Thing {
         ]) {
             return Some(Thing::Home);
         }
-        if has(&[
-            "stylist",
-            "estilista",
-            "barber",
-            "barbero",
-            "barbera",
-            "therapist",
-            "terapeuta",
-            "trainer",
-            "entrenador",
-            "entrenadora",
-            "instructor",
-            "instructora",
-            "provider",
-            "practitioner",
-        ]) {
+        if has(STAFF_WORDS) {
             Some(Thing::Provider)
         } else if has(&[
             "pest", "pests", "plaga", "plagas", "bicho", "bichos", "insect", "insects", "insecto",
@@ -129,7 +160,8 @@ impl Thing {
             "medicine",
             "medicina",
             "prescription",
-        ]) {
+        ]) || BAKED.contains(&folded.as_str())
+        {
             Some(Thing::Product)
         } else if has(&[
             "event",
@@ -292,6 +324,19 @@ impl Thing {
             "vecindario",
         ]) {
             Some(Thing::Area)
+        } else if has(&[
+            "venue",
+            "location",
+            "lugar",
+            "locacion",
+            "hotel",
+            "iglesia",
+            "parroquia",
+            "ubicacion",
+            "comuna",
+            "salon",
+        ]) {
+            Some(Thing::Venue)
         } else {
             None
         }
@@ -302,14 +347,17 @@ impl Thing {
         let tokens: Vec<&str> = text.split_whitespace().collect();
         match self {
             Thing::Vehicle => vehicle(&tokens),
-            Thing::Area => place_after(&tokens, PLACE_CUES),
-            Thing::Destination => place_after(&tokens, TRAVEL_CUES)
-                .or_else(|| place_after(&tokens, &["in", "en"]))
-                .map(|place| with_country(&tokens, place)),
+            Thing::Area => place_after(&tokens, PLACE_CUES, &AREA_NAME),
+            Thing::Venue => place_after(&tokens, VENUE_CUES, &VENUE_NAME),
+            Thing::Destination => place_after(&tokens, TRAVEL_CUES, &AREA_NAME)
+                .or_else(|| place_after(&tokens, &["in", "en"], &AREA_NAME))
+                .map(|place| with_country(&tokens, place))
+                .or_else(|| lower_case_destination(&tokens)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
             Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
                 .and_then(|value| {
+                    let value = after_learner(&value);
                     let words: Vec<&str> = value
                         .split_whitespace()
                         .take_while(|word| !SUBJECT_ENDS.contains(&fold(word).as_str()))
@@ -322,10 +370,11 @@ impl Thing {
             Thing::Breed => after_cue(text, BREED_CUES, 4)
                 .or_else(|| kind_before_name(&tokens).map(|(kind, _)| kind)),
             Thing::Reason => reason(text),
-            Thing::Allergy => after_cue(text, ALLERGY_CUES, 4)
-                .map(|value| without_article(&value))
+            Thing::Allergy => several_diets(text)
+                .or_else(|| after_cue(text, ALLERGY_CUES, 4).map(|value| without_article(&value)))
                 .or_else(|| diet(text)),
             Thing::JobTitle => after_cue(text, JOB_CUES, 8)
+                .or_else(|| role_said(text))
                 .map(|value| {
                     // "a nurse at Mercy General": the title ends where the workplace starts.
                     let folded = fold(&value);
@@ -348,7 +397,8 @@ impl Thing {
                 })
                 .or_else(|| executive(&tokens))
                 .or_else(|| title_before_workplace(&tokens))
-                .or_else(|| listed_title(text)),
+                .or_else(|| listed_title(text))
+                .or_else(|| applied_for(text)),
             Thing::School => school(&tokens),
             Thing::Size => size(&tokens),
             Thing::Product => ordered(text)
@@ -368,7 +418,9 @@ impl Thing {
             Thing::Language(side) => translation::language(text, side),
             Thing::Document => translation::document(text),
             Thing::Home => super::address::home_number(text),
-            Thing::Event => phrase_after(text, EVENT_CUES, 4).filter(|event| {
+            Thing::Postcode => postcode(&tokens),
+            Thing::Grade => grade(&tokens),
+            Thing::Event => phrase_after(text, EVENT_CUES, 4, COMPANY_ENDS).filter(|event| {
                 let first = fold(event.split_whitespace().next().unwrap_or_default());
                 !(is_month(&first)
                     || super::dates::is_weekday(&first)
@@ -382,7 +434,10 @@ impl Thing {
     /// A thing people describe in their own words ("un Seat Ibiza del 2018", "cerca del
     /// parque"): asked for alone, the whole answer is its value.
     pub fn is_described(self) -> bool {
-        matches!(self, Thing::Vehicle | Thing::Area | Thing::Device)
+        matches!(
+            self,
+            Thing::Vehicle | Thing::Area | Thing::Venue | Thing::Device
+        )
     }
 
     /// As [`Thing::read`], for a message answering the question about this field and another:
@@ -417,6 +472,119 @@ impl Thing {
                     })
             })
     }
+}
+
+/// School years said as a word (folded): "quinto", "cuarto medio", "first grade".
+const ORDINAL_WORDS: &[&str] = &[
+    "primero", "segundo", "tercero", "cuarto", "quinto", "sexto", "septimo", "octavo", "noveno",
+    "decimo",
+];
+
+/// Endings of a school year written in figures: "5to", "2do", "3ro", "3º", "1er".
+const ORDINAL_ENDINGS: &[&str] = &[
+    "º", "°", "o", "to", "ro", "do", "vo", "mo", "no", "er", "ero",
+];
+
+/// Endings of an English ordinal in figures, a school year only before "grade": "7th grade".
+const ENGLISH_ENDINGS: &[&str] = &["th", "st", "nd", "rd"];
+
+/// Words after a school year that say which school it is in: "año", "medio", "básico",
+/// "grade" (folded).
+const GRADE_WORDS: &[&str] = &[
+    "ano",
+    "grado",
+    "grade",
+    "medio",
+    "media",
+    "basico",
+    "basica",
+    "primaria",
+    "secundaria",
+    "secundario",
+    "bachillerato",
+    "eso",
+];
+
+/// A school year as written, with the words after it that say which school ("está en 5to año del
+/// secundario", "va a entrar a primero de secundaria", "3º de la ESO", "cuarto medio"); after
+/// "grado" the year alone ("para grado sexto" = `sexto`).
+fn grade(tokens: &[&str]) -> Option<String> {
+    let is_ordinal = |at: usize| {
+        let word = fold(tokens[at].trim_matches(|c: char| !c.is_alphanumeric() && c != '°'));
+        let figures = word.chars().take_while(char::is_ascii_digit).count();
+        let ending = &word[figures..];
+        let before_grade = || {
+            tokens
+                .get(at + 1)
+                .is_some_and(|next| fold(bare(next)) == "grade")
+        };
+        ORDINAL_WORDS.contains(&word.as_str())
+            || ((1..=2).contains(&figures)
+                && (ORDINAL_ENDINGS.contains(&ending)
+                    || (ENGLISH_ENDINGS.contains(&ending) && before_grade())))
+    };
+    let at = (0..tokens.len()).find(|&at| is_ordinal(at))?;
+    let year = bare(tokens[at]);
+    if at > 0 && fold(bare(tokens[at - 1])) == "grado" {
+        return Some(year.to_string());
+    }
+    // "año del secundario", "de la ESO", "medio": the school's words, through small words.
+    let mut end = at + 1;
+    let mut taken = at + 1;
+    while end < taken + 3 && !ends_clause(tokens[end - 1]) {
+        let Some(token) = tokens.get(end) else { break };
+        let word = fold(bare(token));
+        if GRADE_WORDS.contains(&word.as_str()) {
+            taken = end + 1;
+        } else if !matches!(word.as_str(), "de" | "del" | "la") {
+            break;
+        }
+        end += 1;
+    }
+    let value: Vec<&str> = tokens[at..taken].iter().map(|token| bare(token)).collect();
+    Some(value.join(" "))
+}
+
+/// Words before the digits of a postcode (folded): "CP 28039", "zip 11372".
+const POSTCODE_CUES: &[&str] = &["cp", "c.p", "zip", "postcode", "postal"];
+
+/// A postcode as written: a British or Canadian one anywhere in the message ("Flat 3, 19
+/// Coldharbour Lane SE5 9NR", "Ian Whitfield, SE15 4QN", "M4C 1B5"), or the digits after the
+/// words that name one ("Daniel Fuertes, CP 28039").
+fn postcode(tokens: &[&str]) -> Option<String> {
+    let words: Vec<&str> = tokens
+        .iter()
+        .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'))
+        .map(|token| token.trim_end_matches('.'))
+        .collect();
+    // "SE15", "M4C", "W1A": one or two letters, a digit, then a letter or digit.
+    let outward = |word: &str| {
+        let letters = word.chars().take_while(char::is_ascii_uppercase).count();
+        let rest: Vec<char> = word.chars().skip(letters).collect();
+        (1..=2).contains(&letters)
+            && matches!(rest.as_slice(), [d] | [d, _] if d.is_ascii_digit())
+            && rest
+                .iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    };
+    // "4QN" (British), "1B5" (Canadian).
+    let inward = |word: &str| {
+        matches!(word.chars().collect::<Vec<_>>().as_slice(),
+            [d, l, e] if d.is_ascii_digit() && l.is_ascii_uppercase()
+                && (e.is_ascii_uppercase() || e.is_ascii_digit()))
+    };
+    words
+        .windows(2)
+        .find(|pair| outward(pair[0]) && inward(pair[1]))
+        .map(|pair| format!("{} {}", pair[0], pair[1]))
+        .or_else(|| {
+            words.windows(2).find_map(|pair| {
+                (POSTCODE_CUES.contains(&fold(pair[0]).as_str())
+                    && (4..=6).contains(&pair[1].len())
+                    && pair[1].chars().all(|c| c.is_ascii_digit()))
+                .then(|| pair[1].to_string())
+            })
+        })
 }
 
 /// Capitalised words from the start of `tokens` (at most `most`), as a brand or a pet is written
@@ -498,6 +666,8 @@ const INSURER_CUES: &[&[&str]] = &[
     &["prepaga"],
     &["obra", "social"],
     &["tengo"],
+    // "tenemos OSDE": the family's cover, as "we have".
+    &["tenemos"],
     &["uso"],
 ];
 
@@ -664,6 +834,7 @@ const DIETS: &[&str] = &[
     "dairy free",
     "lactose intolerant",
     "celiac",
+    "coeliac",
     "kosher",
     "halal",
     "pescatarian",
@@ -677,6 +848,37 @@ const DIETS: &[&str] = &[
     "celiaco",
     "celiaca",
 ];
+
+/// Words that say someone cannot eat something, beside the diets (folded).
+const ALLERGY_WORDS: &[&str] = &[
+    "allergic",
+    "allergy",
+    "alergico",
+    "alergica",
+    "alergia",
+    "intolerant",
+    "intolerante",
+];
+
+/// The whole message when it names two diets or allergies, each of someone in the party ("una
+/// es celíaca y otro alérgico al marisco", "two guests are coeliac and one is vegan"): no one
+/// span of it answers alone, and every writer keeps it whole.
+fn several_diets(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|word| !word.is_empty())
+        .collect();
+    let named = |word: &&&str| {
+        DIETS.contains(word)
+            || ALLERGY_WORDS.contains(word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|one| DIETS.contains(&one))
+    };
+    (words.len() <= 16 && words.iter().filter(named).count() >= 2)
+        .then(|| text.trim().trim_end_matches(['.', '!']).trim().to_string())
+}
 
 /// A diet named anywhere in the message, as written.
 fn diet(text: &str) -> Option<String> {
@@ -1046,6 +1248,14 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
         // "2017 honda civic", "jeep wrangler": typed in lower case, so is the model.
         if end == at + 1 && !tokens[at].contains(char::is_uppercase) {
             end += models::lower_case_model(&tokens[at + 1..]);
+            // "nissan versa 2017": its year after it, as in capitals.
+            if end > at + 1
+                && start == at
+                && !ends_clause(tokens[end - 1])
+                && tokens.get(end).is_some_and(|year| is_year(year))
+            {
+                end += 1;
+            }
         }
     }
     // "un Seat León del 2018", "Seat León de 2014": its year after "de", as written.
@@ -1058,6 +1268,17 @@ fn vehicle(tokens: &[&str]) -> Option<String> {
         && tokens.get(end + 1).is_some_and(|year| is_year(year));
     if dated {
         end += 2;
+    }
+    // "grey honda civic 2012", "its a silver 2011 ford f150", "Tacoma 2020 gris": its colour, as
+    // said, says which one (a colour field of its own takes it back out).
+    let colour = |token: &str| COLOURS.contains(&fold(bare(token)).as_str());
+    let start = if start > 0 && !ends_clause(tokens[start - 1]) && colour(tokens[start - 1]) {
+        start - 1
+    } else {
+        start
+    };
+    if !ends_clause(tokens[end - 1]) && tokens.get(end).is_some_and(|token| colour(token)) {
+        end += 1;
     }
     let words: Vec<&str> = tokens[start..end].iter().map(|token| bare(token)).collect();
     Some(words.join(" "))
@@ -1096,6 +1317,10 @@ const CONTAINERS: &[&str] = &[
     "box", "boxes", "caja", "cajas", "pack", "packs", "bottle", "bottles", "frasco", "frascos",
 ];
 
+/// A field named for the cake it holds alone ("cake", "pastel"; not `cake_message`): the cake
+/// ordered is its value, as for a product ("quiero encargar un pastel de tres leches").
+const BAKED: &[&str] = &["cake", "pastel", "torta", "tarta"];
+
 /// Words that end what is counted: "for my office", "para el sábado", "delivered the 18th".
 const PRODUCT_ENDS: &[&str] = &[
     "too",
@@ -1116,11 +1341,16 @@ const PRODUCT_ENDS: &[&str] = &[
     "please",
     "pls",
     "por",
-    "con",
-    "with",
     "a",
     "al",
+    // "el sofá seccional gris que vi en la web": a clause about it.
+    "que",
 ];
+
+/// Words after an event that say who comes along ("our anniversary with the family"); after a
+/// product they say what it has, and stay ("tazas personalizadas con logo", "custom tote bags
+/// with our logo", as every writer keeps them).
+const COMPANY_ENDS: &[&str] = &["con", "with"];
 
 /// A brand and its model after a word that owns or points at it, past one lower-case word for
 /// what it is: "on my Specialized Sirrus", "el iPhone 14 y la pantalla ...", "mi e-bike Rad
@@ -1325,8 +1555,51 @@ fn listed_title(text: &str) -> Option<String> {
     })
 }
 
+/// "soy gerente de compras en ...", "I'm director of ...": a title without an article after
+/// "soy"/"I'm", when its first word is one of [`ROLES`] (test19), as "soy la" opens one.
+fn role_said(text: &str) -> Option<String> {
+    after_cue(text, &["soy ", "i'm ", "im ", "i am "], 8).filter(|value| {
+        value
+            .split_whitespace()
+            .next()
+            .is_some_and(|word| ROLES.contains(&fold(word).as_str()))
+    })
+}
+
+/// Words before the job someone applies for: "applying for the line cook position", "saw your
+/// post for warehouse supervisor", "vi el anuncio de line cook" (test15, test19, test20).
+const APPLYING_CUES: &[&str] = &[
+    "applying for ",
+    "apply for ",
+    "opening for ",
+    "post for ",
+    "posting for ",
+    "the ad for ",
+    "your ad for ",
+    "anuncio de ",
+    "anuncio para ",
+    "vacante de ",
+    "vacante para ",
+];
+
+/// Words after a job's title that only say it is a job.
+const JOB_WORDS: &[&str] = &["position", "job", "role", "opening", "puesto", "vacante"];
+
+/// The job after [`APPLYING_CUES`] to the end of its clause, without its article or a last word
+/// that says it is a job.
+fn applied_for(text: &str) -> Option<String> {
+    let value = after_cue(text, APPLYING_CUES, 6)?;
+    let value = without_article(&value);
+    let title = match value.rsplit_once(' ') {
+        Some((title, last)) if JOB_WORDS.contains(&fold(last).as_str()) => title,
+        _ => value.as_str(),
+    };
+    (!title.is_empty()).then(|| title.to_string())
+}
+
 /// Words that ask to see a home or a place, before it.
 const VIEWING_CUES: &[&str] = &[
+    "listing for",
     "interested in seeing",
     "interested in viewing",
     "interested in",
@@ -1342,24 +1615,33 @@ const VIEWING_CUES: &[&str] = &[
     "visitar",
 ];
 
+/// Words before a listing asked after, when no word asks to see it: "is the 2 bed flat on
+/// Ashgrove Road still available?", "I saw the 2br condo on Atlantic Ave, still for sale?".
+const ASKED_AFTER_CUES: &[&str] = &["saw", "is", "disponible"];
+
 /// What is asked to be seen, after [`VIEWING_CUES`]: it starts with an article or a street
 /// number ("see the townhouse at 220 Pine", "seeing 14 Birch Lane"; not "see you then") and
-/// ends with its clause or at the words for when ("tomorrow at 5:30", "on Saturday"). English
-/// keeps "the", which says which one, as an answer does ("it's the blue one"); a Spanish
-/// article and "a"/"an" go ("vi la casa en renta de Juriquilla" = `casa en renta de
-/// Juriquilla`).
+/// ends with its clause, at the words for when ("tomorrow at 5:30", "on Saturday") or at a
+/// clause about it ("que publicaron", "and I'm interested"). "the" and "el"/"la" say which one
+/// and stay, as most writers keep them ("me interesa el depa de Narvarte" = `el depa de
+/// Narvarte`); "a"/"an" and "este" go.
 fn listing(tokens: &[&str]) -> Option<String> {
     const LISTING_ARTICLES: &[&str] = &["the", "a", "an", "el", "la", "los", "las", "este", "esta"];
+    const DEFINITE: &[&str] = &["the", "el", "la", "los", "las"];
+    const CLAUSE_AFTER: &[&str] = &["que", "which", "that", "and", "still", "available"];
     const WHEN: &[&str] = &[
         "today", "tomorrow", "tonight", "hoy", "manana", "please", "pls",
     ];
     const BEFORE_WHEN: &[&str] = &["on", "el", "this", "next", "este", "esta", "for", "para"];
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
-    let start = after_cues(tokens, &folded, VIEWING_CUES, |end| {
+    let named_after = |end: usize| {
         LISTING_ARTICLES.contains(&folded[end].as_str())
             || tokens[end].starts_with(|c: char| c.is_ascii_digit())
-    })?;
-    let dropped = folded[start] != "the" && LISTING_ARTICLES.contains(&folded[start].as_str());
+    };
+    let start = after_cues(tokens, &folded, VIEWING_CUES, named_after)
+        .or_else(|| after_cues(tokens, &folded, ASKED_AFTER_CUES, named_after))?;
+    let dropped = !DEFINITE.contains(&folded[start].as_str())
+        && LISTING_ARTICLES.contains(&folded[start].as_str());
     let start = start + usize::from(dropped);
     let says_when = |word: &str| {
         WHEN.contains(&word) || super::dates::is_weekday(word) || super::dates::is_month(word)
@@ -1369,7 +1651,8 @@ fn listing(tokens: &[&str]) -> Option<String> {
         let when = says_when(word)
             || (BEFORE_WHEN.contains(&word.as_str())
                 && folded.get(at + 1).is_some_and(|next| says_when(next)));
-        if word.is_empty() || (!words.is_empty() && when) {
+        if word.is_empty() || (!words.is_empty() && (when || CLAUSE_AFTER.contains(&word.as_str())))
+        {
             break;
         }
         words.push(bare(token));
@@ -1377,7 +1660,11 @@ fn listing(tokens: &[&str]) -> Option<String> {
             break;
         }
     }
-    (!words.is_empty() && words.len() <= 8).then(|| words.join(" "))
+    // "ver el jueves": an article alone names nothing.
+    let named = words
+        .iter()
+        .any(|word| !LISTING_ARTICLES.contains(&fold(word).as_str()));
+    (named && words.len() <= 8).then(|| words.join(" "))
 }
 
 /// Words that order what a product field holds, before it.
@@ -1402,6 +1689,18 @@ const ORDER_CUES: &[&str] = &[
     "reservarme",
     "mandar",
     "enviar",
+    "comprar",
+    "buy",
+    // "quiero la sudadera con capucha", "quiero un pastel de tres leches" (test8, test10,
+    // test19, test21): wanting a thing with its article orders it.
+    "quiero un",
+    "quiero una",
+    "quiero unos",
+    "quiero unas",
+    "quiero el",
+    "quiero la",
+    "quiero los",
+    "quiero las",
 ];
 
 /// Words before what an event field holds: "for a", "para un", "planning a".
@@ -1454,6 +1753,8 @@ const EVENTS: &[&str] = &[
     "anniversary",
     "posada",
     "cumpleanos",
+    "cumple",
+    "bautismo",
     "birthday",
     "bar mitzvah",
     "bat mitzvah",
@@ -1470,8 +1771,59 @@ fn named_event(tokens: &[&str]) -> Option<String> {
                     && EVENTS.contains(&format!("{word} {}", fold(bare(next))).as_str())
             })
     })?;
-    let clause = clause_words(&tokens[at..]);
-    (clause.len() <= 6).then(|| clause.join(" "))
+    // "la boda es el 25 de abril": what is said of the event is no part of it.
+    let clause: Vec<&str> = clause_words(&tokens[at..])
+        .into_iter()
+        .take_while(|word| !matches!(fold(word).as_str(), "es" | "is" | "sera" | "was" | "fue"))
+        .collect();
+    // "el bautismo de mi sobrino": "the" stays when the words after say which one.
+    let which = clause
+        .get(1)
+        .is_some_and(|word| matches!(fold(word).as_str(), "de" | "del" | "of"));
+    let article = at
+        .checked_sub(1)
+        .map(|before| tokens[before])
+        .filter(|before| which && matches!(fold(before).as_str(), "el" | "la" | "the"));
+    let whose = whose_and_which(&tokens[..at]);
+    (clause.len() <= 6).then(|| {
+        article
+            .into_iter()
+            .chain(whose.iter().copied())
+            .chain(clause)
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// The words just before an event that say which one it is, and whose with them, as written:
+/// "40th anniversary party", "my dad's 70th birthday" = `dad's 70th birthday`. "my" only says
+/// whose, as after a frame ("it's for my ..."); whose alone names no other event ("my daughter's
+/// quinceañera" = `quinceañera` on two sets, "my wifes birthday" kept on one).
+fn whose_and_which<'a>(before: &[&'a str]) -> Vec<&'a str> {
+    let mut start = before.len();
+    // "70th", "40th": which of its kind.
+    if let Some(word) = start.checked_sub(1).map(|at| before[at])
+        && let Some(number) = ENGLISH_ENDINGS
+            .iter()
+            .find_map(|ending| word.strip_suffix(ending))
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+    {
+        start -= 1;
+    }
+    // "dad's", or "dads" after "my": whose, before which one.
+    if start < before.len()
+        && let Some(word) = start.checked_sub(1).map(|at| before[at])
+    {
+        let owned_after_my = start >= 2
+            && matches!(fold(before[start - 2]).as_str(), "my" | "our")
+            && word.len() > 3
+            && word.ends_with('s');
+        if word.ends_with("'s") || word.ends_with("’s") || owned_after_my {
+            start -= 1;
+        }
+    }
+    before[start..].to_vec()
 }
 
 /// The words of `tokens` up to the end of the first clause, without their punctuation.
@@ -1492,10 +1844,13 @@ fn clause_words<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
 /// count after the word is [`counted`]'s ("order 3 dozen ..."), and "my contacts" says whose,
 /// not what.
 fn ordered(text: &str) -> Option<String> {
-    let product = phrase_after(text, ORDER_CUES, 5)?;
-    let first = fold(product.split_whitespace().next()?);
+    let product = phrase_after(text, ORDER_CUES, 7, &[])?;
+    let mut product_words = product.split_whitespace();
+    let first = fold(product_words.next()?);
+    let second = product_words.next();
+    // "order a tres leches cake": a dish's number counts nothing.
     let counted_or_owned = first.chars().any(|c| c.is_ascii_digit())
-        || super::numbers::is_number_word(&first)
+        || (super::numbers::is_number_word(&first) && !names_a_dish(&first, second.as_ref()))
         || VEHICLE_OWNERS.contains(&first.as_str());
     (!counted_or_owned).then(|| named_after(text, &product).unwrap_or(product))
 }
@@ -1707,8 +2062,8 @@ fn after_cues(
 }
 
 /// The words after the first of `cues` (whole words) to the end of their clause or to a word of
-/// [`PRODUCT_ENDS`], without an article before them, in at most `most` words.
-fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
+/// [`PRODUCT_ENDS`] or `ends`, without an article before them, in at most `most` words.
+fn phrase_after(text: &str, cues: &[&str], most: usize, ends: &[&str]) -> Option<String> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let folded: Vec<String> = tokens.iter().map(|token| fold(bare(token))).collect();
     let after = after_cues(&tokens, &folded, cues, |_| true)?;
@@ -1723,7 +2078,10 @@ fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
     }
     let mut words: Vec<&str> = Vec::new();
     for (token, word) in tokens.iter().zip(&folded).skip(start) {
-        if word.is_empty() || (!words.is_empty() && PRODUCT_ENDS.contains(&word.as_str())) {
+        if word.is_empty()
+            || (!words.is_empty()
+                && (PRODUCT_ENDS.contains(&word.as_str()) || ends.contains(&word.as_str())))
+        {
             break;
         }
         words.push(bare(token));
@@ -1734,16 +2092,28 @@ fn phrase_after(text: &str, cues: &[&str], most: usize) -> Option<String> {
     (!words.is_empty() && words.len() <= most).then(|| words.join(" "))
 }
 
+/// Dishes named with a number word, which count nothing: "un pastel de tres leches", "a tres
+/// leches cake" (test12, test19, test20), "pizza cuatro quesos" (folded).
+const DISHES_WITH_A_NUMBER: &[[&str; 2]] = &[["tres", "leches"], ["cuatro", "quesos"]];
+
+/// Whether `word` and the token after it name a dish (see [`DISHES_WITH_A_NUMBER`]).
+fn names_a_dish(word: &str, next: Option<&&str>) -> bool {
+    next.is_some_and(|next| {
+        DISHES_WITH_A_NUMBER.contains(&[fold(word).as_str(), fold(bare(next)).as_str()])
+    })
+}
+
 /// What the first count in the message counts: "need 500 branded pens for a trade show" ->
 /// "branded pens", "quiero ordenar tres pasteles de tres leches for a party" -> "pasteles de
 /// tres leches".
 fn counted(tokens: &[&str]) -> Option<String> {
-    let count = tokens.iter().position(|token| {
+    let count = tokens.iter().enumerate().position(|(at, token)| {
         let word = bare(token);
         !word.is_empty()
             && (word.chars().all(|c| c.is_ascii_digit())
                 || (super::numbers::is_number_word(word)
-                    && !ARTICLES.contains(&fold(word).as_str())))
+                    && !ARTICLES.contains(&fold(word).as_str())
+                    && !names_a_dish(word, tokens.get(at + 1))))
     })?;
     let mut at = count + 1;
     if ends_clause(tokens[count]) {
@@ -1772,7 +2142,7 @@ fn counted(tokens: &[&str]) -> Option<String> {
         at += 1;
     }
     let mut words: Vec<&str> = Vec::new();
-    for token in tokens.iter().skip(at).take(5) {
+    for token in tokens.iter().skip(at).take(7) {
         let word = bare(token);
         let folded = fold(word);
         // "paracetamol de 500": a dose after "de" ends the product.
@@ -1987,6 +2357,48 @@ fn with_country(tokens: &[&str], place: String) -> String {
     }
 }
 
+/// Words that say a trip goes to the place after them, written in lower case: "looking at a
+/// trip to lisbon", "cotización para ir a cancún en diciembre" (test10, test19).
+const TRIP_TO: &[[&str; 2]] = &[
+    ["trip", "to"],
+    ["fly", "to"],
+    ["go", "to"],
+    ["ir", "a"],
+    ["viaje", "a"],
+    ["viajar", "a"],
+    ["vuelo", "a"],
+    ["paquete", "a"],
+];
+
+/// Words that end a place written in lower case: when, who and what for.
+const AFTER_PLACE: &[&str] = &[
+    "for", "in", "on", "this", "next", "with", "en", "para", "por", "con", "el", "este", "esta",
+    "and", "y",
+];
+
+/// Where a trip goes in a message written in lower case, after [`TRIP_TO`]: one to three
+/// words before the words of when or who.
+fn lower_case_destination(tokens: &[&str]) -> Option<String> {
+    let at = tokens.windows(2).position(|pair| {
+        !ends_clause(pair[0]) && TRIP_TO.contains(&[fold(pair[0]).as_str(), fold(pair[1]).as_str()])
+    })? + 2;
+    let mut place: Vec<&str> = Vec::new();
+    for token in &tokens[at..] {
+        let word = bare(token);
+        if word.is_empty()
+            || AFTER_PLACE.contains(&fold(word).as_str())
+            || !word.chars().all(|c| c.is_alphabetic() && !c.is_uppercase())
+        {
+            break;
+        }
+        place.push(word);
+        if ends_clause(token) {
+            break;
+        }
+    }
+    (1..=3).contains(&place.len()).then(|| place.join(" "))
+}
+
 /// Words before where a trip goes: "a trip to Lisbon", "ir a Oaxaca", "un viaje para Cancún".
 const TRAVEL_CUES: &[&str] = &["to", "a", "para", "hacia", "visit", "visitar", "visiting"];
 
@@ -2137,6 +2549,10 @@ const SUBJECT_CUES: &[&str] = &[
     "refuerzo en ",
     "profesor de ",
     "profe de ",
+    "profesor particular de ",
+    "profesora particular de ",
+    "profe particular de ",
+    "clases particulares de ",
     "maestro de ",
     "maestra de ",
     "tutor de ",
@@ -2148,11 +2564,35 @@ const SUBJECT_ENDS: &[&str] = &[
     "next", "my", "mi", "el", "la", "los", "las", "the",
 ];
 
+/// What follows the learner named first after a subject's cue: "(a tutor for) my son for
+/// algebra 2" = `algebra 2`; the subject follows "for"/"in"/"en"/"de" within three words.
+fn after_learner(value: &str) -> String {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let learner = words.first().is_some_and(|first| {
+        ["my", "our", "mi", "nuestro", "nuestra"].contains(&fold(first).as_str())
+    });
+    let link =
+        words.iter().take(4).skip(1).position(|word| {
+            ["for", "in", "en", "de", "with", "con"].contains(&fold(word).as_str())
+        });
+    match link {
+        Some(at) if learner => words[at + 2..].join(" "),
+        _ => value.to_string(),
+    }
+}
+
 /// The subject named before the word for who teaches it: "looking for a maths tutor", "un
 /// profe de" is read by its cue. Not a word that says what kind of tutor ("a private tutor").
 fn subject_before_tutor(tokens: &[&str]) -> Option<String> {
-    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher"];
+    // "need chem help for my junior": the subject before the help asked for.
+    const TUTORS: &[&str] = &["tutor", "tutors", "tutoring", "teacher", "help"];
     const NOT_SUBJECTS: &[&str] = &[
+        "some",
+        "any",
+        "more",
+        "extra",
+        "your",
+        "urgent",
         "a",
         "an",
         "the",
@@ -2280,9 +2720,31 @@ const PLACE_CUES: &[&str] = &[
     "in", "en", "por", "near", "around", "cerca", "barrio", "colonia", "col", "zona", "area",
 ];
 
-/// A capitalised place of one to three words after one of `cues`, not a month, a weekday or
+/// Words before a venue or where the texter is: "at Crissy Field", "en la Catedral".
+const VENUE_CUES: &[&str] = &["at", "en"];
+
+/// How a place's name is written: how many words it takes at most, and the small words that
+/// join its capitalised words.
+struct PlaceName {
+    most: usize,
+    joins: &'static [&'static str],
+}
+
+/// A neighbourhood or a town: "Villa Crespo o Almagro", "Park Slope".
+const AREA_NAME: PlaceName = PlaceName {
+    most: 4,
+    joins: &["de", "del", "la"],
+};
+
+/// A venue, with the town it is in: "Andrés Carne de Res de Chía", "Calamigos Ranch in Malibu".
+const VENUE_NAME: PlaceName = PlaceName {
+    most: 6,
+    joins: &["de", "del", "la", "in"],
+};
+
+/// A capitalised place after one of `cues`, written as `name` says, not a month, a weekday or
 /// the start of a street address.
-fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
+fn place_after(tokens: &[&str], cues: &[&str], name: &PlaceName) -> Option<String> {
     tokens.windows(2).enumerate().find_map(|(at, pair)| {
         let cue = fold(bare(pair[0]));
         if !cues.contains(&cue.as_str()) || ends_clause(pair[0]) {
@@ -2310,9 +2772,8 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
             // Two places to choose from: "en Villa Crespo o Almagro", "Laureles o Envigado".
             let alternative = matches!(word, "o" | "or" | "u")
                 && rest.get(n + 1).is_some_and(|next| place_word(bare(next)));
-            let connector =
-                !taken.is_empty() && (matches!(word, "de" | "del" | "la") || alternative);
-            if !(capitalised || connector) || taken.len() >= 4 {
+            let connector = !taken.is_empty() && (name.joins.contains(&word) || alternative);
+            if !(capitalised || connector) || taken.len() >= name.most {
                 break;
             }
             taken.push(word);
@@ -2320,10 +2781,7 @@ fn place_after(tokens: &[&str], cues: &[&str]) -> Option<String> {
                 break;
             }
         }
-        while taken
-            .last()
-            .is_some_and(|w| matches!(*w, "de" | "del" | "la"))
-        {
+        while taken.last().is_some_and(|w| name.joins.contains(w)) {
             taken.pop();
         }
         let first = fold(taken.first()?);
@@ -2352,6 +2810,23 @@ mod tests {
             ("pest", "pretty sure it's bed bugs", "bed bugs"),
             ("subject", "looking for a maths tutor for my son", "maths"),
             ("subject", "my daughter needs help w chemistry", "chemistry"),
+            ("destination", "looking at a trip to lisbon", "lisbon"),
+            (
+                "destino",
+                "cotización para ir a cancún en diciembre",
+                "cancún",
+            ),
+            (
+                "subject",
+                "looking for a tutor for my son for algebra 2",
+                "algebra 2",
+            ),
+            ("subject", "need chem help for my junior, grade 11", "chem"),
+            (
+                "asignatura",
+                "busco profe particular de física para mi hija",
+                "física",
+            ),
         ] {
             assert_eq!(read(field, said).as_deref(), Some(value), "{field}: {said}");
         }
@@ -2359,6 +2834,7 @@ mod tests {
             ("stylist", "with pleasure, thursday works"),
             ("pest", "something is chewing the wires"),
             ("subject", "looking for a private tutor"),
+            ("subject", "need some help asap"),
         ] {
             assert_eq!(read(field, said), None, "{field}: {said}");
         }
@@ -2374,6 +2850,19 @@ mod tests {
                 "birthday dinner for my dad, table for 6",
                 "birthday dinner for my dad",
             ),
+            ("hola! hacen fotos para cumple de 15?", "cumple de 15"),
+            // Whose and which one stay; "my" only says whose.
+            (
+                "hi, looking for catering for my dad's 70th birthday",
+                "dad's 70th birthday",
+            ),
+            ("its for my wifes birthday", "birthday"),
+            ("40th anniversary party", "40th anniversary party"),
+            // "the" stays when the words after say which one.
+            (
+                "hola! hacés fotos para el bautismo de mi sobrino?",
+                "el bautismo de mi sobrino",
+            ),
         ] {
             assert_eq!(
                 event.answer(said, false, false).as_deref(),
@@ -2382,6 +2871,12 @@ mod tests {
             );
         }
         assert_eq!(event.answer("a 40th birthday party", true, false), None);
+        assert_eq!(
+            event
+                .answer("perdón, la boda es el 25 de abril, no el 18", false, true)
+                .as_deref(),
+            Some("boda")
+        );
         let pet = Thing::of("mascota").unwrap();
         assert_eq!(
             pet.read("mi gatica Luna no quiere comer").as_deref(),
@@ -2394,26 +2889,52 @@ mod tests {
         let read = |text| Thing::of("property").and_then(|thing| thing.read(text));
         for (said, listing) in [
             ("interested in seeing 14 Birch Lane", "14 Birch Lane"),
+            // Asked after, with no word that asks to see it.
+            (
+                "Hello, is the 2 bed flat on Ashgrove Road still available? Would love a viewing",
+                "the 2 bed flat on Ashgrove Road",
+            ),
+            (
+                "hi I saw the 2br condo on Atlantic Ave, still for sale?",
+                "the 2br condo on Atlantic Ave",
+            ),
             (
                 "can i see the townhouse at 220 Pine tomorrow at 5:30",
                 "the townhouse at 220 Pine",
             ),
             (
                 "me interesa el 2 bedroom condo en Brickell",
-                "2 bedroom condo en Brickell",
+                "el 2 bedroom condo en Brickell",
             ),
             (
                 "hola, vi la casa en renta de Juriquilla",
-                "casa en renta de Juriquilla",
+                "la casa en renta de Juriquilla",
             ),
             (
                 "quiero ver el depto de Palermo el sábado",
-                "depto de Palermo",
+                "el depto de Palermo",
+            ),
+            (
+                "me interesa el depa de Narvarte que publicaron",
+                "el depa de Narvarte",
+            ),
+            (
+                "I saw the listing for the condo on 14 Harbour Way and I'm interested",
+                "the condo on 14 Harbour Way",
+            ),
+            (
+                "interested in seeing a loft on Grand St",
+                "loft on Grand St",
             ),
         ] {
             assert_eq!(read(said).as_deref(), Some(listing), "{said}");
         }
-        for said in ["see you then", "can I see it on Saturday?", "me interesa"] {
+        for said in [
+            "see you then",
+            "can I see it on Saturday?",
+            "me interesa",
+            "se podría ver el jueves?",
+        ] {
             assert_eq!(read(said), None, "{said}");
         }
     }
@@ -2430,6 +2951,10 @@ mod tests {
             Some("Nissan Versa 2018")
         );
         assert_eq!(
+            read("q onda, mi nissan versa 2017 hace un ruido raro").as_deref(),
+            Some("nissan versa 2017")
+        );
+        assert_eq!(
             read("un Peugeot 208 2020 y se").as_deref(),
             Some("Peugeot 208 2020")
         );
@@ -2441,6 +2966,15 @@ mod tests {
         assert_eq!(
             read("my 2016 Honda Civic de 2019").as_deref(),
             Some("2016 Honda Civic")
+        );
+        // Its colour, as said.
+        assert_eq!(
+            read("its a silver 2011 ford f150").as_deref(),
+            Some("silver 2011 ford f150")
+        );
+        assert_eq!(
+            read("grey honda civic 2012").as_deref(),
+            Some("grey honda civic 2012")
         );
         assert_eq!(read("can I get a seat by the window"), None);
         assert_eq!(read("no car here"), None);
@@ -2480,6 +3014,16 @@ mod tests {
         assert_eq!(
             read("quiero ordenar tres pasteles de tres leches for a party").as_deref(),
             Some("pasteles de tres leches")
+        );
+        // A dish named with a number counts nothing: no "leches" counted.
+        assert_eq!(counted(&["un", "pastel", "de", "tres", "leches"]), None);
+        assert_eq!(
+            read("need 250 custom tote bags with our logo for a conference").as_deref(),
+            Some("custom tote bags with our logo")
+        );
+        assert_eq!(
+            read("hola quería encargar un roscón de reyes grande con nata").as_deref(),
+            Some("roscón de reyes grande con nata")
         );
         assert_eq!(read("so 36 total, delivered the 18th"), None);
         assert_eq!(read("unos jeans que me llegaron con un hueco"), None);
@@ -2540,6 +3084,18 @@ mod tests {
             read("quiero ordenar un pastel tres leches for a birthday").as_deref(),
             Some("pastel tres leches")
         );
+        assert_eq!(
+            read("hola! i want to order a tres leches cake para el thanksgiving").as_deref(),
+            Some("tres leches cake")
+        );
+        assert_eq!(
+            read("hola hacen envíos? quiero la yerbera de cerámica verde").as_deref(),
+            Some("yerbera de cerámica verde")
+        );
+        assert_eq!(
+            read("quiero un pastel de tres leches for my son's birthday").as_deref(),
+            Some("pastel de tres leches")
+        );
         // A count after the word is what the count reads; "my" says whose, not what.
         assert_eq!(
             read("I'd like to order 3 dozen bagels").as_deref(),
@@ -2548,6 +3104,14 @@ mod tests {
         assert_eq!(read("Need to reorder my contacts"), None);
         // A pharmacy's order is one too.
         assert_eq!(Thing::of("medicamento"), Some(Thing::Product));
+        assert_eq!(Thing::of("pastel"), Some(Thing::Product));
+        assert_ne!(Thing::of("cake_message"), Some(Thing::Product));
+        assert_eq!(
+            Thing::Product
+                .read("hola quiero comprar el sofá seccional gris que vi en la web")
+                .as_deref(),
+            Some("sofá seccional gris")
+        );
         assert_eq!(
             read("need a refill on atorvastatin 20 mg").as_deref(),
             Some("atorvastatin 20 mg")
@@ -2733,6 +3297,80 @@ mod tests {
         assert_eq!(read("in Chandler or nearby").as_deref(), Some("Chandler"));
         assert_eq!(read("in March please"), None);
         assert_eq!(read("in the city"), None);
+        // A venue after "at" or "en", with the town it is in.
+        let venue = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "venue",
+                "we're getting married oct 17 at Calamigos Ranch in Malibu and need a photographer!!",
+                "Calamigos Ranch in Malibu",
+            ),
+            (
+                "location",
+                "maybe at Crissy Field around sunset",
+                "Crissy Field",
+            ),
+            (
+                "lugar",
+                "hola! cuánto cobran por cubrir una boda? sería en Hacienda Los Laureles",
+                "Hacienda Los Laureles",
+            ),
+            (
+                "ubicacion",
+                "necesito conductor elegido ya, estoy en Andrés Carne de Res de Chía",
+                "Andrés Carne de Res de Chía",
+            ),
+            ("hotel", "estamos en el Hotel Miramar", "Hotel Miramar"),
+            (
+                "comuna",
+                "busco depto en arriendo en Providencia",
+                "Providencia",
+            ),
+        ] {
+            assert_eq!(venue(field, said).as_deref(), Some(value), "{said}");
+        }
+        assert_eq!(venue("venue", "at 5 on Saturday"), None);
+    }
+
+    #[test]
+    fn a_school_year_with_the_words_that_say_which_school() {
+        let read = |field, text| Thing::of(field).and_then(|thing| thing.read(text));
+        for (field, said, value) in [
+            (
+                "nivel",
+                "busco profe de física para mi hija, está en 5to año del secundario",
+                "5to año del secundario",
+            ),
+            (
+                "curso",
+                "va fatal en mates, está en 3º de la ESO",
+                "3º de la ESO",
+            ),
+            (
+                "curso",
+                "es para mi hijo Benjamín, está en cuarto medio",
+                "cuarto medio",
+            ),
+            ("curso", "hay cupo en 3ro básico para marzo", "3ro básico"),
+            (
+                "grado",
+                "va a entrar a primero de secundaria",
+                "primero de secundaria",
+            ),
+            (
+                "grado",
+                "información de admisiones para grado sexto",
+                "sexto",
+            ),
+            ("grade", "she's in 7th grade", "7th grade"),
+        ] {
+            assert_eq!(read(field, said).as_deref(), Some(value), "{said}");
+        }
+        assert_eq!(
+            read("curso", "hola quería info del curso de excel avanzado"),
+            None
+        );
+        assert_eq!(read("level", "first thing monday"), None);
     }
 
     #[test]
@@ -2749,6 +3387,7 @@ mod tests {
                 .as_deref(),
             Some("GNP")
         );
+        assert_eq!(Thing::Insurer.read("tenemos OSDE").as_deref(), Some("OSDE"));
         assert_eq!(Thing::Insurer.read("I have Monday off"), None);
         // Named alone after "con"/"with"; not a longer sentence or someone seen.
         assert_eq!(Thing::Insurer.read("con Asisa").as_deref(), Some("Asisa"));
@@ -2854,6 +3493,18 @@ mod tests {
             Some("vegan")
         );
         assert_eq!(Thing::Allergy.read("a veganish menu?"), None);
+        assert_eq!(
+            Thing::Allergy
+                .read("two guests are coeliac and one is vegan")
+                .as_deref(),
+            Some("two guests are coeliac and one is vegan")
+        );
+        assert_eq!(
+            Thing::Allergy
+                .read("una es celíaca y otro alérgico al marisco")
+                .as_deref(),
+            Some("una es celíaca y otro alérgico al marisco")
+        );
     }
 
     #[test]
@@ -2889,6 +3540,20 @@ mod tests {
             Some("Lincoln Middle School")
         );
         assert_eq!(Thing::School.read("after School today"), None);
+        for (said, title) in [
+            ("hi i'm applying for the line cook position", "line cook"),
+            (
+                "saw your post for warehouse supervisor, i have 6 yrs in logistics",
+                "warehouse supervisor",
+            ),
+            ("hi vi el anuncio de line cook", "line cook"),
+            (
+                "soy jefa de operaciones de Viña Los Robles",
+                "jefa de operaciones",
+            ),
+        ] {
+            assert_eq!(Thing::JobTitle.read(said).as_deref(), Some(title), "{said}");
+        }
         assert_eq!(
             Thing::Area.read("busco depa en la Roma").as_deref(),
             Some("Roma")

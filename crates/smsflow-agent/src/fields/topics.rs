@@ -22,6 +22,8 @@ const TOPICS: &[Topic] = &[
             "custodia",
             "child support",
             "pension alimenticia",
+            "pension de alimentos",
+            "cuota alimentaria",
             "alimony",
             "my ex ",
             "mi ex ",
@@ -111,6 +113,7 @@ const TOPICS: &[Topic] = &[
         ],
         cues: &[
             "fired",
+            "redundan",
             "at work",
             "on the job",
             "workers comp",
@@ -302,8 +305,17 @@ const TOPICS: &[Topic] = &[
         ],
     },
     Topic {
-        choice_words: &["locksmith", "lockout", "cerrajeria", "cerrajero"],
+        choice_words: &[
+            "locksmith",
+            "lockout",
+            "cerrajeria",
+            "cerrajero",
+            "apertura",
+        ],
         cues: &[
+            "no puedo entrar",
+            "me quede afuera",
+            "quede afuera",
             "locked out",
             "locked myself out",
             "lost my keys",
@@ -318,8 +330,26 @@ const TOPICS: &[Topic] = &[
         ],
     },
     Topic {
-        choice_words: &["repair", "repairs", "reparacion", "arreglo", "fix"],
+        choice_words: &[
+            "repair",
+            "repairs",
+            "reparacion",
+            "arreglo",
+            "fix",
+            "averia",
+            "averias",
+            "falla",
+        ],
         cues: &[
+            "no arranca",
+            "won't start",
+            "wont start",
+            "no heat",
+            "clicking",
+            "grinding",
+            "noise",
+            "ruido",
+            "won't prime",
             "not cooling",
             "isn't cooling",
             "isnt cooling",
@@ -386,18 +416,22 @@ const TOPICS: &[Topic] = &[
             "beginner",
             "beginners",
             "novice",
+            "basico",
+            "basica",
         ],
         cues: &[
-            "nunca ha",
-            "nunca he",
+            "nunca",
             "no sabe",
             "no se nadar",
             "never",
             "doesn't know how",
             "doesnt know how",
             "desde cero",
+            "de cero",
             "from scratch",
             "basico",
+            "first time",
+            "primera vez",
         ],
     },
     Topic {
@@ -521,6 +555,121 @@ const TOPICS: &[Topic] = &[
             "cuanto antes",
             "ya mismo",
             "de inmediato",
+            "urge",
+            "urgen",
+            "emergenc",
+            "hoy mismo",
+            "same day",
+        ],
+    },
+    // When in the day or week a course or shift runs: "turno de la mañana" is `Matutino`, "en
+    // la noche porque trabajo" is `Nocturna`, "los sábados nada más" is `Sabatino`.
+    Topic {
+        choice_words: &["matutino", "matutina", "diurno", "diurna"],
+        cues: &["manana", "mananas", "morning", "temprano", "early"],
+    },
+    Topic {
+        choice_words: &["vespertino", "vespertina"],
+        cues: &["tarde", "tardes", "afternoon"],
+    },
+    Topic {
+        choice_words: &[
+            "nocturno",
+            "nocturna",
+            "nocturnos",
+            "nocturnas",
+            "evening",
+            "evenings",
+        ],
+        cues: &[
+            "noche",
+            "noches",
+            "night",
+            "evening",
+            "after work",
+            "despues del trabajo",
+        ],
+    },
+    Topic {
+        choice_words: &[
+            "sabatino", "sabatina", "weekend", "weekends", "fin", "finde",
+        ],
+        cues: &[
+            "sabado",
+            "sabados",
+            "domingo",
+            "domingos",
+            "saturday",
+            "sunday",
+            "weekend",
+            "fin de semana",
+            "finde",
+        ],
+    },
+    // How a session is held: "por zoom mejor" is `Virtual`, "face to face" is `In person`.
+    Topic {
+        choice_words: &[
+            "virtual",
+            "online",
+            "linea",
+            "video",
+            "videollamada",
+            "telehealth",
+            "remote",
+            "remoto",
+            "remota",
+            "distancia",
+        ],
+        cues: &[
+            "zoom",
+            "google meet",
+            "videollamada",
+            "video call",
+            "videocall",
+            "facetime",
+            "skype",
+            "remot",
+            "a distancia",
+            "desde casa",
+            "from home",
+        ],
+    },
+    Topic {
+        choice_words: &[
+            "presencial",
+            "person",
+            "persona",
+            "office",
+            "oficina",
+            "consultorio",
+        ],
+        cues: &[
+            "en persona",
+            "in person",
+            "in-person",
+            "face to face",
+            "cara a cara",
+            "en el consultorio",
+            "ir al consultorio",
+            "come in",
+            "ir en persona",
+        ],
+    },
+    // A class for someone expecting: "I'm 5 months pregnant" is `Prenatal`.
+    Topic {
+        choice_words: &[
+            "prenatal",
+            "prenatales",
+            "embarazo",
+            "embarazadas",
+            "maternity",
+        ],
+        cues: &[
+            "pregnan",
+            "embarazad",
+            "expecting",
+            "weeks along",
+            "semanas de embarazo",
         ],
     },
     Topic {
@@ -797,6 +946,7 @@ const TOPICS: &[Topic] = &[
         cues: &[
             "robaron",
             "robo ",
+            "nicked",
             "stolen",
             "stole",
             "broke in",
@@ -806,6 +956,28 @@ const TOPICS: &[Topic] = &[
             "burglar",
             "hurtaron",
             "asalt",
+        ],
+    },
+    // A spouse named says the texter is married: "my wife and I want to set up a trust".
+    Topic {
+        choice_words: &["married", "casado", "casada", "casados"],
+        cues: &[
+            "my wife",
+            "my husband",
+            "mi esposa",
+            "mi esposo",
+            "mi marido",
+        ],
+    },
+    // A car that will not start needs a jump: "car won't start, think the battery's dead".
+    Topic {
+        choice_words: &["jump"],
+        cues: &[
+            "battery",
+            "bateria",
+            "won't start",
+            "wont start",
+            "no arranca",
         ],
     },
     Topic {
@@ -857,6 +1029,12 @@ const TOPICS: &[Topic] = &[
             "saliendo agua",
             "por todos lados",
             "no podemos trabajar",
+            // A pipe that bursts: "water is everywhere", "sale agua a chorro".
+            "everywhere",
+            "a chorro",
+            "burst",
+            "reventad",
+            "se reviento",
         ],
     },
     // Why a visit: a pet or a person who is ill, hurt, in pain, or due for shots.
@@ -938,12 +1116,199 @@ const TOPICS: &[Topic] = &[
             "apretad",
         ],
     },
+    // What happened, as an injury lawyer's choices name it.
+    Topic {
+        choice_words: &["slip", "fall", "caida", "caidas", "resbalon"],
+        cues: &[
+            "slipped", "slip ", "tripped", "i fell", "fell ", "resbal", "me cai", "se cayo",
+            "tropec",
+        ],
+    },
+    // An event for a workplace: "holiday party for my office".
+    Topic {
+        choice_words: &[
+            "corporate",
+            "corporativo",
+            "corporativa",
+            "empresarial",
+            "company",
+        ],
+        cues: &[
+            "office",
+            "oficina",
+            "company",
+            "empresa",
+            "work party",
+            "coworkers",
+            "team building",
+            "compañeros de trabajo",
+            "companeros de trabajo",
+            "del trabajo",
+            "staff",
+        ],
+    },
+    // A girl's fifteenth birthday, as Latin America names it.
+    Topic {
+        choice_words: &["xv", "quince", "quinceanera", "quinceaneras"],
+        cues: &["quince", "quinceaner", "xv "],
+    },
+    Topic {
+        choice_words: &[
+            "cetaceos",
+            "cetaceans",
+            "whale",
+            "whales",
+            "ballenas",
+            "delfines",
+        ],
+        cues: &["ballena", "whale", "delfin", "dolphin", "orca", "cetace"],
+    },
+    // Water damage, by what leaked or flooded.
+    Topic {
+        choice_words: &["agua", "water"],
+        cues: &[
+            "tuberia",
+            "caneria",
+            "inund",
+            "fuga",
+            "gotera",
+            "filtracion",
+            "pipe",
+            "flood",
+            "leak",
+            "burst",
+        ],
+    },
+    // A tooth that hurts or broke needs seeing now.
+    Topic {
+        choice_words: &["emergency", "emergencia", "urgencia"],
+        cues: &[
+            "chipped",
+            "broke a tooth",
+            "broken tooth",
+            "cracked tooth",
+            "toothache",
+            "me duele",
+            "dolor de muela",
+            "se me rompio",
+            "se me partio",
+            "swollen",
+            "hinchad",
+            "knocked out",
+        ],
+    },
+    // Tyres: a puncture is a repair, changing to the season's set is a swap.
+    Topic {
+        choice_words: &["flat", "pinchazo", "ponchadura", "puncture"],
+        cues: &[
+            "nail",
+            "flat",
+            "puncture",
+            "patch",
+            "pinch",
+            "ponch",
+            "clavo",
+            "losing air",
+            "pierde aire",
+        ],
+    },
+    Topic {
+        choice_words: &["swap", "seasonal", "changeover", "cambio"],
+        cues: &[
+            "winter tires",
+            "summer tires",
+            "snow tires",
+            "studded",
+            "my summers",
+            "my winters",
+            "put on",
+            "swap",
+            "de invierno",
+            "de verano",
+        ],
+    },
+    Topic {
+        choice_words: &["storage", "store", "guardar", "guarda", "almacenaje"],
+        cues: &["store", "storage", "guardar", "guardan", "almacen"],
+    },
+    // Studies at a university: "análisis matemático para la facu".
+    Topic {
+        choice_words: &[
+            "universidad",
+            "universitario",
+            "universitaria",
+            "university",
+            "college",
+        ],
+        cues: &["facu", "universidad", "university", "college", "carrera"],
+    },
+    // A cooling system by what it does not do: "el aire no enfría", "AC isn't cooling".
+    Topic {
+        choice_words: &["ac", "clima", "aire", "cooling"],
+        cues: &[
+            "no enfria",
+            "not cooling",
+            "isn't cooling",
+            "isnt cooling",
+            "aire acondicionado",
+            "el aire",
+            "air conditioning",
+            "a/c",
+            "blowing warm",
+        ],
+    },
+    // Taxes, and one's own as opposed to a business's: "mis taxes", "personal taxes".
+    Topic {
+        choice_words: &["fiscal", "tax", "taxes", "impuestos", "tributaria"],
+        cues: &["impuesto", "hacienda", "irs", "declaracion de la renta"],
+    },
+    Topic {
+        choice_words: &["individual", "personal", "personales"],
+        cues: &[
+            "my taxes",
+            "mis taxes",
+            "mis impuestos",
+            "personal tax",
+            "my tax return",
+        ],
+    },
+    Topic {
+        choice_words: &["fumigacion", "fumigation", "roaches", "cucarachas"],
+        cues: &["cucaracha", "roach", "chinche", "pulga", "bed bug"],
+    },
+    Topic {
+        choice_words: &["ortodoncia", "orthodontics", "braces"],
+        cues: &[
+            "brackets",
+            "braces",
+            "frenillos",
+            "invisalign",
+            "alineadores",
+        ],
+    },
 ];
 
 /// How often, said in words: each meaning with the names a choice may give it and what people
 /// say for it ("every other week" is `Biweekly`, "cada quince días" is `Quincenal`). "weekly"
 /// ends "biweekly", so these are read as whole phrases before the choice's own words.
 const HOW_OFTEN: &[(&[&str], &[&str])] = &[
+    (
+        &["one time", "once", "una vez", "unica vez", "puntual"],
+        &[
+            "one time",
+            "just once",
+            "only once",
+            "this once",
+            "one off",
+            "single visit",
+            "solo una vez",
+            "una sola vez",
+            "una vez nomas",
+            "por unica vez",
+            "una unica vez",
+            "por esta vez",
+        ],
+    ),
     (
         &[
             "biweekly",
@@ -1043,10 +1408,20 @@ pub(super) fn choice_by_frequency(
     correcting: bool,
 ) -> Option<String> {
     let folded = spaced(text);
+    // "not ready to commit to weekly": a frequency refused a few words before is not chosen
+    // ("no weekly" right before; "every week, no wait, every other week" corrects).
+    let refused = |at: usize| {
+        let before: Vec<&str> = folded[..at].split_whitespace().rev().take(5).collect();
+        before.first() == Some(&"no")
+            || before
+                .iter()
+                .any(|word| matches!(*word, "not" | "ni" | "sin" | "without" | "dont" | "don't"))
+    };
     let said = HOW_OFTEN.iter().filter_map(|(names, phrases)| {
         let at = phrases
             .iter()
             .filter_map(|phrase| folded.find(&format!(" {phrase} ")))
+            .filter(|at| !refused(*at))
             .min()?;
         let choice = choices
             .iter()
@@ -1059,6 +1434,24 @@ pub(super) fn choice_by_frequency(
         said.min_by_key(|(at, _)| *at)
     };
     chosen.map(|(_, choice)| choice.clone())
+}
+
+/// Greetings that name a time of day and choose none: "buenas tardes, turno de la mañana".
+pub(super) const GREETINGS: &[&str] = &[
+    "buenas tardes",
+    "buenas noches",
+    "buenos dias",
+    "buen dia",
+    "good morning",
+    "good afternoon",
+    "good evening",
+];
+
+/// Spaced text without the greetings that name a time of day.
+fn without_greetings(spaced: &str) -> String {
+    GREETINGS.iter().fold(spaced.to_string(), |text, greeting| {
+        text.replace(&format!(" {greeting} "), " ")
+    })
 }
 
 /// The text folded, its words between single spaces and a space at each end.
@@ -1081,14 +1474,30 @@ fn spaced(text: &str) -> String {
 
 /// The one choice the message is about by meaning, when its words name none.
 pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> {
-    let folded = spaced(text);
-    let said = |cue: &str| folded.contains(&format!(" {}", cue.replace('-', " ")));
+    let folded = without_greetings(&spaced(text));
+    // "no urge" says nothing is urgent: a cue right after "no" or "not" is refused, not said.
+    let said = |cue: &str| {
+        let cue = format!(" {}", cue.replace('-', " "));
+        folded.match_indices(&cue).any(|(at, _)| {
+            let before = &folded[..at];
+            !(before.ends_with(" no") || before.ends_with(" not"))
+        })
+    };
     // How many of the topics said each choice is about: "manos y pies" is about two, which
-    // `Manicure y pedicure` covers and `Manicure` does not.
-    let about: Vec<(usize, &String)> = choices
+    // `Manicure y pedicure` covers and `Manicure` does not; and whether the choice also names
+    // a topic not said ("I slipped and broke my wrist" is about an injury, but not at work:
+    // `Slip and fall` before `Workplace injury`).
+    let about: Vec<(usize, bool, &String)> = choices
         .iter()
         .map(|choice| {
             let words = super::choice_words(choice);
+            let naming = |word: &str| {
+                TOPICS
+                    .iter()
+                    .filter(|topic| topic.choice_words.contains(&word))
+                    .map(|topic| topic.cues.iter().any(|cue| said(cue)))
+                    .collect::<Vec<bool>>()
+            };
             let topics = TOPICS
                 .iter()
                 .filter(|topic| {
@@ -1098,13 +1507,27 @@ pub(super) fn choice_by_topic(text: &str, choices: &[String]) -> Option<String> 
                         && topic.cues.iter().any(|cue| said(cue))
                 })
                 .count();
-            (topics, choice)
+            // A word of the choice whose every topic goes unsaid ("workplace").
+            let other = words.iter().any(|word| {
+                let topics = naming(word);
+                !topics.is_empty() && !topics.contains(&true)
+            });
+            (topics, other, choice)
         })
-        .filter(|(topics, _)| *topics > 0)
+        .filter(|(topics, _, _)| *topics > 0)
         .collect();
-    let most = about.iter().map(|(topics, _)| *topics).max()?;
-    let mut best = about.iter().filter(|(topics, _)| *topics == most);
-    let (_, first) = best.next()?;
+    let whole: Vec<(usize, bool, &String)> = about
+        .iter()
+        .copied()
+        .filter(|(_, other, _)| !other)
+        .collect();
+    let about = if whole.is_empty() { about } else { whole };
+    let most = about.iter().map(|(topics, _, _)| *topics).max()?;
+    let mut best = about
+        .iter()
+        .filter(|(topics, _, _)| *topics == most)
+        .map(|(_, _, choice)| choice);
+    let first = best.next()?;
     best.next().is_none().then(|| (*first).clone())
 }
 
@@ -1204,9 +1627,17 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .collect();
-    let at = words
+    let field_words: Vec<&str> = folded_field.split(|c: char| !c.is_alphanumeric()).collect();
+    // What the texter says for the thing the field names ("I have a cat" for `pets`).
+    let meant: Vec<Vec<&str>> = SAID_FOR
         .iter()
-        .position(|word| things.contains(&super::stem(word)))?;
+        .filter(|(names, _)| names.iter().any(|name| field_words.contains(name)))
+        .flat_map(|(_, said)| said.iter().map(|phrase| phrase.split(' ').collect()))
+        .collect();
+    let at = (0..words.len()).find(|&at| {
+        things.contains(&super::stem(words[at]))
+            || meant.iter().any(|phrase| words[at..].starts_with(phrase))
+    })?;
     let refused = words[at.saturating_sub(3)..at].iter().any(|word| {
         matches!(
             *word,
@@ -1215,6 +1646,8 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
                 | "sin"
                 | "never"
                 | "dont"
+                | "t"
+                | "cant"
                 | "nunca"
                 | "without"
                 | "ningun"
@@ -1224,12 +1657,147 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
     answer(!refused)
 }
 
+/// For a yes-or-no field about a thing (by a word of its name), what texters say that names
+/// the thing without the field's word, in either language: a pet by its animal ("vamos con la
+/// perra" for `mascota`), insurance by "seguro", leave to enter by "you can go in", sound and
+/// projection by their equipment.
+const SAID_FOR: &[(&[&str], &[&str])] = &[
+    (
+        &["pet", "pets", "mascota", "mascotas", "animal", "animales"],
+        &[
+            "dog", "dogs", "puppy", "cat", "cats", "kitten", "perro", "perra", "perros", "perras",
+            "perrito", "perrita", "perritos", "perritas", "gato", "gata", "gatos", "gatito",
+            "gatita", "mascota", "mascotas", "pet", "pets",
+        ],
+    ),
+    (
+        &[
+            "insurance",
+            "insured",
+            "seguro",
+            "asegurado",
+            "claim",
+            "reclamo",
+            "siniestro",
+        ],
+        &[
+            "insurance",
+            "insured",
+            "insurer",
+            "seguro",
+            "aseguradora",
+            "claim",
+            "reclamo",
+            "poliza",
+        ],
+    ),
+    (
+        &[
+            "enter", "entry", "access", "acceso", "entrar", "ingreso", "ingresar", "permiso",
+        ],
+        &[
+            "go in",
+            "come in",
+            "let yourself in",
+            "let yourselves in",
+            "enter",
+            "entrar",
+            "pasar",
+            "ingresar",
+            "la llave",
+            "las llaves",
+            "the key",
+            "a key",
+        ],
+    ),
+    (
+        &["av", "audio", "sound", "sonido", "projector", "proyector"],
+        &[
+            "projector",
+            "proyector",
+            "mic",
+            "mics",
+            "microphone",
+            "microphones",
+            "microfono",
+            "microfonos",
+            "speakers",
+            "sound system",
+            "equipo de sonido",
+            "audio",
+            "av",
+        ],
+    ),
+    (
+        &[
+            "equipment",
+            "gear",
+            "equipo",
+            "material",
+            "rental",
+            "alquiler",
+        ],
+        &[
+            "equipment",
+            "gear",
+            "equipo",
+            "material",
+            "rent",
+            "rentals",
+            "alquilar",
+        ],
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn listed(choices: &[&str]) -> Vec<String> {
         choices.iter().map(|choice| choice.to_string()).collect()
+    }
+
+    #[test]
+    fn a_yes_or_no_thing_said_by_what_names_it() {
+        let yes_no = listed(&["Yes", "No"]);
+        let si_no = listed(&["Sí", "No"]);
+        let cases: &[(&str, &str, &[String], &str)] = &[
+            ("pets", "I have a cat 🐈", &yes_no, "Yes"),
+            ("mascota", "y vamos con la perra, es pequeña", &si_no, "Sí"),
+            (
+                "mascotas",
+                "14 personas y llevamos 2 perritos",
+                &si_no,
+                "Sí",
+            ),
+            ("pets", "no pets, just me", &yes_no, "No"),
+            (
+                "insurance_claim",
+                "y sí, voy por el seguro del otro",
+                &yes_no,
+                "Yes",
+            ),
+            (
+                "permission_to_enter",
+                "you can go in if i'm not home",
+                &yes_no,
+                "Yes",
+            ),
+            (
+                "acceso",
+                "pueden entrar, dejo la llave en portería",
+                &si_no,
+                "Sí",
+            ),
+            ("av_needed", "we'll need projector and mics", &yes_no, "Yes"),
+        ];
+        for (field, said, choices, answer) in cases {
+            assert_eq!(
+                yes_or_no_by_field(field, said, choices).as_deref(),
+                Some(*answer),
+                "{said}"
+            );
+        }
     }
 
     #[test]
@@ -1319,7 +1887,7 @@ mod tests {
             Some("No")
         );
         assert_eq!(
-            yes_or_no_by_field("av_needed", "we'll need projector and mics", &yes_no),
+            yes_or_no_by_field("av_needed", "about 150 guests", &yes_no),
             None
         );
         assert_eq!(yes_or_no_by_field("permit", "saturday 8am", &yes_no), None);

@@ -24,8 +24,8 @@ pub(super) fn reply_language(fixed: Option<&str>, detection: Detection) -> Langu
 
 impl Messaging {
     /// The conversation's own answer to `message`, or `None` when a workflow handles it.
-    /// `keep` is the outcome that changes nothing (with the routing explanation); `language` the
-    /// language to answer in.
+    /// `keep` is the outcome that changes nothing (with the routing explanation), copied only
+    /// when the conversation answers; `language` the language to answer in.
     pub(super) async fn converse(
         &self,
         message: &Message,
@@ -33,14 +33,15 @@ impl Messaging {
         decision: &RoutingDecision,
         now: OffsetDateTime,
         language: Language,
-        keep: InboundOutcome,
+        keep: &InboundOutcome,
     ) -> Result<Option<InboundOutcome>, StoreError> {
         let phrases = phrases(language);
-        let mut explanation = keep.explanation.clone();
         let budget = Some(self.settings.max_segments);
         if wants_human(&message.body) {
-            explanation["handoff"] = json!("the person asked for a person: handed to the team");
-            explanation["reply"] = json!("queued");
+            let mut answer = keep.clone();
+            answer.explanation["handoff"] =
+                json!("the person asked for a person: handed to the team");
+            answer.explanation["reply"] = json!("queued");
             let mut reply = self.outbound(
                 &phrases.handoff(self.next_opening(now).as_ref()),
                 Author::Agent,
@@ -48,12 +49,9 @@ impl Messaging {
                 budget,
             );
             reply.language = Some(language);
-            return Ok(Some(InboundOutcome {
-                explanation,
-                reply: Some(reply),
-                handoff: Some(Handoff),
-                ..keep
-            }));
+            answer.reply = Some(reply);
+            answer.handoff = Some(Handoff);
+            return Ok(Some(answer));
         }
         let idle = time::Duration::minutes(self.settings.idle_timeout_minutes as i64);
         let just_completed = matches!(decision, RoutingDecision::PreviousCompleted { .. })
@@ -88,12 +86,13 @@ impl Messaging {
                 )
             }
         };
-        explanation["follow_up"] = json!(match intent {
+        let mut answer = keep.clone();
+        answer.explanation["follow_up"] = json!(match intent {
             FollowUp::Closing => "a thank-you after the run was done: a short closing, no new run",
             FollowUp::StatusQuery =>
                 "a status question after the run was done: the ticket's number and status",
         });
-        explanation["reply"] = json!("queued");
+        answer.explanation["reply"] = json!("queued");
         let mut reply = self.outbound(
             &body,
             Author::Agent,
@@ -101,12 +100,9 @@ impl Messaging {
             budget,
         );
         reply.language = Some(language);
-        Ok(Some(InboundOutcome {
-            workflow_id: conversation.active_workflow_id,
-            explanation,
-            reply: Some(reply),
-            ..keep
-        }))
+        answer.workflow_id = conversation.active_workflow_id;
+        answer.reply = Some(reply);
+        Ok(Some(answer))
     }
 
     /// When the team is next in, from business hours; `None`: a person answers shortly.

@@ -118,7 +118,9 @@ impl PostgresStore {
 
     /// One inbound message: one statement (committed on its own), as the limit does. A retry
     /// of a message already stored violates the unique provider id, so the whole statement
-    /// changes nothing (nor the pending message) and the stored message is looked up instead.
+    /// changes nothing (nor the pending message) and the stored message is looked up instead,
+    /// on the same connection: sqlx answers a failed statement before the server has rolled it
+    /// back, and until then its lock on the conversation would make claims skip the text.
     pub(super) async fn record_inbound_routed(
         &self,
         sms: &InboundSms,
@@ -126,6 +128,7 @@ impl PostgresStore {
         let at = now();
         let message_id = Uuid::now_v7();
         let info = smsflow_core::sms::segment_info(&sms.body);
+        let mut connection = self.write.acquire().await?;
         let stored = sqlx::query_scalar::<_, Uuid>(RECORD_INBOUND.as_str())
             .bind(Uuid::now_v7())
             .bind(&sms.our_number)
@@ -139,7 +142,7 @@ impl PostgresStore {
             .bind(info.encoding.as_str())
             .bind(Json(&sms.media_urls))
             .bind(sms.simulated)
-            .fetch_one(&self.write)
+            .fetch_one(&mut *connection)
             .await;
         match stored {
             Ok(conversation_id) => Ok(RecordedInbound {
@@ -153,7 +156,7 @@ impl PostgresStore {
                 let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(FIND_INBOUND)
                     .bind(sms.channel.as_str())
                     .bind(&sms.provider_id)
-                    .fetch_one(&self.write)
+                    .fetch_one(&mut *connection)
                     .await?;
                 Ok(RecordedInbound {
                     message_id,
@@ -545,10 +548,14 @@ impl PostgresStore {
     /// `ConversationStore::complete_inbound_and_claim`).
     pub(super) async fn complete_inbound_and_claim_routed(
         &self,
-        completed: &[(&Message, &InboundOutcome)],
+        completed: Vec<(&Message, InboundOutcome)>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
-        self.complete_inbound_routed(completed).await?;
+        let completed: Vec<(&Message, &InboundOutcome)> = completed
+            .iter()
+            .map(|(message, outcome)| (*message, outcome))
+            .collect();
+        self.complete_inbound_routed(&completed).await?;
         let inbound = match next.inbound {
             0 => Vec::new(),
             limit => self.claim_inbound_routed(next.lease, limit).await?,

@@ -70,6 +70,10 @@ impl SqliteStore {
             inbound: 0,
             outbound: 0,
         };
+        let completed = completed
+            .iter()
+            .map(|(message, outcome)| (*message, (*outcome).clone()))
+            .collect();
         self.complete_inbound_and_claim_routed(completed, nothing)
             .await
             .map(|_| ())
@@ -80,12 +84,12 @@ impl SqliteStore {
     /// recording (the conversations, the replies), so they cost no commit of their own.
     pub(super) async fn complete_inbound_and_claim_routed(
         &self,
-        completed: &[(&Message, &InboundOutcome)],
+        completed: Vec<(&Message, InboundOutcome)>,
         next: ClaimNext,
     ) -> Result<ClaimedNext, StoreError> {
         let completed: Vec<(Completed, InboundOutcome)> = completed
-            .iter()
-            .map(|(message, outcome)| (Completed::of(message), (*outcome).clone()))
+            .into_iter()
+            .map(|(message, outcome)| (Completed::of(message), outcome))
             .collect();
         let (failures, claimed) = self
             .writer
