@@ -152,7 +152,7 @@ pub struct Extractors {
     texter: Option<String>,
     region: OnceLock<Region>,
     /// Free-text fields are also read by the stored [`tagger::Model`], beside the rules (the
-    /// builtin agent's reading; the rules alone by default, as the model is trained beside them).
+    /// builtin agent's reading; the rules alone only to train and measure the model).
     tagger: bool,
 }
 
@@ -168,14 +168,15 @@ impl Extractors {
             fallback: region,
             texter: None,
             region: OnceLock::new(),
-            tagger: false,
+            tagger: true,
         }
     }
 
-    /// Free-text fields read by the rules and the learned reader beside them ([`tagger`]).
-    pub fn with_tagger(self) -> Extractors {
+    /// Free-text fields read by the rules alone, without the learned reader beside them
+    /// ([`tagger`]): what the model is trained on and measured against.
+    pub fn rules_only(self) -> Extractors {
         Extractors {
-            tagger: true,
+            tagger: false,
             ..self
         }
     }
@@ -2284,6 +2285,12 @@ fn trim_sentence_end(value: &str) -> &str {
 fn is_abbreviation(word: &str) -> bool {
     const ABBREVIATIONS: &[&str] = &["inc", "ltd", "co", "corp", "bros", "cia", "jr", "sr"];
     word.contains('.') || ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+}
+
+/// A field of free text (a problem, a reason, a request): not a company, a name or an
+/// identifier, which the rules read by what they are.
+pub(crate) fn is_free_text(field: &FieldSpec) -> bool {
+    kind(field) == Kind::Labelled && !is_identifier(field.as_str())
 }
 
 /// Fields that hold an identifier (order numbers, references), read from "#A-1234".
@@ -4657,6 +4664,11 @@ fn after_name(words: &[Word], name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The rules alone: these tests are theirs (the learned reader beside them has its own).
+    fn rules() -> Extractors {
+        Extractors::default().rules_only()
+    }
+
     pub(super) fn fields(names: &str) -> Vec<FieldSpec> {
         let mut problems = smsflow_core::Problems::default();
         names
@@ -4670,12 +4682,12 @@ mod tests {
     }
 
     fn extract(text: &str) -> BTreeMap<String, String> {
-        Extractors::default().extract(text, &fields("name,email,phone,company"), &Clock::default())
+        rules().extract(text, &fields("name,email,phone,company"), &Clock::default())
     }
 
     pub(super) fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
         let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
-        Extractors::default().read(
+        rules().read(
             text,
             &fields(wanted),
             &asked,
@@ -4883,7 +4895,7 @@ mod tests {
                 .iter()
                 .map(|(field, value)| (field.to_string(), value.to_string()))
                 .collect();
-            Extractors::default()
+            rules()
                 .read(text, &fields(wanted), &[], &known, &Clock::default())
                 .found
         };
@@ -5510,7 +5522,7 @@ mod tests {
             Some("+5493515556677")
         );
         // The texter's country reads the number, whatever the fallback.
-        let texter = Extractors::default().for_number("+5491122334455");
+        let texter = rules().for_number("+5491122334455");
         assert_eq!(
             phone(&texter, "11 4567 8901").as_deref(),
             Some("+5491145678901")
@@ -5581,7 +5593,7 @@ mod tests {
 
     #[test]
     fn any_field_can_be_given_with_its_label() {
-        let found = Extractors::default().extract(
+        let found = rules().extract(
             "Order number: A-1234, budget is 2000",
             &fields("order_number,budget,email"),
             &Clock::default(),
@@ -5645,7 +5657,7 @@ mod tests {
 
     #[test]
     fn the_conversation_country_reads_local_numbers() {
-        let spain = Extractors::default().for_number("+34612345678");
+        let spain = rules().for_number("+34612345678");
         let found = spain.extract(
             "mi móvil es 612 34 56 79",
             &fields("phone"),
@@ -5659,7 +5671,7 @@ mod tests {
     #[test]
     fn the_conversation_country_is_looked_up_only_when_needed() {
         let wanted = fields("name,email,phone,company");
-        let texter = Extractors::default().for_number("+34612345678");
+        let texter = rules().for_number("+34612345678");
         let found = texter.extract("Hi, I'm Dana from Blue Fin", &wanted, &Clock::default());
         assert_eq!(found["name"], "Dana");
         assert!(
@@ -5694,7 +5706,7 @@ mod tests {
         );
         // A second address without a cue goes to the field still empty, not over the first.
         let known = BTreeMap::from([("pickup".to_string(), "410 Oak St".to_string())]);
-        let second = Extractors::default().read(
+        let second = rules().read(
             "1502 Pine St Unit 2B",
             &wanted,
             &[],
@@ -5846,7 +5858,7 @@ mod tests {
         let now = jiff::civil::date(2026, 12, 2).at(11, 0, 0, 0);
         let clock = Clock::at(now.to_zoned(zone.clone()).unwrap().timestamp(), zone);
         let day = |text: &str, field: &str| {
-            Extractors::default()
+            rules()
                 .read(
                     text,
                     &fields(&format!("{field}:date")),
@@ -5973,9 +5985,7 @@ mod tests {
                 "2026-11-28T15:00:00Z".parse().unwrap(),
                 jiff::tz::TimeZone::UTC,
             );
-            Extractors::default()
-                .read(text, &wanted, &[], &known, &clock)
-                .found
+            rules().read(text, &wanted, &[], &known, &clock).found
         };
         assert_eq!(
             pairs(&read("from Dec 18 to Dec 21", &[])),
@@ -6030,7 +6040,7 @@ mod tests {
             jiff::tz::TimeZone::UTC,
         );
         let read = |text: &str, wanted: &str| {
-            Extractors::default().read(text, &fields(wanted), &[], &BTreeMap::new(), &clock)
+            rules().read(text, &fields(wanted), &[], &BTreeMap::new(), &clock)
         };
         let both = read(
             "pick up tuesday at 9am, drop off friday 6pm",
@@ -6647,7 +6657,7 @@ mod tests {
     fn typed_fields_from_their_own_readers() {
         let wanted = fields("guests:number,size:choice(small|large),address,notes");
         let asked = ["guests".to_string()];
-        let found = Extractors::default().read(
+        let found = rules().read(
             "we'll be 8, the large one please, to 12 Oak St",
             &wanted,
             &asked,
@@ -6658,7 +6668,7 @@ mod tests {
             pairs(&found.found),
             [("address", "12 Oak St"), ("guests", "8"), ("size", "large")]
         );
-        let notes = Extractors::default().read(
+        let notes = rules().read(
             "leave it at the door",
             &wanted,
             &["notes".into()],
@@ -6784,14 +6794,14 @@ mod tests {
     #[test]
     fn an_identifier_is_one_word_and_a_correction_replaces_it() {
         let wanted = fields("order_number");
-        let labelled = Extractors::default().extract(
+        let labelled = rules().extract(
             "my order number is 7731-A and it came damaged",
             &wanted,
             &Clock::default(),
         );
         assert_eq!(labelled["order_number"], "7731-A");
         let known = BTreeMap::from([("order_number".to_string(), "55120".to_string())]);
-        let corrected = Extractors::default().read(
+        let corrected = rules().read(
             "sorry wrong one, it's 55210",
             &wanted,
             &[],
@@ -6967,10 +6977,10 @@ mod tests {
             jiff::tz::TimeZone::get("America/Chicago").unwrap(),
         );
         let wanted = fields("appointment:datetime");
-        let day = Extractors::default().read("Friday", &wanted, &[], &BTreeMap::new(), &clock);
+        let day = rules().read("Friday", &wanted, &[], &BTreeMap::new(), &clock);
         assert!(day.found.is_empty());
         assert_eq!(day.partial["appointment"], "2026-07-17");
-        let time = Extractors::default().read(
+        let time = rules().read(
             "at 10",
             &wanted,
             &["appointment".into()],
@@ -6989,15 +6999,12 @@ mod tests {
             jiff::tz::TimeZone::get("America/New_York").unwrap(),
         );
         let wanted = fields("when:date,at:time,appointment:datetime");
-        let read =
-            Extractors::default().read("Tuesday at 3pm", &wanted, &[], &BTreeMap::new(), &clock);
+        let read = rules().read("Tuesday at 3pm", &wanted, &[], &BTreeMap::new(), &clock);
         assert_eq!(read.found.len(), 3, "{read:?}");
         for field in &wanted {
             let value = &read.found[field.as_str()];
             assert_eq!(
-                Extractors::default()
-                    .validate_field(field, value, &clock)
-                    .as_ref(),
+                rules().validate_field(field, value, &clock).as_ref(),
                 Some(value),
                 "{}",
                 field.as_str()
@@ -7006,13 +7013,13 @@ mod tests {
         let appointment = &wanted[2];
         // Another offset is the same instant, written in the business's zone; the past is refused.
         assert_eq!(
-            Extractors::default()
+            rules()
                 .validate_field(appointment, "2026-12-01T20:00:00Z", &clock)
                 .as_deref(),
             Some("2026-12-01T15:00:00-05:00")
         );
         assert_eq!(
-            Extractors::default().validate_field(appointment, "2026-11-27T20:00:00Z", &clock),
+            rules().validate_field(appointment, "2026-11-27T20:00:00Z", &clock),
             None
         );
     }
@@ -7090,12 +7097,12 @@ mod tests {
                 .map(|field| field.to_string())
                 .collect();
             let known = BTreeMap::from([("when".to_string(), "2026-12-08".to_string())]);
-            let read = Extractors::default().read(&text, &wanted, &asked, &known, &Clock::default());
+            let read = rules().read(&text, &wanted, &asked, &known, &Clock::default());
             for (field, value) in &read.found {
                 proptest::prop_assert!(!read.invalid.contains_key(field));
                 let spec = wanted.iter().find(|spec| spec.as_str() == field).unwrap();
                 proptest::prop_assert!(
-                    Extractors::default().validate_field(spec, value, &Clock::default()).is_some(),
+                    rules().validate_field(spec, value, &Clock::default()).is_some(),
                     "{field} = {value:?} from {text:?}"
                 );
                 // A name, company or address is read as written (dates and times are normalised).
@@ -7128,7 +7135,7 @@ mod tests {
         let mut known: BTreeMap<String, String> = BTreeMap::new();
         let mut asked: Vec<String> = Vec::new();
         for turn in turns {
-            let read = Extractors::default().read(turn, &wanted, &asked, &known, &Clock::default());
+            let read = rules().read(turn, &wanted, &asked, &known, &Clock::default());
             known.extend(read.found);
             asked = wanted
                 .iter()

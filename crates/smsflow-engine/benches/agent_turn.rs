@@ -9,9 +9,15 @@ use smsflow_engine::agent::{Agent, Texter};
 use std::hint::black_box;
 
 fn workflows() -> Vec<Workflow> {
-    let yaml = include_str!("../../../examples/workflows.yaml");
+    // The support workflow also asks what is wrong: a free-text field, which the learned reader
+    // reads beside the rules (the examples ask only for name, email and phone).
+    let yaml = include_str!("../../../examples/workflows.yaml").replacen(
+        "fields: name,email,phone\n",
+        "fields: name,email,phone,problem\n",
+        1,
+    );
     let drafts: Vec<WorkflowDraft> = serde_json::from_value(
-        serde_json::to_value(serde_norway::from_str::<serde_json::Value>(yaml).unwrap()).unwrap(),
+        serde_json::to_value(serde_norway::from_str::<serde_json::Value>(&yaml).unwrap()).unwrap(),
     )
     .unwrap();
     let now = time::OffsetDateTime::now_utc();
@@ -40,6 +46,11 @@ fn agent_turn(c: &mut Criterion) {
         (
             "route_extract_and_reply_es",
             "Hola, soy Marta de Café Luna. ¿Me pueden dar una cotización para 3 locales? marta@cafeluna.example",
+        ),
+        // A problem described in free text: the rules and the learned reader both read it.
+        (
+            "route_extract_free_text_and_reply",
+            "my kitchen sink is leaking under the cabinet since last night, this is Dana Whitfield",
         ),
     ] {
         bench_turn(c, name, message, &matcher, &workflows, &agent);

@@ -41,17 +41,17 @@ pub struct ExtractArgs {
     /// the learned reader.
     #[arg(long)]
     misses: bool,
-    /// With --score: read text fields with the learned reader beside the rules, as the builtin
-    /// agent would with it (it does not: the reader lowered held-out sets, see HISTORY.md).
+    /// With --score: read text fields with the rules alone, without the learned reader the
+    /// builtin agent reads them with beside the rules (what the reader adds, see HISTORY.md).
     #[arg(long, requires = "score")]
-    tagger: bool,
+    rules_only: bool,
     /// Score the agent's learned reader of text fields leave-one-set-out: train on all these sets
     /// but one, score the one left out, each in turn, beside the rules. Give it only development
-    /// sets (test5..test15), never the held-out ones.
+    /// sets (the extraction README lists them), never the held-out ones.
     #[arg(long, value_name = "FILE", num_args = 2.., conflicts_with_all = ["text", "score", "jsonl"])]
     cross_validate: Vec<PathBuf>,
     /// `OUT FILE...`: train the agent's learned reader of text fields on the development sets
-    /// (test5..test15) and write it to OUT (crates/smsflow-agent/data/tagger.bin).
+    /// (the extraction README lists them) and write it to OUT (crates/smsflow-agent/data/tagger.bin).
     #[arg(long, value_names = ["OUT", "FILE"], num_args = 2.., conflicts_with_all = ["text", "score", "jsonl", "cross_validate"])]
     train_tagger: Vec<PathBuf>,
     /// With --cross-validate: also train on all its sets and score these, which it never trains
@@ -133,8 +133,8 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
     }
     let fields = parse_fields(&args.fields)?;
     if let Some(path) = args.score.as_deref() {
-        let reader = if args.tagger {
-            Reader::Tagged
+        let reader = if args.rules_only {
+            Reader::RulesOnly
         } else {
             Reader::Agent
         };
@@ -253,13 +253,13 @@ struct TurnRecord {
     fields: BTreeMap<String, String>,
 }
 
-/// How a case is read: as the builtin agent does; as it would with the learned reader of text
-/// fields; or as it does, recording what the rules found in each turn (the learned reader's
-/// training and cross-validation).
+/// How a case is read: as the builtin agent does; with the rules alone, without the learned
+/// reader of text fields; or with the rules alone, recording what they found in each turn (the
+/// learned reader's training and cross-validation).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reader {
     Agent,
-    Tagged,
+    RulesOnly,
     RulesRecorded,
 }
 
@@ -320,8 +320,8 @@ fn run_case(case: &Case, reader: Reader) -> anyhow::Result<(Vec<FieldSpec>, Vec<
         .timestamp();
     let mut extractors = Extractors::new(&case.country)
         .with_context(|| format!("case {}: unknown country {:?}", case.id, case.country))?;
-    if reader == Reader::Tagged {
-        extractors = extractors.with_tagger();
+    if reader != Reader::Agent {
+        extractors = extractors.rules_only();
     }
     let clock = Clock::at(at, zone.clone());
     let agent = Agent::new(None).in_zone(zone).reading(extractors.clone());
@@ -338,7 +338,7 @@ fn run_case(case: &Case, reader: Reader) -> anyhow::Result<(Vec<FieldSpec>, Vec<
             .unwrap_or_default();
         // What the agent's own reading of this turn finds, read again as it reads it.
         let found = match reader {
-            Reader::Agent | Reader::Tagged => BTreeMap::new(),
+            Reader::Agent | Reader::RulesOnly => BTreeMap::new(),
             Reader::RulesRecorded => {
                 extractors
                     .for_number("")

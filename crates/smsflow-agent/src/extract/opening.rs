@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use smsflow_core::FieldSpec;
 use std::collections::BTreeMap;
 
-use super::{Extraction, Kind, free_text, is_identifier, kind};
+use super::{Extraction, free_text, is_free_text};
 use crate::fields;
 
 /// Words in a free-text field's name that say it holds what the texter wants: the first
@@ -163,19 +163,21 @@ pub(super) fn need_field<'a>(
     if !free_text::is_opening(wanted, asked, known) {
         return None;
     }
-    let free = |field: &&FieldSpec| kind(field) == Kind::Labelled && !is_identifier(field.as_str());
     if wanted
         .iter()
-        .filter(free)
+        .filter(|field| is_free_text(field))
         .any(|field| free_text::holds_why(field) || free_text::is_project(field))
     {
         return None;
     }
-    let mut needs = wanted.iter().filter(free).filter(|field| {
-        fields::field_says(field.as_str(), NEEDS)
-            && !extraction.found.contains_key(field.as_str())
-            && !known.contains_key(field.as_str())
-    });
+    let mut needs = wanted
+        .iter()
+        .filter(|field| is_free_text(field))
+        .filter(|field| {
+            fields::field_says(field.as_str(), NEEDS)
+                && !extraction.found.contains_key(field.as_str())
+                && !known.contains_key(field.as_str())
+        });
     let field = needs.next()?;
     needs.next().is_none().then_some(field)
 }

@@ -491,6 +491,7 @@ pub(super) mod through_the_reader {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Extractors::default()
+            .rules_only()
             .read(text, &wanted, &asked, &known, &Clock::default())
             .found
     }

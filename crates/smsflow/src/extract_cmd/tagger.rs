@@ -330,13 +330,19 @@ fn add(sum: &mut Counts, (tp, fp, fn_): Counts) {
 mod tests {
     use super::*;
 
+    /// The development sets the stored model was trained on: test24 and test28 were the blind
+    /// sets it was judged on, left out so that their figures stand for the model shipped.
+    fn trained_on() -> impl Iterator<Item = u32> {
+        (5..=23).chain(25..=27)
+    }
+
     /// The model stored with the agent is what `--train-tagger` gives on the development sets:
     /// retrain after changing the rules or the features (see the extraction README).
     #[test]
     fn the_stored_model_is_what_training_gives() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let data = root.join("smsflow-agent/tests/data/extraction");
-        let sets = (5..=15)
+        let sets = trained_on()
             .map(|n| {
                 let path = data.join(format!("test{n}.jsonl"));
                 super::super::read_cases(&path).map(|cases| (path, cases))
@@ -346,8 +352,9 @@ mod tests {
         let stored = std::fs::read(root.join("smsflow-agent/data/tagger.bin")).unwrap();
         assert!(
             trained(&sets).unwrap() == stored,
-            "retrain: smsflow extract --train-tagger crates/smsflow-agent/data/tagger.bin \
-             crates/smsflow-agent/tests/data/extraction/test{{5..15}}.jsonl"
+            "retrain: D=crates/smsflow-agent/tests/data/extraction; smsflow extract \
+             --train-tagger crates/smsflow-agent/data/tagger.bin $D/test{{5..23}}.jsonl \
+             $D/test{{25..27}}.jsonl"
         );
     }
 }
