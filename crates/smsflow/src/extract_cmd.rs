@@ -133,10 +133,10 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
     }
     let fields = parse_fields(&args.fields)?;
     if let Some(path) = args.score.as_deref() {
-        let reader = if args.rules_only {
-            Reader::RulesOnly
+        let (reader, extractors) = if args.rules_only {
+            (Reader::RulesOnly, extractors.rules_only())
         } else {
-            Reader::Agent
+            (Reader::Agent, extractors)
         };
         return score(
             &extractors,
