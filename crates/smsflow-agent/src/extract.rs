@@ -4685,6 +4685,39 @@ mod tests {
         rules().extract(text, &fields("name,email,phone,company"), &Clock::default())
     }
 
+    /// The builtin agent's default reading uses the learned reader: on a blind set's first
+    /// messages it answers some free-text field otherwise than the rules alone, and only free-text
+    /// fields (whatever the model, as long as it is trained beside these rules).
+    #[test]
+    fn the_default_reading_adds_the_learned_reader_for_free_text_only() {
+        let set = include_str!("../tests/data/extraction/test31.jsonl");
+        let mut changed = 0;
+        for line in set.lines() {
+            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+            let wanted: Vec<FieldSpec> = case["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|field| serde_json::from_value(field.clone()).unwrap())
+                .collect();
+            let first = case["turns"][0].as_str().unwrap();
+            let read = |extractors: Extractors| {
+                extractors
+                    .read(first, &wanted, &[], &BTreeMap::new(), &Clock::default())
+                    .found
+            };
+            let (with_model, alone) = (read(Extractors::default()), read(rules()));
+            for field in &wanted {
+                let name = field.as_str();
+                if with_model.get(name) != alone.get(name) {
+                    assert!(is_free_text(field), "{name} in {first:?}");
+                    changed += 1;
+                }
+            }
+        }
+        assert!(changed > 0, "the learned reader changed no answer");
+    }
+
     pub(super) fn answer(text: &str, wanted: &str, asked: &[&str]) -> Extraction {
         let asked: Vec<String> = asked.iter().map(|a| a.to_string()).collect();
         rules().read(
