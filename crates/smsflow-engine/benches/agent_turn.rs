@@ -11,10 +11,15 @@ use std::hint::black_box;
 fn workflows() -> Vec<Workflow> {
     // The support workflow also asks what is wrong: a free-text field, which the learned reader
     // reads beside the rules (the examples ask only for name, email and phone).
-    let yaml = include_str!("../../../examples/workflows.yaml").replacen(
+    let examples = include_str!("../../../examples/workflows.yaml");
+    let yaml = examples.replacen(
         "fields: name,email,phone\n",
         "fields: name,email,phone,problem\n",
         1,
+    );
+    assert_ne!(
+        yaml, examples,
+        "the support workflow's fields are not where the bench expects"
     );
     let drafts: Vec<WorkflowDraft> = serde_json::from_value(
         serde_json::to_value(serde_norway::from_str::<serde_json::Value>(&yaml).unwrap()).unwrap(),
