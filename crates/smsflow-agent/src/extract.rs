@@ -562,7 +562,7 @@ impl Extractors {
             *value = free_text::without_purpose(name, value).to_string();
         }
         if self.tagger {
-            self.read_free_text(text, wanted, asked, known, clock, &mut extraction);
+            self.read_with_model(text, wanted, asked, known, clock, &mut extraction);
         }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
@@ -628,9 +628,10 @@ impl Extractors {
         extraction
     }
 
-    /// The learned reader's answers for free-text fields, beside the rules' (see [`tagger`]):
-    /// it replaces their answer, or drops it, only when it is sure.
-    fn read_free_text(
+    /// The learned reader's answers for the fields it reads (free text, numbers, addresses),
+    /// beside the rules' (see [`tagger`]): it replaces their answer, or drops it, only when it is
+    /// sure.
+    fn read_with_model(
         &self,
         text: &str,
         wanted: &[FieldSpec],
@@ -640,10 +641,14 @@ impl Extractors {
         extraction: &mut Extraction,
     ) {
         let rules = extraction.found.clone();
-        for field in wanted.iter().filter(|field| tagger::reads(field)) {
+        for (field, reads) in wanted
+            .iter()
+            .filter_map(|field| Some((field, tagger::reads(field)?)))
+        {
             let turn = tagger::Turn {
                 text,
                 field: field.as_str(),
+                reads,
                 asked,
                 known,
                 found: &rules,
@@ -4689,7 +4694,7 @@ mod tests {
     /// messages it answers some free-text field otherwise than the rules alone, and only free-text
     /// fields (whatever the model, as long as it is trained beside these rules).
     #[test]
-    fn the_default_reading_adds_the_learned_reader_for_free_text_only() {
+    fn the_default_reading_adds_the_learned_reader_for_the_fields_it_reads_only() {
         let set = include_str!("../tests/data/extraction/test31.jsonl");
         let mut changed = 0;
         for line in set.lines() {
@@ -4710,7 +4715,7 @@ mod tests {
             for field in &wanted {
                 let name = field.as_str();
                 if with_model.get(name) != alone.get(name) {
-                    assert!(is_free_text(field), "{name} in {first:?}");
+                    assert!(tagger::reads(field).is_some(), "{name} in {first:?}");
                     changed += 1;
                 }
             }

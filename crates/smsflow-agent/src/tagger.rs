@@ -1,11 +1,14 @@
-//! A learned reader of free-text fields (issue 11): a span-ranking averaged perceptron that reads
-//! each message beside the rules, per turn, with only what the agent has at that point.
+//! A learned reader of free-text, number and address fields (issue 11): a span-ranking averaged
+//! perceptron that reads each message beside the rules, per turn, with only what the agent has at
+//! that point.
 //!
-//! For a text field and one message the candidates are "nothing" (keep what the field has), the
-//! rules' own answer in this message when they found one, and every span of the message of up to
-//! [`MAX_SPAN`] words. Features cross the field name's words with the span's edges and the words
-//! around it, what the agent asked for before the message, what the rules found in it and what is
-//! known already. The rules' answer stands unless the model outscores it by [`SURE_MARGIN`].
+//! For a field and one message the candidates are "nothing" (keep what the field has), the rules'
+//! own answer in this message when they found one, and either every span of the message of up to
+//! [`MAX_SPAN`] words (text, addresses) or every number it says (numbers). Features cross the field
+//! name's words with the candidate's edges and the words around it (their endings and classes too,
+//! for words the training never saw), what the agent asked for before the message, what the rules
+//! found in it and what is known already; each kind of field has weights of its own. The rules'
+//! answer stands unless the model outscores it by [`SURE_MARGIN`].
 //!
 //! The model is trained by `smsflow extract --train-tagger` on the development sets and stored
 //! here as its non-zero weights, quantised ([`Model::encode`]); a test of the `smsflow` crate
@@ -13,7 +16,7 @@
 //! [`crate::extract::Extractors::rules_only`] reads without it (to train and measure it).
 
 use crate::fields::fold;
-use smsflow_core::FieldSpec;
+use smsflow_core::{FieldSpec, FieldType};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -36,17 +39,39 @@ const GREETINGS: &[&str] = &[
 /// The stored model: `smsflow extract --train-tagger` writes it.
 static STORED: &[u8] = include_bytes!("../data/tagger.bin");
 
-/// The fields the model reads: free text only. A company, a name or an identifier is left to the
-/// rules that read it by what it is: the model read "monthly clean cost" as a company and
-/// overrode a "company: ..." label (tests/conversations, session 19; see HISTORY.md).
-pub fn reads(field: &FieldSpec) -> bool {
-    crate::extract::is_free_text(field)
+/// The fields the model reads: free text, numbers and addresses. A company, a name or an
+/// identifier is left to the rules that read it by what it is: the model read "monthly clean
+/// cost" as a company and overrode a "company: ..." label (tests/conversations, session 19), and
+/// read as names the first words of messages that gave none ("Quote", "Call me back": the held-out
+/// sets, session 20; see HISTORY.md).
+pub fn reads(field: &FieldSpec) -> Option<Reads> {
+    if crate::extract::is_free_text(field) {
+        Some(Reads::Text)
+    } else if field.kind == FieldType::Number {
+        Some(Reads::Number)
+    } else if field.kind == FieldType::Address {
+        Some(Reads::Address)
+    } else {
+        None
+    }
+}
+
+/// What the model reads a field as: its candidates, and a weight table of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Any span of the message.
+    Text,
+    /// Each number the message says, as the rules normalise it ("4,500" is "4500").
+    Number,
+    /// Any span of the message, weighed apart from free text.
+    Address,
 }
 
 /// What the agent has when it reads one message for one text field.
 pub struct Turn<'a> {
     pub text: &'a str,
     pub field: &'a str,
+    pub reads: Reads,
     /// The fields the last reply asked for.
     pub asked: &'a [String],
     /// The values known before this message.
@@ -303,6 +328,10 @@ struct Word {
     ends_clause: bool,
     /// It ends a sentence ("week." "ok!").
     ends_sentence: bool,
+    /// The hash of its last three letters, for words the training never saw.
+    suffix: u64,
+    /// The hash of its [`word_class`].
+    class: u64,
 }
 
 fn words(text: &str) -> Vec<Word> {
@@ -310,16 +339,136 @@ fn words(text: &str) -> Vec<Word> {
         .map(|raw| {
             let start = raw.as_ptr() as usize - text.as_ptr() as usize;
             let folded = fold(raw.trim_matches(|c: char| !c.is_alphanumeric()));
+            let chars: Vec<char> = folded.chars().collect();
+            let suffix: String = chars[chars.len().saturating_sub(3)..].iter().collect();
             Word {
                 start,
                 end: start + raw.len(),
                 hash: fnv(&folded),
+                suffix: with(fnv("suffix"), fnv(&suffix)),
+                class: fnv(word_class(&folded, raw)),
                 folded,
                 ends_clause: raw.ends_with(is_clause_mark),
                 ends_sentence: raw.ends_with(['.', '!', '?', '…']),
             }
         })
         .collect()
+}
+
+/// A coarse class of a word: the function words that open or close what people say, or its shape.
+fn word_class(folded: &str, raw: &str) -> &'static str {
+    const CLASSES: &[(&str, &[&str])] = &[
+        (
+            "det",
+            &[
+                "the", "a", "an", "el", "la", "los", "las", "un", "una", "unos", "unas", "lo",
+            ],
+        ),
+        (
+            "poss",
+            &[
+                "my", "our", "your", "his", "her", "their", "mi", "mis", "su", "sus", "nuestro",
+                "nuestra", "tu", "tus",
+            ],
+        ),
+        (
+            "prep",
+            &[
+                "of", "for", "to", "in", "on", "at", "with", "from", "by", "about", "de", "del",
+                "en", "con", "para", "por", "a", "al", "sobre", "desde", "sin",
+            ],
+        ),
+        (
+            "conj",
+            &[
+                "and", "or", "but", "so", "y", "e", "o", "pero", "entonces", "pues", "also",
+                "tambien", "plus",
+            ],
+        ),
+        (
+            "sub",
+            &[
+                "that", "because", "since", "when", "if", "que", "porque", "cuando", "si", "como",
+                "cause", "bc", "pq", "xq",
+            ],
+        ),
+        (
+            "pron",
+            &[
+                "i", "im", "i'm", "yo", "we", "it", "its", "it's", "me", "us", "nos", "se", "le",
+                "les", "you", "they", "he", "she",
+            ],
+        ),
+        (
+            "be",
+            &[
+                "is", "are", "was", "were", "es", "son", "esta", "estan", "fue", "era", "be",
+                "been", "being",
+            ],
+        ),
+        (
+            "need",
+            &[
+                "need",
+                "needs",
+                "want",
+                "wanted",
+                "would",
+                "like",
+                "necesito",
+                "necesitamos",
+                "quiero",
+                "queremos",
+                "quisiera",
+                "busco",
+                "looking",
+                "gustaria",
+            ],
+        ),
+        (
+            "have",
+            &[
+                "have", "has", "had", "got", "tengo", "tiene", "tenemos", "hay",
+            ],
+        ),
+        (
+            "polite",
+            &[
+                "please", "pls", "plz", "thanks", "thank", "thx", "gracias", "porfa", "favor",
+                "xfa",
+            ],
+        ),
+        (
+            "yesno",
+            &[
+                "yes", "yeah", "yep", "no", "nope", "si", "ok", "okay", "vale", "dale", "claro",
+                "sure",
+            ],
+        ),
+        (
+            "greet",
+            &[
+                "hi", "hello", "hey", "hola", "buenas", "buenos", "buen", "dia", "dias", "tardes",
+                "noches", "good", "morning",
+            ],
+        ),
+    ];
+    for (class, words) in CLASSES {
+        if words.contains(&folded) {
+            return class;
+        }
+    }
+    if folded.is_empty() {
+        "symbol"
+    } else if folded.chars().all(|c| c.is_ascii_digit()) {
+        "number"
+    } else if folded.chars().any(|c| c.is_ascii_digit()) {
+        "alnum"
+    } else if raw.chars().next().is_some_and(char::is_uppercase) {
+        "capital"
+    } else {
+        "word"
+    }
 }
 
 fn is_clause_mark(c: char) -> bool {
@@ -333,6 +482,31 @@ fn span_text<'t>(text: &'t str, first: &Word, last: &Word) -> Option<&'t str> {
         .trim_end_matches(is_clause_mark)
         .trim_start_matches(['¿', '¡', '#']);
     (!span.is_empty()).then_some(span)
+}
+
+/// Each number of `text` with the words it is said in: every word that reads as a number, and
+/// two words that read as another ("3 millones", "two hundred").
+fn numbers(text: &str, words: &[Word], mut each: impl FnMut(usize, usize, &str)) {
+    let value = |first: &Word, last: &Word| crate::fields::number(&text[first.start..last.end]);
+    let singles: Vec<Option<String>> = words.iter().map(|word| value(word, word)).collect();
+    for (index, single) in singles.iter().enumerate() {
+        if let Some(number) = single {
+            each(index, index, number);
+        }
+        if let Some(next) = singles.get(index + 1)
+            && let Some(pair) = value(&words[index], &words[index + 1])
+            && Some(&pair) != single.as_ref()
+            && Some(&pair) != next.as_ref()
+        {
+            each(index, index + 1, &pair);
+        }
+    }
+}
+
+/// `span` (a slice of `text`) with the sentence punctuation that ends its last word.
+fn with_end_mark<'t>(text: &'t str, span: &'t str, last: &Word) -> &'t str {
+    let start = span.as_ptr() as usize - text.as_ptr() as usize;
+    &text[start..last.end]
 }
 
 /// Whether the field was asked for in the last reply, alone or with others.
@@ -383,7 +557,7 @@ fn walk(
     if field_words.len() > 1 {
         field_words.push(folded);
     }
-    let mut features = Features::new(&field_words, weights);
+    let mut features = Features::new(&field_words, weights, turn.reads);
     let asked = asked_state(turn);
     let rules = turn.found.get(turn.field).map(String::as_str);
     let known = turn.known.get(turn.field).map(String::as_str);
@@ -428,6 +602,13 @@ fn walk(
         gave_other,
     };
     let words = words(turn.text);
+    if turn.reads == Reads::Number {
+        numbers(turn.text, &words, |first, last, value| {
+            context.span_features(&mut features, &words, first, last, value);
+            emit(Some(value), &mut features);
+        });
+        return;
+    }
     for first in 0..words.len() {
         for last in first..words.len().min(first + MAX_SPAN) {
             let Some(span) = span_text(turn.text, &words[first], &words[last]) else {
@@ -435,6 +616,13 @@ fn walk(
             };
             context.span_features(&mut features, &words, first, last, span);
             emit(Some(span), &mut features);
+            // A card's or a cake's words keep their "!" or "." ("Congrats Dr. Mia!").
+            if words[last].ends_sentence {
+                let kept = with_end_mark(turn.text, span, &words[last]);
+                context.span_features(&mut features, &words, first, last, kept);
+                features.add(fnv("keeps-end-mark"));
+                emit(Some(kept), &mut features);
+            }
         }
     }
 }
@@ -488,6 +676,34 @@ impl Context<'_> {
         }
         for word in &words[first..=last] {
             features.add(with(fnv("has="), word.hash));
+        }
+        // Unseen words still say something by their ending and their class.
+        for (template, word) in [
+            ("first", Some(&words[first])),
+            ("last", Some(&words[last])),
+            ("before", before),
+            ("after", after),
+        ] {
+            let (suffix, class) = word.map_or((START, START), |w| (w.suffix, w.class));
+            features.add(with(fnv(template), suffix ^ 0x5u64));
+            features.add(with(with(fnv("class"), fnv(template)), class));
+        }
+        features.add(with(
+            with(
+                fnv("before-class+first-class"),
+                before.map_or(START, |w| w.class),
+            ),
+            words[first].class,
+        ));
+        features.add(with(
+            with(fnv("last-class+after-class"), words[last].class),
+            after.map_or(END, |w| w.class),
+        ));
+        if first == 0 {
+            features.add(fnv("at-start"));
+        }
+        if after.is_none() {
+            features.add(fnv("at-end"));
         }
         features.add(with(
             fnv("before2="),
@@ -601,20 +817,28 @@ struct Features<'m> {
     ids: Vec<u32>,
     weights: Option<&'m [f32]>,
     score: f32,
+    /// Mixed into every feature: numbers and text are weighed apart.
+    salt: u64,
 }
 
 impl<'m> Features<'m> {
-    fn new(field_words: &[String], weights: Option<&'m [f32]>) -> Features<'m> {
+    fn new(field_words: &[String], weights: Option<&'m [f32]>, reads: Reads) -> Features<'m> {
         Features {
             field_words: field_words.iter().map(|word| fnv(word)).collect(),
             ids: Vec::new(),
             weights,
             score: 0.0,
+            salt: match reads {
+                Reads::Text => 0,
+                Reads::Number => fnv("reads-number"),
+                Reads::Address => fnv("reads-address"),
+            },
         }
     }
 
     /// A feature, by its hash.
     fn add(&mut self, feature: u64) {
+        let feature = feature ^ self.salt;
         let crossed = self
             .field_words
             .iter()
@@ -691,6 +915,7 @@ mod tests {
         let turn = Turn {
             text: "hola, la caldera no enciende",
             field: "problema",
+            reads: Reads::Text,
             asked: &[],
             known: &BTreeMap::new(),
             found: &found,
@@ -716,6 +941,7 @@ mod tests {
         let turn = Turn {
             text: "Ana here. The dishwasher won't drain, since Monday!",
             field: "issue_description",
+            reads: Reads::Text,
             asked: &["issue_description".to_string()],
             known: &known,
             found: &BTreeMap::new(),
