@@ -4691,8 +4691,8 @@ mod tests {
     }
 
     /// The builtin agent's default reading uses the learned reader: on a blind set's first
-    /// messages it answers some free-text field otherwise than the rules alone, and only free-text
-    /// fields (whatever the model, as long as it is trained beside these rules).
+    /// messages it answers some field otherwise than the rules alone, and only fields the model
+    /// reads (whatever the model, as long as it is trained beside these rules).
     #[test]
     fn the_default_reading_adds_the_learned_reader_for_the_fields_it_reads_only() {
         let set = include_str!("../tests/data/extraction/test31.jsonl");

@@ -67,7 +67,7 @@ pub enum Reads {
     Address,
 }
 
-/// What the agent has when it reads one message for one text field.
+/// What the agent has when it reads one message for one field the model reads.
 pub struct Turn<'a> {
     pub text: &'a str,
     pub field: &'a str,
@@ -339,13 +339,12 @@ fn words(text: &str) -> Vec<Word> {
         .map(|raw| {
             let start = raw.as_ptr() as usize - text.as_ptr() as usize;
             let folded = fold(raw.trim_matches(|c: char| !c.is_alphanumeric()));
-            let chars: Vec<char> = folded.chars().collect();
-            let suffix: String = chars[chars.len().saturating_sub(3)..].iter().collect();
+            let suffix_start = folded.char_indices().rev().nth(2).map_or(0, |(at, _)| at);
             Word {
                 start,
                 end: start + raw.len(),
                 hash: fnv(&folded),
-                suffix: with(fnv("suffix"), fnv(&suffix)),
+                suffix: with(fnv("suffix"), fnv(&folded[suffix_start..])),
                 class: fnv(word_class(&folded, raw)),
                 folded,
                 ends_clause: raw.ends_with(is_clause_mark),
@@ -356,6 +355,7 @@ fn words(text: &str) -> Vec<Word> {
 }
 
 /// A coarse class of a word: the function words that open or close what people say, or its shape.
+/// A word is in the first class that lists it.
 fn word_class(folded: &str, raw: &str) -> &'static str {
     const CLASSES: &[(&str, &[&str])] = &[
         (
@@ -375,7 +375,7 @@ fn word_class(folded: &str, raw: &str) -> &'static str {
             "prep",
             &[
                 "of", "for", "to", "in", "on", "at", "with", "from", "by", "about", "de", "del",
-                "en", "con", "para", "por", "a", "al", "sobre", "desde", "sin",
+                "en", "con", "para", "por", "al", "sobre", "desde", "sin",
             ],
         ),
         (
@@ -441,8 +441,7 @@ fn word_class(folded: &str, raw: &str) -> &'static str {
         (
             "yesno",
             &[
-                "yes", "yeah", "yep", "no", "nope", "si", "ok", "okay", "vale", "dale", "claro",
-                "sure",
+                "yes", "yeah", "yep", "no", "nope", "ok", "okay", "vale", "dale", "claro", "sure",
             ],
         ),
         (
@@ -817,7 +816,7 @@ struct Features<'m> {
     ids: Vec<u32>,
     weights: Option<&'m [f32]>,
     score: f32,
-    /// Mixed into every feature: numbers and text are weighed apart.
+    /// Mixed into every feature: each kind of field ([`Reads`]) is weighed apart.
     salt: u64,
 }
 

@@ -41,16 +41,17 @@ pub struct ExtractArgs {
     /// the learned reader.
     #[arg(long)]
     misses: bool,
-    /// With --score: read text fields with the rules alone, without the learned reader the
-    /// builtin agent reads them with beside the rules (what the reader adds, see HISTORY.md).
+    /// With --score: read with the rules alone, without the learned reader the builtin agent
+    /// reads free-text, number and address fields with beside the rules (what the reader adds,
+    /// see HISTORY.md).
     #[arg(long, requires = "score")]
     rules_only: bool,
-    /// Score the agent's learned reader of text fields leave-one-set-out: train on all these sets
+    /// Score the agent's learned reader (free-text, number and address fields) leave-one-set-out: train on all these sets
     /// but one, score the one left out, each in turn, beside the rules. Give it only development
     /// sets (the extraction README lists them), never the held-out ones.
     #[arg(long, value_name = "FILE", num_args = 2.., conflicts_with_all = ["text", "score", "jsonl"])]
     cross_validate: Vec<PathBuf>,
-    /// `OUT FILE...`: train the agent's learned reader of text fields on the development sets
+    /// `OUT FILE...`: train the agent's learned reader on the development sets
     /// (the extraction README lists them) and write it to OUT (crates/smsflow-agent/data/tagger.bin).
     #[arg(long, value_names = ["OUT", "FILE"], num_args = 2.., conflicts_with_all = ["text", "score", "jsonl", "cross_validate"])]
     train_tagger: Vec<PathBuf>,
@@ -254,7 +255,7 @@ struct TurnRecord {
 }
 
 /// How a case is read: as the builtin agent does; with the rules alone, without the learned
-/// reader of text fields; or with the rules alone, recording what they found in each turn (the
+/// reader; or with the rules alone, recording what they found in each turn (the
 /// learned reader's training and cross-validation).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reader {

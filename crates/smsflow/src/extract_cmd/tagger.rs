@@ -1,7 +1,7 @@
-//! Training and honest scoring of the builtin agent's learned reader of text fields
-//! ([`smsflow_agent::tagger`]): `--train-tagger` trains the stored model on labelled sets;
-//! `--cross-validate` trains on every set but one and scores the one left out, each set in turn,
-//! beside the rules' own answers on the same set.
+//! Training and honest scoring of the builtin agent's learned reader of free-text, number and
+//! address fields ([`smsflow_agent::tagger`]): `--train-tagger` trains the stored model on labelled
+//! sets; `--cross-validate` trains on every set but one and scores the one left out, each set in
+//! turn, beside the rules' own answers on the same set ("read F1": over the fields the model reads).
 //!
 //! Each case is run through the agent with the rules alone, recording turn by turn what the agent
 //! had when it read the turn; the model then reads each turn as the agent would. A field's value is
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// The margins the `sure` combination is scored with.
 const MARGINS: [f32; 7] = [0.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 
-/// A text field of one case, turn by turn.
+/// A field the model reads, of one case, turn by turn.
 struct FieldRun {
     case: String,
     field: String,
@@ -80,7 +80,7 @@ impl FieldRun {
     }
 }
 
-/// A labelled set read by the rules: its text fields turn by turn, and the rules' counts for the
+/// A labelled set read by the rules: the fields the model reads turn by turn, and the rules' counts for the
 /// rest.
 pub(super) struct Set {
     name: String,
@@ -187,7 +187,7 @@ fn combinations() -> Vec<(String, Combination)> {
     all
 }
 
-/// Text F1 then overall F1 of each combination on `set`.
+/// F1 over the fields the model reads, then overall F1, of each combination on `set`.
 fn score(model: &Model, set: &Set) -> (Vec<f64>, Vec<f64>) {
     combinations()
         .into_iter()
@@ -266,7 +266,7 @@ type Row = (String, usize, (Vec<f64>, Vec<f64>));
 fn print_tables(rows: &[Row], mean: bool) {
     let names: Vec<String> = combinations().into_iter().map(|(name, _)| name).collect();
     for (title, pick) in [
-        ("text F1", (|row: &Row| &row.2.0) as fn(&Row) -> &Vec<f64>),
+        ("read F1", (|row: &Row| &row.2.0) as fn(&Row) -> &Vec<f64>),
         ("overall F1", |row: &Row| &row.2.1),
     ] {
         println!(
