@@ -977,6 +977,8 @@ impl Extractors {
                         .flatten()
                         .and_then(Result::ok)
                 })
+                // "a party for Ava's 7th bday": the name, not whose the party is.
+                .map(|name| without_possessive(&name).to_string())
                 .map(Ok),
             Kind::Company => company(words).or_else(|| business_run(words)).map(Ok),
             Kind::Typed(kind @ (FieldType::Date | FieldType::Time | FieldType::Datetime)) => {
@@ -4302,6 +4304,14 @@ fn opening_name(words: &[Word]) -> Option<String> {
 }
 
 /// A thing without the field's name written before it: "tengo EPS Sura" for `eps` is `Sura`.
+/// `name` without a possessive "'s" at its end.
+fn without_possessive(name: &str) -> &str {
+    name.strip_suffix("'s")
+        .or_else(|| name.strip_suffix("’s"))
+        .filter(|bare| !bare.is_empty())
+        .unwrap_or(name)
+}
+
 fn without_field_name(value: String, field: &FieldSpec) -> String {
     match value.split_once(' ') {
         Some((first, rest))
@@ -5752,6 +5762,19 @@ mod tests {
             &Clock::default(),
         );
         assert_eq!(pairs(&second.found), [("dropoff", "1502 Pine St Unit 2B")]);
+    }
+
+    #[test]
+    fn a_name_said_with_a_possessive_is_the_name_alone() {
+        let party = answer(
+            "want to book a party for Ava's 7th bday",
+            "parent_name,child_name",
+            &[],
+        );
+        assert_eq!(
+            party.found.get("child_name").map(String::as_str),
+            Some("Ava")
+        );
     }
 
     #[test]

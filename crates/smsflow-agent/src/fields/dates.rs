@@ -583,15 +583,25 @@ pub fn days_and_hours(text: &str, today: Date, order: Order) -> Vec<(Date, Optio
 /// A day of the month that opens a range whose end names the month: "del 20 al 23 de
 /// diciembre", "from the 18th to the 21st of December".
 fn range_start(words: &[String], i: usize, today: Date) -> Option<(Date, usize)> {
-    let day = day_number(&words[i])?;
-    let joiner = words.get(i + 1)?.as_str();
+    // A day may come with its article or weekday: "from the 22nd to the 26th of august", "fri
+    // 14 to sun 16 aug".
+    let leads = |at: usize| {
+        usize::from(
+            words
+                .get(at)
+                .is_some_and(|w| w == "el" || w == "the" || weekday(w).is_some()),
+        )
+    };
+    let at = i + leads(i);
+    let day = day_number(words.get(at)?)?;
+    let joiner = words.get(at + 1)?.as_str();
     if !matches!(
         joiner,
         "al" | "to" | "through" | "thru" | "till" | "until" | "hasta" | "a"
     ) {
         return None;
     }
-    let end = i + 2 + usize::from(words.get(i + 2).is_some_and(|w| w == "el" || w == "the"));
+    let end = at + 2 + leads(at + 2);
     let last = day_number(words.get(end)?)?;
     let month_at =
         end + 1 + usize::from(words.get(end + 1).is_some_and(|w| w == "de" || w == "of"));
@@ -602,9 +612,9 @@ fn range_start(words: &[String], i: usize, today: Date) -> Option<(Date, usize)>
         let before = ends.first_of_month().checked_sub(1.day()).ok()?;
         return Date::new(before.year(), before.month(), day)
             .ok()
-            .map(|date| (date, 2));
+            .map(|date| (date, at - i + 2));
     }
-    calendar_date(today, None, m, day).map(|date| (date, 2))
+    calendar_date(today, None, m, day).map(|date| (date, at - i + 2))
 }
 
 /// The first and last days of a stay written as one span, and the words it takes: "june
@@ -656,6 +666,26 @@ fn next_day_of_the_month(today: Date, day: i8) -> Option<Date> {
             Date::new(next.year(), next.month(), day).ok()
         }
     }
+}
+
+/// How many words of `words` say "of next month" ("del mes que viene", "del proximo mes"), if
+/// they start with it.
+fn next_month_phrase(words: &[String]) -> Option<usize> {
+    const PHRASES: &[&[&str]] = &[
+        &["of", "next", "month"],
+        &["next", "month"],
+        &["del", "mes", "que", "viene"],
+        &["del", "proximo", "mes"],
+        &["del", "mes", "proximo"],
+        &["del", "mes", "siguiente"],
+        &["del", "siguiente", "mes"],
+    ];
+    PHRASES
+        .iter()
+        .find(|phrase| {
+            words.len() >= phrase.len() && phrase.iter().zip(words).all(|(p, w)| *p == w)
+        })
+        .map(|phrase| phrase.len())
 }
 
 type Found<T> = Vec<((T, bool), usize)>;
@@ -826,6 +856,20 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
         let month_follows = after.is_some_and(is_month)
             || (after.is_some_and(|a| matches!(a, "of" | "de"))
                 && words.get(i + 3).is_some_and(|w| is_month(w)));
+        // "the 1st of next month", "el 5 del mes que viene".
+        if matches!(word, "the" | "el" | "dia")
+            && let Some(day) = next.and_then(day_number)
+            && let Some(phrase) = next_month_phrase(&words[i + 2..])
+            && let Some(date) = today
+                .first_of_month()
+                .checked_add(1.month())
+                .ok()
+                .and_then(|next| Date::new(next.year(), next.month(), day).ok())
+        {
+            dates.push(((date, false), i));
+            i += 2 + phrase;
+            continue;
+        }
         if matches!(word, "the" | "el" | "dia")
             && !month_follows
             && let Some(day) = next.and_then(|n| {
@@ -1498,6 +1542,21 @@ mod tests {
                 ("2027-01-03".into(), "to".into())
             ]
         );
+        // The first day with its article or weekday, the month named once after the last.
+        assert_eq!(
+            days("from the 22nd to the 26th of august"),
+            [
+                ("2027-08-22".into(), "from".into()),
+                ("2027-08-26".into(), "to the".into())
+            ]
+        );
+        assert_eq!(
+            days("any twin rooms fri 14 to sun 16 aug?"),
+            [
+                ("2027-08-14".into(), "any twin rooms".into()),
+                ("2027-08-16".into(), "to sun".into())
+            ]
+        );
         assert_eq!(
             days("flying out Dec 22, back Jan 3"),
             [
@@ -1586,6 +1645,15 @@ mod tests {
             Some("2026-12-14")
         );
         assert_eq!(when("una boda el 19").0.as_deref(), Some("2026-12-19"));
+        // In the month after today's, even when today is that day of the month.
+        assert_eq!(
+            when("ideally the 26th of next month").0.as_deref(),
+            Some("2026-12-26")
+        );
+        assert_eq!(
+            when("el 1 del mes que viene").0.as_deref(),
+            Some("2026-12-01")
+        );
         assert_eq!(when("me interesa el 2 bedroom condo").0, None);
         assert_eq!(when("the 6 lesson package").0, None);
         assert_eq!(

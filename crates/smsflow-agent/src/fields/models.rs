@@ -233,10 +233,32 @@ pub fn model_alone(tokens: &[&str]) -> Option<String> {
         let trim = tokens
             .get(at + 1)
             .filter(|next| !ends_clause(tokens[at]) && TRIMS.contains(&fold(bare(next)).as_str()));
-        Some(match trim {
+        let mut model = match trim {
             Some(trim) => format!("{word} {}", bare(trim)),
             None => word.to_string(),
-        })
+        };
+        // Its year after it: "mi f-150 del 2012", "my civic 2015".
+        let last = at + usize::from(trim.is_some());
+        if !ends_clause(tokens[last]) {
+            let year = |token: &&&str| {
+                let year = bare(token);
+                year.len() == 4
+                    && year
+                        .parse::<u16>()
+                        .is_ok_and(|y| (1950..=2035).contains(&y))
+            };
+            match tokens.get(last + 1..last + 3) {
+                Some([del @ ("del" | "de"), after]) if year(&after) => {
+                    model = format!("{model} {del} {}", bare(after));
+                }
+                _ => {
+                    if let Some(after) = tokens.get(last + 1).filter(year) {
+                        model = format!("{model} {}", bare(after));
+                    }
+                }
+            }
+        }
+        Some(model)
     })
 }
 
@@ -486,6 +508,19 @@ mod tests {
         assert_eq!(
             model_alone(&tokens("quiero hacer test drive del RAV4 hybrid")).as_deref(),
             Some("RAV4 hybrid")
+        );
+        // With its year after it.
+        assert_eq!(
+            model_alone(&tokens("el AC de mi f-150 del 2012 no enfria")).as_deref(),
+            Some("f-150 del 2012")
+        );
+        assert_eq!(
+            model_alone(&tokens("my silverado 2017 needs brakes")).as_deref(),
+            Some("silverado 2017")
+        );
+        assert_eq!(
+            model_alone(&tokens("mi f-150, 2012 fue el año")).as_deref(),
+            Some("f-150")
         );
         assert_eq!(model_alone(&tokens("the model is old")), None);
         assert_eq!(model_alone(&tokens("I fit in on tuesday")), None);
