@@ -952,7 +952,7 @@ impl Extractors {
                 // "Could I do Wednesday at 6?" answering the question about the name: the verb
                 // that opens a question is nobody's name.
                 .filter(|name| !QUESTION_VERBS.contains(&fields::fold(name).as_str()))
-                .map(|name| with_partner(words, name))
+                .map(|name| with_partner(words, without_possessive(&name).to_string()))
                 .map(Ok),
             Kind::OtherName => others::staff_with(field.as_str(), words)
                 .or_else(|| others::relative_name(words))
@@ -1974,6 +1974,11 @@ fn is_past_day(field: &FieldSpec) -> bool {
                 "comparendo",
                 "multa",
                 "citation",
+                // A death: "fecha_fallecimiento", "date_of_death".
+                "fallecimiento",
+                "defuncion",
+                "death",
+                "deceased",
             ],
         )
 }

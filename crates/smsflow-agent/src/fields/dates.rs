@@ -326,6 +326,12 @@ pub fn day_alone(text: &str) -> Option<i8> {
             (*at > 0 && matches!(words[at - 1].as_str(), "el" | "the" | "dia"))
                 || word.ends_with(char::is_alphabetic)
         })
+        // "the 24th not the 17th": the day said not to be is no answer.
+        .filter(|(at, _)| {
+            !words[at.saturating_sub(2)..*at]
+                .iter()
+                .any(|word| word == "not")
+        })
         .filter_map(|(_, word)| day_number(word))
         .collect();
     match days.as_slice() {
@@ -476,6 +482,17 @@ pub fn says_morning(text: &str) -> bool {
         ) || word.strip_suffix("am").is_some_and(|hour| {
             !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
         })
+    })
+}
+
+/// Whether `text` marks an hour as after noon: "4pm", "4:30 p.m.", "in the afternoon", "de la
+/// tarde".
+pub fn says_afternoon_hour(text: &str) -> bool {
+    tokens(text).iter().any(|word| {
+        matches!(word.as_str(), "pm" | "p.m" | "afternoon" | "tarde")
+            || word.strip_suffix("pm").is_some_and(|hour| {
+                !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
+            })
     })
 }
 
@@ -688,6 +705,12 @@ fn next_month_phrase(words: &[String]) -> Option<usize> {
         .map(|phrase| phrase.len())
 }
 
+/// Words after a number that make it a length of time, not an hour ("4 days", "3 noches").
+const DURATIONS: &[&str] = &[
+    "day", "days", "night", "nights", "week", "weeks", "month", "months", "hours", "dias",
+    "noches", "semanas", "meses", "horas",
+];
+
 type Found<T> = Vec<((T, bool), usize)>;
 
 /// Whether the word after "el 14" / "the 19" leaves the number a day of the month: the end of
@@ -882,9 +905,18 @@ fn scan(words: &[String], today: Date, order: Order) -> (Found<Date>, Found<Time
             })
             && let Some(date) = dates
                 .last()
-                .map(|((before, _), _)| *before)
-                .filter(|before| *before >= today && day >= before.day())
-                .and_then(|before| next_day_of_the_month(before, day))
+                .filter(|((before, _), _)| *before >= today)
+                .and_then(|((before, _), at)| {
+                    // "el 14 de febrero no, el 13": a day put in place of another is in its month.
+                    let instead = words[*at..i].iter().any(|w| w == "no" || w == "not");
+                    if instead {
+                        Date::new(before.year(), before.month(), day).ok()
+                    } else {
+                        (day >= before.day())
+                            .then(|| next_day_of_the_month(*before, day))
+                            .flatten()
+                    }
+                })
                 .or_else(|| next_day_of_the_month(today, day))
         {
             dates.push(((date, false), i));
@@ -1253,13 +1285,14 @@ fn time_at(words: &[String], i: usize) -> Option<(Time, usize)> {
         )
         || (matches!(words.get(i + 1).map(String::as_str), Some("is" | "works"))
             && words.get(i + 2).is_some_and(|w| w == "better"))
-        // "make it 9", not "make it 5 people" nor "make it 5, her sister is coming"
+        // "make it 9", not "make it 5 people", "make it 4 days" nor "make it 5, her sister is
+        // coming"
         || (i >= 2
             && words[i - 1] == "it"
             && words[i - 2] == "make"
-            && !words
-                .get(i + 1)
-                .is_some_and(|w| super::numbers::COUNT_AFTER.contains(&w.as_str()))
+            && !words.get(i + 1).is_some_and(|w| {
+                super::numbers::COUNT_AFTER.contains(&w.as_str()) || DURATIONS.contains(&w.as_str())
+            })
             && !super::numbers::someone_joins(&words.join(" ")));
     // Split "3pm" / "3:30pm" / "3:30" into the clock part and a suffix.
     let split = word
@@ -1667,6 +1700,10 @@ mod tests {
             Some(date(2026, 11, 27))
         );
         assert_eq!(
+            corrected("el 14 de febrero no, el 13 que ella viaja"),
+            Some(date(2027, 2, 13))
+        );
+        assert_eq!(
             corrected("oops el 20, not the 19"),
             Some(date(2026, 12, 20))
         );
@@ -1724,6 +1761,7 @@ mod tests {
         }
         assert_eq!(day_alone("sorry, 28th"), Some(28));
         assert_eq!(day_alone("ay no, el 28"), Some(28));
+        assert_eq!(day_alone("oh shoot sorry the 24th not the 17th"), Some(24));
         assert_eq!(day_alone("sorry, 28 people"), None);
     }
 
@@ -1766,6 +1804,10 @@ mod tests {
         assert_eq!(when("March 14 1952"), pair(Some("1952-03-14"), None));
         assert_eq!(when("12 de marzo de 1988"), pair(Some("1988-03-12"), None));
         assert_eq!(when("make it 5 people"), pair(None, None));
+        assert_eq!(
+            when("oh wait make it 4 days, we're staying longer"),
+            pair(None, None)
+        );
         // A holiday that names the occasion gives way to a date in the same message.
         assert_eq!(
             when("work xmas do on Friday 18 Dec"),

@@ -306,6 +306,19 @@ pub fn when_value(
     {
         found.time = Some(evening);
     }
+    // "at 5am", then "actually make it 4:30": a bare hour correcting a morning stays in the
+    // morning.
+    if correcting
+        && let (Some(known), Some(time)) = (known_time, found.time)
+        && known.hour() < 12
+        && time.hour() >= 12
+        && !dates::says_evening(text)
+        && !dates::says_afternoon_hour(text)
+        && let Ok(morning) = time.checked_sub(12.hours())
+        && (known.hour() - morning.hour()).abs() <= 3
+    {
+        found.time = Some(morning);
+    }
     // "tomorrow night?", then "8:15 if u have it": the evening said before holds for a bare
     // hour that business hours read as morning.
     if evening
@@ -1266,6 +1279,20 @@ mod tests {
                 when_value(FieldType::Time, said, &clock(), &evening),
                 Some(Ok(time.into())),
                 "a bare hour correcting an evening: {said}"
+            );
+        }
+        let morning = WhenRules {
+            known_time: Some(jiff::civil::time(5, 0, 0, 0)),
+            ..evening
+        };
+        for (said, time) in [
+            ("actually make it 4:30, security lines are nuts", "04:30"),
+            ("make it 4:30pm", "16:30"),
+        ] {
+            assert_eq!(
+                when_value(FieldType::Time, said, &clock(), &morning),
+                Some(Ok(time.into())),
+                "a bare hour correcting a morning: {said}"
             );
         }
         // "tomorrow night?" in an earlier message, then an hour alone.
