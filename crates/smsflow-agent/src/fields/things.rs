@@ -377,7 +377,9 @@ impl Thing {
                 .or_else(|| role_said(text))
                 .map(|value| {
                     // "a nurse at Mercy General": the title ends where the workplace starts.
-                    let folded = fold(&value);
+                    // Lower case by ASCII only: the offsets found are the value's own (folding
+                    // "é" to "e" would shift them).
+                    let folded = value.to_ascii_lowercase();
                     let end = [" at ", " for ", " with ", " de ", " en ", " para "]
                         .iter()
                         .flat_map(|word| {
@@ -3547,6 +3549,8 @@ mod tests {
                 "warehouse supervisor",
             ),
             ("hi vi el anuncio de line cook", "line cook"),
+            // An accent before the workplace: cut where the value has it (a panic once).
+            ("i'm a diseñadora gráfica at Estudio Luna", "diseñadora gráfica"),
             (
                 "soy jefa de operaciones de Viña Los Robles",
                 "jefa de operaciones",
