@@ -3550,7 +3550,10 @@ mod tests {
             ),
             ("hi vi el anuncio de line cook", "line cook"),
             // An accent before the workplace: cut where the value has it (a panic once).
-            ("i'm a diseñadora gráfica at Estudio Luna", "diseñadora gráfica"),
+            (
+                "i'm a diseñadora gráfica at Estudio Luna",
+                "diseñadora gráfica",
+            ),
             (
                 "soy jefa de operaciones de Viña Los Robles",
                 "jefa de operaciones",
