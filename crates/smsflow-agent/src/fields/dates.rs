@@ -479,9 +479,14 @@ pub fn says_morning(text: &str) -> bool {
         matches!(
             word.as_str(),
             "am" | "a.m" | "morning" | "manana" | "madrugada" | "temprano" | "early"
-        ) || word.strip_suffix("am").is_some_and(|hour| {
-            !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
-        })
+        ) || hour_marked(word, "am")
+    })
+}
+
+/// Whether `word` is an hour written with `mark` after it: "9am", "4:30pm".
+fn hour_marked(word: &str, mark: &str) -> bool {
+    word.strip_suffix(mark).is_some_and(|hour| {
+        !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
     })
 }
 
@@ -489,10 +494,7 @@ pub fn says_morning(text: &str) -> bool {
 /// tarde".
 pub fn says_afternoon_hour(text: &str) -> bool {
     tokens(text).iter().any(|word| {
-        matches!(word.as_str(), "pm" | "p.m" | "afternoon" | "tarde")
-            || word.strip_suffix("pm").is_some_and(|hour| {
-                !hour.is_empty() && hour.chars().all(|c| c.is_ascii_digit() || c == ':')
-            })
+        matches!(word.as_str(), "pm" | "p.m" | "afternoon" | "tarde") || hour_marked(word, "pm")
     })
 }
 

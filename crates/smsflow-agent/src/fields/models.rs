@@ -5,7 +5,7 @@
 //! [`super::things`] stop at the first lower-case word; these go on where the words are known.
 
 use super::fold;
-use super::things::{bare, ends_clause};
+use super::things::{bare, ends_clause, is_year};
 
 /// Vehicle models, folded, that people write without a capital and that are no common word:
 /// read alone after a word that owns them ("mi tsuru").
@@ -240,19 +240,12 @@ pub fn model_alone(tokens: &[&str]) -> Option<String> {
         // Its year after it: "mi f-150 del 2012", "my civic 2015".
         let last = at + usize::from(trim.is_some());
         if !ends_clause(tokens[last]) {
-            let year = |token: &&&str| {
-                let year = bare(token);
-                year.len() == 4
-                    && year
-                        .parse::<u16>()
-                        .is_ok_and(|y| (1950..=2035).contains(&y))
-            };
             match tokens.get(last + 1..last + 3) {
-                Some([del @ ("del" | "de"), after]) if year(&after) => {
+                Some([del @ ("del" | "de"), after]) if is_year(after) => {
                     model = format!("{model} {del} {}", bare(after));
                 }
                 _ => {
-                    if let Some(after) = tokens.get(last + 1).filter(year) {
+                    if let Some(after) = tokens.get(last + 1).filter(|token| is_year(token)) {
                         model = format!("{model} {}", bare(after));
                     }
                 }

@@ -1199,7 +1199,7 @@ pub(super) fn bare(token: &str) -> &str {
     token.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
 }
 
-fn is_year(token: &str) -> bool {
+pub(super) fn is_year(token: &str) -> bool {
     let token = bare(token);
     token.len() == 4
         && token
