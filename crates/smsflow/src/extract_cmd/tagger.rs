@@ -350,10 +350,11 @@ mod tests {
             .collect::<anyhow::Result<Vec<_>>>()
             .unwrap();
         let stored = std::fs::read(root.join("smsflow-agent/data/tagger.bin")).unwrap();
+        let (first, last) = (trained_on().min().unwrap(), trained_on().max().unwrap());
         assert!(
             trained(&sets).unwrap() == stored,
             "retrain: D=crates/smsflow-agent/tests/data/extraction; smsflow extract \
-             --train-tagger crates/smsflow-agent/data/tagger.bin $D/test{{5..45}}.jsonl"
+             --train-tagger crates/smsflow-agent/data/tagger.bin $D/test{{{first}..{last}}}.jsonl"
         );
     }
 }
