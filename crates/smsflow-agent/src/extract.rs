@@ -333,6 +333,14 @@ impl Extractors {
             // A name or company is better read from its cues ("mi nombre es Ana y ..." labels
             // more than the name); other values from their label first.
             let value = match (kind, labelled) {
+                // "que diga 'Feliz cumple Majo'", "write Happy 40th Tony on it": the words to be
+                // written, whatever label or product the message has around them.
+                (Kind::Labelled, _)
+                    if free_text::holds_written_words(field)
+                        && let Some(written) = free_text::written_words(text) =>
+                {
+                    Some(Ok(written))
+                }
                 // "my car is a 2015 Subaru with 98k miles": the thing, not the whole label.
                 (Kind::Labelled, labelled)
                     if fields::things::Thing::of(name).is_some() && !is_identifier(name) =>

@@ -783,6 +783,156 @@ pub(super) fn is_worded(field: &FieldSpec) -> bool {
     fields::field_says(field.as_str(), WORDED)
 }
 
+/// Words in a field's name that say it holds words to be written on something: a card's, a
+/// cake's, a banner's.
+const WRITTEN: &[&str] = &[
+    "inscription",
+    "inscripcion",
+    "dedicatoria",
+    "leyenda",
+    "tarjeta",
+    "card",
+    "mensaje",
+    "message",
+    "texto",
+    "writing",
+    "frase",
+    "wording",
+];
+
+/// Whether `field` holds words to be written (see [`WRITTEN`]) rather than an identifier ("card
+/// number", "número de tarjeta").
+pub(super) fn holds_written_words(field: &FieldSpec) -> bool {
+    fields::field_says(field.as_str(), WRITTEN) && !is_identifier(field.as_str())
+}
+
+/// Words that say what follows is to be written, longest first: "que diga Feliz día papi",
+/// "write Happy 40th Tony on it", "en la tarjeta pon: ...".
+const WRITING_CUES: &[&str] = &[
+    "en la tarjeta pon: ",
+    "en la tarjeta pon ",
+    "en la tarjeta que diga ",
+    "en la tarjeta: ",
+    "en la tarjeta ",
+    "on the card put ",
+    "on the card: ",
+    "on the card ",
+    "con la leyenda ",
+    "con el mensaje ",
+    "con la frase ",
+    "have it say ",
+    "it should say ",
+    "should say ",
+    "que diga: ",
+    "que diga ",
+    "que digan ",
+    "que ponga: ",
+    "que ponga ",
+    "please write ",
+    "pls write ",
+    "inscription: ",
+    "dedicatoria: ",
+    "leyenda: ",
+    "mensaje: ",
+    "message: ",
+    "tarjeta: ",
+    "card: ",
+    "write: ",
+    "write ",
+];
+
+/// Words after the written ones that say where they go: "... on top", "... en el pastel".
+const WRITTEN_WHERE: &[&str] = &[
+    " on top",
+    " on it",
+    " on the cake",
+    " on the card",
+    " en el pastel",
+    " en la torta",
+    " en la tarjeta",
+    " encima",
+    " arriba",
+];
+
+/// The words the texter wants written, as they wrote them: a quoted span ("que diga 'Feliz
+/// cumple Majo, te amamos'"), else what follows a cue that asks for writing, up to where it goes
+/// ("write Happy Anniversary Marcus & Tia on it"). The quotes go; the texter's own "!", "." and
+/// emoji stay, as the Normalisation rules keep a message in the texter's words ("Congrats Dr.
+/// Mia!", "Feliz 15 Ximena 💕").
+pub(super) fn written_words(text: &str) -> Option<String> {
+    let written = quoted(text).or_else(|| {
+        let folded = fields::fold(text);
+        WRITING_CUES.iter().find_map(|cue| {
+            let at = folded.find(cue)?;
+            // "write me back": no words to be written.
+            let after = &folded[at + cue.len()..];
+            if cue.starts_with("write")
+                && ["me ", "us ", "back", "to "]
+                    .iter()
+                    .any(|w| after.starts_with(w))
+            {
+                return None;
+            }
+            // Folding keeps one letter for one: count letters, not bytes.
+            let start = folded[..at + cue.len()].chars().count();
+            let (byte, _) = text.char_indices().nth(start)?;
+            // "en la tarjeta que diga: ...": one cue after another.
+            let rest = super::without_lead(&text[byte..], WRITING_CUES);
+            let folded_rest = fields::fold(rest);
+            let end = WRITTEN_WHERE
+                .iter()
+                .filter_map(|place| folded_rest.find(place))
+                .min()
+                .map_or(rest.len(), |at| {
+                    let letters = folded_rest[..at].chars().count();
+                    rest.char_indices()
+                        .nth(letters)
+                        .map_or(rest.len(), |(b, _)| b)
+                });
+            Some(&rest[..end])
+        })
+    })?;
+    let written = written
+        .trim()
+        .trim_matches(['"', '\'', '“', '”', '‘', '’', '«', '»'])
+        .trim();
+    (written.chars().any(char::is_alphabetic) && written.chars().count() <= 160)
+        .then(|| written.to_string())
+}
+
+/// The words inside the first pair of quotes of `text` that opens and closes at a word's edge
+/// (not the apostrophe of "we're").
+fn quoted(text: &str) -> Option<&str> {
+    const PAIRS: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('“', '”'), ('‘', '’'), ('«', '»')];
+    let opens_at = |at: usize| {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ':' | '(' | ','))
+    };
+    let closes_at = |end: usize| {
+        text[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '.' | ',' | '!' | '?' | ')' | ';'))
+    };
+    text.char_indices()
+        .filter(|(at, c)| PAIRS.iter().any(|(open, _)| open == c) && opens_at(*at))
+        .find_map(|(at, open)| {
+            let close = PAIRS.iter().find(|(o, _)| *o == open)?.1;
+            let inner_start = at + open.len_utf8();
+            text[inner_start..]
+                .char_indices()
+                .filter(|(_, c)| *c == close)
+                .map(|(offset, _)| inner_start + offset)
+                .find(|end| closes_at(end + close.len_utf8()))
+                .map(|end| &text[inner_start..end])
+                .filter(|inner| {
+                    inner.chars().count() >= 3 && inner.chars().any(char::is_alphabetic)
+                })
+        })
+}
+
 /// Words before a place given as the answer: "at Rancho Las Lomas", "en Chapinero".
 const PLACE_LEADS: &[&str] = &["at ", "in ", "en "];
 
@@ -1787,6 +1937,59 @@ pub(super) fn bare_name(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_words_to_be_written_are_read_from_their_quotes_or_cue() {
+        for (text, written) in [
+            (
+                "que diga 'Feliz cumple Majo, te amamos'",
+                "Feliz cumple Majo, te amamos",
+            ),
+            (
+                "write 'Felicidades Abuela Cuca' on top",
+                "Felicidades Abuela Cuca",
+            ),
+            (
+                "write Happy Anniversary Marcus & Tia on it",
+                "Happy Anniversary Marcus & Tia",
+            ),
+            (
+                "en la tarjeta que diga: Feliz día mamita, gracias por todo",
+                "Feliz día mamita, gracias por todo",
+            ),
+            (
+                "en la tarjeta pon: Felicidades mamá, te quiero mucho. Tu niña",
+                "Felicidades mamá, te quiero mucho. Tu niña",
+            ),
+            // The texter's own marks and emoji stay; "we're" is no quote.
+            ("inscription: Congrats Dr. Mia!", "Congrats Dr. Mia!"),
+            (
+                "y que diga “Felices 80 abuelita Chela 🎂”",
+                "Felices 80 abuelita Chela 🎂",
+            ),
+            (
+                "have it say Congrats, we're so proud!",
+                "Congrats, we're so proud!",
+            ),
+            (
+                "keeps saying 'session expired' every time",
+                "session expired",
+            ),
+        ] {
+            assert_eq!(written_words(text).as_deref(), Some(written), "{text}");
+        }
+        for text in [
+            "quiero un pastel de tres leches para 20 personas",
+            "can you write me back tomorrow",
+            "it's my mom's cake, she'd love it",
+        ] {
+            assert_eq!(written_words(text), None, "{text}");
+        }
+        assert!(holds_written_words(&field("mensaje_tarjeta")));
+        assert!(holds_written_words(&field("inscription")));
+        assert!(!holds_written_words(&field("card_number")));
+        assert!(!holds_written_words(&field("problem")));
+    }
 
     fn field(name: &str) -> FieldSpec {
         FieldSpec::named(smsflow_core::FieldName::parse(name).unwrap())
