@@ -25,6 +25,7 @@ mod requested;
 mod resigned;
 mod route;
 mod spans;
+pub(crate) use free_text::holds_written_words;
 use others::Person;
 
 /// Which reader a field uses.

@@ -43,9 +43,10 @@ static STORED: &[u8] = include_bytes!("../data/tagger.bin");
 /// identifier is left to the rules that read it by what it is: the model read "monthly clean
 /// cost" as a company and overrode a "company: ..." label (tests/conversations, session 19), and
 /// read as names the first words of messages that gave none ("Quote", "Call me back": the held-out
-/// sets, session 20; see HISTORY.md).
+/// sets, session 20; see HISTORY.md). Nor are words to be written on a card or a cake, which the
+/// rules read from their quotes or cue: the model took the product ordered for them (session 22).
 pub fn reads(field: &FieldSpec) -> Option<Reads> {
-    if crate::extract::is_free_text(field) {
+    if crate::extract::is_free_text(field) && !crate::extract::holds_written_words(field) {
         Some(Reads::Text)
     } else if field.kind == FieldType::Number {
         Some(Reads::Number)
@@ -947,6 +948,30 @@ mod tests {
         };
         let read: Vec<f32> = scored(&turn, &model).into_iter().map(|(_, s)| s).collect();
         assert_eq!(read, model.scores(&candidates(&turn)));
+    }
+
+    #[test]
+    fn the_model_reads_free_text_numbers_and_addresses_but_not_words_to_be_written() {
+        let field = |name: &str, kind: FieldType| FieldSpec {
+            kind,
+            ..FieldSpec::named(smsflow_core::FieldName::parse(name).unwrap())
+        };
+        assert_eq!(
+            reads(&field("problema", FieldType::Text)),
+            Some(Reads::Text)
+        );
+        assert_eq!(
+            reads(&field("guests", FieldType::Number)),
+            Some(Reads::Number)
+        );
+        assert_eq!(
+            reads(&field("pickup", FieldType::Address)),
+            Some(Reads::Address)
+        );
+        for name in ["mensaje", "card_message", "inscription", "dedicatoria"] {
+            assert_eq!(reads(&field(name, FieldType::Text)), None, "{name}");
+        }
+        assert_eq!(reads(&field("name", FieldType::Name)), None);
     }
 
     #[test]

@@ -802,7 +802,7 @@ const WRITTEN: &[&str] = &[
 
 /// Whether `field` holds words to be written (see [`WRITTEN`]) rather than an identifier ("card
 /// number", "número de tarjeta").
-pub(super) fn holds_written_words(field: &FieldSpec) -> bool {
+pub(crate) fn holds_written_words(field: &FieldSpec) -> bool {
     fields::field_says(field.as_str(), WRITTEN) && !is_identifier(field.as_str())
 }
 
