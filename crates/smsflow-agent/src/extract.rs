@@ -2975,8 +2975,12 @@ fn signed_from(text: &str) -> Option<String> {
     let lead = ["from ", "de parte de "]
         .into_iter()
         .find(|lead| lower.starts_with(lead))?;
+    // "from Derek Simms 615-555-0140": the contact details after the name are not part of it.
     let name = &text[lead.len()..];
-    let words: Vec<&str> = name.split_whitespace().collect();
+    let words: Vec<&str> = name
+        .split_whitespace()
+        .take_while(|word| !word.contains(|c: char| c.is_ascii_digit() || c == '@'))
+        .collect();
     ((1..=3).contains(&words.len())
         && words.iter().all(|word| {
             is_capitalised(word)
@@ -6263,6 +6267,50 @@ mod tests {
     }
 
     #[test]
+    fn a_recipients_name_opening_a_message_before_their_address_is_not_the_texters() {
+        let found = answer(
+            "Carol Bianchi, 812 Fitzwater St Philadelphia",
+            "sender_name:name,recipient_name:name,address:address",
+            &[],
+        )
+        .found;
+        assert_eq!(
+            found.get("recipient_name").map(String::as_str),
+            Some("Carol Bianchi")
+        );
+        assert!(!found.contains_key("sender_name"), "{found:?}");
+    }
+
+    #[test]
+    fn someone_who_died_is_named_by_his_name_was() {
+        for (text, name) in [
+            (
+                "his name was Harold James Whitmore",
+                "Harold James Whitmore",
+            ),
+            ("se llamaba Rubén Treviño Salinas", "Rubén Treviño Salinas"),
+        ] {
+            let found = answer(text, "name:name,deceased_name:name", &[]).found;
+            assert_eq!(
+                found.get("deceased_name").map(String::as_str),
+                Some(name),
+                "{text}"
+            );
+            assert!(!found.contains_key("name"), "{text}: {found:?}");
+        }
+        for field in [
+            "clienta",
+            "contratante",
+            "vecino",
+            "booker_name",
+            "quien_envia",
+        ] {
+            assert_eq!(Person::of(field), Person::Texter, "{field}");
+        }
+        assert_eq!(Person::of("quien_recibe"), Person::Other);
+    }
+
+    #[test]
     fn a_recipients_whole_name_follows_to_para_or_attn() {
         let wanted = "recipient:name,sender_name:name,card_message";
         for (text, recipient) in [
@@ -6275,6 +6323,15 @@ mod tests {
                 "Rosa Hernandez",
             ),
             ("para Daniela Ibarra", "Daniela Ibarra"),
+            // A title goes; "a" says to whom in Spanish.
+            (
+                "para la Sra. Elena Treviño, Río Orinoco 220, Col. Del Valle",
+                "Elena Treviño",
+            ),
+            (
+                "quiero mandar un ramo a Yaiza Hernández para mañana",
+                "Yaiza Hernández",
+            ),
         ] {
             let found = answer(text, wanted, &["recipient"]).found;
             assert_eq!(
@@ -7823,6 +7880,8 @@ mod tests {
             ("from Kayla Pearson", Some("Kayla Pearson")),
             ("from Emma", Some("Emma")),
             ("de parte de Lucía Gómez", Some("Lucía Gómez")),
+            // The contact details after the name are not part of it.
+            ("from Derek Simms 615-555-0140", Some("Derek Simms")),
             ("from San Diego", None),
             ("from the office", None),
         ] {

@@ -24,6 +24,7 @@ pub(super) enum Person {
 /// Words of a field's name that only say it holds a name.
 const NAME_WORDS: &[&str] = &[
     "name", "names", "nombre", "nombres", "de", "del", "of", "the", "el", "la", "y", "and", "s",
+    "quien",
 ];
 
 /// Words of a field's name that name the texter: their own name, or their part in the business
@@ -48,6 +49,7 @@ const TEXTER_WORDS: &[&str] = &[
     "contacto",
     "customer",
     "cliente",
+    "clienta",
     "client",
     "owner",
     "dueno",
@@ -71,6 +73,13 @@ const TEXTER_WORDS: &[&str] = &[
     "caller",
     "sender",
     "remitente",
+    // `quien_envia`: who sends it.
+    "envia",
+    "booker",
+    "contratante",
+    // Who writes about the building they live in.
+    "vecino",
+    "vecina",
     "requester",
     "solicitante",
     "titular",
@@ -219,6 +228,11 @@ const BEFORE_THEIR_NAME: &[&[&str]] = &[
 const THEIR_NAME_CUES: &[&[&str]] = &[
     &["his", "name", "is"],
     &["her", "name", "is"],
+    // Someone who died: "his name was Harold James Whitmore", "se llamaba Rubén Treviño".
+    &["his", "name", "was"],
+    &["her", "name", "was"],
+    &["su", "nombre", "era"],
+    &["se", "llamaba"],
     &["its", "name", "is"],
     &["their", "name", "is"],
     &["su", "nombre", "es"],
@@ -518,27 +532,54 @@ const RECIPIENT_WORDS: &[&str] = &[
 ];
 
 /// Words before the person something is sent to: "to Carol Jennings", "para Daniela Ibarra",
-/// "attn Rosa Hernandez".
-const RECIPIENT_CUES: &[&str] = &["to", "para", "attn", "attn:", "attention", "atn"];
+/// "attn Rosa Hernandez", "un ramo a Yaiza Hernández".
+const RECIPIENT_CUES: &[&str] = &["to", "para", "a", "attn", "attn:", "attention", "atn"];
+
+/// Words between a cue and the recipient's name that the name goes without: "para la Sra. Elena
+/// Campos" = `Elena Campos`.
+const RECIPIENT_TITLES: &[&str] = &[
+    "la", "el", "sra", "sra.", "sr", "sr.", "srta", "srta.", "senora", "senor", "dona", "mrs",
+    "mrs.", "ms", "ms.", "mr", "mr.",
+];
 
 /// For a field that holds who something is sent to, the whole name after "to", "para" or
-/// "attn" ("for the Hernandez family, attn Rosa Hernandez"): a given name and a surname, so
-/// "to Mom" or "para mañana" are not taken.
+/// "attn" ("for the Hernandez family, attn Rosa Hernandez"), without a title before it; or the
+/// whole name that opens a message and is followed by the address it goes to ("Carol Bianchi, 812
+/// Fitzwater St"). A given name and a surname, so "to Mom" or "para mañana" are not taken.
 pub(super) fn recipient_name(field: &str, words: &[Word]) -> Option<String> {
     if !fields::field_says(field, RECIPIENT_WORDS) {
         return None;
     }
-    (0..words.len()).find_map(|at| {
+    let whole = |name: &String| {
+        name.contains(' ')
+            && !dates::names_a_day(name)
+            && fields::things::make_and_model(name).0.is_none()
+    };
+    let cued = (0..words.len()).find_map(|at| {
         let cue = words[at].lower.as_str();
-        (RECIPIENT_CUES.contains(&cue) && (!words[at].ends_clause || cue.ends_with(':')))
-            .then(|| their_name(words, at + 1))
-            .flatten()
-            .map(|(name, _)| name)
-            .filter(|name| {
-                name.contains(' ')
-                    && !dates::names_a_day(name)
-                    && fields::things::make_and_model(name).0.is_none()
-            })
+        if !(RECIPIENT_CUES.contains(&cue) && (!words[at].ends_clause || cue.ends_with(':'))) {
+            return None;
+        }
+        let mut start = at + 1;
+        while words
+            .get(start)
+            .is_some_and(|word| RECIPIENT_TITLES.contains(&fields::fold(&word.lower).as_str()))
+        {
+            start += 1;
+        }
+        their_name(words, start).map(|(name, _)| name).filter(whole)
+    });
+    cued.or_else(|| {
+        let start = super::skip_leading_fillers(words);
+        let (name, end) = their_name(words, start)?;
+        let rest: Vec<&str> = words
+            .get(end..)?
+            .iter()
+            .map(|word| word.text.as_str())
+            .collect();
+        (words[end - 1].ends_clause && fields::address(&rest.join(" "), false).is_some())
+            .then_some(name)
+            .filter(whole)
     })
 }
 
