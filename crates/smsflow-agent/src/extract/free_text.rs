@@ -1938,6 +1938,69 @@ pub(super) fn bare_name(
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        // Cues, quotes and accented words in any order: the reader never panics on the folded
+        // text's offsets, and what it returns is written in the message.
+        #[test]
+        fn the_words_to_be_written_are_always_the_texters_own(
+            picked in proptest::collection::vec(0..WRITTEN_TEST_WORDS.len(), 0..14),
+            glued in proptest::collection::vec(proptest::bool::ANY, 14),
+        ) {
+            let mut text = String::new();
+            for (at, &word) in picked.iter().enumerate() {
+                if at > 0 && !glued[at] {
+                    text.push(' ');
+                }
+                text.push_str(WRITTEN_TEST_WORDS[word]);
+            }
+            if let Some(written) = written_words(&text) {
+                proptest::prop_assert!(text.contains(&written), "{text:?} gave {written:?}");
+            }
+        }
+    }
+
+    const WRITTEN_TEST_WORDS: &[&str] = &[
+        "que",
+        "diga",
+        "diga:",
+        "write",
+        "on",
+        "top",
+        "it",
+        "en",
+        "la",
+        "tarjeta",
+        "pon:",
+        "'",
+        "\"",
+        "“",
+        "”",
+        "‘",
+        "’",
+        "«",
+        "»",
+        "Feliz",
+        "día",
+        "mamá",
+        "ñandú",
+        "Ölé",
+        "é",
+        "🎂",
+        "❤️",
+        "!",
+        ".",
+        "we're",
+        "card:",
+        "con",
+        "leyenda",
+        "el",
+        "pastel",
+        "encima",
+        "ÉCOLE",
+        "İstanbul",
+        "ß",
+    ];
+
     #[test]
     fn the_words_to_be_written_are_read_from_their_quotes_or_cue() {
         for (text, written) in [
