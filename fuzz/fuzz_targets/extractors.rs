@@ -10,9 +10,12 @@ use smsflow_agent::fields::Clock;
 use smsflow_core::{FieldName, FieldSpec, FieldType};
 use std::collections::BTreeMap;
 
-/// One field of each type (a `company` text field has its own reader; `notes` is label-only).
-const FIELDS: [(&str, FieldType); 11] = [
+/// One field of each type (a `company` text field has its own reader; `notes` is label-only;
+/// `card_message` holds words to be written, `recipient` someone something is sent to).
+const FIELDS: [(&str, FieldType); 13] = [
     ("name", FieldType::Name),
+    ("recipient", FieldType::Name),
+    ("card_message", FieldType::Text),
     ("email", FieldType::Email),
     ("phone", FieldType::Phone),
     ("company", FieldType::Text),
