@@ -2174,9 +2174,8 @@ fn without_lead<'a>(text: &'a str, leads: &[&str]) -> &'a str {
     leads
         .iter()
         .find(|lead| folded.starts_with(*lead))
-        // Folding keeps one letter for one ("ó" -> "o"): count letters, not bytes.
-        .and_then(|lead| text.char_indices().nth(lead.chars().count()))
-        .map_or(text, |(at, _)| &text[at..])
+        .and_then(|lead| fields::unfolded_at(text, &folded, lead.len()))
+        .map_or(text, |at| &text[at..])
 }
 
 /// Words before an address ("my address is ...", "vivo en ...").

@@ -448,15 +448,8 @@ fn without_need_after(value: &str) -> &str {
         })
         .map(|(at, _)| at)
         .min()
-        // Folding keeps one letter for one: cut at the same letter of `value`.
-        .and_then(|at| {
-            let letters = folded[..at].chars().count();
-            value
-                .char_indices()
-                .nth(letters)
-                .map(|(cut, _)| &value[..cut])
-        })
-        .unwrap_or(value)
+        .and_then(|at| fields::unfolded_at(value, &folded, at))
+        .map_or(value, |cut| &value[..cut])
 }
 
 /// Words that open a question to the business, with or without its mark (folded).
@@ -873,9 +866,7 @@ pub(super) fn written_words(text: &str) -> Option<String> {
             {
                 return None;
             }
-            // Folding keeps one letter for one: count letters, not bytes.
-            let start = folded[..at + cue.len()].chars().count();
-            let (byte, _) = text.char_indices().nth(start)?;
+            let byte = fields::unfolded_at(text, &folded, at + cue.len())?;
             // "en la tarjeta que diga: ...": one cue after another.
             let rest = super::without_lead(&text[byte..], WRITING_CUES);
             let folded_rest = fields::fold(rest);
@@ -883,12 +874,8 @@ pub(super) fn written_words(text: &str) -> Option<String> {
                 .iter()
                 .filter_map(|place| folded_rest.find(place))
                 .min()
-                .map_or(rest.len(), |at| {
-                    let letters = folded_rest[..at].chars().count();
-                    rest.char_indices()
-                        .nth(letters)
-                        .map_or(rest.len(), |(b, _)| b)
-                });
+                .and_then(|at| fields::unfolded_at(rest, &folded_rest, at))
+                .unwrap_or(rest.len());
             Some(&rest[..end])
         })
     })?;

@@ -87,6 +87,15 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
+/// The byte of `text` where the letter at byte `at` of `folded` (its [`fold`]) is, so a match
+/// found in the folded text cuts the text as written: folding keeps one letter for one ("ó" ->
+/// "o"), so letters are counted, not bytes. `None` at the end of `text`.
+pub fn unfolded_at(text: &str, folded: &str, at: usize) -> Option<usize> {
+    text.char_indices()
+        .nth(folded[..at].chars().count())
+        .map(|(byte, _)| byte)
+}
+
 /// Whether a word of the field's name (folded, split at `_`, `-` and spaces) is one of `words`.
 pub fn field_says(field: &str, words: &[&str]) -> bool {
     // Field names are mostly folded already (lower-case ASCII): no copy then, as this runs for

@@ -2490,8 +2490,7 @@ fn inscription(text: &str) -> Option<String> {
         .iter()
         .filter_map(|cue| folded.find(cue).map(|at| at + cue.len()))
         .min()?;
-    let letters = folded[..at].chars().count();
-    let start = text.char_indices().nth(letters).map(|(at, _)| at)?;
+    let start = super::unfolded_at(text, &folded, at)?;
     let rest = &text[start..];
     let rest_folded = fold(rest);
     let end = [
@@ -2507,11 +2506,8 @@ fn inscription(text: &str) -> Option<String> {
     .iter()
     .filter_map(|tail| rest_folded.find(tail))
     .min()
-    .map_or(rest.len(), |letters| {
-        rest.char_indices()
-            .nth(rest_folded[..letters].chars().count())
-            .map_or(rest.len(), |(at, _)| at)
-    });
+    .and_then(|at| super::unfolded_at(rest, &rest_folded, at))
+    .unwrap_or(rest.len());
     let value = rest[..end]
         .trim()
         .trim_matches(|c: char| matches!(c, '"' | '\'' | '“' | '”'))
