@@ -9,7 +9,7 @@ use smsflow_core::{FieldSpec, FieldType};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers};
+use crate::fields::{self, Clock, Invalid, WhenRules, dates::Order, numbers, without_lead};
 use crate::tagger;
 
 mod beside;
@@ -338,7 +338,7 @@ impl Extractors {
                 // written, whatever label or product the message has around them.
                 (Kind::Labelled, _)
                     if free_text::holds_written_words(field)
-                        && let Some(written) = free_text::written_words(text) =>
+                        && let Some(written) = fields::things::Thing::Inscription.read(text) =>
                 {
                     Some(Ok(written))
                 }
@@ -415,8 +415,7 @@ impl Extractors {
                         .split_once(',')
                         .is_some_and(|(_, places)| places.contains(value))
                 })
-                || (!value.contains(' ')
-                    && place_beside_street(text, value)
+                || (place_beside_street(text, value, value.contains(' '))
                     && person_name(&self::words(text)).is_none())
                 // "Rio Nazas 310, Col. del Valle": the street that opens an address, its number
                 // right after; "Colonia Pitic, calle Reforma 88": a place's word opens it.
@@ -572,6 +571,18 @@ impl Extractors {
         }
         if self.tagger {
             self.read_with_model(text, wanted, asked, known, clock, &mut extraction);
+        }
+        for field in wanted.iter().filter(|field| {
+            is_free_text(field)
+                && !free_text::holds_written_words(field)
+                && !free_text::is_worded(field)
+        }) {
+            if let Some(value) = extraction.found.get_mut(field.as_str()) {
+                let tidy = free_text::without_chatter(value);
+                if !tidy.is_empty() && tidy.len() < value.len() {
+                    *value = tidy.to_string();
+                }
+            }
         }
         // "Asked and not found" counts against a field only when the message gave nothing else: an
         // answer to one question is not a wrong answer to the other.
@@ -1572,13 +1583,14 @@ fn with_place_before_street(
     }
 }
 
-/// Whether the one word `value` is in a part of `text` (between commas) just before a part that
-/// reads as a street with its number, or among the parts without figures after one
+/// Whether `value` is in a part of `text` (between commas) just before a part that reads as a
+/// street with its number (one word only: "Dana Ruiz, Calle 8 #12" is the texter), or among
+/// the parts without figures after one
 /// ("Barranquilla, Cra 53 #82-120", "14 Sur 3502, col. Anzures, Puebla"): a town or a
 /// district, not a name. A street's number is written beside a capitalised word of its name;
 /// a part with a phone number ("Dana, Cel 555 0142 2231") or a day ("Dana, Dec 12") is no
 /// street.
-fn place_beside_street(text: &str, value: &str) -> bool {
+fn place_beside_street(text: &str, value: &str, after_only: bool) -> bool {
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let streetlike = |part: &str| {
         let tokens: Vec<&str> = part.split_whitespace().collect();
@@ -1605,14 +1617,20 @@ fn place_beside_street(text: &str, value: &str) -> bool {
     parts.iter().enumerate().any(|(at, part)| {
         has_words(part, value)
             && plain(part)
-            && (parts
-                .get(at + 1)
-                .is_some_and(|next| streetlike(next) && town_first(at + 1))
+            && ((!after_only
+                && parts
+                    .get(at + 1)
+                    .is_some_and(|next| streetlike(next) && town_first(at + 1)))
                 || (0..at)
                     .rev()
                     .take_while(|&before| before + 3 >= at)
                     .find(|&before| !plain(parts[before]))
-                    .is_some_and(|before| streetlike(parts[before])))
+                    .is_some_and(|before| {
+                        streetlike(parts[before])
+                            // Two words after a licence plate ("patente AE 431 KD, Lorena
+                            // Quiroga") are a name: after a real street only.
+                            && (!after_only || fields::address(parts[before], false).is_some())
+                    }))
     })
 }
 
@@ -2123,22 +2141,6 @@ fn without_copula(text: &str) -> &str {
     without_lead(text, COPULA_LEADS).trim()
 }
 
-/// Words before the message itself, given as the answer about what to write ("que diga: Con
-/// cariño, familia Torres", "have it say Happy 40th"), longest first.
-const SAYING_LEADS: &[&str] = &[
-    "que diga: ",
-    "que diga ",
-    "que ponga: ",
-    "que ponga ",
-    "que digan ",
-    "have it say ",
-    "it should say ",
-    "should say ",
-    "please write ",
-    "say: ",
-    "say ",
-];
-
 /// The whole message as the texter's own words for the one question asked (a note, a request):
 /// only the words that ask for it to be written go ("que diga: ..."); "it's" and a question
 /// stay, as the Normalisation rules keep such a message whole.
@@ -2147,9 +2149,10 @@ fn worded_answer(text: &str) -> Option<String> {
     (!value.is_empty() && value.chars().count() <= 240).then(|| value.to_string())
 }
 
-/// `text` without the words that ask for it to be written (see [`SAYING_LEADS`]) or its quotes.
+/// `text` without the words that ask for it to be written ("que diga: ...", "have it say ...")
+/// or its quotes.
 fn without_saying(text: &str) -> &str {
-    without_lead(text, SAYING_LEADS).trim_matches(['"', '“', '”', ' '])
+    without_lead(text, fields::things::WRITING_CUES).trim_matches(['"', '“', '”', ' '])
 }
 
 /// The whole message as the answer to the one question asked: "A-1234", "it's the blue one".
@@ -2165,17 +2168,6 @@ fn located(text: &str) -> Vec<(usize, &str)> {
     text.split_whitespace()
         .map(|word| (word.as_ptr() as usize - text.as_ptr() as usize, word))
         .collect()
-}
-
-/// `text` without the first of `leads` it starts with (folded: "Mi dirección es ...").
-fn without_lead<'a>(text: &'a str, leads: &[&str]) -> &'a str {
-    let text = text.trim();
-    let folded = fields::fold(text);
-    leads
-        .iter()
-        .find(|lead| folded.starts_with(*lead))
-        .and_then(|lead| fields::unfolded_at(text, &folded, lead.len()))
-        .map_or(text, |at| &text[at..])
 }
 
 /// Words before an address ("my address is ...", "vivo en ...").
@@ -2924,9 +2916,13 @@ struct Word {
 }
 
 fn words(text: &str) -> Vec<Word> {
-    // "Alexis Turner / Turner Realty Group", "Ana Gil | 555 0142": a slash or a bar between
-    // parts ends the one before, as a comma does.
-    let text = text.replace(" / ", ", ").replace(" | ", ", ");
+    // "Alexis Turner / Turner Realty Group", "Ana Gil | 555 0142", "Raj Patel @ Kestrel
+    // Analytics": a slash, a bar or an at sign between parts ends the one before, as a comma
+    // does.
+    let text = text
+        .replace(" / ", ", ")
+        .replace(" | ", ", ")
+        .replace(" @ ", ", ");
     let mut words: Vec<Word> = text
         .split_whitespace()
         // "thanks! -Kate": the dash of a signature written on to the name.
@@ -3251,6 +3247,33 @@ const BUSINESS_WORDS: &[&str] = &[
     "brothers",
     "bros",
     "farm",
+    // Read from writers' companies left unread (test5..test77).
+    "analytics",
+    "commerce",
+    "brewing",
+    "brewery",
+    "distributors",
+    "freight",
+    "architects",
+    "arquitectos",
+    "joinery",
+    "grooming",
+    "detailing",
+    "bbq",
+    "comercializadora",
+    "consultoria",
+    "farmaceutica",
+    "frigorifico",
+    "supermercado",
+    "supermercados",
+    "abarrotes",
+    "papeleria",
+    "dulceria",
+    "tostadora",
+    "logistica",
+    "taqueria",
+    "boutique",
+    "hoteles",
     // Legal forms: "Driftwood Surf Co", "Finch Marlowe LLP", "Hermanos Ruiz SRL".
     "co",
     "cia",
@@ -3287,6 +3310,19 @@ const JOB_LEADS: &[&str] = &[
 const NOT_NAMES: &[&str] = &[
     "i'm",
     "im",
+    // Read as names from development misses: "im stuck at work", "im flexible", "mom here",
+    // "cell 469 ...", "no espera, ...", "tarjeta: ...", "call me después de las 6".
+    "stuck",
+    "flexible",
+    "mom",
+    "cell",
+    "cel",
+    "celular",
+    "tel",
+    "espera",
+    "tarjeta",
+    "después",
+    "despues",
     // "it's under h.brooks@...", "Somos Carla y Beto": a cue's word, no name.
     "under",
     "somos",
@@ -3404,7 +3440,9 @@ fn capitalised_run(
     let mut index = start;
     while index < words.len() && named < max {
         let word = &words[index];
-        let particle = if connectors || taken.is_empty() {
+        // A surname's "del" or "de la" ("María del Carmen"), and a company's ("Aceros del Norte",
+        // "Grupo Textil del Bajío", the name of ten writers' companies).
+        let particle = if taken.is_empty() {
             0
         } else {
             particle_len(words, index)
@@ -4007,6 +4045,17 @@ fn own_cue_at(words: &[Word], at: usize, cue: &[&str]) -> Option<usize> {
     cue_at(words, at, cue).filter(|_| !someone_elses)
 }
 
+/// Whether the two or three words before `at` are a capitalised name that opens a clause
+/// ("..., Derek Fong at ...", "Brian Kowalski with ...").
+fn whole_name_opens_clause_before(words: &[Word], at: usize) -> bool {
+    (2..=3).any(|len| {
+        at >= len
+            && (at == len || words[at - len - 1].ends_clause)
+            && capitalised_run(words, at - len, len, false).is_some_and(|(_, end)| end == at)
+            && !words[at - 1].ends_clause
+    })
+}
+
 /// "Jordan at Sunset Cycles here", "Emma Clarke here": a name, and a company when one is named
 /// before "here".
 fn here_intro(words: &[Word]) -> Option<(String, Option<String>)> {
@@ -4545,7 +4594,10 @@ fn company(words: &[Word]) -> Option<String> {
                     )
                     // "Tanya Brooks, office manager at Riverbend Dental"
                     || fields::things::ROLES.contains(&fields::fold(&words[i - 1].lower).as_str())
-                    || title_end.as_deref() == Some(fields::fold(&words[i - 1].lower).as_str()));
+                    || title_end.as_deref() == Some(fields::fold(&words[i - 1].lower).as_str())
+                    // "Brian Kowalski with Great Lakes Tool & Die": a whole name opening a
+                    // clause, right before the cue.
+                    || (cue.len() == 1 && whole_name_opens_clause_before(words, i)));
             // "Comercializadora Lupita SA de CV": a company's own "de", not a cue.
             if *cue == ["de"]
                 && words.get(i + 1).is_some_and(|next| {
@@ -6773,7 +6825,11 @@ mod tests {
             &[],
         )
         .found;
-        assert!(found.is_empty(), "\"de CV\" is no company: {found:?}");
+        // "de CV" is no cue: the company is named whole.
+        assert_eq!(
+            pairs(&found),
+            [("empresa", "Comercializadora Lupita SA de CV")]
+        );
         // Where someone worked names the company, with its legal form.
         let found = answer(
             "trabajaba en Logística Azteca SA de CV",
@@ -8260,5 +8316,69 @@ mod tests {
         let claim = "policy_number:text,name:name,phone:phone";
         let phone = answer("my number 713.555.0105", claim, &["phone"]);
         assert_eq!(phone.found.get("policy_number"), None);
+    }
+
+    #[test]
+    fn a_companys_del_and_business_words_keep_it_whole() {
+        let company = |text: &str| {
+            rules()
+                .extract(text, &fields("empresa:text,company"), &Clock::default())
+                .remove("empresa")
+        };
+        assert_eq!(
+            company("trabajaba en Grupo Lácteo del Valle").as_deref(),
+            Some("Grupo Lácteo del Valle")
+        );
+        assert_eq!(
+            company("Kenji Watanabe, Sorrel Commerce").as_deref(),
+            Some("Sorrel Commerce")
+        );
+        let found = extract("Raj Patel @ Kestrel Analytics");
+        assert_eq!(found.get("name").map(String::as_str), Some("Raj Patel"));
+        assert_eq!(
+            found.get("company").map(String::as_str),
+            Some("Kestrel Analytics")
+        );
+        assert_eq!(
+            extract("Brian Kowalski with Acme Tools")
+                .get("company")
+                .map(String::as_str),
+            Some("Acme Tools")
+        );
+    }
+
+    #[test]
+    fn what_the_texter_adds_after_a_value_is_no_part_of_it() {
+        let read = |text: &str, field: &str| {
+            rules()
+                .extract(text, &fields(&format!("{field}:text")), &Clock::default())
+                .remove(field)
+        };
+        assert_eq!(
+            read("pool turned green over the weekend smh", "pool_problem").as_deref(),
+            Some("pool turned green over the weekend")
+        );
+        // A note is kept in the texter's words.
+        let found = answer(
+            "uno es celíaco, tenedlo en cuenta porfa",
+            "observaciones",
+            &["observaciones"],
+        )
+        .found;
+        assert_eq!(
+            pairs(&found),
+            [("observaciones", "uno es celíaco, tenedlo en cuenta porfa")]
+        );
+    }
+
+    #[test]
+    fn everyday_words_after_im_are_no_name() {
+        for text in [
+            "actually tuesday, im stuck at work monday",
+            "honestly whatever day next week, im flexible",
+            "cell 469 555 0104",
+        ] {
+            assert_eq!(extract(text).get("name"), None, "{text}");
+        }
     }
 }

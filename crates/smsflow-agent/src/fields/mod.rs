@@ -113,6 +113,17 @@ pub fn field_says(field: &str, words: &[&str]) -> bool {
         .any(|word| words.contains(&word))
 }
 
+/// `text` without the first of `leads` it starts with (folded: "Mi dirección es ...").
+pub fn without_lead<'a>(text: &'a str, leads: &[&str]) -> &'a str {
+    let text = text.trim();
+    let folded = fold(text);
+    leads
+        .iter()
+        .find(|lead| folded.starts_with(*lead))
+        .and_then(|lead| unfolded_at(text, &folded, lead.len()))
+        .map_or(text, |at| &text[at..])
+}
+
 /// The words of a field's folded name that may stand for the field in a text: three letters or
 /// more, and not one of `sorts` (words that only say what sort of value it is).
 pub fn own_words<'a>(folded: &'a str, sorts: &[&str]) -> Vec<&'a str> {

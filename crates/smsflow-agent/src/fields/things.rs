@@ -176,17 +176,11 @@ impl Thing {
             Some(Thing::Listing)
         } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
-        } else if has(&[
-            "inscription",
-            "writing",
-            "dedicatoria",
-            "leyenda",
-            "engraving",
-            "grabado",
-        ]) || (has(&["message", "mensaje", "texto", "text"])
-            && has(&[
-                "cake", "tarta", "pastel", "torta", "card", "tarjeta", "banner",
-            ]))
+        } else if has(WRITTEN)
+            || (has(&["text"])
+                && has(&[
+                    "cake", "tarta", "pastel", "torta", "card", "tarjeta", "banner",
+                ]))
         {
             Some(Thing::Inscription)
         } else if has(&["couple", "novios", "pareja", "bride", "groom"]) {
@@ -1491,6 +1485,7 @@ fn title_before_workplace(tokens: &[&str]) -> Option<String> {
 /// What people do at a company, said before it: "office manager at ...", "dueño de ...".
 pub const ROLES: &[&str] = &[
     "manager",
+    "hr",
     "owner",
     "director",
     "founder",
@@ -2450,70 +2445,166 @@ fn kind_before_name(tokens: &[&str]) -> Option<(String, usize)> {
     })
 }
 
-/// Words before what is written on a cake or a card.
-const INSCRIPTION_CUES: &[&str] = &[
-    // A colon after the cue keeps the commas of the message: "que diga: Con cariño, familia
-    // Torres", "card: Love you mom, see you soon".
-    "que diga: ",
-    "que ponga: ",
-    "say: ",
-    "says: ",
-    "card: ",
-    "card says ",
-    "tarjeta: ",
-    "say ",
-    "says ",
-    "saying ",
-    "write ",
-    "written ",
-    "que diga ",
-    "que ponga ",
-    "que digan ",
-    "ponga ",
-    "poner ",
+/// Words in a field's name that say it holds words to be written on something: a card's, a
+/// cake's, a banner's, an engraving's.
+const WRITTEN: &[&str] = &[
+    "inscription",
+    "inscripcion",
+    "dedicatoria",
+    "leyenda",
+    "engraving",
+    "grabado",
+    "tarjeta",
+    "card",
+    "mensaje",
+    "message",
+    "texto",
+    "writing",
+    "frase",
+    "wording",
+];
+
+/// Words that say what follows is to be written, the surest first (the first one a message
+/// holds is the one read: "just wanted to say hi, on the card put ..."), each before the shorter
+/// cues it starts with: "que diga Feliz día papi", "write Happy 40th Tony on it", "en la tarjeta
+/// pon: ...". A colon after the cue keeps the commas of the message: "card: Love you mom, see
+/// you soon".
+pub(crate) const WRITING_CUES: &[&str] = &[
+    "en la tarjeta pon: ",
+    "en la tarjeta pon ",
+    "en la tarjeta que diga ",
+    "en la tarjeta: ",
+    "en la tarjeta ",
+    "on the card put ",
+    "on the card: ",
+    "on the card ",
+    "con la leyenda ",
+    "con el mensaje ",
     "con el texto ",
     "con la frase ",
     "with the words ",
-    "message is ",
-    "message: ",
+    "have it say ",
+    "it should say ",
+    "should say ",
+    "que diga: ",
+    "que diga ",
+    "que digan ",
+    "que ponga: ",
+    "que ponga ",
+    "please write ",
+    "pls write ",
+    "inscription: ",
+    "dedicatoria: ",
+    "leyenda: ",
     "mensaje es ",
     "mensaje: ",
+    "message is ",
+    "message: ",
     "texto es ",
     "texto: ",
+    "tarjeta: ",
+    "card says ",
+    "card: ",
+    "write: ",
+    "write ",
+    "written ",
+    "say: ",
+    "says: ",
+    "say ",
+    "says ",
+    "saying ",
+    "ponga ",
+    "poner ",
 ];
 
-/// What follows "say"/"que ponga" to the end of the message, without "on it" or quotes:
-/// "write Happy 40th Tony on it" is `Happy 40th Tony`.
+/// Words after the written ones that say where they go, or that ask: "... on top", "... en el
+/// pastel", "... please".
+const WRITTEN_WHERE: &[&str] = &[
+    " on top",
+    " on it",
+    " on the cake",
+    " on the card",
+    " en el pastel",
+    " en la torta",
+    " en la tarta",
+    " en la tarjeta",
+    " encima",
+    " arriba",
+    " please",
+    " por favor",
+];
+
+/// The words the texter wants written, as they wrote them: a quoted span ("que diga 'Feliz
+/// cumple Majo, te amamos'"), else what follows a cue that asks for writing, up to where it goes
+/// ("write Happy Anniversary Marcus & Tia on it"). The quotes go; the texter's own "!", "." and
+/// emoji stay, as the Normalisation rules keep a message in the texter's words ("Congrats Dr.
+/// Mia!", "Feliz 15 Ximena 💕").
 fn inscription(text: &str) -> Option<String> {
-    let folded = fold(text);
-    let at = INSCRIPTION_CUES
-        .iter()
-        .filter_map(|cue| folded.find(cue).map(|at| at + cue.len()))
-        .min()?;
-    let start = super::unfolded_at(text, &folded, at)?;
-    let rest = &text[start..];
-    let rest_folded = fold(rest);
-    let end = [
-        " on it",
-        " on the",
-        " en la tarta",
-        " en el pastel",
-        " en la torta",
-        " please",
-        " por favor",
-        "\n",
-    ]
-    .iter()
-    .filter_map(|tail| rest_folded.find(tail))
-    .min()
-    .and_then(|at| super::unfolded_at(rest, &rest_folded, at))
-    .unwrap_or(rest.len());
-    let value = rest[..end]
+    let written = quoted(text).or_else(|| {
+        let folded = fold(text);
+        WRITING_CUES.iter().find_map(|cue| {
+            let at = folded.find(cue)?;
+            // "write me back": no words to be written.
+            let after = &folded[at + cue.len()..];
+            if cue.starts_with("write")
+                && ["me ", "us ", "back", "to "]
+                    .iter()
+                    .any(|w| after.starts_with(w))
+            {
+                return None;
+            }
+            let byte = super::unfolded_at(text, &folded, at + cue.len())?;
+            // "en la tarjeta que diga: ...": one cue after another.
+            let rest = super::without_lead(&text[byte..], WRITING_CUES);
+            let folded_rest = fold(rest);
+            let end = WRITTEN_WHERE
+                .iter()
+                .filter_map(|place| folded_rest.find(place))
+                .min()
+                .and_then(|at| super::unfolded_at(rest, &folded_rest, at))
+                .unwrap_or(rest.len());
+            Some(&rest[..end])
+        })
+    })?;
+    let written = written
         .trim()
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | '“' | '”'))
-        .trim_end_matches(['!', '?', ','])
+        .trim_matches(['"', '\'', '“', '”', '‘', '’', '«', '»'])
         .trim();
-    (!value.is_empty() && value.split_whitespace().count() <= 10).then(|| value.to_string())
+    (written.chars().any(char::is_alphabetic) && written.chars().count() <= 160)
+        .then(|| written.to_string())
+}
+
+/// The words inside the first pair of quotes of `text` that opens and closes at a word's edge
+/// (not the apostrophe of "we're").
+fn quoted(text: &str) -> Option<&str> {
+    const PAIRS: &[(char, char)] = &[('\'', '\''), ('"', '"'), ('“', '”'), ('‘', '’'), ('«', '»')];
+    let opens_at = |at: usize| {
+        text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ':' | '(' | ','))
+    };
+    let closes_at = |end: usize| {
+        text[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '.' | ',' | '!' | '?' | ')' | ';'))
+    };
+    text.char_indices()
+        .filter(|(at, c)| PAIRS.iter().any(|(open, _)| open == c) && opens_at(*at))
+        .find_map(|(at, open)| {
+            let close = PAIRS.iter().find(|(o, _)| *o == open)?.1;
+            let inner_start = at + open.len_utf8();
+            text[inner_start..]
+                .char_indices()
+                .filter(|(_, c)| *c == close)
+                .map(|(offset, _)| inner_start + offset)
+                .find(|end| closes_at(end + close.len_utf8()))
+                .map(|end| &text[inner_start..end])
+                .filter(|inner| {
+                    inner.chars().count() >= 3 && inner.chars().any(char::is_alphabetic)
+                })
+        })
 }
 
 /// Two capitalised names joined by "and", "&" or "y": "Priya and Dev", "Sam & Jordan".
@@ -3250,6 +3341,118 @@ mod tests {
         assert_eq!(read("can you fit us in for a Friday"), None);
         assert_eq!(read("a table for a dozen"), None);
         assert_eq!(read("platform a demo"), None);
+    }
+
+    proptest::proptest! {
+        // Cues, quotes and accented words in any order: the reader never panics on the folded
+        // text's offsets, and what it returns is written in the message.
+        #[test]
+        fn the_words_to_be_written_are_always_the_texters_own(
+            picked in proptest::collection::vec(0..WRITTEN_TEST_WORDS.len(), 0..14),
+            glued in proptest::collection::vec(proptest::bool::ANY, 14),
+        ) {
+            let mut text = String::new();
+            for (at, &word) in picked.iter().enumerate() {
+                if at > 0 && !glued[at] {
+                    text.push(' ');
+                }
+                text.push_str(WRITTEN_TEST_WORDS[word]);
+            }
+            if let Some(written) = inscription(&text) {
+                proptest::prop_assert!(text.contains(&written), "{text:?} gave {written:?}");
+            }
+        }
+    }
+
+    const WRITTEN_TEST_WORDS: &[&str] = &[
+        "que",
+        "diga",
+        "diga:",
+        "write",
+        "on",
+        "top",
+        "it",
+        "en",
+        "la",
+        "tarjeta",
+        "pon:",
+        "'",
+        "\"",
+        "“",
+        "”",
+        "‘",
+        "’",
+        "«",
+        "»",
+        "Feliz",
+        "día",
+        "mamá",
+        "ñandú",
+        "Ölé",
+        "é",
+        "🎂",
+        "❤️",
+        "!",
+        ".",
+        "we're",
+        "card:",
+        "con",
+        "leyenda",
+        "el",
+        "pastel",
+        "encima",
+        "ÉCOLE",
+        "İstanbul",
+        "ß",
+    ];
+
+    #[test]
+    fn the_words_to_be_written_are_read_from_their_quotes_or_cue() {
+        for (text, written) in [
+            (
+                "que diga 'Feliz cumple Majo, te amamos'",
+                "Feliz cumple Majo, te amamos",
+            ),
+            (
+                "write 'Felicidades Abuela Cuca' on top",
+                "Felicidades Abuela Cuca",
+            ),
+            (
+                "write Happy Anniversary Marcus & Tia on it",
+                "Happy Anniversary Marcus & Tia",
+            ),
+            (
+                "en la tarjeta que diga: Feliz día mamita, gracias por todo",
+                "Feliz día mamita, gracias por todo",
+            ),
+            (
+                "en la tarjeta pon: Felicidades mamá, te quiero mucho. Tu niña",
+                "Felicidades mamá, te quiero mucho. Tu niña",
+            ),
+            // The texter's own marks and emoji stay; "we're" is no quote.
+            ("inscription: Congrats Dr. Mia!", "Congrats Dr. Mia!"),
+            (
+                "y que diga “Felices 80 abuelita Chela 🎂”",
+                "Felices 80 abuelita Chela 🎂",
+            ),
+            (
+                "have it say Congrats, we're so proud!",
+                "Congrats, we're so proud!",
+            ),
+            (
+                "keeps saying 'session expired' every time",
+                "session expired",
+            ),
+        ] {
+            assert_eq!(inscription(text).as_deref(), Some(written), "{text}");
+        }
+        for text in [
+            "quiero un pastel de tres leches para 20 personas",
+            "can you write me back tomorrow",
+            "it's my mom's cake, she'd love it",
+        ] {
+            assert_eq!(inscription(text), None, "{text}");
+        }
     }
 
     #[test]
