@@ -415,7 +415,7 @@ impl Extractors {
                         .split_once(',')
                         .is_some_and(|(_, places)| places.contains(value))
                 })
-                || (place_beside_street(text, value, value.contains(' '))
+                || (place_beside_street(text, value)
                     && person_name(&self::words(text)).is_none())
                 // "Rio Nazas 310, Col. del Valle": the street that opens an address, its number
                 // right after; "Colonia Pitic, calle Reforma 88": a place's word opens it.
@@ -1590,7 +1590,9 @@ fn with_place_before_street(
 /// district, not a name. A street's number is written beside a capitalised word of its name;
 /// a part with a phone number ("Dana, Cel 555 0142 2231") or a day ("Dana, Dec 12") is no
 /// street.
-fn place_beside_street(text: &str, value: &str, after_only: bool) -> bool {
+fn place_beside_street(text: &str, value: &str) -> bool {
+    // Two words or more before a street may be the texter's whole name: a place only after one.
+    let after_only = value.contains(' ');
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let streetlike = |part: &str| {
         let tokens: Vec<&str> = part.split_whitespace().collect();

@@ -177,10 +177,7 @@ impl Thing {
         } else if has(&["destination", "destino", "destinations"]) {
             Some(Thing::Destination)
         } else if has(WRITTEN)
-            || (has(&["text"])
-                && has(&[
-                    "cake", "tarta", "pastel", "torta", "card", "tarjeta", "banner",
-                ]))
+            || (has(&["text"]) && has(&["cake", "tarta", "pastel", "torta", "banner"]))
         {
             Some(Thing::Inscription)
         } else if has(&["couple", "novios", "pareja", "bride", "groom"]) {
