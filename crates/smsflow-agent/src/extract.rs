@@ -1043,6 +1043,13 @@ impl Extractors {
                 {
                     return Some(Ok(people.to_string()));
                 }
+                // "5 shirts, 2 suits" for `items`: things listed, added up, likewise.
+                if numbers::counts_things_in_parts(field.as_str())
+                    && (context.known.is_none() || asked || correcting)
+                    && let Some(things) = numbers::things_listed(&text, field.as_str())
+                {
+                    return Some(Ok(things.to_string()));
+                }
                 let others: Vec<&str> = context
                     .wanted
                     .iter()

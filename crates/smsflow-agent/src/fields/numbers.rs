@@ -455,6 +455,24 @@ const MEASURES: &[Measure] = &[
             "divers",
             "buzos",
             "ocupantes",
+            "grupo",
+            "skiers",
+            "snowboarders",
+            "golfers",
+            "tickets",
+            "boletos",
+            "entradas",
+            "cupos",
+            "spots",
+            "plazas",
+            "companions",
+            "acompanantes",
+            "asegurados",
+            "beneficiarios",
+            "students",
+            "estudiantes",
+            "alumnos",
+            "attendees",
         ],
         before: &["for", "para", "pa", "somos", "seremos"],
         after: &[
@@ -814,9 +832,13 @@ fn counted_number(text: &str, field: &str, others: &[&str], ask: NumberAsk) -> O
             !others
                 .iter()
                 .any(|other| said_for(&tokens, q, other, measure_of(other)))
+                // "son mis dos hijos" for `estudiantes`: people are people to a count of them.
                 && !MEASURES.iter().any(|measure| {
                     own.is_some_and(|own| !std::ptr::eq(own, measure))
-                        && unit_after(&tokens, q).is_some_and(|unit| measure.after.contains(&unit))
+                        && unit_after(&tokens, q).is_some_and(|unit| {
+                            measure.after.contains(&unit)
+                                && !(counts_people(field) && PEOPLE_KINDS.contains(&unit))
+                        })
                 })
                 && !measured_for_another(q)
                 && (asked || q.counted)
@@ -1035,10 +1057,15 @@ pub fn people_listed(text: &str) -> Option<u32> {
             }
             // "somos 4 en total, mi esposo, yo y los kids": the total said is the count, the
             // last one said ("somos 8... no, al final somos 10").
+            // "no wait mi esposo quiere traer a su hermano so 3": the total after "so".
             Some(n)
                 if !article
                     && (before
                         .is_some_and(|word| matches!(word, "somos" | "seremos" | "vamos"))
+                        || (before.is_some_and(|word| matches!(word, "so" | "entonces"))
+                            && !next.is_some_and(|word| {
+                                matches!(word, "more" | "mas" | "extra" | "additional")
+                            }))
                         || next == Some("total")
                         || (matches!(next, Some("en" | "in"))
                             && tokens.get(at + 2) == Some(&"total"))) =>
@@ -1049,11 +1076,16 @@ pub fn people_listed(text: &str) -> Option<u32> {
             _ => {}
         }
         let possessed = before.is_some_and(|word| POSSESSIVES.contains(&word));
+        // "me, the wife and our 3 boys": a relative is theirs with "the" too.
+        let relative = (possessed || before == Some("the") || matches!(token, "hubby" | "wifey"))
+            && RELATIVES.contains(&token);
         // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just";
         // "para mi y una amiga": "mi" is the texter before a joiner.
+        // "yo how much...": a greeting, not the texter ("yo, mi esposa": the texter).
         let listed = joins(before)
             || joins(next)
-            || before.is_none_or(|word| matches!(word, "for" | "just" | "only" | "para" | "solo"));
+            || before.is_none_or(|word| matches!(word, "for" | "just" | "only" | "para" | "solo"))
+                && (token != "yo" || next.is_some_and(|word| POSSESSIVES.contains(&word)));
         let texter = (SELF.contains(&token) && listed)
             || (token == "i" && joins(before))
             || (token == "mi"
@@ -1061,7 +1093,7 @@ pub fn people_listed(text: &str) -> Option<u32> {
                 && before.is_some_and(|word| matches!(word, "para" | "con" | "solo")));
         // The texter counts once: "para mí y mi esposo, yo tengo 34" is two.
         let texter = texter && !texter_counted;
-        if texter || (possessed && RELATIVES.contains(&token)) {
+        if texter || relative {
             total += 1;
             parts += 1;
             texter_counted |= texter;
@@ -1089,6 +1121,188 @@ pub fn people_listed(text: &str) -> Option<u32> {
     (parts >= 2).then_some(total)
 }
 
+/// Words after a count that are no thing to add up: money, measures, times, people.
+const NOT_ADDED: &[&str] = &[
+    "pesos",
+    "dollars",
+    "bucks",
+    "euros",
+    "libras",
+    "pounds",
+    "mil",
+    "millones",
+    "million",
+    "thousand",
+    "meses",
+    "months",
+    "month",
+    "mes",
+    "kilos",
+    "kilo",
+    "gramos",
+    "grams",
+    "litros",
+    "liters",
+    "metros",
+    "meters",
+    "feet",
+    "inches",
+    "pulgadas",
+    "miles",
+    "veces",
+    "times",
+    "people",
+    "ppl",
+    "persons",
+    "personas",
+    "guests",
+    "invitados",
+    "pax",
+    "total",
+    "more",
+    "mas",
+    "otros",
+    "otras",
+    "others",
+    "less",
+    "menos",
+    "bunch",
+    "few",
+    "couple",
+    "lot",
+    "par",
+    "monton",
+    "will",
+    "would",
+    "are",
+    "were",
+    "was",
+    "can",
+    "could",
+    "que",
+    "son",
+    "seran",
+    "van",
+    "hay",
+];
+
+/// Whether `field` counts things of any kind said in parts (see [`things_listed`]): its name ends
+/// in a plural noun that is no measure, time or people (`items`, `prendas`, `botellas`), or is a
+/// generic count (`cantidad`, `quantity`).
+pub fn counts_things_in_parts(field: &str) -> bool {
+    let folded = fold(field);
+    let Some(last) = folded.split(['_', '-', ' ']).next_back() else {
+        return false;
+    };
+    let plural_thing = last.len() >= 4
+        && last.ends_with('s')
+        && names_a_thing(last)
+        && !NOT_ADDED.contains(&last)
+        && !PEOPLE_KINDS.contains(&last);
+    measure_of(field).is_none()
+        && (plural_thing || super::field_says(field, &["cantidad", "quantity", "qty", "count"]))
+}
+
+/// Things counted in parts and added up, for a field that counts them all: "5 shirts, 2 suits"
+/// is 7 `items`, "tengo 2 abrigos y un traje" 3 `prendas`, "3 pepperoni and 2 margherita" 5
+/// `pizzas`. `None` unless two parts or more are joined by "and", "y", "+" or a comma, each a
+/// count before the thing it counts ("60 de vino" too); and when a part is what the field's name
+/// names ("2 pizzas and 3 sodas" for `pizzas` is the 2 pizzas), people, or a unit ("3 nights").
+pub fn things_listed(text: &str, field: &str) -> Option<u32> {
+    let field_words: Vec<String> = fold(field)
+        .split(['_', '-', ' '])
+        .map(String::from)
+        .collect();
+    // "profes" for `profesores`: a word cut short names the same thing.
+    let names_the_field = |thing: &str| {
+        field_words.iter().any(|word| {
+            same_noun(word, thing)
+                || (thing.len() >= 5 && word.starts_with(thing))
+                || (word.len() >= 5 && thing.starts_with(word.as_str()))
+        })
+    };
+    let folded = fold(text).replace([',', '&', '+'], " , ");
+    let tokens: Vec<&str> = folded
+        .split_whitespace()
+        .map(|token| match token {
+            "," => token,
+            _ => token.trim_matches(|c: char| !c.is_alphanumeric()),
+        })
+        .filter(|token| !token.is_empty())
+        .collect();
+    let joins = |at: usize| {
+        tokens
+            .get(at)
+            .is_some_and(|t| matches!(*t, "," | "and" | "y" | "e" | "plus"))
+    };
+    let article = |at: usize| {
+        tokens
+            .get(at)
+            .is_some_and(|t| matches!(*t, "a" | "an" | "un" | "una"))
+    };
+    // "uno grande" points back at a thing said before: it counts nothing new.
+    let count_at = |at: usize| {
+        let token = *tokens.get(at)?;
+        NUMBER_WORDS
+            .iter()
+            .find(|(word, _)| *word == token && *word != "uno")
+            .map(|(_, n)| *n)
+            .or_else(|| token.parse::<u32>().ok().filter(|n| (1..=999).contains(n)))
+            .or_else(|| matches!(token, "a" | "an").then_some(1))
+    };
+    for start in 0..tokens.len() {
+        let (mut total, mut parts, mut at) = (0, 0, start);
+        // Things named with an article only ("una heladera y un lavarropas") say what, not how
+        // many.
+        let mut counted = false;
+        while let Some(n) = count_at(at) {
+            let thing_at = if tokens.get(at + 1) == Some(&"de") {
+                at + 2
+            } else {
+                at + 1
+            };
+            let Some(&thing) = tokens.get(thing_at) else {
+                break;
+            };
+            if !names_a_thing(thing)
+                || NOT_ADDED.contains(&thing)
+                || PEOPLE_KINDS.contains(&thing)
+                || is_number_word(thing)
+            {
+                break;
+            }
+            // "8 round tables" for `tables`.
+            if names_the_field(thing)
+                || tokens.get(thing_at + 1).is_some_and(|t| names_the_field(t))
+            {
+                return None;
+            }
+            total += n;
+            parts += 1;
+            counted |= !article(at);
+            let mut next = thing_at + 1;
+            if !joins(next) {
+                break;
+            }
+            // After a comma a part says its number ("5 shirts, 2 suits"); in "2 piezas, a
+            // nombre de Karen" the message goes on to something else.
+            let comma = tokens[next] == ",";
+            next += 1;
+            if joins(next) {
+                next += 1;
+            }
+            if comma && article(next) {
+                break;
+            }
+            at = next;
+        }
+        if parts >= 2 && counted {
+            return Some(total);
+        }
+    }
+    None
+}
+
 /// The texter counting themself in a list of people.
 const SELF: &[&str] = &["me", "myself", "yo"];
 
@@ -1099,6 +1313,8 @@ const POSSESSIVES: &[&str] = &[
 /// One person each, after "my"/"mi": "my wife", "mi suegra".
 const RELATIVES: &[&str] = &[
     "wife",
+    "hubby",
+    "wifey",
     "husband",
     "partner",
     "boyfriend",
@@ -1147,10 +1363,68 @@ const RELATIVES: &[&str] = &[
 
 /// Kinds of people counted by a number before them: "2 kids", "dos adultos", "un niño".
 const PEOPLE_KINDS: &[&str] = &[
-    "adults", "adult", "kids", "kid", "children", "child", "teens", "babies", "baby", "toddlers",
-    "toddler", "friends", "adultos", "adulto", "ninos", "nino", "ninas", "nina", "hijos", "hijas",
-    "amigos", "amigas", "bebe", "bebes", "chicos", "peques", "menores", "mayores", "amigo",
-    "amiga", "friend", "guagua", "teen", "nena", "nenas", "nenes", "nene",
+    "adults",
+    "adult",
+    "kids",
+    "kid",
+    "children",
+    "child",
+    "teens",
+    "babies",
+    "baby",
+    "toddlers",
+    "toddler",
+    "friends",
+    "adultos",
+    "adulto",
+    "ninos",
+    "nino",
+    "ninas",
+    "nina",
+    "hijos",
+    "hijas",
+    "amigos",
+    "amigas",
+    "bebe",
+    "bebes",
+    "chicos",
+    "peques",
+    "menores",
+    "mayores",
+    "amigo",
+    "amiga",
+    "friend",
+    "guagua",
+    "teen",
+    "nena",
+    "nenas",
+    "nenes",
+    "nene",
+    "bridesmaids",
+    "damas",
+    "buddies",
+    "cousins",
+    "primos",
+    "primas",
+    "sobrinos",
+    "sobrinas",
+    "nietos",
+    "nietas",
+    "grandkids",
+    "twins",
+    "gemelos",
+    "mellizos",
+    "colleagues",
+    "coworkers",
+    "companeros",
+    "companeras",
+    "girls",
+    "boys",
+    "guys",
+    "chicas",
+    "teenagers",
+    "hermanos",
+    "hermanas",
 ];
 
 /// Kinds of people said in the singular: after "my"/"our" they are one person ("our toddler").
@@ -1370,6 +1644,11 @@ const NOUNS: &[&[&str]] = &[
     ],
     &["minutes", "mins", "min", "minutos"],
     &["pages", "page", "paginas", "pagina", "hojas"],
+    &["chairs", "chair", "sillas", "silla"],
+    &["tables", "table", "mesas", "mesa"],
+    &["boxes", "box", "cajas", "caja"],
+    &["bags", "bag", "bolsas", "bolsa"],
+    &["bottles", "bottle", "botellas", "botella"],
 ];
 
 /// Whether `q` counts the things a quantity field asks for: said before a noun ("three large
