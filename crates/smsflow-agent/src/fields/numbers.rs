@@ -2329,6 +2329,84 @@ mod tests {
         assert_eq!(people_listed("me and my kids"), None);
         assert_eq!(people_listed("table for 6, 2 kids"), None);
         assert_eq!(people_listed("text me when my wife can come"), None);
+        assert_eq!(people_listed("me, the wife and our 3 boys"), Some(5));
+        assert_eq!(people_listed("me, hubby and my 2 grandkids"), Some(4));
+        assert_eq!(people_listed("bringing my mom and 2 bridesmaids"), Some(3));
+        assert_eq!(
+            people_listed("no wait mi esposo quiere traer a su hermano so 3"),
+            Some(3)
+        );
+        // "yo" greets; "so one more" adds one, it is no total.
+        assert_eq!(people_listed("yo how much for 12 girls"), None);
+        assert_eq!(people_listed("yo, mi esposa y 2 nenes"), Some(4));
+        assert_eq!(
+            people_listed("my sister is coming too so one more adult"),
+            None
+        );
+    }
+
+    #[test]
+    fn things_listed_are_added_up_for_a_field_that_counts_them_all() {
+        assert_eq!(
+            things_listed("pickup today? 5 shirts, 2 suits", "items"),
+            Some(7)
+        );
+        assert_eq!(
+            things_listed("tengo 2 abrigos y un traje", "prendas"),
+            Some(3)
+        );
+        assert_eq!(
+            things_listed("3 pepperoni and 2 margherita", "pizzas"),
+            Some(5)
+        );
+        assert_eq!(
+            things_listed("quiero 60 de vino y 60 de champagne", "copas"),
+            Some(120)
+        );
+        // A part the field names is the count; so are the things another word of it names.
+        assert_eq!(things_listed("2 pizzas and 3 sodas", "pizzas"), None);
+        assert_eq!(
+            things_listed("60 chairs and 8 round tables", "tables"),
+            None
+        );
+        assert_eq!(things_listed("54 alumnos y 4 profes", "profesores"), None);
+        assert_eq!(
+            things_listed("son como 20 cajas y una nevera", "boxes"),
+            None
+        );
+        // What, not how many; a unit; the message going on to something else.
+        assert_eq!(
+            things_listed("una heladera y un lavarropas", "ayudantes"),
+            None
+        );
+        assert_eq!(things_listed("3 nights, 2 adults", "items"), None);
+        assert_eq!(things_listed("2 piezas, a Querétaro", "piezas"), None);
+        assert_eq!(
+            things_listed("3 juegos, a nombre de Verónica", "piezas"),
+            None
+        );
+        assert_eq!(
+            things_listed("make it 5 lanes, 4 will be tight", "bowlers"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_count_of_things_in_parts_is_a_plural_or_generic_count() {
+        for field in ["items", "prendas", "botellas", "cantidad", "num_pizzas"] {
+            assert!(counts_things_in_parts(field), "{field}");
+        }
+        for field in [
+            "budget",
+            "guests",
+            "nights",
+            "year",
+            "order_number",
+            "age",
+            "kids",
+        ] {
+            assert!(!counts_things_in_parts(field), "{field}");
+        }
     }
 
     #[test]
