@@ -976,16 +976,8 @@ pub fn someone_joins(text: &str) -> bool {
 /// `None` unless the message lists at least two parts, or when a part cannot be counted ("me and
 /// my kids").
 pub fn people_listed(text: &str) -> Option<u32> {
-    // A comma, "&" or "+" joins parts as "and" does.
-    let folded = fold(text).replace([',', '&', '+'], " , ");
-    let tokens: Vec<&str> = folded
-        .split_whitespace()
-        .map(|token| match token {
-            "," => token,
-            _ => token.trim_matches(|c: char| !c.is_alphanumeric()),
-        })
-        .filter(|token| !token.is_empty())
-        .collect();
+    let folded = list_folded(text);
+    let tokens = list_words(&folded);
     let joins = |token: Option<&str>| {
         token.is_some_and(|token| {
             matches!(
@@ -1221,15 +1213,8 @@ pub fn things_listed(text: &str, field: &str) -> Option<u32> {
                 || (word.len() >= 5 && thing.starts_with(word.as_str()))
         })
     };
-    let folded = fold(text).replace([',', '&', '+'], " , ");
-    let tokens: Vec<&str> = folded
-        .split_whitespace()
-        .map(|token| match token {
-            "," => token,
-            _ => token.trim_matches(|c: char| !c.is_alphanumeric()),
-        })
-        .filter(|token| !token.is_empty())
-        .collect();
+    let folded = list_folded(text);
+    let tokens = list_words(&folded);
     let joins = |at: usize| {
         tokens
             .get(at)
@@ -1301,6 +1286,23 @@ pub fn things_listed(text: &str, field: &str) -> Option<u32> {
         }
     }
     None
+}
+
+/// A list's text folded, a comma, "&" or "+" joining its parts as "and" does (a "," of its own).
+fn list_folded(text: &str) -> String {
+    fold(text).replace([',', '&', '+'], " , ")
+}
+
+/// The words of [`list_folded`] text, the joining commas kept.
+fn list_words(folded: &str) -> Vec<&str> {
+    folded
+        .split_whitespace()
+        .map(|token| match token {
+            "," => token,
+            _ => token.trim_matches(|c: char| !c.is_alphanumeric()),
+        })
+        .filter(|token| !token.is_empty())
+        .collect()
 }
 
 /// The texter counting themself in a list of people.
