@@ -24,6 +24,8 @@ use std::sync::OnceLock;
 pub const MAX_SPAN: usize = 16;
 /// Training passes over the training decisions.
 const EPOCHS: usize = 10;
+/// Perceptrons averaged into the model, each trained in an order of its own.
+const ORDERS: usize = 4;
 /// Features are hashed into 2^HASH_BITS weights.
 const HASH_BITS: u32 = 20;
 /// How far the model's pick must outscore the rules' answer (or their silence) to replace it.
@@ -100,57 +102,18 @@ impl Model {
         MODEL.get_or_init(|| Model::decode(STORED))
     }
 
-    /// Trains on decisions (candidates and the indexes of the right ones) in a fixed order that is
-    /// reshuffled, deterministically, each epoch.
+    /// Trains on decisions (candidates and the indexes of the right ones): the average of
+    /// [`ORDERS`] perceptrons, each trained in a fixed order of its own, reshuffled
+    /// deterministically each epoch. One perceptron's weights hang on the order it met the
+    /// decisions in: a rule that changes a few decisions' features reshuffles what it learns
+    /// everywhere (HISTORY.md, session 25); the average holds what the orders agree on.
     pub fn train(decisions: &[(&[Candidate], Vec<usize>)]) -> Model {
-        let size = 1 << HASH_BITS;
-        let (mut weights, mut totals) = (vec![0f32; size], vec![0f32; size]);
-        let mut order: Vec<usize> = (0..decisions.len()).collect();
-        let mut seed: u64 = 0x5eed;
-        let mut step: f32 = 1.0;
-        let score = |weights: &[f32], candidate: &Candidate| -> f32 {
-            candidate
-                .features
-                .iter()
-                .map(|&f| weights[f as usize])
-                .sum()
-        };
-        for _ in 0..EPOCHS {
-            for i in (1..order.len()).rev() {
-                seed = seed
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                order.swap(i, (seed >> 33) as usize % (i + 1));
+        let mut weights = vec![0f32; 1 << HASH_BITS];
+        for order in 0..ORDERS {
+            let seed = 0x5eed + order as u64;
+            for (sum, weight) in weights.iter_mut().zip(averaged_perceptron(decisions, seed)) {
+                *sum += weight / ORDERS as f32;
             }
-            for &index in &order {
-                let (candidates, golds) = &decisions[index];
-                // A wrong candidate must lose by a margin, not merely lose: steadier weights.
-                let best =
-                    best(candidates.iter().enumerate().map(|(i, c)| {
-                        score(&weights, c) + if golds.contains(&i) { 0.0 } else { 1.0 }
-                    }));
-                if !golds.contains(&best) {
-                    let gold = golds
-                        .iter()
-                        .copied()
-                        .max_by(|a, b| {
-                            score(&weights, &candidates[*a])
-                                .total_cmp(&score(&weights, &candidates[*b]))
-                        })
-                        .unwrap_or(golds[0]);
-                    for (candidate, sign) in [(gold, 1.0), (best, -1.0)] {
-                        for &feature in &candidates[candidate].features {
-                            weights[feature as usize] += sign;
-                            totals[feature as usize] += sign * step;
-                        }
-                    }
-                }
-                step += 1.0;
-            }
-        }
-        // The average over all steps: w - totals / steps (the standard lazy-averaging trick).
-        for (weight, total) in weights.iter_mut().zip(&totals) {
-            *weight -= total / step;
         }
         Model { weights }
     }
@@ -264,6 +227,61 @@ pub enum Combination {
     /// The rules' answer; while the field has no value and they found none, the model's pick if
     /// it outscores nothing by the margin.
     SureFill(f32),
+}
+
+/// One averaged perceptron over `decisions`, met in an order shuffled from `seed` each epoch.
+fn averaged_perceptron(decisions: &[(&[Candidate], Vec<usize>)], mut seed: u64) -> Vec<f32> {
+    let size = 1 << HASH_BITS;
+    let (mut weights, mut totals) = (vec![0f32; size], vec![0f32; size]);
+    let mut order: Vec<usize> = (0..decisions.len()).collect();
+    let mut step: f32 = 1.0;
+    let score = |weights: &[f32], candidate: &Candidate| -> f32 {
+        candidate
+            .features
+            .iter()
+            .map(|&f| weights[f as usize])
+            .sum()
+    };
+    for _ in 0..EPOCHS {
+        for i in (1..order.len()).rev() {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            order.swap(i, (seed >> 33) as usize % (i + 1));
+        }
+        for &index in &order {
+            let (candidates, golds) = &decisions[index];
+            // A wrong candidate must lose by a margin, not merely lose: steadier weights.
+            let best = best(
+                candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| score(&weights, c) + if golds.contains(&i) { 0.0 } else { 1.0 }),
+            );
+            if !golds.contains(&best) {
+                let gold = golds
+                    .iter()
+                    .copied()
+                    .max_by(|a, b| {
+                        score(&weights, &candidates[*a])
+                            .total_cmp(&score(&weights, &candidates[*b]))
+                    })
+                    .unwrap_or(golds[0]);
+                for (candidate, sign) in [(gold, 1.0), (best, -1.0)] {
+                    for &feature in &candidates[candidate].features {
+                        weights[feature as usize] += sign;
+                        totals[feature as usize] += sign * step;
+                    }
+                }
+            }
+            step += 1.0;
+        }
+    }
+    // The average over all steps: w - totals / steps (the standard lazy-averaging trick).
+    for (weight, total) in weights.iter_mut().zip(&totals) {
+        *weight -= total / step;
+    }
+    weights
 }
 
 /// The candidate `combination` picks: `scores` are the model's, `rules` the index of the rules'
