@@ -1228,10 +1228,8 @@ pub fn things_listed(text: &str, field: &str) -> Option<u32> {
     // "uno grande" points back at a thing said before: it counts nothing new.
     let count_at = |at: usize| {
         let token = *tokens.get(at)?;
-        NUMBER_WORDS
-            .iter()
-            .find(|(word, _)| *word == token && *word != "uno")
-            .map(|(_, n)| *n)
+        number_word(token)
+            .filter(|_| token != "uno")
             .or_else(|| token.parse::<u32>().ok().filter(|n| (1..=999).contains(n)))
             .or_else(|| matches!(token, "a" | "an").then_some(1))
     };
