@@ -417,6 +417,7 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     if let Some(choice) = topics::choice_by_frequency(text, choices, correcting)
         .or_else(|| at_time(text, choices, correcting))
         .or_else(|| range_said(text, choices))
+        .or_else(|| in_minutes(text, choices))
     {
         return Some(choice);
     }
@@ -430,8 +431,11 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             .iter()
             .any(|w| said.iter().any(|s| same_word(s, w)))
     }) {
-        return topics::choice_by_topic(text, choices).or_else(|| in_range(text, choices));
+        return topics::choice_by_topic(text, choices)
+            .or_else(|| in_range(text, choices))
+            .or_else(|| topics::first_rung(text, choices));
     }
+    let which = numbers_said_as_which(text, choices);
     // For each choice: how many of its words were said, how many it has, where it was said.
     let scored: Vec<(usize, usize, usize, &String)> = choices
         .iter()
@@ -441,12 +445,19 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
                 .iter()
                 .filter_map(|word| said.iter().position(|s| same_word(s, word)))
                 .collect();
-            // "el 2 de noviembre" says no "2 bedroom": a number alone names no choice.
-            let only_numbers = words
+            // "el 2 de noviembre" says no "2 bedroom": a number alone names no choice, unless
+            // said as which one ("la de 6" for `Cabaña 6 personas`).
+            let matched: Vec<&String> = words
                 .iter()
                 .filter(|word| said.iter().any(|s| same_word(s, word)))
+                .collect();
+            let only_numbers = matched
+                .iter()
                 .all(|word| word.chars().all(|c| c.is_ascii_digit()));
-            if only_numbers && positions.len() < words.len() {
+            let which_one = matched
+                .iter()
+                .any(|word| amount_word(word).is_some_and(|amount| which.contains(&amount)));
+            if only_numbers && !which_one && positions.len() < words.len() {
                 return None;
             }
             let at = if correcting {
@@ -554,8 +565,111 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
     match tied.as_slice() {
         [choice] => Some(choice.clone()),
         // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
-        _ => topics::choice_by_topic(text, &tied),
+        _ => {
+            // "embarazada de 5 meses, el bono de diez": the one whose number is said as which.
+            let mut said_as_which = tied.iter().filter(|choice| {
+                choice_words(choice)
+                    .iter()
+                    .any(|word| amount_word(word).is_some_and(|amount| which.contains(&amount)))
+            });
+            match (said_as_which.next(), said_as_which.next()) {
+                (Some(choice), None) => Some(choice.clone()),
+                _ => {
+                    topics::choice_by_topic(text, &tied).or_else(|| topics::first_rung(text, &tied))
+                }
+            }
+        }
     }
+}
+
+/// Words that close what is said of a number said as which one: "la de 6 así estamos cómodos",
+/// "el de 600 entonces", "cancha de 5 pa mañana".
+const WHICH_CLOSERS: &[&str] = &[
+    "entonces", "then", "please", "pls", "plz", "porfa", "asi", "pa", "pal", "mejor", "nomas",
+    "pues", "thanks", "gracias",
+];
+
+/// Lengths of time said in words, in minutes, the longer phrases first ("an hour and a half"
+/// holds "an hour").
+const LENGTHS: &[(&str, u32)] = &[
+    ("hour and a half", 90),
+    ("one and a half hours", 90),
+    ("1 and a half hours", 90),
+    ("1 5 hours", 90),
+    ("1 5 hrs", 90),
+    ("hora y media", 90),
+    ("half hour", 30),
+    ("half an hour", 30),
+    ("media hora", 30),
+    ("two hours", 120),
+    ("2 hours", 120),
+    ("2 hrs", 120),
+    ("dos horas", 120),
+    ("2 horas", 120),
+    ("an hour", 60),
+    ("one hour", 60),
+    ("1 hour", 60),
+    ("1 hr", 60),
+    ("una hora", 60),
+    ("1 hora", 60),
+];
+
+/// The choice of a length in minutes said in other words: "an hour please" is `60 min`, "hora y
+/// media" `90 min`, "half hour lessons" `30 min`.
+fn in_minutes(text: &str, choices: &[String]) -> Option<String> {
+    // `60 min`, `Massage 90 min`: the minutes a choice names.
+    let minutes_of = |choice: &String| -> Option<u32> {
+        let folded = fold(choice);
+        let words: Vec<&str> = folded.split_whitespace().collect();
+        words
+            .windows(2)
+            .find(|pair| pair[1].starts_with("min"))
+            .and_then(|pair| pair[0].parse().ok())
+    };
+    let spaced: String = format!(
+        " {} ",
+        fold(text)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let said = LENGTHS
+        .iter()
+        .find(|(phrase, _)| spaced.contains(&format!(" {phrase} ")))
+        .map(|(_, minutes)| *minutes)?;
+    choices
+        .iter()
+        .find(|choice| minutes_of(choice) == Some(said))
+        .cloned()
+}
+
+/// Numbers said as which one, after "de" or "of" and closing what is said of it: "la de 6 así
+/// estamos cómodos", "cancha de 5 para hoy", "dos garrafas de diez?" (not "de 8 a 10", "embarazada de 5
+/// meses"); a word of a choice may follow ("el plan de 600 megas").
+fn numbers_said_as_which(text: &str, choices: &[String]) -> Vec<u32> {
+    let folded = fold(text);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let closes = |next: Option<&&str>| match next {
+        None => true,
+        Some(next) => {
+            WHICH_CLOSERS.contains(next)
+                || (FILLER.contains(next)
+                    && !matches!(*next, "a" | "y" | "o" | "and" | "or" | "to" | "de"))
+                || choices.iter().any(|choice| {
+                    choice_words(choice)
+                        .iter()
+                        .any(|word| same_word(next, word))
+                })
+        }
+    };
+    (1..words.len())
+        .filter(|&at| matches!(words[at - 1], "de" | "of") && closes(words.get(at + 1)))
+        .filter_map(|at| amount_word(words[at]))
+        .collect()
 }
 
 /// The choice at the time said, when every choice is a time of day: "the 10:30 one" is `10:30
@@ -819,15 +933,16 @@ fn without_left(text: &str, said: Vec<String>, choices: &[String]) -> Vec<String
         .collect()
 }
 
+/// Articles, conjunctions and prepositions: "estoy en el régimen" says nothing of `Alta en el
+/// SAT`.
+const FILLER: &[&str] = &[
+    "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
+    "una", "en", "al", "para", "por", "in", "on", "at", "to", "for",
+];
+
 /// The words of a choice or a message that carry meaning: folded, without "and", "the", "y"...
 /// A size said as "10 by 20" or "10 x 20" is one word, as the choice `10x20` writes it.
 fn choice_words(text: &str) -> Vec<String> {
-    // Articles, conjunctions and prepositions: "estoy en el régimen" says nothing of `Alta en
-    // el SAT`.
-    const FILLER: &[&str] = &[
-        "and", "or", "the", "a", "an", "of", "y", "o", "de", "del", "el", "la", "los", "las", "un",
-        "una", "en", "al", "para", "por", "in", "on", "at", "to", "for",
-    ];
     const BY: &[&str] = &["by", "x", "por"];
     // "está saliendo agua": the verb, written with its accent, says nothing of `Esta semana`.
     let unaccented: String = text
@@ -930,6 +1045,7 @@ fn same_word(said: &str, word: &str) -> bool {
     }
     a == b
         || synonyms
+        || amount_word(said).is_some_and(|amount| amount_word(word) == Some(amount))
         || compound(said, word)
         || compound(word, said)
         || (a.len() >= 5 && b.len() >= 5 && (a.starts_with(b) || b.starts_with(a)))
@@ -937,6 +1053,17 @@ fn same_word(said: &str, word: &str) -> bool {
         || cut_short(said, word)
         || diminished(said).is_some_and(|base| base == b)
         || diminished(word).is_some_and(|base| base == a)
+}
+
+/// The number a word of a choice or a message says, as the other may write it in figures:
+/// "diez" is 10, "tercero" and "3" are 3; "one", "un" say no number (they mean "a").
+fn amount_word(word: &str) -> Option<u32> {
+    // "02" in a phone number is no 2.
+    (!word.starts_with('0'))
+        .then(|| word.parse().ok())
+        .flatten()
+        .or_else(|| numbers::number_word(word).filter(|amount| *amount >= 2))
+        .or_else(|| numbers::ordinal_word(word))
 }
 
 /// Whether the choice word is an English agent noun in "-er" and the said word its verb or a
@@ -1166,6 +1293,12 @@ const SYNONYMS: &[&[&str]] = &[
     &["veneer", "veneers", "carilla", "carillas"],
     &["jointly", "together", "juntos", "conjunta"],
     &["k", "kinder", "kindergarten"],
+    // Units as texters say them: "600 megas" is `600 Mbps`, "30 kilos" `30 kg`.
+    &["mbps", "megas", "megs", "mb", "megabits"],
+    &["kg", "kgs", "kilo", "kilos", "kilogramos"],
+    &["gb", "giga", "gigas", "gigabit"],
+    &["ft", "foot", "feet", "footer", "pies"],
+    &["min", "mins", "minute", "minutes", "minuto", "minutos"],
     &["xv", "quince", "quinceanera"],
 ];
 
@@ -1825,6 +1958,122 @@ mod tests {
             pick("can we get the chimney swept and inspected", &chimney).as_deref(),
             Some("Sweep and inspection")
         );
+    }
+
+    #[test]
+    fn choices_named_by_an_amount() {
+        let cases: &[(&str, &[&str], Option<&str>)] = &[
+            // In words, as the choice writes it in figures.
+            (
+                "el de diez clases",
+                &["5 clases", "10 clases"],
+                Some("10 clases"),
+            ),
+            (
+                "estoy embarazada de 5 meses, quiero el bono de diez",
+                &["Clase suelta", "Bono 5 clases", "Bono 10 clases"],
+                Some("Bono 10 clases"),
+            ),
+            (
+                "primero básico",
+                &["Kínder", "1° básico", "2° básico"],
+                Some("1° básico"),
+            ),
+            // Alone, only when said as which one.
+            (
+                "dos tanques de 30",
+                &["20 kg", "30 kg", "45 kg"],
+                Some("30 kg"),
+            ),
+            (
+                "la de 6 así estamos cómodos",
+                &["Cabaña 4 personas", "Cabaña 6 personas"],
+                Some("Cabaña 6 personas"),
+            ),
+            (
+                "el de 600 entonces",
+                &["300 megas", "600 megas"],
+                Some("600 megas"),
+            ),
+            ("de 8 a 10 estoy en casa", &["8 kg", "10 kg"], None),
+            ("el 2 de noviembre", &["1 bedroom", "2 bedroom"], None),
+            // "02" in a phone number is no 2.
+            ("Adrián Molina 634 77 81 02", &["B", "A2", "C"], None),
+            // Units as texters say them.
+            (
+                "quiero el plan de 600 megas",
+                &["300 Mbps", "600 Mbps"],
+                Some("600 Mbps"),
+            ),
+            (
+                "ok the 7 foot then",
+                &["6 ft", "7 ft", "8 ft"],
+                Some("7 ft"),
+            ),
+            // Lengths of time in minutes.
+            (
+                "hour and a half please",
+                &["60 min", "90 min"],
+                Some("90 min"),
+            ),
+            (
+                "hora y media",
+                &["60 min", "90 min", "120 min"],
+                Some("90 min"),
+            ),
+            (
+                "half hour lessons",
+                &["30 min", "45 min", "60 min"],
+                Some("30 min"),
+            ),
+            (
+                "an hour massage for monday",
+                &["Massage 60 min", "Massage 90 min", "Physio assessment"],
+                Some("Massage 60 min"),
+            ),
+            // How long a plan runs, how often.
+            (
+                "me interesa el de 3 meses",
+                &["Mensual", "Trimestral", "Anual"],
+                Some("Trimestral"),
+            ),
+            (
+                "every couple of months would do us",
+                &["One-off", "Every 4 weeks", "Every 8 weeks"],
+                Some("Every 8 weeks"),
+            ),
+            (
+                "monthly ideally",
+                &["One-off", "Every 4 weeks", "Every 8 weeks"],
+                Some("Every 4 weeks"),
+            ),
+            (
+                "unos 120 m2, de lunes a viernes",
+                &["Diaria", "Semanal", "Quincenal"],
+                Some("Diaria"),
+            ),
+            // The first rung of a ladder of experience.
+            ("empiezo desde cero", &["A1", "A2", "B1"], Some("A1")),
+            (
+                "never climbed before",
+                &["First time", "Some experience", "Experienced"],
+                Some("First time"),
+            ),
+            (
+                "clases de surf para principiantes?",
+                &["Iniciación", "Intermedio", "Avanzado"],
+                Some("Iniciación"),
+            ),
+            (
+                "first time patient",
+                &["New patient", "Returning patient"],
+                Some("New patient"),
+            ),
+            ("it never worked", &["None", "Minor", "Major"], None),
+        ];
+        for (text, choices, expected) in cases {
+            assert_eq!(pick(text, choices).as_deref(), *expected, "{text}");
+        }
     }
 
     #[test]

@@ -97,6 +97,14 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("novecientas", 900),
 ];
 
+/// The number an ordinal written as a word says: "tercero" is 3, "second" 2.
+pub(super) fn ordinal_word(word: &str) -> Option<u32> {
+    ORDINAL_WORDS
+        .iter()
+        .find(|(ordinal, _)| *ordinal == word)
+        .map(|(_, value)| *value)
+}
+
 /// A number written as a word ("tres", "twelve"): no name is one.
 pub fn is_number_word(word: &str) -> bool {
     number_word(word).is_some()
@@ -1726,10 +1734,7 @@ fn school_year(tokens: &[String]) -> Option<String> {
             if !digits.is_empty() && (ending.is_empty() || ORDINAL_ENDINGS.contains(&ending)) {
                 digits.parse::<u32>().ok()?
             } else {
-                ORDINAL_WORDS
-                    .iter()
-                    .find(|(word, _)| *word == token)
-                    .map(|(_, value)| *value)?
+                ordinal_word(token)?
             };
         let rest: Vec<&str> = tokens[at + 1..]
             .iter()

@@ -1349,7 +1349,38 @@ const HOW_OFTEN: &[(&[&str], &[&str])] = &[
         ],
     ),
     (
-        &["monthly", "every month", "mensual", "cada mes"],
+        &[
+            "daily",
+            "every day",
+            "diario",
+            "diaria",
+            "todos los dias",
+            "cada dia",
+        ],
+        &[
+            "daily",
+            "every day",
+            "everyday",
+            "each day",
+            "every weekday",
+            "monday to friday",
+            "diario",
+            "diaria",
+            "a diario",
+            "todos los dias",
+            "cada dia",
+            "de lunes a viernes",
+        ],
+    ),
+    (
+        &[
+            "monthly",
+            "every month",
+            "mensual",
+            "cada mes",
+            "every 4 weeks",
+            "cada 4 semanas",
+        ],
         &[
             "monthly",
             "every month",
@@ -1362,8 +1393,35 @@ const HOW_OFTEN: &[(&[&str], &[&str])] = &[
         ],
     ),
     (
+        &[
+            "every 8 weeks",
+            "every 2 months",
+            "bimonthly",
+            "bimestral",
+            "cada 2 meses",
+            "cada 8 semanas",
+        ],
+        &[
+            "every couple of months",
+            "every couple months",
+            "every 2 months",
+            "every two months",
+            "every other month",
+            "bimonthly",
+            "bimestral",
+            "cada 2 meses",
+            "cada dos meses",
+            "un mes si y otro no",
+        ],
+    ),
+    (
         &["quarterly", "trimestral", "every 3 months", "cada 3 meses"],
         &[
+            "3 months",
+            "three months",
+            "3 meses",
+            "tres meses",
+            "trimestre",
             "quarterly",
             "every quarter",
             "every 3 months",
@@ -1372,6 +1430,29 @@ const HOW_OFTEN: &[(&[&str], &[&str])] = &[
             "cada trimestre",
             "cada 3 meses",
             "cada tres meses",
+        ],
+    ),
+    (
+        &[
+            "semestral",
+            "semiannual",
+            "semi annual",
+            "biannual",
+            "every 6 months",
+            "cada 6 meses",
+        ],
+        &[
+            "6 months",
+            "six months",
+            "6 meses",
+            "seis meses",
+            "semestre",
+            "semestral",
+            "semiannual",
+            "semi annual",
+            "twice a year",
+            "half a year",
+            "medio ano",
         ],
     ),
     (
@@ -1389,6 +1470,9 @@ const HOW_OFTEN: &[(&[&str], &[&str])] = &[
             "yearly",
             "once a year",
             "every year",
+            "12 months",
+            "12 meses",
+            "doce meses",
             "for the whole year",
             "for a full year",
             "anual",
@@ -1434,6 +1518,103 @@ pub(super) fn choice_by_frequency(
         said.min_by_key(|(at, _)| *at)
     };
     chosen.map(|(_, choice)| choice.clone())
+}
+
+/// Choices that name the first rung of a ladder of experience (folded, as they start).
+const FIRST_RUNGS: &[&str] = &[
+    "none",
+    "ninguna",
+    "ninguno",
+    "beginner",
+    "principiante",
+    "iniciacion",
+    "inicial",
+    "novice",
+    "novato",
+    "first time",
+    "never",
+    "nunca",
+    "no experience",
+    "sin",
+    "a1",
+    "new",
+    "nuevo",
+    "nueva",
+];
+
+/// Choices that name a higher rung, which make the choices a ladder (folded, as they start).
+const HIGHER_RUNGS: &[&str] = &[
+    "some",
+    "alguna",
+    "intermediate",
+    "intermedio",
+    "intermedia",
+    "advanced",
+    "avanzado",
+    "avanzada",
+    "experienced",
+    "experto",
+    "confident",
+    "improver",
+    "open water",
+    "a2",
+    "b1",
+    "returning",
+    "existing",
+    "established",
+    "recurrente",
+    "existente",
+];
+
+/// What people say of having no experience yet, or of coming for the first time.
+const NO_EXPERIENCE: &[&str] = &[
+    "never",
+    "nunca",
+    "first time",
+    "primera vez",
+    "de cero",
+    "desde cero",
+    "from scratch",
+    "cero experiencia",
+    "sin experiencia",
+    "no experience",
+    "zero experience",
+    "ninguno tiene",
+    "ninguna tiene",
+    "none of us",
+    "neither of",
+    "beginner",
+    "beginners",
+    "principiante",
+    "principiantes",
+    "pretty new",
+    "new to",
+    "brand new",
+    "novato",
+    "novata",
+];
+
+/// The first rung of a ladder of experience, for a text that says there is none yet: "never
+/// climbed before" is `First time`, "empiezo desde cero" `A1`, "ninguno tiene certificación"
+/// `None`, "first time patient" `New patient`; only when the choices are such a ladder.
+pub(super) fn first_rung(text: &str, choices: &[String]) -> Option<String> {
+    // A rung opens the choice as whole words: "New patient", not "Newborn".
+    let starts = |choice: &String, rungs: &[&str]| {
+        let folded = spaced(choice);
+        rungs
+            .iter()
+            .any(|rung| folded.starts_with(&format!(" {} ", rung.trim())))
+    };
+    let first = choices.iter().find(|choice| starts(choice, FIRST_RUNGS))?;
+    choices
+        .iter()
+        .any(|choice| starts(choice, HIGHER_RUNGS))
+        .then_some(())?;
+    let folded = spaced(text);
+    NO_EXPERIENCE
+        .iter()
+        .any(|cue| folded.contains(&format!(" {cue} ")))
+        .then(|| first.clone())
 }
 
 /// Greetings that name a time of day and choose none: "buenas tardes, turno de la mañana".
@@ -1598,7 +1779,15 @@ fn says_first_visit(field: &str, text: &str) -> Option<bool> {
     }
     let folded = spaced(&fold(text).replace('\'', ""));
     let said = |cues: &[&str]| cues.iter().any(|cue| folded.contains(&format!(" {cue} ")));
-    match (said(FIRST_VISIT), said(BEEN_BEFORE)) {
+    // "never been there before" says a first visit, not "been there before".
+    let been_before = BEEN_BEFORE.iter().any(|cue| {
+        folded.match_indices(&format!(" {cue} ")).any(|(at, _)| {
+            !["never", "havent", "not", "nunca"]
+                .iter()
+                .any(|refusal| folded[..at].ends_with(&format!(" {refusal}")))
+        })
+    });
+    match (said(FIRST_VISIT), been_before) {
         (true, false) => Some(true),
         (false, true) => Some(false),
         _ => None,
@@ -1663,7 +1852,10 @@ pub fn yes_or_no_by_field(field: &str, text: &str, choices: &[String]) -> Option
 /// projection by their equipment.
 const SAID_FOR: &[(&[&str], &[&str])] = &[
     (
-        &["pet", "pets", "mascota", "mascotas", "animal", "animales"],
+        &[
+            "pet", "pets", "mascota", "mascotas", "animal", "animales", "dog", "dogs", "perro",
+            "perros",
+        ],
         &[
             "dog", "dogs", "puppy", "cat", "cats", "kitten", "perro", "perra", "perros", "perras",
             "perrito", "perrita", "perritos", "perritas", "gato", "gata", "gatos", "gatito",
@@ -1689,6 +1881,87 @@ const SAID_FOR: &[(&[&str], &[&str])] = &[
             "claim",
             "reclamo",
             "poliza",
+            "filing with",
+            "filing thru",
+            "filing through",
+            "filed with",
+            "filed w",
+            "filed through",
+            "adjuster",
+            "ajustador",
+        ],
+    ),
+    (
+        &[
+            "homeowner",
+            "owner",
+            "owns",
+            "own",
+            "propietario",
+            "dueno",
+            "duenos",
+            "propia",
+        ],
+        &[
+            "we own",
+            "i own",
+            "own the",
+            "own our",
+            "own it",
+            "homeowner",
+            "homeowners",
+            "somos duenos",
+            "soy dueno",
+            "soy duena",
+            "soy propietario",
+            "soy propietaria",
+            "somos propietarios",
+            "es propia",
+            "casa propia",
+        ],
+    ),
+    (
+        &[
+            "vaccinated",
+            "vaccines",
+            "vaccine",
+            "vaccinations",
+            "shots",
+            "vacunas",
+            "vacunado",
+            "vacunada",
+            "vacunados",
+        ],
+        &[
+            "vaccinated",
+            "vaccines",
+            "vaccine",
+            "vaccinations",
+            "jabbed",
+            "shots",
+            "jabs",
+            "vacunas",
+            "vacunado",
+            "vacunada",
+            "vacunados",
+            "vacunadas",
+        ],
+    ),
+    (
+        &["partner", "pareja", "acompanante"],
+        &[
+            "pareja",
+            "partner",
+            "with my wife",
+            "with my husband",
+            "with my girlfriend",
+            "with my boyfriend",
+            "con mi novia",
+            "con mi novio",
+            "con mi esposa",
+            "con mi esposo",
+            "con mi marido",
+            "con mi mujer",
         ],
     ),
     (
@@ -1790,6 +2063,17 @@ mod tests {
                 "Sí",
             ),
             ("av_needed", "we'll need projector and mics", &yes_no, "Yes"),
+            ("homeowner", "yep we own the house", &yes_no, "Yes"),
+            (
+                "insurance_claim",
+                "yeah we're filing with State Farm",
+                &yes_no,
+                "Yes",
+            ),
+            ("vaccinated", "they're both fully jabbed", &yes_no, "Yes"),
+            ("partner", "vengo con mi novia", &si_no, "Sí"),
+            ("con_pareja", "voy sola, sin pareja", &si_no, "No"),
+            ("dog", "can we bring our dog? she's tiny", &yes_no, "Yes"),
         ];
         for (field, said, choices, answer) in cases {
             assert_eq!(
@@ -1820,6 +2104,10 @@ mod tests {
         assert_eq!(
             first_visit("new_patient", "I've been before, Dr Lee saw me", &yes_no).as_deref(),
             Some("No")
+        );
+        assert_eq!(
+            first_visit("new_patient", "never been there before", &yes_no).as_deref(),
+            Some("Yes")
         );
         assert_eq!(
             first_visit("insured", "first time coming in", &yes_no),
