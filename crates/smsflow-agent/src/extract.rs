@@ -1037,16 +1037,24 @@ impl Extractors {
                 };
                 // "me, my wife and 2 kids": people listed, added up; a count already known
                 // changes only when asked or corrected.
+                // A count known that the list adds up to stays ("cabaña para 5", then "3
+                // adultos y 2 chicos" is still 5, not 3).
+                let listed_counts = |listed: u32| {
+                    context.known.is_none()
+                        || asked
+                        || correcting
+                        || context.known == Some(listed.to_string().as_str())
+                };
                 if numbers::counts_people(field.as_str())
-                    && (context.known.is_none() || asked || correcting)
                     && let Some(people) = numbers::people_listed(&text)
+                    && listed_counts(people)
                 {
                     return Some(Ok(people.to_string()));
                 }
                 // "5 shirts, 2 suits" for `items`: things listed, added up, likewise.
                 if numbers::counts_things_in_parts(field.as_str())
-                    && (context.known.is_none() || asked || correcting)
                     && let Some(things) = numbers::things_listed(&text, field.as_str())
+                    && listed_counts(things)
                 {
                     return Some(Ok(things.to_string()));
                 }

@@ -1046,6 +1046,18 @@ pub fn people_listed(text: &str) -> Option<u32> {
                 at += 2;
                 continue;
             }
+            // "4 adults + 2 little ones".
+            Some(n)
+                if next.is_some_and(|word| PEOPLE_ADJECTIVES.contains(&word))
+                    && tokens
+                        .get(at + 2)
+                        .is_some_and(|kind| *kind == "ones" || PEOPLE_KINDS.contains(kind)) =>
+            {
+                total += n;
+                parts += 1;
+                at += 3;
+                continue;
+            }
             // "somos 2 y un bebé": the first part of a total said in parts.
             Some(n)
                 if !article
@@ -1077,7 +1089,9 @@ pub fn people_listed(text: &str) -> Option<u32> {
         }
         let possessed = before.is_some_and(|word| POSSESSIVES.contains(&word));
         // "me, the wife and our 3 boys": a relative is theirs with "the" too.
-        let relative = (possessed || before == Some("the") || matches!(token, "hubby" | "wifey"))
+        let relative = (possessed
+            || matches!(before, Some("the" | "el" | "la"))
+            || matches!(token, "hubby" | "wifey"))
             && RELATIVES.contains(&token);
         // "me" or "yo" in the list, not "text me": beside a joiner, or after "for"/"just";
         // "para mi y una amiga": "mi" is the texter before a joiner.
@@ -1294,9 +1308,10 @@ pub fn things_listed(text: &str, field: &str) -> Option<u32> {
     None
 }
 
-/// A list's text folded, a comma, "&" or "+" joining its parts as "and" does (a "," of its own).
+/// A list's text folded, a comma or "&" joining its parts as "and" does (a "," of its own), a
+/// "+" as "plus" ("somos 4 + 1 bebé": the first part of a total).
 fn list_folded(text: &str) -> String {
-    fold(text).replace([',', '&', '+'], " , ")
+    fold(text).replace([',', '&'], " , ").replace('+', " plus ")
 }
 
 /// The words of [`list_folded`] text, the joining commas kept.
@@ -1373,7 +1388,10 @@ const RELATIVES: &[&str] = &[
 const PEOPLE_KINDS: &[&str] = &[
     "adults",
     "adult",
+    "teenagers",
     "kids",
+    "kiddos",
+    "kiddies",
     "kid",
     "children",
     "child",
@@ -1437,8 +1455,13 @@ const PEOPLE_KINDS: &[&str] = &[
 
 /// Kinds of people said in the singular: after "my"/"our" they are one person ("our toddler").
 const ONE_OF_A_KIND: &[&str] = &[
-    "adult", "kid", "child", "teen", "toddler", "nino", "nina", "nene", "nena", "guagua",
+    "adult", "kid", "child", "teen", "teenager", "toddler", "nino", "nina", "nene", "nena",
+    "guagua",
 ];
+
+/// Words between a count and the kind of people it counts: "2 little ones", "3 young kids",
+/// "dos niños pequeños" has its adjective after.
+const PEOPLE_ADJECTIVES: &[&str] = &["little", "small", "young", "younger", "older", "big"];
 
 /// Words after a number that make it the total: "4 people", "6 personas".
 const TOTALS: &[&str] = &[
