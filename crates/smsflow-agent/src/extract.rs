@@ -7352,6 +7352,19 @@ mod tests {
     }
 
     #[test]
+    fn a_count_known_stays_when_its_people_are_listed() {
+        let wanted = "nombre:name,email:email,personas:number";
+        let found = conversation(
+            &[
+                "tienen cabaña para 5 del 12 de junio al 16 de junio?",
+                "3 adultos y 2 chicos",
+            ],
+            wanted,
+        );
+        assert_eq!(found.get("personas").map(String::as_str), Some("5"));
+    }
+
+    #[test]
     fn a_request_in_the_texters_own_words_is_kept_whole() {
         for (wanted, said) in [
             (

@@ -2329,6 +2329,14 @@ mod tests {
         assert_eq!(people_listed("for 2 adults 1 teen?"), Some(3));
         assert_eq!(people_listed("somos dos parejas"), Some(4));
         assert_eq!(people_listed("somos 40 adultos y 25 niños"), Some(65));
+        assert_eq!(
+            people_listed("table for tonight? 4 adults + 2 little ones"),
+            Some(6)
+        );
+        assert_eq!(people_listed("somos 4 + 1 bebé"), Some(5));
+        assert_eq!(people_listed("vamos mi esposa, yo y el bebé"), Some(3));
+        assert_eq!(people_listed("its me, my husband + our 3 kiddos"), Some(5));
+        assert_eq!(people_listed("2 adults and our teenager"), Some(3));
         assert_eq!(people_listed("for 2 adults and our toddler"), Some(3));
         assert_eq!(people_listed("somos yo, mi señora y tres chicos"), Some(5));
         assert_eq!(people_listed("any openings saturday? 3 of us"), Some(3));
