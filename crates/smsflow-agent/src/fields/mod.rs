@@ -436,6 +436,8 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             .or_else(|| topics::first_rung(text, choices));
     }
     let which = numbers_said_as_which(text, choices);
+    let said_as_which =
+        |word: &String| amount_word(word).is_some_and(|amount| which.contains(&amount));
     // For each choice: how many of its words were said, how many it has, where it was said.
     let scored: Vec<(usize, usize, usize, &String)> = choices
         .iter()
@@ -454,9 +456,7 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
             let only_numbers = matched
                 .iter()
                 .all(|word| word.chars().all(|c| c.is_ascii_digit()));
-            let which_one = matched
-                .iter()
-                .any(|word| amount_word(word).is_some_and(|amount| which.contains(&amount)));
+            let which_one = matched.iter().any(|word| said_as_which(word));
             if only_numbers && !which_one && positions.len() < words.len() {
                 return None;
             }
@@ -567,12 +567,10 @@ pub fn choice(text: &str, choices: &[String], correcting: bool) -> Option<String
         // "the AC isn't cooling" says `AC repair` and `AC install` alike: what it is about decides.
         _ => {
             // "embarazada de 5 meses, el bono de diez": the one whose number is said as which.
-            let mut said_as_which = tied.iter().filter(|choice| {
-                choice_words(choice)
-                    .iter()
-                    .any(|word| amount_word(word).is_some_and(|amount| which.contains(&amount)))
-            });
-            match (said_as_which.next(), said_as_which.next()) {
+            let mut named = tied
+                .iter()
+                .filter(|choice| choice_words(choice).iter().any(said_as_which));
+            match (named.next(), named.next()) {
                 (Some(choice), None) => Some(choice.clone()),
                 _ => {
                     topics::choice_by_topic(text, &tied).or_else(|| topics::first_rung(text, &tied))
@@ -626,14 +624,8 @@ fn in_minutes(text: &str, choices: &[String]) -> Option<String> {
             .find(|pair| pair[1].starts_with("min"))
             .and_then(|pair| pair[0].parse().ok())
     };
-    let spaced: String = format!(
-        " {} ",
-        fold(text)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|word| !word.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    // "an hour's massage": the apostrophe parts words here.
+    let spaced = topics::spaced(&fold(text).replace('\'', " "));
     let said = LENGTHS
         .iter()
         .find(|(phrase, _)| spaced.contains(&format!(" {phrase} ")))
@@ -666,9 +658,12 @@ fn numbers_said_as_which(text: &str, choices: &[String]) -> Vec<u32> {
                 })
         }
     };
+    // The number first: what may close it is read only after one.
     (1..words.len())
-        .filter(|&at| matches!(words[at - 1], "de" | "of") && closes(words.get(at + 1)))
-        .filter_map(|at| amount_word(words[at]))
+        .filter(|&at| matches!(words[at - 1], "de" | "of"))
+        .filter_map(|at| Some((at, amount_word(words[at])?)))
+        .filter(|(at, _)| closes(words.get(at + 1)))
+        .map(|(_, amount)| amount)
         .collect()
 }
 

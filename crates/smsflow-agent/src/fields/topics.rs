@@ -1603,7 +1603,7 @@ pub(super) fn first_rung(text: &str, choices: &[String]) -> Option<String> {
         let folded = spaced(choice);
         rungs
             .iter()
-            .any(|rung| folded.starts_with(&format!(" {} ", rung.trim())))
+            .any(|rung| folded.starts_with(&format!(" {rung} ")))
     };
     let first = choices.iter().find(|choice| starts(choice, FIRST_RUNGS))?;
     choices
@@ -1636,7 +1636,7 @@ fn without_greetings(spaced: &str) -> String {
 }
 
 /// The text folded, its words between single spaces and a space at each end.
-fn spaced(text: &str) -> String {
+pub(super) fn spaced(text: &str) -> String {
     format!(
         " {} ",
         fold(text)
