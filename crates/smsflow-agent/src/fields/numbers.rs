@@ -307,7 +307,9 @@ struct Measure {
     money: bool,
 }
 
-const MEASURES: &[Measure] = &[
+// A static, not a const: `counted_number` tells a field's own measure from the others by address,
+// and each use of a const may be a copy of its own (debug builds read "for 9 year olds" as no age).
+static MEASURES: &[Measure] = &[
     // Before the area: `shoe_size` is a shoe's size ("size 9 women's", "calzo del 27").
     Measure {
         names: &[
@@ -2213,6 +2215,13 @@ fn decimal(token: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_with_its_own_fields_unit_is_that_fields() {
+        let age = |text| field_number(text, "child_age", &[], NumberAsk::default());
+        assert_eq!(age("for 9 year olds").as_deref(), Some("9"));
+        assert_eq!(age("clases para niños de 7 años").as_deref(), Some("7"));
+    }
 
     #[test]
     fn hundreds_in_spanish_words() {

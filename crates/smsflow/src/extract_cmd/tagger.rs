@@ -331,9 +331,10 @@ fn add(sum: &mut Counts, (tp, fp, fn_): Counts) {
 mod tests {
     use super::*;
 
-    /// The development sets the stored model was trained on.
+    /// The development sets the stored model was trained on: all of them (numbers whose writer
+    /// stopped without writing have no set).
     fn trained_on() -> impl Iterator<Item = u32> {
-        5..=77
+        (5..=204).filter(|n| ![154, 174, 187, 190, 201].contains(n))
     }
 
     /// The model stored with the agent is what `--train-tagger` gives on the development sets:
@@ -354,7 +355,8 @@ mod tests {
         assert!(
             trained(&sets).unwrap() == stored,
             "retrain: D=crates/smsflow-agent/tests/data/extraction; smsflow extract \
-             --train-tagger crates/smsflow-agent/data/tagger.bin $D/test{{{first}..{last}}}.jsonl"
+             --train-tagger crates/smsflow-agent/data/tagger.bin \
+             $(for n in $(seq {first} {last}); do [ -f $D/test$n.jsonl ] && echo $D/test$n.jsonl; done)"
         );
     }
 }
