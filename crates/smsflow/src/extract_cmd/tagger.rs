@@ -331,8 +331,8 @@ fn add(sum: &mut Counts, (tp, fp, fn_): Counts) {
 mod tests {
     use super::*;
 
-    /// The development sets the stored model was trained on: all of them (numbers whose writer
-    /// stopped without writing have no set).
+    /// The development sets the stored model was trained on: `test5` to `test220` (numbers whose
+    /// writer stopped without writing have no set); later sets are development it is not trained on.
     fn trained_on() -> impl Iterator<Item = u32> {
         (5..=220).filter(|n| ![154, 174, 187, 190, 201, 218].contains(n))
     }
