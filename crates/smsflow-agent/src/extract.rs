@@ -648,7 +648,7 @@ impl Extractors {
         extraction
     }
 
-    /// The learned reader's answers for the fields it reads (free text, numbers, addresses),
+    /// The learned reader's answers for the fields it reads (free text, numbers, addresses, choices),
     /// beside the rules' (see [`tagger`]): it replaces their answer, or drops it, only when it is
     /// sure.
     fn read_with_model(
@@ -669,11 +669,12 @@ impl Extractors {
                 text,
                 field: field.as_str(),
                 reads,
+                choices: &field.choices,
                 asked,
                 known,
                 found: &rules,
             };
-            match tagger::read(tagger::Model::stored(), &turn, tagger::COMBINATION) {
+            match tagger::read(tagger::Model::stored(), &turn, tagger::combination(reads)) {
                 tagger::Reading::Rules => {}
                 tagger::Reading::Nothing => {
                     extraction.found.remove(field.as_str());

@@ -1,14 +1,16 @@
-//! A learned reader of free-text, number and address fields (issue 11): a span-ranking averaged
-//! perceptron that reads each message beside the rules, per turn, with only what the agent has at
-//! that point.
+//! A learned reader of free-text, number, address and choice fields (issue 11): a span-ranking
+//! averaged perceptron that reads each message beside the rules, per turn, with only what the
+//! agent has at that point.
 //!
 //! For a field and one message the candidates are "nothing" (keep what the field has), the rules'
 //! own answer in this message when they found one, and either every span of the message of up to
-//! [`MAX_SPAN`] words (text, addresses) or every number it says (numbers). Features cross the field
-//! name's words with the candidate's edges and the words around it (their endings and classes too,
-//! for words the training never saw), what the agent asked for before the message, what the rules
+//! [`MAX_SPAN`] words (text, addresses), every number it says (numbers) or each of the field's
+//! choices. Features cross the field name's words with the candidate's edges and the words around
+//! it (their endings and classes too, for words the training never saw) or, for a choice, with its
+//! words crossed with the message's; what the agent asked for before the message, what the rules
 //! found in it and what is known already; each kind of field has weights of its own. The rules'
-//! answer stands unless the model outscores it by [`SURE_MARGIN`].
+//! answer stands unless the model outscores it by [`SURE_MARGIN`] ([`SURE_CHOICE_MARGIN`] for a
+//! choice).
 //!
 //! The model is trained by `smsflow extract --train-tagger` on the development sets and stored
 //! here as its non-zero weights, quantised ([`Model::encode`]); a test of the `smsflow` crate
@@ -30,8 +32,18 @@ const ORDERS: usize = 4;
 const HASH_BITS: u32 = 20;
 /// How far the model's pick must outscore the rules' answer (or their silence) to replace it.
 pub const SURE_MARGIN: f32 = 8.0;
-/// How the agent combines the model's pick with the rules' answer.
-pub const COMBINATION: Combination = Combination::Sure(SURE_MARGIN);
+/// The margin for a choice: the development sets read choices best with twice the margin
+/// (session 28), since a choice picked wrong costs as much as one not picked, and only a few
+/// words tell one choice from another.
+pub const SURE_CHOICE_MARGIN: f32 = 16.0;
+
+/// How the agent combines the model's pick with the rules' answer, for a kind of field.
+pub const fn combination(reads: Reads) -> Combination {
+    match reads {
+        Reads::Choice => Combination::Sure(SURE_CHOICE_MARGIN),
+        Reads::Text | Reads::Number | Reads::Address => Combination::Sure(SURE_MARGIN),
+    }
+}
 
 /// Words that open a message without being part of an answer.
 const GREETINGS: &[&str] = &[
@@ -41,7 +53,7 @@ const GREETINGS: &[&str] = &[
 /// The stored model: `smsflow extract --train-tagger` writes it.
 static STORED: &[u8] = include_bytes!("../data/tagger.bin");
 
-/// The fields the model reads: free text, numbers and addresses. A company, a name or an
+/// The fields the model reads: free text, numbers, addresses and choices. A company, a name or an
 /// identifier is left to the rules that read it by what it is: the model read "monthly clean
 /// cost" as a company and overrode a "company: ..." label (tests/conversations, session 19), and
 /// read as names the first words of messages that gave none ("Quote", "Call me back": the held-out
@@ -54,6 +66,8 @@ pub fn reads(field: &FieldSpec) -> Option<Reads> {
         Some(Reads::Number)
     } else if field.kind == FieldType::Address {
         Some(Reads::Address)
+    } else if field.kind == FieldType::Choice && !field.choices.is_empty() {
+        Some(Reads::Choice)
     } else {
         None
     }
@@ -68,6 +82,9 @@ pub enum Reads {
     Number,
     /// Any span of the message, weighed apart from free text.
     Address,
+    /// Each of the field's choices, read against the message's words ("no scent pls" is
+    /// `Unscented`, "nobody hurt" `No`).
+    Choice,
 }
 
 /// What the agent has when it reads one message for one field the model reads.
@@ -75,6 +92,8 @@ pub struct Turn<'a> {
     pub text: &'a str,
     pub field: &'a str,
     pub reads: Reads,
+    /// The field's choices, when it has some.
+    pub choices: &'a [String],
     /// The fields the last reply asked for.
     pub asked: &'a [String],
     /// The values known before this message.
@@ -107,12 +126,18 @@ impl Model {
     /// deterministically each epoch. One perceptron's weights hang on the order it met the
     /// decisions in: a rule that changes a few decisions' features reshuffles what it learns
     /// everywhere (HISTORY.md, session 25); the average holds what the orders agree on.
-    pub fn train(decisions: &[(&[Candidate], Vec<usize>)]) -> Model {
+    ///
+    /// Each group of decisions is learnt apart and their weights added (their features are
+    /// salted apart by [`Reads`]): the choices' decisions do not reshuffle what the text, number
+    /// and address reader learns (session 29).
+    pub fn train(groups: &[Vec<(&[Candidate], Vec<usize>)>]) -> Model {
         let mut weights = vec![0f32; 1 << HASH_BITS];
-        for order in 0..ORDERS {
-            let seed = 0x5eed + order as u64;
-            for (sum, weight) in weights.iter_mut().zip(averaged_perceptron(decisions, seed)) {
-                *sum += weight / ORDERS as f32;
+        for decisions in groups {
+            for order in 0..ORDERS {
+                let seed = 0x5eed + order as u64;
+                for (sum, weight) in weights.iter_mut().zip(averaged_perceptron(decisions, seed)) {
+                    *sum += weight / ORDERS as f32;
+                }
             }
         }
         Model { weights }
@@ -591,6 +616,12 @@ fn walk(
     } else {
         "none:unknown"
     }));
+    // The message gave another field (a name, a phone, a day): it may answer that one.
+    let gave_other = turn
+        .found
+        .iter()
+        .any(|(name, value)| name != turn.field && turn.known.get(name) != Some(value));
+    let words = words(turn.text);
     emit(None, &mut features);
     if let Some(value) = rules {
         features.add(fnv("rules-own"));
@@ -605,11 +636,6 @@ fn walk(
         .filter(|(name, value)| name.as_str() != turn.field && value.chars().count() >= 2)
         .map(|(_, value)| value.as_str())
         .collect();
-    // The message gave another field (a name, a phone, a day): it may answer that one.
-    let gave_other = turn
-        .found
-        .iter()
-        .any(|(name, value)| name != turn.field && turn.known.get(name) != Some(value));
     let context = Context {
         turn,
         field_words: &field_words,
@@ -619,7 +645,13 @@ fn walk(
         others,
         gave_other,
     };
-    let words = words(turn.text);
+    if turn.reads == Reads::Choice {
+        for (index, choice) in turn.choices.iter().enumerate() {
+            context.choice_features(&mut features, &words, index, choice);
+            emit(Some(choice), &mut features);
+        }
+        return;
+    }
     if turn.reads == Reads::Number {
         numbers(turn.text, &words, |first, last, value| {
             context.span_features(&mut features, &words, first, last, value);
@@ -645,6 +677,36 @@ fn walk(
     }
 }
 
+/// The folded words of a choice.
+fn choice_words(choice: &str) -> Vec<u64> {
+    fold(choice)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(fnv)
+        .collect()
+}
+
+/// How much of a choice a message says.
+fn said_state(choice_words: &[u64], said_words: &[u64]) -> &'static str {
+    let said = choice_words
+        .iter()
+        .filter(|word| said_words.binary_search(word).is_ok())
+        .count();
+    match said {
+        0 => "choice-said:none",
+        n if n == choice_words.len() => "choice-said:all",
+        _ => "choice-said:some",
+    }
+}
+
+/// The message's distinct word hashes, sorted.
+fn said_words(words: &[Word]) -> Vec<u64> {
+    let mut said: Vec<u64> = words.iter().map(|word| word.hash).collect();
+    said.sort_unstable();
+    said.dedup();
+    said
+}
+
 /// What every span of one message is read against.
 struct Context<'a> {
     turn: &'a Turn<'a>,
@@ -661,7 +723,64 @@ struct Context<'a> {
 const START: u64 = fnv("<s>");
 const END: u64 = fnv("</s>");
 
+/// Words that say no: a choice's words said after one may be the one not wanted.
+const NEGATIONS: &[&str] = &[
+    "no", "not", "dont", "don't", "nobody", "none", "never", "without", "nope", "nadie", "ningun",
+    "ninguno", "ninguna", "nunca", "sin", "nada", "tampoco",
+];
+
 impl Context<'_> {
+    /// A choice's features: its words crossed with every word of the message (what people say
+    /// for it), how many of them the message says, and what the rules and the agent have.
+    fn choice_features(&self, features: &mut Features, words: &[Word], index: usize, choice: &str) {
+        let folded = fold(choice);
+        let choice_words = choice_words(choice);
+        let said_words = said_words(words);
+        features.add(with(fnv("choice="), fnv(&folded)));
+        let negated = words
+            .iter()
+            .any(|word| NEGATIONS.contains(&word.folded.as_str()));
+        for &choice_word in &choice_words {
+            features.add(with(fnv("choice-word="), choice_word));
+            if negated {
+                features.add(with(fnv("negated+choice-word="), choice_word));
+            }
+            for &said in &said_words {
+                features.add(with(with(fnv("said+choice-word="), said), choice_word));
+            }
+        }
+        let said_state = fnv(said_state(&choice_words, &said_words));
+        features.add(said_state);
+        features.add(with(said_state, self.asked));
+        // A choice none of whose words are said is likelier when the message answers another
+        // field, and a pick of the rules whose words are all said is seldom wrong.
+        features.add(with(
+            said_state,
+            fnv(if self.gave_other {
+                "gave-other"
+            } else {
+                "gave-none"
+            }),
+        ));
+        let (rules_state, rules_said) = match self.rules {
+            None => ("choice-rules:empty", "rules:empty"),
+            Some(value) if value == choice => ("choice-rules:same", "rules:same"),
+            Some(_) => ("choice-rules:other", "rules:other"),
+        };
+        features.add(with(said_state, fnv(rules_said)));
+        features.add(with(fnv("choice-index="), index.min(4) as u64));
+        if index + 1 == self.turn.choices.len() {
+            features.add(fnv("choice-last"));
+        }
+        features.add(fnv(rules_state));
+        features.add(fnv(match self.known {
+            None => "choice-known:none",
+            Some(value) if value == choice => "choice-known:same",
+            Some(_) => "choice-known:other",
+        }));
+        features.add(self.asked);
+    }
+
     fn span_features(
         &self,
         features: &mut Features,
@@ -850,6 +969,7 @@ impl<'m> Features<'m> {
                 Reads::Text => 0,
                 Reads::Number => fnv("reads-number"),
                 Reads::Address => fnv("reads-address"),
+                Reads::Choice => fnv("reads-choice"),
             },
         }
     }
@@ -934,6 +1054,7 @@ mod tests {
             text: "hola, la caldera no enciende",
             field: "problema",
             reads: Reads::Text,
+            choices: &[],
             asked: &[],
             known: &BTreeMap::new(),
             found: &found,
@@ -960,6 +1081,7 @@ mod tests {
             text: "Ana here. The dishwasher won't drain, since Monday!",
             field: "issue_description",
             reads: Reads::Text,
+            choices: &[],
             asked: &["issue_description".to_string()],
             known: &known,
             found: &BTreeMap::new(),
@@ -990,6 +1112,33 @@ mod tests {
             assert_eq!(reads(&field(name, FieldType::Text)), None, "{name}");
         }
         assert_eq!(reads(&field("name", FieldType::Name)), None);
+        let detergent = FieldSpec {
+            choices: vec!["Scented".to_string(), "Unscented".to_string()],
+            ..field("detergent", FieldType::Choice)
+        };
+        assert_eq!(reads(&detergent), Some(Reads::Choice));
+    }
+
+    #[test]
+    fn a_choice_fields_candidates_are_nothing_the_rules_answer_and_each_choice() {
+        let choices = ["Yes".to_string(), "No".to_string()];
+        let found = BTreeMap::from([("injuries".to_string(), "No".to_string())]);
+        let turn = Turn {
+            text: "nobody hurt thank god",
+            field: "injuries",
+            reads: Reads::Choice,
+            choices: &choices,
+            asked: &[],
+            known: &BTreeMap::new(),
+            found: &found,
+        };
+        let candidates = candidates(&turn);
+        assert_eq!(
+            texts(&candidates),
+            [None, Some("No"), Some("Yes"), Some("No")]
+        );
+        // The rules' answer is told from the same choice the model reads on its own.
+        assert_ne!(candidates[1].features, candidates[3].features);
     }
 
     #[test]
@@ -1047,7 +1196,7 @@ mod tests {
                 (candidates.as_slice(), vec![gold])
             })
             .collect();
-        let model = Model::train(&training);
+        let model = Model::train(&[training]);
         let pick = |candidates: &[Candidate]| best(model.scores(candidates).into_iter());
         let unseen = decision(true, false);
         assert_eq!(unseen[pick(&unseen)].text.as_deref(), Some("right"));

@@ -1,5 +1,5 @@
-//! Training and honest scoring of the builtin agent's learned reader of free-text, number and
-//! address fields ([`smsflow_agent::tagger`]): `--train-tagger` trains the stored model on labelled
+//! Training and honest scoring of the builtin agent's learned reader of free-text, number,
+//! address and choice fields ([`smsflow_agent::tagger`]): `--train-tagger` trains the stored model on labelled
 //! sets; `--cross-validate` trains on every set but one and scores the one left out, each set in
 //! turn, beside the rules' own answers on the same set ("read F1": over the fields the model reads).
 //!
@@ -19,6 +19,7 @@ const MARGINS: [f32; 7] = [0.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 struct FieldRun {
     case: String,
     field: String,
+    reads: tagger::Reads,
     expected: Option<String>,
     /// Each turn's candidates and which of them is the rules' answer.
     turns: Vec<(Vec<Candidate>, usize)>,
@@ -118,6 +119,7 @@ pub(super) fn read_set(path: &Path, cases: &[Case]) -> anyhow::Result<Set> {
                         text: &record.text,
                         field: name,
                         reads,
+                        choices: &field.choices,
                         asked: &record.asked,
                         known: &record.known,
                         found: &record.found,
@@ -128,6 +130,7 @@ pub(super) fn read_set(path: &Path, cases: &[Case]) -> anyhow::Result<Set> {
             runs.push(FieldRun {
                 case: case.id.clone(),
                 field: name.to_string(),
+                reads,
                 expected,
                 turns,
             });
@@ -146,11 +149,13 @@ pub(super) fn read_set(path: &Path, cases: &[Case]) -> anyhow::Result<Set> {
 
 /// The model trained on `sets`, as trained.
 fn fitted<'s>(sets: impl Iterator<Item = &'s Set>) -> Model {
-    let decisions: Vec<_> = sets
+    let (choices, others): (Vec<&FieldRun>, Vec<&FieldRun>) = sets
         .flat_map(|set| &set.runs)
-        .flat_map(FieldRun::training)
-        .collect();
-    Model::train(&decisions)
+        .partition(|run| run.reads == tagger::Reads::Choice);
+    fn decisions<'r>(runs: Vec<&'r FieldRun>) -> Vec<(&'r [Candidate], Vec<usize>)> {
+        runs.into_iter().flat_map(FieldRun::training).collect()
+    }
+    Model::train(&[decisions(others), decisions(choices)])
 }
 
 /// The model trained on `sets`, as the agent stores and reads it (quantised).
@@ -239,8 +244,9 @@ pub(super) fn cross_validate(
     print_tables(&rows, true);
     if misses {
         println!(
-            "\nthe misses of {:?}, each set read by the model not trained on it (case, field, expected, found, rules):",
-            tagger::COMBINATION
+            "\nthe misses of the agent's combination (sure {}, a choice sure {}), each set read by the model not trained on it (case, field, expected, found, rules):",
+            tagger::SURE_MARGIN,
+            tagger::SURE_CHOICE_MARGIN
         );
         for line in missed {
             println!("{line}");
@@ -306,7 +312,7 @@ fn misses_of(model: &Model, set: &Set) -> Vec<String> {
     set.runs
         .iter()
         .filter_map(|run| {
-            let found = run.answer(model, tagger::COMBINATION);
+            let found = run.answer(model, tagger::combination(run.reads));
             (found != run.expected.as_deref()).then(|| {
                 format!(
                     "{}\t{}\t{}\t{}\t{}",
