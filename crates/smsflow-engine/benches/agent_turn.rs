@@ -9,18 +9,27 @@ use smsflow_engine::agent::{Agent, Texter};
 use std::hint::black_box;
 
 fn workflows() -> Vec<Workflow> {
-    // The support workflow also asks what is wrong: a free-text field, which the learned reader
-    // reads beside the rules (the examples ask only for name, email and phone).
+    // The support workflow also asks what is wrong (a free-text field) and the booking one which
+    // service (a choice): the learned reader reads both beside the rules (the examples ask only
+    // for name, email and phone).
     let examples = include_str!("../../../examples/workflows.yaml");
-    let yaml = examples.replacen(
-        "fields: name,email,phone\n",
-        "fields: name,email,phone,problem\n",
-        1,
-    );
-    assert_ne!(
-        yaml, examples,
-        "the support workflow's fields are not where the bench expects"
-    );
+    let mut yaml = examples.to_string();
+    for (fields, with_more) in [
+        (
+            "fields: name,email,phone\n",
+            "fields: name,email,phone,problem\n",
+        ),
+        (
+            "fields: [name, email]\n",
+            "fields: [name, email, {name: service, type: choice, choices: [Standard clean, Deep clean, Move-out clean]}]\n",
+        ),
+    ] {
+        assert!(
+            yaml.contains(fields),
+            "the examples' fields are not where the bench expects: {fields}"
+        );
+        yaml = yaml.replacen(fields, with_more, 1);
+    }
     let drafts: Vec<WorkflowDraft> = serde_json::from_value(
         serde_json::to_value(serde_norway::from_str::<serde_json::Value>(&yaml).unwrap()).unwrap(),
     )
@@ -56,6 +65,11 @@ fn agent_turn(c: &mut Criterion) {
         (
             "route_extract_free_text_and_reply",
             "my kitchen sink is leaking under the cabinet since last night, this is Dana Whitfield",
+        ),
+        // A choice said by meaning: the rules and the learned reader both weigh every choice.
+        (
+            "route_extract_choice_and_reply",
+            "hi, can I book a visit? we're moving out and need the place spotless top to bottom. Dana",
         ),
     ] {
         bench_turn(c, name, message, &matcher, &workflows, &agent);

@@ -19,6 +19,8 @@ use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use smsflow_core::FieldType;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Why a value was refused; told to the person, in their language, when the field is asked for
 /// again ([`crate::phrases::Phrases::why`]).
@@ -1022,9 +1024,9 @@ fn choice_words(text: &str) -> Vec<String> {
 /// stem, or one word ending the other (3 letters or more).
 fn same_word(said: &str, word: &str) -> bool {
     let (a, b) = (stem(said), stem(word));
-    let synonyms = SYNONYMS
+    let synonyms = synonym_groups(a)
         .iter()
-        .any(|group| group.iter().any(|w| stem(w) == a) && group.iter().any(|w| stem(w) == b));
+        .any(|group| synonym_groups(b).contains(group));
     // "monday" and "today" end with "day" and say nothing of a "Day pass".
     let compound = |long: &str, short: &str| {
         // "her" is no "Other": a word of three letters ends a compound only after a word of
@@ -1296,6 +1298,25 @@ const SYNONYMS: &[&[&str]] = &[
     &["min", "mins", "minute", "minutes", "minuto", "minutos"],
     &["xv", "quince", "quinceanera"],
 ];
+
+/// The groups of [`SYNONYMS`] a stem is in, indexed once: [`same_word`] is asked of every word
+/// said against every word of every choice, and scanning the groups each time cost a turn with a
+/// choice field 5 ms (session 29).
+fn synonym_groups(stem_of_word: &str) -> &'static [usize] {
+    static GROUPS: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+        let mut groups: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (index, group) in SYNONYMS.iter().enumerate() {
+            for word in *group {
+                let of_stem = groups.entry(stem(word)).or_default();
+                if of_stem.last() != Some(&index) {
+                    of_stem.push(index);
+                }
+            }
+        }
+        groups
+    });
+    GROUPS.get(stem_of_word).map_or(&[], Vec::as_slice)
+}
 
 /// A word without its English or Spanish ending: "rotating" -> "rotat", "cleaned" -> "clean".
 pub(super) fn stem(word: &str) -> &str {
