@@ -646,8 +646,9 @@ fn walk(
         gave_other,
     };
     if turn.reads == Reads::Choice {
+        let message = SaidWords::of(&words);
         for (index, choice) in turn.choices.iter().enumerate() {
-            context.choice_features(&mut features, &words, index, choice);
+            context.choice_features(&mut features, &message, index, choice);
             emit(Some(choice), &mut features);
         }
         return;
@@ -677,9 +678,9 @@ fn walk(
     }
 }
 
-/// The folded words of a choice.
-fn choice_words(choice: &str) -> Vec<u64> {
-    fold(choice)
+/// The words of a choice, folded.
+fn choice_words(folded: &str) -> Vec<u64> {
+    folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .map(fnv)
@@ -699,12 +700,26 @@ fn said_state(choice_words: &[u64], said_words: &[u64]) -> &'static str {
     }
 }
 
-/// The message's distinct word hashes, sorted.
-fn said_words(words: &[Word]) -> Vec<u64> {
-    let mut said: Vec<u64> = words.iter().map(|word| word.hash).collect();
-    said.sort_unstable();
-    said.dedup();
-    said
+/// What every choice of a field is read against in one message.
+struct SaidWords {
+    /// The message's distinct word hashes, sorted.
+    hashes: Vec<u64>,
+    /// It says no somewhere ([`NEGATIONS`]).
+    negated: bool,
+}
+
+impl SaidWords {
+    fn of(words: &[Word]) -> SaidWords {
+        let mut hashes: Vec<u64> = words.iter().map(|word| word.hash).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        SaidWords {
+            hashes,
+            negated: words
+                .iter()
+                .any(|word| NEGATIONS.contains(&word.folded.as_str())),
+        }
+    }
 }
 
 /// What every span of one message is read against.
@@ -732,24 +747,26 @@ const NEGATIONS: &[&str] = &[
 impl Context<'_> {
     /// A choice's features: its words crossed with every word of the message (what people say
     /// for it), how many of them the message says, and what the rules and the agent have.
-    fn choice_features(&self, features: &mut Features, words: &[Word], index: usize, choice: &str) {
+    fn choice_features(
+        &self,
+        features: &mut Features,
+        message: &SaidWords,
+        index: usize,
+        choice: &str,
+    ) {
         let folded = fold(choice);
-        let choice_words = choice_words(choice);
-        let said_words = said_words(words);
+        let choice_words = choice_words(&folded);
         features.add(with(fnv("choice="), fnv(&folded)));
-        let negated = words
-            .iter()
-            .any(|word| NEGATIONS.contains(&word.folded.as_str()));
         for &choice_word in &choice_words {
             features.add(with(fnv("choice-word="), choice_word));
-            if negated {
+            if message.negated {
                 features.add(with(fnv("negated+choice-word="), choice_word));
             }
-            for &said in &said_words {
+            for &said in &message.hashes {
                 features.add(with(with(fnv("said+choice-word="), said), choice_word));
             }
         }
-        let said_state = fnv(said_state(&choice_words, &said_words));
+        let said_state = fnv(said_state(&choice_words, &message.hashes));
         features.add(said_state);
         features.add(with(said_state, self.asked));
         // A choice none of whose words are said is likelier when the message answers another

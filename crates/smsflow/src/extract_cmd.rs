@@ -42,13 +42,14 @@ pub struct ExtractArgs {
     #[arg(long)]
     misses: bool,
     /// With --score: read with the rules alone, without the learned reader the builtin agent
-    /// reads free-text, number, address and choice fields with beside the rules (what the reader adds,
-    /// see HISTORY.md).
+    /// reads free-text, number, address and choice fields with beside the rules (what the reader
+    /// adds, see HISTORY.md).
     #[arg(long, requires = "score")]
     rules_only: bool,
-    /// Score the agent's learned reader (free-text, number, address and choice fields) leave-one-set-out: train on all these sets
-    /// but one, score the one left out, each in turn, beside the rules. Give it only development
-    /// sets (the extraction README lists them), never the held-out ones.
+    /// Score the agent's learned reader (free-text, number, address and choice fields)
+    /// leave-one-set-out: train on all these sets but one, score the one left out, each in turn,
+    /// beside the rules. Give it only development sets (the extraction README lists them), never
+    /// the held-out ones.
     #[arg(long, value_name = "FILE", num_args = 2.., conflicts_with_all = ["text", "score", "jsonl"])]
     cross_validate: Vec<PathBuf>,
     /// `OUT FILE...`: train the agent's learned reader on the development sets

@@ -1024,9 +1024,10 @@ fn choice_words(text: &str) -> Vec<String> {
 /// stem, or one word ending the other (3 letters or more).
 fn same_word(said: &str, word: &str) -> bool {
     let (a, b) = (stem(said), stem(word));
+    let groups_of_b = synonym_groups(b);
     let synonyms = synonym_groups(a)
         .iter()
-        .any(|group| synonym_groups(b).contains(group));
+        .any(|group| groups_of_b.contains(group));
     // "monday" and "today" end with "day" and say nothing of a "Day pass".
     let compound = |long: &str, short: &str| {
         // "her" is no "Other": a word of three letters ends a compound only after a word of

@@ -1,7 +1,8 @@
 //! Training and honest scoring of the builtin agent's learned reader of free-text, number,
-//! address and choice fields ([`smsflow_agent::tagger`]): `--train-tagger` trains the stored model on labelled
-//! sets; `--cross-validate` trains on every set but one and scores the one left out, each set in
-//! turn, beside the rules' own answers on the same set ("read F1": over the fields the model reads).
+//! address and choice fields ([`smsflow_agent::tagger`]): `--train-tagger` trains the stored
+//! model on labelled sets; `--cross-validate` trains on every set but one and scores the one left
+//! out, each set in turn, beside the rules' own answers on the same set ("read F1": over the
+//! fields the model reads).
 //!
 //! Each case is run through the agent with the rules alone, recording turn by turn what the agent
 //! had when it read the turn; the model then reads each turn as the agent would. A field's value is
