@@ -4,11 +4,17 @@
 #
 #   bench/side_by_side.sh [sqlite] [postgres]        (default: both)
 #
-# For each database, each round and each number of requests in flight (4, then 32), three servers
+# For each database, each round and each number of requests in flight (4, then 32), five servers
 # in turn, each fresh (new database) and pinned to one core while the load generator runs on the
 # other:
 #   limit     bench/limit: checks the Twilio signature, matches keywords, stores the inbound text
 #             and its reply in one transaction (PostgreSQL: one statement);
+#   floor     bench/limit --send-to: the limit, then the reply sent to the stand-in Twilio API and
+#             marked sent in a second transaction: the least a server must do to answer a text
+#             durably (what smsflow adds to it is the pipeline's ratio to the floor);
+#   peer      bench/peer: the webhook a Python developer would write (FastAPI, uvicorn and Twilio's
+#             official SDK checking the signature) storing each text in SQLite; stores only. SQLite
+#             runs only; installed in a venv (BENCH_DIR's parent, pinned versions) from PyPI;
 #   webhook   smsflow with processing turned off in the database (a trigger leaves no message
 #             to claim), so only the webhook runs: signature, store, answer;
 #   pipeline  smsflow whole: webhook, match, agent, reply queued and sent to a stand-in Twilio API.
@@ -27,8 +33,9 @@
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
 #      SMSFLOW_BIN (another smsflow binary), LOADGEN_BIN and LIMIT_BIN (the load generator and
-#      the limit already built: then not built here), SERVERS (default "limit webhook pipeline":
-#      without the limit, no ratios to it), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
+#      the limit already built: then not built here), SERVERS (default "limit floor peer webhook
+#      pipeline": without the limit, no ratios to it; without the floor or the peer, none to
+#      them), PEER_VENV (default target/bench-peer-venv: the peer's Python packages), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
 #      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
 #      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
 #      SETUP_SQL (PostgreSQL): run on smsflow's database after its migrations (bench/lib.sh).
@@ -40,7 +47,7 @@ ROOT=$PWD
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH_DIR=${BENCH_DIR:-$TARGET/bench-side-by-side}
 COUNT=${COUNT:-20000} ROUNDS=${ROUNDS:-2} CONCURRENCIES=${CONCURRENCIES:-"4 32"}
-SERVERS=${SERVERS:-"limit webhook pipeline"}
+SERVERS=${SERVERS:-"limit floor peer webhook pipeline"}
 SERVER_CPUS=${SERVER_CPUS:-0} LOADGEN_CPUS=${LOADGEN_CPUS:-1}
 PORT=${BENCH_PORT:-18321} PGPORT=${BENCH_PGPORT:-18329}
 UPSTREAM_PORT=$((PORT + 1))
@@ -69,8 +76,14 @@ perf_works() { command -v perf >/dev/null && perf stat -x, -e context-switches -
 step "building what is not given: smsflow, the load generator, the limit (release)"
 [ -n "${SMSFLOW_BIN:-}" ] || cargo build -q --release -p smsflow -j2
 [ -n "${LOADGEN_BIN:-}" ] || cargo build -q --release -p smsflow-server --example twilio_load -j2
-[ -n "${LIMIT_BIN:-}" ] || [[ " $SERVERS " != *" limit "* ]] ||
+[ -n "${LIMIT_BIN:-}" ] || [[ " $SERVERS " != *" limit "* && " $SERVERS " != *" floor "* ]] ||
   CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
+PEER_VENV=${PEER_VENV:-$TARGET/bench-peer-venv}
+if [[ " $SERVERS " == *" peer "* && " ${BACKENDS[*]} " == *" sqlite "* && ! -x $PEER_VENV/bin/uvicorn ]]; then
+  step "installing the peer's Python packages (bench/peer/requirements.txt) in $PEER_VENV"
+  python3 -m venv "$PEER_VENV" || { echo "python3 -m venv failed: install python3-venv" >&2; exit 1; }
+  "$PEER_VENV/bin/pip" install -q -r bench/peer/requirements.txt
+fi
 BIN=${SMSFLOW_BIN:-$TARGET/release/smsflow}
 LOAD=${LOADGEN_BIN:-$TARGET/release/examples/twilio_load}
 LIMIT=${LIMIT_BIN:-$TARGET/limit/release/smsflow-limit}
@@ -138,8 +151,16 @@ run() {
   ports_free $PORT $UPSTREAM_PORT
   local replies=(--no-replies)
   case $server in
-  limit)
-    taskset -c "$SERVER_CPUS" "$LIMIT" --listen 127.0.0.1:$PORT --token "$TOKEN" --database "$db_url" >"$dir/limit.log" 2>&1 </dev/null &
+  limit | floor)
+    local send=()
+    [ "$server" = floor ] && { replies=(); send=(--send-to "http://127.0.0.1:$UPSTREAM_PORT" --account-sid "$ACCOUNT_SID"); }
+    taskset -c "$SERVER_CPUS" "$LIMIT" --listen 127.0.0.1:$PORT --token "$TOKEN" --database "$db_url" "${send[@]}" >"$dir/limit.log" 2>&1 </dev/null &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do port_open $PORT && break; sleep 0.1; done ;;
+  peer)
+    PEER_TOKEN=$TOKEN PEER_PUBLIC_URL=http://127.0.0.1:$PORT PEER_DATABASE=$dir/data/peer.db \
+      taskset -c "$SERVER_CPUS" "$PEER_VENV/bin/uvicorn" app:app --app-dir bench/peer --host 127.0.0.1 --port "$PORT" \
+      --log-level warning --no-access-log >"$dir/peer.log" 2>&1 </dev/null &
     SERVER_PID=$!
     for _ in $(seq 1 100); do port_open $PORT && break; sleep 0.1; done ;;
   webhook) SMSFLOW_SETUP=no_processing start_smsflow "$dir" "$db_url" ;;
@@ -169,13 +190,14 @@ run() {
     switches=${switches:-$((sw1 - sw0))}
   fi
   if [ -n "$record_pid" ]; then kill -INT "$record_pid"; wait "$record_pid" || true; fi
-  # What the database holds: every text stored once, and a reply queued (limit) or sent (pipeline).
+  # What the database holds: every text stored once, and a reply queued (limit) or sent (floor,
+  # pipeline).
   local counts inbound outbound expected_out=0
   case $server in
   limit) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound')"); expected_out=$COUNT ;;
   *) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'sent')") ;;
   esac
-  [ "$server" = pipeline ] && expected_out=$COUNT
+  [ "$server" = pipeline ] || [ "$server" = floor ] && expected_out=$COUNT
   read -r inbound outbound <<<"$counts"
   stop_server
   if [ "$rc" != 0 ] || [ "$inbound" != "$COUNT" ] || [ "$outbound" != "$expected_out" ]; then
@@ -193,8 +215,8 @@ replies = count / summary["replies_seconds"] if "replies_seconds" in summary els
 row = [round_, backend, inflight, server, f'{summary["msgs_per_s"]:.0f}', f'{summary["p50_ms"]:.2f}',
        f'{summary["p99_ms"]:.2f}', f'{int(cpu) / count:.0f}', f'{int(switches) / count:.1f}',
        f'{int(db_cpu) / count:.0f}' if backend == "postgres" else "", f"{replies:.0f}" if replies else "",
-       # The limit's writer thread has no name: only smsflow's is counted.
-       f'{int(writer) / count:.0f}' if server != "limit" and backend == "sqlite" else "",
+       # The thread named sqlite-writer: smsflow's and the limit's (the peer has none).
+       f'{int(writer) / count:.0f}' if backend == "sqlite" and int(writer) > 0 else "",
        f'{int(written) / count:.0f}', f'{int(wchar) / count:.0f}']
 print("\t".join(row))
 PY
@@ -206,13 +228,14 @@ for backend in "${BACKENDS[@]}"; do
   for round in $(seq 1 "$ROUNDS"); do
     for inflight in $CONCURRENCIES; do
       for server in $SERVERS; do
+        [ "$server" = peer ] && [ "$backend" != sqlite ] && continue
         step "round $round, $backend, $inflight in flight: $server ($COUNT webhooks; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS)"
         run "$round" "$backend" "$inflight" "$server"
       done
     done
   done
   if [ "$backend" = postgres ]; then
-    for server in limit webhook pipeline; do psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS bench_$server WITH (FORCE)"; done
+    for server in $SERVERS; do psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS bench_$server WITH (FORCE)"; done
   fi
 done
 
@@ -220,20 +243,23 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $COUNT webhooks per run, $
 python3 - "$RESULTS" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-limit = {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == "limit"}
-def ratios(group, key):
-    if not limit:
+def by_run(server):
+    return {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == server}
+limit, floor, peer = by_run("limit"), by_run("floor"), by_run("peer")
+def ratios(group, key, to=limit):
+    if not to:
         return ""
-    values = [float(r[key]) / float(limit[(r["round"], r["backend"], r["in_flight"])][key]) for r in group]
+    values = [float(r[key]) / float(to[(r["round"], r["backend"], r["in_flight"])][key]) for r in group]
     return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
-print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit | CPU vs floor | msg/s vs peer |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
     group = [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == key]
     median = lambda k: "" if not group[0][k] else f"{statistics.median(float(r[k]) for r in group):g}"
     print(f"| {key[0]}, {key[1]} | {key[2]} | {median('msgs_per_s')} | {median('p50_ms')} | {median('p99_ms')} | "
           f"{median('cpu_us')} | {median('writer_us')} | {median('switches')} | {median('write_bytes')} | {median('wchar')} | "
           f"{median('db_cpu_us')} | {median('replies_per_s')} | "
-          f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'cpu_us')} |")
+          f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'cpu_us')} | {ratios(group, 'cpu_us', floor)} | "
+          f"{ratios(group, 'msgs_per_s', peer) if key[0] == 'sqlite' else ''} |")
 PY
 exit $status

@@ -6,9 +6,17 @@
 //! NORMAL, as smsflow), one transaction per text. PostgreSQL: one statement per text (a WITH that
 //! inserts both rows), pipelined over a few connections.
 //!
+//! With `--send-to` it is the "floor" instead: the least a server must do to *answer* a text
+//! durably. After that same transaction and the webhook's answer, the reply is sent to the Twilio
+//! API at that address (`--account-sid`, the token as password; a keep-alive client, as smsflow's)
+//! and marked sent with the provider's id in a second transaction. What smsflow does beyond it
+//! (conversations, leases, the agent's turn, runs, contacts, the inbox's search) is what the
+//! pipeline's ratio to the floor measures. A failed send is reported and left queued (no retry).
+//!
 //! ```text
 //! smsflow-limit --listen 127.0.0.1:18331 --public-url http://127.0.0.1:18331 --token TOKEN \
 //!   --database sqlite:///tmp/limit.db        (or postgres://user@host:port/db)
+//!   [--send-to http://127.0.0.1:18332 --account-sid AC...]
 //! ```
 
 use axum::Router;
@@ -42,6 +50,8 @@ struct Args {
     public_url: String,
     token: String,
     database: String,
+    send_to: Option<String>,
+    account_sid: String,
 }
 
 fn parse_args() -> Args {
@@ -50,6 +60,8 @@ fn parse_args() -> Args {
         public_url: String::new(),
         token: String::new(),
         database: String::new(),
+        send_to: None,
+        account_sid: String::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,10 +71,16 @@ fn parse_args() -> Args {
             "--public-url" => args.public_url = value,
             "--token" => args.token = value,
             "--database" => args.database = value,
+            "--send-to" => args.send_to = Some(value),
+            "--account-sid" => args.account_sid = value,
             other => panic!("unknown flag {other}"),
         }
     }
     assert!(!args.token.is_empty(), "--token is required");
+    assert!(
+        args.send_to.is_none() || !args.account_sid.is_empty(),
+        "--send-to needs --account-sid"
+    );
     if args.public_url.is_empty() {
         args.public_url = format!("http://{}", args.listen);
     }
@@ -78,15 +96,38 @@ struct Inbound {
     reply: Option<&'static str>,
 }
 
-type Done = tokio::sync::oneshot::Sender<Result<(), String>>;
+type Done<T> = tokio::sync::oneshot::Sender<Result<T, String>>;
+
+/// What the SQLite writer thread is asked to do, each in a transaction of its own.
+enum Job {
+    /// Store a text and its reply; answered with the reply's row id.
+    Store(Inbound, Done<Option<i64>>),
+    /// Mark a reply sent with the provider's id.
+    MarkSent(i64, String, Done<()>),
+}
+
+/// A PostgreSQL connection and its two prepared statements.
+struct PgConnection {
+    client: tokio_postgres::Client,
+    store: tokio_postgres::Statement,
+    mark_sent: tokio_postgres::Statement,
+}
 
 enum Database {
     /// The writer thread's queue.
-    Sqlite(std::sync::mpsc::Sender<(Inbound, Done)>),
+    Sqlite(std::sync::mpsc::Sender<Job>),
     Postgres {
-        connections: Vec<(tokio_postgres::Client, tokio_postgres::Statement)>,
+        connections: Vec<PgConnection>,
         next: AtomicUsize,
     },
+}
+
+/// The floor's way to the Twilio API.
+struct Sender {
+    client: reqwest::Client,
+    /// `{base}/2010-04-01/Accounts/{sid}/Messages.json`
+    url: String,
+    account_sid: String,
 }
 
 struct App {
@@ -95,6 +136,7 @@ struct App {
     token: String,
     keywords: regex::Regex,
     database: Database,
+    sender: Option<Sender>,
 }
 
 impl App {
@@ -124,23 +166,15 @@ impl App {
             .map(|(_, reply)| *reply)
     }
 
-    async fn store(&self, inbound: Inbound) -> Result<(), String> {
+    /// Stores the text and its reply in one transaction; the reply's row id when one is queued.
+    async fn store(&self, inbound: Inbound) -> Result<Option<i64>, String> {
         match &self.database {
-            Database::Sqlite(queue) => {
-                let (done, answer) = tokio::sync::oneshot::channel();
-                queue
-                    .send((inbound, done))
-                    .map_err(|_| "the writer thread is gone".to_string())?;
-                answer
-                    .await
-                    .map_err(|_| "the writer thread is gone".to_string())?
-            }
+            Database::Sqlite(queue) => on_writer(queue, |done| Job::Store(inbound, done)).await,
             Database::Postgres { connections, next } => {
-                let (client, statement) =
-                    &connections[next.fetch_add(1, Ordering::Relaxed) % connections.len()];
-                client
-                    .execute(
-                        statement,
+                let pg = next_connection(connections, next);
+                pg.client
+                    .query_opt(
+                        &pg.store,
                         &[
                             &inbound.sid,
                             &inbound.from,
@@ -150,11 +184,69 @@ impl App {
                         ],
                     )
                     .await
+                    .map(|row| row.map(|row| row.get(0)))
+                    .map_err(|error| error.to_string())
+            }
+        }
+    }
+
+    async fn mark_sent(&self, id: i64, provider_id: String) -> Result<(), String> {
+        match &self.database {
+            Database::Sqlite(queue) => {
+                on_writer(queue, |done| Job::MarkSent(id, provider_id, done)).await
+            }
+            Database::Postgres { connections, next } => {
+                let pg = next_connection(connections, next);
+                pg.client
+                    .execute(&pg.mark_sent, &[&id, &provider_id])
+                    .await
                     .map(drop)
                     .map_err(|error| error.to_string())
             }
         }
     }
+
+    /// The floor: the reply sent to the Twilio API, then marked sent.
+    async fn send(&self, id: i64, to: String, from: String, body: &str) -> Result<(), String> {
+        let sender = self.sender.as_ref().expect("only the floor sends");
+        let response = sender
+            .client
+            .post(&sender.url)
+            .basic_auth(&sender.account_sid, Some(&self.token))
+            .form(&[("To", to.as_str()), ("From", from.as_str()), ("Body", body)])
+            .send()
+            .await
+            .map_err(|error| error.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("the Twilio API answered {}", response.status()));
+        }
+        let answer = response.text().await.map_err(|error| error.to_string())?;
+        let provider_id = answer
+            .split_once(r#""sid":""#)
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(sid, _)| sid.to_string())
+            .ok_or_else(|| format!("no sid in the Twilio API's answer: {answer}"))?;
+        self.mark_sent(id, provider_id).await
+    }
+}
+
+/// The statements are spread over the connections in turn.
+fn next_connection<'a>(connections: &'a [PgConnection], next: &AtomicUsize) -> &'a PgConnection {
+    &connections[next.fetch_add(1, Ordering::Relaxed) % connections.len()]
+}
+
+/// Runs a job on the SQLite writer thread and waits for its answer.
+async fn on_writer<T>(
+    queue: &std::sync::mpsc::Sender<Job>,
+    job: impl FnOnce(Done<T>) -> Job,
+) -> Result<T, String> {
+    let (done, answer) = tokio::sync::oneshot::channel();
+    queue
+        .send(job(done))
+        .map_err(|_| "the writer thread is gone".to_string())?;
+    answer
+        .await
+        .map_err(|_| "the writer thread is gone".to_string())?
 }
 
 async fn webhook(
@@ -185,6 +277,8 @@ async fn webhook(
             .into_response();
     };
     let reply = app.reply(&text);
+    // The floor's reply goes back to the texter, from the number they texted.
+    let reply_addresses = app.sender.is_some().then(|| (from.clone(), to.clone()));
     match app
         .store(Inbound {
             sid,
@@ -195,55 +289,145 @@ async fn webhook(
         })
         .await
     {
-        Ok(()) => (
-            [(header::CONTENT_TYPE, "text/xml")],
-            "<Response></Response>",
-        )
-            .into_response(),
+        Ok(queued) => {
+            if let (Some(id), Some(reply), Some((texter, our_number))) =
+                (queued, reply, reply_addresses)
+            {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = app.send(id, texter, our_number, reply).await {
+                        eprintln!("reply {id} not sent: {error}");
+                    }
+                });
+            }
+            (
+                [(header::CONTENT_TYPE, "text/xml")],
+                "<Response></Response>",
+            )
+                .into_response()
+        }
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error).into_response(),
     }
 }
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY, message_sid TEXT UNIQUE, direction TEXT NOT NULL, from_number TEXT NOT NULL,
-    to_number TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL,
+    to_number TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, provider_sid TEXT,
     created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)";
 
-/// The SQLite writer: one transaction per text, on a thread of its own.
-fn sqlite_writer(path: &str) -> std::sync::mpsc::Sender<(Inbound, Done)> {
+/// The SQLite writer, on a thread of its own (named as smsflow's, so that bench/side_by_side.sh
+/// measures its CPU too): the jobs waiting when it starts a transaction, up to `group`, share it,
+/// each in a savepoint, and are answered once it is committed. The limit writes one text per
+/// transaction (`group` 1), as the issue defines it; the floor groups as smsflow's writer does.
+fn sqlite_writer(path: &str, group: usize) -> std::sync::mpsc::Sender<Job> {
     let connection = rusqlite::Connection::open(path).expect("the SQLite database opens");
     connection
         .execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; {SCHEMA};"
         ))
         .expect("the schema is created");
-    let (queue, jobs) = std::sync::mpsc::channel::<(Inbound, Done)>();
-    std::thread::spawn(move || {
-        let mut connection = connection;
-        for (inbound, done) in jobs {
-            let _ = done
-                .send(sqlite_store(&mut connection, &inbound).map_err(|error| error.to_string()));
-        }
-    });
+    let (queue, jobs) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            let mut connection = connection;
+            for first in jobs.iter() {
+                let mut batch = vec![first];
+                while batch.len() < group {
+                    let Ok(job) = jobs.try_recv() else { break };
+                    batch.push(job);
+                }
+                write_group(&mut connection, batch);
+            }
+        })
+        .expect("the writer thread starts");
     queue
 }
 
-fn sqlite_store(connection: &mut rusqlite::Connection, inbound: &Inbound) -> rusqlite::Result<()> {
-    let tx = connection.transaction()?;
+/// A job done, its answer held until the transaction commits.
+enum Answer {
+    Stored(Done<Option<i64>>, rusqlite::Result<Option<i64>>),
+    Marked(Done<()>, rusqlite::Result<()>),
+}
+
+impl Answer {
+    fn failed(&self) -> bool {
+        matches!(self, Answer::Stored(_, Err(_)) | Answer::Marked(_, Err(_)))
+    }
+}
+
+fn write_job(db: &rusqlite::Connection, job: Job) -> Answer {
+    match job {
+        Job::Store(inbound, done) => Answer::Stored(done, sqlite_store(db, &inbound)),
+        Job::MarkSent(id, provider_id, done) => {
+            let marked = db
+                .prepare_cached(
+                    "UPDATE messages SET status = 'sent', provider_sid = ?2 WHERE id = ?1",
+                )
+                .and_then(|mut update| update.execute((id, &provider_id)))
+                .map(drop);
+            Answer::Marked(done, marked)
+        }
+    }
+}
+
+/// A job alone in its transaction needs no savepoint (the limit's case): if it fails, nothing
+/// is committed.
+fn write_group(connection: &mut rusqlite::Connection, mut batch: Vec<Job>) {
+    let mut answers = Vec::with_capacity(batch.len());
+    let committed = (|| {
+        let mut tx = connection.transaction()?;
+        if batch.len() == 1 {
+            let answer = write_job(&tx, batch.remove(0));
+            let failed = answer.failed();
+            answers.push(answer);
+            return if failed { tx.rollback() } else { tx.commit() };
+        }
+        for job in batch {
+            let mut savepoint = tx.savepoint()?;
+            let answer = write_job(&savepoint, job);
+            if answer.failed() {
+                savepoint.rollback()?;
+            }
+            savepoint.commit()?;
+            answers.push(answer);
+        }
+        tx.commit()
+    })();
+    // Nothing is answered as written before its transaction is committed.
+    let not_committed = committed.err().map(|error| error.to_string());
+    for done in answers {
+        match done {
+            Answer::Stored(done, stored) => drop(done.send(answered(stored, &not_committed))),
+            Answer::Marked(done, marked) => drop(done.send(answered(marked, &not_committed))),
+        }
+    }
+}
+
+fn answered<T>(result: rusqlite::Result<T>, not_committed: &Option<String>) -> Result<T, String> {
+    match not_committed {
+        Some(error) => Err(error.clone()),
+        None => result.map_err(|error| error.to_string()),
+    }
+}
+
+fn sqlite_store(tx: &rusqlite::Connection, inbound: &Inbound) -> rusqlite::Result<Option<i64>> {
     let stored = tx
         .prepare_cached(
             "INSERT INTO messages (message_sid, direction, from_number, to_number, body, status) \
              VALUES (?1, 'inbound', ?2, ?3, ?4, 'received') ON CONFLICT (message_sid) DO NOTHING",
         )?
         .execute((&inbound.sid, &inbound.from, &inbound.to, &inbound.body))?;
+    let mut queued = None;
     if let (1, Some(reply)) = (stored, inbound.reply) {
         tx.prepare_cached(
             "INSERT INTO messages (direction, from_number, to_number, body, status) \
              VALUES ('outbound', ?1, ?2, ?3, 'queued')",
         )?
         .execute((&inbound.to, &inbound.from, reply))?;
+        queued = Some(tx.last_insert_rowid());
     }
-    tx.commit()
+    Ok(queued)
 }
 
 async fn postgres(url: &str) -> Database {
@@ -258,21 +442,29 @@ async fn postgres(url: &str) -> Database {
                 .batch_execute(
                     "CREATE TABLE IF NOT EXISTS messages (id BIGSERIAL PRIMARY KEY, message_sid TEXT UNIQUE, \
                      direction TEXT NOT NULL, from_number TEXT NOT NULL, to_number TEXT NOT NULL, body TEXT NOT NULL, \
-                     status TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                     status TEXT NOT NULL, provider_sid TEXT, created_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                 )
                 .await
                 .expect("the schema is created");
         }
-        let statement = client
+        let store = client
             .prepare(
                 "WITH inbound AS (INSERT INTO messages (message_sid, direction, from_number, to_number, body, status) \
                  VALUES ($1, 'inbound', $2, $3, $4, 'received') ON CONFLICT (message_sid) DO NOTHING RETURNING 1) \
                  INSERT INTO messages (direction, from_number, to_number, body, status) \
-                 SELECT 'outbound', $3, $2, $5, 'queued' FROM inbound WHERE $5::text IS NOT NULL",
+                 SELECT 'outbound', $3, $2, $5, 'queued' FROM inbound WHERE $5::text IS NOT NULL RETURNING id",
             )
             .await
             .expect("the statement prepares");
-        connections.push((client, statement));
+        let mark_sent = client
+            .prepare("UPDATE messages SET status = 'sent', provider_sid = $2 WHERE id = $1")
+            .await
+            .expect("the statement prepares");
+        connections.push(PgConnection {
+            client,
+            store,
+            mark_sent,
+        });
     }
     Database::Postgres {
         connections,
@@ -284,7 +476,10 @@ async fn postgres(url: &str) -> Database {
 async fn main() {
     let args = parse_args();
     let database = match args.database.strip_prefix("sqlite://") {
-        Some(path) => Database::Sqlite(sqlite_writer(path)),
+        Some(path) => Database::Sqlite(sqlite_writer(
+            path,
+            if args.send_to.is_some() { 128 } else { 1 },
+        )),
         None if args.database.starts_with("postgres") => postgres(&args.database).await,
         None => panic!("--database sqlite://PATH or postgres://..."),
     };
@@ -302,6 +497,15 @@ async fn main() {
         keywords: regex::Regex::new(&format!(r"(?i)\b(?:{pattern})\b"))
             .expect("the keywords compile"),
         database,
+        sender: args.send_to.map(|base| Sender {
+            client: reqwest::Client::new(),
+            url: format!(
+                "{}/2010-04-01/Accounts/{}/Messages.json",
+                base.trim_end_matches('/'),
+                args.account_sid
+            ),
+            account_sid: args.account_sid,
+        }),
     });
     let router = Router::new()
         .route("/webhooks/twilio/sms", post(webhook))
