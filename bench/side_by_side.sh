@@ -14,7 +14,7 @@
 #             durably (what smsflow adds to it is the pipeline's ratio to the floor);
 #   peer      bench/peer: the webhook a Python developer would write (FastAPI, uvicorn and Twilio's
 #             official SDK checking the signature) storing each text in SQLite; stores only. SQLite
-#             runs only; installed in a venv (BENCH_DIR's parent, pinned versions) from PyPI;
+#             runs only; its pinned packages are installed from PyPI in a venv on first use;
 #   webhook   smsflow with processing turned off in the database (a trigger leaves no message
 #             to claim), so only the webhook runs: signature, store, answer;
 #   pipeline  smsflow whole: webhook, match, agent, reply queued and sent to a stand-in Twilio API.
@@ -27,16 +27,18 @@
 # thread named sqlite-writer) per message, the bytes the server wrote per message (write_bytes of
 # /proc/<pid>/io: what reached the page cache for storage, a WAL page rewritten while still dirty
 # counted once; and wchar: every byte of its write calls, sockets included), PostgreSQL's CPU per
-# message, and what the database holds; the table at the end gives each figure's median over the rounds and its ratio to
-# the limit's in the same round (range over rounds).
+# message, and what the database holds; the table at the end gives each figure's median over the
+# rounds and, per round, the ratios to the same round's limit (CPU, msg/s), floor (CPU) and peer
+# (msg/s) as a range over the rounds.
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
 #      SMSFLOW_BIN (another smsflow binary), LOADGEN_BIN and LIMIT_BIN (the load generator and
 #      the limit already built: then not built here), SERVERS (default "limit floor peer webhook
 #      pipeline": without the limit, no ratios to it; without the floor or the peer, none to
-#      them), PEER_VENV (default target/bench-peer-venv: the peer's Python packages), BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway
-#      server, stopped afterwards unless it was running; fsync off, as the test servers), BENCH_PORT
+#      them), PEER_VENV (default target/bench-peer-venv: the peer's Python packages),
+#      BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway server, stopped afterwards unless it
+#      was running; fsync off, as the test servers), BENCH_PORT
 #      (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
 #      SETUP_SQL (PostgreSQL): run on smsflow's database after its migrations (bench/lib.sh).
 #      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
