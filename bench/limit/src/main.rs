@@ -33,6 +33,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// PostgreSQL connections the statements are pipelined over.
 const PG_CONNECTIONS: usize = 4;
+/// The most jobs the floor's SQLite writer puts in one transaction, as smsflow's writer.
+const FLOOR_GROUP: usize = 128;
 /// Keywords and the reply each one queues.
 const KEYWORDS: [(&str, &str); 5] = [
     ("quote", "Thanks! How many rooms, and for which dates?"),
@@ -98,7 +100,8 @@ struct Inbound {
 
 type Done<T> = tokio::sync::oneshot::Sender<Result<T, String>>;
 
-/// What the SQLite writer thread is asked to do, each in a transaction of its own.
+/// What the SQLite writer thread is asked to do (the limit: each in a transaction of its own; the
+/// floor: grouped, see `sqlite_writer`).
 enum Job {
     /// Store a text and its reply; answered with the reply's row id.
     Store(Inbound, Done<Option<i64>>),
@@ -478,7 +481,11 @@ async fn main() {
     let database = match args.database.strip_prefix("sqlite://") {
         Some(path) => Database::Sqlite(sqlite_writer(
             path,
-            if args.send_to.is_some() { 128 } else { 1 },
+            if args.send_to.is_some() {
+                FLOOR_GROUP
+            } else {
+                1
+            },
         )),
         None if args.database.starts_with("postgres") => postgres(&args.database).await,
         None => panic!("--database sqlite://PATH or postgres://..."),
