@@ -359,9 +359,19 @@ impl SqliteStore {
 pub struct PostgresStore {
     pub(crate) read: PgPool,
     pub(crate) write: PgPool,
+    /// The webhooks' stores of inbound texts, on connections of their own (`INTAKE_CONNECTIONS`).
+    pub(crate) intake: PgPool,
     /// The default agent and the routing rules between batches (`routing_cache.rs`).
     pub(crate) routing: crate::routing_cache::RoutingCache,
 }
+
+/// Connections storing inbound texts. Sharing `write` with the pipeline, a burst's webhooks (one
+/// waiting per request in flight) queued ahead of the workers' claims and records, and replies
+/// slowed while texts arrived: at the lowest 560-616 a second during a 20,000-text burst at 32 in
+/// flight, against 832-912 with four connections of their own (median reply 4.7-5.2 s after its
+/// text, not 5.9-6.2), for up to a tenth fewer texts stored a second; five reached 768-800, six
+/// no more than shared (docs/benchmarks.md, session 31).
+const INTAKE_CONNECTIONS: u32 = 4;
 
 impl PostgresStore {
     /// How the store's sessions connect to `url`: without JIT compilation. PostgreSQL compiles a
@@ -381,9 +391,15 @@ impl PostgresStore {
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        // Connected on the first text, so a process that stores none (the CLI) opens none.
+        let intake = PgPoolOptions::new()
+            .max_connections(INTAKE_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(Self::connect_options(url)?);
         let store = PostgresStore {
             read: pool.clone(),
             write: pool,
+            intake,
             routing: Default::default(),
         };
         store.ensure_version_baseline().await?;

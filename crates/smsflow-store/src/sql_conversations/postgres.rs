@@ -116,11 +116,12 @@ impl PostgresStore {
         })
     }
 
-    /// One inbound message: one statement (committed on its own), as the limit does. A retry
-    /// of a message already stored violates the unique provider id, so the whole statement
-    /// changes nothing (nor the pending message) and the stored message is looked up instead,
-    /// on the same connection: sqlx answers a failed statement before the server has rolled it
-    /// back, and until then its lock on the conversation would make claims skip the text.
+    /// One inbound message: one statement (committed on its own, on a connection of the intake's
+    /// pool), as the limit does. A retry of a message already stored violates the unique
+    /// provider id, so the whole statement changes nothing (nor the pending message) and the
+    /// stored message is looked up instead, on the same connection: sqlx answers a failed
+    /// statement before the server has rolled it back, and until then its lock on the
+    /// conversation would make claims skip the text.
     pub(super) async fn record_inbound_routed(
         &self,
         sms: &InboundSms,
@@ -128,7 +129,7 @@ impl PostgresStore {
         let at = now();
         let message_id = Uuid::now_v7();
         let info = smsflow_core::sms::segment_info(&sms.body);
-        let mut connection = self.write.acquire().await?;
+        let mut connection = self.intake.acquire().await?;
         let stored = sqlx::query_scalar::<_, Uuid>(RECORD_INBOUND.as_str())
             .bind(Uuid::now_v7())
             .bind(&sms.our_number)
@@ -611,5 +612,42 @@ impl PostgresStore {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A webhook's text is stored while the pipeline holds every connection of its pool (a
+    /// burst's claims and records): sharing one pool, the store waited for one of them.
+    #[tokio::test]
+    async fn a_text_is_stored_while_the_pipeline_holds_every_connection() {
+        let Some(database) = crate::testing::postgres().await else {
+            return;
+        };
+        let store = PostgresStore::connect(&database.url)
+            .await
+            .expect("the test database opens");
+        let mut held = Vec::new();
+        for _ in 0..store.write.options().get_max_connections() {
+            held.push(store.write.acquire().await.expect("a pipeline connection"));
+        }
+        let sms = InboundSms {
+            channel: Channel::Twilio,
+            our_number: "+15550009999".into(),
+            their_number: "+15550001111".into(),
+            body: "hello".into(),
+            provider_id: Some("SM-intake".into()),
+            media_urls: vec![],
+            simulated: false,
+        };
+        let stored = store.record_inbound_routed(&sms).await.expect("stored");
+        let again = store.record_inbound_routed(&sms).await.expect("found");
+        assert!(!stored.duplicate && again.duplicate);
+        assert_eq!(again.message_id, stored.message_id);
+        drop(held);
+        let message = store.get_message(stored.message_id).await.expect("stored");
+        assert_eq!(message.status, MessageStatus::Received);
     }
 }
