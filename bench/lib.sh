@@ -19,10 +19,11 @@ port_open() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 ports_free() { for p in "$@"; do ! port_open "$p" || { echo "port $p is in use" >&2; exit 1; }; done; }
 
 # A throwaway PostgreSQL server (scripts/pg.sh on PGPORT), stopped at exit unless it was running
-# already; sets DATABASE_URL.
+# already; sets DATABASE_URL. BENCH_PG_FSYNC=on starts it syncing each commit to disk, as a
+# production server (default off, as the test servers).
 ensure_postgres() {
   port_open "$PGPORT" || PG_STARTED=1
-  eval "$(SMSFLOW_TEST_PGPORT=$PGPORT scripts/pg.sh start)"
+  eval "$(SMSFLOW_TEST_PGPORT=$PGPORT SMSFLOW_TEST_PG_FSYNC=${BENCH_PG_FSYNC:-off} scripts/pg.sh start)"
 }
 # A fresh database NAME on that server (after ensure_postgres); prints its URL.
 fresh_postgres_database() {

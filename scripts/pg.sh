@@ -4,9 +4,11 @@
 #   eval "$(scripts/pg.sh start)"   # prints `export DATABASE_URL=...` on stdout
 #   scripts/pg.sh stop
 #
-# Env: SMSFLOW_TEST_PGPORT (default 54329). Data lives in /tmp/smsflow-test-pg-$PORT
-# and is reused by later runs; `start` is idempotent (starts an existing cluster
-# if it is down, does nothing if it is up).
+# Env: SMSFLOW_TEST_PGPORT (default 54329), SMSFLOW_TEST_PG_FSYNC (default off: tests
+# need no durability; on, as a production server, for benchmarks: it applies when
+# the cluster starts). Data lives in /tmp/smsflow-test-pg-$PORT and is reused by
+# later runs; `start` is idempotent (starts an existing cluster if it is down,
+# does nothing if it is up).
 # Needs Debian's `postgresql` package; installed automatically when run as root.
 set -euo pipefail
 
@@ -15,6 +17,8 @@ set -euo pipefail
 exec 3>&1 1>&2
 
 PORT=${SMSFLOW_TEST_PGPORT:-54329}
+FSYNC=${SMSFLOW_TEST_PG_FSYNC:-off}
+case $FSYNC in on | off) ;; *) echo "pg.sh: SMSFLOW_TEST_PG_FSYNC must be on or off, not '$FSYNC'" >&2; exit 2 ;; esac
 DIR=/tmp/smsflow-test-pg-$PORT
 DB=smsflow_test
 # Processes run as `postgres` must not inherit a cwd they cannot enter (e.g. /root).
@@ -80,7 +84,7 @@ start)
   # pg_ctl status: 0 = running; anything else = start it (stale pid files are handled by pg_ctl).
   if ! as_owner "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
     if ! as_owner "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -s start \
-        -o "-c listen_addresses=127.0.0.1 -p $PORT -k /tmp -c fsync=off -c max_connections=200"; then
+        -o "-c listen_addresses=127.0.0.1 -p $PORT -k /tmp -c fsync=$FSYNC -c max_connections=200"; then
       echo "pg.sh: server failed to start (port $PORT busy?); last log lines:" >&2
       tail -n 20 "$DIR/server.log" >&2 || true
       exit 1

@@ -359,19 +359,19 @@ impl SqliteStore {
 pub struct PostgresStore {
     pub(crate) read: PgPool,
     pub(crate) write: PgPool,
-    /// The webhooks' stores of inbound texts, on connections of their own (`INTAKE_CONNECTIONS`).
+    /// The webhooks' stores of inbound texts, on connections of their own (`POOL_CONNECTIONS`).
     pub(crate) intake: PgPool,
     /// The default agent and the routing rules between batches (`routing_cache.rs`).
     pub(crate) routing: crate::routing_cache::RoutingCache,
 }
 
-/// Connections storing inbound texts. Sharing `write` with the pipeline, a burst's webhooks (one
-/// waiting per request in flight) queued ahead of the workers' claims and records, and replies
-/// slowed while texts arrived: at the lowest 560-616 a second during a 20,000-text burst at 32 in
-/// flight, against 832-912 with four connections of their own (median reply 4.7-5.2 s after its
-/// text, not 5.9-6.2), for up to a tenth fewer texts stored a second; five reached 768-800, six
-/// no more than shared (docs/benchmarks.md, session 31).
-const INTAKE_CONNECTIONS: u32 = 4;
+/// Connections of the pipeline and the web app (`write`, `read`), and as many of their own for
+/// the webhooks storing inbound texts (`intake`). Sharing one pool, a burst's webhooks (one waiting
+/// per request in flight) queued ahead of the workers' claims and records: during a 20,000-text
+/// burst at 32 in flight on a server syncing each commit, a reply came 5.2-5.5 s after its text at
+/// the median, 1.7-2.4 s with two pools (docs/benchmarks.md, session 31). Fewer intake connections
+/// than these store fewer texts a second there: each commit waits for the disk.
+const POOL_CONNECTIONS: u32 = 10;
 
 impl PostgresStore {
     /// How the store's sessions connect to `url`: without JIT compilation. PostgreSQL compiles a
@@ -385,7 +385,7 @@ impl PostgresStore {
 
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
-            .max_connections(10)
+            .max_connections(POOL_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(Self::connect_options(url)?)
             .await?;
@@ -393,7 +393,7 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         // Connected on the first text, so a process that stores none (the CLI) opens none.
         let intake = PgPoolOptions::new()
-            .max_connections(INTAKE_CONNECTIONS)
+            .max_connections(POOL_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(Self::connect_options(url)?);
         let store = PostgresStore {
