@@ -384,18 +384,18 @@ impl PostgresStore {
     }
 
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(POOL_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(10))
+        let pool_options = || {
+            PgPoolOptions::new()
+                .max_connections(POOL_CONNECTIONS)
+                .acquire_timeout(Duration::from_secs(10))
+        };
+        let pool = pool_options()
             .connect_with(Self::connect_options(url)?)
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         // Connected on the first text, so a process that stores none (the CLI) opens none.
-        let intake = PgPoolOptions::new()
-            .max_connections(POOL_CONNECTIONS)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_lazy_with(Self::connect_options(url)?);
+        let intake = pool_options().connect_lazy_with(Self::connect_options(url)?);
         let store = PostgresStore {
             read: pool.clone(),
             write: pool,
