@@ -45,7 +45,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// SQLite's writer thread could not write (see `sqlite_writer.rs`).
+    /// SQLite's writer thread or PostgreSQL's intake could not write (see `sqlite_writer.rs`,
+    /// `postgres_intake.rs`).
     #[error("the database writer failed ({0}): nothing of this write was stored; retry it")]
     Writer(String),
     #[error("database migration failed: {0}")]

@@ -359,19 +359,11 @@ impl SqliteStore {
 pub struct PostgresStore {
     pub(crate) read: PgPool,
     pub(crate) write: PgPool,
-    /// The webhooks' stores of inbound texts, on connections of their own (`POOL_CONNECTIONS`).
-    pub(crate) intake: PgPool,
+    /// The webhooks' inbound texts, stored in batches on connections of their own.
+    pub(crate) intake: std::sync::Arc<crate::sql_conversations::postgres_intake::Intake>,
     /// The default agent and the routing rules between batches (`routing_cache.rs`).
     pub(crate) routing: crate::routing_cache::RoutingCache,
 }
-
-/// Connections of the pipeline and the web app (`write`, `read`), and as many of their own for
-/// the webhooks storing inbound texts (`intake`). Sharing one pool, a burst's webhooks (one waiting
-/// per request in flight) queued ahead of the workers' claims and records: during a 20,000-text
-/// burst at 32 in flight on a server syncing each commit, a reply came 5.2-5.5 s after its text at
-/// the median, 1.7-2.4 s with two pools (docs/benchmarks.md, session 31). Fewer intake connections
-/// than these store fewer texts a second there: each commit waits for the disk.
-const POOL_CONNECTIONS: u32 = 10;
 
 impl PostgresStore {
     /// How the store's sessions connect to `url`: without JIT compilation. PostgreSQL compiles a
@@ -384,22 +376,19 @@ impl PostgresStore {
     }
 
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool_options = || {
-            PgPoolOptions::new()
-                .max_connections(POOL_CONNECTIONS)
-                .acquire_timeout(Duration::from_secs(10))
-        };
-        let pool = pool_options()
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
             .connect_with(Self::connect_options(url)?)
             .await?;
         // The migrator takes an advisory lock, so processes starting together migrate once.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        // Connected on the first text, so a process that stores none (the CLI) opens none.
-        let intake = pool_options().connect_lazy_with(Self::connect_options(url)?);
         let store = PostgresStore {
             read: pool.clone(),
             write: pool,
-            intake,
+            intake: crate::sql_conversations::postgres_intake::Intake::connect_lazy(
+                Self::connect_options(url)?,
+            ),
             routing: Default::default(),
         };
         store.ensure_version_baseline().await?;

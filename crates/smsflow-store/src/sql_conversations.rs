@@ -301,16 +301,25 @@ fn outbound_jobs(
 // The statements of the message pipeline that both databases run as written (PostgreSQL through
 // sqlx in `postgres.rs`, SQLite on the writer thread in `sqlite.rs`), with numbered parameters.
 
+/// What storing an inbound text changes in its conversation when it exists already.
+macro_rules! on_inbound_conversation_conflict {
+    () => {
+        "ON CONFLICT (our_number, their_number) DO UPDATE SET \
+         last_message_at = excluded.last_message_at, channel = excluded.channel, \
+         unread_count = conversations.unread_count + 1, \
+         pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id)"
+    };
+}
+
 /// An inbound text's conversation, created or updated; the new message is the conversation's
 /// next to claim unless one is pending already.
-const UPSERT_INBOUND_CONVERSATION: &str = "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+const UPSERT_INBOUND_CONVERSATION: &str = concat!(
+    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
      run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
-     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6) \
-     ON CONFLICT (our_number, their_number) DO UPDATE SET \
-     last_message_at = excluded.last_message_at, channel = excluded.channel, \
-     unread_count = conversations.unread_count + 1, \
-     pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
-     RETURNING id";
+     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6) ",
+    on_inbound_conversation_conflict!(),
+    " RETURNING id"
+);
 /// An inbound text, unless its provider id was stored before (a retry).
 const INSERT_INBOUND_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
      provider_id, status, segments, encoding, media_urls, simulated, attempts, \
@@ -1180,4 +1189,5 @@ impl_conversation_store!(SqliteStore, sqlx::Sqlite, "");
 impl_conversation_store!(PostgresStore, sqlx::Postgres, "FOR UPDATE SKIP LOCKED");
 
 mod postgres;
+pub(crate) mod postgres_intake;
 mod sqlite;

@@ -62,20 +62,6 @@ const INSERT_ALL_OUTBOUND: &str = "INSERT INTO messages (id, conversation_id, di
      $12::timestamptz[]) AS r(id, conversation_id, author, channel, body, status, segments, \
      encoding, workflow_id, next_attempt_at, language, draft_expires_at)";
 
-/// An inbound text and its conversation in one statement: `UPSERT_INBOUND_CONVERSATION` (`$1` to
-/// `$6`), then the message (`$7` body, `$8` provider id, `$9` segments, `$10` encoding, `$11`
-/// media, `$12` simulated) in that conversation, locked in that order as before; answers the
-/// conversation's id.
-static RECORD_INBOUND: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "WITH conversation AS ({UPSERT_INBOUND_CONVERSATION}) \
-         INSERT INTO messages (id, conversation_id, direction, author, channel, body, provider_id, \
-         status, segments, encoding, media_urls, simulated, attempts, created_at, updated_at) \
-         SELECT $6, conversation.id, 'inbound', 'contact', $4, $7, $8, 'received', $9, $10, $11, \
-         $12, 0, $5, $5 FROM conversation RETURNING conversation_id"
-    )
-});
-
 /// A claimed outbound message with its conversation's numbers.
 #[derive(sqlx::FromRow)]
 struct OutboundJobRow {
@@ -116,57 +102,12 @@ impl PostgresStore {
         })
     }
 
-    /// One inbound message: one statement (committed on its own, on a connection of the intake's
-    /// pool), as the limit does. A retry of a message already stored violates the unique
-    /// provider id, so the whole statement changes nothing (nor the pending message) and the
-    /// stored message is looked up instead, on the same connection: sqlx answers a failed
-    /// statement before the server has rolled it back, and until then its lock on the
-    /// conversation would make claims skip the text.
+    /// Stored with the other texts waiting meanwhile (`postgres_intake.rs`).
     pub(super) async fn record_inbound_routed(
         &self,
         sms: &InboundSms,
     ) -> Result<RecordedInbound, StoreError> {
-        let at = now();
-        let message_id = Uuid::now_v7();
-        let info = smsflow_core::sms::segment_info(&sms.body);
-        let mut connection = self.intake.acquire().await?;
-        let stored = sqlx::query_scalar::<_, Uuid>(RECORD_INBOUND.as_str())
-            .bind(Uuid::now_v7())
-            .bind(&sms.our_number)
-            .bind(&sms.their_number)
-            .bind(sms.channel.as_str())
-            .bind(at)
-            .bind(message_id)
-            .bind(&sms.body)
-            .bind(&sms.provider_id)
-            .bind(info.segments as i64)
-            .bind(info.encoding.as_str())
-            .bind(Json(&sms.media_urls))
-            .bind(sms.simulated)
-            .fetch_one(&mut *connection)
-            .await;
-        match stored {
-            Ok(conversation_id) => Ok(RecordedInbound {
-                message_id,
-                conversation_id,
-                duplicate: false,
-            }),
-            Err(sqlx::Error::Database(error))
-                if error.constraint() == Some("messages_inbound_provider_id") =>
-            {
-                let (message_id, conversation_id): (Uuid, Uuid) = sqlx::query_as(FIND_INBOUND)
-                    .bind(sms.channel.as_str())
-                    .bind(&sms.provider_id)
-                    .fetch_one(&mut *connection)
-                    .await?;
-                Ok(RecordedInbound {
-                    message_id,
-                    conversation_id,
-                    duplicate: true,
-                })
-            }
-            Err(error) => Err(error.into()),
-        }
+        self.intake.record(sms).await
     }
 
     pub(super) async fn claim_inbound_routed(
