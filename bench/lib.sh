@@ -20,10 +20,16 @@ ports_free() { for p in "$@"; do ! port_open "$p" || { echo "port $p is in use" 
 
 # A throwaway PostgreSQL server (scripts/pg.sh on PGPORT), stopped at exit unless it was running
 # already; sets DATABASE_URL. BENCH_PG_FSYNC=on starts it syncing each commit to disk, as a
-# production server (default off, as the test servers).
+# production server (default off, as the test servers). BENCH_PG_NAPTIME sets autovacuum's nap
+# in seconds (default 60, PostgreSQL's): a run of a few seconds on a new database is then planned
+# throughout from the statistics of empty tables (the claims scan every conversation), as a
+# server's first minute is; at 1 its tables are analysed as they grow, and vacuumed far more
+# often than a running server's (docs/benchmarks.md, session 34).
 ensure_postgres() {
   port_open "$PGPORT" || PG_STARTED=1
   eval "$(SMSFLOW_TEST_PGPORT=$PGPORT SMSFLOW_TEST_PG_FSYNC=${BENCH_PG_FSYNC:-off} scripts/pg.sh start)"
+  psql -q "$DATABASE_URL" -c "ALTER SYSTEM SET autovacuum_naptime = ${BENCH_PG_NAPTIME:-60}" \
+    -c "SELECT pg_reload_conf()" >/dev/null
 }
 # A fresh database NAME on that server (after ensure_postgres); prints its URL.
 fresh_postgres_database() {

@@ -39,7 +39,9 @@
 #      them), PEER_VENV (default target/bench-peer-venv: the peer's Python packages),
 #      BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway server, stopped afterwards unless it
 #      was running), BENCH_PG_FSYNC (default off, as the test servers; on, syncing each commit
-#      as in production), BENCH_PORT (default 18321: the server; + 1: the stand-in Twilio API). RUST_LOG for smsflow (default warn).
+#      as in production), BENCH_PG_NAPTIME (default 60: autovacuum's nap in seconds, see
+#      bench/lib.sh), BENCH_PORT (default 18321: the server; + 1: the stand-in Twilio API).
+#      RUST_LOG for smsflow (default warn).
 #      SETUP_SQL (PostgreSQL): run on smsflow's database after its migrations (bench/lib.sh).
 #      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
 #      (perf.data; read it with `perf report -i DIR/perf.data --no-children --sort dso,symbol`).

@@ -25,7 +25,8 @@
 #      given), SETUP_SQL (PostgreSQL: run after the migrations, see bench/lib.sh). PostgreSQL: a
 #      throwaway server from scripts/pg.sh on port BENCH_PGPORT (default 18329, stopped
 #      afterwards unless it was running), syncing commits to disk with BENCH_PG_FSYNC=on (as in
-#      production; default off, as the test servers). Loopback ports BENCH_PORT (default
+#      production; default off, as the test servers), autovacuum napping BENCH_PG_NAPTIME seconds
+#      (default 60, see bench/lib.sh). Loopback ports BENCH_PORT (default
 #      18321, smsflow) and BENCH_PORT + 1 (stand-in API). SMSFLOW_MODEL (default off: keywords, as in
 #      side_by_side.sh; unset, a fresh data dir would fetch the embedding model from PyPI mid-run and
 #      then embed every text, which measures the model, not the pipeline).
