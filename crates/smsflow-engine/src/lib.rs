@@ -76,6 +76,7 @@ impl Engine {
             http: smsflow_sms::http_client(),
         };
         messaging.ticket_webhook = settings.ticket_webhook.as_ref().map(signed);
+        messaging.batch_wait = Duration::from_millis(settings.batch_wait_ms);
         let notifier = Notifier::new(store.clone(), &settings.notifications, &settings.public_url);
         Ok(Engine {
             store,

@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -81,6 +81,10 @@ pub struct Messaging {
     pub agent: Agent,
     /// Posts new tickets to a helpdesk, when configured.
     pub ticket_webhook: Option<TicketWebhook>,
+    /// How long a batch the inbound workers claimed while texts kept coming waits before it is
+    /// recorded (`batch_wait_ms`), so that the claim recorded with it takes more of them: zero by
+    /// default, never waiting.
+    pub batch_wait: Duration,
     /// What changed, for the live inbox.
     pub inbox: InboxEvents,
     inbound_ready: Notify,
@@ -96,6 +100,11 @@ pub struct Messaging {
     /// Set when the process stops gracefully: the inbound workers and senders claim nothing
     /// more, finish what they hold and return.
     stopping: AtomicBool,
+    /// Told when the process starts stopping: a batch waiting for more texts waits no longer.
+    stop_requested: Notify,
+    /// Inbound workers whose batch is waiting for more texts: while one is, the others leave new
+    /// texts to it rather than claim them in batches of their own.
+    waiting_for_texts: AtomicUsize,
 }
 
 impl Messaging {
@@ -114,6 +123,7 @@ impl Messaging {
             settings,
             agent,
             ticket_webhook: None,
+            batch_wait: Duration::ZERO,
             inbox: InboxEvents::default(),
             inbound_ready: Notify::new(),
             outbound_ready: Notify::new(),
@@ -122,6 +132,8 @@ impl Messaging {
             answering: Mutex::default(),
             reply_slots: Arc::new(Semaphore::new(REPLY_SLOTS)),
             stopping: AtomicBool::new(false),
+            stop_requested: Notify::new(),
+            waiting_for_texts: AtomicUsize::new(0),
         }
     }
 
@@ -129,6 +141,7 @@ impl Messaging {
     /// nothing more and returns.
     pub(crate) fn request_stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        self.stop_requested.notify_waiters();
         self.inbound_ready.notify_waiters();
         self.outbound_ready.notify_waiters();
     }
@@ -279,12 +292,17 @@ impl Messaging {
 
     /// Processes a claimed batch (the keyword agent's worker) and claims, in the transaction that
     /// records it, the next batch and the replies it can send at once, which it sends in a task
-    /// of its own. Answers the next batch (empty when none was pending).
+    /// of its own. Answers the next batch (empty when none was pending). A batch that is not full
+    /// and was claimed while texts kept coming (`under_load`) waits `batch_wait` first.
     async fn process_and_claim_next(
         self: &Arc<Self>,
         claimed: &[(Message, Conversation)],
+        under_load: bool,
     ) -> Result<Vec<(Message, Conversation)>, StoreError> {
         let outcomes = self.decide_all(claimed).await?;
+        if under_load && claimed.len() < INBOUND_BATCH {
+            self.wait_for_more_texts().await;
+        }
         let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
         let slots = free_slots(&self.reply_slots, replies);
         let next = self.claim_next(INBOUND_BATCH, slots.len());
@@ -300,6 +318,28 @@ impl Messaging {
             });
         }
         Ok(inbound)
+    }
+
+    /// Waits `batch_wait`, or until the process starts stopping. Texts arriving meanwhile are
+    /// claimed with this batch's recording: a batch of many costs much less per text than many
+    /// of a few (one transaction, one set of lookups, the same pages written once), and a text
+    /// that arrives alone is never held, as its batch is not claimed under load.
+    async fn wait_for_more_texts(&self) {
+        if self.batch_wait.is_zero() {
+            return;
+        }
+        let stop = self.stop_requested.notified();
+        tokio::pin!(stop);
+        // Listening before looking, so a stop requested in between is not missed.
+        stop.as_mut().enable();
+        if self.stopping() {
+            return;
+        }
+        let _waiting = WaitingForTexts::count(&self.waiting_for_texts);
+        tokio::select! {
+            () = tokio::time::sleep(self.batch_wait) => {}
+            () = stop => {}
+        }
     }
 
     /// With a model server: waits for a free model slot, claims as many conversations as slots
@@ -1098,6 +1138,23 @@ pub(crate) async fn drain<F, Work>(
     }
 }
 
+/// An inbound worker counted among those waiting for more texts while this lives (also when its
+/// wait is cut short by the task's end).
+struct WaitingForTexts<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingForTexts<'a> {
+    fn count(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        WaitingForTexts(waiting)
+    }
+}
+
+impl Drop for WaitingForTexts<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Up to `wanted` of `slots`' permits free now (none waited for).
 fn free_slots(slots: &Arc<Semaphore>, wanted: usize) -> Vec<OwnedSemaphorePermit> {
     std::iter::from_fn(|| Arc::clone(slots).try_acquire_owned().ok())
@@ -1110,25 +1167,34 @@ impl Messaging {
     /// Returns when the process is stopping, once the batch in hand is recorded.
     async fn inbound_worker(self: Arc<Self>) {
         let mut claimed = Vec::new();
+        // Whether `claimed` came with the last batch's recording: texts kept coming.
+        let mut under_load = false;
         loop {
             if claimed.is_empty() {
+                under_load = false;
                 if self.stopping() {
                     return;
                 }
-                claimed = match self.store.claim_inbound(LEASE, INBOUND_BATCH).await {
-                    Ok(found) => found,
-                    Err(error) => {
-                        tracing::warn!(%error, "cannot process inbound messages; will retry");
-                        Vec::new()
-                    }
-                };
+                // A worker waiting for more texts takes new ones with its batch: claimed here too,
+                // they would be split into more batches, each costing more a text.
+                let another_takes_them = self.waiting_for_texts.load(Ordering::SeqCst) > 0;
+                if !another_takes_them {
+                    claimed = match self.store.claim_inbound(LEASE, INBOUND_BATCH).await {
+                        Ok(found) => found,
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot process inbound messages; will retry");
+                            Vec::new()
+                        }
+                    };
+                }
             }
             if !claimed.is_empty() {
-                match self.process_and_claim_next(&claimed).await {
+                match self.process_and_claim_next(&claimed, under_load).await {
                     // None pending when the batch was recorded: later texts wake this worker.
                     Ok(next) => {
                         claimed = next;
                         if !claimed.is_empty() {
+                            under_load = true;
                             continue;
                         }
                     }

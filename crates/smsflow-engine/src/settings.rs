@@ -21,6 +21,8 @@ pub struct EngineSettings {
     pub publish_requires_tests: bool,
     /// Inbound workers in this process, each claiming whole conversations.
     pub inbound_workers: usize,
+    /// How long an inbound worker lets a batch claimed under load wait for more texts.
+    pub batch_wait_ms: u64,
     /// With a model server: replies it is asked to write at once, across the inbound workers.
     pub model_calls_in_flight: usize,
 }

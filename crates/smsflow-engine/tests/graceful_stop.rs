@@ -1,7 +1,8 @@
 //! A graceful stop while replies are being sent: each reply in flight is finished and marked
 //! sent before the workers return, nothing is left claimed, and after a restart every texter has
 //! had exactly one reply. On SQLite the inbound worker sends the replies it queued itself; on
-//! PostgreSQL the senders do.
+//! PostgreSQL the senders do. A batch waiting for more texts (`batch_wait`) waits no longer once
+//! the process stops, and is recorded.
 
 use async_trait::async_trait;
 use smsflow_core::conversation::{Channel, Direction, MessageStatus};
@@ -73,17 +74,36 @@ fn settings() -> SmsSettings {
     }
 }
 
-async fn messaging(store: &Arc<dyn Store>, gateway: &Arc<SlowGateway>) -> Arc<Messaging> {
+async fn messaging(
+    store: &Arc<dyn Store>,
+    gateway: &Arc<SlowGateway>,
+    batch_wait: Duration,
+) -> Arc<Messaging> {
     let matchers = MatcherCache::load(store.clone(), None).await.unwrap();
     let channels = HashMap::from([(Channel::Twilio, gateway.clone() as Arc<dyn SmsChannel>)]);
-    Arc::new(Messaging::new(
+    let mut messaging = Messaging::new(
         store.clone(),
         Arc::new(matchers),
         channels,
         settings(),
         Agent::new(None),
         1,
-    ))
+    );
+    messaging.batch_wait = batch_wait;
+    Arc::new(messaging)
+}
+
+/// A HELP from `number`: answered without any workflow.
+fn help(number: &str, provider_id: &str) -> InboundSms {
+    InboundSms {
+        channel: Channel::Twilio,
+        our_number: "+15550000000".into(),
+        their_number: number.into(),
+        body: "HELP".into(),
+        provider_id: Some(provider_id.into()),
+        media_urls: vec![],
+        simulated: false,
+    }
 }
 
 /// The replies queued in these conversations.
@@ -105,19 +125,10 @@ async fn a_stop_while_replies_are_sent_loses_and_duplicates_none() {
     for db in testing::all().await {
         let store = db.store().await;
         let gateway = Arc::new(SlowGateway::default());
-        let first = messaging(&store, &gateway).await;
+        let first = messaging(&store, &gateway, Duration::ZERO).await;
         let mut conversations = Vec::new();
         for n in 0..TEXTERS {
-            let sms = InboundSms {
-                channel: Channel::Twilio,
-                our_number: "+15550000000".into(),
-                their_number: format!("+1555123{n:04}"),
-                // A carrier keyword: answered without any workflow.
-                body: "HELP".into(),
-                provider_id: Some(format!("SMstop{n}")),
-                media_urls: vec![],
-                simulated: false,
-            };
+            let sms = help(&format!("+1555123{n:04}"), &format!("SMstop{n}"));
             conversations.push(first.receive(&sms).await.unwrap().conversation_id);
         }
         let workers = first.spawn_workers(1, 4);
@@ -156,20 +167,16 @@ async fn a_stop_while_replies_are_sent_loses_and_duplicates_none() {
         assert_eq!(accepted_sorted, sent_sorted, "{}", db.label);
 
         // Started again (a new process): the rest is answered, each texter once.
-        let second = messaging(&store, &gateway).await;
+        let second = messaging(&store, &gateway, Duration::ZERO).await;
         let workers = second.spawn_workers(1, 4);
-        let mut answered = 0;
-        for _ in 0..6000 {
+        let answered = async || {
             let now = replies(&store, &conversations).await;
-            answered = now
-                .iter()
+            now.iter()
                 .filter(|m| m.status == MessageStatus::Sent)
-                .count();
-            if answered == TEXTERS {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+                .count()
+        };
+        until(async || answered().await == TEXTERS).await;
+        let answered = answered().await;
         assert!(workers.stop(Duration::from_secs(60)).await);
         assert_eq!(answered, TEXTERS, "{}: every texter answered", db.label);
         let all = replies(&store, &conversations).await;
@@ -181,6 +188,103 @@ async fn a_stop_while_replies_are_sent_loses_and_duplicates_none() {
             (gateway.started(), handed_over.len()),
             (TEXTERS, TEXTERS),
             "{}: each reply handed to the gateway once",
+            db.label
+        );
+    }
+}
+
+async fn status_of(store: &Arc<dyn Store>, id: Uuid) -> MessageStatus {
+    store.get_message(id).await.unwrap().status
+}
+
+/// Waits (a minute at most) until `ready` says so.
+async fn until(mut ready: impl AsyncFnMut() -> bool) {
+    for _ in 0..6000 {
+        if ready().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_claimed_under_load_waits_for_more_texts_until_a_stop() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let gateway = Arc::new(SlowGateway::default());
+        // Longer than any test runs: only the stop can end it.
+        let waiting = messaging(&store, &gateway, Duration::from_secs(3600)).await;
+        // Two texts of one conversation: a worker claims the first alone (a conversation is
+        // answered in order) and the second with the first's recording, as under load.
+        let first = waiting
+            .receive(&help("+15551230001", "SMwait1"))
+            .await
+            .unwrap();
+        let second = waiting
+            .receive(&help("+15551230001", "SMwait2"))
+            .await
+            .unwrap();
+        let conversation = first.conversation_id;
+        let workers = waiting.spawn_workers(2, 4);
+
+        // The first, claimed as a worker started, waits for nothing: it is answered.
+        until(async || gateway.accepted().len() == 1).await;
+        assert_eq!(
+            gateway.accepted().len(),
+            1,
+            "{}: the first is answered",
+            db.label
+        );
+        assert_eq!(
+            status_of(&store, first.message_id).await,
+            MessageStatus::Processed
+        );
+        // The second waits for texts that would share its batch, and the other worker leaves a
+        // new text to it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let third = waiting
+            .receive(&help("+15551230002", "SMwait3"))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for (text, which) in [(&second, "the second"), (&third, "the third")] {
+            assert_eq!(
+                status_of(&store, text.message_id).await,
+                MessageStatus::Received,
+                "{}: {which} waits",
+                db.label
+            );
+        }
+
+        // A stop ends the wait: the second is recorded (its reply queued for the next start),
+        // and nothing more is claimed.
+        assert!(
+            workers.stop(Duration::from_secs(60)).await,
+            "{}: the waiting batch is recorded at the stop",
+            db.label
+        );
+        assert_eq!(
+            status_of(&store, second.message_id).await,
+            MessageStatus::Processed,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            replies(&store, &[conversation]).await.len(),
+            2,
+            "{}",
+            db.label
+        );
+
+        // Started again: the third is answered too.
+        let again = messaging(&store, &gateway, Duration::ZERO).await;
+        let workers = again.spawn_workers(2, 4);
+        until(async || status_of(&store, third.message_id).await == MessageStatus::Processed).await;
+        assert!(workers.stop(Duration::from_secs(60)).await);
+        assert_eq!(
+            replies(&store, &[third.conversation_id]).await.len(),
+            1,
+            "{}: the third is answered once",
             db.label
         );
     }

@@ -32,6 +32,8 @@ pub struct Config {
     pub model: ModelSetting,
     /// Inbound workers per process, each claiming whole conversations.
     pub inbound_workers: usize,
+    /// How long a batch of texts claimed under load waits for more before it is recorded.
+    pub batch_wait_ms: u64,
     /// With a model server: replies it is asked to write at once.
     pub model_calls_in_flight: usize,
     pub sms: SmsSettings,
@@ -80,6 +82,7 @@ struct FileConfig {
     publish_requires_tests: Option<bool>,
     model: Option<String>,
     inbound_workers: Option<usize>,
+    batch_wait_ms: Option<u64>,
     model_calls_in_flight: Option<usize>,
     header_read_timeout_secs: Option<u64>,
     body_read_timeout_secs: Option<u64>,
@@ -176,15 +179,28 @@ fn parse_positive(
     fallback: Option<usize>,
     default: usize,
 ) -> Result<usize, ConfigError> {
-    const HINT: &str = "use a whole number of 1 or more";
-    match parse(key, text, fallback, default, HINT)? {
-        0 => Err(ConfigError::Invalid {
+    let hint = "use a whole number of 1 or more";
+    parse_within(key, text, fallback, default, 1..=usize::MAX, hint)
+}
+
+/// As [`parse`], refused outside `range`.
+fn parse_within<T: std::str::FromStr + PartialOrd + ToString>(
+    key: &'static str,
+    text: Option<String>,
+    fallback: Option<T>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    hint: &'static str,
+) -> Result<T, ConfigError> {
+    let value = parse(key, text, fallback, default, hint)?;
+    if !range.contains(&value) {
+        return Err(ConfigError::Invalid {
             key,
-            value: "0".into(),
-            hint: HINT,
-        }),
-        value => Ok(value),
+            value: value.to_string(),
+            hint,
+        });
     }
+    Ok(value)
 }
 
 /// `text` (from the environment) parsed, else the file's value, else `default`.
@@ -209,20 +225,14 @@ fn load_sms(
     file: FileSms,
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SmsSettings, ConfigError> {
-    let max_segments = parse(
+    let max_segments = parse_within(
         "sms.max_segments",
         var("SMSFLOW_SMS_MAX_SEGMENTS"),
         file.max_segments,
         3,
+        1..=10,
         "use a whole number from 1 to 10",
     )?;
-    if !(1..=10).contains(&max_segments) {
-        return Err(ConfigError::Invalid {
-            key: "sms.max_segments",
-            value: max_segments.to_string(),
-            hint: "use a whole number from 1 to 10",
-        });
-    }
     let timezone = var("SMSFLOW_SMS_TIMEZONE")
         .or(file.timezone)
         .unwrap_or_else(|| "UTC".into());
@@ -396,6 +406,12 @@ pub const KEYS: &[(&str, &str, &str, &str)] = &[
         "SMSFLOW_INBOUND_WORKERS",
         "2",
         "Inbound workers per process, each claiming whole conversations (a conversation is answered in order).",
+    ),
+    (
+        "batch_wait_ms",
+        "SMSFLOW_BATCH_WAIT_MS",
+        "10",
+        "Under load, how long (ms, 0-1000) a batch of texts waits for more before it is answered: larger batches cost less per text; 0 never waits.",
     ),
     (
         "model_calls_in_flight",
@@ -659,6 +675,15 @@ impl Config {
             file.inbound_workers,
             2,
         )?;
+        // A reply waits this long at most under load: past a second, texters would notice.
+        let batch_wait_ms = parse_within(
+            "batch_wait_ms",
+            var("SMSFLOW_BATCH_WAIT_MS"),
+            file.batch_wait_ms,
+            10,
+            0..=1_000,
+            "use a whole number of milliseconds from 0 (never wait) to 1000",
+        )?;
         let model_calls_in_flight = parse_positive(
             "model_calls_in_flight",
             var("SMSFLOW_MODEL_CALLS_IN_FLIGHT"),
@@ -775,6 +800,7 @@ impl Config {
             publish_requires_tests,
             model,
             inbound_workers,
+            batch_wait_ms,
             model_calls_in_flight,
             sms,
             twilio,
@@ -804,6 +830,7 @@ impl Config {
             reload_interval_ms: self.reload_interval_ms,
             publish_requires_tests: self.publish_requires_tests,
             inbound_workers: self.inbound_workers,
+            batch_wait_ms: self.batch_wait_ms,
             model_calls_in_flight: self.model_calls_in_flight,
         }
     }
@@ -1023,6 +1050,26 @@ mod tests {
                 && error.to_string().contains("1 or more"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_batch_wait_is_a_few_milliseconds_unless_told() {
+        assert_eq!(Config::load(None, &env(&[])).unwrap().batch_wait_ms, 10);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smsflow.toml");
+        std::fs::write(&file, "batch_wait_ms = 0\n").unwrap();
+        let never = Config::load(Some(&file), &env(&[])).unwrap();
+        assert_eq!(never.engine().batch_wait_ms, 0);
+        let told = Config::load(Some(&file), &env(&[("SMSFLOW_BATCH_WAIT_MS", "25")])).unwrap();
+        assert_eq!(told.engine().batch_wait_ms, 25);
+        for bad in ["1001", "-1", "10ms"] {
+            let error = Config::load(None, &env(&[("SMSFLOW_BATCH_WAIT_MS", bad)])).unwrap_err();
+            assert!(
+                error.to_string().contains("batch_wait_ms")
+                    && error.to_string().contains("from 0 (never wait) to 1000"),
+                "{error}"
+            );
+        }
     }
 
     #[test]
