@@ -43,6 +43,10 @@
 #      bench/lib.sh), BENCH_PORT (default 18321: the server; + 1: the stand-in Twilio API).
 #      RUST_LOG for smsflow (default warn).
 #      SETUP_SQL (PostgreSQL): run on smsflow's database after its migrations (bench/lib.sh).
+#      WAL_PAGES=1 (SQLite): also counts the pages each run's commits write, by table or index and
+#      by kind of commit (bench/wal_pages.py, into its run's directory as wal_pages.txt; the first
+#      lines printed). It holds the log from checkpoints during the run: that run's CPU is not
+#      comparable to one without it.
 #      PERF_RECORD=1 also samples each server with `perf record -F 499 -g` into its run's directory
 #      (perf.data; read it with `perf report -i DIR/perf.data --no-children --sort dso,symbol`).
 set -euo pipefail
@@ -180,6 +184,12 @@ run() {
   if [ -n "${PERF_RECORD:-}" ]; then
     perf record -q -F 499 -g -p "$SERVER_PID" -o "$dir/perf.data" 2>/dev/null & record_pid=$!
   fi
+  local wal_pid=
+  if [ -n "${WAL_PAGES:-}" ] && [ "$backend" = sqlite ] && [ "$server" != peer ]; then
+    rm -f "$dir/wal.stop" "$dir/wal.stop.held"
+    python3 bench/wal_pages.py "$dir/data/$server.db" "$dir/wal.stop" "$COUNT" >"$dir/wal_pages.txt" & wal_pid=$!
+    for _ in $(seq 1 100); do [ -e "$dir/wal.stop.held" ] && break; sleep 0.1; done
+  fi
   local rc=0
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$inflight" --upstream-port "$UPSTREAM_PORT" --wait-secs 600 \
@@ -203,6 +213,11 @@ run() {
   esac
   [ "$server" = pipeline ] || [ "$server" = floor ] && expected_out=$COUNT
   read -r inbound outbound <<<"$counts"
+  if [ -n "$wal_pid" ]; then
+    touch "$dir/wal.stop"
+    wait "$wal_pid" || true
+    head -2 "$dir/wal_pages.txt" | sed 's/^/    WAL: /' >&2
+  fi
   stop_server
   if [ "$rc" != 0 ] || [ "$inbound" != "$COUNT" ] || [ "$outbound" != "$expected_out" ]; then
     echo "FAILED: $server on $backend, $inflight in flight: generator exit $rc, $inbound texts stored, $outbound replies (expected $COUNT, $expected_out); see $dir" >&2

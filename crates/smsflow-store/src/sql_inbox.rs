@@ -58,19 +58,21 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
         .push(")");
 }
 
-/// Units of work between two indexings of the rows pending for search (migration 0028): each
-/// indexing writes one segment per full-text index for all of them, where a row at a time wrote
-/// one per row.
+/// Units of work between two indexings of the rows waiting for search (migrations 0028, 0036):
+/// each indexing writes one segment per full-text index for all of them, where a row at a time
+/// wrote one per row.
 pub(crate) const INDEX_PENDING_EVERY: usize = 256;
 
-/// Indexes the rows listed as pending for the inbox's search and empties the lists.
+/// Indexes the rows waiting for the inbox's search: the messages and conversations above their
+/// high-water marks (then raised to the highest rowid) and the contacts listed as pending.
 const INDEX_PENDING_SEARCH: &str = "\
-    INSERT INTO messages_search (rowid, body) SELECT m.rowid, m.body \
-        FROM messages_search_pending p JOIN messages m ON m.rowid = p.rowid; \
-    DELETE FROM messages_search_pending; \
-    INSERT INTO conversations_search (rowid, their_number) SELECT c.rowid, c.their_number \
-        FROM conversations_search_pending p JOIN conversations c ON c.rowid = p.rowid; \
-    DELETE FROM conversations_search_pending; \
+    INSERT INTO messages_search (rowid, body) SELECT rowid, body FROM messages \
+        WHERE rowid > (SELECT messages FROM search_indexed_up_to); \
+    INSERT INTO conversations_search (rowid, their_number) SELECT rowid, their_number FROM conversations \
+        WHERE rowid > (SELECT conversations FROM search_indexed_up_to); \
+    UPDATE search_indexed_up_to SET \
+        messages = (SELECT COALESCE(MAX(rowid), 0) FROM messages), \
+        conversations = (SELECT COALESCE(MAX(rowid), 0) FROM conversations); \
     INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
         FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid; \
     DELETE FROM contacts_search_pending;";

@@ -236,9 +236,10 @@ async fn a_common_word_is_paged_newest_first() {
     }
 }
 
-/// On SQLite a row joins the full-text indexes in a batch, after it is stored (migration 0028): a
-/// search still finds every text at once, and texts changed or deleted before or after their
-/// batch leave each index exactly as its table (FTS5's own integrity check compares them).
+/// On SQLite a row joins the full-text indexes in a batch, after it is stored (migrations 0028,
+/// 0036): a search still finds every text at once, and texts changed or deleted before or after
+/// their batch, or a text stored in the place of the newest one deleted, leave each index exactly
+/// as its table (FTS5's own integrity check compares them).
 #[tokio::test]
 async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_sqlite() {
     let db = testing::sqlite();
@@ -251,9 +252,9 @@ async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_s
     deliver(store, "+15550100003", "cherry tart").await;
     let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
     for change in [
-        // indexed, then changed: out of the index, pending with its new text
+        // indexed, then changed: indexed with its new text
         "UPDATE messages SET body = 'durian' WHERE body = 'banana split'",
-        // pending, changed: still pending
+        // waiting, changed: still waiting
         "UPDATE messages SET body = 'elderberry' WHERE body = 'cherry tart'",
         // indexed, then deleted
         "DELETE FROM messages WHERE body = 'apple pie'",
@@ -267,7 +268,7 @@ async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_s
     assert_eq!(found(store, "elderberry", false).await, ["+15550100003"]);
     assert!(found(store, "apple", false).await.is_empty());
     assert_eq!(found(store, "newton", false).await, ["+15550100003"]);
-    // Indexed since the searches above: then changed (pending) and deleted while pending.
+    // Indexed since the searches above: then changed and deleted.
     sqlx::query("UPDATE messages SET body = 'grape' WHERE body = 'durian'")
         .execute(&raw)
         .await
@@ -277,6 +278,23 @@ async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_s
         .await
         .unwrap();
     assert!(found(store, "grape", false).await.is_empty());
+    // The newest text, indexed, deleted: the next text takes its rowid and is indexed all the same.
+    deliver(store, "+15550100004", "honeydew").await;
+    assert_eq!(found(store, "honeydew", false).await, ["+15550100004"]);
+    let newest = "SELECT MAX(rowid) FROM messages";
+    let deleted: i64 = sqlx::query_scalar(newest).fetch_one(&raw).await.unwrap();
+    sqlx::query("DELETE FROM messages WHERE body = 'honeydew'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    deliver(store, "+15550100004", "kiwi").await;
+    let stored: i64 = sqlx::query_scalar(newest).fetch_one(&raw).await.unwrap();
+    assert_eq!(
+        stored, deleted,
+        "SQLite gives the next row the deleted one's rowid"
+    );
+    assert_eq!(found(store, "kiwi", false).await, ["+15550100004"]);
+    assert!(found(store, "honeydew", false).await.is_empty());
     for index in ["messages_search", "conversations_search", "contacts_search"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"
