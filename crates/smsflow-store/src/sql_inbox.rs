@@ -64,7 +64,9 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
 pub(crate) const INDEX_PENDING_EVERY: usize = 256;
 
 /// Indexes the rows waiting for the inbox's search: the messages and conversations above their
-/// high-water marks (then raised to the highest rowid) and the contacts listed as pending.
+/// high-water marks (then raised to the highest rowid; left as they are when nothing was
+/// waiting, as before every search of a quiet inbox, so that its row is not written again) and the
+/// contacts listed as pending.
 const INDEX_PENDING_SEARCH: &str = "\
     INSERT INTO messages_search (rowid, body) SELECT rowid, body FROM messages \
         WHERE rowid > (SELECT messages FROM search_indexed_up_to); \
@@ -72,7 +74,9 @@ const INDEX_PENDING_SEARCH: &str = "\
         WHERE rowid > (SELECT conversations FROM search_indexed_up_to); \
     UPDATE search_indexed_up_to SET \
         messages = (SELECT COALESCE(MAX(rowid), 0) FROM messages), \
-        conversations = (SELECT COALESCE(MAX(rowid), 0) FROM conversations); \
+        conversations = (SELECT COALESCE(MAX(rowid), 0) FROM conversations) \
+        WHERE messages < (SELECT COALESCE(MAX(rowid), 0) FROM messages) \
+            OR conversations < (SELECT COALESCE(MAX(rowid), 0) FROM conversations); \
     INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
         FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid; \
     DELETE FROM contacts_search_pending;";
