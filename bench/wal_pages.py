@@ -5,8 +5,8 @@ Used by bench/side_by_side.sh with WAL_PAGES=1, for each SQLite run:
     python3 bench/wal_pages.py DATABASE STOP_FILE TEXTS > REPORT
 
 It opens DATABASE and holds a read transaction (creating STOP_FILE.held once it does, for the
-load to start) until STOP_FILE appears: no
-checkpoint can then restart the log, so every page the run commits stays in it as a frame. Each
+load to start) until STOP_FILE appears: no checkpoint can then restart the log, so every page the
+run commits stays in it as a frame. Each
 frame is then counted against the table or index that owns its page (SQLite's dbstat, read on a
 connection opened after the run) and each commit is named by what it wrote (smsflow's tables:
 "processing" wrote runs or messages_workflow, "intake" stored webhooks' texts, "sent" recorded a
@@ -76,11 +76,12 @@ def main():
     run = frames(log)[start:]
     owner = dict(sqlite3.connect(database).execute("SELECT pageno, name FROM dbstat"))
 
-    by_tree = collections.Counter(owner.get(page, "(new or free page)") for page, _ in run)
+    trees = [owner.get(page, "(new or free page)") for page, _ in run]
+    by_tree = collections.Counter(trees)
     commits = collections.defaultdict(lambda: [0, 0, collections.Counter()])
     written = []
-    for page, commit in run:
-        written.append(owner.get(page, "(new or free page)"))
+    for tree, (_, commit) in zip(trees, run):
+        written.append(tree)
         if commit:
             kind = commits[kind_of(set(written))]
             kind[0] += 1
