@@ -23,6 +23,13 @@ fn sms(provider_id: &str, from: &str) -> InboundSms {
     }
 }
 
+/// Stores a text for each (provider id, their number), in order.
+async fn store_texts(store: &std::sync::Arc<dyn smsflow_store::Store>, texts: &[(&str, &str)]) {
+    for (sid, from) in texts {
+        store.record_inbound(&sms(sid, from)).await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn concurrent_duplicate_deliveries_are_stored_once() {
     for db in testing::all().await {
@@ -176,14 +183,16 @@ fn replying(body: &str) -> InboundOutcome {
 async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
     for db in testing::all().await {
         let store = db.store().await;
-        for (sid, from) in [
-            ("SMa1", "+15551120001"),
-            ("SMa2", "+15551120001"),
-            ("SMb1", "+15551120002"),
-            ("SMc1", "+15551120003"),
-        ] {
-            store.record_inbound(&sms(sid, from)).await.unwrap();
-        }
+        store_texts(
+            &store,
+            &[
+                ("SMa1", "+15551120001"),
+                ("SMa2", "+15551120001"),
+                ("SMb1", "+15551120002"),
+                ("SMc1", "+15551120003"),
+            ],
+        )
+        .await;
         let claimed = store
             .claim_inbound(Duration::seconds(30), 10)
             .await
@@ -261,28 +270,45 @@ async fn a_batch_is_claimed_one_per_conversation_and_recorded_together() {
     }
 }
 
-/// A reply that opens a ticket numbered `number`.
-fn replying_with_ticket(body: &str, number: &str) -> InboundOutcome {
-    let run_id = uuid::Uuid::now_v7();
+/// A reply carrying run `run_id` of a workflow, with the name it has learnt.
+fn replying_with_run(
+    body: &str,
+    run_id: uuid::Uuid,
+    name: &str,
+    completed: bool,
+) -> InboundOutcome {
     InboundOutcome {
         active_run_id: Some(run_id),
+        run_completed: completed,
         run: Some(RunUpdate {
             run_id,
-            workflow_id: uuid::Uuid::now_v7(),
-            state: RunState::default(),
-            completed: true,
-            new_ticket: Some(NewTicket {
-                notify: false,
-                number: number.into(),
-                priority: smsflow_core::TicketPriority::Normal,
-                summary: "A quote".into(),
-            }),
+            workflow_id: uuid::Uuid::nil(),
+            state: RunState {
+                fields: [("name".to_string(), name.to_string())].into(),
+                ..RunState::default()
+            },
+            completed,
+            new_ticket: None,
             records: vec![],
-            phone: "+15551130000".into(),
+            phone: "+15551140000".into(),
             learned: Default::default(),
         }),
         ..replying(body)
     }
+}
+
+/// A reply that completes a run and opens its ticket, numbered `number`.
+fn replying_with_ticket(body: &str, number: &str) -> InboundOutcome {
+    let mut outcome = replying_with_run(body, uuid::Uuid::now_v7(), "Tess", true);
+    if let Some(run) = &mut outcome.run {
+        run.new_ticket = Some(NewTicket {
+            notify: false,
+            number: number.into(),
+            priority: smsflow_core::TicketPriority::Normal,
+            summary: "A quote".into(),
+        });
+    }
+    outcome
 }
 
 /// A message whose recording fails (here its ticket's number is taken) leaves nothing of it
@@ -292,13 +318,15 @@ fn replying_with_ticket(body: &str, number: &str) -> InboundOutcome {
 async fn a_message_whose_recording_fails_leaves_nothing_of_it_written() {
     for db in testing::all().await {
         let store = db.store().await;
-        for (sid, from) in [
-            ("SMf1", "+15551130001"),
-            ("SMf2", "+15551130002"),
-            ("SMf3", "+15551130003"),
-        ] {
-            store.record_inbound(&sms(sid, from)).await.unwrap();
-        }
+        store_texts(
+            &store,
+            &[
+                ("SMf1", "+15551130001"),
+                ("SMf2", "+15551130002"),
+                ("SMf3", "+15551130003"),
+            ],
+        )
+        .await;
         let claimed = store.claim_inbound(Duration::seconds(30), 3).await.unwrap();
         let (first, failing, other) = (&claimed[0].0, &claimed[1].0, &claimed[2].0);
         let taken = replying_with_ticket("first", "T-1");
@@ -345,6 +373,88 @@ async fn a_message_whose_recording_fails_leaves_nothing_of_it_written() {
         assert_eq!(
             replies(&store, first.conversation_id).await,
             ["first"],
+            "{}",
+            db.label
+        );
+    }
+}
+
+/// The runs of a batch are saved together, each with its own state: new runs, a run carried on
+/// from an earlier text (its state replaced) and a run that opens a ticket.
+#[tokio::test]
+async fn a_batch_saves_each_of_its_runs() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        store_texts(
+            &store,
+            &[
+                ("SMr1", "+15551140001"),
+                ("SMr2", "+15551140002"),
+                ("SMr3", "+15551140003"),
+                ("SMr4", "+15551140002"),
+                ("SMr5", "+15551140001"),
+            ],
+        )
+        .await;
+        let (ana, bo, cy) = (
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+        );
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 3, "{}: one text per conversation", db.label);
+        let ticketed = replying_with_ticket("three", "T-9");
+        store
+            .complete_inbound(&[
+                (&claimed[0].0, &replying_with_run("one", ana, "Ana", false)),
+                (&claimed[1].0, &replying_with_run("two", bo, "Bo", false)),
+                (&claimed[2].0, &ticketed),
+            ])
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 2, "{}", db.label);
+        store
+            .complete_inbound(&[
+                (&claimed[0].0, &replying_with_run("four", bo, "Bea", true)),
+                (&claimed[1].0, &replying_with_run("five", cy, "Cy", false)),
+            ])
+            .await
+            .unwrap();
+        for (run_id, name, completed) in [(ana, "Ana", false), (bo, "Bea", true), (cy, "Cy", false)]
+        {
+            let run = store
+                .get_run(run_id)
+                .await
+                .unwrap()
+                .expect("the run is saved");
+            assert_eq!(
+                (run.state.fields["name"].as_str(), run.completed),
+                (name, completed),
+                "{}",
+                db.label
+            );
+        }
+        let ticketed_run = ticketed.run.as_ref().unwrap().run_id;
+        assert!(
+            store
+                .get_run(ticketed_run)
+                .await
+                .unwrap()
+                .unwrap()
+                .completed,
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            store.get_ticket("T-9").await.unwrap().run_id,
+            ticketed_run,
             "{}",
             db.label
         );
@@ -598,13 +708,15 @@ async fn workers_in_two_processes_process_each_message_once_and_in_order() {
 async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_database_can() {
     for db in testing::all().await {
         let store = db.store().await;
-        for (sid, from) in [
-            ("SMn1", "+15551130001"),
-            ("SMn2", "+15551130001"),
-            ("SMn3", "+15551130002"),
-        ] {
-            store.record_inbound(&sms(sid, from)).await.unwrap();
-        }
+        store_texts(
+            &store,
+            &[
+                ("SMn1", "+15551130001"),
+                ("SMn2", "+15551130001"),
+                ("SMn3", "+15551130002"),
+            ],
+        )
+        .await;
         let claimed = store
             .claim_inbound(Duration::seconds(30), 10)
             .await

@@ -51,6 +51,15 @@ const COMPLETE_ALL_INBOUND: &str = "WITH done AS (SELECT * FROM UNNEST($1::uuid[
      FROM processed p JOIN done d ON d.message_id = p.id \
      WHERE c.id = ANY($2) AND c.id = p.conversation_id RETURNING c.id, c.their_number";
 
+/// `UPSERT_RUN` for many runs, arrays in step (`$1` to `$5`), at `$6`. A batch holds one message
+/// per conversation, so no run twice (ON CONFLICT cannot change a row twice in one statement).
+const UPSERT_ALL_RUNS: &str = "INSERT INTO runs (id, conversation_id, workflow_id, state, completed, \
+     created_at, updated_at) SELECT r.id, r.conversation_id, r.workflow_id, r.state, r.completed, $6, $6 \
+     FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::jsonb[], $5::bool[]) \
+     AS r(id, conversation_id, workflow_id, state, completed) \
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
+     updated_at = excluded.updated_at";
+
 /// `INSERT_OUTBOUND` for many messages, arrays in step (`$1` to `$12`), created at `$13`.
 const INSERT_ALL_OUTBOUND: &str = "INSERT INTO messages (id, conversation_id, direction, author, \
      channel, body, status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
@@ -262,6 +271,7 @@ impl PostgresStore {
         }
         let mut numbers = std::collections::BTreeSet::new();
         let mut replies = Vec::new();
+        let mut runs = Vec::new();
         for (message, outcome) in completed {
             let their_number = &processed[&message.conversation_id];
             match &outcome.opt_change {
@@ -282,7 +292,7 @@ impl PostgresStore {
                 None => {}
             }
             if let Some(run) = &outcome.run {
-                Self::save_run(&mut tx, message.conversation_id, run, at).await?;
+                runs.push((message.conversation_id, run));
             }
             if outcome.handoff.is_some() {
                 Self::save_handoff(&mut tx, message.conversation_id, at).await?;
@@ -292,6 +302,7 @@ impl PostgresStore {
             }
             numbers.insert(their_number.as_str());
         }
+        Self::save_all_runs(&mut tx, &runs, at).await?;
         Self::insert_all_outbound(&mut tx, &replies, at).await?;
         // Once for the batch, in the numbers' order (as every transaction that touches several).
         Self::touch_contacts(&mut tx, &numbers, at).await?;
@@ -377,23 +388,41 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Stores the run's state, its ticket (once) and its records (upserted).
-    async fn save_run(
+    /// Stores the runs' states (each run of its conversation, given by id) in one statement, then
+    /// each run's ticket (once) and records (upserted).
+    async fn save_all_runs(
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        conversation_id: Uuid,
-        run: &RunUpdate,
+        runs: &[(Uuid, &RunUpdate)],
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query(UPSERT_RUN)
-            .bind(run.run_id)
-            .bind(conversation_id)
-            .bind(run.workflow_id)
-            .bind(Json(&run.state))
-            .bind(run.completed)
+        if runs.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(UPSERT_ALL_RUNS)
+            .bind(runs.iter().map(|(_, run)| run.run_id).collect::<Vec<_>>())
+            .bind(runs.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind(
+                runs.iter()
+                    .map(|(_, run)| run.workflow_id)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                runs.iter()
+                    .map(|(_, run)| Json(&run.state))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                runs.iter()
+                    .map(|(_, run)| run.completed)
+                    .collect::<Vec<_>>(),
+            )
             .bind(at)
             .execute(&mut **tx)
             .await?;
-        Self::save_run_effects(tx, conversation_id, run, at).await
+        for (conversation_id, run) in runs {
+            Self::save_run_effects(tx, *conversation_id, run, at).await?;
+        }
+        Ok(())
     }
 
     /// The ticket and records a run's steps made, after the run is saved.
