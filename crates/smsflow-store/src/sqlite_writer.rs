@@ -3,8 +3,10 @@
 //! connection, so a unit costs one hop between threads instead of one per statement (sqlx runs
 //! each statement on its own worker thread and wakes the task after each).
 //!
-//! Group commit: the units that arrive while a transaction is being written share the next
-//! one. They are written bare first: a savepoint copies every page its unit changes (profiled:
+//! Group commit: the units waiting when a transaction begins share it, and so do those that
+//! arrive while it is written, up to its commit (the writer yields its CPU once before
+//! committing, for the request tasks that would queue more: at 4 webhooks in flight on one
+//! core, a quarter fewer bytes written per text). Units are written bare first: a savepoint copies every page its unit changes (profiled:
 //! the largest cost of a group after the commit's own), and units rarely fail. If one fails, the
 //! transaction is rolled back and the group written again with each unit in a savepoint of its
 //! own ([`Care::Isolated`]), so the failing unit rolls back alone. Every caller gets its answer
@@ -193,9 +195,9 @@ fn write_loop(
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         group.extend(queue.try_iter().take(GROUP_MAX - 1));
-        let committed = match write_group(&connection, &mut group, Care::Bare) {
+        let committed = match write_group(&connection, &mut group, Care::Bare, Some(&queue)) {
             Ok(false) => Ok(()),
-            Ok(true) => write_group(&connection, &mut group, Care::Isolated).map(|_| ()),
+            Ok(true) => write_group(&connection, &mut group, Care::Isolated, None).map(|_| ()),
             Err(error) => Err(error),
         };
         if committed.is_err()
@@ -218,11 +220,13 @@ fn write_loop(
 /// Writes `group` in one transaction, `care` taken, and answers whether a unit failed. Bare, a
 /// failed unit rolls the transaction back (the group is to be written again isolated); isolated,
 /// it rolled back alone in its savepoint and the others are committed, or, alone in the group,
-/// its transaction is rolled back.
+/// its transaction is rolled back. Given the queue, the units that arrived meanwhile join the
+/// group before it commits.
 fn write_group(
     connection: &Connection,
-    group: &mut [Box<dyn Unit>],
+    group: &mut Vec<Box<dyn Unit>>,
     care: Care,
+    late: Option<&mpsc::Receiver<Box<dyn Unit>>>,
 ) -> rusqlite::Result<bool> {
     // IMMEDIATE: take the write lock now, waiting on the busy timeout for another writer,
     // rather than fail at the first write.
@@ -233,6 +237,21 @@ fn write_group(
         failed |= unit.write(connection, care, alone);
         if failed && care == Care::Bare {
             break;
+        }
+    }
+    if let Some(queue) = late.filter(|_| !failed) {
+        // The units' senders (request tasks) may be waiting for a CPU this thread holds:
+        // letting them run first puts their units in this commit rather than the next.
+        std::thread::yield_now();
+        while group.len() < GROUP_MAX {
+            let Ok(unit) = queue.try_recv() else { break };
+            group.push(unit);
+            if let Some(unit) = group.last_mut() {
+                failed |= unit.write(connection, care, false);
+            }
+            if failed {
+                break;
+            }
         }
     }
     let rolled_back = failed && (care == Care::Bare || alone);
@@ -563,6 +582,51 @@ mod tests {
         assert_eq!(texts(&path), expected);
     }
 
+    /// A unit queued while a group is being written joins its transaction: here it fails, so
+    /// the whole group, the unit already written included, is written again isolated.
+    #[tokio::test]
+    async fn a_unit_queued_while_a_group_is_written_joins_its_transaction() {
+        let (_dir, writer, path) = writer();
+        writer.run(|db| note(db, "taken")).await.expect("a note");
+        let (started, start) = mpsc::channel::<()>();
+        let (release, released) = mpsc::channel::<()>();
+        let (started, released) = (
+            std::sync::Mutex::new(started),
+            std::sync::Mutex::new(released),
+        );
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&runs);
+        let first = writer.run(move |db| {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let _ = started.lock().expect("the sender").send(());
+            // Once released, a second run does not wait again.
+            let _ = released.lock().expect("the receiver").recv();
+            note(db, "first")
+        });
+        let late = async {
+            tokio::task::spawn_blocking(move || start.recv())
+                .await
+                .expect("the waiting task")
+                .expect("the first unit starts");
+            let (answer, answered) = tokio::sync::oneshot::channel();
+            writer
+                .units
+                .send(Box::new(Pending {
+                    unit: |db: &Connection, _: Care| note(db, "taken"),
+                    outcome: None,
+                    answer,
+                }))
+                .expect("the writer takes it");
+            drop(release);
+            answered.await.expect("an answer")
+        };
+        let (first, late) = tokio::join!(first, late);
+        assert_eq!(first.expect("the first unit"), 1);
+        assert!(matches!(late, Err(StoreError::Sqlite(_))), "{late:?}");
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(texts(&path), ["first", "taken"]);
+    }
+
     /// Units that share a transaction are written bare; when one fails, the others are written
     /// again, each in a savepoint, and only that second run is committed.
     #[tokio::test]
@@ -574,7 +638,7 @@ mod tests {
         let seen = std::sync::Arc::clone(&cares);
         writer.run(|db| note(db, "taken")).await.expect("a note");
         // The first unit holds the writer until both others are queued, so that they share
-        // the next transaction.
+        // a transaction (the first one's, or the next).
         let hold = writer.run(move |_| {
             // Once released, a second run (if it shares their group) does not wait again.
             let _ = released.lock().expect("the receiver").recv();
