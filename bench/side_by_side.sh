@@ -28,8 +28,9 @@
 # /proc/<pid>/io: what reached the page cache for storage, a WAL page rewritten while still dirty
 # counted once; and wchar: every byte of its write calls, sockets included), PostgreSQL's CPU per
 # message, and what the database holds; the table at the end gives each figure's median over the
-# rounds and, per round, the ratios to the same round's limit (CPU, msg/s), floor (CPU) and peer
-# (msg/s) as a range over the rounds.
+# rounds and, per round, the ratios to the same round's limit (CPU, msg/s, and the replies a
+# second end to end against its msg/s: the limit stores each reply with its text), floor (CPU)
+# and peer (msg/s) as a range over the rounds.
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
@@ -265,20 +266,20 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def by_run(server):
     return {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == server}
 limit, floor, peer = by_run("limit"), by_run("floor"), by_run("peer")
-def ratios(group, key, to=limit):
-    if not to:
+def ratios(group, key, to=limit, to_key=None):
+    if not to or not group[0][key]:
         return ""
-    values = [float(r[key]) / float(to[(r["round"], r["backend"], r["in_flight"])][key]) for r in group]
+    values = [float(r[key]) / float(to[(r["round"], r["backend"], r["in_flight"])][to_key or key]) for r in group]
     return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
-print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | CPU vs limit | CPU vs floor | msg/s vs peer |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | replies/s vs limit msg/s | CPU vs limit | CPU vs floor | msg/s vs peer |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
     group = [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == key]
     median = lambda k: "" if not group[0][k] else f"{statistics.median(float(r[k]) for r in group):g}"
     print(f"| {key[0]}, {key[1]} | {key[2]} | {median('msgs_per_s')} | {median('p50_ms')} | {median('p99_ms')} | "
           f"{median('cpu_us')} | {median('writer_us')} | {median('switches')} | {median('write_bytes')} | {median('wchar')} | "
           f"{median('db_cpu_us')} | {median('replies_per_s')} | "
-          f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'cpu_us')} | {ratios(group, 'cpu_us', floor)} | "
+          f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'replies_per_s', to_key='msgs_per_s')} | {ratios(group, 'cpu_us')} | {ratios(group, 'cpu_us', floor)} | "
           f"{ratios(group, 'msgs_per_s', peer) if key[0] == 'sqlite' else ''} |")
 PY
 exit $status
