@@ -6,8 +6,9 @@
 //! Group commit: the units waiting when a transaction begins share it, and so do those that
 //! arrive while it is written, up to its commit (the writer yields its CPU once before
 //! committing, for the request tasks that would queue more: at 4 webhooks in flight on one
-//! core, a quarter fewer bytes written per text). Units are written bare first: a savepoint copies every page its unit changes (profiled:
-//! the largest cost of a group after the commit's own), and units rarely fail. If one fails, the
+//! core, a quarter fewer bytes written per text). Units are written bare first: a savepoint
+//! copies every page its unit changes (profiled: the largest cost of a group after the commit's
+//! own), and units rarely fail. If one fails, the
 //! transaction is rolled back and the group written again with each unit in a savepoint of its
 //! own ([`Care::Isolated`]), so the failing unit rolls back alone. Every caller gets its answer
 //! only after the transaction holding its unit is committed.
@@ -244,11 +245,11 @@ fn write_group(
         // letting them run first puts their units in this commit rather than the next.
         std::thread::yield_now();
         while group.len() < GROUP_MAX {
-            let Ok(unit) = queue.try_recv() else { break };
+            let Ok(mut unit) = queue.try_recv() else {
+                break;
+            };
+            failed |= unit.write(connection, care, false);
             group.push(unit);
-            if let Some(unit) = group.last_mut() {
-                failed |= unit.write(connection, care, false);
-            }
             if failed {
                 break;
             }
