@@ -56,6 +56,8 @@ fn agent_turn(c: &mut Criterion) {
             "route_extract_and_reply",
             "Hi, I'm Dana from Blue Fin Sushi. Can you send pricing for 3 locations? dana@bluefin.example 415-555-0111",
         ),
+        // The load benches' text (bench/side_by_side.sh): routed, nothing to extract yet, asked.
+        ("route_and_ask", "Hi, can I get a quote for 12 rooms?"),
         // Spanish: detected as such, answered from the Spanish phrase table and template variants.
         (
             "route_extract_and_reply_es",

@@ -11,6 +11,7 @@
 
 use futures_util::FutureExt;
 use rand::Rng;
+use serde::Serialize;
 use serde_json::json;
 use smsflow_core::conversation::{
     ActiveWorkflow, Author, Channel, ConversationStatus, MessageStatus, route,
@@ -20,8 +21,8 @@ use smsflow_core::sms::{
 };
 use smsflow_sms::{EarlierAttempt, OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{
-    BookingOutcome, ClaimNext, ClaimedNext, Conversation, Handoff, InboundOutcome, InboundSms,
-    Message, NewOutbound, OptChange, OutboundJob, RecordedInbound, SentMark,
+    BookingOutcome, ClaimNext, ClaimedNext, Conversation, Explanation, Handoff, InboundOutcome,
+    InboundSms, Message, NewOutbound, OptChange, OutboundJob, RecordedInbound, SentMark,
 };
 use smsflow_store::{Store, StoreError};
 use std::borrow::Cow;
@@ -523,14 +524,17 @@ impl Messaging {
         };
         if let Some(reason) = self.unanswerable(conversation) {
             return Ok(InboundOutcome {
-                explanation: json!({"reply": format!("none: the sender is {reason}")}),
+                explanation: Explanation::default()
+                    .with("reply", format!("none: the sender is {reason}")),
                 ..keep
             });
         }
         let system_reply = |text: &str| Some(self.outbound(text, Author::System, None, None));
         let outcome = match carrier_keyword(&message.body) {
             Some(CarrierKeyword::OptOut) => InboundOutcome {
-                explanation: json!({"carrier_keyword": "opt_out", "reply": "opt-out confirmation; nothing more is sent to this number until it texts START"}),
+                explanation: Explanation::default()
+                    .with("carrier_keyword", "opt_out")
+                    .with("reply", "opt-out confirmation; nothing more is sent to this number until it texts START"),
                 opt_change: Some(OptChange::OptOut {
                     keyword: message.body.trim().to_uppercase(),
                 }),
@@ -538,13 +542,17 @@ impl Messaging {
                 ..keep
             },
             Some(CarrierKeyword::OptIn) => InboundOutcome {
-                explanation: json!({"carrier_keyword": "opt_in", "reply": "opt-in confirmation"}),
+                explanation: Explanation::default()
+                    .with("carrier_keyword", "opt_in")
+                    .with("reply", "opt-in confirmation"),
                 opt_change: Some(OptChange::OptIn),
                 reply: system_reply(&self.settings.opt_in_text),
                 ..keep
             },
             Some(CarrierKeyword::Help) => InboundOutcome {
-                explanation: json!({"carrier_keyword": "help", "reply": "help text"}),
+                explanation: Explanation::default()
+                    .with("carrier_keyword", "help")
+                    .with("reply", "help text"),
                 reply: system_reply(&self.settings.help_text),
                 ..keep
             },
@@ -603,13 +611,12 @@ impl Messaging {
                 let workflow = pinned.as_ref().or(workflow);
                 // The routing's explanation, built once and completed by whatever answers.
                 let keep = InboundOutcome {
-                    explanation: json!({
-                        "workflow": workflow.map(|w| w.spec.name.as_str()),
-                        "workflows_version": version,
-                        "routing": routed.decision,
-                        "routing_reason": routed.decision.describe(),
-                        "matching": routed.explanation,
-                    }),
+                    explanation: Explanation::default()
+                        .with("workflow", workflow.map(|w| w.spec.name.as_str()))
+                        .with("workflows_version", version)
+                        .with("routing", &routed.decision)
+                        .with("routing_reason", routed.decision.describe())
+                        .with("matching", &routed.explanation),
                     ..keep
                 };
                 let conversed = if opted_out || human || loop_guard {
@@ -684,28 +691,36 @@ impl Messaging {
                         if turn.hand_off {
                             turn.reply = smsflow_agent::phrases::phrases(turn.language)
                                 .pass_on(self.next_opening(now).as_ref());
-                            explanation["handoff"] = json!(
-                                "an answer stayed invalid after its re-asks and the step hands off: handed to the team"
+                            explanation.set(
+                                "handoff",
+                                "an answer stayed invalid after its re-asks and the step hands off: handed to the team",
                             );
                         }
-                        explanation["reply"] = json!("queued");
-                        explanation["agent"] = json!({
-                            "backend": writer.backend,
-                            "fallback": writer.fallback,
-                            "wants_human": writer.wants_human,
-                            "assigned_agent": {"id": assigned.id, "name": assigned.spec.name, "how": source},
-                            "extracted": turn.newly_extracted,
-                            "invalid": turn.invalid,
-                            "skipped": turn.run.state.skipped,
-                            "hand_off": turn.hand_off,
-                            "fields": turn.run.state.fields,
-                            "asked_for": turn.asked_for,
-                            "steps_done": turn.run.state.steps_done,
-                            "ticket_id": turn.run.state.ticket_id,
-                            "booking_link": turn.run.state.booking_link,
-                            "completed": turn.run.completed,
-                            "language": turn.language,
-                        });
+                        explanation.set("reply", "queued");
+                        explanation.set(
+                            "agent",
+                            AgentNote {
+                                asked_for: &turn.asked_for,
+                                assigned_agent: AssignedNote {
+                                    how: &source,
+                                    id: assigned.id,
+                                    name: &assigned.spec.name,
+                                },
+                                backend: &writer.backend,
+                                booking_link: &turn.run.state.booking_link,
+                                completed: turn.run.completed,
+                                extracted: &turn.newly_extracted,
+                                fallback: &writer.fallback,
+                                fields: &turn.run.state.fields,
+                                hand_off: turn.hand_off,
+                                invalid: &turn.invalid,
+                                language: turn.language,
+                                skipped: &turn.run.state.skipped,
+                                steps_done: &turn.run.state.steps_done,
+                                ticket_id: &turn.run.state.ticket_id,
+                                wants_human: writer.wants_human,
+                            },
+                        );
                         let mut reply = self.outbound(
                             &turn.reply,
                             Author::Agent,
@@ -728,7 +743,7 @@ impl Messaging {
                         }
                     }
                     (None, workflow, silenced) => {
-                        explanation["reply"] = json!(silenced.unwrap_or_default());
+                        explanation.set("reply", silenced.unwrap_or_default());
                         InboundOutcome {
                             workflow_id: workflow.map(|w| w.id),
                             explanation,
@@ -1320,11 +1335,40 @@ fn local_clock(now: OffsetDateTime, zone: &str) -> Option<smsflow_core::agents::
     })
 }
 
+/// The agent's part of a text's explanation: what its turn did (fields in the order the
+/// inbox has always shown them).
+#[derive(Serialize)]
+struct AgentNote<'a> {
+    asked_for: &'a [String],
+    assigned_agent: AssignedNote<'a>,
+    backend: &'a str,
+    booking_link: &'a Option<String>,
+    completed: bool,
+    extracted: &'a std::collections::BTreeMap<String, String>,
+    fallback: &'a Option<String>,
+    fields: &'a std::collections::BTreeMap<String, String>,
+    hand_off: bool,
+    invalid: &'a std::collections::BTreeMap<String, String>,
+    language: smsflow_core::language::Language,
+    skipped: &'a std::collections::BTreeSet<String>,
+    steps_done: &'a std::collections::BTreeSet<usize>,
+    ticket_id: &'a Option<String>,
+    wants_human: bool,
+}
+
+/// Which agent answered, and why that one.
+#[derive(Serialize)]
+struct AssignedNote<'a> {
+    how: &'a smsflow_core::agents::AgentSource,
+    id: Uuid,
+    name: &'a str,
+}
+
 /// What a message leaves as it was: no workflow, no reply, the conversation's state kept.
 fn unchanged(conversation: &Conversation) -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: conversation.active_workflow_id,
         active_workflow_at: conversation.active_workflow_at,
         run_completed: conversation.run_completed,
@@ -1357,10 +1401,12 @@ async fn hand_off_if_it_panics(
                 .unwrap_or_else(|| "no message".to_string());
             tracing::error!(%message_id, %reason, "deciding on an inbound message panicked; handed to the team");
             Ok(InboundOutcome {
-                explanation: json!({
-                    "reply": "none: deciding on this text failed (a bug in smsflow, please report it with this text); handed to the team",
-                    "handoff": format!("deciding failed: {reason}"),
-                }),
+                explanation: Explanation::default()
+                    .with(
+                        "reply",
+                        "none: deciding on this text failed (a bug in smsflow, please report it with this text); handed to the team",
+                    )
+                    .with("handoff", format!("deciding failed: {reason}")),
                 handoff: Some(Handoff),
                 ..left_as_is()
             })
@@ -1384,7 +1430,7 @@ mod tests {
     async fn a_panic_while_deciding_hands_the_text_to_the_team() {
         let left_as_is = || InboundOutcome {
             workflow_id: None,
-            explanation: json!({}),
+            explanation: Explanation::default(),
             active_workflow_id: None,
             active_workflow_at: None,
             run_completed: false,
@@ -1405,8 +1451,8 @@ mod tests {
         assert_eq!(outcome.handoff, Some(Handoff));
         assert!(outcome.reply.is_none(), "nobody is answered automatically");
         assert_eq!(
-            outcome.explanation["handoff"],
-            "deciding failed: index out of bounds in a reader"
+            outcome.explanation.get("handoff"),
+            Some(r#""deciding failed: index out of bounds in a reader""#)
         );
 
         let decided = hand_off_if_it_panics(async { Ok(left_as_is()) }, Uuid::new_v4(), left_as_is)

@@ -139,11 +139,47 @@ impl NewOutbound {
     }
 }
 
+/// How an inbound text was answered, stored with it as one JSON object: each part is written as
+/// JSON when it is set, from its own type (the matcher's answer is a few hundred values: building
+/// them as a JSON tree, then writing and freeing the tree on the database's thread, cost more
+/// than the text's storage).
+#[derive(Debug, Clone, Default)]
+pub struct Explanation(std::collections::BTreeMap<&'static str, Box<serde_json::value::RawValue>>);
+
+impl Explanation {
+    /// Sets the part `key` (replacing what it said).
+    pub fn set(&mut self, key: &'static str, value: impl Serialize) {
+        let written = serde_json::value::to_raw_value(&value).unwrap_or_else(|error| {
+            // Only a map with keys that are not text fails: the part says so instead.
+            serde_json::value::to_raw_value(&format!("not written: {error}"))
+                .expect("a string is written as JSON")
+        });
+        self.0.insert(key, written);
+    }
+
+    /// [`Explanation::set`], chained.
+    pub fn with(mut self, key: &'static str, value: impl Serialize) -> Self {
+        self.set(key, value);
+        self
+    }
+
+    /// The part `key` as JSON text.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|part| part.get())
+    }
+}
+
+impl Serialize for Explanation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter())
+    }
+}
+
 /// What processing an inbound message decided; stored in one transaction.
 #[derive(Debug, Clone)]
 pub struct InboundOutcome {
     pub workflow_id: Option<Uuid>,
-    pub explanation: serde_json::Value,
+    pub explanation: Explanation,
     /// The conversation's workflow from now on.
     pub active_workflow_id: Option<Uuid>,
     pub active_workflow_at: Option<OffsetDateTime>,
@@ -502,4 +538,34 @@ pub trait ConversationStore: Send + Sync {
 
     async fn is_opted_out(&self, number: &str) -> Result<bool, StoreError>;
     async fn list_opt_outs(&self) -> Result<Vec<OptOut>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Explanation;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn an_explanation_is_one_object_of_its_parts_each_written_from_its_type() {
+        let mut explanation = Explanation::default()
+            .with("reply", "queued")
+            .with("matching", BTreeMap::from([("winner", 2)]))
+            .with("handoff", Option::<&str>::None);
+        explanation.set("reply", "drafted");
+        assert_eq!(explanation.get("reply"), Some(r#""drafted""#));
+        assert_eq!(
+            serde_json::to_string(&explanation).unwrap(),
+            r#"{"handoff":null,"matching":{"winner":2},"reply":"drafted"}"#
+        );
+    }
+
+    #[test]
+    fn a_part_json_cannot_hold_says_so_instead() {
+        let explanation = Explanation::default().with("fields", BTreeMap::from([((1, 2), 3)]));
+        let written = explanation.get("fields").unwrap();
+        assert!(
+            written.starts_with(r#""not written: "#) && written.contains("key must be a string"),
+            "{written}"
+        );
+    }
 }

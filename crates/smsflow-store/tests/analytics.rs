@@ -8,7 +8,9 @@ use smsflow_core::run::RunState;
 use smsflow_core::{Workflow, WorkflowDraft};
 use smsflow_store::Store;
 use smsflow_store::analytics::Period;
-use smsflow_store::conversations::{InboundOutcome, InboundSms, NewOutbound, RunUpdate};
+use smsflow_store::conversations::{
+    Explanation, InboundOutcome, InboundSms, NewOutbound, RunUpdate,
+};
 use smsflow_store::testing;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -60,7 +62,7 @@ async fn turn(
     let now = OffsetDateTime::now_utc();
     let outcome = InboundOutcome {
         workflow_id: Some(workflow.id),
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: Some(workflow.id),
         active_workflow_at: Some(now),
         run_completed: completed,

@@ -6,7 +6,7 @@ use serde_json::json;
 use smsflow_core::conversation::Channel;
 use smsflow_core::run::RunState;
 use smsflow_store::contacts::{ContactQuery, ContactUpdate};
-use smsflow_store::conversations::{InboundOutcome, InboundSms, OptChange, RunUpdate};
+use smsflow_store::conversations::{Explanation, InboundOutcome, InboundSms, OptChange, RunUpdate};
 use smsflow_store::{Store, StoreError, testing};
 use std::collections::BTreeMap;
 use time::Duration;
@@ -44,7 +44,7 @@ async fn turn(store: &dyn Store, from: &str, learned: &[(&str, &str)], opt_out: 
     let learned = fields(learned);
     let outcome = InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: Some(workflow_id),
         active_workflow_at: None,
         run_completed: false,

@@ -2,9 +2,8 @@
 //! extended claim is not taken over when its first lease runs out, and an extension that comes
 //! after the message was recorded leaves the conversation's next message claimable.
 
-use serde_json::json;
 use smsflow_core::conversation::Channel;
-use smsflow_store::conversations::{InboundOutcome, InboundSms};
+use smsflow_store::conversations::{Explanation, InboundOutcome, InboundSms};
 use smsflow_store::testing;
 use time::Duration;
 
@@ -23,7 +22,7 @@ fn sms(provider_id: &str) -> InboundSms {
 fn processed() -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,

@@ -2,12 +2,11 @@
 //! opted-out conversations, reading a conversation, the newest message of each, collections, and
 //! reordering routing rules.
 
-use serde_json::json;
 use smsflow_core::agents::{AgentDraft, RuleConditions};
 use smsflow_core::conversation::Channel;
 use smsflow_core::run::RunState;
 use smsflow_store::conversations::{
-    ConversationQuery, InboundOutcome, InboundSms, OptChange, RunUpdate,
+    ConversationQuery, Explanation, InboundOutcome, InboundSms, OptChange, RunUpdate,
 };
 use smsflow_store::{Store, StoreError, testing};
 use time::Duration;
@@ -28,7 +27,7 @@ fn sms(from: &str, body: &str) -> InboundSms {
 fn outcome() -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,

@@ -2,10 +2,11 @@
 //! number, of the contact's name or of any message finds the conversation, in any case, with the
 //! other filters; names changed later are found by their new value only.
 
-use serde_json::json;
 use smsflow_core::conversation::Channel;
 use smsflow_store::contacts::ContactUpdate;
-use smsflow_store::conversations::{ConversationQuery, InboundOutcome, InboundSms, NewOutbound};
+use smsflow_store::conversations::{
+    ConversationQuery, Explanation, InboundOutcome, InboundSms, NewOutbound,
+};
 use smsflow_store::inbox::SearchText;
 use smsflow_store::{Store, testing};
 use time::Duration;
@@ -39,7 +40,7 @@ async fn process_next(store: &dyn Store, reply: Option<NewOutbound>) {
         .expect("the message just stored");
     let outcome = InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,

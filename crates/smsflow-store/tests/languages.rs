@@ -2,10 +2,9 @@
 //! PostgreSQL: the language of each message and the conversation's last confident one, a
 //! hand-off to a person and the team's notification of it.
 
-use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, ConversationStatus};
 use smsflow_core::language::{Detection, Language};
-use smsflow_store::conversations::{Handoff, InboundOutcome, InboundSms, NewOutbound};
+use smsflow_store::conversations::{Explanation, Handoff, InboundOutcome, InboundSms, NewOutbound};
 use smsflow_store::notifications::NotificationKind;
 use smsflow_store::{Store, testing};
 use time::{Duration, OffsetDateTime};
@@ -21,7 +20,7 @@ fn reply(language: Language) -> NewOutbound {
 fn outcome(language: Option<Detection>, handoff: Option<Handoff>) -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,

@@ -2,11 +2,10 @@
 //! recorded with what caused them (a hand-off, a ticket, a failed delivery), fanned out into
 //! deliveries, claimed with a lease, retried, and held back by an admin's digest window.
 
-use serde_json::json;
 use smsflow_core::conversation::{Channel, MessageStatus};
 use smsflow_core::run::RunState;
 use smsflow_store::conversations::{
-    DeliveryReport, Handoff, InboundOutcome, InboundSms, NewTicket, RunUpdate,
+    DeliveryReport, Explanation, Handoff, InboundOutcome, InboundSms, NewTicket, RunUpdate,
 };
 use smsflow_store::notifications::{
     DeliveryOutcome, Fanout, NotificationKind, NotificationPreferences,
@@ -47,7 +46,7 @@ async fn deliver(store: &dyn Store, from: &str, outcome: InboundOutcome) -> Uuid
 fn outcome() -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,

@@ -1,11 +1,10 @@
 //! The inbound and outbound queues, on SQLite and (when configured) PostgreSQL: stored once,
 //! claimed once, kept in order, and taken over after a crashed worker's lease expires.
 
-use serde_json::json;
 use smsflow_core::conversation::{Author, Channel, Direction, MessageStatus};
 use smsflow_core::run::RunState;
 use smsflow_store::conversations::{
-    ClaimNext, InboundOutcome, InboundSms, NewTicket, OutboundJob, RunUpdate, SentMark,
+    ClaimNext, Explanation, InboundOutcome, InboundSms, NewTicket, OutboundJob, RunUpdate, SentMark,
 };
 use smsflow_store::testing;
 use std::collections::HashSet;
@@ -126,7 +125,7 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
 
         let outcome = InboundOutcome {
             workflow_id: None,
-            explanation: json!({"test": true}),
+            explanation: Explanation::default().with("test", true),
             active_workflow_id: None,
             active_workflow_at: None,
             run_completed: false,
@@ -166,7 +165,7 @@ async fn inbound_messages_of_a_conversation_are_processed_in_order_and_once() {
 fn replying(body: &str) -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,
@@ -1078,7 +1077,7 @@ async fn opt_outs_are_recorded_and_lifted() {
             .unwrap();
         let mut outcome = InboundOutcome {
             workflow_id: None,
-            explanation: json!({}),
+            explanation: Explanation::default(),
             active_workflow_id: None,
             active_workflow_at: None,
             run_completed: false,

@@ -3,9 +3,8 @@
 //! time or as a batch), a person's approval queues it, and an expired draft hands the
 //! conversation to the team once.
 
-use serde_json::json;
 use smsflow_core::conversation::{Channel, ConversationStatus, MessageStatus};
-use smsflow_store::conversations::{InboundOutcome, InboundSms, Message, NewOutbound};
+use smsflow_store::conversations::{Explanation, InboundOutcome, InboundSms, Message, NewOutbound};
 use smsflow_store::notifications::NotificationKind;
 use smsflow_store::team::NoteKind;
 use smsflow_store::{Store, testing};
@@ -24,7 +23,7 @@ fn draft(body: &str, expires: OffsetDateTime) -> NewOutbound {
 fn outcome(reply: Option<NewOutbound>) -> InboundOutcome {
     InboundOutcome {
         workflow_id: None,
-        explanation: json!({}),
+        explanation: Explanation::default(),
         active_workflow_id: None,
         active_workflow_at: None,
         run_completed: false,

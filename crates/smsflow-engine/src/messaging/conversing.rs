@@ -3,7 +3,6 @@
 //! "any update?" gets the ticket's number and status, without starting a new run. The team hears
 //! of a hand-off through its notifications (`crate::notifications`).
 
-use serde_json::json;
 use smsflow_agent::phrases::{Opening, phrases};
 use smsflow_core::conversation::{Author, RoutingDecision};
 use smsflow_core::intent::{FollowUp, follow_up, wants_human};
@@ -39,9 +38,11 @@ impl Messaging {
         let budget = Some(self.settings.max_segments);
         if wants_human(&message.body) {
             let mut answer = keep.clone();
-            answer.explanation["handoff"] =
-                json!("the person asked for a person: handed to the team");
-            answer.explanation["reply"] = json!("queued");
+            answer.explanation.set(
+                "handoff",
+                "the person asked for a person: handed to the team",
+            );
+            answer.explanation.set("reply", "queued");
             let mut reply = self.outbound(
                 &phrases.handoff(self.next_opening(now).as_ref()),
                 Author::Agent,
@@ -87,12 +88,18 @@ impl Messaging {
             }
         };
         let mut answer = keep.clone();
-        answer.explanation["follow_up"] = json!(match intent {
-            FollowUp::Closing => "a thank-you after the run was done: a short closing, no new run",
-            FollowUp::StatusQuery =>
-                "a status question after the run was done: the ticket's number and status",
-        });
-        answer.explanation["reply"] = json!("queued");
+        answer.explanation.set(
+            "follow_up",
+            match intent {
+                FollowUp::Closing => {
+                    "a thank-you after the run was done: a short closing, no new run"
+                }
+                FollowUp::StatusQuery => {
+                    "a status question after the run was done: the ticket's number and status"
+                }
+            },
+        );
+        answer.explanation.set("reply", "queued");
         let mut reply = self.outbound(
             &body,
             Author::Agent,

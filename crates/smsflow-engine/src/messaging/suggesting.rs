@@ -4,11 +4,10 @@
 //! nobody approved within `sms.draft_expiry_minutes` is dropped and the conversation handed to
 //! the team.
 
-use serde_json::{Value, json};
 use smsflow_core::conversation::Author;
 use smsflow_store::StoreError;
 use smsflow_store::agents::Agent;
-use smsflow_store::conversations::NewOutbound;
+use smsflow_store::conversations::{Explanation, NewOutbound};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -23,7 +22,7 @@ impl Messaging {
         &self,
         agent: &Agent,
         reply: &mut NewOutbound,
-        explanation: &mut Value,
+        explanation: &mut Explanation,
         now: OffsetDateTime,
     ) {
         if !agent.spec.suggest_replies {
@@ -31,10 +30,13 @@ impl Messaging {
         }
         let expiry = time::Duration::minutes(self.settings.draft_expiry_minutes as i64);
         reply.draft_expires_at = Some(now + expiry);
-        explanation["reply"] = json!(format!(
-            "drafted (suggest mode): waits for a person to send, edit or discard it; handed to the team if nobody has within {} minutes",
-            self.settings.draft_expiry_minutes
-        ));
+        explanation.set(
+            "reply",
+            format!(
+                "drafted (suggest mode): waits for a person to send, edit or discard it; handed to the team if nobody has within {} minutes",
+                self.settings.draft_expiry_minutes
+            ),
+        );
     }
 
     /// Sends a drafted reply as the agent wrote it, or as a person edited it (`edited`: then the
