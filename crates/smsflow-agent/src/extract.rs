@@ -3642,6 +3642,26 @@ const NAME_CUES: &[&[&str]] = &[
     &["under"],
 ];
 
+/// The positions in [`NAME_CUES`] of the cues each word opens: the readers try every cue at
+/// every word, and a word opens few of them.
+static NAME_CUES_BY_FIRST_WORD: std::sync::LazyLock<std::collections::HashMap<&str, Vec<usize>>> =
+    std::sync::LazyLock::new(|| {
+        let mut by_first = std::collections::HashMap::<&str, Vec<usize>>::new();
+        for (position, cue) in NAME_CUES.iter().enumerate() {
+            by_first.entry(cue[0]).or_default().push(position);
+        }
+        by_first
+    });
+
+/// The name cues that `word` (in lower case) opens, in [`NAME_CUES`]' order.
+fn name_cues_opened_by(word: &str) -> impl Iterator<Item = &'static [&'static str]> {
+    NAME_CUES_BY_FIRST_WORD
+        .get(word)
+        .into_iter()
+        .flatten()
+        .map(|&position| NAME_CUES[position])
+}
+
 /// Words between a cue and the name that are not the name: "my name is actually Dana".
 fn skip_fillers(words: &[Word], mut at: usize) -> usize {
     let title = |at: usize| {
@@ -3719,39 +3739,51 @@ const TITLES: &[&str] = &[
 /// but contact details asked beside it), alone or before contact details ("rocío", "sure -
 /// brian kim, brian.kim@yahoo.com").
 fn lowercase_name(words: &[Word], asked: bool, alone: bool) -> Option<String> {
-    let cued = NAME_CUES.iter().find_map(|cue| {
-        let at = (0..words.len()).find(|&at| own_cue_at(words, at, cue).is_some())?;
-        // Without the question, only a cue that says a name follows, near the start, or any cue
-        // when a company follows the name ("im dana from blue fin sushi").
-        let strong = asked
-            || words.len() <= 4
-            || (at <= 2
-                && matches!(
-                    cue,
-                    [_, "name", "is"]
-                        | ["name", "is"]
-                        | ["name's"]
-                        | ["this", "is"]
-                        | ["me", "llamo"]
-                        | ["it's"]
-                        | ["its"]
-                        | [_, "nombre", "es"]
-                ));
-        let (name, end) = plain_name(words, skip_fillers(words, at + cue.len()), asked)?;
-        let linked = words.get(end).is_some_and(|next| {
-            matches!(
-                next.lower.as_str(),
-                "from" | "with" | "at" | "here" | "de" | "desde"
-            )
+    // Only the cues a word of the message opens, in their order.
+    let mut opened: Vec<usize> = words
+        .iter()
+        .filter_map(|word| NAME_CUES_BY_FIRST_WORD.get(word.lower.as_str()))
+        .flatten()
+        .copied()
+        .collect();
+    opened.sort_unstable();
+    opened.dedup();
+    let cued = opened
+        .iter()
+        .map(|&position| NAME_CUES[position])
+        .find_map(|cue| {
+            let at = (0..words.len()).find(|&at| own_cue_at(words, at, cue).is_some())?;
+            // Without the question, only a cue that says a name follows, near the start, or any cue
+            // when a company follows the name ("im dana from blue fin sushi").
+            let strong = asked
+                || words.len() <= 4
+                || (at <= 2
+                    && matches!(
+                        cue,
+                        [_, "name", "is"]
+                            | ["name", "is"]
+                            | ["name's"]
+                            | ["this", "is"]
+                            | ["me", "llamo"]
+                            | ["it's"]
+                            | ["its"]
+                            | [_, "nombre", "es"]
+                    ));
+            let (name, end) = plain_name(words, skip_fillers(words, at + cue.len()), asked)?;
+            let linked = words.get(end).is_some_and(|next| {
+                matches!(
+                    next.lower.as_str(),
+                    "from" | "with" | "at" | "here" | "de" | "desde"
+                )
+            });
+            // A clause that ends the message with "im ..." signs it: "price for a day pass? im sam
+            // torres".
+            let signed = end == words.len()
+                && at > 0
+                && words[at - 1].ends_clause
+                && matches!(cue, ["i'm"] | ["im"] | ["soy"]);
+            (strong || linked || signed).then_some(name)
         });
-        // A clause that ends the message with "im ..." signs it: "price for a day pass? im sam
-        // torres".
-        let signed = end == words.len()
-            && at > 0
-            && words[at - 1].ends_clause
-            && matches!(cue, ["i'm"] | ["im"] | ["soy"]);
-        (strong || linked || signed).then_some(name)
-    });
     cued.or_else(|| {
         let start = skip_leading_fillers(words);
         let capitalised = words
@@ -4159,8 +4191,8 @@ fn says_whose_vaguely(words: &[Word]) -> bool {
 }
 
 fn person_name(words: &[Word]) -> Option<String> {
-    for (i, _) in words.iter().enumerate() {
-        for cue in NAME_CUES {
+    for (i, word) in words.iter().enumerate() {
+        for cue in name_cues_opened_by(&word.lower) {
             if own_cue_at(words, i, cue).is_some()
                 && let Some((name, _)) =
                     capitalised_run(words, skip_fillers(words, i + cue.len()), NAME_WORDS, false)
