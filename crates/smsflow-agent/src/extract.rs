@@ -6,6 +6,7 @@
 
 use phonenumber::country::Id as Region;
 use smsflow_core::{FieldSpec, FieldType};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -241,7 +242,9 @@ impl Extractors {
         known: &BTreeMap<String, String>,
         clock: &Clock,
     ) -> Extraction {
-        let mut words = words(text);
+        // The words as written; `words` below may read a name answered alone as if after "I'm".
+        let written = words(text);
+        let mut words = Cow::Borrowed(written.as_slice());
         let correcting = fields::is_correction(text);
         let is_asked = |field: &FieldSpec| asked.iter().any(|a| a == field.as_str());
         // One word where someone else's name is wanted too ("Biscuit" for the owner and the
@@ -275,7 +278,7 @@ impl Extractors {
             })
         {
             // Read the answer as if it said "I'm ...": the cues then find the name and company.
-            words.insert(
+            words.to_mut().insert(
                 start,
                 Word {
                     text: "I'm".into(),
@@ -415,8 +418,7 @@ impl Extractors {
                         .split_once(',')
                         .is_some_and(|(_, places)| places.contains(value))
                 })
-                || (place_beside_street(text, value)
-                    && person_name(&self::words(text)).is_none())
+                || (place_beside_street(text, value) && person_name(&written).is_none())
                 // "Rio Nazas 310, Col. del Valle": the street that opens an address, its number
                 // right after; "Colonia Pitic, calle Reforma 88": a place's word opens it.
                 || fields::address(text, false).is_some_and(|address| {
@@ -468,8 +470,7 @@ impl Extractors {
         // After the names that are no name are dropped: the signature is one.
         signed_after_address(text, wanted, known, &mut extraction);
         with_place_before_street(text, wanted, known, &mut extraction);
-        // The words as written: `words` reads a name answered alone as if after "I'm".
-        beside::share_names(&self::words(text), wanted, asked, known, &mut extraction);
+        beside::share_names(&written, wanted, asked, known, &mut extraction);
         share_vehicle(wanted, &mut extraction);
         self.share_addresses(text, wanted, asked, known, &mut extraction);
         route::share_route(text, wanted, known, &mut extraction);
@@ -550,7 +551,7 @@ impl Extractors {
         if let Some((name, value)) = level::answer(text, wanted, known, &extraction) {
             extraction.found.insert(name, value);
         }
-        if let Some((signed, _)) = listed_name(&self::words(text)) {
+        if let Some((signed, _)) = listed_name(&written) {
             resigned::resign(&signed, wanted, asked, known, &mut extraction);
         }
         // A thing and what is wrong with it, in one clause: each to its own field.
@@ -2937,31 +2938,46 @@ fn words(text: &str) -> Vec<Word> {
     // "Alexis Turner / Turner Realty Group", "Ana Gil | 555 0142", "Raj Patel @ Kestrel
     // Analytics": a slash, a bar or an at sign between parts ends the one before, as a comma
     // does.
-    let text = text
-        .replace(" / ", ", ")
-        .replace(" | ", ", ")
-        .replace(" @ ", ", ");
+    let text = if text.contains(['/', '|', '@']) {
+        Cow::Owned(
+            text.replace(" / ", ", ")
+                .replace(" | ", ", ")
+                .replace(" @ ", ", "),
+        )
+    } else {
+        Cow::Borrowed(text)
+    };
     let mut words: Vec<Word> = text
         .split_whitespace()
         // "thanks! -Kate": the dash of a signature written on to the name.
-        .flat_map(|raw| match raw.strip_prefix(['-', '~']) {
-            Some(name) if name.starts_with(char::is_alphabetic) => vec!["-", name],
-            _ => vec![raw],
+        .flat_map(|raw| {
+            match raw.strip_prefix(['-', '~']) {
+                Some(name) if name.starts_with(char::is_alphabetic) => [Some("-"), Some(name)],
+                _ => [Some(raw), None],
+            }
+            .into_iter()
+            .flatten()
         })
         .filter_map(|raw| {
             let ends_clause = raw.ends_with([',', '.', '!', '?', ';', ':']);
             let trimmed = raw
                 .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '&' && c != '-')
                 .trim_end_matches('\'');
-            // "S.L.", "Inc.": the dot is part of the word.
-            let text = match raw.find(trimmed).map(|at| &raw[at + trimmed.len()..]) {
-                Some(rest) if rest.starts_with('.') && is_abbreviation(trimmed) => {
-                    format!("{trimmed}.")
-                }
-                _ => trimmed.to_string(),
+            // "S.L.", "Inc.": the dot is part of the word. (`trimmed` is a part of `raw`: it
+            // ends where its bytes do.)
+            let end = trimmed.as_ptr() as usize - raw.as_ptr() as usize + trimmed.len();
+            let text = if raw[end..].starts_with('.') && is_abbreviation(trimmed) {
+                format!("{trimmed}.")
+            } else {
+                trimmed.to_string()
             };
+            let lower = text.to_lowercase();
             (!text.is_empty()).then(|| Word {
-                lower: text.to_lowercase().replace('\u{2019}', "'"),
+                lower: if lower.contains('\u{2019}') {
+                    lower.replace('\u{2019}', "'")
+                } else {
+                    lower
+                },
                 text,
                 ends_clause,
             })
