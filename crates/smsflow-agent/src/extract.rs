@@ -3669,13 +3669,9 @@ static NAME_CUES_BY_FIRST_WORD: std::sync::LazyLock<std::collections::HashMap<&s
         by_first
     });
 
-/// The name cues that `word` (in lower case) opens, in [`NAME_CUES`]' order.
-fn name_cues_opened_by(word: &str) -> impl Iterator<Item = &'static [&'static str]> {
-    NAME_CUES_BY_FIRST_WORD
-        .get(word)
-        .into_iter()
-        .flatten()
-        .map(|&position| NAME_CUES[position])
+/// The positions in [`NAME_CUES`] of the cues `word` (in lower case) opens, in order.
+fn name_cues_opened_by(word: &str) -> &'static [usize] {
+    NAME_CUES_BY_FIRST_WORD.get(word).map_or(&[], Vec::as_slice)
 }
 
 /// Words between a cue and the name that are not the name: "my name is actually Dana".
@@ -3758,8 +3754,7 @@ fn lowercase_name(words: &[Word], asked: bool, alone: bool) -> Option<String> {
     // Only the cues a word of the message opens, in their order.
     let mut opened: Vec<usize> = words
         .iter()
-        .filter_map(|word| NAME_CUES_BY_FIRST_WORD.get(word.lower.as_str()))
-        .flatten()
+        .flat_map(|word| name_cues_opened_by(&word.lower))
         .copied()
         .collect();
     opened.sort_unstable();
@@ -4208,7 +4203,10 @@ fn says_whose_vaguely(words: &[Word]) -> bool {
 
 fn person_name(words: &[Word]) -> Option<String> {
     for (i, word) in words.iter().enumerate() {
-        for cue in name_cues_opened_by(&word.lower) {
+        for cue in name_cues_opened_by(&word.lower)
+            .iter()
+            .map(|&k| NAME_CUES[k])
+        {
             if own_cue_at(words, i, cue).is_some()
                 && let Some((name, _)) =
                     capitalised_run(words, skip_fillers(words, i + cue.len()), NAME_WORDS, false)
