@@ -21,10 +21,11 @@ URL = os.environ["PEER_PUBLIC_URL"].rstrip("/") + "/webhooks/twilio/sms"
 validator = RequestValidator(os.environ["PEER_TOKEN"])
 
 # One connection in autocommit mode: each INSERT is its own transaction, committed before the
-# webhook is answered. The lock keeps its use to one request at a time.
+# webhook is answered, and synced to disk first (synchronous FULL), as smsflow's commits are. The
+# lock keeps its use to one request at a time.
 db = sqlite3.connect(os.environ["PEER_DATABASE"], check_same_thread=False, isolation_level=None)
 db.execute("PRAGMA journal_mode = WAL")
-db.execute("PRAGMA synchronous = NORMAL")
+db.execute("PRAGMA synchronous = FULL")
 db.execute(
     "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, message_sid TEXT UNIQUE, "
     "direction TEXT NOT NULL, from_number TEXT NOT NULL, to_number TEXT NOT NULL, "

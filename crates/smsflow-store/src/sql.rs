@@ -327,7 +327,9 @@ impl SqliteStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // Each commit is synced to disk before it is answered: with NORMAL a power cut or a
+            // machine crash could take back texts whose webhooks were already acknowledged.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             // Batches are written with multi-row statements, one text per batch size.
             .statement_cache_capacity(1024)
@@ -918,3 +920,28 @@ macro_rules! impl_store {
 
 impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
 impl_store!(PostgresStore, sqlx::Postgres, "postgres");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_sqlite_write_connection_syncs_each_commit_to_disk() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("smsflow.db"))
+            .await
+            .expect("the store opens");
+        const FULL: i64 = 2;
+        let pool: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.write)
+            .await
+            .expect("the pool's setting");
+        assert_eq!(pool, FULL);
+        let writer = store
+            .writer
+            .run(|db| Ok(db.query_row("PRAGMA synchronous", [], |row| row.get::<_, i64>(0))?))
+            .await
+            .expect("the writer's setting");
+        assert_eq!(writer, FULL);
+    }
+}

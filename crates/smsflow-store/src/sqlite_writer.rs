@@ -49,7 +49,7 @@ pub(crate) struct SqliteWriter {
 
 impl SqliteWriter {
     /// Opens a second connection to the (existing, migrated) database at `path` with the same
-    /// settings as the store's sqlx connections (WAL, synchronous NORMAL, 10 s busy timeout,
+    /// settings as the store's sqlx connections (WAL, synchronous FULL, 10 s busy timeout,
     /// foreign keys), and starts its thread, which does `upkeep` when it is due.
     pub(crate) fn open(path: &Path, upkeep: Option<Upkeep>) -> Result<Self, StoreError> {
         let connection = Connection::open_with_flags(
@@ -57,7 +57,7 @@ impl SqliteWriter {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         connection.busy_timeout(Duration::from_secs(10))?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
         connection.pragma_update(None, "foreign_keys", true)?;
         // Savepoints keep the pages they change in a statement journal, which spills to a temporary
         // file past 64 KiB: created, written and deleted for each group (profiled: a fifth of the
