@@ -17,7 +17,7 @@ use crate::StoreError;
 use crate::conversations::ConversationCursor;
 use crate::inbox::{InboxStore, SearchText};
 use crate::sql::{PostgresStore, SqliteStore, like_pattern};
-use crate::sqlite_writer::Upkeep;
+use crate::sqlite_writer::{Upkeep, execute};
 use crate::stored_time::StoredTime;
 
 /// A search with at most this many matching messages, numbers and names sorts all of them.
@@ -66,20 +66,22 @@ pub(crate) const INDEX_PENDING_EVERY: usize = 256;
 /// Indexes the rows waiting for the inbox's search: the messages and conversations above their
 /// high-water marks (then raised to the highest rowid; left as they are when nothing was
 /// waiting, as before every search of a quiet inbox, so that its row is not written again) and the
-/// contacts listed as pending.
-const INDEX_PENDING_SEARCH: &str = "\
-    INSERT INTO messages_search (rowid, body) SELECT rowid, body FROM messages \
-        WHERE rowid > (SELECT messages FROM search_indexed_up_to); \
-    INSERT INTO conversations_search (rowid, their_number) SELECT rowid, their_number FROM conversations \
-        WHERE rowid > (SELECT conversations FROM search_indexed_up_to); \
-    UPDATE search_indexed_up_to SET \
+/// contacts listed as pending. One statement at a time, each prepared once and kept by the
+/// connection (a batch of them would be compiled again at every indexing).
+const INDEX_PENDING_SEARCH: [&str; 5] = [
+    "INSERT INTO messages_search (rowid, body) SELECT rowid, body FROM messages \
+        WHERE rowid > (SELECT messages FROM search_indexed_up_to)",
+    "INSERT INTO conversations_search (rowid, their_number) SELECT rowid, their_number FROM conversations \
+        WHERE rowid > (SELECT conversations FROM search_indexed_up_to)",
+    "UPDATE search_indexed_up_to SET \
         messages = (SELECT COALESCE(MAX(rowid), 0) FROM messages), \
         conversations = (SELECT COALESCE(MAX(rowid), 0) FROM conversations) \
         WHERE messages < (SELECT COALESCE(MAX(rowid), 0) FROM messages) \
-            OR conversations < (SELECT COALESCE(MAX(rowid), 0) FROM conversations); \
-    INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
-        FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid; \
-    DELETE FROM contacts_search_pending;";
+            OR conversations < (SELECT COALESCE(MAX(rowid), 0) FROM conversations)",
+    "INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
+        FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid",
+    "DELETE FROM contacts_search_pending",
+];
 
 /// The writer's upkeep: the pending rows indexed every [`INDEX_PENDING_EVERY`] units.
 pub(crate) const SEARCH_UPKEEP: Upkeep = Upkeep {
@@ -88,7 +90,10 @@ pub(crate) const SEARCH_UPKEEP: Upkeep = Upkeep {
 };
 
 fn index_pending_search(db: &rusqlite::Connection) -> Result<(), StoreError> {
-    Ok(db.execute_batch(INDEX_PENDING_SEARCH)?)
+    for statement in INDEX_PENDING_SEARCH {
+        execute(db, statement, &[])?;
+    }
+    Ok(())
 }
 
 impl SqliteStore {
