@@ -1218,3 +1218,41 @@ async fn writes_of_the_pipeline_and_of_people_at_once_all_land() {
         assert_eq!(claimed.len(), 100, "{}", db.label);
     }
 }
+
+/// A processed text's explanation is large enough to be compressed as its row is written; on
+/// PostgreSQL that is with lz4, cheaper than the default pglz (migration 0037), and it reads back
+/// whole.
+#[tokio::test]
+async fn a_long_explanation_is_compressed_with_lz4_on_postgres() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    let store = db.store().await;
+    store_texts(&store, &[("SMlong", "+15551170001")]).await;
+    let (message, _) = claim_one(&store, Duration::seconds(30)).await;
+    let reasons: Vec<String> = (0..60)
+        .map(|i| format!("candidate {i}: the goal's meaning scored 0.{i:02} of 1"))
+        .collect();
+    let outcome = InboundOutcome {
+        explanation: Explanation::default().with("candidates", &reasons),
+        ..replying("a reply")
+    };
+    store
+        .complete_inbound(&[(&message, &outcome)])
+        .await
+        .unwrap();
+
+    let compression: Option<String> =
+        sqlx::query_scalar("SELECT pg_column_compression(explanation) FROM messages WHERE id = $1")
+            .bind(message.id)
+            .fetch_one(&db.postgres_pool().await)
+            .await
+            .unwrap();
+    assert_eq!(compression.as_deref(), Some("lz4"));
+    let stored = store.get_message(message.id).await.unwrap().explanation;
+    assert_eq!(
+        stored,
+        Some(serde_json::json!({ "candidates": reasons })),
+        "the explanation reads back whole"
+    );
+}
