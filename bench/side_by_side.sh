@@ -41,7 +41,11 @@
 #      BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway server, stopped afterwards unless it
 #      was running), BENCH_PG_FSYNC (default off, as the test servers; on, syncing each commit
 #      as in production), BENCH_PG_NAPTIME (default 60: autovacuum's nap in seconds, see
-#      bench/lib.sh), BENCH_PORT (default 18321: the server; + 1: the stand-in Twilio API).
+#      bench/lib.sh), BENCH_PG_WARMUP (default 0: PostgreSQL runs start on an empty database;
+#      N: each server first takes N texts, unmeasured, then its database is analysed, so that the
+#      measured texts run on the plans of a database in use, not those PostgreSQL caches for
+#      tables it has seen empty; the counts checked include them),
+#      BENCH_PORT (default 18321: the server; + 1: the stand-in Twilio API).
 #      RUST_LOG for smsflow (default warn).
 #      SETUP_SQL (PostgreSQL): run on smsflow's database after its migrations (bench/lib.sh).
 #      WAL_PAGES=1 (SQLite): also counts the pages each run's commits write, by table or index and
@@ -175,6 +179,14 @@ run() {
   webhook) SMSFLOW_SETUP=no_processing start_smsflow "$dir" "$db_url" ;;
   pipeline) replies=(); SMSFLOW_SETUP= start_smsflow "$dir" "$db_url" ;;
   esac
+  local warmup=0
+  [ "$backend" = postgres ] && warmup=${BENCH_PG_WARMUP:-0}
+  if [ "$warmup" -gt 0 ]; then
+    taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
+      --count "$warmup" --concurrency "$inflight" --upstream-port "$UPSTREAM_PORT" --wait-secs 600 \
+      --run "$RANDOM$RANDOM" --first-sender "$COUNT" "${replies[@]}" >"$dir/warmup.out"
+    psql -q "$db_url" -c ANALYZE
+  fi
   local cpu0 sw0 db0 writer0 written0 wchar0 perf_pid=
   cpu0=$(cpu_ticks "$SERVER_PID") sw0=$(proc_switches "$SERVER_PID") db0=$(pg_ticks)
   writer0=$(writer_ticks "$SERVER_PID") written0=$(io_bytes "$SERVER_PID" write_bytes) wchar0=$(io_bytes "$SERVER_PID" wchar)
@@ -213,6 +225,7 @@ run() {
   *) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'sent')") ;;
   esac
   [ "$server" = pipeline ] || [ "$server" = floor ] && expected_out=$COUNT
+  [ "$expected_out" = 0 ] || expected_out=$((expected_out + warmup))
   read -r inbound outbound <<<"$counts"
   if [ -n "$wal_pid" ]; then
     touch "$dir/wal.stop"
@@ -220,8 +233,8 @@ run() {
     head -2 "$dir/wal_pages.txt" | sed 's/^/    WAL: /' >&2
   fi
   stop_server
-  if [ "$rc" != 0 ] || [ "$inbound" != "$COUNT" ] || [ "$outbound" != "$expected_out" ]; then
-    echo "FAILED: $server on $backend, $inflight in flight: generator exit $rc, $inbound texts stored, $outbound replies (expected $COUNT, $expected_out); see $dir" >&2
+  if [ "$rc" != 0 ] || [ "$inbound" != "$((COUNT + warmup))" ] || [ "$outbound" != "$expected_out" ]; then
+    echo "FAILED: $server on $backend, $inflight in flight: generator exit $rc, $inbound texts stored, $outbound replies (expected $((COUNT + warmup)), $expected_out); see $dir" >&2
     status=1
   fi
   python3 - "$dir/load.out" "$round" "$backend" "$inflight" "$server" "$(( (cpu1 - cpu0) * TICK_US ))" "$switches" \

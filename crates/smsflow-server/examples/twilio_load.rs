@@ -11,6 +11,8 @@
 //! It also reports the replies sent in each whole second after the first webhook, and the slowest
 //! such second between the first reply and the last (a burst's dips); `--reply-rates FILE` writes
 //! the whole series (`second,replies`).
+//! `--first-sender N` numbers the senders from N (default 0), so that a second run (a warm-up
+//! before it) texts from numbers of its own.
 //! With `--no-replies` it reports the webhooks alone, for a server that sends no replies
 //! (bench/side_by_side.sh: the limit, smsflow with processing turned off).
 //!
@@ -35,6 +37,8 @@ struct Args {
     token: String,
     account_sid: String,
     count: usize,
+    /// The first sender's number is `+1999` and this, in 7 digits.
+    first_sender: usize,
     concurrency: usize,
     upstream_port: u16,
     wait_secs: u64,
@@ -51,6 +55,7 @@ fn parse_args() -> Args {
         token: String::new(),
         account_sid: format!("AC{}", "0123456789abcdef".repeat(2)),
         count: 10_000,
+        first_sender: 0,
         concurrency: 64,
         upstream_port: 18322,
         wait_secs: 300,
@@ -71,6 +76,7 @@ fn parse_args() -> Args {
             "--token" => args.token = value(),
             "--account-sid" => args.account_sid = value(),
             "--count" => args.count = value().parse().expect("--count N"),
+            "--first-sender" => args.first_sender = value().parse().expect("--first-sender N"),
             "--concurrency" => args.concurrency = value().parse().expect("--concurrency N"),
             "--upstream-port" => args.upstream_port = value().parse().expect("--upstream-port P"),
             "--wait-secs" => args.wait_secs = value().parse().expect("--wait-secs S"),
@@ -82,8 +88,8 @@ fn parse_args() -> Args {
     }
     assert!(!args.token.is_empty(), "--token is required");
     assert!(
-        args.count > 0 && args.count < 10_000_000,
-        "--count out of range"
+        args.count > 0 && args.first_sender + args.count <= 10_000_000,
+        "--count (and --first-sender) out of range: the senders' numbers have 7 digits"
     );
     args
 }
@@ -176,7 +182,9 @@ async fn main() {
     // distinct MessageSids, bodies that match the example "Lead capture" workflow.
     let url = format!("{}/webhooks/twilio/sms", args.url.trim_end_matches('/'));
     let to = "+15559870000";
-    let numbers: Vec<String> = (0..args.count).map(|i| format!("+1999{i:07}")).collect();
+    let numbers: Vec<String> = (args.first_sender..args.first_sender + args.count)
+        .map(|i| format!("+1999{i:07}"))
+        .collect();
     let requests: Arc<Vec<(String, Vec<u8>)>> = Arc::new(
         numbers
             .iter()
