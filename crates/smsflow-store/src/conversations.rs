@@ -314,7 +314,7 @@ pub struct ClaimNext {
     /// At most this many inbound messages, as `claim_inbound` claims them.
     pub inbound: usize,
     /// At most this many outbound messages due, as `claim_outbound` claims them (the replies
-    /// just queued among them).
+    /// just queued among them; on PostgreSQL only those).
     pub outbound: usize,
 }
 
@@ -408,8 +408,9 @@ pub trait ConversationStore: Send + Sync {
     /// Records processed messages as `complete_inbound` does and claims what `next` asks for,
     /// after recording (a conversation whose message was just recorded may be claimed again for
     /// its next one): on SQLite in the same transaction; on PostgreSQL the inbound batch right
-    /// after, apart, and no outbound message (its senders claim them, as before). Claims nothing
-    /// when a message could not be recorded. Takes the outcomes, which SQLite's writer thread
+    /// after, apart, and of outbound messages only the replies queued with the batch (each
+    /// inserted claimed, not queued and claimed apart). Claims nothing when a message could not
+    /// be recorded. Takes the outcomes, which SQLite's writer thread
     /// keeps until it has written them.
     async fn complete_inbound_and_claim(
         &self,

@@ -704,7 +704,7 @@ async fn workers_in_two_processes_process_each_message_once_and_in_order() {
 }
 
 #[tokio::test]
-async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_database_can() {
+async fn recording_a_batch_claims_the_next_one_and_its_replies() {
     for db in testing::all().await {
         let store = db.store().await;
         store_texts(
@@ -742,20 +742,24 @@ async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_databas
             .iter()
             .map(|(m, _)| m.provider_id.clone().unwrap())
             .collect();
-        let replies = if db.label == "sqlite" {
-            bodies(&claimed_next.outbound)
-        } else {
-            // PostgreSQL claims no reply here: its senders claim them apart.
-            assert!(claimed_next.outbound.is_empty());
-            bodies(
-                &store
-                    .claim_outbound(Duration::seconds(30), 10)
-                    .await
-                    .unwrap(),
-            )
-        };
         assert_eq!(next_texts, ["SMn2"], "{}", db.label);
-        assert_eq!(replies, ["first's reply", "other's reply"], "{}", db.label);
+        assert_eq!(
+            bodies(&claimed_next.outbound),
+            ["first's reply", "other's reply"],
+            "{}",
+            db.label
+        );
+        let job = &claimed_next.outbound[0];
+        assert_eq!(
+            (
+                job.message.status,
+                job.message.attempts,
+                job.their_number.as_str()
+            ),
+            (MessageStatus::Sending, 1, "+15551130001"),
+            "{}: claimed as the outbound claim claims",
+            db.label
+        );
         // Claimed once: neither a later claim nor another worker takes them again.
         assert!(
             store
@@ -771,6 +775,127 @@ async fn recording_a_batch_claims_the_next_one_and_its_replies_where_the_databas
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// A reply is claimed with its batch only as a sender would claim it: not behind an earlier unsent
+/// message of its conversation, not before it is due, and no more than asked for.
+#[tokio::test]
+async fn recording_a_batch_claims_only_the_replies_a_sender_could() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let now = OffsetDateTime::now_utc();
+        let behind = store
+            .open_conversation(Channel::Twilio, "+15550009999", "+15551160001")
+            .await
+            .unwrap();
+        let earlier = store
+            .queue_outbound(behind.id, &testing::new_outbound("earlier", now))
+            .await
+            .unwrap();
+        store_texts(
+            &store,
+            &[
+                ("SMq1", "+15551160001"),
+                ("SMq2", "+15551160002"),
+                ("SMq3", "+15551160003"),
+            ],
+        )
+        .await;
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed[0].1.id, behind.id, "{}", db.label);
+        let later = InboundOutcome {
+            reply: Some(testing::new_outbound("later", now + Duration::hours(1))),
+            ..replying("")
+        };
+        let outcomes = vec![
+            (&claimed[0].0, replying("behind")),
+            (&claimed[1].0, replying("due")),
+            (&claimed[2].0, later),
+        ];
+        let next = ClaimNext {
+            lease: Duration::seconds(30),
+            inbound: 0,
+            outbound: 10,
+        };
+        let with_batch = store
+            .complete_inbound_and_claim(outcomes, next)
+            .await
+            .unwrap()
+            .outbound;
+        let bodies = |jobs: &[OutboundJob]| -> Vec<String> {
+            jobs.iter().map(|job| job.message.body.clone()).collect()
+        };
+        // SQLite's claim with the batch takes any message due, the earlier one too.
+        let expected: &[&str] = if db.label == "sqlite" {
+            &["earlier", "due"]
+        } else {
+            &["due"]
+        };
+        assert_eq!(bodies(&with_batch), expected, "{}", db.label);
+        let apart = store
+            .claim_outbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        let expected: &[&str] = if db.label == "sqlite" {
+            &[]
+        } else {
+            &["earlier"]
+        };
+        assert_eq!(bodies(&apart), expected, "{}: the rest wait", db.label);
+        let sending = store.get_message(earlier.id).await.unwrap();
+        store
+            .mark_sent(
+                earlier.id,
+                sending.attempts,
+                Some("SMe"),
+                MessageStatus::Sent,
+            )
+            .await
+            .unwrap();
+        let then = store
+            .claim_outbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            bodies(&then),
+            ["behind"],
+            "{}: once the earlier is sent",
+            db.label
+        );
+
+        // No more than asked for: the oldest reply is claimed, the other waits for a sender.
+        store_texts(
+            &store,
+            &[("SMq4", "+15551160004"), ("SMq5", "+15551160005")],
+        )
+        .await;
+        let claimed = store
+            .claim_inbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        let outcomes = vec![
+            (&claimed[0].0, replying("first")),
+            (&claimed[1].0, replying("second")),
+        ];
+        let one = ClaimNext {
+            outbound: 1,
+            ..next
+        };
+        let with_batch = store
+            .complete_inbound_and_claim(outcomes, one)
+            .await
+            .unwrap()
+            .outbound;
+        assert_eq!(bodies(&with_batch), ["first"], "{}", db.label);
+        let apart = store
+            .claim_outbound(Duration::seconds(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(bodies(&apart), ["second"], "{}", db.label);
     }
 }
 
@@ -918,12 +1043,19 @@ async fn an_expired_claim_is_taken_over_and_the_late_worker_is_ignored() {
     }
 }
 
-/// On SQLite an inbound worker claims the replies of a batch in the transaction that records it,
-/// and sends them itself. When it dies before marking them sent, their claims lapse and a sender
-/// takes each over once; the dead worker's late mark changes nothing.
+/// An inbound worker claims the replies of a batch in the transaction that records it, and sends
+/// them itself. When it dies before marking them sent, their claims lapse and a sender takes each
+/// over once; the dead worker's late mark changes nothing.
 #[tokio::test]
 async fn replies_claimed_by_a_crashed_inbound_worker_are_taken_over_once() {
-    let db = testing::sqlite();
+    for db in testing::all().await {
+        replies_claimed_by_a_crashed_inbound_worker_are_taken_over_once_on(&db).await;
+    }
+}
+
+async fn replies_claimed_by_a_crashed_inbound_worker_are_taken_over_once_on(
+    db: &testing::TestDatabase,
+) {
     let store = db.store().await;
     store
         .record_inbound(&sms("SMcrash1", "+15551150001"))

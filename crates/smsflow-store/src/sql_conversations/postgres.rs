@@ -60,16 +60,37 @@ const UPSERT_ALL_RUNS: &str = "INSERT INTO runs (id, conversation_id, workflow_i
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, completed = excluded.completed, \
      updated_at = excluded.updated_at";
 
-/// `INSERT_OUTBOUND` for many messages, arrays in step (`$1` to `$12`), created at `$13`.
-const INSERT_ALL_OUTBOUND: &str = "INSERT INTO messages (id, conversation_id, direction, author, \
-     channel, body, status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
-     SELECT r.id, r.conversation_id, 'outbound', r.author, r.channel, r.body, r.status, r.segments, \
-     r.encoding, '[]', FALSE, r.workflow_id, 0, r.next_attempt_at, $13, $13, r.language, \
-     r.draft_expires_at FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+/// `INSERT_OUTBOUND` for many messages, arrays in step (`$1` to `$12`), created at `$13`; up to
+/// `$14` of them (oldest first) inserted claimed until `$15`, as `outbound_claim_sql` would claim
+/// them: queued, due now, with no earlier unsent message in the conversation. Answers those, with
+/// what sending needs, as the outbound claim does: each is then written once, not queued and
+/// claimed in a transaction of its own.
+const INSERT_ALL_OUTBOUND: &str = concat!(
+    "WITH r AS (SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
      $11::text[], $6::bigint[], $7::text[], $8::uuid[], $9::timestamptz[], $10::text[], \
      $12::timestamptz[]) AS r(id, conversation_id, author, channel, body, status, segments, \
-     encoding, workflow_id, next_attempt_at, language, draft_expires_at)";
+     encoding, workflow_id, next_attempt_at, language, draft_expires_at)), \
+     claimed AS (SELECT r.id FROM r WHERE r.status = 'queued' AND r.next_attempt_at <= $13 \
+     AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = r.conversation_id AND e.",
+    unsent!(),
+    " AND e.attempts >= 0 AND e.id < r.id AND (e.next_attempt_at <= $13 OR e.attempts > 0)) \
+     ORDER BY r.id LIMIT $14), \
+     inserted AS (INSERT INTO messages (id, conversation_id, direction, author, \
+     channel, body, status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+     next_attempt_at, locked_until, created_at, updated_at, language, draft_expires_at) \
+     SELECT r.id, r.conversation_id, 'outbound', r.author, r.channel, r.body, \
+     CASE WHEN l.id IS NULL THEN r.status ELSE 'sending' END, r.segments, r.encoding, '[]', FALSE, \
+     r.workflow_id, CASE WHEN l.id IS NULL THEN 0 ELSE 1 END, \
+     CASE WHEN l.id IS NULL THEN r.next_attempt_at ELSE $15 END, \
+     CASE WHEN l.id IS NOT NULL THEN $15 END, $13, $13, r.language, r.draft_expires_at \
+     FROM r LEFT JOIN claimed l ON l.id = r.id RETURNING ",
+    message_columns!(),
+    ") SELECT inserted.*, c.our_number, c.their_number, \
+     EXISTS (SELECT 1 FROM opt_outs o WHERE o.number = c.their_number) AS opted_out \
+     FROM inserted JOIN conversations c ON c.id = inserted.conversation_id \
+     WHERE inserted.status = 'sending' \
+     AND c.id = ANY(ARRAY(SELECT conversation_id FROM inserted WHERE status = 'sending'))"
+);
 
 /// A claimed outbound message with its conversation's numbers.
 #[derive(sqlx::FromRow)]
@@ -166,32 +187,57 @@ impl PostgresStore {
         &self,
         completed: &[(&Message, &InboundOutcome)],
     ) -> Result<(), StoreError> {
+        self.complete_inbound_claiming_replies(completed, time::Duration::ZERO, 0)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records processed messages and claims up to `limit` of the replies queued with them,
+    /// until `lease` from now (see `INSERT_ALL_OUTBOUND`).
+    async fn complete_inbound_claiming_replies(
+        &self,
+        completed: &[(&Message, &InboundOutcome)],
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
         if completed.len() > 1 {
-            match self.complete_inbound_together(completed).await {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
+            match self
+                .complete_inbound_together(completed, lease, limit)
+                .await
+            {
+                Ok(Some(claimed)) => return Ok(claimed),
+                Ok(None) => {}
                 Err(error) => {
                     tracing::warn!(%error, messages = completed.len(), "cannot record a batch of processed messages together; recording them one by one")
                 }
             }
         }
         // One at a time: one message finished elsewhere, or failing, spoils no other.
+        let mut claimed = Vec::new();
         for one in completed {
-            self.complete_inbound_together(std::slice::from_ref(one))
-                .await?;
+            let left = limit.saturating_sub(claimed.len());
+            if let Some(replies) = self
+                .complete_inbound_together(std::slice::from_ref(one), lease, left)
+                .await?
+            {
+                claimed.extend(replies);
+            }
         }
-        Ok(())
+        Ok(claimed)
     }
 
     /// Records processed messages in one transaction, a statement for each step over the whole
     /// batch (arrays in step; the rows found by `= ANY` of their ids, a lookup by primary key
-    /// whatever the statistics) and one for each run, opt change or hand-off; false (and nothing
+    /// whatever the statistics) and one for each run, opt change or hand-off, and answers the
+    /// replies claimed with them (up to `limit`, until `lease` from now); none (and nothing
     /// recorded) when one of them was finished by another worker first (after this one's lease
     /// expired).
     async fn complete_inbound_together(
         &self,
         completed: &[(&Message, &InboundOutcome)],
-    ) -> Result<bool, StoreError> {
+        lease: time::Duration,
+        limit: usize,
+    ) -> Result<Option<Vec<OutboundJob>>, StoreError> {
         let at = now();
         let mut tx = self.write.begin_write().await?;
         // The conversations are locked first, in the order record_inbound takes them (the
@@ -267,7 +313,7 @@ impl PostgresStore {
                 .collect();
         if processed.len() != completed.len() {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
         let mut numbers = std::collections::BTreeSet::new();
         let mut replies = Vec::new();
@@ -303,23 +349,26 @@ impl PostgresStore {
             numbers.insert(their_number.as_str());
         }
         Self::save_all_runs(&mut tx, &runs, at).await?;
-        Self::insert_all_outbound(&mut tx, &replies, at).await?;
+        let claimed = Self::insert_all_outbound(&mut tx, &replies, at, at + lease, limit).await?;
         // Once for the batch, in the numbers' order (as every transaction that touches several).
         Self::touch_contacts(&mut tx, &numbers, at).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(claimed))
     }
 
-    /// Queues (or keeps as drafts) the replies to these messages, in one statement.
+    /// Queues (or keeps as drafts) the replies to these messages, in one statement, claiming
+    /// up to `limit` of them until `until` (see `INSERT_ALL_OUTBOUND`).
     async fn insert_all_outbound(
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         replies: &[(&Message, &NewOutbound)],
         at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+        until: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<OutboundJob>, StoreError> {
         if replies.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        sqlx::query(INSERT_ALL_OUTBOUND)
+        let claimed = sqlx::query_as::<_, OutboundJobRow>(INSERT_ALL_OUTBOUND)
             .bind(replies.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
             .bind(
                 replies
@@ -383,9 +432,11 @@ impl PostgresStore {
                     .collect::<Vec<_>>(),
             )
             .bind(at)
-            .execute(&mut **tx)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(until)
+            .fetch_all(&mut **tx)
             .await?;
-        Ok(())
+        outbound_jobs(claimed)
     }
 
     /// Stores the runs' states (each run of its conversation, given by id) in one statement, then
@@ -477,21 +528,7 @@ impl PostgresStore {
         .bind(at)
         .fetch_all(&self.write)
         .await?;
-        let mut jobs = rows
-            .into_iter()
-            .map(|row| {
-                Ok(OutboundJob {
-                    message: Message::try_from(row.message)?,
-                    our_number: row.our_number,
-                    their_number: row.their_number,
-                    opted_out: row.opted_out,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        // RETURNING has no order: oldest first (the claim gave each the same next attempt, its
-        // lease's end).
-        jobs.sort_by_key(|job| job.message.id);
-        Ok(jobs)
+        outbound_jobs(rows)
     }
 
     pub(super) async fn automatic_replies_routed(
@@ -514,9 +551,8 @@ impl PostgresStore {
             .collect())
     }
 
-    /// Records the batch, then claims the next inbound batch apart, as a worker did before
-    /// claiming again; claims no outbound message (see
-    /// `ConversationStore::complete_inbound_and_claim`).
+    /// Records the batch with the replies it claims, then claims the next inbound batch apart, as
+    /// a worker did before claiming again (see `ConversationStore::complete_inbound_and_claim`).
     pub(super) async fn complete_inbound_and_claim_routed(
         &self,
         completed: Vec<(&Message, InboundOutcome)>,
@@ -526,15 +562,14 @@ impl PostgresStore {
             .iter()
             .map(|(message, outcome)| (*message, outcome))
             .collect();
-        self.complete_inbound_routed(&completed).await?;
+        let outbound = self
+            .complete_inbound_claiming_replies(&completed, next.lease, next.outbound)
+            .await?;
         let inbound = match next.inbound {
             0 => Vec::new(),
             limit => self.claim_inbound_routed(next.lease, limit).await?,
         };
-        Ok(ClaimedNext {
-            inbound,
-            outbound: Vec::new(),
-        })
+        Ok(ClaimedNext { inbound, outbound })
     }
 
     /// One statement (and one commit) for the whole batch, where each mark was a transaction
@@ -583,6 +618,24 @@ impl PostgresStore {
             .await?;
         Ok(())
     }
+}
+
+/// Claimed outbound messages as jobs, oldest first (RETURNING has no order; a claim gives each the
+/// same next attempt, its lease's end).
+fn outbound_jobs(rows: Vec<OutboundJobRow>) -> Result<Vec<OutboundJob>, StoreError> {
+    let mut jobs = rows
+        .into_iter()
+        .map(|row| {
+            Ok(OutboundJob {
+                message: Message::try_from(row.message)?,
+                our_number: row.our_number,
+                their_number: row.their_number,
+                opted_out: row.opted_out,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    jobs.sort_by_key(|job| job.message.id);
+    Ok(jobs)
 }
 
 #[cfg(test)]
