@@ -105,6 +105,12 @@ impl TestDatabase {
     pub fn postgres_outbound_claim_statement(limit: usize) -> String {
         crate::sql::PostgresStore::outbound_claim_statement(limit).to_string()
     }
+    /// The two statements that record a processed batch on PostgreSQL: its texts and
+    /// conversations (`$1` the texts, `$2` their conversations, ...), then its replies, some
+    /// claimed (see `sql_conversations/postgres.rs`), for query-plan tests.
+    pub fn postgres_recording_statements() -> [&'static str; 2] {
+        crate::sql::PostgresStore::recording_statements()
+    }
     /// The inbox's list for `query` (its filters, not its search) on this database, a page of
     /// 25 newest activity first, for query-plan tests. Its parameters are placeholders, numbered
     /// in the order of the filters (then the limit).

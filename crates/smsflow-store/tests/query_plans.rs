@@ -316,31 +316,42 @@ async fn check_plan(
     sql: &str,
     arguments: &[String],
 ) -> [f64; 2] {
+    let mut times = [0.0; 2];
+    for (i, mode) in PLAN_MODES.into_iter().enumerate() {
+        times[i] = check_plan_as(tx, mode, what, sql, arguments).await;
+    }
+    times
+}
+
+/// The `plan_cache_mode`s a plan test checks: a custom plan and the generic plan.
+const PLAN_MODES: [&str; 2] = ["force_custom_plan", "force_generic_plan"];
+
+/// As [`check_plan`], planned as `mode` alone. Returns the execution time in ms.
+async fn check_plan_as(
+    tx: &mut sqlx::PgConnection,
+    mode: &str,
+    what: &str,
+    sql: &str,
+    arguments: &[String],
+) -> f64 {
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PREPARE claim_step AS {sql}")))
         .execute(&mut *tx)
         .await
         .expect("PREPARE");
-    let mut times = [0.0; 2];
-    for (i, mode) in ["force_custom_plan", "force_generic_plan"]
-        .into_iter()
-        .enumerate()
-    {
-        let plan = explain_prepared(tx, mode, arguments).await;
-        let root = &plan[0];
-        if let Some(why) = reads_the_backlog(&root["Plan"]) {
-            panic!("{what} ({mode}) reads the backlog: {why}\n{root:#}");
-        }
-        assert!(
-            root.get("JIT").is_none(),
-            "{what} ({mode}) was compiled with JIT, which costs more than the statement\n{root:#}"
-        );
-        times[i] = root["Execution Time"].as_f64().unwrap_or_default();
+    let plan = explain_prepared(tx, mode, arguments).await;
+    let root = &plan[0];
+    if let Some(why) = reads_the_backlog(&root["Plan"]) {
+        panic!("{what} ({mode}) reads the backlog: {why}\n{root:#}");
     }
+    assert!(
+        root.get("JIT").is_none(),
+        "{what} ({mode}) was compiled with JIT, which costs more than the statement\n{root:#}"
+    );
     sqlx::raw_sql("DEALLOCATE claim_step")
         .execute(&mut *tx)
         .await
         .unwrap();
-    times
+    root["Execution Time"].as_f64().unwrap_or_default()
 }
 
 /// `EXPLAIN (ANALYZE, FORMAT JSON)` of the prepared `claim_step` with `arguments`, planned as
@@ -572,6 +583,96 @@ async fn outbound_claim_never_reads_the_backlog_on_postgres() {
             .collect();
         claimed.sort();
         assert_eq!(claimed, oldest, "{statistics:?}: the oldest queued replies");
+        drop((store, pool));
+    }
+}
+
+/// `values` as a PostgreSQL array of `kind`.
+fn array_of(values: &[String], kind: &str) -> String {
+    let quoted: Vec<String> = values.iter().map(|value| format!("'{value}'")).collect();
+    format!("ARRAY[{}]::{kind}[]", quoted.join(", "))
+}
+
+/// Recording a processed batch on PostgreSQL (its texts and conversations, then its replies, each
+/// claimed when no earlier reply of its conversation is unsent) reads each row by key, whatever
+/// the statistics say: with 100,000 replies queued, no plan of either statement, custom or
+/// generic, reads or compares more than a few batches' rows, never analysed, analysed empty,
+/// analysed with a history of sent replies, or analysed full. (Joined to the batch's arrays as a
+/// table, the recording compared 4,096 rows for a batch of 64, and the replies' check for an
+/// earlier unsent one read every unsent reply once for each reply: docs/benchmarks.md, session
+/// 42.)
+#[tokio::test]
+async fn recording_a_batch_reads_by_key_on_postgres() {
+    let Some(_) = smsflow_store::testing::postgres_server_url() else {
+        return;
+    };
+    for statistics in Statistics::ALL {
+        let (_db, store, pool) = database_without_autovacuum(&["messages", "conversations"]).await;
+        replies_backlog(&pool, statistics, "queued", false).await;
+        let [record, replies] =
+            smsflow_store::testing::TestDatabase::postgres_recording_statements();
+        let mut times = Vec::new();
+        for mode in PLAN_MODES {
+            let mut tx = pool.begin().await.unwrap();
+            // The batch: the oldest texts, pending again (with a history, those of conversations
+            // whose replies were all sent: their new replies are claimed).
+            let batch: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
+                "UPDATE messages SET status = 'received' WHERE id IN (SELECT id FROM messages \
+                 WHERE direction = 'inbound' ORDER BY id LIMIT $1) RETURNING id, conversation_id",
+            )
+            .bind(BATCH as i64)
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+            let texts: Vec<String> = batch.iter().map(|(id, _)| id.to_string()).collect();
+            let conversations: Vec<String> = batch.iter().map(|(_, id)| id.to_string()).collect();
+            let each = |value: &str| format!("array_fill({value}, ARRAY[{BATCH}])");
+            let recording = [
+                array_of(&texts, "uuid"),
+                array_of(&conversations, "uuid"),
+                each("NULL::uuid"),
+                each("'{}'::jsonb"),
+                each("'en'::text"),
+                each("NULL::uuid"),
+                each("now()"),
+                each("FALSE"),
+                each("NULL::uuid"),
+                each("TRUE"),
+                each("NULL::text"),
+                "now()".to_string(),
+                each("1::bigint"),
+            ];
+            let recorded =
+                check_plan_as(&mut tx, mode, "recording the batch", record, &recording).await;
+            // Newer than every message, as `Uuid::now_v7` ids are (family 4 of `ordered_id`).
+            let reply_ids: Vec<String> = (1..=BATCH)
+                .map(|i| format!("00000004-0000-7000-8000-{i:012x}"))
+                .collect();
+            let queued = [
+                array_of(&reply_ids, "uuid"),
+                array_of(&conversations, "uuid"),
+                each("'agent'::text"),
+                each("'twilio'::text"),
+                each("'thanks'::text"),
+                each("1::bigint"),
+                each("'gsm7'::text"),
+                each("NULL::uuid"),
+                each("now()"),
+                each("NULL::text"),
+                each("'queued'::text"),
+                each("NULL::timestamptz"),
+                "now()".to_string(),
+                BATCH.to_string(),
+                "now() + interval '60 seconds'".to_string(),
+            ];
+            let inserted =
+                check_plan_as(&mut tx, mode, "queuing the replies", replies, &queued).await;
+            tx.rollback().await.unwrap();
+            times.push(format!(
+                "{mode}: recording {recorded:.2} ms, replies {inserted:.2} ms"
+            ));
+        }
+        eprintln!("{statistics:?}: {}", times.join("; "));
         drop((store, pool));
     }
 }
