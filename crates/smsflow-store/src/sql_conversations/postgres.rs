@@ -116,7 +116,8 @@ impl PostgresStore {
     }
 
     /// The statements that record a processed batch: its texts and conversations, then its
-    /// replies.
+    /// replies. For the query-plan tests only.
+    #[cfg(feature = "testing")]
     pub(crate) fn recording_statements() -> [&'static str; 2] {
         [COMPLETE_ALL_INBOUND, INSERT_ALL_OUTBOUND]
     }

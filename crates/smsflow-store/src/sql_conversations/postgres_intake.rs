@@ -4,12 +4,17 @@
 //! (with) from the pipeline's claims and records while they arrived (docs/benchmarks.md, session
 //! 32).
 //!
-//! Whoever stores a text queues it and, when fewer than `RUNNERS` batches are being written,
-//! starts a runner: a task (so that a webhook dropped mid-batch cancels nobody's store) that
-//! writes what is waiting, batch after batch, until nothing is. A batch holds at most one text
-//! per conversation, so that its upsert changes each conversation once; the others wait for the
-//! next. A batch that fails (a retried delivery's provider id stored already, a deadlock) is
-//! written again one text at a time, so each caller gets its own answer.
+//! Whoever stores a text queues it and, when no runner is writing, or a whole batch waits while
+//! fewer than `RUNNERS` are, starts one: a task (so that a webhook dropped mid-batch cancels
+//! nobody's store) that writes what is waiting, batch after batch, until nothing is. One runner
+//! while its next batch can take every text waiting: texts split among runners made smaller
+//! batches, and each statement and commit costs the database about as much whatever its size
+//! (a third of the CPU a stored text cost at 4 requests in flight; docs/benchmarks.md, session
+//! 44). More when a whole batch waits, so that a slow disk's commits do not hold texts back. A
+//! batch holds at most one text per conversation, so that its upsert changes each conversation
+//! once; the others wait for the next. A batch that fails (a retried delivery's provider id
+//! stored already, a deadlock) is written again one text at a time, so each caller gets its own
+//! answer.
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -25,8 +30,8 @@ use crate::StoreError;
 use crate::conversations::{InboundSms, RecordedInbound};
 use crate::sql::now;
 
-/// Batches written at once, each on a connection of the intake's own: a burst's texts never wait
-/// for the pipeline's connections, nor the pipeline for theirs.
+/// Batches written at once at most, each on a connection of the intake's own: a burst's texts
+/// never wait for the pipeline's connections, nor the pipeline for theirs.
 const RUNNERS: usize = 4;
 
 /// At most this many texts in one batch.
@@ -90,12 +95,19 @@ impl Intake {
         sms: &InboundSms,
     ) -> Result<RecordedInbound, StoreError> {
         let (answer, answered) = oneshot::channel();
-        self.waiting_texts().push_back(Waiting {
-            sms: sms.clone(),
-            message_id: Uuid::now_v7(),
-            answer,
-        });
-        if let Ok(permit) = Arc::clone(&self.runners).try_acquire_owned() {
+        let waiting = {
+            let mut waiting = self.waiting_texts();
+            waiting.push_back(Waiting {
+                sms: sms.clone(),
+                message_id: Uuid::now_v7(),
+                answer,
+            });
+            waiting.len()
+        };
+        let none_running = self.runners.available_permits() == RUNNERS;
+        if (none_running || waiting >= BATCH_MAX)
+            && let Ok(permit) = Arc::clone(&self.runners).try_acquire_owned()
+        {
             tokio::spawn(Arc::clone(self).run(permit));
         }
         answered
@@ -287,6 +299,7 @@ mod tests {
     use super::*;
     use crate::conversations::Channel;
     use crate::conversations::ConversationStore;
+    use sqlx::Connection;
     use std::collections::HashMap;
 
     fn text(from: usize, provider_id: &str) -> InboundSms {
@@ -299,6 +312,77 @@ mod tests {
             media_urls: vec![],
             simulated: false,
         }
+    }
+
+    /// Waits until `runners` runners write and `queued` texts wait behind them.
+    async fn until(intake: &Intake, runners: usize, queued: usize) {
+        for _ in 0..500 {
+            let running = RUNNERS - intake.runners.available_permits();
+            if running == runners && intake.waiting_texts().len() == queued {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let running = RUNNERS - intake.runners.available_permits();
+        let waiting = intake.waiting_texts().len();
+        panic!("{running} runners write and {waiting} texts wait, not {runners} and {queued}");
+    }
+
+    /// One runner writes while its next batch can take every text waiting; a second starts
+    /// once a whole batch waits. The runners are held by a lock on the conversations, so the
+    /// texts queue behind them; once it is released, each text is stored once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_runner_starts_only_when_a_whole_batch_waits() {
+        let Some(database) = crate::testing::postgres().await else {
+            return;
+        };
+        let store = Arc::new(
+            crate::sql::PostgresStore::connect(&database.url)
+                .await
+                .expect("the test database opens"),
+        );
+        let intake = Arc::clone(&store.intake);
+        let mut lock = sqlx::PgConnection::connect(&database.url)
+            .await
+            .expect("a connection of the test's own");
+        sqlx::query("BEGIN")
+            .execute(&mut lock)
+            .await
+            .expect("begins");
+        sqlx::query("LOCK TABLE conversations IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut lock)
+            .await
+            .expect("locks the conversations against writes");
+        let store_from = |people: std::ops::Range<usize>| {
+            people
+                .map(|from| {
+                    let store = Arc::clone(&store);
+                    let sms = text(from, &format!("SM{from}"));
+                    tokio::spawn(async move { store.record_inbound(&sms).await })
+                })
+                .collect::<Vec<_>>()
+        };
+        // A first text: a runner takes it, and waits for the lock.
+        let mut stores = store_from(0..1);
+        until(&intake, 1, 0).await;
+        // Fewer texts than a batch takes: they wait for that runner.
+        stores.extend(store_from(1..BATCH_MAX));
+        until(&intake, 1, BATCH_MAX - 1).await;
+        // A whole batch waits: a second runner takes it.
+        stores.extend(store_from(BATCH_MAX..BATCH_MAX + 1));
+        until(&intake, 2, 0).await;
+
+        sqlx::query("COMMIT")
+            .execute(&mut lock)
+            .await
+            .expect("the lock is released");
+        let mut stored = HashSet::new();
+        for store in stores {
+            let answer = store.await.expect("no panic").expect("stored");
+            assert!(!answer.duplicate);
+            stored.insert(answer.conversation_id);
+        }
+        assert_eq!(stored.len(), BATCH_MAX + 1);
     }
 
     /// A burst stored at once, batched: three texts from each of 60 people, and a retry of
