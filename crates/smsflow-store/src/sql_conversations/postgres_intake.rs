@@ -9,8 +9,8 @@
 //! nobody's store) that writes what is waiting, batch after batch, until nothing is. One runner
 //! while its next batch can take every text waiting: texts split among runners made smaller
 //! batches, and each statement and commit costs the database about as much whatever its size
-//! (a third of the CPU a stored text cost at 4 requests in flight; docs/benchmarks.md, session
-//! 44). More when a whole batch waits, so that a slow disk's commits do not hold texts back. A
+//! (at 4 requests in flight, a third of what storing a text cost it; docs/benchmarks.md,
+//! session 44). More when a whole batch waits, so that a slow disk's commits do not hold texts back. A
 //! batch holds at most one text per conversation, so that its upsert changes each conversation
 //! once; the others wait for the next. A batch that fails (a retried delivery's provider id
 //! stored already, a deadlock) is written again one text at a time, so each caller gets its own
@@ -104,8 +104,7 @@ impl Intake {
             });
             waiting.len()
         };
-        let none_running = self.runners.available_permits() == RUNNERS;
-        if (none_running || waiting >= BATCH_MAX)
+        if (self.writing() == 0 || waiting >= BATCH_MAX)
             && let Ok(permit) = Arc::clone(&self.runners).try_acquire_owned()
         {
             tokio::spawn(Arc::clone(self).run(permit));
@@ -113,6 +112,11 @@ impl Intake {
         answered
             .await
             .map_err(|_| StoreError::Writer("the intake's task stopped".to_string()))?
+    }
+
+    /// The runners writing now.
+    fn writing(&self) -> usize {
+        RUNNERS - self.runners.available_permits()
     }
 
     fn waiting_texts(&self) -> std::sync::MutexGuard<'_, VecDeque<Waiting>> {
@@ -299,7 +303,6 @@ mod tests {
     use super::*;
     use crate::conversations::Channel;
     use crate::conversations::ConversationStore;
-    use sqlx::Connection;
     use std::collections::HashMap;
 
     fn text(from: usize, provider_id: &str) -> InboundSms {
@@ -316,15 +319,15 @@ mod tests {
 
     /// Waits until `runners` runners write and `queued` texts wait behind them.
     async fn until(intake: &Intake, runners: usize, queued: usize) {
+        let mut seen = (0, 0);
         for _ in 0..500 {
-            let running = RUNNERS - intake.runners.available_permits();
-            if running == runners && intake.waiting_texts().len() == queued {
+            seen = (intake.writing(), intake.waiting_texts().len());
+            if seen == (runners, queued) {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        let running = RUNNERS - intake.runners.available_permits();
-        let waiting = intake.waiting_texts().len();
+        let (running, waiting) = seen;
         panic!("{running} runners write and {waiting} texts wait, not {runners} and {queued}");
     }
 
@@ -342,15 +345,10 @@ mod tests {
                 .expect("the test database opens"),
         );
         let intake = Arc::clone(&store.intake);
-        let mut lock = sqlx::PgConnection::connect(&database.url)
-            .await
-            .expect("a connection of the test's own");
-        sqlx::query("BEGIN")
-            .execute(&mut lock)
-            .await
-            .expect("begins");
+        let pool = database.postgres_pool().await;
+        let mut lock = pool.begin().await.expect("a transaction of the test's own");
         sqlx::query("LOCK TABLE conversations IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut lock)
+            .execute(&mut *lock)
             .await
             .expect("locks the conversations against writes");
         let store_from = |people: std::ops::Range<usize>| {
@@ -372,10 +370,7 @@ mod tests {
         stores.extend(store_from(BATCH_MAX..BATCH_MAX + 1));
         until(&intake, 2, 0).await;
 
-        sqlx::query("COMMIT")
-            .execute(&mut lock)
-            .await
-            .expect("the lock is released");
+        lock.commit().await.expect("the lock is released");
         let mut stored = HashSet::new();
         for store in stores {
             let answer = store.await.expect("no panic").expect("stored");
