@@ -30,7 +30,8 @@
 # message, and what the database holds; the table at the end gives each figure's median over the
 # rounds and, per round, the ratios to the same round's limit (CPU, msg/s, and the replies a
 # second end to end against its msg/s: the limit stores each reply with its text), floor (CPU)
-# and peer (msg/s) as a range over the rounds.
+# and peer (msg/s) as a range over the rounds; after it, each of issue 14's bars this run can
+# judge, met or not, with the floor's ratio beside those against the limit.
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
@@ -279,11 +280,17 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def by_run(server):
     return {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == server}
 limit, floor, peer = by_run("limit"), by_run("floor"), by_run("peer")
-def ratios(group, key, to=limit, to_key=None):
-    if not to or not group[0][key]:
-        return ""
-    values = [float(r[key]) / float(to[(r["round"], r["backend"], r["in_flight"])][to_key or key]) for r in group]
+def ratio_values(group, key, to=limit, to_key=None):
+    """Each round's ratio of `key` to the same round's `to` server, or [] where one is missing."""
+    runs = [(r, to.get((r["round"], r["backend"], r["in_flight"]))) for r in group]
+    if not group or not group[0][key] or any(other is None for _, other in runs):
+        return []
+    return [float(r[key]) / float(other[to_key or key]) for r, other in runs]
+def spread(values):
     return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+def ratios(group, key, to=limit, to_key=None):
+    values = ratio_values(group, key, to, to_key)
+    return spread(values) if values else ""
 print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | replies/s vs limit msg/s | CPU vs limit | CPU vs floor | msg/s vs peer |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
@@ -294,5 +301,31 @@ for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in ro
           f"{median('db_cpu_us')} | {median('replies_per_s')} | "
           f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'replies_per_s', to_key='msgs_per_s')} | {ratios(group, 'cpu_us')} | {ratios(group, 'cpu_us', floor)} | "
           f"{ratios(group, 'msgs_per_s', peer) if key[0] == 'sqlite' else ''} |")
+
+# Issue 14's bars, read from this run: one is met when every round meets it. The floor's ratio
+# to the limit beside a bar is what a server doing nothing but answering durably gets.
+BARS = [  # database, in flight, server, figure, against, bar
+    ("sqlite", "4", "pipeline", "cpu_us", "limit", "<=", 3),
+    ("sqlite", "4", "webhook", "cpu_us", "limit", "<=", 1.5),
+    ("sqlite", "32", "pipeline", "cpu_us", "limit", "<=", 2),
+    ("sqlite", "4", "pipeline", "msgs_per_s", "peer", ">", 1),
+    ("sqlite", "32", "pipeline", "msgs_per_s", "peer", ">", 1),
+    ("postgres", "32", "pipeline", "msgs_per_s", "limit", ">=", 0.5),
+]
+FIGURES = {"cpu_us": "CPU a text", "msgs_per_s": "msg/s"}
+MEETS = {"<=": lambda v, bar: v <= bar, ">": lambda v, bar: v > bar, ">=": lambda v, bar: v >= bar}
+lines = []
+for backend, inflight, server, key, against, op, bar in BARS:
+    of = lambda name: [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == (backend, inflight, name)]
+    values = ratio_values(of(server), key, {"limit": limit, "peer": peer}[against])
+    if not values:
+        continue
+    floor_values = ratio_values(of("floor"), key) if against == "limit" else []
+    lines.append(f"  {backend}, {inflight} in flight: {server} {FIGURES[key]} {spread(values)}x the {against}'s "
+                 f"(bar {op} {bar}): {'met' if all(MEETS[op](v, bar) for v in values) else 'NOT met'}"
+                 + (f" (the floor: {spread(floor_values)}x)" if floor_values else ""))
+if lines:
+    print("\nIssue 14's bars in this run (the burst's and the model burst's: bench/twilio_load.sh, bench/model_burst.sh):")
+    print("\n".join(lines))
 PY
 exit $status
