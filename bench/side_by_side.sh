@@ -275,11 +275,13 @@ done
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $COUNT webhooks per run, $ROUNDS round(s); context switches from $([ -n "$USE_PERF" ] && echo 'perf stat' || echo /proc)"
 python3 - "$RESULTS" <<'PY'
-import csv, statistics, sys
+import csv, operator, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def by_run(server):
     return {(r["round"], r["backend"], r["in_flight"]): r for r in rows if r["server"] == server}
 limit, floor, peer = by_run("limit"), by_run("floor"), by_run("peer")
+def runs_of(backend, in_flight, server):
+    return [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == (backend, in_flight, server)]
 def ratio_values(group, key, to=limit, to_key=None):
     """Each round's ratio of `key` to the same round's `to` server, or [] where one is missing."""
     runs = [(r, to.get((r["round"], r["backend"], r["in_flight"]))) for r in group]
@@ -294,7 +296,7 @@ def ratios(group, key, to=limit, to_key=None):
 print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | replies/s vs limit msg/s | CPU vs limit | CPU vs floor | msg/s vs peer |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
-    group = [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == key]
+    group = runs_of(*key)
     median = lambda k: "" if not group[0][k] else f"{statistics.median(float(r[k]) for r in group):g}"
     print(f"| {key[0]}, {key[1]} | {key[2]} | {median('msgs_per_s')} | {median('p50_ms')} | {median('p99_ms')} | "
           f"{median('cpu_us')} | {median('writer_us')} | {median('switches')} | {median('write_bytes')} | {median('wchar')} | "
@@ -313,14 +315,13 @@ BARS = [  # database, in flight, server, figure, against, bar
     ("postgres", "32", "pipeline", "msgs_per_s", "limit", ">=", 0.5),
 ]
 FIGURES = {"cpu_us": "CPU a text", "msgs_per_s": "msg/s"}
-MEETS = {"<=": lambda v, bar: v <= bar, ">": lambda v, bar: v > bar, ">=": lambda v, bar: v >= bar}
+MEETS = {"<=": operator.le, ">": operator.gt, ">=": operator.ge}
 lines = []
 for backend, inflight, server, key, against, op, bar in BARS:
-    of = lambda name: [r for r in rows if (r["backend"], r["in_flight"], r["server"]) == (backend, inflight, name)]
-    values = ratio_values(of(server), key, {"limit": limit, "peer": peer}[against])
+    values = ratio_values(runs_of(backend, inflight, server), key, {"limit": limit, "peer": peer}[against])
     if not values:
         continue
-    floor_values = ratio_values(of("floor"), key) if against == "limit" else []
+    floor_values = ratio_values(runs_of(backend, inflight, "floor"), key) if against == "limit" else []
     lines.append(f"  {backend}, {inflight} in flight: {server} {FIGURES[key]} {spread(values)}x the {against}'s "
                  f"(bar {op} {bar}): {'met' if all(MEETS[op](v, bar) for v in values) else 'NOT met'}"
                  + (f" (the floor: {spread(floor_values)}x)" if floor_values else ""))
