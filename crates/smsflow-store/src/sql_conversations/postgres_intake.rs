@@ -10,11 +10,11 @@
 //! while its next batch can take every text waiting: texts split among runners made smaller
 //! batches, and each statement and commit costs the database about as much whatever its size
 //! (at 4 requests in flight, a third of what storing a text cost it; docs/benchmarks.md,
-//! session 44). More when a whole batch waits, so that a slow disk's commits do not hold texts back. A
-//! batch holds at most one text per conversation, so that its upsert changes each conversation
-//! once; the others wait for the next. A batch that fails (a retried delivery's provider id
-//! stored already, a deadlock) is written again one text at a time, so each caller gets its own
-//! answer.
+//! session 44). More when a whole batch waits, so that a slow disk's commits do not hold texts
+//! back. A batch holds at most one text per conversation, so that its upsert changes each
+//! conversation once; the others wait for the next. A batch that fails (a retried delivery's
+//! provider id stored already, a deadlock) is written again one text at a time, so each caller
+//! gets its own answer.
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
