@@ -301,32 +301,6 @@ fn outbound_jobs(
 // The statements of the message pipeline that both databases run as written (PostgreSQL through
 // sqlx in `postgres.rs`, SQLite on the writer thread in `sqlite.rs`), with numbered parameters.
 
-/// What storing an inbound text changes in its conversation when it exists already.
-macro_rules! on_inbound_conversation_conflict {
-    () => {
-        "ON CONFLICT (our_number, their_number) DO UPDATE SET \
-         last_message_at = excluded.last_message_at, channel = excluded.channel, \
-         unread_count = conversations.unread_count + 1, \
-         pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id)"
-    };
-}
-
-/// An inbound text's conversation, created or updated; the new message is the conversation's
-/// next to claim unless one is pending already.
-const UPSERT_INBOUND_CONVERSATION: &str = concat!(
-    "INSERT INTO conversations (id, our_number, their_number, channel, status, \
-     run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
-     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6) ",
-    on_inbound_conversation_conflict!(),
-    " RETURNING id"
-);
-/// An inbound text, unless its provider id was stored before (a retry).
-const INSERT_INBOUND_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
-     created_at, updated_at) \
-     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
-     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING \
-     RETURNING id";
 /// The stored message a retried delivery repeats.
 const FIND_INBOUND: &str = "SELECT id, conversation_id FROM messages \
      WHERE channel = $1 AND provider_id = $2 AND direction = 'inbound'";
@@ -357,14 +331,16 @@ const UPSERT_RECORD: &str = "INSERT INTO records (id, collection, run_id, conver
      phone = excluded.phone, updated_at = excluded.updated_at";
 /// An outbound message, queued or a draft (`$13`, expiring at `$14`); the caller updates the
 /// conversation's `last_message_at`.
-const INSERT_OUTBOUND: &str = concat!(
-    "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
-     status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
-     next_attempt_at, created_at, updated_at, language, draft_expires_at) \
-     VALUES ($1, $2, 'outbound', $3, $4, $5, $13, $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12, $14) \
-     RETURNING ",
-    message_columns!()
-);
+macro_rules! insert_outbound {
+    () => {
+        "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+         status, segments, encoding, media_urls, simulated, workflow_id, attempts, \
+         next_attempt_at, created_at, updated_at, language, draft_expires_at) \
+         VALUES ($1, $2, 'outbound', $3, $4, $5, $13, $6, $7, $8, FALSE, $9, 0, $10, $11, $11, $12, $14)"
+    };
+}
+/// [`insert_outbound!`], answering the stored message.
+const INSERT_OUTBOUND: &str = concat!(insert_outbound!(), " RETURNING ", message_columns!());
 /// A claimed message handed to the gateway (unless its claim was lost meanwhile).
 const MARK_SENT: &str = "UPDATE messages SET status = $2, provider_id = $3, locked_until = NULL, \
      next_attempt_at = NULL, error_message = NULL, updated_at = $4, sent_at = $4 \

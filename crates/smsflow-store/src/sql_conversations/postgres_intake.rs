@@ -41,25 +41,26 @@ const BATCH_MAX: usize = 64;
 /// `$12`: the conversations upserted in the order of their numbers (every batch locks them in
 /// the same order, so two batches never wait for each other's), then the messages. Answers each
 /// message's id and conversation's id. A provider id stored before fails the whole statement.
-const RECORD_ALL_INBOUND: &str = concat!(
-    "WITH texts AS (SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], \
+const RECORD_ALL_INBOUND: &str = "WITH texts AS (SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], \
      $5::uuid[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::jsonb[], $11::bool[]) \
      AS t(conversation_id, our_number, their_number, channel, message_id, body, provider_id, \
      segments, encoding, media_urls, simulated)), \
      conversation AS (INSERT INTO conversations (id, our_number, their_number, channel, status, \
      run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
      SELECT conversation_id, our_number, their_number, channel, 'agent', FALSE, 1, $12, $12, \
-     message_id FROM texts ORDER BY our_number, their_number ",
-    on_inbound_conversation_conflict!(),
-    " RETURNING id, our_number, their_number) \
+     message_id FROM texts ORDER BY our_number, their_number \
+     ON CONFLICT (our_number, their_number) DO UPDATE SET \
+     last_message_at = excluded.last_message_at, channel = excluded.channel, \
+     unread_count = conversations.unread_count + 1, \
+     pending_inbound_id = COALESCE(conversations.pending_inbound_id, excluded.pending_inbound_id) \
+     RETURNING id, our_number, their_number) \
      INSERT INTO messages (id, conversation_id, direction, author, channel, body, provider_id, \
      status, segments, encoding, media_urls, simulated, attempts, created_at, updated_at) \
      SELECT t.message_id, c.id, 'inbound', 'contact', t.channel, t.body, t.provider_id, \
      'received', t.segments, t.encoding, t.media_urls, t.simulated, 0, $12, $12 \
      FROM texts t JOIN conversation c \
      ON c.our_number = t.our_number AND c.their_number = t.their_number \
-     RETURNING id, conversation_id"
-);
+     RETURNING id, conversation_id";
 
 /// A text waiting to be stored, and who waits for the answer.
 struct Waiting {

@@ -19,6 +19,36 @@ use crate::sqlite_writer::{
 const INBOUND_QUEUE_INDEX: &str = "INDEXED BY conversations_inbound_queue";
 const OUTBOUND_QUEUE_INDEX: &str = "INDEXED BY messages_outbound_queue";
 
+// Where the writer knows the answer, its statements ask for none with RETURNING: SQLite gathers
+// what RETURNING answers in a temporary table, and in a transaction a statement that fires a
+// trigger (RETURNING is run as one) keeps a journal of each page it changes before changing it,
+// in case it fails halfway. A lookup and a plain insert cost less (docs/benchmarks.md, session 46).
+
+/// The conversation between two numbers (the writer thread alone writes: what it finds stays true
+/// until its unit ends).
+const FIND_CONVERSATION: &str =
+    "SELECT id FROM conversations WHERE our_number = $1 AND their_number = $2";
+/// An inbound text's new conversation, the text its next to claim.
+const INSERT_INBOUND_CONVERSATION: &str = "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+     run_completed, unread_count, last_message_at, created_at, pending_inbound_id) \
+     VALUES ($1, $2, $3, $4, 'agent', FALSE, 1, $5, $5, $6)";
+/// An inbound text in a conversation that exists: the text is the conversation's next to claim
+/// unless one is pending already.
+const UPDATE_INBOUND_CONVERSATION: &str = "UPDATE conversations SET last_message_at = $2, channel = $3, \
+     unread_count = unread_count + 1, pending_inbound_id = COALESCE(pending_inbound_id, $4) \
+     WHERE id = $1";
+/// An inbound text, unless its provider id was stored before (a retry).
+const INSERT_INBOUND_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, direction, author, channel, body, \
+     provider_id, status, segments, encoding, media_urls, simulated, attempts, \
+     created_at, updated_at) \
+     VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
+     ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING";
+/// A reply unclaimed and due at `$1`, if any: the outbound claim's conditions less the order within
+/// its conversation, so none found means the claim would find none.
+const REPLY_MAY_BE_DUE: &str = "SELECT 1 FROM messages INDEXED BY messages_outbound_queue \
+     WHERE direction = 'outbound' AND status IN ('queued', 'sending') AND next_attempt_at <= $1 \
+     AND (locked_until IS NULL OR locked_until < $1) LIMIT 1";
+
 impl SqliteStore {
     /// The two statements that claim up to `limit` inbound messages, as the writer runs them
     /// (the second for `limit` conversations claimed), each formatted once.
@@ -247,22 +277,38 @@ fn record_inbound(
         }
     }
     let message_id = Uuid::now_v7();
-    let conversation_id = query(
+    let found = query(
         db,
-        UPSERT_INBOUND_CONVERSATION,
-        &values![
-            Uuid::now_v7(),
-            sms.our_number,
-            sms.their_number,
-            sms.channel.as_str(),
-            at,
-            message_id
-        ],
+        FIND_CONVERSATION,
+        &values![sms.our_number, sms.their_number],
         |row| Columns::of(row).uuid(0),
-    )?
-    .into_iter()
-    .next()
-    .ok_or_else(|| StoreError::Writer("the conversation upsert answered no row".to_string()))?;
+    )?;
+    let conversation_id = match found.first() {
+        Some(&conversation_id) => {
+            execute(
+                db,
+                UPDATE_INBOUND_CONVERSATION,
+                &values![conversation_id, at, sms.channel.as_str(), message_id],
+            )?;
+            conversation_id
+        }
+        None => {
+            let conversation_id = Uuid::now_v7();
+            execute(
+                db,
+                INSERT_INBOUND_CONVERSATION,
+                &values![
+                    conversation_id,
+                    sms.our_number,
+                    sms.their_number,
+                    sms.channel.as_str(),
+                    at,
+                    message_id
+                ],
+            )?;
+            conversation_id
+        }
+    };
     let info = smsflow_core::sms::segment_info(&sms.body);
     let inserted = execute(
         db,
@@ -383,15 +429,24 @@ fn complete_one(
     if processed == 0 {
         return Ok(());
     }
-    // The conversation's next pending message becomes claimable, untried, and its lease ends.
     let their_number: String = query(
+        db,
+        "SELECT their_number FROM conversations WHERE id = $1",
+        &values![message.conversation_id],
+        |row| Columns::of(row).get(0),
+    )?
+    .into_iter()
+    .next()
+    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+    // The conversation's next pending message becomes claimable, untried, and its lease ends.
+    execute(
         db,
         "UPDATE conversations SET active_workflow_id = $2, active_workflow_at = $3, run_completed = $4, \
          active_run_id = $5, last_message_at = COALESCE($6, last_message_at), \
          language = COALESCE($7, language), inbound_claimed_until = NULL, inbound_attempts = 0, \
          pending_inbound_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id \
          AND m.direction = 'inbound' AND m.status = 'received' ORDER BY m.id LIMIT 1) \
-         WHERE id = $1 RETURNING their_number",
+         WHERE id = $1",
         &values![
             message.conversation_id,
             outcome.active_workflow_id,
@@ -401,11 +456,7 @@ fn complete_one(
             outcome.reply.as_ref().map(|_| at),
             confident_language(outcome)
         ],
-        |row| Columns::of(row).get(0),
-    )?
-    .into_iter()
-    .next()
-    .ok_or_else(|| conversation_not_found(message.conversation_id))?;
+    )?;
     execute(
         db,
         TOUCH_CONTACT,
@@ -434,7 +485,7 @@ fn complete_one(
     if let Some(reply) = &outcome.reply {
         execute(
             db,
-            INSERT_OUTBOUND,
+            insert_outbound!(),
             &values![
                 Uuid::now_v7(),
                 message.conversation_id,
@@ -538,6 +589,13 @@ fn claim_outbound(
     at: OffsetDateTime,
     limit: usize,
 ) -> Result<Vec<OutboundJob>, StoreError> {
+    // The claim writes even when it takes nothing (a statement journal, a table for what it
+    // returns), and it often takes nothing: a sender woken after another took the reply. One
+    // seek in the queue's index says whether any reply may be due.
+    let due = query(db, REPLY_MAY_BE_DUE, &values![at], |_| Ok(()))?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
     let claim = outbound_claim(limit);
     let mut messages = query(db, &claim, &values![until, at], |row| {
         Message::try_from(message_row(&Columns::of(row))?)
