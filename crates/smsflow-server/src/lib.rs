@@ -33,9 +33,13 @@ use smsflow_sms::SmsChannel;
 use std::collections::HashMap;
 
 /// What every handler shares: the engine (its store, matchers and messaging are reached as
-/// `state.store` and so on) and what only the HTTP side needs.
+/// `state.store` and so on) and what only the HTTP side needs. One `Arc`: every request clones
+/// the state, for its handler and for each middleware given it.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub engine: Engine,
     pub config: Arc<Config>,
     pub metrics: Arc<metrics::Metrics>,
@@ -48,6 +52,14 @@ pub struct AppState {
 }
 
 impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Shared {
     type Target = Engine;
 
     fn deref(&self) -> &Engine {
@@ -63,8 +75,7 @@ impl AppState {
         config: Config,
     ) -> Result<AppState, smsflow_store::StoreError> {
         let (semantic, model) = model::load(config.model, &config.data_dir);
-        let state = AppState::with_semantic(store, config, semantic).await?;
-        Ok(AppState { model, ..state })
+        AppState::with_model(store, config, semantic, model).await
     }
 
     /// Matching on keywords and, with `semantic`, on meaning.
@@ -73,16 +84,25 @@ impl AppState {
         config: Config,
         semantic: Option<Semantic>,
     ) -> Result<AppState, smsflow_store::StoreError> {
-        let model_status = Arc::new(model::ModelStatus::given(semantic.as_ref()));
+        let model = Arc::new(model::ModelStatus::given(semantic.as_ref()));
+        AppState::with_model(store, config, semantic, model).await
+    }
+
+    async fn with_model(
+        store: Arc<dyn Store>,
+        config: Config,
+        semantic: Option<Semantic>,
+        model: Arc<model::ModelStatus>,
+    ) -> Result<AppState, smsflow_store::StoreError> {
         let engine = Engine::new(store, config.engine(), channels(&config), semantic).await?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             engine,
             config: Arc::new(config),
             metrics: Arc::default(),
             sign_in_limiter: Arc::default(),
             replays: Arc::default(),
-            model: model_status,
-        })
+            model,
+        })))
     }
 
     /// The channel for messages that name none: Twilio, else Kannel, else the simulator.
