@@ -1,5 +1,6 @@
-# Shared by the load benchmarks (bench/twilio_load.sh, bench/side_by_side.sh): source it from the
-# repository root, after setting TARGET, PORT, UPSTREAM_PORT, ACCOUNT_SID and TOKEN.
+# Shared by the load benchmarks (bench/twilio_load.sh, bench/side_by_side.sh,
+# bench/instructions.sh): source it from the repository root, after setting TARGET, PORT,
+# UPSTREAM_PORT, ACCOUNT_SID and TOKEN.
 
 SERVER_PID= PG_STARTED=
 stop_server() {
@@ -42,7 +43,8 @@ fresh_postgres_database() {
 # SERVER_PID once it answers /healthz. Extra `smsflow` setup can run in the function named by
 # SMSFLOW_SETUP (given DB_URL) after the database is migrated, before the server starts, and
 # SETUP_SQL (PostgreSQL) after that: a schema change measured with the same binary, e.g. a
-# migration undone, so that before and after can be interleaved.
+# migration undone, so that before and after can be interleaved. SERVE_UNDER, a command line that
+# runs the server under another program (bench/instructions.sh: valgrind).
 start_smsflow() {
   local dir=$1 db_url=$2
   export SMSFLOW_DATA_DIR=$dir/data SMSFLOW_DATABASE_URL=$db_url SMSFLOW_LISTEN=127.0.0.1:$PORT
@@ -52,9 +54,10 @@ start_smsflow() {
   "$BIN" workflows import examples/workflows.yaml >/dev/null
   if [ -n "${SMSFLOW_SETUP:-}" ]; then "$SMSFLOW_SETUP" "$db_url"; fi
   if [ -n "${SETUP_SQL:-}" ]; then psql -q -v ON_ERROR_STOP=1 "$db_url" -c "$SETUP_SQL"; fi
-  RUST_LOG=${RUST_LOG:-info} taskset -c "$SERVER_CPUS" "$BIN" serve >"$dir/smsflow.log" 2>&1 </dev/null &
+  # shellcheck disable=SC2086 # SERVE_UNDER is a command line, split into its words
+  RUST_LOG=${RUST_LOG:-info} taskset -c "$SERVER_CPUS" ${SERVE_UNDER:-} "$BIN" serve >"$dir/smsflow.log" 2>&1 </dev/null &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return; sleep 0.1; done
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return; sleep 0.1; done
   echo "smsflow did not start: see $dir/smsflow.log" >&2
   exit 1
 }
@@ -64,5 +67,25 @@ query_row() {
   case $1 in
   postgres*) psql -qtA -F' ' "$1" -c "$2" ;;
   *) python3 -c 'import sqlite3,sys; print(*sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone())' "${1#sqlite://}" "$2" ;;
+  esac
+}
+
+# The webhook alone: no conversation names a message to claim, so the inbound workers find none.
+no_processing() {
+  case $1 in
+  postgres*) psql -q "$1" <<'SQL' ;;
+CREATE FUNCTION bench_no_processing() RETURNS trigger LANGUAGE plpgsql AS
+  $$ BEGIN NEW.pending_inbound_id := NULL; RETURN NEW; END $$;
+CREATE TRIGGER bench_no_processing BEFORE INSERT OR UPDATE ON conversations
+  FOR EACH ROW EXECUTE FUNCTION bench_no_processing();
+SQL
+  *) python3 - "${1#sqlite://}" <<'PY' ;;
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+CREATE TRIGGER bench_no_processing AFTER INSERT ON conversations
+  BEGIN UPDATE conversations SET pending_inbound_id = NULL WHERE id = NEW.id; END;
+""")
+PY
   esac
 }

@@ -105,26 +105,6 @@ LIMIT=${LIMIT_BIN:-$TARGET/limit/release/smsflow-limit}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-# The webhook alone: no conversation names a message to claim, so the inbound workers find none.
-no_processing() {
-  case $1 in
-  postgres*) psql -q "$1" <<'SQL' ;;
-CREATE FUNCTION bench_no_processing() RETURNS trigger LANGUAGE plpgsql AS
-  $$ BEGIN NEW.pending_inbound_id := NULL; RETURN NEW; END $$;
-CREATE TRIGGER bench_no_processing BEFORE INSERT OR UPDATE ON conversations
-  FOR EACH ROW EXECUTE FUNCTION bench_no_processing();
-SQL
-  *) python3 - "${1#sqlite://}" <<'PY' ;;
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-db.executescript("""
-CREATE TRIGGER bench_no_processing AFTER INSERT ON conversations
-  BEGIN UPDATE conversations SET pending_inbound_id = NULL WHERE id = NEW.id; END;
-""")
-PY
-  esac
-}
-
 # Context switches of every thread of a process, so far (threads that ended are not counted).
 proc_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 # CPU ticks of smsflow's SQLite writer thread(s), found by name (0 when there is none).
