@@ -105,18 +105,31 @@ mod tests {
 
     #[test]
     fn written_as_the_format_description_writes_it() {
-        let times = [
-            datetime!(0000-01-01 00:00:00 UTC),
-            datetime!(0999-12-31 23:59:59.999_999_999 UTC),
-            datetime!(2026-02-28 07:08:09.000_010 UTC),
-            datetime!(2026-11-29 22:03:34.5 -05:30),
-            datetime!(9999-12-31 23:59:59.999_999 UTC),
-            datetime!(-0001-06-15 12:00:00 UTC),
-        ];
-        for time in times {
+        // Times from the year -1 (written by the description: not four digits) to 9999, to the
+        // nanosecond, at offsets of -12 to +12 hours.
+        let first = datetime!(-0001-03-01 00:00 UTC).unix_timestamp();
+        let last = datetime!(9999-12-30 00:00 UTC).unix_timestamp();
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..5_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let second = first + i64::try_from(seed >> 24).unwrap() % (last - first);
+            let nanosecond = i128::from(seed % 1_000_000_000);
+            let hours = i8::try_from((seed >> 8) % 25).unwrap() - 12;
+            let time = OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(second) * 1_000_000_000 + nanosecond,
+            )
+            .unwrap()
+            .to_offset(UtcOffset::from_hms(hours, 0, 0).unwrap());
             let described = time.to_offset(UtcOffset::UTC).format(FIXED_WIDTH).unwrap();
             assert_eq!(sqlite_text(time), described, "{time}");
         }
+        let before_year_zero = datetime!(-0001-06-15 12:00 UTC);
+        assert_eq!(
+            sqlite_text(before_year_zero),
+            before_year_zero.format(FIXED_WIDTH).unwrap()
+        );
     }
 
     #[test]
