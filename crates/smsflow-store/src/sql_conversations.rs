@@ -42,6 +42,15 @@ macro_rules! unsent {
     };
 }
 
+/// The replies (`messages m`) a sender may claim at `$2`, in no order: unsent, due, and not held
+/// by another sender's claim.
+macro_rules! claimable_reply {
+    () => {
+        "m.direction = 'outbound' AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
+         AND (m.locked_until IS NULL OR m.locked_until < $2)"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct MessageRow {
     id: Uuid,
@@ -377,13 +386,12 @@ pub(crate) fn outbound_claim_sql(
     format!(
         "UPDATE messages SET status = 'sending', locked_until = $1, next_attempt_at = $1, \
          attempts = attempts + 1, updated_at = $2 WHERE id IN (SELECT m.id FROM messages m {index} \
-         WHERE m.direction = 'outbound' \
-         AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $2 \
-         AND (m.locked_until IS NULL OR m.locked_until < $2) \
+         WHERE {} \
          AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id \
            AND e.{} AND e.attempts >= 0 AND e.id < m.id \
            AND (e.next_attempt_at <= $2 OR e.attempts > 0) {fence}) \
          ORDER BY m.next_attempt_at, m.id LIMIT {limit} {skip_locked}) RETURNING {}",
+        claimable_reply!(),
         unsent!(),
         message_columns!()
     )

@@ -43,11 +43,13 @@ const INSERT_INBOUND_MESSAGE: &str = "INSERT INTO messages (id, conversation_id,
      created_at, updated_at) \
      VALUES ($1, $2, 'inbound', 'contact', $3, $4, $5, 'received', $6, $7, $8, $9, 0, $10, $10) \
      ON CONFLICT (channel, provider_id) WHERE direction = 'inbound' DO NOTHING";
-/// A reply unclaimed and due at `$1`, if any: the outbound claim's conditions less the order within
-/// its conversation, so none found means the claim would find none.
-const REPLY_MAY_BE_DUE: &str = "SELECT 1 FROM messages INDEXED BY messages_outbound_queue \
-     WHERE direction = 'outbound' AND status IN ('queued', 'sending') AND next_attempt_at <= $1 \
-     AND (locked_until IS NULL OR locked_until < $1) LIMIT 1";
+/// A reply a sender may claim at `$2`, if any: the outbound claim's choice less the order within
+/// a conversation, so none found means the claim would find none.
+const REPLY_MAY_BE_DUE: &str = concat!(
+    "SELECT 1 FROM messages m INDEXED BY messages_outbound_queue WHERE ",
+    claimable_reply!(),
+    " LIMIT 1"
+);
 
 impl SqliteStore {
     /// The two statements that claim up to `limit` inbound messages, as the writer runs them
@@ -592,7 +594,7 @@ fn claim_outbound(
     // The claim writes even when it takes nothing (a statement journal, a table for what it
     // returns), and it often takes nothing: a sender woken after another took the reply. One
     // seek in the queue's index says whether any reply may be due.
-    let due = query(db, REPLY_MAY_BE_DUE, &values![at], |_| Ok(()))?;
+    let due = query(db, REPLY_MAY_BE_DUE, &values![until, at], |_| Ok(()))?;
     if due.is_empty() {
         return Ok(Vec::new());
     }
