@@ -54,7 +54,9 @@ export RUST_LOG=${RUST_LOG:-warn} SMSFLOW_MODEL=off
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-# The instructions `smsflow serve` (binary $1) ran, start to stop, taking $2 texts.
+# Sets COUNTED to the instructions `smsflow serve` (binary $1) ran, start to stop, taking $2
+# texts. (Not answered on standard output: in a subshell the server would outlive a failure, out
+# of reach of lib.sh's cleanup.)
 count_instructions() {
   local bin=$1 texts=$2 dir=$BENCH_DIR/run
   rm -rf "$dir"; mkdir -p "$dir/data"
@@ -68,15 +70,15 @@ count_instructions() {
     --run "$RANDOM$RANDOM" "${replies[@]}" >"$dir/load.out" 2>&1 \
     || { echo "the load generator failed: $dir/load.out" >&2; tail -3 "$dir/load.out" >&2; exit 1; }
   stop_server
-  awk '$1 == "summary:" { print $2 }' "$dir/counts"
+  COUNTED=$(awk '$1 == "summary:" { print $2 }' "$dir/counts")
 }
 
 mkdir -p "$BENCH_DIR"
 echo "user-space instructions per text, $MODE, SQLite, 4 in flight ((count of $LARGE texts - count of $SMALL) / $((LARGE - SMALL))):"
 for round in $(seq 1 "$ROUNDS"); do
   for bin in "${BINARIES[@]}"; do
-    small=$(count_instructions "$bin" "$SMALL")
-    large=$(count_instructions "$bin" "$LARGE")
+    count_instructions "$bin" "$SMALL"; small=$COUNTED
+    count_instructions "$bin" "$LARGE"; large=$COUNTED
     printf '  round %s  %s  %s\n' "$round" "$(( (large - small) / (LARGE - SMALL) ))" "$bin"
   done
 done
