@@ -60,8 +60,10 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
 
 /// Units of work between two indexings of the rows waiting for search (migrations 0028, 0036):
 /// each indexing writes one segment per full-text index for all of them, where a row at a time
-/// wrote one per row.
-pub(crate) const INDEX_PENDING_EVERY: usize = 256;
+/// wrote one per row. The more rows a segment holds, the fewer times FTS5 merges them (migration
+/// 0037): a row cost 9.7 µs at 800 rows a segment, 12.5 µs at 200 (docs/benchmarks.md,
+/// session 47); an inbox search first indexes what is waiting, about 10 ms for this many units.
+pub(crate) const INDEX_PENDING_EVERY: usize = 1024;
 
 /// Indexes the rows waiting for the inbox's search: the messages and conversations above their
 /// high-water marks (then raised to the highest rowid; left as they are when nothing was
