@@ -15,12 +15,13 @@ pub use topics::{first_visit, yes_or_no_by_field};
 pub use address::address;
 pub use numbers::number;
 
+use aho_corasick::AhoCorasick;
 use jiff::ToSpan;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use smsflow_core::FieldType;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// Why a value was refused; told to the person, in their language, when the field is asked for
 /// again ([`crate::phrases::Phrases::why`]).
@@ -87,6 +88,41 @@ pub fn fold(text: &str) -> String {
             other => other,
         })
         .collect()
+}
+
+/// A list of cues (folded words) looked for in one pass over a text, by an automaton built at its
+/// first use: a `str::find` per cue built a searcher for every cue at every call (profiled: 4% of
+/// a text's instructions in the pipeline, docs/benchmarks.md, session 47).
+pub(crate) struct Cues {
+    list: &'static [&'static str],
+    automaton: OnceLock<AhoCorasick>,
+}
+
+impl Cues {
+    pub(crate) const fn new(list: &'static [&'static str]) -> Self {
+        Cues {
+            list,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    fn automaton(&self) -> &AhoCorasick {
+        self.automaton.get_or_init(|| {
+            AhoCorasick::new(self.list).expect("a list of words makes an automaton")
+        })
+    }
+
+    /// Where in `text` the cue that ends first ends.
+    pub(crate) fn first_end(&self, text: &str) -> Option<usize> {
+        self.automaton().find(text).map(|found| found.end())
+    }
+
+    /// Where each cue found in `text` starts, overlapping ones included.
+    pub(crate) fn starts<'t>(&'t self, text: &'t str) -> impl Iterator<Item = usize> + 't {
+        self.automaton()
+            .find_overlapping_iter(text)
+            .map(|found| found.start())
+    }
 }
 
 /// The byte of `text` where the letter at byte `at` of `folded` (its [`fold`]) is, so a match
@@ -159,7 +195,7 @@ fn shortened(word: &str, name: &str) -> bool {
 }
 
 /// Words that say the message corrects an earlier answer: the value named last is the new one.
-const CORRECTION_CUES: &[&str] = &[
+static CORRECTION_CUES: Cues = Cues::new(&[
     "actually",
     "sorry",
     "i meant",
@@ -200,7 +236,7 @@ const CORRECTION_CUES: &[&str] = &[
     "scratch that",
     "lets say",
     "let's say",
-];
+]);
 
 /// Whether `text` corrects an earlier answer ("actually use ...", "perdón, es ...").
 pub fn is_correction(text: &str) -> bool {
@@ -210,13 +246,11 @@ pub fn is_correction(text: &str) -> bool {
         .iter()
         .any(|no| folded.trim_start().starts_with(no));
     starts_with_no
-        || CORRECTION_CUES.iter().any(|cue| {
-            folded.match_indices(cue).any(|(at, _)| {
-                folded[..at]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|c| !c.is_alphanumeric())
-            })
+        || CORRECTION_CUES.starts(&folded).any(|at| {
+            folded[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
         })
 }
 
@@ -2480,7 +2514,32 @@ mod tests {
         assert!(is_correction("the 1st of next month... lets say march 1"));
     }
 
+    /// Cues whose words share beginnings and endings, so that matches overlap and nest.
+    static NESTED_CUES: Cues = Cues::new(&["no", "no es", "es", "not ", "note", "o n", "é"]);
+
     proptest::proptest! {
+        /// The automaton finds what a search for each cue in turn finds.
+        #[test]
+        fn cues_are_found_as_one_search_per_cue_finds_them(text in "[noté s]{0,24}") {
+            let first_end = NESTED_CUES
+                .list
+                .iter()
+                .filter_map(|cue| text.find(cue).map(|at| at + cue.len()))
+                .min();
+            proptest::prop_assert_eq!(NESTED_CUES.first_end(&text), first_end);
+            let mut starts = Vec::new();
+            for at in (0..text.len()).filter(|&at| text.is_char_boundary(at)) {
+                for cue in NESTED_CUES.list {
+                    if text[at..].starts_with(cue) {
+                        starts.push(at);
+                    }
+                }
+            }
+            let mut found: Vec<usize> = NESTED_CUES.starts(&text).collect();
+            found.sort_unstable();
+            proptest::prop_assert_eq!(found, starts);
+        }
+
         #[test]
         fn readers_never_panic(text in "\\PC{0,120}") {
             let _ = number(&text);

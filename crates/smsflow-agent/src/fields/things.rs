@@ -8,9 +8,9 @@
 //! `motivo`, `concern`.
 
 use super::dates::is_month;
-use super::fold;
 use super::models;
 use super::translation::{self, Side};
+use super::{Cues, fold};
 
 /// Words of a field's name for the one who serves the texter (`stylist`, `barbero`,
 /// `therapist`): a text field about them is a [`Thing::Provider`], a name field takes the name
@@ -346,7 +346,7 @@ impl Thing {
                 .or_else(|| lower_case_destination(&tokens)),
             Thing::Inscription => inscription(text),
             Thing::Couple => couple(&tokens),
-            Thing::Subject => after_cue(text, SUBJECT_CUES, 8)
+            Thing::Subject => after_cue(text, &SUBJECT_CUES, 8)
                 .and_then(|value| {
                     let value = after_learner(&value);
                     let words: Vec<&str> = value
@@ -358,13 +358,13 @@ impl Thing {
                 .or_else(|| subject_before_tutor(&tokens)),
             Thing::Insurer => insurer(&tokens),
             Thing::PetName => pet_name(&tokens),
-            Thing::Breed => after_cue(text, BREED_CUES, 4)
+            Thing::Breed => after_cue(text, &BREED_CUES, 4)
                 .or_else(|| kind_before_name(&tokens).map(|(kind, _)| kind)),
             Thing::Reason => reason(text),
             Thing::Allergy => several_diets(text)
-                .or_else(|| after_cue(text, ALLERGY_CUES, 4).map(|value| without_article(&value)))
+                .or_else(|| after_cue(text, &ALLERGY_CUES, 4).map(|value| without_article(&value)))
                 .or_else(|| diet(text)),
-            Thing::JobTitle => after_cue(text, JOB_CUES, 8)
+            Thing::JobTitle => after_cue(text, &JOB_CUES, 8)
                 .or_else(|| role_said(text))
                 .map(|value| {
                     // "a nurse at Mercy General": the title ends where the workplace starts.
@@ -789,7 +789,7 @@ fn subject_name(tokens: &[&str]) -> Option<String> {
 }
 
 /// Words before what kind of animal a pet is.
-const BREED_CUES: &[&str] = &[
+static BREED_CUES: Cues = Cues::new(&[
     "he's a ",
     "hes a ",
     "she's a ",
@@ -803,7 +803,7 @@ const BREED_CUES: &[&str] = &[
     "raza es ",
     "raza: ",
     "de raza ",
-];
+]);
 
 /// `value` without the article it starts with ("los frutos secos", "a nurse").
 fn without_article(value: &str) -> String {
@@ -897,7 +897,7 @@ fn diet(text: &str) -> Option<String> {
 }
 
 /// Words before a job title.
-const JOB_CUES: &[&str] = &[
+static JOB_CUES: Cues = Cues::new(&[
     "i'm a ",
     "im a ",
     "i am a ",
@@ -919,7 +919,7 @@ const JOB_CUES: &[&str] = &[
     "mi cargo es ",
     "cargo: ",
     "puesto: ",
-];
+]);
 
 /// Sizes said as letters (after "talla", "size") or as words anywhere, folded.
 const SIZE_LETTERS: &[&str] = &[
@@ -1019,7 +1019,7 @@ fn school(tokens: &[&str]) -> Option<String> {
 }
 
 /// Words before what someone is allergic to.
-const ALLERGY_CUES: &[&str] = &[
+static ALLERGY_CUES: Cues = Cues::new(&[
     "allergic to ",
     "allergy to ",
     "allergies to ",
@@ -1031,7 +1031,7 @@ const ALLERGY_CUES: &[&str] = &[
     "alergia a ",
     "alergia al ",
     "alergias: ",
-];
+]);
 
 /// Words before the reason for a visit or a call; `true` when the value after them may be a
 /// person or a day ("it's for my son", "es para el jueves") and must be checked.
@@ -1126,12 +1126,8 @@ fn clause_after(text: &str, at_folded: usize) -> Option<String> {
 
 /// What follows the first of `cues` to the end of its clause ("es un bichón maltés, ..."), in
 /// at most `most` words.
-fn after_cue(text: &str, cues: &[&str], most: usize) -> Option<String> {
-    let folded = fold(text);
-    let at = cues
-        .iter()
-        .filter_map(|cue| folded.find(cue).map(|at| at + cue.len()))
-        .min()?;
+fn after_cue(text: &str, cues: &Cues, most: usize) -> Option<String> {
+    let at = cues.first_end(&fold(text))?;
     clause_after(text, at).filter(|value| value.split_whitespace().count() <= most)
 }
 
@@ -1549,10 +1545,13 @@ fn listed_title(text: &str) -> Option<String> {
     })
 }
 
+/// What opens a title said of oneself.
+static SELF_INTRODUCTIONS: Cues = Cues::new(&["soy ", "i'm ", "im ", "i am "]);
+
 /// "soy gerente de compras en ...", "I'm director of ...": a title without an article after
 /// "soy"/"I'm", when its first word is one of [`ROLES`] (test19), as "soy la" opens one.
 fn role_said(text: &str) -> Option<String> {
-    after_cue(text, &["soy ", "i'm ", "im ", "i am "], 8).filter(|value| {
+    after_cue(text, &SELF_INTRODUCTIONS, 8).filter(|value| {
         value
             .split_whitespace()
             .next()
@@ -1562,7 +1561,7 @@ fn role_said(text: &str) -> Option<String> {
 
 /// Words before the job someone applies for: "applying for the line cook position", "saw your
 /// post for warehouse supervisor", "vi el anuncio de line cook" (test15, test19, test20).
-const APPLYING_CUES: &[&str] = &[
+static APPLYING_CUES: Cues = Cues::new(&[
     "applying for ",
     "apply for ",
     "opening for ",
@@ -1574,7 +1573,7 @@ const APPLYING_CUES: &[&str] = &[
     "anuncio para ",
     "vacante de ",
     "vacante para ",
-];
+]);
 
 /// Words after a job's title that only say it is a job.
 const JOB_WORDS: &[&str] = &["position", "job", "role", "opening", "puesto", "vacante"];
@@ -1582,7 +1581,7 @@ const JOB_WORDS: &[&str] = &["position", "job", "role", "opening", "puesto", "va
 /// The job after [`APPLYING_CUES`] to the end of its clause, without its article or a last word
 /// that says it is a job.
 fn applied_for(text: &str) -> Option<String> {
-    let value = after_cue(text, APPLYING_CUES, 6)?;
+    let value = after_cue(text, &APPLYING_CUES, 6)?;
     let value = without_article(&value);
     let title = match value.rsplit_once(' ') {
         Some((title, last)) if JOB_WORDS.contains(&fold(last).as_str()) => title,
@@ -2617,7 +2616,7 @@ fn couple(tokens: &[&str]) -> Option<String> {
 }
 
 /// Words before what a lesson is about.
-const SUBJECT_CUES: &[&str] = &[
+static SUBJECT_CUES: Cues = Cues::new(&[
     "tutor in ",
     "tutoring in ",
     "help w/ ",
@@ -2642,7 +2641,7 @@ const SUBJECT_CUES: &[&str] = &[
     "maestro de ",
     "maestra de ",
     "tutor de ",
-];
+]);
 
 /// Words that end a subject: "chemistry for my daughter", "química para mi hijo".
 const SUBJECT_ENDS: &[&str] = &[
