@@ -74,6 +74,10 @@ pub fn delivery_status(twilio_status: &str) -> Option<MessageStatus> {
 pub struct TwilioChannel {
     http: reqwest::Client,
     api_base: String,
+    /// Where replies are posted (and looked up), parsed once: parsing it at every send was 1% of
+    /// a text's instructions (docs/benchmarks.md, session 47). What is wrong with an api_base
+    /// that is not a URL is said at every send.
+    messages_url: Result<reqwest::Url, String>,
     account_sid: String,
     auth_token: String,
     /// Where Twilio posts delivery statuses: `<public_url>/webhooks/twilio/status`.
@@ -211,9 +215,14 @@ impl TwilioChannel {
         auth_token: &str,
         status_callback: String,
     ) -> Self {
+        let api_base = api_base.trim_end_matches('/');
+        let messages_url = format!("{api_base}/2010-04-01/Accounts/{account_sid}/Messages.json");
         TwilioChannel {
             http,
-            api_base: api_base.trim_end_matches('/').to_string(),
+            messages_url: messages_url.parse().map_err(|error| {
+                format!("twilio.api_base {api_base:?} is not a URL ({error}): set it to https://api.twilio.com")
+            }),
+            api_base: api_base.to_string(),
             account_sid: account_sid.to_string(),
             auth_token: auth_token.to_string(),
             status_callback,
@@ -224,11 +233,8 @@ impl TwilioChannel {
         &self.account_sid
     }
 
-    fn messages_url(&self) -> String {
-        format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
-            self.api_base, self.account_sid
-        )
+    fn messages_url(&self) -> Result<reqwest::Url, SendError> {
+        self.messages_url.clone().map_err(SendError::Transient)
     }
 }
 
@@ -275,7 +281,7 @@ impl SmsChannel for TwilioChannel {
     }
 
     async fn send(&self, sms: &OutgoingSms) -> Result<SendReceipt, SendError> {
-        let url = self.messages_url();
+        let url = self.messages_url()?;
         let from = sender_for(&sms.from, &sms.to);
         let form = [
             ("To", sms.to.as_str()),
@@ -285,7 +291,7 @@ impl SmsChannel for TwilioChannel {
         ];
         let response = self
             .http
-            .post(&url)
+            .post(url)
             .basic_auth(&self.account_sid, Some(&self.auth_token))
             .form(&form)
             .send()
@@ -323,7 +329,7 @@ impl SmsChannel for TwilioChannel {
         ];
         let response = self
             .http
-            .get(self.messages_url())
+            .get(self.messages_url()?)
             .basic_auth(&self.account_sid, Some(&self.auth_token))
             .query(&query)
             .send()
@@ -394,6 +400,30 @@ mod tests {
         tampered[2].1 = "9999".into();
         assert!(!verify_signature("12345", url, &tampered, expected));
         assert!(!verify_signature("12345", url, &form, "not base64!"));
+    }
+
+    #[tokio::test]
+    async fn an_api_base_that_is_not_a_url_is_named_at_a_send() {
+        let twilio = TwilioChannel::new(
+            crate::http_client(),
+            "api.twilio.com",
+            "AC0123456789abcdef0123456789abcdef",
+            "token",
+            "https://example.com/webhooks/twilio/status".into(),
+        );
+        let sms = OutgoingSms {
+            message_id: uuid::Uuid::nil(),
+            from: "+15550000000".into(),
+            to: "+15551112222".into(),
+            body: "Thanks!".into(),
+        };
+        let Err(SendError::Transient(error)) = twilio.send(&sms).await else {
+            panic!("a send without a URL to post to cannot succeed");
+        };
+        assert!(
+            error.starts_with(r#"twilio.api_base "api.twilio.com" is not a URL"#),
+            "{error}"
+        );
     }
 
     #[test]
