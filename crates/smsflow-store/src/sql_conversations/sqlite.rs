@@ -51,6 +51,12 @@ const REPLY_MAY_BE_DUE: &str = concat!(
     " LIMIT 1"
 );
 
+/// Whether any conversation has a text waiting, leased or not: the first entry of the inbound
+/// queue's partial index, where the claim would walk past the leased ones. None means the claim
+/// would find none.
+const TEXT_MAY_BE_WAITING: &str = "SELECT 1 FROM conversations q INDEXED BY conversations_inbound_queue \
+     WHERE q.pending_inbound_id IS NOT NULL LIMIT 1";
+
 impl SqliteStore {
     /// The two statements that claim up to `limit` inbound messages, as the writer runs them
     /// (the second for `limit` conversations claimed), each formatted once.
@@ -346,6 +352,13 @@ fn claim_inbound(
     at: OffsetDateTime,
     limit: usize,
 ) -> Result<Vec<(Message, Conversation)>, StoreError> {
+    // As for replies (`claim_outbound`): a claim that finds nothing still writes, so a seek first
+    // says whether any text waits at all. Only then is the claim's own walk past the leased ones
+    // done (a seek for a claimable one would walk them twice when many are leased).
+    let waiting = query(db, TEXT_MAY_BE_WAITING, &[], |_| Ok(()))?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
     let [claim, _] = SqliteStore::inbound_claim_statements(limit);
     let conversations = query(db, &claim, &values![until, at], |row| {
         let columns = Columns::of(row);
