@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The user-space instructions smsflow runs per inbound text on SQLite, counted by valgrind
-# (cachegrind without its cache simulation): a count that repeats within a percent or two, where
-# the CPU time a text takes varies by ten percent from run to run here, so that a change of a few
-# percent can be told from noise before it is measured in time (bench/side_by_side.sh). Not a
+# (cachegrind without its cache simulation): for the webhook alone a count that repeats within
+# 0.1%, where the CPU time a text takes varies by ten percent from run to run here, so that a
+# change of a few percent can be told from noise before it is measured in time
+# (bench/side_by_side.sh). The pipeline's count moves with how its texts fall into batches: within
+# 0.6% in one invocation, by up to 4% between invocations (docs/benchmarks.md, session 47), so
+# compare binaries given to the same invocation, which take their turns in each round. Not a
 # time: the kernel's work (writes, syncs, sockets) is not counted, nor what an instruction costs.
 # Not part of the test suite.
 #
