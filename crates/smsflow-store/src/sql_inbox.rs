@@ -65,21 +65,26 @@ pub(crate) fn push_horizon<DB: sqlx::Database>(
 /// session 47); an inbox search first indexes what is waiting, about 10 ms for this many units.
 pub(crate) const INDEX_PENDING_EVERY: usize = 1024;
 
-/// Indexes the rows waiting for the inbox's search: the messages and conversations above their
-/// high-water marks (then raised to the highest rowid; left as they are when nothing was
+/// Indexes the rows waiting for the inbox's search: the messages, conversations and contacts above
+/// their high-water marks (then raised to the highest rowid; left as they are when nothing was
 /// waiting, as before every search of a quiet inbox, so that its row is not written again) and the
-/// contacts listed as pending. One statement at a time, each prepared once and kept by the
-/// connection (a batch of them would be compiled again at every indexing).
-const INDEX_PENDING_SEARCH: [&str; 5] = [
+/// contacts listed as pending (renamed at or below their mark, migration 0038). One statement at a
+/// time, each prepared once and kept by the connection (a batch of them would be compiled again at
+/// every indexing).
+const INDEX_PENDING_SEARCH: [&str; 6] = [
     "INSERT INTO messages_search (rowid, body) SELECT rowid, body FROM messages \
         WHERE rowid > (SELECT messages FROM search_indexed_up_to)",
     "INSERT INTO conversations_search (rowid, their_number) SELECT rowid, their_number FROM conversations \
         WHERE rowid > (SELECT conversations FROM search_indexed_up_to)",
+    "INSERT INTO contacts_search (rowid, name) SELECT rowid, name FROM contacts \
+        WHERE rowid > (SELECT contacts FROM search_indexed_up_to)",
     "UPDATE search_indexed_up_to SET \
         messages = (SELECT COALESCE(MAX(rowid), 0) FROM messages), \
-        conversations = (SELECT COALESCE(MAX(rowid), 0) FROM conversations) \
+        conversations = (SELECT COALESCE(MAX(rowid), 0) FROM conversations), \
+        contacts = (SELECT COALESCE(MAX(rowid), 0) FROM contacts) \
         WHERE messages < (SELECT COALESCE(MAX(rowid), 0) FROM messages) \
-            OR conversations < (SELECT COALESCE(MAX(rowid), 0) FROM conversations)",
+            OR conversations < (SELECT COALESCE(MAX(rowid), 0) FROM conversations) \
+            OR contacts < (SELECT COALESCE(MAX(rowid), 0) FROM contacts)",
     "INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
         FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid",
     "DELETE FROM contacts_search_pending",

@@ -238,9 +238,9 @@ async fn a_common_word_is_paged_newest_first() {
 }
 
 /// On SQLite a row joins the full-text indexes in a batch, after it is stored (migrations 0028,
-/// 0036): a search still finds every text at once, and texts changed or deleted before or after
-/// their batch, or a text stored in the place of the newest one deleted, leave each index exactly
-/// as its table (FTS5's own integrity check compares them).
+/// 0036, 0038): a search still finds every text at once, and texts or contacts changed or deleted
+/// before or after their batch, or one stored in the place of the newest one deleted, leave each
+/// index exactly as its table (FTS5's own integrity check compares them).
 #[tokio::test]
 async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_sqlite() {
     let db = testing::sqlite();
@@ -296,6 +296,41 @@ async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_s
     );
     assert_eq!(found(store, "kiwi", false).await, ["+15550100004"]);
     assert!(found(store, "honeydew", false).await.is_empty());
+    // Contacts likewise (migration 0038): one indexed, then renamed, is found by its new name
+    // only; the newest, named and indexed, deleted: the next contact takes its rowid and is
+    // indexed all the same.
+    for rename in ["Quince Jam", "Raspberry"] {
+        sqlx::query("UPDATE contacts SET name = $1 WHERE number = '+15550100001'")
+            .bind(rename)
+            .execute(&raw)
+            .await
+            .unwrap();
+        assert_eq!(found(store, rename, false).await, ["+15550100001"]);
+    }
+    assert!(found(store, "quince", false).await.is_empty());
+    store
+        .update_contact("+15550100004", &named("Honeydew Melon"))
+        .await
+        .unwrap();
+    assert_eq!(found(store, "melon", false).await, ["+15550100004"]);
+    let newest = "SELECT MAX(rowid) FROM contacts";
+    let deleted: i64 = sqlx::query_scalar(newest).fetch_one(&raw).await.unwrap();
+    sqlx::query("DELETE FROM contacts WHERE number = '+15550100004'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    assert!(found(store, "melon", false).await.is_empty());
+    deliver(store, "+15550100005", "lime").await;
+    let stored: i64 = sqlx::query_scalar(newest).fetch_one(&raw).await.unwrap();
+    assert_eq!(
+        stored, deleted,
+        "SQLite gives the next contact the deleted one's rowid"
+    );
+    store
+        .update_contact("+15550100005", &named("Lime Grower"))
+        .await
+        .unwrap();
+    assert_eq!(found(store, "grower", false).await, ["+15550100005"]);
     for index in ["messages_search", "conversations_search", "contacts_search"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"

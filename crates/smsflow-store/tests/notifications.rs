@@ -122,6 +122,12 @@ async fn events_are_recorded_with_what_caused_them_once_each() {
             )
             .await
             .unwrap();
+        // ... refused with no error code (SQLite's trigger fires on the code's update, 0038) ...
+        let (uncoded, attempt) = claim_a_send(store, ticketed).await;
+        store
+            .mark_failed(uncoded, attempt, MessageStatus::Failed, None, "refused")
+            .await
+            .unwrap();
         // ... and reported undelivered by a status callback, twice: one event.
         let (lost, attempt) = claim_a_send(store, ticketed).await;
         store
@@ -152,6 +158,7 @@ async fn events_are_recorded_with_what_caused_them_once_each() {
                 (NotificationKind::TicketOpened, ticketed),
                 (NotificationKind::DeliveryFailed, ticketed),
                 (NotificationKind::DeliveryFailed, ticketed),
+                (NotificationKind::DeliveryFailed, ticketed),
             ],
             "{}",
             db.label
@@ -173,7 +180,11 @@ async fn events_are_recorded_with_what_caused_them_once_each() {
             .collect();
         assert_eq!(
             failures,
-            [(refused, Some("21610")), (lost, Some("30003"))],
+            [
+                (refused, Some("21610")),
+                (uncoded, None),
+                (lost, Some("30003"))
+            ],
             "{}",
             db.label
         );
@@ -198,7 +209,7 @@ async fn events_are_recorded_with_what_caused_them_once_each() {
             db.label
         );
         let left = store.unrouted_notification_events(10).await.unwrap();
-        assert_eq!(left.len(), 3, "{}", db.label);
+        assert_eq!(left.len(), 4, "{}", db.label);
     }
 }
 
