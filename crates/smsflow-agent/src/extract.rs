@@ -2632,6 +2632,9 @@ fn own_word_name(words: &[Word], field: &str) -> Option<String> {
 /// `text` lower-cased letter by letter where that keeps the byte length, so positions in it are
 /// positions in `text`: what [`labelled`] searches for labels.
 fn same_length_lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.chars()
         .map(|c| {
             let mut lowered = c.to_lowercase();

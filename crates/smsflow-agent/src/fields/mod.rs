@@ -75,6 +75,12 @@ impl Default for Clock {
 
 /// Lower case without accents ("Mañana" -> "manana"), for matching words in either language.
 pub fn fold(text: &str) -> String {
+    // Most words and messages are ASCII, folded byte by byte: the readers fold hundreds of words
+    // a message, and a char at a time cost 5% of the pipeline's instructions a text (docs/benchmarks.md,
+    // session 48).
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
@@ -2538,6 +2544,13 @@ mod tests {
             let mut found: Vec<usize> = NESTED_CUES.starts(&text).collect();
             found.sort_unstable();
             proptest::prop_assert_eq!(found, starts);
+        }
+
+        /// ASCII is folded byte by byte as any text is char by char.
+        #[test]
+        fn ascii_is_folded_as_any_text_is(text in "[ -~]{0,40}") {
+            let char_by_char: String = text.chars().flat_map(char::to_lowercase).collect();
+            proptest::prop_assert_eq!(fold(&text), char_by_char);
         }
 
         #[test]
