@@ -12,6 +12,7 @@ use smsflow_core::conversation::Channel;
 use smsflow_core::sender::Sender;
 use smsflow_sms::{kannel, twilio};
 use smsflow_store::conversations::{DeliveryReport, InboundSms};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::AppState;
@@ -36,11 +37,11 @@ fn plain(status: StatusCode, text: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// A gateway's sender or recipient field, by the one sender rule: refused with 400 when missing or
-/// junk (empty, markup, NUL, 10,000 characters), so nothing is stored or answered for it.
-fn address(params: &HashMap<String, String>, field: &str) -> Result<String, String> {
-    let value = params.get(field).map(String::as_str).unwrap_or("");
-    Sender::parse(value)
+/// A gateway's sender or recipient field (its name, its value if sent), by the one sender rule:
+/// refused with 400 when missing or junk (empty, markup, NUL, 10,000 characters), so nothing is
+/// stored or answered for it.
+fn address(field: &str, value: Option<&str>) -> Result<String, String> {
+    Sender::parse(value.unwrap_or(""))
         .map(Sender::into_string)
         .map_err(|error| format!("{field} {error}\n"))
 }
@@ -73,20 +74,35 @@ fn server_error(error: impl std::fmt::Display) -> Response {
     )
 }
 
+/// A Twilio webhook's form parameters as sent, borrowed from its body where they need no decoding:
+/// a score of them, read a few times each, so a list is searched rather than a map built.
+struct TwilioForm<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl TwilioForm<'_> {
+    /// The parameter's value; the last one sent, if sent twice.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(given, _)| given == name)
+            .map(|(_, value)| value.as_ref())
+    }
+}
+
 /// The form parameters of a Twilio webhook, after its signature is checked.
-fn verified_twilio_form(
+fn verified_twilio_form<'a>(
     state: &AppState,
     uri: &OriginalUri,
     headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<HashMap<String, String>, Refused> {
+    body: &'a Bytes,
+) -> Result<TwilioForm<'a>, Refused> {
     let Some(settings) = &state.config.twilio else {
         return Err(Refused(
             StatusCode::NOT_FOUND,
             "Twilio is not configured on this server\n",
         ));
     };
-    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let params: Vec<_> = form_urlencoded::parse(body).collect();
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = format!("{}{path}", state.config.public_url);
     let signature = headers
@@ -100,7 +116,7 @@ fn verified_twilio_form(
             "invalid X-Twilio-Signature\n",
         ));
     }
-    Ok(params.into_iter().collect())
+    Ok(TwilioForm(params))
 }
 
 async fn twilio_sms(
@@ -113,7 +129,10 @@ async fn twilio_sms(
         Ok(form) => form,
         Err(refused) => return refused.into_response(),
     };
-    let (from, to) = match (address(&form, "From"), address(&form, "To")) {
+    let (from, to) = match (
+        address("From", form.get("From")),
+        address("To", form.get("To")),
+    ) {
         (Ok(from), Ok(to)) => (from, to),
         (Err(refused), _) | (_, Err(refused)) => return plain(StatusCode::BAD_REQUEST, refused),
     };
@@ -130,14 +149,14 @@ async fn twilio_sms(
     let media_urls = (0..media_count.min(MAX_MEDIA))
         .filter_map(|i| form.get(&format!("MediaUrl{i}")))
         .filter(|url| url.len() <= MAX_MEDIA_URL && url.starts_with("https://"))
-        .cloned()
+        .map(str::to_string)
         .collect();
     let sms = InboundSms {
         channel: Channel::Twilio,
         our_number: to,
         their_number: from,
-        body: form.get("Body").cloned().unwrap_or_default(),
-        provider_id: Some(sid.clone()),
+        body: form.get("Body").unwrap_or_default().to_string(),
+        provider_id: Some(sid.to_string()),
         media_urls,
         simulated: false,
     };
@@ -173,12 +192,12 @@ async fn twilio_status(
     };
     let report = DeliveryReport {
         channel: Channel::Twilio,
-        provider_id: sid.clone(),
+        provider_id: sid.to_string(),
         status,
         error_code: form
             .get("ErrorCode")
             .filter(|code| !code.is_empty())
-            .cloned(),
+            .map(str::to_string),
     };
     match state.store.record_delivery(&report).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -230,7 +249,10 @@ async fn kannel_inbound(state: AppState, params: HashMap<String, String>) -> Res
     if let Err(refused) = kannel_secret_ok(&state, &params) {
         return refused.into_response();
     }
-    let (from, to) = match (address(&params, "from"), address(&params, "to")) {
+    let (from, to) = match (
+        address("from", params.get("from").map(String::as_str)),
+        address("to", params.get("to").map(String::as_str)),
+    ) {
         (Ok(from), Ok(to)) => (from, to),
         (Err(refused), _) | (_, Err(refused)) => return plain(StatusCode::BAD_REQUEST, refused),
     };

@@ -14,7 +14,11 @@ pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
 
 /// `X-Twilio-Signature` as Twilio computes it: HMAC-SHA1, keyed with the auth token, of the full URL
 /// followed by every POST parameter's name and value, sorted by name (then value); base64.
-pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+pub fn signature(
+    auth_token: &str,
+    url: &str,
+    params: &[(impl AsRef<str>, impl AsRef<str>)],
+) -> String {
     base64::engine::general_purpose::STANDARD
         .encode(signing_mac(auth_token, url, params).finalize().into_bytes())
 }
@@ -23,7 +27,7 @@ pub fn signature(auth_token: &str, url: &str, params: &[(String, String)]) -> St
 pub fn verify_signature(
     auth_token: &str,
     url: &str,
-    params: &[(String, String)],
+    params: &[(impl AsRef<str>, impl AsRef<str>)],
     given: &str,
 ) -> bool {
     let Ok(given) = base64::engine::general_purpose::STANDARD.decode(given.trim()) else {
@@ -34,9 +38,16 @@ pub fn verify_signature(
         .is_ok()
 }
 
-fn signing_mac(auth_token: &str, url: &str, params: &[(String, String)]) -> Hmac<Sha1> {
-    let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort();
+fn signing_mac(
+    auth_token: &str,
+    url: &str,
+    params: &[(impl AsRef<str>, impl AsRef<str>)],
+) -> Hmac<Sha1> {
+    let mut sorted: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(name, value)| (name.as_ref(), value.as_ref()))
+        .collect();
+    sorted.sort_unstable();
     let mut mac =
         Hmac::<Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key length");
     mac.update(url.as_bytes());
