@@ -331,14 +331,99 @@ async fn texts_changed_before_or_after_their_indexing_leave_the_index_whole_on_s
         .await
         .unwrap();
     assert_eq!(found(store, "grower", false).await, ["+15550100005"]);
+    assert_indexes_match_their_tables(&raw).await;
+}
+
+/// FTS5's own integrity check of each full-text index against its table.
+async fn assert_indexes_match_their_tables(raw: &sqlx::SqlitePool) {
     for index in ["messages_search", "conversations_search", "contacts_search"] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"
         )))
-        .execute(&raw)
+        .execute(raw)
         .await
         .unwrap_or_else(|error| panic!("{index} differs from its table: {error}"));
     }
+}
+
+/// An inbox indexed before migrations 0038 and 0039 (contacts waiting in a list, the indexes
+/// keeping sizes) finds after them what it found before, and what was waiting: a text and a
+/// contact indexed, a contact renamed since, a text and a contact not indexed yet.
+#[tokio::test]
+async fn an_upgraded_sqlite_inbox_finds_what_it_found_and_what_waited() {
+    let db = testing::sqlite();
+    let raw = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(db.url.strip_prefix("sqlite://").unwrap())
+            .create_if_missing(true),
+    )
+    .await
+    .unwrap();
+    testing::migrations_before(sqlx::migrate!("./migrations/sqlite"), 38)
+        .run(&raw)
+        .await
+        .unwrap();
+    let store_row = |number: &'static str, name: &'static str, body: &'static str| {
+        let raw = raw.clone();
+        async move {
+            let conversation_id = uuid::Uuid::now_v7();
+            for statement in [
+                "INSERT INTO contacts (number, name, fields, last_seen_at, created_at, updated_at) \
+                 VALUES ($2, $3, '{}', $5, $5, $5)",
+                "INSERT INTO conversations (id, our_number, their_number, channel, status, \
+                 run_completed, unread_count, last_message_at, created_at) \
+                 VALUES ($1, '+15550009999', $2, 'simulator', 'agent', FALSE, 0, $5, $5)",
+                "INSERT INTO messages (id, conversation_id, direction, author, channel, body, status, \
+                 segments, encoding, media_urls, simulated, attempts, created_at, updated_at) \
+                 VALUES ($6, $1, 'inbound', 'contact', 'simulator', $4, 'processed', 1, 'gsm7', '[]', \
+                 TRUE, 0, $5, $5)",
+            ] {
+                sqlx::query(statement)
+                    .bind(conversation_id)
+                    .bind(number)
+                    .bind(name)
+                    .bind(body)
+                    .bind("2026-12-06T10:00:00.000000Z")
+                    .bind(uuid::Uuid::now_v7())
+                    .execute(&raw)
+                    .await
+                    .unwrap_or_else(|error| panic!("{statement}: {error}"));
+            }
+        }
+    };
+    store_row("+15550200001", "Ada Apple", "quince jam").await;
+    // Indexed as the writer indexed before 0038.
+    for statement in [
+        "INSERT INTO messages_search (rowid, body) SELECT rowid, body FROM messages \
+         WHERE rowid > (SELECT messages FROM search_indexed_up_to)",
+        "INSERT INTO conversations_search (rowid, their_number) SELECT rowid, their_number \
+         FROM conversations WHERE rowid > (SELECT conversations FROM search_indexed_up_to)",
+        "UPDATE search_indexed_up_to SET messages = (SELECT MAX(rowid) FROM messages), \
+         conversations = (SELECT MAX(rowid) FROM conversations)",
+        "INSERT INTO contacts_search (rowid, name) SELECT c.rowid, c.name \
+         FROM contacts_search_pending p JOIN contacts c ON c.rowid = p.rowid",
+        "DELETE FROM contacts_search_pending",
+        "UPDATE contacts SET name = 'Ada Banana' WHERE number = '+15550200001'",
+    ] {
+        sqlx::query(statement).execute(&raw).await.unwrap();
+    }
+    store_row("+15550200002", "Bo Cherry", "durian tart").await;
+    raw.close().await;
+
+    let store = db.store().await;
+    let store = store.as_ref();
+    let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    for (text, number) in [
+        ("quince", "+15550200001"),
+        ("banana", "+15550200001"),
+        ("durian", "+15550200002"),
+        ("cherry", "+15550200002"),
+        ("5550200002", "+15550200002"),
+    ] {
+        assert_eq!(found(store, text, false).await, [number], "{text}");
+    }
+    assert!(found(store, "apple", false).await.is_empty());
+    assert_indexes_match_their_tables(&raw).await;
 }
 
 /// On PostgreSQL the texts are searched in message_bodies, their insert-only copy (migration
