@@ -3663,9 +3663,9 @@ const NAME_CUES: &[&[&str]] = &[
 
 /// The positions in [`NAME_CUES`] of the cues each word opens: the readers try every cue at
 /// every word, and a word opens few of them.
-static NAME_CUES_BY_FIRST_WORD: std::sync::LazyLock<std::collections::HashMap<&str, Vec<usize>>> =
+static NAME_CUES_BY_FIRST_WORD: std::sync::LazyLock<rustc_hash::FxHashMap<&str, Vec<usize>>> =
     std::sync::LazyLock::new(|| {
-        let mut by_first = std::collections::HashMap::<&str, Vec<usize>>::new();
+        let mut by_first = rustc_hash::FxHashMap::<&str, Vec<usize>>::default();
         for (position, cue) in NAME_CUES.iter().enumerate() {
             by_first.entry(cue[0]).or_default().push(position);
         }

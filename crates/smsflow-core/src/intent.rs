@@ -4,7 +4,7 @@
 //! talk to ("can I speak with someone", "quiero hablar con alguien"), or a complaint about being
 //! answered by a machine ("stop texting me a bot").
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 use crate::text::normalize;
@@ -165,7 +165,7 @@ const STATUS_PHRASES: &[&str] = &[
 ];
 
 /// Normalised words as a set.
-fn word_set(words: &[&str]) -> HashSet<String> {
+fn word_set(words: &[&str]) -> FxHashSet<String> {
     words
         .iter()
         .map(|word| normalize(word).trim().to_string())
@@ -179,12 +179,12 @@ fn phrases(phrases: &[&str]) -> Vec<String> {
 
 struct Lexicon {
     human_phrases: Vec<String>,
-    talk: HashSet<String>,
-    person: HashSet<String>,
-    bot: HashSet<String>,
-    refusal: HashSet<String>,
-    closing: HashSet<String>,
-    closing_filler: HashSet<String>,
+    talk: FxHashSet<String>,
+    person: FxHashSet<String>,
+    bot: FxHashSet<String>,
+    refusal: FxHashSet<String>,
+    closing: FxHashSet<String>,
+    closing_filler: FxHashSet<String>,
     status_phrases: Vec<String>,
 }
 
@@ -210,7 +210,7 @@ pub fn wants_human(text: &str) -> bool {
     {
         return true;
     }
-    let has = |set: &HashSet<String>| normalized.split_whitespace().any(|w| set.contains(w));
+    let has = |set: &FxHashSet<String>| normalized.split_whitespace().any(|w| set.contains(w));
     (has(&lexicon.talk) && has(&lexicon.person)) || (has(&lexicon.bot) && has(&lexicon.refusal))
 }
 

@@ -3,8 +3,8 @@
 //! ("hola", "gracias", "thanks") decide short texts, `whatlang` weighs in on longer ones, and when
 //! neither is sure the conversation's last confident language stands.
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::LazyLock;
 use utoipa::ToSchema;
 use whatlang::{Detector, Lang};
@@ -177,7 +177,7 @@ const ENGLISH_WORDS: &[(&str, i32)] = &[
 ];
 
 /// Signed weights by normalised word: positive for Spanish, negative for English.
-static CUES: LazyLock<HashMap<String, i32>> = LazyLock::new(|| {
+static CUES: LazyLock<FxHashMap<String, i32>> = LazyLock::new(|| {
     let spanish = SPANISH_WORDS.iter().map(|(word, weight)| (word, *weight));
     let english = ENGLISH_WORDS.iter().map(|(word, weight)| (word, -weight));
     spanish

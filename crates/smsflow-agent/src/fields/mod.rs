@@ -76,8 +76,8 @@ impl Default for Clock {
 /// Lower case without accents ("Mañana" -> "manana"), for matching words in either language.
 pub fn fold(text: &str) -> String {
     // Most words and messages are ASCII, folded byte by byte: the readers fold hundreds of words
-    // a message, and a char at a time cost 5% of the pipeline's instructions a text (docs/benchmarks.md,
-    // session 48).
+    // a message, and a char at a time cost 5% of the pipeline's instructions a text
+    // (docs/benchmarks.md, session 48).
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
