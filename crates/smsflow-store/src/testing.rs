@@ -184,6 +184,35 @@ pub fn migrations_before(
     migrator
 }
 
+/// A one-connection pool on `db` (SQLite), the file made with every migration numbered below
+/// `version`: the database as an earlier smsflow left it, for tests that write its rows and then
+/// upgrade it. `foreign_keys` off lets a test write rows alone.
+pub async fn sqlite_before(
+    db: &TestDatabase,
+    version: i64,
+    foreign_keys: bool,
+) -> sqlx::SqlitePool {
+    let path = db
+        .url
+        .strip_prefix("sqlite://")
+        .expect("a SQLite test database");
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .foreign_keys(foreign_keys),
+        )
+        .await
+        .expect("the test's SQLite file");
+    migrations_before(sqlx::migrate!("./migrations/sqlite"), version)
+        .run(&pool)
+        .await
+        .expect("the migrations before the one tested");
+    pool
+}
+
 /// A reply the agent wrote, queued to be sent from `send_after`: one GSM-7 segment, no workflow,
 /// language or draft expiry. Tests change the field they are about with `..new_outbound(...)`.
 pub fn new_outbound(

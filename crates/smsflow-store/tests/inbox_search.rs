@@ -352,17 +352,7 @@ async fn assert_indexes_match_their_tables(raw: &sqlx::SqlitePool) {
 #[tokio::test]
 async fn an_upgraded_sqlite_inbox_finds_what_it_found_and_what_waited() {
     let db = testing::sqlite();
-    let raw = sqlx::SqlitePool::connect_with(
-        sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(db.url.strip_prefix("sqlite://").unwrap())
-            .create_if_missing(true),
-    )
-    .await
-    .unwrap();
-    testing::migrations_before(sqlx::migrate!("./migrations/sqlite"), 38)
-        .run(&raw)
-        .await
-        .unwrap();
+    let raw = testing::sqlite_before(&db, 38, true).await;
     let store_row = |number: &'static str, name: &'static str, body: &'static str| {
         let raw = raw.clone();
         async move {

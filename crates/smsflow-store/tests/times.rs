@@ -367,20 +367,5 @@ async fn the_upgrade_rewrites_every_stored_time() {
 /// A SQLite database at the migration before the times' fixed width (0032), with foreign keys off
 /// so that rows can be written alone.
 async fn before_fixed_width_times(db: &testing::TestDatabase) -> sqlx::SqlitePool {
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-    let pool: SqlitePool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(
-            SqliteConnectOptions::new()
-                .filename(db.url.strip_prefix("sqlite://").unwrap())
-                .create_if_missing(true)
-                .foreign_keys(false),
-        )
-        .await
-        .unwrap();
-    testing::migrations_before(sqlx::migrate!("./migrations/sqlite"), 32)
-        .run(&pool)
-        .await
-        .unwrap();
-    pool
+    testing::sqlite_before(db, 32, false).await
 }

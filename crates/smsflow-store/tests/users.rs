@@ -19,21 +19,9 @@ async fn account(store: &dyn Store, email: &str, role: Role) -> uuid::Uuid {
 
 #[tokio::test]
 async fn the_migration_makes_the_oldest_admin_the_owner_and_the_others_admins() {
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
     let db = testing::sqlite();
-    let path = db.url.strip_prefix("sqlite://").unwrap().to_string();
-    let pool = SqlitePool::connect_with(
-        SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true),
-    )
-    .await
-    .unwrap();
     // The database as it was before roles: every migration up to 0024.
-    testing::migrations_before(sqlx::migrate!("./migrations/sqlite"), 25)
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = testing::sqlite_before(&db, 25, true).await;
     for (email, created_at) in [
         ("later@example.com", "2026-02-01T00:00:00Z"),
         ("first@example.com", "2026-01-01T00:00:00Z"),
