@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Two `smsflow serve` processes on one PostgreSQL database, one killed with SIGKILL mid-burst.
+"""`smsflow serve` killed with SIGKILL mid-burst: two processes on one PostgreSQL database, or one
+on a SQLite file.
 
-    crash_e2e.py --smsflow BIN --database-url postgres://.../any --work DIR [--port-base 18340]
+    crash_e2e.py --smsflow BIN [--database-url postgres://.../any] --work DIR [--port-base 18340]
                  [--count 240]
 
-A fresh database is created on the server DATABASE_URL names. COUNT texters each send one message
-(a webhook signed by Twilio's official SDK), spread over both processes, 8 in flight; the Twilio
+With DATABASE_URL, a fresh database is created on the server it names, and COUNT texters each send
+one message (a webhook signed by Twilio's official SDK), spread over processes A and B, 8 in flight;
+without it, one process A runs on a fresh SQLite file in DIR and takes them all. The Twilio
 stand-in (recorder.py) answers each send after 300 ms so replies are in flight too. A third of the
-way in, process A is killed with SIGKILL; the webhooks it did not answer are retried on B with the
-same MessageSid, as Twilio retries; A is restarted and the burst goes on over both. Then:
+way in, A is killed with SIGKILL; the webhooks it did not answer are retried with the same
+MessageSid, as Twilio retries: on B, or on SQLite on A once restarted (its store keeps the log's
+writes in memory until each commit: what it acknowledged must have reached the file). A is
+restarted and the burst goes on. Then:
   - every texter's message is stored exactly once (by MessageSid),
   - every texter got exactly one reply at the Twilio stand-in (a send in flight when A died is
     looked up in the Messages list and adopted, not sent again),
@@ -17,6 +21,7 @@ same MessageSid, as Twilio retries; A is restarted and the burst goes on over bo
 import argparse
 import concurrent.futures
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +33,11 @@ from harness import (ROOT, Checks, Failed, Processes, form_value, http, port_ope
 from twilio_e2e import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, inbound_params, post_signed  # noqa: E402
 
 TEXT = "Hi, can I get a quote for 3 rooms?"
+
+
+def sqlite_rows(path, sql):
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+        return [[str(value) for value in row] for row in db.execute(sql)]
 
 
 def psql(url, sql):
@@ -49,10 +59,16 @@ class Cluster:
         self.recorder_port = base + 3
         self.record = os.path.join(self.work, "recorded.jsonl")
         open(self.record, "w").close()
-        server, _, _ = args.database_url.rpartition("/")
-        name = "smsflow_crash_" + uuid.uuid4().hex[:12]
-        psql(args.database_url, f"CREATE DATABASE {name}")
-        self.database_url = f"{server}/{name}"
+        if args.database_url:
+            server, _, _ = args.database_url.rpartition("/")
+            name = "smsflow_crash_" + uuid.uuid4().hex[:12]
+            psql(args.database_url, f"CREATE DATABASE {name}")
+            self.database_url = f"{server}/{name}"
+            self.servers = ["a", "b"]
+        else:
+            self.sqlite_path = os.path.join(self.work, "data", "smsflow.db")
+            self.database_url = f"sqlite://{self.sqlite_path}"
+            self.servers = ["a"]
         self.env = {
             "SMSFLOW_DATABASE_URL": self.database_url,
             "SMSFLOW_DATA_DIR": os.path.join(self.work, "data"),
@@ -89,11 +105,16 @@ class Cluster:
         except OSError:
             return 0
 
+    def query(self, sql):
+        if self.servers == ["a"]:
+            return sqlite_rows(self.sqlite_path, sql)
+        return psql(self.database_url, sql)
+
     def gateway_delay(self, ms):
         http("POST", f"http://127.0.0.1:{self.recorder_port}/_control", {"delay_ms": ms})
 
     def sending(self):
-        return int(psql(self.database_url, "SELECT COUNT(*) FROM messages WHERE status = 'sending'")[0][0])
+        return int(self.query("SELECT COUNT(*) FROM messages WHERE status = 'sending'")[0][0])
 
     def replies(self):
         return [r for r in recorded_requests(self.record) if r.get("answer") == 201]
@@ -102,12 +123,12 @@ class Cluster:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--smsflow", required=True)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", help="a PostgreSQL server's; without it, a SQLite file")
     parser.add_argument("--work", required=True)
     parser.add_argument("--port-base", type=int, default=18340)
     parser.add_argument("--count", type=int, default=240)
     args = parser.parse_args()
-    c = Checks("crash")
+    c = Checks("crash" if args.database_url else "crash-sqlite")
     cluster = Cluster(args)
     try:
         run(cluster, c, args.count)
@@ -124,8 +145,9 @@ def run(cluster, c, count):
     wait_until("the Twilio stand-in", lambda: port_open(cluster.recorder_port), 10)
     cluster.gateway_delay(300)
     smsflow_cli(cluster.args.smsflow, cluster.env_of("a"), "workflows", "import", "examples/workflows.yaml")
-    cluster.start("a")
-    cluster.start("b")
+    for name in cluster.servers:
+        cluster.start(name)
+    retry_on = cluster.servers[-1]
 
     texters = [(f"+1555{7000000 + i}", inbound_params(f"+1555{7000000 + i}", TEXT)) for i in range(count)]
     kill_at, restart_at = count // 3, count // 2
@@ -135,7 +157,7 @@ def run(cluster, c, count):
             if killed and start >= restart_at and not cluster.procs.alive("a"):
                 cluster.start("a")
             batch = texters[start:start + 8]
-            targets = ["a" if (start + i) % 2 == 0 else "b" for i in range(len(batch))]
+            targets = [cluster.servers[(start + i) % len(cluster.servers)] for i in range(len(batch))]
             kill_now = not killed and start >= kill_at
             if kill_now:
                 # The kill lands while replies are being sent: the stand-in holds each send for 3 s
@@ -153,10 +175,13 @@ def run(cluster, c, count):
                 if status != 200:
                     # What Twilio does with a webhook that got no answer: the same one again, later.
                     retried += 1
-                    status = cluster.send("b", params)
+                    if not cluster.procs.alive(retry_on):
+                        cluster.start(retry_on)
+                    status = cluster.send(retry_on, params)
                 if status == 200:
                     accepted[number] = params["MessageSid"]
-    c.ok(f"A was killed with SIGKILL mid-burst and restarted ({retried} unanswered webhooks retried on B)",
+    c.ok(f"A was killed with SIGKILL mid-burst and restarted ({retried} unanswered webhooks retried on "
+         f"{retry_on.upper()})",
          cluster.procs.alive("a") and retried > 0, retried)
     c.must(f"every webhook was finally acknowledged ({len(accepted)}/{count})", len(accepted) == count)
 
@@ -167,8 +192,8 @@ def run(cluster, c, count):
     wait_until("a reply to every texter at the Twilio stand-in", all_replied, 180, 0.5)
     time.sleep(2)  # a duplicate reply, if there were one, would follow within this time
 
-    stored = psql(cluster.database_url, "SELECT provider_id, COUNT(*) FROM messages "
-                                        "WHERE direction = 'inbound' GROUP BY provider_id")
+    stored = cluster.query("SELECT provider_id, COUNT(*) FROM messages WHERE direction = 'inbound' "
+                           "GROUP BY provider_id")
     by_sid = {sid: int(n) for sid, n in stored}
     missing = [sid for sid in accepted.values() if sid not in by_sid]
     doubled = {sid: n for sid, n in by_sid.items() if n != 1}
@@ -186,13 +211,13 @@ def run(cluster, c, count):
          not twice and set(per_number) == set(accepted), twice)
 
     def settled():
-        rows = psql(cluster.database_url, "SELECT COUNT(*) FROM messages WHERE locked_until IS NOT NULL "
-                                          "OR status IN ('received', 'sending', 'queued')")
+        rows = cluster.query("SELECT COUNT(*) FROM messages WHERE locked_until IS NOT NULL "
+                             "OR status IN ('received', 'sending', 'queued')")
         return rows[0][0] == "0"
     wait_until("every claim to be released", settled, 90, 0.5)
     c.ok("nothing left claimed, received, queued or sending", settled())
-    outbound = psql(cluster.database_url, "SELECT status, COUNT(*) FROM messages WHERE direction = 'outbound' "
-                                          "GROUP BY status")
+    outbound = cluster.query("SELECT status, COUNT(*) FROM messages WHERE direction = 'outbound' "
+                             "GROUP BY status")
     c.ok("every reply recorded `sent`", outbound == [["sent", str(len(accepted))]], outbound)
 
 

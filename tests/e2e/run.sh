@@ -2,8 +2,8 @@
 # End-to-end tests against the real thing: Twilio's official Python SDK and Twilio's published
 # OpenAPI contract (Prism), the AI agent's three flows through both, a SIGKILL/restart of a real
 # server mid-queue, and a real Kannel gateway; our own API against its OpenAPI document
-# (Schemathesis); two servers on one PostgreSQL database with one killed mid-burst; the deployment
-# files checked by systemd, Caddy and nginx.
+# (Schemathesis); a server on SQLite, and two servers on one PostgreSQL database, killed mid-burst;
+# the deployment files checked by systemd, Caddy and nginx.
 # scripts/test.sh runs this after `cargo test`.
 #
 #   tests/e2e/run.sh [twilio] [kannel] [contract] [crash] [deploy]      (default: all)
@@ -12,7 +12,7 @@
 #   SMSFLOW_E2E_BIN=path        use this smsflow binary instead of building target/debug/smsflow
 #   SMSFLOW_E2E_KILL_ROUNDS=N   SIGKILL/restart rounds in the Twilio test (default 1; each ~70 s)
 #   SMSFLOW_TEST_DATABASE_URL   the PostgreSQL server of the crash test (scripts/test.sh starts one;
-#                               without it the crash test is skipped, and says so)
+#                               without it only its SQLite run is made, and it says so)
 #   SMSFLOW_CONTRACT_SEED       Schemathesis's seed (default 1; `random` explores further)
 # Installs its tools once under target/e2e-tools (tests/e2e/tools.sh); work files and logs go to
 # target/e2e-run/. Loopback ports 18301-18316, 18341-18343, 18351.
@@ -62,9 +62,11 @@ for suite in "${SUITES[@]}"; do
     run contract "$TOOLS/venv/bin/python" tests/e2e/contract_e2e.py --smsflow "$BIN" \
       --schemathesis "$TOOLS/venv/bin/schemathesis" --work "$WORK/contract" --port-base 18350 || failed+=(contract) ;;
   crash)
+    run crash-sqlite "$TOOLS/venv/bin/python" tests/e2e/crash_e2e.py --smsflow "$BIN" \
+      --work "$WORK/crash-sqlite" --port-base 18340 || failed+=(crash-sqlite)
     pg_url=${SMSFLOW_TEST_DATABASE_URL:-${DATABASE_URL:-}}
     if [[ $pg_url != postgres* ]]; then
-      step "e2e: crash SKIPPED: it needs PostgreSQL (SMSFLOW_TEST_DATABASE_URL; scripts/test.sh starts one)"
+      step "e2e: crash on PostgreSQL SKIPPED: it needs PostgreSQL (SMSFLOW_TEST_DATABASE_URL; scripts/test.sh starts one)"
     else
       run crash "$TOOLS/venv/bin/python" tests/e2e/crash_e2e.py --smsflow "$BIN" --database-url "$pg_url" \
         --work "$WORK/crash" --port-base 18340 || failed+=(crash)

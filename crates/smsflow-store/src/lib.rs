@@ -37,6 +37,7 @@ mod sql_users;
 mod sql_versions;
 mod sqlite_process;
 mod sqlite_reader;
+mod sqlite_wal_writes;
 mod sqlite_writer;
 mod stored_time;
 pub mod team;

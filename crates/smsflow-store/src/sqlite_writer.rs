@@ -27,6 +27,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::StoreError;
+use crate::sqlite_wal_writes;
 
 /// At most this many units in one transaction.
 const GROUP_MAX: usize = 128;
@@ -50,14 +51,26 @@ pub(crate) struct SqliteWriter {
 impl SqliteWriter {
     /// Opens a second connection to the (existing, migrated) database at `path` with the same
     /// settings as the store's sqlx connections (WAL, synchronous FULL, 10 s busy timeout,
-    /// foreign keys), and starts its thread, which does `upkeep` when it is due.
+    /// foreign keys), through the VFS that writes each commit's log in one call
+    /// ([`sqlite_wal_writes`]), and starts its thread, which does `upkeep` when it is due.
     pub(crate) fn open(path: &Path, upkeep: Option<Upkeep>) -> Result<Self, StoreError> {
-        let connection = Connection::open_with_flags(
+        sqlite_wal_writes::register().map_err(|error| {
+            StoreError::Writer(format!("cannot set up its file access: {error}"))
+        })?;
+        let connection = Connection::open_with_flags_and_vfs(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            sqlite_wal_writes::WAL_WRITES_VFS,
         )?;
         connection.busy_timeout(Duration::from_secs(10))?;
+        // Also what lets its VFS buffer the log's writes until the commit's sync (see there).
         connection.pragma_update(None, "synchronous", "FULL")?;
+        let synchronous: i64 = connection.query_row("PRAGMA synchronous", [], |row| row.get(0))?;
+        if synchronous < 2 {
+            return Err(StoreError::Writer(format!(
+                "SQLite kept synchronous at {synchronous} where it was set to FULL (2)"
+            )));
+        }
         connection.pragma_update(None, "foreign_keys", true)?;
         // Savepoints keep the pages they change in a statement journal, which spills to a temporary
         // file past 64 KiB: created, written and deleted for each group (profiled: a fifth of the
