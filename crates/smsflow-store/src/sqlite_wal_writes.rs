@@ -196,9 +196,8 @@ impl WalFile {
         if self.buffer.is_empty() {
             return ffi::SQLITE_OK;
         }
-        let Ok(length) = c_int::try_from(self.buffer.len()) else {
-            return ffi::SQLITE_IOERR_WRITE;
-        };
+        // At most BUFFER_MAX bytes: an `int`.
+        let length = self.buffer.len() as c_int;
         // SAFETY: `real` is the open file; the buffer outlives the call.
         let code = unsafe {
             real!(
