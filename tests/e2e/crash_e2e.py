@@ -36,8 +36,11 @@ TEXT = "Hi, can I get a quote for 3 rooms?"
 
 
 def sqlite_rows(path, sql):
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
         return [[str(value) for value in row] for row in db.execute(sql)]
+    finally:
+        db.close()
 
 
 def psql(url, sql):
@@ -64,6 +67,7 @@ class Cluster:
             name = "smsflow_crash_" + uuid.uuid4().hex[:12]
             psql(args.database_url, f"CREATE DATABASE {name}")
             self.database_url = f"{server}/{name}"
+            self.sqlite_path = None
             self.servers = ["a", "b"]
         else:
             self.sqlite_path = os.path.join(self.work, "data", "smsflow.db")
@@ -106,7 +110,7 @@ class Cluster:
             return 0
 
     def query(self, sql):
-        if self.servers == ["a"]:
+        if self.sqlite_path:
             return sqlite_rows(self.sqlite_path, sql)
         return psql(self.database_url, sql)
 
