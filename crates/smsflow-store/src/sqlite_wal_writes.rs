@@ -463,7 +463,7 @@ mod tests {
     use super::*;
     use rusqlite::{Connection, OpenFlags};
     use std::cell::Cell;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     thread_local! {
         /// Writes this thread's connections handed to the log file (see `WalFile::flush`).
@@ -489,6 +489,17 @@ mod tests {
         db
     }
 
+    /// A fresh database in a directory of its own (kept while the first part lives), opened
+    /// through this VFS, with an empty `notes` table.
+    fn notes_through_ours() -> (tempfile::TempDir, PathBuf, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let ours = open_ours(&path);
+        ours.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+            .unwrap();
+        (dir, path, ours)
+    }
+
     fn open_default(path: &Path) -> Connection {
         let db = Connection::open(path).unwrap();
         db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
@@ -507,11 +518,7 @@ mod tests {
 
     #[test]
     fn a_commit_reaches_the_log_in_one_write_and_other_connections_read_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let ours = open_ours(&path);
-        ours.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-            .unwrap();
+        let (_dir, path, ours) = notes_through_ours();
         let other = open_default(&path);
         let mut stored = 0;
         for round in 0..20 {
@@ -536,11 +543,7 @@ mod tests {
 
     #[test]
     fn a_rolled_back_transaction_leaves_the_log_to_the_next_writer() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let ours = open_ours(&path);
-        ours.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-            .unwrap();
+        let (_dir, path, ours) = notes_through_ours();
         // A cache of a few pages: the transaction spills frames to the log before it ends.
         ours.pragma_update(None, "cache_size", 5).unwrap();
         let other = open_default(&path);
@@ -582,14 +585,9 @@ mod tests {
 
     #[test]
     fn frames_spilled_overwritten_and_checkpointed_read_back_as_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let ours = open_ours(&path);
-        ours.execute_batch(
-            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
-             PRAGMA cache_size = 5; PRAGMA wal_autocheckpoint = 20;",
-        )
-        .unwrap();
+        let (_dir, path, ours) = notes_through_ours();
+        ours.execute_batch("PRAGMA cache_size = 5; PRAGMA wal_autocheckpoint = 20;")
+            .unwrap();
         let reader = open_default(&path);
         for round in 0..10_i64 {
             ours.execute_batch("BEGIN").unwrap();
