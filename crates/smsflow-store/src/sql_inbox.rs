@@ -241,11 +241,14 @@ impl PostgresStore {
         count
     }
 
-    /// Narrows a conversation listing (`c`) to those matching `text`.
+    /// Narrows a conversation listing (`c`) to those matching `text`. The matches' ids are
+    /// gathered into an array first, so the listing reads each by its key: as `c.id IN (...)`,
+    /// PostgreSQL joined them, and when its statistics guessed a pattern matches hundreds (it
+    /// cannot tell), it hashed them and scanned every conversation.
     pub(crate) fn push_search(select: &mut sqlx::QueryBuilder<sqlx::Postgres>, text: &SearchText) {
         let pattern = like_pattern(text.as_str());
         select
-            .push(" AND c.id IN (SELECT m.conversation_id FROM message_bodies m WHERE m.body ILIKE ")
+            .push(" AND c.id = ANY(ARRAY(SELECT m.conversation_id FROM message_bodies m WHERE m.body ILIKE ")
             .push_bind(pattern.clone())
             .push(" UNION SELECT k.id FROM conversations k WHERE k.their_number ILIKE ")
             .push_bind(pattern.clone())
@@ -254,7 +257,7 @@ impl PostgresStore {
                  WHERE p.name ILIKE ",
             )
             .push_bind(pattern)
-            .push(")");
+            .push("))");
     }
 }
 

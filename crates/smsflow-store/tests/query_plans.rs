@@ -875,10 +875,10 @@ async fn inbox_search_reads_full_text_indexes_on_sqlite() {
 /// for a common text's walk, which tests at most the newest `INBOX_RECENT_WALK` conversations (and
 /// finds the walk's end in an index). A search counts its matches first, reading at most
 /// `INBOX_GATHER_AT_MOST` + 1 of each kind: a part of a number (rare) is then collected from the
-/// pg_trgm indexes (migration 0022); a common word (one conversation in 16) and a word in every
-/// conversation fill their page in the walk. Each page is the one a plain scan of every
-/// conversation finds. (Only the plans that know the text:
-/// the generic one, which cannot tell how much a pattern matches, costs ten times more, so
+/// pg_trgm indexes (migration 0022), also when the statistics guess it matches hundreds; a common
+/// word (one conversation in 16) and a word in every conversation fill their page in the walk.
+/// Each page is the one a plain scan of every conversation finds. (Only the plans that know the
+/// text: the generic one, which cannot tell how much a pattern matches, costs ten times more, so
 /// PostgreSQL never keeps it for these statements.)
 #[tokio::test]
 async fn inbox_reads_indexes_and_stops_early_on_postgres() {
@@ -947,10 +947,20 @@ async fn inbox_reads_indexes_and_stops_early_on_postgres() {
     .fetch_one(&pool)
     .await
     .unwrap();
+    // And from one the statistics sampled as a histogram bound: PostgreSQL then guesses that
+    // one conversation in a hundred matches (it cannot tell how many a pattern does).
+    let sampled: String = sqlx::query_scalar(
+        "SELECT (histogram_bounds::text::text[])[50] FROM pg_stats \
+         WHERE tablename = 'conversations' AND attname = 'their_number'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let walk = smsflow_store::testing::INBOX_RECENT_WALK as f64;
     let gather_at_most = smsflow_store::testing::INBOX_GATHER_AT_MOST;
     for (what, text, common) in [
         ("a part of a number", &number[4..11], false),
+        ("a part of a sampled number", &sampled[4..11], false),
         ("a common word", "saturday", true),
         ("a word in every conversation", "about", true),
     ] {
