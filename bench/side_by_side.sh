@@ -12,6 +12,10 @@
 #   floor     bench/limit --send-to: the limit, then the reply sent to the stand-in Twilio API and
 #             marked sent in a second transaction: the least a server must do to answer a text
 #             durably (what smsflow adds to it is the pipeline's ratio to the floor);
+#   stored-first  bench/limit --send-to --stored-first: the floor keeping smsflow's rule that a text
+#             is stored before anything else is done with it (the text alone in the webhook's
+#             transaction; matched, marked processed and its reply queued in a second; sent and
+#             marked sent in a third): the least a server must do to answer durably by that rule;
 #   peer      bench/peer: the webhook a Python developer would write (FastAPI, uvicorn and Twilio's
 #             official SDK checking the signature) storing each text in SQLite; stores only. SQLite
 #             runs only; its pinned packages are installed from PyPI in a venv on first use;
@@ -31,14 +35,14 @@
 # rounds and, per round, the ratios to the same round's limit (CPU, msg/s, and the replies a
 # second end to end against its msg/s: the limit stores each reply with its text), floor (CPU)
 # and peer (msg/s) as a range over the rounds; after it, each of issue 14's bars this run can
-# judge, met or not, with the floor's ratio beside those against the limit.
+# judge, met or not, with the floor's and stored-first's ratios beside those against the limit.
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
 #      SMSFLOW_BIN (another smsflow binary), LOADGEN_BIN and LIMIT_BIN (the load generator and
-#      the limit already built: then not built here), SERVERS (default "limit floor peer webhook
-#      pipeline": without the limit, no ratios to it; without the floor or the peer, none to
-#      them), PEER_VENV (default target/bench-peer-venv: the peer's Python packages),
+#      the limit already built: then not built here), SERVERS (default "limit floor stored-first
+#      peer webhook pipeline": without the limit, no ratios to it; without the floor or the
+#      peer, none to them), PEER_VENV (default target/bench-peer-venv: the peer's Python packages),
 #      BENCH_PGPORT (default 18329: scripts/pg.sh's throwaway server, stopped afterwards unless it
 #      was running), BENCH_PG_FSYNC (default off, as the test servers; on, syncing each commit
 #      as in production), BENCH_PG_NAPTIME (default 60: autovacuum's nap in seconds, see
@@ -61,7 +65,7 @@ ROOT=$PWD
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH_DIR=${BENCH_DIR:-$TARGET/bench-side-by-side}
 COUNT=${COUNT:-20000} ROUNDS=${ROUNDS:-2} CONCURRENCIES=${CONCURRENCIES:-"4 32"}
-SERVERS=${SERVERS:-"limit floor peer webhook pipeline"}
+SERVERS=${SERVERS:-"limit floor stored-first peer webhook pipeline"}
 SERVER_CPUS=${SERVER_CPUS:-0} LOADGEN_CPUS=${LOADGEN_CPUS:-1}
 PORT=${BENCH_PORT:-18321} PGPORT=${BENCH_PGPORT:-18329}
 UPSTREAM_PORT=$((PORT + 1))
@@ -90,7 +94,7 @@ perf_works() { command -v perf >/dev/null && perf stat -x, -e context-switches -
 step "building what is not given: smsflow, the load generator, the limit (release)"
 [ -n "${SMSFLOW_BIN:-}" ] || cargo build -q --release -p smsflow -j2
 [ -n "${LOADGEN_BIN:-}" ] || cargo build -q --release -p smsflow-server --example twilio_load -j2
-[ -n "${LIMIT_BIN:-}" ] || [[ " $SERVERS " != *" limit "* && " $SERVERS " != *" floor "* ]] ||
+[ -n "${LIMIT_BIN:-}" ] || [[ " $SERVERS " != *" limit "* && " $SERVERS " != *" floor "* && " $SERVERS " != *" stored-first "* ]] ||
   CARGO_TARGET_DIR=$TARGET/limit cargo build -q --release --manifest-path bench/limit/Cargo.toml -j2
 PEER_VENV=${PEER_VENV:-$TARGET/bench-peer-venv}
 if [[ " $SERVERS " == *" peer "* && " ${BACKENDS[*]} " == *" sqlite "* && ! -x $PEER_VENV/bin/uvicorn ]]; then
@@ -140,14 +144,15 @@ run() {
   mkdir -p "$dir/data"
   case $backend in
   sqlite) db_url=sqlite://$dir/data/$server.db ;;
-  postgres) db_url=$(fresh_postgres_database "bench_$server") ;;
+  postgres) db_url=$(fresh_postgres_database "bench_${server//-/_}") ;;
   esac
   ports_free $PORT $UPSTREAM_PORT
   local replies=(--no-replies)
   case $server in
-  limit | floor)
+  limit | floor | stored-first)
     local send=()
-    [ "$server" = floor ] && { replies=(); send=(--send-to "http://127.0.0.1:$UPSTREAM_PORT" --account-sid "$ACCOUNT_SID"); }
+    [ "$server" = limit ] || { replies=(); send=(--send-to "http://127.0.0.1:$UPSTREAM_PORT" --account-sid "$ACCOUNT_SID"); }
+    [ "$server" = stored-first ] && send+=(--stored-first)
     taskset -c "$SERVER_CPUS" "$LIMIT" --listen 127.0.0.1:$PORT --token "$TOKEN" --database "$db_url" "${send[@]}" >"$dir/limit.log" 2>&1 </dev/null &
     SERVER_PID=$!
     for _ in $(seq 1 100); do port_open $PORT && break; sleep 0.1; done ;;
@@ -199,13 +204,13 @@ run() {
   fi
   if [ -n "$record_pid" ]; then kill -INT "$record_pid"; wait "$record_pid" || true; fi
   # What the database holds: every text stored once, and a reply queued (limit) or sent (floor,
-  # pipeline).
+  # stored-first, pipeline).
   local counts inbound outbound expected_out=0
   case $server in
   limit) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound')"); expected_out=$COUNT ;;
   *) counts=$(query_row "$db_url" "SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), (SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND status = 'sent')") ;;
   esac
-  [ "$server" = pipeline ] || [ "$server" = floor ] && expected_out=$COUNT
+  [[ " pipeline floor stored-first " == *" $server "* ]] && expected_out=$COUNT
   [ "$expected_out" = 0 ] || expected_out=$((expected_out + warmup))
   read -r inbound outbound <<<"$counts"
   if [ -n "$wal_pid" ]; then
@@ -249,7 +254,7 @@ for backend in "${BACKENDS[@]}"; do
     done
   done
   if [ "$backend" = postgres ]; then
-    for server in $SERVERS; do psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS bench_$server WITH (FORCE)"; done
+    for server in $SERVERS; do psql -q "$DATABASE_URL" -c "DROP DATABASE IF EXISTS bench_${server//-/_} WITH (FORCE)"; done
   fi
 done
 
@@ -285,7 +290,8 @@ for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in ro
           f"{ratios(group, 'msgs_per_s', peer) if key[0] == 'sqlite' else ''} |")
 
 # Issue 14's bars, read from this run: one is met when every round meets it. The floor's ratio
-# to the limit beside a bar is what a server doing nothing but answering durably gets.
+# to the limit beside a bar is what a server doing nothing but answering durably gets;
+# stored-first's, what one gets that also stores each text before deciding anything.
 BARS = [  # database, in flight, server, figure, against, bar
     ("sqlite", "4", "pipeline", "cpu_us", "limit", "<=", 3),
     ("sqlite", "4", "webhook", "cpu_us", "limit", "<=", 1.5),
@@ -301,10 +307,12 @@ for backend, inflight, server, key, against, op, bar in BARS:
     values = ratio_values(runs_of(backend, inflight, server), key, {"limit": limit, "peer": peer}[against])
     if not values:
         continue
-    floor_values = ratio_values(runs_of(backend, inflight, "floor"), key) if against == "limit" else []
+    references = [(name, ratio_values(runs_of(backend, inflight, name), key))
+                  for name in ("floor", "stored-first") if against == "limit"]
+    beside = "; ".join(f"{name}: {spread(found)}x" for name, found in references if found)
     lines.append(f"  {backend}, {inflight} in flight: {server} {FIGURES[key]} {spread(values)}x the {against}'s "
                  f"(bar {op} {bar}): {'met' if all(MEETS[op](v, bar) for v in values) else 'NOT met'}"
-                 + (f" (the floor: {spread(floor_values)}x)" if floor_values else ""))
+                 + (f" (the {beside})" if beside else ""))
 if lines:
     print("\nIssue 14's bars in this run (the burst's and the model burst's: bench/twilio_load.sh, bench/model_burst.sh):")
     print("\n".join(lines))
