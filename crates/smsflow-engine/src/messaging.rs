@@ -62,9 +62,18 @@ pub const MAX_SEND_ATTEMPTS: i64 = 12;
 const INBOUND_BATCH: usize = 64;
 /// Outbound messages one sender claims and sends together (with 4 senders, up to 32 in flight).
 const OUTBOUND_BATCH: usize = 8;
-/// Replies the inbound workers claim in the transaction that queues them and send at once,
-/// besides the senders' batches: at most this many in flight.
+/// Sends in flight, at most, of the replies the inbound workers claim in the transaction that
+/// queues them (besides the senders' batches).
 const REPLY_SLOTS: usize = 32;
+/// Replies the inbound workers may hold claimed, being sent or waiting for one of the
+/// `REPLY_SLOTS`: enough for a few batches' replies, so that each is claimed with its batch
+/// rather than by a sender's claim of its own (on PostgreSQL a statement and a row version more
+/// for each: some 17% of the database's CPU a text; docs/benchmarks.md, session 51), and few
+/// enough that the wait for a slot stays well within a claim's lease.
+const HELD_REPLIES: usize = 256;
+/// A held reply still waiting for a slot this long after its claim (half a lease) is left for
+/// its claim to lapse and a sender to claim it again, rather than sent near the lease's end.
+const HELD_REPLY_WAIT: Duration = Duration::from_secs(30);
 /// Recording claims nothing more.
 const NOTHING_NEXT: ClaimNext = ClaimNext {
     lease: LEASE,
@@ -95,8 +104,10 @@ pub struct Messaging {
     model_slots: Arc<Semaphore>,
     /// Claimed messages a model is answering: their claims are extended until they are recorded.
     answering: Mutex<HashMap<Uuid, Message>>,
-    /// Sends of replies claimed by the inbound workers (`REPLY_SLOTS`): one is taken before a
-    /// reply is claimed, so a claimed reply is sent at once, well within its lease.
+    /// Replies claimed by the inbound workers (`HELD_REPLIES`): one is taken before a reply is
+    /// claimed and given back once its sending is recorded.
+    held_replies: Arc<Semaphore>,
+    /// Sends of those replies in flight (`REPLY_SLOTS`).
     reply_slots: Arc<Semaphore>,
     /// Set when the process stops gracefully: the inbound workers and senders claim nothing
     /// more, finish what they hold and return.
@@ -131,6 +142,7 @@ impl Messaging {
             pinned: Default::default(),
             model_slots: Arc::new(Semaphore::new(model_calls_in_flight.max(1))),
             answering: Mutex::default(),
+            held_replies: Arc::new(Semaphore::new(HELD_REPLIES)),
             reply_slots: Arc::new(Semaphore::new(REPLY_SLOTS)),
             stopping: AtomicBool::new(false),
             stop_requested: Notify::new(),
@@ -153,9 +165,9 @@ impl Messaging {
 
     /// Waits until no reply claimed by an inbound worker is still being sent or marked.
     pub(crate) async fn replies_sent(&self) {
-        let all = u32::try_from(REPLY_SLOTS).expect("a few reply slots");
-        // Never closed; each send holds its permits until its marks are recorded.
-        let _ = self.reply_slots.acquire_many(all).await;
+        let all = u32::try_from(HELD_REPLIES).expect("a few hundred replies");
+        // Never closed; each held reply keeps its permit until its sending is recorded.
+        let _ = self.held_replies.acquire_many(all).await;
     }
 
     /// What recording a batch claims next: nothing once the process is stopping.
@@ -292,8 +304,8 @@ impl Messaging {
     }
 
     /// Processes a claimed batch (the keyword agent's worker) and claims, in the transaction that
-    /// records it, the next batch and the replies it can send at once, which it sends in a task
-    /// of its own. Answers the next batch (empty when none was pending). A batch that is not full
+    /// records it, the next batch and the replies it can hold, which it sends in a task of its
+    /// own. Answers the next batch (empty when none was pending). A batch that is not full
     /// and was claimed while texts kept coming (`under_load`) waits `batch_wait` first.
     async fn process_and_claim_next(
         self: &Arc<Self>,
@@ -305,20 +317,47 @@ impl Messaging {
             self.wait_for_more_texts().await;
         }
         let replies = outcomes.iter().filter(|o| o.reply.is_some()).count();
-        let slots = free_slots(&self.reply_slots, replies);
-        let next = self.claim_next(INBOUND_BATCH, slots.len());
+        let held = free_slots(&self.held_replies, replies);
+        let next = self.claim_next(INBOUND_BATCH, held.len());
         let ClaimedNext { inbound, outbound } = self.record(claimed, outcomes, next).await?;
         if !outbound.is_empty() {
             let this = Arc::clone(self);
             tokio::spawn(async move {
-                let limit = slots.len();
-                if let Err(error) = this.send_claimed(outbound, limit).await {
+                if let Err(error) = this.send_held(outbound).await {
                     tracing::warn!(%error, "cannot send replies or record their sending; they are sent again when their claims lapse");
                 }
-                drop(slots);
+                drop(held);
             });
         }
         Ok(inbound)
+    }
+
+    /// Sends replies claimed with their batch as reply slots free up, up to `REPLY_SLOTS` at a
+    /// time across the process, each chunk with what the store claims after it (`send_claimed`).
+    /// Those still waiting `HELD_REPLY_WAIT` after their claim are left for it to lapse.
+    async fn send_held(self: &Arc<Self>, mut jobs: Vec<OutboundJob>) -> Result<(), StoreError> {
+        let claimed_at = tokio::time::Instant::now();
+        while !jobs.is_empty() {
+            let first = Arc::clone(&self.reply_slots)
+                .acquire_owned()
+                .await
+                .expect("the reply slots are never closed");
+            if claimed_at.elapsed() >= HELD_REPLY_WAIT {
+                tracing::warn!(
+                    replies = jobs.len(),
+                    "replies waited too long for a free send; they are sent once their claims lapse"
+                );
+                return Ok(());
+            }
+            let mut slots = vec![first];
+            slots.extend(free_slots(
+                &self.reply_slots,
+                jobs.len().min(REPLY_SLOTS) - 1,
+            ));
+            let chunk: Vec<OutboundJob> = jobs.drain(..slots.len()).collect();
+            self.send_claimed(chunk, slots.len()).await?;
+        }
+        Ok(())
     }
 
     /// Waits `batch_wait`, or until the process starts stopping. Texts arriving meanwhile are

@@ -1,8 +1,8 @@
 //! A graceful stop while replies are being sent: each reply in flight is finished and marked
 //! sent before the workers return, nothing is left claimed, and after a restart every texter has
-//! had exactly one reply. On SQLite the inbound worker sends the replies it queued itself; on
-//! PostgreSQL the senders do. A batch waiting for more texts (`batch_wait`) waits no longer once
-//! the process stops, and is recorded.
+//! had exactly one reply. The inbound worker claims the replies it queues with their batch and
+//! sends them itself, a few dozen at a time however many it holds. A batch waiting for more texts
+//! (`batch_wait`) waits no longer once the process stops, and is recorded.
 
 use async_trait::async_trait;
 use smsflow_core::conversation::{Channel, Direction, MessageStatus};
@@ -14,13 +14,17 @@ use smsflow_sms::{OutgoingSms, SendError, SendReceipt, SmsChannel};
 use smsflow_store::conversations::{InboundSms, Message};
 use smsflow_store::{Store, testing};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Fewer than the replies an inbound worker sends at once (32): on SQLite it claims them all,
-/// and the senders have none.
+/// Fewer than the replies an inbound worker sends at once (32).
 const TEXTERS: usize = 20;
+
+/// More replies than an inbound worker sends at once (32), fewer than a batch (64) and than the
+/// replies it may hold claimed (256).
+const MANY_TEXTERS: usize = 60;
 
 /// A gateway that takes a while to accept each message, and counts what it was handed.
 #[derive(Default)]
@@ -28,6 +32,9 @@ struct SlowGateway {
     /// Messages handed over, in order; the accepted ones are in `accepted`.
     started: Mutex<Vec<Uuid>>,
     accepted: Mutex<Vec<Uuid>>,
+    /// Sends handed over and not yet accepted, and the most there were at once.
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
 }
 
 impl SlowGateway {
@@ -47,7 +54,10 @@ impl SmsChannel for SlowGateway {
 
     async fn send(&self, sms: &OutgoingSms) -> Result<SendReceipt, SendError> {
         self.started.lock().unwrap().push(sms.message_id);
+        let in_flight = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(in_flight, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(200)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.accepted.lock().unwrap().push(sms.message_id);
         Ok(SendReceipt {
             provider_id: Some(format!("SM{}", sms.message_id.simple())),
@@ -120,17 +130,45 @@ async fn replies(store: &Arc<dyn Store>, conversations: &[Uuid]) -> Vec<Message>
     replies
 }
 
+/// A HELP received from each of `texters` numbers (`+1555` and `series`, then the texter's
+/// number); their conversations.
+async fn helps(messaging: &Messaging, series: &str, texters: usize) -> Vec<Uuid> {
+    let mut conversations = Vec::new();
+    for n in 0..texters {
+        let sms = help(&format!("+1555{series}{n:04}"), &format!("SM{series}{n}"));
+        conversations.push(messaging.receive(&sms).await.unwrap().conversation_id);
+    }
+    conversations
+}
+
+/// How many replies in these conversations are sent.
+async fn sent_count(store: &Arc<dyn Store>, conversations: &[Uuid]) -> usize {
+    let replies = replies(store, conversations).await;
+    replies
+        .iter()
+        .filter(|m| m.status == MessageStatus::Sent)
+        .count()
+}
+
+/// The gateway was handed `texters` replies, each once.
+fn assert_each_handed_over_once(gateway: &SlowGateway, texters: usize, label: &str) {
+    let mut handed_over = gateway.accepted();
+    handed_over.sort();
+    handed_over.dedup();
+    assert_eq!(
+        (gateway.started(), handed_over.len()),
+        (texters, texters),
+        "{label}: each reply handed to the gateway once"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_while_replies_are_sent_loses_and_duplicates_none() {
     for db in testing::all().await {
         let store = db.store().await;
         let gateway = Arc::new(SlowGateway::default());
         let first = messaging(&store, &gateway, Duration::ZERO).await;
-        let mut conversations = Vec::new();
-        for n in 0..TEXTERS {
-            let sms = help(&format!("+1555123{n:04}"), &format!("SMstop{n}"));
-            conversations.push(first.receive(&sms).await.unwrap().conversation_id);
-        }
+        let conversations = helps(&first, "123", TEXTERS).await;
         let workers = first.spawn_workers(1, 4);
         while gateway.started() == 0 {
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -169,25 +207,39 @@ async fn a_stop_while_replies_are_sent_loses_and_duplicates_none() {
         // Started again (a new process): the rest is answered, each texter once.
         let second = messaging(&store, &gateway, Duration::ZERO).await;
         let workers = second.spawn_workers(1, 4);
-        let answered = async || {
-            let now = replies(&store, &conversations).await;
-            now.iter()
-                .filter(|m| m.status == MessageStatus::Sent)
-                .count()
-        };
-        until(async || answered().await == TEXTERS).await;
-        let answered = answered().await;
+        until(async || sent_count(&store, &conversations).await == TEXTERS).await;
+        let answered = sent_count(&store, &conversations).await;
         assert!(workers.stop(Duration::from_secs(60)).await);
         assert_eq!(answered, TEXTERS, "{}: every texter answered", db.label);
         let all = replies(&store, &conversations).await;
         assert_eq!(all.len(), TEXTERS, "{}: one reply per texter", db.label);
-        let mut handed_over = gateway.accepted();
-        handed_over.sort();
-        handed_over.dedup();
+        assert_each_handed_over_once(&gateway, TEXTERS, db.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batchs_replies_are_claimed_with_it_and_sent_32_at_a_time() {
+    for db in testing::all().await {
+        let store = db.store().await;
+        let gateway = Arc::new(SlowGateway::default());
+        let messaging = messaging(&store, &gateway, Duration::ZERO).await;
+        let conversations = helps(&messaging, "124", MANY_TEXTERS).await;
+        let workers = messaging.spawn_workers(1, 4);
+        until(async || sent_count(&store, &conversations).await == MANY_TEXTERS).await;
+        let answered = sent_count(&store, &conversations).await;
+        assert!(workers.stop(Duration::from_secs(60)).await);
         assert_eq!(
-            (gateway.started(), handed_over.len()),
-            (TEXTERS, TEXTERS),
-            "{}: each reply handed to the gateway once",
+            answered, MANY_TEXTERS,
+            "{}: every texter answered",
+            db.label
+        );
+        assert_each_handed_over_once(&gateway, MANY_TEXTERS, db.label);
+        // One worker took the 60 texts in one batch and its replies with its recording: had it
+        // held only what it could send at once, the senders would have sent the rest meanwhile.
+        let most = gateway.most_in_flight.load(Ordering::SeqCst);
+        assert!(
+            (2..=32).contains(&most),
+            "{}: {most} sends in flight at once",
             db.label
         );
     }
