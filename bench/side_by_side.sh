@@ -4,7 +4,7 @@
 #
 #   bench/side_by_side.sh [sqlite] [postgres]        (default: both)
 #
-# For each database, each round and each number of requests in flight (4, then 32), five servers
+# For each database, each round and each number of requests in flight (4, then 32), six servers
 # in turn, each fresh (new database) and pinned to one core while the load generator runs on the
 # other:
 #   limit     bench/limit: checks the Twilio signature, matches keywords, stores the inbound text
