@@ -344,8 +344,10 @@ async fn webhook(
     } else {
         app.reply(&text)
     };
-    // The floor's reply goes back to the texter, from the number they texted.
-    let reply_addresses = app.sender.is_some().then(|| (from.clone(), to.clone()));
+    // The floor's reply goes back to the texter, from the number they texted (stored first, the
+    // stored text carries them).
+    let reply_addresses =
+        (app.sender.is_some() && !app.stored_first).then(|| (from.clone(), to.clone()));
     match app
         .store(Inbound {
             sid,
