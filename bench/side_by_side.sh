@@ -31,11 +31,12 @@
 # thread named sqlite-writer) per message, the bytes the server wrote per message (write_bytes of
 # /proc/<pid>/io: what reached the page cache for storage, a WAL page rewritten while still dirty
 # counted once; and wchar: every byte of its write calls, sockets included), PostgreSQL's CPU per
-# message, and what the database holds; the table at the end gives each figure's median over the
-# rounds and, per round, the ratios to the same round's limit (CPU, msg/s, and the replies a
-# second end to end against its msg/s: the limit stores each reply with its text), floor (CPU)
-# and peer (msg/s) as a range over the rounds; after it, each of issue 14's bars this run can
-# judge, met or not, with the floor's and stored-first's ratios beside those against the limit.
+# message and its write-ahead log's records and bytes per message, and what the database holds;
+# the table at the end gives each figure's median over the rounds and, per round, the ratios to
+# the same round's limit (CPU, msg/s, and the replies a second end to end against its msg/s: the
+# limit stores each reply with its text), floor (CPU) and peer (msg/s) as a range over the rounds;
+# after it, each of issue 14's bars this run can judge, met or not, with the floor's and
+# stored-first's ratios beside those against the limit.
 #
 # Env: COUNT (default 20000), ROUNDS (default 2), CONCURRENCIES (default "4 32"), SERVER_CPUS
 #      (default 0), LOADGEN_CPUS (default 1), BENCH_DIR (default target/bench-side-by-side),
@@ -122,6 +123,11 @@ writer_ticks() {
 }
 # A counter of /proc/<pid>/io (write_bytes, wchar) so far.
 io_bytes() { awk -v key="$2:" '$1 == key { print $2 }' /proc/"$1"/io; }
+# The PostgreSQL server's write-ahead log so far: its records (pg_stat_wal, which each backend
+# adds to when idle a second or at exit) and its bytes (the log's position). Unlike CPU time they
+# repeat from run to run within a tenth of a percent: what a change of schema or statements saves
+# the database shows here first.
+pg_wal() { query_row "$1" "SELECT wal_records, pg_current_wal_lsn() - '0/0' FROM pg_stat_wal"; }
 # CPU ticks of the PostgreSQL server's processes (the postmaster and its children).
 pg_ticks() {
   [ -n "${PGDATA_DIR:-}" ] || { echo 0; return; }
@@ -133,7 +139,7 @@ pg_ticks() {
 
 RESULTS=$BENCH_DIR/results.tsv
 rm -rf "$BENCH_DIR"; mkdir -p "$BENCH_DIR"
-printf 'round\tbackend\tin_flight\tserver\tmsgs_per_s\tp50_ms\tp99_ms\tcpu_us\tswitches\tdb_cpu_us\treplies_per_s\twriter_us\twrite_bytes\twchar\n' >"$RESULTS"
+printf 'round\tbackend\tin_flight\tserver\tmsgs_per_s\tp50_ms\tp99_ms\tcpu_us\tswitches\tdb_cpu_us\treplies_per_s\twriter_us\twrite_bytes\twchar\twal_records\twal_bytes\n' >"$RESULTS"
 USE_PERF=; perf_works && USE_PERF=1
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 status=0
@@ -172,6 +178,11 @@ run() {
       --count "$warmup" --concurrency "$inflight" --upstream-port "$UPSTREAM_PORT" --wait-secs 600 \
       --run "$RANDOM$RANDOM" --first-sender "$COUNT" "${replies[@]}" >"$dir/warmup.out"
     psql -q "$db_url" -c ANALYZE
+  fi
+  local wal_records0=0 wal_bytes0=0 wal_records1=0 wal_bytes1=0
+  if [ "$backend" = postgres ]; then
+    sleep 1.2 # the warmup's connections add their log records to pg_stat_wal once idle a second
+    read -r wal_records0 wal_bytes0 <<<"$(pg_wal "$db_url")"
   fi
   local cpu0 sw0 db0 writer0 written0 wchar0 perf_pid=
   cpu0=$(cpu_ticks "$SERVER_PID") sw0=$(proc_switches "$SERVER_PID") db0=$(pg_ticks)
@@ -219,15 +230,16 @@ run() {
     head -2 "$dir/wal_pages.txt" | sed 's/^/    WAL: /' >&2
   fi
   stop_server
+  [ "$backend" = postgres ] && read -r wal_records1 wal_bytes1 <<<"$(pg_wal "$db_url")"
   if [ "$rc" != 0 ] || [ "$inbound" != "$((COUNT + warmup))" ] || [ "$outbound" != "$expected_out" ]; then
     echo "FAILED: $server on $backend, $inflight in flight: generator exit $rc, $inbound texts stored, $outbound replies (expected $((COUNT + warmup)), $expected_out); see $dir" >&2
     status=1
   fi
   python3 - "$dir/load.out" "$round" "$backend" "$inflight" "$server" "$(( (cpu1 - cpu0) * TICK_US ))" "$switches" \
     "$(( (db1 - db0) * TICK_US ))" "$COUNT" "$(( (writer1 - writer0) * TICK_US ))" "$((written1 - written0))" \
-    "$((wchar1 - wchar0))" >>"$RESULTS" <<'PY'
+    "$((wchar1 - wchar0))" "$((wal_records1 - wal_records0))" "$((wal_bytes1 - wal_bytes0))" >>"$RESULTS" <<'PY'
 import json, sys
-out, round_, backend, inflight, server, cpu, switches, db_cpu, count, writer, written, wchar = sys.argv[1:]
+out, round_, backend, inflight, server, cpu, switches, db_cpu, count, writer, written, wchar, wal_records, wal_bytes = sys.argv[1:]
 summary = json.loads(open(out).read().strip().splitlines()[-1])
 count = int(count)
 replies = count / summary["replies_seconds"] if "replies_seconds" in summary else None
@@ -236,10 +248,12 @@ row = [round_, backend, inflight, server, f'{summary["msgs_per_s"]:.0f}', f'{sum
        f'{int(db_cpu) / count:.0f}' if backend == "postgres" else "", f"{replies:.0f}" if replies else "",
        # The thread named sqlite-writer: smsflow's and the limit's (the peer has none).
        f'{int(writer) / count:.0f}' if backend == "sqlite" and int(writer) > 0 else "",
-       f'{int(written) / count:.0f}', f'{int(wchar) / count:.0f}']
+       f'{int(written) / count:.0f}', f'{int(wchar) / count:.0f}',
+       f'{int(wal_records) / count:.1f}' if backend == "postgres" else "",
+       f'{int(wal_bytes) / count:.0f}' if backend == "postgres" else ""]
 print("\t".join(row))
 PY
-  tail -1 "$RESULTS" | awk -F'\t' '{ printf "    %s %s, %s in flight: %s msg/s, p50 %s ms, p99 %s ms, %s µs CPU/msg%s, %s switches/msg, %s B written/msg (wchar %s)%s\n", $4, $2, $3, $5, $6, $7, $8, ($12 == "" ? "" : " (writer thread " $12 ")"), $9, $13, $14, ($10 == "" ? "" : ", PostgreSQL " $10 " µs/msg") }' >&2
+  tail -1 "$RESULTS" | awk -F'\t' '{ printf "    %s %s, %s in flight: %s msg/s, p50 %s ms, p99 %s ms, %s µs CPU/msg%s, %s switches/msg, %s B written/msg (wchar %s)%s\n", $4, $2, $3, $5, $6, $7, $8, ($12 == "" ? "" : " (writer thread " $12 ")"), $9, $13, $14, ($10 == "" ? "" : ", PostgreSQL " $10 " µs/msg, its log " $15 " records and " $16 " B/msg") }' >&2
 }
 
 for backend in "${BACKENDS[@]}"; do
@@ -278,14 +292,14 @@ def spread(values):
 def ratios(group, key, to=limit, to_key=None):
     values = ratio_values(group, key, to, to_key)
     return spread(values) if values else ""
-print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | replies/s | msg/s vs limit | replies/s vs limit msg/s | CPU vs limit | CPU vs floor | msg/s vs peer |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| database, in flight | server | msg/s | p50 ms | p99 ms | CPU µs/msg | writer thread µs/msg | switches/msg | bytes written/msg | wchar/msg | PostgreSQL µs/msg | WAL records/msg | WAL B/msg | replies/s | msg/s vs limit | replies/s vs limit msg/s | CPU vs limit | CPU vs floor | msg/s vs peer |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key in dict.fromkeys((r["backend"], r["in_flight"], r["server"]) for r in rows):
     group = runs_of(*key)
     median = lambda k: "" if not group[0][k] else f"{statistics.median(float(r[k]) for r in group):g}"
     print(f"| {key[0]}, {key[1]} | {key[2]} | {median('msgs_per_s')} | {median('p50_ms')} | {median('p99_ms')} | "
           f"{median('cpu_us')} | {median('writer_us')} | {median('switches')} | {median('write_bytes')} | {median('wchar')} | "
-          f"{median('db_cpu_us')} | {median('replies_per_s')} | "
+          f"{median('db_cpu_us')} | {median('wal_records')} | {median('wal_bytes')} | {median('replies_per_s')} | "
           f"{ratios(group, 'msgs_per_s')} | {ratios(group, 'replies_per_s', to_key='msgs_per_s')} | {ratios(group, 'cpu_us')} | {ratios(group, 'cpu_us', floor)} | "
           f"{ratios(group, 'msgs_per_s', peer) if key[0] == 'sqlite' else ''} |")
 
