@@ -70,6 +70,12 @@ query_row() {
   esac
 }
 
+# The PostgreSQL server's write-ahead log so far (the whole server's, autovacuum included), from
+# database URL $1: its records (pg_stat_wal, which each backend adds to when idle a second or at
+# exit) and its bytes (the log's position). Unlike CPU time they repeat from run to run within a
+# fraction of a percent: what a change of schema or statements saves the database shows here first.
+pg_wal() { query_row "$1" "SELECT wal_records, pg_current_wal_lsn() - '0/0' FROM pg_stat_wal"; }
+
 # The webhook alone: no conversation names a message to claim, so the inbound workers find none.
 no_processing() {
   case $1 in

@@ -123,11 +123,6 @@ writer_ticks() {
 }
 # A counter of /proc/<pid>/io (write_bytes, wchar) so far.
 io_bytes() { awk -v key="$2:" '$1 == key { print $2 }' /proc/"$1"/io; }
-# The PostgreSQL server's write-ahead log so far (the whole server's, autovacuum included): its
-# records (pg_stat_wal, which each backend adds to when idle a second or at exit) and its bytes
-# (the log's position). Unlike CPU time they repeat from run to run within a fraction of a
-# percent: what a change of schema or statements saves the database shows here first.
-pg_wal() { query_row "$1" "SELECT wal_records, pg_current_wal_lsn() - '0/0' FROM pg_stat_wal"; }
 # CPU ticks of the PostgreSQL server's processes (the postmaster and its children).
 pg_ticks() {
   [ -n "${PGDATA_DIR:-}" ] || { echo 0; return; }

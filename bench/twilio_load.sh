@@ -67,17 +67,19 @@ run_backend() {
   ports_free $PORT $UPSTREAM_PORT
   start_smsflow "$dir" "$db_url"
   step "$backend: $COUNT signed webhooks, $CONCURRENCY in flight; server on CPU $SERVER_CPUS, load generator on CPU $LOADGEN_CPUS"
-  local rc=0 cpu_before cpu_after wal_before=
+  local rc=0 cpu_before cpu_after wal_before= wal_after
   cpu_before=$(cpu_ticks "$SERVER_PID")
-  [ "$backend" = postgres ] && wal_before=$(query_row "$db_url" "SELECT pg_current_wal_lsn()")
+  [ "$backend" = postgres ] && read -r _ wal_before <<<"$(pg_wal "$db_url")"
   taskset -c "$LOADGEN_CPUS" "$LOAD" --url "http://127.0.0.1:$PORT" --token "$TOKEN" --account-sid "$ACCOUNT_SID" \
     --count "$COUNT" --concurrency "$CONCURRENCY" --upstream-port "$UPSTREAM_PORT" --wait-secs "${WAIT_SECS:-600}" --run "$RANDOM$RANDOM" \
     --times "$dir/times.csv" --reply-rates "$dir/reply_rates.csv" | tee "$dir/load.out" || rc=$?
   cpu_after=$(cpu_ticks "$SERVER_PID")
   echo "server CPU ($backend): $(((cpu_after - cpu_before) * 1000000 / $(getconf CLK_TCK) / COUNT)) µs per message (user + system, webhook to reply sent)"
   # The server's whole WAL (the bench's cluster is its own): what a text costs PostgreSQL to write.
-  [ -z "$wal_before" ] || echo "PostgreSQL WAL: $(query_row "$db_url" \
-    "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$wal_before') / $COUNT)") bytes per message"
+  if [ -n "$wal_before" ]; then
+    read -r _ wal_after <<<"$(pg_wal "$db_url")"
+    echo "PostgreSQL WAL: $(((wal_after - wal_before + COUNT / 2) / COUNT)) bytes per message"
+  fi
   # Count in the database what the generator counted at the gateway.
   local q="SELECT (SELECT COUNT(*) FROM messages WHERE direction = 'inbound'), \
     (SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND status = 'processed'), \
